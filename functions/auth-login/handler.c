@@ -1,0 +1,41 @@
+#include "cs/arena.h"
+#include "cs/auth.h"
+#include "cs/env.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+
+int fn_auth_login(const struct cs_req *req, struct cs_resp *resp);
+
+static json_object *roles_json(const struct cs_principal *p)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; a && i < p->nroles; i++)
+        json_object_array_add(a, json_object_new_string(p->roles[i]));
+    return a;
+}
+
+int fn_auth_login(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *user = cs_json_get_str(req->json, "username");
+    const char *password = cs_json_get_str(req->json, "password");
+    int64_t retry = 0;
+    int rc = cs_login_throttle(req->store, user, req->now_ms, &retry);
+    if (rc == CS_ERR_RATE_LIMITED) {
+        (void)cs_resp_header(resp, "retry-after", cs_arena_printf(req->arena, "%lld", (long long)retry));
+        return rc;
+    }
+    struct cs_principal p;
+    if (!rc) rc = cs_user_login(req->store, req->arena, user, password, &p);
+    char *token = NULL;
+    if (!rc) rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000,
+                              req->env->cfg.token_ttl_s, req->arena, &token);
+    json_object *data = rc ? NULL : cs_json_object(req->arena);
+    if (!rc && !data) rc = CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(data, "token", token);
+    if (!rc) rc = cs_json_add_str(data, "user_id", p.subject);
+    if (!rc) rc = cs_json_add(data, "roles", roles_json(&p));
+    if (!rc) rc = cs_resp_header(resp, "cache-control", "no-store");
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, data);
+    return rc;
+}

@@ -1,0 +1,35 @@
+#include <stdio.h>
+
+#include "cs/arena.h"
+#include "cs/auth.h"
+#include "cs/env.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+
+int fn_auth_token(const struct cs_req *req, struct cs_resp *resp);
+
+int fn_auth_token(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *key = cs_json_get_str(req->json, "api_key");
+    const char *secret = cs_json_get_str(req->json, "api_secret");
+    int64_t retry = 0;
+    int rc = cs_login_throttle(req->store, key, req->now_ms, &retry);
+    if (rc == CS_ERR_RATE_LIMITED) {
+        (void)cs_resp_header(resp, "retry-after", cs_arena_printf(req->arena, "%lld", (long long)retry));
+        return rc;
+    }
+    struct cs_principal p;
+    if (!rc) rc = cs_apikey_verify(req->store, req->arena, key, secret, &p);
+    char *token = NULL;
+    int64_t ttl = req->env->cfg.token_ttl_s;
+    if (!rc) rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000, ttl, req->arena, &token);
+    json_object *o = rc ? NULL : cs_json_object(req->arena);
+    if (!rc && !o) rc = CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(o, "access_token", token);
+    if (!rc) rc = cs_json_add_str(o, "token_type", "bearer");
+    if (!rc) rc = cs_json_add_int(o, "expires_in", ttl);
+    if (!rc) rc = cs_resp_header(resp, "cache-control", "no-store");
+    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
+    return rc;
+}

@@ -1,0 +1,13 @@
+#include "cs/function.h"
+
+int fn_health_live(const struct cs_req *req, struct cs_resp *resp);
+
+const struct cs_function cs_function = {
+    .name = "health-live",
+    .summary = "Liveness: the process answers",
+    .family = CS_FAMILY_TRIAGE,
+    .routes = {{"GET", "/health/live"}},
+    .nroutes = 1,
+    .auth = CS_AUTH_NONE,
+    .handle = fn_health_live,
+};

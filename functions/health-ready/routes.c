@@ -1,0 +1,14 @@
+#include "cs/function.h"
+
+int fn_health_ready(const struct cs_req *req, struct cs_resp *resp);
+
+const struct cs_function cs_function = {
+    .name = "health-ready",
+    .summary = "Readiness: the store answers and the built-in models are loaded",
+    .family = CS_FAMILY_TRIAGE,
+    .routes = {{"GET", "/health/ready"}},
+    .nroutes = 1,
+    .auth = CS_AUTH_NONE,
+    .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    .handle = fn_health_ready,
+};

@@ -1,0 +1,14 @@
+#include "cs/function.h"
+
+int fn_health(const struct cs_req *req, struct cs_resp *resp);
+
+const struct cs_function cs_function = {
+    .name = "health",
+    .summary = "Health check: service status, version and store backend",
+    .family = CS_FAMILY_TRIAGE,
+    .routes = {{"GET", "/health"}},
+    .nroutes = 1,
+    .auth = CS_AUTH_NONE,
+    .needs = CS_NEED_STORE,
+    .handle = fn_health,
+};

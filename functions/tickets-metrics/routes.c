@@ -1,0 +1,14 @@
+#include "cs/function.h"
+
+int fn_tickets_metrics(const struct cs_req *req, struct cs_resp *resp);
+
+const struct cs_function cs_function = {
+    .name = "tickets-metrics",
+    .summary = "Ticket processing metrics: counts, latency percentiles, category mix (seed 004)",
+    .family = CS_FAMILY_TRIAGE,
+    .routes = {{"GET", "/api/v1/tickets/metrics"}},
+    .nroutes = 1,
+    .auth = CS_AUTH_BEARER,
+    .needs = CS_NEED_STORE,
+    .handle = fn_tickets_metrics,
+};

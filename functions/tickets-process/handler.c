@@ -1,0 +1,222 @@
+/* POST /api/v1/tickets/process: triage (intent + sentiment models and the triage
+ * policy), retrieval of knowledge-base passages, an extractive draft that cites only
+ * the passages it quotes, and a policy check of that draft. The processed ticket is
+ * stored so that /api/v1/tickets/metrics can report on it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/clock.h"
+#include "cs/draft.h"
+#include "cs/env.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+#include "cs/policy.h"
+#include "cs/retrieval.h"
+#include "cs/store.h"
+#include "cs/triage.h"
+
+int fn_tickets_process(const struct cs_req *req, struct cs_resp *resp);
+int fn_tickets_process_init(struct cs_env *env);
+void fn_tickets_process_fini(struct cs_env *env);
+
+#define PASSAGES 5
+#define TICKETS "tickets"
+
+int fn_tickets_process_init(struct cs_env *env)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/policy/triage_default.json", env->cfg.data_dir);
+    struct cs_triage_policy *p = NULL;
+    int rc = cs_triage_policy_load(path, &p);
+    env->fn_state = p;
+    return rc;
+}
+
+void fn_tickets_process_fini(struct cs_env *env)
+{
+    cs_triage_policy_destroy(env->fn_state);
+}
+
+static json_object *triage_json(const struct cs_triage *t)
+{
+    json_object *o = json_object_new_object();
+    if (!o) return NULL;
+    int rc = cs_json_add_str(o, "category", t->category);
+    if (!rc) rc = cs_json_add_str(o, "subcategory", t->subcategory);
+    if (!rc) rc = cs_json_add_str(o, "priority", t->priority);
+    if (!rc) rc = cs_json_add_int(o, "sla_hours", t->sla_hours);
+    if (!rc) rc = cs_json_add_str(o, "suggested_team", t->suggested_team);
+    if (!rc) rc = cs_json_add_str(o, "sentiment", t->sentiment);
+    if (!rc) rc = cs_json_add_double(o, "confidence", t->confidence, 2);
+    if (rc) json_object_put(o);
+    return rc ? NULL : o;
+}
+
+static json_object *draft_json(const struct cs_draft *d)
+{
+    json_object *o = json_object_new_object();
+    if (!o) return NULL;
+    int rc = cs_json_add_str(o, "greeting", d->greeting);
+    if (!rc) rc = cs_json_add_str(o, "body", d->body);
+    if (!rc) rc = cs_json_add_str(o, "closing", d->closing);
+    if (!rc) rc = cs_json_add_str(o, "tone", d->tone);
+    if (rc) json_object_put(o);
+    return rc ? NULL : o;
+}
+
+/* Only the passages the draft quotes are cited, in the order it first quotes them. */
+static json_object *citations_json(const struct cs_draft *d, const struct cs_passage *p)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; arr && i < d->n_used; i++) {
+        const struct cs_passage *x = &p[d->used[i]];
+        json_object *c = json_object_new_object();
+        int rc = c ? json_object_array_add(arr, c) : CS_ERR_NOMEM;
+        if (!rc) rc = cs_json_add_str(c, "doc_id", x->doc_id);
+        if (!rc) rc = cs_json_add_str(c, "chunk_id", x->chunk_id);
+        if (!rc) rc = cs_json_add_str(c, "title", x->title);
+        if (!rc) rc = cs_json_add_double(c, "score", x->score, 2);
+        if (!rc) rc = cs_json_add_str(c, "url", x->url ? x->url : "");
+        if (rc) {
+            json_object_put(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+static json_object *policy_json(const struct cs_policy_result *r)
+{
+    json_object *o = json_object_new_object();
+    if (!o) return NULL;
+    int rc = cs_json_add_bool(o, "refund_promise", r->refund_promise);
+    if (!rc) rc = cs_json_add_bool(o, "sla_mentioned", r->sla_mentioned);
+    if (!rc) rc = cs_json_add_bool(o, "escalation_needed", r->escalation_needed);
+    if (!rc) rc = cs_json_add_str(o, "compliance", cs_policy_compliance_name(r->compliance));
+    json_object *issues = NULL;
+    if (!rc && r->n_issues) {
+        issues = json_object_new_array();
+        for (size_t i = 0; issues && i < r->n_issues; i++)
+            json_object_array_add(issues, json_object_new_string(r->issues[i]));
+        if (!issues) rc = CS_ERR_NOMEM;
+    }
+    if (!rc) rc = json_object_object_add(o, "issues", issues) ? CS_ERR_NOMEM : CS_OK;
+    if (rc) json_object_put(o);
+    return rc ? NULL : o;
+}
+
+struct processed {
+    const char *ticket_id, *message, *name;
+    struct cs_triage triage;
+    struct cs_passage *passages;
+    size_t npassages;
+    struct cs_draft draft;
+    struct cs_policy_result policy;
+};
+
+static int analyse(const struct cs_req *req, struct processed *p)
+{
+    const struct cs_triage_policy *policy = req->env->fn_state;
+    int rc = cs_triage_ticket(req->env->models, policy, p->message, strlen(p->message), &p->triage);
+    if (!rc) rc = cs_retrieval_search(req->store, req->arena, req->auth.tenant, p->message, PASSAGES,
+                                      &p->passages, &p->npassages);
+    if (rc) return rc;
+    struct cs_draft_passage dp[PASSAGES];
+    for (size_t i = 0; i < p->npassages; i++)
+        dp[i] = (struct cs_draft_passage){p->passages[i].doc_id, p->passages[i].chunk_id,
+                                          p->passages[i].title, p->passages[i].text,
+                                          p->passages[i].score};
+    struct cs_draft_input in = {
+        .customer_name = p->name,
+        .ticket_text = p->message,
+        .triage = {p->triage.category, p->triage.subcategory, p->triage.sentiment,
+                   p->triage.priority, p->triage.suggested_team, p->triage.sla_hours},
+        .passages = dp,
+        .n_passages = p->npassages,
+    };
+    rc = cs_draft_build(req->arena, &in, NULL, &p->draft);
+    /* An AI draft has no refund authority: any promise of money fails the check. */
+    struct cs_policy_opts opts = {.refund_limit = 0, .allowed_email_domains = NULL};
+    if (!rc) rc = cs_policy_check(p->draft.body, p->message, &opts, &p->policy);
+    return rc;
+}
+
+static json_object *result_json(const struct cs_req *req, const struct processed *p)
+{
+    char ts[CS_ISO_MAX];
+    cs_time_iso(req->now_ms, CS_ISO_OFFSET_US, ts);
+    json_object *r = json_object_new_object();
+    if (!r) return NULL;
+    int rc = cs_json_add_str(r, "ticket_id", p->ticket_id);
+    if (!rc) rc = cs_json_add_str(r, "timestamp", ts);
+    if (!rc) rc = cs_json_add(r, "triage", triage_json(&p->triage));
+    if (!rc) rc = cs_json_add(r, "answer_draft", draft_json(&p->draft));
+    if (!rc) rc = cs_json_add(r, "citations", citations_json(&p->draft, p->passages));
+    if (!rc) rc = cs_json_add(r, "policy_check", policy_json(&p->policy));
+    if (rc) json_object_put(r);
+    return rc ? NULL : r;
+}
+
+/* What metrics aggregate over, beside the full result. */
+static int stored_doc(const struct cs_req *req, const struct processed *p, json_object *result,
+                      double elapsed_ms, json_object **out)
+{
+    json_object *d = cs_json_object(req->arena);
+    if (!d) return CS_ERR_NOMEM;
+    int rc = cs_json_add(d, "result", json_object_get(result));
+    if (!rc) rc = cs_json_add_str(d, "customer_email", cs_json_get_str(req->json, "customer_email"));
+    if (!rc) rc = cs_json_add_str(d, "customer_name", p->name);
+    if (!rc) rc = cs_json_add_str(d, "intent", p->triage.intent);
+    if (!rc) rc = cs_json_add_str(d, "category", p->triage.category);
+    if (!rc) rc = cs_json_add_str(d, "priority", p->triage.priority);
+    if (!rc) rc = cs_json_add_str(d, "sentiment", p->triage.sentiment);
+    if (!rc) rc = cs_json_add_double(d, "confidence", p->triage.confidence, 4);
+    if (!rc) rc = cs_json_add_bool(d, "escalation_needed", p->policy.escalation_needed);
+    if (!rc) rc = cs_json_add_str(d, "compliance", cs_policy_compliance_name(p->policy.compliance));
+    if (!rc) rc = cs_json_add_bool(d, "kb_answer", p->draft.kb_answer);
+    if (!rc) rc = cs_json_add_double(d, "processing_ms", elapsed_ms, 3);
+    *out = d;
+    return rc;
+}
+
+/* Re-processing a ticket id replaces the stored result (a new version). */
+static int store_ticket(const struct cs_req *req, const char *id, json_object *doc)
+{
+    for (int attempt = 0; attempt < 3; attempt++) {
+        struct cs_doc old;
+        int rc = cs_store_get(req->store, req->arena, req->auth.tenant, TICKETS, id, &old);
+        if (rc == CS_ERR_NOT_FOUND)
+            rc = cs_store_insert(req->store, req->arena, req->auth.tenant, TICKETS, id, doc, NULL,
+                                 req->now_ms, NULL);
+        else if (rc == CS_OK)
+            rc = cs_store_update(req->store, req->arena, req->auth.tenant, TICKETS, id, old.version,
+                                 doc, NULL, req->now_ms, NULL);
+        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS) return rc;
+    }
+    return CS_ERR_CONFLICT;
+}
+
+int fn_tickets_process(const struct cs_req *req, struct cs_resp *resp)
+{
+    double t0 = cs_mono_ms();
+    struct processed p;
+    memset(&p, 0, sizeof(p));
+    p.ticket_id = cs_json_get_str(req->json, "ticket_id");
+    p.message = cs_json_get_str(req->json, "raw_message");
+    p.name = cs_json_get_str(req->json, "customer_name");
+    int rc = analyse(req, &p);
+    json_object *result = rc ? NULL : result_json(req, &p);
+    if (!rc && (!result || cs_json_own(req->arena, result))) rc = CS_ERR_NOMEM;
+    json_object *doc = NULL;
+    if (!rc) rc = stored_doc(req, &p, result, cs_mono_ms() - t0, &doc);
+    if (!rc) rc = store_ticket(req, p.ticket_id, doc);
+    json_object *out = rc ? NULL : cs_json_object(req->arena);
+    if (!rc && !out) rc = CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_bool(out, "success", true);
+    if (!rc) rc = cs_json_add_str(out, "ticket_id", p.ticket_id);
+    if (!rc) rc = cs_json_add(out, "result", json_object_get(result));
+    if (!rc) rc = cs_family_ok(CS_FAMILY_TRIAGE, req, resp, 200, out);
+    return rc;
+}

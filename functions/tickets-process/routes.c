@@ -1,0 +1,29 @@
+#include "cs/function.h"
+#include "cs/json.h"
+
+int fn_tickets_process(const struct cs_req *req, struct cs_resp *resp);
+int fn_tickets_process_init(struct cs_env *env);
+void fn_tickets_process_fini(struct cs_env *env);
+
+/* Seed 004's TicketInput. */
+static const struct cs_field ticket_fields[] = {
+    {.name = "ticket_id", .type = CS_J_STRING, .required = true, .format = CS_FMT_ID},
+    {.name = "raw_message", .type = CS_J_STRING, .required = true, .min_len = 10, .max_len = 20000},
+    {.name = "customer_name", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 200},
+    {.name = "customer_email", .type = CS_J_STRING, .required = true, .format = CS_FMT_EMAIL},
+};
+static const struct cs_schema ticket_schema = {ticket_fields, 4};
+
+const struct cs_function cs_function = {
+    .name = "tickets-process",
+    .summary = "Triage a support ticket, draft a cited reply and check it against policy (seed 004)",
+    .family = CS_FAMILY_TRIAGE,
+    .routes = {{"POST", "/api/v1/tickets/process"}},
+    .nroutes = 1,
+    .auth = CS_AUTH_BEARER,
+    .body = &ticket_schema,
+    .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    .init = fn_tickets_process_init,
+    .fini = fn_tickets_process_fini,
+    .handle = fn_tickets_process,
+};

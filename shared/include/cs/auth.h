@@ -1,0 +1,98 @@
+/* Authentication: HS256 JWTs (libsodium HMAC-SHA-256), Argon2id passwords, API keys.
+ *
+ * Tokens carry the tenant and roles; the core verifies the bearer token of every
+ * request to a function that asks for auth and hands the handler a cs_principal.
+ * Verification pins alg to HS256, compares the MAC in constant time and checks
+ * exp/nbf/iat against the request clock with a small leeway.
+ */
+#ifndef CS_AUTH_H
+#define CS_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cs/error.h"
+
+struct cs_arena;
+struct cs_store;
+
+#define CS_JWT_KEY_BYTES 32
+#define CS_MAX_ROLES 8
+#define CS_JWT_MAX_LEN 4096
+#define CS_JWT_LEEWAY_S 30
+/* The tenant that holds deployment-wide directories (API keys, login names). Never a
+ * customer tenant: tenant names starting with '_' are refused. */
+#define CS_SYSTEM_TENANT "_system"
+
+struct cs_principal {
+    const char *tenant;  /* NULL when unauthenticated */
+    const char *subject; /* user id or API key id */
+    const char *roles[CS_MAX_ROLES];
+    size_t nroles;
+    int64_t iat, exp; /* seconds */
+};
+
+struct cs_jwt_key {
+    unsigned char bytes[CS_JWT_KEY_BYTES];
+};
+
+/* Signs a token for `p` valid `ttl_s` seconds from `now_s`; the token string is
+ * allocated in `a`. */
+CS_MUST_CHECK int cs_jwt_sign(const struct cs_jwt_key *key, const struct cs_principal *p,
+                              int64_t now_s, int64_t ttl_s, struct cs_arena *a, char **token);
+/* Verifies `token` (len bytes, not necessarily NUL-terminated). On success fills `out`
+ * with strings in `a`. CS_ERR_BAD_TOKEN for anything malformed, tampered, expired or
+ * not yet valid; CS_ERR_NOMEM on allocation failure. */
+CS_MUST_CHECK int cs_jwt_verify(const struct cs_jwt_key *key, const char *token, size_t len,
+                                int64_t now_s, struct cs_arena *a, struct cs_principal *out);
+/* Parses a key given as base64 (standard or URL-safe) or 64 hex digits of >= 32 bytes;
+ * longer inputs are hashed down. CS_ERR_CONFIG when too short or malformed. */
+CS_MUST_CHECK int cs_jwt_key_parse(const char *text, struct cs_jwt_key *out);
+
+/* True when p has `role` (or the "admin" role). */
+bool cs_principal_has_role(const struct cs_principal *p, const char *role);
+
+/* Argon2id hash string (crypto_pwhash_STRBYTES incl. NUL) of password. */
+#define CS_PASSWORD_HASH_BYTES 128
+CS_MUST_CHECK int cs_password_hash(const char *password, char out[CS_PASSWORD_HASH_BYTES]);
+/* 0 when password matches hash; CS_ERR_BAD_CREDENTIALS otherwise. */
+CS_MUST_CHECK int cs_password_verify(const char *hash, const char *password);
+
+/* True when `tenant` is a valid customer tenant name: 1-64 of [A-Za-z0-9._-], not
+ * starting with '_' or '.'. */
+bool cs_tenant_valid(const char *tenant);
+
+struct cs_api_key {
+    const char *tenant;
+    const char *api_key;    /* public id, "ck_" + 32 hex */
+    const char *api_secret; /* shown once, "cs_" + 64 hex; only a hash is stored */
+};
+
+/* Creates an API key for `tenant` in the store. Strings allocated in `a`. */
+CS_MUST_CHECK int cs_apikey_create(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                   int64_t now_ms, struct cs_api_key *out);
+/* Checks a key/secret pair in constant time; fills `out` (tenant, subject = key id,
+ * roles from the key). CS_ERR_BAD_CREDENTIALS when unknown or wrong. */
+CS_MUST_CHECK int cs_apikey_verify(struct cs_store *st, struct cs_arena *a, const char *api_key,
+                                   const char *api_secret, struct cs_principal *out);
+
+/* Creates a login. Usernames are unique across the deployment (they are the login
+ * names of seed 001, e.g. emails); CS_ERR_EXISTS when taken. roles: comma list. */
+CS_MUST_CHECK int cs_user_create(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                 const char *username, const char *password, const char *roles,
+                                 int64_t now_ms, const char **user_id);
+/* Checks username/password; fills `out` with tenant, subject = user id, roles.
+ * CS_ERR_BAD_CREDENTIALS for an unknown user or wrong password (same timing). */
+CS_MUST_CHECK int cs_user_login(struct cs_store *st, struct cs_arena *a, const char *username,
+                                const char *password, struct cs_principal *out);
+
+/* Brute-force guard for the login and token endpoints: at most CS_LOGIN_ATTEMPTS tries
+ * per minute for one login name or API key, counted in the store so that it holds
+ * across function instances. CS_ERR_RATE_LIMITED past the limit; `retry_after_s` gets
+ * the seconds until the window ends. */
+#define CS_LOGIN_ATTEMPTS 10
+CS_MUST_CHECK int cs_login_throttle(struct cs_store *st, const char *who, int64_t now_ms,
+                                    int64_t *retry_after_s);
+
+#endif

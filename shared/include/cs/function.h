@@ -1,0 +1,72 @@
+/* What a function folder declares: its routes, family, auth, body schema and handler.
+ *
+ * Each functions/<name>/routes.c defines exactly one `const struct cs_function
+ * cs_function`; the runtime's main() serves it on whichever transport it was started
+ * with, and `<binary> --routes` prints the declaration as JSON, from which the nginx
+ * config and the SAM template are generated.
+ */
+#ifndef CS_FUNCTION_H
+#define CS_FUNCTION_H
+
+#include <stddef.h>
+
+#include "cs/family.h"
+
+struct cs_req;
+struct cs_resp;
+struct cs_env;
+struct cs_schema;
+
+/* A route pattern is a path with `{name}` segments: "/api/v1/customer/tickets/{id}". */
+struct cs_route {
+    const char *method;
+    const char *pattern;
+};
+
+enum cs_auth_mode {
+    CS_AUTH_NONE,   /* health checks and the login/token endpoints */
+    CS_AUTH_BEARER, /* a valid JWT is required */
+};
+
+enum cs_need {
+    CS_NEED_STORE = 1u << 0,  /* open a store connection per worker */
+    CS_NEED_MODELS = 1u << 1, /* map the built-in models at cold start */
+    CS_NEED_JWT = 1u << 2,    /* needs the signing key even without bearer auth */
+};
+
+struct cs_rate {
+    unsigned limit;    /* requests per window per tenant; 0 = the configured default */
+    unsigned window_s; /* 0 = 60 */
+};
+
+#define CS_MAX_ROUTES 8
+
+/* A handler reads `req` and fills `resp` (with cs_resp_json or the family helpers) and
+ * returns 0, or returns an error code (optionally after recording details in resp) for
+ * the family's error writer. It must not print, exit, or keep pointers into the
+ * request after returning. */
+typedef int (*cs_handler_fn)(const struct cs_req *req, struct cs_resp *resp);
+
+struct cs_function {
+    const char *name;    /* folder name, "tickets-process" */
+    const char *summary; /* one line for docs and the SAM template */
+    enum cs_family family;
+    struct cs_route routes[CS_MAX_ROUTES];
+    size_t nroutes;
+    enum cs_auth_mode auth;
+    const char *role; /* required role, NULL: any authenticated principal */
+    const struct cs_schema *body; /* NULL: the function takes no JSON body */
+    struct cs_rate rate;
+    unsigned needs; /* enum cs_need bits */
+    /* Optional cold-start hook run once per process after the environment is built;
+     * a failure is an init error (reported to Lambda's /runtime/init/error). */
+    int (*init)(struct cs_env *env);
+    /* Optional: releases what init made; run by cs_env_clean_up. */
+    void (*fini)(struct cs_env *env);
+    cs_handler_fn handle;
+};
+
+/* Defined by the function folder linked into the binary. */
+extern const struct cs_function cs_function;
+
+#endif

@@ -1,0 +1,110 @@
+/* The request and response model every transport produces and every handler sees.
+ *
+ * A transport fills the "transport" part of cs_req (all strings owned by the request's
+ * arena or by the transport until the response is written) and calls cs_app_handle
+ * (cs/app.h); the core fills the rest before calling the handler. Handlers never see
+ * the transport: they read cs_req and fill cs_resp through the helpers below.
+ */
+#ifndef CS_HTTP_H
+#define CS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "cs/auth.h"
+
+struct cs_arena;
+struct cs_env;
+struct cs_store;
+struct cs_route;
+
+#define CS_MAX_PARAMS 8
+#define CS_MAX_RESP_HEADERS 24
+#define CS_MAX_FIELD_ERRORS 16
+
+/* Header names are lower-case (transports fold them); values as received. */
+struct cs_header {
+    const char *name;
+    const char *value;
+};
+
+/* One per-field problem found while validating a request (FastAPI's ValidationError). */
+struct cs_field_error {
+    const char *loc[4]; /* e.g. {"body", "raw_message"}; unused entries NULL */
+    int loc_index;      /* >= 0: an integer loc element appended after loc[] (JSON pos) */
+    const char *msg;    /* "Field required" */
+    const char *type;   /* "missing" */
+};
+
+struct cs_req {
+    /* Filled by the transport. */
+    const char *method; /* upper-case, "GET" */
+    const char *path;   /* without the query string, percent-decoding not applied */
+    const char *query;  /* raw query string without '?', "" when none */
+    const struct cs_header *headers;
+    size_t nheaders;
+    const char *body; /* may contain NULs; NULL when empty */
+    size_t body_len;
+    int64_t deadline_ms; /* absolute Unix ms after which the answer is useless; 0 none */
+
+    /* Filled by the core before the handler runs. */
+    struct cs_arena *arena;
+    struct cs_env *env;
+    struct cs_store *store; /* this worker's connection, NULL if the function needs none */
+    const struct cs_route *route;
+    const char *param_names[CS_MAX_PARAMS];
+    const char *param_values[CS_MAX_PARAMS]; /* percent-decoded path parameters */
+    size_t nparams;
+    const char *request_id;
+    json_object *json; /* parsed body for functions that take JSON; owned by the arena */
+    struct cs_principal auth;
+    int64_t now_ms;
+};
+
+struct cs_resp {
+    int status;
+    struct cs_header headers[CS_MAX_RESP_HEADERS];
+    size_t nheaders;
+    const char *content_type; /* default application/json */
+    const char *body;
+    size_t body_len;
+
+    /* What went wrong, gathered for the family's error writer. */
+    const char *err_message;    /* overrides the table's message */
+    const char *err_code_name;  /* family-specific code ("CS_002"); NULL: derived */
+    json_object *err_details;   /* extra detail object; owned by the arena */
+    struct cs_field_error field_errors[CS_MAX_FIELD_ERRORS];
+    size_t nfield_errors;
+    int err_code; /* the cs_code that produced an error body, 0 on success */
+};
+
+/* Header value by lower-case name, NULL when absent. */
+const char *cs_req_header(const struct cs_req *req, const char *name);
+/* Path parameter by name, NULL when absent. */
+const char *cs_req_param(const struct cs_req *req, const char *name);
+/* First query parameter `name`, percent-decoded into the arena; NULL when absent. */
+const char *cs_req_query(const struct cs_req *req, const char *name);
+
+/* Adds a response header; name and value must outlive the response (arena or static).
+ * Returns CS_ERR_INTERNAL when the header table is full (the header is dropped: a
+ * programming error, so callers that cannot do better may ignore it). */
+int cs_resp_header(struct cs_resp *resp, const char *name, const char *value);
+/* Sets the body to `obj` serialized compactly (copied into the arena) with `status`;
+ * takes no reference on obj. */
+int cs_resp_json(struct cs_resp *resp, struct cs_arena *a, int status, json_object *obj)
+    __attribute__((warn_unused_result));
+/* Sets a raw body (not copied: must outlive the response). */
+void cs_resp_raw(struct cs_resp *resp, int status, const char *content_type, const char *body,
+                 size_t len);
+/* Records a per-field error; extra ones beyond CS_MAX_FIELD_ERRORS are dropped. The
+ * strings must outlive the response. */
+void cs_resp_field_error(struct cs_resp *resp, const char *loc0, const char *loc1,
+                         const char *msg, const char *type);
+
+/* Reason phrase of a status ("Not Found"). */
+const char *cs_http_reason(int status);
+
+#endif

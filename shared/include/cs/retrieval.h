@@ -1,0 +1,43 @@
+/* Knowledge-base retrieval for citations: articles are chunked (cs/kb.h) and stored as
+ * searchable documents of the tenant's "kb_chunks" collection; a query returns the best
+ * chunks by the store's full-text ranking (bm25 on SQLite).
+ *
+ * A tenant without articles of its own is answered from the product's sample knowledge
+ * base, kept under the system tenant; once a tenant loads its own, only that is used.
+ */
+#ifndef CS_RETRIEVAL_H
+#define CS_RETRIEVAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cs/error.h"
+#include "cs/kb.h"
+
+struct cs_arena;
+struct cs_store;
+
+#define CS_KB_COLLECTION "kb_chunks"
+
+struct cs_passage {
+    const char *doc_id;
+    const char *chunk_id;
+    const char *title;
+    const char *url;
+    const char *category;
+    const char *text;
+    double score; /* (0, 1], higher is better */
+};
+
+/* Stores every chunk of `art` under `tenant` (CS_SYSTEM_TENANT for the sample KB),
+ * replacing chunks with the same ids. *nchunks gets how many were written. */
+CS_MUST_CHECK int cs_retrieval_index_article(struct cs_store *st, struct cs_arena *a,
+                                             const char *tenant,
+                                             const struct cs_kb_article *art, int64_t now_ms,
+                                             size_t *nchunks);
+/* Up to `k` passages for `query`, best first. */
+CS_MUST_CHECK int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                      const char *query, size_t k, struct cs_passage **out,
+                                      size_t *n);
+
+#endif

@@ -1,0 +1,186 @@
+/* The store: tenant-scoped JSON documents with versions, queries, aggregation,
+ * full-text search and counters, over one of two backends chosen by URI:
+ *   sqlite:///path/to/file.db   embedded default (WAL; many processes on one host)
+ *   mongodb://...               shared state for cloud deployments (see store_mongo)
+ *
+ * Every call takes the tenant first, so no query can forget it. Documents live in
+ * named collections; each has an id, a version (1 on insert, +1 per update), created
+ * and updated times, and a JSON object body. Updates and deletes name the version they
+ * expect (optimistic concurrency): a stale version fails with CS_ERR_CONFLICT and the
+ * caller re-reads and retries.
+ *
+ * Filters and sorts name a body field by a dotted path ("triage.category") or one of
+ * the document's own fields: "_id", "_created", "_updated" (Unix ms).
+ * Results are allocated in the caller's arena; bodies are json-c objects released by
+ * the arena's cleanup hooks.
+ *
+ * A store handle is not thread-safe: each worker thread opens its own.
+ */
+#ifndef CS_STORE_H
+#define CS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "cs/error.h"
+
+struct cs_arena;
+struct cs_store;
+
+#define CS_QUERY_MAX_FILTERS 12
+#define CS_AGG_MAX_METRICS 8
+#define CS_STORE_ID_MAX 128
+
+struct cs_doc {
+    const char *id;
+    int64_t version;
+    int64_t created_ms;
+    int64_t updated_ms;
+    json_object *body;
+};
+
+struct cs_doc_list {
+    struct cs_doc *docs;
+    size_t n;
+    int64_t total; /* matches ignoring limit/offset; -1 unless asked for */
+};
+
+enum cs_val_type { CS_VAL_NULL, CS_VAL_STR, CS_VAL_INT, CS_VAL_REAL, CS_VAL_BOOL };
+
+struct cs_value {
+    enum cs_val_type type;
+    const char *s;
+    int64_t i;
+    double d;
+    bool b;
+};
+
+enum cs_op { CS_OP_EQ, CS_OP_NE, CS_OP_LT, CS_OP_LTE, CS_OP_GT, CS_OP_GTE, CS_OP_EXISTS };
+
+struct cs_filter {
+    const char *field;
+    enum cs_op op;
+    struct cs_value v;
+};
+
+struct cs_query {
+    struct cs_filter filters[CS_QUERY_MAX_FILTERS];
+    size_t nfilters;
+    const char *sort; /* field, NULL: "_created" */
+    bool desc;
+    int64_t limit;    /* 0: 100; capped at 1000 */
+    int64_t offset;
+    bool want_total;
+};
+
+/* Appends a filter; CS_ERR_INVALID when the query is full or the field is malformed. */
+CS_MUST_CHECK int cs_query_where(struct cs_query *q, const char *field, enum cs_op op,
+                                 struct cs_value v);
+struct cs_value cs_val_str(const char *s);
+struct cs_value cs_val_int(int64_t i);
+struct cs_value cs_val_real(double d);
+struct cs_value cs_val_bool(bool b);
+
+/* Text indexed for full-text search alongside a document. */
+struct cs_text {
+    const char *title;
+    const char *body;
+};
+
+struct cs_hit {
+    struct cs_doc doc;
+    double score; /* relevance in (0, 1]: higher is better, comparable within a result */
+};
+
+enum cs_agg_op { CS_AGG_COUNT, CS_AGG_SUM, CS_AGG_AVG, CS_AGG_MIN, CS_AGG_MAX };
+enum cs_bucket { CS_BUCKET_NONE, CS_BUCKET_DAY, CS_BUCKET_WEEK, CS_BUCKET_MONTH };
+
+struct cs_agg_metric {
+    enum cs_agg_op op;
+    const char *field; /* ignored for COUNT */
+};
+
+/* Group the filtered documents by `group_by` (NULL: one group) and compute metrics.
+ * With a bucket, group_by must be a time field in Unix ms and the key is the bucket's
+ * ISO date ("2026-11-25"; weeks start on Monday, months on the 1st, UTC). Rows come
+ * sorted by key, or by the first metric descending when `by_metric` is set. */
+struct cs_agg {
+    const struct cs_filter *filters;
+    size_t nfilters;
+    const char *group_by;
+    enum cs_bucket bucket;
+    struct cs_agg_metric metrics[CS_AGG_MAX_METRICS];
+    size_t nmetrics;
+    bool by_metric;
+    int64_t limit; /* 0: no limit */
+};
+
+struct cs_agg_row {
+    struct cs_value key; /* CS_VAL_NULL for the single group, or a missing field */
+    double values[CS_AGG_MAX_METRICS];
+};
+
+/* Opens a backend by URI. CS_ERR_CONFIG for an unknown scheme or bad URI,
+ * CS_ERR_STORE when the backend cannot be reached or initialised. */
+CS_MUST_CHECK int cs_store_open(const char *uri, struct cs_store **out);
+void cs_store_close(struct cs_store *st);
+/* Cheap round trip for readiness checks. */
+CS_MUST_CHECK int cs_store_ping(struct cs_store *st);
+/* "sqlite" or "mongodb". */
+const char *cs_store_backend(const struct cs_store *st);
+
+/* Inserts a document. `id` NULL generates one (prefix_ + 24 hex, prefix from `coll`'s
+ * singular form is up to the caller: pass NULL to get a bare hex id). `text` non-NULL
+ * makes the document searchable. CS_ERR_EXISTS when the id is taken. */
+CS_MUST_CHECK int cs_store_insert(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                  const char *coll, const char *id, json_object *body,
+                                  const struct cs_text *text, int64_t now_ms,
+                                  struct cs_doc *out);
+/* CS_ERR_NOT_FOUND when absent (in this tenant). */
+CS_MUST_CHECK int cs_store_get(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               const char *coll, const char *id, struct cs_doc *out);
+/* Replaces the body when the stored version equals `expected_version`; the new version
+ * is expected_version + 1. CS_ERR_CONFLICT when the version moved, CS_ERR_NOT_FOUND
+ * when absent. `text` as for insert (NULL keeps no text for the document). */
+CS_MUST_CHECK int cs_store_update(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                  const char *coll, const char *id, int64_t expected_version,
+                                  json_object *body, const struct cs_text *text, int64_t now_ms,
+                                  struct cs_doc *out);
+/* Deletes; expected_version < 0 deletes whatever version is stored. */
+CS_MUST_CHECK int cs_store_delete(struct cs_store *st, const char *tenant, const char *coll,
+                                  const char *id, int64_t expected_version);
+CS_MUST_CHECK int cs_store_find(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                const char *coll, const struct cs_query *q,
+                                struct cs_doc_list *out);
+CS_MUST_CHECK int cs_store_count(struct cs_store *st, const char *tenant, const char *coll,
+                                 const struct cs_filter *filters, size_t nfilters,
+                                 int64_t *out);
+CS_MUST_CHECK int cs_store_aggregate(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                     const char *coll, const struct cs_agg *agg,
+                                     struct cs_agg_row **rows, size_t *nrows);
+/* Nearest-rank quantiles of a numeric field over the filtered documents; out[i] is NaN
+ * when no document has the field. qs in [0, 1]. */
+CS_MUST_CHECK int cs_store_quantiles(struct cs_store *st, const char *tenant, const char *coll,
+                                     const struct cs_filter *filters, size_t nfilters,
+                                     const char *field, const double *qs, size_t nq,
+                                     double *out);
+/* Full-text search over the searchable documents of a collection (bm25 on SQLite, text
+ * score on MongoDB). Free text: no query syntax is interpreted. */
+CS_MUST_CHECK int cs_store_search(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                  const char *coll, const char *text, size_t limit,
+                                  struct cs_hit **hits, size_t *nhits);
+/* Adds `delta` to the counter `key` for the fixed window starting at window_start_ms
+ * and returns the new value; windows older than `ttl_ms` may be dropped. Used for rate
+ * limits shared by every process using the store. */
+CS_MUST_CHECK int cs_store_counter_add(struct cs_store *st, const char *tenant, const char *key,
+                                       int64_t window_start_ms, int64_t ttl_ms, int64_t delta,
+                                       int64_t *value);
+
+/* Fault injection for tests: the `n`th store call from now (1 = the next) fails with
+ * CS_ERR_STORE, as a lost connection would; 0 turns it off. */
+void cs_store_fail_after(struct cs_store *st, unsigned n);
+
+#endif

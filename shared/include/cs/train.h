@@ -1,0 +1,70 @@
+/* Trainer for the built-in linear models: multinomial logistic regression fitted by
+ * SGD with L2 regularisation, then a calibration temperature fitted on the validation
+ * rows. Deterministic: the same rows, options and seed give bit-identical parameters
+ * (single thread, fixed iteration order, a seeded splitmix64 shuffle), so a model
+ * file can be rebuilt byte for byte.
+ *
+ * Training may allocate (tens of MB for the text sets); nothing here is on a request
+ * path.
+ */
+#ifndef CS_TRAIN_H
+#define CS_TRAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cs/error.h"
+#include "cs/model.h"
+#include "cs/textfeat.h"
+
+struct cs_train_opts {
+    uint32_t epochs;  /* passes over the training rows */
+    float lr;         /* initial step size; decays as lr / (1 + lr * l2 * t) */
+    float l2;         /* L2 penalty per example */
+    uint64_t seed;    /* shuffle seed */
+    int balanced;     /* weight each class by n / (n_classes * n_class) */
+};
+
+/* Defaults tuned on the shipped data sets (see data/models/README.md). */
+void cs_train_opts_init(struct cs_train_opts *o);
+
+/* Labelled rows. Rows with is_val[i] set are held out of the fit and only used for
+ * the temperature and the reported validation figures (is_val may be NULL). */
+struct cs_train_rows {
+    size_t n;
+    uint32_t n_classes;
+    const uint32_t *label; /* n labels, each < n_classes */
+    const uint8_t *is_val;
+    /* text models */
+    const char *const *text;
+    const size_t *len;
+    /* dense models: x[i * n_dense + j] */
+    const float *x;
+    uint32_t n_dense;
+};
+
+/* Fitted parameters (owned; release with cs_train_model_clean_up). */
+struct cs_train_model {
+    uint32_t n_features, n_classes;
+    float *idf;     /* text only */
+    float *mean;    /* n_features */
+    float *bias;    /* n_classes */
+    float *weights; /* n_features * n_classes */
+    float temperature;
+    size_t n_train, n_val;
+    double train_acc, val_acc;
+};
+
+/* Fits a text model with the given feature settings. CS_ERR_INVALID for empty or
+ * inconsistent input, CS_ERR_NOMEM. */
+CS_MUST_CHECK int cs_train_text(const struct cs_train_rows *rows, const struct cs_textfeat_cfg *feat,
+                                const struct cs_train_opts *o, struct cs_train_model *out);
+/* Fits a dense model over rows->x. */
+CS_MUST_CHECK int cs_train_dense(const struct cs_train_rows *rows, const struct cs_train_opts *o,
+                                 struct cs_train_model *out);
+void cs_train_model_clean_up(struct cs_train_model *m);
+
+/* Fills a model spec that points into `tm` (valid while tm lives). */
+void cs_train_model_spec(const struct cs_train_model *tm, struct cs_model_spec *spec);
+
+#endif

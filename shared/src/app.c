@@ -1,0 +1,268 @@
+#include "cs/app.h"
+
+#include <ctype.h>
+#include <strings.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/auth.h"
+#include "cs/clock.h"
+#include "cs/env.h"
+#include "cs/family.h"
+#include "cs/function.h"
+#include "cs/http.h"
+#include "cs/json.h"
+#include "cs/log.h"
+#include "cs/router.h"
+#include "cs/store.h"
+
+static bool needs_store(const struct cs_function *fn)
+{
+    /* Bearer functions need the store for their shared rate-limit counters. */
+    return (fn->needs & CS_NEED_STORE) || fn->auth == CS_AUTH_BEARER;
+}
+
+int cs_worker_init(struct cs_worker *w, struct cs_env *env, const char **why)
+{
+    memset(w, 0, sizeof(*w));
+    w->env = env;
+    w->arena = cs_arena_new(0);
+    if (!w->arena) {
+        *why = "out of memory";
+        return CS_ERR_NOMEM;
+    }
+    if (needs_store(env->fn)) {
+        int rc = cs_store_open(env->cfg.store_uri, &w->store);
+        if (rc) {
+            *why = "store could not be opened (check CS_STORE_URI)";
+            cs_arena_destroy(w->arena);
+            w->arena = NULL;
+            return rc;
+        }
+    }
+    return CS_OK;
+}
+
+void cs_worker_clean_up(struct cs_worker *w)
+{
+    cs_store_close(w->store);
+    cs_arena_destroy(w->arena);
+    memset(w, 0, sizeof(*w));
+}
+
+/* ---- request id ---- */
+
+static bool request_id_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 128) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("-_.:", *s)) return false;
+    return true;
+}
+
+static const char *request_id(struct cs_req *req)
+{
+    const char *given = cs_req_header(req, "x-request-id");
+    if (request_id_ok(given)) return given;
+    unsigned char r[8];
+    req->env->random(r, sizeof(r));
+    return cs_arena_printf(req->arena, "req-%lld.%02x%02x%02x%02x%02x%02x%02x%02x",
+                           (long long)(req->now_ms / 1000), r[0], r[1], r[2], r[3], r[4], r[5],
+                           r[6], r[7]);
+}
+
+/* ---- CORS ---- */
+
+static void cors_headers(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *allowed = req->env->cfg.cors_origin;
+    const char *origin = cs_req_header(req, "origin");
+    const char *value = allowed;
+    if (strcmp(allowed, "*") != 0) {
+        /* A list of exact origins: echo the caller's only when it is on it. */
+        value = NULL;
+        size_t olen = origin ? strlen(origin) : 0;
+        for (const char *p = allowed; origin && *p;) {
+            size_t n = strcspn(p, ", ");
+            if (n == olen && strncmp(p, origin, n) == 0) value = origin;
+            p += n;
+            while (*p == ',' || *p == ' ') p++;
+        }
+        if (!value) return;
+        (void)cs_resp_header(resp, "vary", "Origin");
+    }
+    (void)cs_resp_header(resp, "access-control-allow-origin", value);
+    (void)cs_resp_header(resp, "access-control-allow-credentials", "true");
+    (void)cs_resp_header(resp, "access-control-expose-headers",
+                         "x-request-id, x-rate-limit-limit, x-rate-limit-remaining, "
+                         "x-rate-limit-reset, retry-after");
+}
+
+static bool is_preflight(const struct cs_req *req)
+{
+    return strcmp(req->method, "OPTIONS") == 0 &&
+           cs_req_header(req, "access-control-request-method") != NULL;
+}
+
+static int preflight(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *hdrs = cs_req_header(req, "access-control-request-headers");
+    int rc = cs_resp_header(resp, "access-control-allow-methods",
+                            "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+    if (!rc && hdrs) rc = cs_resp_header(resp, "access-control-allow-headers", hdrs);
+    if (!rc) rc = cs_resp_header(resp, "access-control-max-age", "600");
+    cs_resp_raw(resp, 200, "text/plain; charset=utf-8", "OK", 2);
+    return rc;
+}
+
+/* ---- pipeline steps ---- */
+
+static int route(struct cs_req *req, struct cs_resp *resp, bool *answered)
+{
+    const struct cs_function *fn = req->env->fn;
+    struct cs_route_match m;
+    const char *allow = NULL;
+    int rc = cs_route_find(fn->routes, fn->nroutes, req->method, req->path, req->arena, &m, &allow);
+    if (rc == CS_ERR_METHOD && is_preflight(req)) {
+        *answered = true;
+        return preflight(req, resp);
+    }
+    if (rc == CS_ERR_METHOD && allow) (void)cs_resp_header(resp, "allow", allow);
+    if (rc) return rc;
+    req->route = m.route;
+    req->nparams = m.n;
+    for (size_t i = 0; i < m.n; i++) {
+        req->param_names[i] = m.names[i];
+        req->param_values[i] = m.values[i];
+    }
+    return CS_OK;
+}
+
+static int challenge(struct cs_resp *resp, int rc)
+{
+    (void)cs_resp_header(resp, "www-authenticate", "Bearer");
+    return rc;
+}
+
+static int authenticate(struct cs_req *req, struct cs_resp *resp)
+{
+    const struct cs_function *fn = req->env->fn;
+    if (fn->auth == CS_AUTH_NONE) return CS_OK;
+    const char *h = cs_req_header(req, "authorization");
+    if (!h) return challenge(resp, CS_ERR_UNAUTHORIZED);
+    if (strncasecmp(h, "Bearer ", 7) != 0) return challenge(resp, CS_ERR_BAD_TOKEN);
+    const char *tok = h + 7;
+    while (*tok == ' ') tok++;
+    int rc = cs_jwt_verify(&req->env->cfg.jwt_key, tok, strlen(tok), req->now_ms / 1000,
+                           req->arena, &req->auth);
+    if (rc) return challenge(resp, rc);
+    if (fn->role && !cs_principal_has_role(&req->auth, fn->role)) return CS_ERR_FORBIDDEN;
+    return CS_OK;
+}
+
+static int rate_limit(struct cs_req *req, struct cs_resp *resp)
+{
+    const struct cs_function *fn = req->env->fn;
+    if (!req->auth.tenant || !req->store) return CS_OK;
+    int64_t limit = fn->rate.limit ? fn->rate.limit : req->env->cfg.rate_limit;
+    int64_t window = (fn->rate.window_s ? fn->rate.window_s : 60) * 1000LL;
+    int64_t start = req->now_ms - req->now_ms % window;
+    int64_t used = 0;
+    char key[96];
+    snprintf(key, sizeof(key), "rl:%s", fn->name);
+    int rc = cs_store_counter_add(req->store, req->auth.tenant, key, start, 2 * window, 1, &used);
+    if (rc) return rc;
+    int64_t reset_s = (start + window) / 1000;
+    int64_t left = limit - used;
+    struct cs_arena *a = req->arena;
+    (void)cs_resp_header(resp, "x-rate-limit-limit", cs_arena_printf(a, "%lld", (long long)limit));
+    (void)cs_resp_header(resp, "x-rate-limit-remaining",
+                         cs_arena_printf(a, "%lld", (long long)(left > 0 ? left : 0)));
+    (void)cs_resp_header(resp, "x-rate-limit-reset", cs_arena_printf(a, "%lld", (long long)reset_s));
+    if (used <= limit) return CS_OK;
+    int64_t wait = reset_s - req->now_ms / 1000;
+    (void)cs_resp_header(resp, "retry-after", cs_arena_printf(a, "%lld", (long long)(wait > 0 ? wait : 1)));
+    return CS_ERR_RATE_LIMITED;
+}
+
+static bool json_content_type(const char *ct)
+{
+    if (!ct) return true; /* FastAPI-style leniency: an untyped body is read as JSON */
+    size_t n = strcspn(ct, ";");
+    while (n > 0 && ct[n - 1] == ' ') n--;
+    if (n == 16 && strncasecmp(ct, "application/json", 16) == 0) return true;
+    return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0;
+}
+
+static int read_body(struct cs_req *req, struct cs_resp *resp)
+{
+    const struct cs_function *fn = req->env->fn;
+    if (!fn->body) return CS_OK;
+    if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
+    if (!json_content_type(cs_req_header(req, "content-type"))) return CS_ERR_MEDIA_TYPE;
+    int rc = cs_json_parse(req->body, req->body_len, req->arena, &req->json, resp);
+    if (rc) return rc;
+    return cs_json_validate(fn->body, req->json, req->arena, resp);
+}
+
+static int pipeline(struct cs_req *req, struct cs_resp *resp)
+{
+    bool answered = false;
+    int rc = route(req, resp, &answered);
+    if (rc || answered) return rc;
+    if ((rc = authenticate(req, resp))) return rc;
+    if ((rc = rate_limit(req, resp))) return rc;
+    if ((rc = read_body(req, resp))) return rc;
+    rc = req->env->fn->handle(req, resp);
+    if (rc == CS_OK && resp->status == 0) rc = CS_ERR_INTERNAL; /* handler forgot a body */
+    return rc;
+}
+
+void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp)
+{
+    double t0 = cs_mono_ms();
+    const struct cs_function *fn = w->env->fn;
+    req->arena = w->arena;
+    req->env = w->env;
+    req->store = w->store;
+    req->now_ms = w->env->now_ms();
+    memset(&req->auth, 0, sizeof(req->auth));
+    req->request_id = request_id(req);
+    if (!req->request_id) req->request_id = "req-unknown";
+    int rc = pipeline(req, resp);
+    if (rc) cs_family_error(fn->family, req, resp, rc);
+    (void)cs_resp_header(resp, "x-request-id", req->request_id);
+    cors_headers(req, resp);
+    if (!resp->content_type) resp->content_type = "application/json";
+    struct cs_access_log e = {
+        .request_id = req->request_id,
+        .tenant = req->auth.tenant,
+        .method = req->method,
+        .route = req->route ? req->route->pattern : NULL,
+        .status = resp->status,
+        .error = rc ? cs_error_name(rc) : NULL,
+        .latency_ms = cs_mono_ms() - t0,
+    };
+    cs_log_access(&e);
+}
+
+void cs_app_print_routes(const struct cs_function *fn)
+{
+    json_object *o = json_object_new_object();
+    json_object *routes = json_object_new_array();
+    for (size_t i = 0; i < fn->nroutes; i++) {
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "method", json_object_new_string(fn->routes[i].method));
+        json_object_object_add(r, "path", json_object_new_string(fn->routes[i].pattern));
+        json_object_array_add(routes, r);
+    }
+    json_object_object_add(o, "name", json_object_new_string(fn->name));
+    json_object_object_add(o, "summary", json_object_new_string(fn->summary ? fn->summary : ""));
+    json_object_object_add(o, "family", json_object_new_string(cs_family_name(fn->family)));
+    json_object_object_add(o, "auth", json_object_new_string(fn->auth == CS_AUTH_BEARER ? "bearer" : "none"));
+    json_object_object_add(o, "routes", routes);
+    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+}

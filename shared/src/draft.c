@@ -1,0 +1,572 @@
+#include "cs/draft.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cs/arena.h"
+#include "cs/buf.h"
+#include "cs/kb.h"
+
+#define DRAFT_DEFAULT_MIN_SCORE 0.30
+#define DRAFT_DEFAULT_MAX_SENTENCES 3
+#define DRAFT_DEFAULT_SHARED_TERMS 2
+#define DRAFT_DEFAULT_SIGNATURE "Customer Support Team"
+/* Query terms are tracked in one 64-bit mask per sentence. */
+#define DRAFT_MAX_TERMS 64
+#define DRAFT_TERM_MAX 24
+/* Quoted sentences outside these bounds are headings, fragments or walls of text. */
+#define DRAFT_SENT_MIN 25
+#define DRAFT_SENT_MAX 500
+#define DRAFT_NAME_MAX 80
+#define DRAFT_PHRASE_MAX 60
+#define DRAFT_BODY_CAP (64 * 1024)
+
+/* ---- tone -------------------------------------------------------------------------- */
+
+const char *cs_draft_tone_name(enum cs_draft_tone tone)
+{
+    switch (tone) {
+    case CS_DRAFT_TONE_FORMAL: return "formal";
+    case CS_DRAFT_TONE_CASUAL: return "casual";
+    default: return "empathetic_professional";
+    }
+}
+
+enum mood { MOOD_UNKNOWN, MOOD_ANGRY, MOOD_FRUSTRATED, MOOD_NEUTRAL, MOOD_POSITIVE };
+
+static bool label_in(const char *s, const char *const *list)
+{
+    for (; *list; list++)
+        if (strcasecmp(s, *list) == 0) return true;
+    return false;
+}
+
+static enum mood mood_of(const char *sentiment)
+{
+    static const char *const angry[] = {"angry", "irate", "furious", "very_negative", NULL};
+    static const char *const frustrated[] = {"frustrated", "negative", "upset", "annoyed",
+                                             "disappointed", "concerned", NULL};
+    static const char *const neutral[] = {"neutral", NULL};
+    static const char *const positive[] = {"positive", "very_positive", "happy", "satisfied",
+                                           "delighted", NULL};
+    if (!sentiment || !*sentiment) return MOOD_UNKNOWN;
+    if (label_in(sentiment, angry)) return MOOD_ANGRY;
+    if (label_in(sentiment, frustrated)) return MOOD_FRUSTRATED;
+    if (label_in(sentiment, neutral)) return MOOD_NEUTRAL;
+    if (label_in(sentiment, positive)) return MOOD_POSITIVE;
+    return MOOD_UNKNOWN;
+}
+
+enum cs_draft_tone cs_draft_tone_for(const char *sentiment, const char *priority)
+{
+    switch (mood_of(sentiment)) {
+    case MOOD_POSITIVE: return CS_DRAFT_TONE_CASUAL;
+    case MOOD_NEUTRAL:
+        /* An urgent ticket reads cold in a formal register even when calmly written. */
+        if (priority && strcasecmp(priority, "P1") == 0) return CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL;
+        return CS_DRAFT_TONE_FORMAL;
+    default: return CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL;
+    }
+}
+
+/* ---- terms ------------------------------------------------------------------------- */
+
+struct terms {
+    char w[DRAFT_MAX_TERMS][DRAFT_TERM_MAX];
+    unsigned n;
+};
+
+static bool is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+static bool is_stopword(const char *w)
+{
+    static const char *const stop[] = {
+        "the", "and", "for", "you", "your", "yours", "was", "were", "are", "has", "have", "had",
+        "this", "that", "these", "those", "with", "from", "but", "not", "can", "could", "would",
+        "should", "will", "just", "get", "got", "please", "help", "thanks", "thank", "hello",
+        "dear", "there", "what", "when", "why", "how", "who", "which", "into", "about", "been",
+        "being", "our", "out", "all", "any", "some", "they", "them", "their", "then", "than",
+        "too", "very", "also", "its", "still", "again", "now", "today", "did", "does", "doing",
+        "don", "didn", "doesn", "isn", "won", "wasn", "haven", "hasn", "she", "her", "his",
+        "him", "mine", "need", "want", "know", "like", "make", "made", "one", "where", "here",
+        "able", "let", "may", "might", "must", "shall", "yet", "only", "even", "much", "many",
+        "more", "most", "other", "such", "each", "every", "own", "same", "via", "per", "use",
+        NULL};
+    for (const char *const *p = stop; *p; p++)
+        if (strcmp(w, *p) == 0) return true;
+    return false;
+}
+
+/* Words a customer and a help article use for the same thing. */
+static const char *synonym(const char *w)
+{
+    static const char *const map[][2] = {
+        {"twice", "duplicate"},      {"double", "duplicate"},      {"doubled", "duplicate"},
+        {"duplicated", "duplicate"}, {"duplicates", "duplicate"},  {"cancellation", "cancel"},
+        {"cancelled", "cancel"},     {"canceled", "cancel"},       {"cancelling", "cancel"},
+        {"canceling", "cancel"},     {"cancels", "cancel"},        {"mail", "email"},
+        {"emails", "email"},         {"log", "login"},             {"logging", "login"},
+        {"logon", "login"},          {"signin", "login"},          {"mfa", "2fa"},
+        {"authenticator", "2fa"},    {"otp", "2fa"},               {"reimburse", "refund"},
+        {"reimbursement", "refund"}, {"refunds", "refund"},        {"refunded", "refund"},
+        {"billed", "charge"},        {"charged", "charge"},        {"charges", "charge"},
+        {"charging", "charge"},      {"parcel", "package"},        {"ship", "deliver"},
+        {"shipped", "deliver"},      {"shipping", "deliver"},      {"shipment", "deliver"},
+        {"delivery", "deliver"},     {"delivered", "deliver"},     {"deliveries", "deliver"},
+        {"stolen", "lost"},          {"theft", "lost"},            {"deleted", "delete"},
+        {"deleting", "delete"},      {"deletion", "delete"},       {"erase", "delete"},
+        {"erasure", "delete"},       {"download", "export"},       {"locked", "lock"},
+        {"lockout", "lock"},         {"hacked", "fraud"},          {"compromised", "fraud"},
+        {"unauthorized", "fraud"},   {"unauthorised", "fraud"},    {"fraudulent", "fraud"},
+        {"withdrawal", "withdraw"},  {"withdrew", "withdraw"},     {"topup", "top"},
+        {"transferred", "transfer"}, {"transfers", "transfer"},    {"receipt", "invoice"},
+        {"receipts", "invoice"},     {"invoices", "invoice"},      {"application", "app"},
+        {"syncing", "sync"},         {"synced", "sync"},           {"synchronization", "sync"},
+        {"crashes", "crash"},        {"crashed", "crash"},         {"crashing", "crash"},
+        {"passwords", "password"},   {"subscriptions", "subscription"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(w, map[i][0]) == 0) return map[i][1];
+    return NULL;
+}
+
+static bool ends_with(const char *w, size_t n, const char *suf, size_t *sl)
+{
+    *sl = strlen(suf);
+    return n > *sl + 2 && memcmp(w + n - *sl, suf, *sl) == 0;
+}
+
+/* Crude suffix stripping: enough to make "charges"/"charge" or "invoices"/"invoice"
+ * meet, cheap enough to run over every retrieved sentence. */
+static void stem(char *w)
+{
+    size_t n = strlen(w), sl;
+    if (ends_with(w, n, "ies", &sl)) {
+        w[n - 3] = 'y';
+        w[n - 2] = '\0';
+        return;
+    }
+    if (ends_with(w, n, "ing", &sl) || ends_with(w, n, "ed", &sl) || ends_with(w, n, "es", &sl) ||
+        (ends_with(w, n, "s", &sl) && w[n - 2] != 's')) {
+        n -= sl;
+        w[n] = '\0';
+    }
+    if (n > 3 && w[n - 1] == 'e') w[n - 1] = '\0';
+}
+
+/* Normalises one raw word into `out`; false for words that carry no topic. */
+static bool normalize(const char *p, size_t n, char out[DRAFT_TERM_MAX])
+{
+    if (n < 3 || n >= DRAFT_TERM_MAX) return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        out[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+    }
+    out[n] = '\0';
+    if (is_stopword(out)) return false;
+    const char *syn = synonym(out);
+    if (syn) {
+        size_t sn = strlen(syn);
+        memcpy(out, syn, sn + 1);
+    }
+    stem(out);
+    return true;
+}
+
+/* Iterates words of [pos, len); returns false at the end. */
+static bool next_word(const char *s, size_t len, size_t *pos, size_t *ws, size_t *wn)
+{
+    size_t i = *pos;
+    while (i < len && !is_word_byte((unsigned char)s[i])) i++;
+    if (i >= len) {
+        *pos = i;
+        return false;
+    }
+    size_t b = i;
+    while (i < len && is_word_byte((unsigned char)s[i])) i++;
+    *ws = b;
+    *wn = i - b;
+    *pos = i;
+    return true;
+}
+
+static int term_index(const struct terms *t, const char *w)
+{
+    for (unsigned i = 0; i < t->n; i++)
+        if (strcmp(t->w[i], w) == 0) return (int)i;
+    return -1;
+}
+
+static void terms_add_text(struct terms *t, const char *s)
+{
+    if (!s) return;
+    size_t len = strlen(s), pos = 0, ws, wn;
+    char w[DRAFT_TERM_MAX];
+    while (t->n < DRAFT_MAX_TERMS && next_word(s, len, &pos, &ws, &wn)) {
+        if (normalize(s + ws, wn, w) && term_index(t, w) < 0) memcpy(t->w[t->n++], w, sizeof w);
+    }
+}
+
+/* ---- sentence selection ------------------------------------------------------------ */
+
+struct cand {
+    size_t passage, start, end;
+    double score;
+};
+
+struct picks {
+    struct cand c[CS_DRAFT_MAX_USED];
+    unsigned n, max;
+};
+
+static bool sentence_quotable(const char *s, size_t n)
+{
+    if (n < DRAFT_SENT_MIN || n > DRAFT_SENT_MAX) return false;
+    if (s[n - 1] == '?' || s[n - 1] == ':') return false; /* FAQ headings, list intros */
+    /* A bracket could forge or break a [DOC-ID] marker. */
+    if (memchr(s, '[', n) || memchr(s, ']', n)) return false;
+    return cs_kb_text_valid(s, n);
+}
+
+/* Skips list bullets so a quoted step reads as a sentence. */
+static size_t skip_bullet(const char *s, size_t start, size_t end)
+{
+    if (end - start > 2 && (s[start] == '-' || s[start] == '*') && s[start + 1] == ' ')
+        return start + 2;
+    if (end - start > 4 && memcmp(s + start, "\xE2\x80\xA2 ", 4) == 0) return start + 4;
+    return start;
+}
+
+static double sentence_score(const struct terms *q, const char *s, size_t n, unsigned need)
+{
+    uint64_t mask = 0;
+    unsigned content = 0, matched = 0;
+    size_t pos = 0, ws, wn;
+    char w[DRAFT_TERM_MAX];
+    while (next_word(s, n, &pos, &ws, &wn)) {
+        if (!normalize(s + ws, wn, w)) continue;
+        content++;
+        int k = term_index(q, w);
+        if (k >= 0 && !(mask & ((uint64_t)1 << k))) {
+            mask |= (uint64_t)1 << k;
+            matched++;
+        }
+    }
+    if (matched == 0 || matched < need) return 0.0;
+    /* Square root damping: long sentences match more words by chance. */
+    return matched / sqrt((double)content + 1.0);
+}
+
+static bool same_text(const char *a, size_t an, const char *b, size_t bn)
+{
+    return an == bn && memcmp(a, b, an) == 0;
+}
+
+static void picks_offer(struct picks *p, const struct cs_draft_passage *ps, struct cand c)
+{
+    const char *ct = ps[c.passage].text + c.start;
+    size_t cn = c.end - c.start;
+    /* Overlapping chunks repeat sentences; quote each sentence once, from its best hit. */
+    for (unsigned i = 0; i < p->n; i++) {
+        const char *pt = ps[p->c[i].passage].text + p->c[i].start;
+        if (same_text(ct, cn, pt, p->c[i].end - p->c[i].start)) {
+            if (c.score > p->c[i].score) p->c[i] = c;
+            return;
+        }
+    }
+    if (p->n < p->max) {
+        p->c[p->n++] = c;
+        return;
+    }
+    unsigned worst = 0;
+    for (unsigned i = 1; i < p->n; i++)
+        if (p->c[i].score < p->c[worst].score) worst = i;
+    if (c.score > p->c[worst].score) p->c[worst] = c;
+}
+
+static void scan_passage(struct picks *p, const struct cs_draft_passage *ps, size_t idx,
+                         const struct terms *q, unsigned need)
+{
+    const char *t = ps[idx].text;
+    size_t len = strlen(t), pos = 0, s, e, nx;
+    unsigned ordinal = 0;
+    while (cs_kb_next_sentence(t, len, pos, &s, &e, &nx)) {
+        pos = nx;
+        s = skip_bullet(t, s, e);
+        if (!sentence_quotable(t + s, e - s)) continue;
+        double rel = sentence_score(q, t + s, e - s, need);
+        if (rel <= 0.0) continue;
+        double score = rel * (0.5 + 0.5 * ps[idx].score) - 0.001 * ordinal++;
+        struct cand c = {idx, s, e, score};
+        picks_offer(p, ps, c);
+    }
+}
+
+static int cand_order(const struct cand *a, const struct cand *b)
+{
+    if (a->passage != b->passage) return a->passage < b->passage ? -1 : 1;
+    return a->start < b->start ? -1 : (a->start > b->start);
+}
+
+/* Reading order: by passage rank, then position within the passage. */
+static void picks_sort(struct picks *p)
+{
+    for (unsigned i = 1; i < p->n; i++) {
+        struct cand c = p->c[i];
+        unsigned j = i;
+        while (j > 0 && cand_order(&p->c[j - 1], &c) > 0) {
+            p->c[j] = p->c[j - 1];
+            j--;
+        }
+        p->c[j] = c;
+    }
+}
+
+static bool passage_usable(const struct cs_draft_passage *p, double min_score)
+{
+    if (!p->doc_id || !p->text || !(p->score >= min_score)) return false;
+    return cs_kb_doc_id_valid(p->doc_id, strnlen(p->doc_id, CS_KB_DOC_ID_MAX + 1));
+}
+
+static void select_sentences(const struct cs_draft_input *in, const struct cs_draft_opts *o,
+                             struct picks *p)
+{
+    struct terms q;
+    q.n = 0;
+    terms_add_text(&q, in->ticket_text);
+    terms_add_text(&q, in->triage.subcategory);
+    p->n = 0;
+    p->max = o->max_sentences;
+    if (q.n == 0) return;
+    unsigned need = o->min_shared_terms < q.n ? o->min_shared_terms : q.n;
+    for (size_t i = 0; i < in->n_passages; i++)
+        if (passage_usable(&in->passages[i], o->min_passage_score))
+            scan_passage(p, in->passages, i, &q, need);
+    picks_sort(p);
+}
+
+/* ---- text assembly ----------------------------------------------------------------- */
+
+/* Copies `s` for use inside our own sentences: control bytes and brackets dropped (a
+ * triage label must not be able to forge a citation), whitespace collapsed, cut at
+ * `max` bytes on a character boundary. NULL when nothing usable is left. */
+static char *clean_phrase(struct cs_arena *a, const char *s, size_t max, bool *nomem)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s);
+    if (!cs_kb_text_valid(s, n)) return NULL;
+    char *out = cs_arena_alloc(a, max + 1);
+    if (!out) {
+        *nomem = true;
+        return NULL;
+    }
+    size_t o = 0;
+    bool space = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '[' || c == ']') continue;
+        if (c <= 0x20) {
+            space = o > 0;
+            continue;
+        }
+        size_t clen = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+        if (o + (space ? 1 : 0) + clen > max) break;
+        if (space) out[o++] = ' ';
+        space = false;
+        memcpy(out + o, s + i, clen);
+        o += clen;
+        i += clen - 1;
+    }
+    out[o] = '\0';
+    return o ? out : NULL;
+}
+
+/* Lower-cases Title-case words only, so "Duplicate Charge" reads naturally mid-sentence
+ * while "API Rate Limits" keeps its acronym. */
+static void topic_case(char *s)
+{
+    for (char *w = s; *w;) {
+        char *e = w;
+        bool rest_lower = true;
+        while (*e && *e != ' ') {
+            if (e > w && *e >= 'A' && *e <= 'Z') rest_lower = false;
+            e++;
+        }
+        if (rest_lower && *w >= 'A' && *w <= 'Z') *w = (char)(*w + 32);
+        w = *e ? e + 1 : e;
+    }
+}
+
+static int put_opening(struct cs_buf *b, enum mood m, enum cs_draft_tone tone, const char *topic)
+{
+    const char *t = topic ? topic : "this";
+    const char *sfx = topic ? " issue" : "";
+    if (tone == CS_DRAFT_TONE_CASUAL)
+        return cs_buf_printf(b, "Thanks for reaching out about your %s%s!", t, sfx);
+    if (tone == CS_DRAFT_TONE_FORMAL)
+        return cs_buf_printf(b, "Thank you for contacting us about your %s%s.", t, sfx);
+    if (m == MOOD_ANGRY)
+        return cs_buf_printf(b, "I'm truly sorry about your %s%s, and I completely understand "
+                                "why you are upset.", t, sfx);
+    if (m == MOOD_FRUSTRATED)
+        return cs_buf_printf(b, "I'm really sorry to hear about your %s%s. I understand how "
+                                "frustrating this must be.", t, sfx);
+    return cs_buf_printf(b, "I understand your concern about your %s%s, and I'm sorry for the "
+                            "inconvenience.", t, sfx);
+}
+
+static void sla_text(int hours, char *out, size_t cap)
+{
+    if (hours > 48 && hours % 24 == 0)
+        snprintf(out, cap, "%d days", hours / 24);
+    else
+        snprintf(out, cap, "%d hour%s", hours, hours == 1 ? "" : "s");
+}
+
+static int put_quotes(struct cs_buf *b, const struct cs_draft_input *in, const struct picks *p,
+                      enum cs_draft_tone tone)
+{
+    int rc = cs_buf_puts(b, tone == CS_DRAFT_TONE_CASUAL
+                                ? " Here's what our help centre says:"
+                                : " Here is the relevant guidance from our help centre:");
+    for (unsigned i = 0; !rc && i < p->n; i++) {
+        const struct cand *c = &p->c[i];
+        const struct cs_draft_passage *ps = &in->passages[c->passage];
+        rc = cs_buf_printf(b, " %.*s [%s]", (int)(c->end - c->start), ps->text + c->start,
+                           ps->doc_id);
+    }
+    return rc;
+}
+
+static int put_next_step(struct cs_buf *b, bool kb, enum cs_draft_tone tone, const char *team,
+                         int sla_hours)
+{
+    char when[48] = "";
+    if (sla_hours > 0) {
+        char t[32];
+        sla_text(sla_hours, t, sizeof t);
+        snprintf(when, sizeof when, " within %s", t);
+    }
+    if (kb) {
+        if (tone == CS_DRAFT_TONE_CASUAL)
+            return cs_buf_printf(b, " If that doesn't sort it out, just reply here and our %s "
+                                    "will follow up%s.", team, when);
+        return cs_buf_printf(b, " If this does not resolve the matter, please reply to this "
+                                "message and our %s will follow up%s.", team, when);
+    }
+    int rc = cs_buf_printf(b, " Our knowledge base does not have a specific article on this "
+                              "issue, so I have passed your ticket to our %s, who will get back "
+                              "to you%s.", team, when);
+    if (!rc)
+        rc = cs_buf_puts(b, " In the meantime, please keep any related emails, receipts or "
+                            "screenshots handy, as they help the team investigate.");
+    return rc;
+}
+
+static const char *closing_line(enum cs_draft_tone tone)
+{
+    switch (tone) {
+    case CS_DRAFT_TONE_FORMAL:
+        return "Please do not hesitate to contact us if you need any further assistance.\n\n"
+               "Kind regards,";
+    case CS_DRAFT_TONE_CASUAL: return "Thanks again for getting in touch!\n\nCheers,";
+    default: return "Thank you for your patience and understanding.\n\nBest regards,";
+    }
+}
+
+static char *make_greeting(struct cs_arena *a, enum cs_draft_tone tone, const char *name,
+                           bool *nomem)
+{
+    char *full = clean_phrase(a, name, DRAFT_NAME_MAX, nomem);
+    if (*nomem) return NULL;
+    if (tone == CS_DRAFT_TONE_CASUAL) {
+        if (!full) return cs_arena_strdup(a, "Hi there,");
+        size_t first = strcspn(full, " ");
+        return cs_arena_printf(a, "Hi %.*s,", (int)first, full);
+    }
+    return cs_arena_printf(a, "Dear %s,", full ? full : "Customer");
+}
+
+static void record_used(struct cs_draft *out, const struct picks *p)
+{
+    out->n_used = 0;
+    for (unsigned i = 0; i < p->n; i++) {
+        size_t idx = p->c[i].passage;
+        bool seen = false;
+        for (size_t k = 0; k < out->n_used; k++) seen = seen || out->used[k] == idx;
+        if (!seen) out->used[out->n_used++] = idx;
+    }
+}
+
+static int resolve_opts(const struct cs_draft_opts *opts, struct cs_draft_opts *o)
+{
+    o->min_passage_score = DRAFT_DEFAULT_MIN_SCORE;
+    o->max_sentences = DRAFT_DEFAULT_MAX_SENTENCES;
+    o->min_shared_terms = DRAFT_DEFAULT_SHARED_TERMS;
+    o->tone = CS_DRAFT_TONE_AUTO;
+    o->signature = DRAFT_DEFAULT_SIGNATURE;
+    if (!opts) return CS_OK;
+    if (opts->min_passage_score > 0) o->min_passage_score = opts->min_passage_score;
+    if (opts->max_sentences) o->max_sentences = opts->max_sentences;
+    if (opts->min_shared_terms) o->min_shared_terms = opts->min_shared_terms;
+    if (opts->signature) o->signature = opts->signature;
+    o->tone = opts->tone;
+    if (o->max_sentences > CS_DRAFT_MAX_USED || o->tone > CS_DRAFT_TONE_CASUAL ||
+        o->min_passage_score > 1.0 || isnan(opts->min_passage_score))
+        return CS_ERR_INVALID;
+    return CS_OK;
+}
+
+static int build(struct cs_arena *a, const struct cs_draft_input *in, const struct cs_draft_opts *o,
+                 struct cs_draft *out)
+{
+    bool nomem = false;
+    const struct cs_draft_triage *tr = &in->triage;
+    enum cs_draft_tone tone = o->tone ? o->tone : cs_draft_tone_for(tr->sentiment, tr->priority);
+    out->tone_id = tone;
+    out->tone = cs_draft_tone_name(tone);
+
+    char *topic = clean_phrase(a, tr->subcategory, DRAFT_PHRASE_MAX, &nomem);
+    if (!topic && !nomem) topic = clean_phrase(a, tr->category, DRAFT_PHRASE_MAX, &nomem);
+    char *team = nomem ? NULL : clean_phrase(a, tr->suggested_team, DRAFT_PHRASE_MAX, &nomem);
+    char *sig = nomem ? NULL : clean_phrase(a, o->signature, DRAFT_PHRASE_MAX, &nomem);
+    out->greeting = nomem ? NULL : make_greeting(a, tone, in->customer_name, &nomem);
+    if (nomem || !out->greeting) return CS_ERR_NOMEM;
+    if (topic) topic_case(topic);
+
+    struct picks p;
+    select_sentences(in, o, &p);
+    out->kb_answer = p.n > 0;
+
+    struct cs_buf b;
+    cs_buf_init(&b, a, DRAFT_BODY_CAP);
+    int rc = put_opening(&b, mood_of(tr->sentiment), tone, topic);
+    if (!rc && out->kb_answer) rc = put_quotes(&b, in, &p, tone);
+    if (!rc) rc = put_next_step(&b, out->kb_answer, tone, team ? team : "support team",
+                                tr->sla_hours > 168 ? 168 : tr->sla_hours);
+    if (rc) return rc;
+    out->body = cs_buf_str(&b);
+    out->closing = cs_arena_printf(a, "%s\n%s", closing_line(tone),
+                                   sig ? sig : DRAFT_DEFAULT_SIGNATURE);
+    if (!out->closing) return CS_ERR_NOMEM;
+    if (out->kb_answer) record_used(out, &p);
+    return CS_OK;
+}
+
+int cs_draft_build(struct cs_arena *a, const struct cs_draft_input *in,
+                   const struct cs_draft_opts *opts, struct cs_draft *out)
+{
+    if (out) memset(out, 0, sizeof *out);
+    if (!a || !in || !out || (!in->passages && in->n_passages)) return CS_ERR_INVALID;
+    struct cs_draft_opts o;
+    int rc = resolve_opts(opts, &o);
+    if (!rc) rc = build(a, in, &o, out);
+    if (rc) memset(out, 0, sizeof *out);
+    return rc;
+}

@@ -1,0 +1,113 @@
+#include "cs/env.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/clock.h"
+#include "cs/function.h"
+#include "cs/log.h"
+#include "cs/models.h"
+
+static int parse_uint(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max || s[0] == '-') return CS_ERR_CONFIG;
+    *out = v;
+    return CS_OK;
+}
+
+static const char *or_default(const char *(*get)(const char *), const char *name, const char *dflt)
+{
+    const char *v = get(name);
+    return v && *v ? v : dflt;
+}
+
+int cs_config_load(struct cs_config *cfg, const char *(*get)(const char *name), const char **why)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    unsigned long v;
+    cfg->var_dir = or_default(get, "CS_VAR", "var");
+    cfg->data_dir = or_default(get, "CS_DATA_DIR", "data");
+    cfg->store_uri = get("CS_STORE_URI");
+    cfg->cors_origin = or_default(get, "CS_CORS_ORIGIN", "*");
+    *why = "CS_MAX_BODY";
+    if (parse_uint(or_default(get, "CS_MAX_BODY", "1048576"), 1024, 64ul << 20, &v)) return CS_ERR_CONFIG;
+    cfg->max_body = v;
+    *why = "CS_THREADS";
+    if (parse_uint(or_default(get, "CS_THREADS", "2"), 1, 64, &v)) return CS_ERR_CONFIG;
+    cfg->threads = (unsigned)v;
+    *why = "CS_RATE_LIMIT";
+    if (parse_uint(or_default(get, "CS_RATE_LIMIT", "6000"), 1, 10000000, &v)) return CS_ERR_CONFIG;
+    cfg->rate_limit = (unsigned)v;
+    *why = "CS_TOKEN_TTL";
+    if (parse_uint(or_default(get, "CS_TOKEN_TTL", "3600"), 60, 86400 * 7, &v)) return CS_ERR_CONFIG;
+    cfg->token_ttl_s = (int64_t)v;
+    *why = "CS_LOG_LEVEL";
+    cfg->log_level = cs_log_level_parse(or_default(get, "CS_LOG_LEVEL", "info"));
+    if (cfg->log_level < 0) return CS_ERR_CONFIG;
+    *why = "CS_JWT_SECRET";
+    const char *secret = get("CS_JWT_SECRET");
+    if (secret && *secret) {
+        if (cs_jwt_key_parse(secret, &cfg->jwt_key)) return CS_ERR_CONFIG;
+        cfg->jwt_key_set = true;
+    }
+    *why = NULL;
+    return CS_OK;
+}
+
+static const char *process_env(const char *name) { return getenv(name); }
+
+static void sodium_random(void *buf, size_t n) { randombytes_buf(buf, n); }
+
+int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **why)
+{
+    memset(env, 0, sizeof(*env));
+    env->fn = fn;
+    env->now_ms = cs_now_ms;
+    env->random = sodium_random;
+    if (sodium_init() < 0) {
+        *why = "libsodium failed to initialise";
+        return CS_ERR_INTERNAL;
+    }
+    int rc = cs_config_load(&env->cfg, process_env, why);
+    if (rc) return rc;
+    cs_log_set_level(env->cfg.log_level);
+    cs_log_set_function(fn->name);
+    if (!env->cfg.store_uri) {
+        /* The default lives for the whole process, like the environment it came from. */
+        static char uri[4096];
+        snprintf(uri, sizeof(uri), "sqlite://%s/cs.db", env->cfg.var_dir);
+        env->cfg.store_uri = uri;
+    }
+    if ((fn->auth == CS_AUTH_BEARER || (fn->needs & CS_NEED_JWT)) && !env->cfg.jwt_key_set) {
+        *why = "CS_JWT_SECRET is not set";
+        return CS_ERR_CONFIG;
+    }
+    if (fn->needs & CS_NEED_MODELS) {
+        char dir[4096];
+        snprintf(dir, sizeof(dir), "%s/models", env->cfg.data_dir);
+        rc = cs_models_open(dir, &env->models);
+        if (rc) {
+            *why = "built-in models could not be loaded from CS_DATA_DIR/models";
+            return rc;
+        }
+    }
+    if (fn->init && (rc = fn->init(env))) {
+        *why = "function init failed";
+        return rc;
+    }
+    return CS_OK;
+}
+
+void cs_env_clean_up(struct cs_env *env)
+{
+    if (env->fn && env->fn->fini) env->fn->fini(env);
+    env->fn_state = NULL;
+    if (env->models) cs_models_close(env->models);
+    env->models = NULL;
+}

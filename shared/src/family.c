@@ -1,0 +1,183 @@
+#include "cs/family.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/clock.h"
+#include "cs/error.h"
+#include "cs/http.h"
+#include "cs/json.h"
+
+static const char *const family_names[CS_FAMILY__COUNT] = {"triage", "insights", "predict",
+                                                           "sessions", "reporting"};
+
+const char *cs_family_name(enum cs_family f)
+{
+    return f < CS_FAMILY__COUNT ? family_names[f] : "unknown";
+}
+
+static int status_of(enum cs_family f, int code)
+{
+    /* FastAPI answers a body it cannot decode with 422 json_invalid, not 400. */
+    if (f == CS_FAMILY_TRIAGE &&
+        (code == CS_ERR_BAD_JSON || code == CS_ERR_BAD_UTF8 || code == CS_ERR_TOO_DEEP))
+        return 422;
+    return cs_error_status(code);
+}
+
+static const char *message_of(const struct cs_resp *resp, int code)
+{
+    return resp->err_message ? resp->err_message : cs_error_message(code);
+}
+
+/* "CS_ERR_NOT_FOUND" -> "not_found": the plain families' machine-readable code. */
+static const char *snake_code(struct cs_arena *a, int code)
+{
+    const char *name = cs_error_name(code);
+    if (strncmp(name, "CS_ERR_", 7) == 0) name += 7;
+    char *s = cs_arena_strdup(a, name);
+    if (!s) return "error";
+    for (char *p = s; *p; p++) *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
+static const char *sessions_code(int code)
+{
+    switch (code) {
+    case CS_ERR_NOT_FOUND: return "CS_002";
+    case CS_ERR_RATE_LIMITED: return "CS_007";
+    case CS_ERR_VALIDATION:
+    case CS_ERR_BAD_JSON:
+    case CS_ERR_BAD_UTF8:
+    case CS_ERR_TOO_DEEP: return "CS_008";
+    case CS_ERR_UNAVAILABLE:
+    case CS_ERR_UPSTREAM:
+    case CS_ERR_TIMEOUT: return "CS_006";
+    default: return NULL;
+    }
+}
+
+static json_object *field_loc(const struct cs_field_error *e)
+{
+    json_object *loc = json_object_new_array();
+    if (!loc) return NULL;
+    for (int i = 0; i < 4 && e->loc[i]; i++)
+        json_object_array_add(loc, json_object_new_string(e->loc[i]));
+    if (e->loc_index >= 0) json_object_array_add(loc, json_object_new_int(e->loc_index));
+    return loc;
+}
+
+/* The last named loc element: "body.raw_message" reads as "raw_message". */
+static const char *field_name(const struct cs_field_error *e)
+{
+    const char *name = "body";
+    for (int i = 0; i < 4 && e->loc[i]; i++) name = e->loc[i];
+    return name;
+}
+
+static int triage_error(struct cs_arena *a, const struct cs_resp *resp, int code, json_object *root)
+{
+    if (resp->nfield_errors == 0)
+        return cs_json_add_str(root, "detail", message_of(resp, code));
+    json_object *list = json_object_new_array();
+    int rc = cs_json_add(root, "detail", list);
+    for (size_t i = 0; rc == CS_OK && i < resp->nfield_errors; i++) {
+        const struct cs_field_error *e = &resp->field_errors[i];
+        json_object *item = json_object_new_object();
+        if (!item || json_object_array_add(list, item) != 0) {
+            json_object_put(item);
+            return CS_ERR_NOMEM;
+        }
+        rc = cs_json_add_str(item, "type", e->type);
+        if (!rc) rc = cs_json_add(item, "loc", field_loc(e));
+        if (!rc) rc = cs_json_add_str(item, "msg", e->msg);
+    }
+    (void)a;
+    return rc;
+}
+
+static json_object *details_object(const struct cs_resp *resp)
+{
+    if (resp->err_details) return json_object_get(resp->err_details);
+    if (resp->nfield_errors == 0) return NULL;
+    json_object *d = json_object_new_object();
+    for (size_t i = 0; d && i < resp->nfield_errors; i++)
+        json_object_object_add(d, field_name(&resp->field_errors[i]),
+                               json_object_new_string(resp->field_errors[i].msg));
+    return d;
+}
+
+static int insights_error(struct cs_arena *a, const struct cs_resp *resp, int code, int status,
+                          json_object *root)
+{
+    char ts[CS_ISO_MAX];
+    cs_time_iso(cs_now_ms(), CS_ISO_NAIVE_US, ts);
+    int rc = cs_json_add_bool(root, "error", true);
+    if (!rc) rc = cs_json_add_int(root, "status_code", status);
+    if (!rc) rc = cs_json_add_str(root, "message", message_of(resp, code));
+    json_object *d = details_object(resp);
+    if (!rc && d) rc = cs_json_add(root, "details", d);
+    if (!rc) rc = cs_json_add_str(root, "timestamp", ts);
+    (void)a;
+    return rc;
+}
+
+static int coded_error(struct cs_arena *a, enum cs_family f, const struct cs_resp *resp,
+                       int code, json_object *root)
+{
+    json_object *err = json_object_new_object();
+    int rc = cs_json_add(root, "error", err);
+    const char *cname = resp->err_code_name;
+    if (!cname && f == CS_FAMILY_SESSIONS) cname = sessions_code(code);
+    if (!cname) cname = snake_code(a, code);
+    if (f == CS_FAMILY_SESSIONS && cname[0] != 'C') {
+        /* Seed 003 codes are upper-case; keep generic ones in the same style. */
+        char *up = cs_arena_strdup(a, cname);
+        if (up)
+            for (char *p = up; *p; p++) *p = (char)toupper((unsigned char)*p);
+        if (up) cname = up;
+    }
+    if (!rc) rc = cs_json_add_str(err, "code", cname);
+    if (!rc) rc = cs_json_add_str(err, "message", message_of(resp, code));
+    json_object *d = details_object(resp);
+    if (!rc && d) rc = cs_json_add(err, "details", d);
+    return rc;
+}
+
+void cs_family_error(enum cs_family f, const struct cs_req *req, struct cs_resp *resp, int code)
+{
+    struct cs_arena *a = req->arena;
+    int status = status_of(f, code);
+    resp->err_code = code;
+    json_object *root = cs_json_object(a);
+    int rc = root ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) {
+        switch (f) {
+        case CS_FAMILY_TRIAGE: rc = triage_error(a, resp, code, root); break;
+        case CS_FAMILY_INSIGHTS: rc = insights_error(a, resp, code, status, root); break;
+        default: rc = coded_error(a, f, resp, code, root); break;
+        }
+    }
+    if (!rc) rc = cs_resp_json(resp, a, status, root);
+    if (rc) {
+        static const char fallback[] = "{\"detail\":\"Internal server error\"}";
+        cs_resp_raw(resp, 500, "application/json", fallback, sizeof(fallback) - 1);
+    }
+}
+
+int cs_family_ok(enum cs_family f, const struct cs_req *req, struct cs_resp *resp, int status,
+                 json_object *data)
+{
+    if (f != CS_FAMILY_INSIGHTS) return cs_resp_json(resp, req->arena, status, data);
+    json_object *root = cs_json_object(req->arena);
+    if (!root) return CS_ERR_NOMEM;
+    char ts[CS_ISO_MAX];
+    cs_time_iso(req->now_ms, CS_ISO_NAIVE_US, ts);
+    int rc = cs_json_add_bool(root, "error", false);
+    if (!rc) rc = cs_json_add_int(root, "status_code", status);
+    if (!rc) rc = cs_json_add(root, "data", json_object_get(data));
+    if (!rc) rc = cs_json_add_str(root, "timestamp", ts);
+    if (!rc) rc = cs_resp_json(resp, req->arena, status, root);
+    return rc;
+}

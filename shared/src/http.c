@@ -1,0 +1,107 @@
+#include "cs/http.h"
+
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/error.h"
+#include "cs/router.h"
+
+const char *cs_req_header(const struct cs_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->nheaders; i++)
+        if (strcmp(req->headers[i].name, name) == 0) return req->headers[i].value;
+    return NULL;
+}
+
+const char *cs_req_param(const struct cs_req *req, const char *name)
+{
+    for (size_t i = 0; i < req->nparams; i++)
+        if (strcmp(req->param_names[i], name) == 0) return req->param_values[i];
+    return NULL;
+}
+
+const char *cs_req_query(const struct cs_req *req, const char *name)
+{
+    size_t nlen = strlen(name);
+    const char *p = req->query ? req->query : "";
+    while (*p) {
+        const char *end = strchr(p, '&');
+        size_t seg = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', seg);
+        size_t klen = eq ? (size_t)(eq - p) : seg;
+        if (klen == nlen && memcmp(p, name, nlen) == 0) {
+            const char *v = eq ? eq + 1 : p + seg;
+            size_t vlen = eq ? seg - klen - 1 : 0;
+            return cs_url_decode(req->arena, v, vlen, true);
+        }
+        p += seg;
+        if (*p == '&') p++;
+    }
+    return NULL;
+}
+
+int cs_resp_header(struct cs_resp *resp, const char *name, const char *value)
+{
+    if (resp->nheaders >= CS_MAX_RESP_HEADERS) return CS_ERR_INTERNAL;
+    resp->headers[resp->nheaders++] = (struct cs_header){name, value};
+    return CS_OK;
+}
+
+int cs_resp_json(struct cs_resp *resp, struct cs_arena *a, int status, json_object *obj)
+{
+    size_t len = 0;
+    const char *s = json_object_to_json_string_length(
+        obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    if (!s) return CS_ERR_NOMEM;
+    char *copy = cs_arena_strndup(a, s, len);
+    if (!copy) return CS_ERR_NOMEM;
+    cs_resp_raw(resp, status, "application/json", copy, len);
+    return CS_OK;
+}
+
+void cs_resp_raw(struct cs_resp *resp, int status, const char *content_type, const char *body,
+                 size_t len)
+{
+    resp->status = status;
+    resp->content_type = content_type;
+    resp->body = body;
+    resp->body_len = len;
+}
+
+void cs_resp_field_error(struct cs_resp *resp, const char *loc0, const char *loc1,
+                         const char *msg, const char *type)
+{
+    if (resp->nfield_errors >= CS_MAX_FIELD_ERRORS) return;
+    struct cs_field_error *e = &resp->field_errors[resp->nfield_errors++];
+    memset(e, 0, sizeof(*e));
+    e->loc[0] = loc0;
+    e->loc[1] = loc1;
+    e->loc_index = -1;
+    e->msg = msg;
+    e->type = type;
+}
+
+const char *cs_http_reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 202: return "Accepted";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "Unknown";
+    }
+}

@@ -1,0 +1,439 @@
+#include "cs/json.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/http.h"
+
+static void put_json(void *p) { json_object_put(p); }
+
+int cs_json_own(struct cs_arena *a, json_object *obj)
+{
+    if (!obj) return CS_ERR_NOMEM;
+    return cs_arena_defer(a, put_json, obj);
+}
+
+json_object *cs_json_object(struct cs_arena *a)
+{
+    json_object *o = json_object_new_object();
+    return o && cs_json_own(a, o) == CS_OK ? o : NULL;
+}
+
+json_object *cs_json_array(struct cs_arena *a)
+{
+    json_object *o = json_object_new_array();
+    return o && cs_json_own(a, o) == CS_OK ? o : NULL;
+}
+
+static bool only_space(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n') return false;
+    return true;
+}
+
+static int parse_error(enum json_tokener_error jerr, size_t offset, struct cs_arena *a,
+                       struct cs_resp *resp)
+{
+    if (jerr == json_tokener_error_depth) return CS_ERR_TOO_DEEP;
+    if (jerr == json_tokener_error_parse_utf8_string) return CS_ERR_BAD_UTF8;
+    if (resp && resp->nfield_errors < CS_MAX_FIELD_ERRORS) {
+        cs_resp_field_error(resp, "body", NULL, "JSON decode error", "json_invalid");
+        resp->field_errors[resp->nfield_errors - 1].loc_index = (int)offset;
+    }
+    (void)a;
+    return CS_ERR_BAD_JSON;
+}
+
+int cs_json_parse(const char *body, size_t len, struct cs_arena *a, json_object **out,
+                  struct cs_resp *resp)
+{
+    *out = NULL;
+    if (!body || len == 0 || only_space(body, len)) return parse_error(json_tokener_error_parse_eof, 0, a, resp);
+    if (len > INT32_MAX) return CS_ERR_TOO_LARGE;
+    if (!cs_utf8_valid(body, len)) return CS_ERR_BAD_UTF8;
+    struct json_tokener *tok = json_tokener_new_ex(CS_JSON_MAX_DEPTH);
+    if (!tok) return CS_ERR_NOMEM;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_object *obj = json_tokener_parse_ex(tok, body, (int)len);
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    size_t off = json_tokener_get_parse_end(tok);
+    json_tokener_free(tok);
+    if (!obj || jerr != json_tokener_success) {
+        json_object_put(obj);
+        /* A complete prefix of a longer document reads as "continue": it is truncated. */
+        return parse_error(jerr == json_tokener_continue ? json_tokener_error_parse_eof : jerr,
+                           off, a, resp);
+    }
+    if (off < len && !only_space(body + off, len - off)) {
+        json_object_put(obj);
+        return parse_error(json_tokener_error_parse_unexpected, off, a, resp);
+    }
+    int rc = cs_json_own(a, obj);
+    if (rc) return rc;
+    *out = obj;
+    return CS_OK;
+}
+
+/* ---- UTF-8 and formats ---- */
+
+bool cs_utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t extra;
+        unsigned cp;
+        if (c >= 0xC2 && c <= 0xDF) extra = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF) extra = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4) extra = 3, cp = c & 0x07;
+        else return false;
+        if (n - i <= extra) return false;
+        for (size_t k = 1; k <= extra; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) return false;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return false;
+        i += extra + 1;
+    }
+    return true;
+}
+
+size_t cs_utf8_len(const char *s, size_t n)
+{
+    size_t count = 0;
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) count++;
+    return count;
+}
+
+static bool domain_valid(const char *d)
+{
+    size_t len = strlen(d), label = 0, labels = 0;
+    if (len == 0 || len > 253) return false;
+    const char *last = d;
+    for (const char *p = d;; p++) {
+        if (*p == '.' || *p == '\0') {
+            if (label == 0 || label > 63 || p[-1] == '-' || *last == '-') return false;
+            labels++;
+            if (*p == '\0') break;
+            label = 0;
+            last = p + 1;
+            continue;
+        }
+        if (!isalnum((unsigned char)*p) && *p != '-') return false;
+        label++;
+    }
+    if (labels < 2) return false;
+    for (const char *p = last; *p; p++) /* the top-level label is never numeric */
+        if (isalpha((unsigned char)*p)) return true;
+    return false;
+}
+
+bool cs_email_valid(const char *s)
+{
+    const char *at = strchr(s, '@');
+    if (!at || strchr(at + 1, '@') || strlen(s) > 254) return false;
+    size_t local = (size_t)(at - s);
+    if (local == 0 || local > 64 || s[0] == '.' || at[-1] == '.') return false;
+    for (const char *p = s; p < at; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c <= ' ' || c >= 0x7f || strchr("()<>[]:;@\\,\"", c)) return false;
+        if (c == '.' && p[1] == '.') return false;
+    }
+    return domain_valid(at + 1);
+}
+
+static bool id_valid(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("-_.:", *s)) return false;
+    return true;
+}
+
+/* ---- validation ---- */
+
+struct vctx {
+    struct cs_arena *a;
+    struct cs_resp *resp;
+};
+
+static void verr(struct vctx *v, const char *const loc[3], int index, const char *msg,
+                 const char *type)
+{
+    if (v->resp->nfield_errors >= CS_MAX_FIELD_ERRORS) return;
+    struct cs_field_error *e = &v->resp->field_errors[v->resp->nfield_errors++];
+    memset(e, 0, sizeof(*e));
+    for (int i = 0; i < 3 && loc[i]; i++) e->loc[i] = loc[i];
+    e->loc_index = index;
+    e->msg = msg ? msg : "Invalid value";
+    e->type = type;
+}
+
+static const char *type_msg(enum cs_jtype t, const char **type)
+{
+    switch (t) {
+    case CS_J_STRING: *type = "string_type"; return "Input should be a valid string";
+    case CS_J_INT: *type = "int_type"; return "Input should be a valid integer";
+    case CS_J_NUMBER: *type = "float_type"; return "Input should be a valid number";
+    case CS_J_BOOL: *type = "bool_type"; return "Input should be a valid boolean";
+    case CS_J_OBJECT: *type = "dict_type"; return "Input should be a valid dictionary";
+    case CS_J_ARRAY: *type = "list_type"; return "Input should be a valid list";
+    default: *type = "value_error"; return "Invalid value";
+    }
+}
+
+static bool type_ok(enum cs_jtype t, json_object *val)
+{
+    switch (t) {
+    case CS_J_ANY: return true;
+    case CS_J_STRING: return json_object_is_type(val, json_type_string);
+    case CS_J_INT: return json_object_is_type(val, json_type_int);
+    case CS_J_NUMBER:
+        return json_object_is_type(val, json_type_int) ||
+               json_object_is_type(val, json_type_double);
+    case CS_J_BOOL: return json_object_is_type(val, json_type_boolean);
+    case CS_J_OBJECT: return json_object_is_type(val, json_type_object);
+    case CS_J_ARRAY: return json_object_is_type(val, json_type_array);
+    }
+    return false;
+}
+
+static void check_string(struct vctx *v, const struct cs_field *f, const char *const loc[3],
+                         json_object *val)
+{
+    const char *s = json_object_get_string(val);
+    size_t chars = cs_utf8_len(s, (size_t)json_object_get_string_len(val));
+    if (chars < f->min_len) {
+        verr(v, loc, -1,
+             cs_arena_printf(v->a, "String should have at least %zu character%s", f->min_len,
+                             f->min_len == 1 ? "" : "s"),
+             "string_too_short");
+        return;
+    }
+    if (f->max_len && chars > f->max_len) {
+        verr(v, loc, -1,
+             cs_arena_printf(v->a, "String should have at most %zu characters", f->max_len),
+             "string_too_long");
+        return;
+    }
+    if (f->format == CS_FMT_EMAIL && !cs_email_valid(s)) {
+        verr(v, loc, -1,
+             strchr(s, '@') ? "value is not a valid email address: The part after the @-sign "
+                              "is not valid."
+                            : "value is not a valid email address: An email address must "
+                              "have an @-sign.",
+             "value_error");
+        return;
+    }
+    if (f->format == CS_FMT_ID && !id_valid(s)) {
+        verr(v, loc, -1, "String should match pattern '^[A-Za-z0-9._:-]{1,128}$'",
+             "string_pattern_mismatch");
+        return;
+    }
+    if (f->format == CS_FMT_URL && strncmp(s, "https://", 8) != 0 &&
+        strncmp(s, "http://", 7) != 0) {
+        verr(v, loc, -1, "Input should be a valid URL", "url_parsing");
+        return;
+    }
+    if (f->one_of) {
+        for (const char *const *o = f->one_of; *o; o++)
+            if (strcmp(*o, s) == 0) return;
+        struct {
+            char text[256];
+            size_t len;
+        } b = {.len = 0};
+        for (const char *const *o = f->one_of; *o && b.len < sizeof(b.text) - 1; o++) {
+            int w = snprintf(b.text + b.len, sizeof(b.text) - b.len, "%s'%s'",
+                             o == f->one_of ? "" : (o[1] ? ", " : " or "), *o);
+            if (w < 0) break;
+            b.len += (size_t)w;
+        }
+        if (b.len >= sizeof(b.text)) b.len = sizeof(b.text) - 1;
+        b.text[b.len] = '\0';
+        verr(v, loc, -1, cs_arena_printf(v->a, "Input should be %s", b.text), "enum");
+    }
+}
+
+static void check_number(struct vctx *v, const struct cs_field *f, const char *const loc[3],
+                         json_object *val)
+{
+    double d = json_object_get_double(val);
+    if (f->has_min && d < f->min)
+        verr(v, loc, -1, cs_arena_printf(v->a, "Input should be greater than or equal to %g", f->min),
+             "greater_than_equal");
+    else if (f->has_max && d > f->max)
+        verr(v, loc, -1, cs_arena_printf(v->a, "Input should be less than or equal to %g", f->max),
+             "less_than_equal");
+}
+
+static void validate_object(struct vctx *v, const struct cs_schema *s, json_object *obj,
+                            const char *parent);
+
+static void check_array(struct vctx *v, const struct cs_field *f, const char *const loc[3],
+                        json_object *val)
+{
+    size_t n = json_object_array_length(val);
+    if (n < f->min_len) {
+        verr(v, loc, -1,
+             cs_arena_printf(v->a, "List should have at least %zu item%s after validation, not %zu",
+                             f->min_len, f->min_len == 1 ? "" : "s", n),
+             "too_short");
+        return;
+    }
+    if (f->max_len && n > f->max_len) {
+        verr(v, loc, -1,
+             cs_arena_printf(v->a, "List should have at most %zu items after validation, not %zu",
+                             f->max_len, n),
+             "too_long");
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_object *item = json_object_array_get_idx(val, i);
+        if (!type_ok(f->items, item)) {
+            const char *type, *msg = type_msg(f->items, &type);
+            verr(v, loc, (int)i, msg, type);
+        } else if (f->items == CS_J_OBJECT && f->object) {
+            validate_object(v, f->object, item, f->name);
+        }
+    }
+}
+
+static void validate_field(struct vctx *v, const struct cs_field *f, json_object *obj,
+                           const char *parent)
+{
+    const char *loc[3] = {"body", parent ? parent : f->name, parent ? f->name : NULL};
+    json_object *val = NULL;
+    if (!json_object_object_get_ex(obj, f->name, &val)) {
+        if (f->required) verr(v, loc, -1, "Field required", "missing");
+        return;
+    }
+    if (val == NULL) {
+        if (!f->nullable) {
+            const char *type, *msg = type_msg(f->type, &type);
+            verr(v, loc, -1, msg, type);
+        }
+        return;
+    }
+    if (!type_ok(f->type, val)) {
+        const char *type, *msg = type_msg(f->type, &type);
+        verr(v, loc, -1, msg, type);
+        return;
+    }
+    if (f->type == CS_J_STRING) check_string(v, f, loc, val);
+    else if (f->type == CS_J_INT || f->type == CS_J_NUMBER) check_number(v, f, loc, val);
+    else if (f->type == CS_J_ARRAY) check_array(v, f, loc, val);
+    else if (f->type == CS_J_OBJECT && f->object) validate_object(v, f->object, val, f->name);
+}
+
+static void validate_object(struct vctx *v, const struct cs_schema *s, json_object *obj,
+                            const char *parent)
+{
+    for (size_t i = 0; i < s->nfields; i++) validate_field(v, &s->fields[i], obj, parent);
+}
+
+int cs_json_validate(const struct cs_schema *s, json_object *obj, struct cs_arena *a,
+                     struct cs_resp *resp)
+{
+    struct vctx v = {a, resp};
+    size_t before = resp->nfield_errors;
+    if (!json_object_is_type(obj, json_type_object)) {
+        const char *loc[3] = {"body", NULL, NULL};
+        verr(&v, loc, -1, "Input should be a valid dictionary or object to extract fields from",
+             "model_attributes_type");
+        return CS_ERR_VALIDATION;
+    }
+    validate_object(&v, s, obj, NULL);
+    return resp->nfield_errors > before ? CS_ERR_VALIDATION : CS_OK;
+}
+
+/* ---- readers and adders ---- */
+
+const char *cs_json_get_str(json_object *obj, const char *key)
+{
+    json_object *v;
+    if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+int64_t cs_json_get_int(json_object *obj, const char *key, int64_t dflt)
+{
+    json_object *v;
+    if (!obj || !json_object_object_get_ex(obj, key, &v)) return dflt;
+    if (json_object_is_type(v, json_type_int)) return json_object_get_int64(v);
+    if (json_object_is_type(v, json_type_double)) return (int64_t)json_object_get_double(v);
+    return dflt;
+}
+
+double cs_json_get_double(json_object *obj, const char *key, double dflt)
+{
+    json_object *v;
+    if (!obj || !json_object_object_get_ex(obj, key, &v)) return dflt;
+    if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
+        return json_object_get_double(v);
+    return dflt;
+}
+
+bool cs_json_get_bool(json_object *obj, const char *key, bool dflt)
+{
+    json_object *v;
+    if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_boolean))
+        return dflt;
+    return json_object_get_boolean(v);
+}
+
+int cs_json_add(json_object *obj, const char *key, json_object *val)
+{
+    if (!val) return CS_ERR_NOMEM;
+    if (json_object_object_add(obj, key, val) != 0) {
+        json_object_put(val);
+        return CS_ERR_NOMEM;
+    }
+    return CS_OK;
+}
+
+int cs_json_add_str(json_object *obj, const char *key, const char *val)
+{
+    if (!val) return json_object_object_add(obj, key, NULL) == 0 ? CS_OK : CS_ERR_NOMEM;
+    return cs_json_add(obj, key, json_object_new_string(val));
+}
+
+int cs_json_add_int(json_object *obj, const char *key, int64_t val)
+{
+    return cs_json_add(obj, key, json_object_new_int64(val));
+}
+
+int cs_json_add_double(json_object *obj, const char *key, double val, int digits)
+{
+    if (!isfinite(val)) return json_object_object_add(obj, key, NULL) == 0 ? CS_OK : CS_ERR_NOMEM;
+    double scale = pow(10.0, digits);
+    double r = round(val * scale) / scale;
+    char text[64];
+    snprintf(text, sizeof(text), "%.*f", digits, r);
+    /* Trim trailing zeros so 0.90 prints as 0.9, as the seeds do. */
+    if (strchr(text, '.')) {
+        size_t n = strlen(text);
+        while (text[n - 1] == '0') text[--n] = '\0';
+        if (text[n - 1] == '.') text[n - 1] = '\0';
+    }
+    json_object *d = json_object_new_double_s(r, text);
+    return cs_json_add(obj, key, d);
+}
+
+int cs_json_add_bool(json_object *obj, const char *key, bool val)
+{
+    return cs_json_add(obj, key, json_object_new_boolean(val));
+}

@@ -1,0 +1,613 @@
+#include "cs/policy.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---- tokens ------------------------------------------------------------------------
+ *
+ * Phrases are matched on words, not bytes, so "cancel  my\naccount" and "Cancel my
+ * account!" read the same and "sue" never matches inside "issue". A token is a run of
+ * letters/digits (UTF-8 letters included) with inner apostrophes; U+2019 counts as an
+ * apostrophe and the U+2010..U+203F punctuation block as a separator. */
+
+#define TOK_MAX 32
+
+struct tok {
+    size_t start, end; /* bytes of the token in the text */
+    bool brk;          /* a sentence boundary lies between the previous token and this */
+    char w[TOK_MAX];   /* lower-cased, apostrophes normalised; "" when too long */
+};
+
+static bool ascii_alnum(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+static bool is_rsquo(const char *s, size_t len, size_t i)
+{
+    return i + 2 < len && (unsigned char)s[i] == 0xE2 && (unsigned char)s[i + 1] == 0x80 &&
+           (unsigned char)s[i + 2] == 0x99;
+}
+
+static bool is_punct_block(const char *s, size_t len, size_t i)
+{
+    return i + 2 < len && (unsigned char)s[i] == 0xE2 && (unsigned char)s[i + 1] == 0x80;
+}
+
+/* Bytes of the word character at i, or 0 when s[i] does not continue a word. */
+static size_t word_char(const char *s, size_t len, size_t i)
+{
+    unsigned char c = (unsigned char)s[i];
+    if (ascii_alnum(c)) return 1;
+    if (c < 0x80) return 0;
+    if (is_punct_block(s, len, i)) return 0;
+    return 1; /* other UTF-8 bytes: letters of other scripts */
+}
+
+/* Apostrophe (ASCII or U+2019) between two word characters; its byte length or 0. */
+static size_t inner_apostrophe(const char *s, size_t len, size_t i)
+{
+    size_t n = s[i] == '\'' ? 1 : is_rsquo(s, len, i) ? 3 : 0;
+    if (n && i + n < len && word_char(s, len, i + n)) return n;
+    return 0;
+}
+
+static bool boundary_char(const char *s, size_t len, size_t i)
+{
+    char c = s[i];
+    if (c == '!' || c == '?' || c == '\n') return true;
+    return c == '.' && (i + 1 >= len || s[i + 1] == ' ' || s[i + 1] == '\n' || s[i + 1] == '\t' ||
+                        s[i + 1] == '\r');
+}
+
+static bool next_tok(const char *s, size_t len, size_t *pos, struct tok *t)
+{
+    size_t i = *pos;
+    t->brk = false;
+    while (i < len && !word_char(s, len, i)) {
+        if (boundary_char(s, len, i)) t->brk = true;
+        i += is_punct_block(s, len, i) ? 3 : 1; /* never land inside a dash or quote */
+    }
+    if (i >= len) {
+        *pos = len;
+        return false;
+    }
+    t->start = i;
+    size_t o = 0;
+    bool fits = true;
+    while (i < len) {
+        size_t n = word_char(s, len, i) ? 1 : inner_apostrophe(s, len, i);
+        if (n == 0) break;
+        char c = n == 3 ? '\'' : s[i];
+        if (c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        if (o + 1 < TOK_MAX)
+            t->w[o++] = c;
+        else
+            fits = false;
+        i += n;
+    }
+    t->w[fits ? o : 0] = '\0';
+    t->end = i;
+    *pos = i;
+    return true;
+}
+
+/* ---- phrase patterns ---------------------------------------------------------------
+ *
+ * A pattern is space-separated elements matched against consecutive tokens of one
+ * sentence:  a|b|c  one of these words;  word*  a prefix;  #  a number (digits or a
+ * number word);  ?a|b  optionally one of these;  ~  skip zero to three tokens. */
+
+#define SKIP_MAX 3
+
+static bool is_number_word(const char *w)
+{
+    static const char *const nums[] = {"one", "two", "three", "four", "five", "six", "seven",
+                                       "eight", "nine", "ten", "twelve", "fourteen", "thirty",
+                                       "few", "couple", "several", NULL};
+    size_t n = strlen(w);
+    if (n > 0 && n <= 4 && strspn(w, "0123456789") == n) return true;
+    for (const char *const *p = nums; *p; p++)
+        if (strcmp(w, *p) == 0) return true;
+    return false;
+}
+
+/* Does token word `w` satisfy the alternatives in elem[0..n)? */
+static bool alt_match(const char *w, const char *elem, size_t n)
+{
+    if (!*w) return false;
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && elem[j] != '|') j++;
+        size_t an = j - i;
+        if (an == 1 && elem[i] == '#') {
+            if (is_number_word(w)) return true;
+        } else if (an > 1 && elem[j - 1] == '*') {
+            if (strncmp(w, elem + i, an - 1) == 0) return true;
+        } else if (strlen(w) == an && strncmp(w, elem + i, an) == 0) {
+            return true;
+        }
+        i = j + 1;
+    }
+    return false;
+}
+
+static bool match_rest(const char *s, size_t len, size_t pos, const char *pat, size_t *end);
+
+static bool match_skip(const char *s, size_t len, size_t pos, const char *rest, size_t *end)
+{
+    for (int k = 0; k <= SKIP_MAX; k++) {
+        if (match_rest(s, len, pos, rest, end)) return true;
+        struct tok t;
+        if (!next_tok(s, len, &pos, &t) || t.brk) return false;
+    }
+    return false;
+}
+
+/* Matches the elements of `pat` from `pos`; on success `*end` is the match's end. */
+static bool match_rest(const char *s, size_t len, size_t pos, const char *pat, size_t *end)
+{
+    while (*pat == ' ') pat++;
+    if (!*pat) {
+        *end = pos;
+        return true;
+    }
+    size_t n = strcspn(pat, " ");
+    const char *rest = pat + n;
+    if (n == 1 && *pat == '~') return match_skip(s, len, pos, rest, end);
+    bool optional = *pat == '?';
+    const char *elem = optional ? pat + 1 : pat;
+    size_t en = optional ? n - 1 : n;
+    size_t p2 = pos;
+    struct tok t;
+    if (next_tok(s, len, &p2, &t) && !t.brk && alt_match(t.w, elem, en) &&
+        match_rest(s, len, p2, rest, end))
+        return true;
+    return optional && match_rest(s, len, pos, rest, end);
+}
+
+/* Finds the first match of `pat` starting at a token at or after `*from`; on success
+ * stores the match's first byte in `*at` and moves `*from` past that token. */
+static bool find_from(const char *s, size_t len, const char *pat, size_t *from, size_t *at)
+{
+    size_t pos = *from;
+    struct tok t;
+    while (next_tok(s, len, &pos, &t)) {
+        size_t end;
+        if (match_rest(s, len, t.start, pat, &end)) {
+            *at = t.start;
+            *from = pos;
+            return true;
+        }
+    }
+    *from = len;
+    return false;
+}
+
+static bool find_any(const char *s, size_t len, const char *const *pats)
+{
+    for (; *pats; pats++) {
+        size_t from = 0, at;
+        if (find_from(s, len, *pats, &from, &at)) return true;
+    }
+    return false;
+}
+
+static bool ci_contains(const char *s, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; n <= len && i <= len - n; i++)
+        if (strncasecmp(s + i, needle, n) == 0) return true;
+    return false;
+}
+
+/* ---- result helpers ---------------------------------------------------------------- */
+
+static void add_issue(struct cs_policy_result *r, const char *issue, enum cs_policy_compliance lvl)
+{
+    for (size_t i = 0; i < r->n_issues; i++)
+        if (r->issues[i] == issue) return;
+    if (r->n_issues < CS_POLICY_MAX_ISSUES) r->issues[r->n_issues++] = issue;
+    if (lvl > r->compliance) r->compliance = lvl;
+}
+
+const char *cs_policy_compliance_name(enum cs_policy_compliance c)
+{
+    switch (c) {
+    case CS_POLICY_FAILED: return "failed";
+    case CS_POLICY_WARNING: return "warning";
+    default: return "passed";
+    }
+}
+
+/* ---- refund promises --------------------------------------------------------------- */
+
+static const char *const promise_patterns[] = {
+    "we|i will|shall ?also|gladly|happily|now|immediately|promptly|fully|personally ?be "
+    "?happy|glad|pleased ?to refund|credit|reimburse|compensate",
+    "we'll|i'll ?also|gladly|happily|now|immediately|promptly|fully|personally ?be "
+    "?happy|glad|pleased ?to refund|credit|reimburse|compensate",
+    "we|i will|shall ?also|gladly|happily|now|immediately|promptly|personally ?be "
+    "?happy|glad|pleased ?to issue|process|send|arrange|apply|give|provide|initiate|add ~ "
+    "refund*|credit*|reimbursement|compensation",
+    "we'll|i'll ?also|gladly|happily|now|immediately|promptly|personally ?be ?happy|glad|pleased "
+    "?to issue|process|send|arrange|apply|give|provide|initiate|add ~ "
+    "refund*|credit*|reimbursement|compensation",
+    "we|i have ?already|now|just|also|gone|personally refunded|credited|reimbursed|compensated",
+    "we've|i've ?already|now|just|also|personally refunded|credited|reimbursed|compensated",
+    "we|i have ?already|now|just|also|personally "
+    "issued|processed|applied|approved|initiated|arranged|sent|added ~ refund*|credit*",
+    "we've|i've ?already|now|just|also|personally "
+    "issued|processed|applied|approved|initiated|arranged|sent|added ~ refund*|credit*",
+    "you will|shall ?also ?definitely receive|get|see ~ refund*|credit*|money|reimbursement",
+    "you'll ?also ?definitely receive|get|see ~ refund*|credit*|money|reimbursement",
+    "refund*|credit*|reimbursement ~ has|have|was|will been|be ?now|already|fully|successfully "
+    "issued|processed|applied|approved|initiated|sent|added|arranged|credited|refunded",
+    NULL,
+};
+
+/* A sentence that opens with a condition describes policy rather than committing. */
+static bool conditional_opening(const char *s, size_t len, size_t sent_start)
+{
+    static const char *const conds[] = {"if", "unless", "provided", "should", "once", "when",
+                                        "after", "assuming", "where", NULL};
+    size_t pos = sent_start;
+    struct tok t;
+    if (!next_tok(s, len, &pos, &t)) return false;
+    for (const char *const *c = conds; *c; c++)
+        if (strcmp(t.w, *c) == 0) return true;
+    if (strcmp(t.w, "in") == 0 && next_tok(s, len, &pos, &t)) return strcmp(t.w, "case") == 0;
+    return false;
+}
+
+static size_t sentence_start(const char *s, size_t len, size_t at)
+{
+    while (at > 0 && !boundary_char(s, len, at - 1)) at--;
+    return at;
+}
+
+static size_t sentence_end(const char *s, size_t len, size_t at)
+{
+    while (at < len && !boundary_char(s, len, at)) at++;
+    return at;
+}
+
+/* Parses "1,234.56" at s[i]; returns bytes consumed (0: no number). */
+static size_t parse_amount(const char *s, size_t len, size_t i, double *val)
+{
+    char digits[32];
+    size_t o = 0, j = i;
+    bool dot = false;
+    while (j < len && o + 1 < sizeof digits) {
+        char c = s[j];
+        bool next_digit = j + 1 < len && s[j + 1] >= '0' && s[j + 1] <= '9';
+        if (c >= '0' && c <= '9') {
+            digits[o++] = c;
+        } else if (c == ',' && o > 0 && !dot && next_digit) {
+            /* thousands separator: skip */
+        } else if (c == '.' && o > 0 && !dot && next_digit) {
+            digits[o++] = '.';
+            dot = true;
+        } else {
+            break;
+        }
+        j++;
+    }
+    if (o == 0) return 0;
+    digits[o] = '\0';
+    *val = strtod(digits, NULL);
+    return j - i;
+}
+
+static bool currency_before(const char *s, size_t i)
+{
+    static const char *const marks[] = {"$", "\xE2\x82\xAC", "\xC2\xA3", "USD", "EUR", "GBP",
+                                        "usd", "eur", "gbp", NULL};
+    size_t k = i;
+    while (k > 0 && s[k - 1] == ' ') k--;
+    for (const char *const *m = marks; *m; m++) {
+        size_t n = strlen(*m);
+        if (k >= n && memcmp(s + k - n, *m, n) == 0) return true;
+    }
+    return false;
+}
+
+static bool currency_after(const char *s, size_t len, size_t i)
+{
+    static const char *const words[] = {"dollar", "euro", "pound", "usd", "eur", "gbp", NULL};
+    while (i < len && s[i] == ' ') i++;
+    for (const char *const *w = words; *w; w++) {
+        size_t n = strlen(*w);
+        if (len - i >= n && strncasecmp(s + i, *w, n) == 0) return true;
+    }
+    return false;
+}
+
+/* Largest currency amount in s[a, b); 0 when none. */
+static double max_amount(const char *s, size_t len, size_t a, size_t b)
+{
+    double best = 0.0;
+    for (size_t i = a; i < b; i++) {
+        if (s[i] < '0' || s[i] > '9' || (i > a && ascii_alnum((unsigned char)s[i - 1]))) continue;
+        double v;
+        size_t n = parse_amount(s, len, i, &v);
+        if (n && (currency_before(s, i) || currency_after(s, len, i + n)) && v > best) best = v;
+        i += n ? n - 1 : 0;
+    }
+    return best;
+}
+
+static void check_promises(const char *s, size_t len, const struct cs_policy_opts *o,
+                           struct cs_policy_result *r)
+{
+    bool unstated = false;
+    for (const char *const *p = promise_patterns; *p; p++) {
+        size_t from = 0, at;
+        while (find_from(s, len, *p, &from, &at)) {
+            size_t ss = sentence_start(s, len, at);
+            if (conditional_opening(s, len, ss)) continue;
+            r->refund_promise = true;
+            double amt = max_amount(s, len, ss, sentence_end(s, len, at));
+            if (amt > r->refund_amount) r->refund_amount = amt;
+            if (amt <= 0.0) unstated = true;
+        }
+    }
+    if (!r->refund_promise) return;
+    if (o->refund_limit <= 0.0) {
+        r->refund_over_limit = true;
+        add_issue(r, "refund promise but this tier has no refund authority", CS_POLICY_FAILED);
+    } else if (r->refund_amount > o->refund_limit) {
+        r->refund_over_limit = true;
+        add_issue(r, "refund promise exceeds the authority limit", CS_POLICY_FAILED);
+    } else if (unstated) {
+        add_issue(r, "refund promise without a stated amount", CS_POLICY_WARNING);
+    }
+}
+
+/* ---- SLA / timeline mentions ------------------------------------------------------- */
+
+static const char *const sla_patterns[] = {
+    "within ~ hour|hours|hr|hrs|day|days|week|weeks|minute|minutes|mins|business|working",
+    "# ~ hour|hours|hr|hrs|day|days|week|weeks|minute|minutes|mins",
+    "same|next business|working day|days",
+    "same|next day",
+    "end of ?the day|business",
+    "business|working day|days|hour|hours",
+    NULL,
+};
+
+/* ---- PII in the reply -------------------------------------------------------------- */
+
+static bool email_local_char(unsigned char c)
+{
+    return ascii_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+}
+
+static bool domain_char(unsigned char c) { return ascii_alnum(c) || c == '.' || c == '-'; }
+
+static bool domain_allowed(const char *d, size_t dn, const char *list)
+{
+    while (list && *list) {
+        while (*list == ',' || *list == ' ') list++;
+        size_t n = strcspn(list, ", ");
+        if (n && n <= dn && strncasecmp(d + dn - n, list, n) == 0 &&
+            (n == dn || d[dn - n - 1] == '.'))
+            return true;
+        list += n;
+    }
+    return false;
+}
+
+/* Any e-mail address outside the allowed domains. */
+static bool has_foreign_email(const char *s, size_t len, const char *allowed)
+{
+    for (size_t i = 1; i + 1 < len; i++) {
+        if (s[i] != '@' || !email_local_char((unsigned char)s[i - 1])) continue;
+        size_t e = i + 1;
+        while (e < len && domain_char((unsigned char)s[e])) e++;
+        while (e > i + 1 && (s[e - 1] == '.' || s[e - 1] == '-')) e--;
+        const char *d = s + i + 1;
+        size_t dn = e - i - 1;
+        const char *dot = NULL;
+        for (size_t k = 0; k < dn; k++)
+            if (d[k] == '.') dot = d + k;
+        if (!dot || dot == d || (size_t)(d + dn - dot - 1) < 2) continue;
+        if (!domain_allowed(d, dn, allowed)) return true;
+    }
+    return false;
+}
+
+static bool luhn_ok(const char *digits, size_t n)
+{
+    int sum = 0;
+    for (size_t k = 0; k < n; k++) {
+        int d = digits[n - 1 - k] - '0';
+        if (k % 2 == 1) {
+            d *= 2;
+            if (d > 9) d -= 9;
+        }
+        sum += d;
+    }
+    return sum % 10 == 0;
+}
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+/* A 13-19 digit run (single spaces or dashes allowed between digits) passing Luhn;
+ * Luhn keeps order and ticket numbers from tripping it most of the time. */
+static bool has_card_number(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        if (!is_digit(s[i]) || (i > 0 && ascii_alnum((unsigned char)s[i - 1]))) continue;
+        char digits[20];
+        size_t n = 0, j = i;
+        bool too_many = false;
+        while (j < len) {
+            if (is_digit(s[j])) {
+                if (n < sizeof digits) digits[n] = s[j];
+                else too_many = true;
+                n++;
+                j++;
+            } else if ((s[j] == ' ' || s[j] == '-') && j + 1 < len && is_digit(s[j + 1])) {
+                j++;
+            } else {
+                break;
+            }
+        }
+        bool bounded = j >= len || !ascii_alnum((unsigned char)s[j]);
+        if (!too_many && bounded && n >= 13 && n <= 19 && luhn_ok(digits, n)) return true;
+        i = j;
+    }
+    return false;
+}
+
+static bool digits_at(const char *s, size_t len, size_t i, size_t n)
+{
+    if (i + n > len) return false;
+    for (size_t k = 0; k < n; k++)
+        if (!is_digit(s[i + k])) return false;
+    return true;
+}
+
+/* US SSN shape ddd-dd-dddd, standing alone. */
+static bool has_ssn(const char *s, size_t len)
+{
+    for (size_t i = 0; i + 11 <= len; i++) {
+        if (i > 0 && (ascii_alnum((unsigned char)s[i - 1]) || s[i - 1] == '-')) continue;
+        if (digits_at(s, len, i, 3) && s[i + 3] == '-' && digits_at(s, len, i + 4, 2) &&
+            s[i + 6] == '-' && digits_at(s, len, i + 7, 4) &&
+            (i + 11 == len || (!ascii_alnum((unsigned char)s[i + 11]) && s[i + 11] != '-')))
+            return true;
+    }
+    return false;
+}
+
+static void check_pii(const char *s, size_t len, const struct cs_policy_opts *o,
+                      struct cs_policy_result *r)
+{
+    if (has_foreign_email(s, len, o->allowed_email_domains)) {
+        r->pii_leak = true;
+        add_issue(r, "reply contains an e-mail address", CS_POLICY_FAILED);
+    }
+    if (has_card_number(s, len)) {
+        r->pii_leak = true;
+        add_issue(r, "reply contains a payment card number", CS_POLICY_FAILED);
+    }
+    if (has_ssn(s, len)) {
+        r->pii_leak = true;
+        add_issue(r, "reply contains a social security number", CS_POLICY_FAILED);
+    }
+}
+
+/* ---- customer text: escalation cues and prompt injection --------------------------- */
+
+struct cue {
+    const char *issue;
+    enum cs_policy_compliance level;
+    const char *const *patterns;
+};
+
+static const char *const legal_pats[] = {
+    "lawyer*", "attorney*", "solicitor*", "lawsuit*", "suing", "litigation",
+    "sue you|your|the|this|them|for|over|yall|you'll|u", "legal action|proceedings|claim",
+    "class action", "small claims", "court", NULL};
+static const char *const regulator_pats[] = {
+    "ombudsman", "regulator*", "better business bureau", "bbb", "cfpb", "ftc",
+    "consumer protection", "trading standards", "chargeback*",
+    "dispute ~ with|through ~ bank|card|issuer", "report ~ to ~ police|authorities|fca|ftc|cfpb",
+    NULL};
+static const char *const social_pats[] = {
+    "twitter", "tweet*", "facebook", "instagram", "tiktok", "reddit", "linkedin", "trustpilot",
+    "yelp", "social media", "go public", "bad|negative|terrible|scathing|1|one ?star review*",
+    "tell|contact|call ~ press|media|journalist*|news|newspaper", NULL};
+static const char *const cancel_pats[] = {
+    "cancel ?my|our|the account|subscription|membership|plan|service|contract",
+    "close|closing|terminate ?my|our|the account|subscription|membership|contract",
+    "take|taking ?my|our business elsewhere", "switch*|move|moving to ?a|another competitor|provider",
+    "never ~ use|buy|order ~ again", NULL};
+static const char *const repeat_pats[] = {
+    "third|fourth|fifth|3rd|4th|5th|umpteenth|nth time",
+    "contacted|called|emailed|written|wrote|messaged|chased ~ times|repeatedly|already|before|again",
+    "still not|no resolved|fixed|sorted|heard|answer|response|reply|refund",
+    "still waiting", "no one|body ~ replied|responded|answered|helped|got|gotten|called",
+    "nobody ~ replied|responded|answered|helped|got|gotten|called", NULL};
+static const char *const human_pats[] = {
+    "speak|talk|escalate|transfer|connect|get|want|need|put|see ~ manager|supervisor|boss",
+    "speak|talk|transfer|connect ~ human|person|representative",
+    "real|actual person|human", "human being", "escalate ~ this|it|my|complaint", NULL};
+static const char *const safety_pats[] = {
+    "caught|catch|catches|on fire", "fire hazard", "smoke|smoking ~ from|coming|came",
+    "electric* shock*", "shocked me", "explode*|explosion", "injur*", "overheat*",
+    "hurt ~ me|myself|my|child|kid|son|daughter|someone|somebody", "unsafe|dangerous|hazard*",
+    "poison*", "allergic reaction", "self harm", "suicid*", "kill myself", "end my life",
+    "burn|burns|burned|burnt ~ me|my|hand|skin|child|house", NULL};
+
+static const struct cue cues[] = {
+    {"escalation: customer mentions legal action", CS_POLICY_WARNING, legal_pats},
+    {"escalation: customer mentions a regulator or chargeback", CS_POLICY_WARNING, regulator_pats},
+    {"escalation: customer mentions a safety concern", CS_POLICY_WARNING, safety_pats},
+    {"escalation: social media or public review threat", CS_POLICY_PASSED, social_pats},
+    {"escalation: customer intends to cancel or leave", CS_POLICY_PASSED, cancel_pats},
+    {"escalation: repeated contact about the same issue", CS_POLICY_PASSED, repeat_pats},
+    {"escalation: manager or human requested", CS_POLICY_PASSED, human_pats},
+};
+
+static const char *const injection_pats[] = {
+    "ignore|disregard|forget|override|bypass|skip ?all|any|the|your|these|those|of "
+    "?previous|prior|above|earlier|preceding|system|initial|original|safety ?and "
+    "?previous|prior instruction*|prompt*|rules|guideline*|directive*|programming|guardrail*",
+    "system prompt*|instruction*",
+    "hidden|secret|internal prompt*|instruction*",
+    "initial|original prompt*",
+    "reveal|show|print|repeat|display|output|leak|dump|tell|share|give ~ your "
+    "?system|hidden|initial|original|internal|secret prompt*|instruction*|programming|configuration",
+    "repeat|print|output ~ text|everything|words|content above",
+    "you|you're ?are now ?a|an dan|unrestricted|jailbroken|acting|called|free|evil|developer",
+    "you|you're ?are now a|an ~ ai|assistant|bot|chatbot|model|character|persona|gpt|llm",
+    "you|you're ?are no longer ~ ai|assistant|bot|chatbot|model|bound|restricted",
+    "from now on ?you are|act|respond|answer|reply|behave|pretend|will|must",
+    "pretend|imagine ~ you|you're|to ?are|be ~ "
+    "ai|assistant|bot|model|character|admin|administrator|developer|dan|unrestricted|evil|"
+    "grandma|grandmother|different|system",
+    "act as ?a|an|if|my ~ ai|assistant|bot|model|admin|administrator|developer|dan|"
+    "unrestricted|jailbroken|system|character",
+    "roleplay*", "role play|playing", "jailbreak*", "jailbroken", "dan mode", "do anything now",
+    "god mode", "override|bypass|disable ~ safety|filter*|guardrail*|restriction*|moderation",
+    NULL};
+
+static const char *const injection_markers[] = {"<|", "|>", "[inst]", "<<sys>>", "</s>",
+                                                "### instruction", "### system", NULL};
+
+static void check_customer(const char *s, size_t len, struct cs_policy_result *r)
+{
+    for (size_t i = 0; i < sizeof cues / sizeof cues[0]; i++) {
+        if (find_any(s, len, cues[i].patterns)) {
+            r->escalation_needed = true;
+            add_issue(r, cues[i].issue, cues[i].level);
+        }
+    }
+    bool inj = find_any(s, len, injection_pats);
+    for (const char *const *m = injection_markers; !inj && *m; m++) inj = ci_contains(s, len, *m);
+    if (inj) {
+        r->prompt_injection = true;
+        add_issue(r, "prompt injection attempt in customer message", CS_POLICY_WARNING);
+    }
+}
+
+int cs_policy_check(const char *reply, const char *customer_text, const struct cs_policy_opts *opts,
+                    struct cs_policy_result *out)
+{
+    if (out) memset(out, 0, sizeof *out);
+    if (!reply || !out) return CS_ERR_INVALID;
+    static const struct cs_policy_opts defaults = {0.0, NULL};
+    const struct cs_policy_opts *o = opts ? opts : &defaults;
+    size_t rlen = strlen(reply);
+    check_promises(reply, rlen, o, out);
+    out->sla_mentioned = find_any(reply, rlen, sla_patterns);
+    check_pii(reply, rlen, o, out);
+    if (customer_text) check_customer(customer_text, strlen(customer_text), out);
+    return CS_OK;
+}

@@ -1,0 +1,105 @@
+#include "cs/retrieval.h"
+
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/auth.h"
+#include "cs/json.h"
+#include "cs/store.h"
+
+struct index_ctx {
+    struct cs_store *st;
+    struct cs_arena *a;
+    const char *tenant;
+    const struct cs_kb_article *art;
+    int64_t now_ms;
+    size_t n;
+};
+
+static json_object *chunk_body(struct cs_arena *a, const struct cs_kb_article *art,
+                               const struct cs_kb_chunk *c, const char *text)
+{
+    json_object *o = cs_json_object(a);
+    if (!o) return NULL;
+    int rc = cs_json_add_str(o, "doc_id", art->doc_id);
+    if (!rc) rc = cs_json_add_str(o, "chunk_id", c->id);
+    if (!rc) rc = cs_json_add_str(o, "title", art->title);
+    if (!rc) rc = cs_json_add_str(o, "url", art->url);
+    if (!rc) rc = cs_json_add_str(o, "category", art->category);
+    if (!rc) rc = cs_json_add_str(o, "text", text);
+    return rc ? NULL : o;
+}
+
+/* Insert, or replace whatever version is stored: re-loading a KB file is idempotent. */
+static int upsert(struct index_ctx *x, const char *id, json_object *body, const struct cs_text *t)
+{
+    struct cs_doc old;
+    int rc = cs_store_get(x->st, x->a, x->tenant, CS_KB_COLLECTION, id, &old);
+    if (rc == CS_ERR_NOT_FOUND)
+        return cs_store_insert(x->st, x->a, x->tenant, CS_KB_COLLECTION, id, body, t, x->now_ms, NULL);
+    if (rc) return rc;
+    return cs_store_update(x->st, x->a, x->tenant, CS_KB_COLLECTION, id, old.version, body, t,
+                           x->now_ms, NULL);
+}
+
+static int on_chunk(const struct cs_kb_chunk *c, void *ud)
+{
+    struct index_ctx *x = ud;
+    const char *text = cs_arena_strndup(x->a, c->text, c->len);
+    const char *id = cs_arena_strdup(x->a, c->id);
+    json_object *body = text && id ? chunk_body(x->a, x->art, c, text) : NULL;
+    if (!body) return CS_ERR_NOMEM;
+    struct cs_text t = {x->art->title, text};
+    int rc = upsert(x, id, body, &t);
+    if (!rc) x->n++;
+    return rc;
+}
+
+int cs_retrieval_index_article(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               const struct cs_kb_article *art, int64_t now_ms, size_t *nchunks)
+{
+    struct index_ctx x = {st, a, tenant, art, now_ms, 0};
+    int rc = cs_kb_chunk_body(art->doc_id, art->body, art->body_len, NULL, on_chunk, &x);
+    if (nchunks) *nchunks = x.n;
+    return rc;
+}
+
+static void to_passage(const struct cs_hit *h, struct cs_passage *p)
+{
+    json_object *b = h->doc.body;
+    p->doc_id = cs_json_get_str(b, "doc_id");
+    p->chunk_id = cs_json_get_str(b, "chunk_id");
+    p->title = cs_json_get_str(b, "title");
+    p->url = cs_json_get_str(b, "url");
+    p->category = cs_json_get_str(b, "category");
+    p->text = cs_json_get_str(b, "text");
+    p->score = h->score;
+}
+
+int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                        const char *query, size_t k, struct cs_passage **out, size_t *n)
+{
+    struct cs_hit *hits = NULL;
+    size_t nhits = 0;
+    *out = NULL;
+    *n = 0;
+    int rc = cs_store_search(st, a, tenant, CS_KB_COLLECTION, query, k, &hits, &nhits);
+    if (!rc && nhits == 0) {
+        int64_t own = 0;
+        rc = cs_store_count(st, tenant, CS_KB_COLLECTION, NULL, 0, &own);
+        if (!rc && own == 0)
+            rc = cs_store_search(st, a, CS_SYSTEM_TENANT, CS_KB_COLLECTION, query, k, &hits, &nhits);
+    }
+    if (rc || nhits == 0) return rc;
+    struct cs_passage *p = cs_arena_alloc(a, nhits * sizeof(*p));
+    if (!p) return CS_ERR_NOMEM;
+    size_t m = 0;
+    for (size_t i = 0; i < nhits; i++) {
+        to_passage(&hits[i], &p[m]);
+        /* A chunk missing its fields was not written by the indexer: skip, don't cite. */
+        if (p[m].doc_id && p[m].chunk_id && p[m].text && p[m].title) m++;
+    }
+    *out = p;
+    *n = m;
+    return CS_OK;
+}

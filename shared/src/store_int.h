@@ -1,0 +1,58 @@
+/* Backend contract behind cs/store.h. The public functions in store.c check arguments
+ * (tenant, collection and id shapes), apply fault injection, and dispatch here; each
+ * backend embeds `struct cs_store` as its first member. */
+#ifndef CS_STORE_INT_H
+#define CS_STORE_INT_H
+
+#include "cs/store.h"
+
+struct cs_store_ops {
+    const char *name;
+    void (*close)(struct cs_store *st);
+    int (*ping)(struct cs_store *st);
+    int (*insert)(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                  const char *id, json_object *body, const struct cs_text *text, int64_t now_ms,
+                  struct cs_doc *out);
+    int (*get)(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+               const char *id, struct cs_doc *out);
+    int (*update)(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                  const char *id, int64_t expected_version, json_object *body,
+                  const struct cs_text *text, int64_t now_ms, struct cs_doc *out);
+    int (*delete_doc)(struct cs_store *st, const char *tenant, const char *coll, const char *id,
+                      int64_t expected_version);
+    int (*find)(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                const struct cs_query *q, struct cs_doc_list *out);
+    int (*count)(struct cs_store *st, const char *tenant, const char *coll,
+                 const struct cs_filter *filters, size_t nfilters, int64_t *out);
+    int (*aggregate)(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                     const struct cs_agg *agg, struct cs_agg_row **rows, size_t *nrows);
+    int (*quantiles)(struct cs_store *st, const char *tenant, const char *coll,
+                     const struct cs_filter *filters, size_t nfilters, const char *field,
+                     const double *qs, size_t nq, double *out);
+    int (*search)(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                  const char *text, size_t limit, struct cs_hit **hits, size_t *nhits);
+    int (*counter_add)(struct cs_store *st, const char *tenant, const char *key,
+                       int64_t window_start_ms, int64_t ttl_ms, int64_t delta, int64_t *value);
+};
+
+struct cs_store {
+    const struct cs_store_ops *ops;
+    unsigned fail_countdown;
+    int failing;
+};
+
+/* Backend constructors: `rest` is the URI after its scheme prefix. */
+int cs_store_sqlite_open(const char *path, struct cs_store **out);
+
+/* Field paths accepted in filters, sorts and groupings: "_id", "_created", "_updated",
+ * or dotted identifiers ("triage.category"). */
+bool cs_store_field_valid(const char *field);
+/* Lower-cased word tokens of free text for full-text queries, stop words dropped;
+ * returns the count written (at most max), each token in `a`. */
+size_t cs_store_query_terms(struct cs_arena *a, const char *text, const char **terms, size_t max);
+/* Fresh random document id (24 hex digits) in the arena. */
+char *cs_store_new_id(struct cs_arena *a);
+/* Turns a stored JSON text into an object owned by the arena. */
+json_object *cs_store_body_parse(struct cs_arena *a, const char *text, size_t len);
+
+#endif

@@ -1,0 +1,210 @@
+/* Hashed word and character n-gram features (see cs/textfeat.h for the contract). */
+#include "cs/textfeat.h"
+
+#include <string.h>
+
+#define TAG_WORD1 0x57u /* 'W': tags keep the three n-gram families in separate hash spaces */
+#define TAG_WORD2 0x42u /* 'B' */
+#define TAG_CHAR 0x43u  /* 'C' */
+
+void cs_textfeat_cfg_init(struct cs_textfeat_cfg *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->hash_bits = 16;
+    cfg->seed = 0x5eedu;
+    cfg->word_min = 1;
+    cfg->word_max = 2;
+    cfg->char_min = 2;
+    cfg->char_max = 5;
+}
+
+int cs_textfeat_cfg_check(const struct cs_textfeat_cfg *cfg)
+{
+    if (!cfg || cfg->hash_bits < 10 || cfg->hash_bits > 22) return CS_ERR_INVALID;
+    if (cfg->word_min > cfg->word_max || cfg->word_max > 2) return CS_ERR_INVALID;
+    if (cfg->word_min == 0 && cfg->word_max != 0) return CS_ERR_INVALID;
+    if (cfg->char_min > cfg->char_max || cfg->char_max > 8) return CS_ERR_INVALID;
+    if (cfg->char_min == 0 && cfg->char_max != 0) return CS_ERR_INVALID;
+    if (cfg->word_max == 0 && cfg->char_max == 0) return CS_ERR_INVALID;
+    return CS_OK;
+}
+
+uint64_t cs_textfeat_hash64(const void *data, size_t len)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+int cs_textfeat_is_validation(const char *text, size_t len)
+{
+    return cs_textfeat_hash64(text, len) % 10 == 0;
+}
+
+/* FNV-1a then a murmur3 finaliser: FNV alone spreads short n-grams poorly over the
+ * low bits that select the bucket. */
+static uint32_t hash32(uint32_t seed, uint32_t tag, const char *s, size_t n)
+{
+    uint32_t h = 2166136261u ^ seed ^ (tag * 0x01000193u);
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 16777619u;
+    }
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+static uint32_t mix2(uint32_t a, uint32_t b)
+{
+    uint32_t h = a * 0x9e3779b1u ^ (b + 0x7f4a7c15u + (a << 6) + (a >> 2));
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    h ^= h >> 12;
+    return h;
+}
+
+static int is_word_byte(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c >= 0x80;
+}
+
+/* Walk state shared by the extractor and the explainer. */
+struct walk {
+    const struct cs_textfeat_cfg *cfg;
+    uint32_t mask;
+    cs_textfeat_gram_fn fn;
+    void *ctx;
+    /* previous word, kept for bigrams */
+    char prev[CS_TEXTFEAT_MAX_WORD];
+    size_t prev_len;
+    uint32_t prev_hash;
+    int have_prev;
+};
+
+static void emit_char_grams(struct walk *w, const char *word, size_t wlen)
+{
+    /* Pad with spaces so prefixes and suffixes are distinct features (" re", "ed "). */
+    char pad[CS_TEXTFEAT_MAX_WORD + 2];
+    uint16_t cp[CS_TEXTFEAT_MAX_WORD + 3]; /* byte offset of each code point start */
+    size_t n = 0, ncp = 0;
+    pad[n++] = ' ';
+    memcpy(pad + n, word, wlen);
+    n += wlen;
+    pad[n++] = ' ';
+    for (size_t i = 0; i < n; i++)
+        if (((unsigned char)pad[i] & 0xC0u) != 0x80u) cp[ncp++] = (uint16_t)i;
+    cp[ncp] = (uint16_t)n;
+    for (size_t order = w->cfg->char_min; order <= w->cfg->char_max; order++) {
+        for (size_t i = 0; i + order <= ncp; i++) {
+            const char *g = pad + cp[i];
+            size_t glen = (size_t)(cp[i + order] - cp[i]);
+            uint32_t b = hash32(w->cfg->seed, TAG_CHAR, g, glen) & w->mask;
+            w->fn(w->ctx, b, CS_TEXTFEAT_CHAR, g, glen);
+        }
+    }
+}
+
+static void emit_word(struct walk *w, const char *word, size_t wlen)
+{
+    const struct cs_textfeat_cfg *cfg = w->cfg;
+    uint32_t h = hash32(cfg->seed, TAG_WORD1, word, wlen);
+    if (cfg->word_min == 1) w->fn(w->ctx, h & w->mask, CS_TEXTFEAT_WORD, word, wlen);
+    if (cfg->word_max >= 2 && w->have_prev) {
+        char bi[2 * CS_TEXTFEAT_MAX_WORD + 1];
+        memcpy(bi, w->prev, w->prev_len);
+        bi[w->prev_len] = ' ';
+        memcpy(bi + w->prev_len + 1, word, wlen);
+        uint32_t b = mix2(w->prev_hash, h ^ TAG_WORD2) & w->mask;
+        w->fn(w->ctx, b, CS_TEXTFEAT_WORD, bi, w->prev_len + 1 + wlen);
+    }
+    if (cfg->char_max > 0) emit_char_grams(w, word, wlen);
+    memcpy(w->prev, word, wlen);
+    w->prev_len = wlen;
+    w->prev_hash = h;
+    w->have_prev = 1;
+}
+
+/* Cuts a word at a code point boundary so n-grams never hold half a character. */
+static size_t utf8_cut(const char *s, size_t n, size_t cap)
+{
+    if (n <= cap) return n;
+    n = cap;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0u) == 0x80u) n--;
+    return n;
+}
+
+static void walk_text(struct walk *w, const char *text, size_t len)
+{
+    char word[CS_TEXTFEAT_MAX_WORD * 4];
+    size_t wl = 0;
+    if (len > CS_TEXTFEAT_MAX_BYTES) len = CS_TEXTFEAT_MAX_BYTES;
+    for (size_t i = 0; i <= len; i++) {
+        unsigned char c = i < len ? (unsigned char)text[i] : ' ';
+        int inner_apos = c == '\'' && wl > 0 && i + 1 < len &&
+                         is_word_byte((unsigned char)text[i + 1]);
+        if (is_word_byte(c) || inner_apos) {
+            if (wl < sizeof(word)) word[wl++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+            continue;
+        }
+        if (wl > 0) emit_word(w, word, utf8_cut(word, wl, CS_TEXTFEAT_MAX_WORD));
+        wl = 0;
+    }
+}
+
+void cs_textfeat_each_gram(const struct cs_textfeat_cfg *cfg, const char *text, size_t len,
+                           cs_textfeat_gram_fn fn, void *ctx)
+{
+    struct walk w;
+    memset(&w, 0, sizeof(w));
+    w.cfg = cfg;
+    w.mask = (1u << cfg->hash_bits) - 1u;
+    w.fn = fn;
+    w.ctx = ctx;
+    if (text) walk_text(&w, text, len);
+}
+
+/* Extraction callback: count a bucket in the vector's open-addressing table. */
+static void add_bucket(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind,
+                       const char *gram, size_t gram_len)
+{
+    struct cs_textfeat_vec *v = ctx;
+    const uint32_t smask = 2 * CS_TEXTFEAT_MAX_FEATS - 1;
+    (void)kind;
+    (void)gram;
+    (void)gram_len;
+    for (uint32_t s = (bucket * 0x9e3779b1u) & smask;; s = (s + 1) & smask) {
+        uint32_t idx = v->slot[s];
+        if (idx == 0) {
+            if (v->n >= CS_TEXTFEAT_MAX_FEATS) {
+                v->truncated = 1;
+                return;
+            }
+            v->ent[v->n].bucket = bucket;
+            v->ent[v->n].value = 1.0f;
+            v->slot[s] = ++v->n;
+            return;
+        }
+        if (v->ent[idx - 1].bucket == bucket) {
+            v->ent[idx - 1].value += 1.0f;
+            return;
+        }
+    }
+}
+
+void cs_textfeat_extract(const struct cs_textfeat_cfg *cfg, const char *text, size_t len,
+                         struct cs_textfeat_vec *out)
+{
+    out->n = 0;
+    out->truncated = len > CS_TEXTFEAT_MAX_BYTES;
+    memset(out->slot, 0, sizeof(out->slot));
+    cs_textfeat_each_gram(cfg, text, len, add_bucket, out);
+}

@@ -1,0 +1,74 @@
+# Sourced by build.sh: `build.sh bench` measures, in one run on this machine,
+#  - throughput and latency of POST /api/v1/tickets/process through nginx (wrk, 32
+#    connections) beside nginx answering a fixed body from the same config (ceiling);
+#  - cold start of a function (exec to first answered request, via local invoke) beside
+#    exec of /bin/true;
+#  - resident memory of every function process after the load.
+# Figures are printed as ratios to the baselines measured in the same run.
+
+bench_wrk() { # url, extra args... -> prints "rps p50_ms p99_ms"
+    local out; out=$(wrk -t2 -c32 -d"${CS_BENCH_SECONDS:-10}"s --latency "$@" 2>&1)
+    local rps p50 p99
+    rps=$(echo "$out" | awk '/Requests\/sec/{print $2}')
+    p50=$(echo "$out" | awk '$1=="50%"{print $2}')
+    p99=$(echo "$out" | awk '$1=="99%"{print $2}')
+    if echo "$out" | grep -q "Non-2xx"; then echo "bench: non-2xx answers: $(echo "$out" | grep Non-2xx)" >&2; fi
+    echo "$rps $(bench_ms "$p50") $(bench_ms "$p99")"
+}
+
+bench_ms() { # wrk latency ("812.00us", "1.20ms", "2.00s") -> ms
+    echo "$1" | awk '/us$/{sub("us","");print $1/1000;next} /ms$/{sub("ms","");print $1;next} /s$/{sub("s","");print $1*1000}'
+}
+
+bench_median_ms() { # runs a command N times, prints the median wall time in ms
+    local n=$1; shift
+    local i t0 t1 times=()
+    for i in $(seq "$n"); do
+        t0=$(date +%s%N); "$@" >/dev/null 2>&1; t1=$(date +%s%N)
+        times+=($(( (t1 - t0) / 1000 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END{printf "%.3f\n", a[int((NR+1)/2)]/1000}'
+}
+
+cmd_bench() {
+    cmd_build
+    local port=${CS_PORT:-18090} var; var=$(mktemp -d /tmp/cs-bench.XXXXXX)
+    local secret; secret=$(head -c 32 /dev/urandom | base64)
+    ( CS_BUILD=$REL CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000000 \
+          CS_LOG_LEVEL=warn cmd_serve ) >"$var/serve.log" 2>&1 &
+    local serve_pid=$!
+    for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health/live" >/dev/null 2>&1 && break; sleep 0.1; done
+    local key; key=$(CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin create-key --tenant bench)
+    local api_key api_secret
+    api_key=$(echo "$key" | sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p')
+    api_secret=$(echo "$key" | sed -n 's/.*"api_secret": "\([^"]*\)".*/\1/p')
+    export CS_BENCH_TOKEN
+    CS_BENCH_TOKEN=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/token" \
+        -H 'Content-Type: application/json' \
+        -d "{\"api_key\":\"$api_key\",\"api_secret\":\"$api_secret\"}" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')
+    log "ceiling: nginx fixed body"
+    read -r c_rps c_p50 c_p99 <<<"$(bench_wrk "http://127.0.0.1:$port/__ceiling")"
+    log "POST /api/v1/tickets/process"
+    read -r t_rps t_p50 t_p99 <<<"$(bench_wrk -s tests/bench/post.lua "http://127.0.0.1:$port/api/v1/tickets/process")"
+    local rss; rss=$(for p in $(pgrep -f "$var/run/"); do awk '/VmRSS/{print $2}' /proc/$p/status; done | sort -n | tail -1)
+    kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+
+    log "cold start (exec to first answer, local invoke)"
+    local ev="$var/ev.json"
+    sed "s|REPLACE_WITH_TOKEN|$CS_BENCH_TOKEN|" events/tickets-process.json > "$ev"
+    local cold base
+    cold=$(CS_VAR=$var CS_JWT_SECRET=$secret CS_DATA_DIR=$ROOT/data CS_LOG_LEVEL=warn \
+        bench_median_ms 21 "$REL/bin/tickets-process" --invoke "$ev")
+    base=$(bench_median_ms 21 /bin/true)
+    rm -rf "$var"
+    echo
+    printf '%-44s %12s %12s %10s\n' "" "req/s" "p50 ms" "p99 ms"
+    printf '%-44s %12.0f %12.3f %10.3f\n' "nginx fixed body (ceiling)" "$c_rps" "$c_p50" "$c_p99"
+    printf '%-44s %12.0f %12.3f %10.3f\n' "POST /api/v1/tickets/process" "$t_rps" "$t_p50" "$t_p99"
+    awk -v a="$t_rps" -v b="$c_rps" 'BEGIN{printf "throughput ratio to ceiling: %.3f\n", a/b}'
+    awk -v a="$t_p99" -v b="$c_p99" 'BEGIN{printf "p99 ratio to ceiling:        %.2f\n", a/b}'
+    printf 'cold start tickets-process: %s ms (exec of /bin/true: %s ms; ratio %s)\n' "$cold" "$base" \
+        "$(awk -v a="$cold" -v b="$base" 'BEGIN{printf "%.1f", a/b}')"
+    printf 'largest function RSS after load: %s kB\n' "$rss"
+    echo "targets (2 cores): >= 20000 req/s, p99 < 5 ms, cold start < 15 ms, RSS < 10 MB"
+}

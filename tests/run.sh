@@ -1,0 +1,178 @@
+# Sourced by build.sh: `build.sh test` builds the sanitizer and fuzz trees and runs
+# every step below, then prints one closing "N passed, N failed, N skipped" line.
+# Each test program prints "ok"/"not ok"/"skip" lines and a "tally:" line; shell steps
+# count as one test each.
+
+T_PASS=0
+T_FAIL=0
+T_SKIP=0
+T_FAILED_NAMES=()
+
+t_add_tally() { # name, output file, exit code
+    local line; line=$(grep -E '^tally: ' "$2" | tail -1 || true)
+    if [ -z "$line" ]; then
+        T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("$1 (no tally; exit $3)")
+        tail -20 "$2" >&2
+        return
+    fi
+    local p f s
+    read -r p f s <<<"$(echo "$line" | sed -E 's/tally: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')"
+    T_PASS=$((T_PASS + p)); T_FAIL=$((T_FAIL + f)); T_SKIP=$((T_SKIP + s))
+    if [ "$f" -gt 0 ] || [ "$3" -ne 0 ]; then
+        [ "$f" -gt 0 ] || { T_FAIL=$((T_FAIL + 1)); }
+        T_FAILED_NAMES+=("$1")
+        grep -E '^(not ok|  )' "$2" >&2 || tail -30 "$2" >&2
+    fi
+    grep -E '^skip ' "$2" >&2 || true
+}
+
+# Runs one test program; its output goes to the log and is summed.
+t_program() {
+    local name=$1; shift
+    local out="$T_LOG/$(echo "$name" | tr '/ ' '__').log" rc=0
+    "$@" >"$out" 2>&1 || rc=$?
+    t_add_tally "$name" "$out" "$rc"
+    printf '   %-40s %s\n' "$name" "$(grep -E '^tally:' "$out" | tail -1 | sed 's/tally: //')" >&2
+}
+
+# A shell-level check that passes or fails as a whole.
+t_step() {
+    local name=$1; shift
+    local out="$T_LOG/step_$(echo "$name" | tr '/ ' '__').log"
+    if "$@" >"$out" 2>&1; then
+        T_PASS=$((T_PASS + 1)); printf '   %-40s ok\n' "$name" >&2
+    else
+        T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("$name"); printf '   %-40s FAILED\n' "$name" >&2
+        tail -30 "$out" >&2
+    fi
+}
+
+t_generated_fresh() {
+    local tmp; tmp=$(mktemp -d)
+    mkdir -p "$tmp/infra/nginx"
+    cmd_gen "$tmp"
+    diff -u infra/nginx/routes.conf "$tmp/infra/nginx/routes.conf" &&
+        diff -u template.yaml "$tmp/template.yaml" &&
+        echo "generated files are up to date"
+    local rc=$?
+    rm -rf "$tmp"
+    [ $rc -eq 0 ] || echo "stale: run ./build.sh gen and commit infra/nginx/routes.conf and template.yaml"
+    return $rc
+}
+
+t_banned_calls() {
+    # curl's banned list: calls whose safe use cannot be checked locally.
+    ! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)\s*\(' \
+        shared/src/*.c shared/include/cs/*.h runtime/*.c functions/*/*.c tools/*/*.c
+}
+
+t_headers_alone() {
+    local h rc=0
+    for h in shared/include/cs/*.h; do
+        echo "#include \"cs/$(basename "$h")\"" |
+            gcc -std=gnu11 -D_GNU_SOURCE -Wall -Werror -Ishared/include $(pkg-config --cflags json-c) \
+                -fsyntax-only -x c - || { echo "not self-contained: $h"; rc=1; }
+    done
+    return $rc
+}
+
+t_unit() {
+    local t
+    for t in $ASAN/tests/unit/*_test; do
+        [ -x "$t" ] || continue
+        t_program "unit/$(basename "$t")" env CS_TEST_TMP="$T_TMP" CS_DATA_DIR="$ROOT/data" "$t"
+    done
+}
+
+t_fuzz() {
+    local f secs=${CS_FUZZ_SECONDS:-15}
+    for f in $FUZZ/fuzz/*_fuzz; do
+        [ -x "$f" ] || continue
+        local name; name=$(basename "$f")
+        local corpus="$T_TMP/corpus_$name"
+        mkdir -p "$corpus"
+        [ -d "tests/fuzz/corpus/${name%_fuzz}" ] && cp -r "tests/fuzz/corpus/${name%_fuzz}/." "$corpus/"
+        t_step "fuzz/$name (${secs}s)" "$f" -max_total_time="$secs" -rss_limit_mb=2048 \
+            -print_final_stats=1 "$corpus"
+    done
+}
+
+# The real stack: nginx in front of the sanitizer-built functions, on a free port.
+t_e2e() {
+    local port=${CS_TEST_PORT:-18080} var="$T_TMP/e2e-var"
+    mkdir -p "$var"
+    local secret; secret=$(head -c 32 /dev/urandom | base64)
+    export CS_TEST_BASE_URL="http://127.0.0.1:$port"
+    ( CS_BUILD=$ASAN CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000 \
+          ASAN_OPTIONS=detect_leaks=1 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
+    local serve_pid=$!
+    local up=0
+    for _ in $(seq 200); do
+        curl -fs "$CS_TEST_BASE_URL/health/live" >/dev/null 2>&1 && { up=1; break; }
+        sleep 0.1
+    done
+    if [ $up -eq 0 ]; then
+        T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("e2e: stack did not start")
+        tail -30 "$T_LOG/serve.log" "$var/functions.log" >&2 || true
+        kill "$serve_pid" 2>/dev/null || true
+        return
+    fi
+    export CS_TEST_JWT_SECRET=$secret
+    local admin="env CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin"
+    export CS_TEST_KEY_A CS_TEST_KEY_B
+    CS_TEST_KEY_A=$($admin create-key --tenant acme | tr -d '\n ')
+    CS_TEST_KEY_B=$($admin create-key --tenant globex | tr -d '\n ')
+    $admin create-user --tenant acme --username analyst@acme.test --password 'correct horse 1' \
+        --roles analyst >/dev/null
+    for t in $ASAN/tests/e2e/*_test; do
+        [ -x "$t" ] || continue
+        t_program "e2e/$(basename "$t")" "$t"
+    done
+    # SIGTERM to serve must stop nginx and every function it started.
+    kill -TERM "$serve_pid"
+    wait "$serve_pid" 2>/dev/null || true
+    t_step "e2e/serve stops every process" t_nothing_left "$var"
+    if grep -q "ERROR: AddressSanitizer\|runtime error:" "$var/functions.log"; then
+        T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("sanitizer report in a function under e2e")
+        grep -A20 "ERROR: AddressSanitizer\|runtime error:" "$var/functions.log" | head -60 >&2
+    else
+        T_PASS=$((T_PASS + 1)); printf '   %-40s ok\n' "e2e/no sanitizer reports" >&2
+    fi
+}
+
+t_nothing_left() {
+    sleep 0.5
+    local left; left=$(pgrep -f "$1/run/" || true)
+    [ -z "$left" ] && ! pgrep -f "$1/nginx/nginx.conf" >/dev/null
+}
+
+cmd_test() {
+    cmd_deps
+    log "building release, sanitizer and fuzz trees"
+    make -s -j"$JOBS" BUILD=$REL all
+    build_asan
+    build_fuzz
+    T_TMP=$(mktemp -d /tmp/cs-test.XXXXXX)
+    T_LOG="$T_TMP/logs"
+    mkdir -p "$T_LOG"
+    log "static checks"
+    t_step "generated files are fresh" t_generated_fresh
+    t_step "no banned calls" t_banned_calls
+    t_step "every public header compiles alone" t_headers_alone
+    log "unit tests (ASan+UBSan)"
+    t_unit
+    log "lambda runtime, cgi and local invoke"
+    for t in $ASAN/tests/runtime/*_test; do
+        [ -x "$t" ] && t_program "runtime/$(basename "$t")" env CS_TEST_TMP="$T_TMP" \
+            CS_DATA_DIR="$ROOT/data" CS_TEST_BIN="$ASAN/bin" "$t"
+    done
+    log "end to end through nginx"
+    t_e2e
+    log "fuzzing (bounded)"
+    t_fuzz
+    echo
+    [ ${#T_FAILED_NAMES[@]} -eq 0 ] || printf 'failed: %s\n' "${T_FAILED_NAMES[@]}"
+    echo "logs: $T_LOG"
+    echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+    [ "$T_FAIL" -eq 0 ]
+}

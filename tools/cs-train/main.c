@@ -1,0 +1,116 @@
+/* cs-train: builds the built-in model files from labelled data.
+ *
+ *   cs-train --task text --csv FILE --text-col COL --label-col COL --name NAME --out FILE.csm
+ *            [--hash-bits N] [--epochs N] [--lr X] [--l2 X] [--seed N] [--balanced]
+ *            [--no-val] [--source TEXT] [--licence TEXT] [--notice TEXT]
+ *     (--task intent and --task sentiment are the same trainer with those defaults)
+ *   cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL) --out FILE.csm
+ *   cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll ...] --out FILE.csm
+ *
+ * Rows whose text hashes to 0 mod 10 (cs_textfeat_is_validation) are held out for the
+ * calibration temperature and the printed validation accuracy, unless --no-val.
+ * Output is deterministic: the same input and options give the same bytes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/error.h"
+#include "train_int.h"
+
+static void usage(void)
+{
+    fputs("usage: cs-train --task text|intent|sentiment --csv FILE --text-col COL --label-col COL\n"
+          "                --name NAME --out FILE.csm [--hash-bits N] [--epochs N] [--lr X]\n"
+          "                [--l2 X] [--seed N] [--balanced] [--no-val] [--source TEXT]\n"
+          "                [--licence TEXT] [--notice TEXT]\n"
+          "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL)\n"
+          "                --out FILE.csm [--source TEXT]\n"
+          "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... --out FILE.csm\n",
+          stderr);
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_float(const char *s, float *out)
+{
+    char *end;
+    errno = 0;
+    float v = strtof(s, &end);
+    if (errno || end == s || *end) return -1;
+    *out = v;
+    return 0;
+}
+
+/* Parses argv into args; returns 0 or prints why and returns -1. */
+static int parse_args(int argc, char **argv, struct train_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *k = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        long n;
+        if (strcmp(k, "--balanced") == 0) { a->opts.balanced = 1; continue; }
+        if (strcmp(k, "--no-val") == 0) { a->no_val = 1; continue; }
+        if (!v) { fprintf(stderr, "cs-train: %s needs a value\n", k); return -1; }
+        i++;
+        if (strcmp(k, "--task") == 0) a->task = v;
+        else if (strcmp(k, "--csv") == 0) a->csv = v;
+        else if (strcmp(k, "--text-col") == 0) a->text_col = v;
+        else if (strcmp(k, "--label-col") == 0) a->label_col = v;
+        else if (strcmp(k, "--name") == 0) a->name = v;
+        else if (strcmp(k, "--out") == 0) a->out = v;
+        else if (strcmp(k, "--source") == 0) a->source = v;
+        else if (strcmp(k, "--licence") == 0 || strcmp(k, "--license") == 0) a->licence = v;
+        else if (strcmp(k, "--notice") == 0) a->notice = v;
+        else if (strcmp(k, "--prior") == 0) a->prior = v;
+        else if (strcmp(k, "--presidio") == 0) a->presidio = v;
+        else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT) a->wnut[a->n_wnut++] = v;
+        else if (strcmp(k, "--hash-bits") == 0 && parse_long(v, 10, 22, &n) == 0) a->feat.hash_bits = (uint32_t)n;
+        else if (strcmp(k, "--epochs") == 0 && parse_long(v, 1, 1000, &n) == 0) a->opts.epochs = (uint32_t)n;
+        else if (strcmp(k, "--seed") == 0 && parse_long(v, 0, 0x7fffffffL, &n) == 0) a->opts.seed = (uint64_t)n;
+        else if (strcmp(k, "--max-rows") == 0 && parse_long(v, 1, 100000000L, &n) == 0) a->max_rows = (size_t)n;
+        else if (strcmp(k, "--lr") == 0 && parse_float(v, &a->opts.lr) == 0) {}
+        else if (strcmp(k, "--l2") == 0 && parse_float(v, &a->opts.l2) == 0) {}
+        else { fprintf(stderr, "cs-train: bad option %s %s\n", k, v); return -1; }
+    }
+    if (!a->task || !a->out) return -1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct train_args a;
+    memset(&a, 0, sizeof(a));
+    cs_train_opts_init(&a.opts);
+    cs_textfeat_cfg_init(&a.feat);
+    if (parse_args(argc, argv, &a) != 0) {
+        usage();
+        return 2;
+    }
+    int rc;
+    if (strcmp(a.task, "text") == 0 || strcmp(a.task, "intent") == 0 ||
+        strcmp(a.task, "sentiment") == 0)
+        rc = train_text_task(&a);
+    else if (strcmp(a.task, "escalation") == 0)
+        rc = train_escalation_task(&a);
+    else if (strcmp(a.task, "pii") == 0)
+        rc = train_pii_task(&a);
+    else {
+        usage();
+        return 2;
+    }
+    if (rc != CS_OK) {
+        fprintf(stderr, "cs-train: %s\n", cs_error_message(rc));
+        return 1;
+    }
+    return 0;
+}
