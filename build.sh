@@ -54,10 +54,19 @@ cmd_gen() {
 
 # ---- serve: nginx in front of every function as a FastCGI process ----
 
+serve_stop() {
+    trap - INT TERM EXIT
+    [ -f "$var/nginx/nginx.pid" ] && kill -QUIT "$(cat "$var/nginx/nginx.pid")" 2>/dev/null || true
+    local p
+    for p in "${SERVE_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -f "$var"/run/*.sock
+}
+
 cmd_serve() {
     local bindir=${CS_BUILD:-$REL}
     [ -n "${CS_BUILD:-}" ] || cmd_build
-    local var; var=$(realpath -m "${CS_VAR:-$ROOT/var}")
+    var=$(realpath -m "${CS_VAR:-$ROOT/var}")  # global: the EXIT trap reads it
     local port=${CS_PORT:-8080}
     mkdir -p "$var/run" "$var/nginx/logs" "$var/nginx/tmp"
     chmod 755 "$var" "$var/run"
@@ -69,19 +78,12 @@ cmd_serve() {
     export CS_STORE_URI="${CS_STORE_URI:-sqlite://$var/cs.db}"
     "$REL/tools/cs-admin" load-kb --system --file "$CS_DATA_DIR/kb/sample_kb.jsonl" >/dev/null
 
-    local pids=()
-    stop_all() {
-        trap - INT TERM EXIT
-        [ -f "$var/nginx/nginx.pid" ] && kill -QUIT "$(cat "$var/nginx/nginx.pid")" 2>/dev/null || true
-        for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-        wait 2>/dev/null || true
-        rm -f "$var"/run/*.sock
-    }
-    trap stop_all INT TERM EXIT
+    SERVE_PIDS=()
+    trap serve_stop INT TERM EXIT
     rm -f "$var"/run/*.sock
     for f in $(LC_ALL=C ls "$bindir/bin"); do
         "$bindir/bin/$f" --fcgi "$var/run/$f.sock" 2>>"$var/functions.log" &
-        pids+=($!)
+        SERVE_PIDS+=($!)
     done
     for f in $(LC_ALL=C ls "$bindir/bin"); do
         for _ in $(seq 100); do [ -S "$var/run/$f.sock" ] && break; sleep 0.05; done
@@ -92,10 +94,11 @@ cmd_serve() {
     sed -e "s|@PORT@|$port|g" -e "s|@VAR@|$var|g" -e "s|@RUN@|$var/run|g" \
         -e "s|@USER@|$user|g" -e "s|@ROUTES@|$ROOT/infra/nginx/routes.conf|g" \
         infra/nginx/nginx.conf.in > "$var/nginx/nginx.conf"
+    cp /etc/nginx/fastcgi_params "$var/nginx/fastcgi_params"
     nginx -p "$var/nginx" -c "$var/nginx/nginx.conf" -e "$var/nginx/logs/error.log" -g 'daemon off;' &
-    pids+=($!)
+    SERVE_PIDS+=($!)
     log "serving on http://127.0.0.1:$port (state in $var; Ctrl-C stops)"
-    wait -n "${pids[@]}" || true
+    wait -n "${SERVE_PIDS[@]}" || true
     log "a process exited; stopping"
 }
 

@@ -2,6 +2,8 @@
  * store connection), accepting on one listening socket. */
 #include <fcgiapp.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -96,6 +98,29 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
+static int listen_sock = -1;
+
+/* libfcgi only marks a shutdown as pending on SIGTERM while its threads stay blocked in
+ * accept(); shutting the listening socket down wakes them, so workers finish the
+ * request in hand and the process exits through main (and LeakSanitizer's check). */
+static void on_stop(int signo)
+{
+    (void)signo;
+    FCGX_ShutdownPending();
+    if (listen_sock >= 0) shutdown(listen_sock, SHUT_RDWR);
+}
+
+static void install_stop_handlers(int sock)
+{
+    listen_sock = sock;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+}
+
 int cs_rt_fcgi(struct cs_env *env, const char *socket_path)
 {
     if (FCGX_Init() != 0) return 1;
@@ -109,6 +134,7 @@ int cs_rt_fcgi(struct cs_env *env, const char *socket_path)
         /* nginx workers may run as another user; the socket's folder guards access. */
         chmod(socket_path, 0666);
     }
+    install_stop_handlers(sock);
     unsigned n = env->cfg.threads;
     struct fcgi_thread *threads = calloc(n, sizeof(*threads));
     if (!threads) return 1;

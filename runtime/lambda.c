@@ -63,6 +63,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
+/* The Runtime API answers posts with a small JSON status; without this callback curl
+ * would write it to stdout, which Lambda ships to the function's log. */
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * n;
+}
+
 static int post(CURL *c, const char *url, const char *body, size_t len, const char *error_type)
 {
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
@@ -76,6 +85,7 @@ static int post(CURL *c, const char *url, const char *body, size_t len, const ch
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     CURLcode rc = curl_easy_perform(c);
     long status = 0;

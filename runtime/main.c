@@ -51,13 +51,15 @@ int main(int argc, char **argv)
         if (lambda_api) cs_rt_lambda_init_error(lambda_api, "Runtime.InitError", why ? why : cs_error_message(rc));
         return 1;
     }
+    int usage_rc = 0;
     if (argc == 3 && strcmp(argv[1], "--invoke") == 0) rc = cs_rt_invoke(&env, argv[2]);
     else if (argc == 3 && strcmp(argv[1], "--fcgi") == 0) rc = cs_rt_fcgi(&env, argv[2]);
-    else if (argc != 1) rc = usage();
+    else if (argc != 1) rc = usage_rc = usage();
     else if (lambda_api) rc = cs_rt_lambda(&env, lambda_api);
     else if (getenv("GATEWAY_INTERFACE")) rc = cs_rt_cgi(&env);
     else if (stdin_is_socket()) rc = cs_rt_fcgi(&env, NULL);
-    else rc = usage();
+    else rc = usage_rc = usage();
     cs_env_clean_up(&env);
+    if (usage_rc) return usage_rc; /* 2: a usage error, as usage() says */
     return rc == 0 ? 0 : 1;
 }

@@ -185,7 +185,7 @@ void cs_sentiment_map(const float prob[3], const struct cs_sentiment_cues *cues,
         else if (anger >= 0.3f || (neg >= 0.9f && out->intensity >= 0.9f)) lv = CS_SENT_ANGRY;
         else lv = CS_SENT_FRUSTRATED;
     } else if (pos >= neu) {
-        lv = (pos >= 0.85f && out->intensity >= 0.75f) ? CS_SENT_HAPPY : CS_SENT_SATISFIED;
+        lv = (pos >= 0.85f && out->intensity >= 0.7f) ? CS_SENT_HAPPY : CS_SENT_SATISFIED;
     } else {
         lv = CS_SENT_NEUTRAL;
     }

@@ -82,7 +82,7 @@ static inline void test_run_(const char *name, void (*fn)(void))
     fn();
     if (test_cur_skipped_ && !test_cur_failed_) {
         test_skipped_++;
-        printf("skip - %s: %s\n", name, test_skip_why_);
+        printf("skip - %s: %s\n", name, test_skip_why_ ? test_skip_why_ : "");
     } else if (test_cur_failed_) {
         test_failed_++;
         printf("not ok - %s\n", name);

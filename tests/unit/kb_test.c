@@ -422,10 +422,16 @@ static char *read_file(const char *path, size_t *len)
 
 static void test_sample_kb(void)
 {
-    const char *path = getenv("CS_SAMPLE_KB");
+    /* CS_SAMPLE_KB checks a tenant's file; CS_DATA_DIR is what tests/run.sh sets. */
+    char path[4096];
+    const char *kb = getenv("CS_SAMPLE_KB"), *dir = getenv("CS_DATA_DIR");
+    if (kb)
+        snprintf(path, sizeof path, "%s", kb);
+    else
+        snprintf(path, sizeof path, "%s/kb/sample_kb.jsonl", dir ? dir : "data");
     size_t len = 0;
-    char *data = read_file(path ? path : "data/kb/sample_kb.jsonl", &len);
-    if (!data) TEST_SKIP("data/kb/sample_kb.jsonl not found (run from the repo root)");
+    char *data = read_file(path, &len);
+    if (!data) TEST_SKIP("sample_kb.jsonl not found (set CS_DATA_DIR or run from the repo root)");
     struct cs_arena *a = arena();
     struct kb_stats st;
     memset(&st, 0, sizeof st);

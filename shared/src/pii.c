@@ -1,0 +1,653 @@
+/* PII recognisers (see cs/pii.h). Each recogniser scans the text byte by byte and adds
+ * candidate spans; overlaps are then resolved in favour of the higher score, then the
+ * longer span. Recognisers are hand-written rather than regex-based: no allocation, no
+ * backtracking blow-up on hostile input, and checksums fit in naturally. */
+#include "cs/pii.h"
+
+#include <string.h>
+#include <strings.h>
+
+static const char *const TYPE_NAME[CS_PII__COUNT] = {
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "ACCOUNT_NUMBER",
+    "IP_ADDRESS", "URL", "STREET_ADDRESS", "DATE_OF_BIRTH", "PERSON"};
+
+const char *cs_pii_type_name(enum cs_pii_type t)
+{
+    return (unsigned)t < CS_PII__COUNT ? TYPE_NAME[t] : "UNKNOWN";
+}
+
+int cs_pii_type_parse(const char *name)
+{
+    for (int i = 0; i < CS_PII__COUNT; i++)
+        if (name && strcmp(name, TYPE_NAME[i]) == 0) return i;
+    return -1;
+}
+
+/* Candidates before overlap resolution; more room than the final result. */
+#define MAX_CAND (CS_PII_MAX_SPANS * 4)
+
+struct scan {
+    const char *t;
+    size_t n;
+    const struct cs_model *names;
+    size_t nc;
+    int overflow;
+    struct cs_pii_span c[MAX_CAND];
+};
+
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
+static int is_upper(char c) { return c >= 'A' && c <= 'Z'; }
+static int is_lower(char c) { return c >= 'a' && c <= 'z'; }
+static int is_alpha(char c) { return is_upper(c) || is_lower(c); }
+static int is_alnum(char c) { return is_alpha(c) || is_digit(c); }
+static int is_hex(char c) { return is_digit(c) || ((c | 32) >= 'a' && (c | 32) <= 'f'); }
+static int is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+/* word characters include UTF-8 bytes so "Åberg" is one token */
+static int is_wordc(char c) { return is_alnum(c) || ((unsigned char)c & 0x80u); }
+
+static void add(struct scan *s, enum cs_pii_type type, size_t b, size_t e, float score)
+{
+    if (e <= b) return;
+    if (s->nc == MAX_CAND) {
+        s->overflow = 1;
+        return;
+    }
+    s->c[s->nc++] = (struct cs_pii_span){.type = type, .start_byte = b, .end_byte = e,
+                                         .score = score};
+}
+
+/* Is one of the lower-case words in `list` within `window` bytes before `at`? */
+static int context_before(const struct scan *s, size_t at, size_t window,
+                          const char *const *list)
+{
+    size_t from = at > window ? at - window : 0;
+    for (size_t i = 0; list[i]; i++) {
+        size_t k = strlen(list[i]);
+        for (size_t p = from; p + k <= at; p++)
+            if (strncasecmp(s->t + p, list[i], k) == 0 && (p == 0 || !is_alpha(s->t[p - 1])))
+                return 1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ checksums */
+
+int cs_pii_luhn_valid(const char *d, size_t n)
+{
+    if (n < 12 || n > 19) return 0;
+    int sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!is_digit(d[n - 1 - i])) return 0;
+        int v = d[n - 1 - i] - '0';
+        if (i % 2 == 1) v = v * 2 > 9 ? v * 2 - 9 : v * 2;
+        sum += v;
+    }
+    return sum % 10 == 0;
+}
+
+int cs_pii_iban_valid(const char *s, size_t n)
+{
+    char buf[40];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ' ') continue;
+        if (!is_alnum(s[i]) || m == sizeof(buf)) return 0;
+        buf[m++] = (char)(is_lower(s[i]) ? s[i] - 32 : s[i]);
+    }
+    if (m < 15 || m > 34 || !is_upper(buf[0]) || !is_upper(buf[1]) || !is_digit(buf[2]) ||
+        !is_digit(buf[3]))
+        return 0;
+    /* ISO 13616: move the first four characters to the end, letters become 10..35,
+     * the number mod 97 must be 1; computed digit by digit. */
+    unsigned rem = 0;
+    for (size_t k = 0; k < m; k++) {
+        char c = buf[(k + 4) % m];
+        if (is_digit(c)) rem = (rem * 10 + (unsigned)(c - '0')) % 97;
+        else rem = (rem * 100 + (unsigned)(c - 'A' + 10)) % 97;
+    }
+    return rem == 1;
+}
+
+/* ------------------------------------------------------------------ email, url, ip */
+
+static int email_local(char c) { return is_alnum(c) || (c && strchr("._%+-", c)); }
+
+static void scan_email(struct scan *s)
+{
+    for (size_t at = 1; at + 1 < s->n; at++) {
+        if (s->t[at] != '@') continue;
+        size_t b = at;
+        while (b > 0 && email_local(s->t[b - 1])) b--;
+        size_t e = at + 1, dot = 0;
+        while (e < s->n && (is_alnum(s->t[e]) || s->t[e] == '-' || s->t[e] == '.')) e++;
+        while (e > at + 1 && s->t[e - 1] == '.') e--;
+        for (size_t k = at + 1; k < e; k++)
+            if (s->t[k] == '.') dot = k;
+        /* needs a local part, a dotted domain and a top-level label of 2+ characters */
+        if (b == at || dot == 0 || dot == at + 1 || e - dot < 3) continue;
+        add(s, CS_PII_EMAIL, b, e, 1.0f);
+    }
+}
+
+static int url_char(char c)
+{
+    return c && !is_space(c) && !strchr("\"'<>", c) && (unsigned char)c >= 0x21;
+}
+
+static void scan_url(struct scan *s)
+{
+    static const char *const start[] = {"https://", "http://", "www.", NULL};
+    for (size_t i = 0; i < s->n; i++) {
+        if (i > 0 && is_alnum(s->t[i - 1])) continue;
+        for (size_t k = 0; start[k]; k++) {
+            size_t l = strlen(start[k]);
+            if (i + l > s->n || strncasecmp(s->t + i, start[k], l) != 0) continue;
+            size_t e = i + l;
+            while (e < s->n && url_char(s->t[e])) e++;
+            while (e > i + l && strchr(".,;:!?)]", s->t[e - 1])) e--;
+            if (e > i + l + 3) add(s, CS_PII_URL, i, e, 0.9f);
+            i = e;
+            break;
+        }
+    }
+}
+
+static size_t ipv4_at(const struct scan *s, size_t i)
+{
+    size_t p = i;
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0;
+        size_t d = 0;
+        while (p < s->n && is_digit(s->t[p]) && d < 4) v = v * 10 + (unsigned)(s->t[p++] - '0'), d++;
+        if (d == 0 || d > 3 || v > 255) return 0;
+        if (part < 3) {
+            if (p >= s->n || s->t[p] != '.') return 0;
+            p++;
+        }
+    }
+    if (p < s->n && (is_alnum(s->t[p]) || (s->t[p] == '.' && p + 1 < s->n && is_digit(s->t[p + 1]))))
+        return 0;
+    return p;
+}
+
+/* IPv6: hex groups of at most 4 digits split by ':', at most one "::", 3..8 groups. */
+static size_t ipv6_at(const struct scan *s, size_t i)
+{
+    size_t p = i, groups = 0, dbl = 0;
+    if (p + 1 < s->n && s->t[p] == ':' && s->t[p + 1] == ':') dbl = 1, p += 2;
+    for (;;) {
+        size_t d = 0;
+        while (p < s->n && is_hex(s->t[p]) && d < 5) p++, d++;
+        if (d == 0 || d > 4) break;
+        groups++;
+        if (p + 1 < s->n && s->t[p] == ':' && s->t[p + 1] == ':' && !dbl) {
+            dbl = 1;
+            p += 2;
+            continue;
+        }
+        if (p + 1 < s->n && s->t[p] == ':' && is_hex(s->t[p + 1])) {
+            p++;
+            continue;
+        }
+        break;
+    }
+    if (p < s->n && is_alnum(s->t[p])) return 0;
+    if (groups > 8 || (!dbl && groups != 8) || (dbl && groups < 2)) return 0;
+    return p;
+}
+
+static void scan_ip(struct scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (i > 0 && (is_alnum(s->t[i - 1]) || s->t[i - 1] == '.' || s->t[i - 1] == ':')) continue;
+        size_t e = is_digit(s->t[i]) ? ipv4_at(s, i) : 0;
+        if (e) {
+            add(s, CS_PII_IP_ADDRESS, i, e, 0.95f);
+            i = e;
+            continue;
+        }
+        if (is_hex(s->t[i]) || s->t[i] == ':') {
+            e = ipv6_at(s, i);
+            if (e) {
+                add(s, CS_PII_IP_ADDRESS, i, e, 0.95f);
+                i = e;
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ numbers */
+
+static const char *const ACCOUNT_CTX[] = {"account", "acct", "a/c", "acc no", "account no", NULL};
+static const char *const SSN_CTX[] = {"ssn", "social security", "social sec", NULL};
+static const char *const PHONE_CTX[] = {"phone", "call", "tel", "mobile", "cell", "fax",
+                                        "number", "reach", "text me", "whatsapp", NULL};
+
+/* A run of digits with single separators (space, '-', '.', '(', ')') and an optional
+ * leading '+'; collects the digits. Returns the end byte. */
+static size_t digit_run(const struct scan *s, size_t i, char *dig, size_t *nd, int *seps,
+                        int *paren)
+{
+    size_t p = i, last = i;
+    *nd = 0;
+    *seps = 0;
+    *paren = 0;
+    if (s->t[p] == '+') p++;
+    while (p < s->n) {
+        char c = s->t[p];
+        if (is_digit(c)) {
+            if (*nd < 24) dig[*nd] = c;
+            (*nd)++;
+            last = ++p;
+            continue;
+        }
+        int sep = (c == ' ' || c == '-' || c == '.' || c == '(' || c == ')');
+        if (!sep || p + 1 >= s->n) break;
+        char nx = s->t[p + 1];
+        if (!(is_digit(nx) || (c == ')' && nx == ' ') || (c == ' ' && nx == '(') ||
+              (c == '(' && is_digit(nx))))
+            break;
+        if (c == '(' || c == ')') (*paren)++;
+        (*seps)++;
+        p++;
+    }
+    /* a trailing ')' closes a group like "(555)"; keep spans on digits */
+    return last;
+}
+
+static int ssn_ok(const char *d)
+{
+    int area = (d[0] - '0') * 100 + (d[1] - '0') * 10 + (d[2] - '0');
+    int group = (d[3] - '0') * 10 + (d[4] - '0');
+    int serial = (d[5] - '0') * 1000 + (d[6] - '0') * 100 + (d[7] - '0') * 10 + (d[8] - '0');
+    return area != 0 && area != 666 && area < 900 && group != 0 && serial != 0;
+}
+
+static int looks_like_date(const struct scan *s, size_t b, size_t e)
+{
+    /* dd/mm/yyyy style is handled by the date recogniser; 4-2-2 digit dates here */
+    return e - b == 10 && (s->t[b + 4] == '-' || s->t[b + 4] == '.') && s->t[b + 7] == s->t[b + 4];
+}
+
+static void classify_number(struct scan *s, size_t b, size_t e, const char *dig, size_t nd,
+                            int seps, int paren)
+{
+    int plus = s->t[b] == '+';
+    if (nd == 9 && e - b == 11 && s->t[b + 3] == '-' && s->t[b + 6] == '-') {
+        if (ssn_ok(dig)) add(s, CS_PII_US_SSN, b, e, 0.9f);
+        return;
+    }
+    if (nd == 9 && seps == 0 && context_before(s, b, 40, SSN_CTX) && ssn_ok(dig)) {
+        add(s, CS_PII_US_SSN, b, e, 0.85f);
+        return;
+    }
+    if (nd >= 13 && nd <= 19 && !plus && !paren && cs_pii_luhn_valid(dig, nd)) {
+        add(s, CS_PII_CREDIT_CARD, b, e, 1.0f);
+        return;
+    }
+    if (looks_like_date(s, b, e)) return;
+    if (seps == 0 && nd >= 6 && nd <= 18 && !plus && context_before(s, b, 32, ACCOUNT_CTX)) {
+        add(s, CS_PII_ACCOUNT_NUMBER, b, e, 0.8f);
+        return;
+    }
+    /* Phones: formatted groups or a leading '+', 7..15 digits (E.164 allows 15). */
+    int formatted = plus || paren || seps >= 2;
+    if (nd >= 10 && nd <= 15 && (formatted || seps >= 1 || context_before(s, b, 32, PHONE_CTX)))
+        add(s, CS_PII_PHONE, b, e, formatted ? 0.75f : 0.6f);
+    else if (nd >= 7 && nd <= 9 && formatted && seps >= 1 && context_before(s, b, 32, PHONE_CTX))
+        add(s, CS_PII_PHONE, b, e, 0.5f);
+}
+
+static void scan_numbers(struct scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        char c = s->t[i];
+        if (!(is_digit(c) || ((c == '+' || c == '(') && i + 1 < s->n && is_digit(s->t[i + 1]))))
+            continue;
+        if (i > 0 && (is_alnum(s->t[i - 1]) || s->t[i - 1] == '.' || s->t[i - 1] == ':'))
+            continue;
+        char dig[24];
+        size_t nd;
+        int seps, paren;
+        size_t b = c == '(' ? i : i;
+        size_t e = digit_run(s, c == '(' ? i + 1 : i, dig, &nd, &seps, &paren);
+        if (c == '(') paren++;
+        if (e < s->n && (is_alpha(s->t[e]) || s->t[e] == '@')) { /* part of a word/email */
+            i = e;
+            continue;
+        }
+        if (nd <= 24) classify_number(s, b, e, dig, nd, seps, paren);
+        i = e > i ? e - 1 : i;
+    }
+}
+
+static void scan_iban(struct scan *s)
+{
+    for (size_t i = 0; i + 15 <= s->n; i++) {
+        if ((i > 0 && is_alnum(s->t[i - 1])) || !is_upper(s->t[i]) || !is_upper(s->t[i + 1]) ||
+            !is_digit(s->t[i + 2]) || !is_digit(s->t[i + 3]))
+            continue;
+        /* take alnum with single spaces, at most 34 significant characters */
+        size_t e = i, sig = 0, best = 0;
+        while (e < s->n && sig < 34) {
+            if (is_alnum(s->t[e])) sig++, e++;
+            else if (s->t[e] == ' ' && e + 1 < s->n && is_alnum(s->t[e + 1])) e++;
+            else break;
+            /* try each prefix ending on a group boundary, keep the longest valid one */
+            if (sig >= 15 && (e == s->n || !is_alnum(s->t[e])) && cs_pii_iban_valid(s->t + i, e - i))
+                best = e;
+        }
+        if (best) {
+            add(s, CS_PII_IBAN, i, best, 1.0f);
+            i = best;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ dates of birth */
+
+static const char *const DOB_CTX[] = {"born", "birth", "dob", "d.o.b", "birthday", NULL};
+static const char *const MONTHS[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
+                                     "sep", "oct", "nov", "dec", NULL};
+
+static size_t month_word(const struct scan *s, size_t i)
+{
+    for (size_t k = 0; MONTHS[k]; k++)
+        if (i + 3 <= s->n && strncasecmp(s->t + i, MONTHS[k], 3) == 0) {
+            size_t e = i + 3;
+            while (e < s->n && is_alpha(s->t[e])) e++;
+            if (e - i <= 9) return e;
+        }
+    return 0;
+}
+
+static size_t digits_at(const struct scan *s, size_t i, size_t lo, size_t hi)
+{
+    size_t e = i;
+    while (e < s->n && is_digit(s->t[e])) e++;
+    return (e - i >= lo && e - i <= hi) ? e : 0;
+}
+
+/* dd/mm/yyyy, yyyy-mm-dd, "March 3, 1985", "3 March 1985" */
+static size_t date_at(const struct scan *s, size_t i)
+{
+    size_t e;
+    if (is_digit(s->t[i])) {
+        if ((e = digits_at(s, i, 1, 4)) && e < s->n && strchr("/-.", s->t[e])) {
+            char sep = s->t[e];
+            size_t e2 = digits_at(s, e + 1, 1, 2);
+            if (e2 && e2 < s->n && s->t[e2] == sep) {
+                size_t e3 = digits_at(s, e2 + 1, 2, 4);
+                if (e3) return e3;
+            }
+        }
+        if ((e = digits_at(s, i, 1, 2)) && e < s->n && s->t[e] == ' ') {
+            size_t m = month_word(s, e + 1);
+            if (m && m + 1 < s->n && s->t[m] == ' ') return digits_at(s, m + 1, 4, 4);
+        }
+        return 0;
+    }
+    size_t m = month_word(s, i);
+    if (m && m + 1 < s->n && s->t[m] == ' ' && (e = digits_at(s, m + 1, 1, 2))) {
+        if (e + 2 < s->n && s->t[e] == ',' && s->t[e + 1] == ' ') e++;
+        if (e + 1 < s->n && s->t[e] == ' ') return digits_at(s, e + 1, 4, 4);
+    }
+    return 0;
+}
+
+static void scan_dob(struct scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (i > 0 && is_alnum(s->t[i - 1])) continue;
+        if (!is_digit(s->t[i]) && !is_alpha(s->t[i])) continue;
+        size_t e = date_at(s, i);
+        if (e && context_before(s, i, 40, DOB_CTX)) {
+            add(s, CS_PII_DATE_OF_BIRTH, i, e, 0.85f);
+            i = e;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------ street addresses */
+
+static const char *const STREET[] = {"street", "st", "avenue", "ave", "road", "rd",
+    "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl",
+    "terrace", "parkway", "pkwy", "highway", "hwy", "square", "circle", "cir", "trail",
+    "crescent", "close", "alley", "plaza", "row", "walk", "str", "squares", "gardens",
+    "hill", "park", "view", NULL};
+static const char *const UNIT[] = {"apt", "apartment", "suite", "unit", "floor", "fl",
+                                   "building", "bldg", "box", NULL};
+
+static size_t word_end(const struct scan *s, size_t i)
+{
+    while (i < s->n && (is_wordc(s->t[i]) || s->t[i] == '\'')) i++;
+    return i;
+}
+
+static int word_in(const struct scan *s, size_t b, size_t e, const char *const *list)
+{
+    for (size_t k = 0; list[k]; k++)
+        if (strlen(list[k]) == e - b && strncasecmp(s->t + b, list[k], e - b) == 0) return 1;
+    return 0;
+}
+
+static int cap_word(const struct scan *s, size_t b, size_t e)
+{
+    return e > b && (is_upper(s->t[b]) || ((unsigned char)s->t[b] & 0x80u));
+}
+
+/* After "12 Main Street": absorb ", Apt 4", "\n Suite 680", ", Springfield, IL 62704". */
+static size_t address_tail(const struct scan *s, size_t e)
+{
+    for (int seg = 0; seg < 4; seg++) {
+        size_t p = e;
+        if (p < s->n && (s->t[p] == ',' || s->t[p] == '\n')) p++;
+        while (p < s->n && (s->t[p] == ' ' || s->t[p] == '\n')) p++;
+        if (p == e || p >= s->n) break;
+        size_t w = word_end(s, p);
+        if (w == p) break;
+        size_t q = w;
+        if (word_in(s, p, w, UNIT)) { /* "Suite 680" */
+            while (q < s->n && s->t[q] == ' ') q++;
+            size_t d = q;
+            while (d < s->n && (is_alnum(s->t[d]) || s->t[d] == '-')) d++;
+            if (d == q) break;
+            e = d;
+            continue;
+        }
+        if (!cap_word(s, p, w)) break;
+        /* City / "IL 62704" / "Cyprus 36903": capitalised words ending in a zip or at ',' */
+        size_t end = w;
+        int words = 1, zip = 0;
+        while (end < s->n && s->t[end] == ' ' && words < 4) {
+            size_t nb = end + 1, ne = word_end(s, nb);
+            if (ne == nb) break;
+            if (digits_at(s, nb, 4, 6) == ne) {
+                end = ne, zip = 1;
+                break;
+            }
+            if (!cap_word(s, nb, ne)) break;
+            end = ne, words++;
+        }
+        int sep_after = end >= s->n || s->t[end] == ',' || s->t[end] == '\n' || s->t[end] == '.';
+        if (!zip && !sep_after) break;
+        e = end;
+        if (zip) break;
+    }
+    return e;
+}
+
+static void scan_address(struct scan *s)
+{
+    for (size_t i = 0; i < s->n; i++) {
+        if (!is_digit(s->t[i]) || (i > 0 && is_alnum(s->t[i - 1]))) continue;
+        size_t num = digits_at(s, i, 1, 6);
+        if (!num || num >= s->n || s->t[num] != ' ') continue;
+        /* 1-4 capitalised words (or more numbers: "1987 74 Diakou Street") then a suffix */
+        size_t p = num + 1, e = 0;
+        for (int w = 0; w < 5 && p < s->n; w++) {
+            size_t we = word_end(s, p);
+            if (we == p) break;
+            if (w > 0 && word_in(s, p, we, STREET)) {
+                e = we;
+                if (e < s->n && s->t[e] == '.') e++;
+                break;
+            }
+            if (!cap_word(s, p, we) && digits_at(s, p, 1, 6) != we) break;
+            if (we >= s->n || s->t[we] != ' ') break;
+            p = we + 1;
+        }
+        if (!e) continue;
+        e = address_tail(s, e);
+        add(s, CS_PII_STREET_ADDRESS, i, e, 0.8f);
+        i = e;
+    }
+}
+
+/* ------------------------------------------------------------------ person names */
+
+static const char *const TITLES[] = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir",
+                                     "madam", "mx", NULL};
+static const char *const NAME_CTX[] = {"name is", "i am", "i'm", "this is", "call me",
+                                       "regards,", "thanks,", "sincerely,", "from", "dear",
+                                       "contact", "named", "by", NULL};
+
+static uint8_t lex(const struct scan *s, size_t b, size_t e)
+{
+    char w[64];
+    if (e - b >= sizeof(w)) return 0;
+    for (size_t i = b; i < e; i++) w[i - b] = (char)(is_upper(s->t[i]) ? s->t[i] + 32 : s->t[i]);
+    return cs_model_lexicon_get(s->names, w, e - b);
+}
+
+static int sentence_start(const struct scan *s, size_t b)
+{
+    size_t p = b;
+    while (p > 0 && (s->t[p - 1] == ' ' || s->t[p - 1] == '"')) p--;
+    return p == 0 || strchr(".!?\n:", s->t[p - 1]);
+}
+
+/* Extends a name over following capitalised tokens, initials ("J", "D.") included. */
+static size_t extend_name(const struct scan *s, size_t e, int *parts)
+{
+    for (int k = 0; k < 3 && e + 1 < s->n && s->t[e] == ' '; k++) {
+        size_t nb = e + 1, ne = word_end(s, nb);
+        if (ne == nb || !cap_word(s, nb, ne)) break;
+        uint8_t f = lex(s, nb, ne);
+        int initial = ne - nb == 1;
+        if (!initial && (f & CS_PII_LEX_COMMON) && !(f & CS_PII_LEX_LAST)) break;
+        if (!initial && !(f & (CS_PII_LEX_LAST | CS_PII_LEX_FIRST)) && ne - nb < 2) break;
+        e = ne;
+        if (initial && e < s->n && s->t[e] == '.') e++;
+        (*parts)++;
+    }
+    return e;
+}
+
+static void scan_names(struct scan *s)
+{
+    if (!s->names) return;
+    for (size_t i = 0; i < s->n; i++) {
+        if (i > 0 && is_wordc(s->t[i - 1])) continue;
+        size_t e = word_end(s, i);
+        if (e == i || e - i < 2 || !cap_word(s, i, e)) {
+            i = e > i ? e : i;
+            continue;
+        }
+        uint8_t f = lex(s, i, e);
+        int titled = context_before(s, i, 6, TITLES) && i > 0 && !sentence_start(s, i);
+        int cue = context_before(s, i, 12, NAME_CTX);
+        int common = (f & CS_PII_LEX_COMMON) != 0;
+        float score = 0.0f;
+        if ((f & CS_PII_LEX_FIRST) && (!common || cue || titled)) score = common ? 0.6f : 0.85f;
+        else if ((f & CS_PII_LEX_LAST) && (!common || titled) &&
+                 (!sentence_start(s, i) || cue || titled))
+            score = common ? 0.55f : 0.75f;
+        else if (titled || (cue && !common && !sentence_start(s, i))) score = 0.6f;
+        if (score == 0.0f) {
+            i = e;
+            continue;
+        }
+        int parts = 1;
+        size_t end = extend_name(s, e, &parts);
+        if (parts > 1 && score < 0.9f) score += 0.05f;
+        add(s, CS_PII_PERSON, i, end, score);
+        i = end;
+    }
+}
+
+/* ------------------------------------------------------------------ resolution */
+
+static int better(const struct cs_pii_span *a, const struct cs_pii_span *b)
+{
+    if (a->score != b->score) return a->score > b->score;
+    return a->end_byte - a->start_byte > b->end_byte - b->start_byte;
+}
+
+/* Keeps a candidate unless it overlaps a better one; output sorted by start. */
+static void resolve(struct scan *s, struct cs_pii_result *out)
+{
+    out->n = 0;
+    for (size_t i = 0; i < s->nc; i++) {
+        const struct cs_pii_span *a = &s->c[i];
+        int keep = 1;
+        for (size_t j = 0; j < s->nc && keep; j++) {
+            const struct cs_pii_span *b = &s->c[j];
+            if (i == j || b->end_byte <= a->start_byte || a->end_byte <= b->start_byte) continue;
+            if (better(b, a) || (!better(a, b) && j < i)) keep = 0;
+        }
+        if (!keep) continue;
+        if (out->n == CS_PII_MAX_SPANS) {
+            out->truncated = 1;
+            break;
+        }
+        size_t at = out->n++;
+        while (at > 0 && out->span[at - 1].start_byte > a->start_byte) {
+            out->span[at] = out->span[at - 1];
+            at--;
+        }
+        out->span[at] = *a;
+    }
+}
+
+/* Character offsets: count code point starts up to each byte offset, in one pass. */
+static void char_offsets(const char *t, struct cs_pii_result *r)
+{
+    size_t chars = 0, byte = 0;
+    for (size_t k = 0; k < 2 * r->n; k++) {
+        /* spans are sorted and disjoint, so start/end offsets ascend */
+        struct cs_pii_span *sp = &r->span[k / 2];
+        size_t target = k % 2 ? sp->end_byte : sp->start_byte;
+        for (; byte < target; byte++)
+            if (((unsigned char)t[byte] & 0xC0u) != 0x80u) chars++;
+        if (k % 2) sp->end = chars;
+        else sp->start = chars;
+    }
+}
+
+int cs_pii_detect(const struct cs_model *names, const char *text, size_t len,
+                  struct cs_pii_result *out)
+{
+    if (!out || (!text && len) || (names && cs_model_kind(names) != CS_MODEL_LEXICON))
+        return CS_ERR_INVALID;
+    memset(out, 0, sizeof(*out));
+    if (len == 0) return CS_OK;
+    struct scan s; /* ~20 KiB of candidates; fine on any thread stack we run on */
+    s.t = text;
+    s.n = len > CS_PII_MAX_BYTES ? CS_PII_MAX_BYTES : len;
+    s.names = names;
+    s.nc = 0;
+    s.overflow = 0;
+    scan_email(&s);
+    scan_url(&s);
+    scan_ip(&s);
+    scan_iban(&s);
+    scan_numbers(&s);
+    scan_dob(&s);
+    scan_address(&s);
+    scan_names(&s);
+    resolve(&s, out);
+    char_offsets(text, out);
+    out->truncated |= s.overflow || len > CS_PII_MAX_BYTES;
+    return CS_OK;
+}

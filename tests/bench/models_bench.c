@@ -1,0 +1,101 @@
+/* Model benchmark: load time of each model file and per-prediction time on a
+ * ~300-character ticket, reported with its ratio to a baseline measured in the same
+ * run (a plain tokenisation pass: counting words and lower-casing the same text), so
+ * figures compare across machines.
+ *
+ *   models_bench [data/models]
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cs/models.h"
+#include "cs/pii.h"
+#include "cs/sentiment.h"
+#include "cs/triage.h"
+
+static const char TEXT[] =
+    "Hi, I was charged twice for my subscription this month and the second payment still "
+    "shows as pending on my card. I contacted you last week and nobody answered, which is "
+    "really frustrating. Please refund the duplicate charge to my account as soon as "
+    "possible or I will have to cancel. Thanks, Maria Garcia, +1 415 555 0123.";
+
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static volatile unsigned sink;
+
+static void baseline_pass(void)
+{
+    char low[sizeof(TEXT)];
+    unsigned words = 0;
+    for (size_t i = 0; i + 1 < sizeof(TEXT); i++) {
+        char c = TEXT[i];
+        low[i] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        words += c == ' ';
+    }
+    sink += words + (unsigned)low[7];
+}
+
+#define ITERS 2000
+
+int main(int argc, char **argv)
+{
+    const char *dir = argc > 1 ? argv[1] : "data/models";
+    size_t len = strlen(TEXT);
+    double t0 = now_us();
+    for (int i = 0; i < ITERS * 10; i++) baseline_pass();
+    double base = (now_us() - t0) / (ITERS * 10);
+    printf("baseline tokenisation pass (%zu chars): %.3f us\n", len, base);
+
+    t0 = now_us();
+    struct cs_models *ms;
+    if (cs_models_open(dir, &ms) != CS_OK) {
+        fprintf(stderr, "models_bench: cannot open %s\n", dir);
+        return 1;
+    }
+    printf("cs_models_open (all %zu models): %.3f ms\n", cs_models_count(ms), (now_us() - t0) / 1e3);
+    for (size_t i = 0; i < cs_models_count(ms); i++) {
+        const struct cs_model *m = cs_models_at(ms, i);
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s.csm", dir, cs_model_name(m));
+        struct cs_model *one;
+        t0 = now_us();
+        int rc = cs_model_open(path, &one);
+        double load = now_us() - t0;
+        if (rc != CS_OK) continue;
+        double pred = 0;
+        if (cs_model_kind(one) == CS_MODEL_TEXT) {
+            struct cs_model_pred p;
+            t0 = now_us();
+            for (int k = 0; k < ITERS; k++)
+                if (cs_model_predict_text(one, TEXT, len, cs_models_scratch(), &p) == CS_OK) sink += p.top;
+            pred = (now_us() - t0) / ITERS;
+        } else if (cs_model_kind(one) == CS_MODEL_LEXICON) {
+            struct cs_pii_result r;
+            t0 = now_us();
+            for (int k = 0; k < ITERS; k++)
+                if (cs_pii_detect(one, TEXT, len, &r) == CS_OK) sink += (unsigned)r.n;
+            pred = (now_us() - t0) / ITERS;
+        }
+        printf("%-18s size %8zu B  load %.3f ms  predict %7.2f us  (x%.0f baseline)\n",
+               cs_model_name(one), cs_model_file_size(one), load / 1e3, pred, pred / base);
+        cs_model_close(one);
+    }
+    struct cs_triage_policy *p;
+    if (cs_triage_policy_load("data/policy/triage_default.json", &p) == CS_OK) {
+        struct cs_triage t;
+        t0 = now_us();
+        for (int k = 0; k < ITERS; k++)
+            if (cs_triage_ticket(ms, p, TEXT, len, &t) == CS_OK) sink += (unsigned)t.sla_hours;
+        double us = (now_us() - t0) / ITERS;
+        printf("cs_triage_ticket (2 intent models + sentiment): %.2f us  (x%.0f baseline)\n", us, us / base);
+        cs_triage_policy_destroy(p);
+    }
+    cs_models_close(ms);
+    return 0;
+}

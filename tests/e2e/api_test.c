@@ -1,0 +1,332 @@
+/* End to end through the real nginx and the sanitizer-built functions, started by
+ * build.sh test (tests/run.sh t_e2e), which exports CS_TEST_BASE_URL, CS_TEST_KEY_A and
+ * CS_TEST_KEY_B (cs-admin create-key output for tenants "acme" and "globex") and a
+ * login analyst@acme.test. */
+#include <regex.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../support/http_client.h"
+#include "../support/test.h"
+
+static char token_a[2048], token_b[2048];
+
+static const char *jstr(json_object *o, const char *path)
+{
+    /* "a.b.c" lookup of a string */
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", path);
+    json_object *cur = o;
+    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save))
+        if (!json_object_object_get_ex(cur, k, &cur)) return NULL;
+    return cur && json_object_is_type(cur, json_type_string) ? json_object_get_string(cur) : NULL;
+}
+
+static json_object *jget(json_object *o, const char *path)
+{
+    char buf[256];
+    snprintf(buf, sizeof(buf), "%s", path);
+    json_object *cur = o;
+    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save))
+        if (!json_object_object_get_ex(cur, k, &cur)) return NULL;
+    return cur;
+}
+
+static int token_for(const char *key_env, char *out, size_t cap)
+{
+    json_object *key = json_tokener_parse(getenv(key_env) ? getenv(key_env) : "");
+    if (!key) return -1;
+    char body[512];
+    snprintf(body, sizeof(body), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(key, "api_key"),
+             jstr(key, "api_secret"));
+    json_object_put(key);
+    const char *h[] = {"Content-Type: application/json", NULL};
+    struct http_result r;
+    int rc = http_do("POST", "/api/v1/auth/token", body, h, &r);
+    const char *t = r.json ? jstr(r.json, "access_token") : NULL;
+    if (rc || r.status != 200 || !t) rc = -1;
+    else snprintf(out, cap, "Authorization: Bearer %s", t);
+    http_result_free(&r);
+    return rc;
+}
+
+static int post_ticket(const char *auth, const char *body, struct http_result *r)
+{
+    const char *h[] = {"Content-Type: application/json", auth, "X-Request-Id: e2e-req-42", NULL};
+    return http_do("POST", "/api/v1/tickets/process", body, h, r);
+}
+
+static const char seed_ticket[] =
+    "{\"customer_email\":\"john.doe@example.com\",\"customer_name\":\"John Doe\","
+    "\"raw_message\":\"I was charged twice for my subscription this month. Please help!\","
+    "\"ticket_id\":\"TKT-2025-001\"}";
+
+static void test_health(void)
+{
+    struct http_result r;
+    REQUIRE(http_do("GET", "/health", NULL, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "status"), "healthy");
+    CHECK_STR(jstr(r.json, "components.store"), "ok");
+    http_result_free(&r);
+    REQUIRE(http_do("GET", "/health/ready", NULL, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "status"), "ready");
+    CHECK_STR(jstr(r.json, "checks.models"), "ok");
+    http_result_free(&r);
+    REQUIRE(http_do("GET", "/health/live", NULL, NULL, &r) == 0);
+    CHECK_STR(jstr(r.json, "status"), "alive");
+    http_result_free(&r);
+}
+
+static void test_token_shape(void)
+{
+    REQUIRE(token_for("CS_TEST_KEY_A", token_a, sizeof(token_a)) == 0);
+    REQUIRE(token_for("CS_TEST_KEY_B", token_b, sizeof(token_b)) == 0);
+    json_object *key = json_tokener_parse(getenv("CS_TEST_KEY_A"));
+    char body[512];
+    snprintf(body, sizeof(body), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(key, "api_key"),
+             jstr(key, "api_secret"));
+    json_object_put(key);
+    const char *h[] = {"Content-Type: application/json", NULL};
+    struct http_result r;
+    REQUIRE(http_do("POST", "/api/v1/auth/token", body, h, &r) == 0);
+    CHECK_STR(jstr(r.json, "token_type"), "bearer");
+    CHECK_INT(json_object_get_int(jget(r.json, "expires_in")), 3600);
+    CHECK(strncmp(jstr(r.json, "access_token"), "eyJ", 3) == 0);
+    http_result_free(&r);
+}
+
+static void test_token_bad_secret(void)
+{
+    const char *h[] = {"Content-Type: application/json", NULL};
+    struct http_result r;
+    REQUIRE(http_do("POST", "/api/v1/auth/token", "{\"api_key\":\"ck_nope\",\"api_secret\":\"x\"}", h, &r) == 0);
+    CHECK_INT(r.status, 401);
+    CHECK_STR(jstr(r.json, "error.code"), "bad_credentials");
+    CHECK_STR(jstr(r.json, "error.message"), "Invalid credentials");
+    http_result_free(&r);
+}
+
+static void test_login(void)
+{
+    const char *h[] = {"Content-Type: application/json", NULL};
+    struct http_result r;
+    REQUIRE(http_do("POST", "/api/v1/auth/login",
+                    "{\"username\":\"analyst@acme.test\",\"password\":\"correct horse 1\"}", h, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK(json_object_get_boolean(jget(r.json, "error")) == 0);
+    CHECK_INT(json_object_get_int(jget(r.json, "status_code")), 200);
+    CHECK(jstr(r.json, "data.token") != NULL);
+    CHECK(jstr(r.json, "data.user_id") != NULL);
+    json_object *roles = jget(r.json, "data.roles");
+    CHECK(roles && json_object_array_length(roles) == 1);
+    CHECK_STR(roles ? json_object_get_string(json_object_array_get_idx(roles, 0)) : NULL, "analyst");
+    CHECK(jstr(r.json, "timestamp") != NULL);
+    http_result_free(&r);
+    REQUIRE(http_do("POST", "/api/v1/auth/login",
+                    "{\"username\":\"analyst@acme.test\",\"password\":\"wrong password\"}", h, &r) == 0);
+    CHECK_INT(r.status, 401);
+    CHECK(json_object_get_boolean(jget(r.json, "error")) == 1);
+    CHECK_INT(json_object_get_int(jget(r.json, "status_code")), 401);
+    CHECK_STR(jstr(r.json, "message"), "Invalid credentials");
+    http_result_free(&r);
+}
+
+static bool matches(const char *s, const char *pattern)
+{
+    regex_t re;
+    if (!s || regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) return false;
+    bool ok = regexec(&re, s, 0, NULL, 0) == 0;
+    regfree(&re);
+    return ok;
+}
+
+static void check_citations(json_object *result)
+{
+    json_object *cites = jget(result, "citations");
+    const char *body = jstr(result, "answer_draft.body");
+    REQUIRE(cites && json_object_is_type(cites, json_type_array) && body);
+    for (size_t i = 0; i < json_object_array_length(cites); i++) {
+        json_object *c = json_object_array_get_idx(cites, i);
+        const char *doc = jstr(c, "doc_id"), *chunk = jstr(c, "chunk_id");
+        REQUIRE(doc && chunk);
+        char marker[128];
+        snprintf(marker, sizeof(marker), "[%s]", doc);
+        CHECK(strstr(body, marker) != NULL); /* cited only when quoted */
+        CHECK(strncmp(chunk, doc, strlen(doc)) == 0 && strstr(chunk, "-c-") != NULL);
+        double score = json_object_get_double(jget(c, "score"));
+        CHECK(score > 0 && score <= 1);
+        CHECK(matches(jstr(c, "url"), "^https?://"));
+        CHECK(jstr(c, "title") != NULL);
+    }
+}
+
+static void test_process_seed_ticket(void)
+{
+    struct http_result r;
+    REQUIRE(post_ticket(token_a, seed_ticket, &r) == 0);
+    CHECK_INT(r.status, 200);
+    char rid[128];
+    CHECK_STR(http_header(&r, "x-request-id", rid, sizeof(rid)), "e2e-req-42");
+    CHECK(json_object_get_boolean(jget(r.json, "success")));
+    CHECK_STR(jstr(r.json, "ticket_id"), "TKT-2025-001");
+    json_object *res = jget(r.json, "result");
+    REQUIRE(res != NULL);
+    CHECK_STR(jstr(res, "ticket_id"), "TKT-2025-001");
+    CHECK(matches(jstr(res, "timestamp"), "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+\\+00:00$"));
+    CHECK_STR(jstr(res, "triage.category"), "Billing");
+    CHECK(matches(jstr(res, "triage.priority"), "^P[1-3]$"));
+    int sla = json_object_get_int(jget(res, "triage.sla_hours"));
+    CHECK(sla >= 1 && sla <= 168);
+    double conf = json_object_get_double(jget(res, "triage.confidence"));
+    CHECK(conf > 0 && conf <= 1);
+    CHECK(jstr(res, "triage.subcategory") && jstr(res, "triage.suggested_team"));
+    CHECK(matches(jstr(res, "triage.sentiment"), "^[a-z]+$"));
+    CHECK(matches(jstr(res, "answer_draft.greeting"), "John"));
+    CHECK(matches(jstr(res, "answer_draft.tone"), "^(empathetic_professional|formal|casual)$"));
+    CHECK(jstr(res, "answer_draft.closing") != NULL);
+    CHECK(matches(jstr(res, "policy_check.compliance"), "^(passed|failed|warning)$"));
+    CHECK(json_object_is_type(jget(res, "policy_check.refund_promise"), json_type_boolean));
+    check_citations(res);
+    http_result_free(&r);
+}
+
+static void test_validation_errors(void)
+{
+    struct {
+        const char *body, *field, *type;
+    } cases[] = {
+        {"{\"customer_email\":\"a@b.co\",\"customer_name\":\"A\",\"raw_message\":\"short\",\"ticket_id\":\"T1\"}",
+         "raw_message", "string_too_short"},
+        {"{\"customer_email\":\"not-an-email\",\"customer_name\":\"A\",\"raw_message\":\"long enough message\",\"ticket_id\":\"T1\"}",
+         "customer_email", "value_error"},
+        {"{\"customer_email\":\"a@b.co\",\"customer_name\":\"A\",\"raw_message\":\"long enough message\"}",
+         "ticket_id", "missing"},
+        {"{\"customer_email\":\"a@b.co\",\"customer_name\":7,\"raw_message\":\"long enough message\",\"ticket_id\":\"T1\"}",
+         "customer_name", "string_type"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct http_result r;
+        REQUIRE(post_ticket(token_a, cases[i].body, &r) == 0);
+        CHECK_INT(r.status, 422);
+        json_object *d0 = json_object_array_get_idx(jget(r.json, "detail"), 0);
+        CHECK_STR(jstr(d0, "type"), cases[i].type);
+        json_object *loc = jget(d0, "loc");
+        CHECK_STR(loc ? json_object_get_string(json_object_array_get_idx(loc, 0)) : NULL, "body");
+        CHECK_STR(loc ? json_object_get_string(json_object_array_get_idx(loc, 1)) : NULL, cases[i].field);
+        CHECK(jstr(d0, "msg") != NULL);
+        http_result_free(&r);
+    }
+}
+
+static void expect_detail(const char *method, const char *path, const char *body,
+                          const char *const *h, long status, const char *detail)
+{
+    struct http_result r;
+    REQUIRE(http_do(method, path, body, h, &r) == 0);
+    CHECK_INT(r.status, status);
+    if (detail) CHECK_STR(jstr(r.json, "detail"), detail);
+    else CHECK(r.json && json_object_is_type(jget(r.json, "detail"), json_type_array));
+    http_result_free(&r);
+}
+
+static void test_bad_input(void)
+{
+    const char *json_h[] = {"Content-Type: application/json", token_a, NULL};
+    const char *text_h[] = {"Content-Type: text/plain", token_a, NULL};
+    expect_detail("POST", "/api/v1/tickets/process", "{\"ticket_id\":", json_h, 422, NULL);
+    expect_detail("POST", "/api/v1/tickets/process", "{\"raw_message\":\"\xff\xfe bad utf8 here\"}", json_h, 422,
+                  "Request body is not valid UTF-8");
+    char deep[200];
+    memset(deep, '[', 100);
+    memset(deep + 100, ']', 99);
+    deep[199] = '\0';
+    expect_detail("POST", "/api/v1/tickets/process", deep, json_h, 422, "JSON nesting too deep");
+    expect_detail("POST", "/api/v1/tickets/process", seed_ticket, text_h, 415,
+                  "Unsupported media type; expected application/json");
+    expect_detail("GET", "/api/v1/tickets/process", NULL, json_h, 405, "Method Not Allowed");
+    expect_detail("GET", "/api/v1/tickets/nope", NULL, json_h, 404, "Not Found");
+    expect_detail("GET", "/definitely/not/here", NULL, NULL, 404, "Not Found");
+    size_t big = (1u << 20) + 100;
+    char *huge = malloc(big + 1);
+    REQUIRE(huge);
+    memset(huge, ' ', big);
+    huge[0] = '{';
+    huge[big - 1] = '}';
+    huge[big] = '\0';
+    expect_detail("POST", "/api/v1/tickets/process", huge, json_h, 413, "Request body too large");
+    free(huge);
+}
+
+static void test_auth_required(void)
+{
+    const char *none[] = {"Content-Type: application/json", NULL};
+    expect_detail("POST", "/api/v1/tickets/process", seed_ticket, none, 401, "Not authenticated");
+    char tampered[2100];
+    snprintf(tampered, sizeof(tampered), "%s", token_a);
+    size_t n = strlen(tampered);
+    tampered[n - 3] = tampered[n - 3] == 'A' ? 'B' : 'A';
+    const char *bad[] = {"Content-Type: application/json", tampered, NULL};
+    expect_detail("POST", "/api/v1/tickets/process", seed_ticket, bad, 401, "Invalid or expired token");
+    const char *alg_none[] = {"Content-Type: application/json",
+                              "Authorization: Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwidGlkIjoiYWNtZSJ9.", NULL};
+    expect_detail("GET", "/api/v1/tickets/metrics", NULL, alg_none, 401, "Invalid or expired token");
+}
+
+static void test_metrics_and_isolation(void)
+{
+    const char *ha[] = {token_a, NULL}, *hb[] = {token_b, NULL};
+    struct http_result r;
+    REQUIRE(http_do("GET", "/api/v1/tickets/metrics", NULL, ha, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK(json_object_get_int(jget(r.json, "total_processed")) >= 1);
+    CHECK(json_object_get_int(jget(r.json, "categories.Billing")) >= 1);
+    CHECK(json_object_get_double(jget(r.json, "latency_ms.p50")) > 0);
+    CHECK(json_object_get_double(jget(r.json, "latency_ms.p99")) >= json_object_get_double(jget(r.json, "latency_ms.p50")));
+    char lim[32];
+    CHECK(http_header(&r, "x-rate-limit-limit", lim, sizeof(lim)) != NULL);
+    http_result_free(&r);
+    REQUIRE(http_do("GET", "/api/v1/tickets/metrics", NULL, hb, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(json_object_get_int(jget(r.json, "total_processed")), 0); /* globex sees none of acme's */
+    http_result_free(&r);
+    REQUIRE(http_do("GET", "/api/v1/tickets/metrics?period=bogus", NULL, ha, &r) == 0);
+    CHECK_INT(r.status, 422);
+    http_result_free(&r);
+}
+
+static void test_cors_preflight(void)
+{
+    const char *h[] = {"Origin: https://app.example.com", "Access-Control-Request-Method: POST",
+                       "Access-Control-Request-Headers: authorization, content-type", NULL};
+    struct http_result r;
+    REQUIRE(http_do("OPTIONS", "/api/v1/tickets/process", NULL, h, &r) == 0);
+    CHECK_INT(r.status, 200);
+    char v[256];
+    CHECK_STR(http_header(&r, "access-control-allow-origin", v, sizeof(v)), "*");
+    CHECK(http_header(&r, "access-control-allow-methods", v, sizeof(v)) && strstr(v, "POST"));
+    CHECK_STR(http_header(&r, "access-control-allow-headers", v, sizeof(v)), "authorization, content-type");
+    http_result_free(&r);
+}
+
+int main(void)
+{
+    if (!getenv("CS_TEST_BASE_URL")) {
+        printf("tally: 0 passed, 1 failed, 0 skipped\n");
+        return 1;
+    }
+    TEST_RUN(test_health);
+    TEST_RUN(test_token_shape);
+    TEST_RUN(test_token_bad_secret);
+    TEST_RUN(test_login);
+    TEST_RUN(test_process_seed_ticket);
+    TEST_RUN(test_validation_errors);
+    TEST_RUN(test_bad_input);
+    TEST_RUN(test_auth_required);
+    TEST_RUN(test_metrics_and_isolation);
+    TEST_RUN(test_cors_preflight);
+    return test_done();
+}

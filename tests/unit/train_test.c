@@ -1,0 +1,49 @@
+#include "cs/train.h"
+
+#include <string.h>
+
+#include "../support/test.h"
+
+/* Separable 2-D data: the trainer must fit it and hold out the validation rows. */
+static void test_dense_fit(void)
+{
+    float x[40 * 2];
+    uint32_t y[40];
+    uint8_t val[40];
+    for (int i = 0; i < 40; i++) {
+        y[i] = i % 2;
+        x[2 * i] = y[i] ? 1.0f : 0.0f;
+        x[2 * i + 1] = (float)(i % 5) / 5.0f;
+        val[i] = i % 10 == 0 || i % 10 == 1;
+    }
+    struct cs_train_rows rows = {.n = 40, .n_classes = 2, .label = y, .is_val = val, .x = x, .n_dense = 2};
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    o.epochs = 50;
+    struct cs_train_model m;
+    REQUIRE(cs_train_dense(&rows, &o, &m) == CS_OK);
+    CHECK_INT(m.n_val, 8);
+    CHECK_NEAR(m.train_acc, 1.0, 1e-9);
+    CHECK_NEAR(m.val_acc, 1.0, 1e-9);
+    CHECK(m.weights[0 * 2 + 1] - m.weights[0 * 2 + 0] > 0.5f);
+    CHECK(m.temperature > 0.0f);
+    cs_train_model_clean_up(&m);
+}
+
+static void test_rejects_bad_labels(void)
+{
+    uint32_t y[1] = {5};
+    float x[1] = {0};
+    struct cs_train_rows rows = {.n = 1, .n_classes = 2, .label = y, .x = x, .n_dense = 1};
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    struct cs_train_model m;
+    CHECK_INT(cs_train_dense(&rows, &o, &m), CS_ERR_INVALID);
+}
+
+int main(void)
+{
+    TEST_RUN(test_dense_fit);
+    TEST_RUN(test_rejects_bad_labels);
+    return test_done();
+}

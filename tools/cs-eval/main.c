@@ -1,0 +1,228 @@
+/* cs-eval: validation figures of the shipped models on the held-out split of their
+ * training files (the rows cs-train never fitted on).
+ *
+ *   cs-eval [--models DIR] [--data DIR]
+ *
+ * Text models: rows with fnv1a64(text) % 10 == 0; prints accuracy, macro-F1 and the
+ * most frequent confusions. PII: Presidio records of held-out templates
+ * (fnv1a64(template_id) % 10 == 0); span-level precision/recall/F1, exact and overlap
+ * matching, over the types the detector covers (Presidio's GPE, ORGANIZATION, TITLE,
+ * NRP, AGE, ZIP_CODE, DATE_TIME and US_DRIVER_LICENSE are out of scope and ignored).
+ */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/csv.h"
+#include "cs/models.h"
+#include "cs/pii.h"
+
+struct text_eval {
+    const char *model, *file, *text_col, *label_col;
+};
+
+static const struct text_eval TEXT_EVALS[] = {
+    {"intent-banking77", "banking77/train.csv", "text", "category"},
+    {"intent-support", "bitext_customer_support/train.csv", "instruction", "intent"},
+    {"sentiment", "airline_sentiment/train.csv", "text", "airline_sentiment"},
+};
+
+static void print_confusions(const struct cs_model *m, const unsigned *conf, uint32_t c)
+{
+    /* the three largest off-diagonal cells */
+    unsigned used[3][2] = {{0}};
+    for (int k = 0; k < 3; k++) {
+        unsigned best = 0, bi = 0, bj = 0;
+        for (uint32_t i = 0; i < c; i++)
+            for (uint32_t j = 0; j < c; j++) {
+                int seen = 0;
+                for (int q = 0; q < k; q++) seen |= used[q][0] == i && used[q][1] == j;
+                if (i != j && !seen && conf[i * c + j] > best) best = conf[i * c + j], bi = i, bj = j;
+            }
+        if (!best) break;
+        used[k][0] = bi, used[k][1] = bj;
+        printf("    confused: %s -> %s (%u)\n", cs_model_label(m, bi), cs_model_label(m, bj), best);
+    }
+}
+
+static int eval_text(const struct cs_models *ms, const char *data, const struct text_eval *te)
+{
+    const struct cs_model *m = cs_models_get(ms, te->model);
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", data, te->file);
+    struct cs_csv *csv;
+    if (!m || cs_csv_read_file(path, &csv) != CS_OK) {
+        printf("%-18s skipped (model or %s missing)\n", te->model, path);
+        return 1;
+    }
+    int tc = cs_csv_column(csv, te->text_col), lc = cs_csv_column(csv, te->label_col);
+    uint32_t c = cs_model_n_classes(m);
+    unsigned *conf = calloc((size_t)c * c, sizeof(unsigned));
+    size_t n = 0, ok = 0;
+    for (size_t r = 0; conf && tc >= 0 && lc >= 0 && r < cs_csv_rows(csv); r++) {
+        size_t len;
+        const char *t = cs_csv_cell(csv, r, (size_t)tc, &len);
+        if (!cs_textfeat_is_validation(t, len)) continue;
+        int gold = cs_model_label_index(m, cs_csv_cell(csv, r, (size_t)lc, NULL));
+        struct cs_model_pred p;
+        if (gold < 0 || cs_model_predict_text(m, t, len, cs_models_scratch(), &p) != CS_OK) continue;
+        conf[(size_t)gold * c + p.top]++;
+        ok += p.top == (uint32_t)gold;
+        n++;
+    }
+    double f1sum = 0.0;
+    uint32_t present = 0;
+    for (uint32_t k = 0; conf && k < c; k++) {
+        unsigned tp = conf[k * c + k], fp = 0, fn = 0;
+        for (uint32_t j = 0; j < c; j++)
+            if (j != k) fp += conf[j * c + k], fn += conf[k * c + j];
+        if (tp + fn == 0) continue; /* class absent from the split */
+        present++;
+        f1sum += tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
+    }
+    printf("%-18s n=%zu accuracy=%.4f macro_f1=%.4f\n", te->model, n, n ? (double)ok / n : 0.0,
+           present ? f1sum / present : 0.0);
+    if (conf) print_confusions(m, conf, c);
+    free(conf);
+    cs_csv_destroy(csv);
+    return 0;
+}
+
+/* Presidio type -> detector type, or -1 when out of scope. */
+static int map_type(const char *t)
+{
+    static const char *const map[][2] = {
+        {"PERSON", "PERSON"}, {"EMAIL_ADDRESS", "EMAIL_ADDRESS"}, {"PHONE_NUMBER", "PHONE_NUMBER"},
+        {"CREDIT_CARD", "CREDIT_CARD"}, {"IBAN_CODE", "IBAN_CODE"}, {"US_SSN", "US_SSN"},
+        {"IP_ADDRESS", "IP_ADDRESS"}, {"DOMAIN_NAME", "URL"}, {"STREET_ADDRESS", "STREET_ADDRESS"}};
+    for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(t, map[i][0]) == 0) return cs_pii_type_parse(map[i][1]);
+    return -1;
+}
+
+struct prf {
+    unsigned tp, fp, fn;
+};
+
+static void prf_print(const char *name, const struct prf *x)
+{
+    double p = x->tp + x->fp ? (double)x->tp / (x->tp + x->fp) : 0.0;
+    double r = x->tp + x->fn ? (double)x->tp / (x->tp + x->fn) : 0.0;
+    printf("    %-16s P=%.4f R=%.4f F1=%.4f (tp=%u fp=%u fn=%u)\n", name, p, r,
+           p + r > 0 ? 2 * p * r / (p + r) : 0.0, x->tp, x->fp, x->fn);
+}
+
+struct gold {
+    int type;
+    size_t start, end;
+    int any; /* out-of-scope type: predictions overlapping it are not counted as errors */
+};
+
+static void score_record(const struct cs_pii_result *r, const struct gold *g, size_t ng,
+                         struct prf *exact, struct prf *overlap, struct prf *per_type)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        const struct cs_pii_span *s = &r->span[i];
+        int ex = 0, ov = 0, ignore = 0;
+        for (size_t k = 0; k < ng; k++) {
+            int hit = s->start < g[k].end && g[k].start < s->end;
+            if (g[k].any) { ignore |= hit; continue; }
+            if (g[k].type != (int)s->type) continue;
+            ex |= s->start == g[k].start && s->end == g[k].end;
+            ov |= hit;
+        }
+        if (!ov && ignore) continue;
+        ex ? exact->tp++ : exact->fp++;
+        ov ? overlap->tp++ : overlap->fp++;
+        ex ? per_type[s->type].tp++ : per_type[s->type].fp++;
+    }
+    for (size_t k = 0; k < ng; k++) {
+        if (g[k].any) continue;
+        int ex = 0, ov = 0;
+        for (size_t i = 0; i < r->n; i++) {
+            const struct cs_pii_span *s = &r->span[i];
+            if ((int)s->type != g[k].type) continue;
+            ex |= s->start == g[k].start && s->end == g[k].end;
+            ov |= s->start < g[k].end && g[k].start < s->end;
+        }
+        if (!ex) exact->fn++, per_type[g[k].type].fn++;
+        if (!ov) overlap->fn++;
+    }
+}
+
+static int eval_pii(const struct cs_models *ms, const char *data)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/presidio_synth_pii/train.jsonl", data);
+    FILE *f = fopen(path, "r");
+    const struct cs_model *names = cs_models_get(ms, "pii");
+    if (!f || !names) {
+        printf("pii                skipped (model or %s missing)\n", path);
+        if (f) fclose(f);
+        return 1;
+    }
+    struct prf exact = {0}, overlap = {0}, per_type[CS_PII__COUNT];
+    memset(per_type, 0, sizeof(per_type));
+    char *line = NULL;
+    size_t cap = 0, records = 0;
+    while (getline(&line, &cap, f) > 0) {
+        json_object *o = json_tokener_parse(line), *v, *spans, *txt;
+        if (!o) continue;
+        char tid[32];
+        json_object_object_get_ex(o, "template_id", &v);
+        int k = snprintf(tid, sizeof(tid), "%d", json_object_get_int(v));
+        if (cs_textfeat_is_validation(tid, (size_t)k) && json_object_object_get_ex(o, "spans", &spans) &&
+            json_object_object_get_ex(o, "full_text", &txt)) {
+            struct gold g[64];
+            size_t ng = 0;
+            for (size_t i = 0; i < json_object_array_length(spans) && ng < 64; i++) {
+                json_object *sp = json_object_array_get_idx(spans, i), *t, *s, *e;
+                json_object_object_get_ex(sp, "entity_type", &t);
+                json_object_object_get_ex(sp, "start_position", &s);
+                json_object_object_get_ex(sp, "end_position", &e);
+                int ty = map_type(json_object_get_string(t));
+                g[ng++] = (struct gold){ty, (size_t)json_object_get_int(s),
+                                        (size_t)json_object_get_int(e), ty < 0};
+            }
+            struct cs_pii_result r;
+            if (cs_pii_detect(names, json_object_get_string(txt),
+                              (size_t)json_object_get_string_len(txt), &r) == CS_OK) {
+                score_record(&r, g, ng, &exact, &overlap, per_type);
+                records++;
+            }
+        }
+        json_object_put(o);
+    }
+    free(line);
+    fclose(f);
+    printf("pii                records=%zu (held-out templates)\n", records);
+    prf_print("exact spans", &exact);
+    prf_print("overlap spans", &overlap);
+    for (int t = 0; t < CS_PII__COUNT; t++)
+        if (per_type[t].tp + per_type[t].fp + per_type[t].fn)
+            prf_print(cs_pii_type_name((enum cs_pii_type)t), &per_type[t]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = "data/models", *data = "data/datasets";
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--models") == 0) dir = argv[i + 1];
+        else if (strcmp(argv[i], "--data") == 0) data = argv[i + 1];
+    }
+    struct cs_models *ms;
+    int rc = cs_models_open(dir, &ms);
+    if (rc != CS_OK) {
+        fprintf(stderr, "cs-eval: %s: %s\n", dir, cs_error_message(rc));
+        return 1;
+    }
+    int bad = 0;
+    for (size_t i = 0; i < sizeof(TEXT_EVALS) / sizeof(TEXT_EVALS[0]); i++)
+        bad |= eval_text(ms, data, &TEXT_EVALS[i]);
+    bad |= eval_pii(ms, data);
+    printf("escalation         prior weights: no labelled data to evaluate on\n");
+    cs_models_close(ms);
+    return bad;
+}

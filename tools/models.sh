@@ -1,0 +1,39 @@
+# Sourced by build.sh: train | eval | predict MODEL | models — the built-in models.
+# Training is deterministic: the same data gives byte-identical files.
+
+cmd_train() {
+    cmd_build
+    local D=data/datasets T=$REL/tools/cs-train
+    $T --task intent --csv $D/banking77/train.csv --text-col text --label-col category \
+        --name intent-banking77 --hash-bits 15 \
+        --source "Banking77 (PolyAI, Casanueva et al. 2020), train split" --licence "CC BY 4.0" \
+        --out data/models/intent-banking77.csm
+    $T --task intent --csv $D/bitext_customer_support/train.csv --text-col instruction \
+        --label-col intent --name intent-support --hash-bits 16 \
+        --source "Bitext customer-support sample (27 intents)" --licence "CDLA-Sharing-1.0" \
+        --out data/models/intent-support.csm
+    $T --task sentiment --csv $D/airline_sentiment/train.csv --text-col text \
+        --label-col airline_sentiment --name sentiment --hash-bits 17 --lr 1.0 --l2 5e-5 \
+        --source "Twitter US Airline Sentiment (CrowdFlower/Kaggle)" --licence "CC BY-NC-SA 4.0" \
+        --notice "NON-COMMERCIAL: trained on CC BY-NC-SA 4.0 data; do not ship in a commercial product without legal review, or retrain on your own data (cs-train --task sentiment --csv YOURS.csv ...)" \
+        --out data/models/sentiment.csm
+    $T --task pii --presidio $D/presidio_synth_pii/train.jsonl --wnut $D/wnut17_ner/wnut17train.conll \
+        --wnut $D/wnut17_ner/emerging.dev.conll --out data/models/pii.csm
+    $T --task escalation --prior data/models/escalation_prior.json --out data/models/escalation.csm
+}
+
+cmd_eval() {
+    cmd_build
+    "$REL/tools/cs-eval" --models data/models --data data/datasets "$@"
+}
+
+cmd_predict() {
+    [ $# -ge 1 ] || { echo "usage: build.sh predict MODEL [--explain] < texts.txt" >&2; exit 2; }
+    [ -x "$REL/tools/cs-predict" ] || cmd_build >&2
+    "$REL/tools/cs-predict" "$@"
+}
+
+cmd_models() {
+    [ -x "$REL/tools/cs-predict" ] || cmd_build >&2
+    "$REL/tools/cs-predict" --list
+}
