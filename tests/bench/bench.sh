@@ -34,14 +34,14 @@ cmd_bench() {
     cmd_build
     local port=${CS_PORT:-18090} var; var=$(mktemp -d /tmp/cs-bench.XXXXXX)
     local secret; secret=$(head -c 32 /dev/urandom | base64)
-    ( CS_BUILD=$REL CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000000 \
+    ( CS_BUILD=$REL CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=10000000 \
           CS_LOG_LEVEL=warn cmd_serve ) >"$var/serve.log" 2>&1 &
     local serve_pid=$!
     for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/health/live" >/dev/null 2>&1 && break; sleep 0.1; done
     local key; key=$(CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin create-key --tenant bench)
     local api_key api_secret
-    api_key=$(echo "$key" | sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p')
-    api_secret=$(echo "$key" | sed -n 's/.*"api_secret": "\([^"]*\)".*/\1/p')
+    api_key=$(echo "$key" | sed -n 's/.*"api_key": *"\([^"]*\)".*/\1/p')
+    api_secret=$(echo "$key" | sed -n 's/.*"api_secret": *"\([^"]*\)".*/\1/p')
     export CS_BENCH_TOKEN
     CS_BENCH_TOKEN=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/token" \
         -H 'Content-Type: application/json' \
