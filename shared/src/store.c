@@ -1,5 +1,6 @@
 /* Argument checks, fault injection and dispatch for the store; see cs/store.h. */
 #include <ctype.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -19,7 +20,9 @@ int cs_store_open(const char *uri, struct cs_store **out)
 
 void cs_store_close(struct cs_store *st)
 {
-    if (st) st->ops->close(st);
+    if (!st) return;
+    cs_store_unstage(st);
+    st->ops->close(st);
 }
 
 const char *cs_store_backend(const struct cs_store *st) { return st->ops->name; }
@@ -85,6 +88,19 @@ static bool filters_ok(const struct cs_filter *f, size_t n)
         if (injected(st)) return CS_ERR_STORE;                                           \
     } while (0)
 
+/* Staged events belong to the next write only, whatever its outcome; reads leave them. */
+static int unstaged(struct cs_store *st, int rc)
+{
+    cs_store_unstage(st);
+    return rc;
+}
+
+#define CHECK_WRITE(st, tenant, coll)                                                    \
+    do {                                                                                 \
+        if (!tenant_ok(tenant) || !coll_ok(coll)) return unstaged(st, CS_ERR_INVALID);   \
+        if (injected(st)) return unstaged(st, CS_ERR_STORE);                             \
+    } while (0)
+
 int cs_store_ping(struct cs_store *st)
 {
     if (injected(st)) return CS_ERR_STORE;
@@ -95,10 +111,11 @@ int cs_store_insert(struct cs_store *st, struct cs_arena *a, const char *tenant,
                     const char *id, json_object *body, const struct cs_text *text, int64_t now_ms,
                     struct cs_doc *out)
 {
-    CHECK_SCOPE(st, tenant, coll);
-    if ((id && !id_ok(id)) || !json_object_is_type(body, json_type_object)) return CS_ERR_INVALID;
-    if (!id && !(id = cs_store_new_id(a))) return CS_ERR_NOMEM;
-    return st->ops->insert(st, a, tenant, coll, id, body, text, now_ms, out);
+    CHECK_WRITE(st, tenant, coll);
+    if ((id && !id_ok(id)) || !json_object_is_type(body, json_type_object))
+        return unstaged(st, CS_ERR_INVALID);
+    if (!id && !(id = cs_store_new_id(a))) return unstaged(st, CS_ERR_NOMEM);
+    return unstaged(st, st->ops->insert(st, a, tenant, coll, id, body, text, now_ms, out));
 }
 
 int cs_store_get(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
@@ -113,18 +130,20 @@ int cs_store_update(struct cs_store *st, struct cs_arena *a, const char *tenant,
                     const char *id, int64_t expected_version, json_object *body,
                     const struct cs_text *text, int64_t now_ms, struct cs_doc *out)
 {
-    CHECK_SCOPE(st, tenant, coll);
+    CHECK_WRITE(st, tenant, coll);
     if (!id_ok(id)) return CS_ERR_NOT_FOUND;
-    if (!json_object_is_type(body, json_type_object) || expected_version < 1) return CS_ERR_INVALID;
-    return st->ops->update(st, a, tenant, coll, id, expected_version, body, text, now_ms, out);
+    if (!json_object_is_type(body, json_type_object) || expected_version < 1)
+        return unstaged(st, CS_ERR_INVALID);
+    return unstaged(st, st->ops->update(st, a, tenant, coll, id, expected_version, body, text,
+                                        now_ms, out));
 }
 
 int cs_store_delete(struct cs_store *st, const char *tenant, const char *coll, const char *id,
                     int64_t expected_version)
 {
-    CHECK_SCOPE(st, tenant, coll);
-    if (!id_ok(id)) return CS_ERR_NOT_FOUND;
-    return st->ops->delete_doc(st, tenant, coll, id, expected_version);
+    CHECK_WRITE(st, tenant, coll);
+    if (!id_ok(id)) return unstaged(st, CS_ERR_NOT_FOUND);
+    return unstaged(st, st->ops->delete_doc(st, tenant, coll, id, expected_version));
 }
 
 int cs_store_find(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
@@ -188,6 +207,87 @@ int cs_store_counter_add(struct cs_store *st, const char *tenant, const char *ke
     if (!tenant_ok(tenant) || !id_ok(key)) return CS_ERR_INVALID;
     if (injected(st)) return CS_ERR_STORE;
     return st->ops->counter_add(st, tenant, key, window_start_ms, ttl_ms, delta, value);
+}
+
+/* ---- outbox ---- */
+
+static bool name_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > 64) return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && !strchr("._-", *s)) return false;
+    return true;
+}
+
+int cs_store_stage(struct cs_store *st, const char *tenant, const char *topic, const char *type,
+                   json_object *payload)
+{
+    if (!tenant_ok(tenant) || !name_ok(topic) || !name_ok(type) ||
+        st->nstaged >= CS_OUTBOX_MAX_STAGED)
+        return CS_ERR_INVALID;
+    const char *json = payload ? json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN)
+                               : "{}";
+    struct cs_staged *e = &st->staged[st->nstaged];
+    unsigned char bin[12];
+    randombytes_buf(bin, sizeof(bin));
+    memcpy(e->id, "evt_", 4);
+    sodium_bin2hex(e->id + 4, sizeof(e->id) - 4, bin, sizeof(bin));
+    e->tenant = strdup(tenant);
+    e->topic = strdup(topic);
+    e->type = strdup(type);
+    e->payload = json ? strdup(json) : NULL;
+    if (!e->tenant || !e->topic || !e->type || !e->payload) {
+        free(e->tenant), free(e->topic), free(e->type), free(e->payload);
+        return CS_ERR_NOMEM;
+    }
+    st->nstaged++;
+    return CS_OK;
+}
+
+void cs_store_unstage(struct cs_store *st)
+{
+    for (size_t i = 0; i < st->nstaged; i++) {
+        struct cs_staged *e = &st->staged[i];
+        free(e->tenant), free(e->topic), free(e->type), free(e->payload);
+    }
+    st->nstaged = 0;
+}
+
+size_t cs_store_staged(const struct cs_store *st) { return st->nstaged; }
+
+int cs_store_outbox_flush(struct cs_store *st, int64_t now_ms)
+{
+    if (st->nstaged == 0) return CS_OK;
+    if (injected(st)) return unstaged(st, CS_ERR_STORE);
+    return unstaged(st, st->ops->outbox_flush(st, now_ms));
+}
+
+int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
+                          int64_t lease_ms, size_t limit, struct cs_outbox_item **items, size_t *n)
+{
+    *items = NULL;
+    *n = 0;
+    if (lease_ms <= 0) return CS_ERR_INVALID;
+    if (injected(st)) return CS_ERR_STORE;
+    if (limit == 0 || limit > 1000) limit = limit ? 1000 : 100;
+    return st->ops->outbox_claim(st, a, now_ms, lease_ms, limit, items, n);
+}
+
+int cs_store_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
+                           enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms)
+{
+    if (!item || !item->id || outcome > CS_OUTBOX_DEAD) return CS_ERR_INVALID;
+    if (injected(st)) return CS_ERR_STORE;
+    return st->ops->outbox_settle(st, item, outcome, next_due_ms, now_ms);
+}
+
+int cs_store_outbox_stats(struct cs_store *st, const char *tenant, const char *topic,
+                          int64_t *open, int64_t *done, int64_t *dead)
+{
+    if (!tenant_ok(tenant) || (topic && !name_ok(topic))) return CS_ERR_INVALID;
+    if (injected(st)) return CS_ERR_STORE;
+    return st->ops->outbox_stats(st, tenant, topic, open, done, dead);
 }
 
 int cs_query_where(struct cs_query *q, const char *field, enum cs_op op, struct cs_value v)

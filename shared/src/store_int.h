@@ -33,12 +33,35 @@ struct cs_store_ops {
                   const char *text, size_t limit, struct cs_hit **hits, size_t *nhits);
     int (*counter_add)(struct cs_store *st, const char *tenant, const char *key,
                        int64_t window_start_ms, int64_t ttl_ms, int64_t delta, int64_t *value);
+    /* Writes st->staged with no document change. */
+    int (*outbox_flush)(struct cs_store *st, int64_t now_ms);
+    int (*outbox_claim)(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
+                        int64_t lease_ms, size_t limit, struct cs_outbox_item **items,
+                        size_t *n);
+    int (*outbox_settle)(struct cs_store *st, const struct cs_outbox_item *item,
+                         enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms);
+    int (*outbox_stats)(struct cs_store *st, const char *tenant, const char *topic,
+                        int64_t *open, int64_t *done, int64_t *dead);
+};
+
+/* An event waiting for the next write on its handle (cs_store_stage). Heap copies: a
+ * stage outlives the request arena only until that write. */
+struct cs_staged {
+    char id[32];
+    char *tenant;
+    char *topic;
+    char *type;
+    char *payload; /* JSON text */
 };
 
 struct cs_store {
     const struct cs_store_ops *ops;
     unsigned fail_countdown;
     int failing;
+    /* Backends write these in the same operation as insert/update/delete; store.c
+     * clears them after every such call, successful or not. */
+    struct cs_staged staged[CS_OUTBOX_MAX_STAGED];
+    size_t nstaged;
 };
 
 /* Backend constructors: `rest` is the URI after its scheme prefix. */

@@ -3,12 +3,14 @@
  * many FastCGI processes on one host read while one writes; busy_timeout rides out
  * short write contention. Statements are prepared once per connection and cached. */
 #include <math.h>
+#include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cs/arena.h"
 #include "cs/buf.h"
+#include "cs/clock.h"
 #include "cs/json.h"
 #include "store_int.h"
 
@@ -40,7 +42,15 @@ static const char schema_sql[] =
     "CREATE TABLE IF NOT EXISTS counters("
     " tenant TEXT NOT NULL, key TEXT NOT NULL, window_ms INTEGER NOT NULL,"
     " value INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
-    " PRIMARY KEY(tenant, key, window_ms)) WITHOUT ROWID;";
+    " PRIMARY KEY(tenant, key, window_ms)) WITHOUT ROWID;"
+    /* state: 0 open, 1 done, 2 dead. seq orders a topic's items. */
+    "CREATE TABLE IF NOT EXISTS outbox("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL,"
+    " topic TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,"
+    " state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_ms INTEGER NOT NULL, due_ms INTEGER NOT NULL DEFAULT 0,"
+    " lease_until INTEGER NOT NULL DEFAULT 0, lease_id INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS outbox_open ON outbox(state, tenant, topic, seq);";
 
 /* The one translator from SQLite result codes to ours. */
 static int cs_from_sqlite(int rc)
@@ -151,6 +161,33 @@ static int in_txn(struct sq_store *s, int rc)
     return rc;
 }
 
+/* Writes the handle's staged outbox events inside the caller's transaction. */
+static int write_staged(struct sq_store *s, int64_t now_ms)
+{
+    for (size_t i = 0; i < s->base.nstaged; i++) {
+        const struct cs_staged *e = &s->base.staged[i];
+        sqlite3_stmt *q = prepare(s, "INSERT INTO outbox(id, tenant, topic, type, payload, created_ms)"
+                                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        if (!q) return CS_ERR_STORE;
+        bind_text(q, 1, e->id);
+        bind_text(q, 2, e->tenant);
+        bind_text(q, 3, e->topic);
+        bind_text(q, 4, e->type);
+        bind_text(q, 5, e->payload);
+        sqlite3_bind_int64(q, 6, now_ms);
+        int rc = cs_from_sqlite(sqlite3_step(q));
+        sqlite3_reset(q);
+        if (rc) return rc;
+    }
+    return CS_OK;
+}
+
+/* Ends a write transaction, adding the staged events when the change itself succeeded. */
+static int commit_change(struct sq_store *s, int rc, int64_t now_ms)
+{
+    return in_txn(s, rc ? rc : write_staged(s, now_ms));
+}
+
 static void fill_out(struct cs_doc *out, const char *id, int64_t version, int64_t created,
                      int64_t updated, json_object *body)
 {
@@ -169,11 +206,13 @@ static int sq_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
     struct sq_store *s = SQ(st);
     const char *json = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
     if (!json) return CS_ERR_NOMEM;
-    int rc = text ? exec(s, "BEGIN IMMEDIATE") : CS_OK;
+    /* A lone row insert is atomic by itself; text or events need a transaction. */
+    bool txn = text || st->nstaged;
+    int rc = txn ? exec(s, "BEGIN IMMEDIATE") : CS_OK;
     if (rc) return rc;
     sqlite3_stmt *q = prepare(s, "INSERT INTO docs(tenant, coll, id, version, created_ms, updated_ms,"
                                  " body, searchable) VALUES(?1, ?2, ?3, 1, ?4, ?4, ?5, ?6)");
-    if (!q) return text ? in_txn(s, CS_ERR_STORE) : CS_ERR_STORE;
+    if (!q) return txn ? in_txn(s, CS_ERR_STORE) : CS_ERR_STORE;
     bind_text(q, 1, tenant);
     bind_text(q, 2, coll);
     bind_text(q, 3, id);
@@ -183,7 +222,7 @@ static int sq_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
     rc = cs_from_sqlite(sqlite3_step(q));
     sqlite3_int64 rid = sqlite3_last_insert_rowid(s->db);
     sqlite3_reset(q);
-    if (text) rc = in_txn(s, rc ? rc : index_text(s, rid, text));
+    if (txn) rc = commit_change(s, rc ? rc : index_text(s, rid, text), now_ms);
     if (rc) return rc;
     fill_out(out, id, 1, now_ms, now_ms, body);
     (void)a;
@@ -246,7 +285,7 @@ static int sq_update(struct cs_store *st, struct cs_arena *a, const char *tenant
     if (step == SQLITE_ROW) rc = index_text(s, rid, text);
     else if (step == SQLITE_DONE) rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
     else rc = cs_from_sqlite(step);
-    rc = in_txn(s, rc);
+    rc = commit_change(s, rc, now_ms);
     if (rc) return rc;
     fill_out(out, id, expected_version + 1, created, now_ms, body);
     (void)a;
@@ -272,7 +311,7 @@ static int sq_delete(struct cs_store *st, const char *tenant, const char *coll, 
     if (step == SQLITE_ROW) rc = index_text(s, rid, NULL);
     else if (step == SQLITE_DONE) rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
     else rc = cs_from_sqlite(step);
-    return in_txn(s, rc);
+    return commit_change(s, rc, cs_now_ms());
 }
 
 /* ---- queries: SQL text built from validated field names; values always bound ---- */
@@ -619,11 +658,133 @@ static int sq_counter_add(struct cs_store *st, const char *tenant, const char *k
     return CS_OK;
 }
 
+/* ---- outbox ---- */
+
+static int sq_outbox_flush(struct cs_store *st, int64_t now_ms)
+{
+    struct sq_store *s = SQ(st);
+    int rc = exec(s, "BEGIN IMMEDIATE");
+    return rc ? rc : commit_change(s, CS_OK, now_ms);
+}
+
+static int read_item(struct cs_arena *a, sqlite3_stmt *q, struct cs_outbox_item *it)
+{
+    it->id = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 1));
+    it->tenant = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 2));
+    it->topic = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 3));
+    it->type = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 4));
+    it->payload = cs_store_body_parse(a, (const char *)sqlite3_column_text(q, 5),
+                                      (size_t)sqlite3_column_bytes(q, 5));
+    it->attempts = sqlite3_column_int64(q, 6) + 1;
+    it->created_ms = sqlite3_column_int64(q, 7);
+    if (!it->id || !it->tenant || !it->topic || !it->type) return CS_ERR_NOMEM;
+    return it->payload ? CS_OK : CS_ERR_STORE;
+}
+
+static int lease(struct sq_store *s, sqlite3_int64 seq, int64_t until, int64_t *lease_id)
+{
+    uint64_t r;
+    randombytes_buf(&r, sizeof(r));
+    *lease_id = (int64_t)(r >> 1) | 1;
+    sqlite3_stmt *q = prepare(s, "UPDATE outbox SET lease_until=?1, lease_id=?2,"
+                                 " attempts=attempts+1 WHERE seq=?3");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int64(q, 1, until);
+    sqlite3_bind_int64(q, 2, *lease_id);
+    sqlite3_bind_int64(q, 3, seq);
+    int rc = cs_from_sqlite(sqlite3_step(q));
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int claim_rows(struct sq_store *s, struct cs_arena *a, int64_t now_ms, int64_t lease_ms,
+                      size_t limit, struct cs_outbox_item *out, size_t *n)
+{
+    /* The head of each open topic, if it is due and free: a topic never overtakes itself. */
+    sqlite3_stmt *q = prepare(s, "SELECT seq, id, tenant, topic, type, payload, attempts, created_ms"
+                                 " FROM outbox o WHERE state=0 AND due_ms<=?1 AND lease_until<=?1"
+                                 " AND seq=(SELECT MIN(seq) FROM outbox p WHERE p.state=0"
+                                 " AND p.tenant=o.tenant AND p.topic=o.topic)"
+                                 " ORDER BY due_ms, seq LIMIT ?2");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int64(q, 1, now_ms);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    sqlite3_int64 seqs[1000];
+    int rc = CS_OK, step;
+    while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        seqs[*n] = sqlite3_column_int64(q, 0);
+        rc = read_item(a, q, &out[*n]);
+        if (rc == CS_OK) (*n)++;
+    }
+    if (rc == CS_OK && step != SQLITE_DONE) rc = cs_from_sqlite(step);
+    sqlite3_reset(q);
+    for (size_t i = 0; rc == CS_OK && i < *n; i++)
+        rc = lease(s, seqs[i], now_ms + lease_ms, &out[i].lease_id);
+    return rc;
+}
+
+static int sq_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
+                           int64_t lease_ms, size_t limit, struct cs_outbox_item **items,
+                           size_t *n)
+{
+    struct sq_store *s = SQ(st);
+    struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
+    if (!out) return CS_ERR_NOMEM;
+    int rc = exec(s, "BEGIN IMMEDIATE");
+    if (rc) return rc;
+    rc = in_txn(s, claim_rows(s, a, now_ms, lease_ms, limit, out, n));
+    if (rc) {
+        *n = 0;
+        return rc;
+    }
+    *items = out;
+    return CS_OK;
+}
+
+static int sq_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
+                            enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms)
+{
+    /* The lease id proves the caller still holds the item: a later claim replaced it. */
+    sqlite3_stmt *q = prepare(SQ(st), "UPDATE outbox SET state=?1, due_ms=?2, lease_until=0"
+                                      " WHERE id=?3 AND lease_id=?4 AND state=0");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int(q, 1, outcome == CS_OUTBOX_DONE ? 1 : outcome == CS_OUTBOX_DEAD ? 2 : 0);
+    sqlite3_bind_int64(q, 2, outcome == CS_OUTBOX_RETRY ? next_due_ms : now_ms);
+    bind_text(q, 3, item->id);
+    sqlite3_bind_int64(q, 4, item->lease_id);
+    int rc = cs_from_sqlite(sqlite3_step(q));
+    sqlite3_reset(q);
+    if (rc) return rc;
+    return sqlite3_changes(SQ(st)->db) == 1 ? CS_OK : CS_ERR_CONFLICT;
+}
+
+static int sq_outbox_stats(struct cs_store *st, const char *tenant, const char *topic,
+                           int64_t *open, int64_t *done, int64_t *dead)
+{
+    sqlite3_stmt *q = prepare(SQ(st), "SELECT state, COUNT(*) FROM outbox WHERE tenant=?1"
+                                      " AND (?2 IS NULL OR topic=?2) GROUP BY state");
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    if (topic) bind_text(q, 2, topic);
+    else sqlite3_bind_null(q, 2);
+    *open = *done = *dead = 0;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        int state = sqlite3_column_int(q, 0);
+        int64_t c = sqlite3_column_int64(q, 1);
+        *(state == 0 ? open : state == 1 ? done : dead) = c;
+    }
+    sqlite3_reset(q);
+    return step == SQLITE_DONE ? CS_OK : cs_from_sqlite(step);
+}
+
 static const struct cs_store_ops sqlite_ops = {
     .name = "sqlite", .close = sq_close, .ping = sq_ping, .insert = sq_insert, .get = sq_get,
     .update = sq_update, .delete_doc = sq_delete, .find = sq_find, .count = sq_count,
     .aggregate = sq_aggregate, .quantiles = sq_quantiles, .search = sq_search,
-    .counter_add = sq_counter_add,
+    .counter_add = sq_counter_add, .outbox_flush = sq_outbox_flush,
+    .outbox_claim = sq_outbox_claim, .outbox_settle = sq_outbox_settle,
+    .outbox_stats = sq_outbox_stats,
 };
 
 int cs_store_sqlite_open(const char *path, struct cs_store **out)

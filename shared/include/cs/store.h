@@ -179,6 +179,61 @@ CS_MUST_CHECK int cs_store_counter_add(struct cs_store *st, const char *tenant, 
                                        int64_t window_start_ms, int64_t ttl_ms, int64_t delta,
                                        int64_t *value);
 
+/* ---- Outbox ----
+ * Events that must leave the system (webhook deliveries) are written in the same store
+ * operation as the change that caused them, so a crash can neither lose an event nor
+ * announce a change that did not happen. Stage them on the handle; the next successful
+ * insert, update or delete writes them atomically with its change (one transaction on
+ * SQLite; on MongoDB inside the changed document, then moved to the outbox). A failed
+ * write drops what was staged, as does cs_store_unstage; cs_store_outbox_flush writes
+ * staged events that no document change accompanies.
+ *
+ * Items of one `topic` (one webhook subscription, say) leave in the order they were
+ * written: a claim returns at most the oldest open item of each topic, and only when it
+ * is due and not leased. Claiming leases it until now + lease_ms and counts an attempt;
+ * only the holder of that lease can settle it, and an expired lease makes the item
+ * claimable again, so a dispatcher that dies mid-delivery loses nothing.
+ *
+ * The dispatcher works for every tenant, so claims are the one store call not scoped
+ * to a tenant: each item carries its own, and whatever it does next is scoped by it. */
+#define CS_OUTBOX_MAX_STAGED 64
+
+struct cs_outbox_item {
+    const char *id;
+    const char *tenant;
+    const char *topic;
+    const char *type;
+    json_object *payload;
+    int64_t attempts; /* including the one this claim starts */
+    int64_t created_ms;
+    int64_t lease_id;
+};
+
+enum cs_outbox_outcome {
+    CS_OUTBOX_DONE,  /* delivered: closed */
+    CS_OUTBOX_RETRY, /* try again at next_due_ms; the topic waits behind it */
+    CS_OUTBOX_DEAD,  /* gave up: closed as dead letter, the topic moves on */
+};
+
+/* Copies the event; CS_ERR_INVALID for a bad tenant/topic/type or a full stage. */
+CS_MUST_CHECK int cs_store_stage(struct cs_store *st, const char *tenant, const char *topic,
+                                 const char *type, json_object *payload);
+void cs_store_unstage(struct cs_store *st);
+size_t cs_store_staged(const struct cs_store *st);
+CS_MUST_CHECK int cs_store_outbox_flush(struct cs_store *st, int64_t now_ms);
+CS_MUST_CHECK int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
+                                        int64_t lease_ms, size_t limit,
+                                        struct cs_outbox_item **items, size_t *n);
+/* CS_ERR_CONFLICT when the lease expired and someone else claimed the item. */
+CS_MUST_CHECK int cs_store_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
+                                         enum cs_outbox_outcome outcome, int64_t next_due_ms,
+                                         int64_t now_ms);
+/* Counts a tenant's items by state, for tests and operators: open (pending or leased),
+ * done and dead; `topic` NULL counts every topic. */
+CS_MUST_CHECK int cs_store_outbox_stats(struct cs_store *st, const char *tenant,
+                                        const char *topic, int64_t *open, int64_t *done,
+                                        int64_t *dead);
+
 /* Fault injection for tests: the `n`th store call from now (1 = the next) fails with
  * CS_ERR_STORE, as a lost connection would; 0 turns it off. */
 void cs_store_fail_after(struct cs_store *st, unsigned n);
