@@ -181,19 +181,20 @@ static int stored_doc(const struct cs_req *req, const struct processed *p, json_
     return rc;
 }
 
-/* Re-processing a ticket id replaces the stored result (a new version). */
+/* Re-processing a ticket id replaces the stored result (a new version). Most tickets
+ * are new, so the insert goes first and a taken id falls back to a versioned update. */
 static int store_ticket(const struct cs_req *req, const char *id, json_object *doc)
 {
-    for (int attempt = 0; attempt < 3; attempt++) {
-        struct cs_doc old;
-        int rc = cs_store_get(req->store, req->arena, req->auth.tenant, TICKETS, id, &old);
-        if (rc == CS_ERR_NOT_FOUND)
-            rc = cs_store_insert(req->store, req->arena, req->auth.tenant, TICKETS, id, doc, NULL,
+    for (int attempt = 0; attempt < 8; attempt++) {
+        int rc = cs_store_insert(req->store, req->arena, req->auth.tenant, TICKETS, id, doc, NULL,
                                  req->now_ms, NULL);
-        else if (rc == CS_OK)
+        if (rc != CS_ERR_EXISTS) return rc;
+        struct cs_doc old;
+        rc = cs_store_get(req->store, req->arena, req->auth.tenant, TICKETS, id, &old);
+        if (rc == CS_OK)
             rc = cs_store_update(req->store, req->arena, req->auth.tenant, TICKETS, id, old.version,
                                  doc, NULL, req->now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS) return rc;
+        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_NOT_FOUND) return rc;
     }
     return CS_ERR_CONFLICT;
 }

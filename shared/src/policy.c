@@ -135,63 +135,81 @@ static bool alt_match(const char *w, const char *elem, size_t n)
     return false;
 }
 
-static bool match_rest(const char *s, size_t len, size_t pos, const char *pat, size_t *end);
+/* The text's tokens, cut once per check: every pattern is tried at every token, and
+ * re-tokenising the text for each try was a sixth of a ticket's CPU time. */
+struct toks {
+    struct tok *t;
+    size_t n;
+};
 
-static bool match_skip(const char *s, size_t len, size_t pos, const char *rest, size_t *end)
+static int toks_cut(const char *s, size_t len, struct toks *out)
 {
-    for (int k = 0; k <= SKIP_MAX; k++) {
-        if (match_rest(s, len, pos, rest, end)) return true;
-        struct tok t;
-        if (!next_tok(s, len, &pos, &t) || t.brk) return false;
+    size_t cap = len / 2 + 1, pos = 0; /* a token and its separator take 2 bytes or more */
+    out->n = 0;
+    out->t = malloc(cap * sizeof *out->t);
+    if (!out->t) return CS_ERR_NOMEM;
+    while (out->n < cap && next_tok(s, len, &pos, &out->t[out->n])) out->n++;
+    return CS_OK;
+}
+
+static void toks_free(struct toks *k) { free(k->t); }
+
+/* A token may continue a match unless a sentence boundary precedes it; the token a
+ * match starts on may follow one. */
+static bool continues(const struct toks *k, size_t i, bool first) { return first || !k->t[i].brk; }
+
+static bool match_rest(const struct toks *k, size_t i, bool first, const char *pat, size_t *end);
+
+static bool match_skip(const struct toks *k, size_t i, bool first, const char *rest, size_t *end)
+{
+    for (int n = 0; n <= SKIP_MAX; n++, i++, first = false) {
+        if (match_rest(k, i, first, rest, end)) return true;
+        if (i >= k->n || !continues(k, i, first)) return false;
     }
     return false;
 }
 
-/* Matches the elements of `pat` from `pos`; on success `*end` is the match's end. */
-static bool match_rest(const char *s, size_t len, size_t pos, const char *pat, size_t *end)
+/* Matches the elements of `pat` from token i; on success `*end` is the token after. */
+static bool match_rest(const struct toks *k, size_t i, bool first, const char *pat, size_t *end)
 {
     while (*pat == ' ') pat++;
     if (!*pat) {
-        *end = pos;
+        *end = i;
         return true;
     }
     size_t n = strcspn(pat, " ");
     const char *rest = pat + n;
-    if (n == 1 && *pat == '~') return match_skip(s, len, pos, rest, end);
+    if (n == 1 && *pat == '~') return match_skip(k, i, first, rest, end);
     bool optional = *pat == '?';
     const char *elem = optional ? pat + 1 : pat;
     size_t en = optional ? n - 1 : n;
-    size_t p2 = pos;
-    struct tok t;
-    if (next_tok(s, len, &p2, &t) && !t.brk && alt_match(t.w, elem, en) &&
-        match_rest(s, len, p2, rest, end))
+    if (i < k->n && continues(k, i, first) && alt_match(k->t[i].w, elem, en) &&
+        match_rest(k, i + 1, false, rest, end))
         return true;
-    return optional && match_rest(s, len, pos, rest, end);
+    return optional && match_rest(k, i, first, rest, end);
 }
 
-/* Finds the first match of `pat` starting at a token at or after `*from`; on success
- * stores the match's first byte in `*at` and moves `*from` past that token. */
-static bool find_from(const char *s, size_t len, const char *pat, size_t *from, size_t *at)
+/* Finds the first match of `pat` starting at token *from or later; on success stores
+ * the token it starts on in `*at` and moves `*from` past it. */
+static bool find_from(const struct toks *k, const char *pat, size_t *from, size_t *at)
 {
-    size_t pos = *from;
-    struct tok t;
-    while (next_tok(s, len, &pos, &t)) {
+    for (size_t i = *from; i < k->n; i++) {
         size_t end;
-        if (match_rest(s, len, t.start, pat, &end)) {
-            *at = t.start;
-            *from = pos;
+        if (match_rest(k, i, true, pat, &end)) {
+            *at = i;
+            *from = i + 1;
             return true;
         }
     }
-    *from = len;
+    *from = k->n;
     return false;
 }
 
-static bool find_any(const char *s, size_t len, const char *const *pats)
+static bool find_any(const struct toks *k, const char *const *pats)
 {
     for (; *pats; pats++) {
         size_t from = 0, at;
-        if (find_from(s, len, *pats, &from, &at)) return true;
+        if (find_from(k, *pats, &from, &at)) return true;
     }
     return false;
 }
@@ -340,13 +358,14 @@ static double max_amount(const char *s, size_t len, size_t a, size_t b)
     return best;
 }
 
-static void check_promises(const char *s, size_t len, const struct cs_policy_opts *o,
-                           struct cs_policy_result *r)
+static void check_promises(const char *s, size_t len, const struct toks *k,
+                           const struct cs_policy_opts *o, struct cs_policy_result *r)
 {
     bool unstated = false;
     for (const char *const *p = promise_patterns; *p; p++) {
-        size_t from = 0, at;
-        while (find_from(s, len, *p, &from, &at)) {
+        size_t from = 0, ti;
+        while (find_from(k, *p, &from, &ti)) {
+            size_t at = k->t[ti].start;
             size_t ss = sentence_start(s, len, at);
             if (conditional_opening(s, len, ss)) continue;
             r->refund_promise = true;
@@ -581,15 +600,16 @@ static const char *const injection_pats[] = {
 static const char *const injection_markers[] = {"<|", "|>", "[inst]", "<<sys>>", "</s>",
                                                 "### instruction", "### system", NULL};
 
-static void check_customer(const char *s, size_t len, struct cs_policy_result *r)
+static void check_customer(const char *s, size_t len, const struct toks *k,
+                           struct cs_policy_result *r)
 {
     for (size_t i = 0; i < sizeof cues / sizeof cues[0]; i++) {
-        if (find_any(s, len, cues[i].patterns)) {
+        if (find_any(k, cues[i].patterns)) {
             r->escalation_needed = true;
             add_issue(r, cues[i].issue, cues[i].level);
         }
     }
-    bool inj = find_any(s, len, injection_pats);
+    bool inj = find_any(k, injection_pats);
     for (const char *const *m = injection_markers; !inj && *m; m++) inj = ci_contains(s, len, *m);
     if (inj) {
         r->prompt_injection = true;
@@ -605,9 +625,18 @@ int cs_policy_check(const char *reply, const char *customer_text, const struct c
     static const struct cs_policy_opts defaults = {0.0, NULL};
     const struct cs_policy_opts *o = opts ? opts : &defaults;
     size_t rlen = strlen(reply);
-    check_promises(reply, rlen, o, out);
-    out->sla_mentioned = find_any(reply, rlen, sla_patterns);
+    struct toks rk, ck = {NULL, 0};
+    if (toks_cut(reply, rlen, &rk)) return CS_ERR_NOMEM;
+    size_t clen = customer_text ? strlen(customer_text) : 0;
+    if (customer_text && toks_cut(customer_text, clen, &ck)) {
+        toks_free(&rk);
+        return CS_ERR_NOMEM;
+    }
+    check_promises(reply, rlen, &rk, o, out);
+    out->sla_mentioned = find_any(&rk, sla_patterns);
     check_pii(reply, rlen, o, out);
-    if (customer_text) check_customer(customer_text, strlen(customer_text), out);
+    if (customer_text) check_customer(customer_text, clen, &ck, out);
+    toks_free(&rk);
+    toks_free(&ck);
     return CS_OK;
 }

@@ -76,6 +76,15 @@ static void to_passage(const struct cs_hit *h, struct cs_passage *p)
     p->score = h->score;
 }
 
+static int tenant_has_kb(struct cs_store *st, struct cs_arena *a, const char *tenant, bool *own)
+{
+    struct cs_query q = {.limit = 1};
+    struct cs_doc_list l;
+    int rc = cs_store_find(st, a, tenant, CS_KB_COLLECTION, &q, &l);
+    *own = rc == CS_OK && l.n > 0;
+    return rc;
+}
+
 int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, const char *tenant,
                         const char *query, size_t k, struct cs_passage **out, size_t *n)
 {
@@ -83,13 +92,12 @@ int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, const char *ten
     size_t nhits = 0;
     *out = NULL;
     *n = 0;
-    int rc = cs_store_search(st, a, tenant, CS_KB_COLLECTION, query, k, &hits, &nhits);
-    if (!rc && nhits == 0) {
-        int64_t own = 0;
-        rc = cs_store_count(st, tenant, CS_KB_COLLECTION, NULL, 0, &own);
-        if (!rc && own == 0)
-            rc = cs_store_search(st, a, CS_SYSTEM_TENANT, CS_KB_COLLECTION, query, k, &hits, &nhits);
-    }
+    /* Which knowledge base first: a full-text query costs far more than finding one
+     * document, and most tenants start on the shared one. */
+    bool own = false;
+    int rc = tenant_has_kb(st, a, tenant, &own);
+    if (!rc) rc = cs_store_search(st, a, own ? tenant : CS_SYSTEM_TENANT, CS_KB_COLLECTION, query,
+                                  k, &hits, &nhits);
     if (rc || nhits == 0) return rc;
     struct cs_passage *p = cs_arena_alloc(a, nhits * sizeof(*p));
     if (!p) return CS_ERR_NOMEM;

@@ -201,6 +201,12 @@ int cs_store_search(struct cs_store *st, struct cs_arena *a, const char *tenant,
     return st->ops->search(st, a, tenant, coll, text, limit, hits, nhits);
 }
 
+int cs_store_compact(struct cs_store *st)
+{
+    if (injected(st)) return CS_ERR_STORE;
+    return st->ops->compact ? st->ops->compact(st) : CS_OK;
+}
+
 int cs_store_counter_add(struct cs_store *st, const char *tenant, const char *key,
                          int64_t window_start_ms, int64_t ttl_ms, int64_t delta, int64_t *value)
 {

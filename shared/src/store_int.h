@@ -33,6 +33,8 @@ struct cs_store_ops {
                   const char *text, size_t limit, struct cs_hit **hits, size_t *nhits);
     int (*counter_add)(struct cs_store *st, const char *tenant, const char *key,
                        int64_t window_start_ms, int64_t ttl_ms, int64_t delta, int64_t *value);
+    /* Optional (NULL: nothing to do). */
+    int (*compact)(struct cs_store *st);
     /* Writes st->staged with no document change. */
     int (*outbox_flush)(struct cs_store *st, int64_t now_ms);
     int (*outbox_claim)(struct cs_store *st, struct cs_arena *a, int64_t now_ms,

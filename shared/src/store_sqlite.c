@@ -3,6 +3,7 @@
  * many FastCGI processes on one host read while one writes; busy_timeout rides out
  * short write contention. Statements are prepared once per connection and cached. */
 #include <math.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@ struct sq_store {
 static const char schema_sql[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
+    /* Reads through a shared mapping instead of one pread per page: measurably fewer
+     * syscalls per request with several processes on one file. */
+    "PRAGMA mmap_size=268435456;"
     "CREATE TABLE IF NOT EXISTS docs("
     " rid INTEGER PRIMARY KEY, tenant TEXT NOT NULL, coll TEXT NOT NULL, id TEXT NOT NULL,"
     " version INTEGER NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
@@ -658,6 +662,11 @@ static int sq_counter_add(struct cs_store *st, const char *tenant, const char *k
     return CS_OK;
 }
 
+static int sq_compact(struct cs_store *st)
+{
+    return exec(SQ(st), "INSERT INTO docs_fts(docs_fts) VALUES('optimize')");
+}
+
 /* ---- outbox ---- */
 
 static int sq_outbox_flush(struct cs_store *st, int64_t now_ms)
@@ -782,14 +791,21 @@ static const struct cs_store_ops sqlite_ops = {
     .name = "sqlite", .close = sq_close, .ping = sq_ping, .insert = sq_insert, .get = sq_get,
     .update = sq_update, .delete_doc = sq_delete, .find = sq_find, .count = sq_count,
     .aggregate = sq_aggregate, .quantiles = sq_quantiles, .search = sq_search,
-    .counter_add = sq_counter_add, .outbox_flush = sq_outbox_flush,
+    .counter_add = sq_counter_add, .compact = sq_compact, .outbox_flush = sq_outbox_flush,
     .outbox_claim = sq_outbox_claim, .outbox_settle = sq_outbox_settle,
     .outbox_stats = sq_outbox_stats,
 };
 
+/* SQLite's global memory statistics take a process-wide mutex on every allocation;
+ * nothing here reads them, and with several worker threads that mutex showed up in
+ * profiles. Must run before SQLite initialises itself. */
+static void sqlite_global_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
 int cs_store_sqlite_open(const char *path, struct cs_store **out)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
     if (!path || !*path) return CS_ERR_CONFIG;
+    pthread_once(&once, sqlite_global_setup);
     struct sq_store *s = calloc(1, sizeof(*s));
     if (!s) return CS_ERR_NOMEM;
     s->base.ops = &sqlite_ops;

@@ -30,6 +30,22 @@ bench_median_ms() { # runs a command N times, prints the median wall time in ms
     printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END{printf "%.3f\n", a[int((NR+1)/2)]/1000}'
 }
 
+bench_cpu_ticks() { # pids... -> summed user+system clock ticks
+    local p t=0
+    for p in "$@"; do
+        [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+    done
+    echo "$t"
+}
+
+# Memory of one process from smaps_rollup: "rss pss private" in kB. RSS counts shared
+# pages (libraries, the mmapped model files, the SQLite mapping) in full in every
+# process; PSS shares them out; private is what this process alone costs.
+bench_mem() {
+    awk '/^Rss:/{r=$2} /^Pss:/{p=$2} /^Private_Clean:|^Private_Dirty:/{v+=$2} END{print r, p, v}' \
+        "/proc/$1/smaps_rollup"
+}
+
 cmd_bench() {
     cmd_build
     local port=${CS_PORT:-18090} var; var=$(mktemp -d /tmp/cs-bench.XXXXXX)
@@ -49,8 +65,18 @@ cmd_bench() {
     log "ceiling: nginx fixed body"
     read -r c_rps c_p50 c_p99 <<<"$(bench_wrk "http://127.0.0.1:$port/__ceiling")"
     log "POST /api/v1/tickets/process"
+    local fn_pids ng_pids; fn_pids=$(pgrep -f "$var/run/tickets-process" | tr '\n' ' ')
+    ng_pids="$(cat "$var/nginx/nginx.pid") $(pgrep -P "$(cat "$var/nginx/nginx.pid")" | tr '\n' ' ')"
+    local f0 n0 f1 n1
+    f0=$(bench_cpu_ticks $fn_pids); n0=$(bench_cpu_ticks $ng_pids)
     read -r t_rps t_p50 t_p99 <<<"$(bench_wrk -s tests/bench/post.lua "http://127.0.0.1:$port/api/v1/tickets/process")"
-    local rss; rss=$(for p in $(pgrep -f "$var/run/"); do awk '/VmRSS/{print $2}' /proc/$p/status; done | sort -n | tail -1)
+    f1=$(bench_cpu_ticks $fn_pids); n1=$(bench_cpu_ticks $ng_pids)
+    local hz; hz=$(getconf CLK_TCK)
+    local nreq; nreq=$(awk -v r="$t_rps" -v s="${CS_BENCH_SECONDS:-10}" 'BEGIN{printf "%d", r*s}')
+    local mem_rows p
+    mem_rows=$(for p in $(pgrep -f "$var/run/"); do
+        echo "$(tr '\0' ' ' <"/proc/$p/cmdline" | awk '{print $1}' | xargs basename) $(bench_mem "$p")"
+    done | sort -k2 -n)
     kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 
     log "cold start (exec to first answer, local invoke)"
@@ -69,6 +95,13 @@ cmd_bench() {
     awk -v a="$t_p99" -v b="$c_p99" 'BEGIN{printf "p99 ratio to ceiling:        %.2f\n", a/b}'
     printf 'cold start tickets-process: %s ms (exec of /bin/true: %s ms; ratio %s)\n' "$cold" "$base" \
         "$(awk -v a="$cold" -v b="$base" 'BEGIN{printf "%.1f", a/b}')"
-    printf 'largest function RSS after load: %s kB\n' "$rss"
+    awk -v f=$((f1 - f0)) -v g=$((n1 - n0)) -v n="$nreq" -v hz="$hz" 'BEGIN{
+        printf "CPU per request: function %.0f us, nginx %.0f us (2 cores => at most %.0f req/s)\n",
+               f / hz / n * 1e6, g / hz / n * 1e6, 2 / ((f + g) / hz / n)}'
+    echo "memory per function process after the load (kB): name rss pss private"
+    echo "$mem_rows" | awk '{printf "  %-22s %8d %8d %8d\n", $1, $2, $3, $4}'
+    echo "$mem_rows" | awk '$2>m{m=$2;n=$1} END{printf "largest function RSS after load: %s kB (%s)\n", m, n}' 
     echo "targets (2 cores): >= 20000 req/s, p99 < 5 ms, cold start < 15 ms, RSS < 10 MB"
+    echo "note: other load on the machine during the run lowers req/s and raises latency;"
+    echo "      CPU per request and memory are the figures least affected by it."
 }

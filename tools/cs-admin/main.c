@@ -143,6 +143,7 @@ static int load_kb(struct cs_store *st, struct cs_arena *a, int argc, char **arg
         fprintf(stderr, "cs-admin: %s line %zu: %s\n", file, bad, cs_error_message(rc));
         return 1;
     }
+    if ((rc = cs_store_compact(st))) return fail("load-kb", rc);
     json_object *o = cs_json_object(a);
     if (!o || cs_json_add_str(o, "tenant_id", tenant) || cs_json_add_int(o, "articles", (int64_t)x.articles) ||
         cs_json_add_int(o, "chunks", (int64_t)x.chunks))

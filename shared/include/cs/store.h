@@ -172,6 +172,10 @@ CS_MUST_CHECK int cs_store_quantiles(struct cs_store *st, const char *tenant, co
 CS_MUST_CHECK int cs_store_search(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                   const char *coll, const char *text, size_t limit,
                                   struct cs_hit **hits, size_t *nhits);
+/* Tidies the full-text index after a bulk load (SQLite: merges FTS5 segments, which
+ * made a KB query ~2.7x cheaper in measurement); backends that maintain their indexes
+ * themselves do nothing. Slow: an admin step, never per request. */
+CS_MUST_CHECK int cs_store_compact(struct cs_store *st);
 /* Adds `delta` to the counter `key` for the fixed window starting at window_start_ms
  * and returns the new value; windows older than `ttl_ms` may be dropped. Used for rate
  * limits shared by every process using the store. */
