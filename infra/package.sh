@@ -1,7 +1,8 @@
 # Sourced by build.sh: `build.sh package` makes build/package/<function>.zip for each
 # function: `bootstrap` (the binary), lib/ (every shared library it needs beyond glibc,
 # found on Lambda through /var/task/lib in the default LD_LIBRARY_PATH) and data/
-# (models, triage policy, sample KB). It fails when anything needs a glibc newer than
+# (triage policy and sample KB; the models only for functions that declare they need
+# them, which keeps the others' zips small). It fails when anything needs a glibc newer than
 # provided.al2023's 2.34.
 
 PKG_GLIBC_MAX=2.34
@@ -21,7 +22,8 @@ pkg_stage() { # function name, stage dir
             *) cp -L "$lib" "$stage/lib/" ;;
         esac
     done
-    cp -r data/models data/policy data/kb "$stage/data/"
+    cp -r data/policy data/kb "$stage/data/"
+    if "$REL/bin/$f" --routes | grep -q '"models"'; then cp -r data/models "$stage/data/"; fi
 }
 
 cmd_package() {

@@ -263,6 +263,12 @@ void cs_app_print_routes(const struct cs_function *fn)
     json_object_object_add(o, "family", json_object_new_string(cs_family_name(fn->family)));
     json_object_object_add(o, "auth", json_object_new_string(fn->auth == CS_AUTH_BEARER ? "bearer" : "none"));
     json_object_object_add(o, "routes", routes);
+    /* Packaging reads these to ship only the data a function opens. */
+    json_object *needs = json_object_new_array();
+    if (fn->needs & CS_NEED_STORE) json_object_array_add(needs, json_object_new_string("store"));
+    if (fn->needs & CS_NEED_MODELS) json_object_array_add(needs, json_object_new_string("models"));
+    if (fn->needs & CS_NEED_JWT) json_object_array_add(needs, json_object_new_string("jwt"));
+    json_object_object_add(o, "needs", needs);
     puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
 }
