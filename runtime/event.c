@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <sodium.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cs/arena.h"
 #include "cs/buf.h"
@@ -150,6 +151,72 @@ int cs_event_to_req(struct cs_arena *a, const char *event, size_t len, struct cs
     return rc;
 }
 
+/* Set-Cookie is the one response header that must never be comma-joined: cookie
+ * attributes such as Expires contain commas (RFC 6265 section 3). */
+static bool is_set_cookie(const char *name) { return strcasecmp(name, "set-cookie") == 0; }
+
+static int push_str(json_object *arr, const char *s)
+{
+    json_object *v = json_object_new_string(s);
+    if (!v || json_object_array_add(arr, v) != 0) {
+        json_object_put(v);
+        return CS_ERR_NOMEM;
+    }
+    return CS_OK;
+}
+
+/* The array under `key` in `o`, created empty when absent; NULL on failure. */
+static json_object *array_at(json_object *o, const char *key)
+{
+    json_object *arr;
+    if (json_object_object_get_ex(o, key, &arr)) return arr;
+    arr = json_object_new_array();
+    return cs_json_add(o, key, arr) == CS_OK ? arr : NULL;
+}
+
+/* Payload 2.0 has one value per name in "headers" (API Gateway comma-joins repeats the
+ * same way) and a separate "cookies" array that becomes one Set-Cookie line each. */
+static int headers_v2(struct cs_arena *a, const struct cs_resp *resp, json_object *o, json_object *h)
+{
+    int rc = cs_json_add_str(h, "content-type", resp->content_type);
+    for (size_t i = 0; !rc && i < resp->nheaders; i++) {
+        const struct cs_header *x = &resp->headers[i];
+        json_object *prev;
+        if (!x->value) continue;
+        if (is_set_cookie(x->name)) {
+            json_object *cookies = array_at(o, "cookies");
+            rc = cookies ? push_str(cookies, x->value) : CS_ERR_NOMEM;
+        } else if (json_object_object_get_ex(h, x->name, &prev)) {
+            const char *j = cs_arena_printf(a, "%s, %s", json_object_get_string(prev), x->value);
+            rc = j ? cs_json_add_str(h, x->name, j) : CS_ERR_NOMEM;
+        } else {
+            rc = cs_json_add_str(h, x->name, x->value);
+        }
+    }
+    return rc;
+}
+
+/* Payload 1.0: every value separately in "multiValueHeaders"; "headers" repeats only the
+ * single-valued names, since API Gateway merges both maps and would otherwise send a
+ * comma-joined copy beside the separate values. */
+static int headers_v1(const struct cs_resp *resp, json_object *h, json_object *mv)
+{
+    json_object *ct = array_at(mv, "content-type");
+    int rc = ct ? push_str(ct, resp->content_type) : CS_ERR_NOMEM;
+    for (size_t i = 0; !rc && i < resp->nheaders; i++) {
+        const struct cs_header *x = &resp->headers[i];
+        if (!x->value) continue;
+        json_object *arr = array_at(mv, x->name);
+        rc = arr ? push_str(arr, x->value) : CS_ERR_NOMEM;
+    }
+    if (rc) return rc;
+    json_object_object_foreach(mv, k, v) {
+        if (!rc && json_object_array_length(v) == 1)
+            rc = cs_json_add(h, k, json_object_get(json_object_array_get_idx(v, 0)));
+    }
+    return rc;
+}
+
 int cs_event_from_resp(struct cs_arena *a, const struct cs_resp *resp, int version,
                        const char **out, size_t *len)
 {
@@ -159,26 +226,7 @@ int cs_event_from_resp(struct cs_arena *a, const struct cs_resp *resp, int versi
     else json_object_put(h);
     json_object *mv = NULL;
     if (!rc && version == 1) rc = cs_json_add(o, "multiValueHeaders", mv = json_object_new_object());
-    if (!rc) rc = cs_json_add_str(h, "content-type", resp->content_type);
-    for (size_t i = 0; !rc && i < resp->nheaders; i++) {
-        const struct cs_header *x = &resp->headers[i];
-        json_object *prev;
-        if (!x->value) continue;
-        if (json_object_object_get_ex(h, x->name, &prev)) {
-            /* One value per name in "headers": repeated ones are comma-joined. */
-            const char *j = cs_arena_printf(a, "%s, %s", json_object_get_string(prev), x->value);
-            rc = j ? cs_json_add_str(h, x->name, j) : CS_ERR_NOMEM;
-        } else {
-            rc = cs_json_add_str(h, x->name, x->value);
-        }
-    }
-    if (!rc && mv) {
-        json_object_object_foreach(h, k, v) {
-            json_object *arr = json_object_new_array();
-            if (arr) json_object_array_add(arr, json_object_get(v));
-            if (!rc) rc = cs_json_add(mv, k, arr);
-        }
-    }
+    if (!rc) rc = mv ? headers_v1(resp, h, mv) : headers_v2(a, resp, o, h);
     if (!rc) rc = cs_json_add(o, "body", json_object_new_string_len(resp->body ? resp->body : "", (int)resp->body_len));
     if (!rc) rc = cs_json_add_bool(o, "isBase64Encoded", false);
     if (rc) return rc;

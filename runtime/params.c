@@ -72,8 +72,11 @@ const char *cs_rt_cgi_head(struct cs_arena *a, const struct cs_resp *resp, size_
                            resp->body_len);
     for (size_t i = 0; !rc && i < resp->nheaders; i++) {
         const struct cs_header *h = &resp->headers[i];
-        /* A CR or LF in a value would split the header block; such values are dropped. */
-        if (!h->value || strpbrk(h->value, "\r\n")) continue;
+        /* A CR or LF would split the header block, and an empty name or one with a
+         * colon would shift it; such headers are dropped. */
+        if (!h->value || !h->name || !h->name[0] || strpbrk(h->value, "\r\n") ||
+            strpbrk(h->name, "\r\n: "))
+            continue;
         rc = cs_buf_printf(&b, "%s: %s\r\n", h->name, h->value);
     }
     if (!rc) rc = cs_buf_puts(&b, "\r\n");

@@ -199,7 +199,10 @@ static bool json_content_type(const char *ct)
 static int read_body(struct cs_req *req, struct cs_resp *resp)
 {
     const struct cs_function *fn = req->env->fn;
-    if (!fn->body) return CS_OK;
+    /* A function may also declare GET/DELETE routes; only these methods carry a body. */
+    bool has_body = strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0 ||
+                    strcmp(req->method, "PATCH") == 0;
+    if (!fn->body || !has_body) return CS_OK;
     if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
     if (!json_content_type(cs_req_header(req, "content-type"))) return CS_ERR_MEDIA_TYPE;
     int rc = cs_json_parse(req->body, req->body_len, req->arena, &req->json, resp);

@@ -21,18 +21,34 @@ static char *b64url(struct cs_arena *a, const unsigned char *bin, size_t n)
     return sodium_bin2base64(out, cap, bin, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-/* Decodes base64url without padding into the arena; NULL when malformed. */
-static unsigned char *unb64url(struct cs_arena *a, const char *s, size_t n, size_t *outlen)
+/* Decodes base64url without padding into the arena (NUL-terminated). CS_ERR_BAD_TOKEN
+ * when malformed, CS_ERR_NOMEM when the arena refuses: a failed allocation must read
+ * as a server error, not as a bad token. */
+static int unb64url(struct cs_arena *a, const char *s, size_t n, unsigned char **out,
+                    size_t *outlen)
 {
-    unsigned char *out = cs_arena_alloc(a, n + 1);
-    if (!out) return NULL;
+    unsigned char *bin = cs_arena_alloc(a, n + 1);
+    if (!bin) return CS_ERR_NOMEM;
     const char *end = NULL;
-    if (sodium_base642bin(out, n, s, n, NULL, outlen, &end,
+    if (sodium_base642bin(bin, n, s, n, NULL, outlen, &end,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
         end != s + n)
-        return NULL;
-    out[*outlen] = '\0';
-    return out;
+        return CS_ERR_BAD_TOKEN;
+    bin[*outlen] = '\0';
+    *out = bin;
+    return CS_OK;
+}
+
+/* A JSON object from base64url; parse failures are bad tokens, NOMEM stays NOMEM. */
+static int b64_json(struct cs_arena *a, const char *s, size_t n, json_object **out)
+{
+    unsigned char *text;
+    size_t len;
+    int rc = unb64url(a, s, n, &text, &len);
+    if (rc) return rc;
+    rc = cs_json_parse((const char *)text, len, a, out, NULL);
+    if (rc == CS_ERR_NOMEM) return rc;
+    return rc == CS_OK && json_object_is_type(*out, json_type_object) ? CS_OK : CS_ERR_BAD_TOKEN;
 }
 
 /* ---- JWT ---- */
@@ -77,17 +93,16 @@ int cs_jwt_sign(const struct cs_jwt_key *key, const struct cs_principal *p, int6
     return *token ? CS_OK : CS_ERR_NOMEM;
 }
 
-static int header_ok(struct cs_arena *a, const char *s, size_t n)
+static int header_check(struct cs_arena *a, const char *s, size_t n)
 {
-    size_t len;
-    unsigned char *h = unb64url(a, s, n, &len);
-    if (!h) return 0;
     json_object *o;
-    if (cs_json_parse((const char *)h, len, a, &o, NULL) != CS_OK) return 0;
+    int rc = b64_json(a, s, n, &o);
+    if (rc) return rc;
     const char *alg = cs_json_get_str(o, "alg");
     const char *typ = cs_json_get_str(o, "typ");
     /* Pinned: "none", RS256 with an HMAC key and friends are all refused here. */
-    return alg && strcmp(alg, "HS256") == 0 && (!typ || strcmp(typ, "JWT") == 0);
+    return alg && strcmp(alg, "HS256") == 0 && (!typ || strcmp(typ, "JWT") == 0) ? CS_OK
+                                                                                 : CS_ERR_BAD_TOKEN;
 }
 
 static int claims_to_principal(struct cs_arena *a, json_object *c, int64_t now_s,
@@ -97,7 +112,7 @@ static int claims_to_principal(struct cs_arena *a, json_object *c, int64_t now_s
     if (!json_object_object_get_ex(c, "exp", &exp) || !json_object_is_type(exp, json_type_int))
         return CS_ERR_BAD_TOKEN;
     int64_t e = json_object_get_int64(exp);
-    if (e + CS_JWT_LEEWAY_S <= now_s) return CS_ERR_BAD_TOKEN;
+    if (e <= now_s - CS_JWT_LEEWAY_S) return CS_ERR_BAD_TOKEN; /* e + leeway could overflow */
     if (json_object_object_get_ex(c, "nbf", &nbf) &&
         (!json_object_is_type(nbf, json_type_int) || json_object_get_int64(nbf) > now_s + CS_JWT_LEEWAY_S))
         return CS_ERR_BAD_TOKEN;
@@ -118,8 +133,10 @@ static int claims_to_principal(struct cs_arena *a, json_object *c, int64_t now_s
         size_t n = json_object_array_length(roles);
         for (size_t i = 0; i < n && out->nroles < CS_MAX_ROLES; i++) {
             json_object *r = json_object_array_get_idx(roles, i);
-            if (json_object_is_type(r, json_type_string))
-                out->roles[out->nroles++] = cs_arena_strdup(a, json_object_get_string(r));
+            if (!json_object_is_type(r, json_type_string)) continue;
+            /* A NULL role would crash cs_principal_has_role later. */
+            if (!(out->roles[out->nroles++] = cs_arena_strdup(a, json_object_get_string(r))))
+                return CS_ERR_NOMEM;
         }
     }
     return out->tenant && out->subject ? CS_OK : CS_ERR_NOMEM;
@@ -132,22 +149,22 @@ int cs_jwt_verify(const struct cs_jwt_key *key, const char *token, size_t len, i
     const char *d1 = memchr(token, '.', len);
     const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
     if (!d1 || !d2 || memchr(d2 + 1, '.', len - (size_t)(d2 + 1 - token))) return CS_ERR_BAD_TOKEN;
-    if (!header_ok(a, token, (size_t)(d1 - token))) return CS_ERR_BAD_TOKEN;
+    int rc = header_check(a, token, (size_t)(d1 - token));
+    if (rc) return rc;
 
     size_t siglen;
-    unsigned char *sig = unb64url(a, d2 + 1, len - (size_t)(d2 + 1 - token), &siglen);
-    if (!sig || siglen != crypto_auth_hmacsha256_BYTES) return CS_ERR_BAD_TOKEN;
+    unsigned char *sig;
+    rc = unb64url(a, d2 + 1, len - (size_t)(d2 + 1 - token), &sig, &siglen);
+    if (rc) return rc;
+    if (siglen != crypto_auth_hmacsha256_BYTES) return CS_ERR_BAD_TOKEN;
     /* crypto_auth_hmacsha256_verify compares in constant time. */
     if (crypto_auth_hmacsha256_verify(sig, (const unsigned char *)token, (size_t)(d2 - token),
                                       key->bytes) != 0)
         return CS_ERR_BAD_TOKEN;
 
-    size_t plen;
-    unsigned char *payload = unb64url(a, d1 + 1, (size_t)(d2 - d1 - 1), &plen);
     json_object *claims;
-    if (!payload || cs_json_parse((const char *)payload, plen, a, &claims, NULL) != CS_OK ||
-        !json_object_is_type(claims, json_type_object))
-        return CS_ERR_BAD_TOKEN;
+    rc = b64_json(a, d1 + 1, (size_t)(d2 - d1 - 1), &claims);
+    if (rc) return rc;
     return claims_to_principal(a, claims, now_s, out);
 }
 
@@ -264,7 +281,8 @@ static void roles_from(json_object *doc, struct cs_arena *a, struct cs_principal
     size_t n = json_object_array_length(roles);
     for (size_t i = 0; i < n && out->nroles < CS_MAX_ROLES; i++) {
         const char *r = json_object_get_string(json_object_array_get_idx(roles, i));
-        if (r) out->roles[out->nroles++] = cs_arena_strdup(a, r);
+        const char *copy = r ? cs_arena_strdup(a, r) : NULL;
+        if (copy) out->roles[out->nroles++] = copy; /* out of memory drops, never NULLs, a role */
     }
 }
 

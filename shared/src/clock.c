@@ -1,6 +1,7 @@
 #include "cs/clock.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -48,6 +49,13 @@ static int digits(const char **p, int n, int *out)
     return 0;
 }
 
+static int days_in_month(int y, int m)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
 int cs_time_parse_iso(const char *s, int64_t *ms)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
@@ -79,8 +87,10 @@ int cs_time_parse_iso(const char *s, int64_t *ms)
             off = sign * (oh * 60 + om);
         }
     }
-    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+    if (*p != '\0' || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 60)
         return CS_ERR_INVALID;
+    /* timegm would quietly turn February 30th into March 2nd. */
+    if (d < 1 || d > days_in_month(y, mo)) return CS_ERR_INVALID;
     struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
                     .tm_hour = h, .tm_min = mi, .tm_sec = sec};
     time_t t = timegm(&tm);

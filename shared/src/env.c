@@ -70,6 +70,9 @@ int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **w
     env->fn = fn;
     env->now_ms = cs_now_ms;
     env->random = sodium_random;
+    /* Named first, so that every init failure below is logged under the function's own
+     * name rather than the library default. */
+    cs_log_set_function(fn->name);
     if (sodium_init() < 0) {
         *why = "libsodium failed to initialise";
         return CS_ERR_INTERNAL;
@@ -77,7 +80,6 @@ int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **w
     int rc = cs_config_load(&env->cfg, process_env, why);
     if (rc) return rc;
     cs_log_set_level(env->cfg.log_level);
-    cs_log_set_function(fn->name);
     if (!env->cfg.store_uri) {
         /* The default lives for the whole process, like the environment it came from. */
         static char uri[4096];

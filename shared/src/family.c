@@ -23,6 +23,8 @@ static int status_of(enum cs_family f, int code)
     if (f == CS_FAMILY_TRIAGE &&
         (code == CS_ERR_BAD_JSON || code == CS_ERR_BAD_UTF8 || code == CS_ERR_TOO_DEEP))
         return 422;
+    /* Seed 003's table gives CS_008 (invalid content) status 400, not FastAPI's 422. */
+    if (f == CS_FAMILY_SESSIONS && code == CS_ERR_VALIDATION) return 400;
     return cs_error_status(code);
 }
 
@@ -108,11 +110,12 @@ static json_object *details_object(const struct cs_resp *resp)
     return d;
 }
 
-static int insights_error(struct cs_arena *a, const struct cs_resp *resp, int code, int status,
-                          json_object *root)
+static int insights_error(struct cs_arena *a, const struct cs_req *req, const struct cs_resp *resp,
+                          int code, int status, json_object *root)
 {
     char ts[CS_ISO_MAX];
-    cs_time_iso(cs_now_ms(), CS_ISO_NAIVE_US, ts);
+    /* The request's clock, as in the success envelope (tests replace it). */
+    cs_time_iso(req->now_ms ? req->now_ms : cs_now_ms(), CS_ISO_NAIVE_US, ts);
     int rc = cs_json_add_bool(root, "error", true);
     if (!rc) rc = cs_json_add_int(root, "status_code", status);
     if (!rc) rc = cs_json_add_str(root, "message", message_of(resp, code));
@@ -155,14 +158,22 @@ void cs_family_error(enum cs_family f, const struct cs_req *req, struct cs_resp 
     if (!rc) {
         switch (f) {
         case CS_FAMILY_TRIAGE: rc = triage_error(a, resp, code, root); break;
-        case CS_FAMILY_INSIGHTS: rc = insights_error(a, resp, code, status, root); break;
+        case CS_FAMILY_INSIGHTS: rc = insights_error(a, req, resp, code, status, root); break;
         default: rc = coded_error(a, f, resp, code, root); break;
         }
     }
     if (!rc) rc = cs_resp_json(resp, a, status, root);
     if (rc) {
-        static const char fallback[] = "{\"detail\":\"Internal server error\"}";
-        cs_resp_raw(resp, 500, "application/json", fallback, sizeof(fallback) - 1);
+        /* Out of memory: a static body, still in the family's shape. */
+        static const char *const fallback[CS_FAMILY__COUNT] = {
+            "{\"detail\":\"Internal server error\"}",
+            "{\"error\":true,\"status_code\":500,\"message\":\"Internal server error\"}",
+            "{\"error\":{\"code\":\"internal\",\"message\":\"Internal server error\"}}",
+            "{\"error\":{\"code\":\"INTERNAL\",\"message\":\"Internal server error\"}}",
+            "{\"error\":{\"code\":\"internal\",\"message\":\"Internal server error\"}}",
+        };
+        const char *body = fallback[f < CS_FAMILY__COUNT ? f : CS_FAMILY_TRIAGE];
+        cs_resp_raw(resp, 500, "application/json", body, strlen(body));
     }
 }
 

@@ -20,16 +20,43 @@ const char *cs_req_param(const struct cs_req *req, const char *name)
     return NULL;
 }
 
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* True when the raw key (k, n bytes) percent-decodes to `name`. Decodes while comparing
+ * so a lookup allocates nothing; a malformed escape never matches. */
+static bool key_is(const char *k, size_t n, const char *name)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++, j++) {
+        char c = k[i];
+        if (c == '%') {
+            int hi = i + 2 < n ? hexval(k[i + 1]) : -1, lo = i + 2 < n ? hexval(k[i + 2]) : -1;
+            if (hi < 0 || lo < 0) return false;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        if (c == '\0' || name[j] != c) return false;
+    }
+    return name[j] == '\0';
+}
+
 const char *cs_req_query(const struct cs_req *req, const char *name)
 {
-    size_t nlen = strlen(name);
     const char *p = req->query ? req->query : "";
     while (*p) {
         const char *end = strchr(p, '&');
         size_t seg = end ? (size_t)(end - p) : strlen(p);
         const char *eq = memchr(p, '=', seg);
         size_t klen = eq ? (size_t)(eq - p) : seg;
-        if (klen == nlen && memcmp(p, name, nlen) == 0) {
+        if (key_is(p, klen, name)) {
             const char *v = eq ? eq + 1 : p + seg;
             size_t vlen = eq ? seg - klen - 1 : 0;
             return cs_url_decode(req->arena, v, vlen, true);

@@ -48,6 +48,58 @@ static int parse_error(enum json_tokener_error jerr, size_t offset, struct cs_ar
     return CS_ERR_BAD_JSON;
 }
 
+/* What json-c's strict mode still lets through, found in one pass: raw control
+ * characters in strings, single-quoted keys, numbers like "1." (json-c keeps their text
+ * and would echo it back as invalid JSON), and escaped NULs (json-c keeps object keys
+ * as C strings, so "ticket_id\u0000x" would silently become the key "ticket_id").
+ * Returns the offset of the first offending byte, or SIZE_MAX. */
+static size_t lexical_error(const char *s, size_t n)
+{
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (in_str) {
+            if (c == '"') in_str = false;
+            else if (c < 0x20) return i;
+            else if (c == '\\') {
+                if (n - i >= 6 && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0) return i;
+                i++;
+            }
+        } else if (c == '"') {
+            in_str = true;
+        } else if (c == '\'' || (c == '.' && (i + 1 >= n || !isdigit((unsigned char)s[i + 1])))) {
+            return i;
+        }
+    }
+    return SIZE_MAX;
+}
+
+/* json-c accepts NaN and Infinity even in strict mode, turns 1e400 into inf and clamps
+ * integers past 64 bits; none of them can be echoed back as JSON or compared safely. */
+static bool numbers_ok(json_object *o, int depth)
+{
+    if (depth > CS_JSON_MAX_DEPTH) return false;
+    switch (json_object_get_type(o)) {
+    case json_type_double: return isfinite(json_object_get_double(o));
+    case json_type_int:
+        return json_object_get_int64(o) != INT64_MAX || json_object_get_uint64(o) == (uint64_t)INT64_MAX;
+    case json_type_array: {
+        size_t n = json_object_array_length(o);
+        for (size_t i = 0; i < n; i++)
+            if (!numbers_ok(json_object_array_get_idx(o, i), depth + 1)) return false;
+        return true;
+    }
+    case json_type_object: {
+        json_object_object_foreach(o, k, v) {
+            (void)k;
+            if (!numbers_ok(v, depth + 1)) return false;
+        }
+        return true;
+    }
+    default: return true;
+    }
+}
+
 int cs_json_parse(const char *body, size_t len, struct cs_arena *a, json_object **out,
                   struct cs_resp *resp)
 {
@@ -55,12 +107,21 @@ int cs_json_parse(const char *body, size_t len, struct cs_arena *a, json_object 
     if (!body || len == 0 || only_space(body, len)) return parse_error(json_tokener_error_parse_eof, 0, a, resp);
     if (len > INT32_MAX) return CS_ERR_TOO_LARGE;
     if (!cs_utf8_valid(body, len)) return CS_ERR_BAD_UTF8;
+    size_t bad = lexical_error(body, len);
+    if (bad != SIZE_MAX) return parse_error(json_tokener_error_parse_string, bad, a, resp);
     struct json_tokener *tok = json_tokener_new_ex(CS_JSON_MAX_DEPTH);
     if (!tok) return CS_ERR_NOMEM;
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
     json_object *obj = json_tokener_parse_ex(tok, body, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     size_t off = json_tokener_get_parse_end(tok);
+    if (jerr == json_tokener_continue && !obj) {
+        /* A bare number ("42") is only complete at the end of input: say so with the
+         * terminating NUL json-c expects. The whole body was consumed either way. */
+        obj = json_tokener_parse_ex(tok, "", 1);
+        jerr = json_tokener_get_error(tok);
+        off = len;
+    }
     json_tokener_free(tok);
     if (!obj || jerr != json_tokener_success) {
         json_object_put(obj);
@@ -71,6 +132,10 @@ int cs_json_parse(const char *body, size_t len, struct cs_arena *a, json_object 
     if (off < len && !only_space(body + off, len - off)) {
         json_object_put(obj);
         return parse_error(json_tokener_error_parse_unexpected, off, a, resp);
+    }
+    if (!numbers_ok(obj, 0)) {
+        json_object_put(obj);
+        return parse_error(json_tokener_error_parse_number, 0, a, resp);
     }
     int rc = cs_json_own(a, obj);
     if (rc) return rc;

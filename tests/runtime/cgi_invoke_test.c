@@ -285,6 +285,24 @@ static void test_cgi_bad_environment(void)
     out_free(&o);
 }
 
+static void test_init_failure_names_function(void)
+{
+    /* A bad CS_* value fails the cold start; the log line names the function (not the
+     * library default "cs") and the variable, never the value. */
+    NEED_BIN();
+    const char *env[] = {"GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=GET", "REQUEST_URI=/health/live",
+                         "CS_MAX_BODY=lots-of-bytes", NULL};
+    struct out o;
+    run(&o, "health-live", NULL, env, NULL, 0);
+    CHECK_INT(o.code, 1);
+    CHECK(o.err && strstr(o.err, "\"fn\":\"health-live\"") != NULL);
+    CHECK(o.err && strstr(o.err, "\"msg\":\"init failed\"") != NULL);
+    CHECK(o.err && strstr(o.err, "\"reason\":\"CS_MAX_BODY\"") != NULL);
+    CHECK(o.err && strstr(o.err, "lots-of-bytes") == NULL);
+    if (o.err && !strstr(o.err, "health-live")) fprintf(stderr, "  stderr: %s\n", o.err);
+    out_free(&o);
+}
+
 static void test_cgi_method_not_allowed(void)
 {
     NEED_BIN();
@@ -554,6 +572,7 @@ int main(void)
     TEST_RUN(test_cgi_post_422_fastapi_list);
     TEST_RUN(test_cgi_post_predict_errors);
     TEST_RUN(test_cgi_bad_environment);
+    TEST_RUN(test_init_failure_names_function);
     TEST_RUN(test_cgi_method_not_allowed);
     TEST_RUN(test_invoke);
     TEST_RUN(test_routes);

@@ -234,6 +234,7 @@ static void test_v2_response(void)
     json_object *h = get(o, "headers");
     CHECK_STR(str_of(h, "content-type"), "application/json");
     CHECK_STR(str_of(h, "vary"), "Origin, Accept"); /* one value per name: comma-joined */
+    CHECK(get(o, "cookies") == NULL);
     CHECK_STR(str_of(h, "x-request-id"), "r-9");
     CHECK(get(h, "x-skipped") == NULL);
     CHECK_INT(json_object_object_length(h), 3);
@@ -252,18 +253,108 @@ static void test_v1_response(void)
     json_object *o = from_resp(&resp, 1);
     REQUIRE(o != NULL);
     CHECK_INT(json_object_get_int(get(o, "statusCode")), 201);
-    CHECK_STR(str_of(get(o, "headers"), "vary"), "Origin, Accept");
+    json_object *h = get(o, "headers");
+    /* API Gateway merges both maps: a repeated name lives only in multiValueHeaders. */
+    CHECK(get(h, "vary") == NULL);
+    CHECK_STR(str_of(h, "x-request-id"), "r-9");
+    CHECK_STR(str_of(h, "content-type"), "application/json");
+    CHECK_INT(json_object_object_length(h), 2);
     json_object *mv = get(o, "multiValueHeaders");
+    if (!mv || !json_object_is_type(mv, json_type_object)) json_object_put(o);
     REQUIRE(mv && json_object_is_type(mv, json_type_object));
     CHECK_INT(json_object_object_length(mv), 3);
-    json_object_object_foreach(mv, k, v) {
-        CHECK(json_object_is_type(v, json_type_array));
-        CHECK_INT(json_object_array_length(v), 1);
-        CHECK_STR(json_object_get_string(json_object_array_get_idx(v, 0)), str_of(get(o, "headers"), k));
-    }
+    json_object *vary = get(mv, "vary");
+    CHECK(vary && json_object_array_length(vary) == 2);
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(vary, 0)), "Origin");
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(vary, 1)), "Accept");
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(get(mv, "x-request-id"), 0)), "r-9");
     CHECK_STR(json_object_get_string(json_object_array_get_idx(get(mv, "content-type"), 0)), "application/json");
     CHECK_STR(str_of(o, "body"), "{\"ok\":true,\"path\":\"/a/b\"}");
     json_object_put(o);
+    cs_arena_reset(arena);
+}
+
+/* Cookie attributes contain commas (Expires=Wed, 21 Oct ...), so Set-Cookie must never
+ * be comma-joined: payload 2.0 has a "cookies" array, 1.0 multiValueHeaders. */
+static const char cookie1[] = "sid=abc; Expires=Wed, 21 Oct 2026 07:28:00 GMT; HttpOnly";
+static const char cookie2[] = "theme=dark; Path=/";
+
+static void cookie_resp(struct cs_resp *resp)
+{
+    memset(resp, 0, sizeof(*resp));
+    resp->status = 200;
+    resp->content_type = "application/json";
+    (void)cs_resp_header(resp, "set-cookie", cookie1);
+    (void)cs_resp_header(resp, "x-request-id", "r-c");
+    (void)cs_resp_header(resp, "set-cookie", cookie2);
+}
+
+static void test_set_cookie_v2(void)
+{
+    struct cs_resp resp;
+    cookie_resp(&resp);
+    json_object *o = from_resp(&resp, 2);
+    REQUIRE(o != NULL);
+    json_object *h = get(o, "headers");
+    CHECK(get(h, "set-cookie") == NULL);
+    CHECK_STR(str_of(h, "x-request-id"), "r-c");
+    json_object *c = get(o, "cookies");
+    CHECK(c && json_object_is_type(c, json_type_array) && json_object_array_length(c) == 2);
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(c, 0)), cookie1);
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(c, 1)), cookie2);
+    json_object_put(o);
+    cs_arena_reset(arena);
+
+    /* No cookies: no "cookies" member at all. */
+    sample_resp(&resp);
+    o = from_resp(&resp, 2);
+    REQUIRE(o != NULL);
+    CHECK(get(o, "cookies") == NULL);
+    json_object_put(o);
+    cs_arena_reset(arena);
+}
+
+static void test_set_cookie_v1(void)
+{
+    struct cs_resp resp;
+    cookie_resp(&resp);
+    json_object *o = from_resp(&resp, 1);
+    REQUIRE(o != NULL);
+    CHECK(get(get(o, "headers"), "set-cookie") == NULL);
+    json_object *c = get(get(o, "multiValueHeaders"), "set-cookie");
+    CHECK(c && json_object_is_type(c, json_type_array) && json_object_array_length(c) == 2);
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(c, 0)), cookie1);
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(c, 1)), cookie2);
+    CHECK(get(o, "cookies") == NULL);
+    json_object_put(o);
+    cs_arena_reset(arena);
+
+    /* One cookie: in both maps, identical, so API Gateway's merge sends it once. */
+    memset(&resp, 0, sizeof(resp));
+    resp.status = 200;
+    resp.content_type = "application/json";
+    (void)cs_resp_header(&resp, "set-cookie", cookie1);
+    o = from_resp(&resp, 1);
+    REQUIRE(o != NULL);
+    CHECK_STR(str_of(get(o, "headers"), "set-cookie"), cookie1);
+    json_object_put(o);
+    cs_arena_reset(arena);
+}
+
+static void test_set_cookie_fastcgi_lines(void)
+{
+    /* FastCGI/CGI: one header line per value, never joined. */
+    struct cs_resp resp;
+    cookie_resp(&resp);
+    size_t len = 0;
+    const char *head = cs_rt_cgi_head(arena, &resp, &len);
+    REQUIRE(head != NULL);
+    CHECK_INT(len, strlen(head));
+    char want[512];
+    snprintf(want, sizeof(want), "\r\nset-cookie: %s\r\nx-request-id: r-c\r\nset-cookie: %s\r\n\r\n",
+             cookie1, cookie2);
+    CHECK(strstr(head, want) != NULL);
+    CHECK(strncmp(head, "Status: 200 OK\r\n", 16) == 0);
     cs_arena_reset(arena);
 }
 
@@ -324,6 +415,9 @@ int main(void)
     TEST_RUN(test_null_body_is_empty);
     TEST_RUN(test_v2_response);
     TEST_RUN(test_v1_response);
+    TEST_RUN(test_set_cookie_v2);
+    TEST_RUN(test_set_cookie_v1);
+    TEST_RUN(test_set_cookie_fastcgi_lines);
     TEST_RUN(test_response_body_bytes);
     TEST_RUN(test_round_trip_through_arena_reset);
     cs_arena_destroy(arena);
