@@ -1,0 +1,92 @@
+/* POST /api/v1/analyze/sentiment: the built-in sentiment model's calibrated 3-class
+ * probabilities, a 1-10 satisfaction score from the sentiment score, and the phrases
+ * that pushed the model towards positive (and negative) from its exact explanation. */
+#include <math.h>
+#include <string.h>
+
+#include "cs/env.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+#include "cs/model.h"
+#include "cs/models.h"
+#include "cs/sentiment.h"
+
+int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp);
+
+#define KEY_PHRASES 5
+
+/* PROVIDER HOOK: the one place an LLM provider answers this endpoint. When `use_ai` is
+ * set and the tenant has a provider with the classification capability, ask it here
+ * (cs/ai.h) for the three probabilities and fall back to the built-in model on any
+ * failure; today every request is answered by the built-in model. */
+static int score_text(const struct cs_req *req, const char *text, size_t len, bool use_ai,
+                      struct cs_sentiment *out)
+{
+    (void)use_ai;
+    return cs_sentiment_analyze(req->env->models, text, len, out);
+}
+
+static const char *label_of(const float prob[3])
+{
+    int top = CS_SENT_NEGATIVE;
+    for (int i = 1; i < 3; i++)
+        if (prob[i] > prob[top]) top = i;
+    return top == CS_SENT_POSITIVE ? "positive" : top == CS_SENT_NEGATIVE ? "negative" : "neutral";
+}
+
+/* Word n-grams pushing the `label` logit up, strongest first, each phrase once. */
+static json_object *key_phrases(const struct cs_req *req, const char *text, size_t len,
+                                const char *label)
+{
+    json_object *arr = json_object_new_array();
+    const struct cs_model *m = cs_models_get(req->env->models, "sentiment");
+    int cls = m ? cs_model_label_index(m, label) : -1;
+    struct cs_model_explanation ex;
+    if (!arr || cls < 0 ||
+        cs_model_explain_text(m, text, len, (uint32_t)cls, CS_MODEL_MAX_EXPLAIN,
+                              cs_models_scratch(), &ex) != CS_OK)
+        return arr;
+    for (uint32_t i = 0; i < ex.n && json_object_array_length(arr) < KEY_PHRASES; i++) {
+        if (ex.item[i].kind != CS_TEXTFEAT_WORD || ex.item[i].contribution <= 0) continue;
+        bool dup = false;
+        for (size_t k = 0; k < json_object_array_length(arr); k++)
+            dup |= strcmp(json_object_get_string(json_object_array_get_idx(arr, k)),
+                          ex.item[i].name) == 0;
+        if (!dup) json_object_array_add(arr, json_object_new_string(ex.item[i].name));
+    }
+    return arr;
+}
+
+static json_object *analysis_json(const struct cs_req *req, const char *text, size_t len,
+                                  const struct cs_sentiment *s)
+{
+    json_object *o = json_object_new_object();
+    if (!o) return NULL;
+    /* 1..10, the scale of the seed's example, from the 0..1 sentiment score. */
+    int sat = 1 + (int)lround(9.0 * s->score);
+    int rc = cs_json_add_int(o, "satisfaction_score", sat);
+    if (!rc) rc = cs_json_add(o, "key_positives", key_phrases(req, text, len, "positive"));
+    if (!rc) rc = cs_json_add(o, "key_negatives", key_phrases(req, text, len, "negative"));
+    if (rc) json_object_put(o);
+    return rc ? NULL : o;
+}
+
+int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp)
+{
+    json_object *t;
+    json_object_object_get_ex(req->json, "text", &t);
+    const char *text = json_object_get_string(t);
+    size_t len = (size_t)json_object_get_string_len(t);
+    struct cs_sentiment s;
+    int rc = score_text(req, text, len, cs_json_get_bool(req->json, "use_ai", false), &s);
+    json_object *d = rc ? NULL : cs_json_object(req->arena);
+    if (!rc && !d) rc = CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(d, "sentiment", label_of(s.prob));
+    if (!rc) rc = cs_json_add_double(d, "positive", s.prob[CS_SENT_POSITIVE], 4);
+    if (!rc) rc = cs_json_add_double(d, "negative", s.prob[CS_SENT_NEGATIVE], 4);
+    if (!rc) rc = cs_json_add_double(d, "neutral", s.prob[CS_SENT_NEUTRAL_CLASS], 4);
+    if (!rc) rc = cs_json_add(d, "analysis", analysis_json(req, text, len, &s));
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    return rc;
+}

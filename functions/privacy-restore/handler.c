@@ -1,0 +1,53 @@
+/* POST /api/v1/privacy/restore: opens a restore token sealed by privacy-anonymize for
+ * the caller's tenant and replaces its placeholders in the given text. A token that is
+ * malformed, tampered with or sealed for another tenant gets one and the same 422, so
+ * nothing is learnt about other tenants. No provider is involved: this is local
+ * cryptography only. Never logs the text, the token or the mapping. */
+#include <sodium.h>
+#include <string.h>
+
+#include "cs/anonymize.h"
+#include "cs/env.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+
+int fn_privacy_restore(const struct cs_req *req, struct cs_resp *resp);
+
+static int open_token(const struct cs_req *req, json_object *tok, struct cs_anon_entry **e,
+                      size_t *n)
+{
+    unsigned char key[CS_ANON_KEY_BYTES];
+    cs_anon_key(&req->env->cfg.jwt_key, req->auth.tenant, key);
+    int rc = cs_anon_open(key, req->auth.tenant, json_object_get_string(tok),
+                          (size_t)json_object_get_string_len(tok), req->arena, e, n);
+    sodium_memzero(key, sizeof(key));
+    return rc;
+}
+
+int fn_privacy_restore(const struct cs_req *req, struct cs_resp *resp)
+{
+    json_object *text, *tok;
+    json_object_object_get_ex(req->json, "text", &text);
+    json_object_object_get_ex(req->json, "restore_token", &tok);
+    struct cs_anon_entry *e = NULL;
+    size_t n = 0;
+    int rc = open_token(req, tok, &e, &n);
+    if (rc == CS_ERR_INVALID) {
+        cs_resp_field_error(resp, "body", "restore_token",
+                            "Token is malformed, was altered, or was not issued to this tenant",
+                            "value_error");
+        return CS_ERR_VALIDATION;
+    }
+    const char *out = NULL;
+    size_t replaced = 0;
+    if (!rc) rc = cs_anon_restore(json_object_get_string(text), (size_t)json_object_get_string_len(text),
+                                  e, n, req->arena, &out, &replaced);
+    json_object *d = rc ? NULL : cs_json_object(req->arena);
+    if (!rc && !d) rc = CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(d, "text", out);
+    if (!rc) rc = cs_json_add_int(d, "restored", (int64_t)replaced);
+    if (!rc) rc = cs_resp_header(resp, "cache-control", "no-store");
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    return rc;
+}
