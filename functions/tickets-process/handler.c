@@ -12,6 +12,7 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/notify.h"
 #include "cs/policy.h"
 #include "cs/retrieval.h"
 #include "cs/store.h"
@@ -181,13 +182,30 @@ static int stored_doc(const struct cs_req *req, const struct processed *p, json_
     return rc;
 }
 
+/* ticket.created for webhook subscribers, staged so that the insert writes it in the
+ * same transaction (cs/notify.h). Triage fields only: no customer contact data. */
+static int stage_created(const struct cs_req *req, const char *id, json_object *doc)
+{
+    json_object *data = cs_json_object(req->arena);
+    if (!data) return CS_ERR_NOMEM;
+    static const char *const keys[] = {"category", "priority", "sentiment", "intent"};
+    int rc = cs_json_add_str(data, "ticket_id", id);
+    for (size_t i = 0; !rc && i < sizeof(keys) / sizeof(*keys); i++)
+        rc = cs_json_add_str(data, keys[i], cs_json_get_str(doc, keys[i]));
+    if (!rc) rc = cs_json_add_bool(data, "escalation_needed", cs_json_get_bool(doc, "escalation_needed", false));
+    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "ticket.created", data,
+                                  req->now_ms, NULL);
+    if (rc) cs_store_unstage(req->store); /* no half-announced ticket */
+    return rc;
+}
+
 /* Re-processing a ticket id replaces the stored result (a new version). */
 static int store_ticket(const struct cs_req *req, const char *id, json_object *doc)
 {
     for (int attempt = 0; attempt < 3; attempt++) {
         struct cs_doc old;
         int rc = cs_store_get(req->store, req->arena, req->auth.tenant, TICKETS, id, &old);
-        if (rc == CS_ERR_NOT_FOUND)
+        if (rc == CS_ERR_NOT_FOUND && (rc = stage_created(req, id, doc)) == CS_OK)
             rc = cs_store_insert(req->store, req->arena, req->auth.tenant, TICKETS, id, doc, NULL,
                                  req->now_ms, NULL);
         else if (rc == CS_OK)

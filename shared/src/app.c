@@ -196,15 +196,20 @@ static bool json_content_type(const char *ct)
     return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0;
 }
 
+int cs_app_read_json(const struct cs_req *req, struct cs_resp *resp, const struct cs_schema *s,
+                     json_object **out)
+{
+    if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
+    if (!json_content_type(cs_req_header(req, "content-type"))) return CS_ERR_MEDIA_TYPE;
+    int rc = cs_json_parse(req->body, req->body_len, req->arena, out, resp);
+    if (rc) return rc;
+    return cs_json_validate(s, *out, req->arena, resp);
+}
+
 static int read_body(struct cs_req *req, struct cs_resp *resp)
 {
     const struct cs_function *fn = req->env->fn;
-    if (!fn->body) return CS_OK;
-    if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
-    if (!json_content_type(cs_req_header(req, "content-type"))) return CS_ERR_MEDIA_TYPE;
-    int rc = cs_json_parse(req->body, req->body_len, req->arena, &req->json, resp);
-    if (rc) return rc;
-    return cs_json_validate(fn->body, req->json, req->arena, resp);
+    return fn->body ? cs_app_read_json(req, resp, fn->body, &req->json) : CS_OK;
 }
 
 static int pipeline(struct cs_req *req, struct cs_resp *resp)
@@ -263,6 +268,7 @@ void cs_app_print_routes(const struct cs_function *fn)
     json_object_object_add(o, "family", json_object_new_string(cs_family_name(fn->family)));
     json_object_object_add(o, "auth", json_object_new_string(fn->auth == CS_AUTH_BEARER ? "bearer" : "none"));
     json_object_object_add(o, "routes", routes);
+    if (fn->schedule) json_object_object_add(o, "schedule", json_object_new_string(fn->schedule));
     puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
 }
