@@ -81,11 +81,19 @@ cmd_serve() {
     SERVE_PIDS=()
     trap serve_stop INT TERM EXIT
     rm -f "$var"/run/*.sock
+    local loops=" "
     for f in $(LC_ALL=C ls "$bindir/bin"); do
-        "$bindir/bin/$f" --fcgi "$var/run/$f.sock" 2>>"$var/functions.log" &
+        # Scheduled functions (webhook-dispatch) have no socket: they loop until SIGTERM.
+        if "$bindir/bin/$f" --routes | grep -q '"schedule"'; then
+            "$bindir/bin/$f" --loop 2>>"$var/functions.log" &
+            loops+="$f "
+        else
+            "$bindir/bin/$f" --fcgi "$var/run/$f.sock" 2>>"$var/functions.log" &
+        fi
         SERVE_PIDS+=($!)
     done
     for f in $(LC_ALL=C ls "$bindir/bin"); do
+        [[ "$loops" == *" $f "* ]] && continue
         for _ in $(seq 100); do [ -S "$var/run/$f.sock" ] && break; sleep 0.05; done
         [ -S "$var/run/$f.sock" ] || { log "function $f did not start (see $var/functions.log)"; exit 1; }
     done

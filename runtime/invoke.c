@@ -7,6 +7,7 @@
 #include "cs/arena.h"
 #include "cs/buf.h"
 #include "cs/env.h"
+#include "cs/function.h"
 #include "runtime.h"
 
 static int read_file(struct cs_arena *a, const char *path, struct cs_buf *b)
@@ -38,6 +39,17 @@ int cs_rt_invoke(struct cs_env *env, const char *event_path)
     int version = 2, rc = 1;
     if (read_file(w.arena, event_path, &ev) != 0) {
         fprintf(stderr, "cannot read %s\n", event_path);
+    } else if (env->fn->run) {
+        const char *out = NULL;
+        size_t len = 0;
+        int src = cs_rt_scheduled(&w, cs_buf_str(&ev), ev.len, 0, &out, &len);
+        if (src == CS_ERR_BAD_REQUEST || !out) {
+            fprintf(stderr, "%s is not an EventBridge scheduled event\n", event_path);
+        } else {
+            fwrite(out, 1, len, stdout);
+            fputc('\n', stdout);
+            rc = src == CS_OK ? 0 : 1;
+        }
     } else if (cs_event_to_req(w.arena, cs_buf_str(&ev), ev.len, &req, &version) != 0) {
         fprintf(stderr, "%s is not an API Gateway proxy event\n", event_path);
     } else {

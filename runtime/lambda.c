@@ -12,6 +12,7 @@
 #include "cs/buf.h"
 #include "cs/clock.h"
 #include "cs/env.h"
+#include "cs/function.h"
 #include "cs/json.h"
 #include "cs/log.h"
 #include "runtime.h"
@@ -143,6 +144,25 @@ static void handle(CURL *c, const char *api, struct cs_worker *w, struct invocat
     memset(&resp, 0, sizeof(resp));
     char url[512];
     int version = 2;
+    const char *out = NULL;
+    size_t len = 0;
+    if (w->env->fn->run) { /* a scheduled function: EventBridge events, no HTTP */
+        int rc = cs_rt_scheduled(w, inv->body.data, inv->body.len, inv->deadline_ms, &out, &len);
+        /* A failed run is an error invocation, so Lambda's metrics and alarms see it. */
+        const char *type = rc == CS_ERR_BAD_REQUEST || !out ? "InvalidEvent"
+                           : rc                            ? "Function.ScheduledRunFailed"
+                                                           : NULL;
+        snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/%s", api, inv->request_id,
+                 type ? "error" : "response");
+        if (type) {
+            out = error_body(w->arena, type, rc == CS_ERR_BAD_REQUEST || !out
+                                                 ? "not an EventBridge scheduled event"
+                                                 : cs_error_name(rc));
+            len = strlen(out);
+        }
+        (void)post(c, url, out, len, type);
+        return;
+    }
     if (cs_event_to_req(w->arena, inv->body.data, inv->body.len, &req, &version) != 0) {
         snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/error", api, inv->request_id);
         const char *body = error_body(w->arena, "InvalidEvent", "not an API Gateway proxy event");
@@ -151,8 +171,6 @@ static void handle(CURL *c, const char *api, struct cs_worker *w, struct invocat
     }
     req.deadline_ms = inv->deadline_ms;
     cs_app_handle(w, &req, &resp);
-    const char *out = NULL;
-    size_t len = 0;
     snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/response", api, inv->request_id);
     if (cs_event_from_resp(w->arena, &resp, version, &out, &len) != 0) {
         snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/error", api, inv->request_id);

@@ -3,6 +3,7 @@
  *   BINARY --routes            print the route declaration (for generated config)
  *   BINARY --invoke EVENT.json local invoke of one API Gateway event
  *   BINARY --fcgi SOCKET       FastCGI on a unix socket
+ *   BINARY --loop              a scheduled function, run until SIGTERM (build.sh serve)
  *   AWS_LAMBDA_RUNTIME_API set Lambda custom runtime (the binary is `bootstrap`)
  *   GATEWAY_INTERFACE set      CGI
  *   fd 0 is a socket           FastCGI on the inherited socket (spawn-fcgi)
@@ -23,7 +24,7 @@
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: %s --routes | --invoke EVENT.json | --fcgi SOCKET\n"
+            "usage: %s --routes | --invoke EVENT.json | --fcgi SOCKET | --loop\n"
             "  (or run under AWS_LAMBDA_RUNTIME_API, CGI, or spawn-fcgi)\n",
             cs_function.name);
     return 2;
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
     int usage_rc = 0;
     if (argc == 3 && strcmp(argv[1], "--invoke") == 0) rc = cs_rt_invoke(&env, argv[2]);
     else if (argc == 3 && strcmp(argv[1], "--fcgi") == 0) rc = cs_rt_fcgi(&env, argv[2]);
+    else if (argc == 2 && strcmp(argv[1], "--loop") == 0 && cs_function.run) rc = cs_rt_loop(&env);
     else if (argc != 1) rc = usage_rc = usage();
     else if (lambda_api) rc = cs_rt_lambda(&env, lambda_api);
     else if (getenv("GATEWAY_INTERFACE")) rc = cs_rt_cgi(&env);

@@ -9,6 +9,7 @@
 
 struct cs_env;
 struct cs_arena;
+struct cs_worker;
 
 #define CS_RT_MAX_HEADERS 64
 #define CS_RT_MAX_EVENT ((size_t)6 * 1024 * 1024 + 65536) /* Lambda's payload limit */
@@ -25,6 +26,14 @@ void cs_rt_lambda_init_error(const char *api, const char *type, const char *why)
 int cs_rt_cgi(struct cs_env *env);
 /* Reads an API Gateway event file, handles it, prints the response event. */
 int cs_rt_invoke(struct cs_env *env, const char *event_path);
+
+/* A scheduled function's run for an EventBridge scheduled event; the result object is
+ * serialized into w->arena. CS_ERR_BAD_REQUEST when the function has no run hook or
+ * the event is not a scheduled event; otherwise run's code (the result says so too). */
+int cs_rt_scheduled(struct cs_worker *w, const char *event, size_t len, int64_t deadline_ms,
+                    const char **out, size_t *out_len);
+/* `--loop`: runs the scheduled function about once a second until SIGTERM/SIGINT. */
+int cs_rt_loop(struct cs_env *env);
 
 /* CGI-style parameters (FastCGI params or the process environment) to a request; header
  * names folded to lower case. The request's strings are allocated in `a`. */

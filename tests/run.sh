@@ -103,7 +103,7 @@ t_e2e() {
     mkdir -p "$var"
     local secret; secret=$(head -c 32 /dev/urandom | base64)
     export CS_TEST_BASE_URL="http://127.0.0.1:$port"
-    ( CS_BUILD=$ASAN CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000 \
+    ( CS_BUILD=$ASAN CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000 CS_WEBHOOK_ALLOW_PRIVATE=1 \
           ASAN_OPTIONS=detect_leaks=1 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
     local serve_pid=$!
     local up=0

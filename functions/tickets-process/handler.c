@@ -12,6 +12,7 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/notify.h"
 #include "cs/policy.h"
 #include "cs/retrieval.h"
 #include "cs/store.h"
@@ -181,12 +182,32 @@ static int stored_doc(const struct cs_req *req, const struct processed *p, json_
     return rc;
 }
 
+/* ticket.created for webhook subscribers, staged so that the insert writes it in the
+ * same transaction (cs/notify.h). Triage fields only: no customer contact data. */
+static int stage_created(const struct cs_req *req, const char *id, json_object *doc)
+{
+    json_object *data = cs_json_object(req->arena);
+    if (!data) return CS_ERR_NOMEM;
+    static const char *const keys[] = {"category", "priority", "sentiment", "intent"};
+    int rc = cs_json_add_str(data, "ticket_id", id);
+    for (size_t i = 0; !rc && i < sizeof(keys) / sizeof(*keys); i++)
+        rc = cs_json_add_str(data, keys[i], cs_json_get_str(doc, keys[i]));
+    if (!rc) rc = cs_json_add_bool(data, "escalation_needed", cs_json_get_bool(doc, "escalation_needed", false));
+    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "ticket.created", data,
+                                  req->now_ms, NULL);
+    if (rc) cs_store_unstage(req->store); /* no half-announced ticket */
+    return rc;
+}
+
 /* Re-processing a ticket id replaces the stored result (a new version). Most tickets
- * are new, so the insert goes first and a taken id falls back to a versioned update. */
+ * are new, so the insert goes first (carrying ticket.created) and a taken id falls back
+ * to a versioned update, which announces nothing. */
 static int store_ticket(const struct cs_req *req, const char *id, json_object *doc)
 {
     for (int attempt = 0; attempt < 8; attempt++) {
-        int rc = cs_store_insert(req->store, req->arena, req->auth.tenant, TICKETS, id, doc, NULL,
+        int rc = stage_created(req, id, doc);
+        if (rc == CS_OK)
+            rc = cs_store_insert(req->store, req->arena, req->auth.tenant, TICKETS, id, doc, NULL,
                                  req->now_ms, NULL);
         if (rc != CS_ERR_EXISTS) return rc;
         struct cs_doc old;

@@ -196,6 +196,16 @@ static bool json_content_type(const char *ct)
     return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0;
 }
 
+int cs_app_read_json(const struct cs_req *req, struct cs_resp *resp, const struct cs_schema *s,
+                     json_object **out)
+{
+    if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
+    if (!json_content_type(cs_req_header(req, "content-type"))) return CS_ERR_MEDIA_TYPE;
+    int rc = cs_json_parse(req->body, req->body_len, req->arena, out, resp);
+    if (rc) return rc;
+    return cs_json_validate(s, *out, req->arena, resp);
+}
+
 static int read_body(struct cs_req *req, struct cs_resp *resp)
 {
     const struct cs_function *fn = req->env->fn;
@@ -203,11 +213,7 @@ static int read_body(struct cs_req *req, struct cs_resp *resp)
     bool has_body = strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0 ||
                     strcmp(req->method, "PATCH") == 0;
     if (!fn->body || !has_body) return CS_OK;
-    if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
-    if (!json_content_type(cs_req_header(req, "content-type"))) return CS_ERR_MEDIA_TYPE;
-    int rc = cs_json_parse(req->body, req->body_len, req->arena, &req->json, resp);
-    if (rc) return rc;
-    return cs_json_validate(fn->body, req->json, req->arena, resp);
+    return cs_app_read_json(req, resp, fn->body, &req->json);
 }
 
 static int pipeline(struct cs_req *req, struct cs_resp *resp)
@@ -272,6 +278,7 @@ void cs_app_print_routes(const struct cs_function *fn)
     if (fn->needs & CS_NEED_MODELS) json_object_array_add(needs, json_object_new_string("models"));
     if (fn->needs & CS_NEED_JWT) json_object_array_add(needs, json_object_new_string("jwt"));
     json_object_object_add(o, "needs", needs);
+    if (fn->schedule) json_object_object_add(o, "schedule", json_object_new_string(fn->schedule));
     puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
 }

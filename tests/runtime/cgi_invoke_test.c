@@ -5,6 +5,7 @@
  * test sets them, and runs from the repository root (for events/ and functions/). */
 #include <dirent.h>
 #include <json-c/json.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -477,6 +478,20 @@ static void test_sample_events(void)
         size_t len = 0;
         char *text = test_read_file(path, &len);
         CHECK(text != NULL);
+        /* A scheduled function's sample is an EventBridge scheduled event. */
+        struct routes srs = {.doc = NULL};
+        snprintf(bin, sizeof(bin), "%s/%s", bin_dir, fn);
+        if (access(bin, X_OK) == 0) (void)load_routes(fn, &srs); /* no routes: -1, doc kept */
+        int scheduled = str_of(srs.doc, "schedule") != NULL;
+        json_object_put(srs.doc);
+        if (scheduled) {
+            json_object *ev = text ? json_tokener_parse(text) : NULL;
+            CHECK_STR(str_of(ev, "source"), "aws.events");
+            CHECK_STR(str_of(ev, "detail-type"), "Scheduled Event");
+            json_object_put(ev);
+            free(text);
+            continue;
+        }
         struct cs_req req;
         memset(&req, 0, sizeof(req));
         int version = 0;
@@ -557,6 +572,59 @@ static void test_sample_events_invoke(void)
     out_free(&o);
 }
 
+/* A scheduled function (webhook-dispatch) runs for its EventBridge event and answers
+ * with its summary; an HTTP event is not work for it. */
+static void test_scheduled_invoke(void)
+{
+    NEED_BIN();
+    if (access("events/webhook-dispatch.json", R_OK) != 0) TEST_SKIP("no events/webhook-dispatch.json here");
+    struct out o;
+    json_object *r = invoke("webhook-dispatch", "events/webhook-dispatch.json", &o);
+    CHECK_INT(o.code, 0);
+    CHECK(json_object_get_boolean(get(r, "ok")));
+    CHECK(get(get(r, "summary"), "claimed") != NULL);
+    CHECK_INT(json_object_get_int(get(get(r, "summary"), "delivered")), 0);
+    json_object_put(r);
+    out_free(&o);
+    r = invoke("webhook-dispatch", "events/health-live.json", &o);
+    CHECK_INT(o.code, 1);
+    CHECK(r == NULL);
+    CHECK(o.err && strstr(o.err, "not an EventBridge scheduled event") != NULL);
+    json_object_put(r);
+    out_free(&o);
+}
+
+/* `--loop` (how build.sh serve runs the dispatcher) keeps running until SIGTERM, then
+ * exits 0 after finishing its round; a function without scheduled work refuses it. */
+static void test_loop_stops_on_sigterm(void)
+{
+    NEED_BIN();
+    char path[512], store[700], data[600], errp[600];
+    snprintf(path, sizeof(path), "%s/webhook-dispatch", bin_dir);
+    snprintf(store, sizeof(store), "CS_STORE_URI=sqlite://%s/loop.db", tmp_dir);
+    snprintf(data, sizeof(data), "CS_DATA_DIR=%s", data_dir);
+    snprintf(errp, sizeof(errp), "%s/loop-%d.err", tmp_dir, (int)getpid());
+    char *envp[] = {store, data, (char *)"CS_JWT_SECRET=" JWT_SECRET, NULL};
+    char *argv[] = {path, (char *)"--loop", NULL};
+    pid_t pid = test_child_start(path, argv, envp, NULL, NULL, errp);
+    REQUIRE(pid > 0);
+    struct timespec ts = {1, 200 * 1000000L}; /* a round or two */
+    nanosleep(&ts, NULL);
+    CHECK_INT(kill(pid, SIGTERM), 0);
+    CHECK_INT(test_child_wait(pid, 5000), 0);
+    size_t len = 0;
+    char *err = test_read_file(errp, &len);
+    CHECK(err && strstr(err, "\"loop started\"") && strstr(err, "\"loop stopped\""));
+    CHECK(err && !strstr(err, "scheduled run failed"));
+    free(err);
+    unlink(errp);
+    struct out o;
+    const char *args[] = {"--loop", NULL};
+    run(&o, "health-live", args, NULL, NULL, 0);
+    CHECK_INT(o.code, 2);
+    out_free(&o);
+}
+
 int main(void)
 {
     bin_dir = getenv("CS_TEST_BIN");
@@ -579,6 +647,8 @@ int main(void)
     TEST_RUN(test_usage);
     TEST_RUN(test_sample_events);
     TEST_RUN(test_sample_events_invoke);
+    TEST_RUN(test_scheduled_invoke);
+    TEST_RUN(test_loop_stops_on_sigterm);
     static const char *const left[] = {"cgi.db", "cgi.db-wal", "cgi.db-shm", "cgi.db-journal"};
     char p[600];
     for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {

@@ -8,10 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../support/fake_lambda_api.h"
 #include "../support/test.h"
+#include "../support/webhook_sink.h"
+#include "cs/arena.h"
+#include "cs/notify.h"
+#include "cs/store.h"
+#include "cs/webhook.h"
 
 #define CHILD_TIMEOUT_MS 60000
 /* 32 bytes 0x00..0x1f, base64: a fixed key keeps the tests deterministic. */
@@ -103,7 +109,8 @@ static int run_function(struct run *r, const char *fn, char **events, const char
     snprintf(data, sizeof(data), "CS_DATA_DIR=%s", data_dir);
     snprintf(r->log_path, sizeof(r->log_path), "%s/lambda-%s.%d.log", tmp_dir, fn, (int)getpid());
     snprintf(r->out_path, sizeof(r->out_path), "%s.out", r->log_path);
-    char *envp[] = {api, var, store, data, with_secret ? secret : NULL, NULL};
+    char *envp[] = {api, var, store, data, (char *)"CS_WEBHOOK_ALLOW_PRIVATE=1",
+                    with_secret ? secret : NULL, NULL};
     char *argv[] = {path, NULL};
     r->started_ms = fake_lambda_now_ms();
     pid_t pid = test_child_start(path, argv, envp, NULL, r->out_path, r->log_path);
@@ -473,6 +480,62 @@ static void test_bearer_function_unauthorized(void)
     finish(&r);
 }
 
+/* The scheduled dispatcher on Lambda: an EventBridge scheduled event drains what is due
+ * (here one ticket.created for a receiver on loopback) and answers with a summary; an
+ * API Gateway event is refused. */
+static void test_scheduled_dispatch(void)
+{
+    if (!setup()) TEST_SKIP("CS_TEST_BIN not set");
+    struct sink *s = sink_start(NULL, 0, 200, 0);
+    REQUIRE(s != NULL);
+    char uri[600], url[64];
+    snprintf(uri, sizeof(uri), "sqlite://%s/lambda.db", tmp_dir);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", sink_port(s));
+    struct cs_store *st = NULL;
+    struct cs_arena *a = cs_arena_new(0);
+    struct cs_jwt_key server;
+    json_object *events = json_tokener_parse("[\"ticket.created\"]");
+    json_object *data = json_tokener_parse("{\"ticket_id\":\"TKT-L1\"}");
+    struct cs_doc sub;
+    int ok = cs_jwt_key_parse(JWT_SECRET, &server) == CS_OK && cs_store_open(uri, &st) == CS_OK &&
+             cs_webhook_subscribe(st, a, "lambdaco", &server, url, events,
+                                  "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1000, &sub) == CS_OK &&
+             cs_notify_stage(st, a, "lambdaco", "ticket.created", data, 1000, NULL) == CS_OK &&
+             cs_store_outbox_flush(st, 1000) == CS_OK;
+    json_object_put(events);
+    json_object_put(data);
+    cs_store_close(st);
+    cs_arena_destroy(a);
+    if (!ok) sink_stop(s);
+    REQUIRE(ok);
+    char *ev[] = {strdup("{\"version\":\"0\",\"id\":\"e1\",\"detail-type\":\"Scheduled Event\","
+                         "\"source\":\"aws.events\",\"time\":\"2026-11-25T12:00:00Z\",\"detail\":{}}"),
+                  v2_event("GET", "/health/live", "", NULL, NULL, 0)};
+    struct run r;
+    int rc = run_function(&r, "webhook-dispatch", ev, NULL, 2, 1);
+    free_events(ev, 2);
+    if (rc == 0) {
+        const struct fake_lambda_result *res = fake_lambda_result(r.api, fake_lambda_request_id(r.api, 0));
+        CHECK(res && res->kind == FAKE_LAMBDA_RESPONSE);
+        json_object *o = res ? parse(res->body) : NULL;
+        CHECK(json_object_get_boolean(get(o, "ok")));
+        CHECK_INT(int_of(get(o, "summary"), "delivered"), 1);
+        json_object_put(o);
+        res = fake_lambda_result(r.api, fake_lambda_request_id(r.api, 1));
+        CHECK(res && res->kind == FAKE_LAMBDA_ERROR);
+        CHECK(res && res->error_type && strcmp(res->error_type, "InvalidEvent") == 0);
+        CHECK_INT(sink_count(s), 1);
+        struct sink_msg m;
+        struct cs_webhook_key k;
+        CHECK(sink_get(s, 0, &m) && strstr(m.body, "TKT-L1") != NULL);
+        CHECK(cs_webhook_secret_parse("whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", &k) == CS_OK &&
+              cs_webhook_verify(&k, m.id, m.ts, m.sig, m.body, m.body_len, (int64_t)time(NULL), NULL) == CS_OK);
+    }
+    finish(&r);
+    sink_stop(s);
+    REQUIRE(rc == 0);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -493,6 +556,7 @@ int main(void)
     TEST_RUN(test_warm_invocations_in_order);
     TEST_RUN(test_init_error);
     TEST_RUN(test_bearer_function_unauthorized);
+    TEST_RUN(test_scheduled_dispatch);
     static const char *const left[] = {"lambda.db", "lambda.db-wal", "lambda.db-shm", "lambda.db-journal"};
     char p[600];
     for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {

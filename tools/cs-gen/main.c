@@ -127,7 +127,7 @@ static const char *first_of_family(const char *family)
 {
     const char *best = NULL;
     for (int i = 0; i < nfuncs; i++)
-        if (strcmp(str(funcs[i], "family"), family) == 0 &&
+        if (strcmp(str(funcs[i], "family"), family) == 0 && !*str(funcs[i], "schedule") &&
             (!best || strcmp(str(funcs[i], "name"), best) < 0))
             best = str(funcs[i], "name");
     return best;
@@ -239,6 +239,9 @@ static int gen_sam(void)
                    "            ApiId: !Ref HttpApi\n            Path: %s\n            Method: %s\n",
                    r, str(ro, "path"), str(ro, "method"));
         }
+        if (*str(funcs[i], "schedule")) /* scheduled functions (webhook-dispatch) */
+            printf("        Schedule:\n          Type: Schedule\n          Properties:\n"
+                   "            Schedule: %s\n", str(funcs[i], "schedule"));
     }
     puts("Outputs:\n"
          "  ApiUrl:\n"

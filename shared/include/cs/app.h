@@ -16,6 +16,8 @@ struct cs_req;
 struct cs_resp;
 struct cs_arena;
 struct cs_store;
+struct cs_schema;
+struct json_object;
 
 struct cs_worker {
     struct cs_env *env;
@@ -31,6 +33,13 @@ void cs_worker_clean_up(struct cs_worker *w);
  * may live in w->arena) and zeroed `resp`. Always produces a complete response; the
  * transport writes it and then calls cs_arena_reset(w->arena). */
 void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp);
+
+/* The body check the core runs for a function's declared schema, for handlers that
+ * must read the body themselves: one route of several takes a body, or the raw body
+ * must be authenticated (a webhook signature) before it is parsed. Size, content type,
+ * JSON and schema; *out is owned by the request's arena. */
+CS_MUST_CHECK int cs_app_read_json(const struct cs_req *req, struct cs_resp *resp,
+                                   const struct cs_schema *s, struct json_object **out);
 
 /* Prints the function's declaration (name, family, routes, auth) as one JSON line. */
 void cs_app_print_routes(const struct cs_function *fn);

@@ -8,7 +8,11 @@
 #ifndef CS_FUNCTION_H
 #define CS_FUNCTION_H
 
+#include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
 
 #include "cs/family.h"
 
@@ -16,6 +20,7 @@ struct cs_req;
 struct cs_resp;
 struct cs_env;
 struct cs_schema;
+struct cs_worker;
 
 /* A route pattern is a path with `{name}` segments: "/api/v1/customer/tickets/{id}". */
 struct cs_route {
@@ -47,6 +52,13 @@ struct cs_rate {
  * request after returning. */
 typedef int (*cs_handler_fn)(const struct cs_req *req, struct cs_resp *resp);
 
+/* Scheduled work instead of HTTP (a function with no routes): run for each EventBridge
+ * scheduled event on Lambda or `--invoke`, and over and over by `--loop` until SIGTERM.
+ * It should return by deadline_ms (0: none) and soon after *stop turns nonzero, and may
+ * set *summary to an object in w->arena, returned as the invocation's result. */
+typedef int (*cs_run_fn)(struct cs_worker *w, int64_t deadline_ms,
+                         const volatile sig_atomic_t *stop, json_object **summary);
+
 struct cs_function {
     const char *name;    /* folder name, "tickets-process" */
     const char *summary; /* one line for docs and the SAM template */
@@ -64,6 +76,10 @@ struct cs_function {
     /* Optional: releases what init made; run by cs_env_clean_up. */
     void (*fini)(struct cs_env *env);
     cs_handler_fn handle;
+    /* Scheduled functions only: the EventBridge schedule ("rate(1 minute)") that the
+     * SAM template gets, and the work to run. */
+    const char *schedule;
+    cs_run_fn run;
 };
 
 /* Defined by the function folder linked into the binary. */

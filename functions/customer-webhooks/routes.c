@@ -1,0 +1,22 @@
+#include "cs/function.h"
+
+int fn_customer_webhooks(const struct cs_req *req, struct cs_resp *resp);
+
+/* Seed 000's webhook registration, plus list, delete and the delivery log; and the
+ * tenant's incoming-webhook receiver (secret, escalation threshold). Only POSTs
+ * takes a body, so the handler reads it (cs_app_read_json) instead of the core. */
+const struct cs_function cs_function = {
+    .name = "customer-webhooks",
+    .summary = "Register, list and delete signed webhook subscriptions, read their delivery log, configure the incoming receiver (seed 000)",
+    .family = CS_FAMILY_PREDICT,
+    .routes = {{"POST", "/api/v1/customer/webhooks"},
+               {"GET", "/api/v1/customer/webhooks"},
+               {"DELETE", "/api/v1/customer/webhooks/{id}"},
+               {"GET", "/api/v1/customer/webhooks/{id}/deliveries"},
+               {"POST", "/api/v1/customer/webhook-receiver"},
+               {"GET", "/api/v1/customer/webhook-receiver"}},
+    .nroutes = 6,
+    .auth = CS_AUTH_BEARER,
+    .needs = CS_NEED_STORE,
+    .handle = fn_customer_webhooks,
+};

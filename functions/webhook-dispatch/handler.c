@@ -1,0 +1,60 @@
+/* The webhook dispatcher: drains due outbox items (cs_webhook_dispatch) with the
+ * environment's clock, random source and server secret (which unseals subscription
+ * secrets). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/app.h"
+#include "cs/env.h"
+#include "cs/function.h"
+#include "cs/json.h"
+#include "cs/webhook.h"
+
+int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
+                            const volatile sig_atomic_t *stop, json_object **summary);
+int fn_webhook_dispatch_init(struct cs_env *env);
+
+/* CS_WEBHOOK_ALLOW_PRIVATE=1 lets subscriber URLs reach loopback and private addresses
+ * (local receivers under build.sh serve, the tests); read once at cold start. */
+static bool allow_private;
+
+int fn_webhook_dispatch_init(struct cs_env *env)
+{
+    const char *v = getenv("CS_WEBHOOK_ALLOW_PRIVATE");
+    allow_private = v && strcmp(v, "1") == 0;
+    (void)env;
+    return CS_OK;
+}
+
+/* Stop claiming this long before the Lambda deadline, so the request in flight (at
+ * most the HTTP timeout) finishes and the run returns in time. */
+#define DEADLINE_MARGIN_MS 12000
+
+int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
+                            const volatile sig_atomic_t *stop, json_object **summary)
+{
+    struct cs_env *env = w->env;
+    struct cs_webhook_dispatch_cfg cfg = {
+        .server_key = &env->cfg.jwt_key,
+        .now_ms = env->now_ms,
+        .random = env->random,
+        .allow_private = allow_private,
+    };
+    if (deadline_ms) {
+        /* Short timeouts still get half of their time for claiming. */
+        int64_t left = deadline_ms - env->now_ms();
+        deadline_ms -= left / 2 < DEADLINE_MARGIN_MS ? (left > 0 ? left / 2 : 0) : DEADLINE_MARGIN_MS;
+    }
+    struct cs_webhook_dispatch_stats st = {0};
+    int rc = cs_webhook_dispatch(w->store, w->arena, &cfg, deadline_ms, stop, &st);
+    json_object *o = cs_json_object(w->arena);
+    if (!o) return rc ? rc : CS_ERR_NOMEM;
+    if (cs_json_add_int(o, "claimed", (int64_t)st.claimed) ||
+        cs_json_add_int(o, "delivered", (int64_t)st.delivered) ||
+        cs_json_add_int(o, "retried", (int64_t)st.retried) ||
+        cs_json_add_int(o, "dead", (int64_t)st.dead) ||
+        cs_json_add_int(o, "lost_lease", (int64_t)st.lost_lease))
+        return rc ? rc : CS_ERR_NOMEM;
+    *summary = o;
+    return rc;
+}

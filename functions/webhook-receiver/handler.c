@@ -1,0 +1,194 @@
+/* POST /api/v1/webhooks/incoming/{tenant}: a ticket created in an outside helpdesk.
+ *
+ * Order matters: the signature and timestamp are checked on the raw body before it is
+ * parsed; the webhook-id is then recorded in the same store write that carries the
+ * escalation.predicted event (if any), so a replay is refused (409) and can never emit
+ * twice. The answer is seed 000's prediction shape. */
+#include <sodium.h>
+#include <string.h>
+
+#include "cs/app.h"
+#include "cs/arena.h"
+#include "cs/env.h"
+#include "cs/escalation.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+#include "cs/notify.h"
+#include "cs/sentiment.h"
+#include "cs/store.h"
+#include "cs/webhook.h"
+
+int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp);
+
+static const struct cs_field ticket_fields[] = {
+    {.name = "ticket_id", .type = CS_J_STRING, .required = true, .format = CS_FMT_ID},
+    {.name = "subject", .type = CS_J_STRING, .nullable = true, .max_len = 500},
+    {.name = "message", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 20000},
+    {.name = "customer_id", .type = CS_J_STRING, .nullable = true, .max_len = 128},
+    {.name = "repeat_contacts", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 0,
+     .has_max = true, .max = 1000},
+    {.name = "wait_minutes", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
+     .has_max = true, .max = 525600},
+    {.name = "refund_amount", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
+     .has_max = true, .max = 1e9},
+    {.name = "tier_limit", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
+     .has_max = true, .max = 1e9},
+    {.name = "vip", .type = CS_J_BOOL, .nullable = true},
+};
+static const struct cs_schema ticket_schema = {ticket_fields, sizeof(ticket_fields) / sizeof(*ticket_fields)};
+static const char *const incoming_types[] = {"ticket.created", NULL};
+static const struct cs_field event_fields[] = {
+    {.name = "type", .type = CS_J_STRING, .required = true, .one_of = incoming_types},
+    {.name = "timestamp", .type = CS_J_STRING, .nullable = true, .max_len = 40},
+    {.name = "data", .type = CS_J_OBJECT, .required = true, .object = &ticket_schema},
+};
+static const struct cs_schema event_schema = {event_fields, 3};
+
+struct receiver {
+    struct cs_webhook_key key;
+    double threshold;
+};
+
+/* 401 in the family's format with a machine-readable reason; the same answer for an
+ * unknown tenant as for a bad signature, so tenants cannot be probed. */
+static int unauthorized(struct cs_resp *resp, enum cs_webhook_reject why)
+{
+    resp->err_code_name = cs_webhook_reject_name(why);
+    resp->err_message = why == CS_WEBHOOK_STALE ? "Webhook timestamp outside the 5 minute tolerance"
+                        : why == CS_WEBHOOK_MISSING_HEADERS
+                            ? "Missing or malformed webhook-id, webhook-timestamp or webhook-signature"
+                            : "Webhook signature could not be verified";
+    return CS_ERR_UNAUTHORIZED;
+}
+
+static int load_receiver(const struct cs_req *req, const char *tenant, struct receiver *r)
+{
+    struct cs_doc d;
+    int rc = cs_store_get(req->store, req->arena, tenant, CS_WEBHOOK_RECEIVER_COLL,
+                          CS_WEBHOOK_RECEIVER_ID, &d);
+    if (rc) return rc;
+    char *secret = NULL;
+    rc = cs_webhook_unseal(&req->env->cfg.jwt_key, cs_json_get_str(d.body, "secret_sealed"),
+                           req->arena, &secret);
+    if (!rc) rc = cs_webhook_secret_parse(secret, &r->key) ? CS_ERR_FORMAT : CS_OK;
+    if (secret) sodium_memzero(secret, strlen(secret));
+    r->threshold = cs_json_get_double(d.body, "escalation_threshold", CS_WEBHOOK_DEFAULT_THRESHOLD);
+    return rc;
+}
+
+static int predict(const struct cs_req *req, json_object *t, struct cs_escalation *out)
+{
+    const char *msg = cs_json_get_str(t, "message");
+    struct cs_sentiment s;
+    int rc = cs_sentiment_analyze(req->env->models, msg, strlen(msg), &s);
+    if (rc) return rc;
+    struct cs_escalation_input in = {
+        .sentiment_score = s.score,
+        .sentiment_level = (int)s.level,
+        .repeat_contacts = (int)cs_json_get_int(t, "repeat_contacts", 0),
+        .wait_minutes = (float)cs_json_get_double(t, "wait_minutes", 0),
+        .refund_amount = (float)cs_json_get_double(t, "refund_amount", 0),
+        .tier_limit = (float)cs_json_get_double(t, "tier_limit", 0),
+        .legal_threat = s.cues.legal > 0,
+        .social_threat = s.cues.social > 0,
+        .vip = cs_json_get_bool(t, "vip", false),
+    };
+    return cs_escalation_predict(req->env->models, &in, out);
+}
+
+static const char *recommended_action(double p, double threshold)
+{
+    if (p >= threshold) return "Route to senior agent";
+    if (p >= threshold / 2) return "Monitor closely";
+    return "Standard handling";
+}
+
+static json_object *factors_json(const struct cs_escalation *e)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; arr && i < e->n_factors; i++)
+        json_object_array_add(arr, json_object_new_string(e->factors[i]));
+    return arr;
+}
+
+/* escalation.predicted for subscribers, staged to ride with the replay-guard write. */
+static int stage_event(const struct cs_req *req, const char *tenant, const char *ticket_id,
+                       const struct cs_escalation *e, double threshold)
+{
+    json_object *data = cs_json_object(req->arena);
+    if (!data || cs_json_add_str(data, "ticket_id", ticket_id) ||
+        cs_json_add_str(data, "source", "incoming_webhook") ||
+        cs_json_add_double(data, "escalation_probability", e->probability, 4) ||
+        cs_json_add_double(data, "threshold", threshold, 4) ||
+        cs_json_add(data, "risk_factors", factors_json(e)) ||
+        cs_json_add_str(data, "reason", e->reason))
+        return CS_ERR_NOMEM;
+    return cs_notify_stage(req->store, req->arena, tenant, "escalation.predicted", data, req->now_ms, NULL);
+}
+
+/* Records the message id; CS_ERR_EXISTS for a replay (staged events are then dropped). */
+static int record_received(const struct cs_req *req, const char *tenant, const char *id,
+                           const char *ticket_id, double p)
+{
+    json_object *doc = cs_json_object(req->arena);
+    if (!doc || cs_json_add_str(doc, "ticket_id", ticket_id) ||
+        cs_json_add_double(doc, "escalation_probability", p, 4))
+        return CS_ERR_NOMEM;
+    return cs_store_insert(req->store, req->arena, tenant, CS_WEBHOOK_RECEIVED_COLL, id, doc, NULL,
+                           req->now_ms, NULL);
+}
+
+static int answer(const struct cs_req *req, struct cs_resp *resp, const char *id,
+                  const char *ticket_id, const struct cs_escalation *e, double threshold, bool emitted)
+{
+    json_object *out = cs_json_object(req->arena), *pred = json_object_new_object();
+    double p = e->probability;
+    if (!out || cs_json_add_str(out, "model", "escalation_predictor") ||
+        cs_json_add_str(out, "webhook_id", id) || cs_json_add_str(out, "ticket_id", ticket_id) ||
+        cs_json_add(out, "prediction", pred) ||
+        cs_json_add_double(pred, "escalation_probability", p, 4) ||
+        cs_json_add_double(pred, "confidence", p > 0.5 ? p : 1 - p, 4) ||
+        cs_json_add(pred, "risk_factors", factors_json(e)) ||
+        cs_json_add_str(pred, "recommended_action", recommended_action(p, threshold)) ||
+        cs_json_add_double(out, "threshold", threshold, 4) ||
+        cs_json_add_bool(out, "escalation_event", emitted))
+        return CS_ERR_NOMEM;
+    return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
+}
+
+int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *tenant = cs_req_param(req, "tenant");
+    if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE; /* before any HMAC */
+    struct receiver r;
+    memset(&r, 0, sizeof(r));
+    int rc = cs_tenant_valid(tenant) ? load_receiver(req, tenant, &r) : CS_ERR_NOT_FOUND;
+    if (rc == CS_ERR_NOT_FOUND || rc == CS_ERR_FORMAT) return unauthorized(resp, CS_WEBHOOK_BAD_SIGNATURE);
+    if (rc) return rc;
+    const char *id = cs_req_header(req, "webhook-id");
+    enum cs_webhook_reject why = CS_WEBHOOK_OK;
+    rc = cs_webhook_verify(&r.key, id, cs_req_header(req, "webhook-timestamp"),
+                           cs_req_header(req, "webhook-signature"), req->body, req->body_len,
+                           req->now_ms / 1000, &why);
+    sodium_memzero(&r.key, sizeof(r.key));
+    if (rc) return unauthorized(resp, why);
+    json_object *ev = NULL, *t = NULL;
+    if ((rc = cs_app_read_json(req, resp, &event_schema, &ev))) return rc;
+    json_object_object_get_ex(ev, "data", &t);
+    const char *ticket_id = cs_json_get_str(t, "ticket_id");
+    struct cs_escalation e;
+    if ((rc = predict(req, t, &e))) return rc;
+    bool emit = e.probability >= r.threshold;
+    if (emit && (rc = stage_event(req, tenant, ticket_id, &e, r.threshold))) {
+        cs_store_unstage(req->store);
+        return rc;
+    }
+    rc = record_received(req, tenant, id, ticket_id, e.probability);
+    if (rc == CS_ERR_EXISTS) {
+        resp->err_code_name = "replayed";
+        resp->err_message = "This webhook-id was already received";
+    }
+    if (rc) return rc;
+    return answer(req, resp, id, ticket_id, &e, r.threshold, emit);
+}

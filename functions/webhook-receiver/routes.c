@@ -1,0 +1,17 @@
+#include "cs/function.h"
+
+int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp);
+
+/* Incoming helpdesk events, authenticated by a Standard Webhooks signature with the
+ * tenant's receiver secret (POST /api/v1/customer/webhook-receiver makes one), not a
+ * bearer token. The handler reads the body itself, after the signature checks out. */
+const struct cs_function cs_function = {
+    .name = "webhook-receiver",
+    .summary = "Receive signed helpdesk ticket events, score escalation risk, emit escalation.predicted",
+    .family = CS_FAMILY_PREDICT,
+    .routes = {{"POST", "/api/v1/webhooks/incoming/{tenant}"}},
+    .nroutes = 1,
+    .auth = CS_AUTH_NONE,
+    .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_JWT,
+    .handle = fn_webhook_receiver,
+};
