@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "cs/arena.h"
+#include "cs/auth.h"
 #include "cs/buf.h"
 #include "cs/json.h"
 #include "runtime.h"
@@ -121,6 +122,29 @@ static int body_from(struct cs_arena *a, json_object *ev, struct cs_req *req)
     return CS_OK;
 }
 
+/* An EventBridge scheduled event: {"source":"aws.events","detail-type":"Scheduled Event",
+ * "detail":{"tenant":"acme",...}}. The core picks the route (cs/http.h schedule_tenant). */
+static bool scheduled(json_object *ev)
+{
+    const char *src = str_at(ev, "source"), *type = str_at(ev, "detail-type");
+    return src && type && strcmp(src, "aws.events") == 0 && strcmp(type, "Scheduled Event") == 0;
+}
+
+static int schedule_to_req(json_object *ev, struct cs_req *req, int *version)
+{
+    json_object *detail = obj_at(ev, "detail");
+    const char *tenant = str_at(detail, "tenant");
+    if (!tenant || !cs_tenant_valid(tenant)) return CS_ERR_BAD_REQUEST;
+    *version = 2;
+    req->schedule_tenant = tenant;
+    req->method = "POST";
+    req->path = "/";
+    req->query = "";
+    req->body = json_object_to_json_string_ext(detail, JSON_C_TO_STRING_PLAIN);
+    req->body_len = req->body ? strlen(req->body) : 0;
+    return req->body ? CS_OK : CS_ERR_NOMEM;
+}
+
 int cs_event_to_req(struct cs_arena *a, const char *event, size_t len, struct cs_req *req,
                     int *version)
 {
@@ -141,6 +165,8 @@ int cs_event_to_req(struct cs_arena *a, const char *event, size_t len, struct cs
         req->method = str_at(ev, "httpMethod");
         req->path = str_at(ev, "path");
         req->query = query_from_v1(a, ev);
+    } else if (scheduled(ev)) {
+        return schedule_to_req(ev, req, version);
     } else {
         return CS_ERR_BAD_REQUEST;
     }

@@ -122,6 +122,14 @@ static int preflight(const struct cs_req *req, struct cs_resp *resp)
 static int route(struct cs_req *req, struct cs_resp *resp, bool *answered)
 {
     const struct cs_function *fn = req->env->fn;
+    if (req->schedule_tenant) {
+        /* A scheduled run has no path of its own: it is the function's first route. */
+        if (fn->nroutes == 0) return CS_ERR_NOT_FOUND;
+        req->route = &fn->routes[0];
+        req->method = fn->routes[0].method;
+        req->path = fn->routes[0].pattern;
+        return CS_OK;
+    }
     struct cs_route_match m;
     const char *allow = NULL;
     int rc = cs_route_find(fn->routes, fn->nroutes, req->method, req->path, req->arena, &m, &allow);
@@ -150,6 +158,11 @@ static int authenticate(struct cs_req *req, struct cs_resp *resp)
 {
     const struct cs_function *fn = req->env->fn;
     if (fn->auth == CS_AUTH_NONE) return CS_OK;
+    if (req->schedule_tenant) {
+        req->auth = (struct cs_principal){.tenant = req->schedule_tenant, .subject = "scheduler",
+                                          .roles = {"scheduler"}, .nroles = 1};
+        return CS_OK;
+    }
     const char *h = cs_req_header(req, "authorization");
     if (!h) return challenge(resp, CS_ERR_UNAUTHORIZED);
     if (strncasecmp(h, "Bearer ", 7) != 0) return challenge(resp, CS_ERR_BAD_TOKEN);
@@ -166,12 +179,19 @@ static int rate_limit(struct cs_req *req, struct cs_resp *resp)
 {
     const struct cs_function *fn = req->env->fn;
     if (!req->auth.tenant || !req->store) return CS_OK;
-    int64_t limit = fn->rate.limit ? fn->rate.limit : req->env->cfg.rate_limit;
-    int64_t window = (fn->rate.window_s ? fn->rate.window_s : 60) * 1000LL;
+    struct cs_rate r = {0, 0};
+    char key[160];
+    snprintf(key, sizeof(key), "rl:%s", fn->name);
+    if (fn->rate_of) {
+        int rrc = fn->rate_of(req, &r);
+        if (rrc) return rrc;
+        snprintf(key, sizeof(key), "rl:%s:%s %s", fn->name, req->route->method, req->route->pattern);
+    }
+    if (!r.limit) r = (struct cs_rate){fn->rate.limit, r.window_s ? r.window_s : fn->rate.window_s};
+    int64_t limit = r.limit ? r.limit : req->env->cfg.rate_limit;
+    int64_t window = (r.window_s ? r.window_s : 60) * 1000LL;
     int64_t start = req->now_ms - req->now_ms % window;
     int64_t used = 0;
-    char key[96];
-    snprintf(key, sizeof(key), "rl:%s", fn->name);
     int rc = cs_store_counter_add(req->store, req->auth.tenant, key, start, 2 * window, 1, &used);
     if (rc) return rc;
     int64_t reset_s = (start + window) / 1000;

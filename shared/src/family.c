@@ -47,7 +47,16 @@ static const char *snake_code(struct cs_arena *a, int code)
 static const char *sessions_code(int code)
 {
     switch (code) {
-    case CS_ERR_NOT_FOUND: return "CS_002";
+    case CS_ERR_SESSION_ID: return "CS_001";
+    case CS_ERR_NOT_FOUND:
+    case CS_ERR_SESSION_NOT_FOUND: return "CS_002";
+    case CS_ERR_SESSION_RESOLVED: return "CS_003";
+    case CS_ERR_ESCALATION_TARGET: return "CS_004";
+    case CS_ERR_COMPANY_ID: return "CS_005";
+    case CS_ERR_AI_UNAVAILABLE: return "CS_006";
+    case CS_ERR_MESSAGE_CONTENT: return "CS_008";
+    case CS_ERR_CS_DISABLED: return "CS_009";
+    case CS_ERR_AI_FAILED: return "CS_010";
     case CS_ERR_RATE_LIMITED: return "CS_007";
     case CS_ERR_VALIDATION:
     case CS_ERR_BAD_JSON:

@@ -39,7 +39,17 @@
     X(CS_ERR_UNAVAILABLE, 503, "Service unavailable")                                  \
     X(CS_ERR_IO, 500, "I/O error")                                                     \
     X(CS_ERR_FORMAT, 500, "Corrupt or unsupported file format")                        \
-    X(CS_ERR_CONFIG, 500, "Invalid configuration")
+    X(CS_ERR_CONFIG, 500, "Invalid configuration")                                     \
+    /* Seed 003 (sessions family): CS_001..CS_010; CS_007 is CS_ERR_RATE_LIMITED. */  \
+    X(CS_ERR_SESSION_ID, 400, "Invalid session ID")                                    \
+    X(CS_ERR_SESSION_NOT_FOUND, 404, "Session not found")                              \
+    X(CS_ERR_SESSION_RESOLVED, 400, "Session already resolved")                        \
+    X(CS_ERR_ESCALATION_TARGET, 400, "Invalid escalation target")                      \
+    X(CS_ERR_COMPANY_ID, 400, "Missing company ID")                                    \
+    X(CS_ERR_AI_UNAVAILABLE, 503, "AI service unavailable")                            \
+    X(CS_ERR_MESSAGE_CONTENT, 400, "Invalid message content")                          \
+    X(CS_ERR_CS_DISABLED, 403, "Company CS not enabled")                               \
+    X(CS_ERR_AI_FAILED, 500, "AI response generation failed")
 
 enum cs_code {
 #define CS_X_ENUM(e, status, msg) e,

@@ -69,6 +69,11 @@ struct cs_function {
     const char *role; /* required role, NULL: any authenticated principal */
     const struct cs_schema *body; /* NULL: the function takes no JSON body */
     struct cs_rate rate;
+    /* Optional: the limit for this request, decided after authentication (e.g. from the
+     * tenant's own configuration, per route). When set, the counter is kept per route
+     * ("rl:<name>:<METHOD> <pattern>"); a limit of 0 falls back to `rate`, then to the
+     * configured default. Returns 0 or an error code for the family's error writer. */
+    int (*rate_of)(const struct cs_req *req, struct cs_rate *out);
     unsigned needs; /* enum cs_need bits */
     /* Optional cold-start hook run once per process after the environment is built;
      * a failure is an init error (reported to Lambda's /runtime/init/error). */

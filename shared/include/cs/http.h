@@ -49,6 +49,11 @@ struct cs_req {
     const char *body; /* may contain NULs; NULL when empty */
     size_t body_len;
     int64_t deadline_ms; /* absolute Unix ms after which the answer is useless; 0 none */
+    /* Set only by the event transports (Lambda, local invoke) for an EventBridge
+     * scheduled event, which IAM lets only the scheduler send: the tenant named in the
+     * rule's detail. The core then runs the function's first route as the trusted
+     * principal "scheduler" of that tenant, with the detail as the JSON body. */
+    const char *schedule_tenant;
 
     /* Filled by the core before the handler runs. */
     struct cs_arena *arena;

@@ -1,0 +1,92 @@
+/* POST /api/v1/cs/sessions/abandon-idle {"idleMinutes": 30, "limit": 100}: every open
+ * session (not RESOLVED, not ABANDONED) of the caller's tenant untouched for idleMinutes
+ * becomes ABANDONED, announcing session.abandoned in the same store write. A session
+ * that a message moved meanwhile (version conflict) is re-read and left alone when it is
+ * no longer idle, so a sweep never abandons a conversation that just came back. */
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/clock.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+#include "cs/notify.h"
+#include "cs/session.h"
+#include "cs/store.h"
+
+int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp);
+
+#define DEFAULT_IDLE_MIN 30
+#define DEFAULT_LIMIT 100
+
+static bool idle(const struct cs_doc *d, int64_t cutoff)
+{
+    const char *s = cs_json_get_str(d->body, "status");
+    return d->updated_ms <= cutoff && s && strcmp(s, "RESOLVED") != 0 && strcmp(s, "ABANDONED") != 0;
+}
+
+static int stage(const struct cs_req *req, const struct cs_doc *d, int64_t idle_s)
+{
+    json_object *x = cs_json_object(req->arena);
+    int rc = x ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(x, "sessionId", d->id);
+    if (!rc) rc = cs_json_add_str(x, "companyId", cs_json_get_str(d->body, "companyId"));
+    if (!rc) rc = cs_json_add_str(x, "customerId", cs_json_get_str(d->body, "customerId"));
+    if (!rc) rc = cs_json_add_str(x, "tier", cs_json_get_str(d->body, "currentTier"));
+    if (!rc) rc = cs_json_add_int(x, "idleSeconds", idle_s);
+    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.abandoned", x,
+                                  req->now_ms, NULL);
+    return rc;
+}
+
+/* Abandons one session if it is still idle; *done says whether it was. */
+static int abandon_one(const struct cs_req *req, const char *id, int64_t cutoff, bool *done)
+{
+    char ts[CS_ISO_MAX];
+    cs_time_iso(req->now_ms, CS_ISO_Z, ts);
+    *done = false;
+    for (int i = 0; i < CS_SESSION_UPDATE_RETRIES; i++) {
+        struct cs_doc d;
+        int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id, &d);
+        if (rc == CS_ERR_NOT_FOUND) return CS_OK;
+        if (rc) return rc;
+        if (!idle(&d, cutoff)) return CS_OK;
+        rc = stage(req, &d, (req->now_ms - d.updated_ms) / 1000);
+        if (!rc) rc = cs_json_add_str(d.body, "status", "ABANDONED");
+        if (!rc) rc = cs_json_add_str(d.body, "updatedAt", ts);
+        if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
+                                      d.version, d.body, NULL, req->now_ms, NULL);
+        if (rc) cs_store_unstage(req->store);
+        if (rc == CS_ERR_CONFLICT) continue;
+        *done = rc == CS_OK;
+        return rc;
+    }
+    return CS_ERR_CONFLICT;
+}
+
+int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp)
+{
+    int64_t idle_min = cs_json_get_int(req->json, "idleMinutes", DEFAULT_IDLE_MIN);
+    int64_t cutoff = req->now_ms - idle_min * 60000;
+    struct cs_query q = {.sort = "_updated", .limit = cs_json_get_int(req->json, "limit", DEFAULT_LIMIT)};
+    int rc = cs_query_where(&q, "status", CS_OP_NE, cs_val_str("RESOLVED"));
+    if (!rc) rc = cs_query_where(&q, "status", CS_OP_NE, cs_val_str("ABANDONED"));
+    if (!rc) rc = cs_query_where(&q, "_updated", CS_OP_LTE, cs_val_int(cutoff));
+    struct cs_doc_list l = {0};
+    if (!rc) rc = cs_store_find(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, &q, &l);
+    json_object *o = rc ? NULL : cs_json_object(req->arena), *ids = rc ? NULL : json_object_new_array();
+    if (!rc && (!o || !ids || cs_json_add(o, "sessionIds", ids))) rc = CS_ERR_NOMEM;
+    int64_t n = 0;
+    for (size_t i = 0; !rc && i < l.n; i++) {
+        bool done;
+        rc = abandon_one(req, l.docs[i].id, cutoff, &done);
+        if (!rc && done) {
+            n++;
+            rc = json_object_array_add(ids, json_object_new_string(l.docs[i].id)) ? CS_ERR_NOMEM : CS_OK;
+        }
+    }
+    if (!rc) rc = cs_json_add_int(o, "abandoned", n);
+    if (!rc) rc = cs_json_add_int(o, "idleMinutes", idle_min);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
+    return rc;
+}

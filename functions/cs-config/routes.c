@@ -1,0 +1,15 @@
+#include "cs/function.h"
+#include "cs/json.h"
+
+int fn_cs_config(const struct cs_req *req, struct cs_resp *resp);
+
+const struct cs_function cs_function = {
+    .name = "cs-config",
+    .summary = "Read or update a company's customer-service configuration (seed 003)",
+    .family = CS_FAMILY_SESSIONS,
+    .routes = {{"GET", "/api/v1/cs/config"}, {"PUT", "/api/v1/cs/config"}},
+    .nroutes = 2,
+    .auth = CS_AUTH_BEARER,
+    .needs = CS_NEED_STORE,
+    .handle = fn_cs_config,
+};

@@ -1,0 +1,86 @@
+/* POST /api/v1/cs/sessions/{id}/escalate: a manual escalation. The target must be a
+ * tier above the current one (AI_MANAGER or HUMAN_AGENT) that the company's config
+ * enables; anything else is CS_004. A resolved session cannot be escalated (CS_003). */
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+#include "cs/notify.h"
+#include "cs/session.h"
+#include "cs/store.h"
+
+int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp);
+
+static int check_target(const struct cs_req *req, struct cs_resp *resp, json_object *cfg,
+                        json_object *body, const char *target)
+{
+    const char *cur = cs_json_get_str(body, "currentTier");
+    struct cs_tier_caps caps;
+    bool ok = target && (strcmp(target, "AI_MANAGER") == 0 || strcmp(target, "HUMAN_AGENT") == 0);
+    if (ok) {
+        cs_session_tier_caps(cfg, target, &caps);
+        ok = caps.enabled && cs_session_tier_rank(target) > cs_session_tier_rank(cur);
+    }
+    if (ok) return CS_OK;
+    json_object *d = cs_json_object(req->arena);
+    if (d && !cs_json_add_str(d, "currentTier", cur) && !cs_json_add_str(d, "targetTier", target))
+        resp->err_details = d;
+    return CS_ERR_ESCALATION_TARGET;
+}
+
+static int stage(const struct cs_req *req, const char *id, json_object *body, const char *to,
+                 const char *reason)
+{
+    json_object *d = cs_json_object(req->arena);
+    int rc = d ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(d, "sessionId", id);
+    if (!rc) rc = cs_json_add_str(d, "companyId", cs_json_get_str(body, "companyId"));
+    if (!rc) rc = cs_json_add_str(d, "customerId", cs_json_get_str(body, "customerId"));
+    if (!rc) rc = cs_json_add_str(d, "fromTier", cs_json_get_str(body, "currentTier"));
+    if (!rc) rc = cs_json_add_str(d, "toTier", to);
+    if (!rc) rc = cs_json_add_str(d, "reason", reason);
+    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.escalated", d,
+                                  req->now_ms, NULL);
+    return rc;
+}
+
+static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *id, struct cs_doc *doc)
+{
+    const char *target = cs_json_get_str(req->json, "targetTier");
+    const char *reason = cs_json_get_str(req->json, "reason");
+    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, doc);
+    if (rc) return cs_session_fail(req, resp, rc, "sessionId", id);
+    json_object *cfg, *body = doc->body;
+    if (strcmp(cs_json_get_str(body, "status"), "RESOLVED") == 0)
+        return cs_session_fail(req, resp, CS_ERR_SESSION_RESOLVED, "sessionId", id);
+    rc = cs_session_req_config(req, resp, cs_json_get_str(body, "companyId"), false, &cfg);
+    if (!rc) rc = check_target(req, resp, cfg, body, target);
+    if (!rc) rc = stage(req, id, body, target, reason);
+    if (!rc) rc = cs_session_escalate(body, target, reason, cs_json_get_str(req->json, "notes"), req->now_ms);
+    if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
+                                  doc->version, body, NULL, req->now_ms, NULL);
+    if (rc) cs_store_unstage(req->store);
+    return rc;
+}
+
+int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *id = cs_req_param(req, "id");
+    struct cs_doc doc;
+    int rc = CS_ERR_CONFLICT;
+    for (int i = 0; i < CS_SESSION_UPDATE_RETRIES && rc == CS_ERR_CONFLICT; i++)
+        rc = attempt(req, resp, id, &doc);
+    if (rc) return rc;
+    json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *h = NULL;
+    rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;
+    json_object_object_get_ex(doc.body, "escalationHistory", &h);
+    if (!rc) rc = cs_json_add_bool(o, "success", true);
+    if (!rc) rc = cs_json_add_str(s, "id", id);
+    if (!rc) rc = cs_json_add_str(s, "currentTier", cs_json_get_str(doc.body, "currentTier"));
+    if (!rc) rc = cs_json_add_str(s, "status", cs_json_get_str(doc.body, "status"));
+    if (!rc) rc = cs_json_add(s, "escalationHistory", json_object_get(h));
+    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
+    return rc;
+}

@@ -1,0 +1,94 @@
+/* POST /api/v1/cs/sessions/{id}/resolve: records the resolution; a resolved session is
+ * final (CS_003 on a second resolve, and it refuses messages). */
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/clock.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+#include "cs/notify.h"
+#include "cs/session.h"
+#include "cs/store.h"
+
+int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp);
+
+static json_object *resolution(const struct cs_req *req)
+{
+    json_object *r = json_object_new_object(), *acts = NULL;
+    int rc = r ? CS_OK : CS_ERR_NOMEM;
+    const char *summary = cs_json_get_str(req->json, "summary");
+    if (!rc) rc = cs_json_add_str(r, "type", cs_json_get_str(req->json, "resolutionType"));
+    if (!rc && summary) rc = cs_json_add_str(r, "summary", summary);
+    if (!rc && json_object_object_get_ex(req->json, "actionsTaken", &acts))
+        rc = cs_json_add(r, "actionsTaken", json_object_get(acts));
+    if (!rc) rc = cs_json_add_bool(r, "followUpRequired", cs_json_get_bool(req->json, "followUpRequired", false));
+    if (rc) json_object_put(r);
+    return rc ? NULL : r;
+}
+
+static int mark(const struct cs_req *req, json_object *body, const char *ts)
+{
+    json_object *s = NULL;
+    json_object_object_get_ex(body, "stats", &s);
+    if (!s) return CS_ERR_INTERNAL;
+    int64_t created = cs_json_get_int(s, "createdMs", req->now_ms);
+    int rc = cs_json_add_str(body, "status", "RESOLVED");
+    if (!rc) rc = cs_json_add(body, "resolution", resolution(req));
+    if (!rc) rc = cs_json_add_str(body, "resolvedAt", ts);
+    if (!rc) rc = cs_json_add_str(body, "updatedAt", ts);
+    if (!rc) rc = cs_json_add_int(s, "resolved", 1);
+    if (!rc) rc = cs_json_add_int(s, "resolutionSeconds", (req->now_ms - created) / 1000);
+    return rc;
+}
+
+static int stage(const struct cs_req *req, const char *id, json_object *body)
+{
+    json_object *d = cs_json_object(req->arena);
+    int rc = d ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(d, "sessionId", id);
+    if (!rc) rc = cs_json_add_str(d, "companyId", cs_json_get_str(body, "companyId"));
+    if (!rc) rc = cs_json_add_str(d, "customerId", cs_json_get_str(body, "customerId"));
+    if (!rc) rc = cs_json_add_str(d, "tier", cs_json_get_str(body, "currentTier"));
+    if (!rc) rc = cs_json_add_str(d, "resolutionType", cs_json_get_str(req->json, "resolutionType"));
+    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.resolved", d,
+                                  req->now_ms, NULL);
+    return rc;
+}
+
+static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *id, const char *ts,
+                   struct cs_doc *doc)
+{
+    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, doc);
+    if (rc) return cs_session_fail(req, resp, rc, "sessionId", id);
+    if (strcmp(cs_json_get_str(doc->body, "status"), "RESOLVED") == 0)
+        return cs_session_fail(req, resp, CS_ERR_SESSION_RESOLVED, "sessionId", id);
+    rc = stage(req, id, doc->body);
+    if (!rc) rc = mark(req, doc->body, ts);
+    if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
+                                  doc->version, doc->body, NULL, req->now_ms, NULL);
+    if (rc) cs_store_unstage(req->store);
+    return rc;
+}
+
+int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *id = cs_req_param(req, "id");
+    char ts[CS_ISO_MAX];
+    cs_time_iso(req->now_ms, CS_ISO_Z, ts);
+    struct cs_doc doc;
+    int rc = CS_ERR_CONFLICT;
+    for (int i = 0; i < CS_SESSION_UPDATE_RETRIES && rc == CS_ERR_CONFLICT; i++)
+        rc = attempt(req, resp, id, ts, &doc);
+    if (rc) return rc;
+    json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *r = NULL;
+    rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;
+    json_object_object_get_ex(doc.body, "resolution", &r);
+    if (!rc) rc = cs_json_add_bool(o, "success", true);
+    if (!rc) rc = cs_json_add_str(s, "id", id);
+    if (!rc) rc = cs_json_add_str(s, "status", "RESOLVED");
+    if (!rc) rc = cs_json_add(s, "resolution", json_object_get(r));
+    if (!rc) rc = cs_json_add_str(s, "resolvedAt", ts);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
+    return rc;
+}

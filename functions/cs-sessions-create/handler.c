@@ -1,0 +1,173 @@
+/* POST /api/v1/cs/sessions: a new session at the AI rep tier. An initial message is
+ * stored as the first customer message with its sentiment; the conversation proper
+ * (answers, escalation) goes through POST /sessions/:id/messages. */
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/clock.h"
+#include "cs/env.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/json.h"
+#include "cs/notify.h"
+#include "cs/sentiment.h"
+#include "cs/session.h"
+#include "cs/store.h"
+
+int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp);
+
+#define REPEAT_WINDOW_MS (7 * 86400000LL)
+
+static bool blank(const char *s)
+{
+    for (; s && *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n') return false;
+    return true;
+}
+
+static const char *new_id(const struct cs_req *req)
+{
+    unsigned char r[12];
+    req->env->random(r, sizeof(r));
+    char hex[25];
+    for (size_t i = 0; i < sizeof(r); i++) {
+        static const char digits[] = "0123456789abcdef";
+        hex[2 * i] = digits[r[i] >> 4];
+        hex[2 * i + 1] = digits[r[i] & 15];
+    }
+    hex[24] = '\0';
+    return cs_arena_printf(req->arena, "sess_%s", hex);
+}
+
+/* Earlier sessions of this customer with this company in the last week. */
+static int repeat_contacts(const struct cs_req *req, const char *company, const char *customer,
+                           int64_t *n)
+{
+    struct cs_filter f[] = {
+        {"companyId", CS_OP_EQ, cs_val_str(company)},
+        {"customerId", CS_OP_EQ, cs_val_str(customer)},
+        {"_created", CS_OP_GTE, cs_val_int(req->now_ms - REPEAT_WINDOW_MS)},
+    };
+    return cs_store_count(req->store, req->auth.tenant, CS_SESSIONS_COLL, f, 3, n);
+}
+
+static int context_of(const struct cs_req *req, int64_t repeats, json_object **out)
+{
+    json_object *meta = NULL, *cust = NULL;
+    json_object_object_get_ex(req->json, "metadata", &meta);
+    json_object *ctx = json_object_new_object();
+    if (!ctx) return CS_ERR_NOMEM;
+    int rc = CS_OK;
+    /* The seed's context.customer arrives with the caller's metadata. */
+    if (meta && json_object_object_get_ex(meta, "customer", &cust) &&
+        json_object_is_type(cust, json_type_object))
+        rc = cs_json_add(ctx, "customer", json_object_get(cust));
+    if (!rc) rc = cs_json_add_int(ctx, "repeatContacts", repeats);
+    *out = ctx;
+    return rc;
+}
+
+static int first_message(const struct cs_req *req, json_object *body, const char *text,
+                         const char *ts, json_object *stats)
+{
+    struct cs_sentiment s;
+    int rc = cs_sentiment_analyze(req->env->models, text, strlen(text), &s);
+    if (rc) return rc;
+    json_object *m = json_object_new_object(), *h = json_object_new_object();
+    rc = m && h ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(m, "id", "msg_1");
+    if (!rc) rc = cs_json_add_str(m, "role", "customer");
+    if (!rc) rc = cs_json_add_str(m, "content", text);
+    if (!rc) rc = cs_json_add_str(m, "timestamp", ts);
+    if (!rc) rc = cs_json_add_str(m, "sentiment", s.level_name);
+    if (!rc) rc = cs_json_add_str(h, "sentiment", s.level_name);
+    if (!rc) rc = cs_json_add_double(h, "score", s.score, 3);
+    if (!rc) rc = cs_json_add_str(h, "timestamp", ts);
+    if (rc) {
+        json_object_put(m);
+        json_object_put(h);
+        return rc;
+    }
+    rc = cs_session_push(body, "messages", m);
+    if (!rc) rc = cs_session_push(body, "sentimentHistory", h);
+    if (!rc) rc = cs_json_add_str(body, "customerSentiment", s.level_name);
+    if (!rc) rc = cs_json_add_int(stats, "messageCount", 1);
+    if (!rc) rc = cs_json_add_int(stats, "customerMessages", 1);
+    if (!rc) rc = cs_json_add_double(stats, "firstScore", s.score, 4);
+    if (!rc) rc = cs_json_add_int(stats, "satisfaction", cs_session_satisfaction((int)s.level));
+    return rc;
+}
+
+static int build(const struct cs_req *req, int64_t repeats, json_object **out)
+{
+    char ts[CS_ISO_MAX];
+    cs_time_iso(req->now_ms, CS_ISO_Z, ts);
+    json_object *b = cs_json_object(req->arena), *stats = json_object_new_object(), *ctx = NULL;
+    int rc = b && stats && !cs_json_add(b, "stats", stats) ? CS_OK : CS_ERR_NOMEM;
+    const char *category = cs_json_get_str(req->json, "issueCategory");
+    json_object *meta = NULL;
+    json_object_object_get_ex(req->json, "metadata", &meta);
+    if (!rc) rc = cs_json_add_str(b, "companyId", cs_json_get_str(req->json, "companyId"));
+    if (!rc) rc = cs_json_add_str(b, "customerId", cs_json_get_str(req->json, "customerId"));
+    if (!rc) rc = cs_json_add_str(b, "channel", cs_json_get_str(req->json, "channel"));
+    if (!rc) rc = cs_json_add_str(b, "currentTier", "AI_REP");
+    if (!rc) rc = cs_json_add_str(b, "status", "ACTIVE");
+    if (!rc && category) rc = cs_json_add_str(b, "issueCategory", category);
+    if (!rc) rc = cs_json_add_str(b, "customerSentiment", "NEUTRAL");
+    if (!rc) rc = cs_json_add(b, "sentimentHistory", json_object_new_array());
+    if (!rc) rc = cs_json_add(b, "escalationHistory", json_object_new_array());
+    if (!rc) rc = cs_json_add(b, "messages", json_object_new_array());
+    if (!rc) rc = context_of(req, repeats, &ctx);
+    if (!rc) rc = cs_json_add(b, "context", ctx);
+    if (!rc && meta) rc = cs_json_add(b, "metadata", json_object_get(meta));
+    if (!rc) rc = cs_json_add_str(b, "createdAt", ts);
+    if (!rc) rc = cs_json_add_str(b, "updatedAt", ts);
+    /* Numbers the analytics aggregate in the store. */
+    if (!rc) rc = cs_json_add_int(stats, "createdMs", req->now_ms);
+    if (!rc) rc = cs_json_add_int(stats, "resolved", 0);
+    if (!rc) rc = cs_json_add_int(stats, "escalations", 0);
+    if (!rc) rc = cs_json_add_int(stats, "messageCount", 0);
+    if (!rc) rc = cs_json_add_int(stats, "satisfaction", 3);
+    const char *text = cs_json_get_str(req->json, "initialMessage");
+    if (!rc && text && !blank(text)) rc = first_message(req, b, text, ts, stats);
+    *out = b;
+    return rc;
+}
+
+static int announce(const struct cs_req *req, const char *id, json_object *body)
+{
+    json_object *d = cs_json_object(req->arena);
+    int rc = d ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(d, "sessionId", id);
+    if (!rc) rc = cs_json_add_str(d, "companyId", cs_json_get_str(body, "companyId"));
+    if (!rc) rc = cs_json_add_str(d, "customerId", cs_json_get_str(body, "customerId"));
+    if (!rc) rc = cs_json_add_str(d, "channel", cs_json_get_str(body, "channel"));
+    if (!rc) rc = cs_json_add_str(d, "tier", "AI_REP");
+    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.created", d,
+                                  req->now_ms, NULL);
+    return rc;
+}
+
+int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *company = cs_json_get_str(req->json, "companyId");
+    json_object *cfg, *body = NULL;
+    int rc = cs_session_req_config(req, resp, company, true, &cfg);
+    const char *text = cs_json_get_str(req->json, "initialMessage");
+    if (!rc && text && blank(text) && *text)
+        rc = cs_session_fail(req, resp, CS_ERR_MESSAGE_CONTENT, "field", "initialMessage");
+    int64_t repeats = 0;
+    if (!rc) rc = repeat_contacts(req, company, cs_json_get_str(req->json, "customerId"), &repeats);
+    if (!rc) rc = build(req, repeats, &body);
+    const char *id = new_id(req);
+    if (!rc && !id) rc = CS_ERR_NOMEM;
+    if (!rc) rc = announce(req, id, body);
+    struct cs_doc d;
+    if (!rc) rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
+                                  body, NULL, req->now_ms, &d);
+    if (rc) cs_store_unstage(req->store);
+    json_object *view = rc ? NULL : cs_session_view(req->arena, id, body);
+    if (!rc && !view) rc = CS_ERR_NOMEM;
+    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 201, view);
+    return rc;
+}

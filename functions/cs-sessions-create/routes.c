@@ -1,0 +1,37 @@
+#include "cs/function.h"
+#include "cs/json.h"
+#include "cs/session.h"
+
+int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp);
+static int rate_of(const struct cs_req *req, struct cs_rate *out)
+{
+    return cs_session_rate(req, "createSession", out);
+}
+
+/* Seed 003 "Start a CS Session"; companyId is checked by the handler (CS_005). */
+static const struct cs_field fields[] = {
+    {.name = "companyId", .type = CS_J_STRING, .max_len = 128},
+    {.name = "customerId", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 128},
+    {.name = "channel", .type = CS_J_STRING, .required = true,
+     .one_of = (const char *const[]){"voice", "chat", "email", "sms", NULL}},
+    {.name = "initialMessage", .type = CS_J_STRING, .max_len = CS_SESSION_MAX_MESSAGE},
+    {.name = "issueCategory", .type = CS_J_STRING,
+     .one_of = (const char *const[]){"BILLING", "SHIPPING", "PRODUCT_QUALITY", "SUBSCRIPTION",
+                                     "REFUND", "TECHNICAL", "ACCOUNT", "GENERAL_INQUIRY",
+                                     "COMPLAINT", "CANCELLATION", NULL}},
+    {.name = "metadata", .type = CS_J_OBJECT},
+};
+static const struct cs_schema schema = {fields, sizeof(fields) / sizeof(fields[0])};
+
+const struct cs_function cs_function = {
+    .name = "cs-sessions-create",
+    .summary = "Start a tiered customer-service session (seed 003)",
+    .family = CS_FAMILY_SESSIONS,
+    .routes = {{"POST", "/api/v1/cs/sessions"}},
+    .nroutes = 1,
+    .auth = CS_AUTH_BEARER,
+    .body = &schema,
+    .rate_of = rate_of,
+    .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    .handle = fn_cs_sessions_create,
+};

@@ -1,0 +1,224 @@
+/* Tiered customer-service sessions (seed 003): the enums, the session document, the
+ * per-tenant company configuration, the irate protocol and refund limits.
+ *
+ * A session is one document of the tenant's "cs_sessions" collection whose body is the
+ * seed's session shape plus a "stats" object that the analytics endpoint aggregates in
+ * the store (counts and sums per tier, channel, escalation reason and sentiment), so no
+ * report ever loads every session. "stats" never leaves the API (cs_session_view).
+ *
+ * The configuration is one document per tenant in "cs_config": the seed's defaults
+ * deep-merged with every accepted PUT. See session_config.c for the fields beyond the
+ * seed (systemPrompt per tier, rateLimits per endpoint).
+ */
+#ifndef CS_SESSION_H
+#define CS_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "cs/error.h"
+#include "cs/sentiment.h"
+#include "cs/store.h"
+
+struct cs_arena;
+struct cs_store;
+
+#define CS_SESSIONS_COLL "cs_sessions"
+#define CS_CONFIG_COLL "cs_config"
+#define CS_SESSION_MAX_MESSAGE 4000   /* characters in one customer message */
+#define CS_SESSION_MAX_MESSAGES 500   /* messages kept in one session */
+#define CS_SESSION_MAX_KEYWORDS 50
+#define CS_SESSION_UPDATE_RETRIES 32  /* re-read and retry on a version conflict */
+
+/* ---- enums (NULL-terminated, seed spelling) ---- */
+extern const char *const cs_session_channels[];
+extern const char *const cs_session_tiers[];    /* AI_REP, AI_MANAGER, HUMAN_AGENT */
+extern const char *const cs_session_statuses[];
+extern const char *const cs_session_categories[];
+extern const char *const cs_session_reasons[];  /* escalation reasons */
+extern const char *const cs_session_resolutions[];
+
+/* True when `s` is one of `set`. */
+bool cs_session_enum_ok(const char *const *set, const char *s);
+/* Rank of a tier (AI_REP 0, AI_MANAGER 1, HUMAN_AGENT 2); -1 when unknown. */
+int cs_session_tier_rank(const char *tier);
+/* True for ids this module generates: "sess_" followed by 1..64 of [0-9a-zA-Z]. */
+bool cs_session_id_valid(const char *id);
+
+/* ---- configuration (session_config.c) ---- */
+
+/* The seed's default configuration plus systemPrompt/tone per tier and the seed's rate
+ * limits; a new object the caller owns. NULL on out of memory. */
+json_object *cs_session_config_defaults(void);
+/* Deep-merges `patch` into `base` in place (objects merge, everything else replaces) and
+ * checks every field it touches: known keys only, the right JSON type, ranges and enums.
+ * On error `base` may be partly merged (callers merge into a copy) and *where gets the
+ * dotted path of the first bad field, *why a short static reason. CS_ERR_INVALID or
+ * CS_ERR_NOMEM. */
+CS_MUST_CHECK int cs_session_config_merge(json_object *base, json_object *patch,
+                                          struct cs_arena *a, const char **where,
+                                          const char **why);
+/* The tenant's configuration (defaults when none was stored), owned by `a`; *version
+ * gets the stored version or 0 when none. */
+CS_MUST_CHECK int cs_session_config_load(struct cs_store *st, struct cs_arena *a,
+                                         const char *tenant, json_object **out,
+                                         int64_t *version);
+/* Reads the configuration, merges `patch`, validates and stores it, retrying on a
+ * version conflict. *out gets the stored document (owned by `a`). */
+CS_MUST_CHECK int cs_session_config_update(struct cs_store *st, struct cs_arena *a,
+                                           const char *tenant, json_object *patch,
+                                           int64_t now_ms, json_object **out,
+                                           const char **where, const char **why);
+
+/* What one tier may do, read from the configuration. */
+struct cs_tier_caps {
+    const char *tier; /* seed spelling */
+    bool enabled;
+    bool can_refund;
+    double max_refund;
+    bool can_credit;
+    double max_credit;
+    bool can_modify_subscription;
+    const char *tone;          /* "friendly", "professional", ... */
+    int max_response_length;   /* words */
+    const char *system_prompt;
+};
+/* Fills caps for `tier` (AI_REP, AI_MANAGER or HUMAN_AGENT); strings point into cfg. */
+void cs_session_tier_caps(json_object *cfg, const char *tier, struct cs_tier_caps *out);
+
+struct cs_irate_config {
+    bool enabled;
+    double threshold;  /* irate score at or above which a message counts as irate */
+    const char *keywords[CS_SESSION_MAX_KEYWORDS];
+    size_t nkeywords;
+    bool auto_escalate;
+    int after_attempts;
+    const char *target_tier;
+};
+void cs_session_irate_config(json_object *cfg, struct cs_irate_config *out);
+
+/* Per-tenant limit of one seed endpoint per minute: key is "createSession",
+ * "sendMessage", "listSessions" or "analytics"; 0 when the config has none. */
+unsigned cs_session_rate_limit(json_object *cfg, const char *key);
+
+/* ---- the irate protocol and refund limits (session_irate.c), pure ---- */
+
+/* A refund or credit the customer asks for. */
+struct cs_money_ask {
+    bool refund;   /* asks for a refund / money back */
+    bool credit;   /* asks for a credit / voucher */
+    double amount; /* largest amount stated; 0 when none */
+};
+/* Reads a refund/credit request and its amount ("$120", "120 dollars", "EUR 40.50"). */
+void cs_session_money_ask(const char *text, struct cs_money_ask *out);
+
+struct cs_session_state {
+    const char *tier;      /* current tier */
+    int irate_attempts;    /* AI replies already given to this customer while irate */
+    bool vip;
+    int repeat_contacts;   /* earlier sessions of the customer in the last 7 days */
+    int ai_replies;        /* replies the AI already gave in this session */
+};
+
+struct cs_decision {
+    bool irate;
+    double irate_score;     /* 0.6 * anger + 0.4 * (1 - sentiment score), 0..1 */
+    const char *trigger;    /* static or pointing into cfg: keyword or cue kind */
+    int irate_attempts;     /* the state's count after this message */
+    const char *reason;     /* escalation reason, NULL: the current tier answers */
+    const char *target;     /* tier to escalate to when reason is set */
+    bool refund_allowed;    /* the answering tier may grant the ask (within limits) */
+};
+
+/* Decides what one customer message does: escalate (and why, to which tier) or let the
+ * current tier answer. Order: explicit request for a human/manager, legal mention,
+ * social-media threat, refund/credit beyond the tier's authority, VIP and repeat contact
+ * (before the rep's first reply),
+ * then the irate protocol (threshold or keyword; auto-escalation after
+ * `after_attempts` AI replies to an irate customer). A target is always a tier above
+ * the current one that the configuration enables; when none is, reason stays NULL. */
+void cs_session_decide(json_object *cfg, const struct cs_session_state *st,
+                       const struct cs_sentiment *sent, const char *text,
+                       const struct cs_money_ask *ask, struct cs_decision *out);
+
+/* ---- reply generation (session_reply.c) ---- */
+
+struct cs_reply_turn {
+    const char *role; /* "customer", "ai_rep", "ai_manager", "system" */
+    const char *content;
+};
+
+struct cs_reply_input {
+    const struct cs_tier_caps *tier;       /* the answering tier */
+    const struct cs_reply_turn *history;   /* earlier turns, oldest first */
+    size_t nhistory;
+    const char *message;                   /* the customer message to answer */
+    const struct cs_sentiment *sentiment;  /* of `message` */
+    const struct cs_money_ask *ask;        /* refund/credit asked in `message` */
+    bool refund_allowed;                   /* the tier may grant the ask */
+    bool irate;                            /* answer in de-escalation mode */
+    const char *customer_name;             /* may be NULL */
+    const char *issue_category;            /* may be NULL */
+};
+
+struct cs_reply {
+    const char *content;
+    const char *model;
+    int64_t tokens_in, tokens_out;
+    double latency_ms;
+    const char *actions[4]; /* suggestedActions, static strings */
+    size_t nactions;
+};
+
+/* THE reply generator: tier config + conversation + customer message -> reply text,
+ * model, tokens and latency. Today the built-in models answer (knowledge-base retrieval
+ * for `tenant` and an extractive draft in the tier's tone); the provider layer replaces
+ * this body. The reply never promises money beyond the tier's authority: every draft is
+ * run through the policy check with the tier's limit and rewritten when it fails.
+ * Strings are allocated in `a`. CS_ERR_AI_FAILED when no reply could be produced. */
+CS_MUST_CHECK int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                   const struct cs_reply_input *in, struct cs_reply *out);
+
+/* ---- the session document (session_model.c) ---- */
+
+/* The API view of a stored session: the body without "stats", plus "id". New object
+ * owned by `a`; NULL on out of memory. */
+json_object *cs_session_view(struct cs_arena *a, const char *id, json_object *body);
+/* Satisfaction 1..5 derived from a sentiment level (HAPPY 5 .. ANGRY/IRATE 1), stored
+ * per session for the analytics' customerSatisfactionAvg. */
+int cs_session_satisfaction(int level);
+/* Appends `item` to the array `key` of obj (creating it). Takes over item. */
+CS_MUST_CHECK int cs_session_push(json_object *obj, const char *key, json_object *item);
+/* stats.<key> += delta (integers). */
+CS_MUST_CHECK int cs_session_stat_add(json_object *body, const char *key, int64_t delta);
+/* Records an escalation in body: escalationHistory, currentTier, status ESCALATED and
+ * the stats the analytics sum. `notes` may be NULL. */
+CS_MUST_CHECK int cs_session_escalate(json_object *body, const char *to, const char *reason,
+                                      const char *notes, int64_t now_ms);
+/* Loads a session for `tenant`: CS_ERR_SESSION_ID for a malformed id,
+ * CS_ERR_SESSION_NOT_FOUND when absent (also for another tenant's session). */
+CS_MUST_CHECK int cs_session_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                  const char *id, struct cs_doc *out);
+
+/* ---- request helpers (session_http.c) ---- */
+struct cs_req;
+struct cs_resp;
+struct cs_rate;
+
+/* A cs_function.rate_of body: the tenant's per-minute limit `key` from its config. */
+CS_MUST_CHECK int cs_session_rate(const struct cs_req *req, const char *key, struct cs_rate *out);
+/* Records `code` with details {key: val} (val may be NULL: no details) for the family's
+ * error writer and returns code. */
+int cs_session_fail(const struct cs_req *req, struct cs_resp *resp, int code, const char *key,
+                    const char *val);
+/* The tenant's config for a request that names a company (CS_ERR_COMPANY_ID when
+ * `company` is NULL or empty); CS_ERR_CS_DISABLED when `need_enabled` and the tenant
+ * turned customer service off. */
+CS_MUST_CHECK int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp,
+                                        const char *company, bool need_enabled,
+                                        json_object **cfg);
+
+#endif

@@ -1,0 +1,280 @@
+/* Per-tenant company configuration of seed 003: defaults, validated deep merge, storage.
+ *
+ * Beyond the seed's fields the document carries, per AI tier, a responseGuidelines
+ * object with systemPrompt, tone and maxResponseLength (the seed shows them for the AI
+ * rep only; the manager gets its own so that each tier answers in its own voice), and
+ * rateLimits: requests per minute per tenant of the four endpoints the seed limits.
+ * A tenant may lower (or raise) its own limits; the seed's values are the defaults.
+ */
+#include "cs/session.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/json.h"
+#include "cs/store.h"
+
+#define CONFIG_ID "config"
+
+static const char defaults_json[] =
+    "{\"enabled\":true,"
+    "\"tiers\":{"
+    "\"aiRep\":{\"enabled\":true,"
+    "\"capabilities\":{\"canProcessRefunds\":false,\"maxRefundAmount\":0,"
+    "\"canModifySubscription\":false,\"canApplyCredits\":true,\"maxCreditAmount\":10},"
+    "\"responseGuidelines\":{\"tone\":\"friendly\",\"maxResponseLength\":200,"
+    "\"systemPrompt\":\"You are a friendly first-line customer service representative. "
+    "Answer routine questions from the knowledge base. You cannot process refunds; you "
+    "may apply small credits within your limit.\"}},"
+    "\"aiManager\":{\"enabled\":true,"
+    "\"capabilities\":{\"canProcessRefunds\":true,\"maxRefundAmount\":100,"
+    "\"canModifySubscription\":true,\"canApplyCredits\":true,\"maxCreditAmount\":50},"
+    "\"responseGuidelines\":{\"tone\":\"professional\",\"maxResponseLength\":300,"
+    "\"systemPrompt\":\"You are a customer service manager handling escalated cases. "
+    "Acknowledge the customer's experience, take ownership and resolve within your "
+    "authority.\"}},"
+    "\"humanAgent\":{\"enabled\":true,\"escalationPhone\":\"+14155559999\","
+    "\"notifyOnEscalation\":true}},"
+    "\"irateProtocol\":{\"enabled\":true,\"detectionThreshold\":0.7,"
+    "\"triggerKeywords\":[\"angry\",\"furious\",\"unacceptable\"],"
+    "\"autoEscalate\":{\"enabled\":true,\"afterAttempts\":2,\"targetTier\":\"AI_MANAGER\"}},"
+    "\"rateLimits\":{\"createSession\":100,\"sendMessage\":60,\"listSessions\":200,"
+    "\"analytics\":20}}";
+
+json_object *cs_session_config_defaults(void) { return json_tokener_parse(defaults_json); }
+
+enum kind { K_BOOL, K_NUMBER, K_INT, K_STRING, K_KEYWORDS };
+
+/* Rules by leaf key: every leaf key of the defaults appears here exactly once. */
+static const struct rule {
+    const char *key;
+    enum kind kind;
+    double min, max; /* numbers: value; strings: length */
+    const char *const *one_of;
+} rules[] = {
+    {"enabled", K_BOOL, 0, 0, NULL},
+    {"companyId", K_STRING, 1, 128, NULL},
+    {"canProcessRefunds", K_BOOL, 0, 0, NULL},
+    {"canModifySubscription", K_BOOL, 0, 0, NULL},
+    {"canApplyCredits", K_BOOL, 0, 0, NULL},
+    {"maxRefundAmount", K_NUMBER, 0, 1e6, NULL},
+    {"maxCreditAmount", K_NUMBER, 0, 1e6, NULL},
+    {"tone", K_STRING, 1, 32, (const char *const[]){"friendly", "professional", "empathetic", "formal", "casual", NULL}},
+    {"maxResponseLength", K_INT, 20, 2000, NULL},
+    {"systemPrompt", K_STRING, 1, 4000, NULL},
+    {"escalationPhone", K_STRING, 8, 16, NULL},
+    {"notifyOnEscalation", K_BOOL, 0, 0, NULL},
+    {"detectionThreshold", K_NUMBER, 0, 1, NULL},
+    {"triggerKeywords", K_KEYWORDS, 1, 64, NULL},
+    {"afterAttempts", K_INT, 1, 20, NULL},
+    {"targetTier", K_STRING, 1, 32, (const char *const[]){"AI_MANAGER", "HUMAN_AGENT", NULL}},
+    {"createSession", K_INT, 1, 100000, NULL},
+    {"sendMessage", K_INT, 1, 100000, NULL},
+    {"listSessions", K_INT, 1, 100000, NULL},
+    {"analytics", K_INT, 1, 100000, NULL},
+};
+
+static const struct rule *rule_of(const char *key)
+{
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+        if (strcmp(rules[i].key, key) == 0) return &rules[i];
+    return NULL;
+}
+
+static bool phone_ok(const char *s)
+{
+    if (*s != '+') return false;
+    for (s++; *s; s++)
+        if (!isdigit((unsigned char)*s)) return false;
+    return true;
+}
+
+static bool string_ok(const struct rule *r, json_object *v, const char **why)
+{
+    if (!json_object_is_type(v, json_type_string)) return (*why = "must be a string"), false;
+    const char *s = json_object_get_string(v);
+    size_t n = cs_utf8_len(s, (size_t)json_object_get_string_len(v));
+    if (n < r->min || n > r->max) return (*why = "has an invalid length"), false;
+    if (r->one_of && !cs_session_enum_ok(r->one_of, s)) return (*why = "is not an allowed value"), false;
+    if (strcmp(r->key, "escalationPhone") == 0 && !phone_ok(s))
+        return (*why = "must be an E.164 phone number"), false;
+    return true;
+}
+
+static bool keywords_ok(const struct rule *r, json_object *v, const char **why)
+{
+    if (!json_object_is_type(v, json_type_array)) return (*why = "must be an array of strings"), false;
+    size_t n = json_object_array_length(v);
+    if (n > CS_SESSION_MAX_KEYWORDS) return (*why = "has too many keywords"), false;
+    for (size_t i = 0; i < n; i++)
+        if (!string_ok(r, json_object_array_get_idx(v, i), why)) return false;
+    return true;
+}
+
+static bool leaf_ok(const struct rule *r, json_object *v, const char **why)
+{
+    switch (r->kind) {
+    case K_BOOL:
+        if (json_object_is_type(v, json_type_boolean)) return true;
+        return (*why = "must be a boolean"), false;
+    case K_INT:
+    case K_NUMBER: {
+        if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+            return (*why = "must be a number"), false;
+        double d = json_object_get_double(v);
+        if (!isfinite(d) || d < r->min || d > r->max) return (*why = "is out of range"), false;
+        if (r->kind == K_INT && d != floor(d)) return (*why = "must be an integer"), false;
+        return true;
+    }
+    case K_STRING: return string_ok(r, v, why);
+    case K_KEYWORDS: return keywords_ok(r, v, why);
+    }
+    return false;
+}
+
+static int merge_at(json_object *base, json_object *patch, struct cs_arena *a, const char *path,
+                    int depth, const char **where, const char **why)
+{
+    if (!json_object_is_type(patch, json_type_object)) {
+        *where = path[0] ? path : "body";
+        *why = "must be an object";
+        return CS_ERR_INVALID;
+    }
+    json_object_object_foreach(patch, key, val)
+    {
+        const char *p = path[0] ? cs_arena_printf(a, "%s.%s", path, key) : cs_arena_strdup(a, key);
+        if (!p) return CS_ERR_NOMEM;
+        json_object *cur = NULL;
+        bool known = json_object_object_get_ex(base, key, &cur);
+        const struct rule *r = rule_of(key);
+        /* companyId is the one top-level key the defaults do not carry. */
+        if (!known && !(depth == 0 && strcmp(key, "companyId") == 0)) {
+            *where = p;
+            *why = "is not a known setting";
+            return CS_ERR_INVALID;
+        }
+        if (cur && json_object_is_type(cur, json_type_object)) {
+            int rc = merge_at(cur, val, a, p, depth + 1, where, why);
+            if (rc) return rc;
+            continue;
+        }
+        if (!r || !leaf_ok(r, val, why)) {
+            if (!r) *why = "is not a known setting";
+            *where = p;
+            return CS_ERR_INVALID;
+        }
+        json_object *copy = NULL;
+        if (json_object_deep_copy(val, &copy, NULL) != 0) return CS_ERR_NOMEM;
+        if (json_object_object_add(base, key, copy)) {
+            json_object_put(copy);
+            return CS_ERR_NOMEM;
+        }
+    }
+    return CS_OK;
+}
+
+int cs_session_config_merge(json_object *base, json_object *patch, struct cs_arena *a,
+                            const char **where, const char **why)
+{
+    *where = NULL;
+    *why = NULL;
+    if (!base || !patch) return CS_ERR_INVALID;
+    return merge_at(base, patch, a, "", 0, where, why);
+}
+
+int cs_session_config_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                           json_object **out, int64_t *version)
+{
+    json_object *cfg = cs_session_config_defaults();
+    if (!cfg || cs_json_own(a, cfg)) return CS_ERR_NOMEM;
+    struct cs_doc d;
+    int rc = cs_store_get(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, &d);
+    *version = 0;
+    if (rc == CS_ERR_NOT_FOUND) rc = CS_OK;
+    else if (rc == CS_OK) {
+        /* Merged onto fresh defaults so that settings added later get their default. */
+        const char *where, *why;
+        rc = cs_session_config_merge(cfg, d.body, a, &where, &why);
+        if (rc == CS_ERR_INVALID) rc = CS_ERR_CONFIG;
+        *version = d.version;
+    }
+    *out = cfg;
+    return rc;
+}
+
+int cs_session_config_update(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                             json_object *patch, int64_t now_ms, json_object **out,
+                             const char **where, const char **why)
+{
+    *where = *why = NULL;
+    for (int attempt = 0; attempt < CS_SESSION_UPDATE_RETRIES; attempt++) {
+        json_object *cfg;
+        int64_t version;
+        int rc = cs_session_config_load(st, a, tenant, &cfg, &version);
+        if (!rc) rc = cs_session_config_merge(cfg, patch, a, where, why);
+        if (rc) return rc;
+        if (version == 0)
+            rc = cs_store_insert(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, cfg, NULL, now_ms, NULL);
+        else
+            rc = cs_store_update(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, version, cfg, NULL,
+                                 now_ms, NULL);
+        if (rc == CS_ERR_CONFLICT || rc == CS_ERR_EXISTS) continue;
+        *out = cfg;
+        return rc;
+    }
+    return CS_ERR_CONFLICT;
+}
+
+static json_object *at(json_object *o, const char *const *path)
+{
+    for (; o && *path; path++)
+        if (!json_object_object_get_ex(o, *path, &o)) return NULL;
+    return o;
+}
+
+void cs_session_tier_caps(json_object *cfg, const char *tier, struct cs_tier_caps *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->tier = tier;
+    const char *key = strcmp(tier, "AI_MANAGER") == 0    ? "aiManager"
+                      : strcmp(tier, "HUMAN_AGENT") == 0 ? "humanAgent"
+                                                         : "aiRep";
+    json_object *t = at(cfg, (const char *const[]){"tiers", key, NULL});
+    json_object *caps = at(t, (const char *const[]){"capabilities", NULL});
+    json_object *g = at(t, (const char *const[]){"responseGuidelines", NULL});
+    out->enabled = cs_json_get_bool(t, "enabled", false);
+    out->can_refund = cs_json_get_bool(caps, "canProcessRefunds", false);
+    out->max_refund = cs_json_get_double(caps, "maxRefundAmount", 0);
+    out->can_credit = cs_json_get_bool(caps, "canApplyCredits", false);
+    out->max_credit = cs_json_get_double(caps, "maxCreditAmount", 0);
+    out->can_modify_subscription = cs_json_get_bool(caps, "canModifySubscription", false);
+    out->tone = cs_json_get_str(g, "tone");
+    if (!out->tone) out->tone = "professional";
+    out->max_response_length = (int)cs_json_get_int(g, "maxResponseLength", 200);
+    out->system_prompt = cs_json_get_str(g, "systemPrompt");
+}
+
+void cs_session_irate_config(json_object *cfg, struct cs_irate_config *out)
+{
+    memset(out, 0, sizeof(*out));
+    json_object *p = at(cfg, (const char *const[]){"irateProtocol", NULL});
+    json_object *ae = at(p, (const char *const[]){"autoEscalate", NULL});
+    json_object *kw = at(p, (const char *const[]){"triggerKeywords", NULL});
+    out->enabled = cs_json_get_bool(p, "enabled", false);
+    out->threshold = cs_json_get_double(p, "detectionThreshold", 0.7);
+    for (size_t i = 0; kw && i < json_object_array_length(kw) && i < CS_SESSION_MAX_KEYWORDS; i++)
+        out->keywords[out->nkeywords++] = json_object_get_string(json_object_array_get_idx(kw, i));
+    out->auto_escalate = cs_json_get_bool(ae, "enabled", false);
+    out->after_attempts = (int)cs_json_get_int(ae, "afterAttempts", 2);
+    out->target_tier = cs_json_get_str(ae, "targetTier");
+    if (!out->target_tier) out->target_tier = "AI_MANAGER";
+}
+
+unsigned cs_session_rate_limit(json_object *cfg, const char *key)
+{
+    json_object *r = at(cfg, (const char *const[]){"rateLimits", NULL});
+    int64_t v = cs_json_get_int(r, key, 0);
+    return v > 0 && v <= 100000 ? (unsigned)v : 0;
+}

@@ -1,0 +1,37 @@
+/* Small request-level helpers shared by the sessions functions. */
+#include "cs/session.h"
+
+#include "cs/function.h"
+#include "cs/http.h"
+#include "cs/json.h"
+
+int cs_session_rate(const struct cs_req *req, const char *key, struct cs_rate *out)
+{
+    json_object *cfg;
+    int64_t version;
+    int rc = cs_session_config_load(req->store, req->arena, req->auth.tenant, &cfg, &version);
+    if (rc) return rc;
+    *out = (struct cs_rate){cs_session_rate_limit(cfg, key), 60};
+    return CS_OK;
+}
+
+int cs_session_fail(const struct cs_req *req, struct cs_resp *resp, int code, const char *key,
+                    const char *val)
+{
+    if (!key || !val) return code;
+    json_object *d = cs_json_object(req->arena);
+    if (d && cs_json_add_str(d, key, val) == CS_OK) resp->err_details = d;
+    return code;
+}
+
+int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp, const char *company,
+                          bool need_enabled, json_object **cfg)
+{
+    if (!company || !*company) return CS_ERR_COMPANY_ID;
+    int64_t version;
+    int rc = cs_session_config_load(req->store, req->arena, req->auth.tenant, cfg, &version);
+    if (rc) return rc;
+    if (need_enabled && !cs_json_get_bool(*cfg, "enabled", true))
+        return cs_session_fail(req, resp, CS_ERR_CS_DISABLED, "companyId", company);
+    return CS_OK;
+}

@@ -1,0 +1,158 @@
+/* Seed 003 enums and the session document's bookkeeping. */
+#include "cs/session.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/clock.h"
+#include "cs/json.h"
+#include "cs/store.h"
+
+const char *const cs_session_channels[] = {"voice", "chat", "email", "sms", NULL};
+const char *const cs_session_tiers[] = {"AI_REP", "AI_MANAGER", "HUMAN_AGENT", NULL};
+const char *const cs_session_statuses[] = {"ACTIVE", "WAITING_CUSTOMER", "ESCALATED",
+                                           "RESOLVED", "ABANDONED", NULL};
+const char *const cs_session_categories[] = {
+    "BILLING", "SHIPPING", "PRODUCT_QUALITY", "SUBSCRIPTION", "REFUND", "TECHNICAL",
+    "ACCOUNT", "GENERAL_INQUIRY", "COMPLAINT", "CANCELLATION", NULL};
+const char *const cs_session_reasons[] = {
+    "IRATE_CUSTOMER", "REFUND_REQUEST", "COMPLEX_ISSUE", "REPEAT_CONTACT",
+    "HIGH_VALUE_CUSTOMER", "LEGAL_MENTION", "SOCIAL_MEDIA_THREAT", "REFUND_OVER_THRESHOLD",
+    "CUSTOMER_REQUEST", "POLICY_EXCEPTION", "ESCALATED_COMPLAINT", "TECHNICAL_LIMITATION",
+    NULL};
+const char *const cs_session_resolutions[] = {
+    "INFORMATION_PROVIDED", "ISSUE_RESOLVED", "REFUND_PROCESSED", "REPLACEMENT_SENT",
+    "CREDIT_APPLIED", "SUBSCRIPTION_MODIFIED", "ESCALATED_TO_HUMAN", "CUSTOMER_SATISFIED",
+    "UNRESOLVED", NULL};
+
+bool cs_session_enum_ok(const char *const *set, const char *s)
+{
+    for (; s && *set; set++)
+        if (strcmp(*set, s) == 0) return true;
+    return false;
+}
+
+int cs_session_tier_rank(const char *tier)
+{
+    for (int i = 0; tier && cs_session_tiers[i]; i++)
+        if (strcmp(cs_session_tiers[i], tier) == 0) return i;
+    return -1;
+}
+
+bool cs_session_id_valid(const char *id)
+{
+    if (!id || strncmp(id, "sess_", 5) != 0) return false;
+    size_t n = strlen(id + 5);
+    if (n == 0 || n > 64) return false;
+    for (const char *p = id + 5; *p; p++)
+        if (!isalnum((unsigned char)*p)) return false;
+    return true;
+}
+
+json_object *cs_session_view(struct cs_arena *a, const char *id, json_object *body)
+{
+    json_object *v = cs_json_object(a);
+    if (!v || cs_json_add_str(v, "id", id)) return NULL;
+    json_object_object_foreach(body, key, val)
+    {
+        /* stats feed the store's aggregation; they are not part of the seed's shape. */
+        if (strcmp(key, "stats") == 0 || strcmp(key, "id") == 0) continue;
+        if (json_object_object_add(v, key, json_object_get(val))) return NULL;
+    }
+    return v;
+}
+
+int cs_session_satisfaction(int level)
+{
+    static const int score[] = {5, 4, 3, 2, 1, 1};
+    return level >= 0 && level <= CS_SENT_IRATE ? score[level] : 3;
+}
+
+int cs_session_push(json_object *obj, const char *key, json_object *item)
+{
+    if (!item) return CS_ERR_NOMEM;
+    json_object *arr;
+    if (!json_object_object_get_ex(obj, key, &arr) || !json_object_is_type(arr, json_type_array)) {
+        arr = json_object_new_array();
+        if (!arr || json_object_object_add(obj, key, arr)) {
+            json_object_put(arr);
+            json_object_put(item);
+            return CS_ERR_NOMEM;
+        }
+    }
+    if (json_object_array_add(arr, item)) {
+        json_object_put(item);
+        return CS_ERR_NOMEM;
+    }
+    return CS_OK;
+}
+
+static json_object *stats_of(json_object *body)
+{
+    json_object *s;
+    if (json_object_object_get_ex(body, "stats", &s) && json_object_is_type(s, json_type_object))
+        return s;
+    s = json_object_new_object();
+    if (!s || json_object_object_add(body, "stats", s)) return NULL;
+    return s;
+}
+
+int cs_session_stat_add(json_object *body, const char *key, int64_t delta)
+{
+    json_object *s = stats_of(body);
+    if (!s) return CS_ERR_NOMEM;
+    return cs_json_add_int(s, key, cs_json_get_int(s, key, 0) + delta);
+}
+
+static int reason_stat(json_object *body, const char *reason)
+{
+    json_object *s = stats_of(body), *by;
+    if (!s) return CS_ERR_NOMEM;
+    if (!json_object_object_get_ex(s, "escByReason", &by)) {
+        by = json_object_new_object();
+        if (!by || json_object_object_add(s, "escByReason", by)) return CS_ERR_NOMEM;
+    }
+    return cs_json_add_int(by, reason, cs_json_get_int(by, reason, 0) + 1);
+}
+
+int cs_session_escalate(json_object *body, const char *to, const char *reason,
+                        const char *notes, int64_t now_ms)
+{
+    char ts[CS_ISO_MAX];
+    cs_time_iso(now_ms, CS_ISO_Z, ts);
+    const char *from = cs_json_get_str(body, "currentTier");
+    json_object *e = json_object_new_object();
+    if (!e) return CS_ERR_NOMEM;
+    int rc = cs_json_add_str(e, "fromTier", from ? from : "AI_REP");
+    if (!rc) rc = cs_json_add_str(e, "toTier", to);
+    if (!rc) rc = cs_json_add_str(e, "reason", reason);
+    if (!rc) rc = cs_json_add_str(e, "timestamp", ts);
+    if (!rc && notes) rc = cs_json_add_str(e, "notes", notes);
+    if (rc) {
+        json_object_put(e);
+        return rc;
+    }
+    rc = cs_session_push(body, "escalationHistory", e);
+    if (!rc) rc = cs_json_add_str(body, "currentTier", to);
+    if (!rc) rc = cs_json_add_str(body, "status", "ESCALATED");
+    if (!rc) rc = cs_session_stat_add(body, "escalations", 1);
+    if (!rc) rc = reason_stat(body, reason);
+    json_object *s = rc ? NULL : stats_of(body);
+    if (!rc && !s) rc = CS_ERR_NOMEM;
+    /* Time to first escalation, for the analytics' avgEscalationTime. */
+    if (!rc && !json_object_object_get_ex(s, "firstEscalationSeconds", NULL)) {
+        int64_t created = cs_json_get_int(s, "createdMs", now_ms);
+        rc = cs_json_add_int(s, "firstEscalationSeconds", (now_ms - created) / 1000);
+    }
+    if (!rc && strcmp(to, "HUMAN_AGENT") == 0) rc = cs_json_add_int(s, "reachedHuman", 1);
+    return rc;
+}
+
+int cs_session_load(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
+                    struct cs_doc *out)
+{
+    if (!cs_session_id_valid(id)) return CS_ERR_SESSION_ID;
+    int rc = cs_store_get(st, a, tenant, CS_SESSIONS_COLL, id, out);
+    return rc == CS_ERR_NOT_FOUND ? CS_ERR_SESSION_NOT_FOUND : rc;
+}

@@ -1,0 +1,165 @@
+/* Reply generation for a session's AI tier, behind one function (cs_session_reply) so
+ * that the provider layer can take over its body. The built-in path: knowledge-base
+ * passages for the customer's message, an extractive draft in the tier's tone, the
+ * tier's handling of a refund/credit ask, then a length cap and a policy check with the
+ * tier's money authority; a draft that fails the check loses its quoted sentences. */
+#include "cs/session.h"
+
+#include <ctype.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/buf.h"
+#include "cs/clock.h"
+#include "cs/draft.h"
+#include "cs/policy.h"
+#include "cs/retrieval.h"
+
+#define REPLY_MODEL "builtin-extractive-v1"
+#define REPLY_PASSAGES 5
+#define REPLY_CAP (32 * 1024)
+
+/* Token counts of the built-in model follow the common ~4 characters per token rule, so
+ * usage reads on the same scale as a hosted model's. */
+static int64_t tokens_of(const char *s) { return s ? ((int64_t)strlen(s) + 3) / 4 : 0; }
+
+static enum cs_draft_tone tone_of(const struct cs_reply_input *in)
+{
+    /* An upset customer always gets the empathetic register, whatever the tier's tone. */
+    if (in->irate || (in->sentiment && in->sentiment->level >= CS_SENT_FRUSTRATED))
+        return CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL;
+    const char *t = in->tier->tone ? in->tier->tone : "";
+    if (strcmp(t, "friendly") == 0 || strcmp(t, "casual") == 0) return CS_DRAFT_TONE_CASUAL;
+    if (strcmp(t, "empathetic") == 0) return CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL;
+    return CS_DRAFT_TONE_FORMAL;
+}
+
+static const char *opening(const struct cs_reply_input *in)
+{
+    bool manager = strcmp(in->tier->tier, "AI_MANAGER") == 0;
+    if (in->irate && manager)
+        return "I'm the customer service manager and I'm taking personal ownership of your case. "
+               "I'm sorry for how this has gone so far.";
+    if (in->irate) return "I'm sorry for the frustration this has caused, and I want to put it right.";
+    if (manager) return "I'm the customer service manager looking after your case now.";
+    return NULL;
+}
+
+static double authority(const struct cs_tier_caps *c, const struct cs_money_ask *ask)
+{
+    return ask && ask->refund ? (c->can_refund ? c->max_refund : 0) : (c->can_credit ? c->max_credit : 0);
+}
+
+/* What the tier says about money: within its authority it may offer the asked amount;
+ * beyond it, it says so and never names a figure. */
+static int money_text(struct cs_buf *b, const struct cs_reply_input *in)
+{
+    const struct cs_money_ask *ask = in->ask;
+    if (!ask || (!ask->refund && !ask->credit)) return CS_OK;
+    const char *what = ask->refund ? "refund" : "credit";
+    if (in->refund_allowed && ask->amount > 0)
+        return cs_buf_printf(b, " I can approve a %s of $%.2f once I've confirmed the order details.",
+                             what, ask->amount);
+    if (in->refund_allowed)
+        return cs_buf_printf(b, " I can help with a %s: please send the order number and the amount involved.", what);
+    return cs_buf_printf(b, " I'm not able to approve that %s myself, so I've passed your request "
+                            "to a colleague with the authority to review it.", what);
+}
+
+static int draft(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                 const struct cs_reply_input *in, struct cs_draft *d)
+{
+    struct cs_passage *p = NULL;
+    size_t np = 0;
+    int rc = cs_retrieval_search(st, a, tenant, in->message, REPLY_PASSAGES, &p, &np);
+    if (rc) return rc;
+    struct cs_draft_passage dp[REPLY_PASSAGES];
+    for (size_t i = 0; i < np && i < REPLY_PASSAGES; i++)
+        dp[i] = (struct cs_draft_passage){p[i].doc_id, p[i].chunk_id, p[i].title, p[i].text, p[i].score};
+    const char *label = in->sentiment ? in->sentiment->label : NULL;
+    struct cs_draft_input di = {
+        .customer_name = in->customer_name,
+        .ticket_text = in->message,
+        .triage = {.category = in->issue_category, .sentiment = label},
+        .passages = dp,
+        .n_passages = np < REPLY_PASSAGES ? np : REPLY_PASSAGES,
+    };
+    struct cs_draft_opts o = {.tone = tone_of(in),
+                              .signature = strcmp(in->tier->tier, "AI_MANAGER") == 0
+                                               ? "Customer Service Manager"
+                                               : "Customer Support Team"};
+    return cs_draft_build(a, &di, &o, d);
+}
+
+/* Cuts after the last sentence that fits in `words` words. */
+static const char *cap_words(struct cs_arena *a, const char *s, int words)
+{
+    int n = 0;
+    const char *last_end = NULL, *p = s;
+    for (bool in_word = false; *p; p++) {
+        if (isspace((unsigned char)*p)) in_word = false;
+        else if (!in_word) {
+            in_word = true;
+            if (++n > words) break;
+        }
+        if ((*p == '.' || *p == '!' || *p == '?') && (isspace((unsigned char)p[1]) || !p[1]))
+            last_end = p + 1;
+    }
+    if (!*p) return s;
+    return cs_arena_strndup(a, s, last_end ? (size_t)(last_end - s) : (size_t)(p - s));
+}
+
+static int compose(struct cs_arena *a, const struct cs_reply_input *in, const struct cs_draft *d,
+                   bool with_body, const char **out)
+{
+    struct cs_buf b;
+    cs_buf_init(&b, a, REPLY_CAP);
+    const char *open = opening(in);
+    int rc = cs_buf_puts(&b, d->greeting);
+    if (!rc && open) rc = cs_buf_printf(&b, " %s", open);
+    if (!rc) rc = money_text(&b, in);
+    if (!rc && with_body) rc = cs_buf_printf(&b, " %s", d->body);
+    if (!rc && !with_body) rc = cs_buf_puts(&b, " A colleague will follow up with the details.");
+    if (!rc) rc = cs_buf_printf(&b, " %s", d->closing);
+    if (rc) return rc;
+    *out = cap_words(a, cs_buf_str(&b), in->tier->max_response_length > 0 ? in->tier->max_response_length : 200);
+    return *out ? CS_OK : CS_ERR_NOMEM;
+}
+
+static bool money_violation(const struct cs_policy_result *r)
+{
+    return r->refund_over_limit || r->pii_leak || r->compliance == CS_POLICY_FAILED;
+}
+
+int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                     const struct cs_reply_input *in, struct cs_reply *out)
+{
+    double t0 = cs_mono_ms();
+    memset(out, 0, sizeof(*out));
+    if (!in || !in->tier || !in->message) return CS_ERR_AI_FAILED;
+    struct cs_draft d;
+    int rc = draft(st, a, tenant, in, &d);
+    if (rc == CS_ERR_NOMEM || rc == CS_ERR_STORE) return rc;
+    if (rc) return CS_ERR_AI_FAILED;
+    const char *text;
+    if ((rc = compose(a, in, &d, true, &text))) return rc;
+    struct cs_policy_opts po = {.refund_limit = in->refund_allowed ? authority(in->tier, in->ask) : 0};
+    struct cs_policy_result pr;
+    if (cs_policy_check(text, in->message, &po, &pr)) return CS_ERR_AI_FAILED;
+    if (money_violation(&pr)) {
+        /* A quoted passage promised more than this tier may give: answer without it. */
+        if ((rc = compose(a, in, &d, false, &text))) return rc;
+        if (cs_policy_check(text, in->message, &po, &pr) || money_violation(&pr)) return CS_ERR_AI_FAILED;
+    }
+    out->content = text;
+    out->model = REPLY_MODEL;
+    out->tokens_in = tokens_of(in->tier->system_prompt) + tokens_of(in->message);
+    for (size_t i = 0; i < in->nhistory; i++) out->tokens_in += tokens_of(in->history[i].content);
+    out->tokens_out = tokens_of(text);
+    if (in->ask && (in->ask->refund || in->ask->credit))
+        out->actions[out->nactions++] = in->refund_allowed ? "verify_order_for_refund" : "review_refund_request";
+    if (d.kb_answer) out->actions[out->nactions++] = "share_kb_article";
+    if (in->irate) out->actions[out->nactions++] = "monitor_sentiment";
+    out->latency_ms = cs_mono_ms() - t0;
+    return CS_OK;
+}
