@@ -60,6 +60,27 @@ static void write_response(struct cs_arena *a, FCGX_Request *r, const struct cs_
     if (resp->body_len) FCGX_PutStr(resp->body, (int)resp->body_len, r->out);
 }
 
+struct fcgi_stream {
+    struct cs_arena *arena;
+    FCGX_Request *r;
+};
+
+static int stream_begin(void *ctx, const struct cs_resp *resp)
+{
+    struct fcgi_stream *s = ctx;
+    size_t hlen = 0;
+    const char *head = cs_rt_cgi_head(s->arena, resp, &hlen);
+    if (!head || FCGX_PutStr(head, (int)hlen, s->r->out) < 0) return -1;
+    return FCGX_FFlush(s->r->out);
+}
+
+static int stream_write(void *ctx, const char *p, size_t n)
+{
+    struct fcgi_stream *s = ctx;
+    if (n && FCGX_PutStr(p, (int)n, s->r->out) < 0) return -1;
+    return FCGX_FFlush(s->r->out);
+}
+
 static void serve_one(struct cs_worker *w, FCGX_Request *r)
 {
     struct cs_req req;
@@ -73,8 +94,11 @@ static void serve_one(struct cs_worker *w, FCGX_Request *r)
         return;
     }
     read_body(w->arena, r, w->env->cfg.max_body, &req);
+    struct fcgi_stream fs = {w->arena, r};
+    const struct cs_stream stream = {stream_begin, stream_write, &fs};
+    req.stream = &stream;
     cs_app_handle(w, &req, &resp);
-    write_response(w->arena, r, &resp);
+    if (!resp.streamed) write_response(w->arena, r, &resp);
 }
 
 static void *thread_main(void *arg)

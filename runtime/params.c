@@ -67,9 +67,10 @@ const char *cs_rt_cgi_head(struct cs_arena *a, const struct cs_resp *resp, size_
 {
     struct cs_buf b;
     cs_buf_init(&b, a, 64 * 1024);
-    int rc = cs_buf_printf(&b, "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n",
-                           resp->status, cs_http_reason(resp->status), resp->content_type,
-                           resp->body_len);
+    int rc = cs_buf_printf(&b, "Status: %d %s\r\nContent-Type: %s\r\n", resp->status,
+                           cs_http_reason(resp->status), resp->content_type);
+    /* A streamed body's length is unknown; the web server frames it (chunked). */
+    if (!rc && !resp->streamed) rc = cs_buf_printf(&b, "Content-Length: %zu\r\n", resp->body_len);
     for (size_t i = 0; !rc && i < resp->nheaders; i++) {
         const struct cs_header *h = &resp->headers[i];
         /* A CR or LF would split the header block, and an empty name or one with a

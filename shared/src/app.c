@@ -260,10 +260,11 @@ void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp
     memset(&req->auth, 0, sizeof(req->auth));
     req->request_id = request_id(req);
     if (!req->request_id) req->request_id = "req-unknown";
-    int rc = pipeline(req, resp);
-    if (rc) cs_family_error(fn->family, req, resp, rc);
+    /* Before the handler, so that a streamed response carries them too. */
     (void)cs_resp_header(resp, "x-request-id", req->request_id);
     cors_headers(req, resp);
+    int rc = pipeline(req, resp);
+    if (rc && !resp->streamed) cs_family_error(fn->family, req, resp, rc);
     if (!resp->content_type) resp->content_type = "application/json";
     struct cs_access_log e = {
         .request_id = req->request_id,

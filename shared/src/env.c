@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/ai.h"
 #include "cs/clock.h"
 #include "cs/function.h"
 #include "cs/log.h"
@@ -99,6 +100,14 @@ int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **w
             return rc;
         }
     }
+    if (fn->needs & CS_NEED_AI) {
+        /* Keys are looked up by name at call time; the strings live for the process. */
+        static char ai_paths[8192];
+        struct cs_ai_config ai_cfg;
+        rc = cs_ai_config_load(&ai_cfg, process_env, env->cfg.data_dir, ai_paths, sizeof(ai_paths), why);
+        if (!rc) rc = cs_ai_open(&ai_cfg, &env->ai, why);
+        if (rc) return rc;
+    }
     if (fn->init && (rc = fn->init(env))) {
         *why = "function init failed";
         return rc;
@@ -110,6 +119,8 @@ void cs_env_clean_up(struct cs_env *env)
 {
     if (env->fn && env->fn->fini) env->fn->fini(env);
     env->fn_state = NULL;
+    cs_ai_close(env->ai);
+    env->ai = NULL;
     if (env->models) cs_models_close(env->models);
     env->models = NULL;
 }

@@ -108,6 +108,26 @@ void cs_resp_field_error(struct cs_resp *resp, const char *loc0, const char *loc
     e->type = type;
 }
 
+int cs_resp_stream_begin(const struct cs_req *req, struct cs_resp *resp, int status,
+                         const char *content_type)
+{
+    if (!req->stream || resp->streamed) return CS_ERR_UNAVAILABLE;
+    resp->status = status;
+    resp->content_type = content_type;
+    (void)cs_resp_header(resp, "cache-control", "no-cache");
+    (void)cs_resp_header(resp, "x-accel-buffering", "no");
+    /* Set first: the head then carries no Content-Length; a failed begin means the
+     * client is gone, and nothing else should be written either. */
+    resp->streamed = true;
+    return req->stream->begin(req->stream->ctx, resp) == 0 ? CS_OK : CS_ERR_IO;
+}
+
+int cs_resp_stream_write(const struct cs_req *req, struct cs_resp *resp, const char *p, size_t n)
+{
+    if (!resp->streamed) return CS_ERR_INTERNAL;
+    return req->stream->write(req->stream->ctx, p, n) == 0 ? CS_OK : CS_ERR_IO;
+}
+
 const char *cs_http_reason(int status)
 {
     switch (status) {

@@ -15,6 +15,7 @@
 
 struct cs_function;
 struct cs_models;
+struct cs_ai;
 
 struct cs_config {
     const char *store_uri; /* CS_STORE_URI, default sqlite://<var>/cs.db */
@@ -34,6 +35,7 @@ struct cs_env {
     struct cs_config cfg;
     const struct cs_function *fn;
     struct cs_models *models; /* NULL unless the function needs models */
+    struct cs_ai *ai;         /* NULL unless the function needs AI (cs/ai.h) */
     void *fn_state;           /* set by the function's init hook */
     int64_t (*now_ms)(void);
     void (*random)(void *buf, size_t n);

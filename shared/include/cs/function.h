@@ -37,6 +37,7 @@ enum cs_need {
     CS_NEED_STORE = 1u << 0,  /* open a store connection per worker */
     CS_NEED_MODELS = 1u << 1, /* map the built-in models at cold start */
     CS_NEED_JWT = 1u << 2,    /* needs the signing key even without bearer auth */
+    CS_NEED_AI = 1u << 3,     /* build the AI provider layer (cs/ai.h) at cold start */
 };
 
 struct cs_rate {

@@ -20,6 +20,7 @@ struct cs_arena;
 struct cs_env;
 struct cs_store;
 struct cs_route;
+struct cs_resp;
 
 #define CS_MAX_PARAMS 8
 #define CS_MAX_RESP_HEADERS 24
@@ -39,8 +40,19 @@ struct cs_field_error {
     const char *type;   /* "missing" */
 };
 
+/* A transport that can send a body in pieces as it is produced (FastCGI) offers this;
+ * the others leave cs_req.stream NULL and handlers buffer instead. */
+struct cs_stream {
+    /* Writes the status line and headers of `resp`; called once, before any piece. */
+    int (*begin)(void *ctx, const struct cs_resp *resp);
+    /* Writes one piece and flushes it to the client. */
+    int (*write)(void *ctx, const char *p, size_t n);
+    void *ctx;
+};
+
 struct cs_req {
     /* Filled by the transport. */
+    const struct cs_stream *stream; /* NULL: the response is sent whole */
     const char *method; /* upper-case, "GET" */
     const char *path;   /* without the query string, percent-decoding not applied */
     const char *query;  /* raw query string without '?', "" when none */
@@ -84,6 +96,7 @@ struct cs_resp {
     struct cs_field_error field_errors[CS_MAX_FIELD_ERRORS];
     size_t nfield_errors;
     int err_code; /* the cs_code that produced an error body, 0 on success */
+    bool streamed; /* the handler sent status, headers and body through req->stream */
 };
 
 /* Header value by lower-case name, NULL when absent. */
@@ -108,6 +121,16 @@ void cs_resp_raw(struct cs_resp *resp, int status, const char *content_type, con
  * strings must outlive the response. */
 void cs_resp_field_error(struct cs_resp *resp, const char *loc0, const char *loc1,
                          const char *msg, const char *type);
+
+/* Streaming. begin sends `status` and the headers gathered so far (plus
+ * X-Accel-Buffering: no, so nginx passes pieces straight on); write sends one piece.
+ * CS_ERR_UNAVAILABLE from begin when the transport cannot stream (then buffer the
+ * body instead), CS_ERR_IO when the client went away. After begin the response
+ * belongs to the stream: the core writes no error body. */
+int cs_resp_stream_begin(const struct cs_req *req, struct cs_resp *resp, int status,
+                         const char *content_type) __attribute__((warn_unused_result));
+int cs_resp_stream_write(const struct cs_req *req, struct cs_resp *resp, const char *p, size_t n)
+    __attribute__((warn_unused_result));
 
 /* Reason phrase of a status ("Not Found"). */
 const char *cs_http_reason(int status);

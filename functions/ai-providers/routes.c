@@ -1,0 +1,14 @@
+#include "cs/function.h"
+
+int fn_ai_providers(const struct cs_req *req, struct cs_resp *resp);
+
+const struct cs_function cs_function = {
+    .name = "ai-providers",
+    .summary = "List the tenant's AI providers and models, builtin included (seed 001)",
+    .family = CS_FAMILY_INSIGHTS,
+    .routes = {{"GET", "/api/v1/ai/providers"}},
+    .nroutes = 1,
+    .auth = CS_AUTH_BEARER,
+    .needs = CS_NEED_STORE | CS_NEED_AI,
+    .handle = fn_ai_providers,
+};
