@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cs/ai.h"
 #include "cs/arena.h"
 #include "cs/clock.h"
 #include "cs/env.h"
@@ -227,6 +228,8 @@ static int answer(const struct cs_req *req, struct turn *t, json_object *body, c
     struct cs_tier_caps caps;
     cs_session_tier_caps(t->cfg, tier, &caps);
     struct cs_reply_turn turns[HISTORY_TURNS];
+    struct cs_ai_call call;
+    cs_ai_call_from_req(req, "session_reply", &call);
     struct cs_reply_input in = {
         .tier = &caps,
         .history = turns,
@@ -238,6 +241,7 @@ static int answer(const struct cs_req *req, struct turn *t, json_object *body, c
         .irate = t->dec.irate,
         .customer_name = customer_name(body),
         .issue_category = topic(req->arena, cs_json_get_str(body, "issueCategory"), &t->ask),
+        .ai = &call,
     };
     return cs_session_reply(req->store, req->arena, req->auth.tenant, &in, r);
 }

@@ -1,5 +1,6 @@
-/* Reply generation for a session's AI tier, behind one function (cs_session_reply) so
- * that the provider layer can take over its body. The built-in path: knowledge-base
+/* Reply generation for a session's AI tier, behind one function (cs_session_reply).
+ * A tenant's hosted default model (cs/ai.h) answers when one is configured and its
+ * reply passes the checks below; otherwise the built-in path: knowledge-base
  * passages for the customer's message, an extractive draft in the tier's tone, the
  * tier's handling of a refund/credit ask, then a length cap and a policy check with the
  * tier's money authority; a draft that fails the check loses its quoted sentences. */
@@ -8,6 +9,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "cs/ai.h"
 #include "cs/arena.h"
 #include "cs/buf.h"
 #include "cs/clock.h"
@@ -66,13 +68,20 @@ static int money_text(struct cs_buf *b, const struct cs_reply_input *in)
                             "to a colleague with the authority to review it.", what);
 }
 
+struct kb {
+    struct cs_passage *p;
+    size_t n;
+};
+
 static int draft(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                 const struct cs_reply_input *in, struct cs_draft *d)
+                 const struct cs_reply_input *in, struct cs_draft *d, struct kb *kb)
 {
     struct cs_passage *p = NULL;
     size_t np = 0;
     int rc = cs_retrieval_search(st, a, tenant, in->message, REPLY_PASSAGES, &p, &np);
     if (rc) return rc;
+    kb->p = p;
+    kb->n = np < REPLY_PASSAGES ? np : REPLY_PASSAGES;
     struct cs_draft_passage dp[REPLY_PASSAGES];
     for (size_t i = 0; i < np && i < REPLY_PASSAGES; i++)
         dp[i] = (struct cs_draft_passage){p[i].doc_id, p[i].chunk_id, p[i].title, p[i].text, p[i].score};
@@ -131,6 +140,95 @@ static bool money_violation(const struct cs_policy_result *r)
     return r->refund_over_limit || r->pii_leak || r->compliance == CS_POLICY_FAILED;
 }
 
+/* ---- a hosted model's reply ---- */
+
+/* Only a configured hosted default is worth a call: the provider layer's own builtin
+ * answers less well here than this file's tier-aware extractive draft. */
+static bool hosted_default(const struct cs_ai_call *call)
+{
+    struct cs_ai_provider *p;
+    size_t n;
+    if (!call || cs_ai_providers(call, &p, &n) != CS_OK) return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].is_default) return strcmp(p[i].id, CS_AI_BUILTIN_ID) != 0;
+    return false;
+}
+
+static int money_rules(struct cs_buf *b, const struct cs_reply_input *in)
+{
+    const struct cs_money_ask *ask = in->ask;
+    if (!ask || (!ask->refund && !ask->credit))
+        return cs_buf_puts(b, " Never promise a refund, credit or compensation.");
+    const char *what = ask->refund ? "refund" : "credit";
+    if (in->refund_allowed)
+        return cs_buf_printf(b, " You may approve a %s of at most $%.2f once the order is confirmed;"
+                                " never more.", what, authority(in->tier, ask));
+    return cs_buf_printf(b, " You cannot approve this %s: say that a colleague with the authority"
+                            " will review it, and never name or promise an amount.", what);
+}
+
+static int system_prompt(struct cs_arena *a, const struct cs_reply_input *in, const struct kb *kb,
+                         const char **out)
+{
+    struct cs_buf b;
+    cs_buf_init(&b, a, REPLY_CAP);
+    const struct cs_tier_caps *t = in->tier;
+    int rc = cs_buf_puts(&b, t->system_prompt && *t->system_prompt
+                                 ? t->system_prompt
+                                 : "You are a customer service assistant.");
+    if (!rc) rc = cs_buf_printf(&b, " Tone: %s. Answer in at most %d words.",
+                                t->tone && *t->tone ? t->tone : "professional",
+                                t->max_response_length > 0 ? t->max_response_length : 200);
+    if (!rc && in->irate)
+        rc = cs_buf_puts(&b, " The customer is very upset: acknowledge it, apologise once and"
+                             " take ownership.");
+    if (!rc) rc = money_rules(&b, in);
+    if (!rc && kb->n)
+        rc = cs_buf_puts(&b, " Use only these help-centre passages for facts, citing [DOC-ID]:");
+    for (size_t i = 0; !rc && i < kb->n; i++)
+        rc = cs_buf_printf(&b, "\n[%s] %s: %s", kb->p[i].doc_id, kb->p[i].title, kb->p[i].text);
+    *out = rc ? NULL : cs_buf_str(&b);
+    return rc;
+}
+
+static const char *chat_role(const char *session_role)
+{
+    if (strcmp(session_role, "customer") == 0) return "user";
+    if (strncmp(session_role, "ai_", 3) == 0 || strcmp(session_role, "human_agent") == 0)
+        return "assistant";
+    return NULL; /* system notes stay out of the conversation */
+}
+
+static int hosted_reply(struct cs_arena *a, const struct cs_reply_input *in, const struct kb *kb,
+                        struct cs_ai_reply *r)
+{
+    struct cs_ai_msg *m = cs_arena_alloc(a, (in->nhistory + 1) * sizeof(*m));
+    if (!m) return CS_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < in->nhistory; i++) {
+        const char *role = chat_role(in->history[i].role);
+        if (role && in->history[i].content) m[n++] = (struct cs_ai_msg){role, in->history[i].content};
+    }
+    m[n++] = (struct cs_ai_msg){"user", in->message};
+    struct cs_ai_chat chat = {.msgs = m, .nmsgs = n, .temperature = -1,
+                              .max_tokens = in->tier->max_response_length > 0
+                                                ? in->tier->max_response_length * 2 : 400};
+    int rc = system_prompt(a, in, kb, &chat.system);
+    return rc ? rc : cs_ai_chat(in->ai, &chat, r);
+}
+
+/* Takes the hosted model's reply when it passes the same checks as a built-in draft:
+ * produced by the hosted provider (not the layer's fallback), not echoing the system
+ * prompt, and within the tier's money authority and the PII rules. */
+static bool take_hosted(const struct cs_reply_input *in, const struct cs_ai_reply *r,
+                        const struct cs_policy_opts *po)
+{
+    if (strcmp(r->provider_id, CS_AI_BUILTIN_ID) == 0 || r->system_leak || !r->text || !*r->text)
+        return false;
+    struct cs_policy_result pr;
+    return cs_policy_check(r->text, in->message, po, &pr) == CS_OK && !money_violation(&pr);
+}
+
 int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant,
                      const struct cs_reply_input *in, struct cs_reply *out)
 {
@@ -138,7 +236,8 @@ int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant
     memset(out, 0, sizeof(*out));
     if (!in || !in->tier || !in->message) return CS_ERR_AI_FAILED;
     struct cs_draft d;
-    int rc = draft(st, a, tenant, in, &d);
+    struct kb kb = {NULL, 0};
+    int rc = draft(st, a, tenant, in, &d, &kb);
     if (rc == CS_ERR_NOMEM || rc == CS_ERR_STORE) return rc;
     if (rc) return CS_ERR_AI_FAILED;
     const char *text;
@@ -151,11 +250,19 @@ int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant
         if ((rc = compose(a, in, &d, false, &text))) return rc;
         if (cs_policy_check(text, in->message, &po, &pr) || money_violation(&pr)) return CS_ERR_AI_FAILED;
     }
-    out->content = text;
-    out->model = REPLY_MODEL;
-    out->tokens_in = tokens_of(in->tier->system_prompt) + tokens_of(in->message);
-    for (size_t i = 0; i < in->nhistory; i++) out->tokens_in += tokens_of(in->history[i].content);
-    out->tokens_out = tokens_of(text);
+    struct cs_ai_reply hr;
+    if (hosted_default(in->ai) && hosted_reply(a, in, &kb, &hr) == CS_OK && take_hosted(in, &hr, &po)) {
+        out->content = hr.text;
+        out->model = hr.model ? hr.model : hr.provider_id;
+        out->tokens_in = hr.usage.prompt_tokens;
+        out->tokens_out = hr.usage.completion_tokens;
+    } else {
+        out->content = text;
+        out->model = REPLY_MODEL;
+        out->tokens_in = tokens_of(in->tier->system_prompt) + tokens_of(in->message);
+        for (size_t i = 0; i < in->nhistory; i++) out->tokens_in += tokens_of(in->history[i].content);
+        out->tokens_out = tokens_of(text);
+    }
     if (in->ask && (in->ask->refund || in->ask->credit))
         out->actions[out->nactions++] = in->refund_allowed ? "verify_order_for_refund" : "review_refund_request";
     if (d.kb_answer) out->actions[out->nactions++] = "share_kb_article";

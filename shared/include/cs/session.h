@@ -23,6 +23,7 @@
 #include "cs/sentiment.h"
 #include "cs/store.h"
 
+struct cs_ai_call;
 struct cs_arena;
 struct cs_store;
 
@@ -162,6 +163,7 @@ struct cs_reply_input {
     bool irate;                            /* answer in de-escalation mode */
     const char *customer_name;             /* may be NULL */
     const char *issue_category;            /* may be NULL */
+    const struct cs_ai_call *ai;           /* the request's provider layer; NULL: builtin */
 };
 
 struct cs_reply {
@@ -174,10 +176,13 @@ struct cs_reply {
 };
 
 /* THE reply generator: tier config + conversation + customer message -> reply text,
- * model, tokens and latency. Today the built-in models answer (knowledge-base retrieval
- * for `tenant` and an extractive draft in the tier's tone); the provider layer replaces
- * this body. The reply never promises money beyond the tier's authority: every draft is
- * run through the policy check with the tier's limit and rewritten when it fails.
+ * model, tokens and latency. When the tenant's default AI provider is a hosted model
+ * (cs/ai.h), it answers with the tier's system prompt, tone, word limit, money authority
+ * and the knowledge-base passages; otherwise, or when its reply fails the checks, the
+ * built-in path answers (knowledge-base retrieval for `tenant` and an extractive draft
+ * in the tier's tone). The reply never promises money beyond the tier's authority: every
+ * reply is run through the policy check with the tier's limit, and a built-in draft that
+ * fails it loses its quoted passages.
  * Strings are allocated in `a`. CS_ERR_AI_FAILED when no reply could be produced. */
 CS_MUST_CHECK int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                    const struct cs_reply_input *in, struct cs_reply *out);
