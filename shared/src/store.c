@@ -14,7 +14,8 @@ int cs_store_open(const char *uri, struct cs_store **out)
     *out = NULL;
     if (!uri) return CS_ERR_CONFIG;
     if (strncmp(uri, "sqlite://", 9) == 0) return cs_store_sqlite_open(uri + 9, out);
-    /* The MongoDB backend registers here once it is built in. */
+    if (strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0)
+        return cs_store_mongo_open(uri, out);
     return CS_ERR_CONFIG;
 }
 

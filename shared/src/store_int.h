@@ -66,8 +66,10 @@ struct cs_store {
     size_t nstaged;
 };
 
-/* Backend constructors: `rest` is the URI after its scheme prefix. */
+/* Backend constructors. */
 int cs_store_sqlite_open(const char *path, struct cs_store **out);
+/* `uri` is the whole mongodb:// or mongodb+srv:// URI (see store_mongo.c). */
+int cs_store_mongo_open(const char *uri, struct cs_store **out);
 
 /* Field paths accepted in filters, sorts and groupings: "_id", "_created", "_updated",
  * or dotted identifiers ("triage.category"). */

@@ -542,7 +542,7 @@ static int sq_quantiles(struct cs_store *st, const char *tenant, const char *col
     struct cs_arena *a = cs_arena_new(1 << 20);
     if (!a) return CS_ERR_NOMEM;
     struct cs_filter f[CS_QUERY_MAX_FILTERS + 1];
-    memcpy(f, filters, nfilters * sizeof(*f));
+    if (nfilters) memcpy(f, filters, nfilters * sizeof(*f)); /* filters may be NULL */
     f[nfilters] = (struct cs_filter){field, CS_OP_EXISTS, cs_val_bool(true)};
     int64_t n = 0;
     int rc = count_where(SQ(st), a, tenant, coll, f, nfilters + 1, &n);
