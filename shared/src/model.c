@@ -53,7 +53,11 @@ struct file_hdr {
     uint32_t version, kind, n_classes, n_features;
     uint32_t hash_bits, seed;
     uint8_t word_min, word_max, char_min, char_max;
-    uint32_t weight_type;
+    /* Was one uint32 weight type; its upper bytes were always zero, so version-1 files
+     * written before the feature flags read as feat_flags = 0 (the old features). */
+    uint8_t weight_type;
+    uint8_t feat_flags; /* CS_TEXTFEAT_F_* of text models, else 0 */
+    uint8_t reserved[2]; /* zero */
     float temperature;
     uint32_t n_entries;
     uint64_t file_size;
@@ -131,6 +135,8 @@ static int check_counts(const struct file_hdr *h)
 {
     if (memcmp(h->magic, MAGIC, sizeof(MAGIC)) != 0) return CS_ERR_FORMAT;
     if (h->version != CS_MODEL_VERSION) return CS_ERR_FORMAT;
+    if (h->reserved[0] || h->reserved[1] || (h->kind != CS_MODEL_TEXT && h->feat_flags))
+        return CS_ERR_FORMAT;
     if (h->n_classes > CS_MODEL_MAX_CLASSES || h->n_features > (1u << 22))
         return CS_ERR_FORMAT;
     if (!isfinite(h->temperature) || h->temperature <= 0.0f) return CS_ERR_FORMAT;
@@ -139,7 +145,7 @@ static int check_counts(const struct file_hdr *h)
         if (h->weight_type != WEIGHT_I8 || h->n_classes < 2) return CS_ERR_FORMAT;
         {
             struct cs_textfeat_cfg cfg = {h->hash_bits, h->seed, h->word_min, h->word_max,
-                                          h->char_min, h->char_max};
+                                          h->char_min, h->char_max, h->feat_flags};
             if (cs_textfeat_cfg_check(&cfg) != CS_OK) return CS_ERR_FORMAT;
             if (h->n_features != (1u << h->hash_bits)) return CS_ERR_FORMAT;
         }
@@ -246,8 +252,9 @@ static int model_bind(struct cs_model *m)
     if (rc == CS_OK && file_checksum(&m->h, m->base) != m->h.checksum) rc = CS_ERR_FORMAT;
     if (rc == CS_OK) rc = bind_sections(m);
     if (rc != CS_OK) return rc;
-    m->feat = (struct cs_textfeat_cfg){m->h.hash_bits, m->h.seed, m->h.word_min,
-                                       m->h.word_max, m->h.char_min, m->h.char_max};
+    m->feat = (struct cs_textfeat_cfg){m->h.hash_bits, m->h.seed,     m->h.word_min,
+                                       m->h.word_max,  m->h.char_min, m->h.char_max,
+                                       m->h.feat_flags};
     return CS_OK;
 }
 
@@ -661,6 +668,7 @@ int cs_model_encode(const struct cs_model_spec *s, uint8_t **out, size_t *size)
         h.word_max = s->feat.word_max;
         h.char_min = s->feat.char_min;
         h.char_max = s->feat.char_max;
+        h.feat_flags = s->feat.flags;
     }
     h.weight_type = s->kind == CS_MODEL_TEXT ? WEIGHT_I8 : WEIGHT_F32;
     h.temperature = s->temperature;

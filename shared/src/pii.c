@@ -436,18 +436,24 @@ static int cap_word(const struct scan *s, size_t b, size_t e)
     return e > b && (is_upper(s->t[b]) || ((unsigned char)s->t[b] & 0x80u));
 }
 
-/* After "12 Main Street": absorb ", Apt 4", "\n Suite 680", ", Springfield, IL 62704". */
+/* After "12 Main Street": absorb ", Apt 4", "\n Suite 680", ", Springfield, IL 62704",
+ * "  Suite 510  Ettelgem  Belgium" (runs of spaces separate the parts of an address
+ * pasted from a form, like commas). */
 static size_t address_tail(const struct scan *s, size_t e)
 {
-    for (int seg = 0; seg < 4; seg++) {
+    for (int seg = 0; seg < 6; seg++) {
         size_t p = e;
+        while (p < s->n && s->t[p] == ' ' && p - e < 3) p++;
+        int spaced = p - e >= 2;
         if (p < s->n && (s->t[p] == ',' || s->t[p] == '\n')) p++;
+        else if (!spaced && !(p == e + 1 && word_in(s, p, word_end(s, p), UNIT))) p = e;
         while (p < s->n && (s->t[p] == ' ' || s->t[p] == '\n')) p++;
         if (p == e || p >= s->n) break;
         size_t w = word_end(s, p);
         if (w == p) break;
         size_t q = w;
-        if (word_in(s, p, w, UNIT)) { /* "Suite 680" */
+        if (word_in(s, p, w, UNIT)) { /* "Suite 680", "Apt. 652" */
+            if (q < s->n && s->t[q] == '.') q++;
             while (q < s->n && s->t[q] == ' ') q++;
             size_t d = q;
             while (d < s->n && (is_alnum(s->t[d]) || s->t[d] == '-')) d++;
@@ -469,7 +475,8 @@ static size_t address_tail(const struct scan *s, size_t e)
             if (!cap_word(s, nb, ne)) break;
             end = ne, words++;
         }
-        int sep_after = end >= s->n || s->t[end] == ',' || s->t[end] == '\n' || s->t[end] == '.';
+        int sep_after = end >= s->n || s->t[end] == ',' || s->t[end] == '\n' || s->t[end] == '.' ||
+                        (end + 1 < s->n && s->t[end] == ' ' && s->t[end + 1] == ' ');
         if (!zip && !sep_after) break;
         e = end;
         if (zip) break;
@@ -477,8 +484,174 @@ static size_t address_tail(const struct scan *s, size_t e)
     return e;
 }
 
+/* Words a street name ends in where the number follows the name, as in most of
+ * Europe ("Mellemvej 32", "Stubengraben 80", "Rákóczi út 66"). Matched as a suffix of
+ * the last name word, or as the whole word. */
+static const char *const EU_SUFFIX[] = {"vej", "veien", "vegen", "gasse", "laan", "straße",
+    "strasse", "weg", "gade", "gata", "gatan", "vägen", "stien", "allee", "plein", "straat",
+    "graben", "platz", "kapu", "út", "utca", "põik", "tee", "iela", NULL};
+/* Street-type words that come first: "33 avenue de Provence", "ul. Biskupa Bogedaina 118",
+ * "Rua Diadema 1903". */
+static const char *const STREET_PREFIX[] = {"ul", "ulica", "rue", "avenue", "avenida",
+    "calle", "viale", "rua", "piazza", "plaza", "strada", "rambla", "paseo", "camino",
+    "boulevard", NULL}; /* not "via": "via Email 3" */
+/* Lower-case particles inside such names */
+static const char *const NAME_PARTICLE[] = {"de", "du", "des", "la", "le", "del", "do", "da",
+    "di", "dos", "das", "van", "von", "der", "den", NULL};
+/* An address cue shortly before makes "Name 12" or "12 Name 34" an address. */
+static const char *const ADDR_CTX[] = {"address", "live at", "living at", "located at",
+    "ship to", "deliver to", "moved to", "reside at", "send it to", NULL};
+
+/* The word is one of the list, or ends in one after a stem of 3+ bytes ("Mellemvej"). */
+static int has_suffix(const struct scan *s, size_t b, size_t e, const char *const *list)
+{
+    for (size_t k = 0; list[k]; k++) {
+        size_t l = strlen(list[k]);
+        if ((l == e - b || l + 3 <= e - b) && strncasecmp(s->t + e - l, list[k], l) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* "rue de Provence", "ul. Biskupa Bogedaina 118" at p (a STREET_PREFIX word): the end
+ * of the name (and of a house number after it), or 0. Needs a capitalised name word. */
+static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
+{
+    *has_num = 0;
+    size_t we = word_end(s, p);
+    if (we == p || !word_in(s, p, we, STREET_PREFIX)) return 0;
+    size_t q = we;
+    if (q < s->n && s->t[q] == '.') q++;
+    size_t e = 0;
+    for (int w = 0; w < 5 && q < s->n && s->t[q] == ' '; w++) {
+        size_t b = q + 1, x = word_end(s, b);
+        if (x == b) break;
+        if (digits_at(s, b, 1, 5) == x) { /* house number ends the name */
+            if (e) e = x, *has_num = 1;
+            break;
+        }
+        if (cap_word(s, b, x)) e = x;
+        else if (!word_in(s, b, x, NAME_PARTICLE)) break;
+        q = x;
+    }
+    return e;
+}
+
+/* "Name[ Name] 12[a]" with a European street word or an address cue; returns the end
+ * of the house number or 0. */
+static size_t eu_street_at(const struct scan *s, size_t i, int cued)
+{
+    size_t p = i, last_b = i, last_e = 0;
+    int suffix = 0;
+    for (int w = 0; w < 3 && p < s->n; w++) {
+        size_t we = word_end(s, p);
+        if (we == p || digits_at(s, p, 1, 6) == we) break;
+        if (w == 0 && !cap_word(s, p, we)) return 0;
+        suffix |= has_suffix(s, p, we, EU_SUFFIX);
+        last_b = p, last_e = we;
+        if (we + 1 >= s->n || s->t[we] != ' ') return 0;
+        p = we + 1;
+        if (is_digit(s->t[p])) break;
+    }
+    (void)last_b;
+    if (!last_e || p >= s->n || !is_digit(s->t[p])) return 0;
+    size_t d = digits_at(s, p, 1, 5);
+    if (!d) return 0;
+    if (d < s->n && is_alpha(s->t[d]) && (d + 1 >= s->n || !is_alnum(s->t[d + 1]))) d++; /* 12a */
+    if (d < s->n && is_alnum(s->t[d])) return 0;
+    if (!suffix && !cued) return 0;
+    if (d < s->n && s->t[d] == '.' && d + 1 < s->n && s->t[d + 1] == ' ') d++; /* "39." */
+    return d;
+}
+
+/* US military mail: "PSC 1234, Box 5678\nAPO AP 12345", "USS Name\nFPO AE 12345",
+ * "Unit 1234 Box 5678\nDPO AA 12345". Anchored on the APO/FPO/DPO line. */
+static void scan_military(struct scan *s)
+{
+    for (size_t i = 0; i + 12 <= s->n; i++) {
+        char c0 = (char)(s->t[i] | 32);
+        if ((i > 0 && is_alnum(s->t[i - 1])) || (s->t[i + 1] | 32) != 'p' ||
+            (s->t[i + 2] | 32) != 'o' || (c0 != 'a' && c0 != 'f' && c0 != 'd') ||
+            s->t[i + 3] != ' ' || !is_alpha(s->t[i + 4]) || !is_alpha(s->t[i + 5]) ||
+            s->t[i + 6] != ' ')
+            continue;
+        size_t e = digits_at(s, i + 7, 5, 5);
+        if (!e || (e < s->n && is_alnum(s->t[e]))) continue;
+        size_t b = i;
+        /* "PSC ..", "Unit ..", "USS .." up to 60 bytes before (same or previous line)
+         * starts the address; the first one found wins */
+        static const char *const LEAD[] = {"psc ", "unit ", "uss ", "usns ", "usnv ", "uscgc ",
+                                           NULL};
+        for (size_t q = i > 60 ? i - 60 : 0; q + 1 < i; q++) {
+            if (q > 0 && is_alnum(s->t[q - 1])) continue;
+            int hit = 0;
+            for (size_t k = 0; LEAD[k] && !hit; k++)
+                hit = strncasecmp(s->t + q, LEAD[k], strlen(LEAD[k])) == 0;
+            if (hit) {
+                b = q;
+                break;
+            }
+        }
+        add(s, CS_PII_STREET_ADDRESS, b, e, 0.85f);
+        i = e;
+    }
+}
+
+/* "the corner of A Street and B Road": up to the end of the second name. */
+static void scan_corner(struct scan *s)
+{
+    static const char K[] = "corner of ";
+    for (size_t i = 0; i + sizeof(K) < s->n; i++) {
+        if (strncasecmp(s->t + i, K, sizeof(K) - 1) != 0 || (i > 0 && is_alpha(s->t[i - 1])))
+            continue;
+        size_t b = i >= 4 && strncasecmp(s->t + i - 4, "the ", 4) == 0 ? i - 4 : i;
+        size_t p = i + sizeof(K) - 1, and_at = 0, e = 0;
+        for (int w = 0; w < 12 && p < s->n; w++) {
+            size_t we = word_end(s, p);
+            if (we == p) break;
+            if (we - p == 3 && strncmp(s->t + p, "and", 3) == 0) and_at = p;
+            else if (!cap_word(s, p, we) && !is_digit(s->t[p]) && !and_at && we - p > 4) break;
+            else if (and_at && !cap_word(s, p, we)) break;
+            else e = we;
+            if (we < s->n && s->t[we] == '.') we++;
+            if (we >= s->n || s->t[we] != ' ') break;
+            p = we + 1;
+        }
+        if (!and_at || e <= and_at) continue;
+        add(s, CS_PII_STREET_ADDRESS, b, e, 0.8f);
+        i = e;
+    }
+}
+
 static void scan_address(struct scan *s)
 {
+    scan_military(s);
+    scan_corner(s);
+    /* European order, "Name 12" */
+    for (size_t i = 0; i < s->n; i++) {
+        if (i > 0 && is_wordc(s->t[i - 1])) continue;
+        /* "ul. Biskupa Bogedaina 118", "rue de Provence" (a number before it is taken by
+         * the loop below) */
+        int has_num = 0;
+        size_t pe = prefixed_street_at(s, i, &has_num);
+        /* without a house number only after an address cue: "via Twitter" is no street */
+        if (pe && !has_num && !context_before(s, i, 40, ADDR_CTX)) pe = 0;
+        if (pe && !(i >= 2 && is_digit(s->t[i - 2]) && s->t[i - 1] == ' ')) {
+            pe = address_tail(s, pe);
+            add(s, CS_PII_STREET_ADDRESS, i, pe, 0.75f);
+            i = pe;
+            continue;
+        }
+        if (!cap_word(s, i, word_end(s, i))) continue;
+        size_t e = eu_street_at(s, i, context_before(s, i, 40, ADDR_CTX));
+        if (!e) {
+            i = word_end(s, i);
+            continue;
+        }
+        e = address_tail(s, e);
+        add(s, CS_PII_STREET_ADDRESS, i, e, 0.75f);
+        i = e;
+    }
     for (size_t i = 0; i < s->n; i++) {
         if (!is_digit(s->t[i]) || (i > 0 && is_alnum(s->t[i - 1]))) continue;
         size_t num = digits_at(s, i, 1, 6);
@@ -488,6 +661,13 @@ static void scan_address(struct scan *s)
         for (int w = 0; w < 5 && p < s->n; w++) {
             size_t we = word_end(s, p);
             if (we == p) break;
+            /* "St. John Street": "St." before a capitalised word is Saint, not Street */
+            int saint = we - p == 2 && strncasecmp(s->t + p, "st", 2) == 0 && we + 2 < s->n &&
+                        s->t[we] == '.' && s->t[we + 1] == ' ' && is_upper(s->t[we + 2]);
+            if (saint) {
+                p = we + 2;
+                continue;
+            }
             if (w > 0 && word_in(s, p, we, STREET)) {
                 e = we;
                 if (e < s->n && s->t[e] == '.') e++;
@@ -497,8 +677,21 @@ static void scan_address(struct scan *s)
             if (we >= s->n || s->t[we] != ' ') break;
             p = we + 1;
         }
+        /* "30497 Ibirapita 8057": a number, a name, a house number, after a cue */
+        int eu_no_cue = 0;
+        int pnum = 0;
+        if (!e) e = prefixed_street_at(s, num + 1, &pnum); /* "33 avenue de Provence" */
+        if (!e) {
+            size_t ne = word_end(s, num + 1);
+            int cued = context_before(s, i, 40, ADDR_CTX);
+            if (ne > num + 1 && cap_word(s, num + 1, ne)) e = eu_street_at(s, num + 1, 1);
+            eu_no_cue = e && !cued;
+        }
         if (!e) continue;
-        e = address_tail(s, e);
+        size_t tail = address_tail(s, e);
+        /* without a cue, "12 Name 34" is an address only with a unit or city after it */
+        if (eu_no_cue && tail == e) continue;
+        e = tail;
         add(s, CS_PII_STREET_ADDRESS, i, e, 0.8f);
         i = e;
     }
@@ -508,9 +701,12 @@ static void scan_address(struct scan *s)
 
 static const char *const TITLES[] = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir",
                                      "madam", "mx", NULL};
+/* No "from": "moved here from Leiria", "from Iceland" name places more often than people. */
 static const char *const NAME_CTX[] = {"name is", "i am", "i'm", "this is", "call me",
-                                       "regards,", "thanks,", "sincerely,", "from", "dear",
-                                       "contact", "named", "by", NULL};
+                                       "regards,", "thanks,", "sincerely,", "dear",
+                                       "contact", "named", "by", "says", "said", "starring",
+                                       "player", "user:", "customer:", "name:", "leave me",
+                                       "with ms.", "with mr.", "with mrs.", NULL};
 
 static uint8_t lex(const struct scan *s, size_t b, size_t e)
 {
@@ -527,12 +723,45 @@ static int sentence_start(const struct scan *s, size_t b)
     return p == 0 || strchr(".!?\n:", s->t[p - 1]);
 }
 
+/* A name word starts with an ASCII capital or a Latin letter outside ASCII (lead bytes
+ * 0xC3..0xC9: "Åberg", "Šárka", "Živković"); other scripts' bytes and mojibake such as
+ * "ג€“" are not taken for names. */
+static int name_word(const struct scan *s, size_t b, size_t e)
+{
+    unsigned char c = (unsigned char)s->t[b];
+    return e > b && (is_upper(s->t[b]) || (c >= 0xC3 && c <= 0xC9));
+}
+
+/* All capitals, like "HARSTAD" or "ATM": a place, an acronym or shouting, not a name
+ * the lexicon does not know. */
+static int all_caps(const struct scan *s, size_t b, size_t e)
+{
+    size_t upper = 0;
+    for (size_t i = b; i < e; i++) {
+        unsigned char c = (unsigned char)s->t[i];
+        if (is_lower(s->t[i])) return 0;
+        /* Latin-1 letters: U+00DF..U+00FF (0xC3 0x9F..0xBF) are lower case */
+        if (c == 0xC3 && i + 1 < e && (unsigned char)s->t[i + 1] >= 0x9F) return 0;
+        upper += is_upper(s->t[i]);
+    }
+    return upper >= 2;
+}
+
+/* End of the name word at b, without a possessive "'s" or trailing apostrophe. */
+static size_t name_end(const struct scan *s, size_t b)
+{
+    size_t e = word_end(s, b);
+    if (e >= b + 3 && s->t[e - 2] == '\'' && (s->t[e - 1] | 32) == 's') e -= 2;
+    while (e > b && s->t[e - 1] == '\'') e--;
+    return e;
+}
+
 /* Extends a name over following capitalised tokens, initials ("J", "D.") included. */
 static size_t extend_name(const struct scan *s, size_t e, int *parts)
 {
     for (int k = 0; k < 3 && e + 1 < s->n && s->t[e] == ' '; k++) {
-        size_t nb = e + 1, ne = word_end(s, nb);
-        if (ne == nb || !cap_word(s, nb, ne)) break;
+        size_t nb = e + 1, ne = name_end(s, nb);
+        if (ne == nb || !name_word(s, nb, ne) || word_in(s, nb, ne, TITLES)) break;
         uint8_t f = lex(s, nb, ne);
         int initial = ne - nb == 1;
         if (!initial && (f & CS_PII_LEX_COMMON) && !(f & CS_PII_LEX_LAST)) break;
@@ -549,21 +778,30 @@ static void scan_names(struct scan *s)
     if (!s->names) return;
     for (size_t i = 0; i < s->n; i++) {
         if (i > 0 && is_wordc(s->t[i - 1])) continue;
-        size_t e = word_end(s, i);
-        if (e == i || e - i < 2 || !cap_word(s, i, e)) {
-            i = e > i ? e : i;
+        size_t e = name_end(s, i);
+        if (e == i || e - i < 2 || !name_word(s, i, e) || word_in(s, i, e, TITLES)) {
+            size_t we = word_end(s, i);
+            i = we > i ? we : i;
             continue;
         }
         uint8_t f = lex(s, i, e);
-        int titled = context_before(s, i, 6, TITLES) && i > 0 && !sentence_start(s, i);
+        if (!f && all_caps(s, i, e)) {
+            i = word_end(s, i);
+            continue;
+        }
+        /* A title right before ("Mr. Pálffy") names a person even where its period
+         * looks like a sentence end. */
+        int titled = context_before(s, i, 6, TITLES) && i > 0;
         int cue = context_before(s, i, 12, NAME_CTX);
+        /* "User: Vilma Holm": a cue ending in ':' starts the name, not a sentence */
+        int colon_cue = cue && i >= 2 && s->t[i - 2] == ':';
         int common = (f & CS_PII_LEX_COMMON) != 0;
         float score = 0.0f;
         if ((f & CS_PII_LEX_FIRST) && (!common || cue || titled)) score = common ? 0.6f : 0.85f;
         else if ((f & CS_PII_LEX_LAST) && (!common || titled) &&
                  (!sentence_start(s, i) || cue || titled))
             score = common ? 0.55f : 0.75f;
-        else if (titled || (cue && !common && !sentence_start(s, i))) score = 0.6f;
+        else if (titled || (cue && !common && (!sentence_start(s, i) || colon_cue))) score = 0.6f;
         if (score == 0.0f) {
             i = e;
             continue;

@@ -532,7 +532,12 @@ struct cue {
 static const char *const legal_pats[] = {
     "lawyer*", "attorney*", "solicitor*", "lawsuit*", "suing", "litigation",
     "sue you|your|the|this|them|for|over|yall|you'll|u", "legal action|proceedings|claim",
-    "class action", "small claims", "court", NULL};
+    "class action", "small claims",
+    /* "court" alone is no legal cue ("food court", "tennis court"): it counts only in a
+     * legal phrase, "see you in court", "take this to court", "court case" */
+    "see|take|taking|took|taken|drag|dragging|dragged|bring|bringing|haul|hauling|go|going|"
+    "went ~ to|in court|courts",
+    "court action|case|claim|claims|proceedings|order|summons|hearing|date", NULL};
 static const char *const regulator_pats[] = {
     "ombudsman", "regulator*", "better business bureau", "bbb", "cfpb", "ftc",
     "consumer protection", "trading standards", "chargeback*",

@@ -21,7 +21,9 @@ static const char *const ANGER[] = {"unacceptable", "ridiculous", "outrageous", 
 static const char *const PROFANITY[] = {"damn", "hell", "crap", "shit", "shitty", "fuck",
     "fucking", "fucked", "wtf", "bullshit", "ass", "bs", "screw", "sucks", "pissed", NULL};
 static const char *const LEGAL[] = {"lawyer", "lawyers", "attorney", "sue", "suing",
-    "lawsuit", "legal action", "court", "solicitor", "ombudsman", "small claims",
+    "lawsuit", "legal action", "solicitor", "ombudsman", "small claims",
+    /* bigrams only: "court" alone is also the food court or a tennis court */
+    "to court", "in court", "court case", "court action",
     "chargeback", NULL};
 static const char *const SOCIAL[] = {"twitter", "facebook", "instagram", "tiktok",
     "social media", "review", "reviews", "bbb", "go public", "tell everyone", "yelp",

@@ -6,6 +6,8 @@
 #define TAG_WORD1 0x57u /* 'W': tags keep the three n-gram families in separate hash spaces */
 #define TAG_WORD2 0x42u /* 'B' */
 #define TAG_CHAR 0x43u  /* 'C' */
+#define TAG_WORD3 0x54u /* 'T' */
+#define TAG_NEG 0x4eu   /* 'N' */
 
 void cs_textfeat_cfg_init(struct cs_textfeat_cfg *cfg)
 {
@@ -21,7 +23,8 @@ void cs_textfeat_cfg_init(struct cs_textfeat_cfg *cfg)
 int cs_textfeat_cfg_check(const struct cs_textfeat_cfg *cfg)
 {
     if (!cfg || cfg->hash_bits < 10 || cfg->hash_bits > 22) return CS_ERR_INVALID;
-    if (cfg->word_min > cfg->word_max || cfg->word_max > 2) return CS_ERR_INVALID;
+    if (cfg->word_min > cfg->word_max || cfg->word_max > 3) return CS_ERR_INVALID;
+    if (cfg->flags & ~CS_TEXTFEAT_F__ALL) return CS_ERR_INVALID;
     if (cfg->word_min == 0 && cfg->word_max != 0) return CS_ERR_INVALID;
     if (cfg->char_min > cfg->char_max || cfg->char_max > 8) return CS_ERR_INVALID;
     if (cfg->char_min == 0 && cfg->char_max != 0) return CS_ERR_INVALID;
@@ -43,6 +46,11 @@ uint64_t cs_textfeat_hash64(const void *data, size_t len)
 int cs_textfeat_is_validation(const char *text, size_t len)
 {
     return cs_textfeat_hash64(text, len) % 10 == 0;
+}
+
+int cs_textfeat_is_dev(const char *text, size_t len)
+{
+    return cs_textfeat_hash64(text, len) % 20 == 1;
 }
 
 /* FNV-1a then a murmur3 finaliser: FNV alone spreads short n-grams poorly over the
@@ -83,12 +91,27 @@ struct walk {
     uint32_t mask;
     cs_textfeat_gram_fn fn;
     void *ctx;
-    /* previous word, kept for bigrams */
+    /* previous word, kept for bigrams, and the one before it for trigrams */
     char prev[CS_TEXTFEAT_MAX_WORD];
     size_t prev_len;
     uint32_t prev_hash;
     int have_prev;
+    char prev2[CS_TEXTFEAT_MAX_WORD];
+    size_t prev2_len;
+    uint32_t prev2_hash;
+    int have_prev2;
+    int neg_left; /* words still inside a negation scope */
 };
+
+static int is_negator(const char *w, size_t n)
+{
+    static const char *const neg[] = {"not", "no", "never", "cannot", "nothing", "nobody",
+                                      "none", "nor", NULL};
+    if (n >= 3 && w[n - 3] == 'n' && w[n - 2] == '\'' && w[n - 1] == 't') return 1;
+    for (size_t i = 0; neg[i]; i++)
+        if (strlen(neg[i]) == n && memcmp(neg[i], w, n) == 0) return 1;
+    return 0;
+}
 
 static void emit_char_grams(struct walk *w, const char *word, size_t wlen)
 {
@@ -126,7 +149,38 @@ static void emit_word(struct walk *w, const char *word, size_t wlen)
         uint32_t b = mix2(w->prev_hash, h ^ TAG_WORD2) & w->mask;
         w->fn(w->ctx, b, CS_TEXTFEAT_WORD, bi, w->prev_len + 1 + wlen);
     }
+    if (cfg->word_max >= 3 && w->have_prev2) {
+        char tri[3 * CS_TEXTFEAT_MAX_WORD + 2];
+        size_t n = 0;
+        memcpy(tri, w->prev2, w->prev2_len);
+        n = w->prev2_len;
+        tri[n++] = ' ';
+        memcpy(tri + n, w->prev, w->prev_len);
+        n += w->prev_len;
+        tri[n++] = ' ';
+        memcpy(tri + n, word, wlen);
+        n += wlen;
+        uint32_t b = mix2(mix2(w->prev2_hash, w->prev_hash), h ^ TAG_WORD3) & w->mask;
+        w->fn(w->ctx, b, CS_TEXTFEAT_WORD, tri, n);
+    }
+    if (cfg->flags & CS_TEXTFEAT_F_NEGATION) {
+        if (w->neg_left > 0) {
+            char ng[CS_TEXTFEAT_MAX_WORD + 4];
+            memcpy(ng, "NOT_", 4);
+            memcpy(ng + 4, word, wlen);
+            w->fn(w->ctx, hash32(cfg->seed, TAG_NEG, word, wlen) & w->mask, CS_TEXTFEAT_WORD, ng,
+                  wlen + 4);
+            w->neg_left--;
+        }
+        if (is_negator(word, wlen)) w->neg_left = CS_TEXTFEAT_NEG_SPAN;
+    }
     if (cfg->char_max > 0) emit_char_grams(w, word, wlen);
+    if (w->have_prev) {
+        memcpy(w->prev2, w->prev, w->prev_len);
+        w->prev2_len = w->prev_len;
+        w->prev2_hash = w->prev_hash;
+        w->have_prev2 = 1;
+    }
     memcpy(w->prev, word, wlen);
     w->prev_len = wlen;
     w->prev_hash = h;
@@ -157,6 +211,8 @@ static void walk_text(struct walk *w, const char *text, size_t len)
         }
         if (wl > 0) emit_word(w, word, utf8_cut(word, wl, CS_TEXTFEAT_MAX_WORD));
         wl = 0;
+        /* punctuation closes a negation scope */
+        if (c == '.' || c == ',' || c == '!' || c == '?' || c == ';' || c == ':') w->neg_left = 0;
     }
 }
 

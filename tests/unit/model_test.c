@@ -69,6 +69,43 @@ static void test_roundtrip_file(void)
     free(buf);
 }
 
+/* Feature flags and trigram settings survive the file round trip, so inference
+ * extracts what training did. */
+static void test_feature_flags_roundtrip(void)
+{
+    size_t lens[8];
+    for (int i = 0; i < 8; i++) lens[i] = strlen(TEXTS[i]);
+    struct cs_train_rows rows = {.n = 8, .n_classes = 2, .label = LABELS, .text = TEXTS, .len = lens};
+    struct cs_textfeat_cfg feat;
+    cs_textfeat_cfg_init(&feat);
+    feat.hash_bits = 12;
+    feat.word_max = 3;
+    feat.flags = CS_TEXTFEAT_F_NEGATION;
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    struct cs_train_model tm;
+    REQUIRE(cs_train_text(&rows, &feat, &o, &tm) == CS_OK);
+    struct cs_model_spec spec;
+    memset(&spec, 0, sizeof(spec));
+    cs_train_model_spec(&tm, &spec);
+    spec.name = "flags";
+    spec.labels = NAMES;
+    spec.feat = feat;
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    struct cs_model *m = NULL;
+    CHECK_INT(cs_model_encode(&spec, &buf, &size), CS_OK);
+    CHECK_INT(cs_model_open_mem(buf, size, &m), CS_OK);
+    if (m) {
+        const struct cs_textfeat_cfg *c = cs_model_textfeat(m);
+        CHECK_INT(c->flags, CS_TEXTFEAT_F_NEGATION);
+        CHECK_INT(c->word_max, 3);
+    }
+    cs_model_close(m);
+    free(buf);
+    cs_train_model_clean_up(&tm);
+}
+
 static void test_explanation_sums_to_logit(void)
 {
     uint8_t *buf;
@@ -164,6 +201,7 @@ static void test_dense_and_lexicon(void)
 int main(void)
 {
     TEST_RUN(test_roundtrip_file);
+    TEST_RUN(test_feature_flags_roundtrip);
     TEST_RUN(test_explanation_sums_to_logit);
     TEST_RUN(test_training_deterministic);
     TEST_RUN(test_corrupt_rejected);

@@ -174,6 +174,11 @@ static void test_escalation_cues(void)
         {"If this is not fixed I will contact my lawyer.", "legal", CS_POLICY_WARNING},
         {"I'm going to sue you for this.", "legal", CS_POLICY_WARNING},
         {"See you in court.", "legal", CS_POLICY_WARNING},
+        {"I will take you to court over this.", "legal", CS_POLICY_WARNING},
+        {"Expect to hear from my attorney.", "legal", CS_POLICY_WARNING},
+        {"I am filing in small claims court next week.", "legal", CS_POLICY_WARNING},
+        {"My solicitor is preparing a court case.", "legal", CS_POLICY_WARNING},
+        {"We are considering legal action.", "legal", CS_POLICY_WARNING},
         {"I will file a chargeback with my bank.", "regulator", CS_POLICY_WARNING},
         {"I'll be posting about this on Twitter.", "social media", CS_POLICY_PASSED},
         {"Expect a bad review on Trustpilot.", "social media", CS_POLICY_PASSED},
@@ -206,11 +211,13 @@ static void test_ordinary_text_passes(void)
         "What are your rules on refunds for annual plans?",
         "Can you act as soon as possible? The app keeps crashing.",
         "Show me the instructions for exporting my data.",
-        "The food court delivery arrived late.", /* "court" alone is a known weak cue */
+        "The food court delivery arrived late.", /* "court" alone needs legal context */
+        "Is the tennis court booking refundable?",
+        "I left my card at the food court in the mall, can you block it?",
+        "Your courtesy call came at a bad time.",
     };
     for (size_t i = 0; i < sizeof ordinary / sizeof ordinary[0]; i++) {
         struct cs_policy_result r = check("Thanks for your message.", ordinary[i], 0);
-        if (i == 9) continue; /* documented: keyword cue, accepted false positive */
         if (r.escalation_needed || r.prompt_injection || r.n_issues)
             fprintf(stderr, "  false positive: %s (%s)\n", ordinary[i],
                     r.n_issues ? r.issues[0] : "");

@@ -17,6 +17,14 @@ static void test_cues(void)
     CHECK_INT(c.negated_positive, 1);
     CHECK_INT(c.cue_off, 8);
     CHECK_INT(c.cue_len, 12);
+
+    /* "court" is a legal cue only in a legal phrase */
+    const char *food = "The food court near your store was closed.";
+    cs_sentiment_scan_cues(food, strlen(food), &c);
+    CHECK_INT(c.legal, 0);
+    const char *threat = "Fine, see you in court.";
+    cs_sentiment_scan_cues(threat, strlen(threat), &c);
+    CHECK_INT(c.legal, 1);
 }
 
 static void test_mapping_levels(void)

@@ -1,6 +1,7 @@
 #include "cs/textfeat.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "../support/test.h"
 
@@ -57,11 +58,56 @@ static void test_utf8_char_grams(void)
     CHECK_INT(c.chars, 6);
 }
 
+struct wordlist { int n; char last[64]; int negated; };
+static void collect_words(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *g,
+                          size_t n)
+{
+    struct wordlist *w = ctx;
+    (void)bucket;
+    if (kind != CS_TEXTFEAT_WORD) return;
+    w->n++;
+    if (n >= 4 && memcmp(g, "NOT_", 4) == 0) w->negated++;
+    if (n < sizeof(w->last)) {
+        memcpy(w->last, g, n);
+        w->last[n] = '\0';
+    }
+}
+
+static void test_trigrams_and_negation(void)
+{
+    struct cs_textfeat_cfg cfg;
+    cs_textfeat_cfg_init(&cfg);
+    cfg.char_min = cfg.char_max = 0;
+    cfg.word_max = 3;
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_OK);
+    struct wordlist w = {0, "", 0};
+    cs_textfeat_each_gram(&cfg, "a b c", 5, collect_words, &w);
+    CHECK_INT(w.n, 6); /* 3 unigrams, 2 bigrams, 1 trigram */
+    CHECK_STR(w.last, "a b c");
+    cfg.word_max = 4;
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_ERR_INVALID);
+
+    cfg.word_max = 1;
+    cfg.flags = CS_TEXTFEAT_F_NEGATION;
+    struct wordlist n = {0, "", 0};
+    /* "good" and "service" are in the scope of "not"; the comma closes it */
+    const char *t = "not good service, great staff";
+    cs_textfeat_each_gram(&cfg, t, strlen(t), collect_words, &n);
+    CHECK_INT(n.negated, 2);
+    struct wordlist d = {0, "", 0};
+    const char *t2 = "I didn't like it";
+    cs_textfeat_each_gram(&cfg, t2, strlen(t2), collect_words, &d);
+    CHECK_INT(d.negated, 2);
+    cfg.flags = 0x80;
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_ERR_INVALID);
+}
+
 int main(void)
 {
     TEST_RUN(test_counts_and_case);
     TEST_RUN(test_cfg_check);
     TEST_RUN(test_split_rule_stable);
     TEST_RUN(test_utf8_char_grams);
+    TEST_RUN(test_trigrams_and_negation);
     return test_done();
 }

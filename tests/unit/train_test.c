@@ -30,6 +30,38 @@ static void test_dense_fit(void)
     cs_train_model_clean_up(&m);
 }
 
+/* Development rows are held out like validation rows and set the temperature;
+ * averaging keeps the fit deterministic. */
+static void test_dev_rows_and_average(void)
+{
+    float x[60 * 2];
+    uint32_t y[60];
+    uint8_t part[60];
+    for (int i = 0; i < 60; i++) {
+        y[i] = i % 2;
+        x[2 * i] = y[i] ? 1.0f : -1.0f;
+        x[2 * i + 1] = (float)(i % 7) / 7.0f;
+        part[i] = i % 10 == 0 ? CS_TRAIN_ROW_VAL : i % 10 == 1 ? CS_TRAIN_ROW_DEV : CS_TRAIN_ROW_FIT;
+    }
+    struct cs_train_rows rows = {.n = 60, .n_classes = 2, .label = y, .is_val = part, .x = x, .n_dense = 2};
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    o.epochs = 20;
+    o.average = 1;
+    struct cs_train_model a, b;
+    REQUIRE(cs_train_dense(&rows, &o, &a) == CS_OK);
+    REQUIRE(cs_train_dense(&rows, &o, &b) == CS_OK);
+    CHECK_INT(a.n_val, 6);
+    CHECK_INT(a.n_dev, 6);
+    CHECK_INT(a.n_train, 48);
+    CHECK_NEAR(a.dev_acc, 1.0, 1e-9);
+    CHECK_NEAR(a.val_acc, 1.0, 1e-9);
+    CHECK(memcmp(a.weights, b.weights, sizeof(float) * 4) == 0);
+    CHECK(a.temperature == b.temperature);
+    cs_train_model_clean_up(&a);
+    cs_train_model_clean_up(&b);
+}
+
 static void test_rejects_bad_labels(void)
 {
     uint32_t y[1] = {5};
@@ -44,6 +76,7 @@ static void test_rejects_bad_labels(void)
 int main(void)
 {
     TEST_RUN(test_dense_fit);
+    TEST_RUN(test_dev_rows_and_average);
     TEST_RUN(test_rejects_bad_labels);
     return test_done();
 }

@@ -1,13 +1,19 @@
 /* cs-eval: validation figures of the shipped models on the held-out split of their
  * training files (the rows cs-train never fitted on).
  *
- *   cs-eval [--models DIR] [--data DIR]
+ *   cs-eval [--models DIR] [--data DIR] [--dev] [--only MODEL]
+ *
+ * --dev scores the text models on the development rows (cs_textfeat_is_dev), the ones
+ * option tuning may look at; --only limits the run to one text model.
  *
  * Text models: rows with fnv1a64(text) % 10 == 0; prints accuracy, macro-F1 and the
  * most frequent confusions. PII: Presidio records of held-out templates
  * (fnv1a64(template_id) % 10 == 0); span-level precision/recall/F1, exact and overlap
  * matching, over the types the detector covers (Presidio's GPE, ORGANIZATION, TITLE,
  * NRP, AGE, ZIP_CODE, DATE_TIME and US_DRIVER_LICENSE are out of scope and ignored).
+ * Calibration: expected calibration error of `confidence` (the temperature-scaled top
+ * probability) over 15 equal-width bins, on the same held-out rows, which the trainer
+ * never fits weights or the temperature on. Retrieval: retrieval.c.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -17,6 +23,7 @@
 #include "cs/csv.h"
 #include "cs/models.h"
 #include "cs/pii.h"
+#include "eval_int.h"
 
 struct text_eval {
     const char *model, *file, *text_col, *label_col;
@@ -27,6 +34,10 @@ static const struct text_eval TEXT_EVALS[] = {
     {"intent-support", "bitext_customer_support/train.csv", "instruction", "intent"},
     {"sentiment", "airline_sentiment/train.csv", "text", "airline_sentiment"},
 };
+
+/* --dev: text models on the development rows (for tuning options) instead of the
+ * validation rows (for the reported figures). */
+static int g_dev;
 
 static void print_confusions(const struct cs_model *m, const unsigned *conf, uint32_t c)
 {
@@ -60,16 +71,24 @@ static int eval_text(const struct cs_models *ms, const char *data, const struct 
     uint32_t c = cs_model_n_classes(m);
     unsigned *conf = calloc((size_t)c * c, sizeof(unsigned));
     size_t n = 0, ok = 0;
+    /* calibration bins: count, correct, summed confidence */
+    enum { NBIN = 15 };
+    double bin_n[NBIN] = {0}, bin_ok[NBIN] = {0}, bin_conf[NBIN] = {0};
     for (size_t r = 0; conf && tc >= 0 && lc >= 0 && r < cs_csv_rows(csv); r++) {
         size_t len;
         const char *t = cs_csv_cell(csv, r, (size_t)tc, &len);
-        if (!cs_textfeat_is_validation(t, len)) continue;
+        if (!(g_dev ? cs_textfeat_is_dev(t, len) : cs_textfeat_is_validation(t, len))) continue;
         int gold = cs_model_label_index(m, cs_csv_cell(csv, r, (size_t)lc, NULL));
         struct cs_model_pred p;
         if (gold < 0 || cs_model_predict_text(m, t, len, cs_models_scratch(), &p) != CS_OK) continue;
         conf[(size_t)gold * c + p.top]++;
         ok += p.top == (uint32_t)gold;
         n++;
+        int b = (int)(p.confidence * NBIN);
+        b = b < 0 ? 0 : b >= NBIN ? NBIN - 1 : b;
+        bin_n[b] += 1.0;
+        bin_ok[b] += p.top == (uint32_t)gold;
+        bin_conf[b] += p.confidence;
     }
     double f1sum = 0.0;
     uint32_t present = 0;
@@ -81,8 +100,18 @@ static int eval_text(const struct cs_models *ms, const char *data, const struct 
         present++;
         f1sum += tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
     }
+    double ece = 0.0, mean_conf = 0.0;
+    for (int b = 0; b < NBIN; b++) {
+        if (bin_n[b] == 0) continue;
+        double gap = bin_conf[b] / bin_n[b] - bin_ok[b] / bin_n[b];
+        ece += bin_n[b] * (gap < 0 ? -gap : gap);
+        mean_conf += bin_conf[b];
+    }
     printf("%-18s n=%zu accuracy=%.4f macro_f1=%.4f\n", te->model, n, n ? (double)ok / n : 0.0,
            present ? f1sum / present : 0.0);
+    printf("    calibration: ECE=%.4f mean confidence=%.4f temperature=%.3f\n",
+           n ? ece / (double)n : 0.0, n ? mean_conf / (double)n : 0.0,
+           (double)cs_model_temperature(m));
     if (conf) print_confusions(m, conf, c);
     free(conf);
     cs_csv_destroy(csv);
@@ -172,7 +201,9 @@ static int eval_pii(const struct cs_models *ms, const char *data)
         char tid[32];
         json_object_object_get_ex(o, "template_id", &v);
         int k = snprintf(tid, sizeof(tid), "%d", json_object_get_int(v));
-        if (cs_textfeat_is_validation(tid, (size_t)k) && json_object_object_get_ex(o, "spans", &spans) &&
+        /* --dev: the training templates, for rule work; the figures are the held-out ones */
+        if (cs_textfeat_is_validation(tid, (size_t)k) == !g_dev &&
+            json_object_object_get_ex(o, "spans", &spans) &&
             json_object_object_get_ex(o, "full_text", &txt)) {
             struct gold g[64];
             size_t ng = 0;
@@ -196,7 +227,7 @@ static int eval_pii(const struct cs_models *ms, const char *data)
     }
     free(line);
     fclose(f);
-    printf("pii                records=%zu (held-out templates)\n", records);
+    printf("pii                records=%zu (%s templates)\n", records, g_dev ? "training" : "held-out");
     prf_print("exact spans", &exact);
     prf_print("overlap spans", &overlap);
     for (int t = 0; t < CS_PII__COUNT; t++)
@@ -208,9 +239,12 @@ static int eval_pii(const struct cs_models *ms, const char *data)
 int main(int argc, char **argv)
 {
     const char *dir = "data/models", *data = "data/datasets";
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--models") == 0) dir = argv[i + 1];
-        else if (strcmp(argv[i], "--data") == 0) data = argv[i + 1];
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dev") == 0) g_dev = 1;
+        else if (i + 1 < argc && strcmp(argv[i], "--models") == 0) dir = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) data = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--only") == 0) only = argv[++i];
     }
     struct cs_models *ms;
     int rc = cs_models_open(dir, &ms);
@@ -220,9 +254,13 @@ int main(int argc, char **argv)
     }
     int bad = 0;
     for (size_t i = 0; i < sizeof(TEXT_EVALS) / sizeof(TEXT_EVALS[0]); i++)
-        bad |= eval_text(ms, data, &TEXT_EVALS[i]);
+        if (!only || strcmp(only, TEXT_EVALS[i].model) == 0) bad |= eval_text(ms, data, &TEXT_EVALS[i]);
+    if (only) goto done;
     bad |= eval_pii(ms, data);
+    if (g_dev) goto done;
+    bad |= eval_retrieval(data);
     printf("escalation         prior weights: no labelled data to evaluate on\n");
+done:
     cs_models_close(ms);
     return bad;
 }

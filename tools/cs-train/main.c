@@ -1,14 +1,21 @@
 /* cs-train: builds the built-in model files from labelled data.
  *
  *   cs-train --task text --csv FILE --text-col COL --label-col COL --name NAME --out FILE.csm
- *            [--hash-bits N] [--epochs N] [--lr X] [--l2 X] [--seed N] [--balanced]
+ *            [--hash-bits N] [--word-max 0-3] [--char-min N] [--char-max N] [--negation]
+ *            [--epochs N] [--lr X] [--l2 X] [--seed N] [--balanced] [--balance-power X] [--average]
  *            [--no-val] [--source TEXT] [--licence TEXT] [--notice TEXT]
  *     (--task intent and --task sentiment are the same trainer with those defaults)
  *   cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL) --out FILE.csm
  *   cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll ...] --out FILE.csm
  *
  * Rows whose text hashes to 0 mod 10 (cs_textfeat_is_validation) are held out for the
- * calibration temperature and the printed validation accuracy, unless --no-val.
+ * printed validation accuracy, and rows hashing to 1 mod 20 (cs_textfeat_is_dev) for
+ * the calibration temperature and option tuning (dev acc), unless --no-val. The
+ * shipped weights are then refitted on the training and development rows together,
+ * keeping that temperature (--no-refit keeps the first fit, which `cs-eval --dev`
+ * needs to score options on rows the model has not seen). --cv K prints K-fold
+ * cross-validated accuracy and macro-F1 over the non-validation rows and writes nothing:
+ * that is how the shipped options were chosen.
  * Output is deterministic: the same input and options give the same bytes.
  */
 #include <errno.h>
@@ -22,8 +29,10 @@
 static void usage(void)
 {
     fputs("usage: cs-train --task text|intent|sentiment --csv FILE --text-col COL --label-col COL\n"
-          "                --name NAME --out FILE.csm [--hash-bits N] [--epochs N] [--lr X]\n"
-          "                [--l2 X] [--seed N] [--balanced] [--no-val] [--source TEXT]\n"
+          "                --name NAME --out FILE.csm [--hash-bits N] [--word-max 0-3]\n"
+          "                [--char-min N] [--char-max N] [--negation] [--epochs N] [--lr X]\n"
+          "                [--l2 X] [--seed N] [--balanced] [--balance-power X]\n"
+          "                [--average] [--no-val] [--no-refit] [--cv K] [--source TEXT]\n"
           "                [--licence TEXT] [--notice TEXT]\n"
           "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL)\n"
           "                --out FILE.csm [--source TEXT]\n"
@@ -60,6 +69,9 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         long n;
         if (strcmp(k, "--balanced") == 0) { a->opts.balanced = 1; continue; }
         if (strcmp(k, "--no-val") == 0) { a->no_val = 1; continue; }
+        if (strcmp(k, "--average") == 0) { a->opts.average = 1; continue; }
+        if (strcmp(k, "--no-refit") == 0) { a->no_refit = 1; continue; }
+        if (strcmp(k, "--negation") == 0) { a->feat.flags |= CS_TEXTFEAT_F_NEGATION; continue; }
         if (!v) { fprintf(stderr, "cs-train: %s needs a value\n", k); return -1; }
         i++;
         if (strcmp(k, "--task") == 0) a->task = v;
@@ -75,14 +87,24 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         else if (strcmp(k, "--presidio") == 0) a->presidio = v;
         else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT) a->wnut[a->n_wnut++] = v;
         else if (strcmp(k, "--hash-bits") == 0 && parse_long(v, 10, 22, &n) == 0) a->feat.hash_bits = (uint32_t)n;
+        else if (strcmp(k, "--word-max") == 0 && parse_long(v, 0, 3, &n) == 0) a->feat.word_max = (uint32_t)n;
+        else if (strcmp(k, "--char-min") == 0 && parse_long(v, 0, 8, &n) == 0) a->feat.char_min = (uint32_t)n;
+        else if (strcmp(k, "--char-max") == 0 && parse_long(v, 0, 8, &n) == 0) a->feat.char_max = (uint32_t)n;
+        else if (strcmp(k, "--cv") == 0 && parse_long(v, 2, 20, &n) == 0) a->cv = (uint32_t)n;
         else if (strcmp(k, "--epochs") == 0 && parse_long(v, 1, 1000, &n) == 0) a->opts.epochs = (uint32_t)n;
         else if (strcmp(k, "--seed") == 0 && parse_long(v, 0, 0x7fffffffL, &n) == 0) a->opts.seed = (uint64_t)n;
         else if (strcmp(k, "--max-rows") == 0 && parse_long(v, 1, 100000000L, &n) == 0) a->max_rows = (size_t)n;
         else if (strcmp(k, "--lr") == 0 && parse_float(v, &a->opts.lr) == 0) {}
+        else if (strcmp(k, "--balance-power") == 0 && parse_float(v, &a->opts.balance_power) == 0) a->opts.balanced = 1;
         else if (strcmp(k, "--l2") == 0 && parse_float(v, &a->opts.l2) == 0) {}
         else { fprintf(stderr, "cs-train: bad option %s %s\n", k, v); return -1; }
     }
     if (!a->task || !a->out) return -1;
+    if (a->feat.word_max == 0) a->feat.word_min = 0;
+    if (a->feat.char_max == 0) a->feat.char_min = 0;
+    snprintf(a->feat_desc, sizeof(a->feat_desc), "hash_bits=%u word=%u-%u char=%u-%u%s",
+             a->feat.hash_bits, a->feat.word_min, a->feat.word_max, a->feat.char_min,
+             a->feat.char_max, (a->feat.flags & CS_TEXTFEAT_F_NEGATION) ? " negation" : "");
     return 0;
 }
 

@@ -25,10 +25,25 @@ char *train_metadata(const struct train_args *a, const char *task, double val_ac
         json_object_object_add(o, "validation_accuracy", json_object_new_string(acc));
     }
     json_object_object_add(o, "validation_rule", json_object_new_string("fnv1a64(text) % 10 == 0"));
+    if (a->text_col && a->feat_desc[0]) { /* text models only */
+        json_object_object_add(o, "dev_rule",
+                               json_object_new_string("fnv1a64(text) % 20 == 1: calibration and tuning"));
+        json_object_object_add(o, "features", json_object_new_string(a->feat_desc));
+    }
     json_object *t = json_object_new_object();
     json_object_object_add(t, "epochs", json_object_new_int((int)a->opts.epochs));
     json_object_object_add(t, "seed", json_object_new_int64((int64_t)a->opts.seed));
     json_object_object_add(t, "balanced", json_object_new_boolean(a->opts.balanced));
+    json_object_object_add(t, "average", json_object_new_boolean(a->opts.average));
+    char num[32];
+    snprintf(num, sizeof(num), "%g", (double)a->opts.lr);
+    json_object_object_add(t, "lr", json_object_new_string(num));
+    snprintf(num, sizeof(num), "%g", (double)a->opts.l2);
+    json_object_object_add(t, "l2", json_object_new_string(num));
+    if (a->opts.balanced && a->opts.balance_power > 0) {
+        snprintf(num, sizeof(num), "%g", (double)a->opts.balance_power);
+        json_object_object_add(t, "balance_power", json_object_new_string(num));
+    }
     json_object_object_add(o, "trainer", t);
     const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
     char *copy = s ? strdup(s) : NULL;
@@ -111,10 +126,90 @@ static int load_rows(const struct train_args *a, struct text_job *j)
     for (size_t i = 0; i < n; i++) {
         j->text[i] = cs_csv_cell(j->csv, i, (size_t)tc, &j->len[i]);
         j->label[i] = label_of(j->labels, j->n_labels, cs_csv_cell(j->csv, i, (size_t)lc, NULL));
-        j->is_val[i] = !a->no_val && cs_textfeat_is_validation(j->text[i], j->len[i]);
+        j->is_val[i] = a->no_val ? CS_TRAIN_ROW_FIT
+                       : cs_textfeat_is_validation(j->text[i], j->len[i]) ? CS_TRAIN_ROW_VAL
+                       : cs_textfeat_is_dev(j->text[i], j->len[i])        ? CS_TRAIN_ROW_DEV
+                                                                          : CS_TRAIN_ROW_FIT;
     }
     j->n = n;
     return CS_OK;
+}
+
+/* Accuracy and macro-F1 of the quantised model `tm` on rows with is_val == DEV. */
+static int score_dev(const struct train_args *a, const struct text_job *j,
+                     const struct cs_train_model *tm, double *acc, double *mf1)
+{
+    struct cs_model_spec spec;
+    memset(&spec, 0, sizeof(spec));
+    cs_train_model_spec(tm, &spec);
+    spec.name = a->name;
+    spec.labels = j->labels;
+    spec.feat = a->feat;
+    uint8_t *buf = NULL;
+    size_t size = 0;
+    struct cs_model *m = NULL;
+    struct cs_textfeat_vec *v = malloc(sizeof(*v));
+    unsigned *conf = calloc((size_t)j->n_labels * j->n_labels, sizeof(unsigned));
+    int rc = v && conf ? cs_model_encode(&spec, &buf, &size) : CS_ERR_NOMEM;
+    if (rc == CS_OK) rc = cs_model_open_mem(buf, size, &m);
+    size_t n = 0, ok = 0;
+    for (size_t i = 0; rc == CS_OK && i < j->n; i++) {
+        if (j->is_val[i] != CS_TRAIN_ROW_DEV) continue;
+        struct cs_model_pred p;
+        rc = cs_model_predict_text(m, j->text[i], j->len[i], v, &p);
+        if (rc != CS_OK) break;
+        conf[(size_t)j->label[i] * j->n_labels + p.top]++;
+        ok += p.top == j->label[i];
+        n++;
+    }
+    double f1 = 0.0;
+    uint32_t present = 0;
+    for (uint32_t k = 0; rc == CS_OK && k < j->n_labels; k++) {
+        unsigned tp = conf[k * j->n_labels + k], fp = 0, fn = 0;
+        for (uint32_t q = 0; q < j->n_labels; q++)
+            if (q != k) fp += conf[q * j->n_labels + k], fn += conf[k * j->n_labels + q];
+        if (tp + fn == 0) continue;
+        present++;
+        f1 += tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
+    }
+    *acc = n ? (double)ok / n : 0.0;
+    *mf1 = present ? f1 / present : 0.0;
+    cs_model_close(m);
+    free(buf);
+    free(v);
+    free(conf);
+    return rc;
+}
+
+/* --cv K: K-fold cross-validation over the non-validation rows, for choosing options on
+ * more rows than the development part holds. Writes no model. */
+static int cross_validate(const struct train_args *a, struct text_job *j)
+{
+    double sum_acc = 0.0, sum_f1 = 0.0;
+    int rc = CS_OK;
+    for (uint32_t f = 0; rc == CS_OK && f < a->cv; f++) {
+        for (size_t i = 0; i < j->n; i++) {
+            if (cs_textfeat_is_validation(j->text[i], j->len[i])) {
+                j->is_val[i] = CS_TRAIN_ROW_VAL;
+                continue;
+            }
+            uint64_t h = cs_textfeat_hash64(j->text[i], j->len[i]) >> 16;
+            j->is_val[i] = h % a->cv == f ? CS_TRAIN_ROW_DEV : CS_TRAIN_ROW_FIT;
+        }
+        struct cs_train_rows rows = {.n = j->n, .n_classes = j->n_labels, .label = j->label,
+                                     .is_val = j->is_val, .text = j->text, .len = j->len};
+        struct cs_train_model tm;
+        rc = cs_train_text(&rows, &a->feat, &a->opts, &tm);
+        double acc = 0.0, f1 = 0.0;
+        if (rc == CS_OK) rc = score_dev(a, j, &tm, &acc, &f1);
+        cs_train_model_clean_up(&tm);
+        sum_acc += acc;
+        sum_f1 += f1;
+    }
+    if (rc == CS_OK)
+        printf("%s cv%u: accuracy %.4f macro_f1 %.4f (%s)\n", a->name, a->cv, sum_acc / a->cv,
+               sum_f1 / a->cv, a->feat_desc);
+    return rc;
 }
 
 int train_text_task(const struct train_args *a)
@@ -123,6 +218,11 @@ int train_text_task(const struct train_args *a)
     struct text_job j;
     memset(&j, 0, sizeof(j));
     int rc = load_rows(a, &j);
+    if (rc == CS_OK && a->cv) {
+        rc = cross_validate(a, &j);
+        job_free(&j);
+        return rc;
+    }
     struct cs_train_model tm;
     memset(&tm, 0, sizeof(tm));
     if (rc == CS_OK) {
@@ -130,12 +230,34 @@ int train_text_task(const struct train_args *a)
                                      .is_val = j.is_val, .text = j.text, .len = j.len};
         rc = cs_train_text(&rows, &a->feat, &a->opts, &tm);
     }
+    if (rc == CS_OK)
+        fprintf(stderr, "%s: %zu train rows, %zu dev rows, %zu validation rows, %u labels, "
+                        "train acc %.4f, dev acc %.4f, validation acc %.4f, temperature %.3f\n",
+                a->name, tm.n_train, tm.n_dev, tm.n_val, j.n_labels, tm.train_acc, tm.dev_acc,
+                tm.val_acc, (double)tm.temperature);
+    /* Refit on the fit and development rows with the same options, keeping the
+     * temperature the development rows gave: the shipped weights then use all but the
+     * validation rows, and the validation rows still chose nothing. */
+    if (rc == CS_OK && tm.n_dev > 0 && !a->no_refit) {
+        float temp = tm.temperature;
+        size_t n_dev = tm.n_dev;
+        double dev_acc = tm.dev_acc;
+        for (size_t i = 0; i < j.n; i++)
+            if (j.is_val[i] == CS_TRAIN_ROW_DEV) j.is_val[i] = CS_TRAIN_ROW_FIT;
+        cs_train_model_clean_up(&tm);
+        struct cs_train_rows rows = {.n = j.n, .n_classes = j.n_labels, .label = j.label,
+                                     .is_val = j.is_val, .text = j.text, .len = j.len};
+        rc = cs_train_text(&rows, &a->feat, &a->opts, &tm);
+        if (rc == CS_OK) {
+            tm.temperature = temp;
+            tm.n_dev = n_dev;
+            tm.dev_acc = dev_acc;
+            fprintf(stderr, "%s: refit on %zu rows, validation acc %.4f, temperature %.3f (dev)\n",
+                    a->name, tm.n_train, tm.val_acc, (double)tm.temperature);
+        }
+    }
     char *meta = NULL;
     if (rc == CS_OK) {
-        fprintf(stderr, "%s: %zu train rows, %zu validation rows, %u labels, train acc %.4f, "
-                        "validation acc %.4f, temperature %.3f\n",
-                a->name, tm.n_train, tm.n_val, j.n_labels, tm.train_acc, tm.val_acc,
-                (double)tm.temperature);
         meta = train_metadata(a, a->task, tm.val_acc, tm.n_train, tm.n_val);
         if (!meta) rc = CS_ERR_NOMEM;
     }

@@ -15,9 +15,12 @@ struct train_args {
     const char *wnut[TRAIN_MAX_WNUT];
     int n_wnut;
     int no_val;
+    int no_refit; /* keep the model fitted without the development rows */
+    uint32_t cv;  /* --cv K: cross-validate on the non-validation rows, write nothing */
     size_t max_rows; /* 0: all rows (CI uses a small subset to check determinism) */
     struct cs_train_opts opts;
     struct cs_textfeat_cfg feat;
+    char feat_desc[96]; /* the feature settings, for the metadata */
 };
 
 int train_text_task(const struct train_args *a);       /* text.c */

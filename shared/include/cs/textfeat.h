@@ -31,9 +31,17 @@
 struct cs_textfeat_cfg {
     uint32_t hash_bits; /* features are hashed into 2^hash_bits buckets (10..22) */
     uint32_t seed;      /* hash seed */
-    uint8_t word_min, word_max; /* word n-gram orders, e.g. 1..2 (0..0 disables) */
+    uint8_t word_min, word_max; /* word n-gram orders, e.g. 1..2, at most 3 (0..0 disables) */
     uint8_t char_min, char_max; /* character n-gram orders, e.g. 2..5 (0..0 disables) */
+    uint8_t flags;              /* CS_TEXTFEAT_F_* */
 };
+
+/* Negation scope: after "not", "no", "never", "cannot" or a word ending in "n't", each
+ * word up to the next punctuation mark (at most CS_TEXTFEAT_NEG_SPAN words) also counts
+ * as a negated unigram, so "not good" and "good" stop sharing all their evidence. */
+#define CS_TEXTFEAT_F_NEGATION 0x01u
+#define CS_TEXTFEAT_F__ALL 0x01u
+#define CS_TEXTFEAT_NEG_SPAN 4
 
 /* Kinds of n-gram reported to cs_textfeat_each_gram callbacks. */
 enum cs_textfeat_kind { CS_TEXTFEAT_WORD = 1, CS_TEXTFEAT_CHAR = 2 };
@@ -78,5 +86,9 @@ uint64_t cs_textfeat_hash64(const void *data, size_t len);
 /* The project's fixed hold-out rule: a text is in the validation split when
  * cs_textfeat_hash64(text) % 10 == 0. Training tools and the eval tool share it. */
 int cs_textfeat_is_validation(const char *text, size_t len);
+/* The development part carved from the training part (hash % 20 == 1, about 5% of the
+ * rows, disjoint from validation): the trainer calibrates on it and options are tuned
+ * on it, so the validation figures come from rows that chose nothing. */
+int cs_textfeat_is_dev(const char *text, size_t len);
 
 #endif

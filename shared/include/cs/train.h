@@ -23,13 +23,22 @@ struct cs_train_opts {
     float l2;         /* L2 penalty per example */
     uint64_t seed;    /* shuffle seed */
     int balanced;     /* weight each class by n / (n_classes * n_class) */
+    float balance_power; /* with balanced: weight^power (0 means 1); 0.5 is a milder push */
+    int average;      /* return the mean of the end-of-epoch weights of the second half */
 };
 
 /* Defaults tuned on the shipped data sets (see data/models/README.md). */
 void cs_train_opts_init(struct cs_train_opts *o);
 
-/* Labelled rows. Rows with is_val[i] set are held out of the fit and only used for
- * the temperature and the reported validation figures (is_val may be NULL). */
+/* Labelled rows. is_val[i] (is_val may be NULL: every row is fitted):
+ *   0  fitted on;
+ *   1  validation: never fitted on, only measured (val_acc, the reported figures);
+ *   2  development: never fitted on; sets the calibration temperature and is what
+ *      option tuning looks at (dev_acc), so the validation figures stay untouched.
+ * Without development rows the temperature is fitted on the validation rows. */
+#define CS_TRAIN_ROW_FIT 0
+#define CS_TRAIN_ROW_VAL 1
+#define CS_TRAIN_ROW_DEV 2
 struct cs_train_rows {
     size_t n;
     uint32_t n_classes;
@@ -51,8 +60,8 @@ struct cs_train_model {
     float *bias;    /* n_classes */
     float *weights; /* n_features * n_classes */
     float temperature;
-    size_t n_train, n_val;
-    double train_acc, val_acc;
+    size_t n_train, n_val, n_dev;
+    double train_acc, val_acc, dev_acc;
 };
 
 /* Fits a text model with the given feature settings. CS_ERR_INVALID for empty or
