@@ -1,5 +1,6 @@
-/* POST /api/v1/analyze/batch: the built-in sentiment model over each conversation, in
- * request order, with counts per label. The schema caps the batch (422 beyond). */
+/* POST /api/v1/analyze/batch: sentiment of each conversation (the built-in model, or with
+ * use_ai a hosted classifier: cs/sentiment_score.h), in request order, with counts per
+ * label. The schema caps the batch (422 beyond). */
 #include <string.h>
 
 #include "cs/env.h"
@@ -7,19 +8,9 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/sentiment.h"
+#include "cs/sentiment_score.h"
 
 int fn_analyze_batch(const struct cs_req *req, struct cs_resp *resp);
-
-/* PROVIDER HOOK: the one place an LLM provider answers this endpoint. With `use_ai` and
- * a provider configured for classification, score the texts there (one call per batch
- * where the provider allows it) and fall back to the built-in model on failure; today
- * every text is scored by the built-in model. */
-static int score_text(const struct cs_req *req, const char *text, size_t len, bool use_ai,
-                      struct cs_sentiment *out)
-{
-    (void)use_ai;
-    return cs_sentiment_analyze(req->env->models, text, len, out);
-}
 
 enum { NEG, NEU, POS };
 
@@ -39,8 +30,9 @@ static int one_result(const struct cs_req *req, json_object *conv, bool use_ai, 
     json_object *t;
     json_object_object_get_ex(conv, "text", &t);
     struct cs_sentiment s;
-    int rc = score_text(req, json_object_get_string(t), (size_t)json_object_get_string_len(t),
-                        use_ai, &s);
+    const char *source;
+    int rc = cs_sentiment_score(req, json_object_get_string(t), (size_t)json_object_get_string_len(t),
+                                use_ai, &s, &source);
     if (rc) return rc;
     int c = top_class(s.prob);
     counts[c]++;
@@ -54,6 +46,8 @@ static int one_result(const struct cs_req *req, json_object *conv, bool use_ai, 
     if (!rc) rc = cs_json_add_double(r, "positive", s.prob[CS_SENT_POSITIVE], 4);
     if (!rc) rc = cs_json_add_double(r, "negative", s.prob[CS_SENT_NEGATIVE], 4);
     if (!rc) rc = cs_json_add_double(r, "neutral", s.prob[CS_SENT_NEUTRAL_CLASS], 4);
+    /* Beyond the seed: who scored it, when the caller asked for a provider. */
+    if (!rc && use_ai) rc = cs_json_add_str(r, "provider", source);
     return rc;
 }
 

@@ -1,6 +1,7 @@
-/* POST /api/v1/analyze/sentiment: the built-in sentiment model's calibrated 3-class
- * probabilities, a 1-10 satisfaction score from the sentiment score, and the phrases
- * that pushed the model towards positive (and negative) from its exact explanation. */
+/* POST /api/v1/analyze/sentiment: 3-class probabilities (the built-in model, or with
+ * use_ai a hosted classifier: cs/sentiment_score.h), a 1-10 satisfaction score from the
+ * sentiment score, and the phrases that pushed the built-in model towards positive (and
+ * negative) from its exact explanation. */
 #include <math.h>
 #include <string.h>
 
@@ -11,21 +12,11 @@
 #include "cs/model.h"
 #include "cs/models.h"
 #include "cs/sentiment.h"
+#include "cs/sentiment_score.h"
 
 int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp);
 
 #define KEY_PHRASES 5
-
-/* PROVIDER HOOK: the one place an LLM provider answers this endpoint. When `use_ai` is
- * set and the tenant has a provider with the classification capability, ask it here
- * (cs/ai.h) for the three probabilities and fall back to the built-in model on any
- * failure; today every request is answered by the built-in model. */
-static int score_text(const struct cs_req *req, const char *text, size_t len, bool use_ai,
-                      struct cs_sentiment *out)
-{
-    (void)use_ai;
-    return cs_sentiment_analyze(req->env->models, text, len, out);
-}
 
 static const char *label_of(const float prob[3])
 {
@@ -79,7 +70,9 @@ int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp)
     const char *text = json_object_get_string(t);
     size_t len = (size_t)json_object_get_string_len(t);
     struct cs_sentiment s;
-    int rc = score_text(req, text, len, cs_json_get_bool(req->json, "use_ai", false), &s);
+    const char *source;
+    bool use_ai = cs_json_get_bool(req->json, "use_ai", false);
+    int rc = cs_sentiment_score(req, text, len, use_ai, &s, &source);
     json_object *d = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !d) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(d, "sentiment", label_of(s.prob));
@@ -87,6 +80,8 @@ int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp)
     if (!rc) rc = cs_json_add_double(d, "negative", s.prob[CS_SENT_NEGATIVE], 4);
     if (!rc) rc = cs_json_add_double(d, "neutral", s.prob[CS_SENT_NEUTRAL_CLASS], 4);
     if (!rc) rc = cs_json_add(d, "analysis", analysis_json(req, text, len, &s));
+    /* Beyond the seed: who scored it, when the caller asked for a provider. */
+    if (!rc && use_ai) rc = cs_json_add_str(d, "provider", source);
     if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
     return rc;
 }

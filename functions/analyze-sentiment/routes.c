@@ -18,6 +18,6 @@ const struct cs_function cs_function = {
     .nroutes = 1,
     .auth = CS_AUTH_BEARER,
     .body = &sentiment_schema,
-    .needs = CS_NEED_MODELS,
+    .needs = CS_NEED_MODELS | CS_NEED_STORE | CS_NEED_AI,
     .handle = fn_analyze_sentiment,
 };

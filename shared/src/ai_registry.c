@@ -424,3 +424,14 @@ int cs_ai_providers(const struct cs_ai_call *call, struct cs_ai_provider **out, 
     *n = k + 1;
     return CS_OK;
 }
+
+bool cs_ai_hosted_default(const struct cs_ai_call *call, enum cs_ai_cap cap)
+{
+    struct cs_ai_provider *p;
+    size_t n;
+    if (!call || !call->ai || cs_ai_providers(call, &p, &n) != CS_OK) return false;
+    for (size_t i = 0; i < n; i++)
+        if (p[i].is_default)
+            return p[i].kind != CS_AI_KIND_BUILTIN && (p[i].caps & (unsigned)cap);
+    return false;
+}

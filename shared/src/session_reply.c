@@ -142,18 +142,6 @@ static bool money_violation(const struct cs_policy_result *r)
 
 /* ---- a hosted model's reply ---- */
 
-/* Only a configured hosted default is worth a call: the provider layer's own builtin
- * answers less well here than this file's tier-aware extractive draft. */
-static bool hosted_default(const struct cs_ai_call *call)
-{
-    struct cs_ai_provider *p;
-    size_t n;
-    if (!call || cs_ai_providers(call, &p, &n) != CS_OK) return false;
-    for (size_t i = 0; i < n; i++)
-        if (p[i].is_default) return strcmp(p[i].id, CS_AI_BUILTIN_ID) != 0;
-    return false;
-}
-
 static int money_rules(struct cs_buf *b, const struct cs_reply_input *in)
 {
     const struct cs_money_ask *ask = in->ask;
@@ -251,7 +239,7 @@ int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant
         if (cs_policy_check(text, in->message, &po, &pr) || money_violation(&pr)) return CS_ERR_AI_FAILED;
     }
     struct cs_ai_reply hr;
-    if (hosted_default(in->ai) && hosted_reply(a, in, &kb, &hr) == CS_OK && take_hosted(in, &hr, &po)) {
+    if (cs_ai_hosted_default(in->ai, CS_AI_CAP_GENERATE) && hosted_reply(a, in, &kb, &hr) == CS_OK && take_hosted(in, &hr, &po)) {
         out->content = hr.text;
         out->model = hr.model ? hr.model : hr.provider_id;
         out->tokens_in = hr.usage.prompt_tokens;

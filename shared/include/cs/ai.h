@@ -199,6 +199,11 @@ CS_MUST_CHECK int cs_ai_classify(const struct cs_ai_call *call, const char *prov
 CS_MUST_CHECK int cs_ai_providers(const struct cs_ai_call *call, struct cs_ai_provider **out,
                                   size_t *n);
 
+/* True when the tenant's default provider is a hosted model (not builtin) with the
+ * capability `cap`: callers with a better built-in path than the layer's own builtin
+ * (sentiment, session replies) ask a provider only then. */
+bool cs_ai_hosted_default(const struct cs_ai_call *call, enum cs_ai_cap cap);
+
 /* Seed spellings of capability bits, for listings. */
 const char *cs_ai_cap_name(enum cs_ai_cap cap);
 
