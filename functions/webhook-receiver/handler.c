@@ -139,6 +139,23 @@ static int record_received(const struct cs_req *req, const char *tenant, const c
                            req->now_ms, NULL);
 }
 
+/* A replay-guard record is needed only while its message could still pass the timestamp
+ * check: older ones are dropped a few at a time on each accepted delivery, so the
+ * collection stays about one tolerance window long without a separate sweeper.
+ * Best effort: a failure here leaves records for the next delivery to drop. */
+#define PRUNE_BATCH 16
+
+static void prune_received(const struct cs_req *req, const char *tenant)
+{
+    struct cs_query q = {.limit = PRUNE_BATCH};
+    int64_t cutoff = req->now_ms - 2 * (int64_t)CS_WEBHOOK_TOLERANCE_S * 1000;
+    if (cs_query_where(&q, "_created", CS_OP_LT, cs_val_int(cutoff))) return;
+    struct cs_doc_list old;
+    if (cs_store_find(req->store, req->arena, tenant, CS_WEBHOOK_RECEIVED_COLL, &q, &old)) return;
+    for (size_t i = 0; i < old.n; i++)
+        if (cs_store_delete(req->store, tenant, CS_WEBHOOK_RECEIVED_COLL, old.docs[i].id, -1)) break;
+}
+
 static int answer(const struct cs_req *req, struct cs_resp *resp, const char *id,
                   const char *ticket_id, const struct cs_escalation *e, double threshold, bool emitted)
 {
@@ -190,5 +207,6 @@ int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
         resp->err_message = "This webhook-id was already received";
     }
     if (rc) return rc;
+    prune_received(req, tenant);
     return answer(req, resp, id, ticket_id, &e, r.threshold, emit);
 }
