@@ -14,6 +14,14 @@ cmd_train() {
         --label-col intent --name intent-support --hash-bits 16 \
         --source "Bitext customer-support sample (27 intents)" --licence "CDLA-Sharing-1.0" \
         --out data/models/intent-support.csm
+    # The domain gate: which of the two intent models answers a ticket (cs/intent.h).
+    # Options chosen by `--cv 5 --route-cv data/models` (end-to-end routing, same folds).
+    $T --task gate --domain intent-banking77=$D/banking77/train.csv:text:category \
+        --domain intent-support=$D/bitext_customer_support/train.csv:instruction:intent \
+        --name intent-domain --hash-bits 16 --lr 2.0 --l2 1e-6 --epochs 24 --average \
+        --source "Banking77 train (CC BY 4.0) vs Bitext customer-support sample (CDLA-Sharing-1.0): domain labels" \
+        --licence "CC BY 4.0 (Banking77, cite Casanueva et al. 2020); CDLA-Sharing-1.0 (Bitext)" \
+        --out data/models/intent-domain.csm
     $T --task sentiment --csv $D/airline_sentiment/train.csv --text-col text \
         --label-col airline_sentiment --name sentiment --hash-bits 17 --word-max 3 --negation \
         --lr 1.0 --l2 2e-5 --epochs 24 --average --balance-power 0.3 \

@@ -11,6 +11,10 @@
 struct cs_triage_policy {
     char models[CS_TRIAGE_MAX_MODELS][CS_MODEL_NAME_MAX];
     const char *model_ptr[CS_TRIAGE_MAX_MODELS + 1];
+    /* "intent_gate": the domain gate choosing between the intent models; has_gate 0
+     * (key absent) means the bundle's CS_INTENT_GATE when present, "" means none. */
+    int has_gate;
+    char gate[CS_MODEL_NAME_MAX];
     float min_confidence;
     int sla_by_priority[4]; /* index 1..3 */
     int raise_on_urgency;
@@ -112,6 +116,10 @@ static int parse_globals(json_object *root, struct cs_triage_policy *p)
     } else {
         memcpy(p->models[nm++], "intent-banking77", sizeof("intent-banking77"));
         memcpy(p->models[nm++], "intent-support", sizeof("intent-support"));
+    }
+    if (json_object_object_get_ex(root, "intent_gate", &v)) {
+        if (copy_str(p->gate, sizeof(p->gate), v) != CS_OK) return CS_ERR_CONFIG;
+        p->has_gate = 1;
     }
     for (size_t i = 0; i < nm; i++) p->model_ptr[i] = p->models[i];
     p->model_ptr[nm] = NULL;
@@ -235,7 +243,8 @@ int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p
     if (!m || !p || !out || (!text && len)) return CS_ERR_INVALID;
     memset(out, 0, sizeof(*out));
     struct cs_intent in;
-    int rc = cs_intent_classify(m, p->model_ptr, text, len, &in);
+    int rc = p->has_gate ? cs_intent_classify_gated(m, p->model_ptr, p->gate, text, len, &in)
+                         : cs_intent_classify(m, p->model_ptr, text, len, &in);
     if (rc == CS_OK) rc = cs_sentiment_analyze(m, text, len, &out->sent);
     if (rc != CS_OK) return rc;
     const struct cs_triage_route *r =

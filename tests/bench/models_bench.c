@@ -93,7 +93,7 @@ int main(int argc, char **argv)
         for (int k = 0; k < ITERS; k++)
             if (cs_triage_ticket(ms, p, TEXT, len, &t) == CS_OK) sink += (unsigned)t.sla_hours;
         double us = (now_us() - t0) / ITERS;
-        printf("cs_triage_ticket (2 intent models + sentiment): %.2f us  (x%.0f baseline)\n", us, us / base);
+        printf("cs_triage_ticket (domain gate + 1 intent model + sentiment): %.2f us  (x%.0f baseline)\n", us, us / base);
         cs_triage_policy_destroy(p);
     }
     cs_models_close(ms);

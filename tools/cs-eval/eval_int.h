@@ -5,4 +5,9 @@
 /* StackFAQ P@1 / MRR / R@5 through cs_retrieval_*; 0 when it ran, 1 when skipped. */
 int eval_retrieval(const char *data);
 
+/* End-to-end intent routing before/after the domain gate, validation (or, with dev,
+ * development) rows of both intent sets; 0 when it ran, 1 when skipped. */
+struct cs_models;
+int eval_routing(const struct cs_models *ms, const char *data, const char *policy, int dev);
+
 #endif

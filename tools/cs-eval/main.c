@@ -1,7 +1,7 @@
 /* cs-eval: validation figures of the shipped models on the held-out split of their
  * training files (the rows cs-train never fitted on).
  *
- *   cs-eval [--models DIR] [--data DIR] [--dev] [--only MODEL]
+ *   cs-eval [--models DIR] [--data DIR] [--policy FILE] [--dev] [--only MODEL]
  *
  * --dev scores the text models on the development rows (cs_textfeat_is_dev), the ones
  * option tuning may look at; --only limits the run to one text model.
@@ -13,7 +13,8 @@
  * NRP, AGE, ZIP_CODE, DATE_TIME and US_DRIVER_LICENSE are out of scope and ignored).
  * Calibration: expected calibration error of `confidence` (the temperature-scaled top
  * probability) over 15 equal-width bins, on the same held-out rows, which the trainer
- * never fits weights or the temperature on. Retrieval: retrieval.c.
+ * never fits weights or the temperature on. Retrieval: retrieval.c. Routing between
+ * the intent models, before and after the domain gate (--only routing): routing.c.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -239,12 +240,14 @@ static int eval_pii(const struct cs_models *ms, const char *data)
 int main(int argc, char **argv)
 {
     const char *dir = "data/models", *data = "data/datasets";
+    const char *policy = "data/policy/triage_default.json";
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dev") == 0) g_dev = 1;
         else if (i + 1 < argc && strcmp(argv[i], "--models") == 0) dir = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) data = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--only") == 0) only = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--policy") == 0) policy = argv[++i];
     }
     struct cs_models *ms;
     int rc = cs_models_open(dir, &ms);
@@ -255,6 +258,7 @@ int main(int argc, char **argv)
     int bad = 0;
     for (size_t i = 0; i < sizeof(TEXT_EVALS) / sizeof(TEXT_EVALS[0]); i++)
         if (!only || strcmp(only, TEXT_EVALS[i].model) == 0) bad |= eval_text(ms, data, &TEXT_EVALS[i]);
+    if (!only || strcmp(only, "routing") == 0) bad |= eval_routing(ms, data, policy, g_dev);
     if (only) goto done;
     bad |= eval_pii(ms, data);
     if (g_dev) goto done;

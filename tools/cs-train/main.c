@@ -7,6 +7,9 @@
  *     (--task intent and --task sentiment are the same trainer with those defaults)
  *   cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL) --out FILE.csm
  *   cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll ...] --out FILE.csm
+ *   cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL] ... --name NAME
+ *            --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]
+ *     (the domain gate between intent models; see gate.c)
  *
  * Rows whose text hashes to 0 mod 10 (cs_textfeat_is_validation) are held out for the
  * printed validation accuracy, and rows hashing to 1 mod 20 (cs_textfeat_is_dev) for
@@ -36,7 +39,9 @@ static void usage(void)
           "                [--licence TEXT] [--notice TEXT]\n"
           "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL)\n"
           "                --out FILE.csm [--source TEXT]\n"
-          "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... --out FILE.csm\n",
+          "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... --out FILE.csm\n"
+          "       cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL]... --name NAME\n"
+          "                --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]\n",
           stderr);
 }
 
@@ -86,6 +91,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         else if (strcmp(k, "--prior") == 0) a->prior = v;
         else if (strcmp(k, "--presidio") == 0) a->presidio = v;
         else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT) a->wnut[a->n_wnut++] = v;
+        else if (strcmp(k, "--domain") == 0 && a->n_domain < TRAIN_MAX_DOMAIN) a->domain[a->n_domain++] = v;
+        else if (strcmp(k, "--route-cv") == 0) a->route_cv = v;
         else if (strcmp(k, "--hash-bits") == 0 && parse_long(v, 10, 22, &n) == 0) a->feat.hash_bits = (uint32_t)n;
         else if (strcmp(k, "--word-max") == 0 && parse_long(v, 0, 3, &n) == 0) a->feat.word_max = (uint32_t)n;
         else if (strcmp(k, "--char-min") == 0 && parse_long(v, 0, 8, &n) == 0) a->feat.char_min = (uint32_t)n;
@@ -126,6 +133,8 @@ int main(int argc, char **argv)
         rc = train_escalation_task(&a);
     else if (strcmp(a.task, "pii") == 0)
         rc = train_pii_task(&a);
+    else if (strcmp(a.task, "gate") == 0)
+        rc = train_gate_task(&a);
     else {
         usage();
         return 2;

@@ -25,7 +25,7 @@ char *train_metadata(const struct train_args *a, const char *task, double val_ac
         json_object_object_add(o, "validation_accuracy", json_object_new_string(acc));
     }
     json_object_object_add(o, "validation_rule", json_object_new_string("fnv1a64(text) % 10 == 0"));
-    if (a->text_col && a->feat_desc[0]) { /* text models only */
+    if ((a->text_col || a->n_domain) && a->feat_desc[0]) { /* text models only */
         json_object_object_add(o, "dev_rule",
                                json_object_new_string("fnv1a64(text) % 20 == 1: calibration and tuning"));
         json_object_object_add(o, "features", json_object_new_string(a->feat_desc));
@@ -84,18 +84,7 @@ static uint32_t label_of(const char *const *labels, uint32_t n, const char *s)
     return hit ? (uint32_t)(hit - labels) : 0;
 }
 
-struct text_job {
-    struct cs_csv *csv;
-    const char **labels;
-    uint32_t n_labels;
-    const char **text;
-    size_t *len;
-    uint32_t *label;
-    uint8_t *is_val;
-    size_t n;
-};
-
-static void job_free(struct text_job *j)
+void text_job_free(struct text_job *j)
 {
     cs_csv_destroy(j->csv);
     free(j->labels);
@@ -136,7 +125,7 @@ static int load_rows(const struct train_args *a, struct text_job *j)
 }
 
 /* Accuracy and macro-F1 of the quantised model `tm` on rows with is_val == DEV. */
-static int score_dev(const struct train_args *a, const struct text_job *j,
+int text_score_dev(const struct train_args *a, const struct text_job *j,
                      const struct cs_train_model *tm, double *acc, double *mf1)
 {
     struct cs_model_spec spec;
@@ -183,7 +172,7 @@ static int score_dev(const struct train_args *a, const struct text_job *j,
 
 /* --cv K: K-fold cross-validation over the non-validation rows, for choosing options on
  * more rows than the development part holds. Writes no model. */
-static int cross_validate(const struct train_args *a, struct text_job *j)
+int text_cross_validate(const struct train_args *a, struct text_job *j)
 {
     double sum_acc = 0.0, sum_f1 = 0.0;
     int rc = CS_OK;
@@ -201,7 +190,7 @@ static int cross_validate(const struct train_args *a, struct text_job *j)
         struct cs_train_model tm;
         rc = cs_train_text(&rows, &a->feat, &a->opts, &tm);
         double acc = 0.0, f1 = 0.0;
-        if (rc == CS_OK) rc = score_dev(a, j, &tm, &acc, &f1);
+        if (rc == CS_OK) rc = text_score_dev(a, j, &tm, &acc, &f1);
         cs_train_model_clean_up(&tm);
         sum_acc += acc;
         sum_f1 += f1;
@@ -218,11 +207,15 @@ int train_text_task(const struct train_args *a)
     struct text_job j;
     memset(&j, 0, sizeof(j));
     int rc = load_rows(a, &j);
-    if (rc == CS_OK && a->cv) {
-        rc = cross_validate(a, &j);
-        job_free(&j);
-        return rc;
-    }
+    if (rc == CS_OK) rc = a->cv ? text_cross_validate(a, &j) : text_fit_write(a, &j);
+    text_job_free(&j);
+    return rc;
+}
+
+int text_fit_write(const struct train_args *a, struct text_job *jp)
+{
+    struct text_job j = *jp; /* fields only; jp keeps ownership */
+    int rc = CS_OK;
     struct cs_train_model tm;
     memset(&tm, 0, sizeof(tm));
     if (rc == CS_OK) {
@@ -273,6 +266,5 @@ int train_text_task(const struct train_args *a)
     }
     free(meta);
     cs_train_model_clean_up(&tm);
-    job_free(&j);
     return rc;
 }

@@ -8,12 +8,17 @@
 #include "cs/train.h"
 
 #define TRAIN_MAX_WNUT 8
+#define TRAIN_MAX_DOMAIN 8
 
 struct train_args {
     const char *task, *csv, *text_col, *label_col, *name, *out;
     const char *source, *licence, *notice, *prior, *presidio;
     const char *wnut[TRAIN_MAX_WNUT];
     int n_wnut;
+    /* --task gate: "MODEL=FILE.csv:TEXTCOL:LABELCOL", one per intent model */
+    const char *domain[TRAIN_MAX_DOMAIN];
+    int n_domain;
+    const char *route_cv; /* --route-cv DIR: end-to-end routing CV with DIR's options */
     int no_val;
     int no_refit; /* keep the model fitted without the development rows */
     uint32_t cv;  /* --cv K: cross-validate on the non-validation rows, write nothing */
@@ -23,7 +28,30 @@ struct train_args {
     char feat_desc[96]; /* the feature settings, for the metadata */
 };
 
+/* Labelled text rows and their labels (sorted names, so indices do not depend on row
+ * order). `csv` may be NULL when the rows come from elsewhere (gate.c). */
+struct cs_csv;
+struct text_job {
+    struct cs_csv *csv;
+    const char **labels;
+    uint32_t n_labels;
+    const char **text;
+    size_t *len;
+    uint32_t *label;
+    uint8_t *is_val;
+    size_t n;
+};
+void text_job_free(struct text_job *j);
+/* Fit (development rows set the temperature), refit, write a->out. */
+int text_fit_write(const struct train_args *a, struct text_job *j);
+/* --cv K over the non-validation rows; prints accuracy and macro-F1, writes nothing. */
+int text_cross_validate(const struct train_args *a, struct text_job *j);
+/* Accuracy and macro-F1 of the quantised `tm` on the rows with is_val == DEV. */
+int text_score_dev(const struct train_args *a, const struct text_job *j,
+                   const struct cs_train_model *tm, double *acc, double *mf1);
+
 int train_text_task(const struct train_args *a);       /* text.c */
+int train_gate_task(const struct train_args *a);       /* gate.c */
 int train_escalation_task(const struct train_args *a); /* escalation.c */
 int train_pii_task(const struct train_args *a);        /* pii.c */
 

@@ -6,6 +6,9 @@
  * Policy JSON (data/policy/triage_default.json is the shipped default):
  *   { "version": 1,
  *     "intent_models": ["intent-banking77", "intent-support"],
+ *     "intent_gate": "intent-domain",  domain gate choosing the intent model (cs/intent.h);
+ *                                      "" = most confident model; absent = the bundle's
+ *                                      CS_INTENT_GATE when it has one
  *     "min_confidence": 0.25,          below it the "default" route is used
  *     "sla_hours": {"P1": 4, "P2": 24, "P3": 72},
  *     "raise_on_urgency": true,        urgency words raise priority one step
