@@ -4,36 +4,63 @@
 # (triage policy and sample KB; the models only for functions that declare they need
 # them, which keeps the others' zips small). It fails when anything needs a glibc newer than
 # provided.al2023's 2.34.
+#
+# The MongoDB store is a run-time plugin (shared/src/store_plugin.h) whose libraries
+# (libmongoc, libbson, libmongocrypt, ICU with its 30 MB data library, SASL...) only a
+# deployment with a mongodb:// CS_STORE_URI needs. They ship only when asked:
+#   CS_PACKAGE_STORE=mongodb ./build.sh package   adds lib/libcs-store-mongo.so and its
+#                                                 libraries to every zip (bootstrap finds
+#                                                 it in /var/task/lib)
+#   CS_PACKAGE_STORE=sqlite (the default)         no plugin; opening a mongodb:// URI then
+#                                                 fails with CS_ERR_CONFIG and a log line
+#                                                 saying the plugin is missing.
 
 PKG_GLIBC_MAX=2.34
 
 pkg_glibc_needed() { # highest GLIBC_x.y symbol version an ELF file needs
-    objdump -T "$1" 2>/dev/null | grep -oE 'GLIBC_[0-9]+\.[0-9]+(\.[0-9]+)?' |
+    # `|| true`: a data-only library (libicudata) has no versioned symbols, and under
+    # pipefail grep's "no match" would end the whole package run.
+    { objdump -T "$1" 2>/dev/null | grep -oE 'GLIBC_[0-9]+\.[0-9]+(\.[0-9]+)?' || true; } |
         sed 's/GLIBC_//' | sort -V | tail -1
 }
 
-pkg_stage() { # function name, stage dir
-    local f=$1 stage=$2 lib
-    mkdir -p "$stage/lib" "$stage/data"
-    cp "$REL/bin/$f" "$stage/bootstrap"
-    for lib in $(ldd "$REL/bin/$f" | awk '/=> \//{print $3}'); do
+pkg_libs() { # ELF file, stage dir: copies the shared libraries it needs beyond glibc
+    local lib
+    for lib in $(ldd "$1" | awk '/=> \//{print $3}'); do
         case $(basename "$lib") in
             libc.so*|libm.so*|libpthread.so*|libdl.so*|librt.so*|ld-linux*|libresolv.so*) ;;
-            *) cp -L "$lib" "$stage/lib/" ;;
+            *) [ -e "$2/lib/$(basename "$lib")" ] || cp -L "$lib" "$2/lib/" ;;
         esac
     done
+}
+
+pkg_stage() { # function name, stage dir, store (sqlite|mongodb)
+    local f=$1 stage=$2 store=$3
+    mkdir -p "$stage/lib" "$stage/data"
+    cp "$REL/bin/$f" "$stage/bootstrap"
+    pkg_libs "$REL/bin/$f" "$stage"
+    if [ "$store" = mongodb ]; then
+        cp "$REL/lib/libcs-store-mongo.so" "$stage/lib/"
+        pkg_libs "$REL/lib/libcs-store-mongo.so" "$stage"
+    fi
     cp -r data/policy data/kb "$stage/data/"
     if "$REL/bin/$f" --routes | grep -q '"models"'; then cp -r data/models "$stage/data/"; fi
 }
 
 cmd_package() {
+    local store=${CS_PACKAGE_STORE:-sqlite}
+    case $store in
+        sqlite|mongodb) ;;
+        *) echo "package: CS_PACKAGE_STORE must be sqlite (default) or mongodb, not '$store'" >&2; return 2 ;;
+    esac
     cmd_build
     local out=build/package f bad=0
+    log "packaging for the $store store"
     rm -rf "$out"
     mkdir -p "$out"
     for f in $(LC_ALL=C ls "$REL/bin"); do
         local stage="$out/stage/$f" elf need
-        pkg_stage "$f" "$stage"
+        pkg_stage "$f" "$stage" "$store"
         for elf in "$stage/bootstrap" "$stage"/lib/*; do
             need=$(pkg_glibc_needed "$elf")
             if [ -n "$need" ] && [ "$(printf '%s\n%s\n' "$need" "$PKG_GLIBC_MAX" | sort -V | tail -1)" != "$PKG_GLIBC_MAX" ]; then

@@ -58,21 +58,26 @@ static json_object *line(int level, const char *msg)
     return o;
 }
 
-void cs_log(int level, const char *msg, ...)
+void cs_log_va(int level, const char *msg, va_list kv)
 {
     if (level < log_level) return;
     json_object *o = line(level, msg);
     if (!o) return;
-    va_list ap;
-    va_start(ap, msg);
     for (;;) {
-        const char *k = va_arg(ap, const char *);
+        const char *k = va_arg(kv, const char *);
         if (!k) break;
-        const char *v = va_arg(ap, const char *);
+        const char *v = va_arg(kv, const char *);
         json_object_object_add(o, k, v ? json_object_new_string(v) : NULL);
     }
-    va_end(ap);
     emit(o);
+}
+
+void cs_log(int level, const char *msg, ...)
+{
+    va_list ap;
+    va_start(ap, msg);
+    cs_log_va(level, msg, ap);
+    va_end(ap);
 }
 
 void cs_log_access(const struct cs_access_log *e)

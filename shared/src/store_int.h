@@ -68,7 +68,9 @@ struct cs_store {
 
 /* Backend constructors. */
 int cs_store_sqlite_open(const char *path, struct cs_store **out);
-/* `uri` is the whole mongodb:// or mongodb+srv:// URI (see store_mongo.c). */
+/* `uri` is the whole mongodb:// or mongodb+srv:// URI (see store_mongo.c). Loads the
+ * MongoDB plugin on first use (store_plugin.c); CS_ERR_CONFIG, with the reason logged,
+ * when it cannot. */
 int cs_store_mongo_open(const char *uri, struct cs_store **out);
 
 /* Field paths accepted in filters, sorts and groupings: "_id", "_created", "_updated",

@@ -17,7 +17,10 @@
  * Connections: one mongoc_client_pool_t per URI per process, shared by every handle
  * (worker threads) and reused across invocations; a handle pops one client for its
  * lifetime. Nothing connects at open: the first call does, so a cold start costs no
- * round trip and an unreachable server surfaces as CS_ERR_STORE on that call. */
+ * round trip and an unreachable server surfaces as CS_ERR_STORE on that call.
+ *
+ * Built into the run-time plugin libcs-store-mongo.so, never into libcs.a: only a
+ * process that opens a mongodb:// URI loads libmongoc (store_plugin.h). */
 #include <math.h>
 #include <mongoc/mongoc.h>
 #include <pthread.h>
@@ -32,6 +35,7 @@
 #include "cs/log.h"
 #include "store_int.h"
 #include "store_mongo_query.h"
+#include "store_plugin.h"
 
 #define MAX_POOLS 4
 #define SWEEP_BATCH 100
@@ -874,7 +878,7 @@ static const struct cs_store_ops mongo_ops = {
     .outbox_stats = mg_outbox_stats,
 };
 
-int cs_store_mongo_open(const char *uri, struct cs_store **out)
+int cs_store_mongo_backend_open(const char *uri, struct cs_store **out)
 {
     pthread_once(&init_once, init_library);
     struct mg_store *s = calloc(1, sizeof(*s));

@@ -1,5 +1,5 @@
 /* The store contract (cs/store.h), one suite for every backend: SQLite always, MongoDB
- * when CS_TEST_MONGODB_URI names a server. The MongoDB run uses a fresh database per
+ * (through its run-time plugin) when CS_TEST_MONGODB_URI names a server. The MongoDB run uses a fresh database per
  * run (its indexes from infra/mongodb/indexes.json) and drops it afterwards; without the
  * variable it reports one skipped test. Each case starts from an empty store. */
 #include <bson/bson.h>
@@ -913,9 +913,26 @@ static void mongodb_backend(void)
     TEST_SKIP("MongoDB: CS_TEST_MONGODB_URI not set");
 }
 
+/* The MongoDB store comes from the run-time plugin (store_plugin.c) of this build tree:
+ * build/<tree>/lib, two levels above this program. CS_STORE_PLUGIN_DIR, when set, wins. */
+static void use_tree_plugin(void)
+{
+    const char *env = getenv("CS_STORE_PLUGIN_DIR");
+    char exe[4000], dir[4100];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if ((env && *env) || n <= 0) return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash) return;
+    *slash = '\0';
+    snprintf(dir, sizeof(dir), "%s/../../lib", exe);
+    setenv("CS_STORE_PLUGIN_DIR", dir, 1);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
+    use_tree_plugin();
     mongoc_init();
     run_all("sqlite");
     const char *given = getenv("CS_TEST_MONGODB_URI");

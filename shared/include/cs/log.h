@@ -7,6 +7,7 @@
 #ifndef CS_LOG_H
 #define CS_LOG_H
 
+#include <stdarg.h>
 #include <stdint.h>
 
 enum cs_log_level { CS_LOG_DEBUG, CS_LOG_INFO, CS_LOG_WARN, CS_LOG_ERROR };
@@ -19,6 +20,8 @@ int cs_log_level_parse(const char *s);
 /* Emits {"ts":..,"level":..,"fn":..,"msg":msg, k1:v1, ...}; kv is a NULL-terminated
  * list of key, value string pairs. */
 void cs_log(int level, const char *msg, ...) __attribute__((sentinel));
+/* cs_log with the key/value list as a va_list (for forwarders such as store plugins). */
+void cs_log_va(int level, const char *msg, va_list kv);
 
 struct cs_access_log {
     const char *request_id;
