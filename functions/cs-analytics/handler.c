@@ -67,6 +67,28 @@ static int agg(const struct cs_req *req, const struct period *p, struct cs_agg *
     return cs_store_aggregate(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, g, rows, n);
 }
 
+/* Runs g and starts the JSON array its rows become (NULL when the run failed), for the
+ * sections that list one object per row. */
+static int agg_array(const struct cs_req *req, const struct period *p, struct cs_agg *g,
+                     struct cs_agg_row **rows, size_t *n, json_object **arr)
+{
+    int rc = agg(req, p, g, rows, n);
+    *arr = rc ? NULL : json_object_new_array();
+    return rc ? rc : *arr ? CS_OK : CS_ERR_NOMEM;
+}
+
+/* Appends a new object to arr, which owns it from then on. */
+static int add_row(json_object *arr, json_object **o)
+{
+    *o = json_object_new_object();
+    if (!*o) return CS_ERR_NOMEM;
+    if (json_object_array_add(arr, *o)) {
+        json_object_put(*o);
+        return CS_ERR_NOMEM;
+    }
+    return CS_OK;
+}
+
 enum { T_COUNT, T_RESOLVED, T_RES_TIME, T_MSGS, T_SAT, T_ESC, T_ESC_TIME, T_IRATE };
 
 static int totals(const struct cs_req *req, const struct period *p, double t[8])
@@ -107,9 +129,8 @@ static int breakdown(const struct cs_req *req, const struct period *p, const cha
                        .nmetrics = 3};
     struct cs_agg_row *rows;
     size_t n;
-    int rc = agg(req, p, &g, &rows, &n);
-    json_object *arr = rc ? NULL : json_object_new_array();
-    if (!rc && !arr) rc = CS_ERR_NOMEM;
+    json_object *arr;
+    int rc = agg_array(req, p, &g, &rows, &n, &arr);
     for (size_t k = 0; !rc && all[k]; k++) {
         double v[3] = {0, 0, 0};
         for (size_t i = 0; i < n; i++)
@@ -117,8 +138,8 @@ static int breakdown(const struct cs_req *req, const struct period *p, const cha
                 for (int j = 0; j < 3; j++) v[j] = num(rows[i].values[j]);
         /* Every tier is listed; channels only when they had sessions. */
         if (v[0] == 0 && strcmp(name, "channel") == 0) continue;
-        json_object *o = json_object_new_object();
-        rc = o && !json_object_array_add(arr, o) ? CS_OK : CS_ERR_NOMEM;
+        json_object *o;
+        rc = add_row(arr, &o);
         if (!rc) rc = cs_json_add_str(o, name, all[k]);
         if (!rc) rc = cs_json_add_int(o, "sessions", (int64_t)v[0]);
         if (!rc) rc = cs_json_add_int(o, "resolved", (int64_t)v[1]);
@@ -204,13 +225,12 @@ static int timeline(const struct cs_req *req, const struct period *p, json_objec
                        .nmetrics = 3};
     struct cs_agg_row *rows;
     size_t n;
-    int rc = agg(req, p, &g, &rows, &n);
-    json_object *arr = rc ? NULL : json_object_new_array();
+    json_object *arr;
+    int rc = agg_array(req, p, &g, &rows, &n, &arr);
     *out = arr;
-    if (!rc && !arr) rc = CS_ERR_NOMEM;
     for (size_t i = 0; !rc && i < n; i++) {
-        json_object *o = json_object_new_object();
-        rc = o && !json_object_array_add(arr, o) ? CS_OK : CS_ERR_NOMEM;
+        json_object *o;
+        rc = add_row(arr, &o);
         if (!rc) rc = cs_json_add_str(o, "period", rows[i].key.type == CS_VAL_STR ? rows[i].key.s : "");
         if (!rc) rc = cs_json_add_int(o, "sessions", (int64_t)num(rows[i].values[0]));
         if (!rc) rc = cs_json_add_int(o, "resolved", (int64_t)num(rows[i].values[1]));

@@ -11,18 +11,6 @@
 #define ANTHROPIC_BASE "https://api.anthropic.com"
 #define ANTHROPIC_VERSION "anthropic-version: 2023-06-01"
 
-static int add_msg(json_object *arr, const char *role, const char *content)
-{
-    json_object *m = json_object_new_object();
-    if (!m || json_object_array_add(arr, m)) {
-        json_object_put(m);
-        return CS_ERR_NOMEM;
-    }
-    int rc = cs_json_add_str(m, "role", role);
-    if (!rc) rc = cs_json_add_str(m, "content", content && *content ? content : " ");
-    return rc;
-}
-
 static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, const char *key,
                         const struct cs_ai_chat *chat, bool stream, struct ai_req *out)
 {
@@ -34,9 +22,12 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
     /* max_tokens is required by this API. */
     if (!rc) rc = cs_json_add_int(o, "max_tokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
     if (!rc && chat->system) rc = cs_json_add_str(o, "system", chat->system);
-    for (size_t i = 0; !rc && i < chat->nmsgs; i++)
-        rc = add_msg(msgs, strcmp(chat->msgs[i].role, "assistant") == 0 ? "assistant" : "user",
-                     chat->msgs[i].content);
+    /* The API refuses an empty content; a lone space stands in for one. */
+    for (size_t i = 0; !rc && i < chat->nmsgs; i++) {
+        const char *text = chat->msgs[i].content;
+        rc = ai_add_msg(msgs, strcmp(chat->msgs[i].role, "assistant") == 0 ? "assistant" : "user",
+                        text && *text ? text : " ");
+    }
     if (!rc && chat->temperature >= 0)
         rc = cs_json_add_double(o, "temperature", chat->temperature > 1 ? 1 : chat->temperature, 3);
     if (!rc && stream) rc = cs_json_add_bool(o, "stream", true);
@@ -44,14 +35,7 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
     size_t h = 0;
     out->headers[h++] = ANTHROPIC_VERSION;
     if (key && !(out->headers[h++] = cs_arena_printf(a, "x-api-key: %s", key))) return CS_ERR_NOMEM;
-    out->url = ai_join_url(a, p->base_url, ANTHROPIC_BASE, "/v1/messages");
-    out->body = ai_body_string(a, o, &out->body_len);
-    return out->url && out->body ? CS_OK : CS_ERR_NOMEM;
-}
-
-static const char *dup_str(struct cs_arena *a, json_object *o)
-{
-    return json_object_is_type(o, json_type_string) ? cs_arena_strdup(a, json_object_get_string(o)) : NULL;
+    return ai_req_finish(a, out, p->base_url, ANTHROPIC_BASE, "/v1/messages", o);
 }
 
 static void read_usage(json_object *u, struct cs_ai_usage *out)
@@ -80,8 +64,8 @@ static int chat_parse(struct cs_arena *a, const char *body, size_t len, struct c
     }
     if (!blocks) return CS_ERR_UPSTREAM;
     out->text = cs_buf_str(&text);
-    out->model = dup_str(a, ai_json_path(o, "model"));
-    out->finish_reason = dup_str(a, ai_json_path(o, "stop_reason"));
+    out->model = ai_json_strdup(a, ai_json_path(o, "model"));
+    out->finish_reason = ai_json_strdup(a, ai_json_path(o, "stop_reason"));
     read_usage(ai_json_path(o, "usage"), &out->usage);
     return CS_OK;
 }
@@ -96,7 +80,7 @@ static int stream_event(struct ai_stream *s, const char *event, const char *data
         return CS_ERR_UPSTREAM;
     }
     if (strcmp(type, "message_start") == 0) {
-        s->model = dup_str(s->arena, ai_json_path(o, "message.model"));
+        s->model = ai_json_strdup(s->arena, ai_json_path(o, "message.model"));
         read_usage(ai_json_path(o, "message.usage"), &s->usage);
     } else if (strcmp(type, "content_block_delta") == 0) {
         json_object *t = ai_json_path(o, "delta.text");

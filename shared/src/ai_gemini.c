@@ -74,9 +74,7 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
     if (rc) return rc;
     const char *path = cs_arena_printf(a, "/v1beta/models/%s:%s", bare_model(p->model),
                                        stream ? "streamGenerateContent?alt=sse" : "generateContent");
-    out->url = path ? ai_join_url(a, p->base_url, GEMINI_BASE, path) : NULL;
-    out->body = ai_body_string(a, o, &out->body_len);
-    return out->url && out->body ? CS_OK : CS_ERR_NOMEM;
+    return ai_req_finish(a, out, p->base_url, GEMINI_BASE, path, o);
 }
 
 static void read_usage(json_object *u, struct cs_ai_usage *out)
@@ -102,11 +100,6 @@ static int candidate_text(json_object *o, struct cs_buf *b, size_t *nparts)
     return CS_OK;
 }
 
-static const char *dup_str(struct cs_arena *a, json_object *o)
-{
-    return json_object_is_type(o, json_type_string) ? cs_arena_strdup(a, json_object_get_string(o)) : NULL;
-}
-
 static int chat_parse(struct cs_arena *a, const char *body, size_t len, struct cs_ai_reply *out)
 {
     json_object *o = ai_json_parse(a, body, len);
@@ -118,8 +111,8 @@ static int chat_parse(struct cs_arena *a, const char *body, size_t len, struct c
     if (rc) return rc;
     if (!nparts) return CS_ERR_UPSTREAM;
     out->text = cs_buf_str(&text);
-    out->model = dup_str(a, ai_json_path(o, "modelVersion"));
-    out->finish_reason = dup_str(a, ai_json_path(o, "candidates.0.finishReason"));
+    out->model = ai_json_strdup(a, ai_json_path(o, "modelVersion"));
+    out->finish_reason = ai_json_strdup(a, ai_json_path(o, "candidates.0.finishReason"));
     read_usage(ai_json_path(o, "usageMetadata"), &out->usage);
     return CS_OK;
 }
@@ -132,7 +125,7 @@ static int stream_event(struct ai_stream *s, const char *event, const char *data
         s->failed = true;
         return CS_ERR_UPSTREAM;
     }
-    if (!s->model) s->model = dup_str(s->arena, ai_json_path(o, "modelVersion"));
+    if (!s->model) s->model = ai_json_strdup(s->arena, ai_json_path(o, "modelVersion"));
     read_usage(ai_json_path(o, "usageMetadata"), &s->usage);
     struct cs_buf piece;
     cs_buf_init(&piece, s->arena, AI_BODY_CAP);
@@ -144,7 +137,7 @@ static int stream_event(struct ai_stream *s, const char *event, const char *data
     }
     json_object *fin = ai_json_path(o, "candidates.0.finishReason");
     if (json_object_is_type(fin, json_type_string)) {
-        s->finish = dup_str(s->arena, fin);
+        s->finish = ai_json_strdup(s->arena, fin);
         s->done = true;
     }
     return CS_OK;
@@ -175,9 +168,7 @@ static int embed_request(struct cs_arena *a, const struct cs_ai_provider *p, con
     int rc = key_header(a, key, out);
     if (rc) return rc;
     const char *path = cs_arena_printf(a, "/v1beta/%s:batchEmbedContents", qualified);
-    out->url = path ? ai_join_url(a, p->base_url, GEMINI_BASE, path) : NULL;
-    out->body = ai_body_string(a, o, &out->body_len);
-    return out->url && out->body ? CS_OK : CS_ERR_NOMEM;
+    return ai_req_finish(a, out, p->base_url, GEMINI_BASE, path, o);
 }
 
 static int embed_parse(struct cs_arena *a, const char *body, size_t len, size_t n,

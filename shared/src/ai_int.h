@@ -116,7 +116,18 @@ json_object *ai_json_parse(struct cs_arena *a, const char *body, size_t len);
 json_object *ai_json_path(json_object *o, const char *path); /* "a.b.0.c" */
 const char *ai_join_url(struct cs_arena *a, const char *base, const char *dflt, const char *path);
 const char *ai_body_string(struct cs_arena *a, json_object *o, size_t *len);
+/* Completes a request: out->url from the provider's base URL (dflt when it has none)
+ * and path, out->body serialised from body, both in a. CS_ERR_NOMEM when either cannot
+ * be made; a NULL path (its own allocation failed) counts as such. */
+int ai_req_finish(struct cs_arena *a, struct ai_req *out, const char *base, const char *dflt,
+                  const char *path, json_object *body);
 int ai_parse_vector(struct cs_arena *a, json_object *arr, unsigned *dims, float **out);
+/* A copy in a of the string o, or NULL when o is missing or not a string (or a is out of
+ * memory): provider fields are optional and untyped until checked. */
+const char *ai_json_strdup(struct cs_arena *a, json_object *o);
+/* Appends {"role": role, "content": content} to the array arr (the message shape of the
+ * OpenAI and Anthropic formats); content must not be NULL. CS_ERR_NOMEM on failure. */
+int ai_add_msg(json_object *arr, const char *role, const char *content);
 
 /* ---- builtin ---- */
 CS_MUST_CHECK int ai_builtin_chat(const struct cs_ai_call *call, const struct cs_ai_chat *chat,

@@ -11,18 +11,6 @@
 
 #define OPENAI_BASE "https://api.openai.com/v1"
 
-static int add_msg(json_object *arr, const char *role, const char *content)
-{
-    json_object *m = json_object_new_object();
-    if (!m || json_object_array_add(arr, m)) {
-        json_object_put(m);
-        return CS_ERR_NOMEM;
-    }
-    int rc = cs_json_add_str(m, "role", role);
-    if (!rc) rc = cs_json_add_str(m, "content", content ? content : "");
-    return rc;
-}
-
 static int auth_header(struct cs_arena *a, const char *key, struct ai_req *out)
 {
     if (!key) return CS_OK;
@@ -38,10 +26,12 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
     json_object *msgs = json_object_new_array();
     if (!o || !msgs || cs_json_add(o, "messages", msgs)) return CS_ERR_NOMEM;
     int rc = cs_json_add_str(o, "model", p->model);
-    if (!rc && chat->system) rc = add_msg(msgs, "system", chat->system);
-    for (size_t i = 0; !rc && i < chat->nmsgs; i++)
-        rc = add_msg(msgs, strcmp(chat->msgs[i].role, "assistant") == 0 ? "assistant" : "user",
-                     chat->msgs[i].content);
+    if (!rc && chat->system) rc = ai_add_msg(msgs, "system", chat->system);
+    for (size_t i = 0; !rc && i < chat->nmsgs; i++) {
+        const char *text = chat->msgs[i].content;
+        rc = ai_add_msg(msgs, strcmp(chat->msgs[i].role, "assistant") == 0 ? "assistant" : "user",
+                        text ? text : "");
+    }
     if (!rc) rc = cs_json_add_int(o, "max_tokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
     if (!rc && chat->temperature >= 0) rc = cs_json_add_double(o, "temperature", chat->temperature, 3);
     if (!rc) rc = cs_json_add_bool(o, "stream", stream);
@@ -52,9 +42,7 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
     }
     if (!rc) rc = auth_header(a, key, out);
     if (rc) return rc;
-    out->url = ai_join_url(a, p->base_url, OPENAI_BASE, "/chat/completions");
-    out->body = ai_body_string(a, o, &out->body_len);
-    return out->url && out->body ? CS_OK : CS_ERR_NOMEM;
+    return ai_req_finish(a, out, p->base_url, OPENAI_BASE, "/chat/completions", o);
 }
 
 static void read_usage(json_object *u, struct cs_ai_usage *out)
@@ -65,20 +53,15 @@ static void read_usage(json_object *u, struct cs_ai_usage *out)
     out->total_tokens = cs_json_get_int(u, "total_tokens", out->prompt_tokens + out->completion_tokens);
 }
 
-static const char *dup_str(struct cs_arena *a, json_object *o)
-{
-    return json_object_is_type(o, json_type_string) ? cs_arena_strdup(a, json_object_get_string(o)) : NULL;
-}
-
 static int chat_parse(struct cs_arena *a, const char *body, size_t len, struct cs_ai_reply *out)
 {
     json_object *o = ai_json_parse(a, body, len);
     if (!o || ai_json_path(o, "error")) return CS_ERR_UPSTREAM;
     json_object *content = ai_json_path(o, "choices.0.message.content");
     if (!json_object_is_type(content, json_type_string)) return CS_ERR_UPSTREAM;
-    out->text = dup_str(a, content);
-    out->model = dup_str(a, ai_json_path(o, "model"));
-    out->finish_reason = dup_str(a, ai_json_path(o, "choices.0.finish_reason"));
+    out->text = ai_json_strdup(a, content);
+    out->model = ai_json_strdup(a, ai_json_path(o, "model"));
+    out->finish_reason = ai_json_strdup(a, ai_json_path(o, "choices.0.finish_reason"));
     read_usage(ai_json_path(o, "usage"), &out->usage);
     return out->text ? CS_OK : CS_ERR_NOMEM;
 }
@@ -95,10 +78,10 @@ static int stream_event(struct ai_stream *s, const char *event, const char *data
         s->failed = true;
         return CS_ERR_UPSTREAM;
     }
-    if (!s->model) s->model = dup_str(s->arena, ai_json_path(o, "model"));
+    if (!s->model) s->model = ai_json_strdup(s->arena, ai_json_path(o, "model"));
     read_usage(ai_json_path(o, "usage"), &s->usage);
     json_object *fin = ai_json_path(o, "choices.0.finish_reason");
-    if (json_object_is_type(fin, json_type_string)) s->finish = dup_str(s->arena, fin);
+    if (json_object_is_type(fin, json_type_string)) s->finish = ai_json_strdup(s->arena, fin);
     json_object *d = ai_json_path(o, "choices.0.delta.content");
     if (!json_object_is_type(d, json_type_string)) return CS_OK; /* role-only or usage chunk */
     return ai_stream_delta(s, json_object_get_string(d), (size_t)json_object_get_string_len(d));
@@ -118,9 +101,7 @@ static int embed_request(struct cs_arena *a, const struct cs_ai_provider *p, con
     if (!rc && dims) rc = cs_json_add_int(o, "dimensions", dims);
     if (!rc) rc = auth_header(a, key, out);
     if (rc) return rc;
-    out->url = ai_join_url(a, p->base_url, OPENAI_BASE, "/embeddings");
-    out->body = ai_body_string(a, o, &out->body_len);
-    return out->url && out->body ? CS_OK : CS_ERR_NOMEM;
+    return ai_req_finish(a, out, p->base_url, OPENAI_BASE, "/embeddings", o);
 }
 
 static int embed_parse(struct cs_arena *a, const char *body, size_t len, size_t n,
@@ -143,7 +124,7 @@ static int embed_parse(struct cs_arena *a, const char *body, size_t len, size_t 
     }
     out->n = n;
     out->dims = dims;
-    out->model = dup_str(a, ai_json_path(o, "model"));
+    out->model = ai_json_strdup(a, ai_json_path(o, "model"));
     read_usage(ai_json_path(o, "usage"), &out->usage);
     return CS_OK;
 }

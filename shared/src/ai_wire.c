@@ -67,6 +67,31 @@ const char *ai_body_string(struct cs_arena *a, json_object *o, size_t *len)
     return copy;
 }
 
+int ai_req_finish(struct cs_arena *a, struct ai_req *out, const char *base, const char *dflt,
+                  const char *path, json_object *body)
+{
+    out->url = path ? ai_join_url(a, base, dflt, path) : NULL;
+    out->body = ai_body_string(a, body, &out->body_len);
+    return out->url && out->body ? CS_OK : CS_ERR_NOMEM;
+}
+
+const char *ai_json_strdup(struct cs_arena *a, json_object *o)
+{
+    return json_object_is_type(o, json_type_string) ? cs_arena_strdup(a, json_object_get_string(o)) : NULL;
+}
+
+int ai_add_msg(json_object *arr, const char *role, const char *content)
+{
+    json_object *m = json_object_new_object();
+    if (!m || json_object_array_add(arr, m)) {
+        json_object_put(m);
+        return CS_ERR_NOMEM;
+    }
+    int rc = cs_json_add_str(m, "role", role);
+    if (!rc) rc = cs_json_add_str(m, "content", content);
+    return rc;
+}
+
 /* A JSON array of numbers as floats; *dims 0 takes the array's length, otherwise the
  * length must match. */
 int ai_parse_vector(struct cs_arena *a, json_object *arr, unsigned *dims, float **out)

@@ -8,51 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../support/e2e.h"
 #include "../support/http_client.h"
 #include "../support/test.h"
 
 static char auth[2048];
 
-static json_object *jget(json_object *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    json_object *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save)) {
-        if (json_object_is_type(cur, json_type_array)) cur = json_object_array_get_idx(cur, (size_t)strtoul(k, NULL, 10));
-        else if (!json_object_object_get_ex(cur, k, &cur)) return NULL;
-    }
-    return cur;
-}
-
-static const char *jstr(json_object *o, const char *path)
-{
-    json_object *v = jget(o, path);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static int login(void)
-{
-    json_object *key = json_tokener_parse(getenv("CS_TEST_KEY_A") ? getenv("CS_TEST_KEY_A") : "");
-    if (!key) return -1;
-    char body[512];
-    snprintf(body, sizeof(body), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(key, "api_key"),
-             jstr(key, "api_secret"));
-    json_object_put(key);
-    const char *h[] = {"Content-Type: application/json", NULL};
-    struct http_result r;
-    int rc = http_do("POST", "/api/v1/auth/token", body, h, &r);
-    const char *t = r.json ? jstr(r.json, "access_token") : NULL;
-    if (rc || r.status != 200 || !t) rc = -1;
-    else snprintf(auth, sizeof(auth), "Authorization: Bearer %s", t);
-    http_result_free(&r);
-    return rc;
-}
-
 static int post(const char *path, const char *body, struct http_result *r)
 {
-    const char *h[] = {"Content-Type: application/json", auth, NULL};
-    return http_do("POST", path, body, h, r);
+    return e2e_call(auth, "POST", path, body, r);
 }
 
 /* Seed 001's success envelope. */
@@ -324,7 +288,7 @@ static void test_generate_response(void)
 
 int main(void)
 {
-    if (!getenv("CS_TEST_BASE_URL") || login() != 0) {
+    if (!getenv("CS_TEST_BASE_URL") || e2e_token_for_key("CS_TEST_KEY_A", auth, sizeof(auth), NULL, 0) != 0) {
         printf("tally: 0 passed, 1 failed, 0 skipped\n");
         return 1;
     }

@@ -8,49 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../support/e2e.h"
 #include "../support/http_client.h"
 #include "../support/test.h"
 
 static char token_a[2048], token_b[2048];
-
-static const char *jstr(json_object *o, const char *path)
-{
-    /* "a.b.c" lookup of a string */
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    json_object *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save))
-        if (!json_object_object_get_ex(cur, k, &cur)) return NULL;
-    return cur && json_object_is_type(cur, json_type_string) ? json_object_get_string(cur) : NULL;
-}
-
-static json_object *jget(json_object *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    json_object *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save))
-        if (!json_object_object_get_ex(cur, k, &cur)) return NULL;
-    return cur;
-}
-
-static int token_for(const char *key_env, char *out, size_t cap)
-{
-    json_object *key = json_tokener_parse(getenv(key_env) ? getenv(key_env) : "");
-    if (!key) return -1;
-    char body[512];
-    snprintf(body, sizeof(body), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(key, "api_key"),
-             jstr(key, "api_secret"));
-    json_object_put(key);
-    const char *h[] = {"Content-Type: application/json", NULL};
-    struct http_result r;
-    int rc = http_do("POST", "/api/v1/auth/token", body, h, &r);
-    const char *t = r.json ? jstr(r.json, "access_token") : NULL;
-    if (rc || r.status != 200 || !t) rc = -1;
-    else snprintf(out, cap, "Authorization: Bearer %s", t);
-    http_result_free(&r);
-    return rc;
-}
 
 static int post_ticket(const char *auth, const char *body, struct http_result *r)
 {
@@ -83,13 +45,10 @@ static void test_health(void)
 
 static void test_token_shape(void)
 {
-    REQUIRE(token_for("CS_TEST_KEY_A", token_a, sizeof(token_a)) == 0);
-    REQUIRE(token_for("CS_TEST_KEY_B", token_b, sizeof(token_b)) == 0);
-    json_object *key = json_tokener_parse(getenv("CS_TEST_KEY_A"));
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_A", token_a, sizeof(token_a), NULL, 0) == 0);
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_B", token_b, sizeof(token_b), NULL, 0) == 0);
     char body[512];
-    snprintf(body, sizeof(body), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(key, "api_key"),
-             jstr(key, "api_secret"));
-    json_object_put(key);
+    REQUIRE(e2e_token_body("CS_TEST_KEY_A", body, sizeof(body)) == 0);
     const char *h[] = {"Content-Type: application/json", NULL};
     struct http_result r;
     REQUIRE(http_do("POST", "/api/v1/auth/token", body, h, &r) == 0);
@@ -135,15 +94,6 @@ static void test_login(void)
     http_result_free(&r);
 }
 
-static bool matches(const char *s, const char *pattern)
-{
-    regex_t re;
-    if (!s || regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) return false;
-    bool ok = regexec(&re, s, 0, NULL, 0) == 0;
-    regfree(&re);
-    return ok;
-}
-
 static void check_citations(json_object *result)
 {
     json_object *cites = jget(result, "citations");
@@ -159,7 +109,7 @@ static void check_citations(json_object *result)
         CHECK(strncmp(chunk, doc, strlen(doc)) == 0 && strstr(chunk, "-c-") != NULL);
         double score = json_object_get_double(jget(c, "score"));
         CHECK(score > 0 && score <= 1);
-        CHECK(matches(jstr(c, "url"), "^https?://"));
+        CHECK(e2e_matches(jstr(c, "url"), "^https?://"));
         CHECK(jstr(c, "title") != NULL);
     }
 }
@@ -176,19 +126,19 @@ static void test_process_seed_ticket(void)
     json_object *res = jget(r.json, "result");
     REQUIRE(res != NULL);
     CHECK_STR(jstr(res, "ticket_id"), "TKT-2025-001");
-    CHECK(matches(jstr(res, "timestamp"), "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+\\+00:00$"));
+    CHECK(e2e_matches(jstr(res, "timestamp"), "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+\\+00:00$"));
     CHECK_STR(jstr(res, "triage.category"), "Billing");
-    CHECK(matches(jstr(res, "triage.priority"), "^P[1-3]$"));
+    CHECK(e2e_matches(jstr(res, "triage.priority"), "^P[1-3]$"));
     int sla = json_object_get_int(jget(res, "triage.sla_hours"));
     CHECK(sla >= 1 && sla <= 168);
     double conf = json_object_get_double(jget(res, "triage.confidence"));
     CHECK(conf > 0 && conf <= 1);
     CHECK(jstr(res, "triage.subcategory") && jstr(res, "triage.suggested_team"));
-    CHECK(matches(jstr(res, "triage.sentiment"), "^[a-z]+$"));
-    CHECK(matches(jstr(res, "answer_draft.greeting"), "John"));
-    CHECK(matches(jstr(res, "answer_draft.tone"), "^(empathetic_professional|formal|casual)$"));
+    CHECK(e2e_matches(jstr(res, "triage.sentiment"), "^[a-z]+$"));
+    CHECK(e2e_matches(jstr(res, "answer_draft.greeting"), "John"));
+    CHECK(e2e_matches(jstr(res, "answer_draft.tone"), "^(empathetic_professional|formal|casual)$"));
     CHECK(jstr(res, "answer_draft.closing") != NULL);
-    CHECK(matches(jstr(res, "policy_check.compliance"), "^(passed|failed|warning)$"));
+    CHECK(e2e_matches(jstr(res, "policy_check.compliance"), "^(passed|failed|warning)$"));
     CHECK(json_object_is_type(jget(res, "policy_check.refund_promise"), json_type_boolean));
     check_citations(res);
     http_result_free(&r);

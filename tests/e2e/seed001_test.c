@@ -9,62 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../support/e2e.h"
 #include "../support/http_client.h"
 #include "../support/test.h"
 
 static char auth_a[2048], auth_b[2048], auth_analyst[2048], key_id_a[128];
 
-static json_object *jget(json_object *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    json_object *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save))
-        if (!json_object_object_get_ex(cur, k, &cur)) return NULL;
-    return cur;
-}
-
-static const char *jstr(json_object *o, const char *path)
-{
-    json_object *v = jget(o, path);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static double jnum(json_object *o, const char *path)
-{
-    json_object *v = jget(o, path);
-    return v ? json_object_get_double(v) : NAN;
-}
-
-static bool matches(const char *s, const char *pattern)
-{
-    regex_t re;
-    if (!s || regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB) != 0) return false;
-    bool ok = regexec(&re, s, 0, NULL, 0) == 0;
-    regfree(&re);
-    return ok;
-}
-
 #define ISO_NAIVE "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}$"
-
-static int token_from_key(const char *env, char *out, size_t cap, char *key_id, size_t kcap)
-{
-    json_object *key = json_tokener_parse(getenv(env) ? getenv(env) : "");
-    if (!key) return -1;
-    char body[512];
-    snprintf(body, sizeof(body), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(key, "api_key"),
-             jstr(key, "api_secret"));
-    if (key_id) snprintf(key_id, kcap, "%s", jstr(key, "api_key"));
-    json_object_put(key);
-    const char *h[] = {"Content-Type: application/json", NULL};
-    struct http_result r;
-    int rc = http_do("POST", "/api/v1/auth/token", body, h, &r);
-    const char *t = r.json ? jstr(r.json, "access_token") : NULL;
-    if (rc || r.status != 200 || !t) rc = -1;
-    else snprintf(out, cap, "Authorization: Bearer %s", t);
-    http_result_free(&r);
-    return rc;
-}
 
 static int token_from_login(char *out, size_t cap)
 {
@@ -79,13 +30,6 @@ static int token_from_login(char *out, size_t cap)
     return rc;
 }
 
-static int call(const char *auth, const char *method, const char *path, const char *body,
-                struct http_result *r)
-{
-    const char *h[] = {"Content-Type: application/json", auth, NULL};
-    return http_do(method, path, body, h, r);
-}
-
 /* The seed's success envelope: error false, status_code, data, naive ISO timestamp. */
 static void check_ok(const struct http_result *r)
 {
@@ -94,7 +38,7 @@ static void check_ok(const struct http_result *r)
           !json_object_get_boolean(jget(r->json, "error")));
     CHECK_INT(json_object_get_int(jget(r->json, "status_code")), 200);
     CHECK(json_object_is_type(jget(r->json, "data"), json_type_object));
-    CHECK(matches(jstr(r->json, "timestamp"), ISO_NAIVE));
+    CHECK(e2e_matches(jstr(r->json, "timestamp"), ISO_NAIVE));
 }
 
 /* The seed's error body; `field` (optional) must be named in details with a message. */
@@ -105,7 +49,7 @@ static void check_error(const struct http_result *r, long status, const char *me
     CHECK(r->json && json_object_get_boolean(jget(r->json, "error")));
     CHECK_INT(json_object_get_int(jget(r->json, "status_code")), status);
     if (message) CHECK_STR(jstr(r->json, "message"), message);
-    CHECK(matches(jstr(r->json, "timestamp"), ISO_NAIVE));
+    CHECK(e2e_matches(jstr(r->json, "timestamp"), ISO_NAIVE));
     CHECK(jget(r->json, "data") == NULL);
     if (field) {
         char path[128];
@@ -118,15 +62,15 @@ static void expect_error(const char *auth, const char *method, const char *path,
                          long status, const char *message, const char *field)
 {
     struct http_result r;
-    REQUIRE(call(auth, method, path, body, &r) == 0);
+    REQUIRE(e2e_call(auth, method, path, body, &r) == 0);
     check_error(&r, status, message, field);
     http_result_free(&r);
 }
 
 static void test_tokens(void)
 {
-    REQUIRE(token_from_key("CS_TEST_KEY_A", auth_a, sizeof(auth_a), key_id_a, sizeof(key_id_a)) == 0);
-    REQUIRE(token_from_key("CS_TEST_KEY_B", auth_b, sizeof(auth_b), NULL, 0) == 0);
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_A", auth_a, sizeof(auth_a), key_id_a, sizeof(key_id_a)) == 0);
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_B", auth_b, sizeof(auth_b), NULL, 0) == 0);
     REQUIRE(token_from_login(auth_analyst, sizeof(auth_analyst)) == 0);
 }
 
@@ -149,7 +93,7 @@ static void test_sentiment_seed_example(void)
     struct http_result r;
     /* The seed's own sentence reads as mildly negative to the airline-trained model
      * (0.52), so a plainer positive one stands in for it. */
-    REQUIRE(call(auth_a, "POST", "/api/v1/analyze/sentiment",
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/analyze/sentiment",
                  "{\"text\":\"Thank you, I'm very happy with the service and the prompt response "
                  "to my query!\",\"use_ai\":true}", &r) == 0);
     check_ok(&r);
@@ -169,7 +113,7 @@ static void test_sentiment_seed_example(void)
     }
     http_result_free(&r);
 
-    REQUIRE(call(auth_a, "POST", "/api/v1/analyze/sentiment",
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/analyze/sentiment",
                  "{\"text\":\"This is the worst service ever, I am furious and nobody helps me.\"}", &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.sentiment"), "negative");
@@ -194,7 +138,7 @@ static void test_sentiment_validation(void)
 static void test_batch_seed_example(void)
 {
     struct http_result r;
-    REQUIRE(call(auth_a, "POST", "/api/v1/analyze/batch",
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/analyze/batch",
                  "{\"conversations\":[{\"id\":\"conv-123\",\"text\":\"I've been trying to contact "
                  "support for days with no response!\"},{\"id\":\"conv-124\",\"text\":\"Thank you "
                  "for resolving my issue so quickly.\"}]}", &r) == 0);
@@ -226,9 +170,9 @@ static void test_batch_limits(void)
                               i ? "," : "", i);
     snprintf(body + n, cap - n, "]}");
     struct http_result r;
-    REQUIRE(call(auth_a, "POST", "/api/v1/analyze/batch", body, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/analyze/batch", body, &r) == 0);
     check_error(&r, 422, "Validation error", "conversations");
-    CHECK(matches(jstr(r.json, "details.conversations"), "at most 100 items"));
+    CHECK(e2e_matches(jstr(r.json, "details.conversations"), "at most 100 items"));
     http_result_free(&r);
     free(body);
     expect_error(auth_a, "POST", "/api/v1/analyze/batch", "{\"conversations\":[]}", 422,
@@ -247,7 +191,7 @@ static void test_anonymize_seed_example(void)
     char body[512];
     snprintf(body, sizeof(body), "{\"text\":\"%s\",\"keep_mapping\":true}", seed_pii);
     struct http_result r;
-    REQUIRE(call(auth_a, "POST", "/api/v1/privacy/anonymize", body, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/privacy/anonymize", body, &r) == 0);
     check_ok(&r);
     json_object *d = jget(r.json, "data");
     CHECK_STR(jstr(d, "anonymized_text"), "Hi, my name is [NAME_1] and my account number is "
@@ -267,7 +211,7 @@ static void test_anonymize_seed_example(void)
     http_result_free(&r);
 
     /* Without keep_mapping the mapping stays in the shape, as null. */
-    REQUIRE(call(auth_a, "POST", "/api/v1/privacy/anonymize",
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/privacy/anonymize",
                  "{\"text\":\"write to ana@example.com or ana@example.com\"}", &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.anonymized_text"), "write to [EMAIL_1] or [EMAIL_1]");
@@ -280,7 +224,7 @@ static void test_anonymize_restore_round_trip(void)
     char body[512];
     snprintf(body, sizeof(body), "{\"text\":\"%s\",\"keep_mapping\":true,\"reversible\":true}", seed_pii);
     struct http_result r;
-    REQUIRE(call(auth_a, "POST", "/api/v1/privacy/anonymize", body, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/privacy/anonymize", body, &r) == 0);
     check_ok(&r);
     const char *tok = jstr(r.json, "data.restore_token");
     REQUIRE(tok && strncmp(tok, "csa1.", 5) == 0);
@@ -293,7 +237,7 @@ static void test_anonymize_restore_round_trip(void)
     http_result_free(&r);
 
     struct http_result back;
-    REQUIRE(call(auth_a, "POST", "/api/v1/privacy/restore", req, &back) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/privacy/restore", req, &back) == 0);
     check_ok(&back);
     CHECK_STR(jstr(back.json, "data.text"), seed_pii);
     CHECK_INT(json_object_get_int(jget(back.json, "data.restored")), 3);
@@ -302,7 +246,7 @@ static void test_anonymize_restore_round_trip(void)
     /* A reply written from the anonymized text gets the originals back. */
     snprintf(req, strlen(token) + 1024,
              "{\"text\":\"Dear [NAME_1], we will call [PHONE_1] today.\",\"restore_token\":\"%s\"}", token);
-    REQUIRE(call(auth_a, "POST", "/api/v1/privacy/restore", req, &back) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/privacy/restore", req, &back) == 0);
     check_ok(&back);
     CHECK_STR(jstr(back.json, "data.text"), "Dear John Smith, we will call 555-123-4567 today.");
     http_result_free(&back);
@@ -357,7 +301,7 @@ static void check_exact(json_object *ex)
 static void test_explain_models(void)
 {
     struct http_result r;
-    REQUIRE(call(auth_a, "POST", "/api/v1/ai/explain",
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
                  "{\"model_name\":\"sentiment\",\"data\":{\"text\":\"I am very satisfied with the quick "
                  "approval process for my loan application.\"},\"explanation_method\":\"shap\"}", &r) == 0);
     check_ok(&r);
@@ -375,7 +319,7 @@ static void test_explain_models(void)
     for (size_t i = 0; i < json_object_array_length(fi); i++) {
         json_object *it = json_object_array_get_idx(fi, i);
         const char *kind = jstr(it, "kind"), *word = jstr(it, "word");
-        CHECK(matches(kind, "^(word|char)$"));
+        CHECK(e2e_matches(kind, "^(word|char)$"));
         /* A character n-gram names the word of the text it came from. */
         if (kind && strcmp(kind, "char") == 0)
             CHECK(word && strstr("I am very satisfied with the quick approval process for my loan "
@@ -383,7 +327,7 @@ static void test_explain_models(void)
     }
     http_result_free(&r);
 
-    REQUIRE(call(auth_a, "POST", "/api/v1/ai/explain",
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
                  "{\"model_name\":\"intent-banking77\",\"data\":{\"text\":\"I lost my card, please "
                  "block it\"},\"top_k\":5}", &r) == 0);
     check_ok(&r);
@@ -393,7 +337,7 @@ static void test_explain_models(void)
     CHECK_INT(json_object_array_length(jget(r.json, "data.explanation.feature_importance")), 5);
     http_result_free(&r);
 
-    REQUIRE(call(auth_a, "POST", "/api/v1/ai/explain",
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
                  "{\"model_name\":\"escalation\",\"data\":{\"sentiment_score\":0.05,\"sentiment_level\":5,"
                  "\"legal_threat\":true,\"repeat_contacts\":3,\"wait_minutes\":90}}", &r) == 0);
     check_ok(&r);
@@ -433,17 +377,17 @@ static char *queue_item(const char *auth, int priority, long *status)
              "\"priority\":%d,\"metadata\":{\"customer_id\":\"cust-789\",\"interaction_id\":\"int-456\"}}",
              priority);
     struct http_result r;
-    if (call(auth, "POST", "/api/v1/review/queue", body, &r) != 0) return NULL;
+    if (e2e_call(auth, "POST", "/api/v1/review/queue", body, &r) != 0) return NULL;
     *status = r.status;
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.status"), "queued");
-    CHECK(matches(jstr(r.json, "data.estimated_review_time"), ISO_NAIVE));
+    CHECK(e2e_matches(jstr(r.json, "data.estimated_review_time"), ISO_NAIVE));
     /* Later than now: the estimate lies ahead of the answer's own timestamp. */
     CHECK(jstr(r.json, "data.estimated_review_time") && jstr(r.json, "timestamp") &&
           strcmp(jstr(r.json, "data.estimated_review_time"), jstr(r.json, "timestamp")) > 0);
     CHECK_INT(json_object_object_length(jget(r.json, "data")), 3);
     const char *id = jstr(r.json, "data.item_id");
-    char *out = id && matches(id, "^rev-[0-9a-f]{24}$") ? strdup(id) : NULL;
+    char *out = id && e2e_matches(id, "^rev-[0-9a-f]{24}$") ? strdup(id) : NULL;
     http_result_free(&r);
     return out;
 }
@@ -466,7 +410,7 @@ static void test_review_full_cycle(void)
 
     /* List: the urgent one first, both with estimates, the queue's own estimate. */
     struct http_result r;
-    REQUIRE(call(auth_a, "GET", "/api/v1/review/queue?status=queued", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/review/queue?status=queued", NULL, &r) == 0);
     check_ok(&r);
     json_object *items = jget(r.json, "data.items");
     REQUIRE(json_object_is_type(items, json_type_array));
@@ -478,20 +422,20 @@ static void test_review_full_cycle(void)
     CHECK_STR(jstr(mine, "status"), "queued");
     CHECK_STR(jstr(mine, "category"), "investment_advice");
     CHECK_STR(jstr(mine, "metadata.customer_id"), "cust-789");
-    CHECK(matches(jstr(mine, "queued_at"), ISO_NAIVE));
-    CHECK(matches(jstr(mine, "estimated_review_time"), ISO_NAIVE));
+    CHECK(e2e_matches(jstr(mine, "queued_at"), ISO_NAIVE));
+    CHECK(e2e_matches(jstr(mine, "estimated_review_time"), ISO_NAIVE));
     CHECK(strcmp(jstr(mine, "estimated_review_time"), jstr(other, "estimated_review_time")) < 0);
     CHECK_INT(json_object_get_int(jget(r.json, "data.limit")), 20);
     CHECK_INT(json_object_get_int(jget(r.json, "data.offset")), 0);
     CHECK(json_object_get_int(jget(r.json, "data.queue.queued")) >= 2);
     CHECK(jnum(r.json, "data.queue.decisions_per_hour") > 0);
-    CHECK(matches(jstr(r.json, "data.queue.throughput_basis"), "^(default|recent_decisions)$"));
-    CHECK(matches(jstr(r.json, "data.queue.estimated_clear_time"), ISO_NAIVE));
+    CHECK(e2e_matches(jstr(r.json, "data.queue.throughput_basis"), "^(default|recent_decisions)$"));
+    CHECK(e2e_matches(jstr(r.json, "data.queue.estimated_clear_time"), ISO_NAIVE));
     CHECK(strcmp(jstr(r.json, "data.queue.estimated_clear_time"), jstr(other, "estimated_review_time")) >= 0);
     http_result_free(&r);
 
     /* Filter by priority. */
-    REQUIRE(call(auth_a, "GET", "/api/v1/review/queue?priority=5&limit=100", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/review/queue?priority=5&limit=100", NULL, &r) == 0);
     check_ok(&r);
     items = jget(r.json, "data.items");
     CHECK(find_item(items, low) && !find_item(items, id));
@@ -500,7 +444,7 @@ static void test_review_full_cycle(void)
     http_result_free(&r);
 
     /* Another tenant sees none of it and cannot decide it. */
-    REQUIRE(call(auth_b, "GET", "/api/v1/review/queue", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_b, "GET", "/api/v1/review/queue", NULL, &r) == 0);
     check_ok(&r);
     CHECK(!find_item(jget(r.json, "data.items"), id));
     http_result_free(&r);
@@ -514,25 +458,25 @@ static void test_review_full_cycle(void)
     snprintf(body, sizeof(body),
              "{\"item_id\":\"%s\",\"approved\":true,\"feedback\":\"Response includes proper disclaimers\","
              "\"edits\":{\"modified_response\":\"Diversify; all investments carry risk.\"}}", id);
-    REQUIRE(call(auth_a, "POST", "/api/v1/review/decision", body, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/review/decision", body, &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.item_id"), id);
     CHECK_STR(jstr(r.json, "data.status"), "reviewed");
-    CHECK(matches(jstr(r.json, "data.review_time"), ISO_NAIVE));
+    CHECK(e2e_matches(jstr(r.json, "data.review_time"), ISO_NAIVE));
     CHECK_STR(jstr(r.json, "data.reviewer_id"), key_id_a);
     CHECK_STR(jstr(r.json, "data.decision"), "edited");
     http_result_free(&r);
 
     /* A second decision is refused, with the recorded one in the details. */
     snprintf(body, sizeof(body), "{\"item_id\":\"%s\",\"approved\":false}", id);
-    REQUIRE(call(auth_a, "POST", "/api/v1/review/decision", body, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/review/decision", body, &r) == 0);
     check_error(&r, 409, "Review item has already been decided", NULL);
     CHECK_STR(jstr(r.json, "details.decision"), "edited");
     CHECK_STR(jstr(r.json, "details.status"), "reviewed");
     http_result_free(&r);
 
     /* Reviewed items list with their decision and no estimate. */
-    REQUIRE(call(auth_a, "GET", "/api/v1/review/queue?status=reviewed", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/review/queue?status=reviewed", NULL, &r) == 0);
     check_ok(&r);
     mine = find_item(jget(r.json, "data.items"), id);
     REQUIRE(mine);
@@ -546,7 +490,7 @@ static void test_review_full_cycle(void)
 
     /* Reject the other one plainly. */
     snprintf(body, sizeof(body), "{\"item_id\":\"%s\",\"approved\":false,\"feedback\":\"no advice\"}", low);
-    REQUIRE(call(auth_a, "POST", "/api/v1/review/decision", body, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/review/decision", body, &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.decision"), "rejected");
     http_result_free(&r);

@@ -12,102 +12,33 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../support/e2e.h"
 #include "../support/http_client.h"
 #include "../support/test.h"
-#include "cs/arena.h"
-#include "cs/auth.h"
-#include "cs/clock.h"
+#include "../support/test_jwt.h"
 
 /* key_a/key_b: tokens of acme and globex from their API keys; auth_a: this run's own
  * tenant, so that counts hold when the suite runs again against the same stack. */
 static char key_a[2048], key_b[2048], auth_a[2048];
-
-static json_object *jget(json_object *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    json_object *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save)) {
-        if (json_object_is_type(cur, json_type_array)) {
-            cur = json_object_array_get_idx(cur, (size_t)strtol(k, NULL, 10));
-            continue;
-        }
-        if (!json_object_object_get_ex(cur, k, &cur)) return NULL;
-    }
-    return cur;
-}
-
-static const char *jstr(json_object *o, const char *path)
-{
-    json_object *v = jget(o, path);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static long long jint(json_object *o, const char *path)
-{
-    json_object *v = jget(o, path);
-    return v ? (long long)json_object_get_int64(v) : -999;
-}
-
-static double jnum(json_object *o, const char *path)
-{
-    json_object *v = jget(o, path);
-    return v ? json_object_get_double(v) : -999;
-}
-
-static size_t jlen(json_object *o, const char *path)
-{
-    json_object *v = jget(o, path);
-    return v && json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
-}
-
-static int login(const char *key_env, char *out, size_t cap)
-{
-    json_object *key = json_tokener_parse(getenv(key_env) ? getenv(key_env) : "");
-    if (!key) return -1;
-    char body[512];
-    snprintf(body, sizeof(body), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(key, "api_key"),
-             jstr(key, "api_secret"));
-    json_object_put(key);
-    const char *h[] = {"Content-Type: application/json", NULL};
-    struct http_result r;
-    int rc = http_do("POST", "/api/v1/auth/token", body, h, &r);
-    const char *t = r.json ? jstr(r.json, "access_token") : NULL;
-    if (rc || r.status != 200 || !t) rc = -1;
-    else snprintf(out, cap, "Authorization: Bearer %s", t);
-    http_result_free(&r);
-    return rc;
-}
 
 /* A token for a tenant of the test's own ("<base>-<pid>"), signed with the stack's key. */
 static int sign_for(const char *base, char *out, size_t cap)
 {
     char tenant[64];
     snprintf(tenant, sizeof(tenant), "%s-%d", base, (int)getpid());
-    const char *secret = getenv("CS_TEST_JWT_SECRET");
-    struct cs_jwt_key key;
-    if (!secret || cs_jwt_key_parse(secret, &key)) return -1;
-    struct cs_arena *a = cs_arena_new(0);
-    struct cs_principal p = {.tenant = tenant, .subject = "e2e-sessions", .roles = {"agent"}, .nroles = 1};
-    char *tok = NULL;
-    int rc = a ? cs_jwt_sign(&key, &p, cs_now_ms() / 1000, 3600, a, &tok) : -1;
-    if (!rc) snprintf(out, cap, "Authorization: Bearer %s", tok);
-    cs_arena_destroy(a);
-    return rc;
-}
-
-static int call(const char *auth, const char *method, const char *path, const char *body,
-                struct http_result *r)
-{
-    const char *h[] = {"Content-Type: application/json", auth, NULL};
-    return http_do(method, path, body, h, r);
+    static const char *const roles[] = {"agent"};
+    char *tok = test_jwt_sign(getenv("CS_TEST_JWT_SECRET"), tenant, "e2e-sessions", roles, 1, 3600);
+    if (!tok) return -1;
+    snprintf(out, cap, "Authorization: Bearer %s", tok);
+    free(tok);
+    return 0;
 }
 
 /* Creates a session and copies its id; returns the HTTP status. */
 static long create(const char *auth, const char *body, char *id, size_t cap)
 {
     struct http_result r;
-    if (call(auth, "POST", "/api/v1/cs/sessions", body, &r)) return -1;
+    if (e2e_call(auth, "POST", "/api/v1/cs/sessions", body, &r)) return -1;
     long st = r.status;
     const char *s = jstr(r.json, "id");
     snprintf(id, cap, "%s", s ? s : "");
@@ -115,12 +46,22 @@ static long create(const char *auth, const char *body, char *id, size_t cap)
     return st;
 }
 
+/* create() with the plain body most tests need: a company, a customer and a channel. */
+static long create_in(const char *auth, const char *company, const char *customer, const char *channel,
+                      char *id, size_t cap)
+{
+    char body[256];
+    snprintf(body, sizeof(body), "{\"companyId\":\"%s\",\"customerId\":\"%s\",\"channel\":\"%s\"}", company,
+             customer, channel);
+    return create(auth, body, id, cap);
+}
+
 static int post_message(const char *auth, const char *id, const char *text, struct http_result *r)
 {
     char path[160], body[1024];
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/messages", id);
     snprintf(body, sizeof(body), "{\"message\":\"%s\"}", text);
-    return call(auth, "POST", path, body, r);
+    return e2e_call(auth, "POST", path, body, r);
 }
 
 static void expect_error(struct http_result *r, long status, const char *code)
@@ -132,11 +73,11 @@ static void expect_error(struct http_result *r, long status, const char *code)
 
 static void test_create_get_list(void)
 {
-    REQUIRE(login("CS_TEST_KEY_A", key_a, sizeof(key_a)) == 0);
-    REQUIRE(login("CS_TEST_KEY_B", key_b, sizeof(key_b)) == 0);
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_A", key_a, sizeof(key_a), NULL, 0) == 0);
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_B", key_b, sizeof(key_b), NULL, 0) == 0);
     REQUIRE(sign_for("e2e-main", auth_a, sizeof(auth_a)) == 0);
     struct http_result r;
-    REQUIRE(call(auth_a, "POST", "/api/v1/cs/sessions",
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
                  "{\"companyId\":\"co-list\",\"customerId\":\"cust-1\",\"channel\":\"chat\","
                  "\"initialMessage\":\"I need help with my order\",\"issueCategory\":\"SHIPPING\","
                  "\"metadata\":{\"source\":\"website\",\"customer\":{\"name\":\"John Doe\",\"isVIP\":false}}}",
@@ -157,10 +98,10 @@ static void test_create_get_list(void)
     CHECK(jget(r.json, "stats") == NULL);
     http_result_free(&r);
     char id2[96], id3[96], path[256];
-    CHECK_INT(create(auth_a, "{\"companyId\":\"co-list\",\"customerId\":\"cust-2\",\"channel\":\"voice\"}", id2, sizeof(id2)), 201);
-    CHECK_INT(create(auth_a, "{\"companyId\":\"co-list\",\"customerId\":\"cust-2\",\"channel\":\"email\"}", id3, sizeof(id3)), 201);
+    CHECK_INT(create_in(auth_a, "co-list", "cust-2", "voice", id2, sizeof(id2)), 201);
+    CHECK_INT(create_in(auth_a, "co-list", "cust-2", "email", id3, sizeof(id3)), 201);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", id);
-    REQUIRE(call(auth_a, "GET", path, NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", path, NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "id"), id);
     CHECK_STR(jstr(r.json, "issueCategory"), "SHIPPING");
@@ -168,35 +109,35 @@ static void test_create_get_list(void)
     CHECK_INT(jlen(r.json, "sentimentHistory"), 1);
     http_result_free(&r);
 
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_INT(jint(r.json, "total"), 3);
     CHECK_INT(jint(r.json, "limit"), 50);
     CHECK_INT(jint(r.json, "offset"), 0);
     CHECK_INT(jlen(r.json, "sessions"), 3);
     http_result_free(&r);
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&customerId=cust-2&limit=1&offset=1", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&customerId=cust-2&limit=1&offset=1", NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 2);
     CHECK_INT(jlen(r.json, "sessions"), 1);
     CHECK_STR(jstr(r.json, "sessions.0.customerId"), "cust-2");
     http_result_free(&r);
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=ACTIVE&tier=AI_REP&startDate=2020-01-01", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=ACTIVE&tier=AI_REP&startDate=2020-01-01", NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 3);
     http_result_free(&r);
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=RESOLVED", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=RESOLVED", NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 0);
     http_result_free(&r);
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&endDate=2020-01-01", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&endDate=2020-01-01", NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 0);
     http_result_free(&r);
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions?status=ACTIVE", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?status=ACTIVE", NULL, &r) == 0);
     expect_error(&r, 400, "CS_005");
     http_result_free(&r);
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&tier=BOSS", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&tier=BOSS", NULL, &r) == 0);
     CHECK_INT(r.status, 400);
     CHECK_STR(jstr(r.json, "error.details.parameter"), "tier");
     http_result_free(&r);
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&limit=0", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&limit=0", NULL, &r) == 0);
     CHECK_INT(r.status, 400);
     http_result_free(&r);
 }
@@ -204,34 +145,34 @@ static void test_create_get_list(void)
 static void test_bad_input(void)
 {
     struct http_result r;
-    REQUIRE(call(auth_a, "POST", "/api/v1/cs/sessions", "{\"customerId\":\"c\",\"channel\":\"chat\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions", "{\"customerId\":\"c\",\"channel\":\"chat\"}", &r) == 0);
     expect_error(&r, 400, "CS_005");
     http_result_free(&r);
-    REQUIRE(call(auth_a, "POST", "/api/v1/cs/sessions", "{\"companyId\":\"co\",\"customerId\":\"c\",\"channel\":\"fax\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions", "{\"companyId\":\"co\",\"customerId\":\"c\",\"channel\":\"fax\"}", &r) == 0);
     expect_error(&r, 400, "CS_008");
     CHECK(jstr(r.json, "error.details.channel") != NULL);
     http_result_free(&r);
-    REQUIRE(call(auth_a, "POST", "/api/v1/cs/sessions", "{\"companyId\":", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions", "{\"companyId\":", &r) == 0);
     CHECK_INT(r.status, 400);
     http_result_free(&r);
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions/not-a-session", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions/not-a-session", NULL, &r) == 0);
     expect_error(&r, 400, "CS_001");
     http_result_free(&r);
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/sessions/sess_ffffffffffffffffffffffff", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions/sess_ffffffffffffffffffffffff", NULL, &r) == 0);
     expect_error(&r, 404, "CS_002");
     CHECK_STR(jstr(r.json, "error.details.sessionId"), "sess_ffffffffffffffffffffffff");
     http_result_free(&r);
     char id[96];
-    REQUIRE(create(auth_a, "{\"companyId\":\"co-bad\",\"customerId\":\"c\",\"channel\":\"sms\"}", id, sizeof(id)) == 201);
+    REQUIRE(create_in(auth_a, "co-bad", "c", "sms", id, sizeof(id)) == 201);
     REQUIRE(post_message(auth_a, id, "   ", &r) == 0);
     expect_error(&r, 400, "CS_008");
     http_result_free(&r);
     char path[160];
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/messages", id);
-    REQUIRE(call(auth_a, "POST", path, "{\"message\":42}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"message\":42}", &r) == 0);
     expect_error(&r, 400, "CS_008");
     http_result_free(&r);
-    REQUIRE(call(NULL, "GET", "/api/v1/cs/sessions?companyId=co", NULL, &r) == 0);
+    REQUIRE(e2e_call(NULL, "GET", "/api/v1/cs/sessions?companyId=co", NULL, &r) == 0);
     CHECK_INT(r.status, 401);
     http_result_free(&r);
 }
@@ -276,7 +217,7 @@ static void test_irate_conversation_escalates(void)
     }
     char path[160];
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", id);
-    REQUIRE(call(auth_a, "GET", path, NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", path, NULL, &r) == 0);
     CHECK_INT(jlen(r.json, "messages"), 8);
     CHECK_INT(jlen(r.json, "escalationHistory"), 1);
     CHECK_STR(jstr(r.json, "escalationHistory.0.reason"), "IRATE_CUSTOMER");
@@ -292,7 +233,7 @@ static void test_refund_above_rep_limit(void)
 {
     char id[96];
     struct http_result r;
-    REQUIRE(create(auth_a, "{\"companyId\":\"co-refund\",\"customerId\":\"c1\",\"channel\":\"email\"}", id, sizeof(id)) == 201);
+    REQUIRE(create_in(auth_a, "co-refund", "c1", "email", id, sizeof(id)) == 201);
     /* The rep may not refund (limit 0): the manager, whose limit is 100, answers. */
     REQUIRE(post_message(auth_a, id, "My blender broke after two days. I want a refund of $80 please.", &r) == 0);
     CHECK_INT(r.status, 201);
@@ -302,7 +243,7 @@ static void test_refund_above_rep_limit(void)
     CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$80.00"));
     http_result_free(&r);
     /* Above every AI limit: a human, and no AI promise of the money. */
-    REQUIRE(create(auth_a, "{\"companyId\":\"co-refund\",\"customerId\":\"c2\",\"channel\":\"email\"}", id, sizeof(id)) == 201);
+    REQUIRE(create_in(auth_a, "co-refund", "c2", "email", id, sizeof(id)) == 201);
     REQUIRE(post_message(auth_a, id, "The TV arrived smashed. I want a refund of $950 for it.", &r) == 0);
     CHECK_INT(r.status, 201);
     CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "REFUND_OVER_THRESHOLD");
@@ -311,7 +252,7 @@ static void test_refund_above_rep_limit(void)
     CHECK(!json_object_get_boolean(jget(r.json, "aiResponse.metadata.aiGenerated")));
     http_result_free(&r);
     /* A credit within the rep's own limit (10) stays with the rep. */
-    REQUIRE(create(auth_a, "{\"companyId\":\"co-refund\",\"customerId\":\"c3\",\"channel\":\"chat\"}", id, sizeof(id)) == 201);
+    REQUIRE(create_in(auth_a, "co-refund", "c3", "chat", id, sizeof(id)) == 201);
     REQUIRE(post_message(auth_a, id, "The delivery was late, could I get a $5 credit?", &r) == 0);
     CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_rep");
     CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
@@ -333,13 +274,13 @@ static void test_special_escalations(void)
     http_result_free(&r);
     /* The third contact in a week goes to the manager; the first two do not. */
     for (int i = 0; i < 3; i++) {
-        REQUIRE(create(auth_a, "{\"companyId\":\"co-special\",\"customerId\":\"again\",\"channel\":\"email\"}", id, sizeof(id)) == 201);
+        REQUIRE(create_in(auth_a, "co-special", "again", "email", id, sizeof(id)) == 201);
         REQUIRE(post_message(auth_a, id, "My parcel has still not arrived.", &r) == 0);
         if (i < 2) CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
         else CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "REPEAT_CONTACT");
         http_result_free(&r);
     }
-    REQUIRE(create(auth_a, "{\"companyId\":\"co-special\",\"customerId\":\"legal\",\"channel\":\"chat\"}", id, sizeof(id)) == 201);
+    REQUIRE(create_in(auth_a, "co-special", "legal", "chat", id, sizeof(id)) == 201);
     REQUIRE(post_message(auth_a, id, "Fix this or my lawyer will take legal action.", &r) == 0);
     CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "LEGAL_MENTION");
     http_result_free(&r);
@@ -355,18 +296,18 @@ static void test_escalate_and_resolve(void)
 {
     char id[96], path[160];
     struct http_result r;
-    REQUIRE(create(auth_a, "{\"companyId\":\"co-res\",\"customerId\":\"c1\",\"channel\":\"chat\"}", id, sizeof(id)) == 201);
+    REQUIRE(create_in(auth_a, "co-res", "c1", "chat", id, sizeof(id)) == 201);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/escalate", id);
-    REQUIRE(call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"AI_REP\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"AI_REP\"}", &r) == 0);
     expect_error(&r, 400, "CS_004");
     http_result_free(&r);
-    REQUIRE(call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"CEO\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"CEO\"}", &r) == 0);
     expect_error(&r, 400, "CS_004");
     http_result_free(&r);
-    REQUIRE(call(auth_a, "POST", path, "{\"reason\":\"BORED\",\"targetTier\":\"AI_MANAGER\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"BORED\",\"targetTier\":\"AI_MANAGER\"}", &r) == 0);
     expect_error(&r, 400, "CS_008");
     http_result_free(&r);
-    REQUIRE(call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"AI_MANAGER\","
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"AI_MANAGER\","
                                        "\"notes\":\"Customer specifically asked to speak with a manager\"}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK(json_object_get_boolean(jget(r.json, "success")));
@@ -376,14 +317,14 @@ static void test_escalate_and_resolve(void)
     CHECK_STR(jstr(r.json, "session.escalationHistory.0.notes"), "Customer specifically asked to speak with a manager");
     http_result_free(&r);
     /* Down is not a valid target either. */
-    REQUIRE(call(auth_a, "POST", path, "{\"reason\":\"COMPLEX_ISSUE\",\"targetTier\":\"AI_MANAGER\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"COMPLEX_ISSUE\",\"targetTier\":\"AI_MANAGER\"}", &r) == 0);
     expect_error(&r, 400, "CS_004");
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", id);
-    REQUIRE(call(auth_a, "POST", path, "{\"resolutionType\":\"SOMETHING\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"resolutionType\":\"SOMETHING\"}", &r) == 0);
     CHECK_INT(r.status, 400);
     http_result_free(&r);
-    REQUIRE(call(auth_a, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\",\"summary\":\"Tracking provided\","
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\",\"summary\":\"Tracking provided\","
                                        "\"actionsTaken\":[\"Provided tracking information\",\"Confirmed delivery date\"],"
                                        "\"followUpRequired\":false}", &r) == 0);
     CHECK_INT(r.status, 200);
@@ -392,7 +333,7 @@ static void test_escalate_and_resolve(void)
     CHECK_STR(jstr(r.json, "session.resolution.actionsTaken.1"), "Confirmed delivery date");
     CHECK(jstr(r.json, "session.resolvedAt") != NULL);
     http_result_free(&r);
-    REQUIRE(call(auth_a, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", &r) == 0);
     expect_error(&r, 400, "CS_003");
     http_result_free(&r);
     /* A resolved session refuses messages and escalations, and keeps what it had. */
@@ -401,11 +342,11 @@ static void test_escalate_and_resolve(void)
     CHECK_STR(jstr(r.json, "error.details.sessionId"), id);
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/escalate", id);
-    REQUIRE(call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"HUMAN_AGENT\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"HUMAN_AGENT\"}", &r) == 0);
     expect_error(&r, 400, "CS_003");
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", id);
-    REQUIRE(call(auth_a, "GET", path, NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", path, NULL, &r) == 0);
     CHECK_STR(jstr(r.json, "status"), "RESOLVED");
     CHECK_INT(jlen(r.json, "messages"), 0);
     http_result_free(&r);
@@ -415,24 +356,24 @@ static void test_cross_tenant_is_404(void)
 {
     char id[96], path[160];
     struct http_result r;
-    REQUIRE(create(key_a, "{\"companyId\":\"co-shared\",\"customerId\":\"c1\",\"channel\":\"chat\"}", id, sizeof(id)) == 201);
+    REQUIRE(create_in(key_a, "co-shared", "c1", "chat", id, sizeof(id)) == 201);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", id);
-    REQUIRE(call(key_b, "GET", path, NULL, &r) == 0);
+    REQUIRE(e2e_call(key_b, "GET", path, NULL, &r) == 0);
     expect_error(&r, 404, "CS_002");
     http_result_free(&r);
     REQUIRE(post_message(key_b, id, "hello from another tenant", &r) == 0);
     expect_error(&r, 404, "CS_002");
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", id);
-    REQUIRE(call(key_b, "POST", path, "{\"resolutionType\":\"UNRESOLVED\"}", &r) == 0);
+    REQUIRE(e2e_call(key_b, "POST", path, "{\"resolutionType\":\"UNRESOLVED\"}", &r) == 0);
     expect_error(&r, 404, "CS_002");
     http_result_free(&r);
-    REQUIRE(call(key_b, "GET", "/api/v1/cs/sessions?companyId=co-shared", NULL, &r) == 0);
+    REQUIRE(e2e_call(key_b, "GET", "/api/v1/cs/sessions?companyId=co-shared", NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 0);
     http_result_free(&r);
     /* ... while the owner still sees it untouched. */
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", id);
-    REQUIRE(call(key_a, "GET", path, NULL, &r) == 0);
+    REQUIRE(e2e_call(key_a, "GET", path, NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "status"), "ACTIVE");
     CHECK_INT(jlen(r.json, "messages"), 0);
@@ -444,7 +385,7 @@ static void test_config_round_trip(void)
     char auth[2048], id[96];
     REQUIRE(sign_for("e2e-cfg", auth, sizeof(auth)) == 0);
     struct http_result r;
-    REQUIRE(call(auth, "GET", "/api/v1/cs/config?companyId=co-cfg", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/config?companyId=co-cfg", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "companyId"), "co-cfg");
     CHECK(json_object_get_boolean(jget(r.json, "enabled")));
@@ -455,24 +396,24 @@ static void test_config_round_trip(void)
     CHECK_STR(jstr(r.json, "irateProtocol.triggerKeywords.2"), "unacceptable");
     CHECK_STR(jstr(r.json, "irateProtocol.autoEscalate.targetTier"), "AI_MANAGER");
     http_result_free(&r);
-    REQUIRE(call(auth, "GET", "/api/v1/cs/config", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/config", NULL, &r) == 0);
     expect_error(&r, 400, "CS_005");
     http_result_free(&r);
-    REQUIRE(call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-cfg\",\"enabled\":true,"
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-cfg\",\"enabled\":true,"
                  "\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":15,\"canProcessRefunds\":true,"
                  "\"maxRefundAmount\":90}}}}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_NEAR(jnum(r.json, "tiers.aiRep.capabilities.maxCreditAmount"), 15, 1e-9);
     http_result_free(&r);
-    REQUIRE(call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-cfg\",\"irateProtocol\":{\"detectionThreshold\":7}}", &r) == 0);
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-cfg\",\"irateProtocol\":{\"detectionThreshold\":7}}", &r) == 0);
     CHECK_INT(r.status, 400);
     CHECK_STR(jstr(r.json, "error.details.field"), "irateProtocol.detectionThreshold");
     http_result_free(&r);
-    REQUIRE(call(auth, "PUT", "/api/v1/cs/config", "{\"tiers\":{}}", &r) == 0);
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"tiers\":{}}", &r) == 0);
     expect_error(&r, 400, "CS_005");
     http_result_free(&r);
     /* The merge kept every sibling, and the refused PUT changed nothing. */
-    REQUIRE(call(auth, "GET", "/api/v1/cs/config?companyId=co-cfg", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/config?companyId=co-cfg", NULL, &r) == 0);
     CHECK_NEAR(jnum(r.json, "tiers.aiRep.capabilities.maxCreditAmount"), 15, 1e-9);
     CHECK_NEAR(jnum(r.json, "tiers.aiRep.capabilities.maxRefundAmount"), 90, 1e-9);
     CHECK(json_object_get_boolean(jget(r.json, "tiers.aiRep.capabilities.canApplyCredits")));
@@ -480,17 +421,17 @@ static void test_config_round_trip(void)
     CHECK_NEAR(jnum(r.json, "irateProtocol.detectionThreshold"), 0.7, 1e-9);
     http_result_free(&r);
     /* The new limit is what the rep now works with: $80 stays with the rep. */
-    REQUIRE(create(auth, "{\"companyId\":\"co-cfg\",\"customerId\":\"c1\",\"channel\":\"chat\"}", id, sizeof(id)) == 201);
+    REQUIRE(create_in(auth, "co-cfg", "c1", "chat", id, sizeof(id)) == 201);
     REQUIRE(post_message(auth, id, "Please refund $80 for the broken kettle.", &r) == 0);
     CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_rep");
     CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
     CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$80.00"));
     http_result_free(&r);
     /* Switched off: CS_009. */
-    REQUIRE(call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-cfg\",\"enabled\":false}", &r) == 0);
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-cfg\",\"enabled\":false}", &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
-    REQUIRE(call(auth, "POST", "/api/v1/cs/sessions", "{\"companyId\":\"co-cfg\",\"customerId\":\"c2\",\"channel\":\"chat\"}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions", "{\"companyId\":\"co-cfg\",\"customerId\":\"c2\",\"channel\":\"chat\"}", &r) == 0);
     expect_error(&r, 403, "CS_009");
     http_result_free(&r);
     REQUIRE(post_message(auth, id, "hello again", &r) == 0);
@@ -506,7 +447,7 @@ static int burst(const char *auth, const char *method, const char *path, const c
     *first_429 = -1;
     for (int i = 0; i < n; i++) {
         struct http_result r;
-        if (call(auth, method, path, body, &r)) return -1;
+        if (e2e_call(auth, method, path, body, &r)) return -1;
         if (r.status == 429) {
             if (*first_429 < 0) *first_429 = i;
             limited++;
@@ -524,7 +465,7 @@ static void test_rate_limits(void)
     char auth[2048];
     REQUIRE(sign_for("e2e-rl", auth, sizeof(auth)) == 0);
     struct http_result r;
-    REQUIRE(call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-rl\",\"rateLimits\":{\"analytics\":2,\"createSession\":3}}", &r) == 0);
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-rl\",\"rateLimits\":{\"analytics\":2,\"createSession\":3}}", &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
     const char *an = "/api/v1/cs/analytics?companyId=co-rl&startDate=2020-01-01&endDate=2030-01-01";
@@ -537,7 +478,7 @@ static void test_rate_limits(void)
         limited = burst(auth, "POST", "/api/v1/cs/sessions", "{\"companyId\":\"co-rl\",\"customerId\":\"c\",\"channel\":\"chat\"}", 4, &first);
     CHECK_INT(first, 3);
     /* Another tenant's counters are untouched. */
-    REQUIRE(call(auth_a, "GET", "/api/v1/cs/analytics?companyId=co-rl&startDate=2020-01-01&endDate=2030-01-01", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/analytics?companyId=co-rl&startDate=2020-01-01&endDate=2030-01-01", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
 }
@@ -571,7 +512,7 @@ static void test_concurrent_writers(void)
 {
     char auth[2048], id[96], path[160];
     REQUIRE(sign_for("e2e-conc", auth, sizeof(auth)) == 0);
-    REQUIRE(create(auth, "{\"companyId\":\"co-conc\",\"customerId\":\"c1\",\"channel\":\"chat\"}", id, sizeof(id)) == 201);
+    REQUIRE(create_in(auth, "co-conc", "c1", "chat", id, sizeof(id)) == 201);
     pthread_t th[WRITERS];
     struct writer w[WRITERS];
     for (int i = 0; i < WRITERS; i++) {
@@ -582,7 +523,7 @@ static void test_concurrent_writers(void)
     for (int i = 0; i < WRITERS; i++) CHECK_INT(w[i].ok, PER_WRITER);
     struct http_result r;
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", id);
-    REQUIRE(call(auth, "GET", path, NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", path, NULL, &r) == 0);
     CHECK_INT(jlen(r.json, "messages"), 2 * WRITERS * PER_WRITER);
     /* Every customer message is there exactly once, and ids are unique and ordered. */
     json_object *msgs = jget(r.json, "messages");
@@ -611,27 +552,27 @@ static void test_analytics_figures(void)
     char auth[2048], a[96], b[96], c[96], path[160];
     REQUIRE(sign_for("e2e-an", auth, sizeof(auth)) == 0);
     struct http_result r;
-    REQUIRE(create(auth, "{\"companyId\":\"co-an\",\"customerId\":\"c1\",\"channel\":\"chat\"}", a, sizeof(a)) == 201);
-    REQUIRE(create(auth, "{\"companyId\":\"co-an\",\"customerId\":\"c2\",\"channel\":\"chat\"}", b, sizeof(b)) == 201);
-    REQUIRE(create(auth, "{\"companyId\":\"co-an\",\"customerId\":\"c3\",\"channel\":\"voice\"}", c, sizeof(c)) == 201);
+    REQUIRE(create_in(auth, "co-an", "c1", "chat", a, sizeof(a)) == 201);
+    REQUIRE(create_in(auth, "co-an", "c2", "chat", b, sizeof(b)) == 201);
+    REQUIRE(create_in(auth, "co-an", "c3", "voice", c, sizeof(c)) == 201);
     /* Another company of the same tenant is not counted. */
     char other[96];
-    REQUIRE(create(auth, "{\"companyId\":\"co-other\",\"customerId\":\"c1\",\"channel\":\"sms\"}", other, sizeof(other)) == 201);
+    REQUIRE(create_in(auth, "co-other", "c1", "sms", other, sizeof(other)) == 201);
     REQUIRE(post_message(auth, a, "Where is my parcel? It is late.", &r) == 0);
     http_result_free(&r);
     REQUIRE(post_message(auth, b, "I want a refund of $60 for the damaged lamp.", &r) == 0);
     CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "REFUND_REQUEST");
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/escalate", c);
-    REQUIRE(call(auth, "POST", path, "{\"reason\":\"COMPLEX_ISSUE\",\"targetTier\":\"HUMAN_AGENT\"}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", path, "{\"reason\":\"COMPLEX_ISSUE\",\"targetTier\":\"HUMAN_AGENT\"}", &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", a);
-    REQUIRE(call(auth, "POST", path, "{\"resolutionType\":\"INFORMATION_PROVIDED\"}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", path, "{\"resolutionType\":\"INFORMATION_PROVIDED\"}", &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
 
-    REQUIRE(call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2035-12-31&groupBy=day", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2035-12-31&groupBy=day", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "period.start"), "2020-01-01T00:00:00Z");
     CHECK_STR(jstr(r.json, "period.end"), "2035-12-31T23:59:59Z");
@@ -673,18 +614,18 @@ static void test_analytics_figures(void)
     CHECK_INT(jint(r.json, "timeline.0.sessions"), 3);
     CHECK_INT(jint(r.json, "timeline.0.escalations"), 2);
     http_result_free(&r);
-    REQUIRE(call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2020-12-31", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2020-12-31", NULL, &r) == 0);
     CHECK_INT(jint(r.json, "overview.totalSessions"), 0);
     CHECK(jget(r.json, "timeline") == NULL);
     http_result_free(&r);
-    REQUIRE(call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&endDate=2020-12-31", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&endDate=2020-12-31", NULL, &r) == 0);
     CHECK_INT(r.status, 400);
     CHECK_STR(jstr(r.json, "error.details.parameter"), "startDate");
     http_result_free(&r);
-    REQUIRE(call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2021-01-01&groupBy=year", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2021-01-01&groupBy=year", NULL, &r) == 0);
     CHECK_INT(r.status, 400);
     http_result_free(&r);
-    REQUIRE(call(auth, "GET", "/api/v1/cs/analytics?startDate=2020-01-01&endDate=2021-01-01", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?startDate=2020-01-01&endDate=2021-01-01", NULL, &r) == 0);
     expect_error(&r, 400, "CS_005");
     http_result_free(&r);
 }
@@ -694,31 +635,31 @@ static void test_abandon_idle(void)
     char auth[2048], a[96], b[96], c[96], path[160];
     REQUIRE(sign_for("e2e-ab", auth, sizeof(auth)) == 0);
     struct http_result r;
-    REQUIRE(create(auth, "{\"companyId\":\"co-ab\",\"customerId\":\"c1\",\"channel\":\"chat\"}", a, sizeof(a)) == 201);
-    REQUIRE(create(auth, "{\"companyId\":\"co-ab\",\"customerId\":\"c2\",\"channel\":\"chat\"}", b, sizeof(b)) == 201);
-    REQUIRE(create(auth, "{\"companyId\":\"co-ab\",\"customerId\":\"c3\",\"channel\":\"chat\"}", c, sizeof(c)) == 201);
+    REQUIRE(create_in(auth, "co-ab", "c1", "chat", a, sizeof(a)) == 201);
+    REQUIRE(create_in(auth, "co-ab", "c2", "chat", b, sizeof(b)) == 201);
+    REQUIRE(create_in(auth, "co-ab", "c3", "chat", c, sizeof(c)) == 201);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", b);
-    REQUIRE(call(auth, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", &r) == 0);
     http_result_free(&r);
     /* Nothing has been idle for 30 minutes yet. */
-    REQUIRE(call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":30}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":30}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_INT(jint(r.json, "abandoned"), 0);
     http_result_free(&r);
     /* With no grace every open session goes, the resolved one stays resolved. */
-    REQUIRE(call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_INT(jint(r.json, "abandoned"), 2);
     CHECK_INT(jlen(r.json, "sessionIds"), 2);
     http_result_free(&r);
-    REQUIRE(call(auth, "GET", "/api/v1/cs/sessions?companyId=co-ab&status=ABANDONED", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/sessions?companyId=co-ab&status=ABANDONED", NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 2);
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", b);
-    REQUIRE(call(auth, "GET", path, NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", path, NULL, &r) == 0);
     CHECK_STR(jstr(r.json, "status"), "RESOLVED");
     http_result_free(&r);
-    REQUIRE(call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) == 0);
     CHECK_INT(jint(r.json, "abandoned"), 0);
     http_result_free(&r);
     /* The customer coming back reopens the session. */
@@ -726,7 +667,7 @@ static void test_abandon_idle(void)
     CHECK_INT(r.status, 201);
     CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ACTIVE");
     http_result_free(&r);
-    REQUIRE(call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":-1}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":-1}", &r) == 0);
     CHECK_INT(r.status, 400);
     http_result_free(&r);
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../support/e2e.h"
 #include "../support/http_client.h"
 #include "../support/test.h"
 #include "../support/webhook_sink.h"
@@ -17,57 +18,16 @@
 
 static char token_a[2048], token_b[2048];
 
-static json_object *jget(json_object *o, const char *path)
-{
-    char buf[256];
-    snprintf(buf, sizeof(buf), "%s", path);
-    json_object *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save))
-        if (!json_object_object_get_ex(cur, k, &cur)) return NULL;
-    return cur;
-}
-
-static const char *jstr(json_object *o, const char *path)
-{
-    json_object *v = o ? jget(o, path) : NULL;
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
-
-static int token_for(const char *key_env, char *out, size_t cap)
-{
-    json_object *key = json_tokener_parse(getenv(key_env) ? getenv(key_env) : "");
-    if (!key) return -1;
-    char body[512];
-    snprintf(body, sizeof(body), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(key, "api_key"),
-             jstr(key, "api_secret"));
-    json_object_put(key);
-    const char *h[] = {"Content-Type: application/json", NULL};
-    struct http_result r;
-    int rc = http_do("POST", "/api/v1/auth/token", body, h, &r);
-    const char *t = r.json ? jstr(r.json, "access_token") : NULL;
-    if (rc || r.status != 200 || !t) rc = -1;
-    else snprintf(out, cap, "Authorization: Bearer %s", t);
-    http_result_free(&r);
-    return rc;
-}
-
-static int call(const char *method, const char *path, const char *auth, const char *body,
-                struct http_result *r)
-{
-    const char *h[] = {"Content-Type: application/json", auth, NULL};
-    return http_do(method, path, body, h, r);
-}
-
 static const char seed_webhook[] =
     "{\"url\":\"https://your-server.com/webhooks/brainpredict\",\"events\":[\"ticket.created\","
     "\"escalation.predicted\",\"sla.breach_risk\",\"churn.detected\"],\"secret\":\"your_webhook_secret\"}";
 
 static void test_register_seed_shape(void)
 {
-    REQUIRE(token_for("CS_TEST_KEY_A", token_a, sizeof(token_a)) == 0);
-    REQUIRE(token_for("CS_TEST_KEY_B", token_b, sizeof(token_b)) == 0);
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_A", token_a, sizeof(token_a), NULL, 0) == 0);
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_B", token_b, sizeof(token_b), NULL, 0) == 0);
     struct http_result r;
-    REQUIRE(call("POST", "/api/v1/customer/webhooks", token_a, seed_webhook, &r) == 0);
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhooks", seed_webhook, &r) == 0);
     CHECK_INT(r.status, 201);
     const char *id = jstr(r.json, "id");
     CHECK(id && strncmp(id, "wh_", 3) == 0);
@@ -83,7 +43,7 @@ static void test_register_seed_shape(void)
     http_result_free(&r);
 
     /* Without a secret one is made and shown this once. */
-    REQUIRE(call("POST", "/api/v1/customer/webhooks", token_a,
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhooks",
                  "{\"url\":\"https://example.com/h\",\"events\":[\"*\"]}", &r) == 0);
     CHECK_INT(r.status, 201);
     struct cs_webhook_key k;
@@ -94,7 +54,7 @@ static void test_register_seed_shape(void)
     http_result_free(&r);
 
     /* The list never shows a secret, sealed or not. */
-    REQUIRE(call("GET", "/api/v1/customer/webhooks", token_a, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_a, "GET", "/api/v1/customer/webhooks", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK(strstr(r.body, id_a) && strstr(r.body, id_b));
     CHECK(strstr(r.body, "secret") == NULL);
@@ -102,42 +62,42 @@ static void test_register_seed_shape(void)
     http_result_free(&r);
 
     /* Another tenant sees none of them and cannot delete them. */
-    REQUIRE(call("GET", "/api/v1/customer/webhooks", token_b, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_b, "GET", "/api/v1/customer/webhooks", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK(strstr(r.body, id_a) == NULL);
     http_result_free(&r);
     char path[160];
     snprintf(path, sizeof(path), "/api/v1/customer/webhooks/%s", id_a);
-    REQUIRE(call("DELETE", path, token_b, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_b, "DELETE", path, NULL, &r) == 0);
     CHECK_INT(r.status, 404);
     CHECK_STR(jstr(r.json, "error.code"), "not_found");
     http_result_free(&r);
 
     /* Delivery log of a fresh subscription: empty, with its paging. */
     snprintf(path, sizeof(path), "/api/v1/customer/webhooks/%s/deliveries", id_a);
-    REQUIRE(call("GET", path, token_a, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_a, "GET", path, NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "webhook_id"), id_a);
     CHECK_INT(json_object_array_length(jget(r.json, "deliveries")), 0);
     CHECK_INT(json_object_get_int(jget(r.json, "total")), 0);
     http_result_free(&r);
-    REQUIRE(call("GET", "/api/v1/customer/webhooks/wh_nope/deliveries", token_a, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_a, "GET", "/api/v1/customer/webhooks/wh_nope/deliveries", NULL, &r) == 0);
     CHECK_INT(r.status, 404);
     http_result_free(&r);
 
     /* Delete, then it is gone. */
     snprintf(path, sizeof(path), "/api/v1/customer/webhooks/%s", id_a);
-    REQUIRE(call("DELETE", path, token_a, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_a, "DELETE", path, NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "id"), id_a);
     CHECK(json_object_get_boolean(jget(r.json, "deleted")));
     http_result_free(&r);
-    REQUIRE(call("DELETE", path, token_a, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_a, "DELETE", path, NULL, &r) == 0);
     CHECK_INT(r.status, 404);
     CHECK_STR(jstr(r.json, "error.message"), "Webhook not found");
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/customer/webhooks/%s", id_b);
-    REQUIRE(call("DELETE", path, token_a, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_a, "DELETE", path, NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
 }
@@ -145,7 +105,7 @@ static void test_register_seed_shape(void)
 static void expect_422(const char *body, const char *field)
 {
     struct http_result r;
-    REQUIRE(call("POST", "/api/v1/customer/webhooks", token_a, body, &r) == 0);
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhooks", body, &r) == 0);
     CHECK_INT(r.status, 422);
     CHECK_STR(jstr(r.json, "error.code"), "validation");
     CHECK(jget(r.json, "error.message") != NULL);
@@ -167,7 +127,7 @@ static void test_register_rejects_bad_input(void)
     expect_422("{\"url\":\"https://example.com/x\",\"events\":[\"*\"],\"secret\":\"short\"}", "secret");
     expect_422("{\"url\":\"https://example.com/x\",\"events\":[\"*\"],\"secret\":\"whsec_!!!\"}", "secret");
     struct http_result r;
-    REQUIRE(call("POST", "/api/v1/customer/webhooks", token_a, "{\"url\":", &r) == 0);
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhooks", "{\"url\":", &r) == 0);
     CHECK_INT(r.status, 400);
     CHECK(jget(r.json, "error.code") != NULL);
     http_result_free(&r);
@@ -188,12 +148,12 @@ static char receiver_secret[CS_WEBHOOK_SECRET_MAX];
 static void test_receiver_config(void)
 {
     struct http_result r;
-    REQUIRE(call("GET", "/api/v1/customer/webhook-receiver", token_b, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_b, "GET", "/api/v1/customer/webhook-receiver", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK(!json_object_get_boolean(jget(r.json, "configured")));
     CHECK_NEAR(json_object_get_double(jget(r.json, "escalation_threshold")), 0.7, 1e-9);
     http_result_free(&r);
-    REQUIRE(call("POST", "/api/v1/customer/webhook-receiver", token_a,
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhook-receiver",
                  "{\"escalation_threshold\":0.01}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "url_path"), "/api/v1/webhooks/incoming/acme");
@@ -201,12 +161,12 @@ static void test_receiver_config(void)
     CHECK(s && strncmp(s, "whsec_", 6) == 0);
     snprintf(receiver_secret, sizeof(receiver_secret), "%s", s ? s : "");
     http_result_free(&r);
-    REQUIRE(call("GET", "/api/v1/customer/webhook-receiver", token_a, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_a, "GET", "/api/v1/customer/webhook-receiver", NULL, &r) == 0);
     CHECK(json_object_get_boolean(jget(r.json, "configured")));
     CHECK_NEAR(json_object_get_double(jget(r.json, "escalation_threshold")), 0.01, 1e-9);
     CHECK(strstr(r.body, "secret") == NULL);
     http_result_free(&r);
-    REQUIRE(call("POST", "/api/v1/customer/webhook-receiver", token_a,
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhook-receiver",
                  "{\"escalation_threshold\":1.5}", &r) == 0);
     CHECK_INT(r.status, 422);
     http_result_free(&r);
@@ -339,7 +299,7 @@ static void test_dispatcher_delivers_signed_events(void)
              "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":[\"ticket.created\",\"escalation.predicted\"]}",
              sink_port(s));
     struct http_result r;
-    REQUIRE(call("POST", "/api/v1/customer/webhooks", token_a, body, &r) == 0);
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhooks", body, &r) == 0);
     REQUIRE(r.status == 201);
     char id[64], secret[CS_WEBHOOK_SECRET_MAX];
     snprintf(id, sizeof(id), "%s", jstr(r.json, "id"));
@@ -351,7 +311,7 @@ static void test_dispatcher_delivers_signed_events(void)
     snprintf(ticket, sizeof(ticket),
              "{\"customer_email\":\"jane@example.com\",\"customer_name\":\"Jane\",\"raw_message\":"
              "\"My invoice is wrong, please fix it.\",\"ticket_id\":\"TKT-WH-%d\"}", (int)getpid());
-    REQUIRE(call("POST", "/api/v1/tickets/process", token_a, ticket, &r) == 0);
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/tickets/process", ticket, &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
     char mid[64], ts[24], sig[CS_WEBHOOK_SIG_MAX];
@@ -385,7 +345,7 @@ static void test_dispatcher_delivers_signed_events(void)
     char path[160];
     snprintf(path, sizeof(path), "/api/v1/customer/webhooks/%s/deliveries", id);
     for (int i = 0; i < 50; i++) { /* the log write follows the POST by a moment */
-        REQUIRE(call("GET", path, token_a, NULL, &r) == 0);
+        REQUIRE(e2e_call(token_a, "GET", path, NULL, &r) == 0);
         if (json_object_get_int(jget(r.json, "total")) >= 2) break;
         http_result_free(&r);
         usleep(100 * 1000);
@@ -401,7 +361,7 @@ static void test_dispatcher_delivers_signed_events(void)
     http_result_free(&r);
 
     snprintf(path, sizeof(path), "/api/v1/customer/webhooks/%s", id);
-    REQUIRE(call("DELETE", path, token_a, NULL, &r) == 0);
+    REQUIRE(e2e_call(token_a, "DELETE", path, NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
     sink_stop(s);

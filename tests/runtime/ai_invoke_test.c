@@ -14,14 +14,15 @@
 
 #include "../support/fake_lambda_api.h"
 #include "../support/fake_provider.h"
+#include "../support/temp_store.h"
 #include "../support/test.h"
-#include "cs/arena.h"
-#include "cs/auth.h"
+#include "../support/test_jwt.h"
 
 #define JWT_SECRET "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 #define KEY_VALUE "sk-local-test-key-0123456789"
 
 static const char *bin_dir, *tmp_dir, *data_dir;
+static struct temp_db db; /* the children's store */
 
 static const char *const stream_chunks[] = {
     "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.1-8b-instruct\",\"choices\":"
@@ -35,17 +36,7 @@ static const char *const stream_chunks[] = {
 
 static char *make_token(void)
 {
-    struct cs_jwt_key key;
-    if (cs_jwt_key_parse(JWT_SECRET, &key) != CS_OK) return NULL;
-    struct cs_arena *a = cs_arena_new(0);
-    struct cs_principal p;
-    memset(&p, 0, sizeof(p));
-    p.tenant = "acme";
-    p.subject = "ai-invoke-test";
-    char *tok = NULL, *copy = NULL;
-    if (a && cs_jwt_sign(&key, &p, (int64_t)time(NULL), 600, a, &tok) == CS_OK) copy = strdup(tok);
-    cs_arena_destroy(a);
-    return copy;
+    return test_jwt_sign(JWT_SECRET, "acme", "ai-invoke-test", NULL, 0, 600);
 }
 
 /* Runs ai-generate --invoke on an event with `body`; returns the parsed response event
@@ -70,13 +61,13 @@ static json_object *invoke(const char *providers_path, const char *body, char **
     json_object_object_add(ev, "requestContext", rc);
     json_object_object_add(ev, "body", json_object_new_string(body));
     json_object_object_add(ev, "isBase64Encoded", json_object_new_boolean(0));
-    char evp[600], outp[600], errp[600], bin[600], var[700], store[700], data[700], prov[700];
+    char evp[600], outp[600], errp[600], bin[600], var[700], store[sizeof(db.uri) + 16], data[700], prov[700];
     snprintf(evp, sizeof(evp), "%s/ai-invoke-%d.json", tmp_dir, (int)getpid());
     snprintf(outp, sizeof(outp), "%s/ai-invoke-%d.out", tmp_dir, (int)getpid());
     snprintf(errp, sizeof(errp), "%s/ai-invoke-%d.err", tmp_dir, (int)getpid());
     snprintf(bin, sizeof(bin), "%s/ai-generate", bin_dir);
     snprintf(var, sizeof(var), "CS_VAR=%s/ai-invoke-var", tmp_dir);
-    snprintf(store, sizeof(store), "CS_STORE_URI=sqlite://%s/ai-invoke.db", tmp_dir);
+    snprintf(store, sizeof(store), "CS_STORE_URI=%s", db.uri);
     snprintf(data, sizeof(data), "CS_DATA_DIR=%s", data_dir);
     snprintf(prov, sizeof(prov), "CS_PROVIDERS_FILE=%s", providers_path);
     const char *js = json_object_to_json_string(ev);
@@ -108,25 +99,32 @@ static const char *str_at(json_object *o, const char *k1, const char *k2)
     return json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
 }
 
-static int write_providers(const char *path, const char *url)
+/* Starts a fake provider playing s and writes, to path, a providers file whose default
+ * entry is that provider; NULL (nothing left running) on failure. */
+static struct fake_provider *start_provider(const struct fake_reply *s, size_t n, char *path, size_t cap)
 {
+    struct fake_provider *fp = fake_provider_start(s, n);
+    if (!fp) return NULL;
     char cfg[1024];
     snprintf(cfg, sizeof(cfg),
              "{\"providers\":[{\"id\":\"local_llama\",\"provider\":\"openai\",\"model\":\"llama-3.1-8b-instruct\","
              "\"base_url\":\"%s/v1\",\"api_key_env\":\"LOCAL_LLM_KEY\",\"default\":true}]}",
-             url);
-    return test_write_file(path, cfg, strlen(cfg));
+             fake_provider_url(fp));
+    snprintf(path, cap, "%s/ai-invoke-providers-%d.json", tmp_dir, (int)getpid());
+    if (test_write_file(path, cfg, strlen(cfg))) {
+        fake_provider_stop(fp);
+        return NULL;
+    }
+    return fp;
 }
 
 static void test_stream_buffered_on_lambda(void)
 {
     if (!bin_dir) TEST_SKIP("CS_TEST_BIN not set");
     struct fake_reply s[] = {{.status = 200, .chunks = stream_chunks}};
-    struct fake_provider *fp = fake_provider_start(s, 1);
-    REQUIRE(fp);
     char path[600];
-    snprintf(path, sizeof(path), "%s/ai-invoke-providers-%d.json", tmp_dir, (int)getpid());
-    REQUIRE(write_providers(path, fake_provider_url(fp)) == 0);
+    struct fake_provider *fp = start_provider(s, 1, path, sizeof(path));
+    REQUIRE(fp);
     char *err = NULL;
     json_object *r = invoke(path, "{\"prompt\":\"Say hello\",\"stream\":true}", &err);
     REQUIRE(r);
@@ -162,11 +160,9 @@ static void test_failing_provider_falls_back(void)
 {
     if (!bin_dir) TEST_SKIP("CS_TEST_BIN not set");
     struct fake_reply s[] = {{.status = 502, .body = "<html>bad gateway</html>"}};
-    struct fake_provider *fp = fake_provider_start(s, 1);
-    REQUIRE(fp);
     char path[600];
-    snprintf(path, sizeof(path), "%s/ai-invoke-providers-%d.json", tmp_dir, (int)getpid());
-    REQUIRE(write_providers(path, fake_provider_url(fp)) == 0);
+    struct fake_provider *fp = start_provider(s, 1, path, sizeof(path));
+    REQUIRE(fp);
     char *err = NULL;
     json_object *r = invoke(path, "{\"prompt\":\"How do I reset my password?\"}", &err);
     REQUIRE(r);
@@ -193,14 +189,11 @@ int main(void)
     data_dir = getenv("CS_DATA_DIR");
     if (!data_dir) data_dir = "data";
     if (!tmp_dir) tmp_dir = "/tmp";
+    temp_db_init(&db, "ai-invoke");
     TEST_RUN(test_stream_buffered_on_lambda);
     TEST_RUN(test_failing_provider_falls_back);
+    temp_db_remove(&db);
     char p[700];
-    static const char *const left[] = {"ai-invoke.db", "ai-invoke.db-wal", "ai-invoke.db-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof(p), "%s/%s", tmp_dir, left[i]);
-        unlink(p);
-    }
     snprintf(p, sizeof(p), "%s/ai-invoke-var", tmp_dir);
     rmdir(p);
     return test_done();

@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #include "../support/fake_lambda_api.h"
+#include "../support/json_path.h"
+#include "../support/temp_store.h"
 #include "../support/test.h"
+#include "../support/test_jwt.h"
 #include "cs/arena.h"
 #include "cs/auth.h"
 #include "cs/error.h"
@@ -27,6 +30,7 @@
 #define JWT_SECRET "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 static const char *bin_dir, *tmp_dir, *data_dir;
+static struct temp_db db, loop_db; /* the children's stores: requests, and the --loop run */
 static char owned_tmp[256];
 static int seq;
 
@@ -62,7 +66,7 @@ static void run(struct out *o, const char *fn, const char *const *args, const ch
 
     char var[600], store[700], data[600];
     snprintf(var, sizeof(var), "CS_VAR=%s/cgi-var", tmp_dir);
-    snprintf(store, sizeof(store), "CS_STORE_URI=sqlite://%s/cgi.db", tmp_dir);
+    snprintf(store, sizeof(store), "CS_STORE_URI=%s", db.uri);
     snprintf(data, sizeof(data), "CS_DATA_DIR=%s", data_dir);
     char *envp[32];
     size_t k = 0;
@@ -137,20 +141,6 @@ static const char *cgi_header(struct cgi *c, const char *name, char *buf, size_t
     return NULL;
 }
 
-static const char *str_of(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v)
-               : NULL;
-}
-
-static json_object *get(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static char *tmp_path(const char *name)
 {
     size_t n = strlen(tmp_dir) + strlen(name) + 2;
@@ -162,20 +152,8 @@ static char *tmp_path(const char *name)
 /* A bearer token for tenant acme signed with the key the children get. */
 static char *make_token(void)
 {
-    struct cs_jwt_key key;
-    if (cs_jwt_key_parse(JWT_SECRET, &key) != CS_OK) return NULL;
-    struct cs_arena *a = cs_arena_new(0);
-    struct cs_principal p;
-    memset(&p, 0, sizeof(p));
-    p.tenant = "acme";
-    p.subject = "cgi-test";
-    p.roles[0] = "analyst";
-    p.roles[1] = "agent";
-    p.nroles = 2;
-    char *tok = NULL, *copy = NULL;
-    if (a && cs_jwt_sign(&key, &p, (int64_t)time(NULL), 600, a, &tok) == CS_OK) copy = strdup(tok);
-    cs_arena_destroy(a);
-    return copy;
+    static const char *const roles[] = {"analyst", "agent"};
+    return test_jwt_sign(JWT_SECRET, "acme", "cgi-test", roles, 2, 600);
 }
 
 #define NEED_BIN()                                                                     \
@@ -205,8 +183,8 @@ static void test_cgi_get(void)
     CHECK_STR(cgi_header(&c, "x-request-id", buf, sizeof(buf)), "cgi-get-1");
     CHECK_STR(cgi_header(&c, "access-control-allow-origin", buf, sizeof(buf)), "*");
     json_object *b = json_tokener_parse(c.body);
-    CHECK_STR(str_of(b, "status"), "alive");
-    CHECK(str_of(b, "timestamp") != NULL);
+    CHECK_STR(jstr(b, "status"), "alive");
+    CHECK(jstr(b, "timestamp") != NULL);
     json_object_put(b);
     out_free(&o);
 }
@@ -345,12 +323,12 @@ static void test_invoke(void)
     CHECK_INT(o.code, 0);
     CHECK(o.out && o.out_len > 0 && o.out[o.out_len - 1] == '\n');
     CHECK(o.out && strchr(o.out, '\n') == o.out + o.out_len - 1); /* one line */
-    CHECK_INT(json_object_get_int(get(r, "statusCode")), 200);
-    CHECK_STR(str_of(get(r, "headers"), "x-request-id"), "invoke-1");
-    CHECK_STR(str_of(get(r, "headers"), "content-type"), "application/json");
-    CHECK(get(r, "multiValueHeaders") == NULL);
-    json_object *b = json_tokener_parse(str_of(r, "body") ? str_of(r, "body") : "");
-    CHECK_STR(str_of(b, "status"), "alive");
+    CHECK_INT(json_object_get_int(jget(r, "statusCode")), 200);
+    CHECK_STR(jstr(jget(r, "headers"), "x-request-id"), "invoke-1");
+    CHECK_STR(jstr(jget(r, "headers"), "content-type"), "application/json");
+    CHECK(jget(r, "multiValueHeaders") == NULL);
+    json_object *b = json_tokener_parse(jstr(r, "body") ? jstr(r, "body") : "");
+    CHECK_STR(jstr(b, "status"), "alive");
     json_object_put(b);
     json_object_put(r);
     out_free(&o);
@@ -383,15 +361,15 @@ static void test_routes(void)
     run(&o, "health-live", args, NULL, NULL, 0);
     CHECK_INT(o.code, 0);
     json_object *r = o.out ? json_tokener_parse(o.out) : NULL;
-    CHECK_STR(str_of(r, "name"), "health-live");
-    CHECK_STR(str_of(r, "family"), "triage");
-    CHECK_STR(str_of(r, "auth"), "none");
-    json_object *routes = get(r, "routes");
+    CHECK_STR(jstr(r, "name"), "health-live");
+    CHECK_STR(jstr(r, "family"), "triage");
+    CHECK_STR(jstr(r, "auth"), "none");
+    json_object *routes = jget(r, "routes");
     CHECK(routes && json_object_is_type(routes, json_type_array) && json_object_array_length(routes) == 1);
     if (routes && json_object_is_type(routes, json_type_array) && json_object_array_length(routes) == 1) {
         json_object *r0 = json_object_array_get_idx(routes, 0);
-        CHECK_STR(str_of(r0, "method"), "GET");
-        CHECK_STR(str_of(r0, "path"), "/health/live");
+        CHECK_STR(jstr(r0, "method"), "GET");
+        CHECK_STR(jstr(r0, "path"), "/health/live");
     }
     json_object_put(r);
     out_free(&o);
@@ -399,8 +377,8 @@ static void test_routes(void)
     /* --routes needs no configuration: it works without CS_JWT_SECRET's function too. */
     run(&o, "auth-token", args, NULL, NULL, 0);
     r = o.out ? json_tokener_parse(o.out) : NULL;
-    CHECK_STR(str_of(r, "name"), "auth-token");
-    CHECK_STR(str_of(r, "family"), "predict");
+    CHECK_STR(jstr(r, "name"), "auth-token");
+    CHECK_STR(jstr(r, "family"), "predict");
     json_object_put(r);
     out_free(&o);
 }
@@ -438,12 +416,12 @@ static int load_routes(const char *fn, struct routes *rs)
     run(&o, fn, args, NULL, NULL, 0);
     rs->doc = o.code == 0 && o.out ? json_tokener_parse(o.out) : NULL;
     out_free(&o);
-    json_object *arr = get(rs->doc, "routes");
+    json_object *arr = jget(rs->doc, "routes");
     if (!arr || !json_object_is_type(arr, json_type_array)) return -1;
     for (size_t i = 0; i < json_object_array_length(arr) && rs->n < CS_MAX_ROUTES; i++) {
         json_object *e = json_object_array_get_idx(arr, i);
-        rs->r[rs->n].method = str_of(e, "method");
-        rs->r[rs->n].pattern = str_of(e, "path");
+        rs->r[rs->n].method = jstr(e, "method");
+        rs->r[rs->n].pattern = jstr(e, "path");
         if (rs->r[rs->n].method && rs->r[rs->n].pattern) rs->n++;
     }
     return rs->n ? 0 : -1;
@@ -482,12 +460,12 @@ static void test_sample_events(void)
         struct routes srs = {.doc = NULL};
         snprintf(bin, sizeof(bin), "%s/%s", bin_dir, fn);
         if (access(bin, X_OK) == 0) (void)load_routes(fn, &srs); /* no routes: -1, doc kept */
-        int scheduled = str_of(srs.doc, "schedule") != NULL;
+        int scheduled = jstr(srs.doc, "schedule") != NULL;
         json_object_put(srs.doc);
         if (scheduled) {
             json_object *ev = text ? json_tokener_parse(text) : NULL;
-            CHECK_STR(str_of(ev, "source"), "aws.events");
-            CHECK_STR(str_of(ev, "detail-type"), "Scheduled Event");
+            CHECK_STR(jstr(ev, "source"), "aws.events");
+            CHECK_STR(jstr(ev, "detail-type"), "Scheduled Event");
             json_object_put(ev);
             free(text);
             continue;
@@ -515,7 +493,7 @@ static void test_sample_events(void)
             const char *authz = NULL;
             for (size_t h = 0; h < req.nheaders; h++)
                 if (strcmp(req.headers[h].name, "authorization") == 0) authz = req.headers[h].value;
-            if (str_of(rs.doc, "auth") && strcmp(str_of(rs.doc, "auth"), "bearer") == 0)
+            if (jstr(rs.doc, "auth") && strcmp(jstr(rs.doc, "auth"), "bearer") == 0)
                 CHECK_STR(authz, "Bearer REPLACE_WITH_TOKEN");
             /* The body, when there is one, is JSON (the functions take JSON). */
             if (req.body) {
@@ -559,15 +537,15 @@ static void test_sample_events_invoke(void)
     struct out o;
     json_object *r = invoke("health-live", "events/health-live.json", &o);
     CHECK_INT(o.code, 0);
-    CHECK_INT(json_object_get_int(get(r, "statusCode")), 200);
+    CHECK_INT(json_object_get_int(jget(r, "statusCode")), 200);
     json_object_put(r);
     out_free(&o);
 
     r = invoke("tickets-process", "events/tickets-process.json", &o); /* placeholder token */
     CHECK_INT(o.code, 0);
-    CHECK_INT(json_object_get_int(get(r, "statusCode")), 401);
-    CHECK_STR(str_of(r, "body"), "{\"detail\":\"Invalid or expired token\"}");
-    CHECK_STR(str_of(get(r, "headers"), "www-authenticate"), "Bearer");
+    CHECK_INT(json_object_get_int(jget(r, "statusCode")), 401);
+    CHECK_STR(jstr(r, "body"), "{\"detail\":\"Invalid or expired token\"}");
+    CHECK_STR(jstr(jget(r, "headers"), "www-authenticate"), "Bearer");
     json_object_put(r);
     out_free(&o);
 }
@@ -581,9 +559,9 @@ static void test_scheduled_invoke(void)
     struct out o;
     json_object *r = invoke("webhook-dispatch", "events/webhook-dispatch.json", &o);
     CHECK_INT(o.code, 0);
-    CHECK(json_object_get_boolean(get(r, "ok")));
-    CHECK(get(get(r, "summary"), "claimed") != NULL);
-    CHECK_INT(json_object_get_int(get(get(r, "summary"), "delivered")), 0);
+    CHECK(json_object_get_boolean(jget(r, "ok")));
+    CHECK(jget(jget(r, "summary"), "claimed") != NULL);
+    CHECK_INT(json_object_get_int(jget(jget(r, "summary"), "delivered")), 0);
     json_object_put(r);
     out_free(&o);
     r = invoke("webhook-dispatch", "events/health-live.json", &o);
@@ -601,7 +579,7 @@ static void test_loop_stops_on_sigterm(void)
     NEED_BIN();
     char path[512], store[700], data[600], errp[600];
     snprintf(path, sizeof(path), "%s/webhook-dispatch", bin_dir);
-    snprintf(store, sizeof(store), "CS_STORE_URI=sqlite://%s/loop.db", tmp_dir);
+    snprintf(store, sizeof(store), "CS_STORE_URI=%s", loop_db.uri);
     snprintf(data, sizeof(data), "CS_DATA_DIR=%s", data_dir);
     snprintf(errp, sizeof(errp), "%s/loop-%d.err", tmp_dir, (int)getpid());
     char *envp[] = {store, data, (char *)"CS_JWT_SECRET=" JWT_SECRET, NULL};
@@ -636,6 +614,8 @@ int main(void)
         tmp_dir = mkdtemp(owned_tmp);
         if (!tmp_dir) return 1;
     }
+    temp_db_init(&db, "cgi");
+    temp_db_init(&loop_db, "cgi-loop");
     TEST_RUN(test_cgi_get);
     TEST_RUN(test_cgi_post_422_fastapi_list);
     TEST_RUN(test_cgi_post_predict_errors);
@@ -649,12 +629,9 @@ int main(void)
     TEST_RUN(test_sample_events_invoke);
     TEST_RUN(test_scheduled_invoke);
     TEST_RUN(test_loop_stops_on_sigterm);
-    static const char *const left[] = {"cgi.db", "cgi.db-wal", "cgi.db-shm", "cgi.db-journal"};
+    temp_db_remove(&db);
+    temp_db_remove(&loop_db);
     char p[600];
-    for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
-        snprintf(p, sizeof(p), "%s/%s", tmp_dir, left[i]);
-        unlink(p);
-    }
     snprintf(p, sizeof(p), "%s/cgi-var", tmp_dir);
     rmdir(p);
     if (owned_tmp[0]) rmdir(owned_tmp);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../support/fake_lambda_api.h"
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "../support/webhook_sink.h"
 #include "cs/arena.h"
@@ -24,6 +25,7 @@
 #define JWT_SECRET "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 static const char *bin_dir, *tmp_dir, *data_dir;
+static struct temp_db db; /* the functions' store, shared with the test's own checks */
 static char owned_tmp[256];
 
 /* ---- events ---- */
@@ -100,12 +102,12 @@ static int run_function(struct run *r, const char *fn, char **events, const char
     r->exit_code = -1;
     r->api = fake_lambda_start((const char *const *)events, ids, n);
     if (!r->api) return -1;
-    char path[512], api[64], secret[128], var[512], store[600], data[512];
+    char path[512], api[64], secret[128], var[512], store[sizeof(db.uri) + 16], data[512];
     snprintf(path, sizeof(path), "%s/%s", bin_dir, fn);
     snprintf(api, sizeof(api), "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%d", fake_lambda_port(r->api));
     snprintf(secret, sizeof(secret), "CS_JWT_SECRET=%s", JWT_SECRET);
     snprintf(var, sizeof(var), "CS_VAR=%s/lambda-var", tmp_dir);
-    snprintf(store, sizeof(store), "CS_STORE_URI=sqlite://%s/lambda.db", tmp_dir);
+    snprintf(store, sizeof(store), "CS_STORE_URI=%s", db.uri);
     snprintf(data, sizeof(data), "CS_DATA_DIR=%s", data_dir);
     snprintf(r->log_path, sizeof(r->log_path), "%s/lambda-%s.%d.log", tmp_dir, fn, (int)getpid());
     snprintf(r->out_path, sizeof(r->out_path), "%s.out", r->log_path);
@@ -488,8 +490,7 @@ static void test_scheduled_dispatch(void)
     if (!setup()) TEST_SKIP("CS_TEST_BIN not set");
     struct sink *s = sink_start(NULL, 0, 200, 0);
     REQUIRE(s != NULL);
-    char uri[600], url[64];
-    snprintf(uri, sizeof(uri), "sqlite://%s/lambda.db", tmp_dir);
+    char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/hook", sink_port(s));
     struct cs_store *st = NULL;
     struct cs_arena *a = cs_arena_new(0);
@@ -497,7 +498,7 @@ static void test_scheduled_dispatch(void)
     json_object *events = json_tokener_parse("[\"ticket.created\"]");
     json_object *data = json_tokener_parse("{\"ticket_id\":\"TKT-L1\"}");
     struct cs_doc sub;
-    int ok = cs_jwt_key_parse(JWT_SECRET, &server) == CS_OK && cs_store_open(uri, &st) == CS_OK &&
+    int ok = cs_jwt_key_parse(JWT_SECRET, &server) == CS_OK && (st = temp_db_open(&db)) != NULL &&
              cs_webhook_subscribe(st, a, "lambdaco", &server, url, events,
                                   "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1000, &sub) == CS_OK &&
              cs_notify_stage(st, a, "lambdaco", "ticket.created", data, 1000, NULL) == CS_OK &&
@@ -548,6 +549,7 @@ int main(void)
         tmp_dir = mkdtemp(owned_tmp);
         if (!tmp_dir) return 1;
     }
+    temp_db_init(&db, "lambda");
     TEST_RUN(test_v2_health_live);
     TEST_RUN(test_v1_rest_event);
     TEST_RUN(test_unknown_route_404);
@@ -557,12 +559,8 @@ int main(void)
     TEST_RUN(test_init_error);
     TEST_RUN(test_bearer_function_unauthorized);
     TEST_RUN(test_scheduled_dispatch);
-    static const char *const left[] = {"lambda.db", "lambda.db-wal", "lambda.db-shm", "lambda.db-journal"};
+    temp_db_remove(&db);
     char p[600];
-    for (size_t i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
-        snprintf(p, sizeof(p), "%s/%s", tmp_dir, left[i]);
-        unlink(p);
-    }
     snprintf(p, sizeof(p), "%s/lambda-var", tmp_dir);
     rmdir(p); /* only when the functions left nothing in it */
     if (owned_tmp[0]) rmdir(owned_tmp);

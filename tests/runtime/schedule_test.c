@@ -9,16 +9,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "cs/arena.h"
 #include "cs/store.h"
 
-static char db[128], uri[160], event_path[128];
+static char event_path[128];
+static struct temp_db db;
 
 static struct cs_store *open_store(void)
 {
-    struct cs_store *st = NULL;
-    return cs_store_open(uri, &st) == CS_OK ? st : NULL;
+    return temp_db_open(&db);
 }
 
 static int insert(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
@@ -116,15 +117,13 @@ static void test_scheduled_needs_tenant(void)
 
 int main(void)
 {
-    snprintf(db, sizeof(db), "/tmp/cs-schedule-%d.db", (int)getpid());
-    snprintf(uri, sizeof(uri), "sqlite://%s", db);
+    temp_db_init(&db, "schedule");
     snprintf(event_path, sizeof(event_path), "/tmp/cs-schedule-%d.json", (int)getpid());
-    unlink(db);
-    setenv("CS_STORE_URI", uri, 1);
+    setenv("CS_STORE_URI", db.uri, 1);
     setenv("CS_JWT_SECRET", "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=", 1);
     TEST_RUN(test_scheduled_sweep);
     TEST_RUN(test_scheduled_needs_tenant);
-    unlink(db);
+    temp_db_remove(&db);
     unlink(event_path);
     return test_done();
 }

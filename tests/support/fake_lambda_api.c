@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net.h"
+
 #define API "/2018-06-01/runtime"
 #define MAX_HEAD (64 * 1024)
 #define MAX_BODY ((size_t)8 * 1024 * 1024)
@@ -80,18 +82,6 @@ static bool stopping(struct fake_lambda *f)
     return __atomic_load_n(&f->stop, __ATOMIC_ACQUIRE) != 0;
 }
 
-static int send_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
-
 static int reply(int fd, int status, const char *reason, const char *extra, const char *body,
                  size_t len)
 {
@@ -101,8 +91,8 @@ static int reply(int fd, int status, const char *reason, const char *extra, cons
                      "Content-Length: %zu\r\n%s\r\n",
                      status, reason, len, extra ? extra : "");
     if (n < 0 || (size_t)n >= sizeof(head)) return -1;
-    if (send_all(fd, head, (size_t)n) != 0) return -1;
-    return len ? send_all(fd, body, len) : 0;
+    if (test_send_all(fd, head, (size_t)n) != 0) return -1;
+    return len ? test_send_all(fd, body, len) : 0;
 }
 
 static int reply_error(int fd, int status, const char *reason, const char *type)
@@ -301,7 +291,7 @@ static int serve_conn(struct fake_lambda *f, int fd)
             }
             if (expect && !continued) {
                 static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-                if (send_all(fd, cont, sizeof(cont) - 1) != 0) break;
+                if (test_send_all(fd, cont, sizeof(cont) - 1) != 0) break;
                 continued = true;
             }
             if (head_len + cl > cap) {

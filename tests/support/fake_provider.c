@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net.h"
+
 #define MAX_REQS 64
 #define MAX_REQ_BYTES (1 << 20)
 
@@ -37,18 +39,6 @@ static void nap(struct fake_provider *f, int ms)
         nanosleep(&ts, NULL);
         ms -= step;
     }
-}
-
-static int send_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /* Reads one request: head up to the blank line, then Content-Length bytes. */
@@ -99,19 +89,19 @@ static void answer(struct fake_provider *f, int fd, const struct fake_reply *r)
     if (r->chunks) {
         snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: text/event-stream\r\n%sConnection: close\r\n\r\n",
                  r->status, extra);
-        if (send_all(fd, head, strlen(head))) return;
+        if (test_send_all(fd, head, strlen(head))) return;
         for (const char *const *c = r->chunks; *c && !f->stop; c++) {
             if (c != r->chunks) nap(f, r->chunk_delay_ms);
-            if (send_all(fd, *c, strlen(*c))) return;
+            if (test_send_all(fd, *c, strlen(*c))) return;
         }
         return;
     }
     size_t blen = r->body ? strlen(r->body) : 0;
     snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
              r->status, extra, blen);
-    if (send_all(fd, head, strlen(head))) return;
+    if (test_send_all(fd, head, strlen(head))) return;
     size_t send_n = r->truncate_at && r->truncate_at < blen ? r->truncate_at : blen;
-    (void)send_all(fd, r->body ? r->body : "", send_n);
+    (void)test_send_all(fd, r->body ? r->body : "", send_n);
 }
 
 static void *serve(void *arg)

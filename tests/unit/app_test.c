@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "cs/app.h"
 #include "cs/arena.h"
@@ -82,8 +83,7 @@ static const struct cs_function fn_triage = {
 
 /* ---- environment and driver ---- */
 
-static char db_path[256];
-static char store_uri[300];
+static struct temp_db db; /* the worker's store, named by CS_STORE_URI */
 static struct cs_env env;
 static struct cs_worker w;
 static struct cs_req req;
@@ -100,7 +100,7 @@ static void counting_random(void *buf, size_t n)
 
 static const char *test_env(const char *name)
 {
-    if (strcmp(name, "CS_STORE_URI") == 0) return store_uri;
+    if (strcmp(name, "CS_STORE_URI") == 0) return db.uri;
     if (strcmp(name, "CS_MAX_BODY") == 0) return "1024";
     if (strcmp(name, "CS_JWT_SECRET") == 0) return "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     if (strcmp(name, "CS_RATE_LIMIT") == 0) return "100000";
@@ -109,10 +109,7 @@ static const char *test_env(const char *name)
 
 static int setup(void)
 {
-    const char *tmp = getenv("CS_TEST_TMP");
-    snprintf(db_path, sizeof(db_path), "%s/cs-app-%d.db", tmp && *tmp ? tmp : "/tmp", (int)getpid());
-    snprintf(store_uri, sizeof(store_uri), "sqlite://%s", db_path);
-    unlink(db_path);
+    temp_db_init(&db, "app");
     const char *why = NULL;
     if (sodium_init() < 0 || cs_config_load(&env.cfg, test_env, &why) != CS_OK) return -1;
     env.fn = &fn;
@@ -138,12 +135,7 @@ static void teardown(void)
 {
     cs_worker_clean_up(&w);
     cs_arena_destroy(tok_arena);
-    char p[300];
-    unlink(db_path);
-    snprintf(p, sizeof(p), "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db_path);
-    unlink(p);
+    temp_db_remove(&db);
 }
 
 static struct cs_header hdrs[16];
@@ -439,8 +431,8 @@ static void test_fault_store(void) { fault_matrix(1); }
 static void test_access_log_has_no_secrets(void)
 {
     /* The access line goes to stderr: capture it and look for anything secret. */
-    char path[300];
-    snprintf(path, sizeof(path), "%s.log", db_path);
+    char path[sizeof(db.path) + 8];
+    snprintf(path, sizeof(path), "%s.log", db.path);
     fflush(stderr);
     int saved = dup(2);
     FILE *f = fopen(path, "w+");

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "cs/arena.h"
 #include "cs/auth.h"
@@ -313,33 +314,11 @@ static void test_passwords(void)
 
 /* ---- against a store ---- */
 
-static char db_path[256];
-
-static struct cs_store *open_store(void)
-{
-    const char *tmp = getenv("CS_TEST_TMP");
-    snprintf(db_path, sizeof(db_path), "%s/cs-auth-%d.db", tmp && *tmp ? tmp : "/tmp", (int)getpid());
-    unlink(db_path);
-    char uri[300];
-    snprintf(uri, sizeof(uri), "sqlite://%s", db_path);
-    struct cs_store *st = NULL;
-    return cs_store_open(uri, &st) == CS_OK ? st : NULL;
-}
-
-static void close_store(struct cs_store *st)
-{
-    cs_store_close(st);
-    char p[300];
-    unlink(db_path);
-    snprintf(p, sizeof(p), "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db_path);
-    unlink(p);
-}
+static struct temp_db db;
 
 static void test_api_keys(void)
 {
-    struct cs_store *st = open_store();
+    struct cs_store *st = temp_db_create(&db, "auth");
     REQUIRE(st != NULL);
     struct cs_api_key k;
     REQUIRE(cs_apikey_create(st, arena, "acme", 1000, &k) == CS_OK);
@@ -379,12 +358,12 @@ static void test_api_keys(void)
     CHECK_INT(cs_apikey_verify(st, arena, k.api_key, k.api_secret, &p), CS_ERR_STORE);
     cs_store_fail_after(st, 0);
     cs_arena_reset(arena);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 static void test_users(void)
 {
-    struct cs_store *st = open_store();
+    struct cs_store *st = temp_db_create(&db, "auth");
     REQUIRE(st != NULL);
     const char *uid = NULL;
     REQUIRE(cs_user_create(st, arena, "acme", "ana@acme.test", "long password", "analyst, agent", 1000, &uid) == CS_OK);
@@ -406,12 +385,12 @@ static void test_users(void)
     CHECK(strstr(json_object_to_json_string(doc.body), "long password") == NULL);
     CHECK(strncmp(cs_json_get_str(doc.body, "password_hash"), "$argon2id$", 10) == 0);
     cs_arena_reset(arena);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 static void test_login_throttle(void)
 {
-    struct cs_store *st = open_store();
+    struct cs_store *st = temp_db_create(&db, "auth");
     REQUIRE(st != NULL);
     int64_t t0 = (int64_t)NOW * 1000 + 15000, retry = -1;
     for (int i = 0; i < CS_LOGIN_ATTEMPTS; i++) CHECK_INT(cs_login_throttle(st, "ana@acme.test", t0 + i, &retry), CS_OK);
@@ -423,7 +402,7 @@ static void test_login_throttle(void)
     cs_store_fail_after(st, 1);
     CHECK_INT(cs_login_throttle(st, "ana@acme.test", t0, &retry), CS_ERR_STORE);
     cs_store_fail_after(st, 0);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 int main(void)

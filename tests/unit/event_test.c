@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
+#include "../support/json_path.h"
 #include "../support/test.h"
 #include "cs/arena.h"
 #include "cs/error.h"
@@ -196,20 +197,6 @@ static json_object *from_resp(const struct cs_resp *resp, int version)
     return json_tokener_parse(out);
 }
 
-static const char *str_of(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v)
-               : NULL;
-}
-
-static json_object *get(json_object *o, const char *key)
-{
-    json_object *v;
-    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
 static void sample_resp(struct cs_resp *resp)
 {
     memset(resp, 0, sizeof(*resp));
@@ -230,18 +217,18 @@ static void test_v2_response(void)
     sample_resp(&resp);
     json_object *o = from_resp(&resp, 2);
     REQUIRE(o != NULL);
-    CHECK_INT(json_object_get_int(get(o, "statusCode")), 201);
-    json_object *h = get(o, "headers");
-    CHECK_STR(str_of(h, "content-type"), "application/json");
-    CHECK_STR(str_of(h, "vary"), "Origin, Accept"); /* one value per name: comma-joined */
-    CHECK(get(o, "cookies") == NULL);
-    CHECK_STR(str_of(h, "x-request-id"), "r-9");
-    CHECK(get(h, "x-skipped") == NULL);
+    CHECK_INT(json_object_get_int(jget(o, "statusCode")), 201);
+    json_object *h = jget(o, "headers");
+    CHECK_STR(jstr(h, "content-type"), "application/json");
+    CHECK_STR(jstr(h, "vary"), "Origin, Accept"); /* one value per name: comma-joined */
+    CHECK(jget(o, "cookies") == NULL);
+    CHECK_STR(jstr(h, "x-request-id"), "r-9");
+    CHECK(jget(h, "x-skipped") == NULL);
     CHECK_INT(json_object_object_length(h), 3);
-    CHECK(get(o, "multiValueHeaders") == NULL);
-    CHECK_STR(str_of(o, "body"), "{\"ok\":true,\"path\":\"/a/b\"}");
-    CHECK(json_object_is_type(get(o, "isBase64Encoded"), json_type_boolean));
-    CHECK(!json_object_get_boolean(get(o, "isBase64Encoded")));
+    CHECK(jget(o, "multiValueHeaders") == NULL);
+    CHECK_STR(jstr(o, "body"), "{\"ok\":true,\"path\":\"/a/b\"}");
+    CHECK(json_object_is_type(jget(o, "isBase64Encoded"), json_type_boolean));
+    CHECK(!json_object_get_boolean(jget(o, "isBase64Encoded")));
     json_object_put(o);
     cs_arena_reset(arena);
 }
@@ -252,24 +239,24 @@ static void test_v1_response(void)
     sample_resp(&resp);
     json_object *o = from_resp(&resp, 1);
     REQUIRE(o != NULL);
-    CHECK_INT(json_object_get_int(get(o, "statusCode")), 201);
-    json_object *h = get(o, "headers");
+    CHECK_INT(json_object_get_int(jget(o, "statusCode")), 201);
+    json_object *h = jget(o, "headers");
     /* API Gateway merges both maps: a repeated name lives only in multiValueHeaders. */
-    CHECK(get(h, "vary") == NULL);
-    CHECK_STR(str_of(h, "x-request-id"), "r-9");
-    CHECK_STR(str_of(h, "content-type"), "application/json");
+    CHECK(jget(h, "vary") == NULL);
+    CHECK_STR(jstr(h, "x-request-id"), "r-9");
+    CHECK_STR(jstr(h, "content-type"), "application/json");
     CHECK_INT(json_object_object_length(h), 2);
-    json_object *mv = get(o, "multiValueHeaders");
+    json_object *mv = jget(o, "multiValueHeaders");
     if (!mv || !json_object_is_type(mv, json_type_object)) json_object_put(o);
     REQUIRE(mv && json_object_is_type(mv, json_type_object));
     CHECK_INT(json_object_object_length(mv), 3);
-    json_object *vary = get(mv, "vary");
+    json_object *vary = jget(mv, "vary");
     CHECK(vary && json_object_array_length(vary) == 2);
     CHECK_STR(json_object_get_string(json_object_array_get_idx(vary, 0)), "Origin");
     CHECK_STR(json_object_get_string(json_object_array_get_idx(vary, 1)), "Accept");
-    CHECK_STR(json_object_get_string(json_object_array_get_idx(get(mv, "x-request-id"), 0)), "r-9");
-    CHECK_STR(json_object_get_string(json_object_array_get_idx(get(mv, "content-type"), 0)), "application/json");
-    CHECK_STR(str_of(o, "body"), "{\"ok\":true,\"path\":\"/a/b\"}");
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(jget(mv, "x-request-id"), 0)), "r-9");
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(jget(mv, "content-type"), 0)), "application/json");
+    CHECK_STR(jstr(o, "body"), "{\"ok\":true,\"path\":\"/a/b\"}");
     json_object_put(o);
     cs_arena_reset(arena);
 }
@@ -295,10 +282,10 @@ static void test_set_cookie_v2(void)
     cookie_resp(&resp);
     json_object *o = from_resp(&resp, 2);
     REQUIRE(o != NULL);
-    json_object *h = get(o, "headers");
-    CHECK(get(h, "set-cookie") == NULL);
-    CHECK_STR(str_of(h, "x-request-id"), "r-c");
-    json_object *c = get(o, "cookies");
+    json_object *h = jget(o, "headers");
+    CHECK(jget(h, "set-cookie") == NULL);
+    CHECK_STR(jstr(h, "x-request-id"), "r-c");
+    json_object *c = jget(o, "cookies");
     CHECK(c && json_object_is_type(c, json_type_array) && json_object_array_length(c) == 2);
     CHECK_STR(json_object_get_string(json_object_array_get_idx(c, 0)), cookie1);
     CHECK_STR(json_object_get_string(json_object_array_get_idx(c, 1)), cookie2);
@@ -309,7 +296,7 @@ static void test_set_cookie_v2(void)
     sample_resp(&resp);
     o = from_resp(&resp, 2);
     REQUIRE(o != NULL);
-    CHECK(get(o, "cookies") == NULL);
+    CHECK(jget(o, "cookies") == NULL);
     json_object_put(o);
     cs_arena_reset(arena);
 }
@@ -320,12 +307,12 @@ static void test_set_cookie_v1(void)
     cookie_resp(&resp);
     json_object *o = from_resp(&resp, 1);
     REQUIRE(o != NULL);
-    CHECK(get(get(o, "headers"), "set-cookie") == NULL);
-    json_object *c = get(get(o, "multiValueHeaders"), "set-cookie");
+    CHECK(jget(jget(o, "headers"), "set-cookie") == NULL);
+    json_object *c = jget(jget(o, "multiValueHeaders"), "set-cookie");
     CHECK(c && json_object_is_type(c, json_type_array) && json_object_array_length(c) == 2);
     CHECK_STR(json_object_get_string(json_object_array_get_idx(c, 0)), cookie1);
     CHECK_STR(json_object_get_string(json_object_array_get_idx(c, 1)), cookie2);
-    CHECK(get(o, "cookies") == NULL);
+    CHECK(jget(o, "cookies") == NULL);
     json_object_put(o);
     cs_arena_reset(arena);
 
@@ -336,7 +323,7 @@ static void test_set_cookie_v1(void)
     (void)cs_resp_header(&resp, "set-cookie", cookie1);
     o = from_resp(&resp, 1);
     REQUIRE(o != NULL);
-    CHECK_STR(str_of(get(o, "headers"), "set-cookie"), cookie1);
+    CHECK_STR(jstr(jget(o, "headers"), "set-cookie"), cookie1);
     json_object_put(o);
     cs_arena_reset(arena);
 }
@@ -367,8 +354,8 @@ static void test_response_body_bytes(void)
     resp.content_type = "text/plain";
     json_object *o = from_resp(&resp, 2);
     REQUIRE(o != NULL);
-    CHECK_STR(str_of(o, "body"), "");
-    CHECK_STR(str_of(get(o, "headers"), "content-type"), "text/plain");
+    CHECK_STR(jstr(o, "body"), "");
+    CHECK_STR(jstr(jget(o, "headers"), "content-type"), "text/plain");
     json_object_put(o);
     cs_arena_reset(arena);
 
@@ -377,7 +364,7 @@ static void test_response_body_bytes(void)
     resp.body_len = 3;
     o = from_resp(&resp, 2);
     REQUIRE(o != NULL);
-    CHECK_INT(json_object_get_string_len(get(o, "body")), 3);
+    CHECK_INT(json_object_get_string_len(jget(o, "body")), 3);
     json_object_put(o);
     cs_arena_reset(arena);
 }

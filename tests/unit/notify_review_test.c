@@ -2,34 +2,20 @@
 #include <json-c/json.h>
 #include <unistd.h>
 
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "cs/arena.h"
 #include "cs/notify.h"
 #include "cs/review.h"
 #include "cs/store.h"
 
-static char db_path[64];
+static struct temp_db db;
 
 static struct cs_store *open_store(void)
 {
-    snprintf(db_path, sizeof(db_path), "/tmp/cs-notify-%d.db", (int)getpid());
-    unlink(db_path);
-    char uri[96];
-    snprintf(uri, sizeof(uri), "sqlite://%s", db_path);
-    struct cs_store *st = NULL;
-    if (cs_store_open(uri, &st) != CS_OK) abort();
+    struct cs_store *st = temp_db_create(&db, "notify");
+    if (!st) abort();
     return st;
-}
-
-static void close_store(struct cs_store *st)
-{
-    cs_store_close(st);
-    char p[96];
-    unlink(db_path);
-    snprintf(p, sizeof(p), "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db_path);
-    unlink(p);
 }
 
 static void subscribe(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
@@ -79,7 +65,7 @@ static void test_stages_one_item_per_matching_subscription(void)
     CHECK_INT(n, 0);
     json_object_put(data);
     cs_arena_destroy(a);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 static void test_review_enqueue_writes_a_queued_item(void)
@@ -103,7 +89,7 @@ static void test_review_enqueue_writes_a_queued_item(void)
     CHECK_STR(json_object_get_string(v), "generate_response");
     CHECK_INT(cs_store_get(st, a, "globex", CS_REVIEW_COLL, id, &d), CS_ERR_NOT_FOUND);
     cs_arena_destroy(a);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 int main(void)

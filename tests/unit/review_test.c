@@ -7,6 +7,7 @@
 
 #include <json-c/json.h>
 
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "cs/arena.h"
 #include "cs/notify.h"
@@ -16,26 +17,13 @@
 #define H 3600000LL
 #define NOW 1764000000000LL
 
-static char db_path[96], db_uri[128];
+static struct temp_db db;
 
 static struct cs_store *open_store(void)
 {
-    struct cs_store *st = NULL;
-    if (cs_store_open(db_uri, &st) != CS_OK) abort();
+    struct cs_store *st = temp_db_open(&db);
+    if (!st) abort();
     return st;
-}
-
-static void fresh_db(void)
-{
-    const char *tmp = getenv("CS_TEST_TMP");
-    snprintf(db_path, sizeof(db_path), "%s/cs-review-%d.db", tmp ? tmp : "/tmp", (int)getpid());
-    snprintf(db_uri, sizeof(db_uri), "sqlite://%s", db_path);
-    char p[128];
-    unlink(db_path);
-    snprintf(p, sizeof(p), "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db_path);
-    unlink(p);
 }
 
 static void test_rate_rule(void)
@@ -81,7 +69,7 @@ static const char *rank_of(struct cs_store *st, struct cs_arena *a, const char *
 
 static void test_queue_order_positions_and_filters(void)
 {
-    fresh_db();
+    temp_db_init(&db, "review");
     struct cs_store *st = open_store();
     struct cs_arena *a = cs_arena_new(0);
     const char *old3 = enqueue(st, a, "acme", 3, NOW - 3 * H);
@@ -137,7 +125,7 @@ static const char *body_str(json_object *b, const char *k)
 
 static void test_decisions_once_and_tenant_scoped(void)
 {
-    fresh_db();
+    temp_db_init(&db, "review");
     struct cs_store *st = open_store();
     struct cs_arena *a = cs_arena_new(0);
     const char *id = enqueue(st, a, "acme", 2, NOW - H);
@@ -166,7 +154,7 @@ static void test_decisions_once_and_tenant_scoped(void)
 
 static void test_throughput_from_history(void)
 {
-    fresh_db();
+    temp_db_init(&db, "review");
     struct cs_store *st = open_store();
     struct cs_arena *a = cs_arena_new(0);
     struct cs_review_throughput t;
@@ -213,7 +201,7 @@ static void *race(void *arg)
 
 static void test_racing_reviewers_one_wins(void)
 {
-    fresh_db();
+    temp_db_init(&db, "review");
     struct cs_store *st = open_store();
     struct cs_arena *a = cs_arena_new(0);
     const char *id = enqueue(st, a, "acme", 1, NOW - H);
@@ -242,7 +230,7 @@ static void test_racing_reviewers_one_wins(void)
 
 static void test_queue_updates_staged_with_the_writes(void)
 {
-    fresh_db();
+    temp_db_init(&db, "review");
     struct cs_store *st = open_store();
     struct cs_arena *a = cs_arena_new(0);
     json_object *sub = json_tokener_parse(
@@ -307,7 +295,7 @@ static void test_filter_parse(void)
 /* A store that fails mid-decision leaves the item queued and reports the failure. */
 static void test_store_failure_leaves_item_queued(void)
 {
-    fresh_db();
+    temp_db_init(&db, "review");
     struct cs_store *st = open_store();
     struct cs_arena *a = cs_arena_new(0);
     const char *id = enqueue(st, a, "acme", 2, NOW);
@@ -338,6 +326,6 @@ int main(void)
     TEST_RUN(test_throughput_from_history);
     TEST_RUN(test_racing_reviewers_one_wins);
     TEST_RUN(test_queue_updates_staged_with_the_writes);
-    fresh_db();
+    temp_db_init(&db, "review");
     return test_done();
 }

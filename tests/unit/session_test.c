@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "cs/arena.h"
 #include "cs/json.h"
@@ -304,17 +305,7 @@ static void test_refund_limits(void)
     json_object_put(cfg);
 }
 
-static char db_path[64];
-
-static struct cs_store *open_store(void)
-{
-    snprintf(db_path, sizeof(db_path), "/tmp/cs-session-%d.db", (int)getpid());
-    unlink(db_path);
-    char uri[96];
-    snprintf(uri, sizeof(uri), "sqlite://%s", db_path);
-    struct cs_store *st = NULL;
-    return cs_store_open(uri, &st) == CS_OK ? st : NULL;
-}
+static struct temp_db db;
 
 static int count_words(const char *s)
 {
@@ -329,7 +320,7 @@ static int count_words(const char *s)
 
 static void test_reply_respects_tier(void)
 {
-    struct cs_store *st = open_store();
+    struct cs_store *st = temp_db_create(&db, "session");
     REQUIRE(st != NULL);
     json_object *cfg = cs_session_config_defaults();
     struct cs_tier_caps rep, mgr;
@@ -367,15 +358,14 @@ static void test_reply_respects_tier(void)
     CHECK(count_words(r.content) <= 25);
     CHECK(count_words(r.content) > 3);
     json_object_put(cfg);
-    cs_store_close(st);
-    unlink(db_path);
+    temp_db_close(&db, st);
 }
 
 /* A knowledge-base passage that itself promises money must not reach a tier without
  * that authority: the reply goes out without the quoted passages. */
 static void test_reply_drops_quoted_promises(void)
 {
-    struct cs_store *st = open_store();
+    struct cs_store *st = temp_db_create(&db, "session");
     REQUIRE(st != NULL);
     static const char body[] =
         "Damaged television deliveries are handled by our returns desk. "
@@ -424,8 +414,7 @@ static void test_reply_drops_quoted_promises(void)
     REQUIRE(cs_session_reply(st, arena, "t-promise", &in, &r) == CS_OK);
     CHECK(strstr(r.content, "KB-9001") != NULL);
     json_object_put(cfg);
-    cs_store_close(st);
-    unlink(db_path);
+    temp_db_close(&db, st);
 }
 
 static void test_enums_and_ids(void)

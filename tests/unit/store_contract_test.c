@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "../../shared/src/store_mongo_admin.h"
 #include "cs/arena.h"
@@ -19,7 +20,7 @@
 
 static const char *backend;   /* "sqlite" or "mongodb" */
 static char mongo_uri[2048];  /* the test database's URI */
-static char db_path[96];
+static struct temp_db sqlite_db;    /* the SQLite backend's file */
 static struct cs_store *S;
 static struct cs_arena *A;
 
@@ -41,12 +42,8 @@ static void clear_mongo(void)
 
 static void setup(void)
 {
-    char uri[160];
     if (strcmp(backend, "sqlite") == 0) {
-        snprintf(db_path, sizeof(db_path), "/tmp/cs-contract-%d.db", (int)getpid());
-        unlink(db_path);
-        snprintf(uri, sizeof(uri), "sqlite://%s", db_path);
-        if (cs_store_open(uri, &S) != CS_OK) abort();
+        if (!(S = temp_db_create(&sqlite_db, "contract"))) abort();
     } else {
         clear_mongo();
         if (cs_store_open(mongo_uri, &S) != CS_OK) abort();
@@ -60,14 +57,7 @@ static void teardown(void)
     cs_arena_destroy(A);
     S = NULL;
     A = NULL;
-    if (strcmp(backend, "sqlite") == 0) {
-        char p[128];
-        unlink(db_path);
-        snprintf(p, sizeof(p), "%s-wal", db_path);
-        unlink(p);
-        snprintf(p, sizeof(p), "%s-shm", db_path);
-        unlink(p);
-    }
+    if (strcmp(backend, "sqlite") == 0) temp_db_remove(&sqlite_db);
 }
 
 /* ---- helpers ---- */

@@ -6,32 +6,18 @@
 #include <stdint.h>
 #include <unistd.h>
 
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "cs/arena.h"
 #include "cs/store.h"
 
-static char db_path[64];
+static struct temp_db db;
 
 static struct cs_store *open_store(void)
 {
-    snprintf(db_path, sizeof(db_path), "/tmp/cs-outbox-%d.db", (int)getpid());
-    unlink(db_path);
-    char uri[96];
-    snprintf(uri, sizeof(uri), "sqlite://%s", db_path);
-    struct cs_store *st = NULL;
-    if (cs_store_open(uri, &st) != CS_OK) abort();
+    struct cs_store *st = temp_db_create(&db, "outbox");
+    if (!st) abort();
     return st;
-}
-
-static void close_store(struct cs_store *st)
-{
-    cs_store_close(st);
-    char p[96];
-    unlink(db_path);
-    snprintf(p, sizeof(p), "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db_path);
-    unlink(p);
 }
 
 static json_object *payload(int n)
@@ -104,7 +90,7 @@ static void test_events_ride_with_their_write(void)
         CHECK_INT(cs_store_outbox_settle(st, &items[0], CS_OUTBOX_DONE, 0, 5000), CS_OK);
     }
     cs_arena_destroy(a);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 static void test_topics_are_independent_and_ordered(void)
@@ -134,7 +120,7 @@ static void test_topics_are_independent_and_ordered(void)
     CHECK_INT(cs_store_outbox_stats(st, "globex", NULL, &open, &done, &dead), CS_OK);
     CHECK_INT(open, 1);
     cs_arena_destroy(a);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 static void test_retry_waits_and_holds_the_topic(void)
@@ -165,7 +151,7 @@ static void test_retry_waits_and_holds_the_topic(void)
     CHECK_INT(dead, 1);
     CHECK_INT(done, 0);
     cs_arena_destroy(a);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 static void test_expired_lease_is_reclaimed_and_old_holder_refused(void)
@@ -189,7 +175,7 @@ static void test_expired_lease_is_reclaimed_and_old_holder_refused(void)
     /* Settled once: a second settle is refused rather than reopening it. */
     CHECK_INT(cs_store_outbox_settle(st, &second[0], CS_OUTBOX_RETRY, 9000, 6200), CS_ERR_CONFLICT);
     cs_arena_destroy(a);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 static void test_stage_checks_and_failures(void)
@@ -215,7 +201,7 @@ static void test_stage_checks_and_failures(void)
     struct cs_doc d;
     CHECK_INT(cs_store_get(st, a, "acme", "tickets", "t9", &d), CS_ERR_NOT_FOUND);
     cs_arena_destroy(a);
-    close_store(st);
+    temp_db_close(&db, st);
 }
 
 int main(void)

@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "../support/webhook_sink.h"
 #include "cs/arena.h"
@@ -24,26 +25,19 @@
 static int64_t clock_ms = T0;
 static int64_t test_now(void) { return clock_ms; }
 
-static char db_uri[96], db_path[64];
+static struct temp_db db;
 static struct cs_jwt_key server;
 
 static struct cs_store *open_store(void)
 {
-    struct cs_store *st = NULL;
-    if (cs_store_open(db_uri, &st) != CS_OK) abort();
+    struct cs_store *st = temp_db_open(&db);
+    if (!st) abort();
     return st;
 }
 
 static struct cs_store *fresh_store(void)
 {
-    snprintf(db_path, sizeof(db_path), "/tmp/cs-whdisp-%d.db", (int)getpid());
-    snprintf(db_uri, sizeof(db_uri), "sqlite://%s", db_path);
-    char p[96];
-    unlink(db_path);
-    snprintf(p, sizeof(p), "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db_path);
-    unlink(p);
+    temp_db_init(&db, "whdisp");
     clock_ms = T0;
     return open_store();
 }
@@ -110,6 +104,31 @@ static char *url_of(struct sink *s)
     return url;
 }
 
+/* The end of every delivery test: what it opened, in reverse. */
+static void finish(struct cs_store *st, struct cs_arena *a, struct sink *s)
+{
+    cs_arena_destroy(a);
+    cs_store_close(st);
+    sink_stop(s);
+}
+
+/* Subscribes the sink and copies the subscription's id out of the arena, so that the
+ * outbox and delivery-log checks can name it whatever the arena holds by then. */
+static int subscribe_sink(struct cs_store *st, struct cs_arena *a, struct sink *s, char *id, size_t cap)
+{
+    const char *sub = subscribe(st, a, url_of(s));
+    if (!sub) return -1;
+    snprintf(id, cap, "%s", sub);
+    return 0;
+}
+
+/* The delivery log, oldest attempt first (more than any test makes). */
+static int delivery_log(struct cs_store *st, struct cs_arena *a, struct cs_doc_list *log)
+{
+    struct cs_query q = {.limit = 100};
+    return cs_store_find(st, a, "acme", CS_WEBHOOK_DELIVERIES_COLL, &q, log);
+}
+
 static void test_fail_timeout_then_success_in_order(void)
 {
     int script[] = {500, SINK_HANG};
@@ -117,10 +136,8 @@ static void test_fail_timeout_then_success_in_order(void)
     REQUIRE(s != NULL);
     struct cs_store *st = fresh_store();
     struct cs_arena *a = cs_arena_new(0);
-    const char *sub = subscribe(st, a, url_of(s));
-    REQUIRE(sub != NULL);
     char sub_id[64];
-    snprintf(sub_id, sizeof(sub_id), "%s", sub);
+    REQUIRE(subscribe_sink(st, a, s, sub_id, sizeof(sub_id)) == 0);
     for (int n = 1; n <= 3; n++) CHECK_INT(emit(st, a, n), CS_OK);
     const int64_t sched[] = {1000, 2000, 3000};
     struct cs_webhook_dispatch_cfg cfg = cfg_with(sched, 3);
@@ -161,9 +178,8 @@ static void test_fail_timeout_then_success_in_order(void)
     CHECK_INT(dead, 0);
 
     /* The delivery log: one document per attempt, oldest first, never the body. */
-    struct cs_query q = {.limit = 100};
     struct cs_doc_list log;
-    REQUIRE(cs_store_find(st, a, "acme", CS_WEBHOOK_DELIVERIES_COLL, &q, &log) == CS_OK);
+    REQUIRE(delivery_log(st, a, &log) == CS_OK);
     REQUIRE(log.n == 5);
     CHECK_INT(cs_json_get_int(log.docs[0].body, "status_code", -1), 500);
     CHECK_STR(cs_json_get_str(log.docs[0].body, "outcome"), "retry");
@@ -180,9 +196,7 @@ static void test_fail_timeout_then_success_in_order(void)
         CHECK(!json_object_object_get_ex(log.docs[i].body, "payload", NULL));
         CHECK(strstr(json_object_to_json_string(log.docs[i].body), "\"n\"") == NULL);
     }
-    cs_arena_destroy(a);
-    cs_store_close(st);
-    sink_stop(s);
+    finish(st, a, s);
 }
 
 static void test_dead_letter_after_last_attempt(void)
@@ -191,10 +205,8 @@ static void test_dead_letter_after_last_attempt(void)
     REQUIRE(s != NULL);
     struct cs_store *st = fresh_store();
     struct cs_arena *a = cs_arena_new(0);
-    const char *sub = subscribe(st, a, url_of(s));
-    REQUIRE(sub != NULL);
     char sub_id[64];
-    snprintf(sub_id, sizeof(sub_id), "%s", sub);
+    REQUIRE(subscribe_sink(st, a, s, sub_id, sizeof(sub_id)) == 0);
     CHECK_INT(emit(st, a, 1), CS_OK);
     CHECK_INT(emit(st, a, 2), CS_OK);
     const int64_t sched[] = {1000};
@@ -212,9 +224,8 @@ static void test_dead_letter_after_last_attempt(void)
     CHECK_INT(open, 1);
     CHECK_INT(dead, 1);
     CHECK_INT(sink_count(s), 3);
-    struct cs_query q = {.limit = 100};
     struct cs_doc_list log;
-    REQUIRE(cs_store_find(st, a, "acme", CS_WEBHOOK_DELIVERIES_COLL, &q, &log) == CS_OK);
+    REQUIRE(delivery_log(st, a, &log) == CS_OK);
     REQUIRE(log.n == 3);
     CHECK_STR(cs_json_get_str(log.docs[1].body, "outcome"), "dead");
     CHECK_INT(cs_json_get_int(log.docs[1].body, "attempt", -1), 2);
@@ -228,12 +239,10 @@ static void test_dead_letter_after_last_attempt(void)
     CHECK_INT(cs_store_outbox_stats(st, "acme", sub_id, &open, &done, &dead), CS_OK);
     CHECK_INT(open, 0);
     CHECK_INT(dead, 2);
-    REQUIRE(cs_store_find(st, a, "acme", CS_WEBHOOK_DELIVERIES_COLL, &q, &log) == CS_OK);
+    REQUIRE(delivery_log(st, a, &log) == CS_OK);
     REQUIRE(log.n == 4);
     CHECK_STR(cs_json_get_str(log.docs[3].body, "error"), "subscription deleted");
-    cs_arena_destroy(a);
-    cs_store_close(st);
-    sink_stop(s);
+    finish(st, a, s);
 }
 
 static void test_backoff_schedule(void)
@@ -258,10 +267,8 @@ static void test_killed_dispatcher_loses_nothing(void)
     REQUIRE(s != NULL);
     struct cs_store *st = fresh_store();
     struct cs_arena *a = cs_arena_new(0);
-    const char *sub = subscribe(st, a, url_of(s));
-    REQUIRE(sub != NULL);
     char sub_id[64];
-    snprintf(sub_id, sizeof(sub_id), "%s", sub);
+    REQUIRE(subscribe_sink(st, a, s, sub_id, sizeof(sub_id)) == 0);
     CHECK_INT(emit(st, a, 1), CS_OK);
     struct cs_webhook_dispatch_cfg cfg = cfg_with(NULL, 0);
     cfg.timeout_ms = 30000; /* the child must still be mid-request when it dies */
@@ -304,9 +311,7 @@ static void test_killed_dispatcher_loses_nothing(void)
     CHECK_INT(cs_store_outbox_stats(st, "acme", sub_id, &open, &done, &dead), CS_OK);
     CHECK_INT(open, 0);
     CHECK_INT(done, 1);
-    cs_arena_destroy(a);
-    cs_store_close(st);
-    sink_stop(s);
+    finish(st, a, s);
 }
 
 static void test_stop_flag_and_deadline(void)
@@ -327,9 +332,7 @@ static void test_stop_flag_and_deadline(void)
     stop = 0;
     CHECK_INT(cs_webhook_dispatch(st, a, &cfg, clock_ms + 1, &stop, &stats), CS_OK);
     CHECK_INT(stats.delivered, 1);
-    cs_arena_destroy(a);
-    cs_store_close(st);
-    sink_stop(s);
+    finish(st, a, s);
 }
 
 /* The stored subscription has what cs/notify.h reads, and its secret only sealed. */
@@ -408,14 +411,11 @@ static void test_internal_destinations_refused(void)
     CHECK_INT(cs_webhook_dispatch(st, a, &cfg, 0, NULL, &stats), CS_OK);
     CHECK_INT(stats.retried, 1);
     CHECK_INT(sink_count(s), 0);
-    struct cs_query q = {.limit = 10};
     struct cs_doc_list log;
-    CHECK_INT(cs_store_find(st, a, "acme", CS_WEBHOOK_DELIVERIES_COLL, &q, &log), CS_OK);
+    CHECK_INT(delivery_log(st, a, &log), CS_OK);
     CHECK_INT(log.n, 1);
     if (log.n) CHECK_STR(cs_json_get_str(log.docs[0].body, "error"), "destination not allowed");
-    cs_arena_destroy(a);
-    cs_store_close(st);
-    sink_stop(s);
+    finish(st, a, s);
 }
 
 int main(void)
@@ -429,11 +429,6 @@ int main(void)
     TEST_RUN(test_killed_dispatcher_loses_nothing);
     TEST_RUN(test_stop_flag_and_deadline);
     TEST_RUN(test_internal_destinations_refused);
-    char p[96];
-    unlink(db_path);
-    snprintf(p, sizeof(p), "%s-wal", db_path);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db_path);
-    unlink(p);
+    temp_db_remove(&db);
     return test_done();
 }
