@@ -8,6 +8,7 @@
 
 #include "../support/fake_lambda_api.h" /* test_write_file */
 #include "../support/fake_provider.h"
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "cs/ai.h"
 #include "cs/arena.h"
@@ -40,15 +41,14 @@ static const char rambling[] =
 struct fx {
     struct cs_env env;
     struct cs_req req;
-    char db[96], prov[96];
+    struct temp_db db;
+    char prov[96];
 };
 
 static int fx_open(struct fx *x, const char *base_url)
 {
     memset(x, 0, sizeof(*x));
-    snprintf(x->db, sizeof(x->db), "/tmp/cs-sentiment-score-%d.db", (int)getpid());
     snprintf(x->prov, sizeof(x->prov), "/tmp/cs-sentiment-score-%d.json", (int)getpid());
-    unlink(x->db);
     struct cs_ai_config cfg = {.secret = secret, .timeout_ms = 5000, .connect_timeout_ms = 1000};
     if (base_url) {
         char text[512];
@@ -63,10 +63,8 @@ static int fx_open(struct fx *x, const char *base_url)
     char models[512];
     snprintf(models, sizeof(models), "%s/models", dir ? dir : "data");
     if (cs_ai_open(&cfg, &x->env.ai, &why) || cs_models_open(models, &x->env.models)) return -1;
-    char uri[128];
-    snprintf(uri, sizeof(uri), "sqlite://%s", x->db);
     x->req.arena = cs_arena_new(0);
-    if (!x->req.arena || cs_store_open(uri, &x->req.store)) return -1;
+    if (!x->req.arena || !(x->req.store = temp_db_create(&x->db, "sentiment-score"))) return -1;
     x->req.env = &x->env;
     x->req.auth.tenant = "acme";
     x->req.now_ms = cs_now_ms();
@@ -76,10 +74,9 @@ static int fx_open(struct fx *x, const char *base_url)
 static void fx_close(struct fx *x)
 {
     cs_arena_destroy(x->req.arena);
-    cs_store_close(x->req.store);
+    temp_db_close(&x->db, x->req.store);
     cs_ai_close(x->env.ai);
     cs_models_close(x->env.models);
-    unlink(x->db);
     unlink(x->prov);
 }
 
