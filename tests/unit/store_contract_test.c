@@ -522,7 +522,7 @@ static void case_counters(void)
     CHECK_INT(cs_store_counter_add(S, "bad tenant", "k", 0, 1, 1, &v), CS_ERR_INVALID);
 }
 
-/* ---- outbox (the cases of store_outbox_test.c) ---- */
+/* ---- outbox: ordering per topic, leases, retry, dead letter, atomic staging ---- */
 
 static int stage(const char *tenant, const char *topic, int n)
 {

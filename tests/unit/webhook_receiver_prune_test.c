@@ -9,6 +9,7 @@
 
 #include "../../functions/webhook-receiver/handler.c"
 #include "../../functions/webhook-receiver/routes.c"
+#include "../support/temp_store.h"
 #include "../support/test.h"
 #include "cs/app.h"
 #include "cs/store.h"
@@ -17,25 +18,14 @@ static struct cs_env env;
 static struct cs_worker w;
 static struct cs_webhook_key key;
 static int64_t clock_ms = 1764000000000;
-static char db[96];
+static struct temp_db db;
 
 static int64_t test_now(void) { return clock_ms; }
 
-static void remove_db(void)
-{
-    char p[128];
-    unlink(db + 9);
-    snprintf(p, sizeof(p), "%s-wal", db + 9);
-    unlink(p);
-    snprintf(p, sizeof(p), "%s-shm", db + 9);
-    unlink(p);
-}
-
 static int setup(void)
 {
-    snprintf(db, sizeof(db), "sqlite:///tmp/cs-whrecv-prune-%d.db", (int)getpid());
-    remove_db();
-    setenv("CS_STORE_URI", db, 1);
+    temp_db_init(&db, "whrecv-prune");
+    setenv("CS_STORE_URI", db.uri, 1);
     setenv("CS_JWT_SECRET", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1);
     setenv("CS_LOG_LEVEL", "error", 1);
     if (!getenv("CS_DATA_DIR")) setenv("CS_DATA_DIR", "data", 1);
@@ -124,7 +114,7 @@ static void test_guard_pruned_after_window_and_replays_still_refused(void)
     CHECK(!guarded("msg_a"));
     cs_worker_clean_up(&w);
     cs_env_clean_up(&env);
-    remove_db();
+    temp_db_remove(&db);
 }
 
 int main(void)
