@@ -179,7 +179,10 @@ static json_object *explanation_json(const struct cs_req *req, const struct cs_m
         if (!rc) rc = cs_json_add_double(it, "value", o->ex.item[i].value, 6);
         if (!rc && text) {
             const struct cs_model_contrib *c = &o->ex.item[i];
-            rc = cs_json_add_str(it, "kind", c->kind == CS_TEXTFEAT_WORD ? "word" : "char");
+            /* "cue": a punctuation run, "<caps>" or a lexicon class ("<pos>"), not text */
+            rc = cs_json_add_str(it, "kind", c->kind == CS_TEXTFEAT_WORD  ? "word"
+                                             : c->kind == CS_TEXTFEAT_CUE ? "cue"
+                                                                          : "char");
             if (!rc) rc = cs_json_add_str(it, "word", context_word(req, text, len, c));
         }
     }

@@ -8,6 +8,7 @@
 #define TAG_CHAR 0x43u  /* 'C' */
 #define TAG_WORD3 0x54u /* 'T' */
 #define TAG_NEG 0x4eu   /* 'N' */
+#define TAG_CUE 0x51u   /* 'Q': punctuation runs, "<caps>", lexicon classes */
 
 void cs_textfeat_cfg_init(struct cs_textfeat_cfg *cfg)
 {
@@ -101,7 +102,71 @@ struct walk {
     uint32_t prev2_hash;
     int have_prev2;
     int neg_left; /* words still inside a negation scope */
+    char sym[4];  /* current punctuation run (CS_TEXTFEAT_F_CUES), normalised */
+    size_t sym_len;
+    char sym_last;
+    int sym_rep;
 };
+
+/* Polarity lexicon (CS_TEXTFEAT_F_LEXICON), sorted for bsearch. Hand-written, general
+ * customer-service words, not taken from the training data; kept small so it only
+ * names clear cases (no "delay" or "refund": those are topics, not opinions). */
+static const char *const LEX_POS[] = {
+    "amazing", "appreciate", "appreciated", "awesome", "best", "brilliant", "comfortable",
+    "congrats", "congratulations", "courteous", "delighted", "easy", "efficient", "enjoy",
+    "enjoyed", "excellent", "excited", "fabulous", "fantastic", "friendly", "glad", "good",
+    "grateful", "great", "happy", "helpful", "impressed", "impressive", "kind", "kudos",
+    "love", "loved", "lovely", "nice", "outstanding", "perfect", "pleasant", "pleased",
+    "polite", "professional", "prompt", "quick", "recommend", "reliable", "satisfied",
+    "smooth", "superb", "thank", "thankful", "thanks", "wonderful"};
+static const char *const LEX_NEG[] = {
+    "angry", "annoyed", "annoying", "awful", "bad", "broken", "disappointed",
+    "disappointing", "disgusted", "disgusting", "dissatisfied", "fail", "failed", "fails",
+    "frustrated", "frustrating", "furious", "hate", "horrible", "incompetent", "mess",
+    "nightmare", "pathetic", "poor", "ridiculous", "rude", "sad", "terrible", "unacceptable",
+    "unhappy", "unhelpful", "upset", "useless", "worse", "worst", "wrong"};
+
+static int lex_find(const char *const *list, size_t n, const char *w, size_t wl)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const char *e = list[mid];
+        size_t el = strlen(e);
+        int c = memcmp(e, w, el < wl ? el : wl);
+        if (c == 0) c = el < wl ? -1 : el > wl ? 1 : 0;
+        if (c == 0) return 1;
+        if (c < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    return 0;
+}
+
+static void emit_cue(struct walk *w, const char *name, size_t n)
+{
+    w->fn(w->ctx, hash32(w->cfg->seed, TAG_CUE, name, n) & w->mask, CS_TEXTFEAT_CUE, name, n);
+}
+
+/* Ends the current punctuation run, counting it as one cue. */
+static void flush_sym(struct walk *w)
+{
+    if (w->sym_len > 0) emit_cue(w, w->sym, w->sym_len);
+    w->sym_len = 0;
+    w->sym_rep = 0;
+}
+
+/* Adds one punctuation byte to the run: "!!!!" and "!!" are the same cue (a third
+ * repeat adds nothing), and a run keeps at most 4 bytes. */
+static void add_sym(struct walk *w, char c)
+{
+    if (w->sym_len > 0 && c == w->sym_last) {
+        if (++w->sym_rep >= 2) return;
+    } else {
+        w->sym_rep = 0;
+    }
+    w->sym_last = c;
+    if (w->sym_len < sizeof(w->sym)) w->sym[w->sym_len++] = c;
+}
 
 static int is_negator(const char *w, size_t n)
 {
@@ -136,9 +201,17 @@ static void emit_char_grams(struct walk *w, const char *word, size_t wlen)
     }
 }
 
-static void emit_word(struct walk *w, const char *word, size_t wlen)
+static void emit_word(struct walk *w, const char *word, size_t wlen, int caps)
 {
     const struct cs_textfeat_cfg *cfg = w->cfg;
+    if ((cfg->flags & CS_TEXTFEAT_F_CUES) && caps) emit_cue(w, "<caps>", 6);
+    if (cfg->flags & CS_TEXTFEAT_F_LEXICON) {
+        int neg = (cfg->flags & CS_TEXTFEAT_F_NEGATION) && w->neg_left > 0;
+        if (lex_find(LEX_POS, sizeof(LEX_POS) / sizeof(LEX_POS[0]), word, wlen))
+            neg ? emit_cue(w, "<not-pos>", 9) : emit_cue(w, "<pos>", 5);
+        else if (lex_find(LEX_NEG, sizeof(LEX_NEG) / sizeof(LEX_NEG[0]), word, wlen))
+            neg ? emit_cue(w, "<not-neg>", 9) : emit_cue(w, "<neg>", 5);
+    }
     uint32_t h = hash32(cfg->seed, TAG_WORD1, word, wlen);
     if (cfg->word_min == 1) w->fn(w->ctx, h & w->mask, CS_TEXTFEAT_WORD, word, wlen);
     if (cfg->word_max >= 2 && w->have_prev) {
@@ -199,18 +272,27 @@ static size_t utf8_cut(const char *s, size_t n, size_t cap)
 static void walk_text(struct walk *w, const char *text, size_t len)
 {
     char word[CS_TEXTFEAT_MAX_WORD * 4];
-    size_t wl = 0;
+    size_t wl = 0, upper = 0, lower = 0;
+    int cues = (w->cfg->flags & CS_TEXTFEAT_F_CUES) != 0;
     if (len > CS_TEXTFEAT_MAX_BYTES) len = CS_TEXTFEAT_MAX_BYTES;
     for (size_t i = 0; i <= len; i++) {
         unsigned char c = i < len ? (unsigned char)text[i] : ' ';
         int inner_apos = c == '\'' && wl > 0 && i + 1 < len &&
                          is_word_byte((unsigned char)text[i + 1]);
         if (is_word_byte(c) || inner_apos) {
+            if (cues && wl == 0) flush_sym(w);
+            upper += c >= 'A' && c <= 'Z';
+            lower += c >= 'a' && c <= 'z';
             if (wl < sizeof(word)) word[wl++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
             continue;
         }
-        if (wl > 0) emit_word(w, word, utf8_cut(word, wl, CS_TEXTFEAT_MAX_WORD));
-        wl = 0;
+        if (wl > 0)
+            emit_word(w, word, utf8_cut(word, wl, CS_TEXTFEAT_MAX_WORD), upper >= 3 && lower == 0);
+        wl = upper = lower = 0;
+        if (cues) {
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') flush_sym(w);
+            else add_sym(w, (char)c);
+        }
         /* punctuation closes a negation scope */
         if (c == '.' || c == ',' || c == '!' || c == '?' || c == ';' || c == ':') w->neg_left = 0;
     }

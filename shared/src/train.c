@@ -272,10 +272,44 @@ static void count_split(const struct cs_train_rows *r, struct cs_train_model *m)
     }
 }
 
+/* NBSVM-style feature scaling (Wang & Manning 2012), for several classes: with df_k(j)
+ * the number of fitted rows of class k holding feature j, the log-count ratio of class
+ * k against the rest is r_k(j) = ln(((1 + df_k) / (2 + n_k)) / ((1 + df_rest) /
+ * (2 + n_rest))), and feature j is scaled by max_k |r_k(j)| ^ power (floored at 0.05
+ * so no feature vanishes). Features that say nothing about any class shrink before
+ * the L2 normalisation, so the informative ones get more of each row's unit norm.
+ * The factor is folded into the stored IDF: inference is unchanged. */
+static int nb_scale(const struct cs_train_rows *r, const struct csr *x, float power, float *idf,
+                    size_t nb)
+{
+    uint32_t c = r->n_classes;
+    uint32_t *df = calloc(nb * c, sizeof(uint32_t));
+    double n_k[CS_MODEL_MAX_CLASSES] = {0}, n_all = 0.0;
+    if (!df) return CS_ERR_NOMEM;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->is_val && r->is_val[i]) continue;
+        n_k[r->label[i]] += 1.0;
+        n_all += 1.0;
+        for (size_t e = x->ptr[i]; e < x->ptr[i + 1]; e++) df[(size_t)x->idx[e] * c + r->label[i]]++;
+    }
+    for (size_t j = 0; j < nb; j++) {
+        double tot = 0.0, best = 0.0;
+        for (uint32_t k = 0; k < c; k++) tot += df[j * c + k];
+        for (uint32_t k = 0; k < c; k++) {
+            double in = df[j * c + k], out = tot - in;
+            double rk = log(((1.0 + in) / (2.0 + n_k[k])) / ((1.0 + out) / (2.0 + n_all - n_k[k])));
+            if (fabs(rk) > best) best = fabs(rk);
+        }
+        idf[j] *= (float)pow(best > 0.05 ? best : 0.05, power);
+    }
+    free(df);
+    return CS_OK;
+}
+
 /* Extracts every row's counts into CSR and computes smoothed IDF from the training
- * rows: idf = ln((1 + N) / (1 + df)) + 1. */
+ * rows: idf = ln((1 + N) / (1 + df)) + 1 (times the NB factor with nb_power > 0). */
 static int text_to_csr(const struct cs_train_rows *r, const struct cs_textfeat_cfg *feat,
-                       float *idf, struct csr *x)
+                       float nb_power, float *idf, struct csr *x)
 {
     struct cs_textfeat_vec *v = malloc(sizeof(*v));
     size_t cap = 1u << 20, used = 0;
@@ -311,6 +345,9 @@ static int text_to_csr(const struct cs_train_rows *r, const struct cs_textfeat_c
         size_t nb = (size_t)1 << feat->hash_bits;
         for (size_t j = 0; j < nb; j++)
             idf[j] = (float)(log((1.0 + ntrain) / (1.0 + df[j])) + 1.0);
+        if (nb_power > 0.0f) rc = nb_scale(r, x, nb_power, idf, nb);
+    }
+    if (rc == CS_OK) {
         /* weigh each row exactly as inference does */
         for (size_t i = 0; i < r->n; i++) {
             v->n = (uint32_t)(x->ptr[i + 1] - x->ptr[i]);
@@ -341,9 +378,11 @@ int cs_train_text(const struct cs_train_rows *rows, const struct cs_textfeat_cfg
     count_split(rows, out);
     struct csr x;
     memset(&x, 0, sizeof(x));
-    rc = text_to_csr(rows, feat, out->idf, &x);
+    rc = text_to_csr(rows, feat, o->nb_power, out->idf, &x);
     if (rc == CS_OK) {
         rc = sgd_fit(&x, rows->label, rows->is_val, rows->n_classes, o, out->weights, out->bias, nf);
+        for (uint32_t k = 0; rc == CS_OK && o->bias_shift && k < rows->n_classes; k++)
+            out->bias[k] += o->bias_shift[k];
         if (rc == CS_OK) rc = finish(&x, rows, out);
     }
     csr_free(&x);

@@ -319,7 +319,7 @@ static void test_explain_models(void)
     for (size_t i = 0; i < json_object_array_length(fi); i++) {
         json_object *it = json_object_array_get_idx(fi, i);
         const char *kind = jstr(it, "kind"), *word = jstr(it, "word");
-        CHECK(e2e_matches(kind, "^(word|char)$"));
+        CHECK(e2e_matches(kind, "^(word|char|cue)$"));
         /* A character n-gram names the word of the text it came from. */
         if (kind && strcmp(kind, "char") == 0)
             CHECK(word && strstr("I am very satisfied with the quick approval process for my loan "

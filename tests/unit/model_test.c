@@ -70,7 +70,9 @@ static void test_roundtrip_file(void)
 }
 
 /* Feature flags and trigram settings survive the file round trip, so inference
- * extracts what training did. */
+ * extracts what training did; with the cue and lexicon features and NB-scaled IDF the
+ * explanation still sums exactly to the logit (the extra features are ordinary
+ * buckets, and the NB factor lives in the stored IDF). */
 static void test_feature_flags_roundtrip(void)
 {
     size_t lens[8];
@@ -80,9 +82,10 @@ static void test_feature_flags_roundtrip(void)
     cs_textfeat_cfg_init(&feat);
     feat.hash_bits = 12;
     feat.word_max = 3;
-    feat.flags = CS_TEXTFEAT_F_NEGATION;
+    feat.flags = CS_TEXTFEAT_F_NEGATION | CS_TEXTFEAT_F_CUES | CS_TEXTFEAT_F_LEXICON;
     struct cs_train_opts o;
     cs_train_opts_init(&o);
+    o.nb_power = 0.5f;
     struct cs_train_model tm;
     REQUIRE(cs_train_text(&rows, &feat, &o, &tm) == CS_OK);
     struct cs_model_spec spec;
@@ -98,8 +101,24 @@ static void test_feature_flags_roundtrip(void)
     CHECK_INT(cs_model_open_mem(buf, size, &m), CS_OK);
     if (m) {
         const struct cs_textfeat_cfg *c = cs_model_textfeat(m);
-        CHECK_INT(c->flags, CS_TEXTFEAT_F_NEGATION);
+        CHECK_INT(c->flags, CS_TEXTFEAT_F_NEGATION | CS_TEXTFEAT_F_CUES | CS_TEXTFEAT_F_LEXICON);
         CHECK_INT(c->word_max, 3);
+        struct cs_textfeat_vec *v = malloc(sizeof(*v));
+        const char *t = "CHARGED twice?! not great :(";
+        struct cs_model_pred p;
+        struct cs_model_explanation e;
+        REQUIRE(v);
+        CHECK_INT(cs_model_predict_text(m, t, strlen(t), v, &p), CS_OK);
+        CHECK_INT(cs_model_explain_text(m, t, strlen(t), 1, CS_MODEL_MAX_EXPLAIN, v, &e), CS_OK);
+        double sum = e.base + e.other;
+        int cues = 0;
+        for (uint32_t i = 0; i < e.n; i++) {
+            sum += e.item[i].contribution;
+            cues += e.item[i].kind == CS_TEXTFEAT_CUE;
+        }
+        CHECK_NEAR(sum, p.logit[1], 1e-4);
+        CHECK(cues > 0);
+        free(v);
     }
     cs_model_close(m);
     free(buf);

@@ -102,6 +102,53 @@ static void test_trigrams_and_negation(void)
     CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_ERR_INVALID);
 }
 
+/* Cue features: their texts in order, joined by '/'. */
+struct cuelist { char all[256]; size_t n; int others; };
+static void collect_cues(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *g,
+                         size_t n)
+{
+    struct cuelist *c = ctx;
+    (void)bucket;
+    if (kind != CS_TEXTFEAT_CUE) {
+        c->others++;
+        return;
+    }
+    if (c->n + n + 2 > sizeof(c->all)) return;
+    if (c->n) c->all[c->n++] = '/';
+    memcpy(c->all + c->n, g, n);
+    c->n += n;
+    c->all[c->n] = '\0';
+}
+
+static void test_cues_and_lexicon(void)
+{
+    struct cs_textfeat_cfg cfg;
+    cs_textfeat_cfg_init(&cfg);
+    cfg.char_min = cfg.char_max = 0;
+    cfg.word_max = 1;
+    /* without the flags there are no cue features at all */
+    struct cuelist none = {"", 0, 0};
+    const char *t = "WHY is my bag lost?!!! Not good :( thanks";
+    cs_textfeat_each_gram(&cfg, t, strlen(t), collect_cues, &none);
+    CHECK_INT((int)none.n, 0);
+
+    cfg.flags = CS_TEXTFEAT_F_CUES | CS_TEXTFEAT_F_LEXICON | CS_TEXTFEAT_F_NEGATION;
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_OK);
+    struct cuelist c = {"", 0, 0};
+    cs_textfeat_each_gram(&cfg, t, strlen(t), collect_cues, &c);
+    /* capitals, a punctuation run with the third '!' dropped, "good" negated by "not",
+     * an emoticon, a positive word; "is", "bag" are not in the lexicon */
+    CHECK_STR(c.all, "<caps>/?!!/<not-pos>/:(/<pos>");
+    /* the same run spelled longer is the same cue, so counts stay comparable */
+    struct cuelist d = {"", 0, 0};
+    cs_textfeat_each_gram(&cfg, "ok!!!!!!", 8, collect_cues, &d);
+    CHECK_STR(d.all, "!!");
+    /* a mixed-case word is not shouting; "I" is too short */
+    struct cuelist e = {"", 0, 0};
+    cs_textfeat_each_gram(&cfg, "I Hate It", 9, collect_cues, &e);
+    CHECK_STR(e.all, "<neg>");
+}
+
 int main(void)
 {
     TEST_RUN(test_counts_and_case);
@@ -109,5 +156,6 @@ int main(void)
     TEST_RUN(test_split_rule_stable);
     TEST_RUN(test_utf8_char_grams);
     TEST_RUN(test_trigrams_and_negation);
+    TEST_RUN(test_cues_and_lexicon);
     return test_done();
 }

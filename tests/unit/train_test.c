@@ -62,6 +62,43 @@ static void test_dev_rows_and_average(void)
     cs_train_model_clean_up(&b);
 }
 
+/* NB scaling changes only the stored IDF (deterministically), and a bias shift moves
+ * each class's bias by exactly its offset, leaving the weights alone. */
+static void test_text_nb_and_bias_shift(void)
+{
+    static const char *texts[] = {"great flight thanks", "thanks for the great crew",
+                                  "lost my bag again", "flight delayed and bag lost",
+                                  "the flight was great", "my bag is lost"};
+    static const uint32_t y[] = {1, 1, 0, 0, 1, 0};
+    size_t len[6];
+    for (int i = 0; i < 6; i++) len[i] = strlen(texts[i]);
+    struct cs_train_rows rows = {.n = 6, .n_classes = 2, .label = y, .text = texts, .len = len};
+    struct cs_textfeat_cfg feat;
+    cs_textfeat_cfg_init(&feat);
+    feat.hash_bits = 10;
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    struct cs_train_model plain, nb1, nb2, shifted;
+    REQUIRE(cs_train_text(&rows, &feat, &o, &plain) == CS_OK);
+    o.nb_power = 1.0f;
+    REQUIRE(cs_train_text(&rows, &feat, &o, &nb1) == CS_OK);
+    REQUIRE(cs_train_text(&rows, &feat, &o, &nb2) == CS_OK);
+    CHECK(memcmp(nb1.idf, nb2.idf, sizeof(float) * nb1.n_features) == 0);
+    CHECK(memcmp(nb1.weights, nb2.weights, sizeof(float) * nb1.n_features * 2) == 0);
+    CHECK(memcmp(nb1.idf, plain.idf, sizeof(float) * nb1.n_features) != 0);
+    o.nb_power = 0.0f;
+    const float shift[2] = {0.0f, 0.5f};
+    o.bias_shift = shift;
+    REQUIRE(cs_train_text(&rows, &feat, &o, &shifted) == CS_OK);
+    CHECK_NEAR(shifted.bias[0], plain.bias[0], 1e-7);
+    CHECK_NEAR(shifted.bias[1], plain.bias[1] + 0.5f, 1e-6);
+    CHECK(memcmp(shifted.weights, plain.weights, sizeof(float) * plain.n_features * 2) == 0);
+    cs_train_model_clean_up(&plain);
+    cs_train_model_clean_up(&nb1);
+    cs_train_model_clean_up(&nb2);
+    cs_train_model_clean_up(&shifted);
+}
+
 static void test_rejects_bad_labels(void)
 {
     uint32_t y[1] = {5};
@@ -77,6 +114,7 @@ int main(void)
 {
     TEST_RUN(test_dense_fit);
     TEST_RUN(test_dev_rows_and_average);
+    TEST_RUN(test_text_nb_and_bias_shift);
     TEST_RUN(test_rejects_bad_labels);
     return test_done();
 }

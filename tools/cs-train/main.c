@@ -33,7 +33,8 @@ static void usage(void)
 {
     fputs("usage: cs-train --task text|intent|sentiment --csv FILE --text-col COL --label-col COL\n"
           "                --name NAME --out FILE.csm [--hash-bits N] [--word-max 0-3]\n"
-          "                [--char-min N] [--char-max N] [--negation] [--epochs N] [--lr X]\n"
+          "                [--char-min N] [--char-max N] [--negation] [--cues] [--lexicon]\n"
+          "                [--nb X] [--class-bias LABEL=X,...] [--epochs N] [--lr X]\n"
           "                [--l2 X] [--seed N] [--balanced] [--balance-power X]\n"
           "                [--average] [--no-val] [--no-refit] [--cv K] [--source TEXT]\n"
           "                [--licence TEXT] [--notice TEXT]\n"
@@ -77,6 +78,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         if (strcmp(k, "--average") == 0) { a->opts.average = 1; continue; }
         if (strcmp(k, "--no-refit") == 0) { a->no_refit = 1; continue; }
         if (strcmp(k, "--negation") == 0) { a->feat.flags |= CS_TEXTFEAT_F_NEGATION; continue; }
+        if (strcmp(k, "--cues") == 0) { a->feat.flags |= CS_TEXTFEAT_F_CUES; continue; }
+        if (strcmp(k, "--lexicon") == 0) { a->feat.flags |= CS_TEXTFEAT_F_LEXICON; continue; }
         if (!v) { fprintf(stderr, "cs-train: %s needs a value\n", k); return -1; }
         i++;
         if (strcmp(k, "--task") == 0) a->task = v;
@@ -93,6 +96,9 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT) a->wnut[a->n_wnut++] = v;
         else if (strcmp(k, "--domain") == 0 && a->n_domain < TRAIN_MAX_DOMAIN) a->domain[a->n_domain++] = v;
         else if (strcmp(k, "--route-cv") == 0) a->route_cv = v;
+        else if (strcmp(k, "--class-bias") == 0) a->class_bias = v;
+        else if (strcmp(k, "--nb") == 0 && parse_float(v, &a->opts.nb_power) == 0 &&
+                 a->opts.nb_power >= 0.0f && a->opts.nb_power <= 4.0f) {}
         else if (strcmp(k, "--hash-bits") == 0 && parse_long(v, 10, 22, &n) == 0) a->feat.hash_bits = (uint32_t)n;
         else if (strcmp(k, "--word-max") == 0 && parse_long(v, 0, 3, &n) == 0) a->feat.word_max = (uint32_t)n;
         else if (strcmp(k, "--char-min") == 0 && parse_long(v, 0, 8, &n) == 0) a->feat.char_min = (uint32_t)n;
@@ -109,9 +115,11 @@ static int parse_args(int argc, char **argv, struct train_args *a)
     if (!a->task || !a->out) return -1;
     if (a->feat.word_max == 0) a->feat.word_min = 0;
     if (a->feat.char_max == 0) a->feat.char_min = 0;
-    snprintf(a->feat_desc, sizeof(a->feat_desc), "hash_bits=%u word=%u-%u char=%u-%u%s",
+    snprintf(a->feat_desc, sizeof(a->feat_desc), "hash_bits=%u word=%u-%u char=%u-%u%s%s%s",
              a->feat.hash_bits, a->feat.word_min, a->feat.word_max, a->feat.char_min,
-             a->feat.char_max, (a->feat.flags & CS_TEXTFEAT_F_NEGATION) ? " negation" : "");
+             a->feat.char_max, (a->feat.flags & CS_TEXTFEAT_F_NEGATION) ? " negation" : "",
+             (a->feat.flags & CS_TEXTFEAT_F_CUES) ? " cues" : "",
+             (a->feat.flags & CS_TEXTFEAT_F_LEXICON) ? " lexicon" : "");
     return 0;
 }
 

@@ -26,6 +26,7 @@ struct train_args {
     struct cs_train_opts opts;
     struct cs_textfeat_cfg feat;
     char feat_desc[96]; /* the feature settings, for the metadata */
+    const char *class_bias; /* --class-bias LABEL=X,...: prior shift (text models) */
 };
 
 /* Labelled text rows and their labels (sorted names, so indices do not depend on row
@@ -46,9 +47,10 @@ void text_job_free(struct text_job *j);
 int text_fit_write(const struct train_args *a, struct text_job *j);
 /* --cv K over the non-validation rows; prints accuracy and macro-F1, writes nothing. */
 int text_cross_validate(const struct train_args *a, struct text_job *j);
-/* Accuracy and macro-F1 of the quantised `tm` on the rows with is_val == DEV. */
+/* Accuracy and macro-F1 of the quantised `tm` on the rows with is_val == DEV; with
+ * `oof` non-NULL, also each such row's logits at oof[row * n_labels]. */
 int text_score_dev(const struct train_args *a, const struct text_job *j,
-                   const struct cs_train_model *tm, double *acc, double *mf1);
+                   const struct cs_train_model *tm, double *acc, double *mf1, float *oof);
 
 int train_text_task(const struct train_args *a);       /* text.c */
 int train_gate_task(const struct train_args *a);       /* gate.c */

@@ -40,11 +40,23 @@ struct cs_textfeat_cfg {
  * word up to the next punctuation mark (at most CS_TEXTFEAT_NEG_SPAN words) also counts
  * as a negated unigram, so "not good" and "good" stop sharing all their evidence. */
 #define CS_TEXTFEAT_F_NEGATION 0x01u
-#define CS_TEXTFEAT_F__ALL 0x01u
+/* Surface cues the n-grams cannot see, each counted as one extra feature ("cue"):
+ * every run of punctuation or symbols ("!", "?", "!!", ":)", "..."; a character
+ * repeated more than twice counts as two), and "<caps>" for a word of 3+ letters
+ * written in capitals. Words alone drop punctuation, yet in customer messages "?"
+ * marks a question (mostly neutral) and ":)" or "!!" carry the tone. */
+#define CS_TEXTFEAT_F_CUES 0x02u
+/* Polarity lexicon: a word in a small built-in list of positive or negative words
+ * also counts as "<pos>" or "<neg>" ("<not-pos>", "<not-neg>" inside a negation
+ * scope when CS_TEXTFEAT_F_NEGATION is set). The class evidence of all listed words is
+ * then shared, so a word rare in the training data ("satisfied" in airline tweets)
+ * still carries the weight its kind earned. */
+#define CS_TEXTFEAT_F_LEXICON 0x04u
+#define CS_TEXTFEAT_F__ALL 0x07u
 #define CS_TEXTFEAT_NEG_SPAN 4
 
 /* Kinds of n-gram reported to cs_textfeat_each_gram callbacks. */
-enum cs_textfeat_kind { CS_TEXTFEAT_WORD = 1, CS_TEXTFEAT_CHAR = 2 };
+enum cs_textfeat_kind { CS_TEXTFEAT_WORD = 1, CS_TEXTFEAT_CHAR = 2, CS_TEXTFEAT_CUE = 3 };
 
 /* One distinct feature of a text: its bucket and how often it occurred. */
 struct cs_textfeat_ent {

@@ -25,6 +25,12 @@ struct cs_train_opts {
     int balanced;     /* weight each class by n / (n_classes * n_class) */
     float balance_power; /* with balanced: weight^power (0 means 1); 0.5 is a milder push */
     int average;      /* return the mean of the end-of-epoch weights of the second half */
+    /* Text models: > 0 multiplies each feature's IDF by its naive-Bayes log-count ratio
+     * raised to this power (NBSVM-style; see train.c); 0 leaves plain TF-IDF. */
+    float nb_power;
+    /* NULL, or n_classes offsets added to the fitted biases before the temperature is
+     * fitted: a prior shift for macro-F1 (chosen by cross-validation, see cs-train). */
+    const float *bias_shift;
 };
 
 /* Defaults tuned on the shipped data sets (see data/models/README.md). */
