@@ -4,6 +4,7 @@
  * backtracking blow-up on hostile input, and checksums fit in naturally. */
 #include "cs/pii.h"
 
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -30,6 +31,7 @@ struct scan {
     const char *t;
     size_t n;
     const struct cs_model *names;
+    int lower; /* no ASCII capital anywhere: names may be written in lower case */
     size_t nc;
     int overflow;
     struct cs_pii_span c[MAX_CAND];
@@ -60,12 +62,18 @@ static void add(struct scan *s, enum cs_pii_type type, size_t b, size_t e, float
 static int context_before(const struct scan *s, size_t at, size_t window,
                           const char *const *list)
 {
+    if (at == SIZE_MAX) return 1; /* caller: no cue needed */
     size_t from = at > window ? at - window : 0;
-    for (size_t i = 0; list[i]; i++) {
-        size_t k = strlen(list[i]);
-        for (size_t p = from; p + k <= at; p++)
-            if (strncasecmp(s->t + p, list[i], k) == 0 && (p == 0 || !is_alpha(s->t[p - 1])))
-                return 1;
+    /* one pass over the window; a cue starts a word, so only word starts are tried, and
+     * the first letter is compared before the whole cue */
+    for (size_t p = from; p < at; p++) {
+        if (p > 0 && is_alpha(s->t[p - 1])) continue;
+        char c = (char)(is_upper(s->t[p]) ? s->t[p] + 32 : s->t[p]);
+        for (size_t i = 0; list[i]; i++) {
+            if (list[i][0] != c) continue;
+            size_t k = strlen(list[i]);
+            if (p + k <= at && strncasecmp(s->t + p, list[i], k) == 0) return 1;
+        }
     }
     return 0;
 }
@@ -221,7 +229,12 @@ static void scan_ip(struct scan *s)
 static const char *const ACCOUNT_CTX[] = {"account", "acct", "a/c", "acc no", "account no", NULL};
 static const char *const SSN_CTX[] = {"ssn", "social security", "social sec", NULL};
 static const char *const PHONE_CTX[] = {"phone", "call", "tel", "mobile", "cell", "fax",
-                                        "number", "reach", "text me", "whatsapp", NULL};
+                                        "number", "reach", "text me", "whatsapp", "answering",
+                                        "messages to", "sms", NULL};
+/* A label right after the number, as in a signature block ("781 1704 office"). */
+static const char *const PHONE_AFTER[] = {"office", "fax", "mobile", "cell", "home", "work",
+                                          "tel", "phone", NULL};
+static const char *const CARD_CTX[] = {"card", "cc", NULL};
 
 /* A run of digits with single separators (space, '-', '.', '(', ')') and an optional
  * leading '+'; collects the digits. Returns the end byte. */
@@ -269,6 +282,23 @@ static int looks_like_date(const struct scan *s, size_t b, size_t e)
     return e - b == 10 && (s->t[b + 4] == '-' || s->t[b + 4] == '.') && s->t[b + 7] == s->t[b + 4];
 }
 
+/* Is the word after `e` (one space between) one of `list`? */
+static int label_after(const struct scan *s, size_t e, const char *const *list)
+{
+    if (e + 1 >= s->n || s->t[e] != ' ') return 0;
+    size_t b = e + 1, w = b;
+    while (w < s->n && is_alpha(s->t[w])) w++;
+    for (size_t k = 0; list[k]; k++)
+        if (strlen(list[k]) == w - b && strncasecmp(s->t + b, list[k], w - b) == 0) return 1;
+    return 0;
+}
+
+/* a phone cue before the number or a label after it; asked only when needed (costly) */
+static int phone_cued(const struct scan *s, size_t b, size_t e)
+{
+    return context_before(s, b, 32, PHONE_CTX) || label_after(s, e, PHONE_AFTER);
+}
+
 static void classify_number(struct scan *s, size_t b, size_t e, const char *dig, size_t nd,
                             int seps, int paren)
 {
@@ -285,6 +315,12 @@ static void classify_number(struct scan *s, size_t b, size_t e, const char *dig,
         add(s, CS_PII_CREDIT_CARD, b, e, 1.0f);
         return;
     }
+    /* 12-digit cards (Maestro) pass Luhn one time in ten by chance: only after "card" */
+    if (nd == 12 && seps == 0 && !plus && cs_pii_luhn_valid(dig, nd) &&
+        context_before(s, b, 24, CARD_CTX)) {
+        add(s, CS_PII_CREDIT_CARD, b, e, 0.9f);
+        return;
+    }
     if (looks_like_date(s, b, e)) return;
     if (seps == 0 && nd >= 6 && nd <= 18 && !plus && context_before(s, b, 32, ACCOUNT_CTX)) {
         add(s, CS_PII_ACCOUNT_NUMBER, b, e, 0.8f);
@@ -292,9 +328,10 @@ static void classify_number(struct scan *s, size_t b, size_t e, const char *dig,
     }
     /* Phones: formatted groups or a leading '+', 7..15 digits (E.164 allows 15). */
     int formatted = plus || paren || seps >= 2;
-    if (nd >= 10 && nd <= 15 && (formatted || seps >= 1 || context_before(s, b, 32, PHONE_CTX)))
+    /* short local numbers ("451 5986", "71-33-52-22") need a cue before or a label after */
+    if (nd >= 10 && nd <= 15 && (formatted || seps >= 1 || phone_cued(s, b, e)))
         add(s, CS_PII_PHONE, b, e, formatted ? 0.75f : 0.6f);
-    else if (nd >= 7 && nd <= 9 && formatted && seps >= 1 && context_before(s, b, 32, PHONE_CTX))
+    else if (nd >= 7 && nd <= 9 && seps >= 1 && phone_cued(s, b, e))
         add(s, CS_PII_PHONE, b, e, 0.5f);
 }
 
@@ -321,11 +358,16 @@ static void scan_numbers(struct scan *s)
     }
 }
 
+static const char *const IBAN_CTX[] = {"iban", NULL};
+
 static void scan_iban(struct scan *s)
 {
     for (size_t i = 0; i + 15 <= s->n; i++) {
-        if ((i > 0 && is_alnum(s->t[i - 1])) || !is_upper(s->t[i]) || !is_upper(s->t[i + 1]) ||
+        if ((i > 0 && is_alnum(s->t[i - 1])) || !is_alpha(s->t[i]) || !is_alpha(s->t[i + 1]) ||
             !is_digit(s->t[i + 2]) || !is_digit(s->t[i + 3]))
+            continue;
+        /* written in lower case ("gb42nawi0445..."), only right after the word "iban" */
+        if ((!is_upper(s->t[i]) || !is_upper(s->t[i + 1])) && !context_before(s, i, 12, IBAN_CTX))
             continue;
         /* take alnum with single spaces, at most 34 significant characters */
         size_t e = i, sig = 0, best = 0;
@@ -402,7 +444,8 @@ static void scan_dob(struct scan *s)
         if (!is_digit(s->t[i]) && !is_alpha(s->t[i])) continue;
         size_t e = date_at(s, i);
         if (e && context_before(s, i, 40, DOB_CTX)) {
-            add(s, CS_PII_DATE_OF_BIRTH, i, e, 0.85f);
+            /* above addresses (0.91): a date after a birth cue is the surer reading */
+            add(s, CS_PII_DATE_OF_BIRTH, i, e, 0.95f);
             i = e;
         }
     }
@@ -415,6 +458,11 @@ static const char *const STREET[] = {"street", "st", "avenue", "ave", "road", "r
     "terrace", "parkway", "pkwy", "highway", "hwy", "square", "circle", "cir", "trail",
     "crescent", "close", "alley", "plaza", "row", "walk", "str", "squares", "gardens",
     "hill", "park", "view", NULL};
+/* Addresses outrank person names (at most 0.9): a street or place inside an address is
+ * often a name too ("Isaac Lodge", "Victor Hugo u. 49.", "St. John Street"), and the
+ * street word or house number is the stronger evidence. */
+#define ADDR_SCORE 0.91f
+
 static const char *const UNIT[] = {"apt", "apartment", "suite", "unit", "floor", "fl",
                                    "building", "bldg", "box", NULL};
 
@@ -436,49 +484,146 @@ static int cap_word(const struct scan *s, size_t b, size_t e)
     return e > b && (is_upper(s->t[b]) || ((unsigned char)s->t[b] & 0x80u));
 }
 
+/* Words a form leaves in place of a missing field ("Ljubljana nan", "KNIVSTA, nan 18237"):
+ * part of the address block, not the end of it. */
+static int filler_word(const struct scan *s, size_t b, size_t e)
+{
+    return e - b == 3 && strncmp(s->t + b, "nan", 3) == 0;
+}
+
 /* After "12 Main Street": absorb ", Apt 4", "\n Suite 680", ", Springfield, IL 62704",
  * "  Suite 510  Ettelgem  Belgium" (runs of spaces separate the parts of an address
- * pasted from a form, like commas). */
+ * pasted from a form, like commas), "\nNicosia\n, NI\n 61089" (a form's lines with
+ * empty or comma-led fields) and "Apt. 615 Moosleerau Switzerland" (after a unit the
+ * place follows with plain spaces). */
+/* Lower-case links inside place names: "Mora de Rubielos", "Chomutice u Horic v
+ * Podkrkonoší", "Frankfurt am Main". */
+static const char *const PLACE_LINK[] = {"de", "del", "do", "da", "dos", "la", "le", "les",
+                                         "u", "v", "am", "an", "im", "sur", "en", "nad", "pod",
+                                         "upon", NULL}; /* not "on": "London on Friday" */
+
+/* End of a place word at p: letters with inner hyphens ("Grand-Leez", "ALT-DIETMANNS") or
+ * a parenthesised word ("Cyprus (Greek)"); p when none. */
+static size_t place_word_end(const struct scan *s, size_t p)
+{
+    if (p < s->n && s->t[p] == '(') {
+        size_t w = word_end(s, p + 1);
+        return w > p + 1 && w < s->n && s->t[w] == ')' && cap_word(s, p + 1, w) ? w + 1 : p;
+    }
+    size_t w = word_end(s, p);
+    while (w > p && w + 1 < s->n && s->t[w] == '-' && is_wordc(s->t[w + 1])) w = word_end(s, w + 1);
+    return w;
+}
+
+/* After a separator run at p: is the next token a postcode (4-6 digits)? */
+static int zip_follows(const struct scan *s, size_t p)
+{
+    size_t q = p;
+    while (q < s->n && q - p < 4 && (s->t[q] == ' ' || s->t[q] == ',' || s->t[q] == '\n')) q++;
+    size_t d = digits_at(s, q, 4, 6);
+    return q > p && d && (d == s->n || !is_alnum(s->t[d]));
+}
+
+/* After "12 Main Street": absorb ", Apt 4", "\n Suite 680", ", Springfield, IL 62704",
+ * "  Suite 510  Ettelgem  Belgium" (runs of spaces separate the parts of an address
+ * pasted from a form, like commas), "\nNicosia\n, NI\n 61089" and "\nMOSS\n, nan\n 51971"
+ * (a form's lines, with empty fields printed as "nan"), "Apt. 615 Moosleerau Switzerland"
+ * (after a unit the place follows with plain spaces) and ", Cite Guedouala, Tunisia last
+ * night" (a country after the city, before the sentence goes on). */
 static size_t address_tail(const struct scan *s, size_t e)
 {
-    for (int seg = 0; seg < 6; seg++) {
+    int after_unit = 0, places = 0;
+    for (int seg = 0; seg < 8; seg++) {
+        /* separator: spaces, commas and newlines; at most two line breaks, so a blank
+         * line between paragraphs still ends the address */
         size_t p = e;
-        while (p < s->n && s->t[p] == ' ' && p - e < 3) p++;
-        int spaced = p - e >= 2;
-        if (p < s->n && (s->t[p] == ',' || s->t[p] == '\n')) p++;
-        else if (!spaced && !(p == e + 1 && word_in(s, p, word_end(s, p), UNIT))) p = e;
-        while (p < s->n && (s->t[p] == ' ' || s->t[p] == '\n')) p++;
-        if (p == e || p >= s->n) break;
+        int commas = 0, lines = 0, spaces = 0;
+        while (p < s->n && p - e < 6 &&
+               (s->t[p] == ' ' || s->t[p] == ',' || s->t[p] == '\n' ||
+                (s->t[p] == '>' && p > 0 && s->t[p - 1] == '\n'))) { /* ">" quoted mail */
+            commas += s->t[p] == ',';
+            lines += s->t[p] == '\n';
+            spaces += s->t[p] == ' ';
+            p++;
+        }
+        if (commas > 1 || lines > 2 || p >= s->n) break;
+        int hard = commas || lines || spaces >= 2;
         size_t w = word_end(s, p);
         if (w == p) break;
+        int unit = word_in(s, p, w, UNIT);
+        /* "Storgarden 52 Trajanka Forks\n Suite 894": more capitalised words right after
+         * the street belong to it when a unit line follows them */
+        if (!hard && spaces == 1 && seg == 0 && !unit && cap_word(s, p, w)) {
+            size_t x = w;
+            for (int k = 0; k < 2 && x + 1 < s->n && s->t[x] == ' ' &&
+                            cap_word(s, x + 1, word_end(s, x + 1));
+                 k++)
+                x = word_end(s, x + 1);
+            size_t y = x;
+            while (y < s->n && y - x < 4 && (s->t[y] == ' ' || s->t[y] == ',' || s->t[y] == '\n')) y++;
+            if (y > x && (s->t[x] == ',' || s->t[x] == '\n') && word_in(s, y, word_end(s, y), UNIT)) {
+                e = x;
+                continue;
+            }
+        }
+        /* a single space continues the address only before a unit or after one */
+        if (!hard && !(spaces == 1 && (unit || after_unit))) break;
         size_t q = w;
-        if (word_in(s, p, w, UNIT)) { /* "Suite 680", "Apt. 652" */
+        if (unit) { /* "Suite 680", "Apt. 652" */
             if (q < s->n && s->t[q] == '.') q++;
             while (q < s->n && s->t[q] == ' ') q++;
             size_t d = q;
             while (d < s->n && (is_alnum(s->t[d]) || s->t[d] == '-')) d++;
             if (d == q) break;
             e = d;
+            after_unit = 1;
+            continue;
+        }
+        /* a postcode alone on its line ends the address */
+        if (hard && digits_at(s, p, 4, 6) == w) {
+            e = w;
+            break;
+        }
+        /* a numeric region code before the postcode: ", 32\n 60810", ", 43 73313" */
+        if ((hard && digits_at(s, p, 1, 3) == w && zip_follows(s, w)) ||
+            (hard && filler_word(s, p, w))) { /* or an empty field */
+            e = w;
+            size_t z = w + 1 < s->n && s->t[w] == ' ' ? digits_at(s, w + 1, 4, 6) : 0;
+            if (z && (z == s->n || !is_alnum(s->t[z]))) { /* "nan 18237", "43 73313" */
+                e = z;
+                break;
+            }
             continue;
         }
         if (!cap_word(s, p, w)) break;
+        w = place_word_end(s, p);
         /* City / "IL 62704" / "Cyprus 36903": capitalised words ending in a zip or at ',' */
         size_t end = w;
         int words = 1, zip = 0;
-        while (end < s->n && s->t[end] == ' ' && words < 4) {
-            size_t nb = end + 1, ne = word_end(s, nb);
+        while (end < s->n && s->t[end] == ' ' && words < 6) {
+            size_t nb = end + 1, ne = place_word_end(s, nb);
             if (ne == nb) break;
             if (digits_at(s, nb, 4, 6) == ne) {
                 end = ne, zip = 1;
                 break;
             }
-            if (!cap_word(s, nb, ne)) break;
+            if (word_in(s, nb, ne, PLACE_LINK) && ne + 1 < s->n && s->t[ne] == ' ' &&
+                cap_word(s, ne + 1, word_end(s, ne + 1))) {
+                end = ne, words++;
+                continue;
+            }
+            if (!cap_word(s, nb, ne) && !filler_word(s, nb, ne) && s->t[nb] != '(') break;
             end = ne, words++;
         }
         int sep_after = end >= s->n || s->t[end] == ',' || s->t[end] == '\n' || s->t[end] == '.' ||
+                        s->t[end] == '?' || s->t[end] == '!' ||
                         (end + 1 < s->n && s->t[end] == ' ' && s->t[end + 1] == ' ');
-        if (!zip && !sep_after) break;
+        /* after a unit the place may run into the sentence: "Suite 215 NUNGATTA
+         * Australia last night"; so may a one-word country after a comma and a city */
+        int country = commas == 1 && places > 0 && words == 1 && end - p >= 3;
+        if (!zip && !sep_after && !after_unit && !country) break;
         e = end;
+        places++;
         if (zip) break;
     }
     return e;
@@ -489,18 +634,26 @@ static size_t address_tail(const struct scan *s, size_t e)
  * the last name word, or as the whole word. */
 static const char *const EU_SUFFIX[] = {"vej", "veien", "vegen", "gasse", "laan", "straße",
     "strasse", "weg", "gade", "gata", "gatan", "vägen", "stien", "allee", "plein", "straat",
-    "graben", "platz", "kapu", "út", "utca", "põik", "tee", "iela", NULL};
+    "graben", "platz", "kapu", "út", "utca", "útja", "põik", "tee", "iela", "tie", "katu",
+    "kuja", "polku", "stræti", "straeti", "braut", "hove", "gracht", "dreef", "singel", "kade",
+    "steeg", "stræde", "väg", "gränd", "torget", "cesta", NULL};
+/* Abbreviated street words with their period, between the name and the number:
+ * Hungarian "Piroska u. 97.", "Belgrád rkp. 18.", "Múzeum krt. 5." */
+static const char *const EU_ABBR[] = {"u", "rkp", "krt", NULL};
 /* Street-type words that come first: "33 avenue de Provence", "ul. Biskupa Bogedaina 118",
  * "Rua Diadema 1903". */
 static const char *const STREET_PREFIX[] = {"ul", "ulica", "rue", "avenue", "avenida",
-    "calle", "viale", "rua", "piazza", "plaza", "strada", "rambla", "paseo", "camino",
-    "boulevard", NULL}; /* not "via": "via Email 3" */
+    "avda", "calle", "viale", "rua", "rúa", "piazza", "plaza", "strada", "rambla", "paseo",
+    "camino", "boulevard", "vicolo", "corso", "largo", "travessa", "carrer", "chemin", "quai",
+    NULL}; /* "via" and "C/" only in the forms prefixed_street_at checks */
 /* Lower-case particles inside such names */
 static const char *const NAME_PARTICLE[] = {"de", "du", "des", "la", "le", "del", "do", "da",
     "di", "dos", "das", "van", "von", "der", "den", NULL};
 /* An address cue shortly before makes "Name 12" or "12 Name 34" an address. */
 static const char *const ADDR_CTX[] = {"address", "live at", "living at", "located at",
-    "ship to", "deliver to", "moved to", "reside at", "send it to", NULL};
+    "ship to", "deliver to", "moved to", "reside at", "send it to", "lives at", "lives on",
+    "live on", "lived at", "located on", "sent to", "send a new one to", "return to",
+    "taxi to", "drops you off at", "meet you at", "arrived at", "enter on", NULL};
 
 /* The word is one of the list, or ends in one after a stem of 3+ bytes ("Mellemvej"). */
 static int has_suffix(const struct scan *s, size_t b, size_t e, const char *const *list)
@@ -519,9 +672,21 @@ static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
 {
     *has_num = 0;
     size_t we = word_end(s, p);
-    if (we == p || !word_in(s, p, we, STREET_PREFIX)) return 0;
+    if (we == p) return 0;
+    /* Spanish "C/ Señores Curas 88" */
+    int calle = we == p + 1 && s->t[p] == 'C' && we + 1 < s->n && s->t[we] == '/' &&
+                s->t[we + 1] == ' ';
+    /* Italian "Via Tasso 129": capitalised and with a house number, since lower-case
+     * "via" is the English preposition ("via Email 3 times") */
+    int via = we == p + 3 && strncmp(s->t + p, "Via", 3) == 0;
+    if (via) { /* and not the first word of a sentence ("Via Email 3 times I wrote") */
+        size_t q = p;
+        while (q > 0 && (s->t[q - 1] == ' ' || s->t[q - 1] == '"')) q--;
+        if (q == 0 || strchr(".!?\n", s->t[q - 1])) via = 0;
+    }
+    if (!calle && !via && !word_in(s, p, we, STREET_PREFIX)) return 0;
     size_t q = we;
-    if (q < s->n && s->t[q] == '.') q++;
+    if (q < s->n && (s->t[q] == '.' || (calle && s->t[q] == '/'))) q++;
     size_t e = 0;
     for (int w = 0; w < 5 && q < s->n && s->t[q] == ' '; w++) {
         size_t b = q + 1, x = word_end(s, b);
@@ -530,24 +695,42 @@ static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
             if (e) e = x, *has_num = 1;
             break;
         }
+        if (word_in(s, b, x, UNIT)) break; /* "Rue Ettatawer Apt. 409" */
         if (cap_word(s, b, x)) e = x;
         else if (!word_in(s, b, x, NAME_PARTICLE)) break;
         q = x;
     }
+    if (via && !*has_num) return 0;
     return e;
+}
+
+/* "P.O. Box 104", "PO Box 104", "P. O. Box 104": the end of the box number, or 0. */
+static size_t po_box_at(const struct scan *s, size_t p)
+{
+    static const char *const FORMS[] = {"p.o. box ", "po box ", "p. o. box ", "p.o.box ", NULL};
+    for (size_t k = 0; FORMS[k]; k++) {
+        size_t l = strlen(FORMS[k]);
+        if (p + l < s->n && strncasecmp(s->t + p, FORMS[k], l) == 0) {
+            size_t d = digits_at(s, p + l, 1, 6);
+            if (d && (d == s->n || !is_alnum(s->t[d]))) return d;
+        }
+    }
+    return 0;
 }
 
 /* "Name[ Name] 12[a]" with a European street word or an address cue; returns the end
  * of the house number or 0. */
-static size_t eu_street_at(const struct scan *s, size_t i, int cued)
+static size_t eu_street_at(const struct scan *s, size_t i, size_t cue_at)
 {
     size_t p = i, last_b = i, last_e = 0;
-    int suffix = 0;
+    int suffix = 0, abbr = 0;
     for (int w = 0; w < 3 && p < s->n; w++) {
         size_t we = word_end(s, p);
         if (we == p || digits_at(s, p, 1, 6) == we) break;
         if (w == 0 && !cap_word(s, p, we)) return 0;
         suffix |= has_suffix(s, p, we, EU_SUFFIX);
+        if (w > 0 && we < s->n && s->t[we] == '.' && word_in(s, p, we, EU_ABBR))
+            suffix = abbr = 1, we++;
         last_b = p, last_e = we;
         if (we + 1 >= s->n || s->t[we] != ' ') return 0;
         p = we + 1;
@@ -559,9 +742,38 @@ static size_t eu_street_at(const struct scan *s, size_t i, int cued)
     if (!d) return 0;
     if (d < s->n && is_alpha(s->t[d]) && (d + 1 >= s->n || !is_alnum(s->t[d + 1]))) d++; /* 12a */
     if (d < s->n && is_alnum(s->t[d])) return 0;
-    if (!suffix && !cued) return 0;
-    if (d < s->n && s->t[d] == '.' && d + 1 < s->n && s->t[d + 1] == ' ') d++; /* "39." */
+    /* "Born 12/03/1980", "Monday 14:30": a date or a time, not a house number */
+    if (d + 1 < s->n && strchr("/:-.", s->t[d]) && is_digit(s->t[d + 1])) return 0;
+    /* the cue is looked for last: it is the costly test, and most words fail before it */
+    if (!suffix && !context_before(s, cue_at, 40, ADDR_CTX)) return 0;
+    /* "39." (an ordinal house number); Hungarian style always writes it */
+    if (d < s->n && s->t[d] == '.' &&
+        ((d + 1 < s->n && s->t[d + 1] == ' ') || (abbr && (d + 1 == s->n || !is_alnum(s->t[d + 1])))))
+        d++;
     return d;
+}
+
+static const char *const DIRECTION[] = {"north", "south", "east", "west", "n", "s", "e", "w",
+                                        "ne", "nw", "se", "sw", NULL};
+
+/* After a unit word at we: ". 620", " 620" */
+static int unit_number_at(const struct scan *s, size_t we)
+{
+    if (we < s->n && s->t[we] == '.') we++;
+    return we + 1 < s->n && s->t[we] == ' ' && is_digit(s->t[we + 1]);
+}
+
+/* Is one of the next `words` words (from p, single spaces) a street word? */
+static int street_word_within(const struct scan *s, size_t p, int words)
+{
+    for (int k = 0; k < words && p < s->n; k++) {
+        size_t w = word_end(s, p);
+        if (w == p) return 0;
+        if (word_in(s, p, w, STREET)) return 1;
+        if (w >= s->n || s->t[w] != ' ') return 0;
+        p = w + 1;
+    }
+    return 0;
 }
 
 /* US military mail: "PSC 1234, Box 5678\nAPO AP 12345", "USS Name\nFPO AE 12345",
@@ -592,7 +804,8 @@ static void scan_military(struct scan *s)
                 break;
             }
         }
-        add(s, CS_PII_STREET_ADDRESS, b, e, 0.85f);
+        /* above "4719 Box 7394 ..." read from the number on: the lead word belongs */
+        add(s, CS_PII_STREET_ADDRESS, b, e, ADDR_SCORE + 0.04f);
         i = e;
     }
 }
@@ -618,7 +831,7 @@ static void scan_corner(struct scan *s)
             p = we + 1;
         }
         if (!and_at || e <= and_at) continue;
-        add(s, CS_PII_STREET_ADDRESS, b, e, 0.8f);
+        add(s, CS_PII_STREET_ADDRESS, b, e, ADDR_SCORE);
         i = e;
     }
 }
@@ -634,22 +847,28 @@ static void scan_address(struct scan *s)
          * the loop below) */
         int has_num = 0;
         size_t pe = prefixed_street_at(s, i, &has_num);
+        size_t box = po_box_at(s, i);
+        if (box) pe = box, has_num = 1;
         /* without a house number only after an address cue: "via Twitter" is no street */
         if (pe && !has_num && !context_before(s, i, 40, ADDR_CTX)) pe = 0;
         if (pe && !(i >= 2 && is_digit(s->t[i - 2]) && s->t[i - 1] == ' ')) {
             pe = address_tail(s, pe);
-            add(s, CS_PII_STREET_ADDRESS, i, pe, 0.75f);
+            add(s, CS_PII_STREET_ADDRESS, i, pe, ADDR_SCORE);
             i = pe;
             continue;
         }
         if (!cap_word(s, i, word_end(s, i))) continue;
-        size_t e = eu_street_at(s, i, context_before(s, i, 40, ADDR_CTX));
+        size_t e = eu_street_at(s, i, i);
+        /* "C. Beerninckstraat 88": an initial of the person a street is named after */
+        if (!e && word_end(s, i) == i + 1 && is_upper(s->t[i]) && i + 3 < s->n &&
+            s->t[i + 1] == '.' && s->t[i + 2] == ' ')
+            e = eu_street_at(s, i + 3, i);
         if (!e) {
             i = word_end(s, i);
             continue;
         }
         e = address_tail(s, e);
-        add(s, CS_PII_STREET_ADDRESS, i, e, 0.75f);
+        add(s, CS_PII_STREET_ADDRESS, i, e, ADDR_SCORE);
         i = e;
     }
     for (size_t i = 0; i < s->n; i++) {
@@ -661,16 +880,37 @@ static void scan_address(struct scan *s)
         for (int w = 0; w < 5 && p < s->n; w++) {
             size_t we = word_end(s, p);
             if (we == p) break;
-            /* "St. John Street": "St." before a capitalised word is Saint, not Street */
-            int saint = we - p == 2 && strncasecmp(s->t + p, "st", 2) == 0 && we + 2 < s->n &&
-                        s->t[we] == '.' && s->t[we + 1] == ' ' && is_upper(s->t[we + 2]);
+            /* "St. John Street", "St Omers Road": "St" before a capitalised word that a
+             * street word follows is Saint, not Street */
+            size_t sp = we < s->n && s->t[we] == '.' ? we + 1 : we;
+            int saint = we - p == 2 && strncasecmp(s->t + p, "st", 2) == 0 && sp + 1 < s->n &&
+                        s->t[sp] == ' ' && is_upper(s->t[sp + 1]) &&
+                        (sp > we || street_word_within(s, sp + 1, 3));
             if (saint) {
-                p = we + 2;
+                p = sp + 1;
                 continue;
+            }
+            /* "63 Avenue du Golf Arabe": a street word that leads a name */
+            int pn = 0;
+            size_t pe2 = w > 0 && word_in(s, p, we, STREET_PREFIX) ? prefixed_street_at(s, p, &pn) : 0;
+            if (pe2) {
+                e = pe2;
+                break;
             }
             if (w > 0 && word_in(s, p, we, STREET)) {
                 e = we;
                 if (e < s->n && s->t[e] == '.') e++;
+                /* "Devon Street West" */
+                if (e + 1 < s->n && s->t[e] == ' ') {
+                    size_t de = word_end(s, e + 1);
+                    if (word_in(s, e + 1, de, DIRECTION)) e = de;
+                }
+                break;
+            }
+            /* "2505 Heatherleigh Suite 620": the unit shows the words before it are a
+             * street */
+            if (w > 0 && word_in(s, p, we, UNIT) && unit_number_at(s, we)) {
+                e = p - 1;
                 break;
             }
             if (!cap_word(s, p, we) && digits_at(s, p, 1, 6) != we) break;
@@ -681,10 +921,11 @@ static void scan_address(struct scan *s)
         int eu_no_cue = 0;
         int pnum = 0;
         if (!e) e = prefixed_street_at(s, num + 1, &pnum); /* "33 avenue de Provence" */
+        if (!e) e = po_box_at(s, num + 1);                  /* "77009 P.O. Box 255" */
         if (!e) {
             size_t ne = word_end(s, num + 1);
             int cued = context_before(s, i, 40, ADDR_CTX);
-            if (ne > num + 1 && cap_word(s, num + 1, ne)) e = eu_street_at(s, num + 1, 1);
+            if (ne > num + 1 && cap_word(s, num + 1, ne)) e = eu_street_at(s, num + 1, SIZE_MAX);
             eu_no_cue = e && !cued;
         }
         if (!e) continue;
@@ -692,7 +933,8 @@ static void scan_address(struct scan *s)
         /* without a cue, "12 Name 34" is an address only with a unit or city after it */
         if (eu_no_cue && tail == e) continue;
         e = tail;
-        add(s, CS_PII_STREET_ADDRESS, i, e, 0.8f);
+        /* same score as the "Name 12" reading: the longer of the two wins */
+        add(s, CS_PII_STREET_ADDRESS, i, e, ADDR_SCORE);
         i = e;
     }
 }
@@ -707,6 +949,10 @@ static const char *const NAME_CTX[] = {"name is", "i am", "i'm", "this is", "cal
                                        "contact", "named", "by", "says", "said", "starring",
                                        "player", "user:", "customer:", "name:", "leave me",
                                        "with ms.", "with mr.", "with mrs.", NULL};
+
+/* Cues that name whoever follows, so even an unknown lower-case word is a name */
+static const char *const NAME_STRONG[] = {"name is", "call me", "calls me", "name:", "named",
+                                          NULL};
 
 static uint8_t lex(const struct scan *s, size_t b, size_t e)
 {
@@ -757,13 +1003,43 @@ static size_t name_end(const struct scan *s, size_t b)
 }
 
 /* Extends a name over following capitalised tokens, initials ("J", "D.") included. */
+/* Street words that are not also surnames (unlike Hill, Lane, Park, Way, Court). */
+static const char *const STREET_STRONG[] = {"street", "st", "avenue", "ave", "road", "rd",
+                                            "boulevard", "blvd", "drive", "squares", NULL};
+
+/* Lower-case particles inside surnames: "Willemine ten Pas", "Maika van de Noort". */
+static const char *const NAME_LINK[] = {"van", "von", "de", "der", "den", "ten", "ter", "da",
+                                        "di", "du", "le", "la", "dos", "das", "del", NULL};
+
+/* Extends a name over following capitalised tokens, initials ("J", "D.") included, and
+ * over particles when a capitalised word follows them. */
 static size_t extend_name(const struct scan *s, size_t e, int *parts)
 {
-    for (int k = 0; k < 3 && e + 1 < s->n && s->t[e] == ' '; k++) {
+    for (int k = 0; k < 4 && e + 1 < s->n && s->t[e] == ' '; k++) {
         size_t nb = e + 1, ne = name_end(s, nb);
-        if (ne == nb || !name_word(s, nb, ne) || word_in(s, nb, ne, TITLES)) break;
+        if (!s->lower && ne > nb && word_in(s, nb, ne, NAME_LINK)) {
+            /* one or two particles, then the capitalised surname */
+            size_t q = ne;
+            if (q + 1 < s->n && s->t[q] == ' ') {
+                size_t b2 = q + 1, e2 = name_end(s, b2);
+                if (word_in(s, b2, e2, NAME_LINK) && e2 + 1 < s->n && s->t[e2] == ' ') q = e2;
+            }
+            size_t sb = q + 1, se = q + 1 < s->n && s->t[q] == ' ' ? name_end(s, sb) : sb;
+            if (se - sb < 2 || !is_upper(s->t[sb])) break;
+            e = se;
+            (*parts)++;
+            continue;
+        }
+        if (ne == nb || word_in(s, nb, ne, TITLES)) break;
         uint8_t f = lex(s, nb, ne);
         int initial = ne - nb == 1;
+        /* in all-lower-case text only lexicon words and initials continue a name */
+        /* in all-lower-case text a surname the lexicon lacks ("desrosiers") is still
+         * taken when it is no common word */
+        if (s->lower && !initial && ((f & CS_PII_LEX_COMMON) || ne - nb < 3)) break;
+        if (!s->lower && !name_word(s, nb, ne)) break;
+        /* "Dora Creek Apt. 176": a unit or street word ends the name */
+        if (word_in(s, nb, ne, UNIT) || word_in(s, nb, ne, STREET_STRONG)) break;
         if (!initial && (f & CS_PII_LEX_COMMON) && !(f & CS_PII_LEX_LAST)) break;
         if (!initial && !(f & (CS_PII_LEX_LAST | CS_PII_LEX_FIRST)) && ne - nb < 2) break;
         e = ne;
@@ -773,13 +1049,47 @@ static size_t extend_name(const struct scan *s, size_t e, int *parts)
     return e;
 }
 
+/* The word after e (one space) is a street word, possibly after one more name word. */
+static int followed_by_street(const struct scan *s, size_t e)
+{
+    for (int k = 0; k < 2 && e + 1 < s->n && s->t[e] == ' '; k++) {
+        size_t b = e + 1, w = word_end(s, b);
+        if (w == b || !is_upper(s->t[b])) return 0;
+        if (word_in(s, b, w, STREET_STRONG)) return 1;
+        e = w;
+    }
+    return 0;
+}
+
+static int after_the(const struct scan *s, size_t i)
+{
+    return i >= 4 && strncasecmp(s->t + i - 4, "the ", 4) == 0 &&
+           (i == 4 || !is_alpha(s->t[i - 5]));
+}
+
+static int next_is_surname(const struct scan *s, size_t e)
+{
+    if (e + 1 >= s->n || s->t[e] != ' ') return 0;
+    size_t b = e + 1, w = name_end(s, b);
+    if (w - b < 2 || !name_word(s, b, w)) return 0;
+    uint8_t f = lex(s, b, w);
+    return (f & CS_PII_LEX_LAST) && !(f & CS_PII_LEX_COMMON);
+}
+
 static void scan_names(struct scan *s)
 {
     if (!s->names) return;
     for (size_t i = 0; i < s->n; i++) {
         if (i > 0 && is_wordc(s->t[i - 1])) continue;
+        /* the second half of a hyphenated word ("ex-Zombie") starts no name */
+        if (i > 1 && s->t[i - 1] == '-' && is_wordc(s->t[i - 2])) {
+            i = word_end(s, i);
+            continue;
+        }
         size_t e = name_end(s, i);
-        if (e == i || e - i < 2 || !name_word(s, i, e) || word_in(s, i, e, TITLES)) {
+        int lower_first = s->lower && e - i >= 2 && is_lower(s->t[i]);
+        if (e == i || e - i < 2 || !(name_word(s, i, e) || lower_first) ||
+            word_in(s, i, e, TITLES)) {
             size_t we = word_end(s, i);
             i = we > i ? we : i;
             continue;
@@ -787,6 +1097,19 @@ static void scan_names(struct scan *s)
         uint8_t f = lex(s, i, e);
         if (!f && all_caps(s, i, e)) {
             i = word_end(s, i);
+            continue;
+        }
+        /* all-lower-case text: only a lexicon first name that is no common word, or a
+         * lexicon name right after a cue ("my name is vitoria") */
+        if (lower_first && ((f & CS_PII_LEX_COMMON) ||
+                            !((f & CS_PII_LEX_FIRST) || context_before(s, i, 10, NAME_STRONG) ||
+                              ((f & CS_PII_LEX_LAST) && context_before(s, i, 12, NAME_CTX))))) {
+            i = e;
+            continue;
+        }
+        /* "Miletić Dale Street", "Isaac Lodge Street": the name of a street */
+        if (followed_by_street(s, e)) {
+            i = e;
             continue;
         }
         /* A title right before ("Mr. Pálffy") names a person even where its period
@@ -801,13 +1124,24 @@ static void scan_names(struct scan *s)
         else if ((f & CS_PII_LEX_LAST) && (!common || titled) &&
                  (!sentence_start(s, i) || cue || titled))
             score = common ? 0.55f : 0.75f;
-        else if (titled || (cue && !common && (!sentence_start(s, i) || colon_cue))) score = 0.6f;
+        else if (titled || (cue && !common && (!sentence_start(s, i) || colon_cue) &&
+                            !after_the(s, i)))
+            score = 0.6f; /* not "hacked by the Devil": "the" comes before things */
+        /* a first name that is also a word ("Jan", "Mark") before a known surname */
+        if (score == 0.0f && (f & CS_PII_LEX_FIRST) && common && next_is_surname(s, e))
+            score = 0.6f;
         if (score == 0.0f) {
             i = e;
             continue;
         }
         int parts = 1;
         size_t end = extend_name(s, e, &parts);
+        /* a lone lower-case first name may be a word ("and bill you"): it needs a
+         * surname after it or a cue before it */
+        if (lower_first && parts == 1 && !context_before(s, i, 12, NAME_CTX)) {
+            i = e;
+            continue;
+        }
         if (parts > 1 && score < 0.9f) score += 0.05f;
         add(s, CS_PII_PERSON, i, end, score);
         i = end;
@@ -874,6 +1208,8 @@ int cs_pii_detect(const struct cs_model *names, const char *text, size_t len,
     s.t = text;
     s.n = len > CS_PII_MAX_BYTES ? CS_PII_MAX_BYTES : len;
     s.names = names;
+    s.lower = 1;
+    for (size_t i = 0; i < s.n && s.lower; i++) s.lower = !is_upper(text[i]);
     s.nc = 0;
     s.overflow = 0;
     scan_email(&s);

@@ -1,10 +1,11 @@
 /* cs-eval: validation figures of the shipped models on the held-out split of their
  * training files (the rows cs-train never fitted on).
  *
- *   cs-eval [--models DIR] [--data DIR] [--policy FILE] [--dev] [--only MODEL]
+ *   cs-eval [--models DIR] [--data DIR] [--policy FILE] [--dev] [--only MODEL] [--errors]
  *
  * --dev scores the text models on the development rows (cs_textfeat_is_dev), the ones
- * option tuning may look at; --only limits the run to one text model.
+ * option tuning may look at, and the PII training templates; --only limits the run to
+ * one model ("pii", "routing" too); --errors lists the PII misses and false alarms.
  *
  * Text models: rows with fnv1a64(text) % 10 == 0; prints accuracy, macro-F1 and the
  * most frequent confusions. PII: Presidio records of held-out templates
@@ -149,9 +150,30 @@ struct gold {
     int any; /* out-of-scope type: predictions overlapping it are not counted as errors */
 };
 
-static void score_record(const struct cs_pii_result *r, const struct gold *g, size_t ng,
-                         struct prf *exact, struct prf *overlap, struct prf *per_type)
+/* --errors: print each PII miss and false alarm of the scored split (use with --dev:
+ * the held-out records are for the final figures, not for reading). */
+static int g_errors;
+
+static void print_span(const char *what, const char *text, size_t b, size_t e, const char *type)
 {
+    /* character offsets -> bytes for printing */
+    size_t bb = 0, be = 0, ch = 0, i = 0;
+    for (; text[i]; i++) {
+        if (((unsigned char)text[i] & 0xC0u) != 0x80u) {
+            if (ch == b) bb = i;
+            if (ch == e) break;
+            ch++;
+        }
+    }
+    be = i;
+    printf("      %s %-14s \"%.*s\"\n", what, type, (int)(be - bb), text + bb);
+}
+
+static void score_record(const struct cs_pii_result *r, const struct gold *g, size_t ng,
+                         struct prf *exact, struct prf *overlap, struct prf *per_type,
+                         struct prf *per_type_ov, const char *text)
+{
+    int printed = 0;
     for (size_t i = 0; i < r->n; i++) {
         const struct cs_pii_span *s = &r->span[i];
         int ex = 0, ov = 0, ignore = 0;
@@ -166,6 +188,11 @@ static void score_record(const struct cs_pii_result *r, const struct gold *g, si
         ex ? exact->tp++ : exact->fp++;
         ov ? overlap->tp++ : overlap->fp++;
         ex ? per_type[s->type].tp++ : per_type[s->type].fp++;
+        ov ? per_type_ov[s->type].tp++ : per_type_ov[s->type].fp++;
+        if (g_errors && !ex) {
+            if (!printed++) printf("    | %s\n", text);
+            print_span(ov ? "FP~" : "FP ", text, s->start, s->end, cs_pii_type_name(s->type));
+        }
     }
     for (size_t k = 0; k < ng; k++) {
         if (g[k].any) continue;
@@ -177,7 +204,12 @@ static void score_record(const struct cs_pii_result *r, const struct gold *g, si
             ov |= s->start < g[k].end && g[k].start < s->end;
         }
         if (!ex) exact->fn++, per_type[g[k].type].fn++;
-        if (!ov) overlap->fn++;
+        if (!ov) overlap->fn++, per_type_ov[g[k].type].fn++;
+        if (g_errors && !ex) {
+            if (!printed++) printf("    | %s\n", text);
+            print_span(ov ? "FN~" : "FN ", text, g[k].start, g[k].end,
+                       cs_pii_type_name((enum cs_pii_type)g[k].type));
+        }
     }
 }
 
@@ -192,8 +224,9 @@ static int eval_pii(const struct cs_models *ms, const char *data)
         if (f) fclose(f);
         return 1;
     }
-    struct prf exact = {0}, overlap = {0}, per_type[CS_PII__COUNT];
+    struct prf exact = {0}, overlap = {0}, per_type[CS_PII__COUNT], per_type_ov[CS_PII__COUNT];
     memset(per_type, 0, sizeof(per_type));
+    memset(per_type_ov, 0, sizeof(per_type_ov));
     char *line = NULL;
     size_t cap = 0, records = 0;
     while (getline(&line, &cap, f) > 0) {
@@ -220,7 +253,8 @@ static int eval_pii(const struct cs_models *ms, const char *data)
             struct cs_pii_result r;
             if (cs_pii_detect(names, json_object_get_string(txt),
                               (size_t)json_object_get_string_len(txt), &r) == CS_OK) {
-                score_record(&r, g, ng, &exact, &overlap, per_type);
+                score_record(&r, g, ng, &exact, &overlap, per_type, per_type_ov,
+                             json_object_get_string(txt));
                 records++;
             }
         }
@@ -231,9 +265,14 @@ static int eval_pii(const struct cs_models *ms, const char *data)
     printf("pii                records=%zu (%s templates)\n", records, g_dev ? "training" : "held-out");
     prf_print("exact spans", &exact);
     prf_print("overlap spans", &overlap);
+    printf("    per type, exact:\n");
     for (int t = 0; t < CS_PII__COUNT; t++)
         if (per_type[t].tp + per_type[t].fp + per_type[t].fn)
             prf_print(cs_pii_type_name((enum cs_pii_type)t), &per_type[t]);
+    printf("    per type, overlap (a span of the right type overlapping a gold span counts):\n");
+    for (int t = 0; t < CS_PII__COUNT; t++)
+        if (per_type_ov[t].tp + per_type_ov[t].fp + per_type_ov[t].fn)
+            prf_print(cs_pii_type_name((enum cs_pii_type)t), &per_type_ov[t]);
     return 0;
 }
 
@@ -244,6 +283,7 @@ int main(int argc, char **argv)
     const char *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dev") == 0) g_dev = 1;
+        else if (strcmp(argv[i], "--errors") == 0) g_errors = 1;
         else if (i + 1 < argc && strcmp(argv[i], "--models") == 0) dir = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) data = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--only") == 0) only = argv[++i];
@@ -259,8 +299,9 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(TEXT_EVALS) / sizeof(TEXT_EVALS[0]); i++)
         if (!only || strcmp(only, TEXT_EVALS[i].model) == 0) bad |= eval_text(ms, data, &TEXT_EVALS[i]);
     if (!only || strcmp(only, "routing") == 0) bad |= eval_routing(ms, data, policy, g_dev);
+    /* "--only pii --dev" is the loop for rule work: the training templates, seconds */
+    if (!only || strcmp(only, "pii") == 0) bad |= eval_pii(ms, data);
     if (only) goto done;
-    bad |= eval_pii(ms, data);
     if (g_dev) goto done;
     bad |= eval_retrieval(data);
     printf("escalation         prior weights: no labelled data to evaluate on\n");
