@@ -25,7 +25,7 @@
 #include "cs/error.h"
 #include "cs/textfeat.h"
 
-#define CS_MODEL_VERSION 1u
+#define CS_MODEL_VERSION 2u /* written; version 1 files still load */
 #define CS_MODEL_MAX_CLASSES 128u
 #define CS_MODEL_MAX_DENSE 64u       /* most features of a dense model */
 #define CS_MODEL_MAX_EXPLAIN 16u     /* most contributions one explanation lists */
