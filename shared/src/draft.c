@@ -76,10 +76,20 @@ enum cs_draft_tone cs_draft_tone_for(const char *sentiment, const char *priority
 
 /* ---- terms ------------------------------------------------------------------------- */
 
+/* Each term keeps a hash of itself: every word of every candidate sentence is looked
+ * up, and comparing hashes first keeps that lookup off the profile. */
 struct terms {
     char w[DRAFT_MAX_TERMS][DRAFT_TERM_MAX];
+    uint32_t h[DRAFT_MAX_TERMS];
     unsigned n;
 };
+
+static uint32_t term_hash(const char *w)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (; *w; w++) h = (h ^ (unsigned char)*w) * 16777619u;
+    return h;
+}
 
 static bool is_word_byte(unsigned char c)
 {
@@ -222,8 +232,9 @@ static bool next_word(const char *s, size_t len, size_t *pos, size_t *ws, size_t
 
 static int term_index(const struct terms *t, const char *w)
 {
+    uint32_t h = term_hash(w);
     for (unsigned i = 0; i < t->n; i++)
-        if (strcmp(t->w[i], w) == 0) return (int)i;
+        if (t->h[i] == h && strcmp(t->w[i], w) == 0) return (int)i;
     return -1;
 }
 
@@ -233,7 +244,10 @@ static void terms_add_text(struct terms *t, const char *s)
     size_t len = strlen(s), pos = 0, ws, wn;
     char w[DRAFT_TERM_MAX];
     while (t->n < DRAFT_MAX_TERMS && next_word(s, len, &pos, &ws, &wn)) {
-        if (normalize(s + ws, wn, w) && term_index(t, w) < 0) memcpy(t->w[t->n++], w, sizeof w);
+        if (normalize(s + ws, wn, w) && term_index(t, w) < 0) {
+            memcpy(t->w[t->n], w, sizeof w);
+            t->h[t->n++] = term_hash(w);
+        }
     }
 }
 

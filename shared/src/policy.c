@@ -1,5 +1,6 @@
 #include "cs/policy.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct tok {
     size_t start, end; /* bytes of the token in the text */
     bool brk;          /* a sentence boundary lies between the previous token and this */
     char w[TOK_MAX];   /* lower-cased, apostrophes normalised; "" when too long */
+    size_t n;          /* strlen(w) */
 };
 
 static bool ascii_alnum(unsigned char c)
@@ -88,7 +90,8 @@ static bool next_tok(const char *s, size_t len, size_t *pos, struct tok *t)
             fits = false;
         i += n;
     }
-    t->w[fits ? o : 0] = '\0';
+    t->n = fits ? o : 0;
+    t->w[t->n] = '\0';
     t->end = i;
     *pos = i;
     return true;
@@ -102,35 +105,121 @@ static bool next_tok(const char *s, size_t len, size_t *pos, struct tok *t)
 
 #define SKIP_MAX 3
 
-static bool is_number_word(const char *w)
+/* ---- compiled patterns -------------------------------------------------------------
+ *
+ * The pattern strings are parsed once, on first use, into elements with their
+ * alternatives' lengths: interpreting the strings at every token of every text (strcspn
+ * and strlen per try) was a third of a ticket's handler time. */
+
+enum alt_kind { ALT_WORD, ALT_PREFIX, ALT_NUMBER };
+enum elem_kind { ELEM_WORDS, ELEM_SKIP };
+
+struct alt {
+    const char *s;
+    uint8_t n;
+    uint8_t kind;
+};
+
+struct elem {
+    uint8_t kind;
+    bool optional;
+    uint16_t first, count; /* its alternatives in alt_pool */
+};
+
+struct cpat {
+    uint16_t first, count; /* its elements in elem_pool */
+};
+
+/* Sized for the tables below with room to spare; compile_set() aborts past them, which
+ * the unit tests would show at once. */
+#define ALT_POOL 2048
+#define ELEM_POOL 768
+#define PAT_POOL 256
+
+static struct alt alt_pool[ALT_POOL];
+static struct elem elem_pool[ELEM_POOL];
+static struct cpat pat_pool[PAT_POOL];
+static size_t n_alts, n_elems, n_pats;
+
+static void compile_elem(const char *e, size_t n, struct elem *out)
+{
+    out->optional = *e == '?';
+    if (out->optional) e++, n--;
+    out->kind = (n == 1 && *e == '~') ? ELEM_SKIP : ELEM_WORDS;
+    out->first = (uint16_t)n_alts;
+    size_t i = 0;
+    while (out->kind == ELEM_WORDS && i < n) {
+        size_t j = i;
+        while (j < n && e[j] != '|') j++;
+        if (n_alts >= ALT_POOL || j - i >= TOK_MAX) abort();
+        struct alt *a = &alt_pool[n_alts++];
+        a->s = e + i;
+        a->n = (uint8_t)(j - i);
+        a->kind = ALT_WORD;
+        if (a->n == 1 && *a->s == '#') a->kind = ALT_NUMBER;
+        else if (a->n > 1 && a->s[a->n - 1] == '*') a->kind = ALT_PREFIX, a->n--;
+        i = j + 1;
+    }
+    out->count = (uint16_t)(n_alts - out->first);
+}
+
+static void compile_pat(const char *p, struct cpat *out)
+{
+    out->first = (uint16_t)n_elems;
+    for (;;) {
+        while (*p == ' ') p++;
+        if (!*p) break;
+        size_t n = strcspn(p, " ");
+        if (n_elems >= ELEM_POOL) abort();
+        compile_elem(p, n, &elem_pool[n_elems++]);
+        p += n;
+    }
+    out->count = (uint16_t)(n_elems - out->first);
+}
+
+/* A list of pattern strings and, once compiled, its patterns in pat_pool. */
+struct pset {
+    const char *const *src;
+    uint16_t first, count;
+};
+
+static void compile_set(struct pset *set)
+{
+    set->first = (uint16_t)n_pats;
+    for (const char *const *p = set->src; *p; p++) {
+        if (n_pats >= PAT_POOL) abort();
+        compile_pat(*p, &pat_pool[n_pats++]);
+    }
+    set->count = (uint16_t)(n_pats - set->first);
+}
+
+static bool is_number_word(const struct tok *t)
 {
     static const char *const nums[] = {"one", "two", "three", "four", "five", "six", "seven",
                                        "eight", "nine", "ten", "twelve", "fourteen", "thirty",
                                        "few", "couple", "several", NULL};
-    size_t n = strlen(w);
-    if (n > 0 && n <= 4 && strspn(w, "0123456789") == n) return true;
+    if (t->n > 0 && t->n <= 4 && strspn(t->w, "0123456789") == t->n) return true;
     for (const char *const *p = nums; *p; p++)
-        if (strcmp(w, *p) == 0) return true;
+        if (strcmp(t->w, *p) == 0) return true;
     return false;
 }
 
-/* Does token word `w` satisfy the alternatives in elem[0..n)? */
-static bool alt_match(const char *w, const char *elem, size_t n)
+/* Does token `t` satisfy one of the element's alternatives? */
+static bool alt_match(const struct tok *t, const struct elem *e)
 {
-    if (!*w) return false;
-    size_t i = 0;
-    while (i < n) {
-        size_t j = i;
-        while (j < n && elem[j] != '|') j++;
-        size_t an = j - i;
-        if (an == 1 && elem[i] == '#') {
-            if (is_number_word(w)) return true;
-        } else if (an > 1 && elem[j - 1] == '*') {
-            if (strncmp(w, elem + i, an - 1) == 0) return true;
-        } else if (strlen(w) == an && strncmp(w, elem + i, an) == 0) {
-            return true;
+    if (!t->n) return false;
+    for (size_t i = 0; i < e->count; i++) {
+        const struct alt *a = &alt_pool[e->first + i];
+        switch (a->kind) {
+        case ALT_NUMBER:
+            if (is_number_word(t)) return true;
+            break;
+        case ALT_PREFIX:
+            if (t->n >= a->n && t->w[0] == a->s[0] && memcmp(t->w, a->s, a->n) == 0) return true;
+            break;
+        default:
+            if (t->n == a->n && t->w[0] == a->s[0] && memcmp(t->w, a->s, a->n) == 0) return true;
         }
-        i = j + 1;
     }
     return false;
 }
@@ -158,44 +247,42 @@ static void toks_free(struct toks *k) { free(k->t); }
  * match starts on may follow one. */
 static bool continues(const struct toks *k, size_t i, bool first) { return first || !k->t[i].brk; }
 
-static bool match_rest(const struct toks *k, size_t i, bool first, const char *pat, size_t *end);
+static bool match_elems(const struct toks *k, size_t i, bool first, const struct elem *e,
+                        const struct elem *stop, size_t *end);
 
-static bool match_skip(const struct toks *k, size_t i, bool first, const char *rest, size_t *end)
+static bool match_skip(const struct toks *k, size_t i, bool first, const struct elem *rest,
+                       const struct elem *stop, size_t *end)
 {
     for (int n = 0; n <= SKIP_MAX; n++, i++, first = false) {
-        if (match_rest(k, i, first, rest, end)) return true;
+        if (match_elems(k, i, first, rest, stop, end)) return true;
         if (i >= k->n || !continues(k, i, first)) return false;
     }
     return false;
 }
 
-/* Matches the elements of `pat` from token i; on success `*end` is the token after. */
-static bool match_rest(const struct toks *k, size_t i, bool first, const char *pat, size_t *end)
+/* Matches elements e..stop from token i; on success `*end` is the token after. */
+static bool match_elems(const struct toks *k, size_t i, bool first, const struct elem *e,
+                        const struct elem *stop, size_t *end)
 {
-    while (*pat == ' ') pat++;
-    if (!*pat) {
+    if (e == stop) {
         *end = i;
         return true;
     }
-    size_t n = strcspn(pat, " ");
-    const char *rest = pat + n;
-    if (n == 1 && *pat == '~') return match_skip(k, i, first, rest, end);
-    bool optional = *pat == '?';
-    const char *elem = optional ? pat + 1 : pat;
-    size_t en = optional ? n - 1 : n;
-    if (i < k->n && continues(k, i, first) && alt_match(k->t[i].w, elem, en) &&
-        match_rest(k, i + 1, false, rest, end))
+    if (e->kind == ELEM_SKIP) return match_skip(k, i, first, e + 1, stop, end);
+    if (i < k->n && continues(k, i, first) && alt_match(&k->t[i], e) &&
+        match_elems(k, i + 1, false, e + 1, stop, end))
         return true;
-    return optional && match_rest(k, i, first, rest, end);
+    return e->optional && match_elems(k, i, first, e + 1, stop, end);
 }
 
-/* Finds the first match of `pat` starting at token *from or later; on success stores
- * the token it starts on in `*at` and moves `*from` past it. */
-static bool find_from(const struct toks *k, const char *pat, size_t *from, size_t *at)
+/* Finds the first match of pattern `p` starting at token *from or later; on success
+ * stores the token it starts on in `*at` and moves `*from` past it. */
+static bool find_from(const struct toks *k, const struct cpat *p, size_t *from, size_t *at)
 {
+    const struct elem *e = &elem_pool[p->first], *stop = e + p->count;
     for (size_t i = *from; i < k->n; i++) {
         size_t end;
-        if (match_rest(k, i, true, pat, &end)) {
+        if (match_elems(k, i, true, e, stop, &end)) {
             *at = i;
             *from = i + 1;
             return true;
@@ -205,11 +292,11 @@ static bool find_from(const struct toks *k, const char *pat, size_t *from, size_
     return false;
 }
 
-static bool find_any(const struct toks *k, const char *const *pats)
+static bool find_any(const struct toks *k, const struct pset *set)
 {
-    for (; *pats; pats++) {
+    for (size_t p = 0; p < set->count; p++) {
         size_t from = 0, at;
-        if (find_from(k, *pats, &from, &at)) return true;
+        if (find_from(k, &pat_pool[set->first + p], &from, &at)) return true;
     }
     return false;
 }
@@ -266,6 +353,7 @@ static const char *const promise_patterns[] = {
     "issued|processed|applied|approved|initiated|sent|added|arranged|credited|refunded",
     NULL,
 };
+static struct pset promise_set = {promise_patterns, 0, 0};
 
 /* A sentence that opens with a condition describes policy rather than committing. */
 static bool conditional_opening(const char *s, size_t len, size_t sent_start)
@@ -362,9 +450,9 @@ static void check_promises(const char *s, size_t len, const struct toks *k,
                            const struct cs_policy_opts *o, struct cs_policy_result *r)
 {
     bool unstated = false;
-    for (const char *const *p = promise_patterns; *p; p++) {
+    for (size_t p = 0; p < promise_set.count; p++) {
         size_t from = 0, ti;
-        while (find_from(k, *p, &from, &ti)) {
+        while (find_from(k, &pat_pool[promise_set.first + p], &from, &ti)) {
             size_t at = k->t[ti].start;
             size_t ss = sentence_start(s, len, at);
             if (conditional_opening(s, len, ss)) continue;
@@ -397,6 +485,7 @@ static const char *const sla_patterns[] = {
     "business|working day|days|hour|hours",
     NULL,
 };
+static struct pset sla_set = {sla_patterns, 0, 0};
 
 /* ---- PII in the reply -------------------------------------------------------------- */
 
@@ -526,7 +615,7 @@ static void check_pii(const char *s, size_t len, const struct cs_policy_opts *o,
 struct cue {
     const char *issue;
     enum cs_policy_compliance level;
-    const char *const *patterns;
+    struct pset *set;
 };
 
 static const char *const legal_pats[] = {
@@ -538,45 +627,52 @@ static const char *const legal_pats[] = {
     "see|take|taking|took|taken|drag|dragging|dragged|bring|bringing|haul|hauling|go|going|"
     "went ~ to|in court|courts",
     "court action|case|claim|claims|proceedings|order|summons|hearing|date", NULL};
+static struct pset legal_set = {legal_pats, 0, 0};
 static const char *const regulator_pats[] = {
     "ombudsman", "regulator*", "better business bureau", "bbb", "cfpb", "ftc",
     "consumer protection", "trading standards", "chargeback*",
     "dispute ~ with|through ~ bank|card|issuer", "report ~ to ~ police|authorities|fca|ftc|cfpb",
     NULL};
+static struct pset regulator_set = {regulator_pats, 0, 0};
 static const char *const social_pats[] = {
     "twitter", "tweet*", "facebook", "instagram", "tiktok", "reddit", "linkedin", "trustpilot",
     "yelp", "social media", "go public", "bad|negative|terrible|scathing|1|one ?star review*",
     "tell|contact|call ~ press|media|journalist*|news|newspaper", NULL};
+static struct pset social_set = {social_pats, 0, 0};
 static const char *const cancel_pats[] = {
     "cancel ?my|our|the account|subscription|membership|plan|service|contract",
     "close|closing|terminate ?my|our|the account|subscription|membership|contract",
     "take|taking ?my|our business elsewhere", "switch*|move|moving to ?a|another competitor|provider",
     "never ~ use|buy|order ~ again", NULL};
+static struct pset cancel_set = {cancel_pats, 0, 0};
 static const char *const repeat_pats[] = {
     "third|fourth|fifth|3rd|4th|5th|umpteenth|nth time",
     "contacted|called|emailed|written|wrote|messaged|chased ~ times|repeatedly|already|before|again",
     "still not|no resolved|fixed|sorted|heard|answer|response|reply|refund",
     "still waiting", "no one|body ~ replied|responded|answered|helped|got|gotten|called",
     "nobody ~ replied|responded|answered|helped|got|gotten|called", NULL};
+static struct pset repeat_set = {repeat_pats, 0, 0};
 static const char *const human_pats[] = {
     "speak|talk|escalate|transfer|connect|get|want|need|put|see ~ manager|supervisor|boss",
     "speak|talk|transfer|connect ~ human|person|representative",
     "real|actual person|human", "human being", "escalate ~ this|it|my|complaint", NULL};
+static struct pset human_set = {human_pats, 0, 0};
 static const char *const safety_pats[] = {
     "caught|catch|catches|on fire", "fire hazard", "smoke|smoking ~ from|coming|came",
     "electric* shock*", "shocked me", "explode*|explosion", "injur*", "overheat*",
     "hurt ~ me|myself|my|child|kid|son|daughter|someone|somebody", "unsafe|dangerous|hazard*",
     "poison*", "allergic reaction", "self harm", "suicid*", "kill myself", "end my life",
     "burn|burns|burned|burnt ~ me|my|hand|skin|child|house", NULL};
+static struct pset safety_set = {safety_pats, 0, 0};
 
 static const struct cue cues[] = {
-    {"escalation: customer mentions legal action", CS_POLICY_WARNING, legal_pats},
-    {"escalation: customer mentions a regulator or chargeback", CS_POLICY_WARNING, regulator_pats},
-    {"escalation: customer mentions a safety concern", CS_POLICY_WARNING, safety_pats},
-    {"escalation: social media or public review threat", CS_POLICY_PASSED, social_pats},
-    {"escalation: customer intends to cancel or leave", CS_POLICY_PASSED, cancel_pats},
-    {"escalation: repeated contact about the same issue", CS_POLICY_PASSED, repeat_pats},
-    {"escalation: manager or human requested", CS_POLICY_PASSED, human_pats},
+    {"escalation: customer mentions legal action", CS_POLICY_WARNING, &legal_set},
+    {"escalation: customer mentions a regulator or chargeback", CS_POLICY_WARNING, &regulator_set},
+    {"escalation: customer mentions a safety concern", CS_POLICY_WARNING, &safety_set},
+    {"escalation: social media or public review threat", CS_POLICY_PASSED, &social_set},
+    {"escalation: customer intends to cancel or leave", CS_POLICY_PASSED, &cancel_set},
+    {"escalation: repeated contact about the same issue", CS_POLICY_PASSED, &repeat_set},
+    {"escalation: manager or human requested", CS_POLICY_PASSED, &human_set},
 };
 
 static const char *const injection_pats[] = {
@@ -601,6 +697,7 @@ static const char *const injection_pats[] = {
     "roleplay*", "role play|playing", "jailbreak*", "jailbroken", "dan mode", "do anything now",
     "god mode", "override|bypass|disable ~ safety|filter*|guardrail*|restriction*|moderation",
     NULL};
+static struct pset injection_set = {injection_pats, 0, 0};
 
 static const char *const injection_markers[] = {"<|", "|>", "[inst]", "<<sys>>", "</s>",
                                                 "### instruction", "### system", NULL};
@@ -609,12 +706,12 @@ static void check_customer(const char *s, size_t len, const struct toks *k,
                            struct cs_policy_result *r)
 {
     for (size_t i = 0; i < sizeof cues / sizeof cues[0]; i++) {
-        if (find_any(k, cues[i].patterns)) {
+        if (find_any(k, cues[i].set)) {
             r->escalation_needed = true;
             add_issue(r, cues[i].issue, cues[i].level);
         }
     }
-    bool inj = find_any(k, injection_pats);
+    bool inj = find_any(k, &injection_set);
     for (const char *const *m = injection_markers; !inj && *m; m++) inj = ci_contains(s, len, *m);
     if (inj) {
         r->prompt_injection = true;
@@ -622,11 +719,21 @@ static void check_customer(const char *s, size_t len, const struct toks *k,
     }
 }
 
+static void compile_all(void)
+{
+    compile_set(&promise_set);
+    compile_set(&sla_set);
+    for (size_t i = 0; i < sizeof cues / sizeof cues[0]; i++) compile_set(cues[i].set);
+    compile_set(&injection_set);
+}
+
 int cs_policy_check(const char *reply, const char *customer_text, const struct cs_policy_opts *opts,
                     struct cs_policy_result *out)
 {
     if (out) memset(out, 0, sizeof *out);
     if (!reply || !out) return CS_ERR_INVALID;
+    static pthread_once_t compiled = PTHREAD_ONCE_INIT;
+    pthread_once(&compiled, compile_all);
     static const struct cs_policy_opts defaults = {0.0, NULL};
     const struct cs_policy_opts *o = opts ? opts : &defaults;
     size_t rlen = strlen(reply);
@@ -638,7 +745,7 @@ int cs_policy_check(const char *reply, const char *customer_text, const struct c
         return CS_ERR_NOMEM;
     }
     check_promises(reply, rlen, &rk, o, out);
-    out->sla_mentioned = find_any(&rk, sla_patterns);
+    out->sla_mentioned = find_any(&rk, &sla_set);
     check_pii(reply, rlen, o, out);
     if (customer_text) check_customer(customer_text, clen, &ck, out);
     toks_free(&rk);
