@@ -11,7 +11,9 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototyp
 PKGS    := json-c libsodium libcurl sqlite3 fcgi
 CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -g -fno-omit-frame-pointer \
            -Ishared/include -Iruntime $(shell pkg-config --cflags $(PKGS))
-LDLIBS  := $(shell pkg-config --libs $(PKGS)) -ldl -lpthread -lm
+# libcurl is compiled against but not linked: shared/src/curl_lazy.c loads it on the
+# first HTTP call (why: see that file).
+LDLIBS  := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -ldl -lpthread -lm
 # libmongoc stays out of LDLIBS: loading it initialises OpenSSL, ICU, SASL... and
 # doubled every function's cold start. Only the MongoDB store plugin links it (loaded
 # by store_plugin.c when a mongodb:// URI is opened), plus the operator tool and the

@@ -34,11 +34,21 @@ pkg_libs() { # ELF file, stage dir: copies the shared libraries it needs beyond 
     done
 }
 
+# libcurl is loaded at run time (shared/src/curl_lazy.c), so ldd of a function does not
+# name it; the Lambda loop needs it in every zip.
+pkg_curl() { # stage dir
+    local lib; lib=$(ldconfig -p | awk '$1=="libcurl.so.4" && /x86-64/{print $NF; exit}')
+    [ -n "$lib" ] || { echo "package: libcurl.so.4 not found (build.sh deps installs it)" >&2; return 1; }
+    cp -L "$lib" "$1/lib/libcurl.so.4"
+    pkg_libs "$lib" "$1"
+}
+
 pkg_stage() { # function name, stage dir, store (sqlite|mongodb)
     local f=$1 stage=$2 store=$3
     mkdir -p "$stage/lib" "$stage/data"
     cp "$REL/bin/$f" "$stage/bootstrap"
     pkg_libs "$REL/bin/$f" "$stage"
+    pkg_curl "$stage"
     if [ "$store" = mongodb ]; then
         cp "$REL/lib/libcs-store-mongo.so" "$stage/lib/"
         pkg_libs "$REL/lib/libcs-store-mongo.so" "$stage"

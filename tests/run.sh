@@ -66,6 +66,20 @@ t_banned_calls() {
         shared/src/*.c shared/include/cs/*.h runtime/*.c functions/*/*.c tools/*/*.c
 }
 
+t_runtime_loaded_libs() {
+    # libcurl and libmongoc are loaded when first used (shared/src/curl_lazy.c,
+    # store_plugin.c); a direct link would put ~30 libraries back into every function's
+    # memory and cold start.
+    local f rc=0
+    for f in $REL/bin/*; do
+        if readelf -d "$f" | grep -E 'NEEDED.*(libcurl|libmongoc|libbson)'; then
+            echo "links at load time: $f"; rc=1
+        fi
+    done
+    [ $rc -eq 0 ] && echo "no function links libcurl or libmongoc"
+    return $rc
+}
+
 t_headers_alone() {
     local h rc=0
     for h in shared/include/cs/*.h; do
@@ -159,6 +173,7 @@ cmd_test() {
     t_step "generated files are fresh" t_generated_fresh
     t_step "no banned calls" t_banned_calls
     t_step "every public header compiles alone" t_headers_alone
+    t_step "libcurl and libmongoc load on first use" t_runtime_loaded_libs
     log "unit tests (ASan+UBSan)"
     t_unit
     log "lambda runtime, cgi and local invoke"

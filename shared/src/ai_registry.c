@@ -289,8 +289,8 @@ int cs_ai_open(const struct cs_ai_config *cfg, struct cs_ai **out, const char **
     if (!ai) return CS_ERR_NOMEM;
     ai->cfg = *cfg;
     ai->sleep_ms = real_sleep;
-    /* Once per process, before any thread makes a handle. */
-    curl_global_init(CURL_GLOBAL_DEFAULT);
+    /* No curl_global_init here: curl_lazy.c runs it once, thread-safely, when the first
+     * provider call loads libcurl; the built-in provider never loads it. */
     int rc = load_seeds(ai, why);
     if (!rc) rc = load_prices(ai, why);
     if (rc) {
@@ -309,7 +309,6 @@ void cs_ai_close(struct cs_ai *ai)
     json_object_put(ai->price_root);
     free(ai->prices);
     free(ai);
-    curl_global_cleanup();
 }
 
 /* Exact model name first, else the longest configured prefix. */
