@@ -105,8 +105,8 @@ static uint64_t fnv_update_words(uint64_t h, const void *data, size_t len)
     const unsigned char *p = data;
     size_t i = 0;
     for (; i + 8 <= len; i += 8) {
-        uint64_t w = 0;
-        for (int b = 7; b >= 0; b--) w = (w << 8) | p[i + (size_t)b]; /* little-endian */
+        uint64_t w; /* the file is little-endian, and so is the host (checked above) */
+        memcpy(&w, p + i, sizeof(w));
         h ^= w;
         h *= 0x100000001b3ull;
     }
@@ -311,8 +311,10 @@ int cs_model_open(const char *path, struct cs_model **out)
         return CS_ERR_FORMAT;
     }
     size_t size = (size_t)st.st_size;
-    /* MAP_POPULATE: fault the pages in now, so the first request does not pay for it. */
-    void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    /* No MAP_POPULATE: a function maps every model but reads few of their int8 weight
+     * rows, and populating them all put ~5 MB of untouched pages in each process's RSS.
+     * Measured with perf stat: same CPU time to first answer, ~85 more minor faults. */
+    void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) return CS_ERR_IO;
     int rc = cs_model_open_mem(p, size, out);
