@@ -1002,7 +1002,21 @@ static size_t name_end(const struct scan *s, size_t b)
     return e;
 }
 
-/* Extends a name over following capitalised tokens, initials ("J", "D.") included. */
+/* Joins capitalised hyphenated parts to a name word that ends at e: "Jean-Luc",
+ * "Mary-Jane", "O'Brien-Smith". Scoring still looks at the first part alone (the
+ * lexicon knows "Jean", not "Jean-Luc"), but the span must cover the whole word or
+ * "-Luc" is left in the clear. */
+static size_t join_hyphens(const struct scan *s, size_t e)
+{
+    while (e + 2 < s->n && s->t[e] == '-' &&
+           (is_upper(s->t[e + 1]) || ((unsigned char)s->t[e + 1] & 0x80u))) {
+        size_t ne = name_end(s, e + 1);
+        if (ne - (e + 1) < 2) break;
+        e = ne;
+    }
+    return e;
+}
+
 /* Street words that are not also surnames (unlike Hill, Lane, Park, Way, Court). */
 static const char *const STREET_STRONG[] = {"street", "st", "avenue", "ave", "road", "rd",
                                             "boulevard", "blvd", "drive", "squares", NULL};
@@ -1042,7 +1056,7 @@ static size_t extend_name(const struct scan *s, size_t e, int *parts)
         if (word_in(s, nb, ne, UNIT) || word_in(s, nb, ne, STREET_STRONG)) break;
         if (!initial && (f & CS_PII_LEX_COMMON) && !(f & CS_PII_LEX_LAST)) break;
         if (!initial && !(f & (CS_PII_LEX_LAST | CS_PII_LEX_FIRST)) && ne - nb < 2) break;
-        e = ne;
+        e = initial ? ne : join_hyphens(s, ne);
         if (initial && e < s->n && s->t[e] == '.') e++;
         (*parts)++;
     }
@@ -1135,7 +1149,7 @@ static void scan_names(struct scan *s)
             continue;
         }
         int parts = 1;
-        size_t end = extend_name(s, e, &parts);
+        size_t end = extend_name(s, join_hyphens(s, e), &parts);
         /* a lone lower-case first name may be a word ("and bill you"): it needs a
          * surname after it or a cue before it */
         if (lower_first && parts == 1 && !context_before(s, i, 12, NAME_CTX)) {

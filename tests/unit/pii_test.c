@@ -261,6 +261,11 @@ static void test_name_shapes(void)
         {"Follow up with Jan Jílek in a couple of months.", "Jan Jílek"}, /* "Jan" + surname */
         {"follow up with patricia desrosiers in a couple of months.", "patricia desrosiers"},
         {"my name is vitoria", "vitoria"}, /* lower-case text, strong cue */
+        /* hyphenated parts belong to the name: a span ending at the hyphen leaks "-Luc" */
+        {"Contact Jean-Luc Picard today", "Jean-Luc Picard"},
+        {"My name is Mary-Jane Watson", "Mary-Jane Watson"},
+        {"Please ask Mr. O'Brien-Smith to call", "O'Brien-Smith"},
+        {"Sarah Smith-Jones called twice", "Sarah Smith-Jones"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(names, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
