@@ -243,6 +243,7 @@ static int pipeline(struct cs_req *req, struct cs_resp *resp)
     if (rc || answered) return rc;
     if ((rc = authenticate(req, resp))) return rc;
     if ((rc = rate_limit(req, resp))) return rc;
+    if ((rc = cs_req_query_check(req, resp))) return rc;
     if ((rc = read_body(req, resp))) return rc;
     rc = req->env->fn->handle(req, resp);
     if (rc == CS_OK && resp->status == 0) rc = CS_ERR_INTERNAL; /* handler forgot a body */

@@ -4,6 +4,7 @@
 
 #include "cs/arena.h"
 #include "cs/error.h"
+#include "cs/json.h"
 #include "cs/router.h"
 
 const char *cs_req_header(const struct cs_req *req, const char *name)
@@ -65,6 +66,32 @@ const char *cs_req_query(const struct cs_req *req, const char *name)
         if (*p == '&') p++;
     }
     return NULL;
+}
+
+static bool decodes(struct cs_arena *a, const char *s, size_t n, const char **out)
+{
+    *out = cs_url_decode(a, s, n, true);
+    return *out && cs_utf8_valid(*out, strlen(*out));
+}
+
+int cs_req_query_check(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *p = req->query ? req->query : "";
+    while (*p) {
+        size_t seg = strcspn(p, "&");
+        const char *eq = memchr(p, '=', seg);
+        size_t klen = eq ? (size_t)(eq - p) : seg;
+        const char *key, *val;
+        if (!decodes(req->arena, p, klen, &key) ||
+            (eq && !decodes(req->arena, eq + 1, seg - klen - 1, &val))) {
+            cs_resp_field_error(resp, "query", key && cs_utf8_valid(key, strlen(key)) ? key : "query",
+                                "Malformed percent-encoding in the query string", "value_error");
+            return CS_ERR_VALIDATION;
+        }
+        p += seg;
+        if (*p == '&') p++;
+    }
+    return CS_OK;
 }
 
 int cs_resp_header(struct cs_resp *resp, const char *name, const char *value)

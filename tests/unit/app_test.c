@@ -303,6 +303,30 @@ static void test_routing_errors(void)
     CHECK_INT(resp.status, 404); /* {id} is never empty */
 }
 
+/* A value that does not percent-decode is refused, not read as absent: "?status=%zz"
+ * once listed everything unfiltered. */
+static void test_query_errors(void)
+{
+    static const char *const bad[] = {"q=%zz", "x=1&q=%G1", "q=%00", "q=a%00b", "%zz=1", "q=%FF", "q=%4"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        call("GET", "/api/v1/things/x", bad[i], NULL, "authorization", tok_agent, NULL);
+        CHECK_INT(resp.status, 422);
+        if (resp.status != 422) fprintf(stderr, "  query %s gave %d\n", bad[i], resp.status);
+        json_object *o = json_tokener_parse(body_str());
+        REQUIRE(o != NULL);
+        json_object *err = NULL;
+        CHECK(json_object_object_get_ex(o, "error", &err));
+        CHECK_STR(cs_json_get_str(err, "code"), "validation");
+        json_object_put(o);
+    }
+    call("GET", "/api/v1/things/x", "x=%zz", NULL, "authorization", tok_agent, NULL);
+    CHECK_STR(body_str(), "{\"error\":{\"code\":\"validation\",\"message\":\"Validation error\","
+                          "\"details\":{\"x\":\"Malformed percent-encoding in the query string\"}}}");
+    call("GET", "/api/v1/things/x", "q=%C3%A9t%C3%A9&empty=&flag", NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 200);
+    CHECK_STR(body_str(), "{\"id\":\"x\",\"q\":\"\u00e9t\u00e9\"}");
+}
+
 static void test_body_errors(void)
 {
     char big[1100];
@@ -492,6 +516,7 @@ int main(void)
     TEST_RUN(test_cors);
     TEST_RUN(test_auth_errors);
     TEST_RUN(test_routing_errors);
+    TEST_RUN(test_query_errors);
     TEST_RUN(test_body_errors);
     TEST_RUN(test_triage_family);
     TEST_RUN(test_rate_limit);

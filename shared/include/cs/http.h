@@ -106,6 +106,12 @@ const char *cs_req_param(const struct cs_req *req, const char *name);
 /* First query parameter `name`, percent-decoded into the arena; NULL when absent. */
 const char *cs_req_query(const struct cs_req *req, const char *name);
 
+/* Checks that every key and value of the query string percent-decodes to UTF-8 without
+ * NUL. cs_req_query cannot tell a malformed value from an absent one, so the pipeline
+ * runs this first; on failure it records a field error ("query", key) and returns
+ * CS_ERR_VALIDATION. */
+int cs_req_query_check(const struct cs_req *req, struct cs_resp *resp);
+
 /* Adds a response header; name and value must outlive the response (arena or static).
  * Returns CS_ERR_INTERNAL when the header table is full (the header is dropped: a
  * programming error, so callers that cannot do better may ignore it). */
