@@ -35,6 +35,14 @@ static const struct cs_schema create_schema = {create_fields, 3};
 
 /* http(s) with a host, parsed by libcurl as the dispatcher will: the schema only looks
  * at the prefix. Plain http stays allowed for receivers on a private network. */
+/* libcurl reads "http:///path" as host "path", so the authority is checked by hand too:
+ * something other than '/' must follow "://". */
+static bool has_authority(const char *url)
+{
+    const char *sep = strstr(url, "://");
+    return sep && sep[3] != '\0' && sep[3] != '/';
+}
+
 static bool url_ok(const char *url)
 {
     CURLU *u = curl_url();
@@ -46,7 +54,7 @@ static bool url_ok(const char *url)
     curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(u);
-    return ok && !strpbrk(url, " \t\r\n");
+    return ok && has_authority(url) && !strpbrk(url, " \t\r\n");
 }
 
 static int check_events(const struct cs_req *req, struct cs_resp *resp, json_object *events)

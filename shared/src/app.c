@@ -220,6 +220,12 @@ int cs_app_read_json(const struct cs_req *req, struct cs_resp *resp, const struc
                      json_object **out)
 {
     if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
+    /* FastAPI reads no body at all as a missing required body, before looking at its
+     * content type: 422 [{"type":"missing","loc":["body"],"msg":"Field required"}]. */
+    if (req->body_len == 0 && req->env->fn->family == CS_FAMILY_TRIAGE) {
+        cs_resp_field_error(resp, "body", NULL, "Field required", "missing");
+        return CS_ERR_VALIDATION;
+    }
     if (!json_content_type(cs_req_header(req, "content-type"))) return CS_ERR_MEDIA_TYPE;
     int rc = cs_json_parse(req->body, req->body_len, req->arena, out, resp);
     if (rc) return rc;

@@ -308,8 +308,9 @@ static void check_string(struct vctx *v, const struct cs_field *f, const char *c
              "string_pattern_mismatch");
         return;
     }
-    if (f->format == CS_FMT_URL && strncmp(s, "https://", 8) != 0 &&
-        strncmp(s, "http://", 7) != 0) {
+    /* schemes are case-insensitive (RFC 3986 3.1) */
+    if (f->format == CS_FMT_URL && strncasecmp(s, "https://", 8) != 0 &&
+        strncasecmp(s, "http://", 7) != 0) {
         verr(v, loc, -1, "Input should be a valid URL", "url_parsing");
         return;
     }

@@ -121,6 +121,8 @@ static void test_register_rejects_bad_input(void)
     expect_422("{\"url\":\"ftp://example.com/x\",\"events\":[\"ticket.created\"]}", "url");
     expect_422("{\"url\":\"javascript:alert(1)\",\"events\":[\"ticket.created\"]}", "url");
     expect_422("{\"url\":\"https://\",\"events\":[\"ticket.created\"]}", "url");
+    /* no host: libcurl would read "path" as the host */
+    expect_422("{\"url\":\"http:///path/only\",\"events\":[\"ticket.created\"]}", "url");
     expect_422("{\"url\":\"https://example.com/x\",\"events\":[\"ticket.deleted\"]}", "events");
     expect_422("{\"url\":\"https://example.com/x\",\"events\":[]}", "events");
     expect_422("{\"url\":\"https://example.com/x\"}", "events");

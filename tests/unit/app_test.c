@@ -380,6 +380,12 @@ static void test_triage_family(void)
     call("POST", "/api/v1/things", NULL, "{}", JSON_CT, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 422);
     CHECK_STR(body_str(), "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"name\"],\"msg\":\"Field required\"}]}");
+    /* no body at all is a missing body, whatever the content type says */
+    call("POST", "/api/v1/things", NULL, NULL, JSON_CT, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 422);
+    CHECK_STR(body_str(), "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\"}]}");
+    call("POST", "/api/v1/things", NULL, NULL, "content-type", "text/plain", "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 422);
     call("GET", "/x", NULL, NULL, NULL);
     CHECK_STR(body_str(), "{\"detail\":\"Not Found\"}");
     env.fn = &fn;

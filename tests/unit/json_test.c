@@ -224,6 +224,9 @@ static void test_valid(void)
     CHECK_STR(validate("{" OK_BODY "}", &status), "");
     CHECK_STR(validate("{" OK_BODY ",\"priority\":\"P2\",\"count\":3,\"meta\":{\"source\":\"web\",\"score\":0.5},"
                        "\"tags\":[\"a\"],\"note\":null,\"url\":\"https://x.example/a\",\"extra\":1}", &status), "");
+    /* URL schemes are case-insensitive */
+    CHECK_STR(validate("{" OK_BODY ",\"url\":\"HTTPS://x.example/a\"}", &status), "");
+    CHECK_STR(validate("{" OK_BODY ",\"url\":\"Http://x.example/a\"}", &status), "");
     /* Lengths count characters, not bytes: 10 two-byte characters are enough. */
     CHECK_STR(validate("{\"ticket_id\":\"T\",\"raw_message\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
                        "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\",\"customer_email\":\"a@b.example\"}", &status), "");
