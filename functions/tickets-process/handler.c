@@ -125,10 +125,13 @@ static int analyse(const struct cs_req *req, struct processed *p)
                                       &p->passages, &p->npassages);
     if (rc) return rc;
     struct cs_draft_passage dp[PASSAGES];
-    for (size_t i = 0; i < p->npassages; i++)
+    const char *kb_texts[PASSAGES];
+    for (size_t i = 0; i < p->npassages; i++) {
         dp[i] = (struct cs_draft_passage){p->passages[i].doc_id, p->passages[i].chunk_id,
                                           p->passages[i].title, p->passages[i].text,
                                           p->passages[i].score};
+        kb_texts[i] = p->passages[i].text;
+    }
     struct cs_draft_input in = {
         .customer_name = p->name,
         .ticket_text = p->message,
@@ -138,8 +141,12 @@ static int analyse(const struct cs_req *req, struct processed *p)
         .n_passages = p->npassages,
     };
     rc = cs_draft_build(req->arena, &in, NULL, &p->draft);
-    /* An AI draft has no refund authority: any promise of money fails the check. */
-    struct cs_policy_opts opts = {.refund_limit = 0, .allowed_email_domains = NULL};
+    /* An AI draft has no refund authority: any promise of money fails the check. The
+     * knowledge base's own contact addresses, quoted from the passages, are not a leak;
+     * any other address in the draft is. */
+    struct cs_policy_opts opts = {.refund_limit = 0, .allowed_email_domains = NULL,
+                                  .allowed_email_sources = kb_texts,
+                                  .n_allowed_email_sources = p->npassages};
     if (!rc) rc = cs_policy_check(p->draft.body, p->message, &opts, &p->policy);
     return rc;
 }

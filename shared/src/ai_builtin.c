@@ -74,12 +74,47 @@ static const char *as_words(struct cs_arena *a, const char *s)
     return w;
 }
 
-/* The text the builtin answers: the last user message. */
-static const char *last_user(const struct cs_ai_chat *chat)
+#define GUARD_OPEN "<customer_message>"
+#define GUARD_CLOSE "</customer_message>"
+
+/* A hosted model gets the customer's text fenced as <customer_message>...</customer_message>
+ * (a prompt-injection guard); the builtin reads no instructions, so it answers, classifies
+ * and searches with the bare text inside the fence. */
+static const char *unguard(struct cs_arena *a, const char *s)
+{
+    size_t n = strlen(s), no = strlen(GUARD_OPEN), nc = strlen(GUARD_CLOSE);
+    if (n < no + nc || strncmp(s, GUARD_OPEN, no) != 0 || strcmp(s + n - nc, GUARD_CLOSE) != 0) return s;
+    const char *b = s + no, *e = s + n - nc;
+    while (b < e && (*b == '\n' || *b == '\r' || *b == ' ')) b++;
+    while (e > b && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ')) e--;
+    const char *bare = cs_arena_strndup(a, b, (size_t)(e - b));
+    return bare ? bare : s;
+}
+
+/* The text the builtin answers: the last user message, without the guard fence. */
+static const char *last_user(struct cs_arena *a, const struct cs_ai_chat *chat)
 {
     for (size_t i = chat->nmsgs; i > 0; i--)
-        if (strcmp(chat->msgs[i - 1].role, "assistant") != 0) return chat->msgs[i - 1].content;
+        if (strcmp(chat->msgs[i - 1].role, "assistant") != 0) return unguard(a, chat->msgs[i - 1].content);
     return "";
+}
+
+/* Cuts `text` to at most `max_tokens` by the builtin's token estimate (ai_estimate_tokens:
+ * four bytes a token), at the last word boundary that fits, else at a UTF-8 character
+ * boundary. Sets *cut (NULL when the text already fits). */
+static int cut_to_tokens(struct cs_arena *a, const char *text, int64_t max_tokens, const char **cut)
+{
+    size_t cap = (size_t)max_tokens * 4;
+    *cut = NULL;
+    if (ai_estimate_tokens(text) <= max_tokens) return CS_OK;
+    size_t e = cap;
+    while (e > 0 && ((unsigned char)text[e] & 0xC0) == 0x80) e--; /* never split a character */
+    size_t w = e;
+    while (w > 0 && text[w] != ' ' && text[w] != '\n') w--;
+    if (w > 0) e = w;
+    while (e > 0 && (text[e - 1] == ' ' || text[e - 1] == '\n')) e--;
+    *cut = cs_arena_strndup(a, text, e);
+    return *cut ? CS_OK : CS_ERR_NOMEM;
 }
 
 static int draft_reply(const struct cs_ai_call *call, const char *query, struct cs_draft *d)
@@ -131,15 +166,22 @@ static int stream_words(const struct cs_ai_chat *chat, const char *text)
 int ai_builtin_chat(const struct cs_ai_call *call, const struct cs_ai_chat *chat,
                     struct cs_ai_reply *out)
 {
-    const char *query = last_user(chat);
+    const char *query = last_user(call->arena, chat);
     struct cs_draft d;
     int rc = draft_reply(call, query, &d);
     if (rc) return rc;
     const char *text = cs_arena_printf(call->arena, "%s\n\n%s\n\n%s", d.greeting, d.body, d.closing);
     if (!text) return CS_ERR_NOMEM;
+    out->finish_reason = "stop";
+    const char *cut;
+    rc = cut_to_tokens(call->arena, text, chat->max_tokens > 0 ? chat->max_tokens : 512, &cut);
+    if (rc) return rc;
+    if (cut) {
+        text = cut;
+        out->finish_reason = "length"; /* OpenAI's name for a reply stopped by max_tokens */
+    }
     out->text = text;
     out->model = AI_BUILTIN_MODEL;
-    out->finish_reason = "stop";
     int64_t prompt = ai_estimate_tokens(chat->system);
     for (size_t i = 0; i < chat->nmsgs; i++) prompt += ai_estimate_tokens(chat->msgs[i].content);
     out->usage.prompt_tokens = prompt;

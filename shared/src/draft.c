@@ -443,20 +443,18 @@ static void topic_case(char *s)
 
 static int put_opening(struct cs_buf *b, enum mood m, enum cs_draft_tone tone, const char *topic)
 {
-    const char *t = topic ? topic : "this";
-    const char *sfx = topic ? " issue" : "";
-    if (tone == CS_DRAFT_TONE_CASUAL)
-        return cs_buf_printf(b, "Thanks for reaching out about your %s%s!", t, sfx);
-    if (tone == CS_DRAFT_TONE_FORMAL)
-        return cs_buf_printf(b, "Thank you for contacting us about your %s%s.", t, sfx);
+    /* Without a topic the opening names none ("about your this" is not English). */
+    char about[DRAFT_PHRASE_MAX + 32] = "";
+    if (topic) snprintf(about, sizeof about, " about your %s issue", topic);
+    if (tone == CS_DRAFT_TONE_CASUAL) return cs_buf_printf(b, "Thanks for reaching out%s!", about);
+    if (tone == CS_DRAFT_TONE_FORMAL) return cs_buf_printf(b, "Thank you for contacting us%s.", about);
+    const char *what = topic ? about + 1 : "about this";
     if (m == MOOD_ANGRY)
-        return cs_buf_printf(b, "I'm truly sorry about your %s%s, and I completely understand "
-                                "why you are upset.", t, sfx);
+        return cs_buf_printf(b, "I'm truly sorry %s, and I completely understand why you are upset.", what);
     if (m == MOOD_FRUSTRATED)
-        return cs_buf_printf(b, "I'm really sorry to hear about your %s%s. I understand how "
-                                "frustrating this must be.", t, sfx);
-    return cs_buf_printf(b, "I understand your concern about your %s%s, and I'm sorry for the "
-                            "inconvenience.", t, sfx);
+        return cs_buf_printf(b, "I'm really sorry to hear %s. I understand how frustrating this must be.",
+                             topic ? what : "that");
+    return cs_buf_printf(b, "I understand your concern%s, and I'm sorry for the inconvenience.", about);
 }
 
 static void sla_text(int hours, char *out, size_t cap)

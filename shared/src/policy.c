@@ -509,8 +509,26 @@ static bool domain_allowed(const char *d, size_t dn, const char *list)
     return false;
 }
 
-/* Any e-mail address outside the allowed domains. */
-static bool has_foreign_email(const char *s, size_t len, const char *allowed)
+/* Whether the address a[0..an) occurs, as a whole address, in one of the source texts. */
+static bool email_in_sources(const char *a, size_t an, const struct cs_policy_opts *o)
+{
+    for (size_t k = 0; k < o->n_allowed_email_sources; k++) {
+        const char *t = o->allowed_email_sources ? o->allowed_email_sources[k] : NULL;
+        size_t tn = t ? strlen(t) : 0;
+        for (size_t i = 0; an && i + an <= tn; i++) {
+            if (strncasecmp(t + i, a, an) != 0) continue;
+            if (i > 0 && email_local_char((unsigned char)t[i - 1])) continue;
+            if (i + an < tn && domain_char((unsigned char)t[i + an]) &&
+                !(t[i + an] == '.' && (i + an + 1 == tn || !domain_char((unsigned char)t[i + an + 1]))))
+                continue;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Any e-mail address outside the allowed domains and the allowed source texts. */
+static bool has_foreign_email(const char *s, size_t len, const struct cs_policy_opts *o)
 {
     for (size_t i = 1; i + 1 < len; i++) {
         if (s[i] != '@' || !email_local_char((unsigned char)s[i - 1])) continue;
@@ -523,7 +541,10 @@ static bool has_foreign_email(const char *s, size_t len, const char *allowed)
         for (size_t k = 0; k < dn; k++)
             if (d[k] == '.') dot = d + k;
         if (!dot || dot == d || (size_t)(d + dn - dot - 1) < 2) continue;
-        if (!domain_allowed(d, dn, allowed)) return true;
+        if (domain_allowed(d, dn, o->allowed_email_domains)) continue;
+        size_t b = i;
+        while (b > 0 && email_local_char((unsigned char)s[b - 1])) b--;
+        if (!email_in_sources(s + b, e - b, o)) return true;
     }
     return false;
 }
@@ -596,7 +617,7 @@ static bool has_ssn(const char *s, size_t len)
 static void check_pii(const char *s, size_t len, const struct cs_policy_opts *o,
                       struct cs_policy_result *r)
 {
-    if (has_foreign_email(s, len, o->allowed_email_domains)) {
+    if (has_foreign_email(s, len, o)) {
         r->pii_leak = true;
         add_issue(r, "reply contains an e-mail address", CS_POLICY_FAILED);
     }
@@ -734,7 +755,7 @@ int cs_policy_check(const char *reply, const char *customer_text, const struct c
     if (!reply || !out) return CS_ERR_INVALID;
     static pthread_once_t compiled = PTHREAD_ONCE_INIT;
     pthread_once(&compiled, compile_all);
-    static const struct cs_policy_opts defaults = {0.0, NULL};
+    static const struct cs_policy_opts defaults = {0.0, NULL, NULL, 0};
     const struct cs_policy_opts *o = opts ? opts : &defaults;
     size_t rlen = strlen(reply);
     struct toks rk, ck = {NULL, 0};

@@ -100,6 +100,78 @@ static void test_generate_flags_injection(void)
     http_result_free(&r);
 }
 
+/* Joins the delta events of an SSE body (modified in place) into *joined and returns
+ * the done event's envelope (NULL if none). */
+static json_object *sse_parse(char *body, size_t body_len, char **joined, int *deltas)
+{
+    *joined = calloc(1, body_len + 1);
+    *deltas = 0;
+    json_object *done = NULL;
+    size_t jlen = 0;
+    for (char *p = body; *joined && p && *p;) {
+        char *end = strstr(p, "\n\n");
+        if (!end) break;
+        *end = '\0';
+        char *data = strstr(p, "\ndata: ");
+        json_object *o = data ? json_tokener_parse(data + 7) : NULL;
+        if (strncmp(p, "event: delta", 12) == 0 && o) {
+            const char *t = jstr(o, "text") ? jstr(o, "text") : "";
+            memcpy(*joined + jlen, t, strlen(t) + 1);
+            jlen += strlen(t);
+            (*deltas)++;
+        } else if (strncmp(p, "event: done", 11) == 0 && o) {
+            done = json_object_get(o);
+        }
+        json_object_put(o);
+        p = end + 2;
+    }
+    return done;
+}
+
+/* max_tokens bounds the builtin's reply by the same count usage reports, streamed or not. */
+static void test_generate_max_tokens(void)
+{
+    struct http_result full, r;
+    REQUIRE(post("/api/v1/ai/generate", "{\"prompt\":\"My card was charged twice, please refund\"}", &full) == 0);
+    check_ok(&full);
+    const char *whole = jstr(full.json, "data.generated_text");
+    REQUIRE(whole);
+    CHECK(json_object_get_int(jget(full.json, "data.usage.completion_tokens")) > 5);
+
+    REQUIRE(post("/api/v1/ai/generate",
+                 "{\"prompt\":\"My card was charged twice, please refund\",\"max_tokens\":5}", &r) == 0);
+    check_ok(&r);
+    const char *text = jstr(r.json, "data.generated_text");
+    REQUIRE(text);
+    int ct = json_object_get_int(jget(r.json, "data.usage.completion_tokens"));
+    CHECK(ct >= 1 && ct <= 5);
+    CHECK_INT(ct, (int)((strlen(text) + 3) / 4));
+    CHECK(strlen(text) <= 20 && strlen(text) > 0);
+    CHECK(strncmp(whole, text, strlen(text)) == 0); /* a prefix of the full reply */
+    CHECK_INT(json_object_get_int(jget(r.json, "data.usage.total_tokens")),
+              json_object_get_int(jget(r.json, "data.usage.prompt_tokens")) + ct);
+    char *cut = strdup(text);
+    http_result_free(&r);
+
+    REQUIRE(post("/api/v1/ai/generate",
+                 "{\"prompt\":\"My card was charged twice, please refund\",\"max_tokens\":5,\"stream\":true}",
+                 &r) == 0);
+    CHECK_INT(r.status, 200);
+    char *joined;
+    int deltas;
+    json_object *done = sse_parse(r.body, r.body_len, &joined, &deltas);
+    REQUIRE(done && joined && cut);
+    CHECK(deltas >= 1);
+    CHECK_STR(joined, cut);
+    CHECK_STR(jstr(done, "data.generated_text"), cut);
+    CHECK(json_object_get_int(jget(done, "data.usage.completion_tokens")) <= 5);
+    json_object_put(done);
+    free(joined);
+    free(cut);
+    http_result_free(&r);
+    http_result_free(&full);
+}
+
 static void test_generate_stream(void)
 {
     struct http_result r;
@@ -286,6 +358,43 @@ static void test_generate_response(void)
     http_result_free(&r);
 }
 
+/* The builtin answers the bare query, the text the category comes from, not the
+ * <customer_message> fence hosted providers get: its reply names the same topic. */
+static void test_generate_response_bare_query(void)
+{
+    struct http_result r;
+    REQUIRE(post("/api/v1/generate/response",
+                 "{\"query\":\"Can I get a personal loan with a credit score of 650?\"}", &r) == 0);
+    check_ok(&r);
+    const char *cat = jstr(r.json, "data.category"), *text = jstr(r.json, "data.response");
+    REQUIRE(cat && text);
+    CHECK_STR(jstr(r.json, "data.provider"), "builtin");
+    char topic[128];
+    snprintf(topic, sizeof topic, "about your %s issue", cat);
+    for (char *p = topic; *p; p++)
+        if (*p == '_') *p = ' ';
+    if (!strstr(text, topic)) fprintf(stderr, "  category %s, reply: %s\n", cat, text);
+    CHECK(strstr(text, topic) != NULL);
+    CHECK(strstr(text, "customer_message") == NULL);
+    CHECK(strstr(text, "personal details") == NULL);
+    http_result_free(&r);
+}
+
+/* The one-sentence alternative has no topic: its opening is still a sentence. */
+static void test_generate_response_alternative_opening(void)
+{
+    struct http_result r;
+    REQUIRE(post("/api/v1/generate/response",
+                 "{\"query\":\"I was charged twice for my subscription, I want a refund\"}", &r) == 0);
+    check_ok(&r);
+    const char *alt = jstr(r.json, "data.alternative_responses.0");
+    REQUIRE(alt);
+    CHECK(strstr(alt, "your this") == NULL);
+    CHECK(strstr(alt, "\n\nThank you for contacting us. ") != NULL);
+    CHECK(strstr(alt, "[KB-") != NULL);
+    http_result_free(&r);
+}
+
 int main(void)
 {
     if (!getenv("CS_TEST_BASE_URL") || e2e_token_for_key("CS_TEST_KEY_A", auth, sizeof(auth), NULL, 0) != 0) {
@@ -296,9 +405,12 @@ int main(void)
     TEST_RUN(test_generate);
     TEST_RUN(test_generate_flags_injection);
     TEST_RUN(test_generate_stream);
+    TEST_RUN(test_generate_max_tokens);
     TEST_RUN(test_generate_errors);
     TEST_RUN(test_embed);
     TEST_RUN(test_classify);
     TEST_RUN(test_generate_response);
+    TEST_RUN(test_generate_response_bare_query);
+    TEST_RUN(test_generate_response_alternative_opening);
     return test_done();
 }

@@ -144,6 +144,27 @@ static void test_process_seed_ticket(void)
     http_result_free(&r);
 }
 
+/* A GDPR erasure ticket: the draft quotes the knowledge base's own privacy address,
+ * which is no PII leak; the policy check still passes. */
+static void test_process_kb_email_not_a_leak(void)
+{
+    struct http_result r;
+    REQUIRE(post_ticket(token_a,
+                        "{\"customer_email\":\"ann.lee@gmail.com\",\"customer_name\":\"Ann Lee\","
+                        "\"raw_message\":\"Please delete my account and all my personal data under GDPR.\","
+                        "\"ticket_id\":\"TKT-GDPR-1\"}",
+                        &r) == 0);
+    CHECK_INT(r.status, 200);
+    const char *body = jstr(r.json, "result.answer_draft.body");
+    REQUIRE(body);
+    CHECK(strstr(body, "privacy@example.com") != NULL); /* quoted from the cited KB passage */
+    CHECK(strstr(body, "ann.lee@gmail.com") == NULL);
+    CHECK_STR(jstr(r.json, "result.policy_check.compliance"), "passed");
+    CHECK(jget(r.json, "result.policy_check.issues") == NULL);
+    check_citations(jget(r.json, "result"));
+    http_result_free(&r);
+}
+
 static void test_validation_errors(void)
 {
     struct {
@@ -273,6 +294,7 @@ int main(void)
     TEST_RUN(test_token_bad_secret);
     TEST_RUN(test_login);
     TEST_RUN(test_process_seed_ticket);
+    TEST_RUN(test_process_kb_email_not_a_leak);
     TEST_RUN(test_validation_errors);
     TEST_RUN(test_bad_input);
     TEST_RUN(test_auth_required);

@@ -441,6 +441,56 @@ static int stream_chat(struct fx *x, const char *system, struct collected *c, st
     return cs_ai_chat(&x->call, &ch, r);
 }
 
+/* The builtin honours max_tokens by its own token estimate (four bytes a token): the
+ * reply is cut, finish_reason says "length", and a stream carries exactly the cut text.
+ * The guard fence a hosted prompt gets is not part of what the builtin answers. */
+static void test_builtin_max_tokens(void)
+{
+    struct fx x;
+    REQUIRE(fx_open(&x, providers(one_openai, "http://127.0.0.1:9", NULL), 0) == 0);
+    const char *q = "My card was charged twice, please refund";
+    struct cs_ai_msg m = {"user", q};
+    struct cs_ai_chat c = {.provider_id = CS_AI_BUILTIN_ID, .msgs = &m, .nmsgs = 1, .temperature = -1};
+    struct cs_ai_reply full, cut;
+    REQUIRE(cs_ai_chat(&x.call, &c, &full) == CS_OK);
+    CHECK_STR(full.finish_reason, "stop");
+    CHECK(full.usage.completion_tokens > 5);
+    c.max_tokens = 5;
+    REQUIRE(cs_ai_chat(&x.call, &c, &cut) == CS_OK);
+    CHECK_STR(cut.finish_reason, "length");
+    CHECK(cut.usage.completion_tokens <= 5 && cut.usage.completion_tokens > 0);
+    CHECK_INT(cut.usage.completion_tokens, (int64_t)(strlen(cut.text) + 3) / 4);
+    CHECK(strlen(cut.text) <= 20 && strncmp(full.text, cut.text, strlen(cut.text)) == 0);
+    CHECK_INT(cut.usage.total_tokens, cut.usage.prompt_tokens + cut.usage.completion_tokens);
+
+    struct collected col;
+    memset(&col, 0, sizeof col);
+    c.on_delta = collect;
+    c.ud = &col;
+    struct cs_ai_reply st;
+    REQUIRE(cs_ai_chat(&x.call, &c, &st) == CS_OK);
+    CHECK(st.streamed);
+    CHECK_STR(col.text, cut.text);
+    CHECK_STR(st.text, cut.text);
+    CHECK_STR(st.finish_reason, "length");
+
+    /* a limit the reply fits under changes nothing */
+    c.on_delta = NULL;
+    c.max_tokens = 8192;
+    struct cs_ai_reply big;
+    REQUIRE(cs_ai_chat(&x.call, &c, &big) == CS_OK);
+    CHECK_STR(big.text, full.text);
+    CHECK_STR(big.finish_reason, "stop");
+
+    /* the fenced query gets the same answer as the bare one */
+    c.max_tokens = 0;
+    m.content = "<customer_message>\nMy card was charged twice, please refund\n</customer_message>";
+    struct cs_ai_reply fenced;
+    REQUIRE(cs_ai_chat(&x.call, &c, &fenced) == CS_OK);
+    CHECK_STR(fenced.text, full.text);
+    fx_close(&x);
+}
+
 static void test_openai_stream(void)
 {
     struct fake_reply s[] = {{.status = 200, .chunks = openai_stream, .chunk_delay_ms = 5}};
@@ -877,6 +927,7 @@ int main(void)
     TEST_RUN(test_missing_key_skips_provider);
     TEST_RUN(test_chain_to_anthropic);
     TEST_RUN(test_openai_stream);
+    TEST_RUN(test_builtin_max_tokens);
     TEST_RUN(test_stream_cut_short);
     TEST_RUN(test_anthropic_stream);
     TEST_RUN(test_gemini_chat_stream_embed);

@@ -135,6 +135,43 @@ static void test_tone_and_greeting(void)
     cs_arena_destroy(a);
 }
 
+/* With no topic (no category or subcategory) every tone still opens with a sentence. */
+static void test_opening_without_topic(void)
+{
+    struct cs_arena *a = arena();
+    static const struct {
+        enum cs_draft_tone tone;
+        const char *sentiment, *opening;
+    } cases[] = {
+        {CS_DRAFT_TONE_FORMAL, NULL, "Thank you for contacting us."},
+        {CS_DRAFT_TONE_CASUAL, NULL, "Thanks for reaching out!"},
+        {CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL, "angry",
+         "I'm truly sorry about this, and I completely understand why you are upset."},
+        {CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL, "frustrated",
+         "I'm really sorry to hear that. I understand how frustrating this must be."},
+        {CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL, NULL,
+         "I understand your concern, and I'm sorry for the inconvenience."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct cs_draft_input in = {.ticket_text = TICKET, .triage = {.sentiment = cases[i].sentiment},
+                                    .passages = PASSAGES, .n_passages = 3};
+        struct cs_draft_opts o = {.tone = cases[i].tone};
+        struct cs_draft d;
+        REQUIRE(cs_draft_build(a, &in, &o, &d) == CS_OK);
+        if (strncmp(d.body, cases[i].opening, strlen(cases[i].opening)) != 0)
+            fprintf(stderr, "  opening: %s\n", d.body);
+        CHECK(strncmp(d.body, cases[i].opening, strlen(cases[i].opening)) == 0);
+        CHECK(!strstr(d.body, "your this"));
+    }
+    /* A topic still reads as before. */
+    struct cs_draft_input in = input(PASSAGES, 3, "neutral");
+    struct cs_draft_opts o = {.tone = CS_DRAFT_TONE_FORMAL};
+    struct cs_draft d;
+    REQUIRE(cs_draft_build(a, &in, &o, &d) == CS_OK);
+    CHECK(strncmp(d.body, "Thank you for contacting us about your duplicate charge issue.", 62) == 0);
+    cs_arena_destroy(a);
+}
+
 static void test_no_relevant_passage(void)
 {
     struct cs_arena *a = arena();
@@ -262,7 +299,7 @@ static void test_draft_passes_policy(void)
     struct cs_draft d;
     struct cs_draft_input in = input(PASSAGES, 3, "frustrated");
     REQUIRE(cs_draft_build(a, &in, NULL, &d) == CS_OK);
-    struct cs_policy_opts po = {0.0, "example.com"};
+    struct cs_policy_opts po = {.allowed_email_domains = "example.com"};
     struct cs_policy_result r;
     REQUIRE(cs_policy_check(d.body, in.ticket_text, &po, &r) == CS_OK);
     CHECK(!r.refund_promise);
@@ -301,6 +338,7 @@ int main(void)
     test_skip_why_ = "";
     TEST_RUN(test_cites_only_used);
     TEST_RUN(test_tone_and_greeting);
+    TEST_RUN(test_opening_without_topic);
     TEST_RUN(test_no_relevant_passage);
     TEST_RUN(test_overlapping_chunks_quoted_once);
     TEST_RUN(test_forged_markers_rejected);

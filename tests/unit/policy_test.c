@@ -5,7 +5,7 @@
 
 static struct cs_policy_result check(const char *reply, const char *customer, double limit)
 {
-    struct cs_policy_opts o = {limit, "example.com"};
+    struct cs_policy_opts o = {.refund_limit = limit, .allowed_email_domains = "example.com"};
     struct cs_policy_result r;
     if (cs_policy_check(reply, customer, &o, &r) != CS_OK) abort();
     return r;
@@ -162,6 +162,43 @@ static void test_pii_leaks(void)
     }
 }
 
+/* Addresses quoted from the knowledge base the draft cites are the company's own; any
+ * other address in the same reply still fails. */
+static void test_kb_email_sources(void)
+{
+    static const char *const kb[] = {
+        "Deletion requests: write to privacy@bank.test with the subject GDPR.",
+        "Opening hours are 9 to 5.",
+    };
+    struct cs_policy_opts o = {.allowed_email_sources = kb, .n_allowed_email_sources = 2};
+    struct cs_policy_result r;
+    CHECK_INT(cs_policy_check("Please write to privacy@bank.test.", NULL, &o, &r), CS_OK);
+    CHECK(!r.pii_leak);
+    CHECK_INT(r.compliance, CS_POLICY_PASSED);
+    CHECK_INT(cs_policy_check("Write to PRIVACY@Bank.test today", NULL, &o, &r), CS_OK);
+    CHECK(!r.pii_leak); /* addresses compare case-insensitively */
+
+    /* A customer's address, another address at the KB's domain, or a longer address
+     * that merely starts or ends like the KB one, all still fail. */
+    static const char *const leaks[] = {
+        "Write to privacy@bank.test; we also copied john.doe@gmail.com.",
+        "Write to sales@bank.test.",
+        "Write to privacy@bank.test.evil.com.",
+        "Write to xprivacy@bank.test.",
+    };
+    for (size_t i = 0; i < sizeof leaks / sizeof leaks[0]; i++) {
+        CHECK_INT(cs_policy_check(leaks[i], NULL, &o, &r), CS_OK);
+        if (!r.pii_leak) fprintf(stderr, "  missed leak: %s\n", leaks[i]);
+        CHECK(r.pii_leak);
+        CHECK_INT(r.compliance, CS_POLICY_FAILED);
+        CHECK(has_issue(&r, "e-mail"));
+    }
+    /* Without the sources the KB address is a leak like any other. */
+    struct cs_policy_opts none = {0};
+    CHECK_INT(cs_policy_check("Please write to privacy@bank.test.", NULL, &none, &r), CS_OK);
+    CHECK(r.pii_leak);
+}
+
 struct cue_case {
     const char *text;
     const char *issue;
@@ -258,7 +295,7 @@ static void test_prompt_injection(void)
 static void test_combined_and_api(void)
 {
     struct cs_policy_result r;
-    struct cs_policy_opts o = {100.0, NULL};
+    struct cs_policy_opts o = {.refund_limit = 100.0};
     CHECK_INT(cs_policy_check(NULL, "x", &o, &r), CS_ERR_INVALID);
     CHECK_INT(cs_policy_check("x", "x", &o, NULL), CS_ERR_INVALID);
     CHECK_INT(cs_policy_check("", NULL, NULL, &r), CS_OK);
@@ -300,6 +337,7 @@ int main(void)
     TEST_RUN(test_refund_authority);
     TEST_RUN(test_sla_mentions);
     TEST_RUN(test_pii_leaks);
+    TEST_RUN(test_kb_email_sources);
     TEST_RUN(test_escalation_cues);
     TEST_RUN(test_ordinary_text_passes);
     TEST_RUN(test_prompt_injection);

@@ -43,6 +43,10 @@ struct cs_policy_opts {
     /* Comma-separated e-mail domains the reply may contain (e.g. the company's own
      * "example.com"); subdomains match. NULL: none. */
     const char *allowed_email_domains;
+    /* Texts whose own e-mail addresses the reply may repeat verbatim (e.g. the
+     * knowledge-base passages a draft quotes); any other address still fails. */
+    const char *const *allowed_email_sources;
+    size_t n_allowed_email_sources;
 };
 
 struct cs_policy_result {
