@@ -258,6 +258,16 @@ static void test_refund_above_rep_limit(void)
     CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
     CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$5.00"));
     http_result_free(&r);
+    /* Asking for a manager and money at once: the manager (limit 100) offers the $50. */
+    REQUIRE(create_in(auth_a, "co-refund", "c4", "chat", id, sizeof(id)) == 201);
+    REQUIRE(post_message(auth_a, id, "I want to speak to a manager, and I want a refund of $50", &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "CUSTOMER_REQUEST");
+    CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_MANAGER");
+    CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_manager");
+    CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$50.00"));
+    CHECK(jstr(r.json, "aiResponse.content") && !strstr(jstr(r.json, "aiResponse.content"), "not able to approve"));
+    http_result_free(&r);
 }
 
 /* Escalation reasons of their own: VIP, repeat contact, legal and social threats. */
@@ -638,6 +648,11 @@ static void test_abandon_idle(void)
     REQUIRE(create_in(auth, "co-ab", "c1", "chat", a, sizeof(a)) == 201);
     REQUIRE(create_in(auth, "co-ab", "c2", "chat", b, sizeof(b)) == 201);
     REQUIRE(create_in(auth, "co-ab", "c3", "chat", c, sizeof(c)) == 201);
+    /* c is with the manager before it is abandoned. */
+    REQUIRE(post_message(auth, c, "Can I speak to your manager?", &r) == 0);
+    CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_MANAGER");
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ESCALATED");
+    http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", b);
     REQUIRE(e2e_call(auth, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", &r) == 0);
     http_result_free(&r);
@@ -666,6 +681,17 @@ static void test_abandon_idle(void)
     REQUIRE(post_message(auth, a, "Hello, are you still there?", &r) == 0);
     CHECK_INT(r.status, 201);
     CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ACTIVE");
+    http_result_free(&r);
+    /* An escalated session comes back escalated, still with the manager. */
+    REQUIRE(post_message(auth, c, "Sorry, I was away. Where is my parcel?", &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ESCALATED");
+    CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_MANAGER");
+    CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_manager");
+    http_result_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", c);
+    REQUIRE(e2e_call(auth, "GET", path, NULL, &r) == 0);
+    CHECK_STR(jstr(r.json, "status"), "ESCALATED");
     http_result_free(&r);
     REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":-1}", &r) == 0);
     CHECK_INT(r.status, 400);

@@ -208,6 +208,20 @@ static void test_irate_config_is_honoured(void)
     CHECK(d.irate_score >= 0.7);
     CHECK_STR(d.target, "HUMAN_AGENT");
     json_object_put(cfg);
+    /* The configured target (the manager) disabled: the next enabled tier, a human. */
+    cfg = cfg_with("{\"tiers\":{\"aiManager\":{\"enabled\":false}}}");
+    struct cs_session_state rep = {.tier = "AI_REP", .ai_replies = 3, .irate_attempts = 2};
+    d = decide(cfg, &rep, "This is RIDICULOUS!!! I am FURIOUS, worst service ever!!", 0.95f);
+    CHECK(d.irate);
+    CHECK_STR(d.reason, "IRATE_CUSTOMER");
+    CHECK_STR(d.target, "HUMAN_AGENT");
+    json_object_put(cfg);
+    /* ... and with humans disabled too there is nowhere to go: the AI keeps counting. */
+    cfg = cfg_with("{\"tiers\":{\"aiManager\":{\"enabled\":false},\"humanAgent\":{\"enabled\":false}}}");
+    d = decide(cfg, &rep, "This is RIDICULOUS!!! I am FURIOUS, worst service ever!!", 0.95f);
+    CHECK(d.reason == NULL);
+    CHECK_INT(d.irate_attempts, 3);
+    json_object_put(cfg);
 }
 
 static void test_special_reasons(void)
@@ -301,6 +315,39 @@ static void test_refund_limits(void)
     CHECK_STR(d.reason, "REFUND_OVER_THRESHOLD");
     d = decide(cfg, &mgr, "I want a refund of $45 for the broken blender.", 0.6f);
     CHECK(d.reason == NULL);
+    CHECK(d.refund_allowed);
+    json_object_put(cfg);
+    /* The manager disabled: a $50 refund the rep may not grant goes to a human. */
+    cfg = cfg_with("{\"tiers\":{\"aiManager\":{\"enabled\":false}}}");
+    d = decide(cfg, &st, "I want a refund of $50 for the broken blender.", 0.6f);
+    CHECK_STR(d.reason, "REFUND_OVER_THRESHOLD");
+    CHECK_STR(d.target, "HUMAN_AGENT");
+    CHECK(!d.refund_allowed);
+    json_object_put(cfg);
+}
+
+/* A message that escalates for another reason still has its money ask answered by the
+ * tier it lands on, within that tier's limits. */
+static void test_refund_with_other_escalation(void)
+{
+    json_object *cfg = cs_session_config_defaults();
+    struct cs_session_state st = {.tier = "AI_REP", .ai_replies = 1};
+    struct cs_decision d = decide(cfg, &st, "I want to speak to a manager, and I want a refund of $50", 0.6f);
+    CHECK_STR(d.reason, "CUSTOMER_REQUEST");
+    CHECK_STR(d.target, "AI_MANAGER");
+    CHECK(d.refund_allowed);
+    d = decide(cfg, &st, "I will contact my lawyer unless I get a refund of $60.", 0.7f);
+    CHECK_STR(d.reason, "LEGAL_MENTION");
+    CHECK_STR(d.target, "AI_MANAGER");
+    CHECK(d.refund_allowed);
+    /* Beyond the manager's limit (100): further up, the reason stays the customer's. */
+    d = decide(cfg, &st, "I want to speak to a manager, and I want a refund of $500", 0.6f);
+    CHECK_STR(d.reason, "CUSTOMER_REQUEST");
+    CHECK_STR(d.target, "HUMAN_AGENT");
+    CHECK(!d.refund_allowed);
+    /* A credit the manager may grant (limit 50). */
+    d = decide(cfg, &st, "Get me your supervisor. I want a $20 credit.", 0.6f);
+    CHECK_STR(d.target, "AI_MANAGER");
     CHECK(d.refund_allowed);
     json_object_put(cfg);
 }
@@ -468,6 +515,7 @@ int main(void)
     TEST_RUN(test_special_reasons);
     TEST_RUN(test_money_ask);
     TEST_RUN(test_refund_limits);
+    TEST_RUN(test_refund_with_other_escalation);
     TEST_RUN(test_reply_respects_tier);
     TEST_RUN(test_reply_drops_quoted_promises);
     TEST_RUN(test_enums_and_ids);
