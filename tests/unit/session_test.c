@@ -354,6 +354,62 @@ static void test_refund_with_other_escalation(void)
 
 static struct temp_db db;
 
+/* One configuration per company: a PUT for co1 leaves co2 on the defaults; a company
+ * without a document of its own falls back to the tenant's older tenant-wide one. */
+static void test_config_per_company(void)
+{
+    struct cs_store *st = temp_db_create(&db, "session");
+    REQUIRE(st != NULL);
+    struct cs_arena *a = cs_arena_new(0);
+    REQUIRE(a != NULL);
+    json_object *patch = json_tokener_parse("{\"companyId\":\"co1\",\"enabled\":false,"
+                                            "\"tiers\":{\"aiManager\":{\"enabled\":false}}}");
+    REQUIRE(patch != NULL);
+    json_object *out, *cfg;
+    const char *where, *why;
+    int64_t version;
+    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why), CS_OK);
+    CHECK(!cs_json_get_bool(out, "enabled", true));
+    CHECK_INT(cs_session_config_update(st, a, "acme", NULL, patch, 1000, &out, &where, &why),
+              CS_ERR_COMPANY_ID);
+    json_object_put(patch);
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co1", &cfg, &version), CS_OK);
+    CHECK(!cs_json_get_bool(cfg, "enabled", true));
+    CHECK(version > 0);
+    struct cs_tier_caps m;
+    cs_session_tier_caps(cfg, "AI_MANAGER", &m);
+    CHECK(!m.enabled);
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co2", &cfg, &version), CS_OK);
+    CHECK(cs_json_get_bool(cfg, "enabled", false));
+    CHECK_INT(version, 0);
+    cs_session_tier_caps(cfg, "AI_MANAGER", &m);
+    CHECK(m.enabled);
+    /* A companyId as long as the seed allows (128) still gets a document of its own. */
+    char longco[129];
+    memset(longco, 'x', 128);
+    longco[128] = '\0';
+    patch = json_tokener_parse("{\"enabled\":false}");
+    CHECK_INT(cs_session_config_update(st, a, "acme", longco, patch, 1000, &out, &where, &why), CS_OK);
+    json_object_put(patch);
+    CHECK_INT(cs_session_config_load(st, a, "acme", longco, &cfg, &version), CS_OK);
+    CHECK(!cs_json_get_bool(cfg, "enabled", true));
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co2", &cfg, &version), CS_OK);
+    CHECK(cs_json_get_bool(cfg, "enabled", false));
+    /* The older tenant-wide document: the fallback for companies without their own. */
+    json_object *legacy = json_tokener_parse("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":25}}}}");
+    CHECK_INT(cs_store_insert(st, a, "acme", CS_CONFIG_COLL, "config", legacy, NULL, 1000, NULL), CS_OK);
+    json_object_put(legacy);
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co3", &cfg, &version), CS_OK);
+    struct cs_tier_caps r;
+    cs_session_tier_caps(cfg, "AI_REP", &r);
+    CHECK_NEAR(r.max_credit, 25, 1e-9);
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co1", &cfg, &version), CS_OK);
+    cs_session_tier_caps(cfg, "AI_REP", &r);
+    CHECK_NEAR(r.max_credit, 10, 1e-9);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
 static int count_words(const char *s)
 {
     int n = 0;
@@ -516,6 +572,7 @@ int main(void)
     TEST_RUN(test_money_ask);
     TEST_RUN(test_refund_limits);
     TEST_RUN(test_refund_with_other_escalation);
+    TEST_RUN(test_config_per_company);
     TEST_RUN(test_reply_respects_tier);
     TEST_RUN(test_reply_drops_quoted_promises);
     TEST_RUN(test_enums_and_ids);
