@@ -191,6 +191,12 @@ static int escalations(const struct cs_req *req, const struct period *p, const d
     if (!rc) rc = cs_json_add(o, "byReason", by);
     else json_object_put(by);
     if (!rc) rc = cs_json_add_int(o, "avgEscalationTime", (int64_t)llround(t[T_ESC_TIME]));
+    /* Share of sessions that were escalated at least once. The seed's example (003,
+     * GET /analytics) does not tell this apart from escalations / sessions: it shows
+     * escalations.total 100 and totalSessions 450 with escalationRate 22.2, but also
+     * byTier sessions AI_MANAGER 80 + HUMAN_AGENT 20 = 100 escalated sessions, so
+     * 100 / 450 = 22.2 either way. Kept as a share of sessions (at most 100%), since a
+     * session escalated twice (rep -> manager -> human) is one escalated session. */
     if (!rc) rc = cs_json_add_double(o, "escalationRate", pct((double)escalated, t[T_COUNT]), 1);
     return rc;
 }

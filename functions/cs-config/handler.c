@@ -1,5 +1,5 @@
-/* GET /api/v1/cs/config?companyId= and PUT /api/v1/cs/config: the tenant's configuration
- * (the seed's defaults until a PUT changes them). PUT deep-merges a partial document and
+/* GET /api/v1/cs/config?companyId= and PUT /api/v1/cs/config: one company's configuration
+ * (the seed's defaults until a PUT for that company changes them). PUT deep-merges a partial document and
  * refuses it whole when any field is unknown, of the wrong type or out of range. */
 #include <string.h>
 
@@ -43,8 +43,8 @@ static int put(const struct cs_req *req, struct cs_resp *resp)
     if (!company || !*company) return CS_ERR_COMPANY_ID;
     json_object *cfg;
     const char *where = NULL, *why = NULL;
-    rc = cs_session_config_update(req->store, req->arena, req->auth.tenant, patch,
-                                      req->now_ms, &cfg, &where, &why);
+    rc = cs_session_config_update(req->store, req->arena, req->auth.tenant, company, patch,
+                                  req->now_ms, &cfg, &where, &why);
     if (rc == CS_ERR_INVALID) {
         resp->err_message = cs_arena_printf(req->arena, "Invalid configuration: %s %s",
                                             where ? where : "body", why ? why : "is invalid");

@@ -314,8 +314,12 @@ static int apply(const struct cs_req *req, struct turn *t, json_object *body)
     int rc = add_customer_message(req, t, body);
     if (!rc) rc = update_stats(t, body);
     if (!rc && t->dec.reason) rc = escalate(req, t, body);
+    /* The customer came back: the status the session's tier implies again, ESCALATED
+     * above the rep (as escalation sets it, seed 003 "Session Status"), else ACTIVE. */
     if (!rc && strcmp(cs_json_get_str(body, "status"), "ABANDONED") == 0)
-        rc = cs_json_add_str(body, "status", "ACTIVE"); /* the customer came back */
+        rc = cs_json_add_str(body, "status",
+                             strcmp(cs_json_get_str(body, "currentTier"), "AI_REP") == 0 ? "ACTIVE"
+                                                                                      : "ESCALATED");
     if (!rc) rc = add_ai_message(req, t, body);
     const char *sum = rc ? NULL : summary(req->arena, t, body);
     if (!rc && !sum) rc = CS_ERR_NOMEM;

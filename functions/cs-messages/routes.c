@@ -1,11 +1,21 @@
 #include "cs/function.h"
+#include "cs/http.h"
 #include "cs/json.h"
 #include "cs/session.h"
+#include "cs/store.h"
 
 int fn_cs_messages(const struct cs_req *req, struct cs_resp *resp);
+/* The limit of the session's company: the session is read here, before the handler
+ * reads it again; an unknown session gets the default limit (the handler answers 404). */
 static int rate_of(const struct cs_req *req, struct cs_rate *out)
 {
-    return cs_session_rate(req, "sendMessage", out);
+    struct cs_doc d;
+    const char *company = NULL;
+    const char *id = cs_req_param(req, "id");
+    if (cs_session_id_valid(id) &&
+        cs_session_load(req->store, req->arena, req->auth.tenant, id, &d) == CS_OK)
+        company = cs_json_get_str(d.body, "companyId");
+    return cs_session_rate_for(req, company, "sendMessage", out);
 }
 
 static const struct cs_field fields[] = {

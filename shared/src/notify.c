@@ -40,6 +40,9 @@ static json_object *envelope(const char *type, json_object *data, int64_t now_ms
     cs_time_iso(now_ms, CS_ISO_Z, ts);
     json_object *o = json_object_new_object();
     if (!o) return NULL;
+    /* The sessions seed (003, "Webhook Payload") names the event "event"; Standard
+     * Webhooks receivers read "type". Both carry the same value. */
+    json_object_object_add(o, "event", json_object_new_string(type));
     json_object_object_add(o, "type", json_object_new_string(type));
     json_object_object_add(o, "timestamp", json_object_new_string(ts));
     json_object_object_add(o, "data", data ? json_object_get(data) : json_object_new_object());

@@ -3,13 +3,20 @@
  * Beyond the seed's fields the document carries, per AI tier, a responseGuidelines
  * object with systemPrompt, tone and maxResponseLength (the seed shows them for the AI
  * rep only; the manager gets its own so that each tier answers in its own voice), and
- * rateLimits: requests per minute per tenant of the four endpoints the seed limits.
- * A tenant may lower (or raise) its own limits; the seed's values are the defaults.
+ * rateLimits: requests per minute of the four endpoints the seed limits, read from the
+ * request's company's document (the counters themselves are per tenant). A tenant may
+ * lower (or raise) its own limits; the seed's values are the defaults.
+ *
+ * One document per companyId (seed 003 keys the configuration by companyId): a PUT for
+ * one company leaves the tenant's other companies on their own settings. The single
+ * tenant-wide document older versions stored ("config") remains the fallback for a
+ * company that has none of its own.
  */
 #include "cs/session.h"
 
 #include <ctype.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cs/arena.h"
@@ -184,41 +191,61 @@ int cs_session_config_merge(json_object *base, json_object *patch, struct cs_are
     return merge_at(base, patch, a, "", 0, where, why);
 }
 
+/* The company's document id: "co:<companyId>", or for a companyId too long for a store
+ * id (companyId may have 128 bytes) "co#<FNV-1a 64 of it>". */
+static const char *company_doc_id(struct cs_arena *a, const char *company)
+{
+    if (strlen(company) + 3 <= CS_STORE_ID_MAX) return cs_arena_printf(a, "co:%s", company);
+    uint64_t h = 14695981039346656037ULL;
+    for (const unsigned char *p = (const unsigned char *)company; *p; p++) h = (h ^ *p) * 1099511628211ULL;
+    return cs_arena_printf(a, "co#%016llx", (unsigned long long)h);
+}
+
 int cs_session_config_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                           json_object **out, int64_t *version)
+                           const char *company, json_object **out, int64_t *version)
 {
     json_object *cfg = cs_session_config_defaults();
     if (!cfg || cs_json_own(a, cfg)) return CS_ERR_NOMEM;
-    struct cs_doc d;
-    int rc = cs_store_get(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, &d);
     *version = 0;
+    struct cs_doc d;
+    int rc = CS_ERR_NOT_FOUND;
+    if (company && *company) {
+        const char *id = company_doc_id(a, company);
+        if (!id) return CS_ERR_NOMEM;
+        rc = cs_store_get(st, a, tenant, CS_CONFIG_COLL, id, &d);
+        if (rc == CS_OK) *version = d.version;
+    }
+    /* Before configurations were per company, one document held the tenant's. */
+    if (rc == CS_ERR_NOT_FOUND) rc = cs_store_get(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, &d);
     if (rc == CS_ERR_NOT_FOUND) rc = CS_OK;
     else if (rc == CS_OK) {
         /* Merged onto fresh defaults so that settings added later get their default. */
         const char *where, *why;
         rc = cs_session_config_merge(cfg, d.body, a, &where, &why);
         if (rc == CS_ERR_INVALID) rc = CS_ERR_CONFIG;
-        *version = d.version;
     }
     *out = cfg;
     return rc;
 }
 
 int cs_session_config_update(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                             json_object *patch, int64_t now_ms, json_object **out,
-                             const char **where, const char **why)
+                             const char *company, json_object *patch, int64_t now_ms,
+                             json_object **out, const char **where, const char **why)
 {
     *where = *why = NULL;
+    if (!company || !*company) return CS_ERR_COMPANY_ID;
+    const char *id = company_doc_id(a, company);
+    if (!id) return CS_ERR_NOMEM;
     for (int attempt = 0; attempt < CS_SESSION_UPDATE_RETRIES; attempt++) {
         json_object *cfg;
         int64_t version;
-        int rc = cs_session_config_load(st, a, tenant, &cfg, &version);
+        int rc = cs_session_config_load(st, a, tenant, company, &cfg, &version);
         if (!rc) rc = cs_session_config_merge(cfg, patch, a, where, why);
         if (rc) return rc;
         if (version == 0)
-            rc = cs_store_insert(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, cfg, NULL, now_ms, NULL);
+            rc = cs_store_insert(st, a, tenant, CS_CONFIG_COLL, id, cfg, NULL, now_ms, NULL);
         else
-            rc = cs_store_update(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, version, cfg, NULL,
+            rc = cs_store_update(st, a, tenant, CS_CONFIG_COLL, id, version, cfg, NULL,
                                  now_ms, NULL);
         if (rc == CS_ERR_CONFLICT || rc == CS_ERR_EXISTS) continue;
         *out = cfg;

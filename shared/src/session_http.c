@@ -1,18 +1,33 @@
 /* Small request-level helpers shared by the sessions functions. */
 #include "cs/session.h"
 
+#include "cs/env.h"
 #include "cs/function.h"
 #include "cs/http.h"
 #include "cs/json.h"
 
-int cs_session_rate(const struct cs_req *req, const char *key, struct cs_rate *out)
+int cs_session_rate_for(const struct cs_req *req, const char *company, const char *key,
+                        struct cs_rate *out)
 {
     json_object *cfg;
     int64_t version;
-    int rc = cs_session_config_load(req->store, req->arena, req->auth.tenant, &cfg, &version);
+    int rc = cs_session_config_load(req->store, req->arena, req->auth.tenant, company, &cfg, &version);
     if (rc) return rc;
     *out = (struct cs_rate){cs_session_rate_limit(cfg, key), 60};
     return CS_OK;
+}
+
+int cs_session_rate(const struct cs_req *req, const char *key, struct cs_rate *out)
+{
+    const char *company = cs_req_query(req, "companyId");
+    if (!company && req->body && req->body_len && req->body_len <= req->env->cfg.max_body) {
+        /* A body that does not parse gets the default limit; its error comes later. */
+        json_object *b;
+        if (cs_json_parse(req->body, req->body_len, req->arena, &b, NULL) == CS_OK &&
+            json_object_is_type(b, json_type_object))
+            company = cs_json_get_str(b, "companyId");
+    }
+    return cs_session_rate_for(req, company, key, out);
 }
 
 int cs_session_fail(const struct cs_req *req, struct cs_resp *resp, int code, const char *key,
@@ -29,7 +44,7 @@ int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp, const 
 {
     if (!company || !*company) return CS_ERR_COMPANY_ID;
     int64_t version;
-    int rc = cs_session_config_load(req->store, req->arena, req->auth.tenant, cfg, &version);
+    int rc = cs_session_config_load(req->store, req->arena, req->auth.tenant, company, cfg, &version);
     if (rc) return rc;
     if (need_enabled && !cs_json_get_bool(*cfg, "enabled", true))
         return cs_session_fail(req, resp, CS_ERR_CS_DISABLED, "companyId", company);

@@ -128,7 +128,10 @@ static bool may_grant(const struct cs_tier_caps *c, const struct cs_money_ask *a
 }
 
 /* Refunds/credits beyond the current tier: to the manager when it may grant them
- * (REFUND_REQUEST), else to a human (REFUND_OVER_THRESHOLD). */
+ * (REFUND_REQUEST), else to a human (REFUND_OVER_THRESHOLD). With the manager tier
+ * disabled a rep's ask beyond its own limit (the rep's default refund limit is 0) goes
+ * straight to the next enabled tier, a human, as REFUND_OVER_THRESHOLD: humans have no
+ * limits in the configuration, so they are the tier that may grant it. */
 static bool money_route(json_object *cfg, const char *cur, const struct cs_money_ask *ask,
                         struct cs_decision *out)
 {
@@ -147,6 +150,18 @@ static bool money_route(json_object *cfg, const char *cur, const struct cs_money
         return true;
     }
     return escalate_to(cfg, cur, "HUMAN_AGENT", "REFUND_OVER_THRESHOLD", out);
+}
+
+/* A message that escalates for another reason (a request for a manager, a legal
+ * mention, ...) may also ask for money: the tier it lands on answers the ask within its
+ * own limits ("I want a manager and a refund of $50": the manager, limit 100, may grant
+ * it). An amount beyond that tier's limit sends the session further up, as the money
+ * route would from there; the escalation keeps its original reason. */
+static void land_money(json_object *cfg, const struct cs_money_ask *ask, struct cs_decision *out)
+{
+    struct cs_decision m = {0};
+    if (money_route(cfg, out->target, ask, &m)) out->target = m.target;
+    out->refund_allowed = m.refund_allowed;
 }
 
 static bool irate_check(json_object *cfg, const struct cs_sentiment *sent, const char *text,
@@ -175,8 +190,12 @@ static void irate_route(json_object *cfg, const struct cs_session_state *st, str
     cs_session_irate_config(cfg, &ic);
     /* The AI gets `after_attempts` replies to calm an irate customer; the next irate
      * message goes to the configured tier. */
+    /* When the configured target tier is disabled (say tiers.aiManager.enabled=false),
+     * the next enabled tier above the current one takes the customer instead. */
     if (ic.auto_escalate && st->irate_attempts >= ic.after_attempts &&
-        escalate_to(cfg, st->tier, ic.target_tier, "IRATE_CUSTOMER", out))
+        (escalate_to(cfg, st->tier, ic.target_tier, "IRATE_CUSTOMER", out) ||
+         (!(ic.target_tier && tier_enabled(cfg, ic.target_tier)) &&
+          escalate_to(cfg, st->tier, next_tier(cfg, st->tier), "IRATE_CUSTOMER", out))))
         return;
     out->irate_attempts = st->irate_attempts + 1;
 }
@@ -192,16 +211,16 @@ void cs_session_decide(json_object *cfg, const struct cs_session_state *st,
     out->irate_attempts = st->irate_attempts;
     const char *cur = st->tier;
     out->irate = irate_check(cfg, sent, text, out);
-    if (any_phrase(text, human) && escalate_to(cfg, cur, "HUMAN_AGENT", "CUSTOMER_REQUEST", out))
+    bool money = ask->refund || ask->credit;
+    if ((any_phrase(text, human) && escalate_to(cfg, cur, "HUMAN_AGENT", "CUSTOMER_REQUEST", out)) ||
+        (any_phrase(text, manager) && escalate_to(cfg, cur, "AI_MANAGER", "CUSTOMER_REQUEST", out)) ||
+        (sent->cues.legal > 0 && escalate_to(cfg, cur, next_tier(cfg, cur), "LEGAL_MENTION", out)) ||
+        (sent->cues.social > 0 &&
+         escalate_to(cfg, cur, next_tier(cfg, cur), "SOCIAL_MEDIA_THREAT", out))) {
+        if (money) land_money(cfg, ask, out);
         return;
-    if (any_phrase(text, manager) && escalate_to(cfg, cur, "AI_MANAGER", "CUSTOMER_REQUEST", out))
-        return;
-    if (sent->cues.legal > 0 && escalate_to(cfg, cur, next_tier(cfg, cur), "LEGAL_MENTION", out))
-        return;
-    if (sent->cues.social > 0 &&
-        escalate_to(cfg, cur, next_tier(cfg, cur), "SOCIAL_MEDIA_THREAT", out))
-        return;
-    if ((ask->refund || ask->credit) && money_route(cfg, cur, ask, out)) return;
+    }
+    if (money && money_route(cfg, cur, ask, out)) return;
     /* VIPs and repeat contacts go up before the rep answers them at all. */
     bool first = st->ai_replies == 0 && strcmp(cur, "AI_REP") == 0;
     if (first && st->vip && escalate_to(cfg, cur, "AI_MANAGER", "HIGH_VALUE_CUSTOMER", out)) return;

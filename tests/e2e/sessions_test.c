@@ -258,6 +258,16 @@ static void test_refund_above_rep_limit(void)
     CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
     CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$5.00"));
     http_result_free(&r);
+    /* Asking for a manager and money at once: the manager (limit 100) offers the $50. */
+    REQUIRE(create_in(auth_a, "co-refund", "c4", "chat", id, sizeof(id)) == 201);
+    REQUIRE(post_message(auth_a, id, "I want to speak to a manager, and I want a refund of $50", &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "CUSTOMER_REQUEST");
+    CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_MANAGER");
+    CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_manager");
+    CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$50.00"));
+    CHECK(jstr(r.json, "aiResponse.content") && !strstr(jstr(r.json, "aiResponse.content"), "not able to approve"));
+    http_result_free(&r);
 }
 
 /* Escalation reasons of their own: VIP, repeat contact, legal and social threats. */
@@ -437,6 +447,27 @@ static void test_config_round_trip(void)
     REQUIRE(post_message(auth, id, "hello again", &r) == 0);
     expect_error(&r, 403, "CS_009");
     http_result_free(&r);
+    /* Configuration is per company (seed: companyId): co-cfg's changes leave another
+     * company of the same tenant on the defaults, switched on. */
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/config?companyId=co-cfg2", NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "companyId"), "co-cfg2");
+    CHECK(json_object_get_boolean(jget(r.json, "enabled")));
+    CHECK_NEAR(jnum(r.json, "tiers.aiRep.capabilities.maxCreditAmount"), 10, 1e-9);
+    CHECK(!json_object_get_boolean(jget(r.json, "tiers.aiRep.capabilities.canProcessRefunds")));
+    http_result_free(&r);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/config?companyId=co-cfg", NULL, &r) == 0);
+    CHECK(!json_object_get_boolean(jget(r.json, "enabled")));
+    CHECK_NEAR(jnum(r.json, "tiers.aiRep.capabilities.maxCreditAmount"), 15, 1e-9);
+    http_result_free(&r);
+    char id2[96];
+    REQUIRE(create_in(auth, "co-cfg2", "c3", "chat", id2, sizeof(id2)) == 201);
+    /* co-cfg2's rep keeps the default limit 0: the manager takes the $80. */
+    REQUIRE(post_message(auth, id2, "Please refund $80 for the broken kettle.", &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "REFUND_REQUEST");
+    CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_manager");
+    http_result_free(&r);
 }
 
 /* Sends `n` requests; returns how many answered 429 and checks their shape. */
@@ -477,6 +508,17 @@ static void test_rate_limits(void)
     for (int attempt = 0; attempt < 2 && first != 3; attempt++)
         limited = burst(auth, "POST", "/api/v1/cs/sessions", "{\"companyId\":\"co-rl\",\"customerId\":\"c\",\"channel\":\"chat\"}", 4, &first);
     CHECK_INT(first, 3);
+    /* The message limit comes from the session's company. */
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-rl2\",\"rateLimits\":{\"sendMessage\":2}}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(jint(r.json, "rateLimits.sendMessage"), 2);
+    http_result_free(&r);
+    char id[96], path[160];
+    REQUIRE(create_in(auth, "co-rl2", "c", "chat", id, sizeof(id)) == 201);
+    snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/messages", id);
+    for (int attempt = 0; attempt < 2 && first != 2; attempt++)
+        limited = burst(auth, "POST", path, "{\"message\":\"Where is my parcel?\"}", 4, &first);
+    CHECK_INT(first, 2);
     /* Another tenant's counters are untouched. */
     REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/analytics?companyId=co-rl&startDate=2020-01-01&endDate=2030-01-01", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
@@ -638,6 +680,11 @@ static void test_abandon_idle(void)
     REQUIRE(create_in(auth, "co-ab", "c1", "chat", a, sizeof(a)) == 201);
     REQUIRE(create_in(auth, "co-ab", "c2", "chat", b, sizeof(b)) == 201);
     REQUIRE(create_in(auth, "co-ab", "c3", "chat", c, sizeof(c)) == 201);
+    /* c is with the manager before it is abandoned. */
+    REQUIRE(post_message(auth, c, "Can I speak to your manager?", &r) == 0);
+    CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_MANAGER");
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ESCALATED");
+    http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", b);
     REQUIRE(e2e_call(auth, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", &r) == 0);
     http_result_free(&r);
@@ -666,6 +713,17 @@ static void test_abandon_idle(void)
     REQUIRE(post_message(auth, a, "Hello, are you still there?", &r) == 0);
     CHECK_INT(r.status, 201);
     CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ACTIVE");
+    http_result_free(&r);
+    /* An escalated session comes back escalated, still with the manager. */
+    REQUIRE(post_message(auth, c, "Sorry, I was away. Where is my parcel?", &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ESCALATED");
+    CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_MANAGER");
+    CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_manager");
+    http_result_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", c);
+    REQUIRE(e2e_call(auth, "GET", path, NULL, &r) == 0);
+    CHECK_STR(jstr(r.json, "status"), "ESCALATED");
     http_result_free(&r);
     REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":-1}", &r) == 0);
     CHECK_INT(r.status, 400);

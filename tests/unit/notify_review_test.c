@@ -52,9 +52,12 @@ static void test_stages_one_item_per_matching_subscription(void)
     for (size_t i = 0; i < m; i++) {
         CHECK_STR(items[i].tenant, "acme");
         CHECK(strcmp(items[i].topic, "wh_all") == 0 || strcmp(items[i].topic, "wh_tickets") == 0);
-        json_object *type, *ts, *d, *tid;
+        json_object *type, *event, *ts, *d, *tid;
         CHECK(json_object_object_get_ex(items[i].payload, "type", &type));
         CHECK_STR(json_object_get_string(type), "ticket.created");
+        /* The sessions seed's payload field. */
+        CHECK(json_object_object_get_ex(items[i].payload, "event", &event));
+        CHECK_STR(json_object_get_string(event), "ticket.created");
         CHECK(json_object_object_get_ex(items[i].payload, "timestamp", &ts));
         CHECK_STR(json_object_get_string(ts), "2025-11-24T16:00:00Z");
         CHECK(json_object_object_get_ex(items[i].payload, "data", &d) &&

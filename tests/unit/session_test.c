@@ -208,6 +208,20 @@ static void test_irate_config_is_honoured(void)
     CHECK(d.irate_score >= 0.7);
     CHECK_STR(d.target, "HUMAN_AGENT");
     json_object_put(cfg);
+    /* The configured target (the manager) disabled: the next enabled tier, a human. */
+    cfg = cfg_with("{\"tiers\":{\"aiManager\":{\"enabled\":false}}}");
+    struct cs_session_state rep = {.tier = "AI_REP", .ai_replies = 3, .irate_attempts = 2};
+    d = decide(cfg, &rep, "This is RIDICULOUS!!! I am FURIOUS, worst service ever!!", 0.95f);
+    CHECK(d.irate);
+    CHECK_STR(d.reason, "IRATE_CUSTOMER");
+    CHECK_STR(d.target, "HUMAN_AGENT");
+    json_object_put(cfg);
+    /* ... and with humans disabled too there is nowhere to go: the AI keeps counting. */
+    cfg = cfg_with("{\"tiers\":{\"aiManager\":{\"enabled\":false},\"humanAgent\":{\"enabled\":false}}}");
+    d = decide(cfg, &rep, "This is RIDICULOUS!!! I am FURIOUS, worst service ever!!", 0.95f);
+    CHECK(d.reason == NULL);
+    CHECK_INT(d.irate_attempts, 3);
+    json_object_put(cfg);
 }
 
 static void test_special_reasons(void)
@@ -303,9 +317,98 @@ static void test_refund_limits(void)
     CHECK(d.reason == NULL);
     CHECK(d.refund_allowed);
     json_object_put(cfg);
+    /* The manager disabled: a $50 refund the rep may not grant goes to a human. */
+    cfg = cfg_with("{\"tiers\":{\"aiManager\":{\"enabled\":false}}}");
+    d = decide(cfg, &st, "I want a refund of $50 for the broken blender.", 0.6f);
+    CHECK_STR(d.reason, "REFUND_OVER_THRESHOLD");
+    CHECK_STR(d.target, "HUMAN_AGENT");
+    CHECK(!d.refund_allowed);
+    json_object_put(cfg);
+}
+
+/* A message that escalates for another reason still has its money ask answered by the
+ * tier it lands on, within that tier's limits. */
+static void test_refund_with_other_escalation(void)
+{
+    json_object *cfg = cs_session_config_defaults();
+    struct cs_session_state st = {.tier = "AI_REP", .ai_replies = 1};
+    struct cs_decision d = decide(cfg, &st, "I want to speak to a manager, and I want a refund of $50", 0.6f);
+    CHECK_STR(d.reason, "CUSTOMER_REQUEST");
+    CHECK_STR(d.target, "AI_MANAGER");
+    CHECK(d.refund_allowed);
+    d = decide(cfg, &st, "I will contact my lawyer unless I get a refund of $60.", 0.7f);
+    CHECK_STR(d.reason, "LEGAL_MENTION");
+    CHECK_STR(d.target, "AI_MANAGER");
+    CHECK(d.refund_allowed);
+    /* Beyond the manager's limit (100): further up, the reason stays the customer's. */
+    d = decide(cfg, &st, "I want to speak to a manager, and I want a refund of $500", 0.6f);
+    CHECK_STR(d.reason, "CUSTOMER_REQUEST");
+    CHECK_STR(d.target, "HUMAN_AGENT");
+    CHECK(!d.refund_allowed);
+    /* A credit the manager may grant (limit 50). */
+    d = decide(cfg, &st, "Get me your supervisor. I want a $20 credit.", 0.6f);
+    CHECK_STR(d.target, "AI_MANAGER");
+    CHECK(d.refund_allowed);
+    json_object_put(cfg);
 }
 
 static struct temp_db db;
+
+/* One configuration per company: a PUT for co1 leaves co2 on the defaults; a company
+ * without a document of its own falls back to the tenant's older tenant-wide one. */
+static void test_config_per_company(void)
+{
+    struct cs_store *st = temp_db_create(&db, "session");
+    REQUIRE(st != NULL);
+    struct cs_arena *a = cs_arena_new(0);
+    REQUIRE(a != NULL);
+    json_object *patch = json_tokener_parse("{\"companyId\":\"co1\",\"enabled\":false,"
+                                            "\"tiers\":{\"aiManager\":{\"enabled\":false}}}");
+    REQUIRE(patch != NULL);
+    json_object *out, *cfg;
+    const char *where, *why;
+    int64_t version;
+    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why), CS_OK);
+    CHECK(!cs_json_get_bool(out, "enabled", true));
+    CHECK_INT(cs_session_config_update(st, a, "acme", NULL, patch, 1000, &out, &where, &why),
+              CS_ERR_COMPANY_ID);
+    json_object_put(patch);
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co1", &cfg, &version), CS_OK);
+    CHECK(!cs_json_get_bool(cfg, "enabled", true));
+    CHECK(version > 0);
+    struct cs_tier_caps m;
+    cs_session_tier_caps(cfg, "AI_MANAGER", &m);
+    CHECK(!m.enabled);
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co2", &cfg, &version), CS_OK);
+    CHECK(cs_json_get_bool(cfg, "enabled", false));
+    CHECK_INT(version, 0);
+    cs_session_tier_caps(cfg, "AI_MANAGER", &m);
+    CHECK(m.enabled);
+    /* A companyId as long as the seed allows (128) still gets a document of its own. */
+    char longco[129];
+    memset(longco, 'x', 128);
+    longco[128] = '\0';
+    patch = json_tokener_parse("{\"enabled\":false}");
+    CHECK_INT(cs_session_config_update(st, a, "acme", longco, patch, 1000, &out, &where, &why), CS_OK);
+    json_object_put(patch);
+    CHECK_INT(cs_session_config_load(st, a, "acme", longco, &cfg, &version), CS_OK);
+    CHECK(!cs_json_get_bool(cfg, "enabled", true));
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co2", &cfg, &version), CS_OK);
+    CHECK(cs_json_get_bool(cfg, "enabled", false));
+    /* The older tenant-wide document: the fallback for companies without their own. */
+    json_object *legacy = json_tokener_parse("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":25}}}}");
+    CHECK_INT(cs_store_insert(st, a, "acme", CS_CONFIG_COLL, "config", legacy, NULL, 1000, NULL), CS_OK);
+    json_object_put(legacy);
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co3", &cfg, &version), CS_OK);
+    struct cs_tier_caps r;
+    cs_session_tier_caps(cfg, "AI_REP", &r);
+    CHECK_NEAR(r.max_credit, 25, 1e-9);
+    CHECK_INT(cs_session_config_load(st, a, "acme", "co1", &cfg, &version), CS_OK);
+    cs_session_tier_caps(cfg, "AI_REP", &r);
+    CHECK_NEAR(r.max_credit, 10, 1e-9);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
 
 static int count_words(const char *s)
 {
@@ -468,6 +571,8 @@ int main(void)
     TEST_RUN(test_special_reasons);
     TEST_RUN(test_money_ask);
     TEST_RUN(test_refund_limits);
+    TEST_RUN(test_refund_with_other_escalation);
+    TEST_RUN(test_config_per_company);
     TEST_RUN(test_reply_respects_tier);
     TEST_RUN(test_reply_drops_quoted_promises);
     TEST_RUN(test_enums_and_ids);

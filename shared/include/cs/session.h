@@ -62,17 +62,22 @@ json_object *cs_session_config_defaults(void);
 CS_MUST_CHECK int cs_session_config_merge(json_object *base, json_object *patch,
                                           struct cs_arena *a, const char **where,
                                           const char **why);
-/* The tenant's configuration (defaults when none was stored), owned by `a`; *version
- * gets the stored version or 0 when none. */
+/* The configuration of one company of the tenant (seed 003 keys it by companyId), owned
+ * by `a`. A company without a stored document gets the tenant's older tenant-wide
+ * document when there is one (stored before configurations were per company), else the
+ * defaults; `company` NULL reads that tenant-wide document or the defaults. *version
+ * gets the company document's version, 0 when the company has none. */
 CS_MUST_CHECK int cs_session_config_load(struct cs_store *st, struct cs_arena *a,
-                                         const char *tenant, json_object **out,
-                                         int64_t *version);
-/* Reads the configuration, merges `patch`, validates and stores it, retrying on a
- * version conflict. *out gets the stored document (owned by `a`). */
+                                         const char *tenant, const char *company,
+                                         json_object **out, int64_t *version);
+/* Reads the company's configuration, merges `patch`, validates and stores it as the
+ * company's document, retrying on a version conflict. *out gets the stored document
+ * (owned by `a`). CS_ERR_COMPANY_ID when `company` is NULL or empty. */
 CS_MUST_CHECK int cs_session_config_update(struct cs_store *st, struct cs_arena *a,
-                                           const char *tenant, json_object *patch,
-                                           int64_t now_ms, json_object **out,
-                                           const char **where, const char **why);
+                                           const char *tenant, const char *company,
+                                           json_object *patch, int64_t now_ms,
+                                           json_object **out, const char **where,
+                                           const char **why);
 
 /* What one tier may do, read from the configuration. */
 struct cs_tier_caps {
@@ -213,14 +218,19 @@ struct cs_req;
 struct cs_resp;
 struct cs_rate;
 
-/* A cs_function.rate_of body: the tenant's per-minute limit `key` from its config. */
+/* A cs_function.rate_of body: the per-minute limit `key` from the configuration of the
+ * request's company: the companyId query parameter, else the body's companyId (rate
+ * limits run before the body is parsed, so it is read from the raw body here). */
 CS_MUST_CHECK int cs_session_rate(const struct cs_req *req, const char *key, struct cs_rate *out);
+/* The same for a company the caller found (NULL: the tenant-wide or default limits). */
+CS_MUST_CHECK int cs_session_rate_for(const struct cs_req *req, const char *company,
+                                      const char *key, struct cs_rate *out);
 /* Records `code` with details {key: val} (val may be NULL: no details) for the family's
  * error writer and returns code. */
 int cs_session_fail(const struct cs_req *req, struct cs_resp *resp, int code, const char *key,
                     const char *val);
-/* The tenant's config for a request that names a company (CS_ERR_COMPANY_ID when
- * `company` is NULL or empty); CS_ERR_CS_DISABLED when `need_enabled` and the tenant
+/* The company's config for a request that names it (CS_ERR_COMPANY_ID when `company`
+ * is NULL or empty); CS_ERR_CS_DISABLED when `need_enabled` and the company's config
  * turned customer service off. */
 CS_MUST_CHECK int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp,
                                         const char *company, bool need_enabled,
