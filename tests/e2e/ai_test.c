@@ -182,28 +182,10 @@ static void test_generate_stream(void)
     CHECK(http_header(&r, "content-length", cl, sizeof(cl)) == NULL); /* streamed, not buffered */
     CHECK(http_header(&r, "x-request-id", ct, sizeof(ct)) != NULL);
     /* concatenated deltas == the final answer's text */
-    char *joined = calloc(1, r.body_len + 1);
+    char *joined;
+    int deltas;
+    json_object *done = sse_parse(r.body, r.body_len, &joined, &deltas);
     REQUIRE(joined);
-    size_t jlen = 0;
-    int deltas = 0;
-    json_object *done = NULL;
-    for (char *p = r.body; p && *p;) {
-        char *end = strstr(p, "\n\n");
-        if (!end) break;
-        *end = '\0';
-        char *data = strstr(p, "\ndata: ");
-        json_object *o = data ? json_tokener_parse(data + 7) : NULL;
-        if (strncmp(p, "event: delta", 12) == 0 && o) {
-            const char *t = jstr(o, "text") ? jstr(o, "text") : "";
-            memcpy(joined + jlen, t, strlen(t) + 1); /* deltas are shorter than the body */
-            jlen += strlen(t);
-            deltas++;
-        } else if (strncmp(p, "event: done", 11) == 0 && o) {
-            done = json_object_get(o);
-        }
-        json_object_put(o);
-        p = end + 2;
-    }
     CHECK(deltas > 3);
     REQUIRE(done);
     CHECK(json_object_get_boolean(jget(done, "error")) == 0);
