@@ -74,16 +74,13 @@ static const char *as_words(struct cs_arena *a, const char *s)
     return w;
 }
 
-#define GUARD_OPEN "<customer_message>"
-#define GUARD_CLOSE "</customer_message>"
-
-/* A hosted model gets the customer's text fenced as <customer_message>...</customer_message>
- * (a prompt-injection guard); the builtin reads no instructions, so it answers, classifies
- * and searches with the bare text inside the fence. */
+/* A hosted model gets the customer's text inside CS_AI_FENCE_OPEN/CLOSE; the builtin
+ * answers, classifies and searches with the bare text inside the fence. */
 static const char *unguard(struct cs_arena *a, const char *s)
 {
-    size_t n = strlen(s), no = strlen(GUARD_OPEN), nc = strlen(GUARD_CLOSE);
-    if (n < no + nc || strncmp(s, GUARD_OPEN, no) != 0 || strcmp(s + n - nc, GUARD_CLOSE) != 0) return s;
+    size_t n = strlen(s), no = strlen(CS_AI_FENCE_OPEN), nc = strlen(CS_AI_FENCE_CLOSE);
+    if (n < no + nc || strncmp(s, CS_AI_FENCE_OPEN, no) != 0 || strcmp(s + n - nc, CS_AI_FENCE_CLOSE) != 0)
+        return s;
     const char *b = s + no, *e = s + n - nc;
     while (b < e && (*b == '\n' || *b == '\r' || *b == ' ')) b++;
     while (e > b && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ')) e--;
@@ -99,12 +96,12 @@ static const char *last_user(struct cs_arena *a, const struct cs_ai_chat *chat)
     return "";
 }
 
-/* Cuts `text` to at most `max_tokens` by the builtin's token estimate (ai_estimate_tokens:
- * four bytes a token), at the last word boundary that fits, else at a UTF-8 character
- * boundary. Sets *cut (NULL when the text already fits). */
+/* Cuts `text` to at most `max_tokens` by the builtin's token estimate (ai_estimate_tokens),
+ * at the last word boundary that fits, else at a UTF-8 character boundary. Sets *cut
+ * (NULL when the text already fits). */
 static int cut_to_tokens(struct cs_arena *a, const char *text, int64_t max_tokens, const char **cut)
 {
-    size_t cap = (size_t)max_tokens * 4;
+    size_t cap = (size_t)max_tokens * AI_BYTES_PER_TOKEN;
     *cut = NULL;
     if (ai_estimate_tokens(text) <= max_tokens) return CS_OK;
     size_t e = cap;

@@ -141,6 +141,9 @@ extern const struct cs_ai_provider ai_builtin_provider;
 #define AI_BUILTIN_DIMS 1536
 
 /* Rough token count used where a provider reports none: one per 4 bytes, rounded up. */
+/* The token estimate for providers that report no usage: one token per
+ * AI_BYTES_PER_TOKEN bytes, rounded up. */
+#define AI_BYTES_PER_TOKEN 4
 int64_t ai_estimate_tokens(const char *s);
 
 /* ---- registry ---- */

@@ -114,5 +114,5 @@ int ai_parse_vector(struct cs_arena *a, json_object *arr, unsigned *dims, float 
 
 int64_t ai_estimate_tokens(const char *s)
 {
-    return s ? (int64_t)((strlen(s) + 3) / 4) : 0;
+    return s ? (int64_t)((strlen(s) + AI_BYTES_PER_TOKEN - 1) / AI_BYTES_PER_TOKEN) : 0;
 }

@@ -49,22 +49,36 @@ static bool key_is(const char *k, size_t n, const char *name)
     return name[j] == '\0';
 }
 
+/* One "key=value" pair of a raw query string, undecoded; `has_value` is false for a
+ * bare "key". */
+struct query_pair {
+    const char *key, *value;
+    size_t klen, vlen;
+    bool has_value;
+};
+
+/* Splits the pair at *p and moves *p past it and its '&'; false at the end. */
+static bool query_next(const char **p, struct query_pair *q)
+{
+    if (!**p) return false;
+    size_t seg = strcspn(*p, "&");
+    const char *eq = memchr(*p, '=', seg);
+    q->key = *p;
+    q->klen = eq ? (size_t)(eq - *p) : seg;
+    q->has_value = eq != NULL;
+    q->value = eq ? eq + 1 : *p + seg;
+    q->vlen = eq ? seg - q->klen - 1 : 0;
+    *p += seg;
+    if (**p == '&') (*p)++;
+    return true;
+}
+
 const char *cs_req_query(const struct cs_req *req, const char *name)
 {
     const char *p = req->query ? req->query : "";
-    while (*p) {
-        const char *end = strchr(p, '&');
-        size_t seg = end ? (size_t)(end - p) : strlen(p);
-        const char *eq = memchr(p, '=', seg);
-        size_t klen = eq ? (size_t)(eq - p) : seg;
-        if (key_is(p, klen, name)) {
-            const char *v = eq ? eq + 1 : p + seg;
-            size_t vlen = eq ? seg - klen - 1 : 0;
-            return cs_url_decode(req->arena, v, vlen, true);
-        }
-        p += seg;
-        if (*p == '&') p++;
-    }
+    struct query_pair q;
+    while (query_next(&p, &q))
+        if (key_is(q.key, q.klen, name)) return cs_url_decode(req->arena, q.value, q.vlen, true);
     return NULL;
 }
 
@@ -77,19 +91,15 @@ static bool decodes(struct cs_arena *a, const char *s, size_t n, const char **ou
 int cs_req_query_check(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *p = req->query ? req->query : "";
-    while (*p) {
-        size_t seg = strcspn(p, "&");
-        const char *eq = memchr(p, '=', seg);
-        size_t klen = eq ? (size_t)(eq - p) : seg;
+    struct query_pair q;
+    while (query_next(&p, &q)) {
         const char *key, *val;
-        if (!decodes(req->arena, p, klen, &key) ||
-            (eq && !decodes(req->arena, eq + 1, seg - klen - 1, &val))) {
+        if (!decodes(req->arena, q.key, q.klen, &key) ||
+            (q.has_value && !decodes(req->arena, q.value, q.vlen, &val))) {
             cs_resp_field_error(resp, "query", key && cs_utf8_valid(key, strlen(key)) ? key : "query",
                                 "Malformed percent-encoding in the query string", "value_error");
             return CS_ERR_VALIDATION;
         }
-        p += seg;
-        if (*p == '&') p++;
     }
     return CS_OK;
 }

@@ -22,6 +22,7 @@
 #include "cs/arena.h"
 #include "cs/json.h"
 #include "cs/store.h"
+#include "cs/textfeat.h"
 
 #define CONFIG_ID "config"
 
@@ -196,9 +197,8 @@ int cs_session_config_merge(json_object *base, json_object *patch, struct cs_are
 static const char *company_doc_id(struct cs_arena *a, const char *company)
 {
     if (strlen(company) + 3 <= CS_STORE_ID_MAX) return cs_arena_printf(a, "co:%s", company);
-    uint64_t h = 14695981039346656037ULL;
-    for (const unsigned char *p = (const unsigned char *)company; *p; p++) h = (h ^ *p) * 1099511628211ULL;
-    return cs_arena_printf(a, "co#%016llx", (unsigned long long)h);
+    return cs_arena_printf(a, "co#%016llx",
+                           (unsigned long long)cs_textfeat_hash64(company, strlen(company)));
 }
 
 int cs_session_config_load(struct cs_store *st, struct cs_arena *a, const char *tenant,

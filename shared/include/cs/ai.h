@@ -38,6 +38,11 @@ struct cs_req;
 struct cs_store;
 
 #define CS_AI_BUILTIN_ID "builtin"
+/* The fence around customer text in a hosted model's prompt (a prompt-injection guard:
+ * the system prompt says what is inside is data). The builtin provider reads no
+ * instructions and answers the text inside the fence. */
+#define CS_AI_FENCE_OPEN "<customer_message>"
+#define CS_AI_FENCE_CLOSE "</customer_message>"
 #define CS_AI_PROVIDERS_COLL "ai_providers"
 #define CS_AI_USAGE_COLL "ai_usage"
 #define CS_AI_MAX_PROVIDERS 32
