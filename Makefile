@@ -1,6 +1,7 @@
 # Driven by build.sh; `make` alone builds the release tree. Every folder under
-# functions/ becomes one binary, every folder under tools/ one tool, every
-# tests/unit/*_test.c one test program, all linking the static core library; `all` also
+# functions/ becomes one binary, every folder under tools/ one tool (tools/lib is the
+# offline library they share), every tests/unit/<concern>/*_test.c one test program, all
+# linking the static core library; `all` also
 # builds $(BUILD)/lib/libcs-store-mongo.so, the MongoDB store loaded at run time.
 BUILD   ?= build/release
 CC      := $(if $(filter default,$(origin CC)),gcc,$(CC))
@@ -10,31 +11,37 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototyp
            -Wformat=2 -Wvla -Wno-unused-parameter
 PKGS    := json-c libsodium libcurl sqlite3 fcgi
 CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -g -fno-omit-frame-pointer \
-           -Ishared/include -Iruntime $(shell pkg-config --cflags $(PKGS))
-# libcurl is compiled against but not linked: shared/src/curl_lazy.c loads it on the
+           -Ishared/include -Ishared/src -Itools/lib/include -Iruntime \
+           $(shell pkg-config --cflags $(PKGS))
+# libcurl is compiled against but not linked: shared/src/net/curl_lazy.c loads it on the
 # first HTTP call (why: see that file).
 LDLIBS  := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -ldl -lpthread -lm
 # libmongoc stays out of LDLIBS: loading it initialises OpenSSL, ICU, SASL... and
 # doubled every function's cold start. Only the MongoDB store plugin links it (loaded
-# by store_plugin.c when a mongodb:// URI is opened), plus the operator tool and the
+# by store/store_plugin.c when a mongodb:// URI is opened), plus the operator tool and the
 # tests that talk to a server or check the BSON translation.
 MONGO_CFLAGS := $(shell pkg-config --cflags libmongoc-1.0)
 MONGO_LIBS   := $(shell pkg-config --libs libmongoc-1.0)
 BSON_LIBS    := $(shell pkg-config --libs libbson-1.0)
 
-CORE_SRC := $(filter-out shared/src/store_mongo.c shared/src/store_mongo_%.c,$(wildcard shared/src/*.c))
+# shared/src/<concern>/*.c is the core library; shared/src/store/mongo/ is the plugin's.
+CORE_SRC := $(filter-out shared/src/store/mongo/%,$(shell find shared/src -name '*.c' | LC_ALL=C sort))
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
-MQ_OBJ   := $(BUILD)/obj/shared/src/store_mongo_query.o
-MADMIN_OBJ := $(BUILD)/obj/shared/src/store_mongo_admin.o
-PLUGIN_OBJ := $(addprefix $(BUILD)/obj/shared/src/,store_mongo.o store_mongo_query.o store_mongo_host.o)
+MONGO_DIR := $(BUILD)/obj/shared/src/store/mongo
+MQ_OBJ   := $(MONGO_DIR)/store_mongo_query.o
+MADMIN_OBJ := $(MONGO_DIR)/store_mongo_admin.o
+PLUGIN_OBJ := $(addprefix $(MONGO_DIR)/,store_mongo.o store_mongo_query.o store_mongo_host.o)
+# Offline code (trainer, CSV reader) in a tools-only library: no function links it.
+TLIB_SRC := $(wildcard tools/lib/src/*.c)
+TLIB     := $(BUILD)/lib/libcstools.a
 PLUGIN   := $(BUILD)/lib/libcs-store-mongo.so
 RT_SRC   := $(wildcard runtime/*.c)
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
 FUNCS    := $(notdir $(patsubst %/,%,$(wildcard functions/*/)))
 FUNC_BIN := $(FUNCS:%=$(BUILD)/bin/%)
-TOOLS    := $(notdir $(patsubst %/,%,$(wildcard tools/*/)))
+TOOLS    := $(filter-out lib,$(notdir $(patsubst %/,%,$(wildcard tools/*/))))
 TOOL_BIN := $(TOOLS:%=$(BUILD)/tools/%)
-TEST_SRC := $(wildcard tests/unit/*_test.c) $(wildcard tests/e2e/*_test.c) $(wildcard tests/runtime/*_test.c)
+TEST_SRC := $(shell find tests/unit -name '*_test.c') $(wildcard tests/e2e/*_test.c) $(wildcard tests/runtime/*_test.c)
 TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 SUPPORT_SRC := $(filter-out tests/support/test.h,$(wildcard tests/support/*.c))
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
@@ -59,7 +66,7 @@ $(BUILD)/obj/%.o: %.c
 # The MongoDB objects are position-independent (they go into the plugin; the BSON
 # translation also into its unit test) and hide everything but the plugin's entry point.
 $(PLUGIN_OBJ) $(MADMIN_OBJ): CFLAGS += $(MONGO_CFLAGS) -fPIC -fvisibility=hidden
-$(BUILD)/obj/tests/unit/store_contract_test.o $(BUILD)/obj/tests/unit/store_mongo_query_test.o \
+$(BUILD)/obj/tests/unit/store/store_contract_test.o $(BUILD)/obj/tests/unit/store/mongo/store_mongo_query_test.o \
 $(BUILD)/obj/tools/cs-mongo-indexes/main.o: CFLAGS += $(MONGO_CFLAGS)
 
 # -z defs: a core function the plugin calls without going through the host table
@@ -77,6 +84,10 @@ $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(TLIB): $(TLIB_SRC:%.c=$(BUILD)/obj/%.o)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 # main.c stays out of the archive so tests can link the other transports.
 $(RTLIB): $(filter-out $(BUILD)/obj/runtime/main.o,$(RT_OBJ))
 	@mkdir -p $(dir $@)
@@ -87,13 +98,13 @@ $(BUILD)/bin/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard functions/
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(RTLIB) $(LIB) $(LDLIBS)
 
-$(BUILD)/tools/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard tools/$$*/*.c))) $(LIB)
+$(BUILD)/tools/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard tools/$$*/*.c))) $(TLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(LIB) $(LDLIBS) $(XLIBS)
+	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(TLIB) $(LIB) $(LDLIBS) $(XLIBS)
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(RTLIB) $(LIB)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(RTLIB) $(TLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $< $(XOBJ) $(SUPPORT_OBJ) $(RTLIB) $(LIB) $(LDLIBS) $(XLIBS)
+	$(CC) $(SAN) -o $@ $< $(XOBJ) $(SUPPORT_OBJ) $(RTLIB) $(TLIB) $(LIB) $(LDLIBS) $(XLIBS)
 
 # The few programs that link libmongoc/libbson themselves (XOBJ/XLIBS are theirs only).
 # The operator tool is not a function: its cold start does not matter.
@@ -102,13 +113,13 @@ $(BUILD)/tools/cs-mongo-indexes: XLIBS = $(MONGO_LIBS)
 # The contract suite prepares and inspects the test database directly; the store under
 # test still comes from the plugin. The plugin is an order-only prerequisite: the test
 # loads it at run time.
-$(BUILD)/tests/unit/store_contract_test: $(MADMIN_OBJ) | $(PLUGIN)
-$(BUILD)/tests/unit/store_contract_test: XOBJ = $(MADMIN_OBJ)
-$(BUILD)/tests/unit/store_contract_test: XLIBS = $(MONGO_LIBS)
-$(BUILD)/tests/unit/store_plugin_test: | $(PLUGIN)
-$(BUILD)/tests/unit/store_mongo_query_test: $(MQ_OBJ)
-$(BUILD)/tests/unit/store_mongo_query_test: XOBJ = $(MQ_OBJ)
-$(BUILD)/tests/unit/store_mongo_query_test: XLIBS = $(BSON_LIBS)
+$(BUILD)/tests/unit/store/store_contract_test: $(MADMIN_OBJ) | $(PLUGIN)
+$(BUILD)/tests/unit/store/store_contract_test: XOBJ = $(MADMIN_OBJ)
+$(BUILD)/tests/unit/store/store_contract_test: XLIBS = $(MONGO_LIBS)
+$(BUILD)/tests/unit/store/store_plugin_test: | $(PLUGIN)
+$(BUILD)/tests/unit/store/mongo/store_mongo_query_test: $(MQ_OBJ)
+$(BUILD)/tests/unit/store/mongo/store_mongo_query_test: XOBJ = $(MQ_OBJ)
+$(BUILD)/tests/unit/store/mongo/store_mongo_query_test: XLIBS = $(BSON_LIBS)
 
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(RTLIB) $(LIB)
 	@mkdir -p $(dir $@)

@@ -5,7 +5,7 @@
 # them, which keeps the others' zips small). It fails when anything needs a glibc newer than
 # provided.al2023's 2.34.
 #
-# The MongoDB store is a run-time plugin (shared/src/store_plugin.h) whose libraries
+# The MongoDB store is a run-time plugin (shared/src/store/store_plugin.h) whose libraries
 # (libmongoc, libbson, libmongocrypt, ICU with its 30 MB data library, SASL...) only a
 # deployment with a mongodb:// CS_STORE_URI needs. They ship only when asked:
 #   CS_PACKAGE_STORE=mongodb ./build.sh package   adds lib/libcs-store-mongo.so and its
@@ -34,7 +34,7 @@ pkg_libs() { # ELF file, stage dir: copies the shared libraries it needs beyond 
     done
 }
 
-# libcurl is loaded at run time (shared/src/curl_lazy.c), so ldd of a function does not
+# libcurl is loaded at run time (shared/src/net/curl_lazy.c), so ldd of a function does not
 # name it; the Lambda loop needs it in every zip.
 pkg_curl() { # stage dir
     local lib; lib=$(ldconfig -p | awk '$1=="libcurl.so.4" && /x86-64/{print $NF; exit}')

@@ -63,11 +63,11 @@ t_generated_fresh() {
 t_banned_calls() {
     # curl's banned list: calls whose safe use cannot be checked locally.
     ! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)\s*\(' \
-        shared/src/*.c shared/include/cs/*.h runtime/*.c functions/*/*.c tools/*/*.c
+        -r --include='*.c' --include='*.h' shared runtime functions tools
 }
 
 t_runtime_loaded_libs() {
-    # libcurl and libmongoc are loaded when first used (shared/src/curl_lazy.c,
+    # libcurl and libmongoc are loaded when first used (shared/src/net/curl_lazy.c,
     # store_plugin.c); a direct link would put ~30 libraries back into every function's
     # memory and cold start.
     local f rc=0
@@ -82,9 +82,10 @@ t_runtime_loaded_libs() {
 
 t_headers_alone() {
     local h rc=0
-    for h in shared/include/cs/*.h; do
+    for h in shared/include/cs/*.h tools/lib/include/cs/*.h; do
         echo "#include \"cs/$(basename "$h")\"" |
-            gcc -std=gnu11 -D_GNU_SOURCE -Wall -Werror -Ishared/include $(pkg-config --cflags json-c) \
+            gcc -std=gnu11 -D_GNU_SOURCE -Wall -Werror -Ishared/include -Itools/lib/include \
+                $(pkg-config --cflags json-c) \
                 -fsyntax-only -x c - || { echo "not self-contained: $h"; rc=1; }
     done
     return $rc
@@ -92,9 +93,9 @@ t_headers_alone() {
 
 t_unit() {
     local t
-    for t in $ASAN/tests/unit/*_test; do
+    for t in $(find $ASAN/tests/unit -name '*_test' -type f | LC_ALL=C sort); do
         [ -x "$t" ] || continue
-        t_program "unit/$(basename "$t")" env CS_TEST_TMP="$T_TMP" CS_DATA_DIR="$ROOT/data" "$t"
+        t_program "${t#$ASAN/tests/}" env CS_TEST_TMP="$T_TMP" CS_DATA_DIR="$ROOT/data" "$t"
     done
 }
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../shared/src/ai_int.h"
+#include "ai/ai_int.h"
 #include "cs/arena.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../shared/src/store_mongo_admin.h"
+#include "store/mongo/store_mongo_admin.h"
 
 #define SPEC_MAX (1 << 20)
 

@@ -1,0 +1,84 @@
+/* The MongoDB plugin's side of store_plugin.h: its one exported symbol, and the core
+ * functions store_mongo.c and store_mongo_query.c call, defined here as forwarders
+ * through the host table. Those two files therefore compile unchanged into the plugin
+ * and, linked against libcs.a instead of this file, into store_mongo_query_test.
+ *
+ * Built only into $(BUILD)/lib/libcs-store-mongo.so, with -fvisibility=hidden: these
+ * forwarders never leave the plugin, so they cannot shadow the core's own functions. */
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/buf.h"
+#include "cs/clock.h"
+#include "cs/error.h"
+#include "cs/log.h"
+#include "store/store_plugin.h"
+
+/* Set once by cs_store_plugin_init, before any open; read-only afterwards. */
+static const struct cs_store_host *H;
+
+__attribute__((visibility("default"))) cs_store_plugin_init_fn cs_store_plugin_init;
+
+int cs_store_plugin_init(const struct cs_store_host *host, cs_store_open_fn **open)
+{
+    *open = NULL;
+    if (!host || host->abi != CS_STORE_PLUGIN_ABI || host->size != sizeof(*host) ||
+        host->store_size != sizeof(struct cs_store) ||
+        host->ops_size != sizeof(struct cs_store_ops))
+        return CS_ERR_CONFIG;
+    H = host;
+    *open = cs_store_mongo_backend_open;
+    return CS_OK;
+}
+
+void cs_log(int level, const char *msg, ...)
+{
+    va_list ap;
+    va_start(ap, msg);
+    H->log_va(level, msg, ap);
+    va_end(ap);
+}
+
+int64_t cs_now_ms(void) { return H->now_ms(); }
+
+void *cs_arena_alloc(struct cs_arena *a, size_t n) { return H->arena_alloc(a, n); }
+char *cs_arena_strdup(struct cs_arena *a, const char *s) { return H->arena_strdup(a, s); }
+char *cs_arena_strndup(struct cs_arena *a, const char *s, size_t n)
+{
+    return H->arena_strndup(a, s, n);
+}
+int cs_arena_defer(struct cs_arena *a, void (*fn)(void *), void *arg)
+{
+    return H->arena_defer(a, fn, arg);
+}
+
+void cs_buf_init(struct cs_buf *b, struct cs_arena *a, size_t cap) { H->buf_init(b, a, cap); }
+const char *cs_buf_str(struct cs_buf *b) { return H->buf_str(b); }
+
+/* Formats into the buffer's arena, then appends: the cap and the "unchanged on
+ * failure" contract of cs/buf.h stay the core's. */
+int cs_buf_printf(struct cs_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = H->arena_vprintf(b->arena, fmt, ap);
+    va_end(ap);
+    if (!s) return CS_ERR_NOMEM;
+    return H->buf_append(b, s, strlen(s));
+}
+
+json_object *cs_store_body_parse(struct cs_arena *a, const char *text, size_t len)
+{
+    return H->store_body_parse(a, text, len);
+}
+bool cs_store_field_valid(const char *f) { return H->store_field_valid(f); }
+size_t cs_store_query_terms(struct cs_arena *a, const char *text, const char **terms, size_t max)
+{
+    return H->store_query_terms(a, text, terms, max);
+}
+
+/* Plain value constructors (cs/store.h): no state, so defined here rather than routed. */
+struct cs_value cs_val_str(const char *s) { return (struct cs_value){.type = CS_VAL_STR, .s = s}; }
+struct cs_value cs_val_int(int64_t i) { return (struct cs_value){.type = CS_VAL_INT, .i = i}; }
+struct cs_value cs_val_real(double d) { return (struct cs_value){.type = CS_VAL_REAL, .d = d}; }
+struct cs_value cs_val_bool(bool b) { return (struct cs_value){.type = CS_VAL_BOOL, .b = b}; }

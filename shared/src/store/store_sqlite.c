@@ -1,0 +1,826 @@
+/* SQLite backend of the store: one `docs` table of JSON bodies keyed by (tenant, coll,
+ * id), an FTS5 index over searchable documents, and a `counters` table. WAL mode lets
+ * many FastCGI processes on one host read while one writes; busy_timeout rides out
+ * short write contention. Statements are prepared once per connection and cached. */
+#include <math.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/buf.h"
+#include "cs/clock.h"
+#include "cs/json.h"
+#include "store/store_int.h"
+
+#define STMT_CACHE 48
+
+struct cached {
+    char *sql;
+    sqlite3_stmt *stmt;
+    unsigned long used;
+};
+
+struct sq_store {
+    struct cs_store base;
+    sqlite3 *db;
+    struct cached cache[STMT_CACHE];
+    unsigned long tick;
+};
+
+static const char schema_sql[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    /* No memory-mapped reads: SQLite remaps the whole file whenever its size changes,
+     * and in a store that grows with every ticket that cost each connection an munmap
+     * and a fresh round of page faults, a quarter of a ticket's CPU time (build.sh
+     * bench, A/B in one session: 0.019 -> 0.021 of the ceiling; growing the file in
+     * 8 MiB chunks with mmap kept did not win it back). */
+    "PRAGMA mmap_size=0;"
+    "CREATE TABLE IF NOT EXISTS docs("
+    " rid INTEGER PRIMARY KEY, tenant TEXT NOT NULL, coll TEXT NOT NULL, id TEXT NOT NULL,"
+    " version INTEGER NOT NULL, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+    " body TEXT NOT NULL, searchable INTEGER NOT NULL DEFAULT 0, UNIQUE(tenant, coll, id));"
+    "CREATE INDEX IF NOT EXISTS docs_by_created ON docs(tenant, coll, created_ms);"
+    "CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(title, body,"
+    " tokenize='porter unicode61 remove_diacritics 2');"
+    "CREATE TABLE IF NOT EXISTS counters("
+    " tenant TEXT NOT NULL, key TEXT NOT NULL, window_ms INTEGER NOT NULL,"
+    " value INTEGER NOT NULL, expires_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, key, window_ms)) WITHOUT ROWID;"
+    /* state: 0 open, 1 done, 2 dead. seq orders a topic's items. */
+    "CREATE TABLE IF NOT EXISTS outbox("
+    " seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, tenant TEXT NOT NULL,"
+    " topic TEXT NOT NULL, type TEXT NOT NULL, payload TEXT NOT NULL,"
+    " state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
+    " created_ms INTEGER NOT NULL, due_ms INTEGER NOT NULL DEFAULT 0,"
+    " lease_until INTEGER NOT NULL DEFAULT 0, lease_id INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS outbox_open ON outbox(state, tenant, topic, seq);";
+
+/* The one translator from SQLite result codes to ours. */
+static int cs_from_sqlite(int rc)
+{
+    switch (rc & 0xff) {
+    case SQLITE_OK:
+    case SQLITE_DONE:
+    case SQLITE_ROW: return CS_OK;
+    case SQLITE_NOMEM: return CS_ERR_NOMEM;
+    case SQLITE_CONSTRAINT: return CS_ERR_EXISTS;
+    case SQLITE_TOOBIG: return CS_ERR_TOO_LARGE;
+    default: return CS_ERR_STORE;
+    }
+}
+
+static struct sq_store *SQ(struct cs_store *st) { return (struct sq_store *)st; }
+
+static sqlite3_stmt *prepare(struct sq_store *s, const char *sql)
+{
+    struct cached *victim = &s->cache[0];
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        struct cached *c = &s->cache[i];
+        if (c->sql && strcmp(c->sql, sql) == 0) {
+            c->used = ++s->tick;
+            sqlite3_reset(c->stmt);
+            sqlite3_clear_bindings(c->stmt);
+            return c->stmt;
+        }
+        if (!c->sql || c->used < victim->used) victim = c;
+    }
+    sqlite3_stmt *stmt = NULL;
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
+        return NULL;
+    char *copy = strdup(sql);
+    if (!copy) {
+        sqlite3_finalize(stmt);
+        return NULL;
+    }
+    sqlite3_finalize(victim->stmt);
+    free(victim->sql);
+    *victim = (struct cached){copy, stmt, ++s->tick};
+    return stmt;
+}
+
+static int exec(struct sq_store *s, const char *sql)
+{
+    return cs_from_sqlite(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+static void sq_close(struct cs_store *st)
+{
+    struct sq_store *s = SQ(st);
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(s->cache[i].stmt);
+        free(s->cache[i].sql);
+    }
+    sqlite3_close_v2(s->db);
+    free(s);
+}
+
+static int sq_ping(struct cs_store *st)
+{
+    sqlite3_stmt *q = prepare(SQ(st), "SELECT count(*) FROM sqlite_master");
+    return q && sqlite3_step(q) == SQLITE_ROW ? CS_OK : CS_ERR_STORE;
+}
+
+/* ---- documents ---- */
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s) { sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC); }
+
+static int read_doc(struct cs_arena *a, sqlite3_stmt *q, int col, struct cs_doc *out)
+{
+    /* Columns from `col`: id, version, created_ms, updated_ms, body. */
+    out->id = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, col));
+    out->version = sqlite3_column_int64(q, col + 1);
+    out->created_ms = sqlite3_column_int64(q, col + 2);
+    out->updated_ms = sqlite3_column_int64(q, col + 3);
+    const char *body = (const char *)sqlite3_column_text(q, col + 4);
+    out->body = body ? cs_store_body_parse(a, body, (size_t)sqlite3_column_bytes(q, col + 4)) : NULL;
+    if (!out->id) return CS_ERR_NOMEM;
+    return out->body ? CS_OK : CS_ERR_STORE;
+}
+
+static int index_text(struct sq_store *s, sqlite3_int64 rid, const struct cs_text *text)
+{
+    sqlite3_stmt *q = prepare(s, "DELETE FROM docs_fts WHERE rowid=?1");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int64(q, 1, rid);
+    int rc = cs_from_sqlite(sqlite3_step(q));
+    if (rc || !text) return rc;
+    q = prepare(s, "INSERT INTO docs_fts(rowid, title, body) VALUES(?1, ?2, ?3)");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int64(q, 1, rid);
+    bind_text(q, 2, text->title ? text->title : "");
+    bind_text(q, 3, text->body ? text->body : "");
+    return cs_from_sqlite(sqlite3_step(q));
+}
+
+static int in_txn(struct sq_store *s, int rc)
+{
+    /* Called with the outcome of the body of a BEGIN IMMEDIATE..COMMIT block. */
+    if (rc) {
+        exec(s, "ROLLBACK");
+        return rc;
+    }
+    rc = exec(s, "COMMIT");
+    if (rc) exec(s, "ROLLBACK");
+    return rc;
+}
+
+/* Writes the handle's staged outbox events inside the caller's transaction. */
+static int write_staged(struct sq_store *s, int64_t now_ms)
+{
+    for (size_t i = 0; i < s->base.nstaged; i++) {
+        const struct cs_staged *e = &s->base.staged[i];
+        sqlite3_stmt *q = prepare(s, "INSERT INTO outbox(id, tenant, topic, type, payload, created_ms)"
+                                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        if (!q) return CS_ERR_STORE;
+        bind_text(q, 1, e->id);
+        bind_text(q, 2, e->tenant);
+        bind_text(q, 3, e->topic);
+        bind_text(q, 4, e->type);
+        bind_text(q, 5, e->payload);
+        sqlite3_bind_int64(q, 6, now_ms);
+        int rc = cs_from_sqlite(sqlite3_step(q));
+        sqlite3_reset(q);
+        if (rc) return rc;
+    }
+    return CS_OK;
+}
+
+/* Ends a write transaction, adding the staged events when the change itself succeeded. */
+static int commit_change(struct sq_store *s, int rc, int64_t now_ms)
+{
+    return in_txn(s, rc ? rc : write_staged(s, now_ms));
+}
+
+static void fill_out(struct cs_doc *out, const char *id, int64_t version, int64_t created,
+                     int64_t updated, json_object *body)
+{
+    if (!out) return;
+    out->id = id;
+    out->version = version;
+    out->created_ms = created;
+    out->updated_ms = updated;
+    out->body = body;
+}
+
+static int sq_insert(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                     const char *id, json_object *body, const struct cs_text *text, int64_t now_ms,
+                     struct cs_doc *out)
+{
+    struct sq_store *s = SQ(st);
+    const char *json = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+    if (!json) return CS_ERR_NOMEM;
+    /* A lone row insert is atomic by itself; text or events need a transaction. */
+    bool txn = text || st->nstaged;
+    int rc = txn ? exec(s, "BEGIN IMMEDIATE") : CS_OK;
+    if (rc) return rc;
+    sqlite3_stmt *q = prepare(s, "INSERT INTO docs(tenant, coll, id, version, created_ms, updated_ms,"
+                                 " body, searchable) VALUES(?1, ?2, ?3, 1, ?4, ?4, ?5, ?6)");
+    if (!q) return txn ? in_txn(s, CS_ERR_STORE) : CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    bind_text(q, 2, coll);
+    bind_text(q, 3, id);
+    sqlite3_bind_int64(q, 4, now_ms);
+    bind_text(q, 5, json);
+    sqlite3_bind_int(q, 6, text != NULL);
+    rc = cs_from_sqlite(sqlite3_step(q));
+    sqlite3_int64 rid = sqlite3_last_insert_rowid(s->db);
+    sqlite3_reset(q);
+    if (txn) rc = commit_change(s, rc ? rc : index_text(s, rid, text), now_ms);
+    if (rc) return rc;
+    fill_out(out, id, 1, now_ms, now_ms, body);
+    (void)a;
+    return CS_OK;
+}
+
+#define DOC_COLS "id, version, created_ms, updated_ms, body"
+
+static int sq_get(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                  const char *id, struct cs_doc *out)
+{
+    sqlite3_stmt *q = prepare(SQ(st), "SELECT " DOC_COLS " FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3");
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    bind_text(q, 2, coll);
+    bind_text(q, 3, id);
+    int step = sqlite3_step(q);
+    int rc = step == SQLITE_ROW ? read_doc(a, q, 0, out)
+             : step == SQLITE_DONE ? CS_ERR_NOT_FOUND : cs_from_sqlite(step);
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int exists(struct sq_store *s, const char *tenant, const char *coll, const char *id)
+{
+    sqlite3_stmt *q = prepare(s, "SELECT 1 FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3");
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    bind_text(q, 2, coll);
+    bind_text(q, 3, id);
+    int step = sqlite3_step(q);
+    sqlite3_reset(q);
+    return step == SQLITE_ROW ? CS_OK : step == SQLITE_DONE ? CS_ERR_NOT_FOUND : cs_from_sqlite(step);
+}
+
+static int sq_update(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                     const char *id, int64_t expected_version, json_object *body,
+                     const struct cs_text *text, int64_t now_ms, struct cs_doc *out)
+{
+    struct sq_store *s = SQ(st);
+    const char *json = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
+    if (!json) return CS_ERR_NOMEM;
+    int rc = exec(s, "BEGIN IMMEDIATE");
+    if (rc) return rc;
+    sqlite3_stmt *q = prepare(s, "UPDATE docs SET body=?1, version=version+1, updated_ms=?2, searchable=?3"
+                                 " WHERE tenant=?4 AND coll=?5 AND id=?6 AND version=?7"
+                                 " RETURNING rid, created_ms");
+    if (!q) return in_txn(s, CS_ERR_STORE);
+    bind_text(q, 1, json);
+    sqlite3_bind_int64(q, 2, now_ms);
+    sqlite3_bind_int(q, 3, text != NULL);
+    bind_text(q, 4, tenant);
+    bind_text(q, 5, coll);
+    bind_text(q, 6, id);
+    sqlite3_bind_int64(q, 7, expected_version);
+    int step = sqlite3_step(q);
+    sqlite3_int64 rid = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    int64_t created = step == SQLITE_ROW ? sqlite3_column_int64(q, 1) : 0;
+    sqlite3_reset(q);
+    if (step == SQLITE_ROW) rc = index_text(s, rid, text);
+    else if (step == SQLITE_DONE) rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
+    else rc = cs_from_sqlite(step);
+    rc = commit_change(s, rc, now_ms);
+    if (rc) return rc;
+    fill_out(out, id, expected_version + 1, created, now_ms, body);
+    (void)a;
+    return CS_OK;
+}
+
+static int sq_delete(struct cs_store *st, const char *tenant, const char *coll, const char *id,
+                     int64_t expected_version)
+{
+    struct sq_store *s = SQ(st);
+    int rc = exec(s, "BEGIN IMMEDIATE");
+    if (rc) return rc;
+    sqlite3_stmt *q = prepare(s, "DELETE FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3"
+                                 " AND (?4 < 0 OR version=?4) RETURNING rid");
+    if (!q) return in_txn(s, CS_ERR_STORE);
+    bind_text(q, 1, tenant);
+    bind_text(q, 2, coll);
+    bind_text(q, 3, id);
+    sqlite3_bind_int64(q, 4, expected_version);
+    int step = sqlite3_step(q);
+    sqlite3_int64 rid = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    if (step == SQLITE_ROW) rc = index_text(s, rid, NULL);
+    else if (step == SQLITE_DONE) rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
+    else rc = cs_from_sqlite(step);
+    return commit_change(s, rc, cs_now_ms());
+}
+
+/* ---- queries: SQL text built from validated field names; values always bound ---- */
+
+struct sqlq {
+    struct cs_buf sql;
+    const struct cs_value *vals[CS_QUERY_MAX_FILTERS + 2];
+    const char *paths[CS_QUERY_MAX_FILTERS + 4];
+    int nvals, npaths;
+    int rc;
+};
+
+static void q_puts(struct sqlq *b, const char *s)
+{
+    if (!b->rc) b->rc = cs_buf_puts(&b->sql, s);
+}
+
+/* Appends the SQL expression reading `field`: a column or json_extract(body, ?N). */
+static void q_field(struct sqlq *b, struct cs_arena *a, const char *field)
+{
+    if (strcmp(field, "_id") == 0) return q_puts(b, "id");
+    if (strcmp(field, "_created") == 0) return q_puts(b, "created_ms");
+    if (strcmp(field, "_updated") == 0) return q_puts(b, "updated_ms");
+    if (b->rc) return;
+    const char *path = cs_arena_printf(a, "$.%s", field);
+    if (!path) {
+        b->rc = CS_ERR_NOMEM;
+        return;
+    }
+    b->paths[b->npaths] = path;
+    b->rc = cs_buf_printf(&b->sql, "json_extract(body, ?%d)", 100 + b->npaths);
+    b->npaths++;
+}
+
+static void q_value(struct sqlq *b, const struct cs_value *v)
+{
+    b->vals[b->nvals] = v;
+    if (!b->rc) b->rc = cs_buf_printf(&b->sql, "?%d", 10 + b->nvals);
+    b->nvals++;
+}
+
+static void q_filters(struct sqlq *b, struct cs_arena *a, const struct cs_filter *f, size_t n)
+{
+    static const char *const ops[] = {" = ", " <> ", " < ", " <= ", " > ", " >= "};
+    q_puts(b, " WHERE tenant=?1 AND coll=?2");
+    for (size_t i = 0; i < n; i++) {
+        q_puts(b, " AND ");
+        if (f[i].op == CS_OP_EXISTS) {
+            q_puts(b, "json_type(body, ");
+            if (!b->rc) b->rc = cs_buf_printf(&b->sql, "?%d", 100 + b->npaths);
+            const char *path = cs_arena_printf(a, "$.%s", f[i].field);
+            if (!path && !b->rc) b->rc = CS_ERR_NOMEM;
+            b->paths[b->npaths++] = path;
+            q_puts(b, f[i].v.b || f[i].v.type != CS_VAL_BOOL ? ") IS NOT NULL" : ") IS NULL");
+            continue;
+        }
+        q_field(b, a, f[i].field);
+        if (f[i].v.type == CS_VAL_NULL) {
+            q_puts(b, f[i].op == CS_OP_NE ? " IS NOT NULL" : " IS NULL");
+            continue;
+        }
+        q_puts(b, ops[f[i].op]);
+        q_value(b, &f[i].v);
+    }
+}
+
+static void bind_all(sqlite3_stmt *q, const struct sqlq *b, const char *tenant, const char *coll)
+{
+    bind_text(q, 1, tenant);
+    bind_text(q, 2, coll);
+    for (int i = 0; i < b->nvals; i++) {
+        const struct cs_value *v = b->vals[i];
+        int idx = 10 + i; /* ?NNN parameters have index NNN */
+        switch (v->type) {
+        case CS_VAL_STR: bind_text(q, idx, v->s); break;
+        case CS_VAL_INT: sqlite3_bind_int64(q, idx, v->i); break;
+        case CS_VAL_REAL: sqlite3_bind_double(q, idx, v->d); break;
+        case CS_VAL_BOOL: sqlite3_bind_int(q, idx, v->b); break;
+        case CS_VAL_NULL: sqlite3_bind_null(q, idx); break;
+        }
+    }
+    for (int i = 0; i < b->npaths; i++) bind_text(q, 100 + i, b->paths[i]);
+}
+
+static int count_where(struct sq_store *s, struct cs_arena *a, const char *tenant, const char *coll,
+                       const struct cs_filter *f, size_t n, int64_t *out)
+{
+    struct sqlq b = {0};
+    cs_buf_init(&b.sql, a, 0);
+    q_puts(&b, "SELECT count(*) FROM docs");
+    q_filters(&b, a, f, n);
+    if (b.rc) return b.rc;
+    sqlite3_stmt *q = prepare(s, cs_buf_str(&b.sql));
+    if (!q) return CS_ERR_STORE;
+    bind_all(q, &b, tenant, coll);
+    int step = sqlite3_step(q);
+    *out = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    return step == SQLITE_ROW ? CS_OK : cs_from_sqlite(step);
+}
+
+static int sq_find(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                   const struct cs_query *qq, struct cs_doc_list *out)
+{
+    struct sq_store *s = SQ(st);
+    int64_t limit = qq->limit == 0 ? 100 : qq->limit > 1000 ? 1000 : qq->limit;
+    struct sqlq b = {0};
+    cs_buf_init(&b.sql, a, 0);
+    q_puts(&b, "SELECT " DOC_COLS " FROM docs");
+    q_filters(&b, a, qq->filters, qq->nfilters);
+    q_puts(&b, " ORDER BY ");
+    q_field(&b, a, qq->sort ? qq->sort : "_created");
+    q_puts(&b, qq->desc ? " DESC, rid DESC" : ", rid");
+    if (!b.rc) b.rc = cs_buf_printf(&b.sql, " LIMIT %lld OFFSET %lld", (long long)limit, (long long)qq->offset);
+    if (b.rc) return b.rc;
+    sqlite3_stmt *q = prepare(s, cs_buf_str(&b.sql));
+    if (!q) return CS_ERR_STORE;
+    bind_all(q, &b, tenant, coll);
+    out->docs = cs_arena_alloc(a, sizeof(struct cs_doc) * (size_t)limit);
+    out->n = 0;
+    out->total = -1;
+    if (!out->docs) return CS_ERR_NOMEM;
+    int step, rc = CS_OK;
+    while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW)
+        rc = read_doc(a, q, 0, &out->docs[out->n++]);
+    sqlite3_reset(q);
+    if (rc) return rc;
+    if (step != SQLITE_DONE) return cs_from_sqlite(step);
+    if (qq->want_total) return count_where(s, a, tenant, coll, qq->filters, qq->nfilters, &out->total);
+    return CS_OK;
+}
+
+static int sq_count(struct cs_store *st, const char *tenant, const char *coll,
+                    const struct cs_filter *filters, size_t nfilters, int64_t *out)
+{
+    struct cs_arena *a = cs_arena_new(1 << 20);
+    if (!a) return CS_ERR_NOMEM;
+    int rc = count_where(SQ(st), a, tenant, coll, filters, nfilters, out);
+    cs_arena_destroy(a);
+    return rc;
+}
+
+static void q_metric(struct sqlq *b, struct cs_arena *a, const struct cs_agg_metric *m)
+{
+    static const char *const fn[] = {"count(*)", "total(", "avg(", "min(", "max("};
+    q_puts(b, ", ");
+    q_puts(b, fn[m->op]);
+    if (m->op == CS_AGG_COUNT) return;
+    q_field(b, a, m->field);
+    q_puts(b, ")");
+}
+
+static void q_group_key(struct sqlq *b, struct cs_arena *a, const struct cs_agg *g)
+{
+    static const char *const pre[] = {"", "strftime('%Y-%m-%d', (",
+                                      "date((", "strftime('%Y-%m-01', ("};
+    static const char *const post[] = {"", ")/1000, 'unixepoch')",
+                                       ")/1000, 'unixepoch', 'weekday 0', '-6 days')",
+                                       ")/1000, 'unixepoch')"};
+    if (!g->group_by) return q_puts(b, "NULL");
+    q_puts(b, pre[g->bucket]);
+    q_field(b, a, g->group_by);
+    q_puts(b, post[g->bucket]);
+}
+
+static void read_key(struct cs_arena *a, sqlite3_stmt *q, struct cs_value *k)
+{
+    switch (sqlite3_column_type(q, 0)) {
+    case SQLITE_INTEGER: *k = cs_val_int(sqlite3_column_int64(q, 0)); break;
+    case SQLITE_FLOAT: *k = cs_val_real(sqlite3_column_double(q, 0)); break;
+    case SQLITE_NULL: k->type = CS_VAL_NULL; break;
+    default: *k = cs_val_str(cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 0))); break;
+    }
+}
+
+static int sq_aggregate(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                        const char *coll, const struct cs_agg *g, struct cs_agg_row **rows,
+                        size_t *nrows)
+{
+    struct sqlq b = {0};
+    cs_buf_init(&b.sql, a, 0);
+    q_puts(&b, "SELECT ");
+    q_group_key(&b, a, g);
+    q_puts(&b, " AS k");
+    for (size_t i = 0; i < g->nmetrics; i++) q_metric(&b, a, &g->metrics[i]);
+    q_puts(&b, " FROM docs");
+    q_filters(&b, a, g->filters, g->nfilters);
+    q_puts(&b, g->group_by ? " GROUP BY k" : "");
+    q_puts(&b, g->by_metric && g->nmetrics ? " ORDER BY 2 DESC, k" : (g->group_by ? " ORDER BY k" : ""));
+    if (!b.rc && g->limit > 0) b.rc = cs_buf_printf(&b.sql, " LIMIT %lld", (long long)g->limit);
+    if (b.rc) return b.rc;
+    sqlite3_stmt *q = prepare(SQ(st), cs_buf_str(&b.sql));
+    if (!q) return CS_ERR_STORE;
+    bind_all(q, &b, tenant, coll);
+    size_t cap = 16, n = 0;
+    struct cs_agg_row *out = cs_arena_alloc(a, cap * sizeof(*out));
+    int step;
+    while (out && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            struct cs_agg_row *bigger = cs_arena_alloc(a, 2 * cap * sizeof(*out));
+            if (bigger) memcpy(bigger, out, n * sizeof(*out));
+            out = bigger;
+            cap *= 2;
+            if (!out) break;
+        }
+        read_key(a, q, &out[n].key);
+        for (size_t i = 0; i < g->nmetrics; i++)
+            out[n].values[i] = sqlite3_column_type(q, (int)i + 1) == SQLITE_NULL
+                                   ? NAN : sqlite3_column_double(q, (int)i + 1);
+        n++;
+    }
+    sqlite3_reset(q);
+    if (!out) return CS_ERR_NOMEM;
+    if (step != SQLITE_DONE) return cs_from_sqlite(step);
+    *rows = out;
+    *nrows = n;
+    return CS_OK;
+}
+
+static int sq_quantiles(struct cs_store *st, const char *tenant, const char *coll,
+                        const struct cs_filter *filters, size_t nfilters, const char *field,
+                        const double *qs, size_t nq, double *out)
+{
+    struct cs_arena *a = cs_arena_new(1 << 20);
+    if (!a) return CS_ERR_NOMEM;
+    struct cs_filter f[CS_QUERY_MAX_FILTERS + 1];
+    if (nfilters) memcpy(f, filters, nfilters * sizeof(*f)); /* filters may be NULL */
+    f[nfilters] = (struct cs_filter){field, CS_OP_EXISTS, cs_val_bool(true)};
+    int64_t n = 0;
+    int rc = count_where(SQ(st), a, tenant, coll, f, nfilters + 1, &n);
+    for (size_t i = 0; rc == CS_OK && i < nq; i++) {
+        out[i] = NAN;
+        if (n == 0) continue;
+        /* Nearest rank: the smallest value with at least q*n values at or below it. */
+        int64_t rank = (int64_t)ceil(qs[i] * (double)n);
+        int64_t off = rank < 1 ? 0 : rank - 1;
+        struct sqlq b = {0};
+        cs_buf_init(&b.sql, a, 0);
+        q_puts(&b, "SELECT ");
+        q_field(&b, a, field);
+        q_puts(&b, " AS v FROM docs");
+        q_filters(&b, a, f, nfilters + 1);
+        q_puts(&b, " ORDER BY v LIMIT 1 OFFSET ?9");
+        if ((rc = b.rc)) break;
+        sqlite3_stmt *q = prepare(SQ(st), cs_buf_str(&b.sql));
+        if (!q) {
+            rc = CS_ERR_STORE;
+            break;
+        }
+        bind_all(q, &b, tenant, coll);
+        sqlite3_bind_int64(q, 9, off);
+        if (sqlite3_step(q) == SQLITE_ROW) out[i] = sqlite3_column_double(q, 0);
+        sqlite3_reset(q);
+    }
+    cs_arena_destroy(a);
+    return rc;
+}
+
+/* ---- full-text search ---- */
+
+static const char *fts_query(struct cs_arena *a, const char *text)
+{
+    const char *terms[32];
+    size_t n = cs_store_query_terms(a, text, terms, 32);
+    if (n == 0) return NULL;
+    struct cs_buf b;
+    cs_buf_init(&b, a, 4096);
+    int rc = CS_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
+        /* Each term quoted: FTS5 syntax in customer text (NEAR, *, :) stays literal. */
+        rc = cs_buf_printf(&b, "%s\"", i ? " OR " : "");
+        for (const char *c = terms[i]; *c && !rc; c++)
+            rc = *c == '"' ? cs_buf_puts(&b, "\"\"") : cs_buf_append(&b, c, 1);
+        if (!rc) rc = cs_buf_puts(&b, "\"");
+    }
+    return rc ? NULL : cs_buf_str(&b);
+}
+
+static int sq_search(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                     const char *text, size_t limit, struct cs_hit **hits, size_t *nhits)
+{
+    const char *match = fts_query(a, text);
+    if (!match) return CS_OK;
+    sqlite3_stmt *q = prepare(SQ(st),
+        "SELECT d.id, d.version, d.created_ms, d.updated_ms, d.body, bm25(docs_fts, 2.0, 1.0) AS s"
+        " FROM docs_fts JOIN docs d ON d.rid = docs_fts.rowid"
+        " WHERE docs_fts MATCH ?3 AND d.tenant=?1 AND d.coll=?2 ORDER BY s LIMIT ?4");
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    bind_text(q, 2, coll);
+    bind_text(q, 3, match);
+    sqlite3_bind_int64(q, 4, (sqlite3_int64)limit);
+    struct cs_hit *out = cs_arena_alloc(a, limit * sizeof(*out));
+    if (!out) {
+        sqlite3_reset(q);
+        return CS_ERR_NOMEM;
+    }
+    size_t n = 0;
+    int step, rc = CS_OK;
+    while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        rc = read_doc(a, q, 0, &out[n].doc);
+        /* bm25 is negative, larger magnitude is better; x/(1+x) maps it into (0, 1). */
+        double x = -sqlite3_column_double(q, 5);
+        out[n].score = x > 0 ? x / (1.0 + x) : 0.0;
+        n++;
+    }
+    sqlite3_reset(q);
+    if (rc) return rc;
+    if (step != SQLITE_DONE) return cs_from_sqlite(step);
+    *hits = out;
+    *nhits = n;
+    return CS_OK;
+}
+
+/* ---- counters ---- */
+
+static int sq_counter_add(struct cs_store *st, const char *tenant, const char *key,
+                          int64_t window_start_ms, int64_t ttl_ms, int64_t delta, int64_t *value)
+{
+    struct sq_store *s = SQ(st);
+    sqlite3_stmt *q = prepare(s, "INSERT INTO counters(tenant, key, window_ms, value, expires_ms)"
+                                 " VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(tenant, key, window_ms)"
+                                 " DO UPDATE SET value = value + excluded.value RETURNING value");
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    bind_text(q, 2, key);
+    sqlite3_bind_int64(q, 3, window_start_ms);
+    sqlite3_bind_int64(q, 4, delta);
+    sqlite3_bind_int64(q, 5, window_start_ms + ttl_ms);
+    int step = sqlite3_step(q);
+    *value = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    if (step != SQLITE_ROW) return cs_from_sqlite(step);
+    if (*value == delta) {
+        /* First hit of a new window: a good moment to drop this key's expired windows. */
+        q = prepare(s, "DELETE FROM counters WHERE tenant=?1 AND key=?2 AND expires_ms < ?3");
+        if (!q) return CS_OK;
+        bind_text(q, 1, tenant);
+        bind_text(q, 2, key);
+        sqlite3_bind_int64(q, 3, window_start_ms);
+        sqlite3_step(q);
+        sqlite3_reset(q);
+    }
+    return CS_OK;
+}
+
+static int sq_compact(struct cs_store *st)
+{
+    return exec(SQ(st), "INSERT INTO docs_fts(docs_fts) VALUES('optimize')");
+}
+
+/* ---- outbox ---- */
+
+static int sq_outbox_flush(struct cs_store *st, int64_t now_ms)
+{
+    struct sq_store *s = SQ(st);
+    int rc = exec(s, "BEGIN IMMEDIATE");
+    return rc ? rc : commit_change(s, CS_OK, now_ms);
+}
+
+static int read_item(struct cs_arena *a, sqlite3_stmt *q, struct cs_outbox_item *it)
+{
+    it->id = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 1));
+    it->tenant = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 2));
+    it->topic = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 3));
+    it->type = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 4));
+    it->payload = cs_store_body_parse(a, (const char *)sqlite3_column_text(q, 5),
+                                      (size_t)sqlite3_column_bytes(q, 5));
+    it->attempts = sqlite3_column_int64(q, 6) + 1;
+    it->created_ms = sqlite3_column_int64(q, 7);
+    if (!it->id || !it->tenant || !it->topic || !it->type) return CS_ERR_NOMEM;
+    return it->payload ? CS_OK : CS_ERR_STORE;
+}
+
+static int lease(struct sq_store *s, sqlite3_int64 seq, int64_t until, int64_t *lease_id)
+{
+    uint64_t r;
+    randombytes_buf(&r, sizeof(r));
+    *lease_id = (int64_t)(r >> 1) | 1;
+    sqlite3_stmt *q = prepare(s, "UPDATE outbox SET lease_until=?1, lease_id=?2,"
+                                 " attempts=attempts+1 WHERE seq=?3");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int64(q, 1, until);
+    sqlite3_bind_int64(q, 2, *lease_id);
+    sqlite3_bind_int64(q, 3, seq);
+    int rc = cs_from_sqlite(sqlite3_step(q));
+    sqlite3_reset(q);
+    return rc;
+}
+
+static int claim_rows(struct sq_store *s, struct cs_arena *a, int64_t now_ms, int64_t lease_ms,
+                      size_t limit, struct cs_outbox_item *out, size_t *n)
+{
+    /* The head of each open topic, if it is due and free: a topic never overtakes itself. */
+    sqlite3_stmt *q = prepare(s, "SELECT seq, id, tenant, topic, type, payload, attempts, created_ms"
+                                 " FROM outbox o WHERE state=0 AND due_ms<=?1 AND lease_until<=?1"
+                                 " AND seq=(SELECT MIN(seq) FROM outbox p WHERE p.state=0"
+                                 " AND p.tenant=o.tenant AND p.topic=o.topic)"
+                                 " ORDER BY due_ms, seq LIMIT ?2");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int64(q, 1, now_ms);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    sqlite3_int64 seqs[1000];
+    int rc = CS_OK, step;
+    while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        seqs[*n] = sqlite3_column_int64(q, 0);
+        rc = read_item(a, q, &out[*n]);
+        if (rc == CS_OK) (*n)++;
+    }
+    if (rc == CS_OK && step != SQLITE_DONE) rc = cs_from_sqlite(step);
+    sqlite3_reset(q);
+    for (size_t i = 0; rc == CS_OK && i < *n; i++)
+        rc = lease(s, seqs[i], now_ms + lease_ms, &out[i].lease_id);
+    return rc;
+}
+
+static int sq_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
+                           int64_t lease_ms, size_t limit, struct cs_outbox_item **items,
+                           size_t *n)
+{
+    struct sq_store *s = SQ(st);
+    struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
+    if (!out) return CS_ERR_NOMEM;
+    int rc = exec(s, "BEGIN IMMEDIATE");
+    if (rc) return rc;
+    rc = in_txn(s, claim_rows(s, a, now_ms, lease_ms, limit, out, n));
+    if (rc) {
+        *n = 0;
+        return rc;
+    }
+    *items = out;
+    return CS_OK;
+}
+
+static int sq_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
+                            enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms)
+{
+    /* The lease id proves the caller still holds the item: a later claim replaced it. */
+    sqlite3_stmt *q = prepare(SQ(st), "UPDATE outbox SET state=?1, due_ms=?2, lease_until=0"
+                                      " WHERE id=?3 AND lease_id=?4 AND state=0");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int(q, 1, outcome == CS_OUTBOX_DONE ? 1 : outcome == CS_OUTBOX_DEAD ? 2 : 0);
+    sqlite3_bind_int64(q, 2, outcome == CS_OUTBOX_RETRY ? next_due_ms : now_ms);
+    bind_text(q, 3, item->id);
+    sqlite3_bind_int64(q, 4, item->lease_id);
+    int rc = cs_from_sqlite(sqlite3_step(q));
+    sqlite3_reset(q);
+    if (rc) return rc;
+    return sqlite3_changes(SQ(st)->db) == 1 ? CS_OK : CS_ERR_CONFLICT;
+}
+
+static int sq_outbox_stats(struct cs_store *st, const char *tenant, const char *topic,
+                           int64_t *open, int64_t *done, int64_t *dead)
+{
+    sqlite3_stmt *q = prepare(SQ(st), "SELECT state, COUNT(*) FROM outbox WHERE tenant=?1"
+                                      " AND (?2 IS NULL OR topic=?2) GROUP BY state");
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    if (topic) bind_text(q, 2, topic);
+    else sqlite3_bind_null(q, 2);
+    *open = *done = *dead = 0;
+    int step;
+    while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+        int state = sqlite3_column_int(q, 0);
+        int64_t c = sqlite3_column_int64(q, 1);
+        *(state == 0 ? open : state == 1 ? done : dead) = c;
+    }
+    sqlite3_reset(q);
+    return step == SQLITE_DONE ? CS_OK : cs_from_sqlite(step);
+}
+
+static const struct cs_store_ops sqlite_ops = {
+    .name = "sqlite", .close = sq_close, .ping = sq_ping, .insert = sq_insert, .get = sq_get,
+    .update = sq_update, .delete_doc = sq_delete, .find = sq_find, .count = sq_count,
+    .aggregate = sq_aggregate, .quantiles = sq_quantiles, .search = sq_search,
+    .counter_add = sq_counter_add, .compact = sq_compact, .outbox_flush = sq_outbox_flush,
+    .outbox_claim = sq_outbox_claim, .outbox_settle = sq_outbox_settle,
+    .outbox_stats = sq_outbox_stats,
+};
+
+/* SQLite's global memory statistics take a process-wide mutex on every allocation;
+ * nothing here reads them, and with several worker threads that mutex showed up in
+ * profiles. Must run before SQLite initialises itself. */
+static void sqlite_global_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
+int cs_store_sqlite_open(const char *path, struct cs_store **out)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    if (!path || !*path) return CS_ERR_CONFIG;
+    pthread_once(&once, sqlite_global_setup);
+    struct sq_store *s = calloc(1, sizeof(*s));
+    if (!s) return CS_ERR_NOMEM;
+    s->base.ops = &sqlite_ops;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = cs_from_sqlite(sqlite3_open_v2(path, &s->db, flags, NULL));
+    if (!rc) sqlite3_busy_timeout(s->db, 5000);
+    if (!rc) rc = exec(s, schema_sql);
+    if (rc) {
+        sqlite3_close_v2(s->db);
+        free(s);
+        return rc == CS_ERR_NOMEM ? rc : CS_ERR_STORE;
+    }
+    *out = &s->base;
+    return CS_OK;
+}

@@ -1,0 +1,161 @@
+#include "cs/textfeat.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../support/test.h"
+
+static void test_counts_and_case(void)
+{
+    struct cs_textfeat_cfg cfg;
+    cs_textfeat_cfg_init(&cfg);
+    struct cs_textfeat_vec *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
+    REQUIRE(a && b);
+    cs_textfeat_extract(&cfg, "Card card", 9, a);
+    cs_textfeat_extract(&cfg, "card CARD", 9, b);
+    CHECK_INT(a->n, b->n);
+    float total = 0;
+    for (uint32_t i = 0; i < a->n; i++) total += a->ent[i].value;
+    /* 2 unigrams + 1 bigram + 2 x (5+4+3+2 char grams of " card ") = 31 */
+    CHECK_NEAR(total, 31.0, 1e-6);
+    free(a);
+    free(b);
+}
+
+static void test_cfg_check(void)
+{
+    struct cs_textfeat_cfg cfg;
+    cs_textfeat_cfg_init(&cfg);
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_OK);
+    cfg.hash_bits = 30;
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_ERR_INVALID);
+}
+
+static void test_split_rule_stable(void)
+{
+    /* the split rule must not change, or eval figures silently move */
+    CHECK(cs_textfeat_hash64("", 0) == 0xcbf29ce484222325ull);
+    CHECK(cs_textfeat_hash64("a", 1) == 0xaf63dc4c8601ec8cull);
+}
+
+struct grams { int words, chars; };
+static void count_gram(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *g, size_t n)
+{
+    struct grams *c = ctx;
+    (void)bucket, (void)g, (void)n;
+    if (kind == CS_TEXTFEAT_WORD) c->words++;
+    else c->chars++;
+}
+
+static void test_utf8_char_grams(void)
+{
+    struct cs_textfeat_cfg cfg;
+    cs_textfeat_cfg_init(&cfg);
+    struct grams c = {0, 0};
+    /* "åb" is 2 code points: padded " åb " has 4 -> 3+2+1 grams of order 2..4, none of 5 */
+    cs_textfeat_each_gram(&cfg, "\xc3\xa5" "b", 3, count_gram, &c);
+    CHECK_INT(c.words, 1);
+    CHECK_INT(c.chars, 6);
+}
+
+struct wordlist { int n; char last[64]; int negated; };
+static void collect_words(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *g,
+                          size_t n)
+{
+    struct wordlist *w = ctx;
+    (void)bucket;
+    if (kind != CS_TEXTFEAT_WORD) return;
+    w->n++;
+    if (n >= 4 && memcmp(g, "NOT_", 4) == 0) w->negated++;
+    if (n < sizeof(w->last)) {
+        memcpy(w->last, g, n);
+        w->last[n] = '\0';
+    }
+}
+
+static void test_trigrams_and_negation(void)
+{
+    struct cs_textfeat_cfg cfg;
+    cs_textfeat_cfg_init(&cfg);
+    cfg.char_min = cfg.char_max = 0;
+    cfg.word_max = 3;
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_OK);
+    struct wordlist w = {0, "", 0};
+    cs_textfeat_each_gram(&cfg, "a b c", 5, collect_words, &w);
+    CHECK_INT(w.n, 6); /* 3 unigrams, 2 bigrams, 1 trigram */
+    CHECK_STR(w.last, "a b c");
+    cfg.word_max = 4;
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_ERR_INVALID);
+
+    cfg.word_max = 1;
+    cfg.flags = CS_TEXTFEAT_F_NEGATION;
+    struct wordlist n = {0, "", 0};
+    /* "good" and "service" are in the scope of "not"; the comma closes it */
+    const char *t = "not good service, great staff";
+    cs_textfeat_each_gram(&cfg, t, strlen(t), collect_words, &n);
+    CHECK_INT(n.negated, 2);
+    struct wordlist d = {0, "", 0};
+    const char *t2 = "I didn't like it";
+    cs_textfeat_each_gram(&cfg, t2, strlen(t2), collect_words, &d);
+    CHECK_INT(d.negated, 2);
+    cfg.flags = 0x80;
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_ERR_INVALID);
+}
+
+/* Cue features: their texts in order, joined by '/'. */
+struct cuelist { char all[256]; size_t n; int others; };
+static void collect_cues(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *g,
+                         size_t n)
+{
+    struct cuelist *c = ctx;
+    (void)bucket;
+    if (kind != CS_TEXTFEAT_CUE) {
+        c->others++;
+        return;
+    }
+    if (c->n + n + 2 > sizeof(c->all)) return;
+    if (c->n) c->all[c->n++] = '/';
+    memcpy(c->all + c->n, g, n);
+    c->n += n;
+    c->all[c->n] = '\0';
+}
+
+static void test_cues_and_lexicon(void)
+{
+    struct cs_textfeat_cfg cfg;
+    cs_textfeat_cfg_init(&cfg);
+    cfg.char_min = cfg.char_max = 0;
+    cfg.word_max = 1;
+    /* without the flags there are no cue features at all */
+    struct cuelist none = {"", 0, 0};
+    const char *t = "WHY is my bag lost?!!! Not good :( thanks";
+    cs_textfeat_each_gram(&cfg, t, strlen(t), collect_cues, &none);
+    CHECK_INT((int)none.n, 0);
+
+    cfg.flags = CS_TEXTFEAT_F_CUES | CS_TEXTFEAT_F_LEXICON | CS_TEXTFEAT_F_NEGATION;
+    CHECK_INT(cs_textfeat_cfg_check(&cfg), CS_OK);
+    struct cuelist c = {"", 0, 0};
+    cs_textfeat_each_gram(&cfg, t, strlen(t), collect_cues, &c);
+    /* capitals, a punctuation run with the third '!' dropped, "good" negated by "not",
+     * an emoticon, a positive word; "is", "bag" are not in the lexicon */
+    CHECK_STR(c.all, "<caps>/?!!/<not-pos>/:(/<pos>");
+    /* the same run spelled longer is the same cue, so counts stay comparable */
+    struct cuelist d = {"", 0, 0};
+    cs_textfeat_each_gram(&cfg, "ok!!!!!!", 8, collect_cues, &d);
+    CHECK_STR(d.all, "!!");
+    /* a mixed-case word is not shouting; "I" is too short */
+    struct cuelist e = {"", 0, 0};
+    cs_textfeat_each_gram(&cfg, "I Hate It", 9, collect_cues, &e);
+    CHECK_STR(e.all, "<neg>");
+}
+
+int main(void)
+{
+    TEST_RUN(test_counts_and_case);
+    TEST_RUN(test_cfg_check);
+    TEST_RUN(test_split_rule_stable);
+    TEST_RUN(test_utf8_char_grams);
+    TEST_RUN(test_trigrams_and_negation);
+    TEST_RUN(test_cues_and_lexicon);
+    return test_done();
+}

@@ -1,0 +1,306 @@
+#include "cs/pii.h"
+
+#include <string.h>
+
+#include "cs/models.h"
+#include "../../support/test.h"
+
+static const struct cs_pii_span *find(const struct cs_pii_result *r, enum cs_pii_type t)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (r->span[i].type == t) return &r->span[i];
+    return NULL;
+}
+
+static void test_checksums(void)
+{
+    CHECK(cs_pii_luhn_valid("4111111111111111", 16));
+    CHECK(!cs_pii_luhn_valid("4111111111111112", 16));
+    CHECK(cs_pii_iban_valid("GB82 WEST 1234 5698 7654 32", 27));
+    CHECK(cs_pii_iban_valid("DE89370400440532013000", 22));
+    CHECK(!cs_pii_iban_valid("DE89370400440532013001", 22));
+}
+
+static void test_patterns(void)
+{
+    const char *t = "Mail a.b@example.co.uk, card 4111-1111-1111-1111, SSN 078-05-1120, "
+                    "IBAN DE89 3704 0044 0532 0130 00, ip 10.0.0.255 or 2001:db8::ff00:42:8329, "
+                    "see https://example.com/x. Call +44 20 7946 0958. Account 12345678.";
+    struct cs_pii_result r;
+    REQUIRE(cs_pii_detect(NULL, t, strlen(t), &r) == CS_OK);
+    const struct cs_pii_span *s = find(&r, CS_PII_EMAIL);
+    REQUIRE(s);
+    CHECK_INT(s->start, 5);
+    CHECK_INT(s->end, 22);
+    CHECK(find(&r, CS_PII_CREDIT_CARD));
+    CHECK(find(&r, CS_PII_US_SSN));
+    CHECK(find(&r, CS_PII_IBAN));
+    CHECK(find(&r, CS_PII_IP_ADDRESS));
+    CHECK(find(&r, CS_PII_URL));
+    CHECK(find(&r, CS_PII_PHONE));
+    CHECK(find(&r, CS_PII_ACCOUNT_NUMBER));
+    /* an invalid card number is not a card */
+    REQUIRE(cs_pii_detect(NULL, "card 4111 1111 1111 1112", 24, &r) == CS_OK);
+    CHECK(!find(&r, CS_PII_CREDIT_CARD));
+}
+
+static void test_char_offsets_utf8(void)
+{
+    const char *t = "Ünïcode x@y.io"; /* two 2-byte characters before the email */
+    struct cs_pii_result r;
+    REQUIRE(cs_pii_detect(NULL, t, strlen(t), &r) == CS_OK);
+    REQUIRE(r.n == 1);
+    CHECK_INT(r.span[0].start, 8);
+    CHECK_INT(r.span[0].start_byte, 10);
+    CHECK_INT(r.span[0].end, 14);
+}
+
+static void test_names_and_address(void)
+{
+    struct cs_models *ms;
+    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    const char *t = "Hello, my name is Maria Garcia and I live at 42 Main Street, Springfield. Born 12/03/1980.";
+    struct cs_pii_result r;
+    CHECK_INT(cs_pii_detect(cs_models_get(ms, "pii"), t, strlen(t), &r), CS_OK);
+    const struct cs_pii_span *p = find(&r, CS_PII_PERSON);
+    CHECK(p && p->start == 18 && p->end == 30);
+    CHECK(find(&r, CS_PII_STREET_ADDRESS));
+    CHECK(find(&r, CS_PII_DATE_OF_BIRTH));
+    cs_models_close(ms);
+}
+
+/* Exact span of type t covering text `want`, by byte offsets (any UTF-8 text). */
+static int has_exact(const struct cs_pii_result *r, enum cs_pii_type t, const char *text,
+                     const char *want)
+{
+    const char *at = strstr(text, want);
+    size_t b = at ? (size_t)(at - text) : 0, e = b + strlen(want);
+    for (size_t i = 0; at && i < r->n; i++)
+        if (r->span[i].type == t && r->span[i].start_byte == b && r->span[i].end_byte == e) return 1;
+    return 0;
+}
+
+static void test_address_formats(void)
+{
+    struct cs_pii_result r;
+    static const char *const cases[][2] = {
+        /* European order: name, then number */
+        {"Please ship it to Mellemvej 32 by Friday.", "Mellemvej 32"},
+        {"Our office is on Villacher Strasse 89 now.", "Villacher Strasse 89"},
+        /* number, name, house number after an address cue */
+        {"my new address is 30497 Ibirapita 8057", "30497 Ibirapita 8057"},
+        /* US military mail */
+        {"Send it to PSC 6293, Box 8158\nAPO AP 04336", "PSC 6293, Box 8158\nAPO AP 04336"},
+        {"the corner of Pachergasse 64 and Radolic Harbor", "the corner of Pachergasse 64 and Radolic Harbor"},
+        {"I live at 42 Main Street, Apt 4, Springfield, IL 62704", "42 Main Street, Apt 4, Springfield, IL 62704"},
+        {"Deliver to ul. Biskupa Bogedaina 118 please", "ul. Biskupa Bogedaina 118"},
+        {"It was at 33 avenue de Provence", "33 avenue de Provence"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK_INT(cs_pii_detect(NULL, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
+        if (!has_exact(&r, CS_PII_STREET_ADDRESS, cases[i][0], cases[i][1]))
+            fprintf(stderr, "  missed address: %s\n", cases[i][0]);
+        CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, cases[i][0], cases[i][1]));
+    }
+    /* a capitalised word and a number without a street word or cue is not an address */
+    static const char *const clean[] = {"Order 12 arrived late.", "Windows 11 keeps crashing.",
+                                        "I was on Flight 4521 to Boston.",
+                                        "I contacted you via Twitter and via Email 3 times.",
+                                        "During 1972 the company grew."};
+    for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
+        CHECK_INT(cs_pii_detect(NULL, clean[i], strlen(clean[i]), &r), CS_OK);
+        CHECK(find(&r, CS_PII_STREET_ADDRESS) == NULL);
+    }
+}
+
+static void test_name_cues(void)
+{
+    struct cs_models *ms;
+    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    const struct cs_model *names = cs_models_get(ms, "pii");
+    struct cs_pii_result r;
+    static const char *const cases[][2] = {
+        {"Mr. Palffy is a 19 year old man.", "Palffy"},           /* title before a period */
+        {"What is the name on the account? User: Vilma Holm", "Vilma Holm"}, /* cue + colon */
+        {"\"It broke,\" says Liisa Lepisto in a review.", "Liisa Lepisto"},   /* unknown first name */
+        {"Bryan Maclean's killers were sentenced.", "Bryan Maclean"},          /* possessive */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK_INT(cs_pii_detect(names, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
+        if (!has_exact(&r, CS_PII_PERSON, cases[i][0], cases[i][1]))
+            fprintf(stderr, "  missed name: %s\n", cases[i][0]);
+        CHECK(has_exact(&r, CS_PII_PERSON, cases[i][0], cases[i][1]));
+    }
+    /* places after "from" and all-capital words are not people */
+    static const char *const clean[] = {"We moved here from Fortaleza last year.",
+                                        "I'm in HARSTAD, at the conference.",
+                                        "Hello, this is Mr. Dustin Wirth."};
+    for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
+        CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);
+        const struct cs_pii_span *p = find(&r, CS_PII_PERSON);
+        if (i < 2) CHECK(p == NULL);
+        else CHECK(p && has_exact(&r, CS_PII_PERSON, clean[i], "Dustin Wirth"));
+    }
+    cs_models_close(ms);
+}
+
+/* Address shapes added with the training-template work (tools/cs-eval --only pii --dev):
+ * each with the exact span expected. */
+static void test_address_shapes(void)
+{
+    struct cs_pii_result r;
+    static const char *const cases[][2] = {
+        /* Hungarian abbreviation with its period and an ordinal house number */
+        {"Our offices are located at 6076 Piroska u. 97.\nPorto Alegre\n, RS\n Brazil 95828",
+         "6076 Piroska u. 97.\nPorto Alegre\n, RS\n Brazil 95828"},
+        {"The bus station is on P.O. Box 104", "P.O. Box 104"},
+        {"Please update it to 77009 P.O. Box 255, Tallinn", "77009 P.O. Box 255, Tallinn"},
+        {"The bus station is on C/ Señores Curas 88", "C/ Señores Curas 88"},
+        {"Megan lives on Via Tasso 129 street.", "Via Tasso 129"},
+        {"The bus station is on C. Beerninckstraat 88", "C. Beerninckstraat 88"},
+        {"Send it to Gesterbyntie 68 please", "Gesterbyntie 68"}, /* Finnish -tie */
+        {"He lives on the north side of Joaquin Suarez 2906.", "Joaquin Suarez 2906"}, /* cue */
+        /* a form's lines with empty fields ("nan") and a numeric region code */
+        {"Please update the billing address with 27534 Þorsteinsgata 63\nMOSS\n, nan\n 51971 now",
+         "27534 Þorsteinsgata 63\nMOSS\n, nan\n 51971"},
+        {"I'll meet you at 25615 Tawastintie 72 Apt. 004\nKNIVSTA, nan 18237 after the concert.",
+         "25615 Tawastintie 72 Apt. 004\nKNIVSTA, nan 18237"},
+        {"It is at 704 1436 Redbud Drive\nCite Essanaouber\n, 32\n 60810. It serves food.",
+         "704 1436 Redbud Drive\nCite Essanaouber\n, 32\n 60810"},
+        /* place words: hyphens, particles, "(Greek)", a country before the sentence goes on */
+        {"Rand Corporation\n\n213 Pilekrogen 53 Apt. 263, Grand-Leez, Belgium 18431",
+         "213 Pilekrogen 53 Apt. 263, Grand-Leez, Belgium 18431"},
+        {"here: 370 3911 Fourth Avenue Suite 697, Mora de Rubielos, Spain 16200, and more",
+         "370 3911 Fourth Avenue Suite 697, Mora de Rubielos, Spain 16200"},
+        {"The letter arrived at 760 Passauer Strasse 33, Cite Guedouala, Tunisia last night.",
+         "760 Passauer Strasse 33, Cite Guedouala, Tunisia"},
+        {"Send it to 1610 ul. Zakrzowska 92 Apt. 399, Paphos, Cyprus (Greek) 72423",
+         "1610 ul. Zakrzowska 92 Apt. 399, Paphos, Cyprus (Greek) 72423"},
+        /* after a unit the place follows with plain spaces */
+        {"The letter arrived at 6400 12 Timms Drive Suite 215 NUNGATTA Australia last night.",
+         "6400 12 Timms Drive Suite 215 NUNGATTA Australia"},
+        /* a unit shows the words before it are a street; street words inside names */
+        {"Please return to 94941 2505 Heatherleigh Suite 620 in case of an issue.",
+         "94941 2505 Heatherleigh Suite 620"},
+        {"I'll meet you at 010 63 Avenue du Golf Arabe Suite 910\nHellendoorn, OV 21072 then.",
+         "010 63 Avenue du Golf Arabe Suite 910\nHellendoorn, OV 21072"},
+        {"Cormac Allan\n338 17 St Omers Road, Beauwelz, Belgium", "338 17 St Omers Road, Beauwelz, Belgium"},
+        {"a taxi to 124 67 Devon Street West\n Suite 240\n West Brook\n New Zealand. Thanks",
+         "124 67 Devon Street West\n Suite 240\n West Brook\n New Zealand"},
+        /* a second street line before the unit line */
+        {"Our offices are located at Storgarden 52 Trajanka Forks\n Suite 894\n HARSTAD\n Norway 95441",
+         "Storgarden 52 Trajanka Forks\n Suite 894\n HARSTAD\n Norway 95441"},
+        /* quoted mail lines */
+        {">Ann Lee\n>3378 217 Lovers Lane\n>Suite 680\n>Port Whangarei\n>New Zealand 15896",
+         "3378 217 Lovers Lane\n>Suite 680\n>Port Whangarei\n>New Zealand 15896"},
+        /* military mail keeps its lead word against the "4719 Box 7394" reading */
+        {"Please return to Unit 4719 Box 7394\nDPO AP 70942 in case of an issue.",
+         "Unit 4719 Box 7394\nDPO AP 70942"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK_INT(cs_pii_detect(NULL, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
+        if (!has_exact(&r, CS_PII_STREET_ADDRESS, cases[i][0], cases[i][1]))
+            fprintf(stderr, "  missed address: %s\n", cases[i][0]);
+        CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, cases[i][0], cases[i][1]));
+    }
+    /* negatives: "Via" opening a sentence, a PO box without a number, "on" after a city,
+     * a bare capitalised name and number without street word or cue */
+    static const char *const clean[] = {"Via Email 3 times I wrote to you.", "the PO box is full",
+                                        "Chapter 12 was better.", "Version 2 of Gesterby is out"};
+    for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
+        CHECK_INT(cs_pii_detect(NULL, clean[i], strlen(clean[i]), &r), CS_OK);
+        if (find(&r, CS_PII_STREET_ADDRESS)) fprintf(stderr, "  false address: %s\n", clean[i]);
+        CHECK(find(&r, CS_PII_STREET_ADDRESS) == NULL);
+    }
+    const char *t = "I live at 42 Main Street, London on Friday.";
+    CHECK_INT(cs_pii_detect(NULL, t, strlen(t), &r), CS_OK);
+    CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, t, "42 Main Street, London") ||
+          has_exact(&r, CS_PII_STREET_ADDRESS, t, "42 Main Street"));
+    CHECK(!has_exact(&r, CS_PII_STREET_ADDRESS, t, "42 Main Street, London on Friday"));
+}
+
+/* Short phones by cue or label, 12-digit cards by cue, lower-case IBAN by cue. */
+static void test_number_shapes(void)
+{
+    struct cs_pii_result r;
+    static const char *const pos[][3] = {
+        {"Phone: 451 5986", "451 5986", "P"},
+        {"They're not answering at 71-33-52-22", "71-33-52-22", "P"},
+        {"Paxata\n416 60 039 office\n", "416 60 039", "P"},
+        {"What is the limit for card 501864667909?", "501864667909", "C"},
+        {"my iban is gb82west12345698765432", "gb82west12345698765432", "I"},
+    };
+    for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++) {
+        enum cs_pii_type ty = pos[i][2][0] == 'P' ? CS_PII_PHONE
+                              : pos[i][2][0] == 'C' ? CS_PII_CREDIT_CARD : CS_PII_IBAN;
+        CHECK_INT(cs_pii_detect(NULL, pos[i][0], strlen(pos[i][0]), &r), CS_OK);
+        if (!has_exact(&r, ty, pos[i][0], pos[i][1])) fprintf(stderr, "  missed: %s\n", pos[i][0]);
+        CHECK(has_exact(&r, ty, pos[i][0], pos[i][1]));
+    }
+    /* no cue: a short number is no phone, a 12-digit Luhn number no card, lower case no IBAN;
+     * a 12-digit number failing Luhn is no card even after "card" */
+    static const char *const neg[] = {"Order 451 5986 shipped", "order 501864667909 shipped",
+                                      "ref gb82west12345698765432", "card 501864667908"};
+    for (size_t i = 0; i < sizeof neg / sizeof neg[0]; i++) {
+        CHECK_INT(cs_pii_detect(NULL, neg[i], strlen(neg[i]), &r), CS_OK);
+        CHECK(!find(&r, CS_PII_PHONE) && !find(&r, CS_PII_CREDIT_CARD) && !find(&r, CS_PII_IBAN));
+    }
+}
+
+/* Name rules added with the training-template work. */
+static void test_name_shapes(void)
+{
+    struct cs_models *ms;
+    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    const struct cs_model *names = cs_models_get(ms, "pii");
+    struct cs_pii_result r;
+    static const char *const cases[][2] = {
+        {"This song by ex-Zombie Kastner is great.", "Kastner"},     /* not "Zombie Kastner" */
+        {"Willemine ten Pas will be talking in the conference", "Willemine ten Pas"},
+        {"Maika van de Noort will be talking", "Maika van de Noort"},
+        {"Follow up with Jan Jílek in a couple of months.", "Jan Jílek"}, /* "Jan" + surname */
+        {"follow up with patricia desrosiers in a couple of months.", "patricia desrosiers"},
+        {"my name is vitoria", "vitoria"}, /* lower-case text, strong cue */
+        /* hyphenated parts belong to the name: a span ending at the hyphen leaks "-Luc" */
+        {"Contact Jean-Luc Picard today", "Jean-Luc Picard"},
+        {"My name is Mary-Jane Watson", "Mary-Jane Watson"},
+        {"Please ask Mr. O'Brien-Smith to call", "O'Brien-Smith"},
+        {"Sarah Smith-Jones called twice", "Sarah Smith-Jones"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        CHECK_INT(cs_pii_detect(names, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
+        if (!has_exact(&r, CS_PII_PERSON, cases[i][0], cases[i][1]))
+            fprintf(stderr, "  missed name: %s\n", cases[i][0]);
+        CHECK(has_exact(&r, CS_PII_PERSON, cases[i][0], cases[i][1]));
+    }
+    /* "the" before a cue-less word, street names, a lone lower-case first name that is a
+     * word, and an address that holds a first name */
+    static const char *const clean[] = {
+        "they are evil and hacked by the Devil", "these shows on Miletić Dale Street were great",
+        "i will mark the date and bill you",
+        "Our offices are located at 9543 1819 St. John Street Suite 056, Tubize, Belgium"};
+    for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
+        CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);
+        if (find(&r, CS_PII_PERSON)) fprintf(stderr, "  false name: %s\n", clean[i]);
+        CHECK(find(&r, CS_PII_PERSON) == NULL);
+    }
+    /* surnames that are also street words still extend a name */
+    const char *t = "I met Anna Park yesterday.";
+    CHECK_INT(cs_pii_detect(names, t, strlen(t), &r), CS_OK);
+    CHECK(has_exact(&r, CS_PII_PERSON, t, "Anna Park"));
+    cs_models_close(ms);
+}
+
+int main(void)
+{
+    TEST_RUN(test_checksums);
+    TEST_RUN(test_patterns);
+    TEST_RUN(test_char_offsets_utf8);
+    TEST_RUN(test_names_and_address);
+    TEST_RUN(test_address_formats);
+    TEST_RUN(test_name_cues);
+    TEST_RUN(test_address_shapes);
+    TEST_RUN(test_number_shapes);
+    TEST_RUN(test_name_shapes);
+    return test_done();
+}

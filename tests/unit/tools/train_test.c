@@ -1,0 +1,120 @@
+#include "cs/train.h"
+
+#include <string.h>
+
+#include "../../support/test.h"
+
+/* Separable 2-D data: the trainer must fit it and hold out the validation rows. */
+static void test_dense_fit(void)
+{
+    float x[40 * 2];
+    uint32_t y[40];
+    uint8_t val[40];
+    for (int i = 0; i < 40; i++) {
+        y[i] = i % 2;
+        x[2 * i] = y[i] ? 1.0f : 0.0f;
+        x[2 * i + 1] = (float)(i % 5) / 5.0f;
+        val[i] = i % 10 == 0 || i % 10 == 1;
+    }
+    struct cs_train_rows rows = {.n = 40, .n_classes = 2, .label = y, .is_val = val, .x = x, .n_dense = 2};
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    o.epochs = 50;
+    struct cs_train_model m;
+    REQUIRE(cs_train_dense(&rows, &o, &m) == CS_OK);
+    CHECK_INT(m.n_val, 8);
+    CHECK_NEAR(m.train_acc, 1.0, 1e-9);
+    CHECK_NEAR(m.val_acc, 1.0, 1e-9);
+    CHECK(m.weights[0 * 2 + 1] - m.weights[0 * 2 + 0] > 0.5f);
+    CHECK(m.temperature > 0.0f);
+    cs_train_model_clean_up(&m);
+}
+
+/* Development rows are held out like validation rows and set the temperature;
+ * averaging keeps the fit deterministic. */
+static void test_dev_rows_and_average(void)
+{
+    float x[60 * 2];
+    uint32_t y[60];
+    uint8_t part[60];
+    for (int i = 0; i < 60; i++) {
+        y[i] = i % 2;
+        x[2 * i] = y[i] ? 1.0f : -1.0f;
+        x[2 * i + 1] = (float)(i % 7) / 7.0f;
+        part[i] = i % 10 == 0 ? CS_TRAIN_ROW_VAL : i % 10 == 1 ? CS_TRAIN_ROW_DEV : CS_TRAIN_ROW_FIT;
+    }
+    struct cs_train_rows rows = {.n = 60, .n_classes = 2, .label = y, .is_val = part, .x = x, .n_dense = 2};
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    o.epochs = 20;
+    o.average = 1;
+    struct cs_train_model a, b;
+    REQUIRE(cs_train_dense(&rows, &o, &a) == CS_OK);
+    REQUIRE(cs_train_dense(&rows, &o, &b) == CS_OK);
+    CHECK_INT(a.n_val, 6);
+    CHECK_INT(a.n_dev, 6);
+    CHECK_INT(a.n_train, 48);
+    CHECK_NEAR(a.dev_acc, 1.0, 1e-9);
+    CHECK_NEAR(a.val_acc, 1.0, 1e-9);
+    CHECK(memcmp(a.weights, b.weights, sizeof(float) * 4) == 0);
+    CHECK(a.temperature == b.temperature);
+    cs_train_model_clean_up(&a);
+    cs_train_model_clean_up(&b);
+}
+
+/* NB scaling changes only the stored IDF (deterministically), and a bias shift moves
+ * each class's bias by exactly its offset, leaving the weights alone. */
+static void test_text_nb_and_bias_shift(void)
+{
+    static const char *texts[] = {"great flight thanks", "thanks for the great crew",
+                                  "lost my bag again", "flight delayed and bag lost",
+                                  "the flight was great", "my bag is lost"};
+    static const uint32_t y[] = {1, 1, 0, 0, 1, 0};
+    size_t len[6];
+    for (int i = 0; i < 6; i++) len[i] = strlen(texts[i]);
+    struct cs_train_rows rows = {.n = 6, .n_classes = 2, .label = y, .text = texts, .len = len};
+    struct cs_textfeat_cfg feat;
+    cs_textfeat_cfg_init(&feat);
+    feat.hash_bits = 10;
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    struct cs_train_model plain, nb1, nb2, shifted;
+    REQUIRE(cs_train_text(&rows, &feat, &o, &plain) == CS_OK);
+    o.nb_power = 1.0f;
+    REQUIRE(cs_train_text(&rows, &feat, &o, &nb1) == CS_OK);
+    REQUIRE(cs_train_text(&rows, &feat, &o, &nb2) == CS_OK);
+    CHECK(memcmp(nb1.idf, nb2.idf, sizeof(float) * nb1.n_features) == 0);
+    CHECK(memcmp(nb1.weights, nb2.weights, sizeof(float) * nb1.n_features * 2) == 0);
+    CHECK(memcmp(nb1.idf, plain.idf, sizeof(float) * nb1.n_features) != 0);
+    o.nb_power = 0.0f;
+    const float shift[2] = {0.0f, 0.5f};
+    o.bias_shift = shift;
+    REQUIRE(cs_train_text(&rows, &feat, &o, &shifted) == CS_OK);
+    CHECK_NEAR(shifted.bias[0], plain.bias[0], 1e-7);
+    CHECK_NEAR(shifted.bias[1], plain.bias[1] + 0.5f, 1e-6);
+    CHECK(memcmp(shifted.weights, plain.weights, sizeof(float) * plain.n_features * 2) == 0);
+    cs_train_model_clean_up(&plain);
+    cs_train_model_clean_up(&nb1);
+    cs_train_model_clean_up(&nb2);
+    cs_train_model_clean_up(&shifted);
+}
+
+static void test_rejects_bad_labels(void)
+{
+    uint32_t y[1] = {5};
+    float x[1] = {0};
+    struct cs_train_rows rows = {.n = 1, .n_classes = 2, .label = y, .x = x, .n_dense = 1};
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    struct cs_train_model m;
+    CHECK_INT(cs_train_dense(&rows, &o, &m), CS_ERR_INVALID);
+}
+
+int main(void)
+{
+    TEST_RUN(test_dense_fit);
+    TEST_RUN(test_dev_rows_and_average);
+    TEST_RUN(test_text_nb_and_bias_shift);
+    TEST_RUN(test_rejects_bad_labels);
+    return test_done();
+}
