@@ -112,6 +112,14 @@ t_fuzz() {
     done
 }
 
+t_handlers() {
+    local t
+    for t in $ASAN/tests/handler/*_test; do
+        [ -x "$t" ] || continue
+        t_program "handler/$(basename "$t")" env CS_TEST_TMP="$T_TMP" CS_DATA_DIR="$ROOT/data" "$t"
+    done
+}
+
 # The real stack: nginx in front of the sanitizer-built functions, on a free port.
 t_e2e() {
     local port=${CS_TEST_PORT:-18080} var="$T_TMP/e2e-var"
@@ -177,6 +185,8 @@ cmd_test() {
     t_step "libcurl and libmongoc load on first use" t_runtime_loaded_libs
     log "unit tests (ASan+UBSan)"
     t_unit
+    log "handlers in process, against golden files (ASan+UBSan)"
+    t_handlers
     log "lambda runtime, cgi and local invoke"
     for t in $ASAN/tests/runtime/*_test; do
         [ -x "$t" ] && t_program "runtime/$(basename "$t")" env CS_TEST_TMP="$T_TMP" \
