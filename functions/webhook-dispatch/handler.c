@@ -17,11 +17,24 @@ int fn_webhook_dispatch_init(struct cs_env *env);
 /* CS_WEBHOOK_ALLOW_PRIVATE=1 lets subscriber URLs reach loopback and private addresses
  * (local receivers under build.sh serve, the tests); read once at cold start. */
 static bool allow_private;
+/* CS_WEBHOOK_CONCURRENCY / CS_WEBHOOK_TENANT_CONCURRENCY: deliveries in flight at once,
+ * in all and per tenant (0 or unset: the defaults of cs/webhook.h). */
+static size_t concurrency, per_tenant;
+
+static size_t env_count(const char *name, size_t max)
+{
+    const char *v = getenv(name);
+    char *end = NULL;
+    unsigned long n = v && *v ? strtoul(v, &end, 10) : 0;
+    return end && *end == '\0' && n <= max ? (size_t)n : 0;
+}
 
 int fn_webhook_dispatch_init(struct cs_env *env)
 {
     const char *v = getenv("CS_WEBHOOK_ALLOW_PRIVATE");
     allow_private = v && strcmp(v, "1") == 0;
+    concurrency = env_count("CS_WEBHOOK_CONCURRENCY", 256);
+    per_tenant = env_count("CS_WEBHOOK_TENANT_CONCURRENCY", 256);
     (void)env;
     return CS_OK;
 }
@@ -39,6 +52,8 @@ int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
         .now_ms = env->now_ms,
         .random = env->random,
         .allow_private = allow_private,
+        .concurrency = concurrency,
+        .per_tenant = per_tenant,
     };
     if (deadline_ms) {
         /* Short timeouts still get half of their time for claiming. */

@@ -23,6 +23,7 @@ struct sink {
     pthread_cond_t cv;
     int stopping, released;
     struct sink_msg msgs[SINK_MAX_MSGS];
+    size_t total; /* requests read, including those past SINK_MAX_MSGS */
     size_t n;
 };
 
@@ -125,6 +126,7 @@ static void *run(void *arg)
             size_t i = s->n;
             m.action = i < s->nscript ? s->script[i] : s->dflt;
             if (i < SINK_MAX_MSGS) s->msgs[s->n++] = m;
+            s->total++;
             pthread_cond_broadcast(&s->cv);
             pthread_mutex_unlock(&s->mu);
             answer(s, c, m.action);
@@ -208,4 +210,12 @@ void sink_stop(struct sink *s)
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->cv);
     free(s);
+}
+
+size_t sink_total(struct sink *s)
+{
+    pthread_mutex_lock(&s->mu);
+    size_t n = s->total;
+    pthread_mutex_unlock(&s->mu);
+    return n;
 }

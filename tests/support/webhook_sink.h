@@ -24,6 +24,8 @@ struct sink;
 struct sink *sink_start(const int *script, size_t nscript, int dflt, int hang_ms);
 int sink_port(const struct sink *s);
 size_t sink_count(struct sink *s);
+/* Every request read, also those past SINK_MAX_MSGS (which are not kept). */
+size_t sink_total(struct sink *s);
 /* Copy of the i-th message (0 when absent). */
 int sink_get(struct sink *s, size_t i, struct sink_msg *out);
 /* Waits until at least n messages arrived; 0 when they did within timeout_ms. */

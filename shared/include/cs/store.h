@@ -194,7 +194,10 @@ CS_MUST_CHECK int cs_store_counter_add(struct cs_store *st, const char *tenant, 
  *
  * Items of one `topic` (one webhook subscription, say) leave in the order they were
  * written: a claim returns at most the oldest open item of each topic, and only when it
- * is due and not leased. Claiming leases it until now + lease_ms and counts an attempt;
+ * is due and not leased. Tenants share a claim fairly: it takes every tenant's most
+ * overdue head before anyone's second, and with `per_tenant` > 0 a tenant that already
+ * holds that many leased items (its deliveries in flight, in any dispatcher) gets no more
+ * until some settle, so one tenant's hanging endpoints cannot take every slot. Claiming leases it until now + lease_ms and counts an attempt;
  * only the holder of that lease can settle it, and an expired lease makes the item
  * claimable again, so a dispatcher that dies mid-delivery loses nothing.
  *
@@ -226,7 +229,7 @@ void cs_store_unstage(struct cs_store *st);
 size_t cs_store_staged(const struct cs_store *st);
 CS_MUST_CHECK int cs_store_outbox_flush(struct cs_store *st, int64_t now_ms);
 CS_MUST_CHECK int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
-                                        int64_t lease_ms, size_t limit,
+                                        int64_t lease_ms, size_t limit, size_t per_tenant,
                                         struct cs_outbox_item **items, size_t *n);
 /* CS_ERR_CONFLICT when the lease expired and someone else claimed the item. */
 CS_MUST_CHECK int cs_store_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,

@@ -110,6 +110,9 @@ CS_MUST_CHECK int cs_webhook_unseal(const struct cs_jwt_key *server, const char 
  * back when their lease expires. */
 #define CS_WEBHOOK_MAX_SCHEDULE 16
 
+#define CS_WEBHOOK_CONCURRENCY 32
+#define CS_WEBHOOK_TENANT_CONCURRENCY 8
+
 struct cs_webhook_dispatch_cfg {
     const struct cs_jwt_key *server_key; /* unseals subscription secrets */
     int64_t (*now_ms)(void);
@@ -122,6 +125,10 @@ struct cs_webhook_dispatch_cfg {
     long timeout_ms;         /* whole request; 0: 10000 */
     int64_t lease_ms;        /* 0: 60000; raised to timeout + 30 s when shorter */
     size_t batch;            /* items per claim; 0: 16 */
+    /* Deliveries in flight at once (libcurl multi), and at most per tenant, so one
+     * tenant's hanging endpoints leave the other slots to the rest. 0: the defaults. */
+    size_t concurrency;      /* 0: CS_WEBHOOK_CONCURRENCY */
+    size_t per_tenant;       /* 0: CS_WEBHOOK_TENANT_CONCURRENCY; at most concurrency */
     bool jitter_off;         /* tests that check exact due times */
     /* Subscriber URLs may resolve to loopback, private and link-local addresses only
      * when set (local receivers under `build.sh serve`); otherwise such a connection is
@@ -145,10 +152,12 @@ CS_MUST_CHECK int cs_webhook_subscribe(struct cs_store *st, struct cs_arena *a, 
                                        json_object *events, const char *secret, int64_t now_ms,
                                        struct cs_doc *out);
 
-/* Delivers due items until none is due, `deadline_ms` passes (0: none) or *stop
- * becomes nonzero (may be NULL); adds to *stats (may be NULL). `a` is reset after
- * each claimed batch. Fails only when the
- * store does (CS_ERR_STORE) or memory runs out. */
+/* Delivers due items until none is due and none is in flight, `deadline_ms` passes
+ * (0: none; no new claims after it, deliveries in flight finish) or *stop becomes
+ * nonzero (may be NULL; deliveries in flight are abandoned and come back when their
+ * leases expire); adds to *stats (may be NULL). Up to cfg->concurrency POSTs run at
+ * once, each subscription's events one after another in order. `a` is reset between
+ * steps. Fails only when the store does (CS_ERR_STORE) or memory runs out. */
 CS_MUST_CHECK int cs_webhook_dispatch(struct cs_store *st, struct cs_arena *a,
                                       const struct cs_webhook_dispatch_cfg *cfg,
                                       int64_t deadline_ms, const volatile sig_atomic_t *stop,

@@ -43,7 +43,14 @@
     X(url_get, CURLUcode, (CURLU *, CURLUPart, char **, unsigned int))           \
     X(url_cleanup, void, (CURLU *))                                                    \
     X(free, void, (void *))                                                            \
-    X(getdate, time_t, (const char *, const time_t *))
+    X(getdate, time_t, (const char *, const time_t *))                                 \
+    X(multi_init, CURLM *, (void))                                                     \
+    X(multi_add_handle, CURLMcode, (CURLM *, CURL *))                                  \
+    X(multi_remove_handle, CURLMcode, (CURLM *, CURL *))                               \
+    X(multi_perform, CURLMcode, (CURLM *, int *))                                      \
+    X(multi_poll, CURLMcode, (CURLM *, struct curl_waitfd *, unsigned int, int, int *))\
+    X(multi_info_read, CURLMsg *, (CURLM *, int *))                                    \
+    X(multi_cleanup, CURLMcode, (CURLM *))
 
 static struct {
 #define MEMBER(name, ret, args) ret(*name) args;
@@ -165,3 +172,29 @@ void curl_free(void *p)
 }
 
 time_t curl_getdate(const char *s, const time_t *unused) { return ready() ? api.getdate(s, unused) : -1; }
+
+CURLM *curl_multi_init(void) { return ready() ? api.multi_init() : NULL; }
+
+CURLMcode curl_multi_add_handle(CURLM *m, CURL *c)
+{
+    return ready() ? api.multi_add_handle(m, c) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_remove_handle(CURLM *m, CURL *c)
+{
+    return ready() ? api.multi_remove_handle(m, c) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_perform(CURLM *m, int *running)
+{
+    return ready() ? api.multi_perform(m, running) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd *extra, unsigned int n, int timeout_ms, int *numfds)
+{
+    return ready() ? api.multi_poll(m, extra, n, timeout_ms, numfds) : CURLM_INTERNAL_ERROR;
+}
+
+CURLMsg *curl_multi_info_read(CURLM *m, int *left) { return ready() ? api.multi_info_read(m, left) : NULL; }
+
+CURLMcode curl_multi_cleanup(CURLM *m) { return ready() ? api.multi_cleanup(m) : CURLM_INTERNAL_ERROR; }

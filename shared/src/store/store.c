@@ -271,14 +271,15 @@ int cs_store_outbox_flush(struct cs_store *st, int64_t now_ms)
 }
 
 int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
-                          int64_t lease_ms, size_t limit, struct cs_outbox_item **items, size_t *n)
+                          int64_t lease_ms, size_t limit, size_t per_tenant,
+                          struct cs_outbox_item **items, size_t *n)
 {
     *items = NULL;
     *n = 0;
     if (lease_ms <= 0) return CS_ERR_INVALID;
     if (injected(st)) return CS_ERR_STORE;
     if (limit == 0 || limit > 1000) limit = limit ? 1000 : 100;
-    return st->ops->outbox_claim(st, a, now_ms, lease_ms, limit, items, n);
+    return st->ops->outbox_claim(st, a, now_ms, lease_ms, limit, per_tenant, items, n);
 }
 
 int cs_store_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,

@@ -710,17 +710,28 @@ static int lease(struct sq_store *s, sqlite3_int64 seq, int64_t until, int64_t *
 }
 
 static int claim_rows(struct sq_store *s, struct cs_arena *a, int64_t now_ms, int64_t lease_ms,
-                      size_t limit, struct cs_outbox_item *out, size_t *n)
+                      size_t limit, size_t per_tenant, struct cs_outbox_item *out, size_t *n)
 {
-    /* The head of each open topic, if it is due and free: a topic never overtakes itself. */
-    sqlite3_stmt *q = prepare(s, "SELECT seq, id, tenant, topic, type, payload, attempts, created_ms"
-                                 " FROM outbox o WHERE state=0 AND due_ms<=?1 AND lease_until<=?1"
-                                 " AND seq=(SELECT MIN(seq) FROM outbox p WHERE p.state=0"
-                                 " AND p.tenant=o.tenant AND p.topic=o.topic)"
-                                 " ORDER BY due_ms, seq LIMIT ?2");
+    /* The head of each open topic, if it is due and free: a topic never overtakes itself.
+     * `turn` is the head's rank within its tenant, counted after the tenant's items in
+     * flight: ordering by it serves tenants round-robin, and capping it keeps a tenant to
+     * per_tenant leased items. */
+    sqlite3_stmt *q = prepare(s,
+        "WITH heads AS (SELECT seq, id, tenant, topic, type, payload, attempts, created_ms, due_ms"
+        " FROM outbox o WHERE state=0 AND due_ms<=?1 AND lease_until<=?1"
+        " AND seq=(SELECT MIN(seq) FROM outbox p WHERE p.state=0"
+        " AND p.tenant=o.tenant AND p.topic=o.topic)),"
+        " busy AS (SELECT tenant, COUNT(*) AS n FROM outbox WHERE state=0 AND lease_until>?1"
+        " GROUP BY tenant),"
+        " ranked AS (SELECT h.*, COALESCE(b.n, 0) + ROW_NUMBER() OVER"
+        " (PARTITION BY h.tenant ORDER BY h.due_ms, h.seq) AS turn"
+        " FROM heads h LEFT JOIN busy b ON b.tenant=h.tenant)"
+        " SELECT seq, id, tenant, topic, type, payload, attempts, created_ms FROM ranked"
+        " WHERE ?3<=0 OR turn<=?3 ORDER BY turn, due_ms, seq LIMIT ?2");
     if (!q) return CS_ERR_STORE;
     sqlite3_bind_int64(q, 1, now_ms);
     sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)per_tenant);
     sqlite3_int64 seqs[1000];
     int rc = CS_OK, step;
     while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -736,15 +747,15 @@ static int claim_rows(struct sq_store *s, struct cs_arena *a, int64_t now_ms, in
 }
 
 static int sq_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
-                           int64_t lease_ms, size_t limit, struct cs_outbox_item **items,
-                           size_t *n)
+                           int64_t lease_ms, size_t limit, size_t per_tenant,
+                           struct cs_outbox_item **items, size_t *n)
 {
     struct sq_store *s = SQ(st);
     struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
     if (!out) return CS_ERR_NOMEM;
     int rc = exec(s, "BEGIN IMMEDIATE");
     if (rc) return rc;
-    rc = in_txn(s, claim_rows(s, a, now_ms, lease_ms, limit, out, n));
+    rc = in_txn(s, claim_rows(s, a, now_ms, lease_ms, limit, per_tenant, out, n));
     if (rc) {
         *n = 0;
         return rc;

@@ -122,45 +122,85 @@ static struct curl_slist *headers(struct cs_arena *a, const char *id, int64_t ts
     return h;
 }
 
-/* One POST. Fills status/latency/error; never fails as a whole: a transport problem
- * is an attempt that did not succeed. */
-static void post(CURL *c, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
-                 const char *url, const struct cs_webhook_key *key, const char *id,
-                 const char *body, struct attempt *at)
+/* One delivery in flight. Deliveries outlive the claim (and the arena reset) that
+ * started them, so what they need is copied here, on the heap, and freed at the end. */
+struct flight {
+    CURL *easy;
+    struct curl_slist *hdr;
+    struct guard g;
+    struct cs_outbox_item it; /* id, tenant, topic, type copied */
+    char *body;
+    double t0;
+    bool busy;
+};
+
+static void flight_free(struct flight *f)
+{
+    if (f->easy) curl_easy_cleanup(f->easy);
+    curl_slist_free_all(f->hdr);
+    free((char *)f->it.id);
+    free((char *)f->it.tenant);
+    free((char *)f->it.topic);
+    free((char *)f->it.type);
+    free(f->body);
+    memset(f, 0, sizeof(*f));
+}
+
+static int flight_copy(struct flight *f, const struct cs_outbox_item *it)
+{
+    f->it = *it;
+    f->it.payload = NULL;
+    f->it.id = strdup(it->id);
+    f->it.tenant = strdup(it->tenant);
+    f->it.topic = strdup(it->topic);
+    f->it.type = strdup(it->type);
+    const char *body = json_object_to_json_string_ext(it->payload, JSON_C_TO_STRING_PLAIN);
+    f->body = strdup(body ? body : "{}");
+    f->busy = true;
+    return f->it.id && f->it.tenant && f->it.topic && f->it.type && f->body ? CS_OK : CS_ERR_NOMEM;
+}
+
+/* Prepares the signed POST on f->easy. A failure here is an attempt that did not
+ * succeed (at->error set), not a dispatcher failure. */
+static void prepare_post(struct flight *f, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
+                         const char *url, const struct cs_webhook_key *key, struct attempt *at)
 {
     int64_t ts = now(cfg) / 1000;
     char sig[CS_WEBHOOK_SIG_MAX];
-    struct curl_slist *h = NULL;
-    if (cs_webhook_sign(key, id, ts, body, strlen(body), sig) || !(h = headers(a, id, ts, sig))) {
-        at->error = "signing failed";
+    if (cs_webhook_sign(key, f->it.id, ts, f->body, strlen(f->body), sig) ||
+        !(f->hdr = headers(a, f->it.id, ts, sig)) || !(f->easy = curl_easy_init())) {
+        at->error = f->hdr ? "transport error" : "signing failed";
+        sodium_memzero(sig, sizeof(sig));
         return;
     }
-    curl_easy_reset(c);
+    sodium_memzero(sig, sizeof(sig));
+    CURL *c = f->easy;
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, f->hdr);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, f->body);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(f->body));
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    struct guard g = {.allow_private = cfg->allow_private};
+    f->g = (struct guard){.allow_private = cfg->allow_private};
     curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &g);
+    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &f->g);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms ? cfg->connect_timeout_ms : 5000L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms ? cfg->timeout_ms : 10000L);
-    double t0 = cs_mono_ms();
-    CURLcode rc = curl_easy_perform(c);
-    at->latency_ms = cs_mono_ms() - t0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &at->status);
-    curl_slist_free_all(h);
-    sodium_memzero(sig, sizeof(sig));
-    if (g.refused) at->error = "destination not allowed";
+    curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)f);
+}
+
+/* What a finished transfer came to. */
+static void read_result(struct flight *f, CURLcode rc, struct attempt *at)
+{
+    at->latency_ms = cs_mono_ms() - f->t0;
+    curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &at->status);
+    if (f->g.refused) at->error = "destination not allowed";
     else if (rc == CURLE_OPERATION_TIMEDOUT) at->error = "timeout";
     else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) at->error = "connection failed";
     else if (rc != CURLE_OK) at->error = "transport error";
     else if (at->status < 200 || at->status > 299) at->error = "non-2xx response";
 }
-
 static void decide(const struct cs_webhook_dispatch_cfg *cfg, const struct cs_outbox_item *it,
                    struct attempt *at, bool final)
 {
@@ -231,42 +271,118 @@ static int subscription(struct cs_store *st, struct cs_arena *a,
     return CS_OK;
 }
 
-static int deliver(struct cs_store *st, struct cs_arena *a, CURL *c,
-                   const struct cs_webhook_dispatch_cfg *cfg, const struct cs_outbox_item *it,
-                   struct cs_webhook_dispatch_stats *stats)
+/* Logs, settles and counts one attempt, then frees the flight. */
+static int settle(struct cs_store *st, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
+                  struct flight *f, struct attempt *at, bool final,
+                  struct cs_webhook_dispatch_stats *stats)
 {
-    struct attempt at = {0};
-    const char *url = NULL, *gone = NULL;
-    struct cs_webhook_key key;
-    int rc = subscription(st, a, cfg, it, &url, &key, &gone);
-    if (rc) return rc;
-    if (gone) {
-        at.error = gone;
-    } else {
-        const char *body = json_object_to_json_string_ext(it->payload, JSON_C_TO_STRING_PLAIN);
-        post(c, a, cfg, url, &key, it->id, body ? body : "{}", &at);
-    }
-    sodium_memzero(&key, sizeof(key));
-    decide(cfg, it, &at, gone != NULL);
+    const struct cs_outbox_item *it = &f->it;
+    decide(cfg, it, at, final);
     int64_t t = now(cfg);
-    rc = record(st, a, it, &at, t);
-    if (rc == CS_ERR_NOMEM) return rc;
-    if (rc) cs_log(CS_LOG_WARN, "delivery log write failed", "tenant", it->tenant, "event_id", it->id, NULL);
-    rc = cs_store_outbox_settle(st, it, at.outcome, at.next_due_ms, t);
+    int rc = record(st, a, it, at, t);
+    if (rc && rc != CS_ERR_NOMEM) {
+        cs_log(CS_LOG_WARN, "delivery log write failed", "tenant", it->tenant, "event_id", it->id, NULL);
+        rc = CS_OK;
+    }
+    if (!rc) rc = cs_store_outbox_settle(st, it, at->outcome, at->next_due_ms, t);
     if (rc == CS_ERR_CONFLICT) {
         /* Our lease ran out and another dispatcher owns the item now. */
         stats->lost_lease++;
-        return CS_OK;
+        rc = CS_OK;
+    } else if (!rc) {
+        if (at->outcome == CS_OUTBOX_DONE) stats->delivered++;
+        else if (at->outcome == CS_OUTBOX_RETRY) stats->retried++;
+        else stats->dead++;
+        cs_log(at->outcome == CS_OUTBOX_DONE ? CS_LOG_DEBUG : CS_LOG_INFO, "webhook attempt", "tenant",
+               it->tenant, "subscription", it->topic, "event_id", it->id, "outcome",
+               outcome_name(at->outcome), "error", at->error, NULL);
     }
-    if (rc) return rc;
-    if (at.outcome == CS_OUTBOX_DONE) stats->delivered++;
-    else if (at.outcome == CS_OUTBOX_RETRY) stats->retried++;
-    else stats->dead++;
-    cs_log(at.outcome == CS_OUTBOX_DONE ? CS_LOG_DEBUG : CS_LOG_INFO, "webhook attempt", "tenant",
-           it->tenant, "subscription", it->topic, "event_id", it->id, "outcome",
-           outcome_name(at.outcome), "error", at.error, NULL);
+    flight_free(f);
+    return rc;
+}
+
+/* Starts the delivery of a claimed item on a free flight: loads its subscription and
+ * hands the signed POST to the multi handle, or settles at once when the subscription is
+ * gone or the request could not be prepared. */
+static int start(struct cs_store *st, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
+                 CURLM *m, struct flight *f, const struct cs_outbox_item *it,
+                 struct cs_webhook_dispatch_stats *stats)
+{
+    int rc = flight_copy(f, it);
+    if (rc) {
+        flight_free(f);
+        return rc;
+    }
+    struct attempt at = {0};
+    const char *url = NULL, *gone = NULL;
+    struct cs_webhook_key key;
+    rc = subscription(st, a, cfg, &f->it, &url, &key, &gone);
+    if (rc) {
+        flight_free(f); /* the lease brings the item back */
+        return rc;
+    }
+    if (gone) at.error = gone;
+    else prepare_post(f, a, cfg, url, &key, &at);
+    sodium_memzero(&key, sizeof(key));
+    if (!at.error && curl_multi_add_handle(m, f->easy) != CURLM_OK) at.error = "transport error";
+    if (at.error) return settle(st, a, cfg, f, &at, gone != NULL, stats);
+    f->t0 = cs_mono_ms();
     return CS_OK;
 }
+
+/* Settles every transfer the multi handle reports done; *freed counts them. */
+static int reap(struct cs_store *st, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
+                CURLM *m, struct cs_webhook_dispatch_stats *stats, size_t *freed)
+{
+    int rc = CS_OK, left = 0;
+    CURLMsg *msg;
+    while ((msg = curl_multi_info_read(m, &left))) {
+        if (msg->msg != CURLMSG_DONE) continue;
+        struct flight *f = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&f);
+        CURLcode done = msg->data.result;
+        curl_multi_remove_handle(m, msg->easy_handle);
+        if (!f) continue;
+        struct attempt at = {0};
+        read_result(f, done, &at);
+        int r = settle(st, a, cfg, f, &at, false, stats);
+        if (r && !rc) rc = r;
+        (*freed)++;
+    }
+    return rc;
+}
+
+/* Claims up to `limit` items and starts them on free flights. */
+static int claim_and_start(struct cs_store *st, struct cs_arena *a,
+                           const struct cs_webhook_dispatch_cfg *cfg, CURLM *m, struct flight *fl,
+                           size_t cap, size_t limit, size_t per_tenant, int64_t lease,
+                           struct cs_webhook_dispatch_stats *stats, size_t *started)
+{
+    struct cs_outbox_item *items = NULL;
+    size_t n = 0, next = 0;
+    *started = 0;
+    int rc = cs_store_outbox_claim(st, a, now(cfg), lease, limit, per_tenant, &items, &n);
+    stats->claimed += n;
+    for (size_t i = 0; rc == CS_OK && i < n; i++) {
+        while (next < cap && fl[next].busy) next++;
+        if (next == cap) break; /* cannot happen: limit <= free flights */
+        rc = start(st, a, cfg, m, &fl[next], &items[i], stats);
+        (*started)++;
+    }
+    /* Claimed items not started (a store failure) come back when their lease expires. */
+    return rc;
+}
+
+static size_t busy_count(const struct flight *fl, size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cap; i++) n += fl[i].busy;
+    return n;
+}
+
+/* Claims again at once after a delivery settled (the topic's next event may be due) or
+ * a full claim; otherwise no more often than this while deliveries are in flight. */
+#define IDLE_CLAIM_MS 250
 
 int cs_webhook_dispatch(struct cs_store *st, struct cs_arena *a,
                         const struct cs_webhook_dispatch_cfg *cfg, int64_t deadline_ms,
@@ -278,20 +394,48 @@ int cs_webhook_dispatch(struct cs_store *st, struct cs_arena *a,
     int64_t lease = cfg->lease_ms ? cfg->lease_ms : 60 * S;
     /* The lease must outlive the request, or a slow subscriber gets the event twice. */
     if (lease < timeout + 30 * S) lease = timeout + 30 * S;
-    CURL *c = curl_easy_init();
-    if (!c) return CS_ERR_NOMEM;
+    size_t cap = cfg->concurrency ? cfg->concurrency : CS_WEBHOOK_CONCURRENCY;
+    size_t per_tenant = cfg->per_tenant ? cfg->per_tenant : CS_WEBHOOK_TENANT_CONCURRENCY;
+    if (per_tenant > cap) per_tenant = cap;
+    size_t batch = cfg->batch ? cfg->batch : 16;
+    struct flight *fl = calloc(cap, sizeof(*fl));
+    CURLM *m = fl ? curl_multi_init() : NULL;
+    if (!m) {
+        free(fl);
+        return CS_ERR_NOMEM;
+    }
     int rc = CS_OK;
-    while (rc == CS_OK && !(stop && *stop) && !(deadline_ms && now(cfg) >= deadline_ms)) {
-        struct cs_outbox_item *items = NULL;
-        size_t n = 0;
-        rc = cs_store_outbox_claim(st, a, now(cfg), lease, cfg->batch ? cfg->batch : 16, &items, &n);
-        if (rc || n == 0) break;
-        stats->claimed += n;
-        for (size_t i = 0; i < n && rc == CS_OK && !(stop && *stop); i++) rc = deliver(st, a, c, cfg, &items[i], stats);
-        /* Claimed items we did not reach (stop, or a store failure) come back when their
-         * lease expires: nothing is lost. */
+    bool claim_now = true;
+    double next_claim = 0;
+    for (;;) {
+        if (stop && *stop) break; /* in-flight items come back when their leases expire */
+        bool late = deadline_ms && now(cfg) >= deadline_ms;
+        size_t inflight = busy_count(fl, cap);
+        if (rc == CS_OK && !late && inflight < cap && (claim_now || cs_mono_ms() >= next_claim)) {
+            size_t want = cap - inflight < batch ? cap - inflight : batch, started = 0;
+            rc = claim_and_start(st, a, cfg, m, fl, cap, want, per_tenant, lease, stats, &started);
+            claim_now = started == want;
+            next_claim = cs_mono_ms() + IDLE_CLAIM_MS;
+            inflight = busy_count(fl, cap);
+            if (started == 0 && inflight == 0) break; /* nothing due: the run is over */
+        } else if (inflight == 0) {
+            break; /* past the deadline or after a store failure, with nothing in flight */
+        }
+        int running = 0;
+        curl_multi_perform(m, &running);
+        size_t freed = 0;
+        int r = reap(st, a, cfg, m, stats, &freed);
+        if (r && !rc) rc = r;
+        if (freed) claim_now = true;
+        else if (busy_count(fl, cap)) curl_multi_poll(m, NULL, 0, IDLE_CLAIM_MS, NULL);
         cs_arena_reset(a);
     }
-    curl_easy_cleanup(c);
+    for (size_t i = 0; i < cap; i++) {
+        if (!fl[i].busy) continue;
+        if (fl[i].easy) curl_multi_remove_handle(m, fl[i].easy);
+        flight_free(&fl[i]);
+    }
+    curl_multi_cleanup(m);
+    free(fl);
     return rc;
 }

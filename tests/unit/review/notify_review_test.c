@@ -47,7 +47,7 @@ static void test_stages_one_item_per_matching_subscription(void)
     CHECK_INT(cs_store_outbox_flush(st, 1764000000000), CS_OK);
     struct cs_outbox_item *items;
     size_t m;
-    REQUIRE(cs_store_outbox_claim(st, a, 1764000000000, 1000, 10, &items, &m) == CS_OK);
+    REQUIRE(cs_store_outbox_claim(st, a, 1764000000000, 1000, 10, 0, &items, &m) == CS_OK);
     REQUIRE(m == 2);
     for (size_t i = 0; i < m; i++) {
         CHECK_STR(items[i].tenant, "acme");

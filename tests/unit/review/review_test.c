@@ -252,7 +252,7 @@ static void test_queue_updates_staged_with_the_writes(void)
     CHECK_INT(open, 2);
     struct cs_outbox_item *items;
     size_t n;
-    REQUIRE(cs_store_outbox_claim(st, a, NOW, 1000, 10, &items, &n) == CS_OK);
+    REQUIRE(cs_store_outbox_claim(st, a, NOW, 1000, 10, 0, &items, &n) == CS_OK);
     REQUIRE(n == 1); /* one topic: the oldest first */
     json_object *data, *v;
     REQUIRE(json_object_object_get_ex(items[0].payload, "data", &data));

@@ -566,7 +566,7 @@ static void case_outbox_events_ride_with_their_write(void)
     for (int i = 0; i < 3; i++) {
         struct cs_outbox_item *items;
         size_t n;
-        REQUIRE(cs_store_outbox_claim(S, A, 5000, 1000, 10, &items, &n) == CS_OK);
+        REQUIRE(cs_store_outbox_claim(S, A, 5000, 1000, 10, 0, &items, &n) == CS_OK);
         REQUIRE(n == 1);
         CHECK_INT(payload_n(&items[0]), want[i]);
         CHECK_STR(items[0].tenant, "acme");
@@ -588,14 +588,14 @@ static void case_outbox_topics_independent_and_ordered(void)
     CHECK_INT(cs_store_outbox_flush(S, 1000), CS_OK);
     struct cs_outbox_item *items;
     size_t n;
-    REQUIRE(cs_store_outbox_claim(S, A, 1000, 60000, 10, &items, &n) == CS_OK);
+    REQUIRE(cs_store_outbox_claim(S, A, 1000, 60000, 10, 0, &items, &n) == CS_OK);
     CHECK_INT(n, 3);
     int64_t sum = 0;
     for (size_t i = 0; i < n; i++) sum += payload_n(&items[i]);
     CHECK_INT(sum, 112);
     struct cs_outbox_item *more;
     size_t m;
-    CHECK_INT(cs_store_outbox_claim(S, A, 2000, 60000, 10, &more, &m), CS_OK);
+    CHECK_INT(cs_store_outbox_claim(S, A, 2000, 60000, 10, 0, &more, &m), CS_OK);
     CHECK_INT(m, 0);
     int64_t open, done, dead;
     CHECK_INT(cs_store_outbox_stats(S, "globex", NULL, &open, &done, &dead), CS_OK);
@@ -603,11 +603,45 @@ static void case_outbox_topics_independent_and_ordered(void)
     /* Settling the heads releases the next of each topic, in order. */
     for (size_t i = 0; i < n; i++)
         CHECK_INT(cs_store_outbox_settle(S, &items[i], CS_OUTBOX_DONE, 0, 2000), CS_OK);
-    REQUIRE(cs_store_outbox_claim(S, A, 2000, 60000, 10, &more, &m) == CS_OK);
+    REQUIRE(cs_store_outbox_claim(S, A, 2000, 60000, 10, 0, &more, &m) == CS_OK);
     CHECK_INT(m, 2);
     sum = 0;
     for (size_t i = 0; i < m; i++) sum += payload_n(&more[i]);
     CHECK_INT(sum, 2 + 12);
+}
+
+/* One tenant's backlog does not take the claim: every tenant's first head comes before
+ * anyone's second, and a tenant holding per_tenant leased items gets no more until one
+ * settles (its hanging endpoints cannot starve the others). */
+static void case_outbox_claim_fair_across_tenants(void)
+{
+    for (int i = 1; i <= 5; i++) {
+        char topic[16];
+        snprintf(topic, sizeof(topic), "sub_%d", i);
+        CHECK_INT(stage("acme", topic, i), CS_OK);
+    }
+    CHECK_INT(cs_store_outbox_flush(S, 1000), CS_OK);
+    CHECK_INT(stage("globex", "sub_g", 100), CS_OK);
+    CHECK_INT(cs_store_outbox_flush(S, 2000), CS_OK);
+    struct cs_outbox_item *items, *more;
+    size_t n, m;
+    /* Two slots: acme's oldest and globex's, though acme's other four are older. */
+    REQUIRE(cs_store_outbox_claim(S, A, 3000, 60000, 2, 0, &items, &n) == CS_OK);
+    REQUIRE(n == 2);
+    CHECK_STR(items[0].tenant, "acme");
+    CHECK_INT(payload_n(&items[0]), 1);
+    CHECK_STR(items[1].tenant, "globex");
+    /* acme holds one lease; with at most two per tenant it gets one more now. */
+    REQUIRE(cs_store_outbox_claim(S, A, 3000, 60000, 10, 2, &more, &m) == CS_OK);
+    CHECK_INT(m, 1);
+    if (m == 1) CHECK_INT(payload_n(&more[0]), 2);
+    CHECK_INT(cs_store_outbox_claim(S, A, 3000, 60000, 10, 2, &more, &m), CS_OK);
+    CHECK_INT(m, 0);
+    /* A settled delivery frees its tenant's slot. */
+    CHECK_INT(cs_store_outbox_settle(S, &items[0], CS_OUTBOX_DONE, 0, 3100), CS_OK);
+    REQUIRE(cs_store_outbox_claim(S, A, 3200, 60000, 10, 2, &more, &m) == CS_OK);
+    CHECK_INT(m, 1);
+    if (m == 1) CHECK_INT(payload_n(&more[0]), 3);
 }
 
 static void case_outbox_retry_waits_and_holds_the_topic(void)
@@ -617,16 +651,16 @@ static void case_outbox_retry_waits_and_holds_the_topic(void)
     CHECK_INT(cs_store_outbox_flush(S, 1000), CS_OK);
     struct cs_outbox_item *items;
     size_t n;
-    REQUIRE(cs_store_outbox_claim(S, A, 1000, 30000, 10, &items, &n) == CS_OK && n == 1);
+    REQUIRE(cs_store_outbox_claim(S, A, 1000, 30000, 10, 0, &items, &n) == CS_OK && n == 1);
     CHECK_INT(items[0].attempts, 1);
     CHECK_INT(cs_store_outbox_settle(S, &items[0], CS_OUTBOX_RETRY, 61000, 1500), CS_OK);
-    CHECK_INT(cs_store_outbox_claim(S, A, 60000, 30000, 10, &items, &n), CS_OK);
+    CHECK_INT(cs_store_outbox_claim(S, A, 60000, 30000, 10, 0, &items, &n), CS_OK);
     CHECK_INT(n, 0);
-    REQUIRE(cs_store_outbox_claim(S, A, 61000, 30000, 10, &items, &n) == CS_OK && n == 1);
+    REQUIRE(cs_store_outbox_claim(S, A, 61000, 30000, 10, 0, &items, &n) == CS_OK && n == 1);
     CHECK_INT(payload_n(&items[0]), 1);
     CHECK_INT(items[0].attempts, 2);
     CHECK_INT(cs_store_outbox_settle(S, &items[0], CS_OUTBOX_DEAD, 0, 61000), CS_OK);
-    REQUIRE(cs_store_outbox_claim(S, A, 61001, 30000, 10, &items, &n) == CS_OK && n == 1);
+    REQUIRE(cs_store_outbox_claim(S, A, 61001, 30000, 10, 0, &items, &n) == CS_OK && n == 1);
     CHECK_INT(payload_n(&items[0]), 2);
     int64_t open, done, dead;
     CHECK_INT(cs_store_outbox_stats(S, "acme", "sub_1", &open, &done, &dead), CS_OK);
@@ -641,10 +675,10 @@ static void case_outbox_expired_lease_reclaimed(void)
     CHECK_INT(cs_store_outbox_flush(S, 1000), CS_OK);
     struct cs_outbox_item *first, *second;
     size_t n;
-    REQUIRE(cs_store_outbox_claim(S, A, 1000, 5000, 10, &first, &n) == CS_OK && n == 1);
-    CHECK_INT(cs_store_outbox_claim(S, A, 5999, 5000, 10, &second, &n), CS_OK);
+    REQUIRE(cs_store_outbox_claim(S, A, 1000, 5000, 10, 0, &first, &n) == CS_OK && n == 1);
+    CHECK_INT(cs_store_outbox_claim(S, A, 5999, 5000, 10, 0, &second, &n), CS_OK);
     CHECK_INT(n, 0);
-    REQUIRE(cs_store_outbox_claim(S, A, 6000, 5000, 10, &second, &n) == CS_OK && n == 1);
+    REQUIRE(cs_store_outbox_claim(S, A, 6000, 5000, 10, 0, &second, &n) == CS_OK && n == 1);
     CHECK_STR(second[0].id, first[0].id);
     CHECK_INT(second[0].attempts, 2);
     CHECK(second[0].lease_id != first[0].lease_id);
@@ -708,7 +742,7 @@ static void case_mongo_sweep_recovers_crashed_writer(void)
     CHECK(plant_crashed_write(docs, "evt_crash"));
     struct cs_outbox_item *items;
     size_t n;
-    REQUIRE(cs_store_outbox_claim(S, A, 10, 1000, 10, &items, &n) == CS_OK);
+    REQUIRE(cs_store_outbox_claim(S, A, 10, 1000, 10, 0, &items, &n) == CS_OK);
     REQUIRE(n == 1);
     CHECK_STR(items[0].id, "evt_crash");
     CHECK_INT(payload_n(&items[0]), 42);
@@ -717,7 +751,7 @@ static void case_mongo_sweep_recovers_crashed_writer(void)
     CHECK_INT(mongoc_collection_count_documents(docs, q, NULL, NULL, NULL, &err), 0);
     bson_destroy(q);
     CHECK_INT(cs_store_outbox_settle(S, &items[0], CS_OUTBOX_DONE, 0, 20), CS_OK);
-    REQUIRE(cs_store_outbox_claim(S, A, 30, 1000, 10, &items, &n) == CS_OK);
+    REQUIRE(cs_store_outbox_claim(S, A, 30, 1000, 10, 0, &items, &n) == CS_OK);
     CHECK_INT(n, 0);
     struct cs_doc d;
     CHECK_INT(cs_store_get(S, A, "acme", "tickets", "crashed", &d), CS_OK);
@@ -767,6 +801,7 @@ static const struct contract_case cases[] = {
     {"counters", case_counters, false},
     {"outbox_events_ride_with_their_write", case_outbox_events_ride_with_their_write, false},
     {"outbox_topics_independent_and_ordered", case_outbox_topics_independent_and_ordered, false},
+    {"outbox_claim_fair_across_tenants", case_outbox_claim_fair_across_tenants, false},
     {"outbox_retry_waits_and_holds_the_topic", case_outbox_retry_waits_and_holds_the_topic, false},
     {"outbox_expired_lease_reclaimed", case_outbox_expired_lease_reclaimed, false},
     {"outbox_failures_drop_stage", case_outbox_failures_drop_stage, false},

@@ -799,30 +799,88 @@ static int lease(struct mg_store *s, struct cs_arena *a, const char *id, int64_t
     return rc;
 }
 
+/* Tenants with leased items and how many, from the busy pipeline, into the arena. */
+static int busy_tenants(struct mg_store *s, struct cs_arena *a, int64_t now_ms, const char ***names,
+                        int64_t **counts, size_t *n)
+{
+    bson_t p = BSON_INITIALIZER;
+    int rc = cs_mq_busy_pipeline(&p, now_ms);
+    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_aggregate(s->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
+    size_t cap = 64;
+    *n = 0;
+    *names = cs_arena_alloc(a, cap * sizeof(**names));
+    *counts = cs_arena_alloc(a, cap * sizeof(**counts));
+    if (!*names || !*counts) rc = CS_ERR_NOMEM;
+    const bson_t *d;
+    bson_iter_t it;
+    while (c && rc == CS_OK && *n < cap && mongoc_cursor_next(c, &d)) {
+        if (!bson_iter_init_find(&it, d, "_id") || !BSON_ITER_HOLDS_UTF8(&it)) continue;
+        (*names)[*n] = cs_arena_strdup(a, bson_iter_utf8(&it, NULL));
+        (*counts)[*n] = bson_iter_init_find(&it, d, "n") ? bson_iter_as_int64(&it) : 0;
+        if (!(*names)[*n]) rc = CS_ERR_NOMEM;
+        else (*n)++;
+    }
+    bson_error_t err;
+    if (c && rc == CS_OK && mongoc_cursor_error(c, &err)) rc = cs_from_mongoc(&err);
+    mongoc_cursor_destroy(c);
+    bson_destroy(&p);
+    return rc;
+}
+
+/* Candidate heads, oldest due first: ids and tenants into the arena. */
+static int claim_candidates(struct mg_store *s, struct cs_arena *a, int64_t now_ms, size_t limit,
+                            const char ***ids, const char ***tenants, size_t *n)
+{
+    bson_t p = BSON_INITIALIZER;
+    int rc = cs_mq_claim_pipeline(&p, now_ms, limit);
+    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_aggregate(s->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
+    *n = 0;
+    *ids = cs_arena_alloc(a, limit * sizeof(**ids));
+    *tenants = cs_arena_alloc(a, limit * sizeof(**tenants));
+    if (!*ids || !*tenants) rc = CS_ERR_NOMEM;
+    const bson_t *head;
+    bson_iter_t id, t;
+    while (c && rc == CS_OK && *n < limit && mongoc_cursor_next(c, &head)) {
+        if (!bson_iter_init_find(&id, head, "_id") || !BSON_ITER_HOLDS_UTF8(&id) ||
+            !bson_iter_init_find(&t, head, "tenant") || !BSON_ITER_HOLDS_UTF8(&t))
+            continue;
+        (*ids)[*n] = cs_arena_strdup(a, bson_iter_utf8(&id, NULL));
+        (*tenants)[*n] = cs_arena_strdup(a, bson_iter_utf8(&t, NULL));
+        if (!(*ids)[*n] || !(*tenants)[*n]) rc = CS_ERR_NOMEM;
+        else (*n)++;
+    }
+    bson_error_t err;
+    if (c && rc == CS_OK && mongoc_cursor_error(c, &err)) rc = cs_from_mongoc(&err);
+    mongoc_cursor_destroy(c);
+    bson_destroy(&p);
+    return rc;
+}
+
 static int mg_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
-                           int64_t lease_ms, size_t limit, struct cs_outbox_item **items,
-                           size_t *n)
+                           int64_t lease_ms, size_t limit, size_t per_tenant,
+                           struct cs_outbox_item **items, size_t *n)
 {
     struct mg_store *s = MG(st);
     int rc = sweep(s);
     if (rc) return rc;
     struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
     if (!out) return CS_ERR_NOMEM;
-    bson_t p = BSON_INITIALIZER;
-    rc = cs_mq_claim_pipeline(&p, now_ms, limit);
-    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_aggregate(s->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
-    const bson_t *head;
-    bson_error_t err;
-    bson_iter_t id;
-    while (c && rc == CS_OK && *n < limit && mongoc_cursor_next(c, &head)) {
-        if (!bson_iter_init_find(&id, head, "_id") || !BSON_ITER_HOLDS_UTF8(&id)) continue;
-        rc = lease(s, a, bson_iter_utf8(&id, NULL), now_ms, lease_ms, &out[*n]);
+    /* Fairness needs more candidates than slots: one tenant's backlog may fill the first
+     * `limit` heads by due time. */
+    size_t want = limit * 4 < CS_MQ_MAX_CANDIDATES ? limit * 4 : CS_MQ_MAX_CANDIDATES;
+    const char **ids = NULL, **tenants = NULL, **bt = NULL;
+    int64_t *bn = NULL;
+    size_t nc = 0, nb = 0;
+    rc = claim_candidates(s, a, now_ms, want, &ids, &tenants, &nc);
+    if (!rc) rc = busy_tenants(s, a, now_ms, &bt, &bn, &nb);
+    size_t *order = rc ? NULL : cs_arena_alloc(a, (nc ? nc : 1) * sizeof(*order));
+    if (!rc && !order) rc = CS_ERR_NOMEM;
+    size_t m = rc ? 0 : cs_mq_fair_order(tenants, nc, bt, bn, nb, per_tenant, order);
+    for (size_t k = 0; rc == CS_OK && k < m && *n < limit; k++) {
+        rc = lease(s, a, ids[order[k]], now_ms, lease_ms, &out[*n]);
         if (rc == CS_OK) (*n)++;
         else if (rc == CS_ERR_NOT_FOUND) rc = CS_OK; /* lost the race for this one */
     }
-    if (c && rc == CS_OK && mongoc_cursor_error(c, &err)) rc = cs_from_mongoc(&err);
-    mongoc_cursor_destroy(c);
-    bson_destroy(&p);
     if (rc) {
         /* Items leased so far stay leased until they expire, as after a crash. */
         *n = 0;

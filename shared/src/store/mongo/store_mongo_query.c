@@ -641,6 +641,51 @@ int cs_mq_claim_pipeline(bson_t *p, int64_t now_ms, size_t limit)
     return CS_OK;
 }
 
+int cs_mq_busy_pipeline(bson_t *p, int64_t now_ms)
+{
+    BCON_APPEND(p,
+        "0", "{", "$match", "{", "state", BCON_INT32(0), "lease_until", "{", "$gt",
+        BCON_INT64(now_ms), "}", "}", "}",
+        "1", "{", "$group", "{", "_id", BCON_UTF8("$tenant"), "n", "{", "$sum", BCON_INT32(1),
+        "}", "}", "}");
+    return CS_OK;
+}
+
+static int64_t busy_of(const char *t, const char *const *bt, const int64_t *bn, size_t nb)
+{
+    for (size_t i = 0; i < nb; i++)
+        if (bt[i] && strcmp(bt[i], t) == 0) return bn[i];
+    return 0;
+}
+
+static int by_key(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+size_t cs_mq_fair_order(const char *const *tenants, size_t n, const char *const *busy_tenants,
+                        const int64_t *busy_n, size_t nbusy, size_t per_tenant, size_t *order)
+{
+    /* key = turn << 32 | index, where turn = the tenant's items in flight + the head's
+     * rank among that tenant's candidates: sorting by key serves turn 1 of every tenant
+     * first, oldest due first inside a turn (candidates arrive in due order). Candidate
+     * lists are small (CS_MQ_MAX_CANDIDATES), so the quadratic rank count is fine. */
+    uint64_t keys[CS_MQ_MAX_CANDIDATES];
+    size_t m = 0;
+    if (n > CS_MQ_MAX_CANDIDATES) n = CS_MQ_MAX_CANDIDATES;
+    for (size_t i = 0; i < n; i++) {
+        int64_t turn = busy_of(tenants[i], busy_tenants, busy_n, nbusy) + 1;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(tenants[j], tenants[i]) == 0) turn++;
+        if (per_tenant && turn > (int64_t)per_tenant) continue;
+        keys[m++] = (uint64_t)turn << 32 | (uint64_t)i;
+    }
+    qsort(keys, m, sizeof(*keys), by_key);
+    for (size_t k = 0; k < m; k++) order[k] = (size_t)(keys[k] & 0xffffffffu);
+    return m;
+}
+
 int cs_mq_lease(bson_t *query, bson_t *update, const char *id, int64_t now_ms, int64_t lease_ms,
                 int64_t lease_id)
 {

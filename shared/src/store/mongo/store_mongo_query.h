@@ -86,6 +86,19 @@ CS_MUST_CHECK int cs_mq_outbox_pull(bson_t *update, const char *const *ids, size
 /* The open head (lowest created, seq) of every (tenant, topic), when it is due and not
  * leased; oldest due first. */
 CS_MUST_CHECK int cs_mq_claim_pipeline(bson_t *pipeline, int64_t now_ms, size_t limit);
+/* Candidate heads one claim considers at most. */
+#define CS_MQ_MAX_CANDIDATES 1000
+
+/* Leased open items per tenant (deliveries in flight): documents {_id: tenant, n}. */
+CS_MUST_CHECK int cs_mq_busy_pipeline(bson_t *pipeline, int64_t now_ms);
+/* The fair claim order of candidate heads (given oldest due first, tenants[i] each):
+ * writes into order[] the indexes to lease, every tenant's first head before anyone's
+ * second, counting a tenant's `busy` items in flight first, and none past per_tenant
+ * (0: no cap). busy_tenants/busy_n are the busy pipeline's answer. Returns how many
+ * indexes it wrote (at most min(n, CS_MQ_MAX_CANDIDATES)). Pure, so the SQLite and MongoDB claims can be held to
+ * the same order in tests. */
+size_t cs_mq_fair_order(const char *const *tenants, size_t n, const char *const *busy_tenants,
+                        const int64_t *busy_n, size_t nbusy, size_t per_tenant, size_t *order);
 /* findAndModify query and update leasing one head item. */
 CS_MUST_CHECK int cs_mq_lease(bson_t *query, bson_t *update, const char *id, int64_t now_ms,
                               int64_t lease_ms, int64_t lease_id);

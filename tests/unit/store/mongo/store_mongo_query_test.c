@@ -427,6 +427,14 @@ static void test_outbox_shapes(void)
     bson_free(s);
     bson_destroy(&p);
 
+    bson_init(&p);
+    CHECK_INT(cs_mq_busy_pipeline(&p, 5000), CS_OK);
+    s = bson_array_as_json(&p, NULL);
+    CHECK_STR(s, "[ { \"$match\" : { \"state\" : 0, \"lease_until\" : { \"$gt\" : 5000 } } }, "
+                 "{ \"$group\" : { \"_id\" : \"$tenant\", \"n\" : { \"$sum\" : 1 } } } ]");
+    bson_free(s);
+    bson_destroy(&p);
+
     bson_t q = BSON_INITIALIZER;
     bson_init(&u);
     CHECK_INT(cs_mq_lease(&q, &u, "evt_1", 5000, 1000, 77), CS_OK);
@@ -477,6 +485,25 @@ static void test_counter(void)
     cs_arena_destroy(a);
 }
 
+/* The fair order the MongoDB claim leases in: turn 1 of every tenant first (oldest due
+ * first inside a turn), a tenant's leased items counted before its candidates, none past
+ * the cap. */
+static void test_fair_order(void)
+{
+    const char *tenants[] = {"acme", "acme", "acme", "globex", "acme", "initech"};
+    const char *busy[] = {"initech"};
+    int64_t busy_n[] = {2};
+    size_t order[6];
+    size_t m = cs_mq_fair_order(tenants, 6, busy, busy_n, 1, 0, order);
+    CHECK_INT(m, 6);
+    size_t want[] = {0, 3, 1, 2, 5, 4};
+    for (size_t i = 0; i < 6 && i < m; i++) CHECK_INT(order[i], want[i]);
+    m = cs_mq_fair_order(tenants, 6, busy, busy_n, 1, 2, order);
+    CHECK_INT(m, 3); /* acme twice, globex once; initech already holds two */
+    size_t capped[] = {0, 3, 1};
+    for (size_t i = 0; i < 3 && i < m; i++) CHECK_INT(order[i], capped[i]);
+}
+
 int main(void)
 {
     TEST_RUN(test_paths);
@@ -493,5 +520,6 @@ int main(void)
     TEST_RUN(test_search);
     TEST_RUN(test_outbox_shapes);
     TEST_RUN(test_counter);
+    TEST_RUN(test_fair_order);
     return test_done();
 }
