@@ -88,11 +88,15 @@ struct cs_ai_config {
     unsigned max_retries;       /* retries per provider after the first attempt; default 2 */
     int64_t backoff_base_ms;    /* first backoff; default 250 */
     int64_t backoff_max_ms;     /* cap on one wait (Retry-After included); default 8000 */
+    /* Hosted calls one tenant may have in flight in this process (CS_AI_TENANT_CONCURRENCY,
+     * 1-64; default half of CS_THREADS, at least 1); past it a call falls back at once. */
+    unsigned tenant_concurrency;
 };
 
 /* Fills `cfg` from a getenv-like lookup: CS_PROVIDERS_FILE (else data_dir/ai/providers.json
  * when it exists), CS_AI_PRICES_FILE (else data_dir/ai/prices.json when it exists),
- * CS_AI_TIMEOUT_MS, CS_AI_RETRIES; `secret` becomes `get`. Strings are copied into `store` (cap bytes).
+ * CS_AI_TIMEOUT_MS, CS_AI_RETRIES, CS_AI_TENANT_CONCURRENCY (CS_THREADS for its default);
+ * `secret` becomes `get`. Strings are copied into `store` (cap bytes).
  * CS_ERR_CONFIG with `why` naming the variable when a value is malformed. */
 CS_MUST_CHECK int cs_ai_config_load(struct cs_ai_config *cfg, const char *(*get)(const char *),
                                     const char *data_dir, char *store, size_t cap,

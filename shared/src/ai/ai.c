@@ -140,7 +140,7 @@ static const char *status_text(struct cs_arena *a, long status)
 }
 
 /* CS_OK with a 2xx answer in *resp (a stream then complete in *st). */
-static int post_retried(const struct cs_ai_call *call, const struct cs_ai_provider *p,
+static int post_attempts(const struct cs_ai_call *call, const struct cs_ai_provider *p,
                         const struct ai_wire *w, const struct ai_req *rq,
                         const struct cs_ai_chat *chat, struct ai_stream *st,
                         struct ai_http_resp *resp, unsigned *attempts)
@@ -173,6 +173,28 @@ static int post_retried(const struct cs_ai_call *call, const struct cs_ai_provid
             return CS_ERR_TIMEOUT; /* told to wait longer than we may: next in the chain */
         ai->sleep_ms(wait);
     }
+}
+
+/* post_attempts within the tenant's bound on hosted calls in flight: past it the
+ * provider is skipped (CS_ERR_UNAVAILABLE), so the chain falls back at once instead of
+ * holding a worker. */
+static int post_retried(const struct cs_ai_call *call, const struct cs_ai_provider *p,
+                        const struct ai_wire *w, const struct ai_req *rq,
+                        const struct cs_ai_chat *chat, struct ai_stream *st,
+                        struct ai_http_resp *resp, unsigned *attempts)
+{
+    unsigned max = call->ai->cfg.tenant_concurrency;
+    if (!ai_slot_take(call->tenant, max)) {
+        memset(resp, 0, sizeof(*resp));
+        /* The caller reads the stream state after any failure. */
+        if (st) ai_stream_init(st, call->arena, chat->on_delta, chat->ud, chat->system);
+        cs_log(CS_LOG_INFO, "ai provider skipped: tenant at its concurrency bound", "provider",
+               p->id, NULL);
+        return CS_ERR_UNAVAILABLE;
+    }
+    int rc = post_attempts(call, p, w, rq, chat, st, resp, attempts);
+    if (max) ai_slot_give(call->tenant);
+    return rc;
 }
 
 /* ---- usage ---- */

@@ -34,6 +34,12 @@ struct cs_ai {
     void (*sleep_ms)(int64_t ms);
 };
 
+/* The per-tenant bound on concurrent hosted calls in this process (ai_limit.c):
+ * take returns false when `tenant` already has `max` calls in flight (max 0: no bound);
+ * every successful take is paired with one give. */
+bool ai_slot_take(const char *tenant, unsigned max);
+void ai_slot_give(const char *tenant);
+
 /* An outgoing HTTP request. */
 struct ai_req {
     const char *url;

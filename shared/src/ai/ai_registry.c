@@ -210,6 +210,14 @@ int cs_ai_config_load(struct cs_ai_config *cfg, const char *(*get)(const char *)
     *why = "CS_AI_RETRIES";
     if (v && *v && parse_ms(v, 0, 5, &r)) return CS_ERR_CONFIG;
     cfg->max_retries = (unsigned)r;
+    int64_t threads = 2, tc;
+    v = get("CS_THREADS");
+    if (v && *v && parse_ms(v, 1, 256, &threads)) threads = 2; /* env.c reports it */
+    tc = threads / 2 > 0 ? threads / 2 : 1;
+    v = get("CS_AI_TENANT_CONCURRENCY");
+    *why = "CS_AI_TENANT_CONCURRENCY";
+    if (v && *v && parse_ms(v, 1, 64, &tc)) return CS_ERR_CONFIG;
+    cfg->tenant_concurrency = (unsigned)tc;
     *why = NULL;
     return CS_OK;
 }

@@ -3,6 +3,7 @@
  * Retry-After, timeouts, truncation, the fallback chain, the registry, usage records
  * and the system-prompt guard. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -797,6 +798,63 @@ static void test_registry_refuses_bad_entries(void)
     unlink(path);
 }
 
+struct slow_call {
+    struct fx *x;
+    const char *tenant;
+    struct cs_ai_reply r;
+    int rc;
+};
+
+static void *slow_chat(void *arg)
+{
+    struct slow_call *c = arg;
+    struct cs_arena *a = cs_arena_new(0);
+    struct cs_ai_call call = {.ai = c->x->ai, .arena = a, .tenant = c->tenant,
+                              .now_ms = cs_now_ms(), .operation = "test"};
+    struct cs_ai_msg m = {"user", "hi"};
+    struct cs_ai_chat ch = {.msgs = &m, .nmsgs = 1, .max_tokens = 50};
+    c->rc = cs_ai_chat(&call, &ch, &c->r);
+    c->r.text = NULL; /* lived in the arena */
+    cs_arena_destroy(a);
+    return NULL;
+}
+
+/* With one hosted call per tenant in flight, a tenant's second call while its first is
+ * slow answers from builtin at once (the worker is not held), and another tenant still
+ * reaches the provider. */
+static void test_tenant_concurrency_bound(void)
+{
+    struct fake_reply s[] = {{.status = 200, .body = openai_chat, .delay_ms = 1500},
+                             {.status = 200, .body = openai_chat}};
+    struct fx x;
+    REQUIRE(fx_start(&x, s, 2, one_openai, 0) == 0);
+    x.ai->cfg.tenant_concurrency = 1;
+    struct slow_call first = {.x = &x, .tenant = "acme"}, other = {.x = &x, .tenant = "globex"};
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, slow_chat, &first) == 0);
+    for (int i = 0; i < 100 && fake_provider_count(x.fp) == 0; i++) usleep(10 * 1000);
+    double t0 = cs_mono_ms();
+    struct slow_call second = {.x = &x, .tenant = "acme"};
+    slow_chat(&second);
+    double took = cs_mono_ms() - t0;
+    CHECK_INT(second.rc, CS_OK);
+    CHECK_STR(second.r.provider, "builtin");
+    CHECK(second.r.fallback);
+    CHECK(took < 1000); /* did not wait behind the slow call */
+    slow_chat(&other);
+    pthread_join(th, NULL);
+    CHECK_INT(first.rc, CS_OK);
+    CHECK_STR(first.r.provider, "openai");
+    CHECK_INT(other.rc, CS_OK);
+    CHECK_STR(other.r.provider, "openai");
+    CHECK_INT(fake_provider_count(x.fp), 2);
+    /* The slot came back: acme reaches the provider again. */
+    struct slow_call again = {.x = &x, .tenant = "acme"};
+    slow_chat(&again);
+    CHECK_STR(again.r.provider, "openai");
+    fx_stop(&x);
+}
+
 static void test_config_load(void)
 {
     struct cs_ai_config cfg;
@@ -807,6 +865,7 @@ static void test_config_load(void)
     CHECK(cfg.providers_file == NULL && cfg.prices_file == NULL);
     CHECK_INT(cfg.timeout_ms, 30000);
     CHECK_INT(cfg.max_retries, 2);
+    CHECK_INT(cfg.tenant_concurrency, 1); /* half of the default two workers */
     CHECK(cfg.secret == get);
     /* a call without a cs_ai (function lacks CS_NEED_AI) is refused, not crashed on */
     struct cs_arena *a = cs_arena_new(0);
@@ -938,6 +997,7 @@ int main(void)
     TEST_RUN(test_registry);
     TEST_RUN(test_registry_refuses_bad_entries);
     TEST_RUN(test_config_load);
+    TEST_RUN(test_tenant_concurrency_bound);
     TEST_RUN(test_sse_parser);
     TEST_RUN(test_retry_after_parse);
     TEST_RUN(test_shipped_examples);
