@@ -17,11 +17,17 @@ int fn_privacy_restore(const struct cs_req *req, struct cs_resp *resp);
 static int open_token(const struct cs_req *req, json_object *tok, struct cs_anon_entry **e,
                       size_t *n)
 {
-    unsigned char key[CS_ANON_KEY_BYTES];
-    cs_anon_key(&req->env->cfg.jwt_key, req->auth.tenant, key);
-    int rc = cs_anon_open(key, req->auth.tenant, json_object_get_string(tok),
+    /* Tokens issued before a CS_JWT_SECRET rotation were sealed under an older key of
+     * the ring: each key is tried, newest first. */
+    const struct cs_keyring *ring = &req->env->cfg.keyring;
+    int rc = CS_ERR_INVALID;
+    for (size_t i = 0; i < ring->n && rc == CS_ERR_INVALID; i++) {
+        unsigned char key[CS_ANON_KEY_BYTES];
+        cs_anon_key(&ring->key[i], req->auth.tenant, key);
+        rc = cs_anon_open(key, req->auth.tenant, json_object_get_string(tok),
                           (size_t)json_object_get_string_len(tok), req->arena, e, n);
-    sodium_memzero(key, sizeof(key));
+        sodium_memzero(key, sizeof(key));
+    }
     return rc;
 }
 

@@ -48,7 +48,7 @@ int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
 {
     struct cs_env *env = w->env;
     struct cs_webhook_dispatch_cfg cfg = {
-        .server_key = &env->cfg.jwt_key,
+        .keys = &env->cfg.keyring,
         .now_ms = env->now_ms,
         .random = env->random,
         .allow_private = allow_private,

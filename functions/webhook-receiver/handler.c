@@ -14,6 +14,7 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/log.h"
 #include "cs/notify.h"
 #include "cs/sentiment.h"
 #include "cs/store.h"
@@ -62,6 +63,19 @@ static int unauthorized(struct cs_resp *resp, enum cs_webhook_reject why)
     return CS_ERR_UNAUTHORIZED;
 }
 
+/* Seals a receiver secret read under an older server key again under the current one
+ * (after a CS_JWT_SECRET rotation), so the old key can be retired. Best effort: the old
+ * sealing still opens if this write loses a race. */
+static void reseal(const struct cs_req *req, const char *tenant, struct cs_doc *d, const char *secret)
+{
+    char *sealed = NULL;
+    if (cs_webhook_seal(&req->env->cfg.jwt_key, secret, req->arena, &sealed) ||
+        cs_json_add_str(d->body, "secret_sealed", sealed) ||
+        cs_store_update(req->store, req->arena, tenant, CS_WEBHOOK_RECEIVER_COLL, d->id, d->version,
+                        d->body, NULL, req->now_ms, NULL))
+        cs_log(CS_LOG_INFO, "receiver secret not re-sealed", "tenant", tenant, NULL);
+}
+
 static int load_receiver(const struct cs_req *req, const char *tenant, struct receiver *r)
 {
     struct cs_doc d;
@@ -69,9 +83,11 @@ static int load_receiver(const struct cs_req *req, const char *tenant, struct re
                           CS_WEBHOOK_RECEIVER_ID, &d);
     if (rc) return rc;
     char *secret = NULL;
-    rc = cs_webhook_unseal(&req->env->cfg.jwt_key, cs_json_get_str(d.body, "secret_sealed"),
-                           req->arena, &secret);
+    bool stale = false;
+    rc = cs_webhook_unseal(&req->env->cfg.keyring, cs_json_get_str(d.body, "secret_sealed"),
+                           req->arena, &secret, &stale);
     if (!rc) rc = cs_webhook_secret_parse(secret, &r->key) ? CS_ERR_FORMAT : CS_OK;
+    if (!rc && stale) reseal(req, tenant, &d, secret);
     if (secret) sodium_memzero(secret, strlen(secret));
     r->threshold = cs_json_get_double(d.body, "escalation_threshold", CS_WEBHOOK_DEFAULT_THRESHOLD);
     return rc;

@@ -52,19 +52,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if ((k.len != 32 || memcmp(k.bytes, fixed.bytes, 32) != 0) &&
             cs_webhook_verify(&fixed, "msg_fuzz", "1700000000", sig, body, len, 1700000000, NULL) == CS_OK)
             abort();
-        struct cs_jwt_key server;
-        memset(server.bytes, 7, sizeof(server.bytes));
+        struct cs_keyring ring = {.n = 1};
+        memset(ring.key[0].bytes, 7, sizeof(ring.key[0].bytes));
         char *sealed = NULL, *open = NULL;
         if (strlen(secret) < CS_WEBHOOK_SECRET_MAX) {
-            if (cs_webhook_seal(&server, secret, arena, &sealed) != CS_OK) abort();
-            if (cs_webhook_unseal(&server, sealed, arena, &open) != CS_OK || strcmp(open, secret) != 0)
+            if (cs_webhook_seal(&ring.key[0], secret, arena, &sealed) != CS_OK) abort();
+            if (cs_webhook_unseal(&ring, sealed, arena, &open, NULL) != CS_OK || strcmp(open, secret) != 0)
                 abort();
         }
     }
-    struct cs_jwt_key server;
-    memset(server.bytes, 9, sizeof(server.bytes));
+    struct cs_keyring ring = {.n = 2};
+    memset(ring.key[0].bytes, 9, sizeof(ring.key[0].bytes));
+    memset(ring.key[1].bytes, 10, sizeof(ring.key[1].bytes));
     char *open = NULL;
-    (void)cs_webhook_unseal(&server, sigs, arena, &open);
+    (void)cs_webhook_unseal(&ring, sigs, arena, &open, NULL);
     cs_arena_reset(arena);
     return 0;
 }

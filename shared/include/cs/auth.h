@@ -50,6 +50,30 @@ CS_MUST_CHECK int cs_jwt_verify(const struct cs_jwt_key *key, const char *token,
  * longer inputs are hashed down. CS_ERR_CONFIG when too short or malformed. */
 CS_MUST_CHECK int cs_jwt_key_parse(const char *text, struct cs_jwt_key *out);
 
+/* The server secret and the ones it replaced: CS_JWT_SECRET is key[0], the current key
+ * everything new is signed and sealed with; CS_JWT_SECRET_PREVIOUS (comma-separated,
+ * newest first) are older keys kept so that material sealed under them (webhook
+ * secrets, restore tokens) stays readable after a rotation and is sealed again under the
+ * current key when next used. */
+#define CS_KEYRING_MAX 4
+struct cs_keyring {
+    struct cs_jwt_key key[CS_KEYRING_MAX];
+    size_t n;
+};
+
+/* current must be set; previous may be NULL or empty. CS_ERR_CONFIG for a malformed
+ * key or more than CS_KEYRING_MAX - 1 previous keys. */
+CS_MUST_CHECK int cs_keyring_parse(const char *current, const char *previous,
+                                   struct cs_keyring *out);
+
+/* A key's public id: 8 hex digits of a keyed hash of it, stored beside what it sealed
+ * so the right key is found without trying each. */
+#define CS_KEY_ID_LEN 8
+void cs_key_id(const struct cs_jwt_key *k, char out[CS_KEY_ID_LEN + 1]);
+
+/* The ring's key with that id, NULL when none. */
+const struct cs_jwt_key *cs_keyring_find(const struct cs_keyring *ring, const char *id);
+
 /* True when p has `role` (or the "admin" role). */
 bool cs_principal_has_role(const struct cs_principal *p, const char *role);
 

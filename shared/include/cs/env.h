@@ -29,6 +29,7 @@ struct cs_config {
     int log_level;           /* CS_LOG_LEVEL debug|info|warn|error, default info */
     bool jwt_key_set;
     struct cs_jwt_key jwt_key; /* CS_JWT_SECRET (base64 or hex, >= 32 bytes) */
+    struct cs_keyring keyring; /* jwt_key first, then CS_JWT_SECRET_PREVIOUS */
 };
 
 struct cs_env {

@@ -94,10 +94,12 @@ const char *cs_webhook_reject_name(enum cs_webhook_reject why);
  * (crypto_kdf, context "cswhsec1"); the string is allocated in `a`. */
 CS_MUST_CHECK int cs_webhook_seal(const struct cs_jwt_key *server, const char *secret,
                                   struct cs_arena *a, char **sealed);
-/* Opens what cs_webhook_seal made; CS_ERR_FORMAT when it was tampered with or sealed
- * under another server secret. The plain secret is allocated in `a`. */
-CS_MUST_CHECK int cs_webhook_unseal(const struct cs_jwt_key *server, const char *sealed,
-                                    struct cs_arena *a, char **secret);
+/* Opens what cs_webhook_seal made under any key of the ring; *stale (may be NULL) says
+ * it was not sealed under the current key (or predates key ids), so the caller should
+ * seal it again. CS_ERR_FORMAT when it was tampered with or sealed under a key the ring
+ * no longer has; CS_ERR_NOMEM. */
+CS_MUST_CHECK int cs_webhook_unseal(const struct cs_keyring *ring, const char *sealed,
+                                    struct cs_arena *a, char **secret, bool *stale);
 
 /* ---- Delivery ----
  * The dispatcher claims due outbox items (leased), loads each item's subscription (the
@@ -114,7 +116,7 @@ CS_MUST_CHECK int cs_webhook_unseal(const struct cs_jwt_key *server, const char 
 #define CS_WEBHOOK_TENANT_CONCURRENCY 8
 
 struct cs_webhook_dispatch_cfg {
-    const struct cs_jwt_key *server_key; /* unseals subscription secrets */
+    const struct cs_keyring *keys; /* unseal subscription secrets; key[0] re-seals stale ones */
     int64_t (*now_ms)(void);
     void (*random)(void *buf, size_t n);
     /* Delay before retry i+1 after failed attempt i+1; attempts = nschedule + 1.

@@ -195,6 +195,51 @@ int cs_jwt_key_parse(const char *text, struct cs_jwt_key *out)
     return CS_OK;
 }
 
+int cs_keyring_parse(const char *current, const char *previous, struct cs_keyring *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (cs_jwt_key_parse(current, &out->key[0])) return CS_ERR_CONFIG;
+    out->n = 1;
+    for (const char *p = previous; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        while (len && (*p == ' ' || *p == '\t')) p++, len--;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t')) len--;
+        if (len) {
+            char one[700];
+            if (out->n == CS_KEYRING_MAX || len >= sizeof(one)) return CS_ERR_CONFIG;
+            memcpy(one, p, len);
+            one[len] = '\0';
+            int rc = cs_jwt_key_parse(one, &out->key[out->n]);
+            sodium_memzero(one, sizeof(one));
+            if (rc) return CS_ERR_CONFIG;
+            out->n++;
+        }
+        p = comma ? comma + 1 : p + len;
+    }
+    return CS_OK;
+}
+
+void cs_key_id(const struct cs_jwt_key *k, char out[CS_KEY_ID_LEN + 1])
+{
+    /* Keyed with a fixed label, so the id says nothing about the key beyond telling
+     * keys apart. */
+    static const unsigned char label[] = "cs key id v1";
+    unsigned char h[CS_KEY_ID_LEN / 2];
+    crypto_generichash(h, sizeof(h), k->bytes, sizeof(k->bytes), label, sizeof(label) - 1);
+    sodium_bin2hex(out, CS_KEY_ID_LEN + 1, h, sizeof(h));
+}
+
+const struct cs_jwt_key *cs_keyring_find(const struct cs_keyring *ring, const char *id)
+{
+    char kid[CS_KEY_ID_LEN + 1];
+    for (size_t i = 0; ring && id && i < ring->n; i++) {
+        cs_key_id(&ring->key[i], kid);
+        if (strcmp(kid, id) == 0) return &ring->key[i];
+    }
+    return NULL;
+}
+
 bool cs_principal_has_role(const struct cs_principal *p, const char *role)
 {
     for (size_t i = 0; i < p->nroles; i++)

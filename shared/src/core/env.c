@@ -56,6 +56,8 @@ int cs_config_load(struct cs_config *cfg, const char *(*get)(const char *name), 
     if (secret && *secret) {
         if (cs_jwt_key_parse(secret, &cfg->jwt_key)) return CS_ERR_CONFIG;
         cfg->jwt_key_set = true;
+        *why = "CS_JWT_SECRET_PREVIOUS";
+        if (cs_keyring_parse(secret, get("CS_JWT_SECRET_PREVIOUS"), &cfg->keyring)) return CS_ERR_CONFIG;
     }
     *why = NULL;
     return CS_OK;

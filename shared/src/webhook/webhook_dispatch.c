@@ -244,6 +244,21 @@ static int record(struct cs_store *st, struct cs_arena *a, const struct cs_outbo
     return cs_store_insert(st, a, it->tenant, CS_WEBHOOK_DELIVERIES_COLL, NULL, d, NULL, at_ms, NULL);
 }
 
+/* Seals a secret read under an older server key again under the current one, so a
+ * later rotation can drop the old key. Best effort: a failure (a concurrent change of
+ * the subscription, say) leaves the old sealing, which still opens. */
+static void reseal(struct cs_store *st, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
+                   const char *tenant, const struct cs_doc *sub, const char *secret)
+{
+    char *sealed = NULL;
+    /* sub->body is this call's copy: changing it in place is fine. */
+    if (cs_webhook_seal(&cfg->keys->key[0], secret, a, &sealed) ||
+        cs_json_add_str(sub->body, "secret_sealed", sealed) ||
+        cs_store_update(st, a, tenant, CS_WEBHOOKS_COLL, sub->id, sub->version, sub->body, NULL,
+                        now(cfg), NULL))
+        cs_log(CS_LOG_INFO, "webhook secret not re-sealed", "tenant", tenant, "subscription", sub->id, NULL);
+}
+
 /* Loads the subscription's URL and key; *gone when it was deleted or switched off. */
 static int subscription(struct cs_store *st, struct cs_arena *a,
                         const struct cs_webhook_dispatch_cfg *cfg, const struct cs_outbox_item *it,
@@ -262,10 +277,13 @@ static int subscription(struct cs_store *st, struct cs_arena *a,
     }
     *url = cs_json_get_str(sub.body, "url");
     char *secret = NULL;
-    if (!*url || !cfg->server_key ||
-        cs_webhook_unseal(cfg->server_key, cs_json_get_str(sub.body, "secret_sealed"), a, &secret) ||
+    bool stale = false;
+    if (!*url || !cfg->keys ||
+        cs_webhook_unseal(cfg->keys, cs_json_get_str(sub.body, "secret_sealed"), a, &secret, &stale) ||
         cs_webhook_secret_parse(secret, key)) {
-        *gone = "subscription unreadable"; /* sealed under another server secret */
+        *gone = "subscription unreadable"; /* sealed under a key the ring no longer has */
+    } else if (stale) {
+        reseal(st, a, cfg, it->tenant, &sub, secret);
     }
     if (secret) sodium_memzero(secret, strlen(secret));
     return CS_OK;

@@ -1,5 +1,9 @@
 /* Webhook secrets at rest: sealed with crypto_secretbox under a subkey of the server
- * secret, so a copy of the store alone does not let anyone forge our signatures. */
+ * secret, so a copy of the store alone does not let anyone forge our signatures.
+ *
+ * Format "k1.<key id>.<base64(nonce | box)>": the id names the server key (cs_key_id), so
+ * after a rotation the key ring opens what older keys sealed. Values without the prefix
+ * were written before key ids existed: every key of the ring is tried on them. */
 #include "cs/webhook.h"
 
 #include <sodium.h>
@@ -18,6 +22,8 @@ static void subkey(const struct cs_jwt_key *server, unsigned char k[crypto_secre
                                server->bytes);
 }
 
+#define SEAL_PREFIX "k1."
+
 int cs_webhook_seal(const struct cs_jwt_key *server, const char *secret, struct cs_arena *a,
                     char **sealed)
 {
@@ -31,21 +37,29 @@ int cs_webhook_seal(const struct cs_jwt_key *server, const char *secret, struct 
     sodium_memzero(k, sizeof(k));
     size_t blen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
     size_t cap = sodium_base64_ENCODED_LEN(blen, sodium_base64_VARIANT_ORIGINAL);
-    char *out = cs_arena_alloc(a, cap);
+    size_t head = sizeof(SEAL_PREFIX) - 1 + CS_KEY_ID_LEN + 1;
+    char *out = cs_arena_alloc(a, head + cap);
     if (!out) return CS_ERR_NOMEM;
-    sodium_bin2base64(out, cap, box, blen, sodium_base64_VARIANT_ORIGINAL);
+    char kid[CS_KEY_ID_LEN + 1];
+    cs_key_id(server, kid);
+    memcpy(out, SEAL_PREFIX, sizeof(SEAL_PREFIX) - 1);
+    memcpy(out + sizeof(SEAL_PREFIX) - 1, kid, CS_KEY_ID_LEN);
+    out[head - 1] = '.';
+    sodium_bin2base64(out + head, cap, box, blen, sodium_base64_VARIANT_ORIGINAL);
     *sealed = out;
     return CS_OK;
 }
 
-int cs_webhook_unseal(const struct cs_jwt_key *server, const char *sealed, struct cs_arena *a,
-                      char **secret)
+/* Opens base64 `b64` with one server key. */
+static int open_with(const struct cs_jwt_key *server, const char *b64, struct cs_arena *a,
+                     char **secret)
+
 {
     unsigned char box[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + CS_WEBHOOK_SECRET_MAX];
     size_t blen = 0;
     const char *end = NULL;
-    if (!server || !sealed ||
-        sodium_base642bin(box, sizeof(box), sealed, strlen(sealed), NULL, &blen, &end,
+    if (!server || !b64 ||
+        sodium_base642bin(box, sizeof(box), b64, strlen(b64), NULL, &blen, &end,
                           sodium_base64_VARIANT_ORIGINAL) != 0 ||
         *end != '\0' || blen <= crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
         return CS_ERR_FORMAT;
@@ -62,4 +76,33 @@ int cs_webhook_unseal(const struct cs_jwt_key *server, const char *sealed, struc
     if (strlen(out) != n) return CS_ERR_FORMAT;
     *secret = out;
     return CS_OK;
+}
+
+int cs_webhook_unseal(const struct cs_keyring *ring, const char *sealed, struct cs_arena *a,
+                      char **secret, bool *stale)
+{
+    if (stale) *stale = false;
+    if (!ring || !ring->n || !sealed) return CS_ERR_FORMAT;
+    size_t plen = sizeof(SEAL_PREFIX) - 1;
+    if (strncmp(sealed, SEAL_PREFIX, plen) == 0) {
+        char kid[CS_KEY_ID_LEN + 1];
+        if (strlen(sealed) <= plen + CS_KEY_ID_LEN || sealed[plen + CS_KEY_ID_LEN] != '.')
+            return CS_ERR_FORMAT;
+        memcpy(kid, sealed + plen, CS_KEY_ID_LEN);
+        kid[CS_KEY_ID_LEN] = '\0';
+        const struct cs_jwt_key *k = cs_keyring_find(ring, kid);
+        if (!k) return CS_ERR_FORMAT; /* sealed under a key no longer in the ring */
+        int rc = open_with(k, sealed + plen + CS_KEY_ID_LEN + 1, a, secret);
+        if (!rc && stale) *stale = k != &ring->key[0];
+        return rc;
+    }
+    for (size_t i = 0; i < ring->n; i++) {
+        int rc = open_with(&ring->key[i], sealed, a, secret);
+        if (rc != CS_ERR_FORMAT) {
+            /* Written before key ids: sealing it again adds one. */
+            if (!rc && stale) *stale = true;
+            return rc;
+        }
+    }
+    return CS_ERR_FORMAT;
 }

@@ -29,6 +29,8 @@ static int64_t test_now(void) { return clock_ms; }
 
 static struct temp_db db;
 static struct cs_jwt_key server;
+/* The dispatcher's view of the server secret: a ring holding `server`. */
+static struct cs_keyring ring;
 
 static struct cs_store *open_store(void)
 {
@@ -74,7 +76,7 @@ static int emit(struct cs_store *st, struct cs_arena *a, int n)
 
 static struct cs_webhook_dispatch_cfg cfg_with(const int64_t *sched, size_t n)
 {
-    struct cs_webhook_dispatch_cfg c = {.server_key = &server, .now_ms = test_now,
+    struct cs_webhook_dispatch_cfg c = {.keys = &ring, .now_ms = test_now,
                                         .timeout_ms = 300, .connect_timeout_ms = 300,
                                         .jitter_off = true, .allow_private = true};
     for (size_t i = 0; i < n; i++) c.schedule_ms[i] = sched[i];
@@ -350,6 +352,39 @@ static void test_catch_up_after_outage(void)
     drain(1, 1000, "1 endpoint x 1000");
 }
 
+/* After a CS_JWT_SECRET rotation the dispatcher still opens a subscription sealed under
+ * the old key (now second in the ring), delivers, and seals it again under the new one. */
+static void test_rotated_server_key_resealed_on_use(void)
+{
+    struct sink *s = sink_start(NULL, 0, 200, 0);
+    REQUIRE(s != NULL);
+    struct cs_store *st = fresh_store();
+    struct cs_arena *a = cs_arena_new(0);
+    char sub_id[64];
+    REQUIRE(subscribe_sink(st, a, s, sub_id, sizeof(sub_id)) == 0); /* sealed under `server` */
+    CHECK_INT(emit(st, a, 1), CS_OK);
+    struct cs_keyring rotated = {.n = 2}, only_new = {.n = 1};
+    memset(rotated.key[0].bytes, 0x6b, sizeof(rotated.key[0].bytes));
+    rotated.key[1] = server;
+    only_new.key[0] = rotated.key[0];
+    struct cs_webhook_dispatch_cfg cfg = cfg_with(NULL, 0);
+    cfg.keys = &rotated;
+    struct cs_webhook_dispatch_stats stats = {0};
+    CHECK_INT(cs_webhook_dispatch(st, a, &cfg, 0, NULL, &stats), CS_OK);
+    CHECK_INT(stats.delivered, 1);
+    struct sink_msg m;
+    REQUIRE(sink_get(s, 0, &m));
+    CHECK(msg_signed(&m));
+    struct cs_doc d;
+    REQUIRE(cs_store_get(st, a, "acme", CS_WEBHOOKS_COLL, sub_id, &d) == CS_OK);
+    char *open = NULL;
+    bool stale = true;
+    CHECK_INT(cs_webhook_unseal(&only_new, cs_json_get_str(d.body, "secret_sealed"), a, &open, &stale), CS_OK);
+    CHECK(!stale);
+    CHECK_STR(open, SECRET);
+    finish(st, a, s);
+}
+
 static void test_dead_letter_after_last_attempt(void)
 {
     struct sink *s = sink_start(NULL, 0, 503, 0);
@@ -504,7 +539,7 @@ static void test_subscription_document(void)
     CHECK(strstr(text, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8") == NULL);
     CHECK(!json_object_object_get_ex(d.body, "secret", NULL));
     char *open = NULL;
-    CHECK_INT(cs_webhook_unseal(&server, cs_json_get_str(d.body, "secret_sealed"), a, &open), CS_OK);
+    CHECK_INT(cs_webhook_unseal(&ring, cs_json_get_str(d.body, "secret_sealed"), a, &open, NULL), CS_OK);
     CHECK_STR(open, SECRET);
     /* Bad input is refused, nothing stored. */
     json_object *events = json_tokener_parse("[\"ticket.created\"]");
@@ -573,6 +608,8 @@ int main(void)
 {
     if (sodium_init() < 0) return 1;
     memset(server.bytes, 0x5a, sizeof(server.bytes));
+    ring.key[0] = server;
+    ring.n = 1;
     TEST_RUN(test_backoff_schedule);
     TEST_RUN(test_subscription_document);
     TEST_RUN(test_fail_timeout_then_success_in_order);
@@ -583,6 +620,7 @@ int main(void)
     TEST_RUN(test_hanging_tenant_does_not_delay_another);
     TEST_RUN(test_concurrent_keeps_order_per_subscription);
     TEST_RUN(test_catch_up_after_outage);
+    TEST_RUN(test_rotated_server_key_resealed_on_use);
     temp_db_remove(&db);
     return test_done();
 }

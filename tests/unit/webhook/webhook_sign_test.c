@@ -121,24 +121,56 @@ static void test_secrets(void)
 static void test_seal_round_trip(void)
 {
     struct cs_arena *a = cs_arena_new(0);
-    struct cs_jwt_key server, other;
-    memset(server.bytes, 7, sizeof(server.bytes));
-    memset(other.bytes, 8, sizeof(other.bytes));
+    struct cs_keyring ring = {.n = 1}, other = {.n = 1};
+    memset(ring.key[0].bytes, 7, sizeof(ring.key[0].bytes));
+    memset(other.key[0].bytes, 8, sizeof(other.key[0].bytes));
     char *sealed = NULL, *open = NULL;
-    REQUIRE(cs_webhook_seal(&server, KAT2_SECRET, a, &sealed) == CS_OK);
+    bool stale = true;
+    REQUIRE(cs_webhook_seal(&ring.key[0], KAT2_SECRET, a, &sealed) == CS_OK);
     CHECK(strstr(sealed, "AAECAwQF") == NULL); /* not the plain text */
-    CHECK_INT(cs_webhook_unseal(&server, sealed, a, &open), CS_OK);
+    CHECK(strncmp(sealed, "k1.", 3) == 0 && sealed[11] == '.'); /* the key's id rides along */
+    CHECK_INT(cs_webhook_unseal(&ring, sealed, a, &open, &stale), CS_OK);
     CHECK_STR(open, KAT2_SECRET);
-    CHECK_INT(cs_webhook_unseal(&other, sealed, a, &open), CS_ERR_FORMAT);
+    CHECK(!stale);
+    CHECK_INT(cs_webhook_unseal(&other, sealed, a, &open, NULL), CS_ERR_FORMAT);
     char *tampered = cs_arena_strdup(a, sealed);
     tampered[30] = tampered[30] == 'A' ? 'B' : 'A';
-    CHECK_INT(cs_webhook_unseal(&server, tampered, a, &open), CS_ERR_FORMAT);
-    CHECK_INT(cs_webhook_unseal(&server, "!!", a, &open), CS_ERR_FORMAT);
-    CHECK_INT(cs_webhook_unseal(&server, "", a, &open), CS_ERR_FORMAT);
+    CHECK_INT(cs_webhook_unseal(&ring, tampered, a, &open, NULL), CS_ERR_FORMAT);
+    CHECK_INT(cs_webhook_unseal(&ring, "!!", a, &open, NULL), CS_ERR_FORMAT);
+    CHECK_INT(cs_webhook_unseal(&ring, "", a, &open, NULL), CS_ERR_FORMAT);
+    CHECK_INT(cs_webhook_unseal(&ring, "k1.", a, &open, NULL), CS_ERR_FORMAT);
+    CHECK_INT(cs_webhook_unseal(&ring, "k1.0123456.x", a, &open, NULL), CS_ERR_FORMAT);
     /* Two seals of one secret differ (fresh nonce). */
     char *again = NULL;
-    REQUIRE(cs_webhook_seal(&server, KAT2_SECRET, a, &again) == CS_OK);
+    REQUIRE(cs_webhook_seal(&ring.key[0], KAT2_SECRET, a, &again) == CS_OK);
     CHECK(strcmp(again, sealed) != 0);
+    cs_arena_destroy(a);
+}
+
+/* After CS_JWT_SECRET rotates, what the old key sealed still opens through the ring and
+ * is reported stale (to be sealed again); once the old key leaves the ring it does not. */
+static void test_seal_survives_rotation(void)
+{
+    struct cs_arena *a = cs_arena_new(0);
+    struct cs_keyring before, after, only_new;
+    REQUIRE(cs_keyring_parse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", NULL, &before) == CS_OK);
+    REQUIRE(cs_keyring_parse("ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=",
+                             " AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= ", &after) == CS_OK);
+    REQUIRE(cs_keyring_parse("ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=", "", &only_new) == CS_OK);
+    CHECK_INT(after.n, 2);
+    CHECK(memcmp(after.key[1].bytes, before.key[0].bytes, CS_JWT_KEY_BYTES) == 0);
+    char *sealed = NULL, *open = NULL;
+    bool stale = false;
+    REQUIRE(cs_webhook_seal(&before.key[0], KAT2_SECRET, a, &sealed) == CS_OK);
+    CHECK_INT(cs_webhook_unseal(&after, sealed, a, &open, &stale), CS_OK);
+    CHECK_STR(open, KAT2_SECRET);
+    CHECK(stale);
+    CHECK_INT(cs_webhook_unseal(&only_new, sealed, a, &open, NULL), CS_ERR_FORMAT);
+    char id[CS_KEY_ID_LEN + 1];
+    cs_key_id(&after.key[1], id);
+    CHECK(cs_keyring_find(&after, id) == &after.key[1]);
+    CHECK(cs_keyring_find(&only_new, id) == NULL);
+    CHECK_INT(cs_keyring_parse("ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=", "short", &after), CS_ERR_CONFIG);
     cs_arena_destroy(a);
 }
 
@@ -150,5 +182,6 @@ int main(void)
     TEST_RUN(test_verify_window_and_headers);
     TEST_RUN(test_secrets);
     TEST_RUN(test_seal_round_trip);
+    TEST_RUN(test_seal_survives_rotation);
     return test_done();
 }
