@@ -14,15 +14,25 @@
  *
  * When the library cannot be loaded every call fails the way libcurl itself fails
  * (NULL handle, CURLE_FAILED_INIT), so callers need no new error path; the reason is
- * logged once. */
+ * logged once.
+ *
+ * CA certificates: the libcurl a Lambda zip ships is Debian's, compiled to read
+ * /etc/ssl/certs/ca-certificates.crt only; provided.al2023 keeps its bundle at
+ * /etc/pki/tls/certs/ca-bundle.crt, so every HTTPS call failed there. The bundle is found
+ * once when libcurl loads (SSL_CERT_FILE first, then the known places) and set on every
+ * handle this file hands out or resets, so no caller has to remember it. */
 #define CURL_DISABLE_TYPECHECK /* the typecheck macros would rename the definitions */
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include "cs/log.h"
+#include "cs/net.h"
 
 #define CURL_SONAME "libcurl.so.4"
 
@@ -59,6 +69,32 @@ static struct {
     bool ok;
 } api;
 
+/* Where distributions keep the CA bundle, Debian's first (libcurl's own default). */
+static const char *const ca_places[] = {
+    "/etc/ssl/certs/ca-certificates.crt",                /* Debian, Ubuntu, Alpine */
+    "/etc/pki/tls/certs/ca-bundle.crt",                  /* Fedora, Amazon Linux 2023 */
+    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* RHEL family */
+    "/etc/ssl/ca-bundle.pem",                            /* openSUSE */
+    "/etc/ssl/cert.pem",                                 /* Alpine, BSDs */
+    NULL,
+};
+
+static char ca_bundle[4096];
+
+const char *cs_curl_ca_find(const char *root, const char *env_file, char *out, size_t cap)
+{
+    if (env_file && *env_file && access(env_file, R_OK) == 0) {
+        snprintf(out, cap, "%s", env_file);
+        return out;
+    }
+    for (size_t i = 0; ca_places[i]; i++) {
+        int n = snprintf(out, cap, "%s%s", root ? root : "", ca_places[i]);
+        if (n > 0 && (size_t)n < cap && access(out, R_OK) == 0) return out;
+    }
+    out[0] = '\0';
+    return NULL;
+}
+
 static void load(void)
 {
     void *h = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
@@ -75,6 +111,14 @@ static void load(void)
     if (!ok) cs_log(CS_LOG_ERROR, "libcurl lacks a call this build uses", "library", CURL_SONAME, NULL);
     /* Inside the once-guard, so before any thread makes a handle, as libcurl asks. */
     api.ok = ok && api.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    if (api.ok && !cs_curl_ca_find(NULL, getenv("SSL_CERT_FILE"), ca_bundle, sizeof(ca_bundle)))
+        cs_log(CS_LOG_WARN, "no CA certificate bundle found: HTTPS calls will fail", NULL);
+}
+
+/* A new or reset handle trusts the bundle found at load. */
+static void trust(CURL *c)
+{
+    if (c && ca_bundle[0]) api.easy_setopt(c, CURLOPT_CAINFO, ca_bundle);
 }
 
 static bool ready(void)
@@ -93,7 +137,13 @@ void curl_global_cleanup(void)
     if (api.ok) api.global_cleanup();
 }
 
-CURL *curl_easy_init(void) { return ready() ? api.easy_init() : NULL; }
+CURL *curl_easy_init(void)
+{
+    if (!ready()) return NULL;
+    CURL *c = api.easy_init();
+    trust(c);
+    return c;
+}
 
 /* The value's type follows from the option's number range, as in libcurl itself. */
 CURLcode curl_easy_setopt(CURL *c, CURLoption o, ...)
@@ -131,7 +181,9 @@ CURLcode curl_easy_perform(CURL *c) { return ready() ? api.easy_perform(c) : CUR
 
 void curl_easy_reset(CURL *c)
 {
-    if (ready()) api.easy_reset(c);
+    if (!ready()) return;
+    api.easy_reset(c);
+    trust(c);
 }
 
 void curl_easy_cleanup(CURL *c)
