@@ -169,7 +169,26 @@ t_nothing_left() {
     [ -z "$left" ] && ! pgrep -f "$1/nginx/nginx.conf" >/dev/null
 }
 
+# `build.sh test store`: only the store suites (SQLite, and MongoDB when
+# CS_TEST_MONGODB_URI names a server), for checking a MongoDB deployment.
+t_store_only() {
+    cmd_deps
+    make -s -j"$JOBS" BUILD=$REL all
+    build_asan
+    T_TMP=$(mktemp -d /tmp/cs-test.XXXXXX)
+    T_LOG="$T_TMP/logs"
+    mkdir -p "$T_LOG"
+    local t
+    for t in $(find $ASAN/tests/unit/store -name '*_test' -type f | LC_ALL=C sort); do
+        t_program "${t#$ASAN/tests/}" env CS_TEST_TMP="$T_TMP" CS_DATA_DIR="$ROOT/data" "$t"
+    done
+    echo "logs: $T_LOG"
+    echo "$T_PASS passed, $T_FAIL failed, $T_SKIP skipped"
+    [ "$T_FAIL" -eq 0 ]
+}
+
 cmd_test() {
+    if [ "${1:-}" = store ]; then t_store_only; return; fi
     cmd_deps
     log "building release, sanitizer and fuzz trees"
     make -s -j"$JOBS" BUILD=$REL all
