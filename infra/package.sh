@@ -7,15 +7,19 @@
 #
 # The MongoDB store is a run-time plugin (shared/src/store/store_plugin.h) whose libraries
 # (libmongoc, libbson, libmongocrypt, ICU with its 30 MB data library, SASL...) only a
-# deployment with a mongodb:// CS_STORE_URI needs. They ship only when asked:
-#   CS_PACKAGE_STORE=mongodb ./build.sh package   adds lib/libcs-store-mongo.so and its
+# deployment with a mongodb:// CS_STORE_URI needs. template.yaml deploys with a
+# mongodb:// StoreUri, so that is what the zips carry unless asked otherwise:
+#   ./build.sh package (CS_PACKAGE_STORE=mongodb)  adds lib/libcs-store-mongo.so and its
 #                                                 libraries to every zip (bootstrap finds
 #                                                 it in /var/task/lib)
-#   CS_PACKAGE_STORE=sqlite (the default)         no plugin; opening a mongodb:// URI then
-#                                                 fails with CS_ERR_CONFIG and a log line
-#                                                 saying the plugin is missing.
+#   CS_PACKAGE_STORE=sqlite ./build.sh package    no plugin (zips ~16 MB smaller): for a
+#                                                 sqlite:// store on a mounted file
+#                                                 system; a mongodb:// URI then fails at
+#                                                 init, logging that the plugin is missing.
 
-PKG_GLIBC_MAX=2.34
+# provided.al2023's glibc. CS_PACKAGE_GLIBC_MAX raises it only to check the zips' layout
+# on a newer build host (the packaged-bootstrap test does); such zips are not for Lambda.
+PKG_GLIBC_MAX=${CS_PACKAGE_GLIBC_MAX:-2.34}
 
 pkg_glibc_needed() { # highest GLIBC_x.y symbol version an ELF file needs
     # `|| true`: a data-only library (libicudata) has no versioned symbols, and under
@@ -37,7 +41,7 @@ pkg_libs() { # ELF file, stage dir: copies the shared libraries it needs beyond 
 # libcurl is loaded at run time (shared/src/net/curl_lazy.c), so ldd of a function does not
 # name it; the Lambda loop needs it in every zip.
 pkg_curl() { # stage dir
-    local lib; lib=$(ldconfig -p | awk '$1=="libcurl.so.4" && /x86-64/{print $NF; exit}')
+    local lib; lib=$(ldconfig -p | awk '$1=="libcurl.so.4" && /x86-64/ && !n++{print $NF}')
     [ -n "$lib" ] || { echo "package: libcurl.so.4 not found (build.sh deps installs it)" >&2; return 1; }
     cp -L "$lib" "$1/lib/libcurl.so.4"
     pkg_libs "$lib" "$1"
@@ -58,10 +62,10 @@ pkg_stage() { # function name, stage dir, store (sqlite|mongodb)
 }
 
 cmd_package() {
-    local store=${CS_PACKAGE_STORE:-sqlite}
+    local store=${CS_PACKAGE_STORE:-mongodb}
     case $store in
         sqlite|mongodb) ;;
-        *) echo "package: CS_PACKAGE_STORE must be sqlite (default) or mongodb, not '$store'" >&2; return 2 ;;
+        *) echo "package: CS_PACKAGE_STORE must be mongodb (default) or sqlite, not '$store'" >&2; return 2 ;;
     esac
     cmd_build
     local out=build/package f bad=0

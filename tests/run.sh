@@ -120,6 +120,29 @@ t_handlers() {
     done
 }
 
+# `build.sh package` as a user runs it, each zip unzipped and its bootstrap run with the
+# template's environment (tests/runtime/package_test.c says what is checked).
+t_packaged() {
+    local out="$T_TMP/packaged" host_glibc
+    # The MongoDB plugin's libraries from a Debian build host need a newer glibc than
+    # provided.al2023's, so the 2.34 check refuses them (as it should for a deployment):
+    # here the limit is the host's own, to test the zips' layout and start-up.
+    host_glibc=$(ldd --version | awk 'NR==1{print $NF}')
+    if ! (CS_PACKAGE_GLIBC_MAX=$host_glibc cmd_package) >"$T_LOG/package.log" 2>&1; then
+        T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("build.sh package"); tail -20 "$T_LOG/package.log" >&2
+        return
+    fi
+    mkdir -p "$out"
+    local z
+    for z in build/package/*.zip; do
+        mkdir -p "$out/$(basename "$z" .zip)"
+        unzip -q "$z" -d "$out/$(basename "$z" .zip)"
+    done
+    t_program "runtime/package_test" env CS_TEST_TMP="$T_TMP" CS_TEST_PACKAGE_DIR="$out" \
+        CS_TEST_EVENTS="$ROOT/events" "$ASAN/tests/runtime/package_test"
+    rm -rf "$out"
+}
+
 # The real stack: nginx in front of the sanitizer-built functions, on a free port.
 t_e2e() {
     local port=${CS_TEST_PORT:-18080} var="$T_TMP/e2e-var"
@@ -208,9 +231,12 @@ cmd_test() {
     t_handlers
     log "lambda runtime, cgi and local invoke"
     for t in $ASAN/tests/runtime/*_test; do
+        [ "$(basename "$t")" = package_test ] && continue # t_packaged runs it
         [ -x "$t" ] && t_program "runtime/$(basename "$t")" env CS_TEST_TMP="$T_TMP" \
             CS_DATA_DIR="$ROOT/data" CS_TEST_BIN="$ASAN/bin" "$t"
     done
+    log "packaged zips against a local Runtime API"
+    t_packaged
     log "end to end through nginx"
     t_e2e
     log "fuzzing (bounded)"

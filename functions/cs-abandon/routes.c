@@ -20,5 +20,6 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &schema,
     .needs = CS_NEED_STORE,
+    .sweep = "rate(15 minutes)",
     .handle = fn_cs_abandon,
 };

@@ -205,7 +205,19 @@ static int gen_sam(void)
          "  StoreUri:\n"
          "    Type: String\n"
          "    NoEcho: true\n"
-         "    Description: mongodb:// URI of the shared store\n"
+         "    Description: mongodb:// URI of the shared store (the zips of `build.sh package`\n"
+         "      carry the MongoDB store plugin by default)\n"
+         "  CorsOrigins:\n"
+         "    Type: CommaDelimitedList\n"
+         "    Default: '*'\n"
+         "    Description: origins browsers may call the API from (CS_CORS_ORIGIN's list)\n"
+         "  SweepTenant:\n"
+         "    Type: String\n"
+         "    Default: ''\n"
+         "    Description: tenant whose idle sessions the scheduled sweep closes; empty turns\n"
+         "      the schedule off (one stack per tenant, or copy the rule per tenant)\n"
+         "Conditions:\n"
+         "  HasSweepTenant: !Not [!Equals [!Ref SweepTenant, '']]\n"
          "Globals:\n"
          "  Function:\n"
          "    Runtime: provided.al2023\n"
@@ -219,9 +231,18 @@ static int gen_sam(void)
          "        CS_JWT_SECRET: !Ref JwtSecret\n"
          "        CS_STORE_URI: !Ref StoreUri\n"
          "        CS_DATA_DIR: /var/task/data\n"
+         "        CS_CORS_ORIGIN: !Join [',', !Ref CorsOrigins]\n"
          "Resources:\n"
          "  HttpApi:\n"
-         "    Type: AWS::Serverless::HttpApi");
+         "    Type: AWS::Serverless::HttpApi\n"
+         "    Properties:\n"
+         "      CorsConfiguration:\n"
+         "        AllowOrigins: !Ref CorsOrigins\n"
+         "        AllowMethods: [GET, POST, PUT, PATCH, DELETE, OPTIONS]\n"
+         "        AllowHeaders: [authorization, content-type, x-request-id]\n"
+         "        ExposeHeaders: [x-request-id, retry-after, x-rate-limit-limit,\n"
+         "                        x-rate-limit-remaining, x-rate-limit-reset]\n"
+         "        MaxAge: 600");
     for (int i = 0; i < nfuncs; i++) {
         const char *name = str(funcs[i], "name");
         fputs("  ", stdout);
@@ -242,6 +263,13 @@ static int gen_sam(void)
         if (*str(funcs[i], "schedule")) /* scheduled functions (webhook-dispatch) */
             printf("        Schedule:\n          Type: Schedule\n          Properties:\n"
                    "            Schedule: %s\n", str(funcs[i], "schedule"));
+        if (*str(funcs[i], "sweep")) /* HTTP functions that also sweep a tenant (cs-abandon) */
+            printf("        Sweep:\n          Type: Schedule\n          Properties:\n"
+                   "            Schedule: %s\n"
+                   "            Enabled: !If [HasSweepTenant, true, false]\n"
+                   "            Input: !Sub '{\"source\":\"aws.events\",\"detail-type\":"
+                   "\"Scheduled Event\",\"detail\":{\"tenant\":\"${SweepTenant}\"}}'\n",
+                   str(funcs[i], "sweep"));
     }
     puts("Outputs:\n"
          "  ApiUrl:\n"

@@ -85,6 +85,9 @@ struct cs_function {
     /* Scheduled functions only: the EventBridge schedule ("rate(1 minute)") that the
      * SAM template gets, and the work to run. */
     const char *schedule;
+    /* HTTP functions that also sweep one tenant on a schedule (cs-abandon): the
+     * EventBridge rate the SAM template gives their per-tenant rule. NULL: none. */
+    const char *sweep;
     cs_run_fn run;
 };
 

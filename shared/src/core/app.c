@@ -307,6 +307,7 @@ void cs_app_print_routes(const struct cs_function *fn)
     if (fn->needs & CS_NEED_JWT) json_object_array_add(needs, json_object_new_string("jwt"));
     json_object_object_add(o, "needs", needs);
     if (fn->schedule) json_object_object_add(o, "schedule", json_object_new_string(fn->schedule));
+    if (fn->sweep) json_object_object_add(o, "sweep", json_object_new_string(fn->sweep));
     puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
 }
