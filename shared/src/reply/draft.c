@@ -496,13 +496,12 @@ static int put_next_step(struct cs_buf *b, bool kb, enum cs_draft_tone tone, con
         return cs_buf_printf(b, " If this does not resolve the matter, please reply to this "
                                 "message and our %s will follow up%s.", team, when);
     }
-    int rc = cs_buf_printf(b, " Our knowledge base does not have a specific article on this "
-                              "issue, so I have passed your ticket to our %s, who will get back "
-                              "to you%s.", team, when);
-    if (!rc)
-        rc = cs_buf_puts(b, " In the meantime, please keep any related emails, receipts or "
-                            "screenshots handy, as they help the team investigate.");
-    return rc;
+    /* Nothing has been passed to anyone when a draft is written: say what the customer
+     * can do, never report an action that did not happen. */
+    return cs_buf_printf(b, " I couldn't find a help-centre article that covers this exactly. If "
+                            "you reply with any details you have (an order or account number, "
+                            "what you expected and what happened, and any screenshots), our %s "
+                            "can look into it.", team);
 }
 
 static const char *closing_line(enum cs_draft_tone tone)
