@@ -40,4 +40,19 @@ CS_MUST_CHECK int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, c
                                       const char *query, size_t k, struct cs_passage **out,
                                       size_t *n);
 
+/* What triage knows about the ticket, to choose among passages the words alone rank
+ * close: the seed 003 issue category (struct cs_triage's category_code, e.g.
+ * "PRODUCT_QUALITY") and the intent label. Any field may be NULL or empty. */
+struct cs_retrieval_hints {
+    const char *category_code;
+    const char *intent;
+};
+
+/* cs_retrieval_search, then a re-rank by the hints; `h` may be NULL (same as plain
+ * search). */
+CS_MUST_CHECK int cs_retrieval_search_hinted(struct cs_store *st, struct cs_arena *a,
+                                             const char *tenant, const char *query,
+                                             const struct cs_retrieval_hints *h, size_t k,
+                                             struct cs_passage **out, size_t *n);
+
 #endif

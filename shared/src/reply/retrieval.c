@@ -111,3 +111,11 @@ int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, const char *ten
     *n = m;
     return CS_OK;
 }
+
+int cs_retrieval_search_hinted(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               const char *query, const struct cs_retrieval_hints *h, size_t k,
+                               struct cs_passage **out, size_t *n)
+{
+    (void)h;
+    return cs_retrieval_search(st, a, tenant, query, k, out, n);
+}
