@@ -64,12 +64,12 @@ static int index_kb(struct cs_store *st, struct cs_arena *a, const char *path)
 /* The articles the pipeline picks for one ticket ("" when none). */
 static int pick(struct cs_store *st, struct cs_arena *a, const struct cs_models *ms,
                 const struct cs_triage_policy *pol, const char *text, const char **retrieved,
-                const char **cited)
+                const char **cited, struct cs_triage *out)
 {
     struct cs_triage tr;
     int rc = cs_triage_ticket(ms, pol, text, strlen(text), &tr);
     if (rc) return rc;
-    struct cs_retrieval_hints h = {.category_code = tr.category_code, .intent = tr.intent};
+    struct cs_retrieval_hints h = {.category_code = tr.category_code, .confidence = tr.confidence};
     struct cs_passage *p = NULL;
     size_t np = 0;
     rc = cs_retrieval_search_hinted(st, a, CS_SYSTEM_TENANT, text, &h, KB_PASSAGES, &p, &np);
@@ -79,6 +79,7 @@ static int pick(struct cs_store *st, struct cs_arena *a, const struct cs_models 
         dp[i] = (struct cs_draft_passage){p[i].doc_id, p[i].chunk_id, p[i].title, p[i].text, p[i].score};
     struct cs_draft_input in = {
         .ticket_text = text,
+        .query_terms = cs_retrieval_expand(a, text),
         .triage = {tr.category, tr.subcategory, tr.sentiment, tr.priority, tr.suggested_team, tr.sla_hours},
         .passages = dp,
         .n_passages = np < KB_PASSAGES ? np : KB_PASSAGES,
@@ -87,6 +88,7 @@ static int pick(struct cs_store *st, struct cs_arena *a, const struct cs_models 
     rc = cs_draft_build(a, &in, NULL, &d);
     *retrieved = np ? p[0].doc_id : "";
     *cited = !rc && d.kb_answer && d.n_used ? p[d.used[0]].doc_id : "";
+    *out = tr;
     return rc;
 }
 
@@ -103,14 +105,15 @@ static int run_split(struct cs_store *st, struct cs_arena *a, const struct cs_mo
         json_object *o = json_tokener_parse(line), *t, *d;
         if (o && json_object_object_get_ex(o, "text", &t) && json_object_object_get_ex(o, "doc_id", &d)) {
             const char *want = json_object_get_string(d), *r = "", *c = "";
-            rc = pick(st, a, ms, pol, json_object_get_string(t), &r, &c);
+            struct cs_triage tr;
+            rc = pick(st, a, ms, pol, json_object_get_string(t), &r, &c, &tr);
             s->n++;
             s->retrieved += strcmp(r, want) == 0;
             s->cited += strcmp(c, want) == 0;
             if (errors && strcmp(c, want) != 0)
-                printf("      miss %s: want %s, cited %s, retrieved %s: %s\n",
+                printf("      miss %s: want %s, cited %s, retrieved %s (%s, %s): %s\n",
                        cs_json_get_str(o, "id") ? cs_json_get_str(o, "id") : "?", want, *c ? c : "-", *r ? r : "-",
-                       json_object_get_string(t));
+                       tr.category_code, tr.intent, json_object_get_string(t));
             cs_arena_reset(a);
         }
         json_object_put(o);

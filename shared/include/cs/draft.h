@@ -62,6 +62,8 @@ struct cs_draft_passage {
 struct cs_draft_input {
     const char *customer_name; /* may be NULL or empty */
     const char *ticket_text;   /* the customer's message; may be NULL */
+    const char *query_terms;   /* more words to match sentences on (retrieval's expansion
+                                * of the message, cs_retrieval_expand); may be NULL */
     struct cs_draft_triage triage;
     const struct cs_draft_passage *passages; /* best first, as retrieval returned them */
     size_t n_passages;

@@ -366,6 +366,27 @@ static void picks_sort(struct picks *p)
     }
 }
 
+/* Retrieval ranked the first usable passage best (words, category, re-ranking); when
+ * it has a quotable sentence the reply quotes it, so the article the customer is sent
+ * first is the best one, not one whose sentences happen to repeat more query words. */
+static void keep_best_passage(struct picks *p, const struct cs_draft_passage *ps, size_t best,
+                              const struct terms *q, unsigned need)
+{
+    for (unsigned i = 0; i < p->n; i++)
+        if (p->c[i].passage == best) return;
+    struct picks one = {.n = 0, .max = 1};
+    scan_passage(&one, ps, best, q, need);
+    if (one.n == 0 || p->max == 0) return;
+    if (p->n < p->max) {
+        p->c[p->n++] = one.c[0];
+        return;
+    }
+    unsigned worst = 0;
+    for (unsigned i = 1; i < p->n; i++)
+        if (p->c[i].score < p->c[worst].score) worst = i;
+    p->c[worst] = one.c[0];
+}
+
 static bool passage_usable(const struct cs_draft_passage *p, double min_score)
 {
     if (!p->doc_id || !p->text || !(p->score >= min_score)) return false;
@@ -378,14 +399,19 @@ static void select_sentences(const struct cs_draft_input *in, const struct cs_dr
     struct terms q;
     q.n = 0;
     terms_add_text(&q, in->ticket_text);
+    terms_add_text(&q, in->query_terms);
     terms_add_text(&q, in->triage.subcategory);
     p->n = 0;
     p->max = o->max_sentences;
     if (q.n == 0) return;
     unsigned need = o->min_shared_terms < q.n ? o->min_shared_terms : q.n;
-    for (size_t i = 0; i < in->n_passages; i++)
-        if (passage_usable(&in->passages[i], o->min_passage_score))
-            scan_passage(p, in->passages, i, &q, need);
+    size_t best = in->n_passages;
+    for (size_t i = 0; i < in->n_passages; i++) {
+        if (!passage_usable(&in->passages[i], o->min_passage_score)) continue;
+        if (best == in->n_passages) best = i;
+        scan_passage(p, in->passages, i, &q, need);
+    }
+    if (best < in->n_passages) keep_best_passage(p, in->passages, best, &q, need);
     picks_sort(p);
 }
 
