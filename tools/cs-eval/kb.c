@@ -80,7 +80,8 @@ static int pick(struct cs_store *st, struct cs_arena *a, const struct cs_models 
     struct cs_draft_input in = {
         .ticket_text = text,
         .query_terms = cs_retrieval_expand(a, text),
-        .triage = {tr.category, tr.subcategory, tr.sentiment, tr.priority, tr.suggested_team, tr.sla_hours},
+        .triage = {tr.category, tr.subcategory, tr.sentiment, tr.priority, tr.suggested_team, tr.sla_hours,
+                   tr.confidence},
         .passages = dp,
         .n_passages = np < KB_PASSAGES ? np : KB_PASSAGES,
     };

@@ -169,7 +169,9 @@ struct cs_reply_input {
     bool escalated;                        /* this message escalated the session: only
                                             * then may the reply say it was passed on */
     const char *customer_name;             /* may be NULL */
-    const char *issue_category;            /* may be NULL */
+    const char *issue_category;            /* how the reply names the topic; may be NULL */
+    const char *category_code;             /* the session's seed 003 issueCategory, a
+                                            * retrieval hint; may be NULL */
     const struct cs_ai_call *ai;           /* the request's provider layer; NULL: builtin */
 };
 

@@ -120,8 +120,8 @@ static int draft_reply(const struct cs_ai_call *call, const char *query, struct 
     struct cs_passage *ps = NULL;
     size_t np = 0;
     if (call->store) {
-        int rc = cs_retrieval_search(call->store, call->arena, call->tenant, query, BUILTIN_PASSAGES,
-                                     &ps, &np);
+        int rc = cs_retrieval_search_hinted(call->store, call->arena, call->tenant, query, NULL,
+                                            BUILTIN_PASSAGES, &ps, &np);
         if (rc) return rc;
     }
     struct cs_draft_passage dp[BUILTIN_PASSAGES];
@@ -136,6 +136,7 @@ static int draft_reply(const struct cs_ai_call *call, const char *query, struct 
      * an internal name that must not reach the customer (and is often wrong). */
     struct cs_draft_input in = {
         .ticket_text = query,
+        .query_terms = cs_retrieval_expand(call->arena, query),
         .triage = {.sentiment = sentiment},
         .passages = dp,
         .n_passages = np,

@@ -25,6 +25,7 @@
 #define DRAFT_NAME_MAX 80
 #define DRAFT_PHRASE_MAX 60
 #define DRAFT_BODY_CAP (64 * 1024)
+#define DRAFT_TOPIC_MIN_CONFIDENCE 0.5
 
 /* ---- tone -------------------------------------------------------------------------- */
 
@@ -584,6 +585,21 @@ static int resolve_opts(const struct cs_draft_opts *opts, struct cs_draft_opts *
     return CS_OK;
 }
 
+/* The topic is read back to the customer ("about your duplicate charge issue"): only
+ * when triage is reasonably sure of it. */
+static bool names_topic(const struct cs_draft_triage *tr)
+{
+    return !(tr->confidence > 0 && tr->confidence < DRAFT_TOPIC_MIN_CONFIDENCE);
+}
+
+/* Catch-all routes name no topic: "about your other issue" says nothing. */
+static bool catch_all(const char *topic)
+{
+    static const char *const names[] = {"other", "general", "general inquiry", "general_inquiry",
+                                        "unknown", "misc", NULL};
+    return label_in(topic, names);
+}
+
 static int build(struct cs_arena *a, const struct cs_draft_input *in, const struct cs_draft_opts *o,
                  struct cs_draft *out)
 {
@@ -593,8 +609,12 @@ static int build(struct cs_arena *a, const struct cs_draft_input *in, const stru
     out->tone_id = tone;
     out->tone = cs_draft_tone_name(tone);
 
-    char *topic = clean_phrase(a, tr->subcategory, DRAFT_PHRASE_MAX, &nomem);
-    if (!topic && !nomem) topic = clean_phrase(a, tr->category, DRAFT_PHRASE_MAX, &nomem);
+    char *topic = NULL;
+    if (names_topic(tr)) {
+        topic = clean_phrase(a, tr->subcategory, DRAFT_PHRASE_MAX, &nomem);
+        if (!topic && !nomem) topic = clean_phrase(a, tr->category, DRAFT_PHRASE_MAX, &nomem);
+        if (topic && catch_all(topic)) topic = NULL;
+    }
     char *team = nomem ? NULL : clean_phrase(a, tr->suggested_team, DRAFT_PHRASE_MAX, &nomem);
     char *sig = nomem ? NULL : clean_phrase(a, o->signature, DRAFT_PHRASE_MAX, &nomem);
     out->greeting = nomem ? NULL : make_greeting(a, tone, in->customer_name, &nomem);

@@ -83,7 +83,8 @@ static int draft(struct cs_store *st, struct cs_arena *a, const char *tenant,
 {
     struct cs_passage *p = NULL;
     size_t np = 0;
-    int rc = cs_retrieval_search(st, a, tenant, in->message, REPLY_PASSAGES, &p, &np);
+    struct cs_retrieval_hints hints = {in->category_code, 0};
+    int rc = cs_retrieval_search_hinted(st, a, tenant, in->message, &hints, REPLY_PASSAGES, &p, &np);
     if (rc) return rc;
     kb->p = p;
     kb->n = np < REPLY_PASSAGES ? np : REPLY_PASSAGES;
@@ -94,6 +95,7 @@ static int draft(struct cs_store *st, struct cs_arena *a, const char *tenant,
     struct cs_draft_input di = {
         .customer_name = in->customer_name,
         .ticket_text = in->message,
+        .query_terms = cs_retrieval_expand(a, in->message),
         .triage = {.category = in->issue_category, .sentiment = label},
         .passages = dp,
         .n_passages = np < REPLY_PASSAGES ? np : REPLY_PASSAGES,

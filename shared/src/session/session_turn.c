@@ -236,6 +236,7 @@ static int answer(struct turn *t, const char **role, struct cs_reply *r)
         .escalated = dec->reason != NULL,
         .customer_name = customer_name(t->s->doc.body),
         .issue_category = topic(req->arena, cs_json_get_str(t->s->doc.body, "issueCategory"), t->ask),
+        .category_code = cs_json_get_str(t->s->doc.body, "issueCategory"),
         .ai = &call,
     };
     return cs_session_reply(req->store, req->arena, req->auth.tenant, &in, r);
