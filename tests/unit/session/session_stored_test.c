@@ -21,6 +21,9 @@
 #undef attempt
 #undef stage
 #include "../../../functions/cs-sessions-read/handler.c"
+#define stage abandon_stage
+#include "../../../functions/cs-abandon/handler.c"
+#undef stage
 #include "../../support/temp_store.h"
 #include "../../support/test.h"
 #include "cs/app.h"
@@ -119,6 +122,13 @@ static void test_malformed_sessions_answer_errors(void)
         expect_corrupt(fn_cs_resolve, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", bad[i].id, bad[i].field);
         expect_corrupt(fn_cs_sessions_read, NULL, bad[i].id, bad[i].field);
     }
+    /* The idle sweep skips the broken documents and still abandons the good one. */
+    store_raw("sess_good", "{\"companyId\":\"co1\",\"status\":\"ACTIVE\",\"currentTier\":\"AI_REP\"}");
+    struct cs_resp resp;
+    CHECK_INT(call(fn_cs_abandon, "", "{\"idleMinutes\":0}", &resp), CS_OK);
+    CHECK_INT(resp.status, 200);
+    if (resp.body) CHECK_STR(resp.body, "{\"sessionIds\":[\"sess_good\"],\"abandoned\":1,\"idleMinutes\":0}");
+    cs_arena_reset(w.arena);
     /* Nothing was written over the broken documents. */
     struct cs_doc d;
     REQUIRE(cs_store_get(w.store, w.arena, "acme", CS_SESSIONS_COLL, "sess_nostatus", &d) == CS_OK);
