@@ -247,7 +247,7 @@ int cs_retrieval_search_hinted(struct cs_store *st, struct cs_arena *a, const ch
         if (category_matches(h->category_code, (*out)[i].category))
             (*out)[i].score += boost * (1.0 - (*out)[i].score);
     /* qsort is not stable; equal scores are rare enough (bm25 floats) not to matter. */
-    qsort(*out, *n, sizeof(**out), by_score);
+    if (*n > 1) qsort(*out, *n, sizeof(**out), by_score);
     if (*n > k) *n = k;
     return CS_OK;
 }
