@@ -129,6 +129,19 @@ static void test_malformed_sessions_answer_errors(void)
     CHECK_INT(resp.status, 200);
     if (resp.body) CHECK_STR(resp.body, "{\"sessionIds\":[\"sess_good\"],\"abandoned\":1,\"idleMinutes\":0}");
     cs_arena_reset(w.arena);
+    /* The other document the handlers read back, the company configuration: a stored
+     * one that breaks the schema is an error answer too (CS_ERR_CONFIG), never a crash. */
+    static const char bad_cfg[] = "{\"tiers\":{\"aiRep\":{\"maxRefundAmount\":\"lots\"}}}";
+    json_object *cfg = NULL;
+    REQUIRE(cs_json_parse(bad_cfg, sizeof(bad_cfg) - 1, w.arena, &cfg, NULL) == CS_OK);
+    REQUIRE(cs_store_insert(w.store, w.arena, "acme", CS_CONFIG_COLL, "config", cfg, NULL, 1000, NULL) == CS_OK);
+    cs_arena_reset(w.arena);
+    store_raw("sess_good2", "{\"companyId\":\"co9\",\"status\":\"ACTIVE\",\"currentTier\":\"AI_REP\"}");
+    CHECK_INT(call(fn_cs_messages, "sess_good2", "{\"message\":\"Where is my order?\"}", &resp), CS_ERR_CONFIG);
+    CHECK_INT(resp.status, 500);
+    if (resp.body)
+        CHECK_STR(resp.body, "{\"error\":{\"code\":\"CONFIG\",\"message\":\"Invalid configuration\"}}");
+    cs_arena_reset(w.arena);
     /* Nothing was written over the broken documents. */
     struct cs_doc d;
     REQUIRE(cs_store_get(w.store, w.arena, "acme", CS_SESSIONS_COLL, "sess_nostatus", &d) == CS_OK);
