@@ -42,6 +42,16 @@ extern const char *const cs_session_categories[];
 extern const char *const cs_session_reasons[];  /* escalation reasons */
 extern const char *const cs_session_resolutions[];
 
+/* The tier and status as enums; index order is the name tables' above. */
+enum cs_session_tier_id { CS_TIER_AI_REP, CS_TIER_AI_MANAGER, CS_TIER_HUMAN_AGENT };
+enum cs_session_status_id {
+    CS_STATUS_ACTIVE,
+    CS_STATUS_WAITING_CUSTOMER,
+    CS_STATUS_ESCALATED,
+    CS_STATUS_RESOLVED,
+    CS_STATUS_ABANDONED,
+};
+
 /* True when `s` is one of `set`. */
 bool cs_session_enum_ok(const char *const *set, const char *s);
 /* Rank of a tier (AI_REP 0, AI_MANAGER 1, HUMAN_AGENT 2); -1 when unknown. */
@@ -82,6 +92,7 @@ CS_MUST_CHECK int cs_session_config_update(struct cs_store *st, struct cs_arena 
 /* What one tier may do, read from the configuration. */
 struct cs_tier_caps {
     const char *tier; /* seed spelling */
+    enum cs_session_tier_id id;
     bool enabled;
     bool can_refund;
     double max_refund;
@@ -219,14 +230,6 @@ CS_MUST_CHECK int cs_session_escalate(json_object *body, const char *to, const c
  * after cs_session_parse/cs_session_load, and the body's other fields are read with the
  * NULL-tolerant cs_json_get_* helpers. Index order is the seed's (and the name tables
  * cs_session_tiers / cs_session_statuses above). */
-enum cs_session_tier_id { CS_TIER_AI_REP, CS_TIER_AI_MANAGER, CS_TIER_HUMAN_AGENT };
-enum cs_session_status_id {
-    CS_STATUS_ACTIVE,
-    CS_STATUS_WAITING_CUSTOMER,
-    CS_STATUS_ESCALATED,
-    CS_STATUS_RESOLVED,
-    CS_STATUS_ABANDONED,
-};
 
 struct cs_session {
     struct cs_doc doc;        /* id, version and the body as stored (body is mutable) */

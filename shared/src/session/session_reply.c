@@ -39,7 +39,7 @@ static enum cs_draft_tone tone_of(const struct cs_reply_input *in)
 
 static const char *opening(const struct cs_reply_input *in)
 {
-    bool manager = strcmp(in->tier->tier, "AI_MANAGER") == 0;
+    bool manager = in->tier->id == CS_TIER_AI_MANAGER;
     if (in->irate && manager)
         return "I'm the customer service manager and I'm taking personal ownership of your case. "
                "I'm sorry for how this has gone so far.";
@@ -101,7 +101,7 @@ static int draft(struct cs_store *st, struct cs_arena *a, const char *tenant,
         .n_passages = np < REPLY_PASSAGES ? np : REPLY_PASSAGES,
     };
     struct cs_draft_opts o = {.tone = tone_of(in),
-                              .signature = strcmp(in->tier->tier, "AI_MANAGER") == 0
+                              .signature = in->tier->id == CS_TIER_AI_MANAGER
                                                ? "Customer Service Manager"
                                                : "Customer Support Team"};
     return cs_draft_build(a, &di, &o, d);
