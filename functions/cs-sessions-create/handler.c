@@ -98,8 +98,8 @@ static int build(const struct cs_req *req, json_object *cfg, const char *id, int
     if (!rc) rc = cs_json_add_str(b, "companyId", cs_json_get_str(req->json, "companyId"));
     if (!rc) rc = cs_json_add_str(b, "customerId", cs_json_get_str(req->json, "customerId"));
     if (!rc) rc = cs_json_add_str(b, "channel", cs_json_get_str(req->json, "channel"));
-    if (!rc) rc = cs_json_add_str(b, "currentTier", "AI_REP");
-    if (!rc) rc = cs_json_add_str(b, "status", "ACTIVE");
+    if (!rc) rc = cs_json_add_str(b, "currentTier", cs_session_tier_name(CS_TIER_AI_REP));
+    if (!rc) rc = cs_json_add_str(b, "status", cs_session_status_name(CS_STATUS_ACTIVE));
     if (!rc && category) rc = cs_json_add_str(b, "issueCategory", category);
     if (!rc) rc = cs_json_add_str(b, "customerSentiment", "NEUTRAL");
     if (!rc) rc = cs_json_add(b, "sentimentHistory", json_object_new_array());
@@ -131,7 +131,7 @@ static int announce(const struct cs_req *req, const char *id, const char *compan
     if (!rc) rc = cs_json_add_str(d, "companyId", company);
     if (!rc) rc = cs_json_add_str(d, "customerId", customer);
     if (!rc) rc = cs_json_add_str(d, "channel", cs_json_get_str(req->json, "channel"));
-    if (!rc) rc = cs_json_add_str(d, "tier", "AI_REP");
+    if (!rc) rc = cs_json_add_str(d, "tier", cs_session_tier_name(CS_TIER_AI_REP));
     if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.created", d,
                                   req->now_ms, NULL);
     return rc;
