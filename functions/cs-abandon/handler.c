@@ -10,6 +10,7 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/log.h"
 #include "cs/notify.h"
 #include "cs/session.h"
 #include "cs/store.h"
@@ -19,20 +20,19 @@ int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp);
 #define DEFAULT_IDLE_MIN 30
 #define DEFAULT_LIMIT 100
 
-static bool idle(const struct cs_doc *d, int64_t cutoff)
+static bool idle(const struct cs_session *s, int64_t cutoff)
 {
-    const char *s = cs_json_get_str(d->body, "status");
-    return d->updated_ms <= cutoff && s && strcmp(s, "RESOLVED") != 0 && strcmp(s, "ABANDONED") != 0;
+    return s->doc.updated_ms <= cutoff && s->status != CS_STATUS_RESOLVED && s->status != CS_STATUS_ABANDONED;
 }
 
-static int stage(const struct cs_req *req, const struct cs_doc *d, int64_t idle_s)
+static int stage(const struct cs_req *req, const struct cs_session *s, int64_t idle_s)
 {
     json_object *x = cs_json_object(req->arena);
     int rc = x ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(x, "sessionId", d->id);
-    if (!rc) rc = cs_json_add_str(x, "companyId", cs_json_get_str(d->body, "companyId"));
-    if (!rc) rc = cs_json_add_str(x, "customerId", cs_json_get_str(d->body, "customerId"));
-    if (!rc) rc = cs_json_add_str(x, "tier", cs_json_get_str(d->body, "currentTier"));
+    if (!rc) rc = cs_json_add_str(x, "sessionId", s->doc.id);
+    if (!rc) rc = cs_json_add_str(x, "companyId", s->company_id);
+    if (!rc) rc = cs_json_add_str(x, "customerId", s->customer_id);
+    if (!rc) rc = cs_json_add_str(x, "tier", cs_session_tier_name(s->tier));
     if (!rc) rc = cs_json_add_int(x, "idleSeconds", idle_s);
     if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.abandoned", x,
                                   req->now_ms, NULL);
@@ -46,16 +46,22 @@ static int abandon_one(const struct cs_req *req, const char *id, int64_t cutoff,
     cs_time_iso(req->now_ms, CS_ISO_Z, ts);
     *done = false;
     for (int i = 0; i < CS_SESSION_UPDATE_RETRIES; i++) {
-        struct cs_doc d;
-        int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id, &d);
-        if (rc == CS_ERR_NOT_FOUND) return CS_OK;
+        struct cs_session s;
+        int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, &s);
+        if (rc == CS_ERR_SESSION_NOT_FOUND) return CS_OK;
+        if (rc == CS_ERR_SESSION_CORRUPT || rc == CS_ERR_SESSION_ID) {
+            /* One broken document must not stop the sweep for the tenant's others. */
+            cs_log(CS_LOG_WARN, "stored session malformed, not abandoned", "sessionId", id, "field",
+                   s.bad_field ? s.bad_field : "id", NULL);
+            return CS_OK;
+        }
         if (rc) return rc;
-        if (!idle(&d, cutoff)) return CS_OK;
-        rc = stage(req, &d, (req->now_ms - d.updated_ms) / 1000);
-        if (!rc) rc = cs_json_add_str(d.body, "status", "ABANDONED");
-        if (!rc) rc = cs_json_add_str(d.body, "updatedAt", ts);
+        if (!idle(&s, cutoff)) return CS_OK;
+        rc = stage(req, &s, (req->now_ms - s.doc.updated_ms) / 1000);
+        if (!rc) rc = cs_session_set_status(&s, CS_STATUS_ABANDONED);
+        if (!rc) rc = cs_json_add_str(s.doc.body, "updatedAt", ts);
         if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
-                                      d.version, d.body, NULL, req->now_ms, NULL);
+                                      s.doc.version, s.doc.body, NULL, req->now_ms, NULL);
         if (rc) cs_store_unstage(req->store);
         if (rc == CS_ERR_CONFLICT) continue;
         *done = rc == CS_OK;
@@ -69,8 +75,8 @@ int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp)
     int64_t idle_min = cs_json_get_int(req->json, "idleMinutes", DEFAULT_IDLE_MIN);
     int64_t cutoff = req->now_ms - idle_min * 60000;
     struct cs_query q = {.sort = "_updated", .limit = cs_json_get_int(req->json, "limit", DEFAULT_LIMIT)};
-    int rc = cs_query_where(&q, "status", CS_OP_NE, cs_val_str("RESOLVED"));
-    if (!rc) rc = cs_query_where(&q, "status", CS_OP_NE, cs_val_str("ABANDONED"));
+    int rc = cs_query_where(&q, "status", CS_OP_NE, cs_val_str(cs_session_status_name(CS_STATUS_RESOLVED)));
+    if (!rc) rc = cs_query_where(&q, "status", CS_OP_NE, cs_val_str(cs_session_status_name(CS_STATUS_ABANDONED)));
     if (!rc) rc = cs_query_where(&q, "_updated", CS_OP_LTE, cs_val_int(cutoff));
     struct cs_doc_list l = {0};
     if (!rc) rc = cs_store_find(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, &q, &l);

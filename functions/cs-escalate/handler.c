@@ -14,14 +14,15 @@
 int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp);
 
 static int check_target(const struct cs_req *req, struct cs_resp *resp, json_object *cfg,
-                        json_object *body, const char *target)
+                        const struct cs_session *s, const char *target)
 {
-    const char *cur = cs_json_get_str(body, "currentTier");
+    const char *cur = cs_session_tier_name(s->tier);
     struct cs_tier_caps caps;
-    bool ok = target && (strcmp(target, "AI_MANAGER") == 0 || strcmp(target, "HUMAN_AGENT") == 0);
+    int rank = cs_session_tier_rank(target);
+    bool ok = rank > (int)s->tier; /* above the current tier: AI_MANAGER or HUMAN_AGENT */
     if (ok) {
         cs_session_tier_caps(cfg, target, &caps);
-        ok = caps.enabled && cs_session_tier_rank(target) > cs_session_tier_rank(cur);
+        ok = caps.enabled;
     }
     if (ok) return CS_OK;
     json_object *d = cs_json_object(req->arena);
@@ -30,15 +31,15 @@ static int check_target(const struct cs_req *req, struct cs_resp *resp, json_obj
     return CS_ERR_ESCALATION_TARGET;
 }
 
-static int stage(const struct cs_req *req, const char *id, json_object *body, const char *to,
+static int stage(const struct cs_req *req, const char *id, const struct cs_session *s, const char *to,
                  const char *reason)
 {
     json_object *d = cs_json_object(req->arena);
     int rc = d ? CS_OK : CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(d, "sessionId", id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", cs_json_get_str(body, "companyId"));
-    if (!rc) rc = cs_json_add_str(d, "customerId", cs_json_get_str(body, "customerId"));
-    if (!rc) rc = cs_json_add_str(d, "fromTier", cs_json_get_str(body, "currentTier"));
+    if (!rc) rc = cs_json_add_str(d, "companyId", s->company_id);
+    if (!rc) rc = cs_json_add_str(d, "customerId", s->customer_id);
+    if (!rc) rc = cs_json_add_str(d, "fromTier", cs_session_tier_name(s->tier));
     if (!rc) rc = cs_json_add_str(d, "toTier", to);
     if (!rc) rc = cs_json_add_str(d, "reason", reason);
     if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.escalated", d,
@@ -46,21 +47,21 @@ static int stage(const struct cs_req *req, const char *id, json_object *body, co
     return rc;
 }
 
-static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *id, struct cs_doc *doc)
+static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *id, struct cs_session *s)
 {
     const char *target = cs_json_get_str(req->json, "targetTier");
     const char *reason = cs_json_get_str(req->json, "reason");
-    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, doc);
-    if (rc) return cs_session_fail(req, resp, rc, "sessionId", id);
-    json_object *cfg, *body = doc->body;
-    if (strcmp(cs_json_get_str(body, "status"), "RESOLVED") == 0)
+    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, s);
+    if (rc) return cs_session_load_fail(req, resp, rc, s, id);
+    json_object *cfg, *body = s->doc.body;
+    if (s->status == CS_STATUS_RESOLVED)
         return cs_session_fail(req, resp, CS_ERR_SESSION_RESOLVED, "sessionId", id);
-    rc = cs_session_req_config(req, resp, cs_json_get_str(body, "companyId"), false, &cfg);
-    if (!rc) rc = check_target(req, resp, cfg, body, target);
-    if (!rc) rc = stage(req, id, body, target, reason);
+    rc = cs_session_req_config(req, resp, s->company_id, false, &cfg);
+    if (!rc) rc = check_target(req, resp, cfg, s, target);
+    if (!rc) rc = stage(req, id, s, target, reason);
     if (!rc) rc = cs_session_escalate(body, target, reason, cs_json_get_str(req->json, "notes"), req->now_ms);
     if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
-                                  doc->version, body, NULL, req->now_ms, NULL);
+                                  s->doc.version, body, NULL, req->now_ms, NULL);
     if (rc) cs_store_unstage(req->store);
     return rc;
 }
@@ -68,18 +69,19 @@ static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *i
 int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *id = cs_req_param(req, "id");
-    struct cs_doc doc;
+    struct cs_session sess;
     int rc = CS_ERR_CONFLICT;
     for (int i = 0; i < CS_SESSION_UPDATE_RETRIES && rc == CS_ERR_CONFLICT; i++)
-        rc = attempt(req, resp, id, &doc);
+        rc = attempt(req, resp, id, &sess);
     if (rc) return rc;
     json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *h = NULL;
     rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;
-    json_object_object_get_ex(doc.body, "escalationHistory", &h);
+    json_object_object_get_ex(sess.doc.body, "escalationHistory", &h);
     if (!rc) rc = cs_json_add_bool(o, "success", true);
     if (!rc) rc = cs_json_add_str(s, "id", id);
-    if (!rc) rc = cs_json_add_str(s, "currentTier", cs_json_get_str(doc.body, "currentTier"));
-    if (!rc) rc = cs_json_add_str(s, "status", cs_json_get_str(doc.body, "status"));
+    /* cs_session_escalate wrote both from the name tables. */
+    if (!rc) rc = cs_json_add_str(s, "currentTier", cs_json_get_str(req->json, "targetTier"));
+    if (!rc) rc = cs_json_add_str(s, "status", cs_session_status_name(CS_STATUS_ESCALATED));
     if (!rc) rc = cs_json_add(s, "escalationHistory", json_object_get(h));
     if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
     return rc;

@@ -9,12 +9,12 @@ int fn_cs_messages(const struct cs_req *req, struct cs_resp *resp);
  * reads it again; an unknown session gets the default limit (the handler answers 404). */
 static int rate_of(const struct cs_req *req, struct cs_rate *out)
 {
-    struct cs_doc d;
+    struct cs_session s;
     const char *company = NULL;
     const char *id = cs_req_param(req, "id");
     if (cs_session_id_valid(id) &&
-        cs_session_load(req->store, req->arena, req->auth.tenant, id, &d) == CS_OK)
-        company = cs_json_get_str(d.body, "companyId");
+        cs_session_load(req->store, req->arena, req->auth.tenant, id, &s) == CS_OK)
+        company = s.company_id;
     return cs_session_rate_for(req, company, "sendMessage", out);
 }
 

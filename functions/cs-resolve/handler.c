@@ -27,13 +27,11 @@ static json_object *resolution(const struct cs_req *req)
     return rc ? NULL : r;
 }
 
-static int mark(const struct cs_req *req, json_object *body, const char *ts)
+static int mark(const struct cs_req *req, struct cs_session *sess, const char *ts)
 {
-    json_object *s = NULL;
-    json_object_object_get_ex(body, "stats", &s);
-    if (!s) return CS_ERR_INTERNAL;
+    json_object *s = sess->stats, *body = sess->doc.body;
     int64_t created = cs_json_get_int(s, "createdMs", req->now_ms);
-    int rc = cs_json_add_str(body, "status", "RESOLVED");
+    int rc = cs_session_set_status(sess, CS_STATUS_RESOLVED);
     if (!rc) rc = cs_json_add(body, "resolution", resolution(req));
     if (!rc) rc = cs_json_add_str(body, "resolvedAt", ts);
     if (!rc) rc = cs_json_add_str(body, "updatedAt", ts);
@@ -42,14 +40,14 @@ static int mark(const struct cs_req *req, json_object *body, const char *ts)
     return rc;
 }
 
-static int stage(const struct cs_req *req, const char *id, json_object *body)
+static int stage(const struct cs_req *req, const char *id, const struct cs_session *s)
 {
     json_object *d = cs_json_object(req->arena);
     int rc = d ? CS_OK : CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(d, "sessionId", id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", cs_json_get_str(body, "companyId"));
-    if (!rc) rc = cs_json_add_str(d, "customerId", cs_json_get_str(body, "customerId"));
-    if (!rc) rc = cs_json_add_str(d, "tier", cs_json_get_str(body, "currentTier"));
+    if (!rc) rc = cs_json_add_str(d, "companyId", s->company_id);
+    if (!rc) rc = cs_json_add_str(d, "customerId", s->customer_id);
+    if (!rc) rc = cs_json_add_str(d, "tier", cs_session_tier_name(s->tier));
     if (!rc) rc = cs_json_add_str(d, "resolutionType", cs_json_get_str(req->json, "resolutionType"));
     if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.resolved", d,
                                   req->now_ms, NULL);
@@ -57,16 +55,16 @@ static int stage(const struct cs_req *req, const char *id, json_object *body)
 }
 
 static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *id, const char *ts,
-                   struct cs_doc *doc)
+                   struct cs_session *s)
 {
-    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, doc);
-    if (rc) return cs_session_fail(req, resp, rc, "sessionId", id);
-    if (strcmp(cs_json_get_str(doc->body, "status"), "RESOLVED") == 0)
+    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, s);
+    if (rc) return cs_session_load_fail(req, resp, rc, s, id);
+    if (s->status == CS_STATUS_RESOLVED)
         return cs_session_fail(req, resp, CS_ERR_SESSION_RESOLVED, "sessionId", id);
-    rc = stage(req, id, doc->body);
-    if (!rc) rc = mark(req, doc->body, ts);
+    rc = stage(req, id, s);
+    if (!rc) rc = mark(req, s, ts);
     if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
-                                  doc->version, doc->body, NULL, req->now_ms, NULL);
+                                  s->doc.version, s->doc.body, NULL, req->now_ms, NULL);
     if (rc) cs_store_unstage(req->store);
     return rc;
 }
@@ -76,17 +74,17 @@ int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp)
     const char *id = cs_req_param(req, "id");
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_Z, ts);
-    struct cs_doc doc;
+    struct cs_session sess;
     int rc = CS_ERR_CONFLICT;
     for (int i = 0; i < CS_SESSION_UPDATE_RETRIES && rc == CS_ERR_CONFLICT; i++)
-        rc = attempt(req, resp, id, ts, &doc);
+        rc = attempt(req, resp, id, ts, &sess);
     if (rc) return rc;
     json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *r = NULL;
     rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;
-    json_object_object_get_ex(doc.body, "resolution", &r);
+    json_object_object_get_ex(sess.doc.body, "resolution", &r);
     if (!rc) rc = cs_json_add_bool(o, "success", true);
     if (!rc) rc = cs_json_add_str(s, "id", id);
-    if (!rc) rc = cs_json_add_str(s, "status", "RESOLVED");
+    if (!rc) rc = cs_json_add_str(s, "status", cs_session_status_name(sess.status));
     if (!rc) rc = cs_json_add(s, "resolution", json_object_get(r));
     if (!rc) rc = cs_json_add_str(s, "resolvedAt", ts);
     if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);

@@ -1,6 +1,6 @@
-/* POST /api/v1/cs/sessions: a new session at the AI rep tier. An initial message is
- * stored as the first customer message with its sentiment; the conversation proper
- * (answers, escalation) goes through POST /sessions/:id/messages. */
+/* POST /api/v1/cs/sessions: a new session at the AI rep tier. An initial message is the
+ * conversation's first message: the session message path answers it (the AI rep's reply
+ * is the second message) and applies every rule, escalation included. */
 #include <string.h>
 
 #include "cs/arena.h"
@@ -67,38 +67,26 @@ static int context_of(const struct cs_req *req, int64_t repeats, json_object **o
     return rc;
 }
 
-static int first_message(const struct cs_req *req, json_object *body, const char *text,
-                         const char *ts, json_object *stats)
+/* The initial message is a message: it goes through the same path as POST
+ * /sessions/{id}/messages (cs_session_turn_apply), so the tier answers it and every
+ * rule (irate protocol, refund limits, escalation) runs on it. */
+static int first_message(const struct cs_req *req, json_object *cfg, const char *id,
+                         json_object *body, const char *text, const char *ts)
 {
-    struct cs_sentiment s;
-    int rc = cs_sentiment_analyze(req->env->models, text, strlen(text), &s);
-    if (rc) return rc;
-    json_object *m = json_object_new_object(), *h = json_object_new_object();
-    rc = m && h ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(m, "id", "msg_1");
-    if (!rc) rc = cs_json_add_str(m, "role", "customer");
-    if (!rc) rc = cs_json_add_str(m, "content", text);
-    if (!rc) rc = cs_json_add_str(m, "timestamp", ts);
-    if (!rc) rc = cs_json_add_str(m, "sentiment", s.level_name);
-    if (!rc) rc = cs_json_add_str(h, "sentiment", s.level_name);
-    if (!rc) rc = cs_json_add_double(h, "score", s.score, 3);
-    if (!rc) rc = cs_json_add_str(h, "timestamp", ts);
-    if (rc) {
-        json_object_put(m);
-        json_object_put(h);
-        return rc;
-    }
-    rc = cs_session_push(body, "messages", m);
-    if (!rc) rc = cs_session_push(body, "sentimentHistory", h);
-    if (!rc) rc = cs_json_add_str(body, "customerSentiment", s.level_name);
-    if (!rc) rc = cs_json_add_int(stats, "messageCount", 1);
-    if (!rc) rc = cs_json_add_int(stats, "customerMessages", 1);
-    if (!rc) rc = cs_json_add_double(stats, "firstScore", s.score, 4);
-    if (!rc) rc = cs_json_add_int(stats, "satisfaction", cs_session_satisfaction((int)s.level));
+    struct cs_sentiment sent;
+    struct cs_money_ask ask;
+    if (cs_sentiment_analyze(req->env->models, text, strlen(text), &sent)) return CS_ERR_AI_UNAVAILABLE;
+    cs_session_money_ask(text, &ask);
+    struct cs_doc d = {.id = id, .body = body};
+    struct cs_session s;
+    struct cs_session_turn turn;
+    int rc = cs_session_parse(&d, &s);
+    if (!rc) rc = cs_session_turn_apply(req, cfg, &s, text, &sent, &ask, ts, &turn);
     return rc;
 }
 
-static int build(const struct cs_req *req, int64_t repeats, json_object **out)
+static int build(const struct cs_req *req, json_object *cfg, const char *id, int64_t repeats,
+                 json_object **out)
 {
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_Z, ts);
@@ -110,8 +98,8 @@ static int build(const struct cs_req *req, int64_t repeats, json_object **out)
     if (!rc) rc = cs_json_add_str(b, "companyId", cs_json_get_str(req->json, "companyId"));
     if (!rc) rc = cs_json_add_str(b, "customerId", cs_json_get_str(req->json, "customerId"));
     if (!rc) rc = cs_json_add_str(b, "channel", cs_json_get_str(req->json, "channel"));
-    if (!rc) rc = cs_json_add_str(b, "currentTier", "AI_REP");
-    if (!rc) rc = cs_json_add_str(b, "status", "ACTIVE");
+    if (!rc) rc = cs_json_add_str(b, "currentTier", cs_session_tier_name(CS_TIER_AI_REP));
+    if (!rc) rc = cs_json_add_str(b, "status", cs_session_status_name(CS_STATUS_ACTIVE));
     if (!rc && category) rc = cs_json_add_str(b, "issueCategory", category);
     if (!rc) rc = cs_json_add_str(b, "customerSentiment", "NEUTRAL");
     if (!rc) rc = cs_json_add(b, "sentimentHistory", json_object_new_array());
@@ -129,20 +117,21 @@ static int build(const struct cs_req *req, int64_t repeats, json_object **out)
     if (!rc) rc = cs_json_add_int(stats, "messageCount", 0);
     if (!rc) rc = cs_json_add_int(stats, "satisfaction", 3);
     const char *text = cs_json_get_str(req->json, "initialMessage");
-    if (!rc && text && !blank(text)) rc = first_message(req, b, text, ts, stats);
+    if (!rc && text && !blank(text)) rc = first_message(req, cfg, id, b, text, ts);
     *out = b;
     return rc;
 }
 
-static int announce(const struct cs_req *req, const char *id, json_object *body)
+static int announce(const struct cs_req *req, const char *id, const char *company,
+                    const char *customer)
 {
     json_object *d = cs_json_object(req->arena);
     int rc = d ? CS_OK : CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(d, "sessionId", id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", cs_json_get_str(body, "companyId"));
-    if (!rc) rc = cs_json_add_str(d, "customerId", cs_json_get_str(body, "customerId"));
-    if (!rc) rc = cs_json_add_str(d, "channel", cs_json_get_str(body, "channel"));
-    if (!rc) rc = cs_json_add_str(d, "tier", "AI_REP");
+    if (!rc) rc = cs_json_add_str(d, "companyId", company);
+    if (!rc) rc = cs_json_add_str(d, "customerId", customer);
+    if (!rc) rc = cs_json_add_str(d, "channel", cs_json_get_str(req->json, "channel"));
+    if (!rc) rc = cs_json_add_str(d, "tier", cs_session_tier_name(CS_TIER_AI_REP));
     if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.created", d,
                                   req->now_ms, NULL);
     return rc;
@@ -158,10 +147,11 @@ int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp)
         rc = cs_session_fail(req, resp, CS_ERR_MESSAGE_CONTENT, "field", "initialMessage");
     int64_t repeats = 0;
     if (!rc) rc = repeat_contacts(req, company, cs_json_get_str(req->json, "customerId"), &repeats);
-    if (!rc) rc = build(req, repeats, &body);
     const char *id = new_id(req);
     if (!rc && !id) rc = CS_ERR_NOMEM;
-    if (!rc) rc = announce(req, id, body);
+    /* session.created is staged before the message path may stage session.escalated. */
+    if (!rc) rc = announce(req, id, company, cs_json_get_str(req->json, "customerId"));
+    if (!rc) rc = build(req, cfg, id, repeats, &body);
     struct cs_doc d;
     if (!rc) rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
                                   body, NULL, req->now_ms, &d);

@@ -32,6 +32,6 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &schema,
     .rate_of = rate_of,
-    .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI, /* initialMessage: the tier answers */
     .handle = fn_cs_sessions_create,
 };

@@ -20,10 +20,10 @@ int fn_cs_sessions_read(const struct cs_req *req, struct cs_resp *resp);
 
 static int get_one(const struct cs_req *req, struct cs_resp *resp, const char *id)
 {
-    struct cs_doc d;
-    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, &d);
-    if (rc) return cs_session_fail(req, resp, rc, "sessionId", id);
-    json_object *v = cs_session_view(req->arena, d.id, d.body);
+    struct cs_session s;
+    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, &s);
+    if (rc) return cs_session_load_fail(req, resp, rc, &s, id);
+    json_object *v = cs_session_view(req->arena, s.doc.id, s.doc.body);
     return v ? cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, v) : CS_ERR_NOMEM;
 }
 

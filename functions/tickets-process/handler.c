@@ -121,8 +121,9 @@ static int analyse(const struct cs_req *req, struct processed *p)
 {
     const struct cs_triage_policy *policy = req->env->fn_state;
     int rc = cs_triage_ticket(req->env->models, policy, p->message, strlen(p->message), &p->triage);
-    if (!rc) rc = cs_retrieval_search(req->store, req->arena, req->auth.tenant, p->message, PASSAGES,
-                                      &p->passages, &p->npassages);
+    struct cs_retrieval_hints hints = {p->triage.category_code, p->triage.confidence};
+    if (!rc) rc = cs_retrieval_search_hinted(req->store, req->arena, req->auth.tenant, p->message, &hints,
+                                             PASSAGES, &p->passages, &p->npassages);
     if (rc) return rc;
     struct cs_draft_passage dp[PASSAGES];
     const char *kb_texts[PASSAGES];
@@ -135,8 +136,10 @@ static int analyse(const struct cs_req *req, struct processed *p)
     struct cs_draft_input in = {
         .customer_name = p->name,
         .ticket_text = p->message,
+        .query_terms = cs_retrieval_expand(req->arena, p->message),
         .triage = {p->triage.category, p->triage.subcategory, p->triage.sentiment,
-                   p->triage.priority, p->triage.suggested_team, p->triage.sla_hours},
+                   p->triage.priority, p->triage.suggested_team, p->triage.sla_hours,
+                   p->triage.confidence},
         .passages = dp,
         .n_passages = p->npassages,
     };

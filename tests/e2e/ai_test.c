@@ -340,8 +340,10 @@ static void test_generate_response(void)
     http_result_free(&r);
 }
 
-/* The builtin answers the bare query, the text the category comes from, not the
- * <customer_message> fence hosted providers get: its reply names the same topic. */
+/* The builtin answers the bare query, not the <customer_message> fence hosted
+ * providers get; seed 001's loan question is categorised loan_inquiry (no intent class
+ * covers loans; it used to come back "visa_or_mastercard"), and no internal label
+ * reaches the reply. */
 static void test_generate_response_bare_query(void)
 {
     struct http_result r;
@@ -351,14 +353,18 @@ static void test_generate_response_bare_query(void)
     const char *cat = jstr(r.json, "data.category"), *text = jstr(r.json, "data.response");
     REQUIRE(cat && text);
     CHECK_STR(jstr(r.json, "data.provider"), "builtin");
-    char topic[128];
-    snprintf(topic, sizeof topic, "about your %s issue", cat);
-    for (char *p = topic; *p; p++)
-        if (*p == '_') *p = ' ';
-    if (!strstr(text, topic)) fprintf(stderr, "  category %s, reply: %s\n", cat, text);
-    CHECK(strstr(text, topic) != NULL);
+    CHECK_STR(cat, "loan_inquiry");
+    CHECK(strstr(text, "loan inquiry") == NULL && strstr(text, "loan_inquiry") == NULL);
+    CHECK(strstr(text, "mastercard") == NULL);
     CHECK(strstr(text, "customer_message") == NULL);
     CHECK(strstr(text, "personal details") == NULL);
+    http_result_free(&r);
+    /* Investment advice always goes to a person. */
+    REQUIRE(post("/api/v1/generate/response", "{\"query\":\"What stocks should I invest in\"}", &r) == 0);
+    check_ok(&r);
+    CHECK_STR(jstr(r.json, "data.category"), "investment_advice");
+    CHECK(json_object_get_boolean(jget(r.json, "data.requires_human_review")));
+    CHECK(jstr(r.json, "data.review_item_id") != NULL);
     http_result_free(&r);
 }
 

@@ -151,7 +151,7 @@ static void test_process_kb_email_not_a_leak(void)
     struct http_result r;
     REQUIRE(post_ticket(token_a,
                         "{\"customer_email\":\"ann.lee@gmail.com\",\"customer_name\":\"Ann Lee\","
-                        "\"raw_message\":\"Please delete my account and all my personal data under GDPR.\","
+                        "\"raw_message\":\"I cannot sign in. How do I make a formal request under GDPR to delete my account and personal data?\","
                         "\"ticket_id\":\"TKT-GDPR-1\"}",
                         &r) == 0);
     CHECK_INT(r.status, 200);
@@ -162,6 +162,24 @@ static void test_process_kb_email_not_a_leak(void)
     CHECK_STR(jstr(r.json, "result.policy_check.compliance"), "passed");
     CHECK(jget(r.json, "result.policy_check.issues") == NULL);
     check_citations(jget(r.json, "result"));
+    http_result_free(&r);
+}
+
+/* Issue 14's broken blender: the damaged-item article, not a money-transfer one. */
+static void test_process_damaged_item_article(void)
+{
+    struct http_result r;
+    REQUIRE(post_ticket(token_a,
+                        "{\"customer_email\":\"ana@example.com\",\"customer_name\":\"Ana Lima\","
+                        "\"raw_message\":\"My new blender arrived broken, the jug is cracked and it won't turn on.\","
+                        "\"ticket_id\":\"TKT-BLENDER-1\"}",
+                        &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "result.citations.0.doc_id"), "KB-4005");
+    const char *body = jstr(r.json, "result.answer_draft.body");
+    REQUIRE(body);
+    CHECK(strstr(body, "[KB-4005]") != NULL);
+    CHECK(strstr(body, "wrong account") == NULL);
     http_result_free(&r);
 }
 
@@ -295,6 +313,7 @@ int main(void)
     TEST_RUN(test_login);
     TEST_RUN(test_process_seed_ticket);
     TEST_RUN(test_process_kb_email_not_a_leak);
+    TEST_RUN(test_process_damaged_item_article);
     TEST_RUN(test_validation_errors);
     TEST_RUN(test_bad_input);
     TEST_RUN(test_auth_required);

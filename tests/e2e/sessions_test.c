@@ -92,6 +92,11 @@ static void test_create_get_list(void)
     CHECK_STR(jstr(r.json, "channel"), "chat");
     CHECK_STR(jstr(r.json, "messages.0.role"), "customer");
     CHECK_STR(jstr(r.json, "messages.0.content"), "I need help with my order");
+    /* initialMessage is a message: the AI rep answered it. */
+    CHECK_INT(jlen(r.json, "messages"), 2);
+    CHECK_STR(jstr(r.json, "messages.1.id"), "msg_2");
+    CHECK_STR(jstr(r.json, "messages.1.role"), "ai_rep");
+    CHECK_STR(jstr(r.json, "messages.1.metadata.model"), "builtin-extractive-v1");
     CHECK_STR(jstr(r.json, "context.customer.name"), "John Doe");
     CHECK(jstr(r.json, "customerSentiment") != NULL);
     CHECK(jstr(r.json, "createdAt") && strlen(jstr(r.json, "createdAt")) == 20);
@@ -275,11 +280,20 @@ static void test_special_escalations(void)
 {
     char id[96];
     struct http_result r;
-    REQUIRE(create(auth_a, "{\"companyId\":\"co-special\",\"customerId\":\"vip-1\",\"channel\":\"chat\","
-                           "\"initialMessage\":\"Hi there\",\"metadata\":{\"customer\":{\"name\":\"Ada\",\"isVIP\":true}}}",
-                   id, sizeof(id)) == 201);
+    /* The initial message is the first message: the VIP rule runs on it at creation. */
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
+                     "{\"companyId\":\"co-special\",\"customerId\":\"vip-1\",\"channel\":\"chat\","
+                     "\"initialMessage\":\"Hi there\",\"metadata\":{\"customer\":{\"name\":\"Ada\",\"isVIP\":true}}}",
+                     &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "status"), "ESCALATED");
+    CHECK_STR(jstr(r.json, "currentTier"), "AI_MANAGER");
+    CHECK_STR(jstr(r.json, "escalationHistory.0.reason"), "HIGH_VALUE_CUSTOMER");
+    CHECK_STR(jstr(r.json, "messages.1.role"), "ai_manager");
+    snprintf(id, sizeof(id), "%s", jstr(r.json, "id") ? jstr(r.json, "id") : "");
+    http_result_free(&r);
     REQUIRE(post_message(auth_a, id, "Where is my order?", &r) == 0);
-    CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "HIGH_VALUE_CUSTOMER");
+    CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
     CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_manager");
     http_result_free(&r);
     /* The third contact in a week goes to the manager; the first two do not. */
@@ -359,6 +373,30 @@ static void test_escalate_and_resolve(void)
     REQUIRE(e2e_call(auth_a, "GET", path, NULL, &r) == 0);
     CHECK_STR(jstr(r.json, "status"), "RESOLVED");
     CHECK_INT(jlen(r.json, "messages"), 0);
+    http_result_free(&r);
+}
+
+/* Seed 003's thank-you: a closing reply (not "no article"), then the session resolves. */
+static void test_thanks_gets_closing_reply(void)
+{
+    char id[96], path[200];
+    struct http_result r;
+    REQUIRE(create(auth_a, "{\"companyId\":\"co-thanks\",\"customerId\":\"c-1\",\"channel\":\"chat\","
+                           "\"initialMessage\":\"How do I reset my password?\","
+                           "\"metadata\":{\"customer\":{\"name\":\"Ada\"}}}",
+                   id, sizeof(id)) == 201);
+    REQUIRE(post_message(auth_a, id, "Thank you, that worked perfectly!", &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "aiResponse.content"),
+              "You're welcome, Ada! I'm glad that's sorted. If anything else comes up, just send us a message here.");
+    CHECK_STR(jstr(r.json, "aiResponse.metadata.suggestedActions.0"), "resolve_session");
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ACTIVE");
+    CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
+    http_result_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", id);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"resolutionType\":\"CUSTOMER_SATISFIED\"}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "session.status"), "RESOLVED");
     http_result_free(&r);
 }
 
@@ -743,6 +781,7 @@ int main(void)
     TEST_RUN(test_refund_above_rep_limit);
     TEST_RUN(test_special_escalations);
     TEST_RUN(test_escalate_and_resolve);
+    TEST_RUN(test_thanks_gets_closing_reply);
     TEST_RUN(test_cross_tenant_is_404);
     TEST_RUN(test_config_round_trip);
     TEST_RUN(test_rate_limits);

@@ -10,4 +10,8 @@ int eval_retrieval(const char *data);
 struct cs_models;
 int eval_routing(const struct cs_models *ms, const char *data, const char *policy, int dev);
 
+/* Top-1 article retrieved and cited by the tickets-process path on the labelled tickets
+ * of kb_dir/eval_{train,dev}.jsonl; `errors` lists the train split's misses. */
+int eval_kb(const struct cs_models *ms, const char *kb_dir, const char *policy, int errors);
+
 #endif

@@ -301,9 +301,10 @@ int main(int argc, char **argv)
     if (!only || strcmp(only, "routing") == 0) bad |= eval_routing(ms, data, policy, g_dev);
     /* "--only pii --dev" is the loop for rule work: the training templates, seconds */
     if (!only || strcmp(only, "pii") == 0) bad |= eval_pii(ms, data);
+    if (!only || strcmp(only, "kb") == 0) bad |= eval_kb(ms, "data/kb", policy, g_errors);
+    if (!g_dev && (!only || strcmp(only, "retrieval") == 0)) bad |= eval_retrieval(data);
     if (only) goto done;
     if (g_dev) goto done;
-    bad |= eval_retrieval(data);
     printf("escalation         prior weights: no labelled data to evaluate on\n");
 done:
     cs_models_close(ms);

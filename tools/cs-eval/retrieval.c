@@ -144,7 +144,8 @@ int eval_retrieval(const char *data)
             size_t ql = (size_t)json_object_get_string_len(q);
             struct cs_passage *p = NULL;
             size_t np = 0;
-            rc = cs_retrieval_search(st, a, CS_SYSTEM_TENANT, qs, RET_CHUNKS, &p, &np);
+            /* What the product's paths call: query expansion, no triage hints here. */
+            rc = cs_retrieval_search_hinted(st, a, CS_SYSTEM_TENANT, qs, NULL, RET_CHUNKS, &p, &np);
             size_t r = rc == CS_OK ? thread_rank(p, np, json_object_get_int(id)) : 0;
             struct ret_score *sets[2] = {&all, cs_textfeat_hash64(qs, ql) % 5 == 0 ? &held : NULL};
             for (int k = 0; k < 2; k++) {

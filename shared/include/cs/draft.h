@@ -49,6 +49,9 @@ struct cs_draft_triage {
     const char *priority;       /* "P1".."P3"; may be NULL */
     const char *suggested_team; /* e.g. "Finance Team"; NULL: "support team" */
     int sla_hours;              /* 1..168; <= 0: no timeline is promised */
+    double confidence;          /* triage's confidence; below 0.5 the opening names no
+                                 * topic (a wrong label read back to the customer is
+                                 * worse than none); 0: unknown, the topic is named */
 };
 
 struct cs_draft_passage {
@@ -62,6 +65,8 @@ struct cs_draft_passage {
 struct cs_draft_input {
     const char *customer_name; /* may be NULL or empty */
     const char *ticket_text;   /* the customer's message; may be NULL */
+    const char *query_terms;   /* more words to match sentences on (retrieval's expansion
+                                * of the message, cs_retrieval_expand); may be NULL */
     struct cs_draft_triage triage;
     const struct cs_draft_passage *passages; /* best first, as retrieval returned them */
     size_t n_passages;

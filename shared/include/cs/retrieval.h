@@ -40,4 +40,28 @@ CS_MUST_CHECK int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, c
                                       const char *query, size_t k, struct cs_passage **out,
                                       size_t *n);
 
+/* What triage knows about the ticket, to choose among passages the words alone rank
+ * close: the seed 003 issue category (struct cs_triage's category_code, e.g.
+ * "PRODUCT_QUALITY"; the intent reaches retrieval through it). NULL or empty: none. */
+struct cs_retrieval_hints {
+    const char *category_code;
+    double confidence; /* triage's confidence in it, (0, 1]; 0: unknown, taken as 1 */
+};
+
+/* `query` followed by the help-centre words for its customer words ("broken" adds
+ * "damaged faulty"), allocated in `a`; NULL for a NULL query or out of memory. A draft
+ * built from hinted results should match sentences on this text (cs_draft_input's
+ * query_terms), since the passages were found with it. */
+const char *cs_retrieval_expand(struct cs_arena *a, const char *query);
+
+/* Up to `k` passages for the expanded query (cs_retrieval_expand), re-ranked among the
+ * best 4k: a passage whose article category answers the hint's category code gains
+ * 0.15 x confidence of its gap to a perfect score (GENERAL_INQUIRY, the catch-all,
+ * gains nothing). `h` may be NULL: expansion only. A clean place to add re-rankers
+ * (embeddings): they see the pool before it is cut to k. */
+CS_MUST_CHECK int cs_retrieval_search_hinted(struct cs_store *st, struct cs_arena *a,
+                                             const char *tenant, const char *query,
+                                             const struct cs_retrieval_hints *h, size_t k,
+                                             struct cs_passage **out, size_t *n);
+
 #endif

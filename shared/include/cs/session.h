@@ -42,6 +42,16 @@ extern const char *const cs_session_categories[];
 extern const char *const cs_session_reasons[];  /* escalation reasons */
 extern const char *const cs_session_resolutions[];
 
+/* The tier and status as enums; index order is the name tables' above. */
+enum cs_session_tier_id { CS_TIER_AI_REP, CS_TIER_AI_MANAGER, CS_TIER_HUMAN_AGENT };
+enum cs_session_status_id {
+    CS_STATUS_ACTIVE,
+    CS_STATUS_WAITING_CUSTOMER,
+    CS_STATUS_ESCALATED,
+    CS_STATUS_RESOLVED,
+    CS_STATUS_ABANDONED,
+};
+
 /* True when `s` is one of `set`. */
 bool cs_session_enum_ok(const char *const *set, const char *s);
 /* Rank of a tier (AI_REP 0, AI_MANAGER 1, HUMAN_AGENT 2); -1 when unknown. */
@@ -82,6 +92,7 @@ CS_MUST_CHECK int cs_session_config_update(struct cs_store *st, struct cs_arena 
 /* What one tier may do, read from the configuration. */
 struct cs_tier_caps {
     const char *tier; /* seed spelling */
+    enum cs_session_tier_id id;
     bool enabled;
     bool can_refund;
     double max_refund;
@@ -166,8 +177,12 @@ struct cs_reply_input {
     const struct cs_money_ask *ask;        /* refund/credit asked in `message` */
     bool refund_allowed;                   /* the tier may grant the ask */
     bool irate;                            /* answer in de-escalation mode */
+    bool escalated;                        /* this message escalated the session: only
+                                            * then may the reply say it was passed on */
     const char *customer_name;             /* may be NULL */
-    const char *issue_category;            /* may be NULL */
+    const char *issue_category;            /* how the reply names the topic; may be NULL */
+    const char *category_code;             /* the session's seed 003 issueCategory, a
+                                            * retrieval hint; may be NULL */
     const struct cs_ai_call *ai;           /* the request's provider layer; NULL: builtin */
 };
 
@@ -178,6 +193,7 @@ struct cs_reply {
     double latency_ms;
     const char *actions[4]; /* suggestedActions, static strings */
     size_t nactions;
+    bool closing;           /* a closing reply to thanks/goodbye (cs_reply_closing) */
 };
 
 /* THE reply generator: tier config + conversation + customer message -> reply text,
@@ -208,10 +224,63 @@ CS_MUST_CHECK int cs_session_stat_add(json_object *body, const char *key, int64_
  * the stats the analytics sum. `notes` may be NULL. */
 CS_MUST_CHECK int cs_session_escalate(json_object *body, const char *to, const char *reason,
                                       const char *notes, int64_t now_ms);
-/* Loads a session for `tenant`: CS_ERR_SESSION_ID for a malformed id,
- * CS_ERR_SESSION_NOT_FOUND when absent (also for another tenant's session). */
+
+/* Typed state of a stored session. The document comes back from the store, so it is
+ * checked like outside input before any handler reads it: these fields are known good
+ * after cs_session_parse/cs_session_load, and the body's other fields are read with the
+ * NULL-tolerant cs_json_get_* helpers. Index order is the seed's (and the name tables
+ * cs_session_tiers / cs_session_statuses above). */
+
+struct cs_session {
+    struct cs_doc doc;        /* id, version and the body as stored (body is mutable) */
+    const char *company_id;   /* non-empty */
+    const char *customer_id;  /* may be NULL */
+    enum cs_session_tier_id tier;
+    enum cs_session_status_id status;
+    json_object *stats;       /* object; added to the body when the stored one had none */
+    json_object *messages;    /* array; likewise */
+    const char *bad_field;    /* after CS_ERR_SESSION_CORRUPT: the first bad field */
+};
+
+/* Seed spelling of a tier / status; never NULL. */
+const char *cs_session_tier_name(enum cs_session_tier_id t);
+const char *cs_session_status_name(enum cs_session_status_id s);
+
+/* Checks a stored session document and fills `out` (out->doc = *d). A body that is not an
+ * object, or lacks a valid status, currentTier or companyId, or has stats/messages of
+ * the wrong type, is CS_ERR_SESSION_CORRUPT with out->bad_field naming the field.
+ * CS_ERR_NOMEM when adding an absent stats/messages fails. */
+#define CS_ERR_SESSION_CORRUPT CS_ERR_FORMAT
+CS_MUST_CHECK int cs_session_parse(const struct cs_doc *d, struct cs_session *out);
+/* Loads and parses a session for `tenant`: CS_ERR_SESSION_ID for a malformed id,
+ * CS_ERR_SESSION_NOT_FOUND when absent (also for another tenant's session),
+ * CS_ERR_SESSION_CORRUPT (cs_session_parse). */
 CS_MUST_CHECK int cs_session_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                                  const char *id, struct cs_doc *out);
+                                  const char *id, struct cs_session *out);
+/* Sets the status / tier in both the struct and the body. */
+CS_MUST_CHECK int cs_session_set_status(struct cs_session *s, enum cs_session_status_id st);
+
+/* ---- one customer message (session_turn.c) ---- */
+
+struct cs_session_turn {
+    struct cs_decision dec;
+    const char *from_tier;     /* tier before the message (static) */
+    json_object *customer_msg; /* both owned by the request's arena */
+    json_object *ai_msg;
+    bool closing;              /* the customer closed the conversation (thanks, bye) */
+};
+
+/* Applies one customer message to a loaded session, in place: the message with its
+ * sentiment (`sent`, `ask` read by the caller), the decision (cs_session_decide), an
+ * escalation recorded and session.escalated staged on the request's store, the current
+ * tier's reply (cs_session_reply), summary and updatedAt (`ts`). The caller writes the
+ * session (and unstages on failure). */
+struct cs_req;
+CS_MUST_CHECK int cs_session_turn_apply(const struct cs_req *req, json_object *cfg,
+                                        struct cs_session *s, const char *text,
+                                        const struct cs_sentiment *sent,
+                                        const struct cs_money_ask *ask, const char *ts,
+                                        struct cs_session_turn *out);
 
 /* ---- request helpers (session_http.c) ---- */
 struct cs_req;
@@ -229,6 +298,11 @@ CS_MUST_CHECK int cs_session_rate_for(const struct cs_req *req, const char *comp
  * error writer and returns code. */
 int cs_session_fail(const struct cs_req *req, struct cs_resp *resp, int code, const char *key,
                     const char *val);
+/* The answer to any cs_session_load error: CS_ERR_SESSION_CORRUPT becomes the family's
+ * 500 ("Stored session is malformed", details {sessionId, field}); other codes as
+ * cs_session_fail with {sessionId}. Returns the code to hand back. */
+int cs_session_load_fail(const struct cs_req *req, struct cs_resp *resp, int code,
+                         const struct cs_session *s, const char *id);
 /* The company's config for a request that names it (CS_ERR_COMPANY_ID when `company`
  * is NULL or empty); CS_ERR_CS_DISABLED when `need_enabled` and the company's config
  * turned customer service off. */

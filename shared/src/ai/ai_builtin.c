@@ -13,6 +13,7 @@
 
 #include "ai/ai_int.h"
 #include "cs/arena.h"
+#include "cs/closing.h"
 #include "cs/draft.h"
 #include "cs/intent.h"
 #include "cs/models.h"
@@ -119,8 +120,8 @@ static int draft_reply(const struct cs_ai_call *call, const char *query, struct 
     struct cs_passage *ps = NULL;
     size_t np = 0;
     if (call->store) {
-        int rc = cs_retrieval_search(call->store, call->arena, call->tenant, query, BUILTIN_PASSAGES,
-                                     &ps, &np);
+        int rc = cs_retrieval_search_hinted(call->store, call->arena, call->tenant, query, NULL,
+                                            BUILTIN_PASSAGES, &ps, &np);
         if (rc) return rc;
     }
     struct cs_draft_passage dp[BUILTIN_PASSAGES];
@@ -131,15 +132,12 @@ static int draft_reply(const struct cs_ai_call *call, const char *query, struct 
     const char *sentiment = NULL;
     if (call->models && cs_sentiment_analyze(call->models, query, strlen(query), &s) == CS_OK)
         sentiment = s.label;
-    /* The draft names the topic it answers ("your card arrival issue"); the intent
-     * model's label is the closest thing to one. */
-    struct cs_intent intent;
-    const char *topic = "request";
-    if (call->models && cs_intent_classify(call->models, NULL, query, strlen(query), &intent) == CS_OK)
-        topic = as_words(call->arena, intent.intent);
+    /* No topic: the only one at hand is the intent model's label ("cancel_transfer"),
+     * an internal name that must not reach the customer (and is often wrong). */
     struct cs_draft_input in = {
         .ticket_text = query,
-        .triage = {.subcategory = topic, .sentiment = sentiment},
+        .query_terms = cs_retrieval_expand(call->arena, query),
+        .triage = {.sentiment = sentiment},
         .passages = dp,
         .n_passages = np,
     };
@@ -164,11 +162,17 @@ int ai_builtin_chat(const struct cs_ai_call *call, const struct cs_ai_chat *chat
                     struct cs_ai_reply *out)
 {
     const char *query = last_user(call->arena, chat);
-    struct cs_draft d;
-    int rc = draft_reply(call, query, &d);
-    if (rc) return rc;
-    const char *text = cs_arena_printf(call->arena, "%s\n\n%s\n\n%s", d.greeting, d.body, d.closing);
-    if (!text) return CS_ERR_NOMEM;
+    const char *text;
+    int rc;
+    if (cs_reply_closing(query)) {
+        /* Thanks and goodbyes get a closing line, not a knowledge-base search. */
+        text = "You're welcome! I'm glad that's sorted. If anything else comes up, just send us a message.";
+    } else {
+        struct cs_draft d;
+        if ((rc = draft_reply(call, query, &d))) return rc;
+        text = cs_arena_printf(call->arena, "%s\n\n%s\n\n%s", d.greeting, d.body, d.closing);
+        if (!text) return CS_ERR_NOMEM;
+    }
     out->finish_reason = "stop";
     const char *cut;
     rc = cut_to_tokens(call->arena, text, chat->max_tokens > 0 ? chat->max_tokens : 512, &cut);

@@ -25,6 +25,7 @@
 #define DRAFT_NAME_MAX 80
 #define DRAFT_PHRASE_MAX 60
 #define DRAFT_BODY_CAP (64 * 1024)
+#define DRAFT_TOPIC_MIN_CONFIDENCE 0.5
 
 /* ---- tone -------------------------------------------------------------------------- */
 
@@ -366,6 +367,27 @@ static void picks_sort(struct picks *p)
     }
 }
 
+/* Retrieval ranked the first usable passage best (words, category, re-ranking); when
+ * it has a quotable sentence the reply quotes it, so the article the customer is sent
+ * first is the best one, not one whose sentences happen to repeat more query words. */
+static void keep_best_passage(struct picks *p, const struct cs_draft_passage *ps, size_t best,
+                              const struct terms *q, unsigned need)
+{
+    for (unsigned i = 0; i < p->n; i++)
+        if (p->c[i].passage == best) return;
+    struct picks one = {.n = 0, .max = 1};
+    scan_passage(&one, ps, best, q, need);
+    if (one.n == 0 || p->max == 0) return;
+    if (p->n < p->max) {
+        p->c[p->n++] = one.c[0];
+        return;
+    }
+    unsigned worst = 0;
+    for (unsigned i = 1; i < p->n; i++)
+        if (p->c[i].score < p->c[worst].score) worst = i;
+    p->c[worst] = one.c[0];
+}
+
 static bool passage_usable(const struct cs_draft_passage *p, double min_score)
 {
     if (!p->doc_id || !p->text || !(p->score >= min_score)) return false;
@@ -378,14 +400,19 @@ static void select_sentences(const struct cs_draft_input *in, const struct cs_dr
     struct terms q;
     q.n = 0;
     terms_add_text(&q, in->ticket_text);
+    terms_add_text(&q, in->query_terms);
     terms_add_text(&q, in->triage.subcategory);
     p->n = 0;
     p->max = o->max_sentences;
     if (q.n == 0) return;
     unsigned need = o->min_shared_terms < q.n ? o->min_shared_terms : q.n;
-    for (size_t i = 0; i < in->n_passages; i++)
-        if (passage_usable(&in->passages[i], o->min_passage_score))
-            scan_passage(p, in->passages, i, &q, need);
+    size_t best = in->n_passages;
+    for (size_t i = 0; i < in->n_passages; i++) {
+        if (!passage_usable(&in->passages[i], o->min_passage_score)) continue;
+        if (best == in->n_passages) best = i;
+        scan_passage(p, in->passages, i, &q, need);
+    }
+    if (best < in->n_passages) keep_best_passage(p, in->passages, best, &q, need);
     picks_sort(p);
 }
 
@@ -496,13 +523,12 @@ static int put_next_step(struct cs_buf *b, bool kb, enum cs_draft_tone tone, con
         return cs_buf_printf(b, " If this does not resolve the matter, please reply to this "
                                 "message and our %s will follow up%s.", team, when);
     }
-    int rc = cs_buf_printf(b, " Our knowledge base does not have a specific article on this "
-                              "issue, so I have passed your ticket to our %s, who will get back "
-                              "to you%s.", team, when);
-    if (!rc)
-        rc = cs_buf_puts(b, " In the meantime, please keep any related emails, receipts or "
-                            "screenshots handy, as they help the team investigate.");
-    return rc;
+    /* Nothing has been passed to anyone when a draft is written: say what the customer
+     * can do, never report an action that did not happen. */
+    return cs_buf_printf(b, " I couldn't find a help-centre article that covers this exactly. If "
+                            "you reply with any details you have (an order or account number, "
+                            "what you expected and what happened, and any screenshots), our %s "
+                            "can look into it.", team);
 }
 
 static const char *closing_line(enum cs_draft_tone tone)
@@ -559,6 +585,21 @@ static int resolve_opts(const struct cs_draft_opts *opts, struct cs_draft_opts *
     return CS_OK;
 }
 
+/* The topic is read back to the customer ("about your duplicate charge issue"): only
+ * when triage is reasonably sure of it. */
+static bool names_topic(const struct cs_draft_triage *tr)
+{
+    return !(tr->confidence > 0 && tr->confidence < DRAFT_TOPIC_MIN_CONFIDENCE);
+}
+
+/* Catch-all routes name no topic: "about your other issue" says nothing. */
+static bool catch_all(const char *topic)
+{
+    static const char *const names[] = {"other", "general", "general inquiry", "general_inquiry",
+                                        "unknown", "misc", NULL};
+    return label_in(topic, names);
+}
+
 static int build(struct cs_arena *a, const struct cs_draft_input *in, const struct cs_draft_opts *o,
                  struct cs_draft *out)
 {
@@ -568,8 +609,12 @@ static int build(struct cs_arena *a, const struct cs_draft_input *in, const stru
     out->tone_id = tone;
     out->tone = cs_draft_tone_name(tone);
 
-    char *topic = clean_phrase(a, tr->subcategory, DRAFT_PHRASE_MAX, &nomem);
-    if (!topic && !nomem) topic = clean_phrase(a, tr->category, DRAFT_PHRASE_MAX, &nomem);
+    char *topic = NULL;
+    if (names_topic(tr)) {
+        topic = clean_phrase(a, tr->subcategory, DRAFT_PHRASE_MAX, &nomem);
+        if (!topic && !nomem) topic = clean_phrase(a, tr->category, DRAFT_PHRASE_MAX, &nomem);
+        if (topic && catch_all(topic)) topic = NULL;
+    }
     char *team = nomem ? NULL : clean_phrase(a, tr->suggested_team, DRAFT_PHRASE_MAX, &nomem);
     char *sig = nomem ? NULL : clean_phrase(a, o->signature, DRAFT_PHRASE_MAX, &nomem);
     out->greeting = nomem ? NULL : make_greeting(a, tone, in->customer_name, &nomem);

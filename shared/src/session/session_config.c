@@ -265,9 +265,10 @@ void cs_session_tier_caps(json_object *cfg, const char *tier, struct cs_tier_cap
 {
     memset(out, 0, sizeof(*out));
     out->tier = tier;
-    const char *key = strcmp(tier, "AI_MANAGER") == 0    ? "aiManager"
-                      : strcmp(tier, "HUMAN_AGENT") == 0 ? "humanAgent"
-                                                         : "aiRep";
+    int rank = cs_session_tier_rank(tier);
+    out->id = rank > 0 ? (enum cs_session_tier_id)rank : CS_TIER_AI_REP;
+    static const char *const keys[] = {"aiRep", "aiManager", "humanAgent"};
+    const char *key = keys[out->id];
     json_object *t = at(cfg, (const char *const[]){"tiers", key, NULL});
     json_object *caps = at(t, (const char *const[]){"capabilities", NULL});
     json_object *g = at(t, (const char *const[]){"responseGuidelines", NULL});

@@ -39,6 +39,20 @@ int cs_session_fail(const struct cs_req *req, struct cs_resp *resp, int code, co
     return code;
 }
 
+int cs_session_load_fail(const struct cs_req *req, struct cs_resp *resp, int code,
+                         const struct cs_session *s, const char *id)
+{
+    if (code != CS_ERR_SESSION_CORRUPT) return cs_session_fail(req, resp, code, "sessionId", id);
+    /* Never the stored content: only which field broke the document. */
+    resp->err_code_name = "SESSION_CORRUPT";
+    resp->err_message = "Stored session is malformed";
+    json_object *d = cs_json_object(req->arena);
+    if (d && !cs_json_add_str(d, "sessionId", id) &&
+        !cs_json_add_str(d, "field", s && s->bad_field ? s->bad_field : "body"))
+        resp->err_details = d;
+    return code;
+}
+
 int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp, const char *company,
                           bool need_enabled, json_object **cfg)
 {

@@ -149,10 +149,75 @@ int cs_session_escalate(json_object *body, const char *to, const char *reason,
     return rc;
 }
 
-int cs_session_load(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
-                    struct cs_doc *out)
+const char *cs_session_tier_name(enum cs_session_tier_id t)
 {
+    return (unsigned)t <= CS_TIER_HUMAN_AGENT ? cs_session_tiers[t] : cs_session_tiers[0];
+}
+
+const char *cs_session_status_name(enum cs_session_status_id s)
+{
+    return (unsigned)s <= CS_STATUS_ABANDONED ? cs_session_statuses[s] : cs_session_statuses[0];
+}
+
+/* Index of `s` in a NULL-terminated name table, -1 when absent (or NULL). */
+static int name_index(const char *const *set, const char *s)
+{
+    for (int i = 0; s && set[i]; i++)
+        if (strcmp(set[i], s) == 0) return i;
+    return -1;
+}
+
+/* An optional container: absent is added empty, present must have the right type. */
+static int container(json_object *body, const char *key, json_type type, json_object **out)
+{
+    if (json_object_object_get_ex(body, key, out)) return json_object_is_type(*out, type) ? CS_OK : CS_ERR_SESSION_CORRUPT;
+    *out = type == json_type_array ? json_object_new_array() : json_object_new_object();
+    if (!*out || json_object_object_add(body, key, *out)) return CS_ERR_NOMEM;
+    return CS_OK;
+}
+
+static int corrupt(struct cs_session *out, const char *field)
+{
+    out->bad_field = field;
+    return CS_ERR_SESSION_CORRUPT;
+}
+
+int cs_session_parse(const struct cs_doc *d, struct cs_session *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->doc = *d;
+    json_object *b = d->body;
+    if (!b || !json_object_is_type(b, json_type_object)) return corrupt(out, "body");
+    int status = name_index(cs_session_statuses, cs_json_get_str(b, "status"));
+    int tier = name_index(cs_session_tiers, cs_json_get_str(b, "currentTier"));
+    if (status < 0) return corrupt(out, "status");
+    if (tier < 0) return corrupt(out, "currentTier");
+    out->status = (enum cs_session_status_id)status;
+    out->tier = (enum cs_session_tier_id)tier;
+    out->company_id = cs_json_get_str(b, "companyId");
+    if (!out->company_id || !*out->company_id) return corrupt(out, "companyId");
+    out->customer_id = cs_json_get_str(b, "customerId");
+    int rc = container(b, "stats", json_type_object, &out->stats);
+    if (rc == CS_ERR_SESSION_CORRUPT) return corrupt(out, "stats");
+    if (!rc) rc = container(b, "messages", json_type_array, &out->messages);
+    if (rc == CS_ERR_SESSION_CORRUPT) return corrupt(out, "messages");
+    return rc;
+}
+
+int cs_session_load(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
+                    struct cs_session *out)
+{
+    memset(out, 0, sizeof(*out));
     if (!cs_session_id_valid(id)) return CS_ERR_SESSION_ID;
-    int rc = cs_store_get(st, a, tenant, CS_SESSIONS_COLL, id, out);
-    return rc == CS_ERR_NOT_FOUND ? CS_ERR_SESSION_NOT_FOUND : rc;
+    struct cs_doc d;
+    int rc = cs_store_get(st, a, tenant, CS_SESSIONS_COLL, id, &d);
+    if (rc == CS_ERR_NOT_FOUND) return CS_ERR_SESSION_NOT_FOUND;
+    return rc ? rc : cs_session_parse(&d, out);
+}
+
+int cs_session_set_status(struct cs_session *s, enum cs_session_status_id st)
+{
+    int rc = cs_json_add_str(s->doc.body, "status", cs_session_status_name(st));
+    if (!rc) s->status = st;
+    return rc;
 }

@@ -13,6 +13,7 @@
 #include "cs/arena.h"
 #include "cs/buf.h"
 #include "cs/clock.h"
+#include "cs/closing.h"
 #include "cs/draft.h"
 #include "cs/policy.h"
 #include "cs/retrieval.h"
@@ -38,7 +39,7 @@ static enum cs_draft_tone tone_of(const struct cs_reply_input *in)
 
 static const char *opening(const struct cs_reply_input *in)
 {
-    bool manager = strcmp(in->tier->tier, "AI_MANAGER") == 0;
+    bool manager = in->tier->id == CS_TIER_AI_MANAGER;
     if (in->irate && manager)
         return "I'm the customer service manager and I'm taking personal ownership of your case. "
                "I'm sorry for how this has gone so far.";
@@ -64,8 +65,12 @@ static int money_text(struct cs_buf *b, const struct cs_reply_input *in)
                              what, ask->amount);
     if (in->refund_allowed)
         return cs_buf_printf(b, " I can help with a %s: please send the order number and the amount involved.", what);
-    return cs_buf_printf(b, " I'm not able to approve that %s myself, so I've passed your request "
-                            "to a colleague with the authority to review it.", what);
+    /* Only an escalation that happened may be reported as one. */
+    if (in->escalated)
+        return cs_buf_printf(b, " I'm not able to approve that %s myself, so I've passed your request "
+                                "to a colleague with the authority to review it.", what);
+    return cs_buf_printf(b, " I'm not able to approve that %s myself; it needs a review by a colleague "
+                            "with the authority to decide on it.", what);
 }
 
 struct kb {
@@ -78,7 +83,8 @@ static int draft(struct cs_store *st, struct cs_arena *a, const char *tenant,
 {
     struct cs_passage *p = NULL;
     size_t np = 0;
-    int rc = cs_retrieval_search(st, a, tenant, in->message, REPLY_PASSAGES, &p, &np);
+    struct cs_retrieval_hints hints = {in->category_code, 0};
+    int rc = cs_retrieval_search_hinted(st, a, tenant, in->message, &hints, REPLY_PASSAGES, &p, &np);
     if (rc) return rc;
     kb->p = p;
     kb->n = np < REPLY_PASSAGES ? np : REPLY_PASSAGES;
@@ -89,12 +95,13 @@ static int draft(struct cs_store *st, struct cs_arena *a, const char *tenant,
     struct cs_draft_input di = {
         .customer_name = in->customer_name,
         .ticket_text = in->message,
+        .query_terms = cs_retrieval_expand(a, in->message),
         .triage = {.category = in->issue_category, .sentiment = label},
         .passages = dp,
         .n_passages = np < REPLY_PASSAGES ? np : REPLY_PASSAGES,
     };
     struct cs_draft_opts o = {.tone = tone_of(in),
-                              .signature = strcmp(in->tier->tier, "AI_MANAGER") == 0
+                              .signature = in->tier->id == CS_TIER_AI_MANAGER
                                                ? "Customer Service Manager"
                                                : "Customer Support Team"};
     return cs_draft_build(a, &di, &o, d);
@@ -128,7 +135,9 @@ static int compose(struct cs_arena *a, const struct cs_reply_input *in, const st
     if (!rc && open) rc = cs_buf_printf(&b, " %s", open);
     if (!rc) rc = money_text(&b, in);
     if (!rc && with_body) rc = cs_buf_printf(&b, " %s", d->body);
-    if (!rc && !with_body) rc = cs_buf_puts(&b, " A colleague will follow up with the details.");
+    if (!rc && !with_body)
+        rc = cs_buf_puts(&b, in->escalated ? " A colleague will follow up with the details."
+                                           : " I can't go into more detail on that here.");
     if (!rc) rc = cs_buf_printf(&b, " %s", d->closing);
     if (rc) return rc;
     *out = cap_words(a, cs_buf_str(&b), in->tier->max_response_length > 0 ? in->tier->max_response_length : 200);
@@ -217,6 +226,40 @@ static bool take_hosted(const struct cs_reply_input *in, const struct cs_ai_repl
     return cs_policy_check(r->text, in->message, po, &pr) == CS_OK && !money_violation(&pr);
 }
 
+/* A thank-you or goodbye gets a closing line, not a knowledge-base search. */
+static bool is_closing(const struct cs_reply_input *in)
+{
+    bool money = in->ask && (in->ask->refund || in->ask->credit);
+    return !in->irate && !in->escalated && !money && cs_reply_closing(in->message);
+}
+
+static const char *closing_text(struct cs_arena *a, const struct cs_reply_input *in)
+{
+    const char *name = in->customer_name && *in->customer_name ? in->customer_name : NULL;
+    return cs_arena_printf(a, "You're welcome%s%s! I'm glad that's sorted. If anything else comes up, "
+                              "just send us a message here.",
+                           name ? ", " : "", name ? name : "");
+}
+
+/* The built-in reply: a cited draft, composed and checked against the tier's authority. */
+static int builtin_text(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                        const struct cs_reply_input *in, const struct cs_policy_opts *po,
+                        struct cs_draft *d, struct kb *kb, const char **text)
+{
+    int rc = draft(st, a, tenant, in, d, kb);
+    if (rc == CS_ERR_NOMEM || rc == CS_ERR_STORE) return rc;
+    if (rc) return CS_ERR_AI_FAILED;
+    if ((rc = compose(a, in, d, true, text))) return rc;
+    struct cs_policy_result pr;
+    if (cs_policy_check(*text, in->message, po, &pr)) return CS_ERR_AI_FAILED;
+    if (money_violation(&pr)) {
+        /* A quoted passage promised more than this tier may give: answer without it. */
+        if ((rc = compose(a, in, d, false, text))) return rc;
+        if (cs_policy_check(*text, in->message, po, &pr) || money_violation(&pr)) return CS_ERR_AI_FAILED;
+    }
+    return CS_OK;
+}
+
 int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant,
                      const struct cs_reply_input *in, struct cs_reply *out)
 {
@@ -224,19 +267,16 @@ int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant
     memset(out, 0, sizeof(*out));
     if (!in || !in->tier || !in->message) return CS_ERR_AI_FAILED;
     struct cs_draft d;
+    memset(&d, 0, sizeof(d));
     struct kb kb = {NULL, 0};
-    int rc = draft(st, a, tenant, in, &d, &kb);
-    if (rc == CS_ERR_NOMEM || rc == CS_ERR_STORE) return rc;
-    if (rc) return CS_ERR_AI_FAILED;
-    const char *text;
-    if ((rc = compose(a, in, &d, true, &text))) return rc;
     struct cs_policy_opts po = {.refund_limit = in->refund_allowed ? authority(in->tier, in->ask) : 0};
-    struct cs_policy_result pr;
-    if (cs_policy_check(text, in->message, &po, &pr)) return CS_ERR_AI_FAILED;
-    if (money_violation(&pr)) {
-        /* A quoted passage promised more than this tier may give: answer without it. */
-        if ((rc = compose(a, in, &d, false, &text))) return rc;
-        if (cs_policy_check(text, in->message, &po, &pr) || money_violation(&pr)) return CS_ERR_AI_FAILED;
+    const char *text;
+    int rc;
+    out->closing = is_closing(in);
+    if (out->closing) {
+        if (!(text = closing_text(a, in))) return CS_ERR_NOMEM;
+    } else if ((rc = builtin_text(st, a, tenant, in, &po, &d, &kb, &text))) {
+        return rc;
     }
     struct cs_ai_reply hr;
     if (cs_ai_hosted_default(in->ai, CS_AI_CAP_GENERATE) && hosted_reply(a, in, &kb, &hr) == CS_OK && take_hosted(in, &hr, &po)) {
@@ -254,6 +294,7 @@ int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant
     if (in->ask && (in->ask->refund || in->ask->credit))
         out->actions[out->nactions++] = in->refund_allowed ? "verify_order_for_refund" : "review_refund_request";
     if (d.kb_answer) out->actions[out->nactions++] = "share_kb_article";
+    if (out->closing) out->actions[out->nactions++] = "resolve_session";
     if (in->irate) out->actions[out->nactions++] = "monitor_sentiment";
     out->latency_ms = cs_mono_ms() - t0;
     return CS_OK;

@@ -1,0 +1,319 @@
+/* One customer message applied to a session: THE message path, shared by POST
+ * /sessions/{id}/messages and by POST /sessions's initialMessage, so both run every rule.
+ * The message is stored with its sentiment, the irate protocol and refund limits decide
+ * (cs_session_decide), an escalation is recorded and announced (staged for the caller's
+ * store write), the session's tier answers (cs_session_reply) and the summary follows. */
+#include "cs/session.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cs/ai.h"
+#include "cs/arena.h"
+#include "cs/env.h"
+#include "cs/http.h"
+#include "cs/json.h"
+#include "cs/notify.h"
+
+#define HISTORY_TURNS 10
+
+struct turn {
+    const struct cs_req *req;
+    json_object *cfg;
+    struct cs_session *s;
+    const char *text, *ts;
+    const struct cs_sentiment *sent;
+    const struct cs_money_ask *ask;
+    struct cs_session_turn *out;
+};
+
+static void state_of(const struct cs_session *s, struct cs_session_state *st)
+{
+    json_object *ctx = NULL, *cust = NULL, *body = s->doc.body;
+    json_object_object_get_ex(body, "context", &ctx);
+    if (ctx) json_object_object_get_ex(ctx, "customer", &cust);
+    st->tier = cs_session_tier_name(s->tier);
+    st->irate_attempts = (int)cs_json_get_int(s->stats, "irateAttempts", 0);
+    st->vip = cs_json_get_bool(cust, "isVIP", false);
+    st->repeat_contacts = (int)cs_json_get_int(ctx, "repeatContacts", 0);
+    st->ai_replies = (int)(cs_json_get_int(s->stats, "messageCount", 0) -
+                           cs_json_get_int(s->stats, "customerMessages", 0));
+}
+
+/* The phrase behind a drop in sentiment: the cue the scanner found, else the decision's. */
+static const char *trigger_of(const struct turn *t, struct cs_arena *a)
+{
+    const char *prev = cs_json_get_str(t->s->doc.body, "customerSentiment");
+    int prev_level = prev ? cs_sentiment_level_parse(prev) : CS_SENT_NEUTRAL;
+    const struct cs_decision *dec = &t->out->dec;
+    if ((int)t->sent->level <= prev_level && !dec->irate) return NULL;
+    const struct cs_sentiment *s = t->sent;
+    if (s->cues.cue_len > 0 && s->cues.cue_off + s->cues.cue_len <= strlen(t->text))
+        return cs_arena_strndup(a, t->text + s->cues.cue_off, s->cues.cue_len);
+    return dec->trigger;
+}
+
+static const char *next_id(struct cs_arena *a, const struct cs_session *s)
+{
+    return cs_arena_printf(a, "msg_%zu", json_object_array_length(s->messages) + 1);
+}
+
+static int add_customer_message(struct turn *t)
+{
+    struct cs_arena *a = t->req->arena;
+    json_object *body = t->s->doc.body;
+    const char *trigger = trigger_of(t, a);
+    json_object *m = json_object_new_object(), *h = json_object_new_object();
+    int rc = m && h ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(m, "id", next_id(a, t->s));
+    if (!rc) rc = cs_json_add_str(m, "role", "customer");
+    if (!rc) rc = cs_json_add_str(m, "content", t->text);
+    if (!rc) rc = cs_json_add_str(m, "timestamp", t->ts);
+    if (!rc) rc = cs_json_add_str(m, "sentiment", t->sent->level_name);
+    if (!rc) rc = cs_json_add_str(h, "sentiment", t->sent->level_name);
+    if (!rc) rc = cs_json_add_double(h, "score", t->sent->score, 3);
+    if (!rc) rc = cs_json_add_str(h, "timestamp", t->ts);
+    if (!rc && trigger) rc = cs_json_add_str(h, "trigger", trigger);
+    if (rc) {
+        json_object_put(m);
+        json_object_put(h);
+        return rc;
+    }
+    t->out->customer_msg = m;
+    rc = cs_session_push(body, "messages", json_object_get(m));
+    if (!rc) rc = cs_json_own(a, m);
+    if (!rc) rc = cs_session_push(body, "sentimentHistory", h);
+    if (!rc) rc = cs_json_add_str(body, "customerSentiment", t->sent->level_name);
+    return rc;
+}
+
+/* Sentiment and irate figures the analytics sum. */
+static int update_stats(struct turn *t)
+{
+    json_object *s = t->s->stats;
+    const struct cs_decision *dec = &t->out->dec;
+    double score = t->sent->score;
+    int64_t customer = cs_json_get_int(s, "customerMessages", 0) + 1;
+    int rc = cs_json_add_int(s, "customerMessages", customer);
+    if (!rc) rc = cs_json_add_int(s, "messageCount", cs_json_get_int(s, "messageCount", 0) + 2);
+    if (!rc) rc = cs_json_add_int(s, "satisfaction", cs_session_satisfaction((int)t->sent->level));
+    if (!rc && !json_object_object_get_ex(s, "firstScore", NULL))
+        rc = cs_json_add_double(s, "firstScore", score, 4);
+    double first = cs_json_get_double(s, "firstScore", score);
+    if (!rc && customer >= 2) rc = cs_json_add_int(s, "sentimentImproved", score > first + 0.05);
+    /* An incident is a run of irate messages; attempts count the AI's replies to it. */
+    bool was_irate = cs_json_get_bool(s, "lastIrate", false);
+    if (!rc && dec->irate && !was_irate)
+        rc = cs_json_add_int(s, "irateIncidents", cs_json_get_int(s, "irateIncidents", 0) + 1);
+    if (!rc) rc = cs_json_add_bool(s, "lastIrate", dec->irate);
+    if (!rc) rc = cs_json_add_int(s, "irateAttempts", dec->irate_attempts);
+    return rc;
+}
+
+static int escalate(struct turn *t)
+{
+    const struct cs_req *req = t->req;
+    const struct cs_decision *dec = &t->out->dec;
+    char notes[160];
+    snprintf(notes, sizeof(notes), "Automatic escalation (%s)%s%s", dec->reason,
+             dec->trigger ? ": " : "", dec->trigger ? dec->trigger : "");
+    json_object *d = cs_json_object(req->arena);
+    int rc = d ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(d, "sessionId", t->s->doc.id);
+    if (!rc) rc = cs_json_add_str(d, "companyId", t->s->company_id);
+    if (!rc) rc = cs_json_add_str(d, "customerId", t->s->customer_id);
+    if (!rc) rc = cs_json_add_str(d, "fromTier", t->out->from_tier);
+    if (!rc) rc = cs_json_add_str(d, "toTier", dec->target);
+    if (!rc) rc = cs_json_add_str(d, "reason", dec->reason);
+    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.escalated", d,
+                                  req->now_ms, NULL);
+    if (!rc) rc = cs_session_escalate(t->s->doc.body, dec->target, dec->reason,
+                                      cs_arena_strdup(req->arena, notes), req->now_ms);
+    int rank = cs_session_tier_rank(dec->target);
+    if (!rc && rank >= 0) t->s->tier = (enum cs_session_tier_id)rank;
+    if (!rc) t->s->status = CS_STATUS_ESCALATED;
+    return rc;
+}
+
+/* The last turns before this message, oldest first, for the reply generator. A stored
+ * message without a role or content is left out: it came back from the store. */
+static size_t history(const struct cs_session *s, struct cs_reply_turn *out, size_t cap)
+{
+    size_t n = json_object_array_length(s->messages), start = n > cap + 1 ? n - cap - 1 : 0, k = 0;
+    for (size_t i = start; i + 1 < n && k < cap; i++) {
+        json_object *x = json_object_array_get_idx(s->messages, i);
+        struct cs_reply_turn r = {cs_json_get_str(x, "role"), cs_json_get_str(x, "content")};
+        if (r.role && r.content) out[k++] = r;
+    }
+    return k;
+}
+
+static const char *customer_name(json_object *body)
+{
+    json_object *ctx = NULL, *cust = NULL;
+    json_object_object_get_ex(body, "context", &ctx);
+    if (ctx) json_object_object_get_ex(ctx, "customer", &cust);
+    return cs_json_get_str(cust, "name");
+}
+
+static json_object *string_array(const char *const *items, size_t n)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; a && i < n; i++) json_object_array_add(a, json_object_new_string(items[i]));
+    return a;
+}
+
+static int metadata(const struct cs_reply *r, const char *const *taken, size_t ntaken, json_object **out)
+{
+    json_object *md = json_object_new_object(), *tok = json_object_new_object();
+    int rc = md && tok ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_bool(md, "aiGenerated", r->model != NULL);
+    if (!rc && r->model) rc = cs_json_add_str(md, "model", r->model);
+    if (!rc) rc = cs_json_add_int(tok, "input", r->tokens_in);
+    if (!rc) rc = cs_json_add_int(tok, "output", r->tokens_out);
+    if (!rc) {
+        rc = cs_json_add(md, "tokens", tok);
+        tok = NULL;
+    }
+    if (!rc) rc = cs_json_add_int(md, "latencyMs", (int64_t)(r->latency_ms + 0.5));
+    if (!rc) rc = cs_json_add(md, "actionsTaken", string_array(taken, ntaken));
+    if (!rc) rc = cs_json_add(md, "suggestedActions", string_array(r->actions, r->nactions));
+    json_object_put(tok);
+    if (rc) json_object_put(md);
+    *out = rc ? NULL : md;
+    return rc;
+}
+
+static const char *category_label(const char *c)
+{
+    static const char *const map[][2] = {
+        {"BILLING", "Billing"}, {"SHIPPING", "Shipping"}, {"PRODUCT_QUALITY", "Product quality"},
+        {"SUBSCRIPTION", "Subscription"}, {"REFUND", "Refund"}, {"TECHNICAL", "Technical"},
+        {"ACCOUNT", "Account"}, {"GENERAL_INQUIRY", "General"}, {"COMPLAINT", "Complaint"},
+        {"CANCELLATION", "Cancellation"}};
+    for (size_t i = 0; c && i < sizeof(map) / sizeof(map[0]); i++)
+        if (strcmp(map[i][0], c) == 0) return map[i][1];
+    return "General";
+}
+
+/* "shipping", "product quality": how a reply names the topic. */
+static const char *topic(struct cs_arena *a, const char *category, const struct cs_money_ask *ask)
+{
+    if (!category) return ask->refund ? "refund request" : ask->credit ? "credit request" : "request";
+    char *s = cs_arena_strdup(a, category_label(category));
+    for (char *p = s; p && *p; p++) *p = (char)tolower((unsigned char)*p);
+    return s;
+}
+
+/* The answering tier's reply; a human tier gets a hand-off note, not an AI answer. */
+static int answer(struct turn *t, const char **role, struct cs_reply *r)
+{
+    const struct cs_req *req = t->req;
+    memset(r, 0, sizeof(*r));
+    if (t->s->tier == CS_TIER_HUMAN_AGENT) {
+        *role = "system";
+        r->content = "Thank you. Your conversation is with our customer care team now; a member "
+                     "of the team will reply here shortly.";
+        return CS_OK;
+    }
+    *role = t->s->tier == CS_TIER_AI_MANAGER ? "ai_manager" : "ai_rep";
+    struct cs_tier_caps caps;
+    cs_session_tier_caps(t->cfg, cs_session_tier_name(t->s->tier), &caps);
+    struct cs_reply_turn turns[HISTORY_TURNS];
+    struct cs_ai_call call;
+    cs_ai_call_from_req(req, "session_reply", &call);
+    const struct cs_decision *dec = &t->out->dec;
+    struct cs_reply_input in = {
+        .tier = &caps,
+        .history = turns,
+        .nhistory = history(t->s, turns, HISTORY_TURNS),
+        .message = t->text,
+        .sentiment = t->sent,
+        .ask = t->ask,
+        .refund_allowed = dec->refund_allowed,
+        .irate = dec->irate,
+        .escalated = dec->reason != NULL,
+        .customer_name = customer_name(t->s->doc.body),
+        .issue_category = topic(req->arena, cs_json_get_str(t->s->doc.body, "issueCategory"), t->ask),
+        .category_code = cs_json_get_str(t->s->doc.body, "issueCategory"),
+        .ai = &call,
+    };
+    return cs_session_reply(req->store, req->arena, req->auth.tenant, &in, r);
+}
+
+static int add_ai_message(struct turn *t)
+{
+    const char *role;
+    struct cs_reply r;
+    int rc = answer(t, &role, &r);
+    if (rc) return rc;
+    const struct cs_decision *dec = &t->out->dec;
+    const char *taken[2];
+    size_t ntaken = 0;
+    if (dec->reason) taken[ntaken++] = "escalated";
+    if (dec->irate) taken[ntaken++] = "irate_protocol";
+    json_object *md = NULL, *m = json_object_new_object();
+    rc = m ? metadata(&r, taken, ntaken, &md) : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(m, "id", next_id(t->req->arena, t->s));
+    if (!rc) rc = cs_json_add_str(m, "role", role);
+    if (!rc) rc = cs_json_add_str(m, "content", r.content);
+    if (!rc) rc = cs_json_add_str(m, "timestamp", t->ts);
+    if (!rc) {
+        rc = cs_json_add(m, "metadata", md);
+        md = NULL;
+    }
+    json_object_put(md);
+    if (rc) {
+        json_object_put(m);
+        return rc;
+    }
+    t->out->ai_msg = m;
+    t->out->closing = r.closing;
+    rc = cs_session_push(t->s->doc.body, "messages", json_object_get(m));
+    if (!rc) rc = cs_json_own(t->req->arena, m);
+    return rc;
+}
+
+/* A one-line summary a human picking the case up can read at a glance. */
+static const char *summary(const struct turn *t)
+{
+    struct cs_arena *a = t->req->arena;
+    const struct cs_money_ask *ask = t->ask;
+    const char *what = category_label(cs_json_get_str(t->s->doc.body, "issueCategory"));
+    const char *money = "";
+    if (ask->refund || ask->credit)
+        money = ask->amount > 0 ? cs_arena_printf(a, " - %s request of $%.2f", ask->refund ? "refund" : "credit", ask->amount)
+                                : (ask->refund ? " - refund request" : " - credit request");
+    const char *tier = cs_session_tier_name(t->s->tier);
+    if (t->out->dec.reason)
+        return cs_arena_printf(a, "%s inquiry%s - escalated to %s (%s)", what, money ? money : "", tier,
+                               t->out->dec.reason);
+    return cs_arena_printf(a, "%s inquiry%s - handled by %s", what, money ? money : "", tier);
+}
+
+int cs_session_turn_apply(const struct cs_req *req, json_object *cfg, struct cs_session *s,
+                          const char *text, const struct cs_sentiment *sent,
+                          const struct cs_money_ask *ask, const char *ts,
+                          struct cs_session_turn *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct turn t = {req, cfg, s, text, ts, sent, ask, out};
+    struct cs_session_state st;
+    state_of(s, &st);
+    out->from_tier = cs_session_tier_name(s->tier); /* static: survives the escalation */
+    cs_session_decide(cfg, &st, sent, text, ask, &out->dec);
+    int rc = add_customer_message(&t);
+    if (!rc) rc = update_stats(&t);
+    if (!rc && out->dec.reason) rc = escalate(&t);
+    /* The customer came back: the status the session's tier implies again, ESCALATED
+     * above the rep (as escalation sets it, seed 003 "Session Status"), else ACTIVE. */
+    if (!rc && s->status == CS_STATUS_ABANDONED)
+        rc = cs_session_set_status(s, s->tier == CS_TIER_AI_REP ? CS_STATUS_ACTIVE : CS_STATUS_ESCALATED);
+    if (!rc) rc = add_ai_message(&t);
+    const char *sum = rc ? NULL : summary(&t);
+    if (!rc && !sum) rc = CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(s->doc.body, "issueSummary", sum);
+    if (!rc) rc = cs_json_add_str(s->doc.body, "updatedAt", ts);
+    return rc;
+}

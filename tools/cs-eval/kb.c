@@ -1,0 +1,172 @@
+/* cs-eval kb: which knowledge-base article a ticket's draft cites, on the labelled
+ * tickets of data/kb/eval_{train,dev}.jsonl ({"id","text","doc_id"}: the article a support
+ * agent would send). The sample knowledge base is indexed into a throw-away SQLite store
+ * and every ticket goes through what POST /tickets/process runs: triage with the default
+ * policy, retrieval with the triage's hints (cs_retrieval_search_hinted), the extractive
+ * draft. Reported per split: retrieval top-1 (the best passage's article) and citation
+ * top-1 (the first article the draft quotes; a draft that quotes nothing is a miss).
+ * Retrieval work may look at the train split's errors (--errors); the dev split is the
+ * figure to report and is never tuned on. */
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cs/arena.h"
+#include "cs/auth.h"
+#include "cs/draft.h"
+#include "cs/json.h"
+#include "cs/kb.h"
+#include "cs/retrieval.h"
+#include "cs/store.h"
+#include "cs/triage.h"
+#include "eval_int.h"
+
+#define KB_PASSAGES 5
+
+struct kb_score {
+    size_t n, retrieved, cited;
+};
+
+static int index_article(const struct cs_kb_article *art, size_t line, void *ud)
+{
+    (void)line;
+    void **x = ud;
+    size_t n;
+    return cs_retrieval_index_article(x[0], x[1], CS_SYSTEM_TENANT, art, 0, &n);
+}
+
+static int index_kb(struct cs_store *st, struct cs_arena *a, const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return CS_ERR_IO;
+    char *buf = NULL;
+    size_t cap = 0, len = 0;
+    for (;;) {
+        if (len + 65536 > cap) {
+            char *nb = realloc(buf, cap = cap * 2 + 65536);
+            if (!nb) break;
+            buf = nb;
+        }
+        size_t r = fread(buf + len, 1, cap - len, f);
+        if (r == 0) break;
+        len += r;
+    }
+    fclose(f);
+    void *x[2] = {st, a};
+    size_t bad = 0;
+    int rc = buf ? cs_kb_parse_lines(a, buf, len, index_article, x, &bad) : CS_ERR_NOMEM;
+    free(buf);
+    return rc;
+}
+
+/* The articles the pipeline picks for one ticket ("" when none). */
+static int pick(struct cs_store *st, struct cs_arena *a, const struct cs_models *ms,
+                const struct cs_triage_policy *pol, const char *text, const char **retrieved,
+                const char **cited, struct cs_triage *out)
+{
+    struct cs_triage tr;
+    int rc = cs_triage_ticket(ms, pol, text, strlen(text), &tr);
+    if (rc) return rc;
+    struct cs_retrieval_hints h = {.category_code = tr.category_code, .confidence = tr.confidence};
+    struct cs_passage *p = NULL;
+    size_t np = 0;
+    rc = cs_retrieval_search_hinted(st, a, CS_SYSTEM_TENANT, text, &h, KB_PASSAGES, &p, &np);
+    if (rc) return rc;
+    struct cs_draft_passage dp[KB_PASSAGES];
+    for (size_t i = 0; i < np && i < KB_PASSAGES; i++)
+        dp[i] = (struct cs_draft_passage){p[i].doc_id, p[i].chunk_id, p[i].title, p[i].text, p[i].score};
+    struct cs_draft_input in = {
+        .ticket_text = text,
+        .query_terms = cs_retrieval_expand(a, text),
+        .triage = {tr.category, tr.subcategory, tr.sentiment, tr.priority, tr.suggested_team, tr.sla_hours,
+                   tr.confidence},
+        .passages = dp,
+        .n_passages = np < KB_PASSAGES ? np : KB_PASSAGES,
+    };
+    struct cs_draft d;
+    rc = cs_draft_build(a, &in, NULL, &d);
+    *retrieved = np ? p[0].doc_id : "";
+    *cited = !rc && d.kb_answer && d.n_used ? p[d.used[0]].doc_id : "";
+    *out = tr;
+    return rc;
+}
+
+static int run_split(struct cs_store *st, struct cs_arena *a, const struct cs_models *ms,
+                     const struct cs_triage_policy *pol, const char *path, int errors,
+                     struct kb_score *s)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return CS_ERR_IO;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = CS_OK;
+    while (rc == CS_OK && getline(&line, &cap, f) > 0) {
+        json_object *o = json_tokener_parse(line), *t, *d;
+        if (o && json_object_object_get_ex(o, "text", &t) && json_object_object_get_ex(o, "doc_id", &d)) {
+            const char *want = json_object_get_string(d), *r = "", *c = "";
+            struct cs_triage tr;
+            rc = pick(st, a, ms, pol, json_object_get_string(t), &r, &c, &tr);
+            s->n++;
+            s->retrieved += strcmp(r, want) == 0;
+            s->cited += strcmp(c, want) == 0;
+            if (errors && strcmp(c, want) != 0)
+                printf("      miss %s: want %s, cited %s, retrieved %s (%s, %s): %s\n",
+                       cs_json_get_str(o, "id") ? cs_json_get_str(o, "id") : "?", want, *c ? c : "-", *r ? r : "-",
+                       tr.category_code, tr.intent, json_object_get_string(t));
+            cs_arena_reset(a);
+        }
+        json_object_put(o);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+static void print_split(const char *name, const struct kb_score *s)
+{
+    printf("    %-6s n=%zu retrieval top-1=%.3f citation top-1=%.3f\n", name, s->n,
+           s->n ? (double)s->retrieved / s->n : 0.0, s->n ? (double)s->cited / s->n : 0.0);
+}
+
+int eval_kb(const struct cs_models *ms, const char *kb_dir, const char *policy, int errors)
+{
+    char kb[4096], train[4096], dev[4096], dir[] = "/tmp/cs-eval-kb-XXXXXX", uri[4200];
+    snprintf(kb, sizeof(kb), "%s/sample_kb.jsonl", kb_dir);
+    snprintf(train, sizeof(train), "%s/eval_train.jsonl", kb_dir);
+    snprintf(dev, sizeof(dev), "%s/eval_dev.jsonl", kb_dir);
+    if (access(kb, R_OK) || access(dev, R_OK) || !mkdtemp(dir)) {
+        printf("kb citations       skipped (%s or %s missing)\n", kb, dev);
+        return 1;
+    }
+    snprintf(uri, sizeof(uri), "sqlite://%s/kb.db", dir);
+    struct cs_triage_policy *pol = NULL;
+    struct cs_store *st = NULL;
+    struct cs_arena *a = cs_arena_new(0);
+    int rc = a ? cs_triage_policy_load(policy, &pol) : CS_ERR_NOMEM;
+    if (!rc) rc = cs_store_open(uri, &st);
+    if (!rc) rc = index_kb(st, a, kb);
+    cs_arena_reset(a);
+    struct kb_score tr = {0}, dv = {0};
+    if (!rc) rc = run_split(st, a, ms, pol, train, errors, &tr);
+    if (!rc) rc = run_split(st, a, ms, pol, dev, 0, &dv);
+    cs_store_close(st);
+    cs_arena_destroy(a);
+    cs_triage_policy_destroy(pol);
+    static const char *const side[] = {"kb.db", "kb.db-wal", "kb.db-shm", "kb.db-journal"};
+    for (size_t i = 0; i < 4; i++) {
+        char p[4300];
+        snprintf(p, sizeof(p), "%s/%s", dir, side[i]);
+        unlink(p);
+    }
+    rmdir(dir);
+    if (rc) {
+        printf("kb citations       failed: %s\n", cs_error_message(rc));
+        return 1;
+    }
+    printf("kb citations       sample KB, labelled tickets (%s/eval_*.jsonl), tickets-process path\n", kb_dir);
+    print_split("train", &tr);
+    print_split("dev", &dv);
+    return 0;
+}
