@@ -52,11 +52,13 @@ t_generated_fresh() {
     mkdir -p "$tmp/infra/nginx"
     cmd_gen "$tmp"
     diff -u infra/nginx/routes.conf "$tmp/infra/nginx/routes.conf" &&
+        diff -u infra/nginx/families.conf "$tmp/infra/nginx/families.conf" &&
         diff -u template.yaml "$tmp/template.yaml" &&
+        diff -u README.md "$tmp/README.md" &&
         echo "generated files are up to date"
     local rc=$?
     rm -rf "$tmp"
-    [ $rc -eq 0 ] || echo "stale: run ./build.sh gen and commit infra/nginx/routes.conf and template.yaml"
+    [ $rc -eq 0 ] || echo "stale: run ./build.sh gen and commit infra/nginx/*.conf, template.yaml and README.md"
     return $rc
 }
 

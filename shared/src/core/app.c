@@ -123,6 +123,16 @@ static int preflight(const struct cs_req *req, struct cs_resp *resp)
 
 /* ---- pipeline steps ---- */
 
+/* Seed 003 documents its base path as /api/momentum/cs; the routes are declared once,
+ * under /api/v1/cs, and the gateway (cs-gen) sends both here. */
+static const char *seed_alias(struct cs_arena *a, const char *path)
+{
+    static const char seed[] = "/api/momentum/cs/", own[] = "/api/v1/cs/";
+    if (strncmp(path, seed, sizeof(seed) - 1) != 0) return path;
+    const char *p = cs_arena_printf(a, "%s%s", own, path + sizeof(seed) - 1);
+    return p ? p : path;
+}
+
 static int route(struct cs_req *req, struct cs_resp *resp, bool *answered)
 {
     const struct cs_function *fn = req->env->fn;
@@ -136,6 +146,7 @@ static int route(struct cs_req *req, struct cs_resp *resp, bool *answered)
     }
     struct cs_route_match m;
     const char *allow = NULL;
+    req->path = seed_alias(req->arena, req->path);
     int rc = cs_route_find(fn->routes, fn->nroutes, req->method, req->path, req->arena, &m, &allow);
     if (rc == CS_ERR_METHOD && is_preflight(req)) {
         *answered = true;
