@@ -321,6 +321,11 @@ static int apply(const struct cs_req *req, struct turn *t, json_object *body)
                              strcmp(cs_json_get_str(body, "currentTier"), "AI_REP") == 0 ? "ACTIVE"
                                                                                       : "ESCALATED");
     if (!rc) rc = add_ai_message(req, t, body);
+    /* The AI rep answered and the turn is the customer's again: seed 003's
+     * WAITING_CUSTOMER. Escalated sessions keep ESCALATED (a higher tier has them). */
+    if (!rc && strcmp(cs_json_get_str(body, "currentTier"), "AI_REP") == 0 &&
+        strcmp(cs_json_get_str(body, "status"), "ACTIVE") == 0)
+        rc = cs_json_add_str(body, "status", "WAITING_CUSTOMER");
     const char *sum = rc ? NULL : summary(req->arena, t, body);
     if (!rc && !sum) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(body, "issueSummary", sum);

@@ -194,6 +194,7 @@ static void test_irate_conversation_escalates(void)
     CHECK(jstr(r.json, "sessionUpdate.customerSentiment") != NULL);
     CHECK(jstr(r.json, "sessionUpdate.issueSummary") != NULL);
     CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_REP");
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "WAITING_CUSTOMER"); /* issue 13 */
     http_result_free(&r);
     /* The default protocol: two AI attempts with an irate customer, then the manager. */
     const char *shouts[] = {"This is UNACCEPTABLE!!! I am FURIOUS with you people!!",
@@ -709,10 +710,11 @@ static void test_abandon_idle(void)
     REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) == 0);
     CHECK_INT(jint(r.json, "abandoned"), 0);
     http_result_free(&r);
-    /* The customer coming back reopens the session. */
+    /* The customer coming back reopens the session; once the rep has answered it waits
+     * for the customer again (seed 003 WAITING_CUSTOMER). */
     REQUIRE(post_message(auth, a, "Hello, are you still there?", &r) == 0);
     CHECK_INT(r.status, 201);
-    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ACTIVE");
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "WAITING_CUSTOMER");
     http_result_free(&r);
     /* An escalated session comes back escalated, still with the manager. */
     REQUIRE(post_message(auth, c, "Sorry, I was away. Where is my parcel?", &r) == 0);
