@@ -49,12 +49,18 @@ static void test_providers_builtin_only(void)
     REQUIRE(http_do("GET", "/api/v1/ai/providers", NULL, h, &r) == 0);
     check_ok(&r);
     json_object *ps = jget(r.json, "data.providers");
-    REQUIRE(ps && json_object_array_length(ps) == 1);
-    CHECK_STR(jstr(r.json, "data.providers.0.id"), "builtin");
-    CHECK_STR(jstr(r.json, "data.providers.0.provider"), "builtin");
-    CHECK_STR(jstr(r.json, "data.providers.0.model"), "builtin-extractive-v1");
-    CHECK(json_object_get_boolean(jget(r.json, "data.providers.0.is_default")));
-    CHECK_INT(json_object_array_length(jget(r.json, "data.providers.0.capabilities")), 4);
+    /* Seed 001's example ids ship in every registry (none of them the default), then
+     * builtin, the default with no providers file. */
+    REQUIRE(ps && json_object_array_length(ps) == 4);
+    CHECK_STR(jstr(r.json, "data.providers.0.id"), "gpt4o_financial");
+    CHECK_STR(jstr(r.json, "data.providers.1.id"), "claude_sonnet");
+    CHECK_STR(jstr(r.json, "data.providers.2.id"), "gemini_pro");
+    CHECK(!json_object_get_boolean(jget(r.json, "data.providers.0.is_default")));
+    CHECK_STR(jstr(r.json, "data.providers.3.id"), "builtin");
+    CHECK_STR(jstr(r.json, "data.providers.3.provider"), "builtin");
+    CHECK_STR(jstr(r.json, "data.providers.3.model"), "builtin-extractive-v1");
+    CHECK(json_object_get_boolean(jget(r.json, "data.providers.3.is_default")));
+    CHECK_INT(json_object_array_length(jget(r.json, "data.providers.3.capabilities")), 4);
     CHECK_STR(jstr(r.json, "data.default_provider"), "builtin");
     http_result_free(&r);
 }

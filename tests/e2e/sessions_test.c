@@ -26,7 +26,9 @@ static int sign_for(const char *base, char *out, size_t cap)
 {
     char tenant[64];
     snprintf(tenant, sizeof(tenant), "%s-%d", base, (int)getpid());
-    static const char *const roles[] = {"agent"};
+    /* A manager: these tests also change the configuration and run abandon-idle
+     * (roles_test.c checks who else may). */
+    static const char *const roles[] = {"manager"};
     char *tok = test_jwt_sign(getenv("CS_TEST_JWT_SECRET"), tenant, "e2e-sessions", roles, 1, 3600);
     if (!tok) return -1;
     snprintf(out, cap, "Authorization: Bearer %s", tok);
