@@ -99,7 +99,10 @@ int main(int argc, char **argv)
     for (;;) {
         if (hup) {
             hup = 0;
-            fd = rotate(path, fd, keep);
+            /* An empty file has nothing to keep: rotating it would only push a real
+             * one out of the kept set. */
+            struct stat hs;
+            if (fstat(fd, &hs) != 0 || hs.st_size > 0) fd = rotate(path, fd, keep);
         }
         if (term) {
             /* Drain what is already in the pipe, then stop. */
