@@ -147,6 +147,35 @@ static void test_death_logged(void)
     CHECK(found);
 }
 
+/* nginx's own refusals answer in the family's JSON too (issue 13.7): a body past the
+ * gateway's 8 MiB limit never reaches a function. */
+static void test_gateway_error_pages(void)
+{
+    size_t n = 9u << 20;
+    char *big = malloc(n + 1);
+    REQUIRE(big != NULL);
+    memset(big, 'a', n);
+    big[n] = '\0';
+    static const struct {
+        const char *path, *field, *want;
+    } cases[] = {
+        {"/api/v1/tickets/process", "detail", "Request body too large"},
+        {"/api/v1/analyze/sentiment", "message", "Request body too large"},
+        {"/api/v1/customer/webhooks", "error.code", "too_large"},
+        {"/api/v1/cs/sessions", "error.code", "CS_008"},
+        {"/api/momentum/cs/sessions", "error.code", "CS_008"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *h[] = {"Content-Type: application/json", auth, NULL};
+        struct http_result r;
+        REQUIRE(http_do("POST", cases[i].path, big, h, &r) == 0);
+        CHECK_INT(r.status, 413);
+        CHECK_STR(jstr(r.json, cases[i].field), cases[i].want);
+        http_result_free(&r);
+    }
+    free(big);
+}
+
 int main(void)
 {
     static const char *const role[] = {"agent"};
@@ -156,5 +185,6 @@ int main(void)
     free(t);
     TEST_RUN(test_kill_under_load);
     TEST_RUN(test_death_logged);
+    TEST_RUN(test_gateway_error_pages);
     return test_done();
 }
