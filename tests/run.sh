@@ -137,6 +137,7 @@ t_e2e() {
         return
     fi
     export CS_TEST_JWT_SECRET=$secret CS_TEST_VAR=$var CS_TEST_ROUTES="$T_TMP/routes.jsonl"
+    export CS_TEST_ADMIN="env CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin"
     routes_of $ASAN/bin > "$CS_TEST_ROUTES"
     t_step "e2e/state files owner-only" t_state_modes "$var"
     local admin="env CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin"
