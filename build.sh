@@ -48,28 +48,92 @@ cmd_gen() {
     local out=${1:-.}
     routes_of $REL/bin > "$out/.routes.jsonl.tmp"
     $REL/tools/cs-gen nginx < "$out/.routes.jsonl.tmp" > "$out/infra/nginx/routes.conf"
+    $REL/tools/cs-gen families < "$out/.routes.jsonl.tmp" > "$out/infra/nginx/families.conf"
     $REL/tools/cs-gen sam < "$out/.routes.jsonl.tmp" > "$out/template.yaml"
-    rm -f "$out/.routes.jsonl.tmp"
+    # The README's role table, between its <!-- roles --> markers.
+    $REL/tools/cs-gen roles < "$out/.routes.jsonl.tmp" > "$out/.roles.md.tmp"
+    awk -v t="$out/.roles.md.tmp" '/<!-- roles:end -->/ {skip=0}
+        !skip {print} /<!-- roles:begin -->/ {while ((getline l < t) > 0) print l; skip=1}' \
+        README.md > "$out/README.md.tmp" && mv "$out/README.md.tmp" "$out/README.md"
+    rm -f "$out/.routes.jsonl.tmp" "$out/.roles.md.tmp"
 }
 
 # ---- serve: nginx in front of every function as a FastCGI process ----
 
 serve_stop() {
-    trap - INT TERM EXIT
+    trap - INT TERM EXIT HUP
     [ -f "$var/nginx/nginx.pid" ] && kill -QUIT "$(cat "$var/nginx/nginx.pid")" 2>/dev/null || true
     local p
-    for p in "${SERVE_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -f "$var"/run/*.sock
+    for p in "${!PID_FN[@]}" ${NGINX_PID:-}; do kill "$p" 2>/dev/null || true; done
+    for p in "${!PID_FN[@]}" ${NGINX_PID:-}; do wait "$p" 2>/dev/null || true; done
+    # The log writer goes last, once every writer is gone and the fifo is drained.
+    exec 9>&- 2>/dev/null || true
+    if [ -n "${LOGD_PID:-}" ]; then
+        for _ in $(seq 40); do kill -0 "$LOGD_PID" 2>/dev/null || break; sleep 0.05; done
+        kill -TERM "$LOGD_PID" 2>/dev/null || true
+        wait "$LOGD_PID" 2>/dev/null || true
+    fi
+    rm -f "$var"/run/*.sock "$var/run/log.fifo"
+}
+
+# One JSON line in functions.log, in the functions' own log format.
+serve_log() { # level msg function exit_code signal restart_in_ms
+    printf '{"ts":"%s","level":"%s","fn":"serve","msg":"%s","function":"%s","exit_code":%s,"signal":"%s","restart_in_ms":%s}\n' \
+        "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$1" "$2" "$3" "$4" "$5" "$6" >&9 || true
+}
+
+# Starts function $1; a scheduled one (webhook-dispatch) has no socket: it loops.
+serve_start_fn() {
+    local f=$1
+    if [[ "$SERVE_LOOPS" == *" $f "* ]]; then
+        "$SERVE_BIN/$f" --loop 2>"$var/run/log.fifo" &
+    else
+        rm -f "$var/run/$f.sock"
+        "$SERVE_BIN/$f" --fcgi "$var/run/$f.sock" 2>"$var/run/log.fifo" &
+    fi
+    PID_FN[$!]=$f
+    FN_SINCE[$f]=$SECONDS
+}
+
+serve_start_logd() {
+    "$REL/tools/cs-logd" "$var/functions.log" < "$var/run/log.fifo" &
+    LOGD_PID=$!
+}
+
+# Restarts whatever dies, with a backoff per function (100 ms doubling to 10 s; reset
+# after 30 s of life); while one is down nginx answers its routes 503 in the family's
+# format (nginx.conf.in). nginx itself dying stops everything.
+serve_supervise() {
+    local dead rc f sig delay
+    while :; do
+        dead=""; rc=0
+        wait -n -p dead "${!PID_FN[@]}" "$NGINX_PID" "$LOGD_PID" || rc=$?
+        [ -n "$dead" ] || continue
+        if [ "$dead" = "$NGINX_PID" ]; then log "nginx exited ($rc); stopping"; exit 1; fi
+        if [ "$dead" = "$LOGD_PID" ]; then serve_start_logd; continue; fi
+        f=${PID_FN[$dead]}; unset "PID_FN[$dead]"
+        [ $((SECONDS - FN_SINCE[$f])) -ge 30 ] && FN_FAILS[$f]=0
+        delay=$((100 << ${FN_FAILS[$f]:-0})); [ $delay -gt 10000 ] && delay=10000
+        FN_FAILS[$f]=$(( ${FN_FAILS[$f]:-0} + 1 ))
+        sig=""; [ $rc -gt 128 ] && sig=$(kill -l $((rc - 128)) 2>/dev/null || echo $((rc - 128)))
+        serve_log error "function exited; restarting" "$f" "$rc" "$sig" "$delay"
+        log "function $f exited (status $rc${sig:+, SIG$sig}); restarting in ${delay} ms"
+        sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))" & wait $! || true
+        serve_start_fn "$f"
+    done
 }
 
 cmd_serve() {
     local bindir=${CS_BUILD:-$REL}
     [ -n "${CS_BUILD:-}" ] || cmd_build
+    umask 077 # cs.db, its WAL, functions.log and the sockets' folder: owner-only
     var=$(realpath -m "${CS_VAR:-$ROOT/var}")  # global: the EXIT trap reads it
     local port=${CS_PORT:-8080}
     mkdir -p "$var/run" "$var/nginx/logs" "$var/nginx/tmp"
-    chmod 755 "$var" "$var/run"
+    # nginx runs as this same user (`user root root` when serve runs as root), so a
+    # folder only the owner can enter keeps every other local user off the sockets.
+    chmod 700 "$var" "$var/run"
+    [ -f "$var/functions.log" ] && chmod 600 "$var/functions.log"
     if [ -z "${CS_JWT_SECRET:-}" ]; then
         [ -s "$var/jwt.key" ] || (umask 077; head -c 32 /dev/urandom | base64 > "$var/jwt.key")
         CS_JWT_SECRET=$(cat "$var/jwt.key")
@@ -78,22 +142,25 @@ cmd_serve() {
     export CS_STORE_URI="${CS_STORE_URI:-sqlite://$var/cs.db}"
     "$REL/tools/cs-admin" load-kb --system --file "$CS_DATA_DIR/kb/sample_kb.jsonl" >/dev/null
 
-    SERVE_PIDS=()
-    trap serve_stop INT TERM EXIT
-    rm -f "$var"/run/*.sock
-    local loops=" "
+    declare -gA PID_FN=() FN_SINCE=() FN_FAILS=()
+    NGINX_PID="" LOGD_PID=""
+    SERVE_BIN="$bindir/bin" SERVE_LOOPS=" "
+    trap 'serve_stop; exit 0' INT TERM
+    trap serve_stop EXIT
+    trap '[ -n "$LOGD_PID" ] && kill -HUP "$LOGD_PID"' HUP
+    rm -f "$var"/run/*.sock "$var/run/log.fifo"
+    # Every function writes its log lines into one fifo read by cs-logd, which appends
+    # them to functions.log and rotates it (size, SIGHUP). serve keeps the fifo open
+    # itself so that a restarting cs-logd never makes a writer fail.
+    mkfifo -m 600 "$var/run/log.fifo"
+    exec 9<>"$var/run/log.fifo"
+    serve_start_logd
     for f in $(LC_ALL=C ls "$bindir/bin"); do
-        # Scheduled functions (webhook-dispatch) have no socket: they loop until SIGTERM.
-        if "$bindir/bin/$f" --routes | grep -q '"schedule"'; then
-            "$bindir/bin/$f" --loop 2>>"$var/functions.log" &
-            loops+="$f "
-        else
-            "$bindir/bin/$f" --fcgi "$var/run/$f.sock" 2>>"$var/functions.log" &
-        fi
-        SERVE_PIDS+=($!)
+        "$bindir/bin/$f" --routes | grep -q '"schedule"' && SERVE_LOOPS+="$f "
+        serve_start_fn "$f"
     done
     for f in $(LC_ALL=C ls "$bindir/bin"); do
-        [[ "$loops" == *" $f "* ]] && continue
+        [[ "$SERVE_LOOPS" == *" $f "* ]] && continue
         for _ in $(seq 100); do [ -S "$var/run/$f.sock" ] && break; sleep 0.05; done
         [ -S "$var/run/$f.sock" ] || { log "function $f did not start (see $var/functions.log)"; exit 1; }
     done
@@ -101,13 +168,13 @@ cmd_serve() {
     [ "$(id -u)" -eq 0 ] && user="user root root;"
     sed -e "s|@PORT@|$port|g" -e "s|@VAR@|$var|g" -e "s|@RUN@|$var/run|g" \
         -e "s|@USER@|$user|g" -e "s|@ROUTES@|$ROOT/infra/nginx/routes.conf|g" \
+        -e "s|@FAMILIES@|$ROOT/infra/nginx/families.conf|g" \
         infra/nginx/nginx.conf.in > "$var/nginx/nginx.conf"
     cp /etc/nginx/fastcgi_params "$var/nginx/fastcgi_params"
     nginx -p "$var/nginx" -c "$var/nginx/nginx.conf" -e "$var/nginx/logs/error.log" -g 'daemon off;' &
-    SERVE_PIDS+=($!)
-    log "serving on http://127.0.0.1:$port (state in $var; Ctrl-C stops)"
-    wait -n "${SERVE_PIDS[@]}" || true
-    log "a process exited; stopping"
+    NGINX_PID=$!
+    log "serving on http://127.0.0.1:$port (state in $var; Ctrl-C stops; SIGHUP to cs-logd rotates functions.log)"
+    serve_supervise
 }
 
 cmd_invoke() {

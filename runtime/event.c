@@ -159,12 +159,14 @@ int cs_event_to_req(struct cs_arena *a, const char *event, size_t len, struct cs
         req->method = str_at(http, "method");
         req->path = str_at(ev, "rawPath");
         req->query = str_at(ev, "rawQueryString");
+        req->peer_addr = str_at(http, "sourceIp"); /* API Gateway's, not a client header */
         json_object_object_get_ex(ev, "cookies", &cookies);
     } else if (str_at(ev, "httpMethod")) {
         *version = 1;
         req->method = str_at(ev, "httpMethod");
         req->path = str_at(ev, "path");
         req->query = query_from_v1(a, ev);
+        req->peer_addr = str_at(obj_at(obj_at(ev, "requestContext"), "identity"), "sourceIp");
     } else if (scheduled(ev)) {
         return schedule_to_req(ev, req, version);
     } else {

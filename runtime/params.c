@@ -60,6 +60,7 @@ int cs_rt_req_from_params(struct cs_arena *a, char **envp, struct cs_req *req)
     const char *qs = param(envp, "QUERY_STRING");
     if (qs && uri[plen] != '?') req->query = qs;
     if (!req->path) return CS_ERR_NOMEM;
+    req->peer_addr = param(envp, "REMOTE_ADDR");
     return collect_headers(a, envp, req);
 }
 

@@ -52,11 +52,13 @@ t_generated_fresh() {
     mkdir -p "$tmp/infra/nginx"
     cmd_gen "$tmp"
     diff -u infra/nginx/routes.conf "$tmp/infra/nginx/routes.conf" &&
+        diff -u infra/nginx/families.conf "$tmp/infra/nginx/families.conf" &&
         diff -u template.yaml "$tmp/template.yaml" &&
+        diff -u README.md "$tmp/README.md" &&
         echo "generated files are up to date"
     local rc=$?
     rm -rf "$tmp"
-    [ $rc -eq 0 ] || echo "stale: run ./build.sh gen and commit infra/nginx/routes.conf and template.yaml"
+    [ $rc -eq 0 ] || echo "stale: run ./build.sh gen and commit infra/nginx/*.conf, template.yaml and README.md"
     return $rc
 }
 
@@ -149,8 +151,10 @@ t_e2e() {
     mkdir -p "$var"
     local secret; secret=$(head -c 32 /dev/urandom | base64)
     export CS_TEST_BASE_URL="http://127.0.0.1:$port"
+    # 127.0.0.1 (the tests themselves) counts as a trusted proxy, so that the
+    # brute-force tests can play several clients by X-Forwarded-For (guard_test.c).
     ( CS_BUILD=$ASAN CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000 CS_WEBHOOK_ALLOW_PRIVATE=1 \
-          ASAN_OPTIONS=detect_leaks=1 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
+          CS_TRUSTED_PROXIES=127.0.0.1 ASAN_OPTIONS=detect_leaks=1 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
     local serve_pid=$!
     local up=0
     for _ in $(seq 200); do
@@ -163,7 +167,10 @@ t_e2e() {
         kill "$serve_pid" 2>/dev/null || true
         return
     fi
-    export CS_TEST_JWT_SECRET=$secret
+    export CS_TEST_JWT_SECRET=$secret CS_TEST_VAR=$var CS_TEST_ROUTES="$T_TMP/routes.jsonl"
+    export CS_TEST_ADMIN="env CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin"
+    routes_of $ASAN/bin > "$CS_TEST_ROUTES"
+    t_step "e2e/state files owner-only" t_state_modes "$var"
     local admin="env CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin"
     export CS_TEST_KEY_A CS_TEST_KEY_B
     CS_TEST_KEY_A=$($admin create-key --tenant acme | tr -d '\n ')
@@ -184,6 +191,52 @@ t_e2e() {
     else
         T_PASS=$((T_PASS + 1)); printf '   %-40s ok\n' "e2e/no sanitizer reports" >&2
     fi
+}
+
+# Issue 13.6: the store (tickets, transcripts, password hashes), its WAL/SHM and the
+# log are the owner's alone, and so is the folder holding the FastCGI sockets (nginx
+# runs as the same user), whatever mode a socket itself has.
+t_state_modes() {
+    local var=$1 f m rc=0
+    for f in "$var/cs.db" "$var/cs.db-wal" "$var/cs.db-shm" "$var/functions.log" "$var/jwt.key"; do
+        [ -e "$f" ] || continue
+        m=$(stat -c %a "$f"); [ "$m" = 600 ] || { echo "$f is $m, want 600"; rc=1; }
+    done
+    for f in "$var" "$var/run"; do
+        m=$(stat -c %a "$f"); [ "$m" = 700 ] || { echo "$f is $m, want 700"; rc=1; }
+    done
+    [ -e "$var/cs.db" ] && [ -e "$var/functions.log" ] || { echo "state files missing"; rc=1; }
+    [ $rc -eq 0 ] && echo "state files owner-only"
+    return $rc
+}
+
+# functions.log rotation (tools/cs-logd): on size, and on SIGHUP.
+t_logd_rotates() {
+    local d; d=$(mktemp -d)
+    mkfifo "$d/in"
+    CS_LOG_MAX_BYTES=4096 CS_LOG_KEEP=2 $REL/tools/cs-logd "$d/log" < "$d/in" &
+    local pid=$!
+    exec 8>"$d/in"
+    # Four bursts of ~2.6 KB: the size limit (4 KiB) is crossed at burst boundaries.
+    local b i; for b in 0 1 2 3; do
+        for i in $(seq $((b * 50 + 1)) $((b * 50 + 50))); do
+            printf '{"line":%d,"pad":"xxxxxxxxxxxxxxxxxxxxxxxx"}\n' "$i" >&8
+        done
+        sleep 0.2
+    done
+    kill -HUP $pid; sleep 0.2
+    echo '{"after":"hup"}' >&8
+    exec 8>&-
+    wait $pid
+    local rc=0
+    [ -f "$d/log.1" ] && [ -f "$d/log.2" ] && [ ! -e "$d/log.3" ] || { echo "rotated files missing"; rc=1; }
+    [ "$(stat -c %s "$d/log.2")" -le 8192 ] && [ "$(stat -c %s "$d/log.1")" -le 8192 ] || { echo "a rotated file is too big"; rc=1; }
+    [ "$(cat "$d/log")" = '{"after":"hup"}' ] || { echo "SIGHUP did not start a new file"; rc=1; }
+    [ "$(stat -c %a "$d/log")" = 600 ] || { echo "log not 0600"; rc=1; }
+    cat "$d/log.2" "$d/log.1" | grep -q '"line":200,' || { echo "last line before SIGHUP lost"; rc=1; }
+    rm -rf "$d"
+    [ $rc -eq 0 ] && echo "cs-logd rotates on size and SIGHUP"
+    return $rc
 }
 
 t_nothing_left() {
@@ -225,6 +278,7 @@ cmd_test() {
     t_step "no banned calls" t_banned_calls
     t_step "every public header compiles alone" t_headers_alone
     t_step "libcurl and libmongoc load on first use" t_runtime_loaded_libs
+    t_step "functions.log rotates (cs-logd)" t_logd_rotates
     log "unit tests (ASan+UBSan)"
     t_unit
     log "handlers in process, against golden files (ASan+UBSan)"

@@ -63,6 +63,7 @@ int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp)
     if (!rc) rc = cs_json_add_str(d, "provider", c.provider);
     if (!rc) rc = cs_json_add_str(d, "provider_id", c.provider_id);
     if (!rc) rc = cs_json_add_bool(d, "fallback", c.fallback);
+    if (!rc && c.fallback_reason) rc = cs_json_add_str(d, "fallback_reason", c.fallback_reason);
     if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
     return rc;
 }

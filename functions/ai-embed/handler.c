@@ -80,6 +80,7 @@ int fn_ai_embed(const struct cs_req *req, struct cs_resp *resp)
     if (!rc) rc = cs_json_add_str(d, "provider", e.provider);
     if (!rc) rc = cs_json_add_str(d, "provider_id", e.provider_id);
     if (!rc) rc = cs_json_add_bool(d, "fallback", e.fallback);
+    if (!rc && e.fallback_reason) rc = cs_json_add_str(d, "fallback_reason", e.fallback_reason);
     if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
     return rc;
 }

@@ -20,7 +20,7 @@ const struct cs_function cs_function = {
     .name = "ai-explain",
     .summary = "Exact SHAP explanation (linear contributions + base = logit) of a built-in model's prediction (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
-    .routes = {{"POST", "/api/v1/ai/explain"}},
+    .routes = {{"POST", "/api/v1/ai/explain", NULL}},
     .nroutes = 1,
     .auth = CS_AUTH_BEARER,
     .body = &explain_schema,

@@ -95,6 +95,7 @@ static json_object *answer_json(struct cs_arena *a, const struct cs_ai_reply *r,
     if (!rc) rc = cs_json_add_str(d, "provider", r->provider);
     if (!rc) rc = cs_json_add_str(d, "provider_id", r->provider_id);
     if (!rc) rc = cs_json_add_bool(d, "fallback", r->fallback);
+    if (!rc && r->fallback_reason) rc = cs_json_add_str(d, "fallback_reason", r->fallback_reason);
     if (!rc) rc = cs_json_add_double(d, "latency_ms", r->latency_ms, 1);
     if (!rc) rc = cs_json_add(d, "compliance_check", compliance_json(p, r->system_leak));
     return rc ? NULL : d;

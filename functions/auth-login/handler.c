@@ -19,14 +19,8 @@ int fn_auth_login(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *user = cs_json_get_str(req->json, "username");
     const char *password = cs_json_get_str(req->json, "password");
-    int64_t retry = 0;
-    int rc = cs_login_throttle(req->store, user, req->now_ms, &retry);
-    if (rc == CS_ERR_RATE_LIMITED) {
-        (void)cs_resp_header(resp, "retry-after", cs_arena_printf(req->arena, "%lld", (long long)retry));
-        return rc;
-    }
     struct cs_principal p;
-    if (!rc) rc = cs_user_login(req->store, req->arena, user, password, &p);
+    int rc = cs_login_guarded(req, resp, user, password, cs_user_login, &p);
     char *token = NULL;
     if (!rc) rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000,
                               req->env->cfg.token_ttl_s, req->arena, &token);

@@ -13,14 +13,8 @@ int fn_auth_token(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *key = cs_json_get_str(req->json, "api_key");
     const char *secret = cs_json_get_str(req->json, "api_secret");
-    int64_t retry = 0;
-    int rc = cs_login_throttle(req->store, key, req->now_ms, &retry);
-    if (rc == CS_ERR_RATE_LIMITED) {
-        (void)cs_resp_header(resp, "retry-after", cs_arena_printf(req->arena, "%lld", (long long)retry));
-        return rc;
-    }
     struct cs_principal p;
-    if (!rc) rc = cs_apikey_verify(req->store, req->arena, key, secret, &p);
+    int rc = cs_login_guarded(req, resp, key, secret, cs_apikey_verify, &p);
     char *token = NULL;
     int64_t ttl = req->env->cfg.token_ttl_s;
     if (!rc) rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000, ttl, req->arena, &token);

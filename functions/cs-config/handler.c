@@ -48,7 +48,6 @@ static int put(const struct cs_req *req, struct cs_resp *resp)
     if (rc == CS_ERR_INVALID) {
         resp->err_message = cs_arena_printf(req->arena, "Invalid configuration: %s %s",
                                             where ? where : "body", why ? why : "is invalid");
-        resp->err_code_name = "INVALID_CONFIG";
         return cs_session_fail(req, resp, CS_ERR_INVALID, "field", where);
     }
     return rc ? rc : answer(req, resp, company, cfg);

@@ -49,12 +49,18 @@ static void test_providers_builtin_only(void)
     REQUIRE(http_do("GET", "/api/v1/ai/providers", NULL, h, &r) == 0);
     check_ok(&r);
     json_object *ps = jget(r.json, "data.providers");
-    REQUIRE(ps && json_object_array_length(ps) == 1);
-    CHECK_STR(jstr(r.json, "data.providers.0.id"), "builtin");
-    CHECK_STR(jstr(r.json, "data.providers.0.provider"), "builtin");
-    CHECK_STR(jstr(r.json, "data.providers.0.model"), "builtin-extractive-v1");
-    CHECK(json_object_get_boolean(jget(r.json, "data.providers.0.is_default")));
-    CHECK_INT(json_object_array_length(jget(r.json, "data.providers.0.capabilities")), 4);
+    /* Seed 001's example ids ship in every registry (none of them the default), then
+     * builtin, the default with no providers file. */
+    REQUIRE(ps && json_object_array_length(ps) == 4);
+    CHECK_STR(jstr(r.json, "data.providers.0.id"), "gpt4o_financial");
+    CHECK_STR(jstr(r.json, "data.providers.1.id"), "claude_sonnet");
+    CHECK_STR(jstr(r.json, "data.providers.2.id"), "gemini_pro");
+    CHECK(!json_object_get_boolean(jget(r.json, "data.providers.0.is_default")));
+    CHECK_STR(jstr(r.json, "data.providers.3.id"), "builtin");
+    CHECK_STR(jstr(r.json, "data.providers.3.provider"), "builtin");
+    CHECK_STR(jstr(r.json, "data.providers.3.model"), "builtin-extractive-v1");
+    CHECK(json_object_get_boolean(jget(r.json, "data.providers.3.is_default")));
+    CHECK_INT(json_object_array_length(jget(r.json, "data.providers.3.capabilities")), 4);
     CHECK_STR(jstr(r.json, "data.default_provider"), "builtin");
     http_result_free(&r);
 }
@@ -200,13 +206,30 @@ static void test_generate_errors(void)
 {
     struct http_result r;
     REQUIRE(post("/api/v1/ai/generate", "{\"max_tokens\":5}", &r) == 0);
-    check_error(&r, 422, "prompt");
+    check_error(&r, 400, "prompt");
     http_result_free(&r);
-    REQUIRE(post("/api/v1/ai/generate", "{\"prompt\":\"hi\",\"model\":\"gpt4o_financial\"}", &r) == 0);
-    check_error(&r, 422, "model");
+    /* Seed 001's example model ids are in the default registry; without a key they
+     * answer from builtin and say so (issue 13). */
+    static const char *const seed_ids[][2] = {{"gpt4o_financial", "OPENAI_API_KEY"},
+                                              {"claude_sonnet", "ANTHROPIC_API_KEY"},
+                                              {"gemini_pro", "GEMINI_API_KEY"}};
+    for (size_t i = 0; i < 3; i++) {
+        char body[160], reason[160];
+        snprintf(body, sizeof(body), "{\"prompt\":\"How do I reset my password?\",\"model\":\"%s\"}", seed_ids[i][0]);
+        snprintf(reason, sizeof(reason), "%s: no API key (%s is not set)", seed_ids[i][0], seed_ids[i][1]);
+        REQUIRE(post("/api/v1/ai/generate", body, &r) == 0);
+        CHECK_INT(r.status, 200);
+        CHECK_STR(jstr(r.json, "data.provider_id"), "builtin");
+        CHECK(json_object_get_boolean(jget(r.json, "data.fallback")) == 1);
+        CHECK_STR(jstr(r.json, "data.fallback_reason"), reason);
+        CHECK(jstr(r.json, "data.model") != NULL);
+        http_result_free(&r);
+    }
+    REQUIRE(post("/api/v1/ai/generate", "{\"prompt\":\"hi\",\"model\":\"no_such_model\"}", &r) == 0);
+    check_error(&r, 400, "model");
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/generate", "{\"prompt\":\"hi\",\"temperature\":9}", &r) == 0);
-    check_error(&r, 422, "temperature");
+    check_error(&r, 400, "temperature");
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/generate", "{\"prompt\":", &r) == 0);
     check_error(&r, 400, NULL);
@@ -235,7 +258,7 @@ static void test_embed(void)
                  "on my statement?\",\"Can I increase my credit limit?\"],\"model\":\"embeddings\"}",
                  &r) == 0);
     /* "embeddings" is no provider id of this tenant */
-    check_error(&r, 422, "model");
+    check_error(&r, 400, "model");
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/embed",
                  "{\"texts\":[\"What are the benefits of your premium credit card?\",\"How do I dispute a charge "
@@ -255,13 +278,13 @@ static void test_embed(void)
     CHECK_NEAR(norm(jget(r.json, "data.embeddings.0")), 1.0, 1e-4);
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/embed", "{\"texts\":[],\"dimensions\":64}", &r) == 0);
-    check_error(&r, 422, "texts");
+    check_error(&r, 400, "texts");
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/embed", "{\"texts\":[\"x\"],\"dimensions\":0}", &r) == 0);
-    check_error(&r, 422, "dimensions");
+    check_error(&r, 400, "dimensions");
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/embed", "{\"texts\":[\"\"]}", &r) == 0);
-    check_error(&r, 422, "texts");
+    check_error(&r, 400, "texts");
     http_result_free(&r);
 }
 
@@ -297,10 +320,10 @@ static void test_classify(void)
     CHECK_STR(jstr(r.json, "data.top_category"), "card_delivery");
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/classify", "{\"text\":\"x\",\"categories\":[\"a\",\"a\"]}", &r) == 0);
-    check_error(&r, 422, "categories");
+    check_error(&r, 400, "categories");
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/classify", "{\"text\":\"x\"}", &r) == 0);
-    check_error(&r, 422, "categories");
+    check_error(&r, 400, "categories");
     http_result_free(&r);
 }
 
@@ -336,7 +359,7 @@ static void test_generate_response(void)
     CHECK(item && strncmp(item, "rev-", 4) == 0);
     http_result_free(&r);
     REQUIRE(post("/api/v1/generate/response", "{\"customer_id\":\"x\"}", &r) == 0);
-    check_error(&r, 422, "query");
+    check_error(&r, 400, "query");
     http_result_free(&r);
 }
 

@@ -124,12 +124,12 @@ static void test_sentiment_seed_example(void)
 
 static void test_sentiment_validation(void)
 {
-    expect_error(auth_a, "POST", "/api/v1/analyze/sentiment", "{\"use_ai\":true}", 422,
+    expect_error(auth_a, "POST", "/api/v1/analyze/sentiment", "{\"use_ai\":true}", 400,
                  "Validation error", "text");
-    expect_error(auth_a, "POST", "/api/v1/analyze/sentiment", "{\"text\":\"\"}", 422,
+    expect_error(auth_a, "POST", "/api/v1/analyze/sentiment", "{\"text\":\"\"}", 400,
                  "Validation error", "text");
     expect_error(auth_a, "POST", "/api/v1/analyze/sentiment", "{\"text\":\"fine\",\"use_ai\":\"yes\"}",
-                 422, "Validation error", "use_ai");
+                 400, "Validation error", "use_ai");
     expect_error(auth_a, "POST", "/api/v1/analyze/sentiment", "{\"text\":", 400, NULL, NULL);
     expect_error(NULL, "POST", "/api/v1/analyze/sentiment", "{\"text\":\"hi\"}", 401,
                  "Not authenticated", NULL);
@@ -171,14 +171,14 @@ static void test_batch_limits(void)
     snprintf(body + n, cap - n, "]}");
     struct http_result r;
     REQUIRE(e2e_call(auth_a, "POST", "/api/v1/analyze/batch", body, &r) == 0);
-    check_error(&r, 422, "Validation error", "conversations");
+    check_error(&r, 400, "Validation error", "conversations");
     CHECK(e2e_matches(jstr(r.json, "details.conversations"), "at most 100 items"));
     http_result_free(&r);
     free(body);
-    expect_error(auth_a, "POST", "/api/v1/analyze/batch", "{\"conversations\":[]}", 422,
+    expect_error(auth_a, "POST", "/api/v1/analyze/batch", "{\"conversations\":[]}", 400,
                  "Validation error", "conversations");
     expect_error(auth_a, "POST", "/api/v1/analyze/batch",
-                 "{\"conversations\":[{\"id\":\"c1\"}]}", 422, "Validation error", "text");
+                 "{\"conversations\":[{\"id\":\"c1\"}]}", 400, "Validation error", "text");
 }
 
 /* ---- privacy ---- */
@@ -252,11 +252,11 @@ static void test_anonymize_restore_round_trip(void)
     http_result_free(&back);
 
     /* Another tenant cannot open it; neither can anyone after tampering. */
-    expect_error(auth_b, "POST", "/api/v1/privacy/restore", req, 422, "Validation error", "restore_token");
+    expect_error(auth_b, "POST", "/api/v1/privacy/restore", req, 400, "Validation error", "restore_token");
     char *at = strstr(req, "csa1.") + 12;
     *at = *at == 'A' ? 'B' : 'A';
-    expect_error(auth_a, "POST", "/api/v1/privacy/restore", req, 422, "Validation error", "restore_token");
-    expect_error(auth_a, "POST", "/api/v1/privacy/restore", "{\"text\":\"x\"}", 422, "Validation error",
+    expect_error(auth_a, "POST", "/api/v1/privacy/restore", req, 400, "Validation error", "restore_token");
+    expect_error(auth_a, "POST", "/api/v1/privacy/restore", "{\"text\":\"x\"}", 400, "Validation error",
                  "restore_token");
     free(req);
     free(token);
@@ -264,16 +264,16 @@ static void test_anonymize_restore_round_trip(void)
 
 static void test_anonymize_validation(void)
 {
-    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", "{\"keep_mapping\":true}", 422,
+    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", "{\"keep_mapping\":true}", 400,
                  "Validation error", "text");
-    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", "{\"text\":\"a\",\"keep_mapping\":1}", 422,
+    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", "{\"text\":\"a\",\"keep_mapping\":1}", 400,
                  "Validation error", "keep_mapping");
     /* More PII than the detector reports in one text: refused, never half-anonymized. */
     char body[8192];
     size_t n = (size_t)snprintf(body, sizeof(body), "{\"text\":\"");
     for (int i = 0; i < 80; i++) n += (size_t)snprintf(body + n, sizeof(body) - n, "u%d@example.com ", i);
     snprintf(body + n, sizeof(body) - n, "\"}");
-    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", body, 422, "Validation error", "text");
+    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", body, 400, "Validation error", "text");
 }
 
 /* ---- explain ---- */
@@ -353,17 +353,17 @@ static void test_explain_validation(void)
 {
     const char *p = "/api/v1/ai/explain";
     expect_error(auth_a, "POST", p, "{\"model_name\":\"financial-sentiment-prod\",\"data\":{\"text\":\"x\"}}",
-                 422, "Validation error", "model_name");
+                 400, "Validation error", "model_name");
     expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":{\"text\":\"x\"},"
-                 "\"explanation_method\":\"lime\"}", 422, "Validation error", "explanation_method");
-    expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":{}}", 422,
+                 "\"explanation_method\":\"lime\"}", 400, "Validation error", "explanation_method");
+    expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":{}}", 400,
                  "Validation error", "text");
     expect_error(auth_a, "POST", p, "{\"model_name\":\"escalation\",\"data\":{\"sentiment_score\":3}}",
-                 422, "Validation error", "sentiment_score");
-    expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":\"text\"}", 422,
+                 400, "Validation error", "sentiment_score");
+    expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":\"text\"}", 400,
                  "Validation error", "data");
     expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":{\"text\":\"x\"},\"top_k\":99}",
-                 422, "Validation error", "top_k");
+                 400, "Validation error", "top_k");
 }
 
 /* ---- review queue ---- */
@@ -500,16 +500,16 @@ static void test_review_full_cycle(void)
 
 static void test_review_validation(void)
 {
-    expect_error(auth_a, "POST", "/api/v1/review/queue", "{\"response\":\"r\"}", 422, "Validation error", "query");
+    expect_error(auth_a, "POST", "/api/v1/review/queue", "{\"response\":\"r\"}", 400, "Validation error", "query");
     expect_error(auth_a, "POST", "/api/v1/review/queue", "{\"query\":\"q\",\"response\":\"r\",\"priority\":9}",
-                 422, "Validation error", "priority");
-    expect_error(auth_a, "GET", "/api/v1/review/queue?limit=0", NULL, 422, "Validation error", "limit");
-    expect_error(auth_a, "GET", "/api/v1/review/queue?status=bogus&offset=x", NULL, 422, "Validation error", "status");
-    expect_error(auth_a, "GET", "/api/v1/review/queue?priority=1x", NULL, 422, "Validation error", "priority");
-    expect_error(auth_a, "POST", "/api/v1/review/decision", "{\"item_id\":\"rev-000\"}", 422,
+                 400, "Validation error", "priority");
+    expect_error(auth_a, "GET", "/api/v1/review/queue?limit=0", NULL, 400, "Validation error", "limit");
+    expect_error(auth_a, "GET", "/api/v1/review/queue?status=bogus&offset=x", NULL, 400, "Validation error", "status");
+    expect_error(auth_a, "GET", "/api/v1/review/queue?priority=1x", NULL, 400, "Validation error", "priority");
+    expect_error(auth_a, "POST", "/api/v1/review/decision", "{\"item_id\":\"rev-000\"}", 400,
                  "Validation error", "approved");
     expect_error(auth_a, "POST", "/api/v1/review/decision",
-                 "{\"item_id\":\"rev-000\",\"approved\":false,\"edits\":{\"modified_response\":\"x\"}}", 422,
+                 "{\"item_id\":\"rev-000\",\"approved\":false,\"edits\":{\"modified_response\":\"x\"}}", 400,
                  "Validation error", "edits");
     expect_error(auth_a, "POST", "/api/v1/review/decision", "{\"item_id\":\"rev-000\",\"approved\":true}", 404,
                  "Review item not found", NULL);

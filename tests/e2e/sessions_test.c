@@ -26,7 +26,9 @@ static int sign_for(const char *base, char *out, size_t cap)
 {
     char tenant[64];
     snprintf(tenant, sizeof(tenant), "%s-%d", base, (int)getpid());
-    static const char *const roles[] = {"agent"};
+    /* A manager: these tests also change the configuration and run abandon-idle
+     * (roles_test.c checks who else may). */
+    static const char *const roles[] = {"manager"};
     char *tok = test_jwt_sign(getenv("CS_TEST_JWT_SECRET"), tenant, "e2e-sessions", roles, 1, 3600);
     if (!tok) return -1;
     snprintf(out, cap, "Authorization: Bearer %s", tok);
@@ -199,6 +201,7 @@ static void test_irate_conversation_escalates(void)
     CHECK(jstr(r.json, "sessionUpdate.customerSentiment") != NULL);
     CHECK(jstr(r.json, "sessionUpdate.issueSummary") != NULL);
     CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_REP");
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "WAITING_CUSTOMER"); /* issue 13 */
     http_result_free(&r);
     /* The default protocol: two AI attempts with an irate customer, then the manager. */
     const char *shouts[] = {"This is UNACCEPTABLE!!! I am FURIOUS with you people!!",
@@ -747,10 +750,11 @@ static void test_abandon_idle(void)
     REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) == 0);
     CHECK_INT(jint(r.json, "abandoned"), 0);
     http_result_free(&r);
-    /* The customer coming back reopens the session. */
+    /* The customer coming back reopens the session; once the rep has answered it waits
+     * for the customer again (seed 003 WAITING_CUSTOMER). */
     REQUIRE(post_message(auth, a, "Hello, are you still there?", &r) == 0);
     CHECK_INT(r.status, 201);
-    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ACTIVE");
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "WAITING_CUSTOMER");
     http_result_free(&r);
     /* An escalated session comes back escalated, still with the manager. */
     REQUIRE(post_message(auth, c, "Sorry, I was away. Where is my parcel?", &r) == 0);

@@ -17,13 +17,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const struct cs_route routes[] = {
-    {"GET", "/health"},
-    {"GET", "/api/v1/tickets/metrics"},
-    {"GET", "/api/v1/tickets/{id}"},
-    {"DELETE", "/api/v1/tickets/{id}"},
-    {"POST", "/api/v1/cs/sessions/{session_id}/messages/{message_id}"},
-    {"POST", "/api/v1/tickets"},
-    {"PUT", "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}"},
+    {"GET", "/health", NULL},
+    {"GET", "/api/v1/tickets/metrics", NULL},
+    {"GET", "/api/v1/tickets/{id}", NULL},
+    {"DELETE", "/api/v1/tickets/{id}", NULL},
+    {"POST", "/api/v1/cs/sessions/{session_id}/messages/{message_id}", NULL},
+    {"POST", "/api/v1/tickets", NULL},
+    {"PUT", "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}", NULL},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

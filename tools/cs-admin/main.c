@@ -1,13 +1,16 @@
 /* cs-admin: operator commands against the store named by CS_STORE_URI (default
  * sqlite://$CS_VAR/cs.db).
  *
- *   cs-admin create-key --tenant NAME
+ *   cs-admin create-key --tenant NAME [--scopes R1,R2]   (default scope: admin)
  *   cs-admin create-user --tenant NAME --username U --password P --roles R1,R2
+ *   cs-admin revoke-key --key ck_...
+ *   cs-admin disable-user --username U
  *   cs-admin load-kb (--tenant NAME | --system) --file ARTICLES.jsonl
  *
  * Output is one JSON object on stdout; secrets appear only in create-key's output.
  */
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,8 +56,14 @@ static int create_key(struct cs_store *st, struct cs_arena *a, int argc, char **
         fprintf(stderr, "cs-admin: --tenant NAME required (1-64 of A-Z a-z 0-9 . _ -, not starting with _ or .)\n");
         return 2;
     }
+    const char *scopes = opt(argc, argv, "--scopes");
+    if (!scopes) scopes = "admin";
+    if (!cs_roles_valid(scopes)) {
+        fprintf(stderr, "cs-admin: --scopes is a comma list of %s\n", CS_ROLE_NAMES);
+        return 2;
+    }
     struct cs_api_key k;
-    int rc = cs_apikey_create(st, a, tenant, cs_now_ms(), &k);
+    int rc = cs_apikey_create_scoped(st, a, tenant, scopes, cs_now_ms(), &k);
     if (rc) return fail("create-key", rc);
     json_object *o = cs_json_object(a);
     if (!o || cs_json_add_str(o, "tenant_id", k.tenant) || cs_json_add_str(o, "api_key", k.api_key) ||
@@ -72,8 +81,13 @@ static int create_user(struct cs_store *st, struct cs_arena *a, int argc, char *
         fprintf(stderr, "cs-admin: create-user needs --tenant, --username, --password [--roles R,..]\n");
         return 2;
     }
+    if (!roles) roles = "agent";
+    if (!cs_roles_valid(roles)) {
+        fprintf(stderr, "cs-admin: --roles is a comma list of %s\n", CS_ROLE_NAMES);
+        return 2;
+    }
     const char *uid = NULL;
-    int rc = cs_user_create(st, a, tenant, user, pw, roles ? roles : "agent", cs_now_ms(), &uid);
+    int rc = cs_user_create(st, a, tenant, user, pw, roles, cs_now_ms(), &uid);
     if (rc == CS_ERR_INVALID) {
         fprintf(stderr, "cs-admin: invalid tenant, username, or a password shorter than 8 characters\n");
         return 2;
@@ -83,6 +97,30 @@ static int create_user(struct cs_store *st, struct cs_arena *a, int argc, char *
     if (!o || cs_json_add_str(o, "tenant_id", tenant) || cs_json_add_str(o, "user_id", uid) ||
         cs_json_add_str(o, "username", user))
         return fail("create-user", CS_ERR_NOMEM);
+    print_json(o);
+    return 0;
+}
+
+/* revoke-key / disable-user: the change is immediate at /auth/token and /auth/login;
+ * tokens already issued stop working within CS_REVOKE_CACHE_MS. */
+static int revoke(struct cs_store *st, struct cs_arena *a, int argc, char **argv, bool user)
+{
+    const char *name = opt(argc, argv, user ? "--username" : "--key");
+    if (!name) {
+        fprintf(stderr, "cs-admin: %s needs %s\n", user ? "disable-user" : "revoke-key",
+                user ? "--username U" : "--key ck_...");
+        return 2;
+    }
+    int rc = user ? cs_user_disable(st, a, name, cs_now_ms()) : cs_apikey_revoke(st, a, name, cs_now_ms());
+    if (rc == CS_ERR_NOT_FOUND) {
+        fprintf(stderr, "cs-admin: no such %s\n", user ? "user" : "key");
+        return 1;
+    }
+    if (rc) return fail(user ? "disable-user" : "revoke-key", rc);
+    json_object *o = cs_json_object(a);
+    if (!o || cs_json_add_str(o, user ? "username" : "api_key", name) ||
+        cs_json_add_str(o, "status", user ? "disabled" : "revoked"))
+        return fail("revoke", CS_ERR_NOMEM);
     print_json(o);
     return 0;
 }
@@ -155,7 +193,7 @@ static int load_kb(struct cs_store *st, struct cs_arena *a, int argc, char **arg
 int main(int argc, char **argv)
 {
     if (argc < 2 || sodium_init() < 0) {
-        fprintf(stderr, "usage: cs-admin create-key|create-user|load-kb [options]\n");
+        fprintf(stderr, "usage: cs-admin create-key|create-user|revoke-key|disable-user|load-kb [options]\n");
         return 2;
     }
     char uri[4096];
@@ -171,6 +209,8 @@ int main(int argc, char **argv)
     else if (strcmp(argv[1], "create-key") == 0) status = create_key(st, a, argc, argv);
     else if (strcmp(argv[1], "create-user") == 0) status = create_user(st, a, argc, argv);
     else if (strcmp(argv[1], "load-kb") == 0) status = load_kb(st, a, argc, argv);
+    else if (strcmp(argv[1], "revoke-key") == 0) status = revoke(st, a, argc, argv, false);
+    else if (strcmp(argv[1], "disable-user") == 0) status = revoke(st, a, argc, argv, true);
     else fprintf(stderr, "cs-admin: unknown command %s\n", argv[1]);
     cs_arena_destroy(a);
     cs_store_close(st);

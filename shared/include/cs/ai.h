@@ -159,6 +159,7 @@ struct cs_ai_reply {
     double cost_usd;
     unsigned attempts;   /* HTTP attempts across the chain */
     bool fallback;       /* produced by a provider other than the first asked */
+    const char *fallback_reason; /* why the first asked did not answer; NULL unless fallback */
     bool streamed;       /* text went out through on_delta */
     bool system_leak;    /* the provider echoed the system prompt; text was cut */
 };
@@ -177,6 +178,7 @@ struct cs_ai_embeddings {
     struct cs_ai_usage usage;
     double latency_ms, cost_usd;
     bool fallback;
+    const char *fallback_reason; /* as in cs_ai_reply */
 };
 
 /* Embeds texts[0..n); dims 0 means the model's own (builtin: 1536). */
@@ -195,6 +197,7 @@ struct cs_ai_classification {
     const char *top_category;
     const char *provider_id, *provider, *model;
     bool fallback;
+    const char *fallback_reason; /* as in cs_ai_reply */
 };
 
 /* Scores `text` against caller-given categories. */

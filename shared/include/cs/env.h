@@ -25,6 +25,10 @@ struct cs_config {
     unsigned threads;      /* CS_THREADS FastCGI workers, default 2 */
     unsigned rate_limit;   /* CS_RATE_LIMIT requests/min/tenant default, default 600 */
     int64_t token_ttl_s;   /* CS_TOKEN_TTL, default 3600 */
+    int64_t token_skew_s;  /* CS_TOKEN_SKEW clock skew on exp/nbf/iat, 0..300, default 5 */
+    /* CS_TRUSTED_PROXIES: comma list of peer addresses (a load balancer in front of
+     * nginx) whose X-Forwarded-For names the client; default none. */
+    const char *trusted_proxies;
     const char *cors_origin; /* CS_CORS_ORIGIN, default "*" */
     int log_level;           /* CS_LOG_LEVEL debug|info|warn|error, default info */
     bool jwt_key_set;

@@ -22,11 +22,22 @@ struct cs_env;
 struct cs_schema;
 struct cs_worker;
 
-/* A route pattern is a path with `{name}` segments: "/api/v1/customer/tickets/{id}". */
+/* A route pattern is a path with `{name}` segments: "/api/v1/customer/tickets/{id}".
+ * `roles` is who may call it: a comma list of roles (CS_ROLES_*), any one of which the
+ * caller's token must carry; `admin` always may. NULL: any authenticated principal (the
+ * reads). The core enforces it before the body is read; `--routes` prints it and the
+ * README's role table is generated from it (cs-gen roles). */
 struct cs_route {
     const char *method;
     const char *pattern;
+    const char *roles;
 };
+
+/* The role sets the route declarations use (see README "Roles"). */
+#define CS_ROLES_CONFIG "admin,manager"          /* configuration, webhooks, secrets, limits */
+#define CS_ROLES_WORK "admin,manager,agent"      /* tickets, sessions, drafts: the day's work */
+#define CS_ROLES_REVIEW "admin,manager,reviewer" /* human review decisions */
+#define CS_ROLES_PII "admin,manager,agent,reviewer" /* putting personal data back */
 
 enum cs_auth_mode {
     CS_AUTH_NONE,   /* health checks and the login/token endpoints */
@@ -67,7 +78,6 @@ struct cs_function {
     struct cs_route routes[CS_MAX_ROUTES];
     size_t nroutes;
     enum cs_auth_mode auth;
-    const char *role; /* required role, NULL: any authenticated principal */
     const struct cs_schema *body; /* NULL: the function takes no JSON body */
     struct cs_rate rate;
     /* Optional: the limit for this request, decided after authentication (e.g. from the

@@ -66,6 +66,9 @@ struct cs_req {
      * rule's detail. The core then runs the function's first route as the trusted
      * principal "scheduler" of that tenant, with the detail as the JSON body. */
     const char *schedule_tenant;
+    /* The peer's address as the transport saw it (FastCGI/CGI REMOTE_ADDR, API
+     * Gateway's sourceIp); NULL when unknown. Never from a client-sent header. */
+    const char *peer_addr;
 
     /* Filled by the core before the handler runs. */
     struct cs_arena *arena;
@@ -99,6 +102,10 @@ struct cs_resp {
     bool streamed; /* the handler sent status, headers and body through req->stream */
 };
 
+/* The client's address for throttling: peer_addr, or, when the peer is one of the
+ * configured trusted proxies (CS_TRUSTED_PROXIES), the last X-Forwarded-For entry (the
+ * one that proxy appended). NULL when unknown. */
+const char *cs_req_client(const struct cs_req *req);
 /* Header value by lower-case name, NULL when absent. */
 const char *cs_req_header(const struct cs_req *req, const char *name);
 /* Path parameter by name, NULL when absent. */

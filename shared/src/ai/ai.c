@@ -106,6 +106,15 @@ static int key_for(const struct cs_ai_call *call, const struct cs_ai_provider *p
     return CS_OK;
 }
 
+/* Why `p` did not answer, for the caller's fallback_reason: a missing key is named by
+ * its variable (never its value); anything else by the error's message. */
+static const char *fallback_reason(const struct cs_ai_call *call, const struct cs_ai_provider *p, int rc)
+{
+    if (rc == CS_ERR_CONFIG && p->api_key_env)
+        return cs_arena_printf(call->arena, "%s: no API key (%s is not set)", p->id, p->api_key_env);
+    return cs_arena_printf(call->arena, "%s: %s", p->id, cs_error_message(rc));
+}
+
 /* ---- one provider, retried ---- */
 
 static int64_t backoff_ms(const struct cs_ai *ai, unsigned attempt)
@@ -308,14 +317,17 @@ static int chat_chain(const struct cs_ai_call *call, const struct cs_ai_provider
     double t0 = cs_mono_ms();
     unsigned attempts = 0;
     int rc = CS_ERR_UPSTREAM;
+    const char *why = NULL;
     size_t i;
     for (i = 0; i < n; i++) {
         memset(out, 0, sizeof(*out));
         rc = chat_provider(call, chain[i], chat, out, &attempts);
         if (rc == CS_OK) break;
         if (out->streamed || rc == CS_ERR_NOMEM) return rc;
+        if (i == 0) why = fallback_reason(call, chain[0], rc);
     }
     if (rc) return rc;
+    out->fallback_reason = i > 0 ? why : NULL;
     const struct cs_ai_provider *p = chain[i];
     fill_usage(&out->usage, chat, out->text);
     out->provider_id = p->id;
@@ -392,13 +404,16 @@ int cs_ai_embed(const struct cs_ai_call *call, const char *provider_id, const ch
     if (rc) return rc;
     double t0 = cs_mono_ms();
     unsigned attempts = 0;
+    const char *why = NULL;
     size_t i;
     for (i = 0; i < nc; i++) {
         memset(out, 0, sizeof(*out));
         rc = embed_provider(call, chain[i], texts, n, dims, out, &attempts);
         if (rc == CS_OK || rc == CS_ERR_NOMEM) break;
+        if (i == 0) why = fallback_reason(call, chain[0], rc);
     }
     if (rc) return rc;
+    out->fallback_reason = i > 0 ? why : NULL;
     const struct cs_ai_provider *p = chain[i];
     if (!out->usage.total_tokens) out->usage.total_tokens = out->usage.prompt_tokens;
     if (!out->usage.prompt_tokens)
@@ -495,13 +510,16 @@ int cs_ai_classify(const struct cs_ai_call *call, const char *provider_id, const
     int rc = build_chain(call, provider_id, CS_AI_CAP_CLASSIFY, chain, &nc);
     if (rc) return rc;
     unsigned attempts = 0;
+    const char *why = NULL;
     size_t i;
     for (i = 0; i < nc; i++) {
         memset(out, 0, sizeof(*out));
         rc = classify_provider(call, chain[i], text, cats, n, out, &attempts);
         if (rc == CS_OK || rc == CS_ERR_NOMEM) break;
+        if (i == 0) why = fallback_reason(call, chain[0], rc);
     }
     if (rc) return rc;
+    out->fallback_reason = i > 0 ? why : NULL;
     out->provider_id = chain[i]->id;
     out->provider = kind_name(chain[i]);
     out->fallback = i > 0;

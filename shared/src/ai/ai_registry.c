@@ -5,6 +5,8 @@
  * itself is refused, so keys can never be copied into the store or a listing. */
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -396,6 +398,45 @@ static int sync_seeds(const struct cs_ai_call *call, struct cs_doc_list *docs)
     return cs_store_find(call->store, call->arena, call->tenant, CS_AI_PROVIDERS_COLL, &q, docs);
 }
 
+/* Seed 001's example requests name these ids; they ship in every registry (unless the
+ * providers file or the tenant defines the same id) so that those requests work out of
+ * the box: with the key variable set they reach the hosted model, without it the call
+ * falls back to builtin and the answer says why (fallback_reason). Never the default. */
+static const char seed001_json[] =
+    "[{\"id\":\"gpt4o_financial\",\"provider\":\"openai\",\"model\":\"gpt-4o\","
+    "\"embedding_model\":\"text-embedding-3-large\",\"api_key_env\":\"OPENAI_API_KEY\","
+    "\"compliance_level\":\"financial\"},"
+    "{\"id\":\"claude_sonnet\",\"provider\":\"anthropic\",\"model\":\"claude-3-5-sonnet-20240620\","
+    "\"api_key_env\":\"ANTHROPIC_API_KEY\",\"compliance_level\":\"financial\"},"
+    "{\"id\":\"gemini_pro\",\"provider\":\"gemini\",\"model\":\"gemini-1.5-pro\","
+    "\"embedding_model\":\"text-embedding-004\",\"api_key_env\":\"GEMINI_API_KEY\","
+    "\"compliance_level\":\"financial\"}]";
+#define SEED001_N 3
+
+static json_object *seed001_root; /* kept for the process: the entries point into it */
+static struct cs_ai_provider seed001[SEED001_N];
+static size_t nseed001;
+
+static void seed001_load(void)
+{
+    seed001_root = json_tokener_parse(seed001_json);
+    const char *why;
+    for (size_t i = 0; seed001_root && i < json_object_array_length(seed001_root) && i < SEED001_N; i++)
+        if (ai_provider_from_json(json_object_array_get_idx(seed001_root, i), &seed001[nseed001], &why) == CS_OK)
+            nseed001++;
+}
+
+static void add_seed001(struct cs_ai_provider *ps, size_t *k)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, seed001_load);
+    for (size_t i = 0; i < nseed001 && *k < CS_AI_MAX_PROVIDERS; i++) {
+        bool have = false;
+        for (size_t j = 0; j < *k && !have; j++) have = strcmp(ps[j].id, seed001[i].id) == 0;
+        if (!have) ps[(*k)++] = seed001[i];
+    }
+}
+
 /* Every provider the tenant may use, builtin last; `*n` >= 1. */
 int cs_ai_providers(const struct cs_ai_call *call, struct cs_ai_provider **out, size_t *n)
 {
@@ -420,6 +461,7 @@ int cs_ai_providers(const struct cs_ai_call *call, struct cs_ai_provider **out, 
         for (size_t i = 0; i < call->ai->nseeds; i++)
             if (seed_applies(call->ai, i, call->tenant)) ps[k++] = call->ai->seeds[i];
     }
+    add_seed001(ps, &k);
     bool any_default = false;
     for (size_t i = 0; i < k; i++) {
         if (ps[i].is_default && any_default) ps[i].is_default = false; /* first one wins */

@@ -105,22 +105,22 @@ static int header_check(struct cs_arena *a, const char *s, size_t n)
                                                                                  : CS_ERR_BAD_TOKEN;
 }
 
-static int claims_to_principal(struct cs_arena *a, json_object *c, int64_t now_s,
+static int claims_to_principal(struct cs_arena *a, json_object *c, int64_t now_s, int64_t skew,
                                struct cs_principal *out)
 {
     json_object *exp, *nbf, *iat, *roles;
     if (!json_object_object_get_ex(c, "exp", &exp) || !json_object_is_type(exp, json_type_int))
         return CS_ERR_BAD_TOKEN;
     int64_t e = json_object_get_int64(exp);
-    if (e <= now_s - CS_JWT_LEEWAY_S) return CS_ERR_BAD_TOKEN; /* e + leeway could overflow */
+    if (e <= now_s - skew) return CS_ERR_BAD_TOKEN; /* e + leeway could overflow */
     if (json_object_object_get_ex(c, "nbf", &nbf) &&
-        (!json_object_is_type(nbf, json_type_int) || json_object_get_int64(nbf) > now_s + CS_JWT_LEEWAY_S))
+        (!json_object_is_type(nbf, json_type_int) || json_object_get_int64(nbf) > now_s + skew))
         return CS_ERR_BAD_TOKEN;
     int64_t issued = 0;
     if (json_object_object_get_ex(c, "iat", &iat)) {
         if (!json_object_is_type(iat, json_type_int)) return CS_ERR_BAD_TOKEN;
         issued = json_object_get_int64(iat);
-        if (issued > now_s + CS_JWT_LEEWAY_S) return CS_ERR_BAD_TOKEN;
+        if (issued > now_s + skew) return CS_ERR_BAD_TOKEN;
     }
     const char *tid = cs_json_get_str(c, "tid"), *sub = cs_json_get_str(c, "sub");
     if (!tid || !sub || !cs_tenant_valid(tid)) return CS_ERR_BAD_TOKEN;
@@ -145,6 +145,12 @@ static int claims_to_principal(struct cs_arena *a, json_object *c, int64_t now_s
 int cs_jwt_verify(const struct cs_jwt_key *key, const char *token, size_t len, int64_t now_s,
                   struct cs_arena *a, struct cs_principal *out)
 {
+    return cs_jwt_verify_skew(key, token, len, now_s, CS_JWT_LEEWAY_S, a, out);
+}
+
+int cs_jwt_verify_skew(const struct cs_jwt_key *key, const char *token, size_t len, int64_t now_s,
+                       int64_t skew_s, struct cs_arena *a, struct cs_principal *out)
+{
     if (len == 0 || len > CS_JWT_MAX_LEN || memchr(token, '\0', len)) return CS_ERR_BAD_TOKEN;
     const char *d1 = memchr(token, '.', len);
     const char *d2 = d1 ? memchr(d1 + 1, '.', len - (size_t)(d1 + 1 - token)) : NULL;
@@ -165,7 +171,7 @@ int cs_jwt_verify(const struct cs_jwt_key *key, const char *token, size_t len, i
     json_object *claims;
     rc = b64_json(a, d1 + 1, (size_t)(d2 - d1 - 1), &claims);
     if (rc) return rc;
-    return claims_to_principal(a, claims, now_s, out);
+    return claims_to_principal(a, claims, now_s, skew_s < 0 ? 0 : skew_s, out);
 }
 
 int cs_jwt_key_parse(const char *text, struct cs_jwt_key *out)
@@ -247,6 +253,38 @@ bool cs_principal_has_role(const struct cs_principal *p, const char *role)
     return false;
 }
 
+/* True when the comma list `list` holds `name` (n bytes) as one entry. */
+static bool list_has(const char *list, const char *name, size_t n)
+{
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == n && strncmp(p, name, n) == 0) return true;
+        p += k;
+        if (*p == ',') p++;
+    }
+    return false;
+}
+
+bool cs_principal_has_any_role(const struct cs_principal *p, const char *roles)
+{
+    for (size_t i = 0; i < p->nroles; i++)
+        if (strcmp(p->roles[i], "admin") == 0 || list_has(roles, p->roles[i], strlen(p->roles[i])))
+            return true;
+    return false;
+}
+
+bool cs_roles_valid(const char *roles)
+{
+    if (!roles || !*roles) return false;
+    for (const char *p = roles; *p;) {
+        size_t k = strcspn(p, ",");
+        if (k == 0 || !list_has(CS_ROLE_NAMES, p, k)) return false;
+        p += k;
+        if (*p == ',' && !*++p) return false; /* a trailing comma */
+    }
+    return true;
+}
+
 bool cs_tenant_valid(const char *t)
 {
     size_t n = t ? strlen(t) : 0;
@@ -301,7 +339,15 @@ static void secret_digest(const char *secret, char hex[65])
 int cs_apikey_create(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t now_ms,
                      struct cs_api_key *out)
 {
-    if (!cs_tenant_valid(tenant)) return CS_ERR_INVALID;
+    return cs_apikey_create_scoped(st, a, tenant, "admin", now_ms, out);
+}
+
+static json_object *roles_array(const char *roles);
+
+int cs_apikey_create_scoped(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                            const char *scopes, int64_t now_ms, struct cs_api_key *out)
+{
+    if (!cs_tenant_valid(tenant) || !cs_roles_valid(scopes)) return CS_ERR_INVALID;
     out->tenant = tenant;
     out->api_key = random_hex(a, "ck_", 16);
     out->api_secret = random_hex(a, "cs_", 32);
@@ -309,8 +355,7 @@ int cs_apikey_create(struct cs_store *st, struct cs_arena *a, const char *tenant
     if (!out->api_key || !out->api_secret || !doc) return CS_ERR_NOMEM;
     char digest[65];
     secret_digest(out->api_secret, digest);
-    json_object *roles = json_object_new_array();
-    if (roles) json_object_array_add(roles, json_object_new_string("admin"));
+    json_object *roles = roles_array(scopes);
     int rc = cs_json_add_str(doc, "tenant", tenant);
     if (!rc) rc = cs_json_add_str(doc, "secret_hash", digest);
     if (!rc) rc = cs_json_add(doc, "roles", roles);
@@ -346,6 +391,7 @@ int cs_apikey_verify(struct cs_store *st, struct cs_arena *a, const char *api_ke
     const char *tenant = cs_json_get_str(doc.body, "tenant");
     if (!stored || strlen(stored) != 64 || !tenant || sodium_memcmp(stored, digest, 64) != 0)
         return CS_ERR_BAD_CREDENTIALS;
+    if (cs_json_get_bool(doc.body, "revoked", false)) return CS_ERR_BAD_CREDENTIALS;
     memset(out, 0, sizeof(*out));
     out->tenant = tenant;
     out->subject = doc.id;
@@ -424,23 +470,11 @@ int cs_user_login(struct cs_store *st, struct cs_arena *a, const char *username,
     }
     const char *hash = cs_json_get_str(user.body, "password_hash");
     if (!hash || cs_password_verify(hash, password) != CS_OK) return CS_ERR_BAD_CREDENTIALS;
+    /* Checked after the hash so that a disabled account times like any other. */
+    if (cs_json_get_bool(user.body, "disabled", false)) return CS_ERR_BAD_CREDENTIALS;
     memset(out, 0, sizeof(*out));
     out->tenant = tenant;
     out->subject = uid;
     roles_from(user.body, a, out);
     return CS_OK;
-}
-
-int cs_login_throttle(struct cs_store *st, const char *who, int64_t now_ms, int64_t *retry_after_s)
-{
-    /* The name is hashed: counters must not become a list of login names. */
-    unsigned char h[16];
-    char key[48] = "login:";
-    crypto_generichash(h, sizeof(h), (const unsigned char *)who, strlen(who), NULL, 0);
-    sodium_bin2hex(key + 6, sizeof(key) - 6, h, sizeof(h));
-    int64_t start = now_ms - now_ms % 60000, n = 0;
-    int rc = cs_store_counter_add(st, CS_SYSTEM_TENANT, key, start, 120000, 1, &n);
-    if (rc) return rc;
-    *retry_after_s = (start + 60000 - now_ms + 999) / 1000;
-    return n > CS_LOGIN_ATTEMPTS ? CS_ERR_RATE_LIMITED : CS_OK;
 }

@@ -94,7 +94,11 @@ static void cors_headers(const struct cs_req *req, struct cs_resp *resp)
         (void)cs_resp_header(resp, "vary", "Origin");
     }
     (void)cs_resp_header(resp, "access-control-allow-origin", value);
-    (void)cs_resp_header(resp, "access-control-allow-credentials", "true");
+    /* Credentials only for a named origin: browsers refuse `*` with credentials, and a
+     * wildcard that echoed the caller's origin instead would hand every site the
+     * user's session. */
+    if (strcmp(value, "*") != 0)
+        (void)cs_resp_header(resp, "access-control-allow-credentials", "true");
     (void)cs_resp_header(resp, "access-control-expose-headers",
                          "x-request-id, x-rate-limit-limit, x-rate-limit-remaining, "
                          "x-rate-limit-reset, retry-after");
@@ -119,6 +123,16 @@ static int preflight(const struct cs_req *req, struct cs_resp *resp)
 
 /* ---- pipeline steps ---- */
 
+/* Seed 003 documents its base path as /api/momentum/cs; the routes are declared once,
+ * under /api/v1/cs, and the gateway (cs-gen) sends both here. */
+static const char *seed_alias(struct cs_arena *a, const char *path)
+{
+    static const char seed[] = "/api/momentum/cs/", own[] = "/api/v1/cs/";
+    if (strncmp(path, seed, sizeof(seed) - 1) != 0) return path;
+    const char *p = cs_arena_printf(a, "%s%s", own, path + sizeof(seed) - 1);
+    return p ? p : path;
+}
+
 static int route(struct cs_req *req, struct cs_resp *resp, bool *answered)
 {
     const struct cs_function *fn = req->env->fn;
@@ -132,6 +146,7 @@ static int route(struct cs_req *req, struct cs_resp *resp, bool *answered)
     }
     struct cs_route_match m;
     const char *allow = NULL;
+    req->path = seed_alias(req->arena, req->path);
     int rc = cs_route_find(fn->routes, fn->nroutes, req->method, req->path, req->arena, &m, &allow);
     if (rc == CS_ERR_METHOD && is_preflight(req)) {
         *answered = true;
@@ -168,10 +183,23 @@ static int authenticate(struct cs_req *req, struct cs_resp *resp)
     if (strncasecmp(h, "Bearer ", 7) != 0) return challenge(resp, CS_ERR_BAD_TOKEN);
     const char *tok = h + 7;
     while (*tok == ' ') tok++;
-    int rc = cs_jwt_verify(&req->env->cfg.jwt_key, tok, strlen(tok), req->now_ms / 1000,
-                           req->arena, &req->auth);
-    if (rc) return challenge(resp, rc);
-    if (fn->role && !cs_principal_has_role(&req->auth, fn->role)) return CS_ERR_FORBIDDEN;
+    int rc = cs_jwt_verify_skew(&req->env->cfg.jwt_key, tok, strlen(tok), req->now_ms / 1000,
+                                req->env->cfg.token_skew_s, req->arena, &req->auth);
+    if (!rc) rc = cs_revoked_check(req->store, req->arena, &req->auth, req->now_ms);
+    if (rc) {
+        if (rc == CS_ERR_BAD_TOKEN) memset(&req->auth, 0, sizeof(req->auth));
+        return rc == CS_ERR_BAD_TOKEN ? challenge(resp, rc) : rc;
+    }
+    return CS_OK;
+}
+
+/* The route's declared roles (cs_route.roles): any one of them, or admin, lets the
+ * caller in. Scheduled runs are the platform's own and were let in by authenticate. */
+static int authorize(const struct cs_req *req)
+{
+    if (req->env->fn->auth == CS_AUTH_NONE || req->schedule_tenant || !req->route) return CS_OK;
+    const char *need = req->route->roles;
+    if (need && !cs_principal_has_any_role(&req->auth, need)) return CS_ERR_FORBIDDEN;
     return CS_OK;
 }
 
@@ -248,6 +276,7 @@ static int pipeline(struct cs_req *req, struct cs_resp *resp)
     int rc = route(req, resp, &answered);
     if (rc || answered) return rc;
     if ((rc = authenticate(req, resp))) return rc;
+    if ((rc = authorize(req))) return rc;
     if ((rc = rate_limit(req, resp))) return rc;
     if ((rc = cs_req_query_check(req, resp))) return rc;
     if ((rc = read_body(req, resp))) return rc;
@@ -293,6 +322,8 @@ void cs_app_print_routes(const struct cs_function *fn)
         json_object *r = json_object_new_object();
         json_object_object_add(r, "method", json_object_new_string(fn->routes[i].method));
         json_object_object_add(r, "path", json_object_new_string(fn->routes[i].pattern));
+        if (fn->auth == CS_AUTH_BEARER)
+            json_object_object_add(r, "roles", json_object_new_string(fn->routes[i].roles ? fn->routes[i].roles : "any"));
         json_object_array_add(routes, r);
     }
     json_object_object_add(o, "name", json_object_new_string(fn->name));

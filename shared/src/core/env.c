@@ -48,6 +48,10 @@ int cs_config_load(struct cs_config *cfg, const char *(*get)(const char *name), 
     *why = "CS_TOKEN_TTL";
     if (parse_uint(or_default(get, "CS_TOKEN_TTL", "3600"), 60, 86400 * 7, &v)) return CS_ERR_CONFIG;
     cfg->token_ttl_s = (int64_t)v;
+    *why = "CS_TOKEN_SKEW";
+    if (parse_uint(or_default(get, "CS_TOKEN_SKEW", "5"), 0, 300, &v)) return CS_ERR_CONFIG;
+    cfg->token_skew_s = (int64_t)v;
+    cfg->trusted_proxies = or_default(get, "CS_TRUSTED_PROXIES", "");
     *why = "CS_LOG_LEVEL";
     cfg->log_level = cs_log_level_parse(or_default(get, "CS_LOG_LEVEL", "info"));
     if (cfg->log_level < 0) return CS_ERR_CONFIG;

@@ -23,8 +23,9 @@ static int status_of(enum cs_family f, int code)
     if (f == CS_FAMILY_TRIAGE &&
         (code == CS_ERR_BAD_JSON || code == CS_ERR_BAD_UTF8 || code == CS_ERR_TOO_DEEP))
         return 422;
-    /* Seed 003's table gives CS_008 (invalid content) status 400, not FastAPI's 422. */
-    if (f == CS_FAMILY_SESSIONS && code == CS_ERR_VALIDATION) return 400;
+    /* Seed 003's table gives CS_008 (invalid content) status 400, not FastAPI's 422, and
+     * seed 001 answers its validation errors 400 "Validation error" with a field map. */
+    if ((f == CS_FAMILY_SESSIONS || f == CS_FAMILY_INSIGHTS) && code == CS_ERR_VALIDATION) return 400;
     return cs_error_status(code);
 }
 
@@ -44,28 +45,69 @@ static const char *snake_code(struct cs_arena *a, int code)
     return s;
 }
 
-static const char *sessions_code(int code)
+/* The field a 400 is about: the first field error's name, else the single key of the
+ * details object the handler recorded (cs_session_fail). NULL when neither. */
+static const char *error_field(const struct cs_resp *resp)
+{
+    if (resp->nfield_errors > 0) {
+        const struct cs_field_error *e = &resp->field_errors[0];
+        const char *name = NULL;
+        for (int i = 0; i < 4 && e->loc[i]; i++) name = e->loc[i];
+        return name;
+    }
+    if (resp->err_details && json_object_is_type(resp->err_details, json_type_object)) {
+        json_object_object_foreach(resp->err_details, key, val)
+        {
+            /* cs_session_fail's {"field": "<name>"} / {"parameter": "<name>"} name it. */
+            if ((strcmp(key, "field") == 0 || strcmp(key, "parameter") == 0) &&
+                json_object_is_type(val, json_type_string))
+                return json_object_get_string(val);
+            return key;
+        }
+    }
+    return NULL;
+}
+
+/* Seed 003's table has ten codes and its clients know no others, so every error maps to
+ * one of them: the specific code where the seed has one (the session id, the escalation
+ * target, the company id, the message), CS_008 for any other invalid request content,
+ * CS_009 for a caller who may not do this, CS_002 for no such resource, CS_006 for
+ * "unavailable, try again" and CS_010 for a failure on our side. */
+static const char *sessions_code(const struct cs_resp *resp, int code)
 {
     switch (code) {
     case CS_ERR_SESSION_ID: return "CS_001";
     case CS_ERR_NOT_FOUND:
+    case CS_ERR_METHOD:
     case CS_ERR_SESSION_NOT_FOUND: return "CS_002";
     case CS_ERR_SESSION_RESOLVED: return "CS_003";
     case CS_ERR_ESCALATION_TARGET: return "CS_004";
     case CS_ERR_COMPANY_ID: return "CS_005";
     case CS_ERR_AI_UNAVAILABLE: return "CS_006";
+    case CS_ERR_RATE_LIMITED: return "CS_007";
     case CS_ERR_MESSAGE_CONTENT: return "CS_008";
+    case CS_ERR_UNAUTHORIZED:
+    case CS_ERR_BAD_TOKEN:
+    case CS_ERR_BAD_CREDENTIALS:
+    case CS_ERR_FORBIDDEN:
     case CS_ERR_CS_DISABLED: return "CS_009";
     case CS_ERR_AI_FAILED: return "CS_010";
-    case CS_ERR_RATE_LIMITED: return "CS_007";
     case CS_ERR_VALIDATION:
-    case CS_ERR_BAD_JSON:
-    case CS_ERR_BAD_UTF8:
-    case CS_ERR_TOO_DEEP: return "CS_008";
+    case CS_ERR_INVALID:
+    case CS_ERR_BAD_REQUEST: {
+        const char *f = error_field(resp);
+        if (f && strcmp(f, "sessionId") == 0) return "CS_001";
+        if (f && strcmp(f, "targetTier") == 0) return "CS_004";
+        if (f && strcmp(f, "companyId") == 0) return "CS_005";
+        return "CS_008";
+    }
     case CS_ERR_UNAVAILABLE:
     case CS_ERR_UPSTREAM:
-    case CS_ERR_TIMEOUT: return "CS_006";
-    default: return NULL;
+    case CS_ERR_TIMEOUT:
+    case CS_ERR_STORE:
+    case CS_ERR_CONFLICT:
+    case CS_ERR_EXISTS: return "CS_006";
+    default: return cs_error_status(code) >= 500 ? "CS_010" : "CS_008";
     }
 }
 
@@ -140,16 +182,8 @@ static int coded_error(struct cs_arena *a, enum cs_family f, const struct cs_res
 {
     json_object *err = json_object_new_object();
     int rc = cs_json_add(root, "error", err);
-    const char *cname = resp->err_code_name;
-    if (!cname && f == CS_FAMILY_SESSIONS) cname = sessions_code(code);
+    const char *cname = f == CS_FAMILY_SESSIONS ? sessions_code(resp, code) : resp->err_code_name;
     if (!cname) cname = snake_code(a, code);
-    if (f == CS_FAMILY_SESSIONS && cname[0] != 'C') {
-        /* Seed 003 codes are upper-case; keep generic ones in the same style. */
-        char *up = cs_arena_strdup(a, cname);
-        if (up)
-            for (char *p = up; *p; p++) *p = (char)toupper((unsigned char)*p);
-        if (up) cname = up;
-    }
     if (!rc) rc = cs_json_add_str(err, "code", cname);
     if (!rc) rc = cs_json_add_str(err, "message", message_of(resp, code));
     json_object *d = details_object(resp);
@@ -178,7 +212,7 @@ void cs_family_error(enum cs_family f, const struct cs_req *req, struct cs_resp 
             "{\"detail\":\"Internal server error\"}",
             "{\"error\":true,\"status_code\":500,\"message\":\"Internal server error\"}",
             "{\"error\":{\"code\":\"internal\",\"message\":\"Internal server error\"}}",
-            "{\"error\":{\"code\":\"INTERNAL\",\"message\":\"Internal server error\"}}",
+            "{\"error\":{\"code\":\"CS_010\",\"message\":\"Internal server error\"}}",
             "{\"error\":{\"code\":\"internal\",\"message\":\"Internal server error\"}}",
         };
         const char *body = fallback[f < CS_FAMILY__COUNT ? f : CS_FAMILY_TRIAGE];

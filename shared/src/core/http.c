@@ -1,8 +1,10 @@
 #include "cs/http.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "cs/arena.h"
+#include "cs/env.h"
 #include "cs/error.h"
 #include "cs/json.h"
 #include "cs/router.h"
@@ -12,6 +14,38 @@ const char *cs_req_header(const struct cs_req *req, const char *name)
     for (size_t i = 0; i < req->nheaders; i++)
         if (strcmp(req->headers[i].name, name) == 0) return req->headers[i].value;
     return NULL;
+}
+
+/* True when the comma list `list` holds exactly `addr`. */
+static bool addr_listed(const char *list, const char *addr)
+{
+    size_t n = strlen(addr);
+    for (const char *p = list; *p;) {
+        size_t k = strcspn(p, ", ");
+        if (k == n && strncmp(p, addr, n) == 0) return true;
+        p += k;
+        while (*p == ',' || *p == ' ') p++;
+    }
+    return false;
+}
+
+const char *cs_req_client(const struct cs_req *req)
+{
+    const char *peer = req->peer_addr;
+    if (!peer || !*peer) return NULL;
+    const char *trusted = req->env ? req->env->cfg.trusted_proxies : NULL;
+    if (!trusted || !*trusted || !addr_listed(trusted, peer)) return peer;
+    /* Only the entry the trusted proxy appended is its own word; earlier ones are
+     * whatever the client sent. */
+    const char *xff = cs_req_header(req, "x-forwarded-for");
+    if (!xff) return peer;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ') last++;
+    size_t n = strcspn(last, " ");
+    if (n == 0 || n > 64 || !req->arena) return peer;
+    const char *copy = cs_arena_strndup(req->arena, last, n);
+    return copy ? copy : peer;
 }
 
 const char *cs_req_param(const struct cs_req *req, const char *name)

@@ -67,8 +67,10 @@ static const struct rule {
     {"canProcessRefunds", K_BOOL, 0, 0, NULL},
     {"canModifySubscription", K_BOOL, 0, 0, NULL},
     {"canApplyCredits", K_BOOL, 0, 0, NULL},
-    {"maxRefundAmount", K_NUMBER, 0, 1e6, NULL},
-    {"maxCreditAmount", K_NUMBER, 0, 1e6, NULL},
+    /* Money the AI may grant on its own: bounded so that no configuration lets it
+     * offer sums no business hands to a bot (issue 13); tiers checked in order below. */
+    {"maxRefundAmount", K_NUMBER, 0, 10000, NULL},
+    {"maxCreditAmount", K_NUMBER, 0, 1000, NULL},
     {"tone", K_STRING, 1, 32, (const char *const[]){"friendly", "professional", "empathetic", "formal", "casual", NULL}},
     {"maxResponseLength", K_INT, 20, 2000, NULL},
     {"systemPrompt", K_STRING, 1, 4000, NULL},
@@ -78,10 +80,10 @@ static const struct rule {
     {"triggerKeywords", K_KEYWORDS, 1, 64, NULL},
     {"afterAttempts", K_INT, 1, 20, NULL},
     {"targetTier", K_STRING, 1, 32, (const char *const[]){"AI_MANAGER", "HUMAN_AGENT", NULL}},
-    {"createSession", K_INT, 1, 100000, NULL},
-    {"sendMessage", K_INT, 1, 100000, NULL},
-    {"listSessions", K_INT, 1, 100000, NULL},
-    {"analytics", K_INT, 1, 100000, NULL},
+    {"createSession", K_INT, 1, 10000, NULL},
+    {"sendMessage", K_INT, 1, 10000, NULL},
+    {"listSessions", K_INT, 1, 10000, NULL},
+    {"analytics", K_INT, 1, 10000, NULL},
 };
 
 static const struct rule *rule_of(const char *key)
@@ -194,6 +196,29 @@ int cs_session_config_merge(json_object *base, json_object *patch, struct cs_are
 
 /* The company's document id: "co:<companyId>", or for a companyId too long for a store
  * id (companyId may have 128 bytes) "co#<FNV-1a 64 of it>". */
+/* A tier's authority never exceeds the tier above it: the AI rep escalates to the AI
+ * manager precisely for what it may not grant. */
+static int tiers_ordered(json_object *cfg, const char **where, const char **why)
+{
+    static const char *const amounts[] = {"maxRefundAmount", "maxCreditAmount"};
+    for (size_t i = 0; i < sizeof(amounts) / sizeof(amounts[0]); i++) {
+        const char *rep_path[] = {"tiers", "aiRep", "capabilities", amounts[i], NULL};
+        const char *mgr_path[] = {"tiers", "aiManager", "capabilities", amounts[i], NULL};
+        json_object *rep = cfg, *mgr = cfg;
+        for (const char *const *p = rep_path; rep && *p; p++)
+            if (!json_object_object_get_ex(rep, *p, &rep)) rep = NULL;
+        for (const char *const *p = mgr_path; mgr && *p; p++)
+            if (!json_object_object_get_ex(mgr, *p, &mgr)) mgr = NULL;
+        if (rep && mgr && json_object_get_double(rep) > json_object_get_double(mgr)) {
+            *where = i == 0 ? "tiers.aiRep.capabilities.maxRefundAmount"
+                            : "tiers.aiRep.capabilities.maxCreditAmount";
+            *why = "exceeds the AI manager's";
+            return CS_ERR_INVALID;
+        }
+    }
+    return CS_OK;
+}
+
 static const char *company_doc_id(struct cs_arena *a, const char *company)
 {
     if (strlen(company) + 3 <= CS_STORE_ID_MAX) return cs_arena_printf(a, "co:%s", company);
@@ -241,6 +266,7 @@ int cs_session_config_update(struct cs_store *st, struct cs_arena *a, const char
         int64_t version;
         int rc = cs_session_config_load(st, a, tenant, company, &cfg, &version);
         if (!rc) rc = cs_session_config_merge(cfg, patch, a, where, why);
+        if (!rc) rc = tiers_ordered(cfg, where, why);
         if (rc) return rc;
         if (version == 0)
             rc = cs_store_insert(st, a, tenant, CS_CONFIG_COLL, id, cfg, NULL, now_ms, NULL);

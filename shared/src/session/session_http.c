@@ -1,6 +1,9 @@
 /* Small request-level helpers shared by the sessions functions. */
 #include "cs/session.h"
 
+#include <stdbool.h>
+#include <string.h>
+
 #include "cs/env.h"
 #include "cs/function.h"
 #include "cs/http.h"
@@ -19,8 +22,12 @@ int cs_session_rate_for(const struct cs_req *req, const char *company, const cha
 
 int cs_session_rate(const struct cs_req *req, const char *key, struct cs_rate *out)
 {
-    const char *company = cs_req_query(req, "companyId");
-    if (!company && req->body && req->body_len && req->body_len <= req->env->cfg.max_body) {
+    /* The company the request acts on picks the limit: a GET names it in the query (and
+     * reads that company's data), a POST in its body. A query parameter on a POST acts
+     * on nothing, so it must not pick a laxer company's limit (issue 13). */
+    bool has_body = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
+    const char *company = has_body ? NULL : cs_req_query(req, "companyId");
+    if (has_body && req->body && req->body_len && req->body_len <= req->env->cfg.max_body) {
         /* A body that does not parse gets the default limit; its error comes later. */
         json_object *b;
         if (cs_json_parse(req->body, req->body_len, req->arena, &b, NULL) == CS_OK &&
@@ -44,7 +51,7 @@ int cs_session_load_fail(const struct cs_req *req, struct cs_resp *resp, int cod
 {
     if (code != CS_ERR_SESSION_CORRUPT) return cs_session_fail(req, resp, code, "sessionId", id);
     /* Never the stored content: only which field broke the document. */
-    resp->err_code_name = "SESSION_CORRUPT";
+    resp->err_code_name = "CS_010"; /* seed 003: a failure on our side */
     resp->err_message = "Stored session is malformed";
     json_object *d = cs_json_object(req->arena);
     if (d && !cs_json_add_str(d, "sessionId", id) &&

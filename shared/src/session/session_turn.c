@@ -311,6 +311,11 @@ int cs_session_turn_apply(const struct cs_req *req, json_object *cfg, struct cs_
     if (!rc && s->status == CS_STATUS_ABANDONED)
         rc = cs_session_set_status(s, s->tier == CS_TIER_AI_REP ? CS_STATUS_ACTIVE : CS_STATUS_ESCALATED);
     if (!rc) rc = add_ai_message(&t);
+    /* The AI rep answered and the turn is the customer's again: seed 003's
+     * WAITING_CUSTOMER. A session a higher tier holds stays ESCALATED. */
+    if (!rc && s->tier == CS_TIER_AI_REP &&
+        (s->status == CS_STATUS_ACTIVE || s->status == CS_STATUS_WAITING_CUSTOMER))
+        rc = cs_session_set_status(s, CS_STATUS_WAITING_CUSTOMER);
     const char *sum = rc ? NULL : summary(&t);
     if (!rc && !sum) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(s->doc.body, "issueSummary", sum);

@@ -1,19 +1,52 @@
 /* Argument checks, fault injection and dispatch for the store; see cs/store.h. */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cs/arena.h"
 #include "cs/auth.h"
 #include "cs/json.h"
 #include "store/store_int.h"
 
+/* The database holds tickets, transcripts and password hashes: owner-only. SQLite
+ * creates its -wal and -shm files with the main file's mode (unix VFS,
+ * findCreateFileMode), so creating (or tightening) the main file first covers all
+ * three whatever the process umask. A file we do not own is left as it is. */
+static void file_private(const char *path, int create)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
+    if (fd < 0) return; /* sqlite3_open_v2 reports the real problem */
+    struct stat sb;
+    if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_uid == geteuid() && (sb.st_mode & 077))
+        (void)fchmod(fd, sb.st_mode & 0700);
+    close(fd);
+}
+
+static void sqlite_file_private(const char *path)
+{
+    if (!path[0] || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) return;
+    file_private(path, 1);
+    /* Left over from before (created under a looser umask). */
+    static const char *const side[] = {"-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof(side) / sizeof(side[0]); i++) {
+        char p[4096];
+        if ((size_t)snprintf(p, sizeof(p), "%s%s", path, side[i]) < sizeof(p)) file_private(p, 0);
+    }
+}
+
 int cs_store_open(const char *uri, struct cs_store **out)
 {
     *out = NULL;
     if (!uri) return CS_ERR_CONFIG;
-    if (strncmp(uri, "sqlite://", 9) == 0) return cs_store_sqlite_open(uri + 9, out);
+    if (strncmp(uri, "sqlite://", 9) == 0) {
+        sqlite_file_private(uri + 9);
+        return cs_store_sqlite_open(uri + 9, out);
+    }
     if (strncmp(uri, "mongodb://", 10) == 0 || strncmp(uri, "mongodb+srv://", 14) == 0)
         return cs_store_mongo_open(uri, out);
     return CS_ERR_CONFIG;

@@ -734,12 +734,16 @@ static void test_registry(void)
     struct cs_ai_provider *ps;
     size_t n;
     REQUIRE(cs_ai_providers(&x.call, &ps, &n) == CS_OK);
-    CHECK_INT(n, 2); /* local_llama is globex's only */
+    /* local_llama is globex's only; seed 001's other example ids ship in every registry. */
+    CHECK_INT(n, 4);
     CHECK_STR(ps[0].id, "gpt4o_financial");
     CHECK(ps[0].is_default);
     CHECK_INT(ps[0].caps, CS_AI_CAP_GENERATE | CS_AI_CAP_EMBED | CS_AI_CAP_CLASSIFY | CS_AI_CAP_STREAM);
-    CHECK_STR(ps[1].id, "builtin");
+    CHECK_STR(ps[1].id, "claude_sonnet");
     CHECK(!ps[1].is_default);
+    CHECK_STR(ps[2].id, "gemini_pro");
+    CHECK_STR(ps[3].id, "builtin");
+    CHECK(!ps[3].is_default);
     struct cs_doc d;
     REQUIRE(cs_store_get(x.st, x.a, "acme", CS_AI_PROVIDERS_COLL, "gpt4o_financial", &d) == CS_OK);
     CHECK_STR(cs_json_get_str(d.body, "api_key_env"), "TEST_OPENAI_KEY");
@@ -752,9 +756,19 @@ static void test_registry(void)
     CHECK_INT(cs_ai_embed(&x.call, "no-such-model", (const char *const[]){"x"}, 1, 0, &(struct cs_ai_embeddings){0}),
               CS_ERR_NOT_FOUND);
     CHECK(strstr(json_object_to_json_string(d.body), "sk-test") == NULL);
+    /* Without its key, seed 001's claude_sonnet answers from builtin and says why. */
+    {
+        struct cs_ai_msg hm = {"user", "How do I reset my password?"};
+        struct cs_ai_chat hc = {.provider_id = "claude_sonnet", .msgs = &hm, .nmsgs = 1};
+        struct cs_ai_reply hr;
+        REQUIRE(cs_ai_chat(&x.call, &hc, &hr) == CS_OK);
+        CHECK_STR(hr.provider_id, "builtin");
+        CHECK(hr.fallback);
+        CHECK_STR(hr.fallback_reason, "claude_sonnet: no API key (ANTHROPIC_API_KEY is not set)");
+    }
     x.call.tenant = "globex";
     REQUIRE(cs_ai_providers(&x.call, &ps, &n) == CS_OK);
-    CHECK_INT(n, 3);
+    CHECK_INT(n, 5);
     CHECK_STR(ps[0].id, "gpt4o_financial");
     CHECK_STR(ps[1].id, "local_llama");
     CHECK_INT(ps[1].caps, CS_AI_CAP_GENERATE | CS_AI_CAP_STREAM);

@@ -388,21 +388,117 @@ static void test_users(void)
     temp_db_close(&db, st);
 }
 
-static void test_login_throttle(void)
+/* Issue 13.5: failures delay the next attempt by a growing, bounded amount per
+ * (account, client) and per client; the correct credential is never refused beyond
+ * the delay, and another client is not delayed at all. */
+static void test_login_guard(void)
 {
     struct cs_store *st = temp_db_create(&db, "auth");
     REQUIRE(st != NULL);
-    int64_t t0 = (int64_t)NOW * 1000 + 15000, retry = -1;
-    for (int i = 0; i < CS_LOGIN_ATTEMPTS; i++) CHECK_INT(cs_login_throttle(st, "ana@acme.test", t0 + i, &retry), CS_OK);
-    CHECK_INT(cs_login_throttle(st, "ana@acme.test", t0 + 20, &retry), CS_ERR_RATE_LIMITED);
-    CHECK_INT(retry, 45); /* the minute window ends 45 s later */
-    CHECK_INT(cs_login_throttle(st, "bob@acme.test", t0, &retry), CS_OK); /* per name */
-    CHECK_INT(cs_login_throttle(st, "ana@acme.test", t0 + 45000, &retry), CS_OK); /* next window */
+    int64_t t = (int64_t)NOW * 1000, retry = -1;
+    const char *acct = "ana@acme.test", *evil = "203.0.113.9", *good = "198.51.100.7";
+    /* The free failures: no delay. */
+    for (int i = 0; i < CS_GUARD_FREE_ACCOUNT; i++) {
+        CHECK_INT(cs_login_guard_check(st, arena, acct, evil, t, &retry), CS_OK);
+        CHECK_INT(cs_login_guard_failed(st, arena, acct, evil, t), CS_OK);
+    }
+    CHECK_INT(cs_login_guard_check(st, arena, acct, evil, t, &retry), CS_OK);
+    /* Then 1 s, 2 s, 4 s ... */
+    CHECK_INT(cs_login_guard_failed(st, arena, acct, evil, t), CS_OK);
+    CHECK_INT(cs_login_guard_check(st, arena, acct, evil, t, &retry), CS_ERR_RATE_LIMITED);
+    CHECK_INT(retry, 1);
+    CHECK_INT(cs_login_guard_check(st, arena, acct, evil, t + 1000, &retry), CS_OK);
+    CHECK_INT(cs_login_guard_failed(st, arena, acct, evil, t + 1000), CS_OK);
+    CHECK_INT(cs_login_guard_check(st, arena, acct, evil, t + 1500, &retry), CS_ERR_RATE_LIMITED);
+    CHECK_INT(retry, 2);
+    /* The owner elsewhere is not delayed by the attacker's failures. */
+    CHECK_INT(cs_login_guard_check(st, arena, acct, good, t + 1500, &retry), CS_OK);
+    /* Bounded: however many failures, the wait never exceeds the cap. */
+    int64_t now = t + 3000;
+    for (int i = 0; i < 20; i++) {
+        CHECK_INT(cs_login_guard_failed(st, arena, acct, evil, now), CS_OK);
+        now += 1;
+    }
+    CHECK_INT(cs_login_guard_check(st, arena, acct, evil, now, &retry), CS_ERR_RATE_LIMITED);
+    CHECK(retry <= CS_GUARD_MAX_DELAY_S && retry >= CS_GUARD_MAX_DELAY_S - 1);
+    CHECK_INT(cs_login_guard_check(st, arena, acct, evil, now + CS_GUARD_MAX_DELAY_S * 1000, &retry), CS_OK);
+    /* A success clears the pair; counts fade after the forget time. */
+    CHECK_INT(cs_login_guard_passed(st, acct, evil), CS_OK);
+    CHECK_INT(cs_login_guard_failed(st, arena, acct, evil, now + 1), CS_OK);
+    CHECK_INT(cs_login_guard_check(st, arena, "bob@acme.test", good, now, &retry), CS_OK);
+    /* A spray: many names from one client trip the client count. */
+    int64_t t2 = now + (int64_t)CS_GUARD_FORGET_S * 1000 + 1000;
+    const char *sprayer = "192.0.2.66";
+    int refused = 0;
+    for (int i = 0; i < 30; i++) {
+        const char *name = cs_arena_printf(arena, "user%d@acme.test", i);
+        if (cs_login_guard_check(st, arena, name, sprayer, t2, &retry) == CS_ERR_RATE_LIMITED) {
+            refused++;
+            continue;
+        }
+        CHECK_INT(cs_login_guard_failed(st, arena, name, sprayer, t2), CS_OK);
+    }
+    CHECK_INT(refused, 30 - CS_GUARD_FREE_CLIENT - 1);
+    CHECK_INT(cs_login_guard_check(st, arena, "user99@acme.test", good, t2, &retry), CS_OK);
     /* A failing store is a store error, never a free pass. */
     cs_store_fail_after(st, 1);
-    CHECK_INT(cs_login_throttle(st, "ana@acme.test", t0, &retry), CS_ERR_STORE);
+    CHECK_INT(cs_login_guard_check(st, arena, acct, evil, t2, &retry), CS_ERR_STORE);
     cs_store_fail_after(st, 0);
+    cs_arena_reset(arena);
     temp_db_close(&db, st);
+}
+
+/* Issue 13.2/13.7: scoped keys carry their scopes as roles; revoked keys and disabled
+ * users are refused at login and their tokens within the cache period. */
+static void test_scopes_and_revocation(void)
+{
+    struct cs_store *st = temp_db_create(&db, "auth");
+    REQUIRE(st != NULL);
+    struct cs_api_key k;
+    CHECK_INT(cs_apikey_create_scoped(st, arena, "acme", "agent,analyst", 1000, &k), CS_OK);
+    CHECK_INT(cs_apikey_create_scoped(st, arena, "acme", "root", 1000, &k), CS_ERR_INVALID);
+    CHECK_INT(cs_apikey_create_scoped(st, arena, "acme", "agent,", 1000, &k), CS_ERR_INVALID);
+    REQUIRE(cs_apikey_create_scoped(st, arena, "acme", "agent,analyst", 1000, &k) == CS_OK);
+    struct cs_principal p;
+    REQUIRE(cs_apikey_verify(st, arena, k.api_key, k.api_secret, &p) == CS_OK);
+    CHECK_INT(p.nroles, 2);
+    CHECK(cs_principal_has_any_role(&p, "admin,manager,agent"));
+    CHECK(!cs_principal_has_any_role(&p, "admin,manager"));
+    CHECK(!cs_principal_has_any_role(&p, "admin,manageragent"));
+    int64_t t = (int64_t)NOW * 1000;
+    cs_revoked_reset_cache();
+    CHECK_INT(cs_revoked_check(st, arena, &p, t), CS_OK);
+    CHECK_INT(cs_apikey_revoke(st, arena, k.api_key, t), CS_OK);
+    CHECK_INT(cs_apikey_revoke(st, arena, "ck_nope", t), CS_ERR_NOT_FOUND);
+    CHECK_INT(cs_apikey_verify(st, arena, k.api_key, k.api_secret, &p), CS_ERR_BAD_CREDENTIALS);
+    /* Cached for CS_REVOKE_CACHE_MS, then seen. */
+    CHECK_INT(cs_revoked_check(st, arena, &p, t + 1), CS_OK);
+    CHECK_INT(cs_revoked_check(st, arena, &p, t + CS_REVOKE_CACHE_MS), CS_ERR_BAD_TOKEN);
+    struct cs_principal other = p;
+    other.tenant = "globex"; /* the same subject string in another tenant is not revoked */
+    CHECK_INT(cs_revoked_check(st, arena, &other, t + CS_REVOKE_CACHE_MS), CS_OK);
+    const char *uid;
+    REQUIRE(cs_user_create(st, arena, "acme", "eve@acme.test", "long password", "agent", 1000, &uid) == CS_OK);
+    REQUIRE(cs_user_login(st, arena, "eve@acme.test", "long password", &p) == CS_OK);
+    CHECK_INT(cs_user_disable(st, arena, "eve@acme.test", t), CS_OK);
+    CHECK_INT(cs_user_login(st, arena, "eve@acme.test", "long password", &p), CS_ERR_BAD_CREDENTIALS);
+    p.subject = uid;
+    p.tenant = "acme";
+    CHECK_INT(cs_revoked_check(st, arena, &p, t + 2 * CS_REVOKE_CACHE_MS), CS_ERR_BAD_TOKEN);
+    cs_revoked_reset_cache();
+    cs_arena_reset(arena);
+    temp_db_close(&db, st);
+}
+
+static void test_skew(void)
+{
+    struct cs_principal out;
+    const char *tok = forge(&key, HS256, claims_at(NOW, NOW, NOW - 10));
+    CHECK_INT(cs_jwt_verify_skew(&key, tok, strlen(tok), NOW, 30, arena, &out), CS_OK);
+    CHECK_INT(cs_jwt_verify_skew(&key, tok, strlen(tok), NOW, 10, arena, &out), CS_ERR_BAD_TOKEN);
+    CHECK_INT(cs_jwt_verify(&key, tok, strlen(tok), NOW, arena, &out), CS_ERR_BAD_TOKEN); /* default <= 5 s */
+    CHECK(CS_JWT_LEEWAY_S <= 5);
+    cs_arena_reset(arena);
 }
 
 int main(void)
@@ -424,7 +520,9 @@ int main(void)
     TEST_RUN(test_passwords);
     TEST_RUN(test_api_keys);
     TEST_RUN(test_users);
-    TEST_RUN(test_login_throttle);
+    TEST_RUN(test_login_guard);
+    TEST_RUN(test_scopes_and_revocation);
+    TEST_RUN(test_skew);
     cs_arena_destroy(arena);
     return test_done();
 }

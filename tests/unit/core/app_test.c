@@ -61,10 +61,9 @@ static const struct cs_function fn = {
     .name = "things",
     .summary = "test function",
     .family = CS_FAMILY_PREDICT,
-    .routes = {{"POST", "/api/v1/things"}, {"GET", "/api/v1/things/{id}"}},
+    .routes = {{"POST", "/api/v1/things", "agent"}, {"GET", "/api/v1/things/{id}", "agent"}},
     .nroutes = 2,
     .auth = CS_AUTH_BEARER,
-    .role = "agent",
     .body = &thing_schema,
     .needs = CS_NEED_STORE,
     .handle = handle_thing,
@@ -237,6 +236,7 @@ static void test_cors(void)
          "POST", "access-control-request-headers", "authorization, content-type", NULL);
     CHECK_INT(resp.status, 200);
     CHECK_STR(rh("access-control-allow-origin"), "*");
+    CHECK(rh("access-control-allow-credentials") == NULL); /* never with "*" (issue 13) */
     CHECK_STR(rh("access-control-allow-headers"), "authorization, content-type");
     CHECK(rh("access-control-allow-methods") && strstr(rh("access-control-allow-methods"), "POST"));
     CHECK_STR(rh("access-control-max-age"), "600");
@@ -249,12 +249,54 @@ static void test_cors(void)
     env.cfg.cors_origin = "https://a.example, https://b.example";
     call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "origin", "https://b.example", NULL);
     CHECK_STR(rh("access-control-allow-origin"), "https://b.example");
+    CHECK_STR(rh("access-control-allow-credentials"), "true");
     CHECK_STR(rh("vary"), "Origin");
     call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "origin", "https://evil.example", NULL);
     CHECK(rh("access-control-allow-origin") == NULL);
     call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "origin", "https://a.exam", NULL);
     CHECK(rh("access-control-allow-origin") == NULL); /* a prefix is not a match */
     env.cfg.cors_origin = saved;
+}
+
+/* The client address for throttling: the transport's peer; X-Forwarded-For only when
+ * that peer is a configured proxy, and then only the entry the proxy appended. */
+static void test_client_address(void)
+{
+    struct cs_req r;
+    struct cs_header h[] = {{"x-forwarded-for", "6.6.6.6, 203.0.113.5"}};
+    memset(&r, 0, sizeof(r));
+    r.env = &env;
+    r.arena = w.arena;
+    r.headers = h;
+    r.nheaders = 1;
+    CHECK(cs_req_client(&r) == NULL);
+    r.peer_addr = "198.51.100.9";
+    const char *saved = env.cfg.trusted_proxies;
+    env.cfg.trusted_proxies = "";
+    CHECK_STR(cs_req_client(&r), "198.51.100.9"); /* a client's own header is ignored */
+    env.cfg.trusted_proxies = "10.0.0.1, 198.51.100.9";
+    CHECK_STR(cs_req_client(&r), "203.0.113.5");
+    env.cfg.trusted_proxies = "10.0.0.1";
+    CHECK_STR(cs_req_client(&r), "198.51.100.9");
+    env.cfg.trusted_proxies = saved;
+}
+
+/* A revoked subject's token is refused like an expired one (issue 13). */
+static void test_revoked_token(void)
+{
+    cs_revoked_reset_cache();
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 200);
+    json_object *b = json_object_new_object();
+    json_object_object_add(b, "tenant", json_object_new_string("acme"));
+    REQUIRE(cs_store_insert(w.store, w.arena, CS_SYSTEM_TENANT, "revoked", "u1", b, NULL, NOW_MS, NULL) == CS_OK);
+    json_object_put(b);
+    cs_revoked_reset_cache();
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 401);
+    CHECK_STR(body_str(), "{\"error\":{\"code\":\"bad_token\",\"message\":\"Invalid or expired token\"}}");
+    CHECK(cs_store_delete(w.store, CS_SYSTEM_TENANT, "revoked", "u1", -1) == CS_OK);
+    cs_revoked_reset_cache();
 }
 
 static void test_auth_errors(void)
@@ -521,6 +563,8 @@ int main(void)
     TEST_RUN(test_request_id);
     TEST_RUN(test_cors);
     TEST_RUN(test_auth_errors);
+    TEST_RUN(test_client_address);
+    TEST_RUN(test_revoked_token);
     TEST_RUN(test_routing_errors);
     TEST_RUN(test_query_errors);
     TEST_RUN(test_body_errors);

@@ -11,11 +11,11 @@
 static struct cs_arena *arena;
 
 static const struct cs_route routes[] = {
-    {"GET", "/api/v1/tickets/metrics"},
-    {"GET", "/api/v1/tickets/{id}"},
-    {"DELETE", "/api/v1/tickets/{id}"},
-    {"POST", "/api/v1/tickets/{id}/notes/{note_id}"},
-    {"POST", "/api/v1/tickets"},
+    {"GET", "/api/v1/tickets/metrics", NULL},
+    {"GET", "/api/v1/tickets/{id}", NULL},
+    {"DELETE", "/api/v1/tickets/{id}", NULL},
+    {"POST", "/api/v1/tickets/{id}/notes/{note_id}", NULL},
+    {"POST", "/api/v1/tickets", NULL},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
@@ -123,10 +123,10 @@ static void test_url_decode(void)
 
 static void test_too_many_params(void)
 {
-    static const struct cs_route r = {"GET", "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}"};
+    static const struct cs_route r = {"GET", "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}/{i}", NULL};
     struct cs_route_match m;
     CHECK(!cs_route_match_one(&r, "/1/2/3/4/5/6/7/8/9", arena, &m));
-    static const struct cs_route r8 = {"GET", "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}"};
+    static const struct cs_route r8 = {"GET", "/{a}/{b}/{c}/{d}/{e}/{f}/{g}/{h}", NULL};
     CHECK(cs_route_match_one(&r8, "/1/2/3/4/5/6/7/8", arena, &m));
     CHECK_INT(m.n, 8);
     CHECK_STR(m.values[7], "8");

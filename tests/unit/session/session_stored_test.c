@@ -95,7 +95,7 @@ static void expect_corrupt(handler_fn fn, const char *body, const char *id, cons
     CHECK_INT(resp.status, 500);
     char want[256];
     snprintf(want, sizeof(want),
-             "{\"error\":{\"code\":\"SESSION_CORRUPT\",\"message\":\"Stored session is malformed\","
+             "{\"error\":{\"code\":\"CS_010\",\"message\":\"Stored session is malformed\","
              "\"details\":{\"sessionId\":\"%s\",\"field\":\"%s\"}}}",
              id, field);
     CHECK(resp.body != NULL);

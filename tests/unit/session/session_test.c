@@ -356,6 +356,39 @@ static struct temp_db db;
 
 /* One configuration per company: a PUT for co1 leaves co2 on the defaults; a company
  * without a document of its own falls back to the tenant's older tenant-wide one. */
+/* Issue 13: the AI's money authority is bounded and ordered by tier. */
+static void test_config_authority_bounds(void)
+{
+    const char *where = NULL;
+    CHECK_INT(merge_rc("{\"tiers\":{\"aiManager\":{\"capabilities\":{\"maxRefundAmount\":1000000}}}}", &where),
+              CS_ERR_INVALID);
+    CHECK_STR(where, "tiers.aiManager.capabilities.maxRefundAmount");
+    CHECK_INT(merge_rc("{\"rateLimits\":{\"sendMessage\":100000}}", &where), CS_ERR_INVALID);
+    struct cs_store *st = temp_db_create(&db, "session");
+    REQUIRE(st != NULL);
+    struct cs_arena *a = cs_arena_new(0);
+    REQUIRE(a != NULL);
+    json_object *out;
+    const char *why = NULL;
+    /* The rep above the manager (default 100): refused whole, nothing stored. */
+    json_object *patch = json_tokener_parse("{\"tiers\":{\"aiRep\":{\"capabilities\":"
+                                            "{\"canProcessRefunds\":true,\"maxRefundAmount\":500}}}}");
+    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why), CS_ERR_INVALID);
+    CHECK_STR(where, "tiers.aiRep.capabilities.maxRefundAmount");
+    json_object_put(patch);
+    patch = json_tokener_parse("{\"tiers\":{\"aiManager\":{\"capabilities\":{\"maxCreditAmount\":5}}}}");
+    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why), CS_ERR_INVALID);
+    CHECK_STR(where, "tiers.aiRep.capabilities.maxCreditAmount");
+    json_object_put(patch);
+    /* Raising both together is fine. */
+    patch = json_tokener_parse("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxRefundAmount\":500}},"
+                               "\"aiManager\":{\"capabilities\":{\"maxRefundAmount\":800}}}}");
+    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why), CS_OK);
+    json_object_put(patch);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
 static void test_config_per_company(void)
 {
     struct cs_store *st = temp_db_create(&db, "session");
@@ -575,6 +608,7 @@ int main(void)
     TEST_RUN(test_money_ask);
     TEST_RUN(test_refund_limits);
     TEST_RUN(test_refund_with_other_escalation);
+    TEST_RUN(test_config_authority_bounds);
     TEST_RUN(test_config_per_company);
     TEST_RUN(test_reply_respects_tier);
     TEST_RUN(test_reply_drops_quoted_promises);
