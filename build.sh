@@ -124,6 +124,9 @@ cmd_admin() {
     [ -x "$REL/tools/cs-admin" ] || cmd_build
     local var; var=$(realpath -m "${CS_VAR:-$ROOT/var}")
     mkdir -p "$var"
+    # The key serve uses: reporting tokens are hashed under it.
+    [ -n "${CS_JWT_SECRET:-}" ] || [ -s "$var/jwt.key" ] || (umask 077; head -c 32 /dev/urandom | base64 > "$var/jwt.key")
+    CS_JWT_SECRET=${CS_JWT_SECRET:-$(cat "$var/jwt.key")} \
     CS_VAR="$var" CS_STORE_URI="${CS_STORE_URI:-sqlite://$var/cs.db}" "$REL/tools/cs-admin" "$@"
 }
 
