@@ -15,7 +15,6 @@
 
 int fn_reporting_record(const struct cs_req *req, struct cs_resp *resp);
 
-#define IMPORT_MAX (10u << 20)
 #define PARTS_MAX 1000
 
 static int unknown_resource(const struct cs_req *req, struct cs_resp *resp, const char *name)
@@ -36,7 +35,7 @@ static int import(const struct cs_req *req, struct cs_resp *resp)
                                               ? "participants come nested in their call or chat"
                                               : "it is written by the service"));
     if (!cs_rp_may_write(req)) return CS_ERR_FORBIDDEN;
-    if (req->body_len > IMPORT_MAX) return CS_ERR_TOO_LARGE;
+    if (req->body_len > CS_RP_IMPORT_MAX || (req->body_len && !req->body)) return CS_ERR_TOO_LARGE;
     if (req->body_len == 0)
         return cs_rp_fail(resp, CS_ERR_BAD_REQUEST, "empty_body", "The body holds no records");
     json_object *records, *errors;

@@ -130,6 +130,8 @@ json_object *cs_rp_segments_json(const struct cs_rp_segments *s, int64_t call_id
 
 /* ---- import ---- */
 
+#define CS_RP_IMPORT_MAX (10u << 20) /* bytes of one import body */
+
 /* Parses an import body: a JSON array of objects, or NDJSON (one object a line). On a
  * broken line *bad_line is its 1-based number and CS_ERR_BAD_JSON is returned. The
  * array is owned by `a`. */
@@ -232,7 +234,7 @@ int cs_rp_query_fail(struct cs_resp *resp, int code, const struct cs_rp_error *e
 int cs_rp_page_headers(const struct cs_req *req, struct cs_resp *resp, const struct cs_rp_query *q,
                        int64_t total, json_object *last);
 /* Cold-start hook of the reporting functions: reads CS_REPORTING_RATE_LIMIT (requests
- * per second per tenant, default 10). */
+ * per second per tenant, default 10) and lets bodies up to CS_RP_IMPORT_MAX in. */
 int cs_rp_init(struct cs_env *env);
 /* The family's rate: that limit per 1-second window. */
 int cs_rp_rate(const struct cs_req *req, struct cs_rate *out);

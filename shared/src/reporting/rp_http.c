@@ -20,7 +20,8 @@ static unsigned rate_per_s = RATE_DEFAULT;
 
 int cs_rp_init(struct cs_env *env)
 {
-    (void)env;
+    /* Imports take up to 10 MiB: the transports read no more than max_body. */
+    if (env->cfg.max_body < CS_RP_IMPORT_MAX) env->cfg.max_body = CS_RP_IMPORT_MAX;
     const char *v = getenv("CS_REPORTING_RATE_LIMIT");
     if (!v || !*v) return CS_OK;
     char *end;
