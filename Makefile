@@ -121,6 +121,11 @@ $(BUILD)/tests/unit/store/mongo/store_mongo_query_test: $(MQ_OBJ)
 $(BUILD)/tests/unit/store/mongo/store_mongo_query_test: XOBJ = $(MQ_OBJ)
 $(BUILD)/tests/unit/store/mongo/store_mongo_query_test: XLIBS = $(BSON_LIBS)
 
+# Benchmark programs (build.sh bench); not part of `all`.
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $< $(LIB) $(LDLIBS)
+
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(RTLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -fsanitize=fuzzer -o $@ $< $(RTLIB) $(LIB) $(LDLIBS)

@@ -34,6 +34,7 @@ struct cs_rp_field {
     enum cs_rp_type type;
     bool column;   /* a real, indexed column of the resource's table */
     bool required; /* import refuses a record without it */
+    bool noindex;  /* a real column without an index of its own (rarely filtered alone) */
 };
 
 #define CS_RP_MAX_FIELDS 48
@@ -159,6 +160,19 @@ CS_MUST_CHECK int cs_rp_store_import(struct cs_store *st, struct cs_arena *a, co
 CS_MUST_CHECK int cs_rp_store_list(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                    const struct cs_rp_resource *r, const struct cs_rp_query *q,
                                    json_object *items, int64_t *total);
+/* The same page as JSON text appended to `out` ("[...]"), the stored records passed
+ * through after checking each is one valid JSON object (no re-serialisation); `end`
+ * gets the count and the last row's updated_at and id (the tailing cursor). Not for
+ * views. */
+struct cs_buf;
+struct cs_rp_page_end {
+    size_t n;
+    int64_t last_upd_ms, last_id;
+};
+CS_MUST_CHECK int cs_rp_store_list_raw(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                       const struct cs_rp_resource *r, const struct cs_rp_query *q,
+                                       struct cs_buf *out, int64_t *total,
+                                       struct cs_rp_page_end *end);
 /* CS_ERR_NOT_FOUND when absent or deleted (unless with_deleted). */
 CS_MUST_CHECK int cs_rp_store_get(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                   const struct cs_rp_resource *r, int64_t id, bool with_deleted,
@@ -229,10 +243,10 @@ int cs_rp_fail(struct cs_resp *resp, int code, const char *code_name, const char
 /* A query parse failure as the family's error. */
 int cs_rp_query_fail(struct cs_resp *resp, int code, const struct cs_rp_error *err);
 /* Total, Per-Page and the RFC 8288 Link header (rel="next" while there is a next page,
- * rel="last" always) for a list answer. `last` is the page's last record (its
- * updated_at and id make the keyset cursor when the list is sorted on updated_at). */
+ * rel="last" always) for a list answer. `end` describes the page's last row: its
+ * updated_at and id make the keyset cursor when the list is sorted on updated_at. */
 int cs_rp_page_headers(const struct cs_req *req, struct cs_resp *resp, const struct cs_rp_query *q,
-                       int64_t total, json_object *last);
+                       int64_t total, const struct cs_rp_page_end *end);
 /* Cold-start hook of the reporting functions: reads CS_REPORTING_RATE_LIMIT (requests
  * per second per tenant, default 10) and lets bodies up to CS_RP_IMPORT_MAX in. */
 int cs_rp_init(struct cs_env *env);

@@ -83,7 +83,7 @@ static const char *base_query(struct cs_arena *a, const char *query)
 }
 
 int cs_rp_page_headers(const struct cs_req *req, struct cs_resp *resp, const struct cs_rp_query *q,
-                       int64_t total, json_object *last)
+                       int64_t total, const struct cs_rp_page_end *end)
 {
     struct cs_arena *a = req->arena;
     int64_t pages = total > 0 ? (total + q->per - 1) / q->per : 1;
@@ -93,14 +93,10 @@ int cs_rp_page_headers(const struct cs_req *req, struct cs_resp *resp, const str
                                        (long long)pages);
     if (q->page < pages && link) {
         const char *after = "";
-        bool tail = q->sort && !strcmp(q->sort->name, "updated_at") && last;
-        if (tail) {
-            int64_t ms = 0;
-            const char *u = cs_json_get_str(last, "updated_at");
-            if (!u || cs_time_parse_iso(u, &ms)) return CS_ERR_INTERNAL;
-            after = cs_arena_printf(a, "&after=%lld.%lld", (long long)ms,
-                                    (long long)cs_json_get_int(last, "id", 0));
-        }
+        bool tail = q->sort && !strcmp(q->sort->name, "updated_at") && end->n;
+        if (tail)
+            after = cs_arena_printf(a, "&after=%lld.%lld", (long long)end->last_upd_ms,
+                                    (long long)end->last_id);
         link = after ? cs_arena_printf(a, "<%s?%spage=%lld%s>; rel=\"next\", %s", req->path, base,
                                        (long long)(q->page + 1), after, link)
                      : NULL;

@@ -61,7 +61,7 @@ static int table_sql(struct cs_buf *b, const struct cs_rp_resource *r)
                                 r->table, r->table);
     for (size_t i = 0; !rc && i < r->nfields; i++) {
         const struct cs_rp_field *f = &r->fields[i];
-        if (!f->column || is_meta(f) || !strcmp(f->name, "deleted_at")) continue;
+        if (!f->column || f->noindex || is_meta(f) || !strcmp(f->name, "deleted_at")) continue;
         if (!strcmp(f->name, "created_at"))
             rc = cs_buf_printf(b, "CREATE INDEX IF NOT EXISTS %s_created ON %s(tenant, c_created_at);",
                                r->table, r->table);
@@ -112,7 +112,10 @@ static int ensure_schema(sqlite3 *db)
     if (!a) return CS_ERR_NOMEM;
     struct cs_buf b;
     cs_buf_init(&b, a, 1 << 20);
-    int rc = cs_buf_puts(&b, seg_sql);
+    /* 32 MiB of page cache on this connection: index pages of a million-call table stay
+     * in memory instead of being read again for every page and every import batch. */
+    int rc = cs_buf_puts(&b, "PRAGMA cache_size=-32768;");
+    if (!rc) rc = cs_buf_puts(&b, seg_sql);
     const struct cs_rp_resource *const *all = cs_rp_resources();
     for (size_t i = 0; !rc && all[i]; i++)
         if (!all[i]->view_of) rc = table_sql(&b, all[i]);
@@ -284,54 +287,137 @@ static int count_rows(sqlite3 *db, const char *sql, const char *tenant, const st
     return step == SQLITE_ROW ? CS_OK : from_sqlite(step);
 }
 
-int cs_rp_store_list(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                     const struct cs_rp_resource *r, const struct cs_rp_query *q,
-                     json_object *items, int64_t *total)
+/* Builds the page query: rids of the page's rows in order (bodies are fetched by rid
+ * afterwards, so the sort carries 8-byte keys instead of whole records), and the count. */
+static int page_sql(struct cs_arena *a, const struct cs_rp_resource *r, const struct cs_rp_query *q,
+                    struct binds *b, const char **count_sql, const char **page_sql_out)
 {
-    sqlite3 *db;
-    int rc = open_db(st, tenant, &db);
-    if (rc) return rc;
     const char *table = r->view_of ? r->view_of->table : r->table;
-    struct binds *b = cs_arena_alloc(a, sizeof(*b));
-    if (!b) return CS_ERR_NOMEM;
-    b->n = 0;
     struct cs_buf w;
     cs_buf_init(&w, a, 64 << 10);
-    rc = where_sql(&w, a, b, r, q);
+    int rc = where_sql(&w, a, b, r, q);
     const char *where = rc ? NULL : cs_arena_strdup(a, cs_buf_str(&w));
     if (!where) return rc ? rc : CS_ERR_NOMEM;
-    rc = count_rows(db, cs_arena_printf(a, "SELECT count(*) FROM %s%s", table, where), tenant, b, total);
-    if (rc) return rc;
+    *count_sql = cs_arena_printf(a, "SELECT count(*) FROM %s%s", table, where);
     struct cs_buf s;
     cs_buf_init(&s, a, 64 << 10);
-    rc = cs_buf_printf(&s, "SELECT body, upd FROM %s%s", table, where);
-    size_t nb = b->n;
+    rc = cs_buf_printf(&s, "SELECT rid FROM %s%s", table, where);
     if (!rc && q->has_after) {
         /* Keyset: strictly after the last row the client saw, in sort order. */
         rc = cs_buf_printf(&s, " AND (upd %s ? OR (upd = ? AND id %s ?))", q->desc ? "<" : ">",
                            q->desc ? "<" : ">");
-        add_int(b, q->after_ms), add_int(b, q->after_ms), add_int(b, q->after_id);
     }
     if (!rc) rc = order_sql(&s, a, q);
     if (!rc) rc = cs_buf_printf(&s, " LIMIT %lld OFFSET %lld", (long long)q->per,
                                 q->has_after ? 0LL : (long long)((q->page - 1) * q->per));
-    sqlite3_stmt *st2 = NULL;
-    if (!rc) rc = prep(db, cs_buf_str(&s), &st2);
+    *page_sql_out = rc ? NULL : cs_buf_str(&s);
+    return rc;
+}
+
+/* Runs the count and the page query; calls `row` with each page row's stored record. */
+static int page_rows(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                     const struct cs_rp_resource *r, const struct cs_rp_query *q, int64_t *total,
+                     int (*row)(void *ctx, const char *text, int len, int64_t upd), void *ctx)
+{
+    sqlite3 *db;
+    int rc = open_db(st, tenant, &db);
     if (rc) return rc;
-    bind_all(st2, tenant, b, 2);
-    (void)nb;
-    int step;
-    while ((step = sqlite3_step(st2)) == SQLITE_ROW) {
-        json_object *o = record_of(a, r, (const char *)sqlite3_column_text(st2, 0),
-                                   sqlite3_column_bytes(st2, 0), sqlite3_column_int64(st2, 1));
-        if (!o) {
-            rc = CS_ERR_STORE; /* a stored record that is not a JSON object */
-            break;
-        }
-        json_object_array_add(items, o);
+    struct binds *b = cs_arena_alloc(a, sizeof(*b));
+    if (!b) return CS_ERR_NOMEM;
+    b->n = 0;
+    const char *count_sql, *sql;
+    rc = page_sql(a, r, q, b, &count_sql, &sql);
+    if (!rc) rc = count_rows(db, count_sql, tenant, b, total);
+    if (rc) return rc;
+    if (q->has_after) add_int(b, q->after_ms), add_int(b, q->after_ms), add_int(b, q->after_id);
+    sqlite3_stmt *ids = NULL, *one = NULL;
+    const char *table = r->view_of ? r->view_of->table : r->table;
+    rc = prep(db, sql, &ids);
+    if (!rc) rc = prep(db, cs_arena_printf(a, "SELECT body, upd FROM %s WHERE rid = ?", table), &one);
+    if (rc) {
+        sqlite3_finalize(ids);
+        return rc;
     }
-    sqlite3_finalize(st2);
+    bind_all(ids, tenant, b, 2);
+    int step;
+    while (!rc && (step = sqlite3_step(ids)) == SQLITE_ROW) {
+        sqlite3_bind_int64(one, 1, sqlite3_column_int64(ids, 0));
+        if (sqlite3_step(one) != SQLITE_ROW) rc = CS_ERR_STORE;
+        else rc = row(ctx, (const char *)sqlite3_column_text(one, 0), sqlite3_column_bytes(one, 0),
+                      sqlite3_column_int64(one, 1));
+        sqlite3_reset(one);
+    }
     if (!rc && step != SQLITE_DONE) rc = from_sqlite(step);
+    sqlite3_finalize(ids);
+    sqlite3_finalize(one);
+    return rc;
+}
+
+struct obj_ctx {
+    struct cs_arena *a;
+    const struct cs_rp_resource *r;
+    json_object *items;
+};
+
+static int obj_row(void *ctx, const char *text, int len, int64_t upd)
+{
+    struct obj_ctx *c = ctx;
+    json_object *o = record_of(c->a, c->r, text, len, upd);
+    if (!o) return CS_ERR_STORE; /* a stored record that is not a JSON object */
+    json_object_array_add(c->items, o);
+    return CS_OK;
+}
+
+int cs_rp_store_list(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                     const struct cs_rp_resource *r, const struct cs_rp_query *q,
+                     json_object *items, int64_t *total)
+{
+    struct obj_ctx c = {a, r, items};
+    return page_rows(st, a, tenant, r, q, total, obj_row, &c);
+}
+
+struct raw_ctx {
+    struct json_tokener *tok;
+    struct cs_buf *out;
+    size_t n;
+    int64_t last_upd, last_id;
+};
+
+/* The stored text goes out as stored (it was written with its updated_at), after the
+ * checks outside input gets: UTF-8, one JSON object, nothing after it. Only the id is
+ * read from the parse, for the paging cursor. */
+static int raw_row(void *ctx, const char *text, int len, int64_t upd)
+{
+    struct raw_ctx *c = ctx;
+    if (!text || len < 2 || !cs_utf8_valid(text, (size_t)len)) return CS_ERR_STORE;
+    json_tokener_reset(c->tok);
+    json_object *o = json_tokener_parse_ex(c->tok, text, len);
+    bool ok = o && json_tokener_get_error(c->tok) == json_tokener_success &&
+              json_tokener_get_parse_end(c->tok) == (size_t)len && json_object_is_type(o, json_type_object);
+    c->last_id = ok ? cs_json_get_int(o, "id", 0) : 0;
+    json_object_put(o);
+    if (!ok) return CS_ERR_STORE;
+    c->last_upd = upd;
+    int rc = cs_buf_puts(c->out, c->n ? "," : "[");
+    if (!rc) rc = cs_buf_append(c->out, text, (size_t)len);
+    c->n++;
+    return rc;
+}
+
+int cs_rp_store_list_raw(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                         const struct cs_rp_resource *r, const struct cs_rp_query *q,
+                         struct cs_buf *out, int64_t *total, struct cs_rp_page_end *end)
+{
+    if (r->view_of) return CS_ERR_INVALID; /* views are built from parsed records */
+    struct raw_ctx c = {json_tokener_new_ex(CS_JSON_MAX_DEPTH), out, 0, 0, 0};
+    if (!c.tok) return CS_ERR_NOMEM;
+    json_tokener_set_flags(c.tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    int rc = page_rows(st, a, tenant, r, q, total, raw_row, &c);
+    json_tokener_free(c.tok);
+    if (!rc) rc = cs_buf_puts(out, c.n ? "]" : "[]");
+    end->n = c.n;
+    end->last_upd_ms = c.last_upd;
+    end->last_id = c.last_id;
     return rc;
 }
 
@@ -589,8 +675,9 @@ static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stm
     sqlite3_bind_text(ins, 1, w->tenant, -1, SQLITE_STATIC);
     sqlite3_bind_int64(ins, 2, id);
     sqlite3_bind_int64(ins, 3, w->upd);
+    /* The text lives in rec until the next serialisation, after this step. */
     sqlite3_bind_text(ins, 4, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN), -1,
-                      SQLITE_TRANSIENT);
+                      SQLITE_STATIC);
     bind_columns(ins, r, rec);
     return step_reset(ins);
 }
