@@ -249,6 +249,64 @@ static void test_tokens(void)
     CHECK(cs_rp_token_verify(st, A, "acme", "rpt_short", key) == CS_ERR_BAD_CREDENTIALS);
 }
 
+static void test_chats(void)
+{
+    const char *chat = "{\"id\":5,\"chat_type\":\"web\",\"status\":\"finished\",\"created_at\":\"2026-03-02T09:00:00Z\","
+                       "\"message_count\":12,\"session_id\":\"sess_1\",\"participants\":["
+                       "{\"id\":51,\"type\":\"end_user\",\"connected_at\":\"2026-03-02T09:00:00Z\"},"
+                       "{\"id\":52,\"type\":\"agent\",\"agent_id\":3,\"connected_at\":\"2026-03-02T09:01:00+01:00\"}]}";
+    struct cs_rp_import_result r;
+    REQUIRE(import("acme", "chats", chat, 7000, &r) == 0);
+    int64_t total;
+    json_object *parts = list("acme", "chat_participants", "chat_id[]=5", &total);
+    CHECK_STR(ids(parts), "51,52");
+    CHECK_STR(cs_json_get_str(json_object_array_get_idx(parts, 1), "connected_at"), "2026-03-02T08:01:00.000Z");
+    json_object *chats = list("acme", "chats", "message_count[from]=10&session_id[]=sess_1", &total);
+    CHECK_STR(ids(chats), "5");
+}
+
+/* Same seed, same window: the same contact centre, record for record. */
+static void test_demo_deterministic(void)
+{
+    struct cs_rp_demo d = {3, 10, 300, 7, 1772323200000LL};
+    int64_t w1 = 0, w2 = 0;
+    REQUIRE(cs_rp_demo_generate(st, "demo1", &d, 1000, &w1) == 0);
+    REQUIRE(cs_rp_demo_generate(st, "demo2", &d, 1000, &w2) == 0);
+    CHECK(w1 > 300);
+    CHECK_INT(w1, w2);
+    int64_t t1, t2;
+    for (int page = 1; page <= 3; page++) {
+        const char *q = cs_arena_printf(A, "per=100&page=%d", page);
+        json_object *a = list("demo1", "calls", q, &t1), *b = list("demo2", "calls", q, &t2);
+        REQUIRE(a && b && json_object_array_length(a) == json_object_array_length(b));
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+            json_object *x = json_object_array_get_idx(a, i), *y = json_object_array_get_idx(b, i);
+            json_object_object_del(x, "updated_at"), json_object_object_del(y, "updated_at");
+            CHECK_STR(json_object_to_json_string(x), json_object_to_json_string(y));
+        }
+    }
+    CHECK_INT(t1, 300);
+    /* A plausible mix: answered, abandoned and after-hours voicemail, and no call that
+     * ends before it starts. */
+    list("demo1", "calls", "status[]=finished", &t1);
+    CHECK(t1 > 150);
+    list("demo1", "calls", "status[]=abandoned&status[]=voicemail", &t2);
+    CHECK(t2 > 0 && t1 + t2 == 300);
+    struct cs_rp_group_row *rows;
+    size_t n;
+    REQUIRE(cs_rp_store_segment_stats(st, A, "demo1", RP_G_DAY, 0, 1900000000000LL, &rows, &n) == 0);
+    CHECK_INT(n, 3);
+    for (size_t i = 0; i < n; i++) {
+        CHECK(rows[i].seg[RP_SEG_BILLING].count == rows[i].calls);
+        CHECK(rows[i].seg[RP_SEG_BILLING].p50 > 0);
+        CHECK(rows[i].seg[RP_SEG_HANDLE].count < rows[i].calls); /* abandons and voicemails */
+    }
+    list("demo1", "agent_activity_logs", "status[]=Lunch", &t1);
+    CHECK(t1 > 0);
+    list("demo1", "teams", "", &t1);
+    CHECK_INT(t1, 8);
+}
+
 int main(void)
 {
     st = temp_db_create(&db, "reporting");
@@ -260,6 +318,8 @@ int main(void)
     TEST_RUN(test_tailing);
     TEST_RUN(test_segment_stats);
     TEST_RUN(test_tokens);
+    TEST_RUN(test_chats);
+    TEST_RUN(test_demo_deterministic);
     cs_arena_destroy(A);
     cs_store_close(st);
     temp_db_remove(&db);

@@ -43,7 +43,7 @@ static bool one_value(bson_t *arr, const char *key, const struct cs_rp_field *f,
 
 static bool filter_one(bson_t *and, size_t idx, const struct cs_rp_filter *f)
 {
-    char path[96], key[16];
+    char path[96], key[24];
     path_of(f->field, path, sizeof(path));
     snprintf(key, sizeof(key), "%zu", idx);
     bson_t item, cond, arr;
@@ -67,7 +67,7 @@ static bool cursor(bson_t *and, size_t idx, const struct cs_rp_query *q)
 {
     /* {$or: [{upd: {$gt: ms}}, {upd: ms, "_id.i": {$gt: id}}]} (mirrored for DESC). */
     const char *op = q->desc ? "$lt" : "$gt";
-    char key[16];
+    char key[24];
     snprintf(key, sizeof(key), "%zu", idx);
     bson_t item, or, a, b, c1, c2;
     return BSON_APPEND_DOCUMENT_BEGIN(and, key, &item) && BSON_APPEND_ARRAY_BEGIN(&item, "$or", &or) &&
