@@ -144,7 +144,7 @@ case "$cmd" in
     serve) cmd_serve ;;
     invoke) cmd_invoke "$@" ;;
     package) cmd_package ;;
-    bench) cmd_bench ;;
+    bench) cmd_bench "$@" ;;
     gen) cmd_build; cmd_gen . ;;
     admin) cmd_admin "$@" ;;
     train|eval|predict|models) "cmd_$cmd" "$@" ;;
