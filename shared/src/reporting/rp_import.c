@@ -135,6 +135,27 @@ static void check_parts(json_object *rec, struct problems *p)
     }
 }
 
+/* Transfers: objects with an ISO 8601 created_at (the transfer segment starts there). */
+static void check_transfers(json_object *rec, struct problems *p)
+{
+    json_object *arr, *v;
+    if (!json_object_object_get_ex(rec, "transfers", &arr) || !arr) return;
+    if (!json_object_is_type(arr, json_type_array)) {
+        problem(p, "transfers", "must be an array");
+        return;
+    }
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *t = json_object_array_get_idx(arr, i);
+        const char *where = cs_arena_printf(p->a, "transfers[%zu]", i);
+        if (!json_object_is_type(t, json_type_object) ||
+            !json_object_object_get_ex(t, "created_at", &v) || !norm_time(t, "created_at", v))
+            problem(p, where, "needs an ISO 8601 created_at");
+        else if (json_object_object_get_ex(t, "participant_id", &v) && v &&
+                 !json_object_is_type(v, json_type_int))
+            problem(p, where, "participant_id must be an integer");
+    }
+}
+
 static int64_t nested_id(json_object *rec, const char *obj)
 {
     json_object *o, *v;
@@ -183,9 +204,7 @@ static void check_one(const struct cs_rp_resource *r, json_object *rec, struct p
         check_parts(rec, p);
         derive(rec);
     }
-    struct cs_rp_segments s;
-    if (!p->list && !strcmp(r->name, "calls") && cs_rp_segments_of(rec, &s))
-        problem(p, "transfers", "every transfer needs an ISO 8601 created_at");
+    if (cs_rp_field_find(r, "transfers")) check_transfers(rec, p);
 }
 
 int cs_rp_import_check(const struct cs_rp_resource *r, json_object *records, struct cs_arena *a,

@@ -683,14 +683,18 @@ static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stm
 }
 
 /* Participants arrive nested in their call or chat: rewrite that contact's rows. */
-static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t id, json_object *rec)
+static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t id, json_object *rec,
+                       bool replace)
 {
     bool call = !strcmp(r->name, "calls");
     const struct cs_rp_resource *pr = cs_rp_resource_find(call ? "call_participants" : "chat_participants");
     const char *key = call ? "call_id" : "chat_id";
-    sqlite3_bind_text(w->part_del, 1, w->tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(w->part_del, 2, id);
-    int rc = step_reset(w->part_del);
+    int rc = CS_OK;
+    if (replace) {
+        sqlite3_bind_text(w->part_del, 1, w->tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(w->part_del, 2, id);
+        rc = step_reset(w->part_del);
+    }
     json_object *arr = json_object_object_get(rec, "participants");
     size_t n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
     for (size_t i = 0; !rc && i < n; i++) {
@@ -714,14 +718,16 @@ static void bind_opt_int(sqlite3_stmt *q, int at, json_object *rec, const char *
     else sqlite3_bind_null(q, at);
 }
 
-static int write_segments(struct writer *w, int64_t id, json_object *rec)
+static int write_segments(struct writer *w, int64_t id, json_object *rec, bool replace)
 {
     struct cs_rp_segments s;
     if (cs_rp_segments_of(rec, &s)) return CS_ERR_INVALID; /* checked on import */
-    sqlite3_bind_text(w->seg_del, 1, w->tenant, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(w->seg_del, 2, id);
-    int rc = step_reset(w->seg_del);
-    if (rc) return rc;
+    if (replace) {
+        sqlite3_bind_text(w->seg_del, 1, w->tenant, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(w->seg_del, 2, id);
+        int rc = step_reset(w->seg_del);
+        if (rc) return rc;
+    }
     sqlite3_stmt *q = w->seg_ins;
     int64_t created = time_ms(rec, "created_at");
     sqlite3_bind_text(q, 1, w->tenant, -1, SQLITE_STATIC);
@@ -753,9 +759,11 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
     sqlite3_bind_int64(w->get, 2, id);
     int step = sqlite3_step(w->get);
     json_object *old = NULL;
-    if (step == SQLITE_ROW) {
+    bool exists = step == SQLITE_ROW;
+    if (exists) {
+        /* A stored record that no longer parses is replaced whole, as an update. */
         const char *t = (const char *)sqlite3_column_text(w->get, 0);
-        if (cs_json_parse(t, (size_t)sqlite3_column_bytes(w->get, 0), w->a, &old, NULL)) old = NULL;
+        if (!t || cs_json_parse(t, (size_t)sqlite3_column_bytes(w->get, 0), w->a, &old, NULL)) old = NULL;
     }
     sqlite3_reset(w->get);
     if (step != SQLITE_ROW && step != SQLITE_DONE) return from_sqlite(step);
@@ -770,13 +778,16 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
         }
         res->updated++;
         res->changed_details += changed;
+    } else if (exists) {
+        res->updated++;
     } else {
         res->inserted++;
     }
     rc = put_row(w, r, w->ins, id, rec);
     bool contact = !strcmp(r->name, "calls") || !strcmp(r->name, "chats");
-    if (!rc && contact) rc = write_parts(w, r, id, rec);
-    if (!rc && !strcmp(r->name, "calls")) rc = write_segments(w, id, rec);
+    /* A new contact has no participant or segment rows to replace. */
+    if (!rc && contact) rc = write_parts(w, r, id, rec, exists);
+    if (!rc && !strcmp(r->name, "calls")) rc = write_segments(w, id, rec, exists);
     return rc;
 }
 
