@@ -353,6 +353,12 @@ static void test_errors(void)
 {
     check_error("GET", "/manager/api/v1/cars", NULL, 404,
                 "{\"error\":{\"code\":\"unknown_resource\",\"message\":\"Unknown resource: cars\"}}");
+    check_error("GET", "/manager/api/v1/calls/1/segments/more", NULL, 404,
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"Not Found\"}}");
+    check_error("GET", "/manager/api/v1/calls/1/photos", NULL, 404,
+                "{\"error\":{\"code\":\"not_found\",\"message\":\"No such route: calls/{id}/photos\"}}");
+    check_error("GET", "/manager/api/v1/calls/abc", NULL, 400,
+                "{\"error\":{\"code\":\"bad_id\",\"message\":\"id must be an integer >= 1\"}}");
     check_error("GET", "/manager/api/v1/calls?colour[]=red", NULL, 422,
                 "{\"error\":{\"code\":\"unknown_filter\",\"message\":\"Unknown filter: colour\"}}");
     check_error("GET", "/manager/api/v1/calls?sort_column=colour", NULL, 422,

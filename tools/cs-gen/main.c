@@ -120,7 +120,7 @@ static const struct {
     {"insights", "/api/v1/fairness/"}, {"insights", "/api/v1/review/"},
     {"insights", "/api/v1/analytics/"}, {"insights", "/api/v1/ai/"},
     {"predict", "/api/v1/customer/"},  {"sessions", "/api/v1/cs/"},
-    {"reporting", "/api/v1/data/"},
+    {"reporting", "/manager/api/v1/"},
 };
 
 static const char *first_of_family(const char *family)
