@@ -56,6 +56,9 @@ static int table_sql(struct cs_buf *b, const struct cs_rp_resource *r)
     for (size_t i = 0; !rc && i < r->nfields; i++)
         if (r->fields[i].column && !is_meta(&r->fields[i]))
             rc = cs_buf_printf(b, ", c_%s %s", r->fields[i].name, sql_type(r->fields[i].type));
+    /* Every index ends with deleted_at and id, so that a filtered page (and its count)
+     * is decided from the index alone: only the page's own rows are read. */
+    const char *tail = cs_rp_field_find(r, "deleted_at") ? ", c_deleted_at, id" : ", id";
     if (!rc) rc = cs_buf_printf(b, ", UNIQUE(tenant, id));"
                                    "CREATE INDEX IF NOT EXISTS %s_upd ON %s(tenant, upd, id);",
                                 r->table, r->table);
@@ -63,11 +66,11 @@ static int table_sql(struct cs_buf *b, const struct cs_rp_resource *r)
         const struct cs_rp_field *f = &r->fields[i];
         if (!f->column || f->noindex || is_meta(f) || !strcmp(f->name, "deleted_at")) continue;
         if (!strcmp(f->name, "created_at"))
-            rc = cs_buf_printf(b, "CREATE INDEX IF NOT EXISTS %s_created ON %s(tenant, c_created_at);",
-                               r->table, r->table);
+            rc = cs_buf_printf(b, "CREATE INDEX IF NOT EXISTS %s_created ON %s(tenant, c_created_at%s);",
+                               r->table, r->table, tail);
         else
-            rc = cs_buf_printf(b, "CREATE INDEX IF NOT EXISTS %s_%s ON %s(tenant, c_%s, c_created_at);",
-                               r->table, f->name, r->table, f->name);
+            rc = cs_buf_printf(b, "CREATE INDEX IF NOT EXISTS %s_%s ON %s(tenant, c_%s, c_created_at%s);",
+                               r->table, f->name, r->table, f->name, tail);
     }
     return rc;
 }
