@@ -76,6 +76,8 @@ static bool norm_time(json_object *o, const char *key, json_object *v)
     int64_t ms;
     if (!json_object_is_type(v, json_type_string) || cs_time_parse_iso(json_object_get_string(v), &ms))
         return false;
+    /* 1970 to 9999: what the canonical form (and the ms columns) can carry. */
+    if (ms < 0 || ms > 253402300799999LL) return false;
     char buf[CS_ISO_MAX];
     cs_rp_time_str(ms, buf);
     json_object_object_add(o, key, json_object_new_string(buf));

@@ -127,6 +127,10 @@ static void test_all_or_nothing(void)
               "[{\"index\":1,\"id\":\"2\",\"errors\":[{\"field\":\"colour\",\"message\":\"unknown field\"},"
               "{\"field\":\"id\",\"message\":\"must be an integer\"}]},"
               "{\"index\":2,\"id\":null,\"errors\":[{\"field\":\"id\",\"message\":\"is required\"}]}]");
+    /* Times before 1970 (or past 9999) are refused, not normalised into nonsense. */
+    body = "[{\"id\":4,\"name\":\"D\",\"created_at\":\"0226-03-03T00:01:00Z\"}]";
+    REQUIRE(cs_rp_import_parse(body, strlen(body), A, &recs, &bad) == 0);
+    CHECK(cs_rp_import_check(r, recs, A, &errors) == CS_ERR_VALIDATION);
     int64_t total;
     list("acme", "teams", "", &total);
     CHECK_INT(total, 0);
