@@ -191,6 +191,9 @@ cmd_admin() {
     [ -x "$REL/tools/cs-admin" ] || cmd_build
     local var; var=$(realpath -m "${CS_VAR:-$ROOT/var}")
     mkdir -p "$var"
+    # The key serve uses: reporting tokens are hashed under it.
+    [ -n "${CS_JWT_SECRET:-}" ] || [ -s "$var/jwt.key" ] || (umask 077; head -c 32 /dev/urandom | base64 > "$var/jwt.key")
+    CS_JWT_SECRET=${CS_JWT_SECRET:-$(cat "$var/jwt.key")} \
     CS_VAR="$var" CS_STORE_URI="${CS_STORE_URI:-sqlite://$var/cs.db}" "$REL/tools/cs-admin" "$@"
 }
 
@@ -208,7 +211,7 @@ case "$cmd" in
     serve) cmd_serve ;;
     invoke) cmd_invoke "$@" ;;
     package) cmd_package ;;
-    bench) cmd_bench ;;
+    bench) cmd_bench "$@" ;;
     gen) cmd_build; cmd_gen . ;;
     admin) cmd_admin "$@" ;;
     train|eval|predict|models) "cmd_$cmd" "$@" ;;

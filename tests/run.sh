@@ -154,7 +154,7 @@ t_e2e() {
     # 127.0.0.1 (the tests themselves) counts as a trusted proxy, so that the
     # brute-force tests can play several clients by X-Forwarded-For (guard_test.c).
     ( CS_BUILD=$ASAN CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000 CS_WEBHOOK_ALLOW_PRIVATE=1 \
-          CS_TRUSTED_PROXIES=127.0.0.1 ASAN_OPTIONS=detect_leaks=1 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
+          CS_TRUSTED_PROXIES=127.0.0.1 CS_REPORTING_RATE_LIMIT=20 ASAN_OPTIONS=detect_leaks=1 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
     local serve_pid=$!
     local up=0
     for _ in $(seq 200); do
@@ -177,6 +177,8 @@ t_e2e() {
     CS_TEST_KEY_B=$($admin create-key --tenant globex | tr -d '\n ')
     $admin create-user --tenant acme --username analyst@acme.test --password 'correct horse 1' \
         --roles analyst >/dev/null
+    export CS_TEST_RP_TOKEN
+    CS_TEST_RP_TOKEN=$(CS_JWT_SECRET=$secret $admin create-reporting-token --tenant acme | tr -d '\n ')
     for t in $ASAN/tests/e2e/*_test; do
         [ -x "$t" ] || continue
         t_program "e2e/$(basename "$t")" "$t"

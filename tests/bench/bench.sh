@@ -3,7 +3,8 @@
 #    connections) beside nginx answering a fixed body from the same config (ceiling);
 #  - cold start of a function (exec to first answered request, via local invoke) beside
 #    exec of /bin/true;
-#  - resident memory of every function process after the load.
+#  - resident memory of every function process after the load;
+#  - the reporting family on SQLite (`build.sh bench reporting` runs only that part).
 # Figures are printed as ratios to the baselines measured in the same run.
 
 bench_wrk() { # url, extra args... -> prints "rps p50_ms p99_ms"
@@ -46,8 +47,18 @@ bench_mem() {
         "/proc/$1/smaps_rollup"
 }
 
+# Reporting (seed 002) on SQLite, in process: import rate, a filtered list page and the
+# segment aggregation over CS_BENCH_RP_CALLS generated calls (default 1,000,000; the
+# database is kept in build/bench-reporting.db and reused, generation takes minutes).
+bench_reporting() {
+    make -s -j"$JOBS" BUILD=$REL "$REL/bench/reporting_bench"
+    log "reporting: ${CS_BENCH_RP_CALLS:-1000000} calls in SQLite (CPU time, in process)"
+    "$REL/bench/reporting_bench" "$ROOT/build/bench-reporting.db" "${CS_BENCH_RP_CALLS:-1000000}"
+}
+
 cmd_bench() {
     cmd_build
+    if [ "${1:-}" = reporting ]; then bench_reporting; return; fi
     local port=${CS_PORT:-18090} var; var=$(mktemp -d /tmp/cs-bench.XXXXXX)
     local secret; secret=$(head -c 32 /dev/urandom | base64)
     ( CS_BUILD=$REL CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=10000000 \
@@ -104,4 +115,6 @@ cmd_bench() {
     echo "targets (2 cores): >= 20000 req/s, p99 < 5 ms, cold start < 15 ms, RSS < 10 MB"
     echo "note: other load on the machine during the run lowers req/s and raises latency;"
     echo "      CPU per request and memory are the figures least affected by it."
+    echo
+    bench_reporting
 }

@@ -6,6 +6,10 @@
  *   cs-admin revoke-key --key ck_...
  *   cs-admin disable-user --username U
  *   cs-admin load-kb (--tenant NAME | --system) --file ARTICLES.jsonl
+ *   cs-admin create-reporting-token --tenant NAME      (needs CS_JWT_SECRET)
+ *   cs-admin import-cc --tenant NAME --dir DIR         (DIR/<resource>.json|.ndjson|.jsonl)
+ *   cs-admin demo-cc --tenant NAME [--days 90] [--agents 50] [--calls 100000] [--seed 1]
+ *                    [--end YYYY-MM-DD]
  *
  * Output is one JSON object on stdout; secrets appear only in create-key's output.
  */
@@ -21,6 +25,7 @@
 #include "cs/clock.h"
 #include "cs/json.h"
 #include "cs/kb.h"
+#include "cs/reporting.h"
 #include "cs/retrieval.h"
 #include "cs/store.h"
 
@@ -190,10 +195,160 @@ static int load_kb(struct cs_store *st, struct cs_arena *a, int argc, char **arg
     return 0;
 }
 
+/* ---- reporting (seed 002) ---- */
+
+static const char *tenant_arg(int argc, char **argv)
+{
+    const char *tenant = opt(argc, argv, "--tenant");
+    if (!tenant || !cs_tenant_valid(tenant)) {
+        fprintf(stderr, "cs-admin: --tenant NAME required (1-64 of A-Z a-z 0-9 . _ -, not starting with _ or .)\n");
+        return NULL;
+    }
+    return tenant;
+}
+
+static int create_reporting_token(struct cs_store *st, struct cs_arena *a, int argc, char **argv)
+{
+    const char *tenant = tenant_arg(argc, argv), *secret = getenv("CS_JWT_SECRET");
+    if (!tenant) return 2;
+    struct cs_jwt_key key;
+    if (!secret || cs_jwt_key_parse(secret, &key)) {
+        fprintf(stderr, "cs-admin: CS_JWT_SECRET must be set (as for the functions): the token's hash is keyed by it\n");
+        return 2;
+    }
+    const char *token = NULL;
+    int rc = cs_rp_token_create(st, a, tenant, key.bytes, cs_now_ms(), &token);
+    sodium_memzero(&key, sizeof(key));
+    if (rc) return fail("create-reporting-token", rc);
+    json_object *o = cs_json_object(a);
+    if (!o || cs_json_add_str(o, "tenant_id", tenant) || cs_json_add_str(o, "username", tenant) ||
+        cs_json_add_str(o, "token", token) ||
+        cs_json_add_str(o, "note", "Shown once: HTTP Basic with the tenant as user name and this token as password"))
+        return fail("create-reporting-token", CS_ERR_NOMEM);
+    print_json(o);
+    return 0;
+}
+
+/* Reference data first, so a reader never sees a call whose team is not there yet. */
+static const char *const import_order[] = {"user_statuses", "teams", "menus", "agents",
+                                            "agent_activity_logs", "calls", "chats", "photos",
+                                            "videos", NULL};
+
+static int import_file(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                       const struct cs_rp_resource *r, const char *path, json_object *summary)
+{
+    size_t len = 0;
+    char *data = slurp(path, &len);
+    if (!data) return -1;
+    json_object *records, *errors;
+    size_t bad = 0;
+    int rc = cs_rp_import_parse(data, len, a, &records, &bad);
+    free(data);
+    if (rc) {
+        fprintf(stderr, "cs-admin: %s line %zu is not a JSON object; nothing imported\n", path, bad);
+        return 1;
+    }
+    rc = cs_rp_import_check(r, records, a, &errors);
+    if (rc == CS_ERR_VALIDATION) {
+        fprintf(stderr, "cs-admin: %s has invalid records; nothing imported:\n%s\n", path,
+                json_object_to_json_string_ext(errors, JSON_C_TO_STRING_PRETTY));
+        return 1;
+    }
+    struct cs_rp_import_result res;
+    if (!rc) rc = cs_rp_store_import(st, a, tenant, r, records, cs_now_ms(), &res);
+    if (rc) return fail(path, rc);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "received", json_object_new_int64((int64_t)json_object_array_length(records)));
+    json_object_object_add(o, "inserted", json_object_new_int64(res.inserted));
+    json_object_object_add(o, "updated", json_object_new_int64(res.updated));
+    json_object_object_add(o, "unchanged", json_object_new_int64(res.unchanged));
+    json_object_object_add(summary, r->name, o);
+    cs_arena_reset(a);
+    return 0;
+}
+
+static int import_cc(struct cs_store *st, struct cs_arena *a, int argc, char **argv)
+{
+    const char *tenant = tenant_arg(argc, argv), *dir = opt(argc, argv, "--dir");
+    if (!tenant || !dir) {
+        if (tenant) fprintf(stderr, "cs-admin: import-cc needs --tenant NAME --dir DIR\n");
+        return 2;
+    }
+    json_object *summary = json_object_new_object();
+    int files = 0;
+    for (size_t i = 0; import_order[i]; i++) {
+        static const char *const exts[] = {"json", "ndjson", "jsonl"};
+        for (size_t e = 0; e < 3; e++) {
+            char path[4096];
+            snprintf(path, sizeof(path), "%s/%s.%s", dir, import_order[i], exts[e]);
+            struct stat sb;
+            if (stat(path, &sb) != 0) continue;
+            int rc = import_file(st, a, tenant, cs_rp_resource_find(import_order[i]), path, summary);
+            if (rc < 0) fprintf(stderr, "cs-admin: cannot read %s (at most 64 MiB a file)\n", path);
+            if (rc) {
+                json_object_put(summary);
+                return 1;
+            }
+            files++;
+        }
+    }
+    if (!files) {
+        fprintf(stderr, "cs-admin: no <resource>.json|.ndjson|.jsonl files in %s\n", dir);
+        json_object_put(summary);
+        return 1;
+    }
+    print_json(summary);
+    json_object_put(summary);
+    return 0;
+}
+
+static bool int_opt(int argc, char **argv, const char *name, long long dflt, long long lo,
+                    long long hi, long long *out)
+{
+    const char *v = opt(argc, argv, name);
+    *out = dflt;
+    if (!v) return true;
+    char *end;
+    long long n = strtoll(v, &end, 10);
+    if (*end || end == v || n < lo || n > hi) {
+        fprintf(stderr, "cs-admin: %s must be an integer from %lld to %lld\n", name, lo, hi);
+        return false;
+    }
+    *out = n;
+    return true;
+}
+
+static int demo_cc(struct cs_store *st, struct cs_arena *a, int argc, char **argv)
+{
+    const char *tenant = tenant_arg(argc, argv), *end = opt(argc, argv, "--end");
+    long long days, agents, ncalls, seed;
+    if (!tenant || !int_opt(argc, argv, "--days", 90, 1, 3660, &days) ||
+        !int_opt(argc, argv, "--agents", 50, 5, 100000, &agents) ||
+        !int_opt(argc, argv, "--calls", 100000, 0, 100000000, &ncalls) ||
+        !int_opt(argc, argv, "--seed", 1, 0, 0x7fffffffffffffffLL, &seed))
+        return 2;
+    int64_t end_ms = cs_now_ms();
+    if (end && cs_time_parse_iso(end, &end_ms)) {
+        fprintf(stderr, "cs-admin: --end must be a date (YYYY-MM-DD)\n");
+        return 2;
+    }
+    struct cs_rp_demo d = {(int)days, (int)agents, ncalls, (uint64_t)seed, end_ms};
+    int64_t written = 0;
+    double t0 = cs_mono_ms();
+    int rc = cs_rp_demo_generate(st, tenant, &d, cs_now_ms(), &written);
+    if (rc) return fail("demo-cc", rc);
+    json_object *o = cs_json_object(a);
+    if (!o || cs_json_add_str(o, "tenant_id", tenant) || cs_json_add_int(o, "records", written) ||
+        cs_json_add_int(o, "calls", ncalls) || cs_json_add_int(o, "seconds", (int64_t)((cs_mono_ms() - t0) / 1000)))
+        return fail("demo-cc", CS_ERR_NOMEM);
+    print_json(o);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || sodium_init() < 0) {
-        fprintf(stderr, "usage: cs-admin create-key|create-user|revoke-key|disable-user|load-kb [options]\n");
+        fprintf(stderr, "usage: cs-admin create-key|create-user|revoke-key|disable-user|load-kb|create-reporting-token|import-cc|demo-cc [options]\n");
         return 2;
     }
     char uri[4096];
@@ -211,6 +366,9 @@ int main(int argc, char **argv)
     else if (strcmp(argv[1], "load-kb") == 0) status = load_kb(st, a, argc, argv);
     else if (strcmp(argv[1], "revoke-key") == 0) status = revoke(st, a, argc, argv, false);
     else if (strcmp(argv[1], "disable-user") == 0) status = revoke(st, a, argc, argv, true);
+    else if (strcmp(argv[1], "create-reporting-token") == 0) status = create_reporting_token(st, a, argc, argv);
+    else if (strcmp(argv[1], "import-cc") == 0) status = import_cc(st, a, argc, argv);
+    else if (strcmp(argv[1], "demo-cc") == 0) status = demo_cc(st, a, argc, argv);
     else fprintf(stderr, "cs-admin: unknown command %s\n", argv[1]);
     cs_arena_destroy(a);
     cs_store_close(st);

@@ -143,7 +143,7 @@ static const struct {
     {"insights", "/api/v1/fairness/"}, {"insights", "/api/v1/review/"},
     {"insights", "/api/v1/analytics/"}, {"insights", "/api/v1/ai/"},
     {"predict", "/api/v1/customer/"},  {"sessions", "/api/v1/cs/"},
-    {"sessions", CS_SEED_BASE},        {"reporting", "/api/v1/data/"},
+    {"sessions", CS_SEED_BASE},        {"reporting", "/manager/api/v1/"},
 };
 
 static const char *first_of_family(const char *family)

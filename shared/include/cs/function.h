@@ -85,6 +85,13 @@ struct cs_function {
      * ("rl:<name>:<METHOD> <pattern>"); a limit of 0 falls back to `rate`, then to the
      * configured default. Returns 0 or an error code for the family's error writer. */
     int (*rate_of)(const struct cs_req *req, struct cs_rate *out);
+    /* Optional: counter name shared by several functions ("rl:<rate_key>"), so a
+     * family's limit holds per tenant across its functions; NULL: the function's name. */
+    const char *rate_key;
+    /* Optional, with CS_AUTH_BEARER: also accept `Authorization: Basic` and check the
+     * decoded user name and password; fills req->auth on success, else returns
+     * CS_ERR_BAD_CREDENTIALS. */
+    int (*basic)(struct cs_req *req, const char *user, const char *password);
     unsigned needs; /* enum cs_need bits */
     /* Optional cold-start hook run once per process after the environment is built;
      * a failure is an init error (reported to Lambda's /runtime/init/error). */

@@ -1,6 +1,7 @@
 #include "cs/app.h"
 
 #include <ctype.h>
+#include <sodium.h>
 #include <strings.h>
 #include <stdio.h>
 #include <string.h>
@@ -169,6 +170,27 @@ static int challenge(struct cs_resp *resp, int rc)
     return rc;
 }
 
+/* "Basic base64(user:password)" for functions that take it (reporting tokens). */
+static int basic_auth(struct cs_req *req, struct cs_resp *resp, const char *b64)
+{
+    while (*b64 == ' ') b64++;
+    size_t n = strlen(b64), len = 0;
+    char *raw = cs_arena_alloc(req->arena, n + 1);
+    if (!raw) return CS_ERR_NOMEM;
+    char *colon = NULL;
+    if (n > 1024 || sodium_base642bin((unsigned char *)raw, n, b64, n, NULL, &len, NULL,
+                                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        memchr(raw, '\0', len) || !(colon = memchr(raw, ':', len))) {
+        (void)cs_resp_header(resp, "www-authenticate", "Basic realm=\"reporting\"");
+        return CS_ERR_BAD_CREDENTIALS;
+    }
+    raw[len] = '\0';
+    *colon = '\0';
+    int rc = req->env->fn->basic(req, raw, colon + 1);
+    if (rc) (void)cs_resp_header(resp, "www-authenticate", "Basic realm=\"reporting\"");
+    return rc;
+}
+
 static int authenticate(struct cs_req *req, struct cs_resp *resp)
 {
     const struct cs_function *fn = req->env->fn;
@@ -180,6 +202,7 @@ static int authenticate(struct cs_req *req, struct cs_resp *resp)
     }
     const char *h = cs_req_header(req, "authorization");
     if (!h) return challenge(resp, CS_ERR_UNAUTHORIZED);
+    if (fn->basic && strncasecmp(h, "Basic ", 6) == 0) return basic_auth(req, resp, h + 6);
     if (strncasecmp(h, "Bearer ", 7) != 0) return challenge(resp, CS_ERR_BAD_TOKEN);
     const char *tok = h + 7;
     while (*tok == ' ') tok++;
@@ -209,11 +232,12 @@ static int rate_limit(struct cs_req *req, struct cs_resp *resp)
     if (!req->auth.tenant || !req->store) return CS_OK;
     struct cs_rate r = {0, 0};
     char key[160];
-    snprintf(key, sizeof(key), "rl:%s", fn->name);
+    snprintf(key, sizeof(key), "rl:%s", fn->rate_key ? fn->rate_key : fn->name);
     if (fn->rate_of) {
         int rrc = fn->rate_of(req, &r);
         if (rrc) return rrc;
-        snprintf(key, sizeof(key), "rl:%s:%s %s", fn->name, req->route->method, req->route->pattern);
+        if (!fn->rate_key)
+            snprintf(key, sizeof(key), "rl:%s:%s %s", fn->name, req->route->method, req->route->pattern);
     }
     if (!r.limit) r = (struct cs_rate){fn->rate.limit, r.window_s ? r.window_s : fn->rate.window_s};
     int64_t limit = r.limit ? r.limit : req->env->cfg.rate_limit;

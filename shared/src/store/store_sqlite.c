@@ -14,6 +14,7 @@
 #include "cs/clock.h"
 #include "cs/json.h"
 #include "store/store_int.h"
+#include "store/store_reporting.h"
 
 #define STMT_CACHE 48
 
@@ -834,4 +835,11 @@ int cs_store_sqlite_open(const char *path, struct cs_store **out)
     }
     *out = &s->base;
     return CS_OK;
+}
+
+/* The connection behind a SQLite store, NULL for another backend: the reporting
+ * tables (store_reporting_sqlite.c) live in the same database file. */
+sqlite3 *cs_store_sqlite_db(struct cs_store *st)
+{
+    return st && st->ops == &sqlite_ops ? SQ(st)->db : NULL;
 }

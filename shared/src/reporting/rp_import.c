@@ -1,0 +1,244 @@
+/* Import bodies: a JSON array of records or NDJSON, checked record by record before
+ * anything is written (the store then writes all of them in one transaction). */
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/clock.h"
+#include "cs/json.h"
+#include "cs/reporting.h"
+
+#define MAX_REPORTED 100
+
+void cs_rp_time_str(int64_t ms, char *out) { cs_time_iso(ms, CS_ISO_Z_MS, out); }
+
+static int parse_ndjson(const char *body, size_t len, struct cs_arena *a, json_object *arr,
+                        size_t *bad_line)
+{
+    size_t line = 0;
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(body + at, '\n', len - at);
+        size_t n = nl ? (size_t)(nl - (body + at)) : len - at;
+        line++;
+        size_t s = at, e = at + n;
+        while (s < e && strchr(" \t\r", body[s])) s++;
+        while (e > s && strchr(" \t\r", body[e - 1])) e--;
+        if (e > s) {
+            json_object *o;
+            if (cs_json_parse(body + s, e - s, a, &o, NULL) ||
+                !json_object_is_type(o, json_type_object)) {
+                *bad_line = line;
+                return CS_ERR_BAD_JSON;
+            }
+            if (json_object_array_add(arr, json_object_get(o))) return CS_ERR_NOMEM;
+        }
+        at += n + 1;
+    }
+    return CS_OK;
+}
+
+int cs_rp_import_parse(const char *body, size_t len, struct cs_arena *a, json_object **records,
+                       size_t *bad_line)
+{
+    *bad_line = 0;
+    size_t i = 0;
+    while (i < len && strchr(" \t\r\n", body[i])) i++;
+    if (i < len && body[i] == '[') {
+        int rc = cs_json_parse(body, len, a, records, NULL);
+        if (rc) {
+            *bad_line = 1;
+            return rc == CS_ERR_NOMEM ? rc : CS_ERR_BAD_JSON;
+        }
+        return CS_OK;
+    }
+    *records = cs_json_array(a);
+    if (!*records) return CS_ERR_NOMEM;
+    return parse_ndjson(body, len, a, *records, bad_line);
+}
+
+struct problems {
+    struct cs_arena *a;
+    json_object *list; /* this record's errors */
+};
+
+static void problem(struct problems *p, const char *field, const char *msg)
+{
+    if (!p->list) p->list = json_object_new_array();
+    json_object *e = json_object_new_object();
+    if (!p->list || !e) return;
+    json_object_object_add(e, "field", json_object_new_string(field));
+    json_object_object_add(e, "message", json_object_new_string(msg));
+    json_object_array_add(p->list, e);
+}
+
+/* Canonical timestamp in place; false when it does not parse. */
+static bool norm_time(json_object *o, const char *key, json_object *v)
+{
+    int64_t ms;
+    if (!json_object_is_type(v, json_type_string) || cs_time_parse_iso(json_object_get_string(v), &ms))
+        return false;
+    /* 1970 to 9999: what the canonical form (and the ms columns) can carry. */
+    if (ms < 0 || ms > 253402300799999LL) return false;
+    char buf[CS_ISO_MAX];
+    cs_rp_time_str(ms, buf);
+    json_object_object_add(o, key, json_object_new_string(buf));
+    return true;
+}
+
+static bool type_ok(json_object *o, const struct cs_rp_field *f, json_object *v)
+{
+    switch (f->type) {
+    case RP_INT: return json_object_is_type(v, json_type_int);
+    case RP_NUM: return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+    case RP_STR: return json_object_is_type(v, json_type_string);
+    case RP_BOOL: return json_object_is_type(v, json_type_boolean);
+    case RP_TIME: return norm_time(o, f->name, v);
+    case RP_JSON: return true;
+    }
+    return false;
+}
+
+static const char *type_word(enum cs_rp_type t)
+{
+    switch (t) {
+    case RP_INT: return "an integer";
+    case RP_NUM: return "a number";
+    case RP_STR: return "a string";
+    case RP_BOOL: return "a boolean";
+    case RP_TIME: return "an ISO 8601 timestamp";
+    default: return "JSON";
+    }
+}
+
+/* Nested participants: typed, with ids and timestamps the segments can use. */
+static void check_parts(json_object *rec, struct problems *p)
+{
+    json_object *arr;
+    if (!json_object_object_get_ex(rec, "participants", &arr) || !arr) return;
+    if (!json_object_is_type(arr, json_type_array)) {
+        problem(p, "participants", "must be an array");
+        return;
+    }
+    static const char *const times[] = {"connected_at", "ended_at", "created_at", "updated_at"};
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *o = json_object_array_get_idx(arr, i), *v;
+        const char *type = json_object_is_type(o, json_type_object) ? cs_json_get_str(o, "type") : NULL;
+        const char *where = cs_arena_printf(p->a, "participants[%zu]", i);
+        if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "id", &v) ||
+            !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1) {
+            problem(p, where, "needs an integer id >= 1");
+            continue;
+        }
+        if (!type || (strcmp(type, "agent") && strcmp(type, "end_user") && strcmp(type, "third_party")))
+            problem(p, where, "type must be agent, end_user or third_party");
+        for (size_t k = 0; k < 4; k++)
+            if (json_object_object_get_ex(o, times[k], &v) && v && !norm_time(o, times[k], v))
+                problem(p, cs_arena_printf(p->a, "%s.%s", where, times[k]),
+                        "must be an ISO 8601 timestamp");
+    }
+}
+
+/* Transfers: objects with an ISO 8601 created_at (the transfer segment starts there). */
+static void check_transfers(json_object *rec, struct problems *p)
+{
+    json_object *arr, *v;
+    if (!json_object_object_get_ex(rec, "transfers", &arr) || !arr) return;
+    if (!json_object_is_type(arr, json_type_array)) {
+        problem(p, "transfers", "must be an array");
+        return;
+    }
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *t = json_object_array_get_idx(arr, i);
+        const char *where = cs_arena_printf(p->a, "transfers[%zu]", i);
+        if (!json_object_is_type(t, json_type_object) ||
+            !json_object_object_get_ex(t, "created_at", &v) || !norm_time(t, "created_at", v))
+            problem(p, where, "needs an ISO 8601 created_at");
+        else if (json_object_object_get_ex(t, "participant_id", &v) && v &&
+                 !json_object_is_type(v, json_type_int))
+            problem(p, where, "participant_id must be an integer");
+    }
+}
+
+static int64_t nested_id(json_object *rec, const char *obj)
+{
+    json_object *o, *v;
+    if (!json_object_object_get_ex(rec, obj, &o) || !json_object_is_type(o, json_type_object) ||
+        !json_object_object_get_ex(o, "id", &v) || !json_object_is_type(v, json_type_int))
+        return 0;
+    return json_object_get_int64(v);
+}
+
+/* agent_id / menu_id columns come from agent_info.id / selected_menu.id when absent. */
+static void derive(json_object *rec)
+{
+    json_object *v;
+    int64_t id;
+    if (!json_object_object_get_ex(rec, "agent_id", &v) && (id = nested_id(rec, "agent_info")))
+        json_object_object_add(rec, "agent_id", json_object_new_int64(id));
+    if (!json_object_object_get_ex(rec, "menu_id", &v) && (id = nested_id(rec, "selected_menu")))
+        json_object_object_add(rec, "menu_id", json_object_new_int64(id));
+}
+
+static void check_one(const struct cs_rp_resource *r, json_object *rec, struct problems *p)
+{
+    if (!json_object_is_type(rec, json_type_object)) {
+        problem(p, "record", "must be a JSON object");
+        return;
+    }
+    json_object_object_foreach(rec, key, val) {
+        (void)val;
+        if (!cs_rp_field_find(r, key)) problem(p, key, "unknown field");
+    }
+    for (size_t i = 0; i < r->nfields; i++) {
+        const struct cs_rp_field *f = &r->fields[i];
+        json_object *v;
+        bool present = json_object_object_get_ex(rec, f->name, &v) && v != NULL;
+        if (!present) {
+            if (f->required) problem(p, f->name, "is required");
+            continue;
+        }
+        if (!type_ok(rec, f, v))
+            problem(p, f->name, cs_arena_printf(p->a, "must be %s", type_word(f->type)));
+    }
+    if (json_object_get_int64(json_object_object_get(rec, "id")) < 1 &&
+        json_object_is_type(json_object_object_get(rec, "id"), json_type_int))
+        problem(p, "id", "must be >= 1");
+    if (cs_rp_field_find(r, "participants")) {
+        check_parts(rec, p);
+        derive(rec);
+    }
+    if (cs_rp_field_find(r, "transfers")) check_transfers(rec, p);
+}
+
+int cs_rp_import_check(const struct cs_rp_resource *r, json_object *records, struct cs_arena *a,
+                       json_object **errors)
+{
+    *errors = cs_json_array(a);
+    if (!*errors) return CS_ERR_NOMEM;
+    if (!json_object_is_type(records, json_type_array)) {
+        struct problems p = {a, NULL};
+        problem(&p, "body", "must be a JSON array of records or NDJSON");
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "index", NULL);
+        json_object_object_add(e, "errors", p.list);
+        json_object_array_add(*errors, e);
+        return CS_ERR_VALIDATION;
+    }
+    size_t bad = 0;
+    for (size_t i = 0; i < json_object_array_length(records); i++) {
+        json_object *rec = json_object_array_get_idx(records, i);
+        struct problems p = {a, NULL};
+        check_one(r, rec, &p);
+        if (!p.list) continue;
+        if (++bad > MAX_REPORTED) {
+            json_object_put(p.list);
+            continue;
+        }
+        json_object *e = json_object_new_object();
+        json_object *id = json_object_is_type(rec, json_type_object) ? json_object_object_get(rec, "id") : NULL;
+        json_object_object_add(e, "index", json_object_new_int64((int64_t)i));
+        json_object_object_add(e, "id", json_object_get(id));
+        json_object_object_add(e, "errors", p.list);
+        json_object_array_add(*errors, e);
+    }
+    return bad ? CS_ERR_VALIDATION : CS_OK;
+}

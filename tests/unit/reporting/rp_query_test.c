@@ -1,0 +1,123 @@
+/* The Manager API query parser: paging, ranges, lists, sort, and exact errors. */
+#include "../../support/test.h"
+#include "cs/arena.h"
+#include "cs/reporting.h"
+
+static struct cs_arena *A;
+static const struct cs_rp_resource *calls;
+
+static int parse(const char *q, struct cs_rp_query *out, struct cs_rp_error *err)
+{
+    return cs_rp_query_parse(calls, q, NULL, A, out, err);
+}
+
+static void test_defaults(void)
+{
+    struct cs_rp_query q;
+    struct cs_rp_error e;
+    REQUIRE(parse("", &q, &e) == 0);
+    CHECK_INT(q.page, 1);
+    CHECK_INT(q.per, 100);
+    CHECK(q.sort == NULL && !q.desc && !q.with_deleted && q.nfilters == 0);
+}
+
+static void test_paging(void)
+{
+    struct cs_rp_query q;
+    struct cs_rp_error e;
+    REQUIRE(parse("page=3&per=250", &q, &e) == 0);
+    CHECK_INT(q.page, 3);
+    CHECK_INT(q.per, 100); /* larger is cut to 100 */
+    CHECK(parse("page=0", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK_INT(e.status, 400);
+    CHECK_STR(e.code, "bad_page");
+    CHECK_STR(e.message, "page must be an integer >= 1");
+    CHECK(parse("per=-1", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK_STR(e.code, "bad_per");
+    CHECK(parse("per=ten", &q, &e) == CS_ERR_BAD_REQUEST);
+}
+
+static void test_ranges(void)
+{
+    struct cs_rp_query q;
+    struct cs_rp_error e;
+    REQUIRE(parse("created_at%5Bfrom%5D=2026-03-02&created_at[to]=2026-03-02&call_duration[from]=60.5", &q, &e) == 0);
+    REQUIRE(q.nfilters == 2);
+    CHECK_STR(q.filters[0].field->name, "created_at");
+    CHECK_INT(q.filters[0].from_i, 1772409600000LL);
+    CHECK_INT(q.filters[0].to_i, 1772409600000LL + 86400000LL - 1); /* a bare date covers the day */
+    CHECK(q.filters[1].has_from && !q.filters[1].has_to);
+    CHECK_NEAR(q.filters[1].from_d, 60.5, 1e-12);
+    CHECK(parse("created_at[from]=soon", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK_STR(e.message, "created_at[from]: not an ISO 8601 timestamp");
+    CHECK(parse("status[from]=a", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK_STR(e.message, "status[from]: ranges need a number or timestamp field");
+    CHECK(parse("created_at[from]=2026-03-03&created_at[to]=2026-03-02", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK_STR(e.message, "created_at[from] is after created_at[to]");
+}
+
+static void test_lists(void)
+{
+    struct cs_rp_query q;
+    struct cs_rp_error e;
+    REQUIRE(parse("status[]=finished&status[]=abandoned&team_id[]=4&team_id=5", &q, &e) == 0);
+    REQUIRE(q.nfilters == 2);
+    CHECK_INT(q.filters[0].nvalues, 2);
+    CHECK_STR(q.filters[0].values[1], "abandoned");
+    CHECK_INT(q.filters[1].nvalues, 2);
+    CHECK(parse("team_id[]=four", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK_STR(e.message, "team_id[]: 'four' is not a valid value");
+    CHECK(parse("created_at[]=2026-03-02", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK(parse("status[x]=1", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK_STR(e.message, "Bad filter syntax: status[x]");
+    CHECK(parse("status[=1", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK(parse("a=%zz", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK_STR(e.code, "bad_query");
+}
+
+static void test_unknown_names(void)
+{
+    struct cs_rp_query q;
+    struct cs_rp_error e;
+    CHECK(parse("colour[]=red", &q, &e) == CS_ERR_VALIDATION);
+    CHECK_INT(e.status, 422);
+    CHECK_STR(e.code, "unknown_filter");
+    CHECK_STR(e.message, "Unknown filter: colour");
+    CHECK(parse("sort_column=colour", &q, &e) == CS_ERR_VALIDATION);
+    CHECK_STR(e.code, "unknown_sort_column");
+    CHECK_STR(e.message, "Unknown sort column: colour");
+    CHECK(parse("sort_column=participants", &q, &e) == CS_ERR_VALIDATION);
+}
+
+static void test_sort_and_flags(void)
+{
+    struct cs_rp_query q;
+    struct cs_rp_error e;
+    REQUIRE(parse("sort_column=updated_at&sort_direction=desc&with_deleted=true&after=1700000000000.42", &q, &e) == 0);
+    CHECK_STR(q.sort->name, "updated_at");
+    CHECK(q.desc && q.with_deleted && q.has_after);
+    CHECK_INT(q.after_ms, 1700000000000LL);
+    CHECK_INT(q.after_id, 42);
+    CHECK(parse("sort_direction=UP", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK(parse("with_deleted=maybe", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK(parse("after=12", &q, &e) == CS_ERR_BAD_REQUEST);
+    static const char *const extra[] = {"group_by", NULL};
+    REQUIRE(cs_rp_query_parse(calls, "group_by=team", extra, A, &q, &e) == 0);
+    CHECK_STR(q.group_by, "team");
+    CHECK(parse("group_by=team", &q, &e) == CS_ERR_VALIDATION);
+}
+
+int main(void)
+{
+    A = cs_arena_new(0);
+    calls = cs_rp_resource_find("calls");
+    if (!A || !calls) return 1;
+    TEST_RUN(test_defaults);
+    TEST_RUN(test_paging);
+    TEST_RUN(test_ranges);
+    TEST_RUN(test_lists);
+    TEST_RUN(test_unknown_names);
+    TEST_RUN(test_sort_and_flags);
+    cs_arena_destroy(A);
+    return test_done();
+}
