@@ -7,7 +7,8 @@ escalation, IRATE without escalation, LEGAL_MENTION below P1, ...), exact duplic
 texts anywhere, and dev texts that are near-duplicates of train texts (word 5-gram
 Jaccard > 0.6, or the same normalised text for short messages).
 With --final also the size and distribution targets of the brief (issue #14).
-Prints counts per field value for each file.
+Prints counts per field value for each file; --counts-md prints them as the markdown
+table of data/triage/SOURCE.md instead.
 """
 import collections, json, os, re, sys
 
@@ -112,13 +113,15 @@ def load(name, prefix):
 
 def report(name, recs, final, minimum, tickets):
     n = len(recs)
-    print(f"\n== {name}: {n} records")
+    quiet = "--counts-md" in sys.argv
+    out = (lambda *a: None) if quiet else print
+    out(f"\n== {name}: {n} records")
     for k in ["category", "industry", "lang", "priority", "escalation_reason", "sentiment"]:
         c = collections.Counter(str(r[k]) for r in recs)
-        print(f"  {k}: " + ", ".join(f"{v}={c[v]} ({100*c[v]/max(n,1):.1f}%)"
+        out(f"  {k}: " + ", ".join(f"{v}={c[v]} ({100*c[v]/max(n,1):.1f}%)"
                                      for v in sorted(c)))
     esc = sum(r["escalation_expected"] for r in recs)
-    print(f"  escalation_expected: true={esc} ({100*esc/max(n,1):.1f}%)")
+    out(f"  escalation_expected: true={esc} ({100*esc/max(n,1):.1f}%)")
     goals = []
     goals.append((n >= minimum, f"{n} records < {minimum}"))
     if tickets and n:
@@ -141,6 +144,22 @@ def report(name, recs, final, minimum, tickets):
             (errors if final else warnings).append(f"{name}: {msg}")
 
 
+def counts_markdown(data):
+    """Per-file counts of every field value, as the tables in SOURCE.md."""
+    keys = ["category", "priority", "escalation_reason", "sentiment", "lang", "industry"]
+    names = list(data)
+    print("| field | value | " + " | ".join(names) + " |")
+    print("| --- | --- |" + " --- |" * len(names))
+    print("| (all) | records | " + " | ".join(str(len(data[n])) for n in names) + " |")
+    for k in keys:
+        vals = sorted({str(r[k]) for n in names for r in data[n]})
+        for v in vals:
+            cells = [str(sum(str(r[k]) == v for r in data[n])) for n in names]
+            print(f"| {k} | {v} | " + " | ".join(cells) + " |")
+    cells = [str(sum(r["escalation_expected"] for r in data[n])) for n in names]
+    print("| escalation_expected | true | " + " | ".join(cells) + " |")
+
+
 def main():
     final = "--final" in sys.argv
     data = {}
@@ -160,6 +179,11 @@ def main():
             seen[key] = r["id"]
     near_dups(data["dev.jsonl"], data["train.jsonl"], "dev vs train")
     near_dups(data["messages_dev.jsonl"], data["messages_train.jsonl"], "messages dev vs train")
+    if "--counts-md" in sys.argv:
+        counts_markdown(data)
+        for e in errors:
+            print("ERROR:", e, file=sys.stderr)
+        return 1 if errors else 0
     for w in warnings:
         print("warning:", w)
     for e in errors:
