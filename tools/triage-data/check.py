@@ -58,11 +58,10 @@ def check_record(r, where, prefix):
         err(f"{where}: IRATE_CUSTOMER needs sentiment IRATE")
     if reason == "REPEAT_CONTACT" and sent not in NEGATIVE:
         err(f"{where}: REPEAT_CONTACT needs FRUSTRATED or worse")
-    if prefix in "TD":  # priority rules apply to tickets
-        if reason == "LEGAL_MENTION" and pri != "P1":
-            err(f"{where}: LEGAL_MENTION is P1")
-        if reason in {"SOCIAL_MEDIA_THREAT", "REPEAT_CONTACT"} and pri == "P3":
-            err(f"{where}: {reason} is at least P2")
+    if reason == "LEGAL_MENTION" and pri != "P1":
+        err(f"{where}: LEGAL_MENTION is P1")
+    if reason in {"SOCIAL_MEDIA_THREAT", "REPEAT_CONTACT"} and pri == "P3":
+        err(f"{where}: {reason} is at least P2")
 
 
 def words(text):
