@@ -8,7 +8,8 @@ texts anywhere, and dev texts that are near-duplicates of train texts (word 5-gr
 Jaccard > 0.6, or the same normalised text for short messages).
 With --final also the size and distribution targets of the brief (issue #14).
 Prints counts per field value for each file; --counts-md prints them as the markdown
-table of data/triage/SOURCE.md instead.
+table of data/triage/SOURCE.md instead; --similar lists dev records that share many
+content words with a training record, for re-reading by hand.
 """
 import collections, json, os, re, sys
 
@@ -90,6 +91,29 @@ def near_dups(dev, train, label):
             jac = shared / len(s | tsh[i])
             if jac > 0.6:
                 err(f"{label}: {r['id']} near-duplicates {train[i]['id']} (Jaccard {jac:.2f})")
+
+
+STOP = set("""the a an and or to of in on for is it this that was be have has had not no at by
+with from as are am do does did can could would will please thanks thank hi hello dear
+regards but so if just still de la el en y que por para un una le les des et du pour
+pas der die das und ich nicht mit ist os as um uma do da em não""".split())
+
+
+def content_words(text):
+    return {w for w in re.findall(r"[\w']+", text.lower())
+            if w not in STOP and not w.isdigit() and len(w) > 2}
+
+
+def similar_report(dev, train, threshold):
+    """List dev/train pairs sharing many content words: situations to re-read by hand
+    (a paraphrase keeps the words but changes the 5-grams, which the hard check misses)."""
+    tw = [content_words(r["text"]) for r in train]
+    for r in dev:
+        c = content_words(r["text"])
+        best, i = max(((len(c & t) / max(len(c | t), 1), i) for i, t in enumerate(tw)),
+                      default=(0.0, 0))
+        if best > threshold:
+            print(f"{best:.2f} {r['id']} ~ {train[i]['id']}: {r['text'][:90]!r}")
 
 
 def load(name, prefix):
@@ -178,6 +202,9 @@ def main():
             seen[key] = r["id"]
     near_dups(data["dev.jsonl"], data["train.jsonl"], "dev vs train")
     near_dups(data["messages_dev.jsonl"], data["messages_train.jsonl"], "messages dev vs train")
+    if "--similar" in sys.argv:
+        similar_report(data["dev.jsonl"], data["train.jsonl"], 0.36)
+        similar_report(data["messages_dev.jsonl"], data["messages_train.jsonl"], 0.5)
     if "--counts-md" in sys.argv:
         counts_markdown(data)
         for e in errors:
