@@ -1,5 +1,5 @@
 # Driven by build.sh; `make` alone builds the release tree. Every folder under
-# functions/ becomes one binary, every folder under tools/ one tool (tools/lib is the
+# functions/ becomes one binary, every folder under tools/ with a main.c one tool (tools/lib is the
 # offline library they share), every tests/unit/<concern>/*_test.c one test program, all
 # linking the static core library; `all` also
 # builds $(BUILD)/lib/libcs-store-mongo.so, the MongoDB store loaded at run time.
@@ -39,7 +39,7 @@ RT_SRC   := $(wildcard runtime/*.c)
 RT_OBJ   := $(RT_SRC:%.c=$(BUILD)/obj/%.o)
 FUNCS    := $(notdir $(patsubst %/,%,$(wildcard functions/*/)))
 FUNC_BIN := $(FUNCS:%=$(BUILD)/bin/%)
-TOOLS    := $(filter-out lib,$(notdir $(patsubst %/,%,$(wildcard tools/*/))))
+TOOLS    := $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
 TOOL_BIN := $(TOOLS:%=$(BUILD)/tools/%)
 TEST_SRC := $(shell find tests/unit -name '*_test.c') $(wildcard tests/handler/*_test.c) \
             $(wildcard tests/e2e/*_test.c) $(wildcard tests/runtime/*_test.c)
