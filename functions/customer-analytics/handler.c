@@ -30,7 +30,7 @@ static int parse_period(const struct cs_req *req, struct cs_resp *resp, const ch
 
 static int add_pct(json_object *o, const char *key, double v)
 {
-    return isnan(v) ? cs_json_add(o, key, NULL) : cs_json_add_double(o, key, v, 1);
+    return isnan(v) ? cs_json_add_str(o, key, NULL) : cs_json_add_double(o, key, v, 1);
 }
 
 int fn_customer_analytics(const struct cs_req *req, struct cs_resp *resp)
@@ -54,9 +54,9 @@ int fn_customer_analytics(const struct cs_req *req, struct cs_resp *resp)
     cs_insights_duration_text(f.avg_resolution_s, text, sizeof(text));
     rc = cs_json_add_str(o, "period", period);
     if (!rc) rc = cs_json_add_int(m, "total_tickets", f.total);
-    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add(m, "avg_resolution_time", NULL)
+    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_time", NULL)
                                             : cs_json_add_str(m, "avg_resolution_time", text);
-    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add(m, "avg_resolution_seconds", NULL)
+    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_seconds", NULL)
                                             : cs_json_add_double(m, "avg_resolution_seconds", f.avg_resolution_s, 1);
     if (!rc) rc = add_pct(m, "csat_score", f.csat_pct);
     if (!rc) rc = add_pct(m, "first_contact_resolution", f.fcr_pct);

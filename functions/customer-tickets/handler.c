@@ -48,7 +48,7 @@ static int insights_json(const struct cs_req *req, json_object *doc, json_object
     if (!rc) rc = cs_json_add_str(o, "predicted_resolution_source", ti.resolution_source);
     if (!rc) rc = cs_json_add_int(o, "predicted_resolution_sample_size", ti.resolution_n);
     if (!rc) rc = ti.agent_name ? cs_json_add_str(o, "recommended_agent", ti.agent_name)
-                                : cs_json_add(o, "recommended_agent", NULL);
+                                : cs_json_add_str(o, "recommended_agent", NULL);
     if (!rc && ti.agent_id) rc = cs_json_add_str(o, "recommended_agent_id", ti.agent_id);
     if (!rc) rc = cs_json_add_str(o, "sentiment", cs_json_get_str(doc, "sentiment"));
     if (!rc) rc = cs_json_add_double(o, "sentiment_score", cs_json_get_double(doc, "sentiment_score", 0), 2);
@@ -80,7 +80,7 @@ static int get_ticket(const struct cs_req *req, struct cs_resp *resp, const char
 static int add_opt_double(json_object *o, json_object *doc, const char *from, const char *to)
 {
     json_object *v;
-    if (!json_object_object_get_ex(doc, from, &v)) return cs_json_add(o, to, NULL);
+    if (!json_object_object_get_ex(doc, from, &v)) return cs_json_add_str(o, to, NULL);
     return cs_json_add_double(o, to, json_object_get_double(v), 3);
 }
 
@@ -102,7 +102,7 @@ static int lifecycle_json(const struct cs_req *req, const char *id, json_object 
     if (!rc) rc = cs_json_add_bool(o, "escalated", cs_json_get_int(doc, "escalated", 0) != 0);
     if (!rc) rc = json_object_object_get_ex(doc, "csat", NULL)
                       ? cs_json_add_int(o, "csat_rating", cs_json_get_int(doc, "csat", 0))
-                      : cs_json_add(o, "csat_rating", NULL);
+                      : cs_json_add_str(o, "csat_rating", NULL);
     if (!rc && json_object_object_get_ex(doc, "fcr", NULL))
         rc = cs_json_add_bool(o, "first_contact_resolution", cs_json_get_int(doc, "fcr", 0) != 0);
     if (!rc && json_object_object_get_ex(doc, "events", &ev))

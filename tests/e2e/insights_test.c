@@ -1,0 +1,489 @@
+/* Customer insights end to end (seed 000): a tenant of its own ("initech", key
+ * CS_TEST_KEY_C) gets a realistic history of 300 tickets with outcomes, imported through
+ * the API; every analytics figure the API returns is then compared with the same figure
+ * computed here, from the fixture's own description of each ticket (never by replaying
+ * the events through the product's code). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "../support/e2e.h"
+#include "../support/test.h"
+
+#define N_TICKETS 300
+#define BATCH 100
+#define N_AGENTS 5
+#define N_CATS 4
+#define MIN_SAMPLE 10     /* CS_INSIGHTS_MIN_SAMPLE */
+#define MAX_WORKLOAD 15   /* CS_INSIGHTS_DEFAULT_MAX_WORKLOAD */
+
+static char token_c[2048], token_a[2048];
+static int have_c;
+
+static const char *const agents[N_AGENTS] = {"AGT-001", "AGT-002", "AGT-003", "AGT-004", "AGT-005"};
+static const char *const names[N_AGENTS] = {"Michael Chen", "Priya Nair", "Tom Okafor", "Lena Vogel",
+                                            "Sara Lind"};
+static const char *const cats[N_CATS] = {"Billing", "Technical Support", "Account", "Shipping"};
+static const char *const prios[3] = {"low", "medium", "high"};
+static const char *const messages[4] = {
+    "I was charged twice for my subscription this month, please refund the second charge.",
+    "The app crashes every time I open the settings page. This is really frustrating!",
+    "I cannot log in to my account since the password reset, please help.",
+    "My parcel has not arrived after two weeks and tracking shows nothing. Unacceptable.",
+};
+
+/* What the fixture says about each ticket: the truth the figures are checked against. */
+struct fx {
+    char id[32];
+    int agent, cat, prio, msg;
+    long long age_s;       /* created this long before the test started */
+    int replies, escalated, reopened, resolved, rating;
+    long long first_reply, second_reply, escalated_at, solved_at, final_solve; /* offsets, s */
+};
+
+static struct fx T[N_TICKETS];
+static long long now_s;
+
+static unsigned long long rng_state = 42;
+static unsigned rnd(void)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (unsigned)(rng_state >> 33);
+}
+
+/* Ages stay 3 hours away from every period boundary (1, 7, 30, 90 days) so the
+ * few seconds between this clock and the server's cannot move a ticket across one. */
+static void make_fixture(void)
+{
+    for (int i = 0; i < N_TICKETS; i++) {
+        struct fx *t = &T[i];
+        memset(t, 0, sizeof(*t));
+        snprintf(t->id, sizeof(t->id), "INIT-%04d", i);
+        t->agent = (int)(rnd() % N_AGENTS);
+        t->cat = (int)(rnd() % N_CATS);
+        t->prio = (int)(rnd() % 3);
+        t->msg = t->cat;
+        t->age_s = (long long)(rnd() % 86) * 86400 + 3 * 3600 + (long long)(rnd() % (18 * 3600));
+        t->first_reply = 600 + rnd() % 3000;
+        t->replies = rnd() % 3 == 0 ? 2 : 1;
+        t->second_reply = t->first_reply + 600;
+        t->escalated = rnd() % 10 == 0;
+        t->escalated_at = t->first_reply + 100;
+        long long last = t->replies == 2 ? t->second_reply : t->escalated ? t->escalated_at : t->first_reply;
+        t->resolved = rnd() % 5 != 0;
+        t->solved_at = (t->agent + 1) * 1800LL + t->prio * 900LL + rnd() % 7200;
+        if (t->solved_at <= last) t->solved_at = last + 60;
+        t->reopened = t->resolved && rnd() % 20 == 0;
+        t->final_solve = t->reopened ? t->solved_at + 7200 : t->solved_at;
+        if (t->resolved && rnd() % 10 < 6) {
+            t->rating = 5 - (int)(rnd() % (unsigned)(t->agent + 2)); /* later agents rate lower */
+            if (t->rating < 1) t->rating = 1;
+        }
+        /* Nothing may happen after now: a young ticket that would be solved in the
+         * future is still open. */
+        if (t->final_solve + 600 > t->age_s - 120) t->resolved = t->reopened = t->rating = 0;
+    }
+}
+
+static void add_event(json_object *evs, long long created, long long off, const char *k, json_object *v,
+                      const char *k2, json_object *v2)
+{
+    char at[40];
+    time_t tt = (time_t)(created + off);
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object *e = json_object_new_object();
+    json_object_object_add(e, k, v);
+    if (k2) json_object_object_add(e, k2, v2);
+    json_object_object_add(e, "at", json_object_new_string(at));
+    json_object_array_add(evs, e);
+}
+
+static json_object *ticket_json(const struct fx *t)
+{
+    long long created = now_s - t->age_s;
+    char at[40];
+    time_t tt = (time_t)created;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_object *o = json_object_new_object(), *evs = json_object_new_array();
+    char cust[32];
+    snprintf(cust, sizeof(cust), "CUST-%03d", (int)(t - T) % 120); /* some customers come back */
+    json_object_object_add(o, "ticket_id", json_object_new_string(t->id));
+    json_object_object_add(o, "subject", json_object_new_string(cats[t->cat]));
+    json_object_object_add(o, "message", json_object_new_string(messages[t->msg]));
+    json_object_object_add(o, "customer_id", json_object_new_string(cust));
+    json_object_object_add(o, "created_at", json_object_new_string(at));
+    json_object_object_add(o, "category", json_object_new_string(cats[t->cat]));
+    json_object_object_add(o, "priority", json_object_new_string(prios[t->prio]));
+    add_event(evs, created, 300, "assignee", json_object_new_string(agents[t->agent]), "assignee_name",
+              json_object_new_string(names[t->agent]));
+    add_event(evs, created, t->first_reply, "agent_replied", json_object_new_boolean(1), NULL, NULL);
+    if (t->escalated) add_event(evs, created, t->escalated_at, "escalated", json_object_new_boolean(1), NULL, NULL);
+    if (t->replies == 2) add_event(evs, created, t->second_reply, "agent_replied", json_object_new_boolean(1), NULL, NULL);
+    if (t->resolved) add_event(evs, created, t->solved_at, "status", json_object_new_string("solved"), NULL, NULL);
+    if (t->reopened) {
+        add_event(evs, created, t->solved_at + 3600, "status", json_object_new_string("reopened"), NULL, NULL);
+        add_event(evs, created, t->final_solve, "status", json_object_new_string("solved"), NULL, NULL);
+    }
+    if (t->rating) add_event(evs, created, t->final_solve + 600, "csat_rating", json_object_new_int(t->rating), NULL, NULL);
+    json_object_object_add(o, "events", evs);
+    return o;
+}
+
+static int fcr(const struct fx *t) { return t->resolved && t->replies <= 1 && !t->reopened && !t->escalated; }
+static double res_s(const struct fx *t) { return (double)t->final_solve; }
+
+static void test_import_history(void)
+{
+    if (e2e_token_for_key("CS_TEST_KEY_C", token_c, sizeof(token_c), NULL, 0) != 0)
+        TEST_SKIP("CS_TEST_KEY_C (tenant initech) not set: run through build.sh test");
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_A", token_a, sizeof(token_a), NULL, 0) == 0);
+    have_c = 1;
+    now_s = (long long)time(NULL);
+    make_fixture();
+    for (int b = 0; b < N_TICKETS / BATCH; b++) {
+        json_object *body = json_object_new_object(), *arr = json_object_new_array();
+        long long events = 0;
+        for (int i = b * BATCH; i < (b + 1) * BATCH; i++) {
+            json_object *tj = ticket_json(&T[i]);
+            json_object *ev;
+            json_object_object_get_ex(tj, "events", &ev);
+            events += (long long)json_object_array_length(ev);
+            json_object_array_add(arr, tj);
+        }
+        json_object_object_add(body, "tickets", arr);
+        struct http_result r;
+        REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/tickets/import",
+                         json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), &r) == 0);
+        CHECK_INT(r.status, 200);
+        CHECK_INT(json_object_get_int(jget(r.json, "imported")), BATCH);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "events")), (int)events);
+        CHECK_INT((int)json_object_array_length(jget(r.json, "skipped")), 0);
+        http_result_free(&r);
+        json_object_put(body);
+    }
+}
+
+static void check_pct(json_object *j, const char *path, long long num, long long den)
+{
+    json_object *v = jget(j, path);
+    if (den == 0) {
+        CHECK(v == NULL);
+        return;
+    }
+    CHECK_NEAR(json_object_get_double(v), 100.0 * (double)num / (double)den, 0.0501);
+}
+
+static void test_overview_matches_independent_figures(void)
+{
+    if (!have_c) TEST_SKIP("no history imported");
+    static const char *const periods[] = {"24h", "7d", "30d", "90d"};
+    static const long long spans[] = {86400, 7 * 86400, 30 * 86400, 90 * 86400};
+    for (int p = 0; p < 4; p++) {
+        long long total = 0, resolved = 0, rated = 0, sat = 0, fc = 0, esc = 0;
+        double sum = 0;
+        for (int i = 0; i < N_TICKETS; i++) {
+            const struct fx *t = &T[i];
+            if (t->age_s >= spans[p]) continue;
+            total++;
+            esc += t->escalated;
+            if (t->resolved) resolved++, sum += res_s(t), fc += fcr(t);
+            if (t->rating) rated++, sat += t->rating >= 4;
+        }
+        char path[80];
+        snprintf(path, sizeof(path), "/api/v1/customer/analytics/overview?period=%s", periods[p]);
+        struct http_result r;
+        REQUIRE(e2e_call(token_c, "GET", path, NULL, &r) == 0);
+        CHECK_INT(r.status, 200);
+        CHECK_STR(jstr(r.json, "period"), periods[p]);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "metrics.total_tickets")), (int)total);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "sample_sizes.resolved")), (int)resolved);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "sample_sizes.rated")), (int)rated);
+        if (resolved) {
+            CHECK_NEAR(json_object_get_double(jget(r.json, "metrics.avg_resolution_seconds")), sum / (double)resolved, 0.051);
+            CHECK(e2e_matches(jstr(r.json, "metrics.avg_resolution_time"), "^[0-9.]+ (minutes?|hours|days)$"));
+        }
+        check_pct(r.json, "metrics.csat_score", sat, rated);
+        check_pct(r.json, "metrics.first_contact_resolution", fc, resolved);
+        check_pct(r.json, "metrics.escalation_rate", esc, total);
+        /* No seed 003 sessions in this tenant: deflection has no sample and says so. */
+        CHECK(jget(r.json, "metrics.self_service_deflection") == NULL);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "sample_sizes.sessions")), 0);
+        if (p == 3) CHECK(total > 250 && resolved > 150 && rated > 80); /* the fixture is not thin */
+        http_result_free(&r);
+    }
+    struct http_result r;
+    REQUIRE(e2e_call(token_c, "GET", "/api/v1/customer/analytics/overview?period=1y", NULL, &r) == 0);
+    CHECK_INT(r.status, 422);
+    CHECK_STR(jstr(r.json, "error.code"), "invalid_period");
+    http_result_free(&r);
+    /* Another tenant's overview does not see initech's tickets. */
+    REQUIRE(e2e_call(token_a, "GET", "/api/v1/customer/analytics/overview?period=90d", NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK(json_object_get_int64(jget(r.json, "metrics.total_tickets")) < 250);
+    http_result_free(&r);
+}
+
+struct agent_fig {
+    long long resolved, rated, sat, fc, open, total;
+    double sum;
+};
+
+static void agent_figures(int a, struct agent_fig *f)
+{
+    memset(f, 0, sizeof(*f));
+    for (int i = 0; i < N_TICKETS; i++) {
+        const struct fx *t = &T[i];
+        if (t->agent != a) continue;
+        f->total++;
+        if (t->resolved) f->resolved++, f->sum += res_s(t), f->fc += fcr(t);
+        else f->open++;
+        if (t->rating) f->rated++, f->sat += t->rating >= 4;
+    }
+}
+
+static int cmp_d(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_d);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void test_agent_performance(void)
+{
+    if (!have_c) TEST_SKIP("no history imported");
+    double res[N_AGENTS], csat[N_AGENTS], fc[N_AGENTS];
+    struct agent_fig f[N_AGENTS];
+    for (int a = 0; a < N_AGENTS; a++) {
+        agent_figures(a, &f[a]);
+        res[a] = f[a].sum / (double)f[a].resolved;
+        /* the team's CSAT per agent is over their resolved tickets' ratings */
+        csat[a] = 100.0 * (double)f[a].sat / (double)f[a].rated;
+        fc[a] = 100.0 * (double)f[a].fc / (double)f[a].resolved;
+    }
+    double mres = median(res, N_AGENTS), mcsat = median(csat, N_AGENTS), mfcr = median(fc, N_AGENTS);
+    for (int a = 0; a < N_AGENTS; a++) {
+        agent_figures(a, &f[a]);
+        char path[96];
+        snprintf(path, sizeof(path), "/api/v1/customer/agents/%s/performance", agents[a]);
+        struct http_result r;
+        REQUIRE(e2e_call(token_c, "GET", path, NULL, &r) == 0);
+        CHECK_INT(r.status, 200);
+        CHECK_STR(jstr(r.json, "agent_id"), agents[a]);
+        CHECK_STR(jstr(r.json, "name"), names[a]);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "metrics.tickets_resolved")), (int)f[a].resolved);
+        CHECK_NEAR(json_object_get_double(jget(r.json, "metrics.avg_resolution_seconds")),
+                   f[a].sum / (double)f[a].resolved, 0.051);
+        check_pct(r.json, "metrics.csat_score", f[a].sat, f[a].rated);
+        check_pct(r.json, "metrics.first_contact_resolution", f[a].fc, f[a].resolved);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "metrics.current_workload")), (int)f[a].open);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "metrics.max_workload")), MAX_WORKLOAD);
+        CHECK_NEAR(json_object_get_double(jget(r.json, "team_medians.avg_resolution_seconds")), mres, 0.051);
+        CHECK_NEAR(json_object_get_double(jget(r.json, "team_medians.csat_score")), mcsat, 0.0501);
+        CHECK_NEAR(json_object_get_double(jget(r.json, "team_medians.first_contact_resolution")), mfcr, 0.0501);
+        const char *tip = jstr(r.json, "ai_coaching_tip");
+        CHECK(tip && strlen(tip) > 20);
+        http_result_free(&r);
+    }
+    struct http_result r;
+    REQUIRE(e2e_call(token_c, "GET", "/api/v1/customer/agents/AGT-999/performance", NULL, &r) == 0);
+    CHECK_INT(r.status, 404);
+    CHECK_STR(jstr(r.json, "error.code"), "agent_not_found");
+    http_result_free(&r);
+}
+
+/* Nearest-rank median, as the store computes it. */
+static double nr_median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(*v), cmp_d);
+    int rank = (int)ceil(0.5 * n);
+    return v[rank < 1 ? 0 : rank - 1];
+}
+
+static void expected_agent(int cat, int *best)
+{
+    *best = -1;
+    double bc = 0, br = 0;
+    for (int a = 0; a < N_AGENTS; a++) {
+        long long n = 0, rated = 0, sat = 0, open = 0;
+        double sum = 0;
+        for (int i = 0; i < N_TICKETS; i++) {
+            const struct fx *t = &T[i];
+            if (t->agent != a) continue;
+            if (!t->resolved) open++;
+            if (t->cat != cat || !t->resolved) continue;
+            n++, sum += res_s(t);
+            if (t->rating) rated++, sat += t->rating >= 4;
+        }
+        if (!n || open >= MAX_WORKLOAD) continue;
+        double c = rated ? (double)sat / (double)rated : 0, rr = sum / (double)n;
+        if (*best < 0 || c > bc || (c == bc && rr < br)) *best = a, bc = c, br = rr;
+    }
+}
+
+static void test_ticket_insights(void)
+{
+    if (!have_c) TEST_SKIP("no history imported");
+    for (int k = 0; k < 3; k++) {
+        const struct fx *t = &T[k * 37];
+        double v[N_TICKETS];
+        int n = 0;
+        for (int i = 0; i < N_TICKETS; i++)
+            if (T[i].resolved && T[i].cat == t->cat && T[i].prio == t->prio) v[n++] = res_s(&T[i]);
+        const char *source = "category_priority_median";
+        if (n < MIN_SAMPLE) {
+            n = 0;
+            source = "category_median";
+            for (int i = 0; i < N_TICKETS; i++)
+                if (T[i].resolved && T[i].cat == t->cat) v[n++] = res_s(&T[i]);
+        }
+        double med = nr_median(v, n);
+        int best;
+        expected_agent(t->cat, &best);
+        char path[96];
+        snprintf(path, sizeof(path), "/api/v1/customer/tickets/%s", t->id);
+        struct http_result r;
+        REQUIRE(e2e_call(token_c, "GET", path, NULL, &r) == 0);
+        CHECK_INT(r.status, 200);
+        CHECK_STR(jstr(r.json, "ticket_id"), t->id);
+        CHECK_STR(jstr(r.json, "subject"), cats[t->cat]);
+        CHECK_STR(jstr(r.json, "priority"), prios[t->prio]);
+        CHECK(e2e_matches(jstr(r.json, "customer_id"), "^CUST-[0-9]{3}$"));
+        CHECK_STR(jstr(r.json, "ai_insights.predicted_resolution_source"), source);
+        CHECK_NEAR(json_object_get_double(jget(r.json, "ai_insights.predicted_resolution_seconds")), med, 0.51);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "ai_insights.predicted_resolution_sample_size")), n);
+        REQUIRE(best >= 0);
+        CHECK_STR(jstr(r.json, "ai_insights.recommended_agent"), names[best]);
+        CHECK_STR(jstr(r.json, "ai_insights.recommended_agent_id"), agents[best]);
+        double risk = json_object_get_double(jget(r.json, "ai_insights.escalation_risk"));
+        CHECK(risk >= 0 && risk <= 1);
+        double ss = json_object_get_double(jget(r.json, "ai_insights.sentiment_score"));
+        CHECK(ss >= 0 && ss <= 1);
+        CHECK(e2e_matches(jstr(r.json, "ai_insights.sentiment"), "^(positive|neutral|frustrated|angry)$"));
+        http_result_free(&r);
+    }
+    struct http_result r;
+    REQUIRE(e2e_call(token_c, "GET", "/api/v1/customer/tickets/NOPE-1", NULL, &r) == 0);
+    CHECK_INT(r.status, 404);
+    CHECK_STR(jstr(r.json, "error.code"), "ticket_not_found");
+    http_result_free(&r);
+    /* Tenant scoping: acme cannot read initech's ticket. */
+    REQUIRE(e2e_call(token_a, "GET", "/api/v1/customer/tickets/INIT-0000", NULL, &r) == 0);
+    CHECK_INT(r.status, 404);
+    http_result_free(&r);
+}
+
+/* A ticket from POST /api/v1/tickets/process (tenant acme, so the history above stays
+ * as the fixture describes it), then its lifecycle through PATCH. */
+static void test_patch_lifecycle(void)
+{
+    if (!have_c) TEST_SKIP("no history imported");
+    char body[512], tid[64];
+    snprintf(tid, sizeof(tid), "E2E-LC-%ld", (long)now_s);
+    snprintf(body, sizeof(body),
+             "{\"customer_email\":\"jane@example.com\",\"customer_name\":\"Jane\",\"raw_message\":\"My "
+             "invoice is wrong, I was billed twice.\",\"ticket_id\":\"%s\"}", tid);
+    struct http_result r;
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/tickets/process", body, &r) == 0);
+    CHECK_INT(r.status, 200);
+    http_result_free(&r);
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/customer/tickets/%s", tid);
+    REQUIRE(e2e_call(token_a, "GET", path, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "status"), "open");
+    CHECK(e2e_matches(jstr(r.json, "customer_id"), "^CUST-[0-9a-f]{16}$"));
+    CHECK(strstr(r.body, "jane@") == NULL);
+    CHECK(e2e_matches(jstr(r.json, "priority"), "^(low|medium|high|urgent)$"));
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_a, "PATCH", path, "{\"assignee\":\"AGT-9\",\"assignee_name\":\"Kim\",\"agent_replied\":true}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "assignee"), "AGT-9");
+    CHECK_INT(json_object_get_int(jget(r.json, "agent_replies")), 1);
+    CHECK(jget(r.json, "resolution_seconds") == NULL);
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_a, "PATCH", path, "{\"status\":\"solved\"}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "status"), "solved");
+    CHECK(json_object_get_double(jget(r.json, "resolution_seconds")) >= 0);
+    CHECK(json_object_get_boolean(jget(r.json, "first_contact_resolution")));
+    CHECK_INT(json_object_get_int(jget(r.json, "events")), 2);
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_a, "PATCH", path, "{\"csat_rating\":9}", &r) == 0);
+    CHECK_INT(r.status, 422);
+    CHECK_STR(jstr(r.json, "error.code"), "invalid_change");
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_a, "PATCH", path, "{\"status\":\"solved\",\"at\":\"2001-01-01T00:00:00Z\"}", &r) == 0);
+    CHECK_INT(r.status, 422);
+    CHECK_STR(jstr(r.json, "error.message"), "The change is earlier than the ticket's opening");
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_a, "PATCH", path, "{\"csat_rating\":4}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(json_object_get_int(jget(r.json, "csat_rating")), 4);
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_a, "PATCH", path, "{\"status\":", &r) == 0);
+    CHECK_INT(r.status, 400);
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_a, "PATCH", "/api/v1/customer/tickets/NOPE-2", "{\"status\":\"solved\"}", &r) == 0);
+    CHECK_INT(r.status, 404);
+    http_result_free(&r);
+    REQUIRE(e2e_call(NULL, "PATCH", path, "{\"status\":\"closed\"}", &r) == 0);
+    CHECK_INT(r.status, 401);
+    http_result_free(&r);
+}
+
+static void test_import_refuses_bad_history(void)
+{
+    if (!have_c) TEST_SKIP("no history imported");
+    struct http_result r;
+    /* The second ticket's history is impossible: nothing of the batch is stored. */
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/tickets/import",
+                     "{\"tickets\":[{\"ticket_id\":\"BAD-1\",\"message\":\"hello\",\"created_at\":\"2026-01-01T00:00:00Z\"},"
+                     "{\"ticket_id\":\"BAD-2\",\"message\":\"hello\",\"created_at\":\"2026-01-01T00:00:00Z\","
+                     "\"events\":[{\"status\":\"reopened\",\"at\":\"2026-01-02T00:00:00Z\"}]}]}", &r) == 0);
+    CHECK_INT(r.status, 422);
+    CHECK_STR(jstr(r.json, "error.message"), "Only a solved or closed ticket can be reopened");
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "GET", "/api/v1/customer/tickets/BAD-1", NULL, &r) == 0);
+    CHECK_INT(r.status, 404);
+    http_result_free(&r);
+    /* A known id is skipped, never overwritten. */
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/tickets/import",
+                     "{\"tickets\":[{\"ticket_id\":\"INIT-0001\",\"message\":\"x\",\"created_at\":\"2026-01-01T00:00:00Z\"}]}",
+                     &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(json_object_get_int(jget(r.json, "imported")), 0);
+    CHECK_STR(jstr(r.json, "skipped.0"), "INIT-0001");
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/tickets/import",
+                     "{\"tickets\":[{\"ticket_id\":\"BAD-3\",\"message\":\"x\",\"created_at\":\"yesterday\"}]}", &r) == 0);
+    CHECK_INT(r.status, 422);
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/tickets/import",
+                     "{\"tickets\":[{\"ticket_id\":\"BAD-4\",\"message\":\"x\",\"created_at\":\"2026-01-01T00:00:00Z\",\"priority\":\"P9\"}]}", &r) == 0);
+    CHECK_INT(r.status, 422);
+    http_result_free(&r);
+}
+
+int main(void)
+{
+    TEST_RUN(test_import_history);
+    TEST_RUN(test_overview_matches_independent_figures);
+    TEST_RUN(test_agent_performance);
+    TEST_RUN(test_ticket_insights);
+    TEST_RUN(test_import_refuses_bad_history);
+    TEST_RUN(test_patch_lifecycle);
+    return test_done();
+}
