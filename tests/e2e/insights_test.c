@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "../support/e2e.h"
+#include "cs/webhook.h"
 #include "../support/test.h"
 
 #define N_TICKETS 300
@@ -477,6 +478,148 @@ static void test_import_refuses_bad_history(void)
     http_result_free(&r);
 }
 
+static void test_predict_models(void)
+{
+    if (!have_c) TEST_SKIP("no history imported");
+    struct http_result r;
+    const struct fx *t = &T[5];
+    char body[256];
+    snprintf(body, sizeof(body), "{\"ticket_id\":\"%s\",\"include_explanation\":true}", t->id);
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/escalation_predictor/predict", body, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "model"), "escalation_predictor");
+    CHECK_STR(jstr(r.json, "source"), "builtin_prior");
+    double p = json_object_get_double(jget(r.json, "prediction.escalation_probability"));
+    /* The explanation is exact: base + every contribution is the logit of p. */
+    json_object *c = jget(r.json, "prediction.contributions");
+    REQUIRE(c && json_object_array_length(c) == 9);
+    double logit = json_object_get_double(jget(r.json, "prediction.base_value"));
+    for (size_t i = 0; i < 9; i++) logit += json_object_get_double(jget(json_object_array_get_idx(c, i), "contribution"));
+    CHECK_NEAR(1.0 / (1.0 + exp(-logit)), p, 2e-3);
+    CHECK(json_object_is_type(jget(r.json, "prediction.risk_factors"), json_type_array));
+    CHECK(e2e_matches(jstr(r.json, "prediction.recommended_action"), "^(Route to senior agent|Monitor closely|Standard handling)$"));
+    http_result_free(&r);
+    /* The same ticket through GET: one model, one answer. */
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/customer/tickets/%s", t->id);
+    REQUIRE(e2e_call(token_c, "GET", path, NULL, &r) == 0);
+    CHECK_NEAR(json_object_get_double(jget(r.json, "ai_insights.escalation_risk")), p, 0.0051);
+    double pred_s = json_object_get_double(jget(r.json, "ai_insights.predicted_resolution_seconds"));
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/resolution_time_predictor/predict", body, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.predicted_resolution_seconds")), pred_s, 0.5);
+    http_result_free(&r);
+    /* SLA breach share for high priority: resolved high tickets over 8 hours. */
+    long long n = 0, late = 0;
+    for (int i = 0; i < N_TICKETS; i++)
+        if (T[i].resolved && T[i].prio == 2) n++, late += res_s(&T[i]) > 8 * 3600.0;
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/sla_breach_predictor/predict", "{\"priority\":\"high\"}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "source"), "priority_breach_share");
+    CHECK_INT((int)json_object_get_int64(jget(r.json, "prediction.sample_size")), (int)n);
+    CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.breach_probability")), (double)late / (double)n, 1e-4);
+    http_result_free(&r);
+    /* A tenant with no history answers with the prior and says so. */
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/ai-models/sla_breach_predictor/predict", "{\"priority\":\"urgent\"}", &r) == 0);
+    CHECK_STR(jstr(r.json, "source"), "prior");
+    CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.breach_probability")), 0.1, 1e-9);
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/escalation_predictor/predict",
+                     "{\"message\":\"This is the third time I write, I will sue you!\",\"repeat_contacts\":3}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK(json_object_get_double(jget(r.json, "prediction.escalation_probability")) > 0.5);
+    CHECK(jget(r.json, "prediction.risk_factors") == NULL); /* not asked for */
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/escalation_predictor/predict", "{}", &r) == 0);
+    CHECK_INT(r.status, 422);
+    CHECK_STR(jstr(r.json, "error.code"), "missing_input");
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/crystal_ball/predict", "{}", &r) == 0);
+    CHECK_INT(r.status, 404);
+    CHECK_STR(jstr(r.json, "error.code"), "model_not_found");
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "GET", "/api/v1/customer/ai-models", NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT((int)json_object_array_length(jget(r.json, "models")), 4);
+    CHECK_STR(jstr(r.json, "models.0.name"), "escalation_predictor");
+    http_result_free(&r);
+}
+
+/* Helpdesk outcomes through the signed incoming receiver (tenant acme; its secret is
+ * made here and webhooks_test makes its own afterwards). */
+static void post_signed(const char *secret, const char *id, const char *body, struct http_result *r)
+{
+    struct cs_webhook_key k;
+    char sig[CS_WEBHOOK_SIG_MAX], hid[96], hts[64], hsig[CS_WEBHOOK_SIG_MAX + 32];
+    long long ts = (long long)time(NULL);
+    if (cs_webhook_secret_parse(secret, &k) || cs_webhook_sign(&k, id, ts, body, strlen(body), sig))
+        snprintf(sig, sizeof(sig), "v1,invalid");
+    snprintf(hid, sizeof(hid), "webhook-id: %s", id);
+    snprintf(hts, sizeof(hts), "webhook-timestamp: %lld", ts);
+    snprintf(hsig, sizeof(hsig), "webhook-signature: %s", sig);
+    const char *h[] = {"Content-Type: application/json", hid, hts, hsig, NULL};
+    if (http_do("POST", "/api/v1/webhooks/incoming/acme", body, h, r)) memset(r, 0, sizeof(*r));
+}
+
+static void test_webhook_outcomes(void)
+{
+    if (!have_c) TEST_SKIP("no history imported");
+    struct http_result r;
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhook-receiver", "{\"escalation_threshold\":0.99}", &r) == 0);
+    char secret[128];
+    snprintf(secret, sizeof(secret), "%s", jstr(r.json, "secret") ? jstr(r.json, "secret") : "");
+    http_result_free(&r);
+    REQUIRE(secret[0]);
+    char tid[48], id[64], body[640];
+    snprintf(tid, sizeof(tid), "HD-INS-%lld", now_s);
+    snprintf(body, sizeof(body),
+             "{\"type\":\"ticket.created\",\"data\":{\"ticket_id\":\"%s\",\"subject\":\"Login\",\"message\":"
+             "\"I cannot log in.\",\"customer_id\":\"C-9\",\"created_at\":\"2026-01-05T10:00:00Z\",\"priority\":\"high\"}}", tid);
+    snprintf(id, sizeof(id), "msg_ins_1_%lld", now_s);
+    post_signed(secret, id, body, &r);
+    CHECK_INT(r.status, 200);
+    http_result_free(&r);
+    snprintf(body, sizeof(body), "{\"type\":\"ticket.updated\",\"data\":{\"ticket_id\":\"%s\",\"assignee\":\"AGT-7\","
+             "\"agent_replied\":true,\"at\":\"2026-01-05T10:20:00Z\"}}", tid);
+    snprintf(id, sizeof(id), "msg_ins_2_%lld", now_s);
+    post_signed(secret, id, body, &r);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "event"), "ticket.updated");
+    http_result_free(&r);
+    post_signed(secret, id, body, &r); /* replayed: refused, counted once */
+    CHECK_INT(r.status, 409);
+    http_result_free(&r);
+    snprintf(body, sizeof(body), "{\"type\":\"ticket.solved\",\"timestamp\":\"2026-01-05T12:00:00Z\",\"data\":{\"ticket_id\":\"%s\"}}", tid);
+    snprintf(id, sizeof(id), "msg_ins_3_%lld", now_s);
+    post_signed(secret, id, body, &r);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "status"), "solved");
+    http_result_free(&r);
+    snprintf(body, sizeof(body), "{\"type\":\"ticket.rated\",\"data\":{\"ticket_id\":\"%s\",\"rating\":2,\"at\":\"2026-01-05T13:00:00Z\"}}", tid);
+    snprintf(id, sizeof(id), "msg_ins_4_%lld", now_s);
+    post_signed(secret, id, body, &r);
+    CHECK_INT(r.status, 200);
+    http_result_free(&r);
+    snprintf(body, sizeof(body), "{\"type\":\"ticket.rated\",\"data\":{\"ticket_id\":\"%s\"}}", tid);
+    snprintf(id, sizeof(id), "msg_ins_5_%lld", now_s);
+    post_signed(secret, id, body, &r);
+    CHECK_INT(r.status, 422);
+    http_result_free(&r);
+    /* 10:00 -> 12:00 is 7200 s; first reply after 1200 s; one reply, not escalated. */
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/customer/tickets/%s", tid);
+    REQUIRE(e2e_call(token_a, "PATCH", path, "{\"status\":\"closed\",\"at\":\"2026-01-06T00:00:00Z\"}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_NEAR(json_object_get_double(jget(r.json, "resolution_seconds")), 7200, 1e-9);
+    CHECK_NEAR(json_object_get_double(jget(r.json, "first_reply_seconds")), 1200, 1e-9);
+    CHECK_INT(json_object_get_int(jget(r.json, "csat_rating")), 2);
+    CHECK(json_object_get_boolean(jget(r.json, "first_contact_resolution")));
+    CHECK_INT(json_object_get_int(jget(r.json, "events")), 4);
+    CHECK_STR(jstr(r.json, "opened_at"), "2026-01-05T10:00:00Z");
+    http_result_free(&r);
+}
+
 int main(void)
 {
     TEST_RUN(test_import_history);
@@ -485,5 +628,7 @@ int main(void)
     TEST_RUN(test_ticket_insights);
     TEST_RUN(test_import_refuses_bad_history);
     TEST_RUN(test_patch_lifecycle);
+    TEST_RUN(test_predict_models);
+    TEST_RUN(test_webhook_outcomes);
     return test_done();
 }

@@ -166,6 +166,21 @@ CS_MUST_CHECK int cs_insights_ticket_insights(struct cs_store *st, struct cs_are
                                               json_object *doc, int64_t now_ms,
                                               struct cs_ticket_insights *out);
 
+/* The resolution-time part of the above alone. */
+CS_MUST_CHECK int cs_insights_predict_resolution(struct cs_store *st, const char *tenant,
+                                                 json_object *doc, struct cs_ticket_insights *out);
+
+/* SLA target in hours by priority (documented defaults; 24x7 clock). */
+double cs_insights_sla_hours(const char *priority);
+/* Share of breaches answering before the tenant has CS_INSIGHTS_MIN_SAMPLE resolved
+ * tickets of the priority. */
+#define CS_INSIGHTS_SLA_BREACH_PRIOR 0.1
+/* P(breach) for a ticket of `priority`: the share of the tenant's resolved tickets of
+ * that priority that took longer than the target (*source "priority_breach_share", *n
+ * of them), else the prior (*source "prior", *n 0). */
+CS_MUST_CHECK int cs_insights_sla_breach(struct cs_store *st, const char *tenant, const char *priority,
+                                         double *p, int64_t *n, const char **source);
+
 /* The display name agents were last assigned under (the id when none was given). */
 CS_MUST_CHECK int cs_insights_agent_name(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                          const char *agent, const char **name);
