@@ -250,4 +250,15 @@ struct cs_fair_result {
 CS_MUST_CHECK int cs_fair_compare(const struct cs_fair_group *groups, size_t n, bool has_eo,
                                   struct cs_fair_result *out);
 
+/* Groups smaller than this are reported, not scored (the request may change it). */
+#define CS_FAIR_MIN_GROUP 5
+
+/* Seed 001's fairness report for a validated request body {data, attributes,
+ * outcome_columns, prediction_column?, label_column?, min_group_size?}: a finding per
+ * attribute and outcome (and per attribute for prediction vs label), fairness_score,
+ * recommendations naming the groups. *out is arena-owned. CS_ERR_VALIDATION with *why
+ * for more than 64 groups in an attribute or half a prediction/label pair. */
+CS_MUST_CHECK int cs_fair_report(json_object *body, struct cs_arena *a, json_object **out,
+                                 const char **why);
+
 #endif

@@ -231,6 +231,68 @@ static void test_fairness_hand_computed(void)
     CHECK_INT(cs_fair_compare(m, 2, false, &r), CS_ERR_INVALID);
 }
 
+static void test_fairness_report_hand_computed(void)
+{
+    /* A: 6 rows, B: 6 rows, C: 2 rows (under the minimum of 5). */
+    static const char *const rows[] = {
+        "{\"g\":\"A\",\"ok\":true,\"s\":5,\"p\":1,\"y\":1}", "{\"g\":\"A\",\"ok\":true,\"s\":4,\"p\":1,\"y\":1}",
+        "{\"g\":\"A\",\"ok\":true,\"s\":4,\"p\":0,\"y\":1}", "{\"g\":\"A\",\"ok\":true,\"s\":5,\"p\":1,\"y\":0}",
+        "{\"g\":\"A\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}", "{\"g\":\"A\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
+        "{\"g\":\"B\",\"ok\":true,\"s\":2,\"p\":1,\"y\":1}", "{\"g\":\"B\",\"ok\":true,\"s\":3,\"p\":0,\"y\":1}",
+        "{\"g\":\"B\",\"ok\":true,\"s\":4,\"p\":0,\"y\":1}", "{\"g\":\"B\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
+        "{\"g\":\"B\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}", "{\"g\":\"B\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
+        "{\"g\":\"C\",\"ok\":true,\"s\":1,\"p\":1,\"y\":1}", "{\"g\":\"C\",\"ok\":false,\"s\":1,\"p\":0,\"y\":0}",
+    };
+    json_object *data = json_object_new_array();
+    for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) json_object_array_add(data, json_tokener_parse(rows[i]));
+    json_object *body = json_tokener_parse("{\"attributes\":[\"g\"],\"outcome_columns\":[\"ok\",\"s\"],"
+                                           "\"prediction_column\":\"p\",\"label_column\":\"y\"}");
+    json_object_object_add(body, "data", data);
+    struct cs_arena *a = cs_arena_new(0);
+    json_object *out = NULL, *f;
+    const char *why = NULL;
+    REQUIRE(cs_fair_report(body, a, &out, &why) == CS_OK);
+    json_object *fs;
+    REQUIRE(json_object_object_get_ex(out, "detailed_findings", &fs) && json_object_array_length(fs) == 3);
+    /* resolved: A 4/6, B 3/6 -> difference 1/6, ratio 0.75, fails four-fifths. */
+    f = json_object_array_get_idx(fs, 0);
+    CHECK_STR(cs_json_get_str(f, "metric"), "selection_rate");
+    CHECK_NEAR(cs_json_get_double(f, "demographic_parity_difference", -1), 0.1667, 1e-9);
+    CHECK_NEAR(cs_json_get_double(f, "demographic_parity_ratio", -1), 0.75, 1e-9);
+    CHECK_STR(cs_json_get_str(f, "four_fifths_rule"), "fail");
+    CHECK_STR(cs_json_get_str(f, "concern_level"), "high");
+    json_object *d, *c;
+    REQUIRE(json_object_object_get_ex(f, "disparities", &d) && json_object_object_get_ex(d, "C", &c));
+    CHECK_STR(cs_json_get_str(c, "status"), "insufficient_sample");
+    CHECK_INT((int)cs_json_get_int(c, "sample_size", -1), 2);
+    CHECK(!json_object_object_get_ex(c, "rate", NULL));
+    /* satisfaction means: A 24/6 = 4.0, B 18/6 = 3.0. */
+    f = json_object_array_get_idx(fs, 1);
+    CHECK_STR(cs_json_get_str(f, "metric"), "mean");
+    REQUIRE(json_object_object_get_ex(f, "disparities", &d) && json_object_object_get_ex(d, "A", &c));
+    CHECK_NEAR(cs_json_get_double(c, "average", -1), 4.0, 1e-9);
+    CHECK_NEAR(cs_json_get_double(f, "demographic_parity_difference", -1), 1.0, 1e-9);
+    CHECK_NEAR(cs_json_get_double(f, "disparity_score", -1), 0.25, 1e-9);
+    /* prediction vs label: A TPR 2/3 FPR 1/3, B TPR 1/3 FPR 0 -> EO difference 1/3;
+     * selection rates A 3/6, B 1/6 -> ratio 1/3. */
+    f = json_object_array_get_idx(fs, 2);
+    CHECK_NEAR(cs_json_get_double(f, "equalized_odds_difference", -1), 0.3333, 1e-9);
+    CHECK_NEAR(cs_json_get_double(f, "demographic_parity_ratio", -1), 0.3333, 1e-9);
+    /* fairness_score = 1 - mean(0.25, 0.25, 2/3) = 0.6111 */
+    CHECK_NEAR(cs_json_get_double(out, "fairness_score", -1), 0.6111, 1e-9);
+    json_object *recs;
+    REQUIRE(json_object_object_get_ex(out, "recommendations", &recs));
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(recs, 0)),
+              "Review ok for g 'B' (0.5, n=6) against 'A' (0.667, n=6): ratio 0.75, fails the four-fifths rule");
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(recs, 1)),
+              "Collect more data for g 'C': fewer than 5 samples, not scored for ok");
+    /* Half a prediction/label pair is refused. */
+    json_object_object_del(body, "label_column");
+    CHECK_INT(cs_fair_report(body, a, &out, &why), CS_ERR_VALIDATION);
+    json_object_put(body);
+    cs_arena_destroy(a);
+}
+
 static void test_formatters(void)
 {
     char t[32];
@@ -272,6 +334,7 @@ int main(void)
     TEST_RUN(test_figures_in_the_store);
     TEST_RUN(test_coaching_tip_templates);
     TEST_RUN(test_fairness_hand_computed);
+    TEST_RUN(test_fairness_report_hand_computed);
     TEST_RUN(test_formatters);
     return test_done();
 }
