@@ -620,15 +620,145 @@ static void test_webhook_outcomes(void)
     http_result_free(&r);
 }
 
+/* Seed 001's example body, then a sample large enough to score (insights envelope). */
+static void test_fairness(void)
+{
+    if (!have_c) TEST_SKIP("no token");
+    struct http_result r;
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/fairness/analyze",
+                     "{\"data\":[{\"age_group\":\"18-30\",\"gender\":\"female\",\"satisfaction_score\":4,\"resolved\":true},"
+                     "{\"age_group\":\"31-45\",\"gender\":\"male\",\"satisfaction_score\":5,\"resolved\":true},"
+                     "{\"age_group\":\"46-60\",\"gender\":\"non-binary\",\"satisfaction_score\":3,\"resolved\":false}],"
+                     "\"attributes\":[\"age_group\",\"gender\"],\"outcome_columns\":[\"satisfaction_score\",\"resolved\"]}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK(json_object_get_boolean(jget(r.json, "error")) == 0);
+    CHECK_INT(json_object_get_int(jget(r.json, "status_code")), 200);
+    CHECK_INT((int)json_object_array_length(jget(r.json, "data.detailed_findings")), 4);
+    CHECK_STR(jstr(r.json, "data.detailed_findings.0.attribute"), "age_group");
+    CHECK_STR(jstr(r.json, "data.detailed_findings.0.concern_level"), "insufficient_data");
+    CHECK_STR(jstr(r.json, "data.detailed_findings.0.disparities.18-30.status"), "insufficient_sample");
+    CHECK_INT(json_object_get_int(jget(r.json, "data.detailed_findings.0.disparities.18-30.sample_size")), 1);
+    CHECK(jget(r.json, "data.fairness_score") == NULL);
+    http_result_free(&r);
+    /* 10 women rated 4,4,...(avg 4.0), 10 men rated 5 (avg 5.0): ratio 0.8 passes. */
+    char body[4096];
+    size_t n = (size_t)snprintf(body, sizeof(body), "{\"attributes\":[\"gender\"],\"outcome_columns\":[\"s\"],\"data\":[");
+    for (int i = 0; i < 20; i++)
+        n += (size_t)snprintf(body + n, sizeof(body) - n, "%s{\"gender\":\"%s\",\"s\":%d}", i ? "," : "",
+                              i < 10 ? "female" : "male", i < 10 ? 4 : 5);
+    snprintf(body + n, sizeof(body) - n, "]}");
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/fairness/analyze", body, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_NEAR(json_object_get_double(jget(r.json, "data.detailed_findings.0.disparities.female.average")), 4.0, 1e-9);
+    CHECK_NEAR(json_object_get_double(jget(r.json, "data.detailed_findings.0.demographic_parity_ratio")), 0.8, 1e-9);
+    CHECK_STR(jstr(r.json, "data.detailed_findings.0.four_fifths_rule"), "pass");
+    CHECK_STR(jstr(r.json, "data.detailed_findings.0.concern_level"), "medium");
+    CHECK_NEAR(json_object_get_double(jget(r.json, "data.fairness_score")), 0.8, 1e-9);
+    CHECK(strstr(jstr(r.json, "data.recommendations.0"), "'female'") != NULL);
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "POST", "/api/v1/fairness/analyze", "{\"data\":[],\"attributes\":[\"g\"]}", &r) == 0);
+    CHECK_INT(r.status, 422);
+    CHECK(json_object_get_boolean(jget(r.json, "error")));
+    CHECK_INT(json_object_get_int(jget(r.json, "status_code")), 422);
+    http_result_free(&r);
+}
+
+/* The first day of the bucket holding Unix time t: month or ISO week (Monday), UTC. */
+static void bucket_key(long long t, int weekly, char out[11])
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    if (weekly) {
+        int back = (tm.tm_wday + 6) % 7; /* days since Monday */
+        tt -= (time_t)back * 86400;
+        gmtime_r(&tt, &tm);
+    } else {
+        tm.tm_mday = 1;
+    }
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+static void test_analytics_summary(void)
+{
+    if (!have_c) TEST_SKIP("no history imported");
+    long long resolved = 0, rated = 0, rating_sum = 0;
+    double reply_sum = 0;
+    int per_cat[N_CATS] = {0};
+    for (int i = 0; i < N_TICKETS; i++) {
+        resolved += T[i].resolved;
+        if (T[i].rating) rated++, rating_sum += T[i].rating;
+        reply_sum += (double)T[i].first_reply;
+        per_cat[T[i].cat]++;
+    }
+    for (int weekly = 0; weekly < 2; weekly++) {
+        char path[128];
+        snprintf(path, sizeof(path), "/api/v1/analytics/summary?start_date=2020-01-01&granularity=%s",
+                 weekly ? "weekly" : "monthly");
+        struct http_result r;
+        REQUIRE(e2e_call(token_c, "GET", path, NULL, &r) == 0);
+        CHECK_INT(r.status, 200);
+        CHECK(json_object_get_boolean(jget(r.json, "error")) == 0);
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "data.total_conversations")), N_TICKETS);
+        CHECK_NEAR(json_object_get_double(jget(r.json, "data.resolution_rate")), (double)resolved / N_TICKETS, 1e-4);
+        CHECK_NEAR(json_object_get_double(jget(r.json, "data.average_satisfaction")), (double)rating_sum / (double)rated, 0.0051);
+        CHECK_NEAR(json_object_get_double(jget(r.json, "data.response_time_avg")), reply_sum / N_TICKETS / 60.0, 0.0051);
+        double dist = json_object_get_double(jget(r.json, "data.sentiment_distribution.positive")) +
+                      json_object_get_double(jget(r.json, "data.sentiment_distribution.negative")) +
+                      json_object_get_double(jget(r.json, "data.sentiment_distribution.neutral"));
+        CHECK_NEAR(dist, 1.0, 2e-4);
+        /* Every bucket's count, keyed by its first day. */
+        json_object *tl = jget(r.json, "data.timeline_data");
+        REQUIRE(tl);
+        int seen = 0;
+        for (size_t b = 0; b < json_object_array_length(tl); b++) {
+            json_object *e = json_object_array_get_idx(tl, b);
+            const char *date = jstr(e, "date");
+            int want = 0;
+            char k[11];
+            for (int i = 0; i < N_TICKETS; i++) {
+                bucket_key(now_s - T[i].age_s, weekly, k);
+                want += date && strcmp(k, date) == 0;
+            }
+            CHECK_INT(json_object_get_int(jget(e, "conversations")), want);
+            seen += want;
+        }
+        CHECK_INT(seen, N_TICKETS);
+        /* Top issues: the four categories by count. */
+        json_object *top = jget(r.json, "data.top_issues");
+        REQUIRE(top && json_object_array_length(top) == N_CATS);
+        for (size_t j = 0; j < N_CATS; j++) {
+            const char *issue = jstr(json_object_array_get_idx(top, j), "issue");
+            int c = -1;
+            for (int q = 0; q < N_CATS; q++)
+                if (issue && strcmp(issue, cats[q]) == 0) c = q;
+            REQUIRE(c >= 0);
+            CHECK_INT(json_object_get_int(jget(json_object_array_get_idx(top, j), "count")), per_cat[c]);
+            if (j) CHECK(json_object_get_int(jget(json_object_array_get_idx(top, j - 1), "count")) >= per_cat[c]);
+        }
+        http_result_free(&r);
+    }
+    struct http_result r;
+    REQUIRE(e2e_call(token_c, "GET", "/api/v1/analytics/summary?granularity=hourly", NULL, &r) == 0);
+    CHECK_INT(r.status, 422);
+    CHECK(json_object_get_boolean(jget(r.json, "error")));
+    http_result_free(&r);
+    REQUIRE(e2e_call(token_c, "GET", "/api/v1/analytics/summary?start_date=2026-02-01&end_date=2026-01-01", NULL, &r) == 0);
+    CHECK_INT(r.status, 422);
+    http_result_free(&r);
+}
+
 int main(void)
 {
     TEST_RUN(test_import_history);
     TEST_RUN(test_overview_matches_independent_figures);
     TEST_RUN(test_agent_performance);
     TEST_RUN(test_ticket_insights);
+    TEST_RUN(test_analytics_summary);
     TEST_RUN(test_import_refuses_bad_history);
     TEST_RUN(test_patch_lifecycle);
     TEST_RUN(test_predict_models);
     TEST_RUN(test_webhook_outcomes);
+    TEST_RUN(test_fairness);
     return test_done();
 }

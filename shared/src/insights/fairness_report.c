@@ -164,13 +164,17 @@ static int finding(json_object *rows, const char *attr, const char *outcome, con
 
 int cs_fair_report(json_object *body, struct cs_arena *ar, json_object **out, const char **why)
 {
-    json_object *rows, *attrs, *outs;
+    json_object *rows = NULL, *attrs = NULL, *outs = NULL;
     json_object_object_get_ex(body, "data", &rows);
     json_object_object_get_ex(body, "attributes", &attrs);
     json_object_object_get_ex(body, "outcome_columns", &outs);
+    if (!json_object_is_type(rows, json_type_array) || !json_object_is_type(attrs, json_type_array))
+        return *why = "data and attributes must be arrays", CS_ERR_VALIDATION;
+    if (!json_object_is_type(outs, json_type_array)) outs = NULL;
     const char *pred = cs_json_get_str(body, "prediction_column"), *label = cs_json_get_str(body, "label_column");
     if ((pred == NULL) != (label == NULL)) return *why = "Give prediction_column and label_column together", CS_ERR_VALIDATION;
-    size_t min_n = (size_t)cs_json_get_int(body, "min_group_size", CS_FAIR_MIN_GROUP);
+    int64_t mn = cs_json_get_int(body, "min_group_size", CS_FAIR_MIN_GROUP);
+    size_t min_n = mn < 1 ? 1 : (size_t)mn;
     json_object *o = cs_json_object(ar), *findings = json_object_new_array(), *recs = json_object_new_array();
     if (!o || !findings || !recs || cs_json_add(o, "detailed_findings", findings) ||
         cs_json_add(o, "recommendations", recs))
@@ -179,10 +183,14 @@ int cs_fair_report(json_object *body, struct cs_arena *ar, json_object **out, co
     size_t nd = 0;
     int rc = CS_OK;
     for (size_t i = 0; !rc && i < json_object_array_length(attrs); i++) {
-        const char *attr = json_object_get_string(json_object_array_get_idx(attrs, i));
-        for (size_t k = 0; !rc && outs && k < json_object_array_length(outs); k++)
-            rc = finding(rows, attr, json_object_get_string(json_object_array_get_idx(outs, k)), NULL, min_n, ar,
-                         findings, recs, &disp, &nd, why);
+        json_object *av = json_object_array_get_idx(attrs, i);
+        if (!json_object_is_type(av, json_type_string)) continue; /* the schema refuses these */
+        const char *attr = json_object_get_string(av);
+        for (size_t k = 0; !rc && outs && k < json_object_array_length(outs); k++) {
+            json_object *ov = json_object_array_get_idx(outs, k);
+            if (json_object_is_type(ov, json_type_string))
+                rc = finding(rows, attr, json_object_get_string(ov), NULL, min_n, ar, findings, recs, &disp, &nd, why);
+        }
         if (!rc && pred) rc = finding(rows, attr, pred, label, min_n, ar, findings, recs, &disp, &nd, why);
     }
     if (rc) return rc;
