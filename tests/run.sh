@@ -172,9 +172,12 @@ t_e2e() {
     routes_of $ASAN/bin > "$CS_TEST_ROUTES"
     t_step "e2e/state files owner-only" t_state_modes "$var"
     local admin="env CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin"
-    export CS_TEST_KEY_A CS_TEST_KEY_B
+    export CS_TEST_KEY_A CS_TEST_KEY_B CS_TEST_KEY_C
     CS_TEST_KEY_A=$($admin create-key --tenant acme | tr -d '\n ')
     CS_TEST_KEY_B=$($admin create-key --tenant globex | tr -d '\n ')
+    # A tenant no other test writes to: e2e/insights_test compares every analytics
+    # figure with its own computation over the history it imports.
+    CS_TEST_KEY_C=$($admin create-key --tenant initech | tr -d '\n ')
     $admin create-user --tenant acme --username analyst@acme.test --password 'correct horse 1' \
         --roles analyst >/dev/null
     export CS_TEST_RP_TOKEN

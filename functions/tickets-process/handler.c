@@ -11,6 +11,7 @@
 #include "cs/env.h"
 #include "cs/family.h"
 #include "cs/http.h"
+#include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/notify.h"
 #include "cs/policy.h"
@@ -230,6 +231,20 @@ static int store_ticket(const struct cs_req *req, const char *id, json_object *d
     return CS_ERR_CONFLICT;
 }
 
+/* The ticket's lifecycle record for the customer insights (cs/insights.h). */
+static int open_insights(const struct cs_req *req, const struct processed *p)
+{
+    char cust[CS_INSIGHTS_CUSTOMER_ID_MAX];
+    cs_insights_customer_id(cs_json_get_str(req->json, "customer_email"), cust, sizeof(cust));
+    struct cs_ticket_open o = {.ticket_id = p->ticket_id, .customer_id = cust,
+                               .category = p->triage.category,
+                               .priority = cs_insights_priority_word(p->triage.priority),
+                               .sentiment = p->triage.sentiment, .sentiment_score = p->triage.sent.score,
+                               .sentiment_level = (int)p->triage.sent.level, .source = "tickets_process",
+                               .opened_ms = req->now_ms};
+    return cs_insights_ticket_open(req->store, req->arena, req->auth.tenant, &o, req->now_ms);
+}
+
 int fn_tickets_process(const struct cs_req *req, struct cs_resp *resp)
 {
     double t0 = cs_mono_ms();
@@ -244,6 +259,7 @@ int fn_tickets_process(const struct cs_req *req, struct cs_resp *resp)
     json_object *doc = NULL;
     if (!rc) rc = stored_doc(req, &p, result, cs_mono_ms() - t0, &doc);
     if (!rc) rc = store_ticket(req, p.ticket_id, doc);
+    if (!rc) rc = open_insights(req, &p);
     json_object *out = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !out) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_bool(out, "success", true);

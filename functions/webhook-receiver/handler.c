@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "cs/app.h"
+#include "cs/clock.h"
 #include "cs/arena.h"
 #include "cs/env.h"
 #include "cs/escalation.h"
 #include "cs/family.h"
 #include "cs/http.h"
+#include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/log.h"
 #include "cs/notify.h"
@@ -36,13 +38,19 @@ static const struct cs_field ticket_fields[] = {
     {.name = "tier_limit", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
      .has_max = true, .max = 1e9},
     {.name = "vip", .type = CS_J_BOOL, .nullable = true},
+    {.name = "created_at", .type = CS_J_STRING, .nullable = true, .max_len = 40},
+    {.name = "category", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 64},
+    {.name = "priority", .type = CS_J_STRING, .nullable = true, .max_len = 16},
 };
 static const struct cs_schema ticket_schema = {ticket_fields, sizeof(ticket_fields) / sizeof(*ticket_fields)};
-static const char *const incoming_types[] = {"ticket.created", NULL};
+static const char *const incoming_types[] = {"ticket.created", "ticket.updated", "ticket.solved",
+                                             "ticket.rated", NULL};
+/* data is checked per type: ticket_schema for a new ticket, cs_ticket_change_read for
+ * an outcome. */
 static const struct cs_field event_fields[] = {
     {.name = "type", .type = CS_J_STRING, .required = true, .one_of = incoming_types},
     {.name = "timestamp", .type = CS_J_STRING, .nullable = true, .max_len = 40},
-    {.name = "data", .type = CS_J_OBJECT, .required = true, .object = &ticket_schema},
+    {.name = "data", .type = CS_J_OBJECT, .required = true},
 };
 static const struct cs_schema event_schema = {event_fields, 3};
 
@@ -93,12 +101,13 @@ static int load_receiver(const struct cs_req *req, const char *tenant, struct re
     return rc;
 }
 
-static int predict(const struct cs_req *req, json_object *t, struct cs_escalation *out)
+static int predict(const struct cs_req *req, json_object *t, struct cs_escalation *out,
+                   struct cs_insights_class *cl)
 {
     const char *msg = cs_json_get_str(t, "message");
-    struct cs_sentiment s;
-    int rc = cs_sentiment_analyze(req->env->models, msg, strlen(msg), &s);
+    int rc = cs_insights_classify(req->env->models, req->env->fn_state, msg, cl);
     if (rc) return rc;
+    const struct cs_sentiment s = cl->t.sent;
     struct cs_escalation_input in = {
         .sentiment_score = s.score,
         .sentiment_level = (int)s.level,
@@ -190,6 +199,87 @@ static int answer(const struct cs_req *req, struct cs_resp *resp, const char *id
     return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
 }
 
+/* The new ticket's lifecycle record (cs/insights.h), opened at the helpdesk's own time. */
+static int prepare_open(const struct cs_req *req, struct cs_resp *resp, json_object *ev, json_object *t,
+                        const struct cs_insights_class *cl, struct cs_ticket_open *out)
+{
+    struct cs_ticket_open o = cl->open;
+    const char *when = cs_json_get_str(t, "created_at") ? cs_json_get_str(t, "created_at")
+                                                         : cs_json_get_str(ev, "timestamp");
+    o.opened_ms = req->now_ms;
+    if (when && (cs_time_parse_iso(when, &o.opened_ms) || o.opened_ms > req->now_ms + 60000)) {
+        cs_resp_field_error(resp, "body", "data.created_at", "Input should be an ISO-8601 time, not in the future",
+                            "value_error");
+        return CS_ERR_VALIDATION;
+    }
+    o.ticket_id = cs_json_get_str(t, "ticket_id");
+    o.subject = cs_json_get_str(t, "subject");
+    o.customer_id = cs_json_get_str(t, "customer_id");
+    o.source = "incoming_webhook";
+    if (cs_json_get_str(t, "category")) o.category = cs_json_get_str(t, "category");
+    if (cs_json_get_str(t, "priority")) o.priority = cs_json_get_str(t, "priority");
+    if (!cs_insights_priority_valid(o.priority)) {
+        cs_resp_field_error(resp, "body", "data.priority", "Input should be 'low', 'medium', 'high' or 'urgent'",
+                            "enum");
+        return CS_ERR_VALIDATION;
+    }
+    *out = o;
+    return CS_OK;
+}
+
+/* ticket.updated / ticket.solved / ticket.rated: one lifecycle change. The webhook-id is
+ * recorded first, so a replay is refused before it could count the change twice; a
+ * change that then fails gives the id back. */
+static int outcome(const struct cs_req *req, struct cs_resp *resp, const char *tenant, const char *id,
+                   json_object *ev, json_object *t)
+{
+    const char *type = cs_json_get_str(ev, "type"), *ticket_id = cs_json_get_str(t, "ticket_id");
+    if (!ticket_id || strlen(ticket_id) > CS_STORE_ID_MAX - 1) {
+        cs_resp_field_error(resp, "body", "data.ticket_id", "Field required", "missing");
+        return CS_ERR_VALIDATION;
+    }
+    json_object *c_in = NULL;
+    if (json_object_deep_copy(t, &c_in, NULL) || cs_json_own(req->arena, c_in)) return CS_ERR_NOMEM;
+    json_object_object_del(c_in, "ticket_id");
+    if (strcmp(type, "ticket.solved") == 0 && !cs_json_get_str(c_in, "status") &&
+        cs_json_add_str(c_in, "status", "solved"))
+        return CS_ERR_NOMEM;
+    json_object *rating;
+    if (json_object_object_get_ex(c_in, "rating", &rating) &&
+        json_object_object_add(c_in, "csat_rating", json_object_get(rating)))
+        return CS_ERR_NOMEM;
+    json_object_object_del(c_in, "rating");
+    if (!json_object_object_get_ex(c_in, "at", NULL) && cs_json_get_str(ev, "timestamp") &&
+        cs_json_add_str(c_in, "at", cs_json_get_str(ev, "timestamp")))
+        return CS_ERR_NOMEM;
+    struct cs_ticket_change c;
+    const char *field = NULL, *why = NULL;
+    int rc = cs_ticket_change_read(c_in, req->now_ms, &c, &field, &why);
+    if (!rc && strcmp(type, "ticket.rated") == 0 && !c.csat) field = "rating", why = "Field required", rc = CS_ERR_VALIDATION;
+    if (!rc) rc = record_received(req, tenant, id, ticket_id, 0);
+    if (rc == CS_ERR_EXISTS) {
+        resp->err_code_name = "replayed";
+        resp->err_message = "This webhook-id was already received";
+        return rc;
+    }
+    json_object *doc = NULL;
+    if (!rc) {
+        rc = cs_insights_ticket_change(req->store, req->arena, tenant, ticket_id, &c, req->now_ms, &doc, &why);
+        if (rc && cs_store_delete(req->store, tenant, CS_WEBHOOK_RECEIVED_COLL, id, -1)) { /* best effort */ }
+    }
+    if (rc == CS_ERR_VALIDATION) {
+        resp->err_message = why;
+        cs_resp_field_error(resp, "body", field ? field : "data", why, "value_error");
+    }
+    if (rc) return rc;
+    prune_received(req, tenant);
+    json_object *out = cs_json_object(req->arena);
+    if (!out || cs_json_add_str(out, "webhook_id", id) || cs_json_add_str(out, "ticket_id", ticket_id) ||
+        cs_json_add_str(out, "event", type) || cs_json_add_str(out, "status", cs_json_get_str(doc, "status")))
+        return CS_ERR_NOMEM;
+    return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
+}
+
 int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *tenant = cs_req_param(req, "tenant");
@@ -209,9 +299,13 @@ int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
     json_object *ev = NULL, *t = NULL;
     if ((rc = cs_app_read_json(req, resp, &event_schema, &ev))) return rc;
     json_object_object_get_ex(ev, "data", &t);
+    if (strcmp(cs_json_get_str(ev, "type"), "ticket.created") != 0) return outcome(req, resp, tenant, id, ev, t);
+    if ((rc = cs_json_validate(&ticket_schema, t, req->arena, resp))) return rc;
     const char *ticket_id = cs_json_get_str(t, "ticket_id");
     struct cs_escalation e;
-    if ((rc = predict(req, t, &e))) return rc;
+    struct cs_insights_class cl;
+    struct cs_ticket_open o;
+    if ((rc = predict(req, t, &e, &cl)) || (rc = prepare_open(req, resp, ev, t, &cl, &o))) return rc;
     bool emit = e.probability >= r.threshold;
     if (emit && (rc = stage_event(req, tenant, ticket_id, &e, r.threshold))) {
         cs_store_unstage(req->store);
@@ -222,6 +316,7 @@ int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
         resp->err_code_name = "replayed";
         resp->err_message = "This webhook-id was already received";
     }
+    if (!rc) rc = cs_insights_ticket_open(req->store, req->arena, tenant, &o, req->now_ms);
     if (rc) return rc;
     prune_received(req, tenant);
     return answer(req, resp, id, ticket_id, &e, r.threshold, emit);

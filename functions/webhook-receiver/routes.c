@@ -1,4 +1,5 @@
 #include "cs/function.h"
+#include "cs/insights.h"
 
 int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp);
 
@@ -13,5 +14,7 @@ const struct cs_function cs_function = {
     .nroutes = 1,
     .auth = CS_AUTH_NONE,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_JWT,
+    .init = cs_insights_policy_init,
+    .fini = cs_insights_policy_fini,
     .handle = fn_webhook_receiver,
 };

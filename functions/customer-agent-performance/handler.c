@@ -1,0 +1,65 @@
+/* GET /api/v1/customer/agents/{agent_id}/performance: the agent's figures over every
+ * ticket assigned to them (cs_insights_figures), current workload = their open tickets,
+ * and a coaching tip from how they stand against the team's medians. */
+#include <math.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/insights.h"
+#include "cs/json.h"
+#include "cs/store.h"
+
+int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp);
+
+static int add_pct(json_object *o, const char *key, double v)
+{
+    return isnan(v) ? cs_json_add_str(o, key, NULL) : cs_json_add_double(o, key, v, 1);
+}
+
+int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *agent = cs_req_param(req, "agent_id");
+    if (!agent || !*agent || strlen(agent) > 128) return CS_ERR_NOT_FOUND;
+    struct cs_insights_figures f;
+    struct cs_insights_team team;
+    const char *name = NULL;
+    int rc = cs_insights_figures(req->store, req->arena, req->auth.tenant, 0, agent, &f);
+    if (!rc && f.total == 0) {
+        resp->err_code_name = "agent_not_found";
+        resp->err_message = "No ticket was ever assigned to this agent";
+        return CS_ERR_NOT_FOUND;
+    }
+    if (!rc) rc = cs_insights_team(req->store, req->arena, req->auth.tenant, &team);
+    if (!rc) rc = cs_insights_agent_name(req->store, req->arena, req->auth.tenant, agent, &name);
+    if (rc) return rc;
+    char tip[400], text[32];
+    cs_insights_coaching_tip(&f, &team, tip, sizeof(tip));
+    cs_insights_duration_text(f.avg_resolution_s, text, sizeof(text));
+    json_object *o = cs_json_object(req->arena), *m = json_object_new_object(), *t = json_object_new_object();
+    if (!o || !m || !t || cs_json_add(o, "metrics", m) || cs_json_add(o, "team_medians", t)) {
+        json_object_put(m);
+        json_object_put(t);
+        return CS_ERR_NOMEM;
+    }
+    rc = cs_json_add_str(o, "agent_id", agent);
+    if (!rc) rc = cs_json_add_str(o, "name", name);
+    if (!rc) rc = cs_json_add_int(m, "tickets_resolved", f.resolved);
+    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_time", NULL)
+                                            : cs_json_add_str(m, "avg_resolution_time", text);
+    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_seconds", NULL)
+                                            : cs_json_add_double(m, "avg_resolution_seconds", f.avg_resolution_s, 1);
+    if (!rc) rc = add_pct(m, "csat_score", f.csat_pct);
+    if (!rc) rc = add_pct(m, "first_contact_resolution", f.fcr_pct);
+    if (!rc) rc = cs_json_add_int(m, "current_workload", f.open);
+    if (!rc) rc = cs_json_add_int(m, "max_workload", CS_INSIGHTS_DEFAULT_MAX_WORKLOAD);
+    if (!rc) rc = cs_json_add_int(t, "agents", (int64_t)team.agents);
+    if (!rc) rc = isnan(team.median_resolution_s) ? cs_json_add_str(t, "avg_resolution_seconds", NULL)
+                                                  : cs_json_add_double(t, "avg_resolution_seconds", team.median_resolution_s, 1);
+    if (!rc) rc = add_pct(t, "csat_score", team.median_csat_pct);
+    if (!rc) rc = add_pct(t, "first_contact_resolution", team.median_fcr_pct);
+    if (!rc) rc = cs_json_add_str(o, "ai_coaching_tip", tip);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
+    return rc;
+}

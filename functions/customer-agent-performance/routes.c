@@ -1,0 +1,14 @@
+#include "cs/function.h"
+
+int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp);
+
+const struct cs_function cs_function = {
+    .name = "customer-agent-performance",
+    .summary = "Agent performance against the team's medians with a coaching tip (seed 000)",
+    .family = CS_FAMILY_PREDICT,
+    .routes = {{"GET", "/api/v1/customer/agents/{agent_id}/performance"}},
+    .nroutes = 1,
+    .auth = CS_AUTH_BEARER,
+    .needs = CS_NEED_STORE,
+    .handle = fn_customer_agent_performance,
+};

@@ -1,0 +1,142 @@
+/* GET /api/v1/customer/tickets/{ticket_id}: seed 000's ticket with ai_insights, every
+ * figure from the tenant's stored tickets (cs/insights.h says which when data is thin);
+ * PATCH the same path: one lifecycle change, stored as an event with its time. */
+#include <string.h>
+
+#include "cs/app.h"
+#include "cs/arena.h"
+#include "cs/clock.h"
+#include "cs/env.h"
+#include "cs/family.h"
+#include "cs/http.h"
+#include "cs/insights.h"
+#include "cs/json.h"
+#include "cs/store.h"
+
+int fn_customer_tickets(const struct cs_req *req, struct cs_resp *resp);
+
+static int ticket_id_ok(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n > 128) return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= 'A' && id[i] <= 'Z') ||
+              (id[i] >= '0' && id[i] <= '9') || strchr("-_.:", id[i])))
+            return 0;
+    return 1;
+}
+
+static int not_found(struct cs_resp *resp)
+{
+    resp->err_code_name = "ticket_not_found";
+    resp->err_message = "No ticket with this id";
+    return CS_ERR_NOT_FOUND;
+}
+
+static int insights_json(const struct cs_req *req, json_object *doc, json_object **out)
+{
+    struct cs_ticket_insights ti;
+    int rc = cs_insights_ticket_insights(req->store, req->arena, req->auth.tenant, req->env->models,
+                                         doc, req->now_ms, &ti);
+    if (rc) return rc;
+    json_object *o = json_object_new_object();
+    if (!o) return CS_ERR_NOMEM;
+    if (cs_json_own(req->arena, o)) return CS_ERR_NOMEM;
+    rc = cs_json_add_double(o, "escalation_risk", ti.escalation.probability, 2);
+    if (!rc) rc = cs_json_add_str(o, "predicted_resolution_time", ti.resolution_text);
+    if (!rc) rc = cs_json_add_double(o, "predicted_resolution_seconds", ti.resolution_s, 0);
+    if (!rc) rc = cs_json_add_str(o, "predicted_resolution_source", ti.resolution_source);
+    if (!rc) rc = cs_json_add_int(o, "predicted_resolution_sample_size", ti.resolution_n);
+    if (!rc) rc = ti.agent_name ? cs_json_add_str(o, "recommended_agent", ti.agent_name)
+                                : cs_json_add_str(o, "recommended_agent", NULL);
+    if (!rc && ti.agent_id) rc = cs_json_add_str(o, "recommended_agent_id", ti.agent_id);
+    if (!rc) rc = cs_json_add_str(o, "sentiment", cs_json_get_str(doc, "sentiment"));
+    if (!rc) rc = cs_json_add_double(o, "sentiment_score", cs_json_get_double(doc, "sentiment_score", 0), 2);
+    *out = json_object_get(o);
+    return rc;
+}
+
+static int get_ticket(const struct cs_req *req, struct cs_resp *resp, const char *id)
+{
+    struct cs_doc d;
+    int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, id, &d);
+    if (rc == CS_ERR_NOT_FOUND) return not_found(resp);
+    if (rc) return rc;
+    json_object *ai = NULL, *o = cs_json_object(req->arena);
+    if (!o) return CS_ERR_NOMEM;
+    rc = insights_json(req, d.body, &ai);
+    if (!rc) rc = cs_json_add_str(o, "ticket_id", id);
+    if (!rc) rc = cs_json_add_str(o, "subject", cs_json_get_str(d.body, "subject"));
+    if (!rc) rc = cs_json_add_str(o, "customer_id", cs_json_get_str(d.body, "customer_id"));
+    if (!rc) rc = cs_json_add_str(o, "priority", cs_json_get_str(d.body, "priority"));
+    if (!rc) rc = cs_json_add_str(o, "category", cs_json_get_str(d.body, "category"));
+    if (!rc) rc = cs_json_add_str(o, "status", cs_json_get_str(d.body, "status"));
+    if (!rc) rc = cs_json_add(o, "ai_insights", ai);
+    else json_object_put(ai);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
+    return rc;
+}
+
+static int add_opt_double(json_object *o, json_object *doc, const char *from, const char *to)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(doc, from, &v)) return cs_json_add_str(o, to, NULL);
+    return cs_json_add_double(o, to, json_object_get_double(v), 3);
+}
+
+/* The lifecycle as it stands after the change: derived fields only. */
+static int lifecycle_json(const struct cs_req *req, const char *id, json_object *doc, json_object **out)
+{
+    json_object *o = cs_json_object(req->arena), *ev = NULL;
+    if (!o) return CS_ERR_NOMEM;
+    char ts[CS_ISO_MAX];
+    cs_time_iso(cs_json_get_int(doc, "opened_ms", 0), CS_ISO_Z, ts);
+    int rc = cs_json_add_str(o, "ticket_id", id);
+    if (!rc) rc = cs_json_add_str(o, "status", cs_json_get_str(doc, "status"));
+    if (!rc) rc = cs_json_add_str(o, "assignee", cs_json_get_str(doc, "assignee"));
+    if (!rc) rc = cs_json_add_str(o, "opened_at", ts);
+    if (!rc) rc = add_opt_double(o, doc, "first_reply_s", "first_reply_seconds");
+    if (!rc) rc = add_opt_double(o, doc, "resolution_s", "resolution_seconds");
+    if (!rc) rc = cs_json_add_int(o, "agent_replies", cs_json_get_int(doc, "replies", 0));
+    if (!rc) rc = cs_json_add_int(o, "reopened", cs_json_get_int(doc, "reopened", 0));
+    if (!rc) rc = cs_json_add_bool(o, "escalated", cs_json_get_int(doc, "escalated", 0) != 0);
+    if (!rc) rc = json_object_object_get_ex(doc, "csat", NULL)
+                      ? cs_json_add_int(o, "csat_rating", cs_json_get_int(doc, "csat", 0))
+                      : cs_json_add_str(o, "csat_rating", NULL);
+    if (!rc && json_object_object_get_ex(doc, "fcr", NULL))
+        rc = cs_json_add_bool(o, "first_contact_resolution", cs_json_get_int(doc, "fcr", 0) != 0);
+    if (!rc && json_object_object_get_ex(doc, "events", &ev))
+        rc = cs_json_add_int(o, "events", (int64_t)json_object_array_length(ev));
+    *out = o;
+    return rc;
+}
+
+static int patch_ticket(const struct cs_req *req, struct cs_resp *resp, const char *id)
+{
+    static const struct cs_schema any = {NULL, 0};
+    json_object *body = NULL, *doc = NULL, *out = NULL;
+    int rc = cs_app_read_json(req, resp, &any, &body);
+    if (rc) return rc;
+    struct cs_ticket_change c;
+    const char *field = NULL, *why = NULL;
+    rc = cs_ticket_change_read(body, req->now_ms, &c, &field, &why);
+    if (!rc) rc = cs_insights_ticket_change(req->store, req->arena, req->auth.tenant, id, &c, req->now_ms,
+                                            &doc, &why);
+    if (rc == CS_ERR_NOT_FOUND) return not_found(resp);
+    if (rc == CS_ERR_VALIDATION) {
+        resp->err_code_name = "invalid_change";
+        resp->err_message = why;
+        if (field) cs_resp_field_error(resp, "body", field, why, "value_error");
+        return rc;
+    }
+    if (!rc) rc = lifecycle_json(req, id, doc, &out);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
+    return rc;
+}
+
+int fn_customer_tickets(const struct cs_req *req, struct cs_resp *resp)
+{
+    const char *id = cs_req_param(req, "ticket_id");
+    if (!ticket_id_ok(id)) return not_found(resp);
+    return strcmp(req->method, "PATCH") == 0 ? patch_ticket(req, resp, id) : get_ticket(req, resp, id);
+}

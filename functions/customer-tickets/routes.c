@@ -1,0 +1,18 @@
+#include "cs/function.h"
+#include "cs/insights.h"
+
+int fn_customer_tickets(const struct cs_req *req, struct cs_resp *resp);
+
+/* One ticket: GET answers seed 000's shape with ai_insights; PATCH records a lifecycle
+ * change (status, assignee, agent reply, CSAT, escalation) as a timed event. */
+const struct cs_function cs_function = {
+    .name = "customer-tickets",
+    .summary = "Ticket with AI insights (seed 000) and lifecycle changes as timed events",
+    .family = CS_FAMILY_PREDICT,
+    .routes = {{"GET", "/api/v1/customer/tickets/{ticket_id}"},
+               {"PATCH", "/api/v1/customer/tickets/{ticket_id}"}},
+    .nroutes = 2,
+    .auth = CS_AUTH_BEARER,
+    .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    .handle = fn_customer_tickets,
+};

@@ -1,0 +1,154 @@
+/* Seed 000's ai_insights for one stored ticket (cs/insights.h). */
+#include <math.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/escalation.h"
+#include "cs/insights.h"
+#include "cs/json.h"
+#include "cs/store.h"
+
+double cs_insights_resolution_prior(const char *priority)
+{
+    /* Documented priors (README "Customer insights"): the usual helpdesk targets for
+     * resolution by priority, used only until the tenant has its own history. */
+    if (priority && strcmp(priority, "urgent") == 0) return 2 * 3600.0;
+    if (priority && strcmp(priority, "high") == 0) return 4 * 3600.0;
+    if (priority && strcmp(priority, "low") == 0) return 72 * 3600.0;
+    return 24 * 3600.0;
+}
+
+/* Median resolution of the resolved tickets matching filters; n = their count. */
+static int median_of(struct cs_store *st, const char *tenant, struct cs_filter *f, size_t nf,
+                     double *median, int64_t *n)
+{
+    int rc = cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, nf, n);
+    if (rc || *n < CS_INSIGHTS_MIN_SAMPLE) return rc;
+    static const double half = 0.5;
+    return cs_store_quantiles(st, tenant, CS_INSIGHTS_TICKETS, f, nf, "resolution_s", &half, 1, median);
+}
+
+int cs_insights_predict_resolution(struct cs_store *st, const char *tenant, json_object *doc,
+                                   struct cs_ticket_insights *out)
+{
+    const char *cat = cs_json_get_str(doc, "category"), *prio = cs_json_get_str(doc, "priority");
+    struct cs_filter f[3] = {{"resolution_s", CS_OP_EXISTS, cs_val_bool(true)},
+                             {"category", CS_OP_EQ, cs_val_str(cat ? cat : "")},
+                             {"priority", CS_OP_EQ, cs_val_str(prio ? prio : "")}};
+    double med = NAN;
+    int64_t n = 0;
+    int rc = median_of(st, tenant, f, 3, &med, &n);
+    out->resolution_source = "category_priority_median";
+    if (!rc && n < CS_INSIGHTS_MIN_SAMPLE) {
+        rc = median_of(st, tenant, f, 2, &med, &n);
+        out->resolution_source = "category_median";
+    }
+    if (rc) return rc;
+    if (n < CS_INSIGHTS_MIN_SAMPLE || isnan(med)) {
+        med = cs_insights_resolution_prior(prio);
+        out->resolution_source = "prior";
+        n = 0;
+    }
+    out->resolution_s = med;
+    out->resolution_n = n;
+    cs_insights_duration_text(med, out->resolution_text, sizeof(out->resolution_text));
+    return CS_OK;
+}
+
+/* Open tickets of one agent. */
+static int workload(struct cs_store *st, const char *tenant, const char *agent, int64_t *n)
+{
+    struct cs_filter f[2] = {{"assignee", CS_OP_EQ, cs_val_str(agent)}, {"open", CS_OP_EQ, cs_val_int(1)}};
+    return cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 2, n);
+}
+
+int cs_insights_agent_name(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                           const char *agent, const char **name)
+{
+    struct cs_query q = {.limit = 1, .sort = "_updated", .desc = true};
+    int rc = cs_query_where(&q, "assignee", CS_OP_EQ, cs_val_str(agent));
+    if (!rc) rc = cs_query_where(&q, "assignee_name", CS_OP_EXISTS, cs_val_bool(true));
+    struct cs_doc_list l;
+    if (!rc) rc = cs_store_find(st, a, tenant, CS_INSIGHTS_TICKETS, &q, &l);
+    *name = (!rc && l.n) ? cs_json_get_str(l.docs[0].body, "assignee_name") : NULL;
+    if (!*name) *name = agent;
+    return rc;
+}
+
+/* Better record: a larger share of satisfied ratings, then a shorter mean resolution. */
+static bool better(const struct cs_agg_row *x, const struct cs_agg_row *best)
+{
+    double cx = isnan(x->values[1]) ? 0 : x->values[1], cb = isnan(best->values[1]) ? 0 : best->values[1];
+    if (cx != cb) return cx > cb;
+    if (x->values[2] != best->values[2]) return x->values[2] < best->values[2];
+    return strcmp(x->key.s, best->key.s) < 0;
+}
+
+static int recommend_agent(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc,
+                           struct cs_ticket_insights *out)
+{
+    const char *cat = cs_json_get_str(doc, "category");
+    struct cs_filter f[2] = {{"resolution_s", CS_OP_EXISTS, cs_val_bool(true)},
+                             {"category", CS_OP_EQ, cs_val_str(cat ? cat : "")}};
+    struct cs_agg g = {.filters = f, .nfilters = 2, .group_by = "assignee",
+                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "csat_satisfied"},
+                                   {CS_AGG_AVG, "resolution_s"}},
+                       .nmetrics = 3};
+    struct cs_agg_row *rows;
+    size_t n;
+    int rc = cs_store_aggregate(st, a, tenant, CS_INSIGHTS_TICKETS, &g, &rows, &n);
+    const struct cs_agg_row *best = NULL;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (rows[i].key.type != CS_VAL_STR || (best && !better(&rows[i], best))) continue;
+        int64_t open = 0;
+        rc = workload(st, tenant, rows[i].key.s, &open);
+        if (!rc && open < CS_INSIGHTS_DEFAULT_MAX_WORKLOAD) best = &rows[i];
+    }
+    if (rc || !best) return rc;
+    out->agent_id = best->key.s;
+    return cs_insights_agent_name(st, a, tenant, best->key.s, &out->agent_name);
+}
+
+int cs_insights_ticket_insights(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                const struct cs_models *m, json_object *doc, int64_t now_ms,
+                                struct cs_ticket_insights *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct cs_escalation_input in;
+    int rc = cs_insights_escalation_input(st, tenant, doc, now_ms, &in);
+    if (!rc) rc = cs_escalation_predict(m, &in, &out->escalation);
+    if (!rc) rc = cs_insights_predict_resolution(st, tenant, doc, out);
+    if (!rc) rc = recommend_agent(st, a, tenant, doc, out);
+    return rc;
+}
+
+double cs_insights_sla_hours(const char *priority)
+{
+    /* Documented targets (README): resolution within 4/8/24/72 hours by priority. */
+    if (priority && strcmp(priority, "urgent") == 0) return 4;
+    if (priority && strcmp(priority, "high") == 0) return 8;
+    if (priority && strcmp(priority, "low") == 0) return 72;
+    return 24;
+}
+
+int cs_insights_sla_breach(struct cs_store *st, const char *tenant, const char *priority,
+                           double *p, int64_t *n, const char **source)
+{
+    double limit = cs_insights_sla_hours(priority) * 3600.0;
+    struct cs_filter f[3] = {{"resolution_s", CS_OP_EXISTS, cs_val_bool(true)},
+                             {"priority", CS_OP_EQ, cs_val_str(priority ? priority : "")},
+                             {"resolution_s", CS_OP_GT, cs_val_real(limit)}};
+    int64_t late = 0;
+    int rc = cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 2, n);
+    if (!rc && *n >= CS_INSIGHTS_MIN_SAMPLE) rc = cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 3, &late);
+    if (rc) return rc;
+    if (*n < CS_INSIGHTS_MIN_SAMPLE) {
+        *p = CS_INSIGHTS_SLA_BREACH_PRIOR;
+        *source = "prior";
+        *n = 0;
+    } else {
+        *p = (double)late / (double)*n;
+        *source = "priority_breach_share";
+    }
+    return CS_OK;
+}
