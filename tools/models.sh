@@ -31,7 +31,7 @@ cmd_train() {
         --notice "NON-COMMERCIAL: trained on CC BY-NC-SA 4.0 data; do not ship in a commercial product without legal review, or retrain on your own data (cs-train --task sentiment --csv YOURS.csv ...)" \
         --out data/models/sentiment.csm
     $T --task pii --presidio $D/presidio_synth_pii/train.jsonl --wnut $D/wnut17_ner/wnut17train.conll \
-        --wnut $D/wnut17_ner/emerging.dev.conll --out data/models/pii.csm
+        --names $D/faker_names/names.tsv --out data/models/pii.csm
     $T --task escalation --prior data/models/escalation_prior.json --out data/models/escalation.csm
 }
 

@@ -10,4 +10,7 @@ int eval_retrieval(const char *data);
 struct cs_models;
 int eval_routing(const struct cs_models *ms, const char *data, const char *policy, int dev);
 
+/* PERSON spans on WNUT-17 dev (pii_wnut.c); errors lists misses and false alarms. */
+int eval_pii_wnut(const struct cs_models *ms, const char *data, int errors);
+
 #endif

@@ -14,6 +14,7 @@ struct train_args {
     const char *task, *csv, *text_col, *label_col, *name, *out;
     const char *source, *licence, *notice, *prior, *presidio;
     const char *wnut[TRAIN_MAX_WNUT];
+    const char *names; /* pii: "first|last<TAB>Name" lines (data/datasets/faker_names) */
     int n_wnut;
     /* --task gate: "MODEL=FILE.csv:TEXTCOL:LABELCOL", one per intent model */
     const char *domain[TRAIN_MAX_DOMAIN];
