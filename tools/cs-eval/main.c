@@ -26,6 +26,7 @@
 #include "cs/models.h"
 #include "cs/pii.h"
 #include "cs/presidio.h"
+#include "cs/retrieval.h"
 #include "eval_int.h"
 
 struct text_eval {
@@ -279,7 +280,8 @@ int main(int argc, char **argv)
 {
     const char *dir = "data/models", *data = "data/datasets";
     const char *policy = "data/policy/triage_default.json";
-    const char *only = NULL;
+    const char *only = NULL, *pairs = "data/eval/paraphrase_pairs.jsonl";
+    double weight = CS_RETRIEVAL_RERANK_WEIGHT;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dev") == 0) g_dev = 1;
         else if (strcmp(argv[i], "--errors") == 0) g_errors = 1;
@@ -287,6 +289,8 @@ int main(int argc, char **argv)
         else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) data = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--only") == 0) only = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--policy") == 0) policy = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--pairs") == 0) pairs = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--rerank-weight") == 0) weight = strtod(argv[++i], NULL);
     }
     struct cs_models *ms;
     int rc = cs_models_open(dir, &ms);
@@ -302,9 +306,11 @@ int main(int argc, char **argv)
     if (!only || strcmp(only, "pii") == 0) bad |= eval_pii(ms, data);
     if (!only || strcmp(only, "pii") == 0 || strcmp(only, "pii-wnut") == 0)
         bad |= eval_pii_wnut(ms, data, g_errors && only && strcmp(only, "pii-wnut") == 0);
+    if (!only || strcmp(only, "embed") == 0) bad |= eval_embed(cs_models_embed(ms), pairs);
+    if (only && strcmp(only, "retrieval") == 0) bad |= eval_retrieval(data, cs_models_embed(ms), weight);
     if (only) goto done;
     if (g_dev) goto done;
-    bad |= eval_retrieval(data);
+    bad |= eval_retrieval(data, cs_models_embed(ms), weight);
     printf("escalation         prior weights: no labelled data to evaluate on\n");
 done:
     cs_models_close(ms);

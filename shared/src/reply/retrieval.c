@@ -1,9 +1,12 @@
 #include "cs/retrieval.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cs/arena.h"
 #include "cs/auth.h"
+#include "cs/embed.h"
 #include "cs/json.h"
 #include "cs/store.h"
 
@@ -109,5 +112,51 @@ int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, const char *ten
     }
     *out = p;
     *n = m;
+    return CS_OK;
+}
+
+/* ---- semantic re-rank (cs_retrieval_rerank) ---- */
+
+static int cmp_passage_score(const void *a, const void *b)
+{
+    double x = ((const struct cs_passage *)a)->score, y = ((const struct cs_passage *)b)->score;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Cosine of the query with the sum of the passage's title and text vectors. */
+static double passage_cosine(const struct cs_embed *e, const float *qv, const struct cs_passage *p)
+{
+    float t[CS_EMBED_MAX_DIMS], b[CS_EMBED_MAX_DIMS];
+    unsigned d = cs_embed_dims(e);
+    const char *title = p->title ? p->title : "", *text = p->text ? p->text : "";
+    if (cs_embed_text(e, title, strlen(title), d, t) || cs_embed_text(e, text, strlen(text), d, b)) return 0;
+    double dot = 0, norm = 0;
+    for (unsigned i = 0; i < d; i++) {
+        double s = (double)t[i] + b[i];
+        dot += qv[i] * s;
+        norm += s * s;
+    }
+    return norm > 0 ? dot / sqrt(norm) : 0;
+}
+
+int cs_retrieval_rerank(const struct cs_embed *e, const char *query, double weight, struct cs_passage *p,
+                        size_t n)
+{
+    if (!p || !query || n < 2 || !e) return CS_OK;
+    float qv[CS_EMBED_MAX_DIMS];
+    unsigned d = cs_embed_dims(e);
+    int rc = cs_embed_text(e, query, strlen(query), d, qv);
+    if (rc) return rc;
+    double top = 0, best = -1e9, worst = 1e9;
+    for (size_t i = 0; i < n; i++) top = p[i].score > top ? p[i].score : top;
+    for (size_t i = 0; i < n; i++) {
+        p[i].score = (top > 0 ? p[i].score / top : 0) + weight * passage_cosine(e, qv, &p[i]);
+        best = p[i].score > best ? p[i].score : best;
+        worst = p[i].score < worst ? p[i].score : worst;
+    }
+    /* back into (0, 1], order kept */
+    for (size_t i = 0; i < n; i++)
+        p[i].score = best > worst ? 0.05 + 0.95 * (p[i].score - worst) / (best - worst) : 1.0;
+    qsort(p, n, sizeof(*p), cmp_passage_score);
     return CS_OK;
 }
