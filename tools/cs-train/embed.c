@@ -30,12 +30,18 @@
 #include "cs/model.h"
 #include "train_int.h"
 
+#ifndef EMB_MIN_COUNT
 #define EMB_MIN_COUNT 3u
+#endif
 #define EMB_MAX_WORDS 30000u
+#ifndef EMB_WINDOW
 #define EMB_WINDOW 5
+#endif
 #define EMB_OVERSAMPLE 16u
 #define EMB_ITERS 6
+#ifndef EMB_SIF_A
 #define EMB_SIF_A 1e-3f
+#endif
 #define EMB_BUCKETS (1u << 13)
 #define EMB_PC_SENTENCES 40000u
 #ifndef EMB_EIG_POWER
@@ -575,7 +581,9 @@ int train_embed_task(const struct train_args *a)
             cs_embed_tokens(c.text[i], strlen(c.text[i]), sif_word, &s);
             ns += s.any;
         }
+#ifndef EMB_NO_PC
         common_direction(sv, ns, dims, pc);
+#endif
         quantise(wv, nw, dims, q, scale);
         quantise(bsum, EMB_BUCKETS, dims, bq, bscale);
     }

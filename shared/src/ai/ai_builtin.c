@@ -145,6 +145,8 @@ static int draft_reply(const struct cs_ai_call *call, const char *query, struct 
     if (call->store) {
         int rc = cs_retrieval_search(call->store, call->arena, call->tenant, query, BUILTIN_PASSAGES,
                                      &ps, &np);
+        /* meaning re-orders what the words found (no-op without data/models/embed.cse) */
+        if (!rc) rc = cs_retrieval_rerank(cs_models_embed(call->models), query, CS_RETRIEVAL_RERANK_WEIGHT, ps, np);
         if (rc) return rc;
     }
     struct cs_draft_passage dp[BUILTIN_PASSAGES];
