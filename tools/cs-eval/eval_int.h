@@ -14,7 +14,8 @@ int eval_embed(const struct cs_embed *e, const char *pairs);
 struct cs_models;
 int eval_routing(const struct cs_models *ms, const char *data, const char *policy, int dev);
 
-/* PERSON spans on WNUT-17 dev (pii_wnut.c); errors lists misses and false alarms. */
-int eval_pii_wnut(const struct cs_models *ms, const char *data, int errors);
+/* PERSON spans on WNUT-17 dev (train with `train`; pii_wnut.c); errors lists misses
+ * and false alarms. */
+int eval_pii_wnut(const struct cs_models *ms, const char *data, int errors, int train);
 
 #endif

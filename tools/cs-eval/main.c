@@ -305,7 +305,7 @@ int main(int argc, char **argv)
     /* "--only pii --dev" is the loop for rule work: the training templates, seconds */
     if (!only || strcmp(only, "pii") == 0) bad |= eval_pii(ms, data);
     if (!only || strcmp(only, "pii") == 0 || strcmp(only, "pii-wnut") == 0)
-        bad |= eval_pii_wnut(ms, data, g_errors && only && strcmp(only, "pii-wnut") == 0);
+        bad |= eval_pii_wnut(ms, data, g_errors && only && strcmp(only, "pii-wnut") == 0, g_dev);
     if (!only || strcmp(only, "embed") == 0) bad |= eval_embed(cs_models_embed(ms), pairs);
     if (only && strcmp(only, "retrieval") == 0) bad |= eval_retrieval(data, cs_models_embed(ms), weight);
     if (only) goto done;
