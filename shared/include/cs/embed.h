@@ -43,6 +43,9 @@ struct cs_embed;
 /* Maps a .cse file. CS_ERR_IO (unreadable), CS_ERR_FORMAT (bad magic, version, sizes,
  * order or checksum), CS_ERR_NOMEM. */
 CS_MUST_CHECK int cs_embed_open(const char *path, struct cs_embed **out);
+/* The same over caller memory (8-byte aligned, alive until cs_embed_close; never freed
+ * by it): tests and the fuzz target. */
+CS_MUST_CHECK int cs_embed_open_mem(const void *buf, size_t size, struct cs_embed **out);
 void cs_embed_close(struct cs_embed *e);
 
 unsigned cs_embed_dims(const struct cs_embed *e);

@@ -2,6 +2,7 @@
 #ifndef CS_EMBED_WRITE_H
 #define CS_EMBED_WRITE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cs/error.h"
@@ -20,6 +21,8 @@ struct cs_embed_spec {
     const int8_t *bvec;    /* [n_buckets][dims] */
 };
 
+/* The file's bytes in a malloc'ed buffer (calloc: 8-aligned); CS_ERR_INVALID, CS_ERR_NOMEM. */
+CS_MUST_CHECK int cs_embed_encode(const struct cs_embed_spec *spec, uint8_t **out, size_t *size);
 /* CS_ERR_INVALID (bad spec), CS_ERR_NOMEM, CS_ERR_IO. */
 CS_MUST_CHECK int cs_embed_write(const struct cs_embed_spec *spec, const char *path);
 

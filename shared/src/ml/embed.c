@@ -22,6 +22,7 @@
 struct cs_embed {
     const uint8_t *base;
     size_t size;
+    int mapped; /* base is an mmap of the file (else caller memory) */
     struct embed_hdr h;
     const char *meta;
     const uint64_t *hash;
@@ -131,6 +132,36 @@ static void bind_sections(struct cs_embed *e)
     e->oov_weight = e->h.sif_a / (e->h.sif_a + 1.0f / (float)e->h.total_words);
 }
 
+static int embed_bind(const void *base, size_t size, int mapped, struct cs_embed **out)
+{
+    *out = NULL;
+    if (!base || size < sizeof(struct embed_hdr) || ((uintptr_t)base & 7u)) return CS_ERR_FORMAT;
+    struct cs_embed *e = calloc(1, sizeof(*e));
+    if (!e) return CS_ERR_NOMEM;
+    e->base = base;
+    e->size = size;
+    e->mapped = mapped;
+    memcpy(&e->h, base, sizeof(e->h));
+    int rc = check_header(&e->h, e->size);
+    if (rc == CS_OK) {
+        bind_sections(e);
+        rc = check_body(e);
+    }
+    if (rc != CS_OK) {
+        e->mapped = 0; /* the caller unmaps */
+        cs_embed_close(e);
+        return rc;
+    }
+    read_name(e);
+    *out = e;
+    return CS_OK;
+}
+
+int cs_embed_open_mem(const void *buf, size_t size, struct cs_embed **out)
+{
+    return embed_bind(buf, size, 0, out);
+}
+
 int cs_embed_open(const char *path, struct cs_embed **out)
 {
     *out = NULL;
@@ -145,32 +176,15 @@ int cs_embed_open(const char *path, struct cs_embed **out)
     void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (map == MAP_FAILED) return CS_ERR_IO;
-    struct cs_embed *e = calloc(1, sizeof(*e));
-    if (!e) {
-        munmap(map, (size_t)st.st_size);
-        return CS_ERR_NOMEM;
-    }
-    e->base = map;
-    e->size = (size_t)st.st_size;
-    memcpy(&e->h, map, sizeof(e->h));
-    int rc = check_header(&e->h, e->size);
-    if (rc == CS_OK) {
-        bind_sections(e);
-        rc = check_body(e);
-    }
-    if (rc != CS_OK) {
-        cs_embed_close(e);
-        return rc;
-    }
-    read_name(e);
-    *out = e;
-    return CS_OK;
+    int rc = embed_bind(map, (size_t)st.st_size, 1, out);
+    if (rc != CS_OK) munmap(map, (size_t)st.st_size);
+    return rc;
 }
 
 void cs_embed_close(struct cs_embed *e)
 {
     if (!e) return;
-    munmap((void *)e->base, e->size);
+    if (e->mapped) munmap((void *)e->base, e->size);
     free(e);
 }
 

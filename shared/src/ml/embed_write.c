@@ -2,15 +2,18 @@
 #include "cs/embed_write.h"
 #include "ml/embed_int.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static size_t align8(size_t n) { return (n + 7u) & ~(size_t)7u; }
 
-int cs_embed_write(const struct cs_embed_spec *sp, const char *path)
+int cs_embed_encode(const struct cs_embed_spec *sp, uint8_t **out, size_t *size)
 {
-    if (!sp || !path || sp->dims == 0 || sp->dims > CS_EMBED_MAX_DIMS || sp->n_words == 0 ||
+    *out = NULL;
+    *size = 0;
+    if (!sp || sp->dims == 0 || sp->dims > CS_EMBED_MAX_DIMS || sp->n_words == 0 ||
         (sp->n_buckets & (sp->n_buckets - 1)) != 0 || !sp->metadata_json)
         return CS_ERR_INVALID;
     struct embed_hdr h = {0};
@@ -40,8 +43,20 @@ int cs_embed_write(const struct cs_embed_spec *sp, const char *path)
         if (want[s]) memcpy(buf + h.sec[s].off, src[s], want[s]);
     h.checksum = embed_checksum(&h, buf);
     memcpy(buf, &h, sizeof(h));
+    *out = buf;
+    *size = h.file_size;
+    return CS_OK;
+}
+
+int cs_embed_write(const struct cs_embed_spec *sp, const char *path)
+{
+    uint8_t *buf;
+    size_t size;
+    if (!path) return CS_ERR_INVALID;
+    int rc = cs_embed_encode(sp, &buf, &size);
+    if (rc) return rc;
     FILE *f = fopen(path, "wb");
-    int rc = f && fwrite(buf, 1, h.file_size, f) == h.file_size ? CS_OK : CS_ERR_IO;
+    rc = f && fwrite(buf, 1, size, f) == size ? CS_OK : CS_ERR_IO;
     if (f && fclose(f) != 0) rc = CS_ERR_IO;
     free(buf);
     return rc;
