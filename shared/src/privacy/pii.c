@@ -1275,8 +1275,10 @@ static int cue_right_before(const struct scan *s, size_t at, const char *const *
     size_t p = at;
     while (p > 0 && (s->t[p - 1] == ' ' || s->t[p - 1] == '\n' || s->t[p - 1] == '\r')) p--;
     if (p == at) return 0;
+    char last = (char)(is_upper(s->t[p - 1]) ? s->t[p - 1] + 32 : s->t[p - 1]);
     for (size_t i = 0; list[i]; i++) {
         size_t k = strlen(list[i]);
+        if (list[i][k - 1] != last) continue; /* most words end no cue: one byte decides */
         if (k <= p && strncasecmp(s->t + p - k, list[i], k) == 0 && (p == k || !is_wordc(s->t[p - k - 1])))
             return 1;
     }
