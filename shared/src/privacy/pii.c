@@ -963,6 +963,15 @@ static int street_numbered(const struct scan *s, size_t p, size_t e)
     return q > p && is_digit(s->t[q - 1]);
 }
 
+/* Is the word at i right after a standalone number ("583 Magrethevej")? */
+static int after_standalone_number(const struct scan *s, size_t i)
+{
+    if (i < 2 || s->t[i - 1] != ' ' || !is_digit(s->t[i - 2])) return 0;
+    size_t k = i - 1;
+    while (k > 0 && is_digit(s->t[k - 1])) k--;
+    return k == 0 || !is_alnum(s->t[k - 1]);
+}
+
 /* Address fields already split off ([b, e) of a field layout): no other reading starts
  * inside them. */
 static void claim(struct scan *s, size_t b, size_t e)
@@ -1076,16 +1085,11 @@ static void scan_address(struct scan *s)
             continue;
         }
         if (!cap_word(s, i, word_end(s, i))) continue;
-        /* "583 Magrethevej 298": the number-first reading below sees the whole */
-        if (i >= 2 && s->t[i - 1] == ' ' && is_digit(s->t[i - 2]) && (i < 3 || !is_alnum(s->t[i - 3]) || is_digit(s->t[i - 3])))
-            {
-                size_t k = i - 1;
-                while (k > 0 && is_digit(s->t[k - 1])) k--;
-                if (k == 0 || !is_alnum(s->t[k - 1])) {
-                    i = word_end(s, i);
-                    continue;
-                }
-            }
+        /* "583 Magrethevej 298": the number-first reading above sees the whole */
+        if (after_standalone_number(s, i)) {
+            i = word_end(s, i);
+            continue;
+        }
         size_t e = eu_street_at(s, i, i);
         /* "C. Beerninckstraat 88": an initial of the person a street is named after */
         if (!e && word_end(s, i) == i + 1 && is_upper(s->t[i]) && i + 3 < s->n &&
