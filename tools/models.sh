@@ -31,7 +31,14 @@ cmd_train() {
         --notice "NON-COMMERCIAL: trained on CC BY-NC-SA 4.0 data; do not ship in a commercial product without legal review, or retrain on your own data (cs-train --task sentiment --csv YOURS.csv ...)" \
         --out data/models/sentiment.csm
     $T --task pii --presidio $D/presidio_synth_pii/train.jsonl --wnut $D/wnut17_ner/wnut17train.conll \
-        --wnut $D/wnut17_ner/emerging.dev.conll --out data/models/pii.csm
+        --names $D/faker_names/names.tsv --out data/models/pii.csm
+    $T --task embed --corpus $D/banking77/train.csv:text --corpus $D/bitext_customer_support/train.csv:instruction \
+        --corpus $D/bitext_customer_support/train.csv:response --corpus $D/airline_sentiment/train.csv:text \
+        --corpus $D/stackfaq/faq.jsonl:question --corpus $D/stackfaq/faq.jsonl:answers \
+        --corpus data/kb/sample_kb.jsonl:title --corpus data/kb/sample_kb.jsonl:body --dims 128 \
+        --source "Banking77 train (CC BY 4.0), Bitext customer support instructions and responses (CDLA-Sharing-1.0), Twitter US Airline Sentiment text (CC BY-NC-SA 4.0), StackFAQ threads without the queries (CC BY-SA 3.0), the sample KB (project)" \
+        --licence "CC BY-NC-SA 4.0 (airline tweets) — NON-COMMERCIAL like sentiment.csm; retrain without that corpus for commercial use" \
+        --out data/models/embed.cse
     $T --task escalation --prior data/models/escalation_prior.json --out data/models/escalation.csm
 }
 

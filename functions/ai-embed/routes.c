@@ -13,12 +13,12 @@ static const struct cs_schema embed_schema = {embed_fields, 3};
 
 const struct cs_function cs_function = {
     .name = "ai-embed",
-    .summary = "Embed texts with the tenant's AI provider, or the builtin hashed n-gram embedding (seed 001)",
+    .summary = "Embed texts with the tenant's AI provider, or the builtin semantic word-vector embedding (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"POST", "/api/v1/ai/embed", NULL}},
     .nroutes = 1,
     .auth = CS_AUTH_BEARER,
     .body = &embed_schema,
-    .needs = CS_NEED_STORE | CS_NEED_AI,
+    .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI, /* models: data/models/embed.cse */
     .handle = fn_ai_embed,
 };

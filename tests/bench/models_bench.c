@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cs/embed.h"
 #include "cs/models.h"
 #include "cs/pii.h"
 #include "cs/sentiment.h"
@@ -19,6 +20,22 @@ static const char TEXT[] =
     "shows as pending on my card. I contacted you last week and nobody answered, which is "
     "really frustrating. Please refund the duplicate charge to my account as soon as "
     "possible or I will have to cancel. Thanks, Maria Garcia, +1 415 555 0123.";
+
+/* 1 KiB of support mail dense with what the PII detector looks for (names in several
+ * shapes, addresses as lines and as form fields, numbers), for the per-KiB figure. */
+static const char PII_KB[] =
+    "Hello team,\n\nMy name is Jean-Luc Picard and I moved last month. Please update my "
+    "address from 42 Main Street, Apt 4, Springfield, IL 62704 to 0104 Hafnarstraeti 5\n "
+    "Suite 179\n Akureyri\n Iceland 80296. My wife, Sra. Beatriz Okafor, also has an "
+    "account (beatriz.okafor@example.com, +44 20 7946 0958). The card ending 4111 1111 "
+    "1111 1111 was charged twice on 03/02/2024 and the refund never arrived; my IBAN is "
+    "GB82 WEST 1234 5698 7654 32 if you need it. Herr Müller from your Berlin office said "
+    "he would call me back on Friday, but nobody did. I also tried the chat with Dmitri "
+    "and with a colleague of his, ana lucia, who told me to write here instead. The old "
+    "flat at Mellemvej 32 still receives your letters; please stop sending them there.\n"
+    "Could you also check the order shipped to 17151 2450 Crown St last week? The courier "
+    "says nobody answered the door. If anything is unclear, my number is 415-555-0123.\n\n"
+    "Thanks, maria\nMaria Garcia\nCustomer since 2015, account 00123456789\n";
 
 static double now_us(void)
 {
@@ -85,6 +102,33 @@ int main(int argc, char **argv)
         printf("%-18s size %8zu B  load %.3f ms  predict %7.2f us  (x%.0f baseline)\n",
                cs_model_name(one), cs_model_file_size(one), load / 1e3, pred, pred / base);
         cs_model_close(one);
+    }
+    /* PII per KiB of text, and the semantic embeddings */
+    const struct cs_model *pii = cs_models_get(ms, "pii");
+    size_t kb_len = strlen(PII_KB);
+    if (pii) {
+        struct cs_pii_result r;
+        t0 = now_us();
+        for (int k = 0; k < ITERS; k++)
+            if (cs_pii_detect(pii, PII_KB, kb_len, &r) == CS_OK) sink += (unsigned)r.n;
+        double us = (now_us() - t0) / ITERS;
+        printf("cs_pii_detect on %zu bytes: %.2f us = %.2f us per KiB  (x%.0f baseline)\n", kb_len, us,
+               us * 1024.0 / (double)kb_len, us / base);
+    }
+    char epath[4096];
+    snprintf(epath, sizeof(epath), "%s/embed.cse", dir);
+    struct cs_embed *em;
+    t0 = now_us();
+    if (cs_embed_open(epath, &em) == CS_OK) {
+        double load = now_us() - t0;
+        float v[CS_EMBED_MAX_DIMS];
+        t0 = now_us();
+        for (int k = 0; k < ITERS; k++)
+            if (cs_embed_text(em, TEXT, len, cs_embed_dims(em), v) == CS_OK) sink += v[0] > 0;
+        double us = (now_us() - t0) / ITERS;
+        printf("embed.cse %zu words x %u dims: load %.3f ms, cs_embed_text %.2f us on the ticket  (x%.0f baseline)\n",
+               cs_embed_vocab(em), cs_embed_dims(em), load / 1e3, us, us / base);
+        cs_embed_close(em);
     }
     struct cs_triage_policy *p;
     if (cs_triage_policy_load("data/policy/triage_default.json", &p) == CS_OK) {

@@ -250,6 +250,15 @@ static double norm(json_object *v)
     return sqrt(s);
 }
 
+static double dot(json_object *a, json_object *b)
+{
+    double s = 0;
+    for (size_t i = 0; i < json_object_array_length(a) && i < json_object_array_length(b); i++)
+        s += json_object_get_double(json_object_array_get_idx(a, i)) *
+             json_object_get_double(json_object_array_get_idx(b, i));
+    return s;
+}
+
 static void test_embed(void)
 {
     struct http_result r;
@@ -267,10 +276,22 @@ static void test_embed(void)
     check_ok(&r);
     json_object *e = jget(r.json, "data.embeddings");
     REQUIRE(e && json_object_array_length(e) == 3);
-    CHECK_INT(json_object_get_int(jget(r.json, "data.dimensions")), 1536);
-    CHECK_INT(json_object_array_length(json_object_array_get_idx(e, 2)), 1536);
+    /* the semantic model shipped in data/models/embed.cse, at its own size */
+    CHECK_INT(json_object_get_int(jget(r.json, "data.dimensions")), 128);
+    CHECK_INT(json_object_array_length(json_object_array_get_idx(e, 2)), 128);
     CHECK_NEAR(norm(json_object_array_get_idx(e, 0)), 1.0, 1e-4);
-    CHECK_STR(jstr(r.json, "data.model"), "builtin-hashed-ngrams-v1");
+    CHECK_STR(jstr(r.json, "data.model"), "builtin-ppmi-svd-128-v1");
+    http_result_free(&r);
+    /* meaning, not shared words: money back is nearer a refund than the weather */
+    REQUIRE(post("/api/v1/ai/embed",
+                 "{\"texts\":[\"I want my money back\",\"please refund me\",\"the weather is nice today\"]}",
+                 &r) == 0);
+    check_ok(&r);
+    e = jget(r.json, "data.embeddings");
+    REQUIRE(e && json_object_array_length(e) == 3);
+    double refund = dot(json_object_array_get_idx(e, 0), json_object_array_get_idx(e, 1));
+    double weather = dot(json_object_array_get_idx(e, 0), json_object_array_get_idx(e, 2));
+    CHECK(refund > weather + 0.1);
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/embed", "{\"texts\":[\"refund please\"],\"dimensions\":64}", &r) == 0);
     check_ok(&r);

@@ -9,7 +9,7 @@
  *
  * Text models: rows with fnv1a64(text) % 10 == 0; prints accuracy, macro-F1 and the
  * most frequent confusions. PII: Presidio records of held-out templates
- * (fnv1a64(template_id) % 10 == 0); span-level precision/recall/F1, exact and overlap
+ * (cs/presidio.h: grouped by masked template text); span-level precision/recall/F1, exact and overlap
  * matching, over the types the detector covers (Presidio's GPE, ORGANIZATION, TITLE,
  * NRP, AGE, ZIP_CODE, DATE_TIME and US_DRIVER_LICENSE are out of scope and ignored).
  * Calibration: expected calibration error of `confidence` (the temperature-scaled top
@@ -25,6 +25,8 @@
 #include "cs/csv.h"
 #include "cs/models.h"
 #include "cs/pii.h"
+#include "cs/presidio.h"
+#include "cs/retrieval.h"
 #include "eval_int.h"
 
 struct text_eval {
@@ -230,13 +232,11 @@ static int eval_pii(const struct cs_models *ms, const char *data)
     char *line = NULL;
     size_t cap = 0, records = 0;
     while (getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *v, *spans, *txt;
+        json_object *o = json_tokener_parse(line), *v = NULL, *spans, *txt;
         if (!o) continue;
-        char tid[32];
-        json_object_object_get_ex(o, "template_id", &v);
-        int k = snprintf(tid, sizeof(tid), "%d", json_object_get_int(v));
+        json_object_object_get_ex(o, "masked", &v);
         /* --dev: the training templates, for rule work; the figures are the held-out ones */
-        if (cs_textfeat_is_validation(tid, (size_t)k) == !g_dev &&
+        if (cs_presidio_is_heldout(json_object_get_string(v), (size_t)json_object_get_string_len(v)) == !g_dev &&
             json_object_object_get_ex(o, "spans", &spans) &&
             json_object_object_get_ex(o, "full_text", &txt)) {
             struct gold g[64];
@@ -280,7 +280,8 @@ int main(int argc, char **argv)
 {
     const char *dir = "data/models", *data = "data/datasets";
     const char *policy = "data/policy/triage_default.json";
-    const char *only = NULL;
+    const char *only = NULL, *pairs = "data/eval/paraphrase_pairs.jsonl";
+    double weight = CS_RETRIEVAL_RERANK_WEIGHT;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dev") == 0) g_dev = 1;
         else if (strcmp(argv[i], "--errors") == 0) g_errors = 1;
@@ -288,6 +289,8 @@ int main(int argc, char **argv)
         else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) data = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--only") == 0) only = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--policy") == 0) policy = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--pairs") == 0) pairs = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--rerank-weight") == 0) weight = strtod(argv[++i], NULL);
     }
     struct cs_models *ms;
     int rc = cs_models_open(dir, &ms);
@@ -302,7 +305,11 @@ int main(int argc, char **argv)
     /* "--only pii --dev" is the loop for rule work: the training templates, seconds */
     if (!only || strcmp(only, "pii") == 0) bad |= eval_pii(ms, data);
     if (!only || strcmp(only, "kb") == 0) bad |= eval_kb(ms, "data/kb", policy, g_errors);
-    if (!g_dev && (!only || strcmp(only, "retrieval") == 0)) bad |= eval_retrieval(data);
+    if (!only || strcmp(only, "pii") == 0 || strcmp(only, "pii-wnut") == 0)
+        bad |= eval_pii_wnut(ms, data, g_errors && only && strcmp(only, "pii-wnut") == 0, g_dev);
+    if (!only || strcmp(only, "embed") == 0) bad |= eval_embed(cs_models_embed(ms), pairs);
+    if (!g_dev && (!only || strcmp(only, "retrieval") == 0))
+        bad |= eval_retrieval(data, cs_models_embed(ms), weight);
     if (only) goto done;
     if (g_dev) goto done;
     printf("escalation         prior weights: no labelled data to evaluate on\n");

@@ -10,7 +10,9 @@
  *
  * Nothing is fitted on the queries. The queries whose fnv1a64 % 5 == 0 are also reported
  * on their own: they were never looked at while choosing retrieval settings, so that
- * figure is the honest one if the others drift from it.
+ * figure is the honest one if the others drift from it. With an embedding model the
+ * same candidates are also re-ranked (cs_retrieval_rerank); its weight was chosen on
+ * the other queries ("tuning"), and the word vectors never saw any query.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 
 #include "cs/arena.h"
 #include "cs/auth.h"
+#include "cs/embed.h"
 #include "cs/retrieval.h"
 #include "cs/store.h"
 #include "cs/textfeat.h"
@@ -39,6 +42,17 @@ static void ret_print(const char *name, const struct ret_score *s)
     printf("    %-22s n=%zu P@1=%.4f MRR=%.4f R@5=%.4f\n", name, s->n,
            s->n ? (double)s->p1 / s->n : 0.0, s->n ? s->rr / s->n : 0.0,
            s->n ? (double)s->r5 / s->n : 0.0);
+}
+
+static void ret_add(struct ret_score **sets, int n, size_t r)
+{
+    for (int k = 0; k < n; k++) {
+        if (!sets[k]) continue;
+        sets[k]->n++;
+        sets[k]->p1 += r == 1;
+        sets[k]->r5 += r >= 1 && r <= 5;
+        sets[k]->rr += r ? 1.0 / (double)r : 0.0;
+    }
 }
 
 /* Appends the thread's answers, one paragraph each, into a malloc'ed body. */
@@ -115,7 +129,7 @@ static size_t thread_rank(const struct cs_passage *p, size_t n, int want)
     return 0;
 }
 
-int eval_retrieval(const char *data)
+int eval_retrieval(const char *data, const struct cs_embed *e, double weight)
 {
     char faq[4096], queries[4096], dir[] = "/tmp/cs-eval-XXXXXX", db[4200], uri[4300];
     snprintf(faq, sizeof(faq), "%s/stackfaq/faq.jsonl", data);
@@ -133,7 +147,7 @@ int eval_retrieval(const char *data)
     size_t nart = 0, nchunks = 0;
     int rc = a ? cs_store_open(uri, &st) : CS_ERR_NOMEM;
     if (rc == CS_OK) rc = index_faq(st, a, faq, &nart, &nchunks);
-    struct ret_score all = {0}, held = {0};
+    struct ret_score all = {0}, held = {0}, rall = {0}, rheld = {0}, rtune = {0}, tune = {0};
     char *line = NULL;
     size_t cap = 0;
     while (rc == CS_OK && getline(&line, &cap, qf) > 0) {
@@ -147,14 +161,14 @@ int eval_retrieval(const char *data)
             /* What the product's paths call: query expansion, no triage hints here. */
             rc = cs_retrieval_search_hinted(st, a, CS_SYSTEM_TENANT, qs, NULL, RET_CHUNKS, &p, &np);
             size_t r = rc == CS_OK ? thread_rank(p, np, json_object_get_int(id)) : 0;
-            struct ret_score *sets[2] = {&all, cs_textfeat_hash64(qs, ql) % 5 == 0 ? &held : NULL};
-            for (int k = 0; k < 2; k++) {
-                if (!sets[k]) continue;
-                sets[k]->n++;
-                sets[k]->p1 += r == 1;
-                sets[k]->r5 += r >= 1 && r <= 5;
-                sets[k]->rr += r ? 1.0 / (double)r : 0.0;
-            }
+            int ho = cs_textfeat_hash64(qs, ql) % 5 == 0;
+            struct ret_score *sets[3] = {&all, ho ? &held : NULL, ho ? NULL : &tune};
+            ret_add(sets, 3, r);
+            /* the same candidates re-ranked by meaning */
+            if (rc == CS_OK && e) rc = cs_retrieval_rerank(e, qs, weight, p, np);
+            size_t rr = rc == CS_OK ? thread_rank(p, np, json_object_get_int(id)) : 0;
+            struct ret_score *rsets[3] = {&rall, ho ? &rheld : NULL, ho ? NULL : &rtune};
+            if (e) ret_add(rsets, 3, rr);
             cs_arena_reset(a);
         }
         json_object_put(o);
@@ -180,6 +194,13 @@ int eval_retrieval(const char *data)
     printf("retrieval          StackFAQ: %zu threads indexed as %zu chunks (SQLite FTS5 bm25)\n",
            nart, nchunks);
     ret_print("all queries", &all);
+    ret_print("tuning (fnv%5!=0)", &tune);
     ret_print("held-out (fnv%5==0)", &held);
+    if (e) {
+        printf("    re-ranked by %s (weight %.2f, cs_retrieval_rerank):\n", cs_embed_name(e), weight);
+        ret_print("all queries", &rall);
+        ret_print("tuning (fnv%5!=0)", &rtune);
+        ret_print("held-out (fnv%5==0)", &rheld);
+    }
     return 0;
 }

@@ -6,7 +6,7 @@
  *            [--no-val] [--source TEXT] [--licence TEXT] [--notice TEXT]
  *     (--task intent and --task sentiment are the same trainer with those defaults)
  *   cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL) --out FILE.csm
- *   cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll ...] --out FILE.csm
+ *   cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll ...] [--names FILE.tsv] --out FILE.csm
  *   cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL] ... --name NAME
  *            --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]
  *     (the domain gate between intent models; see gate.c)
@@ -40,7 +40,8 @@ static void usage(void)
           "                [--licence TEXT] [--notice TEXT]\n"
           "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL)\n"
           "                --out FILE.csm [--source TEXT]\n"
-          "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... --out FILE.csm\n"
+          "       cs-train --task embed --corpus FILE.csv:COL|FILE.jsonl:FIELD ... [--dims 128] --out FILE.cse\n"
+          "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... [--names FILE.tsv] --out FILE.csm\n"
           "       cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL]... --name NAME\n"
           "                --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]\n",
           stderr);
@@ -93,6 +94,9 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         else if (strcmp(k, "--notice") == 0) a->notice = v;
         else if (strcmp(k, "--prior") == 0) a->prior = v;
         else if (strcmp(k, "--presidio") == 0) a->presidio = v;
+        else if (strcmp(k, "--names") == 0) a->names = v;
+        else if (strcmp(k, "--corpus") == 0 && a->n_corpus < TRAIN_MAX_CORPUS) a->corpus[a->n_corpus++] = v;
+        else if (strcmp(k, "--dims") == 0 && parse_long(v, 8, 1024, &n) == 0) a->dims = (uint32_t)n;
         else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT) a->wnut[a->n_wnut++] = v;
         else if (strcmp(k, "--domain") == 0 && a->n_domain < TRAIN_MAX_DOMAIN) a->domain[a->n_domain++] = v;
         else if (strcmp(k, "--route-cv") == 0) a->route_cv = v;
@@ -141,6 +145,8 @@ int main(int argc, char **argv)
         rc = train_escalation_task(&a);
     else if (strcmp(a.task, "pii") == 0)
         rc = train_pii_task(&a);
+    else if (strcmp(a.task, "embed") == 0)
+        rc = train_embed_task(&a);
     else if (strcmp(a.task, "gate") == 0)
         rc = train_gate_task(&a);
     else {

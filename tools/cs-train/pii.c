@@ -1,8 +1,7 @@
 /* cs-train --task pii: the person-name lexicon behind the PII detector.
  *
  * First and last names come from the Presidio synthetic set's PERSON spans (training
- * templates only: the held-out templates, fnv1a64(template_id) % 10 == 0, stay unseen
- * for cs-eval) and from WNUT-17 person spans; "common" marks words seen lower-case
+ * templates only: the held-out templates of cs/presidio.h stay unseen for cs-eval) and from WNUT-17 person spans; "common" marks words seen lower-case
  * three or more times in running text, which are names only with strong context. */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 
 #include "cs/model.h"
 #include "cs/pii.h"
+#include "cs/presidio.h"
 #include "train_int.h"
 
 struct lexb {
@@ -77,12 +77,11 @@ static int read_presidio(const char *path, struct lexb *l)
     size_t cap = 0;
     int rc = CS_OK;
     while (rc == CS_OK && getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *v, *spans;
+        json_object *o = json_tokener_parse(line), *v = NULL, *spans;
         if (!o) continue;
-        char tid[32];
-        json_object_object_get_ex(o, "template_id", &v);
-        int n = snprintf(tid, sizeof(tid), "%d", json_object_get_int(v));
-        if (!cs_textfeat_is_validation(tid, (size_t)n) && json_object_object_get_ex(o, "spans", &spans)) {
+        json_object_object_get_ex(o, "masked", &v);
+        if (!cs_presidio_is_heldout(json_object_get_string(v), (size_t)json_object_get_string_len(v)) &&
+            json_object_object_get_ex(o, "spans", &spans)) {
             for (size_t i = 0; i < json_object_array_length(spans) && rc == CS_OK; i++) {
                 json_object *sp = json_object_array_get_idx(spans, i), *t, *val;
                 if (json_object_object_get_ex(sp, "entity_type", &t) &&
@@ -92,6 +91,34 @@ static int read_presidio(const char *path, struct lexb *l)
             }
         }
         json_object_put(o);
+    }
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+/* "first<TAB>Name" / "last<TAB>Name" lines: every capitalised word of the name gets
+ * the flag (the Faker lists hold "de la Cruz"-like surnames). */
+static int read_names(const char *path, struct lexb *l)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return CS_ERR_IO;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = CS_OK;
+    ssize_t got;
+    while (rc == CS_OK && (got = getline(&line, &cap, f)) > 0) {
+        while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
+        char *tab = strchr(line, '\t');
+        if (!tab) continue;
+        uint8_t flag = strncmp(line, "first", 5) == 0 ? CS_PII_LEX_FIRST : CS_PII_LEX_LAST;
+        for (char *p = tab + 1; *p && rc == CS_OK;) {
+            while (*p == ' ') p++;
+            char *q = p;
+            while (*q && *q != ' ') q++;
+            if (name_token_ok(p, (size_t)(q - p))) rc = lex_add(l, p, (size_t)(q - p), flag);
+            p = q;
+        }
     }
     free(line);
     fclose(f);
@@ -152,6 +179,7 @@ int train_pii_task(const struct train_args *a)
     uint32_t *cc = calloc(COMMON_SLOTS, sizeof(uint32_t));
     int rc = ch && cc ? read_presidio(a->presidio, &l) : CS_ERR_NOMEM;
     for (int i = 0; rc == CS_OK && i < a->n_wnut; i++) rc = read_wnut(a->wnut[i], &l, ch, cc);
+    if (rc == CS_OK && a->names) rc = read_names(a->names, &l);
     size_t names = l.n;
     for (uint32_t s = 0; rc == CS_OK && s < COMMON_SLOTS; s++) {
         if (cc[s] < 3) continue;
@@ -163,8 +191,10 @@ int train_pii_task(const struct train_args *a)
     char *meta = NULL;
     if (rc == CS_OK) {
         struct train_args m = *a;
-        if (!m.source) m.source = "Presidio synth_dataset_v2 (MIT, training templates) + WNUT-17 train/dev (CC BY 4.0)";
-        if (!m.licence) m.licence = "MIT; CC BY 4.0 (attribution: Derczynski et al. 2017)";
+        if (!m.source)
+            m.source = "Presidio synth_dataset_v2 (MIT, training templates) + WNUT-17 train (CC BY 4.0)"
+                       " + Faker 0.9.3 person names, all locales (MIT)";
+        if (!m.licence) m.licence = "MIT; CC BY 4.0 (attribution: Derczynski et al. 2017); MIT (Faker)";
         meta = train_metadata(&m, "pii-names", 0.0, l.n, 0);
         if (!meta) rc = CS_ERR_NOMEM;
     }

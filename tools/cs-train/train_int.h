@@ -9,11 +9,16 @@
 
 #define TRAIN_MAX_WNUT 8
 #define TRAIN_MAX_DOMAIN 8
+#define TRAIN_MAX_CORPUS 16
 
 struct train_args {
     const char *task, *csv, *text_col, *label_col, *name, *out;
     const char *source, *licence, *notice, *prior, *presidio;
     const char *wnut[TRAIN_MAX_WNUT];
+    const char *corpus[TRAIN_MAX_CORPUS]; /* embed: "FILE.csv:COL" or "FILE.jsonl:FIELD" */
+    int n_corpus;
+    uint32_t dims; /* embed: vector size (default 128) */
+    const char *names; /* pii: "first|last<TAB>Name" lines (data/datasets/faker_names) */
     int n_wnut;
     /* --task gate: "MODEL=FILE.csv:TEXTCOL:LABELCOL", one per intent model */
     const char *domain[TRAIN_MAX_DOMAIN];
@@ -56,6 +61,7 @@ int train_text_task(const struct train_args *a);       /* text.c */
 int train_gate_task(const struct train_args *a);       /* gate.c */
 int train_escalation_task(const struct train_args *a); /* escalation.c */
 int train_pii_task(const struct train_args *a);        /* pii.c */
+int train_embed_task(const struct train_args *a);      /* embed.c */
 
 /* Builds the metadata JSON (malloc'ed) common to every model file. */
 char *train_metadata(const struct train_args *a, const char *task, double val_acc,

@@ -181,7 +181,8 @@ struct cs_ai_embeddings {
     const char *fallback_reason; /* as in cs_ai_reply */
 };
 
-/* Embeds texts[0..n); dims 0 means the model's own (builtin: 1536). */
+/* Embeds texts[0..n); dims 0 means the model's own (builtin: the semantic model's 128,
+ * or 1536 for the hashed n-gram fallback when no embed.cse is mapped). */
 CS_MUST_CHECK int cs_ai_embed(const struct cs_ai_call *call, const char *provider_id,
                               const char *const *texts, size_t n, unsigned dims,
                               struct cs_ai_embeddings *out);

@@ -2,7 +2,8 @@
  *
  * cs_models_open maps every "*.csm" file in a directory (data/models) and indexes
  * them by the name stored inside each file (intent-banking77, intent-support,
- * sentiment, pii, escalation). The bundle is immutable afterwards and shareable
+ * sentiment, pii, escalation), and the one "*.cse" word-vector file (cs/embed.h) if
+ * there is one. The bundle is immutable afterwards and shareable
  * between threads; keep it in the environment struct for the process lifetime.
  */
 #ifndef CS_MODELS_H
@@ -26,6 +27,9 @@ void cs_models_close(struct cs_models *m);
 /* The model with that name, or NULL. */
 const struct cs_model *cs_models_get(const struct cs_models *m, const char *name);
 size_t cs_models_count(const struct cs_models *m);
+/* The semantic embedding model (data/models/embed.cse), or NULL when none shipped. */
+struct cs_embed;
+const struct cs_embed *cs_models_embed(const struct cs_models *m);
 /* i-th model in name order (NULL when out of range). */
 const struct cs_model *cs_models_at(const struct cs_models *m, size_t i);
 

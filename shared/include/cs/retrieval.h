@@ -64,4 +64,14 @@ CS_MUST_CHECK int cs_retrieval_search_hinted(struct cs_store *st, struct cs_aren
                                              const struct cs_retrieval_hints *h, size_t k,
                                              struct cs_passage **out, size_t *n);
 
+/* Re-ranks passages[0..n) in place by meaning: each passage's new score is its
+ * full-text score (relative to the best one) plus `weight` times the cosine between the
+ * query's and the passage's (title + text) semantic embeddings (cs/embed.h), rescaled
+ * into (0, 1]; best first. A NULL model or n < 2 leaves them as they are. Catches what
+ * bm25 cannot: "I want my money back" against an article titled "Refunds". */
+#define CS_RETRIEVAL_RERANK_WEIGHT 0.25 /* chosen on StackFAQ tuning queries (cs-eval) */
+struct cs_embed;
+CS_MUST_CHECK int cs_retrieval_rerank(const struct cs_embed *e, const char *query, double weight,
+                                      struct cs_passage *p, size_t n);
+
 #endif

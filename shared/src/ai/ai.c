@@ -355,29 +355,11 @@ int cs_ai_chat(const struct cs_ai_call *call, const struct cs_ai_chat *chat, str
 
 /* ---- embeddings ---- */
 
-static int embed_builtin(const struct cs_ai_call *call, const char *const *texts, size_t n,
-                         unsigned dims, struct cs_ai_embeddings *out)
-{
-    out->dims = dims ? dims : AI_BUILTIN_DIMS;
-    out->vec = cs_arena_alloc(call->arena, n * sizeof(float *));
-    if (!out->vec) return CS_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++) {
-        out->vec[i] = cs_arena_alloc(call->arena, out->dims * sizeof(float));
-        if (!out->vec[i]) return CS_ERR_NOMEM;
-        int rc = cs_ai_builtin_embed(texts[i], strlen(texts[i]), out->dims, out->vec[i]);
-        if (rc) return rc;
-        out->usage.prompt_tokens += ai_estimate_tokens(texts[i]);
-    }
-    out->n = n;
-    out->model = AI_BUILTIN_EMBED_MODEL;
-    return CS_OK;
-}
-
 static int embed_provider(const struct cs_ai_call *call, const struct cs_ai_provider *p,
                           const char *const *texts, size_t n, unsigned dims,
                           struct cs_ai_embeddings *out, unsigned *attempts)
 {
-    if (p->kind == CS_AI_KIND_BUILTIN) return embed_builtin(call, texts, n, dims, out);
+    if (p->kind == CS_AI_KIND_BUILTIN) return ai_builtin_embed_texts(call, texts, n, dims, out);
     const struct ai_wire *w = ai_wire_for(p->kind);
     const char *key;
     int rc = key_for(call, p, &key);

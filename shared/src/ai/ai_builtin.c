@@ -1,9 +1,11 @@
 /* The `builtin` provider: always present, needs no network and no key.
  *   chat      an extractive reply from the tenant's knowledge base (cs/retrieval.h and
  *             cs/draft.h): sentences quoted with [DOC-ID] citations, never invented;
- *   embed     hashed word and character n-grams (cs/textfeat.h), each feature added
- *             with a pseudo-random sign to one of `dims` coordinates (the hashing
- *             trick, a sparse random projection), then L2-normalised;
+ *   embed     the semantic word-vector model (cs/embed.h, data/models/embed.cse) when
+ *             the bundle has one; otherwise (and for classify) hashed word and
+ *             character n-grams (cs/textfeat.h), each feature added with a
+ *             pseudo-random sign to one of `dims` coordinates (the hashing trick, a
+ *             sparse random projection), then L2-normalised;
  *   classify  similarity of the text (and of the built-in intent model's label for it)
  *             to each category name in that embedding space, turned into scores by a
  *             softmax. */
@@ -15,6 +17,7 @@
 #include "cs/arena.h"
 #include "cs/closing.h"
 #include "cs/draft.h"
+#include "cs/embed.h"
 #include "cs/intent.h"
 #include "cs/models.h"
 #include "cs/retrieval.h"
@@ -63,6 +66,27 @@ int cs_ai_builtin_embed(const char *text, size_t len, unsigned dims, float *out)
         float inv = (float)(1.0 / sqrt(norm));
         for (unsigned i = 0; i < dims; i++) out[i] *= inv;
     }
+    return CS_OK;
+}
+
+int ai_builtin_embed_texts(const struct cs_ai_call *call, const char *const *texts, size_t n,
+                           unsigned dims, struct cs_ai_embeddings *out)
+{
+    const struct cs_embed *sem = cs_models_embed(call->models);
+    out->dims = dims ? dims : sem ? cs_embed_dims(sem) : AI_BUILTIN_DIMS;
+    out->vec = cs_arena_alloc(call->arena, n * sizeof(float *));
+    if (!out->vec) return CS_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        out->vec[i] = cs_arena_alloc(call->arena, out->dims * sizeof(float));
+        if (!out->vec[i]) return CS_ERR_NOMEM;
+        size_t len = strlen(texts[i]);
+        int rc = sem ? cs_embed_text(sem, texts[i], len, out->dims, out->vec[i])
+                     : cs_ai_builtin_embed(texts[i], len, out->dims, out->vec[i]);
+        if (rc) return rc;
+        out->usage.prompt_tokens += ai_estimate_tokens(texts[i]);
+    }
+    out->n = n;
+    out->model = sem ? cs_embed_name(sem) : AI_BUILTIN_EMBED_MODEL;
     return CS_OK;
 }
 
@@ -122,6 +146,8 @@ static int draft_reply(const struct cs_ai_call *call, const char *query, struct 
     if (call->store) {
         int rc = cs_retrieval_search_hinted(call->store, call->arena, call->tenant, query, NULL,
                                             BUILTIN_PASSAGES, &ps, &np);
+        /* meaning re-orders what the words found (no-op without data/models/embed.cse) */
+        if (!rc) rc = cs_retrieval_rerank(cs_models_embed(call->models), query, CS_RETRIEVAL_RERANK_WEIGHT, ps, np);
         if (rc) return rc;
     }
     struct cs_draft_passage dp[BUILTIN_PASSAGES];

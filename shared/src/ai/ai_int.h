@@ -144,7 +144,11 @@ CS_MUST_CHECK int ai_builtin_classify(const struct cs_ai_call *call, const char 
 extern const struct cs_ai_provider ai_builtin_provider;
 #define AI_BUILTIN_MODEL "builtin-extractive-v1"
 #define AI_BUILTIN_EMBED_MODEL "builtin-hashed-ngrams-v1"
-#define AI_BUILTIN_DIMS 1536
+#define AI_BUILTIN_DIMS 1536 /* the lexical fallback's default size */
+/* The builtin embeddings: the semantic model of call->models when it has one (its own
+ * size by default, its name in out->model), else hashed n-grams (AI_BUILTIN_DIMS). */
+CS_MUST_CHECK int ai_builtin_embed_texts(const struct cs_ai_call *call, const char *const *texts,
+                                         size_t n, unsigned dims, struct cs_ai_embeddings *out);
 
 /* Rough token count used where a provider reports none: one per 4 bytes, rounded up. */
 /* The token estimate for providers that report no usage: one token per

@@ -1,6 +1,8 @@
 /* Model bundle: every *.csm in a directory, mapped once at cold start (cs/models.h). */
 #include "cs/models.h"
 
+#include "cs/embed.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +11,7 @@
 struct cs_models {
     size_t n;
     struct cs_model *m[CS_MODELS_MAX];
+    struct cs_embed *embed; /* the one *.cse file, if any */
 };
 
 static int has_suffix(const char *s, const char *suf)
@@ -27,7 +30,16 @@ void cs_models_close(struct cs_models *m)
 {
     if (!m) return;
     for (size_t i = 0; i < m->n; i++) cs_model_close(m->m[i]);
+    cs_embed_close(m->embed);
     free(m);
+}
+
+static int add_embed(struct cs_models *ms, const char *dir, const char *file)
+{
+    char path[4096];
+    if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path)) return CS_ERR_IO;
+    if (ms->embed) return CS_ERR_EXISTS;
+    return cs_embed_open(path, &ms->embed);
 }
 
 static int add_file(struct cs_models *ms, const char *dir, const char *file)
@@ -56,6 +68,7 @@ int cs_models_open(const char *dir, struct cs_models **out)
     struct dirent *e;
     while (rc == CS_OK && (e = readdir(d)) != NULL)
         if (has_suffix(e->d_name, ".csm")) rc = add_file(ms, dir, e->d_name);
+        else if (has_suffix(e->d_name, ".cse")) rc = add_embed(ms, dir, e->d_name);
     closedir(d);
     if (rc != CS_OK) {
         cs_models_close(ms);
@@ -76,6 +89,8 @@ const struct cs_model *cs_models_get(const struct cs_models *m, const char *name
 }
 
 size_t cs_models_count(const struct cs_models *m) { return m ? m->n : 0; }
+
+const struct cs_embed *cs_models_embed(const struct cs_models *m) { return m ? m->embed : NULL; }
 
 const struct cs_model *cs_models_at(const struct cs_models *m, size_t i)
 {

@@ -26,6 +26,7 @@ int cs_pii_type_parse(const char *name)
 
 /* Candidates before overlap resolution; more room than the final result. */
 #define MAX_CAND (CS_PII_MAX_SPANS * 4)
+#define MAX_CLAIMS 16
 
 struct scan {
     const char *t;
@@ -34,6 +35,8 @@ struct scan {
     int lower; /* no ASCII capital anywhere: names may be written in lower case */
     size_t nc;
     int overflow;
+    int nclaim; /* address field layouts found (address_parts) */
+    size_t claim_b[MAX_CLAIMS], claim_e[MAX_CLAIMS];
     struct cs_pii_span c[MAX_CAND];
 };
 
@@ -836,41 +839,159 @@ static void scan_corner(struct scan *s)
     }
 }
 
+/* ---- one address or its parts ----
+ * "86036 Rua do Arenque 1634, Goiânia", "17151 2450 Crown St", "0104 Hafnarstraeti 5\n
+ * Suite 179\n Akureyri\n Iceland 80296": a standalone number before a street that has
+ * its own house number is a second field of a form (a building or lot number), and the
+ * address is written as separate fields: the number, the street, the unit line, the
+ * postcode after the country. These are reported as separate spans, the place names
+ * between them left out (they name a city, not a home), as forms and the Presidio data
+ * label them. Any other tail (a unit on the street's line, "nan" fields, a state and
+ * postcode after a comma) is one continuous address and stays one span. Chosen on the
+ * Presidio training templates (cs/presidio.h): the held-out ones were scored once. */
+
+static int all_caps(const struct scan *s, size_t b, size_t e);
+
+/* One field of an address written as form fields: a unit ("Suite 179"), a place
+ * ("Akureyri", "New Zealand") or a place and postcode ("Iceland 80296"). */
+enum { SEG_BAD, SEG_UNIT, SEG_PLACE, SEG_PLACE_ZIP };
+
+struct seg {
+    int kind;
+    size_t b, e, zb; /* field [b, e); postcode [zb, e) for SEG_PLACE_ZIP */
+};
+
+/* After a field ends at p: a separator (", " or a line break with optional spaces and
+ * '>' quoting) and where the next field starts, or 0. Sets *nl for a line break. */
+static size_t field_sep(const struct scan *s, size_t p, size_t tail, int *nl)
+{
+    size_t q = p;
+    *nl = 0;
+    if (q < tail && s->t[q] == ',') q++;
+    else if (q < tail && s->t[q] == '\n') q++, *nl = 1;
+    else return 0;
+    while (q < tail && (s->t[q] == ' ' || s->t[q] == '>')) q++;
+    return q < tail && q > p ? q : 0;
+}
+
+static struct seg field_at(const struct scan *s, size_t p, size_t tail)
+{
+    struct seg g = {SEG_BAD, p, p, p};
+    size_t e = p;
+    while (e < tail && s->t[e] != '\n' && s->t[e] != ',') e++;
+    while (e > p && s->t[e - 1] == ' ') e--;
+    g.e = e;
+    if (e <= p) return g;
+    size_t we = word_end(s, p);
+    if (word_in(s, p, we, UNIT) && unit_number_at(s, we)) {
+        size_t q = we + (s->t[we] == '.' ? 1 : 0) + 1, d = digits_at(s, q, 1, 6);
+        g.kind = d == e ? SEG_UNIT : SEG_BAD;
+        return g;
+    }
+    size_t zb = e;
+    while (zb > p && is_digit(s->t[zb - 1])) zb--;
+    for (size_t k = p; k < zb; k++)
+        if (is_digit(s->t[k])) return g;
+    if (zb == p || filler_word(s, p, word_end(s, p))) return g;
+    if (zb == e) {
+        g.kind = SEG_PLACE;
+        return g;
+    }
+    /* "RS 24893": a state code and a postcode are one US-style line, not form fields */
+    if (s->t[zb - 1] != ' ' || e - zb < 4 || all_caps(s, p, zb - 1)) return g;
+    g.kind = SEG_PLACE_ZIP, g.zb = zb;
+    return g;
+}
+
+/* Emits the parts of a two-number address [b, tail) whose street is [sb, se); returns 0
+ * (nothing emitted) when the tail is not a layout of form fields. The layouts: nothing
+ * or ", City" after the street; or a unit, one or two places and a final "Country
+ * POSTCODE", separated alike by ", " or line breaks. A unit with no postcode at the end
+ * is a letter's address block (one span), as are two places without one. */
+static int address_parts(struct scan *s, size_t b, size_t nb_end, size_t sb, size_t se, size_t tail)
+{
+    struct seg seg[4];
+    int n = 0, nl0 = -1, units = 0;
+    for (size_t p = se; p < tail;) {
+        int nl;
+        size_t q = field_sep(s, p, tail, &nl);
+        if (!q || n == 4 || (nl0 >= 0 && nl != nl0)) return 0;
+        nl0 = nl;
+        seg[n] = field_at(s, q, tail);
+        if (seg[n].kind == SEG_BAD) return 0;
+        /* the unit comes first, the postcode last */
+        if ((seg[n].kind == SEG_UNIT && n > 0) || (n > 0 && seg[n - 1].kind == SEG_PLACE_ZIP)) return 0;
+        units += seg[n].kind == SEG_UNIT;
+        p = seg[n].e;
+        n++;
+    }
+    int zip = n > 0 && seg[n - 1].kind == SEG_PLACE_ZIP;
+    int ok = n == 0 || (n == 1 && seg[0].kind == SEG_PLACE && !nl0) || zip;
+    if (!ok || (units && !zip)) return 0;
+    add(s, CS_PII_STREET_ADDRESS, b, nb_end, ADDR_SCORE);
+    add(s, CS_PII_STREET_ADDRESS, sb, se, ADDR_SCORE);
+    for (int k = 0; k < n; k++) {
+        if (seg[k].kind == SEG_UNIT) add(s, CS_PII_STREET_ADDRESS, seg[k].b, seg[k].e, ADDR_SCORE);
+        if (seg[k].kind == SEG_PLACE_ZIP) add(s, CS_PII_STREET_ADDRESS, seg[k].zb, seg[k].e, ADDR_SCORE);
+    }
+    return 1;
+}
+
+/* "Apt. 675 62314 Mellemvej 32": a unit field written before the number; its start, or
+ * SIZE_MAX. */
+static size_t unit_before(const struct scan *s, size_t i)
+{
+    if (i < 2 || s->t[i - 1] != ' ' || !is_digit(s->t[i - 2])) return SIZE_MAX;
+    size_t d = i - 1;
+    while (d > 0 && is_digit(s->t[d - 1])) d--;
+    if (d < 2 || s->t[d - 1] != ' ') return SIZE_MAX;
+    size_t we = d - 1;
+    if (s->t[we - 1] == '.') we--;
+    size_t wb = we;
+    while (wb > 0 && is_alpha(s->t[wb - 1])) wb--;
+    if (wb == we || (wb > 0 && is_wordc(s->t[wb - 1])) || !word_in(s, wb, we, UNIT)) return SIZE_MAX;
+    return wb;
+}
+
+/* Does the street [p, e) carry its own house number (first or last word)? */
+static int street_numbered(const struct scan *s, size_t p, size_t e)
+{
+    size_t d = digits_at(s, p, 1, 6);
+    if (d && d < e && s->t[d] == ' ') return 1;
+    size_t q = e;
+    while (q > p && (s->t[q - 1] == '.' || is_alpha(s->t[q - 1]))) q--; /* "12a", "12." */
+    return q > p && is_digit(s->t[q - 1]);
+}
+
+/* Is the word at i right after a standalone number ("583 Magrethevej")? */
+static int after_standalone_number(const struct scan *s, size_t i)
+{
+    if (i < 2 || s->t[i - 1] != ' ' || !is_digit(s->t[i - 2])) return 0;
+    size_t k = i - 1;
+    while (k > 0 && is_digit(s->t[k - 1])) k--;
+    return k == 0 || !is_alnum(s->t[k - 1]);
+}
+
+/* Address fields already split off ([b, e) of a field layout): no other reading starts
+ * inside them. */
+static void claim(struct scan *s, size_t b, size_t e)
+{
+    if (s->nclaim < MAX_CLAIMS) s->claim_b[s->nclaim] = b, s->claim_e[s->nclaim++] = e;
+}
+
+static int claimed(const struct scan *s, size_t i)
+{
+    for (int k = 0; k < s->nclaim; k++)
+        if (i >= s->claim_b[k] && i < s->claim_e[k]) return 1;
+    return 0;
+}
+
 static void scan_address(struct scan *s)
 {
     scan_military(s);
     scan_corner(s);
-    /* European order, "Name 12" */
-    for (size_t i = 0; i < s->n; i++) {
-        if (i > 0 && is_wordc(s->t[i - 1])) continue;
-        /* "ul. Biskupa Bogedaina 118", "rue de Provence" (a number before it is taken by
-         * the loop below) */
-        int has_num = 0;
-        size_t pe = prefixed_street_at(s, i, &has_num);
-        size_t box = po_box_at(s, i);
-        if (box) pe = box, has_num = 1;
-        /* without a house number only after an address cue: "via Twitter" is no street */
-        if (pe && !has_num && !context_before(s, i, 40, ADDR_CTX)) pe = 0;
-        if (pe && !(i >= 2 && is_digit(s->t[i - 2]) && s->t[i - 1] == ' ')) {
-            pe = address_tail(s, pe);
-            add(s, CS_PII_STREET_ADDRESS, i, pe, ADDR_SCORE);
-            i = pe;
-            continue;
-        }
-        if (!cap_word(s, i, word_end(s, i))) continue;
-        size_t e = eu_street_at(s, i, i);
-        /* "C. Beerninckstraat 88": an initial of the person a street is named after */
-        if (!e && word_end(s, i) == i + 1 && is_upper(s->t[i]) && i + 3 < s->n &&
-            s->t[i + 1] == '.' && s->t[i + 2] == ' ')
-            e = eu_street_at(s, i + 3, i);
-        if (!e) {
-            i = word_end(s, i);
-            continue;
-        }
-        e = address_tail(s, e);
-        add(s, CS_PII_STREET_ADDRESS, i, e, ADDR_SCORE);
-        i = e;
-    }
+    /* number first ("12 Main Street", "86036 Rua do Arenque 1634"): before the "Name 12"
+     * reading, so the fields it splits off are not read again inside it */
     for (size_t i = 0; i < s->n; i++) {
         if (!is_digit(s->t[i]) || (i > 0 && is_alnum(s->t[i - 1]))) continue;
         size_t num = digits_at(s, i, 1, 6);
@@ -932,8 +1053,53 @@ static void scan_address(struct scan *s)
         size_t tail = address_tail(s, e);
         /* without a cue, "12 Name 34" is an address only with a unit or city after it */
         if (eu_no_cue && tail == e) continue;
+        if (!po_box_at(s, num + 1) && street_numbered(s, num + 1, e) &&
+            address_parts(s, i, num, num + 1, e, tail)) {
+            size_t ub = unit_before(s, i);
+            if (ub != SIZE_MAX) add(s, CS_PII_STREET_ADDRESS, ub, i - 1, ADDR_SCORE);
+            claim(s, i, tail);
+            i = tail;
+            continue;
+        }
         e = tail;
         /* same score as the "Name 12" reading: the longer of the two wins */
+        add(s, CS_PII_STREET_ADDRESS, i, e, ADDR_SCORE);
+        i = e;
+    }
+    /* European order, "Name 12" */
+    for (size_t i = 0; i < s->n; i++) {
+        if (i > 0 && is_wordc(s->t[i - 1])) continue;
+        if (claimed(s, i)) continue;
+        /* "ul. Biskupa Bogedaina 118", "rue de Provence" (a number before it is taken by
+         * the loop below) */
+        int has_num = 0;
+        size_t pe = prefixed_street_at(s, i, &has_num);
+        size_t box = po_box_at(s, i);
+        if (box) pe = box, has_num = 1;
+        /* without a house number only after an address cue: "via Twitter" is no street */
+        if (pe && !has_num && !context_before(s, i, 40, ADDR_CTX)) pe = 0;
+        if (pe && !(i >= 2 && is_digit(s->t[i - 2]) && s->t[i - 1] == ' ')) {
+            pe = address_tail(s, pe);
+            add(s, CS_PII_STREET_ADDRESS, i, pe, ADDR_SCORE);
+            i = pe;
+            continue;
+        }
+        if (!cap_word(s, i, word_end(s, i))) continue;
+        /* "583 Magrethevej 298": the number-first reading above sees the whole */
+        if (after_standalone_number(s, i)) {
+            i = word_end(s, i);
+            continue;
+        }
+        size_t e = eu_street_at(s, i, i);
+        /* "C. Beerninckstraat 88": an initial of the person a street is named after */
+        if (!e && word_end(s, i) == i + 1 && is_upper(s->t[i]) && i + 3 < s->n &&
+            s->t[i + 1] == '.' && s->t[i + 2] == ' ')
+            e = eu_street_at(s, i + 3, i);
+        if (!e) {
+            i = word_end(s, i);
+            continue;
+        }
+        e = address_tail(s, e);
         add(s, CS_PII_STREET_ADDRESS, i, e, ADDR_SCORE);
         i = e;
     }
@@ -942,7 +1108,23 @@ static void scan_address(struct scan *s)
 /* ------------------------------------------------------------------ person names */
 
 static const char *const TITLES[] = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir",
-                                     "madam", "mx", NULL};
+                                     "madam", "mx", "sr", "sra", "srta", "dra", "herr", "frau",
+                                     "mme", "mlle", "señor", "señora", NULL};
+/* Words the name lists hold (April, August, Monday as a surname) that in running text
+ * name a month, a day or a language far more often than a person: a name only with a
+ * title or cue before it or a surname after it. */
+static const char *const DATE_WORDS[] = {"january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december", "monday", "tuesday",
+    "wednesday", "thursday", "friday", "saturday", "sunday", "christmas", "easter", "there",
+    "english", "german", "french", "spanish", "italian", "india", "china", "winter", NULL};
+/* Window for a title before a name: "señora " is 8 bytes */
+#define TITLE_WINDOW 9
+/* Right before a lower-case word, these make it a name even in mixed-case text, when
+ * the lexicon knows it as a first name: a greeting or sign-off ("Thanks, maria",
+ * "Hi juan,") or an introduction ("my name is ana"). */
+static const char *const LOWER_NAME_CUES[] = {"thanks,", "thanks", "thank you,", "regards,",
+                                              "cheers,", "best,", "hi", "hello", "hey", "dear",
+                                              "name is", "call me", "calls me", "name:", NULL};
 /* No "from": "moved here from Leiria", "from Iceland" name places more often than people. */
 static const char *const NAME_CTX[] = {"name is", "i am", "i'm", "this is", "call me",
                                        "regards,", "thanks,", "sincerely,", "dear",
@@ -1090,18 +1272,69 @@ static int next_is_surname(const struct scan *s, size_t e)
     return (f & CS_PII_LEX_LAST) && !(f & CS_PII_LEX_COMMON);
 }
 
+/* Is one of `list` right before `at` (only spaces, newlines or '>' between), starting
+ * at a word boundary? */
+static int cue_right_before(const struct scan *s, size_t at, const char *const *list)
+{
+    size_t p = at;
+    while (p > 0 && (s->t[p - 1] == ' ' || s->t[p - 1] == '\n' || s->t[p - 1] == '\r')) p--;
+    if (p == at) return 0;
+    char last = (char)(is_upper(s->t[p - 1]) ? s->t[p - 1] + 32 : s->t[p - 1]);
+    for (size_t i = 0; list[i]; i++) {
+        size_t k = strlen(list[i]);
+        if (list[i][k - 1] != last) continue; /* most words end no cue: one byte decides */
+        if (k <= p && strncasecmp(s->t + p - k, list[i], k) == 0 && (p == k || !is_wordc(s->t[p - k - 1])))
+            return 1;
+    }
+    return 0;
+}
+
+/* A lexicon first name (no common word) as the neighbour in a list: ", " or " and "
+ * between ("silvana, adam, christopher and chad"). `dir` -1: the word before b, +1:
+ * the word after e. */
+static int list_neighbour_is_name(const struct scan *s, size_t b, size_t e, int dir)
+{
+    size_t nb, ne;
+    if (dir > 0) {
+        size_t p = e;
+        if (p + 2 < s->n && s->t[p] == ',' && s->t[p + 1] == ' ') p += 2;
+        else if (p + 5 < s->n && strncmp(s->t + p, " and ", 5) == 0) p += 5;
+        else return 0;
+        nb = p, ne = word_end(s, p);
+    } else {
+        size_t p = b;
+        if (p >= 2 && s->t[p - 2] == ',' && s->t[p - 1] == ' ') p -= 2;
+        else if (p >= 5 && strncmp(s->t + p - 5, " and ", 5) == 0) p -= 5;
+        else return 0;
+        ne = p, nb = p;
+        while (nb > 0 && is_wordc(s->t[nb - 1])) nb--;
+    }
+    if (ne - nb < 2) return 0;
+    uint8_t f = lex(s, nb, ne);
+    return (f & CS_PII_LEX_FIRST) && !(f & CS_PII_LEX_COMMON);
+}
+
 static void scan_names(struct scan *s)
 {
     if (!s->names) return;
     for (size_t i = 0; i < s->n; i++) {
         if (i > 0 && is_wordc(s->t[i - 1])) continue;
+        /* "@Matt_Dominguez", "#Heinz": a handle or a hashtag, not a name as written */
+        if (i > 0 && (s->t[i - 1] == '@' || s->t[i - 1] == '#' || s->t[i - 1] == '_')) {
+            while (i < s->n && (is_wordc(s->t[i]) || s->t[i] == '_')) i++;
+            continue;
+        }
         /* the second half of a hyphenated word ("ex-Zombie") starts no name */
         if (i > 1 && s->t[i - 1] == '-' && is_wordc(s->t[i - 2])) {
             i = word_end(s, i);
             continue;
         }
         size_t e = name_end(s, i);
-        int lower_first = s->lower && e - i >= 2 && is_lower(s->t[i]);
+        /* lower case: anywhere in an all-lower-case text, else right after a greeting,
+         * sign-off or introduction ("Thanks, maria") */
+        int lower_cued = !s->lower && e - i >= 2 && is_lower(s->t[i]) && cue_right_before(s, i, LOWER_NAME_CUES) &&
+                         (lex(s, i, e) & (CS_PII_LEX_FIRST | CS_PII_LEX_COMMON)) == CS_PII_LEX_FIRST;
+        int lower_first = (s->lower || lower_cued) && e - i >= 2 && is_lower(s->t[i]);
         if (e == i || e - i < 2 || !(name_word(s, i, e) || lower_first) ||
             word_in(s, i, e, TITLES)) {
             size_t we = word_end(s, i);
@@ -1109,7 +1342,8 @@ static void scan_names(struct scan *s)
             continue;
         }
         uint8_t f = lex(s, i, e);
-        if (!f && all_caps(s, i, e)) {
+        /* "ATM", "PAK", "TD": short capitals are acronyms, never a lexicon's name */
+        if ((!f || e - i <= 3) && all_caps(s, i, e)) {
             i = word_end(s, i);
             continue;
         }
@@ -1128,7 +1362,7 @@ static void scan_names(struct scan *s)
         }
         /* A title right before ("Mr. Pálffy") names a person even where its period
          * looks like a sentence end. */
-        int titled = context_before(s, i, 6, TITLES) && i > 0;
+        int titled = context_before(s, i, TITLE_WINDOW, TITLES) && i > 0;
         int cue = context_before(s, i, 12, NAME_CTX);
         /* "User: Vilma Holm": a cue ending in ':' starts the name, not a sentence */
         int colon_cue = cue && i >= 2 && s->t[i - 2] == ':';
@@ -1144,6 +1378,8 @@ static void scan_names(struct scan *s)
         /* a first name that is also a word ("Jan", "Mark") before a known surname */
         if (score == 0.0f && (f & CS_PII_LEX_FIRST) && common && next_is_surname(s, e))
             score = 0.6f;
+        if (score > 0.0f && !titled && !cue && word_in(s, i, e, DATE_WORDS) && !next_is_surname(s, e))
+            score = 0.0f;
         if (score == 0.0f) {
             i = e;
             continue;
@@ -1151,8 +1387,10 @@ static void scan_names(struct scan *s)
         int parts = 1;
         size_t end = extend_name(s, join_hyphens(s, e), &parts);
         /* a lone lower-case first name may be a word ("and bill you"): it needs a
-         * surname after it or a cue before it */
-        if (lower_first && parts == 1 && !context_before(s, i, 12, NAME_CTX)) {
+         * surname after it, a cue before it, or a first name beside it in a list */
+        int listed = lower_first && !(f & CS_PII_LEX_COMMON) && (f & CS_PII_LEX_FIRST) &&
+                     (list_neighbour_is_name(s, i, e, -1) || list_neighbour_is_name(s, i, e, 1));
+        if (lower_first && parts == 1 && !listed && !lower_cued && !context_before(s, i, 12, NAME_CTX)) {
             i = e;
             continue;
         }
@@ -1226,6 +1464,7 @@ int cs_pii_detect(const struct cs_model *names, const char *text, size_t len,
     for (size_t i = 0; i < s.n && s.lower; i++) s.lower = !is_upper(text[i]);
     s.nc = 0;
     s.overflow = 0;
+    s.nclaim = 0;
     scan_email(&s);
     scan_url(&s);
     scan_ip(&s);

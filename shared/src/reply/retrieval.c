@@ -1,6 +1,7 @@
 #include "cs/retrieval.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -8,6 +9,7 @@
 #include "cs/arena.h"
 #include "cs/auth.h"
 #include "cs/buf.h"
+#include "cs/embed.h"
 #include "cs/json.h"
 #include "cs/store.h"
 
@@ -249,5 +251,45 @@ int cs_retrieval_search_hinted(struct cs_store *st, struct cs_arena *a, const ch
     /* qsort is not stable; equal scores are rare enough (bm25 floats) not to matter. */
     if (*n > 1) qsort(*out, *n, sizeof(**out), by_score);
     if (*n > k) *n = k;
+    return CS_OK;
+}
+
+/* ---- semantic re-rank (cs_retrieval_rerank) ---- */
+
+/* Cosine of the query with the sum of the passage's title and text vectors. */
+static double passage_cosine(const struct cs_embed *e, const float *qv, const struct cs_passage *p)
+{
+    float t[CS_EMBED_MAX_DIMS], b[CS_EMBED_MAX_DIMS];
+    unsigned d = cs_embed_dims(e);
+    const char *title = p->title ? p->title : "", *text = p->text ? p->text : "";
+    if (cs_embed_text(e, title, strlen(title), d, t) || cs_embed_text(e, text, strlen(text), d, b)) return 0;
+    double dot = 0, norm = 0;
+    for (unsigned i = 0; i < d; i++) {
+        double s = (double)t[i] + b[i];
+        dot += qv[i] * s;
+        norm += s * s;
+    }
+    return norm > 0 ? dot / sqrt(norm) : 0;
+}
+
+int cs_retrieval_rerank(const struct cs_embed *e, const char *query, double weight, struct cs_passage *p,
+                        size_t n)
+{
+    if (!p || !query || n < 2 || !e) return CS_OK;
+    float qv[CS_EMBED_MAX_DIMS];
+    unsigned d = cs_embed_dims(e);
+    int rc = cs_embed_text(e, query, strlen(query), d, qv);
+    if (rc) return rc;
+    double top = 0, best = -1e9, worst = 1e9;
+    for (size_t i = 0; i < n; i++) top = p[i].score > top ? p[i].score : top;
+    for (size_t i = 0; i < n; i++) {
+        p[i].score = (top > 0 ? p[i].score / top : 0) + weight * passage_cosine(e, qv, &p[i]);
+        best = p[i].score > best ? p[i].score : best;
+        worst = p[i].score < worst ? p[i].score : worst;
+    }
+    /* back into (0, 1], order kept */
+    for (size_t i = 0; i < n; i++)
+        p[i].score = best > worst ? 0.05 + 0.95 * (p[i].score - worst) / (best - worst) : 1.0;
+    qsort(p, n, sizeof(*p), by_score);
     return CS_OK;
 }
