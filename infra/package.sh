@@ -17,9 +17,10 @@
 #                                                 system; a mongodb:// URI then fails at
 #                                                 init, logging that the plugin is missing.
 
-# provided.al2023's glibc. CS_PACKAGE_GLIBC_MAX raises it only to check the zips' layout
-# on a newer build host (the packaged-bootstrap test does); such zips are not for Lambda.
-PKG_GLIBC_MAX=${CS_PACKAGE_GLIBC_MAX:-2.34}
+# provided.al2023's glibc. CS_PACKAGE_GLIBC_MAX (read when packaging) raises it only to
+# check the zips' layout on a newer build host (the packaged-bootstrap test does); such
+# zips are not for Lambda.
+PKG_GLIBC_MAX=2.34
 
 pkg_glibc_needed() { # highest GLIBC_x.y symbol version an ELF file needs
     # `|| true`: a data-only library (libicudata) has no versioned symbols, and under
@@ -68,7 +69,7 @@ cmd_package() {
         *) echo "package: CS_PACKAGE_STORE must be mongodb (default) or sqlite, not '$store'" >&2; return 2 ;;
     esac
     cmd_build
-    local out=build/package f bad=0
+    local out=build/package f bad=0 PKG_GLIBC_MAX=${CS_PACKAGE_GLIBC_MAX:-$PKG_GLIBC_MAX}
     log "packaging for the $store store"
     rm -rf "$out"
     mkdir -p "$out"

@@ -657,9 +657,9 @@ static void test_fairness(void)
     CHECK(strstr(jstr(r.json, "data.recommendations.0"), "'female'") != NULL);
     http_result_free(&r);
     REQUIRE(e2e_call(token_c, "POST", "/api/v1/fairness/analyze", "{\"data\":[],\"attributes\":[\"g\"]}", &r) == 0);
-    CHECK_INT(r.status, 422);
+    CHECK_INT(r.status, 400);
     CHECK(json_object_get_boolean(jget(r.json, "error")));
-    CHECK_INT(json_object_get_int(jget(r.json, "status_code")), 422);
+    CHECK_INT(json_object_get_int(jget(r.json, "status_code")), 400);
     http_result_free(&r);
 }
 
@@ -740,11 +740,11 @@ static void test_analytics_summary(void)
     }
     struct http_result r;
     REQUIRE(e2e_call(token_c, "GET", "/api/v1/analytics/summary?granularity=hourly", NULL, &r) == 0);
-    CHECK_INT(r.status, 422);
+    CHECK_INT(r.status, 400);
     CHECK(json_object_get_boolean(jget(r.json, "error")));
     http_result_free(&r);
     REQUIRE(e2e_call(token_c, "GET", "/api/v1/analytics/summary?start_date=2026-02-01&end_date=2026-01-01", NULL, &r) == 0);
-    CHECK_INT(r.status, 422);
+    CHECK_INT(r.status, 400);
     http_result_free(&r);
 }
 

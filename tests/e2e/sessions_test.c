@@ -90,7 +90,7 @@ static void test_create_get_list(void)
     CHECK(strncmp(id, "sess_", 5) == 0);
     CHECK_STR(jstr(r.json, "companyId"), "co-list");
     CHECK_STR(jstr(r.json, "currentTier"), "AI_REP");
-    CHECK_STR(jstr(r.json, "status"), "ACTIVE");
+    CHECK_STR(jstr(r.json, "status"), "WAITING_CUSTOMER"); /* the rep answered initialMessage */
     CHECK_STR(jstr(r.json, "channel"), "chat");
     CHECK_STR(jstr(r.json, "messages.0.role"), "customer");
     CHECK_STR(jstr(r.json, "messages.0.content"), "I need help with my order");
@@ -393,7 +393,7 @@ static void test_thanks_gets_closing_reply(void)
     CHECK_STR(jstr(r.json, "aiResponse.content"),
               "You're welcome, Ada! I'm glad that's sorted. If anything else comes up, just send us a message here.");
     CHECK_STR(jstr(r.json, "aiResponse.metadata.suggestedActions.0"), "resolve_session");
-    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "ACTIVE");
+    CHECK_STR(jstr(r.json, "sessionUpdate.status"), "WAITING_CUSTOMER");
     CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", id);

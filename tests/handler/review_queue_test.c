@@ -1,6 +1,6 @@
 /* POST /api/v1/review/queue (seed 001) in process: the seed's own example, the queue
- * order it reports, and the insights family's errors, each compared whole with a golden
- * file. */
+ * order it reports, and the insights family's errors (seed 001: 400 with a field map),
+ * each compared whole with a golden file. */
 #include "../../functions/review-queue/handler.c"
 #include "../../functions/review-queue/routes.c"
 #include "../support/handler_harness.h"
@@ -38,14 +38,14 @@ static void test_second_item_is_behind_the_first(void)
 
 static void test_missing_query_is_a_validation_error(void)
 {
-    expect("POST", "{\"response\": \"x\", \"category\": \"c\", \"priority\": 2}", "acme", 422,
+    expect("POST", "{\"response\": \"x\", \"category\": \"c\", \"priority\": 2}", "acme", 400,
            "review-queue/missing_query");
 }
 
 static void test_priority_out_of_range(void)
 {
     expect("POST", "{\"query\": \"q\", \"response\": \"r\", \"category\": \"c\", \"priority\": 9}",
-           "acme", 422, "review-queue/priority_out_of_range");
+           "acme", 400, "review-queue/priority_out_of_range");
 }
 
 static void test_no_token(void)

@@ -112,7 +112,8 @@ static void test_initial_message_is_answered(void)
     REQUIRE(reply != NULL);
     CHECK(strstr(reply, "[KB-4005]") != NULL);
     CHECK(strstr(reply, "passed") == NULL); /* nothing was passed on */
-    CHECK_STR(cs_json_get_str(s, "status"), "ACTIVE");
+    /* answered by the rep: the customer's turn (seed 003 WAITING_CUSTOMER) */
+    CHECK_STR(cs_json_get_str(s, "status"), "WAITING_CUSTOMER");
     CHECK_STR(cs_json_get_str(s, "currentTier"), "AI_REP");
     CHECK(cs_json_get_str(s, "issueSummary") != NULL);
     cs_arena_reset(w.arena);

@@ -140,7 +140,7 @@ static void test_malformed_sessions_answer_errors(void)
     CHECK_INT(call(fn_cs_messages, "sess_good2", "{\"message\":\"Where is my order?\"}", &resp), CS_ERR_CONFIG);
     CHECK_INT(resp.status, 500);
     if (resp.body)
-        CHECK_STR(resp.body, "{\"error\":{\"code\":\"CONFIG\",\"message\":\"Invalid configuration\"}}");
+        CHECK_STR(resp.body, "{\"error\":{\"code\":\"CS_010\",\"message\":\"Invalid configuration\"}}");
     cs_arena_reset(w.arena);
     /* Nothing was written over the broken documents. */
     struct cs_doc d;
