@@ -52,11 +52,12 @@ t_generated_fresh() {
     mkdir -p "$tmp/infra/nginx"
     cmd_gen "$tmp"
     diff -u infra/nginx/routes.conf "$tmp/infra/nginx/routes.conf" &&
+        diff -u infra/nginx/upstreams.conf "$tmp/infra/nginx/upstreams.conf" &&
         diff -u template.yaml "$tmp/template.yaml" &&
         echo "generated files are up to date"
     local rc=$?
     rm -rf "$tmp"
-    [ $rc -eq 0 ] || echo "stale: run ./build.sh gen and commit infra/nginx/routes.conf and template.yaml"
+    [ $rc -eq 0 ] || echo "stale: run ./build.sh gen and commit infra/nginx/routes.conf, upstreams.conf and template.yaml"
     return $rc
 }
 
