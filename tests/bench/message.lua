@@ -1,6 +1,6 @@
 -- wrk script: a customer message to one of the sessions the bench created (their ids in
--- CS_BENCH_SESSIONS, space-separated), round robin; every answer that is not 200 is
--- reported by status, as in post.lua.
+-- CS_BENCH_SESSIONS, space-separated), round robin; every answer that is not 201 is
+-- reported by status, as in post.lua (this endpoint answers 201 Created).
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. (os.getenv("CS_BENCH_TOKEN") or "none")
@@ -27,7 +27,7 @@ function request()
 end
 
 function response(status, headers, body)
-   if status ~= 200 then
+   if status ~= 201 then
       statuses[status] = (statuses[status] or 0) + 1
       if not sample then sample = string.sub(body or "", 1, 300) end
    end
@@ -36,9 +36,9 @@ end
 function done(summary, latency, requests)
    for _, t in ipairs(threads) do
       for code, n in pairs(t:get("statuses") or {}) do
-         io.write(string.format("non-200: status %d x %d\n", code, n))
+         io.write(string.format("non-201: status %d x %d\n", code, n))
       end
       local body = t:get("sample")
-      if body then io.write("non-200 sample body: " .. body .. "\n") end
+      if body then io.write("non-201 sample body: " .. body .. "\n") end
    end
 end

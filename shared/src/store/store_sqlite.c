@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -49,6 +50,7 @@ enum { TXN_NONE, TXN_READ, TXN_WRITE };
 
 struct sq_conn {
     char *path;
+    pid_t pid;     /* the process that opened it: a forked child opens its own */
     unsigned refs; /* handles sharing it; under registry_lock */
     struct sq_conn *next;
     pthread_mutex_t lock; /* everything below, and the use of db */
@@ -1021,6 +1023,7 @@ static int conn_open(const char *path, struct sq_conn **out)
         free(c);
         return CS_ERR_NOMEM;
     }
+    c->pid = getpid();
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->ended, NULL);
     /* NOMUTEX: c->lock serialises every use of the connection. */
@@ -1060,7 +1063,8 @@ int cs_store_sqlite_open(const char *path, struct cs_store **out)
     s->base.ops = &sqlite_ops;
     pthread_mutex_lock(&registry_lock);
     struct sq_conn *c = registry;
-    while (c && strcmp(c->path, path) != 0) c = c->next;
+    pid_t self = getpid();
+    while (c && (c->pid != self || strcmp(c->path, path) != 0)) c = c->next;
     int rc = c ? CS_OK : conn_open(path, &c);
     if (!rc && c->refs++ == 0) {
         c->next = registry;
