@@ -47,6 +47,15 @@ enum { TXN_NONE, TXN_READ, TXN_WRITE };
 /* Most operations a transaction takes before it commits even with threads arriving:
  * bounds the wait of the first. */
 #define BATCH_MAX 64
+/* Outcomes of the last ended transactions, for request scopes that ended after theirs. */
+#define ENDS_KEPT 1024
+/* How long a request scope waits for the other members of its transaction. */
+#define SCOPE_WAIT_NS (2 * 1000000L)
+
+struct txn_outcome {
+    unsigned long gen;
+    int rc;
+};
 
 struct sq_conn {
     char *path;
@@ -62,12 +71,21 @@ struct sq_conn {
     int txn;
     unsigned nops;         /* operations in the open transaction */
     struct waiter *batch;  /* those waiting for its end */
+    unsigned members;      /* request scopes with operations in it, not yet ended */
+    bool closing;          /* one of them waits for the others: newcomers ride along */
+    unsigned long gen;     /* the open (or next) transaction's number, from 1 */
+    struct txn_outcome ends[ENDS_KEPT];
 };
 
 struct sq_store {
     struct cs_store base;
     struct sq_conn *c;
     sqlite3 *db; /* c->db, for the callers of sqlite3_* */
+    bool scoped;               /* inside cs_store_scope_begin..end */
+    bool pending;              /* ...with operations in transaction pending_gen */
+    unsigned long pending_gen;
+    int scope_rc;              /* the failure of an earlier transaction of the scope */
+    bool counted;              /* among c->members of transaction pending_gen */
 };
 
 static const char schema_sql[] =
@@ -176,6 +194,10 @@ static int txn_end(struct sq_conn *c)
     c->batch = NULL;
     c->txn = TXN_NONE;
     c->nops = 0;
+    c->members = 0;
+    c->closing = false;
+    c->ends[c->gen % ENDS_KEPT] = (struct txn_outcome){c->gen, rc};
+    c->gen++;
     return rc;
 }
 
@@ -217,7 +239,23 @@ static int op_end(struct sq_store *s, int rc)
         rc = rc ? rc : end_rc;
         end_rc = CS_OK;
     }
-    if (__atomic_load_n(&c->arrivals, __ATOMIC_SEQ_CST) > 0 && c->nops < BATCH_MAX &&
+    /* In a request scope the transaction stays open for whoever comes next; the
+     * scope's end commits it if nobody has by then (sq_scope_end). */
+    if (s->scoped && c->nops < BATCH_MAX && !sqlite3_get_autocommit(c->db)) {
+        if (s->pending && s->pending_gen != c->gen) { /* its earlier one has ended */
+            const struct txn_outcome *o = &c->ends[s->pending_gen % ENDS_KEPT];
+            if (!s->scope_rc) s->scope_rc = o->gen == s->pending_gen ? o->rc : CS_ERR_STORE;
+        }
+        if (!s->pending || s->pending_gen != c->gen) {
+            s->counted = !c->closing;
+            if (s->counted) c->members++;
+        }
+        s->pending = true;
+        s->pending_gen = c->gen;
+        pthread_mutex_unlock(&c->lock);
+        return rc;
+    }
+    if (c->members == 0 && __atomic_load_n(&c->arrivals, __ATOMIC_SEQ_CST) > 0 && c->nops < BATCH_MAX &&
         !sqlite3_get_autocommit(c->db)) {
         struct waiter me = {.done = false, .next = c->batch};
         c->batch = &me;
@@ -228,6 +266,56 @@ static int op_end(struct sq_store *s, int rc)
     }
     pthread_mutex_unlock(&c->lock);
     return rc ? rc : end_rc;
+}
+
+static void sq_scope_begin(struct cs_store *st) { SQ(st)->scoped = true; }
+
+/* Commits the transaction holding the scope's operations, unless someone already has;
+ * then its outcome is in c->ends. */
+static int sq_scope_end(struct cs_store *st)
+{
+    struct sq_store *s = SQ(st);
+    struct sq_conn *c = s->c;
+    int earlier = s->scope_rc;
+    s->scoped = false;
+    s->scope_rc = CS_OK;
+    if (!s->pending) return earlier;
+    s->pending = false;
+    pthread_mutex_lock(&c->lock);
+    int rc;
+    if (c->txn != TXN_NONE && c->gen == s->pending_gen) {
+        if (s->counted && c->members > 1) {
+            /* Others of this transaction are still at work: the last one commits for
+             * all (one set of locks and WAL frames), and newcomers meanwhile join
+             * without delaying that commit. */
+            c->members--;
+            c->closing = true;
+            struct waiter me = {.done = false, .next = c->batch};
+            c->batch = &me;
+            /* Bounded: a member that is slow (or on this very thread, through a second
+             * handle) must not hold the answer; then this one commits after all. */
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_nsec += SCOPE_WAIT_NS;
+            if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+            while (!me.done && pthread_cond_timedwait(&c->ended, &c->lock, &until) == 0) {}
+            if (!me.done) { /* still on the list: take it off, then commit for everyone */
+                struct waiter **p = &c->batch;
+                while (*p != &me) p = &(*p)->next;
+                *p = me.next;
+                rc = c->gen == s->pending_gen ? txn_end(c) : c->ends[s->pending_gen % ENDS_KEPT].rc;
+            } else {
+                rc = me.rc;
+            }
+        } else {
+            rc = txn_end(c);
+        }
+    } else {
+        const struct txn_outcome *o = &c->ends[s->pending_gen % ENDS_KEPT];
+        rc = o->gen == s->pending_gen ? o->rc : CS_ERR_STORE;
+    }
+    pthread_mutex_unlock(&c->lock);
+    return earlier ? earlier : rc;
 }
 
 static int sq_ping(struct cs_store *st)
@@ -977,7 +1065,7 @@ static const struct cs_store_ops sqlite_ops = {
     .aggregate = sq_aggregate, .quantiles = sq_quantiles, .search = sq_search,
     .counter_add = sq_counter_add, .compact = sq_compact, .outbox_flush = sq_outbox_flush,
     .outbox_claim = sq_outbox_claim, .outbox_settle = sq_outbox_settle,
-    .outbox_stats = sq_outbox_stats,
+    .outbox_stats = sq_outbox_stats, .scope_begin = sq_scope_begin, .scope_end = sq_scope_end,
 };
 
 /* SQLite's global memory statistics take a process-wide mutex on every allocation;
@@ -1024,8 +1112,13 @@ static int conn_open(const char *path, struct sq_conn **out)
         return CS_ERR_NOMEM;
     }
     c->pid = getpid();
+    c->gen = 1;
     pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->ended, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->ended, &ca);
+    pthread_condattr_destroy(&ca);
     /* NOMUTEX: c->lock serialises every use of the connection. */
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = cs_from_sqlite(sqlite3_open_v2(path, &c->db, flags, NULL));
@@ -1042,6 +1135,7 @@ static int conn_open(const char *path, struct sq_conn **out)
 static void sq_close(struct cs_store *st)
 {
     struct sq_store *s = SQ(st);
+    (void)sq_scope_end(st); /* nothing of it stays uncommitted */
     pthread_mutex_lock(&registry_lock);
     if (--s->c->refs == 0) {
         struct sq_conn **p = &registry;

@@ -4,10 +4,15 @@
  * each inserts a document carrying an outbox event, bumps a shared counter and reads its
  * document back. Nothing may be lost (64 documents, 64 events, the counter at 64 per
  * round) and nothing may hang: a writer that has not finished within the deadline fails
- * the test instead of blocking it. */
+ * the test instead of blocking it.
+ *
+ * Also the request scope (cs_store_scope_begin/end, group commit): what a scope wrote is
+ * invisible to other connections until its end and committed when scope_end returns,
+ * also when two scopes share the transaction on one thread (the bounded wait). */
 #include <json-c/json.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +31,8 @@
 #define DEADLINE_S 60
 
 static struct temp_db db;
+
+static const char *db_path_of(void) { return db.path; }
 
 struct writer {
     int proc, thread, round;
@@ -124,8 +131,66 @@ static void test_burst_of_64_writers_loses_nothing(void)
     temp_db_close(&db, st);
 }
 
+/* Rows in docs as another connection (another process would) sees them. */
+static int committed_docs(void)
+{
+    sqlite3 *raw = NULL;
+    sqlite3_stmt *q = NULL;
+    int n = -1;
+    if (sqlite3_open_v2(db_path_of(), &raw, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(raw, "SELECT count(*) FROM docs", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(raw);
+    return n;
+}
+
+static int insert(struct cs_store *st, struct cs_arena *a, const char *id)
+{
+    json_object *body = json_object_new_object();
+    int rc = cs_store_insert(st, a, "t1", "scoped", id, body, NULL, 1000, NULL);
+    json_object_put(body);
+    return rc;
+}
+
+static void test_scope_commits_by_its_end(void)
+{
+    struct cs_store *st1 = temp_db_create(&db, "scope");
+    struct cs_store *st2 = st1 ? temp_db_open(&db) : NULL;
+    struct cs_arena *a = cs_arena_new(0);
+    REQUIRE(st1 && st2 && a);
+    cs_store_scope_begin(st1);
+    CHECK(insert(st1, a, "a") == CS_OK);
+    CHECK_INT(committed_docs(), 0);
+    CHECK(cs_store_scope_end(st1) == CS_OK);
+    CHECK_INT(committed_docs(), 1);
+    /* Two scopes in one transaction, both on this thread. */
+    cs_store_scope_begin(st1);
+    cs_store_scope_begin(st2);
+    CHECK(insert(st1, a, "b") == CS_OK);
+    CHECK(insert(st2, a, "c") == CS_OK);
+    CHECK(insert(st2, a, "a") == CS_ERR_EXISTS); /* its own failure, the rest stands */
+    CHECK_INT(committed_docs(), 1);
+    CHECK(cs_store_scope_end(st1) == CS_OK);
+    CHECK_INT(committed_docs(), 3);
+    CHECK(cs_store_scope_end(st2) == CS_OK);
+    CHECK(cs_store_scope_end(st2) == CS_OK); /* nothing left: nothing to do */
+    /* A scope that only read leaves nothing open behind it. */
+    cs_store_scope_begin(st1);
+    struct cs_doc d;
+    CHECK(cs_store_get(st1, a, "t1", "scoped", "c", &d) == CS_OK);
+    CHECK(cs_store_scope_end(st1) == CS_OK);
+    CHECK(insert(st2, a, "d") == CS_OK); /* outside a scope: committed on return */
+    CHECK_INT(committed_docs(), 4);
+    cs_arena_destroy(a);
+    cs_store_close(st2);
+    temp_db_close(&db, st1);
+}
+
 int main(void)
 {
     TEST_RUN(test_burst_of_64_writers_loses_nothing);
+    TEST_RUN(test_scope_commits_by_its_end);
     return test_done();
 }
