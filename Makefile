@@ -9,7 +9,7 @@ OPT     ?= -O2
 SAN     ?=
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wvla -Wno-unused-parameter
-PKGS    := json-c libsodium libcurl sqlite3 fcgi
+PKGS    := json-c libsodium libcurl sqlite3
 CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -g -fno-omit-frame-pointer \
            -Ishared/include -Ishared/src -Itools/lib/include -Iruntime \
            $(shell pkg-config --cflags $(PKGS))
@@ -43,7 +43,7 @@ TOOLS    := $(patsubst tools/%/main.c,%,$(wildcard tools/*/main.c))
 TOOL_BIN := $(TOOLS:%=$(BUILD)/tools/%)
 TEST_SRC := $(shell find tests/unit -name '*_test.c') $(wildcard tests/handler/*_test.c) \
             $(wildcard tests/e2e/*_test.c) $(wildcard tests/runtime/*_test.c)
-TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+TEST_BIN := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRC)) $(BUILD)/tests/bench/lambda_bench
 SUPPORT_SRC := $(filter-out tests/support/test.h,$(wildcard tests/support/*.c))
 SUPPORT_OBJ := $(SUPPORT_SRC:%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/lib/libcs.a

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
-DEBS=(build-essential pkg-config clang libclang-rt-14-dev libfcgi-dev libjson-c-dev
+DEBS=(build-essential pkg-config clang libclang-rt-14-dev libjson-c-dev
       libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev nginx-light wrk zip unzip curl)
 REL=build/release
 ASAN=build/asan
@@ -49,6 +49,7 @@ cmd_gen() {
     routes_of $REL/bin > "$out/.routes.jsonl.tmp"
     $REL/tools/cs-gen nginx < "$out/.routes.jsonl.tmp" > "$out/infra/nginx/routes.conf"
     $REL/tools/cs-gen families < "$out/.routes.jsonl.tmp" > "$out/infra/nginx/families.conf"
+    $REL/tools/cs-gen nginx-upstreams < "$out/.routes.jsonl.tmp" > "$out/infra/nginx/upstreams.conf"
     $REL/tools/cs-gen sam < "$out/.routes.jsonl.tmp" > "$out/template.yaml"
     # The README's role table, between its <!-- roles --> markers.
     $REL/tools/cs-gen roles < "$out/.routes.jsonl.tmp" > "$out/.roles.md.tmp"
@@ -169,7 +170,8 @@ cmd_serve() {
     sed -e "s|@PORT@|$port|g" -e "s|@VAR@|$var|g" -e "s|@RUN@|$var/run|g" \
         -e "s|@USER@|$user|g" -e "s|@ROUTES@|$ROOT/infra/nginx/routes.conf|g" \
         -e "s|@FAMILIES@|$ROOT/infra/nginx/families.conf|g" \
-        infra/nginx/nginx.conf.in > "$var/nginx/nginx.conf"
+        -e "s|@UPSTREAMS@|$var/nginx/upstreams.conf|g" infra/nginx/nginx.conf.in > "$var/nginx/nginx.conf"
+    sed -e "s|@RUN@|$var/run|g" infra/nginx/upstreams.conf > "$var/nginx/upstreams.conf"
     cp /etc/nginx/fastcgi_params "$var/nginx/fastcgi_params"
     nginx -p "$var/nginx" -c "$var/nginx/nginx.conf" -e "$var/nginx/logs/error.log" -g 'daemon off;' &
     NGINX_PID=$!

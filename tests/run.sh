@@ -53,6 +53,7 @@ t_generated_fresh() {
     cmd_gen "$tmp"
     diff -u infra/nginx/routes.conf "$tmp/infra/nginx/routes.conf" &&
         diff -u infra/nginx/families.conf "$tmp/infra/nginx/families.conf" &&
+        diff -u infra/nginx/upstreams.conf "$tmp/infra/nginx/upstreams.conf" &&
         diff -u template.yaml "$tmp/template.yaml" &&
         diff -u README.md "$tmp/README.md" &&
         echo "generated files are up to date"

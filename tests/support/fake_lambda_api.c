@@ -135,6 +135,9 @@ static int handle(struct fake_lambda *f, int fd, const struct request *rq)
                  "Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1\r\n",
                  e->id, (long long)(wall_ms() + 60000));
         if (reply(fd, 200, "OK", extra, e->body, e->len) != 0) return 1;
+        pthread_mutex_lock(&f->mu);
+        e->result.sent_ms = fake_lambda_now_ms();
+        pthread_mutex_unlock(&f->mu);
         return rq->close ? 1 : 0;
     }
     if (strcmp(rq->method, "POST") != 0) {

@@ -37,6 +37,8 @@ struct fake_lambda_result {
     char *error_type; /* Lambda-Runtime-Function-Error-Type, NULL when absent */
     int order;        /* 0 for the first post the server received, 1 for the next, ... */
     double at_ms;     /* monotonic clock (fake_lambda_now_ms) when it arrived */
+    double sent_ms;   /* ...when /next handed the event out: at_ms - sent_ms is the
+                         duration Lambda would bill (rounded up to 1 ms) */
 };
 
 /* Queues `n` event bodies (copied) and starts serving. `ids` gives each event's request

@@ -49,6 +49,11 @@ enum cs_need {
     CS_NEED_MODELS = 1u << 1, /* map the built-in models at cold start */
     CS_NEED_JWT = 1u << 2,    /* needs the signing key even without bearer auth */
     CS_NEED_AI = 1u << 3,     /* build the AI provider layer (cs/ai.h) at cold start */
+    /* The request's store operations may share a transaction with concurrent requests,
+     * committed at the latest when the request ends (cs_store_scope_begin). Only for
+     * functions that make no slow call (network) between their store operations: an
+     * open write transaction holds the database's write lock. */
+    CS_NEED_STORE_SCOPE = 1u << 4,
 };
 
 struct cs_rate {

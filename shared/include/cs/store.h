@@ -228,6 +228,15 @@ CS_MUST_CHECK int cs_store_stage(struct cs_store *st, const char *tenant, const 
 void cs_store_unstage(struct cs_store *st);
 size_t cs_store_staged(const struct cs_store *st);
 CS_MUST_CHECK int cs_store_outbox_flush(struct cs_store *st, int64_t now_ms);
+
+/* Request scope (group commit). After scope_begin, a backend that supports it may leave
+ * this handle's operations in a transaction shared with other handles of the process
+ * and commit them together; scope_end returns once everything the handle did since is
+ * committed, or the commit's failure (CS_ERR_STORE) - an answer must not say "done"
+ * before that. Operations still return their own outcome as usual. Backends without it
+ * (MongoDB) commit every operation by itself and scope_end has nothing to do. */
+void cs_store_scope_begin(struct cs_store *st);
+CS_MUST_CHECK int cs_store_scope_end(struct cs_store *st);
 CS_MUST_CHECK int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
                                         int64_t lease_ms, size_t limit, size_t per_tenant,
                                         struct cs_outbox_item **items, size_t *n);

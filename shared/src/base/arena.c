@@ -65,14 +65,29 @@ static void run_hooks(struct cs_arena *a)
     }
 }
 
+/* A request that outgrew the first block would malloc (and, past glibc's mmap threshold,
+ * map, fault in and unmap) the same extra blocks on every reuse of the arena; reset
+ * keeps one block as large as everything used, up to this, so the next such request
+ * allocates nothing. */
+#define ARENA_RETAIN_MAX ((size_t)8 * 1024 * 1024)
+
 void cs_arena_reset(struct cs_arena *a)
 {
     if (!a) return;
     run_hooks(a);
+    size_t total = a->head->size;
     while (a->head->next) {
         struct block *b = a->head;
         a->head = b->next;
+        total += a->head->size;
         free(b);
+    }
+    if (total > a->head->size && total <= ARENA_RETAIN_MAX) {
+        struct block *big = block_new(total);
+        if (big) {
+            free(a->head);
+            a->head = big;
+        }
     }
     a->head->used = 0;
     a->used = 0;

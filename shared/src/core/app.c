@@ -323,7 +323,14 @@ void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp
     /* Before the handler, so that a streamed response carries them too. */
     (void)cs_resp_header(resp, "x-request-id", req->request_id);
     cors_headers(req, resp);
+    /* Group commit (cs/store.h): the answer waits for the request's writes to commit. */
+    bool scoped = req->store && (fn->needs & CS_NEED_STORE_SCOPE);
+    if (scoped) cs_store_scope_begin(req->store);
     int rc = pipeline(req, resp);
+    if (scoped) {
+        int src = cs_store_scope_end(req->store);
+        if (src && !rc) rc = src;
+    }
     if (rc && !resp->streamed) cs_family_error(fn->family, req, resp, rc);
     if (!resp->content_type) resp->content_type = "application/json";
     struct cs_access_log e = {

@@ -1,6 +1,7 @@
 #include "cs/env.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,7 +70,38 @@ int cs_config_load(struct cs_config *cfg, const char *(*get)(const char *name), 
 
 static const char *process_env(const char *name) { return getenv(name); }
 
-static void sodium_random(void *buf, size_t n) { randombytes_buf(buf, n); }
+/* Request and session ids, one per request: libsodium's randombytes_buf is one
+ * getrandom system call per use. Each thread instead keeps a ChaCha20 key seeded once
+ * from it and draws "fast key erasure" style: every draw replaces the key with the first
+ * 32 bytes of the keystream, so earlier output cannot be recomputed from a later state.
+ * A forked child reseeds (fork_gen), so it never repeats its parent's stream. */
+#define RANDOM_DRAW_MAX 256
+
+static unsigned fork_gen = 1;
+static void on_fork_child(void) { fork_gen++; }
+static void random_setup(void) { pthread_atfork(NULL, NULL, on_fork_child); }
+
+static void sodium_random(void *buf, size_t n)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    static __thread unsigned char key[crypto_stream_chacha20_KEYBYTES];
+    static __thread unsigned seeded_gen;
+    if (n > RANDOM_DRAW_MAX) {
+        randombytes_buf(buf, n);
+        return;
+    }
+    pthread_once(&once, random_setup);
+    if (seeded_gen != fork_gen) {
+        randombytes_buf(key, sizeof(key));
+        seeded_gen = fork_gen;
+    }
+    static const unsigned char nonce[crypto_stream_chacha20_NONCEBYTES]; /* a new key each draw */
+    unsigned char block[crypto_stream_chacha20_KEYBYTES + RANDOM_DRAW_MAX];
+    crypto_stream_chacha20(block, sizeof(key) + n, nonce, key);
+    memcpy(key, block, sizeof(key));
+    memcpy(buf, block + sizeof(key), n);
+    sodium_memzero(block, sizeof(key) + n);
+}
 
 int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **why)
 {

@@ -296,6 +296,16 @@ void cs_store_unstage(struct cs_store *st)
 
 size_t cs_store_staged(const struct cs_store *st) { return st->nstaged; }
 
+void cs_store_scope_begin(struct cs_store *st)
+{
+    if (st && st->ops->scope_begin) st->ops->scope_begin(st);
+}
+
+int cs_store_scope_end(struct cs_store *st)
+{
+    return st && st->ops->scope_end ? st->ops->scope_end(st) : CS_OK;
+}
+
 int cs_store_outbox_flush(struct cs_store *st, int64_t now_ms)
 {
     if (st->nstaged == 0) return CS_OK;

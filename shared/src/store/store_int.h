@@ -44,6 +44,9 @@ struct cs_store_ops {
                          enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms);
     int (*outbox_stats)(struct cs_store *st, const char *tenant, const char *topic,
                         int64_t *open, int64_t *done, int64_t *dead);
+    /* Optional (NULL: every operation commits by itself). */
+    void (*scope_begin)(struct cs_store *st);
+    int (*scope_end)(struct cs_store *st);
 };
 
 /* An event waiting for the next write on its handle (cs_store_stage). Heap copies: a

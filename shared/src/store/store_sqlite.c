@@ -1,9 +1,21 @@
 /* SQLite backend of the store: one `docs` table of JSON bodies keyed by (tenant, coll,
  * id), an FTS5 index over searchable documents, and a `counters` table. WAL mode lets
- * many FastCGI processes on one host read while one writes; busy_timeout rides out
- * short write contention. Statements are prepared once per connection and cached. */
+ * many FastCGI processes on one host read while one writes.
+ *
+ * One connection per process and database file, whatever the number of handles (each
+ * worker thread has one). Separate connections in one process fought each other for
+ * the write lock (SQLite's busy handler sleeping milliseconds on the hot path), and
+ * each dropped its page cache whenever another wrote. Every operation runs inside a
+ * savepoint of a transaction the connection shares between the threads that arrive
+ * while it is open (group commit): the last one in commits, and every operation of the
+ * batch returns only after that commit, with its outcome. So an answer still means
+ * "committed"; one transaction carries the locks and WAL frames of several requests.
+ * Statements are prepared once per connection and cached. */
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <time.h>
+#include <unistd.h>
 #include <sodium.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -24,11 +36,57 @@ struct cached {
     unsigned long used;
 };
 
-struct sq_store {
-    struct cs_store base;
+/* An operation waiting for the end of the transaction it ran in. */
+struct waiter {
+    int rc;
+    bool done;
+    struct waiter *next;
+};
+
+enum { TXN_NONE, TXN_READ, TXN_WRITE };
+
+/* Most operations a transaction takes before it commits even with threads arriving:
+ * bounds the wait of the first. */
+#define BATCH_MAX 64
+/* Outcomes of the last ended transactions, for request scopes that ended after theirs. */
+#define ENDS_KEPT 1024
+/* How long a request scope waits for the other members of its transaction. */
+#define SCOPE_WAIT_NS (2 * 1000000L)
+
+struct txn_outcome {
+    unsigned long gen;
+    int rc;
+};
+
+struct sq_conn {
+    char *path;
+    pid_t pid;     /* the process that opened it: a forked child opens its own */
+    unsigned refs; /* handles sharing it; under registry_lock */
+    struct sq_conn *next;
+    pthread_mutex_t lock; /* everything below, and the use of db */
+    pthread_cond_t ended;
     sqlite3 *db;
     struct cached cache[STMT_CACHE];
     unsigned long tick;
+    int arrivals; /* threads on their way to `lock` (atomic) */
+    int txn;
+    unsigned nops;         /* operations in the open transaction */
+    struct waiter *batch;  /* those waiting for its end */
+    unsigned members;      /* request scopes with operations in it, not yet ended */
+    bool closing;          /* one of them waits for the others: newcomers ride along */
+    unsigned long gen;     /* the open (or next) transaction's number, from 1 */
+    struct txn_outcome ends[ENDS_KEPT];
+};
+
+struct sq_store {
+    struct cs_store base;
+    struct sq_conn *c;
+    sqlite3 *db; /* c->db, for the callers of sqlite3_* */
+    bool scoped;               /* inside cs_store_scope_begin..end */
+    bool pending;              /* ...with operations in transaction pending_gen */
+    unsigned long pending_gen;
+    int scope_rc;              /* the failure of an earlier transaction of the scope */
+    bool counted;              /* among c->members of transaction pending_gen */
 };
 
 static const char schema_sql[] =
@@ -76,7 +134,7 @@ static int cs_from_sqlite(int rc)
 
 static struct sq_store *SQ(struct cs_store *st) { return (struct sq_store *)st; }
 
-static sqlite3_stmt *prepare(struct sq_store *s, const char *sql)
+static sqlite3_stmt *conn_prepare(struct sq_conn *s, const char *sql)
 {
     struct cached *victim = &s->cache[0];
     for (size_t i = 0; i < STMT_CACHE; i++) {
@@ -103,26 +161,173 @@ static sqlite3_stmt *prepare(struct sq_store *s, const char *sql)
     return stmt;
 }
 
+static sqlite3_stmt *prepare(struct sq_store *s, const char *sql) { return conn_prepare(s->c, sql); }
+
 static int exec(struct sq_store *s, const char *sql)
 {
     return cs_from_sqlite(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
 }
 
-static void sq_close(struct cs_store *st)
+/* A cached control statement (BEGIN, SAVEPOINT...): no parse per operation. */
+static int conn_run(struct sq_conn *c, const char *sql)
+{
+    sqlite3_stmt *q = conn_prepare(c, sql);
+    if (!q) return CS_ERR_STORE;
+    int rc = cs_from_sqlite(sqlite3_step(q));
+    sqlite3_reset(q);
+    return rc;
+}
+
+/* ---- the shared transaction ---- */
+
+/* Ends the open transaction and gives its outcome to every operation waiting on it. */
+static int txn_end(struct sq_conn *c)
+{
+    /* SQLite rolls the whole transaction back itself after some errors (I/O, full
+     * disk): then there is nothing to commit, and every operation in it failed. */
+    int rc = sqlite3_get_autocommit(c->db) ? CS_ERR_STORE : conn_run(c, "COMMIT");
+    if (rc && !sqlite3_get_autocommit(c->db)) conn_run(c, "ROLLBACK");
+    for (struct waiter *w = c->batch; w; w = w->next) {
+        w->rc = rc;
+        w->done = true;
+    }
+    if (c->batch) pthread_cond_broadcast(&c->ended);
+    c->batch = NULL;
+    c->txn = TXN_NONE;
+    c->nops = 0;
+    c->members = 0;
+    c->closing = false;
+    c->ends[c->gen % ENDS_KEPT] = (struct txn_outcome){c->gen, rc};
+    c->gen++;
+    return rc;
+}
+
+/* Takes the connection and opens (or joins) a transaction and a savepoint for one
+ * operation. On success the caller holds c->lock until op_end. */
+static int op_begin(struct sq_store *s, bool write)
+{
+    struct sq_conn *c = s->c;
+    __atomic_add_fetch(&c->arrivals, 1, __ATOMIC_SEQ_CST);
+    pthread_mutex_lock(&c->lock);
+    __atomic_sub_fetch(&c->arrivals, 1, __ATOMIC_SEQ_CST);
+    /* A read transaction cannot safely become a write one (another process may have
+     * written since it began): its readers are released first. */
+    if (write && c->txn == TXN_READ) txn_end(c);
+    int rc = CS_OK;
+    if (c->txn == TXN_NONE) {
+        rc = conn_run(c, write ? "BEGIN IMMEDIATE" : "BEGIN");
+        if (!rc) c->txn = write ? TXN_WRITE : TXN_READ;
+    }
+    if (!rc) rc = conn_run(c, "SAVEPOINT op");
+    if (rc) {
+        if (c->txn != TXN_NONE && !c->batch) txn_end(c);
+        pthread_mutex_unlock(&c->lock);
+        return rc == CS_ERR_EXISTS ? CS_ERR_STORE : rc;
+    }
+    c->nops++;
+    return CS_OK;
+}
+
+/* Closes the operation's savepoint (undoing it when rc says it failed); then either
+ * commits, when no other thread is on its way, or waits for whoever commits. Returns
+ * rc, or the commit's failure. */
+static int op_end(struct sq_store *s, int rc)
+{
+    struct sq_conn *c = s->c;
+    if (rc) conn_run(c, "ROLLBACK TO op");
+    int end_rc = conn_run(c, "RELEASE op");
+    if (end_rc) {
+        rc = rc ? rc : end_rc;
+        end_rc = CS_OK;
+    }
+    /* In a request scope the transaction stays open for whoever comes next; the
+     * scope's end commits it if nobody has by then (sq_scope_end). */
+    if (s->scoped && c->nops < BATCH_MAX && !sqlite3_get_autocommit(c->db)) {
+        if (s->pending && s->pending_gen != c->gen) { /* its earlier one has ended */
+            const struct txn_outcome *o = &c->ends[s->pending_gen % ENDS_KEPT];
+            if (!s->scope_rc) s->scope_rc = o->gen == s->pending_gen ? o->rc : CS_ERR_STORE;
+        }
+        if (!s->pending || s->pending_gen != c->gen) {
+            s->counted = !c->closing;
+            if (s->counted) c->members++;
+        }
+        s->pending = true;
+        s->pending_gen = c->gen;
+        pthread_mutex_unlock(&c->lock);
+        return rc;
+    }
+    if (c->members == 0 && __atomic_load_n(&c->arrivals, __ATOMIC_SEQ_CST) > 0 && c->nops < BATCH_MAX &&
+        !sqlite3_get_autocommit(c->db)) {
+        struct waiter me = {.done = false, .next = c->batch};
+        c->batch = &me;
+        while (!me.done) pthread_cond_wait(&c->ended, &c->lock);
+        end_rc = me.rc;
+    } else {
+        end_rc = txn_end(c);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return rc ? rc : end_rc;
+}
+
+static void sq_scope_begin(struct cs_store *st) { SQ(st)->scoped = true; }
+
+/* Commits the transaction holding the scope's operations, unless someone already has;
+ * then its outcome is in c->ends. */
+static int sq_scope_end(struct cs_store *st)
 {
     struct sq_store *s = SQ(st);
-    for (size_t i = 0; i < STMT_CACHE; i++) {
-        sqlite3_finalize(s->cache[i].stmt);
-        free(s->cache[i].sql);
+    struct sq_conn *c = s->c;
+    int earlier = s->scope_rc;
+    s->scoped = false;
+    s->scope_rc = CS_OK;
+    if (!s->pending) return earlier;
+    s->pending = false;
+    pthread_mutex_lock(&c->lock);
+    int rc;
+    if (c->txn != TXN_NONE && c->gen == s->pending_gen) {
+        if (s->counted && c->members > 1) {
+            /* Others of this transaction are still at work: the last one commits for
+             * all (one set of locks and WAL frames), and newcomers meanwhile join
+             * without delaying that commit. */
+            c->members--;
+            c->closing = true;
+            struct waiter me = {.done = false, .next = c->batch};
+            c->batch = &me;
+            /* Bounded: a member that is slow (or on this very thread, through a second
+             * handle) must not hold the answer; then this one commits after all. */
+            struct timespec until;
+            clock_gettime(CLOCK_MONOTONIC, &until);
+            until.tv_nsec += SCOPE_WAIT_NS;
+            if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+            while (!me.done && pthread_cond_timedwait(&c->ended, &c->lock, &until) == 0) {}
+            if (!me.done) { /* still on the list: take it off, then commit for everyone */
+                struct waiter **p = &c->batch;
+                while (*p != &me) p = &(*p)->next;
+                *p = me.next;
+                rc = c->gen == s->pending_gen ? txn_end(c) : c->ends[s->pending_gen % ENDS_KEPT].rc;
+            } else {
+                rc = me.rc;
+            }
+        } else {
+            rc = txn_end(c);
+        }
+    } else {
+        const struct txn_outcome *o = &c->ends[s->pending_gen % ENDS_KEPT];
+        rc = o->gen == s->pending_gen ? o->rc : CS_ERR_STORE;
     }
-    sqlite3_close_v2(s->db);
-    free(s);
+    pthread_mutex_unlock(&c->lock);
+    return earlier ? earlier : rc;
 }
 
 static int sq_ping(struct cs_store *st)
 {
-    sqlite3_stmt *q = prepare(SQ(st), "SELECT count(*) FROM sqlite_master");
-    return q && sqlite3_step(q) == SQLITE_ROW ? CS_OK : CS_ERR_STORE;
+    struct sq_store *s = SQ(st);
+    int rc = op_begin(s, false);
+    if (rc) return rc;
+    sqlite3_stmt *q = prepare(s, "SELECT count(*) FROM sqlite_master");
+    rc = q && sqlite3_step(q) == SQLITE_ROW ? CS_OK : CS_ERR_STORE;
+    if (q) sqlite3_reset(q);
+    return op_end(s, rc);
 }
 
 /* ---- documents ---- */
@@ -157,18 +362,6 @@ static int index_text(struct sq_store *s, sqlite3_int64 rid, const struct cs_tex
     return cs_from_sqlite(sqlite3_step(q));
 }
 
-static int in_txn(struct sq_store *s, int rc)
-{
-    /* Called with the outcome of the body of a BEGIN IMMEDIATE..COMMIT block. */
-    if (rc) {
-        exec(s, "ROLLBACK");
-        return rc;
-    }
-    rc = exec(s, "COMMIT");
-    if (rc) exec(s, "ROLLBACK");
-    return rc;
-}
-
 /* Writes the handle's staged outbox events inside the caller's transaction. */
 static int write_staged(struct sq_store *s, int64_t now_ms)
 {
@@ -190,10 +383,10 @@ static int write_staged(struct sq_store *s, int64_t now_ms)
     return CS_OK;
 }
 
-/* Ends a write transaction, adding the staged events when the change itself succeeded. */
+/* Ends a write operation, adding the staged events when the change itself succeeded. */
 static int commit_change(struct sq_store *s, int rc, int64_t now_ms)
 {
-    return in_txn(s, rc ? rc : write_staged(s, now_ms));
+    return op_end(s, rc ? rc : write_staged(s, now_ms));
 }
 
 static void fill_out(struct cs_doc *out, const char *id, int64_t version, int64_t created,
@@ -214,13 +407,11 @@ static int sq_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
     struct sq_store *s = SQ(st);
     const char *json = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
     if (!json) return CS_ERR_NOMEM;
-    /* A lone row insert is atomic by itself; text or events need a transaction. */
-    bool txn = text || st->nstaged;
-    int rc = txn ? exec(s, "BEGIN IMMEDIATE") : CS_OK;
+    int rc = op_begin(s, true);
     if (rc) return rc;
     sqlite3_stmt *q = prepare(s, "INSERT INTO docs(tenant, coll, id, version, created_ms, updated_ms,"
                                  " body, searchable) VALUES(?1, ?2, ?3, 1, ?4, ?4, ?5, ?6)");
-    if (!q) return txn ? in_txn(s, CS_ERR_STORE) : CS_ERR_STORE;
+    if (!q) return op_end(s, CS_ERR_STORE);
     bind_text(q, 1, tenant);
     bind_text(q, 2, coll);
     bind_text(q, 3, id);
@@ -230,7 +421,8 @@ static int sq_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
     rc = cs_from_sqlite(sqlite3_step(q));
     sqlite3_int64 rid = sqlite3_last_insert_rowid(s->db);
     sqlite3_reset(q);
-    if (txn) rc = commit_change(s, rc ? rc : index_text(s, rid, text), now_ms);
+    if (!rc && text) rc = index_text(s, rid, text);
+    rc = commit_change(s, rc, now_ms);
     if (rc) return rc;
     fill_out(out, id, 1, now_ms, now_ms, body);
     (void)a;
@@ -242,16 +434,21 @@ static int sq_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
 static int sq_get(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                   const char *id, struct cs_doc *out)
 {
-    sqlite3_stmt *q = prepare(SQ(st), "SELECT " DOC_COLS " FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3");
-    if (!q) return CS_ERR_STORE;
+    struct sq_store *s = SQ(st);
+    int rc = op_begin(s, false);
+    if (rc) return rc;
+    sqlite3_stmt *q = prepare(s, "SELECT " DOC_COLS " FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3");
+    if (!q) return op_end(s, CS_ERR_STORE);
     bind_text(q, 1, tenant);
     bind_text(q, 2, coll);
     bind_text(q, 3, id);
     int step = sqlite3_step(q);
-    int rc = step == SQLITE_ROW ? read_doc(a, q, 0, out)
-             : step == SQLITE_DONE ? CS_ERR_NOT_FOUND : cs_from_sqlite(step);
+    rc = step == SQLITE_ROW ? read_doc(a, q, 0, out)
+         : step == SQLITE_DONE ? CS_ERR_NOT_FOUND : cs_from_sqlite(step);
     sqlite3_reset(q);
-    return rc;
+    /* Not found is an answer, not a failure of the transaction. */
+    int end = op_end(s, rc == CS_ERR_NOT_FOUND ? CS_OK : rc);
+    return rc ? rc : end;
 }
 
 static int exists(struct sq_store *s, const char *tenant, const char *coll, const char *id)
@@ -273,12 +470,12 @@ static int sq_update(struct cs_store *st, struct cs_arena *a, const char *tenant
     struct sq_store *s = SQ(st);
     const char *json = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN);
     if (!json) return CS_ERR_NOMEM;
-    int rc = exec(s, "BEGIN IMMEDIATE");
+    int rc = op_begin(s, true);
     if (rc) return rc;
     sqlite3_stmt *q = prepare(s, "UPDATE docs SET body=?1, version=version+1, updated_ms=?2, searchable=?3"
                                  " WHERE tenant=?4 AND coll=?5 AND id=?6 AND version=?7"
                                  " RETURNING rid, created_ms");
-    if (!q) return in_txn(s, CS_ERR_STORE);
+    if (!q) return op_end(s, CS_ERR_STORE);
     bind_text(q, 1, json);
     sqlite3_bind_int64(q, 2, now_ms);
     sqlite3_bind_int(q, 3, text != NULL);
@@ -304,11 +501,11 @@ static int sq_delete(struct cs_store *st, const char *tenant, const char *coll, 
                      int64_t expected_version)
 {
     struct sq_store *s = SQ(st);
-    int rc = exec(s, "BEGIN IMMEDIATE");
+    int rc = op_begin(s, true);
     if (rc) return rc;
     sqlite3_stmt *q = prepare(s, "DELETE FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3"
                                  " AND (?4 < 0 OR version=?4) RETURNING rid");
-    if (!q) return in_txn(s, CS_ERR_STORE);
+    if (!q) return op_end(s, CS_ERR_STORE);
     bind_text(q, 1, tenant);
     bind_text(q, 2, coll);
     bind_text(q, 3, id);
@@ -421,7 +618,7 @@ static int count_where(struct sq_store *s, struct cs_arena *a, const char *tenan
     return step == SQLITE_ROW ? CS_OK : cs_from_sqlite(step);
 }
 
-static int sq_find(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+static int do_find(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                    const struct cs_query *qq, struct cs_doc_list *out)
 {
     struct sq_store *s = SQ(st);
@@ -452,7 +649,7 @@ static int sq_find(struct cs_store *st, struct cs_arena *a, const char *tenant, 
     return CS_OK;
 }
 
-static int sq_count(struct cs_store *st, const char *tenant, const char *coll,
+static int do_count(struct cs_store *st, const char *tenant, const char *coll,
                     const struct cs_filter *filters, size_t nfilters, int64_t *out)
 {
     struct cs_arena *a = cs_arena_new(1 << 20);
@@ -495,7 +692,7 @@ static void read_key(struct cs_arena *a, sqlite3_stmt *q, struct cs_value *k)
     }
 }
 
-static int sq_aggregate(struct cs_store *st, struct cs_arena *a, const char *tenant,
+static int do_aggregate(struct cs_store *st, struct cs_arena *a, const char *tenant,
                         const char *coll, const struct cs_agg *g, struct cs_agg_row **rows,
                         size_t *nrows)
 {
@@ -539,7 +736,7 @@ static int sq_aggregate(struct cs_store *st, struct cs_arena *a, const char *ten
     return CS_OK;
 }
 
-static int sq_quantiles(struct cs_store *st, const char *tenant, const char *coll,
+static int do_quantiles(struct cs_store *st, const char *tenant, const char *coll,
                         const struct cs_filter *filters, size_t nfilters, const char *field,
                         const double *qs, size_t nq, double *out)
 {
@@ -598,7 +795,7 @@ static const char *fts_query(struct cs_arena *a, const char *text)
     return rc ? NULL : cs_buf_str(&b);
 }
 
-static int sq_search(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+static int do_search(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                      const char *text, size_t limit, struct cs_hit **hits, size_t *nhits)
 {
     const char *match = fts_query(a, text);
@@ -636,7 +833,7 @@ static int sq_search(struct cs_store *st, struct cs_arena *a, const char *tenant
 
 /* ---- counters ---- */
 
-static int sq_counter_add(struct cs_store *st, const char *tenant, const char *key,
+static int do_counter_add(struct cs_store *st, const char *tenant, const char *key,
                           int64_t window_start_ms, int64_t ttl_ms, int64_t delta, int64_t *value)
 {
     struct sq_store *s = SQ(st);
@@ -666,7 +863,7 @@ static int sq_counter_add(struct cs_store *st, const char *tenant, const char *k
     return CS_OK;
 }
 
-static int sq_compact(struct cs_store *st)
+static int do_compact(struct cs_store *st)
 {
     return exec(SQ(st), "INSERT INTO docs_fts(docs_fts) VALUES('optimize')");
 }
@@ -676,7 +873,7 @@ static int sq_compact(struct cs_store *st)
 static int sq_outbox_flush(struct cs_store *st, int64_t now_ms)
 {
     struct sq_store *s = SQ(st);
-    int rc = exec(s, "BEGIN IMMEDIATE");
+    int rc = op_begin(s, true);
     return rc ? rc : commit_change(s, CS_OK, now_ms);
 }
 
@@ -754,9 +951,9 @@ static int sq_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_
     struct sq_store *s = SQ(st);
     struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
     if (!out) return CS_ERR_NOMEM;
-    int rc = exec(s, "BEGIN IMMEDIATE");
+    int rc = op_begin(s, true);
     if (rc) return rc;
-    rc = in_txn(s, claim_rows(s, a, now_ms, lease_ms, limit, per_tenant, out, n));
+    rc = op_end(s, claim_rows(s, a, now_ms, lease_ms, limit, per_tenant, out, n));
     if (rc) {
         *n = 0;
         return rc;
@@ -765,7 +962,7 @@ static int sq_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_
     return CS_OK;
 }
 
-static int sq_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
+static int do_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
                             enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms)
 {
     /* The lease id proves the caller still holds the item: a later claim replaced it. */
@@ -782,7 +979,7 @@ static int sq_outbox_settle(struct cs_store *st, const struct cs_outbox_item *it
     return sqlite3_changes(SQ(st)->db) == 1 ? CS_OK : CS_ERR_CONFLICT;
 }
 
-static int sq_outbox_stats(struct cs_store *st, const char *tenant, const char *topic,
+static int do_outbox_stats(struct cs_store *st, const char *tenant, const char *topic,
                            int64_t *open, int64_t *done, int64_t *dead)
 {
     sqlite3_stmt *q = prepare(SQ(st), "SELECT state, COUNT(*) FROM outbox WHERE tenant=?1"
@@ -802,19 +999,165 @@ static int sq_outbox_stats(struct cs_store *st, const char *tenant, const char *
     return step == SQLITE_DONE ? CS_OK : cs_from_sqlite(step);
 }
 
+/* ---- the operations that need no more than a savepoint of their own ---- */
+
+#define READ_OP(call)                                                                    \
+    do {                                                                                 \
+        int rc_ = op_begin(SQ(st), false);                                               \
+        return rc_ ? rc_ : op_end(SQ(st), call);                                         \
+    } while (0)
+#define WRITE_OP(call)                                                                   \
+    do {                                                                                 \
+        int rc_ = op_begin(SQ(st), true);                                                \
+        return rc_ ? rc_ : op_end(SQ(st), call);                                         \
+    } while (0)
+
+static int sq_find(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                   const struct cs_query *qq, struct cs_doc_list *out)
+{
+    READ_OP(do_find(st, a, tenant, coll, qq, out));
+}
+
+static int sq_count(struct cs_store *st, const char *tenant, const char *coll,
+                    const struct cs_filter *filters, size_t nfilters, int64_t *out)
+{
+    READ_OP(do_count(st, tenant, coll, filters, nfilters, out));
+}
+
+static int sq_aggregate(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                        const char *coll, const struct cs_agg *g, struct cs_agg_row **rows,
+                        size_t *nrows)
+{
+    READ_OP(do_aggregate(st, a, tenant, coll, g, rows, nrows));
+}
+
+static int sq_quantiles(struct cs_store *st, const char *tenant, const char *coll,
+                        const struct cs_filter *filters, size_t nfilters, const char *field,
+                        const double *qs, size_t nq, double *out)
+{
+    READ_OP(do_quantiles(st, tenant, coll, filters, nfilters, field, qs, nq, out));
+}
+
+static int sq_search(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                     const char *text, size_t limit, struct cs_hit **hits, size_t *nhits)
+{
+    READ_OP(do_search(st, a, tenant, coll, text, limit, hits, nhits));
+}
+
+static int sq_outbox_stats(struct cs_store *st, const char *tenant, const char *topic,
+                           int64_t *open, int64_t *done, int64_t *dead)
+{
+    READ_OP(do_outbox_stats(st, tenant, topic, open, done, dead));
+}
+
+static int sq_counter_add(struct cs_store *st, const char *tenant, const char *key,
+                          int64_t window_start_ms, int64_t ttl_ms, int64_t delta, int64_t *value)
+{
+    WRITE_OP(do_counter_add(st, tenant, key, window_start_ms, ttl_ms, delta, value));
+}
+
+static int sq_compact(struct cs_store *st) { WRITE_OP(do_compact(st)); }
+
+static int sq_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
+                            enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms)
+{
+    /* A lost lease (conflict) changed nothing; it is an answer, not a failure. */
+    int rc = op_begin(SQ(st), true);
+    if (rc) return rc;
+    rc = do_outbox_settle(st, item, outcome, next_due_ms, now_ms);
+    int end = op_end(SQ(st), rc == CS_ERR_CONFLICT ? CS_OK : rc);
+    return rc ? rc : end;
+}
+
+static void sq_close(struct cs_store *st);
+
 static const struct cs_store_ops sqlite_ops = {
     .name = "sqlite", .close = sq_close, .ping = sq_ping, .insert = sq_insert, .get = sq_get,
     .update = sq_update, .delete_doc = sq_delete, .find = sq_find, .count = sq_count,
     .aggregate = sq_aggregate, .quantiles = sq_quantiles, .search = sq_search,
     .counter_add = sq_counter_add, .compact = sq_compact, .outbox_flush = sq_outbox_flush,
     .outbox_claim = sq_outbox_claim, .outbox_settle = sq_outbox_settle,
-    .outbox_stats = sq_outbox_stats,
+    .outbox_stats = sq_outbox_stats, .scope_begin = sq_scope_begin, .scope_end = sq_scope_end,
 };
 
 /* SQLite's global memory statistics take a process-wide mutex on every allocation;
  * nothing here reads them, and with several worker threads that mutex showed up in
  * profiles. Must run before SQLite initialises itself. */
 static void sqlite_global_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+
+/* Another process's writer holds the lock. SQLite's own handler backs off 1, 2, 5, 10...
+ * ms; a write here takes tens of microseconds, so retry soon, and give up after ~5 s. */
+static int busy_wait(void *arg, int n)
+{
+    (void)arg;
+    if (n < 8) {
+        sched_yield();
+        return 1;
+    }
+    if (n > 5200) return 0;
+    struct timespec ts = {0, (n < 40 ? 50 : n < 200 ? 200 : 1000) * 1000L};
+    nanosleep(&ts, NULL);
+    return 1;
+}
+
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sq_conn *registry; /* the process's open connections */
+
+static void conn_free(struct sq_conn *c)
+{
+    for (size_t i = 0; i < STMT_CACHE; i++) {
+        sqlite3_finalize(c->cache[i].stmt);
+        free(c->cache[i].sql);
+    }
+    sqlite3_close_v2(c->db);
+    pthread_cond_destroy(&c->ended);
+    pthread_mutex_destroy(&c->lock);
+    free(c->path);
+    free(c);
+}
+
+static int conn_open(const char *path, struct sq_conn **out)
+{
+    struct sq_conn *c = calloc(1, sizeof(*c));
+    if (!c || !(c->path = strdup(path))) {
+        free(c);
+        return CS_ERR_NOMEM;
+    }
+    c->pid = getpid();
+    c->gen = 1;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->ended, &ca);
+    pthread_condattr_destroy(&ca);
+    /* NOMUTEX: c->lock serialises every use of the connection. */
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    int rc = cs_from_sqlite(sqlite3_open_v2(path, &c->db, flags, NULL));
+    if (!rc) sqlite3_busy_handler(c->db, busy_wait, NULL);
+    if (!rc) rc = cs_from_sqlite(sqlite3_exec(c->db, schema_sql, NULL, NULL, NULL));
+    if (rc) {
+        conn_free(c);
+        return rc == CS_ERR_NOMEM ? rc : CS_ERR_STORE;
+    }
+    *out = c;
+    return CS_OK;
+}
+
+static void sq_close(struct cs_store *st)
+{
+    struct sq_store *s = SQ(st);
+    (void)sq_scope_end(st); /* nothing of it stays uncommitted */
+    pthread_mutex_lock(&registry_lock);
+    if (--s->c->refs == 0) {
+        struct sq_conn **p = &registry;
+        while (*p != s->c) p = &(*p)->next;
+        *p = s->c->next;
+        conn_free(s->c);
+    }
+    pthread_mutex_unlock(&registry_lock);
+    free(s);
+}
 
 int cs_store_sqlite_open(const char *path, struct cs_store **out)
 {
@@ -824,15 +1167,22 @@ int cs_store_sqlite_open(const char *path, struct cs_store **out)
     struct sq_store *s = calloc(1, sizeof(*s));
     if (!s) return CS_ERR_NOMEM;
     s->base.ops = &sqlite_ops;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    int rc = cs_from_sqlite(sqlite3_open_v2(path, &s->db, flags, NULL));
-    if (!rc) sqlite3_busy_timeout(s->db, 5000);
-    if (!rc) rc = exec(s, schema_sql);
-    if (rc) {
-        sqlite3_close_v2(s->db);
-        free(s);
-        return rc == CS_ERR_NOMEM ? rc : CS_ERR_STORE;
+    pthread_mutex_lock(&registry_lock);
+    struct sq_conn *c = registry;
+    pid_t self = getpid();
+    while (c && (c->pid != self || strcmp(c->path, path) != 0)) c = c->next;
+    int rc = c ? CS_OK : conn_open(path, &c);
+    if (!rc && c->refs++ == 0) {
+        c->next = registry;
+        registry = c;
     }
+    pthread_mutex_unlock(&registry_lock);
+    if (rc) {
+        free(s);
+        return rc;
+    }
+    s->c = c;
+    s->db = c->db;
     *out = &s->base;
     return CS_OK;
 }
