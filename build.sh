@@ -6,7 +6,7 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 DEBS=(build-essential pkg-config clang libclang-rt-14-dev libfcgi-dev libjson-c-dev
-      libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev nginx-light wrk zip curl)
+      libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev libexttextcat-dev nginx-light wrk zip curl)
 REL=build/release
 ASAN=build/asan
 FUZZ=build/fuzz

@@ -10,4 +10,8 @@ int eval_retrieval(const char *data);
 struct cs_models;
 int eval_routing(const struct cs_models *ms, const char *data, const char *policy, int dev);
 
+/* The triage answer against labelled tickets (JSONL, LABELLING.md); with `preds`, the
+ * answers in that file instead of the product's. 0 when it ran, 1 when skipped. */
+int eval_triage(const struct cs_models *ms, const char *file, const char *policy, const char *preds);
+
 #endif

@@ -27,6 +27,13 @@ struct train_args {
     struct cs_textfeat_cfg feat;
     char feat_desc[96]; /* the feature settings, for the metadata */
     const char *class_bias; /* --class-bias LABEL=X,...: prior shift (text models) */
+    /* --task category: the labelled ticket corpus, and intent data sets mapped onto
+     * the ten categories by an intent map (category.c) */
+    const char *jsonl, *intent_map;
+    const char *augment[TRAIN_MAX_DOMAIN]; /* "MODEL=FILE.csv:TEXTCOL:LABELCOL" */
+    int n_augment;
+    size_t augment_cap; /* most rows taken per mapped intent; 0: all */
+    const char *oof;    /* --oof FILE: out-of-fold probabilities of --cv (category.c) */
 };
 
 /* Labelled text rows and their labels (sorted names, so indices do not depend on row
@@ -56,6 +63,7 @@ int train_text_task(const struct train_args *a);       /* text.c */
 int train_gate_task(const struct train_args *a);       /* gate.c */
 int train_escalation_task(const struct train_args *a); /* escalation.c */
 int train_pii_task(const struct train_args *a);        /* pii.c */
+int train_category_task(const struct train_args *a);   /* category.c */
 
 /* Builds the metadata JSON (malloc'ed) common to every model file. */
 char *train_metadata(const struct train_args *a, const char *task, double val_acc,

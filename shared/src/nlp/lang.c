@@ -1,0 +1,80 @@
+/* Language detection through libexttextcat (see cs/lang.h). */
+#include "cs/lang.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <textcat.h>
+
+/* Enough for the first paragraph of a ticket; fingerprints of longer texts cost more
+ * and decide nothing new (the library's own advice: "a few hundred bytes"). */
+#define LANG_MAX_BYTES 1024u
+/* The library's default refuses texts under 25 bytes; tickets as short as "Mi pedido
+ * no llegó" still carry their language, and the agreement measure says how sure. */
+#define LANG_MIN_DOC 3
+#define LANG_FULL_LETTERS 20
+
+struct cs_lang {
+    void *tc;
+};
+
+int cs_lang_open(const char *conf, const char *fp_dir, struct cs_lang **out)
+{
+    if (!out) return CS_ERR_INVALID;
+    *out = NULL;
+    if (!conf || !fp_dir) return CS_ERR_INVALID;
+    char prefix[4096];
+    size_t n = strlen(fp_dir);
+    if (n + 2 > sizeof(prefix)) return CS_ERR_INVALID;
+    /* special_textcat_Init prepends the prefix as is */
+    snprintf(prefix, sizeof(prefix), "%s%s", fp_dir, n && fp_dir[n - 1] == '/' ? "" : "/");
+    struct cs_lang *l = calloc(1, sizeof(*l));
+    if (!l) return CS_ERR_NOMEM;
+    l->tc = special_textcat_Init(conf, prefix);
+    if (!l->tc) {
+        free(l);
+        return CS_ERR_IO;
+    }
+    textcat_SetProperty(l->tc, TCPROP_MINIMUM_DOCUMENT_SIZE, LANG_MIN_DOC);
+    *out = l;
+    return CS_OK;
+}
+
+void cs_lang_close(struct cs_lang *l)
+{
+    if (!l) return;
+    textcat_Done(l->tc);
+    free(l);
+}
+
+static size_t count_letters(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        /* ASCII letters, and each UTF-8 lead byte of a non-ASCII character */
+        n += ((c | 32) >= 'a' && (c | 32) <= 'z') || c >= 0xc0;
+    }
+    return n;
+}
+
+int cs_lang_detect(const struct cs_lang *l, const char *text, size_t len,
+                   struct cs_lang_result *out)
+{
+    if (!out) return CS_ERR_INVALID;
+    memset(out, 0, sizeof(*out));
+    if (!l || (!text && len)) return CS_ERR_INVALID;
+    if (len > LANG_MAX_BYTES) len = LANG_MAX_BYTES;
+    if (len == 0) return CS_OK;
+    candidate_t *c = textcat_GetClassifyFullOutput(l->tc);
+    if (!c) return CS_ERR_NOMEM;
+    int k = textcat_ClassifyFull(l->tc, text, len, c);
+    if (k > 0 && strlen(c[0].name) < sizeof(out->code)) {
+        memcpy(out->code, c[0].name, strlen(c[0].name) + 1);
+        size_t letters = count_letters(text, len);
+        float scale = letters >= LANG_FULL_LETTERS ? 1.0f : (float)letters / LANG_FULL_LETTERS;
+        out->confidence = scale / (float)k;
+    }
+    textcat_ReleaseClassifyFullOutput(l->tc, c);
+    return CS_OK;
+}
