@@ -122,7 +122,7 @@ double cs_triage_amount(const char *text, size_t len)
     double best = -1.0;
     if (!text) return best;
     for (size_t i = 0; i < len;) {
-        bool starts = is_digit(text[i]) && (i == 0 || !is_alnum(text[i - 1]) || text[i - 1] == '$');
+        bool starts = is_digit(text[i]) && (i == 0 || !is_alnum(text[i - 1]) || symbol_ends_at(text, i));
         if (!starts) {
             i++;
             continue;
