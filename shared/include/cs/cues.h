@@ -33,6 +33,9 @@ struct cs_cues {
     bool outage;         /* service down for many users / a whole business (P1) */
     bool deadline;       /* concrete date/time within ~7 days at stake (P2) */
     struct cs_cue_span legal_span, social_span, request_span, repeat_span;
+    /* Additions (not in the triage contract; free for any caller): */
+    float wait_days;     /* longest stated wait ("for three weeks" = 21, "since Monday" = 3) */
+    bool threat;         /* a threat other than legal/public ("or I will cancel", "or else") */
 };
 
 /* Scans text[0..len) (UTF-8, any of en/es/de/fr/pt) for the triggers above. */
