@@ -8,10 +8,6 @@
 
 /* LABELLING.md section 2: a charge under 10 in the customer's currency is P3. */
 #define TRIAGE_SMALL_AMOUNT 10.0
-/* The impact model may raise to P2 only with this probability of P1 + P2: below it the
- * rules alone decide (chosen by cross-validation on the training corpus, see
- * data/models/README.md). */
-#define TRIAGE_IMPACT_MIN 0.5f
 
 static void set_str(char *dst, size_t cap, const char *src)
 {
@@ -33,11 +29,14 @@ static int classify_category(const struct cs_models *m, const struct cs_triage_p
     return CS_OK;
 }
 
-/* Probability the impact model gives P1 or P2 (0 without the model). */
+struct impact {
+    float p1, p12; /* the impact model's P(P1) and P(P1) + P(P2); 0 without the model */
+};
+
 static int impact(const struct cs_models *m, const struct cs_triage_policy *p, const char *text,
-                  size_t len, float *out)
+                  size_t len, struct impact *out)
 {
-    *out = 0.0f;
+    memset(out, 0, sizeof(*out));
     if (!p->priority_model[0]) return CS_OK;
     const struct cs_model *pm = cs_models_get(m, p->priority_model);
     if (!pm) return CS_ERR_NOT_FOUND;
@@ -45,7 +44,7 @@ static int impact(const struct cs_models *m, const struct cs_triage_policy *p, c
     int rc = cs_model_predict_text(pm, text, len, cs_models_scratch(), &pred);
     int p1 = cs_model_label_index(pm, "P1"), p2 = cs_model_label_index(pm, "P2");
     if (rc == CS_OK && (p1 < 0 || p2 < 0)) rc = CS_ERR_FORMAT;
-    if (rc == CS_OK) *out = pred.prob[p1] + pred.prob[p2];
+    if (rc == CS_OK) out->p1 = pred.prob[p1], out->p12 = pred.prob[p1] + pred.prob[p2];
     return rc;
 }
 
@@ -71,35 +70,32 @@ static int subcategory(const struct cs_models *m, const struct cs_triage_policy 
 }
 
 /* LABELLING.md section 2, highest level any rule gives; tone never counts by itself
- * (the sentiment level only qualifies a stated repeat contact). */
-static int priority(const struct cs_triage *t, float impact_p)
+ * (the sentiment level only qualifies a stated repeat contact). The cue rules read the
+ * explicit signals; the impact model, trained on the labelled tickets' priorities,
+ * reads the situations the cues do not name ("charged twice", "refund still missing",
+ * "locked out", "payroll failed"), above the policy's thresholds (chosen by 5-fold CV on
+ * the training tickets, data/models/README.md). */
+static int priority(const struct cs_triage_policy *p, const struct cs_triage *t,
+                    const struct impact *im, const char **why)
 {
     const struct cs_cues *c = &t->cues;
-    if (c->security || c->safety || c->outage || c->legal) return 1;
+    *why = c->security ? "security incident" : c->safety ? "safety" : c->outage ? "outage"
+         : c->legal ? "legal threat" : NULL;
+    if (*why) return 1;
+    if (im->p1 >= p->impact_p1) {
+        *why = "impact";
+        return 1;
+    }
     int repeat = c->earlier_contacts >= 2 && t->sent.level >= CS_SENT_FRUSTRATED;
-    if (c->social || c->deadline || repeat) return 2;
-    /* Money or access blocked for one customer: the impact model reads the situation
-     * ("charged twice", "refund still missing", "locked out"); a stated charge under 10
-     * is P3 whatever the model says. */
+    *why = c->social ? "public threat" : c->deadline ? "deadline" : repeat ? "repeat contact" : NULL;
+    if (*why) return 2;
+    /* a stated charge under 10 is P3 whatever the model says */
     int small_charge = t->cat == CS_CAT_BILLING && t->amount >= 0.0 && t->amount < TRIAGE_SMALL_AMOUNT;
-    if (impact_p >= TRIAGE_IMPACT_MIN && !small_charge) return 2;
-    return 3;
+    *why = im->p12 >= p->impact_p2 && !small_charge ? "money or access blocked" : "standard";
+    return im->p12 >= p->impact_p2 && !small_charge ? 2 : 3;
 }
 
-static const char *priority_reason(const struct cs_cues *c, int prio)
-{
-    if (c->security) return "security incident";
-    if (c->safety) return "safety";
-    if (c->outage) return "outage";
-    if (c->legal) return "legal threat";
-    if (prio == 1) return "impact";
-    if (c->social) return "public threat";
-    if (c->deadline) return "deadline";
-    if (c->earlier_contacts >= 2) return "repeat contact";
-    return prio == 2 ? "money or access blocked" : "standard";
-}
-
-static void route(const struct cs_triage_policy *p, int prio, struct cs_triage *out)
+static void route(const struct cs_triage_policy *p, int prio, const char *why, struct cs_triage *out)
 {
     const struct cs_triage_route *r = &p->cats[out->cat];
     set_str(out->category, sizeof(out->category), r->category);
@@ -110,7 +106,7 @@ static void route(const struct cs_triage_policy *p, int prio, struct cs_triage *
     out->priority[0] = 'P';
     out->priority[1] = (char)('0' + prio);
     out->priority[2] = '\0';
-    out->priority_reason = priority_reason(&out->cues, prio);
+    out->priority_reason = why;
     int sla = r->sla_hours;
     if (p->sla_by_priority[prio] < sla) sla = p->sla_by_priority[prio];
     out->sla_hours = sla;
@@ -124,8 +120,8 @@ int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p
     if (!text) text = "";
     int rc = classify_category(m, p, text, len, out);
     if (rc == CS_OK) rc = cs_sentiment_analyze(m, text, len, &out->sent);
-    float impact_p = 0.0f;
-    if (rc == CS_OK) rc = impact(m, p, text, len, &impact_p);
+    struct impact im;
+    if (rc == CS_OK) rc = impact(m, p, text, len, &im);
     if (rc == CS_OK) rc = subcategory(m, p, text, len, out);
     struct cs_lang_result lr;
     if (rc == CS_OK && p->lang && (rc = cs_lang_detect(p->lang, text, len, &lr)) == CS_OK) {
@@ -135,10 +131,12 @@ int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p
     if (rc != CS_OK) return rc;
     set_str(out->sentiment, sizeof(out->sentiment), out->sent.label);
     cs_cues_scan(text, len, &out->cues);
-    enum cs_esc_reason why = cs_cues_reason(&out->cues, out->sent.level);
-    out->escalation_needed = why != CS_ESC_NONE;
-    out->escalation_reason = cs_esc_reason_name(why);
+    enum cs_esc_reason esc = cs_cues_reason(&out->cues, out->sent.level);
+    out->escalation_needed = esc != CS_ESC_NONE;
+    out->escalation_reason = cs_esc_reason_name(esc);
     out->amount = cs_triage_amount(text, len);
-    route(p, priority(out, impact_p), out);
+    const char *why = NULL;
+    int prio = priority(p, out, &im, &why);
+    route(p, prio, why, out);
     return CS_OK;
 }

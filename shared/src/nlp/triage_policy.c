@@ -120,6 +120,9 @@ static int parse_models(json_object *root, struct cs_triage_policy *p)
         if (copy_str(p->gate, sizeof(p->gate), v) != CS_OK) return CS_ERR_CONFIG;
         p->has_gate = 1;
     }
+    p->impact_p1 = 0.35f, p->impact_p2 = 0.3f;
+    if ((v = get(root, "impact_p1"))) p->impact_p1 = (float)json_object_get_double(v);
+    if ((v = get(root, "impact_p2"))) p->impact_p2 = (float)json_object_get_double(v);
     p->sub_min_conf = 0.6f;
     if ((v = get(root, "subcategory_min_confidence")))
         p->sub_min_conf = (float)json_object_get_double(v);
