@@ -28,6 +28,7 @@
 
 #include "cs/csv.h"
 #include "cs/model.h"
+#include "cs/triage.h"
 #include "train_int.h"
 
 static const char *const CATEGORIES[] = {"ACCOUNT", "BILLING", "CANCELLATION", "COMPLAINT",
@@ -45,6 +46,7 @@ struct cat_job {
     int n_langs;
     struct cs_csv *csv[TRAIN_MAX_DOMAIN];
     size_t cap;
+    char **glossed; /* --gloss: every row's glossed text (j.n entries) */
 };
 
 /* PRIORITIES: --label-key priority trains the impact model over the same rows. */
@@ -64,6 +66,8 @@ static void cat_free(struct cat_job *c)
 {
     for (size_t i = 0; i < c->n_corpus; i++) free(c->owned[i]);
     free(c->owned);
+    for (size_t i = 0; c->glossed && i < c->j.n; i++) free(c->glossed[i]);
+    free(c->glossed);
     free(c->lang);
     for (int i = 0; i < TRAIN_MAX_DOMAIN; i++) cs_csv_destroy(c->csv[i]);
     c->j.csv = NULL;
@@ -289,7 +293,8 @@ static int category_cv(const struct train_args *a, struct cat_job *c)
     int rc = CS_OK;
     for (uint32_t f = 0; rc == CS_OK && f < a->cv; f++) {
         for (size_t i = 0; i < c->n_corpus; i++) {
-            uint64_t h = cs_textfeat_hash64(j->text[i], j->len[i]) >> 16;
+            /* folds by the original text, glossed or not: the same folds either way */
+            uint64_t h = cs_textfeat_hash64(c->owned[i], strlen(c->owned[i])) >> 16;
             j->is_val[i] = h % a->cv == f ? CS_TRAIN_ROW_DEV : CS_TRAIN_ROW_FIT;
         }
         struct cs_train_rows rows = {.n = j->n, .n_classes = j->n_labels, .label = j->label,
@@ -306,6 +311,21 @@ static int category_cv(const struct train_args *a, struct cat_job *c)
     return rc;
 }
 
+/* --gloss: the model reads cs_triage_gloss(text), as triage will ask it. The split
+ * and folds stay those of the original text. */
+static int gloss_all(struct cat_job *c)
+{
+    c->glossed = calloc(c->j.n + 1, sizeof(char *));
+    if (!c->glossed) return CS_ERR_NOMEM;
+    for (size_t i = 0; i < c->j.n; i++) {
+        size_t cap = c->j.len[i] + 1024;
+        if (!(c->glossed[i] = malloc(cap))) return CS_ERR_NOMEM;
+        c->j.len[i] = cs_triage_gloss(c->j.text[i], c->j.len[i], c->glossed[i], cap);
+        c->j.text[i] = c->glossed[i];
+    }
+    return CS_OK;
+}
+
 int train_category_task(const struct train_args *a)
 {
     if (!a->jsonl || !a->name) return CS_ERR_INVALID;
@@ -314,6 +334,7 @@ int train_category_task(const struct train_args *a)
     struct cat_job c;
     memset(&c, 0, sizeof(c));
     int rc = load_all(&a2, &c);
+    if (rc == CS_OK && a2.gloss) rc = gloss_all(&c);
     if (rc == CS_OK) rc = a2.cv ? category_cv(&a2, &c) : text_fit_write(&a2, &c.j);
     cat_free(&c);
     return rc;

@@ -84,6 +84,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         if (strcmp(k, "--no-val") == 0) { a->no_val = 1; continue; }
         if (strcmp(k, "--average") == 0) { a->opts.average = 1; continue; }
         if (strcmp(k, "--no-refit") == 0) { a->no_refit = 1; continue; }
+        if (strcmp(k, "--gloss") == 0) { a->gloss = 1; continue; }
         if (strcmp(k, "--negation") == 0) { a->feat.flags |= CS_TEXTFEAT_F_NEGATION; continue; }
         if (strcmp(k, "--cues") == 0) { a->feat.flags |= CS_TEXTFEAT_F_CUES; continue; }
         if (strcmp(k, "--lexicon") == 0) { a->feat.flags |= CS_TEXTFEAT_F_LEXICON; continue; }

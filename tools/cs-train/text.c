@@ -18,6 +18,7 @@ char *train_metadata(const struct train_args *a, const char *task, double val_ac
     if (a->source) json_object_object_add(o, "source", json_object_new_string(a->source));
     if (a->licence) json_object_object_add(o, "licence", json_object_new_string(a->licence));
     if (a->notice) json_object_object_add(o, "notice", json_object_new_string(a->notice));
+    if (a->gloss) json_object_object_add(o, "gloss", json_object_new_boolean(1)); /* cs_triage_gloss */
     json_object_object_add(o, "train_rows", json_object_new_int64((int64_t)n_train));
     json_object_object_add(o, "validation_rows", json_object_new_int64((int64_t)n_val));
     if (n_val) {

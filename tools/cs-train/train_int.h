@@ -34,6 +34,7 @@ struct train_args {
     int n_augment;
     size_t augment_cap; /* most rows taken per mapped intent; 0: all */
     const char *oof;    /* --oof FILE: out-of-fold probabilities of --cv (category.c) */
+    int gloss;          /* --gloss: train on cs_triage_gloss(text) (category.c) */
 };
 
 /* Labelled text rows and their labels (sorted names, so indices do not depend on row

@@ -97,6 +97,14 @@ const struct cs_triage_route *cs_triage_policy_category(const struct cs_triage_p
  * not amounts. Pure, no allocation; text need not be NUL-terminated. */
 double cs_triage_amount(const char *text, size_t len);
 
+/* Copies text[0..len) into out[0..cap) and appends English glosses of the Spanish,
+ * German, French and Portuguese support words it contains ("reembolso" -> " refund"),
+ * so that models trained mostly on English tickets read the other four languages too.
+ * Text models trained on glossed text say so in their metadata ("gloss": true) and
+ * triage glosses before asking them. Returns the length written (NUL-terminated, cut to
+ * cap - 1). */
+size_t cs_triage_gloss(const char *text, size_t len, char *out, size_t cap);
+
 struct cs_triage {
     enum cs_triage_category cat;
     char category[CS_TRIAGE_STR];      /* display name from the policy */

@@ -14,13 +14,35 @@ static void set_str(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
+/* Text for `model`: glossed when it was trained on glossed text (cs_triage_gloss). */
+struct model_text {
+    const char *text;
+    size_t len;
+    char buf[CS_TEXTFEAT_MAX_BYTES + 1024];
+};
+
+static void text_for(const struct cs_model *model, const char *text, size_t len, struct model_text *mt)
+{
+    const char *meta = cs_model_metadata(model);
+    if (meta && strstr(meta, "\"gloss\":true")) {
+        size_t n = len > CS_TEXTFEAT_MAX_BYTES ? CS_TEXTFEAT_MAX_BYTES : len;
+        mt->len = cs_triage_gloss(text, n, mt->buf, sizeof(mt->buf));
+        mt->text = mt->buf;
+    } else {
+        mt->text = text;
+        mt->len = len;
+    }
+}
+
 static int classify_category(const struct cs_models *m, const struct cs_triage_policy *p,
-                             const char *text, size_t len, struct cs_triage *out)
+                             const char *text, size_t len, struct model_text *mt,
+                             struct cs_triage *out)
 {
     const struct cs_model *cm = cs_models_get(m, p->category_model);
     if (!cm) return CS_ERR_NOT_FOUND;
     struct cs_model_pred pred;
-    int rc = cs_model_predict_text(cm, text, len, cs_models_scratch(), &pred);
+    text_for(cm, text, len, mt);
+    int rc = cs_model_predict_text(cm, mt->text, mt->len, cs_models_scratch(), &pred);
     if (rc != CS_OK) return rc;
     int c = cs_triage_category_parse(cs_model_label(cm, pred.top));
     if (c < 0) return CS_ERR_FORMAT; /* a model whose labels are not the ten codes */
@@ -34,14 +56,15 @@ struct impact {
 };
 
 static int impact(const struct cs_models *m, const struct cs_triage_policy *p, const char *text,
-                  size_t len, struct impact *out)
+                  size_t len, struct model_text *mt, struct impact *out)
 {
     memset(out, 0, sizeof(*out));
     if (!p->priority_model[0]) return CS_OK;
     const struct cs_model *pm = cs_models_get(m, p->priority_model);
     if (!pm) return CS_ERR_NOT_FOUND;
     struct cs_model_pred pred;
-    int rc = cs_model_predict_text(pm, text, len, cs_models_scratch(), &pred);
+    text_for(pm, text, len, mt);
+    int rc = cs_model_predict_text(pm, mt->text, mt->len, cs_models_scratch(), &pred);
     int p1 = cs_model_label_index(pm, "P1"), p2 = cs_model_label_index(pm, "P2");
     if (rc == CS_OK && (p1 < 0 || p2 < 0)) rc = CS_ERR_FORMAT;
     if (rc == CS_OK) out->p1 = pred.prob[p1], out->p12 = pred.prob[p1] + pred.prob[p2];
@@ -118,10 +141,11 @@ int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p
     if (!m || !p || !out || (!text && len)) return CS_ERR_INVALID;
     memset(out, 0, sizeof(*out));
     if (!text) text = "";
-    int rc = classify_category(m, p, text, len, out);
+    struct model_text mt; /* ~5 KiB of stack: no allocation on the request path */
+    int rc = classify_category(m, p, text, len, &mt, out);
     if (rc == CS_OK) rc = cs_sentiment_analyze(m, text, len, &out->sent);
     struct impact im;
-    if (rc == CS_OK) rc = impact(m, p, text, len, &im);
+    if (rc == CS_OK) rc = impact(m, p, text, len, &mt, &im);
     if (rc == CS_OK) rc = subcategory(m, p, text, len, out);
     struct cs_lang_result lr;
     if (rc == CS_OK && p->lang && (rc = cs_lang_detect(p->lang, text, len, &lr)) == CS_OK) {
