@@ -70,6 +70,8 @@ static json_object *triage_json(const struct cs_triage *t)
     /* As Zendesk's intelligent triage: the detected language and how sure. */
     if (!rc) rc = cs_json_add_str(o, "language", t->language);
     if (!rc) rc = cs_json_add_double(o, "language_confidence", t->language_confidence, 2);
+    if (!rc && t->category_source && strcmp(t->category_source, "builtin") != 0)
+        rc = cs_json_add_str(o, "provider", t->category_source);
     if (rc) json_object_put(o);
     return rc ? NULL : o;
 }
@@ -144,6 +146,9 @@ static int analyse(const struct cs_req *req, struct processed *p)
 {
     const struct cs_triage_policy *policy = req->env->fn_state;
     int rc = cs_triage_ticket(req->env->models, policy, p->message, strlen(p->message), &p->triage);
+    /* a tenant whose default provider is a hosted LLM gets its category, the built-in
+     * answer standing on any error or answer outside the taxonomy */
+    if (!rc) rc = cs_triage_ask_provider(req, policy, p->message, &p->triage);
     if (!rc) rc = cs_retrieval_search(req->store, req->arena, req->auth.tenant, p->message, PASSAGES,
                                       &p->passages, &p->npassages);
     if (rc) return rc;

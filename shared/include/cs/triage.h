@@ -124,6 +124,8 @@ struct cs_triage {
     char intent_model[CS_MODEL_NAME_MAX];
     float intent_confidence;
     double amount; /* cs_triage_amount of the text */
+    float impact_p1, impact_p12; /* the impact model's P(P1), P(P1) + P(P2) */
+    const char *category_source; /* "builtin", or the provider id that chose the category */
     struct cs_cues cues;
     struct cs_sentiment sent;
 };
@@ -133,5 +135,15 @@ struct cs_triage {
  * when one is missing. No allocation beyond what libexttextcat does per detection. */
 CS_MUST_CHECK int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p,
                                    const char *text, size_t len, struct cs_triage *out);
+
+/* When the tenant's default AI provider is a hosted model that classifies (cs/ai.h),
+ * asks it for the category among the ten codes and, on a valid answer, replaces the
+ * built-in category in `t` (confidence = the provider's score, category_source = its
+ * id; team, SLA and priority recomputed). Any error, fallback or answer outside the
+ * taxonomy leaves `t` as the built-in models made it. `text` is NUL-terminated.
+ * Returns CS_OK in every case but bad arguments (CS_ERR_INVALID). */
+struct cs_req;
+CS_MUST_CHECK int cs_triage_ask_provider(const struct cs_req *req, const struct cs_triage_policy *p,
+                                         const char *text, struct cs_triage *t);
 
 #endif

@@ -51,14 +51,10 @@ static int classify_category(const struct cs_models *m, const struct cs_triage_p
     return CS_OK;
 }
 
-struct impact {
-    float p1, p12; /* the impact model's P(P1) and P(P1) + P(P2); 0 without the model */
-};
-
+/* The impact model's P(P1) and P(P1) + P(P2) into out (0 without the model). */
 static int impact(const struct cs_models *m, const struct cs_triage_policy *p, const char *text,
-                  size_t len, struct model_text *mt, struct impact *out)
+                  size_t len, struct model_text *mt, struct cs_triage *out)
 {
-    memset(out, 0, sizeof(*out));
     if (!p->priority_model[0]) return CS_OK;
     const struct cs_model *pm = cs_models_get(m, p->priority_model);
     if (!pm) return CS_ERR_NOT_FOUND;
@@ -67,7 +63,7 @@ static int impact(const struct cs_models *m, const struct cs_triage_policy *p, c
     int rc = cs_model_predict_text(pm, mt->text, mt->len, cs_models_scratch(), &pred);
     int p1 = cs_model_label_index(pm, "P1"), p2 = cs_model_label_index(pm, "P2");
     if (rc == CS_OK && (p1 < 0 || p2 < 0)) rc = CS_ERR_FORMAT;
-    if (rc == CS_OK) out->p1 = pred.prob[p1], out->p12 = pred.prob[p1] + pred.prob[p2];
+    if (rc == CS_OK) out->impact_p1 = pred.prob[p1], out->impact_p12 = pred.prob[p1] + pred.prob[p2];
     return rc;
 }
 
@@ -98,14 +94,13 @@ static int subcategory(const struct cs_models *m, const struct cs_triage_policy 
  * reads the situations the cues do not name ("charged twice", "refund still missing",
  * "locked out", "payroll failed"), above the policy's thresholds (chosen by 5-fold CV on
  * the training tickets, data/models/README.md). */
-static int priority(const struct cs_triage_policy *p, const struct cs_triage *t,
-                    const struct impact *im, const char **why)
+static int priority(const struct cs_triage_policy *p, const struct cs_triage *t, const char **why)
 {
     const struct cs_cues *c = &t->cues;
     *why = c->security ? "security incident" : c->safety ? "safety" : c->outage ? "outage"
          : c->legal ? "legal threat" : NULL;
     if (*why) return 1;
-    if (im->p1 >= p->impact_p1) {
+    if (t->impact_p1 >= p->impact_p1) {
         *why = "impact";
         return 1;
     }
@@ -114,12 +109,15 @@ static int priority(const struct cs_triage_policy *p, const struct cs_triage *t,
     if (*why) return 2;
     /* a stated charge under 10 is P3 whatever the model says */
     int small_charge = t->cat == CS_CAT_BILLING && t->amount >= 0.0 && t->amount < TRIAGE_SMALL_AMOUNT;
-    *why = im->p12 >= p->impact_p2 && !small_charge ? "money or access blocked" : "standard";
-    return im->p12 >= p->impact_p2 && !small_charge ? 2 : 3;
+    int blocked = t->impact_p12 >= p->impact_p2 && !small_charge;
+    *why = blocked ? "money or access blocked" : "standard";
+    return blocked ? 2 : 3;
 }
 
-static void route(const struct cs_triage_policy *p, int prio, const char *why, struct cs_triage *out)
+void triage_finish(const struct cs_triage_policy *p, struct cs_triage *out)
 {
+    const char *why = NULL;
+    int prio = priority(p, out, &why);
     const struct cs_triage_route *r = &p->cats[out->cat];
     set_str(out->category, sizeof(out->category), r->category);
     set_str(out->category_code, sizeof(out->category_code), r->code);
@@ -144,8 +142,7 @@ int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p
     struct model_text mt; /* ~5 KiB of stack: no allocation on the request path */
     int rc = classify_category(m, p, text, len, &mt, out);
     if (rc == CS_OK) rc = cs_sentiment_analyze(m, text, len, &out->sent);
-    struct impact im;
-    if (rc == CS_OK) rc = impact(m, p, text, len, &mt, &im);
+    if (rc == CS_OK) rc = impact(m, p, text, len, &mt, out);
     if (rc == CS_OK) rc = subcategory(m, p, text, len, out);
     struct cs_lang_result lr;
     if (rc == CS_OK && p->lang && (rc = cs_lang_detect(p->lang, text, len, &lr)) == CS_OK) {
@@ -159,8 +156,7 @@ int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p
     out->escalation_needed = esc != CS_ESC_NONE;
     out->escalation_reason = cs_esc_reason_name(esc);
     out->amount = cs_triage_amount(text, len);
-    const char *why = NULL;
-    int prio = priority(p, out, &im, &why);
-    route(p, prio, why, out);
+    out->category_source = "builtin";
+    triage_finish(p, out);
     return CS_OK;
 }

@@ -31,4 +31,8 @@ struct cs_triage_policy {
 const struct triage_intent_route *triage_policy_intent(const struct cs_triage_policy *p,
                                                        const char *intent);
 
+/* Priority, team and SLA from the fields cs_triage_ticket filled (category, cues,
+ * sentiment, amount, impact): run again when something replaces the category. */
+void triage_finish(const struct cs_triage_policy *p, struct cs_triage *out);
+
 #endif
