@@ -46,8 +46,8 @@ cmd_train() {
 }
 
 # Shared by train and the CV commands in data/models/README.md.
-TRIAGE_CAT_OPTS="--hash-bits 18 --nb 0.5 --lr 2.0 --l2 1e-6 --epochs 24 --average"
-TRIAGE_PRIO_OPTS="--hash-bits 18 --nb 0.5 --lr 2.0 --l2 1e-6 --epochs 24 --average"
+TRIAGE_CAT_OPTS="--hash-bits 17 --nb 0.5 --lr 2.0 --l2 1e-6 --epochs 24 --average --gloss"
+TRIAGE_PRIO_OPTS="--hash-bits 17 --nb 0.5 --lr 2.0 --l2 1e-6 --epochs 24 --average --gloss"
 
 cmd_eval() {
     cmd_build
