@@ -101,7 +101,11 @@ static int predict_triage(const struct cs_models *ms, const struct cs_triage_pol
     int rc = cs_triage_ticket(ms, p, s, n, &t);
     if (rc != CS_OK) return rc;
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "label", json_object_new_string(t.intent));
+    json_object_object_add(o, "label", json_object_new_string(t.category_code));
+    json_object_object_add(o, "priority_reason", json_object_new_string(t.priority_reason));
+    json_object_object_add(o, "escalation_reason",
+                           t.escalation_reason ? json_object_new_string(t.escalation_reason) : NULL);
+    if (t.intent[0]) json_object_object_add(o, "intent", json_object_new_string(t.intent));
     json_object_object_add(o, "category", json_object_new_string(t.category));
     json_object_object_add(o, "subcategory", json_object_new_string(t.subcategory));
     json_object_object_add(o, "priority", json_object_new_string(t.priority));
@@ -157,7 +161,7 @@ static int list_models(const struct cs_models *ms)
                kinds[cs_model_kind(m) <= 3 ? cs_model_kind(m) : 0], cs_model_n_classes(m),
                cs_model_file_size(m), cs_model_metadata(m));
     }
-    puts("triage             (intent models + sentiment + policy)");
+    puts("triage             (category + impact models, cues, sentiment, policy)");
     return 0;
 }
 

@@ -15,7 +15,7 @@
  *   { "version": 2,
  *     "category_model": "triage-category",   text model whose labels are the ten codes
  *     "priority_model": "triage-priority",   optional P1/P2/P3 impact model ("" = none)
- *     "impact_p1": 0.35, "impact_p2": 0.3,   its P(P1) and P(P1)+P(P2) that raise to P1 / P2
+ *     "impact_p1": 0.3, "impact_p2": 0.4,    its P(P1) and P(P1)+P(P2) that raise to P1 / P2
  *     "intent_models": [...], "intent_gate": "intent-domain",  for subcategories; [] = none
  *     "subcategory_min_confidence": 0.6,
  *     "sla_hours": {"P1": 4, "P2": 24, "P3": 72},

@@ -120,7 +120,7 @@ static int parse_models(json_object *root, struct cs_triage_policy *p)
         if (copy_str(p->gate, sizeof(p->gate), v) != CS_OK) return CS_ERR_CONFIG;
         p->has_gate = 1;
     }
-    p->impact_p1 = 0.35f, p->impact_p2 = 0.3f;
+    p->impact_p1 = 0.3f, p->impact_p2 = 0.4f;
     if ((v = get(root, "impact_p1"))) p->impact_p1 = (float)json_object_get_double(v);
     if ((v = get(root, "impact_p2"))) p->impact_p2 = (float)json_object_get_double(v);
     p->sub_min_conf = 0.6f;
