@@ -18,6 +18,7 @@ static void set_str(char *dst, size_t cap, const char *src)
 struct model_text {
     const char *text;
     size_t len;
+    size_t glossed_len; /* 0 until buf holds the glossed ticket (both models share it) */
     char buf[CS_TEXTFEAT_MAX_BYTES + 1024];
 };
 
@@ -26,7 +27,8 @@ static void text_for(const struct cs_model *model, const char *text, size_t len,
     const char *meta = cs_model_metadata(model);
     if (meta && strstr(meta, "\"gloss\":true")) {
         size_t n = len > CS_TEXTFEAT_MAX_BYTES ? CS_TEXTFEAT_MAX_BYTES : len;
-        mt->len = cs_triage_gloss(text, n, mt->buf, sizeof(mt->buf));
+        if (!mt->glossed_len) mt->glossed_len = cs_triage_gloss(text, n, mt->buf, sizeof(mt->buf));
+        mt->len = mt->glossed_len;
         mt->text = mt->buf;
     } else {
         mt->text = text;
@@ -140,6 +142,7 @@ int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p
     memset(out, 0, sizeof(*out));
     if (!text) text = "";
     struct model_text mt; /* ~5 KiB of stack: no allocation on the request path */
+    mt.glossed_len = 0;
     int rc = classify_category(m, p, text, len, &mt, out);
     if (rc == CS_OK) rc = cs_sentiment_analyze(m, text, len, &out->sent);
     if (rc == CS_OK) rc = impact(m, p, text, len, &mt, out);
