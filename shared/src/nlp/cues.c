@@ -23,7 +23,7 @@ static void index_init(void)
 struct hit {
     int kind, value;
     size_t start, end;
-    uint16_t clause;
+    uint16_t clause, sentence;
     bool negated;
 };
 
@@ -37,7 +37,7 @@ struct hits {
 static bool inside_negation(int kind)
 {
     return kind == CUE_LEGAL || kind == CUE_SOCIAL || kind == CUE_HUMAN || kind == CUE_REPEAT ||
-           kind == CUE_THREAT;
+           kind == CUE_THREAT || kind == CUE_SOCIAL_ACT;
 }
 
 static void on_hit(void *ctx, const struct cs_toks *tk, const struct cs_phrase *p, size_t start,
@@ -47,6 +47,7 @@ static void on_hit(void *ctx, const struct cs_toks *tk, const struct cs_phrase *
     if (hs->n >= MAX_HITS) return;
     hs->h[hs->n++] = (struct hit){.kind = p->kind, .value = p->value, .start = start, .end = end,
                                   .clause = tk->t[start].clause,
+                                  .sentence = tk->t[start].sentence,
                                   .negated = inside_negation(p->kind)
                                                  ? cs_tok_negated_span(tk, start, end)
                                                  : cs_tok_negated(tk, start)};
@@ -56,9 +57,12 @@ static int veto_of(int kind)
 {
     switch (kind) {
     case CUE_LEGAL: return CUE_LEGAL_VETO;
-    case CUE_SOCIAL: return CUE_SOCIAL_VETO;
+    case CUE_SOCIAL:
+    case CUE_PLATFORM: return CUE_SOCIAL_VETO;
     case CUE_HUMAN: return CUE_HUMAN_VETO;
     case CUE_DEADLINE: return CUE_DEADLINE_VETO;
+    case CUE_REPEAT:
+    case CUE_REPEAT_TIME: return CUE_REPEAT_VETO;
     default: return 0;
     }
 }
@@ -67,6 +71,15 @@ static bool clause_has(const struct hits *hs, int kind, uint16_t clause)
 {
     for (size_t i = 0; i < hs->n; i++)
         if (hs->h[i].kind == kind && hs->h[i].clause == clause && !hs->h[i].negated) return true;
+    return false;
+}
+
+static bool sentence_has(const struct hits *hs, int kind, int value, uint16_t sentence)
+{
+    for (size_t i = 0; i < hs->n; i++)
+        if (hs->h[i].kind == kind && hs->h[i].value == value && hs->h[i].sentence == sentence &&
+            !hs->h[i].negated)
+            return true;
     return false;
 }
 
@@ -86,16 +99,23 @@ static bool hit_counts(const struct hits *hs, const struct hit *h)
     if (h->negated) return false;
     int veto = veto_of(h->kind);
     if (veto && clause_has(hs, veto, h->clause)) return false;
+    /* praise anywhere in the sentence: "I mentioned you on Twitter, you've been great" */
+    if (veto == CUE_SOCIAL_VETO && sentence_has(hs, CUE_SOCIAL_VETO, 0, h->sentence)) return false;
     if (h->kind == CUE_REPEAT_TIME && !clause_has(hs, CUE_CONTACT_WORD, h->clause)) return false;
     return true;
 }
 
-static void apply_hit(struct cs_cues *out, const struct cs_toks *tk, const struct hit *h)
+static void apply_hit(struct cs_cues *out, const struct cs_toks *tk, const struct hits *hs,
+                      const struct hit *h)
 {
     switch (h->kind) {
     case CUE_LEGAL: out->legal = true, set_span(&out->legal_span, tk, h); break;
     case CUE_SOCIAL: out->social = true, set_span(&out->social_span, tk, h); break;
     case CUE_HUMAN: out->human_request = true, set_span(&out->request_span, tk, h); break;
+    case CUE_PLATFORM:
+        if (!clause_has(hs, CUE_SOCIAL_ACT, h->clause)) break;
+        out->social = true, set_span(&out->social_span, tk, h);
+        break;
     case CUE_REPEAT:
     case CUE_REPEAT_TIME:
         if (h->value > out->earlier_contacts) {
@@ -111,6 +131,45 @@ static void apply_hit(struct cs_cues *out, const struct cs_toks *tk, const struc
     case CUE_THREAT: out->threat = true; break;
     default: break;
     }
+}
+
+/* Single earlier contacts stated in different clauses add up: "second chat and first
+ * call didn't sort this, here I am again". */
+static bool word_in(const char *w, const char *const *set);
+
+static void count_single_contacts(const struct hits *hs, struct cs_cues *out)
+{
+    int clauses = 0;
+    int last = -1;
+    for (size_t i = 0; i < hs->n; i++) {
+        const struct hit *h = &hs->h[i];
+        if ((h->kind != CUE_REPEAT && h->kind != CUE_REPEAT_TIME) || h->value != 1 ||
+            !hit_counts(hs, h) || (int)h->clause == last)
+            continue;
+        last = h->clause;
+        clauses++;
+    }
+    if (clauses >= 2 && out->earlier_contacts < 2) out->earlier_contacts = 2;
+}
+
+/* A message of one to three words naming a person to talk to ("agent", "operator!!",
+ * "representative please") is the request itself. */
+static void short_request(const struct cs_toks *tk, struct cs_cues *out)
+{
+    static const char *const WHO[] = {"agent", "operator", "human", "representative", "rep",
+        "manager", "supervisor", "person", "humano", "agente", "mensch", "mitarbeiter",
+        "conseiller", "atendente", "humain", NULL};
+    static const char *const FILL[] = {"please", "pls", "now", "a", "an", "the", "real", "live",
+        "human", "por", "favor", "bitte", "svp", "asap", "talk", "speak", "to", NULL};
+    if (out->human_request || tk->n == 0 || tk->n > 3 || tk->next < tk->t[tk->n - 1].end) return;
+    bool who = false;
+    for (size_t i = 0; i < tk->n; i++) {
+        if (word_in(tk->t[i].w, WHO)) who = true;
+        else if (!word_in(tk->t[i].w, FILL)) return;
+    }
+    if (!who) return;
+    out->human_request = true;
+    out->request_span = (struct cs_cue_span){tk->t[0].off, tk->t[tk->n - 1].end - tk->t[0].off};
 }
 
 /* ---- waiting time: "for three weeks", "since Monday", "5 days ago" ---- */
@@ -226,7 +285,9 @@ void cs_cues_scan(const char *text, size_t len, struct cs_cues *out)
         hs.n = 0;
         cs_phrase_scan(CS_CUE_LEXICON, &g_index, &tk, on_hit, &hs);
         for (size_t i = 0; i < hs.n; i++)
-            if (hit_counts(&hs, &hs.h[i])) apply_hit(out, &tk, &hs.h[i]);
+            if (hit_counts(&hs, &hs.h[i])) apply_hit(out, &tk, &hs, &hs.h[i]);
+        count_single_contacts(&hs, out);
+        short_request(&tk, out);
         scan_waits(&tk, out);
         if (tk.next <= from) break;
         from = tk.next;

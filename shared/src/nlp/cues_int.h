@@ -20,7 +20,7 @@ struct cs_tok {
     bool cap;      /* first letter upper-case, the rest not all upper ("Sue") */
     bool upper;    /* all letters upper-case, 2+ letters ("STOP") */
     bool start;    /* first word of a sentence */
-    uint16_t clause;
+    uint16_t clause, sentence;
     size_t off, end; /* bytes in the source text */
 };
 

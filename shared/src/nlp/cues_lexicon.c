@@ -6,11 +6,11 @@
 #define MODAL "will|i'll|ill|we'll|shall|gonna|going|must|would|i'd|have|i've|we've|about|ready|intend|plan|planning|consider|considering|may|might"
 #define TO_THEM "you|u|ya|y'all|yall|your|them|the|this|that|it|company|for|over"
 #define LAWYER "lawyer|lawyers|attorney|attorneys|solicitor|solicitors|counsel|barrister"
-#define CONTACT_V "call*|phon*|rang|ring|ringing|email*|e-mail*|contact*|wrote|writ*|messag*|chat*|reach*|complain*|spoke|spoken|talk*|ask*|rais*|report*|follow*|chased|chasing"
-#define CONTACT_N "call|calls|email|emails|e-mail|e-mails|message|messages|ticket|tickets|chat|chats|request|requests|complaint|complaints|letter|letters|contact|inquiry|inquiries|enquiry|enquiries|case|follow-up"
+#define CONTACT_V "asked|call|called|calling|phoned|phoning|rang|email|emailed|emailing|e-mailed|contact*|wrote|writ*|messag*|chat*|reach*|complain*|spoke|spoken|talk*|ask*|rais*|report*|follow*|chased|chasing"
+#define CONTACT_N "call|calls|email|emails|e-mail|e-mails|message|messages|ticket|tickets|chat|chats|request|requests|complaint|complaints|letter|letters|contact|inquiry|inquiries|enquiry|enquiries|case|follow|report|reports"
 #define CONTACT_NP "calls|emails|e-mails|mails|messages|chats|requests|complaints|letters|inquiries|enquiries|follow-ups|followups|conversations|phonecalls"
 #define MANY "two|three|four|five|six|seven|eight|nine|ten|twelve|2|3|4|5|6|7|8|9|10|11|12|15|20|several|multiple|many|numerous|countless|dozens|endless|repeated"
-#define HUMAN_N "human|humans|person|agent|representative|rep|manager|supervisor|supervisors|boss|superior|senior|somebody|someone|operator|people|staff|employee|advisor|adviser|team|lead|director|management|head"
+#define HUMAN_N "human|humans|person|agent|representative|rep|manager|supervisor|supervisors|boss|superior|senior|somebody|someone|operator|leader|technician|specialist|director|whoever|whoever's|anyone|anybody|member|head|gestor"
 
 const struct cs_phrase CS_CUE_LEXICON[] = {
     /* ---- LEGAL_MENTION: legal or formal action against the company ---- */
@@ -18,7 +18,13 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"to|and|or|gonna|will|then ~sue", CUE_LEGAL, 0},
     {"~sue " TO_THEM, CUE_LEGAL, 0},
     {"suing|sued", CUE_LEGAL, 0},
-    {"lawsuit|lawsuits|litigation|litigate", CUE_LEGAL, 0},
+    {"~lawsuit|lawsuits|litigation|litigate", CUE_LEGAL, 0},
+    {"letter before action|claim", CUE_LEGAL, 0},
+    {"money claim|claims", CUE_LEGAL, 0},
+    {"claim|claims|case against ... you|your|the|this", CUE_LEGAL, 0},
+    {"our|my legal team|department|dept|counsel|representative|representatives", CUE_LEGAL, 0},
+    {"legal team|department|dept|counsel will|is|are|has|have|'ll|would|shall", CUE_LEGAL, 0},
+    {"~tribunal|tribunais|tribunales", CUE_LEGAL, 0},
     {"class action|actions", CUE_LEGAL, 0},
     {"small claims|claim", CUE_LEGAL, 0},
     {"legal action|actions|proceedings|steps|measures|route|recourse|avenues|options|remedies|matter", CUE_LEGAL, 0},
@@ -26,14 +32,19 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"see|meet you in court", CUE_LEGAL, 0},
     {"court case|action|claim|order|proceedings", CUE_LEGAL, 0},
     {"go|going|went|head to court", CUE_LEGAL, 0},
-    {"file|filing|filed|lodge|lodging|lodged|make|making|submit|submitting|raise|escalate ... complaint|complaints ... with|to ... ombudsman|regulator|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|authorities|authority|commission|agency|bureau|attorney|trading|consumer|ico|fcc|state|department|government|dot|caa|cnmc|bafin|bundesnetzagentur|arcep|anatel|procon|anac|aneel|omic|consumo", CUE_LEGAL, 0},
+    {"file|filing|filed|lodge|lodging|lodged|make|making|submit|submitting|raise|escalate|escalating|report|reporting|reported|refer|referred|referring|complain|complaining|complained ... with|to|_ ... the|my|your|a|_ ... ombudsman|regulator|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|authorities|authority|commission|agency|bureau|attorney|trading|consumer|ico|fcc|dot|caa|cnmc|bafin|bundesnetzagentur|arcep|anatel|procon|anac|aneel|omic|cma|asa|ofsted|cqc|adr|caa's|fca's|ofcom's", CUE_LEGAL, 0},
     {"report|reporting|reported ... to|with ... the|_ ombudsman|regulator|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|authorities|police|ico|fcc|attorney|trading|consumer|dot|caa|regulators|government", CUE_LEGAL, 0},
-    {"formal complaint|complaints", CUE_LEGAL, 0},
+    {"taking|seeking|sought|took|getting|get|obtaining|obtained|take legal advice|counsel", CUE_LEGAL, 0},
+    {"~county|crown|district|magistrates|civil|federal|high|supreme|claims court", CUE_LEGAL, 0},
+    {"adr|arbitration|arbitrator", CUE_LEGAL, 0},
+    {"banco de espana|portugal", CUE_LEGAL, 0},
+    {"livro de reclamacoes", CUE_LEGAL, 0},
+    {"~ocu|anacom|deco|cnmv|aesa|consumidor", CUE_LEGAL, 0},
     {"ombudsman|ombudsmen", CUE_LEGAL, 0},
     {"trading standards", CUE_LEGAL, 0},
     {"attorney general|generals", CUE_LEGAL, 0},
-    {"my|our " LAWYER " will|is|are|has|have|says|said|advised|advises|told|wants|'ll|can|would|should|shall|could|knows|thinks", CUE_LEGAL, 0},
-    {"contact*|consult*|call*|involv*|get|getting|got|hire|hiring|hired|retain*|engage*|speak*|spoke|spoken|talk*|forward*|send|sending|pass*|hand*|instruct*|brief*|see|seeing|ask*|phone*|email*|refer*|with|from|through|via|by|to|lawyered ... " LAWYER, CUE_LEGAL, 0},
+    {"my|our ~" LAWYER " will|is|are|has|have|says|said|advised|advises|told|wants|'ll|can|would|should|shall|could|knows|thinks", CUE_LEGAL, 0},
+    {"contact*|consult*|call*|involv*|get|getting|got|hire|hiring|hired|retain*|engage*|speak*|spoke|spoken|talk*|forward*|send|sending|pass*|hand*|instruct*|brief*|see|seeing|ask*|phone*|email*|refer*|let|letting|with|from|through|via|by|to|lawyered ... ~" LAWYER, CUE_LEGAL, 0},
     {LAWYER " involved|letter|letters|up", CUE_LEGAL, 0},
     {"lawyer up", CUE_LEGAL, 0},
     {"demand letter|letters", CUE_LEGAL, 0},
@@ -74,8 +85,12 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"acao|medidas|providencias judicial|legal|legais|judiciais", CUE_LEGAL, 0},
     {"procon|juizado", CUE_LEGAL, 0},
     /* not a threat of action: a lawyer in a harmless role, the customer's own job */
-    {LAWYER " friend|friends|buddy|colleague|colleagues|firm|office|offices|fees|client|clients", CUE_LEGAL_VETO, 0},
-    {"i|i'm|im|am|as|was|wife|husband|friend|brother|sister|mother|father|dad|mom|mum|son|daughter|partner|colleague|is ... a|an " LAWYER, CUE_LEGAL_VETO, 0},
+    {LAWYER " friend|friends|buddy|colleague|colleagues|firm|office|offices|fees|client|clients|lane|street|road|avenue|way|close|briefcase|bag|perfume", CUE_LEGAL_VETO, 0},
+    {"friend|friends|amigo|amiga|amigos|ami|amie|freund|freundin|recommended|recommend|recommends|recomendo|recomendou|recomendo|recommande|empfohlen|empfiehlt", CUE_LEGAL_VETO, 2},
+    {"frau|herr|familie|mr|mrs|ms|dr|sr|sra|mme|m klage|anwalt|avocat|abogado|advogado", CUE_LEGAL_VETO, 3},
+    {"i'm|im|am|as|was|is|be|become|becoming a|an " LAWYER, CUE_LEGAL_VETO, 0},
+    {"wife|husband|friend|brother|sister|mother|father|dad|mom|mum|son|daughter|partner|colleague|cousin|uncle|aunt|neighbour|neighbor ... a|an " LAWYER, CUE_LEGAL_VETO, 0},
+    {"completion|house|mortgage|property|purchase|deposit|conveyancer", CUE_LEGAL_VETO, 4},
     {"estate|probate|conveyancing|wills|invoice|invoices|receipt|receipts|paperwork", CUE_LEGAL_VETO, 0},
     {"speak|talk|spoke|spoken|ask|asked|tell|told|thank|thanks|give|send|pass|dear|hi|hello|hey|is|am|i'm|im|named|called|was|regards|cheers|love|ms|mrs|miss|aunt|my to|with|for|_ sue", CUE_LEGAL_VETO, 1},
     {"law firm|office|school", CUE_LEGAL_VETO, 0},
@@ -92,7 +107,20 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"tell|telling|warn|warning|warned all ... my|of|the ... friends|family|followers|contacts|colleagues|neighbours|neighbors|network", CUE_SOCIAL, 0},
     {"leave|leaving|write|writing|post|posting|give|giving|left|wrote|posted ... bad|negative|terrible|horrible|scathing|awful|honest|1|one|zero|0|worst|damning|brutal ... review|reviews|rating|ratings|star", CUE_SOCIAL, 0},
     {"world|internet will|is|gonna|going ... know|hear|see|find", CUE_SOCIAL, 0},
-    {"viral", CUE_SOCIAL, 0},
+    {"go|going|gone|went viral", CUE_SOCIAL, 0},
+    {"tweeted|tweeting|retweet|retweeted|retweeting|subtweet*", CUE_SOCIAL, 0},
+    {"will|i'll|ill|gonna|going|about tweet|blog|vlog", CUE_SOCIAL, 0},
+    {"watchdog|bbc|press|media|journalist|journalists|reporter|reporters|newspaper|newspapers ... will|would|'d|gonna|going ... love|hear|know|interested|see", CUE_SOCIAL, 0},
+    {"twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|trustpilot|yelp|tripadvisor|mumsnet|nextdoor|glassdoor|google|g2|blog|forum|forums|foren|internet|socials|threads|feefo|reviews.io|capterra|bluesky|mastodon|whatsapp", CUE_PLATFORM, 0},
+    {"reclame aqui", CUE_PLATFORM, 0},
+    {"hacker news", CUE_PLATFORM, 0},
+    {"on|auf|sur|en x", CUE_PLATFORM, 0},
+    {"community|local|facebook|whatsapp|neighbourhood|neighborhood group|groups|forum|page", CUE_PLATFORM, 0},
+    {"local paper|papers|radio|news", CUE_PLATFORM, 0},
+    {"bbc|bbc's|watchdog|radio|press|newspaper|journalist|journalists|reporter|reporters|subreddit|uberall|everywhere|partout|readers|listeners|podcast|episode", CUE_PLATFORM, 0},
+    {"tagging|tag you|u in|on", CUE_SOCIAL, 0},
+    {"go|going|went|gone to the|my|_ local|_ news|paper|radio|press|tv|papers", CUE_SOCIAL, 0},
+    {"post|posts|posting|posted|poste|posten|share|sharing|shared|put|putting|tweet|upload|uploading|uploaded|write|writing|written|blogging|publish|publishing|expose|exposing|tell|telling|let|hear|know|going|goes|thread|followers|review|reviews|avis|bewertung|bewertungen|raconter|raconte|publicar|publicare|publico|publicando|expor|contar|teile|schreibe|veroffentliche|screenshot*|document*|contact*|publie|publier|publierai|publions|raconterai|raconter|broadcast*|blast*|mention*|tag|tagging|tagged|call*|warn*|name|naming|shame|shaming|rant|ranting|complain*|vent|venting", CUE_SOCIAL_ACT, 0},
     /* es/de/fr/pt */
     {"redes sociales|sociais", CUE_SOCIAL, 0},
     {"publicar*|publicare|contar*|contare|difundir*|denunciar ... en|a|todo ... twitter|facebook|instagram|tiktok|redes|internet|mundo|prensa|medios", CUE_SOCIAL, 0},
@@ -113,11 +141,17 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"avaliacao|avaliacoes|comentario negativa|negativas|ruim|pessima|negativo", CUE_SOCIAL, 0},
     {"expor ... internet|redes|todos", CUE_SOCIAL, 0},
     /* a promise to praise, following the company, an old review */
-    {"great|amazing|awesome|wonderful|fantastic|excellent|good|love|loved|recommend|recommended|recommending|brilliant|helpful|happy|positive|5|five|thank|thanks|follow|following|follower|fan|kind", CUE_SOCIAL_VETO, 0},
+    {"great|amazing|awesome|wonderful|fantastic|excellent|good|love|loved|recommend|recommended|recommending|brilliant|helpful|happy|positive|5|five|thank|thanks|follow|following|follower|fan|kind|saw|seen|ad|ads|advert|deal|promo|discount|login|log|sign|scheduler|integration|connect|connected|pay|link|channel|blogger|influencer|creator|partnership|partnerships|collab|collaboration|sponsor|sponsorship|kit|student|school|university|college|homework|research|course", CUE_SOCIAL_VETO, 0},
+    {"how do|can|does|to|would", CUE_SOCIAL_VETO, 1},
 
     /* ---- CUSTOMER_REQUEST: an explicit ask for a person or an escalation ---- */
-    {"speak|talk|chat|talking|speaking|chatting|speek|converse ... to|with a|an|the|your|some|real|actual|live|human|someone|somebody|any ... " HUMAN_N, CUE_HUMAN, 0},
-    {"get|put|transfer|connect|pass|patch|escalate|route|hand ... me|this|it|my|us ... to|through|with|over ... a|an|the|your|real|live|human|someone|somebody|senior ... " HUMAN_N, CUE_HUMAN, 0},
+    {"speak|talk|chat|talking|speaking|chatting|speek|converse ... to|with a|an|the|your|some|real|actual|live|human|any|_ ... " HUMAN_N, CUE_HUMAN, 0},
+    {"get|put|transfer|connect|pass|patch|escalate|route|hand ... me|this|it|my|us ... to|through|with|over ... a|an|the|your|real|live|human|senior|_ ... " HUMAN_N, CUE_HUMAN, 0},
+    {"human|person|manager|supervisor|leader|technician look|call|review|check|handle|contact|take|deal|sort|phone|ring", CUE_HUMAN, 0},
+    {"a|any|real ~human|person|manager|supervisor ... look|call|review|check|handle|contact|take|deal|sort|phone|ring|help", CUE_HUMAN, 0},
+    {"whoever|whoever's|someone|somebody ... in charge", CUE_HUMAN, 0},
+    {"like|want|need|would|get ... escalated", CUE_HUMAN, 0},
+    {"in touch with a|an|the|your|_ ... " HUMAN_N, CUE_HUMAN, 0},
     {"get|bring|fetch|find me a|an|the|your ... manager|supervisor|human|person|agent|boss|superior|someone|somebody", CUE_HUMAN, 0},
     {"want|need|demand|request|require|insist|prefer|wanna ... a|an|the|your|real|actual|live ... human|manager|supervisor|boss|superior|operator", CUE_HUMAN, 0},
     {"where|where's ... your|the|a ... manager|supervisor|human|boss", CUE_HUMAN, 0},
@@ -131,7 +165,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     /* es */
     {"hablar ... con ... un|una|el|la|algun|alguien|su|tu ... humano|humana|persona|agente|supervisor|supervisora|gerente|encargado|encargada|responsable|jefe|jefa|representante|operador", CUE_HUMAN, 0},
     {"pasame|paseme|paseme|comuniqueme|transfierame|transfiereme|ponme|pongame ... con", CUE_HUMAN, 0},
-    {"quiero|necesito|exijo ... un|una|el|la|algun ... humano|persona|agente|supervisor|gerente|encargado|responsable|jefe", CUE_HUMAN, 0},
+    {"quiero|necesito|exijo ... un|una|el|la|algun ... humano|persona|agente|supervisor|gerente|encargado|responsable|jefe|gestor", CUE_HUMAN, 0},
     {"escalar|escalen|escale|escalado", CUE_HUMAN, 2},
     {"persona real", CUE_HUMAN, 0},
     /* de */
@@ -140,9 +174,9 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"echten|echte|echter menschen|mensch|person|mitarbeiter", CUE_HUMAN, 0},
     {"eskalieren", CUE_HUMAN, 2},
     /* fr */
-    {"parler ... a|avec ... un|une|le|la|votre|quelqu'un|vrai|vraie ... humain|humaine|personne|conseiller|conseillere|responsable|superviseur|manager|directeur|agent|operateur", CUE_HUMAN, 0},
+    {"parler ... a|avec ... un|une|le|la|votre|vrai|vraie|_ ... humain|humaine|personne|conseiller|conseillere|responsable|superviseur|manager|directeur|agent|operateur|quelqu'un", CUE_HUMAN, 0},
     {"veux|voudrais|exige|demande ... un|une|le|la ... humain|responsable|superviseur|manager|conseiller|personne", CUE_HUMAN, 0},
-    {"vraie|vrai personne|humain", CUE_HUMAN, 0},
+    {"vraie|vrai personne|humain|conseiller|conseillere|agent", CUE_HUMAN, 0},
     {"escalader|remonter ... dossier|demande|plainte", CUE_HUMAN, 2},
     /* pt */
     {"falar ... com ... um|uma|o|a|algum|alguem|seu|sua ... humano|humana|pessoa|atendente|gerente|supervisor|supervisora|responsavel|chefe|agente|operador|alguem", CUE_HUMAN, 0},
@@ -152,21 +186,31 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     /* another role: "my manager asked me", praise for a named person, "account manager" */
     {"my|our|store|account|project|office|hiring|property|branch|general|line|area|relationship|community|success|regional ... manager|managers|supervisor|boss ... asked|said|wants|told|needs|approved|was|is|has|helped|thanks|thank|great|lovely|kind|brilliant|helpful|name", CUE_HUMAN_VETO, 0},
     {"thank|thanks|kudos|praise|compliment*|shout", CUE_HUMAN_VETO, 1},
-    {"phone|telephone|number|hotline|department|address|hours|opening|sales|wholesale|partnership|partnerships|bulk|corporate|marketing|spanish|french|german|portuguese|language|languages", CUE_HUMAN_VETO, 2},
+    {"number|hotline|address|hours|opening|wholesale|partnership|partnerships|bulk|corporate|marketing|spanish|french|german|portuguese|language|languages", CUE_HUMAN_VETO, 2},
+    {"how do|can|does|to|would", CUE_HUMAN_VETO, 4},
+    {"workflow|workflows|policy|policies|feature|features|task|tasks|alert|alerts|stage|rule|rules|automation|automations", CUE_HUMAN_VETO, 4},
+    {"manager|supervisor|admin|agent dashboard|role|roles|app|view|portal|page|settings|tool|permissions|permission|access|mode|console|panel|account|login|seat|seats|license|licence|software", CUE_HUMAN_VETO, 5},
     {"escalated|escalates|escalating quickly|fast|into", CUE_HUMAN_VETO, 3},
     {"situation|it|things|problem|issue ... escalated|escalates", CUE_HUMAN_VETO, 3},
 
     /* ---- REPEAT_CONTACT: stated earlier contacts (value: how many) ---- */
     {CONTACT_V " ... twice|times|repeatedly|again|before|already|previously|earlier|numerous|several|multiple", CUE_REPEAT, 1},
-    {CONTACT_V " ... " MANY " ... times|occasions|occassions|attempts|days|weeks", CUE_REPEAT, 2},
+    {CONTACT_V " ... " MANY " ... times|occasions|occassions", CUE_REPEAT, 2},
     {CONTACT_V " ... twice|repeatedly", CUE_REPEAT, 2},
     {"twice|repeatedly|several|multiple|many|numerous|countless ... times|already ... " CONTACT_V, CUE_REPEAT, 2},
-    {MANY " ... " CONTACT_NP, CUE_REPEAT, 2},
+    {MANY " phone|separate|different|more|long|earlier|previous|prior|_ " CONTACT_NP, CUE_REPEAT, 2},
+    {"opened|raised|submitted|logged|filed|created|sent|made|lodged ... " MANY " ... tickets|cases|requests|complaints|emails|claims|reports", CUE_REPEAT, 2},
+    {"and|or the week|day|month|time before", CUE_REPEAT_TIME, 2},
     {MANY " support|customer|service ... tickets", CUE_REPEAT, 2},
     {"every|each|any time|times|single|call ... i|we ... " CONTACT_V, CUE_REPEAT, 2},
-    {"every|each " CONTACT_N, CUE_REPEAT, 2},
-    {"second|2nd " CONTACT_N "|time|attempt", CUE_REPEAT_TIME, 1},
-    {"third|fourth|fifth|sixth|seventh|tenth|umpteenth|nth|3rd|4th|5th|6th|7th|8th|10th|twentieth|hundredth " CONTACT_N "|time|attempt", CUE_REPEAT_TIME, 2},
+    {"every|each call|chat|email|agent|conversation", CUE_REPEAT, 2},
+    {"app|online|website|link|form|button|clicked|clicking|unsubscribe|unsubscribed|portal|self-service", CUE_REPEAT_VETO, 0},
+    {"second|2nd phone|support|_ " CONTACT_N "|time|attempt", CUE_REPEAT_TIME, 1},
+    {"third|fourth|fifth|sixth|seventh|tenth|umpteenth|nth|3rd|4th|5th|6th|7th|8th|10th|twentieth|hundredth phone|support|_ " CONTACT_N "|time|attempt", CUE_REPEAT_TIME, 2},
+    {"troisieme|quatrieme|cinquieme appel|message|mail|relance|courriel|demande", CUE_REPEAT, 2},
+    {"dritte|vierte|funfte|dritten|vierten nachricht|e-mail|mail|anfrage|beschwerde|anruf|mahnung|email", CUE_REPEAT, 2},
+    {"tercer|cuarto|tercera|cuarta llamada|correo|mensaje|reclamacion|email", CUE_REPEAT, 2},
+    {"terceira|quarta|terceiro|quarto ligacao|email|mensagem|reclamacao|contato", CUE_REPEAT, 2},
     {"yet|once again " CONTACT_V, CUE_REPEAT, 1},
     {"already|previously|earlier|before ... " CONTACT_V, CUE_REPEAT, 1},
     {"last|previous|earlier|prior|other|former|original " CONTACT_N, CUE_REPEAT, 1},
@@ -180,9 +224,9 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"varias|muchas|tres|cuatro|dos|multiples llamadas|correos|mensajes|reclamaciones|quejas|tickets|emails", CUE_REPEAT, 2},
     {"ya|otra|de ... vez|he|nuevo ... llamado|escrito|contactado|reclamado|llamo|escribo", CUE_REPEAT, 1},
     /* de */
-    {"zweimal|dreimal|viermal|funfmal|mehrmals|mehrfach|zigmal|oft|ofter|wiederholt|x-mal|hundertmal|tausendmal ... angerufen|geschrieben|kontaktiert|gemeldet|gemailt|nachgefragt|reklamiert|beschwert|anrufe|schreibe|melde", CUE_REPEAT, 2},
+    {"zweimal|dreimal|viermal|funfmal|mehrmals|mehrfach|zigmal|oft|ofter|wiederholt|x-mal|hundertmal|tausendmal ... angerufen|geschrieben|kontaktiert|gemeldet|gemailt|nachgefragt|reklamiert|beschwert|anrufe|schreibe|melde|gekundigt|geschickt|gesendet|mitgeteilt|storniert", CUE_REPEAT, 2},
     {"mehrere|viele|drei|vier|funf|zwei|zahlreiche|unzahlige e-mails|emails|mails|anrufe|tickets|nachrichten|beschwerden|anfragen|male", CUE_REPEAT, 2},
-    {"zum|das dritten|vierten|funften|x-ten|zigsten|dritte|vierte|funfte mal", CUE_REPEAT_TIME, 2},
+    {"zum|das dritten|vierten|funften|x-ten|zigsten|dritte|vierte|funfte mal", CUE_REPEAT, 2},
     {"zum|das zweiten|zweite mal", CUE_REPEAT_TIME, 1},
     {"schon|bereits|erneut|wieder ... angerufen|geschrieben|kontaktiert|gemeldet|gemailt|nachgefragt|reklamiert", CUE_REPEAT, 1},
     /* fr */
@@ -200,7 +244,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"varias|muitas|tres|quatro|duas|diversas ligacoes|chamadas|emails|mensagens|reclamacoes|protocolos", CUE_REPEAT, 2},
     {"ja|novamente ... liguei|escrevi|contatei|contactei|reclamei", CUE_REPEAT, 1},
     /* a word that makes "the third time" about contacting */
-    {CONTACT_V "|" CONTACT_N "|llamo|llamada|escribo|contacto|anrufe|schreibe|melde|anruf|appelle|ecris|contacte|ligo|escrevo|ligacao|contato", CUE_CONTACT_WORD, 0},
+    {CONTACT_V "|" CONTACT_N "|llamo|llamada|escribo|contacto|pregunto|pido|reclamo|anrufe|schreibe|melde|anruf|frage|rufe|appelle|ecris|contacte|demande|relance|ligo|escrevo|ligacao|contato|peco|pergunto|someone|somebody|agent|agents|support|helpdesk|hold|disconnected|transferred", CUE_CONTACT_WORD, 0},
+    {"cut|hung off|up", CUE_CONTACT_WORD, 0},
 
     /* ---- P1/P2 signals for triage ---- */
     {"injured|injury|injuries|bleeding|hospitalised|hospitalized|electrocut*|exploded|explosion|explodes|overheating|overheated|overheats|melted|melting|choking|choked|poisoning|poisoned|contaminated|contamination|anaphyla*|mold|mould|mouldy|moldy|toxic|fumes|unsafe|dangerous|hazard|hazardous|stitches|vomiting|vomited|sparks|sparking|sparked|scalded|scald|burns", CUE_SAFETY, 0},

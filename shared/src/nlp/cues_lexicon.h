@@ -14,12 +14,15 @@ enum cs_cue_kind {
     CUE_REPEAT,      /* value: earlier contacts stated (1, 2 = two or more) */
     CUE_REPEAT_TIME, /* "the third time": counts only with a contact word in the clause */
     CUE_CONTACT_WORD,
+    CUE_REPEAT_VETO, /* self-service retries: "clicked unsubscribe three times" */
     CUE_SAFETY,
     CUE_SECURITY,
     CUE_OUTAGE,
     CUE_DEADLINE,
     CUE_DEADLINE_VETO, /* "guten Morgen", "esta mañana": morning, not tomorrow */
     CUE_THREAT,
+    CUE_PLATFORM,   /* a public platform ("Trustpilot"): social with a posting act */
+    CUE_SOCIAL_ACT, /* posting, telling, "going on", "will hear" */
     CUE_KIND_N
 };
 

@@ -86,7 +86,7 @@ struct tok_state {
     struct cs_tok *cur;
     int letters, uppers;
     bool first_upper, sentence_start;
-    uint16_t clause;
+    uint16_t clause, sentence;
 };
 
 static void tok_close(struct tok_state *s, size_t end)
@@ -123,6 +123,7 @@ static void tok_open(struct tok_state *s, size_t off)
     memset(t, 0, sizeof(*t));
     t->off = off;
     t->clause = s->clause;
+    t->sentence = s->sentence;
     t->start = s->sentence_start;
     s->cur = t;
     s->letters = s->uppers = 0;
@@ -188,7 +189,7 @@ void cs_toks_fill(struct cs_toks *tk, const char *text, size_t len, size_t from)
         unsigned char c = (unsigned char)text[i];
         if (is_clause_end(c) || (c == '-' && i > 0 && text[i - 1] == ' ')) {
             s.clause++;
-            if (is_sentence_end(c)) s.sentence_start = true;
+            if (is_sentence_end(c) && !s.sentence_start) s.sentence_start = true, s.sentence++;
             /* a full window ends at a clause boundary so no phrase is cut */
             if (tk->n >= CS_TOK_MAX - 32) {
                 i += cl;
@@ -229,9 +230,10 @@ static bool word_matches(const struct cs_toks *tk, const char *p, const char *q,
 {
     if (*p == '~') {
         p++;
-        /* a capitalised word is a name unless the whole text is shouted */
+        /* a capitalised word inside a sentence is a name or a product ("this is Sue",
+         * the "Lawsuit" perfume) unless the whole text is shouted */
         bool shouting = tk->words > 0 && tk->upper_words * 2 > tk->words;
-        if (t->cap && !shouting) return false;
+        if (t->cap && !t->start && !shouting) return false;
     }
     for (const char *a = p; a < q;) {
         const char *b = memchr(a, '|', (size_t)(q - a));
@@ -370,6 +372,8 @@ bool cs_tok_negated(const struct cs_toks *tk, size_t i)
     for (size_t back = 1; back <= 3 && back <= i; back++) {
         const struct cs_tok *t = &tk->t[i - back];
         if (t->clause != clause || in_set(t->w, SCOPE_BREAK)) return false;
+        /* "no Facebook" in Portuguese is "on Facebook": "no" before a name is no negator */
+        if (back == 1 && tk->t[i].cap && strcmp(t->w, "no") == 0) continue;
         if (negator_at(tk, i - back)) return true;
     }
     return false;
