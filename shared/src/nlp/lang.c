@@ -20,6 +20,30 @@ struct cs_lang {
     void *tc;
 };
 
+/* Every fingerprint the list names must be readable before the library sees it:
+ * libexttextcat 3.4.5 leaks its half-built handle when a fingerprint is missing (and
+ * prints to stderr), so the error path stays ours. */
+static int check_list(const char *conf, const char *prefix)
+{
+    FILE *f = fopen(conf, "r");
+    if (!f) return CS_ERR_IO;
+    char line[512], path[4096 + 512];
+    int rc = CS_OK, n = 0;
+    while (rc == CS_OK && fgets(line, sizeof(line), f)) {
+        char *s = line;
+        while (*s == ' ' || *s == '\t') s++;
+        if (*s == '#' || *s == '\n' || *s == '\0') continue;
+        size_t k = strcspn(s, " \t\r\n");
+        snprintf(path, sizeof(path), "%s%.*s", prefix, (int)k, s);
+        FILE *fp = fopen(path, "r");
+        if (fp) fclose(fp);
+        rc = fp ? CS_OK : CS_ERR_IO;
+        n++;
+    }
+    fclose(f);
+    return rc == CS_OK && n == 0 ? CS_ERR_IO : rc;
+}
+
 int cs_lang_open(const char *conf, const char *fp_dir, struct cs_lang **out)
 {
     if (!out) return CS_ERR_INVALID;
@@ -30,6 +54,8 @@ int cs_lang_open(const char *conf, const char *fp_dir, struct cs_lang **out)
     if (n + 2 > sizeof(prefix)) return CS_ERR_INVALID;
     /* special_textcat_Init prepends the prefix as is */
     snprintf(prefix, sizeof(prefix), "%s%s", fp_dir, n && fp_dir[n - 1] == '/' ? "" : "/");
+    int rc = check_list(conf, prefix);
+    if (rc != CS_OK) return rc;
     struct cs_lang *l = calloc(1, sizeof(*l));
     if (!l) return CS_ERR_NOMEM;
     l->tc = special_textcat_Init(conf, prefix);
