@@ -15,6 +15,9 @@
  * map gives its intent (intents mapped to null are left out); at most --augment-cap
  * rows per intent, in file order. Augmented rows are always fitted and never scored.
  *
+ * --extra FILE.jsonl adds labelled rows of another file the same way (fitted, never
+ * scored), e.g. the session messages of data/triage/messages_train.jsonl.
+ *
  * --cv K: K folds over the corpus rows only (fold = fnv1a64(text) >> 16 mod K);
  * augmented rows are fitted in every fold. Prints pooled out-of-fold accuracy and
  * macro-F1 and accuracy per language: that is how options and the augmentation were
@@ -40,7 +43,8 @@ static const char *const CATEGORIES[] = {"ACCOUNT", "BILLING", "CANCELLATION", "
 struct cat_job {
     struct text_job j;
     char **owned;            /* corpus texts (strdup) */
-    size_t n_corpus;         /* rows [0, n_corpus) are corpus rows, the rest augmented */
+    size_t n_corpus;         /* rows [0, n_corpus) come from JSONL files (owned texts) */
+    size_t n_scored;         /* rows [0, n_scored) are the corpus that CV folds and scores */
     uint8_t *lang;           /* corpus rows: index into langs */
     char langs[MAX_LANGS][8];
     int n_langs;
@@ -214,6 +218,10 @@ static int load_all(const struct train_args *a, struct cat_job *c)
     if (strcmp(key, "priority") == 0) g_labels = PRIORITIES, g_n_labels = 3;
     else if (strcmp(key, "category") != 0) return CS_ERR_INVALID;
     int rc = load_corpus(a->jsonl, key, c);
+    c->n_scored = c->n_corpus;
+    /* --extra FILE.jsonl: more labelled rows (e.g. session messages), fitted, never scored */
+    if (rc == CS_OK && a->extra) rc = load_corpus(a->extra, key, c);
+    for (size_t i = c->n_scored; i < c->n_corpus; i++) c->j.is_val[i] = CS_TRAIN_ROW_FIT;
     c->j.n = c->n_corpus;
     c->j.labels = (const char **)g_labels;
     c->j.n_labels = (uint32_t)g_n_labels;
@@ -237,7 +245,7 @@ static void report_cv(const struct train_args *a, const struct cat_job *c, const
     unsigned lang_n[MAX_LANGS] = {0}, lang_ok[MAX_LANGS] = {0};
     memset(conf, 0, sizeof(conf));
     size_t ok = 0;
-    for (size_t i = 0; i < c->n_corpus; i++) {
+    for (size_t i = 0; i < c->n_scored; i++) {
         const float *l = oof + i * nl;
         uint32_t top = 0;
         for (uint32_t k = 1; k < nl; k++)
@@ -257,8 +265,8 @@ static void report_cv(const struct train_args *a, const struct cat_job *c, const
         present++;
         f1 += tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
     }
-    printf("%s cv%u (%zu corpus rows, %zu augmented): accuracy %.4f macro_f1 %.4f (%s)\n",
-           a->name, a->cv, c->n_corpus, c->j.n - c->n_corpus, (double)ok / (double)c->n_corpus,
+    printf("%s cv%u (%zu corpus rows, %zu added): accuracy %.4f macro_f1 %.4f (%s)\n",
+           a->name, a->cv, c->n_scored, c->j.n - c->n_scored, (double)ok / (double)c->n_scored,
            present ? f1 / present : 0.0, a->feat_desc);
     printf("   per language:");
     for (int i = 0; i < c->n_langs; i++)
@@ -273,7 +281,7 @@ static int write_oof(const char *path, const struct cat_job *c, const float *oof
     FILE *f = fopen(path, "w");
     if (!f) return CS_ERR_IO;
     size_t nl = g_n_labels;
-    for (size_t i = 0; i < c->n_corpus; i++) {
+    for (size_t i = 0; i < c->n_scored; i++) {
         const float *l = oof + i * nl;
         float mx = l[0], sum = 0.0f, p[N_CAT];
         for (size_t k = 1; k < nl; k++) mx = l[k] > mx ? l[k] : mx;
@@ -292,7 +300,7 @@ static int category_cv(const struct train_args *a, struct cat_job *c)
     if (!oof) return CS_ERR_NOMEM;
     int rc = CS_OK;
     for (uint32_t f = 0; rc == CS_OK && f < a->cv; f++) {
-        for (size_t i = 0; i < c->n_corpus; i++) {
+        for (size_t i = 0; i < c->n_scored; i++) {
             /* folds by the original text, glossed or not: the same folds either way */
             uint64_t h = cs_textfeat_hash64(c->owned[i], strlen(c->owned[i])) >> 16;
             j->is_val[i] = h % a->cv == f ? CS_TRAIN_ROW_DEV : CS_TRAIN_ROW_FIT;

@@ -108,6 +108,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         else if (strcmp(k, "--intent-map") == 0) a->intent_map = v;
         else if (strcmp(k, "--label-key") == 0) a->label_col = v;
         else if (strcmp(k, "--oof") == 0) a->oof = v;
+        else if (strcmp(k, "--extra") == 0) a->extra = v;
         else if (strcmp(k, "--augment") == 0 && a->n_augment < TRAIN_MAX_DOMAIN) a->augment[a->n_augment++] = v;
         else if (strcmp(k, "--augment-cap") == 0 && parse_long(v, 1, 100000000L, &n) == 0) a->augment_cap = (size_t)n;
         else if (strcmp(k, "--class-bias") == 0) a->class_bias = v;

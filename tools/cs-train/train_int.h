@@ -35,6 +35,7 @@ struct train_args {
     size_t augment_cap; /* most rows taken per mapped intent; 0: all */
     const char *oof;    /* --oof FILE: out-of-fold probabilities of --cv (category.c) */
     int gloss;          /* --gloss: train on cs_triage_gloss(text) (category.c) */
+    const char *extra;  /* --extra FILE.jsonl: fitted, never scored rows (category.c) */
 };
 
 /* Labelled text rows and their labels (sorted names, so indices do not depend on row
