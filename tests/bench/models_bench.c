@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cs/cues.h"
 #include "cs/lang.h"
 #include "cs/models.h"
 #include "cs/pii.h"
@@ -113,8 +114,15 @@ int main(int argc, char **argv)
         for (int k = 0; k < ITERS; k++)
             if (cs_triage_ticket(ms, p, TEXT, len, &t) == CS_OK) sink += (unsigned)t.sla_hours;
         double us = (now_us() - t0) / ITERS, cpu = (cpu_us() - c0) / ITERS;
-        printf("cs_triage_ticket (category + impact + gate + 1 intent model + sentiment + cues + language): "
+        printf("cs_triage_ticket (category + impact models, sentiment, cues, language; shipped policy): "
                "%.2f us wall, %.2f us CPU  (x%.0f baseline)\n", us, cpu, us / base);
+        struct cs_cues cues;
+        c0 = cpu_us();
+        for (int k = 0; k < ITERS; k++) {
+            cs_cues_scan(TEXT, len, &cues);
+            sink += (unsigned)cues.legal;
+        }
+        printf("  of which cs_cues_scan: %.2f us CPU\n", (cpu_us() - c0) / ITERS);
     }
     cs_triage_policy_destroy(p);
     cs_models_close(ms);
