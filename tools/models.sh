@@ -23,11 +23,14 @@ cmd_train() {
         --licence "CC BY 4.0 (Banking77, cite Casanueva et al. 2020); CDLA-Sharing-1.0 (Bitext)" \
         --out data/models/intent-domain.csm
     # Sentiment: punctuation/emoticon/capitals cues, the polarity lexicon and NB-scaled
-    # TF-IDF (5-fold CV 0.809/0.745 -> 0.820/0.766 accuracy/macro-F1; data/models/README.md).
+    # TF-IDF (5-fold CV 0.809/0.745 -> 0.820/0.766 accuracy/macro-F1; data/models/README.md),
+    # on the airline tweets plus the triage corpus's training splits (six levels mapped to
+    # three classes; the *_dev files are never read here).
     $T --task sentiment --csv $D/airline_sentiment/train.csv --text-col text \
         --label-col airline_sentiment --name sentiment --hash-bits 17 --word-max 3 --negation \
         --cues --lexicon --nb 0.5 --lr 1.0 --l2 2e-5 --epochs 24 --average --balance-power 0.3 \
-        --source "Twitter US Airline Sentiment (CrowdFlower/Kaggle)" --licence "CC BY-NC-SA 4.0" \
+        --jsonl data/triage/train.jsonl --jsonl data/triage/messages_train.jsonl \
+        --source "Twitter US Airline Sentiment (CrowdFlower/Kaggle) + project triage corpus (data/triage, train splits)" --licence "CC BY-NC-SA 4.0" \
         --notice "NON-COMMERCIAL: trained on CC BY-NC-SA 4.0 data; do not ship in a commercial product without legal review, or retrain on your own data (cs-train --task sentiment --csv YOURS.csv ...)" \
         --out data/models/sentiment.csm
     $T --task pii --presidio $D/presidio_synth_pii/train.jsonl --wnut $D/wnut17_ner/wnut17train.conll \
