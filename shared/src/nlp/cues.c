@@ -317,3 +317,33 @@ const char *cs_esc_reason_name(enum cs_esc_reason r)
     default: return NULL;
     }
 }
+
+/* Word-by-word comparison of a keyword with the tokens at i (both folded). */
+static bool words_at(const struct cs_toks *tk, size_t i, const struct cs_toks *kw)
+{
+    if (i + kw->n > tk->n) return false;
+    for (size_t k = 0; k < kw->n; k++)
+        if (strcmp(tk->t[i + k].w, kw->t[k].w) != 0 || tk->t[i + k].clause != tk->t[i].clause)
+            return false;
+    return true;
+}
+
+bool cs_cues_phrase_asserted(const char *text, size_t len, const char *phrase)
+{
+    if (!text || !phrase || !*phrase) return false;
+    static _Thread_local struct cs_toks kw, tk;
+    cs_toks_fill(&kw, phrase, strlen(phrase), 0);
+    if (kw.n == 0) return false;
+    for (size_t from = 0; from < len;) {
+        cs_toks_fill(&tk, text, len, from);
+        bool shouting = tk.words > 0 && tk.upper_words * 2 > tk.words;
+        for (size_t i = 0; i < tk.n; i++) {
+            if (!words_at(&tk, i, &kw)) continue;
+            bool name = tk.t[i].cap && !tk.t[i].start && !shouting;
+            if (!name && !cs_tok_negated_span(&tk, i, i + kw.n)) return true;
+        }
+        if (tk.next <= from) break;
+        from = tk.next;
+    }
+    return false;
+}

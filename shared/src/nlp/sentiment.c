@@ -189,13 +189,18 @@ int cs_sentiment_analyze(const struct cs_models *m, const char *text, size_t len
     int rc = cs_model_predict_text(model, text, len, cs_models_scratch(), &pred);
     if (rc != CS_OK) return rc;
     float prob[3] = {pred.prob[ix[0]], pred.prob[ix[1]], pred.prob[ix[2]]};
+    cs_sentiment_read(prob, text, len, out);
+    return CS_OK;
+}
+
+void cs_sentiment_read(const float prob[3], const char *text, size_t len, struct cs_sentiment *out)
+{
     struct cs_sent_lex lx;
     struct cs_cues cu;
     cs_sent_lex_scan(text, len, &lx);
     cs_cues_scan(text, len, &cu);
     fill_cues(&lx, &cu, &out->cues);
     fill_outputs(cs_sentiment_decide(&lx, prob, &cu), prob, &lx, out);
-    return CS_OK;
 }
 
 /* Picks the word n-gram that pushes hardest towards "negative". */
