@@ -10,4 +10,8 @@ int eval_retrieval(const char *data);
 struct cs_models;
 int eval_routing(const struct cs_models *ms, const char *data, const char *policy, int dev);
 
+/* Escalation triggers, six-level sentiment and the escalation predictor on the triage
+ * corpus in `triage` (dev files; with dev the train files): cues_eval.c. 0 when it ran. */
+int eval_cues(const struct cs_models *ms, const char *triage, int dev, int errors);
+
 #endif

@@ -38,7 +38,8 @@ static void usage(void)
           "                [--l2 X] [--seed N] [--balanced] [--balance-power X]\n"
           "                [--average] [--no-val] [--no-refit] [--cv K] [--source TEXT]\n"
           "                [--licence TEXT] [--notice TEXT]\n"
-          "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL)\n"
+          "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL |\n"
+          "                --jsonl FILE... [--prior FILE.json] [--models DIR])\n"
           "                --out FILE.csm [--source TEXT]\n"
           "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... --out FILE.csm\n"
           "       cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL]... --name NAME\n"
@@ -97,6 +98,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         else if (strcmp(k, "--domain") == 0 && a->n_domain < TRAIN_MAX_DOMAIN) a->domain[a->n_domain++] = v;
         else if (strcmp(k, "--route-cv") == 0) a->route_cv = v;
         else if (strcmp(k, "--class-bias") == 0) a->class_bias = v;
+        else if (strcmp(k, "--models") == 0) a->models = v;
         else if (strcmp(k, "--jsonl") == 0 && a->n_jsonl < TRAIN_MAX_JSONL) a->jsonl[a->n_jsonl++] = v;
         else if (strcmp(k, "--nb") == 0 && parse_float(v, &a->opts.nb_power) == 0 &&
                  a->opts.nb_power >= 0.0f && a->opts.nb_power <= 4.0f) {}

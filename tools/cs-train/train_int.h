@@ -28,9 +28,11 @@ struct train_args {
     struct cs_textfeat_cfg feat;
     char feat_desc[96]; /* the feature settings, for the metadata */
     const char *class_bias; /* --class-bias LABEL=X,...: prior shift (text models) */
-    /* --jsonl FILE (sentiment): extra rows, "text" + six-level "sentiment" (jsonl.c) */
+    /* --jsonl FILE: sentiment: extra rows, "text" + six-level "sentiment" (jsonl.c);
+     * escalation: "text" + "escalation_expected" (escalation.c) */
     const char *jsonl[TRAIN_MAX_JSONL];
     int n_jsonl;
+    const char *models; /* --models DIR: the sentiment model for escalation features */
 };
 
 /* Labelled text rows and their labels (sorted names, so indices do not depend on row

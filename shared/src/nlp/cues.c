@@ -98,9 +98,13 @@ static bool hit_counts(const struct hits *hs, const struct hit *h)
 {
     if (h->negated) return false;
     int veto = veto_of(h->kind);
-    if (veto && clause_has(hs, veto, h->clause)) return false;
-    /* praise anywhere in the sentence: "I mentioned you on Twitter, you've been great" */
-    if (veto == CUE_SOCIAL_VETO && sentence_has(hs, CUE_SOCIAL_VETO, 0, h->sentence)) return false;
+    bool conditional = veto == CUE_SOCIAL_VETO && sentence_has(hs, CUE_CONDITION, 0, h->sentence);
+    if (veto && !conditional && clause_has(hs, veto, h->clause)) return false;
+    /* praise anywhere in the sentence: "I mentioned you on Twitter, you've been great",
+     * unless the sentence sets a condition ("happy to write about this if ...") */
+    if (veto == CUE_SOCIAL_VETO && sentence_has(hs, CUE_SOCIAL_VETO, 0, h->sentence) &&
+        !sentence_has(hs, CUE_CONDITION, 0, h->sentence))
+        return false;
     if (h->kind == CUE_REPEAT_TIME && !clause_has(hs, CUE_CONTACT_WORD, h->clause)) return false;
     return true;
 }

@@ -347,7 +347,8 @@ static const char *const NEGATORS[] = {
     "cant", "cannot", "couldn't", "wouldn't", "shouldn't", "haven't", "hasn't", "hadn't",
     "without", "neither", "nor", "hardly", "nothing", "nobody", "none", "ain't",
     "nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "ohne",
-    "nunca", "ni", "sin", "jamas", "tampoco", "nao", "nem", "sem",
+    "nunca", "ni", "sin", "jamas", "tampoco", "nao", "nem", "sem", "nichts", "nada", "rien",
+    "ningun", "ninguno", "nenhum", "nenhuma",
     "pas", "jamais", "n'", "sans", "aucun", "aucune", "ne", NULL};
 /* words that end a negation's scope: "if you don't fix it I'll sue" */
 static const char *const SCOPE_BREAK[] = {

@@ -104,21 +104,32 @@ static const struct cs_phrase LEX[] = {
     {"en colere", SL_ANGER, 0},
     {"ras le bol", SL_ANGER, 0},
     {"j'en ai|en marre", SL_ANGER, 0},
-    {"se moque|moquez|foutez de", SL_ANGER, 0},
+    {"se moque|moquez|foutez|fout de", SL_ANGER, 0},
+    {"had it with", SL_ANGER, 0},
+    {"garbage|trash|junk|con", SL_ANGER, 0},
     {"inaceitavel|absurdo|ridiculo|vergonha|vergonhoso|vergonhosa|palhacada|revoltado|revoltada|roubo|ladroes|desrespeito|incompetentes|inadmissivel|malcriado|malcriada|farto|farta|indignado|indignada", SL_ANGER, 0},
     {"saco cheio", SL_ANGER, 0},
     {"falta de respeito", SL_ANGER, 0},
     /* mild profanity: ANGRY at most */
-    {"damn|damned|dammit|crap|crappy|bloody|hell|freaking|frigging|effing|shite|bollocks|verdammt|mist|joder|hostia|mince|zut|droga|porcaria", SL_MILDPROF, 0},
+    {"damn|damned|dammit|bloody|hell|freaking|frigging|effing|shite|bollocks|verdammt|mist|joder|hostia|mince|zut|droga|porcaria", SL_MILDPROF, 0},
     /* profanity, insults, rage, menace: IRATE */
-    {"fuck*|fck*|shit|shitty|shits|bullshit|bullcrap|asshole*|arsehole*|bastard*|wtf|motherfucker*|dickhead*|piss|scheisse|scheiss|arschloch|arschlocher|mierda|cabron|cabrones|gilipollas|merde|putain|connard*|connasse|bordel|encule*|merda|porra|caralho|cuzao|puta|puto", SL_PROF, 0},
-    {"idiot|idiots|idiotic|moron|morons|moronic|imbecile|imbeciles|scum|scumbag*|cretins|clown|losers|idioten|vollidioten|idiotas|abrutis|otarios|babacas", SL_INSULT, 0},
+    {"crap|crappy|fuck*|fck*|shit|shitty|shits|bullshit|bullcrap|asshole*|arsehole*|bastard*|wtf|motherfucker*|dickhead*|piss|scheisse|scheiss|arschloch|arschlocher|mierda|cabron|cabrones|gilipollas|merde|putain|connard*|connasse|bordel|encule*|merda|porra|caralho|cuzao|puta|puto", SL_PROF, 0},
+    {"~idiot|idiots|idiotic|moron|morons|moronic|imbecile|imbeciles|scum|scumbag*|cretins|clown|losers|idioten|vollidioten|idiotas|abrutis|otarios|babacas", SL_INSULT, 0},
     {"you|you're|your|are|so ... stupid|dumb", SL_INSULT, 0},
+    {"you|you're|youre|ya|u|sois|seid|vous|voces|lot|bunch|pack|load|shower|band|bande|panda|all ... clowns|clown|thieves|thieving|crooks|cowboys|muppets|leeches|scammers|scammy|liars|incompetents|idiots|morons|useless|ladrones|sinverguenzas|inutiles|mentirosos|incapables|voleurs|escrocs|idioten|betruger|ladroes|incompetent|jokers|amateurs|parasites|vultures|sharks|thick|dense|clueless|braindead|shambles|joke|pathetic|trash|garbage", SL_INSULT, 0},
+    {"con artist|artists", SL_INSULT, 0},
+    {"hate you|u|ya|y'all|yall|your", SL_INSULT, 0},
+    {"absolute|utter|total|complete|piece|load|pile ... garbage|trash|junk|crap|shite|rubbish", SL_INSULT, 0},
+    {"i'll|ill|gonna|going|will|about ... lose it|my", SL_RAGE, 0},
+    {"angry|mad|furious ... shaking|trembling", SL_RAGE, 0},
+    {"driving me insane|crazy|nuts|mad", SL_RAGE, 0},
+    {"hasta las narices|mono|gorro", SL_RAGE, 0},
+    {"furious|angry|livid|annoyed|frustrated|upset ... with|at my|the|our old|previous|former|last|other|ex", SL_POLITE, 0},
     {"screw|sod you|u|this|off|them|your|yourselves", SL_INSULT, 0},
     {"go to hell", SL_INSULT, 0},
     {"piss off", SL_INSULT, 0},
     {"bunch|pack|load|band|bande|panda|bando|haufen of|de|von|di ... idiots|clowns|morons|thieves|crooks|liars|incompetents|amateurs|cowboys|idiotas|ladrones|incompetentes|voleurs|escrocs|idioten|betrugern|ladroes|incompetents", SL_INSULT, 0},
-    {"furious|livid|fuming|seething|enraged|incandescent|raging|rage|irate|furiosa|furioso|stinksauer|rasend|wutentbrannt|furieux|furieuse|enrage|enragee|possesso|possessa", SL_RAGE, 0},
+    {"~furious|livid|fuming|seething|enraged|incandescent|raging|rage|irate|furiosa|furioso|stinksauer|rasend|wutentbrannt|furieux|furieuse|enrage|enragee|possesso|possessa", SL_RAGE, 0},
     {"beyond|absolutely|fucking angry|mad|pissed", SL_RAGE, 0},
     {"hecho|hecha una furia", SL_RAGE, 0},
     {"ausser|auser mir", SL_RAGE, 0},
@@ -403,6 +414,27 @@ static void read_window(struct reader *r, struct lhits *hs, const char *text, si
     for (size_t i = 0; i < hs->n; i++) r->out->intensifiers += hs->h[i].p->kind == SL_INTENS;
 }
 
+/* "f***", "f*cking", "sh*t": profanity the tokenizer cannot see (it splits at '*'). */
+static int starred_profanity(const char *text, size_t len)
+{
+    int n = 0;
+    for (size_t i = 0; i + 2 < len; i++) {
+        char c = (char)(text[i] | 0x20);
+        bool word_start = i == 0 || !((text[i - 1] | 0x20) >= 'a' && (text[i - 1] | 0x20) <= 'z');
+        if (!word_start || (c != 'f' && c != 's')) continue;
+        size_t j = i + 1;
+        if (c == 's' && j < len && (text[j] | 0x20) == 'h') j++;
+        size_t stars = 0;
+        while (j < len && (text[j] == '*' || (text[j] | 0x20) == 'u' || (text[j] | 0x20) == 'c' ||
+                           (text[j] | 0x20) == 'k' || (text[j] | 0x20) == 'i' || (text[j] | 0x20) == 't')) {
+            stars += text[j] == '*';
+            j++;
+        }
+        if (stars >= 1 && j - i >= 4) n++, i = j;
+    }
+    return n;
+}
+
 void cs_sent_lex_scan(const char *text, size_t len, struct cs_sent_lex *out)
 {
     memset(out, 0, sizeof(*out));
@@ -417,6 +449,8 @@ void cs_sent_lex_scan(const char *text, size_t len, struct cs_sent_lex *out)
         out->exclaim_runs += j - i >= 2;
         i = j;
     }
+    out->profanity += starred_profanity(text, len);
+    out->irate += (float)out->profanity;
     pthread_once(&g_once, idx_init);
     if (!g_ok) return;
     static _Thread_local struct cs_toks tk;
