@@ -200,7 +200,8 @@ static const struct {
 
 static const char *const WAIT_CONTEXT[] = {"for", "since", "over", "already", "waiting", "waited",
     "been", "past", "last", "nearly", "almost", "ago", "seit", "desde", "hace", "depuis", "ha",
-    "faz", "durante", "pendant", "lleva", "llevo", "warte", "espero", "attends", NULL};
+    "faz", "durante", "pendant", "lleva", "llevo", "warte", "espero", "attends", "after", "nach",
+    "despues", "apres", "apos", "depois", "waiting", NULL};
 
 static bool word_in(const char *w, const char *const *set)
 {
