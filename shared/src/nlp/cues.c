@@ -206,7 +206,7 @@ static const char *const WAIT_CONTEXT[] = {"for", "since", "over", "already", "w
 static bool word_in(const char *w, const char *const *set)
 {
     for (; *set; set++)
-        if (strcmp(w, *set) == 0) return true;
+        if ((*set)[0] == w[0] && strcmp(w, *set) == 0) return true; /* first byte: cheap filter */
     return false;
 }
 
@@ -218,14 +218,14 @@ static float number_of(const char *w)
         return v;
     }
     for (size_t i = 0; NUMBERS[i].w; i++)
-        if (strcmp(w, NUMBERS[i].w) == 0) return NUMBERS[i].n;
+        if (NUMBERS[i].w[0] == w[0] && strcmp(w, NUMBERS[i].w) == 0) return NUMBERS[i].n;
     return -1;
 }
 
 static float unit_days(const char *w)
 {
     for (size_t i = 0; UNITS[i].w; i++)
-        if (strcmp(w, UNITS[i].w) == 0) return UNITS[i].days;
+        if (UNITS[i].w[0] == w[0] && strcmp(w, UNITS[i].w) == 0) return UNITS[i].days;
     return -1;
 }
 

@@ -204,7 +204,7 @@ static const struct {
 static int strength_of(const char *w)
 {
     for (size_t i = 0; STRENGTH[i].w; i++)
-        if (strcmp(STRENGTH[i].w, w) == 0) return STRENGTH[i].v;
+        if (STRENGTH[i].w[0] == w[0] && strcmp(STRENGTH[i].w, w) == 0) return STRENGTH[i].v;
     return 12;
 }
 
@@ -240,7 +240,7 @@ static void on_hit(void *ctx, const struct cs_toks *tk, const struct cs_phrase *
 static bool in_set(const char *w, const char *const *set)
 {
     for (; *set; set++)
-        if (strcmp(w, *set) == 0) return true;
+        if ((*set)[0] == w[0] && strcmp(w, *set) == 0) return true; /* first byte: cheap filter */
     return false;
 }
 
