@@ -86,6 +86,12 @@ cmd_bench() {
     cold=$(CS_VAR=$var CS_JWT_SECRET=$secret CS_DATA_DIR=$ROOT/data CS_LOG_LEVEL=warn \
         bench_median_ms 21 "$REL/bin/tickets-process" --invoke "$ev")
     base=$(bench_median_ms 21 /bin/true)
+    log "escalation cues and six-level sentiment per message (CPU time)"
+    local cues_out=""
+    # shellcheck disable=SC2046
+    ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Ishared/include -Ishared/src tests/bench/cues_bench.c \
+        $REL/lib/libcs.a $(pkg-config --libs json-c libsodium libcurl sqlite3) -lpthread -lm \
+        -o "$var/cues_bench" && cues_out=$("$var/cues_bench" data/models)
     rm -rf "$var"
     echo
     printf '%-44s %12s %12s %10s\n' "" "req/s" "p50 ms" "p99 ms"
@@ -98,6 +104,7 @@ cmd_bench() {
     awk -v f=$((f1 - f0)) -v g=$((n1 - n0)) -v n="$nreq" -v hz="$hz" 'BEGIN{
         printf "CPU per request: function %.0f us, nginx %.0f us (2 cores => at most %.0f req/s)\n",
                f / hz / n * 1e6, g / hz / n * 1e6, 2 / ((f + g) / hz / n)}'
+    [ -n "$cues_out" ] && echo "$cues_out"
     echo "memory per function process after the load (kB): name rss pss private"
     echo "$mem_rows" | awk '{printf "  %-22s %8d %8d %8d\n", $1, $2, $3, $4}'
     echo "$mem_rows" | awk '$2>m{m=$2;n=$1} END{printf "largest function RSS after load: %s kB (%s)\n", m, n}' 

@@ -14,4 +14,8 @@ int eval_routing(const struct cs_models *ms, const char *data, const char *polic
  * answers in that file instead of the product's. 0 when it ran, 1 when skipped. */
 int eval_triage(const struct cs_models *ms, const char *file, const char *policy, const char *preds);
 
+/* Escalation triggers, six-level sentiment and the escalation predictor on the triage
+ * corpus in `triage` (dev files; with dev the train files): cues_eval.c. 0 when it ran. */
+int eval_cues(const struct cs_models *ms, const char *triage, int dev, int errors);
+
 #endif

@@ -1,8 +1,8 @@
 /* cs-eval: validation figures of the shipped models on the held-out split of their
  * training files (the rows cs-train never fitted on).
  *
- *   cs-eval [--models DIR] [--data DIR] [--policy FILE] [--dev] [--only MODEL] [--errors]
- *           [--triage FILE.jsonl] [--predictions FILE.jsonl]
+ *   cs-eval [--models DIR] [--data DIR] [--policy FILE] [--triage DIR] [--dev] [--only MODEL]
+ *           [--errors] [--triage-file FILE.jsonl] [--predictions FILE.jsonl]
  *
  * --dev scores the text models on the development rows (cs_textfeat_is_dev), the ones
  * option tuning may look at, and the PII training templates; --only limits the run to
@@ -17,8 +17,10 @@
  * probability) over 15 equal-width bins, on the same held-out rows, which the trainer
  * never fits weights or the temperature on. Retrieval: retrieval.c. Routing between
  * the intent models, before and after the domain gate (--only routing): routing.c.
- * Triage against the labelled tickets of data/triage/dev.jsonl (--only triage;
- * --triage another file, --predictions another program's answers): triage.c.
+ * Escalation triggers, six-level sentiment and the escalation predictor on the triage
+ * corpus's dev files (--only cues; --dev: its train files): cues_eval.c.
+ * Triage against the labelled tickets of DIR/dev.jsonl (--only triage; --triage-file
+ * another file, --predictions another program's answers): triage.c.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -283,7 +285,7 @@ int main(int argc, char **argv)
 {
     const char *dir = "data/models", *data = "data/datasets";
     const char *policy = "data/policy/triage_default.json";
-    const char *only = NULL, *triage = "data/triage/dev.jsonl", *preds = NULL;
+    const char *only = NULL, *triage = "data/triage", *triage_file = NULL, *preds = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dev") == 0) g_dev = 1;
         else if (strcmp(argv[i], "--errors") == 0) g_errors = 1;
@@ -292,6 +294,7 @@ int main(int argc, char **argv)
         else if (i + 1 < argc && strcmp(argv[i], "--only") == 0) only = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--policy") == 0) policy = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--triage") == 0) triage = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--triage-file") == 0) triage_file = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--predictions") == 0) preds = argv[++i];
     }
     struct cs_models *ms;
@@ -306,11 +309,15 @@ int main(int argc, char **argv)
     if (!only || strcmp(only, "routing") == 0) bad |= eval_routing(ms, data, policy, g_dev);
     /* "--only pii --dev" is the loop for rule work: the training templates, seconds */
     if (!only || strcmp(only, "pii") == 0) bad |= eval_pii(ms, data);
-    if (!only || strcmp(only, "triage") == 0) bad |= eval_triage(ms, triage, policy, preds);
+    if (!only || strcmp(only, "cues") == 0) bad |= eval_cues(ms, triage, g_dev, g_errors);
+    if (!only || strcmp(only, "triage") == 0) {
+        char dev_file[4096];
+        snprintf(dev_file, sizeof(dev_file), "%s/dev.jsonl", triage);
+        bad |= eval_triage(ms, triage_file ? triage_file : dev_file, policy, preds);
+    }
     if (only) goto done;
     if (g_dev) goto done;
     bad |= eval_retrieval(data);
-    printf("escalation         prior weights: no labelled data to evaluate on\n");
 done:
     cs_models_close(ms);
     return bad;

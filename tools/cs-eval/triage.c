@@ -6,7 +6,7 @@
  *   true escalations given the gold reason), sentiment within one level,
  *   language detection accuracy, the restricted list against libexttextcat's full
  *   list, by text length.
- * --triage FILE scores another labelled file; --predictions FILE scores answers
+ * --triage-file FILE scores another labelled file; --predictions FILE scores answers
  * written by another program (one JSON object per line with "id", "category" as a code
  * or display name, "priority", "sentiment_level", "escalation", optionally
  * "language"), e.g. the product before issue #14.

@@ -135,7 +135,8 @@ static int predict_escalation(const struct cs_models *ms, const char *s, size_t 
             ? cs_sentiment_level_parse(json_object_get_string(lv)) : CS_SENT_NEUTRAL,
         (int)jf(in, "repeat_contacts"), jf(in, "wait_minutes"), jf(in, "refund_amount"),
         jf(in, "tier_limit"), (int)jf(in, "legal_threat"), (int)jf(in, "social_threat"),
-        (int)jf(in, "vip")};
+        (int)jf(in, "vip"), (int)jf(in, "human_request"), (int)jf(in, "ultimatum"),
+        jf(in, "stated_wait_days"), (int)jf(in, "stated_contacts")};
     json_object_put(in);
     struct cs_escalation e;
     int rc = cs_escalation_predict(ms, &x, &e);

@@ -217,7 +217,7 @@ static int load_all(const struct train_args *a, struct cat_job *c)
     const char *key = a->label_col ? a->label_col : "category";
     if (strcmp(key, "priority") == 0) g_labels = PRIORITIES, g_n_labels = 3;
     else if (strcmp(key, "category") != 0) return CS_ERR_INVALID;
-    int rc = load_corpus(a->jsonl, key, c);
+    int rc = load_corpus(a->jsonl[0], key, c);
     c->n_scored = c->n_corpus;
     /* --extra FILE.jsonl: more labelled rows (e.g. session messages), fitted, never scored */
     if (rc == CS_OK && a->extra) rc = load_corpus(a->extra, key, c);
@@ -336,7 +336,7 @@ static int gloss_all(struct cat_job *c)
 
 int train_category_task(const struct train_args *a)
 {
-    if (!a->jsonl || !a->name) return CS_ERR_INVALID;
+    if (a->n_jsonl != 1 || !a->name) return CS_ERR_INVALID;
     struct train_args a2 = *a;
     if (!a2.text_col) a2.text_col = "text"; /* metadata: a text model */
     struct cat_job c;

@@ -38,11 +38,12 @@ static void usage(void)
     fputs("usage: cs-train --task text|intent|sentiment --csv FILE --text-col COL --label-col COL\n"
           "                --name NAME --out FILE.csm [--hash-bits N] [--word-max 0-3]\n"
           "                [--char-min N] [--char-max N] [--negation] [--cues] [--lexicon]\n"
-          "                [--nb X] [--class-bias LABEL=X,...] [--epochs N] [--lr X]\n"
+          "                [--nb X] [--class-bias LABEL=X,...] [--jsonl FILE]... [--epochs N] [--lr X]\n"
           "                [--l2 X] [--seed N] [--balanced] [--balance-power X]\n"
           "                [--average] [--no-val] [--no-refit] [--cv K] [--source TEXT]\n"
           "                [--licence TEXT] [--notice TEXT]\n"
-          "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL)\n"
+          "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL |\n"
+          "                --jsonl FILE... [--prior FILE.json] [--models DIR])\n"
           "                --out FILE.csm [--source TEXT]\n"
           "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... --out FILE.csm\n"
           "       cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL]... --name NAME\n"
@@ -104,7 +105,6 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT) a->wnut[a->n_wnut++] = v;
         else if (strcmp(k, "--domain") == 0 && a->n_domain < TRAIN_MAX_DOMAIN) a->domain[a->n_domain++] = v;
         else if (strcmp(k, "--route-cv") == 0) a->route_cv = v;
-        else if (strcmp(k, "--jsonl") == 0) a->jsonl = v;
         else if (strcmp(k, "--intent-map") == 0) a->intent_map = v;
         else if (strcmp(k, "--label-key") == 0) a->label_col = v;
         else if (strcmp(k, "--oof") == 0) a->oof = v;
@@ -112,6 +112,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         else if (strcmp(k, "--augment") == 0 && a->n_augment < TRAIN_MAX_DOMAIN) a->augment[a->n_augment++] = v;
         else if (strcmp(k, "--augment-cap") == 0 && parse_long(v, 1, 100000000L, &n) == 0) a->augment_cap = (size_t)n;
         else if (strcmp(k, "--class-bias") == 0) a->class_bias = v;
+        else if (strcmp(k, "--models") == 0) a->models = v;
+        else if (strcmp(k, "--jsonl") == 0 && a->n_jsonl < TRAIN_MAX_JSONL) a->jsonl[a->n_jsonl++] = v;
         else if (strcmp(k, "--nb") == 0 && parse_float(v, &a->opts.nb_power) == 0 &&
                  a->opts.nb_power >= 0.0f && a->opts.nb_power <= 4.0f) {}
         else if (strcmp(k, "--hash-bits") == 0 && parse_long(v, 10, 22, &n) == 0) a->feat.hash_bits = (uint32_t)n;

@@ -99,6 +99,8 @@ void text_job_free(struct text_job *j)
     free(j->len);
     free(j->label);
     free(j->is_val);
+    for (size_t i = 0; i < j->n_own; i++) free(j->own[i]);
+    free(j->own);
 }
 
 static int load_rows(const struct train_args *a, struct text_job *j)
@@ -128,7 +130,7 @@ static int load_rows(const struct train_args *a, struct text_job *j)
                                                                           : CS_TRAIN_ROW_FIT;
     }
     j->n = n;
-    return CS_OK;
+    return a->n_jsonl ? text_job_add_jsonl(a, j) : CS_OK;
 }
 
 /* Accuracy and macro-F1 of the quantised model `tm` on rows with is_val == DEV. */

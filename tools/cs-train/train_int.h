@@ -9,6 +9,7 @@
 
 #define TRAIN_MAX_WNUT 8
 #define TRAIN_MAX_DOMAIN 8
+#define TRAIN_MAX_JSONL 4
 
 struct train_args {
     const char *task, *csv, *text_col, *label_col, *name, *out;
@@ -27,9 +28,14 @@ struct train_args {
     struct cs_textfeat_cfg feat;
     char feat_desc[96]; /* the feature settings, for the metadata */
     const char *class_bias; /* --class-bias LABEL=X,...: prior shift (text models) */
+    /* --jsonl FILE: sentiment: extra rows, "text" + six-level "sentiment" (jsonl.c);
+     * escalation: "text" + "escalation_expected" (escalation.c) */
+    const char *jsonl[TRAIN_MAX_JSONL];
+    int n_jsonl;
+    const char *models; /* --models DIR: the sentiment model for escalation features */
     /* --task category: the labelled ticket corpus, and intent data sets mapped onto
      * the ten categories by an intent map (category.c) */
-    const char *jsonl, *intent_map;
+    const char *intent_map; /* the corpus is --jsonl FILE (jsonl[0]) */
     const char *augment[TRAIN_MAX_DOMAIN]; /* "MODEL=FILE.csv:TEXTCOL:LABELCOL" */
     int n_augment;
     size_t augment_cap; /* most rows taken per mapped intent; 0: all */
@@ -50,8 +56,13 @@ struct text_job {
     uint32_t *label;
     uint8_t *is_val;
     size_t n;
+    char **own; /* texts read from --jsonl files, freed with the job */
+    size_t n_own;
 };
 void text_job_free(struct text_job *j);
+/* Appends the rows of a->jsonl[] to j, their six-level labels mapped to the 3-class
+ * names (LABELLING.md section 4) that j->labels must already hold. */
+int text_job_add_jsonl(const struct train_args *a, struct text_job *j);
 /* Fit (development rows set the temperature), refit, write a->out. */
 int text_fit_write(const struct train_args *a, struct text_job *j);
 /* --cv K over the non-validation rows; prints accuracy and macro-F1, writes nothing. */

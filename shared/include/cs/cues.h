@@ -46,6 +46,11 @@ void cs_cues_scan(const char *text, size_t len, struct cs_cues *out);
  * and FRUSTRATED or worse). CS_ESC_NONE when nothing triggers. */
 enum cs_esc_reason cs_cues_reason(const struct cs_cues *c, enum cs_sentiment_level level);
 
+/* True when `phrase` (case- and accent-insensitive, whole words) occurs in text[0..len)
+ * asserted: not negated ("I'm not angry") and not as a capitalised name. For
+ * tenant-configured trigger keywords. */
+bool cs_cues_phrase_asserted(const char *text, size_t len, const char *phrase);
+
 /* "LEGAL_MENTION", ... ; NULL for CS_ESC_NONE. */
 const char *cs_esc_reason_name(enum cs_esc_reason r);
 

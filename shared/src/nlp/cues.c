@@ -98,9 +98,13 @@ static bool hit_counts(const struct hits *hs, const struct hit *h)
 {
     if (h->negated) return false;
     int veto = veto_of(h->kind);
-    if (veto && clause_has(hs, veto, h->clause)) return false;
-    /* praise anywhere in the sentence: "I mentioned you on Twitter, you've been great" */
-    if (veto == CUE_SOCIAL_VETO && sentence_has(hs, CUE_SOCIAL_VETO, 0, h->sentence)) return false;
+    bool conditional = veto == CUE_SOCIAL_VETO && sentence_has(hs, CUE_CONDITION, 0, h->sentence);
+    if (veto && !conditional && clause_has(hs, veto, h->clause)) return false;
+    /* praise anywhere in the sentence: "I mentioned you on Twitter, you've been great",
+     * unless the sentence sets a condition ("happy to write about this if ...") */
+    if (veto == CUE_SOCIAL_VETO && sentence_has(hs, CUE_SOCIAL_VETO, 0, h->sentence) &&
+        !sentence_has(hs, CUE_CONDITION, 0, h->sentence))
+        return false;
     if (h->kind == CUE_REPEAT_TIME && !clause_has(hs, CUE_CONTACT_WORD, h->clause)) return false;
     return true;
 }
@@ -196,12 +200,13 @@ static const struct {
 
 static const char *const WAIT_CONTEXT[] = {"for", "since", "over", "already", "waiting", "waited",
     "been", "past", "last", "nearly", "almost", "ago", "seit", "desde", "hace", "depuis", "ha",
-    "faz", "durante", "pendant", "lleva", "llevo", "warte", "espero", "attends", NULL};
+    "faz", "durante", "pendant", "lleva", "llevo", "warte", "espero", "attends", "after", "nach",
+    "despues", "apres", "apos", "depois", "waiting", NULL};
 
 static bool word_in(const char *w, const char *const *set)
 {
     for (; *set; set++)
-        if (strcmp(w, *set) == 0) return true;
+        if ((*set)[0] == w[0] && strcmp(w, *set) == 0) return true; /* first byte: cheap filter */
     return false;
 }
 
@@ -213,14 +218,14 @@ static float number_of(const char *w)
         return v;
     }
     for (size_t i = 0; NUMBERS[i].w; i++)
-        if (strcmp(w, NUMBERS[i].w) == 0) return NUMBERS[i].n;
+        if (NUMBERS[i].w[0] == w[0] && strcmp(w, NUMBERS[i].w) == 0) return NUMBERS[i].n;
     return -1;
 }
 
 static float unit_days(const char *w)
 {
     for (size_t i = 0; UNITS[i].w; i++)
-        if (strcmp(w, UNITS[i].w) == 0) return UNITS[i].days;
+        if (UNITS[i].w[0] == w[0] && strcmp(w, UNITS[i].w) == 0) return UNITS[i].days;
     return -1;
 }
 
@@ -316,4 +321,34 @@ const char *cs_esc_reason_name(enum cs_esc_reason r)
     case CS_ESC_REPEAT_CONTACT: return "REPEAT_CONTACT";
     default: return NULL;
     }
+}
+
+/* Word-by-word comparison of a keyword with the tokens at i (both folded). */
+static bool words_at(const struct cs_toks *tk, size_t i, const struct cs_toks *kw)
+{
+    if (i + kw->n > tk->n) return false;
+    for (size_t k = 0; k < kw->n; k++)
+        if (strcmp(tk->t[i + k].w, kw->t[k].w) != 0 || tk->t[i + k].clause != tk->t[i].clause)
+            return false;
+    return true;
+}
+
+bool cs_cues_phrase_asserted(const char *text, size_t len, const char *phrase)
+{
+    if (!text || !phrase || !*phrase) return false;
+    static _Thread_local struct cs_toks kw, tk;
+    cs_toks_fill(&kw, phrase, strlen(phrase), 0);
+    if (kw.n == 0) return false;
+    for (size_t from = 0; from < len;) {
+        cs_toks_fill(&tk, text, len, from);
+        bool shouting = tk.words > 0 && tk.upper_words * 2 > tk.words;
+        for (size_t i = 0; i < tk.n; i++) {
+            if (!words_at(&tk, i, &kw)) continue;
+            bool name = tk.t[i].cap && !tk.t[i].start && !shouting;
+            if (!name && !cs_tok_negated_span(&tk, i, i + kw.n)) return true;
+        }
+        if (tk.next <= from) break;
+        from = tk.next;
+    }
+    return false;
 }

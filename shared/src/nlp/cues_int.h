@@ -21,6 +21,7 @@ struct cs_tok {
     bool upper;    /* all letters upper-case, 2+ letters ("STOP") */
     bool start;    /* first word of a sentence */
     uint16_t clause, sentence;
+    uint32_t h;      /* cs_phrase_hash of w */
     size_t off, end; /* bytes in the source text */
 };
 
@@ -46,18 +47,51 @@ struct cs_phrase {
     int value; /* caller-defined */
 };
 
-#define CS_PHRASE_IDX_MAX 4096
-/* Phrases bucketed by the first letter of their first word's alternatives (27: other),
- * so a word is tried only against phrases that can start with it. */
+#define CS_PHRASE_MAX_WORDS 4096
+#define CS_PHRASE_MAX_ALTS 16384
+
+/* A phrase table compiled once (phrase.c): every word of every pattern as sorted
+ * hashes of its alternatives, and the patterns indexed by the hash of their first
+ * word's alternatives, so a text word is tried only against phrases that can start
+ * with it and each comparison is a binary search. */
+struct cs_palt {
+    uint32_t hash;
+    uint8_t len;
+    const char *s; /* into the pattern string, not NUL-terminated */
+};
+struct cs_pword {
+    uint32_t exact, n_exact;   /* alts[exact .. exact + n_exact), sorted by hash */
+    uint32_t prefix, n_prefix; /* prefix alternatives ("call*"), in pattern order */
+    uint8_t optional, gap, name;
+};
+struct cs_ppat {
+    uint32_t word, n_words;
+};
+struct cs_pfirst {
+    uint32_t hash;
+    uint16_t pat;
+};
 struct cs_phrase_index {
-    uint16_t off[28];
-    uint16_t item[CS_PHRASE_IDX_MAX];
-    size_t n_phrases;
+    struct cs_palt alts[CS_PHRASE_MAX_ALTS];
+    struct cs_pword words[CS_PHRASE_MAX_WORDS];
+    struct cs_pfirst first[CS_PHRASE_MAX_ALTS]; /* sorted by hash */
+    /* first-word prefix alternatives ("call*") with their pattern, by first letter */
+    struct cs_pprefix {
+        const char *s;
+        uint8_t len;
+        uint16_t pat;
+    } prefix_first[27][192];
+    uint16_t n_prefix_by[27];
+    struct cs_ppat pats[1024];
+    uint32_t n_alts, n_words, n_first, n_prefix_first, n_pats;
 };
 
-/* Builds the index of tab[0..n) (call once, under the caller's pthread_once). Returns
- * false when the table is too large for the index or a pattern is malformed. */
+/* Compiles tab[0..n) into idx (call once, under the caller's pthread_once). Returns
+ * false when the table is too large or a pattern is malformed. */
 bool cs_phrase_index_build(const struct cs_phrase *tab, size_t n, struct cs_phrase_index *idx);
+
+/* FNV-1a of a folded word (the hash the index and cs_tok.h use). */
+uint32_t cs_phrase_hash(const char *s, size_t n);
 
 /* Calls fn for every phrase matching at every word of the window. `end` is one past the
  * last matched word. */

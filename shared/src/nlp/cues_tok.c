@@ -96,6 +96,7 @@ static void tok_close(struct tok_state *s, size_t end)
     /* trailing apostrophes ("customers'") are not part of the word */
     while (t->n > 0 && t->w[t->n - 1] == '\'') t->n--;
     t->w[t->n] = '\0';
+    t->h = cs_phrase_hash(t->w, t->n);
     t->end = end;
     t->upper = s->letters >= 2 && s->uppers == s->letters;
     t->cap = !t->upper && s->first_upper;
@@ -111,7 +112,7 @@ static void tok_close(struct tok_state *s, size_t end)
     static const char *const CONTRAST[] = {"but", "however", "although", "though", "pero",
                                            "aber", "mais", "mas", "sondern", NULL};
     for (size_t k = 0; CONTRAST[k]; k++)
-        if (strcmp(t->w, CONTRAST[k]) == 0) {
+        if (CONTRAST[k][0] == t->w[0] && strcmp(t->w, CONTRAST[k]) == 0) {
             t->clause = ++s->clause;
             break;
         }
@@ -148,6 +149,7 @@ static void tok_split_elision(struct tok_state *s, size_t at)
     t->w[t->n] = '\0';
     if (!elision_prefix(t)) return;
     t->end = at;
+    t->h = cs_phrase_hash(t->w, t->n);
     t->cap = s->first_upper;
     s->cur = NULL;
     s->tk->words++;
@@ -207,137 +209,10 @@ bool cs_tok_is(const struct cs_toks *tk, size_t i, const char *s)
     return i < tk->n && strcmp(tk->t[i].w, s) == 0;
 }
 
-static bool alt_matches(const char *a, size_t an, const struct cs_tok *t)
-{
-    if (an == 1 && a[0] == '_') return false;
-    if (an > 0 && a[an - 1] == '*') return t->n >= an - 1 && memcmp(t->w, a, an - 1) == 0;
-    return t->n == an && memcmp(t->w, a, an) == 0;
-}
-
-static bool word_optional(const char *p, const char *q)
-{
-    for (const char *a = p; a < q;) {
-        const char *b = memchr(a, '|', (size_t)(q - a));
-        if (!b) b = q;
-        if (b - a == 1 && *a == '_') return true;
-        a = b + 1;
-    }
-    return false;
-}
-
-static bool word_matches(const struct cs_toks *tk, const char *p, const char *q,
-                         const struct cs_tok *t)
-{
-    if (*p == '~') {
-        p++;
-        /* a capitalised word inside a sentence is a name or a product ("this is Sue",
-         * the "Lawsuit" perfume) unless the whole text is shouted */
-        bool shouting = tk->words > 0 && tk->upper_words * 2 > tk->words;
-        if (t->cap && !t->start && !shouting) return false;
-    }
-    for (const char *a = p; a < q;) {
-        const char *b = memchr(a, '|', (size_t)(q - a));
-        if (!b) b = q;
-        if (alt_matches(a, (size_t)(b - a), t)) return true;
-        a = b + 1;
-    }
-    return false;
-}
-
-#define GAP_MAX 4
-
-/* Matches the rest of a pattern p at word i of clause `clause`: returns one past the
- * last matched word, or -1. */
-static long match_from(const struct cs_toks *tk, const char *p, size_t i, uint16_t clause)
-{
-    while (*p == ' ') p++;
-    if (!*p) return (long)i;
-    const char *q = strchr(p, ' ');
-    if (!q) q = p + strlen(p);
-    if (q - p == 3 && memcmp(p, "...", 3) == 0) {
-        for (size_t g = 0; g <= GAP_MAX; g++) {
-            if (g > 0 && (i + g > tk->n || tk->t[i + g - 1].clause != clause)) break;
-            long r = match_from(tk, q, i + g, clause);
-            if (r >= 0) return r;
-        }
-        return -1;
-    }
-    if (i < tk->n && tk->t[i].clause == clause && word_matches(tk, p, q, &tk->t[i])) {
-        long r = match_from(tk, q, i + 1, clause);
-        if (r >= 0) return r;
-    }
-    return word_optional(p, q) ? match_from(tk, q, i, clause) : -1;
-}
-
-static int bucket_of(char c)
-{
-    return c >= 'a' && c <= 'z' ? c - 'a' : 26;
-}
-
-/* Calls add(bucket) for every distinct first letter of the pattern's first word. */
-static int first_letters(const char *pat, bool seen[27])
-{
-    const char *p = pat, *q = strchr(p, ' ');
-    if (!q) q = p + strlen(p);
-    if (*p == '~') p++;
-    if (word_optional(p, q) || (q - p == 3 && memcmp(p, "...", 3) == 0)) return -1;
-    int n = 0;
-    memset(seen, 0, 27 * sizeof(bool));
-    for (const char *a = p; a < q;) {
-        const char *b = memchr(a, '|', (size_t)(q - a));
-        if (!b) b = q;
-        int k = a < b && *a != '*' ? bucket_of(*a) : 26;
-        if (!seen[k]) seen[k] = true, n++;
-        a = b + 1;
-    }
-    return n;
-}
-
-bool cs_phrase_index_build(const struct cs_phrase *tab, size_t n, struct cs_phrase_index *idx)
-{
-    uint16_t count[28] = {0};
-    bool seen[27];
-    memset(idx, 0, sizeof(*idx));
-    if (n > UINT16_MAX) return false;
-    for (size_t i = 0; i < n; i++) {
-        if (first_letters(tab[i].pat, seen) < 0) return false;
-        for (int k = 0; k < 27; k++) count[k] += seen[k];
-    }
-    size_t total = 0;
-    for (int k = 0; k < 27; k++) {
-        idx->off[k] = (uint16_t)total;
-        total += count[k];
-    }
-    if (total > CS_PHRASE_IDX_MAX) return false;
-    idx->off[27] = (uint16_t)total;
-    uint16_t fill[27];
-    memcpy(fill, idx->off, sizeof(fill));
-    for (size_t i = 0; i < n; i++) {
-        first_letters(tab[i].pat, seen);
-        for (int k = 0; k < 27; k++)
-            if (seen[k]) idx->item[fill[k]++] = (uint16_t)i;
-    }
-    idx->n_phrases = n;
-    return true;
-}
-
-void cs_phrase_scan(const struct cs_phrase *tab, const struct cs_phrase_index *idx,
-                    const struct cs_toks *tk, cs_phrase_fn fn, void *ctx)
-{
-    for (size_t i = 0; i < tk->n; i++) {
-        int k = bucket_of(tk->t[i].w[0]);
-        for (uint16_t j = idx->off[k]; j < idx->off[k + 1]; j++) {
-            const struct cs_phrase *p = &tab[idx->item[j]];
-            long end = match_from(tk, p->pat, i, tk->t[i].clause);
-            if (end > (long)i) fn(ctx, tk, p, i, (size_t)end);
-        }
-    }
-}
-
 static bool in_set(const char *w, const char *const *set)
 {
     for (; *set; set++)
-        if (strcmp(w, *set) == 0) return true;
+        if ((*set)[0] == w[0] && strcmp(w, *set) == 0) return true; /* first byte: cheap filter */
     return false;
 }
 
@@ -347,7 +222,8 @@ static const char *const NEGATORS[] = {
     "cant", "cannot", "couldn't", "wouldn't", "shouldn't", "haven't", "hasn't", "hadn't",
     "without", "neither", "nor", "hardly", "nothing", "nobody", "none", "ain't",
     "nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "ohne",
-    "nunca", "ni", "sin", "jamas", "tampoco", "nao", "nem", "sem",
+    "nunca", "ni", "sin", "jamas", "tampoco", "nao", "nem", "sem", "nichts", "nada", "rien",
+    "ningun", "ninguno", "nenhum", "nenhuma",
     "pas", "jamais", "n'", "sans", "aucun", "aucune", "ne", NULL};
 /* words that end a negation's scope: "if you don't fix it I'll sue" */
 static const char *const SCOPE_BREAK[] = {
