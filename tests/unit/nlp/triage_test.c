@@ -213,6 +213,50 @@ static void test_seed004(void)
     cs_models_close(ms);
 }
 
+/* With intent models listed, the subcategory is the intent's only when the intent is
+ * confident and belongs to the category the category model chose. */
+static void test_intent_subcategory(void)
+{
+    struct cs_models *ms;
+    REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
+    FILE *f = fopen("data/policy/triage_default.json", "rb");
+    REQUIRE(f != NULL);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *key = "\"intent_models\": []";
+    char *at = strstr(buf, key);
+    REQUIRE(at != NULL);
+    static char edited[sizeof(buf) + 128];
+    int k = snprintf(edited, sizeof(edited), "%.*s\"intent_models\": [\"intent-banking77\", \"intent-support\"]%s",
+                     (int)(at - buf), buf, at + strlen(key));
+    struct cs_triage_policy *p;
+    REQUIRE(cs_triage_policy_parse(edited, (size_t)k, &p) == CS_OK);
+    static const char *texts[] = {
+        "I was charged twice for the same card payment yesterday, please reverse one of them.",
+        "I want to cancel my order, I placed it by mistake.",
+        "My card payment from a shop I have never heard of appeared on my statement.",
+        "How long does delivery to Canada usually take?",
+    };
+    for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+        struct cs_triage r;
+        CHECK_INT(cs_triage_ticket(ms, p, texts[i], strlen(texts[i]), &r), CS_OK);
+        CHECK(r.intent[0] != '\0');
+        const struct cs_triage_route *ir = cs_triage_policy_route(p, r.intent);
+        const struct cs_triage_route *cr = cs_triage_policy_category(p, r.cat);
+        int agrees = strcmp(ir->code, r.category_code) == 0 && r.intent_confidence >= 0.6f;
+        CHECK_STR(r.subcategory, agrees ? ir->subcategory : cr->subcategory);
+    }
+    struct cs_triage r;
+    CHECK_INT(cs_triage_ticket(ms, p, texts[0], strlen(texts[0]), &r), CS_OK);
+    CHECK_STR(r.category_code, "BILLING");
+    CHECK_STR(r.intent, "transaction_charged_twice");
+    CHECK_STR(r.subcategory, "Duplicate Charge");
+    cs_triage_policy_destroy(p);
+    cs_models_close(ms);
+}
+
 int main(void)
 {
     TEST_RUN(test_policy_parse);
@@ -222,5 +266,6 @@ int main(void)
     TEST_RUN(test_tone_alone);
     TEST_RUN(test_languages);
     TEST_RUN(test_seed004);
+    TEST_RUN(test_intent_subcategory);
     return test_done();
 }
