@@ -57,6 +57,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"reclamacion|queja formal|oficial", CUE_LEGAL, 0},
     {"hoja|libro de reclamaciones", CUE_LEGAL, 0},
     {"omic|facua", CUE_LEGAL, 0},
+    {"ante|a|en consumo", CUE_LEGAL, 0},
+    {"oficina del|de consumidor|consumo", CUE_LEGAL, 0},
     {"defensor del consumidor|pueblo", CUE_LEGAL, 0},
     /* de */
     {"anwalt|anwalte|anwaltin|anwalts|rechtsanwalt|rechtsanwaltin|rechtsanwalte|anwaltlich*|rechtsabteilung", CUE_LEGAL, 0},
@@ -129,6 +131,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"local paper|papers|radio|news", CUE_PLATFORM, 0},
     {"bbc|bbc's|watchdog|radio|press|newspaper|journalist|journalists|reporter|reporters|subreddit|uberall|everywhere|partout|readers|listeners|podcast|episode", CUE_PLATFORM, 0},
     {"tagging|tag you|u in|on", CUE_SOCIAL, 0},
+    {"name and shame", CUE_SOCIAL, 0},
+    {"video|videos|reel|reels|thread|vlog|tiktok ... about|on|of ... this|you|your|how", CUE_PLATFORM, 0},
     {"go|going|went|gone to the|my|_ local|_ news|paper|radio|press|tv|papers", CUE_SOCIAL, 0},
     {"post|posts|posting|posted|poste|posten|share|sharing|shared|put|putting|tweet|upload|uploading|uploaded|write|writing|written|blogging|publish|publishing|expose|exposing|tell|telling|let|hear|know|going|goes|thread|followers|review|reviews|avis|bewertung|bewertungen|raconter|raconte|publicar|publicare|publico|publicando|expor|contar|teile|schreibe|veroffentliche|screenshot*|document*|contact*|publicaciones|publicacion|publie|publier|publierai|publions|raconterai|raconter|broadcast*|blast*|mention*|tag|tagging|tagged|call*|warn*|name|naming|shame|shaming|rant|ranting|complain*|vent|venting", CUE_SOCIAL_ACT, 0},
     /* es/de/fr/pt */
@@ -151,7 +155,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"avaliacao|avaliacoes|comentario negativa|negativas|ruim|pessima|negativo", CUE_SOCIAL, 0},
     {"expor ... internet|redes|todos", CUE_SOCIAL, 0},
     /* a promise to praise, following the company, an old review */
-    {"great|amazing|awesome|wonderful|fantastic|excellent|good|love|loved|recommend|recommended|recommending|brilliant|helpful|happy|positive|5|five|thank|thanks|follow|following|follower|fan|kind|saw|seen|ad|ads|advert|deal|promo|discount|login|log|sign|scheduler|integration|connect|connected|pay|link|channel|blogger|influencer|creator|partnership|partnerships|collab|collaboration|sponsor|sponsorship|kit|student|school|university|college|homework|research|course|fixed|resolved|sorted|photos|pictures|pics|selfies|plan|data|timetable", CUE_SOCIAL_VETO, 0},
+    {"great|amazing|awesome|wonderful|fantastic|excellent|good|love|loved|recommend|recommended|recommending|brilliant|helpful|happy|positive|5|five|thank|thanks|follow|following|follower|fan|kind|saw|seen|ad|ads|advert|deal|promo|discount|login|log|sign|scheduler|integration|connect|connected|pay|link|channel|blogger|influencer|creator|partnership|partnerships|collab|collaboration|sponsor|sponsorship|kit|student|school|university|college|homework|research|course|fixed|resolved|sorted|photos|pictures|pics|selfies|plan|data|timetable|office|rates", CUE_SOCIAL_VETO, 0},
     {"press office|kit|release|contact|team|pack|enquiries|inquiries|officer", CUE_SOCIAL_VETO, 2},
     {"can|could|may i|we ... share|post|put|use|link|tag", CUE_SOCIAL_VETO, 2},
     {"close|almost|nearly ... to|_ post|posting|tweet|tweeting|writing|going", CUE_SOCIAL_VETO, 2},
@@ -170,6 +174,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"transfer|connect|put ... me ... to|through ... your|a|the|another ... team|department|colleague|someone|person|human|manager|supervisor", CUE_HUMAN, 0},
     {"get|bring|fetch your|a|the supervisor|manager|boss|superior", CUE_HUMAN, 0},
     {"quelqu'un|personne au dessus", CUE_HUMAN, 0},
+    {"someone|somebody|person|anyone ... who|that ... can|could|will ... actually|really|properly ... help|fix|sort|do|resolve|deal", CUE_HUMAN, 0},
+    {"talk|speak|chat|deal ... not|rather|instead ... bot|bots|robot|robots|machine|automated|script", CUE_HUMAN, 0},
     {"in touch with a|an|the|your|_ ... " HUMAN_N, CUE_HUMAN, 0},
     {"get|bring|fetch|find me a|an|the|your ... manager|supervisor|human|person|agent|boss|superior|someone|somebody", CUE_HUMAN, 0},
     {"want|need|demand|request|require|insist|prefer|wanna ... a|an|the|your|real|actual|live ... human|manager|supervisor|boss|superior|operator", CUE_HUMAN, 0},
@@ -211,7 +217,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"manager|supervisor|admin|agent dashboard|role|roles|app|view|portal|page|settings|tool|permissions|permission|access|mode|console|panel|account|login|seat|seats|license|licence|software", CUE_HUMAN_VETO, 5},
     {"escalated|escalates|escalating quickly|fast|into", CUE_HUMAN_VETO, 3},
     {"situation|things ... escalated|escalates", CUE_HUMAN_VETO, 3},
-    {"is this|are you|am i ... a|an|_ real|human|bot|robot", CUE_HUMAN_VETO, 6},
+    {"is|are|am this|you|i ... a|an|_ real|human|bot|robot|person", CUE_HUMAN_VETO, 6},
     {"cv|resume|job|jobs|career|careers|apply|vacancy|vacancies|hiring|intern|internship|volunteer", CUE_HUMAN_VETO, 6},
     {"human review|reviewer|resources|error|rights|nature|body", CUE_HUMAN_VETO, 6},
 
@@ -227,6 +233,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"every|each|any time|times|single|call ... i|we ... " CONTACT_V, CUE_REPEAT, 2},
     {"every|each call|chat|email|agent|conversation", CUE_REPEAT, 2},
     {"app|online|website|link|form|button|clicked|clicking|unsubscribe|unsubscribed|portal|self-service", CUE_REPEAT_VETO, 0},
+    {"you|they|it|he|she|your keep|keeps|kept", CUE_REPEAT_VETO, 1},
     {"second|2nd phone|support|_ " CONTACT_N "|time|attempt", CUE_REPEAT_TIME, 1},
     {"third|fourth|fifth|sixth|seventh|tenth|umpteenth|nth|3rd|4th|5th|6th|7th|8th|10th|twentieth|hundredth phone|support|_ " CONTACT_N "|time|attempt", CUE_REPEAT_TIME, 2},
     {"troisieme|quatrieme|cinquieme appel|message|mail|relance|courriel|demande", CUE_REPEAT, 2},
@@ -238,6 +245,9 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"already|previously|earlier|before ... " CONTACT_V, CUE_REPEAT, 1},
     {"last|previous|earlier|prior|other|former|original " CONTACT_N, CUE_REPEAT, 1},
     {"over and over|again and again", CUE_REPEAT, 2},
+    {"how many times ... do|have|must|should|am|will ... i|we ... call|tell|explain|ask|repeat|chase|contact|email|write|ring|phone|complain|go", CUE_REPEAT, 2},
+    {"keep|keeps|kept|still calling|emailing|chasing|contacting|writing|asking|ringing|phoning|explaining|complaining", CUE_REPEAT, 2},
+    {"back and forth", CUE_REPEAT_TIME, 2},
     {"ticket|case|reference|ref ... numbers|ids", CUE_REPEAT, 2},
     /* es */
     {"llamado|llame|escrito|escribi|contactado|contacte|reclamado|reclame|llamando|escribiendo ... varias|muchas|tres|cuatro|cinco|dos|mil|repetidas ... veces", CUE_REPEAT, 2},
