@@ -74,7 +74,6 @@ static const struct cs_phrase LEX[] = {
     {"not good enough", SL_NEG, 20},
     {"still waiting|not|no|nothing|haven't|hasn't|can't|cannot|unable", SL_NEG, 15},
     {"yet|once again", SL_NEG, 15},
-    {"how long", SL_NEG, 15},
     {"how many times|more", SL_NEG, 15},
     {"nobody|no one|noone ... replied|responded|answered|answers|replies|responds|called|calls|helps|helped|gets|got|cares|bothered|reads|listens|knows", SL_NEG, 15},
     {"why ... still|again|so|always|never|can't|won't|isn't|doesn't|didn't", SL_NEG, 10},
@@ -473,5 +472,6 @@ void cs_sent_lex_scan(const char *text, size_t len, struct cs_sent_lex *out)
         if (tk.next <= from) break;
         from = tk.next;
     }
+    out->words = words;
     out->shouted = words >= 4 && upper * 2 > words;
 }
