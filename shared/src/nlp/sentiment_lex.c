@@ -221,7 +221,7 @@ static void idx_init(void)
     g_ok = cs_phrase_index_build(LEX, LEX_N, &g_idx);
 }
 
-#define MAX_HITS 192
+#define MAX_HITS 512
 
 struct lhit {
     const struct cs_phrase *p;
