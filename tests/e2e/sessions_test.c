@@ -195,9 +195,11 @@ static void test_irate_conversation_escalates(void)
     CHECK(jstr(r.json, "sessionUpdate.issueSummary") != NULL);
     CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_REP");
     http_result_free(&r);
-    /* The default protocol: two AI attempts with an irate customer, then the manager. */
+    /* The default protocol: two AI attempts with an irate customer, then the manager.
+     * (LABELLING.md section 4: capitals and "ridiculous" alone are ANGRY; IRATE needs a
+     * rage word, profanity, insults or menace, so each message carries one.) */
     const char *shouts[] = {"This is UNACCEPTABLE!!! I am FURIOUS with you people!!",
-                            "Still NOTHING!!! This is RIDICULOUS, I am so angry!!",
+                            "Still NOTHING!!! This is RIDICULOUS, I am absolutely livid!!",
                             "WORST service EVER!!! I am FURIOUS and this is UNACCEPTABLE!!"};
     for (int i = 0; i < 3; i++) {
         REQUIRE(post_message(auth_a, id, shouts[i], &r) == 0);

@@ -18,7 +18,7 @@ static void index_init(void)
     g_index_ok = cs_phrase_index_build(CS_CUE_LEXICON, CS_CUE_LEXICON_N, &g_index);
 }
 
-#define MAX_HITS 128
+#define MAX_HITS 512
 
 struct hit {
     int kind, value;
@@ -165,7 +165,7 @@ static void short_request(const struct cs_toks *tk, struct cs_cues *out)
         "conseiller", "atendente", "humain", NULL};
     static const char *const FILL[] = {"please", "pls", "now", "a", "an", "the", "real", "live",
         "human", "por", "favor", "bitte", "svp", "asap", "talk", "speak", "to", NULL};
-    if (out->human_request || tk->n == 0 || tk->n > 3 || tk->next < tk->t[tk->n - 1].end) return;
+    if (out->human_request || tk->n == 0 || tk->n > 3) return;
     bool who = false;
     for (size_t i = 0; i < tk->n; i++) {
         if (word_in(tk->t[i].w, WHO)) who = true;
@@ -283,8 +283,9 @@ void cs_cues_scan(const char *text, size_t len, struct cs_cues *out)
     if (!text || len == 0) return;
     pthread_once(&g_once, index_init);
     if (!g_index_ok) return;
-    struct cs_toks tk;
-    struct hits hs;
+    /* ~40 KB of scratch: per thread, not on the stack of a request handler */
+    static _Thread_local struct cs_toks tk;
+    static _Thread_local struct hits hs;
     for (size_t from = 0; from < len;) {
         cs_toks_fill(&tk, text, len, from);
         hs.n = 0;
@@ -292,7 +293,7 @@ void cs_cues_scan(const char *text, size_t len, struct cs_cues *out)
         for (size_t i = 0; i < hs.n; i++)
             if (hit_counts(&hs, &hs.h[i])) apply_hit(out, &tk, &hs, &hs.h[i]);
         count_single_contacts(&hs, out);
-        short_request(&tk, out);
+        if (from == 0 && tk.next >= len) short_request(&tk, out); /* the whole text */
         scan_waits(&tk, out);
         if (tk.next <= from) break;
         from = tk.next;

@@ -94,9 +94,13 @@ enum cs_sentiment_level cs_sentiment_decide(const struct cs_sent_lex *lx, const 
     if (lx->irate >= 1.0f && !end_positive) return CS_SENT_IRATE;
     if (lx->shouted && lx->anger > 0.0f && !end_positive) return CS_SENT_IRATE;
     if (lx->anger >= 0.5f && !end_positive) return CS_SENT_ANGRY;
-    bool complaint = neg > pos;
-    if (complaint && (lx->caps_words >= 2 || (lx->caps_words >= 1 && lx->exclaim_runs > 0)))
+    /* a threat of legal or public action said with feeling (emotion words, "!") reads
+     * as anger; the training split labels most such threats ANGRY */
+    if (cu && (cu->legal || cu->social) && lx->pos == 0.0f &&
+        (lx->neg >= NEG_MIN || lx->exclaim_runs > 0))
         return CS_SENT_ANGRY;
+    bool complaint = neg > pos;
+    if (complaint && lx->caps_words >= 1) return CS_SENT_ANGRY;
     float polarity = prob ? prob[CS_SENT_POSITIVE] - prob[CS_SENT_NEGATIVE] : 0.0f;
     float net = pos - neg + MODEL_W * polarity;
     /* "great product but the delivery was a nightmare": the words after the last

@@ -74,7 +74,6 @@ static const struct cs_phrase LEX[] = {
     {"not good enough", SL_NEG, 20},
     {"still waiting|not|no|nothing|haven't|hasn't|can't|cannot|unable", SL_NEG, 15},
     {"yet|once again", SL_NEG, 15},
-    {"how long", SL_NEG, 15},
     {"how many times|more", SL_NEG, 15},
     {"nobody|no one|noone ... replied|responded|answered|answers|replies|responds|called|calls|helps|helped|gets|got|cares|bothered|reads|listens|knows", SL_NEG, 15},
     {"why ... still|again|so|always|never|can't|won't|isn't|doesn't|didn't", SL_NEG, 10},
@@ -98,7 +97,7 @@ static const struct cs_phrase LEX[] = {
     {"beyond a joke", SL_ANGER, 0},
     {"treat|treated|treating ... like", SL_ANGER, 0},
     {"inaceptable|inadmisible|ridiculo|ridicula|vergonzoso|vergonzosa|verguenza|indignante|indignado|indignada|harto|harta|enfadado|enfadada|enojado|enojada|absurdo|estafa|estafadores|ladrones|intolerable|lamentable|incompetentes|timo|cabreado|cabreada", SL_ANGER, 0},
-    {"inakzeptabel|unverschamt|unverschamtheit|frechheit|lacherlich|skandal|skandalos|wutend|sauer|zumutung|abzocke|betruger|unfassbar|unglaublich|sauerei|schweinerei|unfahig|inkompetent|dreist|emport", SL_ANGER, 0},
+    {"inakzeptabel|unverschamt|unverschamtheit|frechheit|lacherlich|skandal|skandalos|wutend|sauer|zumutung|abzocke|betruger|unfassbar|unglaublich|sauerei|schweinerei|unfahig|inkompetent|dreist|emport|verbrecher", SL_ANGER, 0},
     {"nase voll", SL_ANGER, 0},
     {"inacceptable|inadmissible|scandaleux|scandaleuse|honteux|honteuse|honte|ridicule|arnaque|arnaqueurs|voleurs|escroquerie|escrocs|lamentable|intolerable|incompetents|incompetent|inoui|inouie|revoltant|revoltee|revolte", SL_ANGER, 0},
     {"en colere", SL_ANGER, 0},
@@ -114,7 +113,7 @@ static const struct cs_phrase LEX[] = {
     {"damn|damned|dammit|bloody|hell|freaking|frigging|effing|shite|bollocks|verdammt|mist|joder|hostia|mince|zut|droga|porcaria", SL_MILDPROF, 0},
     /* profanity, insults, rage, menace: IRATE */
     {"crap|crappy|fuck*|fck*|shit|shitty|shits|bullshit|bullcrap|asshole*|arsehole*|bastard*|wtf|motherfucker*|dickhead*|piss|scheisse|scheiss|arschloch|arschlocher|mierda|cabron|cabrones|gilipollas|merde|putain|connard*|connasse|bordel|encule*|merda|porra|caralho|cuzao|puta|puto", SL_PROF, 0},
-    {"~idiot|idiots|idiotic|moron|morons|moronic|imbecile|imbeciles|scum|scumbag*|cretins|clown|losers|idioten|vollidioten|idiotas|abrutis|otarios|babacas", SL_INSULT, 0},
+    {"~idiot|wankers|wanker|tossers|twats|pricks|bellends|numpties|muppets|saftladen|safados|vagabundos|canalhas|idiots|idiotic|moron|morons|moronic|imbecile|imbeciles|scum|scumbag*|cretins|clown|losers|idioten|vollidioten|idiotas|abrutis|otarios|babacas", SL_INSULT, 0},
     {"you|you're|your|are|so ... stupid|dumb", SL_INSULT, 0},
     {"you|you're|youre|ya|u|sois|seid|vous|voces|lot|bunch|pack|load|shower|band|bande|panda|all ... clowns|clown|thieves|thieving|crooks|cowboys|muppets|leeches|scammers|scammy|liars|incompetents|idiots|morons|useless|ladrones|sinverguenzas|inutiles|mentirosos|incapables|voleurs|escrocs|idioten|betruger|ladroes|incompetent|jokers|amateurs|parasites|vultures|sharks|thick|dense|clueless|braindead|shambles|joke|pathetic|trash|garbage", SL_INSULT, 0},
     {"con artist|artists", SL_INSULT, 0},
@@ -127,6 +126,11 @@ static const struct cs_phrase LEX[] = {
     {"furious|angry|livid|annoyed|frustrated|upset ... with|at my|the|our old|previous|former|last|other|ex", SL_POLITE, 0},
     {"screw|sod you|u|this|off|them|your|yourselves", SL_INSULT, 0},
     {"go to hell", SL_INSULT, 0},
+    {"shove|stick it|your", SL_INSULT, 0},
+    {"shut up", SL_INSULT, 0},
+    {"me cago en", SL_PROF, 0},
+    {"foutage de gueule", SL_PROF, 0},
+    {"verarschen|verarscht|verarsche", SL_INSULT, 0},
     {"piss off", SL_INSULT, 0},
     {"bunch|pack|load|band|bande|panda|bando|haufen of|de|von|di ... idiots|clowns|morons|thieves|crooks|liars|incompetents|amateurs|cowboys|idiotas|ladrones|incompetentes|voleurs|escrocs|idioten|betrugern|ladroes|incompetents", SL_INSULT, 0},
     {"~furious|livid|fuming|seething|enraged|incandescent|raging|rage|irate|furiosa|furioso|stinksauer|rasend|wutentbrannt|furieux|furieuse|enrage|enragee|possesso|possessa", SL_RAGE, 0},
@@ -217,7 +221,7 @@ static void idx_init(void)
     g_ok = cs_phrase_index_build(LEX, LEX_N, &g_idx);
 }
 
-#define MAX_HITS 192
+#define MAX_HITS 512
 
 struct lhit {
     const struct cs_phrase *p;
@@ -468,5 +472,6 @@ void cs_sent_lex_scan(const char *text, size_t len, struct cs_sent_lex *out)
         if (tk.next <= from) break;
         from = tk.next;
     }
+    out->words = words;
     out->shouted = words >= 4 && upper * 2 > words;
 }

@@ -20,6 +20,7 @@ struct cs_sent_lex {
     int exclaim_runs;    /* runs of 2+ '!' */
     int profanity, insults, rage, menace, anger_terms, sarcasm, intensifiers;
     int negated_positive;
+    int words;
     bool shouted;        /* most words in capitals */
     bool contrast;       /* a "but" clause exists */
     bool evidence;       /* any emotion word at all (politeness is none) */

@@ -241,6 +241,8 @@ void cs_session_decide(json_object *cfg, const struct cs_session_state *st,
      * product or a harmless sense of a cue word never escalates) */
     struct cs_cues cues;
     cs_cues_scan(text, text ? strlen(text) : 0, &cues);
+    /* the conversation so far: contacts stated in earlier messages count too */
+    if (st->stated_contacts > cues.earlier_contacts) cues.earlier_contacts = st->stated_contacts;
     enum cs_esc_reason why = cs_cues_reason(&cues, sent->level);
     out->irate = irate_check(cfg, sent, text, out);
     bool money = ask->refund || ask->credit;

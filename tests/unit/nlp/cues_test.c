@@ -57,6 +57,12 @@ static void test_benign_words(void)
         {"The food court near your store was closed.", ""},
         {"I saw your ad on social media", ""},
         {"I'm not asking for a manager", ""},
+        {"Please expose the settings menu in the app", ""},
+        {"Can you send me the papers for the loan?", ""},
+        {"Is this a real person? Either way, what time is check-in?", ""},
+        {"My son is suing his landlord, do you provide rent letters?", ""},
+        {"Mein Bruder ist Anwalt und lässt grüßen, er kauft auch bei Ihnen!", ""},
+        {"Do you have the Fast & Furious box set?", ""},
     };
     check_all(e, sizeof(e) / sizeof(e[0]));
 }
@@ -85,6 +91,13 @@ static void test_real_triggers(void)
         {"Voy a poner una demanda, ya hablé con mi abogado", "L"},
         {"Ich habe schon dreimal angerufen", "R2"},
         {"He llamado tres veces", "R2"},
+        {"Give me a human", "H"},
+        {"Passez-moi un conseiller", "H"},
+        {"Me transfira para um atendente", "H"},
+        {"Ich möchte mit jemandem sprechen, der helfen kann", "H"},
+        {"I'll expose you on every forum", "S"},
+        {"agent", "H"},
+        {"operator!!", "H"},
     };
     check_all(e, sizeof(e) / sizeof(e[0]));
 }

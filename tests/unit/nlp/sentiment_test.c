@@ -146,6 +146,12 @@ static void test_read_rules(void)
     t = "I am not happy with the service";
     cs_sentiment_read(neutral, t, strlen(t), &s);
     CHECK_STR(s.level_name, "FRUSTRATED");
+    t = "Do you have the Fast & Furious box set on Blu-ray?"; /* a title, not rage */
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK(s.level < CS_SENT_ANGRY);
+    t = "I was furious with my old provider, that's why I'm switching to you";
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK(s.level < CS_SENT_IRATE);
     cs_sentiment_read(neutral, NULL, 0, &s);
     CHECK_STR(s.level_name, "NEUTRAL");
 }

@@ -403,6 +403,19 @@ static void test_cue_words_in_context(void)
         CHECK_STR(d.reason, real[i].reason);
         CHECK_STR(d.target, real[i].target);
     }
+    /* the conversation so far: contacts stated in an earlier message, frustration now */
+    struct cs_session_state told = {.tier = "AI_REP", .ai_replies = 2, .stated_contacts = 2};
+    const char *now = "It is still not fixed and I am really disappointed.";
+    struct cs_sentiment s;
+    CHECK_INT(cs_sentiment_analyze(ms, now, strlen(now), &s), CS_OK);
+    struct cs_money_ask none = {0};
+    struct cs_decision d;
+    cs_session_decide(cfg, &told, &s, now, &none, &d);
+    CHECK_STR(d.reason, "REPEAT_CONTACT");
+    const char *calm = "Thanks, when will the engineer come?";
+    CHECK_INT(cs_sentiment_analyze(ms, calm, strlen(calm), &s), CS_OK);
+    cs_session_decide(cfg, &told, &s, calm, &none, &d);
+    CHECK(d.reason == NULL);
     json_object_put(cfg);
     cs_models_close(ms);
 }
