@@ -32,7 +32,7 @@ struct cs_lang_result {
     float confidence;
 };
 
-/* Detects the language of text[0..len) (UTF-8; only about the first 160 bytes are
+/* Detects the language of text[0..len) (UTF-8; only about the first 100 bytes are
  * read). An empty text or one the library cannot decide gives code "" and confidence 0 with CS_OK.
  * CS_ERR_INVALID for NULL arguments, CS_ERR_NOMEM. */
 CS_MUST_CHECK int cs_lang_detect(const struct cs_lang *l, const char *text, size_t len,
