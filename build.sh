@@ -6,7 +6,8 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 DEBS=(build-essential pkg-config clang libclang-rt-14-dev libjson-c-dev
-      libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev nginx-light wrk zip unzip curl)
+      libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev libexttextcat-dev nginx-light
+      wrk zip unzip curl)
 REL=build/release
 ASAN=build/asan
 FUZZ=build/fuzz

@@ -59,7 +59,19 @@ pkg_stage() { # function name, stage dir, store (sqlite|mongodb)
         pkg_libs "$REL/lib/libcs-store-mongo.so" "$stage"
     fi
     cp -r data/policy data/kb "$stage/data/"
-    if "$REL/bin/$f" --routes | grep -q '"models"'; then cp -r data/models "$stage/data/"; fi
+    if "$REL/bin/$f" --routes | grep -q '"models"'; then
+        cp -r data/models "$stage/data/"
+        pkg_lang "$stage"
+    fi
+}
+
+pkg_lang() { # stage dir: triage's language list and the libexttextcat fingerprints it names
+    mkdir -p "$1/data/triage/lang"
+    cp data/triage/languages.conf "$1/data/triage/"
+    local lm
+    for lm in $(awk '!/^#/ && NF {print $1}' data/triage/languages.conf); do
+        cp "/usr/share/libexttextcat/$lm" "$1/data/triage/lang/" || return 1
+    done
 }
 
 cmd_package() {

@@ -290,8 +290,9 @@ static int open_listener(const char *path)
         close(fd);
         return -1;
     }
-    /* nginx workers may run as another user; the socket's folder guards access. */
-    chmod(path, 0666);
+    /* The gateway runs as this user (build.sh serve): nobody else may bypass it and its
+     * auth by talking FastCGI to the socket (the folder is owner-only too). */
+    chmod(path, 0600);
     return fd;
 }
 

@@ -67,8 +67,11 @@ static const struct cs_field escalation_fields[] = {
     {.name = "legal_threat", .type = CS_J_BOOL, .nullable = true},
     {.name = "social_threat", .type = CS_J_BOOL, .nullable = true},
     {.name = "vip", .type = CS_J_BOOL, .nullable = true},
+    /* the conversation's words: the latest customer message and the earlier ones */
+    {.name = "text", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 20000},
+    {.name = "history", .type = CS_J_ARRAY, .nullable = true, .max_len = 50, .items = CS_J_STRING},
 };
-static const struct cs_schema escalation_schema = {escalation_fields, 10};
+static const struct cs_schema escalation_schema = {escalation_fields, 12};
 
 struct outcome {
     const char *label;
@@ -92,6 +95,27 @@ static int explain_text(const struct cs_model *m, json_object *data, uint32_t to
     return rc;
 }
 
+/* With "text" (and "history", the earlier customer messages, oldest first), the
+ * sentiment, trend, threats, requests, stated contacts and waits come from the words;
+ * the numeric fields given stay. */
+static int read_text(const struct cs_req *req, json_object *data, struct cs_escalation_input *in)
+{
+    json_object *t = NULL, *h = NULL;
+    json_object_object_get_ex(data, "text", &t);
+    json_object_object_get_ex(data, "history", &h);
+    if (!t || json_object_get_type(t) != json_type_string) return CS_OK;
+    size_t nh = h && json_object_is_type(h, json_type_array) ? json_object_array_length(h) : 0;
+    const char **msgs = cs_arena_alloc(req->arena, sizeof(char *) * (nh + 1));
+    if (!msgs) return CS_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < nh; i++) {
+        json_object *m = json_object_array_get_idx(h, i);
+        if (json_object_is_type(m, json_type_string)) msgs[n++] = json_object_get_string(m);
+    }
+    msgs[n++] = json_object_get_string(t);
+    return cs_escalation_read_conversation(req->env->models, msgs, NULL, n, in);
+}
+
 static int explain_escalation(const struct cs_req *req, json_object *data, uint32_t top_k,
                               struct outcome *o)
 {
@@ -107,8 +131,10 @@ static int explain_escalation(const struct cs_req *req, json_object *data, uint3
         .social_threat = cs_json_get_bool(data, "social_threat", false),
         .vip = cs_json_get_bool(data, "vip", false),
     };
+    int rc = read_text(req, data, &in);
+    if (rc) return rc;
     struct cs_escalation e;
-    int rc = cs_escalation_predict(req->env->models, &in, &e);
+    rc = cs_escalation_predict(req->env->models, &in, &e);
     if (rc) return rc;
     o->ex = e.explanation; /* of the "yes" logit, every feature listed */
     if (o->ex.n > top_k) {

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cs/ai.h"
 #include "cs/arena.h"
 #include "cs/clock.h"
 #include "cs/draft.h"
@@ -26,12 +27,28 @@ void fn_tickets_process_fini(struct cs_env *env);
 #define PASSAGES 5
 #define TICKETS "tickets"
 
+/* The language list ships in data/triage; its fingerprints come from Debian's
+ * libexttextcat-data, or from data/triage/lang/ where a Lambda zip carries copies. */
+static int open_lang(const char *data_dir, struct cs_lang **out)
+{
+    char conf[4096], dir[4096], probe[4200];
+    snprintf(conf, sizeof(conf), "%s/triage/languages.conf", data_dir);
+    snprintf(dir, sizeof(dir), "%s/triage/lang", data_dir);
+    snprintf(probe, sizeof(probe), "%s/en.lm", dir);
+    FILE *f = fopen(probe, "rb");
+    if (f) fclose(f);
+    return cs_lang_open(conf, f ? dir : "/usr/share/libexttextcat", out);
+}
+
 int fn_tickets_process_init(struct cs_env *env)
 {
     char path[4096];
     snprintf(path, sizeof(path), "%s/policy/triage_default.json", env->cfg.data_dir);
     struct cs_triage_policy *p = NULL;
     int rc = cs_triage_policy_load(path, &p);
+    struct cs_lang *lang = NULL;
+    if (rc == CS_OK) rc = open_lang(env->cfg.data_dir, &lang);
+    if (rc == CS_OK) cs_triage_policy_set_lang(p, lang);
     env->fn_state = p;
     return rc;
 }
@@ -52,6 +69,11 @@ static json_object *triage_json(const struct cs_triage *t)
     if (!rc) rc = cs_json_add_str(o, "suggested_team", t->suggested_team);
     if (!rc) rc = cs_json_add_str(o, "sentiment", t->sentiment);
     if (!rc) rc = cs_json_add_double(o, "confidence", t->confidence, 2);
+    /* As Zendesk's intelligent triage: the detected language and how sure. */
+    if (!rc) rc = cs_json_add_str(o, "language", t->language);
+    if (!rc) rc = cs_json_add_double(o, "language_confidence", t->language_confidence, 2);
+    if (!rc && t->category_source && strcmp(t->category_source, "builtin") != 0)
+        rc = cs_json_add_str(o, "provider", t->category_source);
     if (rc) json_object_put(o);
     return rc ? NULL : o;
 }
@@ -89,13 +111,17 @@ static json_object *citations_json(const struct cs_draft *d, const struct cs_pas
     return arr;
 }
 
-static json_object *policy_json(const struct cs_policy_result *r)
+/* escalation_needed and its reason are triage's (LABELLING.md section 3 through
+ * cs_cues_reason), not the draft check's. */
+static json_object *policy_json(const struct cs_policy_result *r, const struct cs_triage *t)
 {
     json_object *o = json_object_new_object();
     if (!o) return NULL;
     int rc = cs_json_add_bool(o, "refund_promise", r->refund_promise);
     if (!rc) rc = cs_json_add_bool(o, "sla_mentioned", r->sla_mentioned);
-    if (!rc) rc = cs_json_add_bool(o, "escalation_needed", r->escalation_needed);
+    if (!rc) rc = cs_json_add_bool(o, "escalation_needed", t->escalation_needed);
+    if (!rc) rc = t->escalation_reason ? cs_json_add_str(o, "escalation_reason", t->escalation_reason)
+                                       : (json_object_object_add(o, "escalation_reason", NULL) ? CS_ERR_NOMEM : CS_OK);
     if (!rc) rc = cs_json_add_str(o, "compliance", cs_policy_compliance_name(r->compliance));
     json_object *issues = NULL;
     if (!rc && r->n_issues) {
@@ -118,10 +144,28 @@ struct processed {
     struct cs_policy_result policy;
 };
 
+/* A tenant whose default provider is a hosted LLM gets its category, the built-in answer
+ * standing on any error or answer outside the taxonomy. Such a call may take seconds:
+ * this request's store work so far is committed first and the group-commit scope opened
+ * again after, so that neither the process's shared transaction nor SQLite's write lock
+ * is held across it (cs/store.h, request scope). Tenants without one pay nothing. */
+static int ask_provider(const struct cs_req *req, const struct cs_triage_policy *policy,
+                        struct processed *p)
+{
+    struct cs_ai_call call;
+    cs_ai_call_from_req(req, "triage", &call);
+    if (!req->env->ai || !cs_ai_hosted_default(&call, CS_AI_CAP_CLASSIFY)) return CS_OK;
+    int rc = cs_store_scope_end(req->store);
+    if (!rc) rc = cs_triage_ask_provider(req, policy, p->message, &p->triage);
+    cs_store_scope_begin(req->store);
+    return rc;
+}
+
 static int analyse(const struct cs_req *req, struct processed *p)
 {
     const struct cs_triage_policy *policy = req->env->fn_state;
     int rc = cs_triage_ticket(req->env->models, policy, p->message, strlen(p->message), &p->triage);
+    if (!rc) rc = ask_provider(req, policy, p);
     struct cs_retrieval_hints hints = {p->triage.category_code, p->triage.confidence};
     if (!rc) rc = cs_retrieval_search_hinted(req->store, req->arena, req->auth.tenant, p->message, &hints,
                                              PASSAGES, &p->passages, &p->npassages);
@@ -166,7 +210,7 @@ static json_object *result_json(const struct cs_req *req, const struct processed
     if (!rc) rc = cs_json_add(r, "triage", triage_json(&p->triage));
     if (!rc) rc = cs_json_add(r, "answer_draft", draft_json(&p->draft));
     if (!rc) rc = cs_json_add(r, "citations", citations_json(&p->draft, p->passages));
-    if (!rc) rc = cs_json_add(r, "policy_check", policy_json(&p->policy));
+    if (!rc) rc = cs_json_add(r, "policy_check", policy_json(&p->policy, &p->triage));
     if (rc) json_object_put(r);
     return rc ? NULL : r;
 }
@@ -185,7 +229,8 @@ static int stored_doc(const struct cs_req *req, const struct processed *p, json_
     if (!rc) rc = cs_json_add_str(d, "priority", p->triage.priority);
     if (!rc) rc = cs_json_add_str(d, "sentiment", p->triage.sentiment);
     if (!rc) rc = cs_json_add_double(d, "confidence", p->triage.confidence, 4);
-    if (!rc) rc = cs_json_add_bool(d, "escalation_needed", p->policy.escalation_needed);
+    if (!rc) rc = cs_json_add_bool(d, "escalation_needed", p->triage.escalation_needed);
+    if (!rc) rc = cs_json_add_str(d, "language", p->triage.language);
     if (!rc) rc = cs_json_add_str(d, "compliance", cs_policy_compliance_name(p->policy.compliance));
     if (!rc) rc = cs_json_add_bool(d, "kb_answer", p->draft.kb_answer);
     if (!rc) rc = cs_json_add_double(d, "processing_ms", elapsed_ms, 3);

@@ -101,24 +101,24 @@ static int load_receiver(const struct cs_req *req, const char *tenant, struct re
     return rc;
 }
 
+/* The ticket's words (threats, requests, stated contacts and waits, six-level
+ * sentiment) and its numeric context give the escalation features (cs/escalation.h);
+ * the triage of the same words is kept for the ticket's lifecycle record. */
 static int predict(const struct cs_req *req, json_object *t, struct cs_escalation *out,
                    struct cs_insights_class *cl)
 {
     const char *msg = cs_json_get_str(t, "message");
     int rc = cs_insights_classify(req->env->models, req->env->fn_state, msg, cl);
     if (rc) return rc;
-    const struct cs_sentiment s = cl->t.sent;
     struct cs_escalation_input in = {
-        .sentiment_score = s.score,
-        .sentiment_level = (int)s.level,
         .repeat_contacts = (int)cs_json_get_int(t, "repeat_contacts", 0),
         .wait_minutes = (float)cs_json_get_double(t, "wait_minutes", 0),
         .refund_amount = (float)cs_json_get_double(t, "refund_amount", 0),
         .tier_limit = (float)cs_json_get_double(t, "tier_limit", 0),
-        .legal_threat = s.cues.legal > 0,
-        .social_threat = s.cues.social > 0,
         .vip = cs_json_get_bool(t, "vip", false),
     };
+    rc = cs_escalation_read_conversation(req->env->models, &msg, NULL, 1, &in);
+    if (rc) return rc;
     return cs_escalation_predict(req->env->models, &in, out);
 }
 

@@ -177,6 +177,12 @@ cmd_bench() {
     log "warm Lambda invokes (fake Runtime API)"
     local lam; lam=$(CS_VAR=$var CS_JWT_SECRET=$secret CS_DATA_DIR=$ROOT/data CS_LOG_LEVEL=warn \
         CS_STORE_URI=sqlite://$var/cs.db "$REL/tests/bench/lambda_bench" "$REL/bin/tickets-process" "$ev" 201 || echo "failed")
+    log "escalation cues and six-level sentiment per message (CPU time)"
+    local cues_out=""
+    # shellcheck disable=SC2046
+    ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Ishared/include -Ishared/src tests/bench/cues_bench.c \
+        $REL/lib/libcs.a $(pkg-config --libs json-c libsodium libcurl sqlite3) -lpthread -lm \
+        -o "$var/cues_bench" && cues_out=$("$var/cues_bench" data/models)
     rm -rf "$var"
     echo
     printf '%-44s %10s %9s %9s   %s\n' "" "req/s" "p50 ms" "p99 ms" "ratio"
@@ -200,6 +206,7 @@ cmd_bench() {
         "$(awk -v a="$cold" -v b="$base_ms" 'BEGIN{printf "%.1f", a/b}')"
     echo "$lam" | awk '{ if ($1 == "failed") print "warm Lambda invoke: FAILED"; else
         printf "warm Lambda invoke tickets-process: median %.3f ms, p99 %.3f ms, max %.3f ms; billed %d ms (target <= 1)\n", $1, $2, $3, $4 }'
+    [ -n "$cues_out" ] && echo "$cues_out"
     echo "memory per function process after the load (kB): name rss pss private"
     echo "$mem_rows" | awk '{printf "  %-22s %8d %8d %8d\n", $1, $2, $3, $4}'
     echo "$mem_rows" | awk '$2>m{m=$2;n=$1} END{printf "largest function RSS after load: %s kB (%s)\n", m, n}'

@@ -127,14 +127,22 @@ static void test_process_seed_ticket(void)
     REQUIRE(res != NULL);
     CHECK_STR(jstr(res, "ticket_id"), "TKT-2025-001");
     CHECK(e2e_matches(jstr(res, "timestamp"), "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+\\+00:00$"));
+    /* seed 004's ticket by LABELLING.md: a duplicate charge is BILLING, money wrongly
+     * taken is P2, nothing escalates; the shipped policy's team and P2 SLA */
     CHECK_STR(jstr(res, "triage.category"), "Billing");
-    CHECK(e2e_matches(jstr(res, "triage.priority"), "^P[1-3]$"));
-    int sla = json_object_get_int(jget(res, "triage.sla_hours"));
-    CHECK(sla >= 1 && sla <= 168);
+    CHECK_STR(jstr(res, "triage.priority"), "P2");
+    CHECK_INT(json_object_get_int(jget(res, "triage.sla_hours")), 24);
+    CHECK_STR(jstr(res, "triage.suggested_team"), "Finance Team");
+    CHECK_STR(jstr(res, "triage.language"), "en");
+    double lconf = json_object_get_double(jget(res, "triage.language_confidence"));
+    CHECK(lconf > 0 && lconf <= 1);
     double conf = json_object_get_double(jget(res, "triage.confidence"));
     CHECK(conf > 0 && conf <= 1);
-    CHECK(jstr(res, "triage.subcategory") && jstr(res, "triage.suggested_team"));
+    CHECK(jstr(res, "triage.subcategory") != NULL);
     CHECK(e2e_matches(jstr(res, "triage.sentiment"), "^[a-z]+$"));
+    CHECK(!json_object_get_boolean(jget(res, "policy_check.escalation_needed")));
+    CHECK(json_object_object_get_ex(jget(res, "policy_check"), "escalation_reason", NULL));
+    CHECK(jget(res, "policy_check.escalation_reason") == NULL); /* JSON null */
     CHECK(e2e_matches(jstr(res, "answer_draft.greeting"), "John"));
     CHECK(e2e_matches(jstr(res, "answer_draft.tone"), "^(empathetic_professional|formal|casual)$"));
     CHECK(jstr(res, "answer_draft.closing") != NULL);
@@ -142,6 +150,48 @@ static void test_process_seed_ticket(void)
     CHECK(json_object_is_type(jget(res, "policy_check.refund_promise"), json_type_boolean));
     check_citations(res);
     http_result_free(&r);
+}
+
+/* Deterministic triage of clear-cut tickets (LABELLING.md): exact category, priority,
+ * language and escalation through nginx and the function binary. */
+static void test_process_triage_examples(void)
+{
+    static const struct {
+        const char *id, *msg, *category, *priority, *lang, *reason;
+    } cases[] = {
+        {"TKT-E2E-OUT", "Your service has been down for our whole company since 9am. Every page returns a 502 "
+                        "error and none of our 40 staff can work. When will it be back?",
+         "Technical", "P1", "en", NULL},
+        {"TKT-E2E-LEGAL", "I have been treated appallingly by your staff and I've had enough. My solicitor will "
+                          "be in touch and I will be taking you to court.",
+         "Complaint", "P1", "en", "LEGAL_MENTION"},
+        {"TKT-E2E-IDEA", "It would be great if your app had a dark mode. Any plans to add one? Love the product otherwise.",
+         "General Inquiry", "P3", "en", NULL},
+        {"TKT-E2E-ES", "Mi pedido deb\u00eda llegar el lunes y el seguimiento no se mueve desde hace una semana. "
+                       "\u00bfD\u00f3nde est\u00e1 mi paquete?",
+         "Shipping", NULL, "es", NULL},
+        {"TKT-E2E-DE", "Ich m\u00f6chte meinen Vertrag zum Monatsende k\u00fcndigen. Bitte best\u00e4tigen Sie die "
+                       "K\u00fcndigung schriftlich.",
+         "Cancellation", NULL, "de", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[1024];
+        snprintf(body, sizeof(body),
+                 "{\"customer_email\":\"sam@example.com\",\"customer_name\":\"Sam\","
+                 "\"raw_message\":\"%s\",\"ticket_id\":\"%s\"}", cases[i].msg, cases[i].id);
+        struct http_result r;
+        REQUIRE(post_ticket(token_a, body, &r) == 0);
+        CHECK_INT(r.status, 200);
+        json_object *t = jget(r.json, "result.triage");
+        REQUIRE(t != NULL);
+        CHECK_STR(jstr(t, "category"), cases[i].category);
+        if (cases[i].priority) CHECK_STR(jstr(t, "priority"), cases[i].priority);
+        CHECK_STR(jstr(t, "language"), cases[i].lang);
+        json_object *pc = jget(r.json, "result.policy_check");
+        CHECK(json_object_get_boolean(jget(pc, "escalation_needed")) == (cases[i].reason != NULL));
+        if (cases[i].reason) CHECK_STR(jstr(pc, "escalation_reason"), cases[i].reason);
+        http_result_free(&r);
+    }
 }
 
 /* A GDPR erasure ticket: the draft quotes the knowledge base's own privacy address,
@@ -312,6 +362,7 @@ int main(void)
     TEST_RUN(test_token_bad_secret);
     TEST_RUN(test_login);
     TEST_RUN(test_process_seed_ticket);
+    TEST_RUN(test_process_triage_examples);
     TEST_RUN(test_process_kb_email_not_a_leak);
     TEST_RUN(test_process_damaged_item_article);
     TEST_RUN(test_validation_errors);

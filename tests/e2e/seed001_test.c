@@ -347,6 +347,23 @@ static void test_explain_models(void)
     CHECK_STR(jstr(json_object_array_get_idx(jget(r.json, "data.explanation.feature_importance"), 0),
                    "feature") ? "ok" : NULL, "ok");
     http_result_free(&r);
+
+    /* From the words: repeat contact, a request for a manager and an ultimatum. */
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
+                 "{\"model_name\":\"escalation\",\"data\":{\"text\":\"I have called four times about "
+                 "this and I want a manager now or I will cancel\"}}", &r) == 0);
+    check_ok(&r);
+    CHECK_STR(jstr(r.json, "data.prediction.escalation"), "yes");
+    CHECK(jnum(r.json, "data.prediction.probability") >= 0.5);
+    check_exact(jget(r.json, "data.explanation"));
+    http_result_free(&r);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
+                 "{\"model_name\":\"escalation\",\"data\":{\"text\":\"Could you send me a copy of my "
+                 "last invoice please?\",\"history\":[\"Hello\"]}}", &r) == 0);
+    check_ok(&r);
+    CHECK_STR(jstr(r.json, "data.prediction.escalation"), "no");
+    check_exact(jget(r.json, "data.explanation"));
+    http_result_free(&r);
 }
 
 static void test_explain_validation(void)

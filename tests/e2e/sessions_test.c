@@ -128,8 +128,14 @@ static void test_create_get_list(void)
     CHECK_INT(jlen(r.json, "sessions"), 1);
     CHECK_STR(jstr(r.json, "sessions.0.customerId"), "cust-2");
     http_result_free(&r);
+    /* The first session's opening message was answered (WAITING_CUSTOMER); the two
+     * without one are ACTIVE. */
     REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=ACTIVE&tier=AI_REP&startDate=2020-01-01", NULL, &r) == 0);
-    CHECK_INT(jint(r.json, "total"), 3);
+    CHECK_INT(jint(r.json, "total"), 2);
+    http_result_free(&r);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=WAITING_CUSTOMER", NULL, &r) == 0);
+    CHECK_INT(jint(r.json, "total"), 1);
+    CHECK_STR(jstr(r.json, "sessions.0.id"), id);
     http_result_free(&r);
     REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=RESOLVED", NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 0);
@@ -203,9 +209,11 @@ static void test_irate_conversation_escalates(void)
     CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_REP");
     CHECK_STR(jstr(r.json, "sessionUpdate.status"), "WAITING_CUSTOMER"); /* issue 13 */
     http_result_free(&r);
-    /* The default protocol: two AI attempts with an irate customer, then the manager. */
+    /* The default protocol: two AI attempts with an irate customer, then the manager.
+     * (LABELLING.md section 4: capitals and "ridiculous" alone are ANGRY; IRATE needs a
+     * rage word, profanity, insults or menace, so each message carries one.) */
     const char *shouts[] = {"This is UNACCEPTABLE!!! I am FURIOUS with you people!!",
-                            "Still NOTHING!!! This is RIDICULOUS, I am so angry!!",
+                            "Still NOTHING!!! This is RIDICULOUS, I am absolutely livid!!",
                             "WORST service EVER!!! I am FURIOUS and this is UNACCEPTABLE!!"};
     for (int i = 0; i < 3; i++) {
         REQUIRE(post_message(auth_a, id, shouts[i], &r) == 0);

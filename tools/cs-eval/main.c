@@ -1,7 +1,8 @@
 /* cs-eval: validation figures of the shipped models on the held-out split of their
  * training files (the rows cs-train never fitted on).
  *
- *   cs-eval [--models DIR] [--data DIR] [--policy FILE] [--dev] [--only MODEL] [--errors]
+ *   cs-eval [--models DIR] [--data DIR] [--policy FILE] [--triage DIR] [--dev] [--only MODEL]
+ *           [--errors] [--triage-file FILE.jsonl] [--predictions FILE.jsonl]
  *
  * --dev scores the text models on the development rows (cs_textfeat_is_dev), the ones
  * option tuning may look at, and the PII training templates; --only limits the run to
@@ -16,6 +17,10 @@
  * probability) over 15 equal-width bins, on the same held-out rows, which the trainer
  * never fits weights or the temperature on. Retrieval: retrieval.c. Routing between
  * the intent models, before and after the domain gate (--only routing): routing.c.
+ * Escalation triggers, six-level sentiment and the escalation predictor on the triage
+ * corpus's dev files (--only cues; --dev: its train files): cues_eval.c.
+ * Triage against the labelled tickets of DIR/dev.jsonl (--only triage; --triage-file
+ * another file, --predictions another program's answers): triage.c.
  */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -281,6 +286,7 @@ int main(int argc, char **argv)
     const char *dir = "data/models", *data = "data/datasets";
     const char *policy = "data/policy/triage_default.json";
     const char *only = NULL, *pairs = "data/eval/paraphrase_pairs.jsonl";
+    const char *triage = "data/triage", *triage_file = NULL, *preds = NULL;
     double weight = CS_RETRIEVAL_RERANK_WEIGHT;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--dev") == 0) g_dev = 1;
@@ -291,6 +297,9 @@ int main(int argc, char **argv)
         else if (i + 1 < argc && strcmp(argv[i], "--policy") == 0) policy = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--pairs") == 0) pairs = argv[++i];
         else if (i + 1 < argc && strcmp(argv[i], "--rerank-weight") == 0) weight = strtod(argv[++i], NULL);
+        else if (i + 1 < argc && strcmp(argv[i], "--triage") == 0) triage = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--triage-file") == 0) triage_file = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--predictions") == 0) preds = argv[++i];
     }
     struct cs_models *ms;
     int rc = cs_models_open(dir, &ms);
@@ -308,11 +317,16 @@ int main(int argc, char **argv)
     if (!only || strcmp(only, "pii") == 0 || strcmp(only, "pii-wnut") == 0)
         bad |= eval_pii_wnut(ms, data, g_errors && only && strcmp(only, "pii-wnut") == 0, g_dev);
     if (!only || strcmp(only, "embed") == 0) bad |= eval_embed(cs_models_embed(ms), pairs);
+    if (!only || strcmp(only, "cues") == 0) bad |= eval_cues(ms, triage, g_dev, g_errors);
+    if (!only || strcmp(only, "triage") == 0) {
+        char dev_file[4096];
+        snprintf(dev_file, sizeof(dev_file), "%s/dev.jsonl", triage);
+        bad |= eval_triage(ms, triage_file ? triage_file : dev_file, policy, preds);
+    }
     if (!g_dev && (!only || strcmp(only, "retrieval") == 0))
         bad |= eval_retrieval(data, cs_models_embed(ms), weight);
     if (only) goto done;
     if (g_dev) goto done;
-    printf("escalation         prior weights: no labelled data to evaluate on\n");
 done:
     cs_models_close(ms);
     return bad;

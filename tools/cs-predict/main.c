@@ -101,7 +101,11 @@ static int predict_triage(const struct cs_models *ms, const struct cs_triage_pol
     int rc = cs_triage_ticket(ms, p, s, n, &t);
     if (rc != CS_OK) return rc;
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "label", json_object_new_string(t.intent));
+    json_object_object_add(o, "label", json_object_new_string(t.category_code));
+    json_object_object_add(o, "priority_reason", json_object_new_string(t.priority_reason));
+    json_object_object_add(o, "escalation_reason",
+                           t.escalation_reason ? json_object_new_string(t.escalation_reason) : NULL);
+    if (t.intent[0]) json_object_object_add(o, "intent", json_object_new_string(t.intent));
     json_object_object_add(o, "category", json_object_new_string(t.category));
     json_object_object_add(o, "subcategory", json_object_new_string(t.subcategory));
     json_object_object_add(o, "priority", json_object_new_string(t.priority));
@@ -131,7 +135,8 @@ static int predict_escalation(const struct cs_models *ms, const char *s, size_t 
             ? cs_sentiment_level_parse(json_object_get_string(lv)) : CS_SENT_NEUTRAL,
         (int)jf(in, "repeat_contacts"), jf(in, "wait_minutes"), jf(in, "refund_amount"),
         jf(in, "tier_limit"), (int)jf(in, "legal_threat"), (int)jf(in, "social_threat"),
-        (int)jf(in, "vip")};
+        (int)jf(in, "vip"), (int)jf(in, "human_request"), (int)jf(in, "ultimatum"),
+        jf(in, "stated_wait_days"), (int)jf(in, "stated_contacts")};
     json_object_put(in);
     struct cs_escalation e;
     int rc = cs_escalation_predict(ms, &x, &e);
@@ -157,7 +162,7 @@ static int list_models(const struct cs_models *ms)
                kinds[cs_model_kind(m) <= 3 ? cs_model_kind(m) : 0], cs_model_n_classes(m),
                cs_model_file_size(m), cs_model_metadata(m));
     }
-    puts("triage             (intent models + sentiment + policy)");
+    puts("triage             (category + impact models, cues, sentiment, policy)");
     return 0;
 }
 

@@ -1,12 +1,17 @@
-/* cs-train --task escalation: the escalation model from documented priors (JSON) or
- * from a tenant's labelled history (CSV with cs_escalation_input column names). */
+/* cs-train --task escalation: the escalation model from documented priors (JSON), from
+ * a tenant's labelled history (CSV with cs_escalation_input column names), or from
+ * labelled texts (--jsonl: "text" + "escalation_expected", features read from the words
+ * by cs_escalation_read_conversation with the sentiment model of --models DIR); with
+ * --prior too, features the texts cannot show (all zero there) keep the prior weight. */
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cs/csv.h"
 #include "cs/escalation.h"
+#include "cs/models.h"
 #include "cs/sentiment.h"
 #include "train_int.h"
 
@@ -82,9 +87,10 @@ static int from_csv(const struct train_args *a)
     if (rc != CS_OK) return rc;
     static const char *const cols[] = {"sentiment_score", "sentiment_trend", "sentiment_level",
         "repeat_contacts", "wait_minutes", "refund_amount", "tier_limit", "legal_threat",
-        "social_threat", "vip"};
-    int ci[10], lc = cs_csv_column(c, a->label_col ? a->label_col : "escalated");
-    for (int i = 0; i < 10; i++) ci[i] = cs_csv_column(c, cols[i]);
+        "social_threat", "vip", "human_request", "ultimatum", "stated_wait_days",
+        "stated_contacts"};
+    int ci[14], lc = cs_csv_column(c, a->label_col ? a->label_col : "escalated");
+    for (int i = 0; i < 14; i++) ci[i] = cs_csv_column(c, cols[i]);
     size_t n = cs_csv_rows(c);
     float *x = malloc(sizeof(float) * NF * (n + 1));
     uint32_t *y = malloc(sizeof(uint32_t) * (n + 1));
@@ -95,7 +101,8 @@ static int from_csv(const struct train_args *a)
         struct cs_escalation_input in = {cell_f(c, r, ci[0]), cell_f(c, r, ci[1]),
             (int)cell_f(c, r, ci[2]), (int)cell_f(c, r, ci[3]), cell_f(c, r, ci[4]),
             cell_f(c, r, ci[5]), cell_f(c, r, ci[6]), (int)cell_f(c, r, ci[7]),
-            (int)cell_f(c, r, ci[8]), (int)cell_f(c, r, ci[9])};
+            (int)cell_f(c, r, ci[8]), (int)cell_f(c, r, ci[9]), (int)cell_f(c, r, ci[10]),
+            (int)cell_f(c, r, ci[11]), cell_f(c, r, ci[12]), (int)cell_f(c, r, ci[13])};
         if (ci[0] < 0) in.sentiment_score = 0.5f;
         cs_escalation_features(&in, x + r * NF);
         y[r] = cell_f(c, r, lc) >= 0.5f;
@@ -128,8 +135,131 @@ static int from_csv(const struct train_args *a)
     return rc;
 }
 
+struct esc_rows {
+    float *x;
+    uint32_t *y;
+    uint8_t *val;
+    size_t n, cap;
+};
+
+static int esc_push(struct esc_rows *r, const float *x, uint32_t y, uint8_t val)
+{
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        float *nx = realloc(r->x, sizeof(float) * NF * cap);
+        if (nx) r->x = nx;
+        uint32_t *ny = realloc(r->y, sizeof(uint32_t) * cap);
+        if (ny) r->y = ny;
+        uint8_t *nv = realloc(r->val, cap);
+        if (nv) r->val = nv;
+        if (!nx || !ny || !nv) return CS_ERR_NOMEM;
+        r->cap = cap;
+    }
+    memcpy(r->x + r->n * NF, x, sizeof(float) * NF);
+    r->y[r->n] = y;
+    r->val[r->n++] = val;
+    return CS_OK;
+}
+
+static int read_jsonl(const struct train_args *a, const struct cs_models *ms, const char *path,
+                      struct esc_rows *r)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return CS_ERR_IO;
+    char *line = NULL;
+    size_t cap = 0;
+    int rc = CS_OK;
+    while (rc == CS_OK && getline(&line, &cap, f) > 0) {
+        json_object *o = json_tokener_parse(line), *t = NULL, *e = NULL;
+        if (!o) continue;
+        json_object_object_get_ex(o, "text", &t);
+        json_object_object_get_ex(o, "escalation_expected", &e);
+        if (!t || !e) {
+            rc = CS_ERR_FORMAT;
+        } else {
+            const char *text = json_object_get_string(t);
+            size_t len = (size_t)json_object_get_string_len(t);
+            struct cs_escalation_input in = {.sentiment_score = 0.5f};
+            float x[NF];
+            rc = cs_escalation_read_conversation(ms, &text, &len, 1, &in);
+            cs_escalation_features(&in, x);
+            uint8_t val = !a->no_val && cs_textfeat_is_validation(text, len);
+            if (!rc) rc = esc_push(r, x, json_object_get_boolean(e) ? 1u : 0u, val);
+        }
+        json_object_put(o);
+    }
+    free(line);
+    fclose(f);
+    if (rc) fprintf(stderr, "cs-train: %s: bad row (needs text and escalation_expected)\n", path);
+    return rc;
+}
+
+/* Features that are zero in every row carry no evidence: they keep the prior's weight
+ * and reference mean (the logit of every training row is unchanged, x being 0). */
+static int keep_prior_where_unseen(const struct train_args *a, const struct esc_rows *r,
+                                   struct cs_train_model *tm)
+{
+    if (!a->prior) return CS_OK;
+    json_object *root = json_object_from_file(a->prior), *feats;
+    if (!root || !json_object_object_get_ex(root, "features", &feats) ||
+        json_object_array_length(feats) != NF) {
+        json_object_put(root);
+        return CS_ERR_FORMAT;
+    }
+    for (size_t j = 0; j < NF; j++) {
+        bool seen = false;
+        for (size_t i = 0; i < r->n && !seen; i++) seen = r->x[i * NF + j] != 0.0f;
+        if (seen) continue;
+        json_object *fo = json_object_array_get_idx(feats, j), *wt, *mn;
+        if (!json_object_object_get_ex(fo, "weight", &wt) || !json_object_object_get_ex(fo, "mean", &mn))
+            continue;
+        tm->weights[j * 2 + 0] = 0.0f;
+        tm->weights[j * 2 + 1] = (float)json_object_get_double(wt);
+        tm->mean[j] = (float)json_object_get_double(mn);
+        fprintf(stderr, "escalation: %s unseen in the data, prior weight %.2f\n",
+                cs_escalation_feature_name(j), tm->weights[j * 2 + 1]);
+    }
+    json_object_put(root);
+    return CS_OK;
+}
+
+static int from_jsonl(const struct train_args *a)
+{
+    struct cs_models *ms;
+    int rc = cs_models_open(a->models ? a->models : "data/models", &ms);
+    if (rc) {
+        fprintf(stderr, "cs-train: cannot open the models for the sentiment feature\n");
+        return rc;
+    }
+    struct esc_rows r = {0};
+    for (int i = 0; rc == CS_OK && i < a->n_jsonl; i++) rc = read_jsonl(a, ms, a->jsonl[i], &r);
+    struct cs_train_model tm = {0};
+    if (rc == CS_OK) {
+        struct cs_train_rows rows = {.n = r.n, .n_classes = 2, .label = r.y, .is_val = r.val,
+                                     .x = r.x, .n_dense = NF};
+        rc = cs_train_dense(&rows, &a->opts, &tm);
+    }
+    if (rc == CS_OK) rc = keep_prior_where_unseen(a, &r, &tm);
+    char *meta = NULL;
+    if (rc == CS_OK) {
+        fprintf(stderr, "escalation: %zu train rows, %zu validation rows, validation acc %.4f\n",
+                tm.n_train, tm.n_val, tm.val_acc);
+        struct train_args m = *a;
+        meta = train_metadata(&m, "escalation", tm.val_acc, tm.n_train, tm.n_val);
+        rc = meta ? write_model(a, tm.weights, tm.bias, tm.mean, tm.temperature, meta) : CS_ERR_NOMEM;
+    }
+    free(meta);
+    cs_train_model_clean_up(&tm);
+    free(r.x);
+    free(r.y);
+    free(r.val);
+    cs_models_close(ms);
+    return rc;
+}
+
 int train_escalation_task(const struct train_args *a)
 {
+    if (a->n_jsonl) return from_jsonl(a);
     if (a->prior) return from_prior(a);
     if (a->csv) return from_csv(a);
     return CS_ERR_INVALID;

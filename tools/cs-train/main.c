@@ -10,6 +10,10 @@
  *   cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL] ... --name NAME
  *            --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]
  *     (the domain gate between intent models; see gate.c)
+ *   cs-train --task category --jsonl TICKETS.jsonl --name NAME --out FILE.csm [text options]
+ *            [--intent-map MAP.json --augment MODEL=FILE.csv:TEXTCOL:LABELCOL ...
+ *             [--augment-cap N]] [--cv K]
+ *     (the triage category model over the labelled ticket corpus; see category.c)
  *
  * Rows whose text hashes to 0 mod 10 (cs_textfeat_is_validation) are held out for the
  * printed validation accuracy, and rows hashing to 1 mod 20 (cs_textfeat_is_dev) for
@@ -34,16 +38,20 @@ static void usage(void)
     fputs("usage: cs-train --task text|intent|sentiment --csv FILE --text-col COL --label-col COL\n"
           "                --name NAME --out FILE.csm [--hash-bits N] [--word-max 0-3]\n"
           "                [--char-min N] [--char-max N] [--negation] [--cues] [--lexicon]\n"
-          "                [--nb X] [--class-bias LABEL=X,...] [--epochs N] [--lr X]\n"
+          "                [--nb X] [--class-bias LABEL=X,...] [--jsonl FILE]... [--epochs N] [--lr X]\n"
           "                [--l2 X] [--seed N] [--balanced] [--balance-power X]\n"
           "                [--average] [--no-val] [--no-refit] [--cv K] [--source TEXT]\n"
           "                [--licence TEXT] [--notice TEXT]\n"
-          "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL)\n"
+          "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL |\n"
+          "                --jsonl FILE... [--prior FILE.json] [--models DIR])\n"
           "                --out FILE.csm [--source TEXT]\n"
           "       cs-train --task embed --corpus FILE.csv:COL|FILE.jsonl:FIELD ... [--dims 128] --out FILE.cse\n"
           "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... [--names FILE.tsv] --out FILE.csm\n"
           "       cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL]... --name NAME\n"
-          "                --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]\n",
+          "                --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]\n"
+          "       cs-train --task category --jsonl FILE.jsonl --name NAME --out FILE.csm\n"
+          "                [--intent-map MAP.json --augment MODEL=FILE.csv:TEXTCOL:LABELCOL...\n"
+          "                [--augment-cap N]] [text options] [--cv K]\n",
           stderr);
 }
 
@@ -78,6 +86,7 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         if (strcmp(k, "--no-val") == 0) { a->no_val = 1; continue; }
         if (strcmp(k, "--average") == 0) { a->opts.average = 1; continue; }
         if (strcmp(k, "--no-refit") == 0) { a->no_refit = 1; continue; }
+        if (strcmp(k, "--gloss") == 0) { a->gloss = 1; continue; }
         if (strcmp(k, "--negation") == 0) { a->feat.flags |= CS_TEXTFEAT_F_NEGATION; continue; }
         if (strcmp(k, "--cues") == 0) { a->feat.flags |= CS_TEXTFEAT_F_CUES; continue; }
         if (strcmp(k, "--lexicon") == 0) { a->feat.flags |= CS_TEXTFEAT_F_LEXICON; continue; }
@@ -100,7 +109,15 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT) a->wnut[a->n_wnut++] = v;
         else if (strcmp(k, "--domain") == 0 && a->n_domain < TRAIN_MAX_DOMAIN) a->domain[a->n_domain++] = v;
         else if (strcmp(k, "--route-cv") == 0) a->route_cv = v;
+        else if (strcmp(k, "--intent-map") == 0) a->intent_map = v;
+        else if (strcmp(k, "--label-key") == 0) a->label_col = v;
+        else if (strcmp(k, "--oof") == 0) a->oof = v;
+        else if (strcmp(k, "--extra") == 0) a->extra = v;
+        else if (strcmp(k, "--augment") == 0 && a->n_augment < TRAIN_MAX_DOMAIN) a->augment[a->n_augment++] = v;
+        else if (strcmp(k, "--augment-cap") == 0 && parse_long(v, 1, 100000000L, &n) == 0) a->augment_cap = (size_t)n;
         else if (strcmp(k, "--class-bias") == 0) a->class_bias = v;
+        else if (strcmp(k, "--models") == 0) a->models = v;
+        else if (strcmp(k, "--jsonl") == 0 && a->n_jsonl < TRAIN_MAX_JSONL) a->jsonl[a->n_jsonl++] = v;
         else if (strcmp(k, "--nb") == 0 && parse_float(v, &a->opts.nb_power) == 0 &&
                  a->opts.nb_power >= 0.0f && a->opts.nb_power <= 4.0f) {}
         else if (strcmp(k, "--hash-bits") == 0 && parse_long(v, 10, 22, &n) == 0) a->feat.hash_bits = (uint32_t)n;
@@ -149,6 +166,8 @@ int main(int argc, char **argv)
         rc = train_embed_task(&a);
     else if (strcmp(a.task, "gate") == 0)
         rc = train_gate_task(&a);
+    else if (strcmp(a.task, "category") == 0)
+        rc = train_category_task(&a);
     else {
         usage();
         return 2;

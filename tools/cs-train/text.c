@@ -18,6 +18,7 @@ char *train_metadata(const struct train_args *a, const char *task, double val_ac
     if (a->source) json_object_object_add(o, "source", json_object_new_string(a->source));
     if (a->licence) json_object_object_add(o, "licence", json_object_new_string(a->licence));
     if (a->notice) json_object_object_add(o, "notice", json_object_new_string(a->notice));
+    if (a->gloss) json_object_object_add(o, "gloss", json_object_new_boolean(1)); /* cs_triage_gloss */
     json_object_object_add(o, "train_rows", json_object_new_int64((int64_t)n_train));
     json_object_object_add(o, "validation_rows", json_object_new_int64((int64_t)n_val));
     if (n_val) {
@@ -98,6 +99,8 @@ void text_job_free(struct text_job *j)
     free(j->len);
     free(j->label);
     free(j->is_val);
+    for (size_t i = 0; i < j->n_own; i++) free(j->own[i]);
+    free(j->own);
 }
 
 static int load_rows(const struct train_args *a, struct text_job *j)
@@ -127,7 +130,7 @@ static int load_rows(const struct train_args *a, struct text_job *j)
                                                                           : CS_TRAIN_ROW_FIT;
     }
     j->n = n;
-    return CS_OK;
+    return a->n_jsonl ? text_job_add_jsonl(a, j) : CS_OK;
 }
 
 /* Accuracy and macro-F1 of the quantised model `tm` on rows with is_val == DEV. */

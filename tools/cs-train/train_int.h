@@ -10,6 +10,7 @@
 #define TRAIN_MAX_WNUT 8
 #define TRAIN_MAX_DOMAIN 8
 #define TRAIN_MAX_CORPUS 16
+#define TRAIN_MAX_JSONL 4
 
 struct train_args {
     const char *task, *csv, *text_col, *label_col, *name, *out;
@@ -32,6 +33,20 @@ struct train_args {
     struct cs_textfeat_cfg feat;
     char feat_desc[96]; /* the feature settings, for the metadata */
     const char *class_bias; /* --class-bias LABEL=X,...: prior shift (text models) */
+    /* --jsonl FILE: sentiment: extra rows, "text" + six-level "sentiment" (jsonl.c);
+     * escalation: "text" + "escalation_expected" (escalation.c) */
+    const char *jsonl[TRAIN_MAX_JSONL];
+    int n_jsonl;
+    const char *models; /* --models DIR: the sentiment model for escalation features */
+    /* --task category: the labelled ticket corpus, and intent data sets mapped onto
+     * the ten categories by an intent map (category.c) */
+    const char *intent_map; /* the corpus is --jsonl FILE (jsonl[0]) */
+    const char *augment[TRAIN_MAX_DOMAIN]; /* "MODEL=FILE.csv:TEXTCOL:LABELCOL" */
+    int n_augment;
+    size_t augment_cap; /* most rows taken per mapped intent; 0: all */
+    const char *oof;    /* --oof FILE: out-of-fold probabilities of --cv (category.c) */
+    int gloss;          /* --gloss: train on cs_triage_gloss(text) (category.c) */
+    const char *extra;  /* --extra FILE.jsonl: fitted, never scored rows (category.c) */
 };
 
 /* Labelled text rows and their labels (sorted names, so indices do not depend on row
@@ -46,8 +61,13 @@ struct text_job {
     uint32_t *label;
     uint8_t *is_val;
     size_t n;
+    char **own; /* texts read from --jsonl files, freed with the job */
+    size_t n_own;
 };
 void text_job_free(struct text_job *j);
+/* Appends the rows of a->jsonl[] to j, their six-level labels mapped to the 3-class
+ * names (LABELLING.md section 4) that j->labels must already hold. */
+int text_job_add_jsonl(const struct train_args *a, struct text_job *j);
 /* Fit (development rows set the temperature), refit, write a->out. */
 int text_fit_write(const struct train_args *a, struct text_job *j);
 /* --cv K over the non-validation rows; prints accuracy and macro-F1, writes nothing. */
@@ -62,6 +82,7 @@ int train_gate_task(const struct train_args *a);       /* gate.c */
 int train_escalation_task(const struct train_args *a); /* escalation.c */
 int train_pii_task(const struct train_args *a);        /* pii.c */
 int train_embed_task(const struct train_args *a);      /* embed.c */
+int train_category_task(const struct train_args *a);   /* category.c */
 
 /* Builds the metadata JSON (malloc'ed) common to every model file. */
 char *train_metadata(const struct train_args *a, const char *task, double val_acc,

@@ -55,7 +55,14 @@ struct cs_sentiment {
 CS_MUST_CHECK int cs_sentiment_analyze(const struct cs_models *m, const char *text, size_t len,
                                        struct cs_sentiment *out);
 
-/* The pure parts, exposed for tests and for callers with their own probabilities. */
+/* The six-level reading of text[0..len) (LABELLING.md section 4: emotion words with
+ * negation, intensifiers, contrast; politeness neutral; escalation cues) with the
+ * caller's 3-class probabilities (a hosted classifier's, a test's). No allocation. */
+void cs_sentiment_read(const float prob[3], const char *text, size_t len,
+                       struct cs_sentiment *out);
+
+/* The pure parts, exposed for tests and for callers with their own probabilities.
+ * cs_sentiment_map is the older reading from probabilities and surface cues alone. */
 void cs_sentiment_scan_cues(const char *text, size_t len, struct cs_sentiment_cues *out);
 void cs_sentiment_map(const float prob[3], const struct cs_sentiment_cues *cues,
                       struct cs_sentiment *out);

@@ -138,6 +138,8 @@ struct cs_session_state {
     bool vip;
     int repeat_contacts;   /* earlier sessions of the customer in the last 7 days */
     int ai_replies;        /* replies the AI already gave in this session */
+    int stated_contacts;   /* earlier contacts the customer's earlier messages in this
+                              session state (cs_cues earlier_contacts; 2 = two or more) */
 };
 
 struct cs_decision {

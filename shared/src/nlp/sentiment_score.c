@@ -8,7 +8,10 @@
 #include "cs/env.h"
 #include "cs/http.h"
 
-static void take_scores(const struct cs_ai_classification *c, struct cs_sentiment *out)
+/* The hosted classifier's probabilities replace the model's, and the six levels are
+ * read again with them. */
+static void take_scores(const struct cs_ai_classification *c, const char *text, size_t len,
+                        struct cs_sentiment *out)
 {
     static const char *const names[3] = {"negative", "neutral", "positive"};
     static const int slot[3] = {CS_SENT_NEGATIVE, CS_SENT_NEUTRAL_CLASS, CS_SENT_POSITIVE};
@@ -18,7 +21,10 @@ static void take_scores(const struct cs_ai_classification *c, struct cs_sentimen
             if (strcmp(c->scores[i].category, names[k]) == 0) p[k] = (float)c->scores[i].score;
     for (int k = 0; k < 3; k++) sum += p[k];
     if (!(sum > 0)) return; /* nothing usable: the built-in reading stands */
-    for (int k = 0; k < 3; k++) out->prob[slot[k]] = p[k] / sum;
+    float prob[3];
+    for (int k = 0; k < 3; k++) prob[slot[k]] = p[k] / sum;
+    cs_sentiment_read(prob, text, len, out);
+    memcpy(out->prob, prob, sizeof(out->prob)); /* the hosted answer, as it came */
 }
 
 int cs_sentiment_score(const struct cs_req *req, const char *text, size_t len, bool use_ai,
@@ -35,7 +41,7 @@ int cs_sentiment_score(const struct cs_req *req, const char *text, size_t len, b
     if (cs_ai_classify(&call, NULL, text, cats, 3, &c) != CS_OK || c.fallback ||
         strcmp(c.provider_id, CS_AI_BUILTIN_ID) == 0)
         return CS_OK;
-    take_scores(&c, out);
+    take_scores(&c, text, len, out);
     *source = c.provider_id;
     return CS_OK;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/cues.h"
 #include "cs/json.h"
 
 /* Case-insensitive whole-word (or whole-phrase) search. */
@@ -175,7 +176,7 @@ static bool irate_check(json_object *cfg, const struct cs_sentiment *sent, const
     out->irate_score = 0.6 * sent->anger + 0.4 * (1.0 - sent->score);
     if (!ic.enabled) return false;
     for (size_t i = 0; i < ic.nkeywords; i++)
-        if (ic.keywords[i] && has_phrase(text, ic.keywords[i])) {
+        if (ic.keywords[i] && text && cs_cues_phrase_asserted(text, strlen(text), ic.keywords[i])) {
             out->trigger = ic.keywords[i];
             return true;
         }
@@ -200,23 +201,56 @@ static void irate_route(json_object *cfg, const struct cs_session_state *st, str
     out->irate_attempts = st->irate_attempts + 1;
 }
 
+/* The tier a request for a person asks for: a manager, supervisor or someone senior
+ * is the AI manager; a human, a person, an agent (or an escalation) the human agents. */
+static const char *request_target(const char *text, const struct cs_cue_span *sp)
+{
+    static const char *const senior[] = {"manager", "supervisor", "superior", "boss", "senior",
+        "in charge", "head of", "team leader", "vorgesetzt", "teamleiter", "chef", "gerente",
+        "jefe", "responsable", "encargad", "superviseur", "directeur", "supervisor", NULL};
+    static const char *const person[] = {"human", "person", "real", "agent", "humano",
+        "mensch", "humain", "pessoa", "persona", "personne", "operator", NULL};
+    char span[160];
+    size_t n = sp->len < sizeof(span) - 1 ? sp->len : sizeof(span) - 1;
+    memcpy(span, text + sp->off, n);
+    span[n] = '\0';
+    if (any_phrase(span, person) && !any_phrase(span, senior)) return "HUMAN_AGENT";
+    for (const char *const *w = senior; *w; w++)
+        if (strcasestr(span, *w)) return "AI_MANAGER";
+    return any_phrase(span, person) ? "HUMAN_AGENT" : NULL;
+}
+
+/* A request for a person goes to the tier asked for; a bare "escalate this" to the
+ * next enabled tier. */
+static bool request_route(json_object *cfg, const char *cur, const char *text,
+                          const struct cs_cues *cues, struct cs_decision *out)
+{
+    const char *to = cues->request_span.len ? request_target(text, &cues->request_span) : NULL;
+    if (to && escalate_to(cfg, cur, to, "CUSTOMER_REQUEST", out)) return true;
+    return escalate_to(cfg, cur, next_tier(cfg, cur), "CUSTOMER_REQUEST", out);
+}
+
 void cs_session_decide(json_object *cfg, const struct cs_session_state *st,
                        const struct cs_sentiment *sent, const char *text,
                        const struct cs_money_ask *ask, struct cs_decision *out)
 {
-    static const char *const human[] = {"human", "real person", "live agent", "human agent",
-                                        "speak to someone", NULL};
-    static const char *const manager[] = {"manager", "supervisor", NULL};
     memset(out, 0, sizeof(*out));
     out->irate_attempts = st->irate_attempts;
     const char *cur = st->tier;
+    /* LABELLING.md sections 3 and 5: triggers are phrases in their scope (a name, a
+     * product or a harmless sense of a cue word never escalates) */
+    struct cs_cues cues;
+    cs_cues_scan(text, text ? strlen(text) : 0, &cues);
+    /* the conversation so far: contacts stated in earlier messages count too */
+    if (st->stated_contacts > cues.earlier_contacts) cues.earlier_contacts = st->stated_contacts;
+    enum cs_esc_reason why = cs_cues_reason(&cues, sent->level);
     out->irate = irate_check(cfg, sent, text, out);
     bool money = ask->refund || ask->credit;
-    if ((any_phrase(text, human) && escalate_to(cfg, cur, "HUMAN_AGENT", "CUSTOMER_REQUEST", out)) ||
-        (any_phrase(text, manager) && escalate_to(cfg, cur, "AI_MANAGER", "CUSTOMER_REQUEST", out)) ||
-        (sent->cues.legal > 0 && escalate_to(cfg, cur, next_tier(cfg, cur), "LEGAL_MENTION", out)) ||
-        (sent->cues.social > 0 &&
-         escalate_to(cfg, cur, next_tier(cfg, cur), "SOCIAL_MEDIA_THREAT", out))) {
+    if ((why == CS_ESC_LEGAL_MENTION &&
+         escalate_to(cfg, cur, next_tier(cfg, cur), "LEGAL_MENTION", out)) ||
+        (why == CS_ESC_SOCIAL_MEDIA_THREAT &&
+         escalate_to(cfg, cur, next_tier(cfg, cur), "SOCIAL_MEDIA_THREAT", out)) ||
+        (why == CS_ESC_CUSTOMER_REQUEST && request_route(cfg, cur, text, &cues, out))) {
         if (money) land_money(cfg, ask, out);
         return;
     }
@@ -227,5 +261,13 @@ void cs_session_decide(json_object *cfg, const struct cs_session_state *st,
     if (first && st->repeat_contacts >= 2 &&
         escalate_to(cfg, cur, "AI_MANAGER", "REPEAT_CONTACT", out))
         return;
-    if (out->irate) irate_route(cfg, st, out);
+    if (out->irate) {
+        irate_route(cfg, st, out);
+        return;
+    }
+    /* "third time I'm writing" from a frustrated customer: to the manager (or the next
+     * enabled tier) at any point of the conversation */
+    if (why == CS_ESC_REPEAT_CONTACT &&
+        !escalate_to(cfg, cur, "AI_MANAGER", "REPEAT_CONTACT", out))
+        escalate_to(cfg, cur, next_tier(cfg, cur), "REPEAT_CONTACT", out);
 }

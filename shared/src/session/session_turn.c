@@ -11,6 +11,7 @@
 
 #include "cs/ai.h"
 #include "cs/arena.h"
+#include "cs/cues.h"
 #include "cs/env.h"
 #include "cs/http.h"
 #include "cs/json.h"
@@ -28,6 +29,25 @@ struct turn {
     struct cs_session_turn *out;
 };
 
+/* Earlier contacts the customer stated in this session's earlier messages ("I called
+ * twice last week"): a later frustrated message escalates as REPEAT_CONTACT. */
+static int stated_contacts(json_object *body)
+{
+    json_object *msgs = NULL;
+    json_object_object_get_ex(body, "messages", &msgs);
+    size_t n = json_object_is_type(msgs, json_type_array) ? json_object_array_length(msgs) : 0;
+    int best = 0;
+    for (size_t i = 0; i < n && best < 2; i++) {
+        json_object *m = json_object_array_get_idx(msgs, i);
+        const char *role = cs_json_get_str(m, "role"), *text = cs_json_get_str(m, "content");
+        if (!role || !text || strcmp(role, "customer") != 0) continue;
+        struct cs_cues c;
+        cs_cues_scan(text, strlen(text), &c);
+        if (c.earlier_contacts > best) best = c.earlier_contacts;
+    }
+    return best;
+}
+
 static void state_of(const struct cs_session *s, struct cs_session_state *st)
 {
     json_object *ctx = NULL, *cust = NULL, *body = s->doc.body;
@@ -39,6 +59,7 @@ static void state_of(const struct cs_session *s, struct cs_session_state *st)
     st->repeat_contacts = (int)cs_json_get_int(ctx, "repeatContacts", 0);
     st->ai_replies = (int)(cs_json_get_int(s->stats, "messageCount", 0) -
                            cs_json_get_int(s->stats, "customerMessages", 0));
+    st->stated_contacts = stated_contacts(body);
 }
 
 /* The phrase behind a drop in sentiment: the cue the scanner found, else the decision's. */

@@ -1,5 +1,6 @@
 #include "cs/sentiment.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "../../support/test.h"
@@ -54,7 +55,8 @@ static void test_mapping_levels(void)
 static void test_model_and_trigger(void)
 {
     struct cs_models *ms;
-    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    /* the shipped model must load: a missing or broken file fails, never skips */
+    REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
     struct cs_sentiment a, b;
     const char *t1 = "thanks, that was quick and helpful", *t2 = "my flight was cancelled again and nobody answers";
     CHECK_INT(cs_sentiment_analyze(ms, t1, strlen(t1), &a), CS_OK);
@@ -71,10 +73,95 @@ static void test_model_and_trigger(void)
     cs_models_close(ms);
 }
 
+struct lv {
+    const char *text;
+    const char *level;
+};
+
+/* The sentences and LABELLING.md section 4's rules, with the shipped model. */
+static void test_six_levels(void)
+{
+    static const struct lv cases[] = {
+        {"not bad at all, I do not hate it", "SATISFIED"},
+        {"Please change my delivery address to 12 High Street", "NEUTRAL"},
+        {"I would like to submit a GDPR request for all data you hold on me", "NEUTRAL"},
+        {"What are the API rate limits on the Pro plan?", "NEUTRAL"},
+        {"Das ist eine Frechheit! Ich bin stinksauer.", "IRATE"},
+        {"Ich bin wirklich verärgert, das ist inakzeptabel.", "ANGRY"},
+        {"Estoy harto de esperar, es inaceptable", "ANGRY"},
+        {"C'est scandaleux, je suis furieux", "IRATE"},
+        {"Isso é um absurdo, estou revoltado", "ANGRY"},
+        {"Hi, this is Sue", "NEUTRAL"},
+        {"Any news on my order?", "NEUTRAL"},
+        {"I'd like to review my invoice", "NEUTRAL"},
+        {"I need to replace the screw set", "NEUTRAL"},
+        {"Kind regards, Tom", "NEUTRAL"},
+        {"This is UNACCEPTABLE", "ANGRY"},                 /* capitals alone: ANGRY at most */
+        {"THIS IS UNACCEPTABLE, YOU IDIOTS", "IRATE"},     /* insults */
+        {"The product is great but the delivery was a nightmare", "FRUSTRATED"},
+        {"The delivery was a nightmare but the product is amazing!", "HAPPY"},
+        {"You are a bunch of useless idiots. Thanks.", "IRATE"}, /* a thank-you after abuse */
+        {"I am furious", "IRATE"},
+        {"Thanks for nothing", "FRUSTRATED"},              /* sarcasm */
+        {"Thank you so much, you are amazing!", "HAPPY"},
+    };
+    struct cs_models *ms;
+    REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct cs_sentiment s;
+        CHECK_INT(cs_sentiment_analyze(ms, cases[i].text, strlen(cases[i].text), &s), CS_OK);
+        if (strcmp(s.level_name, cases[i].level) != 0)
+            printf("# \"%s\": %s\n", cases[i].text, s.level_name);
+        CHECK_STR(s.level_name, cases[i].level);
+    }
+    /* "not bad at all" is not 0.92 negative any more */
+    struct cs_sentiment s;
+    const char *t = "not bad at all, I do not hate it";
+    CHECK_INT(cs_sentiment_analyze(ms, t, strlen(t), &s), CS_OK);
+    CHECK(s.prob[CS_SENT_POSITIVE] > s.prob[CS_SENT_NEGATIVE]);
+    CHECK(s.score > 0.5f);
+    cs_models_close(ms);
+}
+
+/* The reading with fixed probabilities: rules that do not depend on the model. */
+static void test_read_rules(void)
+{
+    static const float neutral[3] = {0.1f, 0.8f, 0.1f};
+    struct cs_sentiment s;
+    const char *t = "WHERE IS MY PARCEL";            /* shouting without anger words */
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK(s.level <= CS_SENT_ANGRY);
+    t = "I'm not angry, just confused about the bill";
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK(s.level < CS_SENT_ANGRY);
+    t = "Thank you for the help, kind regards";
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK(s.level <= CS_SENT_NEUTRAL);
+    t = "you'll regret this";
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK_STR(s.level_name, "IRATE");
+    t = "I am very happy with the service";
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK(s.level <= CS_SENT_SATISFIED);
+    t = "I am not happy with the service";
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK_STR(s.level_name, "FRUSTRATED");
+    t = "Do you have the Fast & Furious box set on Blu-ray?"; /* a title, not rage */
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK(s.level < CS_SENT_ANGRY);
+    t = "I was furious with my old provider, that's why I'm switching to you";
+    cs_sentiment_read(neutral, t, strlen(t), &s);
+    CHECK(s.level < CS_SENT_IRATE);
+    cs_sentiment_read(neutral, NULL, 0, &s);
+    CHECK_STR(s.level_name, "NEUTRAL");
+}
+
 int main(void)
 {
     TEST_RUN(test_cues);
     TEST_RUN(test_mapping_levels);
     TEST_RUN(test_model_and_trigger);
+    TEST_RUN(test_six_levels);
+    TEST_RUN(test_read_rules);
     return test_done();
 }

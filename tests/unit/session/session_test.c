@@ -2,6 +2,7 @@
  * protocol's decisions, refund/credit limits per tier, and the reply generator's money
  * guard, length cap and metadata. */
 #include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -11,6 +12,7 @@
 #include "cs/json.h"
 #include "cs/kb.h"
 #include "cs/retrieval.h"
+#include "cs/models.h"
 #include "cs/sentiment.h"
 #include "cs/session.h"
 #include "cs/store.h"
@@ -127,14 +129,13 @@ static void test_config_rejects_bad_fields(void)
     CHECK_INT(merge_rc("{\"rateLimits\":{\"analytics\":3}}", &where), CS_OK);
 }
 
-/* A sentiment as the model would report it, from probabilities and the text's cues. */
+/* A sentiment as the model would report it: the six-level reading of the text with
+ * the given probabilities. */
 static struct cs_sentiment sentiment_of(const char *text, float neg, float neu, float pos)
 {
-    struct cs_sentiment_cues c;
-    cs_sentiment_scan_cues(text, strlen(text), &c);
     float prob[3] = {neg, neu, pos};
     struct cs_sentiment s;
-    cs_sentiment_map(prob, &c, &s);
+    cs_sentiment_read(prob, text, strlen(text), &s);
     return s;
 }
 
@@ -350,6 +351,73 @@ static void test_refund_with_other_escalation(void)
     CHECK_STR(d.target, "AI_MANAGER");
     CHECK(d.refund_allowed);
     json_object_put(cfg);
+}
+
+/* LABELLING.md section 5 with the shipped sentiment model: everyday words (names,
+ * products, "news", "review") never escalate; real triggers always do. */
+static void test_cue_words_in_context(void)
+{
+    static const char *const benign[] = {
+        "Any news on my order?", "I'd like to review my invoice", "Hi, this is Sue",
+        "I need to replace the screw set", "My lawyer friend recommended you, how do I open an account?",
+        "Is the \"Lawsuit\" perfume still available?", "I follow you on Instagram, love the brand",
+        "My manager asked me to request an invoice", "Is there a phone number I can call?",
+        "I'm not angry, just confused about the bill", NULL};
+    static const struct {
+        const char *text, *reason, *target;
+    } real[] = {
+        {"I have called four times about this and I want a manager now or I will cancel",
+         "CUSTOMER_REQUEST", "AI_MANAGER"},
+        {"quiero hablar con un humano", "CUSTOMER_REQUEST", "HUMAN_AGENT"},
+        {"ich will einen Vorgesetzten", "CUSTOMER_REQUEST", "AI_MANAGER"},
+        {"Ich werde Sie verklagen, mein Anwalt ist informiert", "LEGAL_MENTION", "AI_MANAGER"},
+        {"If you don't fix this I'll sue", "LEGAL_MENTION", "AI_MANAGER"},
+        {"I will post this on Twitter and leave a terrible review", "SOCIAL_MEDIA_THREAT", "AI_MANAGER"},
+        {"This is the third time I'm writing to you about this and it is still not fixed, I am fed up",
+         "REPEAT_CONTACT", "AI_MANAGER"},
+    };
+    struct cs_models *ms;
+    REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
+    json_object *cfg = cs_session_config_defaults();
+    struct cs_session_state st = {.tier = "AI_REP", .ai_replies = 1};
+    for (size_t i = 0; benign[i]; i++) {
+        struct cs_sentiment s;
+        CHECK_INT(cs_sentiment_analyze(ms, benign[i], strlen(benign[i]), &s), CS_OK);
+        struct cs_money_ask ask;
+        cs_session_money_ask(benign[i], &ask);
+        struct cs_decision d;
+        cs_session_decide(cfg, &st, &s, benign[i], &ask, &d);
+        if (d.reason || d.irate) printf("# \"%s\": %s\n", benign[i], d.reason ? d.reason : "irate");
+        CHECK(d.reason == NULL && !d.irate);
+        CHECK(s.level < CS_SENT_ANGRY);
+    }
+    for (size_t i = 0; i < sizeof(real) / sizeof(real[0]); i++) {
+        struct cs_sentiment s;
+        CHECK_INT(cs_sentiment_analyze(ms, real[i].text, strlen(real[i].text), &s), CS_OK);
+        struct cs_money_ask ask;
+        cs_session_money_ask(real[i].text, &ask);
+        struct cs_decision d;
+        cs_session_decide(cfg, &st, &s, real[i].text, &ask, &d);
+        if (!d.reason || strcmp(d.reason, real[i].reason) != 0)
+            printf("# \"%s\": %s\n", real[i].text, d.reason ? d.reason : "none");
+        CHECK_STR(d.reason, real[i].reason);
+        CHECK_STR(d.target, real[i].target);
+    }
+    /* the conversation so far: contacts stated in an earlier message, frustration now */
+    struct cs_session_state told = {.tier = "AI_REP", .ai_replies = 2, .stated_contacts = 2};
+    const char *now = "It is still not fixed and I am really disappointed.";
+    struct cs_sentiment s;
+    CHECK_INT(cs_sentiment_analyze(ms, now, strlen(now), &s), CS_OK);
+    struct cs_money_ask none = {0};
+    struct cs_decision d;
+    cs_session_decide(cfg, &told, &s, now, &none, &d);
+    CHECK_STR(d.reason, "REPEAT_CONTACT");
+    const char *calm = "Thanks, when will the engineer come?";
+    CHECK_INT(cs_sentiment_analyze(ms, calm, strlen(calm), &s), CS_OK);
+    cs_session_decide(cfg, &told, &s, calm, &none, &d);
+    CHECK(d.reason == NULL);
+    json_object_put(cfg);
+    cs_models_close(ms);
 }
 
 static struct temp_db db;
@@ -609,6 +677,7 @@ int main(void)
     TEST_RUN(test_refund_limits);
     TEST_RUN(test_refund_with_other_escalation);
     TEST_RUN(test_config_authority_bounds);
+    TEST_RUN(test_cue_words_in_context);
     TEST_RUN(test_config_per_company);
     TEST_RUN(test_reply_respects_tier);
     TEST_RUN(test_reply_drops_quoted_promises);

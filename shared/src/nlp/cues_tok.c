@@ -1,0 +1,264 @@
+/* Word tokenizer and phrase matcher for the cue and sentiment lexicons (cues_int.h).
+ * Hand-written rather than a regex library: a few hundred short phrases over words,
+ * with clause scope, negation and name checks, run on every session message; POSIX
+ * regex would rescan the text once per phrase and knows neither clauses nor names. */
+#include "nlp/cues_int.h"
+
+#include <string.h>
+
+/* U+00C0..U+00FF folded to ASCII; "" for the two symbols in the block (x, division). */
+static const char *const LATIN1[64] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y"};
+
+/* Reads one character at text[i]: its folded ASCII form into buf (0..3 bytes), whether
+ * it is a word character, whether it is upper-case; returns its byte length. */
+static size_t read_char(const char *text, size_t len, size_t i, char *buf, size_t *nb,
+                        bool *word, bool *upper)
+{
+    unsigned char c = (unsigned char)text[i];
+    *nb = 0, *word = false, *upper = false;
+    if (c < 0x80) {
+        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+            buf[0] = (char)c, *nb = 1, *word = true;
+        } else if (c >= 'A' && c <= 'Z') {
+            buf[0] = (char)(c + 32), *nb = 1, *word = true, *upper = true;
+        } else if (c == '\'') {
+            buf[0] = '\'', *nb = 1;
+        }
+        return 1;
+    }
+    if (c == 0xc3 && i + 1 < len && ((unsigned char)text[i + 1] & 0xc0) == 0x80) {
+        unsigned k = (unsigned char)text[i + 1] - 0x80u;
+        const char *f = LATIN1[k];
+        *nb = strlen(f);
+        memcpy(buf, f, *nb);
+        *word = *nb > 0;
+        *upper = k < 0x1f && k != 0x17;
+        return 2;
+    }
+    if (c == 0xc5 && i + 1 < len && ((unsigned char)text[i + 1] == 0x93 || (unsigned char)text[i + 1] == 0x92)) {
+        memcpy(buf, "oe", 2), *nb = 2, *word = true, *upper = (unsigned char)text[i + 1] == 0x92;
+        return 2;
+    }
+    if (c == 0xe2 && i + 2 < len && (unsigned char)text[i + 1] == 0x80 &&
+        ((unsigned char)text[i + 2] == 0x99 || (unsigned char)text[i + 2] == 0x98)) {
+        buf[0] = '\'', *nb = 1; /* typographic apostrophe */
+        return 3;
+    }
+    /* any other multi-byte character: a letter of some other script, kept as bytes so
+     * the word stays distinct but never matches the ASCII lexicon */
+    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    if (i + n > len) n = len - i;
+    if (c >= 0xc0) {
+        memcpy(buf, text + i, n < 3 ? n : 3);
+        *nb = n < 3 ? n : 3;
+        *word = true;
+    }
+    return n;
+}
+
+static bool is_clause_end(unsigned char c)
+{
+    return c == '.' || c == '!' || c == '?' || c == ';' || c == ':' || c == ',' || c == '\n' ||
+           c == '(' || c == ')' || c == '"';
+}
+
+static bool is_sentence_end(unsigned char c)
+{
+    return c == '.' || c == '!' || c == '?' || c == '\n';
+}
+
+/* French elision: "l'avocat" is "l'" + "avocat", "n'ai" is "n'" + "ai"; English
+ * contractions ("i'll", "don't") stay one word. */
+static bool elision_prefix(const struct cs_tok *t)
+{
+    static const char *const P[] = {"l'", "d'", "j'", "m'", "t'", "s'", "n'", "c'", "qu'", NULL};
+    for (size_t k = 0; P[k]; k++)
+        if (t->n == strlen(P[k]) && memcmp(t->w, P[k], t->n) == 0) return true;
+    return false;
+}
+
+struct tok_state {
+    struct cs_toks *tk;
+    struct cs_tok *cur;
+    int letters, uppers;
+    bool first_upper, sentence_start;
+    uint16_t clause, sentence;
+};
+
+static void tok_close(struct tok_state *s, size_t end)
+{
+    struct cs_tok *t = s->cur;
+    if (!t) return;
+    /* trailing apostrophes ("customers'") are not part of the word */
+    while (t->n > 0 && t->w[t->n - 1] == '\'') t->n--;
+    t->w[t->n] = '\0';
+    t->h = cs_phrase_hash(t->w, t->n);
+    t->end = end;
+    t->upper = s->letters >= 2 && s->uppers == s->letters;
+    t->cap = !t->upper && s->first_upper;
+    s->cur = NULL;
+    if (t->n == 0) {
+        s->tk->n--;
+        return;
+    }
+    s->tk->words++;
+    s->tk->upper_words += t->upper && s->letters >= 3;
+    s->sentence_start = false;
+    /* a contrast opens a new clause: vetoes and negations before it do not reach over */
+    static const char *const CONTRAST[] = {"but", "however", "although", "though", "pero",
+                                           "aber", "mais", "mas", "sondern", NULL};
+    for (size_t k = 0; CONTRAST[k]; k++)
+        if (CONTRAST[k][0] == t->w[0] && strcmp(t->w, CONTRAST[k]) == 0) {
+            t->clause = ++s->clause;
+            break;
+        }
+}
+
+static void tok_open(struct tok_state *s, size_t off)
+{
+    struct cs_tok *t = &s->tk->t[s->tk->n++];
+    memset(t, 0, sizeof(*t));
+    t->off = off;
+    t->clause = s->clause;
+    t->sentence = s->sentence;
+    t->start = s->sentence_start;
+    s->cur = t;
+    s->letters = s->uppers = 0;
+    s->first_upper = false;
+}
+
+static void tok_add(struct tok_state *s, const char *buf, size_t nb, bool upper)
+{
+    struct cs_tok *t = s->cur;
+    if (buf[0] != '\'') {
+        if (s->letters == 0) s->first_upper = upper;
+        s->letters++;
+        s->uppers += upper;
+    }
+    for (size_t k = 0; k < nb && t->n + 1u < CS_TOK_WORD; k++) t->w[t->n++] = buf[k];
+}
+
+/* Splits "l'avocat" after the elided article: closes "l'" and opens "avocat". */
+static void tok_split_elision(struct tok_state *s, size_t at)
+{
+    struct cs_tok *t = s->cur;
+    t->w[t->n] = '\0';
+    if (!elision_prefix(t)) return;
+    t->end = at;
+    t->h = cs_phrase_hash(t->w, t->n);
+    t->cap = s->first_upper;
+    s->cur = NULL;
+    s->tk->words++;
+    bool start = t->start;
+    tok_open(s, at);
+    s->cur->start = start;
+}
+
+void cs_toks_fill(struct cs_toks *tk, const char *text, size_t len, size_t from)
+{
+    struct tok_state s = {.tk = tk, .sentence_start = true};
+    tk->n = 0, tk->upper_words = 0, tk->words = 0;
+    size_t i = from;
+    while (i < len) {
+        char buf[4];
+        size_t nb;
+        bool word, upper;
+        size_t cl = read_char(text, len, i, buf, &nb, &word, &upper);
+        bool apos_inside = nb == 1 && buf[0] == '\'' && s.cur && i + cl < len;
+        if (word || apos_inside) {
+            if (apos_inside) {
+                char nbuf[4];
+                size_t nnb;
+                bool nw, nu;
+                read_char(text, len, i + cl, nbuf, &nnb, &nw, &nu);
+                if (!nw) goto boundary;
+            }
+            if (!s.cur) {
+                if (tk->n >= CS_TOK_MAX) break;
+                tok_open(&s, i);
+            }
+            tok_add(&s, buf, nb, upper);
+            if (apos_inside && tk->n < CS_TOK_MAX) tok_split_elision(&s, i + cl);
+            i += cl;
+            continue;
+        }
+    boundary:
+        tok_close(&s, i);
+        unsigned char c = (unsigned char)text[i];
+        if (is_clause_end(c) || (c == '-' && i > 0 && text[i - 1] == ' ')) {
+            s.clause++;
+            if (is_sentence_end(c) && !s.sentence_start) s.sentence_start = true, s.sentence++;
+            /* a full window ends at a clause boundary so no phrase is cut */
+            if (tk->n >= CS_TOK_MAX - 32) {
+                i += cl;
+                break;
+            }
+        }
+        i += cl;
+    }
+    tok_close(&s, i);
+    tk->next = i;
+}
+
+bool cs_tok_is(const struct cs_toks *tk, size_t i, const char *s)
+{
+    return i < tk->n && strcmp(tk->t[i].w, s) == 0;
+}
+
+static bool in_set(const char *w, const char *const *set)
+{
+    for (; *set; set++)
+        if ((*set)[0] == w[0] && strcmp(w, *set) == 0) return true; /* first byte: cheap filter */
+    return false;
+}
+
+static const char *const NEGATORS[] = {
+    "not", "never", "no", "don't", "dont", "didn't", "didnt", "won't", "wont", "doesn't",
+    "doesnt", "isn't", "isnt", "wasn't", "wasnt", "aren't", "arent", "weren't", "can't",
+    "cant", "cannot", "couldn't", "wouldn't", "shouldn't", "haven't", "hasn't", "hadn't",
+    "without", "neither", "nor", "hardly", "nothing", "nobody", "none", "ain't",
+    "nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "ohne",
+    "nunca", "ni", "sin", "jamas", "tampoco", "nao", "nem", "sem", "nichts", "nada", "rien",
+    "ningun", "ninguno", "nenhum", "nenhuma",
+    "pas", "jamais", "n'", "sans", "aucun", "aucune", "ne", NULL};
+/* words that end a negation's scope: "if you don't fix it I'll sue" */
+static const char *const SCOPE_BREAK[] = {
+    "if", "unless", "or", "otherwise", "else", "but", "and", "then", "so", "because",
+    "until", "till", "si", "o", "pero", "sino", "oder", "sonst", "wenn", "aber", "und",
+    "ou", "sinon", "mais", "et", "senao", "mas", "e", "y",
+    /* a new subject starts a new verb phrase: "if you don't fix this I'll sue" */
+    "i", "i'll", "ill", "i'm", "im", "we", "we'll", "we're", "ich", "je", "yo", "eu", NULL};
+
+static bool negator_at(const struct cs_toks *tk, size_t k)
+{
+    if (!in_set(tk->t[k].w, NEGATORS)) return false;
+    /* "don't make me call my lawyer" is a threat, not a negation */
+    const char *nx = k + 1 < tk->n ? tk->t[k + 1].w : "";
+    return !(strcmp(nx, "make") == 0 || strcmp(nx, "force") == 0 || strcmp(nx, "hesitate") == 0);
+}
+
+bool cs_tok_negated(const struct cs_toks *tk, size_t i)
+{
+    if (i >= tk->n || in_set(tk->t[i].w, SCOPE_BREAK)) return false;
+    uint16_t clause = tk->t[i].clause;
+    for (size_t back = 1; back <= 3 && back <= i; back++) {
+        const struct cs_tok *t = &tk->t[i - back];
+        if (t->clause != clause || in_set(t->w, SCOPE_BREAK)) return false;
+        /* "no Facebook" in Portuguese is "on Facebook": "no" before a name is no negator */
+        if (back == 1 && tk->t[i].cap && strcmp(t->w, "no") == 0) continue;
+        if (negator_at(tk, i - back)) return true;
+    }
+    return false;
+}
+
+bool cs_tok_negated_span(const struct cs_toks *tk, size_t start, size_t end)
+{
+    if (cs_tok_negated(tk, start)) return true;
+    for (size_t k = start + 1; k < end && k < tk->n; k++)
+        if (negator_at(tk, k)) return true;
+    return false;
+}

@@ -1,0 +1,197 @@
+#include "cs/cues.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../../support/test.h"
+
+/* Expected flags per sentence: L legal, S social, H human request, R2 two or more
+ * earlier contacts, R1 one, s safety, x security, o outage, d deadline, t threat. */
+struct ex {
+    const char *text;
+    const char *flags;
+};
+
+static void flags_of(const struct cs_cues *c, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s%s%s%s%s%s%s%s", c->legal ? "L" : "", c->social ? "S" : "",
+             c->human_request ? "H" : "",
+             c->earlier_contacts >= 2 ? "R2" : c->earlier_contacts == 1 ? "R1" : "",
+             c->safety ? "s" : "", c->security ? "x" : "", c->outage ? "o" : "",
+             c->deadline ? "d" : "", c->threat ? "t" : "");
+}
+
+static void check_all(const struct ex *e, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct cs_cues c;
+        char got[32];
+        cs_cues_scan(e[i].text, strlen(e[i].text), &c);
+        flags_of(&c, got, sizeof(got));
+        if (strcmp(got, e[i].flags) != 0) printf("# \"%s\": got \"%s\"\n", e[i].text, got);
+        CHECK_STR(got, e[i].flags);
+    }
+}
+
+/* The issue's own examples: everyday words never escalate. */
+static void test_benign_words(void)
+{
+    static const struct ex e[] = {
+        {"Any news on my order?", ""},
+        {"I'd like to review my invoice", ""},
+        {"Hi, this is Sue", ""},
+        {"Thanks Sue, you were great", ""},
+        {"Dear Sue, thanks", ""},
+        {"I'd like to talk to sue about my order", ""},
+        {"Where can I buy the screw set?", ""},
+        {"My lawyer friend says I'm entitled to a refund", ""},
+        {"Under the GDPR I request a copy of my data", ""},
+        {"I'll dispute the charge with my bank", ""},
+        {"I follow you on Instagram, love the brand", ""},
+        {"I'll tell everyone how great you are", ""},
+        {"Is there a phone number I can call?", ""},
+        {"My manager asked me to request an invoice", ""},
+        {"Your manager Tom was very helpful", ""},
+        {"This is the third time my package is late", ""},
+        {"Guten Morgen, ich habe eine Frage", ""},
+        {"The food court near your store was closed.", ""},
+        {"I saw your ad on social media", ""},
+        {"I'm not asking for a manager", ""},
+        {"Please expose the settings menu in the app", ""},
+        {"Can you send me the papers for the loan?", ""},
+        {"Is this a real person? Either way, what time is check-in?", ""},
+        {"My son is suing his landlord, do you provide rent letters?", ""},
+        {"Mein Bruder ist Anwalt und lässt grüßen, er kauft auch bei Ihnen!", ""},
+        {"Do you have the Fast & Furious box set?", ""},
+    };
+    check_all(e, sizeof(e) / sizeof(e[0]));
+}
+
+static void test_real_triggers(void)
+{
+    static const struct ex e[] = {
+        {"I have called four times about this and I want a manager now or I will cancel", "HR2t"},
+        {"I'm going to sue you", "L"},
+        {"If you don't fix this I'll sue", "L"},
+        {"don't make me call my lawyer", "L"},
+        {"My lawyer will be in touch", "L"},
+        {"I will take you to court", "L"},
+        {"Fine, see you in court.", "L"},
+        {"I will post this on Twitter and leave a terrible review", "S"},
+        {"I want to speak to a human", "H"},
+        {"Can I speak to a manager please?", "H"},
+        {"Please escalate this", "H"},
+        {"This is the third time I'm writing to you", "R2"},
+        {"I've emailed you twice already and nobody answers", "R2"},
+        {"quiero hablar con un humano", "H"},
+        {"ich will einen Vorgesetzten", "H"},
+        {"Ich werde Sie verklagen, mein Anwalt ist informiert", "L"},
+        {"je vais vous poursuivre en justice, mon avocat est prévenu", "L"},
+        {"vou entrar com um processo, meu advogado já sabe", "L"},
+        {"Voy a poner una demanda, ya hablé con mi abogado", "L"},
+        {"Ich habe schon dreimal angerufen", "R2"},
+        {"He llamado tres veces", "R2"},
+        {"Give me a human", "H"},
+        {"Passez-moi un conseiller", "H"},
+        {"Me transfira para um atendente", "H"},
+        {"Ich möchte mit jemandem sprechen, der helfen kann", "H"},
+        {"I'll expose you on every forum", "S"},
+        {"agent", "H"},
+        {"operator!!", "H"},
+    };
+    check_all(e, sizeof(e) / sizeof(e[0]));
+}
+
+static void test_negation(void)
+{
+    static const struct ex e[] = {
+        {"I am not going to sue, I just want my money back", ""},
+        {"I will not sue you", ""},
+        {"I won't sue", ""},
+        {"I will never sue you", ""},
+        {"No need to escalate, it is fixed", ""},
+    };
+    check_all(e, sizeof(e) / sizeof(e[0]));
+}
+
+static void test_priority_signals(void)
+{
+    static const struct ex e[] = {
+        {"I need this by Friday", "d"},
+        {"my account was hacked and someone transferred $2,300", "x"},
+        {"our whole team can't log in, the site is down", "o"},
+        {"the charger caught fire and burned my hand", "s"},
+    };
+    check_all(e, sizeof(e) / sizeof(e[0]));
+}
+
+static void test_waits_and_spans(void)
+{
+    struct cs_cues c;
+    const char *t = "I've been waiting for three weeks";
+    cs_cues_scan(t, strlen(t), &c);
+    CHECK_NEAR(c.wait_days, 21.0, 1e-4);
+    t = "no update since Monday";
+    cs_cues_scan(t, strlen(t), &c);
+    CHECK_NEAR(c.wait_days, 3.0, 1e-4);
+    t = "It will arrive in 3 days";
+    cs_cues_scan(t, strlen(t), &c);
+    CHECK_NEAR(c.wait_days, 0.0, 1e-6);
+    t = "Hello. I will take you to court!";
+    cs_cues_scan(t, strlen(t), &c);
+    CHECK_INT(c.legal_span.off, 14);
+    CHECK_INT(c.legal_span.len, strlen("take you to court"));
+    cs_cues_scan(NULL, 0, &c);
+    CHECK(!c.legal && c.legal_span.len == 0);
+}
+
+static void test_reason(void)
+{
+    struct cs_cues c;
+    const char *t = "I've called three times and I will sue you";
+    cs_cues_scan(t, strlen(t), &c);
+    CHECK_INT(cs_cues_reason(&c, CS_SENT_IRATE), CS_ESC_LEGAL_MENTION);
+    CHECK_STR(cs_esc_reason_name(cs_cues_reason(&c, CS_SENT_IRATE)), "LEGAL_MENTION");
+    t = "I have emailed you three times about my refund";
+    cs_cues_scan(t, strlen(t), &c);
+    CHECK_INT(cs_cues_reason(&c, CS_SENT_FRUSTRATED), CS_ESC_REPEAT_CONTACT);
+    CHECK_INT(cs_cues_reason(&c, CS_SENT_NEUTRAL), CS_ESC_NONE); /* a calm follow-up */
+    t = "I emailed you yesterday about my refund";
+    cs_cues_scan(t, strlen(t), &c);
+    CHECK_INT(cs_cues_reason(&c, CS_SENT_ANGRY), CS_ESC_NONE); /* a single earlier contact */
+    memset(&c, 0, sizeof(c));
+    CHECK_INT(cs_cues_reason(&c, CS_SENT_IRATE), CS_ESC_IRATE_CUSTOMER);
+    CHECK_INT(cs_cues_reason(&c, CS_SENT_ANGRY), CS_ESC_NONE);
+    CHECK(cs_esc_reason_name(CS_ESC_NONE) == NULL);
+    CHECK_STR(cs_esc_reason_name(CS_ESC_REPEAT_CONTACT), "REPEAT_CONTACT");
+}
+
+/* Long texts are scanned window by window: a trigger after 2,000 words is found. */
+static void test_long_text(void)
+{
+    static char buf[20000];
+    size_t n = 0;
+    for (int i = 0; i < 2000 && n + 16 < sizeof(buf); i++) {
+        memcpy(buf + n, "word, ", 6);
+        n += 6;
+    }
+    const char *tail = "I will sue you.";
+    memcpy(buf + n, tail, strlen(tail));
+    n += strlen(tail);
+    struct cs_cues c;
+    cs_cues_scan(buf, n, &c);
+    CHECK(c.legal);
+    CHECK_INT(c.legal_span.off, n - strlen(tail) + 2);
+}
+
+int main(void)
+{
+    TEST_RUN(test_benign_words);
+    TEST_RUN(test_real_triggers);
+    TEST_RUN(test_negation);
+    TEST_RUN(test_priority_signals);
+    TEST_RUN(test_waits_and_spans);
+    TEST_RUN(test_reason);
+    TEST_RUN(test_long_text);
+    return test_done();
+}
