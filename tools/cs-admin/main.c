@@ -345,10 +345,27 @@ static int demo_cc(struct cs_store *st, struct cs_arena *a, int argc, char **arg
     return 0;
 }
 
+static const char usage[] =
+    "usage: cs-admin COMMAND [options]   (store: CS_STORE_URI, else sqlite://$CS_VAR/cs.db)\n"
+    "  create-key --tenant T [--scopes ROLE,...]      API key and secret (shown once)\n"
+    "  create-user --tenant T --username U --password P --roles ROLE,...\n"
+    "  revoke-key --tenant T --key ck_...             refuse the key's tokens\n"
+    "  disable-user --tenant T --username U           refuse the user's tokens\n"
+    "  load-kb (--tenant T | --system) --file KB.jsonl\n"
+    "  create-reporting-token --tenant T              reporting API token (shown once)\n"
+    "  import-cc --tenant T --dir DIR                 contact-centre records (seed 002)\n"
+    "  demo-cc --tenant T [--days N --agents N --calls N --seed N --end DATE]\n"
+    "roles: admin, manager, agent, analyst, reviewer\n";
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+                      strcmp(argv[1], "help") == 0)) {
+        fputs(usage, stdout);
+        return 0;
+    }
     if (argc < 2 || sodium_init() < 0) {
-        fprintf(stderr, "usage: cs-admin create-key|create-user|revoke-key|disable-user|load-kb|create-reporting-token|import-cc|demo-cc [options]\n");
+        fputs(usage, stderr);
         return 2;
     }
     char uri[4096];
@@ -369,7 +386,7 @@ int main(int argc, char **argv)
     else if (strcmp(argv[1], "create-reporting-token") == 0) status = create_reporting_token(st, a, argc, argv);
     else if (strcmp(argv[1], "import-cc") == 0) status = import_cc(st, a, argc, argv);
     else if (strcmp(argv[1], "demo-cc") == 0) status = demo_cc(st, a, argc, argv);
-    else fprintf(stderr, "cs-admin: unknown command %s\n", argv[1]);
+    else fprintf(stderr, "cs-admin: unknown command %s (cs-admin --help lists them)\n", argv[1]);
     cs_arena_destroy(a);
     cs_store_close(st);
     return status;
