@@ -1,7 +1,10 @@
 /* /api/v1/customer/webhooks: subscriptions that cs/notify.h fans events out to and
  * webhook-dispatch delivers. The signing secret is returned once, on creation; it is
  * stored sealed (cs_webhook_seal) and never listed or logged. */
+#include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +23,7 @@
 #include "cs/webhook.h"
 
 int fn_customer_webhooks(const struct cs_req *req, struct cs_resp *resp);
+int fn_customer_webhooks_init(struct cs_env *env);
 
 #define MAX_SUBSCRIPTIONS 100
 #define URL_MAX 2048
@@ -43,7 +47,33 @@ static bool has_authority(const char *url)
     return sep && sep[3] != '\0' && sep[3] != '/';
 }
 
-static bool url_ok(const char *url)
+/* A host that names this machine or a private network: literal loopback, private,
+ * link-local and other non-public addresses (the dispatcher's own rule,
+ * cs_webhook_addr_public) and "localhost". Names that resolve to such addresses are still
+ * refused at delivery, after DNS. */
+static bool host_internal(const char *host)
+{
+    char lit[64];
+    size_t n = strlen(host);
+    if (strcasecmp(host, "localhost") == 0 || (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0))
+        return true;
+    if (host[0] == '[' && n >= 2 && n - 2 < sizeof(lit)) { /* [v6] */
+        memcpy(lit, host + 1, n - 2);
+        lit[n - 2] = '\0';
+    } else if (n < sizeof(lit)) {
+        memcpy(lit, host, n + 1);
+    } else {
+        return false;
+    }
+    struct sockaddr_in v4 = {.sin_family = AF_INET};
+    struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
+    if (inet_pton(AF_INET, lit, &v4.sin_addr) == 1) return !cs_webhook_addr_public((struct sockaddr *)&v4);
+    if (inet_pton(AF_INET6, lit, &v6.sin6_addr) == 1) return !cs_webhook_addr_public((struct sockaddr *)&v6);
+    return false;
+}
+
+/* *internal: the URL is well formed but names a loopback or private host. */
+static bool url_ok(const char *url, bool *internal)
 {
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL;
@@ -51,10 +81,25 @@ static bool url_ok(const char *url)
               curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
               curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host[0] &&
               (strcasecmp(scheme, "https") == 0 || strcasecmp(scheme, "http") == 0);
+    *internal = ok && host_internal(host);
     curl_free(scheme);
     curl_free(host);
     curl_url_cleanup(u);
     return ok && has_authority(url) && !strpbrk(url, " \t\r\n");
+}
+
+/* CS_WEBHOOK_ALLOW_PRIVATE=1 (local receivers, as under build.sh serve's tests): the
+ * dispatcher delivers to loopback and private addresses, so registering them is fine;
+ * otherwise they are refused here, where the user can see why, rather than failing on
+ * every delivery. Read once at cold start. */
+static bool allow_private;
+
+int fn_customer_webhooks_init(struct cs_env *env)
+{
+    const char *v = getenv("CS_WEBHOOK_ALLOW_PRIVATE");
+    allow_private = v && strcmp(v, "1") == 0;
+    (void)env;
+    return CS_OK;
 }
 
 static int check_events(const struct cs_req *req, struct cs_resp *resp, json_object *events)
@@ -131,8 +176,15 @@ static int create(const struct cs_req *req, struct cs_resp *resp)
     const char *url = cs_json_get_str(body, "url");
     json_object *events = NULL;
     json_object_object_get_ex(body, "events", &events);
-    if (!url_ok(url)) {
+    bool internal = false;
+    if (!url_ok(url, &internal)) {
         cs_resp_field_error(resp, "body", "url", "URL must be http(s)://host/...", "url_parsing");
+        rc = CS_ERR_VALIDATION;
+    } else if (internal && !allow_private) {
+        cs_resp_field_error(resp, "body", "url",
+                            "URL names a loopback or private address, where deliveries are refused "
+                            "(CS_WEBHOOK_ALLOW_PRIVATE=1 allows local receivers)",
+                            "value_error");
         rc = CS_ERR_VALIDATION;
     }
     int erc = check_events(req, resp, events);

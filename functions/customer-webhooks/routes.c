@@ -1,6 +1,7 @@
 #include "cs/function.h"
 
 int fn_customer_webhooks(const struct cs_req *req, struct cs_resp *resp);
+int fn_customer_webhooks_init(struct cs_env *env);
 
 /* Seed 000's webhook registration, plus list, delete and the delivery log; and the
  * tenant's incoming-webhook receiver (secret, escalation threshold). Only POSTs
@@ -18,5 +19,6 @@ const struct cs_function cs_function = {
     .nroutes = 6,
     .auth = CS_AUTH_BEARER,
     .needs = CS_NEED_STORE,
+    .init = fn_customer_webhooks_init,
     .handle = fn_customer_webhooks,
 };
