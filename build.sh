@@ -2,6 +2,7 @@
 # One entry point: deps | build | test | serve | invoke | package | bench | gen | admin
 #                  | train | eval | predict | models
 set -euo pipefail
+CALLER=$PWD # where the user called from: their relative paths mean paths from here
 cd "$(dirname "$0")"
 ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
@@ -14,6 +15,21 @@ FUZZ=build/fuzz
 SAN_FLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 
 log() { printf '== %s\n' "$*" >&2; }
+
+# A path the user typed, as they meant it: relative to the folder build.sh was called
+# from, not the repository root it works in.
+from_caller() { case $1 in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$CALLER/$1" ;; esac; }
+
+# The first port from $1 up that nothing on 127.0.0.1 listens on, so concurrent test
+# and bench runs do not collide (a port they ask for by CS_TEST_PORT / CS_PORT wins).
+free_port() {
+    local p=$1
+    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+    echo "$p"
+}
+
+# The state folder: CS_VAR (from the caller's folder), else var/ in the repository.
+var_dir() { realpath -m "$( [ -n "${CS_VAR:-}" ] && from_caller "$CS_VAR" || echo "$ROOT/var")"; }
 
 cmd_deps() {
     local missing=()
@@ -129,7 +145,7 @@ cmd_serve() {
     local bindir=${CS_BUILD:-$REL}
     [ -n "${CS_BUILD:-}" ] || cmd_build
     umask 077 # cs.db, its WAL, functions.log and the sockets' folder: owner-only
-    var=$(realpath -m "${CS_VAR:-$ROOT/var}")  # global: the EXIT trap reads it
+    var=$(var_dir)  # global: the EXIT trap reads it
     local port=${CS_PORT:-8080}
     mkdir -p "$var/run" "$var/nginx/logs" "$var/nginx/tmp"
     # nginx runs as this same user (`user root root` when serve runs as root), so a
@@ -183,17 +199,24 @@ cmd_serve() {
 cmd_invoke() {
     [ $# -eq 2 ] || { echo "usage: build.sh invoke FUNCTION EVENT.json" >&2; exit 2; }
     cmd_build
-    local var; var=$(realpath -m "${CS_VAR:-$ROOT/var}")
+    local var event; var=$(var_dir); event=$(from_caller "$2")
     mkdir -p "$var"
     [ -s "$var/jwt.key" ] || (umask 077; head -c 32 /dev/urandom | base64 > "$var/jwt.key")
     CS_JWT_SECRET=${CS_JWT_SECRET:-$(cat "$var/jwt.key")} CS_VAR="$var" \
-        CS_DATA_DIR="${CS_DATA_DIR:-$ROOT/data}" "$REL/bin/$1" --invoke "$2"
+        CS_DATA_DIR="${CS_DATA_DIR:-$ROOT/data}" "$REL/bin/$1" --invoke "$event"
 }
 
 cmd_admin() {
     [ -x "$REL/tools/cs-admin" ] || cmd_build
-    local var; var=$(realpath -m "${CS_VAR:-$ROOT/var}")
+    local var; var=$(var_dir)
     mkdir -p "$var"
+    # --file and --dir name the caller's files.
+    local args=() prev=""
+    for a in "$@"; do
+        case $prev in --file|--dir) a=$(from_caller "$a") ;; esac
+        args+=("$a"); prev=$a
+    done
+    set -- "${args[@]}"
     # The key serve uses: reporting tokens are hashed under it.
     [ -n "${CS_JWT_SECRET:-}" ] || [ -s "$var/jwt.key" ] || (umask 077; head -c 32 /dev/urandom | base64 > "$var/jwt.key")
     CS_JWT_SECRET=${CS_JWT_SECRET:-$(cat "$var/jwt.key")} \

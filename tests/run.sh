@@ -148,7 +148,7 @@ t_packaged() {
 
 # The real stack: nginx in front of the sanitizer-built functions, on a free port.
 t_e2e() {
-    local port=${CS_TEST_PORT:-18080} var="$T_TMP/e2e-var"
+    local port=${CS_TEST_PORT:-$(free_port 18080)} var="$T_TMP/e2e-var"
     mkdir -p "$var"
     local secret; secret=$(head -c 32 /dev/urandom | base64)
     export CS_TEST_BASE_URL="http://127.0.0.1:$port"

@@ -110,7 +110,7 @@ cmd_bench() {
     if [ "${1:-}" = reporting ]; then bench_reporting; return; fi
     bench_deps
     make -s -j"$JOBS" BUILD=$REL "$REL/tests/bench/lambda_bench"
-    local port=${CS_PORT:-18090} var; var=$(mktemp -d /tmp/cs-bench.XXXXXX)
+    local port=${CS_PORT:-$(free_port 18090)} var; var=$(mktemp -d /tmp/cs-bench.XXXXXX)
     local secret; secret=$(head -c 32 /dev/urandom | base64)
     ( CS_BUILD=$REL CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=10000000 \
           CS_LOG_LEVEL=warn cmd_serve ) >"$var/serve.log" 2>&1 &
