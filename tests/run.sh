@@ -123,6 +123,18 @@ t_handlers() {
     done
 }
 
+# The npm reference library, installed for this run only (npm's registry is reachable
+# here and in CI); without node or npm the test skips and says so.
+t_standardwebhooks() {
+    local lib=""
+    if command -v npm >/dev/null 2>&1 &&
+        npm install --prefix "$T_TMP/npm" --no-audit --no-fund standardwebhooks@1 >"$T_LOG/npm.log" 2>&1; then
+        lib="$T_TMP/npm/node_modules/standardwebhooks"
+    fi
+    t_program "runtime/standardwebhooks_test" env CS_TEST_TMP="$T_TMP" CS_TEST_STANDARDWEBHOOKS="$lib" \
+        "$ASAN/tests/runtime/standardwebhooks_test"
+}
+
 # `build.sh package` as a user runs it, each zip unzipped and its bootstrap run with the
 # template's environment (tests/runtime/package_test.c says what is checked).
 t_packaged() {
@@ -292,9 +304,12 @@ cmd_test() {
     log "lambda runtime, cgi and local invoke"
     for t in $ASAN/tests/runtime/*_test; do
         [ "$(basename "$t")" = package_test ] && continue # t_packaged runs it
+        [ "$(basename "$t")" = standardwebhooks_test ] && continue # t_standardwebhooks runs it
         [ -x "$t" ] && t_program "runtime/$(basename "$t")" env CS_TEST_TMP="$T_TMP" \
             CS_DATA_DIR="$ROOT/data" CS_TEST_BIN="$ASAN/bin" "$t"
     done
+    log "Standard Webhooks reference library (npm) against our signatures"
+    t_standardwebhooks
     log "packaged zips against a local Runtime API"
     t_packaged
     log "end to end through nginx"
