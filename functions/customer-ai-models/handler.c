@@ -192,7 +192,9 @@ static int predict(const struct cs_req *req, struct cs_resp *resp)
     if (rc) return rc;
     json_object *o = cs_json_object(req->arena), *pred = json_object_new_object();
     if (!o || !pred || cs_json_add(o, "prediction", pred)) return CS_ERR_NOMEM;
-    const char *source = "builtin_prior"; /* the shipped escalation weights are priors */
+    /* The shipped escalation model is fitted on the project's labelled tickets, not on
+     * this tenant's outcomes (data/models/README.md). */
+    const char *source = "builtin";
     if (k == 0) rc = escalation(req, resp, b, doc, pred);
     else if (k == 1) rc = resolution(req, b, doc, pred, &source);
     else if (k == 2) rc = sla(req, b, doc, pred, &source);
@@ -206,7 +208,7 @@ static int predict(const struct cs_req *req, struct cs_resp *resp)
 
 static int list(const struct cs_req *req, struct cs_resp *resp)
 {
-    static const char *const kind[] = {"logistic regression (documented priors)",
+    static const char *const kind[] = {"logistic regression (fitted on the project's labelled tickets; priors for features texts cannot show)",
                                        "median of the tenant's resolved tickets",
                                        "share of the tenant's tickets past the SLA target",
                                        "linear text classifier"};
@@ -220,7 +222,7 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
         /* The model file's own metadata (training data, held-out metrics) as stored. */
         if (bm && cs_model_metadata(bm)) meta = json_tokener_parse(cs_model_metadata(bm));
         if (cs_json_add_str(m, "name", MODELS[i]) || cs_json_add_str(m, "kind", kind[i]) ||
-            cs_json_add_str(m, "source", i == 0 ? "builtin_prior" : i == 3 ? "builtin" : "tenant_history_or_prior"))
+            cs_json_add_str(m, "source", i == 0 || i == 3 ? "builtin" : "tenant_history_or_prior"))
             return json_object_put(meta), CS_ERR_NOMEM;
         json_object *metrics = NULL;
         if (meta && json_object_object_get_ex(meta, "metrics", &metrics)) json_object_get(metrics);
