@@ -127,7 +127,10 @@ static int escalation(const struct cs_req *req, struct cs_resp *resp, json_objec
     for (size_t i = 0; f && i < e.n_factors; i++) json_object_array_add(f, json_object_new_string(e.factors[i]));
     rc = cs_json_add(pred, "risk_factors", f);
     if (!rc) rc = cs_json_add_str(pred, "recommended_action", recommended_action(p));
+    /* base_value + every contribution = output_value, the "yes" class logit (exact for
+     * a linear model); the probability also weighs the "no" class's logit. */
     if (!rc) rc = cs_json_add_double(pred, "base_value", e.explanation.base, 4);
+    if (!rc) rc = cs_json_add_double(pred, "output_value", e.explanation.logit, 4);
     if (!rc) rc = cs_json_add(pred, "contributions", contributions(&e));
     return rc;
 }
