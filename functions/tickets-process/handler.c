@@ -40,23 +40,18 @@ static int open_lang(const char *data_dir, struct cs_lang **out)
     return cs_lang_open(conf, f ? dir : "/usr/share/libexttextcat", out);
 }
 
+/* The tenant policy as every triage function loads it (cs_insights_policy_init), plus
+ * the language detector only this answer reports. */
 int fn_tickets_process_init(struct cs_env *env)
 {
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/policy/triage_default.json", env->cfg.data_dir);
-    struct cs_triage_policy *p = NULL;
-    int rc = cs_triage_policy_load(path, &p);
+    int rc = cs_insights_policy_init(env);
     struct cs_lang *lang = NULL;
     if (rc == CS_OK) rc = open_lang(env->cfg.data_dir, &lang);
-    if (rc == CS_OK) cs_triage_policy_set_lang(p, lang);
-    env->fn_state = p;
+    if (rc == CS_OK) cs_triage_policy_set_lang(env->fn_state, lang);
     return rc;
 }
 
-void fn_tickets_process_fini(struct cs_env *env)
-{
-    cs_triage_policy_destroy(env->fn_state);
-}
+void fn_tickets_process_fini(struct cs_env *env) { cs_insights_policy_fini(env); }
 
 static json_object *triage_json(const struct cs_triage *t)
 {
