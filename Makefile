@@ -31,7 +31,9 @@ MONGO_DIR := $(BUILD)/obj/shared/src/store/mongo
 MQ_OBJ   := $(MONGO_DIR)/store_mongo_query.o
 MADMIN_OBJ := $(MONGO_DIR)/store_mongo_admin.o
 PLUGIN_OBJ := $(addprefix $(MONGO_DIR)/,store_mongo.o store_mongo_query.o store_mongo_host.o)
-# Offline code (trainer, CSV reader) in a tools-only library: no function links it.
+# Offline code (trainer, CSV reader) in a tools-only library. Only a function that fits
+# models on a tenant's data (a training worker, a refit) links it, marked by a file
+# named TRAINS in its folder; every other function stays free of it.
 TLIB_SRC := $(wildcard tools/lib/src/*.c)
 TLIB     := $(BUILD)/lib/libcstools.a
 PLUGIN   := $(BUILD)/lib/libcs-store-mongo.so
@@ -95,9 +97,9 @@ $(RTLIB): $(filter-out $(BUILD)/obj/runtime/main.o,$(RT_OBJ))
 	rm -f $@ && ar rcs $@ $^
 
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard functions/$$*/*.c))) $(BUILD)/obj/runtime/main.o $(RTLIB) $(LIB)
+$(BUILD)/bin/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard functions/$$*/*.c))) $(BUILD)/obj/runtime/main.o $(RTLIB) $$(if $$(wildcard functions/$$*/TRAINS),$(TLIB)) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(RTLIB) $(LIB) $(LDLIBS)
+	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(RTLIB) $(if $(wildcard functions/$*/TRAINS),$(TLIB)) $(LIB) $(LDLIBS)
 
 $(BUILD)/tools/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard tools/$$*/*.c))) $(TLIB) $(LIB)
 	@mkdir -p $(dir $@)
