@@ -8,7 +8,7 @@ ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 DEBS=(build-essential pkg-config clang libclang-rt-14-dev libjson-c-dev
       libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev libexttextcat-dev nginx-light
-      wrk zip unzip curl)
+      wrk zip unzip curl python3-jsonschema)
 REL=build/release
 ASAN=build/asan
 FUZZ=build/fuzz
@@ -68,6 +68,8 @@ cmd_gen() {
     $REL/tools/cs-gen families < "$out/.routes.jsonl.tmp" > "$out/infra/nginx/families.conf"
     $REL/tools/cs-gen nginx-upstreams < "$out/.routes.jsonl.tmp" > "$out/infra/nginx/upstreams.conf"
     $REL/tools/cs-gen sam < "$out/.routes.jsonl.tmp" > "$out/template.yaml"
+    mkdir -p "$out/infra/openapi"
+    $REL/tools/cs-gen openapi . < "$out/.routes.jsonl.tmp" > "$out/infra/openapi/openapi.json"
     # The README's role table, between its <!-- roles --> markers.
     $REL/tools/cs-gen roles < "$out/.routes.jsonl.tmp" > "$out/.roles.md.tmp"
     awk -v t="$out/.roles.md.tmp" '/<!-- roles:end -->/ {skip=0}
@@ -186,7 +188,7 @@ cmd_serve() {
     [ "$(id -u)" -eq 0 ] && user="user root root;"
     sed -e "s|@PORT@|$port|g" -e "s|@VAR@|$var|g" -e "s|@RUN@|$var/run|g" \
         -e "s|@USER@|$user|g" -e "s|@ROUTES@|$ROOT/infra/nginx/routes.conf|g" \
-        -e "s|@FAMILIES@|$ROOT/infra/nginx/families.conf|g" \
+        -e "s|@FAMILIES@|$ROOT/infra/nginx/families.conf|g" -e "s|@STATIC@|$ROOT/infra|g" \
         -e "s|@UPSTREAMS@|$var/nginx/upstreams.conf|g" infra/nginx/nginx.conf.in > "$var/nginx/nginx.conf"
     sed -e "s|@RUN@|$var/run|g" infra/nginx/upstreams.conf > "$var/nginx/upstreams.conf"
     cp /etc/nginx/fastcgi_params "$var/nginx/fastcgi_params"

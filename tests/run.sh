@@ -55,11 +55,12 @@ t_generated_fresh() {
         diff -u infra/nginx/families.conf "$tmp/infra/nginx/families.conf" &&
         diff -u infra/nginx/upstreams.conf "$tmp/infra/nginx/upstreams.conf" &&
         diff -u template.yaml "$tmp/template.yaml" &&
+        diff -u infra/openapi/openapi.json "$tmp/infra/openapi/openapi.json" &&
         diff -u README.md "$tmp/README.md" &&
         echo "generated files are up to date"
     local rc=$?
     rm -rf "$tmp"
-    [ $rc -eq 0 ] || echo "stale: run ./build.sh gen and commit infra/nginx/*.conf, template.yaml and README.md"
+    [ $rc -eq 0 ] || echo "stale: run ./build.sh gen and commit infra/nginx/*.conf, infra/openapi/openapi.json, template.yaml and README.md"
     return $rc
 }
 
@@ -135,6 +136,32 @@ t_standardwebhooks() {
         "$ASAN/tests/runtime/standardwebhooks_test"
 }
 
+# The OpenAPI document against the specification, by swagger-parser from npm (installed
+# for this run, like standardwebhooks); without npm the test skips and says so.
+t_openapi_valid() {
+    local out="$T_LOG/openapi_valid.log"
+    if ! command -v npm >/dev/null 2>&1 ||
+        ! npm install --prefix "$T_TMP/npm" --no-audit --no-fund @apidevtools/swagger-parser@10 >"$T_LOG/npm-swagger.log" 2>&1; then
+        T_SKIP=$((T_SKIP + 1))
+        echo "skip openapi/valid: npm or @apidevtools/swagger-parser is not available here (see $T_LOG/npm-swagger.log)" >&2
+        return
+    fi
+    t_step "openapi/valid (swagger-parser)" env NODE_PATH="$T_TMP/npm/node_modules" \
+        node tests/openapi/validate.js infra/openapi/openapi.json
+    grep -h '^valid' "$T_LOG"/step_openapi* >&2 || true
+}
+
+# Every example the document carries (request bodies from events/, answers from the
+# seeds) against the schema beside it.
+t_openapi_examples() {
+    "$(debian_python)" tests/openapi/check_responses.py --examples infra/openapi/openapi.json
+}
+
+# Debian's python3 with python3-jsonschema (DEBS), not whatever python3 is first on PATH.
+debian_python() {
+    if [ -x /usr/bin/python3 ]; then echo /usr/bin/python3; else command -v python3; fi
+}
+
 # `build.sh package` as a user runs it, each zip unzipped and its bootstrap run with the
 # template's environment (tests/runtime/package_test.c says what is checked).
 t_packaged() {
@@ -183,6 +210,9 @@ t_e2e() {
     export CS_TEST_JWT_SECRET=$secret CS_TEST_VAR=$var CS_TEST_ROUTES="$T_TMP/routes.jsonl"
     export CS_TEST_ADMIN="env CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin"
     routes_of $ASAN/bin > "$CS_TEST_ROUTES"
+    # Every answer of the run, held against the OpenAPI document afterwards.
+    export CS_TEST_RESPONSE_LOG="$T_TMP/exchanges.jsonl"
+    : > "$CS_TEST_RESPONSE_LOG"
     t_step "e2e/state files owner-only" t_state_modes "$var"
     local admin="env CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin"
     export CS_TEST_KEY_A CS_TEST_KEY_B CS_TEST_KEY_C
@@ -199,6 +229,9 @@ t_e2e() {
         [ -x "$t" ] || continue
         t_program "e2e/$(basename "$t")" "$t"
     done
+    t_step "e2e/every answer matches the OpenAPI document" \
+        "$(debian_python)" tests/openapi/check_responses.py infra/openapi/openapi.json "$CS_TEST_RESPONSE_LOG"
+    unset CS_TEST_RESPONSE_LOG
     # SIGTERM to serve must stop nginx and every function it started.
     kill -TERM "$serve_pid"
     wait "$serve_pid" 2>/dev/null || true
@@ -298,6 +331,7 @@ cmd_test() {
     t_step "no banned calls" t_banned_calls
     t_step "every public header compiles alone" t_headers_alone
     t_step "libcurl and libmongoc load on first use" t_runtime_loaded_libs
+    t_step "openapi examples match their schemas" t_openapi_examples
     t_step "functions.log rotates (cs-logd)" t_logd_rotates
     log "unit tests (ASan+UBSan)"
     t_unit
@@ -313,6 +347,8 @@ cmd_test() {
     if [ -z "${CS_TEST_QUICK:-}" ]; then
         log "Standard Webhooks reference library (npm) against our signatures"
         t_standardwebhooks
+        log "OpenAPI document against the specification (npm swagger-parser)"
+        t_openapi_valid
         log "packaged zips against a local Runtime API"
         t_packaged
     fi

@@ -43,6 +43,67 @@ static void test_health(void)
     http_result_free(&r);
 }
 
+/* The OpenAPI document and its page, served by the gateway: every declared route of the
+ * running functions (CS_TEST_ROUTES, from their --routes) is in the document. */
+static void check_routes_documented(json_object *paths)
+{
+    const char *file = getenv("CS_TEST_ROUTES");
+    REQUIRE(file != NULL);
+    FILE *f = fopen(file, "r");
+    REQUIRE(f != NULL);
+    char line[65536];
+    int n = 0;
+    while (fgets(line, sizeof(line), f)) {
+        json_object *fn = json_tokener_parse(line), *routes, *item, *op;
+        REQUIRE(fn && json_object_object_get_ex(fn, "routes", &routes));
+        for (size_t i = 0; i < json_object_array_length(routes); i++, n++) {
+            json_object *ro = json_object_array_get_idx(routes, i);
+            const char *path = jstr(ro, "path");
+            char method[16];
+            snprintf(method, sizeof(method), "%s", jstr(ro, "method"));
+            for (char *c = method; *c; c++) *c = (char)(*c - 'A' + 'a');
+            int found = json_object_object_get_ex(paths, path, &item) &&
+                        json_object_object_get_ex(item, method, &op);
+            if (!found) fprintf(stderr, "  not in /openapi.json: %s %s\n", method, path);
+            CHECK(found);
+        }
+        json_object_put(fn);
+    }
+    fclose(f);
+    CHECK(n >= 50);
+}
+
+static void test_openapi_served(void)
+{
+    struct http_result r;
+    char ct[128];
+    REQUIRE(http_do("GET", "/openapi.json", NULL, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(http_header(&r, "Content-Type", ct, sizeof(ct)), "application/json");
+    CHECK_STR(jstr(r.json, "openapi"), "3.1.0");
+    CHECK_STR(jstr(r.json, "components.securitySchemes.basicAuth.scheme"), "basic");
+    json_object *paths = NULL;
+    REQUIRE(r.json && json_object_object_get_ex(r.json, "paths", &paths));
+    check_routes_documented(paths);
+    http_result_free(&r);
+
+    REQUIRE(http_do("GET", "/docs", NULL, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(http_header(&r, "Content-Type", ct, sizeof(ct)), "text/html");
+    CHECK(strstr(r.body, "/docs/vendor/swagger-ui/swagger-ui-bundle.js") != NULL);
+    CHECK(strstr(r.body, "//cdn") == NULL && strstr(r.body, "https://") == NULL);
+    http_result_free(&r);
+    REQUIRE(http_do("GET", "/docs/api.js", NULL, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK(strstr(r.body, "url: \"/openapi.json\"") != NULL);
+    http_result_free(&r);
+    REQUIRE(http_do("GET", "/docs/vendor/swagger-ui/swagger-ui-bundle.js", NULL, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(http_header(&r, "Content-Type", ct, sizeof(ct)), "application/javascript");
+    CHECK(r.body_len > 500000 && strstr(r.body, "SwaggerUIBundle") != NULL);
+    http_result_free(&r);
+}
+
 static void test_token_shape(void)
 {
     REQUIRE(e2e_token_for_key("CS_TEST_KEY_A", token_a, sizeof(token_a), NULL, 0) == 0);
@@ -358,6 +419,7 @@ int main(void)
         return 1;
     }
     TEST_RUN(test_health);
+    TEST_RUN(test_openapi_served);
     TEST_RUN(test_token_shape);
     TEST_RUN(test_token_bad_secret);
     TEST_RUN(test_login);

@@ -1,9 +1,12 @@
 #include "http_client.h"
 
 #include <curl/curl.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 struct growing {
     char *p;
@@ -21,6 +24,36 @@ static size_t collect(char *data, size_t size, size_t n, void *arg)
     q[g->n] = '\0';
     g->p = q;
     return add;
+}
+
+/* With CS_TEST_RESPONSE_LOG set, every exchange is appended as one JSON line (method,
+ * path, status, content type, body) for the OpenAPI check after the e2e run
+ * (tests/openapi/check_responses.py), which holds each answer against the schema the
+ * document declares for its route and status. */
+static void record_exchange(const char *method, const char *path, long status, CURL *c,
+                            const char *body)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    const char *log = getenv("CS_TEST_RESPONSE_LOG");
+    if (!log || !*log) return;
+    char *ctype = NULL;
+    curl_easy_getinfo(c, CURLINFO_CONTENT_TYPE, &ctype);
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "method", json_object_new_string(method));
+    json_object_object_add(o, "path", json_object_new_string(path));
+    json_object_object_add(o, "status", json_object_new_int64(status));
+    json_object_object_add(o, "content_type", json_object_new_string(ctype ? ctype : ""));
+    json_object_object_add(o, "body", json_object_new_string(body ? body : ""));
+    const char *line = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+    pthread_mutex_lock(&mu);
+    int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+        size_t n = strlen(line);
+        if (write(fd, line, n) != (ssize_t)n || write(fd, "\n", 1) != 1) { /* best effort */ }
+        close(fd);
+    }
+    pthread_mutex_unlock(&mu);
+    json_object_put(o);
 }
 
 int http_do(const char *method, const char *path, const char *body, const char *const *headers,
@@ -52,6 +85,7 @@ int http_do(const char *method, const char *path, const char *body, const char *
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
     CURLcode rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    if (rc == CURLE_OK) record_exchange(method, path, out->status, c, b.p);
     curl_slist_free_all(h);
     curl_easy_cleanup(c);
     free(url);

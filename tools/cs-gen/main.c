@@ -6,6 +6,7 @@
  *   cs-gen nginx-upstreams < routes.jsonl > infra/nginx/upstreams.conf
  *   cs-gen sam      < routes.jsonl > template.yaml
  *   cs-gen roles    < routes.jsonl   (the README's role table, spliced in by build.sh gen)
+ *   cs-gen openapi ROOT < routes.jsonl > infra/openapi/openapi.json   (openapi.c)
  *
  * Seed 003 documents its base path as /api/momentum/cs; every /api/v1/cs/ route is
  * also served there (the core maps the alias back, shared/src/core/app.c).
@@ -16,6 +17,8 @@
 #include <string.h>
 
 #include <json-c/json.h>
+
+#include "openapi.h"
 
 #define MAX_FUNCS 256
 #define MAX_PATHS 1024
@@ -376,11 +379,14 @@ static int gen_roles(void)
 
 int main(int argc, char **argv)
 {
-    if (argc != 2 || read_routes() != 0) {
-        fprintf(stderr, "usage: cs-gen nginx|nginx-upstreams|families|sam|roles < routes.jsonl\n");
+    int openapi = argc == 3 && strcmp(argv[1], "openapi") == 0;
+    if ((argc != 2 && !openapi) || read_routes() != 0) {
+        fprintf(stderr, "usage: cs-gen nginx|nginx-upstreams|families|sam|roles < routes.jsonl\n"
+                        "       cs-gen openapi ROOT < routes.jsonl\n");
         return 2;
     }
-    int rc = strcmp(argv[1], "nginx") == 0             ? gen_nginx()
+    int rc = openapi ? cs_gen_openapi(funcs, nfuncs, argv[2])
+             : strcmp(argv[1], "nginx") == 0             ? gen_nginx()
              : strcmp(argv[1], "nginx-upstreams") == 0 ? gen_upstreams()
              : strcmp(argv[1], "families") == 0        ? gen_families()
              : strcmp(argv[1], "sam") == 0             ? gen_sam()

@@ -54,6 +54,10 @@ CS_MUST_CHECK int cs_json_parse(const char *body, size_t len, struct cs_arena *a
  * CS_ERR_VALIDATION after recording every field error in `resp`. */
 CS_MUST_CHECK int cs_json_validate(const struct cs_schema *s, json_object *obj,
                                    struct cs_arena *a, struct cs_resp *resp);
+/* `s` as a JSON Schema (2020-12) object, caller owns it (json_object_put); for the
+ * OpenAPI document (`<function> --routes`). Unknown fields are allowed, as validation
+ * allows them. */
+json_object *cs_json_schema_describe(const struct cs_schema *s);
 
 /* A new empty object/array whose reference the arena drops at reset: build a response
  * tree under it (json_object_object_add transfers the children). NULL on failure. */

@@ -362,6 +362,10 @@ void cs_app_print_routes(const struct cs_function *fn)
     json_object_object_add(o, "family", json_object_new_string(cs_family_name(fn->family)));
     json_object_object_add(o, "auth", json_object_new_string(fn->auth == CS_AUTH_BEARER ? "bearer" : "none"));
     json_object_object_add(o, "routes", routes);
+    /* The OpenAPI generator (cs-gen openapi) reads these: the body schema the validator
+     * enforces and whether Basic credentials are accepted beside bearer tokens. */
+    if (fn->body) json_object_object_add(o, "body", cs_json_schema_describe(fn->body));
+    if (fn->basic) json_object_object_add(o, "basic", json_object_new_boolean(1));
     /* Packaging reads these to ship only the data a function opens. */
     json_object *needs = json_object_new_array();
     if (fn->needs & CS_NEED_STORE) json_object_array_add(needs, json_object_new_string("store"));
