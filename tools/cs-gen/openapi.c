@@ -418,7 +418,6 @@ int cs_gen_openapi(json_object *const *funcs, int nfuncs, const char *root)
     }
     qsort(ops, n, sizeof(*ops), cmp_op);
     json_object *paths = json_object_new_object();
-    int missing = 0;
     for (size_t i = 0; i < n; i++) {
         json_object *item = get(paths, ops[i].path);
         if (!item) {
@@ -433,11 +432,12 @@ int cs_gen_openapi(json_object *const *funcs, int nfuncs, const char *root)
         if (!get(extra, "responses")) {
             fprintf(stderr, "cs-gen openapi: functions/%s/openapi.json declares no responses for \"%s\"\n",
                     sget(ops[i].fn, "name"), key);
-            missing++;
         }
         json_object *example = event_example(root, sget(ops[i].fn, "name"), ops[i].method, ops[i].path);
         char *m = lower_dup(ops[i].method);
-        json_object_object_add(item, m, operation(ops[i].fn, ops[i].route, extra, example));
+        json_object *op = operation(ops[i].fn, ops[i].route, extra, example);
+        if (!get(extra, "responses")) json_object_object_add(op, "x-undocumented", json_object_new_boolean(1));
+        json_object_object_add(item, m, op);
         json_object_put(example);
         free(m);
     }
@@ -453,6 +453,7 @@ int cs_gen_openapi(json_object *const *funcs, int nfuncs, const char *root)
     free(extras);
     free(ops);
     /* A route without a declared answer is a gap in the document: the generator says
-     * which and fails, like a stale routes.conf. */
-    return missing ? 1 : 0;
+     * which and marks it x-undocumented, and the test command fails on it
+     * (tests/openapi/check_responses.py --complete); gen itself still writes the rest. */
+    return 0;
 }
