@@ -97,6 +97,7 @@ static void set_span(struct cs_cue_span *sp, const struct cs_toks *tk, const str
 static bool hit_counts(const struct hits *hs, const struct hit *h)
 {
     if (h->negated) return false;
+    if (h->kind == CUE_SOCIAL && h->value == CUE_SOCIAL_UNVETOED) return true;
     int veto = veto_of(h->kind);
     bool conditional = veto == CUE_SOCIAL_VETO && sentence_has(hs, CUE_CONDITION, 0, h->sentence);
     if (veto && !conditional && clause_has(hs, veto, h->clause)) return false;

@@ -27,6 +27,10 @@ enum cs_cue_kind {
     CUE_KIND_N
 };
 
+/* value of a CUE_SOCIAL phrase that no praise veto cancels: "the BBC would love this
+ * story" ("love" is praise elsewhere) */
+#define CUE_SOCIAL_UNVETOED 3
+
 extern const struct cs_phrase CS_CUE_LEXICON[];
 extern const size_t CS_CUE_LEXICON_N;
 

@@ -102,6 +102,35 @@ static void test_real_triggers(void)
     check_all(e, sizeof(e) / sizeof(e[0]));
 }
 
+/* Paraphrases written from LABELLING.md section 3 (not taken from the dev split), and
+ * their harmless look-alikes. */
+static void test_paraphrases(void)
+{
+    static const struct ex e[] = {
+        {"This is going to the CFPB if it isn't fixed.", "L"},
+        {"I'm taking this to the consumer protection agency.", "L"},
+        {"Fine, I'll let the courts decide.", "L"},
+        {"I have initiated a claim via the European Small Claims Procedure.", "L"},
+        {"Does the \"Small Claims\" board game come with all the cards?", ""},
+        {"Vou processar a empresa se não resolverem.", "L"},
+        {"Não consigo processar o pagamento.", ""},
+        {"Mi abogado necesita una copia de la factura.", ""},
+        {"BBC Watchdog will love this story.", "S"},
+        {"I'll make sure everyone I know hears about this.", "S"},
+        {"I'm making a TikTok about how you treat customers.", "S"},
+        {"Vou postar isso no Instagram para todo mundo ver.", "S"},
+        {"J'ai laissé un avis positif sur Google, merci beaucoup !", ""},
+        {"We use your API to post updates to Twitter.", ""},
+        {"Can someone from management contact me?", "H"},
+        {"Please have a team lead look at my case.", "H"},
+        {"I've asked you to cancel my meal plan 3 times.", "R2"},
+        {"Today it happened 3 times in one call.", ""},
+        {"\xc2\xa1Quiero hablar con un supervisor ahora mismo!", "H"},
+        {"\xe2\x80\x9cplease escalate this\xe2\x80\x9d", "H"},
+    };
+    check_all(e, sizeof(e) / sizeof(e[0]));
+}
+
 static void test_negation(void)
 {
     static const struct ex e[] = {
@@ -188,6 +217,7 @@ int main(void)
 {
     TEST_RUN(test_benign_words);
     TEST_RUN(test_real_triggers);
+    TEST_RUN(test_paraphrases);
     TEST_RUN(test_negation);
     TEST_RUN(test_priority_signals);
     TEST_RUN(test_waits_and_spans);
