@@ -487,6 +487,66 @@ static int cap_word(const struct scan *s, size_t b, size_t e)
     return e > b && (is_upper(s->t[b]) || ((unsigned char)s->t[b] & 0x80u));
 }
 
+/* Function words that never start or continue a street or place name. In all-lower-case
+ * text ("i moved to 12 main street, springfield") capitals cannot tell a name from the
+ * sentence around it, so any other word may be one. */
+static const char *const ADDR_STOP[] = {"the", "a", "an", "on", "in", "at", "to", "of", "for",
+    "and", "or", "my", "your", "our", "is", "was", "it", "this", "that", "with", "from", "by",
+    "i", "we", "you", "me", "please", "be", "are", "will", "last", "next", "since", "after",
+    "before", "instead", "but", "so", "as", "if", "thanks", "thank", "days", "weeks", "months",
+    "years", "hours", "minutes", "times", "items", "orders", "euros", "dollars", "pounds", NULL};
+
+static int all_caps(const struct scan *s, size_t b, size_t e);
+
+/* A word that can be part of a street or place name: capitalised, or in all-lower-case
+ * text any word but a function word. */
+static int name_like(const struct scan *s, size_t b, size_t e)
+{
+    if (cap_word(s, b, e)) return 1;
+    return s->lower && e > b && !is_digit(s->t[b]) && is_wordc(s->t[b]) && !word_in(s, b, e, ADDR_STOP);
+}
+
+/* "5th", "42nd", "1st": an ordinal, as in "350 5th Ave". */
+static int ordinal_word(const struct scan *s, size_t b, size_t e)
+{
+    size_t d = b;
+    while (d < e && is_digit(s->t[d])) d++;
+    return d > b && e - d == 2 &&
+           (strncasecmp(s->t + d, "st", 2) == 0 || strncasecmp(s->t + d, "nd", 2) == 0 ||
+            strncasecmp(s->t + d, "rd", 2) == 0 || strncasecmp(s->t + d, "th", 2) == 0);
+}
+
+/* A UK postcode at p ("NW1 6XE", "SW1A 1AA", "BN1 3XE"): an outward code of one or two
+ * letters, a digit and an optional letter or digit, a space, a digit and two letters.
+ * Returns its end or 0. */
+static size_t uk_postcode_at(const struct scan *s, size_t p)
+{
+    size_t q = p;
+    int letters = 0;
+    while (q < s->n && letters < 2 && is_alpha(s->t[q])) q++, letters++;
+    if (!letters || q >= s->n || !is_digit(s->t[q])) return 0;
+    q++;
+    if (q < s->n && is_alnum(s->t[q])) q++;
+    if (q + 4 > s->n || s->t[q] != ' ' || !is_digit(s->t[q + 1]) || !is_alpha(s->t[q + 2]) ||
+        !is_alpha(s->t[q + 3]))
+        return 0;
+    q += 4;
+    if (q < s->n && is_wordc(s->t[q])) return 0;
+    /* capitals as written, or all-lower-case text */
+    for (size_t k = p; k < q; k++)
+        if (is_lower(s->t[k]) && !s->lower) return 0;
+    return q;
+}
+
+/* A US ZIP+4 at p ("10118-0001"): its end or 0. */
+static size_t zip4_at(const struct scan *s, size_t p)
+{
+    size_t d = digits_at(s, p, 5, 5);
+    if (!d || d + 5 > s->n || s->t[d] != '-') return 0;
+    size_t e = digits_at(s, d + 1, 4, 4);
+    return e && (e == s->n || !is_alnum(s->t[e])) ? e : 0;
+}
+
 /* Words a form leaves in place of a missing field ("Ljubljana nan", "KNIVSTA, nan 18237"):
  * part of the address block, not the end of it. */
 static int filler_word(const struct scan *s, size_t b, size_t e)
@@ -582,9 +642,19 @@ static size_t address_tail(const struct scan *s, size_t e)
             after_unit = 1;
             continue;
         }
-        /* a postcode alone on its line ends the address */
+        /* a postcode alone on its line ends the address; in Europe's order the town
+         * follows it ("10115 Berlin", "75001 Paris") up to the end of the clause */
         if (hard && digits_at(s, p, 4, 6) == w) {
             e = w;
+            size_t c = w + 1 < s->n && s->t[w] == ' ' ? place_word_end(s, w + 1) : 0;
+            if (c > w + 1 && name_like(s, w + 1, c) && !all_caps(s, w + 1, c) &&
+                (c == s->n || strchr(",.;!?\n", s->t[c])))
+                e = c;
+            break;
+        }
+        size_t uk = hard ? uk_postcode_at(s, p) : 0; /* "London, NW1 6XE" */
+        if (uk) {
+            e = uk;
             break;
         }
         /* a numeric region code before the postcode: ", 32\n 60810", ", 43 73313" */
@@ -598,7 +668,7 @@ static size_t address_tail(const struct scan *s, size_t e)
             }
             continue;
         }
-        if (!cap_word(s, p, w)) break;
+        if (!name_like(s, p, w)) break;
         w = place_word_end(s, p);
         /* City / "IL 62704" / "Cyprus 36903": capitalised words ending in a zip or at ',' */
         size_t end = w;
@@ -606,8 +676,10 @@ static size_t address_tail(const struct scan *s, size_t e)
         while (end < s->n && s->t[end] == ' ' && words < 6) {
             size_t nb = end + 1, ne = place_word_end(s, nb);
             if (ne == nb) break;
-            if (digits_at(s, nb, 4, 6) == ne) {
-                end = ne, zip = 1;
+            size_t pc = uk_postcode_at(s, nb);
+            if (!pc) pc = zip4_at(s, nb);
+            if (pc || digits_at(s, nb, 4, 6) == ne) {
+                end = pc ? pc : ne, zip = 1;
                 break;
             }
             if (word_in(s, nb, ne, PLACE_LINK) && ne + 1 < s->n && s->t[ne] == ' ' &&
@@ -615,7 +687,7 @@ static size_t address_tail(const struct scan *s, size_t e)
                 end = ne, words++;
                 continue;
             }
-            if (!cap_word(s, nb, ne) && !filler_word(s, nb, ne) && s->t[nb] != '(') break;
+            if (!name_like(s, nb, ne) && !filler_word(s, nb, ne) && s->t[nb] != '(') break;
             end = ne, words++;
         }
         int sep_after = end >= s->n || s->t[end] == ',' || s->t[end] == '\n' || s->t[end] == '.' ||
@@ -699,7 +771,7 @@ static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
             break;
         }
         if (word_in(s, b, x, UNIT)) break; /* "Rue Ettatawer Apt. 409" */
-        if (cap_word(s, b, x)) e = x;
+        if (name_like(s, b, x)) e = x;
         else if (!word_in(s, b, x, NAME_PARTICLE)) break;
         q = x;
     }
@@ -730,7 +802,8 @@ static size_t eu_street_at(const struct scan *s, size_t i, size_t cue_at)
     for (int w = 0; w < 3 && p < s->n; w++) {
         size_t we = word_end(s, p);
         if (we == p || digits_at(s, p, 1, 6) == we) break;
-        if (w == 0 && !cap_word(s, p, we)) return 0;
+        if (w == 0 && !name_like(s, p, we)) return 0;
+        we = place_word_end(s, p); /* "Langeskov-Centret 83" */
         suffix |= has_suffix(s, p, we, EU_SUFFIX);
         if (w > 0 && we < s->n && s->t[we] == '.' && word_in(s, p, we, EU_ABBR))
             suffix = abbr = 1, we++;
@@ -995,6 +1068,8 @@ static void scan_address(struct scan *s)
     for (size_t i = 0; i < s->n; i++) {
         if (!is_digit(s->t[i]) || (i > 0 && is_alnum(s->t[i - 1]))) continue;
         size_t num = digits_at(s, i, 1, 6);
+        /* "221B Baker Street", "12a High St": a house number with a letter */
+        if (num && num + 1 < s->n && is_alpha(s->t[num]) && s->t[num + 1] == ' ') num++;
         if (!num || num >= s->n || s->t[num] != ' ') continue;
         /* 1-4 capitalised words (or more numbers: "1987 74 Diakou Street") then a suffix */
         size_t p = num + 1, e = 0;
@@ -1034,7 +1109,7 @@ static void scan_address(struct scan *s)
                 e = p - 1;
                 break;
             }
-            if (!cap_word(s, p, we) && digits_at(s, p, 1, 6) != we) break;
+            if (!name_like(s, p, we) && digits_at(s, p, 1, 6) != we && !ordinal_word(s, p, we)) break;
             if (we >= s->n || s->t[we] != ' ') break;
             p = we + 1;
         }
@@ -1069,6 +1144,7 @@ static void scan_address(struct scan *s)
     /* European order, "Name 12" */
     for (size_t i = 0; i < s->n; i++) {
         if (i > 0 && is_wordc(s->t[i - 1])) continue;
+        if (i > 1 && s->t[i - 1] == '-' && is_wordc(s->t[i - 2])) continue; /* "-Centret 83" */
         if (claimed(s, i)) continue;
         /* "ul. Biskupa Bogedaina 118", "rue de Provence" (a number before it is taken by
          * the loop below) */
@@ -1084,7 +1160,7 @@ static void scan_address(struct scan *s)
             i = pe;
             continue;
         }
-        if (!cap_word(s, i, word_end(s, i))) continue;
+        if (!name_like(s, i, word_end(s, i))) continue;
         /* "583 Magrethevej 298": the number-first reading above sees the whole */
         if (after_standalone_number(s, i)) {
             i = word_end(s, i);
