@@ -460,7 +460,18 @@ static const char *const STREET[] = {"street", "st", "avenue", "ave", "road", "r
     "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl",
     "terrace", "parkway", "pkwy", "highway", "hwy", "square", "circle", "cir", "trail",
     "crescent", "close", "alley", "plaza", "row", "walk", "str", "squares", "gardens",
-    "hill", "park", "view", NULL};
+    "hill", "park", "view",
+    /* more street-type words of English-speaking countries (the suffixes Faker, which
+     * made the Presidio data, draws from), less those common after a number in running
+     * text ("3 Green", "2 Union", "5 Station") */
+    "loop", "mews", "grove", "heights", "ridge", "cliff", "cliffs", "creek", "crossing",
+    "dale", "estates", "expressway", "falls", "flats", "forks", "freeway", "glen", "harbor",
+    "harbour", "haven", "hills", "hollow", "isle", "junction", "knoll", "landing", "manor",
+    "meadow", "meadows", "orchard", "oval", "parks", "pike", "points", "ranch", "rapids",
+    "shoals", "shores", "springs", "stravenue", "summit", "trace", "turnpike", "valley", "vista",
+    "courts", "motorway", "bypass", "causeway", "lodge", "fort", "dam", "brook", "brooks",
+    "canyon", "cove", "crest", "ferry", "forge", "mills", "pines", "plains", "prairie", "spur",
+    "underpass", "viaduct", "wynd", "gate", NULL};
 /* Addresses outrank person names (at most 0.9): a street or place inside an address is
  * often a name too ("Isaac Lodge", "Victor Hugo u. 49.", "St. John Street"), and the
  * street word or house number is the stronger evidence. */
@@ -538,6 +549,16 @@ static size_t uk_postcode_at(const struct scan *s, size_t p)
     return q;
 }
 
+/* A Canadian postal code at p ("M5H 1A1"): its end or 0. */
+static size_t ca_postcode_at(const struct scan *s, size_t p)
+{
+    if (p + 7 > s->n || !is_alpha(s->t[p]) || !is_digit(s->t[p + 1]) || !is_alpha(s->t[p + 2]) ||
+        s->t[p + 3] != ' ' || !is_digit(s->t[p + 4]) || !is_alpha(s->t[p + 5]) ||
+        !is_digit(s->t[p + 6]) || (p + 7 < s->n && is_wordc(s->t[p + 7])))
+        return 0;
+    return s->lower || (is_upper(s->t[p]) && is_upper(s->t[p + 2]) && is_upper(s->t[p + 5])) ? p + 7 : 0;
+}
+
 /* A US ZIP+4 at p ("10118-0001"): its end or 0. */
 static size_t zip4_at(const struct scan *s, size_t p)
 {
@@ -545,6 +566,24 @@ static size_t zip4_at(const struct scan *s, size_t p)
     if (!d || d + 5 > s->n || s->t[d] != '-') return 0;
     size_t e = digits_at(s, d + 1, 4, 4);
     return e && (e == s->n || !is_alnum(s->t[e])) ? e : 0;
+}
+
+static size_t place_word_end(const struct scan *s, size_t p);
+
+/* After a postcode ending at w: the town in Europe's order ("10115 Berlin", "00184 Roma
+ * RM", "75001 Paris, France"), one to three name words (a province code among them)
+ * ending the clause; its end or 0. */
+static size_t town_after_postcode(const struct scan *s, size_t w)
+{
+    size_t c = w, end = 0;
+    for (int k = 0; k < 3 && c + 1 < s->n && s->t[c] == ' '; k++) {
+        size_t b = c + 1, x = place_word_end(s, b);
+        int code = x - b <= 3 && all_caps(s, b, x) && k > 0;
+        if (x == b || !(code || (name_like(s, b, x) && !all_caps(s, b, x)))) break;
+        c = x;
+        if (c == s->n || strchr(",.;!?\n", s->t[c])) end = c;
+    }
+    return end;
 }
 
 /* Words a form leaves in place of a missing field ("Ljubljana nan", "KNIVSTA, nan 18237"):
@@ -646,11 +685,11 @@ static size_t address_tail(const struct scan *s, size_t e)
          * follows it ("10115 Berlin", "75001 Paris") up to the end of the clause */
         if (hard && digits_at(s, p, 4, 6) == w) {
             e = w;
-            size_t c = w + 1 < s->n && s->t[w] == ' ' ? place_word_end(s, w + 1) : 0;
-            if (c > w + 1 && name_like(s, w + 1, c) && !all_caps(s, w + 1, c) &&
-                (c == s->n || strchr(",.;!?\n", s->t[c])))
-                e = c;
-            break;
+            size_t c = town_after_postcode(s, w);
+            if (!c) break;
+            e = c; /* a country may follow: "75001 Paris, France" */
+            places++;
+            continue;
         }
         size_t uk = hard ? uk_postcode_at(s, p) : 0; /* "London, NW1 6XE" */
         if (uk) {
@@ -677,6 +716,7 @@ static size_t address_tail(const struct scan *s, size_t e)
             size_t nb = end + 1, ne = place_word_end(s, nb);
             if (ne == nb) break;
             size_t pc = uk_postcode_at(s, nb);
+            if (!pc) pc = ca_postcode_at(s, nb);
             if (!pc) pc = zip4_at(s, nb);
             if (pc || digits_at(s, nb, 4, 6) == ne) {
                 end = pc ? pc : ne, zip = 1;
@@ -764,7 +804,7 @@ static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
     if (q < s->n && (s->t[q] == '.' || (calle && s->t[q] == '/'))) q++;
     size_t e = 0;
     for (int w = 0; w < 5 && q < s->n && s->t[q] == ' '; w++) {
-        size_t b = q + 1, x = word_end(s, b);
+        size_t b = q + 1, x = place_word_end(s, b); /* "Rue Saint-Honoré" */
         if (x == b) break;
         if (digits_at(s, b, 1, 5) == x) { /* house number ends the name */
             if (e) e = x, *has_num = 1;
@@ -789,6 +829,24 @@ static size_t po_box_at(const struct scan *s, size_t p)
             size_t d = digits_at(s, p + l, 1, 6);
             if (d && (d == s->n || !is_alnum(s->t[d]))) return d;
         }
+    }
+    return 0;
+}
+
+/* "lives on Marina Fort", "ship to Elm Grove Road": capitalised words ending in a street
+ * word, with no house number, shortly after an address cue; the end or 0. */
+static size_t named_street_at(const struct scan *s, size_t i)
+{
+    size_t p = i;
+    for (int w = 0; w < 4 && p < s->n; w++) {
+        size_t we = place_word_end(s, p);
+        if (we == p || !name_like(s, p, we)) return 0;
+        if (w > 0 && word_in(s, p, we, STREET)) {
+            if (we < s->n && s->t[we] == '.' && we - p <= 3) we++; /* "Elm St." */
+            return context_before(s, i, 40, ADDR_CTX) ? we : 0;
+        }
+        if (we + 1 >= s->n || s->t[we] != ' ') return 0;
+        p = we + 1;
     }
     return 0;
 }
@@ -1171,6 +1229,7 @@ static void scan_address(struct scan *s)
         if (!e && word_end(s, i) == i + 1 && is_upper(s->t[i]) && i + 3 < s->n &&
             s->t[i + 1] == '.' && s->t[i + 2] == ' ')
             e = eu_street_at(s, i + 3, i);
+        if (!e) e = named_street_at(s, i);
         if (!e) {
             i = word_end(s, i);
             continue;
@@ -1206,7 +1265,13 @@ static const char *const NAME_CTX[] = {"name is", "i am", "i'm", "this is", "cal
                                        "regards,", "thanks,", "sincerely,", "dear",
                                        "contact", "named", "by", "says", "said", "starring",
                                        "player", "user:", "customer:", "name:", "leave me",
-                                       "with ms.", "with mr.", "with mrs.", NULL};
+                                       "with ms.", "with mr.", "with mrs.",
+                                       /* sign-offs before a signature */
+                                       "cheers,", "best,", "yours,", "signed,", "from:", NULL};
+
+/* Introductions after which an all-lower-case pair of unknown words is a name
+ * ("hi this is priya sharma") */
+static const char *const INTRO_CUES[] = {"this is", "i am", "i'm", "name is", "call me", NULL};
 
 /* Cues that name whoever follows, so even an unknown lower-case word is a name */
 static const char *const NAME_STRONG[] = {"name is", "call me", "calls me", "name:", "named",
@@ -1390,6 +1455,36 @@ static int list_neighbour_is_name(const struct scan *s, size_t b, size_t e, int 
     return (f & CS_PII_LEX_FIRST) && !(f & CS_PII_LEX_COMMON);
 }
 
+/* "this is priya sharma": right after an introduction, two lower-case words of three or
+ * more letters, neither a common word, name the writer even when the lexicon knows
+ * neither (names of every language; lower case is how chat is typed). */
+/* English word endings no given name or surname has ("ridiculous behaviour", "totally
+ * unacceptable"): the lexicon's common words do not list every adjective. */
+static int word_like_ending(const struct scan *s, size_t b, size_t e)
+{
+    static const char *const END[] = {"ous", "ble", "ful", "less", "ing", "ly", "ive", "ment",
+                                      "ness", "tion", "sion", "our", "ity", NULL};
+    for (size_t k = 0; END[k]; k++) {
+        size_t l = strlen(END[k]);
+        if (e - b > l && strncmp(s->t + e - l, END[k], l) == 0) return 1;
+    }
+    return 0;
+}
+
+static int intro_pair(const struct scan *s, size_t b, size_t e)
+{
+    /* the cue first: it is one byte compare for most words, the lexicon a hash look-up */
+    if (e - b < 3 || !is_lower(s->t[b]) || e + 4 >= s->n || s->t[e] != ' ' ||
+        !cue_right_before(s, b, INTRO_CUES) || (lex(s, b, e) & CS_PII_LEX_COMMON))
+        return 0;
+    size_t nb = e + 1, ne = name_end(s, nb);
+    if (ne - nb < 3 || !is_lower(s->t[nb]) || (ne < s->n && is_wordc(s->t[ne]))) return 0;
+    for (size_t k = b; k < ne; k++)
+        if (k != e && !is_alpha(s->t[k]) && !((unsigned char)s->t[k] & 0x80u)) return 0;
+    if (word_like_ending(s, b, e) || word_like_ending(s, nb, ne)) return 0;
+    return !(lex(s, nb, ne) & CS_PII_LEX_COMMON);
+}
+
 static void scan_names(struct scan *s)
 {
     if (!s->names) return;
@@ -1410,7 +1505,8 @@ static void scan_names(struct scan *s)
          * sign-off or introduction ("Thanks, maria") */
         int lower_cued = !s->lower && e - i >= 2 && is_lower(s->t[i]) && cue_right_before(s, i, LOWER_NAME_CUES) &&
                          (lex(s, i, e) & (CS_PII_LEX_FIRST | CS_PII_LEX_COMMON)) == CS_PII_LEX_FIRST;
-        int lower_first = (s->lower || lower_cued) && e - i >= 2 && is_lower(s->t[i]);
+        int intro = intro_pair(s, i, e);
+        int lower_first = (s->lower || lower_cued || intro) && e - i >= 2 && is_lower(s->t[i]);
         if (e == i || e - i < 2 || !(name_word(s, i, e) || lower_first) ||
             word_in(s, i, e, TITLES)) {
             size_t we = word_end(s, i);
@@ -1425,7 +1521,7 @@ static void scan_names(struct scan *s)
         }
         /* all-lower-case text: only a lexicon first name that is no common word, or a
          * lexicon name right after a cue ("my name is vitoria") */
-        if (lower_first && ((f & CS_PII_LEX_COMMON) ||
+        if (lower_first && !intro && ((f & CS_PII_LEX_COMMON) ||
                             !((f & CS_PII_LEX_FIRST) || context_before(s, i, 10, NAME_STRONG) ||
                               ((f & CS_PII_LEX_LAST) && context_before(s, i, 12, NAME_CTX))))) {
             i = e;
@@ -1462,6 +1558,7 @@ static void scan_names(struct scan *s)
         }
         int parts = 1;
         size_t end = extend_name(s, join_hyphens(s, e), &parts);
+        if (intro && end == e) end = name_end(s, e + 1), parts = 2; /* the pair intro_pair read */
         /* a lone lower-case first name may be a word ("and bill you"): it needs a
          * surname after it, a cue before it, or a first name beside it in a list */
         int listed = lower_first && !(f & CS_PII_LEX_COMMON) && (f & CS_PII_LEX_FIRST) &&

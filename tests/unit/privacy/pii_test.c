@@ -374,6 +374,10 @@ static void test_name_shapes(void)
         {"My name is Mary-Jane Watson", "Mary-Jane Watson"},
         {"Please ask Mr. O'Brien-Smith to call", "O'Brien-Smith"},
         {"Sarah Smith-Jones called twice", "Sarah Smith-Jones"},
+        /* names of any language after an introduction or a sign-off, lexicon or not */
+        {"hi this is priya sharma, my order is late", "priya sharma"},
+        {"Hello, this is chidi okafor from Lagos", "chidi okafor"},
+        {"Cheers, Ngozi Adeyemi", "Ngozi Adeyemi"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(names, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
@@ -385,7 +389,8 @@ static void test_name_shapes(void)
      * word, and an address that holds a first name */
     static const char *const clean[] = {
         "they are evil and hacked by the Devil", "these shows on Miletić Dale Street were great",
-        "i will mark the date and bill you",
+        "i will mark the date and bill you", "this is ridiculous behaviour",
+        "i am totally disgusted", "this is getting silly",
         "Our offices are located at 9543 1819 St. John Street Suite 056, Tubize, Belgium"};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);
