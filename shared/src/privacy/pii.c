@@ -488,8 +488,13 @@ static size_t word_end(const struct scan *s, size_t i)
 
 static int word_in(const struct scan *s, size_t b, size_t e, const char *const *list)
 {
+    if (e <= b) return 0;
+    /* the lists are lower case: the first byte rules out most entries before a length
+     * and a case-folded compare (the street list alone has over a hundred) */
+    char c0 = (char)(is_upper(s->t[b]) ? s->t[b] + 32 : s->t[b]);
     for (size_t k = 0; list[k]; k++)
-        if (strlen(list[k]) == e - b && strncasecmp(s->t + b, list[k], e - b) == 0) return 1;
+        if (list[k][0] == c0 && strlen(list[k]) == e - b && strncasecmp(s->t + b, list[k], e - b) == 0)
+            return 1;
     return 0;
 }
 
