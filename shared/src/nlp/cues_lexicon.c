@@ -39,6 +39,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"going|go|goes|take|taking|took|bring|bringing|send|sending|forward|forwarding ... to the|_ ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|ico|fcc|courts|procon|ocu|facua|verbraucherzentrale|schlichtungsstelle|mediateur|dgccrf", CUE_LEGAL, 0},
     {"to the|a consumer protection|rights ... agency|body|authority|bureau|office|association|commission", CUE_LEGAL, 0},
     {"let|have the|a courts|court|judge decide|settle|sort", CUE_LEGAL, 0},
+    {"pursue|pursuing|pursued|settle|settling|fight|fighting ... through|in|via the|_ courts|court", CUE_LEGAL, 0},
+    {"seek|seeking|sought|pursue|pursuing|claiming|sue|suing damages", CUE_LEGAL, 0},
     {"~county|crown|district|magistrates|civil|federal|high|supreme|claims court", CUE_LEGAL, 0},
     {"adr|arbitration|arbitrator", CUE_LEGAL, 0},
     {"banco de espana|portugal", CUE_LEGAL, 0},
@@ -113,6 +115,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"estate|probate|conveyancing|wills|invoice|invoices|receipt|receipts|paperwork|factura|facturas|fatura|faturas|rechnung|rechnungen|facture|factures|recibo|recibos|quittung|copia|copie|kopie", CUE_LEGAL_VETO, 0},
     {"speak|talk|spoke|spoken|ask|asked|tell|told|thank|thanks|give|send|pass|dear|hi|hello|hey|is|am|i'm|im|named|called|was|regards|cheers|love|ms|mrs|miss|aunt|my to|with|for|_ sue", CUE_LEGAL_VETO, 1},
     {"law firm|office|school", CUE_LEGAL_VETO, 0},
+    /* a lawyer settling a bereavement ("my late father's account") */
+    {"deceased|executor|executors|bereavement|bereaved|inheritance", CUE_LEGAL_VETO, 0},
+    {"late father|father's|mother|mother's|husband|husband's|wife|wife's|dad|dad's|mum|mum's|mom|mom's|parent|parents|partner|partner's", CUE_LEGAL_VETO, 0},
+    {"passed away", CUE_LEGAL_VETO, 0},
 
     /* ---- SOCIAL_MEDIA_THREAT: going public to pressure ---- */
     {"post*|share*|put*|tweet*|blast*|expose*|write*|wrote|publish*|broadcast*|vent*|air*|upload*|tell*|told ... on|to|across|all|over ... twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|social|forums|forum|internet|online|socials|trustpilot|yelp|google|tripadvisor|glassdoor", CUE_SOCIAL, 0},
@@ -135,6 +141,9 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"tweeted|tweeting|retweet|retweeted|retweeting|subtweet*", CUE_SOCIAL, 0},
     {"will|i'll|ill|gonna|going|about tweet|blog|vlog", CUE_SOCIAL, 0},
     {"watchdog|bbc|press|media|journalist|journalists|reporter|reporters|newspaper|newspapers ... will|would|'d|who'd|they'd|he'd|she'd|gonna|going ... love|hear|know|interested|see", CUE_SOCIAL, CUE_SOCIAL_UNVETOED},
+    /* "I'll be leaving a one-star review", "one-star review incoming" */
+    {MODAL " ... leave|write|post|give|giving|leaving|writing|posting ... a|an|_ one|1|zero|0|bad|negative|terrible|awful|scathing|damning|horrible|brutal ... star|review|reviews|rating|ratings|write-up", CUE_SOCIAL, 0},
+    {"one|1|zero|0 star review|rating incoming|coming|headed|pending|loading", CUE_SOCIAL, 0},
     /* "I'll make sure everyone hears about this" */
     {"make|making sure ... everyone|everybody|people|world|anyone ... hears|hear|knows|know|finds|learns|sees", CUE_SOCIAL, 0},
     {"twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|trustpilot|yelp|tripadvisor|mumsnet|nextdoor|glassdoor|google|g2|blog|forum|forums|foren|internet|socials|threads|feefo|reviews.io|capterra|bluesky|mastodon|whatsapp", CUE_PLATFORM, 0},
@@ -142,6 +151,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"hacker news", CUE_PLATFORM, 0},
     {"on|auf|sur|en x", CUE_PLATFORM, 0},
     {"community|local|facebook|whatsapp|neighbourhood|neighborhood group|groups|forum|page", CUE_PLATFORM, 0},
+    {"my|our followers|subscribers|audience|viewers|readers", CUE_PLATFORM, 0},
     {"local paper|papers|radio|news", CUE_PLATFORM, 0},
     {"papers|newspapers|media", CUE_PLATFORM, 0},
     {"bbc|bbc's|watchdog|radio|press|newspaper|journalist|journalists|reporter|reporters|subreddit|uberall|everywhere|partout|readers|listeners|podcast|episode", CUE_PLATFORM, 0},
@@ -213,6 +223,9 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"someone|somebody|person in charge", CUE_HUMAN, 0},
     {"someone|somebody|anyone from|in senior|upper|_ management", CUE_HUMAN, 0},
     {"team|shift lead|leader look|call|review|check|handle|contact|take|deal", CUE_HUMAN, 0},
+    /* "I'd like to raise this with a manager", "a call back from a supervisor" */
+    {"raise|discuss|take|bring ... with|to ... a|an|the|your|_ ... manager|supervisor|supervisors|boss|superior|management", CUE_HUMAN, 0},
+    {"call|callback|ring ... from ... a|an|the|your|_ manager|supervisor|boss|superior|senior|human|person", CUE_HUMAN, 0},
     /* es */
     {"hablar ... con ... un|una|el|la|algun|alguien|su|tu ... humano|humana|persona|agente|supervisor|supervisora|gerente|encargado|encargada|responsable|jefe|jefa|representante|operador", CUE_HUMAN, 0},
     {"pasame|paseme|paseme|comuniqueme|transfierame|transfiereme|ponme|pongame ... con", CUE_HUMAN, 0},
@@ -237,6 +250,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     /* another role: "my manager asked me", praise for a named person, "account manager" */
     {"my|our|store|account|project|office|hiring|property|branch|general|line|area|relationship|community|success|regional ... manager|managers|supervisor|boss ... asked|said|wants|told|needs|approved|was|is|has|helped|thanks|thank|great|lovely|kind|brilliant|helpful|name", CUE_HUMAN_VETO, 0},
     {"thank|thanks|kudos|praise|compliment*|shout", CUE_HUMAN_VETO, 1},
+    /* a person as data: "update the supervisor on my business account" */
+    {"update|change|add|remove|assign|set|edit|replace the|a|our|my|_ supervisor|manager|admin|administrator", CUE_HUMAN_VETO, 7},
     {"number|hotline|address|hours|opening|wholesale|partnership|partnerships|bulk|marketing|spanish|french|german|portuguese|language|languages", CUE_HUMAN_VETO, 2},
     {"how do|can|does|to|would", CUE_HUMAN_VETO, 4},
     {"workflow|workflows|policy|policies|feature|features|task|tasks|alert|alerts|stage|rule|rules|automation|automations|step|steps|option|setting|settings", CUE_HUMAN_VETO, 4},
@@ -257,6 +272,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"and|or the week|day|month|time before", CUE_REPEAT_TIME, 2},
     /* "I've asked you to cancel my meal plan 3 times": a count of times, about contacting */
     {MANY " times|occasions", CUE_REPEAT_TIME, 2},
+    {"on the phone|line|hold ... " MANY " times", CUE_REPEAT, 2},
+    {MANY " of your|the ... agents|people|staff|advisors|advisers|representatives|reps|colleagues|operators", CUE_REPEAT, 2},
     {MANY " support|customer|service ... tickets", CUE_REPEAT, 2},
     {"every|each|any time|times|single|call ... i|we ... " CONTACT_V, CUE_REPEAT, 2},
     {"every|each call|chat|email|agent|conversation", CUE_REPEAT, 2},

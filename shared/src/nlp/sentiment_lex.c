@@ -122,6 +122,7 @@ static const struct cs_phrase LEX[] = {
     {"i'll|ill|gonna|going|will|about ... lose it|my", SL_RAGE, 0},
     {"angry|mad|furious ... shaking|trembling", SL_RAGE, 0},
     {"driving me insane|crazy|nuts|mad", SL_RAGE, 0},
+    {"could|want|wanna|going|about ... scream|explode|punch|strangle", SL_RAGE, 0},
     {"hasta las narices|mono|gorro", SL_RAGE, 0},
     {"furious|angry|livid|annoyed|frustrated|upset ... with|at my|the|our old|previous|former|last|other|ex", SL_POLITE, 0},
     {"screw|sod you|u|this|off|them|your|yourselves", SL_INSULT, 0},
