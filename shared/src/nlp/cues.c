@@ -45,10 +45,15 @@ static void on_hit(void *ctx, const struct cs_toks *tk, const struct cs_phrase *
 {
     struct hits *hs = ctx;
     if (hs->n >= MAX_HITS) return;
-    hs->h[hs->n++] = (struct hit){.kind = p->kind, .value = p->value, .start = start, .end = end,
+    int kind = p->kind;
+    if (kind == CUE_REPEAT_OPENER) {
+        if (!tk->t[start].start) return;
+        kind = CUE_REPEAT;
+    }
+    hs->h[hs->n++] = (struct hit){.kind = kind, .value = p->value, .start = start, .end = end,
                                   .clause = tk->t[start].clause,
                                   .sentence = tk->t[start].sentence,
-                                  .negated = inside_negation(p->kind)
+                                  .negated = inside_negation(kind)
                                                  ? cs_tok_negated_span(tk, start, end)
                                                  : cs_tok_negated(tk, start)};
 }

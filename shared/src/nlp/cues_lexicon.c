@@ -53,6 +53,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"contact*|consult*|call*|involv*|get|getting|got|hire|hiring|hired|retain*|engage*|speak*|spoke|spoken|talk*|forward*|send|sending|pass*|hand*|instruct*|brief*|see|seeing|ask*|phone*|email*|refer*|let|letting|with|from|through|via|by|to|lawyered ... ~" LAWYER, CUE_LEGAL, 0},
     {LAWYER " involved|letter|letters|up", CUE_LEGAL, 0},
     {"lawyer up", CUE_LEGAL, 0},
+    {"~" LAWYER " on|at standby|call|hand", CUE_LEGAL, 0},
+    {"~" LAWYER " lined|standing up|ready|by", CUE_LEGAL, 0},
     {"demand letter|letters", CUE_LEGAL, 0},
     {"cease and desist", CUE_LEGAL, 0},
     /* es */
@@ -144,6 +146,9 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     /* "I'll be leaving a one-star review", "one-star review incoming" */
     {MODAL " ... leave|write|post|give|giving|leaving|writing|posting ... a|an|_ one|1|zero|0|bad|negative|terrible|awful|scathing|damning|horrible|brutal ... star|review|reviews|rating|ratings|write-up", CUE_SOCIAL, 0},
     {"one|1|zero|0 star review|rating incoming|coming|headed|pending|loading", CUE_SOCIAL, 0},
+    {"go|goes|going|gone|went|will viral", CUE_SOCIAL, 0},
+    /* "telling every parent at school to avoid you": a public warning (with a telling act) */
+    {"to avoid|boycott you|your|this|them|the company", CUE_PLATFORM, 0},
     /* "I'll make sure everyone hears about this" */
     {"make|making sure ... everyone|everybody|people|world|anyone ... hears|hear|knows|know|finds|learns|sees", CUE_SOCIAL, 0},
     {"twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|trustpilot|yelp|tripadvisor|mumsnet|nextdoor|glassdoor|google|g2|blog|forum|forums|foren|internet|socials|threads|feefo|reviews.io|capterra|bluesky|mastodon|whatsapp", CUE_PLATFORM, 0},
@@ -195,6 +200,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"a|any|real ~human|person|manager|supervisor ... look|call|review|check|handle|contact|take|deal|sort|phone|ring|help", CUE_HUMAN, 0},
     {"whoever|whoever's|someone|somebody ... in charge", CUE_HUMAN, 0},
     {"like|want|need|would|get ... escalated", CUE_HUMAN, 0},
+    {"can|could|please|must|should|needs|need ... be escalated", CUE_HUMAN, 0},
     {"escalated|escalate to|with ... your|a|the ... head|manager|supervisor|senior|someone|director|boss", CUE_HUMAN, 0},
     {"anyone|someone|somebody|person above|higher|senior", CUE_HUMAN, 0},
     {"transfer|connect|put ... me ... to|through ... your|a|the|another ... team|department|colleague|someone|person|human|manager|supervisor", CUE_HUMAN, 0},
@@ -291,6 +297,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"already|previously|earlier|before ... " CONTACT_V, CUE_REPEAT, 1},
     {"last|previous|earlier|prior|other|former|original " CONTACT_N, CUE_REPEAT, 1},
     {"over and over|again and again", CUE_REPEAT, 2},
+    /* "For the third time: ..." opening a sentence says it to the company again; inside
+     * one ("broken down for the fourth time") it counts incidents, not contacts */
+    {"for the third|fourth|fifth|sixth|tenth|umpteenth|nth|3rd|4th|5th|6th|10th|hundredth time", CUE_REPEAT_OPENER, 2},
+    {CONTACT_V " ... every|each day|week|morning|evening|night", CUE_REPEAT, 2},
     {"how many times ... do|have|must|should|am|will ... i|we ... call|tell|explain|ask|repeat|chase|contact|email|write|ring|phone|complain|go", CUE_REPEAT, 2},
     {"keep|keeps|kept|still calling|emailing|chasing|contacting|writing|asking|ringing|phoning|explaining|complaining", CUE_REPEAT, 2},
     {"back and forth", CUE_REPEAT_TIME, 2},

@@ -136,6 +136,12 @@ static void test_paraphrases(void)
         {"I need to update the supervisor on my business account.", ""},
         {"I've been on the phone to you lot four times this week.", "R2"},
         {"I already explained this to two of your agents.", "R2"},
+        {"For the third time: my order never arrived.", "R2"},
+        {"The boiler has broken down for the fourth time.", ""},
+        {"Keep ignoring me and this goes viral.", "S"},
+        {"Can this please be escalated? I'm getting nowhere.", "H"},
+        {"I have a lawyer on standby.", "L"},
+        {"I have literally contacted you every day this week about this.", "R2"},
         {"\xc2\xa1Quiero hablar con un supervisor ahora mismo!", "H"},
         {"\xe2\x80\x9cplease escalate this\xe2\x80\x9d", "H"},
     };
