@@ -192,6 +192,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"close|almost|nearly ... to|_ post|posting|tweet|tweeting|writing|going", CUE_SOCIAL_VETO, 2},
     {"if|unless|until|otherwise|wenn|falls|sinon|sauf|salvo|caso|senao", CUE_CONDITION, 0},
     {"how do|can|does|to|would", CUE_SOCIAL_VETO, 1},
+    {"i'm|im|am|as a|an journalist|reporter|blogger|editor|researcher", CUE_SOCIAL_VETO, 3},
 
     /* ---- CUSTOMER_REQUEST: an explicit ask for a person or an escalation ---- */
     {"speak|talk|chat|talking|speaking|chatting|speek|converse ... to|with a|an|the|your|some|real|actual|live|human|any|_ ... " HUMAN_N, CUE_HUMAN, 0},
@@ -296,7 +297,11 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"yet|once again " CONTACT_V, CUE_REPEAT, 1},
     {"already|previously|earlier|before ... " CONTACT_V, CUE_REPEAT, 1},
     {"last|previous|earlier|prior|other|former|original " CONTACT_N, CUE_REPEAT, 1},
-    {"over and over|again and again", CUE_REPEAT, 2},
+    /* two phrases: alternatives are single words, so "over and over|again and again"
+     * read as one pattern matched neither */
+    {"over and over", CUE_REPEAT, 2},
+    {"again and again", CUE_REPEAT, 2},
+    {"second|2nd follow|followup|chase|chaser|reminder|nudge", CUE_REPEAT, 2},
     /* "For the third time: ..." opening a sentence says it to the company again; inside
      * one ("broken down for the fourth time") it counts incidents, not contacts */
     {"for the third|fourth|fifth|sixth|tenth|umpteenth|nth|3rd|4th|5th|6th|10th|hundredth time", CUE_REPEAT_OPENER, 2},

@@ -118,6 +118,7 @@ static const struct cs_phrase LEX[] = {
     {"you|you're|youre|ya|u|sois|seid|ihr|vous|voces|lot|bunch|pack|load|shower|band|bande|panda|all ... clowns|clown|thieves|thieving|crooks|cowboys|muppets|leeches|scammers|scammy|liars|incompetents|idiots|morons|useless|ladrones|sinverguenzas|inutiles|mentirosos|incapables|voleurs|escrocs|idioten|betruger|ladroes|incompetent|jokers|amateurs|parasites|vultures|sharks|thick|dense|clueless|braindead|shambles|joke|pathetic|trash|garbage", SL_INSULT, 0},
     {"con artist|artists", SL_INSULT, 0},
     {"you|you're|youre|are|ya ... brain dead", SL_INSULT, 0},
+    {"run|operated|staffed|managed by ... crooks|thieves|idiots|clowns|cowboys|criminals|scammers|morons|amateurs|monkeys", SL_INSULT, 0},
     {"hate you|u|ya|y'all|yall|your", SL_INSULT, 0},
     {"absolute|utter|total|complete|piece|load|pile ... garbage|trash|junk|crap|shite|rubbish", SL_INSULT, 0},
     {"i'll|ill|gonna|going|will|about ... lose it|my", SL_RAGE, 0},

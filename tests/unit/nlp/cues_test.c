@@ -142,6 +142,9 @@ static void test_paraphrases(void)
         {"Can this please be escalated? I'm getting nowhere.", "H"},
         {"I have a lawyer on standby.", "L"},
         {"I have literally contacted you every day this week about this.", "R2"},
+        {"I've been chasing this refund for weeks, emailed again and again.", "R2"},
+        {"This is my second follow-up.", "R2"},
+        {"I'm a journalist writing about fintech, who can I talk to?", ""},
         {"\xc2\xa1Quiero hablar con un supervisor ahora mismo!", "H"},
         {"\xe2\x80\x9cplease escalate this\xe2\x80\x9d", "H"},
     };
