@@ -1274,6 +1274,13 @@ static const char *const NAME_CTX[] = {"name is", "i am", "i'm", "this is", "cal
                                        /* sign-offs before a signature */
                                        "cheers,", "best,", "yours,", "signed,", "from:", NULL};
 
+/* A role or a relative right before a capitalised word the lexicon lacks names a person:
+ * "your agent Priya", "my late husband, Rajesh Kumar". Only right before (unlike
+ * NAME_CTX), so "the agent on Monday" stays clear. */
+static const char *const RELATION_CUES[] = {"agent", "advisor", "adviser", "colleague",
+    "technician", "husband,", "wife,", "son,", "daughter,", "mother,", "father,", "partner,",
+    "brother,", "sister,", NULL}; /* not "driver" ("driver DHL") nor "wife" ("wife Visa card") */
+
 /* Introductions after which an all-lower-case pair of unknown words is a name
  * ("hi this is priya sharma") */
 static const char *const INTRO_CUES[] = {"this is", "i am", "i'm", "name is", "call me", NULL};
@@ -1549,8 +1556,9 @@ static void scan_names(struct scan *s)
         else if ((f & CS_PII_LEX_LAST) && (!common || titled) &&
                  (!sentence_start(s, i) || cue || titled))
             score = common ? 0.55f : 0.75f;
-        else if (titled || (cue && !common && (!sentence_start(s, i) || colon_cue) &&
-                            !after_the(s, i)))
+        else if (titled ||
+                 ((cue || cue_right_before(s, i, RELATION_CUES)) && !common &&
+                  (!sentence_start(s, i) || colon_cue) && !after_the(s, i)))
             score = 0.6f; /* not "hacked by the Devil": "the" comes before things */
         /* a first name that is also a word ("Jan", "Mark") before a known surname */
         if (score == 0.0f && (f & CS_PII_LEX_FIRST) && common && next_is_surname(s, e))

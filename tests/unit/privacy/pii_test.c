@@ -378,6 +378,8 @@ static void test_name_shapes(void)
         {"hi this is priya sharma, my order is late", "priya sharma"},
         {"Hello, this is chidi okafor from Lagos", "chidi okafor"},
         {"Cheers, Ngozi Adeyemi", "Ngozi Adeyemi"},
+        {"I spoke to your agent Priya yesterday.", "Priya"},
+        {"Please close the account of my late husband, Rajesh Kumar.", "Rajesh Kumar"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(names, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
