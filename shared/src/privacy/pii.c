@@ -1392,7 +1392,11 @@ static size_t extend_name(const struct scan *s, size_t e, int *parts)
         if (!initial && (f & CS_PII_LEX_COMMON) && !(f & CS_PII_LEX_LAST)) break;
         if (!initial && !(f & (CS_PII_LEX_LAST | CS_PII_LEX_FIRST)) && ne - nb < 2) break;
         e = initial ? ne : join_hyphens(s, ne);
-        if (initial && e < s->n && s->t[e] == '.') e++;
+        /* an initial's period, and that of "Jr." and "Sr.", belong to the name */
+        if ((initial || (ne - nb == 2 && (strncasecmp(s->t + nb, "jr", 2) == 0 ||
+                                          strncasecmp(s->t + nb, "sr", 2) == 0))) &&
+            e < s->n && s->t[e] == '.')
+            e++;
         (*parts)++;
     }
     return e;

@@ -379,6 +379,7 @@ static void test_name_shapes(void)
         {"Hello, this is chidi okafor from Lagos", "chidi okafor"},
         {"Cheers, Ngozi Adeyemi", "Ngozi Adeyemi"},
         {"I spoke to your agent Priya yesterday.", "Priya"},
+        {"I met John Smith Jr. yesterday", "John Smith Jr."},
         {"Please close the account of my late husband, Rajesh Kumar.", "Rajesh Kumar"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
