@@ -202,6 +202,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"whoever|whoever's|someone|somebody ... in charge", CUE_HUMAN, 0},
     {"like|want|need|would|get ... escalated", CUE_HUMAN, 0},
     {"can|could|please|must|should|needs|need ... be escalated", CUE_HUMAN, 0},
+    {"get|put a|an|the|your|_ human|person|manager|supervisor|somebody|someone on the line|phone", CUE_HUMAN, 0},
     {"escalated|escalate to|with ... your|a|the ... head|manager|supervisor|senior|someone|director|boss", CUE_HUMAN, 0},
     {"anyone|someone|somebody|person above|higher|senior", CUE_HUMAN, 0},
     {"transfer|connect|put ... me ... to|through ... your|a|the|another ... team|department|colleague|someone|person|human|manager|supervisor", CUE_HUMAN, 0},
@@ -297,6 +298,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"yet|once again " CONTACT_V, CUE_REPEAT, 1},
     {"already|previously|earlier|before ... " CONTACT_V, CUE_REPEAT, 1},
     {"last|previous|earlier|prior|other|former|original " CONTACT_N, CUE_REPEAT, 1},
+    {"last|previous|earlier|prior|past " MANY " " CONTACT_NP "|tickets|cases|calls", CUE_REPEAT, 2},
     /* two phrases: alternatives are single words, so "over and over|again and again"
      * read as one pattern matched neither */
     {"over and over", CUE_REPEAT, 2},

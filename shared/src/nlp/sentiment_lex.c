@@ -112,7 +112,7 @@ static const struct cs_phrase LEX[] = {
     /* mild profanity: ANGRY at most */
     {"damn|damned|dammit|bloody|hell|freaking|frigging|effing|shite|bollocks|verdammt|mist|joder|hostia|mince|zut|droga|porcaria", SL_MILDPROF, 0},
     /* profanity, insults, rage, menace: IRATE */
-    {"crap|crappy|fuck*|fck*|shit|shitty|shits|bullshit|bullcrap|asshole*|arsehole*|bastard*|wtf|motherfucker*|dickhead*|piss|scheisse|scheiss|arschloch|arschlocher|mierda|cabron|cabrones|gilipollas|merde|putain|connard*|connasse|bordel|encule*|merda|porra|caralho|cuzao|puta|puto", SL_PROF, 0},
+    {"crap|crappy|fuck*|fck*|shit|shitty|shits|shitshow|shitstorm|bullshit|bullcrap|asshole*|arsehole*|bastard*|wtf|motherfucker*|dickhead*|piss|scheisse|scheiss|arschloch|arschlocher|mierda|cabron|cabrones|gilipollas|merde|putain|connard*|connasse|bordel|encule*|merda|porra|caralho|cuzao|puta|puto", SL_PROF, 0},
     {"~idiot|wankers|wanker|tossers|twats|pricks|bellends|numpties|muppets|saftladen|safados|vagabundos|canalhas|idiots|idiotic|moron|morons|moronic|imbecile|imbeciles|scum|scumbag*|cretins|clown|losers|idioten|vollidioten|idiotas|abrutis|otarios|babacas", SL_INSULT, 0},
     {"you|you're|your|are|so ... stupid|dumb", SL_INSULT, 0},
     {"you|you're|youre|ya|u|sois|seid|ihr|vous|voces|lot|bunch|pack|load|shower|band|bande|panda|all ... clowns|clown|thieves|thieving|crooks|cowboys|muppets|leeches|scammers|scammy|liars|incompetents|idiots|morons|useless|ladrones|sinverguenzas|inutiles|mentirosos|incapables|voleurs|escrocs|idioten|betruger|ladroes|incompetent|jokers|amateurs|parasites|vultures|sharks|thick|dense|clueless|braindead|shambles|joke|pathetic|trash|garbage", SL_INSULT, 0},

@@ -145,6 +145,8 @@ static void test_paraphrases(void)
         {"I've been chasing this refund for weeks, emailed again and again.", "R2"},
         {"This is my second follow-up.", "R2"},
         {"I'm a journalist writing about fintech, who can I talk to?", ""},
+        {"Get a human on the line please.", "H"},
+        {"My previous two tickets were closed without an answer.", "R2"},
         {"\xc2\xa1Quiero hablar con un supervisor ahora mismo!", "H"},
         {"\xe2\x80\x9cplease escalate this\xe2\x80\x9d", "H"},
     };
