@@ -1435,7 +1435,7 @@ static int cue_right_before(const struct scan *s, size_t at, const char *const *
 {
     size_t p = at;
     while (p > 0 && (s->t[p - 1] == ' ' || s->t[p - 1] == '\n' || s->t[p - 1] == '\r')) p--;
-    if (p == at) return 0;
+    if (p == at || p == 0) return 0; /* nothing but blanks before: no cue (and no t[-1]) */
     char last = (char)(is_upper(s->t[p - 1]) ? s->t[p - 1] + 32 : s->t[p - 1]);
     for (size_t i = 0; list[i]; i++) {
         size_t k = strlen(list[i]);
