@@ -45,10 +45,15 @@ static void on_hit(void *ctx, const struct cs_toks *tk, const struct cs_phrase *
 {
     struct hits *hs = ctx;
     if (hs->n >= MAX_HITS) return;
-    hs->h[hs->n++] = (struct hit){.kind = p->kind, .value = p->value, .start = start, .end = end,
+    int kind = p->kind;
+    if (kind == CUE_REPEAT_OPENER) {
+        if (!tk->t[start].start) return;
+        kind = CUE_REPEAT;
+    }
+    hs->h[hs->n++] = (struct hit){.kind = kind, .value = p->value, .start = start, .end = end,
                                   .clause = tk->t[start].clause,
                                   .sentence = tk->t[start].sentence,
-                                  .negated = inside_negation(p->kind)
+                                  .negated = inside_negation(kind)
                                                  ? cs_tok_negated_span(tk, start, end)
                                                  : cs_tok_negated(tk, start)};
 }
@@ -97,6 +102,7 @@ static void set_span(struct cs_cue_span *sp, const struct cs_toks *tk, const str
 static bool hit_counts(const struct hits *hs, const struct hit *h)
 {
     if (h->negated) return false;
+    if (h->kind == CUE_SOCIAL && h->value == CUE_SOCIAL_UNVETOED) return true;
     int veto = veto_of(h->kind);
     bool conditional = veto == CUE_SOCIAL_VETO && sentence_has(hs, CUE_CONDITION, 0, h->sentence);
     if (veto && !conditional && clause_has(hs, veto, h->clause)) return false;

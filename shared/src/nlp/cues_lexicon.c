@@ -26,6 +26,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"~tribunal|tribunais|tribunales", CUE_LEGAL, 0},
     {"~class action|actions", CUE_LEGAL, 0},
     {"~small claims|claim", CUE_LEGAL, 0},
+    {"small claims court|procedure|track|process|claim", CUE_LEGAL, 0}, /* "the European Small Claims Procedure" */
     {"legal action|actions|proceedings|steps|measures|route|recourse|avenues|options|remedies|matter", CUE_LEGAL, 0},
     {"take|taking|took " TO_THEM " ... to court", CUE_LEGAL, 0},
     {"see|meet you in court", CUE_LEGAL, 0},
@@ -34,6 +35,12 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"file|filing|filed|lodge|lodging|lodged|make|making|submit|submitting|raise|escalate|escalating|report|reporting|reported|refer|referred|referring|complain|complaining|complained ... with|to|_ ... the|my|your|a|_ ... ombudsman|regulator|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|authorities|authority|commission|agency|bureau|attorney|trading|consumer|ico|fcc|dot|caa|cnmc|bafin|bundesnetzagentur|arcep|anatel|procon|anac|aneel|omic|cma|asa|ofsted|cqc|adr|caa's|fca's|ofcom's", CUE_LEGAL, 0},
     {"report|reporting|reported ... to|with ... the|_ ombudsman|regulator|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|authorities|police|ico|fcc|attorney|trading|consumer|dot|caa|regulators|government", CUE_LEGAL, 0},
     {"taking|seeking|sought|took|getting|get|obtaining|obtained|take legal advice|counsel", CUE_LEGAL, 0},
+    /* "this is going to the CFPB", "taking it to the ombudsman" */
+    {"going|go|goes|take|taking|took|bring|bringing|send|sending|forward|forwarding ... to the|_ ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|ico|fcc|courts|procon|ocu|facua|verbraucherzentrale|schlichtungsstelle|mediateur|dgccrf", CUE_LEGAL, 0},
+    {"to the|a consumer protection|rights ... agency|body|authority|bureau|office|association|commission", CUE_LEGAL, 0},
+    {"let|have the|a courts|court|judge decide|settle|sort", CUE_LEGAL, 0},
+    {"pursue|pursuing|pursued|settle|settling|fight|fighting ... through|in|via the|_ courts|court", CUE_LEGAL, 0},
+    {"seek|seeking|sought|pursue|pursuing|claiming|sue|suing damages", CUE_LEGAL, 0},
     {"~county|crown|district|magistrates|civil|federal|high|supreme|claims court", CUE_LEGAL, 0},
     {"adr|arbitration|arbitrator", CUE_LEGAL, 0},
     {"banco de espana|portugal", CUE_LEGAL, 0},
@@ -46,6 +53,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"contact*|consult*|call*|involv*|get|getting|got|hire|hiring|hired|retain*|engage*|speak*|spoke|spoken|talk*|forward*|send|sending|pass*|hand*|instruct*|brief*|see|seeing|ask*|phone*|email*|refer*|let|letting|with|from|through|via|by|to|lawyered ... ~" LAWYER, CUE_LEGAL, 0},
     {LAWYER " involved|letter|letters|up", CUE_LEGAL, 0},
     {"lawyer up", CUE_LEGAL, 0},
+    {"~" LAWYER " on|at standby|call|hand", CUE_LEGAL, 0},
+    {"~" LAWYER " lined|standing up|ready|by", CUE_LEGAL, 0},
     {"demand letter|letters", CUE_LEGAL, 0},
     {"cease and desist", CUE_LEGAL, 0},
     /* es */
@@ -83,6 +92,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     /* pt */
     {"advogado|advogados|advogada", CUE_LEGAL, 0},
     {"processar|processarei|processaremos|processo judicial", CUE_LEGAL, 0},
+    /* "vou processar a empresa": with a subject, since "processar o pagamento" is to
+     * process a payment */
+    {"vou|vamos|irei|iremos|vai ... processar|processa ... voces|vcs|vos|empresa|loja|companhia|banco|operadora|los|las", CUE_LEGAL, 0},
+    {"processarei|processaremos|processa-los", CUE_LEGAL, 0},
     {"entrar|entrarei|entrando|entro ... com ... processo|acao", CUE_LEGAL, 0},
     {"processo contra|judicial", CUE_LEGAL, 0},
     {"na|a justica", CUE_LEGAL, 0},
@@ -101,9 +114,13 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"suing|sue|sued|sues his|her|their|a|my|our landlord|employer|neighbour|neighbor|ex|husband|wife|builder|tenant|insurer|school", CUE_LEGAL_VETO, 5},
     {"roleplay|role|game|board|school|lol|movie|film|book|novel|show|series|episode|poster|perfume|costume", CUE_LEGAL_VETO, 5},
     {"legal team|department|dept|counsel ... asked|asks|ask|need|needs|want|wants|require|requires|request|requests|whether|dpa|contract|agreement|terms|copy|invoice|sign", CUE_LEGAL_VETO, 5},
-    {"estate|probate|conveyancing|wills|invoice|invoices|receipt|receipts|paperwork", CUE_LEGAL_VETO, 0},
+    {"estate|probate|conveyancing|wills|invoice|invoices|receipt|receipts|paperwork|factura|facturas|fatura|faturas|rechnung|rechnungen|facture|factures|recibo|recibos|quittung|copia|copie|kopie", CUE_LEGAL_VETO, 0},
     {"speak|talk|spoke|spoken|ask|asked|tell|told|thank|thanks|give|send|pass|dear|hi|hello|hey|is|am|i'm|im|named|called|was|regards|cheers|love|ms|mrs|miss|aunt|my to|with|for|_ sue", CUE_LEGAL_VETO, 1},
     {"law firm|office|school", CUE_LEGAL_VETO, 0},
+    /* a lawyer settling a bereavement ("my late father's account") */
+    {"deceased|executor|executors|bereavement|bereaved|inheritance", CUE_LEGAL_VETO, 0},
+    {"late father|father's|mother|mother's|husband|husband's|wife|wife's|dad|dad's|mum|mum's|mom|mom's|parent|parents|partner|partner's", CUE_LEGAL_VETO, 0},
+    {"passed away", CUE_LEGAL_VETO, 0},
 
     /* ---- SOCIAL_MEDIA_THREAT: going public to pressure ---- */
     {"post*|share*|put*|tweet*|blast*|expose*|write*|wrote|publish*|broadcast*|vent*|air*|upload*|tell*|told ... on|to|across|all|over ... twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|social|forums|forum|internet|online|socials|trustpilot|yelp|google|tripadvisor|glassdoor", CUE_SOCIAL, 0},
@@ -125,12 +142,21 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"redes|reseaux|netzwerken", CUE_PLATFORM, 0},
     {"tweeted|tweeting|retweet|retweeted|retweeting|subtweet*", CUE_SOCIAL, 0},
     {"will|i'll|ill|gonna|going|about tweet|blog|vlog", CUE_SOCIAL, 0},
-    {"watchdog|bbc|press|media|journalist|journalists|reporter|reporters|newspaper|newspapers ... will|would|'d|who'd|they'd|he'd|she'd|gonna|going ... love|hear|know|interested|see", CUE_SOCIAL, 0},
+    {"watchdog|bbc|press|media|journalist|journalists|reporter|reporters|newspaper|newspapers ... will|would|'d|who'd|they'd|he'd|she'd|gonna|going ... love|hear|know|interested|see", CUE_SOCIAL, CUE_SOCIAL_UNVETOED},
+    /* "I'll be leaving a one-star review", "one-star review incoming" */
+    {MODAL " ... leave|write|post|give|giving|leaving|writing|posting ... a|an|_ one|1|zero|0|bad|negative|terrible|awful|scathing|damning|horrible|brutal ... star|review|reviews|rating|ratings|write-up", CUE_SOCIAL, 0},
+    {"one|1|zero|0 star review|rating incoming|coming|headed|pending|loading", CUE_SOCIAL, 0},
+    {"go|goes|going|gone|went|will viral", CUE_SOCIAL, 0},
+    /* "telling every parent at school to avoid you": a public warning (with a telling act) */
+    {"to avoid|boycott you|your|this|them|the company", CUE_PLATFORM, 0},
+    /* "I'll make sure everyone hears about this" */
+    {"make|making sure ... everyone|everybody|people|world|anyone ... hears|hear|knows|know|finds|learns|sees", CUE_SOCIAL, 0},
     {"twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|trustpilot|yelp|tripadvisor|mumsnet|nextdoor|glassdoor|google|g2|blog|forum|forums|foren|internet|socials|threads|feefo|reviews.io|capterra|bluesky|mastodon|whatsapp", CUE_PLATFORM, 0},
     {"reclame aqui", CUE_PLATFORM, 0},
     {"hacker news", CUE_PLATFORM, 0},
     {"on|auf|sur|en x", CUE_PLATFORM, 0},
     {"community|local|facebook|whatsapp|neighbourhood|neighborhood group|groups|forum|page", CUE_PLATFORM, 0},
+    {"my|our followers|subscribers|audience|viewers|readers", CUE_PLATFORM, 0},
     {"local paper|papers|radio|news", CUE_PLATFORM, 0},
     {"papers|newspapers|media", CUE_PLATFORM, 0},
     {"bbc|bbc's|watchdog|radio|press|newspaper|journalist|journalists|reporter|reporters|subreddit|uberall|everywhere|partout|readers|listeners|podcast|episode", CUE_PLATFORM, 0},
@@ -139,7 +165,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"expose|exposing ... you|your|this|them", CUE_SOCIAL, 0},
     {"video|videos|reel|reels|thread|vlog|tiktok ... about|on|of ... this|you|your|how", CUE_PLATFORM, 0},
     {"go|going|went|gone to the|my|_ local|_ news|paper|radio|press|tv|papers", CUE_SOCIAL, 0},
-    {"post|posts|posting|posted|poste|posten|share|sharing|shared|put|putting|tweet|upload|uploading|uploaded|write|writing|written|blogging|publish|publishing|expose|exposing|tell|telling|let|hear|know|going|goes|thread|followers|review|reviews|avis|bewertung|bewertungen|raconter|raconte|publicar|publicare|publico|publicando|expor|contar|teile|schreibe|veroffentliche|screenshot*|document*|contact*|publicaciones|publicacion|publie|publier|publierai|publions|raconterai|raconter|broadcast*|blast*|mention*|tag|tagging|tagged|call*|warn*|name|naming|shame|shaming|rant|ranting|complain*|vent|venting", CUE_SOCIAL_ACT, 0},
+    {"post|posts|posting|posted|poste|posten|share|sharing|shared|put|putting|tweet|upload|uploading|uploaded|write|writing|written|blogging|publish|publishing|expose|exposing|tell|telling|let|hear|know|going|goes|thread|followers|review|reviews|avis|bewertung|bewertungen|raconter|raconte|publicar|publicare|publico|publicando|expor|contar|teile|schreibe|veroffentliche|screenshot*|document*|contact*|publicaciones|publicacion|publie|publier|publierai|publions|raconterai|raconter|broadcast*|blast*|mention*|tag|tagging|tagged|call*|warn*|name|naming|shame|shaming|rant|ranting|complain*|vent|venting|making|make|film|filming|record|recording|postar|postarei|postando|publicarei|compartilhar|compartilharei|divulgar|divulgarei|compartir|compartire|difundire|subire|poster|posterai|partager|partagerai", CUE_SOCIAL_ACT, 0},
     /* es/de/fr/pt */
     {"redes sociales|sociais", CUE_SOCIAL, 0},
     {"publicar*|publicare|contar*|contare|difundir*|denunciar ... en|a|todo ... twitter|facebook|instagram|tiktok|redes|internet|mundo|prensa|medios", CUE_SOCIAL, 0},
@@ -160,12 +186,13 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"avaliacao|avaliacoes|comentario negativa|negativas|ruim|pessima|negativo", CUE_SOCIAL, 0},
     {"expor ... internet|redes|todos", CUE_SOCIAL, 0},
     /* a promise to praise, following the company, an old review */
-    {"great|amazing|awesome|wonderful|fantastic|excellent|good|love|loved|recommend|recommended|recommending|brilliant|helpful|happy|positive|5|five|thank|thanks|follow|following|follower|fan|kind|saw|seen|ad|ads|advert|deal|promo|discount|login|log|sign|scheduler|integration|connect|connected|pay|link|channel|blogger|influencer|creator|partnership|partnerships|collab|collaboration|sponsor|sponsorship|kit|student|school|university|college|homework|research|course|fixed|resolved|sorted|photos|pictures|pics|selfies|plan|data|timetable|office|rates", CUE_SOCIAL_VETO, 0},
+    {"great|amazing|awesome|wonderful|fantastic|excellent|good|love|loved|recommend|recommended|recommending|brilliant|helpful|happy|positive|5|five|thank|thanks|follow|following|follower|fan|kind|saw|seen|ad|ads|advert|deal|promo|discount|login|log|sign|scheduler|integration|connect|connected|pay|link|channel|blogger|influencer|creator|partnership|partnerships|collab|collaboration|sponsor|sponsorship|kit|student|school|university|college|homework|research|course|fixed|resolved|sorted|photos|pictures|pics|selfies|plan|data|timetable|office|rates|positif|positiv|positivo|positiva|merci|gracias|obrigado|obrigada|danke|api|webhook|webhooks|automatically|widget|plugin", CUE_SOCIAL_VETO, 0},
     {"press office|kit|release|contact|team|pack|enquiries|inquiries|officer", CUE_SOCIAL_VETO, 2},
     {"can|could|may i|we ... share|post|put|use|link|tag", CUE_SOCIAL_VETO, 2},
     {"close|almost|nearly ... to|_ post|posting|tweet|tweeting|writing|going", CUE_SOCIAL_VETO, 2},
     {"if|unless|until|otherwise|wenn|falls|sinon|sauf|salvo|caso|senao", CUE_CONDITION, 0},
     {"how do|can|does|to|would", CUE_SOCIAL_VETO, 1},
+    {"i'm|im|am|as a|an journalist|reporter|blogger|editor|researcher", CUE_SOCIAL_VETO, 3},
 
     /* ---- CUSTOMER_REQUEST: an explicit ask for a person or an escalation ---- */
     {"speak|talk|chat|talking|speaking|chatting|speek|converse ... to|with a|an|the|your|some|real|actual|live|human|any|_ ... " HUMAN_N, CUE_HUMAN, 0},
@@ -174,6 +201,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"a|any|real ~human|person|manager|supervisor ... look|call|review|check|handle|contact|take|deal|sort|phone|ring|help", CUE_HUMAN, 0},
     {"whoever|whoever's|someone|somebody ... in charge", CUE_HUMAN, 0},
     {"like|want|need|would|get ... escalated", CUE_HUMAN, 0},
+    {"can|could|please|must|should|needs|need ... be escalated", CUE_HUMAN, 0},
+    {"get|put a|an|the|your|_ human|person|manager|supervisor|somebody|someone on the line|phone", CUE_HUMAN, 0},
     {"escalated|escalate to|with ... your|a|the ... head|manager|supervisor|senior|someone|director|boss", CUE_HUMAN, 0},
     {"anyone|someone|somebody|person above|higher|senior", CUE_HUMAN, 0},
     {"transfer|connect|put ... me ... to|through ... your|a|the|another ... team|department|colleague|someone|person|human|manager|supervisor", CUE_HUMAN, 0},
@@ -200,6 +229,11 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"someone|somebody senior|competent|responsible|higher|authorized|authorised", CUE_HUMAN, 0},
     {"someone|somebody with ... authority|power", CUE_HUMAN, 0},
     {"someone|somebody|person in charge", CUE_HUMAN, 0},
+    {"someone|somebody|anyone from|in senior|upper|_ management", CUE_HUMAN, 0},
+    {"team|shift lead|leader look|call|review|check|handle|contact|take|deal", CUE_HUMAN, 0},
+    /* "I'd like to raise this with a manager", "a call back from a supervisor" */
+    {"raise|discuss|take|bring ... with|to ... a|an|the|your|_ ... manager|supervisor|supervisors|boss|superior|management", CUE_HUMAN, 0},
+    {"call|callback|ring ... from ... a|an|the|your|_ manager|supervisor|boss|superior|senior|human|person", CUE_HUMAN, 0},
     /* es */
     {"hablar ... con ... un|una|el|la|algun|alguien|su|tu ... humano|humana|persona|agente|supervisor|supervisora|gerente|encargado|encargada|responsable|jefe|jefa|representante|operador", CUE_HUMAN, 0},
     {"pasame|paseme|paseme|comuniqueme|transfierame|transfiereme|ponme|pongame ... con", CUE_HUMAN, 0},
@@ -224,6 +258,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     /* another role: "my manager asked me", praise for a named person, "account manager" */
     {"my|our|store|account|project|office|hiring|property|branch|general|line|area|relationship|community|success|regional ... manager|managers|supervisor|boss ... asked|said|wants|told|needs|approved|was|is|has|helped|thanks|thank|great|lovely|kind|brilliant|helpful|name", CUE_HUMAN_VETO, 0},
     {"thank|thanks|kudos|praise|compliment*|shout", CUE_HUMAN_VETO, 1},
+    /* a person as data: "update the supervisor on my business account" */
+    {"update|change|add|remove|assign|set|edit|replace the|a|our|my|_ supervisor|manager|admin|administrator", CUE_HUMAN_VETO, 7},
     {"number|hotline|address|hours|opening|wholesale|partnership|partnerships|bulk|marketing|spanish|french|german|portuguese|language|languages", CUE_HUMAN_VETO, 2},
     {"how do|can|does|to|would", CUE_HUMAN_VETO, 4},
     {"workflow|workflows|policy|policies|feature|features|task|tasks|alert|alerts|stage|rule|rules|automation|automations|step|steps|option|setting|settings", CUE_HUMAN_VETO, 4},
@@ -242,11 +278,16 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {MANY " phone|separate|different|more|long|earlier|previous|prior|_ " CONTACT_NP, CUE_REPEAT, 2},
     {"opened|raised|submitted|logged|filed|created|sent|made|lodged ... " MANY " ... tickets|cases|requests|complaints|emails|claims|reports", CUE_REPEAT, 2},
     {"and|or the week|day|month|time before", CUE_REPEAT_TIME, 2},
+    /* "I've asked you to cancel my meal plan 3 times": a count of times, about contacting */
+    {MANY " times|occasions", CUE_REPEAT_TIME, 2},
+    {"on the phone|line|hold ... " MANY " times", CUE_REPEAT, 2},
+    {MANY " of your|the ... agents|people|staff|advisors|advisers|representatives|reps|colleagues|operators", CUE_REPEAT, 2},
     {MANY " support|customer|service ... tickets", CUE_REPEAT, 2},
     {"every|each|any time|times|single|call ... i|we ... " CONTACT_V, CUE_REPEAT, 2},
     {"every|each call|chat|email|agent|conversation", CUE_REPEAT, 2},
     {"app|online|website|link|form|button|clicked|clicking|unsubscribe|unsubscribed|portal|self-service", CUE_REPEAT_VETO, 0},
     {"you|they|it|he|she|your keep|keeps|kept", CUE_REPEAT_VETO, 1},
+    {"in|during|within one|a|the single|same|_ call|chat|session|conversation|go|visit", CUE_REPEAT_VETO, 2},
     {"second|2nd phone|support|_ " CONTACT_N "|time|attempt", CUE_REPEAT_TIME, 1},
     {"third|fourth|fifth|sixth|seventh|tenth|umpteenth|nth|3rd|4th|5th|6th|7th|8th|10th|twentieth|hundredth phone|support|_ " CONTACT_N "|time|attempt", CUE_REPEAT_TIME, 2},
     {"troisieme|quatrieme|cinquieme appel|message|mail|relance|courriel|demande", CUE_REPEAT, 2},
@@ -257,7 +298,16 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"yet|once again " CONTACT_V, CUE_REPEAT, 1},
     {"already|previously|earlier|before ... " CONTACT_V, CUE_REPEAT, 1},
     {"last|previous|earlier|prior|other|former|original " CONTACT_N, CUE_REPEAT, 1},
-    {"over and over|again and again", CUE_REPEAT, 2},
+    {"last|previous|earlier|prior|past " MANY " " CONTACT_NP "|tickets|cases|calls", CUE_REPEAT, 2},
+    /* two phrases: alternatives are single words, so "over and over|again and again"
+     * read as one pattern matched neither */
+    {"over and over", CUE_REPEAT, 2},
+    {"again and again", CUE_REPEAT, 2},
+    {"second|2nd follow|followup|chase|chaser|reminder|nudge", CUE_REPEAT, 2},
+    /* "For the third time: ..." opening a sentence says it to the company again; inside
+     * one ("broken down for the fourth time") it counts incidents, not contacts */
+    {"for the third|fourth|fifth|sixth|tenth|umpteenth|nth|3rd|4th|5th|6th|10th|hundredth time", CUE_REPEAT_OPENER, 2},
+    {CONTACT_V " ... every|each day|week|morning|evening|night", CUE_REPEAT, 2},
     {"how many times ... do|have|must|should|am|will ... i|we ... call|tell|explain|ask|repeat|chase|contact|email|write|ring|phone|complain|go", CUE_REPEAT, 2},
     {"keep|keeps|kept|still calling|emailing|chasing|contacting|writing|asking|ringing|phoning|explaining|complaining", CUE_REPEAT, 2},
     {"back and forth", CUE_REPEAT_TIME, 2},

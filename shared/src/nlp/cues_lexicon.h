@@ -24,8 +24,13 @@ enum cs_cue_kind {
     CUE_PLATFORM,   /* a public platform ("Trustpilot"): social with a posting act */
     CUE_SOCIAL_ACT, /* posting, telling, "going on", "will hear" */
     CUE_CONDITION,  /* "if", "unless": a condition makes an ultimatum of a mention */
+    CUE_REPEAT_OPENER, /* CUE_REPEAT only at a sentence start ("For the third time: ...") */
     CUE_KIND_N
 };
+
+/* value of a CUE_SOCIAL phrase that no praise veto cancels: "the BBC would love this
+ * story" ("love" is praise elsewhere) */
+#define CUE_SOCIAL_UNVETOED 3
 
 extern const struct cs_phrase CS_CUE_LEXICON[];
 extern const size_t CS_CUE_LEXICON_N;

@@ -48,6 +48,11 @@ static size_t read_char(const char *text, size_t len, size_t i, char *buf, size_
         buf[0] = '\'', *nb = 1; /* typographic apostrophe */
         return 3;
     }
+    /* U+0080..U+00BF ("¡", "¿", "«", "»", the no-break space) and U+2000..U+206F
+     * (dashes, typographic quotes, the ellipsis, bullets) are punctuation: a word
+     * character would glue "¡Sois" or "“resolved”" into words no phrase matches */
+    if ((c == 0xc2 && i + 1 < len) || (c == 0xe2 && i + 2 < len && (unsigned char)text[i + 1] == 0x80))
+        return c == 0xc2 ? 2 : 3;
     /* any other multi-byte character: a letter of some other script, kept as bytes so
      * the word stays distinct but never matches the ASCII lexicon */
     size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;

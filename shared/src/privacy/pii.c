@@ -460,7 +460,18 @@ static const char *const STREET[] = {"street", "st", "avenue", "ave", "road", "r
     "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl",
     "terrace", "parkway", "pkwy", "highway", "hwy", "square", "circle", "cir", "trail",
     "crescent", "close", "alley", "plaza", "row", "walk", "str", "squares", "gardens",
-    "hill", "park", "view", NULL};
+    "hill", "park", "view",
+    /* more street-type words of English-speaking countries (the suffixes Faker, which
+     * made the Presidio data, draws from), less those common after a number in running
+     * text ("3 Green", "2 Union", "5 Station") */
+    "loop", "mews", "grove", "heights", "ridge", "cliff", "cliffs", "creek", "crossing",
+    "dale", "estates", "expressway", "falls", "flats", "forks", "freeway", "glen", "harbor",
+    "harbour", "haven", "hills", "hollow", "isle", "junction", "knoll", "landing", "manor",
+    "meadow", "meadows", "orchard", "oval", "parks", "pike", "points", "ranch", "rapids",
+    "shoals", "shores", "springs", "stravenue", "summit", "trace", "turnpike", "valley", "vista",
+    "courts", "motorway", "bypass", "causeway", "lodge", "fort", "dam", "brook", "brooks",
+    "canyon", "cove", "crest", "ferry", "forge", "mills", "pines", "plains", "prairie", "spur",
+    "underpass", "viaduct", "wynd", "gate", NULL};
 /* Addresses outrank person names (at most 0.9): a street or place inside an address is
  * often a name too ("Isaac Lodge", "Victor Hugo u. 49.", "St. John Street"), and the
  * street word or house number is the stronger evidence. */
@@ -477,14 +488,107 @@ static size_t word_end(const struct scan *s, size_t i)
 
 static int word_in(const struct scan *s, size_t b, size_t e, const char *const *list)
 {
+    if (e <= b) return 0;
+    /* the lists are lower case: the first byte rules out most entries before a length
+     * and a case-folded compare (the street list alone has over a hundred) */
+    char c0 = (char)(is_upper(s->t[b]) ? s->t[b] + 32 : s->t[b]);
     for (size_t k = 0; list[k]; k++)
-        if (strlen(list[k]) == e - b && strncasecmp(s->t + b, list[k], e - b) == 0) return 1;
+        if (list[k][0] == c0 && strlen(list[k]) == e - b && strncasecmp(s->t + b, list[k], e - b) == 0)
+            return 1;
     return 0;
 }
 
 static int cap_word(const struct scan *s, size_t b, size_t e)
 {
     return e > b && (is_upper(s->t[b]) || ((unsigned char)s->t[b] & 0x80u));
+}
+
+/* Function words that never start or continue a street or place name. In all-lower-case
+ * text ("i moved to 12 main street, springfield") capitals cannot tell a name from the
+ * sentence around it, so any other word may be one. */
+static const char *const ADDR_STOP[] = {"the", "a", "an", "on", "in", "at", "to", "of", "for",
+    "and", "or", "my", "your", "our", "is", "was", "it", "this", "that", "with", "from", "by",
+    "i", "we", "you", "me", "please", "be", "are", "will", "last", "next", "since", "after",
+    "before", "instead", "but", "so", "as", "if", "thanks", "thank", "days", "weeks", "months",
+    "years", "hours", "minutes", "times", "items", "orders", "euros", "dollars", "pounds", NULL};
+
+static int all_caps(const struct scan *s, size_t b, size_t e);
+
+/* A word that can be part of a street or place name: capitalised, or in all-lower-case
+ * text any word but a function word. */
+static int name_like(const struct scan *s, size_t b, size_t e)
+{
+    if (cap_word(s, b, e)) return 1;
+    return s->lower && e > b && !is_digit(s->t[b]) && is_wordc(s->t[b]) && !word_in(s, b, e, ADDR_STOP);
+}
+
+/* "5th", "42nd", "1st": an ordinal, as in "350 5th Ave". */
+static int ordinal_word(const struct scan *s, size_t b, size_t e)
+{
+    size_t d = b;
+    while (d < e && is_digit(s->t[d])) d++;
+    return d > b && e - d == 2 &&
+           (strncasecmp(s->t + d, "st", 2) == 0 || strncasecmp(s->t + d, "nd", 2) == 0 ||
+            strncasecmp(s->t + d, "rd", 2) == 0 || strncasecmp(s->t + d, "th", 2) == 0);
+}
+
+/* A UK postcode at p ("NW1 6XE", "SW1A 1AA", "BN1 3XE"): an outward code of one or two
+ * letters, a digit and an optional letter or digit, a space, a digit and two letters.
+ * Returns its end or 0. */
+static size_t uk_postcode_at(const struct scan *s, size_t p)
+{
+    size_t q = p;
+    int letters = 0;
+    while (q < s->n && letters < 2 && is_alpha(s->t[q])) q++, letters++;
+    if (!letters || q >= s->n || !is_digit(s->t[q])) return 0;
+    q++;
+    if (q < s->n && is_alnum(s->t[q])) q++;
+    if (q + 4 > s->n || s->t[q] != ' ' || !is_digit(s->t[q + 1]) || !is_alpha(s->t[q + 2]) ||
+        !is_alpha(s->t[q + 3]))
+        return 0;
+    q += 4;
+    if (q < s->n && is_wordc(s->t[q])) return 0;
+    /* capitals as written, or all-lower-case text */
+    for (size_t k = p; k < q; k++)
+        if (is_lower(s->t[k]) && !s->lower) return 0;
+    return q;
+}
+
+/* A Canadian postal code at p ("M5H 1A1"): its end or 0. */
+static size_t ca_postcode_at(const struct scan *s, size_t p)
+{
+    if (p + 7 > s->n || !is_alpha(s->t[p]) || !is_digit(s->t[p + 1]) || !is_alpha(s->t[p + 2]) ||
+        s->t[p + 3] != ' ' || !is_digit(s->t[p + 4]) || !is_alpha(s->t[p + 5]) ||
+        !is_digit(s->t[p + 6]) || (p + 7 < s->n && is_wordc(s->t[p + 7])))
+        return 0;
+    return s->lower || (is_upper(s->t[p]) && is_upper(s->t[p + 2]) && is_upper(s->t[p + 5])) ? p + 7 : 0;
+}
+
+/* A US ZIP+4 at p ("10118-0001"): its end or 0. */
+static size_t zip4_at(const struct scan *s, size_t p)
+{
+    size_t d = digits_at(s, p, 5, 5);
+    if (!d || d + 5 > s->n || s->t[d] != '-') return 0;
+    size_t e = digits_at(s, d + 1, 4, 4);
+    return e && (e == s->n || !is_alnum(s->t[e])) ? e : 0;
+}
+
+static size_t place_word_end(const struct scan *s, size_t p);
+
+/* After a postcode ending at w: the town in Europe's order ("10115 Berlin", "00184 Roma
+ * RM", "75001 Paris, France"), one to three name words (a province code among them)
+ * ending the clause; its end or 0. */
+static size_t town_after_postcode(const struct scan *s, size_t w)
+{
+    size_t c = w, end = 0;
+    for (int k = 0; k < 3 && c + 1 < s->n && s->t[c] == ' '; k++) {
+        size_t b = c + 1, x = place_word_end(s, b);
+        int code = x - b <= 3 && all_caps(s, b, x) && k > 0;
+        if (x == b || !(code || (name_like(s, b, x) && !all_caps(s, b, x)))) break;
+        c = x;
+        if (c == s->n || strchr(",.;!?\n", s->t[c])) end = c;
+    }
+    return end;
 }
 
 /* Words a form leaves in place of a missing field ("Ljubljana nan", "KNIVSTA, nan 18237"):
@@ -582,9 +686,19 @@ static size_t address_tail(const struct scan *s, size_t e)
             after_unit = 1;
             continue;
         }
-        /* a postcode alone on its line ends the address */
+        /* a postcode alone on its line ends the address; in Europe's order the town
+         * follows it ("10115 Berlin", "75001 Paris") up to the end of the clause */
         if (hard && digits_at(s, p, 4, 6) == w) {
             e = w;
+            size_t c = town_after_postcode(s, w);
+            if (!c) break;
+            e = c; /* a country may follow: "75001 Paris, France" */
+            places++;
+            continue;
+        }
+        size_t uk = hard ? uk_postcode_at(s, p) : 0; /* "London, NW1 6XE" */
+        if (uk) {
+            e = uk;
             break;
         }
         /* a numeric region code before the postcode: ", 32\n 60810", ", 43 73313" */
@@ -598,7 +712,7 @@ static size_t address_tail(const struct scan *s, size_t e)
             }
             continue;
         }
-        if (!cap_word(s, p, w)) break;
+        if (!name_like(s, p, w)) break;
         w = place_word_end(s, p);
         /* City / "IL 62704" / "Cyprus 36903": capitalised words ending in a zip or at ',' */
         size_t end = w;
@@ -606,8 +720,11 @@ static size_t address_tail(const struct scan *s, size_t e)
         while (end < s->n && s->t[end] == ' ' && words < 6) {
             size_t nb = end + 1, ne = place_word_end(s, nb);
             if (ne == nb) break;
-            if (digits_at(s, nb, 4, 6) == ne) {
-                end = ne, zip = 1;
+            size_t pc = uk_postcode_at(s, nb);
+            if (!pc) pc = ca_postcode_at(s, nb);
+            if (!pc) pc = zip4_at(s, nb);
+            if (pc || digits_at(s, nb, 4, 6) == ne) {
+                end = pc ? pc : ne, zip = 1;
                 break;
             }
             if (word_in(s, nb, ne, PLACE_LINK) && ne + 1 < s->n && s->t[ne] == ' ' &&
@@ -615,7 +732,7 @@ static size_t address_tail(const struct scan *s, size_t e)
                 end = ne, words++;
                 continue;
             }
-            if (!cap_word(s, nb, ne) && !filler_word(s, nb, ne) && s->t[nb] != '(') break;
+            if (!name_like(s, nb, ne) && !filler_word(s, nb, ne) && s->t[nb] != '(') break;
             end = ne, words++;
         }
         int sep_after = end >= s->n || s->t[end] == ',' || s->t[end] == '\n' || s->t[end] == '.' ||
@@ -692,14 +809,14 @@ static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
     if (q < s->n && (s->t[q] == '.' || (calle && s->t[q] == '/'))) q++;
     size_t e = 0;
     for (int w = 0; w < 5 && q < s->n && s->t[q] == ' '; w++) {
-        size_t b = q + 1, x = word_end(s, b);
+        size_t b = q + 1, x = place_word_end(s, b); /* "Rue Saint-Honoré" */
         if (x == b) break;
         if (digits_at(s, b, 1, 5) == x) { /* house number ends the name */
             if (e) e = x, *has_num = 1;
             break;
         }
         if (word_in(s, b, x, UNIT)) break; /* "Rue Ettatawer Apt. 409" */
-        if (cap_word(s, b, x)) e = x;
+        if (name_like(s, b, x)) e = x;
         else if (!word_in(s, b, x, NAME_PARTICLE)) break;
         q = x;
     }
@@ -721,6 +838,24 @@ static size_t po_box_at(const struct scan *s, size_t p)
     return 0;
 }
 
+/* "lives on Marina Fort", "ship to Elm Grove Road": capitalised words ending in a street
+ * word, with no house number, shortly after an address cue; the end or 0. */
+static size_t named_street_at(const struct scan *s, size_t i)
+{
+    size_t p = i;
+    for (int w = 0; w < 4 && p < s->n; w++) {
+        size_t we = place_word_end(s, p);
+        if (we == p || !name_like(s, p, we)) return 0;
+        if (w > 0 && word_in(s, p, we, STREET)) {
+            if (we < s->n && s->t[we] == '.' && we - p <= 3) we++; /* "Elm St." */
+            return context_before(s, i, 40, ADDR_CTX) ? we : 0;
+        }
+        if (we + 1 >= s->n || s->t[we] != ' ') return 0;
+        p = we + 1;
+    }
+    return 0;
+}
+
 /* "Name[ Name] 12[a]" with a European street word or an address cue; returns the end
  * of the house number or 0. */
 static size_t eu_street_at(const struct scan *s, size_t i, size_t cue_at)
@@ -730,7 +865,8 @@ static size_t eu_street_at(const struct scan *s, size_t i, size_t cue_at)
     for (int w = 0; w < 3 && p < s->n; w++) {
         size_t we = word_end(s, p);
         if (we == p || digits_at(s, p, 1, 6) == we) break;
-        if (w == 0 && !cap_word(s, p, we)) return 0;
+        if (w == 0 && !name_like(s, p, we)) return 0;
+        we = place_word_end(s, p); /* "Langeskov-Centret 83" */
         suffix |= has_suffix(s, p, we, EU_SUFFIX);
         if (w > 0 && we < s->n && s->t[we] == '.' && word_in(s, p, we, EU_ABBR))
             suffix = abbr = 1, we++;
@@ -995,6 +1131,8 @@ static void scan_address(struct scan *s)
     for (size_t i = 0; i < s->n; i++) {
         if (!is_digit(s->t[i]) || (i > 0 && is_alnum(s->t[i - 1]))) continue;
         size_t num = digits_at(s, i, 1, 6);
+        /* "221B Baker Street", "12a High St": a house number with a letter */
+        if (num && num + 1 < s->n && is_alpha(s->t[num]) && s->t[num + 1] == ' ') num++;
         if (!num || num >= s->n || s->t[num] != ' ') continue;
         /* 1-4 capitalised words (or more numbers: "1987 74 Diakou Street") then a suffix */
         size_t p = num + 1, e = 0;
@@ -1034,7 +1172,7 @@ static void scan_address(struct scan *s)
                 e = p - 1;
                 break;
             }
-            if (!cap_word(s, p, we) && digits_at(s, p, 1, 6) != we) break;
+            if (!name_like(s, p, we) && digits_at(s, p, 1, 6) != we && !ordinal_word(s, p, we)) break;
             if (we >= s->n || s->t[we] != ' ') break;
             p = we + 1;
         }
@@ -1069,6 +1207,7 @@ static void scan_address(struct scan *s)
     /* European order, "Name 12" */
     for (size_t i = 0; i < s->n; i++) {
         if (i > 0 && is_wordc(s->t[i - 1])) continue;
+        if (i > 1 && s->t[i - 1] == '-' && is_wordc(s->t[i - 2])) continue; /* "-Centret 83" */
         if (claimed(s, i)) continue;
         /* "ul. Biskupa Bogedaina 118", "rue de Provence" (a number before it is taken by
          * the loop below) */
@@ -1084,7 +1223,7 @@ static void scan_address(struct scan *s)
             i = pe;
             continue;
         }
-        if (!cap_word(s, i, word_end(s, i))) continue;
+        if (!name_like(s, i, word_end(s, i))) continue;
         /* "583 Magrethevej 298": the number-first reading above sees the whole */
         if (after_standalone_number(s, i)) {
             i = word_end(s, i);
@@ -1095,6 +1234,7 @@ static void scan_address(struct scan *s)
         if (!e && word_end(s, i) == i + 1 && is_upper(s->t[i]) && i + 3 < s->n &&
             s->t[i + 1] == '.' && s->t[i + 2] == ' ')
             e = eu_street_at(s, i + 3, i);
+        if (!e) e = named_street_at(s, i);
         if (!e) {
             i = word_end(s, i);
             continue;
@@ -1130,7 +1270,20 @@ static const char *const NAME_CTX[] = {"name is", "i am", "i'm", "this is", "cal
                                        "regards,", "thanks,", "sincerely,", "dear",
                                        "contact", "named", "by", "says", "said", "starring",
                                        "player", "user:", "customer:", "name:", "leave me",
-                                       "with ms.", "with mr.", "with mrs.", NULL};
+                                       "with ms.", "with mr.", "with mrs.",
+                                       /* sign-offs before a signature */
+                                       "cheers,", "best,", "yours,", "signed,", "from:", NULL};
+
+/* A role or a relative right before a capitalised word the lexicon lacks names a person:
+ * "your agent Priya", "my late husband, Rajesh Kumar". Only right before (unlike
+ * NAME_CTX), so "the agent on Monday" stays clear. */
+static const char *const RELATION_CUES[] = {"agent", "advisor", "adviser", "colleague",
+    "technician", "husband,", "wife,", "son,", "daughter,", "mother,", "father,", "partner,",
+    "brother,", "sister,", NULL}; /* not "driver" ("driver DHL") nor "wife" ("wife Visa card") */
+
+/* Introductions after which an all-lower-case pair of unknown words is a name
+ * ("hi this is priya sharma") */
+static const char *const INTRO_CUES[] = {"this is", "i am", "i'm", "name is", "call me", NULL};
 
 /* Cues that name whoever follows, so even an unknown lower-case word is a name */
 static const char *const NAME_STRONG[] = {"name is", "call me", "calls me", "name:", "named",
@@ -1239,7 +1392,11 @@ static size_t extend_name(const struct scan *s, size_t e, int *parts)
         if (!initial && (f & CS_PII_LEX_COMMON) && !(f & CS_PII_LEX_LAST)) break;
         if (!initial && !(f & (CS_PII_LEX_LAST | CS_PII_LEX_FIRST)) && ne - nb < 2) break;
         e = initial ? ne : join_hyphens(s, ne);
-        if (initial && e < s->n && s->t[e] == '.') e++;
+        /* an initial's period, and that of "Jr." and "Sr.", belong to the name */
+        if ((initial || (ne - nb == 2 && (strncasecmp(s->t + nb, "jr", 2) == 0 ||
+                                          strncasecmp(s->t + nb, "sr", 2) == 0))) &&
+            e < s->n && s->t[e] == '.')
+            e++;
         (*parts)++;
     }
     return e;
@@ -1278,7 +1435,7 @@ static int cue_right_before(const struct scan *s, size_t at, const char *const *
 {
     size_t p = at;
     while (p > 0 && (s->t[p - 1] == ' ' || s->t[p - 1] == '\n' || s->t[p - 1] == '\r')) p--;
-    if (p == at) return 0;
+    if (p == at || p == 0) return 0; /* nothing but blanks before: no cue (and no t[-1]) */
     char last = (char)(is_upper(s->t[p - 1]) ? s->t[p - 1] + 32 : s->t[p - 1]);
     for (size_t i = 0; list[i]; i++) {
         size_t k = strlen(list[i]);
@@ -1314,6 +1471,36 @@ static int list_neighbour_is_name(const struct scan *s, size_t b, size_t e, int 
     return (f & CS_PII_LEX_FIRST) && !(f & CS_PII_LEX_COMMON);
 }
 
+/* "this is priya sharma": right after an introduction, two lower-case words of three or
+ * more letters, neither a common word, name the writer even when the lexicon knows
+ * neither (names of every language; lower case is how chat is typed). */
+/* English word endings no given name or surname has ("ridiculous behaviour", "totally
+ * unacceptable"): the lexicon's common words do not list every adjective. */
+static int word_like_ending(const struct scan *s, size_t b, size_t e)
+{
+    static const char *const END[] = {"ous", "ble", "ful", "less", "ing", "ly", "ive", "ment",
+                                      "ness", "tion", "sion", "our", "ity", NULL};
+    for (size_t k = 0; END[k]; k++) {
+        size_t l = strlen(END[k]);
+        if (e - b > l && strncmp(s->t + e - l, END[k], l) == 0) return 1;
+    }
+    return 0;
+}
+
+static int intro_pair(const struct scan *s, size_t b, size_t e)
+{
+    /* the cue first: it is one byte compare for most words, the lexicon a hash look-up */
+    if (e - b < 3 || !is_lower(s->t[b]) || e + 4 >= s->n || s->t[e] != ' ' ||
+        !cue_right_before(s, b, INTRO_CUES) || (lex(s, b, e) & CS_PII_LEX_COMMON))
+        return 0;
+    size_t nb = e + 1, ne = name_end(s, nb);
+    if (ne - nb < 3 || !is_lower(s->t[nb]) || (ne < s->n && is_wordc(s->t[ne]))) return 0;
+    for (size_t k = b; k < ne; k++)
+        if (k != e && !is_alpha(s->t[k]) && !((unsigned char)s->t[k] & 0x80u)) return 0;
+    if (word_like_ending(s, b, e) || word_like_ending(s, nb, ne)) return 0;
+    return !(lex(s, nb, ne) & CS_PII_LEX_COMMON);
+}
+
 static void scan_names(struct scan *s)
 {
     if (!s->names) return;
@@ -1334,7 +1521,8 @@ static void scan_names(struct scan *s)
          * sign-off or introduction ("Thanks, maria") */
         int lower_cued = !s->lower && e - i >= 2 && is_lower(s->t[i]) && cue_right_before(s, i, LOWER_NAME_CUES) &&
                          (lex(s, i, e) & (CS_PII_LEX_FIRST | CS_PII_LEX_COMMON)) == CS_PII_LEX_FIRST;
-        int lower_first = (s->lower || lower_cued) && e - i >= 2 && is_lower(s->t[i]);
+        int intro = intro_pair(s, i, e);
+        int lower_first = (s->lower || lower_cued || intro) && e - i >= 2 && is_lower(s->t[i]);
         if (e == i || e - i < 2 || !(name_word(s, i, e) || lower_first) ||
             word_in(s, i, e, TITLES)) {
             size_t we = word_end(s, i);
@@ -1349,7 +1537,7 @@ static void scan_names(struct scan *s)
         }
         /* all-lower-case text: only a lexicon first name that is no common word, or a
          * lexicon name right after a cue ("my name is vitoria") */
-        if (lower_first && ((f & CS_PII_LEX_COMMON) ||
+        if (lower_first && !intro && ((f & CS_PII_LEX_COMMON) ||
                             !((f & CS_PII_LEX_FIRST) || context_before(s, i, 10, NAME_STRONG) ||
                               ((f & CS_PII_LEX_LAST) && context_before(s, i, 12, NAME_CTX))))) {
             i = e;
@@ -1372,8 +1560,9 @@ static void scan_names(struct scan *s)
         else if ((f & CS_PII_LEX_LAST) && (!common || titled) &&
                  (!sentence_start(s, i) || cue || titled))
             score = common ? 0.55f : 0.75f;
-        else if (titled || (cue && !common && (!sentence_start(s, i) || colon_cue) &&
-                            !after_the(s, i)))
+        else if (titled ||
+                 ((cue || cue_right_before(s, i, RELATION_CUES)) && !common &&
+                  (!sentence_start(s, i) || colon_cue) && !after_the(s, i)))
             score = 0.6f; /* not "hacked by the Devil": "the" comes before things */
         /* a first name that is also a word ("Jan", "Mark") before a known surname */
         if (score == 0.0f && (f & CS_PII_LEX_FIRST) && common && next_is_surname(s, e))
@@ -1386,6 +1575,7 @@ static void scan_names(struct scan *s)
         }
         int parts = 1;
         size_t end = extend_name(s, join_hyphens(s, e), &parts);
+        if (intro && end == e) end = name_end(s, e + 1), parts = 2; /* the pair intro_pair read */
         /* a lone lower-case first name may be a word ("and bill you"): it needs a
          * surname after it, a cue before it, or a first name beside it in a list */
         int listed = lower_first && !(f & CS_PII_LEX_COMMON) && (f & CS_PII_LEX_FIRST) &&

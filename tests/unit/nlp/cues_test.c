@@ -102,6 +102,57 @@ static void test_real_triggers(void)
     check_all(e, sizeof(e) / sizeof(e[0]));
 }
 
+/* Paraphrases written from LABELLING.md section 3 (not taken from the dev split), and
+ * their harmless look-alikes. */
+static void test_paraphrases(void)
+{
+    static const struct ex e[] = {
+        {"This is going to the CFPB if it isn't fixed.", "L"},
+        {"I'm taking this to the consumer protection agency.", "L"},
+        {"Fine, I'll let the courts decide.", "L"},
+        {"I have initiated a claim via the European Small Claims Procedure.", "L"},
+        {"Does the \"Small Claims\" board game come with all the cards?", ""},
+        {"Vou processar a empresa se não resolverem.", "L"},
+        {"Não consigo processar o pagamento.", ""},
+        {"Mi abogado necesita una copia de la factura.", ""},
+        {"BBC Watchdog will love this story.", "S"},
+        {"I'll make sure everyone I know hears about this.", "S"},
+        {"I'm making a TikTok about how you treat customers.", "S"},
+        {"Vou postar isso no Instagram para todo mundo ver.", "S"},
+        {"J'ai laissé un avis positif sur Google, merci beaucoup !", ""},
+        {"We use your API to post updates to Twitter.", ""},
+        {"Can someone from management contact me?", "H"},
+        {"Please have a team lead look at my case.", "H"},
+        {"I've asked you to cancel my meal plan 3 times.", "R2"},
+        {"Today it happened 3 times in one call.", ""},
+        {"Consider this formal notice: I will be pursuing this through the courts.", "L"},
+        {"We'll be seeking damages for the lost revenue.", "L"},
+        {"My lawyer is handling my late father's account, what documents do you need?", ""},
+        {"One-star review incoming.", "S"},
+        {"I'll be leaving a scathing review on Google.", "S"},
+        {"I'm sharing this whole conversation with my followers.", "S"},
+        {"I'd like to raise this with a manager.", "H"},
+        {"Can I get a call back from a supervisor?", "H"},
+        {"I need to update the supervisor on my business account.", ""},
+        {"I've been on the phone to you lot four times this week.", "R2"},
+        {"I already explained this to two of your agents.", "R2"},
+        {"For the third time: my order never arrived.", "R2"},
+        {"The boiler has broken down for the fourth time.", ""},
+        {"Keep ignoring me and this goes viral.", "S"},
+        {"Can this please be escalated? I'm getting nowhere.", "H"},
+        {"I have a lawyer on standby.", "L"},
+        {"I have literally contacted you every day this week about this.", "R2"},
+        {"I've been chasing this refund for weeks, emailed again and again.", "R2"},
+        {"This is my second follow-up.", "R2"},
+        {"I'm a journalist writing about fintech, who can I talk to?", ""},
+        {"Get a human on the line please.", "H"},
+        {"My previous two tickets were closed without an answer.", "R2"},
+        {"\xc2\xa1Quiero hablar con un supervisor ahora mismo!", "H"},
+        {"\xe2\x80\x9cplease escalate this\xe2\x80\x9d", "H"},
+    };
+    check_all(e, sizeof(e) / sizeof(e[0]));
+}
+
 static void test_negation(void)
 {
     static const struct ex e[] = {
@@ -188,6 +239,7 @@ int main(void)
 {
     TEST_RUN(test_benign_words);
     TEST_RUN(test_real_triggers);
+    TEST_RUN(test_paraphrases);
     TEST_RUN(test_negation);
     TEST_RUN(test_priority_signals);
     TEST_RUN(test_waits_and_spans);
