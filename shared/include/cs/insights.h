@@ -15,6 +15,7 @@
  *   resolved_ms, resolution_s   seconds from opening to the (latest) solve; cleared on reopen
  *   fcr             resolved with at most one agent reply, never reopened, never escalated
  *   csat, csat_satisfied (csat >= 4), escalated, reopened (count)
+ *   churned         the customer was reported lost (a `churned: true` change)
  */
 #ifndef CS_INSIGHTS_H
 #define CS_INSIGHTS_H
@@ -64,6 +65,7 @@ struct cs_ticket_change {
     bool agent_replied;
     int csat;                  /* 0: none, else 1..5 */
     bool escalated;
+    bool churned;              /* the customer left (cancelled, did not renew) */
     int64_t at_ms;
 };
 
@@ -71,7 +73,7 @@ struct cs_ticket_change {
 bool cs_ticket_status_valid(const char *s);
 
 /* Reads a change from `body` (fields status, assignee, assignee_name, agent_replied,
- * csat_rating, escalated, at); `at` absent means now_ms. On CS_ERR_VALIDATION *field
+ * csat_rating, escalated, churned, at); `at` absent means now_ms. On CS_ERR_VALIDATION *field
  * and *why name the problem. A change that changes nothing is refused. */
 CS_MUST_CHECK int cs_ticket_change_read(json_object *body, int64_t now_ms,
                                         struct cs_ticket_change *out, const char **field,
