@@ -231,7 +231,7 @@ static int build_rows(enum cs_tm_kind k, const struct cs_insights_cfg *cfg, stru
         r->row[r->n] = i;
         r->y[r->n] = y;
         r->secs[r->n] = s;
-        r->split[r->n] = h < 2 ? CS_TRAIN_ROW_VAL : h == 2 ? CS_TRAIN_ROW_DEV : CS_TRAIN_ROW_FIT;
+        r->split[r->n] = h < 2 ? CS_TRAIN_ROW_VAL : CS_TRAIN_ROW_FIT;
         cs_tm_features(k, &t[i].f, r->x + r->n * nf);
         if (k != CS_TM_RESOLUTION) cls[y]++;
         r->n++;
@@ -303,6 +303,11 @@ static int fit_kind(struct cs_store *st, struct cs_arena *a, const char *tenant,
         for (size_t i = 0; i < cs_tm_n_features(k); i++) names[i] = cs_tm_feature_name(k, i);
         struct cs_model_spec spec;
         cs_train_model_spec(&tm, &spec);
+        /* The trainer fits a calibration temperature on the validation rows; here those
+         * are the held-out rows, and a few dozen of them (often separable) drive it to
+         * its floor. The L2-regularised likelihood fit's own probabilities (T = 1) are
+         * what the held-out metrics then measure. */
+        spec.temperature = 1.0f;
         spec.kind = CS_MODEL_DENSE;
         spec.name = cs_tm_name(k);
         spec.metadata_json = "{\"source\":\"tenant\"}";

@@ -3,9 +3,9 @@
  * tenant's CS_TM_COLL collection. Run by the insights-refit worker; allocates.
  *
  * Examples are the tenant's CS_TM_FIT_MAX_TICKETS most recent tickets whose outcome is
- * known (cs_tm_label). Each ticket goes by a hash of its id to the fitted rows (70%),
- * the development rows that set the calibration temperature (10%), or the held-out rows
- * (20%) that only the reported metrics see. A kind with fewer than CS_TM_MIN_EXAMPLES
+ * known (cs_tm_label). Each ticket goes by a hash of its id to the fitted rows (80%)
+ * or the held-out rows (20%) that only the reported metrics see; probabilities are the
+ * regularised fit's own (temperature 1: too few rows to fit a calibration on). A kind with fewer than CS_TM_MIN_EXAMPLES
  * labelled tickets, or fewer than CS_TM_MIN_CLASS of either class, is stored as
  * {"status":"insufficient"} with its counts, and the priors keep answering.
  */
