@@ -169,7 +169,7 @@ static int explain(json_object *pred, enum cs_tm_kind k, int model, double p, co
      * logit (exact for a linear model). */
     if (!rc) rc = cs_json_add_double(pred, "base_value", ex->base, 4);
     if (!rc) rc = cs_json_add_double(pred, "output_value", ex->logit, 4);
-    if (!rc && ex->other != 0) rc = cs_json_add_double(pred, "other", ex->other, 4);
+    if (!rc && fabs(ex->other) >= 5e-5) rc = cs_json_add_double(pred, "other", ex->other, 4);
     if (!rc) rc = cs_json_add(pred, "contributions", contributions(k, ex));
     return rc;
 }

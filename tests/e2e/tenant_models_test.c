@@ -102,7 +102,7 @@ static int import(const char *tok, json_object *arr, int want)
     json_object_put(body);
     if (rc) return -1;
     int ok = r.status == 200 && json_object_get_int(jget(r.json, "imported")) == want;
-    if (!ok) fprintf(stderr, "import: %d %s\n", r.status, r.body);
+    if (!ok) fprintf(stderr, "import: %ld %s\n", (long)r.status, r.body);
     http_result_free(&r);
     return ok ? 0 : -1;
 }
