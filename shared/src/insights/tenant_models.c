@@ -229,22 +229,31 @@ static int mark(json_object *doc, const char *key, int64_t now_ms)
     return cs_json_add_int(al, key, now_ms);
 }
 
-static int alert_one(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc, int64_t now_ms,
-                     const struct cs_insights_cfg *cfg, const struct cs_tm_facts *f, enum cs_tm_kind k,
-                     int *fired)
+/* The tenant's fit of kind k for an alert (NULL: none, or a damaged one, logged). */
+static int alert_model(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc,
+                       enum cs_tm_kind k, struct cs_tm_model *m, bool *have)
 {
+    *have = false;
     const char *key = k == CS_TM_SLA ? "sla_breach_ms" : "churn_ms";
     if (alerted(doc, key) || (k == CS_TM_SLA && cs_json_get_int(doc, "open", 1) != 1)) return CS_OK;
-    struct cs_tm_model tm;
-    int rc = cs_tm_load(st, a, tenant, k, &tm, NULL);
+    int rc = cs_tm_load(st, a, tenant, k, m, NULL);
     if (rc == CS_ERR_NOT_FOUND) return CS_OK; /* priors never fire */
     if (rc == CS_ERR_FORMAT) {
         /* A damaged fit must not block the ticket's own change; the next refit replaces it. */
         cs_log(CS_LOG_WARN, "stored tenant model malformed; no alert", "model", cs_tm_name(k), NULL);
         return CS_OK;
     }
+    *have = rc == CS_OK;
+    return rc;
+}
+
+static int alert_one(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc, int64_t now_ms,
+                     const struct cs_insights_cfg *cfg, const struct cs_tm_facts *f, const struct cs_tm_model *tm,
+                     int *fired)
+{
+    enum cs_tm_kind k = tm->kind;
     struct cs_tm_pred p;
-    if (!rc) rc = cs_tm_predict(&tm, f, &p);
+    int rc = cs_tm_predict(tm, f, &p);
     double thr = k == CS_TM_SLA ? cfg->sla_threshold : cfg->churn_threshold;
     if (rc || p.value < thr) return rc;
     json_object *data = cs_json_object(a);
@@ -262,7 +271,7 @@ static int alert_one(struct cs_store *st, struct cs_arena *a, const char *tenant
         rc = cs_json_add_str(data, "sla_due_at", due == INT64_MAX ? NULL : iso);
     }
     if (!rc) rc = cs_notify_stage(st, a, tenant, k == CS_TM_SLA ? "sla.breach_risk" : "churn.detected", data, now_ms, NULL);
-    if (!rc) rc = mark(doc, key, now_ms);
+    if (!rc) rc = mark(doc, k == CS_TM_SLA ? "sla_breach_ms" : "churn_ms", now_ms);
     if (!rc && fired) (*fired)++;
     return rc;
 }
@@ -271,12 +280,22 @@ int cs_tm_alerts(struct cs_store *st, struct cs_arena *a, const char *tenant, js
                  int *fired)
 {
     if (fired) *fired = 0;
-    if (alerted(doc, "sla_breach_ms") && alerted(doc, "churn_ms")) return CS_OK;
+    struct cs_tm_model sla, churn;
+    bool have_sla, have_churn;
+    int rc = alert_model(st, a, tenant, doc, CS_TM_SLA, &sla, &have_sla);
+    if (!rc) rc = alert_model(st, a, tenant, doc, CS_TM_CHURN, &churn, &have_churn);
+    if (rc || (!have_sla && !have_churn)) return rc;
     struct cs_insights_cfg cfg;
     struct cs_tm_facts f;
-    int rc = cs_insights_cfg_load(st, a, tenant, &cfg, NULL);
+    rc = cs_insights_cfg_load(st, a, tenant, &cfg, NULL);
     if (!rc) rc = cs_tm_facts_of_doc(st, tenant, &cfg, doc, now_ms, &f);
-    if (!rc) rc = alert_one(st, a, tenant, doc, now_ms, &cfg, &f, CS_TM_SLA, fired);
-    if (!rc) rc = alert_one(st, a, tenant, doc, now_ms, &cfg, &f, CS_TM_CHURN, fired);
+    if (rc == CS_ERR_FORMAT) {
+        /* A stored configuration or ticket that no longer validates must not block the
+         * ticket's own change: no alert, and a line for the operator. */
+        cs_log(CS_LOG_WARN, "stored insights config or ticket malformed; no alert", NULL);
+        return CS_OK;
+    }
+    if (!rc && have_sla) rc = alert_one(st, a, tenant, doc, now_ms, &cfg, &f, &sla, fired);
+    if (!rc && have_churn) rc = alert_one(st, a, tenant, doc, now_ms, &cfg, &f, &churn, fired);
     return rc;
 }
