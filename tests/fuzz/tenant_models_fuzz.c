@@ -45,6 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (json_object_is_type(o, json_type_object)) {
         struct cs_insights_cfg cfg = {.sla_threshold = 0.7, .churn_threshold = 0.7};
         cs_bh_always(&cfg.bh);
+        if (data[0] & 4) /* office hours: the local-day arithmetic over stored times */
+            cfg.bh = (struct cs_business_hours){.offset_min = 60, .days = 0x1f, .open_min = 540, .close_min = 1020};
         struct cs_tm_facts f;
         float x[CS_TM_MAX_FEATURES];
         if (cs_tm_facts_fill(&cfg, o, T0, 2, &f) == CS_OK)

@@ -55,6 +55,15 @@ static bool window(const struct cs_business_hours *bh, int64_t day, int64_t *lo,
     return true;
 }
 
+/* Instants far outside any calendar (a damaged stored time) are held to about +-30,000
+ * years, so the local-day arithmetic below cannot overflow. */
+#define FAR_MS 1000000000000000LL
+
+static int64_t clamp_ms(int64_t ms)
+{
+    return ms > FAR_MS ? FAR_MS : ms < -FAR_MS ? -FAR_MS : ms;
+}
+
 static int64_t local_day(const struct cs_business_hours *bh, int64_t ms)
 {
     return floor_div(ms + (int64_t)bh->offset_min * MIN_MS, DAY_MS);
@@ -62,6 +71,7 @@ static int64_t local_day(const struct cs_business_hours *bh, int64_t ms)
 
 double cs_bh_seconds(const struct cs_business_hours *bh, int64_t from_ms, int64_t to_ms)
 {
+    from_ms = clamp_ms(from_ms), to_ms = clamp_ms(to_ms);
     if (to_ms <= from_ms) return 0;
     if (bh->always) return (double)(to_ms - from_ms) / 1000.0;
     int64_t total = 0, first = local_day(bh, from_ms), last = local_day(bh, to_ms);
@@ -80,6 +90,8 @@ double cs_bh_seconds(const struct cs_business_hours *bh, int64_t from_ms, int64_
 
 int64_t cs_bh_due(const struct cs_business_hours *bh, int64_t from_ms, double seconds)
 {
+    from_ms = clamp_ms(from_ms);
+    if (!(seconds < 1e12)) return INT64_MAX; /* also NaN */
     int64_t need = (int64_t)(seconds * 1000.0 + 0.5);
     if (need <= 0) return from_ms;
     if (bh->always) return from_ms + need;
@@ -98,6 +110,7 @@ int64_t cs_bh_due(const struct cs_business_hours *bh, int64_t from_ms, double se
 bool cs_bh_open_at(const struct cs_business_hours *bh, int64_t at_ms)
 {
     if (bh->always) return true;
+    at_ms = clamp_ms(at_ms);
     int64_t lo, hi;
     return window(bh, local_day(bh, at_ms), &lo, &hi) && at_ms >= lo && at_ms < hi;
 }
