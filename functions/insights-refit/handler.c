@@ -60,37 +60,50 @@ static int tenants_of(struct cs_store *st, struct cs_arena *a, const char *coll,
     return rc;
 }
 
-/* Due: never checked, a ticket written since the last check, or the fit too old. */
+/* What the last look saw: the number of tickets and the latest change time. A ticket
+ * written by a request that started before the look but committed after it carries an
+ * earlier time than the look's own clock, so the look compares against what it saw in
+ * the store, not against when it looked; a new ticket also changes the count. */
+struct seen {
+    int64_t tickets, latest_ms;
+};
+
+/* Due: never looked at, tickets added or changed since, or the fit too old. */
 static int due(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t now_ms, bool *out,
-               struct cs_doc *status)
+               struct cs_doc *status, struct seen *now)
 {
     *out = false;
     struct cs_query q = {.sort = "_updated", .desc = true, .limit = 1};
     struct cs_doc_list l;
     int rc = cs_store_find(st, a, tenant, CS_INSIGHTS_TICKETS, &q, &l);
     if (rc || l.n == 0) return rc;
+    now->latest_ms = l.docs[0].updated_ms;
+    if ((rc = cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, NULL, 0, &now->tickets))) return rc;
     rc = cs_store_get(st, a, tenant, CS_TM_COLL, STATUS_ID, status);
     if (rc == CS_ERR_NOT_FOUND) return status->body = NULL, *out = true, CS_OK;
     if (rc) return rc;
-    int64_t checked = cs_json_get_int(status->body, "checked_ms", 0);
-    *out = l.docs[0].updated_ms >= checked || now_ms - checked >= refit_ms;
+    *out = now->tickets != cs_json_get_int(status->body, "tickets", -1) ||
+           now->latest_ms > cs_json_get_int(status->body, "latest_ms", 0) ||
+           now_ms - cs_json_get_int(status->body, "checked_ms", 0) >= refit_ms;
     return CS_OK;
 }
 
 static int put_status(struct cs_store *st, struct cs_arena *a, const char *tenant, const struct cs_doc *old,
-                      const struct cs_tm_fit_report *rep, int64_t now_ms)
+                      const struct cs_tm_fit_report *rep, const struct seen *seen, int64_t now_ms)
 {
     json_object *b = cs_json_object(a), *fitted = json_object_new_array();
     if (!b || !fitted || cs_json_add(b, "fitted", fitted)) return CS_ERR_NOMEM;
     int rc = cs_json_add_int(b, "checked_ms", now_ms);
-    if (!rc) rc = cs_json_add_int(b, "tickets", rep->tickets);
+    if (!rc) rc = cs_json_add_int(b, "tickets", seen->tickets);
+    if (!rc) rc = cs_json_add_int(b, "latest_ms", seen->latest_ms);
+    if (!rc) rc = cs_json_add_int(b, "tickets_read", rep->tickets);
     for (int k = 0; !rc && k < CS_TM_N; k++)
         if (rep->fitted[k] && json_object_array_add(fitted, json_object_new_string(cs_tm_name((enum cs_tm_kind)k))))
             rc = CS_ERR_NOMEM;
     if (rc) return rc;
     if (old->body) return cs_store_update(st, a, tenant, CS_TM_COLL, STATUS_ID, old->version, b, NULL, now_ms, NULL);
     rc = cs_store_insert(st, a, tenant, CS_TM_COLL, STATUS_ID, b, NULL, now_ms, NULL);
-    /* Another worker checked it meanwhile: its status stands. */
+    /* Another worker looked meanwhile: its status stands. */
     return rc == CS_ERR_EXISTS ? CS_OK : rc;
 }
 
@@ -101,9 +114,10 @@ static int refit_tenant(struct cs_store *st, const char *tenant, int64_t now_ms,
     bool is_due;
     struct cs_doc status = {0};
     struct cs_tm_fit_report rep;
-    int rc = due(st, a, tenant, now_ms, &is_due, &status);
+    struct seen seen = {0};
+    int rc = due(st, a, tenant, now_ms, &is_due, &status, &seen);
     if (!rc && is_due) rc = cs_tm_fit_tenant(st, a, tenant, now_ms, &rep);
-    if (!rc && is_due) rc = put_status(st, a, tenant, &status, &rep, now_ms);
+    if (!rc && is_due) rc = put_status(st, a, tenant, &status, &rep, &seen, now_ms);
     if (!rc && is_due) {
         (*fitted)++;
         char n[24];
