@@ -1,35 +1,42 @@
-/* GET /api/v1/customer/ai-models and POST /api/v1/customer/ai-models/{model}/predict.
+/* GET /api/v1/customer/ai-models, POST /api/v1/customer/ai-models/{model}/predict and
+ * GET/PUT /api/v1/customer/insights/config.
  *
- *   escalation_predictor       the escalation model (cs/escalation.h) over a stored
- *                              ticket's facts or raw fields; risk_factors and the
- *                              per-feature contributions are the model's exact ones
- *   resolution_time_predictor  median of the tenant's resolved tickets like this one
- *   sla_breach_predictor       share of the tenant's tickets of the priority that
- *                              missed the target
+ *   escalation_predictor       the tenant's fitted escalation model, else the shipped one
+ *   churn_predictor            the tenant's fitted churn model, else the documented prior
+ *   sla_breach_predictor       the tenant's fitted SLA-breach model, else the share of its
+ *                              tickets of the priority past the target, else the prior
+ *   resolution_time_predictor  the tenant's fitted time classes, else medians, else priors
  *   sentiment_analyzer         the built-in sentiment model over raw text
- * Each answer says its source: "prior" when the tenant's data is too thin. */
+ * Each answer says its source ("tenant", "prior", "builtin", or the median it used);
+ * include_explanation adds every feature's exact contribution when a linear model
+ * answered (cs/tenant_models.h). */
 #include <math.h>
 #include <string.h>
 
 #include "cs/app.h"
 #include "cs/arena.h"
+#include "cs/clock.h"
 #include "cs/env.h"
 #include "cs/escalation.h"
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/insights.h"
 #include "cs/json.h"
+#include "cs/log.h"
 #include "cs/model.h"
 #include "cs/models.h"
 #include "cs/sentiment.h"
 #include "cs/store.h"
+#include "cs/tenant_models.h"
 
 int fn_customer_ai_models(const struct cs_req *req, struct cs_resp *resp);
+
+static const char *const PRIORITIES[] = {"low", "medium", "high", "urgent", NULL};
 
 static const struct cs_field body_fields[] = {
     {.name = "ticket_id", .type = CS_J_STRING, .nullable = true, .format = CS_FMT_ID},
     {.name = "message", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 20000},
-    {.name = "priority", .type = CS_J_STRING, .nullable = true, .max_len = 16},
+    {.name = "priority", .type = CS_J_STRING, .nullable = true, .one_of = PRIORITIES},
     {.name = "category", .type = CS_J_STRING, .nullable = true, .max_len = 64},
     {.name = "repeat_contacts", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 0,
      .has_max = true, .max = 1000},
@@ -40,12 +47,21 @@ static const struct cs_field body_fields[] = {
     {.name = "tier_limit", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
      .has_max = true, .max = 1e9},
     {.name = "vip", .type = CS_J_BOOL, .nullable = true},
+    {.name = "escalated", .type = CS_J_BOOL, .nullable = true},
+    {.name = "reopened", .type = CS_J_BOOL, .nullable = true},
+    {.name = "csat_rating", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 1, .has_max = true, .max = 5},
+    {.name = "hours_open", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
+     .has_max = true, .max = 87600},
+    {.name = "opened_at", .type = CS_J_STRING, .nullable = true, .max_len = 40},
     {.name = "include_explanation", .type = CS_J_BOOL, .nullable = true},
 };
 static const struct cs_schema body_schema = {body_fields, sizeof(body_fields) / sizeof(*body_fields)};
 
-static const char *const MODELS[] = {"escalation_predictor", "resolution_time_predictor",
-                                     "sla_breach_predictor", "sentiment_analyzer"};
+enum { M_ESC, M_RES, M_SLA, M_SENT, M_CHURN, M_N };
+static const char *const MODELS[M_N] = {"escalation_predictor", "resolution_time_predictor",
+                                        "sla_breach_predictor", "sentiment_analyzer", "churn_predictor"};
+/* The tenant model behind each name (-1: none). */
+static const int KIND[M_N] = {CS_TM_ESCALATION, CS_TM_RESOLUTION, CS_TM_SLA, -1, CS_TM_CHURN};
 
 static int bad(struct cs_resp *resp, const char *code, const char *msg, int rc)
 {
@@ -63,46 +79,73 @@ static int load_ticket(const struct cs_req *req, struct cs_resp *resp, json_obje
     struct cs_doc d;
     int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, id, &d);
     if (rc == CS_ERR_NOT_FOUND) return bad(resp, "ticket_not_found", "No ticket with this id", rc);
+    if (!rc && (!json_object_is_type(d.body, json_type_object) || !cs_json_get_str(d.body, "ticket_id")))
+        rc = CS_ERR_FORMAT;
     if (!rc) *doc = d.body;
     return rc;
 }
 
-static const char *recommended_action(double p)
+/* Facts from raw fields: the message's sentiment and cues, the numbers as given. */
+static int raw_facts(const struct cs_req *req, struct cs_resp *resp, json_object *b, const struct cs_insights_cfg *cfg,
+                     bool need_message, struct cs_tm_facts *f)
 {
-    if (p >= 0.7) return "Route to senior agent";
-    if (p >= 0.35) return "Monitor closely";
-    return "Standard handling";
-}
-
-static int escalation_inputs(const struct cs_req *req, struct cs_resp *resp, json_object *b, json_object *doc,
-                             struct cs_escalation_input *in)
-{
-    if (doc) return cs_insights_escalation_input(req->store, req->auth.tenant, doc, req->now_ms, in);
+    memset(f, 0, sizeof(*f));
     const char *msg = cs_json_get_str(b, "message");
-    if (!msg) return bad(resp, "missing_input", "Give ticket_id or message", CS_ERR_VALIDATION);
-    struct cs_sentiment s;
-    int rc = cs_sentiment_analyze(req->env->models, msg, strlen(msg), &s);
-    if (rc) return rc;
-    *in = (struct cs_escalation_input){
-        .sentiment_score = s.score, .sentiment_level = (int)s.level,
-        .repeat_contacts = (int)cs_json_get_int(b, "repeat_contacts", 0),
-        .wait_minutes = (float)cs_json_get_double(b, "wait_minutes", 0),
-        .refund_amount = (float)cs_json_get_double(b, "refund_amount", 0),
-        .tier_limit = (float)cs_json_get_double(b, "tier_limit", 0),
-        .legal_threat = s.cues.legal > 0, .social_threat = s.cues.social > 0,
-        .vip = cs_json_get_bool(b, "vip", false)};
+    if (!msg && need_message) return bad(resp, "missing_input", "Give ticket_id or message", CS_ERR_VALIDATION);
+    f->esc.sentiment_score = 0.5f;
+    f->esc.sentiment_level = CS_SENT_NEUTRAL;
+    if (msg) {
+        int rc = cs_escalation_read_conversation(req->env->models, &msg, NULL, 1, &f->esc);
+        if (rc) return rc;
+    }
+    f->esc.repeat_contacts = (int)cs_json_get_int(b, "repeat_contacts", 0);
+    f->esc.wait_minutes = (float)cs_json_get_double(b, "wait_minutes", 0);
+    f->esc.refund_amount = (float)cs_json_get_double(b, "refund_amount", 0);
+    f->esc.tier_limit = (float)cs_json_get_double(b, "tier_limit", 0);
+    f->esc.vip = cs_json_get_bool(b, "vip", false);
+    f->priority = cs_json_get_str(b, "priority") ? cs_json_get_str(b, "priority") : "medium";
+    f->category = cs_json_get_str(b, "category");
+    f->escalated = cs_json_get_bool(b, "escalated", false);
+    f->reopened = cs_json_get_bool(b, "reopened", false);
+    f->csat = (int)cs_json_get_int(b, "csat_rating", 0);
+    f->hours_open = cs_json_get_double(b, "hours_open", f->esc.wait_minutes / 60.0);
+    const char *at = cs_json_get_str(b, "opened_at");
+    int64_t opened = req->now_ms;
+    if (at && cs_time_parse_iso(at, &opened)) {
+        cs_resp_field_error(resp, "body", "opened_at", "Input should be an ISO-8601 time", "value_error");
+        return bad(resp, "invalid_input", "opened_at should be an ISO-8601 time", CS_ERR_VALIDATION);
+    }
+    f->opened_off_hours = !cs_bh_open_at(&cfg->bh, opened);
     return CS_OK;
 }
 
-/* Every feature's exact contribution to the "yes" logit (weight x (value - mean)). */
-static json_object *contributions(const struct cs_escalation *e)
+/* The tenant's fit of kind k when it has one; a damaged stored fit is logged and the
+ * fallback answers (it is replaced by the next refit). */
+static int tenant_model(const struct cs_req *req, enum cs_tm_kind k, struct cs_tm_model *tm, bool *have)
+{
+    int rc = cs_tm_load(req->store, req->arena, req->auth.tenant, k, tm, NULL);
+    *have = rc == CS_OK;
+    if (rc == CS_ERR_FORMAT) cs_log(CS_LOG_WARN, "stored tenant model malformed; answering from the fallback", "model", cs_tm_name(k), NULL);
+    return rc == CS_ERR_NOT_FOUND || rc == CS_ERR_FORMAT ? CS_OK : rc;
+}
+
+static const char *action(int model, double p)
+{
+    static const char *const hi[M_N] = {"Route to senior agent", NULL, "Prioritise now: likely to miss the SLA", NULL,
+                                        "Retention outreach by a senior agent"};
+    static const char *const mid[M_N] = {"Monitor closely", NULL, "Watch the SLA clock", NULL, "Follow up after resolution"};
+    if (!hi[model]) return "Set the customer's expectation to the predicted time";
+    return p >= 0.7 ? hi[model] : p >= 0.35 ? mid[model] : "Standard handling";
+}
+
+/* Every feature's exact contribution (weight x (value - mean)) to the explained logit. */
+static json_object *contributions(enum cs_tm_kind k, const struct cs_model_explanation *ex)
 {
     json_object *arr = json_object_new_array();
-    for (uint32_t i = 0; arr && i < e->explanation.n; i++) {
-        const struct cs_model_contrib *c = &e->explanation.item[i];
+    for (uint32_t i = 0; arr && i < ex->n; i++) {
+        const struct cs_model_contrib *c = &ex->item[i];
         json_object *o = json_object_new_object();
-        if (!o || json_object_array_add(arr, o) ||
-            cs_json_add_str(o, "feature", cs_escalation_feature_name(c->feature)) ||
+        if (!o || json_object_array_add(arr, o) || cs_json_add_str(o, "feature", cs_tm_feature_name(k, c->feature)) ||
             cs_json_add_double(o, "value", c->value, 4) || cs_json_add_double(o, "contribution", c->contribution, 4)) {
             json_object_put(arr);
             return NULL;
@@ -111,132 +154,342 @@ static json_object *contributions(const struct cs_escalation *e)
     return arr;
 }
 
-static int escalation(const struct cs_req *req, struct cs_resp *resp, json_object *b, json_object *doc,
-                      json_object *pred)
+/* risk_factors: the features pushing the explained logit up, strongest first (the
+ * explanation lists them by |contribution|). */
+static int explain(json_object *pred, enum cs_tm_kind k, int model, double p, const struct cs_model_explanation *ex)
 {
-    struct cs_escalation_input in;
-    struct cs_escalation e;
-    int rc = escalation_inputs(req, resp, b, doc, &in);
-    if (!rc) rc = cs_escalation_predict(req->env->models, &in, &e);
-    if (rc) return rc;
-    double p = e.probability;
-    rc = cs_json_add_double(pred, "escalation_probability", p, 4);
-    if (!rc) rc = cs_json_add_double(pred, "confidence", p > 0.5 ? p : 1 - p, 4);
-    if (rc || !cs_json_get_bool(b, "include_explanation", false)) return rc;
     json_object *f = json_object_new_array();
-    for (size_t i = 0; f && i < e.n_factors; i++) json_object_array_add(f, json_object_new_string(e.factors[i]));
-    rc = cs_json_add(pred, "risk_factors", f);
-    if (!rc) rc = cs_json_add_str(pred, "recommended_action", recommended_action(p));
-    /* base_value + every contribution = output_value, the "yes" class logit (exact for
-     * a linear model); the probability also weighs the "no" class's logit. */
-    if (!rc) rc = cs_json_add_double(pred, "base_value", e.explanation.base, 4);
-    if (!rc) rc = cs_json_add_double(pred, "output_value", e.explanation.logit, 4);
-    if (!rc) rc = cs_json_add(pred, "contributions", contributions(&e));
+    for (uint32_t i = 0; f && i < ex->n; i++)
+        if (ex->item[i].contribution > 0 &&
+            json_object_array_add(f, json_object_new_string(cs_tm_feature_name(k, ex->item[i].feature))))
+            return json_object_put(f), CS_ERR_NOMEM;
+    int rc = cs_json_add(pred, "risk_factors", f);
+    if (!rc) rc = cs_json_add_str(pred, "recommended_action", action(model, p));
+    /* base_value + every contribution + other = output_value, the explained class's
+     * logit (exact for a linear model). */
+    if (!rc) rc = cs_json_add_double(pred, "base_value", ex->base, 4);
+    if (!rc) rc = cs_json_add_double(pred, "output_value", ex->logit, 4);
+    if (!rc && fabs(ex->other) >= 5e-5) rc = cs_json_add_double(pred, "other", ex->other, 4);
+    if (!rc) rc = cs_json_add(pred, "contributions", contributions(k, ex));
     return rc;
 }
 
-/* A raw-fields prediction describes its ticket by priority/category. */
-static json_object *raw_doc(const struct cs_req *req, json_object *b)
+/* A figure with no features behind it (a share, a median, a fixed prior): nothing to
+ * attribute, so the explanation is its base alone. */
+static int explain_constant(json_object *pred, int model, double p, bool logit)
 {
-    json_object *d = cs_json_object(req->arena);
-    if (!d || cs_json_add_str(d, "priority", cs_json_get_str(b, "priority")) ||
-        cs_json_add_str(d, "category", cs_json_get_str(b, "category")))
-        return NULL;
-    return d;
-}
-
-static int resolution(const struct cs_req *req, json_object *b, json_object *doc, json_object *pred,
-                      const char **source)
-{
-    struct cs_ticket_insights ti;
-    memset(&ti, 0, sizeof(ti));
-    if (!doc && !(doc = raw_doc(req, b))) return CS_ERR_NOMEM;
-    int rc = cs_insights_predict_resolution(req->store, req->auth.tenant, doc, &ti);
-    if (!rc) rc = cs_json_add_str(pred, "predicted_resolution_time", ti.resolution_text);
-    if (!rc) rc = cs_json_add_double(pred, "predicted_resolution_seconds", ti.resolution_s, 0);
-    if (!rc) rc = cs_json_add_int(pred, "sample_size", ti.resolution_n);
-    *source = ti.resolution_source;
+    double out = logit ? log(p / (1 - p)) : p;
+    int rc = cs_json_add(pred, "risk_factors", json_object_new_array());
+    if (!rc) rc = cs_json_add_str(pred, "recommended_action", action(model, p));
+    if (!rc) rc = cs_json_add_double(pred, "base_value", out, 4);
+    if (!rc) rc = cs_json_add_double(pred, "output_value", out, 4);
+    if (!rc) rc = cs_json_add(pred, "contributions", json_object_new_array());
     return rc;
 }
 
-static int sla(const struct cs_req *req, json_object *b, json_object *doc, json_object *pred, const char **source)
+struct ctx {
+    const struct cs_req *req;
+    struct cs_resp *resp;
+    json_object *b, *doc, *pred;
+    struct cs_insights_cfg cfg;
+    struct cs_tm_facts f;
+    bool want_explanation;
+    const char *source;
+    json_object *metrics;
+};
+
+static int add_p(struct ctx *c, const char *key, double p)
 {
-    const char *prio = cs_json_get_str(doc ? doc : b, "priority");
-    double p;
-    int64_t n;
-    int rc = cs_insights_sla_breach(req->store, req->auth.tenant, prio ? prio : "medium", &p, &n, source);
-    if (!rc) rc = cs_json_add_double(pred, "breach_probability", p, 4);
-    if (!rc) rc = cs_json_add_double(pred, "sla_hours", cs_insights_sla_hours(prio), 1);
-    if (!rc) rc = cs_json_add_int(pred, "sample_size", n);
+    int rc = cs_json_add_double(c->pred, key, p, 4);
+    if (!rc) rc = cs_json_add_double(c->pred, "confidence", p > 0.5 ? p : 1 - p, 4);
     return rc;
 }
 
-static int sentiment(const struct cs_req *req, struct cs_resp *resp, json_object *b, json_object *pred)
+static int escalation(struct ctx *c)
 {
-    const char *msg = cs_json_get_str(b, "message");
-    if (!msg) return bad(resp, "missing_input", "Give message", CS_ERR_VALIDATION);
+    struct cs_tm_model tm;
+    bool have;
+    int rc = tenant_model(c->req, CS_TM_ESCALATION, &tm, &have);
+    if (rc) return rc;
+    if (have) {
+        struct cs_tm_pred p;
+        c->source = "tenant", c->metrics = tm.metrics;
+        rc = cs_tm_predict(&tm, &c->f, &p);
+        if (!rc) rc = add_p(c, "escalation_probability", p.value);
+        if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_ESCALATION, M_ESC, p.value, &p.ex);
+        return rc;
+    }
+    /* The shipped model, fitted on the project's labelled tickets (data/models/README.md). */
+    struct cs_escalation e;
+    c->source = "builtin";
+    rc = cs_escalation_predict(c->req->env->models, &c->f.esc, &e);
+    if (!rc) rc = add_p(c, "escalation_probability", e.probability);
+    if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_ESCALATION, M_ESC, e.probability, &e.explanation);
+    return rc;
+}
+
+static int churn(struct ctx *c)
+{
+    struct cs_tm_model tm;
+    bool have;
+    int rc = tenant_model(c->req, CS_TM_CHURN, &tm, &have);
+    if (!rc && !have) rc = cs_tm_churn_prior(c->req->arena, &tm);
+    if (rc) return rc;
+    struct cs_tm_pred p;
+    c->source = tm.source, c->metrics = tm.metrics;
+    rc = cs_tm_predict(&tm, &c->f, &p);
+    if (!rc) rc = add_p(c, "churn_probability", p.value);
+    if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_CHURN, M_CHURN, p.value, &p.ex);
+    return rc;
+}
+
+static int sla_clock(struct ctx *c)
+{
+    double hours = cs_tm_sla_hours(c->f.priority);
+    int rc = cs_json_add_double(c->pred, "sla_hours", hours, 1);
+    if (!rc) rc = cs_json_add_str(c->pred, "sla_clock", c->cfg.bh.always ? "24x7" : "business_hours");
+    if (rc || !c->doc) return rc;
+    int64_t opened = cs_json_get_int(c->doc, "opened_ms", 0), due = cs_bh_due(&c->cfg.bh, opened, hours * 3600.0);
+    char iso[CS_ISO_MAX];
+    if (due != INT64_MAX) cs_time_iso(due, CS_ISO_Z, iso);
+    rc = cs_json_add_str(c->pred, "sla_due_at", due == INT64_MAX ? NULL : iso);
+    /* Business time the ticket has been open (or took), on the tenant's clock. */
+    int64_t end = cs_json_get_int(c->doc, "open", 1) ? c->req->now_ms : cs_json_get_int(c->doc, "resolved_ms", c->req->now_ms);
+    if (!rc) rc = cs_json_add_double(c->pred, "sla_elapsed_hours", cs_bh_seconds(&c->cfg.bh, opened, end) / 3600.0, 2);
+    return rc;
+}
+
+static int sla(struct ctx *c)
+{
+    struct cs_tm_model tm;
+    bool have;
+    int rc = tenant_model(c->req, CS_TM_SLA, &tm, &have);
+    if (rc) return rc;
+    if (have) {
+        struct cs_tm_pred p;
+        c->source = "tenant", c->metrics = tm.metrics;
+        rc = cs_tm_predict(&tm, &c->f, &p);
+        if (!rc) rc = add_p(c, "breach_probability", p.value);
+        if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_SLA, M_SLA, p.value, &p.ex);
+    } else {
+        double p;
+        int64_t n;
+        rc = cs_insights_sla_breach(c->req->store, c->req->auth.tenant, c->f.priority, &p, &n, &c->source);
+        if (!rc) rc = add_p(c, "breach_probability", p);
+        if (!rc) rc = cs_json_add_int(c->pred, "sample_size", n);
+        if (!rc && c->want_explanation) rc = explain_constant(c->pred, M_SLA, p, true);
+    }
+    return rc ? rc : sla_clock(c);
+}
+
+static int resolution(struct ctx *c)
+{
+    struct cs_tm_model tm;
+    bool have;
+    int rc = tenant_model(c->req, CS_TM_RESOLUTION, &tm, &have);
+    if (rc) return rc;
+    double secs;
+    if (have) {
+        struct cs_tm_pred p;
+        c->source = "tenant", c->metrics = tm.metrics;
+        rc = cs_tm_predict(&tm, &c->f, &p);
+        secs = p.value;
+        static const char *const cls[] = {"q1", "q2", "q3", "q4"};
+        if (!rc) rc = cs_json_add_str(c->pred, "likeliest_time_class", cls[p.cls]);
+        if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_RESOLUTION, M_RES, p.value, &p.ex);
+    } else {
+        struct cs_ticket_insights ti;
+        memset(&ti, 0, sizeof(ti));
+        json_object *d = c->doc ? c->doc : cs_json_object(c->req->arena);
+        if (!d) return CS_ERR_NOMEM;
+        if (!c->doc && (cs_json_add_str(d, "priority", c->f.priority) || cs_json_add_str(d, "category", c->f.category)))
+            return CS_ERR_NOMEM;
+        rc = cs_insights_predict_resolution(c->req->store, c->req->auth.tenant, d, &ti);
+        secs = ti.resolution_s;
+        c->source = ti.resolution_source;
+        if (!rc) rc = cs_json_add_int(c->pred, "sample_size", ti.resolution_n);
+        if (!rc && c->want_explanation) rc = explain_constant(c->pred, M_RES, secs, false);
+    }
+    char text[32];
+    cs_insights_duration_text(secs, text, sizeof(text));
+    if (!rc) rc = cs_json_add_str(c->pred, "predicted_resolution_time", text);
+    if (!rc) rc = cs_json_add_double(c->pred, "predicted_resolution_seconds", secs, 0);
+    return rc;
+}
+
+static int sentiment(struct ctx *c)
+{
+    const char *msg = cs_json_get_str(c->b, "message");
+    if (!msg) return bad(c->resp, "missing_input", "Give message", CS_ERR_VALIDATION);
     struct cs_sentiment s;
-    int rc = cs_sentiment_analyze(req->env->models, msg, strlen(msg), &s);
-    if (!rc) rc = cs_json_add_str(pred, "sentiment", s.label);
-    if (!rc) rc = cs_json_add_double(pred, "sentiment_score", s.score, 4);
-    if (!rc) rc = cs_json_add_double(pred, "confidence", s.confidence, 4);
+    int rc = cs_sentiment_analyze(c->req->env->models, msg, strlen(msg), &s);
+    c->source = "builtin";
+    if (!rc) rc = cs_json_add_str(c->pred, "sentiment", s.label);
+    if (!rc) rc = cs_json_add_double(c->pred, "sentiment_score", s.score, 4);
+    if (!rc) rc = cs_json_add_double(c->pred, "confidence", s.confidence, 4);
     return rc;
 }
 
 static int predict(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *model = cs_req_param(req, "model_name");
-    size_t k = 0;
-    while (k < sizeof(MODELS) / sizeof(*MODELS) && strcmp(model, MODELS[k]) != 0) k++;
-    if (k == sizeof(MODELS) / sizeof(*MODELS)) return bad(resp, "model_not_found", "Unknown model", CS_ERR_NOT_FOUND);
-    json_object *b = NULL, *doc = NULL;
-    int rc = cs_app_read_json(req, resp, &body_schema, &b);
-    if (!rc && k != 3) rc = load_ticket(req, resp, b, &doc);
+    int k = 0;
+    while (k < M_N && strcmp(model, MODELS[k]) != 0) k++;
+    if (k == M_N) return bad(resp, "model_not_found", "Unknown model", CS_ERR_NOT_FOUND);
+    struct ctx c = {.req = req, .resp = resp};
+    int rc = cs_app_read_json(req, resp, &body_schema, &c.b);
+    if (!rc && k != M_SENT) rc = load_ticket(req, resp, c.b, &c.doc);
+    if (!rc && k != M_SENT) rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &c.cfg, NULL);
+    if (!rc && k != M_SENT)
+        rc = c.doc ? cs_tm_facts_of_doc(req->store, req->auth.tenant, &c.cfg, c.doc, req->now_ms, &c.f)
+                   : raw_facts(req, resp, c.b, &c.cfg, k == M_ESC, &c.f);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena), *pred = json_object_new_object();
-    if (!o || !pred || cs_json_add(o, "prediction", pred)) return CS_ERR_NOMEM;
-    /* The shipped escalation model is fitted on the project's labelled tickets, not on
-     * this tenant's outcomes (data/models/README.md). */
-    const char *source = "builtin";
-    if (k == 0) rc = escalation(req, resp, b, doc, pred);
-    else if (k == 1) rc = resolution(req, b, doc, pred, &source);
-    else if (k == 2) rc = sla(req, b, doc, pred, &source);
-    else rc = sentiment(req, resp, b, pred), source = "builtin";
+    c.want_explanation = cs_json_get_bool(c.b, "include_explanation", false);
+    json_object *o = cs_json_object(req->arena);
+    c.pred = json_object_new_object();
+    if (!o || !c.pred || cs_json_add(o, "prediction", c.pred)) return CS_ERR_NOMEM;
+    switch (k) {
+    case M_ESC: rc = escalation(&c); break;
+    case M_CHURN: rc = churn(&c); break;
+    case M_SLA: rc = sla(&c); break;
+    case M_RES: rc = resolution(&c); break;
+    default: rc = sentiment(&c); break;
+    }
     if (!rc) rc = cs_json_add_str(o, "model", MODELS[k]);
-    if (!rc && doc && cs_json_get_str(b, "ticket_id")) rc = cs_json_add_str(o, "ticket_id", cs_json_get_str(b, "ticket_id"));
-    if (!rc) rc = cs_json_add_str(o, "source", source);
+    if (!rc && c.doc) rc = cs_json_add_str(o, "ticket_id", cs_json_get_str(c.b, "ticket_id"));
+    if (!rc) rc = cs_json_add_str(o, "source", c.source);
+    if (!rc && c.metrics) rc = cs_json_add(o, "model_metrics", json_object_get(c.metrics));
     if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
+    return rc;
+}
+
+/* ---- the list ---- */
+
+static const char *const KINDS[M_N] = {
+    "logistic regression over conversation facts",
+    "time classes (the tenant's quartiles) by logistic regression over priority, sentiment, hour and category",
+    "logistic regression over priority, sentiment, contacts and hour, on the tenant's business clock",
+    "linear text classifier",
+    "logistic regression over sentiment, contacts, escalation, reopening, CSAT and topic"};
+
+/* What answers when the tenant has no fit. */
+static const char *const FALLBACK[M_N] = {"builtin", "tenant_medians_or_prior", "tenant_share_or_prior", "builtin",
+                                          "prior"};
+
+static int list_one(const struct cs_req *req, int i, json_object *m)
+{
+    int rc = cs_json_add_str(m, "name", MODELS[i]);
+    if (!rc) rc = cs_json_add_str(m, "kind", KINDS[i]);
+    if (rc || KIND[i] < 0) {
+        /* The shipped text model: its file's own metadata (training data, held-out metrics). */
+        const struct cs_model *bm = cs_models_get(req->env->models, "sentiment");
+        json_object *meta = bm && cs_model_metadata(bm) ? json_tokener_parse(cs_model_metadata(bm)) : NULL, *metrics = NULL;
+        if (meta && json_object_object_get_ex(meta, "metrics", &metrics)) json_object_get(metrics);
+        json_object_put(meta);
+        if (!rc) rc = cs_json_add_str(m, "source", "builtin");
+        if (!rc && json_object_object_add(m, "metrics", metrics)) rc = CS_ERR_NOMEM;
+        return rc;
+    }
+    struct cs_tm_model tm;
+    json_object *status = NULL;
+    rc = cs_tm_load(req->store, req->arena, req->auth.tenant, (enum cs_tm_kind)KIND[i], &tm, &status);
+    if (rc == CS_OK) {
+        char iso[CS_ISO_MAX];
+        cs_time_iso(tm.fitted_ms, CS_ISO_Z, iso);
+        rc = cs_json_add_str(m, "source", "tenant");
+        if (!rc) rc = cs_json_add(m, "metrics", json_object_get(tm.metrics));
+        if (!rc) rc = cs_json_add_int(m, "labelled_examples", tm.n_examples);
+        if (!rc) rc = cs_json_add_str(m, "fitted_at", iso);
+        return rc;
+    }
+    if (rc != CS_ERR_NOT_FOUND && rc != CS_ERR_FORMAT) return rc;
+    if (rc == CS_ERR_FORMAT) cs_log(CS_LOG_WARN, "stored tenant model malformed", "model", MODELS[i], NULL);
+    int64_t n = status && rc == CS_ERR_NOT_FOUND ? cs_json_get_int(status, "n_examples", 0) : 0;
+    rc = cs_json_add_str(m, "source", FALLBACK[i]);
+    if (!rc && i == M_ESC) {
+        const struct cs_model *bm = cs_models_get(req->env->models, "escalation");
+        json_object *meta = bm && cs_model_metadata(bm) ? json_tokener_parse(cs_model_metadata(bm)) : NULL, *metrics = NULL;
+        if (meta && json_object_object_get_ex(meta, "metrics", &metrics)) json_object_get(metrics);
+        json_object_put(meta);
+        if (json_object_object_add(m, "metrics", metrics)) rc = CS_ERR_NOMEM;
+    } else if (!rc && json_object_object_add(m, "metrics", NULL)) {
+        rc = CS_ERR_NOMEM;
+    }
+    /* Labelled examples the last refit counted (null before the first). */
+    if (!rc) rc = status ? cs_json_add_int(m, "labelled_examples", n) : cs_json_add_str(m, "labelled_examples", NULL);
     return rc;
 }
 
 static int list(const struct cs_req *req, struct cs_resp *resp)
 {
-    static const char *const kind[] = {"logistic regression (fitted on the project's labelled tickets; priors for features texts cannot show)",
-                                       "median of the tenant's resolved tickets",
-                                       "share of the tenant's tickets past the SLA target",
-                                       "linear text classifier"};
-    static const char *const bundle[] = {"escalation", NULL, NULL, "sentiment"};
     json_object *o = cs_json_object(req->arena), *arr = json_object_new_array();
     if (!o || !arr || cs_json_add(o, "models", arr)) return CS_ERR_NOMEM;
-    for (size_t i = 0; i < sizeof(MODELS) / sizeof(*MODELS); i++) {
-        json_object *m = json_object_new_object(), *meta = NULL;
-        if (!m || json_object_array_add(arr, m)) return CS_ERR_NOMEM;
-        const struct cs_model *bm = bundle[i] ? cs_models_get(req->env->models, bundle[i]) : NULL;
-        /* The model file's own metadata (training data, held-out metrics) as stored. */
-        if (bm && cs_model_metadata(bm)) meta = json_tokener_parse(cs_model_metadata(bm));
-        if (cs_json_add_str(m, "name", MODELS[i]) || cs_json_add_str(m, "kind", kind[i]) ||
-            cs_json_add_str(m, "source", i == 0 || i == 3 ? "builtin" : "tenant_history_or_prior"))
-            return json_object_put(meta), CS_ERR_NOMEM;
-        json_object *metrics = NULL;
-        if (meta && json_object_object_get_ex(meta, "metrics", &metrics)) json_object_get(metrics);
-        json_object_put(meta);
-        if (json_object_object_add(m, "metrics", metrics)) return json_object_put(metrics), CS_ERR_NOMEM;
+    for (int i = 0; i < M_N; i++) {
+        json_object *m = json_object_new_object();
+        if (!m || json_object_array_add(arr, m)) return json_object_put(m), CS_ERR_NOMEM;
+        int rc = list_one(req, i, m);
+        if (rc) return rc;
     }
-    if (cs_json_add_int(o, "min_sample", CS_INSIGHTS_MIN_SAMPLE)) return CS_ERR_NOMEM;
-    return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
+    int rc = cs_json_add_int(o, "min_sample", CS_INSIGHTS_MIN_SAMPLE);
+    if (!rc) rc = cs_json_add_int(o, "min_labelled_examples", CS_TM_MIN_EXAMPLES);
+    if (!rc) rc = cs_json_add_int(o, "min_examples_per_class", CS_TM_MIN_CLASS);
+    return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
+}
+
+/* ---- the tenant's configuration ---- */
+
+static int cfg_json(const struct cs_insights_cfg *cfg, json_object *stored, struct cs_arena *a, json_object **out)
+{
+    json_object *o = cs_json_object(a), *v, *t = json_object_new_object();
+    if (!o || !t || cs_json_add(o, "thresholds", t)) return CS_ERR_NOMEM;
+    json_object *bh = stored && json_object_object_get_ex(stored, "business_hours", &v) ? json_object_get(v) : NULL;
+    json_object *hol = stored && json_object_object_get_ex(stored, "holidays", &v) && v ? json_object_get(v)
+                                                                                          : json_object_new_array();
+    if (json_object_object_add(o, "business_hours", bh)) return json_object_put(bh), json_object_put(hol), CS_ERR_NOMEM;
+    int rc = cs_json_add(o, "holidays", hol);
+    if (!rc) rc = cs_json_add_double(t, "sla_breach", cfg->sla_threshold, 4);
+    if (!rc) rc = cs_json_add_double(t, "churn", cfg->churn_threshold, 4);
+    if (!rc) rc = cs_json_add_str(o, "sla_clock", cfg->bh.always ? "24x7" : "business_hours");
+    *out = o;
+    return rc;
+}
+
+static int config(const struct cs_req *req, struct cs_resp *resp)
+{
+    struct cs_insights_cfg cfg;
+    json_object *stored = NULL, *out = NULL;
+    int rc;
+    if (strcmp(req->method, "PUT") == 0) {
+        static const struct cs_schema any = {NULL, 0};
+        const char *field = NULL, *why = NULL;
+        rc = cs_app_read_json(req, resp, &any, &stored);
+        if (!rc) rc = cs_insights_cfg_read(stored, &cfg, &field, &why);
+        if (rc == CS_ERR_VALIDATION && why) {
+            cs_resp_field_error(resp, "body", field, why, "value_error");
+            return bad(resp, "invalid_config", why, rc);
+        }
+        /* One configuration document per tenant, replaced whole (optimistic retries). */
+        for (int i = 0; !rc; i++) {
+            struct cs_doc d;
+            rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL, CS_TM_CFG_ID, &d);
+            if (rc == CS_ERR_NOT_FOUND)
+                rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL, CS_TM_CFG_ID, stored,
+                                     NULL, req->now_ms, NULL);
+            else if (!rc)
+                rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL, CS_TM_CFG_ID, d.version,
+                                     stored, NULL, req->now_ms, NULL);
+            if ((rc == CS_ERR_CONFLICT || rc == CS_ERR_EXISTS) && i < 7) rc = CS_OK;
+            else break;
+        }
+    } else {
+        rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &cfg, &stored);
+    }
+    if (!rc) rc = cfg_json(&cfg, stored, req->arena, &out);
+    return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
 }
 
 int fn_customer_ai_models(const struct cs_req *req, struct cs_resp *resp)
 {
+    if (strstr(req->path, "/insights/config")) return config(req, resp);
     return strcmp(req->method, "GET") == 0 ? list(req, resp) : predict(req, resp);
 }

@@ -43,6 +43,7 @@ static int insights_json(const struct cs_req *req, json_object *doc, json_object
     if (!o) return CS_ERR_NOMEM;
     if (cs_json_own(req->arena, o)) return CS_ERR_NOMEM;
     rc = cs_json_add_double(o, "escalation_risk", ti.escalation.probability, 2);
+    if (!rc) rc = cs_json_add_str(o, "escalation_source", ti.escalation_source);
     if (!rc) rc = cs_json_add_str(o, "predicted_resolution_time", ti.resolution_text);
     if (!rc) rc = cs_json_add_double(o, "predicted_resolution_seconds", ti.resolution_s, 0);
     if (!rc) rc = cs_json_add_str(o, "predicted_resolution_source", ti.resolution_source);
@@ -100,6 +101,7 @@ static int lifecycle_json(const struct cs_req *req, const char *id, json_object 
     if (!rc) rc = cs_json_add_int(o, "agent_replies", cs_json_get_int(doc, "replies", 0));
     if (!rc) rc = cs_json_add_int(o, "reopened", cs_json_get_int(doc, "reopened", 0));
     if (!rc) rc = cs_json_add_bool(o, "escalated", cs_json_get_int(doc, "escalated", 0) != 0);
+    if (!rc) rc = cs_json_add_bool(o, "churned", cs_json_get_int(doc, "churned", 0) != 0);
     if (!rc) rc = json_object_object_get_ex(doc, "csat", NULL)
                       ? cs_json_add_int(o, "csat_rating", cs_json_get_int(doc, "csat", 0))
                       : cs_json_add_str(o, "csat_rating", NULL);

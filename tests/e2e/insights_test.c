@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
@@ -24,6 +25,11 @@
 
 static char token_c[2048], token_a[2048];
 static int have_c;
+/* Whether the history is enough for the tenant's own fits (cs/tenant_models.h: 200
+ * labelled examples, 20 of each class), which then answer instead of the shipped
+ * escalation model and the medians; the refit worker serve runs makes them. */
+static int fit_esc, fit_res, fit_sla;
+static long long n_esc_labelled, n_resolved;
 
 static const char *const agents[N_AGENTS] = {"AGT-001", "AGT-002", "AGT-003", "AGT-004", "AGT-005"};
 static const char *const names[N_AGENTS] = {"Michael Chen", "Priya Nair", "Tom Okafor", "Lena Vogel",
@@ -169,6 +175,30 @@ static void test_import_history(void)
         CHECK_INT((int)json_object_array_length(jget(r.json, "skipped")), 0);
         http_result_free(&r);
         json_object_put(body);
+    }
+    long long pos = 0;
+    for (int i = 0; i < N_TICKETS; i++) {
+        n_esc_labelled += T[i].resolved || T[i].escalated;
+        pos += T[i].escalated;
+        n_resolved += T[i].resolved;
+    }
+    fit_esc = n_esc_labelled >= 200 && pos >= 20 && n_esc_labelled - pos >= 20;
+    /* SLA breach: resolved tickets (none of the fixture's takes longer than its target),
+     * and open ones already past their 72/24/8 hours, which are breaches. */
+    long long sla_late = 0;
+    for (int i = 0; i < N_TICKETS; i++)
+        sla_late += !T[i].resolved && T[i].age_s > (T[i].prio == 0 ? 72 : T[i].prio == 1 ? 24 : 8) * 3600LL;
+    fit_sla = n_resolved + sla_late >= 200 && sla_late >= 20 && n_resolved >= 20;
+    fit_res = n_resolved >= 200;
+    /* Wait for the refit, so every answer below comes from one model. */
+    for (int i = 0; (fit_esc || fit_res) && i < 600; i++) {
+        struct http_result r;
+        REQUIRE(e2e_call(token_c, "GET", "/api/v1/customer/ai-models", NULL, &r) == 0);
+        int done = json_object_get_int64(jget(r.json, "models.0.labelled_examples")) == n_esc_labelled &&
+                   json_object_get_int64(jget(r.json, "models.1.labelled_examples")) == n_resolved;
+        http_result_free(&r);
+        if (done) break;
+        usleep(200 * 1000);
     }
 }
 
@@ -362,9 +392,23 @@ static void test_ticket_insights(void)
         CHECK_STR(jstr(r.json, "subject"), cats[t->cat]);
         CHECK_STR(jstr(r.json, "priority"), prios[t->prio]);
         CHECK(e2e_matches(jstr(r.json, "customer_id"), "^CUST-[0-9]{3}$"));
-        CHECK_STR(jstr(r.json, "ai_insights.predicted_resolution_source"), source);
-        CHECK_NEAR(json_object_get_double(jget(r.json, "ai_insights.predicted_resolution_seconds")), med, 0.51);
-        CHECK_INT((int)json_object_get_int64(jget(r.json, "ai_insights.predicted_resolution_sample_size")), n);
+        if (fit_res) {
+            /* The tenant's fitted time classes answer, as the predictor does for this ticket. */
+            CHECK_STR(jstr(r.json, "ai_insights.predicted_resolution_source"), "tenant");
+            CHECK_INT((int)json_object_get_int64(jget(r.json, "ai_insights.predicted_resolution_sample_size")), (int)n_resolved);
+            char body[96];
+            snprintf(body, sizeof(body), "{\"ticket_id\":\"%.31s\"}", t->id);
+            struct http_result p;
+            REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/resolution_time_predictor/predict", body, &p) == 0);
+            CHECK_STR(jstr(p.json, "source"), "tenant");
+            CHECK_NEAR(json_object_get_double(jget(r.json, "ai_insights.predicted_resolution_seconds")),
+                       json_object_get_double(jget(p.json, "prediction.predicted_resolution_seconds")), 0.51);
+            http_result_free(&p);
+        } else {
+            CHECK_STR(jstr(r.json, "ai_insights.predicted_resolution_source"), source);
+            CHECK_NEAR(json_object_get_double(jget(r.json, "ai_insights.predicted_resolution_seconds")), med, 0.51);
+            CHECK_INT((int)json_object_get_int64(jget(r.json, "ai_insights.predicted_resolution_sample_size")), n);
+        }
         REQUIRE(best >= 0);
         CHECK_STR(jstr(r.json, "ai_insights.recommended_agent"), names[best]);
         CHECK_STR(jstr(r.json, "ai_insights.recommended_agent_id"), agents[best]);
@@ -488,7 +532,7 @@ static void test_predict_models(void)
     REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/escalation_predictor/predict", body, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "model"), "escalation_predictor");
-    CHECK_STR(jstr(r.json, "source"), "builtin");
+    CHECK_STR(jstr(r.json, "source"), fit_esc ? "tenant" : "builtin");
     double p = json_object_get_double(jget(r.json, "prediction.escalation_probability"));
     /* The explanation is exact: base + every contribution is the "yes" logit. */
     json_object *c = jget(r.json, "prediction.contributions");
@@ -518,16 +562,25 @@ static void test_predict_models(void)
         if (T[i].resolved && T[i].prio == 2) n++, late += res_s(&T[i]) > 8 * 3600.0;
     REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/sla_breach_predictor/predict", "{\"priority\":\"high\"}", &r) == 0);
     CHECK_INT(r.status, 200);
-    CHECK_STR(jstr(r.json, "source"), "priority_breach_share");
-    CHECK_INT((int)json_object_get_int64(jget(r.json, "prediction.sample_size")), (int)n);
-    CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.breach_probability")), (double)late / (double)n, 1e-4);
+    if (fit_sla) { /* the tenant's own fit answers (unit tests check its figures) */
+        CHECK_STR(jstr(r.json, "source"), "tenant");
+        double pb = json_object_get_double(jget(r.json, "prediction.breach_probability"));
+        CHECK(pb > 0 && pb < 1);
+        CHECK(jget(r.json, "model_metrics.auc") != NULL);
+    } else {
+        CHECK_STR(jstr(r.json, "source"), "priority_breach_share");
+        CHECK_INT((int)json_object_get_int64(jget(r.json, "prediction.sample_size")), (int)n);
+        CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.breach_probability")), (double)late / (double)n, 1e-4);
+    }
     http_result_free(&r);
     /* A tenant with no history answers with the prior and says so. */
     REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/ai-models/sla_breach_predictor/predict", "{\"priority\":\"urgent\"}", &r) == 0);
     CHECK_STR(jstr(r.json, "source"), "prior");
     CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.breach_probability")), 0.1, 1e-9);
     http_result_free(&r);
-    REQUIRE(e2e_call(token_c, "POST", "/api/v1/customer/ai-models/escalation_predictor/predict",
+    /* The shipped model reads the words (acme has too little history for its own fit;
+     * initech's escalations are random in the fixture, so its fit would not). */
+    REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/ai-models/escalation_predictor/predict",
                      "{\"message\":\"This is the third time I write, I will sue you!\",\"repeat_contacts\":3}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK(json_object_get_double(jget(r.json, "prediction.escalation_probability")) > 0.5);
@@ -543,7 +596,7 @@ static void test_predict_models(void)
     http_result_free(&r);
     REQUIRE(e2e_call(token_c, "GET", "/api/v1/customer/ai-models", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
-    CHECK_INT((int)json_object_array_length(jget(r.json, "models")), 4);
+    CHECK_INT((int)json_object_array_length(jget(r.json, "models")), 5);
     CHECK_STR(jstr(r.json, "models.0.name"), "escalation_predictor");
     http_result_free(&r);
 }

@@ -15,6 +15,7 @@
  *   resolved_ms, resolution_s   seconds from opening to the (latest) solve; cleared on reopen
  *   fcr             resolved with at most one agent reply, never reopened, never escalated
  *   csat, csat_satisfied (csat >= 4), escalated, reopened (count)
+ *   churned         the customer was reported lost (a `churned: true` change)
  */
 #ifndef CS_INSIGHTS_H
 #define CS_INSIGHTS_H
@@ -64,6 +65,7 @@ struct cs_ticket_change {
     bool agent_replied;
     int csat;                  /* 0: none, else 1..5 */
     bool escalated;
+    bool churned;              /* the customer left (cancelled, did not renew) */
     int64_t at_ms;
 };
 
@@ -71,7 +73,7 @@ struct cs_ticket_change {
 bool cs_ticket_status_valid(const char *s);
 
 /* Reads a change from `body` (fields status, assignee, assignee_name, agent_replied,
- * csat_rating, escalated, at); `at` absent means now_ms. On CS_ERR_VALIDATION *field
+ * csat_rating, escalated, churned, at); `at` absent means now_ms. On CS_ERR_VALIDATION *field
  * and *why name the problem. A change that changes nothing is refused. */
 CS_MUST_CHECK int cs_ticket_change_read(json_object *body, int64_t now_ms,
                                         struct cs_ticket_change *out, const char **field,
@@ -145,9 +147,10 @@ CS_MUST_CHECK int cs_insights_escalation_input(struct cs_store *st, const char *
 
 struct cs_ticket_insights {
     struct cs_escalation escalation;
+    const char *escalation_source; /* "tenant" (its fitted model) or "builtin" */
     double resolution_s;
     char resolution_text[32];
-    const char *resolution_source; /* "category_priority_median", "category_median", "prior" */
+    const char *resolution_source; /* "tenant", "category_priority_median", "category_median", "prior" */
     int64_t resolution_n;          /* resolved tickets behind the median (0 for the prior) */
     const char *agent_id, *agent_name; /* NULL when no agent qualifies */
 };
@@ -156,9 +159,11 @@ struct cs_ticket_insights {
  * CS_INSIGHTS_MIN_SAMPLE resolved tickets like this one. */
 double cs_insights_resolution_prior(const char *priority);
 
-/* Everything seed 000's ai_insights says about a stored ticket: escalation model over
- * the stored facts; median resolution time of the tenant's resolved tickets of the same
- * category and priority (then category alone, then the prior); the agent with the best
+/* Everything seed 000's ai_insights says about a stored ticket: the tenant's fitted
+ * escalation and resolution-time models (cs/tenant_models.h) when it has them, else the
+ * shipped escalation model over the stored facts and the median resolution time of the
+ * tenant's resolved tickets of the same category and priority (then category alone,
+ * then the prior); the agent with the best
  * record on the category (CSAT share, then speed) whose open tickets are under the
  * maximum workload. All store calls tenant-scoped; strings in the arena. */
 CS_MUST_CHECK int cs_insights_ticket_insights(struct cs_store *st, struct cs_arena *a,

@@ -109,12 +109,13 @@ int cs_ticket_change_read(json_object *body, int64_t now_ms, struct cs_ticket_ch
         return *field = "assignee_name", rc;
     if ((rc = opt_bool(body, "agent_replied", &out->agent_replied, why))) return *field = "agent_replied", rc;
     if ((rc = opt_bool(body, "escalated", &out->escalated, why))) return *field = "escalated", rc;
+    if ((rc = opt_bool(body, "churned", &out->churned, why))) return *field = "churned", rc;
     if ((rc = read_rating(body, &out->csat, why))) return *field = "csat_rating", rc;
     if ((rc = read_time(body, now_ms, &out->at_ms, why))) return *field = "at", rc;
     if (!out->status && !out->assignee && !out->assignee_name && !out->agent_replied &&
-        !out->csat && !out->escalated) {
+        !out->csat && !out->escalated && !out->churned) {
         *field = "body";
-        *why = "Nothing to change: give status, assignee, agent_replied, csat_rating or escalated";
+        *why = "Nothing to change: give status, assignee, agent_replied, csat_rating, escalated or churned";
         return CS_ERR_VALIDATION;
     }
     return CS_OK;
@@ -140,6 +141,7 @@ json_object *cs_ticket_doc_new(const struct cs_ticket_open *t)
     if (!rc) rc = cs_json_add_int(d, "replies", 0);
     if (!rc) rc = cs_json_add_int(d, "escalated", 0);
     if (!rc) rc = cs_json_add_int(d, "reopened", 0);
+    if (!rc) rc = cs_json_add_int(d, "churned", 0);
     if (!rc) rc = cs_json_add(d, "events", json_object_new_array());
     if (rc) {
         json_object_put(d);
@@ -155,7 +157,7 @@ struct state {
     const char *status, *assignee, *assignee_name;
     int replies, reopened, csat;
     int64_t first_reply_ms, resolved_ms; /* -1: none */
-    bool escalated;
+    bool escalated, churned;
 };
 
 static const char *ev_str(json_object *e, const char *k) { return cs_json_get_str(e, k); }
@@ -174,6 +176,7 @@ static int fold(struct state *s, json_object *e, const char **why)
         s->replies++;
     }
     if (cs_json_get_bool(e, "escalated", false)) s->escalated = true;
+    if (cs_json_get_bool(e, "churned", false)) s->churned = true;
     int r = (int)cs_json_get_int(e, "csat_rating", 0);
     if (r) s->csat = r;
     const char *st = ev_str(e, "status");
@@ -201,6 +204,7 @@ static int put_derived(json_object *d, const struct state *s)
     if (!rc) rc = cs_json_add_int(d, "replies", s->replies);
     if (!rc) rc = cs_json_add_int(d, "reopened", s->reopened);
     if (!rc) rc = cs_json_add_int(d, "escalated", s->escalated);
+    if (!rc) rc = cs_json_add_int(d, "churned", s->churned);
     if (!rc && s->assignee) rc = cs_json_add_str(d, "assignee", s->assignee);
     if (!rc && s->assignee_name) rc = cs_json_add_str(d, "assignee_name", s->assignee_name);
     if (!rc && s->first_reply_ms >= 0)
@@ -230,6 +234,7 @@ static json_object *event_json(const struct cs_ticket_change *c)
     if (!rc && c->agent_replied) rc = cs_json_add_bool(e, "agent_replied", true);
     if (!rc && c->csat) rc = cs_json_add_int(e, "csat_rating", c->csat);
     if (!rc && c->escalated) rc = cs_json_add_bool(e, "escalated", true);
+    if (!rc && c->churned) rc = cs_json_add_bool(e, "churned", true);
     if (rc) json_object_put(e);
     return rc ? NULL : e;
 }

@@ -7,6 +7,7 @@
 #include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/store.h"
+#include "cs/tenant_models.h"
 
 double cs_insights_resolution_prior(const char *priority)
 {
@@ -109,15 +110,51 @@ static int recommend_agent(struct cs_store *st, struct cs_arena *a, const char *
     return cs_insights_agent_name(st, a, tenant, best->key.s, &out->agent_name);
 }
 
+/* The tenant's own fits, when it has them, answer instead of the shipped model and the
+ * medians: the same answers as POST /ai-models/{model}/predict for this ticket. */
+static int tenant_fits(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc,
+                       int64_t now_ms, struct cs_ticket_insights *out)
+{
+    struct cs_tm_model esc, res;
+    int re = cs_tm_load(st, a, tenant, CS_TM_ESCALATION, &esc, NULL);
+    int rr = cs_tm_load(st, a, tenant, CS_TM_RESOLUTION, &res, NULL);
+    if (re != CS_OK && rr != CS_OK) return CS_OK; /* none (or a damaged one: the fallback answers) */
+    struct cs_insights_cfg cfg;
+    struct cs_tm_facts f;
+    struct cs_tm_pred p;
+    int rc = cs_insights_cfg_load(st, a, tenant, &cfg, NULL);
+    if (!rc) rc = cs_tm_facts_of_doc(st, tenant, &cfg, doc, now_ms, &f);
+    if (!rc && re == CS_OK && !(rc = cs_tm_predict(&esc, &f, &p))) {
+        struct cs_escalation *e = &out->escalation;
+        e->probability = (float)p.value;
+        e->escalate = p.value >= 0.5;
+        e->explanation = p.ex;
+        e->n_factors = 0;
+        for (uint32_t i = 0; i < p.ex.n && e->n_factors < CS_ESCALATION_N_FEATURES; i++)
+            if (p.ex.item[i].contribution > 0)
+                e->factors[e->n_factors++] = cs_tm_feature_name(CS_TM_ESCALATION, p.ex.item[i].feature);
+        out->escalation_source = "tenant";
+    }
+    if (!rc && rr == CS_OK && !(rc = cs_tm_predict(&res, &f, &p))) {
+        out->resolution_s = p.value;
+        out->resolution_source = "tenant";
+        out->resolution_n = res.n_examples;
+        cs_insights_duration_text(p.value, out->resolution_text, sizeof(out->resolution_text));
+    }
+    return rc;
+}
+
 int cs_insights_ticket_insights(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                 const struct cs_models *m, json_object *doc, int64_t now_ms,
                                 struct cs_ticket_insights *out)
 {
     memset(out, 0, sizeof(*out));
     struct cs_escalation_input in;
+    out->escalation_source = "builtin";
     int rc = cs_insights_escalation_input(st, tenant, doc, now_ms, &in);
     if (!rc) rc = cs_escalation_predict(m, &in, &out->escalation);
     if (!rc) rc = cs_insights_predict_resolution(st, tenant, doc, out);
+    if (!rc) rc = tenant_fits(st, a, tenant, doc, now_ms, out);
     if (!rc) rc = recommend_agent(st, a, tenant, doc, out);
     return rc;
 }

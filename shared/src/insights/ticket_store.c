@@ -9,6 +9,7 @@
 #include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/store.h"
+#include "cs/tenant_models.h"
 
 #define ATTEMPTS 8
 
@@ -57,6 +58,8 @@ int cs_insights_ticket_change(struct cs_store *st, struct cs_arena *a, const cha
         if (!json_object_is_type(d.body, json_type_object) || !cs_json_get_str(d.body, "ticket_id"))
             return *why = "Stored ticket is malformed", CS_ERR_FORMAT;
         if ((rc = cs_ticket_apply(d.body, c, why))) return rc;
+        /* sla.breach_risk / churn.detected ride on this write (once per ticket). */
+        if ((rc = cs_tm_alerts(st, a, tenant, d.body, now_ms, NULL))) return rc;
         rc = cs_store_update(st, a, tenant, CS_INSIGHTS_TICKETS, ticket_id, d.version, d.body, NULL,
                              now_ms, NULL);
         if (rc == CS_OK && doc_out) *doc_out = d.body;

@@ -1,0 +1,257 @@
+/* The tenant's SLA clock (cs/tenant_models.h): business seconds between two instants
+ * and the due time of a target, over weekly opening hours in a fixed UTC offset and a
+ * list of closed days. Pure arithmetic on local days; no time zone database, so a
+ * tenant observing daylight saving sets its offset for the season. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cs/clock.h"
+#include "cs/json.h"
+#include "cs/tenant_models.h"
+
+#define DAY_MS 86400000LL
+#define MIN_MS 60000LL
+/* Walking the calendar stops after ten years: a target never met within them is never met. */
+#define MAX_DAYS 3660
+
+void cs_bh_always(struct cs_business_hours *bh)
+{
+    memset(bh, 0, sizeof(*bh));
+    bh->always = true;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    int64_t q = a / b;
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* ISO weekday index 0 (Monday) .. 6 of a day since the epoch (1970-01-01 was a Thursday). */
+static int weekday(int64_t day)
+{
+    return (int)(((day % 7) + 7 + 3) % 7);
+}
+
+static int cmp_i32(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
+}
+
+static bool holiday(const struct cs_business_hours *bh, int64_t day)
+{
+    int32_t d = (int32_t)day;
+    return bh->nholidays && bsearch(&d, bh->holidays, bh->nholidays, sizeof(d), cmp_i32) != NULL;
+}
+
+/* The open window of local day `day` in UTC ms; false when closed all day. */
+static bool window(const struct cs_business_hours *bh, int64_t day, int64_t *lo, int64_t *hi)
+{
+    if (!(bh->days & (1u << weekday(day))) || holiday(bh, day)) return false;
+    int64_t base = day * DAY_MS - (int64_t)bh->offset_min * MIN_MS;
+    *lo = base + bh->open_min * MIN_MS;
+    *hi = base + bh->close_min * MIN_MS;
+    return true;
+}
+
+/* Instants far outside any calendar (a damaged stored time) are held to about +-30,000
+ * years, so the local-day arithmetic below cannot overflow. */
+#define FAR_MS 1000000000000000LL
+
+static int64_t clamp_ms(int64_t ms)
+{
+    return ms > FAR_MS ? FAR_MS : ms < -FAR_MS ? -FAR_MS : ms;
+}
+
+static int64_t local_day(const struct cs_business_hours *bh, int64_t ms)
+{
+    return floor_div(ms + (int64_t)bh->offset_min * MIN_MS, DAY_MS);
+}
+
+double cs_bh_seconds(const struct cs_business_hours *bh, int64_t from_ms, int64_t to_ms)
+{
+    from_ms = clamp_ms(from_ms), to_ms = clamp_ms(to_ms);
+    if (to_ms <= from_ms) return 0;
+    if (bh->always) return (double)(to_ms - from_ms) / 1000.0;
+    int64_t total = 0, first = local_day(bh, from_ms), last = local_day(bh, to_ms);
+    /* Whole weeks in the middle count the same every time except for holidays, but a
+     * day-by-day walk over a few years is a few thousand steps: kept simple. */
+    if (last - first > 20 * 366) last = first + 20 * 366;
+    for (int64_t d = first; d <= last; d++) {
+        int64_t lo, hi;
+        if (!window(bh, d, &lo, &hi)) continue;
+        if (lo < from_ms) lo = from_ms;
+        if (hi > to_ms) hi = to_ms;
+        if (hi > lo) total += hi - lo;
+    }
+    return (double)total / 1000.0;
+}
+
+int64_t cs_bh_due(const struct cs_business_hours *bh, int64_t from_ms, double seconds)
+{
+    from_ms = clamp_ms(from_ms);
+    if (!(seconds < 1e12)) return INT64_MAX; /* also NaN */
+    int64_t need = (int64_t)(seconds * 1000.0 + 0.5);
+    if (need <= 0) return from_ms;
+    if (bh->always) return from_ms + need;
+    int64_t d = local_day(bh, from_ms);
+    for (int i = 0; i < MAX_DAYS; i++, d++) {
+        int64_t lo, hi;
+        if (!window(bh, d, &lo, &hi)) continue;
+        if (lo < from_ms) lo = from_ms;
+        if (hi <= lo) continue;
+        if (hi - lo >= need) return lo + need;
+        need -= hi - lo;
+    }
+    return INT64_MAX;
+}
+
+bool cs_bh_open_at(const struct cs_business_hours *bh, int64_t at_ms)
+{
+    if (bh->always) return true;
+    at_ms = clamp_ms(at_ms);
+    int64_t lo, hi;
+    return window(bh, local_day(bh, at_ms), &lo, &hi) && at_ms >= lo && at_ms < hi;
+}
+
+/* ---- reading the configuration ---- */
+
+/* "HH:MM" (00:00..24:00) into minutes. */
+static bool parse_hhmm(const char *s, int *out)
+{
+    if (!s || strlen(s) != 5 || s[2] != ':') return false;
+    for (int i = 0; i < 5; i++)
+        if (i != 2 && (s[i] < '0' || s[i] > '9')) return false;
+    int h = (s[0] - '0') * 10 + (s[1] - '0'), m = (s[3] - '0') * 10 + (s[4] - '0');
+    if (h > 24 || m > 59 || (h == 24 && m != 0)) return false;
+    *out = h * 60 + m;
+    return true;
+}
+
+/* "+01:00" / "-05:30" / "Z" into minutes. */
+static bool parse_offset(const char *s, int *out)
+{
+    if (s && strcmp(s, "Z") == 0) return *out = 0, true;
+    int m;
+    if (!s || (s[0] != '+' && s[0] != '-') || !parse_hhmm(s + 1, &m)) return false;
+    *out = s[0] == '-' ? -m : m;
+    return *out >= -720 && *out <= 840;
+}
+
+static int read_days(json_object *arr, uint8_t *days)
+{
+    static const char *const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+    *days = 0;
+    if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) == 0 ||
+        json_object_array_length(arr) > 7)
+        return CS_ERR_VALIDATION;
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *v = json_object_array_get_idx(arr, i);
+        const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+        size_t k = 0;
+        while (s && k < 7 && strcmp(s, names[k]) != 0) k++;
+        if (!s || k == 7 || (*days & (1u << k))) return CS_ERR_VALIDATION;
+        *days |= (uint8_t)(1u << k);
+    }
+    return CS_OK;
+}
+
+static int read_hours(json_object *o, struct cs_business_hours *bh, const char **field, const char **why)
+{
+    json_object *v;
+    if (!json_object_is_type(o, json_type_object))
+        return *field = "business_hours", *why = "Input should be an object or null", CS_ERR_VALIDATION;
+    json_object_object_foreach(o, key, val)
+    {
+        (void)val;
+        if (strcmp(key, "utc_offset") && strcmp(key, "days") && strcmp(key, "open") && strcmp(key, "close"))
+            return *field = "business_hours", *why = "Unknown field: give utc_offset, days, open, close",
+                   CS_ERR_VALIDATION;
+    }
+    bh->always = false;
+    bh->offset_min = 0;
+    if (json_object_object_get_ex(o, "utc_offset", &v) && !parse_offset(json_object_get_string(v), &bh->offset_min))
+        return *field = "business_hours.utc_offset", *why = "Input should be Z or +hh:mm / -hh:mm within -12:00..+14:00",
+               CS_ERR_VALIDATION;
+    if (!json_object_object_get_ex(o, "days", &v) || read_days(v, &bh->days))
+        return *field = "business_hours.days", *why = "Input should list distinct days from mon..sun",
+               CS_ERR_VALIDATION;
+    if (!json_object_object_get_ex(o, "open", &v) || !json_object_is_type(v, json_type_string) ||
+        !parse_hhmm(json_object_get_string(v), &bh->open_min))
+        return *field = "business_hours.open", *why = "Input should be a time HH:MM", CS_ERR_VALIDATION;
+    if (!json_object_object_get_ex(o, "close", &v) || !json_object_is_type(v, json_type_string) ||
+        !parse_hhmm(json_object_get_string(v), &bh->close_min) || bh->close_min <= bh->open_min)
+        return *field = "business_hours.close", *why = "Input should be a time HH:MM after open (same day)",
+               CS_ERR_VALIDATION;
+    return CS_OK;
+}
+
+static int read_holidays(json_object *arr, struct cs_business_hours *bh, const char **field, const char **why)
+{
+    *field = "holidays";
+    if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > CS_BH_MAX_HOLIDAYS)
+        return *why = "Input should be a list of at most 366 dates YYYY-MM-DD", CS_ERR_VALIDATION;
+    bh->nholidays = 0;
+    for (size_t i = 0; i < json_object_array_length(arr); i++) {
+        json_object *v = json_object_array_get_idx(arr, i);
+        const char *s = json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+        int64_t ms;
+        if (!s || strlen(s) != 10 || cs_time_parse_iso(s, &ms))
+            return *why = "Input should be a list of dates YYYY-MM-DD", CS_ERR_VALIDATION;
+        /* The date names a local day: its UTC midnight's day number is that day. */
+        bh->holidays[bh->nholidays++] = (int32_t)floor_div(ms, DAY_MS);
+    }
+    qsort(bh->holidays, bh->nholidays, sizeof(*bh->holidays), cmp_i32);
+    return CS_OK;
+}
+
+int cs_bh_read(json_object *cfg, struct cs_business_hours *bh, const char **field, const char **why)
+{
+    cs_bh_always(bh);
+    json_object *v;
+    int rc = CS_OK;
+    if (json_object_object_get_ex(cfg, "business_hours", &v) && !json_object_is_type(v, json_type_null))
+        rc = read_hours(v, bh, field, why);
+    if (!rc && json_object_object_get_ex(cfg, "holidays", &v) && !json_object_is_type(v, json_type_null))
+        rc = read_holidays(v, bh, field, why);
+    return rc;
+}
+
+static int read_threshold(json_object *t, const char *key, double *out, const char **field, const char **why)
+{
+    json_object *v;
+    *out = CS_TM_DEFAULT_THRESHOLD;
+    if (!t || !json_object_object_get_ex(t, key, &v) || json_object_is_type(v, json_type_null)) return CS_OK;
+    double d = json_object_get_double(v);
+    if ((!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)) || !(d > 0 && d <= 1)) {
+        *field = strcmp(key, "churn") == 0 ? "thresholds.churn" : "thresholds.sla_breach";
+        *why = "Input should be a number in (0, 1]";
+        return CS_ERR_VALIDATION;
+    }
+    *out = d;
+    return CS_OK;
+}
+
+int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg, const char **field, const char **why)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    if (!json_object_is_type(body, json_type_object))
+        return *field = "body", *why = "Input should be a valid object", CS_ERR_VALIDATION;
+    json_object_object_foreach(body, key, val)
+    {
+        (void)val;
+        if (strcmp(key, "business_hours") && strcmp(key, "holidays") && strcmp(key, "thresholds"))
+            return *field = "body", *why = "Unknown field: give business_hours, holidays, thresholds",
+                   CS_ERR_VALIDATION;
+    }
+    int rc = cs_bh_read(body, &cfg->bh, field, why);
+    json_object *t = NULL;
+    if (!rc && json_object_object_get_ex(body, "thresholds", &t) && !json_object_is_type(t, json_type_null) &&
+        !json_object_is_type(t, json_type_object))
+        return *field = "thresholds", *why = "Input should be an object {sla_breach, churn}", CS_ERR_VALIDATION;
+    if (t && json_object_is_type(t, json_type_null)) t = NULL;
+    if (!rc) rc = read_threshold(t, "sla_breach", &cfg->sla_threshold, field, why);
+    if (!rc) rc = read_threshold(t, "churn", &cfg->churn_threshold, field, why);
+    return rc;
+}
