@@ -28,7 +28,7 @@
 
 #include "store/store_int.h"
 
-#define CS_STORE_PLUGIN_ABI 1
+#define CS_STORE_PLUGIN_ABI 2
 /* The one symbol a plugin exports, of type cs_store_plugin_init_fn. */
 #define CS_STORE_PLUGIN_INIT "cs_store_plugin_init"
 /* File name of the MongoDB plugin, looked up in the directories store_plugin.c lists. */
