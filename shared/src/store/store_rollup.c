@@ -337,6 +337,10 @@ static int rollup_rows(struct cs_store *st, struct cs_arena *a, const char *tena
         rc = scan(st, tenant, &c, from, to);
     }
     if (rc) return rc;
+    size_t kept = 0; /* a backend may keep cells whose documents all left (MongoDB) */
+    for (size_t i = 0; i < c.n; i++)
+        if (c.rows[i].count) c.rows[kept++] = c.rows[i];
+    c.n = kept;
     if (c.n) qsort(c.rows, c.n, sizeof(*c.rows), row_cmp);
     *rows = c.rows;
     *nrows = c.n;
