@@ -631,8 +631,8 @@ static int sq_delete(struct cs_store *st, const char *tenant, const char *coll, 
     sqlite3_bind_int64(q, 4, expected_version);
     int step = sqlite3_step(q);
     sqlite3_int64 rid = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    const char *b = step == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 1) : NULL;
-    char *old = b && cs_rollup_def_for(coll) ? strdup(b) : NULL;
+    const char *b = step == SQLITE_ROW && cs_rollup_def_for(coll) ? (const char *)sqlite3_column_text(q, 1) : NULL;
+    char *old = b ? strdup(b) : NULL;
     int64_t old_created = step == SQLITE_ROW ? sqlite3_column_int64(q, 2) : 0;
     if (step == SQLITE_ROW) step = sqlite3_step(q); /* completes the statement */
     sqlite3_reset(q);
