@@ -25,6 +25,9 @@ enum cs_tz_unit { CS_TZ_DAY, CS_TZ_WEEK, CS_TZ_MONTH };
  * that is not a zone file). Free with cs_tz_free. */
 CS_MUST_CHECK int cs_tz_load(const char *name, struct cs_tz **out);
 void cs_tz_free(struct cs_tz *tz);
+/* A zone from the bytes of a zone file (what cs_tz_load reads; for tests and fuzzing).
+ * CS_ERR_INVALID for anything that is not a well-formed TZif file. */
+CS_MUST_CHECK int cs_tz_parse(const unsigned char *buf, size_t len, struct cs_tz **out);
 const char *cs_tz_name(const struct cs_tz *tz);
 
 /* Seconds east of UTC at the instant utc_ms. */

@@ -50,9 +50,11 @@ static int parse(const unsigned char *b, size_t len, struct cs_tz *tz)
         tsize = 8;
     }
     uint32_t timecnt = c[3], typecnt = c[4];
-    const unsigned char *times = h + 44, *idx = times + (size_t)timecnt * tsize, *types = idx + timecnt;
-    if (typecnt == 0 || typecnt > 256 || timecnt > 100000 || types + (size_t)typecnt * 6 > b + len)
+    size_t at = (size_t)(h - b) + 44; /* offsets, so no pointer ever leaves the buffer */
+    if (typecnt == 0 || typecnt > 256 || timecnt > 100000 ||
+        at + (size_t)timecnt * (size_t)(tsize + 1) + (size_t)typecnt * 6 > len)
         return CS_ERR_INVALID;
+    const unsigned char *times = b + at, *idx = times + (size_t)timecnt * tsize, *types = idx + timecnt;
     tz->n = timecnt;
     tz->at = calloc(timecnt + 1, sizeof(*tz->at));
     tz->off = calloc(timecnt + 1, sizeof(*tz->off));
@@ -63,6 +65,21 @@ static int parse(const unsigned char *b, size_t len, struct cs_tz *tz)
         if (idx[i] >= typecnt || (i && tz->at[i] <= tz->at[i - 1])) return CS_ERR_INVALID;
         tz->off[i] = (int32_t)be32(types + 6 * (size_t)idx[i]);
     }
+    return CS_OK;
+}
+
+int cs_tz_parse(const unsigned char *buf, size_t len, struct cs_tz **out)
+{
+    *out = NULL;
+    struct cs_tz *tz = calloc(1, sizeof(*tz));
+    if (!tz) return CS_ERR_NOMEM;
+    snprintf(tz->name, sizeof(tz->name), "%s", "(parsed)");
+    int rc = parse(buf, len, tz);
+    if (rc) {
+        cs_tz_free(tz);
+        return rc;
+    }
+    *out = tz;
     return CS_OK;
 }
 
