@@ -59,7 +59,7 @@ static void fill(struct cs_store *st, struct cs_arena *a, long n)
 }
 
 /* tickets-process results as the function stores them, one a minute. */
-static void fill_processed(struct cs_store *st, struct cs_arena *a, long n)
+static void fill_processed_into(struct cs_store *st, struct cs_arena *a, long n, const char *coll)
 {
     static const char *const cats[] = {"Billing", "Technical Support", "Account Management", "Shipping & Delivery",
                                        "Refunds & Returns", "Product Quality", "Subscription", "General Inquiry"};
@@ -80,10 +80,43 @@ static void fill_processed(struct cs_store *st, struct cs_arena *a, long n)
         if (!rc) rc = cs_json_add_str(d, "compliance", x % 11 ? "compliant" : "review");
         if (!rc) rc = cs_json_add_bool(d, "kb_answer", x % 3 != 0);
         if (!rc) rc = cs_json_add_double(d, "processing_ms", 2.0 + (double)((x >> 8) % 30000) / 1000.0, 3);
-        if (rc || cs_store_insert(st, a, "bench", CS_TICKET_METRICS_COLL, id, d, NULL, T0 + i * 60000, NULL)) abort();
+        if (rc || cs_store_insert(st, a, "bench", coll, id, d, NULL, T0 + i * 60000, NULL)) abort();
         json_object_put(d);
         cs_arena_reset(a);
     }
+}
+
+static void fill_processed(struct cs_store *st, struct cs_arena *a, long n)
+{
+    fill_processed_into(st, a, n, CS_TICKET_METRICS_COLL);
+}
+
+/* What keeping rollups costs a write: the same inserts into the rolled-up collection
+ * and into one without rollups, in a fresh database beside the bench's. */
+static void write_cost(const char *path, struct cs_arena *a)
+{
+    char uri[700], file[640];
+    snprintf(file, sizeof(file), "%s-writes", path);
+    snprintf(uri, sizeof(uri), "sqlite://%s", file);
+    unlink(file);
+    struct cs_store *st;
+    if (cs_store_open(uri, &st)) abort();
+    enum { N = 5000 };
+    double t = now_ms();
+    fill_processed_into(st, a, N, "plain_tickets");
+    double plain = (now_ms() - t) * 1000.0 / N;
+    t = now_ms();
+    fill_processed_into(st, a, N, CS_TICKET_METRICS_COLL);
+    double rolled = (now_ms() - t) * 1000.0 / N;
+    printf("insert of a processed ticket: %.1f us with rollups, %.1f us without (%.2fx)\n", rolled, plain,
+           rolled / plain);
+    cs_store_close(st);
+    char side[700];
+    unlink(file);
+    snprintf(side, sizeof(side), "%s-wal", file);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", file);
+    unlink(side);
 }
 
 typedef int (*bench_fn)(struct cs_store *st, struct cs_arena *a, bool scan);
@@ -179,6 +212,7 @@ int main(int argc, char **argv)
         double scan = timed(cases[i].fn, st, a, true, 3), roll = timed(cases[i].fn, st, a, false, REPS);
         printf("%-40s %10.2f %10.3f %8.0fx %8.2fx\n", cases[i].name, scan, roll, scan / roll, roll / base);
     }
+    write_cost(path, a);
     cs_store_close(st);
     cs_arena_destroy(a);
     return 0;

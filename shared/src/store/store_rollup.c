@@ -97,6 +97,8 @@ static int64_t hour_of(int64_t t)
     return h * CS_ROLLUP_HOUR_MS;
 }
 
+static int64_t floor_to(int64_t t, int64_t unit);
+
 static void key_of(json_object *v, char *out)
 {
     const char *s = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
@@ -123,6 +125,22 @@ static struct cs_rollup_cell *cell_at(struct cs_rollup_cell *cells, size_t *n, s
     return c;
 }
 
+static int64_t floor_to(int64_t t, int64_t unit)
+{
+    int64_t q = t / unit;
+    if (t % unit < 0) q--;
+    return q * unit;
+}
+
+/* The day-level twin of a cell. */
+static struct cs_rollup_cell *day_cell(struct cs_rollup_cell *cells, size_t *n, size_t cap, int64_t t,
+                                       const char *dim, const char *key)
+{
+    char ddim[64];
+    snprintf(ddim, sizeof(ddim), "%.60s%s", dim, CS_ROLLUP_DAY_SUFFIX);
+    return cell_at(cells, n, cap, floor_to(t, CS_ROLLUP_DAY_MS), ddim, key);
+}
+
 void cs_rollup_contribute(const struct cs_rollup_def *d, json_object *body, int64_t created_ms, int sign,
                           bool hour_exact, struct cs_rollup_cell *cells, size_t *n, size_t cap)
 {
@@ -141,18 +159,22 @@ void cs_rollup_contribute(const struct cs_rollup_def *d, json_object *body, int6
             snprintf(dim, sizeof(dim), "%s", d->dims[i - 1]);
             key_of(at_path(body, d->dims[i - 1]), key);
         }
-        struct cs_rollup_cell *c = cell_at(cells, n, cap, hour, dim, key);
-        if (!c) return;
-        c->count += sign;
-        for (size_t m = 0; m < d->nmeasures; m++)
-            if (has[m]) c->sum[m] += sign * v[m], c->n[m] += sign;
+        for (int level = 0; level < (hour_exact ? 1 : 2); level++) {
+            struct cs_rollup_cell *c = level ? day_cell(cells, n, cap, t, dim, key) : cell_at(cells, n, cap, hour, dim, key);
+            if (!c) return;
+            c->count += sign;
+            for (size_t m = 0; m < d->nmeasures; m++)
+                if (has[m]) c->sum[m] += sign * v[m], c->n[m] += sign;
+        }
     }
     double h;
     if (d->hist && number(at_path(body, d->hist), &h)) {
         snprintf(dim, sizeof(dim), "#%s", d->hist);
         snprintf(key, sizeof(key), "s%d", cs_rollup_bin(h));
-        struct cs_rollup_cell *c = cell_at(cells, n, cap, hour, dim, key);
-        if (c) c->count += sign;
+        for (int level = 0; level < (hour_exact ? 1 : 2); level++) {
+            struct cs_rollup_cell *c = level ? day_cell(cells, n, cap, t, dim, key) : cell_at(cells, n, cap, hour, dim, key);
+            if (c) c->count += sign;
+        }
     }
 }
 
@@ -314,23 +336,41 @@ static void whole_hours(int64_t from, int64_t to, int64_t *h0, int64_t *h1)
     *h1 = hour_of(to + 1);
 }
 
+/* Adds the summed cells of `dim` for [a, b) (aligned to the level of `dim`). */
+static int read_into(struct cs_store *st, const char *tenant, struct acc *c, const char *dim, int64_t a, int64_t b)
+{
+    if (a >= b) return CS_OK;
+    struct cs_rollup_row *r;
+    size_t n;
+    int rc = st->ops->rollup_read(st, c->a, tenant, c->d, dim, a, b, false, &r, &n);
+    if (!rc) acc_rows(c, r, n);
+    return rc ? rc : c->rc;
+}
+
+/* [from, to] = scanned partial hours + whole hours + whole days + whole hours + scanned
+ * partial hours; each part exact, the days and hours read from the rollups. */
 static int rollup_rows(struct cs_store *st, struct cs_arena *a, const char *tenant,
                        const struct cs_rollup_def *d, const char *dim, int64_t from, int64_t to,
                        struct cs_rollup_row **rows, size_t *nrows)
 {
     struct acc c = {.a = a, .d = d};
     snprintf(c.dim, sizeof(c.dim), "%s", dim);
+    char ddim[64];
+    snprintf(ddim, sizeof(ddim), "%.60s%s", dim, CS_ROLLUP_DAY_SUFFIX);
     from = from < T_MIN ? T_MIN : from;
     to = to > T_MAX ? T_MAX : to;
     int64_t h0, h1;
     whole_hours(from, to, &h0, &h1);
     int rc = CS_OK;
     if (h0 < h1) {
-        struct cs_rollup_row *hr;
-        size_t hn;
-        rc = st->ops->rollup_read(st, a, tenant, d, c.dim, h0, h1, false, &hr, &hn);
-        if (!rc) acc_rows(&c, hr, hn);
-        if (!rc) rc = c.rc;
+        int64_t d0 = floor_to(h0 + CS_ROLLUP_DAY_MS - 1, CS_ROLLUP_DAY_MS), d1 = floor_to(h1, CS_ROLLUP_DAY_MS);
+        if (d0 < d1) {
+            rc = read_into(st, tenant, &c, ddim, d0, d1);
+            if (!rc) rc = read_into(st, tenant, &c, dim, h0, d0);
+            if (!rc) rc = read_into(st, tenant, &c, dim, d1, h1);
+        } else {
+            rc = read_into(st, tenant, &c, dim, h0, h1);
+        }
         if (!rc) rc = scan(st, tenant, &c, from, h0 - 1);
         if (!rc) rc = scan(st, tenant, &c, h1, to);
     } else {

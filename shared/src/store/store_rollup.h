@@ -3,7 +3,8 @@
  * write's delta in the same operation as the write (see store_sqlite.c, store_mongo.c).
  *
  * A cell is (tenant, collection, dim, hour, key) -> count, and per measure a sum and
- * the number of documents having it. dim "" is the total (key "-"); dim "<field>"
+ * the number of documents having it; every cell also exists per UTC day (dim with the
+ * CS_ROLLUP_DAY_SUFFIX, "hour" the day's start). dim "" is the total (key "-"); dim "<field>"
  * groups by that field's value; dim "#<field>" is the histogram of a numeric field
  * (key: its bin). Keys are encoded: "s<text>" for a string value, "-" for a missing,
  * null or non-string value (the one "null group" of a grouping). */
@@ -19,12 +20,16 @@
 #include "cs/store.h"
 
 #define CS_ROLLUP_HOUR_MS 3600000LL
+#define CS_ROLLUP_DAY_MS (24 * CS_ROLLUP_HOUR_MS)
+/* Each cell is also kept per UTC day, under its dim + this suffix, so that a long range
+ * reads days (and only its partial days' hours). */
+#define CS_ROLLUP_DAY_SUFFIX "/d"
 #define CS_ROLLUP_MAX_DIMS 4
 /* Bumped whenever a definition changes: a store opened with another version rebuilds
  * every rollup from the documents (SQLite: at open, in one transaction). */
-#define CS_ROLLUP_VERSION 1
-/* Cells one document touches: total, each dim, the histogram. */
-#define CS_ROLLUP_DOC_CELLS (2 + CS_ROLLUP_MAX_DIMS)
+#define CS_ROLLUP_VERSION 2
+/* Cells one document touches: total, each dim, the histogram; per hour and per day. */
+#define CS_ROLLUP_DOC_CELLS (2 * (2 + CS_ROLLUP_MAX_DIMS))
 /* A write touches the old and the new document's cells. */
 #define CS_ROLLUP_MAX_CELLS (2 * CS_ROLLUP_DOC_CELLS)
 #define CS_ROLLUP_KEY_MAX 160
@@ -59,7 +64,7 @@ bool cs_rollup_doc_time(const struct cs_rollup_def *d, json_object *body, int64_
 
 /* Adds `sign` times the document's contribution to cells[*n..], merging into cells
  * already there with the same (hour, dim, key); hour_exact keeps the document's own
- * time instead of its hour (for scans of partial hours). At most CS_ROLLUP_DOC_CELLS
+ * time instead of its hour, and adds no day cells (for scans of partial hours). At most CS_ROLLUP_DOC_CELLS
  * new cells; cap is the array's size. */
 void cs_rollup_contribute(const struct cs_rollup_def *d, json_object *body, int64_t created_ms,
                           int sign, bool hour_exact, struct cs_rollup_cell *cells, size_t *n,

@@ -538,7 +538,7 @@ static void test_rollup_updates(void)
                                           "\"resolution_s\":3600.5,\"fcr\":1}");
     struct cs_rollup_cell c[CS_ROLLUP_MAX_CELLS];
     size_t n = cs_rollup_delta(d, old, 1, now, 1, c);
-    CHECK_INT(n, 3); /* total, category, sentiment: same keys, new measures */
+    CHECK_INT(n, 6); /* total, category, sentiment (per hour and per day): same keys, new measures */
     const char *sel, *upd = upsert_json(a, cell(c, n, "", "-"), &sel);
     CHECK_STR(sel, "{ \"_id\" : { \"t\" : \"acme\", \"c\" : \"insights_tickets\", \"d\" : \"\", \"h\" : "
                    "{ \"$numberLong\" : \"7200000\" }, \"k\" : \"-\" } }");
