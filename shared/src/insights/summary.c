@@ -129,7 +129,7 @@ static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant
     for (size_t i = 0; i < n; i++) fold(out, rows[i].key, rows[i].count);
     if ((rc = timeline(st, a, tenant, from, to, unit, tz, out))) return rc;
     if ((rc = cs_store_rollup(st, a, tenant, CS_INSIGHTS_TICKETS, "category", from, to, &rows, &n))) return rc;
-    qsort(rows, n, sizeof(*rows), by_count);
+    if (n) qsort(rows, n, sizeof(*rows), by_count);
     for (size_t i = 0; i < n && i < CS_SUMMARY_TOP_ISSUES; i++)
         if (rows[i].key)
             out->issues[out->nissues++] =

@@ -100,7 +100,7 @@ static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant
         rc = cs_store_rollup(st, a, tenant, CS_TICKET_METRICS_COLL, cs_tm_mix_field[i], since, INT64_MAX, &rows, &n);
         if (!rc) rc = mix_alloc(a, n, &out->mix[i]);
         if (rc) break;
-        qsort(rows, n, sizeof(*rows), by_count);
+        if (n) qsort(rows, n, sizeof(*rows), by_count);
         for (size_t j = 0; j < n; j++) {
             if (!rows[j].key) continue;
             out->mix[i].keys[out->mix[i].n] = rows[j].key;

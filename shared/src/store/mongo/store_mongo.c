@@ -766,7 +766,7 @@ static int mg_rollup_read(struct cs_store *st, struct cs_arena *a, const char *t
     struct cs_rollup_row *out = rc ? NULL : cs_arena_alloc(a, cap * sizeof(*out));
     if (!rc && !out) rc = CS_ERR_NOMEM;
     const bson_t *doc;
-    char k[8];
+    char k[16];
     while (!rc && c && mongoc_cursor_next(c, &doc)) {
         if (n == cap) {
             struct cs_rollup_row *bigger = cs_arena_alloc(a, 2 * cap * sizeof(*out));

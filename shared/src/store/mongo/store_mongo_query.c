@@ -755,7 +755,7 @@ int cs_mq_rollup_upsert(bson_t *selector, bson_t *update, const char *tenant, co
     if (rc) return rc;
     bson_t inc;
     bool ok = BSON_APPEND_DOCUMENT_BEGIN(update, "$inc", &inc) && BSON_APPEND_INT64(&inc, "count", c->count);
-    char k[8];
+    char k[16];
     for (int m = 0; ok && m < CS_ROLLUP_MAX_MEASURES; m++) {
         snprintf(k, sizeof(k), "s%d", m);
         if (c->sum[m] != 0.0) ok = BSON_APPEND_DOUBLE(&inc, k, c->sum[m]);
@@ -778,7 +778,7 @@ int cs_mq_rollup_pipeline(bson_t *pipeline, const char *tenant, const char *coll
     else if (ok) ok = BSON_APPEND_UTF8(&group, "_id", "$_id.k");
     static const char *const fields[] = {"count", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7",
                                          "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7"};
-    char ref[8];
+    char ref[16];
     for (size_t i = 0; ok && i < sizeof(fields) / sizeof(*fields); i++) {
         snprintf(ref, sizeof(ref), "$%s", fields[i]);
         ok = BSON_APPEND_DOCUMENT_BEGIN(&group, fields[i], &sum) && BSON_APPEND_UTF8(&sum, "$sum", ref) &&
