@@ -1,7 +1,8 @@
 /* GET /api/v1/analytics/summary?start_date&end_date&granularity=daily|weekly|monthly:
  * seed 001's dashboard over the tickets opened in the range (a conversation is a
- * ticket), computed in the store. Buckets are UTC days, ISO weeks (Monday) and calendar
- * months, keyed by their first day. */
+ * ticket), read from the store's hourly rollups (cs/summary.h). Buckets are days, ISO
+ * weeks (Monday) and calendar months of the tenant's time zone (UTC unless set), keyed by
+ * their first day. */
 #include <math.h>
 #include <string.h>
 
@@ -12,15 +13,16 @@
 #include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/store.h"
+#include "cs/summary.h"
+#include "cs/tz.h"
 
 int fn_analytics_summary(const struct cs_req *req, struct cs_resp *resp);
 
 #define DAY_MS 86400000LL
-#define TOP_ISSUES 5
 
 struct range {
-    struct cs_filter f[2];
-    enum cs_bucket bucket;
+    int64_t from, to;
+    enum cs_tz_unit unit;
 };
 
 static int invalid(struct cs_resp *resp, const char *field, const char *msg)
@@ -40,106 +42,82 @@ static int parse(const struct cs_req *req, struct cs_resp *resp, struct range *r
     if (s && cs_time_parse_iso(s, &start)) return invalid(resp, "start_date", "start_date should be an ISO date");
     if (!s) start = end - 30 * DAY_MS;
     if (start > end) return invalid(resp, "start_date", "start_date is after end_date");
-    if (!g || strcmp(g, "daily") == 0) r->bucket = CS_BUCKET_DAY;
-    else if (strcmp(g, "weekly") == 0) r->bucket = CS_BUCKET_WEEK;
-    else if (strcmp(g, "monthly") == 0) r->bucket = CS_BUCKET_MONTH;
+    if (!g || strcmp(g, "daily") == 0) r->unit = CS_TZ_DAY;
+    else if (strcmp(g, "weekly") == 0) r->unit = CS_TZ_WEEK;
+    else if (strcmp(g, "monthly") == 0) r->unit = CS_TZ_MONTH;
     else return invalid(resp, "granularity", "granularity should be 'daily', 'weekly' or 'monthly'");
-    r->f[0] = (struct cs_filter){"opened_ms", CS_OP_GTE, cs_val_int(start)};
-    r->f[1] = (struct cs_filter){"opened_ms", CS_OP_LTE, cs_val_int(end)};
+    r->from = start;
+    r->to = end;
     return CS_OK;
 }
 
-static int aggregate(const struct cs_req *req, struct cs_agg *g, struct cs_agg_row **rows, size_t *n)
+static int distribution(const struct cs_summary *s, json_object *o)
 {
-    return cs_store_aggregate(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, g, rows, n);
-}
-
-/* Seed 004's labels folded into the seed's three: frustrated and angry are negative. */
-static int distribution(const struct cs_req *req, const struct range *r, double total, json_object *o)
-{
-    struct cs_agg g = {.filters = r->f, .nfilters = 2, .group_by = "sentiment",
-                       .metrics = {{CS_AGG_COUNT, NULL}}, .nmetrics = 1};
-    struct cs_agg_row *rows;
-    size_t n;
-    int rc = aggregate(req, &g, &rows, &n);
-    double pos = 0, neg = 0, neu = 0;
-    for (size_t i = 0; !rc && i < n; i++) {
-        const char *k = rows[i].key.type == CS_VAL_STR ? rows[i].key.s : "";
-        if (strcmp(k, "positive") == 0) pos += rows[i].values[0];
-        else if (strcmp(k, "neutral") == 0) neu += rows[i].values[0];
-        else neg += rows[i].values[0];
-    }
+    double total = (double)s->total;
     json_object *d = json_object_new_object();
-    if (!rc && (!d || cs_json_add(o, "sentiment_distribution", d))) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_double(d, "positive", total ? pos / total : 0, 4);
-    if (!rc) rc = cs_json_add_double(d, "negative", total ? neg / total : 0, 4);
-    if (!rc) rc = cs_json_add_double(d, "neutral", total ? neu / total : 0, 4);
+    if (!d || cs_json_add(o, "sentiment_distribution", d)) return CS_ERR_NOMEM;
+    int rc = cs_json_add_double(d, "positive", total ? (double)s->positive / total : 0, 4);
+    if (!rc) rc = cs_json_add_double(d, "negative", total ? (double)s->negative / total : 0, 4);
+    if (!rc) rc = cs_json_add_double(d, "neutral", total ? (double)s->neutral / total : 0, 4);
     return rc;
 }
 
-static int timeline(const struct cs_req *req, const struct range *r, json_object *o)
+static int timeline(const struct cs_summary *s, json_object *o)
 {
-    struct cs_agg g = {.filters = r->f, .nfilters = 2, .group_by = "opened_ms", .bucket = r->bucket,
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "sentiment_score"}}, .nmetrics = 2};
-    struct cs_agg_row *rows;
-    size_t n;
-    int rc = aggregate(req, &g, &rows, &n);
     json_object *arr = json_object_new_array();
-    if (!rc && (!arr || cs_json_add(o, "timeline_data", arr))) rc = CS_ERR_NOMEM;
-    for (size_t i = 0; !rc && i < n; i++) {
+    if (!arr || cs_json_add(o, "timeline_data", arr)) return CS_ERR_NOMEM;
+    int rc = CS_OK;
+    for (size_t i = 0; !rc && i < s->ntimeline; i++) {
         json_object *b = json_object_new_object();
         if (!b || json_object_array_add(arr, b)) return json_object_put(b), CS_ERR_NOMEM;
-        rc = cs_json_add_str(b, "date", rows[i].key.type == CS_VAL_STR ? rows[i].key.s : NULL);
-        if (!rc) rc = cs_json_add_int(b, "conversations", (int64_t)rows[i].values[0]);
-        if (!rc) rc = cs_json_add_double(b, "avg_sentiment", rows[i].values[1], 4);
+        rc = cs_json_add_str(b, "date", s->timeline[i].date);
+        if (!rc) rc = cs_json_add_int(b, "conversations", s->timeline[i].conversations);
+        if (!rc) rc = cs_json_add_double(b, "avg_sentiment", s->timeline[i].avg_sentiment, 4);
     }
     return rc;
 }
 
-static int top_issues(const struct cs_req *req, const struct range *r, json_object *o)
+static int top_issues(const struct cs_summary *s, json_object *o)
 {
-    struct cs_agg g = {.filters = r->f, .nfilters = 2, .group_by = "category",
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "sentiment_score"}}, .nmetrics = 2,
-                       .by_metric = true, .limit = TOP_ISSUES};
-    struct cs_agg_row *rows;
-    size_t n;
-    int rc = aggregate(req, &g, &rows, &n);
     json_object *arr = json_object_new_array();
-    if (!rc && (!arr || cs_json_add(o, "top_issues", arr))) rc = CS_ERR_NOMEM;
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (rows[i].key.type != CS_VAL_STR) continue;
+    if (!arr || cs_json_add(o, "top_issues", arr)) return CS_ERR_NOMEM;
+    int rc = CS_OK;
+    for (size_t i = 0; !rc && i < s->nissues; i++) {
         json_object *b = json_object_new_object();
         if (!b || json_object_array_add(arr, b)) return json_object_put(b), CS_ERR_NOMEM;
-        rc = cs_json_add_str(b, "issue", rows[i].key.s);
-        if (!rc) rc = cs_json_add_int(b, "count", (int64_t)rows[i].values[0]);
-        if (!rc) rc = cs_json_add_double(b, "sentiment", rows[i].values[1], 4);
+        rc = cs_json_add_str(b, "issue", s->issues[i].issue);
+        if (!rc) rc = cs_json_add_int(b, "count", s->issues[i].count);
+        if (!rc) rc = cs_json_add_double(b, "sentiment", s->issues[i].sentiment, 4);
     }
     return rc;
 }
+
+static void free_tz(void *tz) { cs_tz_free(tz); }
 
 int fn_analytics_summary(const struct cs_req *req, struct cs_resp *resp)
 {
     struct range r;
     int rc = parse(req, resp, &r);
     if (rc) return rc;
-    struct cs_agg g = {.filters = r.f, .nfilters = 2,
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "csat"}, {CS_AGG_AVG, "first_reply_s"},
-                                   {CS_AGG_SUM, "open"}},
-                       .nmetrics = 4};
-    struct cs_agg_row *rows;
-    size_t n;
-    if ((rc = aggregate(req, &g, &rows, &n))) return rc;
-    double total = n ? rows[0].values[0] : 0, open = n && !isnan(rows[0].values[3]) ? rows[0].values[3] : 0;
+    struct cs_tz *tz;
+    if ((rc = cs_tenant_tz(req->store, req->arena, req->auth.tenant, &tz))) return rc;
+    if (cs_arena_defer(req->arena, free_tz, tz)) return cs_tz_free(tz), CS_ERR_NOMEM;
+    struct cs_summary s;
+    rc = cs_summary(req->store, req->arena, req->auth.tenant, r.from, r.to, r.unit, tz, false, &s);
+    if (rc == CS_ERR_INVALID) return invalid(resp, "start_date", "the range spans too many buckets for its granularity");
+    if (rc) return rc;
+    double total = (double)s.total;
     json_object *o = cs_json_object(req->arena);
     if (!o) return CS_ERR_NOMEM;
-    rc = cs_json_add_int(o, "total_conversations", (int64_t)total);
-    if (!rc) rc = distribution(req, &r, total, o);
-    if (!rc) rc = cs_json_add_double(o, "average_satisfaction", n ? rows[0].values[1] : NAN, 2);
+    rc = cs_json_add_int(o, "total_conversations", s.total);
+    if (!rc) rc = distribution(&s, o);
+    if (!rc) rc = cs_json_add_double(o, "average_satisfaction", s.avg_csat, 2);
     /* Minutes from opening to the first agent reply. */
-    if (!rc) rc = cs_json_add_double(o, "response_time_avg", n ? rows[0].values[2] / 60.0 : NAN, 2);
-    if (!rc) rc = cs_json_add_double(o, "resolution_rate", total ? (total - open) / total : NAN, 4);
-    if (!rc) rc = timeline(req, &r, o);
-    if (!rc) rc = top_issues(req, &r, o);
+    if (!rc) rc = cs_json_add_double(o, "response_time_avg", s.avg_first_reply_s / 60.0, 2);
+    if (!rc) rc = cs_json_add_double(o, "resolution_rate", total ? (total - (double)s.open) / total : NAN, 4);
+    if (!rc) rc = cs_json_add_str(o, "time_zone", cs_tz_name(tz));
+    if (!rc) rc = timeline(&s, o);
+    if (!rc) rc = top_issues(&s, o);
     if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, o);
     return rc;
 }

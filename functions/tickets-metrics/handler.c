@@ -1,5 +1,6 @@
-/* GET /api/v1/tickets/metrics?period=24h|7d|30d|all: computed in the store (grouped
- * counts, averages and nearest-rank percentiles), never by loading every ticket. */
+/* GET /api/v1/tickets/metrics?period=24h|7d|30d|90d|all: read from the store's hourly
+ * rollups of the tickets (cs/ticket_metrics.h), so a call costs O(hours x labels), not
+ * O(tickets): counts, averages, nearest-rank percentiles and the mix of each label. */
 #include <math.h>
 #include <string.h>
 
@@ -9,10 +10,9 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/store.h"
+#include "cs/ticket_metrics.h"
 
 int fn_tickets_metrics(const struct cs_req *req, struct cs_resp *resp);
-
-#define TICKETS "tickets"
 
 struct window {
     const char *period;
@@ -39,82 +39,52 @@ static int parse_period(const struct cs_req *req, struct cs_resp *resp, struct w
     return CS_ERR_VALIDATION;
 }
 
-/* {"<key>": count, ...} for one grouping field. */
-static int mix(const struct cs_req *req, const struct window *w, const char *field, json_object **out)
+/* {"<key>": count, ...}, most frequent first. */
+static int mix(const struct cs_tm_mix *m, json_object **out)
 {
-    struct cs_agg agg = {.filters = w->filter, .nfilters = w->nfilter, .group_by = field,
-                         .metrics = {{CS_AGG_COUNT, NULL}}, .nmetrics = 1, .by_metric = true};
-    struct cs_agg_row *rows;
-    size_t n;
-    int rc = cs_store_aggregate(req->store, req->arena, req->auth.tenant, TICKETS, &agg, &rows, &n);
-    if (rc) return rc;
     json_object *o = json_object_new_object();
-    for (size_t i = 0; o && i < n; i++)
-        if (rows[i].key.type == CS_VAL_STR)
-            json_object_object_add(o, rows[i].key.s, json_object_new_int64((int64_t)rows[i].values[0]));
+    for (size_t i = 0; o && i < m->n; i++)
+        json_object_object_add(o, m->keys[i], json_object_new_int64(m->counts[i]));
     *out = o;
     return o ? CS_OK : CS_ERR_NOMEM;
 }
 
-static int latency(const struct cs_req *req, const struct window *w, double avg, json_object **out)
+static int latency(const struct cs_ticket_metrics *t, json_object **out)
 {
-    static const double qs[] = {0.5, 0.95, 0.99};
-    double v[3];
-    int rc = cs_store_quantiles(req->store, req->auth.tenant, TICKETS, w->filter, w->nfilter,
-                                "processing_ms", qs, 3, v);
-    if (rc) return rc;
     json_object *o = json_object_new_object();
-    rc = o ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_double(o, "p50", v[0], 3);
-    if (!rc) rc = cs_json_add_double(o, "p95", v[1], 3);
-    if (!rc) rc = cs_json_add_double(o, "p99", v[2], 3);
-    if (!rc) rc = cs_json_add_double(o, "avg", avg, 3);
+    int rc = o ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_double(o, "p50", t->p50_ms, 3);
+    if (!rc) rc = cs_json_add_double(o, "p95", t->p95_ms, 3);
+    if (!rc) rc = cs_json_add_double(o, "p99", t->p99_ms, 3);
+    if (!rc) rc = cs_json_add_double(o, "avg", t->avg_ms, 3);
     *out = o;
     return rc;
-}
-
-/* Totals in one pass: count, averages, and the shares of flagged tickets. */
-static int totals(const struct cs_req *req, const struct window *w, double out[5])
-{
-    struct cs_agg agg = {.filters = w->filter, .nfilters = w->nfilter,
-                         .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "processing_ms"},
-                                     {CS_AGG_AVG, "confidence"}, {CS_AGG_AVG, "escalation_needed"},
-                                     {CS_AGG_AVG, "kb_answer"}},
-                         .nmetrics = 5};
-    struct cs_agg_row *rows;
-    size_t n;
-    int rc = cs_store_aggregate(req->store, req->arena, req->auth.tenant, TICKETS, &agg, &rows, &n);
-    if (rc) return rc;
-    for (int i = 0; i < 5; i++) out[i] = n ? rows[0].values[i] : 0;
-    return CS_OK;
 }
 
 int fn_tickets_metrics(const struct cs_req *req, struct cs_resp *resp)
 {
     struct window w;
     int rc = parse_period(req, resp, &w);
-    double t[5];
-    if (!rc) rc = totals(req, &w, t);
+    struct cs_ticket_metrics t;
+    if (!rc) rc = cs_ticket_metrics(req->store, req->arena, req->auth.tenant,
+                                    w.nfilter ? w.filter[0].v.i : INT64_MIN, false, &t);
     json_object *o = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !o) rc = CS_ERR_NOMEM;
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_OFFSET_US, ts);
-    json_object *lat = NULL, *cats = NULL, *prios = NULL, *sents = NULL, *comp = NULL;
-    if (!rc) rc = latency(req, &w, t[1], &lat);
+    json_object *lat = NULL, *mixes[CS_TM_MIXES] = {NULL};
+    static const char *const names[CS_TM_MIXES] = {"categories", "priorities", "sentiments", "compliance"};
+    if (!rc) rc = latency(&t, &lat);
     if (!rc) rc = cs_json_add_str(o, "period", w.period);
-    if (!rc) rc = cs_json_add_int(o, "total_processed", (int64_t)t[0]);
+    if (!rc) rc = cs_json_add_int(o, "total_processed", t.total);
     if (!rc) rc = cs_json_add(o, "latency_ms", lat);
-    if (!rc) rc = cs_json_add_double(o, "avg_confidence", isnan(t[2]) ? 0 : t[2], 3);
-    if (!rc) rc = cs_json_add_double(o, "escalation_rate", isnan(t[3]) ? 0 : t[3], 3);
-    if (!rc) rc = cs_json_add_double(o, "kb_answer_rate", isnan(t[4]) ? 0 : t[4], 3);
-    if (!rc) rc = mix(req, &w, "category", &cats);
-    if (!rc) rc = cs_json_add(o, "categories", cats);
-    if (!rc) rc = mix(req, &w, "priority", &prios);
-    if (!rc) rc = cs_json_add(o, "priorities", prios);
-    if (!rc) rc = mix(req, &w, "sentiment", &sents);
-    if (!rc) rc = cs_json_add(o, "sentiments", sents);
-    if (!rc) rc = mix(req, &w, "compliance", &comp);
-    if (!rc) rc = cs_json_add(o, "compliance", comp);
+    if (!rc) rc = cs_json_add_double(o, "avg_confidence", isnan(t.avg_confidence) ? 0 : t.avg_confidence, 3);
+    if (!rc) rc = cs_json_add_double(o, "escalation_rate", isnan(t.escalation_rate) ? 0 : t.escalation_rate, 3);
+    if (!rc) rc = cs_json_add_double(o, "kb_answer_rate", isnan(t.kb_answer_rate) ? 0 : t.kb_answer_rate, 3);
+    for (int i = 0; !rc && i < CS_TM_MIXES; i++) {
+        rc = mix(&t.mix[i], &mixes[i]);
+        if (!rc) rc = cs_json_add(o, names[i], mixes[i]);
+    }
     if (!rc) rc = cs_json_add_str(o, "generated_at", ts);
     if (!rc) rc = cs_family_ok(CS_FAMILY_TRIAGE, req, resp, 200, o);
     return rc;

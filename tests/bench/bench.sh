@@ -10,7 +10,9 @@
 #    exec of /bin/true, and warm Lambda invokes (billed duration) against the tests'
 #    fake Runtime API (tests/bench/lambda_bench.c);
 #  - resident memory of every function process after the load;
-#  - the reporting family on SQLite (`build.sh bench reporting` runs only that part).
+#  - the reporting family on SQLite (`build.sh bench reporting` runs only that part);
+#  - ticket metrics, analytics overview and summary from rollups against a scan
+#    (`build.sh bench insights` runs only that part).
 # Figures are printed as ratios to the baselines measured in the same run.
 
 BENCH_DEBS=(python3-fastapi python3-uvicorn strace)
@@ -64,6 +66,15 @@ bench_reporting() {
     "$REL/bench/reporting_bench" "$ROOT/build/bench-reporting.db" "${CS_BENCH_RP_CALLS:-1000000}"
 }
 
+# Insights and ticket metrics on SQLite, in process: each endpoint's store work from the
+# rollups and by scanning the tickets, with their ratio (CS_BENCH_TICKETS, default
+# 100,000 per collection; the database is kept in build/bench-insights.db and reused).
+bench_insights() {
+    make -s -j"$JOBS" BUILD=$REL "$REL/bench/insights_bench"
+    log "insights: ${CS_BENCH_TICKETS:-100000} tickets in SQLite (wall time, in process)"
+    "$REL/bench/insights_bench" "$ROOT/build/bench-insights.db" "${CS_BENCH_TICKETS:-100000}"
+}
+
 bench_deps() {
     local missing=() p
     for p in "${BENCH_DEBS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -108,6 +119,7 @@ bench_row() { # label rps p50 p99 ratio-label ratio
 cmd_bench() {
     cmd_build
     if [ "${1:-}" = reporting ]; then bench_reporting; return; fi
+    if [ "${1:-}" = insights ]; then bench_insights; return; fi
     bench_deps
     make -s -j"$JOBS" BUILD=$REL "$REL/tests/bench/lambda_bench"
     local port=${CS_PORT:-$(free_port 18090)} var; var=$(mktemp -d /tmp/cs-bench.XXXXXX)
@@ -214,4 +226,5 @@ cmd_bench() {
     echo "      ratios within one run, CPU per request and system calls are the figures to compare."
     echo
     bench_reporting
+    bench_insights
 }

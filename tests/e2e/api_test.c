@@ -2,7 +2,9 @@
  * build.sh test (tests/run.sh t_e2e), which exports CS_TEST_BASE_URL, CS_TEST_KEY_A and
  * CS_TEST_KEY_B (cs-admin create-key output for tenants "acme" and "globex") and a
  * login analyst@acme.test. */
+#include <math.h>
 #include <regex.h>
+#include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 #include "../support/e2e.h"
 #include "../support/http_client.h"
 #include "../support/test.h"
+#include "cs/json.h"
 
 static char token_a[2048], token_b[2048];
 
@@ -376,25 +379,128 @@ static void test_auth_required(void)
     expect_detail("GET", "/api/v1/tickets/metrics", NULL, alg_none, 401, "Invalid or expired token");
 }
 
+/* What GET /tickets/metrics must answer, computed here from acme's stored tickets (the
+ * store file under CS_TEST_VAR, read-only): counts, averages, nearest-rank percentiles,
+ * and the label mixes. */
+struct expect {
+    int n;
+    double ms[512], sum_ms, sum_conf, esc, kb;
+    json_object *mix[4];
+};
+
+static const char *const mix_name[4] = {"categories", "priorities", "sentiments", "compliance"};
+
+static int cmp_d(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+static int expected_metrics(struct expect *e)
+{
+    char path[600];
+    const char *var = getenv("CS_TEST_VAR");
+    if (!var) return -1;
+    snprintf(path, sizeof(path), "%s/cs.db", var);
+    sqlite3 *db;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) return sqlite3_close(db), -1;
+    sqlite3_stmt *q;
+    int rc = sqlite3_prepare_v2(db, "SELECT json_extract(body, '$.processing_ms'), json_extract(body, '$.confidence'),"
+                                    " json_extract(body, '$.escalation_needed'), json_extract(body, '$.kb_answer'),"
+                                    " json_extract(body, '$.category'), json_extract(body, '$.priority'),"
+                                    " json_extract(body, '$.sentiment'), json_extract(body, '$.compliance')"
+                                    " FROM docs WHERE tenant='acme' AND coll='tickets'", -1, &q, NULL);
+    memset(e, 0, sizeof(*e));
+    for (int m = 0; m < 4; m++) e->mix[m] = json_object_new_object();
+    while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW && e->n < 512) {
+        e->ms[e->n++] = sqlite3_column_double(q, 0);
+        e->sum_ms += sqlite3_column_double(q, 0);
+        e->sum_conf += sqlite3_column_double(q, 1);
+        e->esc += sqlite3_column_int(q, 2);
+        e->kb += sqlite3_column_int(q, 3);
+        for (int m = 0; m < 4; m++) {
+            const char *k = (const char *)sqlite3_column_text(q, 4 + m);
+            json_object *c;
+            if (!k) continue;
+            int was = json_object_object_get_ex(e->mix[m], k, &c) ? json_object_get_int(c) : 0;
+            json_object_object_add(e->mix[m], k, json_object_new_int(was + 1));
+        }
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    qsort(e->ms, (size_t)e->n, sizeof(double), cmp_d);
+    return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* The value as the endpoint prints it (3 decimals). */
+static double printed(double v)
+{
+    json_object *o = json_object_new_object();
+    double out = cs_json_add_double(o, "v", v, 3) == 0 ? json_object_get_double(jget(o, "v")) : NAN;
+    json_object_put(o);
+    return out;
+}
+
+static double rank(const struct expect *e, double q)
+{
+    long r = (long)ceil(q * e->n);
+    return e->ms[r < 1 ? 0 : r - 1];
+}
+
+static void check_metrics(json_object *got, const struct expect *e)
+{
+    CHECK_INT(json_object_get_int(jget(got, "total_processed")), e->n);
+    CHECK(json_object_get_double(jget(got, "latency_ms.p50")) == printed(rank(e, 0.5)));
+    CHECK(json_object_get_double(jget(got, "latency_ms.p95")) == printed(rank(e, 0.95)));
+    CHECK(json_object_get_double(jget(got, "latency_ms.p99")) == printed(rank(e, 0.99)));
+    CHECK(json_object_get_double(jget(got, "latency_ms.avg")) == printed(e->sum_ms / e->n));
+    CHECK(json_object_get_double(jget(got, "avg_confidence")) == printed(e->sum_conf / e->n));
+    CHECK(json_object_get_double(jget(got, "escalation_rate")) == printed(e->esc / e->n));
+    CHECK(json_object_get_double(jget(got, "kb_answer_rate")) == printed(e->kb / e->n));
+    for (int m = 0; m < 4; m++) {
+        json_object *mix = jget(got, mix_name[m]);
+        CHECK_INT(mix ? json_object_object_length(mix) : -1, json_object_object_length(e->mix[m]));
+        json_object_object_foreach(e->mix[m], k, v) {
+            json_object *c;
+            CHECK(mix && json_object_object_get_ex(mix, k, &c) && json_object_get_int(c) == json_object_get_int(v));
+        }
+        /* most frequent first */
+        int prev = 1 << 30;
+        json_object_object_foreach(mix, k2, v2) {
+            (void)k2;
+            CHECK(json_object_get_int(v2) <= prev);
+            prev = json_object_get_int(v2);
+        }
+    }
+}
+
 static void test_metrics_and_isolation(void)
 {
     const char *ha[] = {token_a, NULL}, *hb[] = {token_b, NULL};
     struct http_result r;
-    REQUIRE(http_do("GET", "/api/v1/tickets/metrics", NULL, ha, &r) == 0);
-    CHECK_INT(r.status, 200);
-    CHECK(json_object_get_int(jget(r.json, "total_processed")) >= 1);
-    CHECK(json_object_get_int(jget(r.json, "categories.Billing")) >= 1);
-    CHECK(json_object_get_double(jget(r.json, "latency_ms.p50")) > 0);
-    CHECK(json_object_get_double(jget(r.json, "latency_ms.p99")) >= json_object_get_double(jget(r.json, "latency_ms.p50")));
-    char lim[32];
-    CHECK(http_header(&r, "x-rate-limit-limit", lim, sizeof(lim)) != NULL);
-    http_result_free(&r);
+    struct expect e;
+    REQUIRE(expected_metrics(&e) == 0);
+    REQUIRE(e.n >= 5); /* the tickets this file processed */
+    /* every acme ticket is from this run: all of them are in the last 24 hours too */
+    for (int all = 0; all < 2; all++) {
+        REQUIRE(http_do("GET", all ? "/api/v1/tickets/metrics" : "/api/v1/tickets/metrics?period=24h", NULL, ha, &r) == 0);
+        CHECK_INT(r.status, 200);
+        CHECK_STR(jstr(r.json, "period"), all ? "all" : "24h");
+        check_metrics(r.json, &e);
+        char lim[32];
+        CHECK(http_header(&r, "x-rate-limit-limit", lim, sizeof(lim)) != NULL);
+        http_result_free(&r);
+    }
+    for (int m = 0; m < 4; m++) json_object_put(e.mix[m]);
     REQUIRE(http_do("GET", "/api/v1/tickets/metrics", NULL, hb, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_INT(json_object_get_int(jget(r.json, "total_processed")), 0); /* globex sees none of acme's */
+    CHECK(json_object_get_double(jget(r.json, "latency_ms.avg")) == 0 || json_object_is_type(jget(r.json, "latency_ms.avg"), json_type_null));
+    CHECK_INT(json_object_object_length(jget(r.json, "categories")), 0);
     http_result_free(&r);
     REQUIRE(http_do("GET", "/api/v1/tickets/metrics?period=bogus", NULL, ha, &r) == 0);
     CHECK_INT(r.status, 422);
+    CHECK_STR(jstr(r.json, "detail.0.loc.1"), "period");
     http_result_free(&r);
 }
 

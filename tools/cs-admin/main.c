@@ -7,6 +7,7 @@
  *   cs-admin disable-user --username U
  *   cs-admin load-kb (--tenant NAME | --system) --file ARTICLES.jsonl
  *   cs-admin create-reporting-token --tenant NAME      (needs CS_JWT_SECRET)
+ *   cs-admin set-time-zone --tenant NAME --zone IANA   (analytics buckets; default UTC)
  *   cs-admin import-cc --tenant NAME --dir DIR         (DIR/<resource>.json|.ndjson|.jsonl)
  *   cs-admin demo-cc --tenant NAME [--days 90] [--agents 50] [--calls 100000] [--seed 1]
  *                    [--end YYYY-MM-DD]
@@ -28,6 +29,7 @@
 #include "cs/reporting.h"
 #include "cs/retrieval.h"
 #include "cs/store.h"
+#include "cs/summary.h"
 
 static const char *opt(int argc, char **argv, const char *name)
 {
@@ -345,6 +347,27 @@ static int demo_cc(struct cs_store *st, struct cs_arena *a, int argc, char **arg
     return 0;
 }
 
+/* The tenant's IANA zone for calendar buckets (seed 001's summary timeline). */
+static int set_time_zone(struct cs_store *st, struct cs_arena *a, int argc, char **argv)
+{
+    const char *tenant = opt(argc, argv, "--tenant"), *zone = opt(argc, argv, "--zone");
+    if (!tenant || !cs_tenant_valid(tenant) || !zone) {
+        fprintf(stderr, "cs-admin: set-time-zone needs --tenant T --zone NAME (e.g. Europe/Berlin)\n");
+        return 2;
+    }
+    int rc = cs_tenant_tz_set(st, a, tenant, zone, cs_now_ms());
+    if (rc == CS_ERR_INVALID) {
+        fprintf(stderr, "cs-admin: %s is not an IANA time zone\n", zone);
+        return 1;
+    }
+    if (rc) return fail("set-time-zone", rc);
+    json_object *o = cs_json_object(a);
+    if (!o || cs_json_add_str(o, "tenant_id", tenant) || cs_json_add_str(o, "time_zone", zone))
+        return fail("set-time-zone", CS_ERR_NOMEM);
+    print_json(o);
+    return 0;
+}
+
 static const char usage[] =
     "usage: cs-admin COMMAND [options]   (store: CS_STORE_URI, else sqlite://$CS_VAR/cs.db)\n"
     "  create-key --tenant T [--scopes ROLE,...]      API key and secret (shown once)\n"
@@ -354,6 +377,7 @@ static const char usage[] =
     "  load-kb (--tenant T | --system) --file KB.jsonl\n"
     "  create-reporting-token --tenant T              reporting API token (shown once)\n"
     "  import-cc --tenant T --dir DIR                 contact-centre records (seed 002)\n"
+    "  set-time-zone --tenant T --zone IANA           analytics buckets in that zone (default UTC)\n"
     "  demo-cc --tenant T [--days N --agents N --calls N --seed N --end DATE]\n"
     "roles: admin, manager, agent, analyst, reviewer\n";
 
@@ -386,6 +410,7 @@ int main(int argc, char **argv)
     else if (strcmp(argv[1], "create-reporting-token") == 0) status = create_reporting_token(st, a, argc, argv);
     else if (strcmp(argv[1], "import-cc") == 0) status = import_cc(st, a, argc, argv);
     else if (strcmp(argv[1], "demo-cc") == 0) status = demo_cc(st, a, argc, argv);
+    else if (strcmp(argv[1], "set-time-zone") == 0) status = set_time_zone(st, a, argc, argv);
     else fprintf(stderr, "cs-admin: unknown command %s (cs-admin --help lists them)\n", argv[1]);
     cs_arena_destroy(a);
     cs_store_close(st);

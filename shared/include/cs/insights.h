@@ -207,6 +207,11 @@ struct cs_insights_figures {
 CS_MUST_CHECK int cs_insights_figures(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                       int64_t since_ms, const char *agent,
                                       struct cs_insights_figures *out);
+/* The same by aggregating the tickets themselves (cs_insights_figures reads the store's
+ * rollups when no agent is given): kept to check one against the other. */
+CS_MUST_CHECK int cs_insights_figures_scan(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                           int64_t since_ms, const char *agent,
+                                           struct cs_insights_figures *out);
 
 /* Seed 003 sessions created since since_ms, and those resolved on an AI tier. */
 CS_MUST_CHECK int cs_insights_deflection(struct cs_store *st, const char *tenant, int64_t since_ms,

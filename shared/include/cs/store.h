@@ -183,6 +183,48 @@ CS_MUST_CHECK int cs_store_counter_add(struct cs_store *st, const char *tenant, 
                                        int64_t window_start_ms, int64_t ttl_ms, int64_t delta,
                                        int64_t *value);
 
+/* ---- Rollups ----
+ * For the collections that have them (the tickets of tickets-process, "tickets", and the
+ * customer insights' records, "insights_tickets"; list and fields in store_rollup.c),
+ * the store keeps, per tenant and per hour of the collection's time field, a count and
+ * per measure a sum and the number of documents having it: in total, per value of each
+ * grouping field, and as a histogram of one field. Every insert, update and delete of
+ * such a document changes them in the same transaction as the document (SQLite), so
+ * they always equal a scan; a store opened on data without them builds them at open.
+ * Reads take the whole hours of a range from the rollups and scan the documents of the
+ * partial hours at its ends: exact, and O(hours x keys) rather than O(documents). */
+#define CS_ROLLUP_MAX_MEASURES 8
+
+struct cs_rollup_row {
+    int64_t hour_ms; /* internal (per-hour reads); 0 in results */
+    const char *key; /* the grouping value; NULL for the total, or the group of documents
+                      * whose value is missing or not a string */
+    int64_t count;
+    double sum[CS_ROLLUP_MAX_MEASURES]; /* booleans count as 1/0 */
+    int64_t n[CS_ROLLUP_MAX_MEASURES];  /* documents with a number there */
+};
+
+/* Index of `field` among the measures of `coll`'s rollup; -1 when it is not one. */
+int cs_store_rollup_measure(const char *coll, const char *field);
+/* Documents whose time is in [from_ms, to_ms], grouped by `dim` (one of the
+ * collection's grouping fields; NULL: one total row, none when no document). Rows are
+ * sorted by key, the NULL key first. CS_ERR_INVALID for a collection without rollups
+ * or an unknown dim. */
+CS_MUST_CHECK int cs_store_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                  const char *coll, const char *dim, int64_t from_ms,
+                                  int64_t to_ms, struct cs_rollup_row **rows, size_t *nrows);
+/* Totals per bucket [bounds[i], bounds[i+1]) (nbounds - 1 rows, increasing bounds, any
+ * alignment: an hour a boundary cuts is scanned) of the documents in [from_ms, to_ms]. */
+CS_MUST_CHECK int cs_store_rollup_buckets(struct cs_store *st, struct cs_arena *a,
+                                          const char *tenant, const char *coll, int64_t from_ms,
+                                          int64_t to_ms, const int64_t *bounds, size_t nbounds,
+                                          struct cs_rollup_row **rows);
+/* Nearest-rank quantiles of the collection's histogram field over the documents in
+ * [from_ms, to_ms], equal to cs_store_quantiles over the same documents (NaN when none). */
+CS_MUST_CHECK int cs_store_rollup_quantiles(struct cs_store *st, const char *tenant,
+                                            const char *coll, int64_t from_ms, int64_t to_ms,
+                                            const double *qs, size_t nq, double *out);
+
 /* ---- Outbox ----
  * Events that must leave the system (webhook deliveries) are written in the same store
  * operation as the change that caused them, so a crash can neither lose an event nor

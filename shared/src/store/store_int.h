@@ -6,6 +6,8 @@
 
 #include "cs/store.h"
 
+struct cs_rollup_def;
+
 struct cs_store_ops {
     const char *name;
     void (*close)(struct cs_store *st);
@@ -47,6 +49,20 @@ struct cs_store_ops {
     /* Optional (NULL: every operation commits by itself). */
     void (*scope_begin)(struct cs_store *st);
     int (*scope_end)(struct cs_store *st);
+    /* Rollups (store_rollup.h); NULL: the backend keeps none (CS_ERR_UNSUPPORTED).
+     * read: the cells of `dim` for hours in [h0, h1), summed per key (by_hour: per hour
+     * and key, ordered by hour), keys decoded. scan: every document whose time is in
+     * [from, to], in no particular order. rank: the value at offset k (0-based) in
+     * ascending order among the documents with time in [from, to] and the histogram
+     * field in [lo, hi); NaN when there is none. */
+    int (*rollup_read)(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                       const struct cs_rollup_def *d, const char *dim, int64_t h0, int64_t h1,
+                       bool by_hour, struct cs_rollup_row **rows, size_t *n);
+    int (*rollup_scan)(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                       const struct cs_rollup_def *d, int64_t from, int64_t to,
+                       int (*each)(void *ctx, json_object *body, int64_t created_ms), void *ctx);
+    int (*rollup_rank)(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d,
+                       double lo, double hi, int64_t from, int64_t to, int64_t k, double *out);
 };
 
 /* An event waiting for the next write on its handle (cs_store_stage). Heap copies: a
@@ -68,6 +84,10 @@ struct cs_store {
     struct cs_staged staged[CS_OUTBOX_MAX_STAGED];
     size_t nstaged;
 };
+
+/* The argument checks and fault injection of store.c, for store_rollup.c. */
+bool cs_store_tenant_ok(const char *tenant);
+int cs_store_injected(struct cs_store *st);
 
 /* Backend constructors. */
 int cs_store_sqlite_open(const char *path, struct cs_store **out);

@@ -47,6 +47,9 @@ static const struct cs_store_host host = {
     .store_body_parse = cs_store_body_parse,
     .store_field_valid = cs_store_field_valid,
     .store_query_terms = cs_store_query_terms,
+    .rollup_def_for = cs_rollup_def_for,
+    .rollup_delta = cs_rollup_delta,
+    .rollup_key_decode = cs_rollup_key_decode,
 };
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;

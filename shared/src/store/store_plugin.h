@@ -27,8 +27,9 @@
 #include <stdint.h>
 
 #include "store/store_int.h"
+#include "store/store_rollup.h"
 
-#define CS_STORE_PLUGIN_ABI 1
+#define CS_STORE_PLUGIN_ABI 2
 /* The one symbol a plugin exports, of type cs_store_plugin_init_fn. */
 #define CS_STORE_PLUGIN_INIT "cs_store_plugin_init"
 /* File name of the MongoDB plugin, looked up in the directories store_plugin.c lists. */
@@ -58,6 +59,12 @@ struct cs_store_host {
     bool (*store_field_valid)(const char *field);
     size_t (*store_query_terms)(struct cs_arena *a, const char *text, const char **terms,
                                 size_t max);
+    /* store_rollup.h: what a write changes in the rollups, done by the core's code so
+     * both backends count alike */
+    const struct cs_rollup_def *(*rollup_def_for)(const char *coll);
+    size_t (*rollup_delta)(const struct cs_rollup_def *d, json_object *old_body, int64_t old_created,
+                           json_object *new_body, int64_t new_created, struct cs_rollup_cell *cells);
+    const char *(*rollup_key_decode)(const char *key);
 };
 
 /* A backend's constructor, as cs_store_sqlite_open: `uri` is the whole URI. */

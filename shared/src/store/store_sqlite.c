@@ -27,8 +27,11 @@
 #include "cs/json.h"
 #include "store/store_int.h"
 #include "store/store_reporting.h"
+#include "store/store_rollup.h"
 
 #define STMT_CACHE 48
+#define CS_STR_(x) #x
+#define CS_STR(x) CS_STR_(x)
 
 struct cached {
     char *sql;
@@ -116,7 +119,26 @@ static const char schema_sql[] =
     " state INTEGER NOT NULL DEFAULT 0, attempts INTEGER NOT NULL DEFAULT 0,"
     " created_ms INTEGER NOT NULL, due_ms INTEGER NOT NULL DEFAULT 0,"
     " lease_until INTEGER NOT NULL DEFAULT 0, lease_id INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX IF NOT EXISTS outbox_open ON outbox(state, tenant, topic, seq);";
+    "CREATE INDEX IF NOT EXISTS outbox_open ON outbox(state, tenant, topic, seq);"
+    /* Rollups (store_rollup.h): key "s<text>" or "-"; sums s0..s7, counts n0..n7. */
+    "CREATE TABLE IF NOT EXISTS rollups("
+    " tenant TEXT NOT NULL, coll TEXT NOT NULL, dim TEXT NOT NULL, hour INTEGER NOT NULL,"
+    " key TEXT NOT NULL, count INTEGER NOT NULL,"
+    " s0 REAL NOT NULL, s1 REAL NOT NULL, s2 REAL NOT NULL, s3 REAL NOT NULL,"
+    " s4 REAL NOT NULL, s5 REAL NOT NULL, s6 REAL NOT NULL, s7 REAL NOT NULL,"
+    " n0 INTEGER NOT NULL, n1 INTEGER NOT NULL, n2 INTEGER NOT NULL, n3 INTEGER NOT NULL,"
+    " n4 INTEGER NOT NULL, n5 INTEGER NOT NULL, n6 INTEGER NOT NULL, n7 INTEGER NOT NULL,"
+    " PRIMARY KEY(tenant, coll, dim, hour, key)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS rollup_meta(id INTEGER PRIMARY KEY CHECK(id = 1),"
+    " version INTEGER NOT NULL);"
+    /* The rollup reads' scans of partial hours and rank lookups (rollup_sql): the time
+     * field of insights_tickets, and the histogram field of tickets with its time, so a
+     * rank walks one bin of an index, never the documents. Partial: other collections
+     * pay nothing. */
+    "CREATE INDEX IF NOT EXISTS docs_insights_opened ON docs(tenant,"
+    " json_extract(body, '$.opened_ms')) WHERE coll = 'insights_tickets';"
+    "CREATE INDEX IF NOT EXISTS docs_tickets_ms ON docs(tenant,"
+    " json_extract(body, '$.processing_ms'), created_ms) WHERE coll = 'tickets';";
 
 /* The one translator from SQLite result codes to ours. */
 static int cs_from_sqlite(int rc)
@@ -389,6 +411,97 @@ static int commit_change(struct sq_store *s, int rc, int64_t now_ms)
     return op_end(s, rc ? rc : write_staged(s, now_ms));
 }
 
+/* ---- rollups: kept in the same savepoint as the document write ---- */
+
+#define ROLLUP_UPSERT                                                                        \
+    "INSERT INTO rollups(tenant, coll, dim, hour, key, count, s0, s1, s2, s3, s4, s5, s6, s7,"  \
+    " n0, n1, n2, n3, n4, n5, n6, n7) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12," \
+    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT(tenant, coll, dim, hour, key)" \
+    " DO UPDATE SET count = count + excluded.count, s0 = s0 + excluded.s0,"                   \
+    " s1 = s1 + excluded.s1, s2 = s2 + excluded.s2, s3 = s3 + excluded.s3,"                   \
+    " s4 = s4 + excluded.s4, s5 = s5 + excluded.s5, s6 = s6 + excluded.s6,"                   \
+    " s7 = s7 + excluded.s7, n0 = n0 + excluded.n0, n1 = n1 + excluded.n1,"                   \
+    " n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, n4 = n4 + excluded.n4,"                   \
+    " n5 = n5 + excluded.n5, n6 = n6 + excluded.n6, n7 = n7 + excluded.n7 RETURNING count"
+#define ROLLUP_DROP "DELETE FROM rollups WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour=?4 AND key=?5"
+
+/* Adds the cells to the stored ones; a cell left with no document goes. */
+static int rollup_apply(sqlite3_stmt *up, sqlite3_stmt *drop, const char *tenant, const char *coll,
+                        const struct cs_rollup_cell *cells, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct cs_rollup_cell *c = &cells[i];
+        sqlite3_reset(up);
+        bind_text(up, 1, tenant);
+        bind_text(up, 2, coll);
+        bind_text(up, 3, c->dim);
+        sqlite3_bind_int64(up, 4, c->hour_ms);
+        bind_text(up, 5, c->key);
+        sqlite3_bind_int64(up, 6, c->count);
+        for (int m = 0; m < CS_ROLLUP_MAX_MEASURES; m++) {
+            sqlite3_bind_double(up, 7 + m, c->sum[m]);
+            sqlite3_bind_int64(up, 15 + m, c->n[m]);
+        }
+        int step = sqlite3_step(up);
+        int64_t left = step == SQLITE_ROW ? sqlite3_column_int64(up, 0) : -1;
+        if (step == SQLITE_ROW) step = sqlite3_step(up);
+        sqlite3_reset(up);
+        if (step != SQLITE_DONE) return cs_from_sqlite(step) ? cs_from_sqlite(step) : CS_ERR_STORE;
+        if (left != 0) continue;
+        sqlite3_reset(drop);
+        bind_text(drop, 1, tenant);
+        bind_text(drop, 2, coll);
+        bind_text(drop, 3, c->dim);
+        sqlite3_bind_int64(drop, 4, c->hour_ms);
+        bind_text(drop, 5, c->key);
+        step = sqlite3_step(drop);
+        sqlite3_reset(drop);
+        if (step != SQLITE_DONE) return cs_from_sqlite(step) ? cs_from_sqlite(step) : CS_ERR_STORE;
+    }
+    return CS_OK;
+}
+
+/* The write's rollup change (old document -> new, either NULL), for a collection that
+ * has rollups; nothing otherwise. Stored JSON that no longer parses counts as absent. */
+static int rollup_write(struct sq_store *s, const char *tenant, const char *coll, const char *old_json,
+                        int64_t old_created, json_object *new_body, int64_t new_created)
+{
+    const struct cs_rollup_def *d = cs_rollup_def_for(coll);
+    if (!d) return CS_OK;
+    json_object *old = old_json ? json_tokener_parse(old_json) : NULL;
+    struct cs_rollup_cell cells[CS_ROLLUP_MAX_CELLS];
+    size_t n = cs_rollup_delta(d, old, old_created, new_body, new_created, cells);
+    json_object_put(old);
+    if (n == 0) return CS_OK;
+    sqlite3_stmt *up = prepare(s, ROLLUP_UPSERT), *drop = up ? prepare(s, ROLLUP_DROP) : NULL;
+    if (!up || !drop) return CS_ERR_STORE;
+    return rollup_apply(up, drop, tenant, coll, cells, n);
+}
+
+/* The stored body and creation time of a document about to change, for its rollups.
+ * *json is a heap copy (free it); NULL when the document is absent. */
+static int rollup_old(struct sq_store *s, const char *tenant, const char *coll, const char *id,
+                      char **json, int64_t *created)
+{
+    *json = NULL;
+    *created = 0;
+    if (!cs_rollup_def_for(coll)) return CS_OK;
+    sqlite3_stmt *q = prepare(s, "SELECT body, created_ms FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3");
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    bind_text(q, 2, coll);
+    bind_text(q, 3, id);
+    int step = sqlite3_step(q);
+    if (step == SQLITE_ROW) {
+        const char *b = (const char *)sqlite3_column_text(q, 0);
+        *json = b ? strdup(b) : NULL;
+        *created = sqlite3_column_int64(q, 1);
+        if (b && !*json) step = SQLITE_NOMEM;
+    }
+    sqlite3_reset(q);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK : cs_from_sqlite(step);
+}
+
 static void fill_out(struct cs_doc *out, const char *id, int64_t version, int64_t created,
                      int64_t updated, json_object *body)
 {
@@ -422,6 +535,7 @@ static int sq_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
     sqlite3_int64 rid = sqlite3_last_insert_rowid(s->db);
     sqlite3_reset(q);
     if (!rc && text) rc = index_text(s, rid, text);
+    if (!rc) rc = rollup_write(s, tenant, coll, NULL, 0, body, now_ms);
     rc = commit_change(s, rc, now_ms);
     if (rc) return rc;
     fill_out(out, id, 1, now_ms, now_ms, body);
@@ -472,10 +586,13 @@ static int sq_update(struct cs_store *st, struct cs_arena *a, const char *tenant
     if (!json) return CS_ERR_NOMEM;
     int rc = op_begin(s, true);
     if (rc) return rc;
+    char *old = NULL;
+    int64_t old_created = 0;
+    if ((rc = rollup_old(s, tenant, coll, id, &old, &old_created))) return op_end(s, rc);
     sqlite3_stmt *q = prepare(s, "UPDATE docs SET body=?1, version=version+1, updated_ms=?2, searchable=?3"
                                  " WHERE tenant=?4 AND coll=?5 AND id=?6 AND version=?7"
                                  " RETURNING rid, created_ms");
-    if (!q) return op_end(s, CS_ERR_STORE);
+    if (!q) return free(old), op_end(s, CS_ERR_STORE);
     bind_text(q, 1, json);
     sqlite3_bind_int64(q, 2, now_ms);
     sqlite3_bind_int(q, 3, text != NULL);
@@ -490,6 +607,8 @@ static int sq_update(struct cs_store *st, struct cs_arena *a, const char *tenant
     if (step == SQLITE_ROW) rc = index_text(s, rid, text);
     else if (step == SQLITE_DONE) rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
     else rc = cs_from_sqlite(step);
+    if (!rc) rc = rollup_write(s, tenant, coll, old, old_created, body, created);
+    free(old);
     rc = commit_change(s, rc, now_ms);
     if (rc) return rc;
     fill_out(out, id, expected_version + 1, created, now_ms, body);
@@ -504,7 +623,7 @@ static int sq_delete(struct cs_store *st, const char *tenant, const char *coll, 
     int rc = op_begin(s, true);
     if (rc) return rc;
     sqlite3_stmt *q = prepare(s, "DELETE FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3"
-                                 " AND (?4 < 0 OR version=?4) RETURNING rid");
+                                 " AND (?4 < 0 OR version=?4) RETURNING rid, body, created_ms");
     if (!q) return op_end(s, CS_ERR_STORE);
     bind_text(q, 1, tenant);
     bind_text(q, 2, coll);
@@ -512,10 +631,17 @@ static int sq_delete(struct cs_store *st, const char *tenant, const char *coll, 
     sqlite3_bind_int64(q, 4, expected_version);
     int step = sqlite3_step(q);
     sqlite3_int64 rid = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    const char *b = step == SQLITE_ROW && cs_rollup_def_for(coll) ? (const char *)sqlite3_column_text(q, 1) : NULL;
+    char *old = b ? strdup(b) : NULL;
+    int64_t old_created = step == SQLITE_ROW ? sqlite3_column_int64(q, 2) : 0;
+    if (step == SQLITE_ROW) step = sqlite3_step(q); /* completes the statement */
     sqlite3_reset(q);
-    if (step == SQLITE_ROW) rc = index_text(s, rid, NULL);
+    if (step == SQLITE_DONE && rid) rc = index_text(s, rid, NULL);
     else if (step == SQLITE_DONE) rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
     else rc = cs_from_sqlite(step);
+    if (!rc && rid && b && !old) rc = CS_ERR_NOMEM;
+    if (!rc && rid) rc = rollup_write(s, tenant, coll, old, old_created, NULL, 0);
+    free(old);
     return commit_change(s, rc, cs_now_ms());
 }
 
@@ -1012,6 +1138,189 @@ static int do_outbox_stats(struct cs_store *st, const char *tenant, const char *
         return rc_ ? rc_ : op_end(SQ(st), call);                                         \
     } while (0)
 
+/* ---- rollup reads ---- */
+
+/* The SQL expression of a definition's field. Definitions are compiled in
+ * (store_rollup.c), never outside input, so their names can go into the SQL text; it
+ * must, for SQLite to use the partial expression indexes of the schema. */
+static void rollup_expr(const char *field, char *out, size_t cap)
+{
+    if (strcmp(field, "_created") == 0) snprintf(out, cap, "created_ms");
+    else snprintf(out, cap, "json_extract(body, '$.%s')", field);
+}
+
+static int do_rollup_read(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rollup_def *d, const char *dim, int64_t h0, int64_t h1,
+                          bool by_hour, struct cs_rollup_row **rows, size_t *nrows)
+{
+    sqlite3_stmt *q = prepare(SQ(st), by_hour
+        ? "SELECT key, count, s0, s1, s2, s3, s4, s5, s6, s7, n0, n1, n2, n3, n4, n5, n6, n7, hour"
+          " FROM rollups WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour>=?4 AND hour<?5 ORDER BY hour, key"
+        : "SELECT key, sum(count), total(s0), total(s1), total(s2), total(s3), total(s4), total(s5),"
+          " total(s6), total(s7), sum(n0), sum(n1), sum(n2), sum(n3), sum(n4), sum(n5), sum(n6), sum(n7), 0"
+          " FROM rollups WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour>=?4 AND hour<?5 GROUP BY key");
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    bind_text(q, 2, d->coll);
+    bind_text(q, 3, dim);
+    sqlite3_bind_int64(q, 4, h0);
+    sqlite3_bind_int64(q, 5, h1);
+    size_t cap = 16, n = 0;
+    struct cs_rollup_row *out = cs_arena_alloc(a, cap * sizeof(*out));
+    int step = SQLITE_DONE;
+    while (out && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        if (n == cap) {
+            struct cs_rollup_row *bigger = cs_arena_alloc(a, 2 * cap * sizeof(*out));
+            if (bigger) memcpy(bigger, out, n * sizeof(*out));
+            out = bigger;
+            cap *= 2;
+            if (!out) break;
+        }
+        struct cs_rollup_row *r = &out[n++];
+        memset(r, 0, sizeof(*r));
+        /* Read back from the store: a key that is not ours is the null group. */
+        const char *k = cs_rollup_key_decode((const char *)sqlite3_column_text(q, 0));
+        r->key = k ? cs_arena_strdup(a, k) : NULL;
+        r->count = sqlite3_column_int64(q, 1);
+        for (int m = 0; m < CS_ROLLUP_MAX_MEASURES; m++) {
+            r->sum[m] = sqlite3_column_double(q, 2 + m);
+            r->n[m] = sqlite3_column_int64(q, 10 + m);
+        }
+        r->hour_ms = sqlite3_column_int64(q, 18);
+        if (k && !r->key) out = NULL;
+    }
+    sqlite3_reset(q);
+    if (!out) return CS_ERR_NOMEM;
+    if (step != SQLITE_DONE) return cs_from_sqlite(step);
+    *rows = out;
+    *nrows = n;
+    return CS_OK;
+}
+
+static int do_rollup_scan(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rollup_def *d, int64_t from, int64_t to,
+                          int (*each)(void *ctx, json_object *body, int64_t created_ms), void *ctx)
+{
+    char t[96], sql[512];
+    rollup_expr(d->time_field, t, sizeof(t));
+    snprintf(sql, sizeof(sql), "SELECT created_ms, body FROM docs WHERE coll='%s' AND tenant=?1"
+             " AND %s>=?2 AND %s<=?3", d->coll, t, t);
+    sqlite3_stmt *q = prepare(SQ(st), sql);
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    sqlite3_bind_int64(q, 2, from);
+    sqlite3_bind_int64(q, 3, to);
+    int step, rc = CS_OK;
+    while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *b = (const char *)sqlite3_column_text(q, 1);
+        json_object *body = b ? json_tokener_parse(b) : NULL;
+        /* A body that does not parse is in no rollup either (rollup_write). */
+        if (body) rc = each(ctx, body, sqlite3_column_int64(q, 0));
+        json_object_put(body);
+    }
+    sqlite3_reset(q);
+    (void)a;
+    if (rc) return rc;
+    return step == SQLITE_DONE ? CS_OK : cs_from_sqlite(step);
+}
+
+static int do_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d, double lo,
+                          double hi, int64_t from, int64_t to, int64_t k, double *out)
+{
+    char t[96], v[96], sql[768];
+    rollup_expr(d->time_field, t, sizeof(t));
+    rollup_expr(d->hist, v, sizeof(v));
+    snprintf(sql, sizeof(sql), "SELECT %s FROM docs WHERE coll='%s' AND tenant=?1 AND %s>=?2 AND %s<?3"
+             " AND %s>=?4 AND %s<=?5 ORDER BY %s LIMIT 1 OFFSET ?6", v, d->coll, v, v, t, t, v);
+    sqlite3_stmt *q = prepare(SQ(st), sql);
+    if (!q) return CS_ERR_STORE;
+    bind_text(q, 1, tenant);
+    sqlite3_bind_double(q, 2, lo);
+    sqlite3_bind_double(q, 3, hi); /* +inf for the last bin; text sorts above it */
+    sqlite3_bind_int64(q, 4, from);
+    sqlite3_bind_int64(q, 5, to);
+    sqlite3_bind_int64(q, 6, k);
+    int step = sqlite3_step(q);
+    *out = step == SQLITE_ROW ? sqlite3_column_double(q, 0) : NAN;
+    sqlite3_reset(q);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? CS_OK : cs_from_sqlite(step);
+}
+
+static int sq_rollup_read(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rollup_def *d, const char *dim, int64_t h0, int64_t h1,
+                          bool by_hour, struct cs_rollup_row **rows, size_t *n)
+{
+    READ_OP(do_rollup_read(st, a, tenant, d, dim, h0, h1, by_hour, rows, n));
+}
+
+static int sq_rollup_scan(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rollup_def *d, int64_t from, int64_t to,
+                          int (*each)(void *ctx, json_object *body, int64_t created_ms), void *ctx)
+{
+    READ_OP(do_rollup_scan(st, a, tenant, d, from, to, each, ctx));
+}
+
+static int sq_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d, double lo,
+                          double hi, int64_t from, int64_t to, int64_t k, double *out)
+{
+    READ_OP(do_rollup_rank(st, tenant, d, lo, hi, from, to, k, out));
+}
+
+/* Builds every rollup from the documents when the database holds none of this version
+ * (a database from before rollups, or definitions that changed): once, at open, in one
+ * transaction, so no process ever reads half-built rollups. */
+static int rollup_version(sqlite3 *db, int64_t *v)
+{
+    sqlite3_stmt *q = NULL;
+    int rc = cs_from_sqlite(sqlite3_prepare_v2(db, "SELECT version FROM rollup_meta WHERE id=1", -1, &q, NULL));
+    *v = !rc && sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int rollup_rebuild(sqlite3 *db)
+{
+    int64_t v;
+    int rc = rollup_version(db, &v); /* the usual case, without taking the write lock */
+    if (rc || v == CS_ROLLUP_VERSION) return rc;
+    rc = cs_from_sqlite(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+    if (rc) return rc;
+    sqlite3_stmt *docs = NULL, *up = NULL, *drop = NULL;
+    rc = rollup_version(db, &v); /* again: another process may have built them meanwhile */
+    bool current = !rc && v == CS_ROLLUP_VERSION;
+    if (!rc && !current) rc = cs_from_sqlite(sqlite3_exec(db, "DELETE FROM rollups", NULL, NULL, NULL));
+    if (!rc && !current) rc = cs_from_sqlite(sqlite3_prepare_v2(db, ROLLUP_UPSERT, -1, &up, NULL));
+    if (!rc && !current) rc = cs_from_sqlite(sqlite3_prepare_v2(db, ROLLUP_DROP, -1, &drop, NULL));
+    if (!rc && !current)
+        rc = cs_from_sqlite(sqlite3_prepare_v2(db, "SELECT tenant, created_ms, body FROM docs WHERE coll=?1",
+                                               -1, &docs, NULL));
+    size_t ndefs;
+    const struct cs_rollup_def *defs = cs_rollup_defs(&ndefs);
+    for (size_t i = 0; !rc && !current && i < ndefs; i++) {
+        sqlite3_reset(docs);
+        sqlite3_bind_text(docs, 1, defs[i].coll, -1, SQLITE_STATIC);
+        int step;
+        while (!rc && (step = sqlite3_step(docs)) == SQLITE_ROW) {
+            const char *b = (const char *)sqlite3_column_text(docs, 2);
+            json_object *body = b ? json_tokener_parse(b) : NULL;
+            struct cs_rollup_cell cells[CS_ROLLUP_MAX_CELLS];
+            size_t n = cs_rollup_delta(&defs[i], NULL, 0, body, sqlite3_column_int64(docs, 1), cells);
+            json_object_put(body);
+            rc = rollup_apply(up, drop, (const char *)sqlite3_column_text(docs, 0), defs[i].coll, cells, n);
+        }
+        if (!rc && step != SQLITE_DONE) rc = cs_from_sqlite(step);
+    }
+    if (!rc && !current)
+        rc = cs_from_sqlite(sqlite3_exec(db, "INSERT OR REPLACE INTO rollup_meta(id, version) VALUES(1, "
+                                             CS_STR(CS_ROLLUP_VERSION) ")", NULL, NULL, NULL));
+    sqlite3_finalize(docs);
+    sqlite3_finalize(up);
+    sqlite3_finalize(drop);
+    sqlite3_exec(db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+    return rc;
+}
+
+
 static int sq_find(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                    const struct cs_query *qq, struct cs_doc_list *out)
 {
@@ -1078,6 +1387,7 @@ static const struct cs_store_ops sqlite_ops = {
     .counter_add = sq_counter_add, .compact = sq_compact, .outbox_flush = sq_outbox_flush,
     .outbox_claim = sq_outbox_claim, .outbox_settle = sq_outbox_settle,
     .outbox_stats = sq_outbox_stats, .scope_begin = sq_scope_begin, .scope_end = sq_scope_end,
+    .rollup_read = sq_rollup_read, .rollup_scan = sq_rollup_scan, .rollup_rank = sq_rollup_rank,
 };
 
 /* SQLite's global memory statistics take a process-wide mutex on every allocation;
@@ -1136,6 +1446,7 @@ static int conn_open(const char *path, struct sq_conn **out)
     int rc = cs_from_sqlite(sqlite3_open_v2(path, &c->db, flags, NULL));
     if (!rc) sqlite3_busy_handler(c->db, busy_wait, NULL);
     if (!rc) rc = cs_from_sqlite(sqlite3_exec(c->db, schema_sql, NULL, NULL, NULL));
+    if (!rc) rc = rollup_rebuild(c->db);
     if (rc) {
         conn_free(c);
         return rc == CS_ERR_NOMEM ? rc : CS_ERR_STORE;

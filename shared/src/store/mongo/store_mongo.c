@@ -53,7 +53,7 @@ struct mg_store {
     struct cs_store base;
     struct mg_pool *pool;
     mongoc_client_t *client;
-    mongoc_collection_t *docs, *outbox, *counters;
+    mongoc_collection_t *docs, *outbox, *counters, *rollups;
 };
 
 static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -155,6 +155,7 @@ static void mg_close(struct cs_store *st)
     mongoc_collection_destroy(s->docs);
     mongoc_collection_destroy(s->outbox);
     mongoc_collection_destroy(s->counters);
+    mongoc_collection_destroy(s->rollups);
     if (s->client) mongoc_client_pool_push(s->pool->pool, s->client);
     pool_put(s->pool);
     free(s);
@@ -310,6 +311,76 @@ static void move_after_write(struct mg_store *s, const bson_t *carrier)
         cs_log(CS_LOG_WARN, "outbox events left for the sweep", "backend", "mongodb", NULL);
 }
 
+/* ---- rollups (store_rollup.h) ----
+ * Without a transaction (a standalone server has none) the cells are upserted right
+ * after the document write that changes them; a process dying between the two leaves
+ * that write out of the rollups. */
+
+/* A stored body as json-c (through relaxed extended JSON: the measured and grouped
+ * fields are plain numbers and strings), NULL when there is none. Caller puts it. */
+static json_object *body_json(const bson_t *doc, const char *path)
+{
+    bson_iter_t it, sub;
+    if (!bson_iter_init(&it, doc) || !bson_iter_find_descendant(&it, path, &sub) ||
+        !BSON_ITER_HOLDS_DOCUMENT(&sub))
+        return NULL;
+    uint32_t len;
+    const uint8_t *data;
+    bson_iter_document(&sub, &len, &data);
+    bson_t body;
+    if (!bson_init_static(&body, data, len)) return NULL;
+    char *text = bson_as_relaxed_extended_json(&body, NULL);
+    json_object *o = text ? json_tokener_parse(text) : NULL;
+    bson_free(text);
+    return o;
+}
+
+/* The live document's body, creation time and version (the version only when *version
+ * is negative, i.e. "any"); CS_ERR_NOT_FOUND when there is none. */
+static int rollup_old(struct mg_store *s, const bson_t *key, json_object **old, int64_t *created,
+                      int64_t *version)
+{
+    bson_t opts = BSON_INITIALIZER;
+    BCON_APPEND(&opts, "projection", "{", "body", BCON_INT32(1), "created", BCON_INT32(1), "version",
+                BCON_INT32(1), "}", "limit", BCON_INT64(1));
+    mongoc_cursor_t *c = mongoc_collection_find_with_opts(s->docs, key, &opts, NULL);
+    const bson_t *doc;
+    bson_error_t err;
+    int rc = CS_ERR_NOT_FOUND;
+    if (mongoc_cursor_next(c, &doc)) {
+        *old = body_json(doc, "body");
+        *created = cs_mq_get_int(doc, "created", 0);
+        if (*version < 0) *version = cs_mq_get_int(doc, "version", -1);
+        rc = CS_OK;
+    } else if (mongoc_cursor_error(c, &err)) {
+        rc = cs_from_mongoc(&err);
+    }
+    mongoc_cursor_destroy(c);
+    bson_destroy(&opts);
+    return rc;
+}
+
+static void rollup_write(struct mg_store *s, const char *tenant, const char *coll, json_object *old_body,
+                         int64_t old_created, json_object *new_body, int64_t new_created)
+{
+    const struct cs_rollup_def *d = cs_rollup_def_for(coll);
+    if (!d) return;
+    struct cs_rollup_cell cells[CS_ROLLUP_MAX_CELLS];
+    size_t n = cs_rollup_delta(d, old_body, old_created, new_body, new_created, cells);
+    bson_t opts = BSON_INITIALIZER;
+    BSON_APPEND_BOOL(&opts, "upsert", true);
+    for (size_t i = 0; i < n; i++) {
+        bson_t sel = BSON_INITIALIZER, upd = BSON_INITIALIZER;
+        bson_error_t err;
+        if (cs_mq_rollup_upsert(&sel, &upd, tenant, coll, &cells[i]) != CS_OK ||
+            !mongoc_collection_update_one(s->rollups, &sel, &upd, &opts, NULL, &err))
+            cs_log(CS_LOG_ERROR, "rollup cell not updated after a write", "backend", "mongodb", NULL);
+        bson_destroy(&sel);
+        bson_destroy(&upd);
+    }
+    bson_destroy(&opts);
+}
+
 /* ---- documents ---- */
 
 static void fill_out(struct cs_doc *out, const char *id, int64_t version, int64_t created,
@@ -357,6 +428,7 @@ static int mg_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
             rc = CS_OK; /* try once more */
     }
     if (!rc) move_after_write(s, &doc);
+    if (!rc) rollup_write(s, tenant, coll, NULL, 0, body, now_ms);
     bson_destroy(&doc);
     if (rc) return rc;
     fill_out(out, id, 1, now_ms, now_ms, body);
@@ -385,21 +457,24 @@ static int mg_get(struct cs_store *st, struct cs_arena *a, const char *tenant, c
     return rc;
 }
 
+/* With `old` (a rolled-up collection), *old gets the body before the change. */
 static int update_doc(struct mg_store *s, const bson_t *q, const bson_t *update, int64_t *created,
-                      bool *matched)
+                      bool *matched, json_object **old)
 {
     mongoc_find_and_modify_opts_t *o = mongoc_find_and_modify_opts_new();
     bson_t fields = BSON_INITIALIZER, reply = BSON_INITIALIZER;
     bson_error_t err;
     BSON_APPEND_INT32(&fields, "created", 1);
+    if (old) BSON_APPEND_INT32(&fields, "body", 1);
     mongoc_find_and_modify_opts_set_update(o, update);
     mongoc_find_and_modify_opts_set_fields(o, &fields);
-    mongoc_find_and_modify_opts_set_flags(o, MONGOC_FIND_AND_MODIFY_RETURN_NEW);
+    mongoc_find_and_modify_opts_set_flags(o, old ? MONGOC_FIND_AND_MODIFY_NONE : MONGOC_FIND_AND_MODIFY_RETURN_NEW);
     bool ok = mongoc_collection_find_and_modify_with_opts(s->docs, q, o, &reply, &err);
     int rc = ok ? CS_OK : cs_from_mongoc(&err);
     bson_iter_t it;
     *matched = ok && bson_iter_init_find(&it, &reply, "value") && BSON_ITER_HOLDS_DOCUMENT(&it);
     *created = *matched ? cs_mq_get_int(&reply, "value.created", 0) : 0;
+    if (old) *old = *matched ? body_json(&reply, "value.body") : NULL;
     bson_destroy(&reply);
     bson_destroy(&fields);
     mongoc_find_and_modify_opts_destroy(o);
@@ -423,10 +498,13 @@ static int mg_update(struct cs_store *st, struct cs_arena *a, const char *tenant
     if (!text) BCON_APPEND(&upd, "$unset", "{", "search", BCON_UTF8(""), "}");
     if (st->nstaged) append_push(&upd, &carrier);
     int64_t created = 0;
-    bool matched = false;
-    if (!rc) rc = update_doc(s, &q, &upd, &created, &matched);
+    bool matched = false, rolled = cs_rollup_def_for(coll) != NULL;
+    json_object *old = NULL;
+    if (!rc) rc = update_doc(s, &q, &upd, &created, &matched, rolled ? &old : NULL);
     if (!rc && !matched) rc = live_exists(s, tenant, coll, id);
     if (!rc) move_after_write(s, &carrier);
+    if (!rc && rolled) rollup_write(s, tenant, coll, old, created, body, created);
+    json_object_put(old);
     bson_destroy(&q);
     bson_destroy(&upd);
     bson_destroy(&carrier);
@@ -497,8 +575,13 @@ static int mg_delete(struct cs_store *st, const char *tenant, const char *coll, 
 {
     struct mg_store *s = MG(st);
     bson_t q = BSON_INITIALIZER, carrier = BSON_INITIALIZER;
-    int64_t hit = 0;
+    int64_t hit = 0, created = 0;
     int rc = cs_mq_live_key(&q, tenant, coll, id);
+    json_object *old = NULL;
+    /* A rolled-up document: read what it contributes, and delete exactly that version
+     * (a concurrent change makes this a conflict rather than a wrong rollup). */
+    if (!rc && cs_rollup_def_for(coll) && (rc = rollup_old(s, &q, &old, &created, &expected_version)))
+        expected_version = -1;
     if (expected_version >= 0) BSON_APPEND_INT64(&q, "version", expected_version);
     if (!rc && st->nstaged) {
         rc = build_carrier(s, &carrier, tenant, coll, id, cs_now_ms());
@@ -511,6 +594,8 @@ static int mg_delete(struct cs_store *st, const char *tenant, const char *coll, 
     }
     if (!rc && hit == 0) rc = live_exists(s, tenant, coll, id);
     if (!rc) move_after_write(s, &carrier);
+    if (!rc && hit) rollup_write(s, tenant, coll, old, created, NULL, 0);
+    json_object_put(old);
     bson_destroy(&q);
     bson_destroy(&carrier);
     return rc;
@@ -666,6 +751,98 @@ static int mg_quantiles(struct cs_store *st, const char *tenant, const char *col
         int64_t rank = (int64_t)ceil(qs[i] * (double)n);
         rc = nth_value(s, &q, path, rank < 1 ? 0 : rank - 1, &out[i]);
     }
+    bson_destroy(&q);
+    return rc;
+}
+
+static int mg_rollup_read(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rollup_def *d, const char *dim, int64_t h0, int64_t h1,
+                          bool by_hour, struct cs_rollup_row **rows, size_t *nrows)
+{
+    bson_t p = BSON_INITIALIZER;
+    int rc = cs_mq_rollup_pipeline(&p, tenant, d->coll, dim, h0, h1, by_hour);
+    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_aggregate(MG(st)->rollups, MONGOC_QUERY_NONE, &p, NULL, NULL);
+    size_t cap = 16, n = 0;
+    struct cs_rollup_row *out = rc ? NULL : cs_arena_alloc(a, cap * sizeof(*out));
+    if (!rc && !out) rc = CS_ERR_NOMEM;
+    const bson_t *doc;
+    char k[16];
+    while (!rc && c && mongoc_cursor_next(c, &doc)) {
+        if (n == cap) {
+            struct cs_rollup_row *bigger = cs_arena_alloc(a, 2 * cap * sizeof(*out));
+            if (!bigger) {
+                rc = CS_ERR_NOMEM;
+                break;
+            }
+            memcpy(bigger, out, n * sizeof(*out));
+            out = bigger;
+            cap *= 2;
+        }
+        struct cs_rollup_row *r = &out[n++];
+        memset(r, 0, sizeof(*r));
+        bson_iter_t it;
+        const char *key = NULL;
+        /* Read back from the store: a key that is not ours is the null group. */
+        if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, by_hour ? "_id.k" : "_id", &it) &&
+            BSON_ITER_HOLDS_UTF8(&it))
+            key = cs_rollup_key_decode(bson_iter_utf8(&it, NULL));
+        r->key = key ? cs_arena_strdup(a, key) : NULL;
+        if (key && !r->key) rc = CS_ERR_NOMEM;
+        r->hour_ms = by_hour ? cs_mq_get_int(doc, "_id.h", 0) : 0;
+        r->count = cs_mq_get_int(doc, "count", 0);
+        for (int m = 0; m < CS_ROLLUP_MAX_MEASURES; m++) {
+            snprintf(k, sizeof(k), "s%d", m);
+            double v = cs_mq_get_double(doc, k);
+            r->sum[m] = isnan(v) ? 0 : v;
+            snprintf(k, sizeof(k), "n%d", m);
+            r->n[m] = cs_mq_get_int(doc, k, 0);
+        }
+    }
+    bson_error_t err;
+    if (c && rc == CS_OK && mongoc_cursor_error(c, &err)) rc = cs_from_mongoc(&err);
+    mongoc_cursor_destroy(c);
+    bson_destroy(&p);
+    if (rc) return rc;
+    *rows = out;
+    *nrows = n;
+    return CS_OK;
+}
+
+static int mg_rollup_scan(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rollup_def *d, int64_t from, int64_t to,
+                          int (*each)(void *ctx, json_object *body, int64_t created_ms), void *ctx)
+{
+    struct cs_filter f[2] = {{d->time_field, CS_OP_GTE, cs_val_int(from)}, {d->time_field, CS_OP_LTE, cs_val_int(to)}};
+    bson_t q = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+    int rc = cs_mq_filter(&q, tenant, d->coll, f, 2);
+    BCON_APPEND(&opts, "projection", "{", "body", BCON_INT32(1), "created", BCON_INT32(1), "}");
+    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_find_with_opts(MG(st)->docs, &q, &opts, NULL);
+    const bson_t *doc;
+    while (!rc && c && mongoc_cursor_next(c, &doc)) {
+        json_object *body = body_json(doc, "body");
+        if (body) rc = each(ctx, body, cs_mq_get_int(doc, "created", 0));
+        json_object_put(body);
+    }
+    bson_error_t err;
+    if (c && rc == CS_OK && mongoc_cursor_error(c, &err)) rc = cs_from_mongoc(&err);
+    mongoc_cursor_destroy(c);
+    bson_destroy(&q);
+    bson_destroy(&opts);
+    (void)a;
+    return rc;
+}
+
+static int mg_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d, double lo,
+                          double hi, int64_t from, int64_t to, int64_t k, double *out)
+{
+    struct cs_filter f[4] = {{d->time_field, CS_OP_GTE, cs_val_int(from)}, {d->time_field, CS_OP_LTE, cs_val_int(to)},
+                             {d->hist, CS_OP_GTE, cs_val_real(lo)}, {d->hist, CS_OP_LT, cs_val_real(hi)}};
+    char path[160];
+    bson_t q = BSON_INITIALIZER;
+    int rc = cs_mq_path(d->hist, path, sizeof(path));
+    if (!rc) rc = cs_mq_filter(&q, tenant, d->coll, f, 4);
+    *out = NAN;
+    if (!rc) rc = nth_value(MG(st), &q, path, k, out);
     bson_destroy(&q);
     return rc;
 }
@@ -933,7 +1110,8 @@ static const struct cs_store_ops mongo_ops = {
     .aggregate = mg_aggregate, .quantiles = mg_quantiles, .search = mg_search,
     .counter_add = mg_counter_add, .outbox_flush = mg_outbox_flush,
     .outbox_claim = mg_outbox_claim, .outbox_settle = mg_outbox_settle,
-    .outbox_stats = mg_outbox_stats,
+    .outbox_stats = mg_outbox_stats, .rollup_read = mg_rollup_read, .rollup_scan = mg_rollup_scan,
+    .rollup_rank = mg_rollup_rank,
 };
 
 int cs_store_mongo_backend_open(const char *uri, struct cs_store **out)
@@ -956,6 +1134,7 @@ int cs_store_mongo_backend_open(const char *uri, struct cs_store **out)
     s->docs = mongoc_client_get_collection(s->client, s->pool->db, "docs");
     s->outbox = mongoc_client_get_collection(s->client, s->pool->db, "outbox");
     s->counters = mongoc_client_get_collection(s->client, s->pool->db, "counters");
+    s->rollups = mongoc_client_get_collection(s->client, s->pool->db, "rollups");
     *out = &s->base;
     return CS_OK;
 }

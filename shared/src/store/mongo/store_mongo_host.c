@@ -77,6 +77,14 @@ size_t cs_store_query_terms(struct cs_arena *a, const char *text, const char **t
     return H->store_query_terms(a, text, terms, max);
 }
 
+const struct cs_rollup_def *cs_rollup_def_for(const char *coll) { return H->rollup_def_for(coll); }
+size_t cs_rollup_delta(const struct cs_rollup_def *d, json_object *old_body, int64_t old_created,
+                       json_object *new_body, int64_t new_created, struct cs_rollup_cell *cells)
+{
+    return H->rollup_delta(d, old_body, old_created, new_body, new_created, cells);
+}
+const char *cs_rollup_key_decode(const char *key) { return H->rollup_key_decode(key); }
+
 /* Plain value constructors (cs/store.h): no state, so defined here rather than routed. */
 struct cs_value cs_val_str(const char *s) { return (struct cs_value){.type = CS_VAL_STR, .s = s}; }
 struct cs_value cs_val_int(int64_t i) { return (struct cs_value){.type = CS_VAL_INT, .i = i}; }

@@ -2,6 +2,7 @@
 #include "store/mongo/store_mongo_query.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -732,4 +733,58 @@ int cs_mq_counter(bson_t *query, bson_t *update, const char *tenant, const char 
     BCON_APPEND(update, "$inc", "{", "value", BCON_INT64(delta), "}", "$setOnInsert",
                           "{", "expires", BCON_DATE_TIME(window_start_ms + ttl_ms), "}");
     return CS_OK;
+}
+
+/* ---- rollups ---- */
+
+static int rollup_id(bson_t *b, const char *tenant, const char *coll, const char *dim, int64_t hour,
+                     const char *key)
+{
+    bson_t id;
+    if (!BSON_APPEND_DOCUMENT_BEGIN(b, "_id", &id)) return CS_ERR_TOO_LARGE;
+    bool ok = BSON_APPEND_UTF8(&id, "t", tenant) && BSON_APPEND_UTF8(&id, "c", coll) &&
+              BSON_APPEND_UTF8(&id, "d", dim) && BSON_APPEND_INT64(&id, "h", hour) &&
+              BSON_APPEND_UTF8(&id, "k", key);
+    return bson_append_document_end(b, &id) && ok ? CS_OK : CS_ERR_TOO_LARGE;
+}
+
+int cs_mq_rollup_upsert(bson_t *selector, bson_t *update, const char *tenant, const char *coll,
+                        const struct cs_rollup_cell *c)
+{
+    int rc = rollup_id(selector, tenant, coll, c->dim, c->hour_ms, c->key);
+    if (rc) return rc;
+    bson_t inc;
+    bool ok = BSON_APPEND_DOCUMENT_BEGIN(update, "$inc", &inc) && BSON_APPEND_INT64(&inc, "count", c->count);
+    char k[16];
+    for (int m = 0; ok && m < CS_ROLLUP_MAX_MEASURES; m++) {
+        snprintf(k, sizeof(k), "s%d", m);
+        if (c->sum[m] != 0.0) ok = BSON_APPEND_DOUBLE(&inc, k, c->sum[m]);
+        snprintf(k, sizeof(k), "n%d", m);
+        if (ok && c->n[m]) ok = BSON_APPEND_INT64(&inc, k, c->n[m]);
+    }
+    return bson_append_document_end(update, &inc) && ok ? CS_OK : CS_ERR_TOO_LARGE;
+}
+
+int cs_mq_rollup_pipeline(bson_t *pipeline, const char *tenant, const char *coll, const char *dim, int64_t h0,
+                          int64_t h1, bool by_hour)
+{
+    bson_t group, sum;
+    BCON_APPEND(pipeline, "0", "{", "$match", "{", "_id.t", BCON_UTF8(tenant), "_id.c", BCON_UTF8(coll),
+                "_id.d", BCON_UTF8(dim), "_id.h", "{", "$gte", BCON_INT64(h0), "$lt", BCON_INT64(h1), "}",
+                "}", "}");
+    bson_t stage;
+    bool ok = BSON_APPEND_DOCUMENT_BEGIN(pipeline, "1", &stage) && BSON_APPEND_DOCUMENT_BEGIN(&stage, "$group", &group);
+    if (ok && by_hour) BCON_APPEND(&group, "_id", "{", "h", BCON_UTF8("$_id.h"), "k", BCON_UTF8("$_id.k"), "}");
+    else if (ok) ok = BSON_APPEND_UTF8(&group, "_id", "$_id.k");
+    static const char *const fields[] = {"count", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7",
+                                         "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7"};
+    char ref[16];
+    for (size_t i = 0; ok && i < sizeof(fields) / sizeof(*fields); i++) {
+        snprintf(ref, sizeof(ref), "$%s", fields[i]);
+        ok = BSON_APPEND_DOCUMENT_BEGIN(&group, fields[i], &sum) && BSON_APPEND_UTF8(&sum, "$sum", ref) &&
+             bson_append_document_end(&group, &sum);
+    }
+    ok = ok && bson_append_document_end(&stage, &group) && bson_append_document_end(pipeline, &stage);
+    if (ok) BCON_APPEND(pipeline, "2", "{", "$sort", "{", "_id", BCON_INT32(1), "}", "}");
+    return ok ? CS_OK : CS_ERR_TOO_LARGE;
 }

@@ -23,6 +23,7 @@
 #include <bson/bson.h>
 
 #include "store/store_int.h"
+#include "store/store_rollup.h"
 
 #define CS_MQ_MAX_DEPTH 100 /* BSON's own nesting limit on the server */
 #define CS_MQ_DAY_MS 86400000
@@ -113,6 +114,18 @@ CS_MUST_CHECK int cs_mq_stats_pipeline(bson_t *pipeline, const char *tenant, con
 CS_MUST_CHECK int cs_mq_counter(bson_t *query, bson_t *update, const char *tenant,
                                 const char *key, int64_t window_start_ms, int64_t ttl_ms,
                                 int64_t delta);
+
+/* ---- rollups (store_rollup.h) ----
+ * A cell in the `rollups` collection:
+ *   {_id: {t: tenant, c: coll, d: dim, h: hour ms, k: key}, count, s0..s7, n0..n7}
+ * Selector and update adding one cell's change: {_id} and {$inc: {count, sM, nM}} with
+ * the non-zero terms only, upserted (a missing field reads as 0). */
+CS_MUST_CHECK int cs_mq_rollup_upsert(bson_t *selector, bson_t *update, const char *tenant,
+                                      const char *coll, const struct cs_rollup_cell *c);
+/* The pipeline summing the cells of `dim` for hours in [h0, h1): per key ({_id: key}),
+ * or per hour and key ({_id: {h, k}}) ordered by hour; fields count, s0..s7, n0..n7. */
+CS_MUST_CHECK int cs_mq_rollup_pipeline(bson_t *pipeline, const char *tenant, const char *coll,
+                                        const char *dim, int64_t h0, int64_t h1, bool by_hour);
 
 /* Reads an integer-valued field (int32, int64 or double) at a dotted path; `dflt` when
  * absent or of another type. */

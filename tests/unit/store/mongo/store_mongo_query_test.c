@@ -1,6 +1,8 @@
 /* store_mongo_query: the BSON the MongoDB backend sends, checked as canonical extended
  * JSON (types explicit: $numberLong, $numberDouble) without a server. Includes
  * injection-style names and values to show they cannot change a query's meaning. */
+#include <string.h>
+
 #include <json-c/json.h>
 
 #include "../../../support/test.h"
@@ -504,6 +506,77 @@ static void test_fair_order(void)
     for (size_t i = 0; i < 3 && i < m; i++) CHECK_INT(order[i], capped[i]);
 }
 
+/* Rollups: a ticket's lifecycle change (solved) and a re-triage (category moved) as the
+ * $inc upserts the MongoDB backend sends, built from the core's own delta. */
+static const struct cs_rollup_cell *cell(const struct cs_rollup_cell *c, size_t n, const char *dim, const char *key)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(c[i].dim, dim) == 0 && strcmp(c[i].key, key) == 0) return &c[i];
+    return NULL;
+}
+
+static const char *upsert_json(struct cs_arena *a, const struct cs_rollup_cell *c, const char **sel)
+{
+    bson_t q = BSON_INITIALIZER, u = BSON_INITIALIZER;
+    int rc = c ? cs_mq_rollup_upsert(&q, &u, "acme", "insights_tickets", c) : CS_ERR_INVALID;
+    *sel = rc ? "(error)" : ejson(a, &q);
+    const char *out = rc ? "(error)" : ejson(a, &u);
+    bson_destroy(&q);
+    bson_destroy(&u);
+    return out;
+}
+
+static void test_rollup_updates(void)
+{
+    struct cs_arena *a = cs_arena_new(0);
+    const struct cs_rollup_def *d = cs_rollup_def_for("insights_tickets");
+    REQUIRE(d);
+    json_object *old = json_tokener_parse("{\"opened_ms\":7200005,\"open\":1,\"category\":\"Billing\","
+                                          "\"sentiment\":\"neutral\",\"sentiment_score\":0.5,\"escalated\":0}");
+    json_object *now = json_tokener_parse("{\"opened_ms\":7200005,\"open\":0,\"category\":\"Billing\","
+                                          "\"sentiment\":\"neutral\",\"sentiment_score\":0.5,\"escalated\":0,"
+                                          "\"resolution_s\":3600.5,\"fcr\":1}");
+    struct cs_rollup_cell c[CS_ROLLUP_MAX_CELLS];
+    size_t n = cs_rollup_delta(d, old, 1, now, 1, c);
+    CHECK_INT(n, 6); /* total, category, sentiment (per hour and per day): same keys, new measures */
+    const char *sel, *upd = upsert_json(a, cell(c, n, "", "-"), &sel);
+    CHECK_STR(sel, "{ \"_id\" : { \"t\" : \"acme\", \"c\" : \"insights_tickets\", \"d\" : \"\", \"h\" : "
+                   "{ \"$numberLong\" : \"7200000\" }, \"k\" : \"-\" } }");
+    CHECK_STR(upd, "{ \"$inc\" : { \"count\" : { \"$numberLong\" : \"0\" }, \"s0\" : { \"$numberDouble\" : \"-1.0\" }, "
+                   "\"s1\" : { \"$numberDouble\" : \"3600.5\" }, \"n1\" : { \"$numberLong\" : \"1\" }, "
+                   "\"s3\" : { \"$numberDouble\" : \"1.0\" }, \"n3\" : { \"$numberLong\" : \"1\" } } }");
+    json_object_put(old);
+    /* re-triaged: the ticket leaves Billing's cell and enters Shipping's whole */
+    old = now;
+    now = json_tokener_parse("{\"opened_ms\":7200005,\"open\":0,\"category\":\"Shipping\",\"sentiment\":\"neutral\","
+                             "\"sentiment_score\":0.25,\"escalated\":0,\"resolution_s\":3600.5,\"fcr\":1}");
+    n = cs_rollup_delta(d, old, 1, now, 1, c);
+    upd = upsert_json(a, cell(c, n, "category", "sBilling"), &sel);
+    CHECK_STR(sel, "{ \"_id\" : { \"t\" : \"acme\", \"c\" : \"insights_tickets\", \"d\" : \"category\", \"h\" : "
+                   "{ \"$numberLong\" : \"7200000\" }, \"k\" : \"sBilling\" } }");
+    CHECK_STR(upd, "{ \"$inc\" : { \"count\" : { \"$numberLong\" : \"-1\" }, \"n0\" : { \"$numberLong\" : \"-1\" }, "
+                   "\"s1\" : { \"$numberDouble\" : \"-3600.5\" }, \"n1\" : { \"$numberLong\" : \"-1\" }, "
+                   "\"s3\" : { \"$numberDouble\" : \"-1.0\" }, \"n3\" : { \"$numberLong\" : \"-1\" }, "
+                   "\"n4\" : { \"$numberLong\" : \"-1\" }, \"s7\" : { \"$numberDouble\" : \"-0.5\" }, "
+                   "\"n7\" : { \"$numberLong\" : \"-1\" } } }");
+    upd = upsert_json(a, cell(c, n, "", "-"), &sel);
+    CHECK_STR(upd, "{ \"$inc\" : { \"count\" : { \"$numberLong\" : \"0\" }, "
+                   "\"s7\" : { \"$numberDouble\" : \"-0.25\" } } }");
+    CHECK(cell(c, n, "category", "sShipping") && cell(c, n, "category", "sShipping")->count == 1);
+    json_object_put(old);
+    json_object_put(now);
+    bson_t p = BSON_INITIALIZER;
+    CHECK_INT(cs_mq_rollup_pipeline(&p, "acme", "tickets", "category", 3600000, 7200000, false), CS_OK);
+    const char *pj = relaxed(a, &p);
+    CHECK(strstr(pj, "{ \"$match\" : { \"_id.t\" : \"acme\", \"_id.c\" : \"tickets\", \"_id.d\" : \"category\", "
+                     "\"_id.h\" : { \"$gte\" : 3600000, \"$lt\" : 7200000 } } }") != NULL);
+    CHECK(strstr(pj, "{ \"$group\" : { \"_id\" : \"$_id.k\", \"count\" : { \"$sum\" : \"$count\" }, "
+                     "\"s0\" : { \"$sum\" : \"$s0\" }") != NULL);
+    CHECK(strstr(pj, "{ \"$sort\" : { \"_id\" : 1 } }") != NULL);
+    bson_destroy(&p);
+    cs_arena_destroy(a);
+}
+
 int main(void)
 {
     TEST_RUN(test_paths);
@@ -521,5 +594,6 @@ int main(void)
     TEST_RUN(test_outbox_shapes);
     TEST_RUN(test_counter);
     TEST_RUN(test_fair_order);
+    TEST_RUN(test_rollup_updates);
     return test_done();
 }
