@@ -685,7 +685,10 @@ static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stm
     return step_reset(ins);
 }
 
-/* Participants arrive nested in their call or chat: rewrite that contact's rows. */
+/* Participants arrive nested in their call or chat: rewrite that contact's rows. The
+ * contact's id (and its created_at, when the participant has none) is added to the
+ * nested object for its own row and taken out again, so the record the caller holds is
+ * unchanged and no participant is copied. */
 static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t id, json_object *rec,
                        bool replace)
 {
@@ -699,17 +702,24 @@ static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t
         rc = step_reset(w->part_del);
     }
     json_object *arr = json_object_object_get(rec, "participants");
+    json_object *created = json_object_object_get(rec, "created_at");
     size_t n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        json_object *p = json_object_array_get_idx(arr, i);
-        json_object *copy = NULL;
-        if (json_object_deep_copy(p, &copy, NULL) || !copy) return CS_ERR_NOMEM;
-        json_object_object_add(copy, key, json_object_new_int64(id));
-        if (!json_object_object_get(copy, "created_at"))
-            json_object_object_add(copy, "created_at",
-                                   json_object_get(json_object_object_get(rec, "created_at")));
-        rc = put_row(w, pr, w->part_ins, json_object_get_int64(json_object_object_get(copy, "id")), copy);
-        json_object_put(copy);
+        json_object *p = json_object_array_get_idx(arr, i), *v;
+        bool had_key = json_object_object_get_ex(p, key, &v);
+        bool had_created = json_object_object_get_ex(p, "created_at", &v);
+        json_object *former_key = had_key ? json_object_get(v) : NULL;
+        json_object *former_upd = json_object_get(json_object_object_get(p, "updated_at"));
+        bool had_upd = json_object_object_get_ex(p, "updated_at", &v);
+        json_object_object_add(p, key, json_object_new_int64(id));
+        if (!had_created) json_object_object_add(p, "created_at", json_object_get(created));
+        rc = put_row(w, pr, w->part_ins, json_object_get_int64(json_object_object_get(p, "id")), p);
+        /* Back to what the caller gave. */
+        if (had_key) json_object_object_add(p, key, former_key);
+        else json_object_object_del(p, key);
+        if (!had_created) json_object_object_del(p, "created_at");
+        if (had_upd) json_object_object_add(p, "updated_at", former_upd);
+        else json_object_object_del(p, "updated_at");
     }
     return rc;
 }
