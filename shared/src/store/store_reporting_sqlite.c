@@ -108,9 +108,8 @@ static bool schema_known(sqlite3 *db, bool add)
     return found;
 }
 
-static int ensure_schema(sqlite3 *db)
+static int create_schema(sqlite3 *db, bool remember)
 {
-    if (schema_known(db, false)) return CS_OK;
     struct cs_arena *a = cs_arena_new(0);
     if (!a) return CS_ERR_NOMEM;
     struct cs_buf b;
@@ -124,8 +123,13 @@ static int ensure_schema(sqlite3 *db)
         if (!all[i]->view_of) rc = table_sql(&b, all[i]);
     if (!rc) rc = from_sqlite(sqlite3_exec(db, cs_buf_str(&b), NULL, NULL, NULL));
     cs_arena_destroy(a);
-    if (!rc) schema_known(db, true);
+    if (!rc && remember) schema_known(db, true);
     return rc;
+}
+
+static int ensure_schema(sqlite3 *db)
+{
+    return schema_known(db, false) ? CS_OK : create_schema(db, true);
 }
 
 static int open_db(struct cs_store *st, const char *tenant, sqlite3 **db)
@@ -804,17 +808,13 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
     return rc;
 }
 
-int cs_rp_store_import(struct cs_store *st, struct cs_arena *a, const char *tenant,
+/* Writes checked records inside the caller's transaction. */
+static int write_batch(sqlite3 *db, struct cs_arena *a, const char *tenant,
                        const struct cs_rp_resource *r, json_object *records, int64_t now_ms,
                        struct cs_rp_import_result *res)
 {
-    memset(res, 0, sizeof(*res));
-    if (!r->importable) return CS_ERR_INVALID;
-    struct writer w = {.a = a, .tenant = tenant, .now_ms = now_ms};
-    int rc = open_db(st, tenant, &w.db);
-    if (rc) return rc;
-    rc = from_sqlite(sqlite3_exec(w.db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
-    if (rc) return rc;
+    struct writer w = {.db = db, .a = a, .tenant = tenant, .now_ms = now_ms};
+    int rc = CS_OK;
     int64_t last = max_of(w.db, cs_arena_printf(a, "SELECT coalesce(max(upd), 0) FROM %s WHERE tenant = ?", r->table), tenant);
     int64_t last_chg = max_of(w.db, "SELECT coalesce(max(id), 0) FROM rp_changed_details WHERE tenant = ?", tenant);
     if (last < 0 || last_chg < 0) rc = CS_ERR_STORE;
@@ -824,11 +824,49 @@ int cs_rp_store_import(struct cs_store *st, struct cs_arena *a, const char *tena
     size_t n = json_object_array_length(records);
     for (size_t i = 0; !rc && i < n; i++) rc = write_one(&w, r, json_object_array_get_idx(records, i), res);
     finalize_writes(&w);
-    if (!rc) rc = from_sqlite(sqlite3_exec(w.db, "COMMIT", NULL, NULL, NULL));
+    return rc;
+}
+
+int cs_rp_store_import(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                       const struct cs_rp_resource *r, json_object *records, int64_t now_ms,
+                       struct cs_rp_import_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!r->importable) return CS_ERR_INVALID;
+    sqlite3 *db;
+    int rc = open_db(st, tenant, &db);
+    if (rc) return rc;
+    rc = from_sqlite(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+    if (rc) return rc;
+    rc = write_batch(db, a, tenant, r, records, now_ms, res);
+    if (!rc) rc = from_sqlite(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL));
     if (rc) {
-        sqlite3_exec(w.db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         memset(res, 0, sizeof(*res));
     }
+    return rc;
+}
+
+int cs_rp_sqlite_write_staged(sqlite3 *db, const char *tenant, const char *resource,
+                              const char *payload, int64_t now_ms)
+{
+    const struct cs_rp_resource *r = cs_rp_resource_find(resource);
+    if (!r || !r->importable || !payload || !cs_tenant_valid(tenant)) return CS_ERR_INVALID;
+    /* Tables created inside this (the caller's) transaction vanish with its rollback:
+     * the schema is only remembered as in place once a write outside one made it. */
+    int rc = schema_known(db, false) ? CS_OK : create_schema(db, sqlite3_get_autocommit(db) != 0);
+    if (rc) return rc;
+    struct cs_arena *a = cs_arena_new(0);
+    if (!a) return CS_ERR_NOMEM;
+    json_object *records, *errors;
+    size_t bad;
+    struct cs_rp_import_result res = {0};
+    rc = cs_rp_import_parse(payload, strlen(payload), a, &records, &bad);
+    /* The product's own records are built by cs_rp_chat_*: one that fails the import
+     * checks is a bug, and the session write fails with it rather than half-report. */
+    if (!rc) rc = cs_rp_import_check(r, records, a, &errors) ? CS_ERR_INVALID : CS_OK;
+    if (!rc) rc = write_batch(db, a, tenant, r, records, now_ms, &res);
+    cs_arena_destroy(a);
     return rc;
 }
 
