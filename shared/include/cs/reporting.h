@@ -226,6 +226,10 @@ struct cs_rp_demo {
     int64_t calls;
     uint64_t seed;
     int64_t end_ms; /* the generated window ends here (midnight UTC) */
+    int64_t chats;  /* chats, from their own random stream: the calls do not change */
+    /* Optional: called every few thousand contacts with (done, total) contacts. */
+    void (*progress)(void *ctx, int64_t done, int64_t total);
+    void *progress_ctx;
 };
 
 /* Generates a deterministic contact centre into the store for tenant, in batches. */

@@ -184,27 +184,27 @@ static void check_one(const struct cs_rp_resource *r, json_object *rec, struct p
         problem(p, "record", "must be a JSON object");
         return;
     }
+    /* Every key is one of the fields when as many fields are found by hash lookup as
+     * the record has keys: only a record with unknown keys pays for naming them (a
+     * linear scan of the schema per key). */
     size_t known = 0;
+    for (size_t i = 0; i < r->nfields; i++) known += json_object_object_get_ex(rec, r->fields[i].name, NULL);
+    if (known != (size_t)json_object_object_length(rec)) {
+        json_object_object_foreach(rec, key, val) {
+            (void)val;
+            if (!cs_rp_field_find(r, key)) problem(p, key, "unknown field");
+        }
+    }
     for (size_t i = 0; i < r->nfields; i++) {
         const struct cs_rp_field *f = &r->fields[i];
         json_object *v;
-        bool has = json_object_object_get_ex(rec, f->name, &v);
-        known += has;
-        bool present = has && v != NULL;
+        bool present = json_object_object_get_ex(rec, f->name, &v) && v != NULL;
         if (!present) {
             if (f->required) problem(p, f->name, "is required");
             continue;
         }
         if (!type_ok(rec, f, v))
             problem(p, f->name, cs_arena_printf(p->a, "must be %s", type_word(f->type)));
-    }
-    /* Every key was one of the fields (hash lookups above): only a record with unknown
-     * keys pays for naming them (a linear scan of the schema per key). */
-    if (known != (size_t)json_object_object_length(rec)) {
-        json_object_object_foreach(rec, key, val) {
-            (void)val;
-            if (!cs_rp_field_find(r, key)) problem(p, key, "unknown field");
-        }
     }
     if (json_object_get_int64(json_object_object_get(rec, "id")) < 1 &&
         json_object_is_type(json_object_object_get(rec, "id"), json_type_int))

@@ -102,6 +102,14 @@ void cs_progress_set(struct cs_progress *p, int64_t done)
 
 void cs_progress_add(struct cs_progress *p, int64_t n) { cs_progress_set(p, p->done + n); }
 
+void cs_progress_clear(struct cs_progress *p)
+{
+    if (!p->enabled || !p->drawn) return;
+    fputs("\r\033[K", p->out);
+    fflush(p->out);
+    p->drawn = false;
+}
+
 void cs_progress_finish(struct cs_progress *p)
 {
     if (!p->enabled) return;

@@ -36,6 +36,9 @@ void cs_progress_start_ex(struct cs_progress *p, const char *label, const char *
  * CS_PROGRESS_INTERVAL old. */
 void cs_progress_set(struct cs_progress *p, int64_t done);
 void cs_progress_add(struct cs_progress *p, int64_t n);
+/* Erases the line so other output can follow on the terminal; the next draw brings
+ * it back. */
+void cs_progress_clear(struct cs_progress *p);
 /* Draws the final figures and ends the line (nothing when disabled). */
 void cs_progress_finish(struct cs_progress *p);
 /* The line for `done` units at clock time `now` (pure). Returns its length. Rate is
