@@ -300,7 +300,9 @@ int cs_rp_chat_stage(struct cs_store *st, struct cs_arena *a, const char *tenant
 {
     /* The MongoDB backend has no reporting tables yet (it answers the family with 503):
      * staging there would put these records in the webhook outbox. */
-    if (!cs_store_sqlite_db(st)) return CS_OK;
+    sqlite3 *db = cs_store_sqlite_db(st);
+    if (!db) return CS_OK;
+    cs_rp_sqlite_prepare(db);
     json_object *chat, *act;
     int rc = cs_rp_chat_of_session(a, session_id, session, &chat, &act);
     if (rc || !chat) return rc;

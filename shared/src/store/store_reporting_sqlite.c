@@ -847,6 +847,11 @@ int cs_rp_store_import(struct cs_store *st, struct cs_arena *a, const char *tena
     return rc;
 }
 
+void cs_rp_sqlite_prepare(sqlite3 *db)
+{
+    if (!schema_known(db, false) && sqlite3_get_autocommit(db)) (void)create_schema(db, true);
+}
+
 int cs_rp_sqlite_write_staged(sqlite3 *db, const char *tenant, const char *resource,
                               const char *payload, int64_t now_ms)
 {
