@@ -106,6 +106,9 @@ static void scan(json_object *s, struct facts *f)
     for (size_t i = 0; i < f->messages; i++) {
         json_object *m = json_object_array_get_idx(msgs, i);
         const char *ts = cs_json_get_str(m, "timestamp");
+        /* A message without a readable time cannot be placed (stored data is checked
+         * like outside input): it still counts, but sets no time. */
+        if (ms_of(ts) < 0) continue;
         int t = tier_of_role(cs_json_get_str(m, "role"));
         if (t < 0) {
             if (!f->first_customer) f->first_customer = ts;
@@ -120,12 +123,14 @@ static void scan(json_object *s, struct facts *f)
     for (size_t i = 0; i < ne; i++) {
         json_object *e = json_object_array_get_idx(esc, i);
         int from = tier_index(cs_json_get_str(e, "fromTier"));
-        if (from >= 0) f->tier_left[from] = cs_json_get_str(e, "timestamp");
+        const char *ts = cs_json_get_str(e, "timestamp");
+        if (from >= 0 && ms_of(ts) >= 0) f->tier_left[from] = ts;
     }
     const char *status = cs_json_get_str(s, "status");
     if (status && (!strcmp(status, "RESOLVED") || !strcmp(status, "ABANDONED"))) {
         f->ended = cs_json_get_str(s, "resolvedAt");
-        if (!f->ended) f->ended = cs_json_get_str(s, "updatedAt");
+        if (ms_of(f->ended) < 0) f->ended = cs_json_get_str(s, "updatedAt");
+        if (ms_of(f->ended) < 0) f->ended = NULL;
     }
     f->created = f->first_customer;
 }
