@@ -131,9 +131,9 @@ $(BUILD)/tests/unit/store/mongo/store_mongo_reporting_test: XOBJ = $(MRP_OBJ)
 $(BUILD)/tests/unit/store/mongo/store_mongo_reporting_test: XLIBS = $(BSON_LIBS)
 
 # Benchmark programs (build.sh bench); not part of `all`.
-$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TLIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(SAN) -o $@ $< $(TLIB) $(LIB) $(LDLIBS)
 
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(RTLIB) $(LIB)
 	@mkdir -p $(dir $@)

@@ -12,6 +12,7 @@
 
 #include "../support/e2e.h"
 #include "../support/http_client.h"
+#include "../support/test_jwt.h"
 #include "../support/test.h"
 
 static char basic[512], wrong_tenant[512], bearer_b[2048];
@@ -410,6 +411,143 @@ static void test_rate_limit(void)
     CHECK(limited);
 }
 
+/* The chat id the reporting family gives a session: BLAKE2b of "chat:<id>:0", 52 bits,
+ * plus one (rp_chat.c); recomputed here so a change of the mapping is noticed. */
+static long long chat_id_of(const char *sid)
+{
+    char in[160];
+    unsigned char h[8];
+    snprintf(in, sizeof(in), "chat:%s:0", sid);
+    crypto_generichash(h, sizeof(h), (const unsigned char *)in, strlen(in), NULL, 0);
+    unsigned long long v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | h[i];
+    return (long long)(v & ((1ULL << 52) - 1)) + 1;
+}
+
+/* "2026-03-02T10:00:05Z" as the family answers it: "2026-03-02T10:00:05.000Z". */
+static const char *ms_form(const char *iso)
+{
+    static char buf[4][40];
+    static int i;
+    i = (i + 1) % 4;
+    size_t n = iso ? strlen(iso) : 0;
+    if (n < 2) return "";
+    snprintf(buf[i], sizeof(buf[i]), "%.*s.000Z", (int)(n - 1), iso);
+    return buf[i];
+}
+
+/* A session taken through the tiers (a refund the rep may not give goes to the AI
+ * manager, one above every AI limit to the human agent), then read back as a chat. */
+static void test_session_chats(void)
+{
+    static const char *const roles[] = {"manager"};
+    char *tok = test_jwt_sign(getenv("CS_TEST_JWT_SECRET"), "acme", "e2e-rpchat", roles, 1, 3600);
+    REQUIRE(tok);
+    char auth[2048], sid[96], path[256];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+    free(tok);
+    struct http_result r;
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions",
+                     "{\"companyId\":\"co-rpchat\",\"customerId\":\"cust-rp\",\"channel\":\"chat\"}", &r) == 0);
+    REQUIRE(r.status == 201);
+    snprintf(sid, sizeof(sid), "%s", jstr(r.json, "id"));
+    http_result_free(&r);
+    /* No message yet: no chat. */
+    snprintf(path, sizeof(path), "/manager/api/v1/chats?session_id[]=%s", sid);
+    REQUIRE(rp("GET", path, NULL, &r) == 0);
+    CHECK_STR(r.body, "[]");
+    http_result_free(&r);
+    static const char *const msgs[] = {"My blender broke after two days. I want a refund of $80 please.",
+                                       "The TV arrived smashed. I want a refund of $950 for it."};
+    for (int i = 0; i < 2; i++) {
+        char mp[160], body[256];
+        snprintf(mp, sizeof(mp), "/api/v1/cs/sessions/%s/messages", sid);
+        snprintf(body, sizeof(body), "{\"message\":\"%s\"}", msgs[i]);
+        REQUIRE(e2e_call(auth, "POST", mp, body, &r) == 0);
+        CHECK_INT(r.status, 201);
+        http_result_free(&r);
+    }
+    /* The session as its API shows it: the source of every expected value below. */
+    struct http_result s;
+    snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", sid);
+    REQUIRE(e2e_call(auth, "GET", path, NULL, &s) == 0);
+    REQUIRE(s.status == 200);
+    REQUIRE(jlen(s.json, "messages") == 4);
+    REQUIRE(jlen(s.json, "escalationHistory") == 2);
+    CHECK_STR(jstr(s.json, "messages.1.role"), "ai_manager");
+    CHECK_STR(jstr(s.json, "messages.3.role"), "system");
+    CHECK_STR(jstr(s.json, "escalationHistory.1.toTier"), "HUMAN_AGENT");
+    double avg = (jnum(s.json, "messages.1.metadata.latencyMs") + jnum(s.json, "messages.3.metadata.latencyMs")) / 2 / 1000;
+
+    long long cid = chat_id_of(sid);
+    snprintf(path, sizeof(path), "/manager/api/v1/chats?session_id[]=%s", sid);
+    REQUIRE(rp("GET", path, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(header(&r, "total"), "1");
+    char want[64];
+    snprintf(want, sizeof(want), "%lld", cid);
+    CHECK_STR(ids(&r), want);
+    http_result_free(&r);
+    snprintf(path, sizeof(path), "/manager/api/v1/chats/%lld", cid);
+    REQUIRE(rp("GET", path, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    json_object *c = r.json;
+    CHECK_STR(jstr(c, "session_id"), sid);
+    CHECK_STR(jstr(c, "chat_type"), "chat");
+    CHECK_STR(jstr(c, "status"), "assigned");
+    CHECK_STR(jstr(c, "sub_status"), "ESCALATED");
+    CHECK_INT(jint(c, "message_count"), 4);
+    CHECK_INT(jint(c, "agent_id"), 900003);
+    CHECK_STR(jstr(c, "agent_info.name"), "HUMAN_AGENT");
+    CHECK_STR(jstr(c, "end_user.identifier"), "cust-rp");
+    CHECK_STR(jstr(c, "created_at"), ms_form(jstr(s.json, "messages.0.timestamp")));
+    CHECK_STR(jstr(c, "first_msg_sent_at"), ms_form(jstr(s.json, "messages.0.timestamp")));
+    CHECK_STR(jstr(c, "connected_at"), ms_form(jstr(s.json, "messages.1.timestamp")));
+    CHECK_NEAR(jnum(c, "average_response_time"), avg, 1e-9);
+    char tpath[160];
+    snprintf(tpath, sizeof(tpath), "/api/v1/cs/sessions/%s", sid);
+    CHECK_STR(jstr(c, "transcript_url"), tpath);
+    /* The end user and the two tiers that answered; the rep handed on before answering. */
+    CHECK_INT(jlen(c, "participants"), 3);
+    CHECK_STR(jstr(c, "participants.0.type"), "end_user");
+    CHECK_STR(jstr(c, "participants.1.name"), "AI_MANAGER");
+    CHECK_INT(jint(c, "participants.1.agent_id"), 900002);
+    CHECK_STR(jstr(c, "participants.1.connected_at"), ms_form(jstr(s.json, "messages.1.timestamp")));
+    CHECK_STR(jstr(c, "participants.1.ended_at"), ms_form(jstr(s.json, "escalationHistory.1.timestamp")));
+    CHECK_STR(jstr(c, "participants.1.status"), "finished");
+    CHECK_STR(jstr(c, "participants.2.name"), "HUMAN_AGENT");
+    CHECK_STR(jstr(c, "participants.2.status"), "connected");
+    CHECK_INT(jlen(c, "transfers"), 2);
+    CHECK_STR(jstr(c, "transfers.0.from_tier"), "AI_REP");
+    CHECK_STR(jstr(c, "transfers.0.to_tier"), "AI_MANAGER");
+    CHECK_STR(jstr(c, "transfers.0.reason"), jstr(s.json, "escalationHistory.0.reason"));
+    CHECK_INT(jint(c, "transfers.0.participant_id"), jint(c, "participants.1.id"));
+    CHECK_STR(jstr(c, "transfers.1.to_tier"), "HUMAN_AGENT");
+    CHECK_STR(jstr(c, "transfers.1.reason"), jstr(s.json, "escalationHistory.1.reason"));
+    CHECK_STR(jstr(c, "transfers.1.created_at"), ms_form(jstr(s.json, "escalationHistory.1.timestamp")));
+    http_result_free(&r);
+    /* The participants as their own resource, and the human tier's activity. */
+    snprintf(path, sizeof(path), "/manager/api/v1/chat_participants?chat_id[]=%lld", cid);
+    REQUIRE(rp("GET", path, NULL, &r) == 0);
+    CHECK_STR(header(&r, "total"), "3");
+    http_result_free(&r);
+    snprintf(path, sizeof(path), "/manager/api/v1/agent_activity_logs?agent_id[]=900003&chat_id[]=%lld", cid);
+    REQUIRE(rp("GET", path, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(json_object_array_length(r.json), 1);
+    CHECK_STR(jstr(json_object_array_get_idx(r.json, 0), "activity"), "chat_handoff");
+    CHECK_STR(jstr(json_object_array_get_idx(r.json, 0), "started_at"), ms_form(jstr(s.json, "messages.3.timestamp")));
+    http_result_free(&r);
+    /* Every turn updated the chat: its message count moved 2 -> 4 in changed_details. */
+    snprintf(path, sizeof(path), "/manager/api/v1/changed_details?record_type[]=chat&record_id[]=%lld&field[]=message_count", cid);
+    REQUIRE(rp("GET", path, NULL, &r) == 0);
+    CHECK_INT(json_object_array_length(r.json), 1);
+    CHECK_INT(jint(json_object_array_get_idx(r.json, 0), "former_value"), 2);
+    CHECK_INT(jint(json_object_array_get_idx(r.json, 0), "new_value"), 4);
+    http_result_free(&r);
+    http_result_free(&s);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -421,6 +559,7 @@ int main(void)
     TEST_RUN(test_changes);
     TEST_RUN(test_metrics);
     TEST_RUN(test_errors);
+    TEST_RUN(test_session_chats);
     TEST_RUN(test_rate_limit);
     return test_done();
 }

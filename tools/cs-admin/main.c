@@ -9,7 +9,7 @@
  *   cs-admin create-reporting-token --tenant NAME      (needs CS_JWT_SECRET)
  *   cs-admin set-time-zone --tenant NAME --zone IANA   (analytics buckets; default UTC)
  *   cs-admin import-cc --tenant NAME --dir DIR         (DIR/<resource>.json|.ndjson|.jsonl)
- *   cs-admin demo-cc --tenant NAME [--days 90] [--agents 50] [--calls 100000] [--seed 1]
+ *   cs-admin demo-cc --tenant NAME [--days 90] [--agents 50] [--calls 100000] [--chats calls/4] [--seed 1]
  *                    [--end YYYY-MM-DD]
  *
  * Output is one JSON object on stdout; secrets appear only in create-key's output.
@@ -26,6 +26,7 @@
 #include "cs/clock.h"
 #include "cs/json.h"
 #include "cs/kb.h"
+#include "cs/progress.h"
 #include "cs/reporting.h"
 #include "cs/retrieval.h"
 #include "cs/store.h"
@@ -237,7 +238,8 @@ static const char *const import_order[] = {"user_statuses", "teams", "menus", "a
                                             "videos", NULL};
 
 static int import_file(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                       const struct cs_rp_resource *r, const char *path, json_object *summary)
+                       const struct cs_rp_resource *r, const char *path, json_object *summary,
+                       struct cs_progress *prog)
 {
     size_t len = 0;
     char *data = slurp(path, &len);
@@ -265,6 +267,7 @@ static int import_file(struct cs_store *st, struct cs_arena *a, const char *tena
     json_object_object_add(o, "updated", json_object_new_int64(res.updated));
     json_object_object_add(o, "unchanged", json_object_new_int64(res.unchanged));
     json_object_object_add(summary, r->name, o);
+    cs_progress_add(prog, (int64_t)json_object_array_length(records));
     cs_arena_reset(a);
     return 0;
 }
@@ -278,6 +281,9 @@ static int import_cc(struct cs_store *st, struct cs_arena *a, int argc, char **a
     }
     json_object *summary = json_object_new_object();
     int files = 0;
+    /* Each file is one all-or-nothing import: the line moves file by file. */
+    struct cs_progress prog;
+    cs_progress_start(&prog, "import-cc", "records", 0);
     for (size_t i = 0; import_order[i]; i++) {
         static const char *const exts[] = {"json", "ndjson", "jsonl"};
         for (size_t e = 0; e < 3; e++) {
@@ -285,7 +291,7 @@ static int import_cc(struct cs_store *st, struct cs_arena *a, int argc, char **a
             snprintf(path, sizeof(path), "%s/%s.%s", dir, import_order[i], exts[e]);
             struct stat sb;
             if (stat(path, &sb) != 0) continue;
-            int rc = import_file(st, a, tenant, cs_rp_resource_find(import_order[i]), path, summary);
+            int rc = import_file(st, a, tenant, cs_rp_resource_find(import_order[i]), path, summary, &prog);
             if (rc < 0) fprintf(stderr, "cs-admin: cannot read %s (at most 64 MiB a file)\n", path);
             if (rc) {
                 json_object_put(summary);
@@ -294,6 +300,7 @@ static int import_cc(struct cs_store *st, struct cs_arena *a, int argc, char **a
             files++;
         }
     }
+    cs_progress_finish(&prog);
     if (!files) {
         fprintf(stderr, "cs-admin: no <resource>.json|.ndjson|.jsonl files in %s\n", dir);
         json_object_put(summary);
@@ -323,10 +330,11 @@ static bool int_opt(int argc, char **argv, const char *name, long long dflt, lon
 static int demo_cc(struct cs_store *st, struct cs_arena *a, int argc, char **argv)
 {
     const char *tenant = tenant_arg(argc, argv), *end = opt(argc, argv, "--end");
-    long long days, agents, ncalls, seed;
+    long long days, agents, ncalls, nchats, seed;
     if (!tenant || !int_opt(argc, argv, "--days", 90, 1, 3660, &days) ||
         !int_opt(argc, argv, "--agents", 50, 5, 100000, &agents) ||
         !int_opt(argc, argv, "--calls", 100000, 0, 100000000, &ncalls) ||
+        !int_opt(argc, argv, "--chats", -1, 0, 100000000, &nchats) ||
         !int_opt(argc, argv, "--seed", 1, 0, 0x7fffffffffffffffLL, &seed))
         return 2;
     int64_t end_ms = cs_now_ms();
@@ -334,14 +342,21 @@ static int demo_cc(struct cs_store *st, struct cs_arena *a, int argc, char **arg
         fprintf(stderr, "cs-admin: --end must be a date (YYYY-MM-DD)\n");
         return 2;
     }
-    struct cs_rp_demo d = {(int)days, (int)agents, ncalls, (uint64_t)seed, end_ms};
+    /* --chats absent: a quarter as many chats as calls. (-1 is the absent marker.) */
+    if (!opt(argc, argv, "--chats")) nchats = ncalls / 4;
+    struct cs_progress prog;
+    cs_progress_start(&prog, "demo-cc", "contacts", ncalls + nchats);
+    struct cs_rp_demo d = {.days = (int)days, .agents = (int)agents, .calls = ncalls, .seed = (uint64_t)seed,
+                           .end_ms = end_ms, .chats = nchats, .progress = cs_progress_cb, .progress_ctx = &prog};
     int64_t written = 0;
     double t0 = cs_mono_ms();
     int rc = cs_rp_demo_generate(st, tenant, &d, cs_now_ms(), &written);
+    cs_progress_set(&prog, ncalls + nchats);
+    cs_progress_finish(&prog);
     if (rc) return fail("demo-cc", rc);
     json_object *o = cs_json_object(a);
     if (!o || cs_json_add_str(o, "tenant_id", tenant) || cs_json_add_int(o, "records", written) ||
-        cs_json_add_int(o, "calls", ncalls) || cs_json_add_int(o, "seconds", (int64_t)((cs_mono_ms() - t0) / 1000)))
+        cs_json_add_int(o, "calls", ncalls) || cs_json_add_int(o, "chats", nchats) || cs_json_add_int(o, "seconds", (int64_t)((cs_mono_ms() - t0) / 1000)))
         return fail("demo-cc", CS_ERR_NOMEM);
     print_json(o);
     return 0;
@@ -378,7 +393,7 @@ static const char usage[] =
     "  create-reporting-token --tenant T              reporting API token (shown once)\n"
     "  import-cc --tenant T --dir DIR                 contact-centre records (seed 002)\n"
     "  set-time-zone --tenant T --zone IANA           analytics buckets in that zone (default UTC)\n"
-    "  demo-cc --tenant T [--days N --agents N --calls N --seed N --end DATE]\n"
+    "  demo-cc --tenant T [--days N --agents N --calls N --chats N --seed N --end DATE]\n"
     "roles: admin, manager, agent, analyst, reviewer\n";
 
 int main(int argc, char **argv)

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "cs/csv.h"
+#include "cs/progress.h"
 #include "cs/models.h"
 #include "cs/pii.h"
 #include "cs/presidio.h"
@@ -281,6 +282,16 @@ static int eval_pii(const struct cs_models *ms, const char *data)
     return 0;
 }
 
+/* Evaluations done so far, on a terminal; each result is printed with the line erased
+ * first (the comma sequences the clear before the evaluation). */
+static struct cs_progress g_prog;
+static int step_done(int r)
+{
+    cs_progress_add(&g_prog, 1);
+    return r;
+}
+#define STEP(call) (cs_progress_clear(&g_prog), step_done(call))
+
 int main(int argc, char **argv)
 {
     const char *dir = "data/models", *data = "data/datasets";
@@ -308,26 +319,28 @@ int main(int argc, char **argv)
         return 1;
     }
     int bad = 0;
+    cs_progress_start(&g_prog, "cs-eval", "evaluations", 0);
     for (size_t i = 0; i < sizeof(TEXT_EVALS) / sizeof(TEXT_EVALS[0]); i++)
-        if (!only || strcmp(only, TEXT_EVALS[i].model) == 0) bad |= eval_text(ms, data, &TEXT_EVALS[i]);
-    if (!only || strcmp(only, "routing") == 0) bad |= eval_routing(ms, data, policy, g_dev);
+        if (!only || strcmp(only, TEXT_EVALS[i].model) == 0) bad |= STEP(eval_text(ms, data, &TEXT_EVALS[i]));
+    if (!only || strcmp(only, "routing") == 0) bad |= STEP(eval_routing(ms, data, policy, g_dev));
     /* "--only pii --dev" is the loop for rule work: the training templates, seconds */
-    if (!only || strcmp(only, "pii") == 0) bad |= eval_pii(ms, data);
-    if (!only || strcmp(only, "kb") == 0) bad |= eval_kb(ms, "data/kb", policy, g_errors);
+    if (!only || strcmp(only, "pii") == 0) bad |= STEP(eval_pii(ms, data));
+    if (!only || strcmp(only, "kb") == 0) bad |= STEP(eval_kb(ms, "data/kb", policy, g_errors));
     if (!only || strcmp(only, "pii") == 0 || strcmp(only, "pii-wnut") == 0)
-        bad |= eval_pii_wnut(ms, data, g_errors && only && strcmp(only, "pii-wnut") == 0, g_dev);
-    if (!only || strcmp(only, "embed") == 0) bad |= eval_embed(cs_models_embed(ms), pairs);
-    if (!only || strcmp(only, "cues") == 0) bad |= eval_cues(ms, triage, g_dev, g_errors);
+        bad |= STEP(eval_pii_wnut(ms, data, g_errors && only && strcmp(only, "pii-wnut") == 0, g_dev));
+    if (!only || strcmp(only, "embed") == 0) bad |= STEP(eval_embed(cs_models_embed(ms), pairs));
+    if (!only || strcmp(only, "cues") == 0) bad |= STEP(eval_cues(ms, triage, g_dev, g_errors));
     if (!only || strcmp(only, "triage") == 0) {
         char dev_file[4096];
         snprintf(dev_file, sizeof(dev_file), "%s/dev.jsonl", triage);
-        bad |= eval_triage(ms, triage_file ? triage_file : dev_file, policy, preds);
+        bad |= STEP(eval_triage(ms, triage_file ? triage_file : dev_file, policy, preds));
     }
     if (!g_dev && (!only || strcmp(only, "retrieval") == 0))
-        bad |= eval_retrieval(data, cs_models_embed(ms), weight);
+        bad |= STEP(eval_retrieval(data, cs_models_embed(ms), weight));
     if (only) goto done;
     if (g_dev) goto done;
 done:
+    cs_progress_clear(&g_prog);
     cs_models_close(ms);
     return bad;
 }

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "cs/error.h"
+#include "cs/progress.h"
 #include "train_int.h"
 
 static void usage(void)
@@ -154,6 +155,10 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
+    /* Rows fitted so far over every fit of the task (folds, sweeps), on a terminal. */
+    struct cs_progress prog;
+    cs_progress_start(&prog, "cs-train", "rows fitted", 0);
+    a.opts.progress = &prog;
     int rc;
     if (strcmp(a.task, "text") == 0 || strcmp(a.task, "intent") == 0 ||
         strcmp(a.task, "sentiment") == 0)
@@ -172,6 +177,7 @@ int main(int argc, char **argv)
         usage();
         return 2;
     }
+    cs_progress_finish(&prog);
     if (rc != CS_OK) {
         fprintf(stderr, "cs-train: %s\n", cs_error_message(rc));
         return 1;

@@ -226,12 +226,37 @@ struct cs_rp_demo {
     int64_t calls;
     uint64_t seed;
     int64_t end_ms; /* the generated window ends here (midnight UTC) */
+    int64_t chats;  /* chats, from their own random stream: the calls do not change */
+    /* Optional: called every few thousand contacts with (done, total) contacts. */
+    void (*progress)(void *ctx, int64_t done, int64_t total);
+    void *progress_ctx;
 };
 
 /* Generates a deterministic contact centre into the store for tenant, in batches. */
 CS_MUST_CHECK int cs_rp_demo_generate(struct cs_store *st, const char *tenant,
                                       const struct cs_rp_demo *d, int64_t now_ms,
                                       int64_t *written);
+
+/* ---- the product's own chats (seed 003 sessions; rp_chat.c) ---- */
+
+/* The tiers as agents of the reporting data: fixed ids, named by the tier. */
+#define CS_RP_AGENT_AI_REP 900001
+#define CS_RP_AGENT_AI_MANAGER 900002
+#define CS_RP_AGENT_HUMAN 900003
+
+/* The chat id of a session (a 52-bit hash of its id, >= 1). */
+int64_t cs_rp_chat_id(const char *session_id);
+/* Derives from a session document the chat record ([chat], one element) and the agent
+ * activity of its human tier ([...], maybe empty), both arrays owned by `a`, in import
+ * shape. A session without a customer message yet has no chat: both stay NULL and 0
+ * is returned. CS_ERR_INVALID without an id or a session object. */
+CS_MUST_CHECK int cs_rp_chat_of_session(struct cs_arena *a, const char *session_id,
+                                        json_object *session, json_object **chat,
+                                        json_object **activity);
+/* Stages those records on `st`: the caller's next write of the session writes them in
+ * the same store operation (one transaction on SQLite). */
+CS_MUST_CHECK int cs_rp_chat_stage(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                   const char *session_id, json_object *session);
 
 /* ---- HTTP helpers shared by the reporting functions ---- */
 

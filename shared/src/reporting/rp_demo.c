@@ -83,7 +83,7 @@ struct agent {
     int shift_hour; /* 7, 9, 11 or 13 */
     bool weekend;   /* works Saturday to Wednesday instead of Monday to Friday */
     int64_t free_at;
-    int64_t calls;
+    int64_t calls, chats;
     int64_t last_status_ms;
 };
 
@@ -135,7 +135,15 @@ struct gen {
     int64_t written;
     int64_t next_photo, next_video;
     json_object *photos, *videos;
+    const struct cs_rp_demo *d;
+    int64_t contacts; /* calls and chats made so far, for the progress callback */
 };
+
+static void progressed(struct gen *g)
+{
+    if (++g->contacts % 2000 == 0 && g->d->progress)
+        g->d->progress(g->d->progress_ctx, g->contacts, g->d->calls + g->d->chats);
+}
 
 static int flush(struct gen *g)
 {
@@ -400,6 +408,7 @@ static int one_call(struct gen *g, int64_t id, int64_t created)
         if (unif(&g->rng) < 0.3) json_object_object_add(o, "rating", json_object_new_int64(1 + (int64_t)(next64(&g->rng) % 5)));
     }
     int rc = media(g, &c);
+    progressed(g);
     return rc ? rc : emit(g, "calls", o);
 }
 
@@ -432,6 +441,140 @@ static int calls(struct gen *g, int64_t start, int days, int64_t ncalls)
             done = upto;
         }
     return CS_OK;
+}
+
+/* ---- chats ---- */
+
+/* Chats reach the Billing, Orders and Technical queues; agents answer them between
+ * calls on the same shifts (their own availability: a chat does not wait for calls). */
+static const int chat_menu[3] = {1, 2, 3};
+
+static struct agent *pick_chat(struct gen *g, int team, int64_t t, int64_t limit, int64_t *free_at,
+                               int64_t *avail, const struct agent *not)
+{
+    struct agent *best = NULL;
+    *avail = INT64_MAX;
+    for (int i = 0; i < g->nagents; i++) {
+        struct agent ag = g->agents[i];
+        if (ag.team != team || &g->agents[i] == not) continue;
+        ag.free_at = free_at[i];
+        int64_t at = next_available(&ag, t, limit);
+        if (at < *avail) *avail = at, best = &g->agents[i];
+    }
+    return best;
+}
+
+static void chat_times(json_object *o, int64_t created, int64_t queued, int64_t first_msg)
+{
+    add_time(o, "created_at", created);
+    add_time(o, "queued_at", queued);
+    add_time(o, "first_msg_sent_at", first_msg);
+}
+
+/* One chat: the customer types first, waits in the queue (abandons past their
+ * patience), an agent answers; message count and response time are lognormal, some
+ * chats move to the Escalations team (a transfer). */
+static int one_chat(struct gen *g, struct rng *r, int64_t id, int64_t created, int64_t *free_at)
+{
+    int menu = chat_menu[next64(r) % 3];
+    int64_t first_msg = created + (int64_t)between(r, 3000, 40000);
+    int64_t queued = first_msg + (int64_t)between(r, 500, 3000);
+    int64_t patience = (int64_t)(-log(1.0 - unif(r) * 0.999) * 240000.0) + 10000, avail;
+    struct agent *ag = pick_chat(g, menu_team[menu], queued, queued + HOUR_MS, free_at, &avail, NULL);
+    json_object *o = json_object_new_object(), *parts = json_object_new_array(), *xfers = json_object_new_array();
+    json_object_object_add(o, "id", json_object_new_int64(id));
+    json_object_object_add(o, "chat_type", json_object_new_string(unif(r) < 0.7 ? "web" : "mobile"));
+    json_object_object_add(o, "lang", json_object_new_string("en"));
+    chat_times(o, created, queued, first_msg);
+    json_object_object_add(o, "selected_menu", named(menu + 1, menu_names[menu]));
+    json_object_object_add(o, "team_id", json_object_new_int64(menu_team[menu]));
+    json_object *eu = json_object_new_object();
+    json_object_object_add(eu, "id", json_object_new_int64(100000 + (int64_t)(next64(r) % 900000)));
+    json_object_object_add(o, "end_user", eu);
+    int64_t ends;
+    if (!ag || avail - queued > patience) {
+        ends = queued + (ag ? patience : (int64_t)between(r, 60000, 300000));
+        json_object_object_add(o, "status", json_object_new_string("abandoned"));
+        json_object_object_add(o, "finish_reason", json_object_new_string("abandoned"));
+        json_object_object_add(o, "message_count", json_object_new_int64(1 + (int64_t)(next64(r) % 3)));
+        json_object_object_add(o, "queue_duration", json_object_new_double((double)(ends - queued) / 1000.0));
+    } else {
+        int64_t connected = avail + (int64_t)between(r, 1000, 8000);
+        int64_t nmsg = 2 + lognormal_ms(r, 12, 0.5) / 1000;
+        double resp = (double)lognormal_ms(r, 35, 0.6) / 1000.0;
+        ends = connected + (int64_t)((double)nmsg * resp * 1000.0 * between(r, 1.2, 2.0));
+        json_object *first = participant(id * 10 + 2, "agent", ag->id, connected, ends);
+        json_object_array_add(parts, first);
+        if (unif(r) < 0.08) {
+            int64_t tx = connected + (ends - connected) / 2, av2;
+            struct agent *to = pick_chat(g, 7, tx, tx + 2 * MIN_MS, free_at, &av2, ag);
+            if (to && av2 != INT64_MAX) {
+                int64_t on = av2 + (int64_t)between(r, 5000, 20000);
+                ends = on + lognormal_ms(r, 300, 0.5);
+                json_object_object_del(first, "ended_at");
+                add_time(first, "ended_at", tx);
+                json_object_array_add(parts, participant(id * 10 + 3, "agent", to->id, on, ends));
+                json_object *t = json_object_new_object();
+                json_object_object_add(t, "id", json_object_new_int64(id * 10 + 1));
+                json_object_object_add(t, "from_agent_id", json_object_new_int64(ag->id));
+                json_object_object_add(t, "to_agent_id", json_object_new_int64(to->id));
+                json_object_object_add(t, "participant_id", json_object_new_int64(id * 10 + 3));
+                json_object_object_add(t, "transfer_type", json_object_new_string("warm"));
+                add_time(t, "created_at", tx);
+                json_object_array_add(xfers, t);
+                free_at[to - g->agents] = ends;
+                to->chats++;
+            }
+        }
+        /* An agent holds up to three chats: the next one can start a third of the way in. */
+        free_at[ag - g->agents] = connected + (ends - connected) / 3;
+        ag->chats++;
+        json_object_object_add(o, "status", json_object_new_string("finished"));
+        json_object_object_add(o, "finish_reason", json_object_new_string("completed"));
+        add_time(o, "assigned_at", avail);
+        add_time(o, "connected_at", connected);
+        json_object_object_add(o, "queue_duration", json_object_new_double((double)(connected - queued) / 1000.0));
+        json_object_object_add(o, "message_count", json_object_new_int64(nmsg));
+        json_object_object_add(o, "average_response_time", json_object_new_double(round(resp * 1000.0) / 1000.0));
+        json_object_object_add(o, "agent_info", agent_info(ag));
+        if (unif(r) < 0.25) json_object_object_add(o, "rating", json_object_new_int64(1 + (int64_t)(next64(r) % 5)));
+    }
+    add_time(o, "ends_at", ends);
+    json_object_object_add(o, "chat_duration", json_object_new_double((double)(ends - created) / 1000.0));
+    json_object_array_add(parts, participant(id * 10 + 1, "end_user", 0, first_msg, ends));
+    json_object_object_add(o, "participants", parts);
+    json_object_object_add(o, "transfers", xfers);
+    json_object_object_add(o, "disconnected_by", json_object_new_string("end_user"));
+    progressed(g);
+    return emit(g, "chats", o);
+}
+
+/* Chats by the same weekday and hour weights as calls, from their own stream. */
+static int chats(struct gen *g, int64_t start, int days, int64_t nchats, uint64_t seed)
+{
+    if (nchats <= 0) return CS_OK;
+    struct rng r;
+    uint64_t x = seed ^ 0x63686174735f7631ULL; /* "chats_v1": a stream apart from the calls' */
+    for (int i = 0; i < 4; i++) r.s[i] = splitmix(&x);
+    int64_t *free_at = calloc((size_t)g->nagents, sizeof(*free_at));
+    if (!free_at) return CS_ERR_NOMEM;
+    double total = 0, acc = 0;
+    for (int d = 0; d < days; d++)
+        for (int h = 0; h < 24; h++) total += weekday_w[weekday_of(start + d * DAY_MS)] * hour_w[h];
+    int64_t done = 0, id = 0;
+    int rc = CS_OK;
+    for (int d = 0; !rc && d < days; d++)
+        for (int h = 0; !rc && h < 24; h++) {
+            acc += weekday_w[weekday_of(start + d * DAY_MS)] * hour_w[h];
+            int64_t upto = (int64_t)llround(acc / total * (double)nchats), n = upto - done;
+            int64_t base = start + d * DAY_MS + h * HOUR_MS, step = n > 0 ? HOUR_MS / n : HOUR_MS;
+            /* Evenly spread with a jitter inside each share: in order without a sort. */
+            for (int64_t i = 0; !rc && i < n; i++)
+                rc = one_chat(g, &r, ++id, base + i * step + (int64_t)(next64(&r) % (uint64_t)step), free_at);
+            done = upto;
+        }
+    free(free_at);
+    return rc;
 }
 
 static int activity(struct gen *g, int64_t start, int days)
@@ -485,12 +628,13 @@ static int agents_out(struct gen *g, int64_t start, int64_t end)
         json_object_object_add(o, "teams", teams);
         json_object *ch = json_object_new_array();
         json_object_array_add(ch, json_object_new_string("voice"));
+        if (ag->chats) json_object_array_add(ch, json_object_new_string("chat"));
         json_object_object_add(o, "channels", ch);
         json_object *roles = json_object_new_array();
         json_object_array_add(roles, json_object_new_string(ag->team == 7 ? "supervisor" : "agent"));
         json_object_object_add(o, "roles", roles);
         json_object_object_add(o, "call_count", json_object_new_int64(ag->calls));
-        json_object_object_add(o, "chat_count", json_object_new_int64(0));
+        json_object_object_add(o, "chat_count", json_object_new_int64(ag->chats));
         add_time(o, "created_at", start);
         rc = emit(g, "agents", o);
     }
@@ -512,9 +656,9 @@ int cs_rp_demo_generate(struct cs_store *st, const char *tenant, const struct cs
                         int64_t now_ms, int64_t *written)
 {
     *written = 0;
-    if (d->days < 1 || d->days > 3660 || d->agents < 5 || d->agents > 100000 || d->calls < 0)
+    if (d->days < 1 || d->days > 3660 || d->agents < 5 || d->agents > 100000 || d->calls < 0 || d->chats < 0)
         return CS_ERR_INVALID;
-    struct gen g = {.st = st, .tenant = tenant, .now_ms = now_ms, .nagents = d->agents};
+    struct gen g = {.st = st, .tenant = tenant, .now_ms = now_ms, .nagents = d->agents, .d = d};
     uint64_t x = d->seed;
     for (int i = 0; i < 4; i++) g.rng.s[i] = splitmix(&x);
     g.agents = calloc((size_t)d->agents, sizeof(*g.agents));
@@ -529,6 +673,7 @@ int cs_rp_demo_generate(struct cs_store *st, const char *tenant, const struct cs
     int64_t end = d->end_ms - d->end_ms % DAY_MS, start = end - d->days * DAY_MS;
     if (!rc) rc = directory(&g, start);
     if (!rc) rc = calls(&g, start, d->days, d->calls);
+    if (!rc) rc = chats(&g, start, d->days, d->chats, d->seed);
     if (!rc) rc = media_out(&g);
     if (!rc) rc = activity(&g, start, d->days);
     if (!rc) rc = agents_out(&g, start, end);

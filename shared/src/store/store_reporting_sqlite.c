@@ -108,9 +108,8 @@ static bool schema_known(sqlite3 *db, bool add)
     return found;
 }
 
-static int ensure_schema(sqlite3 *db)
+static int create_schema(sqlite3 *db, bool remember)
 {
-    if (schema_known(db, false)) return CS_OK;
     struct cs_arena *a = cs_arena_new(0);
     if (!a) return CS_ERR_NOMEM;
     struct cs_buf b;
@@ -124,8 +123,13 @@ static int ensure_schema(sqlite3 *db)
         if (!all[i]->view_of) rc = table_sql(&b, all[i]);
     if (!rc) rc = from_sqlite(sqlite3_exec(db, cs_buf_str(&b), NULL, NULL, NULL));
     cs_arena_destroy(a);
-    if (!rc) schema_known(db, true);
+    if (!rc && remember) schema_known(db, true);
     return rc;
+}
+
+static int ensure_schema(sqlite3 *db)
+{
+    return schema_known(db, false) ? CS_OK : create_schema(db, true);
 }
 
 static int open_db(struct cs_store *st, const char *tenant, sqlite3 **db)
@@ -685,7 +689,10 @@ static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stm
     return step_reset(ins);
 }
 
-/* Participants arrive nested in their call or chat: rewrite that contact's rows. */
+/* Participants arrive nested in their call or chat: rewrite that contact's rows. The
+ * contact's id (and its created_at, when the participant has none) is added to the
+ * nested object for its own row and taken out again, so the record the caller holds is
+ * unchanged and no participant is copied. */
 static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t id, json_object *rec,
                        bool replace)
 {
@@ -699,17 +706,24 @@ static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t
         rc = step_reset(w->part_del);
     }
     json_object *arr = json_object_object_get(rec, "participants");
+    json_object *created = json_object_object_get(rec, "created_at");
     size_t n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        json_object *p = json_object_array_get_idx(arr, i);
-        json_object *copy = NULL;
-        if (json_object_deep_copy(p, &copy, NULL) || !copy) return CS_ERR_NOMEM;
-        json_object_object_add(copy, key, json_object_new_int64(id));
-        if (!json_object_object_get(copy, "created_at"))
-            json_object_object_add(copy, "created_at",
-                                   json_object_get(json_object_object_get(rec, "created_at")));
-        rc = put_row(w, pr, w->part_ins, json_object_get_int64(json_object_object_get(copy, "id")), copy);
-        json_object_put(copy);
+        json_object *p = json_object_array_get_idx(arr, i), *v;
+        bool had_key = json_object_object_get_ex(p, key, &v);
+        bool had_created = json_object_object_get_ex(p, "created_at", &v);
+        json_object *former_key = had_key ? json_object_get(v) : NULL;
+        json_object *former_upd = json_object_get(json_object_object_get(p, "updated_at"));
+        bool had_upd = json_object_object_get_ex(p, "updated_at", &v);
+        json_object_object_add(p, key, json_object_new_int64(id));
+        if (!had_created) json_object_object_add(p, "created_at", json_object_get(created));
+        rc = put_row(w, pr, w->part_ins, json_object_get_int64(json_object_object_get(p, "id")), p);
+        /* Back to what the caller gave. */
+        if (had_key) json_object_object_add(p, key, former_key);
+        else json_object_object_del(p, key);
+        if (!had_created) json_object_object_del(p, "created_at");
+        if (had_upd) json_object_object_add(p, "updated_at", former_upd);
+        else json_object_object_del(p, "updated_at");
     }
     return rc;
 }
@@ -794,17 +808,13 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
     return rc;
 }
 
-int cs_rp_store_import(struct cs_store *st, struct cs_arena *a, const char *tenant,
+/* Writes checked records inside the caller's transaction. */
+static int write_batch(sqlite3 *db, struct cs_arena *a, const char *tenant,
                        const struct cs_rp_resource *r, json_object *records, int64_t now_ms,
                        struct cs_rp_import_result *res)
 {
-    memset(res, 0, sizeof(*res));
-    if (!r->importable) return CS_ERR_INVALID;
-    struct writer w = {.a = a, .tenant = tenant, .now_ms = now_ms};
-    int rc = open_db(st, tenant, &w.db);
-    if (rc) return rc;
-    rc = from_sqlite(sqlite3_exec(w.db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
-    if (rc) return rc;
+    struct writer w = {.db = db, .a = a, .tenant = tenant, .now_ms = now_ms};
+    int rc = CS_OK;
     int64_t last = max_of(w.db, cs_arena_printf(a, "SELECT coalesce(max(upd), 0) FROM %s WHERE tenant = ?", r->table), tenant);
     int64_t last_chg = max_of(w.db, "SELECT coalesce(max(id), 0) FROM rp_changed_details WHERE tenant = ?", tenant);
     if (last < 0 || last_chg < 0) rc = CS_ERR_STORE;
@@ -814,11 +824,54 @@ int cs_rp_store_import(struct cs_store *st, struct cs_arena *a, const char *tena
     size_t n = json_object_array_length(records);
     for (size_t i = 0; !rc && i < n; i++) rc = write_one(&w, r, json_object_array_get_idx(records, i), res);
     finalize_writes(&w);
-    if (!rc) rc = from_sqlite(sqlite3_exec(w.db, "COMMIT", NULL, NULL, NULL));
+    return rc;
+}
+
+int cs_rp_store_import(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                       const struct cs_rp_resource *r, json_object *records, int64_t now_ms,
+                       struct cs_rp_import_result *res)
+{
+    memset(res, 0, sizeof(*res));
+    if (!r->importable) return CS_ERR_INVALID;
+    sqlite3 *db;
+    int rc = open_db(st, tenant, &db);
+    if (rc) return rc;
+    rc = from_sqlite(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
+    if (rc) return rc;
+    rc = write_batch(db, a, tenant, r, records, now_ms, res);
+    if (!rc) rc = from_sqlite(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL));
     if (rc) {
-        sqlite3_exec(w.db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         memset(res, 0, sizeof(*res));
     }
+    return rc;
+}
+
+void cs_rp_sqlite_prepare(sqlite3 *db)
+{
+    if (!schema_known(db, false) && sqlite3_get_autocommit(db)) (void)create_schema(db, true);
+}
+
+int cs_rp_sqlite_write_staged(sqlite3 *db, const char *tenant, const char *resource,
+                              const char *payload, int64_t now_ms)
+{
+    const struct cs_rp_resource *r = cs_rp_resource_find(resource);
+    if (!r || !r->importable || !payload || !cs_tenant_valid(tenant)) return CS_ERR_INVALID;
+    /* Tables created inside this (the caller's) transaction vanish with its rollback:
+     * the schema is only remembered as in place once a write outside one made it. */
+    int rc = schema_known(db, false) ? CS_OK : create_schema(db, sqlite3_get_autocommit(db) != 0);
+    if (rc) return rc;
+    struct cs_arena *a = cs_arena_new(0);
+    if (!a) return CS_ERR_NOMEM;
+    json_object *records, *errors;
+    size_t bad;
+    struct cs_rp_import_result res = {0};
+    rc = cs_rp_import_parse(payload, strlen(payload), a, &records, &bad);
+    /* The product's own records are built by cs_rp_chat_*: one that fails the import
+     * checks is a bug, and the session write fails with it rather than half-report. */
+    if (!rc) rc = cs_rp_import_check(r, records, a, &errors) ? CS_ERR_INVALID : CS_OK;
+    if (!rc) rc = write_batch(db, a, tenant, r, records, now_ms, &res);
+    cs_arena_destroy(a);
     return rc;
 }
 

@@ -389,6 +389,11 @@ static int write_staged(struct sq_store *s, int64_t now_ms)
 {
     for (size_t i = 0; i < s->base.nstaged; i++) {
         const struct cs_staged *e = &s->base.staged[i];
+        if (strcmp(e->topic, CS_RP_STAGE_TOPIC) == 0) { /* reporting records: not an event */
+            int rc = cs_rp_sqlite_write_staged(s->db, e->tenant, e->type, e->payload, now_ms);
+            if (rc) return rc;
+            continue;
+        }
         sqlite3_stmt *q = prepare(s, "INSERT INTO outbox(id, tenant, topic, type, payload, created_ms)"
                                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
         if (!q) return CS_ERR_STORE;

@@ -272,7 +272,7 @@ static void test_chats(void)
 /* Same seed, same window: the same contact centre, record for record. */
 static void test_demo_deterministic(void)
 {
-    struct cs_rp_demo d = {3, 10, 300, 7, 1772323200000LL};
+    struct cs_rp_demo d = {.days = 3, .agents = 10, .calls = 300, .seed = 7, .end_ms = 1772323200000LL};
     int64_t w1 = 0, w2 = 0;
     REQUIRE(cs_rp_demo_generate(st, "demo1", &d, 1000, &w1) == 0);
     REQUIRE(cs_rp_demo_generate(st, "demo2", &d, 1000, &w2) == 0);
@@ -311,6 +311,64 @@ static void test_demo_deterministic(void)
     CHECK_INT(t1, 8);
 }
 
+static int64_t ms_at(json_object *o, const char *key)
+{
+    int64_t ms = -1;
+    const char *s = cs_json_get_str(o, key);
+    return s && !cs_time_parse_iso(s, &ms) ? ms : -1;
+}
+
+/* Chats come from their own stream: the same seed gives the same chats, and adding
+ * chats leaves the calls as they were. Times are in order, counts and response times
+ * plausible, some chats are transferred. */
+static void test_demo_chats(void)
+{
+    struct cs_rp_demo d = {.days = 3, .agents = 10, .calls = 300, .seed = 7, .end_ms = 1772323200000LL, .chats = 200};
+    int64_t w3 = 0, w4 = 0, t1, t2;
+    REQUIRE(cs_rp_demo_generate(st, "demo3", &d, 1000, &w3) == 0);
+    REQUIRE(cs_rp_demo_generate(st, "demo4", &d, 1000, &w4) == 0);
+    CHECK_INT(w3, w4);
+    json_object *a = list("demo1", "calls", "per=100&page=2", &t1), *b = list("demo3", "calls", "per=100&page=2", &t2);
+    REQUIRE(a && b && json_object_array_length(a) == json_object_array_length(b));
+    for (size_t i = 0; i < json_object_array_length(a); i++) {
+        json_object *x = json_object_array_get_idx(a, i), *y = json_object_array_get_idx(b, i);
+        json_object_object_del(x, "updated_at"), json_object_object_del(y, "updated_at");
+        CHECK_STR(json_object_to_json_string(x), json_object_to_json_string(y));
+    }
+    int transferred = 0, finished = 0;
+    for (int page = 1; page <= 2; page++) {
+        const char *q = cs_arena_printf(A, "per=100&page=%d", page);
+        json_object *x = list("demo3", "chats", q, &t1), *y = list("demo4", "chats", q, &t2);
+        REQUIRE(x && y && json_object_array_length(x) == json_object_array_length(y));
+        for (size_t i = 0; i < json_object_array_length(x); i++) {
+            json_object *c = json_object_array_get_idx(x, i), *e = json_object_array_get_idx(y, i);
+            json_object_object_del(c, "updated_at"), json_object_object_del(e, "updated_at");
+            CHECK_STR(json_object_to_json_string(c), json_object_to_json_string(e));
+            CHECK(ms_at(c, "created_at") < ms_at(c, "first_msg_sent_at"));
+            CHECK(ms_at(c, "first_msg_sent_at") < ms_at(c, "queued_at"));
+            CHECK(ms_at(c, "queued_at") < ms_at(c, "ends_at"));
+            CHECK(cs_json_get_int(c, "message_count", 0) >= 1);
+            if (strcmp(cs_json_get_str(c, "status"), "finished") != 0) continue;
+            finished++;
+            CHECK(ms_at(c, "queued_at") <= ms_at(c, "connected_at") && ms_at(c, "connected_at") < ms_at(c, "ends_at"));
+            CHECK(cs_json_get_int(c, "message_count", 0) >= 2);
+            double rt = cs_json_get_double(c, "average_response_time", 0);
+            CHECK(rt > 1 && rt < 600);
+            CHECK(json_object_array_length(json_object_object_get(c, "participants")) >= 2);
+            transferred += json_object_array_length(json_object_object_get(c, "transfers")) > 0;
+        }
+    }
+    CHECK_INT(t1, 200);
+    CHECK(finished > 100 && finished < 200);
+    CHECK(transferred > 0);
+    /* The agents' chat counts add up to the chats they took. */
+    json_object *agents = list("demo3", "agents", "", &t1);
+    int64_t taken = 0;
+    for (size_t i = 0; agents && i < json_object_array_length(agents); i++)
+        taken += cs_json_get_int(json_object_array_get_idx(agents, i), "chat_count", 0);
+    CHECK_INT(taken, finished + transferred);
+}
+
 int main(void)
 {
     st = temp_db_create(&db, "reporting");
@@ -324,6 +382,7 @@ int main(void)
     TEST_RUN(test_tokens);
     TEST_RUN(test_chats);
     TEST_RUN(test_demo_deterministic);
+    TEST_RUN(test_demo_chats);
     cs_arena_destroy(A);
     cs_store_close(st);
     temp_db_remove(&db);

@@ -1,5 +1,6 @@
 /* SGD trainer for multinomial logistic regression (see cs/train.h). */
 #include "cs/train.h"
+#include "cs/progress.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -135,6 +136,7 @@ static int sgd_fit(const struct csr *x, const uint32_t *y, const uint8_t *is_val
             }
             t += 1.0;
         }
+        if (o->progress) cs_progress_add(o->progress, (int64_t)nt); /* rows fitted, over every fit */
         if (avg_w && ep >= o->epochs / 2) {
             for (size_t j = 0; j < nf * c; j++) avg_w[j] += s * w[j];
             for (uint32_t k = 0; k < c; k++) avg_b[k] += b[k];

@@ -31,6 +31,8 @@ struct cs_train_opts {
     /* NULL, or n_classes offsets added to the fitted biases before the temperature is
      * fitted: a prior shift for macro-F1 (chosen by cross-validation, see cs-train). */
     const float *bias_shift;
+    /* NULL, or a progress line (cs/progress.h): each epoch adds the rows it fitted. */
+    struct cs_progress *progress;
 };
 
 /* Defaults tuned on the shipped data sets (see data/models/README.md). */
@@ -42,6 +44,7 @@ void cs_train_opts_init(struct cs_train_opts *o);
  *   2  development: never fitted on; sets the calibration temperature and is what
  *      option tuning looks at (dev_acc), so the validation figures stay untouched.
  * Without development rows the temperature is fitted on the validation rows. */
+struct cs_progress;
 #define CS_TRAIN_ROW_FIT 0
 #define CS_TRAIN_ROW_VAL 1
 #define CS_TRAIN_ROW_DEV 2
