@@ -8,7 +8,7 @@ ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 DEBS=(build-essential pkg-config clang libclang-rt-14-dev libjson-c-dev
       libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev libexttextcat-dev nginx-light
-      wrk zip unzip curl)
+      wrk zip unzip curl nettle-dev python3-websockets)
 REL=build/release
 ASAN=build/asan
 FUZZ=build/fuzz
@@ -105,6 +105,10 @@ serve_start_fn() {
     local f=$1
     if [[ "$SERVE_LOOPS" == *" $f "* ]]; then
         "$SERVE_BIN/$f" --loop 2>"$var/run/log.fifo" &
+    elif [[ "$SERVE_WS" == *" $f "* ]]; then
+        # The WebSocket API's routes: behind the local gateway (runtime/ws.c), not FastCGI.
+        rm -f "$var/run/$f.sock"
+        "$SERVE_BIN/$f" --websocket "$var/run/$f.sock" 2>"$var/run/log.fifo" &
     else
         rm -f "$var/run/$f.sock"
         "$SERVE_BIN/$f" --fcgi "$var/run/$f.sock" 2>"$var/run/log.fifo" &
@@ -162,7 +166,7 @@ cmd_serve() {
 
     declare -gA PID_FN=() FN_SINCE=() FN_FAILS=()
     NGINX_PID="" LOGD_PID=""
-    SERVE_BIN="$bindir/bin" SERVE_LOOPS=" "
+    SERVE_BIN="$bindir/bin" SERVE_LOOPS=" " SERVE_WS=" "
     trap 'serve_stop; exit 0' INT TERM
     trap serve_stop EXIT
     trap '[ -n "$LOGD_PID" ] && kill -HUP "$LOGD_PID"' HUP
@@ -173,6 +177,11 @@ cmd_serve() {
     mkfifo -m 600 "$var/run/log.fifo"
     exec 9<>"$var/run/log.fifo"
     serve_start_logd
+    for f in $(LC_ALL=C ls "$bindir/bin"); do
+        "$bindir/bin/$f" --routes | grep -q '"method":"WS"' || continue
+        SERVE_WS+="$f "
+        export CS_WS_SOCKET="$var/run/$f.sock" # where the broadcaster posts (@connections)
+    done
     for f in $(LC_ALL=C ls "$bindir/bin"); do
         "$bindir/bin/$f" --routes | grep -q '"schedule"' && SERVE_LOOPS+="$f "
         serve_start_fn "$f"
