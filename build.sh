@@ -8,7 +8,8 @@ ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 DEBS=(build-essential pkg-config clang libclang-rt-14-dev libjson-c-dev
       libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev libexttextcat-dev nginx-light
-      wrk zip unzip curl nettle-dev python3-websockets)
+      wrk zip unzip curl nettle-dev python3-websockets libjs-chart.js chromium chromium-driver
+      python3-selenium)
 REL=build/release
 ASAN=build/asan
 FUZZ=build/fuzz
@@ -196,7 +197,8 @@ cmd_serve() {
     sed -e "s|@PORT@|$port|g" -e "s|@VAR@|$var|g" -e "s|@RUN@|$var/run|g" \
         -e "s|@USER@|$user|g" -e "s|@ROUTES@|$ROOT/infra/nginx/routes.conf|g" \
         -e "s|@FAMILIES@|$ROOT/infra/nginx/families.conf|g" \
-        -e "s|@UPSTREAMS@|$var/nginx/upstreams.conf|g" infra/nginx/nginx.conf.in > "$var/nginx/nginx.conf"
+        -e "s|@UPSTREAMS@|$var/nginx/upstreams.conf|g" -e "s|@CONSOLE@|$ROOT/console|g" \
+        infra/nginx/nginx.conf.in > "$var/nginx/nginx.conf"
     sed -e "s|@RUN@|$var/run|g" infra/nginx/upstreams.conf > "$var/nginx/upstreams.conf"
     cp /etc/nginx/fastcgi_params "$var/nginx/fastcgi_params"
     nginx -p "$var/nginx" -c "$var/nginx/nginx.conf" -e "$var/nginx/logs/error.log" -g 'daemon off;' &

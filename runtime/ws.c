@@ -233,6 +233,8 @@ static void http_answer(struct conn *c, int status, const char *body)
     c->closing = true;
 }
 
+static void on_frames(struct gw *g, struct conn *c);
+
 /* ---- the HTTP head (an upgrade, or a management call) ---- */
 
 struct head {
@@ -379,6 +381,9 @@ static void on_head(struct gw *g, struct conn *c)
         upgrade(g, c, &hd);
         memmove(c->in, c->in + hl, c->in_len - hl);
         c->in_len -= hl;
+        cs_arena_reset(g->w.arena);
+        if (c->kind == K_WS && c->in_len) on_frames(g, c); /* frames right behind the head */
+        return;
     } else {
         http_answer(c, 404, "{\"message\":\"Not Found\"}");
     }

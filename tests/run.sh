@@ -202,6 +202,8 @@ t_e2e() {
     done
     # Real-time events (SSE, WebSocket) with Debian's python3-websockets (issue 20).
     t_program "e2e/realtime_test.py" /usr/bin/python3 tests/e2e/realtime_test.py
+    # The console in headless Chromium; screenshots kept with the logs.
+    CS_TEST_ARTIFACTS="$T_LOG/console" t_program "e2e/console_test.py" /usr/bin/python3 tests/e2e/console_test.py
     # SIGTERM to serve must stop nginx and every function it started.
     kill -TERM "$serve_pid"
     wait "$serve_pid" 2>/dev/null || true
