@@ -127,6 +127,8 @@ async function decide(approved) {
   try {
     const j = await api("POST", "/api/v1/review/decision", body);
     $("item-result").textContent = "Recorded: " + (j.data.decision || j.data.status);
+    $("item-h").textContent = "Item " + it.item_id + " (" + (j.data.decision || j.data.status) + ")";
+    for (const id of ["approve", "reject"]) $(id).disabled = true;
     loadQueue(it.item_id);
   } catch (e) { $("item-result").textContent = "Not recorded: " + e.message; }
 }
@@ -232,20 +234,20 @@ async function loadAnalytics(ev) {
   const errors = [];
   try {
     const m = await api("GET", "/api/v1/tickets/metrics?period=30d");
-    const cats = m.category_distribution || m.categories || {};
+    const cats = m.categories || {};
     chart("c-tickets", "bar", Object.keys(cats), [{ label: "tickets", data: Object.values(cats), backgroundColor: "#0b4f9c" }]);
   } catch (e) { errors.push("tickets metrics: " + e.message); }
   try {
     const s = await api("GET", "/api/v1/analytics/summary?start_date=" + from + "&end_date=" + to + "&granularity=daily");
-    const tl = (s.data && s.data.timeline) || [];
-    chart("c-summary", "line", tl.map((p) => p.date || p.period), [{ label: "interactions", data: tl.map((p) => p.total_interactions ?? p.count ?? 0), borderColor: "#0b4f9c" }]);
+    const tl = s.data.timeline_data || [];
+    chart("c-summary", "line", tl.map((p) => p.date), [{ label: "conversations", data: tl.map((p) => p.conversations), borderColor: "#0b4f9c" }]);
   } catch (e) { errors.push("analytics summary: " + e.message); }
   if ($("a-company").value) {
     try {
       const c = await api("GET", "/api/v1/cs/analytics?companyId=" + encodeURIComponent($("a-company").value) +
         "&startDate=" + from + "T00:00:00Z&endDate=" + to + "T23:59:59Z&groupBy=day");
-      const tiers = (c.analytics && c.analytics.byTier) || c.byTier || {};
-      chart("c-cs", "bar", Object.keys(tiers), [{ label: "sessions", data: Object.values(tiers).map((t) => t.sessions ?? t.count ?? t), backgroundColor: "#0b4f9c" }]);
+      const tiers = ((c.data || c).byTier) || [];
+      chart("c-cs", "bar", tiers.map((t) => t.tier), [{ label: "sessions", data: tiers.map((t) => t.sessions), backgroundColor: "#0b4f9c" }]);
     } catch (e) { errors.push("CS analytics: " + e.message); }
   }
   try {
@@ -253,7 +255,12 @@ async function loadAnalytics(ev) {
       { headers: { "Authorization": "Bearer " + state.token } });
     const rows = r.ok ? await r.json() : [];
     if (Array.isArray(rows) && rows.length)
-      chart("c-calls", "bar", rows.map((x) => x.day || x.group), [{ label: "calls", data: rows.map((x) => x.calls ?? x.count ?? 0), backgroundColor: "#0b4f9c" }]);
+      chart("c-calls", "bar", rows.map((x) => x.key), [{ label: "calls", data: rows.map((x) => x.calls), backgroundColor: "#0b4f9c" }]);
+    else {
+      if (state.charts["c-calls"]) state.charts["c-calls"].destroy();
+      delete state.charts["c-calls"];
+      $("c-calls").setAttribute("aria-label", "No call-segment data for these dates");
+    }
   } catch (e) { errors.push("call segments: " + e.message); }
   $("analytics-error").textContent = errors.join("; ");
 }

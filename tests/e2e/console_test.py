@@ -131,6 +131,7 @@ def main():
         drv.find_element(By.CSS_SELECTOR, "#queue-filter button").click()
         cells = wait(lambda: [c.text for c in drv.find_elements(By.CSS_SELECTOR, f'#queue-table tr[data-id="{item}"] td')])
         check(cells and cells[3] == "reviewed" and cells[4] == "edited", "the decision shows in the queue")
+        # Status and decision of the narrow layout: the decision column stays at 390 px.
         shot("05-queue-decided")
         st, lst = call("GET", "/api/v1/review/queue?status=edited&limit=100", token=agent)
         mine = [i for i in lst["data"]["items"] if i["item_id"] == item]
@@ -144,15 +145,23 @@ def main():
         check(wait(lambda: len(drv.find_elements(By.CSS_SELECTOR, "#status-table tbody tr")) > 3),
               "system status from the live feed")
         shot("06-status")
+        st, _ = call("POST", "/api/v1/tickets/process",
+                     {"customer_email": "c@example.com", "customer_name": "C", "ticket_id": "TKT-CON-" + RUN,
+                      "raw_message": "I was charged twice for my subscription this month."}, agent)
         drv.find_element(By.CSS_SELECTOR, '#nav [data-view="analytics"]').click()
-        check(wait(lambda: drv.execute_script("return !!window.Chart && Object.keys(Chart.instances).length >= 2")),
-              "analytics charts drawn with Debian's Chart.js")
+        check(wait(lambda: drv.execute_script(
+            "const c = window.Chart && Chart.getChart('c-tickets');"
+            "return !!c && c.data.labels.length >= 1 && c.data.datasets[0].data.every(v => v >= 1)")),
+              "analytics: tickets by category charted with Debian's Chart.js")
+        check(wait(lambda: drv.execute_script("return !!Chart.getChart('c-summary')")), "analytics: insights timeline charted")
         shot("07-analytics")
         drv.find_element(By.CSS_SELECTOR, '#nav [data-view="queue"]').click()
         drv.set_window_size(390, 844)
         time.sleep(0.5)
-        check(drv.execute_script("return document.documentElement.scrollWidth") <= 390,
+        check(drv.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"),
               "no sideways scrolling at 390 px")
+        check(wait(lambda: drv.find_element(By.CSS_SELECTOR, "#queue-table tbody tr td:nth-child(5)").is_displayed()),
+              "the decision column is shown at 390 px")
         shot("08-queue-390px")
         labelled = drv.execute_script(
             "return [...document.querySelectorAll('input,select,textarea')].every(e => e.labels && e.labels.length)")
