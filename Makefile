@@ -9,7 +9,7 @@ OPT     ?= -O2
 SAN     ?=
 WARN    := -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
            -Wformat=2 -Wvla -Wno-unused-parameter
-PKGS    := json-c libsodium libcurl sqlite3 libexttextcat
+PKGS    := json-c libsodium libcurl sqlite3 libexttextcat nettle
 CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -g -fno-omit-frame-pointer \
            -Ishared/include -Ishared/src -Itools/lib/include -Iruntime \
            $(shell pkg-config --cflags $(PKGS))

@@ -8,7 +8,8 @@ ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 DEBS=(build-essential pkg-config clang libclang-rt-14-dev libjson-c-dev
       libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev libexttextcat-dev nginx-light
-      wrk zip unzip curl python3-jsonschema)
+      wrk zip unzip curl python3-jsonschema nettle-dev python3-websockets libjs-chart.js chromium
+      chromium-driver python3-selenium)
 REL=build/release
 ASAN=build/asan
 FUZZ=build/fuzz
@@ -107,6 +108,10 @@ serve_start_fn() {
     local f=$1
     if [[ "$SERVE_LOOPS" == *" $f "* ]]; then
         "$SERVE_BIN/$f" --loop 2>"$var/run/log.fifo" &
+    elif [[ "$SERVE_WS" == *" $f "* ]]; then
+        # The WebSocket API's routes: behind the local gateway (runtime/ws.c), not FastCGI.
+        rm -f "$var/run/$f.sock"
+        "$SERVE_BIN/$f" --websocket "$var/run/$f.sock" 2>"$var/run/log.fifo" &
     else
         rm -f "$var/run/$f.sock"
         "$SERVE_BIN/$f" --fcgi "$var/run/$f.sock" 2>"$var/run/log.fifo" &
@@ -164,7 +169,7 @@ cmd_serve() {
 
     declare -gA PID_FN=() FN_SINCE=() FN_FAILS=()
     NGINX_PID="" LOGD_PID=""
-    SERVE_BIN="$bindir/bin" SERVE_LOOPS=" "
+    SERVE_BIN="$bindir/bin" SERVE_LOOPS=" " SERVE_WS=" "
     trap 'serve_stop; exit 0' INT TERM
     trap serve_stop EXIT
     trap '[ -n "$LOGD_PID" ] && kill -HUP "$LOGD_PID"' HUP
@@ -175,6 +180,11 @@ cmd_serve() {
     mkfifo -m 600 "$var/run/log.fifo"
     exec 9<>"$var/run/log.fifo"
     serve_start_logd
+    for f in $(LC_ALL=C ls "$bindir/bin"); do
+        "$bindir/bin/$f" --routes | grep -q '"method":"WS"' || continue
+        SERVE_WS+="$f "
+        export CS_WS_SOCKET="$var/run/$f.sock" # where the broadcaster posts (@connections)
+    done
     for f in $(LC_ALL=C ls "$bindir/bin"); do
         "$bindir/bin/$f" --routes | grep -q '"schedule"' && SERVE_LOOPS+="$f "
         serve_start_fn "$f"
@@ -189,7 +199,8 @@ cmd_serve() {
     sed -e "s|@PORT@|$port|g" -e "s|@VAR@|$var|g" -e "s|@RUN@|$var/run|g" \
         -e "s|@USER@|$user|g" -e "s|@ROUTES@|$ROOT/infra/nginx/routes.conf|g" \
         -e "s|@FAMILIES@|$ROOT/infra/nginx/families.conf|g" -e "s|@STATIC@|$ROOT/infra|g" \
-        -e "s|@UPSTREAMS@|$var/nginx/upstreams.conf|g" infra/nginx/nginx.conf.in > "$var/nginx/nginx.conf"
+        -e "s|@UPSTREAMS@|$var/nginx/upstreams.conf|g" -e "s|@CONSOLE@|$ROOT/console|g" \
+        infra/nginx/nginx.conf.in > "$var/nginx/nginx.conf"
     sed -e "s|@RUN@|$var/run|g" infra/nginx/upstreams.conf > "$var/nginx/upstreams.conf"
     cp /etc/nginx/fastcgi_params "$var/nginx/fastcgi_params"
     nginx -p "$var/nginx" -c "$var/nginx/nginx.conf" -e "$var/nginx/logs/error.log" -g 'daemon off;' &

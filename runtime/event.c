@@ -145,6 +145,14 @@ static int schedule_to_req(json_object *ev, struct cs_req *req, int *version)
     return req->body ? CS_OK : CS_ERR_NOMEM;
 }
 
+static bool websocket(json_object *ev)
+{
+    json_object *rc = obj_at(ev, "requestContext");
+    const char *key = str_at(rc, "routeKey"), *id = str_at(rc, "connectionId");
+    return key && id && str_at(rc, "eventType") && strlen(key) < 64 && strlen(id) < 128 &&
+           strchr(key, '/') == NULL;
+}
+
 int cs_event_to_req(struct cs_arena *a, const char *event, size_t len, struct cs_req *req,
                     int *version)
 {
@@ -167,6 +175,14 @@ int cs_event_to_req(struct cs_arena *a, const char *event, size_t len, struct cs
         req->path = str_at(ev, "path");
         req->query = query_from_v1(a, ev);
         req->peer_addr = str_at(obj_at(obj_at(ev, "requestContext"), "identity"), "sourceIp");
+    } else if (websocket(ev)) {
+        /* API Gateway WebSocket API: the route key becomes the path the gateway of
+         * runtime/ws.c uses locally; answers in the 1.0 format it expects. */
+        *version = 1;
+        req->method = "WS"; /* a route key, not an HTTP method: see functions/websocket-connection */
+        req->path = cs_arena_printf(a, "/websocket/%s", str_at(obj_at(ev, "requestContext"), "routeKey"));
+        req->query = query_from_v1(a, ev);
+        req->peer_addr = str_at(obj_at(obj_at(ev, "requestContext"), "identity"), "sourceIp");
     } else if (scheduled(ev)) {
         return schedule_to_req(ev, req, version);
     } else {
@@ -176,6 +192,8 @@ int cs_event_to_req(struct cs_arena *a, const char *event, size_t len, struct cs
     if (!req->query) req->query = "";
     int rc = headers_from(a, ev, cookies, req);
     if (!rc) rc = body_from(a, ev, req);
+    if (!rc && websocket(ev))
+        rc = cs_rt_ws_headers(a, req, str_at(obj_at(ev, "requestContext"), "connectionId"));
     return rc;
 }
 

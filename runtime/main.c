@@ -4,6 +4,7 @@
  *   BINARY --invoke EVENT.json local invoke of one API Gateway event
  *   BINARY --fcgi SOCKET       FastCGI on a unix socket
  *   BINARY --loop              a scheduled function, run until SIGTERM (build.sh serve)
+ *   BINARY --websocket SOCKET  the local WebSocket gateway (runtime/ws.c)
  *   AWS_LAMBDA_RUNTIME_API set Lambda custom runtime (the binary is `bootstrap`)
  *   GATEWAY_INTERFACE set      CGI
  *   fd 0 is a socket           FastCGI on the inherited socket (spawn-fcgi)
@@ -24,7 +25,7 @@
 static int usage(void)
 {
     fprintf(stderr,
-            "usage: %s --routes | --invoke EVENT.json | --fcgi SOCKET | --loop\n"
+            "usage: %s --routes | --invoke EVENT.json | --fcgi SOCKET | --loop | --websocket SOCKET\n"
             "  (or run under AWS_LAMBDA_RUNTIME_API, CGI, or spawn-fcgi)\n",
             cs_function.name);
     return 2;
@@ -55,6 +56,7 @@ int main(int argc, char **argv)
     int usage_rc = 0;
     if (argc == 3 && strcmp(argv[1], "--invoke") == 0) rc = cs_rt_invoke(&env, argv[2]);
     else if (argc == 3 && strcmp(argv[1], "--fcgi") == 0) rc = cs_rt_fcgi(&env, argv[2]);
+    else if (argc == 3 && strcmp(argv[1], "--websocket") == 0) rc = cs_rt_ws(&env, argv[2]);
     else if (argc == 2 && strcmp(argv[1], "--loop") == 0 && cs_function.run) rc = cs_rt_loop(&env);
     else if (argc != 1) rc = usage_rc = usage();
     else if (lambda_api) rc = cs_rt_lambda(&env, lambda_api);

@@ -22,6 +22,12 @@ int cs_rt_fcgi(struct cs_env *env, const char *socket_path);
 int cs_rt_lambda(struct cs_env *env, const char *api);
 /* Reports a failed cold start to the Runtime API's /init/error. */
 void cs_rt_lambda_init_error(const char *api, const char *type, const char *why);
+/* The local WebSocket gateway on a unix socket (ws.c): API Gateway's WebSocket API
+ * played locally, calling this function's $connect/$default/$disconnect routes. */
+int cs_rt_ws(struct cs_env *env, const char *socket_path);
+/* Puts `connection_id` first in req's headers as x-cs-connection-id, dropping any the
+ * client sent (both gateways' events go through it). */
+int cs_rt_ws_headers(struct cs_arena *a, struct cs_req *req, const char *connection_id);
 /* One request from the CGI environment and stdin. */
 int cs_rt_cgi(struct cs_env *env);
 /* Reads an API Gateway event file, handles it, prints the response event. */

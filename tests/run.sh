@@ -195,7 +195,8 @@ t_e2e() {
     # 127.0.0.1 (the tests themselves) counts as a trusted proxy, so that the
     # brute-force tests can play several clients by X-Forwarded-For (guard_test.c).
     ( CS_BUILD=$ASAN CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000 CS_WEBHOOK_ALLOW_PRIVATE=1 CS_INSIGHTS_REFIT_POLL=1 \
-          CS_TRUSTED_PROXIES=127.0.0.1 CS_REPORTING_RATE_LIMIT=20 ASAN_OPTIONS=detect_leaks=1 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
+          CS_TRUSTED_PROXIES=127.0.0.1 CS_REPORTING_RATE_LIMIT=20 ASAN_OPTIONS=detect_leaks=1 \
+          CS_EVENTS_HEARTBEAT_MS=1000 CS_EVENTS_STATUS_MS=1000 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
     local serve_pid=$!
     local up=0
     for _ in $(seq 200); do
@@ -230,6 +231,10 @@ t_e2e() {
         [ -x "$t" ] || continue
         t_program "e2e/$(basename "$t")" "$t"
     done
+    # Real-time events (SSE, WebSocket) with Debian's python3-websockets (issue 20).
+    t_program "e2e/realtime_test.py" /usr/bin/python3 tests/e2e/realtime_test.py
+    # The console in headless Chromium; screenshots kept with the logs.
+    CS_TEST_ARTIFACTS="$T_LOG/console" t_program "e2e/console_test.py" /usr/bin/python3 tests/e2e/console_test.py
     t_step "e2e/every answer matches the OpenAPI document" \
         "$(debian_python)" tests/openapi/check_responses.py infra/openapi/openapi.json "$CS_TEST_RESPONSE_LOG"
     unset CS_TEST_RESPONSE_LOG

@@ -10,6 +10,7 @@
 #include "cs/clock.h"
 #include "cs/draft.h"
 #include "cs/env.h"
+#include "cs/events.h"
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/insights.h"
@@ -223,6 +224,8 @@ static int stored_doc(const struct cs_req *req, const struct processed *p, json_
     if (!rc) rc = cs_json_add_str(d, "category", p->triage.category);
     if (!rc) rc = cs_json_add_str(d, "priority", p->triage.priority);
     if (!rc) rc = cs_json_add_str(d, "sentiment", p->triage.sentiment);
+    if (!rc) rc = cs_json_add_str(d, "sentiment_level", p->triage.sent.level_name);
+    if (!rc) rc = cs_json_add_double(d, "sentiment_score", p->triage.sent.score, 4);
     if (!rc) rc = cs_json_add_double(d, "confidence", p->triage.confidence, 4);
     if (!rc) rc = cs_json_add_bool(d, "escalation_needed", p->triage.escalation_needed);
     if (!rc) rc = cs_json_add_str(d, "language", p->triage.language);
@@ -230,6 +233,22 @@ static int stored_doc(const struct cs_req *req, const struct processed *p, json_
     if (!rc) rc = cs_json_add_bool(d, "kb_answer", p->draft.kb_answer);
     if (!rc) rc = cs_json_add_double(d, "processing_ms", elapsed_ms, 3);
     *out = d;
+    return rc;
+}
+
+/* sentiment_alert for an ANGRY/IRATE ticket or one below the tenant's threshold
+ * (cs/events.h). Triage fields only, as ticket.created. */
+static int stage_sentiment_alert(const struct cs_req *req, const char *id, json_object *doc)
+{
+    json_object *d = cs_json_object(req->arena);
+    if (!d) return CS_ERR_NOMEM;
+    int rc = cs_json_add_str(d, "source", "ticket");
+    if (!rc) rc = cs_json_add_str(d, "ticket_id", id);
+    if (!rc) rc = cs_json_add_str(d, "priority", cs_json_get_str(doc, "priority"));
+    if (!rc) rc = cs_events_sentiment_check(req->store, req->arena, req->auth.tenant, d,
+                                            cs_json_get_str(doc, "sentiment_level"),
+                                            cs_json_get_double(doc, "sentiment_score", 0.5),
+                                            req->now_ms, NULL);
     return rc;
 }
 
@@ -246,6 +265,7 @@ static int stage_created(const struct cs_req *req, const char *id, json_object *
     if (!rc) rc = cs_json_add_bool(data, "escalation_needed", cs_json_get_bool(doc, "escalation_needed", false));
     if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "ticket.created", data,
                                   req->now_ms, NULL);
+    if (!rc) rc = stage_sentiment_alert(req, id, doc);
     if (rc) cs_store_unstage(req->store); /* no half-announced ticket */
     return rc;
 }

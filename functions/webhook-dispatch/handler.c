@@ -68,7 +68,8 @@ int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
         cs_json_add_int(o, "delivered", (int64_t)st.delivered) ||
         cs_json_add_int(o, "retried", (int64_t)st.retried) ||
         cs_json_add_int(o, "dead", (int64_t)st.dead) ||
-        cs_json_add_int(o, "lost_lease", (int64_t)st.lost_lease))
+        cs_json_add_int(o, "lost_lease", (int64_t)st.lost_lease) ||
+        cs_json_add_int(o, "relayed", (int64_t)st.relayed))
         return rc ? rc : CS_ERR_NOMEM;
     *summary = o;
     return rc;

@@ -12,6 +12,7 @@
  * also served there (the core maps the alias back, shared/src/core/app.c).
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,20 @@ static const char *str(json_object *o, const char *k)
 {
     json_object *v;
     return json_object_object_get_ex(o, k, &v) ? json_object_get_string(v) : "";
+}
+
+/* A WebSocket API route key ("WS /websocket/$connect"): served by the WebSocket gateway
+ * (API Gateway's WebSocket API on AWS, runtime/ws.c behind nginx locally), never as an
+ * HTTP route. */
+static bool is_ws_route(json_object *ro) { return strcmp(str(ro, "method"), "WS") == 0; }
+
+static bool is_ws(json_object *fn)
+{
+    json_object *routes;
+    if (!json_object_object_get_ex(fn, "routes", &routes)) return false;
+    for (size_t r = 0; r < json_object_array_length(routes); r++)
+        if (is_ws_route(json_object_array_get_idx(routes, r))) return true;
+    return false;
 }
 
 static struct path_entry paths[MAX_PATHS];
@@ -97,6 +112,7 @@ static void collect_paths(void)
             if (!json_object_object_get_ex(funcs[i], "routes", &routes)) continue;
             for (size_t r = 0; r < json_object_array_length(routes); r++) {
                 json_object *ro = json_object_array_get_idx(routes, r);
+                if (is_ws_route(ro)) continue;
                 const char *path = pass ? seed_alias(str(ro, "path")) : str(ro, "path");
                 if (path) add_route(str(funcs[i], "name"), str(ro, "method"), path);
             }
@@ -174,6 +190,16 @@ static int gen_nginx(void)
             printf("    if ($request_method = %s) { set $cs_fn %s; }\n", paths[i].method[k], paths[i].fn[k]);
         print_tail();
     }
+    for (int i = 0; i < nfuncs; i++) {
+        if (!is_ws(funcs[i])) continue;
+        /* The upgrade goes to the local WebSocket gateway, kept open both ways. */
+        printf("location = /websocket {\n    proxy_pass http://cs_ws_%s;\n"
+               "    proxy_http_version 1.1;\n"
+               "    proxy_set_header Upgrade $http_upgrade;\n"
+               "    proxy_set_header Connection \"upgrade\";\n"
+               "    proxy_read_timeout 1h;\n    proxy_send_timeout 1h;\n    proxy_buffering off;\n}\n\n",
+               str(funcs[i], "name"));
+    }
     puts("# Unknown paths under a family's base answer 404 in that family's format.");
     for (size_t i = 0; i < sizeof(family_prefixes) / sizeof(family_prefixes[0]); i++) {
         const char *fn = first_of_family(family_prefixes[i].family);
@@ -202,6 +228,11 @@ static int gen_upstreams(void)
     puts("# close per request.\n");
     for (int i = 0; i < nfuncs; i++) {
         if (*str(funcs[i], "schedule")) continue; /* no socket */
+        if (is_ws(funcs[i])) { /* HTTP (upgrades), not FastCGI */
+            printf("upstream cs_ws_%s {\n    server unix:@RUN@/%s.sock;\n}\n\n", str(funcs[i], "name"),
+                   str(funcs[i], "name"));
+            continue;
+        }
         printf("upstream cs_%s {\n    server unix:@RUN@/%s.sock;\n    keepalive 32;\n}\n\n",
                str(funcs[i], "name"), str(funcs[i], "name"));
     }
@@ -231,6 +262,70 @@ static void print_yaml_str(const char *s)
         putchar(*s);
     }
     putchar('\'');
+}
+
+/* The WebSocket API: one route per WS route key, integrated with its function; the
+ * broadcasters (scheduled websocket-* functions) get the management endpoint and the
+ * right to post to @connections, which their SigV4-signed requests use. Returns
+ * whether there was one. */
+static int gen_sam_ws(void)
+{
+    int found = 0;
+    for (int i = 0; i < nfuncs; i++) {
+        if (!is_ws(funcs[i])) continue;
+        const char *name = str(funcs[i], "name");
+        if (!found)
+            puts("  WebSocketApi:\n    Type: AWS::ApiGatewayV2::Api\n    Properties:\n"
+                 "      Name: !Sub '${AWS::StackName}-websocket'\n      ProtocolType: WEBSOCKET\n"
+                 "      RouteSelectionExpression: $request.body.action\n"
+                 "  WebSocketStage:\n    Type: AWS::ApiGatewayV2::Stage\n    Properties:\n"
+                 "      ApiId: !Ref WebSocketApi\n      StageName: live\n      AutoDeploy: true");
+        found = 1;
+        fputs("  WebSocketIntegration", stdout);
+        print_logical_id(name);
+        fputs(":\n    Type: AWS::ApiGatewayV2::Integration\n    Properties:\n"
+              "      ApiId: !Ref WebSocketApi\n      IntegrationType: AWS_PROXY\n"
+              "      IntegrationUri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${",
+              stdout);
+        print_logical_id(name);
+        fputs(".Arn}/invocations'\n  WebSocketPermission", stdout);
+        print_logical_id(name);
+        fputs(":\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: lambda:InvokeFunction\n"
+              "      Principal: apigateway.amazonaws.com\n      FunctionName: !Ref ", stdout);
+        print_logical_id(name);
+        puts("\n      SourceArn: !Sub 'arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/*'");
+        json_object *routes;
+        json_object_object_get_ex(funcs[i], "routes", &routes);
+        for (size_t r = 0; routes && r < json_object_array_length(routes); r++) {
+            json_object *ro = json_object_array_get_idx(routes, r);
+            const char *key = strrchr(str(ro, "path"), '/');
+            if (!is_ws_route(ro) || !key) continue;
+            printf("  WebSocketRoute%s%zu:\n    Type: AWS::ApiGatewayV2::Route\n    Properties:\n"
+                   "      ApiId: !Ref WebSocketApi\n      RouteKey: '%s'\n"
+                   "      Target: !Sub 'integrations/${WebSocketIntegration",
+                   key + 2, r, key + 1);
+            print_logical_id(name);
+            puts("}'");
+            if (strcmp(key + 1, "$default") == 0) /* its answers go back to the client */
+                printf("      RouteResponseSelectionExpression: $default\n"
+                       "  WebSocketRouteResponse%zu:\n    Type: AWS::ApiGatewayV2::RouteResponse\n"
+                       "    Properties:\n      ApiId: !Ref WebSocketApi\n"
+                       "      RouteId: !Ref WebSocketRoute%s%zu\n      RouteResponseKey: $default\n",
+                       r, key + 2, r);
+        }
+    }
+    return found;
+}
+
+/* Scheduled websocket-* functions post to the WebSocket API's connections. */
+static void print_ws_broadcaster(json_object *fn)
+{
+    if (!*str(fn, "schedule") || strncmp(str(fn, "name"), "websocket-", 10) != 0) return;
+    puts("      Environment:\n        Variables:\n"
+         "          CS_WS_ENDPOINT: !Sub 'https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/live'\n"
+         "      Policies:\n        - Statement:\n            - Effect: Allow\n"
+         "              Action: execute-api:ManageConnections\n"
+         "              Resource: !Sub 'arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/live/POST/@connections/*'");
 }
 
 static int gen_sam(void)
@@ -295,11 +390,17 @@ static int gen_sam(void)
                "      FunctionName: !Sub '${AWS::StackName}-%s'\n"
                "      CodeUri: build/package/%s.zip\n      Description: ", name, name);
         print_yaml_str(str(funcs[i], "summary"));
-        puts("\n      Events:");
+        putchar('\n');
+        print_ws_broadcaster(funcs[i]);
         json_object *routes;
         json_object_object_get_ex(funcs[i], "routes", &routes);
+        bool http = *str(funcs[i], "schedule") != '\0';
+        for (size_t r = 0; routes && r < json_object_array_length(routes); r++)
+            if (!is_ws_route(json_object_array_get_idx(routes, r))) http = true;
+        if (http) puts("      Events:");
         for (size_t r = 0; routes && r < json_object_array_length(routes); r++) {
             json_object *ro = json_object_array_get_idx(routes, r);
+            if (is_ws_route(ro)) continue; /* the WebSocket API's, below */
             printf("        Route%zu:\n          Type: HttpApi\n          Properties:\n"
                    "            ApiId: !Ref HttpApi\n            Path: %s\n            Method: %s\n",
                    r, str(ro, "path"), str(ro, "method"));
@@ -320,9 +421,13 @@ static int gen_sam(void)
                    "\"Scheduled Event\",\"detail\":{\"tenant\":\"${SweepTenant}\"}}'\n",
                    str(funcs[i], "sweep"));
     }
+    int ws = gen_sam_ws();
     puts("Outputs:\n"
          "  ApiUrl:\n"
          "    Value: !Sub 'https://${HttpApi}.execute-api.${AWS::Region}.amazonaws.com'");
+    if (ws)
+        puts("  WebSocketUrl:\n"
+             "    Value: !Sub 'wss://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/live'");
     return 0;
 }
 

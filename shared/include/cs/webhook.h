@@ -144,6 +144,7 @@ bool cs_webhook_addr_public(const struct sockaddr *sa);
 
 struct cs_webhook_dispatch_stats {
     size_t claimed, delivered, retried, dead, lost_lease;
+    size_t relayed; /* real-time events moved into their tenant's feed (cs/events.h) */
 };
 
 /* Creates a subscription document in `tenant`'s CS_WEBHOOKS_COLL with the fields

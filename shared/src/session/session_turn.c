@@ -15,6 +15,7 @@
 #include "cs/env.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/events.h"
 #include "cs/notify.h"
 #include "cs/reporting.h"
 
@@ -81,6 +82,23 @@ static const char *next_id(struct cs_arena *a, const struct cs_session *s)
     return cs_arena_printf(a, "msg_%zu", json_object_array_length(s->messages) + 1);
 }
 
+/* sentiment_alert for an ANGRY/IRATE message or one below the tenant's threshold
+ * (cs/events.h), staged so the session update writes it. Ids only: no message text. */
+static int stage_sentiment_alert(struct turn *t, const char *message_id)
+{
+    const struct cs_req *req = t->req;
+    json_object *d = cs_json_object(req->arena);
+    int rc = d ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_str(d, "source", "session_message");
+    if (!rc) rc = cs_json_add_str(d, "sessionId", t->s->doc.id);
+    if (!rc) rc = cs_json_add_str(d, "companyId", t->s->company_id);
+    if (!rc) rc = cs_json_add_str(d, "customerId", t->s->customer_id);
+    if (!rc) rc = cs_json_add_str(d, "messageId", message_id);
+    if (!rc) rc = cs_events_sentiment_check(req->store, req->arena, req->auth.tenant, d,
+                                            t->sent->level_name, t->sent->score, req->now_ms, NULL);
+    return rc;
+}
+
 static int add_customer_message(struct turn *t)
 {
     struct cs_arena *a = t->req->arena;
@@ -103,7 +121,8 @@ static int add_customer_message(struct turn *t)
         return rc;
     }
     t->out->customer_msg = m;
-    rc = cs_session_push(body, "messages", json_object_get(m));
+    rc = stage_sentiment_alert(t, cs_json_get_str(m, "id"));
+    if (!rc) rc = cs_session_push(body, "messages", json_object_get(m));
     if (!rc) rc = cs_json_own(a, m);
     if (!rc) rc = cs_session_push(body, "sentimentHistory", h);
     if (!rc) rc = cs_json_add_str(body, "customerSentiment", t->sent->level_name);

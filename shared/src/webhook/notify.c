@@ -5,6 +5,7 @@
 
 #include "cs/arena.h"
 #include "cs/clock.h"
+#include "cs/events.h"
 #include "cs/store.h"
 
 const char *const cs_notify_types[] = {
@@ -58,13 +59,15 @@ int cs_notify_stage(struct cs_store *st, struct cs_arena *a, const char *tenant,
     struct cs_doc_list subs;
     int rc = cs_store_find(st, a, tenant, CS_WEBHOOKS_COLL, &q, &subs);
     if (rc) return rc;
-    json_object *payload = NULL;
+    json_object *payload = envelope(type, data, now_ms);
+    if (!payload) return CS_ERR_NOMEM;
     for (size_t i = 0; i < subs.n && rc == CS_OK; i++) {
         if (!wants(subs.docs[i].body, type)) continue;
-        if (!payload && !(payload = envelope(type, data, now_ms))) return CS_ERR_NOMEM;
         rc = cs_store_stage(st, tenant, subs.docs[i].id, type, payload);
         if (rc == CS_OK && staged) (*staged)++;
     }
+    /* Every event is also a real-time one (cs/events.h), written with the same change. */
+    if (rc == CS_OK) rc = cs_store_stage(st, tenant, CS_EVENTS_TOPIC, type, payload);
     json_object_put(payload);
     return rc;
 }

@@ -10,6 +10,7 @@
 
 #include "cs/arena.h"
 #include "cs/clock.h"
+#include "cs/events.h"
 #include "cs/json.h"
 #include "cs/log.h"
 #include "cs/notify.h"
@@ -370,6 +371,20 @@ static int reap(struct cs_store *st, struct cs_arena *a, const struct cs_webhook
     return rc;
 }
 
+/* A real-time item (cs/events.h) goes into the tenant's feed, not to a subscriber. A
+ * payload that can never be relayed is closed as dead; a store failure leaves the
+ * lease to bring it back. */
+static int relay(struct cs_store *st, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
+                 const struct cs_outbox_item *it, struct cs_webhook_dispatch_stats *stats)
+{
+    int rc = cs_events_relay(st, a, it);
+    if (rc && rc != CS_ERR_FORMAT) return rc;
+    rc = cs_store_outbox_settle(st, it, rc ? CS_OUTBOX_DEAD : CS_OUTBOX_DONE, 0, now(cfg));
+    if (rc == CS_ERR_CONFLICT) rc = CS_OK; /* another dispatcher relayed it (stored once) */
+    if (!rc) stats->relayed++;
+    return rc;
+}
+
 /* Claims up to `limit` items and starts them on free flights. */
 static int claim_and_start(struct cs_store *st, struct cs_arena *a,
                            const struct cs_webhook_dispatch_cfg *cfg, CURLM *m, struct flight *fl,
@@ -380,8 +395,13 @@ static int claim_and_start(struct cs_store *st, struct cs_arena *a,
     size_t n = 0, next = 0;
     *started = 0;
     int rc = cs_store_outbox_claim(st, a, now(cfg), lease, limit, per_tenant, &items, &n);
-    stats->claimed += n;
     for (size_t i = 0; rc == CS_OK && i < n; i++) {
+        if (strcmp(items[i].topic, CS_EVENTS_TOPIC) == 0) {
+            rc = relay(st, a, cfg, &items[i], stats);
+            (*started)++; /* settled already: the topic's next event is due at once */
+            continue;
+        }
+        stats->claimed++;
         while (next < cap && fl[next].busy) next++;
         if (next == cap) break; /* cannot happen: limit <= free flights */
         rc = start(st, a, cfg, m, &fl[next], &items[i], stats);
@@ -431,8 +451,9 @@ int cs_webhook_dispatch(struct cs_store *st, struct cs_arena *a,
         size_t inflight = busy_count(fl, cap);
         if (rc == CS_OK && !late && inflight < cap && (claim_now || cs_mono_ms() >= next_claim)) {
             size_t want = cap - inflight < batch ? cap - inflight : batch, started = 0;
+            size_t relayed = stats->relayed;
             rc = claim_and_start(st, a, cfg, m, fl, cap, want, per_tenant, lease, stats, &started);
-            claim_now = started == want;
+            claim_now = started == want || stats->relayed > relayed;
             next_claim = cs_mono_ms() + IDLE_CLAIM_MS;
             inflight = busy_count(fl, cap);
             if (started == 0 && inflight == 0) break; /* nothing due: the run is over */

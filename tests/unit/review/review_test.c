@@ -10,6 +10,7 @@
 #include "../../support/temp_store.h"
 #include "../../support/test.h"
 #include "cs/arena.h"
+#include "cs/events.h"
 #include "cs/notify.h"
 #include "cs/review.h"
 #include "cs/store.h"
@@ -253,9 +254,12 @@ static void test_queue_updates_staged_with_the_writes(void)
     struct cs_outbox_item *items;
     size_t n;
     REQUIRE(cs_store_outbox_claim(st, a, NOW, 1000, 10, 0, &items, &n) == CS_OK);
-    REQUIRE(n == 1); /* one topic: the oldest first */
+    /* One subscription topic, plus the real-time feed's (cs/events.h): the oldest of each. */
+    REQUIRE(n == 2);
+    const struct cs_outbox_item *it = strcmp(items[0].topic, "wh1") == 0 ? &items[0] : &items[1];
+    CHECK_STR(it->topic, "wh1");
     json_object *data, *v;
-    REQUIRE(json_object_object_get_ex(items[0].payload, "data", &data));
+    REQUIRE(json_object_object_get_ex(it->payload, "data", &data));
     CHECK_STR(body_str(data, "item_id"), id);
     CHECK_STR(body_str(data, "action"), "queued");
     CHECK(!json_object_object_get_ex(data, "query", &v)); /* never the texts */

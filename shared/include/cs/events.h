@@ -1,0 +1,107 @@
+/* Real-time events: every event the outbox carries is also a live event for its tenant.
+ *
+ * cs_notify_stage (cs/notify.h) stages each event once more on the reserved outbox
+ * topic CS_EVENTS_TOPIC, so it is written in the same store operation as the change it
+ * announces. The dispatcher relays those items (cs_events_relay) into the tenant's
+ * `events` collection, the feed that Server-Sent Events and WebSocket clients read and
+ * resume from. Event ids sort in the order events happened, so a client that saw id X
+ * asks for everything after X (Last-Event-ID).
+ *
+ * Seed 001 names three real-time events; outbox types map to them as:
+ *   review.queue_update -> queue_update     sentiment.alert -> sentiment_alert
+ * and system_status is published directly (cs_events_publish: no change to announce).
+ * Every other type (ticket.created, session.escalated ...) keeps its webhook name.
+ *
+ * A stored event: { "type": "<real-time name>", "event": "<outbox type>",
+ *                   "timestamp": "<ISO 8601 Z>", "data": { ... } }
+ * and on the wire (cs_events_message): { "id", "type", "timestamp", "data" }.
+ */
+#ifndef CS_EVENTS_H
+#define CS_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <json-c/json.h>
+
+#include "cs/error.h"
+
+struct cs_arena;
+struct cs_store;
+struct cs_doc;
+struct cs_doc_list;
+struct cs_outbox_item;
+
+#define CS_EVENTS_TOPIC "_events"  /* outbox topic; subscription ids never start with '_' */
+#define CS_EVENTS_COLL "events"
+#define CS_EVENTS_SETTINGS_COLL "settings"
+#define CS_EVENTS_SETTINGS_ID "events"
+#define CS_EVENTS_ID_MAX 96
+#define CS_EVENTS_MAX_TYPES 16
+/* sentiment_alert fires below this 0..1 sentiment score (0 most negative) unless the
+ * tenant set its own `sentiment_alert_threshold` (PUT /api/v1/events/settings). */
+#define CS_EVENTS_SENTIMENT_THRESHOLD 0.2
+
+/* The real-time name of an outbox event type (static string; unknown types as given). */
+const char *cs_events_name(const char *outbox_type);
+/* True when `name` is a type a client may subscribe to: a real-time name
+ * (queue_update, sentiment_alert, system_status) or another outbox type. */
+bool cs_events_type_known(const char *name);
+
+/* Writes a claimed CS_EVENTS_TOPIC outbox item into its tenant's feed. Relaying the
+ * same item twice (a lease lost mid-relay) stores it once. CS_ERR_FORMAT when the
+ * item's payload is not an event envelope (it cannot become one by retrying). */
+CS_MUST_CHECK int cs_events_relay(struct cs_store *st, struct cs_arena *a,
+                                  const struct cs_outbox_item *it);
+
+/* Appends an event with no store change behind it (system_status) to the feed. */
+CS_MUST_CHECK int cs_events_publish(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                    const char *type, json_object *data, int64_t now_ms);
+
+/* Events of `tenant` after id `after` (NULL or "": from the oldest kept), oldest first, at most `limit` (<= 1000), keeping only `types` when
+ * ntypes > 0. *scanned gets the id of the last event looked at (matching or not), so
+ * a poller skips filtered-out events next time (NULL when none), and *more whether
+ * `limit` events were looked at (there may be more). Stored events are checked like
+ * outside input: a malformed one is skipped. */
+CS_MUST_CHECK int cs_events_read(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                 const char *after, const char *const *types, size_t ntypes,
+                                 size_t limit, struct cs_doc_list *out, const char **scanned,
+                                 bool *more);
+
+/* The id of the tenant's newest event, or NULL when the feed is empty. */
+CS_MUST_CHECK int cs_events_latest(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                   const char **id);
+
+/* The wire form of a stored event, in the arena; NULL when malformed or out of memory. */
+json_object *cs_events_message(struct cs_arena *a, const struct cs_doc *d);
+
+/* Parses a comma list of types ("queue_update,sentiment_alert") into types[] (strings
+ * in the arena). CS_ERR_VALIDATION with *bad the first unknown name, or more than
+ * CS_EVENTS_MAX_TYPES. Empty or NULL list: ntypes 0 (everything). */
+CS_MUST_CHECK int cs_events_parse_types(struct cs_arena *a, const char *list, const char **types,
+                                        size_t *ntypes, const char **bad);
+bool cs_events_wanted(const char *type, const char *const *types, size_t ntypes);
+
+/* The tenant's sentiment alert threshold (its setting, else the default). */
+double cs_events_threshold(struct cs_store *st, struct cs_arena *a, const char *tenant);
+
+/* Stages sentiment.alert when `level_name` is ANGRY or IRATE or `score` (0..1) is below
+ * the tenant's threshold; `data` (borrowed) says what it is about and gets the reading
+ * added. Stage before the write that stores the message or ticket (cs/notify.h).
+ * *alerted (may be NULL) says whether it fired. */
+CS_MUST_CHECK int cs_events_sentiment_check(struct cs_store *st, struct cs_arena *a,
+                                            const char *tenant, json_object *data,
+                                            const char *level_name, double score, int64_t now_ms,
+                                            bool *alerted);
+
+/* Tenants someone watches (an open SSE stream or WebSocket), for system_status: kept
+ * in the system tenant's CS_EVENTS_WATCHERS_COLL, one document per tenant. */
+#define CS_EVENTS_WATCHERS_COLL "rt_watchers"
+CS_MUST_CHECK int cs_events_watch(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                  int64_t now_ms);
+/* The tenants watched since `since_ms`, at most `max`; *n gets how many. Strings in `a`. */
+CS_MUST_CHECK int cs_events_watched(struct cs_store *st, struct cs_arena *a, int64_t since_ms,
+                                    const char **tenants, size_t max, size_t *n);
+
+#endif

@@ -1,0 +1,269 @@
+/* The tenant's real-time feed (cs/events.h): relayed from the outbox, read by the SSE
+ * and WebSocket paths. */
+#include "cs/events.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/auth.h"
+#include "cs/clock.h"
+#include "cs/json.h"
+#include "cs/notify.h"
+#include "cs/store.h"
+
+static const char *const realtime_only[] = {"queue_update", "sentiment_alert", "system_status", NULL};
+
+const char *cs_events_name(const char *outbox_type)
+{
+    if (!outbox_type) return NULL;
+    if (strcmp(outbox_type, "review.queue_update") == 0) return "queue_update";
+    if (strcmp(outbox_type, "sentiment.alert") == 0) return "sentiment_alert";
+    return outbox_type;
+}
+
+bool cs_events_type_known(const char *name)
+{
+    if (!name) return false;
+    for (const char *const *t = realtime_only; *t; t++)
+        if (strcmp(*t, name) == 0) return true;
+    /* Other outbox types keep their names; the two renamed ones only by their new name,
+     * so a filter means one thing. */
+    return cs_notify_type_known(name) && strcmp(cs_events_name(name), name) == 0;
+}
+
+/* Ids sort as the events were relayed, which is the order they were written (the
+ * outbox hands out a topic's items in order): zero-padded Unix ms, a sequence within
+ * that ms, then a unique tail. An event never sorts before the feed's newest one, so a
+ * reader whose cursor is there misses nothing, even when two share a millisecond or
+ * the clock stepped back. */
+static int event_id(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t ms,
+                    const char *tail, char **out)
+{
+    const char *latest = NULL;
+    int rc = cs_events_latest(st, a, tenant, &latest);
+    if (rc) return rc;
+    long long lms = 0, lseq = -1;
+    int used = 0;
+    if (latest && sscanf(latest, "%16lld-%6lld-%n", &lms, &lseq, &used) == 2 && used == 24 && lms >= ms) {
+        ms = lms;
+        lseq++;
+    } else {
+        lseq = 0;
+    }
+    *out = cs_arena_printf(a, "%016lld-%06lld-%s", (long long)(ms > 0 ? ms : 0), lseq, tail);
+    return *out && strlen(*out) < CS_EVENTS_ID_MAX && lseq < 1000000 ? CS_OK : CS_ERR_FORMAT;
+}
+
+static int store_event(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
+                       const char *type, const char *source_type, const char *ts, json_object *data,
+                       const char *outbox_id, int64_t now_ms)
+{
+    json_object *b = cs_json_object(a);
+    if (!b) return CS_ERR_NOMEM;
+    int rc = cs_json_add_str(b, "type", type);
+    if (!rc && outbox_id) rc = cs_json_add_str(b, "outbox_id", outbox_id);
+    if (!rc) rc = cs_json_add_str(b, "event", source_type);
+    if (!rc) rc = cs_json_add_str(b, "timestamp", ts);
+    if (!rc) rc = cs_json_add(b, "data", data ? json_object_get(data) : json_object_new_object());
+    if (!rc) rc = cs_store_insert(st, a, tenant, CS_EVENTS_COLL, id, b, NULL, now_ms, NULL);
+    return rc == CS_ERR_EXISTS ? CS_OK : rc; /* relayed before: once is enough */
+}
+
+int cs_events_relay(struct cs_store *st, struct cs_arena *a, const struct cs_outbox_item *it)
+{
+    json_object *data = NULL;
+    const char *ts = cs_json_get_str(it->payload, "timestamp");
+    const char *type = cs_json_get_str(it->payload, "type");
+    if (!ts || !type || !json_object_object_get_ex(it->payload, "data", &data) ||
+        !json_object_is_type(data, json_type_object))
+        return CS_ERR_FORMAT;
+    /* Relayed before (a lost lease)? Then once is enough. */
+    struct cs_query q = {.limit = 1};
+    struct cs_doc_list seen;
+    int rc = cs_query_where(&q, "outbox_id", CS_OP_EQ, cs_val_str(it->id));
+    if (!rc) rc = cs_store_find(st, a, it->tenant, CS_EVENTS_COLL, &q, &seen);
+    if (rc || seen.n) return rc;
+    char *id = NULL;
+    rc = event_id(st, a, it->tenant, it->created_ms, it->id, &id);
+    if (!rc) rc = store_event(st, a, it->tenant, id, cs_events_name(type), type, ts, data, it->id, it->created_ms);
+    return rc;
+}
+
+int cs_events_publish(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                      const char *type, json_object *data, int64_t now_ms)
+{
+    unsigned char bin[8];
+    char hex[17], ts[CS_ISO_MAX];
+    randombytes_buf(bin, sizeof(bin));
+    sodium_bin2hex(hex, sizeof(hex), bin, sizeof(bin));
+    cs_time_iso(now_ms, CS_ISO_Z, ts);
+    char *id = NULL;
+    int rc = event_id(st, a, tenant, now_ms, hex, &id);
+    return rc ? rc : store_event(st, a, tenant, id, type, type, ts, data, NULL, now_ms);
+}
+
+bool cs_events_wanted(const char *type, const char *const *types, size_t ntypes)
+{
+    if (ntypes == 0) return true;
+    for (size_t i = 0; type && i < ntypes; i++)
+        if (strcmp(types[i], type) == 0) return true;
+    return false;
+}
+
+/* A stored event is used only when it has the fields the wire form needs. */
+static bool well_formed(const struct cs_doc *d)
+{
+    json_object *data;
+    return d->id && strlen(d->id) < CS_EVENTS_ID_MAX && json_object_is_type(d->body, json_type_object) &&
+           cs_json_get_str(d->body, "type") && cs_json_get_str(d->body, "timestamp") &&
+           json_object_object_get_ex(d->body, "data", &data) && json_object_is_type(data, json_type_object);
+}
+
+int cs_events_read(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *after,
+                   const char *const *types, size_t ntypes, size_t limit, struct cs_doc_list *out,
+                   const char **scanned, bool *more)
+{
+    struct cs_query q = {.sort = "_id", .limit = limit ? (int64_t)limit : 100};
+    *scanned = NULL;
+    *more = false;
+    *out = (struct cs_doc_list){0};
+    if (after && *after) {
+        int rc = cs_query_where(&q, "_id", CS_OP_GT, cs_val_str(after));
+        if (rc) return rc;
+    }
+    struct cs_doc_list all;
+    int rc = cs_store_find(st, a, tenant, CS_EVENTS_COLL, &q, &all);
+    if (rc) return rc;
+    out->docs = all.n ? cs_arena_alloc(a, all.n * sizeof(*out->docs)) : NULL;
+    if (all.n && !out->docs) return CS_ERR_NOMEM;
+    for (size_t i = 0; i < all.n; i++) {
+        *scanned = all.docs[i].id;
+        if (well_formed(&all.docs[i]) &&
+            cs_events_wanted(cs_json_get_str(all.docs[i].body, "type"), types, ntypes))
+            out->docs[out->n++] = all.docs[i];
+    }
+    out->total = -1;
+    *more = (int64_t)all.n == q.limit;
+    return CS_OK;
+}
+
+int cs_events_latest(struct cs_store *st, struct cs_arena *a, const char *tenant, const char **id)
+{
+    struct cs_query q = {.sort = "_id", .desc = true, .limit = 1};
+    struct cs_doc_list l;
+    *id = NULL;
+    int rc = cs_store_find(st, a, tenant, CS_EVENTS_COLL, &q, &l);
+    if (!rc && l.n) *id = l.docs[0].id;
+    return rc;
+}
+
+json_object *cs_events_message(struct cs_arena *a, const struct cs_doc *d)
+{
+    if (!well_formed(d)) return NULL;
+    json_object *o = cs_json_object(a), *data = NULL;
+    json_object_object_get_ex(d->body, "data", &data);
+    if (!o || cs_json_add_str(o, "id", d->id) ||
+        cs_json_add_str(o, "type", cs_json_get_str(d->body, "type")) ||
+        cs_json_add_str(o, "timestamp", cs_json_get_str(d->body, "timestamp")) ||
+        cs_json_add(o, "data", json_object_get(data)))
+        return NULL;
+    return o;
+}
+
+int cs_events_parse_types(struct cs_arena *a, const char *list, const char **types, size_t *ntypes,
+                          const char **bad)
+{
+    *ntypes = 0;
+    *bad = NULL;
+    if (!list || !*list) return CS_OK;
+    const char *p = list;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        char *name = cs_arena_strndup(a, p, n);
+        if (!name) return CS_ERR_NOMEM;
+        if (n && !cs_events_type_known(name)) {
+            *bad = name;
+            return CS_ERR_VALIDATION;
+        }
+        bool dup = false;
+        for (size_t i = 0; i < *ntypes; i++) dup = dup || strcmp(types[i], name) == 0;
+        if (n && !dup) {
+            if (*ntypes == CS_EVENTS_MAX_TYPES) {
+                *bad = name;
+                return CS_ERR_VALIDATION;
+            }
+            types[(*ntypes)++] = name;
+        }
+        p += n;
+        if (*p == ',') p++;
+    }
+    return CS_OK;
+}
+
+double cs_events_threshold(struct cs_store *st, struct cs_arena *a, const char *tenant)
+{
+    struct cs_doc d;
+    if (cs_store_get(st, a, tenant, CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID, &d)) return CS_EVENTS_SENTIMENT_THRESHOLD;
+    json_object *v;
+    /* Read back like outside input: a number in [0, 1], else the default. */
+    if (!json_object_object_get_ex(d.body, "sentiment_alert_threshold", &v) ||
+        !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+        return CS_EVENTS_SENTIMENT_THRESHOLD;
+    double t = json_object_get_double(v);
+    return isfinite(t) && t >= 0 && t <= 1 ? t : CS_EVENTS_SENTIMENT_THRESHOLD;
+}
+
+int cs_events_sentiment_check(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                              json_object *data, const char *level_name, double score, int64_t now_ms,
+                              bool *alerted)
+{
+    if (alerted) *alerted = false;
+    bool harsh = level_name && (strcmp(level_name, "ANGRY") == 0 || strcmp(level_name, "IRATE") == 0);
+    double threshold = cs_events_threshold(st, a, tenant);
+    bool low = score < threshold;
+    if (!harsh && !low) return CS_OK;
+    int rc = cs_json_add_str(data, "sentiment", level_name);
+    if (!rc) rc = cs_json_add_double(data, "sentiment_score", score, 4);
+    if (!rc) rc = cs_json_add_double(data, "threshold", threshold, 4);
+    if (!rc) rc = cs_json_add_str(data, "reason", harsh ? "sentiment_level" : "score_below_threshold");
+    if (!rc) rc = cs_notify_stage(st, a, tenant, "sentiment.alert", data, now_ms, NULL);
+    if (!rc && alerted) *alerted = true;
+    return rc;
+}
+
+int cs_events_watch(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t now_ms)
+{
+    json_object *b = cs_json_object(a);
+    if (!b || cs_json_add_str(b, "tenant", tenant) || cs_json_add_int(b, "last_seen_ms", now_ms))
+        return CS_ERR_NOMEM;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        struct cs_doc d;
+        int rc = cs_store_get(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, &d);
+        if (rc == CS_ERR_NOT_FOUND)
+            rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, b, NULL, now_ms, NULL);
+        else if (rc == CS_OK)
+            rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, d.version, b,
+                                 NULL, now_ms, NULL);
+        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS) return rc;
+    }
+    return CS_OK; /* someone else just marked it: that is as good */
+}
+
+int cs_events_watched(struct cs_store *st, struct cs_arena *a, int64_t since_ms, const char **tenants,
+                      size_t max, size_t *n)
+{
+    struct cs_query q = {.limit = (int64_t)max};
+    *n = 0;
+    int rc = cs_query_where(&q, "last_seen_ms", CS_OP_GTE, cs_val_int(since_ms));
+    struct cs_doc_list l;
+    if (!rc) rc = cs_store_find(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, &q, &l);
+    for (size_t i = 0; !rc && i < l.n && *n < max; i++) {
+        const char *t = cs_json_get_str(l.docs[i].body, "tenant");
+        /* Read back like outside input: the document names the tenant it is filed under. */
+        if (t && strcmp(t, l.docs[i].id) == 0 && strcmp(t, CS_SYSTEM_TENANT) != 0) tenants[(*n)++] = t;
+    }
+    return rc;
+}
