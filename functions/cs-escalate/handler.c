@@ -47,22 +47,26 @@ static int stage(const struct cs_req *req, const char *id, const struct cs_sessi
     return rc;
 }
 
-static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *id, struct cs_session *s)
+struct escalate {
+    const struct cs_req *req;
+    struct cs_resp *resp;
+    const char *id;
+};
+
+/* One round of cs_session_req_modify on the freshly loaded session. */
+static int escalate(void *ctx, struct cs_session *s)
 {
+    const struct escalate *x = ctx;
+    const struct cs_req *req = x->req;
     const char *target = cs_json_get_str(req->json, "targetTier");
     const char *reason = cs_json_get_str(req->json, "reason");
-    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, s);
-    if (rc) return cs_session_load_fail(req, resp, rc, s, id);
-    json_object *cfg, *body = s->doc.body;
+    json_object *cfg;
     if (s->status == CS_STATUS_RESOLVED)
-        return cs_session_fail(req, resp, CS_ERR_SESSION_RESOLVED, "sessionId", id);
-    rc = cs_session_req_config(req, resp, s->company_id, false, &cfg);
-    if (!rc) rc = check_target(req, resp, cfg, s, target);
-    if (!rc) rc = stage(req, id, s, target, reason);
-    if (!rc) rc = cs_session_escalate(body, target, reason, cs_json_get_str(req->json, "notes"), req->now_ms);
-    if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
-                                  s->doc.version, body, NULL, req->now_ms, NULL);
-    if (rc) cs_store_unstage(req->store);
+        return cs_session_fail(req, x->resp, CS_ERR_SESSION_RESOLVED, "sessionId", x->id);
+    int rc = cs_session_req_config(req, x->resp, s->company_id, false, &cfg);
+    if (!rc) rc = check_target(req, x->resp, cfg, s, target);
+    if (!rc) rc = stage(req, x->id, s, target, reason);
+    if (!rc) rc = cs_session_escalate(s->doc.body, target, reason, cs_json_get_str(req->json, "notes"), req->now_ms);
     return rc;
 }
 
@@ -70,9 +74,8 @@ int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *id = cs_req_param(req, "id");
     struct cs_session sess;
-    int rc = CS_ERR_CONFLICT;
-    for (int i = 0; i < CS_SESSION_UPDATE_RETRIES && rc == CS_ERR_CONFLICT; i++)
-        rc = attempt(req, resp, id, &sess);
+    struct escalate x = {.req = req, .resp = resp, .id = id};
+    int rc = cs_session_req_modify(req, resp, id, escalate, &x, &sess);
     if (rc) return rc;
     json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *h = NULL;
     rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;

@@ -54,18 +54,21 @@ static int stage(const struct cs_req *req, const char *id, const struct cs_sessi
     return rc;
 }
 
-static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *id, const char *ts,
-                   struct cs_session *s)
+struct resolve {
+    const struct cs_req *req;
+    struct cs_resp *resp;
+    const char *id;
+    const char *ts;
+};
+
+/* One round of cs_session_req_modify on the freshly loaded session. */
+static int resolve(void *ctx, struct cs_session *s)
 {
-    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, s);
-    if (rc) return cs_session_load_fail(req, resp, rc, s, id);
+    const struct resolve *x = ctx;
     if (s->status == CS_STATUS_RESOLVED)
-        return cs_session_fail(req, resp, CS_ERR_SESSION_RESOLVED, "sessionId", id);
-    rc = stage(req, id, s);
-    if (!rc) rc = mark(req, s, ts);
-    if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
-                                  s->doc.version, s->doc.body, NULL, req->now_ms, NULL);
-    if (rc) cs_store_unstage(req->store);
+        return cs_session_fail(x->req, x->resp, CS_ERR_SESSION_RESOLVED, "sessionId", x->id);
+    int rc = stage(x->req, x->id, s);
+    if (!rc) rc = mark(x->req, s, x->ts);
     return rc;
 }
 
@@ -75,9 +78,8 @@ int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp)
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_Z, ts);
     struct cs_session sess;
-    int rc = CS_ERR_CONFLICT;
-    for (int i = 0; i < CS_SESSION_UPDATE_RETRIES && rc == CS_ERR_CONFLICT; i++)
-        rc = attempt(req, resp, id, ts, &sess);
+    struct resolve x = {.req = req, .resp = resp, .id = id, .ts = ts};
+    int rc = cs_session_req_modify(req, resp, id, resolve, &x, &sess);
     if (rc) return rc;
     json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *r = NULL;
     rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;

@@ -253,22 +253,27 @@ static int stage_created(const struct cs_req *req, const char *id, json_object *
 /* Re-processing a ticket id replaces the stored result (a new version). Most tickets
  * are new, so the insert goes first (carrying ticket.created) and a taken id falls back
  * to a versioned update, which announces nothing. */
+struct ticket_put {
+    const struct cs_req *req;
+    json_object *doc;
+};
+
+/* An insert announces the ticket; a replacement announces nothing. */
+static int put_ticket(void *ctx, struct cs_doc *d)
+{
+    const struct ticket_put *x = ctx;
+    bool created = d->version == 0;
+    d->body = x->doc;
+    return created ? stage_created(x->req, d->id, x->doc) : CS_OK;
+}
+
 static int store_ticket(const struct cs_req *req, const char *id, json_object *doc)
 {
-    for (int attempt = 0; attempt < 8; attempt++) {
-        int rc = stage_created(req, id, doc);
-        if (rc == CS_OK)
-            rc = cs_store_insert(req->store, req->arena, req->auth.tenant, TICKETS, id, doc, NULL,
-                                 req->now_ms, NULL);
-        if (rc != CS_ERR_EXISTS) return rc;
-        struct cs_doc old;
-        rc = cs_store_get(req->store, req->arena, req->auth.tenant, TICKETS, id, &old);
-        if (rc == CS_OK)
-            rc = cs_store_update(req->store, req->arena, req->auth.tenant, TICKETS, id, old.version,
-                                 doc, NULL, req->now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_NOT_FOUND) return rc;
-    }
-    return CS_ERR_CONFLICT;
+    struct ticket_put x = {.req = req, .doc = doc};
+    const struct cs_store_modify m = {.tenant = req->auth.tenant, .coll = TICKETS, .id = id,
+                                      .flags = CS_MODIFY_CREATE | CS_MODIFY_INSERT_FIRST,
+                                      .mutate = put_ticket, .ctx = &x, .now_ms = req->now_ms};
+    return cs_store_modify(req->store, req->arena, &m, NULL);
 }
 
 /* The ticket's lifecycle record for the customer insights (cs/insights.h). */

@@ -232,32 +232,40 @@ static void put_json(void *p)
     json_object_put(p);
 }
 
-/* Attempts at a decision that lost a version race to a non-decision change. */
-#define DECIDE_ATTEMPTS 4
+struct decide {
+    struct cs_store *st;
+    struct cs_arena *a;
+    const char *tenant;
+    const struct cs_review_decision *d;
+    int64_t now_ms;
+    struct cs_doc *out;
+};
+
+/* A decision on a queued item; one already decided is CS_ERR_CONFLICT with *out the
+ * item as decided. A lost race re-reads (cs_store_modify): if the winner decided, the
+ * next round reports it. */
+static int decide_one(void *ctx, struct cs_doc *cur)
+{
+    const struct decide *x = ctx;
+    const char *status = body_str(cur->body, "status");
+    if (!status || strcmp(status, "queued") != 0) {
+        *x->out = *cur;
+        return CS_ERR_CONFLICT;
+    }
+    /* The arena owns the new body: the store hands it back in *out. */
+    json_object *b = decided_body(cur->body, x->d, x->now_ms);
+    if (!b || cs_arena_defer(x->a, put_json, b)) return CS_ERR_NOMEM;
+    cur->body = b;
+    return stage_update(x->st, x->a, x->tenant, x->d->item_id, "reviewed", b, x->now_ms);
+}
 
 int cs_review_decide(struct cs_store *st, struct cs_arena *a, const char *tenant,
                      const struct cs_review_decision *d, int64_t now_ms, struct cs_doc *out)
 {
     if (!d || !d->item_id || !d->reviewer_id || (d->verdict == CS_REVIEW_EDIT && !d->edited_response))
         return CS_ERR_INVALID;
-    for (int attempt = 0; attempt < DECIDE_ATTEMPTS; attempt++) {
-        struct cs_doc cur;
-        int rc = cs_store_get(st, a, tenant, CS_REVIEW_COLL, d->item_id, &cur);
-        if (rc) return rc;
-        const char *status = body_str(cur.body, "status");
-        if (!status || strcmp(status, "queued") != 0) {
-            *out = cur;
-            return CS_ERR_CONFLICT;
-        }
-        /* The arena owns the new body: the store hands it back in *out. */
-        json_object *b = decided_body(cur.body, d, now_ms);
-        if (!b || cs_arena_defer(a, put_json, b)) return CS_ERR_NOMEM;
-        rc = stage_update(st, a, tenant, d->item_id, "reviewed", b, now_ms);
-        if (!rc) rc = cs_store_update(st, a, tenant, CS_REVIEW_COLL, d->item_id, cur.version, b,
-                                      NULL, now_ms, out);
-        else cs_store_unstage(st);
-        /* A lost race re-reads: if the winner decided, the next round reports it. */
-        if (rc != CS_ERR_CONFLICT) return rc;
-    }
-    return CS_ERR_CONFLICT;
+    struct decide x = {.st = st, .a = a, .tenant = tenant, .d = d, .now_ms = now_ms, .out = out};
+    const struct cs_store_modify m = {.tenant = tenant, .coll = CS_REVIEW_COLL, .id = d->item_id,
+                                      .mutate = decide_one, .ctx = &x, .now_ms = now_ms};
+    return cs_store_modify(st, a, &m, out);
 }

@@ -60,6 +60,15 @@ int cs_session_load_fail(const struct cs_req *req, struct cs_resp *resp, int cod
     return code;
 }
 
+int cs_session_req_modify(const struct cs_req *req, struct cs_resp *resp, const char *id,
+                          cs_session_mutate_fn fn, void *ctx, struct cs_session *out)
+{
+    int load_rc;
+    int rc = cs_session_modify(req->store, req->arena, req->auth.tenant, id, req->now_ms, fn, ctx,
+                               out, &load_rc);
+    return rc && load_rc ? cs_session_load_fail(req, resp, rc, out, id) : rc;
+}
+
 int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp, const char *company,
                           bool need_enabled, json_object **cfg)
 {
