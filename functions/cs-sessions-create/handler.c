@@ -155,7 +155,6 @@ int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp)
     struct cs_doc d;
     if (!rc) rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
                                   body, NULL, req->now_ms, &d);
-    if (rc) cs_store_unstage(req->store);
     json_object *view = rc ? NULL : cs_session_view(req->arena, id, body);
     if (!rc && !view) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 201, view);

@@ -241,7 +241,9 @@ CS_MUST_CHECK int cs_store_put(struct cs_store *st, struct cs_arena *a, const ch
  * insert, update or delete writes them atomically with its change (one transaction on
  * SQLite; on MongoDB inside the changed document, then moved to the outbox). A failed
  * write drops what was staged, as does cs_store_unstage; cs_store_outbox_flush writes
- * staged events that no document change accompanies.
+ * staged events that no document change accompanies. The request pipeline (cs_app_handle)
+ * drops whatever is still staged when the handler returns, so a handler's error path
+ * cannot leak an event into a later request; cs_store_modify drops it per round.
  *
  * Items of one `topic` (one webhook subscription, say) leave in the order they were
  * written: a claim returns at most the oldest open item of each topic, and only when it
