@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "cs/error.h"
+#include "cs/utf8.h" /* request bodies are checked with it; callers had it from here */
 
 struct cs_arena;
 struct cs_resp;
@@ -76,10 +77,6 @@ CS_MUST_CHECK int cs_json_add_double(json_object *obj, const char *key, double v
 CS_MUST_CHECK int cs_json_add_bool(json_object *obj, const char *key, bool val);
 CS_MUST_CHECK int cs_json_add(json_object *obj, const char *key, json_object *val);
 
-/* Number of Unicode code points in a valid UTF-8 string. */
-size_t cs_utf8_len(const char *s, size_t n);
-/* True when the n bytes are valid UTF-8 (no overlongs, no surrogates). */
-bool cs_utf8_valid(const char *s, size_t n);
 /* True for a plausible email address (RFC 5321 lengths, one @, dotted domain). */
 bool cs_email_valid(const char *s);
 
