@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cs/arena.h"
-#include "cs/auth.h"
+#include "cs/tenant.h"
 #include "cs/json.h"
 #include "store/store_int.h"
 
