@@ -77,15 +77,18 @@ int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp)
     struct escalate x = {.req = req, .resp = resp, .id = id};
     int rc = cs_session_req_modify(req, resp, id, escalate, &x, &sess);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *h = NULL;
-    rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;
+    json_object *h = NULL;
     json_object_object_get_ex(sess.doc.body, "escalationHistory", &h);
-    if (!rc) rc = cs_json_add_bool(o, "success", true);
-    if (!rc) rc = cs_json_add_str(s, "id", id);
+    struct cs_jb s, o;
+    cs_jb_init(&s, json_object_new_object());
+    cs_jb_str(&s, "id", id);
     /* cs_session_escalate wrote both from the name tables. */
-    if (!rc) rc = cs_json_add_str(s, "currentTier", cs_json_get_str(req->json, "targetTier"));
-    if (!rc) rc = cs_json_add_str(s, "status", cs_session_status_name(CS_STATUS_ESCALATED));
-    if (!rc) rc = cs_json_add(s, "escalationHistory", json_object_get(h));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
-    return rc;
+    cs_jb_str(&s, "currentTier", cs_json_get_str(req->json, "targetTier"));
+    cs_jb_str(&s, "status", cs_session_status_name(CS_STATUS_ESCALATED));
+    cs_jb_add(&s, "escalationHistory", json_object_get(h));
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "session", &s);
+    cs_jb_bool(&o, "success", true);
+    if ((rc = cs_jb_done(&o))) return rc;
+    return cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o.obj);
 }

@@ -81,14 +81,17 @@ int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp)
     struct resolve x = {.req = req, .resp = resp, .id = id, .ts = ts};
     int rc = cs_session_req_modify(req, resp, id, resolve, &x, &sess);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *r = NULL;
-    rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;
+    json_object *r = NULL;
     json_object_object_get_ex(sess.doc.body, "resolution", &r);
-    if (!rc) rc = cs_json_add_bool(o, "success", true);
-    if (!rc) rc = cs_json_add_str(s, "id", id);
-    if (!rc) rc = cs_json_add_str(s, "status", cs_session_status_name(sess.status));
-    if (!rc) rc = cs_json_add(s, "resolution", json_object_get(r));
-    if (!rc) rc = cs_json_add_str(s, "resolvedAt", ts);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
-    return rc;
+    struct cs_jb s, o;
+    cs_jb_init(&s, json_object_new_object());
+    cs_jb_str(&s, "id", id);
+    cs_jb_str(&s, "status", cs_session_status_name(sess.status));
+    cs_jb_add(&s, "resolution", json_object_get(r));
+    cs_jb_str(&s, "resolvedAt", ts);
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "session", &s);
+    cs_jb_bool(&o, "success", true);
+    if ((rc = cs_jb_done(&o))) return rc;
+    return cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o.obj);
 }

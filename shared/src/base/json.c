@@ -466,3 +466,58 @@ int cs_json_add_bool(json_object *obj, const char *key, bool val)
 {
     return cs_json_add(obj, key, json_object_new_boolean(val));
 }
+
+/* ---- sticky builder ---- */
+
+void cs_jb_init(struct cs_jb *b, json_object *obj)
+{
+    b->obj = obj;
+    b->rc = obj ? CS_OK : CS_ERR_NOMEM;
+}
+
+void cs_jb_add(struct cs_jb *b, const char *key, json_object *val)
+{
+    if (b->rc) json_object_put(val);
+    else b->rc = cs_json_add(b->obj, key, val);
+}
+
+void cs_jb_ref(struct cs_jb *b, const char *key, json_object *val)
+{
+    if (!val) cs_jb_null(b, key);
+    else cs_jb_add(b, key, json_object_get(val));
+}
+
+void cs_jb_str(struct cs_jb *b, const char *key, const char *val)
+{
+    if (!b->rc) b->rc = cs_json_add_str(b->obj, key, val);
+}
+
+void cs_jb_int(struct cs_jb *b, const char *key, int64_t val)
+{
+    if (!b->rc) b->rc = cs_json_add_int(b->obj, key, val);
+}
+
+void cs_jb_double(struct cs_jb *b, const char *key, double val, int digits)
+{
+    if (!b->rc) b->rc = cs_json_add_double(b->obj, key, val, digits);
+}
+
+void cs_jb_bool(struct cs_jb *b, const char *key, bool val)
+{
+    if (!b->rc) b->rc = cs_json_add_bool(b->obj, key, val);
+}
+
+void cs_jb_null(struct cs_jb *b, const char *key)
+{
+    if (!b->rc && json_object_object_add(b->obj, key, NULL) != 0) b->rc = CS_ERR_NOMEM;
+}
+
+void cs_jb_nest(struct cs_jb *b, const char *key, struct cs_jb *child)
+{
+    if (child->rc && !b->rc) b->rc = child->rc;
+    cs_jb_add(b, key, child->rc ? NULL : child->obj);
+    if (child->rc) json_object_put(child->obj);
+    child->obj = NULL;
+}
+
+int cs_jb_done(const struct cs_jb *b) { return b->rc; }
