@@ -76,12 +76,8 @@ static int post(CURL *c, const char *url, const char *body, size_t len, const ch
     /* The Runtime API's small JSON status is discarded (cs_net_prepare: no body callback). */
     const struct cs_net_opts o = {.url = url, .headers = headers, .body = body, .body_len = len,
                                   .timeout_ms = 30000};
-    struct cs_net_call call;
-    if (cs_net_prepare(c, &o, &call)) return -1;
-    CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    cs_net_call_clean_up(&call);
+    long status;
+    CURLcode rc = cs_net_perform(c, &o, &status, NULL);
     return rc == CURLE_OK && status >= 200 && status < 300 ? 0 : -1;
 }
 
@@ -114,12 +110,8 @@ static int next_invocation(CURL *c, const char *api, struct invocation *inv)
     /* No timeout: the Runtime API holds this request until an event arrives. */
     const struct cs_net_opts o = {.url = url, .on_body = on_body, .body_arg = inv,
                                   .on_header = on_header, .header_arg = inv};
-    struct cs_net_call call;
-    if (cs_net_prepare(c, &o, &call)) return -1;
-    CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    cs_net_call_clean_up(&call);
+    long status;
+    CURLcode rc = cs_net_perform(c, &o, &status, NULL);
     if (rc != CURLE_OK || status != 200 || !inv->request_id[0]) return -1;
     return 0;
 }

@@ -56,6 +56,13 @@ struct cs_net_call {
 CS_MUST_CHECK int cs_net_prepare(CURL *c, const struct cs_net_opts *o, struct cs_net_call *call);
 void cs_net_call_clean_up(struct cs_net_call *call);
 
+/* For callers that run one transfer at a time (webhook delivery runs many on a multi
+ * handle, so it prepares them): cs_net_prepare, a blocking transfer, the HTTP status
+ * (*status; 0 when none arrived) and the clean-up. Returns libcurl's code, which
+ * cs_from_curl maps; CURLE_OUT_OF_MEMORY when the request could not be prepared.
+ * *refused (may be NULL) says the address guard refused. */
+CURLcode cs_net_perform(CURL *c, const struct cs_net_opts *o, long *status, bool *refused);
+
 /* The one translator from libcurl's codes to the product's: CS_ERR_TIMEOUT, NOMEM,
  * CONFIG (bad URL or protocol), else CS_ERR_UPSTREAM (refused, reset, TLS, DNS). */
 int cs_from_curl(CURLcode rc);

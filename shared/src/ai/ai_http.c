@@ -72,8 +72,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 
 static void easy_cleanup(void *c) { curl_easy_cleanup(c); }
 
-static void call_clean_up(void *call) { cs_net_call_clean_up(call); }
-
 int ai_http_post(const struct cs_ai *ai, struct cs_arena *a, const struct ai_req *rq,
                  int64_t budget_ms, struct ai_sse *sse, struct ai_http_resp *out)
 {
@@ -87,8 +85,6 @@ int ai_http_post(const struct cs_ai *ai, struct cs_arena *a, const struct ai_req
         curl_easy_cleanup(c);
         return CS_ERR_NOMEM;
     }
-    struct cs_net_call *call = cs_arena_alloc(a, sizeof(*call));
-    if (!call) return CS_ERR_NOMEM;
     const char *headers[AI_MAX_HEADERS + 1] = {0};
     for (size_t i = 0; i < AI_MAX_HEADERS && rq->headers[i]; i++) headers[i] = rq->headers[i];
     struct xfer x = {.c = c, .out = out, .sse = sse};
@@ -98,12 +94,7 @@ int ai_http_post(const struct cs_ai *ai, struct cs_arena *a, const struct ai_req
         .user_agent = "cs-ai/1", .on_body = on_body, .body_arg = &x,
         .on_header = on_header, .header_arg = &x};
     /* The key travels in a header, and cs_net_prepare never follows a redirect. */
-    if (cs_net_prepare(c, &o, call) || cs_arena_defer(a, call_clean_up, call)) {
-        cs_net_call_clean_up(call);
-        return CS_ERR_NOMEM;
-    }
-    CURLcode crc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    CURLcode crc = cs_net_perform(c, &o, &out->status, NULL);
     (void)cs_buf_str(&out->body);
     if (crc == CURLE_WRITE_ERROR && x.cb_rc) return x.cb_rc;
     return cs_from_curl(crc);

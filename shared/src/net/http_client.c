@@ -91,3 +91,16 @@ void cs_net_call_clean_up(struct cs_net_call *call)
     curl_slist_free_all(call->hdr);
     call->hdr = NULL;
 }
+
+CURLcode cs_net_perform(CURL *c, const struct cs_net_opts *o, long *status, bool *refused)
+{
+    struct cs_net_call call;
+    *status = 0;
+    if (refused) *refused = false;
+    if (cs_net_prepare(c, o, &call)) return CURLE_OUT_OF_MEMORY;
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    if (refused) *refused = call.refused;
+    cs_net_call_clean_up(&call);
+    return rc;
+}

@@ -29,15 +29,7 @@ static int run(const struct cs_net_opts *o, long *status, bool *refused)
 {
     CURL *c = curl_easy_init();
     if (!c) return -1;
-    struct cs_net_call call;
-    int rc = cs_net_prepare(c, o, &call);
-    if (!rc) {
-        rc = cs_from_curl(curl_easy_perform(c));
-        *status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-        if (refused) *refused = call.refused;
-        cs_net_call_clean_up(&call);
-    }
+    int rc = cs_from_curl(cs_net_perform(c, o, status, refused));
     curl_easy_cleanup(c);
     return rc;
 }
