@@ -165,22 +165,14 @@ static int analyse(const struct cs_req *req, struct processed *p)
     if (!rc) rc = cs_retrieval_search_hinted(req->store, req->arena, req->auth.tenant, p->message, &hints,
                                              PASSAGES, &p->passages, &p->npassages);
     if (rc) return rc;
-    struct cs_draft_passage dp[PASSAGES];
     const char *kb_texts[PASSAGES];
-    for (size_t i = 0; i < p->npassages; i++) {
-        dp[i] = (struct cs_draft_passage){p->passages[i].doc_id, p->passages[i].chunk_id,
-                                          p->passages[i].title, p->passages[i].text,
-                                          p->passages[i].score};
-        kb_texts[i] = p->passages[i].text;
-    }
+    for (size_t i = 0; i < p->npassages; i++) kb_texts[i] = p->passages[i].text;
     struct cs_draft_input in = {
         .customer_name = p->name,
         .ticket_text = p->message,
         .query_terms = cs_retrieval_expand(req->arena, p->message),
-        .triage = {p->triage.category, p->triage.subcategory, p->triage.sentiment,
-                   p->triage.priority, p->triage.suggested_team, p->triage.sla_hours,
-                   p->triage.confidence},
-        .passages = dp,
+        .triage = cs_draft_triage_of(&p->triage),
+        .passages = p->passages,
         .n_passages = p->npassages,
     };
     rc = cs_draft_build(req->arena, &in, NULL, &p->draft);
