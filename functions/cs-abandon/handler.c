@@ -27,16 +27,11 @@ static bool idle(const struct cs_session *s, int64_t cutoff)
 
 static int stage(const struct cs_req *req, const struct cs_session *s, int64_t idle_s)
 {
-    json_object *x = cs_json_object(req->arena);
-    int rc = x ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(x, "sessionId", s->doc.id);
-    if (!rc) rc = cs_json_add_str(x, "companyId", s->company_id);
-    if (!rc) rc = cs_json_add_str(x, "customerId", s->customer_id);
-    if (!rc) rc = cs_json_add_str(x, "tier", cs_session_tier_name(s->tier));
-    if (!rc) rc = cs_json_add_int(x, "idleSeconds", idle_s);
-    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.abandoned", x,
-                                  req->now_ms, NULL);
-    return rc;
+    struct cs_jb b;
+    cs_session_event_begin(req, s->doc.id, s->company_id, s->customer_id, &b);
+    cs_jb_str(&b, "tier", cs_session_tier_name(s->tier));
+    cs_jb_int(&b, "idleSeconds", idle_s);
+    return cs_session_event_stage(req, "session.abandoned", &b);
 }
 
 struct abandon {

@@ -34,17 +34,12 @@ static int check_target(const struct cs_req *req, struct cs_resp *resp, json_obj
 static int stage(const struct cs_req *req, const char *id, const struct cs_session *s, const char *to,
                  const char *reason)
 {
-    json_object *d = cs_json_object(req->arena);
-    int rc = d ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "sessionId", id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", s->company_id);
-    if (!rc) rc = cs_json_add_str(d, "customerId", s->customer_id);
-    if (!rc) rc = cs_json_add_str(d, "fromTier", cs_session_tier_name(s->tier));
-    if (!rc) rc = cs_json_add_str(d, "toTier", to);
-    if (!rc) rc = cs_json_add_str(d, "reason", reason);
-    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.escalated", d,
-                                  req->now_ms, NULL);
-    return rc;
+    struct cs_jb b;
+    cs_session_event_begin(req, id, s->company_id, s->customer_id, &b);
+    cs_jb_str(&b, "fromTier", cs_session_tier_name(s->tier));
+    cs_jb_str(&b, "toTier", to);
+    cs_jb_str(&b, "reason", reason);
+    return cs_session_event_stage(req, "session.escalated", &b);
 }
 
 struct escalate {

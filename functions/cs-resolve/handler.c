@@ -42,16 +42,11 @@ static int mark(const struct cs_req *req, struct cs_session *sess, const char *t
 
 static int stage(const struct cs_req *req, const char *id, const struct cs_session *s)
 {
-    json_object *d = cs_json_object(req->arena);
-    int rc = d ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "sessionId", id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", s->company_id);
-    if (!rc) rc = cs_json_add_str(d, "customerId", s->customer_id);
-    if (!rc) rc = cs_json_add_str(d, "tier", cs_session_tier_name(s->tier));
-    if (!rc) rc = cs_json_add_str(d, "resolutionType", cs_json_get_str(req->json, "resolutionType"));
-    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.resolved", d,
-                                  req->now_ms, NULL);
-    return rc;
+    struct cs_jb b;
+    cs_session_event_begin(req, id, s->company_id, s->customer_id, &b);
+    cs_jb_str(&b, "tier", cs_session_tier_name(s->tier));
+    cs_jb_str(&b, "resolutionType", cs_json_get_str(req->json, "resolutionType"));
+    return cs_session_event_stage(req, "session.resolved", &b);
 }
 
 struct resolve {

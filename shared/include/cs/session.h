@@ -320,6 +320,14 @@ int cs_session_load_fail(const struct cs_req *req, struct cs_resp *resp, int cod
 CS_MUST_CHECK int cs_session_req_modify(const struct cs_req *req, struct cs_resp *resp,
                                         const char *id, cs_session_mutate_fn fn, void *ctx,
                                         struct cs_session *out);
+/* A session.* outbox event for the request's tenant: begin starts it in b (an object in
+ * the request's arena) with sessionId, companyId and customerId, the caller adds its
+ * own fields with the cs_jb_* adders, and stage stages it as `type` (cs_notify_stage),
+ * or returns the first failure of building it. */
+struct cs_jb;
+void cs_session_event_begin(const struct cs_req *req, const char *session_id, const char *company,
+                            const char *customer, struct cs_jb *b);
+CS_MUST_CHECK int cs_session_event_stage(const struct cs_req *req, const char *type, struct cs_jb *b);
 /* The company's config for a request that names it (CS_ERR_COMPANY_ID when `company`
  * is NULL or empty); CS_ERR_CS_DISABLED when `need_enabled` and the company's config
  * turned customer service off. */
