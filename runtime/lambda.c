@@ -15,6 +15,7 @@
 #include "cs/function.h"
 #include "cs/json.h"
 #include "cs/log.h"
+#include "cs/net.h"
 #include "runtime.h"
 
 #define API_PREFIX "/2018-06-01/runtime"
@@ -64,34 +65,19 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     return len;
 }
 
-/* The Runtime API answers posts with a small JSON status; without this callback curl
- * would write it to stdout, which Lambda ships to the function's log. */
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-    (void)p;
-    (void)arg;
-    return size * n;
-}
-
 static int post(CURL *c, const char *url, const char *body, size_t len, const char *error_type)
 {
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
     char et[160];
+    const char *headers[2] = {NULL, NULL};
     if (error_type) {
         snprintf(et, sizeof(et), "Lambda-Runtime-Function-Error-Type: %s", error_type);
-        h = curl_slist_append(h, et);
+        headers[0] = et;
     }
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
+    /* The Runtime API's small JSON status is discarded (cs_net_prepare: no body callback). */
+    const struct cs_net_opts o = {.url = url, .headers = headers, .body = body, .body_len = len,
+                                  .timeout_ms = 30000};
+    long status;
+    CURLcode rc = cs_net_perform(c, &o, &status, NULL);
     return rc == CURLE_OK && status >= 200 && status < 300 ? 0 : -1;
 }
 
@@ -121,17 +107,11 @@ static int next_invocation(CURL *c, const char *api, struct invocation *inv)
 {
     char url[512];
     snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/next", api);
-    curl_easy_reset(c);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, inv);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, inv);
     /* No timeout: the Runtime API holds this request until an event arrives. */
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 0L);
-    CURLcode rc = curl_easy_perform(c);
-    long status = 0;
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    const struct cs_net_opts o = {.url = url, .on_body = on_body, .body_arg = inv,
+                                  .on_header = on_header, .header_arg = inv};
+    long status;
+    CURLcode rc = cs_net_perform(c, &o, &status, NULL);
     if (rc != CURLE_OK || status != 200 || !inv->request_id[0]) return -1;
     return 0;
 }

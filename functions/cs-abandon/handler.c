@@ -27,15 +27,31 @@ static bool idle(const struct cs_session *s, int64_t cutoff)
 
 static int stage(const struct cs_req *req, const struct cs_session *s, int64_t idle_s)
 {
-    json_object *x = cs_json_object(req->arena);
-    int rc = x ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(x, "sessionId", s->doc.id);
-    if (!rc) rc = cs_json_add_str(x, "companyId", s->company_id);
-    if (!rc) rc = cs_json_add_str(x, "customerId", s->customer_id);
-    if (!rc) rc = cs_json_add_str(x, "tier", cs_session_tier_name(s->tier));
-    if (!rc) rc = cs_json_add_int(x, "idleSeconds", idle_s);
-    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.abandoned", x,
-                                  req->now_ms, NULL);
+    struct cs_jb b;
+    cs_session_event_begin(req, s->doc.id, s->company_id, s->customer_id, &b);
+    cs_jb_str(&b, "tier", cs_session_tier_name(s->tier));
+    cs_jb_int(&b, "idleSeconds", idle_s);
+    return cs_session_event_stage(req, "session.abandoned", &b);
+}
+
+struct abandon {
+    const struct cs_req *req;
+    int64_t cutoff;
+    const char *ts;
+    bool done;
+};
+
+/* One round of cs_session_modify: abandons the freshly loaded session if still idle. */
+static int abandon(void *ctx, struct cs_session *s)
+{
+    struct abandon *x = ctx;
+    const struct cs_req *req = x->req;
+    x->done = false;
+    if (!idle(s, x->cutoff)) return CS_STORE_UNCHANGED;
+    int rc = stage(req, s, (req->now_ms - s->doc.updated_ms) / 1000);
+    if (!rc) rc = cs_session_set_status(s, CS_STATUS_ABANDONED);
+    if (!rc) rc = cs_json_add_str(s->doc.body, "updatedAt", x->ts);
+    x->done = rc == CS_OK;
     return rc;
 }
 
@@ -44,30 +60,20 @@ static int abandon_one(const struct cs_req *req, const char *id, int64_t cutoff,
 {
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_Z, ts);
-    *done = false;
-    for (int i = 0; i < CS_SESSION_UPDATE_RETRIES; i++) {
-        struct cs_session s;
-        int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, &s);
-        if (rc == CS_ERR_SESSION_NOT_FOUND) return CS_OK;
-        if (rc == CS_ERR_SESSION_CORRUPT || rc == CS_ERR_SESSION_ID) {
-            /* One broken document must not stop the sweep for the tenant's others. */
-            cs_log(CS_LOG_WARN, "stored session malformed, not abandoned", "sessionId", id, "field",
-                   s.bad_field ? s.bad_field : "id", NULL);
-            return CS_OK;
-        }
-        if (rc) return rc;
-        if (!idle(&s, cutoff)) return CS_OK;
-        rc = stage(req, &s, (req->now_ms - s.doc.updated_ms) / 1000);
-        if (!rc) rc = cs_session_set_status(&s, CS_STATUS_ABANDONED);
-        if (!rc) rc = cs_json_add_str(s.doc.body, "updatedAt", ts);
-        if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
-                                      s.doc.version, s.doc.body, NULL, req->now_ms, NULL);
-        if (rc) cs_store_unstage(req->store);
-        if (rc == CS_ERR_CONFLICT) continue;
-        *done = rc == CS_OK;
-        return rc;
+    struct abandon x = {.req = req, .cutoff = cutoff, .ts = ts};
+    struct cs_session s;
+    int load_rc;
+    int rc = cs_session_modify(req->store, req->arena, req->auth.tenant, id, req->now_ms, abandon,
+                               &x, &s, &load_rc);
+    *done = rc == CS_OK && x.done;
+    if (rc == CS_ERR_SESSION_NOT_FOUND) return CS_OK;
+    if (load_rc == CS_ERR_SESSION_CORRUPT || load_rc == CS_ERR_SESSION_ID) {
+        /* One broken document must not stop the sweep for the tenant's others. */
+        cs_log(CS_LOG_WARN, "stored session malformed, not abandoned", "sessionId", id, "field",
+               s.bad_field ? s.bad_field : "id", NULL);
+        return CS_OK;
     }
-    return CS_ERR_CONFLICT;
+    return rc;
 }
 
 int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp)

@@ -34,35 +34,34 @@ static int check_target(const struct cs_req *req, struct cs_resp *resp, json_obj
 static int stage(const struct cs_req *req, const char *id, const struct cs_session *s, const char *to,
                  const char *reason)
 {
-    json_object *d = cs_json_object(req->arena);
-    int rc = d ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "sessionId", id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", s->company_id);
-    if (!rc) rc = cs_json_add_str(d, "customerId", s->customer_id);
-    if (!rc) rc = cs_json_add_str(d, "fromTier", cs_session_tier_name(s->tier));
-    if (!rc) rc = cs_json_add_str(d, "toTier", to);
-    if (!rc) rc = cs_json_add_str(d, "reason", reason);
-    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.escalated", d,
-                                  req->now_ms, NULL);
-    return rc;
+    struct cs_jb b;
+    cs_session_event_begin(req, id, s->company_id, s->customer_id, &b);
+    cs_jb_str(&b, "fromTier", cs_session_tier_name(s->tier));
+    cs_jb_str(&b, "toTier", to);
+    cs_jb_str(&b, "reason", reason);
+    return cs_session_event_stage(req, "session.escalated", &b);
 }
 
-static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *id, struct cs_session *s)
+struct escalate {
+    const struct cs_req *req;
+    struct cs_resp *resp;
+    const char *id;
+};
+
+/* One round of cs_session_req_modify on the freshly loaded session. */
+static int escalate(void *ctx, struct cs_session *s)
 {
+    const struct escalate *x = ctx;
+    const struct cs_req *req = x->req;
     const char *target = cs_json_get_str(req->json, "targetTier");
     const char *reason = cs_json_get_str(req->json, "reason");
-    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, s);
-    if (rc) return cs_session_load_fail(req, resp, rc, s, id);
-    json_object *cfg, *body = s->doc.body;
+    json_object *cfg;
     if (s->status == CS_STATUS_RESOLVED)
-        return cs_session_fail(req, resp, CS_ERR_SESSION_RESOLVED, "sessionId", id);
-    rc = cs_session_req_config(req, resp, s->company_id, false, &cfg);
-    if (!rc) rc = check_target(req, resp, cfg, s, target);
-    if (!rc) rc = stage(req, id, s, target, reason);
-    if (!rc) rc = cs_session_escalate(body, target, reason, cs_json_get_str(req->json, "notes"), req->now_ms);
-    if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
-                                  s->doc.version, body, NULL, req->now_ms, NULL);
-    if (rc) cs_store_unstage(req->store);
+        return cs_session_fail(req, x->resp, CS_ERR_SESSION_RESOLVED, "sessionId", x->id);
+    int rc = cs_session_req_config(req, x->resp, s->company_id, false, &cfg);
+    if (!rc) rc = check_target(req, x->resp, cfg, s, target);
+    if (!rc) rc = stage(req, x->id, s, target, reason);
+    if (!rc) rc = cs_session_escalate(s->doc.body, target, reason, cs_json_get_str(req->json, "notes"), req->now_ms);
     return rc;
 }
 
@@ -70,19 +69,21 @@ int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *id = cs_req_param(req, "id");
     struct cs_session sess;
-    int rc = CS_ERR_CONFLICT;
-    for (int i = 0; i < CS_SESSION_UPDATE_RETRIES && rc == CS_ERR_CONFLICT; i++)
-        rc = attempt(req, resp, id, &sess);
+    struct escalate x = {.req = req, .resp = resp, .id = id};
+    int rc = cs_session_req_modify(req, resp, id, escalate, &x, &sess);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *h = NULL;
-    rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;
+    json_object *h = NULL;
     json_object_object_get_ex(sess.doc.body, "escalationHistory", &h);
-    if (!rc) rc = cs_json_add_bool(o, "success", true);
-    if (!rc) rc = cs_json_add_str(s, "id", id);
+    struct cs_jb s, o;
+    cs_jb_init(&s, json_object_new_object());
+    cs_jb_str(&s, "id", id);
     /* cs_session_escalate wrote both from the name tables. */
-    if (!rc) rc = cs_json_add_str(s, "currentTier", cs_json_get_str(req->json, "targetTier"));
-    if (!rc) rc = cs_json_add_str(s, "status", cs_session_status_name(CS_STATUS_ESCALATED));
-    if (!rc) rc = cs_json_add(s, "escalationHistory", json_object_get(h));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
-    return rc;
+    cs_jb_str(&s, "currentTier", cs_json_get_str(req->json, "targetTier"));
+    cs_jb_str(&s, "status", cs_session_status_name(CS_STATUS_ESCALATED));
+    cs_jb_add(&s, "escalationHistory", json_object_get(h));
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "session", &s);
+    cs_jb_bool(&o, "success", true);
+    if ((rc = cs_jb_done(&o))) return rc;
+    return cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o.obj);
 }

@@ -19,6 +19,8 @@
 int fn_cs_messages(const struct cs_req *req, struct cs_resp *resp);
 
 struct msg {
+    const struct cs_req *req;
+    struct cs_resp *resp;
     const char *session_id;
     const char *text;
     const char *ts;
@@ -48,19 +50,17 @@ static int check_open(const struct cs_req *req, struct cs_resp *resp, struct msg
     return CS_OK;
 }
 
-static int attempt(const struct cs_req *req, struct cs_resp *resp, struct msg *t)
+/* One round of cs_session_req_modify on the freshly loaded session t->s. */
+static int turn(void *ctx, struct cs_session *s)
 {
-    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, t->session_id, &t->s);
-    if (rc) return cs_session_load_fail(req, resp, rc, &t->s, t->session_id);
+    struct msg *t = ctx;
+    const struct cs_req *req = t->req;
     if (!t->cfg) {
-        rc = cs_session_req_config(req, resp, t->s.company_id, true, &t->cfg);
+        int rc = cs_session_req_config(req, t->resp, s->company_id, true, &t->cfg);
         if (rc) return rc;
     }
-    if ((rc = check_open(req, resp, t))) return rc;
-    rc = cs_session_turn_apply(req, t->cfg, &t->s, t->text, &t->sent, &t->ask, t->ts, &t->turn);
-    if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL,
-                                  t->session_id, t->s.doc.version, t->s.doc.body, NULL, req->now_ms, NULL);
-    if (rc) cs_store_unstage(req->store);
+    int rc = check_open(req, t->resp, t);
+    if (!rc) rc = cs_session_turn_apply(req, t->cfg, s, t->text, &t->sent, &t->ask, t->ts, &t->turn);
     return rc;
 }
 
@@ -93,6 +93,8 @@ int fn_cs_messages(const struct cs_req *req, struct cs_resp *resp)
 {
     struct msg t;
     memset(&t, 0, sizeof(t));
+    t.req = req;
+    t.resp = resp;
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_Z, ts);
     t.ts = ts;
@@ -107,9 +109,6 @@ int fn_cs_messages(const struct cs_req *req, struct cs_resp *resp)
     int rc = cs_sentiment_analyze(req->env->models, t.text, strlen(t.text), &t.sent);
     if (rc) return CS_ERR_AI_UNAVAILABLE;
     cs_session_money_ask(t.text, &t.ask);
-    for (int i = 0; i < CS_SESSION_UPDATE_RETRIES; i++) {
-        rc = attempt(req, resp, &t);
-        if (rc != CS_ERR_CONFLICT) break;
-    }
+    rc = cs_session_req_modify(req, resp, t.session_id, turn, &t, &t.s);
     return rc ? rc : respond(req, resp, &t);
 }

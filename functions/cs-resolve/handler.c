@@ -42,30 +42,28 @@ static int mark(const struct cs_req *req, struct cs_session *sess, const char *t
 
 static int stage(const struct cs_req *req, const char *id, const struct cs_session *s)
 {
-    json_object *d = cs_json_object(req->arena);
-    int rc = d ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "sessionId", id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", s->company_id);
-    if (!rc) rc = cs_json_add_str(d, "customerId", s->customer_id);
-    if (!rc) rc = cs_json_add_str(d, "tier", cs_session_tier_name(s->tier));
-    if (!rc) rc = cs_json_add_str(d, "resolutionType", cs_json_get_str(req->json, "resolutionType"));
-    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.resolved", d,
-                                  req->now_ms, NULL);
-    return rc;
+    struct cs_jb b;
+    cs_session_event_begin(req, id, s->company_id, s->customer_id, &b);
+    cs_jb_str(&b, "tier", cs_session_tier_name(s->tier));
+    cs_jb_str(&b, "resolutionType", cs_json_get_str(req->json, "resolutionType"));
+    return cs_session_event_stage(req, "session.resolved", &b);
 }
 
-static int attempt(const struct cs_req *req, struct cs_resp *resp, const char *id, const char *ts,
-                   struct cs_session *s)
+struct resolve {
+    const struct cs_req *req;
+    struct cs_resp *resp;
+    const char *id;
+    const char *ts;
+};
+
+/* One round of cs_session_req_modify on the freshly loaded session. */
+static int resolve(void *ctx, struct cs_session *s)
 {
-    int rc = cs_session_load(req->store, req->arena, req->auth.tenant, id, s);
-    if (rc) return cs_session_load_fail(req, resp, rc, s, id);
+    const struct resolve *x = ctx;
     if (s->status == CS_STATUS_RESOLVED)
-        return cs_session_fail(req, resp, CS_ERR_SESSION_RESOLVED, "sessionId", id);
-    rc = stage(req, id, s);
-    if (!rc) rc = mark(req, s, ts);
-    if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
-                                  s->doc.version, s->doc.body, NULL, req->now_ms, NULL);
-    if (rc) cs_store_unstage(req->store);
+        return cs_session_fail(x->req, x->resp, CS_ERR_SESSION_RESOLVED, "sessionId", x->id);
+    int rc = stage(x->req, x->id, s);
+    if (!rc) rc = mark(x->req, s, x->ts);
     return rc;
 }
 
@@ -75,18 +73,20 @@ int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp)
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_Z, ts);
     struct cs_session sess;
-    int rc = CS_ERR_CONFLICT;
-    for (int i = 0; i < CS_SESSION_UPDATE_RETRIES && rc == CS_ERR_CONFLICT; i++)
-        rc = attempt(req, resp, id, ts, &sess);
+    struct resolve x = {.req = req, .resp = resp, .id = id, .ts = ts};
+    int rc = cs_session_req_modify(req, resp, id, resolve, &x, &sess);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena), *s = json_object_new_object(), *r = NULL;
-    rc = o && s && !cs_json_add(o, "session", s) ? CS_OK : CS_ERR_NOMEM;
+    json_object *r = NULL;
     json_object_object_get_ex(sess.doc.body, "resolution", &r);
-    if (!rc) rc = cs_json_add_bool(o, "success", true);
-    if (!rc) rc = cs_json_add_str(s, "id", id);
-    if (!rc) rc = cs_json_add_str(s, "status", cs_session_status_name(sess.status));
-    if (!rc) rc = cs_json_add(s, "resolution", json_object_get(r));
-    if (!rc) rc = cs_json_add_str(s, "resolvedAt", ts);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
-    return rc;
+    struct cs_jb s, o;
+    cs_jb_init(&s, json_object_new_object());
+    cs_jb_str(&s, "id", id);
+    cs_jb_str(&s, "status", cs_session_status_name(sess.status));
+    cs_jb_add(&s, "resolution", json_object_get(r));
+    cs_jb_str(&s, "resolvedAt", ts);
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "session", &s);
+    cs_jb_bool(&o, "success", true);
+    if ((rc = cs_jb_done(&o))) return rc;
+    return cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o.obj);
 }

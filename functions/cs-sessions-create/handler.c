@@ -125,16 +125,11 @@ static int build(const struct cs_req *req, json_object *cfg, const char *id, int
 static int announce(const struct cs_req *req, const char *id, const char *company,
                     const char *customer)
 {
-    json_object *d = cs_json_object(req->arena);
-    int rc = d ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "sessionId", id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", company);
-    if (!rc) rc = cs_json_add_str(d, "customerId", customer);
-    if (!rc) rc = cs_json_add_str(d, "channel", cs_json_get_str(req->json, "channel"));
-    if (!rc) rc = cs_json_add_str(d, "tier", cs_session_tier_name(CS_TIER_AI_REP));
-    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.created", d,
-                                  req->now_ms, NULL);
-    return rc;
+    struct cs_jb b;
+    cs_session_event_begin(req, id, company, customer, &b);
+    cs_jb_str(&b, "channel", cs_json_get_str(req->json, "channel"));
+    cs_jb_str(&b, "tier", cs_session_tier_name(CS_TIER_AI_REP));
+    return cs_session_event_stage(req, "session.created", &b);
 }
 
 int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp)
@@ -155,7 +150,6 @@ int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp)
     struct cs_doc d;
     if (!rc) rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
                                   body, NULL, req->now_ms, &d);
-    if (rc) cs_store_unstage(req->store);
     json_object *view = rc ? NULL : cs_session_view(req->arena, id, body);
     if (!rc && !view) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 201, view);

@@ -330,18 +330,8 @@ static int receiver_set(const struct cs_req *req, struct cs_resp *resp)
     if (!doc || cs_json_add_str(doc, "secret_sealed", sealed) ||
         cs_json_add_double(doc, "escalation_threshold", threshold, 4))
         return CS_ERR_NOMEM;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        struct cs_doc old;
-        rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_WEBHOOK_RECEIVER_COLL,
-                          CS_WEBHOOK_RECEIVER_ID, &old);
-        if (rc == CS_ERR_NOT_FOUND)
-            rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_WEBHOOK_RECEIVER_COLL,
-                                 CS_WEBHOOK_RECEIVER_ID, doc, NULL, req->now_ms, NULL);
-        else if (rc == CS_OK)
-            rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_WEBHOOK_RECEIVER_COLL,
-                                 CS_WEBHOOK_RECEIVER_ID, old.version, doc, NULL, req->now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS) break;
-    }
+    rc = cs_store_put(req->store, req->arena, req->auth.tenant, CS_WEBHOOK_RECEIVER_COLL,
+                      CS_WEBHOOK_RECEIVER_ID, doc, req->now_ms, NULL);
     if (rc) return rc;
     json_object *out = NULL;
     if ((rc = receiver_json(req, true, threshold, &out))) return rc;

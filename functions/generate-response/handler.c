@@ -78,12 +78,8 @@ static const char *system_prompt(const struct cs_req *req, const struct answer *
 /* Builtin's one-sentence answer, a shorter take on the same passages. */
 static const char *short_draft(const struct cs_req *req, const struct answer *a)
 {
-    struct cs_draft_passage dp[PASSAGES];
-    for (size_t i = 0; i < a->nps; i++)
-        dp[i] = (struct cs_draft_passage){a->ps[i].doc_id, a->ps[i].chunk_id, a->ps[i].title, a->ps[i].text,
-                                          a->ps[i].score};
     struct cs_draft_input in = {.ticket_text = a->query, .query_terms = cs_retrieval_expand(req->arena, a->query),
-                                .passages = dp, .n_passages = a->nps};
+                                .passages = a->ps, .n_passages = a->nps};
     struct cs_draft_opts opts = {.max_sentences = 1, .tone = CS_DRAFT_TONE_FORMAL};
     struct cs_draft d;
     if (cs_draft_build(req->arena, &in, &opts, &d) != CS_OK || !d.kb_answer) return NULL;

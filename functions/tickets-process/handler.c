@@ -166,22 +166,14 @@ static int analyse(const struct cs_req *req, struct processed *p)
     if (!rc) rc = cs_retrieval_search_hinted(req->store, req->arena, req->auth.tenant, p->message, &hints,
                                              PASSAGES, &p->passages, &p->npassages);
     if (rc) return rc;
-    struct cs_draft_passage dp[PASSAGES];
     const char *kb_texts[PASSAGES];
-    for (size_t i = 0; i < p->npassages; i++) {
-        dp[i] = (struct cs_draft_passage){p->passages[i].doc_id, p->passages[i].chunk_id,
-                                          p->passages[i].title, p->passages[i].text,
-                                          p->passages[i].score};
-        kb_texts[i] = p->passages[i].text;
-    }
+    for (size_t i = 0; i < p->npassages; i++) kb_texts[i] = p->passages[i].text;
     struct cs_draft_input in = {
         .customer_name = p->name,
         .ticket_text = p->message,
         .query_terms = cs_retrieval_expand(req->arena, p->message),
-        .triage = {p->triage.category, p->triage.subcategory, p->triage.sentiment,
-                   p->triage.priority, p->triage.suggested_team, p->triage.sla_hours,
-                   p->triage.confidence},
-        .passages = dp,
+        .triage = cs_draft_triage_of(&p->triage),
+        .passages = p->passages,
         .n_passages = p->npassages,
     };
     rc = cs_draft_build(req->arena, &in, NULL, &p->draft);
@@ -273,22 +265,27 @@ static int stage_created(const struct cs_req *req, const char *id, json_object *
 /* Re-processing a ticket id replaces the stored result (a new version). Most tickets
  * are new, so the insert goes first (carrying ticket.created) and a taken id falls back
  * to a versioned update, which announces nothing. */
+struct ticket_put {
+    const struct cs_req *req;
+    json_object *doc;
+};
+
+/* An insert announces the ticket; a replacement announces nothing. */
+static int put_ticket(void *ctx, struct cs_doc *d)
+{
+    const struct ticket_put *x = ctx;
+    bool created = d->version == 0;
+    d->body = x->doc;
+    return created ? stage_created(x->req, d->id, x->doc) : CS_OK;
+}
+
 static int store_ticket(const struct cs_req *req, const char *id, json_object *doc)
 {
-    for (int attempt = 0; attempt < 8; attempt++) {
-        int rc = stage_created(req, id, doc);
-        if (rc == CS_OK)
-            rc = cs_store_insert(req->store, req->arena, req->auth.tenant, TICKETS, id, doc, NULL,
-                                 req->now_ms, NULL);
-        if (rc != CS_ERR_EXISTS) return rc;
-        struct cs_doc old;
-        rc = cs_store_get(req->store, req->arena, req->auth.tenant, TICKETS, id, &old);
-        if (rc == CS_OK)
-            rc = cs_store_update(req->store, req->arena, req->auth.tenant, TICKETS, id, old.version,
-                                 doc, NULL, req->now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_NOT_FOUND) return rc;
-    }
-    return CS_ERR_CONFLICT;
+    struct ticket_put x = {.req = req, .doc = doc};
+    const struct cs_store_modify m = {.tenant = req->auth.tenant, .coll = TICKETS, .id = id,
+                                      .flags = CS_MODIFY_CREATE | CS_MODIFY_INSERT_FIRST,
+                                      .mutate = put_ticket, .ctx = &x, .now_ms = req->now_ms};
+    return cs_store_modify(req->store, req->arena, &m, NULL);
 }
 
 /* The ticket's lifecycle record for the customer insights (cs/insights.h). */

@@ -307,10 +307,8 @@ int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
     struct cs_ticket_open o;
     if ((rc = predict(req, t, &e, &cl)) || (rc = prepare_open(req, resp, ev, t, &cl, &o))) return rc;
     bool emit = e.probability >= r.threshold;
-    if (emit && (rc = stage_event(req, tenant, ticket_id, &e, r.threshold))) {
-        cs_store_unstage(req->store);
-        return rc;
-    }
+    /* A failure here returns: the core drops what was staged with the request. */
+    if (emit && (rc = stage_event(req, tenant, ticket_id, &e, r.threshold))) return rc;
     rc = record_received(req, tenant, id, ticket_id, e.probability);
     if (rc == CS_ERR_EXISTS) {
         resp->err_code_name = "replayed";

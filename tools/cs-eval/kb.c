@@ -74,15 +74,11 @@ static int pick(struct cs_store *st, struct cs_arena *a, const struct cs_models 
     size_t np = 0;
     rc = cs_retrieval_search_hinted(st, a, CS_SYSTEM_TENANT, text, &h, KB_PASSAGES, &p, &np);
     if (rc) return rc;
-    struct cs_draft_passage dp[KB_PASSAGES];
-    for (size_t i = 0; i < np && i < KB_PASSAGES; i++)
-        dp[i] = (struct cs_draft_passage){p[i].doc_id, p[i].chunk_id, p[i].title, p[i].text, p[i].score};
     struct cs_draft_input in = {
         .ticket_text = text,
         .query_terms = cs_retrieval_expand(a, text),
-        .triage = {tr.category, tr.subcategory, tr.sentiment, tr.priority, tr.suggested_team, tr.sla_hours,
-                   tr.confidence},
-        .passages = dp,
+        .triage = cs_draft_triage_of(&tr),
+        .passages = p,
         .n_passages = np < KB_PASSAGES ? np : KB_PASSAGES,
     };
     struct cs_draft d;

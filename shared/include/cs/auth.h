@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "cs/error.h"
+#include "cs/tenant.h" /* tokens name a tenant; callers had CS_SYSTEM_TENANT from here */
 
 struct cs_arena;
 struct cs_store;
@@ -22,9 +23,6 @@ struct cs_store;
 #define CS_JWT_MAX_LEN 4096
 /* Clock skew allowed on exp/nbf/iat; CS_TOKEN_SKEW overrides it (cs_config). */
 #define CS_JWT_LEEWAY_S 5
-/* The tenant that holds deployment-wide directories (API keys, login names). Never a
- * customer tenant: tenant names starting with '_' are refused. */
-#define CS_SYSTEM_TENANT "_system"
 
 struct cs_principal {
     const char *tenant;  /* NULL when unauthenticated */
@@ -94,9 +92,6 @@ CS_MUST_CHECK int cs_password_hash(const char *password, char out[CS_PASSWORD_HA
 /* 0 when password matches hash; CS_ERR_BAD_CREDENTIALS otherwise. */
 CS_MUST_CHECK int cs_password_verify(const char *hash, const char *password);
 
-/* True when `tenant` is a valid customer tenant name: 1-64 of [A-Za-z0-9._-], not
- * starting with '_' or '.'. */
-bool cs_tenant_valid(const char *tenant);
 
 struct cs_api_key {
     const char *tenant;

@@ -23,6 +23,7 @@
 #include <stddef.h>
 
 #include "cs/error.h"
+#include "cs/retrieval.h"
 
 struct cs_arena;
 
@@ -54,13 +55,9 @@ struct cs_draft_triage {
                                  * worse than none); 0: unknown, the topic is named */
 };
 
-struct cs_draft_passage {
-    const char *doc_id;   /* must pass cs_kb_doc_id_valid, or the passage is ignored */
-    const char *chunk_id; /* informational; echoed back through `used` */
-    const char *title;
-    const char *text; /* NUL-terminated */
-    double score;     /* retrieval relevance in 0..1 */
-};
+struct cs_triage;
+/* The draft's view of a triage result (the strings point into *t). */
+struct cs_draft_triage cs_draft_triage_of(const struct cs_triage *t);
 
 struct cs_draft_input {
     const char *customer_name; /* may be NULL or empty */
@@ -68,7 +65,10 @@ struct cs_draft_input {
     const char *query_terms;   /* more words to match sentences on (retrieval's expansion
                                 * of the message, cs_retrieval_expand); may be NULL */
     struct cs_draft_triage triage;
-    const struct cs_draft_passage *passages; /* best first, as retrieval returned them */
+    /* Retrieval's own passages, best first, as it returned them: a passage whose doc_id
+     * fails cs_kb_doc_id_valid is ignored; chunk_id is echoed back through `used`; text
+     * is NUL-terminated; score is the relevance in 0..1. */
+    const struct cs_passage *passages;
     size_t n_passages;
 };
 

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "cs/error.h"
+#include "cs/utf8.h" /* request bodies are checked with it; callers had it from here */
 
 struct cs_arena;
 struct cs_resp;
@@ -80,11 +81,44 @@ CS_MUST_CHECK int cs_json_add_double(json_object *obj, const char *key, double v
 CS_MUST_CHECK int cs_json_add_bool(json_object *obj, const char *key, bool val);
 CS_MUST_CHECK int cs_json_add(json_object *obj, const char *key, json_object *val);
 
-/* Number of Unicode code points in a valid UTF-8 string. */
-size_t cs_utf8_len(const char *s, size_t n);
-/* True when the n bytes are valid UTF-8 (no overlongs, no surrogates). */
-bool cs_utf8_valid(const char *s, size_t n);
 /* True for a plausible email address (RFC 5321 lengths, one @, dotted domain). */
 bool cs_email_valid(const char *s);
+
+/* ---- Sticky builder ----
+ * Builds an object with one check at the end instead of one per line: the first failed
+ * add is remembered, every later add is a no-op (releasing what it was given), and
+ * cs_jb_done returns the first failure. So no add can fail unnoticed, as a bare
+ * json_object_object_add of a NULL from a failed json_object_new_string does (it stores
+ * null where the value should be).
+ *   struct cs_jb b;
+ *   cs_jb_init(&b, cs_json_object(a));
+ *   cs_jb_str(&b, "status", "queued");
+ *   cs_jb_int(&b, "queued_at", now_ms);
+ *   if ((rc = cs_jb_done(&b))) return rc;   // b.obj is the object
+ */
+struct cs_jb {
+    json_object *obj;
+    int rc;
+};
+
+/* obj NULL (a failed allocation) starts the builder failed with CS_ERR_NOMEM. The
+ * builder does not own obj. */
+void cs_jb_init(struct cs_jb *b, json_object *obj);
+/* Takes `val`; NULL is a failed allocation (CS_ERR_NOMEM). */
+void cs_jb_add(struct cs_jb *b, const char *key, json_object *val);
+/* Adds a new reference to an existing value; NULL adds JSON null. */
+void cs_jb_ref(struct cs_jb *b, const char *key, json_object *val);
+/* NULL val adds JSON null. */
+void cs_jb_str(struct cs_jb *b, const char *key, const char *val);
+void cs_jb_int(struct cs_jb *b, const char *key, int64_t val);
+void cs_jb_double(struct cs_jb *b, const char *key, double val, int digits);
+void cs_jb_bool(struct cs_jb *b, const char *key, bool val);
+void cs_jb_null(struct cs_jb *b, const char *key);
+/* Adds the object `child` built (which must own a new object, as from
+ * json_object_new_object), or takes on child's failure and releases its object. Build
+ * the child fully first: after this call it belongs to b. */
+void cs_jb_nest(struct cs_jb *b, const char *key, struct cs_jb *child);
+/* CS_OK, or the first failure. */
+CS_MUST_CHECK int cs_jb_done(const struct cs_jb *b);
 
 #endif

@@ -32,7 +32,6 @@ struct cs_store;
 #define CS_SESSION_MAX_MESSAGE 4000   /* characters in one customer message */
 #define CS_SESSION_MAX_MESSAGES 500   /* messages kept in one session */
 #define CS_SESSION_MAX_KEYWORDS 50
-#define CS_SESSION_UPDATE_RETRIES 32  /* re-read and retry on a version conflict */
 
 /* ---- enums (NULL-terminated, seed spelling) ---- */
 extern const char *const cs_session_channels[];
@@ -259,6 +258,17 @@ CS_MUST_CHECK int cs_session_parse(const struct cs_doc *d, struct cs_session *ou
  * CS_ERR_SESSION_CORRUPT (cs_session_parse). */
 CS_MUST_CHECK int cs_session_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                   const char *id, struct cs_session *out);
+/* Read-modify-write of a stored session through cs_store_modify (its retry policy):
+ * each round loads and checks the session as cs_session_load does into *out and calls
+ * fn, which changes out->doc.body (directly or through the cs_session_set_* helpers)
+ * and returns CS_OK to write it, CS_STORE_UNCHANGED to write nothing, or an error. A
+ * lost version race reloads and calls fn again, so fn decides on the fresh session.
+ * *load_rc (may be NULL) is the last load's code: nonzero says the session could not be
+ * loaded (and the return value is that code), zero that the code is fn's or the write's. */
+typedef int (*cs_session_mutate_fn)(void *ctx, struct cs_session *s);
+CS_MUST_CHECK int cs_session_modify(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                    const char *id, int64_t now_ms, cs_session_mutate_fn fn,
+                                    void *ctx, struct cs_session *out, int *load_rc);
 /* Sets the status / tier in both the struct and the body. */
 CS_MUST_CHECK int cs_session_set_status(struct cs_session *s, enum cs_session_status_id st);
 
@@ -305,6 +315,19 @@ int cs_session_fail(const struct cs_req *req, struct cs_resp *resp, int code, co
  * cs_session_fail with {sessionId}. Returns the code to hand back. */
 int cs_session_load_fail(const struct cs_req *req, struct cs_resp *resp, int code,
                          const struct cs_session *s, const char *id);
+/* cs_session_modify for the request's tenant, with a load failure answered by
+ * cs_session_load_fail; fn's and the write's errors are returned as they are. */
+CS_MUST_CHECK int cs_session_req_modify(const struct cs_req *req, struct cs_resp *resp,
+                                        const char *id, cs_session_mutate_fn fn, void *ctx,
+                                        struct cs_session *out);
+/* A session.* outbox event for the request's tenant: begin starts it in b (an object in
+ * the request's arena) with sessionId, companyId and customerId, the caller adds its
+ * own fields with the cs_jb_* adders, and stage stages it as `type` (cs_notify_stage),
+ * or returns the first failure of building it. */
+struct cs_jb;
+void cs_session_event_begin(const struct cs_req *req, const char *session_id, const char *company,
+                            const char *customer, struct cs_jb *b);
+CS_MUST_CHECK int cs_session_event_stage(const struct cs_req *req, const char *type, struct cs_jb *b);
 /* The company's config for a request that names it (CS_ERR_COMPANY_ID when `company`
  * is NULL or empty); CS_ERR_CS_DISABLED when `need_enabled` and the company's config
  * turned customer service off. */

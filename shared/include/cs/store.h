@@ -225,6 +225,57 @@ CS_MUST_CHECK int cs_store_rollup_quantiles(struct cs_store *st, const char *ten
                                             const char *coll, int64_t from_ms, int64_t to_ms,
                                             const double *qs, size_t nq, double *out);
 
+/* ---- Read-modify-write ----
+ * The one optimistic-concurrency loop: read the document, let `mutate` change it, write
+ * it back naming the version read, and when the write lost a race to another writer
+ * read again and call `mutate` again, up to CS_STORE_MODIFY_ATTEMPTS times (then
+ * CS_ERR_CONFLICT). A lost race is a write that failed because the document changed
+ * since it was read: CS_ERR_CONFLICT from the update, CS_ERR_EXISTS from the insert of
+ * an absent document (someone created it first) and, with CS_MODIFY_CREATE, the
+ * CS_ERR_NOT_FOUND of an update (someone deleted it). Any other code ends the loop.
+ *
+ * `mutate` gets the document as read (body mutable, owned by the arena). It changes
+ * doc->body in place or points it at a new object that the arena owns, and returns
+ * CS_OK to write it, CS_STORE_UNCHANGED to finish with CS_OK and write nothing, or an
+ * error code, which cs_store_modify returns as it is (it is never retried). Events it
+ * stages ride on the write (see Outbox); whenever the round does not write, whatever
+ * is staged is dropped, so an error path cannot leak an event into a later write. */
+#define CS_STORE_MODIFY_ATTEMPTS 32
+#define CS_STORE_UNCHANGED (-1)
+
+enum cs_modify_flag {
+    /* An absent document is not CS_ERR_NOT_FOUND: mutate gets doc->version 0 and
+     * doc->body NULL, sets a body, and the write is an insert. */
+    CS_MODIFY_CREATE = 1u << 0,
+    /* With CREATE, for documents that are mostly new: the first round calls mutate as
+     * for an absent document and inserts without reading; CS_ERR_EXISTS reads. */
+    CS_MODIFY_INSERT_FIRST = 1u << 1,
+};
+
+typedef int (*cs_store_mutate_fn)(void *ctx, struct cs_doc *doc);
+
+struct cs_store_modify {
+    const char *tenant;
+    const char *coll;
+    const char *id;
+    unsigned flags;   /* enum cs_modify_flag bits */
+    cs_store_mutate_fn mutate;
+    void *ctx;
+    int64_t now_ms;
+    int *read_rc; /* optional: the last round's read (CS_OK: mutate was called) */
+};
+
+/* Returns CS_OK (with *out, when non-NULL, the document written, or the one read when
+ * mutate said CS_STORE_UNCHANGED), mutate's error, or the store's. */
+CS_MUST_CHECK int cs_store_modify(struct cs_store *st, struct cs_arena *a,
+                                  const struct cs_store_modify *m, struct cs_doc *out);
+
+/* Insert or replace: stores `body` as the document whatever version is there (through
+ * cs_store_modify, so a concurrent writer's insert or update is replaced, not failed). */
+CS_MUST_CHECK int cs_store_put(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               const char *coll, const char *id, json_object *body,
+                               int64_t now_ms, struct cs_doc *out);
+
 /* ---- Outbox ----
  * Events that must leave the system (webhook deliveries) are written in the same store
  * operation as the change that caused them, so a crash can neither lose an event nor
@@ -232,7 +283,9 @@ CS_MUST_CHECK int cs_store_rollup_quantiles(struct cs_store *st, const char *ten
  * insert, update or delete writes them atomically with its change (one transaction on
  * SQLite; on MongoDB inside the changed document, then moved to the outbox). A failed
  * write drops what was staged, as does cs_store_unstage; cs_store_outbox_flush writes
- * staged events that no document change accompanies.
+ * staged events that no document change accompanies. The request pipeline (cs_app_handle)
+ * drops whatever is still staged when the handler returns, so a handler's error path
+ * cannot leak an event into a later request; cs_store_modify drops it per round.
  *
  * Items of one `topic` (one webhook subscription, say) leave in the order they were
  * written: a claim returns at most the oldest open item of each topic, and only when it

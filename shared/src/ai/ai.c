@@ -7,8 +7,6 @@
 #include "ai/ai_int.h"
 #include "cs/arena.h"
 #include "cs/clock.h"
-#include "cs/env.h"
-#include "cs/http.h"
 #include "cs/json.h"
 #include "cs/log.h"
 #include "cs/store.h"
@@ -16,20 +14,6 @@
 /* Time kept back from the deadline so the builtin can still answer after a provider
  * used up its share. */
 #define BUILTIN_RESERVE_MS 300
-
-void cs_ai_call_from_req(const struct cs_req *req, const char *operation, struct cs_ai_call *out)
-{
-    *out = (struct cs_ai_call){
-        .ai = req->env->ai,
-        .store = req->store,
-        .arena = req->arena,
-        .models = req->env->models,
-        .tenant = req->auth.tenant,
-        .now_ms = req->now_ms,
-        .deadline_ms = req->deadline_ms,
-        .operation = operation,
-    };
-}
 
 static int64_t deadline_of(const struct cs_ai_call *call)
 {

@@ -150,10 +150,6 @@ static int draft_reply(const struct cs_ai_call *call, const char *query, struct 
         if (!rc) rc = cs_retrieval_rerank(cs_models_embed(call->models), query, CS_RETRIEVAL_RERANK_WEIGHT, ps, np);
         if (rc) return rc;
     }
-    struct cs_draft_passage dp[BUILTIN_PASSAGES];
-    for (size_t i = 0; i < np; i++)
-        dp[i] = (struct cs_draft_passage){ps[i].doc_id, ps[i].chunk_id, ps[i].title, ps[i].text,
-                                          ps[i].score};
     struct cs_sentiment s;
     const char *sentiment = NULL;
     if (call->models && cs_sentiment_analyze(call->models, query, strlen(query), &s) == CS_OK)
@@ -164,7 +160,7 @@ static int draft_reply(const struct cs_ai_call *call, const char *query, struct 
         .ticket_text = query,
         .query_terms = cs_retrieval_expand(call->arena, query),
         .triage = {.sentiment = sentiment},
-        .passages = dp,
+        .passages = ps,
         .n_passages = np,
     };
     return cs_draft_build(call->arena, &in, NULL, d);

@@ -1,26 +1,15 @@
-/* HTTP for the provider wire formats: one libcurl easy handle per attempt, a total
- * timeout from the caller's budget, Retry-After captured, and a streamed 2xx body fed
- * to the SSE parser as it arrives. The key travels only in a request header; curl's
- * verbose output is never enabled, so it cannot reach the logs. */
+/* HTTP for the provider wire formats, on the product's one client (cs_net_prepare): one
+ * libcurl easy handle per attempt, a total timeout from the caller's budget, Retry-After
+ * captured, and a streamed 2xx body fed to the SSE parser as it arrives. The key travels
+ * only in a request header; curl's verbose output is never enabled, so it cannot reach
+ * the logs. */
 #include <curl/curl.h>
 #include <string.h>
 #include <strings.h>
 
 #include "ai/ai_int.h"
 #include "cs/arena.h"
-
-/* The one translator from libcurl's codes to the product's. */
-static int cs_from_curl(CURLcode rc)
-{
-    switch (rc) {
-    case CURLE_OK: return CS_OK;
-    case CURLE_OPERATION_TIMEDOUT: return CS_ERR_TIMEOUT;
-    case CURLE_OUT_OF_MEMORY: return CS_ERR_NOMEM;
-    case CURLE_URL_MALFORMAT:
-    case CURLE_UNSUPPORTED_PROTOCOL: return CS_ERR_CONFIG;
-    default: return CS_ERR_UPSTREAM; /* refused, reset, truncated, TLS, DNS */
-    }
-}
+#include "cs/net.h"
 
 int64_t ai_retry_after_ms(const char *v, int64_t now_ms)
 {
@@ -82,7 +71,6 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 }
 
 static void easy_cleanup(void *c) { curl_easy_cleanup(c); }
-static void slist_free(void *h) { curl_slist_free_all(h); }
 
 int ai_http_post(const struct cs_ai *ai, struct cs_arena *a, const struct ai_req *rq,
                  int64_t budget_ms, struct ai_sse *sse, struct ai_http_resp *out)
@@ -92,39 +80,21 @@ int ai_http_post(const struct cs_ai *ai, struct cs_arena *a, const struct ai_req
     out->retry_after_ms = -1;
     if (budget_ms <= 0) return CS_ERR_TIMEOUT;
     CURL *c = curl_easy_init();
-    if (!c || cs_arena_defer(a, easy_cleanup, c)) return CS_ERR_NOMEM;
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    for (size_t i = 0; h && i < AI_MAX_HEADERS && rq->headers[i]; i++) {
-        struct curl_slist *nh = curl_slist_append(h, rq->headers[i]);
-        if (!nh) {
-            curl_slist_free_all(h);
-            h = NULL;
-        }
-        h = nh;
+    if (!c) return CS_ERR_NOMEM;
+    if (cs_arena_defer(a, easy_cleanup, c)) {
+        curl_easy_cleanup(c);
+        return CS_ERR_NOMEM;
     }
-    /* curl's own "Expect: 100-continue" would cost a round trip on large prompts. */
-    struct curl_slist *nh = h ? curl_slist_append(h, "Expect:") : NULL;
-    if (!nh) curl_slist_free_all(h);
-    h = nh;
-    if (!h || cs_arena_defer(a, slist_free, h)) return CS_ERR_NOMEM;
+    const char *headers[AI_MAX_HEADERS + 1] = {0};
+    for (size_t i = 0; i < AI_MAX_HEADERS && rq->headers[i]; i++) headers[i] = rq->headers[i];
     struct xfer x = {.c = c, .out = out, .sse = sse};
-    int64_t connect_ms = ai->cfg.connect_timeout_ms < budget_ms ? ai->cfg.connect_timeout_ms : budget_ms;
-    curl_easy_setopt(c, CURLOPT_URL, rq->url);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->body_len);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &x);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &x);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)budget_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)(connect_ms > 0 ? connect_ms : 1));
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L); /* a redirect must not carry the key */
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "cs-ai/1");
-    CURLcode crc = curl_easy_perform(c);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
+    const struct cs_net_opts o = {
+        .url = rq->url, .headers = headers, .body = rq->body, .body_len = rq->body_len,
+        .timeout_ms = budget_ms, .connect_timeout_ms = ai->cfg.connect_timeout_ms,
+        .user_agent = "cs-ai/1", .on_body = on_body, .body_arg = &x,
+        .on_header = on_header, .header_arg = &x};
+    /* The key travels in a header, and cs_net_prepare never follows a redirect. */
+    CURLcode crc = cs_net_perform(c, &o, &out->status, NULL);
     (void)cs_buf_str(&out->body);
     if (crc == CURLE_WRITE_ERROR && x.cb_rc) return x.cb_rc;
     return cs_from_curl(crc);

@@ -285,15 +285,6 @@ bool cs_roles_valid(const char *roles)
     return true;
 }
 
-bool cs_tenant_valid(const char *t)
-{
-    size_t n = t ? strlen(t) : 0;
-    if (n == 0 || n > 64 || t[0] == '_' || t[0] == '.') return false;
-    for (; *t; t++)
-        if (!isalnum((unsigned char)*t) && !strchr("._-", *t)) return false;
-    return true;
-}
-
 /* ---- passwords ---- */
 
 /* OWASP's Argon2id floor (19 MiB, 2 passes): a login costs tens of ms without pushing

@@ -18,7 +18,6 @@
 #include "cs/store.h"
 
 #define GUARD_COLL "login_guard"
-#define GUARD_RETRIES 4
 
 enum { KEY_ACCOUNT, KEY_CLIENT, NKEYS };
 
@@ -83,30 +82,33 @@ int cs_login_guard_check(struct cs_store *st, struct cs_arena *a, const char *ac
     return CS_ERR_RATE_LIMITED;
 }
 
+struct failure {
+    struct cs_arena *a;
+    int which;
+    int64_t now_ms;
+};
+
+/* Counts one more failure on top of the live ones, whoever counted them. */
+static int count_failure(void *ctx, struct cs_doc *d)
+{
+    const struct failure *f = ctx;
+    int64_t fails = (d->version ? live_fails(d, f->now_ms) : 0) + 1;
+    json_object *body = cs_json_object(f->a);
+    if (!body) return CS_ERR_NOMEM;
+    int rc = cs_json_add_int(body, "fails", fails);
+    if (!rc) rc = cs_json_add_int(body, "next_ms", f->now_ms + delay_ms(f->which, fails));
+    d->body = body;
+    return rc;
+}
+
 static int record_failure(struct cs_store *st, struct cs_arena *a, int which, const char *id,
                           int64_t now_ms)
 {
-    for (int attempt = 0; attempt < GUARD_RETRIES; attempt++) {
-        struct cs_doc d;
-        int rc = cs_store_get(st, a, CS_SYSTEM_TENANT, GUARD_COLL, id, &d);
-        if (rc && rc != CS_ERR_NOT_FOUND) return rc;
-        bool exists = rc == CS_OK;
-        int64_t fails = (exists ? live_fails(&d, now_ms) : 0) + 1;
-        json_object *body = cs_json_object(a);
-        if (!body) return CS_ERR_NOMEM;
-        rc = cs_json_add_int(body, "fails", fails);
-        if (!rc) rc = cs_json_add_int(body, "next_ms", now_ms + delay_ms(which, fails));
-        if (rc) return rc;
-        if (exists)
-            rc = cs_store_update(st, a, CS_SYSTEM_TENANT, GUARD_COLL, id, d.version, body, NULL,
-                                 now_ms, NULL);
-        else
-            rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, GUARD_COLL, id, body, NULL, now_ms, NULL);
-        /* Another process counted a failure at the same moment: count on top of it. */
-        if (rc == CS_ERR_CONFLICT || rc == CS_ERR_EXISTS) continue;
-        return rc;
-    }
-    return CS_ERR_CONFLICT;
+    struct failure f = {.a = a, .which = which, .now_ms = now_ms};
+    const struct cs_store_modify m = {.tenant = CS_SYSTEM_TENANT, .coll = GUARD_COLL, .id = id,
+                                      .flags = CS_MODIFY_CREATE, .mutate = count_failure,
+                                      .ctx = &f, .now_ms = now_ms};
+    return cs_store_modify(st, a, &m, NULL);
 }
 
 int cs_login_guard_failed(struct cs_store *st, struct cs_arena *a, const char *account,

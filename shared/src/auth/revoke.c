@@ -121,19 +121,18 @@ static int revoke_subject(struct cs_store *st, struct cs_arena *a, const char *t
     return rc == CS_ERR_EXISTS ? CS_OK : rc;
 }
 
-/* Sets `flag` true on the document, retrying on a concurrent update. */
+static int flag_true(void *flag, struct cs_doc *d)
+{
+    return cs_json_add_bool(d->body, flag, true);
+}
+
+/* Sets `flag` true on the document (cs_store_modify retries a concurrent update). */
 static int set_flag(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                     const char *id, const char *flag, int64_t now_ms)
 {
-    for (int attempt = 0; attempt < 4; attempt++) {
-        struct cs_doc d;
-        int rc = cs_store_get(st, a, tenant, coll, id, &d);
-        if (rc) return rc;
-        rc = cs_json_add_bool(d.body, flag, true);
-        if (!rc) rc = cs_store_update(st, a, tenant, coll, id, d.version, d.body, NULL, now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT) return rc;
-    }
-    return CS_ERR_CONFLICT;
+    const struct cs_store_modify m = {.tenant = tenant, .coll = coll, .id = id,
+                                      .mutate = flag_true, .ctx = (void *)flag, .now_ms = now_ms};
+    return cs_store_modify(st, a, &m, NULL);
 }
 
 int cs_apikey_revoke(struct cs_store *st, struct cs_arena *a, const char *api_key, int64_t now_ms)

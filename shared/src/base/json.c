@@ -143,44 +143,7 @@ int cs_json_parse(const char *body, size_t len, struct cs_arena *a, json_object 
     return CS_OK;
 }
 
-/* ---- UTF-8 and formats ---- */
-
-bool cs_utf8_valid(const char *str, size_t n)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t extra;
-        unsigned cp;
-        if (c >= 0xC2 && c <= 0xDF) extra = 1, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF) extra = 2, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4) extra = 3, cp = c & 0x07;
-        else return false;
-        if (n - i <= extra) return false;
-        for (size_t k = 1; k <= extra; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += extra + 1;
-    }
-    return true;
-}
-
-size_t cs_utf8_len(const char *s, size_t n)
-{
-    size_t count = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80) count++;
-    return count;
-}
+/* ---- formats ---- */
 
 static bool domain_valid(const char *d)
 {
@@ -503,3 +466,58 @@ int cs_json_add_bool(json_object *obj, const char *key, bool val)
 {
     return cs_json_add(obj, key, json_object_new_boolean(val));
 }
+
+/* ---- sticky builder ---- */
+
+void cs_jb_init(struct cs_jb *b, json_object *obj)
+{
+    b->obj = obj;
+    b->rc = obj ? CS_OK : CS_ERR_NOMEM;
+}
+
+void cs_jb_add(struct cs_jb *b, const char *key, json_object *val)
+{
+    if (b->rc) json_object_put(val);
+    else b->rc = cs_json_add(b->obj, key, val);
+}
+
+void cs_jb_ref(struct cs_jb *b, const char *key, json_object *val)
+{
+    if (!val) cs_jb_null(b, key);
+    else cs_jb_add(b, key, json_object_get(val));
+}
+
+void cs_jb_str(struct cs_jb *b, const char *key, const char *val)
+{
+    if (!b->rc) b->rc = cs_json_add_str(b->obj, key, val);
+}
+
+void cs_jb_int(struct cs_jb *b, const char *key, int64_t val)
+{
+    if (!b->rc) b->rc = cs_json_add_int(b->obj, key, val);
+}
+
+void cs_jb_double(struct cs_jb *b, const char *key, double val, int digits)
+{
+    if (!b->rc) b->rc = cs_json_add_double(b->obj, key, val, digits);
+}
+
+void cs_jb_bool(struct cs_jb *b, const char *key, bool val)
+{
+    if (!b->rc) b->rc = cs_json_add_bool(b->obj, key, val);
+}
+
+void cs_jb_null(struct cs_jb *b, const char *key)
+{
+    if (!b->rc && json_object_object_add(b->obj, key, NULL) != 0) b->rc = CS_ERR_NOMEM;
+}
+
+void cs_jb_nest(struct cs_jb *b, const char *key, struct cs_jb *child)
+{
+    if (child->rc && !b->rc) b->rc = child->rc;
+    cs_jb_add(b, key, child->rc ? NULL : child->obj);
+    if (child->rc) json_object_put(child->obj);
+    child->obj = NULL;
+}
+
+int cs_jb_done(const struct cs_jb *b) { return b->rc; }

@@ -309,6 +309,19 @@ static int pipeline(struct cs_req *req, struct cs_resp *resp)
     return rc;
 }
 
+/* Staged outbox events ride on the handle's next write (cs/store.h). Any still staged
+ * when the handler returns were for a write that did not happen: dropped here, so that
+ * no handler's error path can hand them to the next request's write. */
+static void drop_staged(const struct cs_req *req)
+{
+    if (!req->store || cs_store_staged(req->store) == 0) return;
+    char n[24];
+    snprintf(n, sizeof(n), "%zu", cs_store_staged(req->store));
+    cs_log(CS_LOG_WARN, "staged events dropped at the end of the request", "events", n,
+           "request_id", req->request_id, NULL);
+    cs_store_unstage(req->store);
+}
+
 void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp)
 {
     double t0 = cs_mono_ms();
@@ -327,6 +340,7 @@ void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp
     bool scoped = req->store && (fn->needs & CS_NEED_STORE_SCOPE);
     if (scoped) cs_store_scope_begin(req->store);
     int rc = pipeline(req, resp);
+    drop_staged(req);
     if (scoped) {
         int src = cs_store_scope_end(req->store);
         if (src && !rc) rc = src;

@@ -11,8 +11,6 @@
 #include "cs/store.h"
 #include "cs/tenant_models.h"
 
-#define ATTEMPTS 8
-
 /* Copies the source's triage fields over a stored document, keeping its outcome log. */
 static int refresh(json_object *stored, json_object *fresh)
 {
@@ -27,45 +25,61 @@ static int refresh(json_object *stored, json_object *fresh)
     return CS_OK;
 }
 
+/* A new ticket's document, or a known one's with its triage fields refreshed. */
+static int open_doc(void *fresh, struct cs_doc *d)
+{
+    if (!d->version) {
+        d->body = fresh;
+        return CS_OK;
+    }
+    return refresh(d->body, fresh);
+}
+
 int cs_insights_ticket_open(struct cs_store *st, struct cs_arena *a, const char *tenant,
                             const struct cs_ticket_open *t, int64_t now_ms)
 {
     json_object *doc = cs_ticket_doc_new(t);
     if (!doc || cs_json_own(a, doc)) return CS_ERR_NOMEM;
-    for (int i = 0; i < ATTEMPTS; i++) {
-        int rc = cs_store_insert(st, a, tenant, CS_INSIGHTS_TICKETS, t->ticket_id, doc, NULL, now_ms, NULL);
-        if (rc != CS_ERR_EXISTS) return rc;
-        struct cs_doc old;
-        rc = cs_store_get(st, a, tenant, CS_INSIGHTS_TICKETS, t->ticket_id, &old);
-        if (rc == CS_OK) rc = refresh(old.body, doc);
-        if (rc == CS_OK)
-            rc = cs_store_update(st, a, tenant, CS_INSIGHTS_TICKETS, t->ticket_id, old.version, old.body,
-                                 NULL, now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_NOT_FOUND) return rc;
-    }
-    return CS_ERR_CONFLICT;
+    /* Tickets are mostly new: insert first, read only when the id is known. */
+    const struct cs_store_modify m = {.tenant = tenant, .coll = CS_INSIGHTS_TICKETS, .id = t->ticket_id,
+                                      .flags = CS_MODIFY_CREATE | CS_MODIFY_INSERT_FIRST,
+                                      .mutate = open_doc, .ctx = doc, .now_ms = now_ms};
+    return cs_store_modify(st, a, &m, NULL);
+}
+
+struct change {
+    const struct cs_ticket_change *c;
+    const char **why;
+    struct cs_store *st;
+    struct cs_arena *a;
+    const char *tenant;
+    int64_t now_ms;
+};
+
+static int change_doc(void *ctx, struct cs_doc *d)
+{
+    const struct change *x = ctx;
+    /* Read back from the store: checked like outside input. */
+    if (!json_object_is_type(d->body, json_type_object) || !cs_json_get_str(d->body, "ticket_id"))
+        return *x->why = "Stored ticket is malformed", CS_ERR_FORMAT;
+    int rc = cs_ticket_apply(d->body, x->c, x->why);
+    /* sla.breach_risk / churn.detected ride on this write (once per ticket); a round
+     * that loses its race drops what it staged and stages again. */
+    if (!rc) rc = cs_tm_alerts(x->st, x->a, x->tenant, d->body, x->now_ms, NULL);
+    return rc;
 }
 
 int cs_insights_ticket_change(struct cs_store *st, struct cs_arena *a, const char *tenant,
                               const char *ticket_id, const struct cs_ticket_change *c, int64_t now_ms,
                               json_object **doc_out, const char **why)
 {
-    for (int i = 0; i < ATTEMPTS; i++) {
-        struct cs_doc d;
-        int rc = cs_store_get(st, a, tenant, CS_INSIGHTS_TICKETS, ticket_id, &d);
-        if (rc) return rc;
-        /* Read back from the store: checked like outside input. */
-        if (!json_object_is_type(d.body, json_type_object) || !cs_json_get_str(d.body, "ticket_id"))
-            return *why = "Stored ticket is malformed", CS_ERR_FORMAT;
-        if ((rc = cs_ticket_apply(d.body, c, why))) return rc;
-        /* sla.breach_risk / churn.detected ride on this write (once per ticket). */
-        if ((rc = cs_tm_alerts(st, a, tenant, d.body, now_ms, NULL))) return rc;
-        rc = cs_store_update(st, a, tenant, CS_INSIGHTS_TICKETS, ticket_id, d.version, d.body, NULL,
-                             now_ms, NULL);
-        if (rc == CS_OK && doc_out) *doc_out = d.body;
-        if (rc != CS_ERR_CONFLICT) return rc;
-    }
-    return CS_ERR_CONFLICT;
+    struct change x = {.c = c, .why = why, .st = st, .a = a, .tenant = tenant, .now_ms = now_ms};
+    const struct cs_store_modify m = {.tenant = tenant, .coll = CS_INSIGHTS_TICKETS, .id = ticket_id,
+                                      .mutate = change_doc, .ctx = &x, .now_ms = now_ms};
+    struct cs_doc d;
+    int rc = cs_store_modify(st, a, &m, &d);
+    if (rc == CS_OK && doc_out) *doc_out = d.body;
+    return rc;
 }
 
 void cs_insights_duration_text(double seconds, char *out, size_t cap)

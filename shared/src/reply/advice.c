@@ -3,40 +3,12 @@
  * is far higher than a false alarm (a reviewer reads a harmless reply). */
 #include "cs/advice.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 
+#include "reply/reply_text.h"
+
 #define ADVICE_MAX_BYTES 4096
-
-/* Lower-cased, non-letters folded to single spaces, space-padded: " word " matches
- * whole words and " invest" matches every word that starts with it. */
-static bool fold(const char *s, char *out, size_t cap)
-{
-    size_t o = 0;
-    bool space = true;
-    out[o++] = ' ';
-    for (; *s && o + 2 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (isalnum(c) || c >= 0x80) {
-            out[o++] = (char)tolower(c);
-            space = false;
-        } else if (!space) {
-            out[o++] = ' ';
-            space = true;
-        }
-    }
-    if (!space) out[o++] = ' ';
-    out[o] = '\0';
-    return true;
-}
-
-static bool has_any(const char *s, const char *const *list)
-{
-    for (; *list; list++)
-        if (strstr(s, *list)) return true;
-    return false;
-}
 
 static const char *const investment[] = {
     " invest", " stock ", " stocks ", " shares ", " etf", " mutual fund", " index fund",
@@ -61,12 +33,12 @@ enum cs_advice cs_advice_detect(const char *text)
 {
     if (!text) return CS_ADVICE_NONE;
     char buf[ADVICE_MAX_BYTES];
-    fold(text, buf, sizeof(buf));
-    bool question = strchr(text, '?') != NULL || has_any(buf, asks);
+    (void)cs_reply_fold(text, buf, sizeof(buf), CS_FOLD_DIGITS, NULL); /* a long text: its head */
+    bool question = strchr(text, '?') != NULL || cs_reply_has_any(buf, asks);
     if (!question) return CS_ADVICE_NONE;
-    if (has_any(buf, medical)) return CS_ADVICE_MEDICAL;
-    if (has_any(buf, legal)) return CS_ADVICE_LEGAL;
-    if (has_any(buf, investment)) return CS_ADVICE_INVESTMENT;
+    if (cs_reply_has_any(buf, medical)) return CS_ADVICE_MEDICAL;
+    if (cs_reply_has_any(buf, legal)) return CS_ADVICE_LEGAL;
+    if (cs_reply_has_any(buf, investment)) return CS_ADVICE_INVESTMENT;
     return CS_ADVICE_NONE;
 }
 
@@ -86,6 +58,6 @@ const char *cs_advice_topic(const char *text)
                                        " overdraft", " line of credit", NULL};
     if (!text) return NULL;
     char buf[ADVICE_MAX_BYTES];
-    fold(text, buf, sizeof(buf));
-    return has_any(buf, loan) ? "loan_inquiry" : NULL;
+    (void)cs_reply_fold(text, buf, sizeof(buf), CS_FOLD_DIGITS, NULL); /* a long text: its head */
+    return cs_reply_has_any(buf, loan) ? "loan_inquiry" : NULL;
 }

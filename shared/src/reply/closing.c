@@ -4,42 +4,11 @@
  * veto errs towards answering normally. */
 #include "cs/closing.h"
 
-#include <ctype.h>
 #include <string.h>
 
+#include "reply/reply_text.h"
+
 #define CLOSING_MAX_BYTES 400
-
-/* Lower-cased copy with runs of non-letters folded to one space, padded with spaces so
- * that " word " matches whole words. */
-static bool fold(const char *s, char *out, size_t cap, unsigned *words)
-{
-    size_t o = 0;
-    bool space = true;
-    *words = 0;
-    out[o++] = ' ';
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (o + 2 >= cap) return false;
-        if (isalpha(c) || c == '\'' || c >= 0x80) {
-            if (space) ++*words;
-            out[o++] = (char)tolower(c);
-            space = false;
-        } else if (!space) {
-            out[o++] = ' ';
-            space = true;
-        }
-    }
-    if (!space) out[o++] = ' ';
-    out[o] = '\0';
-    return true;
-}
-
-static bool has_any(const char *s, const char *const *list)
-{
-    for (; *list; list++)
-        if (strstr(s, *list)) return true;
-    return false;
-}
 
 bool cs_reply_closing(const char *text)
 {
@@ -58,7 +27,7 @@ bool cs_reply_closing(const char *text)
     if (!text || strchr(text, '?')) return false;
     char buf[CLOSING_MAX_BYTES];
     unsigned words;
-    if (!fold(text, buf, sizeof(buf), &words) || words == 0 || words > CS_CLOSING_MAX_WORDS)
+    if (!cs_reply_fold(text, buf, sizeof(buf), CS_FOLD_APOSTROPHE, &words) || words == 0 || words > CS_CLOSING_MAX_WORDS)
         return false;
-    return has_any(buf, closers) && !has_any(buf, vetoes);
+    return cs_reply_has_any(buf, closers) && !cs_reply_has_any(buf, vetoes);
 }

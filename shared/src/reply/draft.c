@@ -11,6 +11,7 @@
 #include "cs/arena.h"
 #include "cs/buf.h"
 #include "cs/kb.h"
+#include "cs/triage.h"
 
 #define DRAFT_DEFAULT_MIN_SCORE 0.30
 #define DRAFT_DEFAULT_MAX_SENTENCES 3
@@ -73,6 +74,12 @@ enum cs_draft_tone cs_draft_tone_for(const char *sentiment, const char *priority
         return CS_DRAFT_TONE_FORMAL;
     default: return CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL;
     }
+}
+
+struct cs_draft_triage cs_draft_triage_of(const struct cs_triage *t)
+{
+    return (struct cs_draft_triage){t->category, t->subcategory, t->sentiment, t->priority,
+                                    t->suggested_team, t->sla_hours, t->confidence};
 }
 
 /* ---- terms ------------------------------------------------------------------------- */
@@ -307,7 +314,7 @@ static bool same_text(const char *a, size_t an, const char *b, size_t bn)
     return an == bn && memcmp(a, b, an) == 0;
 }
 
-static void picks_offer(struct picks *p, const struct cs_draft_passage *ps, struct cand c)
+static void picks_offer(struct picks *p, const struct cs_passage *ps, struct cand c)
 {
     const char *ct = ps[c.passage].text + c.start;
     size_t cn = c.end - c.start;
@@ -329,7 +336,7 @@ static void picks_offer(struct picks *p, const struct cs_draft_passage *ps, stru
     if (c.score > p->c[worst].score) p->c[worst] = c;
 }
 
-static void scan_passage(struct picks *p, const struct cs_draft_passage *ps, size_t idx,
+static void scan_passage(struct picks *p, const struct cs_passage *ps, size_t idx,
                          const struct terms *q, unsigned need)
 {
     const char *t = ps[idx].text;
@@ -370,7 +377,7 @@ static void picks_sort(struct picks *p)
 /* Retrieval ranked the first usable passage best (words, category, re-ranking); when
  * it has a quotable sentence the reply quotes it, so the article the customer is sent
  * first is the best one, not one whose sentences happen to repeat more query words. */
-static void keep_best_passage(struct picks *p, const struct cs_draft_passage *ps, size_t best,
+static void keep_best_passage(struct picks *p, const struct cs_passage *ps, size_t best,
                               const struct terms *q, unsigned need)
 {
     for (unsigned i = 0; i < p->n; i++)
@@ -388,7 +395,7 @@ static void keep_best_passage(struct picks *p, const struct cs_draft_passage *ps
     p->c[worst] = one.c[0];
 }
 
-static bool passage_usable(const struct cs_draft_passage *p, double min_score)
+static bool passage_usable(const struct cs_passage *p, double min_score)
 {
     if (!p->doc_id || !p->text || !(p->score >= min_score)) return false;
     return cs_kb_doc_id_valid(p->doc_id, strnlen(p->doc_id, CS_KB_DOC_ID_MAX + 1));
@@ -500,7 +507,7 @@ static int put_quotes(struct cs_buf *b, const struct cs_draft_input *in, const s
                                 : " Here is the relevant guidance from our help centre:");
     for (unsigned i = 0; !rc && i < p->n; i++) {
         const struct cand *c = &p->c[i];
-        const struct cs_draft_passage *ps = &in->passages[c->passage];
+        const struct cs_passage *ps = &in->passages[c->passage];
         rc = cs_buf_printf(b, " %.*s [%s]", (int)(c->end - c->start), ps->text + c->start,
                            ps->doc_id);
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "cs/arena.h"
+#include "cs/utf8.h"
 
 /* Articles are flat objects; anything nested deeper than this is not one of ours. */
 #define KB_JSON_DEPTH 8
@@ -15,45 +16,6 @@
 static bool is_space(unsigned char c)
 {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-}
-
-/* Kept local (rather than calling cs_utf8_valid) so the KB importer and its fuzz target
- * build without the request-JSON module; rules are the same: no overlongs, no
- * surrogates, nothing above U+10FFFF. */
-static bool utf8_valid(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-            cp = c & 0x1Fu;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            cp = c & 0x0Fu;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            cp = c & 0x07u;
-        } else {
-            return false;
-        }
-        if (n - i - 1 < need) return false;
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        if ((need == 2 && cp < 0x800) || (need == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return false;
-        i += need + 1;
-    }
-    return true;
 }
 
 static bool is_cont(unsigned char c) { return (c & 0xC0) == 0x80; }
@@ -105,7 +67,7 @@ bool cs_kb_text_valid(const char *s, size_t len)
         unsigned char c = (unsigned char)s[i];
         if ((c < 0x20 && c != '\n' && c != '\t' && c != '\r') || c == 0x7F) return false;
     }
-    return utf8_valid((const unsigned char *)s, len);
+    return cs_utf8_valid(s, len);
 }
 
 enum field_kind { F_DOC_ID, F_TEXT, F_URL };
@@ -124,7 +86,7 @@ static int get_field(struct cs_arena *a, struct json_object *obj, const char *ke
     if (kind == F_DOC_ID && !cs_kb_doc_id_valid(s, len)) return CS_ERR_VALIDATION;
     if (kind == F_URL && !url_valid(s, len)) return CS_ERR_VALIDATION;
     if (kind == F_TEXT) {
-        if (!utf8_valid((const unsigned char *)s, len)) return CS_ERR_BAD_UTF8;
+        if (!cs_utf8_valid(s, len)) return CS_ERR_BAD_UTF8;
         if (!cs_kb_text_valid(s, len)) return CS_ERR_VALIDATION;
         size_t k = 0;
         while (k < len && is_space((unsigned char)s[k])) k++;
@@ -166,7 +128,7 @@ int cs_kb_parse_article(struct cs_arena *a, const char *line, size_t len,
     if (!a || !line || !out) return CS_ERR_INVALID;
     /* json-c stops at a NUL inside the buffer; refuse it so "len" means what it says. */
     if (memchr(line, '\0', len)) return CS_ERR_BAD_JSON;
-    if (!utf8_valid((const unsigned char *)line, len)) return CS_ERR_BAD_UTF8;
+    if (!cs_utf8_valid(line, len)) return CS_ERR_BAD_UTF8;
 
     struct json_object *obj;
     int rc = parse_json(line, len, &obj);

@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "cs/arena.h"
+#include "cs/json.h"
 #include "cs/notify.h"
 #include "cs/store.h"
 
@@ -19,25 +20,28 @@ static int clamp_priority(int p)
     return p < 1 ? 1 : p > 5 ? 5 : p;
 }
 
+/* A new item's stored body; NULL when any part of it could not be built (never an item
+ * that silently lost a field, such as its status, under memory pressure). */
 static json_object *item_body(const struct cs_review_item *it, const char *rank, int64_t now_ms)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
-    json_object_object_add(o, "query", json_object_new_string(it->query ? it->query : ""));
-    json_object_object_add(o, "response", json_object_new_string(it->response ? it->response : ""));
-    json_object_object_add(o, "category", json_object_new_string(it->category ? it->category : "general"));
-    json_object_object_add(o, "priority", json_object_new_int(clamp_priority(it->priority)));
-    json_object_object_add(o, "metadata", it->metadata ? json_object_get(it->metadata)
-                                                       : json_object_new_object());
-    json_object_object_add(o, "source", json_object_new_string(it->source ? it->source : "api"));
-    json_object_object_add(o, "status", json_object_new_string("queued"));
-    json_object_object_add(o, "queued_at", json_object_new_int64(now_ms));
-    json_object_object_add(o, "decided_at", NULL);
-    json_object_object_add(o, "reviewer_id", NULL);
-    json_object_object_add(o, "final_response", NULL);
-    json_object_object_add(o, "feedback", NULL);
-    json_object_object_add(o, "rank", json_object_new_string(rank));
-    return o;
+    struct cs_jb b;
+    cs_jb_init(&b, json_object_new_object());
+    cs_jb_str(&b, "query", it->query ? it->query : "");
+    cs_jb_str(&b, "response", it->response ? it->response : "");
+    cs_jb_str(&b, "category", it->category ? it->category : "general");
+    cs_jb_int(&b, "priority", clamp_priority(it->priority));
+    cs_jb_add(&b, "metadata", it->metadata ? json_object_get(it->metadata) : json_object_new_object());
+    cs_jb_str(&b, "source", it->source ? it->source : "api");
+    cs_jb_str(&b, "status", "queued");
+    cs_jb_int(&b, "queued_at", now_ms);
+    cs_jb_null(&b, "decided_at");
+    cs_jb_null(&b, "reviewer_id");
+    cs_jb_null(&b, "final_response");
+    cs_jb_null(&b, "feedback");
+    cs_jb_str(&b, "rank", rank);
+    if (cs_jb_done(&b) == CS_OK) return b.obj;
+    json_object_put(b.obj);
+    return NULL;
 }
 
 static const char *body_str(json_object *body, const char *key)
@@ -52,17 +56,22 @@ static const char *body_str(json_object *body, const char *key)
 static int stage_update(struct cs_store *st, struct cs_arena *a, const char *tenant,
                         const char *id, const char *action, json_object *body, int64_t now_ms)
 {
-    json_object *d = json_object_new_object();
-    if (!d) return CS_ERR_NOMEM;
     json_object *prio = NULL;
     json_object_object_get_ex(body, "priority", &prio);
-    json_object_object_add(d, "item_id", json_object_new_string(id));
-    json_object_object_add(d, "action", json_object_new_string(action));
-    json_object_object_add(d, "status", json_object_new_string(body_str(body, "status")));
-    json_object_object_add(d, "category", json_object_new_string(body_str(body, "category")));
-    json_object_object_add(d, "priority", json_object_get(prio));
+    struct cs_jb b;
+    cs_jb_init(&b, json_object_new_object());
+    cs_jb_str(&b, "item_id", id);
+    cs_jb_str(&b, "action", action);
+    cs_jb_str(&b, "status", body_str(body, "status"));
+    cs_jb_str(&b, "category", body_str(body, "category"));
+    cs_jb_ref(&b, "priority", prio);
     const char *reviewer = body_str(body, "reviewer_id");
-    if (reviewer) json_object_object_add(d, "reviewer_id", json_object_new_string(reviewer));
+    if (reviewer) cs_jb_str(&b, "reviewer_id", reviewer);
+    json_object *d = b.obj;
+    if (cs_jb_done(&b)) {
+        json_object_put(d);
+        return CS_ERR_NOMEM;
+    }
     int rc = cs_notify_stage(st, a, tenant, "review.queue_update", d, now_ms, NULL);
     json_object_put(d);
     return rc;
@@ -205,11 +214,6 @@ static const char *verdict_status(enum cs_review_verdict v)
     return v == CS_REVIEW_APPROVE ? "approved" : v == CS_REVIEW_REJECT ? "rejected" : "edited";
 }
 
-static json_object *nullable_str(const char *s)
-{
-    return s ? json_object_new_string(s) : NULL;
-}
-
 /* A copy of the queued body with the decision applied. */
 static json_object *decided_body(json_object *queued, const struct cs_review_decision *d,
                                  int64_t now_ms)
@@ -219,12 +223,16 @@ static json_object *decided_body(json_object *queued, const struct cs_review_dec
     const char *final = d->verdict == CS_REVIEW_EDIT      ? d->edited_response
                         : d->verdict == CS_REVIEW_APPROVE ? body_str(queued, "response")
                                                           : NULL;
-    json_object_object_add(b, "status", json_object_new_string(verdict_status(d->verdict)));
-    json_object_object_add(b, "decided_at", json_object_new_int64(now_ms));
-    json_object_object_add(b, "reviewer_id", json_object_new_string(d->reviewer_id));
-    json_object_object_add(b, "final_response", nullable_str(final));
-    json_object_object_add(b, "feedback", nullable_str(d->feedback));
-    return b;
+    struct cs_jb jb;
+    cs_jb_init(&jb, b);
+    cs_jb_str(&jb, "status", verdict_status(d->verdict));
+    cs_jb_int(&jb, "decided_at", now_ms);
+    cs_jb_str(&jb, "reviewer_id", d->reviewer_id);
+    cs_jb_str(&jb, "final_response", final);
+    cs_jb_str(&jb, "feedback", d->feedback);
+    if (cs_jb_done(&jb) == CS_OK) return b;
+    json_object_put(b);
+    return NULL;
 }
 
 static void put_json(void *p)
@@ -232,32 +240,40 @@ static void put_json(void *p)
     json_object_put(p);
 }
 
-/* Attempts at a decision that lost a version race to a non-decision change. */
-#define DECIDE_ATTEMPTS 4
+struct decide {
+    struct cs_store *st;
+    struct cs_arena *a;
+    const char *tenant;
+    const struct cs_review_decision *d;
+    int64_t now_ms;
+    struct cs_doc *out;
+};
+
+/* A decision on a queued item; one already decided is CS_ERR_CONFLICT with *out the
+ * item as decided. A lost race re-reads (cs_store_modify): if the winner decided, the
+ * next round reports it. */
+static int decide_one(void *ctx, struct cs_doc *cur)
+{
+    const struct decide *x = ctx;
+    const char *status = body_str(cur->body, "status");
+    if (!status || strcmp(status, "queued") != 0) {
+        *x->out = *cur;
+        return CS_ERR_CONFLICT;
+    }
+    /* The arena owns the new body: the store hands it back in *out. */
+    json_object *b = decided_body(cur->body, x->d, x->now_ms);
+    if (!b || cs_arena_defer(x->a, put_json, b)) return CS_ERR_NOMEM;
+    cur->body = b;
+    return stage_update(x->st, x->a, x->tenant, x->d->item_id, "reviewed", b, x->now_ms);
+}
 
 int cs_review_decide(struct cs_store *st, struct cs_arena *a, const char *tenant,
                      const struct cs_review_decision *d, int64_t now_ms, struct cs_doc *out)
 {
     if (!d || !d->item_id || !d->reviewer_id || (d->verdict == CS_REVIEW_EDIT && !d->edited_response))
         return CS_ERR_INVALID;
-    for (int attempt = 0; attempt < DECIDE_ATTEMPTS; attempt++) {
-        struct cs_doc cur;
-        int rc = cs_store_get(st, a, tenant, CS_REVIEW_COLL, d->item_id, &cur);
-        if (rc) return rc;
-        const char *status = body_str(cur.body, "status");
-        if (!status || strcmp(status, "queued") != 0) {
-            *out = cur;
-            return CS_ERR_CONFLICT;
-        }
-        /* The arena owns the new body: the store hands it back in *out. */
-        json_object *b = decided_body(cur.body, d, now_ms);
-        if (!b || cs_arena_defer(a, put_json, b)) return CS_ERR_NOMEM;
-        rc = stage_update(st, a, tenant, d->item_id, "reviewed", b, now_ms);
-        if (!rc) rc = cs_store_update(st, a, tenant, CS_REVIEW_COLL, d->item_id, cur.version, b,
-                                      NULL, now_ms, out);
-        else cs_store_unstage(st);
-        /* A lost race re-reads: if the winner decided, the next round reports it. */
-        if (rc != CS_ERR_CONFLICT) return rc;
-    }
-    return CS_ERR_CONFLICT;
+    struct decide x = {.st = st, .a = a, .tenant = tenant, .d = d, .now_ms = now_ms, .out = out};
+    const struct cs_store_modify m = {.tenant = tenant, .coll = CS_REVIEW_COLL, .id = d->item_id,
+                                      .mutate = decide_one, .ctx = &x, .now_ms = now_ms};
+    return cs_store_modify(st, a, &m, out);
 }

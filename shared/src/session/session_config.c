@@ -226,12 +226,36 @@ static const char *company_doc_id(struct cs_arena *a, const char *company)
                            (unsigned long long)cs_textfeat_hash64(company, strlen(company)));
 }
 
-int cs_session_config_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                           const char *company, json_object **out, int64_t *version)
+/* The configuration a stored company document (NULL: none) comes to: merged onto fresh
+ * defaults so that settings added later get their default; without a company document,
+ * the tenant's one document from before configurations were per company, if any. */
+static int config_from(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                       const struct cs_doc *company_doc, json_object **out)
 {
     json_object *cfg = cs_session_config_defaults();
     if (!cfg || cs_json_own(a, cfg)) return CS_ERR_NOMEM;
+    struct cs_doc legacy;
+    const struct cs_doc *d = company_doc;
+    int rc = CS_OK;
+    if (!d) {
+        rc = cs_store_get(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, &legacy);
+        if (rc == CS_OK) d = &legacy;
+        else if (rc == CS_ERR_NOT_FOUND) rc = CS_OK;
+    }
+    if (!rc && d) {
+        const char *where, *why;
+        rc = cs_session_config_merge(cfg, d->body, a, &where, &why);
+        if (rc == CS_ERR_INVALID) rc = CS_ERR_CONFIG;
+    }
+    *out = cfg;
+    return rc;
+}
+
+int cs_session_config_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                           const char *company, json_object **out, int64_t *version)
+{
     *version = 0;
+    *out = NULL;
     struct cs_doc d;
     int rc = CS_ERR_NOT_FOUND;
     if (company && *company) {
@@ -240,16 +264,33 @@ int cs_session_config_load(struct cs_store *st, struct cs_arena *a, const char *
         rc = cs_store_get(st, a, tenant, CS_CONFIG_COLL, id, &d);
         if (rc == CS_OK) *version = d.version;
     }
-    /* Before configurations were per company, one document held the tenant's. */
-    if (rc == CS_ERR_NOT_FOUND) rc = cs_store_get(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, &d);
-    if (rc == CS_ERR_NOT_FOUND) rc = CS_OK;
-    else if (rc == CS_OK) {
-        /* Merged onto fresh defaults so that settings added later get their default. */
-        const char *where, *why;
-        rc = cs_session_config_merge(cfg, d.body, a, &where, &why);
-        if (rc == CS_ERR_INVALID) rc = CS_ERR_CONFIG;
+    if (rc && rc != CS_ERR_NOT_FOUND) {
+        /* As before: the caller gets the defaults beside the store's error. */
+        json_object *cfg = cs_session_config_defaults();
+        if (!cfg || cs_json_own(a, cfg)) return CS_ERR_NOMEM;
+        *out = cfg;
+        return rc;
     }
-    *out = cfg;
+    return config_from(st, a, tenant, rc ? NULL : &d, out);
+}
+
+struct config_patch {
+    struct cs_store *st;
+    struct cs_arena *a;
+    const char *tenant;
+    json_object *patch;
+    json_object *cfg;
+    const char **where, **why;
+};
+
+/* The stored configuration (or its defaults) with the patch merged and checked. */
+static int apply_patch(void *ctx, struct cs_doc *d)
+{
+    struct config_patch *p = ctx;
+    int rc = config_from(p->st, p->a, p->tenant, d->version ? d : NULL, &p->cfg);
+    if (!rc) rc = cs_session_config_merge(p->cfg, p->patch, p->a, p->where, p->why);
+    if (!rc) rc = tiers_ordered(p->cfg, p->where, p->why);
+    d->body = p->cfg;
     return rc;
 }
 
@@ -261,23 +302,14 @@ int cs_session_config_update(struct cs_store *st, struct cs_arena *a, const char
     if (!company || !*company) return CS_ERR_COMPANY_ID;
     const char *id = company_doc_id(a, company);
     if (!id) return CS_ERR_NOMEM;
-    for (int attempt = 0; attempt < CS_SESSION_UPDATE_RETRIES; attempt++) {
-        json_object *cfg;
-        int64_t version;
-        int rc = cs_session_config_load(st, a, tenant, company, &cfg, &version);
-        if (!rc) rc = cs_session_config_merge(cfg, patch, a, where, why);
-        if (!rc) rc = tiers_ordered(cfg, where, why);
-        if (rc) return rc;
-        if (version == 0)
-            rc = cs_store_insert(st, a, tenant, CS_CONFIG_COLL, id, cfg, NULL, now_ms, NULL);
-        else
-            rc = cs_store_update(st, a, tenant, CS_CONFIG_COLL, id, version, cfg, NULL,
-                                 now_ms, NULL);
-        if (rc == CS_ERR_CONFLICT || rc == CS_ERR_EXISTS) continue;
-        *out = cfg;
-        return rc;
-    }
-    return CS_ERR_CONFLICT;
+    struct config_patch p = {.st = st, .a = a, .tenant = tenant, .patch = patch,
+                             .where = where, .why = why};
+    const struct cs_store_modify m = {.tenant = tenant, .coll = CS_CONFIG_COLL, .id = id,
+                                      .flags = CS_MODIFY_CREATE, .mutate = apply_patch, .ctx = &p,
+                                      .now_ms = now_ms};
+    int rc = cs_store_modify(st, a, &m, NULL);
+    if (!rc) *out = p.cfg;
+    return rc;
 }
 
 static json_object *at(json_object *o, const char *const *path)

@@ -8,6 +8,7 @@
 #include "cs/function.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/notify.h"
 
 int cs_session_rate_for(const struct cs_req *req, const char *company, const char *key,
                         struct cs_rate *out)
@@ -58,6 +59,30 @@ int cs_session_load_fail(const struct cs_req *req, struct cs_resp *resp, int cod
         !cs_json_add_str(d, "field", s && s->bad_field ? s->bad_field : "body"))
         resp->err_details = d;
     return code;
+}
+
+void cs_session_event_begin(const struct cs_req *req, const char *session_id, const char *company,
+                            const char *customer, struct cs_jb *b)
+{
+    cs_jb_init(b, cs_json_object(req->arena));
+    cs_jb_str(b, "sessionId", session_id);
+    cs_jb_str(b, "companyId", company);
+    cs_jb_str(b, "customerId", customer);
+}
+
+int cs_session_event_stage(const struct cs_req *req, const char *type, struct cs_jb *b)
+{
+    int rc = cs_jb_done(b);
+    return rc ? rc : cs_notify_stage(req->store, req->arena, req->auth.tenant, type, b->obj, req->now_ms, NULL);
+}
+
+int cs_session_req_modify(const struct cs_req *req, struct cs_resp *resp, const char *id,
+                          cs_session_mutate_fn fn, void *ctx, struct cs_session *out)
+{
+    int load_rc;
+    int rc = cs_session_modify(req->store, req->arena, req->auth.tenant, id, req->now_ms, fn, ctx,
+                               out, &load_rc);
+    return rc && load_rc ? cs_session_load_fail(req, resp, rc, out, id) : rc;
 }
 
 int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp, const char *company,

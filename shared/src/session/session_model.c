@@ -215,6 +215,44 @@ int cs_session_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
     return rc ? rc : cs_session_parse(&d, out);
 }
 
+struct session_round {
+    cs_session_mutate_fn fn;
+    void *ctx;
+    struct cs_session *s;
+    int load_rc;
+};
+
+static int session_round(void *ctx, struct cs_doc *d)
+{
+    struct session_round *x = ctx;
+    x->load_rc = cs_session_parse(d, x->s);
+    if (x->load_rc) return x->load_rc;
+    int rc = x->fn(x->ctx, x->s);
+    d->body = x->s->doc.body;
+    return rc;
+}
+
+int cs_session_modify(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
+                      int64_t now_ms, cs_session_mutate_fn fn, void *ctx, struct cs_session *out,
+                      int *load_rc)
+{
+    memset(out, 0, sizeof(*out));
+    struct session_round x = {.fn = fn, .ctx = ctx, .s = out, .load_rc = CS_ERR_SESSION_ID};
+    int rc = CS_ERR_SESSION_ID;
+    if (cs_session_id_valid(id)) {
+        int read_rc = CS_OK;
+        x.load_rc = CS_OK;
+        const struct cs_store_modify m = {.tenant = tenant, .coll = CS_SESSIONS_COLL, .id = id,
+                                          .mutate = session_round, .ctx = &x, .now_ms = now_ms,
+                                          .read_rc = &read_rc};
+        rc = cs_store_modify(st, a, &m, NULL);
+        if (read_rc) x.load_rc = read_rc == CS_ERR_NOT_FOUND ? CS_ERR_SESSION_NOT_FOUND : read_rc;
+        if (read_rc == CS_ERR_NOT_FOUND) rc = CS_ERR_SESSION_NOT_FOUND;
+    }
+    if (load_rc) *load_rc = x.load_rc;
+    return rc;
+}
+
 int cs_session_set_status(struct cs_session *s, enum cs_session_status_id st)
 {
     int rc = cs_json_add_str(s->doc.body, "status", cs_session_status_name(st));

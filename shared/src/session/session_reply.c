@@ -88,16 +88,13 @@ static int draft(struct cs_store *st, struct cs_arena *a, const char *tenant,
     if (rc) return rc;
     kb->p = p;
     kb->n = np < REPLY_PASSAGES ? np : REPLY_PASSAGES;
-    struct cs_draft_passage dp[REPLY_PASSAGES];
-    for (size_t i = 0; i < np && i < REPLY_PASSAGES; i++)
-        dp[i] = (struct cs_draft_passage){p[i].doc_id, p[i].chunk_id, p[i].title, p[i].text, p[i].score};
     const char *label = in->sentiment ? in->sentiment->label : NULL;
     struct cs_draft_input di = {
         .customer_name = in->customer_name,
         .ticket_text = in->message,
         .query_terms = cs_retrieval_expand(a, in->message),
         .triage = {.category = in->issue_category, .sentiment = label},
-        .passages = dp,
+        .passages = p,
         .n_passages = np < REPLY_PASSAGES ? np : REPLY_PASSAGES,
     };
     struct cs_draft_opts o = {.tone = tone_of(in),

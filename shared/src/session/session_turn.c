@@ -159,16 +159,12 @@ static int escalate(struct turn *t)
     char notes[160];
     snprintf(notes, sizeof(notes), "Automatic escalation (%s)%s%s", dec->reason,
              dec->trigger ? ": " : "", dec->trigger ? dec->trigger : "");
-    json_object *d = cs_json_object(req->arena);
-    int rc = d ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "sessionId", t->s->doc.id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", t->s->company_id);
-    if (!rc) rc = cs_json_add_str(d, "customerId", t->s->customer_id);
-    if (!rc) rc = cs_json_add_str(d, "fromTier", t->out->from_tier);
-    if (!rc) rc = cs_json_add_str(d, "toTier", dec->target);
-    if (!rc) rc = cs_json_add_str(d, "reason", dec->reason);
-    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "session.escalated", d,
-                                  req->now_ms, NULL);
+    struct cs_jb b;
+    cs_session_event_begin(req, t->s->doc.id, t->s->company_id, t->s->customer_id, &b);
+    cs_jb_str(&b, "fromTier", t->out->from_tier);
+    cs_jb_str(&b, "toTier", dec->target);
+    cs_jb_str(&b, "reason", dec->reason);
+    int rc = cs_session_event_stage(req, "session.escalated", &b);
     if (!rc) rc = cs_session_escalate(t->s->doc.body, dec->target, dec->reason,
                                       cs_arena_strdup(req->arena, notes), req->now_ms);
     int rank = cs_session_tier_rank(dec->target);

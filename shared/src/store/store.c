@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cs/arena.h"
-#include "cs/auth.h"
+#include "cs/tenant.h"
 #include "cs/json.h"
 #include "store/store_int.h"
 
@@ -165,7 +165,7 @@ int cs_store_update(struct cs_store *st, struct cs_arena *a, const char *tenant,
                     const struct cs_text *text, int64_t now_ms, struct cs_doc *out)
 {
     CHECK_WRITE(st, tenant, coll);
-    if (!id_ok(id)) return CS_ERR_NOT_FOUND;
+    if (!id_ok(id)) return unstaged(st, CS_ERR_NOT_FOUND);
     if (!json_object_is_type(body, json_type_object) || expected_version < 1)
         return unstaged(st, CS_ERR_INVALID);
     return unstaged(st, st->ops->update(st, a, tenant, coll, id, expected_version, body, text,

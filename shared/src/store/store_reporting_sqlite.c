@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "cs/arena.h"
-#include "cs/auth.h"
+#include "cs/tenant.h"
 #include "cs/buf.h"
 #include "cs/clock.h"
 #include "cs/json.h"

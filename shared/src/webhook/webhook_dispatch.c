@@ -13,6 +13,7 @@
 #include "cs/events.h"
 #include "cs/json.h"
 #include "cs/log.h"
+#include "cs/net.h"
 #include "cs/notify.h"
 #include "cs/store.h"
 
@@ -76,59 +77,23 @@ bool cs_webhook_addr_public(const struct sockaddr *sa)
     return (b[0] & 0xfe) != 0xfc; /* fc00::/7 unique local */
 }
 
-struct guard {
-    bool allow_private;
-    bool refused;
-};
-
-/* Checks the address curl is about to connect to, after DNS, so a hostname that
- * resolves to an internal address is caught as well as a literal one. */
-static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+/* The signed delivery's own header lines (cs_net_prepare adds Content-Type). */
+static const char **headers(struct cs_arena *a, const char *id, int64_t ts, const char *sig)
 {
-    struct guard *g = arg;
-    (void)purpose;
-    if (!g->allow_private && !cs_webhook_addr_public(&addr->addr)) {
-        g->refused = true;
-        return CURL_SOCKET_BAD;
-    }
-    return socket(addr->family, addr->socktype, addr->protocol);
-}
-
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-    (void)p;
-    (void)arg;
-    return size * n; /* subscribers' answers are not kept: only the status counts */
-}
-
-static struct curl_slist *headers(struct cs_arena *a, const char *id, int64_t ts, const char *sig)
-{
-    const char *lines[] = {
-        "Content-Type: application/json",
-        "User-Agent: cs-webhooks/1",
-        cs_arena_printf(a, "webhook-id: %s", id),
-        cs_arena_printf(a, "webhook-timestamp: %lld", (long long)ts),
-        cs_arena_printf(a, "webhook-signature: %s", sig),
-        "Expect:", /* no 100-continue round trip */
-    };
-    struct curl_slist *h = NULL;
-    for (size_t i = 0; i < sizeof(lines) / sizeof(*lines); i++) {
-        struct curl_slist *next = lines[i] ? curl_slist_append(h, lines[i]) : NULL;
-        if (!next) {
-            curl_slist_free_all(h);
-            return NULL;
-        }
-        h = next;
-    }
-    return h;
+    const char **h = cs_arena_alloc(a, 4 * sizeof(*h));
+    if (!h) return NULL;
+    h[0] = cs_arena_printf(a, "webhook-id: %s", id);
+    h[1] = cs_arena_printf(a, "webhook-timestamp: %lld", (long long)ts);
+    h[2] = cs_arena_printf(a, "webhook-signature: %s", sig);
+    h[3] = NULL;
+    return h[0] && h[1] && h[2] ? h : NULL;
 }
 
 /* One delivery in flight. Deliveries outlive the claim (and the arena reset) that
  * started them, so what they need is copied here, on the heap, and freed at the end. */
 struct flight {
     CURL *easy;
-    struct curl_slist *hdr;
-    struct guard g;
+    struct cs_net_call call; /* header list and address guard of the transfer */
     struct cs_outbox_item it; /* id, tenant, topic, type copied */
     char *body;
     double t0;
@@ -138,7 +103,7 @@ struct flight {
 static void flight_free(struct flight *f)
 {
     if (f->easy) curl_easy_cleanup(f->easy);
-    curl_slist_free_all(f->hdr);
+    cs_net_call_clean_up(&f->call);
     free((char *)f->it.id);
     free((char *)f->it.tenant);
     free((char *)f->it.topic);
@@ -168,27 +133,27 @@ static void prepare_post(struct flight *f, struct cs_arena *a, const struct cs_w
 {
     int64_t ts = now(cfg) / 1000;
     char sig[CS_WEBHOOK_SIG_MAX];
+    const char **hdr = NULL;
     if (cs_webhook_sign(key, f->it.id, ts, f->body, strlen(f->body), sig) ||
-        !(f->hdr = headers(a, f->it.id, ts, sig)) || !(f->easy = curl_easy_init())) {
-        at->error = f->hdr ? "transport error" : "signing failed";
+        !(hdr = headers(a, f->it.id, ts, sig)) || !(f->easy = curl_easy_init())) {
+        at->error = hdr ? "transport error" : "signing failed";
         sodium_memzero(sig, sizeof(sig));
         return;
     }
     sodium_memzero(sig, sizeof(sig));
-    CURL *c = f->easy;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, f->hdr);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, f->body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(f->body));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    f->g = (struct guard){.allow_private = cfg->allow_private};
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &f->g);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms ? cfg->connect_timeout_ms : 5000L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms ? cfg->timeout_ms : 10000L);
-    curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)f);
+    const struct cs_net_opts o = {
+        .url = url, .headers = hdr, .body = f->body, .body_len = strlen(f->body),
+        .timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 10000,
+        .connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms : 5000,
+        .user_agent = "cs-webhooks/1",
+        /* The SSRF guard: no delivery to loopback, private or metadata addresses. */
+        .allow_addr = cfg->allow_private ? NULL : cs_webhook_addr_public,
+    }; /* subscribers' answers are not kept: only the status counts */
+    if (cs_net_prepare(f->easy, &o, &f->call)) {
+        at->error = "transport error";
+        return;
+    }
+    curl_easy_setopt(f->easy, CURLOPT_PRIVATE, (void *)f);
 }
 
 /* What a finished transfer came to. */
@@ -196,7 +161,7 @@ static void read_result(struct flight *f, CURLcode rc, struct attempt *at)
 {
     at->latency_ms = cs_mono_ms() - f->t0;
     curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &at->status);
-    if (f->g.refused) at->error = "destination not allowed";
+    if (f->call.refused) at->error = "destination not allowed";
     else if (rc == CURLE_OPERATION_TIMEDOUT) at->error = "timeout";
     else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) at->error = "connection failed";
     else if (rc != CURLE_OK) at->error = "transport error";

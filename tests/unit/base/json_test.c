@@ -365,6 +365,41 @@ static void test_adders(void)
     cs_arena_reset(arena);
 }
 
+/* The sticky builder: the first failure is kept, later adds do nothing and release what
+ * they were given (LeakSanitizer checks), and a failed child fails its parent. */
+static void test_sticky_builder(void)
+{
+    struct cs_jb b;
+    cs_jb_init(&b, json_object_new_object());
+    cs_jb_str(&b, "a", "x");
+    cs_jb_int(&b, "n", 3);
+    cs_jb_null(&b, "z");
+    cs_jb_ref(&b, "r", NULL);
+    CHECK_INT(cs_jb_done(&b), CS_OK);
+    CHECK_STR(json_object_to_json_string_ext(b.obj, JSON_C_TO_STRING_PLAIN),
+              "{\"a\":\"x\",\"n\":3,\"z\":null,\"r\":null}");
+    cs_jb_add(&b, "lost", NULL); /* a failed allocation */
+    cs_jb_str(&b, "after", "y");
+    cs_jb_add(&b, "owned", json_object_new_string("released"));
+    CHECK_INT(cs_jb_done(&b), CS_ERR_NOMEM);
+    CHECK(!json_object_object_get_ex(b.obj, "after", NULL));
+    CHECK(!json_object_object_get_ex(b.obj, "owned", NULL));
+    struct cs_jb child;
+    cs_jb_init(&child, json_object_new_object());
+    cs_jb_add(&child, "bad", NULL);
+    struct cs_jb parent;
+    cs_jb_init(&parent, json_object_new_object());
+    cs_jb_nest(&parent, "child", &child);
+    CHECK_INT(cs_jb_done(&parent), CS_ERR_NOMEM);
+    CHECK(child.obj == NULL);
+    json_object_put(parent.obj);
+    struct cs_jb none;
+    cs_jb_init(&none, NULL);
+    cs_jb_bool(&none, "b", true);
+    CHECK_INT(cs_jb_done(&none), CS_ERR_NOMEM);
+    json_object_put(b.obj);
+}
+
 int main(void)
 {
     arena = cs_arena_new(0);
@@ -384,5 +419,6 @@ int main(void)
     TEST_RUN(test_email);
     TEST_RUN(test_adders);
     cs_arena_destroy(arena);
+    TEST_RUN(test_sticky_builder);
     return test_done();
 }

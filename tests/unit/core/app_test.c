@@ -39,6 +39,12 @@ static int handle_thing(const struct cs_req *req, struct cs_resp *resp)
     int rc = CS_OK;
     if (strcmp(req->method, "POST") == 0) {
         const char *name = cs_json_get_str(req->json, "name");
+        if (strcmp(name, "leaky") == 0) {
+            /* An error path that forgets the event it staged: the core must drop it. */
+            if (cs_store_stage(req->store, req->auth.tenant, "sub_1", "thing.created", NULL))
+                return CS_ERR_INTERNAL;
+            return CS_ERR_BAD_REQUEST;
+        }
         struct cs_doc doc;
         json_object *body = cs_json_object(req->arena);
         if (!body) return CS_ERR_NOMEM;
@@ -207,6 +213,21 @@ static void test_success(void)
     CHECK_STR(body_str(), "{\"id\":\"x\",\"q\":\"enc oded\"}");
     call("GET", "/api/v1/things/x", "qq=1&%7A=2", NULL, "authorization", tok_agent, NULL);
     CHECK_STR(body_str(), "{\"id\":\"x\",\"q\":null}");
+}
+
+/* A handler that stages an event and fails leaks nothing: the stage is empty after the
+ * request, and the next request's write announces nothing. */
+static void test_staged_events_end_with_the_request(void)
+{
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"leaky\"}", JSON_CT, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 400);
+    CHECK_INT(cs_store_staged(w.store), 0);
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"widget\"}", JSON_CT, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 201);
+    int64_t open = -1, done = -1, dead = -1;
+    CHECK_INT(cs_store_outbox_stats(w.store, "acme", NULL, &open, &done, &dead), CS_OK);
+    CHECK_INT(open, 0);
+    CHECK_INT(done + dead, 0);
 }
 
 static void test_request_id(void)
@@ -561,6 +582,7 @@ int main(void)
     cs_log_set_function(fn.name);
     TEST_RUN(test_success);
     TEST_RUN(test_request_id);
+    TEST_RUN(test_staged_events_end_with_the_request);
     TEST_RUN(test_cors);
     TEST_RUN(test_auth_errors);
     TEST_RUN(test_client_address);

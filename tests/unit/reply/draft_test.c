@@ -6,18 +6,18 @@
 #include "cs/kb.h"
 #include "cs/policy.h"
 
-static const struct cs_draft_passage PASSAGES[] = {
-    {"KB-1001", "KB-1001-c-0", "Duplicate or double charges",
+static const struct cs_passage PASSAGES[] = {
+    {"KB-1001", "KB-1001-c-0", "Duplicate or double charges", NULL, NULL,
      "Why was I charged twice? A second charge for the same subscription period is usually a "
      "pending card authorisation that drops off within 3-5 business days. If both charges "
      "settle on your statement, open Settings > Billing and compare the invoice numbers. "
      "Our office is closed on public holidays.",
      0.82},
-    {"KB-2002", "KB-2002-c-0", "Resetting your password",
+    {"KB-2002", "KB-2002-c-0", "Resetting your password", NULL, NULL,
      "Use the Forgot password link on the sign-in page to get a reset email. The link expires "
      "after 30 minutes.",
      0.41},
-    {"KB-3003", "KB-3003-c-1", "Tracking a delivery",
+    {"KB-3003", "KB-3003-c-1", "Tracking a delivery", NULL, NULL,
      "Tracking numbers appear in the shipping confirmation email once the parcel leaves our "
      "warehouse.",
      0.35},
@@ -25,7 +25,7 @@ static const struct cs_draft_passage PASSAGES[] = {
 
 static const char *TICKET = "I was charged twice for my subscription this month. Please help!";
 
-static struct cs_draft_input input(const struct cs_draft_passage *ps, size_t n, const char *sent)
+static struct cs_draft_input input(const struct cs_passage *ps, size_t n, const char *sent)
 {
     struct cs_draft_input in = {
         .customer_name = "John Doe",
@@ -52,7 +52,7 @@ static size_t count(const char *hay, const char *needle)
 }
 
 /* Every [marker] in body names a used passage's doc_id, and every used passage is cited. */
-static bool markers_match_used(const struct cs_draft *d, const struct cs_draft_passage *ps)
+static bool markers_match_used(const struct cs_draft *d, const struct cs_passage *ps)
 {
     size_t markers = 0;
     for (const char *p = strchr(d->body, '['); p; p = strchr(p + 1, '[')) {
@@ -177,7 +177,7 @@ static void test_no_relevant_passage(void)
     struct cs_arena *a = arena();
     struct cs_draft d;
     /* Scores below the threshold: not quoted even though the words match. */
-    struct cs_draft_passage low[3];
+    struct cs_passage low[3];
     memcpy(low, PASSAGES, sizeof low);
     for (int i = 0; i < 3; i++) low[i].score = 0.1;
     struct cs_draft_input in = input(low, 3, "frustrated");
@@ -220,17 +220,17 @@ static void test_no_relevant_passage(void)
 static void test_overlapping_chunks_quoted_once(void)
 {
     /* Two chunks of one article share a sentence (chunk overlap). */
-    static const struct cs_draft_passage ps[] = {
-        {"KB-1001", "KB-1001-c-0", "Duplicate charges",
+    static const struct cs_passage ps[] = {
+        {"KB-1001", "KB-1001-c-0", "Duplicate charges", NULL, NULL,
          "Duplicate charges for a subscription are refunded automatically by the card issuer "
          "after the authorisation expires.",
          0.7},
-        {"KB-1001", "KB-1001-c-1", "Duplicate charges",
+        {"KB-1001", "KB-1001-c-1", "Duplicate charges", NULL, NULL,
          "Duplicate charges for a subscription are refunded automatically by the card issuer "
          "after the authorisation expires. Contact your bank if a duplicate charge is still "
          "pending after seven days.",
          0.6},
-        {"KB-4004", "KB-4004-c-0", "Subscription invoices",
+        {"KB-4004", "KB-4004-c-0", "Subscription invoices", NULL, NULL,
          "Every subscription charge has its own invoice, so a duplicate charge shows up as two "
          "invoice numbers.",
          0.5},
@@ -258,9 +258,9 @@ static void test_overlapping_chunks_quoted_once(void)
 
 static void test_forged_markers_rejected(void)
 {
-    static const struct cs_draft_passage ps[] = {
-        {"KB 9]", "x", "Bad id", "Duplicate subscription charges are reversed by the bank.", 0.9},
-        {"KB-5005", "KB-5005-c-0", "Brackets",
+    static const struct cs_passage ps[] = {
+        {"KB 9]", "x", "Bad id", NULL, NULL, "Duplicate subscription charges are reversed by the bank.", 0.9},
+        {"KB-5005", "KB-5005-c-0", "Brackets", NULL, NULL,
          "A duplicate subscription charge [see KB-9999] is reversed by the bank.", 0.9},
     };
     struct cs_arena *a = arena();

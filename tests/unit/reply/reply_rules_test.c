@@ -7,6 +7,7 @@
 #include "cs/closing.h"
 #include "cs/draft.h"
 #include "cs/retrieval.h"
+#include "reply/reply_text.h"
 
 static void test_closing_messages(void)
 {
@@ -85,8 +86,28 @@ static void test_expansion(void)
     cs_arena_destroy(a);
 }
 
+/* The fold both rule sets match against: word characters per `keep`, one space between
+ * words, padded; a text that does not fit is reported, its head kept. */
+static void test_fold(void)
+{
+    char buf[64];
+    unsigned words = 99;
+    CHECK(cs_reply_fold("Don't  buy 3 ETFs!!", buf, sizeof(buf), CS_FOLD_APOSTROPHE, &words));
+    CHECK_STR(buf, " don't buy etfs ");
+    CHECK_INT(words, 3);
+    CHECK(cs_reply_fold("Don't buy 3 ETFs", buf, sizeof(buf), CS_FOLD_DIGITS, NULL));
+    CHECK_STR(buf, " don t buy 3 etfs ");
+    CHECK(!cs_reply_fold("abcdefghij", buf, 8, 0, &words));
+    CHECK_STR(buf, " abcde ");
+    CHECK_INT(words, 1);
+    static const char *const list[] = {" buy ", " sell ", NULL};
+    CHECK(cs_reply_has_any(" i want to buy now ", list));
+    CHECK(!cs_reply_has_any(" buyer ", list));
+}
+
 int main(void)
 {
+    TEST_RUN(test_fold);
     TEST_RUN(test_closing_messages);
     TEST_RUN(test_advice_detection);
     TEST_RUN(test_topic_only_when_sure);

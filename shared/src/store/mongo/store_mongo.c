@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include "cs/arena.h"
-#include "cs/auth.h"
+#include "cs/tenant.h"
 #include "cs/clock.h"
 #include "cs/log.h"
 #include "store/store_int.h"

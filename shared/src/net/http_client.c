@@ -1,0 +1,106 @@
+/* The one outbound HTTP client's set-up (cs/net.h). */
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cs/net.h"
+
+int cs_from_curl(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_OK: return CS_OK;
+    case CURLE_OPERATION_TIMEDOUT: return CS_ERR_TIMEOUT;
+    case CURLE_OUT_OF_MEMORY: return CS_ERR_NOMEM;
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL: return CS_ERR_CONFIG;
+    default: return CS_ERR_UPSTREAM; /* refused, reset, truncated, TLS, DNS */
+    }
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *arg)
+{
+    (void)p;
+    (void)arg;
+    return size * n;
+}
+
+/* The address check runs where libcurl opens the socket, after name resolution. */
+static curl_socket_t open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+    struct cs_net_call *call = arg;
+    (void)purpose;
+    if (call->allow_addr && !call->allow_addr(&addr->addr)) {
+        call->refused = true;
+        return CURL_SOCKET_BAD;
+    }
+    return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+static struct curl_slist *append(struct curl_slist *h, const char *line)
+{
+    struct curl_slist *n = curl_slist_append(h, line);
+    if (!n) curl_slist_free_all(h);
+    return n;
+}
+
+static struct curl_slist *header_list(const struct cs_net_opts *o)
+{
+    struct curl_slist *h = o->body ? append(NULL, "Content-Type: application/json") : NULL;
+    if (o->body && !h) return NULL;
+    for (size_t i = 0; o->headers && o->headers[i]; i++)
+        if (!(h = append(h, o->headers[i]))) return NULL;
+    return append(h, "Expect:"); /* no 100-continue round trip */
+}
+
+int cs_net_prepare(CURL *c, const struct cs_net_opts *o, struct cs_net_call *call)
+{
+    memset(call, 0, sizeof(*call));
+    if (!(call->hdr = header_list(o))) return CS_ERR_NOMEM;
+    call->allow_addr = o->allow_addr;
+    curl_easy_reset(c);
+    curl_easy_setopt(c, CURLOPT_URL, o->url);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, call->hdr);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L); /* threads: no SIGALRM for DNS timeouts */
+    if (o->body) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, o->body);
+        curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)o->body_len);
+    }
+    /* Without a body callback libcurl would write the answer to stdout, which Lambda
+     * ships to the function's log. */
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, o->on_body ? o->on_body : discard);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, o->body_arg);
+    if (o->on_header) {
+        curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, o->on_header);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, o->header_arg);
+    }
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)(o->timeout_ms > 0 ? o->timeout_ms : 0));
+    int64_t connect = o->connect_timeout_ms;
+    if (o->timeout_ms > 0 && (connect <= 0 || connect > o->timeout_ms)) connect = o->timeout_ms;
+    if (connect > 0) curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
+    if (o->user_agent) curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent);
+    if (o->allow_addr) {
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+        curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, call);
+    }
+    return CS_OK;
+}
+
+void cs_net_call_clean_up(struct cs_net_call *call)
+{
+    curl_slist_free_all(call->hdr);
+    call->hdr = NULL;
+}
+
+CURLcode cs_net_perform(CURL *c, const struct cs_net_opts *o, long *status, bool *refused)
+{
+    struct cs_net_call call;
+    *status = 0;
+    if (refused) *refused = false;
+    if (cs_net_prepare(c, o, &call)) return CURLE_OUT_OF_MEMORY;
+    CURLcode rc = curl_easy_perform(c);
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    if (refused) *refused = call.refused;
+    cs_net_call_clean_up(&call);
+    return rc;
+}
