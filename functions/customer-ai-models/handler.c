@@ -468,19 +468,10 @@ static int config(const struct cs_req *req, struct cs_resp *resp)
             cs_resp_field_error(resp, "body", field, why, "value_error");
             return bad(resp, "invalid_config", why, rc);
         }
-        /* One configuration document per tenant, replaced whole (optimistic retries). */
-        for (int i = 0; !rc; i++) {
-            struct cs_doc d;
-            rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL, CS_TM_CFG_ID, &d);
-            if (rc == CS_ERR_NOT_FOUND)
-                rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL, CS_TM_CFG_ID, stored,
-                                     NULL, req->now_ms, NULL);
-            else if (!rc)
-                rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL, CS_TM_CFG_ID, d.version,
-                                     stored, NULL, req->now_ms, NULL);
-            if ((rc == CS_ERR_CONFLICT || rc == CS_ERR_EXISTS) && i < 7) rc = CS_OK;
-            else break;
-        }
+        /* One configuration document per tenant, replaced whole. */
+        if (!rc)
+            rc = cs_store_put(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL, CS_TM_CFG_ID, stored,
+                              req->now_ms, NULL);
     } else {
         rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &cfg, &stored);
     }

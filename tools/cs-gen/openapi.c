@@ -396,8 +396,18 @@ static json_object *info(void)
         "Each path is served by one function (x-function); x-roles lists the roles that may call it "
         "(admin always may). Five families keep their own success and error formats: triage (seed 004), "
         "insights (seed 001, an envelope around data), predict (seed 000), sessions (seed 003, also "
-        "under /api/momentum/cs) and reporting (seed 002, /manager/api/v1)."));
+        "under /api/momentum/cs) and reporting (seed 002, /manager/api/v1). Real-time events are also "
+        "served over a WebSocket at /websocket (seed 001's queue_update, sentiment_alert, system_status), "
+        "which OpenAPI cannot describe: see the README."));
     return o;
+}
+
+static int is_http_method(const char *m)
+{
+    static const char *const http[] = {"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH"};
+    for (size_t i = 0; i < sizeof(http) / sizeof(*http); i++)
+        if (strcmp(m, http[i]) == 0) return 1;
+    return 0;
 }
 
 int cs_gen_openapi(json_object *const *funcs, int nfuncs, const char *root)
@@ -413,6 +423,9 @@ int cs_gen_openapi(json_object *const *funcs, int nfuncs, const char *root)
         json_object *routes = get(funcs[i], "routes");
         for (size_t r = 0; routes && r < json_object_array_length(routes) && n < cap; r++) {
             json_object *ro = json_object_array_get_idx(routes, r);
+            /* WebSocket routes ("WS /websocket/$connect") are not HTTP operations: OpenAPI
+             * cannot describe them; the README's real-time section does. */
+            if (!is_http_method(sget(ro, "method"))) continue;
             ops[n++] = (struct op_ref){sget(ro, "path"), sget(ro, "method"), funcs[i], ro};
         }
     }
