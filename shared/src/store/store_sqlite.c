@@ -27,6 +27,7 @@
 #include "cs/json.h"
 #include "store/store_int.h"
 #include "store/store_reporting.h"
+#include "store/sqlite_walbuf.h"
 
 #define STMT_CACHE 48
 
@@ -1133,7 +1134,13 @@ static const struct cs_store_ops sqlite_ops = {
 /* SQLite's global memory statistics take a process-wide mutex on every allocation;
  * nothing here reads them, and with several worker threads that mutex showed up in
  * profiles. Must run before SQLite initialises itself. */
-static void sqlite_global_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+static const char *walbuf_vfs; /* NULL: SQLite's default VFS */
+
+static void sqlite_global_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    walbuf_vfs = cs_sqlite_walbuf_register();
+}
 
 /* Another process's writer holds the lock. SQLite's own handler backs off 1, 2, 5, 10...
  * ms; a write here takes tens of microseconds, so retry soon, and give up after ~5 s. */
@@ -1187,7 +1194,7 @@ static int conn_open(const char *path, struct sq_conn **out)
     pthread_condattr_destroy(&ca);
     /* NOMUTEX: c->lock serialises every use of the connection. */
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    int rc = cs_from_sqlite(sqlite3_open_v2(path, &c->db, flags, NULL));
+    int rc = cs_from_sqlite(sqlite3_open_v2(path, &c->db, flags, walbuf_vfs));
     if (!rc) sqlite3_busy_handler(c->db, busy_wait, NULL);
     if (!rc) rc = cs_from_sqlite(sqlite3_exec(c->db, schema_sql, NULL, NULL, NULL));
     if (rc) {
