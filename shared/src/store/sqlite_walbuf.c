@@ -21,8 +21,10 @@
 #include <string.h>
 
 #define WALBUF_NAME "cs-walbuf"
-/* Frames beyond this are written as they come (a transaction this large is rare). */
-#define WALBUF_CAP (512 * 1024)
+/* A full buffer is written out and refilled. The default VFS writes at most 128 KiB - 1
+ * bytes per call (seekAndWrite masks the count; a larger write comes back short, which
+ * it reports as SQLITE_FULL), so the buffer stays below that. */
+#define WALBUF_CAP (120 * 1024)
 #define WAL_FRAME_HEADER 24
 
 struct wb_file {
