@@ -28,6 +28,7 @@
 #include "store/store_int.h"
 #include "store/store_reporting.h"
 #include "store/store_rollup.h"
+#include "store/sqlite_walbuf.h"
 
 #define STMT_CACHE 48
 #define CS_STR_(x) #x
@@ -61,6 +62,18 @@ struct txn_outcome {
     int rc;
 };
 
+/* Search hits' bodies, parsed once: a ticket's knowledge-base search reads some twenty
+ * chunks of ~1.5 KB, and parsing them with json-c was a sixth of the ticket's CPU
+ * (perf, build.sh bench load). A slot answers only for the very same stored bytes, so
+ * an edited, replaced or deleted document is never served stale. */
+#define HIT_MEMO 256
+struct hit_memo {
+    sqlite3_int64 rid;
+    char *body; /* the stored text the tree was parsed from */
+    size_t len;
+    json_object *tree; /* owned here; hits get deep copies */
+};
+
 struct sq_conn {
     char *path;
     pid_t pid;     /* the process that opened it: a forked child opens its own */
@@ -79,6 +92,7 @@ struct sq_conn {
     bool closing;          /* one of them waits for the others: newcomers ride along */
     unsigned long gen;     /* the open (or next) transaction's number, from 1 */
     struct txn_outcome ends[ENDS_KEPT];
+    struct hit_memo memo[HIT_MEMO]; /* by rid modulo HIT_MEMO; under `lock` */
 };
 
 struct sq_store {
@@ -926,13 +940,42 @@ static const char *fts_query(struct cs_arena *a, const char *text)
     return rc ? NULL : cs_buf_str(&b);
 }
 
+/* The hit's body as read_doc gives it, from the memo when the stored bytes are the
+ * ones parsed before. Runs under c->lock (a store operation), like every memo use. */
+static json_object *hit_body(struct sq_conn *c, struct cs_arena *a, sqlite3_int64 rid,
+                             const char *body, size_t len)
+{
+    struct hit_memo *m = &c->memo[(size_t)rid % HIT_MEMO];
+    if (m->tree && m->rid == rid && m->len == len && memcmp(m->body, body, len) == 0) {
+        json_object *o = NULL;
+        if (json_object_deep_copy(m->tree, &o, NULL) != 0) return NULL;
+        if (cs_json_own(a, o) == CS_OK) return o;
+        json_object_put(o);
+        return NULL;
+    }
+    json_object *o = cs_store_body_parse(a, body, len);
+    if (!o) return NULL;
+    json_object *keep = NULL;
+    char *copy = malloc(len + 1);
+    if (copy && json_object_deep_copy(o, &keep, NULL) == 0) {
+        memcpy(copy, body, len);
+        copy[len] = '\0';
+        json_object_put(m->tree);
+        free(m->body);
+        *m = (struct hit_memo){rid, copy, len, keep};
+    } else {
+        free(copy); /* the memo is only a saving: the answer stands without it */
+    }
+    return o;
+}
+
 static int do_search(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                      const char *text, size_t limit, struct cs_hit **hits, size_t *nhits)
 {
     const char *match = fts_query(a, text);
     if (!match) return CS_OK;
     sqlite3_stmt *q = prepare(SQ(st),
-        "SELECT d.id, d.version, d.created_ms, d.updated_ms, d.body, bm25(docs_fts, 2.0, 1.0) AS s"
+        "SELECT d.id, d.version, d.created_ms, d.updated_ms, d.body, bm25(docs_fts, 2.0, 1.0) AS s, d.rid"
         " FROM docs_fts JOIN docs d ON d.rid = docs_fts.rowid"
         " WHERE docs_fts MATCH ?3 AND d.tenant=?1 AND d.coll=?2 ORDER BY s LIMIT ?4");
     if (!q) return CS_ERR_STORE;
@@ -948,7 +991,15 @@ static int do_search(struct cs_store *st, struct cs_arena *a, const char *tenant
     size_t n = 0;
     int step, rc = CS_OK;
     while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
-        rc = read_doc(a, q, 0, &out[n].doc);
+        struct cs_doc *d = &out[n].doc;
+        const char *body = (const char *)sqlite3_column_text(q, 4);
+        d->id = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 0));
+        d->version = sqlite3_column_int64(q, 1);
+        d->created_ms = sqlite3_column_int64(q, 2);
+        d->updated_ms = sqlite3_column_int64(q, 3);
+        d->body = body ? hit_body(SQ(st)->c, a, sqlite3_column_int64(q, 6), body,
+                                  (size_t)sqlite3_column_bytes(q, 4)) : NULL;
+        rc = !d->id ? CS_ERR_NOMEM : d->body ? CS_OK : CS_ERR_STORE;
         /* bm25 is negative, larger magnitude is better; x/(1+x) maps it into (0, 1). */
         double x = -sqlite3_column_double(q, 5);
         out[n].score = x > 0 ? x / (1.0 + x) : 0.0;
@@ -1398,7 +1449,13 @@ static const struct cs_store_ops sqlite_ops = {
 /* SQLite's global memory statistics take a process-wide mutex on every allocation;
  * nothing here reads them, and with several worker threads that mutex showed up in
  * profiles. Must run before SQLite initialises itself. */
-static void sqlite_global_setup(void) { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); }
+static const char *walbuf_vfs; /* NULL: SQLite's default VFS */
+
+static void sqlite_global_setup(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    walbuf_vfs = cs_sqlite_walbuf_register();
+}
 
 /* Another process's writer holds the lock. SQLite's own handler backs off 1, 2, 5, 10...
  * ms; a write here takes tens of microseconds, so retry soon, and give up after ~5 s. */
@@ -1424,6 +1481,10 @@ static void conn_free(struct sq_conn *c)
         sqlite3_finalize(c->cache[i].stmt);
         free(c->cache[i].sql);
     }
+    for (size_t i = 0; i < HIT_MEMO; i++) {
+        json_object_put(c->memo[i].tree);
+        free(c->memo[i].body);
+    }
     sqlite3_close_v2(c->db);
     pthread_cond_destroy(&c->ended);
     pthread_mutex_destroy(&c->lock);
@@ -1448,7 +1509,7 @@ static int conn_open(const char *path, struct sq_conn **out)
     pthread_condattr_destroy(&ca);
     /* NOMUTEX: c->lock serialises every use of the connection. */
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    int rc = cs_from_sqlite(sqlite3_open_v2(path, &c->db, flags, NULL));
+    int rc = cs_from_sqlite(sqlite3_open_v2(path, &c->db, flags, walbuf_vfs));
     if (!rc) sqlite3_busy_handler(c->db, busy_wait, NULL);
     if (!rc) rc = cs_from_sqlite(sqlite3_exec(c->db, schema_sql, NULL, NULL, NULL));
     if (!rc) rc = rollup_rebuild(c->db);

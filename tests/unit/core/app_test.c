@@ -320,6 +320,36 @@ static void test_revoked_token(void)
     cs_revoked_reset_cache();
 }
 
+static int64_t later_ms;
+static int64_t later_now(void) { return later_ms; }
+
+/* A token accepted once (and so kept in the thread's memo) is refused as soon as it
+ * expires, and under another key: the memo never outlives what verification says. */
+static void test_token_memo_follows_verification(void)
+{
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 200);
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 200);
+    env.now_ms = later_now;
+    later_ms = NOW_MS + (3600 + env.cfg.token_skew_s - 1) * 1000LL; /* within the skew */
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 200);
+    later_ms = NOW_MS + (3600 + env.cfg.token_skew_s) * 1000LL;
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 401);
+    env.now_ms = fixed_now;
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 200);
+    struct cs_jwt_key saved = env.cfg.jwt_key;
+    env.cfg.jwt_key.bytes[0] ^= 1;
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 401);
+    env.cfg.jwt_key = saved;
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 200);
+}
+
 static void test_auth_errors(void)
 {
     call("GET", "/api/v1/things/1", NULL, NULL, NULL);
@@ -514,7 +544,10 @@ static void fault_matrix(int store)
         else cs_arena_fail_after(w.arena, 0);
     }
     CHECK(succeeded);
-    CHECK(failed >= (store ? 2 : 10)); /* the faults did reach the pipeline */
+    /* The faults did reach the pipeline. The token was verified by an earlier call and
+     * comes from the thread's memo, so verification allocates nothing here (its own
+     * faults are cs_jwt_verify's, tests/unit/auth). */
+    CHECK(failed >= (store ? 2 : 5));
     cs_arena_reset(w.arena);
 }
 
@@ -585,6 +618,7 @@ int main(void)
     TEST_RUN(test_staged_events_end_with_the_request);
     TEST_RUN(test_cors);
     TEST_RUN(test_auth_errors);
+    TEST_RUN(test_token_memo_follows_verification);
     TEST_RUN(test_client_address);
     TEST_RUN(test_revoked_token);
     TEST_RUN(test_routing_errors);

@@ -521,6 +521,17 @@ static void case_search_ranking(void)
     REQUIRE(cs_store_search(S, A, "acme", "kb", "refund", 10, &h, &n) == CS_OK);
     CHECK_INT(n, 1);
     CHECK_INT(h[0].doc.version, 3);
+    CHECK_INT(json_object_object_length(h[0].doc.body), 0);
+    /* A hit's body is the stored one, never an earlier read of the same row. */
+    json_object *b2 = J("{\"v\":2}");
+    REQUIRE(cs_store_update(S, A, "acme", "kb", "kb1", 3, b2, &t2, 4, NULL) == CS_OK);
+    REQUIRE(cs_store_search(S, A, "acme", "kb", "refund", 10, &h, &n) == CS_OK);
+    REQUIRE(n == 1);
+    CHECK_INT(json_object_get_int(json_object_object_get(h[0].doc.body, "v")), 2);
+    REQUIRE(cs_store_search(S, A, "acme", "kb", "refund", 10, &h, &n) == CS_OK);
+    REQUIRE(n == 1);
+    CHECK_INT(json_object_get_int(json_object_object_get(h[0].doc.body, "v")), 2);
+    json_object_put(b2);
     json_object_put(b);
 }
 
