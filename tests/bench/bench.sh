@@ -116,11 +116,29 @@ bench_row() { # label rps p50 p99 ratio-label ratio
     printf '%-44s %10.0f %9.3f %9.3f   %s\n' "$1" "$2" "$3" "$4" "$5"
 }
 
+# A progress line per step of the bench (issue 19): "[k/N] step, elapsed, ETA" on a
+# terminal, where the ETA assumes the steps left take as long as those done; the plain
+# step name when stderr is not a terminal (logs, CI).
+BENCH_STEPS=10
+bench_step() {
+    BENCH_STEP=$((BENCH_STEP + 1))
+    if [ -t 2 ]; then
+        local el=$(( $(date +%s) - BENCH_T0 )) eta="?"
+        [ "$BENCH_STEP" -gt 1 ] && eta=$(( el * (BENCH_STEPS - BENCH_STEP + 1) / (BENCH_STEP - 1) ))
+        [ "$eta" = "?" ] || eta=$(printf '%d:%02d' $((eta / 60)) $((eta % 60)))
+        printf '== [%d/%d] %s  (elapsed %d:%02d, ETA %s)\n' "$BENCH_STEP" "$BENCH_STEPS" "$*" \
+            $((el / 60)) $((el % 60)) "$eta" >&2
+    else
+        log "$*"
+    fi
+}
+
 cmd_bench() {
     cmd_build
     if [ "${1:-}" = reporting ]; then bench_reporting; return; fi
     if [ "${1:-}" = insights ]; then bench_insights; return; fi
     bench_deps
+    BENCH_STEP=0 BENCH_T0=$(date +%s)
     make -s -j"$JOBS" BUILD=$REL "$REL/tests/bench/lambda_bench"
     local port=${CS_PORT:-$(free_port 18090)} var; var=$(mktemp -d /tmp/cs-bench.XXXXXX)
     local secret; secret=$(head -c 32 /dev/urandom | base64)
@@ -143,11 +161,11 @@ cmd_bench() {
         "sendMessage":10000,"listSessions":10000,"analytics":10000}}' || log "bench: cs config not set"
     CS_BENCH_SESSIONS=$(for _ in $(seq 64); do bench_session "$port"; done | tr '\n' ' ')
     local base="http://127.0.0.1:$port" one_session=${CS_BENCH_SESSIONS%% *}
-    log "ceiling: nginx fixed body"
+    bench_step "ceiling: nginx fixed body"
     read -r c_rps c_p50 c_p99 <<<"$(bench_wrk "$base/__ceiling")"
-    log "GET /health/live"
+    bench_step "GET /health/live"
     read -r h_rps h_p50 h_p99 <<<"$(bench_wrk "$base/health/live")"
-    log "POST /api/v1/tickets/process"
+    bench_step "POST /api/v1/tickets/process"
     local fn_pids ng_pids; fn_pids=$(pgrep -f "$var/run/tickets-process" | tr '\n' ' ')
     ng_pids="$(cat "$var/nginx/nginx.pid") $(pgrep -P "$(cat "$var/nginx/nginx.pid")" | tr '\n' ' ')"
     local f0 n0 f1 n1
@@ -156,11 +174,11 @@ cmd_bench() {
     f1=$(bench_cpu_ticks $fn_pids); n1=$(bench_cpu_ticks $ng_pids)
     local hz; hz=$(getconf CLK_TCK)
     local nreq; nreq=$(awk -v r="$t_rps" -v s="${CS_BENCH_SECONDS:-10}" 'BEGIN{printf "%d", r*s}')
-    log "GET /api/v1/cs/sessions/{id} (read)"
+    bench_step "GET /api/v1/cs/sessions/{id} (read)"
     read -r r_rps r_p50 r_p99 <<<"$(bench_wrk -H "Authorization: Bearer $CS_BENCH_TOKEN" "$base/api/v1/cs/sessions/$one_session")"
-    log "POST /api/v1/cs/sessions/{id}/messages"
+    bench_step "POST /api/v1/cs/sessions/{id}/messages"
     read -r m_rps m_p50 m_p99 <<<"$(CS_BENCH_SECONDS=${CS_BENCH_MSG_SECONDS:-3} bench_wrk -s tests/bench/message.lua "$base/")"
-    log "system calls per ticket (strace over a fixed number of requests)"
+    bench_step "system calls per ticket (strace over a fixed number of requests)"
     local sys_calls sys_reqs
     read -r sys_calls sys_reqs <<<"$(bench_syscalls "$base/api/v1/tickets/process" "${CS_BENCH_SYSCALL_REQS:-2000}" "$var/strace.txt" $fn_pids)"
     local mem_rows p
@@ -169,7 +187,7 @@ cmd_bench() {
     done | sort -k2 -n)
     kill -TERM "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
 
-    log "FastAPI peer (uvicorn, one worker)"
+    bench_step "FastAPI peer (uvicorn, one worker)"
     local peer_port=$((port + 1))
     /usr/bin/python3 -m uvicorn app:app --app-dir tests/bench/peer --workers 1 --host 127.0.0.1 \
         --port "$peer_port" --log-level warning --no-access-log >"$var/peer.log" 2>&1 &
@@ -180,17 +198,17 @@ cmd_bench() {
     read -r p_rps p_p50 p_p99 <<<"$(bench_wrk -s tests/bench/post.lua "http://127.0.0.1:$peer_port/api/v1/tickets/process")"
     kill -TERM "$peer_pid"; wait "$peer_pid" 2>/dev/null || true
 
-    log "cold start (exec to first answer, local invoke)"
+    bench_step "cold start (exec to first answer, local invoke)"
     local ev="$var/ev.json"
     sed "s|REPLACE_WITH_TOKEN|$CS_BENCH_TOKEN|" events/tickets-process.json > "$ev"
     local cold base_ms
     cold=$(CS_VAR=$var CS_JWT_SECRET=$secret CS_DATA_DIR=$ROOT/data CS_LOG_LEVEL=warn \
         bench_median_ms 21 "$REL/bin/tickets-process" --invoke "$ev")
     base_ms=$(bench_median_ms 21 /bin/true)
-    log "warm Lambda invokes (fake Runtime API)"
+    bench_step "warm Lambda invokes (fake Runtime API)"
     local lam; lam=$(CS_VAR=$var CS_JWT_SECRET=$secret CS_DATA_DIR=$ROOT/data CS_LOG_LEVEL=warn \
         CS_STORE_URI=sqlite://$var/cs.db "$REL/tests/bench/lambda_bench" "$REL/bin/tickets-process" "$ev" 201 || echo "failed")
-    log "escalation cues and six-level sentiment per message (CPU time)"
+    bench_step "escalation cues and six-level sentiment per message (CPU time)"
     local cues_out=""
     # shellcheck disable=SC2046
     ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Ishared/include -Ishared/src tests/bench/cues_bench.c \
