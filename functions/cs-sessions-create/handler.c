@@ -11,6 +11,7 @@
 #include "cs/json.h"
 #include "cs/notify.h"
 #include "cs/sentiment.h"
+#include "cs/reporting.h"
 #include "cs/session.h"
 #include "cs/store.h"
 
@@ -82,6 +83,9 @@ static int first_message(const struct cs_req *req, json_object *cfg, const char 
     struct cs_session_turn turn;
     int rc = cs_session_parse(&d, &s);
     if (!rc) rc = cs_session_turn_apply(req, cfg, &s, text, &sent, &ask, ts, &turn);
+    /* The session's reporting chat, written with its insert (as cs_session_modify
+     * stages it for every later change). */
+    if (!rc) rc = cs_rp_chat_stage(req->store, req->arena, req->auth.tenant, id, s.doc.body);
     return rc;
 }
 

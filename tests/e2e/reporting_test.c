@@ -545,6 +545,18 @@ static void test_session_chats(void)
     CHECK_INT(jint(json_object_array_get_idx(r.json, 0), "former_value"), 2);
     CHECK_INT(jint(json_object_array_get_idx(r.json, 0), "new_value"), 4);
     http_result_free(&r);
+    /* Resolving the session finishes the chat in the same write. */
+    snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", sid);
+    REQUIRE(e2e_call(auth, "POST", path, "{\"resolutionType\":\"REFUND_PROCESSED\",\"summary\":\"Refunded\"}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    http_result_free(&r);
+    snprintf(path, sizeof(path), "/manager/api/v1/chats/%lld", cid);
+    REQUIRE(rp("GET", path, NULL, &r) == 0);
+    CHECK_STR(jstr(r.json, "status"), "finished");
+    CHECK_STR(jstr(r.json, "sub_status"), "RESOLVED");
+    CHECK_STR(jstr(r.json, "finish_reason"), "resolved");
+    CHECK(jstr(r.json, "ends_at") != NULL);
+    http_result_free(&r);
     http_result_free(&s);
 }
 

@@ -7,6 +7,7 @@
 #include "cs/arena.h"
 #include "cs/clock.h"
 #include "cs/json.h"
+#include "cs/reporting.h"
 #include "cs/store.h"
 
 const char *const cs_session_channels[] = {"voice", "chat", "email", "sms", NULL};
@@ -220,6 +221,9 @@ struct session_round {
     void *ctx;
     struct cs_session *s;
     int load_rc;
+    struct cs_store *st;
+    struct cs_arena *a;
+    const char *tenant;
 };
 
 static int session_round(void *ctx, struct cs_doc *d)
@@ -229,6 +233,10 @@ static int session_round(void *ctx, struct cs_doc *d)
     if (x->load_rc) return x->load_rc;
     int rc = x->fn(x->ctx, x->s);
     d->body = x->s->doc.body;
+    /* Every session change (a turn, an escalation, a resolve, an abandon) is also the
+     * session's reporting chat, staged to be written in the same store write (seed 002;
+     * cs_rp_chat_stage). A change the mutation declines writes nothing, chat included. */
+    if (!rc) rc = cs_rp_chat_stage(x->st, x->a, x->tenant, x->s->doc.id, x->s->doc.body);
     return rc;
 }
 
@@ -237,7 +245,8 @@ int cs_session_modify(struct cs_store *st, struct cs_arena *a, const char *tenan
                       int *load_rc)
 {
     memset(out, 0, sizeof(*out));
-    struct session_round x = {.fn = fn, .ctx = ctx, .s = out, .load_rc = CS_ERR_SESSION_ID};
+    struct session_round x = {.fn = fn, .ctx = ctx, .s = out, .load_rc = CS_ERR_SESSION_ID,
+                              .st = st, .a = a, .tenant = tenant};
     int rc = CS_ERR_SESSION_ID;
     if (cs_session_id_valid(id)) {
         int read_rc = CS_OK;

@@ -357,7 +357,6 @@ int cs_session_turn_apply(const struct cs_req *req, json_object *cfg, struct cs_
     if (!rc && !sum) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(s->doc.body, "issueSummary", sum);
     if (!rc) rc = cs_json_add_str(s->doc.body, "updatedAt", ts);
-    /* The session as a reporting chat, written with the session's own store write. */
-    if (!rc) rc = cs_rp_chat_stage(req->store, req->arena, req->auth.tenant, s->doc.id, s->doc.body);
+    /* The reporting chat is staged by the write round itself (cs_session_modify). */
     return rc;
 }
