@@ -161,7 +161,8 @@ int cs_ml_deployment_get(const struct cs_req *req, const char *name, struct cs_m
     if (rc) return rc;
     const char *model_id = cs_json_get_str(d.body, "model_id");
     *task = cs_json_get_str(d.body, "task");
-    if (!model_id || !*task || !cs_ml_task_trainable(*task)) return CS_ERR_FORMAT;
+    if (!*task || !cs_ml_task_trainable(*task)) return CS_ERR_FORMAT;
+    if (!model_id) return CS_ERR_NOT_FOUND; /* rolled back to the built-in model */
     char key[200];
     snprintf(key, sizeof(key), "%s\n@%s", req->auth.tenant, name);
     return serve_doc(req, key, &d, out);
