@@ -137,6 +137,11 @@ $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $< $(LIB) $(LDLIBS)
 
+# The lifecycle bench trains, so it links the trainer library too.
+$(BUILD)/bench/lifecycle_bench: $(BUILD)/obj/tests/bench/lifecycle_bench.o $(TLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $< $(TLIB) $(LIB) $(LDLIBS)
+
 $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(RTLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -fsanitize=fuzzer -o $@ $< $(RTLIB) $(LIB) $(LDLIBS)

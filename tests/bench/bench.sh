@@ -105,9 +105,19 @@ bench_row() { # label rps p50 p99 ratio-label ratio
     printf '%-44s %10.0f %9.3f %9.3f   %s\n' "$1" "$2" "$3" "$4" "$5"
 }
 
+# Tenant model lifecycle (issue 18): training time on 10,000 sentiment rows and what
+# loading a tenant model adds to a first request (`build.sh bench lifecycle` runs only
+# that part).
+bench_lifecycle() {
+    make -s -j"$JOBS" BUILD=$REL "$REL/bench/lifecycle_bench"
+    log "model lifecycle (in process)"
+    "$REL/bench/lifecycle_bench" "$ROOT/data"
+}
+
 cmd_bench() {
     cmd_build
     if [ "${1:-}" = reporting ]; then bench_reporting; return; fi
+    if [ "${1:-}" = lifecycle ]; then bench_lifecycle; return; fi
     bench_deps
     make -s -j"$JOBS" BUILD=$REL "$REL/tests/bench/lambda_bench"
     local port=${CS_PORT:-$(free_port 18090)} var; var=$(mktemp -d /tmp/cs-bench.XXXXXX)

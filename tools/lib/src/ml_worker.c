@@ -340,20 +340,34 @@ static int train_shards(struct job *j, const struct cs_train_rows *rows, uint32_
 
 /* ---- options ---- */
 
+void cs_ml_default_opts(struct cs_train_opts *t)
+{
+    cs_train_opts_init(t);
+    t->epochs = 24;
+    t->lr = 1.0f;
+    t->l2 = 2e-5f;
+    t->seed = 42;
+    t->balance_power = 0.3f;
+    t->balanced = 1;
+    t->average = 1;
+    t->nb_power = 0.5f;
+}
+
 static void read_opts(struct job *j)
 {
     json_object *o = NULL;
     json_object_object_get_ex(j->body, "options", &o);
-    struct cs_train_opts *t = &j->opts;
-    cs_train_opts_init(t);
-    t->epochs = (uint32_t)cs_json_get_int(o, "epochs", 24);
-    t->lr = (float)cs_json_get_double(o, "learning_rate", 1.0);
-    t->l2 = (float)cs_json_get_double(o, "l2", 2e-5);
-    t->seed = (uint64_t)cs_json_get_int(o, "seed", 42);
-    t->balance_power = (float)cs_json_get_double(o, "balance_power", 0.3);
+    struct cs_train_opts *t = &j->opts, d;
+    cs_ml_default_opts(&d);
+    *t = d;
+    t->epochs = (uint32_t)cs_json_get_int(o, "epochs", d.epochs);
+    t->lr = (float)cs_json_get_double(o, "learning_rate", d.lr);
+    t->l2 = (float)cs_json_get_double(o, "l2", d.l2);
+    t->seed = (uint64_t)cs_json_get_int(o, "seed", (int64_t)d.seed);
+    t->balance_power = (float)cs_json_get_double(o, "balance_power", d.balance_power);
     t->balanced = t->balance_power > 0;
-    t->average = cs_json_get_bool(o, "average", true);
-    t->nb_power = (float)cs_json_get_double(o, "nb_power", 0.5);
+    t->average = cs_json_get_bool(o, "average", d.average != 0);
+    t->nb_power = (float)cs_json_get_double(o, "nb_power", d.nb_power);
     j->instances = (uint32_t)cs_json_get_int(j->body, "instance_count", 1);
 }
 
@@ -403,15 +417,15 @@ static int finish_job(struct job *j, const char *status, const char *error, json
 
 struct start_arg {
     int64_t attempts;
-    const char *status;
+    char status[16]; /* as stored before this write (a copy: the write replaces it) */
 };
 
 static int put_start(json_object *body, void *arg)
 {
     struct start_arg *s = arg;
-    s->status = cs_json_get_str(body, "status");
-    if (s->status && strcmp(s->status, "STARTING") != 0 && strcmp(s->status, "IN_PROGRESS") != 0)
-        return CS_OK;
+    const char *st = cs_json_get_str(body, "status");
+    snprintf(s->status, sizeof(s->status), "%s", st ? st : "");
+    if (strcmp(s->status, "STARTING") != 0 && strcmp(s->status, "IN_PROGRESS") != 0) return CS_OK;
     json_object_object_add(body, "attempts", json_object_new_int64(s->attempts));
     return set_str(body, "status", "IN_PROGRESS");
 }
@@ -721,8 +735,7 @@ int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a, const struct c
     *ran = true;
     struct start_arg s = {.attempts = cs_json_get_int(j.q.body, "attempts", 1)};
     rc = job_update(st, a, j.tenant, j.id, cfg->now_ms(), put_start, &s);
-    if (rc == CS_ERR_NOT_FOUND || (!rc && s.status && strcmp(s.status, "STARTING") != 0 &&
-                                   strcmp(s.status, "IN_PROGRESS") != 0))
+    if (rc == CS_ERR_NOT_FOUND || (!rc && strcmp(s.status, "STARTING") != 0 && strcmp(s.status, "IN_PROGRESS") != 0))
         return renew(&j, 0, "done"); /* cancelled before it ran, or gone */
     if (rc) return rc;
     struct cs_doc d;

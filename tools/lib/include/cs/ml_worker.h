@@ -32,6 +32,11 @@ struct cs_ml_worker_cfg {
     const volatile sig_atomic_t *stop; /* may be NULL */
 };
 
+struct cs_train_opts;
+/* The trainer options a job starts from before its hyper-parameters (the built-in
+ * sentiment recipe of tools/models.sh). */
+void cs_ml_default_opts(struct cs_train_opts *o);
+
 /* Claims one due job, if any, and runs it to an end (COMPLETED, FAILED, CANCELLED), or
  * until it loses the lease or *stop is set (then the lease is released at once so
  * another worker resumes it). *ran tells whether a job was claimed. Errors are the
