@@ -91,7 +91,7 @@ static int parse_into(const struct cs_req *req, struct cs_resp *resp, enum cs_da
         rc = cs_dataset_reader_feed(r, req->body + off, n);
     }
     if (!rc) rc = cs_dataset_reader_finish(r);
-    if (rc == CS_ERR_VALIDATION)
+    if (r && rc == CS_ERR_VALIDATION)
         rc = refuse(resp, "file", cs_arena_strdup(req->arena, cs_dataset_reader_error(r)));
     if (r) *stats = *cs_dataset_reader_stats(r);
     cs_dataset_reader_destroy(r);

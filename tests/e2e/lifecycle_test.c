@@ -129,6 +129,10 @@ static void test_corrupt_upload(void)
     check_envelope(&r, 400);
     CHECK_STR(jstr(r.json, "details.file"), "record 1: header has no column \"text\"");
     http_result_free(&r);
+    REQUIRE(upload(auth_a, "?text_column=label", "text/csv", "text,label\na,x\nb,y\n", &r) == 0);
+    check_envelope(&r, 400);
+    CHECK_STR(jstr(r.json, "details.text_column"), "column names must be 1-64 bytes and differ");
+    http_result_free(&r);
     REQUIRE(upload(auth_a, "", "application/xml", "<x/>", &r) == 0);
     check_envelope(&r, 400);
     CHECK(jstr(r.json, "details.format") != NULL);
