@@ -64,25 +64,6 @@ static json_object *analysis_json(const struct cs_model *m, const char *text, si
     return rc ? NULL : o;
 }
 
-/* The tenant model's probabilities, placed by label name (a tenant sentiment model is
- * trained on exactly these three labels), then read like the built-in model's. */
-static int score_tenant(const struct cs_model *m, const char *text, size_t len, struct cs_sentiment *s)
-{
-    struct cs_model_pred p;
-    int rc = cs_model_predict_text(m, text, len, cs_models_scratch(), &p);
-    if (rc) return rc;
-    static const char *const names[3] = {"negative", "neutral", "positive"};
-    static const int slot[3] = {CS_SENT_NEGATIVE, CS_SENT_NEUTRAL_CLASS, CS_SENT_POSITIVE};
-    float prob[3] = {0, 0, 0};
-    for (int k = 0; k < 3; k++) {
-        int i = cs_model_label_index(m, names[k]);
-        if (i < 0) return CS_ERR_FORMAT;
-        prob[slot[k]] = p.prob[i];
-    }
-    cs_sentiment_read(prob, text, len, s);
-    return CS_OK;
-}
-
 static json_object *model_json(const struct cs_ml_served *sv, const char *source)
 {
     json_object *o = json_object_new_object();
@@ -108,7 +89,7 @@ int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp)
     if (rc) return rc;
     const struct cs_model *m = sv.model ? sv.model : cs_models_get(req->env->models, "sentiment");
     if (sv.model && !use_ai) {
-        rc = score_tenant(sv.model, text, len, &s);
+        rc = cs_ml_sentiment(sv.model, text, len, &s);
         source = "tenant";
     } else {
         rc = cs_sentiment_score(req, text, len, use_ai, &s, &source);

@@ -302,6 +302,17 @@ static void test_deploy_and_serve(void)
     CHECK_NEAR(jnum(r.json, "data.neutral"), want[1], 6e-5);
     CHECK_NEAR(jnum(r.json, "data.positive"), want[2], 6e-5);
     http_result_free(&r);
+    /* the batch endpoint serves the same task from the same deployment */
+    REQUIRE(call(auth_a, "POST", "/api/v1/analyze/batch",
+                 "{\"conversations\":[{\"id\":\"c1\",\"text\":\"about my kumquat parcel\"},"
+                 "{\"id\":\"c2\",\"text\":\"about my durian parcel\"}]}", &r) == 0);
+    check_envelope(&r, 200);
+    CHECK_STR(jstr(r.json, "data.deployment"), "fruit-sentiment");
+    CHECK_NEAR(jnum(r.json, "data.results.0.positive"), want[2], 6e-5);
+    CHECK_STR(jstr(r.json, "data.results.1.sentiment"), "negative");
+    CHECK_INT(jint(r.json, "data.summary.positive_count"), 1);
+    CHECK_INT(jint(r.json, "data.summary.negative_count"), 1);
+    http_result_free(&r);
     /* another tenant still gets the built-in model */
     analyze(auth_b, text, &r);
     CHECK_STR(jstr(r.json, "data.model.source"), "builtin");
@@ -351,6 +362,14 @@ static void test_deploy_and_serve(void)
     http_result_free(&r);
     analyze(auth_a, text, &r);
     CHECK_STR(jstr(r.json, "data.model.source"), "tenant");
+    http_result_free(&r);
+    /* leave acme on the built-in model: later tests (seed001_test) check its figures */
+    REQUIRE(call(auth_a, "POST", "/api/v1/ai/deploy/fruit-sentiment/rollback", NULL, &r) == 0);
+    check_envelope(&r, 200);
+    CHECK_STR(jstr(r.json, "data.model_id"), "builtin");
+    http_result_free(&r);
+    analyze(auth_a, text, &r);
+    CHECK_STR(jstr(r.json, "data.model.source"), "builtin");
     http_result_free(&r);
 }
 

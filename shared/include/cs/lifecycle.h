@@ -84,6 +84,13 @@ struct cs_ml_served {
 };
 CS_MUST_CHECK int cs_ml_served_get(const struct cs_req *req, const char *task, struct cs_ml_served *out);
 
+/* Sentiment from a tenant's sentiment model (labels negative, neutral, positive, as
+ * the trainer requires): its probabilities placed by label name, then read like the
+ * built-in model's (cs_sentiment_read). CS_ERR_FORMAT for a model without those labels. */
+struct cs_sentiment;
+CS_MUST_CHECK int cs_ml_sentiment(const struct cs_model *m, const char *text, size_t len,
+                                  struct cs_sentiment *out);
+
 /* Resolves a deployment name of the caller's tenant to its model (any task), as above;
  * CS_ERR_NOT_FOUND when the tenant has no such deployment. *task (arena) is its task. */
 CS_MUST_CHECK int cs_ml_deployment_get(const struct cs_req *req, const char *name,
