@@ -15,7 +15,9 @@ CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -g -fno-omit-frame-poi
            $(shell pkg-config --cflags $(PKGS))
 # libcurl is compiled against but not linked: shared/src/net/curl_lazy.c loads it on the
 # first HTTP call (why: see that file).
-LDLIBS  := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -ldl -lpthread -lm
+# libcsv (dataset uploads, shared/src/lifecycle/dataset.c) only where a binary uses it.
+LDLIBS  := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -Wl,--as-needed -lcsv -Wl,--no-as-needed \
+           -ldl -lpthread -lm
 # libmongoc stays out of LDLIBS: loading it initialises OpenSSL, ICU, SASL... and
 # doubled every function's cold start. Only the MongoDB store plugin links it (loaded
 # by store/store_plugin.c when a mongodb:// URI is opened), plus the operator tool and the
@@ -132,6 +134,11 @@ $(BUILD)/tests/unit/store/mongo/store_mongo_reporting_test: XLIBS = $(BSON_LIBS)
 
 # Benchmark programs (build.sh bench); not part of `all`.
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(TLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -o $@ $< $(TLIB) $(LIB) $(LDLIBS)
+
+# The lifecycle bench trains, so it links the trainer library too.
+$(BUILD)/bench/lifecycle_bench: $(BUILD)/obj/tests/bench/lifecycle_bench.o $(TLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $< $(TLIB) $(LIB) $(LDLIBS)
 

@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
 DEBS=(build-essential pkg-config clang libclang-rt-14-dev libjson-c-dev
-      libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev libexttextcat-dev nginx-light
+      libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev libexttextcat-dev libcsv-dev nginx-light
       wrk zip unzip curl python3-jsonschema nettle-dev python3-websockets libjs-chart.js chromium
       chromium-driver python3-selenium)
 REL=build/release

@@ -14,6 +14,7 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/lifecycle.h"
 #include "cs/model.h"
 #include "cs/models.h"
 
@@ -31,20 +32,28 @@ static const struct {
               {"intent-support", TASK_INTENT},
               {"escalation", TASK_ESCALATION}};
 
-/* PROVIDER HOOK: the one place where a model name is resolved. Models deployed through
- * the training/deploy endpoints or served by a provider (cs/ai.h) would be looked up
- * here; only linear models explain exactly, so a provider model would answer with its
- * own method. Today the names are the built-in models'. */
+/* The one place where a model name is resolved: a built-in model's name, else a
+ * deployment name of the caller's tenant (cs/lifecycle.h), whose model explains as
+ * exactly as the built-in ones. A provider model (cs/ai.h) would be looked up here too;
+ * only linear models explain exactly, so it would answer with its own method. */
 static int resolve_model(const struct cs_req *req, const char *name, enum task *task,
-                         const struct cs_model **m)
+                         const struct cs_model **m, const char **deployment)
 {
+    *deployment = NULL;
     for (size_t i = 0; i < sizeof(MODELS) / sizeof(MODELS[0]); i++) {
         if (strcmp(MODELS[i].name, name) != 0) continue;
         *task = MODELS[i].task;
         *m = cs_models_get(req->env->models, name);
         return *m ? CS_OK : CS_ERR_UNAVAILABLE;
     }
-    return CS_ERR_NOT_FOUND;
+    struct cs_ml_served sv;
+    const char *t;
+    int rc = cs_ml_deployment_get(req, name, &sv, &t);
+    if (rc) return rc;
+    *task = strcmp(t, "sentiment") == 0 ? TASK_SENTIMENT : TASK_INTENT;
+    *m = sv.model;
+    *deployment = sv.deployment;
+    return CS_OK;
 }
 
 static const struct cs_field text_fields[] = {
@@ -229,7 +238,7 @@ static int unknown_model(struct cs_resp *resp)
 {
     cs_resp_field_error(resp, "body", "model_name",
                         "Unknown model; expected 'sentiment', 'intent-banking77', "
-                        "'intent-support' or 'escalation'",
+                        "'intent-support', 'escalation' or one of your deployments",
                         "enum");
     return CS_ERR_VALIDATION;
 }
@@ -238,9 +247,10 @@ int fn_ai_explain(const struct cs_req *req, struct cs_resp *resp)
 {
     json_object *data;
     json_object_object_get_ex(req->json, "data", &data);
-    enum task task;
+    enum task task = TASK_SENTIMENT;
     const struct cs_model *m = NULL;
-    int rc = resolve_model(req, cs_json_get_str(req->json, "model_name"), &task, &m);
+    const char *deployment;
+    int rc = resolve_model(req, cs_json_get_str(req->json, "model_name"), &task, &m, &deployment);
     if (rc == CS_ERR_NOT_FOUND) return unknown_model(resp);
     if (!rc) rc = cs_json_validate(task == TASK_ESCALATION ? &escalation_schema : &text_schema,
                                    data, req->arena, resp);
@@ -252,6 +262,8 @@ int fn_ai_explain(const struct cs_req *req, struct cs_resp *resp)
     json_object *d = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !d) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add(d, "prediction", prediction_json(task, &o));
+    /* Beyond the seed: a tenant deployment says which model answered. */
+    if (!rc && deployment) rc = cs_json_add_str(d, "deployment", deployment);
     json_object *t = NULL;
     if (task != TASK_ESCALATION) json_object_object_get_ex(data, "text", &t);
     if (!rc) rc = cs_json_add(d, "explanation",

@@ -24,6 +24,6 @@ const struct cs_function cs_function = {
     .nroutes = 1,
     .auth = CS_AUTH_BEARER,
     .body = &explain_schema,
-    .needs = CS_NEED_MODELS,
+    .needs = CS_NEED_MODELS | CS_NEED_STORE, /* store: tenant deployments */
     .handle = fn_ai_explain,
 };

@@ -1,4 +1,5 @@
-/* POST /api/v1/analyze/batch: sentiment of each conversation (the built-in model, or with
+/* POST /api/v1/analyze/batch: sentiment of each conversation (the tenant's deployed
+ * sentiment model when it has one (cs/lifecycle.h), else the built-in model, or with
  * use_ai a hosted classifier: cs/sentiment_score.h), in request order, with counts per
  * label. The schema caps the batch (422 beyond). */
 #include <string.h>
@@ -7,6 +8,7 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/lifecycle.h"
 #include "cs/sentiment.h"
 #include "cs/sentiment_score.h"
 
@@ -24,15 +26,16 @@ static int top_class(const float prob[3])
 
 static const char *const LABEL[] = {"negative", "neutral", "positive"};
 
-static int one_result(const struct cs_req *req, json_object *conv, bool use_ai, json_object *out,
-                      int64_t counts[3])
+static int one_result(const struct cs_req *req, const struct cs_model *tenant, json_object *conv, bool use_ai,
+                      json_object *out, int64_t counts[3])
 {
     json_object *t;
     json_object_object_get_ex(conv, "text", &t);
     struct cs_sentiment s;
-    const char *source;
-    int rc = cs_sentiment_score(req, json_object_get_string(t), (size_t)json_object_get_string_len(t),
-                                use_ai, &s, &source);
+    const char *source = NULL;
+    const char *text = json_object_get_string(t);
+    size_t len = (size_t)json_object_get_string_len(t);
+    int rc = tenant ? cs_ml_sentiment(tenant, text, len, &s) : cs_sentiment_score(req, text, len, use_ai, &s, &source);
     if (rc) return rc;
     int c = top_class(s.prob);
     counts[c]++;
@@ -57,12 +60,17 @@ int fn_analyze_batch(const struct cs_req *req, struct cs_resp *resp)
     json_object_object_get_ex(req->json, "conversations", &convs);
     bool use_ai = cs_json_get_bool(req->json, "use_ai", false);
     int64_t counts[3] = {0, 0, 0};
+    struct cs_ml_served sv = {0};
+    int rc = use_ai ? CS_OK : cs_ml_served_get(req, "sentiment", &sv);
+    if (rc) return rc;
     json_object *d = cs_json_object(req->arena);
     json_object *results = json_object_new_array();
-    int rc = d ? cs_json_add(d, "results", results) : CS_ERR_NOMEM;
+    rc = d ? cs_json_add(d, "results", results) : CS_ERR_NOMEM;
     if (!d) json_object_put(results);
     for (size_t i = 0; !rc && i < json_object_array_length(convs); i++)
-        rc = one_result(req, json_object_array_get_idx(convs, i), use_ai, results, counts);
+        rc = one_result(req, sv.model, json_object_array_get_idx(convs, i), use_ai, results, counts);
+    /* Beyond the seed: the tenant's deployment, when it answered. */
+    if (!rc && sv.model) rc = cs_json_add_str(d, "deployment", sv.deployment);
     json_object *sum = rc ? NULL : json_object_new_object();
     if (!rc) rc = cs_json_add(d, "summary", sum);
     if (!rc) rc = cs_json_add_int(sum, "positive_count", counts[POS]);

@@ -1,7 +1,8 @@
-/* POST /api/v1/analyze/sentiment: 3-class probabilities (the built-in model, or with
+/* POST /api/v1/analyze/sentiment: 3-class probabilities (the tenant's deployed
+ * sentiment model when it has one (cs/lifecycle.h), else the built-in model, or with
  * use_ai a hosted classifier: cs/sentiment_score.h), a 1-10 satisfaction score from the
- * sentiment score, and the phrases that pushed the built-in model towards positive (and
- * negative) from its exact explanation. */
+ * sentiment score, and the phrases that pushed the model towards positive (and
+ * negative) from its exact explanation. "model" says which model answered. */
 #include <math.h>
 #include <string.h>
 
@@ -9,6 +10,7 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/lifecycle.h"
 #include "cs/model.h"
 #include "cs/models.h"
 #include "cs/sentiment.h"
@@ -27,11 +29,10 @@ static const char *label_of(const float prob[3])
 }
 
 /* Word n-grams pushing the `label` logit up, strongest first, each phrase once. */
-static json_object *key_phrases(const struct cs_req *req, const char *text, size_t len,
+static json_object *key_phrases(const struct cs_model *m, const char *text, size_t len,
                                 const char *label)
 {
     json_object *arr = json_object_new_array();
-    const struct cs_model *m = cs_models_get(req->env->models, "sentiment");
     int cls = m ? cs_model_label_index(m, label) : -1;
     struct cs_model_explanation ex;
     if (!arr || cls < 0 ||
@@ -49,7 +50,7 @@ static json_object *key_phrases(const struct cs_req *req, const char *text, size
     return arr;
 }
 
-static json_object *analysis_json(const struct cs_req *req, const char *text, size_t len,
+static json_object *analysis_json(const struct cs_model *m, const char *text, size_t len,
                                   const struct cs_sentiment *s)
 {
     json_object *o = json_object_new_object();
@@ -57,8 +58,19 @@ static json_object *analysis_json(const struct cs_req *req, const char *text, si
     /* 1..10, the scale of the seed's example, from the 0..1 sentiment score. */
     int sat = 1 + (int)lround(9.0 * s->score);
     int rc = cs_json_add_int(o, "satisfaction_score", sat);
-    if (!rc) rc = cs_json_add(o, "key_positives", key_phrases(req, text, len, "positive"));
-    if (!rc) rc = cs_json_add(o, "key_negatives", key_phrases(req, text, len, "negative"));
+    if (!rc) rc = cs_json_add(o, "key_positives", key_phrases(m, text, len, "positive"));
+    if (!rc) rc = cs_json_add(o, "key_negatives", key_phrases(m, text, len, "negative"));
+    if (rc) json_object_put(o);
+    return rc ? NULL : o;
+}
+
+static json_object *model_json(const struct cs_ml_served *sv, const char *source)
+{
+    json_object *o = json_object_new_object();
+    int rc = o ? cs_json_add_str(o, "source", source) : CS_ERR_NOMEM;
+    if (!rc && sv->model) rc = cs_json_add_str(o, "deployment", sv->deployment);
+    if (!rc && sv->model) rc = cs_json_add_str(o, "model_id", sv->model_id);
+    if (!rc && !sv->model) rc = cs_json_add_str(o, "name", "sentiment");
     if (rc) json_object_put(o);
     return rc ? NULL : o;
 }
@@ -72,14 +84,27 @@ int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp)
     struct cs_sentiment s;
     const char *source;
     bool use_ai = cs_json_get_bool(req->json, "use_ai", false);
-    int rc = cs_sentiment_score(req, text, len, use_ai, &s, &source);
+    struct cs_ml_served sv;
+    int rc = cs_ml_served_get(req, "sentiment", &sv);
+    if (rc) return rc;
+    const struct cs_model *m = sv.model ? sv.model : cs_models_get(req->env->models, "sentiment");
+    if (sv.model && !use_ai) {
+        rc = cs_ml_sentiment(sv.model, text, len, &s);
+        source = "tenant";
+    } else {
+        rc = cs_sentiment_score(req, text, len, use_ai, &s, &source);
+        sv.model = NULL; /* a hosted or the built-in model answered */
+        m = cs_models_get(req->env->models, "sentiment");
+    }
     json_object *d = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !d) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(d, "sentiment", label_of(s.prob));
     if (!rc) rc = cs_json_add_double(d, "positive", s.prob[CS_SENT_POSITIVE], 4);
     if (!rc) rc = cs_json_add_double(d, "negative", s.prob[CS_SENT_NEGATIVE], 4);
     if (!rc) rc = cs_json_add_double(d, "neutral", s.prob[CS_SENT_NEUTRAL_CLASS], 4);
-    if (!rc) rc = cs_json_add(d, "analysis", analysis_json(req, text, len, &s));
+    if (!rc) rc = cs_json_add(d, "analysis", analysis_json(m, text, len, &s));
+    /* Beyond the seed: which model answered (the tenant's deployment, or built-in). */
+    if (!rc && !use_ai) rc = cs_json_add(d, "model", model_json(&sv, sv.model ? "tenant" : "builtin"));
     /* Beyond the seed: who scored it, when the caller asked for a provider. */
     if (!rc && use_ai) rc = cs_json_add_str(d, "provider", source);
     if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);

@@ -133,10 +133,20 @@ bench_step() {
     fi
 }
 
+# Tenant model lifecycle (issue 18): training time on 10,000 sentiment rows and what
+# loading a tenant model adds to a first request (`build.sh bench lifecycle` runs only
+# that part).
+bench_lifecycle() {
+    make -s -j"$JOBS" BUILD=$REL "$REL/bench/lifecycle_bench"
+    log "model lifecycle (in process)"
+    "$REL/bench/lifecycle_bench" "$ROOT/data"
+}
+
 cmd_bench() {
     cmd_build
     if [ "${1:-}" = reporting ]; then bench_reporting; return; fi
     if [ "${1:-}" = insights ]; then bench_insights; return; fi
+    if [ "${1:-}" = lifecycle ]; then bench_lifecycle; return; fi
     bench_deps
     BENCH_STEP=0 BENCH_T0=$(date +%s)
     make -s -j"$JOBS" BUILD=$REL "$REL/tests/bench/lambda_bench"

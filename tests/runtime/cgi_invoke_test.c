@@ -496,8 +496,12 @@ static void test_sample_events(void)
                 if (strcmp(req.headers[h].name, "authorization") == 0) authz = req.headers[h].value;
             if (jstr(rs.doc, "auth") && strcmp(jstr(rs.doc, "auth"), "bearer") == 0)
                 CHECK_STR(authz, "Bearer REPLACE_WITH_TOKEN");
-            /* The body, when there is one, is JSON (the functions take JSON). */
-            if (req.body) {
+            /* The body, when there is one, is JSON (the functions take JSON), unless the
+             * event says it is something else (a dataset upload is CSV). */
+            const char *ctype = NULL;
+            for (size_t h = 0; h < req.nheaders; h++)
+                if (strcmp(req.headers[h].name, "content-type") == 0) ctype = req.headers[h].value;
+            if (req.body && (!ctype || strncmp(ctype, "application/json", 16) == 0)) {
                 json_object *b = json_tokener_parse(req.body);
                 CHECK(b != NULL);
                 json_object_put(b);

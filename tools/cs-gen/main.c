@@ -177,6 +177,23 @@ static const char *first_of_family(const char *family)
     return best;
 }
 
+/* The largest max_body any function on the path declares, in whole MiB rounded up
+ * (0: none declared, the server-wide limit applies). */
+static long path_max_body_mib(const struct path_entry *pe)
+{
+    long best = 0;
+    for (int k = 0; k < pe->n; k++)
+        for (int f = 0; f < nfuncs; f++) {
+            json_object *v;
+            if (strcmp(str(funcs[f], "name"), pe->fn[k]) != 0 ||
+                !json_object_object_get_ex(funcs[f], "max_body", &v))
+                continue;
+            long mib = (long)((json_object_get_int64(v) + (1 << 20) - 1) >> 20) + 1;
+            if (mib > best) best = mib;
+        }
+    return best;
+}
+
 static int gen_nginx(void)
 {
     collect_paths();
@@ -185,6 +202,9 @@ static int gen_nginx(void)
     puts("# the path's first function, whose router answers 405 in its family's format.\n");
     for (int i = 0; i < npaths; i++) {
         print_location(paths[i].path);
+        long mib = path_max_body_mib(&paths[i]);
+        /* one MiB above the function's own limit, so that it answers 413 itself */
+        if (mib) printf("    client_max_body_size %ldm;\n", mib);
         print_pass(paths[i].fn[0]);
         for (int k = 1; k < paths[i].n; k++)
             printf("    if ($request_method = %s) { set $cs_fn %s; }\n", paths[i].method[k], paths[i].fn[k]);

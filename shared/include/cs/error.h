@@ -49,7 +49,9 @@
     X(CS_ERR_AI_UNAVAILABLE, 503, "AI service unavailable")                            \
     X(CS_ERR_MESSAGE_CONTENT, 400, "Invalid message content")                          \
     X(CS_ERR_CS_DISABLED, 403, "Company CS not enabled")                               \
-    X(CS_ERR_AI_FAILED, 500, "AI response generation failed")
+    X(CS_ERR_AI_FAILED, 500, "AI response generation failed")                         \
+    /* A well-formed request the server cannot act on (unknown training options). */  \
+    X(CS_ERR_UNPROCESSABLE, 422, "Unprocessable request")
 
 enum cs_code {
 #define CS_X_ENUM(e, status, msg) e,

@@ -98,6 +98,9 @@ struct cs_function {
      * CS_ERR_BAD_CREDENTIALS. */
     int (*basic)(struct cs_req *req, const char *user, const char *password);
     unsigned needs; /* enum cs_need bits */
+    /* Optional: the largest body this function accepts when above CS_MAX_BODY (dataset
+     * uploads); nginx gets the same client_max_body_size for its routes. 0: CS_MAX_BODY. */
+    size_t max_body;
     /* Optional cold-start hook run once per process after the environment is built;
      * a failure is an init error (reported to Lambda's /runtime/init/error). */
     int (*init)(struct cs_env *env);

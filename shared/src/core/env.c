@@ -119,6 +119,7 @@ int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **w
     int rc = cs_config_load(&env->cfg, process_env, why);
     if (rc) return rc;
     cs_log_set_level(env->cfg.log_level);
+    if (fn->max_body > env->cfg.max_body) env->cfg.max_body = fn->max_body;
     if (!env->cfg.store_uri) {
         /* The default lives for the whole process, like the environment it came from. */
         static char uri[4096];

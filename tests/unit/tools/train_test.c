@@ -99,6 +99,77 @@ static void test_text_nb_and_bias_shift(void)
     cs_train_model_clean_up(&shifted);
 }
 
+/* The lifecycle hooks: mix and on_epoch run once per epoch with the epoch's figures; a
+ * mix that changes nothing leaves the model bit-identical to a fit without hooks; a
+ * non-zero return stops training with that code; fit_mask leaves rows out of SGD. */
+struct hook_log {
+    uint32_t mixes, epochs, last_epoch, stop_at;
+    size_t steps;
+    double loss, val_acc;
+};
+static int log_mix(void *user, uint32_t epoch, float *w, float *b)
+{
+    struct hook_log *l = user;
+    (void)w;
+    (void)b;
+    l->mixes++;
+    return l->stop_at && epoch == l->stop_at ? 77 : 0;
+}
+static int log_epoch(void *user, const struct cs_train_epoch *e)
+{
+    struct hook_log *l = user;
+    l->epochs++;
+    l->last_epoch = e->epoch;
+    l->steps = e->steps;
+    l->loss = e->train_loss;
+    l->val_acc = e->val_accuracy;
+    return 0;
+}
+
+static void test_epoch_hooks(void)
+{
+    static const char *texts[] = {"great flight thanks", "thanks for the great crew", "lost my bag again",
+                                  "flight delayed and bag lost", "the flight was great", "my bag is lost"};
+    static const uint32_t y[] = {1, 1, 0, 0, 1, 0};
+    static const uint8_t val[] = {0, 0, 0, 0, 1, 1};
+    size_t len[6];
+    for (int i = 0; i < 6; i++) len[i] = strlen(texts[i]);
+    struct cs_train_rows rows = {.n = 6, .n_classes = 2, .label = y, .is_val = val, .text = texts, .len = len};
+    struct cs_textfeat_cfg feat;
+    cs_textfeat_cfg_init(&feat);
+    feat.hash_bits = 10;
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    o.epochs = 5;
+    struct cs_train_model plain, hooked;
+    REQUIRE(cs_train_text(&rows, &feat, &o, &plain) == CS_OK);
+    struct hook_log l = {0};
+    o.mix = log_mix;
+    o.on_epoch = log_epoch;
+    o.user = &l;
+    REQUIRE(cs_train_text(&rows, &feat, &o, &hooked) == CS_OK);
+    CHECK_INT(l.mixes, 5);
+    CHECK_INT(l.epochs, 5);
+    CHECK_INT(l.last_epoch, 5);
+    CHECK_INT(l.steps, 4);
+    CHECK(l.loss > 0 && l.loss < 0.7);
+    CHECK_NEAR(l.val_acc, 1.0, 1e-9);
+    for (size_t i = 0; i < plain.n_features * 2; i++) CHECK_NEAR(hooked.weights[i], plain.weights[i], 1e-5);
+    cs_train_model_clean_up(&hooked);
+    l = (struct hook_log){.stop_at = 2};
+    CHECK_INT(cs_train_text(&rows, &feat, &o, &hooked), 77);
+    CHECK_INT(l.mixes, 2);
+    CHECK_INT(l.epochs, 1);
+    static const uint8_t mask[] = {1, 0, 1, 0, 0, 0};
+    o.fit_mask = mask;
+    l = (struct hook_log){0};
+    REQUIRE(cs_train_text(&rows, &feat, &o, &hooked) == CS_OK);
+    CHECK_INT(l.steps, 2);
+    CHECK_INT(hooked.n_train, 4); /* masked rows still count as fitted rows (IDF, means) */
+    cs_train_model_clean_up(&hooked);
+    cs_train_model_clean_up(&plain);
+}
+
 static void test_rejects_bad_labels(void)
 {
     uint32_t y[1] = {5};
@@ -116,5 +187,6 @@ int main(void)
     TEST_RUN(test_dev_rows_and_average);
     TEST_RUN(test_text_nb_and_bias_shift);
     TEST_RUN(test_rejects_bad_labels);
+    TEST_RUN(test_epoch_hooks);
     return test_done();
 }

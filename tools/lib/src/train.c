@@ -74,6 +74,40 @@ static void row_logits(const struct csr *x, size_t i, const float *w, const floa
     for (uint32_t k = 0; k < c; k++) z[k] = b[k] + s * acc[k];
 }
 
+/* End of an epoch with hooks: folds the L2 scale into the weights so the hooks see
+ * (and may replace) the true ones, then measures the validation rows. */
+static int epoch_hooks(const struct csr *x, const uint32_t *y, const uint8_t *is_val, uint32_t c,
+                       const struct cs_train_opts *o, float *w, float *b, float *s, size_t nf,
+                       uint32_t ep, size_t nt, double loss)
+{
+    for (size_t j = 0; j < nf * c; j++) w[j] *= *s;
+    *s = 1.0f;
+    int rc = o->mix ? o->mix(o->user, ep + 1, w, b) : CS_OK;
+    if (rc || !o->on_epoch) return rc;
+    struct cs_train_epoch e = {.epoch = ep + 1, .epochs = o->epochs, .steps = nt,
+                               .train_loss = nt ? loss / (double)nt : 0.0};
+    size_t ok = 0;
+    double vloss = 0.0;
+    for (size_t i = 0; is_val && i < x->n; i++) {
+        if (is_val[i] != CS_TRAIN_ROW_VAL) continue;
+        float z[CS_MODEL_MAX_CLASSES];
+        double p[CS_MODEL_MAX_CLASSES];
+        row_logits(x, i, w, b, 1.0f, c, z);
+        softmax(z, c, 1.0f, p);
+        uint32_t top = 0;
+        for (uint32_t k = 1; k < c; k++)
+            if (p[k] > p[top]) top = k;
+        ok += top == y[i];
+        vloss -= log(p[y[i]] > 1e-12 ? p[y[i]] : 1e-12);
+        e.n_val++;
+    }
+    if (e.n_val) {
+        e.val_accuracy = (double)ok / (double)e.n_val;
+        e.val_loss = vloss / (double)e.n_val;
+    }
+    return o->on_epoch(o->user, &e);
+}
+
 /* Plain SGD on the softmax loss. The L2 shrink of every weight is folded into one
  * scalar `s` (true weights = s * w), so an update only touches the row's features. */
 static int sgd_fit(const struct csr *x, const uint32_t *y, const uint8_t *is_val, uint32_t c,
@@ -84,7 +118,7 @@ static int sgd_fit(const struct csr *x, const uint32_t *y, const uint8_t *is_val
     double cw[CS_MODEL_MAX_CLASSES] = {0}, cnt[CS_MODEL_MAX_CLASSES] = {0};
     if (!order) return CS_ERR_NOMEM;
     for (size_t i = 0; i < n; i++)
-        if (!is_val || !is_val[i]) {
+        if ((!is_val || !is_val[i]) && (!o->fit_mask || o->fit_mask[i])) {
             order[nt++] = i;
             cnt[y[i]] += 1.0;
         }
@@ -112,6 +146,7 @@ static int sgd_fit(const struct csr *x, const uint32_t *y, const uint8_t *is_val
             order[i - 1] = order[j];
             order[j] = tmp;
         }
+        double loss = 0.0;
         for (size_t r = 0; r < nt; r++) {
             size_t i = order[r];
             float z[CS_MODEL_MAX_CLASSES];
@@ -119,6 +154,7 @@ static int sgd_fit(const struct csr *x, const uint32_t *y, const uint8_t *is_val
             float eta = (float)(o->lr / (1.0 + o->lr * o->l2 * t));
             row_logits(x, i, w, b, s, c, z);
             softmax(z, c, 1.0f, p);
+            loss -= log(p[y[i]] > 1e-12 ? p[y[i]] : 1e-12);
             float g[CS_MODEL_MAX_CLASSES];
             for (uint32_t k = 0; k < c; k++)
                 g[k] = (float)((p[k] - (k == y[i] ? 1.0 : 0.0)) * cw[y[i]]);
@@ -137,6 +173,14 @@ static int sgd_fit(const struct csr *x, const uint32_t *y, const uint8_t *is_val
             t += 1.0;
         }
         if (o->progress) cs_progress_add(o->progress, (int64_t)nt); /* rows fitted, over every fit */
+        if (o->mix || o->on_epoch) {
+            int rc = epoch_hooks(x, y, is_val, c, o, w, b, &s, nf, ep, nt, loss);
+            if (rc) {
+                free(avg_w);
+                free(order);
+                return rc;
+            }
+        }
         if (avg_w && ep >= o->epochs / 2) {
             for (size_t j = 0; j < nf * c; j++) avg_w[j] += s * w[j];
             for (uint32_t k = 0; k < c; k++) avg_b[k] += b[k];

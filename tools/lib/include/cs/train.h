@@ -17,6 +17,17 @@
 #include "cs/model.h"
 #include "cs/textfeat.h"
 
+/* One finished epoch, for progress reports. */
+struct cs_train_epoch {
+    uint32_t epoch;      /* 1-based */
+    uint32_t epochs;
+    size_t steps;        /* SGD steps (rows) of this fit per epoch */
+    double train_loss;   /* mean cross-entropy of the epoch's steps, before each update */
+    double val_accuracy; /* on the validation rows with the end-of-epoch weights; 0 without */
+    double val_loss;     /* mean cross-entropy there (temperature 1) */
+    size_t n_val;
+};
+
 struct cs_train_opts {
     uint32_t epochs;  /* passes over the training rows */
     float lr;         /* initial step size; decays as lr / (1 + lr * l2 * t) */
@@ -33,6 +44,18 @@ struct cs_train_opts {
     const float *bias_shift;
     /* NULL, or a progress line (cs/progress.h): each epoch adds the rows it fitted. */
     struct cs_progress *progress;
+    /* Per-epoch hooks (model lifecycle, issue 18); all NULL by default.
+     * fit_mask: NULL, or per row 0 to leave a fitted row out of this fit's SGD steps
+     * (another shard's); it still counts for IDF and feature means, so every shard of
+     * one job shares the same features. */
+    const uint8_t *fit_mask;
+    /* mix: called at the end of every epoch with the true weights (n_features *
+     * n_classes, row-major) and biases, which it may replace (iterative parameter
+     * mixing averages the shards' weights here). on_epoch: called next with the
+     * epoch's figures. A non-zero return from either stops training with that code. */
+    int (*mix)(void *user, uint32_t epoch, float *weights, float *bias);
+    int (*on_epoch)(void *user, const struct cs_train_epoch *e);
+    void *user;
 };
 
 /* Defaults tuned on the shipped data sets (see data/models/README.md). */

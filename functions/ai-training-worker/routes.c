@@ -1,0 +1,20 @@
+#include "cs/function.h"
+
+int fn_ai_training_worker_run(struct cs_worker *w, int64_t deadline_ms,
+                              const volatile sig_atomic_t *stop, json_object **summary);
+int fn_ai_training_worker_init(struct cs_env *env);
+
+/* No routes: EventBridge runs it every minute on Lambda; `build.sh serve` runs it with
+ * --loop. It claims queued training jobs (with leases) and trains them. The TRAINS file
+ * beside this one links the trainer (tools/lib). */
+const struct cs_function cs_function = {
+    .name = "ai-training-worker",
+    .summary = "Train queued tenant models (issue 18): lease-claimed jobs, per-epoch progress, shards mixed each epoch",
+    .family = CS_FAMILY_INSIGHTS,
+    .nroutes = 0,
+    .auth = CS_AUTH_NONE,
+    .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    .schedule = "rate(1 minute)",
+    .init = fn_ai_training_worker_init,
+    .run = fn_ai_training_worker_run,
+};

@@ -1,0 +1,236 @@
+/* Model lifecycle benchmark (issue 18), in process, release build:
+ *  - training the sentiment model on 10,000 rows with a job's default options (the
+ *    built-in recipe: 24 epochs, the built-in feature settings), one shard and two shards
+ *    mixed each epoch, every tenth row held out as a job does; baseline: one feature
+ *    extraction pass over the same rows (what any text model must do once per row);
+ *  - what a tenant model adds to the first request after a deploy: mapping and
+ *    validating its file (cs_model_open, page cache warm, median of 200) plus the first
+ *    prediction; baseline: one prediction with the mapped built-in model.
+ * Figures are printed with their ratio to the baseline measured in the same run.
+ *
+ *   lifecycle_bench [data]     (reads data/datasets/airline_sentiment/train.csv and
+ *                               data/models/sentiment.csm)
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cs/dataset.h"
+#include "cs/lifecycle.h"
+#include "cs/ml_worker.h"
+#include "cs/model.h"
+#include "cs/models.h"
+#include "cs/train.h"
+
+#define ROWS 10000
+
+static const char TEXT[] = "The flight was delayed three hours and nobody told us anything, but the crew "
+                           "on board were lovely and the refund came through quickly.";
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+struct rows {
+    size_t n;
+    char *text[ROWS];
+    size_t len[ROWS];
+    uint32_t label[ROWS];
+    uint8_t is_val[ROWS];
+};
+
+static int take(void *user, const char *text, size_t tl, const char *label, size_t ll)
+{
+    struct rows *r = user;
+    (void)ll;
+    if (r->n == ROWS) return 0;
+    static const char *const names[3] = {"negative", "neutral", "positive"};
+    uint32_t k = 0;
+    while (k < 3 && strcmp(names[k], label) != 0) k++;
+    if (k == 3) return 0;
+    r->text[r->n] = strndup(text, tl);
+    r->len[r->n] = tl;
+    r->label[r->n] = k;
+    r->is_val[r->n] = r->n % 10 == 9 ? CS_TRAIN_ROW_VAL : CS_TRAIN_ROW_FIT;
+    r->n++;
+    return 0;
+}
+
+static int read_rows(const char *path, struct rows *r)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return -1;
+    struct cs_dataset_reader *rd;
+    if (cs_dataset_reader_new(CS_DATASET_CSV, "text", "airline_sentiment", take, r, &rd) != CS_OK) return -1;
+    char buf[1 << 16];
+    size_t n;
+    int rc = 0;
+    while (!rc && (n = fread(buf, 1, sizeof(buf), f)) > 0) rc = cs_dataset_reader_feed(rd, buf, n);
+    if (!rc) rc = cs_dataset_reader_finish(rd);
+    if (rc) fprintf(stderr, "lifecycle_bench: %s\n", cs_dataset_reader_error(rd));
+    cs_dataset_reader_destroy(rd);
+    fclose(f);
+    return rc || r->n < ROWS ? -1 : 0;
+}
+
+/* Two shards as threads, averaged each epoch: the same code path as the worker's. */
+struct mix2 {
+    pthread_barrier_t bar;
+    float *w[2], *b[2];
+    size_t nw;
+    uint32_t nc;
+};
+struct shard {
+    struct mix2 *m;
+    int idx;
+    const struct cs_train_rows *rows;
+    const struct cs_textfeat_cfg *feat;
+    struct cs_train_opts o;
+    uint8_t *mask;
+    struct cs_train_model out;
+    int rc;
+};
+
+static int mix(void *user, uint32_t epoch, float *w, float *b)
+{
+    struct shard *s = user;
+    (void)epoch;
+    s->m->w[s->idx] = w;
+    s->m->b[s->idx] = b;
+    pthread_barrier_wait(&s->m->bar);
+    if (s->idx == 0) {
+        for (size_t i = 0; i < s->m->nw; i++) s->m->w[0][i] = s->m->w[1][i] = (s->m->w[0][i] + s->m->w[1][i]) / 2;
+        for (uint32_t c = 0; c < s->m->nc; c++) s->m->b[0][c] = s->m->b[1][c] = (s->m->b[0][c] + s->m->b[1][c]) / 2;
+    }
+    pthread_barrier_wait(&s->m->bar);
+    return 0;
+}
+
+static void *run_shard(void *arg)
+{
+    struct shard *s = arg;
+    s->rc = cs_train_text(s->rows, s->feat, &s->o, &s->out);
+    return NULL;
+}
+
+static int cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    const char *data = argc > 1 ? argv[1] : "data";
+    char path[1024];
+    static struct rows r;
+    snprintf(path, sizeof(path), "%s/datasets/airline_sentiment/train.csv", data);
+    if (read_rows(path, &r) != 0) {
+        fprintf(stderr, "lifecycle_bench: cannot read %d rows from %s\n", ROWS, path);
+        return 1;
+    }
+    snprintf(path, sizeof(path), "%s/models", data);
+    struct cs_models *ms;
+    if (cs_models_open(path, &ms) != CS_OK) return 1;
+    const struct cs_model *builtin = cs_models_get(ms, "sentiment");
+    if (!builtin) return 1;
+    struct cs_textfeat_cfg feat = *cs_model_textfeat(builtin);
+
+    /* baseline: one extraction pass */
+    double t0 = now_s();
+    for (size_t i = 0; i < r.n; i++) cs_textfeat_extract(&feat, r.text[i], r.len[i], cs_models_scratch());
+    double extract_s = now_s() - t0;
+
+    struct cs_train_rows rows = {.n = r.n, .n_classes = 3, .label = r.label, .is_val = r.is_val,
+                                 .text = (const char *const *)r.text, .len = r.len};
+    struct cs_train_opts o;
+    cs_ml_default_opts(&o);
+    struct cs_train_model m1;
+    t0 = now_s();
+    if (cs_train_text(&rows, &feat, &o, &m1) != CS_OK) return 1;
+    double train1_s = now_s() - t0;
+
+    struct mix2 mx = {.nw = ((size_t)1 << feat.hash_bits) * 3, .nc = 3};
+    pthread_barrier_init(&mx.bar, NULL, 2);
+    struct shard sh[2];
+    pthread_t th[2];
+    t0 = now_s();
+    for (int i = 0; i < 2; i++) {
+        sh[i] = (struct shard){.m = &mx, .idx = i, .rows = &rows, .feat = &feat, .o = o};
+        sh[i].mask = malloc(r.n);
+        size_t fit = 0;
+        for (size_t k = 0; k < r.n; k++) {
+            sh[i].mask[k] = !r.is_val[k] && fit % 2 == (size_t)i;
+            fit += !r.is_val[k];
+        }
+        sh[i].o.fit_mask = sh[i].mask;
+        sh[i].o.mix = mix;
+        sh[i].o.user = &sh[i];
+        pthread_create(&th[i], NULL, run_shard, &sh[i]);
+    }
+    for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
+    double train2_s = now_s() - t0;
+    if (sh[0].rc || sh[1].rc) return 1;
+
+    /* a tenant model file as a job writes it */
+    char tmp[] = "/tmp/cs-lifecycle-bench.XXXXXX";
+    if (!mkdtemp(tmp)) return 1;
+    snprintf(path, sizeof(path), "%s/model.csm", tmp);
+    struct cs_model_spec spec;
+    memset(&spec, 0, sizeof(spec));
+    cs_train_model_spec(&m1, &spec);
+    static const char *const labels[3] = {"negative", "neutral", "positive"};
+    spec.name = "sentiment";
+    spec.labels = labels;
+    spec.feat = feat;
+    spec.metadata_json = "{}";
+    if (cs_model_write(&spec, path) != CS_OK) return 1;
+
+    struct cs_model_pred p;
+    enum { N = 200 };
+    double open_s[N], first_s[N], pred_s[N];
+    for (int i = 0; i < N; i++) {
+        t0 = now_s();
+        struct cs_model *tm;
+        if (cs_model_open(path, &tm) != CS_OK) return 1;
+        double t1 = now_s();
+        if (cs_model_predict_text(tm, TEXT, sizeof(TEXT) - 1, cs_models_scratch(), &p) != CS_OK) return 1;
+        double t2 = now_s();
+        cs_model_close(tm);
+        if (cs_model_predict_text(builtin, TEXT, sizeof(TEXT) - 1, cs_models_scratch(), &p) != CS_OK) return 1;
+        double t3 = now_s();
+        open_s[i] = t1 - t0;
+        first_s[i] = t2 - t0;
+        pred_s[i] = t3 - t2;
+    }
+    qsort(open_s, N, sizeof(double), cmp);
+    qsort(first_s, N, sizeof(double), cmp);
+    qsort(pred_s, N, sizeof(double), cmp);
+    printf("lifecycle: %zu rows (%zu fitted, %zu validation), %u epochs, 2^%u features\n", r.n,
+           (size_t)m1.n_train, (size_t)m1.n_val, o.epochs, feat.hash_bits);
+    printf("  baseline: one feature extraction pass     %8.3f s\n", extract_s);
+    printf("  train, 1 shard                            %8.3f s  (%.1fx baseline)  validation accuracy %.4f\n",
+           train1_s, train1_s / extract_s, m1.val_acc);
+    printf("  train, 2 shards mixed each epoch          %8.3f s  (%.1fx baseline)  validation accuracy %.4f\n",
+           train2_s, train2_s / extract_s, sh[0].out.val_acc);
+    printf("  baseline: one built-in prediction (p50)   %8.3f ms\n", pred_s[N / 2] * 1e3);
+    printf("  tenant model open+validate (p50 / p99)    %8.3f / %.3f ms  (%.1fx baseline)\n",
+           open_s[N / 2] * 1e3, open_s[N * 99 / 100] * 1e3, open_s[N / 2] / pred_s[N / 2]);
+    printf("  open + first prediction (p50)             %8.3f ms  (%.1fx baseline)\n", first_s[N / 2] * 1e3,
+           first_s[N / 2] / pred_s[N / 2]);
+    unlink(path);
+    rmdir(tmp);
+    cs_train_model_clean_up(&m1);
+    cs_train_model_clean_up(&sh[0].out);
+    cs_train_model_clean_up(&sh[1].out);
+    for (int i = 0; i < 2; i++) free(sh[i].mask);
+    for (size_t i = 0; i < r.n; i++) free(r.text[i]);
+    cs_models_close(ms);
+    return 0;
+}

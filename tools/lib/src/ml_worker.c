@@ -1,0 +1,749 @@
+/* Training worker (cs/ml_worker.h): claim, load, train (shards mixed each epoch),
+ * report, publish. */
+#include "cs/ml_worker.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cs/arena.h"
+#include "cs/auth.h"
+#include "cs/json.h"
+#include "cs/lifecycle.h"
+#include "cs/model.h"
+#include "cs/models.h"
+#include "cs/store.h"
+#include "cs/train.h"
+
+#define CLAIM_BATCH 8
+#define UPDATE_TRIES 8
+#define CS_ML_CANCELLED 1000 /* internal stop reasons, never returned */
+#define CS_ML_LOST 1001
+#define CS_ML_STOPPED 1002
+
+/* ---- rows ---- */
+
+struct rows {
+    size_t n, cap;
+    char **text;
+    size_t *len;
+    char **label; /* label names, resolved to indexes later */
+    uint8_t *is_val;
+};
+
+static void rows_free(struct rows *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->text[i]);
+        free(r->label[i]);
+    }
+    free(r->text);
+    free(r->len);
+    free(r->label);
+    free(r->is_val);
+    memset(r, 0, sizeof(*r));
+}
+
+struct row_sink {
+    struct rows *r;
+    uint8_t part;
+};
+
+static int add_row(void *user, const char *text, size_t tl, const char *label, size_t ll)
+{
+    struct row_sink *s = user;
+    struct rows *r = s->r;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        char **t = realloc(r->text, cap * sizeof(char *));
+        if (t) r->text = t;
+        size_t *l = realloc(r->len, cap * sizeof(size_t));
+        if (l) r->len = l;
+        char **lb = realloc(r->label, cap * sizeof(char *));
+        if (lb) r->label = lb;
+        uint8_t *v = realloc(r->is_val, cap);
+        if (v) r->is_val = v;
+        if (!t || !l || !lb || !v) return CS_ERR_NOMEM;
+        r->cap = cap;
+    }
+    char *tc = strndup(text, tl), *lc = strndup(label, ll);
+    if (!tc || !lc) {
+        free(tc);
+        free(lc);
+        return CS_ERR_NOMEM;
+    }
+    r->text[r->n] = tc;
+    r->len[r->n] = tl;
+    r->label[r->n] = lc;
+    r->is_val[r->n++] = s->part;
+    return CS_OK;
+}
+
+/* ---- store helpers ---- */
+
+typedef int (*mutate_fn)(json_object *body, void *arg);
+
+/* Read-modify-write of a tenant's job document, retried on version conflicts (the
+ * DELETE handler may write it between our read and write). */
+static int job_update(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
+                      int64_t now, mutate_fn fn, void *arg)
+{
+    for (int i = 0; i < UPDATE_TRIES; i++) {
+        struct cs_doc d;
+        int rc = cs_store_get(st, a, tenant, CS_ML_JOBS, id, &d);
+        if (!rc) rc = fn(d.body, arg);
+        if (!rc) rc = cs_store_update(st, a, tenant, CS_ML_JOBS, id, d.version, d.body, NULL, now, NULL);
+        if (rc != CS_ERR_CONFLICT) return rc;
+    }
+    return CS_ERR_CONFLICT;
+}
+
+static int set_str(json_object *o, const char *k, const char *v)
+{
+    return json_object_object_add(o, k, v ? json_object_new_string(v) : NULL) ? CS_ERR_NOMEM : CS_OK;
+}
+
+/* ---- the job in hand ---- */
+
+struct job {
+    struct cs_store *st;
+    struct cs_arena *a;
+    const struct cs_ml_worker_cfg *cfg;
+    const char *tenant, *id;
+    /* lease */
+    struct cs_doc q; /* queue document as last written by us */
+    /* inputs */
+    json_object *body;
+    const char *task;
+    struct cs_train_opts opts;
+    uint32_t instances;
+    struct cs_textfeat_cfg feat;
+    /* progress */
+    int64_t started_ms;
+    size_t total_rows_fit;
+    FILE *log;
+    const char *out_dir;
+    int abort_rc; /* set by the reporting shard; read by every shard at the next mix */
+};
+
+static int renew(struct job *j, int64_t lease_until, const char *state)
+{
+    json_object *b = json_object_get(j->q.body);
+    json_object_object_add(b, "lease_until", json_object_new_int64(lease_until));
+    if (state) json_object_object_add(b, "state", json_object_new_string(state));
+    struct cs_doc nd;
+    int rc = cs_store_update(j->st, j->a, CS_SYSTEM_TENANT, CS_ML_QUEUE, j->q.id, j->q.version, b, NULL,
+                             j->cfg->now_ms(), &nd);
+    json_object_put(b);
+    if (!rc) j->q = nd;
+    return rc;
+}
+
+struct progress_arg {
+    const struct cs_train_epoch *e;
+    struct job *j;
+    char eta[32];
+    const char *status; /* only read */
+};
+
+static int put_progress(json_object *body, void *arg)
+{
+    struct progress_arg *p = arg;
+    const char *status = cs_json_get_str(body, "status");
+    p->status = status && strcmp(status, "CANCELLED") == 0 ? "CANCELLED" : "IN_PROGRESS";
+    if (strcmp(p->status, "CANCELLED") == 0) return CS_OK;
+    json_object *pr = json_object_new_object(), *m = json_object_new_object();
+    if (!pr || !m) {
+        json_object_put(pr);
+        json_object_put(m);
+        return CS_ERR_NOMEM;
+    }
+    size_t steps = p->j->total_rows_fit;
+    int bad = 0;
+    json_object_object_add(pr, "current_epoch", json_object_new_int64(p->e->epoch));
+    json_object_object_add(pr, "total_epochs", json_object_new_int64(p->e->epochs));
+    json_object_object_add(pr, "current_step", json_object_new_int64((int64_t)(steps * p->e->epoch)));
+    json_object_object_add(pr, "total_steps", json_object_new_int64((int64_t)(steps * p->e->epochs)));
+    bad |= cs_json_add_double(m, "train_loss", p->e->train_loss, 4);
+    if (p->e->n_val) {
+        bad |= cs_json_add_double(m, "validation_accuracy", p->e->val_accuracy, 4);
+        bad |= cs_json_add_double(m, "validation_loss", p->e->val_loss, 4);
+    }
+    json_object_object_add(pr, "metrics", m);
+    json_object_object_add(body, "progress", pr);
+    if (bad) return CS_ERR_NOMEM;
+    return set_str(body, "estimated_completion", p->eta);
+}
+
+/* After each epoch (the reporting shard only): lease, cancellation, progress, log. */
+static int report_epoch(struct job *j, const struct cs_train_epoch *e)
+{
+    int64_t now = j->cfg->now_ms();
+    if (j->cfg->stop && *j->cfg->stop) return CS_ML_STOPPED;
+    if (renew(j, now + j->cfg->lease_ms, NULL) != CS_OK) return CS_ML_LOST;
+    struct progress_arg p = {.e = e, .j = j};
+    /* The measured rate so far gives the estimate of the epochs left. */
+    double per_epoch = (double)(now - j->started_ms) / e->epoch;
+    cs_ml_iso(now + (int64_t)(per_epoch * (e->epochs - e->epoch)), p.eta, sizeof(p.eta));
+    int rc = job_update(j->st, j->a, j->tenant, j->id, now, put_progress, &p);
+    if (rc) return rc == CS_ERR_CONFLICT ? CS_ML_LOST : rc;
+    if (p.status && strcmp(p.status, "CANCELLED") == 0) return CS_ML_CANCELLED;
+    if (j->log)
+        fprintf(j->log, "{\"epoch\":%u,\"train_loss\":%.6f,\"validation_accuracy\":%.6f,\"elapsed_ms\":%lld}\n",
+                e->epoch, e->train_loss, e->val_accuracy, (long long)(now - j->started_ms));
+    return CS_OK;
+}
+
+/* ---- shards: iterative parameter mixing ---- */
+
+struct shard_group {
+    struct job *j;
+    uint32_t k;
+    pthread_barrier_t bar;
+    float **w, **b;   /* each shard's live weights, deposited at the barrier */
+    float *avg_w, *avg_b;
+    size_t nw;
+    uint32_t nc;
+};
+
+struct shard {
+    struct shard_group *g;
+    uint32_t idx;
+    const struct cs_train_rows *rows;
+    uint8_t *mask;
+    struct cs_train_opts opts;
+    struct cs_train_model model;
+    int rc;
+};
+
+/* Every shard deposits its weights; the first averages them; all continue from the
+ * average (McDonald et al. 2010's iterative parameter mixing, uniform weights). */
+static int shard_mix(void *user, uint32_t epoch, float *w, float *b)
+{
+    struct shard *s = user;
+    struct shard_group *g = s->g;
+    (void)epoch;
+    g->w[s->idx] = w;
+    g->b[s->idx] = b;
+    pthread_barrier_wait(&g->bar);
+    if (s->idx == 0) {
+        for (size_t i = 0; i < g->nw; i++) {
+            double sum = 0;
+            for (uint32_t k = 0; k < g->k; k++) sum += g->w[k][i];
+            g->avg_w[i] = (float)(sum / g->k);
+        }
+        for (uint32_t c = 0; c < g->nc; c++) {
+            double sum = 0;
+            for (uint32_t k = 0; k < g->k; k++) sum += g->b[k][c];
+            g->avg_b[c] = (float)(sum / g->k);
+        }
+    }
+    pthread_barrier_wait(&g->bar);
+    memcpy(w, g->avg_w, g->nw * sizeof(float));
+    memcpy(b, g->avg_b, g->nc * sizeof(float));
+    /* the abort decision of the previous epoch's report, seen by every shard alike */
+    return g->j->abort_rc;
+}
+
+static int shard_epoch(void *user, const struct cs_train_epoch *e)
+{
+    struct shard *s = user;
+    if (s->idx == 0 && !s->g->j->abort_rc) s->g->j->abort_rc = report_epoch(s->g->j, e);
+    return CS_OK;
+}
+
+static int single_epoch(void *user, const struct cs_train_epoch *e)
+{
+    return report_epoch(user, e);
+}
+
+static void *shard_main(void *arg)
+{
+    struct shard *s = arg;
+    s->rc = cs_train_text(s->rows, &s->g->j->feat, &s->opts, &s->model);
+    return NULL;
+}
+
+static uint8_t *shard_mask(const struct cs_train_rows *rows, uint32_t k, uint32_t idx)
+{
+    uint8_t *m = malloc(rows->n ? rows->n : 1);
+    size_t fit = 0;
+    for (size_t i = 0; m && i < rows->n; i++) {
+        bool is_fit = !rows->is_val[i];
+        m[i] = is_fit && fit % k == idx;
+        fit += is_fit;
+    }
+    return m;
+}
+
+/* Trains with k shards as threads (k == 1: plainly). *out is shard 0's model. */
+static int train_shards(struct job *j, const struct cs_train_rows *rows, uint32_t k, struct cs_train_model *out)
+{
+    if (k == 1) {
+        struct cs_train_opts o = j->opts;
+        o.on_epoch = single_epoch;
+        o.user = j;
+        return cs_train_text(rows, &j->feat, &o, out);
+    }
+    struct shard_group g = {.j = j, .k = k, .nw = ((size_t)1 << j->feat.hash_bits) * rows->n_classes,
+                            .nc = rows->n_classes};
+    struct shard *s = calloc(k, sizeof(*s));
+    g.w = calloc(k, sizeof(float *));
+    g.b = calloc(k, sizeof(float *));
+    g.avg_w = malloc(g.nw * sizeof(float));
+    g.avg_b = malloc(g.nc * sizeof(float));
+    pthread_t *th = calloc(k, sizeof(pthread_t));
+    int rc = s && g.w && g.b && g.avg_w && g.avg_b && th ? CS_OK : CS_ERR_NOMEM;
+    if (!rc && pthread_barrier_init(&g.bar, NULL, k) != 0) rc = CS_ERR_NOMEM;
+    uint32_t started = 0;
+    for (uint32_t i = 0; !rc && i < k; i++) {
+        s[i] = (struct shard){.g = &g, .idx = i, .rows = rows, .mask = shard_mask(rows, k, i), .opts = j->opts};
+        if (!s[i].mask) break;
+        s[i].opts.fit_mask = s[i].mask;
+        s[i].opts.mix = shard_mix;
+        s[i].opts.on_epoch = shard_epoch;
+        s[i].opts.user = &s[i];
+    }
+    for (uint32_t i = 0; !rc && i < k; i++)
+        if (!s[i].mask) rc = CS_ERR_NOMEM;
+    /* All shards or none: a shard that never starts would hold the others at the barrier. */
+    for (uint32_t i = 0; !rc && i < k; i++, started++)
+        if (pthread_create(&th[i], NULL, shard_main, &s[i]) != 0) rc = CS_ERR_NOMEM;
+    if (rc && started) {
+        /* cannot happen once barrier waiters exist without deadlock; fail hard instead */
+        abort();
+    }
+    for (uint32_t i = 0; i < started; i++) pthread_join(th[i], NULL);
+    if (started) pthread_barrier_destroy(&g.bar);
+    for (uint32_t i = 0; i < started; i++)
+        if (!rc && s[i].rc) rc = s[i].rc;
+    if (!rc && j->abort_rc) rc = j->abort_rc;
+    for (uint32_t i = 0; s && i < k; i++) {
+        if (i == 0 && !rc) *out = s[0].model;
+        else cs_train_model_clean_up(&s[i].model);
+        free(s[i].mask);
+    }
+    free(s);
+    free(g.w);
+    free(g.b);
+    free(g.avg_w);
+    free(g.avg_b);
+    free(th);
+    return rc;
+}
+
+/* ---- options ---- */
+
+void cs_ml_default_opts(struct cs_train_opts *t)
+{
+    cs_train_opts_init(t);
+    t->epochs = 24;
+    t->lr = 1.0f;
+    t->l2 = 2e-5f;
+    t->seed = 42;
+    t->balance_power = 0.3f;
+    t->balanced = 1;
+    t->average = 1;
+    t->nb_power = 0.5f;
+}
+
+static void read_opts(struct job *j)
+{
+    json_object *o = NULL;
+    json_object_object_get_ex(j->body, "options", &o);
+    struct cs_train_opts *t = &j->opts, d;
+    cs_ml_default_opts(&d);
+    *t = d;
+    t->epochs = (uint32_t)cs_json_get_int(o, "epochs", d.epochs);
+    t->lr = (float)cs_json_get_double(o, "learning_rate", d.lr);
+    t->l2 = (float)cs_json_get_double(o, "l2", d.l2);
+    t->seed = (uint64_t)cs_json_get_int(o, "seed", (int64_t)d.seed);
+    t->balance_power = (float)cs_json_get_double(o, "balance_power", d.balance_power);
+    t->balanced = t->balance_power > 0;
+    t->average = cs_json_get_bool(o, "average", d.average != 0);
+    t->nb_power = (float)cs_json_get_double(o, "nb_power", d.nb_power);
+    j->instances = (uint32_t)cs_json_get_int(j->body, "instance_count", 1);
+}
+
+/* Stored options are checked again: the document came back from the store. */
+static const char *opts_bad(const struct job *j)
+{
+    const struct cs_train_opts *t = &j->opts;
+    if (t->epochs < 1 || t->epochs > 200) return "epochs out of range";
+    if (!(t->lr > 0 && t->lr <= 10)) return "learning_rate out of range";
+    if (!(t->l2 >= 0 && t->l2 <= 1)) return "l2 out of range";
+    if (!(t->balance_power >= 0 && t->balance_power <= 1)) return "balance_power out of range";
+    if (!(t->nb_power >= 0 && t->nb_power <= 4)) return "nb_power out of range";
+    if (j->instances < 1 || j->instances > CS_ML_MAX_INSTANCES) return "instance_count out of range";
+    return NULL;
+}
+
+/* ---- outcome ---- */
+
+struct finish_arg {
+    const char *status;
+    const char *error;
+    json_object *metrics; /* taken */
+    char at[32];
+};
+
+static int put_finish(json_object *body, void *arg)
+{
+    struct finish_arg *f = arg;
+    const char *cur = cs_json_get_str(body, "status");
+    if (cur && strcmp(cur, "CANCELLED") == 0) return CS_OK; /* a cancel stands */
+    int rc = set_str(body, "status", f->status);
+    if (!rc && f->error) rc = set_str(body, "error_message", f->error);
+    if (!rc && f->metrics) json_object_object_add(body, "metrics", json_object_get(f->metrics));
+    if (!rc) rc = set_str(body, "completed_at", f->at);
+    if (!rc && strcmp(f->status, "COMPLETED") == 0) rc = set_str(body, "estimated_completion", f->at);
+    return rc;
+}
+
+static int finish_job(struct job *j, const char *status, const char *error, json_object *metrics)
+{
+    struct finish_arg f = {.status = status, .error = error, .metrics = metrics};
+    cs_ml_iso(j->cfg->now_ms(), f.at, sizeof(f.at));
+    int rc = job_update(j->st, j->a, j->tenant, j->id, j->cfg->now_ms(), put_finish, &f);
+    if (!rc) rc = renew(j, 0, "done");
+    return rc;
+}
+
+struct start_arg {
+    int64_t attempts;
+    char status[16]; /* as stored before this write (a copy: the write replaces it) */
+};
+
+static int put_start(json_object *body, void *arg)
+{
+    struct start_arg *s = arg;
+    const char *st = cs_json_get_str(body, "status");
+    snprintf(s->status, sizeof(s->status), "%s", st ? st : "");
+    if (strcmp(s->status, "STARTING") != 0 && strcmp(s->status, "IN_PROGRESS") != 0) return CS_OK;
+    json_object_object_add(body, "attempts", json_object_new_int64(s->attempts));
+    return set_str(body, "status", "IN_PROGRESS");
+}
+
+/* ---- data ---- */
+
+static int sha_file(const char *path, char hex[65])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return CS_ERR_IO;
+    crypto_hash_sha256_state st;
+    crypto_hash_sha256_init(&st);
+    unsigned char buf[1 << 16], d[32];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0) crypto_hash_sha256_update(&st, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    crypto_hash_sha256_final(&st, d);
+    sodium_bin2hex(hex, 65, d, 32);
+    return bad ? CS_ERR_IO : CS_OK;
+}
+
+/* Loads training (and validation) rows; without a validation source every tenth row is
+ * held out. On a data problem returns CS_ERR_VALIDATION with *why. */
+static int load_rows(struct job *j, struct rows *r, json_object *lineage, const char **why)
+{
+    const char *uris[2] = {cs_json_get_str(j->body, "training_data_uri"),
+                           cs_json_get_str(j->body, "validation_data_uri")};
+    for (int k = 0; k < 2; k++) {
+        if (!uris[k]) continue;
+        struct cs_ml_source src;
+        int rc = cs_ml_source_resolve(j->st, j->a, j->cfg->var_dir, j->tenant, uris[k], &src, why);
+        if (rc == CS_ERR_NOT_FOUND) rc = CS_ERR_VALIDATION;
+        if (rc) return rc;
+        struct row_sink sink = {.r = r, .part = k ? CS_TRAIN_ROW_VAL : CS_TRAIN_ROW_FIT};
+        rc = cs_ml_source_read(j->a, &src, add_row, &sink, NULL, why);
+        if (rc == CS_ERR_IO) *why = "data file unreadable";
+        if (rc) return rc == CS_ERR_TOO_LARGE || rc == CS_ERR_IO ? CS_ERR_VALIDATION : rc;
+        char hex[65];
+        rc = sha_file(src.path, hex);
+        if (rc) return rc;
+        json_object_object_add(lineage, k ? "validation_data_sha256" : "training_data_sha256", json_object_new_string(hex));
+    }
+    if (!uris[1])
+        for (size_t i = 0; i < r->n; i++) r->is_val[i] = i % 10 == 9 ? CS_TRAIN_ROW_VAL : CS_TRAIN_ROW_FIT;
+    return CS_OK;
+}
+
+/* Label indexes: the built-in model's label order when the task has fixed labels
+ * (sentiment: every label must be one of its), else order of first appearance. */
+static int index_labels(struct job *j, const struct rows *r, uint32_t *y, const char ***names,
+                        uint32_t *nc, const char **why)
+{
+    const struct cs_model *bm = cs_models_get(j->cfg->builtin, j->task);
+    bool fixed = strcmp(j->task, "sentiment") == 0 && bm;
+    const char **nm = cs_arena_alloc(j->a, sizeof(char *) * CS_MODEL_MAX_CLASSES);
+    if (!nm) return CS_ERR_NOMEM;
+    uint32_t n = 0;
+    if (fixed)
+        for (; n < cs_model_n_classes(bm); n++) nm[n] = cs_model_label(bm, n);
+    for (size_t i = 0; i < r->n; i++) {
+        uint32_t k = 0;
+        while (k < n && strcmp(nm[k], r->label[i]) != 0) k++;
+        if (k == n) {
+            if (fixed) {
+                *why = cs_arena_printf(j->a, "label \"%.64s\" is not one of the sentiment model's (negative, neutral, positive)", r->label[i]);
+                return CS_ERR_VALIDATION;
+            }
+            if (r->is_val[i] == CS_TRAIN_ROW_VAL && r->label[i]) {
+                /* validation labels must have been trained on */
+                bool in_fit = false;
+                for (size_t q = 0; q < r->n && !in_fit; q++)
+                    in_fit = r->is_val[q] != CS_TRAIN_ROW_VAL && strcmp(r->label[q], r->label[i]) == 0;
+                if (!in_fit) {
+                    *why = cs_arena_printf(j->a, "validation label \"%.64s\" is not in the training data", r->label[i]);
+                    return CS_ERR_VALIDATION;
+                }
+            }
+            if (n == CS_MODEL_MAX_CLASSES) {
+                *why = "too many labels";
+                return CS_ERR_VALIDATION;
+            }
+            nm[n++] = r->label[i];
+        }
+        y[i] = k;
+    }
+    if (n < 2) {
+        *why = "fewer than two labels";
+        return CS_ERR_VALIDATION;
+    }
+    *names = nm;
+    *nc = n;
+    return CS_OK;
+}
+
+/* The built-in model's accuracy on the same validation rows: what a deployment of this
+ * model would replace for a tenant that has none yet. -1 when it cannot say. */
+static double baseline_accuracy(struct job *j, const struct rows *r, const uint32_t *y, const char **names)
+{
+    const struct cs_model *bm = cs_models_get(j->cfg->builtin, j->task);
+    if (!bm) return -1;
+    size_t ok = 0, n = 0;
+    struct cs_model_pred p;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->is_val[i] != CS_TRAIN_ROW_VAL) continue;
+        if (cs_model_predict_text(bm, r->text[i], r->len[i], cs_models_scratch(), &p) != CS_OK) return -1;
+        const char *got = cs_model_label(bm, p.top);
+        ok += got && strcmp(got, names[y[i]]) == 0;
+        n++;
+    }
+    return n ? (double)ok / (double)n : -1;
+}
+
+static int write_model(struct job *j, const struct cs_train_model *tm, const char **names, uint32_t nc,
+                       json_object *lineage)
+{
+    struct cs_model_spec spec;
+    memset(&spec, 0, sizeof(spec));
+    cs_train_model_spec(tm, &spec);
+    spec.name = j->task;
+    spec.labels = names;
+    spec.n_classes = nc;
+    spec.feat = j->feat;
+    spec.metadata_json = json_object_to_json_string_ext(lineage, JSON_C_TO_STRING_PLAIN);
+    char *path = cs_arena_printf(j->a, "%s/model.csm", j->out_dir);
+    char *meta = cs_arena_printf(j->a, "%s/model.json", j->out_dir);
+    if (!path || !meta) return CS_ERR_NOMEM;
+    int rc = cs_model_write(&spec, path);
+    if (!rc && json_object_to_file_ext(meta, lineage, JSON_C_TO_STRING_PRETTY) != 0) rc = CS_ERR_IO;
+    return rc;
+}
+
+/* Every option the trainer ran with, defaults included (lineage). */
+static json_object *effective_opts(const struct cs_train_opts *t)
+{
+    json_object *o = json_object_new_object();
+    if (!o) return NULL;
+    int bad = 0;
+    bad |= cs_json_add_int(o, "epochs", t->epochs);
+    bad |= cs_json_add_double(o, "learning_rate", t->lr, 8);
+    bad |= cs_json_add_double(o, "l2", t->l2, 10);
+    bad |= cs_json_add_int(o, "seed", (int64_t)t->seed);
+    bad |= cs_json_add_double(o, "balance_power", t->balance_power, 6);
+    bad |= cs_json_add_double(o, "nb_power", t->nb_power, 6);
+    bad |= cs_json_add_bool(o, "average", t->average != 0);
+    if (bad) json_object_put(o);
+    return bad ? NULL : o;
+}
+
+static json_object *metrics_of(const struct cs_train_model *m, double baseline, double single)
+{
+    json_object *o = json_object_new_object();
+    if (!o) return NULL;
+    int bad = 0;
+    bad |= cs_json_add_double(o, "train_accuracy", m->train_acc, 4);
+    bad |= cs_json_add_double(o, "validation_accuracy", m->val_acc, 4);
+    json_object_object_add(o, "train_rows", json_object_new_int64((int64_t)m->n_train));
+    json_object_object_add(o, "validation_rows", json_object_new_int64((int64_t)m->n_val));
+    if (baseline >= 0)
+        bad |= cs_json_add_double(o, "builtin_validation_accuracy", baseline, 4);
+    if (single >= 0)
+        bad |= cs_json_add_double(o, "single_shard_validation_accuracy", single, 4);
+    if (bad) json_object_put(o);
+    return bad ? NULL : o;
+}
+
+static int publish(struct job *j, json_object *metrics)
+{
+    /* Renewed just before: nobody else can hold the job while we publish. */
+    int rc = renew(j, j->cfg->now_ms() + j->cfg->lease_ms, NULL);
+    if (rc) return rc == CS_ERR_CONFLICT ? CS_ML_LOST : rc;
+    json_object *m = cs_json_object(j->a);
+    if (!m) return CS_ERR_NOMEM;
+    char iso[32];
+    cs_ml_iso(j->cfg->now_ms(), iso, sizeof(iso));
+    json_object_object_add(m, "task", json_object_new_string(j->task));
+    json_object_object_add(m, "job_id", json_object_new_string(j->id));
+    json_object *v;
+    if (json_object_object_get_ex(j->body, "model_output_uri", &v))
+        json_object_object_add(m, "model_output_uri", json_object_get(v));
+    json_object_object_add(m, "metrics", json_object_get(metrics));
+    json_object_object_add(m, "created_at", json_object_new_string(iso));
+    rc = cs_store_insert(j->st, j->a, j->tenant, CS_ML_MODELS, j->id, m, NULL, j->cfg->now_ms(), NULL);
+    if (rc == CS_ERR_EXISTS) rc = CS_OK; /* published by our own earlier attempt */
+    if (!rc) rc = finish_job(j, "COMPLETED", NULL, metrics);
+    return rc;
+}
+
+/* Runs a claimed job; returns an internal stop reason, a store error or CS_OK. */
+static int run_job(struct job *j)
+{
+    const char *why = NULL;
+    struct rows r = {0};
+    uint32_t *y = NULL;
+    struct cs_train_model tm = {0};
+    json_object *lineage = json_object_new_object(), *metrics = NULL;
+    if (!lineage) return CS_ERR_NOMEM;
+    j->task = cs_json_get_str(j->body, "base_model");
+    read_opts(j);
+    const struct cs_model *bm = j->task ? cs_models_get(j->cfg->builtin, j->task) : NULL;
+    int rc = CS_OK;
+    if (!j->task || !cs_ml_task_trainable(j->task) || !bm) why = "base_model is not a trainable task", rc = CS_ERR_VALIDATION;
+    if (!rc && (why = opts_bad(j)) != NULL) rc = CS_ERR_VALIDATION;
+    if (!rc) {
+        j->feat = *cs_model_textfeat(bm);
+        rc = cs_ml_dir(j->a, j->cfg->var_dir, j->tenant, "models", true, (char **)&j->out_dir);
+        if (!rc) j->out_dir = cs_arena_printf(j->a, "%s/%s", j->out_dir, j->id);
+        if (!rc && (!j->out_dir || (mkdir(j->out_dir, 0700) != 0 && errno != EEXIST))) rc = CS_ERR_IO;
+    }
+    if (!rc) rc = load_rows(j, &r, lineage, &why);
+    const char **names = NULL;
+    uint32_t nc = 0;
+    if (!rc) rc = (y = malloc(sizeof(uint32_t) * (r.n ? r.n : 1))) ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = index_labels(j, &r, y, &names, &nc, &why);
+    struct cs_train_rows rows = {.n = r.n, .n_classes = nc, .label = y, .is_val = r.is_val,
+                                 .text = (const char *const *)r.text, .len = r.len};
+    j->total_rows_fit = 0;
+    for (size_t i = 0; i < r.n; i++) j->total_rows_fit += !r.is_val[i];
+    if (!rc && j->total_rows_fit == 0) why = "no training rows", rc = CS_ERR_VALIDATION;
+    if (!rc) {
+        char *lp = cs_arena_printf(j->a, "%s/train.log", j->out_dir);
+        j->log = lp ? fopen(lp, "w") : NULL;
+        j->started_ms = j->cfg->now_ms();
+        rc = train_shards(j, &rows, j->instances, &tm);
+    }
+    double single = -1;
+    if (!rc && j->instances > 1) {
+        /* What one shard alone reaches on the same validation rows, for the report. */
+        struct cs_train_model one;
+        struct cs_train_opts o = j->opts;
+        o.fit_mask = shard_mask(&rows, j->instances, 0);
+        rc = o.fit_mask ? cs_train_text(&rows, &j->feat, &o, &one) : CS_ERR_NOMEM;
+        if (!rc) single = one.val_acc;
+        cs_train_model_clean_up(&one);
+        free((void *)o.fit_mask);
+    }
+    if (!rc) {
+        metrics = metrics_of(&tm, baseline_accuracy(j, &r, y, names), single);
+        json_object_object_add(lineage, "task", json_object_new_string(j->task));
+        json_object_object_add(lineage, "job_id", json_object_new_string(j->id));
+        json_object_object_add(lineage, "training_data_uri", json_object_new_string(cs_json_get_str(j->body, "training_data_uri")));
+        const char *vu = cs_json_get_str(j->body, "validation_data_uri");
+        json_object_object_add(lineage, "validation_data_uri", vu ? json_object_new_string(vu) : NULL);
+        json_object_object_add(lineage, "options", effective_opts(&j->opts));
+        json_object_object_add(lineage, "instance_count", json_object_new_int64(j->instances));
+        json_object_object_add(lineage, "metrics", json_object_get(metrics));
+        json_object_object_add(lineage, "trainer", json_object_new_string("cs_train_text (multinomial logistic regression, SGD; tools/lib/src/train.c)"));
+        rc = write_model(j, &tm, names, nc, lineage);
+        if (rc) why = "could not write the model files", rc = CS_ERR_VALIDATION;
+    }
+    if (j->log) fclose(j->log);
+    j->log = NULL;
+    if (!rc) rc = publish(j, metrics);
+    else if (rc == CS_ERR_VALIDATION || rc == CS_ERR_INVALID || rc == CS_ERR_NOMEM)
+        rc = finish_job(j, "FAILED", why ? why : cs_error_message(rc), NULL);
+    else if (rc == CS_ML_CANCELLED)
+        rc = renew(j, 0, "done");
+    json_object_put(metrics);
+    json_object_put(lineage);
+    cs_train_model_clean_up(&tm);
+    free(y);
+    rows_free(&r);
+    return rc;
+}
+
+/* ---- claiming ---- */
+
+static int claim(struct cs_store *st, struct cs_arena *a, const struct cs_ml_worker_cfg *cfg, struct job *j)
+{
+    int64_t now = cfg->now_ms();
+    struct cs_query q = {.sort = "_created", .limit = CLAIM_BATCH};
+    int rc = cs_query_where(&q, "state", CS_OP_EQ, cs_val_str("open"));
+    if (!rc) rc = cs_query_where(&q, "lease_until", CS_OP_LT, cs_val_int(now));
+    struct cs_doc_list l;
+    if (!rc) rc = cs_store_find(st, a, CS_SYSTEM_TENANT, CS_ML_QUEUE, &q, &l);
+    if (rc) return rc;
+    for (size_t i = 0; i < l.n; i++) {
+        json_object *b = l.docs[i].body;
+        const char *tenant = cs_json_get_str(b, "tenant"), *id = cs_json_get_str(b, "job_id");
+        if (!tenant || !id || !cs_tenant_valid(tenant) || strlen(id) > 64) continue; /* checked like input */
+        unsigned char rnd[8];
+        char owner[17];
+        cfg->random(rnd, sizeof(rnd));
+        sodium_bin2hex(owner, sizeof(owner), rnd, sizeof(rnd));
+        json_object_object_add(b, "lease_until", json_object_new_int64(now + cfg->lease_ms));
+        json_object_object_add(b, "owner", json_object_new_string(owner));
+        json_object_object_add(b, "attempts", json_object_new_int64(cs_json_get_int(b, "attempts", 0) + 1));
+        struct cs_doc nd;
+        rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_ML_QUEUE, l.docs[i].id, l.docs[i].version, b, NULL, now, &nd);
+        if (rc == CS_ERR_CONFLICT || rc == CS_ERR_NOT_FOUND) continue; /* another worker was faster */
+        if (rc) return rc;
+        j->q = nd;
+        j->tenant = tenant;
+        j->id = id;
+        return CS_OK;
+    }
+    return CS_ERR_NOT_FOUND;
+}
+
+int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a, const struct cs_ml_worker_cfg *cfg, bool *ran)
+{
+    *ran = false;
+    struct job j = {.st = st, .a = a, .cfg = cfg};
+    int rc = claim(st, a, cfg, &j);
+    if (rc == CS_ERR_NOT_FOUND) return CS_OK;
+    if (rc) return rc;
+    *ran = true;
+    struct start_arg s = {.attempts = cs_json_get_int(j.q.body, "attempts", 1)};
+    rc = job_update(st, a, j.tenant, j.id, cfg->now_ms(), put_start, &s);
+    if (rc == CS_ERR_NOT_FOUND || (!rc && strcmp(s.status, "STARTING") != 0 && strcmp(s.status, "IN_PROGRESS") != 0))
+        return renew(&j, 0, "done"); /* cancelled before it ran, or gone */
+    if (rc) return rc;
+    struct cs_doc d;
+    rc = cs_store_get(st, a, j.tenant, CS_ML_JOBS, j.id, &d);
+    if (rc) return rc;
+    j.body = d.body;
+    rc = run_job(&j);
+    if (rc == CS_ML_STOPPED) return renew(&j, 0, NULL); /* the next worker resumes at once */
+    if (rc == CS_ML_LOST) return CS_OK;                  /* someone else has it now */
+    return rc == CS_ML_CANCELLED ? CS_OK : rc;
+}
