@@ -291,7 +291,7 @@ static void test_deploy_and_serve(void)
     http_result_free(&r);
 
     const char *text = "about my kumquat parcel";
-    float want[3];
+    float want[3] = {0};
     expected_probs(text, want);
     analyze(auth_a, text, &r);
     CHECK_STR(jstr(r.json, "data.model.source"), "tenant");
