@@ -5,7 +5,8 @@
  *     request schema the validator enforces (cs_json_schema_describe);
  *   - ROOT/functions/<name>/openapi.json: what the declaration cannot say, per
  *     "METHOD /path": query parameters, the success responses' schemas and examples,
- *     and the request schema of a body the handler checks by hand;
+ *     the request schema of a body the handler checks by hand ("request"), or the media
+ *     types of a body that is not JSON ("request_content");
  *   - ROOT/events/<name>*.json: the sample API Gateway events, whose bodies become the
  *     request examples;
  *   - the families' error formats (family.h), written once here as components.
@@ -313,8 +314,16 @@ static json_object *operation(json_object *fn, json_object *route, json_object *
     json_object *body = copy(get(extra, "request"));
     if (!body && writes && get(fn, "body")) body = copy(get(fn, "body"));
     if (body) json_object_object_add(op, "requestBody", request_body(body, copy(example)));
+    /* A body that is not JSON (a CSV upload): its media types as the fragment gives them. */
+    json_object *raw = get(extra, "request_content");
+    if (!body && raw) {
+        json_object *rb = json_object_new_object();
+        json_object_object_add(rb, "required", json_object_new_boolean(1));
+        json_object_object_add(rb, "content", copy(raw));
+        json_object_object_add(op, "requestBody", rb);
+    }
     json_object_object_add(op, "security", security(fn));
-    json_object_object_add(op, "responses", responses(fn, extra, body != NULL));
+    json_object_object_add(op, "responses", responses(fn, extra, body != NULL || raw != NULL));
     return op;
 }
 

@@ -87,6 +87,26 @@ static size_t count_letters(const char *s, size_t len)
     return n;
 }
 
+/* Length of the longest prefix of s made of whole UTF-8 sequences. libexttextcat reads a
+ * character's continuation bytes on the lead byte's word, past the given length when a
+ * sequence is cut (found by tests/fuzz/triage_text_fuzz): it must only see whole ones,
+ * also when the 100-byte sample would end inside a character. */
+static size_t whole_utf8(const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+                             : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        if (n == 0 || i + n > len) break;
+        size_t k = 1;
+        while (k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80) k++;
+        if (k < n) break;
+        i += n;
+    }
+    return i;
+}
+
 int cs_lang_detect(const struct cs_lang *l, const char *text, size_t len,
                    struct cs_lang_result *out)
 {
@@ -98,13 +118,20 @@ int cs_lang_detect(const struct cs_lang *l, const char *text, size_t len,
         while (cut > LANG_MAX_BYTES / 2 && text[cut] != ' ') cut--;
         len = text[cut] == ' ' ? cut : LANG_MAX_BYTES;
     }
+    len = whole_utf8(text, len);
     if (len == 0) return CS_OK;
+    /* libexttextcat's n-gram scan can read on to a NUL past the length it is given
+     * (a fuzzed input without one crashed in fp_Create): it gets its own terminated copy
+     * of the sample (at most LANG_MAX_BYTES). */
+    char sample[LANG_MAX_BYTES + 1];
+    memcpy(sample, text, len);
+    sample[len] = '\0';
     candidate_t *c = textcat_GetClassifyFullOutput(l->tc);
     if (!c) return CS_ERR_NOMEM;
-    int k = textcat_ClassifyFull(l->tc, text, len, c);
+    int k = textcat_ClassifyFull(l->tc, sample, len, c);
     if (k > 0 && strlen(c[0].name) < sizeof(out->code)) {
         memcpy(out->code, c[0].name, strlen(c[0].name) + 1);
-        size_t letters = count_letters(text, len);
+        size_t letters = count_letters(sample, len);
         float scale = letters >= LANG_FULL_LETTERS ? 1.0f : (float)letters / LANG_FULL_LETTERS;
         out->confidence = scale / (float)k;
     }

@@ -1,5 +1,6 @@
 #include "cs/lang.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../support/test.h"
@@ -36,6 +37,41 @@ static void test_served_languages(void)
     cs_lang_close(l);
 }
 
+/* libexttextcat walks characters by their lead bytes and runs off its buffer on bytes
+ * that are not UTF-8 (tests/fuzz/triage_text_fuzz found it: a SEGV in fp_Create on the
+ * input below, which depended on the memory after the buffer and does not crash alone),
+ * so the detector hands it whole, well-formed sequences only. These are the shapes that
+ * reach it: stray bytes, a text ending inside a character, and a long text without
+ * spaces whose 100-byte sample would end inside one (each in a buffer of exactly its
+ * length); each must answer, in range. */
+static void test_cut_characters(void)
+{
+    struct cs_lang *l = NULL;
+    REQUIRE(cs_lang_open("data/triage/languages.conf", FP_DIR, &l) == CS_OK);
+    struct cs_lang_result r;
+    static const char fuzzed[] = "Re/chn\xc2\xa3g \xc3\xbc" "ber 1.2\xba\xcc\xcb$$$\xd3\xca 1,,2\xff\xff\xff"
+                                 " .\xd2\xc8\xc9\xdf\xbaUR \xe2r\x82";
+    char *f = malloc(sizeof(fuzzed) - 1);
+    REQUIRE(f != NULL);
+    memcpy(f, fuzzed, sizeof(fuzzed) - 1);
+    CHECK_INT(cs_lang_detect(l, f, sizeof(fuzzed) - 1, &r), CS_OK);
+    free(f);
+    static const char tail[] = "Mein Paket ist nicht angekommen \xe2";
+    char *t = malloc(sizeof(tail) - 1);
+    REQUIRE(t != NULL);
+    memcpy(t, tail, sizeof(tail) - 1);
+    CHECK_INT(cs_lang_detect(l, t, sizeof(tail) - 1, &r), CS_OK);
+    free(t);
+    size_t n = 0;
+    char *cjk = malloc(300);
+    REQUIRE(cjk != NULL);
+    while (n + 3 <= 300) memcpy(cjk + n, "\xe6\x97\xa5", 3), n += 3; /* U+65E5, no spaces */
+    CHECK_INT(cs_lang_detect(l, cjk, n, &r), CS_OK);
+    CHECK(r.confidence >= 0.0f && r.confidence <= 1.0f);
+    free(cjk);
+    cs_lang_close(l);
+}
+
 static void test_open_errors(void)
 {
     struct cs_lang *l = (struct cs_lang *)&l;
@@ -50,5 +86,6 @@ int main(void)
 {
     TEST_RUN(test_served_languages);
     TEST_RUN(test_open_errors);
+    TEST_RUN(test_cut_characters);
     return test_done();
 }
