@@ -6,7 +6,7 @@ CALLER=$PWD # where the user called from: their relative paths mean paths from h
 cd "$(dirname "$0")"
 ROOT=$PWD
 JOBS=$(nproc 2>/dev/null || echo 2)
-DEBS=(build-essential pkg-config clang libclang-rt-14-dev libjson-c-dev
+DEBS=(build-essential pkg-config clang clang-format libclang-rt-14-dev libjson-c-dev
       libcurl4-openssl-dev libmongoc-dev libsodium-dev libsqlite3-dev libexttextcat-dev libcsv-dev nginx-light
       wrk zip unzip curl python3-jsonschema nettle-dev python3-websockets libjs-chart.js chromium
       chromium-driver python3-selenium)

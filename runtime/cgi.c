@@ -44,7 +44,8 @@ int cs_rt_cgi(struct cs_env *env)
         fflush(stdout);
     } else {
         fputs("Status: 400 Bad Request\r\nContent-Type: application/json\r\n\r\n"
-              "{\"detail\":\"Bad request\"}", stdout);
+              "{\"detail\":\"Bad request\"}",
+              stdout);
     }
     cs_worker_clean_up(&w);
     return 0;

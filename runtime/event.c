@@ -12,15 +12,13 @@
 #include "cs/json.h"
 #include "runtime.h"
 
-static const char *str_at(json_object *o, const char *key)
-{
-    return cs_json_get_str(o, key);
-}
+static const char *str_at(json_object *o, const char *key) { return cs_json_get_str(o, key); }
 
 static json_object *obj_at(json_object *o, const char *key)
 {
     json_object *v;
-    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_object) ? v : NULL;
+    return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_object) ? v
+                                                                                             : NULL;
 }
 
 static char *lower(struct cs_arena *a, const char *s)
@@ -42,7 +40,8 @@ static int add_header(struct cs_arena *a, struct cs_header *h, size_t *n, const 
     return CS_OK;
 }
 
-static int headers_from(struct cs_arena *a, json_object *ev, json_object *cookies, struct cs_req *req)
+static int headers_from(struct cs_arena *a, json_object *ev, json_object *cookies,
+                        struct cs_req *req)
 {
     struct cs_header *h = cs_arena_alloc(a, CS_RT_MAX_HEADERS * sizeof(*h));
     size_t n = 0;
@@ -50,7 +49,8 @@ static int headers_from(struct cs_arena *a, json_object *ev, json_object *cookie
     json_object *hs = obj_at(ev, "headers");
     int rc = CS_OK;
     if (hs) {
-        json_object_object_foreach(hs, k, v) {
+        json_object_object_foreach(hs, k, v)
+        {
             if (json_object_is_type(v, json_type_string) && !rc)
                 rc = add_header(a, h, &n, k, json_object_get_string(v));
         }
@@ -81,20 +81,24 @@ static const char *query_from_v1(struct cs_arena *a, json_object *ev)
     int rc = CS_OK;
     json_object *src = mv ? mv : sv;
     if (!src) return "";
-    json_object_object_foreach(src, k, v) {
+    json_object_object_foreach(src, k, v)
+    {
         size_t nv = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 1;
         for (size_t i = 0; i < nv && !rc; i++) {
-            json_object *item = json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, i) : v;
+            json_object *item =
+                json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, i) : v;
             const char *val = json_object_get_string(item);
             if (!val) continue;
             rc = cs_buf_printf(&b, "%s", b.len ? "&" : "");
             for (const char *p = k; *p && !rc; p++)
-                rc = isalnum((unsigned char)*p) || strchr("-_.~", *p) ? cs_buf_append(&b, p, 1)
-                                                                       : cs_buf_printf(&b, "%%%02X", (unsigned char)*p);
+                rc = isalnum((unsigned char)*p) || strchr("-_.~", *p)
+                         ? cs_buf_append(&b, p, 1)
+                         : cs_buf_printf(&b, "%%%02X", (unsigned char)*p);
             if (!rc) rc = cs_buf_puts(&b, "=");
             for (const char *p = val; *p && !rc; p++)
-                rc = isalnum((unsigned char)*p) || strchr("-_.~", *p) ? cs_buf_append(&b, p, 1)
-                                                                       : cs_buf_printf(&b, "%%%02X", (unsigned char)*p);
+                rc = isalnum((unsigned char)*p) || strchr("-_.~", *p)
+                         ? cs_buf_append(&b, p, 1)
+                         : cs_buf_printf(&b, "%%%02X", (unsigned char)*p);
         }
     }
     return rc ? NULL : cs_buf_str(&b);
@@ -157,7 +161,8 @@ int cs_event_to_req(struct cs_arena *a, const char *event, size_t len, struct cs
                     int *version)
 {
     json_object *ev;
-    if (cs_json_parse(event, len, a, &ev, NULL) != CS_OK || !json_object_is_type(ev, json_type_object))
+    if (cs_json_parse(event, len, a, &ev, NULL) != CS_OK ||
+        !json_object_is_type(ev, json_type_object))
         return CS_ERR_BAD_REQUEST;
     const char *ver = str_at(ev, "version");
     json_object *http = obj_at(obj_at(ev, "requestContext"), "http");
@@ -179,8 +184,10 @@ int cs_event_to_req(struct cs_arena *a, const char *event, size_t len, struct cs
         /* API Gateway WebSocket API: the route key becomes the path the gateway of
          * runtime/ws.c uses locally; answers in the 1.0 format it expects. */
         *version = 1;
-        req->method = "WS"; /* a route key, not an HTTP method: see functions/websocket-connection */
-        req->path = cs_arena_printf(a, "/websocket/%s", str_at(obj_at(ev, "requestContext"), "routeKey"));
+        req->method =
+            "WS"; /* a route key, not an HTTP method: see functions/websocket-connection */
+        req->path =
+            cs_arena_printf(a, "/websocket/%s", str_at(obj_at(ev, "requestContext"), "routeKey"));
         req->query = query_from_v1(a, ev);
         req->peer_addr = str_at(obj_at(obj_at(ev, "requestContext"), "identity"), "sourceIp");
     } else if (scheduled(ev)) {
@@ -222,7 +229,8 @@ static json_object *array_at(json_object *o, const char *key)
 
 /* Payload 2.0 has one value per name in "headers" (API Gateway comma-joins repeats the
  * same way) and a separate "cookies" array that becomes one Set-Cookie line each. */
-static int headers_v2(struct cs_arena *a, const struct cs_resp *resp, json_object *o, json_object *h)
+static int headers_v2(struct cs_arena *a, const struct cs_resp *resp, json_object *o,
+                      json_object *h)
 {
     int rc = cs_json_add_str(h, "content-type", resp->content_type);
     for (size_t i = 0; !rc && i < resp->nheaders; i++) {
@@ -256,7 +264,8 @@ static int headers_v1(const struct cs_resp *resp, json_object *h, json_object *m
         rc = arr ? push_str(arr, x->value) : CS_ERR_NOMEM;
     }
     if (rc) return rc;
-    json_object_object_foreach(mv, k, v) {
+    json_object_object_foreach(mv, k, v)
+    {
         if (!rc && json_object_array_length(v) == 1)
             rc = cs_json_add(h, k, json_object_get(json_object_array_get_idx(v, 0)));
     }
@@ -268,14 +277,21 @@ int cs_event_from_resp(struct cs_arena *a, const struct cs_resp *resp, int versi
 {
     json_object *o = cs_json_object(a), *h = json_object_new_object();
     int rc = o ? cs_json_add(o, "statusCode", json_object_new_int(resp->status)) : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add(o, "headers", h);
-    else json_object_put(h);
+    if (!rc)
+        rc = cs_json_add(o, "headers", h);
+    else
+        json_object_put(h);
     json_object *mv = NULL;
-    if (!rc && version == 1) rc = cs_json_add(o, "multiValueHeaders", mv = json_object_new_object());
+    if (!rc && version == 1)
+        rc = cs_json_add(o, "multiValueHeaders", mv = json_object_new_object());
     if (!rc) rc = mv ? headers_v1(resp, h, mv) : headers_v2(a, resp, o, h);
-    if (!rc) rc = cs_json_add(o, "body", json_object_new_string_len(resp->body ? resp->body : "", (int)resp->body_len));
+    if (!rc)
+        rc = cs_json_add(
+            o, "body",
+            json_object_new_string_len(resp->body ? resp->body : "", (int)resp->body_len));
     if (!rc) rc = cs_json_add_bool(o, "isBase64Encoded", false);
     if (rc) return rc;
-    *out = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
+    *out = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, len);
     return *out ? CS_OK : CS_ERR_NOMEM;
 }

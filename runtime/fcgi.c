@@ -91,7 +91,8 @@ struct fcgi_stream {
     struct conn *c;
 };
 
-static int put_head(struct cs_fcgi_out *o, struct cs_arena *a, uint16_t id, const struct cs_resp *resp)
+static int put_head(struct cs_fcgi_out *o, struct cs_arena *a, uint16_t id,
+                    const struct cs_resp *resp)
 {
     size_t hlen = 0;
     const char *head = cs_rt_cgi_head(a, resp, &hlen);
@@ -153,8 +154,10 @@ static void serve_request(struct fcgi_thread *t, struct conn *c)
 static void conn_close(struct server *s, struct conn *c)
 {
     pthread_mutex_lock(&s->lock);
-    if (c->prev) c->prev->next = c->next;
-    else s->conns = c->next;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
     if (c->next) c->next->prev = c->prev;
     pthread_mutex_unlock(&s->lock);
     close(c->fd); /* also takes it out of the epoll set */
@@ -245,8 +248,10 @@ static void *thread_main(void *arg)
         if (n < 0 && errno != EINTR) break;
         if (n <= 0) continue;
         if (ev.data.ptr == &stop_tag) break;
-        if (ev.data.ptr == &listen_tag) accept_some(t->srv);
-        else on_readable(t, ev.data.ptr);
+        if (ev.data.ptr == &listen_tag)
+            accept_some(t->srv);
+        else
+            on_readable(t, ev.data.ptr);
     }
     cs_fcgi_out_free(&t->out);
     cs_worker_clean_up(&t->w);
@@ -354,7 +359,8 @@ int cs_rt_fcgi(struct cs_env *env, const char *socket_path)
         threads[i].srv = &s;
         if (pthread_create(&threads[i].tid, NULL, thread_main, &threads[i]) != 0) n = i;
     }
-    cs_log(CS_LOG_INFO, "listening", "transport", "fastcgi", "socket", socket_path ? socket_path : "fd 0", NULL);
+    cs_log(CS_LOG_INFO, "listening", "transport", "fastcgi", "socket",
+           socket_path ? socket_path : "fd 0", NULL);
     int rc = n ? 0 : 1;
     for (unsigned i = 0; i < n; i++) {
         pthread_join(threads[i].tid, NULL);

@@ -99,7 +99,8 @@ static bool pair_len(const unsigned char **p, const unsigned char *end, size_t *
         return true;
     }
     if (end - *p < 4) return false;
-    *out = ((size_t)((*p)[0] & 0x7f) << 24) | ((size_t)(*p)[1] << 16) | ((size_t)(*p)[2] << 8) | (*p)[3];
+    *out = ((size_t)((*p)[0] & 0x7f) << 24) | ((size_t)(*p)[1] << 16) | ((size_t)(*p)[2] << 8) |
+           (*p)[3];
     *p += 4;
     return true;
 }
@@ -132,7 +133,9 @@ static void answer_value(void *ctx, const unsigned char *name, size_t nlen,
     (void)value;
     (void)vlen;
     /* One connection carries one request at a time; connections are not limited. */
-    static const struct { const char *name, *value; } known[] = {
+    static const struct {
+        const char *name, *value;
+    } known[] = {
         {"FCGI_MPXS_CONNS", "0"}, {"FCGI_MAX_REQS", "1000000"}, {"FCGI_MAX_CONNS", "1000000"}};
     struct values_answer *a = ctx;
     for (size_t i = 0; i < sizeof(known) / sizeof(*known); i++) {
@@ -158,12 +161,14 @@ static bool management(struct cs_fcgi_in *in, int type, const unsigned char *c, 
     return queue_reply(in, FCGI_UNKNOWN_TYPE, 0, body, sizeof(body));
 }
 
-static enum cs_fcgi_feed_rc begin(struct cs_fcgi_in *in, uint16_t id, const unsigned char *c, size_t clen)
+static enum cs_fcgi_feed_rc begin(struct cs_fcgi_in *in, uint16_t id, const unsigned char *c,
+                                  size_t clen)
 {
     if (clen < 8) return CS_FCGI_ERROR;
     int role = (c[0] << 8) | c[1];
     if (in->id) /* one request at a time on a connection */
-        return in->id != id && queue_end(in, id, FCGI_CANT_MPX_CONN) ? CS_FCGI_NEED_MORE : CS_FCGI_ERROR;
+        return in->id != id && queue_end(in, id, FCGI_CANT_MPX_CONN) ? CS_FCGI_NEED_MORE
+                                                                     : CS_FCGI_ERROR;
     if (role != FCGI_RESPONDER)
         return queue_end(in, id, FCGI_UNKNOWN_ROLE) ? CS_FCGI_NEED_MORE : CS_FCGI_ERROR;
     cs_fcgi_in_next(in);

@@ -24,10 +24,10 @@ enum cs_fcgi_feed_rc {
 
 /* One connection's parse state; its buffers are reused by the next request. */
 struct cs_fcgi_in {
-    uint16_t id;       /* the request in progress, 0 when none */
-    bool keep_conn;    /* FCGI_KEEP_CONN: the server keeps the connection afterwards */
+    uint16_t id;    /* the request in progress, 0 when none */
+    bool keep_conn; /* FCGI_KEEP_CONN: the server keeps the connection afterwards */
     bool params_done;
-    bool body_over;    /* more stdin than body_limit; body holds the first body_limit bytes */
+    bool body_over; /* more stdin than body_limit; body holds the first body_limit bytes */
     char *params;
     size_t params_len, params_cap;
     char *body;

@@ -58,7 +58,8 @@ static size_t on_header(char *p, size_t size, size_t n, void *arg)
     *colon = '\0';
     const char *v = colon + 1;
     while (*v == ' ') v++;
-    if (strcasecmp(line, "Lambda-Runtime-Aws-Request-Id") == 0 && strlen(v) < sizeof(inv->request_id) && id_ok(v))
+    if (strcasecmp(line, "Lambda-Runtime-Aws-Request-Id") == 0 &&
+        strlen(v) < sizeof(inv->request_id) && id_ok(v))
         snprintf(inv->request_id, sizeof(inv->request_id), "%s", v);
     else if (strcasecmp(line, "Lambda-Runtime-Deadline-Ms") == 0)
         inv->deadline_ms = strtoll(v, NULL, 10);
@@ -74,8 +75,8 @@ static int post(CURL *c, const char *url, const char *body, size_t len, const ch
         headers[0] = et;
     }
     /* The Runtime API's small JSON status is discarded (cs_net_prepare: no body callback). */
-    const struct cs_net_opts o = {.url = url, .headers = headers, .body = body, .body_len = len,
-                                  .timeout_ms = 30000};
+    const struct cs_net_opts o = {
+        .url = url, .headers = headers, .body = body, .body_len = len, .timeout_ms = 30000};
     long status;
     CURLcode rc = cs_net_perform(c, &o, &status, NULL);
     return rc == CURLE_OK && status >= 200 && status < 300 ? 0 : -1;
@@ -108,8 +109,8 @@ static int next_invocation(CURL *c, const char *api, struct invocation *inv)
     char url[512];
     snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/next", api);
     /* No timeout: the Runtime API holds this request until an event arrives. */
-    const struct cs_net_opts o = {.url = url, .on_body = on_body, .body_arg = inv,
-                                  .on_header = on_header, .header_arg = inv};
+    const struct cs_net_opts o = {
+        .url = url, .on_body = on_body, .body_arg = inv, .on_header = on_header, .header_arg = inv};
     long status;
     CURLcode rc = cs_net_perform(c, &o, &status, NULL);
     if (rc != CURLE_OK || status != 200 || !inv->request_id[0]) return -1;
@@ -130,35 +131,39 @@ static void handle(CURL *c, const char *api, struct cs_worker *w, struct invocat
         int rc = cs_rt_scheduled(w, inv->body.data, inv->body.len, inv->deadline_ms, &out, &len);
         /* A failed run is an error invocation, so Lambda's metrics and alarms see it. */
         const char *type = rc == CS_ERR_BAD_REQUEST || !out ? "InvalidEvent"
-                           : rc                            ? "Function.ScheduledRunFailed"
-                                                           : NULL;
+                           : rc                             ? "Function.ScheduledRunFailed"
+                                                            : NULL;
         snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/%s", api, inv->request_id,
                  type ? "error" : "response");
         if (type) {
-            out = error_body(w->arena, type, rc == CS_ERR_BAD_REQUEST || !out
-                                                 ? "not an EventBridge scheduled event"
-                                                 : cs_error_name(rc));
+            out = error_body(w->arena, type,
+                             rc == CS_ERR_BAD_REQUEST || !out ? "not an EventBridge scheduled event"
+                                                              : cs_error_name(rc));
             len = strlen(out);
         }
         (void)post(c, url, out, len, type);
         return;
     }
     if (cs_event_to_req(w->arena, inv->body.data, inv->body.len, &req, &version) != 0) {
-        snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/error", api, inv->request_id);
+        snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/error", api,
+                 inv->request_id);
         const char *body = error_body(w->arena, "InvalidEvent", "not an API Gateway proxy event");
         (void)post(c, url, body, strlen(body), "InvalidEvent");
         return;
     }
     req.deadline_ms = inv->deadline_ms;
     cs_app_handle(w, &req, &resp);
-    snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/response", api, inv->request_id);
+    snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/response", api,
+             inv->request_id);
     if (cs_event_from_resp(w->arena, &resp, version, &out, &len) != 0) {
-        snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/error", api, inv->request_id);
+        snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/error", api,
+                 inv->request_id);
         out = error_body(w->arena, "Runtime.OutOfMemory", "response could not be serialized");
         len = strlen(out);
     }
     if (post(c, url, out, len, NULL) != 0)
-        cs_log(CS_LOG_WARN, "runtime api rejected the response", "request_id", inv->request_id, NULL);
+        cs_log(CS_LOG_WARN, "runtime api rejected the response", "request_id", inv->request_id,
+               NULL);
 }
 
 int cs_rt_lambda(struct cs_env *env, const char *api)

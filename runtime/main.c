@@ -24,10 +24,11 @@
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: %s --routes | --invoke EVENT.json | --fcgi SOCKET | --loop | --websocket SOCKET\n"
-            "  (or run under AWS_LAMBDA_RUNTIME_API, CGI, or spawn-fcgi)\n",
-            cs_function.name);
+    fprintf(
+        stderr,
+        "usage: %s --routes | --invoke EVENT.json | --fcgi SOCKET | --loop | --websocket SOCKET\n"
+        "  (or run under AWS_LAMBDA_RUNTIME_API, CGI, or spawn-fcgi)\n",
+        cs_function.name);
     return 2;
 }
 
@@ -48,21 +49,32 @@ int main(int argc, char **argv)
     const char *why = NULL;
     int rc = cs_env_init(&env, &cs_function, &why);
     if (rc) {
-        cs_log(CS_LOG_ERROR, "init failed", "reason", why ? why : cs_error_message(rc),
-               "error", cs_error_name(rc), NULL);
-        if (lambda_api) cs_rt_lambda_init_error(lambda_api, "Runtime.InitError", why ? why : cs_error_message(rc));
+        cs_log(CS_LOG_ERROR, "init failed", "reason", why ? why : cs_error_message(rc), "error",
+               cs_error_name(rc), NULL);
+        if (lambda_api)
+            cs_rt_lambda_init_error(lambda_api, "Runtime.InitError",
+                                    why ? why : cs_error_message(rc));
         return 1;
     }
     int usage_rc = 0;
-    if (argc == 3 && strcmp(argv[1], "--invoke") == 0) rc = cs_rt_invoke(&env, argv[2]);
-    else if (argc == 3 && strcmp(argv[1], "--fcgi") == 0) rc = cs_rt_fcgi(&env, argv[2]);
-    else if (argc == 3 && strcmp(argv[1], "--websocket") == 0) rc = cs_rt_ws(&env, argv[2]);
-    else if (argc == 2 && strcmp(argv[1], "--loop") == 0 && cs_function.run) rc = cs_rt_loop(&env);
-    else if (argc != 1) rc = usage_rc = usage();
-    else if (lambda_api) rc = cs_rt_lambda(&env, lambda_api);
-    else if (getenv("GATEWAY_INTERFACE")) rc = cs_rt_cgi(&env);
-    else if (stdin_is_socket()) rc = cs_rt_fcgi(&env, NULL);
-    else rc = usage_rc = usage();
+    if (argc == 3 && strcmp(argv[1], "--invoke") == 0)
+        rc = cs_rt_invoke(&env, argv[2]);
+    else if (argc == 3 && strcmp(argv[1], "--fcgi") == 0)
+        rc = cs_rt_fcgi(&env, argv[2]);
+    else if (argc == 3 && strcmp(argv[1], "--websocket") == 0)
+        rc = cs_rt_ws(&env, argv[2]);
+    else if (argc == 2 && strcmp(argv[1], "--loop") == 0 && cs_function.run)
+        rc = cs_rt_loop(&env);
+    else if (argc != 1)
+        rc = usage_rc = usage();
+    else if (lambda_api)
+        rc = cs_rt_lambda(&env, lambda_api);
+    else if (getenv("GATEWAY_INTERFACE"))
+        rc = cs_rt_cgi(&env);
+    else if (stdin_is_socket())
+        rc = cs_rt_fcgi(&env, NULL);
+    else
+        rc = usage_rc = usage();
     cs_env_clean_up(&env);
     if (usage_rc) return usage_rc; /* 2: a usage error, as usage() says */
     return rc == 0 ? 0 : 1;

@@ -33,9 +33,12 @@ static int collect_headers(struct cs_arena *a, char **envp, struct cs_req *req)
         if (!eq) continue;
         const char *name = NULL;
         size_t len = 0;
-        if (strncmp(*e, "HTTP_", 5) == 0) name = *e + 5, len = (size_t)(eq - *e) - 5;
-        else if (strncmp(*e, "CONTENT_TYPE=", 13) == 0) name = *e, len = 12;
-        else if (strncmp(*e, "CONTENT_LENGTH=", 15) == 0) name = *e, len = 14;
+        if (strncmp(*e, "HTTP_", 5) == 0)
+            name = *e + 5, len = (size_t)(eq - *e) - 5;
+        else if (strncmp(*e, "CONTENT_TYPE=", 13) == 0)
+            name = *e, len = 12;
+        else if (strncmp(*e, "CONTENT_LENGTH=", 15) == 0)
+            name = *e, len = 14;
         if (!name) continue;
         h[n].name = header_name(a, name, len);
         h[n].value = eq + 1;

@@ -29,7 +29,8 @@ static void on_signal(int sig)
 static bool is_scheduled_event(struct cs_arena *a, const char *event, size_t len)
 {
     json_object *ev = NULL;
-    if (cs_json_parse(event, len, a, &ev, NULL) != CS_OK || !json_object_is_type(ev, json_type_object))
+    if (cs_json_parse(event, len, a, &ev, NULL) != CS_OK ||
+        !json_object_is_type(ev, json_type_object))
         return false;
     const char *src = cs_json_get_str(ev, "source"), *type = cs_json_get_str(ev, "detail-type");
     return src && type && strcmp(src, "aws.events") == 0 && strcmp(type, "Scheduled Event") == 0;

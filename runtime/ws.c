@@ -44,9 +44,9 @@
 
 #define WS_MAX_CONNS 1024
 #define WS_HEAD_MAX 16384
-#define WS_MSG_MAX (64 * 1024)       /* one client message */
-#define WS_OUT_MAX (256 * 1024)      /* queued towards one client before it is dropped */
-#define WS_POST_MAX (128 * 1024)     /* one management POST body */
+#define WS_MSG_MAX (64 * 1024)   /* one client message */
+#define WS_OUT_MAX (256 * 1024)  /* queued towards one client before it is dropped */
+#define WS_POST_MAX (128 * 1024) /* one management POST body */
 #define WS_ID_LEN 16
 
 enum kind { K_HEAD, K_WS, K_MGMT };
@@ -75,7 +75,11 @@ struct gw {
 };
 
 static volatile sig_atomic_t stopping;
-static void on_stop(int sig) { (void)sig; stopping = 1; }
+static void on_stop(int sig)
+{
+    (void)sig;
+    stopping = 1;
+}
 
 /* ---- buffers ---- */
 
@@ -116,7 +120,8 @@ static void send_close(struct conn *c, int code, const char *why)
 static void flush(struct conn *c)
 {
     while (c->out_off < c->out_len) {
-        ssize_t w = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
+        ssize_t w =
+            send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (w > 0) {
             c->out_off += (size_t)w;
             continue;
@@ -153,10 +158,16 @@ struct answer {
 };
 
 static void invoke(struct gw *g, struct conn *c, const char *route, const char *query,
-                   const struct cs_header *hs, size_t nh, const char *body, size_t len, struct answer *out)
+                   const struct cs_header *hs, size_t nh, const char *body, size_t len,
+                   struct answer *out)
 {
-    struct cs_req req = {.method = "WS", .query = query ? query : "", .headers = hs, .nheaders = nh,
-                         .body = len ? body : NULL, .body_len = len, .peer_addr = "127.0.0.1"};
+    struct cs_req req = {.method = "WS",
+                         .query = query ? query : "",
+                         .headers = hs,
+                         .nheaders = nh,
+                         .body = len ? body : NULL,
+                         .body_len = len,
+                         .peer_addr = "127.0.0.1"};
     struct cs_resp resp;
     memset(&resp, 0, sizeof(resp));
     *out = (struct answer){.status = 500};
@@ -229,7 +240,8 @@ static void http_answer(struct conn *c, int status, const char *body)
                      "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
                      "Connection: close\r\n\r\n",
                      status, cs_http_reason(status), bl);
-    if (n > 0 && (size_t)n < sizeof(head) && out_put(c, head, (size_t)n) && bl) (void)out_put(c, body, bl);
+    if (n > 0 && (size_t)n < sizeof(head) && out_put(c, head, (size_t)n) && bl)
+        (void)out_put(c, body, bl);
     c->closing = true;
 }
 
@@ -295,12 +307,15 @@ static void upgrade(struct gw *g, struct conn *c, const struct head *hd)
     const char *up = hget(hd, "upgrade"), *ver = hget(hd, "sec-websocket-version");
     if (strcmp(hd->method, "GET") != 0 || !up || !has_token(up, "websocket") || !ver ||
         strcmp(ver, "13") != 0 || !cs_ws_accept_key(hget(hd, "sec-websocket-key"), accept)) {
-        http_answer(c, 400, "{\"error\":true,\"status_code\":400,\"message\":\"Expected a WebSocket upgrade (RFC 6455, version 13)\"}");
+        http_answer(c, 400,
+                    "{\"error\":true,\"status_code\":400,\"message\":\"Expected a WebSocket "
+                    "upgrade (RFC 6455, version 13)\"}");
         return;
     }
     unsigned char raw[12];
     randombytes_buf(raw, sizeof(raw));
-    sodium_bin2base64(c->id, sizeof(c->id), raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(c->id, sizeof(c->id), raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     c->kind = K_WS;
     struct answer a;
     invoke(g, c, "$connect", hd->query, hd->h, hd->nh, NULL, 0, &a);
@@ -314,15 +329,17 @@ static void upgrade(struct gw *g, struct conn *c, const struct head *hd)
     }
     free(a.body);
     char resp[256];
-    int n = snprintf(resp, sizeof(resp),
-                     "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Accept: %s\r\n\r\n",
-                     accept);
+    int n =
+        snprintf(resp, sizeof(resp),
+                 "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                 "Sec-WebSocket-Accept: %s\r\n\r\n",
+                 accept);
     (void)out_put(c, resp, (size_t)n);
 }
 
 /* The management API: POST/DELETE/GET /@connections/{id}. */
-static void manage(struct gw *g, struct conn *c, const struct head *hd, const unsigned char *body, size_t len)
+static void manage(struct gw *g, struct conn *c, const struct head *hd, const unsigned char *body,
+                   size_t len)
 {
     const char *id = hd->target + strlen("/@connections/");
     struct conn *t = strlen(id) == WS_ID_LEN ? find(g, id) : NULL;
@@ -358,7 +375,8 @@ static void on_head(struct gw *g, struct conn *c)
 {
     const unsigned char *end = memmem(c->in, c->in_len, "\r\n\r\n", 4);
     if (!end) {
-        if (c->in_len >= WS_HEAD_MAX) http_answer(c, 431, "{\"message\":\"Request header too large\"}");
+        if (c->in_len >= WS_HEAD_MAX)
+            http_answer(c, 431, "{\"message\":\"Request header too large\"}");
         return;
     }
     size_t hl = (size_t)(end - c->in) + 4;
@@ -410,21 +428,14 @@ static void on_message(struct gw *g, struct conn *c, const unsigned char *p, siz
 static void on_frame(struct gw *g, struct conn *c, const struct cs_ws_frame *f)
 {
     switch (f->opcode) {
-    case CS_WS_PING:
-        (void)send_frame(c, CS_WS_PONG, f->payload, f->len);
-        return;
-    case CS_WS_PONG:
-        c->awaiting_pong = false;
-        return;
+    case CS_WS_PING: (void)send_frame(c, CS_WS_PONG, f->payload, f->len); return;
+    case CS_WS_PONG: c->awaiting_pong = false; return;
     case CS_WS_CLOSE:
         if (!c->closing) send_close(c, 1000, "");
         return;
-    case CS_WS_BINARY:
-        send_close(c, 1003, "text messages only");
-        return;
+    case CS_WS_BINARY: send_close(c, 1003, "text messages only"); return;
     case CS_WS_TEXT:
-    case CS_WS_CONT:
-        break;
+    case CS_WS_CONT: break;
     }
     if ((f->opcode == CS_WS_TEXT) == c->in_msg) {
         send_close(c, 1002, "bad fragmentation");
@@ -459,7 +470,8 @@ static void on_frames(struct gw *g, struct conn *c)
         long used = cs_ws_parse(c->in + at, c->in_len - at, WS_MSG_MAX, &f);
         if (used == CS_WS_NEED_MORE) break;
         if (used < 0) {
-            send_close(c, used == CS_WS_TOO_BIG ? 1009 : 1002, used == CS_WS_TOO_BIG ? "message too big" : "protocol error");
+            send_close(c, used == CS_WS_TOO_BIG ? 1009 : 1002,
+                       used == CS_WS_TOO_BIG ? "message too big" : "protocol error");
             break;
         }
         at += (size_t)used;
@@ -492,8 +504,10 @@ static void on_readable(struct gw *g, struct conn *c, int64_t now)
     if (r < 0) return;
     c->in_len += (size_t)r;
     c->active_ms = now;
-    if (c->kind == K_WS) on_frames(g, c);
-    else on_head(g, c);
+    if (c->kind == K_WS)
+        on_frames(g, c);
+    else
+        on_head(g, c);
 }
 
 static void accept_all(struct gw *g, int64_t now)

@@ -35,7 +35,8 @@ long cs_ws_parse(unsigned char *buf, size_t n, size_t max_payload, struct cs_ws_
     const unsigned char *mask = buf + at;
     unsigned char *p = buf + at + 4;
     for (size_t i = 0; i < len; i++) p[i] ^= mask[i & 3];
-    *f = (struct cs_ws_frame){.fin = fin, .opcode = (enum cs_ws_opcode)op, .payload = p, .len = (size_t)len};
+    *f = (struct cs_ws_frame){
+        .fin = fin, .opcode = (enum cs_ws_opcode)op, .payload = p, .len = (size_t)len};
     return (long)(at + 4 + len);
 }
 
@@ -61,8 +62,10 @@ bool cs_ws_accept_key(const char *key, char out[CS_WS_ACCEPT_LEN + 1])
 {
     unsigned char raw[32];
     size_t n = 0, klen = key ? strlen(key) : 0;
-    if (klen != 24 || sodium_base642bin(raw, sizeof(raw), key, klen, NULL, &n, NULL,
-                                        sodium_base64_VARIANT_ORIGINAL) != 0 || n != 16)
+    if (klen != 24 ||
+        sodium_base642bin(raw, sizeof(raw), key, klen, NULL, &n, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
+        n != 16)
         return false;
     struct sha1_ctx ctx;
     unsigned char digest[SHA1_DIGEST_SIZE];
@@ -70,6 +73,7 @@ bool cs_ws_accept_key(const char *key, char out[CS_WS_ACCEPT_LEN + 1])
     sha1_update(&ctx, klen, (const uint8_t *)key);
     sha1_update(&ctx, sizeof(GUID) - 1, (const uint8_t *)GUID);
     sha1_digest(&ctx, sizeof(digest), digest);
-    sodium_bin2base64(out, CS_WS_ACCEPT_LEN + 1, digest, sizeof(digest), sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(out, CS_WS_ACCEPT_LEN + 1, digest, sizeof(digest),
+                      sodium_base64_VARIANT_ORIGINAL);
     return true;
 }

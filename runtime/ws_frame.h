@@ -26,9 +26,9 @@ enum cs_ws_opcode {
 
 /* Why a frame was refused; the close code to send is given beside each. */
 enum cs_ws_status {
-    CS_WS_NEED_MORE = 0,       /* not a whole frame yet */
-    CS_WS_BAD_FRAME = -1,      /* 1002: reserved bits, unknown opcode, unmasked, bad control */
-    CS_WS_TOO_BIG = -2,        /* 1009: payload beyond the caller's limit */
+    CS_WS_NEED_MORE = 0,  /* not a whole frame yet */
+    CS_WS_BAD_FRAME = -1, /* 1002: reserved bits, unknown opcode, unmasked, bad control */
+    CS_WS_TOO_BIG = -2,   /* 1009: payload beyond the caller's limit */
 };
 
 struct cs_ws_frame {

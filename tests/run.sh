@@ -64,6 +64,20 @@ t_generated_fresh() {
     return $rc
 }
 
+# Issue 12: the C sources follow .clang-format (Debian 12's clang-format 14, in DEBS);
+# `git ls-files '*.c' '*.h' | xargs clang-format -i` formats them.
+t_format() {
+    local files
+    if git rev-parse --git-dir >/dev/null 2>&1; then
+        files=$(git ls-files '*.c' '*.h' | grep -v '^tests/fuzz/corpus/')
+    else
+        files=$(find shared runtime functions tools tests -name '*.[ch]' -not -path 'tests/fuzz/corpus/*')
+    fi
+    clang-format --version
+    # shellcheck disable=SC2086
+    clang-format --dry-run --Werror $files && echo "every C file is formatted"
+}
+
 t_banned_calls() {
     # curl's banned list: calls whose safe use cannot be checked locally.
     ! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)\s*\(' \
@@ -335,6 +349,7 @@ cmd_test() {
     log "static checks"
     t_step "generated files are fresh" t_generated_fresh
     t_step "no banned calls" t_banned_calls
+    t_step "C sources follow .clang-format" t_format
     t_step "every public header compiles alone" t_headers_alone
     t_step "libcurl and libmongoc load on first use" t_runtime_loaded_libs
     t_step "openapi: every route declares answers; examples match" t_openapi_examples

@@ -12,7 +12,8 @@ int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp);
 
 #define MAX_CATEGORY_BYTES 100
 
-static int read_categories(const struct cs_req *req, struct cs_resp *resp, const char ***cats, size_t *n)
+static int read_categories(const struct cs_req *req, struct cs_resp *resp, const char ***cats,
+                           size_t *n)
 {
     json_object *arr = NULL;
     json_object_object_get_ex(req->json, "categories", &arr);
@@ -45,11 +46,13 @@ int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp)
     struct cs_ai_call call;
     cs_ai_call_from_req(req, "classify", &call);
     struct cs_ai_classification c;
-    rc = cs_ai_classify(&call, cs_json_get_str(req->json, "model"), cs_json_get_str(req->json, "text"), cats, n, &c);
+    rc = cs_ai_classify(&call, cs_json_get_str(req->json, "model"),
+                        cs_json_get_str(req->json, "text"), cats, n, &c);
     if (rc == CS_ERR_NOT_FOUND || rc == CS_ERR_VALIDATION) {
         cs_resp_field_error(resp, "body", "model",
-                            rc == CS_ERR_NOT_FOUND ? "Unknown model: not a provider id of this tenant"
-                                                   : "This provider cannot classify",
+                            rc == CS_ERR_NOT_FOUND
+                                ? "Unknown model: not a provider id of this tenant"
+                                : "This provider cannot classify",
                             "value_error");
         return CS_ERR_VALIDATION;
     }
@@ -57,7 +60,8 @@ int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp)
     json_object *d = cs_json_object(req->arena);
     json_object *scores = json_object_new_object();
     if (!d || !scores || cs_json_add(d, "classifications", scores)) return CS_ERR_NOMEM;
-    for (size_t i = 0; !rc && i < c.n; i++) rc = cs_json_add_double(scores, c.scores[i].category, c.scores[i].score, 4);
+    for (size_t i = 0; !rc && i < c.n; i++)
+        rc = cs_json_add_double(scores, c.scores[i].category, c.scores[i].score, 4);
     if (!rc) rc = cs_json_add_str(d, "top_category", c.top_category);
     if (!rc) rc = cs_json_add_str(d, "model", c.model);
     if (!rc) rc = cs_json_add_str(d, "provider", c.provider);

@@ -40,7 +40,8 @@ static int write_row(void *user, const char *text, size_t tl, const char *label,
     json_object_object_add(o, "text", json_object_new_string_len(text, (int)tl));
     json_object_object_add(o, "label", json_object_new_string_len(label, (int)ll));
     size_t n;
-    const char *line = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    const char *line = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
     int rc = line && fwrite(line, 1, n, s->f) == n && fputc('\n', s->f) != EOF ? CS_OK : CS_ERR_IO;
     if (!rc) {
         crypto_hash_sha256_update(&s->sha, (const unsigned char *)line, n);
@@ -58,8 +59,8 @@ static enum cs_dataset_format format_of(const struct cs_req *req)
     if (!ct) return 0;
     size_t n = strcspn(ct, "; ");
     if (n == 8 && strncasecmp(ct, "text/csv", n) == 0) return CS_DATASET_CSV;
-    static const char *const jl[] = {"application/x-ndjson", "application/jsonl", "application/x-jsonlines",
-                                     "application/jsonlines"};
+    static const char *const jl[] = {"application/x-ndjson", "application/jsonl",
+                                     "application/x-jsonlines", "application/jsonlines"};
     for (size_t i = 0; i < sizeof(jl) / sizeof(jl[0]); i++)
         if (n == strlen(jl[i]) && strncasecmp(ct, jl[i], n) == 0) return CS_DATASET_JSONL;
     return 0;
@@ -83,9 +84,10 @@ static int parse_into(const struct cs_req *req, struct cs_resp *resp, enum cs_da
     }
     crypto_hash_sha256_init(&s.sha);
     struct cs_dataset_reader *r;
-    int rc = cs_dataset_reader_new(fmt, cs_req_query(req, "text_column"), cs_req_query(req, "label_column"),
-                                   write_row, &s, &r);
-    if (rc == CS_ERR_INVALID) rc = refuse(resp, "text_column", "column names must be 1-64 bytes and differ");
+    int rc = cs_dataset_reader_new(fmt, cs_req_query(req, "text_column"),
+                                   cs_req_query(req, "label_column"), write_row, &s, &r);
+    if (rc == CS_ERR_INVALID)
+        rc = refuse(resp, "text_column", "column names must be 1-64 bytes and differ");
     for (size_t off = 0; !rc && off < req->body_len; off += CHUNK) {
         size_t n = req->body_len - off < CHUNK ? req->body_len - off : CHUNK;
         rc = cs_dataset_reader_feed(r, req->body + off, n);
@@ -105,7 +107,8 @@ static json_object *distribution(const struct cs_dataset_stats *s)
 {
     json_object *o = json_object_new_object();
     for (uint32_t i = 0; o && i < s->n_labels; i++)
-        json_object_object_add(o, s->label[i].name, json_object_new_int64((int64_t)s->label[i].count));
+        json_object_object_add(o, s->label[i].name,
+                               json_object_new_int64((int64_t)s->label[i].count));
     return o;
 }
 
@@ -119,8 +122,9 @@ static int answer(const struct cs_req *req, struct cs_resp *resp, const struct c
     return rc;
 }
 
-static int record(const struct cs_req *req, const char *id, const char *name, enum cs_dataset_format fmt,
-                  const struct cs_dataset_stats *st, const unsigned char digest[32], struct cs_doc *out)
+static int record(const struct cs_req *req, const char *id, const char *name,
+                  enum cs_dataset_format fmt, const struct cs_dataset_stats *st,
+                  const unsigned char digest[32], struct cs_doc *out)
 {
     char hex[65], iso[32];
     sodium_bin2hex(hex, sizeof(hex), digest, 32);
@@ -133,10 +137,13 @@ static int record(const struct cs_req *req, const char *id, const char *name, en
     if (!rc) rc = cs_json_add(b, "label_distribution", distribution(st));
     if (!rc) rc = cs_json_add_int(b, "bytes", (int64_t)st->bytes);
     if (!rc) rc = cs_json_add_str(b, "checksum", cs_arena_printf(req->arena, "sha256:%s", hex));
-    if (!rc) rc = cs_json_add_str(b, "training_data_uri", cs_arena_printf(req->arena, "dataset://%s", id));
+    if (!rc)
+        rc = cs_json_add_str(b, "training_data_uri",
+                             cs_arena_printf(req->arena, "dataset://%s", id));
     if (!rc) rc = cs_json_add_str(b, "created_at", iso);
-    if (!rc) rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_DATASETS, id, b, NULL,
-                                  req->now_ms, out);
+    if (!rc)
+        rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_DATASETS, id, b, NULL,
+                             req->now_ms, out);
     return rc;
 }
 
@@ -145,7 +152,9 @@ int fn_ai_datasets(const struct cs_req *req, struct cs_resp *resp)
     if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
     if (req->body_len == 0 || !req->body) return refuse(resp, "file", "the upload is empty");
     enum cs_dataset_format fmt = format_of(req);
-    if (!fmt) return refuse(resp, "format", "give format=csv|jsonl or Content-Type text/csv or application/x-ndjson");
+    if (!fmt)
+        return refuse(resp, "format",
+                      "give format=csv|jsonl or Content-Type text/csv or application/x-ndjson");
     const char *name = cs_req_query(req, "name");
     if (name && (strlen(name) > 128 || !cs_utf8_valid(name, strlen(name))))
         return refuse(resp, "name", "at most 128 bytes of UTF-8");
@@ -154,7 +163,9 @@ int fn_ai_datasets(const struct cs_req *req, struct cs_resp *resp)
     req->env->random(rnd, sizeof(rnd));
     sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
     char *dir, *id = cs_arena_printf(req->arena, "ds_%s", hex);
-    int rc = id ? cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "datasets", true, &dir) : CS_ERR_NOMEM;
+    int rc =
+        id ? cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "datasets", true, &dir)
+           : CS_ERR_NOMEM;
     if (rc) return rc;
     char *tmp = cs_arena_printf(req->arena, "%s/.%s.tmp", dir, id);
     char *final = cs_arena_printf(req->arena, "%s/%s.jsonl", dir, id);

@@ -6,7 +6,8 @@ int fn_ai_datasets(const struct cs_req *req, struct cs_resp *resp);
 /* The body is the dataset itself (CSV or JSON Lines), not JSON: no schema. */
 const struct cs_function cs_function = {
     .name = "ai-datasets",
-    .summary = "Upload a labelled CSV / JSON Lines dataset for tenant model training (issue 18, seed 001 lifecycle)",
+    .summary = "Upload a labelled CSV / JSON Lines dataset for tenant model training (issue 18, "
+               "seed 001 lifecycle)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"POST", "/api/v1/ai/datasets", CS_ROLES_CONFIG}},
     .nroutes = 1,

@@ -29,18 +29,45 @@ static const struct cs_field resreq_fields[] = {
 };
 static const struct cs_schema resreq_schema = {resreq_fields, 3};
 static const struct cs_field scaling_fields[] = {
-    {.name = "min_replicas", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 0, .has_max = true, .max = 1000},
-    {.name = "max_replicas", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 0, .has_max = true, .max = 1000},
-    {.name = "target_utilization", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 1, .has_max = true, .max = 100},
+    {.name = "min_replicas",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1000},
+    {.name = "max_replicas",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1000},
+    {.name = "target_utilization",
+     .type = CS_J_NUMBER,
+     .nullable = true,
+     .has_min = true,
+     .min = 1,
+     .has_max = true,
+     .max = 100},
 };
 static const struct cs_schema scaling_schema = {scaling_fields, 3};
 static const struct cs_field deploy_fields[] = {
     {.name = "model_uri", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 1024},
     {.name = "deployment_name", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 64},
     {.name = "deployment_strategy", .type = CS_J_STRING, .nullable = true, .max_len = 32},
-    {.name = "replicas", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 0, .has_max = true, .max = 1000},
+    {.name = "replicas",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1000},
     {.name = "auto_scaling", .type = CS_J_OBJECT, .nullable = true, .object = &scaling_schema},
-    {.name = "resource_requirements", .type = CS_J_OBJECT, .nullable = true, .object = &resreq_schema},
+    {.name = "resource_requirements",
+     .type = CS_J_OBJECT,
+     .nullable = true,
+     .object = &resreq_schema},
     {.name = "force", .type = CS_J_BOOL, .nullable = true},
 };
 static const struct cs_schema deploy_schema = {deploy_fields, 7};
@@ -50,7 +77,8 @@ static bool name_ok(const char *s)
     size_t n = strlen(s);
     if (n == 0 || n > 64) return false;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_')) return false;
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+            return false;
     return true;
 }
 
@@ -65,7 +93,8 @@ static const char *model_id_of(const struct cs_req *req, const char *uri)
 {
     char *dir;
     if (strncmp(uri, "file://", 7) == 0) {
-        if (cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "models", false, &dir)) return NULL;
+        if (cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "models", false, &dir))
+            return NULL;
         size_t dl = strlen(dir);
         if (strncmp(uri + 7, dir, dl) != 0 || uri[7 + dl] != '/') return NULL;
         char *id = cs_arena_strdup(req->arena, uri + 8 + dl);
@@ -85,8 +114,8 @@ static double val_acc(json_object *model_body, const char *key)
 }
 
 /* What the deployed model replaces and its validation accuracy. */
-static int replaced(const struct cs_req *req, const char *task, json_object *new_model, const char **old_id,
-                    double *old_acc, struct cs_doc *active)
+static int replaced(const struct cs_req *req, const char *task, json_object *new_model,
+                    const char **old_id, double *old_acc, struct cs_doc *active)
 {
     int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, task, active);
     if (rc == CS_ERR_NOT_FOUND) {
@@ -99,7 +128,8 @@ static int replaced(const struct cs_req *req, const char *task, json_object *new
     *old_id = cs_json_get_str(active->body, "model_id");
     struct cs_doc om;
     *old_acc = NAN;
-    if (*old_id && cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_MODELS, *old_id, &om) == CS_OK)
+    if (*old_id &&
+        cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_MODELS, *old_id, &om) == CS_OK)
         *old_acc = val_acc(om.body, "validation_accuracy");
     return CS_OK;
 }
@@ -114,23 +144,25 @@ static int switch_active(const struct cs_req *req, const char *task, const struc
     if (!rc) rc = cs_json_add_str(b, "model_id", model_id);
     if (rc) return rc;
     if (active->id)
-        return cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, task, active->version, b, NULL,
-                               req->now_ms, NULL);
-    return cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, task, b, NULL, req->now_ms, NULL);
+        return cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, task,
+                               active->version, b, NULL, req->now_ms, NULL);
+    return cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, task, b, NULL,
+                           req->now_ms, NULL);
 }
 
 static json_object *recorded_settings(const struct cs_req *req)
 {
     json_object *o = json_object_new_object(), *v;
-    static const char *const keys[] = {"deployment_strategy", "replicas", "auto_scaling", "resource_requirements"};
+    static const char *const keys[] = {"deployment_strategy", "replicas", "auto_scaling",
+                                       "resource_requirements"};
     for (size_t i = 0; o && i < sizeof(keys) / sizeof(keys[0]); i++)
         if (json_object_object_get_ex(req->json, keys[i], &v) && v)
             json_object_object_add(o, keys[i], json_object_get(v));
     return o;
 }
 
-static int save_deployment(const struct cs_req *req, const char *name, const char *task, const char *model_id,
-                           const char *dep_id)
+static int save_deployment(const struct cs_req *req, const char *name, const char *task,
+                           const char *model_id, const char *dep_id)
 {
     struct cs_doc d;
     int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS, name, &d);
@@ -140,7 +172,8 @@ static int save_deployment(const struct cs_req *req, const char *name, const cha
     if (!b) return CS_ERR_NOMEM;
     if (exists && strcmp(cs_json_get_str(b, "task") ? cs_json_get_str(b, "task") : "", task) != 0)
         return CS_ERR_EXISTS; /* a name serves one task */
-    if (!json_object_object_get_ex(b, "history", &hist) || !json_object_is_type(hist, json_type_array)) {
+    if (!json_object_object_get_ex(b, "history", &hist) ||
+        !json_object_is_type(hist, json_type_array)) {
         hist = json_object_new_array();
         json_object_object_add(b, "history", hist);
     }
@@ -156,10 +189,10 @@ static int save_deployment(const struct cs_req *req, const char *name, const cha
     if (!rc) rc = cs_json_add(b, "settings", recorded_settings(req));
     if (!rc) rc = cs_json_add_str(b, "deployed_at", iso);
     if (rc) return rc;
-    return exists ? cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS, name, d.version, b,
-                                    NULL, req->now_ms, NULL)
-                  : cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS, name, b, NULL,
-                                    req->now_ms, NULL);
+    return exists ? cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS,
+                                    name, d.version, b, NULL, req->now_ms, NULL)
+                  : cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS,
+                                    name, b, NULL, req->now_ms, NULL);
 }
 
 static const char *endpoint_of(const char *task)
@@ -176,10 +209,13 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
     const char *name = cs_json_get_str(json, "deployment_name");
     if (!name_ok(name)) return field_error(resp, "deployment_name", "1-64 of a-z, 0-9, - and _");
     const char *model_id = model_id_of(req, cs_json_get_str(json, "model_uri"));
-    if (!model_id) return field_error(resp, "model_uri", "a model_output_uri of this tenant's, model://<job_id> or a job id");
+    if (!model_id)
+        return field_error(resp, "model_uri",
+                           "a model_output_uri of this tenant's, model://<job_id> or a job id");
     struct cs_doc m;
     rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_MODELS, model_id, &m);
-    if (rc == CS_ERR_NOT_FOUND) return field_error(resp, "model_uri", "no trained model with that id");
+    if (rc == CS_ERR_NOT_FOUND)
+        return field_error(resp, "model_uri", "no trained model with that id");
     if (rc) return rc;
     const char *task = cs_json_get_str(m.body, "task");
     if (!task || !cs_ml_task_trainable(task)) return CS_ERR_FORMAT;
@@ -197,7 +233,8 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
         if (!rc) rc = cs_json_add_double(det, "replaced_validation_accuracy", old_acc, 4);
         if (rc) return rc;
         resp->err_details = det;
-        resp->err_message = "Validation accuracy is below the model it replaces; deploy with \"force\": true to override";
+        resp->err_message = "Validation accuracy is below the model it replaces; deploy with "
+                            "\"force\": true to override";
         return CS_ERR_CONFLICT;
     }
     unsigned char rnd[4];
@@ -209,7 +246,8 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
     char *dep_id = cs_arena_printf(req->arena, "deploy-%s-%s", day, hex);
     if (!dep_id) return CS_ERR_NOMEM;
     rc = save_deployment(req, name, task, model_id, dep_id);
-    if (rc == CS_ERR_EXISTS) return field_error(resp, "deployment_name", "already serves another task");
+    if (rc == CS_ERR_EXISTS)
+        return field_error(resp, "deployment_name", "already serves another task");
     if (!rc) rc = switch_active(req, task, &active, name, model_id);
     if (rc) return rc;
     json_object *d = cs_json_object(req->arena), *not_applied = json_object_new_array();
@@ -217,7 +255,8 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
     json_object *rec = recorded_settings(req);
     /* Functions here scale by Lambda concurrency or FastCGI processes, not replicas: the
      * settings are kept with the deployment and reported as not applied. */
-    json_object_object_foreach(rec, k, v) {
+    json_object_object_foreach(rec, k, v)
+    {
         (void)v;
         json_object_array_add(not_applied, json_object_new_string(k));
     }
@@ -233,8 +272,10 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
     if (!rc) rc = cs_json_add_str(d, "replaced_model", old_id);
     if (!rc) rc = cs_json_add_double(d, "replaced_validation_accuracy", old_acc, 4);
     if (!rc) rc = cs_json_add_bool(d, "forced", force);
-    if (!rc) rc = cs_json_add(d, "settings_not_applied", not_applied);
-    else json_object_put(not_applied);
+    if (!rc)
+        rc = cs_json_add(d, "settings_not_applied", not_applied);
+    else
+        json_object_put(not_applied);
     if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
     return rc;
 }
@@ -248,7 +289,8 @@ static int rollback(const struct cs_req *req, struct cs_resp *resp, const char *
     const char *task = cs_json_get_str(d.body, "task");
     json_object *hist = NULL;
     json_object_object_get_ex(d.body, "history", &hist);
-    size_t n = hist && json_object_is_type(hist, json_type_array) ? json_object_array_length(hist) : 0;
+    size_t n =
+        hist && json_object_is_type(hist, json_type_array) ? json_object_array_length(hist) : 0;
     if (!task || !cs_ml_task_trainable(task)) return CS_ERR_FORMAT;
     if (n == 0) {
         resp->err_message = "The deployment has nothing to roll back";
@@ -257,18 +299,27 @@ static int rollback(const struct cs_req *req, struct cs_resp *resp, const char *
     const char *from = json_object_get_string(json_object_array_get_idx(hist, n - 1));
     from = cs_arena_strdup(req->arena, from);
     json_object_array_del_idx(hist, n - 1, 1);
-    const char *to = n >= 2 ? cs_arena_strdup(req->arena, json_object_get_string(json_object_array_get_idx(hist, n - 2))) : NULL;
+    const char *to =
+        n >= 2 ? cs_arena_strdup(req->arena,
+                                 json_object_get_string(json_object_array_get_idx(hist, n - 2)))
+               : NULL;
     rc = cs_json_add_str(d.body, "model_id", to);
     if (!rc) rc = cs_json_add_str(d.body, "status", to ? "ACTIVE" : "ROLLED_BACK");
-    if (!rc) rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS, name, d.version, d.body,
-                                  NULL, req->now_ms, NULL);
+    if (!rc)
+        rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS, name,
+                             d.version, d.body, NULL, req->now_ms, NULL);
     if (rc) return rc;
     /* Serving follows when this deployment is the task's active one. */
     rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, task, &active);
-    bool ours = !rc && strcmp(cs_json_get_str(active.body, "deployment_name") ? cs_json_get_str(active.body, "deployment_name") : "", name) == 0;
+    bool ours = !rc && strcmp(cs_json_get_str(active.body, "deployment_name")
+                                  ? cs_json_get_str(active.body, "deployment_name")
+                                  : "",
+                              name) == 0;
     if (rc && rc != CS_ERR_NOT_FOUND) return rc;
-    if (ours && to) rc = switch_active(req, task, &active, name, to);
-    else if (ours) rc = cs_store_delete(req->store, req->auth.tenant, CS_ML_ACTIVE, task, active.version);
+    if (ours && to)
+        rc = switch_active(req, task, &active, name, to);
+    else if (ours)
+        rc = cs_store_delete(req->store, req->auth.tenant, CS_ML_ACTIVE, task, active.version);
     if (rc) return rc;
     json_object *o = cs_json_object(req->arena);
     if (!o) return CS_ERR_NOMEM;
@@ -308,7 +359,8 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
         const char *by = "builtin";
         struct cs_doc a;
         rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, tasks[t], &a);
-        if (!rc && cs_json_get_str(a.body, "deployment_name")) by = cs_json_get_str(a.body, "deployment_name");
+        if (!rc && cs_json_get_str(a.body, "deployment_name"))
+            by = cs_json_get_str(a.body, "deployment_name");
         if (rc && rc != CS_ERR_NOT_FOUND) return rc;
         rc = cs_json_add_str(serving, tasks[t], by);
         if (rc) return rc;

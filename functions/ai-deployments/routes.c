@@ -5,7 +5,8 @@ int fn_ai_deployments(const struct cs_req *req, struct cs_resp *resp);
 /* POST bodies are read by the handler (rollback takes none). */
 const struct cs_function cs_function = {
     .name = "ai-deployments",
-    .summary = "Tenant models and deployments: list, deploy (atomic switch, metrics gate), roll back (seed 001, issue 18)",
+    .summary = "Tenant models and deployments: list, deploy (atomic switch, metrics gate), roll "
+               "back (seed 001, issue 18)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"GET", "/api/v1/ai/models", NULL},
                {"POST", "/api/v1/ai/deploy", CS_ROLES_CONFIG},

@@ -28,7 +28,8 @@ static json_object *vector_json(const float *v, unsigned dims)
     return arr;
 }
 
-static int read_texts(const struct cs_req *req, struct cs_resp *resp, const char ***texts, size_t *n)
+static int read_texts(const struct cs_req *req, struct cs_resp *resp, const char ***texts,
+                      size_t *n)
 {
     json_object *arr = NULL;
     json_object_object_get_ex(req->json, "texts", &arr);
@@ -38,7 +39,8 @@ static int read_texts(const struct cs_req *req, struct cs_resp *resp, const char
     for (size_t i = 0; i < *n; i++) {
         json_object *t = json_object_array_get_idx(arr, i);
         if (json_object_get_string_len(t) == 0 || json_object_get_string_len(t) > MAX_TEXT_BYTES) {
-            cs_resp_field_error(resp, "body", "texts", "Each text must hold 1 to 32000 bytes", "value_error");
+            cs_resp_field_error(resp, "body", "texts", "Each text must hold 1 to 32000 bytes",
+                                "value_error");
             return CS_ERR_VALIDATION;
         }
         (*texts)[i] = json_object_get_string(t);
@@ -59,8 +61,9 @@ int fn_ai_embed(const struct cs_req *req, struct cs_resp *resp)
                      (unsigned)cs_json_get_int(req->json, "dimensions", 0), &e);
     if (rc == CS_ERR_NOT_FOUND || rc == CS_ERR_VALIDATION) {
         cs_resp_field_error(resp, "body", "model",
-                            rc == CS_ERR_NOT_FOUND ? "Unknown model: not a provider id of this tenant"
-                                                   : "This provider has no embeddings",
+                            rc == CS_ERR_NOT_FOUND
+                                ? "Unknown model: not a provider id of this tenant"
+                                : "This provider has no embeddings",
                             "value_error");
         return CS_ERR_VALIDATION;
     }

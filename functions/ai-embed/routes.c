@@ -5,15 +5,27 @@ int fn_ai_embed(const struct cs_req *req, struct cs_resp *resp);
 
 /* Seed 001's embed request. */
 static const struct cs_field embed_fields[] = {
-    {.name = "texts", .type = CS_J_ARRAY, .required = true, .min_len = 1, .max_len = 256, .items = CS_J_STRING},
+    {.name = "texts",
+     .type = CS_J_ARRAY,
+     .required = true,
+     .min_len = 1,
+     .max_len = 256,
+     .items = CS_J_STRING},
     {.name = "model", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 64},
-    {.name = "dimensions", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 1, .has_max = true, .max = 4096},
+    {.name = "dimensions",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 1,
+     .has_max = true,
+     .max = 4096},
 };
 static const struct cs_schema embed_schema = {embed_fields, 3};
 
 const struct cs_function cs_function = {
     .name = "ai-embed",
-    .summary = "Embed texts with the tenant's AI provider, or the builtin semantic word-vector embedding (seed 001)",
+    .summary = "Embed texts with the tenant's AI provider, or the builtin semantic word-vector "
+               "embedding (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"POST", "/api/v1/ai/embed", NULL}},
     .nroutes = 1,

@@ -61,15 +61,28 @@ static const struct cs_field text_fields[] = {
 };
 static const struct cs_schema text_schema = {text_fields, 1};
 
-#define NUM(n, lo, hi) \
-    {.name = n, .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = lo, .has_max = true, .max = hi}
+#define NUM(n, lo, hi)                                                                             \
+    {                                                                                              \
+        .name = n, .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = lo,              \
+        .has_max = true, .max = hi                                                                 \
+    }
 static const struct cs_field escalation_fields[] = {
     NUM("sentiment_score", 0, 1),
     NUM("sentiment_trend", -1, 1),
-    {.name = "sentiment_level", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 5},
-    {.name = "repeat_contacts", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 1000},
+    {.name = "sentiment_level",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 5},
+    {.name = "repeat_contacts",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1000},
     NUM("wait_minutes", 0, 1e6),
     NUM("refund_amount", 0, 1e12),
     NUM("tier_limit", 0, 1e12),
@@ -163,17 +176,15 @@ static json_object *prediction_json(enum task task, const struct outcome *o)
     static const char *const key[] = {"sentiment", "intent", "escalation"};
     int rc = cs_json_add_str(p, key[task], o->label);
     if (!rc) rc = cs_json_add_double(p, "confidence", o->confidence, 4);
-    if (!rc && task == TASK_ESCALATION) rc = cs_json_add_double(p, "probability", o->probability, 4);
+    if (!rc && task == TASK_ESCALATION)
+        rc = cs_json_add_double(p, "probability", o->probability, 4);
     if (rc) json_object_put(p);
     return rc ? NULL : p;
 }
 
 /* Word characters as the text features see them: letters, digits, non-ASCII bytes and
  * apostrophes (cs/textfeat.h). */
-static bool word_byte(unsigned char c)
-{
-    return c >= 0x80 || isalnum(c) || c == '\'';
-}
+static bool word_byte(unsigned char c) { return c >= 0x80 || isalnum(c) || c == '\''; }
 
 /* For a character n-gram, the first word of the text that holds it ("roc" -> "process"),
  * so that a reader can place it; NULL when none does (or for other kinds). A leading or
@@ -193,7 +204,8 @@ static const char *context_word(const struct cs_req *req, const char *text, size
         while (j < len && word_byte((unsigned char)text[j])) j++;
         for (size_t k = i; k + gl <= j; k++) {
             if ((at_start && k != i) || (at_end && k + gl != j)) continue;
-            if (strncasecmp(text + k, g, gl) == 0) return cs_arena_strndup(req->arena, text + i, j - i);
+            if (strncasecmp(text + k, g, gl) == 0)
+                return cs_arena_strndup(req->arena, text + i, j - i);
         }
         i = j < len ? j + 1 : j;
     }
@@ -215,15 +227,18 @@ static json_object *explanation_json(const struct cs_req *req, const struct cs_m
         if (!rc && text) {
             const struct cs_model_contrib *c = &o->ex.item[i];
             /* "cue": a punctuation run, "<caps>" or a lexicon class ("<pos>"), not text */
-            rc = cs_json_add_str(it, "kind", c->kind == CS_TEXTFEAT_WORD  ? "word"
-                                             : c->kind == CS_TEXTFEAT_CUE ? "cue"
-                                                                          : "char");
+            rc = cs_json_add_str(it, "kind",
+                                 c->kind == CS_TEXTFEAT_WORD  ? "word"
+                                 : c->kind == CS_TEXTFEAT_CUE ? "cue"
+                                                              : "char");
             if (!rc) rc = cs_json_add_str(it, "word", context_word(req, text, len, c));
         }
     }
     if (!rc) rc = cs_json_add_str(e, "method", "shap");
-    if (!rc) rc = cs_json_add(e, "feature_importance", fi);
-    else json_object_put(fi);
+    if (!rc)
+        rc = cs_json_add(e, "feature_importance", fi);
+    else
+        json_object_put(fi);
     /* Explanations are returned inline; no rendered chart is stored anywhere. */
     if (!rc) rc = cs_json_add_str(e, "visualization_url", NULL);
     if (!rc) rc = cs_json_add_str(e, "explained_class", cs_model_label(m, o->ex.cls));
@@ -252,13 +267,15 @@ int fn_ai_explain(const struct cs_req *req, struct cs_resp *resp)
     const char *deployment;
     int rc = resolve_model(req, cs_json_get_str(req->json, "model_name"), &task, &m, &deployment);
     if (rc == CS_ERR_NOT_FOUND) return unknown_model(resp);
-    if (!rc) rc = cs_json_validate(task == TASK_ESCALATION ? &escalation_schema : &text_schema,
-                                   data, req->arena, resp);
+    if (!rc)
+        rc = cs_json_validate(task == TASK_ESCALATION ? &escalation_schema : &text_schema, data,
+                              req->arena, resp);
     uint32_t top_k = (uint32_t)cs_json_get_int(req->json, "top_k", DEFAULT_TOP_K);
     struct outcome o;
     memset(&o, 0, sizeof(o));
-    if (!rc) rc = task == TASK_ESCALATION ? explain_escalation(req, data, top_k, &o)
-                                          : explain_text(m, data, top_k, &o);
+    if (!rc)
+        rc = task == TASK_ESCALATION ? explain_escalation(req, data, top_k, &o)
+                                     : explain_text(m, data, top_k, &o);
     json_object *d = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !d) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add(d, "prediction", prediction_json(task, &o));
@@ -266,9 +283,10 @@ int fn_ai_explain(const struct cs_req *req, struct cs_resp *resp)
     if (!rc && deployment) rc = cs_json_add_str(d, "deployment", deployment);
     json_object *t = NULL;
     if (task != TASK_ESCALATION) json_object_object_get_ex(data, "text", &t);
-    if (!rc) rc = cs_json_add(d, "explanation",
-                              explanation_json(req, m, &o, t ? json_object_get_string(t) : NULL,
-                                               t ? (size_t)json_object_get_string_len(t) : 0));
+    if (!rc)
+        rc = cs_json_add(d, "explanation",
+                         explanation_json(req, m, &o, t ? json_object_get_string(t) : NULL,
+                                          t ? (size_t)json_object_get_string_len(t) : 0));
     if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
     return rc;
 }

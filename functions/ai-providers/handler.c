@@ -12,7 +12,8 @@ static json_object *caps_json(unsigned caps)
 {
     json_object *arr = json_object_new_array();
     for (unsigned bit = 1; arr && bit <= CS_AI_CAP_STREAM; bit <<= 1)
-        if ((caps & bit) && json_object_array_add(arr, json_object_new_string(cs_ai_cap_name(bit)))) {
+        if ((caps & bit) &&
+            json_object_array_add(arr, json_object_new_string(cs_ai_cap_name(bit)))) {
             json_object_put(arr);
             return NULL;
         }

@@ -35,8 +35,12 @@ int fn_ai_training_worker_run(struct cs_worker *w, int64_t deadline_ms,
                               const volatile sig_atomic_t *stop, json_object **summary)
 {
     struct cs_env *env = w->env;
-    struct cs_ml_worker_cfg cfg = {.var_dir = env->cfg.var_dir, .builtin = env->models, .lease_ms = lease_ms,
-                                   .now_ms = env->now_ms, .random = env->random, .stop = stop};
+    struct cs_ml_worker_cfg cfg = {.var_dir = env->cfg.var_dir,
+                                   .builtin = env->models,
+                                   .lease_ms = lease_ms,
+                                   .now_ms = env->now_ms,
+                                   .random = env->random,
+                                   .stop = stop};
     int64_t jobs = 0;
     int rc = CS_OK;
     for (;;) {

@@ -9,7 +9,8 @@ int fn_ai_training_worker_init(struct cs_env *env);
  * beside this one links the trainer (tools/lib). */
 const struct cs_function cs_function = {
     .name = "ai-training-worker",
-    .summary = "Train queued tenant models (issue 18): lease-claimed jobs, per-epoch progress, shards mixed each epoch",
+    .summary = "Train queued tenant models (issue 18): lease-claimed jobs, per-epoch progress, "
+               "shards mixed each epoch",
     .family = CS_FAMILY_INSIGHTS,
     .nroutes = 0,
     .auth = CS_AUTH_NONE,

@@ -31,11 +31,24 @@ static const char *const TASKS[] = {"sentiment", "intent-support", "intent-banki
 
 static const struct cs_field job_fields[] = {
     {.name = "base_model", .type = CS_J_STRING, .required = true, .one_of = TASKS},
-    {.name = "training_data_uri", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 1024},
-    {.name = "validation_data_uri", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 1024},
+    {.name = "training_data_uri",
+     .type = CS_J_STRING,
+     .required = true,
+     .min_len = 1,
+     .max_len = 1024},
+    {.name = "validation_data_uri",
+     .type = CS_J_STRING,
+     .nullable = true,
+     .min_len = 1,
+     .max_len = 1024},
     {.name = "hyperparameters", .type = CS_J_OBJECT, .nullable = true},
-    {.name = "instance_count", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 1,
-     .has_max = true, .max = CS_ML_MAX_INSTANCES},
+    {.name = "instance_count",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 1,
+     .has_max = true,
+     .max = CS_ML_MAX_INSTANCES},
     {.name = "instance_type", .type = CS_J_STRING, .nullable = true, .max_len = 64},
 };
 static const struct cs_schema job_schema = {job_fields, 6};
@@ -64,32 +77,41 @@ static int unprocessable(struct cs_resp *resp, const char *field, const char *ms
     return CS_ERR_UNPROCESSABLE;
 }
 
-static int read_hp(const struct cs_req *req, struct cs_resp *resp, json_object *given, json_object *opts,
-                   json_object *not_applied)
+static int read_hp(const struct cs_req *req, struct cs_resp *resp, json_object *given,
+                   json_object *opts, json_object *not_applied)
 {
     if (!given) return CS_OK;
-    json_object_object_foreach(given, k, v) {
+    json_object_object_foreach(given, k, v)
+    {
         const struct hp *h = NULL;
         for (size_t i = 0; i < sizeof(HPS) / sizeof(HPS[0]); i++)
             if (strcmp(HPS[i].name, k) == 0) h = &HPS[i];
         char *field = cs_arena_printf(req->arena, "hyperparameters.%s", k);
         if (!field) return CS_ERR_NOMEM;
-        if (!h) return unprocessable(resp, field, "unknown hyperparameter (learning_rate, epochs, l2, seed, balance_power, nb_power, average, batch_size)");
+        if (!h)
+            return unprocessable(resp, field,
+                                 "unknown hyperparameter (learning_rate, epochs, l2, seed, "
+                                 "balance_power, nb_power, average, batch_size)");
         if (h->boolean) {
-            if (!json_object_is_type(v, json_type_boolean)) return unprocessable(resp, field, "must be true or false");
+            if (!json_object_is_type(v, json_type_boolean))
+                return unprocessable(resp, field, "must be true or false");
             json_object_object_add(opts, k, json_object_new_boolean(json_object_get_boolean(v)));
             continue;
         }
-        bool num = json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+        bool num =
+            json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
         double d = num ? json_object_get_double(v) : NAN;
         if (!num || !(d >= h->lo && d <= h->hi) || (h->integer && d != floor(d)))
-            return unprocessable(resp, field, cs_arena_printf(req->arena, "must be %s in [%g, %g]",
-                                                              h->integer ? "an integer" : "a number", h->lo, h->hi));
+            return unprocessable(resp, field,
+                                 cs_arena_printf(req->arena, "must be %s in [%g, %g]",
+                                                 h->integer ? "an integer" : "a number", h->lo,
+                                                 h->hi));
         if (!h->applied) {
             json_object_array_add(not_applied, json_object_new_string(k));
             continue;
         }
-        json_object_object_add(opts, k, h->integer ? json_object_new_int64((int64_t)d) : json_object_new_double(d));
+        json_object_object_add(
+            opts, k, h->integer ? json_object_new_int64((int64_t)d) : json_object_new_double(d));
     }
     return CS_OK;
 }
@@ -110,12 +132,15 @@ static int check_sources(const struct cs_req *req, struct cs_resp *resp, int64_t
         const char *uri = cs_json_get_str(req->json, keys[k]), *why;
         if (!uri) continue;
         struct cs_ml_source src;
-        int rc = cs_ml_source_resolve(req->store, req->arena, req->env->cfg.var_dir, req->auth.tenant, uri, &src, &why);
-        if (rc == CS_ERR_VALIDATION || rc == CS_ERR_NOT_FOUND) return bad_uri(resp, keys[k], why ? why : "not found");
+        int rc = cs_ml_source_resolve(req->store, req->arena, req->env->cfg.var_dir,
+                                      req->auth.tenant, uri, &src, &why);
+        if (rc == CS_ERR_VALIDATION || rc == CS_ERR_NOT_FOUND)
+            return bad_uri(resp, keys[k], why ? why : "not found");
         if (rc) return rc;
         if (k == 0 && src.dataset_id) {
             struct cs_doc d;
-            if (cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_DATASETS, src.dataset_id, &d) == CS_OK)
+            if (cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_DATASETS,
+                             src.dataset_id, &d) == CS_OK)
                 *rows = cs_json_get_int(d.body, "row_count", -1);
         }
     }
@@ -127,7 +152,8 @@ static const char *estimate(struct cs_arena *a, int64_t rows, int64_t epochs, in
     if (rows < 0) return NULL;
     /* shards run side by side but each reads every row's features */
     double s = (double)rows * (double)epochs / STEPS_PER_S * (instances > 1 ? 1.5 : 1.0) + 1.0;
-    return s < 90 ? cs_arena_printf(a, "%d seconds", (int)ceil(s)) : cs_arena_printf(a, "%d minutes", (int)ceil(s / 60));
+    return s < 90 ? cs_arena_printf(a, "%d seconds", (int)ceil(s))
+                  : cs_arena_printf(a, "%d minutes", (int)ceil(s / 60));
 }
 
 static json_object *fresh_progress(int64_t epochs)
@@ -158,8 +184,10 @@ static int job_body(const struct cs_req *req, const char *id, json_object *opts,
     static const char *const copy[] = {"base_model", "training_data_uri", "validation_data_uri",
                                        "hyperparameters", "instance_type"};
     for (size_t i = 0; !rc && i < sizeof(copy) / sizeof(copy[0]); i++)
-        if (json_object_object_get_ex(req->json, copy[i], &v)) rc = cs_json_add(b, copy[i], json_object_get(v));
-    if (!rc) rc = cs_json_add_int(b, "instance_count", cs_json_get_int(req->json, "instance_count", 1));
+        if (json_object_object_get_ex(req->json, copy[i], &v))
+            rc = cs_json_add(b, copy[i], json_object_get(v));
+    if (!rc)
+        rc = cs_json_add_int(b, "instance_count", cs_json_get_int(req->json, "instance_count", 1));
     if (!rc) rc = cs_json_add(b, "options", json_object_get(opts));
     if (!rc) rc = cs_json_add_str(b, "model_output_uri", *model_uri);
     if (!rc) rc = cs_json_add_str(b, "logs_uri", *logs_uri);
@@ -183,7 +211,9 @@ static int enqueue(const struct cs_req *req, const char *id)
     if (!rc) rc = cs_json_add_int(q, "attempts", 0);
     char *qid = cs_arena_printf(req->arena, "%s/%s", req->auth.tenant, id);
     if (!rc && !qid) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_store_insert(req->store, req->arena, CS_SYSTEM_TENANT, CS_ML_QUEUE, qid, q, NULL, req->now_ms, NULL);
+    if (!rc)
+        rc = cs_store_insert(req->store, req->arena, CS_SYSTEM_TENANT, CS_ML_QUEUE, qid, q, NULL,
+                             req->now_ms, NULL);
     return rc;
 }
 
@@ -193,7 +223,8 @@ static int create_job(const struct cs_req *req, struct cs_resp *resp)
     int rc = cs_app_read_json(req, resp, &job_schema, &json);
     if (rc) return rc;
     ((struct cs_req *)req)->json = json;
-    json_object *hp = NULL, *opts = cs_json_object(req->arena), *not_applied = cs_json_array(req->arena);
+    json_object *hp = NULL, *opts = cs_json_object(req->arena),
+                *not_applied = cs_json_array(req->arena);
     if (!opts || !not_applied) return CS_ERR_NOMEM;
     json_object_object_get_ex(json, "hyperparameters", &hp);
     rc = read_hp(req, resp, hp, opts, not_applied);
@@ -208,11 +239,14 @@ static int create_job(const struct cs_req *req, struct cs_resp *resp)
     day[10] = 0;
     char *id = cs_arena_printf(req->arena, "train-%s-%s", day, hex);
     if (!id) return CS_ERR_NOMEM;
-    const char *eta = estimate(req->arena, rows, cs_json_get_int(opts, "epochs", 24), cs_json_get_int(json, "instance_count", 1));
+    const char *eta = estimate(req->arena, rows, cs_json_get_int(opts, "epochs", 24),
+                               cs_json_get_int(json, "instance_count", 1));
     json_object *body;
     const char *model_uri, *logs_uri;
     rc = job_body(req, id, opts, eta, &body, &model_uri, &logs_uri);
-    if (!rc) rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_JOBS, id, body, NULL, req->now_ms, NULL);
+    if (!rc)
+        rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_JOBS, id, body, NULL,
+                             req->now_ms, NULL);
     if (rc) return rc;
     rc = enqueue(req, id);
     if (rc) {
@@ -255,8 +289,8 @@ static int cancel_job(const struct cs_req *req, struct cs_resp *resp, const char
             return CS_ERR_CONFLICT;
         }
         json_object_object_add(d.body, "status", json_object_new_string("CANCELLED"));
-        rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_JOBS, id, d.version, d.body, NULL,
-                             req->now_ms, &d);
+        rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_JOBS, id, d.version,
+                             d.body, NULL, req->now_ms, &d);
         if (rc == CS_ERR_CONFLICT) continue; /* the worker wrote progress meanwhile */
         if (rc) return rc;
         return show_job(req, resp, &d);

@@ -6,7 +6,8 @@ int fn_ai_training(const struct cs_req *req, struct cs_resp *resp);
  * DELETE, which carry none). */
 const struct cs_function cs_function = {
     .name = "ai-training",
-    .summary = "Tenant training jobs: create (STARTING at once; a worker trains), status with per-epoch progress, cancel (seed 001)",
+    .summary = "Tenant training jobs: create (STARTING at once; a worker trains), status with "
+               "per-epoch progress, cancel (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"POST", "/api/v1/ai/distributed-training", CS_ROLES_CONFIG},
                {"GET", "/api/v1/ai/training-job/{job_id}", NULL},

@@ -37,15 +37,21 @@ static int parse(const struct cs_req *req, struct cs_resp *resp, struct range *r
     const char *s = cs_req_query(req, "start_date"), *e = cs_req_query(req, "end_date"),
                *g = cs_req_query(req, "granularity");
     int64_t start = 0, end = req->now_ms;
-    if (e && cs_time_parse_iso(e, &end)) return invalid(resp, "end_date", "end_date should be an ISO date");
+    if (e && cs_time_parse_iso(e, &end))
+        return invalid(resp, "end_date", "end_date should be an ISO date");
     if (e && strlen(e) == 10) end += DAY_MS - 1; /* a bare date includes its whole day */
-    if (s && cs_time_parse_iso(s, &start)) return invalid(resp, "start_date", "start_date should be an ISO date");
+    if (s && cs_time_parse_iso(s, &start))
+        return invalid(resp, "start_date", "start_date should be an ISO date");
     if (!s) start = end - 30 * DAY_MS;
     if (start > end) return invalid(resp, "start_date", "start_date is after end_date");
-    if (!g || strcmp(g, "daily") == 0) r->unit = CS_TZ_DAY;
-    else if (strcmp(g, "weekly") == 0) r->unit = CS_TZ_WEEK;
-    else if (strcmp(g, "monthly") == 0) r->unit = CS_TZ_MONTH;
-    else return invalid(resp, "granularity", "granularity should be 'daily', 'weekly' or 'monthly'");
+    if (!g || strcmp(g, "daily") == 0)
+        r->unit = CS_TZ_DAY;
+    else if (strcmp(g, "weekly") == 0)
+        r->unit = CS_TZ_WEEK;
+    else if (strcmp(g, "monthly") == 0)
+        r->unit = CS_TZ_MONTH;
+    else
+        return invalid(resp, "granularity", "granularity should be 'daily', 'weekly' or 'monthly'");
     r->from = start;
     r->to = end;
     return CS_OK;
@@ -104,7 +110,8 @@ int fn_analytics_summary(const struct cs_req *req, struct cs_resp *resp)
     if (cs_arena_defer(req->arena, free_tz, tz)) return cs_tz_free(tz), CS_ERR_NOMEM;
     struct cs_summary s;
     rc = cs_summary(req->store, req->arena, req->auth.tenant, r.from, r.to, r.unit, tz, false, &s);
-    if (rc == CS_ERR_INVALID) return invalid(resp, "start_date", "the range spans too many buckets for its granularity");
+    if (rc == CS_ERR_INVALID)
+        return invalid(resp, "start_date", "the range spans too many buckets for its granularity");
     if (rc) return rc;
     double total = (double)s.total;
     json_object *o = cs_json_object(req->arena);
@@ -114,7 +121,9 @@ int fn_analytics_summary(const struct cs_req *req, struct cs_resp *resp)
     if (!rc) rc = cs_json_add_double(o, "average_satisfaction", s.avg_csat, 2);
     /* Minutes from opening to the first agent reply. */
     if (!rc) rc = cs_json_add_double(o, "response_time_avg", s.avg_first_reply_s / 60.0, 2);
-    if (!rc) rc = cs_json_add_double(o, "resolution_rate", total ? (total - (double)s.open) / total : NAN, 4);
+    if (!rc)
+        rc = cs_json_add_double(o, "resolution_rate",
+                                total ? (total - (double)s.open) / total : NAN, 4);
     if (!rc) rc = cs_json_add_str(o, "time_zone", cs_tz_name(tz));
     if (!rc) rc = timeline(&s, o);
     if (!rc) rc = top_issues(&s, o);

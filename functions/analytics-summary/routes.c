@@ -4,7 +4,8 @@ int fn_analytics_summary(const struct cs_req *req, struct cs_resp *resp);
 
 const struct cs_function cs_function = {
     .name = "analytics-summary",
-    .summary = "Dashboard summary over the tenant's tickets: sentiment, satisfaction, timeline, top issues (seed 001)",
+    .summary = "Dashboard summary over the tenant's tickets: sentiment, satisfaction, timeline, "
+               "top issues (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"GET", "/api/v1/analytics/summary"}},
     .nroutes = 1,

@@ -26,8 +26,8 @@ static int top_class(const float prob[3])
 
 static const char *const LABEL[] = {"negative", "neutral", "positive"};
 
-static int one_result(const struct cs_req *req, const struct cs_model *tenant, json_object *conv, bool use_ai,
-                      json_object *out, int64_t counts[3])
+static int one_result(const struct cs_req *req, const struct cs_model *tenant, json_object *conv,
+                      bool use_ai, json_object *out, int64_t counts[3])
 {
     json_object *t;
     json_object_object_get_ex(conv, "text", &t);
@@ -35,7 +35,8 @@ static int one_result(const struct cs_req *req, const struct cs_model *tenant, j
     const char *source = NULL;
     const char *text = json_object_get_string(t);
     size_t len = (size_t)json_object_get_string_len(t);
-    int rc = tenant ? cs_ml_sentiment(tenant, text, len, &s) : cs_sentiment_score(req, text, len, use_ai, &s, &source);
+    int rc = tenant ? cs_ml_sentiment(tenant, text, len, &s)
+                    : cs_sentiment_score(req, text, len, use_ai, &s, &source);
     if (rc) return rc;
     int c = top_class(s.prob);
     counts[c]++;
@@ -68,7 +69,8 @@ int fn_analyze_batch(const struct cs_req *req, struct cs_resp *resp)
     rc = d ? cs_json_add(d, "results", results) : CS_ERR_NOMEM;
     if (!d) json_object_put(results);
     for (size_t i = 0; !rc && i < json_object_array_length(convs); i++)
-        rc = one_result(req, sv.model, json_object_array_get_idx(convs, i), use_ai, results, counts);
+        rc =
+            one_result(req, sv.model, json_object_array_get_idx(convs, i), use_ai, results, counts);
     /* Beyond the seed: the tenant's deployment, when it answered. */
     if (!rc && sv.model) rc = cs_json_add_str(d, "deployment", sv.deployment);
     json_object *sum = rc ? NULL : json_object_new_object();

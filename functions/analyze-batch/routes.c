@@ -13,8 +13,13 @@ static const struct cs_field conversation_fields[] = {
 static const struct cs_schema conversation_schema = {conversation_fields, 2};
 
 static const struct cs_field batch_fields[] = {
-    {.name = "conversations", .type = CS_J_ARRAY, .required = true, .min_len = 1,
-     .max_len = BATCH_MAX, .items = CS_J_OBJECT, .object = &conversation_schema},
+    {.name = "conversations",
+     .type = CS_J_ARRAY,
+     .required = true,
+     .min_len = 1,
+     .max_len = BATCH_MAX,
+     .items = CS_J_OBJECT,
+     .object = &conversation_schema},
     {.name = "use_ai", .type = CS_J_BOOL, .nullable = true},
 };
 static const struct cs_schema batch_schema = {batch_fields, 2};

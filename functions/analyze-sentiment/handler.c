@@ -104,7 +104,8 @@ int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp)
     if (!rc) rc = cs_json_add_double(d, "neutral", s.prob[CS_SENT_NEUTRAL_CLASS], 4);
     if (!rc) rc = cs_json_add(d, "analysis", analysis_json(m, text, len, &s));
     /* Beyond the seed: which model answered (the tenant's deployment, or built-in). */
-    if (!rc && !use_ai) rc = cs_json_add(d, "model", model_json(&sv, sv.model ? "tenant" : "builtin"));
+    if (!rc && !use_ai)
+        rc = cs_json_add(d, "model", model_json(&sv, sv.model ? "tenant" : "builtin"));
     /* Beyond the seed: who scored it, when the caller asked for a provider. */
     if (!rc && use_ai) rc = cs_json_add_str(d, "provider", source);
     if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);

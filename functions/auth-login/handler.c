@@ -22,8 +22,9 @@ int fn_auth_login(const struct cs_req *req, struct cs_resp *resp)
     struct cs_principal p;
     int rc = cs_login_guarded(req, resp, user, password, cs_user_login, &p);
     char *token = NULL;
-    if (!rc) rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000,
-                              req->env->cfg.token_ttl_s, req->arena, &token);
+    if (!rc)
+        rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000, req->env->cfg.token_ttl_s,
+                         req->arena, &token);
     json_object *data = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !data) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(data, "token", token);

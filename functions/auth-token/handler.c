@@ -17,7 +17,8 @@ int fn_auth_token(const struct cs_req *req, struct cs_resp *resp)
     int rc = cs_login_guarded(req, resp, key, secret, cs_apikey_verify, &p);
     char *token = NULL;
     int64_t ttl = req->env->cfg.token_ttl_s;
-    if (!rc) rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000, ttl, req->arena, &token);
+    if (!rc)
+        rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000, ttl, req->arena, &token);
     json_object *o = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !o) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(o, "access_token", token);

@@ -22,7 +22,8 @@ int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp);
 
 static bool idle(const struct cs_session *s, int64_t cutoff)
 {
-    return s->doc.updated_ms <= cutoff && s->status != CS_STATUS_RESOLVED && s->status != CS_STATUS_ABANDONED;
+    return s->doc.updated_ms <= cutoff && s->status != CS_STATUS_RESOLVED &&
+           s->status != CS_STATUS_ABANDONED;
 }
 
 static int stage(const struct cs_req *req, const struct cs_session *s, int64_t idle_s)
@@ -80,13 +81,18 @@ int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp)
 {
     int64_t idle_min = cs_json_get_int(req->json, "idleMinutes", DEFAULT_IDLE_MIN);
     int64_t cutoff = req->now_ms - idle_min * 60000;
-    struct cs_query q = {.sort = "_updated", .limit = cs_json_get_int(req->json, "limit", DEFAULT_LIMIT)};
-    int rc = cs_query_where(&q, "status", CS_OP_NE, cs_val_str(cs_session_status_name(CS_STATUS_RESOLVED)));
-    if (!rc) rc = cs_query_where(&q, "status", CS_OP_NE, cs_val_str(cs_session_status_name(CS_STATUS_ABANDONED)));
+    struct cs_query q = {.sort = "_updated",
+                         .limit = cs_json_get_int(req->json, "limit", DEFAULT_LIMIT)};
+    int rc = cs_query_where(&q, "status", CS_OP_NE,
+                            cs_val_str(cs_session_status_name(CS_STATUS_RESOLVED)));
+    if (!rc)
+        rc = cs_query_where(&q, "status", CS_OP_NE,
+                            cs_val_str(cs_session_status_name(CS_STATUS_ABANDONED)));
     if (!rc) rc = cs_query_where(&q, "_updated", CS_OP_LTE, cs_val_int(cutoff));
     struct cs_doc_list l = {0};
     if (!rc) rc = cs_store_find(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, &q, &l);
-    json_object *o = rc ? NULL : cs_json_object(req->arena), *ids = rc ? NULL : json_object_new_array();
+    json_object *o = rc ? NULL : cs_json_object(req->arena),
+                *ids = rc ? NULL : json_object_new_array();
     if (!rc && (!o || !ids || cs_json_add(o, "sessionIds", ids))) rc = CS_ERR_NOMEM;
     int64_t n = 0;
     for (size_t i = 0; !rc && i < l.n; i++) {
@@ -94,7 +100,8 @@ int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp)
         rc = abandon_one(req, l.docs[i].id, cutoff, &done);
         if (!rc && done) {
             n++;
-            rc = json_object_array_add(ids, json_object_new_string(l.docs[i].id)) ? CS_ERR_NOMEM : CS_OK;
+            rc = json_object_array_add(ids, json_object_new_string(l.docs[i].id)) ? CS_ERR_NOMEM
+                                                                                  : CS_OK;
         }
     }
     if (!rc) rc = cs_json_add_int(o, "abandoned", n);

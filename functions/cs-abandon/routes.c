@@ -4,7 +4,12 @@
 int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field fields[] = {
-    {.name = "idleMinutes", .type = CS_J_INT, .has_min = true, .min = 0, .has_max = true, .max = 43200},
+    {.name = "idleMinutes",
+     .type = CS_J_INT,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 43200},
     {.name = "limit", .type = CS_J_INT, .has_min = true, .min = 1, .has_max = true, .max = 500},
 };
 static const struct cs_schema schema = {fields, 2};

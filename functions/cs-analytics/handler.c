@@ -29,18 +29,21 @@ static int bad(const struct cs_req *req, struct cs_resp *resp, const char *name,
     return cs_session_fail(req, resp, CS_ERR_BAD_REQUEST, "parameter", name);
 }
 
-static int date_param(const struct cs_req *req, struct cs_resp *resp, const char *name, bool end, int64_t *ms)
+static int date_param(const struct cs_req *req, struct cs_resp *resp, const char *name, bool end,
+                      int64_t *ms)
 {
     const char *v = cs_req_query(req, name);
     if (!v) return bad(req, resp, name, cs_arena_printf(req->arena, "%s is required", name));
     if (cs_time_parse_iso(v, ms))
-        return bad(req, resp, name, cs_arena_printf(req->arena, "%s must be an ISO 8601 date", name));
+        return bad(req, resp, name,
+                   cs_arena_printf(req->arena, "%s must be an ISO 8601 date", name));
     /* A bare end date covers its whole day. */
     if (end && strlen(v) == 10) *ms += 86400000LL - 1;
     return CS_OK;
 }
 
-static int parse(const struct cs_req *req, struct cs_resp *resp, const char *company, struct period *p)
+static int parse(const struct cs_req *req, struct cs_resp *resp, const char *company,
+                 struct period *p)
 {
     int rc = date_param(req, resp, "startDate", false, &p->start);
     if (!rc) rc = date_param(req, resp, "endDate", true, &p->end);
@@ -48,10 +51,14 @@ static int parse(const struct cs_req *req, struct cs_resp *resp, const char *com
     const char *g = cs_req_query(req, "groupBy");
     p->bucket = CS_BUCKET_NONE;
     if (!rc && g) {
-        if (strcmp(g, "day") == 0) p->bucket = CS_BUCKET_DAY;
-        else if (strcmp(g, "week") == 0) p->bucket = CS_BUCKET_WEEK;
-        else if (strcmp(g, "month") == 0) p->bucket = CS_BUCKET_MONTH;
-        else rc = bad(req, resp, "groupBy", "groupBy must be day, week or month");
+        if (strcmp(g, "day") == 0)
+            p->bucket = CS_BUCKET_DAY;
+        else if (strcmp(g, "week") == 0)
+            p->bucket = CS_BUCKET_WEEK;
+        else if (strcmp(g, "month") == 0)
+            p->bucket = CS_BUCKET_MONTH;
+        else
+            rc = bad(req, resp, "groupBy", "groupBy must be day, week or month");
     }
     p->f[0] = (struct cs_filter){"companyId", CS_OP_EQ, cs_val_str(company)};
     p->f[1] = (struct cs_filter){"_created", CS_OP_GTE, cs_val_int(p->start)};
@@ -64,7 +71,8 @@ static int agg(const struct cs_req *req, const struct period *p, struct cs_agg *
 {
     g->filters = p->f;
     g->nfilters = 3;
-    return cs_store_aggregate(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, g, rows, n);
+    return cs_store_aggregate(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, g, rows,
+                              n);
 }
 
 /* Runs g and starts the JSON array its rows become (NULL when the run failed), for the
@@ -93,10 +101,14 @@ enum { T_COUNT, T_RESOLVED, T_RES_TIME, T_MSGS, T_SAT, T_ESC, T_ESC_TIME, T_IRAT
 
 static int totals(const struct cs_req *req, const struct period *p, double t[8])
 {
-    struct cs_agg g = {.metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "stats.resolved"},
-                                   {CS_AGG_AVG, "stats.resolutionSeconds"}, {CS_AGG_AVG, "stats.messageCount"},
-                                   {CS_AGG_AVG, "stats.satisfaction"}, {CS_AGG_SUM, "stats.escalations"},
-                                   {CS_AGG_AVG, "stats.firstEscalationSeconds"}, {CS_AGG_SUM, "stats.irateIncidents"}},
+    struct cs_agg g = {.metrics = {{CS_AGG_COUNT, NULL},
+                                   {CS_AGG_SUM, "stats.resolved"},
+                                   {CS_AGG_AVG, "stats.resolutionSeconds"},
+                                   {CS_AGG_AVG, "stats.messageCount"},
+                                   {CS_AGG_AVG, "stats.satisfaction"},
+                                   {CS_AGG_SUM, "stats.escalations"},
+                                   {CS_AGG_AVG, "stats.firstEscalationSeconds"},
+                                   {CS_AGG_SUM, "stats.irateIncidents"}},
                        .nmetrics = 8};
     struct cs_agg_row *rows;
     size_t n;
@@ -124,7 +136,8 @@ static int breakdown(const struct cs_req *req, const struct period *p, const cha
                      const char *name, const char *const *all, json_object **out)
 {
     struct cs_agg g = {.group_by = field,
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "stats.resolved"},
+                       .metrics = {{CS_AGG_COUNT, NULL},
+                                   {CS_AGG_SUM, "stats.resolved"},
                                    {CS_AGG_AVG, "stats.resolutionSeconds"}},
                        .nmetrics = 3};
     struct cs_agg_row *rows;
@@ -143,7 +156,8 @@ static int breakdown(const struct cs_req *req, const struct period *p, const cha
         if (!rc) rc = cs_json_add_str(o, name, all[k]);
         if (!rc) rc = cs_json_add_int(o, "sessions", (int64_t)v[0]);
         if (!rc) rc = cs_json_add_int(o, "resolved", (int64_t)v[1]);
-        if (!rc && strcmp(name, "tier") == 0) rc = cs_json_add_double(o, "resolutionRate", pct(v[1], v[0]), 1);
+        if (!rc && strcmp(name, "tier") == 0)
+            rc = cs_json_add_double(o, "resolutionRate", pct(v[1], v[0]), 1);
         if (!rc) rc = cs_json_add_int(o, "avgTime", (int64_t)llround(v[2]));
     }
     *out = arr;
@@ -151,7 +165,8 @@ static int breakdown(const struct cs_req *req, const struct period *p, const cha
 }
 
 /* Escalations by reason: one summed counter per reason, six per store call. */
-static int by_reason(const struct cs_req *req, const struct period *p, json_object **out, double *improved)
+static int by_reason(const struct cs_req *req, const struct period *p, json_object **out,
+                     double *improved)
 {
     json_object *o = json_object_new_object();
     int rc = o ? CS_OK : CS_ERR_NOMEM;
@@ -161,8 +176,8 @@ static int by_reason(const struct cs_req *req, const struct period *p, json_obje
         const char *names[6];
         for (size_t i = 0; i < 6 && cs_session_reasons[base + i]; i++) {
             names[i] = cs_session_reasons[base + i];
-            g.metrics[g.nmetrics++] = (struct cs_agg_metric){CS_AGG_SUM,
-                cs_arena_printf(req->arena, "stats.escByReason.%s", names[i])};
+            g.metrics[g.nmetrics++] = (struct cs_agg_metric){
+                CS_AGG_SUM, cs_arena_printf(req->arena, "stats.escByReason.%s", names[i])};
             if (!g.metrics[g.nmetrics - 1].field) return CS_ERR_NOMEM;
         }
         size_t nreasons = g.nmetrics;
@@ -171,7 +186,8 @@ static int by_reason(const struct cs_req *req, const struct period *p, json_obje
         size_t n;
         rc = agg(req, p, &g, &rows, &n);
         for (size_t i = 0; !rc && n && i < nreasons; i++)
-            if (num(rows[0].values[i]) > 0) rc = cs_json_add_int(o, names[i], (int64_t)rows[0].values[i]);
+            if (num(rows[0].values[i]) > 0)
+                rc = cs_json_add_int(o, names[i], (int64_t)rows[0].values[i]);
         if (!rc && n) *improved = num(rows[0].values[nreasons]);
     }
     return rc;
@@ -180,7 +196,8 @@ static int by_reason(const struct cs_req *req, const struct period *p, json_obje
 static int escalations(const struct cs_req *req, const struct period *p, const double t[8],
                        json_object **out, double *improved)
 {
-    struct cs_filter f[4] = {p->f[0], p->f[1], p->f[2], {"stats.escalations", CS_OP_GT, cs_val_int(0)}};
+    struct cs_filter f[4] = {
+        p->f[0], p->f[1], p->f[2], {"stats.escalations", CS_OP_GT, cs_val_int(0)}};
     int64_t escalated = 0;
     json_object *o = json_object_new_object(), *by = NULL;
     int rc = o ? CS_OK : CS_ERR_NOMEM;
@@ -188,8 +205,10 @@ static int escalations(const struct cs_req *req, const struct period *p, const d
     if (!rc) rc = cs_store_count(req->store, req->auth.tenant, CS_SESSIONS_COLL, f, 4, &escalated);
     if (!rc) rc = by_reason(req, p, &by, improved);
     if (!rc) rc = cs_json_add_int(o, "total", (int64_t)t[T_ESC]);
-    if (!rc) rc = cs_json_add(o, "byReason", by);
-    else json_object_put(by);
+    if (!rc)
+        rc = cs_json_add(o, "byReason", by);
+    else
+        json_object_put(by);
     if (!rc) rc = cs_json_add_int(o, "avgEscalationTime", (int64_t)llround(t[T_ESC_TIME]));
     /* Share of sessions that were escalated at least once. The seed's example (003,
      * GET /analytics) does not tell this apart from escalations / sessions: it shows
@@ -204,18 +223,21 @@ static int escalations(const struct cs_req *req, const struct period *p, const d
 static int sentiment(const struct cs_req *req, const struct period *p, const double t[8],
                      double improved, json_object **out)
 {
-    struct cs_agg g = {.group_by = "customerSentiment", .metrics = {{CS_AGG_COUNT, NULL}}, .nmetrics = 1};
+    struct cs_agg g = {
+        .group_by = "customerSentiment", .metrics = {{CS_AGG_COUNT, NULL}}, .nmetrics = 1};
     struct cs_agg_row *rows;
     size_t n;
     int rc = agg(req, p, &g, &rows, &n);
-    json_object *o = rc ? NULL : json_object_new_object(), *d = rc ? NULL : json_object_new_object();
+    json_object *o = rc ? NULL : json_object_new_object(),
+                *d = rc ? NULL : json_object_new_object();
     *out = o;
     if (!rc && (!o || !d || cs_json_add(o, "distribution", d))) rc = CS_ERR_NOMEM;
     for (int lvl = CS_SENT_HAPPY; !rc && lvl <= CS_SENT_IRATE; lvl++) {
         const char *name = cs_sentiment_level_name((enum cs_sentiment_level)lvl);
         int64_t c = 0;
         for (size_t i = 0; i < n; i++)
-            if (rows[i].key.type == CS_VAL_STR && strcmp(rows[i].key.s, name) == 0) c = (int64_t)rows[i].values[0];
+            if (rows[i].key.type == CS_VAL_STR && strcmp(rows[i].key.s, name) == 0)
+                c = (int64_t)rows[i].values[0];
         rc = cs_json_add_int(d, name, c);
     }
     if (!rc) rc = cs_json_add_int(o, "irateIncidents", (int64_t)t[T_IRATE]);
@@ -225,8 +247,10 @@ static int sentiment(const struct cs_req *req, const struct period *p, const dou
 
 static int timeline(const struct cs_req *req, const struct period *p, json_object **out)
 {
-    struct cs_agg g = {.group_by = "_created", .bucket = p->bucket,
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "stats.resolved"},
+    struct cs_agg g = {.group_by = "_created",
+                       .bucket = p->bucket,
+                       .metrics = {{CS_AGG_COUNT, NULL},
+                                   {CS_AGG_SUM, "stats.resolved"},
                                    {CS_AGG_SUM, "stats.escalations"}},
                        .nmetrics = 3};
     struct cs_agg_row *rows;
@@ -237,7 +261,8 @@ static int timeline(const struct cs_req *req, const struct period *p, json_objec
     for (size_t i = 0; !rc && i < n; i++) {
         json_object *o;
         rc = add_row(arr, &o);
-        if (!rc) rc = cs_json_add_str(o, "period", rows[i].key.type == CS_VAL_STR ? rows[i].key.s : "");
+        if (!rc)
+            rc = cs_json_add_str(o, "period", rows[i].key.type == CS_VAL_STR ? rows[i].key.s : "");
         if (!rc) rc = cs_json_add_int(o, "sessions", (int64_t)num(rows[i].values[0]));
         if (!rc) rc = cs_json_add_int(o, "resolved", (int64_t)num(rows[i].values[1]));
         if (!rc) rc = cs_json_add_int(o, "escalations", (int64_t)num(rows[i].values[2]));

@@ -14,7 +14,8 @@
 int fn_cs_config(const struct cs_req *req, struct cs_resp *resp);
 
 /* companyId first, as in the seed, then the settings. */
-static int answer(const struct cs_req *req, struct cs_resp *resp, const char *company, json_object *cfg)
+static int answer(const struct cs_req *req, struct cs_resp *resp, const char *company,
+                  json_object *cfg)
 {
     json_object *o = cs_json_object(req->arena);
     int rc = o ? cs_json_add_str(o, "companyId", company) : CS_ERR_NOMEM;

@@ -31,8 +31,8 @@ static int check_target(const struct cs_req *req, struct cs_resp *resp, json_obj
     return CS_ERR_ESCALATION_TARGET;
 }
 
-static int stage(const struct cs_req *req, const char *id, const struct cs_session *s, const char *to,
-                 const char *reason)
+static int stage(const struct cs_req *req, const char *id, const struct cs_session *s,
+                 const char *to, const char *reason)
 {
     struct cs_jb b;
     cs_session_event_begin(req, id, s->company_id, s->customer_id, &b);
@@ -61,7 +61,9 @@ static int escalate(void *ctx, struct cs_session *s)
     int rc = cs_session_req_config(req, x->resp, s->company_id, false, &cfg);
     if (!rc) rc = check_target(req, x->resp, cfg, s, target);
     if (!rc) rc = stage(req, x->id, s, target, reason);
-    if (!rc) rc = cs_session_escalate(s->doc.body, target, reason, cs_json_get_str(req->json, "notes"), req->now_ms);
+    if (!rc)
+        rc = cs_session_escalate(s->doc.body, target, reason, cs_json_get_str(req->json, "notes"),
+                                 req->now_ms);
     return rc;
 }
 

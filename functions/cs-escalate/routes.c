@@ -5,12 +5,14 @@ int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp);
 
 /* targetTier is checked by the handler, which answers CS_004 for an invalid target. */
 static const struct cs_field fields[] = {
-    {.name = "reason", .type = CS_J_STRING, .required = true,
+    {.name = "reason",
+     .type = CS_J_STRING,
+     .required = true,
      .one_of = (const char *const[]){"IRATE_CUSTOMER", "REFUND_REQUEST", "COMPLEX_ISSUE",
                                      "REPEAT_CONTACT", "HIGH_VALUE_CUSTOMER", "LEGAL_MENTION",
                                      "SOCIAL_MEDIA_THREAT", "REFUND_OVER_THRESHOLD",
-                                     "CUSTOMER_REQUEST", "POLICY_EXCEPTION",
-                                     "ESCALATED_COMPLAINT", "TECHNICAL_LIMITATION", NULL}},
+                                     "CUSTOMER_REQUEST", "POLICY_EXCEPTION", "ESCALATED_COMPLAINT",
+                                     "TECHNICAL_LIMITATION", NULL}},
     {.name = "targetTier", .type = CS_J_STRING, .required = true, .max_len = 64},
     {.name = "notes", .type = CS_J_STRING, .max_len = 2000},
 };

@@ -60,7 +60,8 @@ static int turn(void *ctx, struct cs_session *s)
         if (rc) return rc;
     }
     int rc = check_open(req, t->resp, t);
-    if (!rc) rc = cs_session_turn_apply(req, t->cfg, s, t->text, &t->sent, &t->ask, t->ts, &t->turn);
+    if (!rc)
+        rc = cs_session_turn_apply(req, t->cfg, s, t->text, &t->sent, &t->ask, t->ts, &t->turn);
     return rc;
 }
 
@@ -72,7 +73,8 @@ static int respond(const struct cs_req *req, struct cs_resp *resp, struct msg *t
     const struct cs_decision *dec = &t->turn.dec;
     if (!rc) rc = cs_json_add(o, "customerMessage", json_object_get(t->turn.customer_msg));
     if (!rc) rc = cs_json_add(o, "aiResponse", json_object_get(t->turn.ai_msg));
-    if (!rc) rc = cs_json_add_str(u, "customerSentiment", cs_json_get_str(body, "customerSentiment"));
+    if (!rc)
+        rc = cs_json_add_str(u, "customerSentiment", cs_json_get_str(body, "customerSentiment"));
     if (!rc) rc = cs_json_add_str(u, "issueSummary", cs_json_get_str(body, "issueSummary"));
     if (!rc) rc = cs_json_add_str(u, "currentTier", cs_session_tier_name(t->s.tier));
     if (!rc) rc = cs_json_add_str(u, "status", cs_session_status_name(t->s.status));
@@ -82,8 +84,10 @@ static int respond(const struct cs_req *req, struct cs_resp *resp, struct msg *t
         if (!rc) rc = cs_json_add_str(e, "fromTier", t->turn.from_tier);
         if (!rc) rc = cs_json_add_str(e, "toTier", dec->target);
         if (!rc) rc = cs_json_add_str(e, "reason", dec->reason);
-        if (!rc) rc = cs_json_add(u, "escalation", e);
-        else json_object_put(e);
+        if (!rc)
+            rc = cs_json_add(u, "escalation", e);
+        else
+            json_object_put(e);
     }
     if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 201, o);
     return rc;

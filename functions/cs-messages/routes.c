@@ -19,7 +19,10 @@ static int rate_of(const struct cs_req *req, struct cs_rate *out)
 }
 
 static const struct cs_field fields[] = {
-    {.name = "message", .type = CS_J_STRING, .required = true, .min_len = 1,
+    {.name = "message",
+     .type = CS_J_STRING,
+     .required = true,
+     .min_len = 1,
      .max_len = CS_SESSION_MAX_MESSAGE},
 };
 static const struct cs_schema schema = {fields, 1};

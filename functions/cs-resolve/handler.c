@@ -22,7 +22,9 @@ static json_object *resolution(const struct cs_req *req)
     if (!rc && summary) rc = cs_json_add_str(r, "summary", summary);
     if (!rc && json_object_object_get_ex(req->json, "actionsTaken", &acts))
         rc = cs_json_add(r, "actionsTaken", json_object_get(acts));
-    if (!rc) rc = cs_json_add_bool(r, "followUpRequired", cs_json_get_bool(req->json, "followUpRequired", false));
+    if (!rc)
+        rc = cs_json_add_bool(r, "followUpRequired",
+                              cs_json_get_bool(req->json, "followUpRequired", false));
     if (rc) json_object_put(r);
     return rc ? NULL : r;
 }

@@ -4,10 +4,13 @@
 int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field fields[] = {
-    {.name = "resolutionType", .type = CS_J_STRING, .required = true,
-     .one_of = (const char *const[]){"INFORMATION_PROVIDED", "ISSUE_RESOLVED", "REFUND_PROCESSED",
-                                     "REPLACEMENT_SENT", "CREDIT_APPLIED", "SUBSCRIPTION_MODIFIED",
-                                     "ESCALATED_TO_HUMAN", "CUSTOMER_SATISFIED", "UNRESOLVED", NULL}},
+    {.name = "resolutionType",
+     .type = CS_J_STRING,
+     .required = true,
+     .one_of =
+         (const char *const[]){"INFORMATION_PROVIDED", "ISSUE_RESOLVED", "REFUND_PROCESSED",
+                               "REPLACEMENT_SENT", "CREDIT_APPLIED", "SUBSCRIPTION_MODIFIED",
+                               "ESCALATED_TO_HUMAN", "CUSTOMER_SATISFIED", "UNRESOLVED", NULL}},
     {.name = "summary", .type = CS_J_STRING, .max_len = 4000},
     {.name = "actionsTaken", .type = CS_J_ARRAY, .items = CS_J_STRING, .max_len = 50},
     {.name = "followUpRequired", .type = CS_J_BOOL},

@@ -76,7 +76,8 @@ static int first_message(const struct cs_req *req, json_object *cfg, const char 
 {
     struct cs_sentiment sent;
     struct cs_money_ask ask;
-    if (cs_sentiment_analyze(req->env->models, text, strlen(text), &sent)) return CS_ERR_AI_UNAVAILABLE;
+    if (cs_sentiment_analyze(req->env->models, text, strlen(text), &sent))
+        return CS_ERR_AI_UNAVAILABLE;
     cs_session_money_ask(text, &ask);
     struct cs_doc d = {.id = id, .body = body};
     struct cs_session s;
@@ -152,8 +153,9 @@ int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp)
     if (!rc) rc = announce(req, id, company, cs_json_get_str(req->json, "customerId"));
     if (!rc) rc = build(req, cfg, id, repeats, &body);
     struct cs_doc d;
-    if (!rc) rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id,
-                                  body, NULL, req->now_ms, &d);
+    if (!rc)
+        rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, id, body,
+                             NULL, req->now_ms, &d);
     json_object *view = rc ? NULL : cs_session_view(req->arena, id, body);
     if (!rc && !view) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 201, view);

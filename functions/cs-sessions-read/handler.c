@@ -27,14 +27,15 @@ static int get_one(const struct cs_req *req, struct cs_resp *resp, const char *i
     return v ? cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, v) : CS_ERR_NOMEM;
 }
 
-static int bad_query(const struct cs_req *req, struct cs_resp *resp, const char *name, const char *msg)
+static int bad_query(const struct cs_req *req, struct cs_resp *resp, const char *name,
+                     const char *msg)
 {
     resp->err_message = msg;
     return cs_session_fail(req, resp, CS_ERR_BAD_REQUEST, "parameter", name);
 }
 
-static int int_param(const struct cs_req *req, struct cs_resp *resp, const char *name,
-                     int64_t dflt, int64_t min, int64_t max, int64_t *out)
+static int int_param(const struct cs_req *req, struct cs_resp *resp, const char *name, int64_t dflt,
+                     int64_t min, int64_t max, int64_t *out)
 {
     const char *s = cs_req_query(req, name);
     *out = dflt;
@@ -43,8 +44,9 @@ static int int_param(const struct cs_req *req, struct cs_resp *resp, const char 
     errno = 0;
     long long v = strtoll(s, &end, 10);
     if (errno || end == s || *end || v < min || v > max)
-        return bad_query(req, resp, name, cs_arena_printf(req->arena, "%s must be an integer from %lld to %lld",
-                                                          name, (long long)min, (long long)max));
+        return bad_query(req, resp, name,
+                         cs_arena_printf(req->arena, "%s must be an integer from %lld to %lld",
+                                         name, (long long)min, (long long)max));
     *out = v;
     return CS_OK;
 }
@@ -66,7 +68,8 @@ static int date_filter(const struct cs_req *req, struct cs_resp *resp, struct cs
     int64_t ms;
     if (!v) return CS_OK;
     if (cs_time_parse_iso(v, &ms))
-        return bad_query(req, resp, param, cs_arena_printf(req->arena, "%s must be an ISO 8601 date", param));
+        return bad_query(req, resp, param,
+                         cs_arena_printf(req->arena, "%s must be an ISO 8601 date", param));
     /* A bare date as endDate means the whole day. */
     if (op == CS_OP_LTE && strlen(v) == 10) ms += 86400000LL - 1;
     return cs_query_where(q, "_created", op, cs_val_int(ms));

@@ -37,7 +37,8 @@ int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp
     char tip[400], text[32];
     cs_insights_coaching_tip(&f, &team, tip, sizeof(tip));
     cs_insights_duration_text(f.avg_resolution_s, text, sizeof(text));
-    json_object *o = cs_json_object(req->arena), *m = json_object_new_object(), *t = json_object_new_object();
+    json_object *o = cs_json_object(req->arena), *m = json_object_new_object(),
+                *t = json_object_new_object();
     if (!o || !m || !t || cs_json_add(o, "metrics", m) || cs_json_add(o, "team_medians", t)) {
         json_object_put(m);
         json_object_put(t);
@@ -46,17 +47,22 @@ int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp
     rc = cs_json_add_str(o, "agent_id", agent);
     if (!rc) rc = cs_json_add_str(o, "name", name);
     if (!rc) rc = cs_json_add_int(m, "tickets_resolved", f.resolved);
-    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_time", NULL)
-                                            : cs_json_add_str(m, "avg_resolution_time", text);
-    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_seconds", NULL)
-                                            : cs_json_add_double(m, "avg_resolution_seconds", f.avg_resolution_s, 1);
+    if (!rc)
+        rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_time", NULL)
+                                       : cs_json_add_str(m, "avg_resolution_time", text);
+    if (!rc)
+        rc = isnan(f.avg_resolution_s)
+                 ? cs_json_add_str(m, "avg_resolution_seconds", NULL)
+                 : cs_json_add_double(m, "avg_resolution_seconds", f.avg_resolution_s, 1);
     if (!rc) rc = add_pct(m, "csat_score", f.csat_pct);
     if (!rc) rc = add_pct(m, "first_contact_resolution", f.fcr_pct);
     if (!rc) rc = cs_json_add_int(m, "current_workload", f.open);
     if (!rc) rc = cs_json_add_int(m, "max_workload", CS_INSIGHTS_DEFAULT_MAX_WORKLOAD);
     if (!rc) rc = cs_json_add_int(t, "agents", (int64_t)team.agents);
-    if (!rc) rc = isnan(team.median_resolution_s) ? cs_json_add_str(t, "avg_resolution_seconds", NULL)
-                                                  : cs_json_add_double(t, "avg_resolution_seconds", team.median_resolution_s, 1);
+    if (!rc)
+        rc = isnan(team.median_resolution_s)
+                 ? cs_json_add_str(t, "avg_resolution_seconds", NULL)
+                 : cs_json_add_double(t, "avg_resolution_seconds", team.median_resolution_s, 1);
     if (!rc) rc = add_pct(t, "csat_score", team.median_csat_pct);
     if (!rc) rc = add_pct(t, "first_contact_resolution", team.median_fcr_pct);
     if (!rc) rc = cs_json_add_str(o, "ai_coaching_tip", tip);

@@ -38,28 +38,61 @@ static const struct cs_field body_fields[] = {
     {.name = "message", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 20000},
     {.name = "priority", .type = CS_J_STRING, .nullable = true, .one_of = PRIORITIES},
     {.name = "category", .type = CS_J_STRING, .nullable = true, .max_len = 64},
-    {.name = "repeat_contacts", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 1000},
-    {.name = "wait_minutes", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 525600},
-    {.name = "refund_amount", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 1e9},
-    {.name = "tier_limit", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 1e9},
+    {.name = "repeat_contacts",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1000},
+    {.name = "wait_minutes",
+     .type = CS_J_NUMBER,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 525600},
+    {.name = "refund_amount",
+     .type = CS_J_NUMBER,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1e9},
+    {.name = "tier_limit",
+     .type = CS_J_NUMBER,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1e9},
     {.name = "vip", .type = CS_J_BOOL, .nullable = true},
     {.name = "escalated", .type = CS_J_BOOL, .nullable = true},
     {.name = "reopened", .type = CS_J_BOOL, .nullable = true},
-    {.name = "csat_rating", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 1, .has_max = true, .max = 5},
-    {.name = "hours_open", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 87600},
+    {.name = "csat_rating",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 1,
+     .has_max = true,
+     .max = 5},
+    {.name = "hours_open",
+     .type = CS_J_NUMBER,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 87600},
     {.name = "opened_at", .type = CS_J_STRING, .nullable = true, .max_len = 40},
     {.name = "include_explanation", .type = CS_J_BOOL, .nullable = true},
 };
-static const struct cs_schema body_schema = {body_fields, sizeof(body_fields) / sizeof(*body_fields)};
+static const struct cs_schema body_schema = {body_fields,
+                                             sizeof(body_fields) / sizeof(*body_fields)};
 
 enum { M_ESC, M_RES, M_SLA, M_SENT, M_CHURN, M_N };
 static const char *const MODELS[M_N] = {"escalation_predictor", "resolution_time_predictor",
-                                        "sla_breach_predictor", "sentiment_analyzer", "churn_predictor"};
+                                        "sla_breach_predictor", "sentiment_analyzer",
+                                        "churn_predictor"};
 /* The tenant model behind each name (-1: none). */
 static const int KIND[M_N] = {CS_TM_ESCALATION, CS_TM_RESOLUTION, CS_TM_SLA, -1, CS_TM_CHURN};
 
@@ -71,7 +104,8 @@ static int bad(struct cs_resp *resp, const char *code, const char *msg, int rc)
 }
 
 /* The stored ticket named by ticket_id, or NULL (*doc) when the body has raw fields. */
-static int load_ticket(const struct cs_req *req, struct cs_resp *resp, json_object *b, json_object **doc)
+static int load_ticket(const struct cs_req *req, struct cs_resp *resp, json_object *b,
+                       json_object **doc)
 {
     const char *id = cs_json_get_str(b, "ticket_id");
     *doc = NULL;
@@ -79,19 +113,21 @@ static int load_ticket(const struct cs_req *req, struct cs_resp *resp, json_obje
     struct cs_doc d;
     int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, id, &d);
     if (rc == CS_ERR_NOT_FOUND) return bad(resp, "ticket_not_found", "No ticket with this id", rc);
-    if (!rc && (!json_object_is_type(d.body, json_type_object) || !cs_json_get_str(d.body, "ticket_id")))
+    if (!rc &&
+        (!json_object_is_type(d.body, json_type_object) || !cs_json_get_str(d.body, "ticket_id")))
         rc = CS_ERR_FORMAT;
     if (!rc) *doc = d.body;
     return rc;
 }
 
 /* Facts from raw fields: the message's sentiment and cues, the numbers as given. */
-static int raw_facts(const struct cs_req *req, struct cs_resp *resp, json_object *b, const struct cs_insights_cfg *cfg,
-                     bool need_message, struct cs_tm_facts *f)
+static int raw_facts(const struct cs_req *req, struct cs_resp *resp, json_object *b,
+                     const struct cs_insights_cfg *cfg, bool need_message, struct cs_tm_facts *f)
 {
     memset(f, 0, sizeof(*f));
     const char *msg = cs_json_get_str(b, "message");
-    if (!msg && need_message) return bad(resp, "missing_input", "Give ticket_id or message", CS_ERR_VALIDATION);
+    if (!msg && need_message)
+        return bad(resp, "missing_input", "Give ticket_id or message", CS_ERR_VALIDATION);
     f->esc.sentiment_score = 0.5f;
     f->esc.sentiment_level = CS_SENT_NEUTRAL;
     if (msg) {
@@ -112,8 +148,10 @@ static int raw_facts(const struct cs_req *req, struct cs_resp *resp, json_object
     const char *at = cs_json_get_str(b, "opened_at");
     int64_t opened = req->now_ms;
     if (at && cs_time_parse_iso(at, &opened)) {
-        cs_resp_field_error(resp, "body", "opened_at", "Input should be an ISO-8601 time", "value_error");
-        return bad(resp, "invalid_input", "opened_at should be an ISO-8601 time", CS_ERR_VALIDATION);
+        cs_resp_field_error(resp, "body", "opened_at", "Input should be an ISO-8601 time",
+                            "value_error");
+        return bad(resp, "invalid_input", "opened_at should be an ISO-8601 time",
+                   CS_ERR_VALIDATION);
     }
     f->opened_off_hours = !cs_bh_open_at(&cfg->bh, opened);
     return CS_OK;
@@ -121,19 +159,24 @@ static int raw_facts(const struct cs_req *req, struct cs_resp *resp, json_object
 
 /* The tenant's fit of kind k when it has one; a damaged stored fit is logged and the
  * fallback answers (it is replaced by the next refit). */
-static int tenant_model(const struct cs_req *req, enum cs_tm_kind k, struct cs_tm_model *tm, bool *have)
+static int tenant_model(const struct cs_req *req, enum cs_tm_kind k, struct cs_tm_model *tm,
+                        bool *have)
 {
     int rc = cs_tm_load(req->store, req->arena, req->auth.tenant, k, tm, NULL);
     *have = rc == CS_OK;
-    if (rc == CS_ERR_FORMAT) cs_log(CS_LOG_WARN, "stored tenant model malformed; answering from the fallback", "model", cs_tm_name(k), NULL);
+    if (rc == CS_ERR_FORMAT)
+        cs_log(CS_LOG_WARN, "stored tenant model malformed; answering from the fallback", "model",
+               cs_tm_name(k), NULL);
     return rc == CS_ERR_NOT_FOUND || rc == CS_ERR_FORMAT ? CS_OK : rc;
 }
 
 static const char *action(int model, double p)
 {
-    static const char *const hi[M_N] = {"Route to senior agent", NULL, "Prioritise now: likely to miss the SLA", NULL,
+    static const char *const hi[M_N] = {"Route to senior agent", NULL,
+                                        "Prioritise now: likely to miss the SLA", NULL,
                                         "Retention outreach by a senior agent"};
-    static const char *const mid[M_N] = {"Monitor closely", NULL, "Watch the SLA clock", NULL, "Follow up after resolution"};
+    static const char *const mid[M_N] = {"Monitor closely", NULL, "Watch the SLA clock", NULL,
+                                         "Follow up after resolution"};
     if (!hi[model]) return "Set the customer's expectation to the predicted time";
     return p >= 0.7 ? hi[model] : p >= 0.35 ? mid[model] : "Standard handling";
 }
@@ -145,8 +188,10 @@ static json_object *contributions(enum cs_tm_kind k, const struct cs_model_expla
     for (uint32_t i = 0; arr && i < ex->n; i++) {
         const struct cs_model_contrib *c = &ex->item[i];
         json_object *o = json_object_new_object();
-        if (!o || json_object_array_add(arr, o) || cs_json_add_str(o, "feature", cs_tm_feature_name(k, c->feature)) ||
-            cs_json_add_double(o, "value", c->value, 4) || cs_json_add_double(o, "contribution", c->contribution, 4)) {
+        if (!o || json_object_array_add(arr, o) ||
+            cs_json_add_str(o, "feature", cs_tm_feature_name(k, c->feature)) ||
+            cs_json_add_double(o, "value", c->value, 4) ||
+            cs_json_add_double(o, "contribution", c->contribution, 4)) {
             json_object_put(arr);
             return NULL;
         }
@@ -156,12 +201,14 @@ static json_object *contributions(enum cs_tm_kind k, const struct cs_model_expla
 
 /* risk_factors: the features pushing the explained logit up, strongest first (the
  * explanation lists them by |contribution|). */
-static int explain(json_object *pred, enum cs_tm_kind k, int model, double p, const struct cs_model_explanation *ex)
+static int explain(json_object *pred, enum cs_tm_kind k, int model, double p,
+                   const struct cs_model_explanation *ex)
 {
     json_object *f = json_object_new_array();
     for (uint32_t i = 0; f && i < ex->n; i++)
         if (ex->item[i].contribution > 0 &&
-            json_object_array_add(f, json_object_new_string(cs_tm_feature_name(k, ex->item[i].feature))))
+            json_object_array_add(
+                f, json_object_new_string(cs_tm_feature_name(k, ex->item[i].feature))))
             return json_object_put(f), CS_ERR_NOMEM;
     int rc = cs_json_add(pred, "risk_factors", f);
     if (!rc) rc = cs_json_add_str(pred, "recommended_action", action(model, p));
@@ -216,7 +263,8 @@ static int escalation(struct ctx *c)
         c->source = "tenant", c->metrics = tm.metrics;
         rc = cs_tm_predict(&tm, &c->f, &p);
         if (!rc) rc = add_p(c, "escalation_probability", p.value);
-        if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_ESCALATION, M_ESC, p.value, &p.ex);
+        if (!rc && c->want_explanation)
+            rc = explain(c->pred, CS_TM_ESCALATION, M_ESC, p.value, &p.ex);
         return rc;
     }
     /* The shipped model, fitted on the project's labelled tickets (data/models/README.md). */
@@ -224,7 +272,8 @@ static int escalation(struct ctx *c)
     c->source = "builtin";
     rc = cs_escalation_predict(c->req->env->models, &c->f.esc, &e);
     if (!rc) rc = add_p(c, "escalation_probability", e.probability);
-    if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_ESCALATION, M_ESC, e.probability, &e.explanation);
+    if (!rc && c->want_explanation)
+        rc = explain(c->pred, CS_TM_ESCALATION, M_ESC, e.probability, &e.explanation);
     return rc;
 }
 
@@ -247,15 +296,21 @@ static int sla_clock(struct ctx *c)
 {
     double hours = cs_tm_sla_hours(c->f.priority);
     int rc = cs_json_add_double(c->pred, "sla_hours", hours, 1);
-    if (!rc) rc = cs_json_add_str(c->pred, "sla_clock", c->cfg.bh.always ? "24x7" : "business_hours");
+    if (!rc)
+        rc = cs_json_add_str(c->pred, "sla_clock", c->cfg.bh.always ? "24x7" : "business_hours");
     if (rc || !c->doc) return rc;
-    int64_t opened = cs_json_get_int(c->doc, "opened_ms", 0), due = cs_bh_due(&c->cfg.bh, opened, hours * 3600.0);
+    int64_t opened = cs_json_get_int(c->doc, "opened_ms", 0),
+            due = cs_bh_due(&c->cfg.bh, opened, hours * 3600.0);
     char iso[CS_ISO_MAX];
     if (due != INT64_MAX) cs_time_iso(due, CS_ISO_Z, iso);
     rc = cs_json_add_str(c->pred, "sla_due_at", due == INT64_MAX ? NULL : iso);
     /* Business time the ticket has been open (or took), on the tenant's clock. */
-    int64_t end = cs_json_get_int(c->doc, "open", 1) ? c->req->now_ms : cs_json_get_int(c->doc, "resolved_ms", c->req->now_ms);
-    if (!rc) rc = cs_json_add_double(c->pred, "sla_elapsed_hours", cs_bh_seconds(&c->cfg.bh, opened, end) / 3600.0, 2);
+    int64_t end = cs_json_get_int(c->doc, "open", 1)
+                      ? c->req->now_ms
+                      : cs_json_get_int(c->doc, "resolved_ms", c->req->now_ms);
+    if (!rc)
+        rc = cs_json_add_double(c->pred, "sla_elapsed_hours",
+                                cs_bh_seconds(&c->cfg.bh, opened, end) / 3600.0, 2);
     return rc;
 }
 
@@ -274,7 +329,8 @@ static int sla(struct ctx *c)
     } else {
         double p;
         int64_t n;
-        rc = cs_insights_sla_breach(c->req->store, c->req->auth.tenant, c->f.priority, &p, &n, &c->source);
+        rc = cs_insights_sla_breach(c->req->store, c->req->auth.tenant, c->f.priority, &p, &n,
+                                    &c->source);
         if (!rc) rc = add_p(c, "breach_probability", p);
         if (!rc) rc = cs_json_add_int(c->pred, "sample_size", n);
         if (!rc && c->want_explanation) rc = explain_constant(c->pred, M_SLA, p, true);
@@ -296,13 +352,15 @@ static int resolution(struct ctx *c)
         secs = p.value;
         static const char *const cls[] = {"q1", "q2", "q3", "q4"};
         if (!rc) rc = cs_json_add_str(c->pred, "likeliest_time_class", cls[p.cls]);
-        if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_RESOLUTION, M_RES, p.value, &p.ex);
+        if (!rc && c->want_explanation)
+            rc = explain(c->pred, CS_TM_RESOLUTION, M_RES, p.value, &p.ex);
     } else {
         struct cs_ticket_insights ti;
         memset(&ti, 0, sizeof(ti));
         json_object *d = c->doc ? c->doc : cs_json_object(c->req->arena);
         if (!d) return CS_ERR_NOMEM;
-        if (!c->doc && (cs_json_add_str(d, "priority", c->f.priority) || cs_json_add_str(d, "category", c->f.category)))
+        if (!c->doc && (cs_json_add_str(d, "priority", c->f.priority) ||
+                        cs_json_add_str(d, "category", c->f.category)))
             return CS_ERR_NOMEM;
         rc = cs_insights_predict_resolution(c->req->store, c->req->auth.tenant, d, &ti);
         secs = ti.resolution_s;
@@ -339,9 +397,11 @@ static int predict(const struct cs_req *req, struct cs_resp *resp)
     struct ctx c = {.req = req, .resp = resp};
     int rc = cs_app_read_json(req, resp, &body_schema, &c.b);
     if (!rc && k != M_SENT) rc = load_ticket(req, resp, c.b, &c.doc);
-    if (!rc && k != M_SENT) rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &c.cfg, NULL);
     if (!rc && k != M_SENT)
-        rc = c.doc ? cs_tm_facts_of_doc(req->store, req->auth.tenant, &c.cfg, c.doc, req->now_ms, &c.f)
+        rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &c.cfg, NULL);
+    if (!rc && k != M_SENT)
+        rc = c.doc ? cs_tm_facts_of_doc(req->store, req->auth.tenant, &c.cfg, c.doc, req->now_ms,
+                                        &c.f)
                    : raw_facts(req, resp, c.b, &c.cfg, k == M_ESC, &c.f);
     if (rc) return rc;
     c.want_explanation = cs_json_get_bool(c.b, "include_explanation", false);
@@ -367,14 +427,16 @@ static int predict(const struct cs_req *req, struct cs_resp *resp)
 
 static const char *const KINDS[M_N] = {
     "logistic regression over conversation facts",
-    "time classes (the tenant's quartiles) by logistic regression over priority, sentiment, hour and category",
-    "logistic regression over priority, sentiment, contacts and hour, on the tenant's business clock",
+    "time classes (the tenant's quartiles) by logistic regression over priority, sentiment, hour "
+    "and category",
+    "logistic regression over priority, sentiment, contacts and hour, on the tenant's business "
+    "clock",
     "linear text classifier",
     "logistic regression over sentiment, contacts, escalation, reopening, CSAT and topic"};
 
 /* What answers when the tenant has no fit. */
-static const char *const FALLBACK[M_N] = {"builtin", "tenant_medians_or_prior", "tenant_share_or_prior", "builtin",
-                                          "prior"};
+static const char *const FALLBACK[M_N] = {"builtin", "tenant_medians_or_prior",
+                                          "tenant_share_or_prior", "builtin", "prior"};
 
 static int list_one(const struct cs_req *req, int i, json_object *m)
 {
@@ -383,7 +445,9 @@ static int list_one(const struct cs_req *req, int i, json_object *m)
     if (rc || KIND[i] < 0) {
         /* The shipped text model: its file's own metadata (training data, held-out metrics). */
         const struct cs_model *bm = cs_models_get(req->env->models, "sentiment");
-        json_object *meta = bm && cs_model_metadata(bm) ? json_tokener_parse(cs_model_metadata(bm)) : NULL, *metrics = NULL;
+        json_object *meta = bm && cs_model_metadata(bm) ? json_tokener_parse(cs_model_metadata(bm))
+                                                        : NULL,
+                    *metrics = NULL;
         if (meta && json_object_object_get_ex(meta, "metrics", &metrics)) json_object_get(metrics);
         json_object_put(meta);
         if (!rc) rc = cs_json_add_str(m, "source", "builtin");
@@ -392,7 +456,8 @@ static int list_one(const struct cs_req *req, int i, json_object *m)
     }
     struct cs_tm_model tm;
     json_object *status = NULL;
-    rc = cs_tm_load(req->store, req->arena, req->auth.tenant, (enum cs_tm_kind)KIND[i], &tm, &status);
+    rc = cs_tm_load(req->store, req->arena, req->auth.tenant, (enum cs_tm_kind)KIND[i], &tm,
+                    &status);
     if (rc == CS_OK) {
         char iso[CS_ISO_MAX];
         cs_time_iso(tm.fitted_ms, CS_ISO_Z, iso);
@@ -403,12 +468,15 @@ static int list_one(const struct cs_req *req, int i, json_object *m)
         return rc;
     }
     if (rc != CS_ERR_NOT_FOUND && rc != CS_ERR_FORMAT) return rc;
-    if (rc == CS_ERR_FORMAT) cs_log(CS_LOG_WARN, "stored tenant model malformed", "model", MODELS[i], NULL);
+    if (rc == CS_ERR_FORMAT)
+        cs_log(CS_LOG_WARN, "stored tenant model malformed", "model", MODELS[i], NULL);
     int64_t n = status && rc == CS_ERR_NOT_FOUND ? cs_json_get_int(status, "n_examples", 0) : 0;
     rc = cs_json_add_str(m, "source", FALLBACK[i]);
     if (!rc && i == M_ESC) {
         const struct cs_model *bm = cs_models_get(req->env->models, "escalation");
-        json_object *meta = bm && cs_model_metadata(bm) ? json_tokener_parse(cs_model_metadata(bm)) : NULL, *metrics = NULL;
+        json_object *meta = bm && cs_model_metadata(bm) ? json_tokener_parse(cs_model_metadata(bm))
+                                                        : NULL,
+                    *metrics = NULL;
         if (meta && json_object_object_get_ex(meta, "metrics", &metrics)) json_object_get(metrics);
         json_object_put(meta);
         if (json_object_object_add(m, "metrics", metrics)) rc = CS_ERR_NOMEM;
@@ -416,7 +484,9 @@ static int list_one(const struct cs_req *req, int i, json_object *m)
         rc = CS_ERR_NOMEM;
     }
     /* Labelled examples the last refit counted (null before the first). */
-    if (!rc) rc = status ? cs_json_add_int(m, "labelled_examples", n) : cs_json_add_str(m, "labelled_examples", NULL);
+    if (!rc)
+        rc = status ? cs_json_add_int(m, "labelled_examples", n)
+                    : cs_json_add_str(m, "labelled_examples", NULL);
     return rc;
 }
 
@@ -438,14 +508,19 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
 
 /* ---- the tenant's configuration ---- */
 
-static int cfg_json(const struct cs_insights_cfg *cfg, json_object *stored, struct cs_arena *a, json_object **out)
+static int cfg_json(const struct cs_insights_cfg *cfg, json_object *stored, struct cs_arena *a,
+                    json_object **out)
 {
     json_object *o = cs_json_object(a), *v, *t = json_object_new_object();
     if (!o || !t || cs_json_add(o, "thresholds", t)) return CS_ERR_NOMEM;
-    json_object *bh = stored && json_object_object_get_ex(stored, "business_hours", &v) ? json_object_get(v) : NULL;
-    json_object *hol = stored && json_object_object_get_ex(stored, "holidays", &v) && v ? json_object_get(v)
-                                                                                          : json_object_new_array();
-    if (json_object_object_add(o, "business_hours", bh)) return json_object_put(bh), json_object_put(hol), CS_ERR_NOMEM;
+    json_object *bh = stored && json_object_object_get_ex(stored, "business_hours", &v)
+                          ? json_object_get(v)
+                          : NULL;
+    json_object *hol = stored && json_object_object_get_ex(stored, "holidays", &v) && v
+                           ? json_object_get(v)
+                           : json_object_new_array();
+    if (json_object_object_add(o, "business_hours", bh))
+        return json_object_put(bh), json_object_put(hol), CS_ERR_NOMEM;
     int rc = cs_json_add(o, "holidays", hol);
     if (!rc) rc = cs_json_add_double(t, "sla_breach", cfg->sla_threshold, 4);
     if (!rc) rc = cs_json_add_double(t, "churn", cfg->churn_threshold, 4);
@@ -470,8 +545,8 @@ static int config(const struct cs_req *req, struct cs_resp *resp)
         }
         /* One configuration document per tenant, replaced whole. */
         if (!rc)
-            rc = cs_store_put(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL, CS_TM_CFG_ID, stored,
-                              req->now_ms, NULL);
+            rc = cs_store_put(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL,
+                              CS_TM_CFG_ID, stored, req->now_ms, NULL);
     } else {
         rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &cfg, &stored);
     }

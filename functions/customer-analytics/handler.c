@@ -13,12 +13,16 @@
 
 int fn_customer_analytics(const struct cs_req *req, struct cs_resp *resp);
 
-static int parse_period(const struct cs_req *req, struct cs_resp *resp, const char **name, int64_t *ms)
+static int parse_period(const struct cs_req *req, struct cs_resp *resp, const char **name,
+                        int64_t *ms)
 {
     static const struct {
         const char *name;
         int64_t ms;
-    } periods[] = {{"24h", 86400000LL}, {"7d", 7 * 86400000LL}, {"30d", 30 * 86400000LL}, {"90d", 90 * 86400000LL}};
+    } periods[] = {{"24h", 86400000LL},
+                   {"7d", 7 * 86400000LL},
+                   {"30d", 30 * 86400000LL},
+                   {"90d", 90 * 86400000LL}};
     const char *p = cs_req_query(req, "period");
     *name = p ? p : "30d";
     for (size_t i = 0; i < sizeof(periods) / sizeof(*periods); i++)
@@ -42,9 +46,11 @@ int fn_customer_analytics(const struct cs_req *req, struct cs_resp *resp)
     int64_t since = req->now_ms - span, sessions = 0, deflected = 0;
     struct cs_insights_figures f;
     rc = cs_insights_figures(req->store, req->arena, req->auth.tenant, since, NULL, &f);
-    if (!rc) rc = cs_insights_deflection(req->store, req->auth.tenant, since, &sessions, &deflected);
+    if (!rc)
+        rc = cs_insights_deflection(req->store, req->auth.tenant, since, &sessions, &deflected);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena), *m = json_object_new_object(), *n = json_object_new_object();
+    json_object *o = cs_json_object(req->arena), *m = json_object_new_object(),
+                *n = json_object_new_object();
     if (!o || !m || !n || cs_json_add(o, "metrics", m) || cs_json_add(o, "sample_sizes", n)) {
         json_object_put(m);
         json_object_put(n);
@@ -54,15 +60,19 @@ int fn_customer_analytics(const struct cs_req *req, struct cs_resp *resp)
     cs_insights_duration_text(f.avg_resolution_s, text, sizeof(text));
     rc = cs_json_add_str(o, "period", period);
     if (!rc) rc = cs_json_add_int(m, "total_tickets", f.total);
-    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_time", NULL)
-                                            : cs_json_add_str(m, "avg_resolution_time", text);
-    if (!rc) rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_seconds", NULL)
-                                            : cs_json_add_double(m, "avg_resolution_seconds", f.avg_resolution_s, 1);
+    if (!rc)
+        rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_time", NULL)
+                                       : cs_json_add_str(m, "avg_resolution_time", text);
+    if (!rc)
+        rc = isnan(f.avg_resolution_s)
+                 ? cs_json_add_str(m, "avg_resolution_seconds", NULL)
+                 : cs_json_add_double(m, "avg_resolution_seconds", f.avg_resolution_s, 1);
     if (!rc) rc = add_pct(m, "csat_score", f.csat_pct);
     if (!rc) rc = add_pct(m, "first_contact_resolution", f.fcr_pct);
     if (!rc) rc = add_pct(m, "escalation_rate", f.escalation_pct);
-    if (!rc) rc = add_pct(m, "self_service_deflection",
-                                      sessions ? 100.0 * (double)deflected / (double)sessions : NAN);
+    if (!rc)
+        rc = add_pct(m, "self_service_deflection",
+                     sessions ? 100.0 * (double)deflected / (double)sessions : NAN);
     if (!rc) rc = cs_json_add_int(n, "tickets", f.total);
     if (!rc) rc = cs_json_add_int(n, "resolved", f.resolved);
     if (!rc) rc = cs_json_add_int(n, "rated", f.rated);

@@ -4,7 +4,8 @@ int fn_customer_analytics(const struct cs_req *req, struct cs_resp *resp);
 
 const struct cs_function cs_function = {
     .name = "customer-analytics",
-    .summary = "Service analytics overview by period: volume, resolution, CSAT, FCR, escalation, deflection (seed 000)",
+    .summary = "Service analytics overview by period: volume, resolution, CSAT, FCR, escalation, "
+               "deflection (seed 000)",
     .family = CS_FAMILY_PREDICT,
     .routes = {{"GET", "/api/v1/customer/analytics/overview"}},
     .nroutes = 1,

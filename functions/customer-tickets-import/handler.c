@@ -16,7 +16,8 @@
 
 int fn_customer_tickets_import(const struct cs_req *req, struct cs_resp *resp);
 
-static int invalid(const struct cs_req *req, struct cs_resp *resp, size_t i, const char *field, const char *why)
+static int invalid(const struct cs_req *req, struct cs_resp *resp, size_t i, const char *field,
+                   const char *why)
 {
     char *loc = cs_arena_alloc(req->arena, 48);
     if (loc) snprintf(loc, 48, "tickets[%zu].%s", i, field);
@@ -27,20 +28,26 @@ static int invalid(const struct cs_req *req, struct cs_resp *resp, size_t i, con
 }
 
 /* The ticket's document with its history applied; *doc is arena-owned. */
-static int build(const struct cs_req *req, struct cs_resp *resp, size_t i, json_object *t, json_object **doc)
+static int build(const struct cs_req *req, struct cs_resp *resp, size_t i, json_object *t,
+                 json_object **doc)
 {
     struct cs_ticket_open o = {.ticket_id = cs_json_get_str(t, "ticket_id"),
                                .subject = cs_json_get_str(t, "subject"),
-                               .customer_id = cs_json_get_str(t, "customer_id"), .source = "import"};
-    if (cs_time_parse_iso(cs_json_get_str(t, "created_at"), &o.opened_ms) || o.opened_ms > req->now_ms + 60000)
-        return invalid(req, resp, i, "created_at", "Input should be an ISO-8601 time, not in the future");
+                               .customer_id = cs_json_get_str(t, "customer_id"),
+                               .source = "import"};
+    if (cs_time_parse_iso(cs_json_get_str(t, "created_at"), &o.opened_ms) ||
+        o.opened_ms > req->now_ms + 60000)
+        return invalid(req, resp, i, "created_at",
+                       "Input should be an ISO-8601 time, not in the future");
     struct cs_insights_class cl;
-    int rc = cs_insights_classify(req->env->models, req->env->fn_state, cs_json_get_str(t, "message"), &cl);
+    int rc = cs_insights_classify(req->env->models, req->env->fn_state,
+                                  cs_json_get_str(t, "message"), &cl);
     if (rc) return rc;
     o.category = cs_json_get_str(t, "category") ? cs_json_get_str(t, "category") : cl.open.category;
     o.priority = cs_json_get_str(t, "priority") ? cs_json_get_str(t, "priority") : cl.open.priority;
     if (!cs_insights_priority_valid(o.priority))
-        return invalid(req, resp, i, "priority", "Input should be 'low', 'medium', 'high' or 'urgent'");
+        return invalid(req, resp, i, "priority",
+                       "Input should be 'low', 'medium', 'high' or 'urgent'");
     o.sentiment = cl.open.sentiment;
     o.sentiment_score = cl.open.sentiment_score;
     o.sentiment_level = cl.open.sentiment_level;
@@ -51,7 +58,8 @@ static int build(const struct cs_req *req, struct cs_resp *resp, size_t i, json_
     for (size_t k = 0; k < n; k++) {
         struct cs_ticket_change c;
         const char *field = NULL, *why = NULL;
-        rc = cs_ticket_change_read(json_object_array_get_idx(events, k), req->now_ms, &c, &field, &why);
+        rc = cs_ticket_change_read(json_object_array_get_idx(events, k), req->now_ms, &c, &field,
+                                   &why);
         if (!rc) rc = cs_ticket_apply(d, &c, &why);
         if (rc == CS_ERR_VALIDATION) {
             char *f = cs_arena_alloc(req->arena, 64);
@@ -72,21 +80,25 @@ int fn_customer_tickets_import(const struct cs_req *req, struct cs_resp *resp)
     json_object **docs = cs_arena_alloc(req->arena, n * sizeof(*docs));
     if (!docs) return CS_ERR_NOMEM;
     int rc = CS_OK;
-    for (size_t i = 0; !rc && i < n; i++) rc = build(req, resp, i, json_object_array_get_idx(tickets, i), &docs[i]);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = build(req, resp, i, json_object_array_get_idx(tickets, i), &docs[i]);
     json_object *out = rc ? NULL : cs_json_object(req->arena), *skipped = json_object_new_array();
-    if (!rc && (!out || !skipped || cs_json_add(out, "skipped", skipped))) rc = CS_ERR_NOMEM;
-    else if (rc) json_object_put(skipped);
+    if (!rc && (!out || !skipped || cs_json_add(out, "skipped", skipped)))
+        rc = CS_ERR_NOMEM;
+    else if (rc)
+        json_object_put(skipped);
     int64_t imported = 0, events = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         const char *id = cs_json_get_str(docs[i], "ticket_id");
-        rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, id, docs[i], NULL,
-                             req->now_ms, NULL);
+        rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, id,
+                             docs[i], NULL, req->now_ms, NULL);
         if (rc == CS_ERR_EXISTS) {
             rc = json_object_array_add(skipped, json_object_new_string(id)) ? CS_ERR_NOMEM : CS_OK;
             continue;
         }
         json_object *ev;
-        if (!rc && json_object_object_get_ex(docs[i], "events", &ev)) events += (int64_t)json_object_array_length(ev);
+        if (!rc && json_object_object_get_ex(docs[i], "events", &ev))
+            events += (int64_t)json_object_array_length(ev);
         imported += !rc;
     }
     if (!rc) rc = cs_json_add_int(out, "imported", imported);

@@ -12,13 +12,22 @@ static const struct cs_field ticket_fields[] = {
     {.name = "created_at", .type = CS_J_STRING, .required = true, .max_len = 40},
     {.name = "category", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 64},
     {.name = "priority", .type = CS_J_STRING, .nullable = true, .max_len = 16},
-    {.name = "events", .type = CS_J_ARRAY, .nullable = true, .max_len = CS_INSIGHTS_MAX_EVENTS,
+    {.name = "events",
+     .type = CS_J_ARRAY,
+     .nullable = true,
+     .max_len = CS_INSIGHTS_MAX_EVENTS,
      .items = CS_J_OBJECT},
 };
-static const struct cs_schema ticket_schema = {ticket_fields, sizeof(ticket_fields) / sizeof(*ticket_fields)};
+static const struct cs_schema ticket_schema = {ticket_fields,
+                                               sizeof(ticket_fields) / sizeof(*ticket_fields)};
 static const struct cs_field body_fields[] = {
-    {.name = "tickets", .type = CS_J_ARRAY, .required = true, .min_len = 1, .max_len = 500,
-     .object = &ticket_schema, .items = CS_J_OBJECT},
+    {.name = "tickets",
+     .type = CS_J_ARRAY,
+     .required = true,
+     .min_len = 1,
+     .max_len = 500,
+     .object = &ticket_schema,
+     .items = CS_J_OBJECT},
 };
 static const struct cs_schema body_schema = {body_fields, 1};
 

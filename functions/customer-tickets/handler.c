@@ -48,11 +48,14 @@ static int insights_json(const struct cs_req *req, json_object *doc, json_object
     if (!rc) rc = cs_json_add_double(o, "predicted_resolution_seconds", ti.resolution_s, 0);
     if (!rc) rc = cs_json_add_str(o, "predicted_resolution_source", ti.resolution_source);
     if (!rc) rc = cs_json_add_int(o, "predicted_resolution_sample_size", ti.resolution_n);
-    if (!rc) rc = ti.agent_name ? cs_json_add_str(o, "recommended_agent", ti.agent_name)
-                                : cs_json_add_str(o, "recommended_agent", NULL);
+    if (!rc)
+        rc = ti.agent_name ? cs_json_add_str(o, "recommended_agent", ti.agent_name)
+                           : cs_json_add_str(o, "recommended_agent", NULL);
     if (!rc && ti.agent_id) rc = cs_json_add_str(o, "recommended_agent_id", ti.agent_id);
     if (!rc) rc = cs_json_add_str(o, "sentiment", cs_json_get_str(doc, "sentiment"));
-    if (!rc) rc = cs_json_add_double(o, "sentiment_score", cs_json_get_double(doc, "sentiment_score", 0), 2);
+    if (!rc)
+        rc = cs_json_add_double(o, "sentiment_score", cs_json_get_double(doc, "sentiment_score", 0),
+                                2);
     *out = json_object_get(o);
     return rc;
 }
@@ -72,8 +75,10 @@ static int get_ticket(const struct cs_req *req, struct cs_resp *resp, const char
     if (!rc) rc = cs_json_add_str(o, "priority", cs_json_get_str(d.body, "priority"));
     if (!rc) rc = cs_json_add_str(o, "category", cs_json_get_str(d.body, "category"));
     if (!rc) rc = cs_json_add_str(o, "status", cs_json_get_str(d.body, "status"));
-    if (!rc) rc = cs_json_add(o, "ai_insights", ai);
-    else json_object_put(ai);
+    if (!rc)
+        rc = cs_json_add(o, "ai_insights", ai);
+    else
+        json_object_put(ai);
     if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
     return rc;
 }
@@ -86,7 +91,8 @@ static int add_opt_double(json_object *o, json_object *doc, const char *from, co
 }
 
 /* The lifecycle as it stands after the change: derived fields only. */
-static int lifecycle_json(const struct cs_req *req, const char *id, json_object *doc, json_object **out)
+static int lifecycle_json(const struct cs_req *req, const char *id, json_object *doc,
+                          json_object **out)
 {
     json_object *o = cs_json_object(req->arena), *ev = NULL;
     if (!o) return CS_ERR_NOMEM;
@@ -102,9 +108,10 @@ static int lifecycle_json(const struct cs_req *req, const char *id, json_object 
     if (!rc) rc = cs_json_add_int(o, "reopened", cs_json_get_int(doc, "reopened", 0));
     if (!rc) rc = cs_json_add_bool(o, "escalated", cs_json_get_int(doc, "escalated", 0) != 0);
     if (!rc) rc = cs_json_add_bool(o, "churned", cs_json_get_int(doc, "churned", 0) != 0);
-    if (!rc) rc = json_object_object_get_ex(doc, "csat", NULL)
-                      ? cs_json_add_int(o, "csat_rating", cs_json_get_int(doc, "csat", 0))
-                      : cs_json_add_str(o, "csat_rating", NULL);
+    if (!rc)
+        rc = json_object_object_get_ex(doc, "csat", NULL)
+                 ? cs_json_add_int(o, "csat_rating", cs_json_get_int(doc, "csat", 0))
+                 : cs_json_add_str(o, "csat_rating", NULL);
     if (!rc && json_object_object_get_ex(doc, "fcr", NULL))
         rc = cs_json_add_bool(o, "first_contact_resolution", cs_json_get_int(doc, "fcr", 0) != 0);
     if (!rc && json_object_object_get_ex(doc, "events", &ev))
@@ -122,8 +129,9 @@ static int patch_ticket(const struct cs_req *req, struct cs_resp *resp, const ch
     struct cs_ticket_change c;
     const char *field = NULL, *why = NULL;
     rc = cs_ticket_change_read(body, req->now_ms, &c, &field, &why);
-    if (!rc) rc = cs_insights_ticket_change(req->store, req->arena, req->auth.tenant, id, &c, req->now_ms,
-                                            &doc, &why);
+    if (!rc)
+        rc = cs_insights_ticket_change(req->store, req->arena, req->auth.tenant, id, &c,
+                                       req->now_ms, &doc, &why);
     if (rc == CS_ERR_NOT_FOUND) return not_found(resp);
     if (rc == CS_ERR_VALIDATION) {
         resp->err_code_name = "invalid_change";
@@ -140,5 +148,6 @@ int fn_customer_tickets(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *id = cs_req_param(req, "ticket_id");
     if (!ticket_id_ok(id)) return not_found(resp);
-    return strcmp(req->method, "PATCH") == 0 ? patch_ticket(req, resp, id) : get_ticket(req, resp, id);
+    return strcmp(req->method, "PATCH") == 0 ? patch_ticket(req, resp, id)
+                                             : get_ticket(req, resp, id);
 }

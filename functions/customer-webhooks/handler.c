@@ -29,9 +29,17 @@ int fn_customer_webhooks_init(struct cs_env *env);
 #define URL_MAX 2048
 
 static const struct cs_field create_fields[] = {
-    {.name = "url", .type = CS_J_STRING, .required = true, .min_len = 10, .max_len = URL_MAX,
+    {.name = "url",
+     .type = CS_J_STRING,
+     .required = true,
+     .min_len = 10,
+     .max_len = URL_MAX,
      .format = CS_FMT_URL},
-    {.name = "events", .type = CS_J_ARRAY, .required = true, .min_len = 1, .max_len = 32,
+    {.name = "events",
+     .type = CS_J_ARRAY,
+     .required = true,
+     .min_len = 1,
+     .max_len = 32,
      .items = CS_J_STRING},
     {.name = "secret", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 120},
 };
@@ -55,7 +63,8 @@ static bool host_internal(const char *host)
 {
     char lit[64];
     size_t n = strlen(host);
-    if (strcasecmp(host, "localhost") == 0 || (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0))
+    if (strcasecmp(host, "localhost") == 0 ||
+        (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0))
         return true;
     if (host[0] == '[' && n >= 2 && n - 2 < sizeof(lit)) { /* [v6] */
         memcpy(lit, host + 1, n - 2);
@@ -67,8 +76,10 @@ static bool host_internal(const char *host)
     }
     struct sockaddr_in v4 = {.sin_family = AF_INET};
     struct sockaddr_in6 v6 = {.sin6_family = AF_INET6};
-    if (inet_pton(AF_INET, lit, &v4.sin_addr) == 1) return !cs_webhook_addr_public((struct sockaddr *)&v4);
-    if (inet_pton(AF_INET6, lit, &v6.sin6_addr) == 1) return !cs_webhook_addr_public((struct sockaddr *)&v6);
+    if (inet_pton(AF_INET, lit, &v4.sin_addr) == 1)
+        return !cs_webhook_addr_public((struct sockaddr *)&v4);
+    if (inet_pton(AF_INET6, lit, &v6.sin6_addr) == 1)
+        return !cs_webhook_addr_public((struct sockaddr *)&v6);
     return false;
 }
 
@@ -192,7 +203,8 @@ static int create(const struct cs_req *req, struct cs_resp *resp)
     const char *secret = NULL;
     if ((rc = signing_secret(req, resp, cs_json_get_str(body, "secret"), &secret))) return rc;
     int64_t n = 0;
-    if ((rc = cs_store_count(req->store, req->auth.tenant, CS_WEBHOOKS_COLL, NULL, 0, &n))) return rc;
+    if ((rc = cs_store_count(req->store, req->auth.tenant, CS_WEBHOOKS_COLL, NULL, 0, &n)))
+        return rc;
     if (n >= MAX_SUBSCRIPTIONS) {
         resp->err_message = "Webhook limit reached (100 per tenant); delete one first";
         resp->err_code_name = "limit_reached";
@@ -223,7 +235,7 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
     return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
 }
 
-static int delete(const struct cs_req *req, struct cs_resp *resp)
+static int delete (const struct cs_req *req, struct cs_resp *resp)
 {
     const char *id = cs_req_param(req, "id");
     int rc = cs_store_delete(req->store, req->auth.tenant, CS_WEBHOOKS_COLL, id, -1);
@@ -247,9 +259,9 @@ static int64_t query_int(const struct cs_req *req, const char *name, int64_t dfl
     return v;
 }
 
-static const char *const delivery_fields[] = {"event_id", "event_type", "attempt", "status_code",
-                                              "latency_ms", "error", "outcome", "attempted_at",
-                                              "next_attempt_at"};
+static const char *const delivery_fields[] = {"event_id",    "event_type",   "attempt",
+                                              "status_code", "latency_ms",   "error",
+                                              "outcome",     "attempted_at", "next_attempt_at"};
 
 static int deliveries(const struct cs_req *req, struct cs_resp *resp)
 {
@@ -261,11 +273,13 @@ static int deliveries(const struct cs_req *req, struct cs_resp *resp)
         resp->err_message = "limit must be 1-200 and offset 0-1000000";
         return CS_ERR_VALIDATION;
     }
-    struct cs_query q = {.sort = "_created", .desc = true, .limit = limit, .offset = offset,
-                         .want_total = true};
+    struct cs_query q = {
+        .sort = "_created", .desc = true, .limit = limit, .offset = offset, .want_total = true};
     int rc = cs_query_where(&q, "subscription_id", CS_OP_EQ, cs_val_str(id));
     struct cs_doc_list log;
-    if (!rc) rc = cs_store_find(req->store, req->arena, req->auth.tenant, CS_WEBHOOK_DELIVERIES_COLL, &q, &log);
+    if (!rc)
+        rc = cs_store_find(req->store, req->arena, req->auth.tenant, CS_WEBHOOK_DELIVERIES_COLL, &q,
+                           &log);
     if (rc) return rc;
     struct cs_doc sub;
     if (log.total == 0 &&
@@ -298,8 +312,13 @@ static int deliveries(const struct cs_req *req, struct cs_resp *resp)
  * the threshold; GET shows the settings without the secret. ---- */
 
 static const struct cs_field receiver_fields[] = {
-    {.name = "escalation_threshold", .type = CS_J_NUMBER, .nullable = true, .has_min = true,
-     .min = 0.0, .has_max = true, .max = 1.0},
+    {.name = "escalation_threshold",
+     .type = CS_J_NUMBER,
+     .nullable = true,
+     .has_min = true,
+     .min = 0.0,
+     .has_max = true,
+     .max = 1.0},
 };
 static const struct cs_schema receiver_schema = {receiver_fields, 1};
 
@@ -308,8 +327,9 @@ static int receiver_json(const struct cs_req *req, bool configured, double thres
 {
     json_object *o = cs_json_object(req->arena);
     if (!o || cs_json_add_bool(o, "configured", configured) ||
-        cs_json_add_str(o, "url_path",
-                        cs_arena_printf(req->arena, "/api/v1/webhooks/incoming/%s", req->auth.tenant)) ||
+        cs_json_add_str(
+            o, "url_path",
+            cs_arena_printf(req->arena, "/api/v1/webhooks/incoming/%s", req->auth.tenant)) ||
         cs_json_add_double(o, "escalation_threshold", threshold, 4))
         return CS_ERR_NOMEM;
     *out = o;
@@ -321,7 +341,8 @@ static int receiver_set(const struct cs_req *req, struct cs_resp *resp)
     json_object *body = NULL;
     int rc = req->body_len ? cs_app_read_json(req, resp, &receiver_schema, &body) : CS_OK;
     if (rc) return rc;
-    double threshold = cs_json_get_double(body, "escalation_threshold", CS_WEBHOOK_DEFAULT_THRESHOLD);
+    double threshold =
+        cs_json_get_double(body, "escalation_threshold", CS_WEBHOOK_DEFAULT_THRESHOLD);
     char *secret = cs_arena_alloc(req->arena, CS_WEBHOOK_SECRET_MAX), *sealed = NULL;
     if (!secret) return CS_ERR_NOMEM;
     cs_webhook_secret_new(req->env->random, secret);
@@ -345,8 +366,9 @@ static int receiver_get(const struct cs_req *req, struct cs_resp *resp)
     int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_WEBHOOK_RECEIVER_COLL,
                           CS_WEBHOOK_RECEIVER_ID, &d);
     if (rc && rc != CS_ERR_NOT_FOUND) return rc;
-    double threshold = rc ? CS_WEBHOOK_DEFAULT_THRESHOLD
-                          : cs_json_get_double(d.body, "escalation_threshold", CS_WEBHOOK_DEFAULT_THRESHOLD);
+    double threshold =
+        rc ? CS_WEBHOOK_DEFAULT_THRESHOLD
+           : cs_json_get_double(d.body, "escalation_threshold", CS_WEBHOOK_DEFAULT_THRESHOLD);
     json_object *out = NULL;
     if ((rc = receiver_json(req, rc == CS_OK, threshold, &out))) return rc;
     return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
@@ -358,7 +380,7 @@ int fn_customer_webhooks(const struct cs_req *req, struct cs_resp *resp)
     if (strstr(pattern, "webhook-receiver"))
         return strcmp(req->method, "POST") == 0 ? receiver_set(req, resp) : receiver_get(req, resp);
     if (strcmp(req->method, "POST") == 0) return create(req, resp);
-    if (strcmp(req->method, "DELETE") == 0) return delete(req, resp);
+    if (strcmp(req->method, "DELETE") == 0) return delete (req, resp);
     if (strstr(pattern, "/deliveries")) return deliveries(req, resp);
     return list(req, resp);
 }

@@ -8,7 +8,8 @@ int fn_customer_webhooks_init(struct cs_env *env);
  * takes a body, so the handler reads it (cs_app_read_json) instead of the core. */
 const struct cs_function cs_function = {
     .name = "customer-webhooks",
-    .summary = "Register, list and delete signed webhook subscriptions, read their delivery log, configure the incoming receiver (seed 000)",
+    .summary = "Register, list and delete signed webhook subscriptions, read their delivery log, "
+               "configure the incoming receiver (seed 000)",
     .family = CS_FAMILY_PREDICT,
     .routes = {{"POST", "/api/v1/customer/webhooks", CS_ROLES_CONFIG},
                {"GET", "/api/v1/customer/webhooks", NULL},

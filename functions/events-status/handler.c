@@ -32,8 +32,8 @@
 #include "cs/review.h"
 #include "cs/store.h"
 
-int fn_events_status_run(struct cs_worker *w, int64_t deadline_ms, const volatile sig_atomic_t *stop,
-                         json_object **summary);
+int fn_events_status_run(struct cs_worker *w, int64_t deadline_ms,
+                         const volatile sig_atomic_t *stop, json_object **summary);
 int fn_events_status_init(struct cs_env *env);
 
 #define WINDOW_MS 60000
@@ -119,7 +119,8 @@ static void probe_sockets(struct status *s, struct cs_arena *a, const char *run_
 
 /* One access-log line of the window: {"ts","fn","msg":"request","status","latency_ms"}.
  * The log is read like outside input: anything else is skipped. */
-static void take_line(struct status *s, struct cs_arena *a, const char *line, size_t len, const char *since)
+static void take_line(struct status *s, struct cs_arena *a, const char *line, size_t len,
+                      const char *since)
 {
     if (len < 20 || !memmem(line, len, "\"msg\":\"request\"", 15)) return;
     json_tokener *tok = json_tokener_new();
@@ -193,8 +194,12 @@ static json_object *fn_json(struct fn_stat *f)
     json_object_object_add(o, "healthy", json_object_new_boolean(healthy));
     json_object_object_add(o, "requests", json_object_new_int64((int64_t)f->requests));
     json_object_object_add(o, "errors", json_object_new_int64((int64_t)f->errors));
-    json_object_object_add(o, "p50_ms", f->n ? json_object_new_double(round(quantile(f->lat, f->n, 0.5) * 1000) / 1000) : NULL);
-    json_object_object_add(o, "p99_ms", f->n ? json_object_new_double(round(quantile(f->lat, f->n, 0.99) * 1000) / 1000) : NULL);
+    json_object_object_add(
+        o, "p50_ms",
+        f->n ? json_object_new_double(round(quantile(f->lat, f->n, 0.5) * 1000) / 1000) : NULL);
+    json_object_object_add(
+        o, "p99_ms",
+        f->n ? json_object_new_double(round(quantile(f->lat, f->n, 0.99) * 1000) / 1000) : NULL);
     return o;
 }
 
@@ -206,7 +211,8 @@ static int system_part(struct cs_worker *w, int64_t now_ms, json_object *data, b
     if (!s) return CS_ERR_NOMEM;
     memset(s, 0, sizeof(*s));
     const char *var = w->env->cfg.var_dir;
-    const char *run = cs_arena_printf(a, "%s/run", var), *log = cs_arena_printf(a, "%s/functions.log", var);
+    const char *run = cs_arena_printf(a, "%s/run", var),
+               *log = cs_arena_printf(a, "%s/functions.log", var);
     if (!run || !log) return CS_ERR_NOMEM;
     probe_sockets(s, a, run);
     read_log(s, a, log, now_ms);
@@ -224,15 +230,21 @@ static int system_part(struct cs_worker *w, int64_t now_ms, json_object *data, b
         nall += s->fns[i].n;
         requests += s->fns[i].requests;
         json_object *f = fn_json(&s->fns[i]);
-        if (f && !json_object_get_boolean(json_object_object_get(f, "healthy")) && s->fns[i].has_socket)
+        if (f && !json_object_get_boolean(json_object_object_get(f, "healthy")) &&
+            s->fns[i].has_socket)
             *degraded = true;
         if (f) json_object_array_add(fns, f);
     }
     qsort(all, nall, sizeof(double), cmp_double);
     json_object_object_add(data, "window_seconds", json_object_new_int(WINDOW_MS / 1000));
-    json_object_object_add(data, "requests", s->local ? json_object_new_int64((int64_t)requests) : NULL);
-    json_object_object_add(data, "p50_ms", nall ? json_object_new_double(round(quantile(all, nall, 0.5) * 1000) / 1000) : NULL);
-    json_object_object_add(data, "p99_ms", nall ? json_object_new_double(round(quantile(all, nall, 0.99) * 1000) / 1000) : NULL);
+    json_object_object_add(data, "requests",
+                           s->local ? json_object_new_int64((int64_t)requests) : NULL);
+    json_object_object_add(
+        data, "p50_ms",
+        nall ? json_object_new_double(round(quantile(all, nall, 0.5) * 1000) / 1000) : NULL);
+    json_object_object_add(
+        data, "p99_ms",
+        nall ? json_object_new_double(round(quantile(all, nall, 0.99) * 1000) / 1000) : NULL);
     json_object_object_add(data, "functions", fns);
     return CS_OK;
 }
@@ -261,8 +273,8 @@ static int tenant_status(struct cs_worker *w, const char *tenant, json_object *s
     return prc;
 }
 
-int fn_events_status_run(struct cs_worker *w, int64_t deadline_ms, const volatile sig_atomic_t *stop,
-                         json_object **summary)
+int fn_events_status_run(struct cs_worker *w, int64_t deadline_ms,
+                         const volatile sig_atomic_t *stop, json_object **summary)
 {
     (void)deadline_ms;
     int64_t now_ms = w->env->now_ms();
@@ -270,11 +282,13 @@ int fn_events_status_run(struct cs_worker *w, int64_t deadline_ms, const volatil
     if (!o) return CS_ERR_NOMEM;
     *summary = o;
     /* --loop calls about once a second; a scheduled invocation always publishes. */
-    if (stop && last_ms && now_ms - last_ms < interval_ms) return cs_json_add_int(o, "published", 0);
+    if (stop && last_ms && now_ms - last_ms < interval_ms)
+        return cs_json_add_int(o, "published", 0);
     last_ms = now_ms;
     const char **tenants = cs_arena_alloc(w->arena, MAX_TENANTS * sizeof(*tenants));
     size_t n = 0;
-    int rc = tenants ? cs_events_watched(w->store, w->arena, now_ms - 2 * WINDOW_MS, tenants, MAX_TENANTS, &n)
+    int rc = tenants ? cs_events_watched(w->store, w->arena, now_ms - 2 * WINDOW_MS, tenants,
+                                         MAX_TENANTS, &n)
                      : CS_ERR_NOMEM;
     json_object *sys = rc || n == 0 ? NULL : cs_json_object(w->arena);
     bool degraded = false;

@@ -89,15 +89,15 @@ static int drain(struct feed *f, struct cs_arena *a, size_t *sent)
         struct cs_doc_list l;
         const char *scanned = NULL;
         bool more = false;
-        int rc = cs_events_read(f->req->store, a, f->req->auth.tenant, f->cursor, f->types, f->ntypes,
-                                BATCH, &l, &scanned, &more);
+        int rc = cs_events_read(f->req->store, a, f->req->auth.tenant, f->cursor, f->types,
+                                f->ntypes, BATCH, &l, &scanned, &more);
         if (rc) return rc;
         for (size_t i = 0; i < l.n; i++) {
             json_object *m = cs_events_message(a, &l.docs[i]);
             if (!m) continue;
-            const char *ev = cs_arena_printf(a, "id: %s\nevent: %s\ndata: %s\n\n", l.docs[i].id,
-                                             cs_json_get_str(m, "type"),
-                                             json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
+            const char *ev = cs_arena_printf(
+                a, "id: %s\nevent: %s\ndata: %s\n\n", l.docs[i].id, cs_json_get_str(m, "type"),
+                json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
             if (!ev) return CS_ERR_NOMEM;
             if ((rc = emit(f, ev))) return rc;
             (*sent)++;
@@ -143,7 +143,9 @@ static int stream(struct feed *f)
             rc = emit(f, ": heartbeat\n\n");
             beat = mono_ms();
             /* Still watched: system_status keeps coming (best effort). */
-            int w = rc ? CS_OK : cs_events_watch(f->req->store, a, f->req->auth.tenant, f->req->env->now_ms());
+            int w =
+                rc ? CS_OK
+                   : cs_events_watch(f->req->store, a, f->req->auth.tenant, f->req->env->now_ms());
             (void)w;
             cs_arena_reset(a);
         } else if (sent) {
@@ -158,17 +160,20 @@ static int stream(struct feed *f)
 static int read_feed(const struct cs_req *req, struct cs_resp *resp, struct feed *f)
 {
     const char *bad = NULL;
-    int rc = cs_events_parse_types(req->arena, cs_req_query(req, "types"), f->types, &f->ntypes, &bad);
+    int rc =
+        cs_events_parse_types(req->arena, cs_req_query(req, "types"), f->types, &f->ntypes, &bad);
     if (rc == CS_ERR_VALIDATION)
-        cs_resp_field_error(resp, "query", "types",
-                            "Input should be a comma list of queue_update, sentiment_alert, system_status "
-                            "or webhook event types (at most 16)",
-                            "enum");
+        cs_resp_field_error(
+            resp, "query", "types",
+            "Input should be a comma list of queue_update, sentiment_alert, system_status "
+            "or webhook event types (at most 16)",
+            "enum");
     if (rc) return rc;
     const char *last = cs_req_header(req, "last-event-id");
     if (!last) last = cs_req_query(req, "last_event_id");
     if (last && !id_ok(last)) {
-        cs_resp_field_error(resp, "header", "Last-Event-ID", "Input should be an event id", "string_pattern");
+        cs_resp_field_error(resp, "header", "Last-Event-ID", "Input should be an event id",
+                            "string_pattern");
         return CS_ERR_VALIDATION;
     }
     if (!last) {
@@ -212,17 +217,19 @@ static int settings(const struct cs_req *req, struct cs_resp *resp)
     struct cs_store *st = req->store;
     const char *tenant = req->auth.tenant;
     if (strcmp(req->method, "PUT") == 0) {
-        double t = cs_json_get_double(req->json, "sentiment_alert_threshold", CS_EVENTS_SENTIMENT_THRESHOLD);
+        double t = cs_json_get_double(req->json, "sentiment_alert_threshold",
+                                      CS_EVENTS_SENTIMENT_THRESHOLD);
         json_object *b = cs_json_object(req->arena);
         if (!b || cs_json_add_double(b, "sentiment_alert_threshold", t, 4)) return CS_ERR_NOMEM;
         struct cs_doc old;
-        int rc = cs_store_get(st, req->arena, tenant, CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID, &old);
+        int rc = cs_store_get(st, req->arena, tenant, CS_EVENTS_SETTINGS_COLL,
+                              CS_EVENTS_SETTINGS_ID, &old);
         if (rc == CS_ERR_NOT_FOUND)
-            rc = cs_store_insert(st, req->arena, tenant, CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID, b,
-                                 NULL, req->now_ms, NULL);
+            rc = cs_store_insert(st, req->arena, tenant, CS_EVENTS_SETTINGS_COLL,
+                                 CS_EVENTS_SETTINGS_ID, b, NULL, req->now_ms, NULL);
         else if (rc == CS_OK)
-            rc = cs_store_update(st, req->arena, tenant, CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID,
-                                 old.version, b, NULL, req->now_ms, NULL);
+            rc = cs_store_update(st, req->arena, tenant, CS_EVENTS_SETTINGS_COLL,
+                                 CS_EVENTS_SETTINGS_ID, old.version, b, NULL, req->now_ms, NULL);
         if (rc) return rc;
     }
     json_object *o = cs_json_object(req->arena);

@@ -6,14 +6,20 @@ int fn_events_init(struct cs_env *env);
 
 /* PUT /api/v1/events/settings: the tenant's real-time settings. */
 static const struct cs_field settings_fields[] = {
-    {.name = "sentiment_alert_threshold", .type = CS_J_NUMBER, .required = true, .has_min = true,
-     .min = 0, .has_max = true, .max = 1},
+    {.name = "sentiment_alert_threshold",
+     .type = CS_J_NUMBER,
+     .required = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1},
 };
 static const struct cs_schema settings_schema = {settings_fields, 1};
 
 const struct cs_function cs_function = {
     .name = "events",
-    .summary = "Real-time events of the tenant as Server-Sent Events (types filter, Last-Event-ID resume, heartbeats); real-time settings (seed 001)",
+    .summary = "Real-time events of the tenant as Server-Sent Events (types filter, Last-Event-ID "
+               "resume, heartbeats); real-time settings (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"GET", "/api/v1/events", NULL},
                {"GET", "/api/v1/events/settings", NULL},

@@ -14,7 +14,8 @@ static const struct cs_schema response_schema = {response_fields, 4};
 
 const struct cs_function cs_function = {
     .name = "generate-response",
-    .summary = "Draft a reply to a customer query with category, confidence, alternatives; risky replies go to human review (seed 001)",
+    .summary = "Draft a reply to a customer query with category, confidence, alternatives; risky "
+               "replies go to human review (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"POST", "/api/v1/generate/response", CS_ROLES_WORK}},
     .nroutes = 1,

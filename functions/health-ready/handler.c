@@ -15,7 +15,8 @@ int fn_health_ready(const struct cs_req *req, struct cs_resp *resp);
 static bool store_writable(const struct cs_req *req)
 {
     int64_t window = req->now_ms - req->now_ms % 60000, n = 0;
-    return cs_store_counter_add(req->store, CS_SYSTEM_TENANT, "health:ready", window, 120000, 1, &n) == CS_OK;
+    return cs_store_counter_add(req->store, CS_SYSTEM_TENANT, "health:ready", window, 120000, 1,
+                                &n) == CS_OK;
 }
 
 int fn_health_ready(const struct cs_req *req, struct cs_resp *resp)

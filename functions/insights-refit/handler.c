@@ -55,7 +55,8 @@ static int tenants_of(struct cs_store *st, struct cs_arena *a, const char *coll,
     size_t n;
     int rc = cs_store_aggregate(st, a, CS_SYSTEM_TENANT, coll, &g, &rows, &n);
     for (size_t i = 0; !rc && i < n; i++)
-        if (rows[i].key.type == CS_VAL_STR && cs_tenant_valid(rows[i].key.s) && strcmp(rows[i].key.s, CS_SYSTEM_TENANT))
+        if (rows[i].key.type == CS_VAL_STR && cs_tenant_valid(rows[i].key.s) &&
+            strcmp(rows[i].key.s, CS_SYSTEM_TENANT))
             rc = cs_json_add_bool(set, rows[i].key.s, true);
     return rc;
 }
@@ -69,8 +70,8 @@ struct seen {
 };
 
 /* Due: never looked at, tickets added or changed since, or the fit too old. */
-static int due(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t now_ms, bool *out,
-               struct cs_doc *status, struct seen *now)
+static int due(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t now_ms,
+               bool *out, struct cs_doc *status, struct seen *now)
 {
     *out = false;
     struct cs_query q = {.sort = "_updated", .desc = true, .limit = 1};
@@ -88,8 +89,9 @@ static int due(struct cs_store *st, struct cs_arena *a, const char *tenant, int6
     return CS_OK;
 }
 
-static int put_status(struct cs_store *st, struct cs_arena *a, const char *tenant, const struct cs_doc *old,
-                      const struct cs_tm_fit_report *rep, const struct seen *seen, int64_t now_ms)
+static int put_status(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                      const struct cs_doc *old, const struct cs_tm_fit_report *rep,
+                      const struct seen *seen, int64_t now_ms)
 {
     json_object *b = cs_json_object(a), *fitted = json_object_new_array();
     if (!b || !fitted || cs_json_add(b, "fitted", fitted)) return CS_ERR_NOMEM;
@@ -98,10 +100,13 @@ static int put_status(struct cs_store *st, struct cs_arena *a, const char *tenan
     if (!rc) rc = cs_json_add_int(b, "latest_ms", seen->latest_ms);
     if (!rc) rc = cs_json_add_int(b, "tickets_read", rep->tickets);
     for (int k = 0; !rc && k < CS_TM_N; k++)
-        if (rep->fitted[k] && json_object_array_add(fitted, json_object_new_string(cs_tm_name((enum cs_tm_kind)k))))
+        if (rep->fitted[k] &&
+            json_object_array_add(fitted, json_object_new_string(cs_tm_name((enum cs_tm_kind)k))))
             rc = CS_ERR_NOMEM;
     if (rc) return rc;
-    if (old->body) return cs_store_update(st, a, tenant, CS_TM_COLL, STATUS_ID, old->version, b, NULL, now_ms, NULL);
+    if (old->body)
+        return cs_store_update(st, a, tenant, CS_TM_COLL, STATUS_ID, old->version, b, NULL, now_ms,
+                               NULL);
     rc = cs_store_insert(st, a, tenant, CS_TM_COLL, STATUS_ID, b, NULL, now_ms, NULL);
     /* Another worker looked meanwhile: its status stands. */
     return rc == CS_ERR_EXISTS ? CS_OK : rc;
@@ -149,7 +154,8 @@ int fn_insights_refit_run(struct cs_worker *w, int64_t deadline_ms,
         int trc = refit_tenant(w->store, tenant, w->env->now_ms(), &fitted);
         if (trc) {
             failed++;
-            cs_log(CS_LOG_WARN, "tenant refit failed", "tenant", tenant, "error", cs_error_name(trc), NULL);
+            cs_log(CS_LOG_WARN, "tenant refit failed", "tenant", tenant, "error",
+                   cs_error_name(trc), NULL);
         }
     }
     if (cs_json_add_int(o, "tenants", tenants) || cs_json_add_int(o, "refitted", fitted) ||

@@ -10,7 +10,8 @@ int fn_insights_refit_init(struct cs_env *env);
  * refit interval. */
 const struct cs_function cs_function = {
     .name = "insights-refit",
-    .summary = "Refit each tenant's escalation, churn, SLA-breach and resolution-time models on its own outcomes",
+    .summary = "Refit each tenant's escalation, churn, SLA-breach and resolution-time models on "
+               "its own outcomes",
     .family = CS_FAMILY_PREDICT,
     .nroutes = 0,
     .auth = CS_AUTH_NONE,

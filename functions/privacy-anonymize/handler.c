@@ -54,9 +54,10 @@ static int seal(const struct cs_req *req, const struct cs_anon_result *r, char *
 
 static int too_large(struct cs_resp *resp)
 {
-    cs_resp_field_error(resp, "body", "text",
-                        "Text is too long or holds too much PII to anonymize safely; send it in parts",
-                        "value_error");
+    cs_resp_field_error(
+        resp, "body", "text",
+        "Text is too long or holds too much PII to anonymize safely; send it in parts",
+        "value_error");
     return CS_ERR_VALIDATION;
 }
 
@@ -65,7 +66,8 @@ int fn_privacy_anonymize(const struct cs_req *req, struct cs_resp *resp)
     json_object *t;
     json_object_object_get_ex(req->json, "text", &t);
     struct cs_anon_result r;
-    int rc = anonymize_text(req, json_object_get_string(t), (size_t)json_object_get_string_len(t), &r);
+    int rc =
+        anonymize_text(req, json_object_get_string(t), (size_t)json_object_get_string_len(t), &r);
     if (rc == CS_ERR_TOO_LARGE) return too_large(resp);
     char *token = NULL;
     if (!rc && cs_json_get_bool(req->json, "reversible", false)) rc = seal(req, &r, &token);

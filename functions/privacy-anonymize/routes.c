@@ -15,7 +15,8 @@ static const struct cs_schema anonymize_schema = {anonymize_fields, 3};
 
 const struct cs_function cs_function = {
     .name = "privacy-anonymize",
-    .summary = "Replace PII with typed placeholders; masked mapping and sealed restore token (seed 001)",
+    .summary =
+        "Replace PII with typed placeholders; masked mapping and sealed restore token (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"POST", "/api/v1/privacy/anonymize", NULL}},
     .nroutes = 1,

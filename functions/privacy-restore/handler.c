@@ -47,8 +47,9 @@ int fn_privacy_restore(const struct cs_req *req, struct cs_resp *resp)
     }
     const char *out = NULL;
     size_t replaced = 0;
-    if (!rc) rc = cs_anon_restore(json_object_get_string(text), (size_t)json_object_get_string_len(text),
-                                  e, n, req->arena, &out, &replaced);
+    if (!rc)
+        rc = cs_anon_restore(json_object_get_string(text), (size_t)json_object_get_string_len(text),
+                             e, n, req->arena, &out, &replaced);
     json_object *d = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !d) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_json_add_str(d, "text", out);

@@ -7,7 +7,10 @@ int fn_privacy_restore(const struct cs_req *req, struct cs_resp *resp);
  * restore_token that /api/v1/privacy/anonymize returned with `reversible: true`. */
 static const struct cs_field restore_fields[] = {
     {.name = "text", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 200000},
-    {.name = "restore_token", .type = CS_J_STRING, .required = true, .min_len = 1,
+    {.name = "restore_token",
+     .type = CS_J_STRING,
+     .required = true,
+     .min_len = 1,
      .max_len = 512 * 1024},
 };
 static const struct cs_schema restore_schema = {restore_fields, 2};

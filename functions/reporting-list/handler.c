@@ -34,7 +34,8 @@ static int list(const struct cs_req *req, struct cs_resp *resp, const struct cs_
         /* Records go out as stored: no parse-and-print round trip per row. */
         struct cs_buf body;
         cs_buf_init(&body, req->arena, 64u << 20);
-        rc = cs_rp_store_list_raw(req->store, req->arena, req->auth.tenant, r, q, &body, &total, &end);
+        rc = cs_rp_store_list_raw(req->store, req->arena, req->auth.tenant, r, q, &body, &total,
+                                  &end);
         if (!rc) rc = cs_rp_page_headers(req, resp, q, total, &end);
         if (rc) return rc;
         cs_resp_raw(resp, 200, "application/json", cs_buf_str(&body), body.len);
@@ -95,7 +96,8 @@ static int tree(const struct cs_req *req, struct cs_resp *resp)
     int rc = cs_rp_query_parse(r, "", NULL, req->arena, q, &err);
     if (rc) return rc;
     if (req->query && *req->query)
-        return cs_rp_fail(resp, CS_ERR_VALIDATION, "unknown_filter", "The team tree takes no parameters");
+        return cs_rp_fail(resp, CS_ERR_VALIDATION, "unknown_filter",
+                          "The team tree takes no parameters");
     q->sort = cs_rp_field_find(r, "position");
     q->per = TREE_MAX;
     json_object *all = cs_json_array(req->arena), *roots = cs_json_array(req->arena);
@@ -105,12 +107,14 @@ static int tree(const struct cs_req *req, struct cs_resp *resp)
     if (rc) return rc;
     size_t n = json_object_array_length(all);
     for (size_t i = 0; i < n; i++)
-        json_object_object_add(json_object_array_get_idx(all, i), "children", json_object_new_array());
+        json_object_object_add(json_object_array_get_idx(all, i), "children",
+                               json_object_new_array());
     for (size_t i = 0; i < n; i++) {
         json_object *t = json_object_array_get_idx(all, i);
         json_object *p = team_by_id(all, n, cs_json_get_int(t, "parent_id", 0));
         bool root = !p || p == t || in_cycle(all, n, t);
-        json_object_array_add(root ? roots : json_object_object_get(p, "children"), json_object_get(t));
+        json_object_array_add(root ? roots : json_object_object_get(p, "children"),
+                              json_object_get(t));
     }
     return cs_family_ok(CS_FAMILY_REPORTING, req, resp, 200, roots);
 }

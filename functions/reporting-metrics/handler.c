@@ -67,8 +67,9 @@ int fn_reporting_metrics(const struct cs_req *req, struct cs_resp *resp)
         const struct cs_rp_filter *f = &q->filters[i];
         if (strcmp(f->field->name, "created_at") || f->kind != RP_F_RANGE)
             return cs_rp_fail(resp, CS_ERR_VALIDATION, "unknown_filter",
-                              cs_arena_printf(req->arena, "Unknown filter: %s (metrics take "
-                                                          "created_at[from] and created_at[to])",
+                              cs_arena_printf(req->arena,
+                                              "Unknown filter: %s (metrics take "
+                                              "created_at[from] and created_at[to])",
                                               f->field->name));
         if (f->has_to) to = f->to_i;
         if (f->has_from) from = f->from_i;

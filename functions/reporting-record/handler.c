@@ -43,7 +43,8 @@ static int import(const struct cs_req *req, struct cs_resp *resp)
     int rc = cs_rp_import_parse(req->body, req->body_len, req->arena, &records, &bad_line);
     if (rc == CS_ERR_BAD_JSON)
         return cs_rp_fail(resp, CS_ERR_BAD_JSON, "bad_json",
-                          cs_arena_printf(req->arena, "Line %zu is not a JSON object; nothing was written",
+                          cs_arena_printf(req->arena,
+                                          "Line %zu is not a JSON object; nothing was written",
                                           bad_line));
     if (rc) return rc;
     rc = cs_rp_import_check(r, records, req->arena, &errors);
@@ -52,11 +53,13 @@ static int import(const struct cs_req *req, struct cs_resp *resp)
         if (!d) return CS_ERR_NOMEM;
         json_object_object_add(d, "records", json_object_get(errors));
         resp->err_details = d;
-        return cs_rp_fail(resp, rc, "invalid_records", "Some records are invalid; nothing was written");
+        return cs_rp_fail(resp, rc, "invalid_records",
+                          "Some records are invalid; nothing was written");
     }
     if (rc) return rc;
     struct cs_rp_import_result res;
-    rc = cs_rp_store_import(req->store, req->arena, req->auth.tenant, r, records, req->now_ms, &res);
+    rc =
+        cs_rp_store_import(req->store, req->arena, req->auth.tenant, r, records, req->now_ms, &res);
     if (rc) return rc;
     json_object *o = cs_json_object(req->arena);
     if (!o) return CS_ERR_NOMEM;
@@ -80,8 +83,8 @@ static bool parse_id(const char *s, int64_t *out)
     return true;
 }
 
-static int with_deleted(const struct cs_req *req, struct cs_resp *resp, const struct cs_rp_resource *r,
-                        bool *out)
+static int with_deleted(const struct cs_req *req, struct cs_resp *resp,
+                        const struct cs_rp_resource *r, bool *out)
 {
     struct cs_rp_query q;
     struct cs_rp_error err;
@@ -94,8 +97,8 @@ static int with_deleted(const struct cs_req *req, struct cs_resp *resp, const st
     return CS_OK;
 }
 
-static int sub_resource(const struct cs_req *req, struct cs_resp *resp, const struct cs_rp_resource *r,
-                        int64_t id, json_object *rec)
+static int sub_resource(const struct cs_req *req, struct cs_resp *resp,
+                        const struct cs_rp_resource *r, int64_t id, json_object *rec)
 {
     const char *sub = cs_req_param(req, "sub");
     bool call = !strcmp(r->name, "calls");
@@ -109,9 +112,10 @@ static int sub_resource(const struct cs_req *req, struct cs_resp *resp, const st
     if ((call || !strcmp(r->name, "chats")) && !strcmp(sub, "participants")) {
         json_object *items = cs_json_array(req->arena);
         if (!items) return CS_ERR_NOMEM;
-        int rc = cs_rp_store_children(req->store, req->arena, req->auth.tenant,
-                                      cs_rp_resource_find(call ? "call_participants" : "chat_participants"),
-                                      call ? "call_id" : "chat_id", id, PARTS_MAX, items);
+        int rc = cs_rp_store_children(
+            req->store, req->arena, req->auth.tenant,
+            cs_rp_resource_find(call ? "call_participants" : "chat_participants"),
+            call ? "call_id" : "chat_id", id, PARTS_MAX, items);
         return rc ? rc : cs_family_ok(CS_FAMILY_REPORTING, req, resp, 200, items);
     }
     return cs_rp_fail(resp, CS_ERR_NOT_FOUND, "not_found",
@@ -132,8 +136,9 @@ int fn_reporting_record(const struct cs_req *req, struct cs_resp *resp)
     json_object *rec = NULL;
     if (!rc) rc = cs_rp_store_get(req->store, req->arena, req->auth.tenant, r, id, del, &rec);
     if (rc == CS_ERR_NOT_FOUND)
-        return cs_rp_fail(resp, rc, "not_found",
-                          cs_arena_printf(req->arena, "No %s with id %lld", r->name, (long long)id));
+        return cs_rp_fail(
+            resp, rc, "not_found",
+            cs_arena_printf(req->arena, "No %s with id %lld", r->name, (long long)id));
     if (rc) return rc;
     if (cs_req_param(req, "sub")) return sub_resource(req, resp, r, id, rec);
     return cs_family_ok(CS_FAMILY_REPORTING, req, resp, 200, rec);

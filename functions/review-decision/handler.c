@@ -31,7 +31,9 @@ static int read_decision(const struct cs_req *req, struct cs_resp *resp,
                             "value_error");
         return CS_ERR_VALIDATION;
     }
-    d->verdict = !approved ? CS_REVIEW_REJECT : d->edited_response ? CS_REVIEW_EDIT : CS_REVIEW_APPROVE;
+    d->verdict = !approved            ? CS_REVIEW_REJECT
+                 : d->edited_response ? CS_REVIEW_EDIT
+                                      : CS_REVIEW_APPROVE;
     return d->reviewer_id ? CS_OK : CS_ERR_UNAUTHORIZED;
 }
 
@@ -49,8 +51,9 @@ static json_object *decided_json(const struct cs_req *req, const char *id, json_
     if (!d) return NULL;
     int rc = cs_json_add_str(d, "item_id", id);
     if (!rc) rc = cs_json_add_str(d, "status", "reviewed");
-    if (!rc) rc = cs_json_add_str(d, "review_time",
-                                  iso(req->arena, cs_json_get_int(body, "decided_at", 0)));
+    if (!rc)
+        rc = cs_json_add_str(d, "review_time",
+                             iso(req->arena, cs_json_get_int(body, "decided_at", 0)));
     if (!rc) rc = cs_json_add_str(d, "reviewer_id", cs_json_get_str(body, "reviewer_id"));
     if (!rc) rc = cs_json_add_str(d, "decision", cs_json_get_str(body, "status"));
     if (rc) json_object_put(d);
@@ -72,7 +75,8 @@ int fn_review_decision(const struct cs_req *req, struct cs_resp *resp)
     int rc = read_decision(req, resp, &dec);
     struct cs_doc doc;
     memset(&doc, 0, sizeof(doc));
-    if (!rc) rc = cs_review_decide(req->store, req->arena, req->auth.tenant, &dec, req->now_ms, &doc);
+    if (!rc)
+        rc = cs_review_decide(req->store, req->arena, req->auth.tenant, &dec, req->now_ms, &doc);
     if (rc == CS_ERR_CONFLICT && doc.body) return already_decided(req, resp, dec.item_id, doc.body);
     if (rc == CS_ERR_NOT_FOUND) resp->err_message = "Review item not found";
     json_object *d = rc ? NULL : decided_json(req, dec.item_id, doc.body);

@@ -4,7 +4,10 @@
 int fn_review_decision(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field edits_fields[] = {
-    {.name = "modified_response", .type = CS_J_STRING, .required = true, .min_len = 1,
+    {.name = "modified_response",
+     .type = CS_J_STRING,
+     .required = true,
+     .min_len = 1,
      .max_len = 20000},
 };
 static const struct cs_schema edits_schema = {edits_fields, 1};

@@ -19,16 +19,20 @@ static int read_filter(const struct cs_req *req, struct cs_resp *resp, struct cs
     const char *bad[4];
     size_t nbad = 0;
     int rc = cs_review_filter_parse(cs_req_query(req, "status"), cs_req_query(req, "priority"),
-                                    cs_req_query(req, "limit"), cs_req_query(req, "offset"), f,
-                                    bad, &nbad);
+                                    cs_req_query(req, "limit"), cs_req_query(req, "offset"), f, bad,
+                                    &nbad);
     for (size_t i = 0; i < nbad; i++) {
         const char *msg =
-            strcmp(bad[i], "status") == 0 ? "Input should be 'queued', 'reviewed', 'approved', 'rejected' or 'edited'"
+            strcmp(bad[i], "status") == 0
+                ? "Input should be 'queued', 'reviewed', 'approved', 'rejected' or 'edited'"
             : strcmp(bad[i], "priority") == 0 ? "Input should be an integer from 1 to 5"
             : strcmp(bad[i], "limit") == 0
-                ? cs_arena_printf(req->arena, "Input should be an integer from 1 to %d", CS_REVIEW_MAX_LIMIT)
-                : cs_arena_printf(req->arena, "Input should be an integer from 0 to %d", CS_REVIEW_MAX_OFFSET);
-        cs_resp_field_error(resp, "query", bad[i], msg, strcmp(bad[i], "status") == 0 ? "enum" : "int_parsing");
+                ? cs_arena_printf(req->arena, "Input should be an integer from 1 to %d",
+                                  CS_REVIEW_MAX_LIMIT)
+                : cs_arena_printf(req->arena, "Input should be an integer from 0 to %d",
+                                  CS_REVIEW_MAX_OFFSET);
+        cs_resp_field_error(resp, "query", bad[i], msg,
+                            strcmp(bad[i], "status") == 0 ? "enum" : "int_parsing");
     }
     return rc;
 }
@@ -66,7 +70,8 @@ static json_object *item_json(const struct cs_req *req, const struct cs_doc *doc
     if (!rc) rc = cs_json_add_str(o, "category", cs_json_get_str(b, "category"));
     if (!rc) rc = cs_json_add_str(o, "query", cs_json_get_str(b, "query"));
     if (!rc) rc = cs_json_add_str(o, "response", cs_json_get_str(b, "response"));
-    if (!rc) rc = cs_json_add(o, "metadata", meta ? json_object_get(meta) : json_object_new_object());
+    if (!rc)
+        rc = cs_json_add(o, "metadata", meta ? json_object_get(meta) : json_object_new_object());
     if (!rc) rc = cs_json_add_str(o, "source", cs_json_get_str(b, "source"));
     if (!rc) rc = cs_json_add_str(o, "queued_at", iso_or_null(req->arena, b, "queued_at"));
     if (!rc) rc = cs_json_add_str(o, "estimated_review_time", eta_ms >= 0 ? eta_s : NULL);
@@ -115,7 +120,9 @@ static json_object *queue_json(const struct cs_req *req, const struct cs_review_
                 CS_ISO_NAIVE_US, clear);
     int rc = cs_json_add_int(q, "queued", queued);
     if (!rc) rc = cs_json_add_double(q, "decisions_per_hour", t->per_hour, 2);
-    if (!rc) rc = cs_json_add_str(q, "throughput_basis", t->from_history ? "recent_decisions" : "default");
+    if (!rc)
+        rc = cs_json_add_str(q, "throughput_basis",
+                             t->from_history ? "recent_decisions" : "default");
     if (!rc) rc = cs_json_add_int(q, "decisions_in_window", t->decisions);
     if (!rc) rc = cs_json_add_int(q, "window_hours", CS_REVIEW_WINDOW_MS / 3600000);
     if (!rc) rc = cs_json_add_str(q, "estimated_clear_time", clear);
@@ -137,8 +144,10 @@ int fn_review_list(const struct cs_req *req, struct cs_resp *resp)
     json_object *d = rc ? NULL : cs_json_object(req->arena);
     json_object *items = rc ? NULL : json_object_new_array();
     if (!rc && (!d || !items)) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add(d, "items", items);
-    else json_object_put(items);
+    if (!rc)
+        rc = cs_json_add(d, "items", items);
+    else
+        json_object_put(items);
     if (!rc) rc = items_json(req, &l, &t, items);
     if (!rc) rc = cs_json_add_int(d, "total", l.total);
     if (!rc) rc = cs_json_add_int(d, "limit", f.limit);

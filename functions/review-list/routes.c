@@ -4,7 +4,8 @@ int fn_review_list(const struct cs_req *req, struct cs_resp *resp);
 
 const struct cs_function cs_function = {
     .name = "review-list",
-    .summary = "List the human review queue by status and priority with estimated review times (seed 001)",
+    .summary =
+        "List the human review queue by status and priority with estimated review times (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"GET", "/api/v1/review/queue", NULL}},
     .nroutes = 1,

@@ -25,17 +25,22 @@ static int parse_period(const struct cs_req *req, struct cs_resp *resp, struct w
     static const struct {
         const char *name;
         int64_t ms;
-    } periods[] = {{"24h", 86400000LL}, {"7d", 7 * 86400000LL}, {"30d", 30 * 86400000LL},
-                   {"90d", 90 * 86400000LL}, {"all", 0}};
+    } periods[] = {{"24h", 86400000LL},
+                   {"7d", 7 * 86400000LL},
+                   {"30d", 30 * 86400000LL},
+                   {"90d", 90 * 86400000LL},
+                   {"all", 0}};
     const char *p = cs_req_query(req, "period");
     w->period = p ? p : "all";
     for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
         if (strcmp(w->period, periods[i].name) != 0) continue;
         w->nfilter = periods[i].ms ? 1 : 0;
-        w->filter[0] = (struct cs_filter){"_created", CS_OP_GTE, cs_val_int(req->now_ms - periods[i].ms)};
+        w->filter[0] =
+            (struct cs_filter){"_created", CS_OP_GTE, cs_val_int(req->now_ms - periods[i].ms)};
         return CS_OK;
     }
-    cs_resp_field_error(resp, "query", "period", "Input should be '24h', '7d', '30d', '90d' or 'all'", "enum");
+    cs_resp_field_error(resp, "query", "period",
+                        "Input should be '24h', '7d', '30d', '90d' or 'all'", "enum");
     return CS_ERR_VALIDATION;
 }
 
@@ -66,21 +71,29 @@ int fn_tickets_metrics(const struct cs_req *req, struct cs_resp *resp)
     struct window w;
     int rc = parse_period(req, resp, &w);
     struct cs_ticket_metrics t;
-    if (!rc) rc = cs_ticket_metrics(req->store, req->arena, req->auth.tenant,
-                                    w.nfilter ? w.filter[0].v.i : INT64_MIN, false, &t);
+    if (!rc)
+        rc = cs_ticket_metrics(req->store, req->arena, req->auth.tenant,
+                               w.nfilter ? w.filter[0].v.i : INT64_MIN, false, &t);
     json_object *o = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !o) rc = CS_ERR_NOMEM;
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_OFFSET_US, ts);
     json_object *lat = NULL, *mixes[CS_TM_MIXES] = {NULL};
-    static const char *const names[CS_TM_MIXES] = {"categories", "priorities", "sentiments", "compliance"};
+    static const char *const names[CS_TM_MIXES] = {"categories", "priorities", "sentiments",
+                                                   "compliance"};
     if (!rc) rc = latency(&t, &lat);
     if (!rc) rc = cs_json_add_str(o, "period", w.period);
     if (!rc) rc = cs_json_add_int(o, "total_processed", t.total);
     if (!rc) rc = cs_json_add(o, "latency_ms", lat);
-    if (!rc) rc = cs_json_add_double(o, "avg_confidence", isnan(t.avg_confidence) ? 0 : t.avg_confidence, 3);
-    if (!rc) rc = cs_json_add_double(o, "escalation_rate", isnan(t.escalation_rate) ? 0 : t.escalation_rate, 3);
-    if (!rc) rc = cs_json_add_double(o, "kb_answer_rate", isnan(t.kb_answer_rate) ? 0 : t.kb_answer_rate, 3);
+    if (!rc)
+        rc = cs_json_add_double(o, "avg_confidence", isnan(t.avg_confidence) ? 0 : t.avg_confidence,
+                                3);
+    if (!rc)
+        rc = cs_json_add_double(o, "escalation_rate",
+                                isnan(t.escalation_rate) ? 0 : t.escalation_rate, 3);
+    if (!rc)
+        rc = cs_json_add_double(o, "kb_answer_rate", isnan(t.kb_answer_rate) ? 0 : t.kb_answer_rate,
+                                3);
     for (int i = 0; !rc && i < CS_TM_MIXES; i++) {
         rc = mix(&t.mix[i], &mixes[i]);
         if (!rc) rc = cs_json_add(o, names[i], mixes[i]);

@@ -116,8 +116,10 @@ static json_object *policy_json(const struct cs_policy_result *r, const struct c
     int rc = cs_json_add_bool(o, "refund_promise", r->refund_promise);
     if (!rc) rc = cs_json_add_bool(o, "sla_mentioned", r->sla_mentioned);
     if (!rc) rc = cs_json_add_bool(o, "escalation_needed", t->escalation_needed);
-    if (!rc) rc = t->escalation_reason ? cs_json_add_str(o, "escalation_reason", t->escalation_reason)
-                                       : (json_object_object_add(o, "escalation_reason", NULL) ? CS_ERR_NOMEM : CS_OK);
+    if (!rc)
+        rc = t->escalation_reason
+                 ? cs_json_add_str(o, "escalation_reason", t->escalation_reason)
+                 : (json_object_object_add(o, "escalation_reason", NULL) ? CS_ERR_NOMEM : CS_OK);
     if (!rc) rc = cs_json_add_str(o, "compliance", cs_policy_compliance_name(r->compliance));
     json_object *issues = NULL;
     if (!rc && r->n_issues) {
@@ -163,8 +165,9 @@ static int analyse(const struct cs_req *req, struct processed *p)
     int rc = cs_triage_ticket(req->env->models, policy, p->message, strlen(p->message), &p->triage);
     if (!rc) rc = ask_provider(req, policy, p);
     struct cs_retrieval_hints hints = {p->triage.category_code, p->triage.confidence};
-    if (!rc) rc = cs_retrieval_search_hinted(req->store, req->arena, req->auth.tenant, p->message, &hints,
-                                             PASSAGES, &p->passages, &p->npassages);
+    if (!rc)
+        rc = cs_retrieval_search_hinted(req->store, req->arena, req->auth.tenant, p->message,
+                                        &hints, PASSAGES, &p->passages, &p->npassages);
     if (rc) return rc;
     const char *kb_texts[PASSAGES];
     for (size_t i = 0; i < p->npassages; i++) kb_texts[i] = p->passages[i].text;
@@ -180,7 +183,8 @@ static int analyse(const struct cs_req *req, struct processed *p)
     /* An AI draft has no refund authority: any promise of money fails the check. The
      * knowledge base's own contact addresses, quoted from the passages, are not a leak;
      * any other address in the draft is. */
-    struct cs_policy_opts opts = {.refund_limit = 0, .allowed_email_domains = NULL,
+    struct cs_policy_opts opts = {.refund_limit = 0,
+                                  .allowed_email_domains = NULL,
                                   .allowed_email_sources = kb_texts,
                                   .n_allowed_email_sources = p->npassages};
     if (!rc) rc = cs_policy_check(p->draft.body, p->message, &opts, &p->policy);
@@ -210,7 +214,8 @@ static int stored_doc(const struct cs_req *req, const struct processed *p, json_
     json_object *d = cs_json_object(req->arena);
     if (!d) return CS_ERR_NOMEM;
     int rc = cs_json_add(d, "result", json_object_get(result));
-    if (!rc) rc = cs_json_add_str(d, "customer_email", cs_json_get_str(req->json, "customer_email"));
+    if (!rc)
+        rc = cs_json_add_str(d, "customer_email", cs_json_get_str(req->json, "customer_email"));
     if (!rc) rc = cs_json_add_str(d, "customer_name", p->name);
     if (!rc) rc = cs_json_add_str(d, "intent", p->triage.intent);
     if (!rc) rc = cs_json_add_str(d, "category", p->triage.category);
@@ -237,10 +242,10 @@ static int stage_sentiment_alert(const struct cs_req *req, const char *id, json_
     int rc = cs_json_add_str(d, "source", "ticket");
     if (!rc) rc = cs_json_add_str(d, "ticket_id", id);
     if (!rc) rc = cs_json_add_str(d, "priority", cs_json_get_str(doc, "priority"));
-    if (!rc) rc = cs_events_sentiment_check(req->store, req->arena, req->auth.tenant, d,
-                                            cs_json_get_str(doc, "sentiment_level"),
-                                            cs_json_get_double(doc, "sentiment_score", 0.5),
-                                            req->now_ms, NULL);
+    if (!rc)
+        rc = cs_events_sentiment_check(
+            req->store, req->arena, req->auth.tenant, d, cs_json_get_str(doc, "sentiment_level"),
+            cs_json_get_double(doc, "sentiment_score", 0.5), req->now_ms, NULL);
     return rc;
 }
 
@@ -254,9 +259,12 @@ static int stage_created(const struct cs_req *req, const char *id, json_object *
     int rc = cs_json_add_str(data, "ticket_id", id);
     for (size_t i = 0; !rc && i < sizeof(keys) / sizeof(*keys); i++)
         rc = cs_json_add_str(data, keys[i], cs_json_get_str(doc, keys[i]));
-    if (!rc) rc = cs_json_add_bool(data, "escalation_needed", cs_json_get_bool(doc, "escalation_needed", false));
-    if (!rc) rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "ticket.created", data,
-                                  req->now_ms, NULL);
+    if (!rc)
+        rc = cs_json_add_bool(data, "escalation_needed",
+                              cs_json_get_bool(doc, "escalation_needed", false));
+    if (!rc)
+        rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "ticket.created", data,
+                             req->now_ms, NULL);
     if (!rc) rc = stage_sentiment_alert(req, id, doc);
     if (rc) cs_store_unstage(req->store); /* no half-announced ticket */
     return rc;
@@ -282,9 +290,13 @@ static int put_ticket(void *ctx, struct cs_doc *d)
 static int store_ticket(const struct cs_req *req, const char *id, json_object *doc)
 {
     struct ticket_put x = {.req = req, .doc = doc};
-    const struct cs_store_modify m = {.tenant = req->auth.tenant, .coll = TICKETS, .id = id,
+    const struct cs_store_modify m = {.tenant = req->auth.tenant,
+                                      .coll = TICKETS,
+                                      .id = id,
                                       .flags = CS_MODIFY_CREATE | CS_MODIFY_INSERT_FIRST,
-                                      .mutate = put_ticket, .ctx = &x, .now_ms = req->now_ms};
+                                      .mutate = put_ticket,
+                                      .ctx = &x,
+                                      .now_ms = req->now_ms};
     return cs_store_modify(req->store, req->arena, &m, NULL);
 }
 
@@ -293,11 +305,14 @@ static int open_insights(const struct cs_req *req, const struct processed *p)
 {
     char cust[CS_INSIGHTS_CUSTOMER_ID_MAX];
     cs_insights_customer_id(cs_json_get_str(req->json, "customer_email"), cust, sizeof(cust));
-    struct cs_ticket_open o = {.ticket_id = p->ticket_id, .customer_id = cust,
+    struct cs_ticket_open o = {.ticket_id = p->ticket_id,
+                               .customer_id = cust,
                                .category = p->triage.category,
                                .priority = cs_insights_priority_word(p->triage.priority),
-                               .sentiment = p->triage.sentiment, .sentiment_score = p->triage.sent.score,
-                               .sentiment_level = (int)p->triage.sent.level, .source = "tickets_process",
+                               .sentiment = p->triage.sentiment,
+                               .sentiment_score = p->triage.sent.score,
+                               .sentiment_level = (int)p->triage.sent.level,
+                               .source = "tickets_process",
                                .opened_ms = req->now_ms};
     return cs_insights_ticket_open(req->store, req->arena, req->auth.tenant, &o, req->now_ms);
 }

@@ -16,7 +16,8 @@ static const struct cs_schema ticket_schema = {ticket_fields, 4};
 
 const struct cs_function cs_function = {
     .name = "tickets-process",
-    .summary = "Triage a support ticket, draft a cited reply and check it against policy (seed 004)",
+    .summary =
+        "Triage a support ticket, draft a cited reply and check it against policy (seed 004)",
     .family = CS_FAMILY_TRIAGE,
     .routes = {{"POST", "/api/v1/tickets/process", CS_ROLES_WORK}},
     .nroutes = 1,

@@ -58,7 +58,8 @@ int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
     if (deadline_ms) {
         /* Short timeouts still get half of their time for claiming. */
         int64_t left = deadline_ms - env->now_ms();
-        deadline_ms -= left / 2 < DEADLINE_MARGIN_MS ? (left > 0 ? left / 2 : 0) : DEADLINE_MARGIN_MS;
+        deadline_ms -=
+            left / 2 < DEADLINE_MARGIN_MS ? (left > 0 ? left / 2 : 0) : DEADLINE_MARGIN_MS;
     }
     struct cs_webhook_dispatch_stats st = {0};
     int rc = cs_webhook_dispatch(w->store, w->arena, &cfg, deadline_ms, stop, &st);

@@ -8,7 +8,8 @@ int fn_webhook_dispatch_init(struct cs_env *env);
  * --loop. It drains the outbox's due webhook deliveries and returns. */
 const struct cs_function cs_function = {
     .name = "webhook-dispatch",
-    .summary = "Deliver due webhook events from the outbox: signed, logged, retried with backoff, dead-lettered",
+    .summary = "Deliver due webhook events from the outbox: signed, logged, retried with backoff, "
+               "dead-lettered",
     .family = CS_FAMILY_PREDICT,
     .nroutes = 0,
     .auth = CS_AUTH_NONE,

@@ -29,20 +29,41 @@ static const struct cs_field ticket_fields[] = {
     {.name = "subject", .type = CS_J_STRING, .nullable = true, .max_len = 500},
     {.name = "message", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 20000},
     {.name = "customer_id", .type = CS_J_STRING, .nullable = true, .max_len = 128},
-    {.name = "repeat_contacts", .type = CS_J_INT, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 1000},
-    {.name = "wait_minutes", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 525600},
-    {.name = "refund_amount", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 1e9},
-    {.name = "tier_limit", .type = CS_J_NUMBER, .nullable = true, .has_min = true, .min = 0,
-     .has_max = true, .max = 1e9},
+    {.name = "repeat_contacts",
+     .type = CS_J_INT,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1000},
+    {.name = "wait_minutes",
+     .type = CS_J_NUMBER,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 525600},
+    {.name = "refund_amount",
+     .type = CS_J_NUMBER,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1e9},
+    {.name = "tier_limit",
+     .type = CS_J_NUMBER,
+     .nullable = true,
+     .has_min = true,
+     .min = 0,
+     .has_max = true,
+     .max = 1e9},
     {.name = "vip", .type = CS_J_BOOL, .nullable = true},
     {.name = "created_at", .type = CS_J_STRING, .nullable = true, .max_len = 40},
     {.name = "category", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 64},
     {.name = "priority", .type = CS_J_STRING, .nullable = true, .max_len = 16},
 };
-static const struct cs_schema ticket_schema = {ticket_fields, sizeof(ticket_fields) / sizeof(*ticket_fields)};
+static const struct cs_schema ticket_schema = {ticket_fields,
+                                               sizeof(ticket_fields) / sizeof(*ticket_fields)};
 static const char *const incoming_types[] = {"ticket.created", "ticket.updated", "ticket.solved",
                                              "ticket.rated", NULL};
 /* data is checked per type: ticket_schema for a new ticket, cs_ticket_change_read for
@@ -64,17 +85,19 @@ struct receiver {
 static int unauthorized(struct cs_resp *resp, enum cs_webhook_reject why)
 {
     resp->err_code_name = cs_webhook_reject_name(why);
-    resp->err_message = why == CS_WEBHOOK_STALE ? "Webhook timestamp outside the 5 minute tolerance"
-                        : why == CS_WEBHOOK_MISSING_HEADERS
-                            ? "Missing or malformed webhook-id, webhook-timestamp or webhook-signature"
-                            : "Webhook signature could not be verified";
+    resp->err_message =
+        why == CS_WEBHOOK_STALE ? "Webhook timestamp outside the 5 minute tolerance"
+        : why == CS_WEBHOOK_MISSING_HEADERS
+            ? "Missing or malformed webhook-id, webhook-timestamp or webhook-signature"
+            : "Webhook signature could not be verified";
     return CS_ERR_UNAUTHORIZED;
 }
 
 /* Seals a receiver secret read under an older server key again under the current one
  * (after a CS_JWT_SECRET rotation), so the old key can be retired. Best effort: the old
  * sealing still opens if this write loses a race. */
-static void reseal(const struct cs_req *req, const char *tenant, struct cs_doc *d, const char *secret)
+static void reseal(const struct cs_req *req, const char *tenant, struct cs_doc *d,
+                   const char *secret)
 {
     char *sealed = NULL;
     if (cs_webhook_seal(&req->env->cfg.jwt_key, secret, req->arena, &sealed) ||
@@ -149,7 +172,8 @@ static int stage_event(const struct cs_req *req, const char *tenant, const char 
         cs_json_add(data, "risk_factors", factors_json(e)) ||
         cs_json_add_str(data, "reason", e->reason))
         return CS_ERR_NOMEM;
-    return cs_notify_stage(req->store, req->arena, tenant, "escalation.predicted", data, req->now_ms, NULL);
+    return cs_notify_stage(req->store, req->arena, tenant, "escalation.predicted", data,
+                           req->now_ms, NULL);
 }
 
 /* Records the message id; CS_ERR_EXISTS for a replay (staged events are then dropped). */
@@ -178,11 +202,13 @@ static void prune_received(const struct cs_req *req, const char *tenant)
     struct cs_doc_list old;
     if (cs_store_find(req->store, req->arena, tenant, CS_WEBHOOK_RECEIVED_COLL, &q, &old)) return;
     for (size_t i = 0; i < old.n; i++)
-        if (cs_store_delete(req->store, tenant, CS_WEBHOOK_RECEIVED_COLL, old.docs[i].id, -1)) break;
+        if (cs_store_delete(req->store, tenant, CS_WEBHOOK_RECEIVED_COLL, old.docs[i].id, -1))
+            break;
 }
 
 static int answer(const struct cs_req *req, struct cs_resp *resp, const char *id,
-                  const char *ticket_id, const struct cs_escalation *e, double threshold, bool emitted)
+                  const char *ticket_id, const struct cs_escalation *e, double threshold,
+                  bool emitted)
 {
     json_object *out = cs_json_object(req->arena), *pred = json_object_new_object();
     double p = e->probability;
@@ -200,16 +226,17 @@ static int answer(const struct cs_req *req, struct cs_resp *resp, const char *id
 }
 
 /* The new ticket's lifecycle record (cs/insights.h), opened at the helpdesk's own time. */
-static int prepare_open(const struct cs_req *req, struct cs_resp *resp, json_object *ev, json_object *t,
-                        const struct cs_insights_class *cl, struct cs_ticket_open *out)
+static int prepare_open(const struct cs_req *req, struct cs_resp *resp, json_object *ev,
+                        json_object *t, const struct cs_insights_class *cl,
+                        struct cs_ticket_open *out)
 {
     struct cs_ticket_open o = cl->open;
     const char *when = cs_json_get_str(t, "created_at") ? cs_json_get_str(t, "created_at")
-                                                         : cs_json_get_str(ev, "timestamp");
+                                                        : cs_json_get_str(ev, "timestamp");
     o.opened_ms = req->now_ms;
     if (when && (cs_time_parse_iso(when, &o.opened_ms) || o.opened_ms > req->now_ms + 60000)) {
-        cs_resp_field_error(resp, "body", "data.created_at", "Input should be an ISO-8601 time, not in the future",
-                            "value_error");
+        cs_resp_field_error(resp, "body", "data.created_at",
+                            "Input should be an ISO-8601 time, not in the future", "value_error");
         return CS_ERR_VALIDATION;
     }
     o.ticket_id = cs_json_get_str(t, "ticket_id");
@@ -219,8 +246,8 @@ static int prepare_open(const struct cs_req *req, struct cs_resp *resp, json_obj
     if (cs_json_get_str(t, "category")) o.category = cs_json_get_str(t, "category");
     if (cs_json_get_str(t, "priority")) o.priority = cs_json_get_str(t, "priority");
     if (!cs_insights_priority_valid(o.priority)) {
-        cs_resp_field_error(resp, "body", "data.priority", "Input should be 'low', 'medium', 'high' or 'urgent'",
-                            "enum");
+        cs_resp_field_error(resp, "body", "data.priority",
+                            "Input should be 'low', 'medium', 'high' or 'urgent'", "enum");
         return CS_ERR_VALIDATION;
     }
     *out = o;
@@ -230,8 +257,8 @@ static int prepare_open(const struct cs_req *req, struct cs_resp *resp, json_obj
 /* ticket.updated / ticket.solved / ticket.rated: one lifecycle change. The webhook-id is
  * recorded first, so a replay is refused before it could count the change twice; a
  * change that then fails gives the id back. */
-static int outcome(const struct cs_req *req, struct cs_resp *resp, const char *tenant, const char *id,
-                   json_object *ev, json_object *t)
+static int outcome(const struct cs_req *req, struct cs_resp *resp, const char *tenant,
+                   const char *id, json_object *ev, json_object *t)
 {
     const char *type = cs_json_get_str(ev, "type"), *ticket_id = cs_json_get_str(t, "ticket_id");
     if (!ticket_id || strlen(ticket_id) > CS_STORE_ID_MAX - 1) {
@@ -255,7 +282,8 @@ static int outcome(const struct cs_req *req, struct cs_resp *resp, const char *t
     struct cs_ticket_change c;
     const char *field = NULL, *why = NULL;
     int rc = cs_ticket_change_read(c_in, req->now_ms, &c, &field, &why);
-    if (!rc && strcmp(type, "ticket.rated") == 0 && !c.csat) field = "rating", why = "Field required", rc = CS_ERR_VALIDATION;
+    if (!rc && strcmp(type, "ticket.rated") == 0 && !c.csat)
+        field = "rating", why = "Field required", rc = CS_ERR_VALIDATION;
     if (!rc) rc = record_received(req, tenant, id, ticket_id, 0);
     if (rc == CS_ERR_EXISTS) {
         resp->err_code_name = "replayed";
@@ -264,8 +292,11 @@ static int outcome(const struct cs_req *req, struct cs_resp *resp, const char *t
     }
     json_object *doc = NULL;
     if (!rc) {
-        rc = cs_insights_ticket_change(req->store, req->arena, tenant, ticket_id, &c, req->now_ms, &doc, &why);
-        if (rc && cs_store_delete(req->store, tenant, CS_WEBHOOK_RECEIVED_COLL, id, -1)) { /* best effort */ }
+        rc = cs_insights_ticket_change(req->store, req->arena, tenant, ticket_id, &c, req->now_ms,
+                                       &doc, &why);
+        if (rc && cs_store_delete(req->store, tenant, CS_WEBHOOK_RECEIVED_COLL, id,
+                                  -1)) { /* best effort */
+        }
     }
     if (rc == CS_ERR_VALIDATION) {
         resp->err_message = why;
@@ -274,8 +305,9 @@ static int outcome(const struct cs_req *req, struct cs_resp *resp, const char *t
     if (rc) return rc;
     prune_received(req, tenant);
     json_object *out = cs_json_object(req->arena);
-    if (!out || cs_json_add_str(out, "webhook_id", id) || cs_json_add_str(out, "ticket_id", ticket_id) ||
-        cs_json_add_str(out, "event", type) || cs_json_add_str(out, "status", cs_json_get_str(doc, "status")))
+    if (!out || cs_json_add_str(out, "webhook_id", id) ||
+        cs_json_add_str(out, "ticket_id", ticket_id) || cs_json_add_str(out, "event", type) ||
+        cs_json_add_str(out, "status", cs_json_get_str(doc, "status")))
         return CS_ERR_NOMEM;
     return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
 }
@@ -287,7 +319,8 @@ int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
     struct receiver r;
     memset(&r, 0, sizeof(r));
     int rc = cs_tenant_valid(tenant) ? load_receiver(req, tenant, &r) : CS_ERR_NOT_FOUND;
-    if (rc == CS_ERR_NOT_FOUND || rc == CS_ERR_FORMAT) return unauthorized(resp, CS_WEBHOOK_BAD_SIGNATURE);
+    if (rc == CS_ERR_NOT_FOUND || rc == CS_ERR_FORMAT)
+        return unauthorized(resp, CS_WEBHOOK_BAD_SIGNATURE);
     if (rc) return rc;
     const char *id = cs_req_header(req, "webhook-id");
     enum cs_webhook_reject why = CS_WEBHOOK_OK;
@@ -299,13 +332,15 @@ int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
     json_object *ev = NULL, *t = NULL;
     if ((rc = cs_app_read_json(req, resp, &event_schema, &ev))) return rc;
     json_object_object_get_ex(ev, "data", &t);
-    if (strcmp(cs_json_get_str(ev, "type"), "ticket.created") != 0) return outcome(req, resp, tenant, id, ev, t);
+    if (strcmp(cs_json_get_str(ev, "type"), "ticket.created") != 0)
+        return outcome(req, resp, tenant, id, ev, t);
     if ((rc = cs_json_validate(&ticket_schema, t, req->arena, resp))) return rc;
     const char *ticket_id = cs_json_get_str(t, "ticket_id");
     struct cs_escalation e;
     struct cs_insights_class cl;
     struct cs_ticket_open o;
-    if ((rc = predict(req, t, &e, &cl)) || (rc = prepare_open(req, resp, ev, t, &cl, &o))) return rc;
+    if ((rc = predict(req, t, &e, &cl)) || (rc = prepare_open(req, resp, ev, t, &cl, &o)))
+        return rc;
     bool emit = e.probability >= r.threshold;
     /* A failure here returns: the core drops what was staged with the request. */
     if (emit && (rc = stage_event(req, tenant, ticket_id, &e, r.threshold))) return rc;

@@ -8,7 +8,8 @@ int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp);
  * bearer token. The handler reads the body itself, after the signature checks out. */
 const struct cs_function cs_function = {
     .name = "webhook-receiver",
-    .summary = "Receive signed helpdesk ticket events, score escalation risk, emit escalation.predicted",
+    .summary =
+        "Receive signed helpdesk ticket events, score escalation risk, emit escalation.predicted",
     .family = CS_FAMILY_PREDICT,
     .routes = {{"POST", "/api/v1/webhooks/incoming/{tenant}", NULL}},
     .nroutes = 1,

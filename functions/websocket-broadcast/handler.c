@@ -47,7 +47,8 @@ int fn_ws_broadcast_init(struct cs_env *env)
     key_id = getenv("AWS_ACCESS_KEY_ID");
     secret = getenv("AWS_SECRET_ACCESS_KEY");
     session_token = getenv("AWS_SESSION_TOKEN");
-    if (endpoint && strncmp(endpoint, "https://", 8) != 0 && strncmp(endpoint, "http://", 7) != 0) return CS_ERR_CONFIG;
+    if (endpoint && strncmp(endpoint, "https://", 8) != 0 && strncmp(endpoint, "http://", 7) != 0)
+        return CS_ERR_CONFIG;
     return CS_OK;
 }
 
@@ -70,7 +71,8 @@ static long post(CURL *c, struct cs_arena *a, const char *id, const char *body)
     if (!url) return 0;
     curl_easy_reset(c);
     struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    const char *tok = session_token ? cs_arena_printf(a, "X-Amz-Security-Token: %s", session_token) : NULL;
+    const char *tok =
+        session_token ? cs_arena_printf(a, "X-Amz-Security-Token: %s", session_token) : NULL;
     struct curl_slist *h2 = h && tok ? curl_slist_append(h, tok) : h;
     if (h2) h = h2;
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -101,14 +103,14 @@ static void forget(struct cs_store *st, const struct cs_doc *d)
 }
 
 /* Saves the cursor, re-reading once when a message ($default) changed the document. */
-static int save_cursor(struct cs_store *st, struct cs_arena *a, const struct cs_doc *d, const char *cursor,
-                       int64_t now_ms)
+static int save_cursor(struct cs_store *st, struct cs_arena *a, const struct cs_doc *d,
+                       const char *cursor, int64_t now_ms)
 {
     struct cs_doc cur = *d;
     for (int attempt = 0; attempt < 3; attempt++) {
         if (cs_json_add_str(cur.body, "cursor", cursor)) return CS_ERR_NOMEM;
-        int rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, cur.id, cur.version, cur.body,
-                                 NULL, now_ms, NULL);
+        int rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, cur.id,
+                                 cur.version, cur.body, NULL, now_ms, NULL);
         if (rc != CS_ERR_CONFLICT) return rc;
         rc = cs_store_get(st, a, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, d->id, &cur);
         if (rc) return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
@@ -129,9 +131,11 @@ static size_t types_of(json_object *body, const char **types)
     return n;
 }
 
-static int serve_one(struct cs_worker *w, CURL *c, const struct cs_doc *d, int64_t now_ms, struct stats *s)
+static int serve_one(struct cs_worker *w, CURL *c, const struct cs_doc *d, int64_t now_ms,
+                     struct stats *s)
 {
-    const char *tenant = cs_json_get_str(d->body, "tenant"), *cursor = cs_json_get_str(d->body, "cursor");
+    const char *tenant = cs_json_get_str(d->body, "tenant"),
+               *cursor = cs_json_get_str(d->body, "cursor");
     if (!tenant || tenant[0] == '_') return CS_OK; /* pending authentication */
     s->connections++;
     const char *types[CS_EVENTS_MAX_TYPES];
@@ -139,14 +143,16 @@ static int serve_one(struct cs_worker *w, CURL *c, const struct cs_doc *d, int64
     struct cs_doc_list l;
     const char *scanned = NULL;
     bool more = false;
-    int rc = cs_events_read(w->store, w->arena, tenant, cursor, types, ntypes, BATCH, &l, &scanned, &more);
+    int rc = cs_events_read(w->store, w->arena, tenant, cursor, types, ntypes, BATCH, &l, &scanned,
+                            &more);
     if (rc || !scanned) return rc;
     const char *done = cursor;
     bool stopped = false;
     for (size_t i = 0; i < l.n && !stopped; i++) {
         json_object *m = cs_events_message(w->arena, &l.docs[i]);
         if (!m) continue;
-        long status = post(c, w->arena, d->id, json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
+        long status =
+            post(c, w->arena, d->id, json_object_to_json_string_ext(m, JSON_C_TO_STRING_PLAIN));
         if (status == 410) {
             s->gone++;
             forget(w->store, d);
@@ -176,7 +182,8 @@ int fn_ws_broadcast_run(struct cs_worker *w, int64_t deadline_ms, const volatile
         struct cs_query q = {.limit = MAX_CONNECTIONS};
         struct cs_doc_list l;
         CURL *c = curl_easy_init();
-        rc = c ? cs_store_find(w->store, w->arena, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, &q, &l) : CS_ERR_NOMEM;
+        rc = c ? cs_store_find(w->store, w->arena, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, &q, &l)
+               : CS_ERR_NOMEM;
         for (size_t i = 0; !rc && i < l.n && !(stop && *stop); i++) {
             if (deadline_ms && w->env->now_ms() > deadline_ms - 6000) break;
             if (!cs_ws_connection_live(&l.docs[i], now_ms)) {
@@ -190,8 +197,10 @@ int fn_ws_broadcast_run(struct cs_worker *w, int64_t deadline_ms, const volatile
     }
     json_object *o = cs_json_object(w->arena);
     if (!o || cs_json_add_int(o, "connections", (int64_t)s.connections) ||
-        cs_json_add_int(o, "sent", (int64_t)s.sent) || cs_json_add_int(o, "gone", (int64_t)s.gone) ||
-        cs_json_add_int(o, "expired", (int64_t)s.expired) || cs_json_add_int(o, "failed", (int64_t)s.failed))
+        cs_json_add_int(o, "sent", (int64_t)s.sent) ||
+        cs_json_add_int(o, "gone", (int64_t)s.gone) ||
+        cs_json_add_int(o, "expired", (int64_t)s.expired) ||
+        cs_json_add_int(o, "failed", (int64_t)s.failed))
         return rc ? rc : CS_ERR_NOMEM;
     *summary = o;
     return rc;

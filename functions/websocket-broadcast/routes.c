@@ -8,7 +8,8 @@ int fn_ws_broadcast_init(struct cs_env *env);
  * the gateway's management API (POST @connections/{id}), SigV4-signed on AWS. */
 const struct cs_function cs_function = {
     .name = "websocket-broadcast",
-    .summary = "Send real-time events to WebSocket connections via the @connections API (SigV4), drop gone ones",
+    .summary = "Send real-time events to WebSocket connections via the @connections API (SigV4), "
+               "drop gone ones",
     .family = CS_FAMILY_INSIGHTS,
     .nroutes = 0,
     .auth = CS_AUTH_NONE,

@@ -71,7 +71,10 @@ static int types_from_array(const struct cs_req *req, struct cs_resp *resp, json
     for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
         const char *t = json_object_get_string(json_object_array_get_idx(arr, i));
         if (!cs_events_type_known(t)) {
-            cs_resp_field_error(resp, "body", "types", "Input should be queue_update, sentiment_alert, system_status or a webhook event type", "enum");
+            cs_resp_field_error(resp, "body", "types",
+                                "Input should be queue_update, sentiment_alert, system_status or a "
+                                "webhook event type",
+                                "enum");
             return CS_ERR_VALIDATION;
         }
         bool dup = false;
@@ -85,10 +88,10 @@ static int types_from_array(const struct cs_req *req, struct cs_resp *resp, json
 static int save(const struct cs_req *req, struct conn *c, json_object *body)
 {
     if (c->found)
-        return cs_store_update(req->store, req->arena, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, c->id,
-                               c->doc.version, body, NULL, req->now_ms, NULL);
-    return cs_store_insert(req->store, req->arena, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, c->id, body,
-                           NULL, req->now_ms, NULL);
+        return cs_store_update(req->store, req->arena, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL,
+                               c->id, c->doc.version, body, NULL, req->now_ms, NULL);
+    return cs_store_insert(req->store, req->arena, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, c->id,
+                           body, NULL, req->now_ms, NULL);
 }
 
 /* Authenticated: the tenant is fixed, new events only from now on. */
@@ -110,7 +113,8 @@ static int on_connect(const struct cs_req *req, struct cs_resp *resp, struct con
     size_t ntypes = 0;
     int rc = cs_events_parse_types(req->arena, cs_req_query(req, "types"), types, &ntypes, &bad);
     if (rc == CS_ERR_VALIDATION)
-        cs_resp_field_error(resp, "query", "types", "Input should be a comma list of event types", "enum");
+        cs_resp_field_error(resp, "query", "types", "Input should be a comma list of event types",
+                            "enum");
     if (rc) return rc;
     const char *token = cs_req_query(req, "token"), *h = cs_req_header(req, "authorization");
     if (!token && h && strncasecmp(h, "Bearer ", 7) == 0) token = h + 7;
@@ -156,7 +160,8 @@ static int on_message(const struct cs_req *req, struct cs_resp *resp, struct con
         struct cs_principal p;
         rc = verify(req, token, &p);
         if (rc == CS_ERR_BAD_TOKEN) return CS_ERR_UNAUTHORIZED;
-        if (!rc && authed && strcmp(p.tenant, cs_json_get_str(body, "tenant")) != 0) return CS_ERR_FORBIDDEN;
+        if (!rc && authed && strcmp(p.tenant, cs_json_get_str(body, "tenant")) != 0)
+            return CS_ERR_FORBIDDEN;
         if (!rc && !authed) rc = admit(req, body, &p);
         if (!rc) rc = cs_json_add_str(out, "type", "authenticated");
         /* Its own id, which the management API (@connections) knows it by. */
@@ -180,7 +185,8 @@ static int on_message(const struct cs_req *req, struct cs_resp *resp, struct con
     if (!rc && cs_json_get_str(body, "tenant")) {
         rc = cs_json_add_int(body, "expires_ms", req->now_ms + CS_WS_TTL_MS);
         json_object *types = NULL;
-        if (!rc && json_object_object_get_ex(body, "types", &types) && !json_object_object_get_ex(out, "types", NULL))
+        if (!rc && json_object_object_get_ex(body, "types", &types) &&
+            !json_object_object_get_ex(out, "types", NULL))
             rc = cs_json_add(out, "types", json_object_get(types));
     }
     if (!rc) rc = save(req, c, body);
@@ -193,15 +199,18 @@ int fn_ws_connection(const struct cs_req *req, struct cs_resp *resp)
     struct conn c = {.id = cs_req_header(req, "x-cs-connection-id")};
     if (!cs_ws_connection_id_ok(c.id)) return CS_ERR_BAD_REQUEST;
     const char *route = req->route->pattern + strlen("/websocket/");
-    int rc = cs_store_get(req->store, req->arena, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, c.id, &c.doc);
+    int rc = cs_store_get(req->store, req->arena, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, c.id,
+                          &c.doc);
     if (rc && rc != CS_ERR_NOT_FOUND) return rc;
     c.found = rc == CS_OK && cs_ws_connection_live(&c.doc, req->now_ms);
     if (!c.found && rc == CS_OK) { /* expired: start over as new */
-        rc = cs_store_delete(req->store, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, c.id, c.doc.version);
+        rc = cs_store_delete(req->store, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, c.id,
+                             c.doc.version);
         if (rc && rc != CS_ERR_NOT_FOUND && rc != CS_ERR_CONFLICT) return rc;
     }
     if (strcmp(route, "$disconnect") == 0) {
-        if (c.found) rc = cs_store_delete(req->store, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, c.id, -1);
+        if (c.found)
+            rc = cs_store_delete(req->store, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, c.id, -1);
         if (rc && rc != CS_ERR_NOT_FOUND) return rc;
         cs_resp_raw(resp, 200, "application/json", "{}", 2);
         return CS_OK;

@@ -7,7 +7,8 @@ int fn_ws_connection(const struct cs_req *req, struct cs_resp *resp);
  * Auth is the handler's own: the token may come in the query or in the first message. */
 const struct cs_function cs_function = {
     .name = "websocket-connection",
-    .summary = "WebSocket $connect/$default/$disconnect: token, subscribed event types, ping; connections kept in the store with a TTL (seed 001)",
+    .summary = "WebSocket $connect/$default/$disconnect: token, subscribed event types, ping; "
+               "connections kept in the store with a TTL (seed 001)",
     .family = CS_FAMILY_INSIGHTS,
     .routes = {{"WS", "/websocket/$connect", NULL},
                {"WS", "/websocket/$default", NULL},

@@ -49,15 +49,17 @@ static void baseline_pass(void)
 #define ROUNDS 9
 
 /* The machine is shared: each figure is the fastest of ROUNDS rounds of ITERS calls. */
-#define TIME(var, body)                                                                  \
-    do {                                                                                 \
-        var = 1e30;                                                                      \
-        for (int r_ = 0; r_ < ROUNDS; r_++) {                                            \
-            double t_ = now_us();                                                        \
-            for (int i = 0; i < ITERS; i++) { body; }                                    \
-            t_ = (now_us() - t_) / ITERS;                                                \
-            if (t_ < var) var = t_;                                                      \
-        }                                                                                \
+#define TIME(var, body)                                                                            \
+    do {                                                                                           \
+        var = 1e30;                                                                                \
+        for (int r_ = 0; r_ < ROUNDS; r_++) {                                                      \
+            double t_ = now_us();                                                                  \
+            for (int i = 0; i < ITERS; i++) {                                                      \
+                body;                                                                              \
+            }                                                                                      \
+            t_ = (now_us() - t_) / ITERS;                                                          \
+            if (t_ < var) var = t_;                                                                \
+        }                                                                                          \
     } while (0)
 
 int main(int argc, char **argv)

@@ -41,18 +41,26 @@ static void fill(struct cs_store *st, struct cs_arena *a, long n)
     for (long i = 0; i < n; i++) {
         snprintf(id, sizeof(id), "B-%ld", i);
         int64_t opened = T0 + i * 60000;
-        struct cs_ticket_open o = {.ticket_id = id, .category = cats[i % 4], .priority = "high",
-                                   .sentiment = "neutral", .sentiment_score = 0.5, .sentiment_level = 2,
-                                   .source = "bench", .opened_ms = opened};
+        struct cs_ticket_open o = {.ticket_id = id,
+                                   .category = cats[i % 4],
+                                   .priority = "high",
+                                   .sentiment = "neutral",
+                                   .sentiment_score = 0.5,
+                                   .sentiment_level = 2,
+                                   .source = "bench",
+                                   .opened_ms = opened};
         json_object *d = cs_ticket_doc_new(&o);
-        struct cs_ticket_change c = {.assignee = agents[i % 5], .agent_replied = true, .at_ms = opened + 600000};
+        struct cs_ticket_change c = {
+            .assignee = agents[i % 5], .agent_replied = true, .at_ms = opened + 600000};
         const char *why;
         if (cs_ticket_apply(d, &c, &why)) abort();
         if (i % 5) {
-            c = (struct cs_ticket_change){.status = "solved", .csat = (int)(i % 5) + 1, .at_ms = opened + 3600000 + i % 7200};
+            c = (struct cs_ticket_change){
+                .status = "solved", .csat = (int)(i % 5) + 1, .at_ms = opened + 3600000 + i % 7200};
             if (cs_ticket_apply(d, &c, &why)) abort();
         }
-        if (cs_store_insert(st, a, "bench", CS_INSIGHTS_TICKETS, id, d, NULL, opened, NULL)) abort();
+        if (cs_store_insert(st, a, "bench", CS_INSIGHTS_TICKETS, id, d, NULL, opened, NULL))
+            abort();
         json_object_put(d);
         cs_arena_reset(a);
     }
@@ -61,8 +69,9 @@ static void fill(struct cs_store *st, struct cs_arena *a, long n)
 /* tickets-process results as the function stores them, one a minute. */
 static void fill_processed_into(struct cs_store *st, struct cs_arena *a, long n, const char *coll)
 {
-    static const char *const cats[] = {"Billing", "Technical Support", "Account Management", "Shipping & Delivery",
-                                       "Refunds & Returns", "Product Quality", "Subscription", "General Inquiry"};
+    static const char *const cats[] = {
+        "Billing",           "Technical Support", "Account Management", "Shipping & Delivery",
+        "Refunds & Returns", "Product Quality",   "Subscription",       "General Inquiry"};
     static const char *const prios[] = {"critical", "high", "medium", "low"};
     static const char *const sents[] = {"positive", "neutral", "negative", "frustrated", "angry"};
     char id[32];
@@ -79,7 +88,9 @@ static void fill_processed_into(struct cs_store *st, struct cs_arena *a, long n,
         if (!rc) rc = cs_json_add_bool(d, "escalation_needed", x % 7 == 0);
         if (!rc) rc = cs_json_add_str(d, "compliance", x % 11 ? "compliant" : "review");
         if (!rc) rc = cs_json_add_bool(d, "kb_answer", x % 3 != 0);
-        if (!rc) rc = cs_json_add_double(d, "processing_ms", 2.0 + (double)((x >> 8) % 30000) / 1000.0, 3);
+        if (!rc)
+            rc = cs_json_add_double(d, "processing_ms", 2.0 + (double)((x >> 8) % 30000) / 1000.0,
+                                    3);
         if (rc || cs_store_insert(st, a, "bench", coll, id, d, NULL, T0 + i * 60000, NULL)) abort();
         json_object_put(d);
         cs_arena_reset(a);
@@ -108,8 +119,8 @@ static void write_cost(const char *path, struct cs_arena *a)
     t = now_ms();
     fill_processed_into(st, a, N, CS_TICKET_METRICS_COLL);
     double rolled = (now_ms() - t) * 1000.0 / N;
-    printf("insert of a processed ticket: %.1f us with rollups, %.1f us without (%.2fx)\n", rolled, plain,
-           rolled / plain);
+    printf("insert of a processed ticket: %.1f us with rollups, %.1f us without (%.2fx)\n", rolled,
+           plain, rolled / plain);
     cs_store_close(st);
     char side[700];
     unlink(file);
@@ -128,7 +139,8 @@ static int run_metrics(struct cs_store *st, struct cs_arena *a, bool scan)
     struct cs_ticket_metrics m;
     static const int64_t spans[] = {0, 30 * 86400000LL, 86400000LL};
     for (int i = 0; i < 3; i++)
-        if (cs_ticket_metrics(st, a, "bench", spans[i] ? now_t - spans[i] : INT64_MIN, scan, &m)) return 1;
+        if (cs_ticket_metrics(st, a, "bench", spans[i] ? now_t - spans[i] : INT64_MIN, scan, &m))
+            return 1;
     return 0;
 }
 
@@ -136,7 +148,8 @@ static int run_overview(struct cs_store *st, struct cs_arena *a, bool scan)
 {
     struct cs_insights_figures f;
     int64_t s, dfl, since = now_t - 90 * 86400000LL;
-    return (scan ? cs_insights_figures_scan(st, a, "bench", since, NULL, &f) : cs_insights_figures(st, a, "bench", since, NULL, &f)) ||
+    return (scan ? cs_insights_figures_scan(st, a, "bench", since, NULL, &f)
+                 : cs_insights_figures(st, a, "bench", since, NULL, &f)) ||
            cs_insights_deflection(st, "bench", since, &s, &dfl);
 }
 
@@ -172,7 +185,8 @@ int main(int argc, char **argv)
         fill(st, a, n);
         double t1 = now_ms();
         fill_processed(st, a, n);
-        printf("filled %ld customer tickets in %.1f s, %ld processed tickets in %.1f s (rollups kept per write)\n",
+        printf("filled %ld customer tickets in %.1f s, %ld processed tickets in %.1f s (rollups "
+               "kept per write)\n",
                n, (t1 - t) / 1e3, n, (now_ms() - t1) / 1e3);
     }
     now_t = T0 + (n - 1) * 60000;
@@ -187,15 +201,15 @@ int main(int argc, char **argv)
     /* The two ways must agree before their times mean anything. */
     struct cs_ticket_metrics m1, m2;
     if (cs_ticket_metrics(st, a, "bench", now_t - 30 * 86400000LL, false, &m1) ||
-        cs_ticket_metrics(st, a, "bench", now_t - 30 * 86400000LL, true, &m2) || m1.total != m2.total ||
-        m1.p99_ms != m2.p99_ms || m1.p50_ms != m2.p50_ms) {
+        cs_ticket_metrics(st, a, "bench", now_t - 30 * 86400000LL, true, &m2) ||
+        m1.total != m2.total || m1.p99_ms != m2.p99_ms || m1.p50_ms != m2.p50_ms) {
         fprintf(stderr, "insights_bench: rollup and scan disagree\n");
         return 1;
     }
     struct cs_summary s1, s2;
     if (cs_summary(st, a, "bench", T0, now_t, CS_TZ_WEEK, NULL, false, &s1) ||
-        cs_summary(st, a, "bench", T0, now_t, CS_TZ_WEEK, NULL, true, &s2) || s1.total != s2.total ||
-        s1.ntimeline != s2.ntimeline || s1.open != s2.open) {
+        cs_summary(st, a, "bench", T0, now_t, CS_TZ_WEEK, NULL, true, &s2) ||
+        s1.total != s2.total || s1.ntimeline != s2.ntimeline || s1.open != s2.open) {
         fprintf(stderr, "insights_bench: summary rollup and scan disagree\n");
         return 1;
     }
@@ -206,11 +220,15 @@ int main(int argc, char **argv)
     } cases[] = {{"tickets/metrics (all, 30d, 24h)", run_metrics},
                  {"analytics/overview (90d)", run_overview},
                  {"analytics/summary (90d daily+monthly)", run_summary}};
-    printf("tickets %lld (each collection)\nbaseline count      %8.2f ms\n", (long long)total, base);
-    printf("%-40s %10s %10s %9s %9s\n", "store work of", "scan ms", "rollup ms", "speed-up", "x base");
+    printf("tickets %lld (each collection)\nbaseline count      %8.2f ms\n", (long long)total,
+           base);
+    printf("%-40s %10s %10s %9s %9s\n", "store work of", "scan ms", "rollup ms", "speed-up",
+           "x base");
     for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
-        double scan = timed(cases[i].fn, st, a, true, 3), roll = timed(cases[i].fn, st, a, false, REPS);
-        printf("%-40s %10.2f %10.3f %8.0fx %8.2fx\n", cases[i].name, scan, roll, scan / roll, roll / base);
+        double scan = timed(cases[i].fn, st, a, true, 3),
+               roll = timed(cases[i].fn, st, a, false, REPS);
+        printf("%-40s %10.2f %10.3f %8.0fx %8.2fx\n", cases[i].name, scan, roll, scan / roll,
+               roll / base);
     }
     write_cost(path, a);
     cs_store_close(st);

@@ -27,8 +27,9 @@
 
 #define ROWS 10000
 
-static const char TEXT[] = "The flight was delayed three hours and nobody told us anything, but the crew "
-                           "on board were lovely and the refund came through quickly.";
+static const char TEXT[] =
+    "The flight was delayed three hours and nobody told us anything, but the crew "
+    "on board were lovely and the refund came through quickly.";
 
 static double now_s(void)
 {
@@ -67,7 +68,8 @@ static int read_rows(const char *path, struct rows *r)
     FILE *f = fopen(path, "rb");
     if (!f) return -1;
     struct cs_dataset_reader *rd;
-    if (cs_dataset_reader_new(CS_DATASET_CSV, "text", "airline_sentiment", take, r, &rd) != CS_OK) return -1;
+    if (cs_dataset_reader_new(CS_DATASET_CSV, "text", "airline_sentiment", take, r, &rd) != CS_OK)
+        return -1;
     char buf[1 << 16];
     size_t n;
     int rc = 0;
@@ -105,8 +107,10 @@ static int mix(void *user, uint32_t epoch, float *w, float *b)
     s->m->b[s->idx] = b;
     pthread_barrier_wait(&s->m->bar);
     if (s->idx == 0) {
-        for (size_t i = 0; i < s->m->nw; i++) s->m->w[0][i] = s->m->w[1][i] = (s->m->w[0][i] + s->m->w[1][i]) / 2;
-        for (uint32_t c = 0; c < s->m->nc; c++) s->m->b[0][c] = s->m->b[1][c] = (s->m->b[0][c] + s->m->b[1][c]) / 2;
+        for (size_t i = 0; i < s->m->nw; i++)
+            s->m->w[0][i] = s->m->w[1][i] = (s->m->w[0][i] + s->m->w[1][i]) / 2;
+        for (uint32_t c = 0; c < s->m->nc; c++)
+            s->m->b[0][c] = s->m->b[1][c] = (s->m->b[0][c] + s->m->b[1][c]) / 2;
     }
     pthread_barrier_wait(&s->m->bar);
     return 0;
@@ -144,11 +148,16 @@ int main(int argc, char **argv)
 
     /* baseline: one extraction pass */
     double t0 = now_s();
-    for (size_t i = 0; i < r.n; i++) cs_textfeat_extract(&feat, r.text[i], r.len[i], cs_models_scratch());
+    for (size_t i = 0; i < r.n; i++)
+        cs_textfeat_extract(&feat, r.text[i], r.len[i], cs_models_scratch());
     double extract_s = now_s() - t0;
 
-    struct cs_train_rows rows = {.n = r.n, .n_classes = 3, .label = r.label, .is_val = r.is_val,
-                                 .text = (const char *const *)r.text, .len = r.len};
+    struct cs_train_rows rows = {.n = r.n,
+                                 .n_classes = 3,
+                                 .label = r.label,
+                                 .is_val = r.is_val,
+                                 .text = (const char *const *)r.text,
+                                 .len = r.len};
     struct cs_train_opts o;
     cs_ml_default_opts(&o);
     struct cs_train_model m1;
@@ -200,10 +209,13 @@ int main(int argc, char **argv)
         struct cs_model *tm;
         if (cs_model_open(path, &tm) != CS_OK) return 1;
         double t1 = now_s();
-        if (cs_model_predict_text(tm, TEXT, sizeof(TEXT) - 1, cs_models_scratch(), &p) != CS_OK) return 1;
+        if (cs_model_predict_text(tm, TEXT, sizeof(TEXT) - 1, cs_models_scratch(), &p) != CS_OK)
+            return 1;
         double t2 = now_s();
         cs_model_close(tm);
-        if (cs_model_predict_text(builtin, TEXT, sizeof(TEXT) - 1, cs_models_scratch(), &p) != CS_OK) return 1;
+        if (cs_model_predict_text(builtin, TEXT, sizeof(TEXT) - 1, cs_models_scratch(), &p) !=
+            CS_OK)
+            return 1;
         double t3 = now_s();
         open_s[i] = t1 - t0;
         first_s[i] = t2 - t0;
@@ -215,15 +227,17 @@ int main(int argc, char **argv)
     printf("lifecycle: %zu rows (%zu fitted, %zu validation), %u epochs, 2^%u features\n", r.n,
            (size_t)m1.n_train, (size_t)m1.n_val, o.epochs, feat.hash_bits);
     printf("  baseline: one feature extraction pass     %8.3f s\n", extract_s);
-    printf("  train, 1 shard                            %8.3f s  (%.1fx baseline)  validation accuracy %.4f\n",
+    printf("  train, 1 shard                            %8.3f s  (%.1fx baseline)  validation "
+           "accuracy %.4f\n",
            train1_s, train1_s / extract_s, m1.val_acc);
-    printf("  train, 2 shards mixed each epoch          %8.3f s  (%.1fx baseline)  validation accuracy %.4f\n",
+    printf("  train, 2 shards mixed each epoch          %8.3f s  (%.1fx baseline)  validation "
+           "accuracy %.4f\n",
            train2_s, train2_s / extract_s, sh[0].out.val_acc);
     printf("  baseline: one built-in prediction (p50)   %8.3f ms\n", pred_s[N / 2] * 1e3);
     printf("  tenant model open+validate (p50 / p99)    %8.3f / %.3f ms  (%.1fx baseline)\n",
            open_s[N / 2] * 1e3, open_s[N * 99 / 100] * 1e3, open_s[N / 2] / pred_s[N / 2]);
-    printf("  open + first prediction (p50)             %8.3f ms  (%.1fx baseline)\n", first_s[N / 2] * 1e3,
-           first_s[N / 2] / pred_s[N / 2]);
+    printf("  open + first prediction (p50)             %8.3f ms  (%.1fx baseline)\n",
+           first_s[N / 2] * 1e3, first_s[N / 2] / pred_s[N / 2]);
     unlink(path);
     rmdir(tmp);
     cs_train_model_clean_up(&m1);

@@ -86,7 +86,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "models_bench: cannot open %s\n", dir);
         return 1;
     }
-    printf("cs_models_open (all %zu models): %.3f ms\n", cs_models_count(ms), (now_us() - t0) / 1e3);
+    printf("cs_models_open (all %zu models): %.3f ms\n", cs_models_count(ms),
+           (now_us() - t0) / 1e3);
     for (size_t i = 0; i < cs_models_count(ms); i++) {
         const struct cs_model *m = cs_models_at(ms, i);
         char path[4096];
@@ -101,7 +102,8 @@ int main(int argc, char **argv)
             struct cs_model_pred p;
             t0 = now_us();
             for (int k = 0; k < ITERS; k++)
-                if (cs_model_predict_text(one, TEXT, len, cs_models_scratch(), &p) == CS_OK) sink += p.top;
+                if (cs_model_predict_text(one, TEXT, len, cs_models_scratch(), &p) == CS_OK)
+                    sink += p.top;
             pred = (now_us() - t0) / ITERS;
         } else if (cs_model_kind(one) == CS_MODEL_LEXICON) {
             struct cs_pii_result r;
@@ -123,8 +125,8 @@ int main(int argc, char **argv)
         for (int k = 0; k < ITERS; k++)
             if (cs_pii_detect(pii, PII_KB, kb_len, &r) == CS_OK) sink += (unsigned)r.n;
         double us = (now_us() - t0) / ITERS;
-        printf("cs_pii_detect on %zu bytes: %.2f us = %.2f us per KiB  (x%.0f baseline)\n", kb_len, us,
-               us * 1024.0 / (double)kb_len, us / base);
+        printf("cs_pii_detect on %zu bytes: %.2f us = %.2f us per KiB  (x%.0f baseline)\n", kb_len,
+               us, us * 1024.0 / (double)kb_len, us / base);
     }
     char epath[4096];
     snprintf(epath, sizeof(epath), "%s/embed.cse", dir);
@@ -137,7 +139,8 @@ int main(int argc, char **argv)
         for (int k = 0; k < ITERS; k++)
             if (cs_embed_text(em, TEXT, len, cs_embed_dims(em), v) == CS_OK) sink += v[0] > 0;
         double us = (now_us() - t0) / ITERS;
-        printf("embed.cse %zu words x %u dims: load %.3f ms, cs_embed_text %.2f us on the ticket  (x%.0f baseline)\n",
+        printf("embed.cse %zu words x %u dims: load %.3f ms, cs_embed_text %.2f us on the ticket  "
+               "(x%.0f baseline)\n",
                cs_embed_vocab(em), cs_embed_dims(em), load / 1e3, us, us / base);
         cs_embed_close(em);
     }
@@ -150,7 +153,8 @@ int main(int argc, char **argv)
         for (int k = 0; k < ITERS; k++)
             if (cs_lang_detect(lang, TEXT, len, &lr) == CS_OK) sink += (unsigned)lr.code[0];
         double lus = (now_us() - t0) / ITERS;
-        printf("cs_lang_detect (libexttextcat, 5 languages): %.2f us  (x%.0f baseline)\n", lus, lus / base);
+        printf("cs_lang_detect (libexttextcat, 5 languages): %.2f us  (x%.0f baseline)\n", lus,
+               lus / base);
         cs_triage_policy_set_lang(p, lang);
         struct cs_triage t;
         double c0 = cpu_us();
@@ -158,8 +162,10 @@ int main(int argc, char **argv)
         for (int k = 0; k < ITERS; k++)
             if (cs_triage_ticket(ms, p, TEXT, len, &t) == CS_OK) sink += (unsigned)t.sla_hours;
         double us = (now_us() - t0) / ITERS, cpu = (cpu_us() - c0) / ITERS;
-        printf("cs_triage_ticket (category + impact models, sentiment, cues, language; shipped policy): "
-               "%.2f us wall, %.2f us CPU  (x%.0f baseline)\n", us, cpu, us / base);
+        printf("cs_triage_ticket (category + impact models, sentiment, cues, language; shipped "
+               "policy): "
+               "%.2f us wall, %.2f us CPU  (x%.0f baseline)\n",
+               us, cpu, us / base);
         struct cs_cues cues;
         c0 = cpu_us();
         for (int k = 0; k < ITERS; k++) {

@@ -56,7 +56,8 @@ static int64_t calls_in(sqlite3 *db)
 {
     sqlite3_stmt *q;
     int64_t n = 0;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM rp_calls WHERE tenant = 'bench'", -1, &q, NULL) == SQLITE_OK &&
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM rp_calls WHERE tenant = 'bench'", -1, &q,
+                           NULL) == SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW)
         n = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
@@ -67,8 +68,9 @@ static int64_t calls_in(sqlite3 *db)
 static char *export_calls(sqlite3 *db, int64_t first, int n, size_t *len)
 {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(db, "SELECT body FROM rp_calls WHERE tenant = 'bench' AND id >= ? ORDER BY id LIMIT ?",
-                           -1, &q, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            db, "SELECT body FROM rp_calls WHERE tenant = 'bench' AND id >= ? ORDER BY id LIMIT ?",
+            -1, &q, NULL) != SQLITE_OK)
         return NULL;
     sqlite3_bind_int64(q, 1, first);
     sqlite3_bind_int(q, 2, n);
@@ -87,7 +89,8 @@ static char *export_calls(sqlite3 *db, int64_t first, int n, size_t *len)
 }
 
 /* Re-imports the exported calls into tenant bench2 in requests of `per` records. */
-static double import_rate(struct cs_store *st, const char *nd, size_t len, int per, int64_t *records)
+static double import_rate(struct cs_store *st, const char *nd, size_t len, int per,
+                          int64_t *records)
 {
     const struct cs_rp_resource *calls = cs_rp_resource_find("calls");
     struct cs_arena *a = cs_arena_new(0);
@@ -131,7 +134,9 @@ static double import_rate(struct cs_store *st, const char *nd, size_t len, int p
 
 static double bare_rate(sqlite3 *db, const char *nd, size_t len)
 {
-    sqlite3_exec(db, "DROP TABLE IF EXISTS bench_bare; CREATE TABLE bench_bare(tenant TEXT, id INTEGER, body TEXT)",
+    sqlite3_exec(db,
+                 "DROP TABLE IF EXISTS bench_bare; CREATE TABLE bench_bare(tenant TEXT, id "
+                 "INTEGER, body TEXT)",
                  NULL, NULL, NULL);
     sqlite3_stmt *q;
     sqlite3_prepare_v2(db, "INSERT INTO bench_bare VALUES('b', ?, ?)", -1, &q, NULL);
@@ -155,8 +160,8 @@ static double bare_rate(sqlite3 *db, const char *nd, size_t len)
     return (double)n / secs;
 }
 
-static double list_page_ms(struct cs_store *st, struct cs_arena *a, const char *query, int64_t *total,
-                           size_t *items)
+static double list_page_ms(struct cs_store *st, struct cs_arena *a, const char *query,
+                           int64_t *total, size_t *items)
 {
     const struct cs_rp_resource *calls = cs_rp_resource_find("calls");
     double t0 = now_ms();
@@ -221,13 +226,19 @@ int main(int argc, char **argv)
         fprintf(stderr, "generating %lld calls (90 days, 300 agents)...\n", (long long)want);
         struct cs_progress prog;
         cs_progress_start(&prog, "generate", "calls", want);
-        struct cs_rp_demo d = {.days = 90, .agents = 300, .calls = want, .seed = 1, .end_ms = END_MS,
-                               .progress = cs_progress_cb, .progress_ctx = &prog};
+        struct cs_rp_demo d = {.days = 90,
+                               .agents = 300,
+                               .calls = want,
+                               .seed = 1,
+                               .end_ms = END_MS,
+                               .progress = cs_progress_cb,
+                               .progress_ctx = &prog};
         int64_t written;
         double g0 = now_ms();
         if (cs_rp_demo_generate(st, "bench", &d, cs_now_ms(), &written)) return 1;
         cs_progress_finish(&prog);
-        fprintf(stderr, "generated %lld records in %.1f s\n", (long long)written, (now_ms() - g0) / 1000);
+        fprintf(stderr, "generated %lld records in %.1f s\n", (long long)written,
+                (now_ms() - g0) / 1000);
         have = calls_in(db);
     }
     printf("calls of tenant bench: %lld\n", (long long)have);
@@ -235,27 +246,34 @@ int main(int argc, char **argv)
     size_t len = 0;
     char *nd = export_calls(db, 1, 100000, &len);
     int64_t n;
-    sqlite3_exec(db, "DELETE FROM rp_calls WHERE tenant='bench2'; DELETE FROM rp_call_participants WHERE tenant='bench2';"
-                     " DELETE FROM rp_call_segments WHERE tenant='bench2'", NULL, NULL, NULL);
+    sqlite3_exec(db,
+                 "DELETE FROM rp_calls WHERE tenant='bench2'; DELETE FROM rp_call_participants "
+                 "WHERE tenant='bench2';"
+                 " DELETE FROM rp_call_segments WHERE tenant='bench2'",
+                 NULL, NULL, NULL);
     double rate = import_rate(st, nd, len, 10000, &n);
     double base_rate = bare_rate(db, nd, len);
     free(nd);
-    printf("import: %.0f records/s (%lld calls with participants and segments); bare unindexed insert %.0f rows/s; ratio %.2f\n",
+    printf("import: %.0f records/s (%lld calls with participants and segments); bare unindexed "
+           "insert %.0f rows/s; ratio %.2f\n",
            rate, (long long)n, base_rate, rate / base_rate);
 
     /* One day in the middle of the window, one team. */
     char day[CS_ISO_MAX], query[256];
     cs_time_iso(END_MS - 45 * DAY_MS, CS_ISO_DATE, day);
-    snprintf(query, sizeof(query), "created_at[from]=%s&created_at[to]=%s&team_id[]=5&per=100", day, day);
+    snprintf(query, sizeof(query), "created_at[from]=%s&created_at[to]=%s&team_id[]=5&per=100", day,
+             day);
     double t[200], b[200];
     int64_t total = 0;
     size_t items = 0;
     for (int i = 0; i < 200; i++) t[i] = list_page_ms(st, a, query, &total, &items);
     for (int i = 0; i < 200; i++) b[i] = get_one_ms(st, a, 1 + (i * 4999) % (have ? have : 1));
     double lp = median(t, 200), gb = median(b, 200);
-    printf("list page (%s, team 5: %lld matches, %zu on the page): p50 %.3f ms; one call by id %.3f ms; ratio %.1f\n",
+    printf("list page (%s, team 5: %lld matches, %zu on the page): p50 %.3f ms; one call by id "
+           "%.3f ms; ratio %.1f\n",
            day, (long long)total, items, lp, gb, lp / gb);
-    snprintf(query, sizeof(query), "created_at[from]=%s&created_at[to]=%s&team_id[]=5&per=100&page=5", day, day);
+    snprintf(query, sizeof(query),
+             "created_at[from]=%s&created_at[to]=%s&team_id[]=5&per=100&page=5", day, day);
     for (int i = 0; i < 200; i++) t[i] = list_page_ms(st, a, query, &total, &items);
     printf("list page 5 of the same filter: p50 %.3f ms\n", median(t, 200));
 
@@ -270,7 +288,9 @@ int main(int argc, char **argv)
         cs_arena_reset(a);
         sqlite3_stmt *q;
         s0 = now_ms();
-        sqlite3_prepare_v2(db, "SELECT count(*), sum(s0) FROM rp_call_segments WHERE tenant='bench' AND created_ms BETWEEN ? AND ?",
+        sqlite3_prepare_v2(db,
+                           "SELECT count(*), sum(s0) FROM rp_call_segments WHERE tenant='bench' "
+                           "AND created_ms BETWEEN ? AND ?",
                            -1, &q, NULL);
         sqlite3_bind_int64(q, 1, from);
         sqlite3_bind_int64(q, 2, to);
@@ -279,7 +299,8 @@ int main(int argc, char **argv)
         cnt[i] = now_ms() - s0;
     }
     double am = median(ag, 5), cm = median(cnt, 5);
-    printf("segment aggregation by team, 30 days (%zu teams): median %.1f ms; sum of one column %.1f ms; ratio %.1f\n",
+    printf("segment aggregation by team, 30 days (%zu teams): median %.1f ms; sum of one column "
+           "%.1f ms; ratio %.1f\n",
            nrows, am, cm, am / cm);
     printf("targets: list page p50 < 2 ms, aggregation < 1000 ms, import >= 50000 records/s\n");
     cs_arena_destroy(a);

@@ -128,7 +128,8 @@ static void test_token_bad_secret(void)
 {
     const char *h[] = {"Content-Type: application/json", NULL};
     struct http_result r;
-    REQUIRE(http_do("POST", "/api/v1/auth/token", "{\"api_key\":\"ck_nope\",\"api_secret\":\"x\"}", h, &r) == 0);
+    REQUIRE(http_do("POST", "/api/v1/auth/token", "{\"api_key\":\"ck_nope\",\"api_secret\":\"x\"}",
+                    h, &r) == 0);
     CHECK_INT(r.status, 401);
     CHECK_STR(jstr(r.json, "error.code"), "bad_credentials");
     CHECK_STR(jstr(r.json, "error.message"), "Invalid credentials");
@@ -140,7 +141,8 @@ static void test_login(void)
     const char *h[] = {"Content-Type: application/json", NULL};
     struct http_result r;
     REQUIRE(http_do("POST", "/api/v1/auth/login",
-                    "{\"username\":\"analyst@acme.test\",\"password\":\"correct horse 1\"}", h, &r) == 0);
+                    "{\"username\":\"analyst@acme.test\",\"password\":\"correct horse 1\"}", h,
+                    &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK(json_object_get_boolean(jget(r.json, "error")) == 0);
     CHECK_INT(json_object_get_int(jget(r.json, "status_code")), 200);
@@ -148,11 +150,13 @@ static void test_login(void)
     CHECK(jstr(r.json, "data.user_id") != NULL);
     json_object *roles = jget(r.json, "data.roles");
     CHECK(roles && json_object_array_length(roles) == 1);
-    CHECK_STR(roles ? json_object_get_string(json_object_array_get_idx(roles, 0)) : NULL, "analyst");
+    CHECK_STR(roles ? json_object_get_string(json_object_array_get_idx(roles, 0)) : NULL,
+              "analyst");
     CHECK(jstr(r.json, "timestamp") != NULL);
     http_result_free(&r);
     REQUIRE(http_do("POST", "/api/v1/auth/login",
-                    "{\"username\":\"analyst@acme.test\",\"password\":\"wrong password\"}", h, &r) == 0);
+                    "{\"username\":\"analyst@acme.test\",\"password\":\"wrong password\"}", h,
+                    &r) == 0);
     CHECK_INT(r.status, 401);
     CHECK(json_object_get_boolean(jget(r.json, "error")) == 1);
     CHECK_INT(json_object_get_int(jget(r.json, "status_code")), 401);
@@ -225,26 +229,34 @@ static void test_process_triage_examples(void)
     static const struct {
         const char *id, *msg, *category, *priority, *lang, *reason;
     } cases[] = {
-        {"TKT-E2E-OUT", "Your service has been down for our whole company since 9am. Every page returns a 502 "
-                        "error and none of our 40 staff can work. When will it be back?",
+        {"TKT-E2E-OUT",
+         "Your service has been down for our whole company since 9am. Every page returns a 502 "
+         "error and none of our 40 staff can work. When will it be back?",
          "Technical", "P1", "en", NULL},
-        {"TKT-E2E-LEGAL", "I have been treated appallingly by your staff and I've had enough. My solicitor will "
-                          "be in touch and I will be taking you to court.",
+        {"TKT-E2E-LEGAL",
+         "I have been treated appallingly by your staff and I've had enough. My solicitor will "
+         "be in touch and I will be taking you to court.",
          "Complaint", "P1", "en", "LEGAL_MENTION"},
-        {"TKT-E2E-IDEA", "It would be great if your app had a dark mode. Any plans to add one? Love the product otherwise.",
+        {"TKT-E2E-IDEA",
+         "It would be great if your app had a dark mode. Any plans to add one? Love the product "
+         "otherwise.",
          "General Inquiry", "P3", "en", NULL},
-        {"TKT-E2E-ES", "Mi pedido deb\u00eda llegar el lunes y el seguimiento no se mueve desde hace una semana. "
-                       "\u00bfD\u00f3nde est\u00e1 mi paquete?",
+        {"TKT-E2E-ES",
+         "Mi pedido deb\u00eda llegar el lunes y el seguimiento no se mueve desde hace una semana. "
+         "\u00bfD\u00f3nde est\u00e1 mi paquete?",
          "Shipping", NULL, "es", NULL},
-        {"TKT-E2E-DE", "Ich m\u00f6chte meinen Vertrag zum Monatsende k\u00fcndigen. Bitte best\u00e4tigen Sie die "
-                       "K\u00fcndigung schriftlich.",
+        {"TKT-E2E-DE",
+         "Ich m\u00f6chte meinen Vertrag zum Monatsende k\u00fcndigen. Bitte best\u00e4tigen Sie "
+         "die "
+         "K\u00fcndigung schriftlich.",
          "Cancellation", NULL, "de", NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char body[1024];
         snprintf(body, sizeof(body),
                  "{\"customer_email\":\"sam@example.com\",\"customer_name\":\"Sam\","
-                 "\"raw_message\":\"%s\",\"ticket_id\":\"%s\"}", cases[i].msg, cases[i].id);
+                 "\"raw_message\":\"%s\",\"ticket_id\":\"%s\"}",
+                 cases[i].msg, cases[i].id);
         struct http_result r;
         REQUIRE(post_ticket(token_a, body, &r) == 0);
         CHECK_INT(r.status, 200);
@@ -267,7 +279,8 @@ static void test_process_kb_email_not_a_leak(void)
     struct http_result r;
     REQUIRE(post_ticket(token_a,
                         "{\"customer_email\":\"ann.lee@gmail.com\",\"customer_name\":\"Ann Lee\","
-                        "\"raw_message\":\"I cannot sign in. How do I make a formal request under GDPR to delete my account and personal data?\","
+                        "\"raw_message\":\"I cannot sign in. How do I make a formal request under "
+                        "GDPR to delete my account and personal data?\","
                         "\"ticket_id\":\"TKT-GDPR-1\"}",
                         &r) == 0);
     CHECK_INT(r.status, 200);
@@ -287,7 +300,8 @@ static void test_process_damaged_item_article(void)
     struct http_result r;
     REQUIRE(post_ticket(token_a,
                         "{\"customer_email\":\"ana@example.com\",\"customer_name\":\"Ana Lima\","
-                        "\"raw_message\":\"My new blender arrived broken, the jug is cracked and it won't turn on.\","
+                        "\"raw_message\":\"My new blender arrived broken, the jug is cracked and "
+                        "it won't turn on.\","
                         "\"ticket_id\":\"TKT-BLENDER-1\"}",
                         &r) == 0);
     CHECK_INT(r.status, 200);
@@ -304,13 +318,17 @@ static void test_validation_errors(void)
     struct {
         const char *body, *field, *type;
     } cases[] = {
-        {"{\"customer_email\":\"a@b.co\",\"customer_name\":\"A\",\"raw_message\":\"short\",\"ticket_id\":\"T1\"}",
+        {"{\"customer_email\":\"a@b.co\",\"customer_name\":\"A\",\"raw_message\":\"short\","
+         "\"ticket_id\":\"T1\"}",
          "raw_message", "string_too_short"},
-        {"{\"customer_email\":\"not-an-email\",\"customer_name\":\"A\",\"raw_message\":\"long enough message\",\"ticket_id\":\"T1\"}",
+        {"{\"customer_email\":\"not-an-email\",\"customer_name\":\"A\",\"raw_message\":\"long "
+         "enough message\",\"ticket_id\":\"T1\"}",
          "customer_email", "value_error"},
-        {"{\"customer_email\":\"a@b.co\",\"customer_name\":\"A\",\"raw_message\":\"long enough message\"}",
+        {"{\"customer_email\":\"a@b.co\",\"customer_name\":\"A\",\"raw_message\":\"long enough "
+         "message\"}",
          "ticket_id", "missing"},
-        {"{\"customer_email\":\"a@b.co\",\"customer_name\":7,\"raw_message\":\"long enough message\",\"ticket_id\":\"T1\"}",
+        {"{\"customer_email\":\"a@b.co\",\"customer_name\":7,\"raw_message\":\"long enough "
+         "message\",\"ticket_id\":\"T1\"}",
          "customer_name", "string_type"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -321,7 +339,8 @@ static void test_validation_errors(void)
         CHECK_STR(jstr(d0, "type"), cases[i].type);
         json_object *loc = jget(d0, "loc");
         CHECK_STR(loc ? json_object_get_string(json_object_array_get_idx(loc, 0)) : NULL, "body");
-        CHECK_STR(loc ? json_object_get_string(json_object_array_get_idx(loc, 1)) : NULL, cases[i].field);
+        CHECK_STR(loc ? json_object_get_string(json_object_array_get_idx(loc, 1)) : NULL,
+                  cases[i].field);
         CHECK(jstr(d0, "msg") != NULL);
         http_result_free(&r);
     }
@@ -333,8 +352,10 @@ static void expect_detail(const char *method, const char *path, const char *body
     struct http_result r;
     REQUIRE(http_do(method, path, body, h, &r) == 0);
     CHECK_INT(r.status, status);
-    if (detail) CHECK_STR(jstr(r.json, "detail"), detail);
-    else CHECK(r.json && json_object_is_type(jget(r.json, "detail"), json_type_array));
+    if (detail)
+        CHECK_STR(jstr(r.json, "detail"), detail);
+    else
+        CHECK(r.json && json_object_is_type(jget(r.json, "detail"), json_type_array));
     http_result_free(&r);
 }
 
@@ -343,8 +364,8 @@ static void test_bad_input(void)
     const char *json_h[] = {"Content-Type: application/json", token_a, NULL};
     const char *text_h[] = {"Content-Type: text/plain", token_a, NULL};
     expect_detail("POST", "/api/v1/tickets/process", "{\"ticket_id\":", json_h, 422, NULL);
-    expect_detail("POST", "/api/v1/tickets/process", "{\"raw_message\":\"\xff\xfe bad utf8 here\"}", json_h, 422,
-                  "Request body is not valid UTF-8");
+    expect_detail("POST", "/api/v1/tickets/process", "{\"raw_message\":\"\xff\xfe bad utf8 here\"}",
+                  json_h, 422, "Request body is not valid UTF-8");
     char deep[200];
     memset(deep, '[', 100);
     memset(deep + 100, ']', 99);
@@ -375,10 +396,13 @@ static void test_auth_required(void)
     size_t n = strlen(tampered);
     tampered[n - 3] = tampered[n - 3] == 'A' ? 'B' : 'A';
     const char *bad[] = {"Content-Type: application/json", tampered, NULL};
-    expect_detail("POST", "/api/v1/tickets/process", seed_ticket, bad, 401, "Invalid or expired token");
-    const char *alg_none[] = {"Content-Type: application/json",
-                              "Authorization: Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwidGlkIjoiYWNtZSJ9.", NULL};
-    expect_detail("GET", "/api/v1/tickets/metrics", NULL, alg_none, 401, "Invalid or expired token");
+    expect_detail("POST", "/api/v1/tickets/process", seed_ticket, bad, 401,
+                  "Invalid or expired token");
+    const char *alg_none[] = {
+        "Content-Type: application/json",
+        "Authorization: Bearer eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4IiwidGlkIjoiYWNtZSJ9.", NULL};
+    expect_detail("GET", "/api/v1/tickets/metrics", NULL, alg_none, 401,
+                  "Invalid or expired token");
 }
 
 /* What GET /tickets/metrics must answer, computed here from acme's stored tickets (the
@@ -405,13 +429,17 @@ static int expected_metrics(struct expect *e)
     if (!var) return -1;
     snprintf(path, sizeof(path), "%s/cs.db", var);
     sqlite3 *db;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) return sqlite3_close(db), -1;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return sqlite3_close(db), -1;
     sqlite3_stmt *q;
-    int rc = sqlite3_prepare_v2(db, "SELECT json_extract(body, '$.processing_ms'), json_extract(body, '$.confidence'),"
-                                    " json_extract(body, '$.escalation_needed'), json_extract(body, '$.kb_answer'),"
-                                    " json_extract(body, '$.category'), json_extract(body, '$.priority'),"
-                                    " json_extract(body, '$.sentiment'), json_extract(body, '$.compliance')"
-                                    " FROM docs WHERE tenant='acme' AND coll='tickets'", -1, &q, NULL);
+    int rc = sqlite3_prepare_v2(
+        db,
+        "SELECT json_extract(body, '$.processing_ms'), json_extract(body, '$.confidence'),"
+        " json_extract(body, '$.escalation_needed'), json_extract(body, '$.kb_answer'),"
+        " json_extract(body, '$.category'), json_extract(body, '$.priority'),"
+        " json_extract(body, '$.sentiment'), json_extract(body, '$.compliance')"
+        " FROM docs WHERE tenant='acme' AND coll='tickets'",
+        -1, &q, NULL);
     memset(e, 0, sizeof(*e));
     for (int m = 0; m < 4; m++) e->mix[m] = json_object_new_object();
     while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW && e->n < 512) {
@@ -462,13 +490,16 @@ static void check_metrics(json_object *got, const struct expect *e)
     for (int m = 0; m < 4; m++) {
         json_object *mix = jget(got, mix_name[m]);
         CHECK_INT(mix ? json_object_object_length(mix) : -1, json_object_object_length(e->mix[m]));
-        json_object_object_foreach(e->mix[m], k, v) {
+        json_object_object_foreach(e->mix[m], k, v)
+        {
             json_object *c;
-            CHECK(mix && json_object_object_get_ex(mix, k, &c) && json_object_get_int(c) == json_object_get_int(v));
+            CHECK(mix && json_object_object_get_ex(mix, k, &c) &&
+                  json_object_get_int(c) == json_object_get_int(v));
         }
         /* most frequent first */
         int prev = 1 << 30;
-        json_object_object_foreach(mix, k2, v2) {
+        json_object_object_foreach(mix, k2, v2)
+        {
             (void)k2;
             CHECK(json_object_get_int(v2) <= prev);
             prev = json_object_get_int(v2);
@@ -485,7 +516,9 @@ static void test_metrics_and_isolation(void)
     REQUIRE(e.n >= 5); /* the tickets this file processed */
     /* every acme ticket is from this run: all of them are in the last 24 hours too */
     for (int all = 0; all < 2; all++) {
-        REQUIRE(http_do("GET", all ? "/api/v1/tickets/metrics" : "/api/v1/tickets/metrics?period=24h", NULL, ha, &r) == 0);
+        REQUIRE(http_do("GET",
+                        all ? "/api/v1/tickets/metrics" : "/api/v1/tickets/metrics?period=24h",
+                        NULL, ha, &r) == 0);
         CHECK_INT(r.status, 200);
         CHECK_STR(jstr(r.json, "period"), all ? "all" : "24h");
         check_metrics(r.json, &e);
@@ -496,8 +529,10 @@ static void test_metrics_and_isolation(void)
     for (int m = 0; m < 4; m++) json_object_put(e.mix[m]);
     REQUIRE(http_do("GET", "/api/v1/tickets/metrics", NULL, hb, &r) == 0);
     CHECK_INT(r.status, 200);
-    CHECK_INT(json_object_get_int(jget(r.json, "total_processed")), 0); /* globex sees none of acme's */
-    CHECK(json_object_get_double(jget(r.json, "latency_ms.avg")) == 0 || json_object_is_type(jget(r.json, "latency_ms.avg"), json_type_null));
+    CHECK_INT(json_object_get_int(jget(r.json, "total_processed")),
+              0); /* globex sees none of acme's */
+    CHECK(json_object_get_double(jget(r.json, "latency_ms.avg")) == 0 ||
+          json_object_is_type(jget(r.json, "latency_ms.avg"), json_type_null));
     CHECK_INT(json_object_object_length(jget(r.json, "categories")), 0);
     http_result_free(&r);
     REQUIRE(http_do("GET", "/api/v1/tickets/metrics?period=bogus", NULL, ha, &r) == 0);
@@ -516,7 +551,8 @@ static void test_cors_preflight(void)
     char v[256];
     CHECK_STR(http_header(&r, "access-control-allow-origin", v, sizeof(v)), "*");
     CHECK(http_header(&r, "access-control-allow-methods", v, sizeof(v)) && strstr(v, "POST"));
-    CHECK_STR(http_header(&r, "access-control-allow-headers", v, sizeof(v)), "authorization, content-type");
+    CHECK_STR(http_header(&r, "access-control-allow-headers", v, sizeof(v)),
+              "authorization, content-type");
     http_result_free(&r);
 }
 

@@ -84,7 +84,9 @@ static void test_no_lockout_of_the_owner(void)
     const char *attacker = "203.0.113.88", *owner = "198.51.100.30";
     struct http_result r;
     for (int i = 0; i < 6; i++) {
-        CHECK_INT(token(attacker, "cs_0000000000000000000000000000000000000000000000000000000000000000", &r), 401);
+        CHECK_INT(token(attacker,
+                        "cs_0000000000000000000000000000000000000000000000000000000000000000", &r),
+                  401);
         http_result_free(&r);
     }
     /* The sixth failure set a delay: even the right secret from the attacker's place waits. */

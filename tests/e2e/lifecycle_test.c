@@ -30,7 +30,8 @@ static char dataset_id[64], job_id[64];
 
 static const char *const LABELS[3] = {"negative", "neutral", "positive"};
 static const char *const FRUIT[3] = {"durian", "quince", "kumquat"};
-static const char *const FILLER[8] = {"ticket", "order", "parcel", "invoice", "account", "delivery", "basket", "receipt"};
+static const char *const FILLER[8] = {"ticket",  "order",    "parcel", "invoice",
+                                      "account", "delivery", "basket", "receipt"};
 
 /* n rows of CSV; row i has label i % 3. Caller frees. */
 static char *make_csv(size_t n)
@@ -40,12 +41,14 @@ static char *make_csv(size_t n)
     if (!s) return NULL;
     used += (size_t)snprintf(s, cap, "id,text,label\n");
     for (size_t i = 0; i < n; i++)
-        used += (size_t)snprintf(s + used, cap - used, "%zu,\"the %s %s, %s number %zu\",%s\n", i, FRUIT[i % 3],
-                                 FILLER[(i * 7) % 8], FILLER[(i * 3 + 1) % 8], i, LABELS[i % 3]);
+        used += (size_t)snprintf(s + used, cap - used, "%zu,\"the %s %s, %s number %zu\",%s\n", i,
+                                 FRUIT[i % 3], FILLER[(i * 7) % 8], FILLER[(i * 3 + 1) % 8], i,
+                                 LABELS[i % 3]);
     return s;
 }
 
-static int upload(const char *auth, const char *query, const char *ctype, const char *body, struct http_result *r)
+static int upload(const char *auth, const char *query, const char *ctype, const char *body,
+                  struct http_result *r)
 {
     char path[256], ct[128];
     snprintf(path, sizeof(path), "/api/v1/ai/datasets%s", query);
@@ -54,7 +57,8 @@ static int upload(const char *auth, const char *query, const char *ctype, const 
     return http_do("POST", path, body, h, r);
 }
 
-static int call(const char *auth, const char *method, const char *path, const char *body, struct http_result *r)
+static int call(const char *auth, const char *method, const char *path, const char *body,
+                struct http_result *r)
 {
     return e2e_call(auth, method, path, body, r);
 }
@@ -101,7 +105,9 @@ static void test_upload(void)
 
     /* JSON Lines, the same reader: an integer label stands for its text */
     REQUIRE(upload(auth_a, "?format=jsonl", "application/octet-stream",
-                   "{\"text\":\"fine\",\"label\":1}\n\n{\"text\":\"bad\",\"label\":0}\r\n{\"text\":\"ok\",\"label\":1}", &r) == 0);
+                   "{\"text\":\"fine\",\"label\":1}\n\n{\"text\":\"bad\",\"label\":0}\r\n{\"text\":"
+                   "\"ok\",\"label\":1}",
+                   &r) == 0);
     check_envelope(&r, 200);
     CHECK_INT(jint(r.json, "data.row_count"), 3);
     CHECK_INT(jint(r.json, "data.label_distribution.1"), 2);
@@ -116,12 +122,14 @@ static void test_corrupt_upload(void)
     snprintf(dir, sizeof(dir), "%s/ml/acme/datasets", getenv("CS_TEST_VAR"));
     size_t before = count_files(dir);
     struct http_result r;
-    REQUIRE(upload(auth_a, "", "text/csv", "text,label\ngood,positive\n\"broken,negative\nx,neutral\n", &r) == 0);
+    REQUIRE(upload(auth_a, "", "text/csv",
+                   "text,label\ngood,positive\n\"broken,negative\nx,neutral\n", &r) == 0);
     check_envelope(&r, 400);
     CHECK_STR(jstr(r.json, "message"), "Validation error");
     CHECK_STR(jstr(r.json, "details.file"), "record 3: data ends inside a quoted field");
     http_result_free(&r);
-    REQUIRE(upload(auth_a, "", "text/csv", "text,label\ngood,positive\nbad,negative,extra\n", &r) == 0);
+    REQUIRE(upload(auth_a, "", "text/csv", "text,label\ngood,positive\nbad,negative,extra\n", &r) ==
+            0);
     check_envelope(&r, 400);
     CHECK_STR(jstr(r.json, "details.file"), "record 3: 3 fields where the header has 2");
     http_result_free(&r);
@@ -140,7 +148,9 @@ static void test_corrupt_upload(void)
     CHECK_INT(count_files(dir), before);
     /* nothing to train on: a job naming a dataset that does not exist is refused */
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training",
-                 "{\"base_model\":\"sentiment\",\"training_data_uri\":\"dataset://ds_0123456789abcdef01234567\"}", &r) == 0);
+                 "{\"base_model\":\"sentiment\",\"training_data_uri\":\"dataset://"
+                 "ds_0123456789abcdef01234567\"}",
+                 &r) == 0);
     check_envelope(&r, 400);
     CHECK_STR(jstr(r.json, "details.training_data_uri"), "no such dataset");
     http_result_free(&r);
@@ -151,27 +161,35 @@ static void test_bad_jobs(void)
     char body[512];
     struct http_result r;
     snprintf(body, sizeof(body),
-             "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\",\"hyperparameters\":{\"dropout\":0.1}}", dataset_id);
+             "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\",\"hyperparameters\":{"
+             "\"dropout\":0.1}}",
+             dataset_id);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
     check_envelope(&r, 422);
-    CHECK(jstr(r.json, "details.hyperparameters.dropout") != NULL || jget(r.json, "details") != NULL);
+    CHECK(jstr(r.json, "details.hyperparameters.dropout") != NULL ||
+          jget(r.json, "details") != NULL);
     CHECK(strstr(r.body, "hyperparameters.dropout") != NULL);
     http_result_free(&r);
-    snprintf(body, sizeof(body), "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\",\"hyperparameters\":{\"epochs\":0}}",
+    snprintf(body, sizeof(body),
+             "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\",\"hyperparameters\":{"
+             "\"epochs\":0}}",
              dataset_id);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
     check_envelope(&r, 422);
     http_result_free(&r);
     /* another tenant cannot name acme's dataset */
-    snprintf(body, sizeof(body), "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\"}", dataset_id);
+    snprintf(body, sizeof(body), "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\"}",
+             dataset_id);
     REQUIRE(call(auth_b, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
     check_envelope(&r, 400);
     CHECK_STR(jstr(r.json, "details.training_data_uri"), "no such dataset");
     http_result_free(&r);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training",
-                 "{\"base_model\":\"sentiment\",\"training_data_uri\":\"file:///etc/passwd\"}", &r) == 0);
+                 "{\"base_model\":\"sentiment\",\"training_data_uri\":\"file:///etc/passwd\"}",
+                 &r) == 0);
     check_envelope(&r, 400);
-    CHECK_STR(jstr(r.json, "details.training_data_uri"), "file is outside the tenant's state folder");
+    CHECK_STR(jstr(r.json, "details.training_data_uri"),
+              "file is outside the tenant's state folder");
     http_result_free(&r);
 }
 
@@ -194,10 +212,12 @@ static void test_train(void)
 {
     REQUIRE(dataset_id[0]);
     char body[512];
-    snprintf(body, sizeof(body),
-             "{\"base_model\":\"sentiment\",\"training_data_uri\":\"dataset://%s\",\"hyperparameters\":"
-             "{\"learning_rate\":0.5,\"epochs\":6,\"batch_size\":16},\"instance_count\":2,\"instance_type\":\"local\"}",
-             dataset_id);
+    snprintf(
+        body, sizeof(body),
+        "{\"base_model\":\"sentiment\",\"training_data_uri\":\"dataset://%s\",\"hyperparameters\":"
+        "{\"learning_rate\":0.5,\"epochs\":6,\"batch_size\":16},\"instance_count\":2,\"instance_"
+        "type\":\"local\"}",
+        dataset_id);
     struct http_result r;
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
     check_envelope(&r, 200);
@@ -227,9 +247,9 @@ static void test_train(void)
     double acc = jnum(r.json, "data.metrics.validation_accuracy");
     double single = jnum(r.json, "data.metrics.single_shard_validation_accuracy");
     double builtin = jnum(r.json, "data.metrics.builtin_validation_accuracy");
-    CHECK(acc > 0.95);           /* the fruit decides the label */
-    CHECK(acc >= single);        /* mixing two shards is no worse than one */
-    CHECK(builtin < acc);        /* the built-in model never saw the fruit */
+    CHECK(acc > 0.95);    /* the fruit decides the label */
+    CHECK(acc >= single); /* mixing two shards is no worse than one */
+    CHECK(builtin < acc); /* the built-in model never saw the fruit */
     CHECK_INT(jint(r.json, "data.attempts"), 1);
     CHECK_INT(jint(r.json, "data.instance_count"), 2);
     CHECK(jstr(r.json, "data.estimated_completion") != NULL);
@@ -279,7 +299,10 @@ static void test_deploy_and_serve(void)
     REQUIRE(job_id[0]);
     char body[512];
     struct http_result r;
-    snprintf(body, sizeof(body), "{\"model_uri\":\"model://%s\",\"deployment_name\":\"fruit-sentiment\",\"replicas\":3}", job_id);
+    snprintf(
+        body, sizeof(body),
+        "{\"model_uri\":\"model://%s\",\"deployment_name\":\"fruit-sentiment\",\"replicas\":3}",
+        job_id);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/deploy", body, &r) == 0);
     check_envelope(&r, 200);
     CHECK_STR(jstr(r.json, "data.status"), "ACTIVE");
@@ -305,7 +328,8 @@ static void test_deploy_and_serve(void)
     /* the batch endpoint serves the same task from the same deployment */
     REQUIRE(call(auth_a, "POST", "/api/v1/analyze/batch",
                  "{\"conversations\":[{\"id\":\"c1\",\"text\":\"about my kumquat parcel\"},"
-                 "{\"id\":\"c2\",\"text\":\"about my durian parcel\"}]}", &r) == 0);
+                 "{\"id\":\"c2\",\"text\":\"about my durian parcel\"}]}",
+                 &r) == 0);
     check_envelope(&r, 200);
     CHECK_STR(jstr(r.json, "data.deployment"), "fruit-sentiment");
     CHECK_NEAR(jnum(r.json, "data.results.0.positive"), want[2], 6e-5);
@@ -320,12 +344,15 @@ static void test_deploy_and_serve(void)
     CHECK(jnum(r.json, "data.positive") < want[2]);
     http_result_free(&r);
     /* explain answers from the deployment, exactly: output = base + contributions + other */
-    REQUIRE(call(auth_a, "POST", "/api/v1/ai/explain",
-                 "{\"model_name\":\"fruit-sentiment\",\"data\":{\"text\":\"about my durian parcel\"}}", &r) == 0);
+    REQUIRE(
+        call(auth_a, "POST", "/api/v1/ai/explain",
+             "{\"model_name\":\"fruit-sentiment\",\"data\":{\"text\":\"about my durian parcel\"}}",
+             &r) == 0);
     check_envelope(&r, 200);
     CHECK_STR(jstr(r.json, "data.deployment"), "fruit-sentiment");
     CHECK_STR(jstr(r.json, "data.prediction.sentiment"), "negative");
-    double sum = jnum(r.json, "data.explanation.base_value") + jnum(r.json, "data.explanation.other_features");
+    double sum = jnum(r.json, "data.explanation.base_value") +
+                 jnum(r.json, "data.explanation.other_features");
     for (size_t i = 0; i < jlen(r.json, "data.explanation.feature_importance"); i++) {
         char p[96];
         snprintf(p, sizeof(p), "data.explanation.feature_importance.%zu.importance", i);
@@ -334,7 +361,8 @@ static void test_deploy_and_serve(void)
     CHECK_NEAR(sum, jnum(r.json, "data.explanation.output_value"), 1e-4);
     http_result_free(&r);
     /* globex has no such deployment */
-    REQUIRE(call(auth_b, "POST", "/api/v1/ai/explain", "{\"model_name\":\"fruit-sentiment\",\"data\":{\"text\":\"x\"}}", &r) == 0);
+    REQUIRE(call(auth_b, "POST", "/api/v1/ai/explain",
+                 "{\"model_name\":\"fruit-sentiment\",\"data\":{\"text\":\"x\"}}", &r) == 0);
     check_envelope(&r, 400);
     http_result_free(&r);
 
@@ -417,7 +445,8 @@ static void test_worker_killed_mid_job(void)
     check_envelope(&r, 200);
     char body[512];
     snprintf(body, sizeof(body),
-             "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\",\"hyperparameters\":{\"epochs\":40}}",
+             "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\",\"hyperparameters\":{"
+             "\"epochs\":40}}",
              jstr(r.json, "data.dataset_id"));
     http_result_free(&r);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
@@ -462,7 +491,9 @@ static void test_worker_killed_mid_job(void)
 static void test_cancel(void)
 {
     char body[512];
-    snprintf(body, sizeof(body), "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\",\"hyperparameters\":{\"epochs\":200}}",
+    snprintf(body, sizeof(body),
+             "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\",\"hyperparameters\":{"
+             "\"epochs\":200}}",
              dataset_id);
     struct http_result r;
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);

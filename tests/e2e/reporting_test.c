@@ -67,10 +67,9 @@ static const char *ids(const struct http_result *r)
     return buf;
 }
 
-static const char TEAMS[] =
-    "[{\"id\":1,\"name\":\"Support\",\"position\":0},"
-    "{\"id\":2,\"name\":\"East\",\"parent_id\":1,\"position\":2},"
-    "{\"id\":3,\"name\":\"West\",\"parent_id\":1,\"position\":1}]";
+static const char TEAMS[] = "[{\"id\":1,\"name\":\"Support\",\"position\":0},"
+                            "{\"id\":2,\"name\":\"East\",\"parent_id\":1,\"position\":2},"
+                            "{\"id\":3,\"name\":\"West\",\"parent_id\":1,\"position\":1}]";
 static const char MENUS[] =
     "[{\"id\":1,\"name\":\"Main\",\"position\":0},"
     "{\"id\":2,\"name\":\"Billing\",\"parent_id\":1,\"position\":1,\"menu_type\":\"queue\"},"
@@ -78,7 +77,8 @@ static const char MENUS[] =
 static const char AGENTS[] =
     "{\"id\":7,\"first_name\":\"Ana\",\"last_name\":\"Silva\",\"email\":\"ana@acme.test\","
     "\"teams\":[{\"id\":2,\"name\":\"East\"}],\"status\":{\"id\":1,\"name\":\"Available\"},"
-    "\"status_id\":1,\"online\":true,\"roles\":[\"agent\"],\"channels\":[\"voice\"],\"call_count\":2}\n"
+    "\"status_id\":1,\"online\":true,\"roles\":[\"agent\"],\"channels\":[\"voice\"],\"call_count\":"
+    "2}\n"
     "\n"
     "{\"id\":8,\"first_name\":\"Ben\",\"last_name\":\"Okafor\",\"email\":\"ben@acme.test\","
     "\"teams\":[{\"id\":2,\"name\":\"East\"},{\"id\":3,\"name\":\"West\"}],\"online\":false}\n";
@@ -86,7 +86,8 @@ static const char AGENTS[] =
  * conference and a third party (West), 4 a voicemail (West). */
 static const char CALLS[] =
     "{\"id\":1,\"call_type\":\"inbound\",\"status\":\"finished\",\"team_id\":2,"
-    "\"agent_info\":{\"id\":7,\"first_name\":\"Ana\"},\"selected_menu\":{\"id\":2,\"name\":\"Billing\"},"
+    "\"agent_info\":{\"id\":7,\"first_name\":\"Ana\"},\"selected_menu\":{\"id\":2,\"name\":"
+    "\"Billing\"},"
     "\"created_at\":\"2026-03-02T10:00:00Z\",\"queued_at\":\"2026-03-02T10:00:30Z\","
     "\"connecting_at\":\"2026-03-02T10:01:20Z\",\"connected_at\":\"2026-03-02T10:01:30Z\","
     "\"ends_at\":\"2026-03-02T10:06:30Z\",\"call_duration\":300,\"hold_duration\":45,"
@@ -97,13 +98,17 @@ static const char CALLS[] =
     "\"selected_menu\":{\"id\":2,\"name\":\"Billing\"},\"created_at\":\"2026-03-02T11:00:00Z\","
     "\"queued_at\":\"2026-03-02T11:00:20Z\",\"ends_at\":\"2026-03-02T11:02:00Z\"}\n"
     "{\"id\":3,\"call_type\":\"inbound\",\"status\":\"finished\",\"team_id\":3,"
-    "\"agent_info\":{\"id\":8},\"created_at\":\"2026-03-02T23:55:00Z\",\"queued_at\":\"2026-03-02T23:55:40Z\","
+    "\"agent_info\":{\"id\":8},\"created_at\":\"2026-03-02T23:55:00Z\",\"queued_at\":\"2026-03-"
+    "02T23:55:40Z\","
     "\"connecting_at\":\"2026-03-02T23:56:30Z\",\"connected_at\":\"2026-03-02T23:56:40Z\","
     "\"ends_at\":\"2026-03-03T00:16:40Z\",\"call_duration\":1200,\"hold_duration\":60,"
     "\"participants\":["
-    "{\"id\":31,\"type\":\"agent\",\"agent_id\":8,\"connected_at\":\"2026-03-02T23:56:40Z\",\"ended_at\":\"2026-03-03T00:06:40Z\"},"
-    "{\"id\":32,\"type\":\"agent\",\"agent_id\":7,\"connected_at\":\"2026-03-03T00:05:00Z\",\"ended_at\":\"2026-03-03T00:16:40Z\"},"
-    "{\"id\":33,\"type\":\"third_party\",\"connected_at\":\"2026-03-03T00:10:00Z\",\"ended_at\":\"2026-03-03T00:12:00Z\"},"
+    "{\"id\":31,\"type\":\"agent\",\"agent_id\":8,\"connected_at\":\"2026-03-02T23:56:40Z\","
+    "\"ended_at\":\"2026-03-03T00:06:40Z\"},"
+    "{\"id\":32,\"type\":\"agent\",\"agent_id\":7,\"connected_at\":\"2026-03-03T00:05:00Z\","
+    "\"ended_at\":\"2026-03-03T00:16:40Z\"},"
+    "{\"id\":33,\"type\":\"third_party\",\"connected_at\":\"2026-03-03T00:10:00Z\",\"ended_at\":"
+    "\"2026-03-03T00:12:00Z\"},"
     "{\"id\":34,\"type\":\"end_user\",\"connected_at\":\"2026-03-02T23:55:00Z\"}],"
     "\"transfers\":[{\"id\":1,\"created_at\":\"2026-03-03T00:04:30Z\",\"participant_id\":32}]}\n"
     "{\"id\":4,\"call_type\":\"voicemail\",\"status\":\"voicemail\",\"team_id\":3,"
@@ -132,17 +137,22 @@ static void test_token_and_import(void)
     json_object_put(o);
     REQUIRE(e2e_token_for_key("CS_TEST_KEY_B", bearer_b, sizeof(bearer_b), NULL, 0) == 0);
 
-    import_ok("teams", TEAMS, "{\"resource\":\"teams\",\"received\":3,\"inserted\":3,\"updated\":0,"
-                              "\"unchanged\":0,\"changed_details\":0}");
-    import_ok("menus", MENUS, "{\"resource\":\"menus\",\"received\":3,\"inserted\":3,\"updated\":0,"
-                              "\"unchanged\":0,\"changed_details\":0}");
-    import_ok("agents", AGENTS, "{\"resource\":\"agents\",\"received\":2,\"inserted\":2,\"updated\":0,"
-                                "\"unchanged\":0,\"changed_details\":0}");
-    import_ok("calls", CALLS, "{\"resource\":\"calls\",\"received\":4,\"inserted\":4,\"updated\":0,"
-                              "\"unchanged\":0,\"changed_details\":0}");
+    import_ok("teams", TEAMS,
+              "{\"resource\":\"teams\",\"received\":3,\"inserted\":3,\"updated\":0,"
+              "\"unchanged\":0,\"changed_details\":0}");
+    import_ok("menus", MENUS,
+              "{\"resource\":\"menus\",\"received\":3,\"inserted\":3,\"updated\":0,"
+              "\"unchanged\":0,\"changed_details\":0}");
+    import_ok("agents", AGENTS,
+              "{\"resource\":\"agents\",\"received\":2,\"inserted\":2,\"updated\":0,"
+              "\"unchanged\":0,\"changed_details\":0}");
+    import_ok("calls", CALLS,
+              "{\"resource\":\"calls\",\"received\":4,\"inserted\":4,\"updated\":0,"
+              "\"unchanged\":0,\"changed_details\":0}");
     /* Idempotent by id. */
-    import_ok("calls", CALLS, "{\"resource\":\"calls\",\"received\":4,\"inserted\":0,\"updated\":0,"
-                              "\"unchanged\":4,\"changed_details\":0}");
+    import_ok("calls", CALLS,
+              "{\"resource\":\"calls\",\"received\":4,\"inserted\":0,\"updated\":0,"
+              "\"unchanged\":4,\"changed_details\":0}");
 }
 
 static void test_auth(void)
@@ -155,7 +165,8 @@ static void test_auth(void)
     /* acme's token is not globex's password. */
     REQUIRE(call_as(wrong_tenant, "GET", "/manager/api/v1/calls", NULL, &r) == 0);
     CHECK_INT(r.status, 401);
-    CHECK_STR(r.body, "{\"error\":{\"code\":\"bad_credentials\",\"message\":\"Invalid credentials\"}}");
+    CHECK_STR(r.body,
+              "{\"error\":{\"code\":\"bad_credentials\",\"message\":\"Invalid credentials\"}}");
     CHECK_STR(header(&r, "www-authenticate"), "Basic realm=\"reporting\"");
     http_result_free(&r);
     /* Bearer tokens work too, scoped to their own tenant. */
@@ -180,7 +191,8 @@ static void check_ids(const char *path, const char *want_ids, const char *want_t
 static void test_filters(void)
 {
     check_ids("/manager/api/v1/calls", "1,2,3,4", "4");
-    check_ids("/manager/api/v1/calls?created_at[from]=2026-03-02&created_at[to]=2026-03-02", "1,2,3", "3");
+    check_ids("/manager/api/v1/calls?created_at[from]=2026-03-02&created_at[to]=2026-03-02",
+              "1,2,3", "3");
     check_ids("/manager/api/v1/calls?created_at%5Bfrom%5D=2026-03-02T23:00:00%2B01:00", "3,4", "2");
     check_ids("/manager/api/v1/calls?team_id[]=3", "3,4", "2");
     check_ids("/manager/api/v1/calls?status[]=abandoned&status[]=voicemail", "2,4", "2");
@@ -207,7 +219,8 @@ static void test_paging(void)
     http_result_free(&r);
     REQUIRE(rp("GET", "/manager/api/v1/calls?page=2&per=2&team_id[]=2&team_id[]=3", NULL, &r) == 0);
     CHECK_STR(ids(&r), "3,4");
-    CHECK_STR(header(&r, "link"), "</manager/api/v1/calls?per=2&team_id[]=2&team_id[]=3&page=2>; rel=\"last\"");
+    CHECK_STR(header(&r, "link"),
+              "</manager/api/v1/calls?per=2&team_id[]=2&team_id[]=3&page=2>; rel=\"last\"");
     http_result_free(&r);
     REQUIRE(rp("GET", "/manager/api/v1/calls?per=500&page=7", NULL, &r) == 0);
     CHECK_STR(r.body, "[]");
@@ -215,11 +228,15 @@ static void test_paging(void)
     CHECK_STR(header(&r, "link"), "</manager/api/v1/calls?per=500&page=1>; rel=\"last\"");
     http_result_free(&r);
     /* Tailing: the next link carries the keyset cursor after the page's last row. */
-    REQUIRE(rp("GET", "/manager/api/v1/calls?updated_at[from]=2020-01-01&sort_column=updated_at&per=3", NULL, &r) == 0);
+    REQUIRE(rp("GET",
+               "/manager/api/v1/calls?updated_at[from]=2020-01-01&sort_column=updated_at&per=3",
+               NULL, &r) == 0);
     CHECK_STR(ids(&r), "1,2,3");
     const char *link = header(&r, "link");
-    CHECK(e2e_matches(link, "^</manager/api/v1/calls\\?updated_at\\[from\\]=2020-01-01&sort_column=updated_at&per=3"
-                            "&page=2&after=[0-9]+\\.3>; rel=\"next\", <[^>]+page=2>; rel=\"last\"$"));
+    CHECK(e2e_matches(
+        link,
+        "^</manager/api/v1/calls\\?updated_at\\[from\\]=2020-01-01&sort_column=updated_at&per=3"
+        "&page=2&after=[0-9]+\\.3>; rel=\"next\", <[^>]+page=2>; rel=\"last\"$"));
     char next[512] = "";
     if (link && link[0] == '<') {
         size_t n = strcspn(link + 1, ">");
@@ -237,9 +254,10 @@ static void test_records(void)
     struct http_result r;
     REQUIRE(rp("GET", "/manager/api/v1/calls/3/segments", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
-    CHECK_STR(r.body, "{\"call_id\":3,\"billing\":1300.0,\"call\":1300.0,\"ivr\":40.0,\"queue\":60.0,"
-                      "\"ring\":10.0,\"handle\":1200.0,\"talk\":1140.0,\"hold\":60.0,\"transfer\":30.0,"
-                      "\"conference\":100.0,\"third_party_talk\":120.0,\"transfers\":[30.0]}");
+    CHECK_STR(r.body,
+              "{\"call_id\":3,\"billing\":1300.0,\"call\":1300.0,\"ivr\":40.0,\"queue\":60.0,"
+              "\"ring\":10.0,\"handle\":1200.0,\"talk\":1140.0,\"hold\":60.0,\"transfer\":30.0,"
+              "\"conference\":100.0,\"third_party_talk\":120.0,\"transfers\":[30.0]}");
     http_result_free(&r);
     REQUIRE(rp("GET", "/manager/api/v1/calls/4/segments", NULL, &r) == 0);
     CHECK_STR(r.body, "{\"call_id\":4,\"billing\":105.0,\"call\":105.0,\"ivr\":40.0,\"queue\":5.0,"
@@ -271,7 +289,10 @@ static void test_records(void)
     REQUIRE(rp("GET", "/manager/api/v1/teams/tree", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     json_object *root = json_object_array_get_idx(r.json, 0);
-    CHECK_INT((long long)(r.json && json_object_is_type(r.json, json_type_array) ? json_object_array_length(r.json) : 0), 1);
+    CHECK_INT((long long)(r.json && json_object_is_type(r.json, json_type_array)
+                              ? json_object_array_length(r.json)
+                              : 0),
+              1);
     CHECK_STR(jstr(root, "name"), "Support");
     json_object *kids = jget(root, "children");
     CHECK_INT(json_object_array_length(kids), 2);
@@ -291,15 +312,22 @@ static void test_records(void)
 static void test_changes(void)
 {
     /* Call 2 turns out answered after all: its changes are recorded per field. */
-    const char *upd = "[{\"id\":2,\"call_type\":\"inbound\",\"status\":\"finished\",\"team_id\":2,"
-                      "\"selected_menu\":{\"id\":2,\"name\":\"Billing\"},\"created_at\":\"2026-03-02T11:00:00Z\","
-                      "\"queued_at\":\"2026-03-02T11:00:20Z\",\"ends_at\":\"2026-03-02T11:02:00Z\","
-                      "\"sub_status\":\"callback\"}]";
-    import_ok("calls", upd, "{\"resource\":\"calls\",\"received\":1,\"inserted\":0,\"updated\":1,"
-                            "\"unchanged\":0,\"changed_details\":2}");
+    const char *upd =
+        "[{\"id\":2,\"call_type\":\"inbound\",\"status\":\"finished\",\"team_id\":2,"
+        "\"selected_menu\":{\"id\":2,\"name\":\"Billing\"},\"created_at\":\"2026-03-02T11:00:00Z\","
+        "\"queued_at\":\"2026-03-02T11:00:20Z\",\"ends_at\":\"2026-03-02T11:02:00Z\","
+        "\"sub_status\":\"callback\"}]";
+    import_ok("calls", upd,
+              "{\"resource\":\"calls\",\"received\":1,\"inserted\":0,\"updated\":1,"
+              "\"unchanged\":0,\"changed_details\":2}");
     struct http_result r;
-    REQUIRE(rp("GET", "/manager/api/v1/changed_details?record_type[]=call&record_id[]=2&sort_column=field", NULL, &r) == 0);
-    CHECK_INT((long long)(r.json && json_object_is_type(r.json, json_type_array) ? json_object_array_length(r.json) : 0), 2);
+    REQUIRE(rp("GET",
+               "/manager/api/v1/changed_details?record_type[]=call&record_id[]=2&sort_column=field",
+               NULL, &r) == 0);
+    CHECK_INT((long long)(r.json && json_object_is_type(r.json, json_type_array)
+                              ? json_object_array_length(r.json)
+                              : 0),
+              2);
     json_object *c0 = json_object_array_get_idx(r.json, 0);
     CHECK_STR(jstr(c0, "field"), "status");
     CHECK_STR(jstr(c0, "former_value"), "abandoned");
@@ -313,25 +341,37 @@ static void test_changes(void)
 static void test_metrics(void)
 {
     struct http_result r;
-    REQUIRE(rp("GET", "/manager/api/v1/metrics/call_segments?group_by=team&created_at[from]=2026-03-01&created_at[to]=2026-03-04",
+    REQUIRE(rp("GET",
+               "/manager/api/v1/metrics/"
+               "call_segments?group_by=team&created_at[from]=2026-03-01&created_at[to]=2026-03-04",
                NULL, &r) == 0);
     CHECK_INT(r.status, 200);
-    CHECK_INT((long long)(r.json && json_object_is_type(r.json, json_type_array) ? json_object_array_length(r.json) : 0), 2);
-    json_object *east = json_object_array_get_idx(r.json, 0), *west = json_object_array_get_idx(r.json, 1);
+    CHECK_INT((long long)(r.json && json_object_is_type(r.json, json_type_array)
+                              ? json_object_array_length(r.json)
+                              : 0),
+              2);
+    json_object *east = json_object_array_get_idx(r.json, 0),
+                *west = json_object_array_get_idx(r.json, 1);
     CHECK_STR(jstr(east, "key"), "2");
     CHECK_INT(jint(east, "calls"), 2);
-    CHECK_STR(json_object_to_json_string_ext(jget(east, "segments.billing"), JSON_C_TO_STRING_PLAIN),
-              "{\"count\":2,\"sum\":510.0,\"mean\":255.0,\"p50\":120.0,\"p90\":390.0,\"p99\":390.0}");
-    CHECK_STR(json_object_to_json_string_ext(jget(east, "segments.transfer"), JSON_C_TO_STRING_PLAIN),
-              "{\"count\":0,\"sum\":null,\"mean\":null,\"p50\":null,\"p90\":null,\"p99\":null}");
+    CHECK_STR(
+        json_object_to_json_string_ext(jget(east, "segments.billing"), JSON_C_TO_STRING_PLAIN),
+        "{\"count\":2,\"sum\":510.0,\"mean\":255.0,\"p50\":120.0,\"p90\":390.0,\"p99\":390.0}");
+    CHECK_STR(
+        json_object_to_json_string_ext(jget(east, "segments.transfer"), JSON_C_TO_STRING_PLAIN),
+        "{\"count\":0,\"sum\":null,\"mean\":null,\"p50\":null,\"p90\":null,\"p99\":null}");
     CHECK_STR(jstr(west, "key"), "3");
     CHECK_STR(json_object_to_json_string_ext(jget(west, "segments.handle"), JSON_C_TO_STRING_PLAIN),
-              "{\"count\":1,\"sum\":1200.0,\"mean\":1200.0,\"p50\":1200.0,\"p90\":1200.0,\"p99\":1200.0}");
-    CHECK_STR(json_object_to_json_string_ext(jget(west, "segments.billing"), JSON_C_TO_STRING_PLAIN),
-              "{\"count\":2,\"sum\":1405.0,\"mean\":702.5,\"p50\":105.0,\"p90\":1300.0,\"p99\":1300.0}");
+              "{\"count\":1,\"sum\":1200.0,\"mean\":1200.0,\"p50\":1200.0,\"p90\":1200.0,\"p99\":"
+              "1200.0}");
+    CHECK_STR(
+        json_object_to_json_string_ext(jget(west, "segments.billing"), JSON_C_TO_STRING_PLAIN),
+        "{\"count\":2,\"sum\":1405.0,\"mean\":702.5,\"p50\":105.0,\"p90\":1300.0,\"p99\":1300.0}");
     CHECK_INT(jint(west, "segments.conference.count"), 1);
     http_result_free(&r);
-    REQUIRE(rp("GET", "/manager/api/v1/metrics/call_segments?group_by=day&created_at[from]=2026-03-01&created_at[to]=2026-03-04",
+    REQUIRE(rp("GET",
+               "/manager/api/v1/metrics/"
+               "call_segments?group_by=day&created_at[from]=2026-03-01&created_at[to]=2026-03-04",
                NULL, &r) == 0);
     CHECK_STR(jstr(json_object_array_get_idx(r.json, 0), "key"), "2026-03-02");
     CHECK_INT(jint(json_object_array_get_idx(r.json, 0), "calls"), 3);
@@ -352,40 +392,55 @@ static void check_error(const char *method, const char *path, const char *body, 
 
 static void test_errors(void)
 {
-    check_error("GET", "/manager/api/v1/cars", NULL, 404,
-                "{\"error\":{\"code\":\"unknown_resource\",\"message\":\"Unknown resource: cars\"}}");
+    check_error(
+        "GET", "/manager/api/v1/cars", NULL, 404,
+        "{\"error\":{\"code\":\"unknown_resource\",\"message\":\"Unknown resource: cars\"}}");
     check_error("GET", "/manager/api/v1/calls/1/segments/more", NULL, 404,
                 "{\"error\":{\"code\":\"not_found\",\"message\":\"Not Found\"}}");
-    check_error("GET", "/manager/api/v1/calls/1/photos", NULL, 404,
-                "{\"error\":{\"code\":\"not_found\",\"message\":\"No such route: calls/{id}/photos\"}}");
+    check_error(
+        "GET", "/manager/api/v1/calls/1/photos", NULL, 404,
+        "{\"error\":{\"code\":\"not_found\",\"message\":\"No such route: calls/{id}/photos\"}}");
     check_error("GET", "/manager/api/v1/calls/abc", NULL, 400,
                 "{\"error\":{\"code\":\"bad_id\",\"message\":\"id must be an integer >= 1\"}}");
     check_error("GET", "/manager/api/v1/calls?colour[]=red", NULL, 422,
                 "{\"error\":{\"code\":\"unknown_filter\",\"message\":\"Unknown filter: colour\"}}");
     check_error("GET", "/manager/api/v1/calls?sort_column=colour", NULL, 422,
-                "{\"error\":{\"code\":\"unknown_sort_column\",\"message\":\"Unknown sort column: colour\"}}");
-    check_error("GET", "/manager/api/v1/calls?status[x]=1", NULL, 400,
-                "{\"error\":{\"code\":\"bad_filter\",\"message\":\"Bad filter syntax: status[x]\"}}");
+                "{\"error\":{\"code\":\"unknown_sort_column\",\"message\":\"Unknown sort column: "
+                "colour\"}}");
+    check_error(
+        "GET", "/manager/api/v1/calls?status[x]=1", NULL, 400,
+        "{\"error\":{\"code\":\"bad_filter\",\"message\":\"Bad filter syntax: status[x]\"}}");
     check_error("GET", "/manager/api/v1/calls?created_at[from]=soon", NULL, 400,
-                "{\"error\":{\"code\":\"bad_filter\",\"message\":\"created_at[from]: not an ISO 8601 timestamp\"}}");
+                "{\"error\":{\"code\":\"bad_filter\",\"message\":\"created_at[from]: not an ISO "
+                "8601 timestamp\"}}");
     check_error("GET", "/manager/api/v1/calls?page=0", NULL, 400,
                 "{\"error\":{\"code\":\"bad_page\",\"message\":\"page must be an integer >= 1\"}}");
     check_error("GET", "/manager/api/v1/calls?per=-1", NULL, 400,
-                "{\"error\":{\"code\":\"bad_per\",\"message\":\"per must be an integer >= 1 (at most 100)\"}}");
+                "{\"error\":{\"code\":\"bad_per\",\"message\":\"per must be an integer >= 1 (at "
+                "most 100)\"}}");
     check_error("GET", "/manager/api/v1/metrics/call_segments?group_by=planet", NULL, 400,
-                "{\"error\":{\"code\":\"bad_group_by\",\"message\":\"group_by must be agent, team, menu, day or hour\"}}");
-    check_error("POST", "/manager/api/v1/import/cars", "[]", 404,
-                "{\"error\":{\"code\":\"unknown_resource\",\"message\":\"Unknown resource: cars\"}}");
+                "{\"error\":{\"code\":\"bad_group_by\",\"message\":\"group_by must be agent, team, "
+                "menu, day or hour\"}}");
+    check_error(
+        "POST", "/manager/api/v1/import/cars", "[]", 404,
+        "{\"error\":{\"code\":\"unknown_resource\",\"message\":\"Unknown resource: cars\"}}");
     /* NDJSON with a broken line writes nothing. */
+    check_error(
+        "POST", "/manager/api/v1/import/teams",
+        "{\"id\":10,\"name\":\"North\"}\n{\"id\":11,\"name\":\n{\"id\":12,\"name\":\"South\"}\n",
+        400,
+        "{\"error\":{\"code\":\"bad_json\",\"message\":\"Line 2 is not a JSON object; nothing was "
+        "written\"}}");
     check_error("POST", "/manager/api/v1/import/teams",
-                "{\"id\":10,\"name\":\"North\"}\n{\"id\":11,\"name\":\n{\"id\":12,\"name\":\"South\"}\n", 400,
-                "{\"error\":{\"code\":\"bad_json\",\"message\":\"Line 2 is not a JSON object; nothing was written\"}}");
-    check_error("POST", "/manager/api/v1/import/teams", "[{\"id\":10,\"name\":\"North\"},{\"id\":0,\"name\":5}]", 422,
-                "{\"error\":{\"code\":\"invalid_records\",\"message\":\"Some records are invalid; nothing was written\","
-                "\"details\":{\"records\":[{\"index\":1,\"id\":0,\"errors\":[{\"field\":\"name\",\"message\":\"must be a string\"},"
+                "[{\"id\":10,\"name\":\"North\"},{\"id\":0,\"name\":5}]", 422,
+                "{\"error\":{\"code\":\"invalid_records\",\"message\":\"Some records are invalid; "
+                "nothing was written\","
+                "\"details\":{\"records\":[{\"index\":1,\"id\":0,\"errors\":[{\"field\":\"name\","
+                "\"message\":\"must be a string\"},"
                 "{\"field\":\"id\",\"message\":\"must be >= 1\"}]}]}}}");
     check_error("POST", "/manager/api/v1/import/call_participants", "[]", 422,
-                "{\"error\":{\"code\":\"not_importable\",\"message\":\"call_participants cannot be imported: "
+                "{\"error\":{\"code\":\"not_importable\",\"message\":\"call_participants cannot be "
+                "imported: "
                 "participants come nested in their call or chat\"}}");
     check_ids("/manager/api/v1/teams", "1,2,3", "3");
 }
@@ -400,7 +455,9 @@ static void test_rate_limit(void)
         REQUIRE(http_do("GET", "/manager/api/v1/user_statuses", NULL, h, &r) == 0);
         if (r.status == 429) {
             limited = true;
-            CHECK_STR(r.body, "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Rate limit exceeded\"}}");
+            CHECK_STR(
+                r.body,
+                "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Rate limit exceeded\"}}");
             CHECK_STR(header(&r, "retry-after"), "1");
             CHECK_STR(header(&r, "x-rate-limit-limit"), "20");
         } else {
@@ -447,8 +504,10 @@ static void test_session_chats(void)
     snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
     free(tok);
     struct http_result r;
-    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions",
-                     "{\"companyId\":\"co-rpchat\",\"customerId\":\"cust-rp\",\"channel\":\"chat\"}", &r) == 0);
+    REQUIRE(
+        e2e_call(auth, "POST", "/api/v1/cs/sessions",
+                 "{\"companyId\":\"co-rpchat\",\"customerId\":\"cust-rp\",\"channel\":\"chat\"}",
+                 &r) == 0);
     REQUIRE(r.status == 201);
     snprintf(sid, sizeof(sid), "%s", jstr(r.json, "id"));
     http_result_free(&r);
@@ -457,8 +516,9 @@ static void test_session_chats(void)
     REQUIRE(rp("GET", path, NULL, &r) == 0);
     CHECK_STR(r.body, "[]");
     http_result_free(&r);
-    static const char *const msgs[] = {"My blender broke after two days. I want a refund of $80 please.",
-                                       "The TV arrived smashed. I want a refund of $950 for it."};
+    static const char *const msgs[] = {
+        "My blender broke after two days. I want a refund of $80 please.",
+        "The TV arrived smashed. I want a refund of $950 for it."};
     for (int i = 0; i < 2; i++) {
         char mp[160], body[256];
         snprintf(mp, sizeof(mp), "/api/v1/cs/sessions/%s/messages", sid);
@@ -477,7 +537,9 @@ static void test_session_chats(void)
     CHECK_STR(jstr(s.json, "messages.1.role"), "ai_manager");
     CHECK_STR(jstr(s.json, "messages.3.role"), "system");
     CHECK_STR(jstr(s.json, "escalationHistory.1.toTier"), "HUMAN_AGENT");
-    double avg = (jnum(s.json, "messages.1.metadata.latencyMs") + jnum(s.json, "messages.3.metadata.latencyMs")) / 2 / 1000;
+    double avg = (jnum(s.json, "messages.1.metadata.latencyMs") +
+                  jnum(s.json, "messages.3.metadata.latencyMs")) /
+                 2 / 1000;
 
     long long cid = chat_id_of(sid);
     snprintf(path, sizeof(path), "/manager/api/v1/chats?session_id[]=%s", sid);
@@ -512,8 +574,10 @@ static void test_session_chats(void)
     CHECK_STR(jstr(c, "participants.0.type"), "end_user");
     CHECK_STR(jstr(c, "participants.1.name"), "AI_MANAGER");
     CHECK_INT(jint(c, "participants.1.agent_id"), 900002);
-    CHECK_STR(jstr(c, "participants.1.connected_at"), ms_form(jstr(s.json, "messages.1.timestamp")));
-    CHECK_STR(jstr(c, "participants.1.ended_at"), ms_form(jstr(s.json, "escalationHistory.1.timestamp")));
+    CHECK_STR(jstr(c, "participants.1.connected_at"),
+              ms_form(jstr(s.json, "messages.1.timestamp")));
+    CHECK_STR(jstr(c, "participants.1.ended_at"),
+              ms_form(jstr(s.json, "escalationHistory.1.timestamp")));
     CHECK_STR(jstr(c, "participants.1.status"), "finished");
     CHECK_STR(jstr(c, "participants.2.name"), "HUMAN_AGENT");
     CHECK_STR(jstr(c, "participants.2.status"), "connected");
@@ -524,22 +588,28 @@ static void test_session_chats(void)
     CHECK_INT(jint(c, "transfers.0.participant_id"), jint(c, "participants.1.id"));
     CHECK_STR(jstr(c, "transfers.1.to_tier"), "HUMAN_AGENT");
     CHECK_STR(jstr(c, "transfers.1.reason"), jstr(s.json, "escalationHistory.1.reason"));
-    CHECK_STR(jstr(c, "transfers.1.created_at"), ms_form(jstr(s.json, "escalationHistory.1.timestamp")));
+    CHECK_STR(jstr(c, "transfers.1.created_at"),
+              ms_form(jstr(s.json, "escalationHistory.1.timestamp")));
     http_result_free(&r);
     /* The participants as their own resource, and the human tier's activity. */
     snprintf(path, sizeof(path), "/manager/api/v1/chat_participants?chat_id[]=%lld", cid);
     REQUIRE(rp("GET", path, NULL, &r) == 0);
     CHECK_STR(header(&r, "total"), "3");
     http_result_free(&r);
-    snprintf(path, sizeof(path), "/manager/api/v1/agent_activity_logs?agent_id[]=900003&chat_id[]=%lld", cid);
+    snprintf(path, sizeof(path),
+             "/manager/api/v1/agent_activity_logs?agent_id[]=900003&chat_id[]=%lld", cid);
     REQUIRE(rp("GET", path, NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_INT(json_object_array_length(r.json), 1);
     CHECK_STR(jstr(json_object_array_get_idx(r.json, 0), "activity"), "chat_handoff");
-    CHECK_STR(jstr(json_object_array_get_idx(r.json, 0), "started_at"), ms_form(jstr(s.json, "messages.3.timestamp")));
+    CHECK_STR(jstr(json_object_array_get_idx(r.json, 0), "started_at"),
+              ms_form(jstr(s.json, "messages.3.timestamp")));
     http_result_free(&r);
     /* Every turn updated the chat: its message count moved 2 -> 4 in changed_details. */
-    snprintf(path, sizeof(path), "/manager/api/v1/changed_details?record_type[]=chat&record_id[]=%lld&field[]=message_count", cid);
+    snprintf(
+        path, sizeof(path),
+        "/manager/api/v1/changed_details?record_type[]=chat&record_id[]=%lld&field[]=message_count",
+        cid);
     REQUIRE(rp("GET", path, NULL, &r) == 0);
     CHECK_INT(json_object_array_length(r.json), 1);
     CHECK_INT(jint(json_object_array_get_idx(r.json, 0), "former_value"), 2);
@@ -547,7 +617,9 @@ static void test_session_chats(void)
     http_result_free(&r);
     /* Resolving the session finishes the chat in the same write. */
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", sid);
-    REQUIRE(e2e_call(auth, "POST", path, "{\"resolutionType\":\"REFUND_PROCESSED\",\"summary\":\"Refunded\"}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", path,
+                     "{\"resolutionType\":\"REFUND_PROCESSED\",\"summary\":\"Refunded\"}",
+                     &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
     snprintf(path, sizeof(path), "/manager/api/v1/chats/%lld", cid);

@@ -57,12 +57,14 @@ static void test_revoke_key(void)
     json_object *k = admin("create-key --tenant revoketest --scopes agent");
     REQUIRE(k != NULL);
     char env[512], auth[2048], cmd[256];
-    snprintf(env, sizeof(env), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(k, "api_key"), jstr(k, "api_secret"));
+    snprintf(env, sizeof(env), "{\"api_key\":\"%s\",\"api_secret\":\"%s\"}", jstr(k, "api_key"),
+             jstr(k, "api_secret"));
     setenv("CS_TEST_KEY_R", env, 1);
     REQUIRE(e2e_token_for_key("CS_TEST_KEY_R", auth, sizeof(auth), NULL, 0) == 0);
     /* The scope is the token's role: an agent key may not change the configuration. */
     struct http_result r;
-    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"c\",\"enabled\":false}", &r) == 0);
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"c\",\"enabled\":false}",
+                     &r) == 0);
     CHECK_INT(r.status, 403);
     http_result_free(&r);
     snprintf(cmd, sizeof(cmd), "revoke-key --key %s", jstr(k, "api_key"));

@@ -65,11 +65,13 @@ static bool forbidden_body(const char *family, json_object *j)
     if (strcmp(family, "triage") == 0)
         return jstr(j, "detail") && strcmp(jstr(j, "detail"), "Insufficient permissions") == 0;
     if (strcmp(family, "insights") == 0)
-        return json_object_get_boolean(jget(j, "error")) && json_object_get_int(jget(j, "status_code")) == 403 &&
-               jstr(j, "message") && strcmp(jstr(j, "message"), "Insufficient permissions") == 0;
+        return json_object_get_boolean(jget(j, "error")) &&
+               json_object_get_int(jget(j, "status_code")) == 403 && jstr(j, "message") &&
+               strcmp(jstr(j, "message"), "Insufficient permissions") == 0;
     const char *want = strcmp(family, "sessions") == 0 ? "CS_009" : "forbidden";
     return jstr(j, "error.code") && strcmp(jstr(j, "error.code"), want) == 0 &&
-           jstr(j, "error.message") && strcmp(jstr(j, "error.message"), "Insufficient permissions") == 0;
+           jstr(j, "error.message") &&
+           strcmp(jstr(j, "error.message"), "Insufficient permissions") == 0;
 }
 
 static void test_every_write_route_every_role(void)
@@ -87,7 +89,8 @@ static void test_every_write_route_every_role(void)
         bool bearer = jstr(fn, "auth") && strcmp(jstr(fn, "auth"), "bearer") == 0;
         for (size_t i = 0; bearer && rs && i < json_object_array_length(rs); i++) {
             json_object *r = json_object_array_get_idx(rs, i);
-            const char *method = jstr(r, "method"), *pattern = jstr(r, "path"), *need = jstr(r, "roles");
+            const char *method = jstr(r, "method"), *pattern = jstr(r, "path"),
+                       *need = jstr(r, "roles");
             if (strcmp(method, "GET") == 0) continue;
             CHECK(need != NULL); /* every bearer route prints its roles */
             char path[512];
@@ -105,8 +108,8 @@ static void test_every_write_route_every_role(void)
                 } else {
                     refused++;
                     if (res.status != 403 || !forbidden_body(family, res.json))
-                        fprintf(stderr, "  %s %s let %s in: %ld %s\n", method, pattern, roles[k], res.status,
-                                res.body);
+                        fprintf(stderr, "  %s %s let %s in: %ld %s\n", method, pattern, roles[k],
+                                res.status, res.body);
                     CHECK_INT(res.status, 403);
                     CHECK(forbidden_body(family, res.json));
                 }
@@ -145,14 +148,16 @@ static void test_config_writes(void)
     /* The AI's refund authority: bounded, and never above the tier above it. */
     REQUIRE(e2e_call(auth[0], "PUT", "/api/v1/cs/config",
                      "{\"companyId\":\"co-roles\",\"tiers\":{\"aiManager\":{\"capabilities\":"
-                     "{\"maxRefundAmount\":1000000}}}}", &r) == 0);
+                     "{\"maxRefundAmount\":1000000}}}}",
+                     &r) == 0);
     CHECK_INT(r.status, 400);
     CHECK_STR(jstr(r.json, "error.code"), "CS_008");
     CHECK_STR(jstr(r.json, "error.details.field"), "tiers.aiManager.capabilities.maxRefundAmount");
     http_result_free(&r);
     REQUIRE(e2e_call(auth[0], "PUT", "/api/v1/cs/config",
                      "{\"companyId\":\"co-roles\",\"tiers\":{\"aiRep\":{\"capabilities\":"
-                     "{\"canProcessRefunds\":true,\"maxRefundAmount\":500}}}}", &r) == 0);
+                     "{\"canProcessRefunds\":true,\"maxRefundAmount\":500}}}}",
+                     &r) == 0);
     CHECK_INT(r.status, 400);
     CHECK_STR(jstr(r.json, "error.details.field"), "tiers.aiRep.capabilities.maxRefundAmount");
     http_result_free(&r);

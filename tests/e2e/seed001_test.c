@@ -21,11 +21,14 @@ static int token_from_login(char *out, size_t cap)
 {
     const char *h[] = {"Content-Type: application/json", NULL};
     struct http_result r;
-    int rc = http_do("POST", "/api/v1/auth/login",
-                     "{\"username\":\"analyst@acme.test\",\"password\":\"correct horse 1\"}", h, &r);
+    int rc =
+        http_do("POST", "/api/v1/auth/login",
+                "{\"username\":\"analyst@acme.test\",\"password\":\"correct horse 1\"}", h, &r);
     const char *t = r.json ? jstr(r.json, "data.token") : NULL;
-    if (rc || r.status != 200 || !t) rc = -1;
-    else snprintf(out, cap, "Authorization: Bearer %s", t);
+    if (rc || r.status != 200 || !t)
+        rc = -1;
+    else
+        snprintf(out, cap, "Authorization: Bearer %s", t);
     http_result_free(&r);
     return rc;
 }
@@ -69,7 +72,8 @@ static void expect_error(const char *auth, const char *method, const char *path,
 
 static void test_tokens(void)
 {
-    REQUIRE(e2e_token_for_key("CS_TEST_KEY_A", auth_a, sizeof(auth_a), key_id_a, sizeof(key_id_a)) == 0);
+    REQUIRE(e2e_token_for_key("CS_TEST_KEY_A", auth_a, sizeof(auth_a), key_id_a,
+                              sizeof(key_id_a)) == 0);
     REQUIRE(e2e_token_for_key("CS_TEST_KEY_B", auth_b, sizeof(auth_b), NULL, 0) == 0);
     REQUIRE(token_from_login(auth_analyst, sizeof(auth_analyst)) == 0);
 }
@@ -93,9 +97,11 @@ static void test_sentiment_seed_example(void)
     struct http_result r;
     /* The seed's own sentence reads as mildly negative to the airline-trained model
      * (0.52), so a plainer positive one stands in for it. */
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/analyze/sentiment",
+    REQUIRE(
+        e2e_call(auth_a, "POST", "/api/v1/analyze/sentiment",
                  "{\"text\":\"Thank you, I'm very happy with the service and the prompt response "
-                 "to my query!\",\"use_ai\":true}", &r) == 0);
+                 "to my query!\",\"use_ai\":true}",
+                 &r) == 0);
     check_ok(&r);
     json_object *d = jget(r.json, "data");
     CHECK_STR(jstr(d, "sentiment"), "positive");
@@ -109,12 +115,17 @@ static void test_sentiment_seed_example(void)
     CHECK(json_object_array_length(kp) >= 1);
     for (size_t i = 0; i < json_object_array_length(kp); i++) {
         const char *ph = json_object_get_string(json_object_array_get_idx(kp, i));
-        CHECK(ph && strstr("thank you, i'm very happy with the service and the prompt response to my query!", ph));
+        CHECK(ph &&
+              strstr(
+                  "thank you, i'm very happy with the service and the prompt response to my query!",
+                  ph));
     }
     http_result_free(&r);
 
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/analyze/sentiment",
-                 "{\"text\":\"This is the worst service ever, I am furious and nobody helps me.\"}", &r) == 0);
+    REQUIRE(
+        e2e_call(auth_a, "POST", "/api/v1/analyze/sentiment",
+                 "{\"text\":\"This is the worst service ever, I am furious and nobody helps me.\"}",
+                 &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.sentiment"), "negative");
     check_probs(jget(r.json, "data"));
@@ -128,8 +139,8 @@ static void test_sentiment_validation(void)
                  "Validation error", "text");
     expect_error(auth_a, "POST", "/api/v1/analyze/sentiment", "{\"text\":\"\"}", 400,
                  "Validation error", "text");
-    expect_error(auth_a, "POST", "/api/v1/analyze/sentiment", "{\"text\":\"fine\",\"use_ai\":\"yes\"}",
-                 400, "Validation error", "use_ai");
+    expect_error(auth_a, "POST", "/api/v1/analyze/sentiment",
+                 "{\"text\":\"fine\",\"use_ai\":\"yes\"}", 400, "Validation error", "use_ai");
     expect_error(auth_a, "POST", "/api/v1/analyze/sentiment", "{\"text\":", 400, NULL, NULL);
     expect_error(NULL, "POST", "/api/v1/analyze/sentiment", "{\"text\":\"hi\"}", 401,
                  "Not authenticated", NULL);
@@ -138,10 +149,12 @@ static void test_sentiment_validation(void)
 static void test_batch_seed_example(void)
 {
     struct http_result r;
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/analyze/batch",
+    REQUIRE(
+        e2e_call(auth_a, "POST", "/api/v1/analyze/batch",
                  "{\"conversations\":[{\"id\":\"conv-123\",\"text\":\"I've been trying to contact "
                  "support for days with no response!\"},{\"id\":\"conv-124\",\"text\":\"Thank you "
-                 "for resolving my issue so quickly.\"}]}", &r) == 0);
+                 "for resolving my issue so quickly.\"}]}",
+                 &r) == 0);
     check_ok(&r);
     json_object *res = jget(r.json, "data.results");
     REQUIRE(json_object_is_type(res, json_type_array) && json_object_array_length(res) == 2);
@@ -177,8 +190,8 @@ static void test_batch_limits(void)
     free(body);
     expect_error(auth_a, "POST", "/api/v1/analyze/batch", "{\"conversations\":[]}", 400,
                  "Validation error", "conversations");
-    expect_error(auth_a, "POST", "/api/v1/analyze/batch",
-                 "{\"conversations\":[{\"id\":\"c1\"}]}", 400, "Validation error", "text");
+    expect_error(auth_a, "POST", "/api/v1/analyze/batch", "{\"conversations\":[{\"id\":\"c1\"}]}",
+                 400, "Validation error", "text");
 }
 
 /* ---- privacy ---- */
@@ -200,7 +213,8 @@ static void test_anonymize_seed_example(void)
     REQUIRE(json_object_is_type(m, json_type_object));
     CHECK_INT(json_object_object_length(m), 3);
     json_object *v;
-    CHECK(json_object_object_get_ex(m, "[NAME_1]", &v) && strcmp(json_object_get_string(v), "John Smith") == 0);
+    CHECK(json_object_object_get_ex(m, "[NAME_1]", &v) &&
+          strcmp(json_object_get_string(v), "John Smith") == 0);
     CHECK(json_object_object_get_ex(m, "[ACCOUNT_NUMBER_1]", &v) &&
           strcmp(json_object_get_string(v), "XXXXXX7890") == 0);
     CHECK(json_object_object_get_ex(m, "[PHONE_1]", &v) &&
@@ -212,7 +226,7 @@ static void test_anonymize_seed_example(void)
 
     /* Without keep_mapping the mapping stays in the shape, as null. */
     REQUIRE(e2e_call(auth_a, "POST", "/api/v1/privacy/anonymize",
-                 "{\"text\":\"write to ana@example.com or ana@example.com\"}", &r) == 0);
+                     "{\"text\":\"write to ana@example.com or ana@example.com\"}", &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.anonymized_text"), "write to [EMAIL_1] or [EMAIL_1]");
     CHECK(json_object_object_get_ex(jget(r.json, "data"), "mapping", &v) && v == NULL);
@@ -222,7 +236,8 @@ static void test_anonymize_seed_example(void)
 static void test_anonymize_restore_round_trip(void)
 {
     char body[512];
-    snprintf(body, sizeof(body), "{\"text\":\"%s\",\"keep_mapping\":true,\"reversible\":true}", seed_pii);
+    snprintf(body, sizeof(body), "{\"text\":\"%s\",\"keep_mapping\":true,\"reversible\":true}",
+             seed_pii);
     struct http_result r;
     REQUIRE(e2e_call(auth_a, "POST", "/api/v1/privacy/anonymize", body, &r) == 0);
     check_ok(&r);
@@ -245,19 +260,22 @@ static void test_anonymize_restore_round_trip(void)
 
     /* A reply written from the anonymized text gets the originals back. */
     snprintf(req, strlen(token) + 1024,
-             "{\"text\":\"Dear [NAME_1], we will call [PHONE_1] today.\",\"restore_token\":\"%s\"}", token);
+             "{\"text\":\"Dear [NAME_1], we will call [PHONE_1] today.\",\"restore_token\":\"%s\"}",
+             token);
     REQUIRE(e2e_call(auth_a, "POST", "/api/v1/privacy/restore", req, &back) == 0);
     check_ok(&back);
     CHECK_STR(jstr(back.json, "data.text"), "Dear John Smith, we will call 555-123-4567 today.");
     http_result_free(&back);
 
     /* Another tenant cannot open it; neither can anyone after tampering. */
-    expect_error(auth_b, "POST", "/api/v1/privacy/restore", req, 400, "Validation error", "restore_token");
+    expect_error(auth_b, "POST", "/api/v1/privacy/restore", req, 400, "Validation error",
+                 "restore_token");
     char *at = strstr(req, "csa1.") + 12;
     *at = *at == 'A' ? 'B' : 'A';
-    expect_error(auth_a, "POST", "/api/v1/privacy/restore", req, 400, "Validation error", "restore_token");
-    expect_error(auth_a, "POST", "/api/v1/privacy/restore", "{\"text\":\"x\"}", 400, "Validation error",
+    expect_error(auth_a, "POST", "/api/v1/privacy/restore", req, 400, "Validation error",
                  "restore_token");
+    expect_error(auth_a, "POST", "/api/v1/privacy/restore", "{\"text\":\"x\"}", 400,
+                 "Validation error", "restore_token");
     free(req);
     free(token);
 }
@@ -266,14 +284,16 @@ static void test_anonymize_validation(void)
 {
     expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", "{\"keep_mapping\":true}", 400,
                  "Validation error", "text");
-    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", "{\"text\":\"a\",\"keep_mapping\":1}", 400,
-                 "Validation error", "keep_mapping");
+    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", "{\"text\":\"a\",\"keep_mapping\":1}",
+                 400, "Validation error", "keep_mapping");
     /* More PII than the detector reports in one text: refused, never half-anonymized. */
     char body[8192];
     size_t n = (size_t)snprintf(body, sizeof(body), "{\"text\":\"");
-    for (int i = 0; i < 80; i++) n += (size_t)snprintf(body + n, sizeof(body) - n, "u%d@example.com ", i);
+    for (int i = 0; i < 80; i++)
+        n += (size_t)snprintf(body + n, sizeof(body) - n, "u%d@example.com ", i);
     snprintf(body + n, sizeof(body) - n, "\"}");
-    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", body, 400, "Validation error", "text");
+    expect_error(auth_a, "POST", "/api/v1/privacy/anonymize", body, 400, "Validation error",
+                 "text");
 }
 
 /* ---- explain ---- */
@@ -288,8 +308,9 @@ static void check_exact(json_object *ex)
         json_object *it = json_object_array_get_idx(fi, i);
         CHECK(jstr(it, "feature") && *jstr(it, "feature"));
         sum += jnum(it, "importance");
-        if (i) CHECK(fabs(jnum(it, "importance")) <=
-                     fabs(jnum(json_object_array_get_idx(fi, i - 1), "importance")) + 1e-9);
+        if (i)
+            CHECK(fabs(jnum(it, "importance")) <=
+                  fabs(jnum(json_object_array_get_idx(fi, i - 1), "importance")) + 1e-9);
     }
     CHECK(!isnan(sum));
     CHECK_NEAR(sum, jnum(ex, "output_value"), 1e-4);
@@ -301,9 +322,12 @@ static void check_exact(json_object *ex)
 static void test_explain_models(void)
 {
     struct http_result r;
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
-                 "{\"model_name\":\"sentiment\",\"data\":{\"text\":\"I am very satisfied with the quick "
-                 "approval process for my loan application.\"},\"explanation_method\":\"shap\"}", &r) == 0);
+    REQUIRE(
+        e2e_call(
+            auth_a, "POST", "/api/v1/ai/explain",
+            "{\"model_name\":\"sentiment\",\"data\":{\"text\":\"I am very satisfied with the quick "
+            "approval process for my loan application.\"},\"explanation_method\":\"shap\"}",
+            &r) == 0);
     check_ok(&r);
     /* The label is the model's call (retraining may move a mild sentence between
      * positive and neutral); what must hold is that it is not negative and that the
@@ -323,43 +347,59 @@ static void test_explain_models(void)
         /* A character n-gram names the word of the text it came from. */
         if (kind && strcmp(kind, "char") == 0)
             CHECK(word && strstr("I am very satisfied with the quick approval process for my loan "
-                                 "application.", word));
+                                 "application.",
+                                 word));
     }
     http_result_free(&r);
 
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
+    REQUIRE(
+        e2e_call(auth_a, "POST", "/api/v1/ai/explain",
                  "{\"model_name\":\"intent-banking77\",\"data\":{\"text\":\"I lost my card, please "
-                 "block it\"},\"top_k\":5}", &r) == 0);
+                 "block it\"},\"top_k\":5}",
+                 &r) == 0);
     check_ok(&r);
     CHECK(jstr(r.json, "data.prediction.intent") != NULL);
-    CHECK_STR(jstr(r.json, "data.explanation.explained_class"), jstr(r.json, "data.prediction.intent"));
+    CHECK_STR(jstr(r.json, "data.explanation.explained_class"),
+              jstr(r.json, "data.prediction.intent"));
     check_exact(jget(r.json, "data.explanation"));
     CHECK_INT(json_object_array_length(jget(r.json, "data.explanation.feature_importance")), 5);
     http_result_free(&r);
 
     REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
-                 "{\"model_name\":\"escalation\",\"data\":{\"sentiment_score\":0.05,\"sentiment_level\":5,"
-                 "\"legal_threat\":true,\"repeat_contacts\":3,\"wait_minutes\":90}}", &r) == 0);
+                     "{\"model_name\":\"escalation\",\"data\":{\"sentiment_score\":0.05,"
+                     "\"sentiment_level\":5,"
+                     "\"legal_threat\":true,\"repeat_contacts\":3,\"wait_minutes\":90}}",
+                     &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.prediction.escalation"), "yes");
     CHECK(jnum(r.json, "data.prediction.probability") >= 0.5);
     check_exact(jget(r.json, "data.explanation"));
-    CHECK_STR(jstr(json_object_array_get_idx(jget(r.json, "data.explanation.feature_importance"), 0),
-                   "feature") ? "ok" : NULL, "ok");
+    CHECK_STR(
+        jstr(json_object_array_get_idx(jget(r.json, "data.explanation.feature_importance"), 0),
+             "feature")
+            ? "ok"
+            : NULL,
+        "ok");
     http_result_free(&r);
 
     /* From the words: repeat contact, a request for a manager and an ultimatum. */
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
-                 "{\"model_name\":\"escalation\",\"data\":{\"text\":\"I have called four times about "
-                 "this and I want a manager now or I will cancel\"}}", &r) == 0);
+    REQUIRE(
+        e2e_call(
+            auth_a, "POST", "/api/v1/ai/explain",
+            "{\"model_name\":\"escalation\",\"data\":{\"text\":\"I have called four times about "
+            "this and I want a manager now or I will cancel\"}}",
+            &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.prediction.escalation"), "yes");
     CHECK(jnum(r.json, "data.prediction.probability") >= 0.5);
     check_exact(jget(r.json, "data.explanation"));
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/ai/explain",
-                 "{\"model_name\":\"escalation\",\"data\":{\"text\":\"Could you send me a copy of my "
-                 "last invoice please?\",\"history\":[\"Hello\"]}}", &r) == 0);
+    REQUIRE(
+        e2e_call(
+            auth_a, "POST", "/api/v1/ai/explain",
+            "{\"model_name\":\"escalation\",\"data\":{\"text\":\"Could you send me a copy of my "
+            "last invoice please?\",\"history\":[\"Hello\"]}}",
+            &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.prediction.escalation"), "no");
     check_exact(jget(r.json, "data.explanation"));
@@ -369,18 +409,23 @@ static void test_explain_models(void)
 static void test_explain_validation(void)
 {
     const char *p = "/api/v1/ai/explain";
-    expect_error(auth_a, "POST", p, "{\"model_name\":\"financial-sentiment-prod\",\"data\":{\"text\":\"x\"}}",
-                 400, "Validation error", "model_name");
-    expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":{\"text\":\"x\"},"
-                 "\"explanation_method\":\"lime\"}", 400, "Validation error", "explanation_method");
+    expect_error(auth_a, "POST", p,
+                 "{\"model_name\":\"financial-sentiment-prod\",\"data\":{\"text\":\"x\"}}", 400,
+                 "Validation error", "model_name");
+    expect_error(auth_a, "POST", p,
+                 "{\"model_name\":\"sentiment\",\"data\":{\"text\":\"x\"},"
+                 "\"explanation_method\":\"lime\"}",
+                 400, "Validation error", "explanation_method");
     expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":{}}", 400,
                  "Validation error", "text");
-    expect_error(auth_a, "POST", p, "{\"model_name\":\"escalation\",\"data\":{\"sentiment_score\":3}}",
-                 400, "Validation error", "sentiment_score");
+    expect_error(auth_a, "POST", p,
+                 "{\"model_name\":\"escalation\",\"data\":{\"sentiment_score\":3}}", 400,
+                 "Validation error", "sentiment_score");
     expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":\"text\"}", 400,
                  "Validation error", "data");
-    expect_error(auth_a, "POST", p, "{\"model_name\":\"sentiment\",\"data\":{\"text\":\"x\"},\"top_k\":99}",
-                 400, "Validation error", "top_k");
+    expect_error(auth_a, "POST", p,
+                 "{\"model_name\":\"sentiment\",\"data\":{\"text\":\"x\"},\"top_k\":99}", 400,
+                 "Validation error", "top_k");
 }
 
 /* ---- review queue ---- */
@@ -388,11 +433,13 @@ static void test_explain_validation(void)
 static char *queue_item(const char *auth, int priority, long *status)
 {
     char body[1024];
-    snprintf(body, sizeof(body),
-             "{\"query\":\"What stocks should I invest in for maximum returns?\",\"response\":\"Based "
-             "on market trends, diversifying your portfolio...\",\"category\":\"investment_advice\","
-             "\"priority\":%d,\"metadata\":{\"customer_id\":\"cust-789\",\"interaction_id\":\"int-456\"}}",
-             priority);
+    snprintf(
+        body, sizeof(body),
+        "{\"query\":\"What stocks should I invest in for maximum returns?\",\"response\":\"Based "
+        "on market trends, diversifying your portfolio...\",\"category\":\"investment_advice\","
+        "\"priority\":%d,\"metadata\":{\"customer_id\":\"cust-789\",\"interaction_id\":\"int-456\"}"
+        "}",
+        priority);
     struct http_result r;
     if (e2e_call(auth, "POST", "/api/v1/review/queue", body, &r) != 0) return NULL;
     *status = r.status;
@@ -448,7 +495,8 @@ static void test_review_full_cycle(void)
     CHECK(jnum(r.json, "data.queue.decisions_per_hour") > 0);
     CHECK(e2e_matches(jstr(r.json, "data.queue.throughput_basis"), "^(default|recent_decisions)$"));
     CHECK(e2e_matches(jstr(r.json, "data.queue.estimated_clear_time"), ISO_NAIVE));
-    CHECK(strcmp(jstr(r.json, "data.queue.estimated_clear_time"), jstr(other, "estimated_review_time")) >= 0);
+    CHECK(strcmp(jstr(r.json, "data.queue.estimated_clear_time"),
+                 jstr(other, "estimated_review_time")) >= 0);
     http_result_free(&r);
 
     /* Filter by priority. */
@@ -467,14 +515,18 @@ static void test_review_full_cycle(void)
     http_result_free(&r);
     char body[1024];
     snprintf(body, sizeof(body), "{\"item_id\":\"%s\",\"approved\":true}", id);
-    expect_error(auth_b, "POST", "/api/v1/review/decision", body, 404, "Review item not found", NULL);
+    expect_error(auth_b, "POST", "/api/v1/review/decision", body, 404, "Review item not found",
+                 NULL);
     /* Analysts may read but not decide. */
-    expect_error(auth_analyst, "POST", "/api/v1/review/decision", body, 403, "Insufficient permissions", NULL);
+    expect_error(auth_analyst, "POST", "/api/v1/review/decision", body, 403,
+                 "Insufficient permissions", NULL);
 
     /* Decide with an edit. */
     snprintf(body, sizeof(body),
-             "{\"item_id\":\"%s\",\"approved\":true,\"feedback\":\"Response includes proper disclaimers\","
-             "\"edits\":{\"modified_response\":\"Diversify; all investments carry risk.\"}}", id);
+             "{\"item_id\":\"%s\",\"approved\":true,\"feedback\":\"Response includes proper "
+             "disclaimers\","
+             "\"edits\":{\"modified_response\":\"Diversify; all investments carry risk.\"}}",
+             id);
     REQUIRE(e2e_call(auth_a, "POST", "/api/v1/review/decision", body, &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.item_id"), id);
@@ -506,7 +558,8 @@ static void test_review_full_cycle(void)
     http_result_free(&r);
 
     /* Reject the other one plainly. */
-    snprintf(body, sizeof(body), "{\"item_id\":\"%s\",\"approved\":false,\"feedback\":\"no advice\"}", low);
+    snprintf(body, sizeof(body),
+             "{\"item_id\":\"%s\",\"approved\":false,\"feedback\":\"no advice\"}", low);
     REQUIRE(e2e_call(auth_a, "POST", "/api/v1/review/decision", body, &r) == 0);
     check_ok(&r);
     CHECK_STR(jstr(r.json, "data.decision"), "rejected");
@@ -517,19 +570,25 @@ static void test_review_full_cycle(void)
 
 static void test_review_validation(void)
 {
-    expect_error(auth_a, "POST", "/api/v1/review/queue", "{\"response\":\"r\"}", 400, "Validation error", "query");
-    expect_error(auth_a, "POST", "/api/v1/review/queue", "{\"query\":\"q\",\"response\":\"r\",\"priority\":9}",
-                 400, "Validation error", "priority");
-    expect_error(auth_a, "GET", "/api/v1/review/queue?limit=0", NULL, 400, "Validation error", "limit");
-    expect_error(auth_a, "GET", "/api/v1/review/queue?status=bogus&offset=x", NULL, 400, "Validation error", "status");
-    expect_error(auth_a, "GET", "/api/v1/review/queue?priority=1x", NULL, 400, "Validation error", "priority");
+    expect_error(auth_a, "POST", "/api/v1/review/queue", "{\"response\":\"r\"}", 400,
+                 "Validation error", "query");
+    expect_error(auth_a, "POST", "/api/v1/review/queue",
+                 "{\"query\":\"q\",\"response\":\"r\",\"priority\":9}", 400, "Validation error",
+                 "priority");
+    expect_error(auth_a, "GET", "/api/v1/review/queue?limit=0", NULL, 400, "Validation error",
+                 "limit");
+    expect_error(auth_a, "GET", "/api/v1/review/queue?status=bogus&offset=x", NULL, 400,
+                 "Validation error", "status");
+    expect_error(auth_a, "GET", "/api/v1/review/queue?priority=1x", NULL, 400, "Validation error",
+                 "priority");
     expect_error(auth_a, "POST", "/api/v1/review/decision", "{\"item_id\":\"rev-000\"}", 400,
                  "Validation error", "approved");
+    expect_error(
+        auth_a, "POST", "/api/v1/review/decision",
+        "{\"item_id\":\"rev-000\",\"approved\":false,\"edits\":{\"modified_response\":\"x\"}}", 400,
+        "Validation error", "edits");
     expect_error(auth_a, "POST", "/api/v1/review/decision",
-                 "{\"item_id\":\"rev-000\",\"approved\":false,\"edits\":{\"modified_response\":\"x\"}}", 400,
-                 "Validation error", "edits");
-    expect_error(auth_a, "POST", "/api/v1/review/decision", "{\"item_id\":\"rev-000\",\"approved\":true}", 404,
-                 "Review item not found", NULL);
+                 "{\"item_id\":\"rev-000\",\"approved\":true}", 404, "Review item not found", NULL);
     expect_error(auth_a, "DELETE", "/api/v1/review/queue", NULL, 405, "Method Not Allowed", NULL);
 }
 

@@ -49,12 +49,12 @@ static long create(const char *auth, const char *body, char *id, size_t cap)
 }
 
 /* create() with the plain body most tests need: a company, a customer and a channel. */
-static long create_in(const char *auth, const char *company, const char *customer, const char *channel,
-                      char *id, size_t cap)
+static long create_in(const char *auth, const char *company, const char *customer,
+                      const char *channel, char *id, size_t cap)
 {
     char body[256];
-    snprintf(body, sizeof(body), "{\"companyId\":\"%s\",\"customerId\":\"%s\",\"channel\":\"%s\"}", company,
-             customer, channel);
+    snprintf(body, sizeof(body), "{\"companyId\":\"%s\",\"customerId\":\"%s\",\"channel\":\"%s\"}",
+             company, customer, channel);
     return create(auth, body, id, cap);
 }
 
@@ -79,10 +79,12 @@ static void test_create_get_list(void)
     REQUIRE(e2e_token_for_key("CS_TEST_KEY_B", key_b, sizeof(key_b), NULL, 0) == 0);
     REQUIRE(sign_for("e2e-main", auth_a, sizeof(auth_a)) == 0);
     struct http_result r;
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
+    REQUIRE(
+        e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
                  "{\"companyId\":\"co-list\",\"customerId\":\"cust-1\",\"channel\":\"chat\","
                  "\"initialMessage\":\"I need help with my order\",\"issueCategory\":\"SHIPPING\","
-                 "\"metadata\":{\"source\":\"website\",\"customer\":{\"name\":\"John Doe\",\"isVIP\":false}}}",
+                 "\"metadata\":{\"source\":\"website\",\"customer\":{\"name\":\"John "
+                 "Doe\",\"isVIP\":false}}}",
                  &r) == 0);
     CHECK_INT(r.status, 201);
     char id[96];
@@ -123,34 +125,45 @@ static void test_create_get_list(void)
     CHECK_INT(jint(r.json, "offset"), 0);
     CHECK_INT(jlen(r.json, "sessions"), 3);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&customerId=cust-2&limit=1&offset=1", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET",
+                     "/api/v1/cs/sessions?companyId=co-list&customerId=cust-2&limit=1&offset=1",
+                     NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 2);
     CHECK_INT(jlen(r.json, "sessions"), 1);
     CHECK_STR(jstr(r.json, "sessions.0.customerId"), "cust-2");
     http_result_free(&r);
     /* The first session's opening message was answered (WAITING_CUSTOMER); the two
      * without one are ACTIVE. */
-    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=ACTIVE&tier=AI_REP&startDate=2020-01-01", NULL, &r) == 0);
+    REQUIRE(
+        e2e_call(
+            auth_a, "GET",
+            "/api/v1/cs/sessions?companyId=co-list&status=ACTIVE&tier=AI_REP&startDate=2020-01-01",
+            NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 2);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=WAITING_CUSTOMER", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=WAITING_CUSTOMER",
+                     NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 1);
     CHECK_STR(jstr(r.json, "sessions.0.id"), id);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=RESOLVED", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&status=RESOLVED", NULL,
+                     &r) == 0);
     CHECK_INT(jint(r.json, "total"), 0);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&endDate=2020-01-01", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&endDate=2020-01-01",
+                     NULL, &r) == 0);
     CHECK_INT(jint(r.json, "total"), 0);
     http_result_free(&r);
     REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?status=ACTIVE", NULL, &r) == 0);
     expect_error(&r, 400, "CS_005");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&tier=BOSS", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&tier=BOSS", NULL, &r) ==
+            0);
     CHECK_INT(r.status, 400);
     CHECK_STR(jstr(r.json, "error.details.parameter"), "tier");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&limit=0", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions?companyId=co-list&limit=0", NULL, &r) ==
+            0);
     CHECK_INT(r.status, 400);
     http_result_free(&r);
 }
@@ -158,10 +171,12 @@ static void test_create_get_list(void)
 static void test_bad_input(void)
 {
     struct http_result r;
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions", "{\"customerId\":\"c\",\"channel\":\"chat\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
+                     "{\"customerId\":\"c\",\"channel\":\"chat\"}", &r) == 0);
     expect_error(&r, 400, "CS_005");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions", "{\"companyId\":\"co\",\"customerId\":\"c\",\"channel\":\"fax\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
+                     "{\"companyId\":\"co\",\"customerId\":\"c\",\"channel\":\"fax\"}", &r) == 0);
     expect_error(&r, 400, "CS_008");
     CHECK(jstr(r.json, "error.details.channel") != NULL);
     http_result_free(&r);
@@ -171,7 +186,8 @@ static void test_bad_input(void)
     REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions/not-a-session", NULL, &r) == 0);
     expect_error(&r, 400, "CS_001");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions/sess_ffffffffffffffffffffffff", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/sessions/sess_ffffffffffffffffffffffff", NULL,
+                     &r) == 0);
     expect_error(&r, 404, "CS_002");
     CHECK_STR(jstr(r.json, "error.details.sessionId"), "sess_ffffffffffffffffffffffff");
     http_result_free(&r);
@@ -193,7 +209,10 @@ static void test_bad_input(void)
 static void test_irate_conversation_escalates(void)
 {
     char id[96];
-    REQUIRE(create(auth_a, "{\"companyId\":\"co-irate\",\"customerId\":\"cust-9\",\"channel\":\"chat\",\"issueCategory\":\"SHIPPING\"}", id, sizeof(id)) == 201);
+    REQUIRE(create(auth_a,
+                   "{\"companyId\":\"co-irate\",\"customerId\":\"cust-9\",\"channel\":\"chat\","
+                   "\"issueCategory\":\"SHIPPING\"}",
+                   id, sizeof(id)) == 201);
     struct http_result r;
     REQUIRE(post_message(auth_a, id, "Where is my order? It was due yesterday.", &r) == 0);
     CHECK_INT(r.status, 201);
@@ -251,16 +270,20 @@ static void test_refund_above_rep_limit(void)
     struct http_result r;
     REQUIRE(create_in(auth_a, "co-refund", "c1", "email", id, sizeof(id)) == 201);
     /* The rep may not refund (limit 0): the manager, whose limit is 100, answers. */
-    REQUIRE(post_message(auth_a, id, "My blender broke after two days. I want a refund of $80 please.", &r) == 0);
+    REQUIRE(post_message(auth_a, id,
+                         "My blender broke after two days. I want a refund of $80 please.",
+                         &r) == 0);
     CHECK_INT(r.status, 201);
     CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "REFUND_REQUEST");
     CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_MANAGER");
     CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_manager");
-    CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$80.00"));
+    CHECK(jstr(r.json, "aiResponse.content") &&
+          strstr(jstr(r.json, "aiResponse.content"), "$80.00"));
     http_result_free(&r);
     /* Above every AI limit: a human, and no AI promise of the money. */
     REQUIRE(create_in(auth_a, "co-refund", "c2", "email", id, sizeof(id)) == 201);
-    REQUIRE(post_message(auth_a, id, "The TV arrived smashed. I want a refund of $950 for it.", &r) == 0);
+    REQUIRE(post_message(auth_a, id, "The TV arrived smashed. I want a refund of $950 for it.",
+                         &r) == 0);
     CHECK_INT(r.status, 201);
     CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "REFUND_OVER_THRESHOLD");
     CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "HUMAN_AGENT");
@@ -272,17 +295,21 @@ static void test_refund_above_rep_limit(void)
     REQUIRE(post_message(auth_a, id, "The delivery was late, could I get a $5 credit?", &r) == 0);
     CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_rep");
     CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
-    CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$5.00"));
+    CHECK(jstr(r.json, "aiResponse.content") &&
+          strstr(jstr(r.json, "aiResponse.content"), "$5.00"));
     http_result_free(&r);
     /* Asking for a manager and money at once: the manager (limit 100) offers the $50. */
     REQUIRE(create_in(auth_a, "co-refund", "c4", "chat", id, sizeof(id)) == 201);
-    REQUIRE(post_message(auth_a, id, "I want to speak to a manager, and I want a refund of $50", &r) == 0);
+    REQUIRE(post_message(auth_a, id, "I want to speak to a manager, and I want a refund of $50",
+                         &r) == 0);
     CHECK_INT(r.status, 201);
     CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "CUSTOMER_REQUEST");
     CHECK_STR(jstr(r.json, "sessionUpdate.currentTier"), "AI_MANAGER");
     CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_manager");
-    CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$50.00"));
-    CHECK(jstr(r.json, "aiResponse.content") && !strstr(jstr(r.json, "aiResponse.content"), "not able to approve"));
+    CHECK(jstr(r.json, "aiResponse.content") &&
+          strstr(jstr(r.json, "aiResponse.content"), "$50.00"));
+    CHECK(jstr(r.json, "aiResponse.content") &&
+          !strstr(jstr(r.json, "aiResponse.content"), "not able to approve"));
     http_result_free(&r);
 }
 
@@ -294,7 +321,8 @@ static void test_special_escalations(void)
     /* The initial message is the first message: the VIP rule runs on it at creation. */
     REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
                      "{\"companyId\":\"co-special\",\"customerId\":\"vip-1\",\"channel\":\"chat\","
-                     "\"initialMessage\":\"Hi there\",\"metadata\":{\"customer\":{\"name\":\"Ada\",\"isVIP\":true}}}",
+                     "\"initialMessage\":\"Hi "
+                     "there\",\"metadata\":{\"customer\":{\"name\":\"Ada\",\"isVIP\":true}}}",
                      &r) == 0);
     CHECK_INT(r.status, 201);
     CHECK_STR(jstr(r.json, "status"), "ESCALATED");
@@ -311,8 +339,10 @@ static void test_special_escalations(void)
     for (int i = 0; i < 3; i++) {
         REQUIRE(create_in(auth_a, "co-special", "again", "email", id, sizeof(id)) == 201);
         REQUIRE(post_message(auth_a, id, "My parcel has still not arrived.", &r) == 0);
-        if (i < 2) CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
-        else CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "REPEAT_CONTACT");
+        if (i < 2)
+            CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
+        else
+            CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "REPEAT_CONTACT");
         http_result_free(&r);
     }
     REQUIRE(create_in(auth_a, "co-special", "legal", "chat", id, sizeof(id)) == 201);
@@ -333,35 +363,45 @@ static void test_escalate_and_resolve(void)
     struct http_result r;
     REQUIRE(create_in(auth_a, "co-res", "c1", "chat", id, sizeof(id)) == 201);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/escalate", id);
-    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"AI_REP\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path,
+                     "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"AI_REP\"}", &r) == 0);
     expect_error(&r, 400, "CS_004");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"CEO\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path,
+                     "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"CEO\"}", &r) == 0);
     expect_error(&r, 400, "CS_004");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"BORED\",\"targetTier\":\"AI_MANAGER\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"BORED\",\"targetTier\":\"AI_MANAGER\"}",
+                     &r) == 0);
     expect_error(&r, 400, "CS_008");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"AI_MANAGER\","
-                                       "\"notes\":\"Customer specifically asked to speak with a manager\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path,
+                     "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"AI_MANAGER\","
+                     "\"notes\":\"Customer specifically asked to speak with a manager\"}",
+                     &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK(json_object_get_boolean(jget(r.json, "success")));
     CHECK_STR(jstr(r.json, "session.currentTier"), "AI_MANAGER");
     CHECK_STR(jstr(r.json, "session.status"), "ESCALATED");
     CHECK_STR(jstr(r.json, "session.escalationHistory.0.fromTier"), "AI_REP");
-    CHECK_STR(jstr(r.json, "session.escalationHistory.0.notes"), "Customer specifically asked to speak with a manager");
+    CHECK_STR(jstr(r.json, "session.escalationHistory.0.notes"),
+              "Customer specifically asked to speak with a manager");
     http_result_free(&r);
     /* Down is not a valid target either. */
-    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"COMPLEX_ISSUE\",\"targetTier\":\"AI_MANAGER\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path,
+                     "{\"reason\":\"COMPLEX_ISSUE\",\"targetTier\":\"AI_MANAGER\"}", &r) == 0);
     expect_error(&r, 400, "CS_004");
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", id);
     REQUIRE(e2e_call(auth_a, "POST", path, "{\"resolutionType\":\"SOMETHING\"}", &r) == 0);
     CHECK_INT(r.status, 400);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth_a, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\",\"summary\":\"Tracking provided\","
-                                       "\"actionsTaken\":[\"Provided tracking information\",\"Confirmed delivery date\"],"
-                                       "\"followUpRequired\":false}", &r) == 0);
+    REQUIRE(
+        e2e_call(auth_a, "POST", path,
+                 "{\"resolutionType\":\"ISSUE_RESOLVED\",\"summary\":\"Tracking provided\","
+                 "\"actionsTaken\":[\"Provided tracking information\",\"Confirmed delivery date\"],"
+                 "\"followUpRequired\":false}",
+                 &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "session.status"), "RESOLVED");
     CHECK_STR(jstr(r.json, "session.resolution.type"), "ISSUE_RESOLVED");
@@ -377,7 +417,8 @@ static void test_escalate_and_resolve(void)
     CHECK_STR(jstr(r.json, "error.details.sessionId"), id);
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/escalate", id);
-    REQUIRE(e2e_call(auth_a, "POST", path, "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"HUMAN_AGENT\"}", &r) == 0);
+    REQUIRE(e2e_call(auth_a, "POST", path,
+                     "{\"reason\":\"CUSTOMER_REQUEST\",\"targetTier\":\"HUMAN_AGENT\"}", &r) == 0);
     expect_error(&r, 400, "CS_003");
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", id);
@@ -392,14 +433,16 @@ static void test_thanks_gets_closing_reply(void)
 {
     char id[96], path[200];
     struct http_result r;
-    REQUIRE(create(auth_a, "{\"companyId\":\"co-thanks\",\"customerId\":\"c-1\",\"channel\":\"chat\","
-                           "\"initialMessage\":\"How do I reset my password?\","
-                           "\"metadata\":{\"customer\":{\"name\":\"Ada\"}}}",
+    REQUIRE(create(auth_a,
+                   "{\"companyId\":\"co-thanks\",\"customerId\":\"c-1\",\"channel\":\"chat\","
+                   "\"initialMessage\":\"How do I reset my password?\","
+                   "\"metadata\":{\"customer\":{\"name\":\"Ada\"}}}",
                    id, sizeof(id)) == 201);
     REQUIRE(post_message(auth_a, id, "Thank you, that worked perfectly!", &r) == 0);
     CHECK_INT(r.status, 201);
     CHECK_STR(jstr(r.json, "aiResponse.content"),
-              "You're welcome, Ada! I'm glad that's sorted. If anything else comes up, just send us a message here.");
+              "You're welcome, Ada! I'm glad that's sorted. If anything else comes up, just send "
+              "us a message here.");
     CHECK_STR(jstr(r.json, "aiResponse.metadata.suggestedActions.0"), "resolve_session");
     CHECK_STR(jstr(r.json, "sessionUpdate.status"), "WAITING_CUSTOMER");
     CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
@@ -458,13 +501,18 @@ static void test_config_round_trip(void)
     REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/config", NULL, &r) == 0);
     expect_error(&r, 400, "CS_005");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-cfg\",\"enabled\":true,"
-                 "\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":15,\"canProcessRefunds\":true,"
-                 "\"maxRefundAmount\":90}}}}", &r) == 0);
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config",
+                     "{\"companyId\":\"co-cfg\",\"enabled\":true,"
+                     "\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":15,"
+                     "\"canProcessRefunds\":true,"
+                     "\"maxRefundAmount\":90}}}}",
+                     &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_NEAR(jnum(r.json, "tiers.aiRep.capabilities.maxCreditAmount"), 15, 1e-9);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-cfg\",\"irateProtocol\":{\"detectionThreshold\":7}}", &r) == 0);
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config",
+                     "{\"companyId\":\"co-cfg\",\"irateProtocol\":{\"detectionThreshold\":7}}",
+                     &r) == 0);
     CHECK_INT(r.status, 400);
     CHECK_STR(jstr(r.json, "error.details.field"), "irateProtocol.detectionThreshold");
     http_result_free(&r);
@@ -484,13 +532,17 @@ static void test_config_round_trip(void)
     REQUIRE(post_message(auth, id, "Please refund $80 for the broken kettle.", &r) == 0);
     CHECK_STR(jstr(r.json, "aiResponse.role"), "ai_rep");
     CHECK(jget(r.json, "sessionUpdate.escalation") == NULL);
-    CHECK(jstr(r.json, "aiResponse.content") && strstr(jstr(r.json, "aiResponse.content"), "$80.00"));
+    CHECK(jstr(r.json, "aiResponse.content") &&
+          strstr(jstr(r.json, "aiResponse.content"), "$80.00"));
     http_result_free(&r);
     /* Switched off: CS_009. */
-    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-cfg\",\"enabled\":false}", &r) == 0);
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config",
+                     "{\"companyId\":\"co-cfg\",\"enabled\":false}", &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions", "{\"companyId\":\"co-cfg\",\"customerId\":\"c2\",\"channel\":\"chat\"}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions",
+                     "{\"companyId\":\"co-cfg\",\"customerId\":\"c2\",\"channel\":\"chat\"}",
+                     &r) == 0);
     expect_error(&r, 403, "CS_009");
     http_result_free(&r);
     REQUIRE(post_message(auth, id, "hello again", &r) == 0);
@@ -532,7 +584,8 @@ static int burst(const char *auth, const char *method, const char *path, const c
             if (*first_429 < 0) *first_429 = i;
             limited++;
             char ra[32];
-            CHECK(http_header(&r, "retry-after", ra, sizeof(ra)) != NULL && strtol(ra, NULL, 10) >= 1);
+            CHECK(http_header(&r, "retry-after", ra, sizeof(ra)) != NULL &&
+                  strtol(ra, NULL, 10) >= 1);
             expect_error(&r, 429, "CS_007");
         }
         http_result_free(&r);
@@ -545,20 +598,27 @@ static void test_rate_limits(void)
     char auth[2048];
     REQUIRE(sign_for("e2e-rl", auth, sizeof(auth)) == 0);
     struct http_result r;
-    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-rl\",\"rateLimits\":{\"analytics\":2,\"createSession\":3}}", &r) == 0);
+    REQUIRE(
+        e2e_call(auth, "PUT", "/api/v1/cs/config",
+                 "{\"companyId\":\"co-rl\",\"rateLimits\":{\"analytics\":2,\"createSession\":3}}",
+                 &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
     const char *an = "/api/v1/cs/analytics?companyId=co-rl&startDate=2020-01-01&endDate=2030-01-01";
     /* Counters are per minute; a burst that straddles a window boundary is retried. */
     int first = -1, limited = 0;
-    for (int attempt = 0; attempt < 2 && first != 2; attempt++) limited = burst(auth, "GET", an, NULL, 4, &first);
+    for (int attempt = 0; attempt < 2 && first != 2; attempt++)
+        limited = burst(auth, "GET", an, NULL, 4, &first);
     CHECK_INT(first, 2);
     CHECK(limited >= 1);
     for (int attempt = 0; attempt < 2 && first != 3; attempt++)
-        limited = burst(auth, "POST", "/api/v1/cs/sessions", "{\"companyId\":\"co-rl\",\"customerId\":\"c\",\"channel\":\"chat\"}", 4, &first);
+        limited =
+            burst(auth, "POST", "/api/v1/cs/sessions",
+                  "{\"companyId\":\"co-rl\",\"customerId\":\"c\",\"channel\":\"chat\"}", 4, &first);
     CHECK_INT(first, 3);
     /* The message limit comes from the session's company. */
-    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config", "{\"companyId\":\"co-rl2\",\"rateLimits\":{\"sendMessage\":2}}", &r) == 0);
+    REQUIRE(e2e_call(auth, "PUT", "/api/v1/cs/config",
+                     "{\"companyId\":\"co-rl2\",\"rateLimits\":{\"sendMessage\":2}}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_INT(jint(r.json, "rateLimits.sendMessage"), 2);
     http_result_free(&r);
@@ -569,7 +629,9 @@ static void test_rate_limits(void)
         limited = burst(auth, "POST", path, "{\"message\":\"Where is my parcel?\"}", 4, &first);
     CHECK_INT(first, 2);
     /* Another tenant's counters are untouched. */
-    REQUIRE(e2e_call(auth_a, "GET", "/api/v1/cs/analytics?companyId=co-rl&startDate=2020-01-01&endDate=2030-01-01", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth_a, "GET",
+                     "/api/v1/cs/analytics?companyId=co-rl&startDate=2020-01-01&endDate=2030-01-01",
+                     NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
 }
@@ -592,7 +654,9 @@ static void *write_messages(void *arg)
         snprintf(text, sizeof(text), "Writer %d message %d: where is my parcel?", w->n, i);
         struct http_result r;
         if (post_message(w->auth, w->id, text, &r) == 0 && r.status == 201 &&
-            strcmp(jstr(r.json, "customerMessage.content") ? jstr(r.json, "customerMessage.content") : "", text) == 0)
+            strcmp(jstr(r.json, "customerMessage.content") ? jstr(r.json, "customerMessage.content")
+                                                           : "",
+                   text) == 0)
             w->ok++;
         http_result_free(&r);
     }
@@ -655,7 +719,8 @@ static void test_analytics_figures(void)
     CHECK_STR(jstr(r.json, "sessionUpdate.escalation.reason"), "REFUND_REQUEST");
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/escalate", c);
-    REQUIRE(e2e_call(auth, "POST", path, "{\"reason\":\"COMPLEX_ISSUE\",\"targetTier\":\"HUMAN_AGENT\"}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", path,
+                     "{\"reason\":\"COMPLEX_ISSUE\",\"targetTier\":\"HUMAN_AGENT\"}", &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s/resolve", a);
@@ -663,7 +728,11 @@ static void test_analytics_figures(void)
     CHECK_INT(r.status, 200);
     http_result_free(&r);
 
-    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2035-12-31&groupBy=day", NULL, &r) == 0);
+    REQUIRE(
+        e2e_call(auth, "GET",
+                 "/api/v1/cs/"
+                 "analytics?companyId=co-an&startDate=2020-01-01&endDate=2035-12-31&groupBy=day",
+                 NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "period.start"), "2020-01-01T00:00:00Z");
     CHECK_STR(jstr(r.json, "period.end"), "2035-12-31T23:59:59Z");
@@ -672,7 +741,8 @@ static void test_analytics_figures(void)
     CHECK_NEAR(jnum(r.json, "overview.resolutionRate"), 33.3, 1e-9);
     /* Messages: a 2, b 2, c 0 -> 4/3. */
     CHECK_NEAR(jnum(r.json, "overview.avgMessagesPerSession"), 1.3, 1e-9);
-    CHECK(jnum(r.json, "overview.customerSatisfactionAvg") >= 1 && jnum(r.json, "overview.customerSatisfactionAvg") <= 5);
+    CHECK(jnum(r.json, "overview.customerSatisfactionAvg") >= 1 &&
+          jnum(r.json, "overview.customerSatisfactionAvg") <= 5);
     CHECK_INT(jlen(r.json, "byTier"), 3);
     CHECK_STR(jstr(r.json, "byTier.0.tier"), "AI_REP");
     CHECK_INT(jint(r.json, "byTier.0.sessions"), 1);
@@ -705,18 +775,26 @@ static void test_analytics_figures(void)
     CHECK_INT(jint(r.json, "timeline.0.sessions"), 3);
     CHECK_INT(jint(r.json, "timeline.0.escalations"), 2);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2020-12-31", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET",
+                     "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2020-12-31",
+                     NULL, &r) == 0);
     CHECK_INT(jint(r.json, "overview.totalSessions"), 0);
     CHECK(jget(r.json, "timeline") == NULL);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&endDate=2020-12-31", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&endDate=2020-12-31", NULL,
+                     &r) == 0);
     CHECK_INT(r.status, 400);
     CHECK_STR(jstr(r.json, "error.details.parameter"), "startDate");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?companyId=co-an&startDate=2020-01-01&endDate=2021-01-01&groupBy=year", NULL, &r) == 0);
+    REQUIRE(
+        e2e_call(auth, "GET",
+                 "/api/v1/cs/"
+                 "analytics?companyId=co-an&startDate=2020-01-01&endDate=2021-01-01&groupBy=year",
+                 NULL, &r) == 0);
     CHECK_INT(r.status, 400);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?startDate=2020-01-01&endDate=2021-01-01", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/analytics?startDate=2020-01-01&endDate=2021-01-01",
+                     NULL, &r) == 0);
     expect_error(&r, 400, "CS_005");
     http_result_free(&r);
 }
@@ -738,24 +816,28 @@ static void test_abandon_idle(void)
     REQUIRE(e2e_call(auth, "POST", path, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", &r) == 0);
     http_result_free(&r);
     /* Nothing has been idle for 30 minutes yet. */
-    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":30}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":30}",
+                     &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_INT(jint(r.json, "abandoned"), 0);
     http_result_free(&r);
     /* With no grace every open session goes, the resolved one stays resolved. */
-    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) ==
+            0);
     CHECK_INT(r.status, 200);
     CHECK_INT(jint(r.json, "abandoned"), 2);
     CHECK_INT(jlen(r.json, "sessionIds"), 2);
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/sessions?companyId=co-ab&status=ABANDONED", NULL, &r) == 0);
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/cs/sessions?companyId=co-ab&status=ABANDONED", NULL,
+                     &r) == 0);
     CHECK_INT(jint(r.json, "total"), 2);
     http_result_free(&r);
     snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", b);
     REQUIRE(e2e_call(auth, "GET", path, NULL, &r) == 0);
     CHECK_STR(jstr(r.json, "status"), "RESOLVED");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":0}", &r) ==
+            0);
     CHECK_INT(jint(r.json, "abandoned"), 0);
     http_result_free(&r);
     /* The customer coming back reopens the session; once the rep has answered it waits
@@ -775,7 +857,8 @@ static void test_abandon_idle(void)
     REQUIRE(e2e_call(auth, "GET", path, NULL, &r) == 0);
     CHECK_STR(jstr(r.json, "status"), "ESCALATED");
     http_result_free(&r);
-    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":-1}", &r) == 0);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/cs/sessions/abandon-idle", "{\"idleMinutes\":-1}",
+                     &r) == 0);
     CHECK_INT(r.status, 400);
     http_result_free(&r);
 }
@@ -784,7 +867,8 @@ int main(void)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before the writer threads */
     if (!getenv("CS_TEST_BASE_URL")) {
-        printf("skip - sessions e2e: CS_TEST_BASE_URL not set\ntally: 0 passed, 0 failed, 1 skipped\n");
+        printf("skip - sessions e2e: CS_TEST_BASE_URL not set\ntally: 0 passed, 0 failed, 1 "
+               "skipped\n");
         return 0;
     }
     TEST_RUN(test_create_get_list);

@@ -84,11 +84,13 @@ static json_object *history_ticket(const char *prefix, int i, long long now)
     static const double esc_p[] = {0.05, 0.3, 0.7};
     if (unif() < esc_p[tone]) event(evs, created + 900, "escalated", json_object_new_boolean(1));
     static const double base_h[] = {40, 14, 5, 2};
-    long long solved = created + 1200 + (long long)(base_h[prio] * (tone == 2 ? 3.0 : 1.0) * (0.5 + unif()) * 3600);
+    long long solved = created + 1200 +
+                       (long long)(base_h[prio] * (tone == 2 ? 3.0 : 1.0) * (0.5 + unif()) * 3600);
     event(evs, solved, "status", json_object_new_string("solved"));
     int csat = tone == 2 ? 1 + (unif() < 0.3) : tone == 1 ? 3 : 4 + (unif() < 0.6);
     event(evs, solved + 600, "csat_rating", json_object_new_int(csat));
-    if (unif() < (cat == 2 ? 0.6 : 0.05) + (csat <= 2 ? 0.3 : 0)) event(evs, solved + 1200, "churned", json_object_new_boolean(1));
+    if (unif() < (cat == 2 ? 0.6 : 0.05) + (csat <= 2 ? 0.3 : 0))
+        event(evs, solved + 1200, "churned", json_object_new_boolean(1));
     json_object_object_add(o, "events", evs);
     return o;
 }
@@ -98,7 +100,8 @@ static int import(const char *tok, json_object *arr, int want)
     json_object *body = json_object_new_object();
     json_object_object_add(body, "tickets", arr);
     struct http_result r;
-    int rc = e2e_call(tok, "POST", "/api/v1/customer/tickets/import", json_object_to_json_string(body), &r);
+    int rc = e2e_call(tok, "POST", "/api/v1/customer/tickets/import",
+                      json_object_to_json_string(body), &r);
     json_object_put(body);
     if (rc) return -1;
     int ok = r.status == 200 && json_object_get_int(jget(r.json, "imported")) == want;
@@ -147,7 +150,8 @@ static json_object *entry(json_object *list, const char *name)
 {
     json_object *arr = jget(list, "models");
     for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
-        if (strcmp(jstr(json_object_array_get_idx(arr, i), "name"), name) == 0) return json_object_array_get_idx(arr, i);
+        if (strcmp(jstr(json_object_array_get_idx(arr, i), "name"), name) == 0)
+            return json_object_array_get_idx(arr, i);
     return NULL;
 }
 
@@ -178,8 +182,8 @@ static void test_rich_tenant_gets_its_own_fits(void)
         snprintf(id, sizeof(id), "UMB-%04d", i);
         held += cs_textfeat_hash64(id, strlen(id)) % 10 < 2;
     }
-    static const char *const fitted[] = {"escalation_predictor", "churn_predictor", "sla_breach_predictor",
-                                         "resolution_time_predictor"};
+    static const char *const fitted[] = {"escalation_predictor", "churn_predictor",
+                                         "sla_breach_predictor", "resolution_time_predictor"};
     for (size_t k = 0; k < 4; k++) {
         json_object *e = entry(r.json, fitted[k]);
         REQUIRE(e != NULL);
@@ -191,7 +195,8 @@ static void test_rich_tenant_gets_its_own_fits(void)
     }
     /* The fixture's signal is strong: the held-out rows see it. */
     CHECK(json_object_get_double(jget(entry(r.json, "churn_predictor"), "metrics.auc")) > 0.75);
-    CHECK(json_object_get_double(jget(entry(r.json, "sla_breach_predictor"), "metrics.auc")) > 0.75);
+    CHECK(json_object_get_double(jget(entry(r.json, "sla_breach_predictor"), "metrics.auc")) >
+          0.75);
     json_object *res = entry(r.json, "resolution_time_predictor");
     CHECK(json_object_get_double(jget(res, "metrics.mae_seconds")) <
           json_object_get_double(jget(res, "metrics.median_baseline_mae_seconds")));
@@ -211,7 +216,8 @@ static void test_rich_tenant_gets_its_own_fits(void)
     REQUIRE(c != NULL);
     CHECK_INT((int)json_object_array_length(c), 9); /* every churn feature */
     double sum = json_object_get_double(jget(r.json, "prediction.base_value"));
-    if (jget(r.json, "prediction.other")) sum += json_object_get_double(jget(r.json, "prediction.other"));
+    if (jget(r.json, "prediction.other"))
+        sum += json_object_get_double(jget(r.json, "prediction.other"));
     for (size_t i = 0; i < json_object_array_length(c); i++)
         sum += json_object_get_double(jget(json_object_array_get_idx(c, i), "contribution"));
     CHECK_NEAR(sum, json_object_get_double(jget(r.json, "prediction.output_value")), 1e-3);
@@ -220,12 +226,16 @@ static void test_rich_tenant_gets_its_own_fits(void)
     http_result_free(&r);
 
     /* The resolution time by raw fields answers from the fit, in seconds and words. */
-    REQUIRE(e2e_call(tok_rich, "POST", "/api/v1/customer/ai-models/resolution_time_predictor/predict",
-                     "{\"priority\":\"urgent\",\"category\":\"Billing\",\"message\":\"Where is my refund?\"}", &r) == 0);
+    REQUIRE(e2e_call(tok_rich, "POST",
+                     "/api/v1/customer/ai-models/resolution_time_predictor/predict",
+                     "{\"priority\":\"urgent\",\"category\":\"Billing\",\"message\":\"Where is my "
+                     "refund?\"}",
+                     &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "source"), "tenant");
     CHECK(json_object_get_double(jget(r.json, "prediction.predicted_resolution_seconds")) > 0);
-    CHECK(e2e_matches(jstr(r.json, "prediction.predicted_resolution_time"), "^[0-9.]+ (minutes?|hours|days)$"));
+    CHECK(e2e_matches(jstr(r.json, "prediction.predicted_resolution_time"),
+                      "^[0-9.]+ (minutes?|hours|days)$"));
     http_result_free(&r);
 }
 
@@ -237,17 +247,21 @@ static void test_thin_tenant_keeps_priors(void)
     CHECK_STR(jstr(entry(r.json, "churn_predictor"), "source"), "prior");
     CHECK_STR(jstr(entry(r.json, "escalation_predictor"), "source"), "builtin");
     CHECK(jget(entry(r.json, "churn_predictor"), "metrics") == NULL);
-    CHECK_INT(json_object_get_int(jget(entry(r.json, "sla_breach_predictor"), "labelled_examples")), N_THIN);
+    CHECK_INT(json_object_get_int(jget(entry(r.json, "sla_breach_predictor"), "labelled_examples")),
+              N_THIN);
     http_result_free(&r);
     /* The documented prior: -3.5 + 1.5 x (1 - 0.5) + 1.5 (low CSAT) + 2.0 (cancellation)
      * = 0.75 log-odds, so 1 / (1 + e^-0.75) = 0.6792; no message: neutral 0.5. */
-    REQUIRE(e2e_call(tok_thin, "POST", "/api/v1/customer/ai-models/churn_predictor/predict",
-                     "{\"csat_rating\":1,\"category\":\"Cancellation\",\"include_explanation\":true}", &r) == 0);
+    REQUIRE(
+        e2e_call(tok_thin, "POST", "/api/v1/customer/ai-models/churn_predictor/predict",
+                 "{\"csat_rating\":1,\"category\":\"Cancellation\",\"include_explanation\":true}",
+                 &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "source"), "prior");
     CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.churn_probability")), 0.6792, 1e-9);
     CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.output_value")) -
-                   json_object_get_double(jget(r.json, "prediction.base_value")), 4.25, 1e-3);
+                   json_object_get_double(jget(r.json, "prediction.base_value")),
+               4.25, 1e-3);
     json_object *rf = jget(r.json, "prediction.risk_factors");
     REQUIRE(rf && json_object_array_length(rf) == 3);
     CHECK_STR(json_object_get_string(json_object_array_get_idx(rf, 0)), "cancellation_topic");
@@ -260,19 +274,24 @@ static void test_sla_clock_business_hours(void)
     if (!ready) TEST_SKIP("tenants not set up");
     struct http_result r;
     /* Refused: closing before opening, and an unknown threshold value. */
-    REQUIRE(e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",
-                     "{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"18:00\",\"close\":\"09:00\"}}", &r) == 0);
+    REQUIRE(
+        e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",
+                 "{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"18:00\",\"close\":\"09:00\"}}",
+                 &r) == 0);
     CHECK_INT(r.status, 422);
     CHECK_STR(jstr(r.json, "error.code"), "invalid_config");
     CHECK_STR(jstr(r.json, "error.message"), "Input should be a time HH:MM after open (same day)");
     http_result_free(&r);
-    REQUIRE(e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config", "{\"thresholds\":{\"churn\":2}}", &r) == 0);
+    REQUIRE(e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",
+                     "{\"thresholds\":{\"churn\":2}}", &r) == 0);
     CHECK_INT(r.status, 422);
     http_result_free(&r);
     /* Mon-Fri 09:00-17:00 UTC, Monday 9 November 2026 a holiday. */
     REQUIRE(e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",
-                     "{\"business_hours\":{\"utc_offset\":\"Z\",\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],"
-                     "\"open\":\"09:00\",\"close\":\"17:00\"},\"holidays\":[\"2026-11-09\"]}", &r) == 0);
+                     "{\"business_hours\":{\"utc_offset\":\"Z\",\"days\":[\"mon\",\"tue\",\"wed\","
+                     "\"thu\",\"fri\"],"
+                     "\"open\":\"09:00\",\"close\":\"17:00\"},\"holidays\":[\"2026-11-09\"]}",
+                     &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "sla_clock"), "business_hours");
     CHECK_NEAR(json_object_get_double(jget(r.json, "thresholds.churn")), 0.7, 1e-9);
@@ -324,7 +343,9 @@ static double predict_p(const char *model, const char *body, const char *key)
     char path[128];
     snprintf(path, sizeof(path), "/api/v1/customer/ai-models/%s/predict", model);
     if (e2e_call(tok_rich, "POST", path, body, &r) != 0) return -1;
-    double p = r.status == 200 && strcmp(jstr(r.json, "source"), "tenant") == 0 ? json_object_get_double(jget(r.json, key)) : -1;
+    double p = r.status == 200 && strcmp(jstr(r.json, "source"), "tenant") == 0
+                   ? json_object_get_double(jget(r.json, key))
+                   : -1;
     http_result_free(&r);
     return p;
 }
@@ -360,7 +381,9 @@ static void test_alert_webhooks_once_per_ticket(void)
     struct sink *s = sink_start(NULL, 0, 200, 0);
     REQUIRE(s != NULL);
     char body[512];
-    snprintf(body, sizeof(body), "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":[\"sla.breach_risk\",\"churn.detected\"]}",
+    snprintf(body, sizeof(body),
+             "{\"url\":\"http://127.0.0.1:%d/"
+             "hook\",\"events\":[\"sla.breach_risk\",\"churn.detected\"]}",
              sink_port(s));
     REQUIRE(e2e_call(tok_rich, "POST", "/api/v1/customer/webhooks", body, &r) == 0);
     CHECK_INT(r.status, 201);
@@ -368,11 +391,14 @@ static void test_alert_webhooks_once_per_ticket(void)
 
     /* What the fitted models say about an angry, urgent cancellation rated 1, and about a
      * calm one: the fit learnt the fixture's signal. */
-    snprintf(body, sizeof(body), "{\"message\":\"%s\",\"priority\":\"urgent\",\"category\":\"Cancellation\",\"csat_rating\":1}",
+    snprintf(body, sizeof(body),
+             "{\"message\":\"%s\",\"priority\":\"urgent\",\"category\":\"Cancellation\",\"csat_"
+             "rating\":1}",
              tones[2]);
     double pc = predict_p("churn_predictor", body, "prediction.churn_probability"),
            ps = predict_p("sla_breach_predictor", body, "prediction.breach_probability");
-    snprintf(body, sizeof(body), "{\"message\":\"%s\",\"priority\":\"low\",\"category\":\"Billing\",\"csat_rating\":5}",
+    snprintf(body, sizeof(body),
+             "{\"message\":\"%s\",\"priority\":\"low\",\"category\":\"Billing\",\"csat_rating\":5}",
              tones[0]);
     double qc = predict_p("churn_predictor", body, "prediction.churn_probability"),
            qs = predict_p("sla_breach_predictor", body, "prediction.breach_probability");

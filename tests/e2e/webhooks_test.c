@@ -20,7 +20,8 @@ static char token_a[2048], token_b[2048];
 
 static const char seed_webhook[] =
     "{\"url\":\"https://your-server.com/webhooks/brainpredict\",\"events\":[\"ticket.created\","
-    "\"escalation.predicted\",\"sla.breach_risk\",\"churn.detected\"],\"secret\":\"your_webhook_secret\"}";
+    "\"escalation.predicted\",\"sla.breach_risk\",\"churn.detected\"],\"secret\":\"your_webhook_"
+    "secret\"}";
 
 static void test_register_seed_shape(void)
 {
@@ -44,7 +45,7 @@ static void test_register_seed_shape(void)
 
     /* Without a secret one is made and shown this once. */
     REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhooks",
-                 "{\"url\":\"https://example.com/h\",\"events\":[\"*\"]}", &r) == 0);
+                     "{\"url\":\"https://example.com/h\",\"events\":[\"*\"]}", &r) == 0);
     CHECK_INT(r.status, 201);
     struct cs_webhook_key k;
     CHECK_INT(cs_webhook_secret_parse(jstr(r.json, "secret"), &k), CS_OK);
@@ -81,7 +82,8 @@ static void test_register_seed_shape(void)
     CHECK_INT(json_object_array_length(jget(r.json, "deliveries")), 0);
     CHECK_INT(json_object_get_int(jget(r.json, "total")), 0);
     http_result_free(&r);
-    REQUIRE(e2e_call(token_a, "GET", "/api/v1/customer/webhooks/wh_nope/deliveries", NULL, &r) == 0);
+    REQUIRE(e2e_call(token_a, "GET", "/api/v1/customer/webhooks/wh_nope/deliveries", NULL, &r) ==
+            0);
     CHECK_INT(r.status, 404);
     http_result_free(&r);
 
@@ -126,8 +128,10 @@ static void test_register_rejects_bad_input(void)
     expect_422("{\"url\":\"https://example.com/x\",\"events\":[\"ticket.deleted\"]}", "events");
     expect_422("{\"url\":\"https://example.com/x\",\"events\":[]}", "events");
     expect_422("{\"url\":\"https://example.com/x\"}", "events");
-    expect_422("{\"url\":\"https://example.com/x\",\"events\":[\"*\"],\"secret\":\"short\"}", "secret");
-    expect_422("{\"url\":\"https://example.com/x\",\"events\":[\"*\"],\"secret\":\"whsec_!!!\"}", "secret");
+    expect_422("{\"url\":\"https://example.com/x\",\"events\":[\"*\"],\"secret\":\"short\"}",
+               "secret");
+    expect_422("{\"url\":\"https://example.com/x\",\"events\":[\"*\"],\"secret\":\"whsec_!!!\"}",
+               "secret");
     struct http_result r;
     REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhooks", "{\"url\":", &r) == 0);
     CHECK_INT(r.status, 400);
@@ -156,7 +160,7 @@ static void test_receiver_config(void)
     CHECK_NEAR(json_object_get_double(jget(r.json, "escalation_threshold")), 0.7, 1e-9);
     http_result_free(&r);
     REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhook-receiver",
-                 "{\"escalation_threshold\":0.01}", &r) == 0);
+                     "{\"escalation_threshold\":0.01}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "url_path"), "/api/v1/webhooks/incoming/acme");
     const char *s = jstr(r.json, "secret");
@@ -169,14 +173,15 @@ static void test_receiver_config(void)
     CHECK(strstr(r.body, "secret") == NULL);
     http_result_free(&r);
     REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhook-receiver",
-                 "{\"escalation_threshold\":1.5}", &r) == 0);
+                     "{\"escalation_threshold\":1.5}", &r) == 0);
     CHECK_INT(r.status, 422);
     http_result_free(&r);
 }
 
 static const char incoming[] =
     "{\"type\":\"ticket.created\",\"timestamp\":\"2026-11-25T10:00:00Z\",\"data\":{\"ticket_id\":"
-    "\"HD-4821\",\"subject\":\"Refund\",\"message\":\"Third time I am writing! I want my refund now or "
+    "\"HD-4821\",\"subject\":\"Refund\",\"message\":\"Third time I am writing! I want my refund "
+    "now or "
     "I will talk to my lawyer.\",\"repeat_contacts\":2,\"wait_minutes\":45}}";
 
 /* POSTs body to our receiver with the given headers' values (NULL: header left out). */
@@ -288,7 +293,8 @@ static bool signed_by(const char *secret, const struct sink_msg *m)
 {
     struct cs_webhook_key k;
     return cs_webhook_secret_parse(secret, &k) == CS_OK &&
-           cs_webhook_verify(&k, m->id, m->ts, m->sig, m->body, m->body_len, (int64_t)time(NULL), NULL) == CS_OK;
+           cs_webhook_verify(&k, m->id, m->ts, m->sig, m->body, m->body_len, (int64_t)time(NULL),
+                             NULL) == CS_OK;
 }
 
 static void test_dispatcher_delivers_signed_events(void)
@@ -298,7 +304,8 @@ static void test_dispatcher_delivers_signed_events(void)
     REQUIRE(s != NULL);
     char body[512];
     snprintf(body, sizeof(body),
-             "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":[\"ticket.created\",\"escalation.predicted\"]}",
+             "{\"url\":\"http://127.0.0.1:%d/"
+             "hook\",\"events\":[\"ticket.created\",\"escalation.predicted\"]}",
              sink_port(s));
     struct http_result r;
     REQUIRE(e2e_call(token_a, "POST", "/api/v1/customer/webhooks", body, &r) == 0);
@@ -312,7 +319,8 @@ static void test_dispatcher_delivers_signed_events(void)
     char ticket[512];
     snprintf(ticket, sizeof(ticket),
              "{\"customer_email\":\"jane@example.com\",\"customer_name\":\"Jane\",\"raw_message\":"
-             "\"My invoice is wrong, please fix it.\",\"ticket_id\":\"TKT-WH-%d\"}", (int)getpid());
+             "\"My invoice is wrong, please fix it.\",\"ticket_id\":\"TKT-WH-%d\"}",
+             (int)getpid());
     REQUIRE(e2e_call(token_a, "POST", "/api/v1/tickets/process", ticket, &r) == 0);
     CHECK_INT(r.status, 200);
     http_result_free(&r);

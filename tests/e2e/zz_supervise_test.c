@@ -63,7 +63,8 @@ static void *load(void *arg)
         long status;
     } calls[] = {
         {"GET", "/health/live", NULL, 200},
-        {"POST", "/api/v1/analyze/sentiment", "{\"text\":\"The parcel arrived on time, thanks!\"}", 200},
+        {"POST", "/api/v1/analyze/sentiment", "{\"text\":\"The parcel arrived on time, thanks!\"}",
+         200},
         {"GET", "/api/v1/cs/config?companyId=co-load", NULL, 200},
         {"POST", "/api/v1/privacy/anonymize", "{\"text\":\"Call John at 415-555-0100\"}", 200},
     };
@@ -74,7 +75,8 @@ static void *load(void *arg)
         int rc = http_do(calls[k].method, calls[k].path, calls[k].body, h, &r);
         if (rc != 0 || r.status != calls[k].status) {
             atomic_fetch_add(&errors, 1);
-            fprintf(stderr, "  load error: %s %s -> %ld\n", calls[k].method, calls[k].path, rc ? -1L : r.status);
+            fprintf(stderr, "  load error: %s %s -> %ld\n", calls[k].method, calls[k].path,
+                    rc ? -1L : r.status);
         }
         if (rc == 0) http_result_free(&r);
         atomic_fetch_add(&done_requests, 1);
@@ -92,7 +94,8 @@ static void test_kill_under_load(void)
     REQUIRE(victim > 0);
     struct http_result r;
     const char *h[] = {auth, NULL};
-    REQUIRE(http_do("GET", "/api/v1/tickets/metrics", NULL, h, &r) == 0); /* also curl's global init */
+    REQUIRE(http_do("GET", "/api/v1/tickets/metrics", NULL, h, &r) ==
+            0); /* also curl's global init */
     CHECK_INT(r.status, 200);
     http_result_free(&r);
 
@@ -124,7 +127,9 @@ static void test_kill_under_load(void)
     CHECK(saw_503);
     CHECK(back);
     CHECK(find_pid(needle) > 0 && find_pid(needle) != victim);
-    fprintf(stderr, "  killed tickets-metrics: %d requests to other endpoints meanwhile, %d errors; back after %.2f s\n",
+    fprintf(stderr,
+            "  killed tickets-metrics: %d requests to other endpoints meanwhile, %d errors; back "
+            "after %.2f s\n",
             atomic_load(&done_requests), atomic_load(&errors), down_s);
     CHECK_INT(atomic_load(&errors), 0);
     CHECK(atomic_load(&done_requests) > 10);
@@ -140,8 +145,8 @@ static void test_death_logged(void)
     char line[8192];
     int found = 0;
     while (fgets(line, sizeof(line), f))
-        if (strstr(line, "\"function exited; restarting\"") && strstr(line, "\"function\":\"tickets-metrics\"") &&
-            strstr(line, "\"signal\":\"KILL\""))
+        if (strstr(line, "\"function exited; restarting\"") &&
+            strstr(line, "\"function\":\"tickets-metrics\"") && strstr(line, "\"signal\":\"KILL\""))
             found = 1;
     fclose(f);
     CHECK(found);

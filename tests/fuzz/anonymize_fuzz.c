@@ -36,7 +36,8 @@ static void open_token(const char *s, size_t n)
     int rc = cs_anon_open(k, "acme", s, n, arena, &e, &m);
     if (rc != CS_OK && rc != CS_ERR_INVALID) abort();
     for (size_t i = 0; rc == CS_OK && i < m; i++)
-        if (!e[i].placeholder || e[i].placeholder[0] != '[' || !e[i].original || !e[i].masked) abort();
+        if (!e[i].placeholder || e[i].placeholder[0] != '[' || !e[i].original || !e[i].masked)
+            abort();
 }
 
 static size_t count_placeholders(const struct cs_anon_result *r)

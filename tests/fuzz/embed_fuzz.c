@@ -27,10 +27,12 @@ static struct cs_embed *tiny_model(void)
                 h[i] = h[j], h[j] = x;
             }
     static int8_t vec[W * D] = {127, 0, 0, 0, 90, 90, 0, 0, 0, 0, 127, 0}, bvec[B * D];
-    static float wt[W] = {0.5f, 0.7f, 0.9f}, sc[W] = {0.01f, 0.01f, 0.01f}, pc[D] = {0.5f, 0.5f, 0.5f, 0.5f}, bsc[B];
+    static float wt[W] = {0.5f, 0.7f, 0.9f}, sc[W] = {0.01f, 0.01f, 0.01f},
+                 pc[D] = {0.5f, 0.5f, 0.5f, 0.5f}, bsc[B];
     for (int k = 0; k < B * D; k++) bvec[k] = (int8_t)((k * 37) % 255 - 127);
     for (int k = 0; k < B; k++) bsc[k] = k % 3 ? 0.01f : 0.0f;
-    struct cs_embed_spec sp = {"{\"name\":\"fuzz\"}", D, W, B, 1e-3f, 1000, h, wt, sc, pc, bsc, vec, bvec};
+    struct cs_embed_spec sp = {
+        "{\"name\":\"fuzz\"}", D, W, B, 1e-3f, 1000, h, wt, sc, pc, bsc, vec, bvec};
     size_t n;
     if (cs_embed_encode(&sp, &buf, &n) != CS_OK || cs_embed_open_mem(buf, n, &e) != CS_OK) abort();
     return e;

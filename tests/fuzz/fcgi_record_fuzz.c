@@ -27,7 +27,8 @@ static void served(struct cs_fcgi_in *in)
             if (!strchr(*e, '=') || **e == '=') abort();
         struct cs_req req;
         memset(&req, 0, sizeof(req));
-        if (cs_rt_req_from_params(arena, envp, &req) == 0 && (!req.method || !req.path || !req.query))
+        if (cs_rt_req_from_params(arena, envp, &req) == 0 &&
+            (!req.method || !req.path || !req.query))
             abort();
     }
     cs_arena_reset(arena);

@@ -17,13 +17,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct cs_arena *a;
     if (!a) a = cs_arena_new(64u << 20);
     json_tokener *tok = json_tokener_new_ex(32);
-    json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)data + 1, (int)(size - 1)) : NULL;
+    json_object *o =
+        tok ? json_tokener_parse_ex(tok, (const char *)data + 1, (int)(size - 1)) : NULL;
     json_tokener_free(tok);
     if (!o) return 0;
     const char *why = NULL, *field = NULL;
     if (data[0] & 1) {
-        struct cs_ticket_open t = {.ticket_id = "T", .category = "c", .priority = "high", .sentiment = "neutral",
-                                   .sentiment_score = 0.5, .sentiment_level = 2, .source = "fuzz",
+        struct cs_ticket_open t = {.ticket_id = "T",
+                                   .category = "c",
+                                   .priority = "high",
+                                   .sentiment = "neutral",
+                                   .sentiment_score = 0.5,
+                                   .sentiment_level = 2,
+                                   .source = "fuzz",
                                    .opened_ms = 1700000000000LL};
         json_object *doc = cs_ticket_doc_new(&t);
         struct cs_ticket_change c;
@@ -36,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_object *d, *at;
         /* cs_fair_report expects a body the schema has checked: arrays where arrays go. */
         if (json_object_object_get_ex(o, "data", &d) && json_object_is_type(d, json_type_array) &&
-            json_object_object_get_ex(o, "attributes", &at) && json_object_is_type(at, json_type_array)) {
+            json_object_object_get_ex(o, "attributes", &at) &&
+            json_object_is_type(at, json_type_array)) {
             json_object *out;
             (void)cs_fair_report(o, a, &out, &why);
         }

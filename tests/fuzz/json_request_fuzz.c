@@ -49,10 +49,12 @@ static void check_finite(json_object *o)
         if (!isfinite(json_object_get_double(o))) abort();
         break;
     case json_type_array:
-        for (size_t i = 0; i < json_object_array_length(o); i++) check_finite(json_object_array_get_idx(o, i));
+        for (size_t i = 0; i < json_object_array_length(o); i++)
+            check_finite(json_object_array_get_idx(o, i));
         break;
     case json_type_object: {
-        json_object_object_foreach(o, k, v) {
+        json_object_object_foreach(o, k, v)
+        {
             (void)k;
             check_finite(v);
         }

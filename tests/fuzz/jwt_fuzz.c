@@ -45,9 +45,11 @@ static void check_signed_by_us(const char *tok, size_t len, const struct cs_prin
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
         slen != crypto_auth_hmacsha256_BYTES)
         abort();
-    if (crypto_auth_hmacsha256_verify(sig, (const unsigned char *)tok, (size_t)(d2 - tok), key.bytes) != 0)
+    if (crypto_auth_hmacsha256_verify(sig, (const unsigned char *)tok, (size_t)(d2 - tok),
+                                      key.bytes) != 0)
         abort();
-    if (!p->tenant || !p->subject || !cs_tenant_valid(p->tenant) || p->nroles > CS_MAX_ROLES) abort();
+    if (!p->tenant || !p->subject || !cs_tenant_valid(p->tenant) || p->nroles > CS_MAX_ROLES)
+        abort();
     for (size_t i = 0; i < p->nroles; i++)
         if (!p->roles[i]) abort();
     if (p->exp <= NOW - CS_JWT_LEEWAY_S) abort();
@@ -62,7 +64,8 @@ static void verify(const char *tok, size_t len)
 
 static void mutate_signed(const uint8_t *data, size_t size)
 {
-    struct cs_principal in = {.tenant = "acme", .subject = "usr_1", .roles = {"agent"}, .nroles = 1};
+    struct cs_principal in = {
+        .tenant = "acme", .subject = "usr_1", .roles = {"agent"}, .nroles = 1};
     char *tok;
     if (cs_jwt_sign(&key, &in, NOW, 3600, arena, &tok) != CS_OK) abort();
     size_t n = strlen(tok), len = size < n ? n - (size % 7) : n; /* sometimes truncated */

@@ -64,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * (it only promises UTF-8 safety on valid UTF-8, so just run it for crashes). */
     struct cs_kb_chunk_opts o = {40, 10};
     struct expect e = {s, size, 40, 0};
-    if (cs_kb_text_valid(s, size))
-        (void)cs_kb_chunk_body("FUZZ-1", s, size, &o, check_chunk, &e);
+    if (cs_kb_text_valid(s, size)) (void)cs_kb_chunk_body("FUZZ-1", s, size, &o, check_chunk, &e);
     cs_arena_destroy(a);
     return 0;
 }

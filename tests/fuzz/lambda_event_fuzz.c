@@ -49,7 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)cs_resp_header(&resp, "x-request-id", "fuzz");
         const char *out = NULL;
         size_t len = 0;
-        if (cs_event_from_resp(arena, &resp, version, &out, &len) == 0 && (!out || strlen(out) != len))
+        if (cs_event_from_resp(arena, &resp, version, &out, &len) == 0 &&
+            (!out || strlen(out) != len))
             abort();
     }
     cs_arena_reset(arena);

@@ -28,7 +28,8 @@ static void check_session(const char *text, size_t len)
     if (rc == CS_OK) {
         if (!s.company_id || !*s.company_id || !s.stats || !s.messages) abort();
         if (strcmp(cs_json_get_str(body, "status"), cs_session_status_name(s.status)) != 0) abort();
-        if (strcmp(cs_json_get_str(body, "currentTier"), cs_session_tier_name(s.tier)) != 0) abort();
+        if (strcmp(cs_json_get_str(body, "currentTier"), cs_session_tier_name(s.tier)) != 0)
+            abort();
     } else if (rc == CS_ERR_SESSION_CORRUPT && !s.bad_field) {
         abort();
     }

@@ -24,10 +24,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t nbad = 99;
     int rc = cs_review_filter_parse(part[0], part[1], part[2], part[3], &f, bad, &nbad);
     if (nbad > 4 || (rc == CS_OK) != (nbad == 0)) abort();
-    if (rc == CS_OK &&
-        (f.limit < 1 || f.limit > CS_REVIEW_MAX_LIMIT || f.offset < 0 ||
-         f.offset > CS_REVIEW_MAX_OFFSET || f.priority < 0 || f.priority > 5 ||
-         (f.status && !cs_review_status_valid(f.status))))
+    if (rc == CS_OK && (f.limit < 1 || f.limit > CS_REVIEW_MAX_LIMIT || f.offset < 0 ||
+                        f.offset > CS_REVIEW_MAX_OFFSET || f.priority < 0 || f.priority > 5 ||
+                        (f.status && !cs_review_status_valid(f.status))))
         abort();
     for (size_t i = 0; i < nbad; i++)
         if (strcmp(bad[i], "status") && strcmp(bad[i], "priority") && strcmp(bad[i], "limit") &&

@@ -43,8 +43,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cs_rp_query q;
         struct cs_rp_error e;
         int rc = cs_rp_query_parse(all[i], in, i % 2 ? extra : NULL, arena, &q, &e);
-        if (rc == 0) check_query(&q);
-        else if (!e.code || !e.message || (e.status != 400 && e.status != 422)) abort();
+        if (rc == 0)
+            check_query(&q);
+        else if (!e.code || !e.message || (e.status != 400 && e.status != 422))
+            abort();
     }
     if (nl) {
         const char *body = nl + 1;

@@ -30,8 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cs_sentiment_map(prob, &cues, &s);
     static const char *const tiers[] = {"AI_REP", "AI_MANAGER", "HUMAN_AGENT"};
     for (int t = 0; t < 3; t++) {
-        struct cs_session_state st = {.tier = tiers[t], .irate_attempts = size % 4,
-                                      .vip = size % 3 == 0, .repeat_contacts = (int)(size % 5)};
+        struct cs_session_state st = {.tier = tiers[t],
+                                      .irate_attempts = size % 4,
+                                      .vip = size % 3 == 0,
+                                      .repeat_contacts = (int)(size % 5)};
         struct cs_decision d;
         cs_session_decide(cfg, &st, &s, text, &ask, &d);
         if (d.reason && (!cs_session_enum_ok(cs_session_reasons, d.reason) ||

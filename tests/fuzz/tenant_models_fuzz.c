@@ -28,7 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static struct cs_arena *a;
     if (!a) a = cs_arena_new(64u << 20);
     json_tokener *tok = json_tokener_new_ex(32);
-    json_object *o = tok ? json_tokener_parse_ex(tok, (const char *)data + 1, (int)(size - 1)) : NULL;
+    json_object *o =
+        tok ? json_tokener_parse_ex(tok, (const char *)data + 1, (int)(size - 1)) : NULL;
     json_tokener_free(tok);
     if (!o) return 0;
     const char *field = NULL, *why = NULL;
@@ -46,7 +47,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cs_insights_cfg cfg = {.sla_threshold = 0.7, .churn_threshold = 0.7};
         cs_bh_always(&cfg.bh);
         if (data[0] & 4) /* office hours: the local-day arithmetic over stored times */
-            cfg.bh = (struct cs_business_hours){.offset_min = 60, .days = 0x1f, .open_min = 540, .close_min = 1020};
+            cfg.bh = (struct cs_business_hours){
+                .offset_min = 60, .days = 0x1f, .open_min = 540, .close_min = 1020};
         struct cs_tm_facts f;
         float x[CS_TM_MAX_FEATURES];
         if (cs_tm_facts_fill(&cfg, o, T0, 2, &f) == CS_OK)

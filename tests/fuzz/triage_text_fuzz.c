@@ -43,7 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (cs_lang_detect(lang, t, size, &r) != CS_OK) abort();
         static const char *const served[] = {"", "en", "es", "de", "fr", "pt"};
         int ok = 0;
-        for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++) ok |= strcmp(r.code, served[i]) == 0;
+        for (size_t i = 0; i < sizeof(served) / sizeof(served[0]); i++)
+            ok |= strcmp(r.code, served[i]) == 0;
         if (!ok || r.confidence < 0.0f || r.confidence > 1.0f) abort();
     }
     free(t);

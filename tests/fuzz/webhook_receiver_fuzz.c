@@ -43,17 +43,20 @@ static void setup(void)
     setenv("CS_LOG_LEVEL", "error", 1);
     if (!getenv("CS_DATA_DIR")) setenv("CS_DATA_DIR", "data", 1);
     const char *why = NULL;
-    if (sodium_init() < 0 || cs_env_init(&env, &cs_function, &why) || cs_worker_init(&w, &env, &why)) {
+    if (sodium_init() < 0 || cs_env_init(&env, &cs_function, &why) ||
+        cs_worker_init(&w, &env, &why)) {
         fprintf(stderr, "setup failed: %s\n", why ? why : "?");
         abort();
     }
     char secret[CS_WEBHOOK_SECRET_MAX], *sealed = NULL;
     cs_webhook_secret_new(NULL, secret);
     json_object *doc = cs_json_object(w.arena);
-    if (cs_webhook_secret_parse(secret, &key) || cs_webhook_seal(&env.cfg.jwt_key, secret, w.arena, &sealed) ||
-        cs_json_add_str(doc, "secret_sealed", sealed) || cs_json_add_double(doc, "escalation_threshold", 0.5, 2) ||
-        cs_store_insert(w.store, w.arena, "acme", CS_WEBHOOK_RECEIVER_COLL, CS_WEBHOOK_RECEIVER_ID, doc,
-                        NULL, env.now_ms(), NULL))
+    if (cs_webhook_secret_parse(secret, &key) ||
+        cs_webhook_seal(&env.cfg.jwt_key, secret, w.arena, &sealed) ||
+        cs_json_add_str(doc, "secret_sealed", sealed) ||
+        cs_json_add_double(doc, "escalation_threshold", 0.5, 2) ||
+        cs_store_insert(w.store, w.arena, "acme", CS_WEBHOOK_RECEIVER_COLL, CS_WEBHOOK_RECEIVER_ID,
+                        doc, NULL, env.now_ms(), NULL))
         abort();
     cs_arena_reset(w.arena);
 }

@@ -46,18 +46,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (k.len < CS_WEBHOOK_KEY_MIN || k.len > CS_WEBHOOK_KEY_MAX) abort();
         char sig[CS_WEBHOOK_SIG_MAX];
         if (cs_webhook_sign(&k, "msg_fuzz", 1700000000, body, len, sig) != CS_OK) abort();
-        if (cs_webhook_verify(&k, "msg_fuzz", "1700000000", sig, body, len, 1700000000, NULL) != CS_OK)
+        if (cs_webhook_verify(&k, "msg_fuzz", "1700000000", sig, body, len, 1700000000, NULL) !=
+            CS_OK)
             abort();
         /* A different key never verifies it (0x42 * 32 could only collide by choice). */
         if ((k.len != 32 || memcmp(k.bytes, fixed.bytes, 32) != 0) &&
-            cs_webhook_verify(&fixed, "msg_fuzz", "1700000000", sig, body, len, 1700000000, NULL) == CS_OK)
+            cs_webhook_verify(&fixed, "msg_fuzz", "1700000000", sig, body, len, 1700000000, NULL) ==
+                CS_OK)
             abort();
         struct cs_keyring ring = {.n = 1};
         memset(ring.key[0].bytes, 7, sizeof(ring.key[0].bytes));
         char *sealed = NULL, *open = NULL;
         if (strlen(secret) < CS_WEBHOOK_SECRET_MAX) {
             if (cs_webhook_seal(&ring.key[0], secret, arena, &sealed) != CS_OK) abort();
-            if (cs_webhook_unseal(&ring, sealed, arena, &open, NULL) != CS_OK || strcmp(open, secret) != 0)
+            if (cs_webhook_unseal(&ring, sealed, arena, &open, NULL) != CS_OK ||
+                strcmp(open, secret) != 0)
                 abort();
         }
     }

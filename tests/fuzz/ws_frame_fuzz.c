@@ -30,7 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Unmasking is its own inverse: masking again gives the bytes that came in. */
         const unsigned char *mask = f.payload - 4;
         for (size_t i = 0; i < f.len; i++)
-            if ((unsigned char)(f.payload[i] ^ mask[i & 3]) != orig[(size_t)(f.payload - buf) + i]) abort();
+            if ((unsigned char)(f.payload[i] ^ mask[i & 3]) != orig[(size_t)(f.payload - buf) + i])
+                abort();
         unsigned char h[CS_WS_HEADER_MAX];
         size_t hl = cs_ws_header(h, f.opcode, f.len);
         if (hl < 2 || hl > CS_WS_HEADER_MAX) abort();

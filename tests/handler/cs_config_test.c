@@ -26,8 +26,9 @@ static void test_defaults_of_a_new_company(void)
 static void test_merge_then_read_back(void)
 {
     expect("PUT", "/api/v1/cs/config",
-           "{\"companyId\": \"comp_1\", \"tiers\": {\"aiManager\": {\"capabilities\": {\"maxRefundAmount\": 75}}}}", 200,
-           "cs-config/merged");
+           "{\"companyId\": \"comp_1\", \"tiers\": {\"aiManager\": {\"capabilities\": "
+           "{\"maxRefundAmount\": 75}}}}",
+           200, "cs-config/merged");
     expect("GET", "/api/v1/cs/config?companyId=comp_1", NULL, 200, "cs-config/merged_read_back");
     /* Another company of the same tenant keeps the defaults. */
     expect("GET", "/api/v1/cs/config?companyId=comp_2", NULL, 200, "cs-config/defaults_comp_2");

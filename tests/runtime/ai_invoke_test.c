@@ -25,9 +25,14 @@ static const char *bin_dir, *tmp_dir, *data_dir;
 static struct temp_db db; /* the children's store */
 
 static const char *const stream_chunks[] = {
-    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.1-8b-instruct\",\"choices\":"
-    "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"finish_reason\":null}]}\n\n",
-    "data: {\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.1-8b-instruct\",\"choices\":"
+    "data: "
+    "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.1-8b-instruct\","
+    "\"choices\":"
+    "[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"Hello\"},\"finish_reason\":null}"
+    "]}\n\n",
+    "data: "
+    "{\"id\":\"c1\",\"object\":\"chat.completion.chunk\",\"model\":\"llama-3.1-8b-instruct\","
+    "\"choices\":"
     "[{\"index\":0,\"delta\":{\"content\":\" there!\"},\"finish_reason\":\"stop\"}],"
     "\"usage\":{\"prompt_tokens\":30,\"completion_tokens\":3,\"total_tokens\":33}}\n\n",
     "data: [DONE]\n\n",
@@ -45,8 +50,8 @@ static json_object *invoke(const char *providers_path, const char *body, char **
 {
     char *tok = make_token();
     if (!tok) return NULL;
-    json_object *ev = json_object_new_object(), *h = json_object_new_object(), *rc = json_object_new_object(),
-                *http = json_object_new_object();
+    json_object *ev = json_object_new_object(), *h = json_object_new_object(),
+                *rc = json_object_new_object(), *http = json_object_new_object();
     char bearer[4200];
     snprintf(bearer, sizeof(bearer), "Bearer %s", tok);
     json_object_object_add(h, "authorization", json_object_new_string(bearer));
@@ -61,7 +66,8 @@ static json_object *invoke(const char *providers_path, const char *body, char **
     json_object_object_add(ev, "requestContext", rc);
     json_object_object_add(ev, "body", json_object_new_string(body));
     json_object_object_add(ev, "isBase64Encoded", json_object_new_boolean(0));
-    char evp[600], outp[600], errp[600], bin[600], var[700], store[sizeof(db.uri) + 16], data[700], prov[700];
+    char evp[600], outp[600], errp[600], bin[600], var[700], store[sizeof(db.uri) + 16], data[700],
+        prov[700];
     snprintf(evp, sizeof(evp), "%s/ai-invoke-%d.json", tmp_dir, (int)getpid());
     snprintf(outp, sizeof(outp), "%s/ai-invoke-%d.out", tmp_dir, (int)getpid());
     snprintf(errp, sizeof(errp), "%s/ai-invoke-%d.err", tmp_dir, (int)getpid());
@@ -75,8 +81,14 @@ static json_object *invoke(const char *providers_path, const char *body, char **
     json_object_put(ev);
     free(tok);
     if (w) return NULL;
-    char *envp[] = {var, store, data, prov, (char *)"CS_JWT_SECRET=" JWT_SECRET,
-                    (char *)"LOCAL_LLM_KEY=" KEY_VALUE, (char *)"CS_LOG_LEVEL=debug", NULL};
+    char *envp[] = {var,
+                    store,
+                    data,
+                    prov,
+                    (char *)"CS_JWT_SECRET=" JWT_SECRET,
+                    (char *)"LOCAL_LLM_KEY=" KEY_VALUE,
+                    (char *)"CS_LOG_LEVEL=debug",
+                    NULL};
     char *argv[] = {bin, (char *)"--invoke", evp, NULL};
     pid_t pid = test_child_start(bin, argv, envp, NULL, outp, errp);
     int code = pid > 0 ? test_child_wait(pid, 60000) : -1;
@@ -101,13 +113,15 @@ static const char *str_at(json_object *o, const char *k1, const char *k2)
 
 /* Starts a fake provider playing s and writes, to path, a providers file whose default
  * entry is that provider; NULL (nothing left running) on failure. */
-static struct fake_provider *start_provider(const struct fake_reply *s, size_t n, char *path, size_t cap)
+static struct fake_provider *start_provider(const struct fake_reply *s, size_t n, char *path,
+                                            size_t cap)
 {
     struct fake_provider *fp = fake_provider_start(s, n);
     if (!fp) return NULL;
     char cfg[1024];
     snprintf(cfg, sizeof(cfg),
-             "{\"providers\":[{\"id\":\"local_llama\",\"provider\":\"openai\",\"model\":\"llama-3.1-8b-instruct\","
+             "{\"providers\":[{\"id\":\"local_llama\",\"provider\":\"openai\",\"model\":\"llama-3."
+             "1-8b-instruct\","
              "\"base_url\":\"%s/v1\",\"api_key_env\":\"LOCAL_LLM_KEY\",\"default\":true}]}",
              fake_provider_url(fp));
     snprintf(path, cap, "%s/ai-invoke-providers-%d.json", tmp_dir, (int)getpid());

@@ -156,9 +156,9 @@ static char *make_token(void)
     return test_jwt_sign(JWT_SECRET, "acme", "cgi-test", roles, 2, 600);
 }
 
-#define NEED_BIN()                                                                     \
-    do {                                                                               \
-        if (!bin_dir) TEST_SKIP("CS_TEST_BIN not set");                                \
+#define NEED_BIN()                                                                                 \
+    do {                                                                                           \
+        if (!bin_dir) TEST_SKIP("CS_TEST_BIN not set");                                            \
     } while (0)
 
 /* ---- CGI ---- */
@@ -166,8 +166,8 @@ static char *make_token(void)
 static void test_cgi_get(void)
 {
     NEED_BIN();
-    const char *env[] = {"GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=GET",
-                         "REQUEST_URI=/health/live?x=1", "HTTP_X_REQUEST_ID=cgi-get-1",
+    const char *env[] = {"GATEWAY_INTERFACE=CGI/1.1",           "REQUEST_METHOD=GET",
+                         "REQUEST_URI=/health/live?x=1",        "HTTP_X_REQUEST_ID=cgi-get-1",
                          "HTTP_ORIGIN=https://app.example.com", NULL};
     struct out o;
     run(&o, "health-live", NULL, env, NULL, 0);
@@ -197,13 +197,19 @@ static void test_cgi_post_422_fastapi_list(void)
     char auth[1024];
     snprintf(auth, sizeof(auth), "HTTP_AUTHORIZATION=Bearer %s", tok);
     free(tok);
-    static const char body[] = "{\"ticket_id\":\"TKT-2025-001\",\"raw_message\":\"too short\","
-                               "\"customer_name\":\"John Doe\",\"customer_email\":\"john.doe@example.com\"}";
+    static const char body[] =
+        "{\"ticket_id\":\"TKT-2025-001\",\"raw_message\":\"too short\","
+        "\"customer_name\":\"John Doe\",\"customer_email\":\"john.doe@example.com\"}";
     char cl[64];
     snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", sizeof(body) - 1);
-    const char *env[] = {"GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=POST",
-                         "REQUEST_URI=/api/v1/tickets/process", "CONTENT_TYPE=application/json",
-                         cl, "HTTP_X_REQUEST_ID=cgi-422", auth, NULL};
+    const char *env[] = {"GATEWAY_INTERFACE=CGI/1.1",
+                         "REQUEST_METHOD=POST",
+                         "REQUEST_URI=/api/v1/tickets/process",
+                         "CONTENT_TYPE=application/json",
+                         cl,
+                         "HTTP_X_REQUEST_ID=cgi-422",
+                         auth,
+                         NULL};
     struct out o;
     run(&o, "tickets-process", NULL, env, body, sizeof(body) - 1);
     CHECK_INT(o.code, 0);
@@ -213,9 +219,11 @@ static void test_cgi_post_422_fastapi_list(void)
     CHECK(strncmp(c.head, "Status: 422 Unprocessable Entity\r\n", 34) == 0);
     char buf[256];
     CHECK_STR(cgi_header(&c, "x-request-id", buf, sizeof(buf)), "cgi-422");
-    CHECK(cgi_header(&c, "x-rate-limit-limit", buf, sizeof(buf)) != NULL); /* authenticated, counted */
-    CHECK_STR(c.body, "{\"detail\":[{\"type\":\"string_too_short\",\"loc\":[\"body\",\"raw_message\"],"
-                      "\"msg\":\"String should have at least 10 characters\"}]}");
+    CHECK(cgi_header(&c, "x-rate-limit-limit", buf, sizeof(buf)) !=
+          NULL); /* authenticated, counted */
+    CHECK_STR(c.body,
+              "{\"detail\":[{\"type\":\"string_too_short\",\"loc\":[\"body\",\"raw_message\"],"
+              "\"msg\":\"String should have at least 10 characters\"}]}");
     if (c.status != 422) fprintf(stderr, "  stderr: %s\n", o.err ? o.err : "");
     out_free(&o);
 }
@@ -224,18 +232,24 @@ static void test_cgi_post_predict_errors(void)
 {
     NEED_BIN();
     static const char bad_json[] = "{\"api_key\":";
-    static const char bad_key[] = "{\"api_key\":\"ck_cgi_test_missing\",\"api_secret\":\"cs_nope\"}";
+    static const char bad_key[] =
+        "{\"api_key\":\"ck_cgi_test_missing\",\"api_secret\":\"cs_nope\"}";
     const char *bodies[] = {bad_json, bad_key};
     const int want_status[] = {400, 401};
     const char *want_body[] = {
-        "{\"error\":{\"code\":\"bad_json\",\"message\":\"Malformed JSON body\",\"details\":{\"body\":\"JSON decode error\"}}}",
+        "{\"error\":{\"code\":\"bad_json\",\"message\":\"Malformed JSON "
+        "body\",\"details\":{\"body\":\"JSON decode error\"}}}",
         "{\"error\":{\"code\":\"bad_credentials\",\"message\":\"Invalid credentials\"}}",
     };
     for (int i = 0; i < 2; i++) {
         char cl[64];
         snprintf(cl, sizeof(cl), "CONTENT_LENGTH=%zu", strlen(bodies[i]));
-        const char *env[] = {"GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=POST",
-                             "REQUEST_URI=/api/v1/auth/token", "CONTENT_TYPE=application/json", cl, NULL};
+        const char *env[] = {"GATEWAY_INTERFACE=CGI/1.1",
+                             "REQUEST_METHOD=POST",
+                             "REQUEST_URI=/api/v1/auth/token",
+                             "CONTENT_TYPE=application/json",
+                             cl,
+                             NULL};
         struct out o;
         run(&o, "auth-token", NULL, env, bodies[i], strlen(bodies[i]));
         CHECK_INT(o.code, 0);
@@ -269,8 +283,8 @@ static void test_init_failure_names_function(void)
     /* A bad CS_* value fails the cold start; the log line names the function (not the
      * library default "cs") and the variable, never the value. */
     NEED_BIN();
-    const char *env[] = {"GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=GET", "REQUEST_URI=/health/live",
-                         "CS_MAX_BODY=lots-of-bytes", NULL};
+    const char *env[] = {"GATEWAY_INTERFACE=CGI/1.1", "REQUEST_METHOD=GET",
+                         "REQUEST_URI=/health/live", "CS_MAX_BODY=lots-of-bytes", NULL};
     struct out o;
     run(&o, "health-live", NULL, env, NULL, 0);
     CHECK_INT(o.code, 1);
@@ -313,9 +327,12 @@ static void test_invoke(void)
     char *path = tmp_path("invoke-health-live.json");
     REQUIRE(path != NULL);
     static const char ev[] =
-        "{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/health/live\",\"rawQueryString\":\"\","
-        "\"headers\":{\"x-request-id\":\"invoke-1\"},\"requestContext\":{\"http\":{\"method\":\"GET\","
-        "\"path\":\"/health/live\",\"protocol\":\"HTTP/1.1\",\"sourceIp\":\"127.0.0.1\",\"userAgent\":\"t\"},"
+        "{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/health/"
+        "live\",\"rawQueryString\":\"\","
+        "\"headers\":{\"x-request-id\":\"invoke-1\"},\"requestContext\":{\"http\":{\"method\":"
+        "\"GET\","
+        "\"path\":\"/health/live\",\"protocol\":\"HTTP/"
+        "1.1\",\"sourceIp\":\"127.0.0.1\",\"userAgent\":\"t\"},"
         "\"requestId\":\"r\",\"stage\":\"$default\"},\"isBase64Encoded\":false}";
     REQUIRE(test_write_file(path, ev, sizeof(ev) - 1) == 0);
     struct out o;
@@ -365,8 +382,10 @@ static void test_routes(void)
     CHECK_STR(jstr(r, "family"), "triage");
     CHECK_STR(jstr(r, "auth"), "none");
     json_object *routes = jget(r, "routes");
-    CHECK(routes && json_object_is_type(routes, json_type_array) && json_object_array_length(routes) == 1);
-    if (routes && json_object_is_type(routes, json_type_array) && json_object_array_length(routes) == 1) {
+    CHECK(routes && json_object_is_type(routes, json_type_array) &&
+          json_object_array_length(routes) == 1);
+    if (routes && json_object_is_type(routes, json_type_array) &&
+        json_object_array_length(routes) == 1) {
         json_object *r0 = json_object_array_get_idx(routes, 0);
         CHECK_STR(jstr(r0, "method"), "GET");
         CHECK_STR(jstr(r0, "path"), "/health/live");
@@ -390,7 +409,9 @@ static void test_usage(void)
     run(&o, "health-live", NULL, NULL, NULL, 0); /* stdin /dev/null: no transport */
     CHECK_INT(o.code, 2);
     CHECK(o.out_len == 0);
-    CHECK(o.err && strstr(o.err, "usage: health-live --routes | --invoke EVENT.json | --fcgi SOCKET") != NULL);
+    CHECK(o.err &&
+          strstr(o.err, "usage: health-live --routes | --invoke EVENT.json | --fcgi SOCKET") !=
+              NULL);
     out_free(&o);
 
     const char *args[] = {"--bogus", NULL};
@@ -488,7 +509,9 @@ static void test_sample_events(void)
             struct cs_route_match m;
             const char *allow = NULL;
             int found = cs_route_find(rs.r, rs.n, req.method, req.path, a, &m, &allow);
-            if (found != CS_OK) fprintf(stderr, "  %s: %s %s is not a route of %s\n", path, req.method, req.path, fn);
+            if (found != CS_OK)
+                fprintf(stderr, "  %s: %s %s is not a route of %s\n", path, req.method, req.path,
+                        fn);
             CHECK_INT(found, CS_OK);
             /* Bearer functions get the placeholder token documented in events/README.md. */
             const char *authz = NULL;
@@ -526,7 +549,8 @@ static void test_sample_events(void)
             int has = 0;
             for (size_t i = 0; i < n; i++)
                 if (strncmp(names[i], de->d_name, fl) == 0 && (names[i][fl] == '.')) has = 1;
-            if (!has) fprintf(stderr, "  functions/%s has no events/%s.json\n", de->d_name, de->d_name);
+            if (!has)
+                fprintf(stderr, "  functions/%s has no events/%s.json\n", de->d_name, de->d_name);
             CHECK(has);
         }
         closedir(d);
@@ -560,7 +584,8 @@ static void test_sample_events_invoke(void)
 static void test_scheduled_invoke(void)
 {
     NEED_BIN();
-    if (access("events/webhook-dispatch.json", R_OK) != 0) TEST_SKIP("no events/webhook-dispatch.json here");
+    if (access("events/webhook-dispatch.json", R_OK) != 0)
+        TEST_SKIP("no events/webhook-dispatch.json here");
     struct out o;
     json_object *r = invoke("webhook-dispatch", "events/webhook-dispatch.json", &o);
     CHECK_INT(o.code, 0);

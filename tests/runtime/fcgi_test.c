@@ -32,8 +32,14 @@ static pid_t server = -1;
 
 static size_t header(unsigned char *p, int type, int id, size_t clen)
 {
-    const unsigned char h[8] = {1, (unsigned char)type, (unsigned char)(id >> 8), (unsigned char)id,
-                                (unsigned char)(clen >> 8), (unsigned char)clen, 0, 0};
+    const unsigned char h[8] = {1,
+                                (unsigned char)type,
+                                (unsigned char)(id >> 8),
+                                (unsigned char)id,
+                                (unsigned char)(clen >> 8),
+                                (unsigned char)clen,
+                                0,
+                                0};
     memcpy(p, h, 8);
     return 8;
 }
@@ -137,7 +143,8 @@ static bool ask(int fd, int id, bool keep)
     char out[8192];
     size_t n = request(req, id, keep);
     if (send_all(fd, req, n) || answer(fd, id, out, sizeof(out), ANSWER_MS)) return false;
-    return strncmp(out, "Status: 200 OK\r\n", 16) == 0 && strstr(out, "\r\n\r\n{\"status\":\"alive\"") &&
+    return strncmp(out, "Status: 200 OK\r\n", 16) == 0 &&
+           strstr(out, "\r\n\r\n{\"status\":\"alive\"") &&
            strstr(out, "x-request-id: fcgi-test\r\n");
 }
 
@@ -180,7 +187,8 @@ static int stop_server(void)
     kill(server, SIGTERM);
     int rc = test_child_wait(server, 30000);
     char *err = test_read_file(err_path, NULL);
-    if (err && (strstr(err, "AddressSanitizer") || strstr(err, "LeakSanitizer") || strstr(err, "runtime error:"))) {
+    if (err && (strstr(err, "AddressSanitizer") || strstr(err, "LeakSanitizer") ||
+                strstr(err, "runtime error:"))) {
         fprintf(stderr, "  sanitizer report from the server:\n%s\n", err);
         rc = -1;
     }
@@ -248,7 +256,8 @@ static void test_stalled_clients_do_not_starve(void)
     /* The stalled requests complete when the rest arrives, byte by byte for one. */
     char out[8192];
     for (size_t k = 30; k < n && stalled[0] >= 0; k++) send_all(stalled[0], req + k, 1);
-    for (int i = 1; i < 4; i++) CHECK(stalled[i] >= 0 && send_all(stalled[i], req + 30, n - 30) == 0);
+    for (int i = 1; i < 4; i++)
+        CHECK(stalled[i] >= 0 && send_all(stalled[i], req + 30, n - 30) == 0);
     for (int i = 0; i < 4; i++) {
         CHECK(stalled[i] >= 0 && answer(stalled[i], 7, out, sizeof(out), ANSWER_MS) == 0);
         CHECK(strncmp(out, "Status: 200 OK\r\n", 16) == 0);
@@ -321,8 +330,10 @@ int main(void)
     TEST_RUN(test_broken_record_closes_only_its_connection);
     int rc = stop_server();
     printf("%s - server stops on SIGTERM without sanitizer reports\n", rc == 0 ? "ok" : "not ok");
-    if (rc == 0) test_passed_++;
-    else test_failed_++;
+    if (rc == 0)
+        test_passed_++;
+    else
+        test_failed_++;
     unlink(sock_path);
     char p[700];
     snprintf(p, sizeof(p), "%s/fcgi-var", tmp_dir);

@@ -73,7 +73,8 @@ static char *v2_event(const char *method, const char *path, const char *query,
             size_t n = strlen(body);
             size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
             char *enc = malloc(cap);
-            sodium_bin2base64(enc, cap, (const unsigned char *)body, n, sodium_base64_VARIANT_ORIGINAL);
+            sodium_bin2base64(enc, cap, (const unsigned char *)body, n,
+                              sodium_base64_VARIANT_ORIGINAL);
             json_object_object_add(ev, "body", json_object_new_string(enc));
             free(enc);
         } else {
@@ -111,8 +112,9 @@ static int run_function(struct run *r, const char *fn, char **events, const char
     snprintf(data, sizeof(data), "CS_DATA_DIR=%s", data_dir);
     snprintf(r->log_path, sizeof(r->log_path), "%s/lambda-%s.%d.log", tmp_dir, fn, (int)getpid());
     snprintf(r->out_path, sizeof(r->out_path), "%s.out", r->log_path);
-    char *envp[] = {api, var, store, data, (char *)"CS_WEBHOOK_ALLOW_PRIVATE=1",
-                    with_secret ? secret : NULL, NULL};
+    char *envp[] = {
+        api, var, store, data, (char *)"CS_WEBHOOK_ALLOW_PRIVATE=1", with_secret ? secret : NULL,
+        NULL};
     char *argv[] = {path, NULL};
     r->started_ms = fake_lambda_now_ms();
     pid_t pid = test_child_start(path, argv, envp, NULL, r->out_path, r->log_path);
@@ -148,10 +150,7 @@ static void finish(struct run *r)
     r->api = NULL;
 }
 
-static json_object *parse(const char *s)
-{
-    return s ? json_tokener_parse(s) : NULL;
-}
+static json_object *parse(const char *s) { return s ? json_tokener_parse(s) : NULL; }
 
 static const char *str_of(json_object *o, const char *key)
 {
@@ -192,10 +191,7 @@ static void free_events(char **ev, size_t n)
     for (size_t i = 0; i < n; i++) free(ev[i]);
 }
 
-static int setup(void)
-{
-    return bin_dir != NULL;
-}
+static int setup(void) { return bin_dir != NULL; }
 
 /* ---- tests ---- */
 
@@ -217,8 +213,10 @@ static void test_v2_health_live(void)
     CHECK_INT(fake_lambda_delivered(r.api), 1);
     CHECK_INT(fake_lambda_protocol_errors(r.api), 0);
     const struct fake_lambda_result *res = fake_lambda_result(r.api, ids[0]);
-    if (res) printf("# info: lambda cold start of %s/health-live (fork/exec to first /response): %.1f ms\n",
-                    bin_dir, res->at_ms - r.started_ms);
+    if (res)
+        printf(
+            "# info: lambda cold start of %s/health-live (fork/exec to first /response): %.1f ms\n",
+            bin_dir, res->at_ms - r.started_ms);
     json_object *o = response_of(&r, ids[0]);
     CHECK_INT(int_of(o, "statusCode"), 200);
     json_object *h = get(o, "headers");
@@ -243,14 +241,16 @@ static void test_v1_rest_event(void)
     char *ev[] = {strdup(
         "{\"resource\":\"/health/live\",\"path\":\"/health/live\",\"httpMethod\":\"GET\","
         "\"headers\":{\"Accept\":\"application/json\",\"X-Request-Id\":\"lambda-v1-1\"},"
-        "\"multiValueHeaders\":{\"Accept\":[\"application/json\"],\"X-Request-Id\":[\"lambda-v1-1\"]},"
+        "\"multiValueHeaders\":{\"Accept\":[\"application/"
+        "json\"],\"X-Request-Id\":[\"lambda-v1-1\"]},"
         "\"queryStringParameters\":{\"verbose\":\"1\"},"
         "\"multiValueQueryStringParameters\":{\"verbose\":[\"1\"]},"
         "\"pathParameters\":null,\"stageVariables\":null,"
         "\"requestContext\":{\"accountId\":\"123456789012\",\"apiId\":\"1234567890\","
         "\"httpMethod\":\"GET\",\"path\":\"/prod/health/live\",\"protocol\":\"HTTP/1.1\","
         "\"requestId\":\"c6af9ac6-7b61-11e6-9a41-93e8deadbeef\",\"resourcePath\":\"/health/live\","
-        "\"stage\":\"prod\",\"identity\":{\"sourceIp\":\"198.51.100.7\",\"userAgent\":\"lambda-test\"}},"
+        "\"stage\":\"prod\",\"identity\":{\"sourceIp\":\"198.51.100.7\",\"userAgent\":\"lambda-"
+        "test\"}},"
         "\"body\":null,\"isBase64Encoded\":false}")};
     const char *ids[] = {"c6af9ac6-7b61-11e6-9a41-93e8deadbeef"};
     struct run r;
@@ -328,31 +328,36 @@ static void test_auth_token_bodies(void)
 
     json_object *o = response_of(&r, fake_lambda_request_id(r.api, 0)); /* decoded base64 */
     CHECK_INT(int_of(o, "statusCode"), 401);
-    CHECK_STR(str_of(o, "body"), "{\"error\":{\"code\":\"bad_credentials\",\"message\":\"Invalid credentials\"}}");
+    CHECK_STR(str_of(o, "body"),
+              "{\"error\":{\"code\":\"bad_credentials\",\"message\":\"Invalid credentials\"}}");
     json_object_put(o);
 
     o = response_of(&r, fake_lambda_request_id(r.api, 1)); /* malformed JSON */
     CHECK_INT(int_of(o, "statusCode"), 400);
-    CHECK_STR(str_of(o, "body"), "{\"error\":{\"code\":\"bad_json\",\"message\":\"Malformed JSON body\","
-                                 "\"details\":{\"body\":\"JSON decode error\"}}}");
+    CHECK_STR(str_of(o, "body"),
+              "{\"error\":{\"code\":\"bad_json\",\"message\":\"Malformed JSON body\","
+              "\"details\":{\"body\":\"JSON decode error\"}}}");
     json_object_put(o);
 
     o = response_of(&r, fake_lambda_request_id(r.api, 2)); /* schema violations */
     CHECK_INT(int_of(o, "statusCode"), 422);
-    CHECK_STR(str_of(o, "body"), "{\"error\":{\"code\":\"validation\",\"message\":\"Validation error\","
-                                 "\"details\":{\"api_key\":\"String should have at least 1 character\","
-                                 "\"api_secret\":\"Field required\"}}}");
+    CHECK_STR(str_of(o, "body"),
+              "{\"error\":{\"code\":\"validation\",\"message\":\"Validation error\","
+              "\"details\":{\"api_key\":\"String should have at least 1 character\","
+              "\"api_secret\":\"Field required\"}}}");
     json_object_put(o);
 
     /* A body flagged base64 that is not base64 makes the event invalid, not a 4xx. */
-    const struct fake_lambda_result *bad = fake_lambda_result(r.api, fake_lambda_request_id(r.api, 3));
+    const struct fake_lambda_result *bad =
+        fake_lambda_result(r.api, fake_lambda_request_id(r.api, 3));
     CHECK(bad && bad->kind == FAKE_LAMBDA_ERROR);
     CHECK(bad && bad->error_type && strcmp(bad->error_type, "InvalidEvent") == 0);
 
     /* The worker recovers: the next event is served normally (no content-type: JSON). */
     o = response_of(&r, fake_lambda_request_id(r.api, 4));
     CHECK_INT(int_of(o, "statusCode"), 401);
-    CHECK_STR(str_of(o, "body"), "{\"error\":{\"code\":\"bad_credentials\",\"message\":\"Invalid credentials\"}}");
+    CHECK_STR(str_of(o, "body"),
+              "{\"error\":{\"code\":\"bad_credentials\",\"message\":\"Invalid credentials\"}}");
     json_object_put(o);
     finish(&r);
 }
@@ -373,7 +378,8 @@ static void test_invalid_event(void)
     CHECK_INT(r.exit_code, 1);
     CHECK_INT(fake_lambda_protocol_errors(r.api), 0);
     for (size_t i = 0; i < 3; i++) {
-        const struct fake_lambda_result *res = fake_lambda_result(r.api, fake_lambda_request_id(r.api, i));
+        const struct fake_lambda_result *res =
+            fake_lambda_result(r.api, fake_lambda_request_id(r.api, i));
         CHECK(res != NULL);
         if (!res) continue;
         CHECK_INT(res->kind, FAKE_LAMBDA_ERROR);
@@ -425,8 +431,10 @@ static void test_warm_invocations_in_order(void)
         json_object_put(o);
     }
     double first = fake_lambda_result(r.api, ids[0]) ? fake_lambda_result(r.api, ids[0])->at_ms : 0;
-    double last = fake_lambda_result(r.api, ids[N - 1]) ? fake_lambda_result(r.api, ids[N - 1])->at_ms : 0;
-    printf("# info: %d warm invocations after the first: %.2f ms each\n", N - 1, (last - first) / (N - 1));
+    double last =
+        fake_lambda_result(r.api, ids[N - 1]) ? fake_lambda_result(r.api, ids[N - 1])->at_ms : 0;
+    printf("# info: %d warm invocations after the first: %.2f ms each\n", N - 1,
+           (last - first) / (N - 1));
     finish(&r);
 }
 
@@ -500,7 +508,8 @@ static void test_scheduled_dispatch(void)
     struct cs_doc sub;
     int ok = cs_jwt_key_parse(JWT_SECRET, &server) == CS_OK && (st = temp_db_open(&db)) != NULL &&
              cs_webhook_subscribe(st, a, "lambdaco", &server, url, events,
-                                  "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1000, &sub) == CS_OK &&
+                                  "whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", 1000,
+                                  &sub) == CS_OK &&
              cs_notify_stage(st, a, "lambdaco", "ticket.created", data, 1000, NULL) == CS_OK &&
              cs_store_outbox_flush(st, 1000) == CS_OK;
     json_object_put(events);
@@ -509,14 +518,16 @@ static void test_scheduled_dispatch(void)
     cs_arena_destroy(a);
     if (!ok) sink_stop(s);
     REQUIRE(ok);
-    char *ev[] = {strdup("{\"version\":\"0\",\"id\":\"e1\",\"detail-type\":\"Scheduled Event\","
-                         "\"source\":\"aws.events\",\"time\":\"2026-11-25T12:00:00Z\",\"detail\":{}}"),
-                  v2_event("GET", "/health/live", "", NULL, NULL, 0)};
+    char *ev[] = {
+        strdup("{\"version\":\"0\",\"id\":\"e1\",\"detail-type\":\"Scheduled Event\","
+               "\"source\":\"aws.events\",\"time\":\"2026-11-25T12:00:00Z\",\"detail\":{}}"),
+        v2_event("GET", "/health/live", "", NULL, NULL, 0)};
     struct run r;
     int rc = run_function(&r, "webhook-dispatch", ev, NULL, 2, 1);
     free_events(ev, 2);
     if (rc == 0) {
-        const struct fake_lambda_result *res = fake_lambda_result(r.api, fake_lambda_request_id(r.api, 0));
+        const struct fake_lambda_result *res =
+            fake_lambda_result(r.api, fake_lambda_request_id(r.api, 0));
         CHECK(res && res->kind == FAKE_LAMBDA_RESPONSE);
         json_object *o = res ? parse(res->body) : NULL;
         CHECK(json_object_get_boolean(get(o, "ok")));
@@ -529,8 +540,10 @@ static void test_scheduled_dispatch(void)
         struct sink_msg m;
         struct cs_webhook_key k;
         CHECK(sink_get(s, 0, &m) && strstr(m.body, "TKT-L1") != NULL);
-        CHECK(cs_webhook_secret_parse("whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", &k) == CS_OK &&
-              cs_webhook_verify(&k, m.id, m.ts, m.sig, m.body, m.body_len, (int64_t)time(NULL), NULL) == CS_OK);
+        CHECK(cs_webhook_secret_parse("whsec_AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", &k) ==
+                  CS_OK &&
+              cs_webhook_verify(&k, m.id, m.ts, m.sig, m.body, m.body_len, (int64_t)time(NULL),
+                                NULL) == CS_OK);
     }
     finish(&r);
     sink_stop(s);

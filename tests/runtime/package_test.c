@@ -60,17 +60,22 @@ static void run_one(const char *fn)
     char root[1024], boot[1100], runtime[64], data[1100], lib[1100], task[1100], log[1100];
     snprintf(root, sizeof(root), "%s/%s", pkg_dir, fn);
     snprintf(boot, sizeof(boot), "%s/bootstrap", root);
-    snprintf(runtime, sizeof(runtime), "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%d", fake_lambda_port(api));
+    snprintf(runtime, sizeof(runtime), "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%d",
+             fake_lambda_port(api));
     snprintf(data, sizeof(data), "CS_DATA_DIR=%s/data", root);
     snprintf(lib, sizeof(lib), "LD_LIBRARY_PATH=%s/lib", root);
     snprintf(task, sizeof(task), "LAMBDA_TASK_ROOT=%s", root);
     snprintf(log, sizeof(log), "%s/pkg-%s.%d.log", tmp_dir, fn, (int)getpid());
     /* What the template's Globals give every function. */
-    char *envp[] = {runtime, data, lib, task,
+    char *envp[] = {runtime,
+                    data,
+                    lib,
+                    task,
                     (char *)"CS_JWT_SECRET=AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
                     (char *)"CS_STORE_URI=mongodb://127.0.0.1:1/cs?serverSelectionTimeoutMS=300"
                             "&connectTimeoutMS=300",
-                    (char *)"CS_CORS_ORIGIN=*", NULL};
+                    (char *)"CS_CORS_ORIGIN=*",
+                    NULL};
     char *argv[] = {boot, NULL};
     pid_t pid = test_child_start(boot, argv, envp, NULL, NULL, log);
     int code = pid < 0 ? -1 : test_child_wait(pid, CHILD_TIMEOUT_MS);

@@ -17,24 +17,24 @@
 static char event_path[128];
 static struct temp_db db;
 
-static struct cs_store *open_store(void)
-{
-    return temp_db_open(&db);
-}
+static struct cs_store *open_store(void) { return temp_db_open(&db); }
 
 static int insert(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
                   const char *status, int64_t at_ms)
 {
     char body[256];
-    snprintf(body, sizeof(body), "{\"companyId\":\"co\",\"customerId\":\"c\",\"status\":\"%s\","
-                                 "\"currentTier\":\"AI_REP\"}", status);
+    snprintf(body, sizeof(body),
+             "{\"companyId\":\"co\",\"customerId\":\"c\",\"status\":\"%s\","
+             "\"currentTier\":\"AI_REP\"}",
+             status);
     json_object *b = json_tokener_parse(body);
     int rc = cs_store_insert(st, a, tenant, "cs_sessions", id, b, NULL, at_ms, NULL);
     json_object_put(b);
     return rc;
 }
 
-static const char *status_of(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id)
+static const char *status_of(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                             const char *id)
 {
     struct cs_doc d;
     if (cs_store_get(st, a, tenant, "cs_sessions", id, &d)) return NULL;
@@ -61,8 +61,10 @@ static void write_event(const char *detail)
 {
     FILE *f = fopen(event_path, "w");
     if (!f) return;
-    fprintf(f, "{\"version\":\"0\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\","
-               "\"time\":\"2025-12-19T12:00:00Z\",\"detail\":%s}", detail);
+    fprintf(f,
+            "{\"version\":\"0\",\"detail-type\":\"Scheduled Event\",\"source\":\"aws.events\","
+            "\"time\":\"2025-12-19T12:00:00Z\",\"detail\":%s}",
+            detail);
     fclose(f);
 }
 
@@ -86,7 +88,8 @@ static void test_scheduled_sweep(void)
     json_object *ev = json_tokener_parse(out), *sc = NULL, *body = NULL;
     CHECK(ev && json_object_object_get_ex(ev, "statusCode", &sc) && json_object_get_int(sc) == 200);
     json_object *b = NULL;
-    if (ev && json_object_object_get_ex(ev, "body", &body)) b = json_tokener_parse(json_object_get_string(body));
+    if (ev && json_object_object_get_ex(ev, "body", &body))
+        b = json_tokener_parse(json_object_get_string(body));
     json_object *n = NULL;
     CHECK(b && json_object_object_get_ex(b, "abandoned", &n) && json_object_get_int(n) == 2);
     json_object_put(b);

@@ -19,17 +19,17 @@ static const char *lib, *tmp;
 static char script[600];
 
 /* node checks (verify) or makes (sign) a signature; prints what it found. */
-static const char js[] =
-    "const { Webhook } = require(process.env.SW_LIB);\n"
-    "const [mode, secret, id, ts, body, sig] = process.argv.slice(2);\n"
-    "const wh = new Webhook(secret);\n"
-    "if (mode === 'verify') {\n"
-    "  try { wh.verify(body, {'webhook-id': id, 'webhook-timestamp': ts, 'webhook-signature': sig});\n"
-    "        console.log('verified'); }\n"
-    "  catch (e) { console.log('refused'); }\n"
-    "} else {\n"
-    "  console.log(wh.sign(id, new Date(Number(ts) * 1000), body));\n"
-    "}\n";
+static const char js[] = "const { Webhook } = require(process.env.SW_LIB);\n"
+                         "const [mode, secret, id, ts, body, sig] = process.argv.slice(2);\n"
+                         "const wh = new Webhook(secret);\n"
+                         "if (mode === 'verify') {\n"
+                         "  try { wh.verify(body, {'webhook-id': id, 'webhook-timestamp': ts, "
+                         "'webhook-signature': sig});\n"
+                         "        console.log('verified'); }\n"
+                         "  catch (e) { console.log('refused'); }\n"
+                         "} else {\n"
+                         "  console.log(wh.sign(id, new Date(Number(ts) * 1000), body));\n"
+                         "}\n";
 
 /* Runs the script; the first line it printed goes to out. */
 static int node(const char *const *args, char *out, size_t cap)
@@ -62,7 +62,7 @@ static int node(const char *const *args, char *out, size_t cap)
 static char secret[CS_WEBHOOK_SECRET_MAX];
 static struct cs_webhook_key key;
 static const char body[] = "{\"type\":\"ticket.created\",\"timestamp\":\"2026-12-07T11:00:00Z\","
-                            "\"data\":{\"ticket_id\":\"TKT-1\",\"priority\":\"P1\"}}";
+                           "\"data\":{\"ticket_id\":\"TKT-1\",\"priority\":\"P1\"}}";
 
 static void test_library_verifies_ours(void)
 {
@@ -73,7 +73,8 @@ static void test_library_verifies_ours(void)
     const char *ok[] = {"verify", secret, "msg_interop_1", ts, body, sig, NULL};
     CHECK_INT(node(ok, out, sizeof(out)), 0);
     CHECK_STR(out, "verified");
-    const char *tampered[] = {"verify", secret, "msg_interop_1", ts, "{\"type\":\"ticket.deleted\"}", sig, NULL};
+    const char *tampered[] = {
+        "verify", secret, "msg_interop_1", ts, "{\"type\":\"ticket.deleted\"}", sig, NULL};
     CHECK_INT(node(tampered, out, sizeof(out)), 0);
     CHECK_STR(out, "refused");
 }
@@ -86,7 +87,8 @@ static void test_we_verify_the_library(void)
     const char *sign[] = {"sign", secret, "msg_interop_2", ts, body, NULL};
     CHECK_INT(node(sign, out, sizeof(out)), 0);
     CHECK(strncmp(out, "v1,", 3) == 0);
-    CHECK_INT(cs_webhook_verify(&key, "msg_interop_2", ts, out, body, strlen(body), now, NULL), CS_OK);
+    CHECK_INT(cs_webhook_verify(&key, "msg_interop_2", ts, out, body, strlen(body), now, NULL),
+              CS_OK);
     CHECK_INT(cs_webhook_verify(&key, "msg_interop_3", ts, out, body, strlen(body), now, NULL),
               CS_ERR_UNAUTHORIZED);
 }
@@ -102,7 +104,8 @@ int main(void)
         return 0;
     }
     if (sodium_init() < 0) return 1;
-    snprintf(script, sizeof(script), "%s/sw-interop-%d.js", tmp && *tmp ? tmp : "/tmp", (int)getpid());
+    snprintf(script, sizeof(script), "%s/sw-interop-%d.js", tmp && *tmp ? tmp : "/tmp",
+             (int)getpid());
     FILE *f = fopen(script, "w");
     if (!f || fputs(js, f) < 0 || fclose(f)) return 1;
     cs_webhook_secret_new(NULL, secret);

@@ -39,8 +39,10 @@ int e2e_token_for_key(const char *key_env, char *out, size_t cap, char *key_id, 
     struct http_result r;
     int rc = http_do("POST", "/api/v1/auth/token", body, h, &r);
     const char *t = r.json ? jstr(r.json, "access_token") : NULL;
-    if (rc || r.status != 200 || !t) rc = -1;
-    else snprintf(out, cap, "Authorization: Bearer %s", t);
+    if (rc || r.status != 200 || !t)
+        rc = -1;
+    else
+        snprintf(out, cap, "Authorization: Bearer %s", t);
     http_result_free(&r);
     return rc;
 }

@@ -46,10 +46,10 @@ struct fake_lambda {
     struct event *events;
     size_t n, next;
     struct fake_lambda_result init_error;
-    int posts;           /* order counter */
+    int posts; /* order counter */
     int protocol_errors;
-    bool done;           /* drained: the final /next closed everything */
-    int stop;            /* set by fake_lambda_stop; read with __atomic */
+    bool done; /* drained: the final /next closed everything */
+    int stop;  /* set by fake_lambda_stop; read with __atomic */
 };
 
 /* One parsed request. */
@@ -98,7 +98,8 @@ static int reply(int fd, int status, const char *reason, const char *extra, cons
 static int reply_error(int fd, int status, const char *reason, const char *type)
 {
     char body[256];
-    int n = snprintf(body, sizeof(body), "{\"errorMessage\":\"%s\",\"errorType\":\"%s\"}", reason, type);
+    int n = snprintf(body, sizeof(body), "{\"errorMessage\":\"%s\",\"errorType\":\"%s\"}", reason,
+                     type);
     return reply(fd, status, reason, NULL, body, (size_t)n);
 }
 
@@ -131,8 +132,10 @@ static int handle(struct fake_lambda *f, int fd, const struct request *rq)
         snprintf(extra, sizeof(extra),
                  "Lambda-Runtime-Aws-Request-Id: %s\r\n"
                  "Lambda-Runtime-Deadline-Ms: %lld\r\n"
-                 "Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:cs-test\r\n"
-                 "Lambda-Runtime-Trace-Id: Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1\r\n",
+                 "Lambda-Runtime-Invoked-Function-Arn: "
+                 "arn:aws:lambda:us-east-1:123456789012:function:cs-test\r\n"
+                 "Lambda-Runtime-Trace-Id: "
+                 "Root=1-5bef4de7-ad49b0e87f6ef6c87fc2e700;Parent=9a9197af755a6419;Sampled=1\r\n",
                  e->id, (long long)(wall_ms() + 60000));
         if (reply(fd, 200, "OK", extra, e->body, e->len) != 0) return 1;
         pthread_mutex_lock(&f->mu);
@@ -149,18 +152,24 @@ static int handle(struct fake_lambda *f, int fd, const struct request *rq)
     if (strcmp(rq->target, API "/init/error") == 0) {
         pthread_mutex_lock(&f->mu);
         bool dup = f->init_error.kind != FAKE_LAMBDA_NONE;
-        if (!dup) record(f, &f->init_error, FAKE_LAMBDA_ERROR, rq);
-        else f->protocol_errors++;
+        if (!dup)
+            record(f, &f->init_error, FAKE_LAMBDA_ERROR, rq);
+        else
+            f->protocol_errors++;
         pthread_mutex_unlock(&f->mu);
-        if (dup) return reply_error(fd, 403, "Forbidden", "InvalidStateTransition") != 0 || rq->close;
+        if (dup)
+            return reply_error(fd, 403, "Forbidden", "InvalidStateTransition") != 0 || rq->close;
         return reply(fd, 202, "Accepted", NULL, ok, sizeof(ok) - 1) != 0 || rq->close;
     }
     static const char prefix[] = API "/invocation/";
     const char *id = rq->target + sizeof(prefix) - 1;
-    const char *slash = strncmp(rq->target, prefix, sizeof(prefix) - 1) == 0 ? strchr(id, '/') : NULL;
+    const char *slash =
+        strncmp(rq->target, prefix, sizeof(prefix) - 1) == 0 ? strchr(id, '/') : NULL;
     enum fake_lambda_kind kind = FAKE_LAMBDA_NONE;
-    if (slash && strcmp(slash, "/response") == 0) kind = FAKE_LAMBDA_RESPONSE;
-    else if (slash && strcmp(slash, "/error") == 0) kind = FAKE_LAMBDA_ERROR;
+    if (slash && strcmp(slash, "/response") == 0)
+        kind = FAKE_LAMBDA_RESPONSE;
+    else if (slash && strcmp(slash, "/error") == 0)
+        kind = FAKE_LAMBDA_ERROR;
     if (kind == FAKE_LAMBDA_NONE) {
         pthread_mutex_lock(&f->mu);
         f->protocol_errors++;
@@ -174,12 +183,15 @@ static int handle(struct fake_lambda *f, int fd, const struct request *rq)
     for (size_t i = 0; i < f->next; i++) /* only ids already handed out */
         if (strlen(f->events[i].id) == idlen && strncmp(f->events[i].id, id, idlen) == 0)
             e = &f->events[i];
-    if (!e) status = 400;
-    else if (e->result.kind != FAKE_LAMBDA_NONE) status = 403;
-    else record(f, &e->result, kind, rq);
+    if (!e)
+        status = 400;
+    else if (e->result.kind != FAKE_LAMBDA_NONE)
+        status = 403;
+    else
+        record(f, &e->result, kind, rq);
     if (status != 202) f->protocol_errors++;
     pthread_mutex_unlock(&f->mu);
-    int rc = status == 202 ? reply(fd, 202, "Accepted", NULL, ok, sizeof(ok) - 1)
+    int rc = status == 202   ? reply(fd, 202, "Accepted", NULL, ok, sizeof(ok) - 1)
              : status == 400 ? reply_error(fd, 400, "Bad Request", "InvalidRequestID")
                              : reply_error(fd, 403, "Forbidden", "InvalidStateTransition");
     return rc != 0 || rq->close;
@@ -371,8 +383,11 @@ struct fake_lambda *fake_lambda_start(const char *const *events, const char *con
         if (!f->events[i].body) goto fail;
         memcpy(f->events[i].body, events[i], len + 1);
         f->events[i].len = len;
-        if (ids && ids[i]) snprintf(f->events[i].id, sizeof(f->events[i].id), "%s", ids[i]);
-        else snprintf(f->events[i].id, sizeof(f->events[i].id), "8476a536-e9f4-11e8-9739-%012zx", i + 1);
+        if (ids && ids[i])
+            snprintf(f->events[i].id, sizeof(f->events[i].id), "%s", ids[i]);
+        else
+            snprintf(f->events[i].id, sizeof(f->events[i].id), "8476a536-e9f4-11e8-9739-%012zx",
+                     i + 1);
     }
     f->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (f->listen_fd < 0) goto fail;
@@ -382,7 +397,8 @@ struct fake_lambda *fake_lambda_start(const char *const *events, const char *con
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     sa.sin_port = 0;
     socklen_t sl = sizeof(sa);
-    if (bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(f->listen_fd, 16) != 0 ||
+    if (bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+        listen(f->listen_fd, 16) != 0 ||
         getsockname(f->listen_fd, (struct sockaddr *)&sa, &sl) != 0)
         goto fail;
     f->port = ntohs(sa.sin_port);
@@ -394,10 +410,7 @@ fail:
     return NULL;
 }
 
-int fake_lambda_port(const struct fake_lambda *f)
-{
-    return f->port;
-}
+int fake_lambda_port(const struct fake_lambda *f) { return f->port; }
 
 const char *fake_lambda_request_id(const struct fake_lambda *f, size_t i)
 {
@@ -461,7 +474,8 @@ const struct fake_lambda_result *fake_lambda_init_error(const struct fake_lambda
 {
     struct fake_lambda *m = (struct fake_lambda *)f;
     pthread_mutex_lock(&m->mu);
-    const struct fake_lambda_result *r = f->init_error.kind != FAKE_LAMBDA_NONE ? &f->init_error : NULL;
+    const struct fake_lambda_result *r =
+        f->init_error.kind != FAKE_LAMBDA_NONE ? &f->init_error : NULL;
     pthread_mutex_unlock(&m->mu);
     return r;
 }
@@ -537,8 +551,7 @@ int test_child_wait(pid_t pid, int timeout_ms)
         if (r < 0 && errno != EINTR) return -1;
         if (fake_lambda_now_ms() > until) {
             kill(pid, SIGKILL);
-            while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
-            }
+            while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
             return -1;
         }
         struct timespec ts = {0, 2 * 1000000L};

@@ -32,7 +32,7 @@ enum fake_lambda_kind { FAKE_LAMBDA_NONE, FAKE_LAMBDA_RESPONSE, FAKE_LAMBDA_ERRO
 
 struct fake_lambda_result {
     enum fake_lambda_kind kind;
-    char *body;       /* NUL-terminated copy of what was posted */
+    char *body; /* NUL-terminated copy of what was posted */
     size_t body_len;
     char *error_type; /* Lambda-Runtime-Function-Error-Type, NULL when absent */
     int order;        /* 0 for the first post the server received, 1 for the next, ... */

@@ -87,7 +87,8 @@ static void answer(struct fake_provider *f, int fd, const struct fake_reply *r)
     char head[1024];
     const char *extra = r->headers ? r->headers : "";
     if (r->chunks) {
-        snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: text/event-stream\r\n%sConnection: close\r\n\r\n",
+        snprintf(head, sizeof(head),
+                 "HTTP/1.1 %d X\r\nContent-Type: text/event-stream\r\n%sConnection: close\r\n\r\n",
                  r->status, extra);
         if (test_send_all(fd, head, strlen(head))) return;
         for (const char *const *c = r->chunks; *c && !f->stop; c++) {
@@ -97,7 +98,9 @@ static void answer(struct fake_provider *f, int fd, const struct fake_reply *r)
         return;
     }
     size_t blen = r->body ? strlen(r->body) : 0;
-    snprintf(head, sizeof(head), "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n%sContent-Length: %zu\r\nConnection: close\r\n\r\n",
+    snprintf(head, sizeof(head),
+             "HTTP/1.1 %d X\r\nContent-Type: application/json\r\n%sContent-Length: "
+             "%zu\r\nConnection: close\r\n\r\n",
              r->status, extra, blen);
     if (test_send_all(fd, head, strlen(head))) return;
     size_t send_n = r->truncate_at && r->truncate_at < blen ? r->truncate_at : blen;
@@ -145,7 +148,8 @@ struct fake_provider *fake_provider_start(const struct fake_reply *script, size_
     struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t sl = sizeof(sa);
     if (f->listen_fd < 0 || bind(f->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-        listen(f->listen_fd, 16) != 0 || getsockname(f->listen_fd, (struct sockaddr *)&sa, &sl) != 0 ||
+        listen(f->listen_fd, 16) != 0 ||
+        getsockname(f->listen_fd, (struct sockaddr *)&sa, &sl) != 0 ||
         pthread_create(&f->tid, NULL, serve, f) != 0) {
         if (f->listen_fd >= 0) close(f->listen_fd);
         pthread_mutex_destroy(&f->mu);

@@ -51,13 +51,13 @@ static char *dup_or_null(const char *s, size_t n)
 static const char *resp_header(const struct cs_resp *r, const char *name)
 {
     for (size_t i = 0; i < r->nheaders; i++)
-        if (r->headers[i].name && strcasecmp(r->headers[i].name, name) == 0) return r->headers[i].value;
+        if (r->headers[i].name && strcasecmp(r->headers[i].name, name) == 0)
+            return r->headers[i].value;
     return NULL;
 }
 
 int hh_call(struct hh *h, const char *method, const char *target, const char *body,
-            const char *tenant, const char *const *roles, size_t nroles,
-            struct hh_answer *out)
+            const char *tenant, const char *const *roles, size_t nroles, struct hh_answer *out)
 {
     memset(out, 0, sizeof(*out));
     char path[1024];
@@ -93,8 +93,9 @@ int hh_call(struct hh *h, const char *method, const char *target, const char *bo
 
     out->status = resp.status;
     out->body = dup_or_null(resp.body ? resp.body : "", resp.body ? resp.body_len : 0);
-    out->content_type = dup_or_null(resp.content_type ? resp.content_type : "application/json",
-                                    strlen(resp.content_type ? resp.content_type : "application/json"));
+    out->content_type =
+        dup_or_null(resp.content_type ? resp.content_type : "application/json",
+                    strlen(resp.content_type ? resp.content_type : "application/json"));
     const char *ra = resp_header(&resp, "retry-after");
     out->retry_after = ra ? dup_or_null(ra, strlen(ra)) : NULL;
     cs_arena_reset(h->w.arena);
@@ -126,15 +127,15 @@ void hh_clean_up(struct hh *h)
  * "<thing>_id" and "<thing>_at" fields; ids the client chose come back as sent and stay. */
 static int masked_key(const char *k)
 {
-    static const char *const client_ids[] = {"companyId", "customerId", "customer_id",
-                                             "ticket_id", "interaction_id", "tenant_id",
-                                             "agent_id", "model_id", "provider_id", NULL};
+    static const char *const client_ids[] = {
+        "companyId", "customerId", "customer_id", "ticket_id",   "interaction_id",
+        "tenant_id", "agent_id",   "model_id",    "provider_id", NULL};
     for (size_t i = 0; client_ids[i]; i++)
         if (strcmp(k, client_ids[i]) == 0) return 0;
-    static const char *const exact[] = {"id", "request_id", "requestId", "timestamp",
-                                        "access_token", "token", "secret", "restore_token",
-                                        "processing_time_ms", "latency_ms", "createdAt",
-                                        "updatedAt", "sessionId", "expires_in_s", NULL};
+    static const char *const exact[] = {
+        "id",        "request_id", "requestId",     "timestamp",          "access_token",
+        "token",     "secret",     "restore_token", "processing_time_ms", "latency_ms",
+        "createdAt", "updatedAt",  "sessionId",     "expires_in_s",       NULL};
     for (size_t i = 0; exact[i]; i++)
         if (strcmp(k, exact[i]) == 0) return 1;
     size_t n = strlen(k);
@@ -167,7 +168,8 @@ static void mask(json_object *o)
         return;
     }
     if (!json_object_is_type(o, json_type_object)) return;
-    json_object_object_foreach(o, k, v) {
+    json_object_object_foreach(o, k, v)
+    {
         if (v && masked_key(k) && !json_object_is_type(v, json_type_object) &&
             !json_object_is_type(v, json_type_array))
             json_object_object_add(o, k, json_object_new_string("<masked>"));

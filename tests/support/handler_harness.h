@@ -41,9 +41,9 @@ struct hh {
 
 struct hh_answer {
     int status;
-    char *body;          /* malloc'd, NUL-terminated; "" when the answer had none */
-    char *content_type;  /* malloc'd */
-    char *retry_after;   /* malloc'd header value or NULL */
+    char *body;         /* malloc'd, NUL-terminated; "" when the answer had none */
+    char *content_type; /* malloc'd */
+    char *retry_after;  /* malloc'd header value or NULL */
 };
 
 /* Builds the environment for fn over a new, empty store named after `name`, with a fixed
@@ -54,8 +54,7 @@ int hh_init(struct hh *h, const struct cs_function *fn, const char *name);
  * Authorization header; otherwise a bearer token for tenant with roles[0..nroles).
  * body NULL: none (a JSON body gets Content-Type application/json). */
 int hh_call(struct hh *h, const char *method, const char *target, const char *body,
-            const char *tenant, const char *const *roles, size_t nroles,
-            struct hh_answer *out);
+            const char *tenant, const char *const *roles, size_t nroles, struct hh_answer *out);
 
 void hh_answer_clean_up(struct hh_answer *a);
 void hh_clean_up(struct hh *h);

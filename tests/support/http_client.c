@@ -49,7 +49,8 @@ static void record_exchange(const char *method, const char *path, long status, C
     int fd = open(log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
     if (fd >= 0) {
         size_t n = strlen(line);
-        if (write(fd, line, n) != (ssize_t)n || write(fd, "\n", 1) != 1) { /* best effort */ }
+        if (write(fd, line, n) != (ssize_t)n || write(fd, "\n", 1) != 1) { /* best effort */
+        }
         close(fd);
     }
     pthread_mutex_unlock(&mu);

@@ -8,9 +8,9 @@
 
 struct http_result {
     long status;
-    char *body;    /* NUL-terminated, malloc'd */
+    char *body; /* NUL-terminated, malloc'd */
     size_t body_len;
-    char *headers; /* raw response header block, malloc'd */
+    char *headers;     /* raw response header block, malloc'd */
     json_object *json; /* parsed body or NULL */
 };
 

@@ -21,7 +21,8 @@ json_object *jget(json_object *o, const char *path)
     char buf[256];
     snprintf(buf, sizeof(buf), "%s", path);
     json_object *cur = o;
-    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur; k = strtok_r(NULL, ".", &save)) {
+    for (char *save = NULL, *k = strtok_r(buf, ".", &save); k && cur;
+         k = strtok_r(NULL, ".", &save)) {
         if (json_object_is_type(cur, json_type_array)) {
             if (!is_index(k)) return NULL;
             cur = json_object_array_get_idx(cur, (size_t)strtoul(k, NULL, 10));

@@ -21,7 +21,8 @@ char *test_jwt_sign(const char *secret, const char *tenant, const char *subject,
     /* The arena holds the token only until it is copied out for the caller. */
     struct cs_arena *a = cs_arena_new(0);
     char *tok = NULL, *copy = NULL;
-    if (a && cs_jwt_sign(&key, &p, (int64_t)time(NULL), ttl_s, a, &tok) == CS_OK) copy = strdup(tok);
+    if (a && cs_jwt_sign(&key, &p, (int64_t)time(NULL), ttl_s, a, &tok) == CS_OK)
+        copy = strdup(tok);
     cs_arena_destroy(a);
     return copy;
 }

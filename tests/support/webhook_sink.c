@@ -101,8 +101,8 @@ static void answer(struct sink *s, int c, int action)
         return;
     }
     char resp[128];
-    int n = snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
-                     action);
+    int n = snprintf(resp, sizeof(resp),
+                     "HTTP/1.1 %d X\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok", action);
     if (write(c, resp, (size_t)n) < 0) return;
 }
 

@@ -48,7 +48,8 @@ static int has_flag(int argc, char **argv, const char *name)
 
 static void print_json(json_object *o)
 {
-    puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    puts(json_object_to_json_string_ext(o,
+                                        JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static int fail(const char *what, int rc)
@@ -61,7 +62,8 @@ static int create_key(struct cs_store *st, struct cs_arena *a, int argc, char **
 {
     const char *tenant = opt(argc, argv, "--tenant");
     if (!tenant || !cs_tenant_valid(tenant)) {
-        fprintf(stderr, "cs-admin: --tenant NAME required (1-64 of A-Z a-z 0-9 . _ -, not starting with _ or .)\n");
+        fprintf(stderr, "cs-admin: --tenant NAME required (1-64 of A-Z a-z 0-9 . _ -, not starting "
+                        "with _ or .)\n");
         return 2;
     }
     const char *scopes = opt(argc, argv, "--scopes");
@@ -74,8 +76,8 @@ static int create_key(struct cs_store *st, struct cs_arena *a, int argc, char **
     int rc = cs_apikey_create_scoped(st, a, tenant, scopes, cs_now_ms(), &k);
     if (rc) return fail("create-key", rc);
     json_object *o = cs_json_object(a);
-    if (!o || cs_json_add_str(o, "tenant_id", k.tenant) || cs_json_add_str(o, "api_key", k.api_key) ||
-        cs_json_add_str(o, "api_secret", k.api_secret))
+    if (!o || cs_json_add_str(o, "tenant_id", k.tenant) ||
+        cs_json_add_str(o, "api_key", k.api_key) || cs_json_add_str(o, "api_secret", k.api_secret))
         return fail("create-key", CS_ERR_NOMEM);
     print_json(o);
     return 0;
@@ -86,7 +88,8 @@ static int create_user(struct cs_store *st, struct cs_arena *a, int argc, char *
     const char *tenant = opt(argc, argv, "--tenant"), *user = opt(argc, argv, "--username");
     const char *pw = opt(argc, argv, "--password"), *roles = opt(argc, argv, "--roles");
     if (!tenant || !user || !pw) {
-        fprintf(stderr, "cs-admin: create-user needs --tenant, --username, --password [--roles R,..]\n");
+        fprintf(stderr,
+                "cs-admin: create-user needs --tenant, --username, --password [--roles R,..]\n");
         return 2;
     }
     if (!roles) roles = "agent";
@@ -97,7 +100,8 @@ static int create_user(struct cs_store *st, struct cs_arena *a, int argc, char *
     const char *uid = NULL;
     int rc = cs_user_create(st, a, tenant, user, pw, roles, cs_now_ms(), &uid);
     if (rc == CS_ERR_INVALID) {
-        fprintf(stderr, "cs-admin: invalid tenant, username, or a password shorter than 8 characters\n");
+        fprintf(stderr,
+                "cs-admin: invalid tenant, username, or a password shorter than 8 characters\n");
         return 2;
     }
     if (rc) return fail("create-user", rc);
@@ -119,7 +123,8 @@ static int revoke(struct cs_store *st, struct cs_arena *a, int argc, char **argv
                 user ? "--username U" : "--key ck_...");
         return 2;
     }
-    int rc = user ? cs_user_disable(st, a, name, cs_now_ms()) : cs_apikey_revoke(st, a, name, cs_now_ms());
+    int rc = user ? cs_user_disable(st, a, name, cs_now_ms())
+                  : cs_apikey_revoke(st, a, name, cs_now_ms());
     if (rc == CS_ERR_NOT_FOUND) {
         fprintf(stderr, "cs-admin: no such %s\n", user ? "user" : "key");
         return 1;
@@ -146,7 +151,9 @@ static int on_article(const struct cs_kb_article *art, size_t line_no, void *ud)
     struct load_ctx *x = ud;
     size_t n = 0;
     int rc = cs_retrieval_index_article(x->st, x->a, x->tenant, art, x->now, &n);
-    if (rc) fprintf(stderr, "cs-admin: line %zu (%s): %s\n", line_no, art->doc_id, cs_error_message(rc));
+    if (rc)
+        fprintf(stderr, "cs-admin: line %zu (%s): %s\n", line_no, art->doc_id,
+                cs_error_message(rc));
     x->articles++;
     x->chunks += n;
     return rc;
@@ -169,10 +176,12 @@ static char *slurp(const char *path, size_t *len)
 
 static int load_kb(struct cs_store *st, struct cs_arena *a, int argc, char **argv)
 {
-    const char *tenant = has_flag(argc, argv, "--system") ? CS_SYSTEM_TENANT : opt(argc, argv, "--tenant");
+    const char *tenant =
+        has_flag(argc, argv, "--system") ? CS_SYSTEM_TENANT : opt(argc, argv, "--tenant");
     const char *file = opt(argc, argv, "--file");
     if (!tenant || !file) {
-        fprintf(stderr, "cs-admin: load-kb needs (--tenant NAME | --system) --file ARTICLES.jsonl\n");
+        fprintf(stderr,
+                "cs-admin: load-kb needs (--tenant NAME | --system) --file ARTICLES.jsonl\n");
         return 2;
     }
     size_t len = 0;
@@ -191,7 +200,8 @@ static int load_kb(struct cs_store *st, struct cs_arena *a, int argc, char **arg
     }
     if ((rc = cs_store_compact(st))) return fail("load-kb", rc);
     json_object *o = cs_json_object(a);
-    if (!o || cs_json_add_str(o, "tenant_id", tenant) || cs_json_add_int(o, "articles", (int64_t)x.articles) ||
+    if (!o || cs_json_add_str(o, "tenant_id", tenant) ||
+        cs_json_add_int(o, "articles", (int64_t)x.articles) ||
         cs_json_add_int(o, "chunks", (int64_t)x.chunks))
         return fail("load-kb", CS_ERR_NOMEM);
     print_json(o);
@@ -204,7 +214,8 @@ static const char *tenant_arg(int argc, char **argv)
 {
     const char *tenant = opt(argc, argv, "--tenant");
     if (!tenant || !cs_tenant_valid(tenant)) {
-        fprintf(stderr, "cs-admin: --tenant NAME required (1-64 of A-Z a-z 0-9 . _ -, not starting with _ or .)\n");
+        fprintf(stderr, "cs-admin: --tenant NAME required (1-64 of A-Z a-z 0-9 . _ -, not starting "
+                        "with _ or .)\n");
         return NULL;
     }
     return tenant;
@@ -216,7 +227,8 @@ static int create_reporting_token(struct cs_store *st, struct cs_arena *a, int a
     if (!tenant) return 2;
     struct cs_jwt_key key;
     if (!secret || cs_jwt_key_parse(secret, &key)) {
-        fprintf(stderr, "cs-admin: CS_JWT_SECRET must be set (as for the functions): the token's hash is keyed by it\n");
+        fprintf(stderr, "cs-admin: CS_JWT_SECRET must be set (as for the functions): the token's "
+                        "hash is keyed by it\n");
         return 2;
     }
     const char *token = NULL;
@@ -226,16 +238,18 @@ static int create_reporting_token(struct cs_store *st, struct cs_arena *a, int a
     json_object *o = cs_json_object(a);
     if (!o || cs_json_add_str(o, "tenant_id", tenant) || cs_json_add_str(o, "username", tenant) ||
         cs_json_add_str(o, "token", token) ||
-        cs_json_add_str(o, "note", "Shown once: HTTP Basic with the tenant as user name and this token as password"))
+        cs_json_add_str(
+            o, "note",
+            "Shown once: HTTP Basic with the tenant as user name and this token as password"))
         return fail("create-reporting-token", CS_ERR_NOMEM);
     print_json(o);
     return 0;
 }
 
 /* Reference data first, so a reader never sees a call whose team is not there yet. */
-static const char *const import_order[] = {"user_statuses", "teams", "menus", "agents",
-                                            "agent_activity_logs", "calls", "chats", "photos",
-                                            "videos", NULL};
+static const char *const import_order[] = {
+    "user_statuses", "teams", "menus",  "agents", "agent_activity_logs",
+    "calls",         "chats", "photos", "videos", NULL};
 
 static int import_file(struct cs_store *st, struct cs_arena *a, const char *tenant,
                        const struct cs_rp_resource *r, const char *path, json_object *summary,
@@ -249,7 +263,8 @@ static int import_file(struct cs_store *st, struct cs_arena *a, const char *tena
     int rc = cs_rp_import_parse(data, len, a, &records, &bad);
     free(data);
     if (rc) {
-        fprintf(stderr, "cs-admin: %s line %zu is not a JSON object; nothing imported\n", path, bad);
+        fprintf(stderr, "cs-admin: %s line %zu is not a JSON object; nothing imported\n", path,
+                bad);
         return 1;
     }
     rc = cs_rp_import_check(r, records, a, &errors);
@@ -262,7 +277,8 @@ static int import_file(struct cs_store *st, struct cs_arena *a, const char *tena
     if (!rc) rc = cs_rp_store_import(st, a, tenant, r, records, cs_now_ms(), &res);
     if (rc) return fail(path, rc);
     json_object *o = json_object_new_object();
-    json_object_object_add(o, "received", json_object_new_int64((int64_t)json_object_array_length(records)));
+    json_object_object_add(o, "received",
+                           json_object_new_int64((int64_t)json_object_array_length(records)));
     json_object_object_add(o, "inserted", json_object_new_int64(res.inserted));
     json_object_object_add(o, "updated", json_object_new_int64(res.updated));
     json_object_object_add(o, "unchanged", json_object_new_int64(res.unchanged));
@@ -291,7 +307,8 @@ static int import_cc(struct cs_store *st, struct cs_arena *a, int argc, char **a
             snprintf(path, sizeof(path), "%s/%s.%s", dir, import_order[i], exts[e]);
             struct stat sb;
             if (stat(path, &sb) != 0) continue;
-            int rc = import_file(st, a, tenant, cs_rp_resource_find(import_order[i]), path, summary, &prog);
+            int rc = import_file(st, a, tenant, cs_rp_resource_find(import_order[i]), path, summary,
+                                 &prog);
             if (rc < 0) fprintf(stderr, "cs-admin: cannot read %s (at most 64 MiB a file)\n", path);
             if (rc) {
                 json_object_put(summary);
@@ -346,8 +363,14 @@ static int demo_cc(struct cs_store *st, struct cs_arena *a, int argc, char **arg
     if (!opt(argc, argv, "--chats")) nchats = ncalls / 4;
     struct cs_progress prog;
     cs_progress_start(&prog, "demo-cc", "contacts", ncalls + nchats);
-    struct cs_rp_demo d = {.days = (int)days, .agents = (int)agents, .calls = ncalls, .seed = (uint64_t)seed,
-                           .end_ms = end_ms, .chats = nchats, .progress = cs_progress_cb, .progress_ctx = &prog};
+    struct cs_rp_demo d = {.days = (int)days,
+                           .agents = (int)agents,
+                           .calls = ncalls,
+                           .seed = (uint64_t)seed,
+                           .end_ms = end_ms,
+                           .chats = nchats,
+                           .progress = cs_progress_cb,
+                           .progress_ctx = &prog};
     int64_t written = 0;
     double t0 = cs_mono_ms();
     int rc = cs_rp_demo_generate(st, tenant, &d, cs_now_ms(), &written);
@@ -356,7 +379,8 @@ static int demo_cc(struct cs_store *st, struct cs_arena *a, int argc, char **arg
     if (rc) return fail("demo-cc", rc);
     json_object *o = cs_json_object(a);
     if (!o || cs_json_add_str(o, "tenant_id", tenant) || cs_json_add_int(o, "records", written) ||
-        cs_json_add_int(o, "calls", ncalls) || cs_json_add_int(o, "chats", nchats) || cs_json_add_int(o, "seconds", (int64_t)((cs_mono_ms() - t0) / 1000)))
+        cs_json_add_int(o, "calls", ncalls) || cs_json_add_int(o, "chats", nchats) ||
+        cs_json_add_int(o, "seconds", (int64_t)((cs_mono_ms() - t0) / 1000)))
         return fail("demo-cc", CS_ERR_NOMEM);
     print_json(o);
     return 0;
@@ -367,7 +391,8 @@ static int set_time_zone(struct cs_store *st, struct cs_arena *a, int argc, char
 {
     const char *tenant = opt(argc, argv, "--tenant"), *zone = opt(argc, argv, "--zone");
     if (!tenant || !cs_tenant_valid(tenant) || !zone) {
-        fprintf(stderr, "cs-admin: set-time-zone needs --tenant T --zone NAME (e.g. Europe/Berlin)\n");
+        fprintf(stderr,
+                "cs-admin: set-time-zone needs --tenant T --zone NAME (e.g. Europe/Berlin)\n");
         return 2;
     }
     int rc = cs_tenant_tz_set(st, a, tenant, zone, cs_now_ms());
@@ -392,7 +417,8 @@ static const char usage[] =
     "  load-kb (--tenant T | --system) --file KB.jsonl\n"
     "  create-reporting-token --tenant T              reporting API token (shown once)\n"
     "  import-cc --tenant T --dir DIR                 contact-centre records (seed 002)\n"
-    "  set-time-zone --tenant T --zone IANA           analytics buckets in that zone (default UTC)\n"
+    "  set-time-zone --tenant T --zone IANA           analytics buckets in that zone (default "
+    "UTC)\n"
     "  demo-cc --tenant T [--days N --agents N --calls N --chats N --seed N --end DATE]\n"
     "roles: admin, manager, agent, analyst, reviewer\n";
 
@@ -416,17 +442,28 @@ int main(int argc, char **argv)
     if (rc) return fail("cannot open the store", rc);
     struct cs_arena *a = cs_arena_new(0);
     int status = 2;
-    if (!a) status = fail("startup", CS_ERR_NOMEM);
-    else if (strcmp(argv[1], "create-key") == 0) status = create_key(st, a, argc, argv);
-    else if (strcmp(argv[1], "create-user") == 0) status = create_user(st, a, argc, argv);
-    else if (strcmp(argv[1], "load-kb") == 0) status = load_kb(st, a, argc, argv);
-    else if (strcmp(argv[1], "revoke-key") == 0) status = revoke(st, a, argc, argv, false);
-    else if (strcmp(argv[1], "disable-user") == 0) status = revoke(st, a, argc, argv, true);
-    else if (strcmp(argv[1], "create-reporting-token") == 0) status = create_reporting_token(st, a, argc, argv);
-    else if (strcmp(argv[1], "import-cc") == 0) status = import_cc(st, a, argc, argv);
-    else if (strcmp(argv[1], "demo-cc") == 0) status = demo_cc(st, a, argc, argv);
-    else if (strcmp(argv[1], "set-time-zone") == 0) status = set_time_zone(st, a, argc, argv);
-    else fprintf(stderr, "cs-admin: unknown command %s (cs-admin --help lists them)\n", argv[1]);
+    if (!a)
+        status = fail("startup", CS_ERR_NOMEM);
+    else if (strcmp(argv[1], "create-key") == 0)
+        status = create_key(st, a, argc, argv);
+    else if (strcmp(argv[1], "create-user") == 0)
+        status = create_user(st, a, argc, argv);
+    else if (strcmp(argv[1], "load-kb") == 0)
+        status = load_kb(st, a, argc, argv);
+    else if (strcmp(argv[1], "revoke-key") == 0)
+        status = revoke(st, a, argc, argv, false);
+    else if (strcmp(argv[1], "disable-user") == 0)
+        status = revoke(st, a, argc, argv, true);
+    else if (strcmp(argv[1], "create-reporting-token") == 0)
+        status = create_reporting_token(st, a, argc, argv);
+    else if (strcmp(argv[1], "import-cc") == 0)
+        status = import_cc(st, a, argc, argv);
+    else if (strcmp(argv[1], "demo-cc") == 0)
+        status = demo_cc(st, a, argc, argv);
+    else if (strcmp(argv[1], "set-time-zone") == 0)
+        status = set_time_zone(st, a, argc, argv);
+    else
+        fprintf(stderr, "cs-admin: unknown command %s (cs-admin --help lists them)\n", argv[1]);
     cs_arena_destroy(a);
     cs_store_close(st);
     return status;

@@ -23,12 +23,13 @@
 
 /* Words that also appear in threats, requests or abuse; a message holding one is where
  * a scanner of single words goes wrong (LABELLING.md section 5). */
-static const char *const CUE_WORDS[] = {"sue", "lawyer", "attorney", "solicitor", "court",
-    "legal", "law", "claim", "complaint", "twitter", "facebook", "instagram", "tiktok", "youtube",
-    "linkedin", "review", "news", "post", "public", "press", "viral", "manager", "supervisor",
-    "human", "person", "agent", "escalat", "again", "times", "angry", "furious", "screw",
-    "hell", "damn", "kill", "abogado", "demanda", "anwalt", "klage", "avocat", "advogado",
-    "processo", "tribunal", NULL};
+static const char *const CUE_WORDS[] = {
+    "sue",       "lawyer",   "attorney", "solicitor", "court",   "legal",   "law",        "claim",
+    "complaint", "twitter",  "facebook", "instagram", "tiktok",  "youtube", "linkedin",   "review",
+    "news",      "post",     "public",   "press",     "viral",   "manager", "supervisor", "human",
+    "person",    "agent",    "escalat",  "again",     "times",   "angry",   "furious",    "screw",
+    "hell",      "damn",     "kill",     "abogado",   "demanda", "anwalt",  "klage",      "avocat",
+    "advogado",  "processo", "tribunal", NULL};
 
 static int has_cue_word(const char *text)
 {
@@ -38,11 +39,11 @@ static int has_cue_word(const char *text)
 }
 
 struct counts {
-    size_t n, tp, fp, fn;              /* escalation */
-    size_t exact, within1, n_sent;     /* sentiment */
+    size_t n, tp, fp, fn;          /* escalation */
+    size_t exact, within1, n_sent; /* sentiment */
     size_t cue_n, cue_tp, cue_fp, cue_benign, cue_benign_fp;
-    size_t reason_ok;                  /* escalated with the gold reason */
-    double *score;                     /* predictor P(yes) */
+    size_t reason_ok; /* escalated with the gold reason */
+    double *score;    /* predictor P(yes) */
     unsigned char *label;
 };
 
@@ -51,8 +52,10 @@ static double auc(const double *s, const unsigned char *y, size_t n)
     /* Mann-Whitney U by pairs: a few thousand rows, exact ties counted half */
     double pos = 0, neg = 0, wins = 0;
     for (size_t i = 0; i < n; i++) {
-        if (y[i]) pos += 1;
-        else neg += 1;
+        if (y[i])
+            pos += 1;
+        else
+            neg += 1;
     }
     if (pos == 0 || neg == 0) return NAN;
     for (size_t i = 0; i < n; i++) {
@@ -138,10 +141,7 @@ static int read_file(const struct cs_models *ms, const char *path, struct counts
     return 0;
 }
 
-static double ratio(size_t a, size_t b)
-{
-    return b ? (double)a / (double)b : NAN;
-}
+static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : NAN; }
 
 static void print(const char *what, const struct counts *c, int messages)
 {
@@ -168,7 +168,8 @@ int eval_cues(const struct cs_models *ms, const char *triage, int dev, int error
         struct counts c = {0};
         if (read_file(ms, path, &c, errors) == 0 && c.n > 0) {
             char what[64];
-            snprintf(what, sizeof(what), "%s %s", k ? "messages" : "tickets", dev ? "train" : "dev");
+            snprintf(what, sizeof(what), "%s %s", k ? "messages" : "tickets",
+                     dev ? "train" : "dev");
             print(what, &c, k == 1);
             ran = 1;
         }

@@ -35,15 +35,20 @@ static float pp_cos(const struct cs_embed *e, const char *a, const char *b)
     static float va[PP_LEX_DIMS], vb[PP_LEX_DIMS];
     unsigned d = e ? cs_embed_dims(e) : PP_LEX_DIMS;
     int rc = e ? cs_embed_text(e, a, strlen(a), d, va) : cs_ai_builtin_embed(a, strlen(a), d, va);
-    if (!rc) rc = e ? cs_embed_text(e, b, strlen(b), d, vb) : cs_ai_builtin_embed(b, strlen(b), d, vb);
+    if (!rc)
+        rc = e ? cs_embed_text(e, b, strlen(b), d, vb) : cs_ai_builtin_embed(b, strlen(b), d, vb);
     return rc ? 0.0f : cs_embed_cosine(va, vb, d);
 }
 
-static unsigned pp_dims(const struct pp_side *s) { return s->e ? cs_embed_dims(s->e) : PP_LEX_DIMS; }
+static unsigned pp_dims(const struct pp_side *s)
+{
+    return s->e ? cs_embed_dims(s->e) : PP_LEX_DIMS;
+}
 
 static int pp_vec(const struct pp_side *s, const char *t, float *v)
 {
-    return s->e ? cs_embed_text(s->e, t, strlen(t), pp_dims(s), v) : cs_ai_builtin_embed(t, strlen(t), pp_dims(s), v);
+    return s->e ? cs_embed_text(s->e, t, strlen(t), pp_dims(s), v)
+                : cs_ai_builtin_embed(t, strlen(t), pp_dims(s), v);
 }
 
 /* Paraphrase retrieval: for each first sentence, is its own paraphrase the nearest of
@@ -62,15 +67,18 @@ static void pp_retrieval(const struct pp_side *s)
         }
         n++, ok += best == i;
     }
-    printf("    %-34s paraphrase retrieval acc@1=%.4f (%u/%u)\n", "", n ? (double)ok / n : 0.0, ok, n);
+    printf("    %-34s paraphrase retrieval acc@1=%.4f (%u/%u)\n", "", n ? (double)ok / n : 0.0, ok,
+           n);
 }
 
 static void pp_add(struct pp_side *s, int id, int label, float c)
 {
     s->sum[label] += c;
     s->n[label]++;
-    if (label) s->pos[id] = c, s->have[id] |= 1;
-    else s->neg[id] = c, s->have[id] |= 2;
+    if (label)
+        s->pos[id] = c, s->have[id] |= 1;
+    else
+        s->neg[id] = c, s->have[id] |= 2;
 }
 
 static void pp_print(const char *name, const struct pp_side *s)
@@ -78,8 +86,8 @@ static void pp_print(const char *name, const struct pp_side *s)
     unsigned ok = 0, n = 0;
     for (int i = 0; i < PP_MAX_ID; i++)
         if (s->have[i] == 3) n++, ok += s->pos[i] > s->neg[i];
-    printf("    %-34s paraphrase cos=%.3f other cos=%.3f gap=%.3f pair-ranking acc=%.4f (%u/%u)\n", name,
-           s->n[1] ? s->sum[1] / s->n[1] : 0.0, s->n[0] ? s->sum[0] / s->n[0] : 0.0,
+    printf("    %-34s paraphrase cos=%.3f other cos=%.3f gap=%.3f pair-ranking acc=%.4f (%u/%u)\n",
+           name, s->n[1] ? s->sum[1] / s->n[1] : 0.0, s->n[0] ? s->sum[0] / s->n[0] : 0.0,
            (s->n[1] ? s->sum[1] / s->n[1] : 0.0) - (s->n[0] ? s->sum[0] / s->n[0] : 0.0),
            n ? (double)ok / n : 0.0, ok, n);
 }
@@ -88,8 +96,12 @@ int eval_embed(const struct cs_embed *e, const char *pairs)
 {
     FILE *f = fopen(pairs, "r");
     struct pp_side *lex = calloc(1, sizeof(*lex)), *sem = calloc(1, sizeof(*sem));
-    if (lex) lex->e = NULL, lex->va = calloc((size_t)PP_MAX_ID * PP_LEX_DIMS, 4), lex->vb = calloc((size_t)PP_MAX_ID * PP_LEX_DIMS, 4);
-    if (sem) sem->e = e, sem->va = calloc((size_t)PP_MAX_ID * CS_EMBED_MAX_DIMS, 4), sem->vb = calloc((size_t)PP_MAX_ID * CS_EMBED_MAX_DIMS, 4);
+    if (lex)
+        lex->e = NULL, lex->va = calloc((size_t)PP_MAX_ID * PP_LEX_DIMS, 4),
+        lex->vb = calloc((size_t)PP_MAX_ID * PP_LEX_DIMS, 4);
+    if (sem)
+        sem->e = e, sem->va = calloc((size_t)PP_MAX_ID * CS_EMBED_MAX_DIMS, 4),
+        sem->vb = calloc((size_t)PP_MAX_ID * CS_EMBED_MAX_DIMS, 4);
     if (!f || !lex || !sem || !lex->va || !lex->vb || !sem->va || !sem->vb) {
         printf("embed              skipped (%s missing)\n", pairs);
         if (f) fclose(f);
@@ -106,8 +118,11 @@ int eval_embed(const struct cs_embed *e, const char *pairs)
             json_object_object_get_ex(o, "label", &l) && json_object_object_get_ex(o, "id", &id)) {
             int k = json_object_get_int(id), lab = json_object_get_int(l) != 0;
             if (k >= 0 && k < PP_MAX_ID) {
-                pp_add(lex, k, lab, pp_cos(NULL, json_object_get_string(a), json_object_get_string(b)));
-                if (e) pp_add(sem, k, lab, pp_cos(e, json_object_get_string(a), json_object_get_string(b)));
+                pp_add(lex, k, lab,
+                       pp_cos(NULL, json_object_get_string(a), json_object_get_string(b)));
+                if (e)
+                    pp_add(sem, k, lab,
+                           pp_cos(e, json_object_get_string(a), json_object_get_string(b)));
                 for (int side = 0; lab && side < 2; side++) {
                     struct pp_side *x = side ? sem : lex;
                     if (side && !e) break;

@@ -22,7 +22,8 @@ int eval_kb(const struct cs_models *ms, const char *kb_dir, const char *policy, 
 int eval_pii_wnut(const struct cs_models *ms, const char *data, int errors, int train);
 /* The triage answer against labelled tickets (JSONL, LABELLING.md); with `preds`, the
  * answers in that file instead of the product's. 0 when it ran, 1 when skipped. */
-int eval_triage(const struct cs_models *ms, const char *file, const char *policy, const char *preds);
+int eval_triage(const struct cs_models *ms, const char *file, const char *policy,
+                const char *preds);
 
 /* Escalation triggers, six-level sentiment and the escalation predictor on the triage
  * corpus in `triage` (dev files; with dev the train files): cues_eval.c. 0 when it ran. */

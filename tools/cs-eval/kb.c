@@ -100,7 +100,8 @@ static int run_split(struct cs_store *st, struct cs_arena *a, const struct cs_mo
     int rc = CS_OK;
     while (rc == CS_OK && getline(&line, &cap, f) > 0) {
         json_object *o = json_tokener_parse(line), *t, *d;
-        if (o && json_object_object_get_ex(o, "text", &t) && json_object_object_get_ex(o, "doc_id", &d)) {
+        if (o && json_object_object_get_ex(o, "text", &t) &&
+            json_object_object_get_ex(o, "doc_id", &d)) {
             const char *want = json_object_get_string(d), *r = "", *c = "";
             struct cs_triage tr;
             rc = pick(st, a, ms, pol, json_object_get_string(t), &r, &c, &tr);
@@ -109,8 +110,9 @@ static int run_split(struct cs_store *st, struct cs_arena *a, const struct cs_mo
             s->cited += strcmp(c, want) == 0;
             if (errors && strcmp(c, want) != 0)
                 printf("      miss %s: want %s, cited %s, retrieved %s (%s, %s): %s\n",
-                       cs_json_get_str(o, "id") ? cs_json_get_str(o, "id") : "?", want, *c ? c : "-", *r ? r : "-",
-                       tr.category_code, tr.intent, json_object_get_string(t));
+                       cs_json_get_str(o, "id") ? cs_json_get_str(o, "id") : "?", want,
+                       *c ? c : "-", *r ? r : "-", tr.category_code, tr.intent,
+                       json_object_get_string(t));
             cs_arena_reset(a);
         }
         json_object_put(o);
@@ -161,7 +163,9 @@ int eval_kb(const struct cs_models *ms, const char *kb_dir, const char *policy, 
         printf("kb citations       failed: %s\n", cs_error_message(rc));
         return 1;
     }
-    printf("kb citations       sample KB, labelled tickets (%s/eval_*.jsonl), tickets-process path\n", kb_dir);
+    printf(
+        "kb citations       sample KB, labelled tickets (%s/eval_*.jsonl), tickets-process path\n",
+        kb_dir);
     print_split("train", &tr);
     print_split("dev", &dv);
     return 0;

@@ -59,7 +59,8 @@ static void print_confusions(const struct cs_model *m, const unsigned *conf, uin
             for (uint32_t j = 0; j < c; j++) {
                 int seen = 0;
                 for (int q = 0; q < k; q++) seen |= used[q][0] == i && used[q][1] == j;
-                if (i != j && !seen && conf[i * c + j] > best) best = conf[i * c + j], bi = i, bj = j;
+                if (i != j && !seen && conf[i * c + j] > best)
+                    best = conf[i * c + j], bi = i, bj = j;
             }
         if (!best) break;
         used[k][0] = bi, used[k][1] = bj;
@@ -90,7 +91,8 @@ static int eval_text(const struct cs_models *ms, const char *data, const struct 
         if (!(g_dev ? cs_textfeat_is_dev(t, len) : cs_textfeat_is_validation(t, len))) continue;
         int gold = cs_model_label_index(m, cs_csv_cell(csv, r, (size_t)lc, NULL));
         struct cs_model_pred p;
-        if (gold < 0 || cs_model_predict_text(m, t, len, cs_models_scratch(), &p) != CS_OK) continue;
+        if (gold < 0 || cs_model_predict_text(m, t, len, cs_models_scratch(), &p) != CS_OK)
+            continue;
         conf[(size_t)gold * c + p.top]++;
         ok += p.top == (uint32_t)gold;
         n++;
@@ -131,10 +133,15 @@ static int eval_text(const struct cs_models *ms, const char *data, const struct 
 /* Presidio type -> detector type, or -1 when out of scope. */
 static int map_type(const char *t)
 {
-    static const char *const map[][2] = {
-        {"PERSON", "PERSON"}, {"EMAIL_ADDRESS", "EMAIL_ADDRESS"}, {"PHONE_NUMBER", "PHONE_NUMBER"},
-        {"CREDIT_CARD", "CREDIT_CARD"}, {"IBAN_CODE", "IBAN_CODE"}, {"US_SSN", "US_SSN"},
-        {"IP_ADDRESS", "IP_ADDRESS"}, {"DOMAIN_NAME", "URL"}, {"STREET_ADDRESS", "STREET_ADDRESS"}};
+    static const char *const map[][2] = {{"PERSON", "PERSON"},
+                                         {"EMAIL_ADDRESS", "EMAIL_ADDRESS"},
+                                         {"PHONE_NUMBER", "PHONE_NUMBER"},
+                                         {"CREDIT_CARD", "CREDIT_CARD"},
+                                         {"IBAN_CODE", "IBAN_CODE"},
+                                         {"US_SSN", "US_SSN"},
+                                         {"IP_ADDRESS", "IP_ADDRESS"},
+                                         {"DOMAIN_NAME", "URL"},
+                                         {"STREET_ADDRESS", "STREET_ADDRESS"}};
     for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
         if (strcmp(t, map[i][0]) == 0) return cs_pii_type_parse(map[i][1]);
     return -1;
@@ -187,7 +194,10 @@ static void score_record(const struct cs_pii_result *r, const struct gold *g, si
         int ex = 0, ov = 0, ignore = 0;
         for (size_t k = 0; k < ng; k++) {
             int hit = s->start < g[k].end && g[k].start < s->end;
-            if (g[k].any) { ignore |= hit; continue; }
+            if (g[k].any) {
+                ignore |= hit;
+                continue;
+            }
             if (g[k].type != (int)s->type) continue;
             ex |= s->start == g[k].start && s->end == g[k].end;
             ov |= hit;
@@ -242,7 +252,8 @@ static int eval_pii(const struct cs_models *ms, const char *data)
         if (!o) continue;
         json_object_object_get_ex(o, "masked", &v);
         /* --dev: the training templates, for rule work; the figures are the held-out ones */
-        if (cs_presidio_is_heldout(json_object_get_string(v), (size_t)json_object_get_string_len(v)) == !g_dev &&
+        if (cs_presidio_is_heldout(json_object_get_string(v),
+                                   (size_t)json_object_get_string_len(v)) == !g_dev &&
             json_object_object_get_ex(o, "spans", &spans) &&
             json_object_object_get_ex(o, "full_text", &txt)) {
             struct gold g[64];
@@ -268,7 +279,8 @@ static int eval_pii(const struct cs_models *ms, const char *data)
     }
     free(line);
     fclose(f);
-    printf("pii                records=%zu (%s templates)\n", records, g_dev ? "training" : "held-out");
+    printf("pii                records=%zu (%s templates)\n", records,
+           g_dev ? "training" : "held-out");
     prf_print("exact spans", &exact);
     prf_print("overlap spans", &overlap);
     printf("    per type, exact:\n");
@@ -300,17 +312,28 @@ int main(int argc, char **argv)
     const char *triage = "data/triage", *triage_file = NULL, *preds = NULL;
     double weight = CS_RETRIEVAL_RERANK_WEIGHT;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--dev") == 0) g_dev = 1;
-        else if (strcmp(argv[i], "--errors") == 0) g_errors = 1;
-        else if (i + 1 < argc && strcmp(argv[i], "--models") == 0) dir = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0) data = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--only") == 0) only = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--policy") == 0) policy = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--pairs") == 0) pairs = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--rerank-weight") == 0) weight = strtod(argv[++i], NULL);
-        else if (i + 1 < argc && strcmp(argv[i], "--triage") == 0) triage = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--triage-file") == 0) triage_file = argv[++i];
-        else if (i + 1 < argc && strcmp(argv[i], "--predictions") == 0) preds = argv[++i];
+        if (strcmp(argv[i], "--dev") == 0)
+            g_dev = 1;
+        else if (strcmp(argv[i], "--errors") == 0)
+            g_errors = 1;
+        else if (i + 1 < argc && strcmp(argv[i], "--models") == 0)
+            dir = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--data") == 0)
+            data = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--only") == 0)
+            only = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--policy") == 0)
+            policy = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--pairs") == 0)
+            pairs = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--rerank-weight") == 0)
+            weight = strtod(argv[++i], NULL);
+        else if (i + 1 < argc && strcmp(argv[i], "--triage") == 0)
+            triage = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--triage-file") == 0)
+            triage_file = argv[++i];
+        else if (i + 1 < argc && strcmp(argv[i], "--predictions") == 0)
+            preds = argv[++i];
     }
     struct cs_models *ms;
     int rc = cs_models_open(dir, &ms);
@@ -321,13 +344,15 @@ int main(int argc, char **argv)
     int bad = 0;
     cs_progress_start(&g_prog, "cs-eval", "evaluations", 0);
     for (size_t i = 0; i < sizeof(TEXT_EVALS) / sizeof(TEXT_EVALS[0]); i++)
-        if (!only || strcmp(only, TEXT_EVALS[i].model) == 0) bad |= STEP(eval_text(ms, data, &TEXT_EVALS[i]));
+        if (!only || strcmp(only, TEXT_EVALS[i].model) == 0)
+            bad |= STEP(eval_text(ms, data, &TEXT_EVALS[i]));
     if (!only || strcmp(only, "routing") == 0) bad |= STEP(eval_routing(ms, data, policy, g_dev));
     /* "--only pii --dev" is the loop for rule work: the training templates, seconds */
     if (!only || strcmp(only, "pii") == 0) bad |= STEP(eval_pii(ms, data));
     if (!only || strcmp(only, "kb") == 0) bad |= STEP(eval_kb(ms, "data/kb", policy, g_errors));
     if (!only || strcmp(only, "pii") == 0 || strcmp(only, "pii-wnut") == 0)
-        bad |= STEP(eval_pii_wnut(ms, data, g_errors && only && strcmp(only, "pii-wnut") == 0, g_dev));
+        bad |=
+            STEP(eval_pii_wnut(ms, data, g_errors && only && strcmp(only, "pii-wnut") == 0, g_dev));
     if (!only || strcmp(only, "embed") == 0) bad |= STEP(eval_embed(cs_models_embed(ms), pairs));
     if (!only || strcmp(only, "cues") == 0) bad |= STEP(eval_cues(ms, triage, g_dev, g_errors));
     if (!only || strcmp(only, "triage") == 0) {

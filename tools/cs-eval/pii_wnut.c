@@ -44,8 +44,9 @@ static void wnut_score_sent(const struct cs_model *names, const struct wnut_sent
         ex ? x->tp++ : x->fp++;
         ov ? x->otp++ : x->ofp++;
         if (errors && !ex)
-            printf("      FP%s \"%.*s\" | %s\n", ov ? "~" : " ", (int)(r.span[i].end_byte - r.span[i].start_byte),
-                   s->text + r.span[i].start_byte, s->text);
+            printf("      FP%s \"%.*s\" | %s\n", ov ? "~" : " ",
+                   (int)(r.span[i].end_byte - r.span[i].start_byte), s->text + r.span[i].start_byte,
+                   s->text);
     }
     for (size_t k = 0; k < s->ng; k++) {
         int ex = 0, ov = 0;
@@ -57,8 +58,8 @@ static void wnut_score_sent(const struct cs_model *names, const struct wnut_sent
         if (!ex) x->fn++;
         if (!ov) x->ofn++;
         if (errors && !ex)
-            printf("      FN%s \"%.*s\" | %s\n", ov ? "~" : " ", (int)(s->ge[k] - s->gs[k]), s->text + s->gs[k],
-                   s->text);
+            printf("      FN%s \"%.*s\" | %s\n", ov ? "~" : " ", (int)(s->ge[k] - s->gs[k]),
+                   s->text + s->gs[k], s->text);
     }
 }
 
@@ -86,7 +87,8 @@ static void prf_line(const char *name, unsigned tp, unsigned fp, unsigned fn)
 int eval_pii_wnut(const struct cs_models *ms, const char *data, int errors, int train)
 {
     char path[4096];
-    snprintf(path, sizeof(path), "%s/wnut17_ner/%s", data, train ? "wnut17train.conll" : "emerging.dev.conll");
+    snprintf(path, sizeof(path), "%s/wnut17_ner/%s", data,
+             train ? "wnut17train.conll" : "emerging.dev.conll");
     FILE *f = fopen(path, "r");
     const struct cs_model *names = cs_models_get(ms, "pii");
     struct wnut_sent *s = calloc(1, sizeof(*s));

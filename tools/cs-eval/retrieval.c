@@ -99,8 +99,10 @@ static int index_faq(struct cs_store *st, struct cs_arena *a, const char *path, 
             struct cs_kb_article art = {doc_id, json_object_get_string(q), url, "StackFAQ", body,
                                         blen};
             size_t n = 0;
-            if (!body) rc = CS_ERR_NOMEM;
-            else if (blen > 0) rc = cs_retrieval_index_article(st, a, CS_SYSTEM_TENANT, &art, 0, &n);
+            if (!body)
+                rc = CS_ERR_NOMEM;
+            else if (blen > 0)
+                rc = cs_retrieval_index_article(st, a, CS_SYSTEM_TENANT, &art, 0, &n);
             if (rc == CS_OK && blen > 0) (*nart)++, *nchunks += n;
             free(body);
             cs_arena_reset(a);
@@ -153,7 +155,8 @@ int eval_retrieval(const char *data, const struct cs_embed *e, double weight)
     while (rc == CS_OK && getline(&line, &cap, qf) > 0) {
         json_object *o = json_tokener_parse(line), *q, *id;
         if (!o) continue;
-        if (json_object_object_get_ex(o, "query", &q) && json_object_object_get_ex(o, "faq_id", &id)) {
+        if (json_object_object_get_ex(o, "query", &q) &&
+            json_object_object_get_ex(o, "faq_id", &id)) {
             const char *qs = json_object_get_string(q);
             size_t ql = (size_t)json_object_get_string_len(q);
             struct cs_passage *p = NULL;
@@ -197,7 +200,8 @@ int eval_retrieval(const char *data, const struct cs_embed *e, double weight)
     ret_print("tuning (fnv%5!=0)", &tune);
     ret_print("held-out (fnv%5==0)", &held);
     if (e) {
-        printf("    re-ranked by %s (weight %.2f, cs_retrieval_rerank):\n", cs_embed_name(e), weight);
+        printf("    re-ranked by %s (weight %.2f, cs_retrieval_rerank):\n", cs_embed_name(e),
+               weight);
         ret_print("all queries", &rall);
         ret_print("tuning (fnv%5!=0)", &rtune);
         ret_print("held-out (fnv%5==0)", &rheld);

@@ -50,7 +50,8 @@ static void tally_add(struct tally *t, int model_ok, int ok, int route_ok, float
 
 static void tally_merge(struct tally *into, const struct tally *t)
 {
-    into->n += t->n, into->ok += t->ok, into->model_ok += t->model_ok, into->route_ok += t->route_ok;
+    into->n += t->n, into->ok += t->ok, into->model_ok += t->model_ok,
+        into->route_ok += t->route_ok;
     for (int b = 0; b < NBIN; b++) {
         into->bin_n[b] += t->bin_n[b];
         into->bin_ok[b] += t->bin_ok[b];
@@ -115,7 +116,8 @@ int eval_routing(const struct cs_models *ms, const char *data, const char *polic
         for (size_t r = 0; tc >= 0 && lc >= 0 && r < cs_csv_rows(csv); r++) {
             size_t len;
             const char *text = cs_csv_cell(csv, r, (size_t)tc, &len);
-            if (!(dev ? cs_textfeat_is_dev(text, len) : cs_textfeat_is_validation(text, len))) continue;
+            if (!(dev ? cs_textfeat_is_dev(text, len) : cs_textfeat_is_validation(text, len)))
+                continue;
             const char *gold = cs_csv_cell(csv, r, (size_t)lc, NULL);
             for (int rule = 0; rule < 2; rule++) {
                 struct cs_intent in;
@@ -125,7 +127,8 @@ int eval_routing(const struct cs_models *ms, const char *data, const char *polic
                 }
                 int model_ok = strcmp(in.model, SETS[s].model) == 0;
                 int ok = model_ok && strcmp(in.intent, gold) == 0;
-                tally_add(&t[s][rule], model_ok, ok, same_route(pol, gold, in.intent), in.confidence);
+                tally_add(&t[s][rule], model_ok, ok, same_route(pol, gold, in.intent),
+                          in.confidence);
             }
         }
         cs_csv_destroy(csv);

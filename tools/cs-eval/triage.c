@@ -45,7 +45,8 @@ static const char *sget(json_object *o, const char *k)
 {
     json_object *v;
     return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string)
-               ? json_object_get_string(v) : NULL;
+               ? json_object_get_string(v)
+               : NULL;
 }
 
 static int bget(json_object *o, const char *k)
@@ -125,7 +126,8 @@ static void report(const char *what, const struct scores *s)
     printf("\n    priority accuracy %.4f, P1 recall %.4f (%zu of %zu), P1 precision %.4f\n",
            ratio(s->prio_ok, s->n), ratio(s->p1_hit, s->p1), s->p1_hit, s->p1,
            ratio(s->p1_hit, s->p1_pred));
-    printf("    escalation precision %.4f recall %.4f (tp %zu fp %zu fn %zu), right reason %.4f of tp\n",
+    printf("    escalation precision %.4f recall %.4f (tp %zu fp %zu fn %zu), right reason %.4f of "
+           "tp\n",
            ratio(s->esc_tp, s->esc_tp + s->esc_fp), ratio(s->esc_tp, s->esc_tp + s->esc_fn),
            s->esc_tp, s->esc_fp, s->esc_fn, ratio(s->reason_ok, s->esc_tp));
     printf("    sentiment within one level %.4f (exact %.4f, %zu)\n", ratio(s->sent_ok, s->sent_n),
@@ -135,7 +137,8 @@ static void report(const char *what, const struct scores *s)
     for (int k = 0; k < 4; k++) { /* the largest off-diagonal cells */
         int best = -1;
         for (int i = 0; i < CS_CAT__COUNT * CS_CAT__COUNT; i++)
-            if (i / CS_CAT__COUNT != i % CS_CAT__COUNT && cell[i] && (best < 0 || cell[i] > cell[best]))
+            if (i / CS_CAT__COUNT != i % CS_CAT__COUNT && cell[i] &&
+                (best < 0 || cell[i] > cell[best]))
                 best = i;
         if (best < 0) break;
         printf("    confused: %s -> %s (%u)\n", cs_triage_category_code(best / CS_CAT__COUNT),
@@ -181,12 +184,14 @@ static void tally_lang(struct scores *s, const struct cs_lang *served, const str
 static void report_lang(const struct scores *s)
 {
     if (!s->det_n) return;
-    printf("    language detection (libexttextcat) accuracy: served list %.4f, full list %.4f (%zu)\n",
-           ratio(s->det_ok, s->det_n), ratio(s->full_ok, s->det_n), s->det_n);
+    printf(
+        "    language detection (libexttextcat) accuracy: served list %.4f, full list %.4f (%zu)\n",
+        ratio(s->det_ok, s->det_n), ratio(s->full_ok, s->det_n), s->det_n);
     const char *name[4] = {"<60 bytes", "60-149", ">=150", "first 40"};
     for (int b = 0; b < 4; b++)
-        printf("      %-9s served %.4f full %.4f (%zu)\n", name[b], ratio(s->len_ok[b], s->len_n[b]),
-               ratio(s->full_len_ok[b], s->len_n[b]), s->len_n[b]);
+        printf("      %-9s served %.4f full %.4f (%zu)\n", name[b],
+               ratio(s->len_ok[b], s->len_n[b]), ratio(s->full_len_ok[b], s->len_n[b]),
+               s->len_n[b]);
 }
 
 static int answer_product(const struct cs_models *ms, const struct cs_triage_policy *p,
@@ -199,7 +204,8 @@ static int answer_product(const struct cs_models *ms, const struct cs_triage_pol
     a->prio = prio_of(t.priority);
     a->level = (int)t.sent.level;
     a->escalate = t.escalation_needed;
-    snprintf(a->esc_reason, sizeof(a->esc_reason), "%s", t.escalation_reason ? t.escalation_reason : "");
+    snprintf(a->esc_reason, sizeof(a->esc_reason), "%s",
+             t.escalation_reason ? t.escalation_reason : "");
     snprintf(a->lang, sizeof(a->lang), "%s", t.language);
     return CS_OK;
 }
@@ -210,7 +216,8 @@ static void answer_json(json_object *o, struct answer *a)
     a->prio = prio_of(sget(o, "priority"));
     a->level = cs_sentiment_level_parse(sget(o, "sentiment_level"));
     a->escalate = bget(o, "escalation");
-    snprintf(a->esc_reason, sizeof(a->esc_reason), "%s", sget(o, "escalation_reason") ? sget(o, "escalation_reason") : "");
+    snprintf(a->esc_reason, sizeof(a->esc_reason), "%s",
+             sget(o, "escalation_reason") ? sget(o, "escalation_reason") : "");
     snprintf(a->lang, sizeof(a->lang), "%s", sget(o, "language") ? sget(o, "language") : "");
 }
 
@@ -243,9 +250,11 @@ static struct cs_lang *open_served(const char *policy)
     /* the language list beside the policy's data dir: <data>/policy/x.json -> <data>/triage */
     char conf[4096];
     const char *slash = strstr(policy, "policy/");
-    snprintf(conf, sizeof(conf), "%.*striage/languages.conf", slash ? (int)(slash - policy) : 0, policy);
+    snprintf(conf, sizeof(conf), "%.*striage/languages.conf", slash ? (int)(slash - policy) : 0,
+             policy);
     struct cs_lang *l = NULL;
-    if (cs_lang_open(conf, FP_DIR, &l) != CS_OK) printf("triage             (%s unreadable: no language)\n", conf);
+    if (cs_lang_open(conf, FP_DIR, &l) != CS_OK)
+        printf("triage             (%s unreadable: no language)\n", conf);
     return l;
 }
 
@@ -255,7 +264,8 @@ int eval_triage(const struct cs_models *ms, const char *file, const char *policy
     json_object **gold = read_jsonl(file, &n), **pred = preds ? read_jsonl(preds, &np) : NULL;
     struct cs_triage_policy *p = NULL;
     if (!gold || (preds && !pred) || (!preds && cs_triage_policy_load(policy, &p) != CS_OK)) {
-        printf("triage             skipped (%s, %s or the policy unreadable)\n", file, preds ? preds : "-");
+        printf("triage             skipped (%s, %s or the policy unreadable)\n", file,
+               preds ? preds : "-");
         return 1;
     }
     if (p) cs_triage_policy_set_lang(p, open_served(policy));
@@ -271,7 +281,8 @@ int eval_triage(const struct cs_models *ms, const char *file, const char *policy
             rc = answer_product(ms, p, text, &a);
         } else {
             for (size_t k = 0; k < np; k++)
-                if (id && sget(pred[k], "id") && strcmp(id, sget(pred[k], "id")) == 0) answer_json(pred[k], &a);
+                if (id && sget(pred[k], "id") && strcmp(id, sget(pred[k], "id")) == 0)
+                    answer_json(pred[k], &a);
         }
         if (rc != CS_OK) break;
         tally(s, gold[i], &a);

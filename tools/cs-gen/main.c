@@ -141,10 +141,7 @@ static void print_location(const char *path)
     fputs("$ {\n", stdout);
 }
 
-static void print_pass(const char *fn_default)
-{
-    printf("    set $cs_fn %s;\n", fn_default);
-}
+static void print_pass(const char *fn_default) { printf("    set $cs_fn %s;\n", fn_default); }
 
 static void print_tail(void)
 {
@@ -152,19 +149,20 @@ static void print_tail(void)
           "    fastcgi_param REQUEST_URI $request_uri;\n"
           "    fastcgi_keep_conn on;\n"
           "    fastcgi_pass cs_$cs_fn;\n"
-          "}\n\n", stdout);
+          "}\n\n",
+          stdout);
 }
 
 static const struct {
     const char *family;
     const char *prefix;
 } family_prefixes[] = {
-    {"triage", "/api/v1/tickets/"},    {"insights", "/api/v1/analyze/"},
-    {"insights", "/api/v1/generate/"}, {"insights", "/api/v1/privacy/"},
-    {"insights", "/api/v1/fairness/"}, {"insights", "/api/v1/review/"},
+    {"triage", "/api/v1/tickets/"},     {"insights", "/api/v1/analyze/"},
+    {"insights", "/api/v1/generate/"},  {"insights", "/api/v1/privacy/"},
+    {"insights", "/api/v1/fairness/"},  {"insights", "/api/v1/review/"},
     {"insights", "/api/v1/analytics/"}, {"insights", "/api/v1/ai/"},
-    {"predict", "/api/v1/customer/"},  {"sessions", "/api/v1/cs/"},
-    {"sessions", CS_SEED_BASE},        {"reporting", "/manager/api/v1/"},
+    {"predict", "/api/v1/customer/"},   {"sessions", "/api/v1/cs/"},
+    {"sessions", CS_SEED_BASE},         {"reporting", "/manager/api/v1/"},
 };
 
 static const char *first_of_family(const char *family)
@@ -207,7 +205,8 @@ static int gen_nginx(void)
         if (mib) printf("    client_max_body_size %ldm;\n", mib);
         print_pass(paths[i].fn[0]);
         for (int k = 1; k < paths[i].n; k++)
-            printf("    if ($request_method = %s) { set $cs_fn %s; }\n", paths[i].method[k], paths[i].fn[k]);
+            printf("    if ($request_method = %s) { set $cs_fn %s; }\n", paths[i].method[k],
+                   paths[i].fn[k]);
         print_tail();
     }
     for (int i = 0; i < nfuncs; i++) {
@@ -217,7 +216,8 @@ static int gen_nginx(void)
                "    proxy_http_version 1.1;\n"
                "    proxy_set_header Upgrade $http_upgrade;\n"
                "    proxy_set_header Connection \"upgrade\";\n"
-               "    proxy_read_timeout 1h;\n    proxy_send_timeout 1h;\n    proxy_buffering off;\n}\n\n",
+               "    proxy_read_timeout 1h;\n    proxy_send_timeout 1h;\n    proxy_buffering "
+               "off;\n}\n\n",
                str(funcs[i], "name"));
     }
     puts("# Unknown paths under a family's base answer 404 in that family's format.");
@@ -248,9 +248,9 @@ static int gen_upstreams(void)
     puts("# close per request.\n");
     for (int i = 0; i < nfuncs; i++) {
         if (*str(funcs[i], "schedule")) continue; /* no socket */
-        if (is_ws(funcs[i])) { /* HTTP (upgrades), not FastCGI */
-            printf("upstream cs_ws_%s {\n    server unix:@RUN@/%s.sock;\n}\n\n", str(funcs[i], "name"),
-                   str(funcs[i], "name"));
+        if (is_ws(funcs[i])) {                    /* HTTP (upgrades), not FastCGI */
+            printf("upstream cs_ws_%s {\n    server unix:@RUN@/%s.sock;\n}\n\n",
+                   str(funcs[i], "name"), str(funcs[i], "name"));
             continue;
         }
         printf("upstream cs_%s {\n    server unix:@RUN@/%s.sock;\n    keepalive 32;\n}\n\n",
@@ -305,15 +305,19 @@ static int gen_sam_ws(void)
         print_logical_id(name);
         fputs(":\n    Type: AWS::ApiGatewayV2::Integration\n    Properties:\n"
               "      ApiId: !Ref WebSocketApi\n      IntegrationType: AWS_PROXY\n"
-              "      IntegrationUri: !Sub 'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${",
+              "      IntegrationUri: !Sub "
+              "'arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${",
               stdout);
         print_logical_id(name);
         fputs(".Arn}/invocations'\n  WebSocketPermission", stdout);
         print_logical_id(name);
-        fputs(":\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: lambda:InvokeFunction\n"
-              "      Principal: apigateway.amazonaws.com\n      FunctionName: !Ref ", stdout);
+        fputs(":\n    Type: AWS::Lambda::Permission\n    Properties:\n      Action: "
+              "lambda:InvokeFunction\n"
+              "      Principal: apigateway.amazonaws.com\n      FunctionName: !Ref ",
+              stdout);
         print_logical_id(name);
-        puts("\n      SourceArn: !Sub 'arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/*'");
+        puts("\n      SourceArn: !Sub "
+             "'arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/*'");
         json_object *routes;
         json_object_object_get_ex(funcs[i], "routes", &routes);
         for (size_t r = 0; routes && r < json_object_array_length(routes); r++) {
@@ -327,11 +331,12 @@ static int gen_sam_ws(void)
             print_logical_id(name);
             puts("}'");
             if (strcmp(key + 1, "$default") == 0) /* its answers go back to the client */
-                printf("      RouteResponseSelectionExpression: $default\n"
-                       "  WebSocketRouteResponse%zu:\n    Type: AWS::ApiGatewayV2::RouteResponse\n"
-                       "    Properties:\n      ApiId: !Ref WebSocketApi\n"
-                       "      RouteId: !Ref WebSocketRoute%s%zu\n      RouteResponseKey: $default\n",
-                       r, key + 2, r);
+                printf(
+                    "      RouteResponseSelectionExpression: $default\n"
+                    "  WebSocketRouteResponse%zu:\n    Type: AWS::ApiGatewayV2::RouteResponse\n"
+                    "    Properties:\n      ApiId: !Ref WebSocketApi\n"
+                    "      RouteId: !Ref WebSocketRoute%s%zu\n      RouteResponseKey: $default\n",
+                    r, key + 2, r);
         }
     }
     return found;
@@ -342,10 +347,13 @@ static void print_ws_broadcaster(json_object *fn)
 {
     if (!*str(fn, "schedule") || strncmp(str(fn, "name"), "websocket-", 10) != 0) return;
     puts("      Environment:\n        Variables:\n"
-         "          CS_WS_ENDPOINT: !Sub 'https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/live'\n"
+         "          CS_WS_ENDPOINT: !Sub "
+         "'https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/live'\n"
          "      Policies:\n        - Statement:\n            - Effect: Allow\n"
          "              Action: execute-api:ManageConnections\n"
-         "              Resource: !Sub 'arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/live/POST/@connections/*'");
+         "              Resource: !Sub "
+         "'arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/live/POST/"
+         "@connections/*'");
 }
 
 static int gen_sam(void)
@@ -408,7 +416,8 @@ static int gen_sam(void)
         print_logical_id(name);
         printf(":\n    Type: AWS::Serverless::Function\n    Properties:\n"
                "      FunctionName: !Sub '${AWS::StackName}-%s'\n"
-               "      CodeUri: build/package/%s.zip\n      Description: ", name, name);
+               "      CodeUri: build/package/%s.zip\n      Description: ",
+               name, name);
         print_yaml_str(str(funcs[i], "summary"));
         putchar('\n');
         print_ws_broadcaster(funcs[i]);
@@ -421,18 +430,21 @@ static int gen_sam(void)
         for (size_t r = 0; routes && r < json_object_array_length(routes); r++) {
             json_object *ro = json_object_array_get_idx(routes, r);
             if (is_ws_route(ro)) continue; /* the WebSocket API's, below */
-            printf("        Route%zu:\n          Type: HttpApi\n          Properties:\n"
-                   "            ApiId: !Ref HttpApi\n            Path: %s\n            Method: %s\n",
-                   r, str(ro, "path"), str(ro, "method"));
+            printf(
+                "        Route%zu:\n          Type: HttpApi\n          Properties:\n"
+                "            ApiId: !Ref HttpApi\n            Path: %s\n            Method: %s\n",
+                r, str(ro, "path"), str(ro, "method"));
             const char *alias = seed_alias(str(ro, "path"));
             if (alias)
                 printf("        SeedRoute%zu:\n          Type: HttpApi\n          Properties:\n"
-                       "            ApiId: !Ref HttpApi\n            Path: %s\n            Method: %s\n",
+                       "            ApiId: !Ref HttpApi\n            Path: %s\n            Method: "
+                       "%s\n",
                        r, alias, str(ro, "method"));
         }
         if (*str(funcs[i], "schedule")) /* scheduled functions (webhook-dispatch) */
             printf("        Schedule:\n          Type: Schedule\n          Properties:\n"
-                   "            Schedule: %s\n", str(funcs[i], "schedule"));
+                   "            Schedule: %s\n",
+                   str(funcs[i], "schedule"));
         if (*str(funcs[i], "sweep")) /* HTTP functions that also sweep a tenant (cs-abandon) */
             printf("        Sweep:\n          Type: Schedule\n          Properties:\n"
                    "            Schedule: %s\n"
@@ -447,7 +459,8 @@ static int gen_sam(void)
          "    Value: !Sub 'https://${HttpApi}.execute-api.${AWS::Region}.amazonaws.com'");
     if (ws)
         puts("  WebSocketUrl:\n"
-             "    Value: !Sub 'wss://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/live'");
+             "    Value: !Sub "
+             "'wss://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/live'");
     return 0;
 }
 
@@ -496,7 +509,8 @@ static int gen_roles(void)
             json_object *ro = json_object_array_get_idx(routes, r);
             const char *roles = str(ro, "roles");
             printf("| `%s %s` | %s | %s |\n", str(ro, "method"), str(ro, "path"),
-                   str(funcs[i], "name"), strcmp(roles, "any") == 0 || !*roles ? "any role" : roles);
+                   str(funcs[i], "name"),
+                   strcmp(roles, "any") == 0 || !*roles ? "any role" : roles);
         }
     }
     return 0;
@@ -510,8 +524,8 @@ int main(int argc, char **argv)
                         "       cs-gen openapi ROOT < routes.jsonl\n");
         return 2;
     }
-    int rc = openapi ? cs_gen_openapi(funcs, nfuncs, argv[2])
-             : strcmp(argv[1], "nginx") == 0             ? gen_nginx()
+    int rc = openapi                                   ? cs_gen_openapi(funcs, nfuncs, argv[2])
+             : strcmp(argv[1], "nginx") == 0           ? gen_nginx()
              : strcmp(argv[1], "nginx-upstreams") == 0 ? gen_upstreams()
              : strcmp(argv[1], "families") == 0        ? gen_families()
              : strcmp(argv[1], "sam") == 0             ? gen_sam()

@@ -78,7 +78,8 @@ static json_object *coded_error(const char *code_pattern)
     json_object_object_add(inner, "message", str_schema("string"));
     json_object_object_add(inner, "details", json_object_new_object());
     json_object *outer = json_object_new_object();
-    json_object_object_add(outer, "error", props_object((const char *const[]){"code", "message", NULL}, inner));
+    json_object_object_add(outer, "error",
+                           props_object((const char *const[]){"code", "message", NULL}, inner));
     return props_object((const char *const[]){"error", NULL}, outer);
 }
 
@@ -90,7 +91,8 @@ static json_object *triage_error(void)
     json_object_object_add(item, "loc", str_schema("array"));
     json_object_object_add(item, "msg", str_schema("string"));
     json_object *list = str_schema("array");
-    json_object_object_add(list, "items", props_object((const char *const[]){"type", "loc", "msg", NULL}, item));
+    json_object_object_add(list, "items",
+                           props_object((const char *const[]){"type", "loc", "msg", NULL}, item));
     json_object *one = json_object_new_array();
     json_object_array_add(one, str_schema("string"));
     json_object_array_add(one, list);
@@ -111,7 +113,8 @@ static json_object *insights_error(void)
     json_object_object_add(props, "message", str_schema("string"));
     json_object_object_add(props, "details", str_schema("object"));
     json_object_object_add(props, "timestamp", str_schema("string"));
-    return props_object((const char *const[]){"error", "status_code", "message", "timestamp", NULL}, props);
+    return props_object((const char *const[]){"error", "status_code", "message", "timestamp", NULL},
+                        props);
 }
 
 static const char *family_error_name(const char *family)
@@ -136,14 +139,17 @@ static json_object *components(void)
     json_object_object_add(bearer, "type", json_object_new_string("http"));
     json_object_object_add(bearer, "scheme", json_object_new_string("bearer"));
     json_object_object_add(bearer, "bearerFormat", json_object_new_string("JWT"));
-    json_object_object_add(bearer, "description",
-                           json_object_new_string("A token from POST /api/v1/auth/token (API key) or /api/v1/auth/login (user)."));
+    json_object_object_add(
+        bearer, "description",
+        json_object_new_string(
+            "A token from POST /api/v1/auth/token (API key) or /api/v1/auth/login (user)."));
     json_object *basic = json_object_new_object();
     json_object_object_add(basic, "type", json_object_new_string("http"));
     json_object_object_add(basic, "scheme", json_object_new_string("basic"));
-    json_object_object_add(basic, "description",
-                           json_object_new_string("Reporting only: the tenant id as user name, a reporting token "
-                                                  "(`build.sh admin create-reporting-token`) as password."));
+    json_object_object_add(
+        basic, "description",
+        json_object_new_string("Reporting only: the tenant id as user name, a reporting token "
+                               "(`build.sh admin create-reporting-token`) as password."));
     json_object *sec = json_object_new_object();
     json_object_object_add(sec, "bearerAuth", bearer);
     json_object_object_add(sec, "basicAuth", basic);
@@ -165,7 +171,8 @@ static json_object *envelope(json_object *data)
     json_object_object_add(props, "status_code", str_schema("integer"));
     json_object_object_add(props, "data", data);
     json_object_object_add(props, "timestamp", str_schema("string"));
-    return props_object((const char *const[]){"error", "status_code", "data", "timestamp", NULL}, props);
+    return props_object((const char *const[]){"error", "status_code", "data", "timestamp", NULL},
+                        props);
 }
 
 static json_object *json_content(json_object *schema, json_object *example)
@@ -201,32 +208,46 @@ static json_object *responses(json_object *fn, json_object *extra, int has_body)
     json_object *out = json_object_new_object();
     json_object *declared = get(extra, "responses");
     if (!declared) declared = out; /* empty: nothing to copy */
-    json_object_object_foreach(declared, status, decl) {
+    json_object_object_foreach(declared, status, decl)
+    {
         json_object *r = json_object_new_object();
         json_object_object_add(r, "description", json_object_new_string(sget(decl, "description")));
         json_object *schema = copy(get(decl, "schema"));
         if (!schema) schema = json_object_new_object();
         int wrap = insights && status[0] == '2' && !json_object_get_boolean(get(decl, "bare"));
-        json_object *content = json_content(wrap ? envelope(schema) : schema, copy(get(decl, "example")));
+        json_object *content =
+            json_content(wrap ? envelope(schema) : schema, copy(get(decl, "example")));
         /* "event_stream": the same status may answer as Server-Sent Events instead */
         if (get(decl, "event_stream")) {
             json_object *media = json_object_new_object();
             json_object *text = str_schema("string");
-            json_object_object_add(text, "description", json_object_new_string(sget(decl, "event_stream")));
+            json_object_object_add(text, "description",
+                                   json_object_new_string(sget(decl, "event_stream")));
             json_object_object_add(media, "schema", text);
             json_object_object_add(content, "text/event-stream", media);
         }
         json_object_object_add(r, "content", content);
         json_object_object_add(out, status, r);
     }
-    if (has_body) json_object_object_add(out, "400", error_response(family, "The body is not JSON, not UTF-8, or too deep; or (seed 001) a field is invalid"));
+    if (has_body)
+        json_object_object_add(
+            out, "400",
+            error_response(
+                family,
+                "The body is not JSON, not UTF-8, or too deep; or (seed 001) a field is invalid"));
     if (strcmp(sget(fn, "auth"), "bearer") == 0) {
         json_object_object_add(out, "401", error_response(family, "No valid credentials"));
-        json_object_object_add(out, "403", error_response(family, "The caller's role or scope may not call this route"));
-        json_object_object_add(out, "429", error_response(family, "Rate limited; Retry-After says when to try again"));
+        json_object_object_add(
+            out, "403",
+            error_response(family, "The caller's role or scope may not call this route"));
+        json_object_object_add(
+            out, "429", error_response(family, "Rate limited; Retry-After says when to try again"));
     }
-    if (has_body) json_object_object_add(out, "422", error_response(family, "A field is invalid; the body names it"));
-    json_object_object_add(out, "default", error_response(family, "Any other error, in the family's format"));
+    if (has_body)
+        json_object_object_add(out, "422",
+                               error_response(family, "A field is invalid; the body names it"));
+    json_object_object_add(out, "default",
+                           error_response(family, "Any other error, in the family's format"));
     return out;
 }
 
@@ -276,7 +297,9 @@ static json_object *operation_id(const char *method, const char *path)
     for (const char *p = path; *p && n + 1 < sizeof(buf); p++) {
         char c = *p;
         if (c == '{' || c == '}') continue;
-        buf[n++] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ? c : '_');
+        buf[n++] = (char)((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                              ? c
+                              : '_');
     }
     buf[n] = '\0';
     return json_object_new_string(buf);
@@ -298,7 +321,9 @@ static json_object *operation(json_object *fn, json_object *route, json_object *
     json_object *tags = json_object_new_array();
     json_object_array_add(tags, json_object_new_string(sget(fn, "family")));
     json_object_object_add(op, "tags", tags);
-    json_object_object_add(op, "summary", json_object_new_string(sget(extra, "summary")[0] ? sget(extra, "summary") : sget(fn, "summary")));
+    json_object_object_add(op, "summary",
+                           json_object_new_string(sget(extra, "summary")[0] ? sget(extra, "summary")
+                                                                            : sget(fn, "summary")));
     json_object_object_add(op, "operationId", operation_id(method, sget(route, "path")));
     const char *roles = sget(route, "roles");
     if (*roles) json_object_object_add(op, "x-roles", json_object_new_string(roles));
@@ -308,9 +333,12 @@ static json_object *operation(json_object *fn, json_object *route, json_object *
     json_object *q = get(extra, "parameters");
     for (size_t i = 0; q && i < json_object_array_length(q); i++)
         json_object_array_add(params, copy(json_object_array_get_idx(q, i)));
-    if (json_object_array_length(params)) json_object_object_add(op, "parameters", params);
-    else json_object_put(params);
-    int writes = strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
+    if (json_object_array_length(params))
+        json_object_object_add(op, "parameters", params);
+    else
+        json_object_put(params);
+    int writes =
+        strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0;
     json_object *body = copy(get(extra, "request"));
     if (!body && writes && get(fn, "body")) body = copy(get(fn, "body"));
     if (body) json_object_object_add(op, "requestBody", request_body(body, copy(example)));
@@ -362,7 +390,8 @@ static json_object *event_example(const char *root, const char *name, const char
     char *names[256];
     size_t n = 0, len = strlen(name);
     for (struct dirent *e; (e = readdir(d)) && n < 256;)
-        if (strncmp(e->d_name, name, len) == 0 && (e->d_name[len] == '.') && strstr(e->d_name, ".json"))
+        if (strncmp(e->d_name, name, len) == 0 && (e->d_name[len] == '.') &&
+            strstr(e->d_name, ".json"))
             names[n++] = strdup(e->d_name);
     closedir(d);
     qsort(names, n, sizeof(*names), cmp_str);
@@ -373,7 +402,8 @@ static json_object *event_example(const char *root, const char *name, const char
         json_object *ev = found ? NULL : read_json_file(path);
         json_object *http = get(get(ev, "requestContext"), "http");
         const char *b = sget(ev, "body");
-        if (http && strcmp(sget(http, "method"), method) == 0 && path_matches(pattern, sget(http, "path")) && *b)
+        if (http && strcmp(sget(http, "method"), method) == 0 &&
+            path_matches(pattern, sget(http, "path")) && *b)
             found = json_tokener_parse(b);
         json_object_put(ev);
         free(names[i]);
@@ -400,14 +430,21 @@ static json_object *info(void)
     json_object *o = json_object_new_object();
     json_object_object_add(o, "title", json_object_new_string("AI customer service platform"));
     json_object_object_add(o, "version", json_object_new_string(CS_VERSION));
-    json_object_object_add(o, "description", json_object_new_string(
-        "Generated by `./build.sh gen` from the functions' route declarations (tools/cs-gen). "
-        "Each path is served by one function (x-function); x-roles lists the roles that may call it "
-        "(admin always may). Five families keep their own success and error formats: triage (seed 004), "
-        "insights (seed 001, an envelope around data), predict (seed 000), sessions (seed 003, also "
-        "under /api/momentum/cs) and reporting (seed 002, /manager/api/v1). Real-time events are also "
-        "served over a WebSocket at /websocket (seed 001's queue_update, sentiment_alert, system_status), "
-        "which OpenAPI cannot describe: see the README."));
+    json_object_object_add(
+        o, "description",
+        json_object_new_string(
+            "Generated by `./build.sh gen` from the functions' route declarations (tools/cs-gen). "
+            "Each path is served by one function (x-function); x-roles lists the roles that may "
+            "call it "
+            "(admin always may). Five families keep their own success and error formats: triage "
+            "(seed 004), "
+            "insights (seed 001, an envelope around data), predict (seed 000), sessions (seed 003, "
+            "also "
+            "under /api/momentum/cs) and reporting (seed 002, /manager/api/v1). Real-time events "
+            "are also "
+            "served over a WebSocket at /websocket (seed 001's queue_update, sentiment_alert, "
+            "system_status), "
+            "which OpenAPI cannot describe: see the README."));
     return o;
 }
 
@@ -452,13 +489,16 @@ int cs_gen_openapi(json_object *const *funcs, int nfuncs, const char *root)
         while (funcs[fi] != ops[i].fn) fi++;
         json_object *extra = get(extras[fi], key);
         if (!get(extra, "responses")) {
-            fprintf(stderr, "cs-gen openapi: functions/%s/openapi.json declares no responses for \"%s\"\n",
+            fprintf(stderr,
+                    "cs-gen openapi: functions/%s/openapi.json declares no responses for \"%s\"\n",
                     sget(ops[i].fn, "name"), key);
         }
-        json_object *example = event_example(root, sget(ops[i].fn, "name"), ops[i].method, ops[i].path);
+        json_object *example =
+            event_example(root, sget(ops[i].fn, "name"), ops[i].method, ops[i].path);
         char *m = lower_dup(ops[i].method);
         json_object *op = operation(ops[i].fn, ops[i].route, extra, example);
-        if (!get(extra, "responses")) json_object_object_add(op, "x-undocumented", json_object_new_boolean(1));
+        if (!get(extra, "responses"))
+            json_object_object_add(op, "x-undocumented", json_object_new_boolean(1));
         json_object_object_add(item, m, op);
         json_object_put(example);
         free(m);

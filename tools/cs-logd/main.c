@@ -23,8 +23,16 @@
 
 static volatile sig_atomic_t hup, term;
 
-static void on_hup(int sig) { (void)sig; hup = 1; }
-static void on_term(int sig) { (void)sig; term = 1; }
+static void on_hup(int sig)
+{
+    (void)sig;
+    hup = 1;
+}
+static void on_term(int sig)
+{
+    (void)sig;
+    term = 1;
+}
 
 static long env_long(const char *name, long dflt, long min, long max)
 {
@@ -52,8 +60,10 @@ static int rotate(const char *path, int fd, long keep)
 {
     char from[4096], to[4096];
     for (long k = keep; k >= 1; k--) {
-        if (k == 1) snprintf(from, sizeof(from), "%s", path);
-        else snprintf(from, sizeof(from), "%s.%ld", path, k - 1);
+        if (k == 1)
+            snprintf(from, sizeof(from), "%s", path);
+        else
+            snprintf(from, sizeof(from), "%s.%ld", path, k - 1);
         snprintf(to, sizeof(to), "%s.%ld", path, k);
         if (rename(from, to) != 0 && errno != ENOENT) perror("cs-logd: rename");
     }

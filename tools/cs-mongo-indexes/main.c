@@ -35,13 +35,15 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--file") == 0 && i + 1 < argc) {
             file = argv[++i];
         } else {
-            fprintf(stderr, "usage: CS_STORE_URI=mongodb://... %s [--file indexes.json]\n", argv[0]);
+            fprintf(stderr, "usage: CS_STORE_URI=mongodb://... %s [--file indexes.json]\n",
+                    argv[0]);
             return 2;
         }
     }
     const char *uri = getenv("CS_STORE_URI");
     if (!uri || (strncmp(uri, "mongodb://", 10) != 0 && strncmp(uri, "mongodb+srv://", 14) != 0)) {
-        fprintf(stderr, "cs-mongo-indexes: CS_STORE_URI must be a mongodb:// or mongodb+srv:// URI\n");
+        fprintf(stderr,
+                "cs-mongo-indexes: CS_STORE_URI must be a mongodb:// or mongodb+srv:// URI\n");
         return 2;
     }
     size_t len;

@@ -83,8 +83,9 @@ static int predict_pii(const struct cs_model *m, const char *s, size_t n)
         json_object_object_add(j, "start_byte", json_object_new_int64((int64_t)sp->start_byte));
         json_object_object_add(j, "end_byte", json_object_new_int64((int64_t)sp->end_byte));
         json_object_object_add(j, "score", json_object_new_double(sp->score));
-        json_object_object_add(j, "text", json_object_new_string_len(s + sp->start_byte,
-                                                (int)(sp->end_byte - sp->start_byte)));
+        json_object_object_add(
+            j, "text",
+            json_object_new_string_len(s + sp->start_byte, (int)(sp->end_byte - sp->start_byte)));
         json_object_array_add(spans, j);
     }
     json_object_object_add(o, "label", json_object_new_string(r.n ? "pii" : "clean"));
@@ -104,7 +105,8 @@ static int predict_triage(const struct cs_models *ms, const struct cs_triage_pol
     json_object_object_add(o, "label", json_object_new_string(t.category_code));
     json_object_object_add(o, "priority_reason", json_object_new_string(t.priority_reason));
     json_object_object_add(o, "escalation_reason",
-                           t.escalation_reason ? json_object_new_string(t.escalation_reason) : NULL);
+                           t.escalation_reason ? json_object_new_string(t.escalation_reason)
+                                               : NULL);
     if (t.intent[0]) json_object_object_add(o, "intent", json_object_new_string(t.intent));
     json_object_object_add(o, "category", json_object_new_string(t.category));
     json_object_object_add(o, "subcategory", json_object_new_string(t.subcategory));
@@ -130,23 +132,34 @@ static int predict_escalation(const struct cs_models *ms, const char *s, size_t 
     (void)n;
     if (!in) return CS_ERR_BAD_JSON;
     json_object *lv;
-    struct cs_escalation_input x = {jf(in, "sentiment_score"), jf(in, "sentiment_trend"),
-        json_object_object_get_ex(in, "sentiment_level", &lv)
-            ? cs_sentiment_level_parse(json_object_get_string(lv)) : CS_SENT_NEUTRAL,
-        (int)jf(in, "repeat_contacts"), jf(in, "wait_minutes"), jf(in, "refund_amount"),
-        jf(in, "tier_limit"), (int)jf(in, "legal_threat"), (int)jf(in, "social_threat"),
-        (int)jf(in, "vip"), (int)jf(in, "human_request"), (int)jf(in, "ultimatum"),
-        jf(in, "stated_wait_days"), (int)jf(in, "stated_contacts")};
+    struct cs_escalation_input x = {jf(in, "sentiment_score"),
+                                    jf(in, "sentiment_trend"),
+                                    json_object_object_get_ex(in, "sentiment_level", &lv)
+                                        ? cs_sentiment_level_parse(json_object_get_string(lv))
+                                        : CS_SENT_NEUTRAL,
+                                    (int)jf(in, "repeat_contacts"),
+                                    jf(in, "wait_minutes"),
+                                    jf(in, "refund_amount"),
+                                    jf(in, "tier_limit"),
+                                    (int)jf(in, "legal_threat"),
+                                    (int)jf(in, "social_threat"),
+                                    (int)jf(in, "vip"),
+                                    (int)jf(in, "human_request"),
+                                    (int)jf(in, "ultimatum"),
+                                    jf(in, "stated_wait_days"),
+                                    (int)jf(in, "stated_contacts")};
     json_object_put(in);
     struct cs_escalation e;
     int rc = cs_escalation_predict(ms, &x, &e);
     if (rc != CS_OK) return rc;
     json_object *o = json_object_new_object(), *f = json_object_new_array();
     json_object_object_add(o, "label", json_object_new_string(e.escalate ? "yes" : "no"));
-    json_object_object_add(o, "confidence", json_object_new_double(e.escalate ? e.probability : 1.0 - e.probability));
+    json_object_object_add(
+        o, "confidence", json_object_new_double(e.escalate ? e.probability : 1.0 - e.probability));
     json_object_object_add(o, "escalation_probability", json_object_new_double(e.probability));
     if (e.reason) json_object_object_add(o, "reason", json_object_new_string(e.reason));
-    for (size_t i = 0; i < e.n_factors; i++) json_object_array_add(f, json_object_new_string(e.factors[i]));
+    for (size_t i = 0; i < e.n_factors; i++)
+        json_object_array_add(f, json_object_new_string(e.factors[i]));
     json_object_object_add(o, "risk_factors", f);
     json_object_object_add(o, "explanation", explain_json(&e.explanation));
     emit(o);
@@ -171,11 +184,16 @@ int main(int argc, char **argv)
     const char *dir = "data/models", *policy = "data/policy/triage_default.json", *name = NULL;
     int explain = 0, list = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--models") == 0 && i + 1 < argc) dir = argv[++i];
-        else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc) policy = argv[++i];
-        else if (strcmp(argv[i], "--explain") == 0) explain = 1;
-        else if (strcmp(argv[i], "--list") == 0 || strcmp(argv[i], "list") == 0) list = 1;
-        else name = argv[i];
+        if (strcmp(argv[i], "--models") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (strcmp(argv[i], "--policy") == 0 && i + 1 < argc)
+            policy = argv[++i];
+        else if (strcmp(argv[i], "--explain") == 0)
+            explain = 1;
+        else if (strcmp(argv[i], "--list") == 0 || strcmp(argv[i], "list") == 0)
+            list = 1;
+        else
+            name = argv[i];
     }
     struct cs_models *ms;
     int rc = cs_models_open(dir, &ms);
@@ -184,7 +202,8 @@ int main(int argc, char **argv)
         return 1;
     }
     if (list || !name) {
-        if (!list) fputs("usage: cs-predict [--models DIR] [--explain] MODEL|triage|--list\n", stderr);
+        if (!list)
+            fputs("usage: cs-predict [--models DIR] [--explain] MODEL|triage|--list\n", stderr);
         list_models(ms);
         cs_models_close(ms);
         return list ? 0 : 2;
@@ -192,8 +211,10 @@ int main(int argc, char **argv)
     struct cs_triage_policy *pol = NULL;
     const struct cs_model *m = cs_models_get(ms, name);
     int triage = strcmp(name, "triage") == 0;
-    if (triage) rc = cs_triage_policy_load(policy, &pol);
-    else if (!m) rc = CS_ERR_NOT_FOUND;
+    if (triage)
+        rc = cs_triage_policy_load(policy, &pol);
+    else if (!m)
+        rc = CS_ERR_NOT_FOUND;
     if (rc != CS_OK) {
         fprintf(stderr, "cs-predict: %s: %s\n", triage ? policy : name, cs_error_message(rc));
         cs_models_close(ms);
@@ -206,10 +227,14 @@ int main(int argc, char **argv)
     while ((got = getline(&line, &cap, stdin)) >= 0) {
         size_t n = (size_t)got;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
-        if (triage) rc = predict_triage(ms, pol, line, n);
-        else if (cs_model_kind(m) == CS_MODEL_TEXT) rc = predict_text(ms, m, line, n, explain);
-        else if (cs_model_kind(m) == CS_MODEL_LEXICON) rc = predict_pii(m, line, n);
-        else rc = predict_escalation(ms, line, n);
+        if (triage)
+            rc = predict_triage(ms, pol, line, n);
+        else if (cs_model_kind(m) == CS_MODEL_TEXT)
+            rc = predict_text(ms, m, line, n, explain);
+        else if (cs_model_kind(m) == CS_MODEL_LEXICON)
+            rc = predict_pii(m, line, n);
+        else
+            rc = predict_escalation(ms, line, n);
         if (rc != CS_OK) {
             printf("{\"error\":\"%s\"}\n", cs_error_name(rc));
             bad = 1;

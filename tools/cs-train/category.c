@@ -34,18 +34,18 @@
 #include "cs/triage.h"
 #include "train_int.h"
 
-static const char *const CATEGORIES[] = {"ACCOUNT", "BILLING", "CANCELLATION", "COMPLAINT",
-                                         "GENERAL_INQUIRY", "PRODUCT_QUALITY", "REFUND",
-                                         "SHIPPING", "SUBSCRIPTION", "TECHNICAL"};
+static const char *const CATEGORIES[] = {
+    "ACCOUNT",         "BILLING", "CANCELLATION", "COMPLAINT",    "GENERAL_INQUIRY",
+    "PRODUCT_QUALITY", "REFUND",  "SHIPPING",     "SUBSCRIPTION", "TECHNICAL"};
 #define N_CAT (sizeof(CATEGORIES) / sizeof(CATEGORIES[0]))
 #define MAX_LANGS 8
 
 struct cat_job {
     struct text_job j;
-    char **owned;            /* corpus texts (strdup) */
-    size_t n_corpus;         /* rows [0, n_corpus) come from JSONL files (owned texts) */
-    size_t n_scored;         /* rows [0, n_scored) are the corpus that CV folds and scores */
-    uint8_t *lang;           /* corpus rows: index into langs */
+    char **owned;    /* corpus texts (strdup) */
+    size_t n_corpus; /* rows [0, n_corpus) come from JSONL files (owned texts) */
+    size_t n_scored; /* rows [0, n_scored) are the corpus that CV folds and scores */
+    uint8_t *lang;   /* corpus rows: index into langs */
     char langs[MAX_LANGS][8];
     int n_langs;
     struct cs_csv *csv[TRAIN_MAX_DOMAIN];
@@ -125,11 +125,14 @@ static int load_corpus(const char *path, const char *key, struct cat_job *c)
         lineno++;
         if (got <= 1) continue;
         json_object *o = json_tokener_parse(line), *t, *k, *lg;
-        const char *text = json_object_object_get_ex(o, "text", &t) ? json_object_get_string(t) : NULL;
+        const char *text =
+            json_object_object_get_ex(o, "text", &t) ? json_object_get_string(t) : NULL;
         int cat = json_object_object_get_ex(o, key, &k) ? cat_index(json_object_get_string(k)) : -1;
-        const char *lang = json_object_object_get_ex(o, "lang", &lg) ? json_object_get_string(lg) : "";
+        const char *lang =
+            json_object_object_get_ex(o, "lang", &lg) ? json_object_get_string(lg) : "";
         if (!text || cat < 0) {
-            fprintf(stderr, "cs-train: %s:%zu: needs \"text\" and a known \"%s\"\n", path, lineno, key);
+            fprintf(stderr, "cs-train: %s:%zu: needs \"text\" and a known \"%s\"\n", path, lineno,
+                    key);
             rc = CS_ERR_FORMAT;
         }
         size_t i = c->n_corpus;
@@ -168,7 +171,8 @@ static int load_augment(const struct train_args *a, int which, json_object *map,
     }
     *eq = *c1 = *c2 = '\0';
     json_object *sets, *m;
-    if (!json_object_object_get_ex(map, "sets", &sets) || !json_object_object_get_ex(sets, spec, &m)) {
+    if (!json_object_object_get_ex(map, "sets", &sets) ||
+        !json_object_object_get_ex(sets, spec, &m)) {
         fprintf(stderr, "cs-train: intent map has no set %s\n", spec);
         return CS_ERR_INVALID;
     }
@@ -188,9 +192,11 @@ static int load_augment(const struct train_args *a, int which, json_object *map,
             break;
         }
         json_object *cv = v; /* "CATEGORY" or {"category": "CATEGORY", "subcategory": ...} */
-        if (json_object_is_type(v, json_type_object) && !json_object_object_get_ex(v, "category", &cv))
+        if (json_object_is_type(v, json_type_object) &&
+            !json_object_object_get_ex(v, "category", &cv))
             cv = NULL;
-        int cat = json_object_is_type(cv, json_type_string) ? cat_index(json_object_get_string(cv)) : -1;
+        int cat =
+            json_object_is_type(cv, json_type_string) ? cat_index(json_object_get_string(cv)) : -1;
         if (!json_object_is_type(v, json_type_null) && cat < 0) {
             fprintf(stderr, "cs-train: intent map %s: %s maps to no category\n", spec, intent);
             rc = CS_ERR_INVALID;
@@ -215,8 +221,10 @@ static int load_augment(const struct train_args *a, int which, json_object *map,
 static int load_all(const struct train_args *a, struct cat_job *c)
 {
     const char *key = a->label_col ? a->label_col : "category";
-    if (strcmp(key, "priority") == 0) g_labels = PRIORITIES, g_n_labels = 3;
-    else if (strcmp(key, "category") != 0) return CS_ERR_INVALID;
+    if (strcmp(key, "priority") == 0)
+        g_labels = PRIORITIES, g_n_labels = 3;
+    else if (strcmp(key, "category") != 0)
+        return CS_ERR_INVALID;
     int rc = load_corpus(a->jsonl[0], key, c);
     c->n_scored = c->n_corpus;
     /* --extra FILE.jsonl: more labelled rows (e.g. session messages), fitted, never scored */
@@ -265,12 +273,13 @@ static void report_cv(const struct train_args *a, const struct cat_job *c, const
         present++;
         f1 += tp ? 2.0 * tp / (2.0 * tp + fp + fn) : 0.0;
     }
-    printf("%s cv%u (%zu corpus rows, %zu added): accuracy %.4f macro_f1 %.4f (%s)\n",
-           a->name, a->cv, c->n_scored, c->j.n - c->n_scored, (double)ok / (double)c->n_scored,
+    printf("%s cv%u (%zu corpus rows, %zu added): accuracy %.4f macro_f1 %.4f (%s)\n", a->name,
+           a->cv, c->n_scored, c->j.n - c->n_scored, (double)ok / (double)c->n_scored,
            present ? f1 / present : 0.0, a->feat_desc);
     printf("   per language:");
     for (int i = 0; i < c->n_langs; i++)
-        printf(" %s %.3f (%u)", c->langs[i], lang_n[i] ? (double)lang_ok[i] / lang_n[i] : 0.0, lang_n[i]);
+        printf(" %s %.3f (%u)", c->langs[i], lang_n[i] ? (double)lang_ok[i] / lang_n[i] : 0.0,
+               lang_n[i]);
     printf("\n");
 }
 
@@ -305,8 +314,12 @@ static int category_cv(const struct train_args *a, struct cat_job *c)
             uint64_t h = cs_textfeat_hash64(c->owned[i], strlen(c->owned[i])) >> 16;
             j->is_val[i] = h % a->cv == f ? CS_TRAIN_ROW_DEV : CS_TRAIN_ROW_FIT;
         }
-        struct cs_train_rows rows = {.n = j->n, .n_classes = j->n_labels, .label = j->label,
-                                     .is_val = j->is_val, .text = j->text, .len = j->len};
+        struct cs_train_rows rows = {.n = j->n,
+                                     .n_classes = j->n_labels,
+                                     .label = j->label,
+                                     .is_val = j->is_val,
+                                     .text = j->text,
+                                     .len = j->len};
         struct cs_train_model tm;
         rc = cs_train_text(&rows, &a->feat, &a->opts, &tm);
         double acc, f1;

@@ -96,12 +96,15 @@ static int read_jsonl_field(struct corpus *c, const char *path, const char *fiel
         json_object *o = json_tokener_parse(line), *v;
         if (o && json_object_object_get_ex(o, field, &v)) {
             if (json_object_is_type(v, json_type_string))
-                rc = corpus_add(c, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+                rc =
+                    corpus_add(c, json_object_get_string(v), (size_t)json_object_get_string_len(v));
             for (size_t i = 0; json_object_is_type(v, json_type_array) && rc == CS_OK &&
-                               i < json_object_array_length(v); i++) {
+                               i < json_object_array_length(v);
+                 i++) {
                 json_object *s = json_object_array_get_idx(v, i);
                 if (json_object_is_type(s, json_type_string))
-                    rc = corpus_add(c, json_object_get_string(s), (size_t)json_object_get_string_len(s));
+                    rc = corpus_add(c, json_object_get_string(s),
+                                    (size_t)json_object_get_string_len(s));
             }
         }
         json_object_put(o);
@@ -123,7 +126,7 @@ static int read_corpus(struct corpus *c, const char *spec)
     path[pl] = '\0';
     size_t before = c->n;
     int rc = pl > 4 && strcmp(path + pl - 4, ".csv") == 0 ? read_csv_col(c, path, colon + 1)
-                                                           : read_jsonl_field(c, path, colon + 1);
+                                                          : read_jsonl_field(c, path, colon + 1);
     fprintf(stderr, "embed: %s: %zu texts\n", spec, c->n - before);
     return rc;
 }
@@ -170,14 +173,16 @@ static void count_word(const char *w, size_t n, void *ud)
 
 static int cmp_count_desc(const void *a, const void *b)
 {
-    const struct vocab_slot *x = *(const struct vocab_slot *const *)a, *y = *(const struct vocab_slot *const *)b;
+    const struct vocab_slot *x = *(const struct vocab_slot *const *)a,
+                            *y = *(const struct vocab_slot *const *)b;
     if (x->count != y->count) return x->count < y->count ? 1 : -1;
     return x->h < y->h ? -1 : x->h > y->h;
 }
 
 static int cmp_hash(const void *a, const void *b)
 {
-    const struct vocab_slot *x = *(const struct vocab_slot *const *)a, *y = *(const struct vocab_slot *const *)b;
+    const struct vocab_slot *x = *(const struct vocab_slot *const *)a,
+                            *y = *(const struct vocab_slot *const *)b;
     return x->h < y->h ? -1 : x->h > y->h;
 }
 
@@ -282,7 +287,8 @@ static int build_ppmi(const struct pairs *p, uint32_t n, struct csr *m)
             uint32_t i = (uint32_t)((p->key[s] - 1) >> 32), j = (uint32_t)(p->key[s] - 1);
             double c = p->val[s];
             /* PMI with the smoothed context distribution, both directions, averaged */
-            double pij = log(c * ctx / (rs[i] * pow(rs[j], 0.75))), pji = log(c * ctx / (rs[j] * pow(rs[i], 0.75)));
+            double pij = log(c * ctx / (rs[i] * pow(rs[j], 0.75))),
+                   pji = log(c * ctx / (rs[j] * pow(rs[i], 0.75)));
             float v = (float)(0.5 * (pij + pji));
             if (!(v > 0.0f)) continue;
             if (pass == 0) {
@@ -301,7 +307,8 @@ static int build_ppmi(const struct pairs *p, uint32_t n, struct csr *m)
             for (uint32_t i = 0; i < n; i++) deg[i] = m->row[i];
         }
     }
-    fprintf(stderr, "embed: PPMI %u x %u, %zu non-zeros (%.0f weighted pairs)\n", n, n, m->row[n], total);
+    fprintf(stderr, "embed: PPMI %u x %u, %zu non-zeros (%.0f weighted pairs)\n", n, n, m->row[n],
+            total);
     free(rs);
     free(deg);
     return CS_OK;
@@ -388,7 +395,8 @@ static int top_eigen(const struct csr *m, uint32_t dims, float *vec)
     double *t = calloc((size_t)L * L, sizeof(double)), *w = malloc((size_t)L * L * sizeof(double));
     if (!q || !y || !t || !w) return free(q), free(y), free(t), free(w), CS_ERR_NOMEM;
     uint64_t seed = 42;
-    for (size_t i = 0; i < (size_t)n * L; i++) q[i] = (double)(splitmix(&seed) >> 11) / 9007199254740992.0 - 0.5;
+    for (size_t i = 0; i < (size_t)n * L; i++)
+        q[i] = (double)(splitmix(&seed) >> 11) / 9007199254740992.0 - 0.5;
     orthonormalise(q, n, L);
     for (int it = 0; it < EMB_ITERS; it++) {
         csr_mul(m, q, y, L);
@@ -398,15 +406,18 @@ static int top_eigen(const struct csr *m, uint32_t dims, float *vec)
     csr_mul(m, q, y, L); /* T = Q' M Q */
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t a = 0; a < L; a++)
-            for (uint32_t b = 0; b < L; b++) t[a * L + b] += q[(size_t)i * L + a] * y[(size_t)i * L + b];
+            for (uint32_t b = 0; b < L; b++)
+                t[a * L + b] += q[(size_t)i * L + a] * y[(size_t)i * L + b];
     for (uint32_t a = 0; a < L; a++)
-        for (uint32_t b = a + 1; b < L; b++) t[a * L + b] = t[b * L + a] = 0.5 * (t[a * L + b] + t[b * L + a]);
+        for (uint32_t b = a + 1; b < L; b++)
+            t[a * L + b] = t[b * L + a] = 0.5 * (t[a * L + b] + t[b * L + a]);
     jacobi(t, w, L);
     /* order eigenvalues, largest first */
     uint32_t order[1024 + EMB_OVERSAMPLE];
     for (uint32_t a = 0; a < L; a++) order[a] = a;
     for (uint32_t a = 1; a < L; a++)
-        for (uint32_t b = a; b > 0 && t[order[b] * L + order[b]] > t[order[b - 1] * L + order[b - 1]]; b--) {
+        for (uint32_t b = a;
+             b > 0 && t[order[b] * L + order[b]] > t[order[b - 1] * L + order[b - 1]]; b--) {
             uint32_t x = order[b];
             order[b] = order[b - 1], order[b - 1] = x;
         }
@@ -482,25 +493,32 @@ static void common_direction(const float *sv, size_t ns, uint32_t dims, float *p
     for (uint32_t d = 0; d < dims; d++) pc[d] = (float)v[d];
 }
 
-static char *embed_metadata(const struct train_args *a, uint32_t dims, uint32_t nw, uint64_t total, size_t texts)
+static char *embed_metadata(const struct train_args *a, uint32_t dims, uint32_t nw, uint64_t total,
+                            size_t texts)
 {
     json_object *o = json_object_new_object();
     char name[64];
     snprintf(name, sizeof(name), "builtin-ppmi-svd-%u-v1", dims);
     json_object_object_add(o, "name", json_object_new_string(name));
     json_object_object_add(o, "task", json_object_new_string("embed"));
-    json_object_object_add(o, "source", json_object_new_string(a->source ? a->source : "see data/models/README.md"));
-    json_object_object_add(o, "licence", json_object_new_string(a->licence ? a->licence : "see data/models/README.md"));
+    json_object_object_add(
+        o, "source", json_object_new_string(a->source ? a->source : "see data/models/README.md"));
+    json_object_object_add(
+        o, "licence",
+        json_object_new_string(a->licence ? a->licence : "see data/models/README.md"));
     json_object *c = json_object_new_array();
-    for (int i = 0; i < a->n_corpus; i++) json_object_array_add(c, json_object_new_string(a->corpus[i]));
+    for (int i = 0; i < a->n_corpus; i++)
+        json_object_array_add(c, json_object_new_string(a->corpus[i]));
     json_object_object_add(o, "corpora", c);
     json_object_object_add(o, "texts", json_object_new_int64((int64_t)texts));
     json_object_object_add(o, "tokens", json_object_new_int64((int64_t)total));
     json_object_object_add(o, "vocabulary", json_object_new_int64(nw));
     char opt[200];
-    snprintf(opt, sizeof(opt), "min count %u, max words %u, window %d (1/d), PPMI cds 0.75, %u dims, "
-             "subspace iters %d, SIF a %g, n-gram buckets %u", EMB_MIN_COUNT, EMB_MAX_WORDS, EMB_WINDOW,
-             dims, EMB_ITERS, (double)EMB_SIF_A, EMB_BUCKETS);
+    snprintf(opt, sizeof(opt),
+             "min count %u, max words %u, window %d (1/d), PPMI cds 0.75, %u dims, "
+             "subspace iters %d, SIF a %g, n-gram buckets %u",
+             EMB_MIN_COUNT, EMB_MAX_WORDS, EMB_WINDOW, dims, EMB_ITERS, (double)EMB_SIF_A,
+             EMB_BUCKETS);
     json_object_object_add(o, "options", json_object_new_string(opt));
     char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
@@ -520,7 +538,8 @@ static void sif_word(const char *w, size_t n, void *ud)
     struct sif_ctx *s = ud;
     struct vocab_slot *x = vocab_find(s->v, w, n, 0);
     if (!x || x->id < 0) return;
-    for (uint32_t d = 0; d < s->dims; d++) s->out[d] += s->wt[x->id] * s->wv[(size_t)x->id * s->dims + d];
+    for (uint32_t d = 0; d < s->dims; d++)
+        s->out[d] += s->wt[x->id] * s->wv[(size_t)x->id * s->dims + d];
     s->any = 1;
 }
 
@@ -533,7 +552,8 @@ int train_embed_task(const struct train_args *a)
     for (int i = 0; rc == CS_OK && i < a->n_corpus; i++) rc = read_corpus(&c, a->corpus[i]);
     struct vocab v = {calloc(VOCAB_SLOTS, sizeof(struct vocab_slot)), 0, 0};
     if (rc == CS_OK && !v.slot) rc = CS_ERR_NOMEM;
-    for (size_t i = 0; rc == CS_OK && i < c.n; i++) cs_embed_tokens(c.text[i], strlen(c.text[i]), count_word, &v);
+    for (size_t i = 0; rc == CS_OK && i < c.n; i++)
+        cs_embed_tokens(c.text[i], strlen(c.text[i]), count_word, &v);
     uint32_t nw = 0;
     struct vocab_slot **kept = rc == CS_OK ? vocab_keep(&v, &nw) : NULL;
     if (rc == CS_OK && !kept) rc = CS_ERR_NOMEM;
@@ -561,7 +581,8 @@ int train_embed_task(const struct train_args *a)
     uint32_t *bn = calloc(EMB_BUCKETS, 4);
     int8_t *q = calloc((size_t)nw * dims + 1, 1), *bq = calloc((size_t)EMB_BUCKETS * dims, 1);
     float *sv = calloc((size_t)EMB_PC_SENTENCES * dims, 4);
-    if (rc == CS_OK && (!hash || !wt || !scale || !pc || !bsum || !bscale || !bn || !q || !bq || !sv))
+    if (rc == CS_OK &&
+        (!hash || !wt || !scale || !pc || !bsum || !bscale || !bn || !q || !bq || !sv))
         rc = CS_ERR_NOMEM;
     if (rc == CS_OK) {
         unit_rows(wv, nw, dims);
@@ -590,12 +611,12 @@ int train_embed_task(const struct train_args *a)
     char *meta = rc == CS_OK ? embed_metadata(a, dims, nw, v.total, c.n) : NULL;
     if (rc == CS_OK && !meta) rc = CS_ERR_NOMEM;
     if (rc == CS_OK) {
-        struct cs_embed_spec sp = {meta, dims, nw, EMB_BUCKETS, EMB_SIF_A, v.total, hash, wt, scale, pc,
-                                   bscale, q, bq};
+        struct cs_embed_spec sp = {meta, dims,  nw, EMB_BUCKETS, EMB_SIF_A, v.total, hash,
+                                   wt,   scale, pc, bscale,      q,         bq};
         rc = cs_embed_write(&sp, a->out);
     }
-    free(meta), free(hash), free(wt), free(scale), free(pc), free(bsum), free(bscale), free(bn), free(q),
-        free(bq), free(sv), free(wv), free(kept), free(v.slot);
+    free(meta), free(hash), free(wt), free(scale), free(pc), free(bsum), free(bscale), free(bn),
+        free(q), free(bq), free(sv), free(wv), free(kept), free(v.slot);
     for (size_t i = 0; i < c.n; i++) free(c.text[i]);
     free(c.text);
     return rc;

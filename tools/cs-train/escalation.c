@@ -24,9 +24,17 @@ static int write_model(const struct train_args *a, const float *w, const float *
 {
     const char *fn[NF];
     for (size_t i = 0; i < NF; i++) fn[i] = cs_escalation_feature_name(i);
-    struct cs_model_spec spec = {.kind = CS_MODEL_DENSE, .name = a->name ? a->name : "escalation",
-        .metadata_json = meta, .n_classes = 2, .labels = LABELS, .n_features = NF,
-        .feature_names = fn, .temperature = temp, .mean = mean, .bias = b, .weights = w};
+    struct cs_model_spec spec = {.kind = CS_MODEL_DENSE,
+                                 .name = a->name ? a->name : "escalation",
+                                 .metadata_json = meta,
+                                 .n_classes = 2,
+                                 .labels = LABELS,
+                                 .n_features = NF,
+                                 .feature_names = fn,
+                                 .temperature = temp,
+                                 .mean = mean,
+                                 .bias = b,
+                                 .weights = w};
     return cs_model_write(&spec, a->out);
 }
 
@@ -36,17 +44,19 @@ static int from_prior(const struct train_args *a)
     if (!root) return CS_ERR_IO;
     float w[NF * 2] = {0}, b[2] = {0}, mean[NF] = {0};
     int rc = CS_OK;
-    if (!json_object_object_get_ex(root, "features", &feats) || json_object_array_length(feats) != NF ||
-        !json_object_object_get_ex(root, "bias", &v))
+    if (!json_object_object_get_ex(root, "features", &feats) ||
+        json_object_array_length(feats) != NF || !json_object_object_get_ex(root, "bias", &v))
         rc = CS_ERR_FORMAT;
     else
         b[1] = (float)json_object_get_double(v);
     for (size_t i = 0; rc == CS_OK && i < NF; i++) {
         json_object *f = json_object_array_get_idx(feats, i), *n, *wt, *mn;
-        if (!json_object_object_get_ex(f, "name", &n) || !json_object_object_get_ex(f, "weight", &wt) ||
+        if (!json_object_object_get_ex(f, "name", &n) ||
+            !json_object_object_get_ex(f, "weight", &wt) ||
             !json_object_object_get_ex(f, "mean", &mn) ||
             strcmp(json_object_get_string(n), cs_escalation_feature_name(i)) != 0) {
-            fprintf(stderr, "cs-train: prior feature %zu must be %s\n", i, cs_escalation_feature_name(i));
+            fprintf(stderr, "cs-train: prior feature %zu must be %s\n", i,
+                    cs_escalation_feature_name(i));
             rc = CS_ERR_FORMAT;
             break;
         }
@@ -56,7 +66,8 @@ static int from_prior(const struct train_args *a)
     char *meta = NULL;
     if (rc == CS_OK) {
         struct train_args m = *a;
-        m.source = "documented prior weights (data/models/escalation_prior.json), not fitted to data";
+        m.source =
+            "documented prior weights (data/models/escalation_prior.json), not fitted to data";
         m.licence = "project licence";
         meta = train_metadata(&m, "escalation-prior", 0.0, 0, 0);
         rc = meta ? write_model(a, w, b, mean, 1.0f, meta) : CS_ERR_NOMEM;
@@ -85,10 +96,10 @@ static int from_csv(const struct train_args *a)
     struct cs_csv *c;
     int rc = cs_csv_read_file(a->csv, &c);
     if (rc != CS_OK) return rc;
-    static const char *const cols[] = {"sentiment_score", "sentiment_trend", "sentiment_level",
-        "repeat_contacts", "wait_minutes", "refund_amount", "tier_limit", "legal_threat",
-        "social_threat", "vip", "human_request", "ultimatum", "stated_wait_days",
-        "stated_contacts"};
+    static const char *const cols[] = {
+        "sentiment_score", "sentiment_trend", "sentiment_level",  "repeat_contacts", "wait_minutes",
+        "refund_amount",   "tier_limit",      "legal_threat",     "social_threat",   "vip",
+        "human_request",   "ultimatum",       "stated_wait_days", "stated_contacts"};
     int ci[14], lc = cs_csv_column(c, a->label_col ? a->label_col : "escalated");
     for (int i = 0; i < 14; i++) ci[i] = cs_csv_column(c, cols[i]);
     size_t n = cs_csv_rows(c);
@@ -98,11 +109,12 @@ static int from_csv(const struct train_args *a)
     if (lc < 0) rc = CS_ERR_INVALID;
     if (!x || !y || !val) rc = CS_ERR_NOMEM;
     for (size_t r = 0; rc == CS_OK && r < n; r++) {
-        struct cs_escalation_input in = {cell_f(c, r, ci[0]), cell_f(c, r, ci[1]),
-            (int)cell_f(c, r, ci[2]), (int)cell_f(c, r, ci[3]), cell_f(c, r, ci[4]),
-            cell_f(c, r, ci[5]), cell_f(c, r, ci[6]), (int)cell_f(c, r, ci[7]),
-            (int)cell_f(c, r, ci[8]), (int)cell_f(c, r, ci[9]), (int)cell_f(c, r, ci[10]),
-            (int)cell_f(c, r, ci[11]), cell_f(c, r, ci[12]), (int)cell_f(c, r, ci[13])};
+        struct cs_escalation_input in = {
+            cell_f(c, r, ci[0]),      cell_f(c, r, ci[1]),       (int)cell_f(c, r, ci[2]),
+            (int)cell_f(c, r, ci[3]), cell_f(c, r, ci[4]),       cell_f(c, r, ci[5]),
+            cell_f(c, r, ci[6]),      (int)cell_f(c, r, ci[7]),  (int)cell_f(c, r, ci[8]),
+            (int)cell_f(c, r, ci[9]), (int)cell_f(c, r, ci[10]), (int)cell_f(c, r, ci[11]),
+            cell_f(c, r, ci[12]),     (int)cell_f(c, r, ci[13])};
         if (ci[0] < 0) in.sentiment_score = 0.5f;
         cs_escalation_features(&in, x + r * NF);
         y[r] = cell_f(c, r, lc) >= 0.5f;
@@ -112,8 +124,8 @@ static int from_csv(const struct train_args *a)
     }
     struct cs_train_model tm = {0};
     if (rc == CS_OK) {
-        struct cs_train_rows rows = {.n = n, .n_classes = 2, .label = y, .is_val = val, .x = x,
-                                     .n_dense = NF};
+        struct cs_train_rows rows = {
+            .n = n, .n_classes = 2, .label = y, .is_val = val, .x = x, .n_dense = NF};
         struct cs_train_opts o = a->opts;
         rc = cs_train_dense(&rows, &o, &tm);
     }
@@ -124,7 +136,8 @@ static int from_csv(const struct train_args *a)
         struct train_args m = *a;
         if (!m.source) m.source = a->csv;
         meta = train_metadata(&m, "escalation", tm.val_acc, tm.n_train, tm.n_val);
-        rc = meta ? write_model(a, tm.weights, tm.bias, tm.mean, tm.temperature, meta) : CS_ERR_NOMEM;
+        rc = meta ? write_model(a, tm.weights, tm.bias, tm.mean, tm.temperature, meta)
+                  : CS_ERR_NOMEM;
     }
     free(meta);
     cs_train_model_clean_up(&tm);
@@ -211,7 +224,8 @@ static int keep_prior_where_unseen(const struct train_args *a, const struct esc_
         for (size_t i = 0; i < r->n && !seen; i++) seen = r->x[i * NF + j] != 0.0f;
         if (seen) continue;
         json_object *fo = json_object_array_get_idx(feats, j), *wt, *mn;
-        if (!json_object_object_get_ex(fo, "weight", &wt) || !json_object_object_get_ex(fo, "mean", &mn))
+        if (!json_object_object_get_ex(fo, "weight", &wt) ||
+            !json_object_object_get_ex(fo, "mean", &mn))
             continue;
         tm->weights[j * 2 + 0] = 0.0f;
         tm->weights[j * 2 + 1] = (float)json_object_get_double(wt);
@@ -235,8 +249,8 @@ static int from_jsonl(const struct train_args *a)
     for (int i = 0; rc == CS_OK && i < a->n_jsonl; i++) rc = read_jsonl(a, ms, a->jsonl[i], &r);
     struct cs_train_model tm = {0};
     if (rc == CS_OK) {
-        struct cs_train_rows rows = {.n = r.n, .n_classes = 2, .label = r.y, .is_val = r.val,
-                                     .x = r.x, .n_dense = NF};
+        struct cs_train_rows rows = {
+            .n = r.n, .n_classes = 2, .label = r.y, .is_val = r.val, .x = r.x, .n_dense = NF};
         rc = cs_train_dense(&rows, &a->opts, &tm);
     }
     if (rc == CS_OK) rc = keep_prior_where_unseen(a, &r, &tm);
@@ -246,7 +260,8 @@ static int from_jsonl(const struct train_args *a)
                 tm.n_train, tm.n_val, tm.val_acc);
         struct train_args m = *a;
         meta = train_metadata(&m, "escalation", tm.val_acc, tm.n_train, tm.n_val);
-        rc = meta ? write_model(a, tm.weights, tm.bias, tm.mean, tm.temperature, meta) : CS_ERR_NOMEM;
+        rc = meta ? write_model(a, tm.weights, tm.bias, tm.mean, tm.temperature, meta)
+                  : CS_ERR_NOMEM;
     }
     free(meta);
     cs_train_model_clean_up(&tm);

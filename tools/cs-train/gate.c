@@ -29,7 +29,7 @@
 #include "train_int.h"
 
 struct domain {
-    char *spec;                        /* owned copy, split in place */
+    char *spec; /* owned copy, split in place */
     const char *name, *file, *text_col, *label_col;
     struct cs_csv *csv;
 };
@@ -37,8 +37,8 @@ struct domain {
 struct gate_job {
     struct domain d[TRAIN_MAX_DOMAIN];
     int n_domain;
-    struct text_job j;    /* label = domain index */
-    const char **intent;  /* gold intent per row (NULL without LABELCOL) */
+    struct text_job j;   /* label = domain index */
+    const char **intent; /* gold intent per row (NULL without LABELCOL) */
 };
 
 static int cmp_domain(const void *x, const void *y)
@@ -124,7 +124,7 @@ static int load_domains(const struct train_args *a, struct gate_job *g)
             j->text[k] = cs_csv_cell(d->csv, r, (size_t)tc, &j->len[k]);
             j->label[k] = (uint32_t)i;
             g->intent[k] = lc >= 0 ? cs_csv_cell(d->csv, r, (size_t)lc, NULL) : NULL;
-            j->is_val[k] = a->no_val ? CS_TRAIN_ROW_FIT
+            j->is_val[k] = a->no_val                                          ? CS_TRAIN_ROW_FIT
                            : cs_textfeat_is_validation(j->text[k], j->len[k]) ? CS_TRAIN_ROW_VAL
                            : cs_textfeat_is_dev(j->text[k], j->len[k])        ? CS_TRAIN_ROW_DEV
                                                                               : CS_TRAIN_ROW_FIT;
@@ -142,7 +142,8 @@ static void opts_from_meta(const char *meta, struct cs_train_opts *o)
     json_object *root = json_tokener_parse(meta ? meta : "{}"), *t, *v;
     if (!root) return;
     if (json_object_object_get_ex(root, "trainer", &t)) {
-        if (json_object_object_get_ex(t, "epochs", &v)) o->epochs = (uint32_t)json_object_get_int(v);
+        if (json_object_object_get_ex(t, "epochs", &v))
+            o->epochs = (uint32_t)json_object_get_int(v);
         if (json_object_object_get_ex(t, "seed", &v)) o->seed = (uint64_t)json_object_get_int64(v);
         if (json_object_object_get_ex(t, "balanced", &v)) o->balanced = json_object_get_boolean(v);
         if (json_object_object_get_ex(t, "average", &v)) o->average = json_object_get_boolean(v);
@@ -215,8 +216,12 @@ static int fit_intent(const struct gate_job *g, int d, const struct cs_model *sh
     struct cs_train_opts o;
     opts_from_meta(cs_model_metadata(shipped), &o);
     if (rc == CS_OK) {
-        struct cs_train_rows rows = {.n = n, .n_classes = (uint32_t)nl, .label = y,
-                                     .is_val = part, .text = text, .len = len};
+        struct cs_train_rows rows = {.n = n,
+                                     .n_classes = (uint32_t)nl,
+                                     .label = y,
+                                     .is_val = part,
+                                     .text = text,
+                                     .len = len};
         rc = cs_train_text(&rows, cs_model_textfeat(shipped), &o, &tm);
     }
     if (rc == CS_OK) {
@@ -224,7 +229,8 @@ static int fit_intent(const struct gate_job *g, int d, const struct cs_model *sh
          * is what the max-confidence rule hinges on: show it next to the shipped one */
         fprintf(stderr, "route-cv: %s temperature %.3f (shipped %.3f)\n", cs_model_name(shipped),
                 (double)tm.temperature, (double)cs_model_temperature(shipped));
-        rc = open_trained(&tm, cs_model_name(shipped), *labels_out, cs_model_textfeat(shipped), buf, out);
+        rc = open_trained(&tm, cs_model_name(shipped), *labels_out, cs_model_textfeat(shipped), buf,
+                          out);
     }
     cs_train_model_clean_up(&tm);
     free(lab);
@@ -276,11 +282,16 @@ static int route_fold(const struct train_args *a, struct gate_job *g, const uint
     struct cs_train_model tm;
     memset(&tm, 0, sizeof(tm));
     if (rc == CS_OK) {
-        struct cs_train_rows rows = {.n = j->n, .n_classes = j->n_labels, .label = j->label,
-                                     .is_val = j->is_val, .text = j->text, .len = j->len};
+        struct cs_train_rows rows = {.n = j->n,
+                                     .n_classes = j->n_labels,
+                                     .label = j->label,
+                                     .is_val = j->is_val,
+                                     .text = j->text,
+                                     .len = j->len};
         rc = cs_train_text(&rows, &a->feat, &a->opts, &tm);
     }
-    if (rc == CS_OK) rc = open_trained(&tm, a->name, j->labels, &a->feat, &buf[TRAIN_MAX_DOMAIN], &gate);
+    if (rc == CS_OK)
+        rc = open_trained(&tm, a->name, j->labels, &a->feat, &buf[TRAIN_MAX_DOMAIN], &gate);
     cs_train_model_clean_up(&tm);
     for (size_t i = 0; rc == CS_OK && i < j->n; i++) {
         if (!test[i]) continue;
@@ -293,7 +304,8 @@ static int route_fold(const struct train_args *a, struct gate_job *g, const uint
                                  j->text[i], j->len[i], &r1);
         int jd = 0;
         uint32_t jk = 0;
-        if (rc == CS_OK) rc = route_joint(gate, intent, g->n_domain, j->text[i], j->len[i], &jd, &jk);
+        if (rc == CS_OK)
+            rc = route_joint(gate, intent, g->n_domain, j->text[i], j->len[i], &jd, &jk);
         if (rc != CS_OK) break;
         cnt[d].dom_joint += jd == d;
         cnt[d].ok_joint += jd == d && strcmp(cs_model_label(intent[jd], jk), g->intent[i]) == 0;
@@ -326,9 +338,9 @@ static int route_cv(const struct train_args *a, struct gate_job *g)
             int val = cs_textfeat_is_validation(j->text[i], j->len[i]);
             /* same fold rule as --cv (text.c) */
             test[i] = !val && (cs_textfeat_hash64(j->text[i], j->len[i]) >> 16) % a->cv == f;
-            j->is_val[i] = val || test[i]                           ? CS_TRAIN_ROW_VAL
+            j->is_val[i] = val || test[i]                              ? CS_TRAIN_ROW_VAL
                            : cs_textfeat_is_dev(j->text[i], j->len[i]) ? CS_TRAIN_ROW_DEV
-                                                                      : CS_TRAIN_ROW_FIT;
+                                                                       : CS_TRAIN_ROW_FIT;
         }
         rc = route_fold(a, g, test, cnt);
         fprintf(stderr, "route-cv: fold %u/%u done\n", f + 1, a->cv);

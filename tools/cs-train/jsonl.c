@@ -54,7 +54,7 @@ static int add_row(const struct train_args *a, struct text_job *j, const char *t
     j->text[j->n] = copy;
     j->len[j->n] = len;
     j->label[j->n] = (uint32_t)label;
-    j->is_val[j->n] = a->no_val ? CS_TRAIN_ROW_FIT
+    j->is_val[j->n] = a->no_val                              ? CS_TRAIN_ROW_FIT
                       : cs_textfeat_is_validation(copy, len) ? CS_TRAIN_ROW_VAL
                       : cs_textfeat_is_dev(copy, len)        ? CS_TRAIN_ROW_DEV
                                                              : CS_TRAIN_ROW_FIT;

@@ -39,15 +39,18 @@ static void usage(void)
     fputs("usage: cs-train --task text|intent|sentiment --csv FILE --text-col COL --label-col COL\n"
           "                --name NAME --out FILE.csm [--hash-bits N] [--word-max 0-3]\n"
           "                [--char-min N] [--char-max N] [--negation] [--cues] [--lexicon]\n"
-          "                [--nb X] [--class-bias LABEL=X,...] [--jsonl FILE]... [--epochs N] [--lr X]\n"
+          "                [--nb X] [--class-bias LABEL=X,...] [--jsonl FILE]... [--epochs N] "
+          "[--lr X]\n"
           "                [--l2 X] [--seed N] [--balanced] [--balance-power X]\n"
           "                [--average] [--no-val] [--no-refit] [--cv K] [--source TEXT]\n"
           "                [--licence TEXT] [--notice TEXT]\n"
           "       cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL |\n"
           "                --jsonl FILE... [--prior FILE.json] [--models DIR])\n"
           "                --out FILE.csm [--source TEXT]\n"
-          "       cs-train --task embed --corpus FILE.csv:COL|FILE.jsonl:FIELD ... [--dims 128] --out FILE.cse\n"
-          "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... [--names FILE.tsv] --out FILE.csm\n"
+          "       cs-train --task embed --corpus FILE.csv:COL|FILE.jsonl:FIELD ... [--dims 128] "
+          "--out FILE.cse\n"
+          "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... [--names "
+          "FILE.tsv] --out FILE.csm\n"
           "       cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL]... --name NAME\n"
           "                --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]\n"
           "       cs-train --task category --jsonl FILE.jsonl --name NAME --out FILE.csm\n"
@@ -83,56 +86,121 @@ static int parse_args(int argc, char **argv, struct train_args *a)
         const char *k = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         long n;
-        if (strcmp(k, "--balanced") == 0) { a->opts.balanced = 1; continue; }
-        if (strcmp(k, "--no-val") == 0) { a->no_val = 1; continue; }
-        if (strcmp(k, "--average") == 0) { a->opts.average = 1; continue; }
-        if (strcmp(k, "--no-refit") == 0) { a->no_refit = 1; continue; }
-        if (strcmp(k, "--gloss") == 0) { a->gloss = 1; continue; }
-        if (strcmp(k, "--negation") == 0) { a->feat.flags |= CS_TEXTFEAT_F_NEGATION; continue; }
-        if (strcmp(k, "--cues") == 0) { a->feat.flags |= CS_TEXTFEAT_F_CUES; continue; }
-        if (strcmp(k, "--lexicon") == 0) { a->feat.flags |= CS_TEXTFEAT_F_LEXICON; continue; }
-        if (!v) { fprintf(stderr, "cs-train: %s needs a value\n", k); return -1; }
+        if (strcmp(k, "--balanced") == 0) {
+            a->opts.balanced = 1;
+            continue;
+        }
+        if (strcmp(k, "--no-val") == 0) {
+            a->no_val = 1;
+            continue;
+        }
+        if (strcmp(k, "--average") == 0) {
+            a->opts.average = 1;
+            continue;
+        }
+        if (strcmp(k, "--no-refit") == 0) {
+            a->no_refit = 1;
+            continue;
+        }
+        if (strcmp(k, "--gloss") == 0) {
+            a->gloss = 1;
+            continue;
+        }
+        if (strcmp(k, "--negation") == 0) {
+            a->feat.flags |= CS_TEXTFEAT_F_NEGATION;
+            continue;
+        }
+        if (strcmp(k, "--cues") == 0) {
+            a->feat.flags |= CS_TEXTFEAT_F_CUES;
+            continue;
+        }
+        if (strcmp(k, "--lexicon") == 0) {
+            a->feat.flags |= CS_TEXTFEAT_F_LEXICON;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "cs-train: %s needs a value\n", k);
+            return -1;
+        }
         i++;
-        if (strcmp(k, "--task") == 0) a->task = v;
-        else if (strcmp(k, "--csv") == 0) a->csv = v;
-        else if (strcmp(k, "--text-col") == 0) a->text_col = v;
-        else if (strcmp(k, "--label-col") == 0) a->label_col = v;
-        else if (strcmp(k, "--name") == 0) a->name = v;
-        else if (strcmp(k, "--out") == 0) a->out = v;
-        else if (strcmp(k, "--source") == 0) a->source = v;
-        else if (strcmp(k, "--licence") == 0 || strcmp(k, "--license") == 0) a->licence = v;
-        else if (strcmp(k, "--notice") == 0) a->notice = v;
-        else if (strcmp(k, "--prior") == 0) a->prior = v;
-        else if (strcmp(k, "--presidio") == 0) a->presidio = v;
-        else if (strcmp(k, "--names") == 0) a->names = v;
-        else if (strcmp(k, "--corpus") == 0 && a->n_corpus < TRAIN_MAX_CORPUS) a->corpus[a->n_corpus++] = v;
-        else if (strcmp(k, "--dims") == 0 && parse_long(v, 8, 1024, &n) == 0) a->dims = (uint32_t)n;
-        else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT) a->wnut[a->n_wnut++] = v;
-        else if (strcmp(k, "--domain") == 0 && a->n_domain < TRAIN_MAX_DOMAIN) a->domain[a->n_domain++] = v;
-        else if (strcmp(k, "--route-cv") == 0) a->route_cv = v;
-        else if (strcmp(k, "--intent-map") == 0) a->intent_map = v;
-        else if (strcmp(k, "--label-key") == 0) a->label_col = v;
-        else if (strcmp(k, "--oof") == 0) a->oof = v;
-        else if (strcmp(k, "--extra") == 0) a->extra = v;
-        else if (strcmp(k, "--augment") == 0 && a->n_augment < TRAIN_MAX_DOMAIN) a->augment[a->n_augment++] = v;
-        else if (strcmp(k, "--augment-cap") == 0 && parse_long(v, 1, 100000000L, &n) == 0) a->augment_cap = (size_t)n;
-        else if (strcmp(k, "--class-bias") == 0) a->class_bias = v;
-        else if (strcmp(k, "--models") == 0) a->models = v;
-        else if (strcmp(k, "--jsonl") == 0 && a->n_jsonl < TRAIN_MAX_JSONL) a->jsonl[a->n_jsonl++] = v;
+        if (strcmp(k, "--task") == 0)
+            a->task = v;
+        else if (strcmp(k, "--csv") == 0)
+            a->csv = v;
+        else if (strcmp(k, "--text-col") == 0)
+            a->text_col = v;
+        else if (strcmp(k, "--label-col") == 0)
+            a->label_col = v;
+        else if (strcmp(k, "--name") == 0)
+            a->name = v;
+        else if (strcmp(k, "--out") == 0)
+            a->out = v;
+        else if (strcmp(k, "--source") == 0)
+            a->source = v;
+        else if (strcmp(k, "--licence") == 0 || strcmp(k, "--license") == 0)
+            a->licence = v;
+        else if (strcmp(k, "--notice") == 0)
+            a->notice = v;
+        else if (strcmp(k, "--prior") == 0)
+            a->prior = v;
+        else if (strcmp(k, "--presidio") == 0)
+            a->presidio = v;
+        else if (strcmp(k, "--names") == 0)
+            a->names = v;
+        else if (strcmp(k, "--corpus") == 0 && a->n_corpus < TRAIN_MAX_CORPUS)
+            a->corpus[a->n_corpus++] = v;
+        else if (strcmp(k, "--dims") == 0 && parse_long(v, 8, 1024, &n) == 0)
+            a->dims = (uint32_t)n;
+        else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT)
+            a->wnut[a->n_wnut++] = v;
+        else if (strcmp(k, "--domain") == 0 && a->n_domain < TRAIN_MAX_DOMAIN)
+            a->domain[a->n_domain++] = v;
+        else if (strcmp(k, "--route-cv") == 0)
+            a->route_cv = v;
+        else if (strcmp(k, "--intent-map") == 0)
+            a->intent_map = v;
+        else if (strcmp(k, "--label-key") == 0)
+            a->label_col = v;
+        else if (strcmp(k, "--oof") == 0)
+            a->oof = v;
+        else if (strcmp(k, "--extra") == 0)
+            a->extra = v;
+        else if (strcmp(k, "--augment") == 0 && a->n_augment < TRAIN_MAX_DOMAIN)
+            a->augment[a->n_augment++] = v;
+        else if (strcmp(k, "--augment-cap") == 0 && parse_long(v, 1, 100000000L, &n) == 0)
+            a->augment_cap = (size_t)n;
+        else if (strcmp(k, "--class-bias") == 0)
+            a->class_bias = v;
+        else if (strcmp(k, "--models") == 0)
+            a->models = v;
+        else if (strcmp(k, "--jsonl") == 0 && a->n_jsonl < TRAIN_MAX_JSONL)
+            a->jsonl[a->n_jsonl++] = v;
         else if (strcmp(k, "--nb") == 0 && parse_float(v, &a->opts.nb_power) == 0 &&
-                 a->opts.nb_power >= 0.0f && a->opts.nb_power <= 4.0f) {}
-        else if (strcmp(k, "--hash-bits") == 0 && parse_long(v, 10, 22, &n) == 0) a->feat.hash_bits = (uint32_t)n;
-        else if (strcmp(k, "--word-max") == 0 && parse_long(v, 0, 3, &n) == 0) a->feat.word_max = (uint32_t)n;
-        else if (strcmp(k, "--char-min") == 0 && parse_long(v, 0, 8, &n) == 0) a->feat.char_min = (uint32_t)n;
-        else if (strcmp(k, "--char-max") == 0 && parse_long(v, 0, 8, &n) == 0) a->feat.char_max = (uint32_t)n;
-        else if (strcmp(k, "--cv") == 0 && parse_long(v, 2, 20, &n) == 0) a->cv = (uint32_t)n;
-        else if (strcmp(k, "--epochs") == 0 && parse_long(v, 1, 1000, &n) == 0) a->opts.epochs = (uint32_t)n;
-        else if (strcmp(k, "--seed") == 0 && parse_long(v, 0, 0x7fffffffL, &n) == 0) a->opts.seed = (uint64_t)n;
-        else if (strcmp(k, "--max-rows") == 0 && parse_long(v, 1, 100000000L, &n) == 0) a->max_rows = (size_t)n;
-        else if (strcmp(k, "--lr") == 0 && parse_float(v, &a->opts.lr) == 0) {}
-        else if (strcmp(k, "--balance-power") == 0 && parse_float(v, &a->opts.balance_power) == 0) a->opts.balanced = 1;
-        else if (strcmp(k, "--l2") == 0 && parse_float(v, &a->opts.l2) == 0) {}
-        else { fprintf(stderr, "cs-train: bad option %s %s\n", k, v); return -1; }
+                 a->opts.nb_power >= 0.0f && a->opts.nb_power <= 4.0f) {
+        } else if (strcmp(k, "--hash-bits") == 0 && parse_long(v, 10, 22, &n) == 0)
+            a->feat.hash_bits = (uint32_t)n;
+        else if (strcmp(k, "--word-max") == 0 && parse_long(v, 0, 3, &n) == 0)
+            a->feat.word_max = (uint32_t)n;
+        else if (strcmp(k, "--char-min") == 0 && parse_long(v, 0, 8, &n) == 0)
+            a->feat.char_min = (uint32_t)n;
+        else if (strcmp(k, "--char-max") == 0 && parse_long(v, 0, 8, &n) == 0)
+            a->feat.char_max = (uint32_t)n;
+        else if (strcmp(k, "--cv") == 0 && parse_long(v, 2, 20, &n) == 0)
+            a->cv = (uint32_t)n;
+        else if (strcmp(k, "--epochs") == 0 && parse_long(v, 1, 1000, &n) == 0)
+            a->opts.epochs = (uint32_t)n;
+        else if (strcmp(k, "--seed") == 0 && parse_long(v, 0, 0x7fffffffL, &n) == 0)
+            a->opts.seed = (uint64_t)n;
+        else if (strcmp(k, "--max-rows") == 0 && parse_long(v, 1, 100000000L, &n) == 0)
+            a->max_rows = (size_t)n;
+        else if (strcmp(k, "--lr") == 0 && parse_float(v, &a->opts.lr) == 0) {
+        } else if (strcmp(k, "--balance-power") == 0 && parse_float(v, &a->opts.balance_power) == 0)
+            a->opts.balanced = 1;
+        else if (strcmp(k, "--l2") == 0 && parse_float(v, &a->opts.l2) == 0) {
+        } else {
+            fprintf(stderr, "cs-train: bad option %s %s\n", k, v);
+            return -1;
+        }
     }
     if (!a->task || !a->out) return -1;
     if (a->feat.word_max == 0) a->feat.word_min = 0;

@@ -43,7 +43,8 @@ static int name_token_ok(const char *w, size_t n)
     /* capitalised, letters only (UTF-8 allowed), 2+ bytes */
     if (n < 2 || !((w[0] >= 'A' && w[0] <= 'Z') || ((unsigned char)w[0] & 0x80u))) return 0;
     for (size_t i = 0; i < n; i++)
-        if (!(((w[i] | 32) >= 'a' && (w[i] | 32) <= 'z') || ((unsigned char)w[i] & 0x80u) || w[i] == '-' || w[i] == '\''))
+        if (!(((w[i] | 32) >= 'a' && (w[i] | 32) <= 'z') || ((unsigned char)w[i] & 0x80u) ||
+              w[i] == '-' || w[i] == '\''))
             return 0;
     return 1;
 }
@@ -80,7 +81,8 @@ static int read_presidio(const char *path, struct lexb *l)
         json_object *o = json_tokener_parse(line), *v = NULL, *spans;
         if (!o) continue;
         json_object_object_get_ex(o, "masked", &v);
-        if (!cs_presidio_is_heldout(json_object_get_string(v), (size_t)json_object_get_string_len(v)) &&
+        if (!cs_presidio_is_heldout(json_object_get_string(v),
+                                    (size_t)json_object_get_string_len(v)) &&
             json_object_object_get_ex(o, "spans", &spans)) {
             for (size_t i = 0; i < json_object_array_length(spans) && rc == CS_OK; i++) {
                 json_object *sp = json_object_array_get_idx(spans, i), *t, *val;
@@ -156,7 +158,8 @@ static int read_wnut(const char *path, struct lexb *l, uint64_t *ch, uint32_t *c
             in_person = 0, prev[0] = '\0';
             if (tag[0] == 'O' && n >= 2 && line[0] >= 'a' && line[0] <= 'z') {
                 uint64_t h = cs_model_lexicon_hash(line, n);
-                for (uint32_t s = (uint32_t)h & (COMMON_SLOTS - 1);; s = (s + 1) & (COMMON_SLOTS - 1)) {
+                for (uint32_t s = (uint32_t)h & (COMMON_SLOTS - 1);;
+                     s = (s + 1) & (COMMON_SLOTS - 1)) {
                     if (ch[s] == h || ch[s] == 0) {
                         ch[s] = h;
                         cc[s]++;
@@ -192,17 +195,25 @@ int train_pii_task(const struct train_args *a)
     if (rc == CS_OK) {
         struct train_args m = *a;
         if (!m.source)
-            m.source = "Presidio synth_dataset_v2 (MIT, training templates) + WNUT-17 train (CC BY 4.0)"
-                       " + Faker 0.9.3 person names, all locales (MIT)";
-        if (!m.licence) m.licence = "MIT; CC BY 4.0 (attribution: Derczynski et al. 2017); MIT (Faker)";
+            m.source =
+                "Presidio synth_dataset_v2 (MIT, training templates) + WNUT-17 train (CC BY 4.0)"
+                " + Faker 0.9.3 person names, all locales (MIT)";
+        if (!m.licence)
+            m.licence = "MIT; CC BY 4.0 (attribution: Derczynski et al. 2017); MIT (Faker)";
         meta = train_metadata(&m, "pii-names", 0.0, l.n, 0);
         if (!meta) rc = CS_ERR_NOMEM;
     }
     if (rc == CS_OK) {
         static const char *const labels[] = {"first", "last", "common"};
-        struct cs_model_spec spec = {.kind = CS_MODEL_LEXICON, .name = a->name ? a->name : "pii",
-            .metadata_json = meta, .n_classes = 3, .labels = labels, .temperature = 1.0f,
-            .n_entries = (uint32_t)l.n, .lex_hash = l.hash, .lex_flag = l.flag};
+        struct cs_model_spec spec = {.kind = CS_MODEL_LEXICON,
+                                     .name = a->name ? a->name : "pii",
+                                     .metadata_json = meta,
+                                     .n_classes = 3,
+                                     .labels = labels,
+                                     .temperature = 1.0f,
+                                     .n_entries = (uint32_t)l.n,
+                                     .lex_hash = l.hash,
+                                     .lex_flag = l.flag};
         fprintf(stderr, "pii: %zu name entries, %zu common words\n", names, l.n - names);
         rc = cs_model_write(&spec, a->out);
     }

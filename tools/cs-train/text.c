@@ -9,8 +9,8 @@
 #include "cs/model.h"
 #include "train_int.h"
 
-char *train_metadata(const struct train_args *a, const char *task, double val_acc,
-                     size_t n_train, size_t n_val)
+char *train_metadata(const struct train_args *a, const char *task, double val_acc, size_t n_train,
+                     size_t n_val)
 {
     json_object *o = json_object_new_object();
     if (!o) return NULL;
@@ -18,7 +18,8 @@ char *train_metadata(const struct train_args *a, const char *task, double val_ac
     if (a->source) json_object_object_add(o, "source", json_object_new_string(a->source));
     if (a->licence) json_object_object_add(o, "licence", json_object_new_string(a->licence));
     if (a->notice) json_object_object_add(o, "notice", json_object_new_string(a->notice));
-    if (a->gloss) json_object_object_add(o, "gloss", json_object_new_boolean(1)); /* cs_triage_gloss */
+    if (a->gloss)
+        json_object_object_add(o, "gloss", json_object_new_boolean(1)); /* cs_triage_gloss */
     json_object_object_add(o, "train_rows", json_object_new_int64((int64_t)n_train));
     json_object_object_add(o, "validation_rows", json_object_new_int64((int64_t)n_val));
     if (n_val) {
@@ -28,8 +29,9 @@ char *train_metadata(const struct train_args *a, const char *task, double val_ac
     }
     json_object_object_add(o, "validation_rule", json_object_new_string("fnv1a64(text) % 10 == 0"));
     if ((a->text_col || a->n_domain) && a->feat_desc[0]) { /* text models only */
-        json_object_object_add(o, "dev_rule",
-                               json_object_new_string("fnv1a64(text) % 20 == 1: calibration and tuning"));
+        json_object_object_add(
+            o, "dev_rule",
+            json_object_new_string("fnv1a64(text) % 20 == 1: calibration and tuning"));
         json_object_object_add(o, "features", json_object_new_string(a->feat_desc));
     }
     json_object *t = json_object_new_object();
@@ -46,7 +48,8 @@ char *train_metadata(const struct train_args *a, const char *task, double val_ac
         snprintf(num, sizeof(num), "%g", (double)a->opts.nb_power);
         json_object_object_add(t, "nb_power", json_object_new_string(num));
     }
-    if (a->class_bias) json_object_object_add(t, "class_bias", json_object_new_string(a->class_bias));
+    if (a->class_bias)
+        json_object_object_add(t, "class_bias", json_object_new_string(a->class_bias));
     if (a->opts.balanced && a->opts.balance_power > 0) {
         snprintf(num, sizeof(num), "%g", (double)a->opts.balance_power);
         json_object_object_add(t, "balance_power", json_object_new_string(num));
@@ -124,7 +127,7 @@ static int load_rows(const struct train_args *a, struct text_job *j)
     for (size_t i = 0; i < n; i++) {
         j->text[i] = cs_csv_cell(j->csv, i, (size_t)tc, &j->len[i]);
         j->label[i] = label_of(j->labels, j->n_labels, cs_csv_cell(j->csv, i, (size_t)lc, NULL));
-        j->is_val[i] = a->no_val ? CS_TRAIN_ROW_FIT
+        j->is_val[i] = a->no_val                                          ? CS_TRAIN_ROW_FIT
                        : cs_textfeat_is_validation(j->text[i], j->len[i]) ? CS_TRAIN_ROW_VAL
                        : cs_textfeat_is_dev(j->text[i], j->len[i])        ? CS_TRAIN_ROW_DEV
                                                                           : CS_TRAIN_ROW_FIT;
@@ -135,7 +138,7 @@ static int load_rows(const struct train_args *a, struct text_job *j)
 
 /* Accuracy and macro-F1 of the quantised model `tm` on rows with is_val == DEV. */
 int text_score_dev(const struct train_args *a, const struct text_job *j,
-                     const struct cs_train_model *tm, double *acc, double *mf1, float *oof)
+                   const struct cs_train_model *tm, double *acc, double *mf1, float *oof)
 {
     struct cs_model_spec spec;
     memset(&spec, 0, sizeof(spec));
@@ -259,8 +262,12 @@ int text_cross_validate(const struct train_args *a, struct text_job *j)
             j->is_val[i] = h % a->cv == f ? CS_TRAIN_ROW_DEV : CS_TRAIN_ROW_FIT;
             if (h % a->cv == f) fold[i] = (uint8_t)f;
         }
-        struct cs_train_rows rows = {.n = j->n, .n_classes = j->n_labels, .label = j->label,
-                                     .is_val = j->is_val, .text = j->text, .len = j->len};
+        struct cs_train_rows rows = {.n = j->n,
+                                     .n_classes = j->n_labels,
+                                     .label = j->label,
+                                     .is_val = j->is_val,
+                                     .text = j->text,
+                                     .len = j->len};
         struct cs_train_model tm;
         rc = cs_train_text(&rows, &a->feat, &a->opts, &tm);
         double acc = 0.0, f1 = 0.0;
@@ -293,7 +300,8 @@ int text_cross_validate(const struct train_args *a, struct text_job *j)
         for (uint32_t k = 1; k < c; k++)
             printf("%s%s=%.2f", k > 1 ? "," : " ", j->labels[k], (double)shift[k]);
         printf(" accuracy %.4f macro_f1 %.4f; nested (shift chosen on the other folds) "
-               "accuracy %.4f macro_f1 %.4f\n", acc, f1, n_acc / a->cv, n_f1 / a->cv);
+               "accuracy %.4f macro_f1 %.4f\n",
+               acc, f1, n_acc / a->cv, n_f1 / a->cv);
     }
     free(oof);
     free(fold);
@@ -312,7 +320,8 @@ static int parse_class_bias(const char *spec, const struct text_job *j, float *s
         if (!eq || eq > end) return CS_ERR_INVALID;
         int found = 0;
         for (uint32_t k = 0; k < j->n_labels; k++) {
-            if (strlen(j->labels[k]) != (size_t)(eq - p) || memcmp(j->labels[k], p, (size_t)(eq - p)))
+            if (strlen(j->labels[k]) != (size_t)(eq - p) ||
+                memcmp(j->labels[k], p, (size_t)(eq - p)))
                 continue;
             char num[32], *stop;
             size_t nl = (size_t)(end - eq - 1);
@@ -356,13 +365,18 @@ int text_fit_write(const struct train_args *a, struct text_job *jp)
     struct cs_train_model tm;
     memset(&tm, 0, sizeof(tm));
     if (rc == CS_OK) {
-        struct cs_train_rows rows = {.n = j.n, .n_classes = j.n_labels, .label = j.label,
-                                     .is_val = j.is_val, .text = j.text, .len = j.len};
+        struct cs_train_rows rows = {.n = j.n,
+                                     .n_classes = j.n_labels,
+                                     .label = j.label,
+                                     .is_val = j.is_val,
+                                     .text = j.text,
+                                     .len = j.len};
         rc = cs_train_text(&rows, &a->feat, &a->opts, &tm);
     }
     if (rc == CS_OK)
-        fprintf(stderr, "%s: %zu train rows, %zu dev rows, %zu validation rows, %u labels, "
-                        "train acc %.4f, dev acc %.4f, validation acc %.4f, temperature %.3f\n",
+        fprintf(stderr,
+                "%s: %zu train rows, %zu dev rows, %zu validation rows, %u labels, "
+                "train acc %.4f, dev acc %.4f, validation acc %.4f, temperature %.3f\n",
                 a->name, tm.n_train, tm.n_dev, tm.n_val, j.n_labels, tm.train_acc, tm.dev_acc,
                 tm.val_acc, (double)tm.temperature);
     /* Refit on the fit and development rows with the same options, keeping the
@@ -375,8 +389,12 @@ int text_fit_write(const struct train_args *a, struct text_job *jp)
         for (size_t i = 0; i < j.n; i++)
             if (j.is_val[i] == CS_TRAIN_ROW_DEV) j.is_val[i] = CS_TRAIN_ROW_FIT;
         cs_train_model_clean_up(&tm);
-        struct cs_train_rows rows = {.n = j.n, .n_classes = j.n_labels, .label = j.label,
-                                     .is_val = j.is_val, .text = j.text, .len = j.len};
+        struct cs_train_rows rows = {.n = j.n,
+                                     .n_classes = j.n_labels,
+                                     .label = j.label,
+                                     .is_val = j.is_val,
+                                     .text = j.text,
+                                     .len = j.len};
         rc = cs_train_text(&rows, &a->feat, &a->opts, &tm);
         if (rc == CS_OK) {
             tm.temperature = temp;

@@ -18,7 +18,7 @@ struct train_args {
     const char *wnut[TRAIN_MAX_WNUT];
     const char *corpus[TRAIN_MAX_CORPUS]; /* embed: "FILE.csv:COL" or "FILE.jsonl:FIELD" */
     int n_corpus;
-    uint32_t dims; /* embed: vector size (default 128) */
+    uint32_t dims;     /* embed: vector size (default 128) */
     const char *names; /* pii: "first|last<TAB>Name" lines (data/datasets/faker_names) */
     int n_wnut;
     /* --task gate: "MODEL=FILE.csv:TEXTCOL:LABELCOL", one per intent model */
@@ -26,12 +26,12 @@ struct train_args {
     int n_domain;
     const char *route_cv; /* --route-cv DIR: end-to-end routing CV with DIR's options */
     int no_val;
-    int no_refit; /* keep the model fitted without the development rows */
-    uint32_t cv;  /* --cv K: cross-validate on the non-validation rows, write nothing */
+    int no_refit;    /* keep the model fitted without the development rows */
+    uint32_t cv;     /* --cv K: cross-validate on the non-validation rows, write nothing */
     size_t max_rows; /* 0: all rows (CI uses a small subset to check determinism) */
     struct cs_train_opts opts;
     struct cs_textfeat_cfg feat;
-    char feat_desc[96]; /* the feature settings, for the metadata */
+    char feat_desc[96];     /* the feature settings, for the metadata */
     const char *class_bias; /* --class-bias LABEL=X,...: prior shift (text models) */
     /* --jsonl FILE: sentiment: extra rows, "text" + six-level "sentiment" (jsonl.c);
      * escalation: "text" + "escalation_expected" (escalation.c) */
@@ -40,7 +40,7 @@ struct train_args {
     const char *models; /* --models DIR: the sentiment model for escalation features */
     /* --task category: the labelled ticket corpus, and intent data sets mapped onto
      * the ten categories by an intent map (category.c) */
-    const char *intent_map; /* the corpus is --jsonl FILE (jsonl[0]) */
+    const char *intent_map;                /* the corpus is --jsonl FILE (jsonl[0]) */
     const char *augment[TRAIN_MAX_DOMAIN]; /* "MODEL=FILE.csv:TEXTCOL:LABELCOL" */
     int n_augment;
     size_t augment_cap; /* most rows taken per mapped intent; 0: all */
@@ -85,7 +85,7 @@ int train_embed_task(const struct train_args *a);      /* embed.c */
 int train_category_task(const struct train_args *a);   /* category.c */
 
 /* Builds the metadata JSON (malloc'ed) common to every model file. */
-char *train_metadata(const struct train_args *a, const char *task, double val_acc,
-                     size_t n_train, size_t n_val);
+char *train_metadata(const struct train_args *a, const char *task, double val_acc, size_t n_train,
+                     size_t n_val);
 
 #endif

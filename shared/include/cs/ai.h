@@ -63,8 +63,8 @@ enum cs_ai_kind { CS_AI_KIND_BUILTIN, CS_AI_KIND_OPENAI, CS_AI_KIND_ANTHROPIC, C
 
 /* One registry entry. Strings live in the call's arena (or the cs_ai for seeds). */
 struct cs_ai_provider {
-    const char *id;               /* "gpt4o_financial" */
-    const char *provider;         /* as configured: "openai", "anthropic", "gemini"/"google" */
+    const char *id;       /* "gpt4o_financial" */
+    const char *provider; /* as configured: "openai", "anthropic", "gemini"/"google" */
     enum cs_ai_kind kind;
     const char *model;            /* chat model */
     const char *embedding_model;  /* NULL: `model` */
@@ -111,13 +111,13 @@ void cs_ai_close(struct cs_ai *ai);
 /* Who is asking: everything one call needs, all borrowed. */
 struct cs_ai_call {
     const struct cs_ai *ai;
-    struct cs_store *store;          /* registry and usage records; NULL: seeds only, no records */
-    struct cs_arena *arena;          /* results live here */
-    const struct cs_models *models;  /* builtin tone and classification; may be NULL */
+    struct cs_store *store;         /* registry and usage records; NULL: seeds only, no records */
+    struct cs_arena *arena;         /* results live here */
+    const struct cs_models *models; /* builtin tone and classification; may be NULL */
     const char *tenant;
     int64_t now_ms;
-    int64_t deadline_ms;             /* absolute; 0: now + cfg.timeout_ms */
-    const char *operation;           /* recorded with usage: "generate", "classify", ... */
+    int64_t deadline_ms;   /* absolute; 0: now + cfg.timeout_ms */
+    const char *operation; /* recorded with usage: "generate", "classify", ... */
 };
 
 /* From a handler's request: the environment's cs_ai, the worker's store and arena, the
@@ -138,8 +138,8 @@ struct cs_ai_chat {
     const char *system;      /* never echoed: a reply that quotes it is cut off */
     const struct cs_ai_msg *msgs;
     size_t nmsgs;
-    int max_tokens;     /* <= 0: 512 */
-    double temperature; /* < 0: the provider's default */
+    int max_tokens;          /* <= 0: 512 */
+    double temperature;      /* < 0: the provider's default */
     cs_ai_delta_fn on_delta; /* non-NULL: stream when the provider can */
     void *ud;
 };
@@ -157,11 +157,11 @@ struct cs_ai_reply {
     struct cs_ai_usage usage;
     double latency_ms;
     double cost_usd;
-    unsigned attempts;   /* HTTP attempts across the chain */
-    bool fallback;       /* produced by a provider other than the first asked */
+    unsigned attempts;           /* HTTP attempts across the chain */
+    bool fallback;               /* produced by a provider other than the first asked */
     const char *fallback_reason; /* why the first asked did not answer; NULL unless fallback */
-    bool streamed;       /* text went out through on_delta */
-    bool system_leak;    /* the provider echoed the system prompt; text was cut */
+    bool streamed;               /* text went out through on_delta */
+    bool system_leak;            /* the provider echoed the system prompt; text was cut */
 };
 
 /* Generates a reply. Errors: CS_ERR_NOT_FOUND (provider_id unknown),

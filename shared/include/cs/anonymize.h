@@ -43,7 +43,7 @@ struct cs_anon_result {
     const char *text; /* the anonymized text, NUL-terminated, in the arena */
     size_t n;         /* distinct values, in order of first appearance */
     struct cs_anon_entry entry[CS_ANON_MAX_ENTRIES];
-    size_t ndetected; /* distinct kinds, in order of first appearance */
+    size_t ndetected;                    /* distinct kinds, in order of first appearance */
     const char *detected[CS_PII__COUNT]; /* seed names: "name", "phone_number", ... */
 };
 
@@ -82,7 +82,6 @@ CS_MUST_CHECK int cs_anon_open(const unsigned char key[CS_ANON_KEY_BYTES], const
 /* Replaces every placeholder of entries[0..n) found in text[0..len) with its original;
  * *out (in `a`) gets the result and *replaced how many placeholders were put back. */
 CS_MUST_CHECK int cs_anon_restore(const char *text, size_t len, const struct cs_anon_entry *entries,
-                                  size_t n, struct cs_arena *a, const char **out,
-                                  size_t *replaced);
+                                  size_t n, struct cs_arena *a, const char **out, size_t *replaced);
 
 #endif

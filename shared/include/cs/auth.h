@@ -92,7 +92,6 @@ CS_MUST_CHECK int cs_password_hash(const char *password, char out[CS_PASSWORD_HA
 /* 0 when password matches hash; CS_ERR_BAD_CREDENTIALS otherwise. */
 CS_MUST_CHECK int cs_password_verify(const char *hash, const char *password);
 
-
 struct cs_api_key {
     const char *tenant;
     const char *api_key;    /* public id, "ck_" + 32 hex */
@@ -105,8 +104,8 @@ CS_MUST_CHECK int cs_apikey_create(struct cs_store *st, struct cs_arena *a, cons
 /* The same with scopes: the roles (a CS_ROLE_NAMES comma list) its tokens carry;
  * cs_apikey_create gives "admin". CS_ERR_INVALID for an unknown scope. */
 CS_MUST_CHECK int cs_apikey_create_scoped(struct cs_store *st, struct cs_arena *a,
-                                          const char *tenant, const char *scopes,
-                                          int64_t now_ms, struct cs_api_key *out);
+                                          const char *tenant, const char *scopes, int64_t now_ms,
+                                          struct cs_api_key *out);
 /* Checks a key/secret pair in constant time; fills `out` (tenant, subject = key id,
  * roles from the key). CS_ERR_BAD_CREDENTIALS when unknown or wrong. */
 CS_MUST_CHECK int cs_apikey_verify(struct cs_store *st, struct cs_arena *a, const char *api_key,
@@ -139,10 +138,11 @@ CS_MUST_CHECK int cs_user_login(struct cs_store *st, struct cs_arena *a, const c
 CS_MUST_CHECK int cs_login_guard_check(struct cs_store *st, struct cs_arena *a, const char *account,
                                        const char *client, int64_t now_ms, int64_t *retry_after_s);
 /* Records a failed attempt (wrong or unknown credential). */
-CS_MUST_CHECK int cs_login_guard_failed(struct cs_store *st, struct cs_arena *a, const char *account,
-                                        const char *client, int64_t now_ms);
+CS_MUST_CHECK int cs_login_guard_failed(struct cs_store *st, struct cs_arena *a,
+                                        const char *account, const char *client, int64_t now_ms);
 /* A correct credential clears its (account, client) count. */
-CS_MUST_CHECK int cs_login_guard_passed(struct cs_store *st, const char *account, const char *client);
+CS_MUST_CHECK int cs_login_guard_passed(struct cs_store *st, const char *account,
+                                        const char *client);
 
 struct cs_req;
 struct cs_resp;
@@ -153,8 +153,8 @@ typedef int (*cs_credential_fn)(struct cs_store *st, struct cs_arena *a, const c
  * cs_apikey_verify) and records the outcome for the request's client
  * (cs_req_client). */
 CS_MUST_CHECK int cs_login_guarded(const struct cs_req *req, struct cs_resp *resp,
-                                   const char *account, const char *secret,
-                                   cs_credential_fn check, struct cs_principal *out);
+                                   const char *account, const char *secret, cs_credential_fn check,
+                                   struct cs_principal *out);
 
 /* Revocation: `admin revoke-key` and `admin disable-user` record the API key id or user
  * id; every authenticated request checks its token's subject against that list, which

@@ -24,18 +24,18 @@ struct cs_cue_span {
 };
 
 struct cs_cues {
-    bool legal;          /* threat/announcement of legal or formal action (P1) */
-    bool social;         /* threat to go public / already did, to pressure (P2) */
-    bool human_request;  /* explicit ask for a human, manager, escalation */
-    int earlier_contacts;/* stated earlier contacts about this issue (0, 1, 2 = "two or more") */
-    bool safety;         /* injury, fire, smoke, shock, contamination, health risk (P1) */
-    bool security;       /* takeover, unauthorized access/transactions, fraud, lost/stolen card (P1) */
-    bool outage;         /* service down for many users / a whole business (P1) */
-    bool deadline;       /* concrete date/time within ~7 days at stake (P2) */
+    bool legal;           /* threat/announcement of legal or formal action (P1) */
+    bool social;          /* threat to go public / already did, to pressure (P2) */
+    bool human_request;   /* explicit ask for a human, manager, escalation */
+    int earlier_contacts; /* stated earlier contacts about this issue (0, 1, 2 = "two or more") */
+    bool safety;          /* injury, fire, smoke, shock, contamination, health risk (P1) */
+    bool security; /* takeover, unauthorized access/transactions, fraud, lost/stolen card (P1) */
+    bool outage;   /* service down for many users / a whole business (P1) */
+    bool deadline; /* concrete date/time within ~7 days at stake (P2) */
     struct cs_cue_span legal_span, social_span, request_span, repeat_span;
     /* Additions (not in the triage contract; free for any caller): */
-    float wait_days;     /* longest stated wait ("for three weeks" = 21, "since Monday" = 3) */
-    bool threat;         /* a threat other than legal/public ("or I will cancel", "or else") */
+    float wait_days; /* longest stated wait ("for three weeks" = 21, "since Monday" = 3) */
+    bool threat;     /* a threat other than legal/public ("or I will cancel", "or else") */
 };
 
 /* Scans text[0..len) (UTF-8, any of en/es/de/fr/pt) for the triggers above. */

@@ -73,12 +73,12 @@ struct cs_draft_input {
 };
 
 struct cs_draft_opts {
-    double min_passage_score; /* passages below are never quoted; 0: default 0.30 */
-    unsigned max_sentences;   /* 1..CS_DRAFT_MAX_USED; 0: default 3 */
+    double min_passage_score;  /* passages below are never quoted; 0: default 0.30 */
+    unsigned max_sentences;    /* 1..CS_DRAFT_MAX_USED; 0: default 3 */
     unsigned min_shared_terms; /* a sentence must share this many distinct query terms
                                 * with the ticket (capped at the query's size); default 2 */
-    enum cs_draft_tone tone;  /* CS_DRAFT_TONE_AUTO: from sentiment */
-    const char *signature;    /* default "Customer Support Team" */
+    enum cs_draft_tone tone;   /* CS_DRAFT_TONE_AUTO: from sentiment */
+    const char *signature;     /* default "Customer Support Team" */
 };
 
 struct cs_draft {

@@ -34,7 +34,7 @@
 
 #define CS_EMBED_VERSION 1u
 #define CS_EMBED_MAX_DIMS 1024u
-#define CS_EMBED_MAX_WORD 48u  /* longer tokens are cut: they are never vocabulary words */
+#define CS_EMBED_MAX_WORD 48u /* longer tokens are cut: they are never vocabulary words */
 #define CS_EMBED_NGRAM_MIN 3u
 #define CS_EMBED_NGRAM_MAX 5u
 
@@ -64,8 +64,8 @@ CS_MUST_CHECK int cs_embed_text(const struct cs_embed *e, const char *text, size
 /* Tokens as the model sees them: runs of ASCII letters, digits, apostrophes and UTF-8
  * bytes, ASCII lower-cased, at most CS_EMBED_MAX_WORD bytes (longer runs are cut).
  * Calls fn(word, n, ud) for each; shared with the trainer so both split alike. */
-void cs_embed_tokens(const char *text, size_t len,
-                     void (*fn)(const char *word, size_t n, void *ud), void *ud);
+void cs_embed_tokens(const char *text, size_t len, void (*fn)(const char *word, size_t n, void *ud),
+                     void *ud);
 /* Calls fn(hash, ud) for each character n-gram (CS_EMBED_NGRAM_MIN..MAX bytes) of
  * "<word>". */
 void cs_embed_ngrams(const char *word, size_t n, void (*fn)(uint64_t h, void *ud), void *ud);

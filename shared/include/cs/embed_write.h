@@ -12,13 +12,13 @@ struct cs_embed_spec {
     uint32_t dims, n_words, n_buckets; /* n_buckets: a power of two, or 0 */
     float sif_a;
     uint64_t total_words;
-    const uint64_t *hash;  /* [n_words], strictly ascending */
-    const float *weight;   /* [n_words] */
-    const float *scale;    /* [n_words] */
-    const float *pc;       /* [dims] */
-    const float *bscale;   /* [n_buckets] */
-    const int8_t *vec;     /* [n_words][dims] */
-    const int8_t *bvec;    /* [n_buckets][dims] */
+    const uint64_t *hash; /* [n_words], strictly ascending */
+    const float *weight;  /* [n_words] */
+    const float *scale;   /* [n_words] */
+    const float *pc;      /* [dims] */
+    const float *bscale;  /* [n_buckets] */
+    const int8_t *vec;    /* [n_words][dims] */
+    const int8_t *bvec;   /* [n_buckets][dims] */
 };
 
 /* The file's bytes in a malloc'ed buffer (calloc: 8-aligned); CS_ERR_INVALID, CS_ERR_NOMEM. */

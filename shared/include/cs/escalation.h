@@ -21,20 +21,20 @@
 #define CS_ESCALATION_N_FEATURES 11u
 
 struct cs_escalation_input {
-    float sentiment_score; /* 0..1 latest score (cs_sentiment.score) */
-    float sentiment_trend; /* change of score since the first message, -1..1 */
-    int sentiment_level;   /* enum cs_sentiment_level of the latest message */
-    int repeat_contacts;   /* earlier contacts about the same issue */
-    float wait_minutes;    /* time the customer has waited */
-    float refund_amount;   /* requested refund (0 when none) */
-    float tier_limit;      /* refund authority of the current tier (0: unknown) */
-    int legal_threat;      /* 0/1 */
-    int social_threat;     /* 0/1 */
-    int vip;               /* 0/1 */
-    int human_request;     /* 0/1: asked for a human, a manager, an escalation */
-    int ultimatum;         /* 0/1: "or I will cancel", a threat other than legal/public */
-    float stated_wait_days;/* waiting the customer states ("for three weeks") */
-    int stated_contacts;   /* earlier contacts the customer states (2 = two or more) */
+    float sentiment_score;  /* 0..1 latest score (cs_sentiment.score) */
+    float sentiment_trend;  /* change of score since the first message, -1..1 */
+    int sentiment_level;    /* enum cs_sentiment_level of the latest message */
+    int repeat_contacts;    /* earlier contacts about the same issue */
+    float wait_minutes;     /* time the customer has waited */
+    float refund_amount;    /* requested refund (0 when none) */
+    float tier_limit;       /* refund authority of the current tier (0: unknown) */
+    int legal_threat;       /* 0/1 */
+    int social_threat;      /* 0/1 */
+    int vip;                /* 0/1 */
+    int human_request;      /* 0/1: asked for a human, a manager, an escalation */
+    int ultimatum;          /* 0/1: "or I will cancel", a threat other than legal/public */
+    float stated_wait_days; /* waiting the customer states ("for three weeks") */
+    int stated_contacts;    /* earlier contacts the customer states (2 = two or more) */
 };
 
 /* Fills the text-derived fields of `in` from a conversation: msgs[0..n) are the
@@ -53,8 +53,8 @@ const char *cs_escalation_feature_name(size_t i);
 void cs_escalation_features(const struct cs_escalation_input *in, float *x);
 
 struct cs_escalation {
-    float probability; /* P(escalation) */
-    int escalate;      /* probability >= 0.5 */
+    float probability;  /* P(escalation) */
+    int escalate;       /* probability >= 0.5 */
     const char *reason; /* seed 003 escalation reason for the strongest factor, e.g.
                            "IRATE_CUSTOMER", "LEGAL_MENTION"; NULL when not escalating */
     size_t n_factors;   /* risk factors pushing towards escalation, strongest first */

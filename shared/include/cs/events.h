@@ -33,7 +33,7 @@ struct cs_doc;
 struct cs_doc_list;
 struct cs_outbox_item;
 
-#define CS_EVENTS_TOPIC "_events"  /* outbox topic; subscription ids never start with '_' */
+#define CS_EVENTS_TOPIC "_events" /* outbox topic; subscription ids never start with '_' */
 #define CS_EVENTS_COLL "events"
 #define CS_EVENTS_SETTINGS_COLL "settings"
 #define CS_EVENTS_SETTINGS_ID "events"

@@ -34,9 +34,9 @@ struct cs_route {
 };
 
 /* The role sets the route declarations use (see README "Roles"). */
-#define CS_ROLES_CONFIG "admin,manager"          /* configuration, webhooks, secrets, limits */
-#define CS_ROLES_WORK "admin,manager,agent"      /* tickets, sessions, drafts: the day's work */
-#define CS_ROLES_REVIEW "admin,manager,reviewer" /* human review decisions */
+#define CS_ROLES_CONFIG "admin,manager"             /* configuration, webhooks, secrets, limits */
+#define CS_ROLES_WORK "admin,manager,agent"         /* tickets, sessions, drafts: the day's work */
+#define CS_ROLES_REVIEW "admin,manager,reviewer"    /* human review decisions */
 #define CS_ROLES_PII "admin,manager,agent,reviewer" /* putting personal data back */
 
 enum cs_auth_mode {

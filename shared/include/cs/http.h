@@ -53,9 +53,9 @@ struct cs_stream {
 struct cs_req {
     /* Filled by the transport. */
     const struct cs_stream *stream; /* NULL: the response is sent whole */
-    const char *method; /* upper-case, "GET" */
-    const char *path;   /* without the query string, percent-decoding not applied */
-    const char *query;  /* raw query string without '?', "" when none */
+    const char *method;             /* upper-case, "GET" */
+    const char *path;               /* without the query string, percent-decoding not applied */
+    const char *query;              /* raw query string without '?', "" when none */
     const struct cs_header *headers;
     size_t nheaders;
     const char *body; /* may contain NULs; NULL when empty */
@@ -93,12 +93,12 @@ struct cs_resp {
     size_t body_len;
 
     /* What went wrong, gathered for the family's error writer. */
-    const char *err_message;    /* overrides the table's message */
-    const char *err_code_name;  /* family-specific code ("CS_002"); NULL: derived */
-    json_object *err_details;   /* extra detail object; owned by the arena */
+    const char *err_message;   /* overrides the table's message */
+    const char *err_code_name; /* family-specific code ("CS_002"); NULL: derived */
+    json_object *err_details;  /* extra detail object; owned by the arena */
     struct cs_field_error field_errors[CS_MAX_FIELD_ERRORS];
     size_t nfield_errors;
-    int err_code; /* the cs_code that produced an error body, 0 on success */
+    int err_code;  /* the cs_code that produced an error body, 0 on success */
     bool streamed; /* the handler sent status, headers and body through req->stream */
 };
 
@@ -132,8 +132,8 @@ void cs_resp_raw(struct cs_resp *resp, int status, const char *content_type, con
                  size_t len);
 /* Records a per-field error; extra ones beyond CS_MAX_FIELD_ERRORS are dropped. The
  * strings must outlive the response. */
-void cs_resp_field_error(struct cs_resp *resp, const char *loc0, const char *loc1,
-                         const char *msg, const char *type);
+void cs_resp_field_error(struct cs_resp *resp, const char *loc0, const char *loc1, const char *msg,
+                         const char *type);
 
 /* Streaming. begin sends `status` and the headers gathered so far (plus
  * X-Accel-Buffering: no, so nginx passes pieces straight on); write sends one piece.

@@ -50,10 +50,10 @@ struct cs_ticket_open {
     const char *customer_id; /* may be NULL */
     const char *category;
     const char *priority;
-    const char *sentiment;   /* seed 000 label ("frustrated") */
-    double sentiment_score;  /* 0..1, 0 = most negative */
-    int sentiment_level;     /* enum cs_sentiment_level */
-    const char *source;      /* "tickets_process", "incoming_webhook", "import" */
+    const char *sentiment;  /* seed 000 label ("frustrated") */
+    double sentiment_score; /* 0..1, 0 = most negative */
+    int sentiment_level;    /* enum cs_sentiment_level */
+    const char *source;     /* "tickets_process", "incoming_webhook", "import" */
     int64_t opened_ms;
 };
 
@@ -63,9 +63,9 @@ struct cs_ticket_change {
     const char *assignee;      /* agent id; NULL: unchanged */
     const char *assignee_name; /* NULL: unchanged */
     bool agent_replied;
-    int csat;                  /* 0: none, else 1..5 */
+    int csat; /* 0: none, else 1..5 */
     bool escalated;
-    bool churned;              /* the customer left (cancelled, did not renew) */
+    bool churned; /* the customer left (cancelled, did not renew) */
     int64_t at_ms;
 };
 
@@ -150,8 +150,9 @@ struct cs_ticket_insights {
     const char *escalation_source; /* "tenant" (its fitted model) or "builtin" */
     double resolution_s;
     char resolution_text[32];
-    const char *resolution_source; /* "tenant", "category_priority_median", "category_median", "prior" */
-    int64_t resolution_n;          /* resolved tickets behind the median (0 for the prior) */
+    const char
+        *resolution_source; /* "tenant", "category_priority_median", "category_median", "prior" */
+    int64_t resolution_n;   /* resolved tickets behind the median (0 for the prior) */
     const char *agent_id, *agent_name; /* NULL when no agent qualifies */
 };
 
@@ -183,12 +184,13 @@ double cs_insights_sla_hours(const char *priority);
 /* P(breach) for a ticket of `priority`: the share of the tenant's resolved tickets of
  * that priority that took longer than the target (*source "priority_breach_share", *n
  * of them), else the prior (*source "prior", *n 0). */
-CS_MUST_CHECK int cs_insights_sla_breach(struct cs_store *st, const char *tenant, const char *priority,
-                                         double *p, int64_t *n, const char **source);
+CS_MUST_CHECK int cs_insights_sla_breach(struct cs_store *st, const char *tenant,
+                                         const char *priority, double *p, int64_t *n,
+                                         const char **source);
 
 /* The display name agents were last assigned under (the id when none was given). */
-CS_MUST_CHECK int cs_insights_agent_name(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                                         const char *agent, const char **name);
+CS_MUST_CHECK int cs_insights_agent_name(struct cs_store *st, struct cs_arena *a,
+                                         const char *tenant, const char *agent, const char **name);
 
 /* ---- Service figures (README "Customer insights: definitions") ---- */
 
@@ -209,8 +211,8 @@ CS_MUST_CHECK int cs_insights_figures(struct cs_store *st, struct cs_arena *a, c
                                       struct cs_insights_figures *out);
 /* The same by aggregating the tickets themselves (cs_insights_figures reads the store's
  * rollups when no agent is given): kept to check one against the other. */
-CS_MUST_CHECK int cs_insights_figures_scan(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                                           int64_t since_ms, const char *agent,
+CS_MUST_CHECK int cs_insights_figures_scan(struct cs_store *st, struct cs_arena *a,
+                                           const char *tenant, int64_t since_ms, const char *agent,
                                            struct cs_insights_figures *out);
 
 /* Seed 003 sessions created since since_ms, and those resolved on an AI tier. */
@@ -226,8 +228,8 @@ CS_MUST_CHECK int cs_insights_team(struct cs_store *st, struct cs_arena *a, cons
                                    struct cs_insights_team *out);
 
 /* The coaching tip for an agent's figures against the team's medians (a template). */
-void cs_insights_coaching_tip(const struct cs_insights_figures *me, const struct cs_insights_team *team,
-                              char *out, size_t cap);
+void cs_insights_coaching_tip(const struct cs_insights_figures *me,
+                              const struct cs_insights_team *team, char *out, size_t cap);
 
 /* ---- Fairness (definitions as Fairlearn documents them) ----
  * For a binary outcome the "rate" of a group is its selection rate (share of 1s); for
@@ -236,20 +238,20 @@ void cs_insights_coaching_tip(const struct cs_insights_figures *me, const struct
 struct cs_fair_group {
     const char *name;
     size_t n;
-    double value;   /* selection rate or mean */
+    double value; /* selection rate or mean */
     /* equalized odds (binary prediction and label): */
-    size_t pos, neg;      /* label 1 / label 0 counts */
-    double tpr, fpr;      /* NaN when pos or neg is 0 */
+    size_t pos, neg; /* label 1 / label 0 counts */
+    double tpr, fpr; /* NaN when pos or neg is 0 */
     bool scored;
 };
 
 struct cs_fair_result {
-    double dp_difference; /* max - min of the scored groups' values */
-    double dp_ratio;      /* min / max (1 when max is 0) */
-    double eo_difference; /* max(TPR gap, FPR gap); NaN without prediction/label */
-    bool four_fifths_ok;  /* dp_ratio >= 0.8 */
-    double disparity;     /* 0..1: 1 - dp_ratio, the relative gap between the extremes */
-    const char *concern;  /* "low" (< 0.1), "medium" (< 0.2), "high" */
+    double dp_difference;   /* max - min of the scored groups' values */
+    double dp_ratio;        /* min / max (1 when max is 0) */
+    double eo_difference;   /* max(TPR gap, FPR gap); NaN without prediction/label */
+    bool four_fifths_ok;    /* dp_ratio >= 0.8 */
+    double disparity;       /* 0..1: 1 - dp_ratio, the relative gap between the extremes */
+    const char *concern;    /* "low" (< 0.1), "medium" (< 0.2), "high" */
     size_t lowest, highest; /* indexes of the scored groups at the extremes */
     size_t nscored;
 };

@@ -23,11 +23,11 @@
 #define CS_INTENT_GATE "intent-domain"
 
 struct cs_intent {
-    const char *model;  /* name of the model that answered */
-    const char *intent; /* label, lives as long as the bundle */
-    float confidence;   /* calibrated probability of the answer (see above) */
+    const char *model;       /* name of the model that answered */
+    const char *intent;      /* label, lives as long as the bundle */
+    float confidence;        /* calibrated probability of the answer (see above) */
     float domain_confidence; /* gate probability of `model` (1 when no gate decided) */
-    int gated;          /* 1 when a gate chose the model, 0 for the max-confidence rule */
+    int gated;               /* 1 when a gate chose the model, 0 for the max-confidence rule */
     uint32_t index;
 };
 

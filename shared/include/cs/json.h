@@ -36,9 +36,9 @@ struct cs_field {
     bool has_min, has_max;
     double min, max; /* numbers */
     enum cs_jformat format;
-    const char *const *one_of;       /* NULL-terminated allowed string values */
-    const struct cs_schema *object;  /* nested object (CS_J_OBJECT) or array items' object */
-    enum cs_jtype items;             /* array item type (CS_J_ANY: unchecked) */
+    const char *const *one_of;      /* NULL-terminated allowed string values */
+    const struct cs_schema *object; /* nested object (CS_J_OBJECT) or array items' object */
+    enum cs_jtype items;            /* array item type (CS_J_ANY: unchecked) */
 };
 
 struct cs_schema {
@@ -49,12 +49,12 @@ struct cs_schema {
 /* Parses `len` bytes into an object owned by `a` (released at reset). Errors:
  * CS_ERR_BAD_JSON (with a "json_invalid" field error at the byte offset),
  * CS_ERR_BAD_UTF8, CS_ERR_TOO_DEEP, CS_ERR_NOMEM. `resp` may be NULL. */
-CS_MUST_CHECK int cs_json_parse(const char *body, size_t len, struct cs_arena *a,
-                                json_object **out, struct cs_resp *resp);
+CS_MUST_CHECK int cs_json_parse(const char *body, size_t len, struct cs_arena *a, json_object **out,
+                                struct cs_resp *resp);
 /* Validates `obj` (the body, at loc "body") against `s`. Returns 0 or
  * CS_ERR_VALIDATION after recording every field error in `resp`. */
-CS_MUST_CHECK int cs_json_validate(const struct cs_schema *s, json_object *obj,
-                                   struct cs_arena *a, struct cs_resp *resp);
+CS_MUST_CHECK int cs_json_validate(const struct cs_schema *s, json_object *obj, struct cs_arena *a,
+                                   struct cs_resp *resp);
 /* `s` as a JSON Schema (2020-12) object, caller owns it (json_object_put); for the
  * OpenAPI document (`<function> --routes`). Unknown fields are allowed, as validation
  * allows them. */

@@ -81,8 +81,8 @@ CS_MUST_CHECK int cs_kb_chunk_id(char *out, size_t cap, const char *doc_id, unsi
  * '.', '!' or '?' (plus closing quotes/brackets) followed by whitespace, or at a line
  * break; the span returned is trimmed of surrounding whitespace. Returns false when
  * nothing but whitespace is left. `*next` is where to continue. Pure function. */
-bool cs_kb_next_sentence(const char *text, size_t len, size_t pos, size_t *start,
-                         size_t *end, size_t *next);
+bool cs_kb_next_sentence(const char *text, size_t len, size_t pos, size_t *start, size_t *end,
+                         size_t *next);
 
 struct cs_kb_chunk_opts {
     size_t max_bytes;     /* hard bound on a chunk's length; 0: default; >= CS_KB_CHUNK_MIN_MAX */

@@ -36,7 +36,7 @@ struct cs_doc;
 #define CS_ML_JOBS "ml_training_jobs"
 #define CS_ML_MODELS "ml_models"
 #define CS_ML_DEPLOYMENTS "ml_deployments"
-#define CS_ML_ACTIVE "ml_active" /* id = task: which deployment serves it */
+#define CS_ML_ACTIVE "ml_active"        /* id = task: which deployment serves it */
 #define CS_ML_QUEUE "ml_training_queue" /* under CS_SYSTEM_TENANT, id "<tenant>/<job_id>" */
 
 #define CS_ML_MAX_INSTANCES 8u
@@ -82,7 +82,8 @@ struct cs_ml_served {
     const char *deployment; /* deployment name */
     const char *model_id;   /* the job id that trained it */
 };
-CS_MUST_CHECK int cs_ml_served_get(const struct cs_req *req, const char *task, struct cs_ml_served *out);
+CS_MUST_CHECK int cs_ml_served_get(const struct cs_req *req, const char *task,
+                                   struct cs_ml_served *out);
 
 /* Sentiment from a tenant's sentiment model (labels negative, neutral, positive, as
  * the trainer requires): its probabilities placed by label name, then read like the

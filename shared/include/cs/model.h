@@ -27,8 +27,8 @@
 
 #define CS_MODEL_VERSION 2u /* written; version 1 files still load */
 #define CS_MODEL_MAX_CLASSES 128u
-#define CS_MODEL_MAX_DENSE 64u       /* most features of a dense model */
-#define CS_MODEL_MAX_EXPLAIN 16u     /* most contributions one explanation lists */
+#define CS_MODEL_MAX_DENSE 64u   /* most features of a dense model */
+#define CS_MODEL_MAX_EXPLAIN 16u /* most contributions one explanation lists */
 #define CS_MODEL_NAME_MAX 64u
 
 enum cs_model_kind { CS_MODEL_TEXT = 1, CS_MODEL_DENSE = 2, CS_MODEL_LEXICON = 3 };
@@ -50,7 +50,7 @@ const char *cs_model_name(const struct cs_model *m);
 const char *cs_model_metadata(const struct cs_model *m); /* JSON object text */
 enum cs_model_kind cs_model_kind(const struct cs_model *m);
 uint32_t cs_model_n_classes(const struct cs_model *m);
-const char *cs_model_label(const struct cs_model *m, uint32_t i); /* NULL if out of range */
+const char *cs_model_label(const struct cs_model *m, uint32_t i);      /* NULL if out of range */
 int cs_model_label_index(const struct cs_model *m, const char *label); /* -1 if absent */
 uint32_t cs_model_n_features(const struct cs_model *m);
 const char *cs_model_feature_name(const struct cs_model *m, uint32_t i); /* dense only */
@@ -72,8 +72,7 @@ struct cs_model_pred {
 /* Classifies text[0..len) with a CS_MODEL_TEXT model. `scratch` is caller storage
  * (contents undefined afterwards). CS_ERR_INVALID for a wrong model kind. */
 CS_MUST_CHECK int cs_model_predict_text(const struct cs_model *m, const char *text, size_t len,
-                                        struct cs_textfeat_vec *scratch,
-                                        struct cs_model_pred *out);
+                                        struct cs_textfeat_vec *scratch, struct cs_model_pred *out);
 /* Classifies a feature vector x[0..n) (n must equal cs_model_n_features) with a
  * CS_MODEL_DENSE model. */
 CS_MUST_CHECK int cs_model_predict_dense(const struct cs_model *m, const float *x, size_t n,

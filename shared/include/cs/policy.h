@@ -71,7 +71,6 @@ const char *cs_policy_compliance_name(enum cs_policy_compliance c);
  * Errors: CS_ERR_INVALID when `reply` or `out` is NULL (then `*out` is zeroed if
  * non-NULL). */
 CS_MUST_CHECK int cs_policy_check(const char *reply, const char *customer_text,
-                                  const struct cs_policy_opts *opts,
-                                  struct cs_policy_result *out);
+                                  const struct cs_policy_opts *opts, struct cs_policy_result *out);
 
 #endif

@@ -40,8 +40,8 @@ struct cs_rp_field {
 #define CS_RP_MAX_FIELDS 48
 
 struct cs_rp_resource {
-    const char *name;  /* URL segment: "calls" */
-    const char *table; /* storage table ("rp_calls"); views share their base's */
+    const char *name;        /* URL segment: "calls" */
+    const char *table;       /* storage table ("rp_calls"); views share their base's */
     const char *record_type; /* changed_details.record_type: "call" */
     const struct cs_rp_field *fields;
     size_t nfields;
@@ -107,8 +107,17 @@ CS_MUST_CHECK int cs_rp_query_parse(const struct cs_rp_resource *r, const char *
 /* ---- call segments (seed 002) ---- */
 
 enum cs_rp_seg {
-    RP_SEG_BILLING, RP_SEG_CALL, RP_SEG_IVR, RP_SEG_QUEUE, RP_SEG_RING, RP_SEG_HANDLE,
-    RP_SEG_TALK, RP_SEG_HOLD, RP_SEG_TRANSFER, RP_SEG_CONFERENCE, RP_SEG_THIRD_PARTY,
+    RP_SEG_BILLING,
+    RP_SEG_CALL,
+    RP_SEG_IVR,
+    RP_SEG_QUEUE,
+    RP_SEG_RING,
+    RP_SEG_HANDLE,
+    RP_SEG_TALK,
+    RP_SEG_HOLD,
+    RP_SEG_TRANSFER,
+    RP_SEG_CONFERENCE,
+    RP_SEG_THIRD_PARTY,
     RP_SEG__COUNT
 };
 
@@ -184,8 +193,8 @@ CS_MUST_CHECK int cs_rp_store_children(struct cs_store *st, struct cs_arena *a, 
                                        size_t limit, json_object *items);
 
 /* Agents (as user_info) whose teams[] holds team_id, ordered by id. */
-CS_MUST_CHECK int cs_rp_store_team_agents(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                                          int64_t team_id, json_object *items);
+CS_MUST_CHECK int cs_rp_store_team_agents(struct cs_store *st, struct cs_arena *a,
+                                          const char *tenant, int64_t team_id, json_object *items);
 
 enum cs_rp_group { RP_G_AGENT, RP_G_TEAM, RP_G_MENU, RP_G_DAY, RP_G_HOUR };
 
@@ -204,9 +213,9 @@ struct cs_rp_group_row {
 /* Segment statistics of calls created in [from_ms, to_ms], grouped. Nearest-rank
  * percentiles; a segment that applies to no call of a group has count 0. */
 CS_MUST_CHECK int cs_rp_store_segment_stats(struct cs_store *st, struct cs_arena *a,
-                                            const char *tenant, enum cs_rp_group g,
-                                            int64_t from_ms, int64_t to_ms,
-                                            struct cs_rp_group_row **rows, size_t *nrows);
+                                            const char *tenant, enum cs_rp_group g, int64_t from_ms,
+                                            int64_t to_ms, struct cs_rp_group_row **rows,
+                                            size_t *nrows);
 
 /* ---- tokens ---- */
 
@@ -234,8 +243,7 @@ struct cs_rp_demo {
 
 /* Generates a deterministic contact centre into the store for tenant, in batches. */
 CS_MUST_CHECK int cs_rp_demo_generate(struct cs_store *st, const char *tenant,
-                                      const struct cs_rp_demo *d, int64_t now_ms,
-                                      int64_t *written);
+                                      const struct cs_rp_demo *d, int64_t now_ms, int64_t *written);
 
 /* ---- the product's own chats (seed 003 sessions; rp_chat.c) ---- */
 

@@ -32,9 +32,8 @@ struct cs_passage {
 /* Stores every chunk of `art` under `tenant` (CS_SYSTEM_TENANT for the sample KB),
  * replacing chunks with the same ids. *nchunks gets how many were written. */
 CS_MUST_CHECK int cs_retrieval_index_article(struct cs_store *st, struct cs_arena *a,
-                                             const char *tenant,
-                                             const struct cs_kb_article *art, int64_t now_ms,
-                                             size_t *nchunks);
+                                             const char *tenant, const struct cs_kb_article *art,
+                                             int64_t now_ms, size_t *nchunks);
 /* Up to `k` passages for `query`, best first. */
 CS_MUST_CHECK int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                       const char *query, size_t k, struct cs_passage **out,

@@ -37,9 +37,9 @@ struct cs_review_item {
     const char *query;
     const char *response;
     const char *category;
-    int priority;           /* 1..5; out of range is clamped */
-    json_object *metadata;  /* NULL: {} */
-    const char *source;     /* who queued it; NULL: "api" */
+    int priority;          /* 1..5; out of range is clamped */
+    json_object *metadata; /* NULL: {} */
+    const char *source;    /* who queued it; NULL: "api" */
 };
 
 /* Queues an item; *item_id (may be NULL) gets its id, allocated in `a`. */
@@ -61,8 +61,8 @@ CS_MUST_CHECK int cs_review_enqueue(struct cs_store *st, struct cs_arena *a, con
 
 struct cs_review_throughput {
     double per_hour;
-    int64_t decisions;   /* decisions counted in the window */
-    bool from_history;   /* false: the default rate */
+    int64_t decisions; /* decisions counted in the window */
+    bool from_history; /* false: the default rate */
 };
 
 /* The pure rule: `decisions` in the window, the oldest at `oldest_ms`. */

@@ -25,15 +25,15 @@ enum cs_sentiment_level {
 
 /* Surface cues counted in the text (case-insensitive, whole words). */
 struct cs_sentiment_cues {
-    int caps_words;    /* words of 3+ letters written in capitals */
-    int exclaim_runs;  /* runs of 2+ '!' */
+    int caps_words;   /* words of 3+ letters written in capitals */
+    int exclaim_runs; /* runs of 2+ '!' */
     int profanity;
-    int anger_terms;   /* "unacceptable", "ridiculous", "worst", ... */
-    int legal;         /* "lawyer", "sue", "legal action", ... */
-    int social;        /* "twitter", "social media", "review", ... */
-    int intensifiers;  /* "very", "extremely", "absolutely", ... */
+    int anger_terms;      /* "unacceptable", "ridiculous", "worst", ... */
+    int legal;            /* "lawyer", "sue", "legal action", ... */
+    int social;           /* "twitter", "social media", "review", ... */
+    int intensifiers;     /* "very", "extremely", "absolutely", ... */
     int negated_positive; /* "not happy", "never helpful", ... */
-    int urgency;       /* "urgent", "asap", "immediately", ... */
+    int urgency;          /* "urgent", "asap", "immediately", ... */
     /* first anger/legal/social/profanity phrase: offset and length in bytes */
     size_t cue_off, cue_len;
 };
@@ -58,8 +58,7 @@ CS_MUST_CHECK int cs_sentiment_analyze(const struct cs_models *m, const char *te
 /* The six-level reading of text[0..len) (LABELLING.md section 4: emotion words with
  * negation, intensifiers, contrast; politeness neutral; escalation cues) with the
  * caller's 3-class probabilities (a hosted classifier's, a test's). No allocation. */
-void cs_sentiment_read(const float prob[3], const char *text, size_t len,
-                       struct cs_sentiment *out);
+void cs_sentiment_read(const float prob[3], const char *text, size_t len, struct cs_sentiment *out);
 
 /* The pure parts, exposed for tests and for callers with their own probabilities.
  * cs_sentiment_map is the older reading from probabilities and surface cues alone. */
@@ -77,7 +76,7 @@ int cs_sentiment_level_parse(const char *name);
  * hardest towards "negative" in the model's explanation. Otherwise *dropped = 0 and
  * out = "". CS_ERR_INVALID for bad arguments, CS_ERR_NOT_FOUND without the model. */
 CS_MUST_CHECK int cs_sentiment_trigger(const struct cs_models *m, const struct cs_sentiment *prev,
-                                       const struct cs_sentiment *cur, const char *text,
-                                       size_t len, char *out, size_t cap, int *dropped);
+                                       const struct cs_sentiment *cur, const char *text, size_t len,
+                                       char *out, size_t cap, int *dropped);
 
 #endif

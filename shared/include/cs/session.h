@@ -29,16 +29,16 @@ struct cs_store;
 
 #define CS_SESSIONS_COLL "cs_sessions"
 #define CS_CONFIG_COLL "cs_config"
-#define CS_SESSION_MAX_MESSAGE 4000   /* characters in one customer message */
-#define CS_SESSION_MAX_MESSAGES 500   /* messages kept in one session */
+#define CS_SESSION_MAX_MESSAGE 4000 /* characters in one customer message */
+#define CS_SESSION_MAX_MESSAGES 500 /* messages kept in one session */
 #define CS_SESSION_MAX_KEYWORDS 50
 
 /* ---- enums (NULL-terminated, seed spelling) ---- */
 extern const char *const cs_session_channels[];
-extern const char *const cs_session_tiers[];    /* AI_REP, AI_MANAGER, HUMAN_AGENT */
+extern const char *const cs_session_tiers[]; /* AI_REP, AI_MANAGER, HUMAN_AGENT */
 extern const char *const cs_session_statuses[];
 extern const char *const cs_session_categories[];
-extern const char *const cs_session_reasons[];  /* escalation reasons */
+extern const char *const cs_session_reasons[]; /* escalation reasons */
 extern const char *const cs_session_resolutions[];
 
 /* The tier and status as enums; index order is the name tables' above. */
@@ -68,25 +68,23 @@ json_object *cs_session_config_defaults(void);
  * On error `base` may be partly merged (callers merge into a copy) and *where gets the
  * dotted path of the first bad field, *why a short static reason. CS_ERR_INVALID or
  * CS_ERR_NOMEM. */
-CS_MUST_CHECK int cs_session_config_merge(json_object *base, json_object *patch,
-                                          struct cs_arena *a, const char **where,
-                                          const char **why);
+CS_MUST_CHECK int cs_session_config_merge(json_object *base, json_object *patch, struct cs_arena *a,
+                                          const char **where, const char **why);
 /* The configuration of one company of the tenant (seed 003 keys it by companyId), owned
  * by `a`. A company without a stored document gets the tenant's older tenant-wide
  * document when there is one (stored before configurations were per company), else the
  * defaults; `company` NULL reads that tenant-wide document or the defaults. *version
  * gets the company document's version, 0 when the company has none. */
 CS_MUST_CHECK int cs_session_config_load(struct cs_store *st, struct cs_arena *a,
-                                         const char *tenant, const char *company,
-                                         json_object **out, int64_t *version);
+                                         const char *tenant, const char *company, json_object **out,
+                                         int64_t *version);
 /* Reads the company's configuration, merges `patch`, validates and stores it as the
  * company's document, retrying on a version conflict. *out gets the stored document
  * (owned by `a`). CS_ERR_COMPANY_ID when `company` is NULL or empty. */
 CS_MUST_CHECK int cs_session_config_update(struct cs_store *st, struct cs_arena *a,
                                            const char *tenant, const char *company,
-                                           json_object *patch, int64_t now_ms,
-                                           json_object **out, const char **where,
-                                           const char **why);
+                                           json_object *patch, int64_t now_ms, json_object **out,
+                                           const char **where, const char **why);
 
 /* What one tier may do, read from the configuration. */
 struct cs_tier_caps {
@@ -98,8 +96,8 @@ struct cs_tier_caps {
     bool can_credit;
     double max_credit;
     bool can_modify_subscription;
-    const char *tone;          /* "friendly", "professional", ... */
-    int max_response_length;   /* words */
+    const char *tone;        /* "friendly", "professional", ... */
+    int max_response_length; /* words */
     const char *system_prompt;
 };
 /* Fills caps for `tier` (AI_REP, AI_MANAGER or HUMAN_AGENT); strings point into cfg. */
@@ -107,7 +105,7 @@ void cs_session_tier_caps(json_object *cfg, const char *tier, struct cs_tier_cap
 
 struct cs_irate_config {
     bool enabled;
-    double threshold;  /* irate score at or above which a message counts as irate */
+    double threshold; /* irate score at or above which a message counts as irate */
     const char *keywords[CS_SESSION_MAX_KEYWORDS];
     size_t nkeywords;
     bool auto_escalate;
@@ -132,23 +130,23 @@ struct cs_money_ask {
 void cs_session_money_ask(const char *text, struct cs_money_ask *out);
 
 struct cs_session_state {
-    const char *tier;      /* current tier */
-    int irate_attempts;    /* AI replies already given to this customer while irate */
+    const char *tier;   /* current tier */
+    int irate_attempts; /* AI replies already given to this customer while irate */
     bool vip;
-    int repeat_contacts;   /* earlier sessions of the customer in the last 7 days */
-    int ai_replies;        /* replies the AI already gave in this session */
-    int stated_contacts;   /* earlier contacts the customer's earlier messages in this
+    int repeat_contacts; /* earlier sessions of the customer in the last 7 days */
+    int ai_replies;      /* replies the AI already gave in this session */
+    int stated_contacts; /* earlier contacts the customer's earlier messages in this
                               session state (cs_cues earlier_contacts; 2 = two or more) */
 };
 
 struct cs_decision {
     bool irate;
-    double irate_score;     /* 0.6 * anger + 0.4 * (1 - sentiment score), 0..1 */
-    const char *trigger;    /* static or pointing into cfg: keyword or cue kind */
-    int irate_attempts;     /* the state's count after this message */
-    const char *reason;     /* escalation reason, NULL: the current tier answers */
-    const char *target;     /* tier to escalate to when reason is set */
-    bool refund_allowed;    /* the answering tier may grant the ask (within limits) */
+    double irate_score;  /* 0.6 * anger + 0.4 * (1 - sentiment score), 0..1 */
+    const char *trigger; /* static or pointing into cfg: keyword or cue kind */
+    int irate_attempts;  /* the state's count after this message */
+    const char *reason;  /* escalation reason, NULL: the current tier answers */
+    const char *target;  /* tier to escalate to when reason is set */
+    bool refund_allowed; /* the answering tier may grant the ask (within limits) */
 };
 
 /* Decides what one customer message does: escalate (and why, to which tier) or let the
@@ -170,21 +168,21 @@ struct cs_reply_turn {
 };
 
 struct cs_reply_input {
-    const struct cs_tier_caps *tier;       /* the answering tier */
-    const struct cs_reply_turn *history;   /* earlier turns, oldest first */
+    const struct cs_tier_caps *tier;     /* the answering tier */
+    const struct cs_reply_turn *history; /* earlier turns, oldest first */
     size_t nhistory;
-    const char *message;                   /* the customer message to answer */
-    const struct cs_sentiment *sentiment;  /* of `message` */
-    const struct cs_money_ask *ask;        /* refund/credit asked in `message` */
-    bool refund_allowed;                   /* the tier may grant the ask */
-    bool irate;                            /* answer in de-escalation mode */
-    bool escalated;                        /* this message escalated the session: only
+    const char *message;                  /* the customer message to answer */
+    const struct cs_sentiment *sentiment; /* of `message` */
+    const struct cs_money_ask *ask;       /* refund/credit asked in `message` */
+    bool refund_allowed;                  /* the tier may grant the ask */
+    bool irate;                           /* answer in de-escalation mode */
+    bool escalated;                       /* this message escalated the session: only
                                             * then may the reply say it was passed on */
-    const char *customer_name;             /* may be NULL */
-    const char *issue_category;            /* how the reply names the topic; may be NULL */
-    const char *category_code;             /* the session's seed 003 issueCategory, a
+    const char *customer_name;            /* may be NULL */
+    const char *issue_category;           /* how the reply names the topic; may be NULL */
+    const char *category_code;            /* the session's seed 003 issueCategory, a
                                             * retrieval hint; may be NULL */
-    const struct cs_ai_call *ai;           /* the request's provider layer; NULL: builtin */
+    const struct cs_ai_call *ai;          /* the request's provider layer; NULL: builtin */
 };
 
 struct cs_reply {
@@ -194,7 +192,7 @@ struct cs_reply {
     double latency_ms;
     const char *actions[4]; /* suggestedActions, static strings */
     size_t nactions;
-    bool closing;           /* a closing reply to thanks/goodbye (cs_reply_closing) */
+    bool closing; /* a closing reply to thanks/goodbye (cs_reply_closing) */
 };
 
 /* THE reply generator: tier config + conversation + customer message -> reply text,
@@ -233,14 +231,14 @@ CS_MUST_CHECK int cs_session_escalate(json_object *body, const char *to, const c
  * cs_session_tiers / cs_session_statuses above). */
 
 struct cs_session {
-    struct cs_doc doc;        /* id, version and the body as stored (body is mutable) */
-    const char *company_id;   /* non-empty */
-    const char *customer_id;  /* may be NULL */
+    struct cs_doc doc;       /* id, version and the body as stored (body is mutable) */
+    const char *company_id;  /* non-empty */
+    const char *customer_id; /* may be NULL */
     enum cs_session_tier_id tier;
     enum cs_session_status_id status;
-    json_object *stats;       /* object; added to the body when the stored one had none */
-    json_object *messages;    /* array; likewise */
-    const char *bad_field;    /* after CS_ERR_SESSION_CORRUPT: the first bad field */
+    json_object *stats;    /* object; added to the body when the stored one had none */
+    json_object *messages; /* array; likewise */
+    const char *bad_field; /* after CS_ERR_SESSION_CORRUPT: the first bad field */
 };
 
 /* Seed spelling of a tier / status; never NULL. */
@@ -279,7 +277,7 @@ struct cs_session_turn {
     const char *from_tier;     /* tier before the message (static) */
     json_object *customer_msg; /* both owned by the request's arena */
     json_object *ai_msg;
-    bool closing;              /* the customer closed the conversation (thanks, bye) */
+    bool closing; /* the customer closed the conversation (thanks, bye) */
 };
 
 /* Applies one customer message to a loaded session, in place: the message with its
@@ -327,12 +325,12 @@ CS_MUST_CHECK int cs_session_req_modify(const struct cs_req *req, struct cs_resp
 struct cs_jb;
 void cs_session_event_begin(const struct cs_req *req, const char *session_id, const char *company,
                             const char *customer, struct cs_jb *b);
-CS_MUST_CHECK int cs_session_event_stage(const struct cs_req *req, const char *type, struct cs_jb *b);
+CS_MUST_CHECK int cs_session_event_stage(const struct cs_req *req, const char *type,
+                                         struct cs_jb *b);
 /* The company's config for a request that names it (CS_ERR_COMPANY_ID when `company`
  * is NULL or empty); CS_ERR_CS_DISABLED when `need_enabled` and the company's config
  * turned customer service off. */
 CS_MUST_CHECK int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp,
-                                        const char *company, bool need_enabled,
-                                        json_object **cfg);
+                                        const char *company, bool need_enabled, json_object **cfg);
 
 #endif

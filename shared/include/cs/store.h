@@ -71,7 +71,7 @@ struct cs_query {
     size_t nfilters;
     const char *sort; /* field, NULL: "_created" */
     bool desc;
-    int64_t limit;    /* 0: 100; capped at 1000 */
+    int64_t limit; /* 0: 100; capped at 1000 */
     int64_t offset;
     bool want_total;
 };
@@ -137,8 +137,7 @@ const char *cs_store_backend(const struct cs_store *st);
  * makes the document searchable. CS_ERR_EXISTS when the id is taken. */
 CS_MUST_CHECK int cs_store_insert(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                   const char *coll, const char *id, json_object *body,
-                                  const struct cs_text *text, int64_t now_ms,
-                                  struct cs_doc *out);
+                                  const struct cs_text *text, int64_t now_ms, struct cs_doc *out);
 /* CS_ERR_NOT_FOUND when absent (in this tenant). */
 CS_MUST_CHECK int cs_store_get(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                const char *coll, const char *id, struct cs_doc *out);
@@ -156,8 +155,7 @@ CS_MUST_CHECK int cs_store_find(struct cs_store *st, struct cs_arena *a, const c
                                 const char *coll, const struct cs_query *q,
                                 struct cs_doc_list *out);
 CS_MUST_CHECK int cs_store_count(struct cs_store *st, const char *tenant, const char *coll,
-                                 const struct cs_filter *filters, size_t nfilters,
-                                 int64_t *out);
+                                 const struct cs_filter *filters, size_t nfilters, int64_t *out);
 CS_MUST_CHECK int cs_store_aggregate(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                      const char *coll, const struct cs_agg *agg,
                                      struct cs_agg_row **rows, size_t *nrows);
@@ -165,8 +163,7 @@ CS_MUST_CHECK int cs_store_aggregate(struct cs_store *st, struct cs_arena *a, co
  * when no document has the field. qs in [0, 1]. */
 CS_MUST_CHECK int cs_store_quantiles(struct cs_store *st, const char *tenant, const char *coll,
                                      const struct cs_filter *filters, size_t nfilters,
-                                     const char *field, const double *qs, size_t nq,
-                                     double *out);
+                                     const char *field, const double *qs, size_t nq, double *out);
 /* Full-text search over the searchable documents of a collection (bm25 on SQLite, text
  * score on MongoDB). Free text: no query syntax is interpreted. */
 CS_MUST_CHECK int cs_store_search(struct cs_store *st, struct cs_arena *a, const char *tenant,
@@ -211,8 +208,8 @@ int cs_store_rollup_measure(const char *coll, const char *field);
  * sorted by key, the NULL key first. CS_ERR_INVALID for a collection without rollups
  * or an unknown dim. */
 CS_MUST_CHECK int cs_store_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                                  const char *coll, const char *dim, int64_t from_ms,
-                                  int64_t to_ms, struct cs_rollup_row **rows, size_t *nrows);
+                                  const char *coll, const char *dim, int64_t from_ms, int64_t to_ms,
+                                  struct cs_rollup_row **rows, size_t *nrows);
 /* Totals per bucket [bounds[i], bounds[i+1]) (nbounds - 1 rows, increasing bounds, any
  * alignment: an hour a boundary cuts is scanned) of the documents in [from_ms, to_ms]. */
 CS_MUST_CHECK int cs_store_rollup_buckets(struct cs_store *st, struct cs_arena *a,
@@ -258,7 +255,7 @@ struct cs_store_modify {
     const char *tenant;
     const char *coll;
     const char *id;
-    unsigned flags;   /* enum cs_modify_flag bits */
+    unsigned flags; /* enum cs_modify_flag bits */
     cs_store_mutate_fn mutate;
     void *ctx;
     int64_t now_ms;
@@ -273,8 +270,8 @@ CS_MUST_CHECK int cs_store_modify(struct cs_store *st, struct cs_arena *a,
 /* Insert or replace: stores `body` as the document whatever version is there (through
  * cs_store_modify, so a concurrent writer's insert or update is replaced, not failed). */
 CS_MUST_CHECK int cs_store_put(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                               const char *coll, const char *id, json_object *body,
-                               int64_t now_ms, struct cs_doc *out);
+                               const char *coll, const char *id, json_object *body, int64_t now_ms,
+                               struct cs_doc *out);
 
 /* ---- Outbox ----
  * Events that must leave the system (webhook deliveries) are written in the same store
@@ -341,9 +338,8 @@ CS_MUST_CHECK int cs_store_outbox_settle(struct cs_store *st, const struct cs_ou
                                          int64_t now_ms);
 /* Counts a tenant's items by state, for tests and operators: open (pending or leased),
  * done and dead; `topic` NULL counts every topic. */
-CS_MUST_CHECK int cs_store_outbox_stats(struct cs_store *st, const char *tenant,
-                                        const char *topic, int64_t *open, int64_t *done,
-                                        int64_t *dead);
+CS_MUST_CHECK int cs_store_outbox_stats(struct cs_store *st, const char *tenant, const char *topic,
+                                        int64_t *open, int64_t *done, int64_t *dead);
 
 /* Fault injection for tests: the `n`th store call from now (1 = the next) fails with
  * CS_ERR_STORE, as a lost connection would; 0 turns it off. */

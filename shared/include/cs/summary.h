@@ -48,15 +48,16 @@ struct cs_summary {
 /* Tickets with opened_ms in [from_ms, to_ms]; `tz` NULL is UTC. scan: aggregate the
  * tickets (CS_ERR_INVALID with a zone other than UTC). CS_ERR_INVALID when the range
  * spans more than CS_SUMMARY_MAX_BUCKETS buckets. */
-CS_MUST_CHECK int cs_summary(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t from_ms,
-                             int64_t to_ms, enum cs_tz_unit unit, const struct cs_tz *tz, bool scan,
-                             struct cs_summary *out);
+CS_MUST_CHECK int cs_summary(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                             int64_t from_ms, int64_t to_ms, enum cs_tz_unit unit,
+                             const struct cs_tz *tz, bool scan, struct cs_summary *out);
 
 /* The tenant's time zone (CS_TENANT_SETTINGS_COLL), UTC when none is set. Read back
  * from the store, so checked: CS_ERR_CONFIG when the stored name is not a zone. */
-CS_MUST_CHECK int cs_tenant_tz(struct cs_store *st, struct cs_arena *a, const char *tenant, struct cs_tz **out);
+CS_MUST_CHECK int cs_tenant_tz(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               struct cs_tz **out);
 /* Sets it after checking the name (CS_ERR_INVALID when it is not a zone). */
-CS_MUST_CHECK int cs_tenant_tz_set(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *name,
-                                   int64_t now_ms);
+CS_MUST_CHECK int cs_tenant_tz_set(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                   const char *name, int64_t now_ms);
 
 #endif

@@ -35,11 +35,11 @@ struct cs_models;
 #define CS_BH_MAX_HOLIDAYS 366
 
 struct cs_business_hours {
-    bool always;        /* 24x7: every second counts (the default) */
-    int offset_min;     /* the tenant's UTC offset, -720..840 (fixed; no DST rules) */
-    uint8_t days;       /* bit d set: ISO weekday d+1 (bit 0 Monday .. bit 6 Sunday) is open */
-    int open_min;       /* opening, minutes after local midnight */
-    int close_min;      /* closing, > open_min (a shift never crosses midnight) */
+    bool always;    /* 24x7: every second counts (the default) */
+    int offset_min; /* the tenant's UTC offset, -720..840 (fixed; no DST rules) */
+    uint8_t days;   /* bit d set: ISO weekday d+1 (bit 0 Monday .. bit 6 Sunday) is open */
+    int open_min;   /* opening, minutes after local midnight */
+    int close_min;  /* closing, > open_min (a shift never crosses midnight) */
     size_t nholidays;
     int32_t holidays[CS_BH_MAX_HOLIDAYS]; /* local days since 1970-01-01, sorted, closed all day */
 };
@@ -115,15 +115,15 @@ CS_MUST_CHECK int cs_tm_facts_of_doc(struct cs_store *st, const char *tenant,
                                      const struct cs_insights_cfg *cfg, json_object *doc,
                                      int64_t now_ms, struct cs_tm_facts *f);
 /* The same without the store: repeat_contacts given (the refit counts them in memory). */
-CS_MUST_CHECK int cs_tm_facts_fill(const struct cs_insights_cfg *cfg, json_object *doc, int64_t now_ms,
-                                   int64_t repeat_contacts, struct cs_tm_facts *f);
+CS_MUST_CHECK int cs_tm_facts_fill(const struct cs_insights_cfg *cfg, json_object *doc,
+                                   int64_t now_ms, int64_t repeat_contacts, struct cs_tm_facts *f);
 /* The model's scaled features x[0..cs_tm_n_features(k)). */
 void cs_tm_features(enum cs_tm_kind k, const struct cs_tm_facts *f, float *x);
 
 /* The label of a stored ticket for model k, when its outcome is known: *labelled false
  * otherwise. Binary models: *label 0/1. Resolution: *seconds (wall clock). */
-void cs_tm_label(enum cs_tm_kind k, const struct cs_insights_cfg *cfg, json_object *doc, int64_t now_ms,
-                 bool *labelled, uint32_t *label, double *seconds);
+void cs_tm_label(enum cs_tm_kind k, const struct cs_insights_cfg *cfg, json_object *doc,
+                 int64_t now_ms, bool *labelled, uint32_t *label, double *seconds);
 
 /* SLA target by priority in hours (urgent 4, high 8, medium 24, low 72), counted on the
  * tenant's business clock. */
@@ -132,18 +132,18 @@ double cs_tm_sla_hours(const char *priority);
 /* A model ready to answer. */
 struct cs_tm_model {
     enum cs_tm_kind kind;
-    const char *source;    /* "tenant", "prior", "builtin" */
-    struct cs_model *m;    /* NULL: no linear model (a prior without features) */
+    const char *source;                 /* "tenant", "prior", "builtin" */
+    struct cs_model *m;                 /* NULL: no linear model (a prior without features) */
     double bucket_s[CS_TM_RES_BUCKETS]; /* resolution only */
-    json_object *metrics;  /* held-out metrics of the fit (NULL for priors) */
+    json_object *metrics;               /* held-out metrics of the fit (NULL for priors) */
     int64_t fitted_ms, n_examples;
 };
 
 /* The tenant's fitted model k (closed with the arena). CS_ERR_NOT_FOUND when the tenant
  * has no fit (then *status_doc, when not NULL, gets the refit's last check, or NULL);
  * CS_ERR_FORMAT when the stored document does not validate. */
-CS_MUST_CHECK int cs_tm_load(struct cs_store *st, struct cs_arena *a, const char *tenant, enum cs_tm_kind k,
-                             struct cs_tm_model *out, json_object **status_doc);
+CS_MUST_CHECK int cs_tm_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                             enum cs_tm_kind k, struct cs_tm_model *out, json_object **status_doc);
 /* Opens a stored model document's body (what cs_tm_load reads back), validated. */
 CS_MUST_CHECK int cs_tm_from_doc(struct cs_arena *a, enum cs_tm_kind k, json_object *body,
                                  struct cs_tm_model *out);
@@ -152,8 +152,8 @@ CS_MUST_CHECK int cs_tm_from_doc(struct cs_arena *a, enum cs_tm_kind k, json_obj
 CS_MUST_CHECK int cs_tm_churn_prior(struct cs_arena *a, struct cs_tm_model *out);
 
 struct cs_tm_pred {
-    double value; /* P(yes) for binary models; expected seconds for resolution */
-    uint32_t cls; /* the explained class ("yes", or the likeliest time class) */
+    double value;                   /* P(yes) for binary models; expected seconds for resolution */
+    uint32_t cls;                   /* the explained class ("yes", or the likeliest time class) */
     struct cs_model_explanation ex; /* exact: ex.logit == ex.base + sum(item) + ex.other */
 };
 CS_MUST_CHECK int cs_tm_predict(const struct cs_tm_model *tm, const struct cs_tm_facts *f,
@@ -173,7 +173,7 @@ CS_MUST_CHECK int cs_tm_doc_new(const struct cs_model_spec *spec, const double *
  * and the ticket has not fired that event before, and marks the document
  * (alerts.churn_ms, alerts.sla_breach_ms), so it fires once per ticket. Priors never
  * fire. *fired (may be NULL) counts the events staged. */
-CS_MUST_CHECK int cs_tm_alerts(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc,
-                               int64_t now_ms, int *fired);
+CS_MUST_CHECK int cs_tm_alerts(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               json_object *doc, int64_t now_ms, int *fired);
 
 #endif

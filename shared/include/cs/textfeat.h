@@ -24,13 +24,13 @@
 #define CS_TEXTFEAT_MAX_BYTES 4096u
 /* Most distinct features kept per text; later ones are dropped (and `truncated` set). */
 #define CS_TEXTFEAT_MAX_FEATS 4096u
-#define CS_TEXTFEAT_MAX_WORD 64u     /* longer words are cut for char n-grams */
-#define CS_TEXTFEAT_MAX_GRAM 160u    /* longest n-gram text handed to callbacks */
+#define CS_TEXTFEAT_MAX_WORD 64u  /* longer words are cut for char n-grams */
+#define CS_TEXTFEAT_MAX_GRAM 160u /* longest n-gram text handed to callbacks */
 
 /* Feature settings; stored in every text model file so training and inference agree. */
 struct cs_textfeat_cfg {
-    uint32_t hash_bits; /* features are hashed into 2^hash_bits buckets (10..22) */
-    uint32_t seed;      /* hash seed */
+    uint32_t hash_bits;         /* features are hashed into 2^hash_bits buckets (10..22) */
+    uint32_t seed;              /* hash seed */
     uint8_t word_min, word_max; /* word n-gram orders, e.g. 1..2, at most 3 (0..0 disables) */
     uint8_t char_min, char_max; /* character n-gram orders, e.g. 2..5 (0..0 disables) */
     uint8_t flags;              /* CS_TEXTFEAT_F_* */

@@ -29,7 +29,7 @@ struct cs_tm_mix {
 
 struct cs_ticket_metrics {
     int64_t total;
-    double p50_ms, p95_ms, p99_ms; /* NaN without tickets */
+    double p50_ms, p95_ms, p99_ms;                                  /* NaN without tickets */
     double avg_ms, avg_confidence, escalation_rate, kb_answer_rate; /* NaN without tickets */
     struct cs_tm_mix mix[CS_TM_MIXES];
 };

@@ -62,7 +62,7 @@ const char *cs_triage_category_code(enum cs_triage_category c);
 int cs_triage_category_parse(const char *name);
 
 struct cs_triage_route {
-    char intent[CS_TRIAGE_STR]; /* "" for a category's own route */
+    char intent[CS_TRIAGE_STR];   /* "" for a category's own route */
     char category[CS_TRIAGE_STR]; /* display name, e.g. "General Inquiry" */
     char code[CS_TRIAGE_STR];     /* "GENERAL_INQUIRY" */
     char subcategory[CS_TRIAGE_STR];
@@ -113,8 +113,8 @@ struct cs_triage {
     char priority[4]; /* "P1".."P3" */
     int sla_hours;
     char suggested_team[CS_TRIAGE_STR];
-    char sentiment[16]; /* seed 004 lowercase label */
-    float confidence;   /* calibrated probability of the category */
+    char sentiment[16];              /* seed 004 lowercase label */
+    float confidence;                /* calibrated probability of the category */
     char language[CS_LANG_CODE_MAX]; /* ISO 639-1, "" when unknown or no detector */
     float language_confidence;
     bool escalation_needed;
@@ -123,7 +123,7 @@ struct cs_triage {
     char intent[CS_TRIAGE_STR];    /* intent model's answer ("" without intent models) */
     char intent_model[CS_MODEL_NAME_MAX];
     float intent_confidence;
-    double amount; /* cs_triage_amount of the text */
+    double amount;               /* cs_triage_amount of the text */
     float impact_p1, impact_p12; /* the impact model's P(P1), P(P1) + P(P2) */
     const char *category_source; /* "builtin", or the provider id that chose the category */
     struct cs_cues cues;

@@ -84,9 +84,8 @@ enum cs_webhook_reject {
  * Returns CS_OK, or CS_ERR_UNAUTHORIZED with *why (may be NULL) saying which check
  * failed. The timestamp is checked before the MAC so stale messages cost no HMAC. */
 CS_MUST_CHECK int cs_webhook_verify(const struct cs_webhook_key *k, const char *id,
-                                    const char *timestamp, const char *signatures,
-                                    const char *body, size_t len, int64_t now_s,
-                                    enum cs_webhook_reject *why);
+                                    const char *timestamp, const char *signatures, const char *body,
+                                    size_t len, int64_t now_s, enum cs_webhook_reject *why);
 /* Stable snake_case name of a rejection ("invalid_signature"), for error bodies. */
 const char *cs_webhook_reject_name(enum cs_webhook_reject why);
 
@@ -129,9 +128,9 @@ struct cs_webhook_dispatch_cfg {
     size_t batch;            /* items per claim; 0: 16 */
     /* Deliveries in flight at once (libcurl multi), and at most per tenant, so one
      * tenant's hanging endpoints leave the other slots to the rest. 0: the defaults. */
-    size_t concurrency;      /* 0: CS_WEBHOOK_CONCURRENCY */
-    size_t per_tenant;       /* 0: CS_WEBHOOK_TENANT_CONCURRENCY; at most concurrency */
-    bool jitter_off;         /* tests that check exact due times */
+    size_t concurrency; /* 0: CS_WEBHOOK_CONCURRENCY */
+    size_t per_tenant;  /* 0: CS_WEBHOOK_TENANT_CONCURRENCY; at most concurrency */
+    bool jitter_off;    /* tests that check exact due times */
     /* Subscriber URLs may resolve to loopback, private and link-local addresses only
      * when set (local receivers under `build.sh serve`); otherwise such a connection is
      * refused, so a subscription cannot make us call internal services. */

@@ -16,8 +16,8 @@
 struct cs_doc;
 
 #define CS_WS_CONNECTIONS_COLL "ws_connections"
-#define CS_WS_TTL_MS (2 * 3600 * 1000LL)  /* API Gateway's own limit on a connection */
-#define CS_WS_PENDING_MS (60 * 1000LL)    /* to send {"action":"auth"} after connecting */
+#define CS_WS_TTL_MS (2 * 3600 * 1000LL) /* API Gateway's own limit on a connection */
+#define CS_WS_PENDING_MS (60 * 1000LL)   /* to send {"action":"auth"} after connecting */
 #define CS_WS_ID_MAX 128
 
 /* An id as gateways make them: 1..127 of [A-Za-z0-9_=+/-]. */

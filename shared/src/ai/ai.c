@@ -31,12 +31,13 @@ static const struct cs_ai_provider *by_id(const struct cs_ai_provider *ps, size_
 
 /* A request's "model" is a provider id (seed 001: "gpt4o_financial"); a client that
  * names the model itself ("gpt-4o") gets the first entry serving it. */
-static const struct cs_ai_provider *by_name(const struct cs_ai_provider *ps, size_t n, const char *name,
-                                            unsigned cap)
+static const struct cs_ai_provider *by_name(const struct cs_ai_provider *ps, size_t n,
+                                            const char *name, unsigned cap)
 {
     const struct cs_ai_provider *p = by_id(ps, n, name);
     for (size_t i = 0; !p && i < n; i++) {
-        const char *m = cap == CS_AI_CAP_EMBED && ps[i].embedding_model ? ps[i].embedding_model : ps[i].model;
+        const char *m =
+            cap == CS_AI_CAP_EMBED && ps[i].embedding_model ? ps[i].embedding_model : ps[i].model;
         if (strcmp(m, name) == 0) p = &ps[i];
     }
     return p;
@@ -92,10 +93,12 @@ static int key_for(const struct cs_ai_call *call, const struct cs_ai_provider *p
 
 /* Why `p` did not answer, for the caller's fallback_reason: a missing key is named by
  * its variable (never its value); anything else by the error's message. */
-static const char *fallback_reason(const struct cs_ai_call *call, const struct cs_ai_provider *p, int rc)
+static const char *fallback_reason(const struct cs_ai_call *call, const struct cs_ai_provider *p,
+                                   int rc)
 {
     if (rc == CS_ERR_CONFIG && p->api_key_env)
-        return cs_arena_printf(call->arena, "%s: no API key (%s is not set)", p->id, p->api_key_env);
+        return cs_arena_printf(call->arena, "%s: no API key (%s is not set)", p->id,
+                               p->api_key_env);
     return cs_arena_printf(call->arena, "%s: %s", p->id, cs_error_message(rc));
 }
 
@@ -134,9 +137,9 @@ static const char *status_text(struct cs_arena *a, long status)
 
 /* CS_OK with a 2xx answer in *resp (a stream then complete in *st). */
 static int post_attempts(const struct cs_ai_call *call, const struct cs_ai_provider *p,
-                        const struct ai_wire *w, const struct ai_req *rq,
-                        const struct cs_ai_chat *chat, struct ai_stream *st,
-                        struct ai_http_resp *resp, unsigned *attempts)
+                         const struct ai_wire *w, const struct ai_req *rq,
+                         const struct cs_ai_chat *chat, struct ai_stream *st,
+                         struct ai_http_resp *resp, unsigned *attempts)
 {
     const struct cs_ai *ai = call->ai;
     int64_t deadline = deadline_of(call);
@@ -156,10 +159,12 @@ static int post_attempts(const struct cs_ai_call *call, const struct cs_ai_provi
         if (rc == CS_OK && ok_status) return CS_OK;
         if (st && st->leaked) return CS_ERR_UPSTREAM;
         cs_log(CS_LOG_WARN, "ai provider attempt failed", "provider", p->id, "status",
-               status_text(call->arena, resp->status), "error", rc ? cs_error_name(rc) : "http status", NULL);
+               status_text(call->arena, resp->status), "error",
+               rc ? cs_error_name(rc) : "http status", NULL);
         /* Text already handed to the client cannot be taken back by a retry. */
         if (st && st->ndeltas > 0) return CS_ERR_UPSTREAM;
-        if (!retryable(rc, resp->status) || i >= ai->cfg.max_retries) return rc ? rc : CS_ERR_UPSTREAM;
+        if (!retryable(rc, resp->status) || i >= ai->cfg.max_retries)
+            return rc ? rc : CS_ERR_UPSTREAM;
         int64_t wait = backoff_ms(ai, i);
         if (resp->retry_after_ms > wait) wait = resp->retry_after_ms;
         if (wait > ai->cfg.backoff_max_ms || cs_now_ms() + wait >= deadline - BUILTIN_RESERVE_MS)
@@ -210,8 +215,9 @@ static void record_usage(const struct cs_ai_call *call, const char *op, const ch
     if (!rc) rc = cs_json_add_double(d, "cost_usd", cost, 8);
     if (!rc) rc = cs_json_add_int(d, "attempts", attempts);
     if (!rc) rc = cs_json_add_bool(d, "fallback", fallback);
-    if (!rc) rc = cs_store_insert(call->store, call->arena, call->tenant, CS_AI_USAGE_COLL, NULL, d,
-                                  NULL, call->now_ms, NULL);
+    if (!rc)
+        rc = cs_store_insert(call->store, call->arena, call->tenant, CS_AI_USAGE_COLL, NULL, d,
+                             NULL, call->now_ms, NULL);
     /* Accounting must not turn an answered request into an error. */
     if (rc) cs_log(CS_LOG_WARN, "ai usage not recorded", "error", cs_error_name(rc), NULL);
 }
@@ -231,7 +237,8 @@ static void fill_usage(struct cs_ai_usage *u, const struct cs_ai_chat *chat, con
         return;
     }
     u->prompt_tokens = ai_estimate_tokens(chat->system);
-    for (size_t i = 0; i < chat->nmsgs; i++) u->prompt_tokens += ai_estimate_tokens(chat->msgs[i].content);
+    for (size_t i = 0; i < chat->nmsgs; i++)
+        u->prompt_tokens += ai_estimate_tokens(chat->msgs[i].content);
     u->completion_tokens = ai_estimate_tokens(text);
     u->total_tokens = u->prompt_tokens + u->completion_tokens;
 }
@@ -320,13 +327,15 @@ static int chat_chain(const struct cs_ai_call *call, const struct cs_ai_provider
     out->latency_ms = cs_mono_ms() - t0;
     out->attempts = attempts;
     out->fallback = i > 0;
-    out->cost_usd = p->kind == CS_AI_KIND_BUILTIN ? 0 : ai_cost_usd(call->ai, out->model, &out->usage);
+    out->cost_usd =
+        p->kind == CS_AI_KIND_BUILTIN ? 0 : ai_cost_usd(call->ai, out->model, &out->usage);
     record_usage(call, call->operation, out->provider_id, out->provider, out->model, &out->usage,
                  out->latency_ms, out->cost_usd, attempts, out->fallback);
     return CS_OK;
 }
 
-int cs_ai_chat(const struct cs_ai_call *call, const struct cs_ai_chat *chat, struct cs_ai_reply *out)
+int cs_ai_chat(const struct cs_ai_call *call, const struct cs_ai_chat *chat,
+               struct cs_ai_reply *out)
 {
     memset(out, 0, sizeof(*out));
     int rc = chat_validate(chat);
@@ -361,7 +370,8 @@ int cs_ai_embed(const struct cs_ai_call *call, const char *provider_id, const ch
                 size_t n, unsigned dims, struct cs_ai_embeddings *out)
 {
     memset(out, 0, sizeof(*out));
-    if (!texts || n == 0 || n > CS_AI_MAX_EMBED_TEXTS || dims > CS_AI_MAX_DIMS) return CS_ERR_VALIDATION;
+    if (!texts || n == 0 || n > CS_AI_MAX_EMBED_TEXTS || dims > CS_AI_MAX_DIMS)
+        return CS_ERR_VALIDATION;
     for (size_t i = 0; i < n; i++)
         if (!texts[i]) return CS_ERR_VALIDATION;
     const struct cs_ai_provider *chain[CS_AI_MAX_FALLBACKS + 2];
@@ -388,9 +398,10 @@ int cs_ai_embed(const struct cs_ai_call *call, const char *provider_id, const ch
     out->provider = kind_name(p);
     out->fallback = i > 0;
     out->latency_ms = cs_mono_ms() - t0;
-    out->cost_usd = p->kind == CS_AI_KIND_BUILTIN ? 0 : ai_cost_usd(call->ai, out->model, &out->usage);
-    record_usage(call, call->operation ? call->operation : "embed", p->id, out->provider, out->model,
-                 &out->usage, out->latency_ms, out->cost_usd, attempts, out->fallback);
+    out->cost_usd =
+        p->kind == CS_AI_KIND_BUILTIN ? 0 : ai_cost_usd(call->ai, out->model, &out->usage);
+    record_usage(call, call->operation ? call->operation : "embed", p->id, out->provider,
+                 out->model, &out->usage, out->latency_ms, out->cost_usd, attempts, out->fallback);
     return CS_OK;
 }
 
@@ -441,12 +452,16 @@ static int classify_provider(const struct cs_ai_call *call, const struct cs_ai_p
     json_object *list = cs_json_array(call->arena);
     for (size_t i = 0; list && i < n; i++)
         if (json_object_array_add(list, json_object_new_string(cats[i]))) return CS_ERR_NOMEM;
-    const char *user = list ? cs_arena_printf(call->arena, "Categories: %s\n<text>\n%s\n</text>",
-                                              json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN), text)
-                            : NULL;
+    const char *user =
+        list ? cs_arena_printf(call->arena, "Categories: %s\n<text>\n%s\n</text>",
+                               json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN), text)
+             : NULL;
     if (!user) return CS_ERR_NOMEM;
     struct cs_ai_msg m = {"user", user};
-    struct cs_ai_chat chat = {.system = classify_system, .msgs = &m, .nmsgs = 1, .max_tokens = 64 + 16 * (int)n,
+    struct cs_ai_chat chat = {.system = classify_system,
+                              .msgs = &m,
+                              .nmsgs = 1,
+                              .max_tokens = 64 + 16 * (int)n,
                               .temperature = 0};
     struct cs_ai_reply r;
     memset(&r, 0, sizeof(r));
@@ -461,8 +476,9 @@ static int classify_provider(const struct cs_ai_call *call, const struct cs_ai_p
     out->top_category = sc[0].category;
     out->model = r.model ? r.model : p->model;
     fill_usage(&r.usage, &chat, r.text);
-    record_usage(call, call->operation ? call->operation : "classify", p->id, kind_name(p), out->model,
-                 &r.usage, 0, ai_cost_usd(call->ai, out->model, &r.usage), *attempts, false);
+    record_usage(call, call->operation ? call->operation : "classify", p->id, kind_name(p),
+                 out->model, &r.usage, 0, ai_cost_usd(call->ai, out->model, &r.usage), *attempts,
+                 false);
     return CS_OK;
 }
 
@@ -492,8 +508,8 @@ int cs_ai_classify(const struct cs_ai_call *call, const char *provider_id, const
     if (chain[i]->kind == CS_AI_KIND_BUILTIN) {
         struct cs_ai_usage u = {.prompt_tokens = ai_estimate_tokens(text)};
         u.total_tokens = u.prompt_tokens;
-        record_usage(call, call->operation ? call->operation : "classify", out->provider_id, out->provider,
-                     out->model, &u, 0, 0, attempts, out->fallback);
+        record_usage(call, call->operation ? call->operation : "classify", out->provider_id,
+                     out->provider, out->model, &u, 0, 0, attempts, out->fallback);
     }
     return CS_OK;
 }

@@ -104,7 +104,8 @@ static const char *as_words(struct cs_arena *a, const char *s)
 static const char *unguard(struct cs_arena *a, const char *s)
 {
     size_t n = strlen(s), no = strlen(CS_AI_FENCE_OPEN), nc = strlen(CS_AI_FENCE_CLOSE);
-    if (n < no + nc || strncmp(s, CS_AI_FENCE_OPEN, no) != 0 || strcmp(s + n - nc, CS_AI_FENCE_CLOSE) != 0)
+    if (n < no + nc || strncmp(s, CS_AI_FENCE_OPEN, no) != 0 ||
+        strcmp(s + n - nc, CS_AI_FENCE_CLOSE) != 0)
         return s;
     const char *b = s + no, *e = s + n - nc;
     while (b < e && (*b == '\n' || *b == '\r' || *b == ' ')) b++;
@@ -117,7 +118,8 @@ static const char *unguard(struct cs_arena *a, const char *s)
 static const char *last_user(struct cs_arena *a, const struct cs_ai_chat *chat)
 {
     for (size_t i = chat->nmsgs; i > 0; i--)
-        if (strcmp(chat->msgs[i - 1].role, "assistant") != 0) return unguard(a, chat->msgs[i - 1].content);
+        if (strcmp(chat->msgs[i - 1].role, "assistant") != 0)
+            return unguard(a, chat->msgs[i - 1].content);
     return "";
 }
 
@@ -147,7 +149,9 @@ static int draft_reply(const struct cs_ai_call *call, const char *query, struct 
         int rc = cs_retrieval_search_hinted(call->store, call->arena, call->tenant, query, NULL,
                                             BUILTIN_PASSAGES, &ps, &np);
         /* meaning re-orders what the words found (no-op without data/models/embed.cse) */
-        if (!rc) rc = cs_retrieval_rerank(cs_models_embed(call->models), query, CS_RETRIEVAL_RERANK_WEIGHT, ps, np);
+        if (!rc)
+            rc = cs_retrieval_rerank(cs_models_embed(call->models), query,
+                                     CS_RETRIEVAL_RERANK_WEIGHT, ps, np);
         if (rc) return rc;
     }
     struct cs_sentiment s;
@@ -188,7 +192,8 @@ int ai_builtin_chat(const struct cs_ai_call *call, const struct cs_ai_chat *chat
     int rc;
     if (cs_reply_closing(query)) {
         /* Thanks and goodbyes get a closing line, not a knowledge-base search. */
-        text = "You're welcome! I'm glad that's sorted. If anything else comes up, just send us a message.";
+        text = "You're welcome! I'm glad that's sorted. If anything else comes up, just send us a "
+               "message.";
     } else {
         struct cs_draft d;
         if ((rc = draft_reply(call, query, &d))) return rc;
@@ -258,7 +263,8 @@ int ai_builtin_classify(const struct cs_ai_call *call, const char *text, const c
     }
     if (rc) return rc;
     double sum = 0;
-    for (size_t i = 0; i < n; i++) sum += sc[i].score = exp((sc[i].score - max) / CLASSIFY_TEMPERATURE);
+    for (size_t i = 0; i < n; i++)
+        sum += sc[i].score = exp((sc[i].score - max) / CLASSIFY_TEMPERATURE);
     for (size_t i = 0; i < n; i++) sc[i].score /= sum;
     qsort(sc, n, sizeof(*sc), cmp_class);
     out->scores = sc;

@@ -88,11 +88,17 @@ int ai_http_post(const struct cs_ai *ai, struct cs_arena *a, const struct ai_req
     const char *headers[AI_MAX_HEADERS + 1] = {0};
     for (size_t i = 0; i < AI_MAX_HEADERS && rq->headers[i]; i++) headers[i] = rq->headers[i];
     struct xfer x = {.c = c, .out = out, .sse = sse};
-    const struct cs_net_opts o = {
-        .url = rq->url, .headers = headers, .body = rq->body, .body_len = rq->body_len,
-        .timeout_ms = budget_ms, .connect_timeout_ms = ai->cfg.connect_timeout_ms,
-        .user_agent = "cs-ai/1", .on_body = on_body, .body_arg = &x,
-        .on_header = on_header, .header_arg = &x};
+    const struct cs_net_opts o = {.url = rq->url,
+                                  .headers = headers,
+                                  .body = rq->body,
+                                  .body_len = rq->body_len,
+                                  .timeout_ms = budget_ms,
+                                  .connect_timeout_ms = ai->cfg.connect_timeout_ms,
+                                  .user_agent = "cs-ai/1",
+                                  .on_body = on_body,
+                                  .body_arg = &x,
+                                  .on_header = on_header,
+                                  .header_arg = &x};
     /* The key travels in a header, and cs_net_prepare never follows a redirect. */
     CURLcode crc = cs_net_perform(c, &o, &out->status, NULL);
     (void)cs_buf_str(&out->body);

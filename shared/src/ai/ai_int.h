@@ -24,7 +24,7 @@ struct ai_price {
 struct cs_ai {
     struct cs_ai_config cfg;
     struct cs_ai_provider seeds[CS_AI_MAX_PROVIDERS];
-    json_object *seed_json[CS_AI_MAX_PROVIDERS]; /* the entry as stored in the registry */
+    json_object *seed_json[CS_AI_MAX_PROVIDERS];   /* the entry as stored in the registry */
     const char *seed_tenants[CS_AI_MAX_PROVIDERS]; /* comma list; NULL: every tenant */
     size_t nseeds;
     struct ai_price *prices;
@@ -69,8 +69,8 @@ struct ai_stream {
     struct cs_ai_usage usage;
     const char *model;
     const char *finish;
-    bool done;     /* the provider's terminal event arrived */
-    bool failed;   /* the provider sent an error event */
+    bool done;   /* the provider's terminal event arrived */
+    bool failed; /* the provider sent an error event */
     size_t ndeltas;
     cs_ai_delta_fn on_delta;
     void *ud;

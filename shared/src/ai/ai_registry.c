@@ -79,10 +79,14 @@ static bool url_ok(const char *u)
 static int parse_kind(const char *s, enum cs_ai_kind *k)
 {
     if (!s) return CS_ERR_CONFIG;
-    if (strcmp(s, "openai") == 0) *k = CS_AI_KIND_OPENAI;
-    else if (strcmp(s, "anthropic") == 0) *k = CS_AI_KIND_ANTHROPIC;
-    else if (strcmp(s, "gemini") == 0 || strcmp(s, "google") == 0) *k = CS_AI_KIND_GEMINI;
-    else return CS_ERR_CONFIG;
+    if (strcmp(s, "openai") == 0)
+        *k = CS_AI_KIND_OPENAI;
+    else if (strcmp(s, "anthropic") == 0)
+        *k = CS_AI_KIND_ANTHROPIC;
+    else if (strcmp(s, "gemini") == 0 || strcmp(s, "google") == 0)
+        *k = CS_AI_KIND_GEMINI;
+    else
+        return CS_ERR_CONFIG;
     return CS_OK;
 }
 
@@ -103,7 +107,8 @@ static int parse_caps(json_object *arr, enum cs_ai_kind kind, unsigned *caps)
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
         const char *s = json_object_get_string(json_object_array_get_idx(arr, i));
         size_t j = 0;
-        while (j < sizeof(cap_names) / sizeof(cap_names[0]) && (!s || strcmp(s, cap_names[j].name))) j++;
+        while (j < sizeof(cap_names) / sizeof(cap_names[0]) && (!s || strcmp(s, cap_names[j].name)))
+            j++;
         if (j == sizeof(cap_names) / sizeof(cap_names[0])) return CS_ERR_CONFIG;
         *caps |= cap_names[j].cap;
     }
@@ -118,8 +123,8 @@ int ai_provider_from_json(json_object *o, struct cs_ai_provider *p, const char *
     *why = "provider entry is not an object";
     if (!json_object_is_type(o, json_type_object)) return CS_ERR_CONFIG;
     *why = "provider entries name the variable holding the key (api_key_env), never the key";
-    if (json_object_object_get_ex(o, "api_key", NULL) || json_object_object_get_ex(o, "key", NULL) ||
-        json_object_object_get_ex(o, "secret", NULL))
+    if (json_object_object_get_ex(o, "api_key", NULL) ||
+        json_object_object_get_ex(o, "key", NULL) || json_object_object_get_ex(o, "secret", NULL))
         return CS_ERR_CONFIG;
     p->id = cs_json_get_str(o, "id");
     *why = "provider id must be 1-64 of [A-Za-z0-9_.-] and not \"builtin\"";
@@ -130,7 +135,8 @@ int ai_provider_from_json(json_object *o, struct cs_ai_provider *p, const char *
     p->model = cs_json_get_str(o, "model");
     p->embedding_model = cs_json_get_str(o, "embedding_model");
     *why = "model names are 1-128 of [A-Za-z0-9_.:/-]";
-    if (!name_ok(p->model, 128, "_.:/-") || (p->embedding_model && !name_ok(p->embedding_model, 128, "_.:/-")))
+    if (!name_ok(p->model, 128, "_.:/-") ||
+        (p->embedding_model && !name_ok(p->embedding_model, 128, "_.:/-")))
         return CS_ERR_CONFIG;
     p->base_url = cs_json_get_str(o, "base_url");
     *why = "base_url must be an http:// or https:// URL";
@@ -148,7 +154,8 @@ int ai_provider_from_json(json_object *o, struct cs_ai_provider *p, const char *
     json_object *fb = NULL;
     *why = "fallback must be a list of at most 4 provider ids";
     if (json_object_object_get_ex(o, "fallback", &fb)) {
-        if (!json_object_is_type(fb, json_type_array) || json_object_array_length(fb) > CS_AI_MAX_FALLBACKS)
+        if (!json_object_is_type(fb, json_type_array) ||
+            json_object_array_length(fb) > CS_AI_MAX_FALLBACKS)
             return CS_ERR_CONFIG;
         for (size_t i = 0; i < json_object_array_length(fb); i++) {
             const char *id = json_object_get_string(json_object_array_get_idx(fb, i));
@@ -168,7 +175,8 @@ static const char *file_or_default(const char *(*get)(const char *), const char 
 {
     const char *v = get(var);
     char path[4096];
-    if (v && *v) snprintf(path, sizeof(path), "%s", v);
+    if (v && *v)
+        snprintf(path, sizeof(path), "%s", v);
     else {
         snprintf(path, sizeof(path), "%s/ai/%s", data_dir, name);
         if (access(path, R_OK) != 0) return NULL;
@@ -202,8 +210,10 @@ int cs_ai_config_load(struct cs_ai_config *cfg, const char *(*get)(const char *)
     cfg->backoff_base_ms = 250;
     cfg->backoff_max_ms = 8000;
     cfg->secret = get; /* keys are read by name when a call needs one */
-    cfg->providers_file = file_or_default(get, "CS_PROVIDERS_FILE", data_dir, "providers.json", &store, &cap);
-    cfg->prices_file = file_or_default(get, "CS_AI_PRICES_FILE", data_dir, "prices.json", &store, &cap);
+    cfg->providers_file =
+        file_or_default(get, "CS_PROVIDERS_FILE", data_dir, "providers.json", &store, &cap);
+    cfg->prices_file =
+        file_or_default(get, "CS_AI_PRICES_FILE", data_dir, "prices.json", &store, &cap);
     const char *v = get("CS_AI_TIMEOUT_MS");
     *why = "CS_AI_TIMEOUT_MS";
     if (v && *v && parse_ms(v, 100, 600000, &cfg->timeout_ms)) return CS_ERR_CONFIG;
@@ -235,7 +245,8 @@ static int load_prices(struct cs_ai *ai, const char **why)
         return CS_ERR_CONFIG;
     ai->prices = calloc((size_t)json_object_object_length(models) + 1, sizeof(*ai->prices));
     if (!ai->prices) return CS_ERR_NOMEM;
-    json_object_object_foreach(models, name, val) {
+    json_object_object_foreach(models, name, val)
+    {
         *why = "prices: each model needs numeric input_per_mtok and output_per_mtok";
         double in = cs_json_get_double(val, "input_per_mtok", -1);
         double outp = cs_json_get_double(val, "output_per_mtok", -1);
@@ -335,7 +346,9 @@ double ai_cost_usd(const struct cs_ai *ai, const char *model, const struct cs_ai
         }
     }
     if (!best) return 0;
-    return (u->prompt_tokens * best->input_per_mtok + u->completion_tokens * best->output_per_mtok) / 1e6;
+    return (u->prompt_tokens * best->input_per_mtok +
+            u->completion_tokens * best->output_per_mtok) /
+           1e6;
 }
 
 /* ---- per-tenant registry ---- */
@@ -356,7 +369,8 @@ static bool seed_applies(const struct cs_ai *ai, size_t i, const char *tenant)
 
 static const char *json_text(json_object *o)
 {
-    return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+    return json_object_to_json_string_ext(o,
+                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 /* Brings the tenant's documents in line with the file: new entries inserted, changed
@@ -375,11 +389,14 @@ static int sync_seeds(const struct cs_ai_call *call, struct cs_doc_list *docs)
         if (!d)
             rc = cs_store_insert(call->store, call->arena, call->tenant, CS_AI_PROVIDERS_COLL,
                                  ai->seeds[i].id, ai->seed_json[i], NULL, call->now_ms, NULL);
-        else if (strcmp(cs_json_get_str(d->body, "source") ? cs_json_get_str(d->body, "source") : "", "config") == 0 &&
+        else if (strcmp(cs_json_get_str(d->body, "source") ? cs_json_get_str(d->body, "source")
+                                                           : "",
+                        "config") == 0 &&
                  strcmp(json_text(d->body), json_text(ai->seed_json[i])) != 0)
-            rc = cs_store_update(call->store, call->arena, call->tenant, CS_AI_PROVIDERS_COLL, d->id,
-                                 d->version, ai->seed_json[i], NULL, call->now_ms, NULL);
-        else continue;
+            rc = cs_store_update(call->store, call->arena, call->tenant, CS_AI_PROVIDERS_COLL,
+                                 d->id, d->version, ai->seed_json[i], NULL, call->now_ms, NULL);
+        else
+            continue;
         if (rc && rc != CS_ERR_EXISTS && rc != CS_ERR_CONFLICT) return rc;
         changed = true;
     }
@@ -387,9 +404,12 @@ static int sync_seeds(const struct cs_ai_call *call, struct cs_doc_list *docs)
         const char *src = cs_json_get_str(docs->docs[j].body, "source");
         if (!src || strcmp(src, "config") != 0) continue;
         size_t i = 0;
-        while (i < ai->nseeds && (strcmp(ai->seeds[i].id, docs->docs[j].id) || !seed_applies(ai, i, call->tenant))) i++;
+        while (i < ai->nseeds &&
+               (strcmp(ai->seeds[i].id, docs->docs[j].id) || !seed_applies(ai, i, call->tenant)))
+            i++;
         if (i < ai->nseeds) continue;
-        int rc = cs_store_delete(call->store, call->tenant, CS_AI_PROVIDERS_COLL, docs->docs[j].id, -1);
+        int rc =
+            cs_store_delete(call->store, call->tenant, CS_AI_PROVIDERS_COLL, docs->docs[j].id, -1);
         if (rc && rc != CS_ERR_NOT_FOUND) return rc;
         changed = true;
     }
@@ -421,8 +441,10 @@ static void seed001_load(void)
 {
     seed001_root = json_tokener_parse(seed001_json);
     const char *why;
-    for (size_t i = 0; seed001_root && i < json_object_array_length(seed001_root) && i < SEED001_N; i++)
-        if (ai_provider_from_json(json_object_array_get_idx(seed001_root, i), &seed001[nseed001], &why) == CS_OK)
+    for (size_t i = 0; seed001_root && i < json_object_array_length(seed001_root) && i < SEED001_N;
+         i++)
+        if (ai_provider_from_json(json_object_array_get_idx(seed001_root, i), &seed001[nseed001],
+                                  &why) == CS_OK)
             nseed001++;
 }
 
@@ -443,19 +465,24 @@ int cs_ai_providers(const struct cs_ai_call *call, struct cs_ai_provider **out, 
     /* A function that did not declare CS_NEED_AI has no cs_ai: a programming error,
      * reported rather than crashed on. */
     if (!call || !call->ai || !call->arena || !call->tenant) return CS_ERR_CONFIG;
-    struct cs_ai_provider *ps = cs_arena_alloc(call->arena, (CS_AI_MAX_PROVIDERS + 1) * sizeof(*ps));
+    struct cs_ai_provider *ps =
+        cs_arena_alloc(call->arena, (CS_AI_MAX_PROVIDERS + 1) * sizeof(*ps));
     if (!ps) return CS_ERR_NOMEM;
     size_t k = 0;
     const char *why;
     if (call->store) {
         struct cs_query q = {.sort = "_id", .limit = CS_AI_MAX_PROVIDERS};
         struct cs_doc_list docs;
-        int rc = cs_store_find(call->store, call->arena, call->tenant, CS_AI_PROVIDERS_COLL, &q, &docs);
+        int rc =
+            cs_store_find(call->store, call->arena, call->tenant, CS_AI_PROVIDERS_COLL, &q, &docs);
         if (!rc) rc = sync_seeds(call, &docs);
         if (rc) return rc;
         for (size_t j = 0; j < docs.n && k < CS_AI_MAX_PROVIDERS; j++) {
-            if (ai_provider_from_json(docs.docs[j].body, &ps[k], &why) == CS_OK) k++;
-            else cs_log(CS_LOG_WARN, "ai provider entry skipped", "id", docs.docs[j].id, "reason", why, NULL);
+            if (ai_provider_from_json(docs.docs[j].body, &ps[k], &why) == CS_OK)
+                k++;
+            else
+                cs_log(CS_LOG_WARN, "ai provider entry skipped", "id", docs.docs[j].id, "reason",
+                       why, NULL);
         }
     } else {
         for (size_t i = 0; i < call->ai->nseeds; i++)
@@ -480,7 +507,6 @@ bool cs_ai_hosted_default(const struct cs_ai_call *call, enum cs_ai_cap cap)
     size_t n;
     if (!call || !call->ai || cs_ai_providers(call, &p, &n) != CS_OK) return false;
     for (size_t i = 0; i < n; i++)
-        if (p[i].is_default)
-            return p[i].kind != CS_AI_KIND_BUILTIN && (p[i].caps & (unsigned)cap);
+        if (p[i].is_default) return p[i].kind != CS_AI_KIND_BUILTIN && (p[i].caps & (unsigned)cap);
     return false;
 }

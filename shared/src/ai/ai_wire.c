@@ -61,7 +61,8 @@ const char *ai_join_url(struct cs_arena *a, const char *base, const char *dflt, 
 const char *ai_body_string(struct cs_arena *a, json_object *o, size_t *len)
 {
     size_t n = 0;
-    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+    const char *s = json_object_to_json_string_length(
+        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
     char *copy = s ? cs_arena_strndup(a, s, n) : NULL;
     *len = copy ? n : 0;
     return copy;
@@ -77,7 +78,8 @@ int ai_req_finish(struct cs_arena *a, struct ai_req *out, const char *base, cons
 
 const char *ai_json_strdup(struct cs_arena *a, json_object *o)
 {
-    return json_object_is_type(o, json_type_string) ? cs_arena_strdup(a, json_object_get_string(o)) : NULL;
+    return json_object_is_type(o, json_type_string) ? cs_arena_strdup(a, json_object_get_string(o))
+                                                    : NULL;
 }
 
 int ai_add_msg(json_object *arr, const char *role, const char *content)

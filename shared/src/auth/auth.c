@@ -129,7 +129,8 @@ static int claims_to_principal(struct cs_arena *a, json_object *c, int64_t now_s
     out->subject = cs_arena_strdup(a, sub);
     out->exp = e;
     out->iat = issued;
-    if (json_object_object_get_ex(c, "roles", &roles) && json_object_is_type(roles, json_type_array)) {
+    if (json_object_object_get_ex(c, "roles", &roles) &&
+        json_object_is_type(roles, json_type_array)) {
         size_t n = json_object_array_length(roles);
         for (size_t i = 0; i < n && out->nroles < CS_MAX_ROLES; i++) {
             json_object *r = json_object_array_get_idx(roles, i);
@@ -183,8 +184,9 @@ int cs_jwt_key_parse(const char *text, struct cs_jwt_key *out)
     int hexok = len % 2 == 0 && sodium_hex2bin(bin, sizeof(bin), text, len, NULL, &n, &end) == 0 &&
                 end == text + len;
     if (!hexok) {
-        static const int variants[] = {sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
-                                       sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING};
+        static const int variants[] = {
+            sodium_base64_VARIANT_ORIGINAL, sodium_base64_VARIANT_ORIGINAL_NO_PADDING,
+            sodium_base64_VARIANT_URLSAFE, sodium_base64_VARIANT_URLSAFE_NO_PADDING};
         int ok = 0;
         for (size_t i = 0; i < 4 && !ok; i++)
             ok = sodium_base642bin(bin, sizeof(bin), text, len, NULL, &n, &end, variants[i]) == 0 &&
@@ -195,8 +197,10 @@ int cs_jwt_key_parse(const char *text, struct cs_jwt_key *out)
         sodium_memzero(bin, sizeof(bin));
         return CS_ERR_CONFIG;
     }
-    if (n == CS_JWT_KEY_BYTES) memcpy(out->bytes, bin, n);
-    else crypto_generichash(out->bytes, CS_JWT_KEY_BYTES, bin, n, NULL, 0);
+    if (n == CS_JWT_KEY_BYTES)
+        memcpy(out->bytes, bin, n);
+    else
+        crypto_generichash(out->bytes, CS_JWT_KEY_BYTES, bin, n, NULL, 0);
     sodium_memzero(bin, sizeof(bin));
     return CS_OK;
 }
@@ -303,9 +307,8 @@ int cs_password_hash(const char *password, char out[CS_PASSWORD_HASH_BYTES])
 
 int cs_password_verify(const char *hash, const char *password)
 {
-    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0
-               ? CS_OK
-               : CS_ERR_BAD_CREDENTIALS;
+    return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0 ? CS_OK
+                                                                           : CS_ERR_BAD_CREDENTIALS;
 }
 
 /* ---- API keys and users ---- */
@@ -350,14 +353,17 @@ int cs_apikey_create_scoped(struct cs_store *st, struct cs_arena *a, const char 
     int rc = cs_json_add_str(doc, "tenant", tenant);
     if (!rc) rc = cs_json_add_str(doc, "secret_hash", digest);
     if (!rc) rc = cs_json_add(doc, "roles", roles);
-    if (!rc) rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, "api_keys", out->api_key, doc, NULL, now_ms, NULL);
+    if (!rc)
+        rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, "api_keys", out->api_key, doc, NULL, now_ms,
+                             NULL);
     return rc;
 }
 
 static void roles_from(json_object *doc, struct cs_arena *a, struct cs_principal *out)
 {
     json_object *roles;
-    if (!json_object_object_get_ex(doc, "roles", &roles) || !json_object_is_type(roles, json_type_array))
+    if (!json_object_object_get_ex(doc, "roles", &roles) ||
+        !json_object_is_type(roles, json_type_array))
         return;
     size_t n = json_object_array_length(roles);
     for (size_t i = 0; i < n && out->nroles < CS_MAX_ROLES; i++) {
@@ -405,8 +411,8 @@ static json_object *roles_array(const char *roles)
 }
 
 int cs_user_create(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                   const char *username, const char *password, const char *roles,
-                   int64_t now_ms, const char **user_id)
+                   const char *username, const char *password, const char *roles, int64_t now_ms,
+                   const char **user_id)
 {
     if (!cs_tenant_valid(tenant) || !username || !*username || strlen(username) > CS_STORE_ID_MAX ||
         !password || strlen(password) < 8)
@@ -423,7 +429,9 @@ int cs_user_create(struct cs_store *st, struct cs_arena *a, const char *tenant,
     if (!rc) rc = cs_json_add(user, "roles", roles_array(roles));
     /* The directory entry is written first: its id is the login name, so a second user
      * with the same name fails here with CS_ERR_EXISTS before any user document exists. */
-    if (!rc) rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, "logins", username, login, NULL, now_ms, NULL);
+    if (!rc)
+        rc =
+            cs_store_insert(st, a, CS_SYSTEM_TENANT, "logins", username, login, NULL, now_ms, NULL);
     if (!rc) rc = cs_store_insert(st, a, tenant, "users", uid, user, NULL, now_ms, NULL);
     sodium_memzero(hash, sizeof(hash));
     if (!rc && user_id) *user_id = uid;
@@ -446,8 +454,10 @@ int cs_user_login(struct cs_store *st, struct cs_arena *a, const char *username,
                  : CS_ERR_NOT_FOUND;
     const char *tenant = rc ? NULL : cs_json_get_str(login.body, "tenant");
     const char *uid = rc ? NULL : cs_json_get_str(login.body, "user_id");
-    if (rc == CS_OK && tenant && uid) rc = cs_store_get(st, a, tenant, "users", uid, &user);
-    else if (rc == CS_OK) rc = CS_ERR_NOT_FOUND;
+    if (rc == CS_OK && tenant && uid)
+        rc = cs_store_get(st, a, tenant, "users", uid, &user);
+    else if (rc == CS_OK)
+        rc = CS_ERR_NOT_FOUND;
     if (rc && rc != CS_ERR_NOT_FOUND) return rc;
     if (rc == CS_ERR_NOT_FOUND) {
         /* Spend the same Argon2 time as a real check so timing does not reveal which

@@ -105,9 +105,13 @@ static int record_failure(struct cs_store *st, struct cs_arena *a, int which, co
                           int64_t now_ms)
 {
     struct failure f = {.a = a, .which = which, .now_ms = now_ms};
-    const struct cs_store_modify m = {.tenant = CS_SYSTEM_TENANT, .coll = GUARD_COLL, .id = id,
-                                      .flags = CS_MODIFY_CREATE, .mutate = count_failure,
-                                      .ctx = &f, .now_ms = now_ms};
+    const struct cs_store_modify m = {.tenant = CS_SYSTEM_TENANT,
+                                      .coll = GUARD_COLL,
+                                      .id = id,
+                                      .flags = CS_MODIFY_CREATE,
+                                      .mutate = count_failure,
+                                      .ctx = &f,
+                                      .now_ms = now_ms};
     return cs_store_modify(st, a, &m, NULL);
 }
 
@@ -139,7 +143,8 @@ int cs_login_guarded(const struct cs_req *req, struct cs_resp *resp, const char 
     int64_t retry = 0;
     int rc = cs_login_guard_check(req->store, req->arena, account, client, req->now_ms, &retry);
     if (rc == CS_ERR_RATE_LIMITED) {
-        (void)cs_resp_header(resp, "retry-after", cs_arena_printf(req->arena, "%lld", (long long)retry));
+        (void)cs_resp_header(resp, "retry-after",
+                             cs_arena_printf(req->arena, "%lld", (long long)retry));
         return rc;
     }
     if (rc) return rc;

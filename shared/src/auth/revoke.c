@@ -20,7 +20,7 @@
 #define REVOKED_MAX 100000
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static char **cached;   /* "tenant\nsubject" strings, malloc'd: the cache outlives requests */
+static char **cached; /* "tenant\nsubject" strings, malloc'd: the cache outlives requests */
 static size_t ncached;
 static int64_t loaded_ms = -1;
 
@@ -117,21 +117,24 @@ static int revoke_subject(struct cs_store *st, struct cs_arena *a, const char *t
     json_object *body = cs_json_object(a);
     if (!body) return CS_ERR_NOMEM;
     int rc = cs_json_add_str(body, "tenant", tenant);
-    if (!rc) rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, REVOKED_COLL, subject, body, NULL, now_ms, NULL);
+    if (!rc)
+        rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, REVOKED_COLL, subject, body, NULL, now_ms,
+                             NULL);
     return rc == CS_ERR_EXISTS ? CS_OK : rc;
 }
 
-static int flag_true(void *flag, struct cs_doc *d)
-{
-    return cs_json_add_bool(d->body, flag, true);
-}
+static int flag_true(void *flag, struct cs_doc *d) { return cs_json_add_bool(d->body, flag, true); }
 
 /* Sets `flag` true on the document (cs_store_modify retries a concurrent update). */
 static int set_flag(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                     const char *id, const char *flag, int64_t now_ms)
 {
-    const struct cs_store_modify m = {.tenant = tenant, .coll = coll, .id = id,
-                                      .mutate = flag_true, .ctx = (void *)flag, .now_ms = now_ms};
+    const struct cs_store_modify m = {.tenant = tenant,
+                                      .coll = coll,
+                                      .id = id,
+                                      .mutate = flag_true,
+                                      .ctx = (void *)flag,
+                                      .now_ms = now_ms};
     return cs_store_modify(st, a, &m, NULL);
 }
 

@@ -60,8 +60,10 @@ static size_t lexical_error(const char *s, size_t n)
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (in_str) {
-            if (c == '"') in_str = false;
-            else if (c < 0x20) return i;
+            if (c == '"')
+                in_str = false;
+            else if (c < 0x20)
+                return i;
             else if (c == '\\') {
                 if (n - i >= 6 && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0) return i;
                 i++;
@@ -83,7 +85,8 @@ static bool numbers_ok(json_object *o, int depth)
     switch (json_object_get_type(o)) {
     case json_type_double: return isfinite(json_object_get_double(o));
     case json_type_int:
-        return json_object_get_int64(o) != INT64_MAX || json_object_get_uint64(o) == (uint64_t)INT64_MAX;
+        return json_object_get_int64(o) != INT64_MAX ||
+               json_object_get_uint64(o) == (uint64_t)INT64_MAX;
     case json_type_array: {
         size_t n = json_object_array_length(o);
         for (size_t i = 0; i < n; i++)
@@ -91,7 +94,8 @@ static bool numbers_ok(json_object *o, int depth)
         return true;
     }
     case json_type_object: {
-        json_object_object_foreach(o, k, v) {
+        json_object_object_foreach(o, k, v)
+        {
             (void)k;
             if (!numbers_ok(v, depth + 1)) return false;
         }
@@ -131,15 +135,18 @@ static struct json_tokener *tokener_take(size_t len)
 
 static void tokener_give(struct json_tokener *t, size_t len)
 {
-    if (len > TOKENER_KEPT_MAX) json_tokener_free(t);
-    else json_tokener_reset(t);
+    if (len > TOKENER_KEPT_MAX)
+        json_tokener_free(t);
+    else
+        json_tokener_reset(t);
 }
 
 int cs_json_parse(const char *body, size_t len, struct cs_arena *a, json_object **out,
                   struct cs_resp *resp)
 {
     *out = NULL;
-    if (!body || len == 0 || only_space(body, len)) return parse_error(json_tokener_error_parse_eof, 0, a, resp);
+    if (!body || len == 0 || only_space(body, len))
+        return parse_error(json_tokener_error_parse_eof, 0, a, resp);
     if (len > INT32_MAX) return CS_ERR_TOO_LARGE;
     if (!cs_utf8_valid(body, len)) return CS_ERR_BAD_UTF8;
     size_t bad = lexical_error(body, len);
@@ -161,8 +168,8 @@ int cs_json_parse(const char *body, size_t len, struct cs_arena *a, json_object 
     if (!obj || jerr != json_tokener_success) {
         json_object_put(obj);
         /* A complete prefix of a longer document reads as "continue": it is truncated. */
-        return parse_error(jerr == json_tokener_continue ? json_tokener_error_parse_eof : jerr,
-                           off, a, resp);
+        return parse_error(jerr == json_tokener_continue ? json_tokener_error_parse_eof : jerr, off,
+                           a, resp);
     }
     if (off < len && !only_space(body + off, len - off)) {
         json_object_put(obj);
@@ -336,7 +343,8 @@ static void check_number(struct vctx *v, const struct cs_field *f, const char *c
 {
     double d = json_object_get_double(val);
     if (f->has_min && d < f->min)
-        verr(v, loc, -1, cs_arena_printf(v->a, "Input should be greater than or equal to %g", f->min),
+        verr(v, loc, -1,
+             cs_arena_printf(v->a, "Input should be greater than or equal to %g", f->min),
              "greater_than_equal");
     else if (f->has_max && d > f->max)
         verr(v, loc, -1, cs_arena_printf(v->a, "Input should be less than or equal to %g", f->max),
@@ -396,10 +404,14 @@ static void validate_field(struct vctx *v, const struct cs_field *f, json_object
         verr(v, loc, -1, msg, type);
         return;
     }
-    if (f->type == CS_J_STRING) check_string(v, f, loc, val);
-    else if (f->type == CS_J_INT || f->type == CS_J_NUMBER) check_number(v, f, loc, val);
-    else if (f->type == CS_J_ARRAY) check_array(v, f, loc, val);
-    else if (f->type == CS_J_OBJECT && f->object) validate_object(v, f->object, val, f->name);
+    if (f->type == CS_J_STRING)
+        check_string(v, f, loc, val);
+    else if (f->type == CS_J_INT || f->type == CS_J_NUMBER)
+        check_number(v, f, loc, val);
+    else if (f->type == CS_J_ARRAY)
+        check_array(v, f, loc, val);
+    else if (f->type == CS_J_OBJECT && f->object)
+        validate_object(v, f->object, val, f->name);
 }
 
 static void validate_object(struct vctx *v, const struct cs_schema *s, json_object *obj,
@@ -428,7 +440,8 @@ int cs_json_validate(const struct cs_schema *s, json_object *obj, struct cs_aren
 const char *cs_json_get_str(json_object *obj, const char *key)
 {
     json_object *v;
-    if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
+    if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+        !json_object_is_type(v, json_type_string))
         return NULL;
     return json_object_get_string(v);
 }
@@ -454,7 +467,8 @@ double cs_json_get_double(json_object *obj, const char *key, double dflt)
 bool cs_json_get_bool(json_object *obj, const char *key, bool dflt)
 {
     json_object *v;
-    if (!obj || !json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_boolean))
+    if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+        !json_object_is_type(v, json_type_boolean))
         return dflt;
     return json_object_get_boolean(v);
 }
@@ -512,14 +526,18 @@ void cs_jb_init(struct cs_jb *b, json_object *obj)
 
 void cs_jb_add(struct cs_jb *b, const char *key, json_object *val)
 {
-    if (b->rc) json_object_put(val);
-    else b->rc = cs_json_add(b->obj, key, val);
+    if (b->rc)
+        json_object_put(val);
+    else
+        b->rc = cs_json_add(b->obj, key, val);
 }
 
 void cs_jb_ref(struct cs_jb *b, const char *key, json_object *val)
 {
-    if (!val) cs_jb_null(b, key);
-    else cs_jb_add(b, key, json_object_get(val));
+    if (!val)
+        cs_jb_null(b, key);
+    else
+        cs_jb_add(b, key, json_object_get(val));
 }
 
 void cs_jb_str(struct cs_jb *b, const char *key, const char *val)

@@ -42,8 +42,10 @@ static void add_size(json_object *o, const char *min_key, const char *max_key, s
 
 static void add_number(json_object *o, const char *key, double d)
 {
-    if (d == (double)(int64_t)d) json_object_object_add(o, key, json_object_new_int64((int64_t)d));
-    else json_object_object_add(o, key, json_object_new_double(d));
+    if (d == (double)(int64_t)d)
+        json_object_object_add(o, key, json_object_new_int64((int64_t)d));
+    else
+        json_object_object_add(o, key, json_object_new_double(d));
 }
 
 static void add_string_rules(json_object *o, const struct cs_field *f)
@@ -63,7 +65,8 @@ static void add_string_rules(json_object *o, const struct cs_field *f)
     }
     if (f->one_of) {
         json_object *e = json_object_new_array();
-        for (const char *const *v = f->one_of; *v; v++) json_object_array_add(e, json_object_new_string(*v));
+        for (const char *const *v = f->one_of; *v; v++)
+            json_object_array_add(e, json_object_new_string(*v));
         if (f->nullable) json_object_array_add(e, NULL);
         json_object_object_add(o, "enum", e);
     }
@@ -85,8 +88,9 @@ static json_object *field_schema(const struct cs_field *f)
     }
     if (f->type == CS_J_ARRAY) {
         add_size(o, "minItems", "maxItems", f->min_len, f->max_len);
-        json_object *items = (f->items == CS_J_OBJECT && f->object) ? cs_json_schema_describe(f->object)
-                                                                    : json_object_new_object();
+        json_object *items = (f->items == CS_J_OBJECT && f->object)
+                                 ? cs_json_schema_describe(f->object)
+                                 : json_object_new_object();
         if (!(f->items == CS_J_OBJECT && f->object)) add_type(items, f->items, false);
         json_object_object_add(o, "items", items);
     }
@@ -105,7 +109,9 @@ json_object *cs_json_schema_describe(const struct cs_schema *s)
         if (f->required) json_object_array_add(required, json_object_new_string(f->name));
     }
     json_object_object_add(o, "properties", props);
-    if (json_object_array_length(required)) json_object_object_add(o, "required", required);
-    else json_object_put(required);
+    if (json_object_array_length(required))
+        json_object_object_add(o, "required", required);
+    else
+        json_object_put(required);
     return o;
 }

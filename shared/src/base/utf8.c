@@ -14,10 +14,14 @@ bool cs_utf8_valid(const char *str, size_t n)
         }
         size_t extra;
         unsigned cp;
-        if (c >= 0xC2 && c <= 0xDF) extra = 1, cp = c & 0x1F;
-        else if (c >= 0xE0 && c <= 0xEF) extra = 2, cp = c & 0x0F;
-        else if (c >= 0xF0 && c <= 0xF4) extra = 3, cp = c & 0x07;
-        else return false;
+        if (c >= 0xC2 && c <= 0xDF)
+            extra = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            extra = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            extra = 3, cp = c & 0x07;
+        else
+            return false;
         if (n - i <= extra) return false;
         for (size_t k = 1; k <= extra; k++) {
             if ((s[i + k] & 0xC0) != 0x80) return false;

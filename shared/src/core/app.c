@@ -178,8 +178,9 @@ static int basic_auth(struct cs_req *req, struct cs_resp *resp, const char *b64)
     char *raw = cs_arena_alloc(req->arena, n + 1);
     if (!raw) return CS_ERR_NOMEM;
     char *colon = NULL;
-    if (n > 1024 || sodium_base642bin((unsigned char *)raw, n, b64, n, NULL, &len, NULL,
-                                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+    if (n > 1024 ||
+        sodium_base642bin((unsigned char *)raw, n, b64, n, NULL, &len, NULL,
+                          sodium_base64_VARIANT_ORIGINAL) != 0 ||
         memchr(raw, '\0', len) || !(colon = memchr(raw, ':', len))) {
         (void)cs_resp_header(resp, "www-authenticate", "Basic realm=\"reporting\"");
         return CS_ERR_BAD_CREDENTIALS;
@@ -269,8 +270,10 @@ static int authenticate(struct cs_req *req, struct cs_resp *resp)
     const struct cs_function *fn = req->env->fn;
     if (fn->auth == CS_AUTH_NONE) return CS_OK;
     if (req->schedule_tenant) {
-        req->auth = (struct cs_principal){.tenant = req->schedule_tenant, .subject = "scheduler",
-                                          .roles = {"scheduler"}, .nroles = 1};
+        req->auth = (struct cs_principal){.tenant = req->schedule_tenant,
+                                          .subject = "scheduler",
+                                          .roles = {"scheduler"},
+                                          .nroles = 1};
         return CS_OK;
     }
     const char *h = cs_req_header(req, "authorization");
@@ -309,7 +312,8 @@ static int rate_limit(struct cs_req *req, struct cs_resp *resp)
         int rrc = fn->rate_of(req, &r);
         if (rrc) return rrc;
         if (!fn->rate_key)
-            snprintf(key, sizeof(key), "rl:%s:%s %s", fn->name, req->route->method, req->route->pattern);
+            snprintf(key, sizeof(key), "rl:%s:%s %s", fn->name, req->route->method,
+                     req->route->pattern);
     }
     if (!r.limit) r = (struct cs_rate){fn->rate.limit, r.window_s ? r.window_s : fn->rate.window_s};
     int64_t limit = r.limit ? r.limit : req->env->cfg.rate_limit;
@@ -324,10 +328,12 @@ static int rate_limit(struct cs_req *req, struct cs_resp *resp)
     (void)cs_resp_header(resp, "x-rate-limit-limit", cs_arena_printf(a, "%lld", (long long)limit));
     (void)cs_resp_header(resp, "x-rate-limit-remaining",
                          cs_arena_printf(a, "%lld", (long long)(left > 0 ? left : 0)));
-    (void)cs_resp_header(resp, "x-rate-limit-reset", cs_arena_printf(a, "%lld", (long long)reset_s));
+    (void)cs_resp_header(resp, "x-rate-limit-reset",
+                         cs_arena_printf(a, "%lld", (long long)reset_s));
     if (used <= limit) return CS_OK;
     int64_t wait = reset_s - req->now_ms / 1000;
-    (void)cs_resp_header(resp, "retry-after", cs_arena_printf(a, "%lld", (long long)(wait > 0 ? wait : 1)));
+    (void)cs_resp_header(resp, "retry-after",
+                         cs_arena_printf(a, "%lld", (long long)(wait > 0 ? wait : 1)));
     return CS_ERR_RATE_LIMITED;
 }
 
@@ -440,13 +446,16 @@ void cs_app_print_routes(const struct cs_function *fn)
         json_object_object_add(r, "method", json_object_new_string(fn->routes[i].method));
         json_object_object_add(r, "path", json_object_new_string(fn->routes[i].pattern));
         if (fn->auth == CS_AUTH_BEARER)
-            json_object_object_add(r, "roles", json_object_new_string(fn->routes[i].roles ? fn->routes[i].roles : "any"));
+            json_object_object_add(
+                r, "roles",
+                json_object_new_string(fn->routes[i].roles ? fn->routes[i].roles : "any"));
         json_object_array_add(routes, r);
     }
     json_object_object_add(o, "name", json_object_new_string(fn->name));
     json_object_object_add(o, "summary", json_object_new_string(fn->summary ? fn->summary : ""));
     json_object_object_add(o, "family", json_object_new_string(cs_family_name(fn->family)));
-    json_object_object_add(o, "auth", json_object_new_string(fn->auth == CS_AUTH_BEARER ? "bearer" : "none"));
+    json_object_object_add(o, "auth",
+                           json_object_new_string(fn->auth == CS_AUTH_BEARER ? "bearer" : "none"));
     json_object_object_add(o, "routes", routes);
     /* The OpenAPI generator (cs-gen openapi) reads these: the body schema the validator
      * enforces and whether Basic credentials are accepted beside bearer tokens. */
@@ -460,7 +469,8 @@ void cs_app_print_routes(const struct cs_function *fn)
     json_object_object_add(o, "needs", needs);
     if (fn->schedule) json_object_object_add(o, "schedule", json_object_new_string(fn->schedule));
     if (fn->sweep) json_object_object_add(o, "sweep", json_object_new_string(fn->sweep));
-    if (fn->max_body) json_object_object_add(o, "max_body", json_object_new_int64((int64_t)fn->max_body));
+    if (fn->max_body)
+        json_object_object_add(o, "max_body", json_object_new_int64((int64_t)fn->max_body));
     puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
 }

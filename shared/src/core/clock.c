@@ -60,8 +60,7 @@ int cs_time_parse_iso(const char *s, int64_t *ms)
 {
     int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
     const char *p = s;
-    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' ||
-        digits(&p, 2, &d))
+    if (digits(&p, 4, &y) || *p++ != '-' || digits(&p, 2, &mo) || *p++ != '-' || digits(&p, 2, &d))
         return CS_ERR_INVALID;
     if (*p == 'T' || *p == ' ') {
         p++;
@@ -87,12 +86,15 @@ int cs_time_parse_iso(const char *s, int64_t *ms)
             off = sign * (oh * 60 + om);
         }
     }
-    if (*p != '\0' || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 60)
-        return CS_ERR_INVALID;
+    if (*p != '\0' || mo < 1 || mo > 12 || h > 23 || mi > 59 || sec > 60) return CS_ERR_INVALID;
     /* timegm would quietly turn February 30th into March 2nd. */
     if (d < 1 || d > days_in_month(y, mo)) return CS_ERR_INVALID;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d,
-                    .tm_hour = h, .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
     time_t t = timegm(&tm);
     *ms = ((int64_t)t - (int64_t)off * 60) * 1000 + frac;
     return CS_OK;

@@ -38,7 +38,8 @@ int cs_config_load(struct cs_config *cfg, const char *(*get)(const char *name), 
     cfg->store_uri = get("CS_STORE_URI");
     cfg->cors_origin = or_default(get, "CS_CORS_ORIGIN", "*");
     *why = "CS_MAX_BODY";
-    if (parse_uint(or_default(get, "CS_MAX_BODY", "1048576"), 1024, 64ul << 20, &v)) return CS_ERR_CONFIG;
+    if (parse_uint(or_default(get, "CS_MAX_BODY", "1048576"), 1024, 64ul << 20, &v))
+        return CS_ERR_CONFIG;
     cfg->max_body = v;
     *why = "CS_THREADS";
     if (parse_uint(or_default(get, "CS_THREADS", "2"), 1, 64, &v)) return CS_ERR_CONFIG;
@@ -47,7 +48,8 @@ int cs_config_load(struct cs_config *cfg, const char *(*get)(const char *name), 
     if (parse_uint(or_default(get, "CS_RATE_LIMIT", "6000"), 1, 10000000, &v)) return CS_ERR_CONFIG;
     cfg->rate_limit = (unsigned)v;
     *why = "CS_TOKEN_TTL";
-    if (parse_uint(or_default(get, "CS_TOKEN_TTL", "3600"), 60, 86400 * 7, &v)) return CS_ERR_CONFIG;
+    if (parse_uint(or_default(get, "CS_TOKEN_TTL", "3600"), 60, 86400 * 7, &v))
+        return CS_ERR_CONFIG;
     cfg->token_ttl_s = (int64_t)v;
     *why = "CS_TOKEN_SKEW";
     if (parse_uint(or_default(get, "CS_TOKEN_SKEW", "5"), 0, 300, &v)) return CS_ERR_CONFIG;
@@ -62,7 +64,8 @@ int cs_config_load(struct cs_config *cfg, const char *(*get)(const char *name), 
         if (cs_jwt_key_parse(secret, &cfg->jwt_key)) return CS_ERR_CONFIG;
         cfg->jwt_key_set = true;
         *why = "CS_JWT_SECRET_PREVIOUS";
-        if (cs_keyring_parse(secret, get("CS_JWT_SECRET_PREVIOUS"), &cfg->keyring)) return CS_ERR_CONFIG;
+        if (cs_keyring_parse(secret, get("CS_JWT_SECRET_PREVIOUS"), &cfg->keyring))
+            return CS_ERR_CONFIG;
     }
     *why = NULL;
     return CS_OK;
@@ -143,7 +146,8 @@ int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **w
         /* Keys are looked up by name at call time; the strings live for the process. */
         static char ai_paths[8192];
         struct cs_ai_config ai_cfg;
-        rc = cs_ai_config_load(&ai_cfg, process_env, env->cfg.data_dir, ai_paths, sizeof(ai_paths), why);
+        rc = cs_ai_config_load(&ai_cfg, process_env, env->cfg.data_dir, ai_paths, sizeof(ai_paths),
+                               why);
         if (!rc) rc = cs_ai_open(&ai_cfg, &env->ai, why);
         if (rc) return rc;
     }

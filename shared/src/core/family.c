@@ -25,7 +25,8 @@ static int status_of(enum cs_family f, int code)
         return 422;
     /* Seed 003's table gives CS_008 (invalid content) status 400, not FastAPI's 422, and
      * seed 001 answers its validation errors 400 "Validation error" with a field map. */
-    if ((f == CS_FAMILY_SESSIONS || f == CS_FAMILY_INSIGHTS) && code == CS_ERR_VALIDATION) return 400;
+    if ((f == CS_FAMILY_SESSIONS || f == CS_FAMILY_INSIGHTS) && code == CS_ERR_VALIDATION)
+        return 400;
     return cs_error_status(code);
 }
 
@@ -131,8 +132,7 @@ static const char *field_name(const struct cs_field_error *e)
 
 static int triage_error(struct cs_arena *a, const struct cs_resp *resp, int code, json_object *root)
 {
-    if (resp->nfield_errors == 0)
-        return cs_json_add_str(root, "detail", message_of(resp, code));
+    if (resp->nfield_errors == 0) return cs_json_add_str(root, "detail", message_of(resp, code));
     json_object *list = json_object_new_array();
     int rc = cs_json_add(root, "detail", list);
     for (size_t i = 0; rc == CS_OK && i < resp->nfield_errors; i++) {
@@ -177,8 +177,8 @@ static int insights_error(struct cs_arena *a, const struct cs_req *req, const st
     return rc;
 }
 
-static int coded_error(struct cs_arena *a, enum cs_family f, const struct cs_resp *resp,
-                       int code, json_object *root)
+static int coded_error(struct cs_arena *a, enum cs_family f, const struct cs_resp *resp, int code,
+                       json_object *root)
 {
     json_object *err = json_object_new_object();
     int rc = cs_json_add(root, "error", err);

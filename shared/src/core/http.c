@@ -130,7 +130,8 @@ int cs_req_query_check(const struct cs_req *req, struct cs_resp *resp)
         const char *key, *val;
         if (!decodes(req->arena, q.key, q.klen, &key) ||
             (q.has_value && !decodes(req->arena, q.value, q.vlen, &val))) {
-            cs_resp_field_error(resp, "query", key && cs_utf8_valid(key, strlen(key)) ? key : "query",
+            cs_resp_field_error(resp, "query",
+                                key && cs_utf8_valid(key, strlen(key)) ? key : "query",
                                 "Malformed percent-encoding in the query string", "value_error");
             return CS_ERR_VALIDATION;
         }
@@ -166,8 +167,8 @@ void cs_resp_raw(struct cs_resp *resp, int status, const char *content_type, con
     resp->body_len = len;
 }
 
-void cs_resp_field_error(struct cs_resp *resp, const char *loc0, const char *loc1,
-                         const char *msg, const char *type)
+void cs_resp_field_error(struct cs_resp *resp, const char *loc0, const char *loc1, const char *msg,
+                         const char *type)
 {
     if (resp->nfield_errors >= CS_MAX_FIELD_ERRORS) return;
     struct cs_field_error *e = &resp->field_errors[resp->nfield_errors++];

@@ -86,7 +86,8 @@ void cs_log_access(const struct cs_access_log *e)
     if (level < log_level) return;
     json_object *o = line(level, "request");
     if (!o) return;
-    if (e->request_id) json_object_object_add(o, "request_id", json_object_new_string(e->request_id));
+    if (e->request_id)
+        json_object_object_add(o, "request_id", json_object_new_string(e->request_id));
     if (e->tenant) json_object_object_add(o, "tenant", json_object_new_string(e->tenant));
     json_object_object_add(o, "method", json_object_new_string(e->method ? e->method : "-"));
     json_object_object_add(o, "route", json_object_new_string(e->route ? e->route : "-"));

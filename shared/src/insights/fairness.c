@@ -17,7 +17,8 @@ static void gap(double v, double *lo, double *hi)
     if (isnan(*hi) || v > *hi) *hi = v;
 }
 
-int cs_fair_compare(const struct cs_fair_group *g, size_t n, bool has_eo, struct cs_fair_result *out)
+int cs_fair_compare(const struct cs_fair_group *g, size_t n, bool has_eo,
+                    struct cs_fair_result *out)
 {
     *out = (struct cs_fair_result){.eo_difference = NAN};
     double tlo = NAN, thi = NAN, flo = NAN, fhi = NAN;

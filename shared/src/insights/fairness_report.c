@@ -23,7 +23,8 @@ static const char *key_of(json_object *row, const char *attr)
     json_object *v;
     if (!json_object_object_get_ex(row, attr, &v) || !v) return NULL;
     if (json_object_is_type(v, json_type_string)) return json_object_get_string(v);
-    if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array)) return NULL;
+    if (json_object_is_type(v, json_type_object) || json_object_is_type(v, json_type_array))
+        return NULL;
     return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
 }
 
@@ -59,19 +60,24 @@ static int accumulate(json_object *rows, const char *attr, const char *outcome, 
         json_object *row = json_object_array_get_idx(rows, r), *v, *l = NULL;
         const char *k = json_object_is_type(row, json_type_object) ? key_of(row, attr) : NULL;
         if (!k || !json_object_object_get_ex(row, outcome, &v) || !v) continue;
-        if (label && (!json_object_object_get_ex(row, label, &l) || as_binary(l) < 0 || as_binary(v) < 0)) continue;
-        if (!label && !json_object_is_type(v, json_type_boolean) && !json_object_is_type(v, json_type_int) &&
-            !json_object_is_type(v, json_type_double))
+        if (label &&
+            (!json_object_object_get_ex(row, label, &l) || as_binary(l) < 0 || as_binary(v) < 0))
+            continue;
+        if (!label && !json_object_is_type(v, json_type_boolean) &&
+            !json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
             continue;
         int gi = group_index(a, k);
         if (gi < 0) return *why = "An attribute has more than 64 groups", CS_ERR_VALIDATION;
         a->g[gi].n++;
-        a->sum[gi] += json_object_is_type(v, json_type_boolean) ? (double)json_object_get_boolean(v) : json_object_get_double(v);
+        a->sum[gi] += json_object_is_type(v, json_type_boolean) ? (double)json_object_get_boolean(v)
+                                                                : json_object_get_double(v);
         if (as_binary(v) < 0) *binary = false;
         if (label) {
             int y = as_binary(l), p = as_binary(v);
-            if (y) a->g[gi].pos++, a->tp[gi] += (size_t)p;
-            else a->g[gi].neg++, a->fp[gi] += (size_t)p;
+            if (y)
+                a->g[gi].pos++, a->tp[gi] += (size_t)p;
+            else
+                a->g[gi].neg++, a->fp[gi] += (size_t)p;
         }
     }
     return CS_OK;
@@ -88,17 +94,20 @@ static void finish(struct acc *a, size_t min_n)
     }
 }
 
-static int add_recommendations(json_object *recs, const char *attr, const char *outcome, const struct acc *a,
-                               const struct cs_fair_result *r, bool ok, size_t min_n, struct cs_arena *ar)
+static int add_recommendations(json_object *recs, const char *attr, const char *outcome,
+                               const struct acc *a, const struct cs_fair_result *r, bool ok,
+                               size_t min_n, struct cs_arena *ar)
 {
     char *text = cs_arena_alloc(ar, 600);
     if (!text) return CS_ERR_NOMEM;
     if (ok && strcmp(r->concern, "low") != 0) {
-        snprintf(text, 600, "Review %s for %s '%s' (%.3g, n=%zu) against '%s' (%.3g, n=%zu): ratio %.2f, %s the "
-                 "four-fifths rule",
-                 outcome, attr, a->g[r->lowest].name, a->g[r->lowest].value, a->g[r->lowest].n,
-                 a->g[r->highest].name, a->g[r->highest].value, a->g[r->highest].n, r->dp_ratio,
-                 r->four_fifths_ok ? "passes" : "fails");
+        snprintf(
+            text, 600,
+            "Review %s for %s '%s' (%.3g, n=%zu) against '%s' (%.3g, n=%zu): ratio %.2f, %s the "
+            "four-fifths rule",
+            outcome, attr, a->g[r->lowest].name, a->g[r->lowest].value, a->g[r->lowest].n,
+            a->g[r->highest].name, a->g[r->highest].value, a->g[r->highest].n, r->dp_ratio,
+            r->four_fifths_ok ? "passes" : "fails");
         if (json_object_array_add(recs, json_object_new_string(text))) return CS_ERR_NOMEM;
     }
     size_t len = 0;
@@ -109,16 +118,16 @@ static int add_recommendations(json_object *recs, const char *attr, const char *
     if (len) {
         char *t2 = cs_arena_alloc(ar, 700);
         if (!t2) return CS_ERR_NOMEM;
-        snprintf(t2, 700, "Collect more data for %s %s: fewer than %zu samples, not scored for %s", attr, text,
-                 min_n, outcome);
+        snprintf(t2, 700, "Collect more data for %s %s: fewer than %zu samples, not scored for %s",
+                 attr, text, min_n, outcome);
         if (json_object_array_add(recs, json_object_new_string(t2))) return CS_ERR_NOMEM;
     }
     return CS_OK;
 }
 
-static int finding(json_object *rows, const char *attr, const char *outcome, const char *label, size_t min_n,
-                   struct cs_arena *ar, json_object *findings, json_object *recs, double *disp_sum, size_t *ndisp,
-                   const char **why)
+static int finding(json_object *rows, const char *attr, const char *outcome, const char *label,
+                   size_t min_n, struct cs_arena *ar, json_object *findings, json_object *recs,
+                   double *disp_sum, size_t *ndisp, const char **why)
 {
     struct acc *a = cs_arena_alloc(ar, sizeof(*a));
     if (!a) return CS_ERR_NOMEM;
@@ -129,7 +138,8 @@ static int finding(json_object *rows, const char *attr, const char *outcome, con
     struct cs_fair_result r;
     bool ok = cs_fair_compare(a->g, a->n, label != NULL, &r) == CS_OK;
     json_object *f = json_object_new_object(), *d = json_object_new_object();
-    if (!f || !d || json_object_array_add(findings, f) || cs_json_add(f, "disparities", d)) return CS_ERR_NOMEM;
+    if (!f || !d || json_object_array_add(findings, f) || cs_json_add(f, "disparities", d))
+        return CS_ERR_NOMEM;
     const char *vk = binary ? "rate" : "average";
     rc = cs_json_add_str(f, "attribute", attr);
     if (!rc) rc = cs_json_add_str(f, "outcome", outcome);
@@ -137,12 +147,17 @@ static int finding(json_object *rows, const char *attr, const char *outcome, con
     if (!rc) rc = cs_json_add_str(f, "metric", binary ? "selection_rate" : "mean");
     for (size_t i = 0; !rc && i < a->n; i++) {
         json_object *g = json_object_new_object();
-        if (!g || json_object_object_add(d, a->g[i].name, g)) return json_object_put(g), CS_ERR_NOMEM;
-        if (a->g[i].scored) rc = cs_json_add_double(g, vk, a->g[i].value, 4);
-        else rc = cs_json_add_str(g, "status", "insufficient_sample");
+        if (!g || json_object_object_add(d, a->g[i].name, g))
+            return json_object_put(g), CS_ERR_NOMEM;
+        if (a->g[i].scored)
+            rc = cs_json_add_double(g, vk, a->g[i].value, 4);
+        else
+            rc = cs_json_add_str(g, "status", "insufficient_sample");
         if (!rc) rc = cs_json_add_int(g, "sample_size", (int64_t)a->g[i].n);
-        if (!rc && label && a->g[i].scored) rc = cs_json_add_double(g, "true_positive_rate", a->g[i].tpr, 4);
-        if (!rc && label && a->g[i].scored) rc = cs_json_add_double(g, "false_positive_rate", a->g[i].fpr, 4);
+        if (!rc && label && a->g[i].scored)
+            rc = cs_json_add_double(g, "true_positive_rate", a->g[i].tpr, 4);
+        if (!rc && label && a->g[i].scored)
+            rc = cs_json_add_double(g, "false_positive_rate", a->g[i].fpr, 4);
     }
     if (rc) return rc;
     if (!ok) {
@@ -151,7 +166,8 @@ static int finding(json_object *rows, const char *attr, const char *outcome, con
     } else {
         rc = cs_json_add_double(f, "demographic_parity_difference", r.dp_difference, 4);
         if (!rc) rc = cs_json_add_double(f, "demographic_parity_ratio", r.dp_ratio, 4);
-        if (!rc && label) rc = cs_json_add_double(f, "equalized_odds_difference", r.eo_difference, 4);
+        if (!rc && label)
+            rc = cs_json_add_double(f, "equalized_odds_difference", r.eo_difference, 4);
         if (!rc) rc = cs_json_add_str(f, "four_fifths_rule", r.four_fifths_ok ? "pass" : "fail");
         if (!rc) rc = cs_json_add_double(f, "disparity_score", r.disparity, 4);
         if (!rc) rc = cs_json_add_str(f, "concern_level", r.concern);
@@ -171,11 +187,14 @@ int cs_fair_report(json_object *body, struct cs_arena *ar, json_object **out, co
     if (!json_object_is_type(rows, json_type_array) || !json_object_is_type(attrs, json_type_array))
         return *why = "data and attributes must be arrays", CS_ERR_VALIDATION;
     if (!json_object_is_type(outs, json_type_array)) outs = NULL;
-    const char *pred = cs_json_get_str(body, "prediction_column"), *label = cs_json_get_str(body, "label_column");
-    if ((pred == NULL) != (label == NULL)) return *why = "Give prediction_column and label_column together", CS_ERR_VALIDATION;
+    const char *pred = cs_json_get_str(body, "prediction_column"),
+               *label = cs_json_get_str(body, "label_column");
+    if ((pred == NULL) != (label == NULL))
+        return *why = "Give prediction_column and label_column together", CS_ERR_VALIDATION;
     int64_t mn = cs_json_get_int(body, "min_group_size", CS_FAIR_MIN_GROUP);
     size_t min_n = mn < 1 ? 1 : (size_t)mn;
-    json_object *o = cs_json_object(ar), *findings = json_object_new_array(), *recs = json_object_new_array();
+    json_object *o = cs_json_object(ar), *findings = json_object_new_array(),
+                *recs = json_object_new_array();
     if (!o || !findings || !recs || cs_json_add(o, "detailed_findings", findings) ||
         cs_json_add(o, "recommendations", recs))
         return CS_ERR_NOMEM;
@@ -189,17 +208,22 @@ int cs_fair_report(json_object *body, struct cs_arena *ar, json_object **out, co
         for (size_t k = 0; !rc && outs && k < json_object_array_length(outs); k++) {
             json_object *ov = json_object_array_get_idx(outs, k);
             if (json_object_is_type(ov, json_type_string))
-                rc = finding(rows, attr, json_object_get_string(ov), NULL, min_n, ar, findings, recs, &disp, &nd, why);
+                rc = finding(rows, attr, json_object_get_string(ov), NULL, min_n, ar, findings,
+                             recs, &disp, &nd, why);
         }
-        if (!rc && pred) rc = finding(rows, attr, pred, label, min_n, ar, findings, recs, &disp, &nd, why);
+        if (!rc && pred)
+            rc = finding(rows, attr, pred, label, min_n, ar, findings, recs, &disp, &nd, why);
     }
     if (rc) return rc;
     /* 1 - mean disparity over the scored findings: 1 is parity everywhere. */
-    rc = nd ? cs_json_add_double(o, "fairness_score", 1.0 - disp / (double)nd, 4) : cs_json_add_str(o, "fairness_score", NULL);
+    rc = nd ? cs_json_add_double(o, "fairness_score", 1.0 - disp / (double)nd, 4)
+            : cs_json_add_str(o, "fairness_score", NULL);
     if (!rc) rc = cs_json_add_int(o, "min_group_size", (int64_t)min_n);
     if (!rc && json_object_array_length(recs) == 0)
-        rc = json_object_array_add(recs, json_object_new_string("No material disparity found at this sample size"))
-                 ? CS_ERR_NOMEM : CS_OK;
+        rc = json_object_array_add(
+                 recs, json_object_new_string("No material disparity found at this sample size"))
+                 ? CS_ERR_NOMEM
+                 : CS_OK;
     *out = o;
     return rc;
 }

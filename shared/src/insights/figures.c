@@ -11,17 +11,21 @@
 
 static double pct(double share) { return isnan(share) ? NAN : share * 100.0; }
 
-int cs_insights_figures_scan(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t since_ms,
-                             const char *agent, struct cs_insights_figures *out)
+int cs_insights_figures_scan(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                             int64_t since_ms, const char *agent, struct cs_insights_figures *out)
 {
     memset(out, 0, sizeof(*out));
     struct cs_filter f[3];
     size_t nf = 0;
     if (since_ms > 0) f[nf++] = (struct cs_filter){"opened_ms", CS_OP_GTE, cs_val_int(since_ms)};
     if (agent) f[nf++] = (struct cs_filter){"assignee", CS_OP_EQ, cs_val_str(agent)};
-    struct cs_agg g = {.filters = f, .nfilters = nf,
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "open"}, {CS_AGG_AVG, "resolution_s"},
-                                   {CS_AGG_AVG, "csat_satisfied"}, {CS_AGG_AVG, "fcr"},
+    struct cs_agg g = {.filters = f,
+                       .nfilters = nf,
+                       .metrics = {{CS_AGG_COUNT, NULL},
+                                   {CS_AGG_SUM, "open"},
+                                   {CS_AGG_AVG, "resolution_s"},
+                                   {CS_AGG_AVG, "csat_satisfied"},
+                                   {CS_AGG_AVG, "fcr"},
                                    {CS_AGG_AVG, "escalated"}},
                        .nmetrics = 6};
     struct cs_agg_row *rows;
@@ -50,14 +54,16 @@ static double share(const struct cs_rollup_row *r, const char *field)
     return r && m >= 0 && r->n[m] ? r->sum[m] / (double)r->n[m] : NAN;
 }
 
-int cs_insights_figures(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t since_ms,
-                        const char *agent, struct cs_insights_figures *out)
+int cs_insights_figures(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                        int64_t since_ms, const char *agent, struct cs_insights_figures *out)
 {
-    if (agent || since_ms <= 0) return cs_insights_figures_scan(st, a, tenant, since_ms, agent, out);
+    if (agent || since_ms <= 0)
+        return cs_insights_figures_scan(st, a, tenant, since_ms, agent, out);
     memset(out, 0, sizeof(*out));
     struct cs_rollup_row *rows;
     size_t n;
-    int rc = cs_store_rollup(st, a, tenant, CS_INSIGHTS_TICKETS, NULL, since_ms, INT64_MAX, &rows, &n);
+    int rc =
+        cs_store_rollup(st, a, tenant, CS_INSIGHTS_TICKETS, NULL, since_ms, INT64_MAX, &rows, &n);
     if (rc) return rc;
     const struct cs_rollup_row *t = n ? &rows[0] : NULL;
     int open = cs_store_rollup_measure(CS_INSIGHTS_TICKETS, "open"),
@@ -74,8 +80,8 @@ int cs_insights_figures(struct cs_store *st, struct cs_arena *a, const char *ten
     return CS_OK;
 }
 
-int cs_insights_deflection(struct cs_store *st, const char *tenant, int64_t since_ms, int64_t *sessions,
-                           int64_t *deflected)
+int cs_insights_deflection(struct cs_store *st, const char *tenant, int64_t since_ms,
+                           int64_t *sessions, int64_t *deflected)
 {
     /* A session resolved while still on an AI tier never reached a human: tiers only
      * move up, so its current tier says so. */
@@ -87,13 +93,18 @@ int cs_insights_deflection(struct cs_store *st, const char *tenant, int64_t sinc
     return rc;
 }
 
-int cs_insights_team(struct cs_store *st, struct cs_arena *a, const char *tenant, struct cs_insights_team *out)
+int cs_insights_team(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                     struct cs_insights_team *out)
 {
     memset(out, 0, sizeof(*out));
     struct cs_filter f[1] = {{"resolution_s", CS_OP_EXISTS, cs_val_bool(true)}};
-    struct cs_agg g = {.filters = f, .nfilters = 1, .group_by = "assignee",
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "resolution_s"},
-                                   {CS_AGG_AVG, "csat_satisfied"}, {CS_AGG_AVG, "fcr"}},
+    struct cs_agg g = {.filters = f,
+                       .nfilters = 1,
+                       .group_by = "assignee",
+                       .metrics = {{CS_AGG_COUNT, NULL},
+                                   {CS_AGG_AVG, "resolution_s"},
+                                   {CS_AGG_AVG, "csat_satisfied"},
+                                   {CS_AGG_AVG, "fcr"}},
                        .nmetrics = 4};
     struct cs_agg_row *rows;
     size_t n;
@@ -118,12 +129,14 @@ int cs_insights_team(struct cs_store *st, struct cs_arena *a, const char *tenant
 
 /* Deterministic: the same figures always give the same tip. Margins: 5 percentage
  * points for shares, 25% for the resolution time. */
-void cs_insights_coaching_tip(const struct cs_insights_figures *me, const struct cs_insights_team *team,
-                              char *out, size_t cap)
+void cs_insights_coaching_tip(const struct cs_insights_figures *me,
+                              const struct cs_insights_team *team, char *out, size_t cap)
 {
     char mine[32], theirs[32];
     if (me->resolved < CS_INSIGHTS_MIN_AGENT_SAMPLE || team->agents < 2) {
-        snprintf(out, cap, "Not enough resolved tickets yet (%lld, and %zu agent(s) on the team) to compare with the team.",
+        snprintf(out, cap,
+                 "Not enough resolved tickets yet (%lld, and %zu agent(s) on the team) to compare "
+                 "with the team.",
                  (long long)me->resolved, team->agents);
         return;
     }
@@ -134,20 +147,32 @@ void cs_insights_coaching_tip(const struct cs_insights_figures *me, const struct
     bool low_fcr = !isnan(me->fcr_pct) && me->fcr_pct < team->median_fcr_pct - 5;
     bool high_csat = !isnan(me->csat_pct) && me->csat_pct >= team->median_csat_pct + 5;
     if (low_csat)
-        snprintf(out, cap, "CSAT %.1f%% is below the team median of %.1f%%: review your low-rated tickets with a "
-                 "senior agent and focus on acknowledging the customer's issue early.",
-                 me->csat_pct, team->median_csat_pct);
+        snprintf(
+            out, cap,
+            "CSAT %.1f%% is below the team median of %.1f%%: review your low-rated tickets with a "
+            "senior agent and focus on acknowledging the customer's issue early.",
+            me->csat_pct, team->median_csat_pct);
     else if (slow)
-        snprintf(out, cap, "Resolution takes %s on average against a team median of %s: look at your longest-running "
-                 "tickets and hand off earlier when blocked.", mine, theirs);
+        snprintf(out, cap,
+                 "Resolution takes %s on average against a team median of %s: look at your "
+                 "longest-running "
+                 "tickets and hand off earlier when blocked.",
+                 mine, theirs);
     else if (low_fcr)
-        snprintf(out, cap, "First-contact resolution %.1f%% is below the team median of %.1f%%: gather the details "
-                 "you need in the first reply.", me->fcr_pct, team->median_fcr_pct);
+        snprintf(out, cap,
+                 "First-contact resolution %.1f%% is below the team median of %.1f%%: gather the "
+                 "details "
+                 "you need in the first reply.",
+                 me->fcr_pct, team->median_fcr_pct);
     else if (high_csat)
-        snprintf(out, cap, "Excellent performance: CSAT %.1f%% against a team median of %.1f%%, resolving in %s "
-                 "(team median %s). Consider mentoring junior agents.",
-                 me->csat_pct, team->median_csat_pct, mine, theirs);
+        snprintf(
+            out, cap,
+            "Excellent performance: CSAT %.1f%% against a team median of %.1f%%, resolving in %s "
+            "(team median %s). Consider mentoring junior agents.",
+            me->csat_pct, team->median_csat_pct, mine, theirs);
     else
-        snprintf(out, cap, "On par with the team: CSAT %.1f%% (median %.1f%%), resolution %s (median %s). Keep it up.",
+        snprintf(out, cap,
+                 "On par with the team: CSAT %.1f%% (median %.1f%%), resolution %s (median %s). "
+                 "Keep it up.",
                  isnan(me->csat_pct) ? 0.0 : me->csat_pct, team->median_csat_pct, mine, theirs);
 }

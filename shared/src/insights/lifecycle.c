@@ -34,7 +34,8 @@ static int read_time(json_object *body, int64_t now_ms, int64_t *at, const char 
     *at = now_ms;
     if (!json_object_object_get_ex(body, "at", &v) || json_object_is_type(v, json_type_null))
         return CS_OK;
-    if (!json_object_is_type(v, json_type_string) || cs_time_parse_iso(json_object_get_string(v), at)) {
+    if (!json_object_is_type(v, json_type_string) ||
+        cs_time_parse_iso(json_object_get_string(v), at)) {
         *why = "Input should be an ISO-8601 time";
         return CS_ERR_VALIDATION;
     }
@@ -46,11 +47,13 @@ static int read_time(json_object *body, int64_t now_ms, int64_t *at, const char 
 }
 
 /* Reads an optional string field of at most `max` bytes. */
-static int opt_str(json_object *body, const char *key, size_t max, const char **out, const char **why)
+static int opt_str(json_object *body, const char *key, size_t max, const char **out,
+                   const char **why)
 {
     json_object *v;
     *out = NULL;
-    if (!json_object_object_get_ex(body, key, &v) || json_object_is_type(v, json_type_null)) return CS_OK;
+    if (!json_object_object_get_ex(body, key, &v) || json_object_is_type(v, json_type_null))
+        return CS_OK;
     if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0 ||
         (size_t)json_object_get_string_len(v) > max) {
         *why = "Input should be a non-empty string of at most 128 characters";
@@ -64,7 +67,8 @@ static int opt_bool(json_object *body, const char *key, bool *out, const char **
 {
     json_object *v;
     *out = false;
-    if (!json_object_object_get_ex(body, key, &v) || json_object_is_type(v, json_type_null)) return CS_OK;
+    if (!json_object_object_get_ex(body, key, &v) || json_object_is_type(v, json_type_null))
+        return CS_OK;
     if (!json_object_is_type(v, json_type_boolean)) {
         *why = "Input should be a valid boolean";
         return CS_ERR_VALIDATION;
@@ -77,7 +81,8 @@ static int read_rating(json_object *body, int *out, const char **why)
 {
     json_object *v;
     *out = 0;
-    if (!json_object_object_get_ex(body, "csat_rating", &v) || json_object_is_type(v, json_type_null))
+    if (!json_object_object_get_ex(body, "csat_rating", &v) ||
+        json_object_is_type(v, json_type_null))
         return CS_OK;
     int64_t r = json_object_is_type(v, json_type_int) ? json_object_get_int64(v) : 0;
     if (r < 1 || r > 5) {
@@ -107,7 +112,8 @@ int cs_ticket_change_read(json_object *body, int64_t now_ms, struct cs_ticket_ch
     if ((rc = opt_str(body, "assignee", 128, &out->assignee, why))) return *field = "assignee", rc;
     if ((rc = opt_str(body, "assignee_name", 128, &out->assignee_name, why)))
         return *field = "assignee_name", rc;
-    if ((rc = opt_bool(body, "agent_replied", &out->agent_replied, why))) return *field = "agent_replied", rc;
+    if ((rc = opt_bool(body, "agent_replied", &out->agent_replied, why)))
+        return *field = "agent_replied", rc;
     if ((rc = opt_bool(body, "escalated", &out->escalated, why))) return *field = "escalated", rc;
     if ((rc = opt_bool(body, "churned", &out->churned, why))) return *field = "churned", rc;
     if ((rc = read_rating(body, &out->csat, why))) return *field = "csat_rating", rc;
@@ -115,7 +121,8 @@ int cs_ticket_change_read(json_object *body, int64_t now_ms, struct cs_ticket_ch
     if (!out->status && !out->assignee && !out->assignee_name && !out->agent_replied &&
         !out->csat && !out->escalated && !out->churned) {
         *field = "body";
-        *why = "Nothing to change: give status, assignee, agent_replied, csat_rating, escalated or churned";
+        *why = "Nothing to change: give status, assignee, agent_replied, csat_rating, escalated or "
+               "churned";
         return CS_ERR_VALIDATION;
     }
     return CS_OK;
@@ -166,8 +173,10 @@ static const char *ev_str(json_object *e, const char *k) { return cs_json_get_st
 static int fold(struct state *s, json_object *e, const char **why)
 {
     int64_t at = cs_json_get_int(e, "at_ms", 0);
-    if (at < s->opened) return *why = "The change is earlier than the ticket's opening", CS_ERR_VALIDATION;
-    if (at < s->last_at) return *why = "The change is earlier than the ticket's last change", CS_ERR_VALIDATION;
+    if (at < s->opened)
+        return *why = "The change is earlier than the ticket's opening", CS_ERR_VALIDATION;
+    if (at < s->last_at)
+        return *why = "The change is earlier than the ticket's last change", CS_ERR_VALIDATION;
     s->last_at = at;
     if (ev_str(e, "assignee")) s->assignee = ev_str(e, "assignee");
     if (ev_str(e, "assignee_name")) s->assignee_name = ev_str(e, "assignee_name");
@@ -196,9 +205,11 @@ static int fold(struct state *s, json_object *e, const char **why)
 
 static int put_derived(json_object *d, const struct state *s)
 {
-    static const char *const derived[] = {"first_reply_s", "resolved_ms", "resolution_s", "fcr",
-                                          "csat", "csat_satisfied", "assignee", "assignee_name"};
-    for (size_t i = 0; i < sizeof(derived) / sizeof(*derived); i++) json_object_object_del(d, derived[i]);
+    static const char *const derived[] = {"first_reply_s", "resolved_ms",  "resolution_s",
+                                          "fcr",           "csat",         "csat_satisfied",
+                                          "assignee",      "assignee_name"};
+    for (size_t i = 0; i < sizeof(derived) / sizeof(*derived); i++)
+        json_object_object_del(d, derived[i]);
     int rc = cs_json_add_str(d, "status", s->status);
     if (!rc) rc = cs_json_add_int(d, "open", s->resolved_ms < 0);
     if (!rc) rc = cs_json_add_int(d, "replies", s->replies);
@@ -208,13 +219,17 @@ static int put_derived(json_object *d, const struct state *s)
     if (!rc && s->assignee) rc = cs_json_add_str(d, "assignee", s->assignee);
     if (!rc && s->assignee_name) rc = cs_json_add_str(d, "assignee_name", s->assignee_name);
     if (!rc && s->first_reply_ms >= 0)
-        rc = cs_json_add_double(d, "first_reply_s", (double)(s->first_reply_ms - s->opened) / 1000.0, 3);
+        rc = cs_json_add_double(d, "first_reply_s",
+                                (double)(s->first_reply_ms - s->opened) / 1000.0, 3);
     if (!rc && s->resolved_ms >= 0) {
         rc = cs_json_add_int(d, "resolved_ms", s->resolved_ms);
-        if (!rc) rc = cs_json_add_double(d, "resolution_s", (double)(s->resolved_ms - s->opened) / 1000.0, 3);
+        if (!rc)
+            rc = cs_json_add_double(d, "resolution_s",
+                                    (double)(s->resolved_ms - s->opened) / 1000.0, 3);
         /* First-contact resolution: solved on the first agent reply (or none), never
          * bounced back, never handed up. */
-        if (!rc) rc = cs_json_add_int(d, "fcr", s->replies <= 1 && s->reopened == 0 && !s->escalated);
+        if (!rc)
+            rc = cs_json_add_int(d, "fcr", s->replies <= 1 && s->reopened == 0 && !s->escalated);
     }
     if (!rc && s->csat) {
         rc = cs_json_add_int(d, "csat", s->csat);
@@ -242,12 +257,16 @@ static json_object *event_json(const struct cs_ticket_change *c)
 int cs_ticket_apply(json_object *doc, const struct cs_ticket_change *c, const char **why)
 {
     json_object *events;
-    if (!json_object_object_get_ex(doc, "events", &events) || !json_object_is_type(events, json_type_array))
+    if (!json_object_object_get_ex(doc, "events", &events) ||
+        !json_object_is_type(events, json_type_array))
         return *why = "Stored ticket has no event log", CS_ERR_FORMAT;
     size_t n = json_object_array_length(events);
-    if (n >= CS_INSIGHTS_MAX_EVENTS) return *why = "The ticket's event log is full", CS_ERR_VALIDATION;
-    struct state s = {.opened = cs_json_get_int(doc, "opened_ms", 0), .status = "open",
-                      .first_reply_ms = -1, .resolved_ms = -1};
+    if (n >= CS_INSIGHTS_MAX_EVENTS)
+        return *why = "The ticket's event log is full", CS_ERR_VALIDATION;
+    struct state s = {.opened = cs_json_get_int(doc, "opened_ms", 0),
+                      .status = "open",
+                      .first_reply_ms = -1,
+                      .resolved_ms = -1};
     s.last_at = s.opened;
     json_object *e = event_json(c);
     if (!e) return CS_ERR_NOMEM;
@@ -264,10 +283,12 @@ int cs_ticket_apply(json_object *doc, const struct cs_ticket_change *c, const ch
         json_object_object_foreach(copy, k, v) json_object_object_add(doc, k, json_object_get(v));
         json_object *ev2;
         json_object_object_get_ex(doc, "events", &ev2);
-        static const char *const derived[] = {"first_reply_s", "resolved_ms", "resolution_s", "fcr",
-                                              "csat", "csat_satisfied", "assignee", "assignee_name"};
+        static const char *const derived[] = {"first_reply_s", "resolved_ms",  "resolution_s",
+                                              "fcr",           "csat",         "csat_satisfied",
+                                              "assignee",      "assignee_name"};
         for (size_t i = 0; i < sizeof(derived) / sizeof(*derived); i++)
-            if (!json_object_object_get_ex(copy, derived[i], NULL)) json_object_object_del(doc, derived[i]);
+            if (!json_object_object_get_ex(copy, derived[i], NULL))
+                json_object_object_del(doc, derived[i]);
         rc = json_object_array_add(ev2, e) ? CS_ERR_NOMEM : CS_OK;
         if (!rc) e = NULL;
     }

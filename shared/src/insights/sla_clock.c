@@ -28,10 +28,7 @@ static int64_t floor_div(int64_t a, int64_t b)
 }
 
 /* ISO weekday index 0 (Monday) .. 6 of a day since the epoch (1970-01-01 was a Thursday). */
-static int weekday(int64_t day)
-{
-    return (int)(((day % 7) + 7 + 3) % 7);
-}
+static int weekday(int64_t day) { return (int)(((day % 7) + 7 + 3) % 7); }
 
 static int cmp_i32(const void *x, const void *y)
 {
@@ -59,10 +56,7 @@ static bool window(const struct cs_business_hours *bh, int64_t day, int64_t *lo,
  * years, so the local-day arithmetic below cannot overflow. */
 #define FAR_MS 1000000000000000LL
 
-static int64_t clamp_ms(int64_t ms)
-{
-    return ms > FAR_MS ? FAR_MS : ms < -FAR_MS ? -FAR_MS : ms;
-}
+static int64_t clamp_ms(int64_t ms) { return ms > FAR_MS ? FAR_MS : ms < -FAR_MS ? -FAR_MS : ms; }
 
 static int64_t local_day(const struct cs_business_hours *bh, int64_t ms)
 {
@@ -157,40 +151,48 @@ static int read_days(json_object *arr, uint8_t *days)
     return CS_OK;
 }
 
-static int read_hours(json_object *o, struct cs_business_hours *bh, const char **field, const char **why)
+static int read_hours(json_object *o, struct cs_business_hours *bh, const char **field,
+                      const char **why)
 {
     json_object *v;
     if (!json_object_is_type(o, json_type_object))
-        return *field = "business_hours", *why = "Input should be an object or null", CS_ERR_VALIDATION;
+        return *field = "business_hours", *why = "Input should be an object or null",
+               CS_ERR_VALIDATION;
     json_object_object_foreach(o, key, val)
     {
         (void)val;
-        if (strcmp(key, "utc_offset") && strcmp(key, "days") && strcmp(key, "open") && strcmp(key, "close"))
-            return *field = "business_hours", *why = "Unknown field: give utc_offset, days, open, close",
-                   CS_ERR_VALIDATION;
+        if (strcmp(key, "utc_offset") && strcmp(key, "days") && strcmp(key, "open") &&
+            strcmp(key, "close"))
+            return *field = "business_hours",
+                   *why = "Unknown field: give utc_offset, days, open, close", CS_ERR_VALIDATION;
     }
     bh->always = false;
     bh->offset_min = 0;
-    if (json_object_object_get_ex(o, "utc_offset", &v) && !parse_offset(json_object_get_string(v), &bh->offset_min))
-        return *field = "business_hours.utc_offset", *why = "Input should be Z or +hh:mm / -hh:mm within -12:00..+14:00",
+    if (json_object_object_get_ex(o, "utc_offset", &v) &&
+        !parse_offset(json_object_get_string(v), &bh->offset_min))
+        return *field = "business_hours.utc_offset",
+               *why = "Input should be Z or +hh:mm / -hh:mm within -12:00..+14:00",
                CS_ERR_VALIDATION;
     if (!json_object_object_get_ex(o, "days", &v) || read_days(v, &bh->days))
-        return *field = "business_hours.days", *why = "Input should list distinct days from mon..sun",
-               CS_ERR_VALIDATION;
+        return *field = "business_hours.days",
+               *why = "Input should list distinct days from mon..sun", CS_ERR_VALIDATION;
     if (!json_object_object_get_ex(o, "open", &v) || !json_object_is_type(v, json_type_string) ||
         !parse_hhmm(json_object_get_string(v), &bh->open_min))
-        return *field = "business_hours.open", *why = "Input should be a time HH:MM", CS_ERR_VALIDATION;
+        return *field = "business_hours.open", *why = "Input should be a time HH:MM",
+               CS_ERR_VALIDATION;
     if (!json_object_object_get_ex(o, "close", &v) || !json_object_is_type(v, json_type_string) ||
         !parse_hhmm(json_object_get_string(v), &bh->close_min) || bh->close_min <= bh->open_min)
-        return *field = "business_hours.close", *why = "Input should be a time HH:MM after open (same day)",
-               CS_ERR_VALIDATION;
+        return *field = "business_hours.close",
+               *why = "Input should be a time HH:MM after open (same day)", CS_ERR_VALIDATION;
     return CS_OK;
 }
 
-static int read_holidays(json_object *arr, struct cs_business_hours *bh, const char **field, const char **why)
+static int read_holidays(json_object *arr, struct cs_business_hours *bh, const char **field,
+                         const char **why)
 {
     *field = "holidays";
-    if (!json_object_is_type(arr, json_type_array) || json_object_array_length(arr) > CS_BH_MAX_HOLIDAYS)
+    if (!json_object_is_type(arr, json_type_array) ||
+        json_object_array_length(arr) > CS_BH_MAX_HOLIDAYS)
         return *why = "Input should be a list of at most 366 dates YYYY-MM-DD", CS_ERR_VALIDATION;
     bh->nholidays = 0;
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
@@ -211,20 +213,25 @@ int cs_bh_read(json_object *cfg, struct cs_business_hours *bh, const char **fiel
     cs_bh_always(bh);
     json_object *v;
     int rc = CS_OK;
-    if (json_object_object_get_ex(cfg, "business_hours", &v) && !json_object_is_type(v, json_type_null))
+    if (json_object_object_get_ex(cfg, "business_hours", &v) &&
+        !json_object_is_type(v, json_type_null))
         rc = read_hours(v, bh, field, why);
-    if (!rc && json_object_object_get_ex(cfg, "holidays", &v) && !json_object_is_type(v, json_type_null))
+    if (!rc && json_object_object_get_ex(cfg, "holidays", &v) &&
+        !json_object_is_type(v, json_type_null))
         rc = read_holidays(v, bh, field, why);
     return rc;
 }
 
-static int read_threshold(json_object *t, const char *key, double *out, const char **field, const char **why)
+static int read_threshold(json_object *t, const char *key, double *out, const char **field,
+                          const char **why)
 {
     json_object *v;
     *out = CS_TM_DEFAULT_THRESHOLD;
-    if (!t || !json_object_object_get_ex(t, key, &v) || json_object_is_type(v, json_type_null)) return CS_OK;
+    if (!t || !json_object_object_get_ex(t, key, &v) || json_object_is_type(v, json_type_null))
+        return CS_OK;
     double d = json_object_get_double(v);
-    if ((!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)) || !(d > 0 && d <= 1)) {
+    if ((!json_object_is_type(v, json_type_double) && !json_object_is_type(v, json_type_int)) ||
+        !(d > 0 && d <= 1)) {
         *field = strcmp(key, "churn") == 0 ? "thresholds.churn" : "thresholds.sla_breach";
         *why = "Input should be a number in (0, 1]";
         return CS_ERR_VALIDATION;
@@ -233,7 +240,8 @@ static int read_threshold(json_object *t, const char *key, double *out, const ch
     return CS_OK;
 }
 
-int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg, const char **field, const char **why)
+int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg, const char **field,
+                         const char **why)
 {
     memset(cfg, 0, sizeof(*cfg));
     if (!json_object_is_type(body, json_type_object))
@@ -242,14 +250,16 @@ int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg, const c
     {
         (void)val;
         if (strcmp(key, "business_hours") && strcmp(key, "holidays") && strcmp(key, "thresholds"))
-            return *field = "body", *why = "Unknown field: give business_hours, holidays, thresholds",
+            return *field = "body",
+                   *why = "Unknown field: give business_hours, holidays, thresholds",
                    CS_ERR_VALIDATION;
     }
     int rc = cs_bh_read(body, &cfg->bh, field, why);
     json_object *t = NULL;
-    if (!rc && json_object_object_get_ex(body, "thresholds", &t) && !json_object_is_type(t, json_type_null) &&
-        !json_object_is_type(t, json_type_object))
-        return *field = "thresholds", *why = "Input should be an object {sla_breach, churn}", CS_ERR_VALIDATION;
+    if (!rc && json_object_object_get_ex(body, "thresholds", &t) &&
+        !json_object_is_type(t, json_type_null) && !json_object_is_type(t, json_type_object))
+        return *field = "thresholds", *why = "Input should be an object {sla_breach, churn}",
+               CS_ERR_VALIDATION;
     if (t && json_object_is_type(t, json_type_null)) t = NULL;
     if (!rc) rc = read_threshold(t, "sla_breach", &cfg->sla_threshold, field, why);
     if (!rc) rc = read_threshold(t, "churn", &cfg->churn_threshold, field, why);

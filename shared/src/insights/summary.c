@@ -12,9 +12,12 @@
 
 static void fold(struct cs_summary *out, const char *label, int64_t n)
 {
-    if (label && strcmp(label, "positive") == 0) out->positive += n;
-    else if (label && strcmp(label, "neutral") == 0) out->neutral += n;
-    else out->negative += n; /* frustrated, angry, negative, and no label */
+    if (label && strcmp(label, "positive") == 0)
+        out->positive += n;
+    else if (label && strcmp(label, "neutral") == 0)
+        out->neutral += n;
+    else
+        out->negative += n; /* frustrated, angry, negative, and no label */
 }
 
 /* ---- by aggregating the tickets (UTC) ---- */
@@ -25,13 +28,17 @@ static int agg(struct cs_store *st, struct cs_arena *a, const char *tenant, stru
     return cs_store_aggregate(st, a, tenant, CS_INSIGHTS_TICKETS, g, rows, n);
 }
 
-static int by_scan(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t from, int64_t to,
-                   enum cs_tz_unit unit, struct cs_summary *out)
+static int by_scan(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t from,
+                   int64_t to, enum cs_tz_unit unit, struct cs_summary *out)
 {
     static const enum cs_bucket buckets[] = {CS_BUCKET_DAY, CS_BUCKET_WEEK, CS_BUCKET_MONTH};
-    struct cs_filter f[2] = {{"opened_ms", CS_OP_GTE, cs_val_int(from)}, {"opened_ms", CS_OP_LTE, cs_val_int(to)}};
-    struct cs_agg g = {.filters = f, .nfilters = 2,
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "csat"}, {CS_AGG_AVG, "first_reply_s"},
+    struct cs_filter f[2] = {{"opened_ms", CS_OP_GTE, cs_val_int(from)},
+                             {"opened_ms", CS_OP_LTE, cs_val_int(to)}};
+    struct cs_agg g = {.filters = f,
+                       .nfilters = 2,
+                       .metrics = {{CS_AGG_COUNT, NULL},
+                                   {CS_AGG_AVG, "csat"},
+                                   {CS_AGG_AVG, "first_reply_s"},
                                    {CS_AGG_SUM, "open"}},
                        .nmetrics = 4};
     struct cs_agg_row *rows;
@@ -42,27 +49,40 @@ static int by_scan(struct cs_store *st, struct cs_arena *a, const char *tenant, 
     out->avg_csat = n ? rows[0].values[1] : NAN;
     out->avg_first_reply_s = n ? rows[0].values[2] : NAN;
     out->open = n && !isnan(rows[0].values[3]) ? (int64_t)rows[0].values[3] : 0;
-    g = (struct cs_agg){.filters = f, .nfilters = 2, .group_by = "sentiment", .metrics = {{CS_AGG_COUNT, NULL}},
+    g = (struct cs_agg){.filters = f,
+                        .nfilters = 2,
+                        .group_by = "sentiment",
+                        .metrics = {{CS_AGG_COUNT, NULL}},
                         .nmetrics = 1};
     if ((rc = agg(st, a, tenant, &g, &rows, &n))) return rc;
     for (size_t i = 0; i < n; i++)
-        fold(out, rows[i].key.type == CS_VAL_STR ? rows[i].key.s : NULL, (int64_t)rows[i].values[0]);
-    g = (struct cs_agg){.filters = f, .nfilters = 2, .group_by = "opened_ms", .bucket = buckets[unit],
-                        .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "sentiment_score"}}, .nmetrics = 2};
+        fold(out, rows[i].key.type == CS_VAL_STR ? rows[i].key.s : NULL,
+             (int64_t)rows[i].values[0]);
+    g = (struct cs_agg){.filters = f,
+                        .nfilters = 2,
+                        .group_by = "opened_ms",
+                        .bucket = buckets[unit],
+                        .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "sentiment_score"}},
+                        .nmetrics = 2};
     if ((rc = agg(st, a, tenant, &g, &rows, &n))) return rc;
     out->timeline = cs_arena_alloc(a, (n + 1) * sizeof(*out->timeline));
     if (!out->timeline) return CS_ERR_NOMEM;
     for (size_t i = 0; i < n; i++)
-        out->timeline[out->ntimeline++] = (struct cs_summary_bucket){
-            rows[i].key.type == CS_VAL_STR ? rows[i].key.s : NULL, (int64_t)rows[i].values[0], rows[i].values[1]};
-    g = (struct cs_agg){.filters = f, .nfilters = 2, .group_by = "category",
-                        .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "sentiment_score"}}, .nmetrics = 2,
-                        .by_metric = true, .limit = CS_SUMMARY_TOP_ISSUES};
+        out->timeline[out->ntimeline++] =
+            (struct cs_summary_bucket){rows[i].key.type == CS_VAL_STR ? rows[i].key.s : NULL,
+                                       (int64_t)rows[i].values[0], rows[i].values[1]};
+    g = (struct cs_agg){.filters = f,
+                        .nfilters = 2,
+                        .group_by = "category",
+                        .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "sentiment_score"}},
+                        .nmetrics = 2,
+                        .by_metric = true,
+                        .limit = CS_SUMMARY_TOP_ISSUES};
     if ((rc = agg(st, a, tenant, &g, &rows, &n))) return rc;
     for (size_t i = 0; i < n; i++)
         if (rows[i].key.type == CS_VAL_STR)
-            out->issues[out->nissues++] = (struct cs_summary_issue){rows[i].key.s, (int64_t)rows[i].values[0],
-                                                                    rows[i].values[1]};
+            out->issues[out->nissues++] = (struct cs_summary_issue){
+                rows[i].key.s, (int64_t)rows[i].values[0], rows[i].values[1]};
     return CS_OK;
 }
 
@@ -83,8 +103,9 @@ static int by_count(const void *x, const void *y)
     return strcmp(a->key, b->key);
 }
 
-static int timeline(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t from, int64_t to,
-                    enum cs_tz_unit unit, const struct cs_tz *tz, struct cs_summary *out)
+static int timeline(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t from,
+                    int64_t to, enum cs_tz_unit unit, const struct cs_tz *tz,
+                    struct cs_summary *out)
 {
     int64_t *bounds = cs_arena_alloc(a, (CS_SUMMARY_MAX_BUCKETS + 1) * sizeof(*bounds));
     if (!bounds) return CS_ERR_NOMEM;
@@ -97,7 +118,8 @@ static int timeline(struct cs_store *st, struct cs_arena *a, const char *tenant,
         nb++;
     }
     struct cs_rollup_row *rows;
-    int rc = cs_store_rollup_buckets(st, a, tenant, CS_INSIGHTS_TICKETS, from, to, bounds, nb, &rows);
+    int rc =
+        cs_store_rollup_buckets(st, a, tenant, CS_INSIGHTS_TICKETS, from, to, bounds, nb, &rows);
     if (rc) return rc;
     out->timeline = cs_arena_alloc(a, nb * sizeof(*out->timeline));
     if (!out->timeline) return CS_ERR_NOMEM;
@@ -112,8 +134,9 @@ static int timeline(struct cs_store *st, struct cs_arena *a, const char *tenant,
     return CS_OK;
 }
 
-static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t from, int64_t to,
-                     enum cs_tz_unit unit, const struct cs_tz *tz, struct cs_summary *out)
+static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t from,
+                     int64_t to, enum cs_tz_unit unit, const struct cs_tz *tz,
+                     struct cs_summary *out)
 {
     struct cs_rollup_row *rows;
     size_t n;
@@ -125,20 +148,24 @@ static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant
     out->open = n ? (int64_t)rows[0].sum[open] : 0;
     out->avg_csat = mean(n ? &rows[0] : NULL, "csat");
     out->avg_first_reply_s = mean(n ? &rows[0] : NULL, "first_reply_s");
-    if ((rc = cs_store_rollup(st, a, tenant, CS_INSIGHTS_TICKETS, "sentiment", from, to, &rows, &n))) return rc;
+    if ((rc =
+             cs_store_rollup(st, a, tenant, CS_INSIGHTS_TICKETS, "sentiment", from, to, &rows, &n)))
+        return rc;
     for (size_t i = 0; i < n; i++) fold(out, rows[i].key, rows[i].count);
     if ((rc = timeline(st, a, tenant, from, to, unit, tz, out))) return rc;
-    if ((rc = cs_store_rollup(st, a, tenant, CS_INSIGHTS_TICKETS, "category", from, to, &rows, &n))) return rc;
+    if ((rc = cs_store_rollup(st, a, tenant, CS_INSIGHTS_TICKETS, "category", from, to, &rows, &n)))
+        return rc;
     if (n) qsort(rows, n, sizeof(*rows), by_count);
     for (size_t i = 0; i < n && i < CS_SUMMARY_TOP_ISSUES; i++)
         if (rows[i].key)
-            out->issues[out->nissues++] =
-                (struct cs_summary_issue){rows[i].key, rows[i].count, mean(&rows[i], "sentiment_score")};
+            out->issues[out->nissues++] = (struct cs_summary_issue){
+                rows[i].key, rows[i].count, mean(&rows[i], "sentiment_score")};
     return CS_OK;
 }
 
-int cs_summary(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t from_ms, int64_t to_ms,
-               enum cs_tz_unit unit, const struct cs_tz *tz, bool scan, struct cs_summary *out)
+int cs_summary(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t from_ms,
+               int64_t to_ms, enum cs_tz_unit unit, const struct cs_tz *tz, bool scan,
+               struct cs_summary *out)
 {
     memset(out, 0, sizeof(*out));
     if (unit > CS_TZ_MONTH || from_ms > to_ms) return CS_ERR_INVALID;
@@ -146,8 +173,11 @@ int cs_summary(struct cs_store *st, struct cs_arena *a, const char *tenant, int6
     int rc = CS_OK;
     if (!tz && (rc = cs_tz_load("UTC", &utc))) return rc;
     const struct cs_tz *z = tz ? tz : utc;
-    if (scan) rc = strcmp(cs_tz_name(z), "UTC") == 0 ? by_scan(st, a, tenant, from_ms, to_ms, unit, out) : CS_ERR_INVALID;
-    else rc = by_rollup(st, a, tenant, from_ms, to_ms, unit, z, out);
+    if (scan)
+        rc = strcmp(cs_tz_name(z), "UTC") == 0 ? by_scan(st, a, tenant, from_ms, to_ms, unit, out)
+                                               : CS_ERR_INVALID;
+    else
+        rc = by_rollup(st, a, tenant, from_ms, to_ms, unit, z, out);
     cs_tz_free(utc);
     return rc;
 }
@@ -164,7 +194,8 @@ int cs_tenant_tz(struct cs_store *st, struct cs_arena *a, const char *tenant, st
     return name && cs_tz_load(name, out) == CS_OK ? CS_OK : CS_ERR_CONFIG;
 }
 
-int cs_tenant_tz_set(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *name, int64_t now_ms)
+int cs_tenant_tz_set(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *name,
+                     int64_t now_ms)
 {
     struct cs_tz *tz;
     int rc = cs_tz_load(name, &tz);
@@ -177,10 +208,11 @@ int cs_tenant_tz_set(struct cs_store *st, struct cs_arena *a, const char *tenant
         struct cs_doc d;
         rc = cs_store_get(st, a, tenant, CS_TENANT_SETTINGS_COLL, CS_TENANT_TZ_ID, &d);
         if (rc == CS_ERR_NOT_FOUND)
-            rc = cs_store_insert(st, a, tenant, CS_TENANT_SETTINGS_COLL, CS_TENANT_TZ_ID, body, NULL, now_ms, NULL);
+            rc = cs_store_insert(st, a, tenant, CS_TENANT_SETTINGS_COLL, CS_TENANT_TZ_ID, body,
+                                 NULL, now_ms, NULL);
         else if (rc == CS_OK)
-            rc = cs_store_update(st, a, tenant, CS_TENANT_SETTINGS_COLL, CS_TENANT_TZ_ID, d.version, body, NULL,
-                                 now_ms, NULL);
+            rc = cs_store_update(st, a, tenant, CS_TENANT_SETTINGS_COLL, CS_TENANT_TZ_ID, d.version,
+                                 body, NULL, now_ms, NULL);
         if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS) return rc;
     }
     return CS_ERR_CONFLICT;

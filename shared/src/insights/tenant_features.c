@@ -19,19 +19,29 @@ const char *cs_tm_name(enum cs_tm_kind k)
     return (unsigned)k < CS_TM_N ? n[k] : NULL;
 }
 
-static const char *const churn_names[] = {"negative_sentiment", "angry_customer", "repeat_contacts",
-                                          "escalated", "reopened", "low_csat", "high_csat",
-                                          "cancellation_topic", "hours_open"};
-static const char *const sla_names[] = {"priority_urgent", "priority_high", "priority_low",
+static const char *const churn_names[] = {
+    "negative_sentiment", "angry_customer", "repeat_contacts",    "escalated", "reopened",
+    "low_csat",           "high_csat",      "cancellation_topic", "hours_open"};
+static const char *const sla_names[] = {"priority_urgent",    "priority_high",  "priority_low",
                                         "negative_sentiment", "angry_customer", "repeat_contacts",
-                                        "opened_off_hours", "escalated", "reopened"};
+                                        "opened_off_hours",   "escalated",      "reopened"};
 /* Resolution: priority, sentiment, hour (in or out of business hours) and category. */
-static const char *const res_names[] = {"priority_urgent", "priority_high", "priority_low",
-                                        "negative_sentiment", "angry_customer", "opened_off_hours",
-                                        "category_account", "category_billing", "category_cancellation",
-                                        "category_complaint", "category_general_inquiry",
-                                        "category_product_quality", "category_refund",
-                                        "category_shipping", "category_subscription", "category_technical"};
+static const char *const res_names[] = {"priority_urgent",
+                                        "priority_high",
+                                        "priority_low",
+                                        "negative_sentiment",
+                                        "angry_customer",
+                                        "opened_off_hours",
+                                        "category_account",
+                                        "category_billing",
+                                        "category_cancellation",
+                                        "category_complaint",
+                                        "category_general_inquiry",
+                                        "category_product_quality",
+                                        "category_refund",
+                                        "category_shipping",
+                                        "category_subscription",
+                                        "category_technical"};
 
 #define N_OF(a) (sizeof(a) / sizeof(*(a)))
 
@@ -57,10 +67,7 @@ const char *cs_tm_feature_name(enum cs_tm_kind k, size_t i)
     }
 }
 
-double cs_tm_sla_hours(const char *priority)
-{
-    return cs_insights_sla_hours(priority);
-}
+double cs_tm_sla_hours(const char *priority) { return cs_insights_sla_hours(priority); }
 
 static bool prio_is(const struct cs_tm_facts *f, const char *p)
 {
@@ -68,10 +75,7 @@ static bool prio_is(const struct cs_tm_facts *f, const char *p)
 }
 
 /* Counts on a log scale: the tenth repeat contact says less than the second. */
-static float log_count(double n)
-{
-    return (float)log1p(n > 1000 ? 1000 : (n < 0 ? 0 : n));
-}
+static float log_count(double n) { return (float)log1p(n > 1000 ? 1000 : (n < 0 ? 0 : n)); }
 
 void cs_tm_features(enum cs_tm_kind k, const struct cs_tm_facts *f, float *x)
 {
@@ -94,7 +98,8 @@ void cs_tm_features(enum cs_tm_kind k, const struct cs_tm_facts *f, float *x)
         x[i++] = f->escalated != 0, x[i++] = f->reopened != 0;
         return;
     case CS_TM_RESOLUTION:
-        x[i++] = urgent, x[i++] = high, x[i++] = low, x[i++] = neg, x[i++] = angry, x[i++] = f->opened_off_hours;
+        x[i++] = urgent, x[i++] = high, x[i++] = low, x[i++] = neg, x[i++] = angry,
+        x[i++] = f->opened_off_hours;
         for (int c = 0; c < CS_CAT__COUNT; c++) x[i++] = cat == c;
         return;
     default: return;
@@ -107,8 +112,9 @@ static int repeats(struct cs_store *st, const char *tenant, json_object *doc, in
     const char *cust = cs_json_get_str(doc, "customer_id");
     *out = 0;
     if (!cust) return CS_OK;
-    struct cs_filter f[2] = {{"customer_id", CS_OP_EQ, cs_val_str(cust)},
-                             {"opened_ms", CS_OP_LT, cs_val_int(cs_json_get_int(doc, "opened_ms", 0))}};
+    struct cs_filter f[2] = {
+        {"customer_id", CS_OP_EQ, cs_val_str(cust)},
+        {"opened_ms", CS_OP_LT, cs_val_int(cs_json_get_int(doc, "opened_ms", 0))}};
     return cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 2, out);
 }
 
@@ -120,8 +126,8 @@ int cs_tm_facts_of_doc(struct cs_store *st, const char *tenant, const struct cs_
     return rc ? rc : cs_tm_facts_fill(cfg, doc, now_ms, r, f);
 }
 
-int cs_tm_facts_fill(const struct cs_insights_cfg *cfg, json_object *doc, int64_t now_ms, int64_t repeat_contacts,
-                     struct cs_tm_facts *f)
+int cs_tm_facts_fill(const struct cs_insights_cfg *cfg, json_object *doc, int64_t now_ms,
+                     int64_t repeat_contacts, struct cs_tm_facts *f)
 {
     memset(f, 0, sizeof(*f));
     double score = cs_json_get_double(doc, "sentiment_score", 0.5);
@@ -130,9 +136,9 @@ int cs_tm_facts_fill(const struct cs_insights_cfg *cfg, json_object *doc, int64_
             csat = cs_json_get_int(doc, "csat", 0), rep = cs_json_get_int(doc, "replies", 0),
             opened = cs_json_get_int(doc, "opened_ms", 0);
     /* Stored values are checked like outside input. */
-    if (!(score >= 0 && score <= 1) || level < CS_SENT_HAPPY || level > CS_SENT_IRATE || esc < 0 || esc > 1 ||
-        reo < 0 || reo > CS_INSIGHTS_MAX_EVENTS || csat < 0 || csat > 5 || rep < 0 || rep > CS_INSIGHTS_MAX_EVENTS ||
-        opened <= 0 || opened > now_ms + HOUR_MS)
+    if (!(score >= 0 && score <= 1) || level < CS_SENT_HAPPY || level > CS_SENT_IRATE || esc < 0 ||
+        esc > 1 || reo < 0 || reo > CS_INSIGHTS_MAX_EVENTS || csat < 0 || csat > 5 || rep < 0 ||
+        rep > CS_INSIGHTS_MAX_EVENTS || opened <= 0 || opened > now_ms + HOUR_MS)
         return CS_ERR_FORMAT;
     f->esc.sentiment_score = (float)score;
     f->esc.sentiment_level = (int)level;
@@ -141,23 +147,27 @@ int cs_tm_facts_fill(const struct cs_insights_cfg *cfg, json_object *doc, int64_
      * cs_insights_escalation_input). */
     json_object *fr;
     double res = cs_json_get_double(doc, "resolution_s", -1);
-    double wait_s = json_object_object_get_ex(doc, "first_reply_s", &fr) ? json_object_get_double(fr)
-                    : res >= 0 ? res : (double)(now_ms - opened) / 1000.0;
+    double wait_s = json_object_object_get_ex(doc, "first_reply_s", &fr)
+                        ? json_object_get_double(fr)
+                    : res >= 0 ? res
+                               : (double)(now_ms - opened) / 1000.0;
     f->esc.wait_minutes = (float)(wait_s > 0 && isfinite(wait_s) ? wait_s / 60.0 : 0);
     f->priority = cs_json_get_str(doc, "priority");
     f->category = cs_json_get_str(doc, "category");
     f->escalated = (int)esc, f->reopened = (int)reo, f->csat = (int)csat, f->replies = (int)rep;
     f->opened_off_hours = !cs_bh_open_at(&cfg->bh, opened);
-    f->hours_open = res >= 0 && isfinite(res) ? res / 3600.0
-                                              : (double)(now_ms > opened ? now_ms - opened : 0) / (double)HOUR_MS;
+    f->hours_open = res >= 0 && isfinite(res)
+                        ? res / 3600.0
+                        : (double)(now_ms > opened ? now_ms - opened : 0) / (double)HOUR_MS;
     return CS_OK;
 }
 
-void cs_tm_label(enum cs_tm_kind k, const struct cs_insights_cfg *cfg, json_object *doc, int64_t now_ms,
-                 bool *labelled, uint32_t *label, double *seconds)
+void cs_tm_label(enum cs_tm_kind k, const struct cs_insights_cfg *cfg, json_object *doc,
+                 int64_t now_ms, bool *labelled, uint32_t *label, double *seconds)
 {
     bool resolved = cs_json_get_int(doc, "open", 1) == 0;
-    int64_t opened = cs_json_get_int(doc, "opened_ms", 0), done = cs_json_get_int(doc, "resolved_ms", 0);
+    int64_t opened = cs_json_get_int(doc, "opened_ms", 0),
+            done = cs_json_get_int(doc, "resolved_ms", 0);
     double res = cs_json_get_double(doc, "resolution_s", -1);
     *labelled = false, *label = 0, *seconds = 0;
     switch (k) {

@@ -19,8 +19,8 @@
 /* A stored model file is a few hundred bytes; anything far larger is not ours. */
 #define MAX_MODEL_B64 65536
 
-int cs_insights_cfg_load(struct cs_store *st, struct cs_arena *a, const char *tenant, struct cs_insights_cfg *cfg,
-                         json_object **doc)
+int cs_insights_cfg_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                         struct cs_insights_cfg *cfg, json_object **doc)
 {
     struct cs_doc d;
     const char *field, *why;
@@ -40,10 +40,7 @@ int cs_insights_cfg_load(struct cs_store *st, struct cs_arena *a, const char *te
     return CS_OK;
 }
 
-static void close_model(void *m)
-{
-    cs_model_close(m);
-}
+static void close_model(void *m) { cs_model_close(m); }
 
 /* Opens base64 model bytes into the arena (8-byte aligned, as cs_model_open_mem asks);
  * the model is closed with the arena. */
@@ -80,7 +77,8 @@ static bool shape_ok(enum cs_tm_kind k, const struct cs_model *m)
 static int read_buckets(json_object *body, double *b)
 {
     json_object *arr;
-    if (!json_object_object_get_ex(body, "bucket_seconds", &arr) || !json_object_is_type(arr, json_type_array) ||
+    if (!json_object_object_get_ex(body, "bucket_seconds", &arr) ||
+        !json_object_is_type(arr, json_type_array) ||
         json_object_array_length(arr) != CS_TM_RES_BUCKETS)
         return CS_ERR_FORMAT;
     for (size_t i = 0; i < CS_TM_RES_BUCKETS; i++) {
@@ -106,7 +104,8 @@ int cs_tm_load(struct cs_store *st, struct cs_arena *a, const char *tenant, enum
     return cs_tm_from_doc(a, k, d.body, out);
 }
 
-int cs_tm_from_doc(struct cs_arena *a, enum cs_tm_kind k, json_object *body, struct cs_tm_model *out)
+int cs_tm_from_doc(struct cs_arena *a, enum cs_tm_kind k, json_object *body,
+                   struct cs_tm_model *out)
 {
     memset(out, 0, sizeof(*out));
     out->kind = k;
@@ -117,7 +116,8 @@ int cs_tm_from_doc(struct cs_arena *a, enum cs_tm_kind k, json_object *body, str
     if (!shape_ok(k, out->m)) return CS_ERR_FORMAT;
     if (k == CS_TM_RESOLUTION && (rc = read_buckets(body, out->bucket_s))) return rc;
     json_object *metrics;
-    if (!json_object_object_get_ex(body, "metrics", &metrics) || !json_object_is_type(metrics, json_type_object))
+    if (!json_object_object_get_ex(body, "metrics", &metrics) ||
+        !json_object_is_type(metrics, json_type_object))
         return CS_ERR_FORMAT;
     out->metrics = metrics;
     out->fitted_ms = cs_json_get_int(body, "fitted_ms", 0);
@@ -154,11 +154,21 @@ int cs_tm_churn_prior(struct cs_arena *a, struct cs_tm_model *out)
     out->source = "prior";
     float w[NF * 2], mean[NF] = {0}, bias[2] = {0, CHURN_PRIOR_BIAS};
     const char *names[NF];
-    for (size_t i = 0; i < NF; i++) w[i * 2] = 0, w[i * 2 + 1] = churn_prior_w[i], names[i] = cs_tm_feature_name(CS_TM_CHURN, i);
+    for (size_t i = 0; i < NF; i++)
+        w[i * 2] = 0, w[i * 2 + 1] = churn_prior_w[i],
+              names[i] = cs_tm_feature_name(CS_TM_CHURN, i);
     static const char *const labels[] = {"no", "yes"};
-    struct cs_model_spec spec = {.kind = CS_MODEL_DENSE, .name = "churn", .metadata_json = "{\"source\":\"prior\"}",
-                                 .n_classes = 2, .labels = labels, .n_features = NF, .feature_names = names,
-                                 .temperature = 1.0f, .mean = mean, .bias = bias, .weights = w};
+    struct cs_model_spec spec = {.kind = CS_MODEL_DENSE,
+                                 .name = "churn",
+                                 .metadata_json = "{\"source\":\"prior\"}",
+                                 .n_classes = 2,
+                                 .labels = labels,
+                                 .n_features = NF,
+                                 .feature_names = names,
+                                 .temperature = 1.0f,
+                                 .mean = mean,
+                                 .bias = bias,
+                                 .weights = w};
     char *b64 = NULL;
     int rc = spec_b64(&spec, &b64);
     if (!rc) rc = open_b64(a, b64, &out->m);
@@ -216,22 +226,25 @@ int cs_tm_doc_new(const struct cs_model_spec *spec, const double *bucket_s, json
 static bool alerted(json_object *doc, const char *key)
 {
     json_object *al;
-    return json_object_object_get_ex(doc, "alerts", &al) && json_object_object_get_ex(al, key, NULL);
+    return json_object_object_get_ex(doc, "alerts", &al) &&
+           json_object_object_get_ex(al, key, NULL);
 }
 
 static int mark(json_object *doc, const char *key, int64_t now_ms)
 {
     json_object *al;
-    if (!json_object_object_get_ex(doc, "alerts", &al) || !json_object_is_type(al, json_type_object)) {
+    if (!json_object_object_get_ex(doc, "alerts", &al) ||
+        !json_object_is_type(al, json_type_object)) {
         al = json_object_new_object();
-        if (!al || json_object_object_add(doc, "alerts", al)) return json_object_put(al), CS_ERR_NOMEM;
+        if (!al || json_object_object_add(doc, "alerts", al))
+            return json_object_put(al), CS_ERR_NOMEM;
     }
     return cs_json_add_int(al, key, now_ms);
 }
 
 /* The tenant's fit of kind k for an alert (NULL: none, or a damaged one, logged). */
-static int alert_model(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc,
-                       enum cs_tm_kind k, struct cs_tm_model *m, bool *have)
+static int alert_model(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                       json_object *doc, enum cs_tm_kind k, struct cs_tm_model *m, bool *have)
 {
     *have = false;
     const char *key = k == CS_TM_SLA ? "sla_breach_ms" : "churn_ms";
@@ -240,16 +253,17 @@ static int alert_model(struct cs_store *st, struct cs_arena *a, const char *tena
     if (rc == CS_ERR_NOT_FOUND) return CS_OK; /* priors never fire */
     if (rc == CS_ERR_FORMAT) {
         /* A damaged fit must not block the ticket's own change; the next refit replaces it. */
-        cs_log(CS_LOG_WARN, "stored tenant model malformed; no alert", "model", cs_tm_name(k), NULL);
+        cs_log(CS_LOG_WARN, "stored tenant model malformed; no alert", "model", cs_tm_name(k),
+               NULL);
         return CS_OK;
     }
     *have = rc == CS_OK;
     return rc;
 }
 
-static int alert_one(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc, int64_t now_ms,
-                     const struct cs_insights_cfg *cfg, const struct cs_tm_facts *f, const struct cs_tm_model *tm,
-                     int *fired)
+static int alert_one(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc,
+                     int64_t now_ms, const struct cs_insights_cfg *cfg, const struct cs_tm_facts *f,
+                     const struct cs_tm_model *tm, int *fired)
 {
     enum cs_tm_kind k = tm->kind;
     struct cs_tm_pred p;
@@ -259,8 +273,11 @@ static int alert_one(struct cs_store *st, struct cs_arena *a, const char *tenant
     json_object *data = cs_json_object(a);
     if (!data) return CS_ERR_NOMEM;
     rc = cs_json_add_str(data, "ticket_id", cs_json_get_str(doc, "ticket_id"));
-    if (!rc && cs_json_get_str(doc, "customer_id")) rc = cs_json_add_str(data, "customer_id", cs_json_get_str(doc, "customer_id"));
-    if (!rc) rc = cs_json_add_double(data, k == CS_TM_SLA ? "breach_probability" : "churn_probability", p.value, 4);
+    if (!rc && cs_json_get_str(doc, "customer_id"))
+        rc = cs_json_add_str(data, "customer_id", cs_json_get_str(doc, "customer_id"));
+    if (!rc)
+        rc = cs_json_add_double(data, k == CS_TM_SLA ? "breach_probability" : "churn_probability",
+                                p.value, 4);
     if (!rc) rc = cs_json_add_double(data, "threshold", thr, 4);
     if (!rc) rc = cs_json_add_str(data, "source", "tenant");
     if (!rc && k == CS_TM_SLA) {
@@ -270,14 +287,16 @@ static int alert_one(struct cs_store *st, struct cs_arena *a, const char *tenant
         if (due != INT64_MAX) cs_time_iso(due, CS_ISO_Z, iso);
         rc = cs_json_add_str(data, "sla_due_at", due == INT64_MAX ? NULL : iso);
     }
-    if (!rc) rc = cs_notify_stage(st, a, tenant, k == CS_TM_SLA ? "sla.breach_risk" : "churn.detected", data, now_ms, NULL);
+    if (!rc)
+        rc = cs_notify_stage(st, a, tenant, k == CS_TM_SLA ? "sla.breach_risk" : "churn.detected",
+                             data, now_ms, NULL);
     if (!rc) rc = mark(doc, k == CS_TM_SLA ? "sla_breach_ms" : "churn_ms", now_ms);
     if (!rc && fired) (*fired)++;
     return rc;
 }
 
-int cs_tm_alerts(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc, int64_t now_ms,
-                 int *fired)
+int cs_tm_alerts(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc,
+                 int64_t now_ms, int *fired)
 {
     if (fired) *fired = 0;
     struct cs_tm_model sla, churn;

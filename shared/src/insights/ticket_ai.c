@@ -65,8 +65,9 @@ static int repeats(struct cs_store *st, const char *tenant, json_object *doc, in
     const char *cust = cs_json_get_str(doc, "customer_id");
     *out = 0;
     if (!cust) return CS_OK;
-    struct cs_filter f[2] = {{"customer_id", CS_OP_EQ, cs_val_str(cust)},
-                             {"opened_ms", CS_OP_LT, cs_val_int(cs_json_get_int(doc, "opened_ms", 0))}};
+    struct cs_filter f[2] = {
+        {"customer_id", CS_OP_EQ, cs_val_str(cust)},
+        {"opened_ms", CS_OP_LT, cs_val_int(cs_json_get_int(doc, "opened_ms", 0))}};
     return cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 2, out);
 }
 
@@ -77,14 +78,16 @@ int cs_insights_escalation_input(struct cs_store *st, const char *tenant, json_o
     double score = cs_json_get_double(doc, "sentiment_score", 0.5);
     int64_t level = cs_json_get_int(doc, "sentiment_level", CS_SENT_NEUTRAL);
     /* Stored values are checked like outside input. */
-    if (!(score >= 0 && score <= 1) || level < CS_SENT_HAPPY || level > CS_SENT_IRATE) return CS_ERR_FORMAT;
+    if (!(score >= 0 && score <= 1) || level < CS_SENT_HAPPY || level > CS_SENT_IRATE)
+        return CS_ERR_FORMAT;
     in->sentiment_score = (float)score;
     in->sentiment_level = (int)level;
     int64_t opened = cs_json_get_int(doc, "opened_ms", now_ms);
     json_object *fr;
-    double wait_s = json_object_object_get_ex(doc, "first_reply_s", &fr) ? json_object_get_double(fr)
+    double wait_s = json_object_object_get_ex(doc, "first_reply_s", &fr)
+                        ? json_object_get_double(fr)
                     : cs_json_get_int(doc, "open", 1) ? (double)(now_ms - opened) / 1000.0
-                    : cs_json_get_double(doc, "resolution_s", 0);
+                                                      : cs_json_get_double(doc, "resolution_s", 0);
     in->wait_minutes = (float)(wait_s > 0 ? wait_s / 60.0 : 0);
     int64_t r = 0;
     int rc = repeats(st, tenant, doc, &r);

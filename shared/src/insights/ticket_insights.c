@@ -26,7 +26,8 @@ static int median_of(struct cs_store *st, const char *tenant, struct cs_filter *
     int rc = cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, nf, n);
     if (rc || *n < CS_INSIGHTS_MIN_SAMPLE) return rc;
     static const double half = 0.5;
-    return cs_store_quantiles(st, tenant, CS_INSIGHTS_TICKETS, f, nf, "resolution_s", &half, 1, median);
+    return cs_store_quantiles(st, tenant, CS_INSIGHTS_TICKETS, f, nf, "resolution_s", &half, 1,
+                              median);
 }
 
 int cs_insights_predict_resolution(struct cs_store *st, const char *tenant, json_object *doc,
@@ -59,7 +60,8 @@ int cs_insights_predict_resolution(struct cs_store *st, const char *tenant, json
 /* Open tickets of one agent. */
 static int workload(struct cs_store *st, const char *tenant, const char *agent, int64_t *n)
 {
-    struct cs_filter f[2] = {{"assignee", CS_OP_EQ, cs_val_str(agent)}, {"open", CS_OP_EQ, cs_val_int(1)}};
+    struct cs_filter f[2] = {{"assignee", CS_OP_EQ, cs_val_str(agent)},
+                             {"open", CS_OP_EQ, cs_val_int(1)}};
     return cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 2, n);
 }
 
@@ -79,20 +81,24 @@ int cs_insights_agent_name(struct cs_store *st, struct cs_arena *a, const char *
 /* Better record: a larger share of satisfied ratings, then a shorter mean resolution. */
 static bool better(const struct cs_agg_row *x, const struct cs_agg_row *best)
 {
-    double cx = isnan(x->values[1]) ? 0 : x->values[1], cb = isnan(best->values[1]) ? 0 : best->values[1];
+    double cx = isnan(x->values[1]) ? 0 : x->values[1],
+           cb = isnan(best->values[1]) ? 0 : best->values[1];
     if (cx != cb) return cx > cb;
     if (x->values[2] != best->values[2]) return x->values[2] < best->values[2];
     return strcmp(x->key.s, best->key.s) < 0;
 }
 
-static int recommend_agent(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc,
-                           struct cs_ticket_insights *out)
+static int recommend_agent(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                           json_object *doc, struct cs_ticket_insights *out)
 {
     const char *cat = cs_json_get_str(doc, "category");
     struct cs_filter f[2] = {{"resolution_s", CS_OP_EXISTS, cs_val_bool(true)},
                              {"category", CS_OP_EQ, cs_val_str(cat ? cat : "")}};
-    struct cs_agg g = {.filters = f, .nfilters = 2, .group_by = "assignee",
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, "csat_satisfied"},
+    struct cs_agg g = {.filters = f,
+                       .nfilters = 2,
+                       .group_by = "assignee",
+                       .metrics = {{CS_AGG_COUNT, NULL},
+                                   {CS_AGG_AVG, "csat_satisfied"},
                                    {CS_AGG_AVG, "resolution_s"}},
                        .nmetrics = 3};
     struct cs_agg_row *rows;
@@ -112,13 +118,14 @@ static int recommend_agent(struct cs_store *st, struct cs_arena *a, const char *
 
 /* The tenant's own fits, when it has them, answer instead of the shipped model and the
  * medians: the same answers as POST /ai-models/{model}/predict for this ticket. */
-static int tenant_fits(struct cs_store *st, struct cs_arena *a, const char *tenant, json_object *doc,
-                       int64_t now_ms, struct cs_ticket_insights *out)
+static int tenant_fits(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                       json_object *doc, int64_t now_ms, struct cs_ticket_insights *out)
 {
     struct cs_tm_model esc, res;
     int re = cs_tm_load(st, a, tenant, CS_TM_ESCALATION, &esc, NULL);
     int rr = cs_tm_load(st, a, tenant, CS_TM_RESOLUTION, &res, NULL);
-    if (re != CS_OK && rr != CS_OK) return CS_OK; /* none (or a damaged one: the fallback answers) */
+    if (re != CS_OK && rr != CS_OK)
+        return CS_OK; /* none (or a damaged one: the fallback answers) */
     struct cs_insights_cfg cfg;
     struct cs_tm_facts f;
     struct cs_tm_pred p;
@@ -132,7 +139,8 @@ static int tenant_fits(struct cs_store *st, struct cs_arena *a, const char *tena
         e->n_factors = 0;
         for (uint32_t i = 0; i < p.ex.n && e->n_factors < CS_ESCALATION_N_FEATURES; i++)
             if (p.ex.item[i].contribution > 0)
-                e->factors[e->n_factors++] = cs_tm_feature_name(CS_TM_ESCALATION, p.ex.item[i].feature);
+                e->factors[e->n_factors++] =
+                    cs_tm_feature_name(CS_TM_ESCALATION, p.ex.item[i].feature);
         out->escalation_source = "tenant";
     }
     if (!rc && rr == CS_OK && !(rc = cs_tm_predict(&res, &f, &p))) {
@@ -168,8 +176,8 @@ double cs_insights_sla_hours(const char *priority)
     return 24;
 }
 
-int cs_insights_sla_breach(struct cs_store *st, const char *tenant, const char *priority,
-                           double *p, int64_t *n, const char **source)
+int cs_insights_sla_breach(struct cs_store *st, const char *tenant, const char *priority, double *p,
+                           int64_t *n, const char **source)
 {
     double limit = cs_insights_sla_hours(priority) * 3600.0;
     struct cs_filter f[3] = {{"resolution_s", CS_OP_EXISTS, cs_val_bool(true)},
@@ -177,7 +185,8 @@ int cs_insights_sla_breach(struct cs_store *st, const char *tenant, const char *
                              {"resolution_s", CS_OP_GT, cs_val_real(limit)}};
     int64_t late = 0;
     int rc = cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 2, n);
-    if (!rc && *n >= CS_INSIGHTS_MIN_SAMPLE) rc = cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 3, &late);
+    if (!rc && *n >= CS_INSIGHTS_MIN_SAMPLE)
+        rc = cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 3, &late);
     if (rc) return rc;
     if (*n < CS_INSIGHTS_MIN_SAMPLE) {
         *p = CS_INSIGHTS_SLA_BREACH_PRIOR;

@@ -7,9 +7,11 @@
 #include "cs/store.h"
 #include "cs/ticket_metrics.h"
 
-const char *const cs_tm_mix_field[CS_TM_MIXES] = {"category", "priority", "sentiment", "compliance"};
+const char *const cs_tm_mix_field[CS_TM_MIXES] = {"category", "priority", "sentiment",
+                                                  "compliance"};
 
-static const char *const measures[] = {"processing_ms", "confidence", "escalation_needed", "kb_answer"};
+static const char *const measures[] = {"processing_ms", "confidence", "escalation_needed",
+                                       "kb_answer"};
 static const double qs[] = {0.5, 0.95, 0.99};
 
 static int mix_alloc(struct cs_arena *a, size_t n, struct cs_tm_mix *m)
@@ -22,11 +24,15 @@ static int mix_alloc(struct cs_arena *a, size_t n, struct cs_tm_mix *m)
 
 /* ---- by scan: one aggregate per question over the window's tickets ---- */
 
-static int scan_mix(struct cs_store *st, struct cs_arena *a, const char *tenant, const struct cs_filter *f,
-                    size_t nf, const char *field, struct cs_tm_mix *m)
+static int scan_mix(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                    const struct cs_filter *f, size_t nf, const char *field, struct cs_tm_mix *m)
 {
-    struct cs_agg agg = {.filters = f, .nfilters = nf, .group_by = field,
-                         .metrics = {{CS_AGG_COUNT, NULL}}, .nmetrics = 1, .by_metric = true};
+    struct cs_agg agg = {.filters = f,
+                         .nfilters = nf,
+                         .group_by = field,
+                         .metrics = {{CS_AGG_COUNT, NULL}},
+                         .nmetrics = 1,
+                         .by_metric = true};
     struct cs_agg_row *rows;
     size_t n;
     int rc = cs_store_aggregate(st, a, tenant, CS_TICKET_METRICS_COLL, &agg, &rows, &n);
@@ -44,9 +50,13 @@ static int by_scan(struct cs_store *st, struct cs_arena *a, const char *tenant, 
 {
     struct cs_filter f[1] = {{"_created", CS_OP_GTE, cs_val_int(since)}};
     size_t nf = since == INT64_MIN ? 0 : 1;
-    struct cs_agg agg = {.filters = f, .nfilters = nf,
-                         .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_AVG, measures[0]}, {CS_AGG_AVG, measures[1]},
-                                     {CS_AGG_AVG, measures[2]}, {CS_AGG_AVG, measures[3]}},
+    struct cs_agg agg = {.filters = f,
+                         .nfilters = nf,
+                         .metrics = {{CS_AGG_COUNT, NULL},
+                                     {CS_AGG_AVG, measures[0]},
+                                     {CS_AGG_AVG, measures[1]},
+                                     {CS_AGG_AVG, measures[2]},
+                                     {CS_AGG_AVG, measures[3]}},
                          .nmetrics = 5};
     struct cs_agg_row *rows;
     size_t n;
@@ -61,7 +71,8 @@ static int by_scan(struct cs_store *st, struct cs_arena *a, const char *tenant, 
     double p[3];
     rc = cs_store_quantiles(st, tenant, CS_TICKET_METRICS_COLL, f, nf, measures[0], qs, 3, p);
     out->p50_ms = p[0], out->p95_ms = p[1], out->p99_ms = p[2];
-    for (int i = 0; !rc && i < CS_TM_MIXES; i++) rc = scan_mix(st, a, tenant, f, nf, cs_tm_mix_field[i], &out->mix[i]);
+    for (int i = 0; !rc && i < CS_TM_MIXES; i++)
+        rc = scan_mix(st, a, tenant, f, nf, cs_tm_mix_field[i], &out->mix[i]);
     return rc;
 }
 
@@ -75,18 +86,23 @@ static int by_count(const void *x, const void *y)
     return strcmp(a->key, b->key);
 }
 
-static double avg(const struct cs_rollup_row *r, int m) { return r && r->n[m] ? r->sum[m] / (double)r->n[m] : NAN; }
+static double avg(const struct cs_rollup_row *r, int m)
+{
+    return r && r->n[m] ? r->sum[m] / (double)r->n[m] : NAN;
+}
 
 static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t since,
                      struct cs_ticket_metrics *out)
 {
     struct cs_rollup_row *rows;
     size_t n;
-    int rc = cs_store_rollup(st, a, tenant, CS_TICKET_METRICS_COLL, NULL, since, INT64_MAX, &rows, &n);
+    int rc =
+        cs_store_rollup(st, a, tenant, CS_TICKET_METRICS_COLL, NULL, since, INT64_MAX, &rows, &n);
     if (rc) return rc;
     int m[4];
     for (int i = 0; i < 4; i++)
-        if ((m[i] = cs_store_rollup_measure(CS_TICKET_METRICS_COLL, measures[i])) < 0) return CS_ERR_INTERNAL;
+        if ((m[i] = cs_store_rollup_measure(CS_TICKET_METRICS_COLL, measures[i])) < 0)
+            return CS_ERR_INTERNAL;
     const struct cs_rollup_row *t = n ? &rows[0] : NULL;
     out->total = t ? t->count : 0;
     out->avg_ms = avg(t, m[0]);
@@ -97,7 +113,8 @@ static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant
     rc = cs_store_rollup_quantiles(st, tenant, CS_TICKET_METRICS_COLL, since, INT64_MAX, qs, 3, p);
     out->p50_ms = p[0], out->p95_ms = p[1], out->p99_ms = p[2];
     for (int i = 0; !rc && i < CS_TM_MIXES; i++) {
-        rc = cs_store_rollup(st, a, tenant, CS_TICKET_METRICS_COLL, cs_tm_mix_field[i], since, INT64_MAX, &rows, &n);
+        rc = cs_store_rollup(st, a, tenant, CS_TICKET_METRICS_COLL, cs_tm_mix_field[i], since,
+                             INT64_MAX, &rows, &n);
         if (!rc) rc = mix_alloc(a, n, &out->mix[i]);
         if (rc) break;
         if (n) qsort(rows, n, sizeof(*rows), by_count);
@@ -110,8 +127,8 @@ static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant
     return rc;
 }
 
-int cs_ticket_metrics(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t since_ms, bool scan,
-                      struct cs_ticket_metrics *out)
+int cs_ticket_metrics(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t since_ms,
+                      bool scan, struct cs_ticket_metrics *out)
 {
     memset(out, 0, sizeof(*out));
     return scan ? by_scan(st, a, tenant, since_ms, out) : by_rollup(st, a, tenant, since_ms, out);

@@ -14,7 +14,7 @@
 /* Copies the source's triage fields over a stored document, keeping its outcome log. */
 static int refresh(json_object *stored, json_object *fresh)
 {
-    static const char *const keys[] = {"subject", "customer_id", "category", "priority",
+    static const char *const keys[] = {"subject",   "customer_id",     "category",       "priority",
                                        "sentiment", "sentiment_score", "sentiment_level"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
         json_object *v;
@@ -41,9 +41,13 @@ int cs_insights_ticket_open(struct cs_store *st, struct cs_arena *a, const char 
     json_object *doc = cs_ticket_doc_new(t);
     if (!doc || cs_json_own(a, doc)) return CS_ERR_NOMEM;
     /* Tickets are mostly new: insert first, read only when the id is known. */
-    const struct cs_store_modify m = {.tenant = tenant, .coll = CS_INSIGHTS_TICKETS, .id = t->ticket_id,
+    const struct cs_store_modify m = {.tenant = tenant,
+                                      .coll = CS_INSIGHTS_TICKETS,
+                                      .id = t->ticket_id,
                                       .flags = CS_MODIFY_CREATE | CS_MODIFY_INSERT_FIRST,
-                                      .mutate = open_doc, .ctx = doc, .now_ms = now_ms};
+                                      .mutate = open_doc,
+                                      .ctx = doc,
+                                      .now_ms = now_ms};
     return cs_store_modify(st, a, &m, NULL);
 }
 
@@ -70,12 +74,16 @@ static int change_doc(void *ctx, struct cs_doc *d)
 }
 
 int cs_insights_ticket_change(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                              const char *ticket_id, const struct cs_ticket_change *c, int64_t now_ms,
-                              json_object **doc_out, const char **why)
+                              const char *ticket_id, const struct cs_ticket_change *c,
+                              int64_t now_ms, json_object **doc_out, const char **why)
 {
     struct change x = {.c = c, .why = why, .st = st, .a = a, .tenant = tenant, .now_ms = now_ms};
-    const struct cs_store_modify m = {.tenant = tenant, .coll = CS_INSIGHTS_TICKETS, .id = ticket_id,
-                                      .mutate = change_doc, .ctx = &x, .now_ms = now_ms};
+    const struct cs_store_modify m = {.tenant = tenant,
+                                      .coll = CS_INSIGHTS_TICKETS,
+                                      .id = ticket_id,
+                                      .mutate = change_doc,
+                                      .ctx = &x,
+                                      .now_ms = now_ms};
     struct cs_doc d;
     int rc = cs_store_modify(st, a, &m, &d);
     if (rc == CS_OK && doc_out) *doc_out = d.body;

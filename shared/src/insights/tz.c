@@ -23,15 +23,22 @@ struct cs_tz {
 static bool name_ok(const char *s)
 {
     size_t n = strlen(s);
-    if (n == 0 || n >= CS_TZ_NAME_MAX || s[0] == '/' || s[n - 1] == '/' || strstr(s, "//")) return false;
+    if (n == 0 || n >= CS_TZ_NAME_MAX || s[0] == '/' || s[n - 1] == '/' || strstr(s, "//"))
+        return false;
     /* No '.', so no path can leave the zone folder. */
     for (const char *p = s; *p; p++)
         if (!isalnum((unsigned char)*p) && !strchr("_-+/", *p)) return false;
     return true;
 }
 
-static uint32_t be32(const unsigned char *p) { return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3]; }
-static int64_t be64(const unsigned char *p) { return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4)); }
+static uint32_t be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+static int64_t be64(const unsigned char *p)
+{
+    return (int64_t)((uint64_t)be32(p) << 32 | be32(p + 4));
+}
 
 /* Parses the file's data block (64-bit times for version 2+, else 32-bit). */
 static int parse(const unsigned char *b, size_t len, struct cs_tz *tz)
@@ -54,7 +61,8 @@ static int parse(const unsigned char *b, size_t len, struct cs_tz *tz)
     if (typecnt == 0 || typecnt > 256 || timecnt > 100000 ||
         at + (size_t)timecnt * (size_t)(tsize + 1) + (size_t)typecnt * 6 > len)
         return CS_ERR_INVALID;
-    const unsigned char *times = b + at, *idx = times + (size_t)timecnt * tsize, *types = idx + timecnt;
+    const unsigned char *times = b + at, *idx = times + (size_t)timecnt * tsize,
+                        *types = idx + timecnt;
     tz->n = timecnt;
     tz->at = calloc(timecnt + 1, sizeof(*tz->at));
     tz->off = calloc(timecnt + 1, sizeof(*tz->off));
@@ -117,7 +125,10 @@ void cs_tz_free(struct cs_tz *tz)
 
 const char *cs_tz_name(const struct cs_tz *tz) { return tz->name; }
 
-static int64_t floor_div(int64_t a, int64_t b) { return a / b - (a % b != 0 && (a < 0) != (b < 0)); }
+static int64_t floor_div(int64_t a, int64_t b)
+{
+    return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
 
 static int32_t offset_s(const struct cs_tz *tz, int64_t t)
 {
@@ -125,13 +136,18 @@ static int32_t offset_s(const struct cs_tz *tz, int64_t t)
     size_t lo = 0, hi = tz->n; /* at[lo] <= t < at[hi] */
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if (t < tz->at[mid]) hi = mid;
-        else lo = mid;
+        if (t < tz->at[mid])
+            hi = mid;
+        else
+            lo = mid;
     }
     return tz->off[lo];
 }
 
-int32_t cs_tz_offset(const struct cs_tz *tz, int64_t utc_ms) { return offset_s(tz, floor_div(utc_ms, 1000)); }
+int32_t cs_tz_offset(const struct cs_tz *tz, int64_t utc_ms)
+{
+    return offset_s(tz, floor_div(utc_ms, 1000));
+}
 
 /* Days since 1970-01-01 of a proleptic Gregorian date, and back (H. Hinnant's
  * algorithms, public domain). */
@@ -184,7 +200,8 @@ static int64_t first_instant(const struct cs_tz *tz, int64_t days)
 static int64_t unit_first_day(int64_t days, enum cs_tz_unit unit)
 {
     if (unit == CS_TZ_DAY) return days;
-    if (unit == CS_TZ_WEEK) return days - (days + 3 - floor_div(days + 3, 7) * 7); /* 1970-01-01 was a Thursday */
+    if (unit == CS_TZ_WEEK)
+        return days - (days + 3 - floor_div(days + 3, 7) * 7); /* 1970-01-01 was a Thursday */
     int64_t y;
     unsigned m, d;
     civil_from_days(days, &y, &m, &d);
@@ -199,8 +216,10 @@ int64_t cs_tz_unit_start(const struct cs_tz *tz, int64_t utc_ms, enum cs_tz_unit
 int64_t cs_tz_unit_next(const struct cs_tz *tz, int64_t unit_start_ms, enum cs_tz_unit unit)
 {
     int64_t days = unit_first_day(local_days(tz, unit_start_ms), unit);
-    if (unit == CS_TZ_DAY) days += 1;
-    else if (unit == CS_TZ_WEEK) days += 7;
+    if (unit == CS_TZ_DAY)
+        days += 1;
+    else if (unit == CS_TZ_WEEK)
+        days += 7;
     else {
         int64_t y;
         unsigned m, d;

@@ -47,11 +47,13 @@ static void fail(struct cs_dataset_reader *r, int rc, const char *fmt, ...)
 {
     if (r->rc) return;
     r->rc = rc;
-    int n = snprintf(r->err, sizeof(r->err), "%s %llu: ", r->fmt == CS_DATASET_CSV ? "record" : "line",
-                     (unsigned long long)r->record);
+    int n =
+        snprintf(r->err, sizeof(r->err), "%s %llu: ", r->fmt == CS_DATASET_CSV ? "record" : "line",
+                 (unsigned long long)r->record);
     va_list ap;
     va_start(ap, fmt);
-    if (n > 0 && (size_t)n < sizeof(r->err)) vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
+    if (n > 0 && (size_t)n < sizeof(r->err))
+        vsnprintf(r->err + n, sizeof(r->err) - (size_t)n, fmt, ap);
     va_end(ap);
 }
 
@@ -124,10 +126,7 @@ const struct cs_dataset_stats *cs_dataset_reader_stats(const struct cs_dataset_r
     return &r->stats;
 }
 
-const char *cs_dataset_reader_error(const struct cs_dataset_reader *r)
-{
-    return r->err;
-}
+const char *cs_dataset_reader_error(const struct cs_dataset_reader *r) { return r->err; }
 
 static bool has_control(const char *s, size_t n)
 {
@@ -137,22 +136,28 @@ static bool has_control(const char *s, size_t n)
 }
 
 /* Checks one row, counts its label and hands it on. */
-static void take_row(struct cs_dataset_reader *r, const char *text, size_t tl, const char *label, size_t ll)
+static void take_row(struct cs_dataset_reader *r, const char *text, size_t tl, const char *label,
+                     size_t ll)
 {
     if (tl == 0) return fail(r, CS_ERR_VALIDATION, "text is empty");
-    if (tl > CS_DATASET_MAX_TEXT) return fail(r, CS_ERR_VALIDATION, "text is longer than %u bytes", CS_DATASET_MAX_TEXT);
+    if (tl > CS_DATASET_MAX_TEXT)
+        return fail(r, CS_ERR_VALIDATION, "text is longer than %u bytes", CS_DATASET_MAX_TEXT);
     if (memchr(text, 0, tl) || !cs_utf8_valid(text, tl))
         return fail(r, CS_ERR_VALIDATION, "text is not valid UTF-8");
     if (ll == 0) return fail(r, CS_ERR_VALIDATION, "label is empty");
-    if (ll > CS_DATASET_MAX_LABEL) return fail(r, CS_ERR_VALIDATION, "label is longer than %u bytes", CS_DATASET_MAX_LABEL);
+    if (ll > CS_DATASET_MAX_LABEL)
+        return fail(r, CS_ERR_VALIDATION, "label is longer than %u bytes", CS_DATASET_MAX_LABEL);
     if (has_control(label, ll) || !cs_utf8_valid(label, ll))
         return fail(r, CS_ERR_VALIDATION, "label holds control characters or invalid UTF-8");
     struct cs_dataset_stats *s = &r->stats;
     uint32_t k = 0;
-    while (k < s->n_labels && !(strlen(s->label[k].name) == ll && memcmp(s->label[k].name, label, ll) == 0)) k++;
+    while (k < s->n_labels &&
+           !(strlen(s->label[k].name) == ll && memcmp(s->label[k].name, label, ll) == 0))
+        k++;
     if (k == s->n_labels) {
         if (k == CS_DATASET_MAX_LABELS)
-            return fail(r, CS_ERR_VALIDATION, "more than %u distinct labels", CS_DATASET_MAX_LABELS);
+            return fail(r, CS_ERR_VALIDATION, "more than %u distinct labels",
+                        CS_DATASET_MAX_LABELS);
         memcpy(s->label[k].name, label, ll);
         s->label[k].name[ll] = 0;
         s->n_labels++;
@@ -174,7 +179,8 @@ static void csv_cell(void *field, size_t len, void *data)
     if (!r->header_done) {
         if (len > CS_DATASET_MAX_COLUMN) return;
         if (len == strlen(r->text_col) && memcmp(f, r->text_col, len) == 0) r->text_idx = (long)col;
-        if (len == strlen(r->label_col) && memcmp(f, r->label_col, len) == 0) r->label_idx = (long)col;
+        if (len == strlen(r->label_col) && memcmp(f, r->label_col, len) == 0)
+            r->label_idx = (long)col;
         return;
     }
     if ((long)col == r->text_idx) {
@@ -186,7 +192,8 @@ static void csv_cell(void *field, size_t len, void *data)
         r->have_text = true;
     } else if ((long)col == r->label_idx) {
         if (len > CS_DATASET_MAX_LABEL)
-            return fail(r, CS_ERR_VALIDATION, "label is longer than %u bytes", CS_DATASET_MAX_LABEL);
+            return fail(r, CS_ERR_VALIDATION, "label is longer than %u bytes",
+                        CS_DATASET_MAX_LABEL);
         memcpy(r->label, f, len);
         r->label[len] = 0;
         r->label_len = len;
@@ -204,8 +211,10 @@ static void csv_row_end(int c, void *data)
     if (!r->header_done) {
         r->header_done = true;
         r->ncols = cols;
-        if (r->text_idx < 0) return fail(r, CS_ERR_VALIDATION, "header has no column \"%s\"", r->text_col);
-        if (r->label_idx < 0) return fail(r, CS_ERR_VALIDATION, "header has no column \"%s\"", r->label_col);
+        if (r->text_idx < 0)
+            return fail(r, CS_ERR_VALIDATION, "header has no column \"%s\"", r->text_col);
+        if (r->label_idx < 0)
+            return fail(r, CS_ERR_VALIDATION, "header has no column \"%s\"", r->label_col);
     } else if (cols != r->ncols) {
         return fail(r, CS_ERR_VALIDATION, "%zu fields where the header has %zu", cols, r->ncols);
     } else {
@@ -220,13 +229,15 @@ static void csv_feed(struct cs_dataset_reader *r, const char *p, size_t n)
     size_t done = csv_parse(&r->csv, p, n, csv_cell, csv_row_end, r);
     if (done != n && !r->rc) {
         int e = csv_error(&r->csv);
-        fail(r, CS_ERR_VALIDATION, "%s", e == CSV_ENOMEM ? "field too long" : "malformed CSV (stray or unbalanced quote)");
+        fail(r, CS_ERR_VALIDATION, "%s",
+             e == CSV_ENOMEM ? "field too long" : "malformed CSV (stray or unbalanced quote)");
     }
 }
 
 /* ---- JSON Lines ---- */
 
-static const char *jsonl_cell(struct cs_dataset_reader *r, json_object *o, const char *key, size_t *len)
+static const char *jsonl_cell(struct cs_dataset_reader *r, json_object *o, const char *key,
+                              size_t *len)
 {
     json_object *v;
     if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) {
@@ -300,8 +311,10 @@ int cs_dataset_reader_feed(struct cs_dataset_reader *r, const char *p, size_t n)
         return r->rc;
     }
     r->stats.bytes += n;
-    if (r->fmt == CS_DATASET_CSV) csv_feed(r, p, n);
-    else jsonl_feed(r, p, n);
+    if (r->fmt == CS_DATASET_CSV)
+        csv_feed(r, p, n);
+    else
+        jsonl_feed(r, p, n);
     return r->rc;
 }
 
@@ -317,8 +330,12 @@ int cs_dataset_reader_finish(struct cs_dataset_reader *r)
         r->line_len = 0;
     }
     if (r->rc) return r->rc;
-    if (r->stats.rows == 0) fail(r, CS_ERR_VALIDATION, "no data rows");
-    else if (r->stats.n_labels < 2) fail(r, CS_ERR_VALIDATION, "fewer than two distinct labels");
-    if (r->rc) snprintf(r->err, sizeof(r->err), "%s", r->stats.rows ? "fewer than two distinct labels" : "no data rows");
+    if (r->stats.rows == 0)
+        fail(r, CS_ERR_VALIDATION, "no data rows");
+    else if (r->stats.n_labels < 2)
+        fail(r, CS_ERR_VALIDATION, "fewer than two distinct labels");
+    if (r->rc)
+        snprintf(r->err, sizeof(r->err), "%s",
+                 r->stats.rows ? "fewer than two distinct labels" : "no data rows");
     return r->rc;
 }

@@ -47,4 +47,3 @@ int cs_ml_dir(struct cs_arena *a, const char *var_dir, const char *tenant, const
     *out = p;
     return CS_OK;
 }
-

@@ -57,8 +57,8 @@ static int resolve_dataset(struct cs_store *st, struct cs_arena *a, const char *
 }
 
 /* file:// paths must resolve (symlinks followed) inside the tenant's own folder. */
-static int resolve_file(struct cs_arena *a, const char *var_dir, const char *tenant, const char *path,
-                        struct cs_ml_source *out, const char **why)
+static int resolve_file(struct cs_arena *a, const char *var_dir, const char *tenant,
+                        const char *path, struct cs_ml_source *out, const char **why)
 {
     char *dir, real_dir[PATH_MAX], real[PATH_MAX];
     int rc = cs_ml_dir(a, var_dir, tenant, NULL, false, &dir);
@@ -92,7 +92,8 @@ int cs_ml_source_resolve(struct cs_store *st, struct cs_arena *a, const char *va
         *why = "empty URI";
         return CS_ERR_VALIDATION;
     }
-    if (strncmp(uri, "dataset://", 10) == 0) return resolve_dataset(st, a, var_dir, tenant, uri + 10, out, why);
+    if (strncmp(uri, "dataset://", 10) == 0)
+        return resolve_dataset(st, a, var_dir, tenant, uri + 10, out, why);
     if (strncmp(uri, "ds_", 3) == 0) return resolve_dataset(st, a, var_dir, tenant, uri, out, why);
     if (strncmp(uri, "file://", 7) == 0) return resolve_file(a, var_dir, tenant, uri + 7, out, why);
     if (strncmp(uri, "s3://", 5) == 0) {

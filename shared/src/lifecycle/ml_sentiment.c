@@ -4,7 +4,8 @@
 #include "cs/models.h"
 #include "cs/sentiment.h"
 
-int cs_ml_sentiment(const struct cs_model *m, const char *text, size_t len, struct cs_sentiment *out)
+int cs_ml_sentiment(const struct cs_model *m, const char *text, size_t len,
+                    struct cs_sentiment *out)
 {
     struct cs_model_pred p;
     int rc = cs_model_predict_text(m, text, len, cs_models_scratch(), &p);

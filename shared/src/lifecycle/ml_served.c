@@ -58,7 +58,8 @@ static bool safe_id(const char *s)
     size_t n = s ? strlen(s) : 0;
     if (n == 0 || n > NAME_MAX_LEN) return false;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_')) return false;
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' || *s == '_'))
+            return false;
     return true;
 }
 
@@ -98,7 +99,8 @@ static struct served *slot_take(const char *key, int64_t version, struct served 
             hit = &slots[i];
             break;
         }
-        if (!slots[i].key[0] || (victim->key[0] && slots[i].used < victim->used)) victim = &slots[i];
+        if (!slots[i].key[0] || (victim->key[0] && slots[i].used < victim->used))
+            victim = &slots[i];
     }
     if (hit && hit->version == version && !fresh) {
         hit->used = ++tick;
@@ -155,7 +157,8 @@ int cs_ml_deployment_get(const struct cs_req *req, const char *name, struct cs_m
                          const char **task)
 {
     memset(out, 0, sizeof(*out));
-    if (!req->store || !req->auth.tenant || !name || strlen(name) > NAME_MAX_LEN) return CS_ERR_NOT_FOUND;
+    if (!req->store || !req->auth.tenant || !name || strlen(name) > NAME_MAX_LEN)
+        return CS_ERR_NOT_FOUND;
     struct cs_doc d;
     int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS, name, &d);
     if (rc) return rc;
@@ -172,10 +175,10 @@ int cs_ml_job_json(struct cs_arena *a, const struct cs_doc *job, json_object **o
 {
     json_object *d = cs_json_object(a), *b = job->body, *v;
     if (!d) return CS_ERR_NOMEM;
-    static const char *const keys[] = {"job_id", "status", "progress", "estimated_completion",
-                                       "error_message", "base_model", "model_output_uri",
-                                       "logs_uri", "instance_count", "attempts", "metrics",
-                                       "created_at", "completed_at"};
+    static const char *const keys[] = {
+        "job_id",     "status",           "progress",    "estimated_completion", "error_message",
+        "base_model", "model_output_uri", "logs_uri",    "instance_count",       "attempts",
+        "metrics",    "created_at",       "completed_at"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (json_object_object_get_ex(b, keys[i], &v) &&
             json_object_object_add(d, keys[i], json_object_get(v)) != 0)

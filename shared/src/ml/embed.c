@@ -55,7 +55,8 @@ uint64_t embed_checksum(const struct embed_hdr *hdr, const uint8_t *base)
     tmp.checksum = 0;
     uint64_t h = fnv_words(0xcbf29ce484222325ull, &tmp, sizeof(tmp));
     for (int s = 0; s < EMBED_SEC_COUNT; s++)
-        if (s != EMBED_SEC_VEC && s != EMBED_SEC_BVEC) h = fnv_words(h, base + hdr->sec[s].off, hdr->sec[s].size);
+        if (s != EMBED_SEC_VEC && s != EMBED_SEC_BVEC)
+            h = fnv_words(h, base + hdr->sec[s].off, hdr->sec[s].size);
     return h;
 }
 
@@ -75,9 +76,10 @@ static int check_header(const struct embed_hdr *h, size_t size)
 {
     if (memcmp(h->magic, EMBED_MAGIC, sizeof(h->magic)) != 0 || h->version != CS_EMBED_VERSION)
         return CS_ERR_FORMAT;
-    if (h->dims == 0 || h->dims > CS_EMBED_MAX_DIMS || h->n_words == 0 || h->n_words > EMBED_MAX_WORDS ||
-        h->n_buckets > EMBED_MAX_BUCKETS || (h->n_buckets & (h->n_buckets - 1)) != 0 ||
-        h->file_size != size || !(h->sif_a > 0.0f && h->sif_a < 1.0f) || h->total_words == 0)
+    if (h->dims == 0 || h->dims > CS_EMBED_MAX_DIMS || h->n_words == 0 ||
+        h->n_words > EMBED_MAX_WORDS || h->n_buckets > EMBED_MAX_BUCKETS ||
+        (h->n_buckets & (h->n_buckets - 1)) != 0 || h->file_size != size ||
+        !(h->sif_a > 0.0f && h->sif_a < 1.0f) || h->total_words == 0)
         return CS_ERR_FORMAT;
     uint64_t want[EMBED_SEC_COUNT];
     embed_section_sizes(h, want);
@@ -97,7 +99,8 @@ static int check_body(struct cs_embed *e)
     for (uint32_t i = 1; i < h->n_words; i++)
         if (e->hash[i - 1] >= e->hash[i]) return CS_ERR_FORMAT; /* binary search needs it */
     for (uint32_t i = 0; i < h->n_words; i++)
-        if (!isfinite(e->weight[i]) || !isfinite(e->scale[i]) || e->scale[i] < 0) return CS_ERR_FORMAT;
+        if (!isfinite(e->weight[i]) || !isfinite(e->scale[i]) || e->scale[i] < 0)
+            return CS_ERR_FORMAT;
     for (uint32_t i = 0; i < h->n_buckets; i++)
         if (!isfinite(e->bscale[i]) || e->bscale[i] < 0) return CS_ERR_FORMAT;
     for (uint32_t i = 0; i < h->dims; i++)
@@ -114,8 +117,10 @@ static void read_name(struct cs_embed *e)
         k += 8;
         while (k[n] && k[n] != '"' && n + 1 < sizeof(e->name)) n++;
     }
-    if (n) memcpy(e->name, k, n), e->name[n] = '\0';
-    else memcpy(e->name, "builtin-ppmi-svd", sizeof("builtin-ppmi-svd"));
+    if (n)
+        memcpy(e->name, k, n), e->name[n] = '\0';
+    else
+        memcpy(e->name, "builtin-ppmi-svd", sizeof("builtin-ppmi-svd"));
 }
 
 static void bind_sections(struct cs_embed *e)
@@ -168,7 +173,9 @@ int cs_embed_open(const char *path, struct cs_embed **out)
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) return CS_ERR_IO;
     struct stat st;
-    int bad = fstat(fd, &st) != 0 ? CS_ERR_IO : st.st_size < (off_t)sizeof(struct embed_hdr) ? CS_ERR_FORMAT : 0;
+    int bad = fstat(fd, &st) != 0                            ? CS_ERR_IO
+              : st.st_size < (off_t)sizeof(struct embed_hdr) ? CS_ERR_FORMAT
+                                                             : 0;
     if (bad) {
         close(fd);
         return bad;
@@ -197,11 +204,12 @@ const char *cs_embed_metadata(const struct cs_embed *e) { return e ? e->meta : N
 
 static int token_byte(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '\'' ||
-           c >= 0x80u;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '\'' || c >= 0x80u;
 }
 
-void cs_embed_tokens(const char *text, size_t len, void (*fn)(const char *, size_t, void *), void *ud)
+void cs_embed_tokens(const char *text, size_t len, void (*fn)(const char *, size_t, void *),
+                     void *ud)
 {
     char w[CS_EMBED_MAX_WORD];
     size_t i = 0;
@@ -237,8 +245,8 @@ void cs_embed_ngrams(const char *word, size_t n, void (*fn)(uint64_t, void *), v
 
 struct embed_acc {
     const struct cs_embed *e;
-    float *sum;   /* model dims */
-    float *tmp;   /* model dims: one OOV word's n-gram mean */
+    float *sum;    /* model dims */
+    float *tmp;    /* model dims: one OOV word's n-gram mean */
     unsigned hits; /* n-gram buckets found for the current word */
     int any;
 };
@@ -248,8 +256,10 @@ static long find_word(const struct cs_embed *e, uint64_t h)
     size_t lo = 0, hi = e->h.n_words;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (e->hash[mid] < h) lo = mid + 1;
-        else hi = mid;
+        if (e->hash[mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo < e->h.n_words && e->hash[lo] == h ? (long)lo : -1;
 }

@@ -8,8 +8,17 @@
 
 #define EMBED_MAGIC "CSEMBED"
 
-enum { EMBED_SEC_META, EMBED_SEC_HASH, EMBED_SEC_WEIGHT, EMBED_SEC_SCALE, EMBED_SEC_PC,
-       EMBED_SEC_BSCALE, EMBED_SEC_VEC, EMBED_SEC_BVEC, EMBED_SEC_COUNT };
+enum {
+    EMBED_SEC_META,
+    EMBED_SEC_HASH,
+    EMBED_SEC_WEIGHT,
+    EMBED_SEC_SCALE,
+    EMBED_SEC_PC,
+    EMBED_SEC_BSCALE,
+    EMBED_SEC_VEC,
+    EMBED_SEC_BVEC,
+    EMBED_SEC_COUNT
+};
 
 struct embed_sec {
     uint64_t off, size;
@@ -19,8 +28,8 @@ struct embed_hdr {
     char magic[8]; /* "CSEMBED\0" */
     uint32_t version, dims, n_words, n_buckets;
     float sif_a;
-    uint32_t reserved;     /* zero */
-    uint64_t total_words;  /* corpus tokens: p(word) = count / total_words */
+    uint32_t reserved;    /* zero */
+    uint64_t total_words; /* corpus tokens: p(word) = count / total_words */
     uint64_t file_size;
     uint64_t checksum;
     struct embed_sec sec[EMBED_SEC_COUNT];

@@ -43,8 +43,21 @@
 
 static const char MAGIC[8] = {'C', 'S', 'M', 'O', 'D', 'E', 'L', '\0'};
 
-enum { SEC_NAME, SEC_META, SEC_LABELS, SEC_FNAMES, SEC_IDF, SEC_MEAN, SEC_MEANDOT,
-       SEC_BIAS, SEC_SCALE, SEC_WEIGHTS, SEC_LEXHASH, SEC_LEXFLAG, SEC_COUNT };
+enum {
+    SEC_NAME,
+    SEC_META,
+    SEC_LABELS,
+    SEC_FNAMES,
+    SEC_IDF,
+    SEC_MEAN,
+    SEC_MEANDOT,
+    SEC_BIAS,
+    SEC_SCALE,
+    SEC_WEIGHTS,
+    SEC_LEXHASH,
+    SEC_LEXFLAG,
+    SEC_COUNT
+};
 
 enum { WEIGHT_F32 = 0, WEIGHT_I8 = 1 };
 
@@ -60,7 +73,7 @@ struct file_hdr {
     /* Was one uint32 weight type; its upper bytes were always zero, so version-1 files
      * written before the feature flags read as feat_flags = 0 (the old features). */
     uint8_t weight_type;
-    uint8_t feat_flags; /* CS_TEXTFEAT_F_* of text models, else 0 */
+    uint8_t feat_flags;  /* CS_TEXTFEAT_F_* of text models, else 0 */
     uint8_t reserved[2]; /* zero */
     float temperature;
     uint32_t n_entries;
@@ -156,15 +169,14 @@ static int check_counts(const struct file_hdr *h)
     if (h->version != 1 && h->version != CS_MODEL_VERSION) return CS_ERR_FORMAT;
     if (h->reserved[0] || h->reserved[1] || (h->kind != CS_MODEL_TEXT && h->feat_flags))
         return CS_ERR_FORMAT;
-    if (h->n_classes > CS_MODEL_MAX_CLASSES || h->n_features > (1u << 22))
-        return CS_ERR_FORMAT;
+    if (h->n_classes > CS_MODEL_MAX_CLASSES || h->n_features > (1u << 22)) return CS_ERR_FORMAT;
     if (!isfinite(h->temperature) || h->temperature <= 0.0f) return CS_ERR_FORMAT;
     switch (h->kind) {
     case CS_MODEL_TEXT:
         if (h->weight_type != WEIGHT_I8 || h->n_classes < 2) return CS_ERR_FORMAT;
         {
-            struct cs_textfeat_cfg cfg = {h->hash_bits, h->seed, h->word_min, h->word_max,
-                                          h->char_min, h->char_max, h->feat_flags};
+            struct cs_textfeat_cfg cfg = {h->hash_bits, h->seed,     h->word_min,  h->word_max,
+                                          h->char_min,  h->char_max, h->feat_flags};
             if (cs_textfeat_cfg_check(&cfg) != CS_OK) return CS_ERR_FORMAT;
             if (h->n_features != (1u << h->hash_bits)) return CS_ERR_FORMAT;
         }
@@ -177,8 +189,7 @@ static int check_counts(const struct file_hdr *h)
     case CS_MODEL_LEXICON:
         if (h->n_entries > MAX_LEX_ENTRIES || h->n_features != 0) return CS_ERR_FORMAT;
         return CS_OK;
-    default:
-        return CS_ERR_FORMAT;
+    default: return CS_ERR_FORMAT;
     }
 }
 
@@ -228,11 +239,9 @@ static int bind_sections(struct cs_model *m)
         strlen(one[0]) >= CS_MODEL_NAME_MAX || one[0][0] == '\0')
         return CS_ERR_FORMAT;
     m->name = one[0];
-    if (split_strings(SEC(SEC_META), h->sec[SEC_META].size, 1, one) != CS_OK)
-        return CS_ERR_FORMAT;
+    if (split_strings(SEC(SEC_META), h->sec[SEC_META].size, 1, one) != CS_OK) return CS_ERR_FORMAT;
     m->meta = one[0];
-    if (split_strings(SEC(SEC_LABELS), h->sec[SEC_LABELS].size, h->n_classes, m->label) !=
-        CS_OK)
+    if (split_strings(SEC(SEC_LABELS), h->sec[SEC_LABELS].size, h->n_classes, m->label) != CS_OK)
         return CS_ERR_FORMAT;
     uint32_t nf = h->kind == CS_MODEL_DENSE ? h->n_features : 0;
     if (split_strings(SEC(SEC_FNAMES), h->sec[SEC_FNAMES].size, nf, m->fname) != CS_OK)
@@ -263,17 +272,15 @@ static int bind_sections(struct cs_model *m)
 
 static int model_bind(struct cs_model *m)
 {
-    if (m->size < sizeof(struct file_hdr) || ((uintptr_t)m->base & 7u) != 0)
-        return CS_ERR_FORMAT;
+    if (m->size < sizeof(struct file_hdr) || ((uintptr_t)m->base & 7u) != 0) return CS_ERR_FORMAT;
     memcpy(&m->h, m->base, sizeof(m->h));
     int rc = check_counts(&m->h);
     if (rc == CS_OK) rc = check_sections(&m->h, m->size);
     if (rc == CS_OK && file_checksum(&m->h, m->base) != m->h.checksum) rc = CS_ERR_FORMAT;
     if (rc == CS_OK) rc = bind_sections(m);
     if (rc != CS_OK) return rc;
-    m->feat = (struct cs_textfeat_cfg){m->h.hash_bits, m->h.seed,     m->h.word_min,
-                                       m->h.word_max,  m->h.char_min, m->h.char_max,
-                                       m->h.feat_flags};
+    m->feat = (struct cs_textfeat_cfg){m->h.hash_bits, m->h.seed,     m->h.word_min,  m->h.word_max,
+                                       m->h.char_min,  m->h.char_max, m->h.feat_flags};
     return CS_OK;
 }
 
@@ -449,8 +456,8 @@ static float weight_at(const struct cs_model *m, uint32_t j, uint32_t cls)
 }
 
 /* Keeps the top_k items by |contribution| (insertion into a small sorted array). */
-static void keep_top(struct cs_model_explanation *e, uint32_t top_k, uint32_t feature,
-                     float value, float contrib)
+static void keep_top(struct cs_model_explanation *e, uint32_t top_k, uint32_t feature, float value,
+                     float contrib)
 {
     uint32_t n = e->n;
     if (n == top_k && fabsf(contrib) <= fabsf(e->item[n - 1].contribution)) return;
@@ -548,7 +555,8 @@ int cs_model_explain_dense(const struct cs_model *m, const float *x, size_t n, u
     for (uint32_t j = 0; j < n && top_k > 0; j++)
         keep_top(out, top_k, j, x[j], weight_at(m, j, cls) * (x[j] - m->mean[j]));
     for (uint32_t i = 0; i < out->n; i++)
-        snprintf(out->item[i].name, sizeof(out->item[i].name), "%s", m->fname[out->item[i].feature]);
+        snprintf(out->item[i].name, sizeof(out->item[i].name), "%s",
+                 m->fname[out->item[i].feature]);
     finish_other(out, (double)out->logit - out->base);
     return CS_OK;
 }
@@ -567,8 +575,10 @@ uint8_t cs_model_lexicon_get(const struct cs_model *m, const char *word, size_t 
     size_t lo = 0, hi = m->h.n_entries;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (m->lexhash[mid] < h) lo = mid + 1;
-        else hi = mid;
+        if (m->lexhash[mid] < h)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return (lo < m->h.n_entries && m->lexhash[lo] == h) ? m->lexflag[lo] : 0;
 }
@@ -702,7 +712,8 @@ int cs_model_encode(const struct cs_model_spec *s, uint8_t **out, size_t *size)
     want[SEC_NAME] = strlen(s->name) + 1;
     want[SEC_META] = strlen(meta) + 1;
     want[SEC_LABELS] = strings_size(s->labels, s->n_classes);
-    want[SEC_FNAMES] = s->kind == CS_MODEL_DENSE ? strings_size(s->feature_names, s->n_features) : 0;
+    want[SEC_FNAMES] =
+        s->kind == CS_MODEL_DENSE ? strings_size(s->feature_names, s->n_features) : 0;
     size_t pos = sizeof(h);
     for (int k = 0; k < SEC_COUNT; k++) {
         h.sec[k].off = pos;
@@ -770,8 +781,10 @@ int cs_model_write(const struct cs_model_spec *spec, const char *path)
     rc = CS_ERR_IO;
     if (f) {
         size_t w = fwrite(buf, 1, size, f);
-        if (fclose(f) == 0 && w == size && rename(tmp, path) == 0) rc = CS_OK;
-        else unlink(tmp);
+        if (fclose(f) == 0 && w == size && rename(tmp, path) == 0)
+            rc = CS_OK;
+        else
+            unlink(tmp);
     }
     free(buf);
     return rc;

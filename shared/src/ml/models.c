@@ -67,8 +67,10 @@ int cs_models_open(const char *dir, struct cs_models **out)
     int rc = ms ? CS_OK : CS_ERR_NOMEM;
     struct dirent *e;
     while (rc == CS_OK && (e = readdir(d)) != NULL)
-        if (has_suffix(e->d_name, ".csm")) rc = add_file(ms, dir, e->d_name);
-        else if (has_suffix(e->d_name, ".cse")) rc = add_embed(ms, dir, e->d_name);
+        if (has_suffix(e->d_name, ".csm"))
+            rc = add_file(ms, dir, e->d_name);
+        else if (has_suffix(e->d_name, ".cse"))
+            rc = add_embed(ms, dir, e->d_name);
     closedir(d);
     if (rc != CS_OK) {
         cs_models_close(ms);

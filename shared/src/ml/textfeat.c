@@ -82,8 +82,7 @@ static uint32_t mix2(uint32_t a, uint32_t b)
 
 static int is_word_byte(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c >= 0x80;
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
 /* Walk state shared by the extractor and the explainer. */
@@ -111,20 +110,30 @@ struct walk {
 /* Polarity lexicon (CS_TEXTFEAT_F_LEXICON), sorted for bsearch. Hand-written, general
  * customer-service words, not taken from the training data; kept small so it only
  * names clear cases (no "delay" or "refund": those are topics, not opinions). */
-static const char *const LEX_POS[] = {
-    "amazing", "appreciate", "appreciated", "awesome", "best", "brilliant", "comfortable",
-    "congrats", "congratulations", "courteous", "delighted", "easy", "efficient", "enjoy",
-    "enjoyed", "excellent", "excited", "fabulous", "fantastic", "friendly", "glad", "good",
-    "grateful", "great", "happy", "helpful", "impressed", "impressive", "kind", "kudos",
-    "love", "loved", "lovely", "nice", "outstanding", "perfect", "pleasant", "pleased",
-    "polite", "professional", "prompt", "quick", "recommend", "reliable", "satisfied",
-    "smooth", "superb", "thank", "thankful", "thanks", "wonderful"};
+static const char *const LEX_POS[] = {"amazing",      "appreciate",  "appreciated",
+                                      "awesome",      "best",        "brilliant",
+                                      "comfortable",  "congrats",    "congratulations",
+                                      "courteous",    "delighted",   "easy",
+                                      "efficient",    "enjoy",       "enjoyed",
+                                      "excellent",    "excited",     "fabulous",
+                                      "fantastic",    "friendly",    "glad",
+                                      "good",         "grateful",    "great",
+                                      "happy",        "helpful",     "impressed",
+                                      "impressive",   "kind",        "kudos",
+                                      "love",         "loved",       "lovely",
+                                      "nice",         "outstanding", "perfect",
+                                      "pleasant",     "pleased",     "polite",
+                                      "professional", "prompt",      "quick",
+                                      "recommend",    "reliable",    "satisfied",
+                                      "smooth",       "superb",      "thank",
+                                      "thankful",     "thanks",      "wonderful"};
 static const char *const LEX_NEG[] = {
-    "angry", "annoyed", "annoying", "awful", "bad", "broken", "disappointed",
-    "disappointing", "disgusted", "disgusting", "dissatisfied", "fail", "failed", "fails",
-    "frustrated", "frustrating", "furious", "hate", "horrible", "incompetent", "mess",
-    "nightmare", "pathetic", "poor", "ridiculous", "rude", "sad", "terrible", "unacceptable",
-    "unhappy", "unhelpful", "upset", "useless", "worse", "worst", "wrong"};
+    "angry",        "annoyed",       "annoying",   "awful",       "bad",          "broken",
+    "disappointed", "disappointing", "disgusted",  "disgusting",  "dissatisfied", "fail",
+    "failed",       "fails",         "frustrated", "frustrating", "furious",      "hate",
+    "horrible",     "incompetent",   "mess",       "nightmare",   "pathetic",     "poor",
+    "ridiculous",   "rude",          "sad",        "terrible",    "unacceptable", "unhappy",
+    "unhelpful",    "upset",         "useless",    "worse",       "worst",        "wrong"};
 
 static int lex_find(const char *const *list, size_t n, const char *w, size_t wl)
 {
@@ -136,8 +145,10 @@ static int lex_find(const char *const *list, size_t n, const char *w, size_t wl)
         int c = memcmp(e, w, el < wl ? el : wl);
         if (c == 0) c = el < wl ? -1 : el > wl ? 1 : 0;
         if (c == 0) return 1;
-        if (c < 0) lo = mid + 1;
-        else hi = mid;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return 0;
 }
@@ -170,8 +181,8 @@ static void add_sym(struct walk *w, char c)
 
 static int is_negator(const char *w, size_t n)
 {
-    static const char *const neg[] = {"not", "no", "never", "cannot", "nothing", "nobody",
-                                      "none", "nor", NULL};
+    static const char *const neg[] = {"not",    "no",   "never", "cannot", "nothing",
+                                      "nobody", "none", "nor",   NULL};
     if (n >= 3 && w[n - 3] == 'n' && w[n - 2] == '\'' && w[n - 1] == 't') return 1;
     for (size_t i = 0; neg[i]; i++)
         if (strlen(neg[i]) == n && memcmp(neg[i], w, n) == 0) return 1;
@@ -277,8 +288,8 @@ static void walk_text(struct walk *w, const char *text, size_t len)
     if (len > CS_TEXTFEAT_MAX_BYTES) len = CS_TEXTFEAT_MAX_BYTES;
     for (size_t i = 0; i <= len; i++) {
         unsigned char c = i < len ? (unsigned char)text[i] : ' ';
-        int inner_apos = c == '\'' && wl > 0 && i + 1 < len &&
-                         is_word_byte((unsigned char)text[i + 1]);
+        int inner_apos =
+            c == '\'' && wl > 0 && i + 1 < len && is_word_byte((unsigned char)text[i + 1]);
         if (is_word_byte(c) || inner_apos) {
             if (cues && wl == 0) flush_sym(w);
             upper += c >= 'A' && c <= 'Z';
@@ -290,8 +301,10 @@ static void walk_text(struct walk *w, const char *text, size_t len)
             emit_word(w, word, utf8_cut(word, wl, CS_TEXTFEAT_MAX_WORD), upper >= 3 && lower == 0);
         wl = upper = lower = 0;
         if (cues) {
-            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') flush_sym(w);
-            else add_sym(w, (char)c);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+                flush_sym(w);
+            else
+                add_sym(w, (char)c);
         }
         /* punctuation closes a negation scope */
         if (c == '.' || c == ',' || c == '!' || c == '?' || c == ';' || c == ':') w->neg_left = 0;
@@ -311,8 +324,8 @@ void cs_textfeat_each_gram(const struct cs_textfeat_cfg *cfg, const char *text, 
 }
 
 /* Extraction callback: count a bucket in the vector's open-addressing table. */
-static void add_bucket(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind,
-                       const char *gram, size_t gram_len)
+static void add_bucket(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *gram,
+                       size_t gram_len)
 {
     struct cs_textfeat_vec *v = ctx;
     const uint32_t smask = 2 * CS_TEXTFEAT_MAX_FEATS - 1;

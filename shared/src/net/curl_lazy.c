@@ -37,29 +37,29 @@
 #define CURL_SONAME "libcurl.so.4"
 
 /* One member per forwarded call: name and signature. */
-#define CURL_CALLS(X)                                                                  \
-    X(global_init, CURLcode, (long))                                                   \
-    X(global_cleanup, void, (void))                                                    \
-    X(easy_init, CURL *, (void))                                                       \
-    X(easy_setopt, CURLcode, (CURL *, CURLoption, ...))                                \
-    X(easy_getinfo, CURLcode, (CURL *, CURLINFO, ...))                                 \
-    X(easy_perform, CURLcode, (CURL *))                                                \
-    X(easy_reset, void, (CURL *))                                                      \
-    X(easy_cleanup, void, (CURL *))                                                    \
-    X(slist_append, struct curl_slist *, (struct curl_slist *, const char *))          \
-    X(slist_free_all, void, (struct curl_slist *))                                     \
-    X(url, CURLU *, (void))                                                            \
-    X(url_set, CURLUcode, (CURLU *, CURLUPart, const char *, unsigned int))            \
-    X(url_get, CURLUcode, (CURLU *, CURLUPart, char **, unsigned int))           \
-    X(url_cleanup, void, (CURLU *))                                                    \
-    X(free, void, (void *))                                                            \
-    X(getdate, time_t, (const char *, const time_t *))                                 \
-    X(multi_init, CURLM *, (void))                                                     \
-    X(multi_add_handle, CURLMcode, (CURLM *, CURL *))                                  \
-    X(multi_remove_handle, CURLMcode, (CURLM *, CURL *))                               \
-    X(multi_perform, CURLMcode, (CURLM *, int *))                                      \
-    X(multi_poll, CURLMcode, (CURLM *, struct curl_waitfd *, unsigned int, int, int *))\
-    X(multi_info_read, CURLMsg *, (CURLM *, int *))                                    \
+#define CURL_CALLS(X)                                                                              \
+    X(global_init, CURLcode, (long))                                                               \
+    X(global_cleanup, void, (void))                                                                \
+    X(easy_init, CURL *, (void))                                                                   \
+    X(easy_setopt, CURLcode, (CURL *, CURLoption, ...))                                            \
+    X(easy_getinfo, CURLcode, (CURL *, CURLINFO, ...))                                             \
+    X(easy_perform, CURLcode, (CURL *))                                                            \
+    X(easy_reset, void, (CURL *))                                                                  \
+    X(easy_cleanup, void, (CURL *))                                                                \
+    X(slist_append, struct curl_slist *, (struct curl_slist *, const char *))                      \
+    X(slist_free_all, void, (struct curl_slist *))                                                 \
+    X(url, CURLU *, (void))                                                                        \
+    X(url_set, CURLUcode, (CURLU *, CURLUPart, const char *, unsigned int))                        \
+    X(url_get, CURLUcode, (CURLU *, CURLUPart, char **, unsigned int))                             \
+    X(url_cleanup, void, (CURLU *))                                                                \
+    X(free, void, (void *))                                                                        \
+    X(getdate, time_t, (const char *, const time_t *))                                             \
+    X(multi_init, CURLM *, (void))                                                                 \
+    X(multi_add_handle, CURLMcode, (CURLM *, CURL *))                                              \
+    X(multi_remove_handle, CURLMcode, (CURLM *, CURL *))                                           \
+    X(multi_perform, CURLMcode, (CURLM *, int *))                                                  \
+    X(multi_poll, CURLMcode, (CURLM *, struct curl_waitfd *, unsigned int, int, int *))            \
+    X(multi_info_read, CURLMsg *, (CURLM *, int *))                                                \
     X(multi_cleanup, CURLMcode, (CURLM *))
 
 static struct {
@@ -103,12 +103,13 @@ static void load(void)
         return;
     }
     bool ok = true;
-#define RESOLVE(name, ret, args)                                                       \
-    *(void **)&api.name = dlsym(h, "curl_" #name);                                     \
+#define RESOLVE(name, ret, args)                                                                   \
+    *(void **)&api.name = dlsym(h, "curl_" #name);                                                 \
     ok = ok && api.name != NULL;
     CURL_CALLS(RESOLVE)
 #undef RESOLVE
-    if (!ok) cs_log(CS_LOG_ERROR, "libcurl lacks a call this build uses", "library", CURL_SONAME, NULL);
+    if (!ok)
+        cs_log(CS_LOG_ERROR, "libcurl lacks a call this build uses", "library", CURL_SONAME, NULL);
     /* Inside the once-guard, so before any thread makes a handle, as libcurl asks. */
     api.ok = ok && api.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
     if (api.ok && !cs_curl_ca_find(NULL, getenv("SSL_CERT_FILE"), ca_bundle, sizeof(ca_bundle)))
@@ -130,7 +131,10 @@ static bool ready(void)
 
 /* libcurl is initialised when loaded; these keep its reference count for callers that
  * pair them, and never load it just to clean up. */
-CURLcode curl_global_init(long flags) { return ready() ? api.global_init(flags) : CURLE_FAILED_INIT; }
+CURLcode curl_global_init(long flags)
+{
+    return ready() ? api.global_init(flags) : CURLE_FAILED_INIT;
+}
 
 void curl_global_cleanup(void)
 {
@@ -223,7 +227,10 @@ void curl_free(void *p)
     if (ready()) api.free(p);
 }
 
-time_t curl_getdate(const char *s, const time_t *unused) { return ready() ? api.getdate(s, unused) : -1; }
+time_t curl_getdate(const char *s, const time_t *unused)
+{
+    return ready() ? api.getdate(s, unused) : -1;
+}
 
 CURLM *curl_multi_init(void) { return ready() ? api.multi_init() : NULL; }
 
@@ -242,11 +249,18 @@ CURLMcode curl_multi_perform(CURLM *m, int *running)
     return ready() ? api.multi_perform(m, running) : CURLM_INTERNAL_ERROR;
 }
 
-CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd *extra, unsigned int n, int timeout_ms, int *numfds)
+CURLMcode curl_multi_poll(CURLM *m, struct curl_waitfd *extra, unsigned int n, int timeout_ms,
+                          int *numfds)
 {
     return ready() ? api.multi_poll(m, extra, n, timeout_ms, numfds) : CURLM_INTERNAL_ERROR;
 }
 
-CURLMsg *curl_multi_info_read(CURLM *m, int *left) { return ready() ? api.multi_info_read(m, left) : NULL; }
+CURLMsg *curl_multi_info_read(CURLM *m, int *left)
+{
+    return ready() ? api.multi_info_read(m, left) : NULL;
+}
 
-CURLMcode curl_multi_cleanup(CURLM *m) { return ready() ? api.multi_cleanup(m) : CURLM_INTERNAL_ERROR; }
+CURLMcode curl_multi_cleanup(CURLM *m)
+{
+    return ready() ? api.multi_cleanup(m) : CURLM_INTERNAL_ERROR;
+}

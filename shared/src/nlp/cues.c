@@ -50,12 +50,15 @@ static void on_hit(void *ctx, const struct cs_toks *tk, const struct cs_phrase *
         if (!tk->t[start].start) return;
         kind = CUE_REPEAT;
     }
-    hs->h[hs->n++] = (struct hit){.kind = kind, .value = p->value, .start = start, .end = end,
-                                  .clause = tk->t[start].clause,
-                                  .sentence = tk->t[start].sentence,
-                                  .negated = inside_negation(kind)
-                                                 ? cs_tok_negated_span(tk, start, end)
-                                                 : cs_tok_negated(tk, start)};
+    hs->h[hs->n++] =
+        (struct hit){.kind = kind,
+                     .value = p->value,
+                     .start = start,
+                     .end = end,
+                     .clause = tk->t[start].clause,
+                     .sentence = tk->t[start].sentence,
+                     .negated = inside_negation(kind) ? cs_tok_negated_span(tk, start, end)
+                                                      : cs_tok_negated(tk, start)};
 }
 
 static int veto_of(int kind)
@@ -166,16 +169,20 @@ static void count_single_contacts(const struct hits *hs, struct cs_cues *out)
  * "representative please") is the request itself. */
 static void short_request(const struct cs_toks *tk, struct cs_cues *out)
 {
-    static const char *const WHO[] = {"agent", "operator", "human", "representative", "rep",
-        "manager", "supervisor", "person", "humano", "agente", "mensch", "mitarbeiter",
-        "conseiller", "atendente", "humain", NULL};
-    static const char *const FILL[] = {"please", "pls", "now", "a", "an", "the", "real", "live",
-        "human", "por", "favor", "bitte", "svp", "asap", "talk", "speak", "to", NULL};
+    static const char *const WHO[] = {"agent",      "operator",  "human",      "representative",
+                                      "rep",        "manager",   "supervisor", "person",
+                                      "humano",     "agente",    "mensch",     "mitarbeiter",
+                                      "conseiller", "atendente", "humain",     NULL};
+    static const char *const FILL[] = {"please", "pls",  "now",   "a",     "an",    "the",
+                                       "real",   "live", "human", "por",   "favor", "bitte",
+                                       "svp",    "asap", "talk",  "speak", "to",    NULL};
     if (out->human_request || tk->n == 0 || tk->n > 3) return;
     bool who = false;
     for (size_t i = 0; i < tk->n; i++) {
-        if (word_in(tk->t[i].w, WHO)) who = true;
-        else if (!word_in(tk->t[i].w, FILL)) return;
+        if (word_in(tk->t[i].w, WHO))
+            who = true;
+        else if (!word_in(tk->t[i].w, FILL))
+            return;
     }
     if (!who) return;
     out->human_request = true;
@@ -187,27 +194,51 @@ static void short_request(const struct cs_toks *tk, struct cs_cues *out)
 static const struct {
     const char *w;
     float n;
-} NUMBERS[] = {{"a", 1}, {"an", 1}, {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4},
-    {"five", 5}, {"six", 6}, {"seven", 7}, {"eight", 8}, {"nine", 9}, {"ten", 10},
-    {"eleven", 11}, {"twelve", 12}, {"couple", 2}, {"few", 3}, {"several", 4}, {"many", 5},
-    {"un", 1}, {"una", 1}, {"uno", 1}, {"dos", 2}, {"tres", 3}, {"cuatro", 4}, {"cinco", 5},
-    {"ein", 1}, {"eine", 1}, {"einer", 1}, {"zwei", 2}, {"drei", 3}, {"vier", 4}, {"funf", 5},
-    {"une", 1}, {"deux", 2}, {"trois", 3}, {"quatre", 4}, {"cinq", 5}, {"um", 1}, {"dois", 2},
-    {"duas", 2}, {"varios", 4}, {"varias", 4}, {"mehrere", 4}, {"plusieurs", 4}, {NULL, 0}};
+} NUMBERS[] = {{"a", 1},      {"an", 1},      {"one", 1},     {"two", 2},       {"three", 3},
+               {"four", 4},   {"five", 5},    {"six", 6},     {"seven", 7},     {"eight", 8},
+               {"nine", 9},   {"ten", 10},    {"eleven", 11}, {"twelve", 12},   {"couple", 2},
+               {"few", 3},    {"several", 4}, {"many", 5},    {"un", 1},        {"una", 1},
+               {"uno", 1},    {"dos", 2},     {"tres", 3},    {"cuatro", 4},    {"cinco", 5},
+               {"ein", 1},    {"eine", 1},    {"einer", 1},   {"zwei", 2},      {"drei", 3},
+               {"vier", 4},   {"funf", 5},    {"une", 1},     {"deux", 2},      {"trois", 3},
+               {"quatre", 4}, {"cinq", 5},    {"um", 1},      {"dois", 2},      {"duas", 2},
+               {"varios", 4}, {"varias", 4},  {"mehrere", 4}, {"plusieurs", 4}, {NULL, 0}};
 
 static const struct {
     const char *w;
     float days;
-} UNITS[] = {{"hour", 1.0f / 24}, {"hours", 1.0f / 24}, {"hrs", 1.0f / 24}, {"day", 1}, {"days", 1},
-    {"week", 7}, {"weeks", 7}, {"month", 30}, {"months", 30}, {"year", 365}, {"years", 365},
-    {"horas", 1.0f / 24}, {"stunden", 1.0f / 24}, {"heures", 1.0f / 24}, {"dias", 1}, {"tage", 1},
-    {"tagen", 1}, {"jours", 1}, {"semanas", 7}, {"wochen", 7}, {"semaines", 7}, {"meses", 30},
-    {"monate", 30}, {"monaten", 30}, {"mois", 30}, {NULL, 0}};
+} UNITS[] = {{"hour", 1.0f / 24},
+             {"hours", 1.0f / 24},
+             {"hrs", 1.0f / 24},
+             {"day", 1},
+             {"days", 1},
+             {"week", 7},
+             {"weeks", 7},
+             {"month", 30},
+             {"months", 30},
+             {"year", 365},
+             {"years", 365},
+             {"horas", 1.0f / 24},
+             {"stunden", 1.0f / 24},
+             {"heures", 1.0f / 24},
+             {"dias", 1},
+             {"tage", 1},
+             {"tagen", 1},
+             {"jours", 1},
+             {"semanas", 7},
+             {"wochen", 7},
+             {"semaines", 7},
+             {"meses", 30},
+             {"monate", 30},
+             {"monaten", 30},
+             {"mois", 30},
+             {NULL, 0}};
 
-static const char *const WAIT_CONTEXT[] = {"for", "since", "over", "already", "waiting", "waited",
-    "been", "past", "last", "nearly", "almost", "ago", "seit", "desde", "hace", "depuis", "ha",
-    "faz", "durante", "pendant", "lleva", "llevo", "warte", "espero", "attends", "after", "nach",
-    "despues", "apres", "apos", "depois", "waiting", NULL};
+static const char *const WAIT_CONTEXT[] = {
+    "for",     "since",   "over",  "already", "waiting", "waited", "been",    "past",  "last",
+    "nearly",  "almost",  "ago",   "seit",    "desde",   "hace",   "depuis",  "ha",    "faz",
+    "durante", "pendant", "lleva", "llevo",   "warte",   "espero", "attends", "after", "nach",
+    "despues", "apres",   "apos",  "depois",  "waiting", NULL};
 
 static bool word_in(const char *w, const char *const *set)
 {
@@ -220,7 +251,8 @@ static float number_of(const char *w)
 {
     if (w[0] >= '0' && w[0] <= '9') {
         float v = 0;
-        for (const char *p = w; *p >= '0' && *p <= '9' && v < 1e6f; p++) v = v * 10 + (float)(*p - '0');
+        for (const char *p = w; *p >= '0' && *p <= '9' && v < 1e6f; p++)
+            v = v * 10 + (float)(*p - '0');
         return v;
     }
     for (size_t i = 0; NUMBERS[i].w; i++)
@@ -250,7 +282,8 @@ static float wait_at(const struct cs_toks *tk, size_t i)
     bool ctx = cs_tok_is(tk, i + 1, "ago") || cs_tok_is(tk, i + 1, "now") ||
                cs_tok_is(tk, i + 1, "already") || cs_tok_is(tk, i + 1, "later");
     for (size_t b = 1; !ctx && b <= 4 && b <= k; b++)
-        if (tk->t[k - b].clause == tk->t[i].clause && word_in(tk->t[k - b].w, WAIT_CONTEXT)) ctx = true;
+        if (tk->t[k - b].clause == tk->t[i].clause && word_in(tk->t[k - b].w, WAIT_CONTEXT))
+            ctx = true;
     return ctx ? n * unit : 0;
 }
 
@@ -258,14 +291,17 @@ static float wait_at(const struct cs_toks *tk, size_t i)
 static float since_at(const struct cs_toks *tk, size_t i)
 {
     static const char *const SINCE[] = {"since", "seit", "desde", "depuis", NULL};
-    static const char *const WEEKDAY[] = {"monday", "tuesday", "wednesday", "thursday", "friday",
-        "saturday", "sunday", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "lunes",
-        "martes", "miercoles", "jueves", "viernes", "lundi", "mardi", "mercredi", "jeudi",
-        "vendredi", NULL};
+    static const char *const WEEKDAY[] = {
+        "monday", "tuesday",  "wednesday", "thursday", "friday",     "saturday",
+        "sunday", "montag",   "dienstag",  "mittwoch", "donnerstag", "freitag",
+        "lunes",  "martes",   "miercoles", "jueves",   "viernes",    "lundi",
+        "mardi",  "mercredi", "jeudi",     "vendredi", NULL};
     if (!word_in(tk->t[i].w, SINCE) || i + 1 >= tk->n) return 0;
     const char *w = tk->t[i + 1].w;
     if (word_in(w, WEEKDAY)) return 3;
-    if (!strcmp(w, "yesterday") || !strcmp(w, "gestern") || !strcmp(w, "ayer") || !strcmp(w, "hier") || !strcmp(w, "ontem")) return 1;
+    if (!strcmp(w, "yesterday") || !strcmp(w, "gestern") || !strcmp(w, "ayer") ||
+        !strcmp(w, "hier") || !strcmp(w, "ontem"))
+        return 1;
     if (!strcmp(w, "last") && i + 2 < tk->n) {
         float u = unit_days(tk->t[i + 2].w);
         if (u > 0) return u;

@@ -11,15 +11,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CS_TOK_WORD 24  /* longer words are cut (still matched by prefix patterns) */
-#define CS_TOK_MAX 256  /* tokens per window; longer texts are scanned window by window */
+#define CS_TOK_WORD 24 /* longer words are cut (still matched by prefix patterns) */
+#define CS_TOK_MAX 256 /* tokens per window; longer texts are scanned window by window */
 
 struct cs_tok {
     char w[CS_TOK_WORD];
     uint8_t n;
-    bool cap;      /* first letter upper-case, the rest not all upper ("Sue") */
-    bool upper;    /* all letters upper-case, 2+ letters ("STOP") */
-    bool start;    /* first word of a sentence */
+    bool cap;   /* first letter upper-case, the rest not all upper ("Sue") */
+    bool upper; /* all letters upper-case, 2+ letters ("STOP") */
+    bool start; /* first word of a sentence */
     uint16_t clause, sentence;
     uint32_t h;      /* cs_phrase_hash of w */
     size_t off, end; /* bytes in the source text */
@@ -28,7 +28,7 @@ struct cs_tok {
 struct cs_toks {
     struct cs_tok t[CS_TOK_MAX];
     size_t n;
-    size_t next;   /* byte offset where the next window starts (== len at the end) */
+    size_t next;            /* byte offset where the next window starts (== len at the end) */
     int upper_words, words; /* for "mostly capitals" */
 };
 

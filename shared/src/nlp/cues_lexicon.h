@@ -21,9 +21,9 @@ enum cs_cue_kind {
     CUE_DEADLINE,
     CUE_DEADLINE_VETO, /* "guten Morgen", "esta mañana": morning, not tomorrow */
     CUE_THREAT,
-    CUE_PLATFORM,   /* a public platform ("Trustpilot"): social with a posting act */
-    CUE_SOCIAL_ACT, /* posting, telling, "going on", "will hear" */
-    CUE_CONDITION,  /* "if", "unless": a condition makes an ultimatum of a mention */
+    CUE_PLATFORM,      /* a public platform ("Trustpilot"): social with a posting act */
+    CUE_SOCIAL_ACT,    /* posting, telling, "going on", "will hear" */
+    CUE_CONDITION,     /* "if", "unless": a condition makes an ultimatum of a mention */
     CUE_REPEAT_OPENER, /* CUE_REPEAT only at a sentence start ("For the third time: ...") */
     CUE_KIND_N
 };

@@ -8,15 +8,15 @@
 
 /* U+00C0..U+00FF folded to ASCII; "" for the two symbols in the block (x, division). */
 static const char *const LATIN1[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "ss",
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y"};
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
+    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};
 
 /* Reads one character at text[i]: its folded ASCII form into buf (0..3 bytes), whether
  * it is a word character, whether it is upper-case; returns its byte length. */
-static size_t read_char(const char *text, size_t len, size_t i, char *buf, size_t *nb,
-                        bool *word, bool *upper)
+static size_t read_char(const char *text, size_t len, size_t i, char *buf, size_t *nb, bool *word,
+                        bool *upper)
 {
     unsigned char c = (unsigned char)text[i];
     *nb = 0, *word = false, *upper = false;
@@ -39,7 +39,8 @@ static size_t read_char(const char *text, size_t len, size_t i, char *buf, size_
         *upper = k < 0x1f && k != 0x17;
         return 2;
     }
-    if (c == 0xc5 && i + 1 < len && ((unsigned char)text[i + 1] == 0x93 || (unsigned char)text[i + 1] == 0x92)) {
+    if (c == 0xc5 && i + 1 < len &&
+        ((unsigned char)text[i + 1] == 0x93 || (unsigned char)text[i + 1] == 0x92)) {
         memcpy(buf, "oe", 2), *nb = 2, *word = true, *upper = (unsigned char)text[i + 1] == 0x92;
         return 2;
     }
@@ -51,7 +52,8 @@ static size_t read_char(const char *text, size_t len, size_t i, char *buf, size_
     /* U+0080..U+00BF ("¡", "¿", "«", "»", the no-break space) and U+2000..U+206F
      * (dashes, typographic quotes, the ellipsis, bullets) are punctuation: a word
      * character would glue "¡Sois" or "“resolved”" into words no phrase matches */
-    if ((c == 0xc2 && i + 1 < len) || (c == 0xe2 && i + 2 < len && (unsigned char)text[i + 1] == 0x80))
+    if ((c == 0xc2 && i + 1 < len) ||
+        (c == 0xe2 && i + 2 < len && (unsigned char)text[i + 1] == 0x80))
         return c == 0xc2 ? 2 : 3;
     /* any other multi-byte character: a letter of some other script, kept as bytes so
      * the word stays distinct but never matches the ASCII lexicon */
@@ -114,8 +116,8 @@ static void tok_close(struct tok_state *s, size_t end)
     s->tk->upper_words += t->upper && s->letters >= 3;
     s->sentence_start = false;
     /* a contrast opens a new clause: vetoes and negations before it do not reach over */
-    static const char *const CONTRAST[] = {"but", "however", "although", "though", "pero",
-                                           "aber", "mais", "mas", "sondern", NULL};
+    static const char *const CONTRAST[] = {"but",  "however", "although", "though",  "pero",
+                                           "aber", "mais",    "mas",      "sondern", NULL};
     for (size_t k = 0; CONTRAST[k]; k++)
         if (CONTRAST[k][0] == t->w[0] && strcmp(t->w, CONTRAST[k]) == 0) {
             t->clause = ++s->clause;
@@ -222,19 +224,20 @@ static bool in_set(const char *w, const char *const *set)
 }
 
 static const char *const NEGATORS[] = {
-    "not", "never", "no", "don't", "dont", "didn't", "didnt", "won't", "wont", "doesn't",
-    "doesnt", "isn't", "isnt", "wasn't", "wasnt", "aren't", "arent", "weren't", "can't",
-    "cant", "cannot", "couldn't", "wouldn't", "shouldn't", "haven't", "hasn't", "hadn't",
-    "without", "neither", "nor", "hardly", "nothing", "nobody", "none", "ain't",
-    "nicht", "kein", "keine", "keinen", "keinem", "keiner", "nie", "niemals", "ohne",
-    "nunca", "ni", "sin", "jamas", "tampoco", "nao", "nem", "sem", "nichts", "nada", "rien",
-    "ningun", "ninguno", "nenhum", "nenhuma",
-    "pas", "jamais", "n'", "sans", "aucun", "aucune", "ne", NULL};
+    "not",     "never",   "no",      "don't",   "dont",    "didn't",   "didnt",    "won't",
+    "wont",    "doesn't", "doesnt",  "isn't",   "isnt",    "wasn't",   "wasnt",    "aren't",
+    "arent",   "weren't", "can't",   "cant",    "cannot",  "couldn't", "wouldn't", "shouldn't",
+    "haven't", "hasn't",  "hadn't",  "without", "neither", "nor",      "hardly",   "nothing",
+    "nobody",  "none",    "ain't",   "nicht",   "kein",    "keine",    "keinen",   "keinem",
+    "keiner",  "nie",     "niemals", "ohne",    "nunca",   "ni",       "sin",      "jamas",
+    "tampoco", "nao",     "nem",     "sem",     "nichts",  "nada",     "rien",     "ningun",
+    "ninguno", "nenhum",  "nenhuma", "pas",     "jamais",  "n'",       "sans",     "aucun",
+    "aucune",  "ne",      NULL};
 /* words that end a negation's scope: "if you don't fix it I'll sue" */
 static const char *const SCOPE_BREAK[] = {
-    "if", "unless", "or", "otherwise", "else", "but", "and", "then", "so", "because",
-    "until", "till", "si", "o", "pero", "sino", "oder", "sonst", "wenn", "aber", "und",
-    "ou", "sinon", "mais", "et", "senao", "mas", "e", "y",
+    "if", "unless", "or", "otherwise", "else", "but", "and", "then", "so", "because", "until",
+    "till", "si", "o", "pero", "sino", "oder", "sonst", "wenn", "aber", "und", "ou", "sinon",
+    "mais", "et", "senao", "mas", "e", "y",
     /* a new subject starts a new verb phrase: "if you don't fix this I'll sue" */
     "i", "i'll", "ill", "i'm", "im", "we", "we'll", "we're", "ich", "je", "yo", "eu", NULL};
 

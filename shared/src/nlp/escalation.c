@@ -9,14 +9,14 @@
 
 /* Order is the model's feature order; changing it needs a retrained model. */
 static const char *const NAMES[CS_ESCALATION_N_FEATURES] = {
-    "negative_sentiment", "sentiment_decline", "irate_customer", "repeat_contact",
-    "long_wait_time", "refund_over_limit", "legal_mention", "social_media_threat",
-    "high_value_customer", "customer_request", "ultimatum"};
+    "negative_sentiment",  "sentiment_decline", "irate_customer", "repeat_contact",
+    "long_wait_time",      "refund_over_limit", "legal_mention",  "social_media_threat",
+    "high_value_customer", "customer_request",  "ultimatum"};
 /* seed 003 escalation reasons for the same features */
 static const char *const REASONS[CS_ESCALATION_N_FEATURES] = {
-    "IRATE_CUSTOMER", "IRATE_CUSTOMER", "IRATE_CUSTOMER", "REPEAT_CONTACT", "COMPLEX_ISSUE",
-    "REFUND_REQUEST", "LEGAL_MENTION", "SOCIAL_MEDIA_THREAT", "HIGH_VALUE_CUSTOMER",
-    "CUSTOMER_REQUEST", "COMPLEX_ISSUE"};
+    "IRATE_CUSTOMER",      "IRATE_CUSTOMER",   "IRATE_CUSTOMER", "REPEAT_CONTACT",
+    "COMPLEX_ISSUE",       "REFUND_REQUEST",   "LEGAL_MENTION",  "SOCIAL_MEDIA_THREAT",
+    "HIGH_VALUE_CUSTOMER", "CUSTOMER_REQUEST", "COMPLEX_ISSUE"};
 
 const char *cs_escalation_feature_name(size_t i)
 {
@@ -34,11 +34,12 @@ void cs_escalation_features(const struct cs_escalation_input *in, float *x)
 {
     x[0] = 1.0f - clampf(in->sentiment_score, 0.0f, 1.0f);
     x[1] = clampf(-in->sentiment_trend, 0.0f, 1.0f);
-    x[2] = in->sentiment_level == CS_SENT_IRATE ? 1.0f
-         : (in->sentiment_level == CS_SENT_ANGRY ? 0.5f : 0.0f);
+    x[2] = in->sentiment_level == CS_SENT_IRATE
+               ? 1.0f
+               : (in->sentiment_level == CS_SENT_ANGRY ? 0.5f : 0.0f);
     /* two earlier contacts (counted or stated) is LABELLING's repeat-contact mark */
-    int contacts = in->repeat_contacts > in->stated_contacts ? in->repeat_contacts
-                                                              : in->stated_contacts;
+    int contacts =
+        in->repeat_contacts > in->stated_contacts ? in->repeat_contacts : in->stated_contacts;
     x[3] = clampf((float)contacts / 2.0f, 0.0f, 1.0f);
     /* waits span minutes to months: log scale, two weeks = 1 */
     float hours = clampf(in->wait_minutes / 60.0f, 0.0f, 1e6f);

@@ -59,9 +59,8 @@ int cs_intent_route(const struct cs_model *gate, const struct cs_model *const *m
     return CS_OK;
 }
 
-int cs_intent_classify_gated(const struct cs_models *m, const char *const *models,
-                             const char *gate, const char *text, size_t len,
-                             struct cs_intent *out)
+int cs_intent_classify_gated(const struct cs_models *m, const char *const *models, const char *gate,
+                             const char *text, size_t len, struct cs_intent *out)
 {
     if (!m || !out || (!text && len)) return CS_ERR_INVALID;
     memset(out, 0, sizeof(*out));

@@ -96,8 +96,11 @@ static size_t whole_utf8(const char *s, size_t len)
     size_t i = 0;
     while (i < len) {
         unsigned char c = (unsigned char)s[i];
-        size_t n = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-                             : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+        size_t n = c < 0x80                 ? 1
+                   : c >= 0xc2 && c <= 0xdf ? 2
+                   : c >= 0xe0 && c <= 0xef ? 3
+                   : c >= 0xf0 && c <= 0xf4 ? 4
+                                            : 0;
         if (n == 0 || i + n > len) break;
         size_t k = 1;
         while (k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80) k++;

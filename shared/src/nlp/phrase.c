@@ -48,7 +48,8 @@ static bool compile_word(struct cs_phrase_index *idx, const char *p, size_t n, s
             if (!b) b = end;
             size_t len = (size_t)(b - a);
             bool prefix = len > 0 && a[len - 1] == '*';
-            if (len == 1 && *a == '_') w->optional = 1;
+            if (len == 1 && *a == '_')
+                w->optional = 1;
             else if (len > 0 && prefix == (pass == 1)) {
                 if (idx->n_alts >= CS_PHRASE_MAX_ALTS || len > 255) return false;
                 size_t l = prefix ? len - 1 : len;
@@ -66,10 +67,7 @@ static bool compile_word(struct cs_phrase_index *idx, const char *p, size_t n, s
     return w->n_exact + w->n_prefix > 0 || w->optional;
 }
 
-static int letter_of(char c)
-{
-    return c >= 'a' && c <= 'z' ? c - 'a' : 26;
-}
+static int letter_of(char c) { return c >= 'a' && c <= 'z' ? c - 'a' : 26; }
 
 static bool compile_pattern(struct cs_phrase_index *idx, const char *pat, uint16_t id)
 {
@@ -135,8 +133,10 @@ static bool word_matches(const struct cs_toks *tk, const struct cs_phrase_index 
     size_t lo = 0, hi = w->n_exact;
     while (lo < hi) {
         size_t mid = (lo + hi) / 2;
-        if (a[mid].hash < t->h) lo = mid + 1;
-        else hi = mid;
+        if (a[mid].hash < t->h)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     for (; lo < w->n_exact && a[lo].hash == t->h; lo++)
         if (a[lo].len == t->n && memcmp(a[lo].s, t->w, t->n) == 0) return true;
@@ -171,8 +171,7 @@ static long match_from(const struct cs_toks *tk, const struct cs_phrase_index *i
 }
 
 static void try_pattern(const struct cs_phrase *tab, const struct cs_phrase_index *idx,
-                        const struct cs_toks *tk, uint16_t id, size_t i, cs_phrase_fn fn,
-                        void *ctx)
+                        const struct cs_toks *tk, uint16_t id, size_t i, cs_phrase_fn fn, void *ctx)
 {
     const struct cs_ppat *pp = &idx->pats[id];
     long end = match_from(tk, idx, pp->word, pp->word + pp->n_words, i, tk->t[i].clause);
@@ -190,8 +189,10 @@ void cs_phrase_scan(const struct cs_phrase *tab, const struct cs_phrase_index *i
         size_t lo = 0, hi = idx->n_first;
         while (lo < hi) {
             size_t mid = (lo + hi) / 2;
-            if (idx->first[mid].hash < t->h) lo = mid + 1;
-            else hi = mid;
+            if (idx->first[mid].hash < t->h)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         for (; lo < idx->n_first && idx->first[lo].hash == t->h; lo++) {
             uint16_t id = idx->first[lo].pat;

@@ -10,11 +10,11 @@
 #include "cs/cues.h"
 #include "nlp/sentiment_lex.h"
 
-static const char *const LEVEL_NAME[] = {"HAPPY", "SATISFIED", "NEUTRAL",
-                                         "FRUSTRATED", "ANGRY", "IRATE"};
+static const char *const LEVEL_NAME[] = {"HAPPY",      "SATISFIED", "NEUTRAL",
+                                         "FRUSTRATED", "ANGRY",     "IRATE"};
 /* seed 004 uses a coarser lowercase vocabulary */
-static const char *const LEVEL_LABEL[] = {"positive", "positive", "neutral",
-                                          "frustrated", "angry", "angry"};
+static const char *const LEVEL_LABEL[] = {"positive",   "positive", "neutral",
+                                          "frustrated", "angry",    "angry"};
 
 const char *cs_sentiment_level_name(enum cs_sentiment_level level)
 {
@@ -36,8 +36,7 @@ static float anger_of(const struct cs_sentiment_cues *c)
     float caps = c->caps_words > 3 ? 3.0f : (float)c->caps_words;
     float excl = c->exclaim_runs > 2 ? 2.0f : (float)c->exclaim_runs;
     return clamp01(0.3f * (float)c->anger_terms + 0.4f * (float)c->profanity +
-                   0.5f * (float)c->legal + 0.3f * (float)c->social + 0.12f * caps +
-                   0.15f * excl);
+                   0.5f * (float)c->legal + 0.3f * (float)c->social + 0.12f * caps + 0.15f * excl);
 }
 
 void cs_sentiment_map(const float prob[3], const struct cs_sentiment_cues *cues,
@@ -49,7 +48,8 @@ void cs_sentiment_map(const float prob[3], const struct cs_sentiment_cues *cues,
           pos = prob[CS_SENT_POSITIVE];
     float anger = anger_of(cues);
     /* "not happy" reads as positive to a bag of n-grams more often than it should */
-    float polarity = pos - neg - 0.25f * (float)(cues->negated_positive > 2 ? 2 : cues->negated_positive);
+    float polarity =
+        pos - neg - 0.25f * (float)(cues->negated_positive > 2 ? 2 : cues->negated_positive);
     float boost = 0.1f * (float)(cues->intensifiers > 3 ? 3 : cues->intensifiers);
     out->anger = anger;
     out->intensity = clamp01((polarity < 0 ? -polarity : polarity) * (0.8f + boost) + 0.4f * anger);
@@ -58,9 +58,12 @@ void cs_sentiment_map(const float prob[3], const struct cs_sentiment_cues *cues,
 
     enum cs_sentiment_level lv;
     if ((neg >= neu && neg >= pos) || out->score < 0.3f) {
-        if (anger >= 0.7f || (anger >= 0.5f && neg >= 0.9f)) lv = CS_SENT_IRATE;
-        else if (anger >= 0.3f || (neg >= 0.9f && out->intensity >= 0.9f)) lv = CS_SENT_ANGRY;
-        else lv = CS_SENT_FRUSTRATED;
+        if (anger >= 0.7f || (anger >= 0.5f && neg >= 0.9f))
+            lv = CS_SENT_IRATE;
+        else if (anger >= 0.3f || (neg >= 0.9f && out->intensity >= 0.9f))
+            lv = CS_SENT_ANGRY;
+        else
+            lv = CS_SENT_FRUSTRATED;
     } else if (pos >= neu) {
         lv = (pos >= 0.85f && out->intensity >= 0.7f) ? CS_SENT_HAPPY : CS_SENT_SATISFIED;
     } else {
@@ -74,10 +77,10 @@ void cs_sentiment_map(const float prob[3], const struct cs_sentiment_cues *cues,
 /* Thresholds of the level decision (see cs_sentiment_decide), chosen on the training
  * split of data/triage (train.jsonl + messages_train.jsonl) only; the dev split
  * measures them (`build.sh eval`, section sentiment6). */
-#define NEG_MIN 1.3f    /* weighted negative emotion for FRUSTRATED */
-#define POS_MIN 1.0f    /* weighted positive emotion for SATISFIED */
-#define HAPPY_MIN 2.5f  /* ... and for HAPPY */
-#define MODEL_W 3.0f    /* weight of the model's polarity (p_pos - p_neg) */
+#define NEG_MIN 1.3f   /* weighted negative emotion for FRUSTRATED */
+#define POS_MIN 1.0f   /* weighted positive emotion for SATISFIED */
+#define HAPPY_MIN 2.5f /* ... and for HAPPY */
+#define MODEL_W 3.0f   /* weight of the model's polarity (p_pos - p_neg) */
 
 /* The level from the lexicon reading, the cues and the model's probabilities
  * (LABELLING.md section 4): IRATE needs loss of composure (profanity, insults, rage
@@ -169,10 +172,13 @@ static void fill_outputs(enum cs_sentiment_level lv, const float model[3],
     out->confidence = best;
     float polarity = model[CS_SENT_POSITIVE] - model[CS_SENT_NEGATIVE];
     out->score = clamp01(BAND[lv] + 0.05f * polarity);
-    out->anger = lv == CS_SENT_IRATE ? 1.0f : lv == CS_SENT_ANGRY ? 0.5f
-               : lv == CS_SENT_FRUSTRATED ? 0.15f : 0.0f;
+    out->anger = lv == CS_SENT_IRATE        ? 1.0f
+                 : lv == CS_SENT_ANGRY      ? 0.5f
+                 : lv == CS_SENT_FRUSTRATED ? 0.15f
+                                            : 0.0f;
     float boost = 0.1f * (float)(lx->intensifiers > 3 ? 3 : lx->intensifiers);
-    out->intensity = clamp01(2.0f * (out->score > 0.5f ? out->score - 0.5f : 0.5f - out->score) + boost);
+    out->intensity =
+        clamp01(2.0f * (out->score > 0.5f ? out->score - 0.5f : 0.5f - out->score) + boost);
     out->level = lv;
     out->level_name = LEVEL_NAME[lv];
     out->label = LEVEL_LABEL[lv];
@@ -229,8 +235,8 @@ static int model_trigger(const struct cs_models *m, const char *text, size_t len
 }
 
 int cs_sentiment_trigger(const struct cs_models *m, const struct cs_sentiment *prev,
-                         const struct cs_sentiment *cur, const char *text, size_t len,
-                         char *out, size_t cap, int *dropped)
+                         const struct cs_sentiment *cur, const char *text, size_t len, char *out,
+                         size_t cap, int *dropped)
 {
     if (!m || !prev || !cur || !out || cap == 0 || !dropped || (!text && len))
         return CS_ERR_INVALID;

@@ -22,14 +22,16 @@ enum {
     SL_SARCASM,  /* thanks for nothing, just great: FRUSTRATED, cancels praise */
     SL_INTENS,
     SL_DOWN,
-    SL_POLITE,   /* claims "best regards", "no problem" so their words carry nothing */
+    SL_POLITE, /* claims "best regards", "no problem" so their words carry nothing */
 };
 
 static const struct cs_phrase LEX[] = {
     /* politeness: no emotion */
     {"best|kind|warm|warmest|many regards|wishes", SL_POLITE, 0},
     {"no problem|problems|worries|rush|hurry|bother", SL_POLITE, 0},
-    {"thanks|thank|thx|ty|cheers|please|pls|regards|gracias|danke|merci|obrigado|obrigada|bitte|svp|saludos|cordialement|atenciosamente|grusse|gruss", SL_POLITE, 0},
+    {"thanks|thank|thx|ty|cheers|please|pls|regards|gracias|danke|merci|obrigado|obrigada|bitte|"
+     "svp|saludos|cordialement|atenciosamente|grusse|gruss",
+     SL_POLITE, 0},
     {"thank you|u", SL_POLITE, 0},
     {"thanks|thank ... in advance", SL_POLITE, 0},
     {"have a good|nice|great day|weekend|one", SL_POLITE, 0},
@@ -43,7 +45,9 @@ static const struct cs_phrase LEX[] = {
     {"bom|boa dia|tarde|noite", SL_POLITE, 0},
     {"buenos|buenas dias|tardes|noches", SL_POLITE, 0},
     {"guten tag|morgen|abend", SL_POLITE, 0},
-    {"bonjour|bonsoir|hallo|hola|ola|hello|hi|hey|dear|liebe|lieber|estimado|estimada|prezado|prezada", SL_POLITE, 0},
+    {"bonjour|bonsoir|hallo|hola|ola|hello|hi|hey|dear|liebe|lieber|estimado|estimada|prezado|"
+     "prezada",
+     SL_POLITE, 0},
     {"bonne journee|soiree", SL_POLITE, 0},
     {"freue|freuen mich|uns auf", SL_POLITE, 0},
     {"looks|seems|sounds like", SL_POLITE, 0},
@@ -57,34 +61,84 @@ static const struct cs_phrase LEX[] = {
     {"not bad at all", SL_POS, 15},
     {"well done|spot on", SL_POS, 20},
     {"works|worked|working perfectly|great|fine|now|again|brilliantly", SL_POS, 15},
-    {"good|great|excellent|superb|fantastic|amazing|awesome|brilliant|perfect|lovely|wonderful|outstanding|incredible|fabulous|terrific|stellar|exceptional|love|loved|loving|adore|delighted|thrilled|ecstatic|overjoyed|wow|superb|kudos|legend|legends|lifesaver|bravo", SL_POS, 0},
-    {"happy|pleased|glad|satisfied|impressed|helpful|quick|fast|easy|nice|smooth|friendly|polite|efficient|sorted|resolved|fixed|recommend|recommended|reliable|enjoy|enjoyed|enjoying|best|pleasure|seamless|painless|beautiful|gorgeous", SL_POS, 0},
-    {"genial|excelente|perfecto|perfecta|encantado|encantada|encanta|contento|contenta|feliz|satisfecho|satisfecha|rapido|rapida|estupendo|maravilloso|fantastico|buenisimo|agradecido|agradecida", SL_POS, 0},
-    {"super|toll|prima|perfekt|zufrieden|begeistert|klasse|hervorragend|wunderbar|freue|freut|schnell|spitze|grossartig|dankbar|gut", SL_POS, 0},
-    {"genial|parfait|parfaite|ravi|ravie|contente|satisfait|satisfaite|rapide|formidable|excellent|merveilleux|reconnaissant|bien", SL_POS, 0},
-    {"otimo|otima|perfeito|perfeita|adorei|adoro|feliz|satisfeito|satisfeita|contente|rapido|maravilhoso|incrivel|excelente|agradecido|bom|boa", SL_POS, 0},
+    {"good|great|excellent|superb|fantastic|amazing|awesome|brilliant|perfect|lovely|wonderful|"
+     "outstanding|incredible|fabulous|terrific|stellar|exceptional|love|loved|loving|adore|"
+     "delighted|thrilled|ecstatic|overjoyed|wow|superb|kudos|legend|legends|lifesaver|bravo",
+     SL_POS, 0},
+    {"happy|pleased|glad|satisfied|impressed|helpful|quick|fast|easy|nice|smooth|friendly|polite|"
+     "efficient|sorted|resolved|fixed|recommend|recommended|reliable|enjoy|enjoyed|enjoying|best|"
+     "pleasure|seamless|painless|beautiful|gorgeous",
+     SL_POS, 0},
+    {"genial|excelente|perfecto|perfecta|encantado|encantada|encanta|contento|contenta|feliz|"
+     "satisfecho|satisfecha|rapido|rapida|estupendo|maravilloso|fantastico|buenisimo|agradecido|"
+     "agradecida",
+     SL_POS, 0},
+    {"super|toll|prima|perfekt|zufrieden|begeistert|klasse|hervorragend|wunderbar|freue|freut|"
+     "schnell|spitze|grossartig|dankbar|gut",
+     SL_POS, 0},
+    {"genial|parfait|parfaite|ravi|ravie|contente|satisfait|satisfaite|rapide|formidable|excellent|"
+     "merveilleux|reconnaissant|bien",
+     SL_POS, 0},
+    {"otimo|otima|perfeito|perfeita|adorei|adoro|feliz|satisfeito|satisfeita|contente|rapido|"
+     "maravilhoso|incrivel|excelente|agradecido|bom|boa",
+     SL_POS, 0},
     {"muchas|mil gracias", SL_POS, 15},
     {"vielen|herzlichen|tausend dank", SL_POS, 15},
     {"merci beaucoup|mille|infiniment", SL_POS, 15},
     {"muito obrigado|obrigada", SL_POS, 15},
     {"muy bien|tres bien|sehr gut|muito bom|muito bem", SL_POS, 20},
     /* negative emotion (FRUSTRATED) */
-    {"disappointed|disappointing|disappointment|frustrated|frustrating|frustration|annoyed|annoying|annoyance|irritated|irritating|unhappy|upset|worried|worrying|concerned|anxious|stressed|stressful|distressing|distressed|confused|confusing|exhausting|exhausted|sadly|shame|pity|hassle|nightmare|hate|hated|hopeless|ignored|ghosted|unreliable|inconvenient|inconvenience|mess|messed|poor|bad|terrible|awful|horrible|dreadful|sucks|sucked|rubbish|wrong|tired|sad|scared|frightened|alarmed|alarming|panicking|panic|desperate|struggling|mistake|slow|difficult|impossible|unclear|fault|problem|problems|issue|broken|fail|failed|failing|fails|cancelled|useless|waste|wasted|lost|missing|rude|dismissive|unprofessional|unhelpful|careless|sloppy|late|delayed|again|keeps|still|worse|worst|whatever|sigh|ugh|seriously|inutil|inutiles", SL_NEG, 0},
+    {"disappointed|disappointing|disappointment|frustrated|frustrating|frustration|annoyed|"
+     "annoying|annoyance|irritated|irritating|unhappy|upset|worried|worrying|concerned|anxious|"
+     "stressed|stressful|distressing|distressed|confused|confusing|exhausting|exhausted|sadly|"
+     "shame|pity|hassle|nightmare|hate|hated|hopeless|ignored|ghosted|unreliable|inconvenient|"
+     "inconvenience|mess|messed|poor|bad|terrible|awful|horrible|dreadful|sucks|sucked|rubbish|"
+     "wrong|tired|sad|scared|frightened|alarmed|alarming|panicking|panic|desperate|struggling|"
+     "mistake|slow|difficult|impossible|unclear|fault|problem|problems|issue|broken|fail|failed|"
+     "failing|fails|cancelled|useless|waste|wasted|lost|missing|rude|dismissive|unprofessional|"
+     "unhelpful|careless|sloppy|late|delayed|again|keeps|still|worse|worst|whatever|sigh|ugh|"
+     "seriously|inutil|inutiles",
+     SL_NEG, 0},
     {"let down|letdown", SL_NEG, 20},
     {"not good enough", SL_NEG, 20},
     {"still waiting|not|no|nothing|haven't|hasn't|can't|cannot|unable", SL_NEG, 15},
     {"yet|once again", SL_NEG, 15},
     {"how many times|more", SL_NEG, 15},
-    {"nobody|no one|noone ... replied|responded|answered|answers|replies|responds|called|calls|helps|helped|gets|got|cares|bothered|reads|listens|knows", SL_NEG, 15},
+    {"nobody|no one|noone ... "
+     "replied|responded|answered|answers|replies|responds|called|calls|helps|helped|gets|got|cares|"
+     "bothered|reads|listens|knows",
+     SL_NEG, 15},
     {"why ... still|again|so|always|never|can't|won't|isn't|doesn't|didn't", SL_NEG, 10},
-    {"decepcionado|decepcionada|decepcion|molesto|molesta|frustrado|frustrada|frustrante|preocupado|preocupada|malo|mala|pesimo|pesima|horrible|terrible|fatal|desastre|mal|triste|cansado|cansada|lento|perdido|roto|rota|problema|error|todavia|sigo|aun", SL_NEG, 0},
-    {"enttauscht|enttauschend|argerlich|verargert|frustriert|frustrierend|genervt|nervig|nervt|besorgt|schlecht|schrecklich|furchtbar|katastrophal|leider|argere|traurig|mangelhaft|problem|fehler|kaputt|immer|wieder|endlich|trotzdem", SL_NEG, 0},
-    {"decu|decue|decevant|decevante|deception|frustre|frustree|frustrant|agace|agacee|enerve|enervee|inquiet|inquiete|nul|nulle|horrible|terrible|catastrophique|malheureusement|penible|triste|probleme|erreur|toujours|encore|enfin", SL_NEG, 0},
-    {"decepcionado|decepcionada|decepcao|chateado|chateada|frustrado|frustrada|frustrante|preocupado|preocupada|pessimo|pessima|horrivel|ruim|terrivel|lamentavel|infelizmente|irritado|irritada|cansado|cansada|problema|erro|ainda|lastimavel|triste", SL_NEG, 0},
+    {"decepcionado|decepcionada|decepcion|molesto|molesta|frustrado|frustrada|frustrante|"
+     "preocupado|preocupada|malo|mala|pesimo|pesima|horrible|terrible|fatal|desastre|mal|triste|"
+     "cansado|cansada|lento|perdido|roto|rota|problema|error|todavia|sigo|aun",
+     SL_NEG, 0},
+    {"enttauscht|enttauschend|argerlich|verargert|frustriert|frustrierend|genervt|nervig|nervt|"
+     "besorgt|schlecht|schrecklich|furchtbar|katastrophal|leider|argere|traurig|mangelhaft|problem|"
+     "fehler|kaputt|immer|wieder|endlich|trotzdem",
+     SL_NEG, 0},
+    {"decu|decue|decevant|decevante|deception|frustre|frustree|frustrant|agace|agacee|enerve|"
+     "enervee|inquiet|inquiete|nul|nulle|horrible|terrible|catastrophique|malheureusement|penible|"
+     "triste|probleme|erreur|toujours|encore|enfin",
+     SL_NEG, 0},
+    {"decepcionado|decepcionada|decepcao|chateado|chateada|frustrado|frustrada|frustrante|"
+     "preocupado|preocupada|pessimo|pessima|horrivel|ruim|terrivel|lamentavel|infelizmente|"
+     "irritado|irritada|cansado|cansada|problema|erro|ainda|lastimavel|triste",
+     SL_NEG, 0},
     /* anger (ANGRY) */
-    {"unacceptable|ridiculous|disgraceful|disgrace|absurd|outrageous|outraged|appalling|appalled|appallingly|disgusting|disgusted|shameful|shocking|infuriating|infuriated|angry|anger|inexcusable|intolerable|insulting|deplorable|horrendous|atrocious|diabolical|shambles|incompetent|incompetence|pathetic|laughable|unbelievable|unreal|scandalous|despicable|contempt|mad|pissed|lying|lied|liars|liar|scamming|scammers|thieves|robbery|ripoff|crooks|cowboys|criminals|illegal|unlawful|extortion|conned|joke|clowns|amateurs|amateurish|bs", SL_ANGER, 0},
-    {"is|are|total|absolute|complete|utter|such|what|this|a ... scam|scams|fraud|farce|racket|robbery", SL_ANGER, 0},
-    {"stupid|dumb company|app|system|website|site|people|staff|bank|service|policy|policies|rule|rules|process", SL_ANGER, 0},
+    {"unacceptable|ridiculous|disgraceful|disgrace|absurd|outrageous|outraged|appalling|appalled|"
+     "appallingly|disgusting|disgusted|shameful|shocking|infuriating|infuriated|angry|anger|"
+     "inexcusable|intolerable|insulting|deplorable|horrendous|atrocious|diabolical|shambles|"
+     "incompetent|incompetence|pathetic|laughable|unbelievable|unreal|scandalous|despicable|"
+     "contempt|mad|pissed|lying|lied|liars|liar|scamming|scammers|thieves|robbery|ripoff|crooks|"
+     "cowboys|criminals|illegal|unlawful|extortion|conned|joke|clowns|amateurs|amateurish|bs",
+     SL_ANGER, 0},
+    {"is|are|total|absolute|complete|utter|such|what|this|a ... "
+     "scam|scams|fraud|farce|racket|robbery",
+     SL_ANGER, 0},
+    {"stupid|dumb "
+     "company|app|system|website|site|people|staff|bank|service|policy|policies|rule|rules|process",
+     SL_ANGER, 0},
     {"fed up", SL_ANGER, 0},
     {"sick|tired of", SL_ANGER, 0},
     {"sick and tired", SL_ANGER, 0},
@@ -96,37 +150,69 @@ static const struct cs_phrase LEX[] = {
     {"no excuse|excuses", SL_ANGER, 0},
     {"beyond a joke", SL_ANGER, 0},
     {"treat|treated|treating ... like", SL_ANGER, 0},
-    {"inaceptable|inadmisible|ridiculo|ridicula|vergonzoso|vergonzosa|verguenza|indignante|indignado|indignada|harto|harta|enfadado|enfadada|enojado|enojada|absurdo|estafa|estafadores|ladrones|intolerable|lamentable|incompetentes|timo|cabreado|cabreada", SL_ANGER, 0},
-    {"inakzeptabel|unverschamt|unverschamtheit|frechheit|lacherlich|skandal|skandalos|wutend|sauer|zumutung|abzocke|betruger|unfassbar|unglaublich|sauerei|schweinerei|unfahig|inkompetent|dreist|emport|verbrecher", SL_ANGER, 0},
+    {"inaceptable|inadmisible|ridiculo|ridicula|vergonzoso|vergonzosa|verguenza|indignante|"
+     "indignado|indignada|harto|harta|enfadado|enfadada|enojado|enojada|absurdo|estafa|estafadores|"
+     "ladrones|intolerable|lamentable|incompetentes|timo|cabreado|cabreada",
+     SL_ANGER, 0},
+    {"inakzeptabel|unverschamt|unverschamtheit|frechheit|lacherlich|skandal|skandalos|wutend|sauer|"
+     "zumutung|abzocke|betruger|unfassbar|unglaublich|sauerei|schweinerei|unfahig|inkompetent|"
+     "dreist|emport|verbrecher",
+     SL_ANGER, 0},
     {"nase voll", SL_ANGER, 0},
-    {"inacceptable|inadmissible|scandaleux|scandaleuse|honteux|honteuse|honte|ridicule|arnaque|arnaqueurs|voleurs|escroquerie|escrocs|lamentable|intolerable|incompetents|incompetent|inoui|inouie|revoltant|revoltee|revolte", SL_ANGER, 0},
+    {"inacceptable|inadmissible|scandaleux|scandaleuse|honteux|honteuse|honte|ridicule|arnaque|"
+     "arnaqueurs|voleurs|escroquerie|escrocs|lamentable|intolerable|incompetents|incompetent|inoui|"
+     "inouie|revoltant|revoltee|revolte",
+     SL_ANGER, 0},
     {"en colere", SL_ANGER, 0},
     {"ras le bol", SL_ANGER, 0},
     {"j'en ai|en marre", SL_ANGER, 0},
     {"se moque|moquez|foutez|fout de", SL_ANGER, 0},
     {"had it with", SL_ANGER, 0},
     {"garbage|trash|junk|con", SL_ANGER, 0},
-    {"inaceitavel|absurdo|ridiculo|vergonha|vergonhoso|vergonhosa|palhacada|revoltado|revoltada|roubo|ladroes|desrespeito|incompetentes|inadmissivel|malcriado|malcriada|farto|farta|indignado|indignada", SL_ANGER, 0},
+    {"inaceitavel|absurdo|ridiculo|vergonha|vergonhoso|vergonhosa|palhacada|revoltado|revoltada|"
+     "roubo|ladroes|desrespeito|incompetentes|inadmissivel|malcriado|malcriada|farto|farta|"
+     "indignado|indignada",
+     SL_ANGER, 0},
     {"saco cheio", SL_ANGER, 0},
     {"falta de respeito", SL_ANGER, 0},
     /* mild profanity: ANGRY at most */
-    {"damn|damned|dammit|bloody|hell|freaking|frigging|effing|shite|bollocks|verdammt|mist|joder|hostia|mince|zut|droga|porcaria", SL_MILDPROF, 0},
+    {"damn|damned|dammit|bloody|hell|freaking|frigging|effing|shite|bollocks|verdammt|mist|joder|"
+     "hostia|mince|zut|droga|porcaria",
+     SL_MILDPROF, 0},
     /* profanity, insults, rage, menace: IRATE */
-    {"crap|crappy|fuck*|fck*|shit|shitty|shits|shitshow|shitstorm|bullshit|bullcrap|asshole*|arsehole*|bastard*|wtf|motherfucker*|dickhead*|piss|scheisse|scheiss|arschloch|arschlocher|mierda|cabron|cabrones|gilipollas|merde|putain|connard*|connasse|bordel|encule*|merda|porra|caralho|cuzao|puta|puto", SL_PROF, 0},
-    {"~idiot|wankers|wanker|tossers|twats|pricks|bellends|numpties|muppets|saftladen|safados|vagabundos|canalhas|idiots|idiotic|moron|morons|moronic|imbecile|imbeciles|scum|scumbag*|cretins|clown|losers|idioten|vollidioten|idiotas|abrutis|otarios|babacas", SL_INSULT, 0},
+    {"crap|crappy|fuck*|fck*|shit|shitty|shits|shitshow|shitstorm|bullshit|bullcrap|asshole*|"
+     "arsehole*|bastard*|wtf|motherfucker*|dickhead*|piss|scheisse|scheiss|arschloch|arschlocher|"
+     "mierda|cabron|cabrones|gilipollas|merde|putain|connard*|connasse|bordel|encule*|merda|porra|"
+     "caralho|cuzao|puta|puto",
+     SL_PROF, 0},
+    {"~idiot|wankers|wanker|tossers|twats|pricks|bellends|numpties|muppets|saftladen|safados|"
+     "vagabundos|canalhas|idiots|idiotic|moron|morons|moronic|imbecile|imbeciles|scum|scumbag*|"
+     "cretins|clown|losers|idioten|vollidioten|idiotas|abrutis|otarios|babacas",
+     SL_INSULT, 0},
     {"you|you're|your|are|so ... stupid|dumb", SL_INSULT, 0},
-    {"you|you're|youre|ya|u|sois|seid|ihr|vous|voces|lot|bunch|pack|load|shower|band|bande|panda|all ... clowns|clown|thieves|thieving|crooks|cowboys|muppets|leeches|scammers|scammy|liars|incompetents|idiots|morons|useless|ladrones|sinverguenzas|inutiles|mentirosos|incapables|voleurs|escrocs|idioten|betruger|ladroes|incompetent|jokers|amateurs|parasites|vultures|sharks|thick|dense|clueless|braindead|shambles|joke|pathetic|trash|garbage", SL_INSULT, 0},
+    {"you|you're|youre|ya|u|sois|seid|ihr|vous|voces|lot|bunch|pack|load|shower|band|bande|panda|"
+     "all ... "
+     "clowns|clown|thieves|thieving|crooks|cowboys|muppets|leeches|scammers|scammy|liars|"
+     "incompetents|idiots|morons|useless|ladrones|sinverguenzas|inutiles|mentirosos|incapables|"
+     "voleurs|escrocs|idioten|betruger|ladroes|incompetent|jokers|amateurs|parasites|vultures|"
+     "sharks|thick|dense|clueless|braindead|shambles|joke|pathetic|trash|garbage",
+     SL_INSULT, 0},
     {"con artist|artists", SL_INSULT, 0},
     {"you|you're|youre|are|ya ... brain dead", SL_INSULT, 0},
-    {"run|operated|staffed|managed by ... crooks|thieves|idiots|clowns|cowboys|criminals|scammers|morons|amateurs|monkeys", SL_INSULT, 0},
+    {"run|operated|staffed|managed by ... "
+     "crooks|thieves|idiots|clowns|cowboys|criminals|scammers|morons|amateurs|monkeys",
+     SL_INSULT, 0},
     {"hate you|u|ya|y'all|yall|your", SL_INSULT, 0},
-    {"absolute|utter|total|complete|piece|load|pile ... garbage|trash|junk|crap|shite|rubbish", SL_INSULT, 0},
+    {"absolute|utter|total|complete|piece|load|pile ... garbage|trash|junk|crap|shite|rubbish",
+     SL_INSULT, 0},
     {"i'll|ill|gonna|going|will|about ... lose it|my", SL_RAGE, 0},
     {"angry|mad|furious ... shaking|trembling", SL_RAGE, 0},
     {"driving me insane|crazy|nuts|mad", SL_RAGE, 0},
     {"could|want|wanna|going|about ... scream|explode|punch|strangle", SL_RAGE, 0},
     {"hasta las narices|mono|gorro", SL_RAGE, 0},
-    {"furious|angry|livid|annoyed|frustrated|upset ... with|at my|the|our old|previous|former|last|other|ex", SL_POLITE, 0},
+    {"furious|angry|livid|annoyed|frustrated|upset ... with|at my|the|our "
+     "old|previous|former|last|other|ex",
+     SL_POLITE, 0},
     {"screw|sod you|u|this|off|them|your|yourselves", SL_INSULT, 0},
     {"go to hell", SL_INSULT, 0},
     {"shove|stick it|your", SL_INSULT, 0},
@@ -135,8 +221,13 @@ static const struct cs_phrase LEX[] = {
     {"foutage de gueule", SL_PROF, 0},
     {"verarschen|verarscht|verarsche", SL_INSULT, 0},
     {"piss off", SL_INSULT, 0},
-    {"bunch|pack|load|band|bande|panda|bando|haufen of|de|von|di ... idiots|clowns|morons|thieves|crooks|liars|incompetents|amateurs|cowboys|idiotas|ladrones|incompetentes|voleurs|escrocs|idioten|betrugern|ladroes|incompetents", SL_INSULT, 0},
-    {"~furious|livid|fuming|seething|enraged|incandescent|raging|rage|irate|furiosa|furioso|stinksauer|rasend|wutentbrannt|furieux|furieuse|enrage|enragee|possesso|possessa", SL_RAGE, 0},
+    {"bunch|pack|load|band|bande|panda|bando|haufen of|de|von|di ... "
+     "idiots|clowns|morons|thieves|crooks|liars|incompetents|amateurs|cowboys|idiotas|ladrones|"
+     "incompetentes|voleurs|escrocs|idioten|betrugern|ladroes|incompetents",
+     SL_INSULT, 0},
+    {"~furious|livid|fuming|seething|enraged|incandescent|raging|rage|irate|furiosa|furioso|"
+     "stinksauer|rasend|wutentbrannt|furieux|furieuse|enrage|enragee|possesso|possessa",
+     SL_RAGE, 0},
     {"beyond|absolutely|fucking angry|mad|pissed", SL_RAGE, 0},
     {"hecho|hecha una furia", SL_RAGE, 0},
     {"ausser|auser mir", SL_RAGE, 0},
@@ -146,19 +237,27 @@ static const struct cs_phrase LEX[] = {
     {"watch your back", SL_MENACE, 0},
     {"i know where ... you|your", SL_MENACE, 0},
     {"burn ... down", SL_MENACE, 0},
-    {"i'll|will|gonna|going ... kill|smash|hurt|destroy|hunt ... you|your|someone|somebody|him|her", SL_MENACE, 0},
+    {"i'll|will|gonna|going ... kill|smash|hurt|destroy|hunt ... you|your|someone|somebody|him|her",
+     SL_MENACE, 0},
     {"make you pay", SL_MENACE, 0},
     {"you'll|you be sorry", SL_MENACE, 0},
     /* sarcasm */
     {"thanks|thank you|u|_ for nothing", SL_SARCASM, 0},
-    {"just|oh|yeah great|brilliant|wonderful|fantastic|lovely|marvellous|marvelous|fab|fabulous|terrific", SL_SARCASM, 0},
+    {"just|oh|yeah "
+     "great|brilliant|wonderful|fantastic|lovely|marvellous|marvelous|fab|fabulous|terrific",
+     SL_SARCASM, 0},
     {"yeah right", SL_SARCASM, 0},
     {"so much for", SL_SARCASM, 0},
     {"love|loving how|that ... have|wait|waiting|still|keep|keeps|again|never", SL_SARCASM, 0},
     /* strength modifiers */
-    {"very|so|really|extremely|absolutely|totally|completely|utterly|incredibly|super|truly|seriously|highly|deeply|terribly|awfully|beyond|most|immensely|hugely|incredibly|thoroughly|massively|muy|tan|realmente|totalmente|sehr|echt|total|wirklich|absolut|extrem|vollig|tres|vraiment|tellement|completement|totalement|absolument|muito|tao|extremamente", SL_INTENS, 0},
+    {"very|so|really|extremely|absolutely|totally|completely|utterly|incredibly|super|truly|"
+     "seriously|highly|deeply|terribly|awfully|beyond|most|immensely|hugely|incredibly|thoroughly|"
+     "massively|muy|tan|realmente|totalmente|sehr|echt|total|wirklich|absolut|extrem|vollig|tres|"
+     "vraiment|tellement|completement|totalement|absolument|muito|tao|extremamente",
+     SL_INTENS, 0},
     {"a bit|little|tad", SL_DOWN, 0},
-    {"slightly|somewhat|mildly|bit|kinda|fairly|quite|un|poco|etwas|ein|peu|pouco|meio", SL_DOWN, 0},
+    {"slightly|somewhat|mildly|bit|kinda|fairly|quite|un|poco|etwas|ein|peu|pouco|meio", SL_DOWN,
+     0},
     {"kind|sort of", SL_DOWN, 0},
 };
 static const size_t LEX_N = sizeof(LEX) / sizeof(LEX[0]);
@@ -167,46 +266,188 @@ static const size_t LEX_N = sizeof(LEX) / sizeof(LEX[0]);
 static const struct {
     const char *w;
     int v;
-} STRENGTH[] = {
-    {"amazing", 30}, {"awesome", 30}, {"fantastic", 30}, {"wonderful", 30}, {"outstanding", 30},
-    {"incredible", 30}, {"fabulous", 30}, {"superb", 30}, {"exceptional", 30}, {"delighted", 30},
-    {"thrilled", 30}, {"ecstatic", 30}, {"overjoyed", 30}, {"love", 25}, {"loved", 25},
-    {"adore", 30}, {"lifesaver", 30}, {"legend", 30}, {"legends", 30}, {"stellar", 30},
-    {"terrific", 30}, {"excellent", 25}, {"brilliant", 25}, {"perfect", 25}, {"kudos", 25},
-    {"great", 20}, {"lovely", 20}, {"happy", 20}, {"pleased", 20}, {"impressed", 20},
-    {"wow", 20}, {"bravo", 25}, {"beautiful", 20}, {"gorgeous", 25}, {"best", 12},
-    {"recommend", 20}, {"recommended", 20}, {"enjoy", 15}, {"enjoyed", 15},
-    {"genial", 25}, {"excelente", 25}, {"perfecto", 25}, {"perfecta", 25}, {"encantado", 30},
-    {"encantada", 30}, {"encanta", 25}, {"estupendo", 25}, {"maravilloso", 30}, {"fantastico", 30},
-    {"buenisimo", 25}, {"toll", 20}, {"perfekt", 25}, {"begeistert", 30}, {"hervorragend", 30},
-    {"wunderbar", 30}, {"grossartig", 30}, {"spitze", 25}, {"parfait", 25}, {"parfaite", 25},
-    {"ravi", 30}, {"ravie", 30}, {"formidable", 30}, {"merveilleux", 30}, {"otimo", 25},
-    {"otima", 25}, {"perfeito", 25}, {"perfeita", 25}, {"adorei", 30}, {"adoro", 30},
-    {"maravilhoso", 30}, {"incrivel", 30},
-    {"terrible", 25}, {"awful", 25}, {"horrible", 25}, {"dreadful", 25}, {"nightmare", 20},
-    {"hate", 20}, {"hated", 20}, {"hopeless", 20}, {"disappointed", 15}, {"disappointing", 15},
-    {"frustrated", 15}, {"frustrating", 15}, {"annoyed", 15}, {"upset", 15}, {"unhappy", 15},
-    {"useless", 20}, {"sucks", 20}, {"rubbish", 20}, {"pesimo", 25}, {"pesima", 25},
-    {"desastre", 25}, {"schrecklich", 25}, {"furchtbar", 25}, {"katastrophal", 25},
-    {"catastrophique", 25}, {"pessimo", 25}, {"pessima", 25}, {"horrivel", 25},
-    {"terrivel", 25}, {"rude", 15}, {"unprofessional", 15}, {"dismissive", 15},
-    /* situation words: a hint of negativity, not an emotion on their own */
-    {"problem", 3}, {"problems", 3}, {"issue", 3}, {"broken", 3}, {"fail", 3}, {"failed", 3},
-    {"failing", 3}, {"fails", 3}, {"cancelled", 2}, {"lost", 3}, {"missing", 3}, {"late", 3},
-    {"delayed", 3}, {"again", 4}, {"keeps", 4}, {"still", 4}, {"wrong", 4}, {"slow", 4},
-    {"mistake", 3}, {"fault", 3}, {"difficult", 4}, {"impossible", 6}, {"unclear", 4},
-    {"seriously", 6}, {"really", 0}, {"whatever", 6}, {"sigh", 8}, {"ugh", 10},
-    {"problema", 3}, {"error", 3}, {"roto", 3}, {"rota", 3}, {"perdido", 3}, {"todavia", 4},
-    {"sigo", 4}, {"aun", 3}, {"lento", 4}, {"mal", 8}, {"problem", 3}, {"fehler", 3},
-    {"kaputt", 3}, {"immer", 2}, {"wieder", 4}, {"endlich", 8}, {"trotzdem", 6},
-    {"probleme", 3}, {"erreur", 3}, {"toujours", 3}, {"encore", 4}, {"enfin", 6},
-    {"erro", 3}, {"ainda", 4}, {"leider", 6}, {"malheureusement", 6}, {"infelizmente", 6},
-    {"sadly", 6}, {"good", 10}, {"gut", 10}, {"bien", 10}, {"bom", 10}, {"boa", 10},
-    {"fixed", 8}, {"sorted", 10}, {"resolved", 8}, {"quick", 10},
-    {"fast", 10}, {"easy", 6}, {"nice", 12}, {"fine", 8},
-    {"super", 20}, {"bad", 15}, {"poor", 15}, {"mess", 12}, {"waste", 15},
-    {"wasted", 15}, {"tired", 10}, {"worse", 15},
-    {NULL, 0}};
+} STRENGTH[] = {{"amazing", 30},
+                {"awesome", 30},
+                {"fantastic", 30},
+                {"wonderful", 30},
+                {"outstanding", 30},
+                {"incredible", 30},
+                {"fabulous", 30},
+                {"superb", 30},
+                {"exceptional", 30},
+                {"delighted", 30},
+                {"thrilled", 30},
+                {"ecstatic", 30},
+                {"overjoyed", 30},
+                {"love", 25},
+                {"loved", 25},
+                {"adore", 30},
+                {"lifesaver", 30},
+                {"legend", 30},
+                {"legends", 30},
+                {"stellar", 30},
+                {"terrific", 30},
+                {"excellent", 25},
+                {"brilliant", 25},
+                {"perfect", 25},
+                {"kudos", 25},
+                {"great", 20},
+                {"lovely", 20},
+                {"happy", 20},
+                {"pleased", 20},
+                {"impressed", 20},
+                {"wow", 20},
+                {"bravo", 25},
+                {"beautiful", 20},
+                {"gorgeous", 25},
+                {"best", 12},
+                {"recommend", 20},
+                {"recommended", 20},
+                {"enjoy", 15},
+                {"enjoyed", 15},
+                {"genial", 25},
+                {"excelente", 25},
+                {"perfecto", 25},
+                {"perfecta", 25},
+                {"encantado", 30},
+                {"encantada", 30},
+                {"encanta", 25},
+                {"estupendo", 25},
+                {"maravilloso", 30},
+                {"fantastico", 30},
+                {"buenisimo", 25},
+                {"toll", 20},
+                {"perfekt", 25},
+                {"begeistert", 30},
+                {"hervorragend", 30},
+                {"wunderbar", 30},
+                {"grossartig", 30},
+                {"spitze", 25},
+                {"parfait", 25},
+                {"parfaite", 25},
+                {"ravi", 30},
+                {"ravie", 30},
+                {"formidable", 30},
+                {"merveilleux", 30},
+                {"otimo", 25},
+                {"otima", 25},
+                {"perfeito", 25},
+                {"perfeita", 25},
+                {"adorei", 30},
+                {"adoro", 30},
+                {"maravilhoso", 30},
+                {"incrivel", 30},
+                {"terrible", 25},
+                {"awful", 25},
+                {"horrible", 25},
+                {"dreadful", 25},
+                {"nightmare", 20},
+                {"hate", 20},
+                {"hated", 20},
+                {"hopeless", 20},
+                {"disappointed", 15},
+                {"disappointing", 15},
+                {"frustrated", 15},
+                {"frustrating", 15},
+                {"annoyed", 15},
+                {"upset", 15},
+                {"unhappy", 15},
+                {"useless", 20},
+                {"sucks", 20},
+                {"rubbish", 20},
+                {"pesimo", 25},
+                {"pesima", 25},
+                {"desastre", 25},
+                {"schrecklich", 25},
+                {"furchtbar", 25},
+                {"katastrophal", 25},
+                {"catastrophique", 25},
+                {"pessimo", 25},
+                {"pessima", 25},
+                {"horrivel", 25},
+                {"terrivel", 25},
+                {"rude", 15},
+                {"unprofessional", 15},
+                {"dismissive", 15},
+                /* situation words: a hint of negativity, not an emotion on their own */
+                {"problem", 3},
+                {"problems", 3},
+                {"issue", 3},
+                {"broken", 3},
+                {"fail", 3},
+                {"failed", 3},
+                {"failing", 3},
+                {"fails", 3},
+                {"cancelled", 2},
+                {"lost", 3},
+                {"missing", 3},
+                {"late", 3},
+                {"delayed", 3},
+                {"again", 4},
+                {"keeps", 4},
+                {"still", 4},
+                {"wrong", 4},
+                {"slow", 4},
+                {"mistake", 3},
+                {"fault", 3},
+                {"difficult", 4},
+                {"impossible", 6},
+                {"unclear", 4},
+                {"seriously", 6},
+                {"really", 0},
+                {"whatever", 6},
+                {"sigh", 8},
+                {"ugh", 10},
+                {"problema", 3},
+                {"error", 3},
+                {"roto", 3},
+                {"rota", 3},
+                {"perdido", 3},
+                {"todavia", 4},
+                {"sigo", 4},
+                {"aun", 3},
+                {"lento", 4},
+                {"mal", 8},
+                {"problem", 3},
+                {"fehler", 3},
+                {"kaputt", 3},
+                {"immer", 2},
+                {"wieder", 4},
+                {"endlich", 8},
+                {"trotzdem", 6},
+                {"probleme", 3},
+                {"erreur", 3},
+                {"toujours", 3},
+                {"encore", 4},
+                {"enfin", 6},
+                {"erro", 3},
+                {"ainda", 4},
+                {"leider", 6},
+                {"malheureusement", 6},
+                {"infelizmente", 6},
+                {"sadly", 6},
+                {"good", 10},
+                {"gut", 10},
+                {"bien", 10},
+                {"bom", 10},
+                {"boa", 10},
+                {"fixed", 8},
+                {"sorted", 10},
+                {"resolved", 8},
+                {"quick", 10},
+                {"fast", 10},
+                {"easy", 6},
+                {"nice", 12},
+                {"fine", 8},
+                {"super", 20},
+                {"bad", 15},
+                {"poor", 15},
+                {"mess", 12},
+                {"waste", 15},
+                {"wasted", 15},
+                {"tired", 10},
+                {"worse", 15},
+                {NULL, 0}};
 
 static int strength_of(const char *w)
 {
@@ -219,10 +460,7 @@ static struct cs_phrase_index g_idx;
 static bool g_ok;
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 
-static void idx_init(void)
-{
-    g_ok = cs_phrase_index_build(LEX, LEX_N, &g_idx);
-}
+static void idx_init(void) { g_ok = cs_phrase_index_build(LEX, LEX_N, &g_idx); }
 
 #define MAX_HITS 512
 
@@ -251,20 +489,22 @@ static bool in_set(const char *w, const char *const *set)
     return false;
 }
 
-static const char *const CONTRAST[] = {"but", "however", "although", "though", "pero", "aber",
-                                       "mais", "mas", "sondern", "allerdings", "cependant",
-                                       "porem", "contudo", NULL};
+static const char *const CONTRAST[] = {"but",       "however", "although", "though",  "pero",
+                                       "aber",      "mais",    "mas",      "sondern", "allerdings",
+                                       "cependant", "porem",   "contudo",  NULL};
 /* all-capital words that are names of things, not shouting */
-static const char *const ACRONYMS[] = {"atm", "pin", "usa", "sms", "api", "url", "usd", "eur",
-    "gbp", "iban", "bic", "swift", "faq", "ceo", "asap", "tsa", "faa", "pdf", "vat", "sim",
-    "gdpr", "bacs", "chaps", "sso", "saml", "csv", "dns", "ssl", "tls", "vpn", "ios", "mac",
-    "ceo", "cfo", "cto", "hr", "it", "ups", "dhl", "dpd", "usps", "fedex", "ipad", "iphone",
-    "nhs", "bbc", "fca", "ftc", "cfpb", "bbb", "caa", "hmrc", "irs", "ssn", "otp", "nfc",
-    "led", "usb", "hdmi", "wifi", "isp", "adsl", "fttp", "eta", "ref", "inv", "pos", "crm",
-    "erp", "sku", "qr", "ok", "tv", "pc", "llc", "ltd", "inc", "gmbh", "sarl", "ag", "sa",
-    "utc", "gmt", "est", "pst", "cet", "am", "pm", "rsvp", "aka", "diy", "fyi", "npm", "aws",
-    "gcp", "sdk", "ui", "ux", "ai", "ml", "sla", "kpi", "roi", "b2b", "b2c", "mfa", "2fa",
-    "eu", "uk", "us", "ach", "sepa", "paypal", "visa", "amex", "ee", "bt", "o2", NULL};
+static const char *const ACRONYMS[] = {
+    "atm",   "pin",  "usa",    "sms",  "api",  "url", "usd",  "eur",  "gbp",   "iban", "bic",
+    "swift", "faq",  "ceo",    "asap", "tsa",  "faa", "pdf",  "vat",  "sim",   "gdpr", "bacs",
+    "chaps", "sso",  "saml",   "csv",  "dns",  "ssl", "tls",  "vpn",  "ios",   "mac",  "ceo",
+    "cfo",   "cto",  "hr",     "it",   "ups",  "dhl", "dpd",  "usps", "fedex", "ipad", "iphone",
+    "nhs",   "bbc",  "fca",    "ftc",  "cfpb", "bbb", "caa",  "hmrc", "irs",   "ssn",  "otp",
+    "nfc",   "led",  "usb",    "hdmi", "wifi", "isp", "adsl", "fttp", "eta",   "ref",  "inv",
+    "pos",   "crm",  "erp",    "sku",  "qr",   "ok",  "tv",   "pc",   "llc",   "ltd",  "inc",
+    "gmbh",  "sarl", "ag",     "sa",   "utc",  "gmt", "est",  "pst",  "cet",   "am",   "pm",
+    "rsvp",  "aka",  "diy",    "fyi",  "npm",  "aws", "gcp",  "sdk",  "ui",    "ux",   "ai",
+    "ml",    "sla",  "kpi",    "roi",  "b2b",  "b2c", "mfa",  "2fa",  "eu",    "uk",   "us",
+    "ach",   "sepa", "paypal", "visa", "amex", "ee",  "bt",   "o2",   NULL};
 
 /* Emphatic capitals: a capitalised word of 3+ letters that is no acronym or code. */
 static bool emphatic_caps(const struct cs_toks *tk, size_t i, const char *text, size_t len)
@@ -295,21 +535,27 @@ static float modifier(const struct reader *r, size_t start)
     for (size_t b = 1; b <= 2 && b <= start; b++) {
         const struct cs_tok *t = &r->tk->t[start - b];
         if (t->clause != clause) break;
-        static const char *const INT[] = {"very", "so", "really", "extremely", "absolutely",
-            "totally", "completely", "utterly", "incredibly", "super", "truly", "highly",
-            "deeply", "terribly", "beyond", "immensely", "hugely", "thoroughly", "massively",
-            "muy", "tan", "realmente", "totalmente", "sehr", "echt", "total", "wirklich",
-            "absolut", "extrem", "vollig", "tres", "vraiment", "tellement", "completement",
-            "totalement", "absolument", "muito", "tao", "extremamente", "most", NULL};
-        static const char *const DOWN[] = {"bit", "little", "tad", "slightly", "somewhat",
-            "mildly", "kinda", "fairly", "quite", "poco", "etwas", "peu", "pouco", "meio", NULL};
-        if (in_set(t->w, INT)) m *= 1.5f;
-        else if (in_set(t->w, DOWN)) m *= 0.6f;
+        static const char *const INT[] = {
+            "very",       "so",       "really",       "extremely",    "absolutely", "totally",
+            "completely", "utterly",  "incredibly",   "super",        "truly",      "highly",
+            "deeply",     "terribly", "beyond",       "immensely",    "hugely",     "thoroughly",
+            "massively",  "muy",      "tan",          "realmente",    "totalmente", "sehr",
+            "echt",       "total",    "wirklich",     "absolut",      "extrem",     "vollig",
+            "tres",       "vraiment", "tellement",    "completement", "totalement", "absolument",
+            "muito",      "tao",      "extremamente", "most",         NULL};
+        static const char *const DOWN[] = {"bit",    "little", "tad",    "slightly", "somewhat",
+                                           "mildly", "kinda",  "fairly", "quite",    "poco",
+                                           "etwas",  "peu",    "pouco",  "meio",     NULL};
+        if (in_set(t->w, INT))
+            m *= 1.5f;
+        else if (in_set(t->w, DOWN))
+            m *= 0.6f;
     }
     return m;
 }
 
-static void note_cue(struct cs_sent_lex *o, const struct cs_toks *tk, const struct lhit *h, int rank)
+static void note_cue(struct cs_sent_lex *o, const struct cs_toks *tk, const struct lhit *h,
+                     int rank)
 {
     if (rank <= o->cue_rank) return;
     o->cue_rank = rank;
@@ -369,10 +615,7 @@ static void read_hit(struct reader *r, const struct lhit *h, bool sarcastic_sent
     }
 }
 
-static size_t hit_len(const struct lhit *h)
-{
-    return h->end - h->start;
-}
+static size_t hit_len(const struct lhit *h) { return h->end - h->start; }
 
 /* Longest phrase first; a word belongs to one phrase only ("not bad at all" wins over
  * "bad", "best regards" over "best"). Insertion sort: a window has few hits. */
@@ -405,7 +648,8 @@ static void read_window(struct reader *r, struct lhits *hs, const char *text, si
     uint16_t sarcastic[16];
     size_t ns = 0;
     for (size_t i = 0; i < hs->n; i++)
-        if (hs->h[i].p->kind == SL_SARCASM && ns < 16) sarcastic[ns++] = tk->t[hs->h[i].start].sentence;
+        if (hs->h[i].p->kind == SL_SARCASM && ns < 16)
+            sarcastic[ns++] = tk->t[hs->h[i].start].sentence;
     for (size_t i = 0; i < hs->n; i++) {
         const struct lhit *h = &hs->h[i];
         bool free = true;
@@ -432,8 +676,9 @@ static int starred_profanity(const char *text, size_t len)
         size_t j = i + 1;
         if (c == 's' && j < len && (text[j] | 0x20) == 'h') j++;
         size_t stars = 0;
-        while (j < len && (text[j] == '*' || (text[j] | 0x20) == 'u' || (text[j] | 0x20) == 'c' ||
-                           (text[j] | 0x20) == 'k' || (text[j] | 0x20) == 'i' || (text[j] | 0x20) == 't')) {
+        while (j < len &&
+               (text[j] == '*' || (text[j] | 0x20) == 'u' || (text[j] | 0x20) == 'c' ||
+                (text[j] | 0x20) == 'k' || (text[j] | 0x20) == 'i' || (text[j] | 0x20) == 't')) {
             stars += text[j] == '*';
             j++;
         }

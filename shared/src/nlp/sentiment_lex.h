@@ -10,20 +10,21 @@
 #include "cs/sentiment.h"
 
 struct cs_sent_lex {
-    float pos, neg;      /* weighted positive / negative emotion (after negation, contrast) */
+    float pos, neg; /* weighted positive / negative emotion (after negation, contrast) */
     float pos_end, neg_end;
-    float pos_max;       /* strongest single praise, not from a negated complaint */ /* the same, for the part after the last contrast ("but ...") */
-    float anger;         /* ANGRY-level words: anger, harsh accusations, mild profanity */
+    float pos_max;
+    /* strongest single praise, not from a negated complaint */ /* the same, for the part after the last contrast ("but ...") */
+    float anger; /* ANGRY-level words: anger, harsh accusations, mild profanity */
     float anger_end;
-    float irate;         /* IRATE-level: rage words, profanity, insults, menace */
-    int caps_words;      /* emphatic capitals: words of 3+ letters, not acronyms */
-    int exclaim_runs;    /* runs of 2+ '!' */
+    float irate;      /* IRATE-level: rage words, profanity, insults, menace */
+    int caps_words;   /* emphatic capitals: words of 3+ letters, not acronyms */
+    int exclaim_runs; /* runs of 2+ '!' */
     int profanity, insults, rage, menace, anger_terms, sarcasm, intensifiers;
     int negated_positive;
     int words;
-    bool shouted;        /* most words in capitals */
-    bool contrast;       /* a "but" clause exists */
-    bool evidence;       /* any emotion word at all (politeness is none) */
+    bool shouted;            /* most words in capitals */
+    bool contrast;           /* a "but" clause exists */
+    bool evidence;           /* any emotion word at all (politeness is none) */
     size_t cue_off, cue_len; /* the strongest negative phrase (bytes) */
     int cue_rank;
 };

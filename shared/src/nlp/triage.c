@@ -22,7 +22,8 @@ struct model_text {
     char buf[CS_TEXTFEAT_MAX_BYTES + 1024];
 };
 
-static void text_for(const struct cs_model *model, const char *text, size_t len, struct model_text *mt)
+static void text_for(const struct cs_model *model, const char *text, size_t len,
+                     struct model_text *mt)
 {
     const char *meta = cs_model_metadata(model);
     if (meta && strstr(meta, "\"gloss\":true")) {
@@ -65,7 +66,8 @@ static int impact(const struct cs_models *m, const struct cs_triage_policy *p, c
     int rc = cs_model_predict_text(pm, mt->text, mt->len, cs_models_scratch(), &pred);
     int p1 = cs_model_label_index(pm, "P1"), p2 = cs_model_label_index(pm, "P2");
     if (rc == CS_OK && (p1 < 0 || p2 < 0)) rc = CS_ERR_FORMAT;
-    if (rc == CS_OK) out->impact_p1 = pred.prob[p1], out->impact_p12 = pred.prob[p1] + pred.prob[p2];
+    if (rc == CS_OK)
+        out->impact_p1 = pred.prob[p1], out->impact_p12 = pred.prob[p1] + pred.prob[p2];
     return rc;
 }
 
@@ -99,18 +101,25 @@ static int subcategory(const struct cs_models *m, const struct cs_triage_policy 
 static int priority(const struct cs_triage_policy *p, const struct cs_triage *t, const char **why)
 {
     const struct cs_cues *c = &t->cues;
-    *why = c->security ? "security incident" : c->safety ? "safety" : c->outage ? "outage"
-         : c->legal ? "legal threat" : NULL;
+    *why = c->security ? "security incident"
+           : c->safety ? "safety"
+           : c->outage ? "outage"
+           : c->legal  ? "legal threat"
+                       : NULL;
     if (*why) return 1;
     if (t->impact_p1 >= p->impact_p1) {
         *why = "impact";
         return 1;
     }
     int repeat = c->earlier_contacts >= 2 && t->sent.level >= CS_SENT_FRUSTRATED;
-    *why = c->social ? "public threat" : c->deadline ? "deadline" : repeat ? "repeat contact" : NULL;
+    *why = c->social     ? "public threat"
+           : c->deadline ? "deadline"
+           : repeat      ? "repeat contact"
+                         : NULL;
     if (*why) return 2;
     /* a stated charge under 10 is P3 whatever the model says */
-    int small_charge = t->cat == CS_CAT_BILLING && t->amount >= 0.0 && t->amount < TRIAGE_SMALL_AMOUNT;
+    int small_charge =
+        t->cat == CS_CAT_BILLING && t->amount >= 0.0 && t->amount < TRIAGE_SMALL_AMOUNT;
     int blocked = t->impact_p12 >= p->impact_p2 && !small_charge;
     *why = blocked ? "money or access blocked" : "standard";
     return blocked ? 2 : 3;
@@ -135,8 +144,8 @@ void triage_finish(const struct cs_triage_policy *p, struct cs_triage *out)
     out->sla_hours = sla;
 }
 
-int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p,
-                     const char *text, size_t len, struct cs_triage *out)
+int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p, const char *text,
+                     size_t len, struct cs_triage *out)
 {
     if (!m || !p || !out || (!text && len)) return CS_ERR_INVALID;
     memset(out, 0, sizeof(*out));

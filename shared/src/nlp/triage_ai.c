@@ -19,17 +19,20 @@ int cs_triage_ask_provider(const struct cs_req *req, const struct cs_triage_poli
     /* the taxonomy is the prompt's category list; the layer asks for one JSON object of
      * scores over exactly these names and parses it (cs_ai_classify) */
     const char *codes[CS_CAT__COUNT];
-    for (int i = 0; i < CS_CAT__COUNT; i++) codes[i] = cs_triage_category_code((enum cs_triage_category)i);
+    for (int i = 0; i < CS_CAT__COUNT; i++)
+        codes[i] = cs_triage_category_code((enum cs_triage_category)i);
     struct cs_ai_classification c;
     if (cs_ai_classify(&call, NULL, text, codes, CS_CAT__COUNT, &c) != CS_OK || c.fallback ||
-        !c.provider_id || strcmp(c.provider_id, CS_AI_BUILTIN_ID) == 0 || c.n == 0 || !c.top_category)
+        !c.provider_id || strcmp(c.provider_id, CS_AI_BUILTIN_ID) == 0 || c.n == 0 ||
+        !c.top_category)
         return CS_OK;
     int cat = cs_triage_category_parse(c.top_category);
     double score = c.scores[0].score;
     if (cat < 0 || !(score > 0.0 && score <= 1.0)) return CS_OK; /* outside the taxonomy */
     if ((enum cs_triage_category)cat != t->cat) {
         t->cat = (enum cs_triage_category)cat;
-        snprintf(t->subcategory, sizeof(t->subcategory), "%s", cs_triage_policy_category(p, t->cat)->subcategory);
+        snprintf(t->subcategory, sizeof(t->subcategory), "%s",
+                 cs_triage_policy_category(p, t->cat)->subcategory);
     }
     t->confidence = (float)score;
     t->category_source = c.provider_id;

@@ -12,9 +12,9 @@
 /* Symbols (byte-exact, UTF-8) and words (whole word, case-insensitive). */
 static const char *const SYMBOLS[] = {"$", "\xc2\xa3", "\xe2\x82\xac", "\xc2\xa5", NULL};
 static const char *const WORDS[] = {
-    "usd", "eur", "gbp", "chf", "cad", "aud", "brl", "mxn", "jpy", "inr", "nzd", "sek",
-    "dkk", "nok", "pln", "dollars", "dollar", "bucks", "euros", "euro", "pounds", "quid",
-    "reais", "real", "pesos", "francs", "libras", "dólares", "dolares", NULL};
+    "usd",    "eur",  "gbp",   "chf",  "cad",   "aud",     "brl",    "mxn",     "jpy",     "inr",
+    "nzd",    "sek",  "dkk",   "nok",  "pln",   "dollars", "dollar", "bucks",   "euros",   "euro",
+    "pounds", "quid", "reais", "real", "pesos", "francs",  "libras", "dólares", "dolares", NULL};
 
 #define MAX_DIGITS 15 /* beyond this a "number" is an id, not an amount */
 
@@ -34,7 +34,8 @@ static size_t read_number(const char *t, size_t len, size_t i, double *out)
         if (is_digit(t[i])) {
             digits++;
             i++;
-        } else if ((t[i] == ',' || t[i] == '.') && i + 1 < len && is_digit(t[i + 1]) && nsep < sizeof(seps)) {
+        } else if ((t[i] == ',' || t[i] == '.') && i + 1 < len && is_digit(t[i + 1]) &&
+                   nsep < sizeof(seps)) {
             seps[nsep++] = t[i];
             last_sep = i;
             i++;
@@ -122,7 +123,8 @@ double cs_triage_amount(const char *text, size_t len)
     double best = -1.0;
     if (!text) return best;
     for (size_t i = 0; i < len;) {
-        bool starts = is_digit(text[i]) && (i == 0 || !is_alnum(text[i - 1]) || symbol_ends_at(text, i));
+        bool starts =
+            is_digit(text[i]) && (i == 0 || !is_alnum(text[i - 1]) || symbol_ends_at(text, i));
         if (!starts) {
             i++;
             continue;

@@ -19,7 +19,7 @@ struct cs_triage_policy {
     char gate[CS_MODEL_NAME_MAX];
     float sub_min_conf;
     float impact_p1, impact_p2; /* impact model thresholds for P1 and for P2 */
-    int sla_by_priority[4]; /* index 1..3 */
+    int sla_by_priority[4];     /* index 1..3 */
     char security_team[CS_TRIAGE_STR];
     struct cs_triage_route cats[CS_CAT__COUNT];
     size_t n_routes;

@@ -9,8 +9,8 @@
 #include "nlp/triage_int.h"
 
 static const char *const CODES[CS_CAT__COUNT] = {
-    "ACCOUNT", "BILLING", "CANCELLATION", "COMPLAINT", "GENERAL_INQUIRY",
-    "PRODUCT_QUALITY", "REFUND", "SHIPPING", "SUBSCRIPTION", "TECHNICAL"};
+    "ACCOUNT",         "BILLING", "CANCELLATION", "COMPLAINT",    "GENERAL_INQUIRY",
+    "PRODUCT_QUALITY", "REFUND",  "SHIPPING",     "SUBSCRIPTION", "TECHNICAL"};
 
 const char *cs_triage_category_code(enum cs_triage_category c)
 {
@@ -91,7 +91,9 @@ static int parse_intent(json_object *o, const char *intent, const struct cs_tria
     if (!json_object_is_type(o, json_type_object) || strlen(intent) >= CS_TRIAGE_STR)
         return CS_ERR_CONFIG;
     json_object *code = get(o, "code");
-    int c = json_object_is_type(code, json_type_string) ? cs_triage_category_parse(json_object_get_string(code)) : -1;
+    int c = json_object_is_type(code, json_type_string)
+                ? cs_triage_category_parse(json_object_get_string(code))
+                : -1;
     if (c < 0) return CS_ERR_CONFIG;
     out->cat = (enum cs_triage_category)c;
     out->r = p->cats[c];
@@ -104,13 +106,15 @@ static int parse_models(json_object *root, struct cs_triage_policy *p)
     json_object *v = get(root, "category_model");
     int rc = copy_str(p->category_model, sizeof(p->category_model), v);
     if (rc != CS_OK) return rc;
-    if ((v = get(root, "priority_model")) && copy_str(p->priority_model, sizeof(p->priority_model), v))
+    if ((v = get(root, "priority_model")) &&
+        copy_str(p->priority_model, sizeof(p->priority_model), v))
         return CS_ERR_CONFIG;
     size_t nm = 0;
     if ((v = get(root, "intent_models"))) {
         if (!json_object_is_type(v, json_type_array)) return CS_ERR_CONFIG;
         for (size_t i = 0; i < json_object_array_length(v) && nm < CS_TRIAGE_MAX_MODELS; i++, nm++)
-            if (copy_str(p->models[nm], CS_MODEL_NAME_MAX, json_object_array_get_idx(v, i)) != CS_OK)
+            if (copy_str(p->models[nm], CS_MODEL_NAME_MAX, json_object_array_get_idx(v, i)) !=
+                CS_OK)
                 return CS_ERR_CONFIG;
     }
     for (size_t i = 0; i < nm; i++) p->model_ptr[i] = p->models[i];
@@ -162,7 +166,8 @@ static int parse_policy(json_object *root, struct cs_triage_policy *p)
     if (!json_object_is_type(intents, json_type_object)) return CS_ERR_CONFIG;
     p->routes = calloc((size_t)json_object_object_length(intents) + 1, sizeof(*p->routes));
     if (!p->routes) return CS_ERR_NOMEM;
-    json_object_object_foreach(intents, key, val) {
+    json_object_object_foreach(intents, key, val)
+    {
         rc = parse_intent(val, key, p, &p->routes[p->n_routes]);
         if (rc != CS_OK) return rc;
         p->n_routes++;

@@ -12,12 +12,12 @@
 #include "cs/buf.h"
 
 /* Placeholder stems and seed names per cs_pii_type, in enum order. */
-static const char *const STEM[CS_PII__COUNT] = {
-    "EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "SSN", "ACCOUNT_NUMBER",
-    "IP_ADDRESS", "URL", "ADDRESS", "DATE_OF_BIRTH", "NAME"};
-static const char *const KIND[CS_PII__COUNT] = {
-    "email", "phone_number", "credit_card", "iban", "ssn", "account_number",
-    "ip_address", "url", "address", "date_of_birth", "name"};
+static const char *const STEM[CS_PII__COUNT] = {"EMAIL",   "PHONE",          "CREDIT_CARD", "IBAN",
+                                                "SSN",     "ACCOUNT_NUMBER", "IP_ADDRESS",  "URL",
+                                                "ADDRESS", "DATE_OF_BIRTH",  "NAME"};
+static const char *const KIND[CS_PII__COUNT] = {"email",   "phone_number",   "credit_card", "iban",
+                                                "ssn",     "account_number", "ip_address",  "url",
+                                                "address", "date_of_birth",  "name"};
 
 /* The KDF context: 8 bytes naming what the subkeys are for. */
 static const char KDF_CTX[crypto_kdf_CONTEXTBYTES + 1] = "csanon01";
@@ -156,8 +156,8 @@ static void note_kind(struct cs_anon_result *out, enum cs_pii_type t)
 }
 
 /* The entry for this value: an existing one for the same normalised value, else new. */
-static const struct cs_anon_entry *entry_for(struct apply_ctx *c, enum cs_pii_type t,
-                                             const char *s, size_t n)
+static const struct cs_anon_entry *entry_for(struct apply_ctx *c, enum cs_pii_type t, const char *s,
+                                             size_t n)
 {
     char *key = norm_key(c->a, t, s, n);
     if (!key) return NULL;
@@ -246,8 +246,8 @@ static json_object *sealed_doc(const char *tenant, const struct cs_anon_entry *e
 }
 
 int cs_anon_seal(const unsigned char key[CS_ANON_KEY_BYTES], const char *tenant,
-                 const struct cs_anon_entry *entries, size_t n, int64_t now_ms,
-                 struct cs_arena *a, char **token)
+                 const struct cs_anon_entry *entries, size_t n, int64_t now_ms, struct cs_arena *a,
+                 char **token)
 {
     if (!key || !tenant || !token || (n && !entries) || n > CS_ANON_MAX_ENTRIES)
         return CS_ERR_INVALID;

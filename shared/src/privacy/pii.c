@@ -9,8 +9,8 @@
 #include <strings.h>
 
 static const char *const TYPE_NAME[CS_PII__COUNT] = {
-    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "IBAN_CODE", "US_SSN", "ACCOUNT_NUMBER",
-    "IP_ADDRESS", "URL", "STREET_ADDRESS", "DATE_OF_BIRTH", "PERSON"};
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD",    "IBAN_CODE",     "US_SSN", "ACCOUNT_NUMBER",
+    "IP_ADDRESS",    "URL",          "STREET_ADDRESS", "DATE_OF_BIRTH", "PERSON"};
 
 const char *cs_pii_type_name(enum cs_pii_type t)
 {
@@ -57,13 +57,12 @@ static void add(struct scan *s, enum cs_pii_type type, size_t b, size_t e, float
         s->overflow = 1;
         return;
     }
-    s->c[s->nc++] = (struct cs_pii_span){.type = type, .start_byte = b, .end_byte = e,
-                                         .score = score};
+    s->c[s->nc++] =
+        (struct cs_pii_span){.type = type, .start_byte = b, .end_byte = e, .score = score};
 }
 
 /* Is one of the lower-case words in `list` within `window` bytes before `at`? */
-static int context_before(const struct scan *s, size_t at, size_t window,
-                          const char *const *list)
+static int context_before(const struct scan *s, size_t at, size_t window, const char *const *list)
 {
     if (at == SIZE_MAX) return 1; /* caller: no cue needed */
     size_t from = at > window ? at - window : 0;
@@ -113,8 +112,10 @@ int cs_pii_iban_valid(const char *s, size_t n)
     unsigned rem = 0;
     for (size_t k = 0; k < m; k++) {
         char c = buf[(k + 4) % m];
-        if (is_digit(c)) rem = (rem * 10 + (unsigned)(c - '0')) % 97;
-        else rem = (rem * 100 + (unsigned)(c - 'A' + 10)) % 97;
+        if (is_digit(c))
+            rem = (rem * 10 + (unsigned)(c - '0')) % 97;
+        else
+            rem = (rem * 100 + (unsigned)(c - 'A' + 10)) % 97;
     }
     return rem == 1;
 }
@@ -169,14 +170,16 @@ static size_t ipv4_at(const struct scan *s, size_t i)
     for (int part = 0; part < 4; part++) {
         unsigned v = 0;
         size_t d = 0;
-        while (p < s->n && is_digit(s->t[p]) && d < 4) v = v * 10 + (unsigned)(s->t[p++] - '0'), d++;
+        while (p < s->n && is_digit(s->t[p]) && d < 4)
+            v = v * 10 + (unsigned)(s->t[p++] - '0'), d++;
         if (d == 0 || d > 3 || v > 255) return 0;
         if (part < 3) {
             if (p >= s->n || s->t[p] != '.') return 0;
             p++;
         }
     }
-    if (p < s->n && (is_alnum(s->t[p]) || (s->t[p] == '.' && p + 1 < s->n && is_digit(s->t[p + 1]))))
+    if (p < s->n &&
+        (is_alnum(s->t[p]) || (s->t[p] == '.' && p + 1 < s->n && is_digit(s->t[p + 1]))))
         return 0;
     return p;
 }
@@ -231,12 +234,12 @@ static void scan_ip(struct scan *s)
 
 static const char *const ACCOUNT_CTX[] = {"account", "acct", "a/c", "acc no", "account no", NULL};
 static const char *const SSN_CTX[] = {"ssn", "social security", "social sec", NULL};
-static const char *const PHONE_CTX[] = {"phone", "call", "tel", "mobile", "cell", "fax",
-                                        "number", "reach", "text me", "whatsapp", "answering",
-                                        "messages to", "sms", NULL};
+static const char *const PHONE_CTX[] = {"phone",     "call",        "tel",   "mobile",  "cell",
+                                        "fax",       "number",      "reach", "text me", "whatsapp",
+                                        "answering", "messages to", "sms",   NULL};
 /* A label right after the number, as in a signature block ("781 1704 office"). */
-static const char *const PHONE_AFTER[] = {"office", "fax", "mobile", "cell", "home", "work",
-                                          "tel", "phone", NULL};
+static const char *const PHONE_AFTER[] = {"office", "fax", "mobile", "cell", "home",
+                                          "work",   "tel", "phone",  NULL};
 static const char *const CARD_CTX[] = {"card", "cc", NULL};
 
 /* A run of digits with single separators (space, '-', '.', '(', ')') and an optional
@@ -344,8 +347,7 @@ static void scan_numbers(struct scan *s)
         char c = s->t[i];
         if (!(is_digit(c) || ((c == '+' || c == '(') && i + 1 < s->n && is_digit(s->t[i + 1]))))
             continue;
-        if (i > 0 && (is_alnum(s->t[i - 1]) || s->t[i - 1] == '.' || s->t[i - 1] == ':'))
-            continue;
+        if (i > 0 && (is_alnum(s->t[i - 1]) || s->t[i - 1] == '.' || s->t[i - 1] == ':')) continue;
         char dig[24];
         size_t nd;
         int seps, paren;
@@ -375,11 +377,15 @@ static void scan_iban(struct scan *s)
         /* take alnum with single spaces, at most 34 significant characters */
         size_t e = i, sig = 0, best = 0;
         while (e < s->n && sig < 34) {
-            if (is_alnum(s->t[e])) sig++, e++;
-            else if (s->t[e] == ' ' && e + 1 < s->n && is_alnum(s->t[e + 1])) e++;
-            else break;
+            if (is_alnum(s->t[e]))
+                sig++, e++;
+            else if (s->t[e] == ' ' && e + 1 < s->n && is_alnum(s->t[e + 1]))
+                e++;
+            else
+                break;
             /* try each prefix ending on a group boundary, keep the longest valid one */
-            if (sig >= 15 && (e == s->n || !is_alnum(s->t[e])) && cs_pii_iban_valid(s->t + i, e - i))
+            if (sig >= 15 && (e == s->n || !is_alnum(s->t[e])) &&
+                cs_pii_iban_valid(s->t + i, e - i))
                 best = e;
         }
         if (best) {
@@ -392,8 +398,8 @@ static void scan_iban(struct scan *s)
 /* ------------------------------------------------------------------ dates of birth */
 
 static const char *const DOB_CTX[] = {"born", "birth", "dob", "d.o.b", "birthday", NULL};
-static const char *const MONTHS[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug",
-                                     "sep", "oct", "nov", "dec", NULL};
+static const char *const MONTHS[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul",
+                                     "aug", "sep", "oct", "nov", "dec", NULL};
 
 static size_t month_word(const struct scan *s, size_t i)
 {
@@ -456,29 +462,29 @@ static void scan_dob(struct scan *s)
 
 /* ------------------------------------------------------------------ street addresses */
 
-static const char *const STREET[] = {"street", "st", "avenue", "ave", "road", "rd",
-    "boulevard", "blvd", "lane", "ln", "drive", "dr", "court", "ct", "way", "place", "pl",
-    "terrace", "parkway", "pkwy", "highway", "hwy", "square", "circle", "cir", "trail",
-    "crescent", "close", "alley", "plaza", "row", "walk", "str", "squares", "gardens",
-    "hill", "park", "view",
+static const char *const STREET[] = {
+    "street", "st", "avenue", "ave", "road", "rd", "boulevard", "blvd", "lane", "ln", "drive", "dr",
+    "court", "ct", "way", "place", "pl", "terrace", "parkway", "pkwy", "highway", "hwy", "square",
+    "circle", "cir", "trail", "crescent", "close", "alley", "plaza", "row", "walk", "str",
+    "squares", "gardens", "hill", "park", "view",
     /* more street-type words of English-speaking countries (the suffixes Faker, which
      * made the Presidio data, draws from), less those common after a number in running
      * text ("3 Green", "2 Union", "5 Station") */
-    "loop", "mews", "grove", "heights", "ridge", "cliff", "cliffs", "creek", "crossing",
-    "dale", "estates", "expressway", "falls", "flats", "forks", "freeway", "glen", "harbor",
-    "harbour", "haven", "hills", "hollow", "isle", "junction", "knoll", "landing", "manor",
-    "meadow", "meadows", "orchard", "oval", "parks", "pike", "points", "ranch", "rapids",
-    "shoals", "shores", "springs", "stravenue", "summit", "trace", "turnpike", "valley", "vista",
-    "courts", "motorway", "bypass", "causeway", "lodge", "fort", "dam", "brook", "brooks",
-    "canyon", "cove", "crest", "ferry", "forge", "mills", "pines", "plains", "prairie", "spur",
-    "underpass", "viaduct", "wynd", "gate", NULL};
+    "loop", "mews", "grove", "heights", "ridge", "cliff", "cliffs", "creek", "crossing", "dale",
+    "estates", "expressway", "falls", "flats", "forks", "freeway", "glen", "harbor", "harbour",
+    "haven", "hills", "hollow", "isle", "junction", "knoll", "landing", "manor", "meadow",
+    "meadows", "orchard", "oval", "parks", "pike", "points", "ranch", "rapids", "shoals", "shores",
+    "springs", "stravenue", "summit", "trace", "turnpike", "valley", "vista", "courts", "motorway",
+    "bypass", "causeway", "lodge", "fort", "dam", "brook", "brooks", "canyon", "cove", "crest",
+    "ferry", "forge", "mills", "pines", "plains", "prairie", "spur", "underpass", "viaduct", "wynd",
+    "gate", NULL};
 /* Addresses outrank person names (at most 0.9): a street or place inside an address is
  * often a name too ("Isaac Lodge", "Victor Hugo u. 49.", "St. John Street"), and the
  * street word or house number is the stronger evidence. */
 #define ADDR_SCORE 0.91f
 
-static const char *const UNIT[] = {"apt", "apartment", "suite", "unit", "floor", "fl",
-                                   "building", "bldg", "box", NULL};
+static const char *const UNIT[] = {"apt", "apartment", "suite", "unit", "floor",
+                                   "fl",  "building",  "bldg",  "box",  NULL};
 
 static size_t word_end(const struct scan *s, size_t i)
 {
@@ -493,7 +499,8 @@ static int word_in(const struct scan *s, size_t b, size_t e, const char *const *
      * and a case-folded compare (the street list alone has over a hundred) */
     char c0 = (char)(is_upper(s->t[b]) ? s->t[b] + 32 : s->t[b]);
     for (size_t k = 0; list[k]; k++)
-        if (list[k][0] == c0 && strlen(list[k]) == e - b && strncasecmp(s->t + b, list[k], e - b) == 0)
+        if (list[k][0] == c0 && strlen(list[k]) == e - b &&
+            strncasecmp(s->t + b, list[k], e - b) == 0)
             return 1;
     return 0;
 }
@@ -506,11 +513,14 @@ static int cap_word(const struct scan *s, size_t b, size_t e)
 /* Function words that never start or continue a street or place name. In all-lower-case
  * text ("i moved to 12 main street, springfield") capitals cannot tell a name from the
  * sentence around it, so any other word may be one. */
-static const char *const ADDR_STOP[] = {"the", "a", "an", "on", "in", "at", "to", "of", "for",
-    "and", "or", "my", "your", "our", "is", "was", "it", "this", "that", "with", "from", "by",
-    "i", "we", "you", "me", "please", "be", "are", "will", "last", "next", "since", "after",
-    "before", "instead", "but", "so", "as", "if", "thanks", "thank", "days", "weeks", "months",
-    "years", "hours", "minutes", "times", "items", "orders", "euros", "dollars", "pounds", NULL};
+static const char *const ADDR_STOP[] = {
+    "the",    "a",     "an",     "on",      "in",      "at",     "to",    "of",
+    "for",    "and",   "or",     "my",      "your",    "our",    "is",    "was",
+    "it",     "this",  "that",   "with",    "from",    "by",     "i",     "we",
+    "you",    "me",    "please", "be",      "are",     "will",   "last",  "next",
+    "since",  "after", "before", "instead", "but",     "so",     "as",    "if",
+    "thanks", "thank", "days",   "weeks",   "months",  "years",  "hours", "minutes",
+    "times",  "items", "orders", "euros",   "dollars", "pounds", NULL};
 
 static int all_caps(const struct scan *s, size_t b, size_t e);
 
@@ -519,7 +529,8 @@ static int all_caps(const struct scan *s, size_t b, size_t e);
 static int name_like(const struct scan *s, size_t b, size_t e)
 {
     if (cap_word(s, b, e)) return 1;
-    return s->lower && e > b && !is_digit(s->t[b]) && is_wordc(s->t[b]) && !word_in(s, b, e, ADDR_STOP);
+    return s->lower && e > b && !is_digit(s->t[b]) && is_wordc(s->t[b]) &&
+           !word_in(s, b, e, ADDR_STOP);
 }
 
 /* "5th", "42nd", "1st": an ordinal, as in "350 5th Ave". */
@@ -561,7 +572,8 @@ static size_t ca_postcode_at(const struct scan *s, size_t p)
         s->t[p + 3] != ' ' || !is_digit(s->t[p + 4]) || !is_alpha(s->t[p + 5]) ||
         !is_digit(s->t[p + 6]) || (p + 7 < s->n && is_wordc(s->t[p + 7])))
         return 0;
-    return s->lower || (is_upper(s->t[p]) && is_upper(s->t[p + 2]) && is_upper(s->t[p + 5])) ? p + 7 : 0;
+    return s->lower || (is_upper(s->t[p]) && is_upper(s->t[p + 2]) && is_upper(s->t[p + 5])) ? p + 7
+                                                                                             : 0;
 }
 
 /* A US ZIP+4 at p ("10118-0001"): its end or 0. */
@@ -605,9 +617,9 @@ static int filler_word(const struct scan *s, size_t b, size_t e)
  * place follows with plain spaces). */
 /* Lower-case links inside place names: "Mora de Rubielos", "Chomutice u Horic v
  * Podkrkonoší", "Frankfurt am Main". */
-static const char *const PLACE_LINK[] = {"de", "del", "do", "da", "dos", "la", "le", "les",
-                                         "u", "v", "am", "an", "im", "sur", "en", "nad", "pod",
-                                         "upon", NULL}; /* not "on": "London on Friday" */
+static const char *const PLACE_LINK[] = {
+    "de", "del", "do", "da",  "dos", "la",  "le",  "les",  "u", "v",
+    "am", "an",  "im", "sur", "en",  "nad", "pod", "upon", NULL}; /* not "on": "London on Friday" */
 
 /* End of a place word at p: letters with inner hyphens ("Grand-Leez", "ALT-DIETMANNS") or
  * a parenthesised word ("Cyprus (Greek)"); p when none. */
@@ -662,13 +674,15 @@ static size_t address_tail(const struct scan *s, size_t e)
          * the street belong to it when a unit line follows them */
         if (!hard && spaces == 1 && seg == 0 && !unit && cap_word(s, p, w)) {
             size_t x = w;
-            for (int k = 0; k < 2 && x + 1 < s->n && s->t[x] == ' ' &&
-                            cap_word(s, x + 1, word_end(s, x + 1));
+            for (int k = 0;
+                 k < 2 && x + 1 < s->n && s->t[x] == ' ' && cap_word(s, x + 1, word_end(s, x + 1));
                  k++)
                 x = word_end(s, x + 1);
             size_t y = x;
-            while (y < s->n && y - x < 4 && (s->t[y] == ' ' || s->t[y] == ',' || s->t[y] == '\n')) y++;
-            if (y > x && (s->t[x] == ',' || s->t[x] == '\n') && word_in(s, y, word_end(s, y), UNIT)) {
+            while (y < s->n && y - x < 4 && (s->t[y] == ' ' || s->t[y] == ',' || s->t[y] == '\n'))
+                y++;
+            if (y > x && (s->t[x] == ',' || s->t[x] == '\n') &&
+                word_in(s, y, word_end(s, y), UNIT)) {
                 e = x;
                 continue;
             }
@@ -752,36 +766,40 @@ static size_t address_tail(const struct scan *s, size_t e)
 /* Words a street name ends in where the number follows the name, as in most of
  * Europe ("Mellemvej 32", "Stubengraben 80", "Rákóczi út 66"). Matched as a suffix of
  * the last name word, or as the whole word. */
-static const char *const EU_SUFFIX[] = {"vej", "veien", "vegen", "gasse", "laan", "straße",
-    "strasse", "weg", "gade", "gata", "gatan", "vägen", "stien", "allee", "plein", "straat",
-    "graben", "platz", "kapu", "út", "utca", "útja", "põik", "tee", "iela", "tie", "katu",
-    "kuja", "polku", "stræti", "straeti", "braut", "hove", "gracht", "dreef", "singel", "kade",
-    "steeg", "stræde", "väg", "gränd", "torget", "cesta", NULL};
+static const char *const EU_SUFFIX[] = {
+    "vej",  "veien", "vegen",  "gasse",   "laan",  "straße", "strasse", "weg",    "gade",
+    "gata", "gatan", "vägen",  "stien",   "allee", "plein",  "straat",  "graben", "platz",
+    "kapu", "út",    "utca",   "útja",    "põik",  "tee",    "iela",    "tie",    "katu",
+    "kuja", "polku", "stræti", "straeti", "braut", "hove",   "gracht",  "dreef",  "singel",
+    "kade", "steeg", "stræde", "väg",     "gränd", "torget", "cesta",   NULL};
 /* Abbreviated street words with their period, between the name and the number:
  * Hungarian "Piroska u. 97.", "Belgrád rkp. 18.", "Múzeum krt. 5." */
 static const char *const EU_ABBR[] = {"u", "rkp", "krt", NULL};
 /* Street-type words that come first: "33 avenue de Provence", "ul. Biskupa Bogedaina 118",
  * "Rua Diadema 1903". */
-static const char *const STREET_PREFIX[] = {"ul", "ulica", "rue", "avenue", "avenida",
-    "avda", "calle", "viale", "rua", "rúa", "piazza", "plaza", "strada", "rambla", "paseo",
-    "camino", "boulevard", "vicolo", "corso", "largo", "travessa", "carrer", "chemin", "quai",
-    NULL}; /* "via" and "C/" only in the forms prefixed_street_at checks */
+static const char
+    *const
+        STREET_PREFIX[] = {"ul",     "ulica",  "rue",      "avenue", "avenida",   "avda",
+                           "calle",  "viale",  "rua",      "rúa",    "piazza",    "plaza",
+                           "strada", "rambla", "paseo",    "camino", "boulevard", "vicolo",
+                           "corso",  "largo",  "travessa", "carrer", "chemin",    "quai",
+                           NULL}; /* "via" and "C/" only in the forms prefixed_street_at checks */
 /* Lower-case particles inside such names */
-static const char *const NAME_PARTICLE[] = {"de", "du", "des", "la", "le", "del", "do", "da",
-    "di", "dos", "das", "van", "von", "der", "den", NULL};
+static const char *const NAME_PARTICLE[] = {"de", "du",  "des", "la",  "le",  "del", "do",  "da",
+                                            "di", "dos", "das", "van", "von", "der", "den", NULL};
 /* An address cue shortly before makes "Name 12" or "12 Name 34" an address. */
-static const char *const ADDR_CTX[] = {"address", "live at", "living at", "located at",
-    "ship to", "deliver to", "moved to", "reside at", "send it to", "lives at", "lives on",
-    "live on", "lived at", "located on", "sent to", "send a new one to", "return to",
-    "taxi to", "drops you off at", "meet you at", "arrived at", "enter on", NULL};
+static const char *const ADDR_CTX[] = {
+    "address",          "live at",     "living at",  "located at",        "ship to",   "deliver to",
+    "moved to",         "reside at",   "send it to", "lives at",          "lives on",  "live on",
+    "lived at",         "located on",  "sent to",    "send a new one to", "return to", "taxi to",
+    "drops you off at", "meet you at", "arrived at", "enter on",          NULL};
 
 /* The word is one of the list, or ends in one after a stem of 3+ bytes ("Mellemvej"). */
 static int has_suffix(const struct scan *s, size_t b, size_t e, const char *const *list)
 {
     for (size_t k = 0; list[k]; k++) {
         size_t l = strlen(list[k]);
-        if ((l == e - b || l + 3 <= e - b) && strncasecmp(s->t + e - l, list[k], l) == 0)
-            return 1;
+        if ((l == e - b || l + 3 <= e - b) && strncasecmp(s->t + e - l, list[k], l) == 0) return 1;
     }
     return 0;
 }
@@ -794,8 +812,8 @@ static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
     size_t we = word_end(s, p);
     if (we == p) return 0;
     /* Spanish "C/ Señores Curas 88" */
-    int calle = we == p + 1 && s->t[p] == 'C' && we + 1 < s->n && s->t[we] == '/' &&
-                s->t[we + 1] == ' ';
+    int calle =
+        we == p + 1 && s->t[p] == 'C' && we + 1 < s->n && s->t[we] == '/' && s->t[we + 1] == ' ';
     /* Italian "Via Tasso 129": capitalised and with a house number, since lower-case
      * "via" is the English preposition ("via Email 3 times") */
     int via = we == p + 3 && strncmp(s->t + p, "Via", 3) == 0;
@@ -816,8 +834,10 @@ static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
             break;
         }
         if (word_in(s, b, x, UNIT)) break; /* "Rue Ettatawer Apt. 409" */
-        if (name_like(s, b, x)) e = x;
-        else if (!word_in(s, b, x, NAME_PARTICLE)) break;
+        if (name_like(s, b, x))
+            e = x;
+        else if (!word_in(s, b, x, NAME_PARTICLE))
+            break;
         q = x;
     }
     if (via && !*has_num) return 0;
@@ -887,13 +907,14 @@ static size_t eu_street_at(const struct scan *s, size_t i, size_t cue_at)
     if (!suffix && !context_before(s, cue_at, 40, ADDR_CTX)) return 0;
     /* "39." (an ordinal house number); Hungarian style always writes it */
     if (d < s->n && s->t[d] == '.' &&
-        ((d + 1 < s->n && s->t[d + 1] == ' ') || (abbr && (d + 1 == s->n || !is_alnum(s->t[d + 1])))))
+        ((d + 1 < s->n && s->t[d + 1] == ' ') ||
+         (abbr && (d + 1 == s->n || !is_alnum(s->t[d + 1])))))
         d++;
     return d;
 }
 
-static const char *const DIRECTION[] = {"north", "south", "east", "west", "n", "s", "e", "w",
-                                        "ne", "nw", "se", "sw", NULL};
+static const char *const DIRECTION[] = {"north", "south", "east", "west", "n",  "s", "e",
+                                        "w",     "ne",    "nw",   "se",   "sw", NULL};
 
 /* After a unit word at we: ". 620", " 620" */
 static int unit_number_at(const struct scan *s, size_t we)
@@ -931,8 +952,8 @@ static void scan_military(struct scan *s)
         size_t b = i;
         /* "PSC ..", "Unit ..", "USS .." up to 60 bytes before (same or previous line)
          * starts the address; the first one found wins */
-        static const char *const LEAD[] = {"psc ", "unit ", "uss ", "usns ", "usnv ", "uscgc ",
-                                           NULL};
+        static const char *const LEAD[] = {"psc ",  "unit ",  "uss ", "usns ",
+                                           "usnv ", "uscgc ", NULL};
         for (size_t q = i > 60 ? i - 60 : 0; q + 1 < i; q++) {
             if (q > 0 && is_alnum(s->t[q - 1])) continue;
             int hit = 0;
@@ -961,10 +982,14 @@ static void scan_corner(struct scan *s)
         for (int w = 0; w < 12 && p < s->n; w++) {
             size_t we = word_end(s, p);
             if (we == p) break;
-            if (we - p == 3 && strncmp(s->t + p, "and", 3) == 0) and_at = p;
-            else if (!cap_word(s, p, we) && !is_digit(s->t[p]) && !and_at && we - p > 4) break;
-            else if (and_at && !cap_word(s, p, we)) break;
-            else e = we;
+            if (we - p == 3 && strncmp(s->t + p, "and", 3) == 0)
+                and_at = p;
+            else if (!cap_word(s, p, we) && !is_digit(s->t[p]) && !and_at && we - p > 4)
+                break;
+            else if (and_at && !cap_word(s, p, we))
+                break;
+            else
+                e = we;
             if (we < s->n && s->t[we] == '.') we++;
             if (we >= s->n || s->t[we] != ' ') break;
             p = we + 1;
@@ -1003,9 +1028,12 @@ static size_t field_sep(const struct scan *s, size_t p, size_t tail, int *nl)
 {
     size_t q = p;
     *nl = 0;
-    if (q < tail && s->t[q] == ',') q++;
-    else if (q < tail && s->t[q] == '\n') q++, *nl = 1;
-    else return 0;
+    if (q < tail && s->t[q] == ',')
+        q++;
+    else if (q < tail && s->t[q] == '\n')
+        q++, *nl = 1;
+    else
+        return 0;
     while (q < tail && (s->t[q] == ' ' || s->t[q] == '>')) q++;
     return q < tail && q > p ? q : 0;
 }
@@ -1056,7 +1084,8 @@ static int address_parts(struct scan *s, size_t b, size_t nb_end, size_t sb, siz
         seg[n] = field_at(s, q, tail);
         if (seg[n].kind == SEG_BAD) return 0;
         /* the unit comes first, the postcode last */
-        if ((seg[n].kind == SEG_UNIT && n > 0) || (n > 0 && seg[n - 1].kind == SEG_PLACE_ZIP)) return 0;
+        if ((seg[n].kind == SEG_UNIT && n > 0) || (n > 0 && seg[n - 1].kind == SEG_PLACE_ZIP))
+            return 0;
         units += seg[n].kind == SEG_UNIT;
         p = seg[n].e;
         n++;
@@ -1068,7 +1097,8 @@ static int address_parts(struct scan *s, size_t b, size_t nb_end, size_t sb, siz
     add(s, CS_PII_STREET_ADDRESS, sb, se, ADDR_SCORE);
     for (int k = 0; k < n; k++) {
         if (seg[k].kind == SEG_UNIT) add(s, CS_PII_STREET_ADDRESS, seg[k].b, seg[k].e, ADDR_SCORE);
-        if (seg[k].kind == SEG_PLACE_ZIP) add(s, CS_PII_STREET_ADDRESS, seg[k].zb, seg[k].e, ADDR_SCORE);
+        if (seg[k].kind == SEG_PLACE_ZIP)
+            add(s, CS_PII_STREET_ADDRESS, seg[k].zb, seg[k].e, ADDR_SCORE);
     }
     return 1;
 }
@@ -1085,7 +1115,8 @@ static size_t unit_before(const struct scan *s, size_t i)
     if (s->t[we - 1] == '.') we--;
     size_t wb = we;
     while (wb > 0 && is_alpha(s->t[wb - 1])) wb--;
-    if (wb == we || (wb > 0 && is_wordc(s->t[wb - 1])) || !word_in(s, wb, we, UNIT)) return SIZE_MAX;
+    if (wb == we || (wb > 0 && is_wordc(s->t[wb - 1])) || !word_in(s, wb, we, UNIT))
+        return SIZE_MAX;
     return wb;
 }
 
@@ -1151,7 +1182,8 @@ static void scan_address(struct scan *s)
             }
             /* "63 Avenue du Golf Arabe": a street word that leads a name */
             int pn = 0;
-            size_t pe2 = w > 0 && word_in(s, p, we, STREET_PREFIX) ? prefixed_street_at(s, p, &pn) : 0;
+            size_t pe2 =
+                w > 0 && word_in(s, p, we, STREET_PREFIX) ? prefixed_street_at(s, p, &pn) : 0;
             if (pe2) {
                 e = pe2;
                 break;
@@ -1172,7 +1204,8 @@ static void scan_address(struct scan *s)
                 e = p - 1;
                 break;
             }
-            if (!name_like(s, p, we) && digits_at(s, p, 1, 6) != we && !ordinal_word(s, p, we)) break;
+            if (!name_like(s, p, we) && digits_at(s, p, 1, 6) != we && !ordinal_word(s, p, we))
+                break;
             if (we >= s->n || s->t[we] != ' ') break;
             p = we + 1;
         }
@@ -1180,7 +1213,7 @@ static void scan_address(struct scan *s)
         int eu_no_cue = 0;
         int pnum = 0;
         if (!e) e = prefixed_street_at(s, num + 1, &pnum); /* "33 avenue de Provence" */
-        if (!e) e = po_box_at(s, num + 1);                  /* "77009 P.O. Box 255" */
+        if (!e) e = po_box_at(s, num + 1);                 /* "77009 P.O. Box 255" */
         if (!e) {
             size_t ne = word_end(s, num + 1);
             int cued = context_before(s, i, 40, ADDR_CTX);
@@ -1247,47 +1280,49 @@ static void scan_address(struct scan *s)
 
 /* ------------------------------------------------------------------ person names */
 
-static const char *const TITLES[] = {"mr", "mrs", "ms", "miss", "dr", "prof", "sir",
-                                     "madam", "mx", "sr", "sra", "srta", "dra", "herr", "frau",
-                                     "mme", "mlle", "señor", "señora", NULL};
+static const char *const TITLES[] = {"mr",    "mrs", "ms",   "miss",  "dr",     "prof", "sir",
+                                     "madam", "mx",  "sr",   "sra",   "srta",   "dra",  "herr",
+                                     "frau",  "mme", "mlle", "señor", "señora", NULL};
 /* Words the name lists hold (April, August, Monday as a surname) that in running text
  * name a month, a day or a language far more often than a person: a name only with a
  * title or cue before it or a surname after it. */
-static const char *const DATE_WORDS[] = {"january", "february", "march", "april", "may", "june",
-    "july", "august", "september", "october", "november", "december", "monday", "tuesday",
-    "wednesday", "thursday", "friday", "saturday", "sunday", "christmas", "easter", "there",
-    "english", "german", "french", "spanish", "italian", "india", "china", "winter", NULL};
+static const char *const DATE_WORDS[] = {
+    "january",   "february", "march",    "april",     "may",    "june",    "july",      "august",
+    "september", "october",  "november", "december",  "monday", "tuesday", "wednesday", "thursday",
+    "friday",    "saturday", "sunday",   "christmas", "easter", "there",   "english",   "german",
+    "french",    "spanish",  "italian",  "india",     "china",  "winter",  NULL};
 /* Window for a title before a name: "señora " is 8 bytes */
 #define TITLE_WINDOW 9
 /* Right before a lower-case word, these make it a name even in mixed-case text, when
  * the lexicon knows it as a first name: a greeting or sign-off ("Thanks, maria",
  * "Hi juan,") or an introduction ("my name is ana"). */
-static const char *const LOWER_NAME_CUES[] = {"thanks,", "thanks", "thank you,", "regards,",
-                                              "cheers,", "best,", "hi", "hello", "hey", "dear",
-                                              "name is", "call me", "calls me", "name:", NULL};
+static const char *const LOWER_NAME_CUES[] = {
+    "thanks,", "thanks", "thank you,", "regards,", "cheers,",  "best,", "hi", "hello",
+    "hey",     "dear",   "name is",    "call me",  "calls me", "name:", NULL};
 /* No "from": "moved here from Leiria", "from Iceland" name places more often than people. */
-static const char *const NAME_CTX[] = {"name is", "i am", "i'm", "this is", "call me",
-                                       "regards,", "thanks,", "sincerely,", "dear",
-                                       "contact", "named", "by", "says", "said", "starring",
-                                       "player", "user:", "customer:", "name:", "leave me",
-                                       "with ms.", "with mr.", "with mrs.",
-                                       /* sign-offs before a signature */
-                                       "cheers,", "best,", "yours,", "signed,", "from:", NULL};
+static const char *const NAME_CTX[] = {
+    "name is", "i am", "i'm", "this is", "call me", "regards,", "thanks,", "sincerely,", "dear",
+    "contact", "named", "by", "says", "said", "starring", "player",
+    "user:", "customer:", "name:", "leave me", "with ms.", "with mr.", "with mrs.",
+    /* sign-offs before a signature */
+    "cheers,", "best,", "yours,", "signed,", "from:", NULL};
 
 /* A role or a relative right before a capitalised word the lexicon lacks names a person:
  * "your agent Priya", "my late husband, Rajesh Kumar". Only right before (unlike
  * NAME_CTX), so "the agent on Monday" stays clear. */
-static const char *const RELATION_CUES[] = {"agent", "advisor", "adviser", "colleague",
-    "technician", "husband,", "wife,", "son,", "daughter,", "mother,", "father,", "partner,",
-    "brother,", "sister,", NULL}; /* not "driver" ("driver DHL") nor "wife" ("wife Visa card") */
+static const char
+    *const RELATION_CUES[] =
+        {
+            "agent",    "advisor", "adviser",   "colleague", "technician", "husband,",
+            "wife,",    "son,",    "daughter,", "mother,",   "father,",    "partner,",
+            "brother,", "sister,", NULL}; /* not "driver" ("driver DHL") nor "wife" ("wife Visa card") */
 
 /* Introductions after which an all-lower-case pair of unknown words is a name
  * ("hi this is priya sharma") */
 static const char *const INTRO_CUES[] = {"this is", "i am", "i'm", "name is", "call me", NULL};
 
 /* Cues that name whoever follows, so even an unknown lower-case word is a name */
-static const char *const NAME_STRONG[] = {"name is", "call me", "calls me", "name:", "named",
-                                          NULL};
+static const char *const NAME_STRONG[] = {"name is", "call me", "calls me", "name:", "named", NULL};
 
 static uint8_t lex(const struct scan *s, size_t b, size_t e)
 {
@@ -1353,12 +1388,12 @@ static size_t join_hyphens(const struct scan *s, size_t e)
 }
 
 /* Street words that are not also surnames (unlike Hill, Lane, Park, Way, Court). */
-static const char *const STREET_STRONG[] = {"street", "st", "avenue", "ave", "road", "rd",
-                                            "boulevard", "blvd", "drive", "squares", NULL};
+static const char *const STREET_STRONG[] = {"street",    "st",   "avenue", "ave",     "road", "rd",
+                                            "boulevard", "blvd", "drive",  "squares", NULL};
 
 /* Lower-case particles inside surnames: "Willemine ten Pas", "Maika van de Noort". */
 static const char *const NAME_LINK[] = {"van", "von", "de", "der", "den", "ten", "ter", "da",
-                                        "di", "du", "le", "la", "dos", "das", "del", NULL};
+                                        "di",  "du",  "le", "la",  "dos", "das", "del", NULL};
 
 /* Extends a name over following capitalised tokens, initials ("J", "D.") included, and
  * over particles when a capitalised word follows them. */
@@ -1440,7 +1475,8 @@ static int cue_right_before(const struct scan *s, size_t at, const char *const *
     for (size_t i = 0; list[i]; i++) {
         size_t k = strlen(list[i]);
         if (list[i][k - 1] != last) continue; /* most words end no cue: one byte decides */
-        if (k <= p && strncasecmp(s->t + p - k, list[i], k) == 0 && (p == k || !is_wordc(s->t[p - k - 1])))
+        if (k <= p && strncasecmp(s->t + p - k, list[i], k) == 0 &&
+            (p == k || !is_wordc(s->t[p - k - 1])))
             return 1;
     }
     return 0;
@@ -1454,15 +1490,21 @@ static int list_neighbour_is_name(const struct scan *s, size_t b, size_t e, int 
     size_t nb, ne;
     if (dir > 0) {
         size_t p = e;
-        if (p + 2 < s->n && s->t[p] == ',' && s->t[p + 1] == ' ') p += 2;
-        else if (p + 5 < s->n && strncmp(s->t + p, " and ", 5) == 0) p += 5;
-        else return 0;
+        if (p + 2 < s->n && s->t[p] == ',' && s->t[p + 1] == ' ')
+            p += 2;
+        else if (p + 5 < s->n && strncmp(s->t + p, " and ", 5) == 0)
+            p += 5;
+        else
+            return 0;
         nb = p, ne = word_end(s, p);
     } else {
         size_t p = b;
-        if (p >= 2 && s->t[p - 2] == ',' && s->t[p - 1] == ' ') p -= 2;
-        else if (p >= 5 && strncmp(s->t + p - 5, " and ", 5) == 0) p -= 5;
-        else return 0;
+        if (p >= 2 && s->t[p - 2] == ',' && s->t[p - 1] == ' ')
+            p -= 2;
+        else if (p >= 5 && strncmp(s->t + p - 5, " and ", 5) == 0)
+            p -= 5;
+        else
+            return 0;
         ne = p, nb = p;
         while (nb > 0 && is_wordc(s->t[nb - 1])) nb--;
     }
@@ -1478,8 +1520,8 @@ static int list_neighbour_is_name(const struct scan *s, size_t b, size_t e, int 
  * unacceptable"): the lexicon's common words do not list every adjective. */
 static int word_like_ending(const struct scan *s, size_t b, size_t e)
 {
-    static const char *const END[] = {"ous", "ble", "ful", "less", "ing", "ly", "ive", "ment",
-                                      "ness", "tion", "sion", "our", "ity", NULL};
+    static const char *const END[] = {"ous",  "ble",  "ful",  "less", "ing", "ly",  "ive",
+                                      "ment", "ness", "tion", "sion", "our", "ity", NULL};
     for (size_t k = 0; END[k]; k++) {
         size_t l = strlen(END[k]);
         if (e - b > l && strncmp(s->t + e - l, END[k], l) == 0) return 1;
@@ -1519,8 +1561,10 @@ static void scan_names(struct scan *s)
         size_t e = name_end(s, i);
         /* lower case: anywhere in an all-lower-case text, else right after a greeting,
          * sign-off or introduction ("Thanks, maria") */
-        int lower_cued = !s->lower && e - i >= 2 && is_lower(s->t[i]) && cue_right_before(s, i, LOWER_NAME_CUES) &&
-                         (lex(s, i, e) & (CS_PII_LEX_FIRST | CS_PII_LEX_COMMON)) == CS_PII_LEX_FIRST;
+        int lower_cued =
+            !s->lower && e - i >= 2 && is_lower(s->t[i]) &&
+            cue_right_before(s, i, LOWER_NAME_CUES) &&
+            (lex(s, i, e) & (CS_PII_LEX_FIRST | CS_PII_LEX_COMMON)) == CS_PII_LEX_FIRST;
         int intro = intro_pair(s, i, e);
         int lower_first = (s->lower || lower_cued || intro) && e - i >= 2 && is_lower(s->t[i]);
         if (e == i || e - i < 2 || !(name_word(s, i, e) || lower_first) ||
@@ -1537,9 +1581,10 @@ static void scan_names(struct scan *s)
         }
         /* all-lower-case text: only a lexicon first name that is no common word, or a
          * lexicon name right after a cue ("my name is vitoria") */
-        if (lower_first && !intro && ((f & CS_PII_LEX_COMMON) ||
-                            !((f & CS_PII_LEX_FIRST) || context_before(s, i, 10, NAME_STRONG) ||
-                              ((f & CS_PII_LEX_LAST) && context_before(s, i, 12, NAME_CTX))))) {
+        if (lower_first && !intro &&
+            ((f & CS_PII_LEX_COMMON) ||
+             !((f & CS_PII_LEX_FIRST) || context_before(s, i, 10, NAME_STRONG) ||
+               ((f & CS_PII_LEX_LAST) && context_before(s, i, 12, NAME_CTX))))) {
             i = e;
             continue;
         }
@@ -1556,18 +1601,19 @@ static void scan_names(struct scan *s)
         int colon_cue = cue && i >= 2 && s->t[i - 2] == ':';
         int common = (f & CS_PII_LEX_COMMON) != 0;
         float score = 0.0f;
-        if ((f & CS_PII_LEX_FIRST) && (!common || cue || titled)) score = common ? 0.6f : 0.85f;
+        if ((f & CS_PII_LEX_FIRST) && (!common || cue || titled))
+            score = common ? 0.6f : 0.85f;
         else if ((f & CS_PII_LEX_LAST) && (!common || titled) &&
                  (!sentence_start(s, i) || cue || titled))
             score = common ? 0.55f : 0.75f;
-        else if (titled ||
-                 ((cue || cue_right_before(s, i, RELATION_CUES)) && !common &&
-                  (!sentence_start(s, i) || colon_cue) && !after_the(s, i)))
+        else if (titled || ((cue || cue_right_before(s, i, RELATION_CUES)) && !common &&
+                            (!sentence_start(s, i) || colon_cue) && !after_the(s, i)))
             score = 0.6f; /* not "hacked by the Devil": "the" comes before things */
         /* a first name that is also a word ("Jan", "Mark") before a known surname */
         if (score == 0.0f && (f & CS_PII_LEX_FIRST) && common && next_is_surname(s, e))
             score = 0.6f;
-        if (score > 0.0f && !titled && !cue && word_in(s, i, e, DATE_WORDS) && !next_is_surname(s, e))
+        if (score > 0.0f && !titled && !cue && word_in(s, i, e, DATE_WORDS) &&
+            !next_is_surname(s, e))
             score = 0.0f;
         if (score == 0.0f) {
             i = e;
@@ -1580,7 +1626,8 @@ static void scan_names(struct scan *s)
          * surname after it, a cue before it, or a first name beside it in a list */
         int listed = lower_first && !(f & CS_PII_LEX_COMMON) && (f & CS_PII_LEX_FIRST) &&
                      (list_neighbour_is_name(s, i, e, -1) || list_neighbour_is_name(s, i, e, 1));
-        if (lower_first && parts == 1 && !listed && !lower_cued && !context_before(s, i, 12, NAME_CTX)) {
+        if (lower_first && parts == 1 && !listed && !lower_cued &&
+            !context_before(s, i, 12, NAME_CTX)) {
             i = e;
             continue;
         }
@@ -1634,8 +1681,10 @@ static void char_offsets(const char *t, struct cs_pii_result *r)
         size_t target = k % 2 ? sp->end_byte : sp->start_byte;
         for (; byte < target; byte++)
             if (((unsigned char)t[byte] & 0xC0u) != 0x80u) chars++;
-        if (k % 2) sp->end = chars;
-        else sp->start = chars;
+        if (k % 2)
+            sp->end = chars;
+        else
+            sp->start = chars;
     }
 }
 

@@ -10,24 +10,51 @@
 
 #define ADVICE_MAX_BYTES 4096
 
-static const char *const investment[] = {
-    " invest", " stock ", " stocks ", " shares ", " etf", " mutual fund", " index fund",
-    " crypto", " bitcoin", " portfolio", " pension fund", " retirement savings",
-    " financial advice", " trading ", " forex ", " bonds ", NULL};
+static const char *const investment[] = {" invest",
+                                         " stock ",
+                                         " stocks ",
+                                         " shares ",
+                                         " etf",
+                                         " mutual fund",
+                                         " index fund",
+                                         " crypto",
+                                         " bitcoin",
+                                         " portfolio",
+                                         " pension fund",
+                                         " retirement savings",
+                                         " financial advice",
+                                         " trading ",
+                                         " forex ",
+                                         " bonds ",
+                                         NULL};
 static const char *const legal[] = {
-    " lawyer", " attorney", " legal advice", " legally ", " is it legal ", " can i sue ", " should i sue ",
-    " sue them ", " sue my ", " sue the ", " suing ",
-    " lawsuit", " my rights ", " contract law", " court ", " custody ", " divorce ",
-    " immigration law", " tenancy law", " landlord ", NULL};
-static const char *const medical[] = {
-    " medical advice", " medication", " medicine", " dose ", " dosage", " symptom",
-    " diagnos", " prescription", " side effect", " pregnan", " ibuprofen", " paracetamol",
-    " antibiotic", " allerg", " treatment for ", " is it safe to take ", NULL};
+    " lawyer",     " attorney",      " legal advice",    " legally ",     " is it legal ",
+    " can i sue ", " should i sue ", " sue them ",       " sue my ",      " sue the ",
+    " suing ",     " lawsuit",       " my rights ",      " contract law", " court ",
+    " custody ",   " divorce ",      " immigration law", " tenancy law",  " landlord ",
+    NULL};
+static const char *const medical[] = {" medical advice",
+                                      " medication",
+                                      " medicine",
+                                      " dose ",
+                                      " dosage",
+                                      " symptom",
+                                      " diagnos",
+                                      " prescription",
+                                      " side effect",
+                                      " pregnan",
+                                      " ibuprofen",
+                                      " paracetamol",
+                                      " antibiotic",
+                                      " allerg",
+                                      " treatment for ",
+                                      " is it safe to take ",
+                                      NULL};
 /* Asking for a recommendation or a judgement, not reporting a problem. */
 static const char *const asks[] = {
-    " should i ", " should we ", " can i ", " could i ", " recommend", " advice ", " advise",
-    " best ", " which ", " what ", " is it safe ", " is it legal ", " worth ", " how much ",
-    " how many ", " do i need ", " am i allowed ", NULL};
+    " should i ", " should we ", " can i ",    " could i ",   " recommend",     " advice ",
+    " advise",    " best ",      " which ",    " what ",      " is it safe ",   " is it legal ",
+    " worth ",    " how much ",  " how many ", " do i need ", " am i allowed ", NULL};
 
 enum cs_advice cs_advice_detect(const char *text)
 {
@@ -54,8 +81,8 @@ const char *cs_advice_category(enum cs_advice kind)
 
 const char *cs_advice_topic(const char *text)
 {
-    static const char *const loan[] = {" loan", " mortgage", " credit score", " borrow",
-                                       " overdraft", " line of credit", NULL};
+    static const char *const loan[] = {
+        " loan", " mortgage", " credit score", " borrow", " overdraft", " line of credit", NULL};
     if (!text) return NULL;
     char buf[ADVICE_MAX_BYTES];
     (void)cs_reply_fold(text, buf, sizeof(buf), CS_FOLD_DIGITS, NULL); /* a long text: its head */

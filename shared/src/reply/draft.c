@@ -51,11 +51,11 @@ static bool label_in(const char *s, const char *const *list)
 static enum mood mood_of(const char *sentiment)
 {
     static const char *const angry[] = {"angry", "irate", "furious", "very_negative", NULL};
-    static const char *const frustrated[] = {"frustrated", "negative", "upset", "annoyed",
+    static const char *const frustrated[] = {"frustrated",   "negative",  "upset", "annoyed",
                                              "disappointed", "concerned", NULL};
     static const char *const neutral[] = {"neutral", NULL};
-    static const char *const positive[] = {"positive", "very_positive", "happy", "satisfied",
-                                           "delighted", NULL};
+    static const char *const positive[] = {"positive",  "very_positive", "happy",
+                                           "satisfied", "delighted",     NULL};
     if (!sentiment || !*sentiment) return MOOD_UNKNOWN;
     if (label_in(sentiment, angry)) return MOOD_ANGRY;
     if (label_in(sentiment, frustrated)) return MOOD_FRUSTRATED;
@@ -70,7 +70,8 @@ enum cs_draft_tone cs_draft_tone_for(const char *sentiment, const char *priority
     case MOOD_POSITIVE: return CS_DRAFT_TONE_CASUAL;
     case MOOD_NEUTRAL:
         /* An urgent ticket reads cold in a formal register even when calmly written. */
-        if (priority && strcasecmp(priority, "P1") == 0) return CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL;
+        if (priority && strcasecmp(priority, "P1") == 0)
+            return CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL;
         return CS_DRAFT_TONE_FORMAL;
     default: return CS_DRAFT_TONE_EMPATHETIC_PROFESSIONAL;
     }
@@ -78,8 +79,8 @@ enum cs_draft_tone cs_draft_tone_for(const char *sentiment, const char *priority
 
 struct cs_draft_triage cs_draft_triage_of(const struct cs_triage *t)
 {
-    return (struct cs_draft_triage){t->category, t->subcategory, t->sentiment, t->priority,
-                                    t->suggested_team, t->sla_hours, t->confidence};
+    return (struct cs_draft_triage){t->category,       t->subcategory, t->sentiment, t->priority,
+                                    t->suggested_team, t->sla_hours,   t->confidence};
 }
 
 /* ---- terms ------------------------------------------------------------------------- */
@@ -108,42 +109,54 @@ static bool is_word_byte(unsigned char c)
  * searched by bisection in sorted copies made once per process; a linear strcmp scan
  * was a tenth of a ticket's CPU time in profiles. */
 static const char *stop_words[] = {
-    "the", "and", "for", "you", "your", "yours", "was", "were", "are", "has", "have", "had",
-    "this", "that", "these", "those", "with", "from", "but", "not", "can", "could", "would",
-    "should", "will", "just", "get", "got", "please", "help", "thanks", "thank", "hello",
-    "dear", "there", "what", "when", "why", "how", "who", "which", "into", "about", "been",
-    "being", "our", "out", "all", "any", "some", "they", "them", "their", "then", "than",
-    "too", "very", "also", "its", "still", "again", "now", "today", "did", "does", "doing",
-    "don", "didn", "doesn", "isn", "won", "wasn", "haven", "hasn", "she", "her", "his",
-    "him", "mine", "need", "want", "know", "like", "make", "made", "one", "where", "here",
-    "able", "let", "may", "might", "must", "shall", "yet", "only", "even", "much", "many",
-    "more", "most", "other", "such", "each", "every", "own", "same", "via", "per", "use",
+    "the",    "and",   "for",   "you",    "your",  "yours", "was",   "were", "are",    "has",
+    "have",   "had",   "this",  "that",   "these", "those", "with",  "from", "but",    "not",
+    "can",    "could", "would", "should", "will",  "just",  "get",   "got",  "please", "help",
+    "thanks", "thank", "hello", "dear",   "there", "what",  "when",  "why",  "how",    "who",
+    "which",  "into",  "about", "been",   "being", "our",   "out",   "all",  "any",    "some",
+    "they",   "them",  "their", "then",   "than",  "too",   "very",  "also", "its",    "still",
+    "again",  "now",   "today", "did",    "does",  "doing", "don",   "didn", "doesn",  "isn",
+    "won",    "wasn",  "haven", "hasn",   "she",   "her",   "his",   "him",  "mine",   "need",
+    "want",   "know",  "like",  "make",   "made",  "one",   "where", "here", "able",   "let",
+    "may",    "might", "must",  "shall",  "yet",   "only",  "even",  "much", "many",   "more",
+    "most",   "other", "such",  "each",   "every", "own",   "same",  "via",  "per",    "use",
 };
 
 /* Words a customer and a help article use for the same thing: {word, canonical}. */
 static const char *synonyms[][2] = {
-    {"twice", "duplicate"},      {"double", "duplicate"},      {"doubled", "duplicate"},
-    {"duplicated", "duplicate"}, {"duplicates", "duplicate"},  {"cancellation", "cancel"},
-    {"cancelled", "cancel"},     {"canceled", "cancel"},       {"cancelling", "cancel"},
-    {"canceling", "cancel"},     {"cancels", "cancel"},        {"mail", "email"},
-    {"emails", "email"},         {"log", "login"},             {"logging", "login"},
-    {"logon", "login"},          {"signin", "login"},          {"mfa", "2fa"},
-    {"authenticator", "2fa"},    {"otp", "2fa"},               {"reimburse", "refund"},
-    {"reimbursement", "refund"}, {"refunds", "refund"},        {"refunded", "refund"},
-    {"billed", "charge"},        {"charged", "charge"},        {"charges", "charge"},
-    {"charging", "charge"},      {"parcel", "package"},        {"ship", "deliver"},
-    {"shipped", "deliver"},      {"shipping", "deliver"},      {"shipment", "deliver"},
-    {"delivery", "deliver"},     {"delivered", "deliver"},     {"deliveries", "deliver"},
-    {"stolen", "lost"},          {"theft", "lost"},            {"deleted", "delete"},
-    {"deleting", "delete"},      {"deletion", "delete"},       {"erase", "delete"},
-    {"erasure", "delete"},       {"download", "export"},       {"locked", "lock"},
-    {"lockout", "lock"},         {"hacked", "fraud"},          {"compromised", "fraud"},
-    {"unauthorized", "fraud"},   {"unauthorised", "fraud"},    {"fraudulent", "fraud"},
-    {"withdrawal", "withdraw"},  {"withdrew", "withdraw"},     {"topup", "top"},
-    {"transferred", "transfer"}, {"transfers", "transfer"},    {"receipt", "invoice"},
-    {"receipts", "invoice"},     {"invoices", "invoice"},      {"application", "app"},
-    {"syncing", "sync"},         {"synced", "sync"},           {"synchronization", "sync"},
-    {"crashes", "crash"},        {"crashed", "crash"},         {"crashing", "crash"},
+    {"twice", "duplicate"},      {"double", "duplicate"},
+    {"doubled", "duplicate"},    {"duplicated", "duplicate"},
+    {"duplicates", "duplicate"}, {"cancellation", "cancel"},
+    {"cancelled", "cancel"},     {"canceled", "cancel"},
+    {"cancelling", "cancel"},    {"canceling", "cancel"},
+    {"cancels", "cancel"},       {"mail", "email"},
+    {"emails", "email"},         {"log", "login"},
+    {"logging", "login"},        {"logon", "login"},
+    {"signin", "login"},         {"mfa", "2fa"},
+    {"authenticator", "2fa"},    {"otp", "2fa"},
+    {"reimburse", "refund"},     {"reimbursement", "refund"},
+    {"refunds", "refund"},       {"refunded", "refund"},
+    {"billed", "charge"},        {"charged", "charge"},
+    {"charges", "charge"},       {"charging", "charge"},
+    {"parcel", "package"},       {"ship", "deliver"},
+    {"shipped", "deliver"},      {"shipping", "deliver"},
+    {"shipment", "deliver"},     {"delivery", "deliver"},
+    {"delivered", "deliver"},    {"deliveries", "deliver"},
+    {"stolen", "lost"},          {"theft", "lost"},
+    {"deleted", "delete"},       {"deleting", "delete"},
+    {"deletion", "delete"},      {"erase", "delete"},
+    {"erasure", "delete"},       {"download", "export"},
+    {"locked", "lock"},          {"lockout", "lock"},
+    {"hacked", "fraud"},         {"compromised", "fraud"},
+    {"unauthorized", "fraud"},   {"unauthorised", "fraud"},
+    {"fraudulent", "fraud"},     {"withdrawal", "withdraw"},
+    {"withdrew", "withdraw"},    {"topup", "top"},
+    {"transferred", "transfer"}, {"transfers", "transfer"},
+    {"receipt", "invoice"},      {"receipts", "invoice"},
+    {"invoices", "invoice"},     {"application", "app"},
+    {"syncing", "sync"},         {"synced", "sync"},
+    {"synchronization", "sync"}, {"crashes", "crash"},
+    {"crashed", "crash"},        {"crashing", "crash"},
     {"passwords", "password"},   {"subscriptions", "subscription"},
 };
 
@@ -481,14 +494,18 @@ static int put_opening(struct cs_buf *b, enum mood m, enum cs_draft_tone tone, c
     char about[DRAFT_PHRASE_MAX + 32] = "";
     if (topic) snprintf(about, sizeof about, " about your %s issue", topic);
     if (tone == CS_DRAFT_TONE_CASUAL) return cs_buf_printf(b, "Thanks for reaching out%s!", about);
-    if (tone == CS_DRAFT_TONE_FORMAL) return cs_buf_printf(b, "Thank you for contacting us%s.", about);
+    if (tone == CS_DRAFT_TONE_FORMAL)
+        return cs_buf_printf(b, "Thank you for contacting us%s.", about);
     const char *what = topic ? about + 1 : "about this";
     if (m == MOOD_ANGRY)
-        return cs_buf_printf(b, "I'm truly sorry %s, and I completely understand why you are upset.", what);
+        return cs_buf_printf(
+            b, "I'm truly sorry %s, and I completely understand why you are upset.", what);
     if (m == MOOD_FRUSTRATED)
-        return cs_buf_printf(b, "I'm really sorry to hear %s. I understand how frustrating this must be.",
-                             topic ? what : "that");
-    return cs_buf_printf(b, "I understand your concern%s, and I'm sorry for the inconvenience.", about);
+        return cs_buf_printf(
+            b, "I'm really sorry to hear %s. I understand how frustrating this must be.",
+            topic ? what : "that");
+    return cs_buf_printf(b, "I understand your concern%s, and I'm sorry for the inconvenience.",
+                         about);
 }
 
 static void sla_text(int hours, char *out, size_t cap)
@@ -525,17 +542,23 @@ static int put_next_step(struct cs_buf *b, bool kb, enum cs_draft_tone tone, con
     }
     if (kb) {
         if (tone == CS_DRAFT_TONE_CASUAL)
-            return cs_buf_printf(b, " If that doesn't sort it out, just reply here and our %s "
-                                    "will follow up%s.", team, when);
-        return cs_buf_printf(b, " If this does not resolve the matter, please reply to this "
-                                "message and our %s will follow up%s.", team, when);
+            return cs_buf_printf(b,
+                                 " If that doesn't sort it out, just reply here and our %s "
+                                 "will follow up%s.",
+                                 team, when);
+        return cs_buf_printf(b,
+                             " If this does not resolve the matter, please reply to this "
+                             "message and our %s will follow up%s.",
+                             team, when);
     }
     /* Nothing has been passed to anyone when a draft is written: say what the customer
      * can do, never report an action that did not happen. */
-    return cs_buf_printf(b, " I couldn't find a help-centre article that covers this exactly. If "
-                            "you reply with any details you have (an order or account number, "
-                            "what you expected and what happened, and any screenshots), our %s "
-                            "can look into it.", team);
+    return cs_buf_printf(b,
+                         " I couldn't find a help-centre article that covers this exactly. If "
+                         "you reply with any details you have (an order or account number, "
+                         "what you expected and what happened, and any screenshots), our %s "
+                         "can look into it.",
+                         team);
 }
 
 static const char *closing_line(enum cs_draft_tone tone)
@@ -602,8 +625,8 @@ static bool names_topic(const struct cs_draft_triage *tr)
 /* Catch-all routes name no topic: "about your other issue" says nothing. */
 static bool catch_all(const char *topic)
 {
-    static const char *const names[] = {"other", "general", "general inquiry", "general_inquiry",
-                                        "unknown", "misc", NULL};
+    static const char *const names[] = {
+        "other", "general", "general inquiry", "general_inquiry", "unknown", "misc", NULL};
     return label_in(topic, names);
 }
 
@@ -636,12 +659,13 @@ static int build(struct cs_arena *a, const struct cs_draft_input *in, const stru
     cs_buf_init(&b, a, DRAFT_BODY_CAP);
     int rc = put_opening(&b, mood_of(tr->sentiment), tone, topic);
     if (!rc && out->kb_answer) rc = put_quotes(&b, in, &p, tone);
-    if (!rc) rc = put_next_step(&b, out->kb_answer, tone, team ? team : "support team",
-                                tr->sla_hours > 168 ? 168 : tr->sla_hours);
+    if (!rc)
+        rc = put_next_step(&b, out->kb_answer, tone, team ? team : "support team",
+                           tr->sla_hours > 168 ? 168 : tr->sla_hours);
     if (rc) return rc;
     out->body = cs_buf_str(&b);
-    out->closing = cs_arena_printf(a, "%s\n%s", closing_line(tone),
-                                   sig ? sig : DRAFT_DEFAULT_SIGNATURE);
+    out->closing =
+        cs_arena_printf(a, "%s\n%s", closing_line(tone), sig ? sig : DRAFT_DEFAULT_SIGNATURE);
     if (!out->closing) return CS_ERR_NOMEM;
     if (out->kb_answer) record_used(out, &p);
     return CS_OK;

@@ -72,8 +72,8 @@ bool cs_kb_text_valid(const char *s, size_t len)
 
 enum field_kind { F_DOC_ID, F_TEXT, F_URL };
 
-static int get_field(struct cs_arena *a, struct json_object *obj, const char *key,
-                     size_t max, enum field_kind kind, const char **dst, size_t *dst_len)
+static int get_field(struct cs_arena *a, struct json_object *obj, const char *key, size_t max,
+                     enum field_kind kind, const char **dst, size_t *dst_len)
 {
     struct json_object *v;
     if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string))
@@ -121,8 +121,7 @@ static int parse_json(const char *line, size_t len, struct json_object **out)
     return CS_OK;
 }
 
-int cs_kb_parse_article(struct cs_arena *a, const char *line, size_t len,
-                        struct cs_kb_article *out)
+int cs_kb_parse_article(struct cs_arena *a, const char *line, size_t len, struct cs_kb_article *out)
 {
     if (out) memset(out, 0, sizeof *out);
     if (!a || !line || !out) return CS_ERR_INVALID;
@@ -142,8 +141,7 @@ int cs_kb_parse_article(struct cs_arena *a, const char *line, size_t len,
         if (!rc) rc = get_field(a, obj, "url", CS_KB_URL_MAX, F_URL, &art.url, NULL);
         if (!rc)
             rc = get_field(a, obj, "category", CS_KB_CATEGORY_MAX, F_TEXT, &art.category, NULL);
-        if (!rc)
-            rc = get_field(a, obj, "body", CS_KB_BODY_MAX, F_TEXT, &art.body, &art.body_len);
+        if (!rc) rc = get_field(a, obj, "body", CS_KB_BODY_MAX, F_TEXT, &art.body, &art.body_len);
     }
     json_object_put(obj);
     if (rc) return rc;
@@ -181,8 +179,7 @@ int cs_kb_chunk_id(char *out, size_t cap, const char *doc_id, unsigned n)
 {
     if (!out || cap == 0 || !doc_id) return CS_ERR_INVALID;
     out[0] = '\0';
-    if (!cs_kb_doc_id_valid(doc_id, strnlen(doc_id, CS_KB_DOC_ID_MAX + 1)))
-        return CS_ERR_INVALID;
+    if (!cs_kb_doc_id_valid(doc_id, strnlen(doc_id, CS_KB_DOC_ID_MAX + 1))) return CS_ERR_INVALID;
     int w = snprintf(out, cap, "%s-c-%u", doc_id, n);
     if (w < 0 || (size_t)w >= cap) {
         out[0] = '\0';
@@ -193,13 +190,10 @@ int cs_kb_chunk_id(char *out, size_t cap, const char *doc_id, unsigned n)
 
 /* ---- sentences --------------------------------------------------------------------- */
 
-static bool is_closer(unsigned char c)
-{
-    return c == '"' || c == '\'' || c == ')' || c == ']';
-}
+static bool is_closer(unsigned char c) { return c == '"' || c == '\'' || c == ')' || c == ']'; }
 
-bool cs_kb_next_sentence(const char *text, size_t len, size_t pos, size_t *start,
-                         size_t *end, size_t *next)
+bool cs_kb_next_sentence(const char *text, size_t len, size_t pos, size_t *start, size_t *end,
+                         size_t *next)
 {
     if (!text) return false;
     while (pos < len && is_space((unsigned char)text[pos])) pos++;
@@ -267,8 +261,8 @@ static bool next_unit(const char *body, size_t len, size_t pos, size_t max, stru
 
 /* Start of the first unit within [from, chunk_end) whose tail fits in `overlap`, or
  * `none` when no unit after `from` qualifies. */
-static size_t overlap_start(const char *body, size_t len, size_t from, size_t chunk_end,
-                            size_t max, size_t overlap, size_t none)
+static size_t overlap_start(const char *body, size_t len, size_t from, size_t chunk_end, size_t max,
+                            size_t overlap, size_t none)
 {
     struct unit u;
     size_t pos = from;

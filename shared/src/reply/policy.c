@@ -156,8 +156,10 @@ static void compile_elem(const char *e, size_t n, struct elem *out)
         a->s = e + i;
         a->n = (uint8_t)(j - i);
         a->kind = ALT_WORD;
-        if (a->n == 1 && *a->s == '#') a->kind = ALT_NUMBER;
-        else if (a->n > 1 && a->s[a->n - 1] == '*') a->kind = ALT_PREFIX, a->n--;
+        if (a->n == 1 && *a->s == '#')
+            a->kind = ALT_NUMBER;
+        else if (a->n > 1 && a->s[a->n - 1] == '*')
+            a->kind = ALT_PREFIX, a->n--;
         i = j + 1;
     }
     out->count = (uint16_t)(n_alts - out->first);
@@ -195,9 +197,9 @@ static void compile_set(struct pset *set)
 
 static bool is_number_word(const struct tok *t)
 {
-    static const char *const nums[] = {"one", "two", "three", "four", "five", "six", "seven",
-                                       "eight", "nine", "ten", "twelve", "fourteen", "thirty",
-                                       "few", "couple", "several", NULL};
+    static const char *const nums[] = {"one",    "two",   "three",  "four",    "five",   "six",
+                                       "seven",  "eight", "nine",   "ten",     "twelve", "fourteen",
+                                       "thirty", "few",   "couple", "several", NULL};
     if (t->n > 0 && t->n <= 4 && strspn(t->w, "0123456789") == t->n) return true;
     for (const char *const *p = nums; *p; p++)
         if (strcmp(t->w, *p) == 0) return true;
@@ -358,8 +360,8 @@ static struct pset promise_set = {promise_patterns, 0, 0};
 /* A sentence that opens with a condition describes policy rather than committing. */
 static bool conditional_opening(const char *s, size_t len, size_t sent_start)
 {
-    static const char *const conds[] = {"if", "unless", "provided", "should", "once", "when",
-                                        "after", "assuming", "where", NULL};
+    static const char *const conds[] = {"if",   "unless", "provided", "should", "once",
+                                        "when", "after",  "assuming", "where",  NULL};
     size_t pos = sent_start;
     struct tok t;
     if (!next_tok(s, len, &pos, &t)) return false;
@@ -410,8 +412,8 @@ static size_t parse_amount(const char *s, size_t len, size_t i, double *val)
 
 static bool currency_before(const char *s, size_t i)
 {
-    static const char *const marks[] = {"$", "\xE2\x82\xAC", "\xC2\xA3", "USD", "EUR", "GBP",
-                                        "usd", "eur", "gbp", NULL};
+    static const char *const marks[] = {"$",   "\xE2\x82\xAC", "\xC2\xA3", "USD", "EUR",
+                                        "GBP", "usd",          "eur",      "gbp", NULL};
     size_t k = i;
     while (k > 0 && s[k - 1] == ' ') k--;
     for (const char *const *m = marks; *m; m++) {
@@ -519,7 +521,8 @@ static bool email_in_sources(const char *a, size_t an, const struct cs_policy_op
             if (strncasecmp(t + i, a, an) != 0) continue;
             if (i > 0 && email_local_char((unsigned char)t[i - 1])) continue;
             if (i + an < tn && domain_char((unsigned char)t[i + an]) &&
-                !(t[i + an] == '.' && (i + an + 1 == tn || !domain_char((unsigned char)t[i + an + 1]))))
+                !(t[i + an] == '.' &&
+                  (i + an + 1 == tn || !domain_char((unsigned char)t[i + an + 1]))))
                 continue;
             return true;
         }
@@ -576,8 +579,10 @@ static bool has_card_number(const char *s, size_t len)
         bool too_many = false;
         while (j < len) {
             if (is_digit(s[j])) {
-                if (n < sizeof digits) digits[n] = s[j];
-                else too_many = true;
+                if (n < sizeof digits)
+                    digits[n] = s[j];
+                else
+                    too_many = true;
                 n++;
                 j++;
             } else if ((s[j] == ' ' || s[j] == '-') && j + 1 < len && is_digit(s[j + 1])) {
@@ -649,41 +654,80 @@ static const char *const legal_pats[] = {
     "went ~ to|in court|courts",
     "court action|case|claim|claims|proceedings|order|summons|hearing|date", NULL};
 static struct pset legal_set = {legal_pats, 0, 0};
-static const char *const regulator_pats[] = {
-    "ombudsman", "regulator*", "better business bureau", "bbb", "cfpb", "ftc",
-    "consumer protection", "trading standards", "chargeback*",
-    "dispute ~ with|through ~ bank|card|issuer", "report ~ to ~ police|authorities|fca|ftc|cfpb",
-    NULL};
+static const char *const regulator_pats[] = {"ombudsman",
+                                             "regulator*",
+                                             "better business bureau",
+                                             "bbb",
+                                             "cfpb",
+                                             "ftc",
+                                             "consumer protection",
+                                             "trading standards",
+                                             "chargeback*",
+                                             "dispute ~ with|through ~ bank|card|issuer",
+                                             "report ~ to ~ police|authorities|fca|ftc|cfpb",
+                                             NULL};
 static struct pset regulator_set = {regulator_pats, 0, 0};
 static const char *const social_pats[] = {
-    "twitter", "tweet*", "facebook", "instagram", "tiktok", "reddit", "linkedin", "trustpilot",
-    "yelp", "social media", "go public", "bad|negative|terrible|scathing|1|one ?star review*",
-    "tell|contact|call ~ press|media|journalist*|news|newspaper", NULL};
+    "twitter",
+    "tweet*",
+    "facebook",
+    "instagram",
+    "tiktok",
+    "reddit",
+    "linkedin",
+    "trustpilot",
+    "yelp",
+    "social media",
+    "go public",
+    "bad|negative|terrible|scathing|1|one ?star review*",
+    "tell|contact|call ~ press|media|journalist*|news|newspaper",
+    NULL};
 static struct pset social_set = {social_pats, 0, 0};
 static const char *const cancel_pats[] = {
     "cancel ?my|our|the account|subscription|membership|plan|service|contract",
     "close|closing|terminate ?my|our|the account|subscription|membership|contract",
-    "take|taking ?my|our business elsewhere", "switch*|move|moving to ?a|another competitor|provider",
-    "never ~ use|buy|order ~ again", NULL};
+    "take|taking ?my|our business elsewhere",
+    "switch*|move|moving to ?a|another competitor|provider",
+    "never ~ use|buy|order ~ again",
+    NULL};
 static struct pset cancel_set = {cancel_pats, 0, 0};
 static const char *const repeat_pats[] = {
     "third|fourth|fifth|3rd|4th|5th|umpteenth|nth time",
-    "contacted|called|emailed|written|wrote|messaged|chased ~ times|repeatedly|already|before|again",
+    "contacted|called|emailed|written|wrote|messaged|chased ~ "
+    "times|repeatedly|already|before|again",
     "still not|no resolved|fixed|sorted|heard|answer|response|reply|refund",
-    "still waiting", "no one|body ~ replied|responded|answered|helped|got|gotten|called",
-    "nobody ~ replied|responded|answered|helped|got|gotten|called", NULL};
+    "still waiting",
+    "no one|body ~ replied|responded|answered|helped|got|gotten|called",
+    "nobody ~ replied|responded|answered|helped|got|gotten|called",
+    NULL};
 static struct pset repeat_set = {repeat_pats, 0, 0};
 static const char *const human_pats[] = {
     "speak|talk|escalate|transfer|connect|get|want|need|put|see ~ manager|supervisor|boss",
     "speak|talk|transfer|connect ~ human|person|representative",
-    "real|actual person|human", "human being", "escalate ~ this|it|my|complaint", NULL};
+    "real|actual person|human",
+    "human being",
+    "escalate ~ this|it|my|complaint",
+    NULL};
 static struct pset human_set = {human_pats, 0, 0};
 static const char *const safety_pats[] = {
-    "caught|catch|catches|on fire", "fire hazard", "smoke|smoking ~ from|coming|came",
-    "electric* shock*", "shocked me", "explode*|explosion", "injur*", "overheat*",
-    "hurt ~ me|myself|my|child|kid|son|daughter|someone|somebody", "unsafe|dangerous|hazard*",
-    "poison*", "allergic reaction", "self harm", "suicid*", "kill myself", "end my life",
-    "burn|burns|burned|burnt ~ me|my|hand|skin|child|house", NULL};
+    "caught|catch|catches|on fire",
+    "fire hazard",
+    "smoke|smoking ~ from|coming|came",
+    "electric* shock*",
+    "shocked me",
+    "explode*|explosion",
+    "injur*",
+    "overheat*",
+    "hurt ~ me|myself|my|child|kid|son|daughter|someone|somebody",
+    "unsafe|dangerous|hazard*",
+    "poison*",
+    "allergic reaction",
+    "self harm",
+    "suicid*",
+    "kill myself",
+    "end my life",
+    "burn|burns|burned|burnt ~ me|my|hand|skin|child|house",
+    NULL};
 static struct pset safety_set = {safety_pats, 0, 0};
 
 static const struct cue cues[] = {
@@ -704,7 +748,8 @@ static const char *const injection_pats[] = {
     "hidden|secret|internal prompt*|instruction*",
     "initial|original prompt*",
     "reveal|show|print|repeat|display|output|leak|dump|tell|share|give ~ your "
-    "?system|hidden|initial|original|internal|secret prompt*|instruction*|programming|configuration",
+    "?system|hidden|initial|original|internal|secret "
+    "prompt*|instruction*|programming|configuration",
     "repeat|print|output ~ text|everything|words|content above",
     "you|you're ?are now ?a|an dan|unrestricted|jailbroken|acting|called|free|evil|developer",
     "you|you're ?are now a|an ~ ai|assistant|bot|chatbot|model|character|persona|gpt|llm",
@@ -715,13 +760,19 @@ static const char *const injection_pats[] = {
     "grandma|grandmother|different|system",
     "act as ?a|an|if|my ~ ai|assistant|bot|model|admin|administrator|developer|dan|"
     "unrestricted|jailbroken|system|character",
-    "roleplay*", "role play|playing", "jailbreak*", "jailbroken", "dan mode", "do anything now",
-    "god mode", "override|bypass|disable ~ safety|filter*|guardrail*|restriction*|moderation",
+    "roleplay*",
+    "role play|playing",
+    "jailbreak*",
+    "jailbroken",
+    "dan mode",
+    "do anything now",
+    "god mode",
+    "override|bypass|disable ~ safety|filter*|guardrail*|restriction*|moderation",
     NULL};
 static struct pset injection_set = {injection_pats, 0, 0};
 
-static const char *const injection_markers[] = {"<|", "|>", "[inst]", "<<sys>>", "</s>",
-                                                "### instruction", "### system", NULL};
+static const char *const injection_markers[] = {
+    "<|", "|>", "[inst]", "<<sys>>", "</s>", "### instruction", "### system", NULL};
 
 static void check_customer(const char *s, size_t len, const struct toks *k,
                            struct cs_policy_result *r)

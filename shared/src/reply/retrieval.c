@@ -47,7 +47,8 @@ static int upsert(struct index_ctx *x, const char *id, json_object *body, const 
     struct cs_doc old;
     int rc = cs_store_get(x->st, x->a, x->tenant, CS_KB_COLLECTION, id, &old);
     if (rc == CS_ERR_NOT_FOUND)
-        return cs_store_insert(x->st, x->a, x->tenant, CS_KB_COLLECTION, id, body, t, x->now_ms, NULL);
+        return cs_store_insert(x->st, x->a, x->tenant, CS_KB_COLLECTION, id, body, t, x->now_ms,
+                               NULL);
     if (rc) return rc;
     return cs_store_update(x->st, x->a, x->tenant, CS_KB_COLLECTION, id, old.version, body, t,
                            x->now_ms, NULL);
@@ -107,8 +108,9 @@ int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, const char *ten
      * document, and most tenants start on the shared one. */
     bool own = false;
     int rc = tenant_has_kb(st, a, tenant, &own);
-    if (!rc) rc = cs_store_search(st, a, own ? tenant : CS_SYSTEM_TENANT, CS_KB_COLLECTION, query,
-                                  k, &hits, &nhits);
+    if (!rc)
+        rc = cs_store_search(st, a, own ? tenant : CS_SYSTEM_TENANT, CS_KB_COLLECTION, query, k,
+                             &hits, &nhits);
     if (rc || nhits == 0) return rc;
     struct cs_passage *p = cs_arena_alloc(a, nhits * sizeof(*p));
     if (!p) return CS_ERR_NOMEM;
@@ -130,23 +132,40 @@ int cs_retrieval_search(struct cs_store *st, struct cs_arena *a, const char *ten
  * learn associations from); a word maps to words, never to an article, so a tenant's
  * own knowledge base gains from it too. Sorted by the first column (bsearch). */
 static const char *const expansions[][2] = {
-    {"broke", "damaged faulty"},      {"broken", "damaged faulty"},
-    {"colleague", "member"},          {"computer", "device"},
-    {"coworker", "member"},           {"cracked", "damaged"},
-    {"crushed", "damaged"},           {"defective", "faulty"},
-    {"dented", "damaged"},            {"employee", "member"},
-    {"erase", "delete"},              {"erased", "delete"},
-    {"fraudster", "scam phishing"},   {"impersonating", "scam phishing"},
-    {"laptop", "device"},             {"leaking", "faulty"},
-    {"malfunctioning", "faulty"},     {"offline", "outage status"},
-    {"outage", "status"},             {"passport", "identity verify"},
-    {"pretending", "scam phishing"},  {"ripped", "damaged"},
-    {"scam", "phishing"},             {"scammer", "scam phishing"},
-    {"scratched", "damaged"},         {"selfie", "identity verify"},
-    {"shattered", "damaged"},         {"smashed", "damaged"},
-    {"staff", "member"},              {"tablet", "device"},
-    {"torn", "damaged"},              {"unresponsive", "faulty"},
-    {"weekend", "saturday hours"},    {"weekends", "saturday hours"},
+    {"broke", "damaged faulty"},
+    {"broken", "damaged faulty"},
+    {"colleague", "member"},
+    {"computer", "device"},
+    {"coworker", "member"},
+    {"cracked", "damaged"},
+    {"crushed", "damaged"},
+    {"defective", "faulty"},
+    {"dented", "damaged"},
+    {"employee", "member"},
+    {"erase", "delete"},
+    {"erased", "delete"},
+    {"fraudster", "scam phishing"},
+    {"impersonating", "scam phishing"},
+    {"laptop", "device"},
+    {"leaking", "faulty"},
+    {"malfunctioning", "faulty"},
+    {"offline", "outage status"},
+    {"outage", "status"},
+    {"passport", "identity verify"},
+    {"pretending", "scam phishing"},
+    {"ripped", "damaged"},
+    {"scam", "phishing"},
+    {"scammer", "scam phishing"},
+    {"scratched", "damaged"},
+    {"selfie", "identity verify"},
+    {"shattered", "damaged"},
+    {"smashed", "damaged"},
+    {"staff", "member"},
+    {"tablet", "device"},
+    {"torn", "damaged"},
+    {"unresponsive", "faulty"},
+    {"weekend", "saturday hours"},
+    {"weekends", "saturday hours"},
 };
 
 static int cmp_exp(const void *k, const void *e)
@@ -169,8 +188,9 @@ const char *cs_retrieval_expand(struct cs_arena *a, const char *query)
         if (n > 0 && n < sizeof(w)) {
             for (size_t i = 0; i < n; i++) w[i] = (char)tolower((unsigned char)p[i]);
             w[n] = '\0';
-            const char *const *e = bsearch(w, expansions, sizeof(expansions) / sizeof(expansions[0]),
-                                           sizeof(expansions[0]), cmp_exp);
+            const char *const *e =
+                bsearch(w, expansions, sizeof(expansions) / sizeof(expansions[0]),
+                        sizeof(expansions[0]), cmp_exp);
             if (e) rc = cs_buf_printf(&b, " %s", e[1]);
         }
         p += n;
@@ -262,7 +282,8 @@ static double passage_cosine(const struct cs_embed *e, const float *qv, const st
     float t[CS_EMBED_MAX_DIMS], b[CS_EMBED_MAX_DIMS];
     unsigned d = cs_embed_dims(e);
     const char *title = p->title ? p->title : "", *text = p->text ? p->text : "";
-    if (cs_embed_text(e, title, strlen(title), d, t) || cs_embed_text(e, text, strlen(text), d, b)) return 0;
+    if (cs_embed_text(e, title, strlen(title), d, t) || cs_embed_text(e, text, strlen(text), d, b))
+        return 0;
     double dot = 0, norm = 0;
     for (unsigned i = 0; i < d; i++) {
         double s = (double)t[i] + b[i];
@@ -272,8 +293,8 @@ static double passage_cosine(const struct cs_embed *e, const float *qv, const st
     return norm > 0 ? dot / sqrt(norm) : 0;
 }
 
-int cs_retrieval_rerank(const struct cs_embed *e, const char *query, double weight, struct cs_passage *p,
-                        size_t n)
+int cs_retrieval_rerank(const struct cs_embed *e, const char *query, double weight,
+                        struct cs_passage *p, size_t n)
 {
     if (!p || !query || n < 2 || !e) return CS_OK;
     float qv[CS_EMBED_MAX_DIMS];

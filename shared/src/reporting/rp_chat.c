@@ -18,7 +18,8 @@
 #include "store/store_reporting.h"
 
 static const char *const tiers[3] = {"AI_REP", "AI_MANAGER", "HUMAN_AGENT"};
-static const int64_t tier_agent[3] = {CS_RP_AGENT_AI_REP, CS_RP_AGENT_AI_MANAGER, CS_RP_AGENT_HUMAN};
+static const int64_t tier_agent[3] = {CS_RP_AGENT_AI_REP, CS_RP_AGENT_AI_MANAGER,
+                                      CS_RP_AGENT_HUMAN};
 
 /* 52 bits of BLAKE2b of "<kind>:<session id>:<n>", plus one: ids stay exact in a
  * JavaScript number and are never 0. Distinct strings collide with probability about
@@ -169,13 +170,15 @@ static json_object *transfers(const struct facts *f, json_object *s)
     size_t n = json_object_is_type(esc, json_type_array) ? json_object_array_length(esc) : 0;
     for (size_t i = 0; out && i < n; i++) {
         json_object *e = json_object_array_get_idx(esc, i), *t = json_object_new_object();
-        int from = tier_index(cs_json_get_str(e, "fromTier")), to = tier_index(cs_json_get_str(e, "toTier"));
+        int from = tier_index(cs_json_get_str(e, "fromTier")),
+            to = tier_index(cs_json_get_str(e, "toTier"));
         const char *ts = cs_json_get_str(e, "timestamp");
         if (!t || from < 0 || to < 0 || ms_of(ts) < 0) {
             json_object_put(t);
             continue; /* not an escalation this derivation can place */
         }
-        json_object_object_add(t, "id", json_object_new_int64(hashed_id("transfer", f->sid, (int64_t)i)));
+        json_object_object_add(t, "id",
+                               json_object_new_int64(hashed_id("transfer", f->sid, (int64_t)i)));
         add_str(t, "transfer_type", "escalation");
         json_object_object_add(t, "from_agent_id", json_object_new_int64(tier_agent[from]));
         json_object_object_add(t, "to_agent_id", json_object_new_int64(tier_agent[to]));
@@ -185,7 +188,8 @@ static json_object *transfers(const struct facts *f, json_object *s)
         add_str(t, "created_at", ts);
         /* The participant it went to, once that tier has answered. */
         if (f->tier_first[to])
-            json_object_object_add(t, "participant_id", json_object_new_int64(hashed_id("participant", f->sid, to)));
+            json_object_object_add(t, "participant_id",
+                                   json_object_new_int64(hashed_id("participant", f->sid, to)));
         json_object_array_add(out, t);
     }
     return out;
@@ -221,7 +225,8 @@ static json_object *chat_of(const struct facts *f, json_object *s)
     for (int k = 0; k < 3; k++)
         if (f->tier_first[k] && (!first_answer || ms_of(f->tier_first[k]) < ms_of(first_answer)))
             first_answer = f->tier_first[k];
-    if (first_answer) add_str(c, "assigned_at", first_answer), add_str(c, "connected_at", first_answer);
+    if (first_answer)
+        add_str(c, "assigned_at", first_answer), add_str(c, "connected_at", first_answer);
     int64_t qms = first_answer ? ms_of(first_answer) - ms_of(f->created) : -1;
     if (qms >= 0) add_secs(c, "queue_duration", qms);
     if (f->ended) {
@@ -232,8 +237,9 @@ static json_object *chat_of(const struct facts *f, json_object *s)
     }
     json_object_object_add(c, "message_count", json_object_new_int64((int64_t)f->messages));
     if (f->responses)
-        json_object_object_add(c, "average_response_time",
-                               json_object_new_double((double)f->response_ms / (double)f->responses / 1000.0));
+        json_object_object_add(
+            c, "average_response_time",
+            json_object_new_double((double)f->response_ms / (double)f->responses / 1000.0));
     json_object *eu = json_object_new_object();
     if (eu) add_str(eu, "identifier", cs_json_get_str(s, "customerId"));
     json_object_object_add(c, "end_user", eu);
@@ -263,7 +269,8 @@ static json_object *activity_of(const struct facts *f, json_object *s, int64_t c
         if (tier_of_role(role) != 2 || ms_of(ts) < 0) continue;
         json_object *a = json_object_new_object();
         if (!a) break;
-        json_object_object_add(a, "id", json_object_new_int64(hashed_id("activity", f->sid, (int64_t)i)));
+        json_object_object_add(a, "id",
+                               json_object_new_int64(hashed_id("activity", f->sid, (int64_t)i)));
         json_object_object_add(a, "agent_id", json_object_new_int64(CS_RP_AGENT_HUMAN));
         add_str(a, "status", "In chat");
         add_str(a, "activity", !strcmp(role, "human_agent") ? "chat_reply" : "chat_handoff");

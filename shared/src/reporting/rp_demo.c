@@ -60,22 +60,23 @@ static int64_t lognormal_ms(struct rng *r, double median_s, double sigma)
 
 /* ---- the centre ---- */
 
-static const char *const team_names[NTEAMS] = {"Contact Centre", "Tier 1", "Tier 2", "Billing",
-                                               "Orders", "Technical", "Escalations", "Retention"};
+static const char *const team_names[NTEAMS] = {"Contact Centre", "Tier 1",   "Tier 2",
+                                               "Billing",        "Orders",   "Technical",
+                                               "Escalations",    "Retention"};
 static const int team_parent[NTEAMS] = {0, 1, 1, 2, 2, 2, 3, 3};
-static const char *const menu_names[NMENUS] = {"Main menu", "Billing", "Orders",
+static const char *const menu_names[NMENUS] = {"Main menu",         "Billing",        "Orders",
                                                "Technical support", "Cancel service", "Sales"};
 static const int menu_team[NMENUS] = {0, 4, 5, 6, 8, 5};
 static const double menu_share[NMENUS] = {0, 0.30, 0.25, 0.25, 0.08, 0.12};
 /* Monday first; calls per weekday and per hour of day, relative. */
 static const double weekday_w[7] = {1.15, 1.10, 1.0, 1.0, 0.95, 0.55, 0.40};
-static const double hour_w[24] = {0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 1.6, 2.4, 2.8, 2.7,
-                                  2.2, 2.4, 2.7, 2.5, 2.1, 1.6, 1.1, 0.8, 0.6, 0.4, 0.25, 0.15};
-static const char *const first_names[] = {"Ana", "Ben", "Chloe", "Dev", "Eva", "Farid", "Grace",
-                                          "Hugo", "Ines", "Jon", "Kara", "Liam", "Mei", "Nia",
-                                          "Omar", "Pia", "Quinn", "Rosa", "Sam", "Tara"};
+static const double hour_w[24] = {0.1, 0.05, 0.05, 0.05, 0.05, 0.1, 0.3, 0.8, 1.6, 2.4, 2.8,  2.7,
+                                  2.2, 2.4,  2.7,  2.5,  2.1,  1.6, 1.1, 0.8, 0.6, 0.4, 0.25, 0.15};
+static const char *const first_names[] = {"Ana",  "Ben",  "Chloe", "Dev",  "Eva",  "Farid", "Grace",
+                                          "Hugo", "Ines", "Jon",   "Kara", "Liam", "Mei",   "Nia",
+                                          "Omar", "Pia",  "Quinn", "Rosa", "Sam",  "Tara"};
 static const char *const last_names[] = {"Silva", "Okafor", "Novak", "Patel", "Berg", "Haddad",
-                                         "Kim", "Moreau", "Costa", "Walsh", "Ito", "Reyes"};
+                                         "Kim",   "Moreau", "Costa", "Walsh", "Ito",  "Reyes"};
 
 struct agent {
     int64_t id;
@@ -194,18 +195,22 @@ static json_object *named(int64_t id, const char *name)
 
 static int directory(struct gen *g, int64_t start)
 {
-    static const char *const statuses[] = {"Available", "Break", "Lunch", "Wrap-up", "Offline", "In call"};
+    static const char *const statuses[] = {"Available", "Break",   "Lunch",
+                                           "Wrap-up",   "Offline", "In call"};
     int rc = CS_OK;
     for (int i = 0; !rc && i < 6; i++) {
         json_object *o = named(i + 1, statuses[i]);
         json_object_object_add(o, "active", json_object_new_boolean(1));
-        json_object_object_add(o, "wfm_status", json_object_new_string(i == 0 || i == 5 ? "productive" : "unproductive"));
+        json_object_object_add(
+            o, "wfm_status",
+            json_object_new_string(i == 0 || i == 5 ? "productive" : "unproductive"));
         add_time(o, "created_at", start);
         rc = emit(g, "user_statuses", o);
     }
     for (int i = 0; !rc && i < NTEAMS; i++) {
         json_object *o = named(i + 1, team_names[i]);
-        if (team_parent[i]) json_object_object_add(o, "parent_id", json_object_new_int64(team_parent[i]));
+        if (team_parent[i])
+            json_object_object_add(o, "parent_id", json_object_new_int64(team_parent[i]));
         json_object_object_add(o, "position", json_object_new_int64(i));
         add_time(o, "created_at", start);
         rc = emit(g, "teams", o);
@@ -234,7 +239,8 @@ static json_object *agent_info(const struct agent *ag)
     return o;
 }
 
-static json_object *participant(int64_t id, const char *type, int64_t agent_id, int64_t on, int64_t off)
+static json_object *participant(int64_t id, const char *type, int64_t agent_id, int64_t on,
+                                int64_t off)
 {
     json_object *p = json_object_new_object();
     json_object_object_add(p, "id", json_object_new_int64(id));
@@ -248,13 +254,13 @@ static json_object *participant(int64_t id, const char *type, int64_t agent_id, 
 
 /* The team's agent who can answer first (ties: the lowest id). */
 static struct agent *pick(struct gen *g, int team, int64_t t, int64_t limit, int64_t *avail,
-                          const struct agent *not)
+                          const struct agent * not )
 {
     struct agent *best = NULL;
     *avail = INT64_MAX;
     for (int i = 0; i < g->nagents; i++) {
         struct agent *ag = &g->agents[i];
-        if (ag->team != team || ag == not) continue;
+        if (ag->team != team || ag == not ) continue;
         int64_t at = next_available(ag, t, limit);
         if (at < *avail) *avail = at, best = ag;
     }
@@ -277,14 +283,18 @@ static json_object *call_base(struct gen *g, const struct call_plan *c)
     json_object_object_add(o, "lang", json_object_new_string("en"));
     add_time(o, "created_at", c->created);
     add_time(o, "queued_at", c->queued);
-    if (c->connecting) add_time(o, "assigned_at", c->connecting), add_time(o, "connecting_at", c->connecting);
+    if (c->connecting)
+        add_time(o, "assigned_at", c->connecting), add_time(o, "connecting_at", c->connecting);
     if (c->connected) add_time(o, "connected_at", c->connected);
     add_time(o, "ends_at", c->ends);
     int64_t qend = c->connected ? c->connected : c->ends;
-    json_object_object_add(o, "queue_duration", json_object_new_double((double)(qend - c->queued) / 1000.0));
+    json_object_object_add(o, "queue_duration",
+                           json_object_new_double((double)(qend - c->queued) / 1000.0));
     if (c->connected) {
-        json_object_object_add(o, "call_duration", json_object_new_double((double)(c->ends - c->connected) / 1000.0));
-        json_object_object_add(o, "hold_duration", json_object_new_double((double)c->hold_ms / 1000.0));
+        json_object_object_add(o, "call_duration",
+                               json_object_new_double((double)(c->ends - c->connected) / 1000.0));
+        json_object_object_add(o, "hold_duration",
+                               json_object_new_double((double)c->hold_ms / 1000.0));
     }
     json_object_object_add(o, "selected_menu", named(c->menu + 1, menu_names[c->menu]));
     json_object *path = json_object_new_array();
@@ -292,7 +302,8 @@ static json_object *call_base(struct gen *g, const struct call_plan *c)
     json_object_array_add(path, named(c->menu + 1, menu_names[c->menu]));
     json_object_object_add(o, "menu_path", path);
     json_object *eu = json_object_new_object();
-    json_object_object_add(eu, "id", json_object_new_int64(100000 + (int64_t)(next64(&g->rng) % 900000)));
+    json_object_object_add(eu, "id",
+                           json_object_new_int64(100000 + (int64_t)(next64(&g->rng) % 900000)));
     json_object_object_add(o, "end_user", eu);
     json_object_object_add(o, "team_id", json_object_new_int64(menu_team[c->menu]));
     if (c->agent) json_object_object_add(o, "agent_info", agent_info(c->agent));
@@ -334,11 +345,13 @@ static void extras(struct gen *g, struct call_plan *c, json_object *parts, json_
         int64_t on = c->connected + (int64_t)(span * between(&g->rng, 0.2, 0.5));
         int64_t off = on + (int64_t)between(&g->rng, 60000, 180000);
         struct agent *sup = &g->agents[(c->agent - g->agents + 1) % g->nagents];
-        json_object_array_add(parts, participant(c->id * 10 + 4, "agent", sup->id, on, off < c->ends ? off : c->ends));
+        json_object_array_add(parts, participant(c->id * 10 + 4, "agent", sup->id, on,
+                                                 off < c->ends ? off : c->ends));
     } else if (u < 0.13) {
         int64_t on = c->connected + (int64_t)(span * between(&g->rng, 0.2, 0.5));
         int64_t off = on + (int64_t)between(&g->rng, 60000, 300000);
-        json_object_array_add(parts, participant(c->id * 10 + 5, "third_party", 0, on, off < c->ends ? off : c->ends));
+        json_object_array_add(parts, participant(c->id * 10 + 5, "third_party", 0, on,
+                                                 off < c->ends ? off : c->ends));
     }
 }
 
@@ -351,10 +364,15 @@ static int media(struct gen *g, const struct call_plan *c)
     int64_t id = video ? ++g->next_video : ++g->next_photo;
     json_object_object_add(o, "id", json_object_new_int64(id));
     json_object_object_add(o, "call_id", json_object_new_int64(c->id));
-    json_object_object_add(o, "url", json_object_new_string(video ? "https://media.example/videos/v.mp4" : "https://media.example/photos/p.jpg"));
-    json_object_object_add(o, "content_type", json_object_new_string(video ? "video/mp4" : "image/jpeg"));
+    json_object_object_add(o, "url",
+                           json_object_new_string(video ? "https://media.example/videos/v.mp4"
+                                                        : "https://media.example/photos/p.jpg"));
+    json_object_object_add(o, "content_type",
+                           json_object_new_string(video ? "video/mp4" : "image/jpeg"));
     json_object_object_add(o, "size", json_object_new_int64((int64_t)between(&g->rng, 2e5, 4e6)));
-    if (video) json_object_object_add(o, "duration", json_object_new_double(round(between(&g->rng, 5, 60))));
+    if (video)
+        json_object_object_add(o, "duration",
+                               json_object_new_double(round(between(&g->rng, 5, 60))));
     add_time(o, "created_at", c->connected + 10000);
     json_object_array_add(video ? g->videos : g->photos, o);
     return CS_OK;
@@ -362,8 +380,12 @@ static int media(struct gen *g, const struct call_plan *c)
 
 static int one_call(struct gen *g, int64_t id, int64_t created)
 {
-    struct call_plan c = {.id = id, .created = created, .status = "finished", .type = "inbound",
-                          .finish = "completed", .by = "end_user"};
+    struct call_plan c = {.id = id,
+                          .created = created,
+                          .status = "finished",
+                          .type = "inbound",
+                          .finish = "completed",
+                          .by = "end_user"};
     double u = unif(&g->rng), acc = 0;
     c.menu = NMENUS - 1;
     for (int m = 1; m < NMENUS; m++)
@@ -405,7 +427,9 @@ static int one_call(struct gen *g, int64_t id, int64_t created)
     if (c.connected) {
         json_object_object_add(o, "recording_url",
                                json_object_new_string("https://recordings.example/calls/rec.mp3"));
-        if (unif(&g->rng) < 0.3) json_object_object_add(o, "rating", json_object_new_int64(1 + (int64_t)(next64(&g->rng) % 5)));
+        if (unif(&g->rng) < 0.3)
+            json_object_object_add(o, "rating",
+                                   json_object_new_int64(1 + (int64_t)(next64(&g->rng) % 5)));
     }
     int rc = media(g, &c);
     progressed(g);
@@ -450,13 +474,13 @@ static int calls(struct gen *g, int64_t start, int days, int64_t ncalls)
 static const int chat_menu[3] = {1, 2, 3};
 
 static struct agent *pick_chat(struct gen *g, int team, int64_t t, int64_t limit, int64_t *free_at,
-                               int64_t *avail, const struct agent *not)
+                               int64_t *avail, const struct agent * not )
 {
     struct agent *best = NULL;
     *avail = INT64_MAX;
     for (int i = 0; i < g->nagents; i++) {
         struct agent ag = g->agents[i];
-        if (ag.team != team || &g->agents[i] == not) continue;
+        if (ag.team != team || &g->agents[i] == not ) continue;
         ag.free_at = free_at[i];
         int64_t at = next_available(&ag, t, limit);
         if (at < *avail) *avail = at, best = &g->agents[i];
@@ -480,10 +504,13 @@ static int one_chat(struct gen *g, struct rng *r, int64_t id, int64_t created, i
     int64_t first_msg = created + (int64_t)between(r, 3000, 40000);
     int64_t queued = first_msg + (int64_t)between(r, 500, 3000);
     int64_t patience = (int64_t)(-log(1.0 - unif(r) * 0.999) * 240000.0) + 10000, avail;
-    struct agent *ag = pick_chat(g, menu_team[menu], queued, queued + HOUR_MS, free_at, &avail, NULL);
-    json_object *o = json_object_new_object(), *parts = json_object_new_array(), *xfers = json_object_new_array();
+    struct agent *ag =
+        pick_chat(g, menu_team[menu], queued, queued + HOUR_MS, free_at, &avail, NULL);
+    json_object *o = json_object_new_object(), *parts = json_object_new_array(),
+                *xfers = json_object_new_array();
     json_object_object_add(o, "id", json_object_new_int64(id));
-    json_object_object_add(o, "chat_type", json_object_new_string(unif(r) < 0.7 ? "web" : "mobile"));
+    json_object_object_add(o, "chat_type",
+                           json_object_new_string(unif(r) < 0.7 ? "web" : "mobile"));
     json_object_object_add(o, "lang", json_object_new_string("en"));
     chat_times(o, created, queued, first_msg);
     json_object_object_add(o, "selected_menu", named(menu + 1, menu_names[menu]));
@@ -496,8 +523,10 @@ static int one_chat(struct gen *g, struct rng *r, int64_t id, int64_t created, i
         ends = queued + (ag ? patience : (int64_t)between(r, 60000, 300000));
         json_object_object_add(o, "status", json_object_new_string("abandoned"));
         json_object_object_add(o, "finish_reason", json_object_new_string("abandoned"));
-        json_object_object_add(o, "message_count", json_object_new_int64(1 + (int64_t)(next64(r) % 3)));
-        json_object_object_add(o, "queue_duration", json_object_new_double((double)(ends - queued) / 1000.0));
+        json_object_object_add(o, "message_count",
+                               json_object_new_int64(1 + (int64_t)(next64(r) % 3)));
+        json_object_object_add(o, "queue_duration",
+                               json_object_new_double((double)(ends - queued) / 1000.0));
     } else {
         int64_t connected = avail + (int64_t)between(r, 1000, 8000);
         int64_t nmsg = 2 + lognormal_ms(r, 12, 0.5) / 1000;
@@ -533,14 +562,19 @@ static int one_chat(struct gen *g, struct rng *r, int64_t id, int64_t created, i
         json_object_object_add(o, "finish_reason", json_object_new_string("completed"));
         add_time(o, "assigned_at", avail);
         add_time(o, "connected_at", connected);
-        json_object_object_add(o, "queue_duration", json_object_new_double((double)(connected - queued) / 1000.0));
+        json_object_object_add(o, "queue_duration",
+                               json_object_new_double((double)(connected - queued) / 1000.0));
         json_object_object_add(o, "message_count", json_object_new_int64(nmsg));
-        json_object_object_add(o, "average_response_time", json_object_new_double(round(resp * 1000.0) / 1000.0));
+        json_object_object_add(o, "average_response_time",
+                               json_object_new_double(round(resp * 1000.0) / 1000.0));
         json_object_object_add(o, "agent_info", agent_info(ag));
-        if (unif(r) < 0.25) json_object_object_add(o, "rating", json_object_new_int64(1 + (int64_t)(next64(r) % 5)));
+        if (unif(r) < 0.25)
+            json_object_object_add(o, "rating",
+                                   json_object_new_int64(1 + (int64_t)(next64(r) % 5)));
     }
     add_time(o, "ends_at", ends);
-    json_object_object_add(o, "chat_duration", json_object_new_double((double)(ends - created) / 1000.0));
+    json_object_object_add(o, "chat_duration",
+                           json_object_new_double((double)(ends - created) / 1000.0));
     json_object_array_add(parts, participant(id * 10 + 1, "end_user", 0, first_msg, ends));
     json_object_object_add(o, "participants", parts);
     json_object_object_add(o, "transfers", xfers);
@@ -570,7 +604,8 @@ static int chats(struct gen *g, int64_t start, int days, int64_t nchats, uint64_
             int64_t base = start + d * DAY_MS + h * HOUR_MS, step = n > 0 ? HOUR_MS / n : HOUR_MS;
             /* Evenly spread with a jitter inside each share: in order without a sort. */
             for (int64_t i = 0; !rc && i < n; i++)
-                rc = one_chat(g, &r, ++id, base + i * step + (int64_t)(next64(&r) % (uint64_t)step), free_at);
+                rc = one_chat(g, &r, ++id, base + i * step + (int64_t)(next64(&r) % (uint64_t)step),
+                              free_at);
             done = upto;
         }
     free(free_at);
@@ -579,7 +614,8 @@ static int chats(struct gen *g, int64_t start, int days, int64_t nchats, uint64_
 
 static int activity(struct gen *g, int64_t start, int days)
 {
-    static const char *const names[] = {"Available", "Break", "Available", "Lunch", "Available", "Break", "Available", "Offline"};
+    static const char *const names[] = {"Available", "Break", "Available", "Lunch",
+                                        "Available", "Break", "Available", "Offline"};
     int64_t id = 0;
     int rc = CS_OK;
     for (int d = 0; !rc && d < days; d++)
@@ -587,19 +623,27 @@ static int activity(struct gen *g, int64_t start, int days)
             const struct agent *ag = &g->agents[i];
             int64_t day = start + d * DAY_MS, s = day + ag->shift_hour * HOUR_MS;
             if (!works(ag, day)) continue;
-            int64_t edges[9] = {s, s + break_at[0], s + break_at[0] + break_len[0], s + break_at[1],
-                                s + break_at[1] + break_len[1], s + break_at[2],
-                                s + break_at[2] + break_len[2], s + 8 * HOUR_MS, s + 8 * HOUR_MS};
+            int64_t edges[9] = {s,
+                                s + break_at[0],
+                                s + break_at[0] + break_len[0],
+                                s + break_at[1],
+                                s + break_at[1] + break_len[1],
+                                s + break_at[2],
+                                s + break_at[2] + break_len[2],
+                                s + 8 * HOUR_MS,
+                                s + 8 * HOUR_MS};
             for (int k = 0; !rc && k < 8; k++) {
                 json_object *o = json_object_new_object();
                 int64_t end = k < 7 ? edges[k + 1] : day + DAY_MS;
                 json_object_object_add(o, "id", json_object_new_int64(++id));
                 json_object_object_add(o, "agent_id", json_object_new_int64(ag->id));
                 json_object_object_add(o, "status", json_object_new_string(names[k]));
-                json_object_object_add(o, "activity", json_object_new_string(k == 7 ? "logout" : "status_change"));
+                json_object_object_add(o, "activity",
+                                       json_object_new_string(k == 7 ? "logout" : "status_change"));
                 add_time(o, "started_at", edges[k]);
                 add_time(o, "ended_at", end);
-                json_object_object_add(o, "duration", json_object_new_double((double)(end - edges[k]) / 1000.0));
+                json_object_object_add(o, "duration",
+                                       json_object_new_double((double)(end - edges[k]) / 1000.0));
                 add_time(o, "created_at", edges[k]);
                 rc = emit(g, "agent_activity_logs", o);
             }
@@ -616,9 +660,12 @@ static int agents_out(struct gen *g, int64_t start, int64_t end)
         json_object_object_add(o, "id", json_object_new_int64(ag->id));
         json_object_object_add(o, "first_name", json_object_new_string(first_of(ag->id)));
         json_object_object_add(o, "last_name", json_object_new_string(last_of(ag->id)));
-        json_object_object_add(o, "email", json_object_new_string(
-                                               cs_arena_printf(g->a, "agent%lld@demo.example", (long long)ag->id)));
-        json_object_object_add(o, "agent_number", json_object_new_string(cs_arena_printf(g->a, "A%04lld", (long long)ag->id)));
+        json_object_object_add(o, "email",
+                               json_object_new_string(cs_arena_printf(
+                                   g->a, "agent%lld@demo.example", (long long)ag->id)));
+        json_object_object_add(
+            o, "agent_number",
+            json_object_new_string(cs_arena_printf(g->a, "A%04lld", (long long)ag->id)));
         json_object_object_add(o, "status", named(5, "Offline"));
         json_object_object_add(o, "status_id", json_object_new_int64(5));
         add_time(o, "status_updated_at", end);
@@ -631,7 +678,8 @@ static int agents_out(struct gen *g, int64_t start, int64_t end)
         if (ag->chats) json_object_array_add(ch, json_object_new_string("chat"));
         json_object_object_add(o, "channels", ch);
         json_object *roles = json_object_new_array();
-        json_object_array_add(roles, json_object_new_string(ag->team == 7 ? "supervisor" : "agent"));
+        json_object_array_add(roles,
+                              json_object_new_string(ag->team == 7 ? "supervisor" : "agent"));
         json_object_object_add(o, "roles", roles);
         json_object_object_add(o, "call_count", json_object_new_int64(ag->calls));
         json_object_object_add(o, "chat_count", json_object_new_int64(ag->chats));
@@ -656,7 +704,8 @@ int cs_rp_demo_generate(struct cs_store *st, const char *tenant, const struct cs
                         int64_t now_ms, int64_t *written)
 {
     *written = 0;
-    if (d->days < 1 || d->days > 3660 || d->agents < 5 || d->agents > 100000 || d->calls < 0 || d->chats < 0)
+    if (d->days < 1 || d->days > 3660 || d->agents < 5 || d->agents > 100000 || d->calls < 0 ||
+        d->chats < 0)
         return CS_ERR_INVALID;
     struct gen g = {.st = st, .tenant = tenant, .now_ms = now_ms, .nagents = d->agents, .d = d};
     uint64_t x = d->seed;
@@ -668,7 +717,9 @@ int cs_rp_demo_generate(struct cs_store *st, const char *tenant, const struct cs
     int rc = g.agents && g.a && g.photos && g.videos ? CS_OK : CS_ERR_NOMEM;
     static const int shifts[4] = {7, 9, 11, 13};
     for (int i = 0; !rc && i < d->agents; i++)
-        g.agents[i] = (struct agent){.id = i + 1, .team = 4 + i % 5, .shift_hour = shifts[(i / 5) % 4],
+        g.agents[i] = (struct agent){.id = i + 1,
+                                     .team = 4 + i % 5,
+                                     .shift_hour = shifts[(i / 5) % 4],
                                      .weekend = i % 4 == 3};
     int64_t end = d->end_ms - d->end_ms % DAY_MS, start = end - d->days * DAY_MS;
     if (!rc) rc = directory(&g, start);

@@ -41,17 +41,20 @@ int cs_rp_rate(const struct cs_req *req, struct cs_rate *out)
 
 int cs_rp_authenticate(struct cs_req *req, const char *user, const char *password)
 {
-    int rc = cs_rp_token_verify(req->store, req->arena, user, password, req->env->cfg.jwt_key.bytes);
+    int rc =
+        cs_rp_token_verify(req->store, req->arena, user, password, req->env->cfg.jwt_key.bytes);
     if (rc) return rc;
     req->auth = (struct cs_principal){.tenant = cs_arena_strdup(req->arena, user),
-                                      .subject = "reporting-token", .roles = {"reporting"},
+                                      .subject = "reporting-token",
+                                      .roles = {"reporting"},
                                       .nroles = 1};
     return req->auth.tenant ? CS_OK : CS_ERR_NOMEM;
 }
 
 bool cs_rp_may_write(const struct cs_req *req)
 {
-    return cs_principal_has_role(&req->auth, "reporting") || cs_principal_has_role(&req->auth, "admin");
+    return cs_principal_has_role(&req->auth, "reporting") ||
+           cs_principal_has_role(&req->auth, "admin");
 }
 
 int cs_rp_fail(struct cs_resp *resp, int code, const char *code_name, const char *message)
@@ -89,8 +92,8 @@ int cs_rp_page_headers(const struct cs_req *req, struct cs_resp *resp, const str
     int64_t pages = total > 0 ? (total + q->per - 1) / q->per : 1;
     const char *base = base_query(a, req->query);
     if (!base) return CS_ERR_NOMEM;
-    const char *link = cs_arena_printf(a, "<%s?%spage=%lld>; rel=\"last\"", req->path, base,
-                                       (long long)pages);
+    const char *link =
+        cs_arena_printf(a, "<%s?%spage=%lld>; rel=\"last\"", req->path, base, (long long)pages);
     if (q->page < pages && link) {
         const char *after = "";
         bool tail = q->sort && !strcmp(q->sort->name, "updated_at") && end->n;

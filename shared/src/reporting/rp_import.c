@@ -74,7 +74,8 @@ static void problem(struct problems *p, const char *field, const char *msg)
 static bool norm_time(json_object *o, const char *key, json_object *v)
 {
     int64_t ms;
-    if (!json_object_is_type(v, json_type_string) || cs_time_parse_iso(json_object_get_string(v), &ms))
+    if (!json_object_is_type(v, json_type_string) ||
+        cs_time_parse_iso(json_object_get_string(v), &ms))
         return false;
     /* 1970 to 9999: what the canonical form (and the ms columns) can carry. */
     if (ms < 0 || ms > 253402300799999LL) return false;
@@ -88,7 +89,8 @@ static bool type_ok(json_object *o, const struct cs_rp_field *f, json_object *v)
 {
     switch (f->type) {
     case RP_INT: return json_object_is_type(v, json_type_int);
-    case RP_NUM: return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+    case RP_NUM:
+        return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
     case RP_STR: return json_object_is_type(v, json_type_string);
     case RP_BOOL: return json_object_is_type(v, json_type_boolean);
     case RP_TIME: return norm_time(o, f->name, v);
@@ -121,14 +123,16 @@ static void check_parts(json_object *rec, struct problems *p)
     static const char *const times[] = {"connected_at", "ended_at", "created_at", "updated_at"};
     for (size_t i = 0; i < json_object_array_length(arr); i++) {
         json_object *o = json_object_array_get_idx(arr, i), *v;
-        const char *type = json_object_is_type(o, json_type_object) ? cs_json_get_str(o, "type") : NULL;
+        const char *type =
+            json_object_is_type(o, json_type_object) ? cs_json_get_str(o, "type") : NULL;
         const char *where = cs_arena_printf(p->a, "participants[%zu]", i);
         if (!json_object_is_type(o, json_type_object) || !json_object_object_get_ex(o, "id", &v) ||
             !json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 1) {
             problem(p, where, "needs an integer id >= 1");
             continue;
         }
-        if (!type || (strcmp(type, "agent") && strcmp(type, "end_user") && strcmp(type, "third_party")))
+        if (!type ||
+            (strcmp(type, "agent") && strcmp(type, "end_user") && strcmp(type, "third_party")))
             problem(p, where, "type must be agent, end_user or third_party");
         for (size_t k = 0; k < 4; k++)
             if (json_object_object_get_ex(o, times[k], &v) && v && !norm_time(o, times[k], v))
@@ -188,9 +192,11 @@ static void check_one(const struct cs_rp_resource *r, json_object *rec, struct p
      * the record has keys: only a record with unknown keys pays for naming them (a
      * linear scan of the schema per key). */
     size_t known = 0;
-    for (size_t i = 0; i < r->nfields; i++) known += json_object_object_get_ex(rec, r->fields[i].name, NULL);
+    for (size_t i = 0; i < r->nfields; i++)
+        known += json_object_object_get_ex(rec, r->fields[i].name, NULL);
     if (known != (size_t)json_object_object_length(rec)) {
-        json_object_object_foreach(rec, key, val) {
+        json_object_object_foreach(rec, key, val)
+        {
             (void)val;
             if (!cs_rp_field_find(r, key)) problem(p, key, "unknown field");
         }
@@ -241,7 +247,8 @@ int cs_rp_import_check(const struct cs_rp_resource *r, json_object *records, str
             continue;
         }
         json_object *e = json_object_new_object();
-        json_object *id = json_object_is_type(rec, json_type_object) ? json_object_object_get(rec, "id") : NULL;
+        json_object *id =
+            json_object_is_type(rec, json_type_object) ? json_object_object_get(rec, "id") : NULL;
         json_object_object_add(e, "index", json_object_new_int64((int64_t)i));
         json_object_object_add(e, "id", json_object_get(id));
         json_object_object_add(e, "errors", p.list);

@@ -37,7 +37,8 @@ static char *decode(struct cs_arena *a, const char *s, size_t n)
     size_t j = 0;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
-        if (c == '+') c = ' ';
+        if (c == '+')
+            c = ' ';
         else if (c == '%') {
             if (i + 2 >= n) return NULL;
             int hi = hexv(s[i + 1]), lo = hexv(s[i + 2]);
@@ -133,8 +134,10 @@ static int list_value(struct cs_rp_filter *flt, const char *v, struct cs_arena *
               (f->type == RP_BOOL && is_bool(v));
     if (f->type == RP_TIME || f->type == RP_NUM || f->type == RP_JSON)
         return fail(err, 400, "bad_filter",
-                    cs_arena_printf(a, "%s[]: lists need an id, text or boolean field; use "
-                                       "%s[from]/%s[to]", f->name, f->name, f->name));
+                    cs_arena_printf(a,
+                                    "%s[]: lists need an id, text or boolean field; use "
+                                    "%s[from]/%s[to]",
+                                    f->name, f->name, f->name));
     if (!ok)
         return fail(err, 400, "bad_filter",
                     cs_arena_printf(a, "%s[]: '%s' is not a valid value", f->name, v));
@@ -248,9 +251,8 @@ static int one_param(const struct cs_rp_resource *r, const char *key, const char
     return list_value(flt, v, a, err);
 }
 
-int cs_rp_query_parse(const struct cs_rp_resource *r, const char *query,
-                      const char *const *extra, struct cs_arena *a, struct cs_rp_query *out,
-                      struct cs_rp_error *err)
+int cs_rp_query_parse(const struct cs_rp_resource *r, const char *query, const char *const *extra,
+                      struct cs_arena *a, struct cs_rp_query *out, struct cs_rp_error *err)
 {
     memset(out, 0, sizeof(*out));
     memset(err, 0, sizeof(*err));
@@ -264,7 +266,8 @@ int cs_rp_query_parse(const struct cs_rp_resource *r, const char *query,
             char *key = decode(a, p, kl);
             char *val = eq ? decode(a, eq + 1, n - kl - 1) : cs_arena_strdup(a, "");
             if (!key || !val)
-                return fail(err, 400, "bad_query", "The query string is not valid percent-encoding");
+                return fail(err, 400, "bad_query",
+                            "The query string is not valid percent-encoding");
             if (*key) {
                 int rc = one_param(r, key, val, extra, a, out, err);
                 if (rc) return rc;
@@ -276,9 +279,9 @@ int cs_rp_query_parse(const struct cs_rp_resource *r, const char *query,
     for (size_t i = 0; i < out->nfilters; i++) {
         const struct cs_rp_filter *f = &out->filters[i];
         if (f->kind == RP_F_RANGE && f->has_from && f->has_to && f->from_d > f->to_d)
-            return fail(err, 400, "bad_filter",
-                        cs_arena_printf(a, "%s[from] is after %s[to]", f->field->name,
-                                        f->field->name));
+            return fail(
+                err, 400, "bad_filter",
+                cs_arena_printf(a, "%s[from] is after %s[to]", f->field->name, f->field->name));
     }
     return CS_OK;
 }

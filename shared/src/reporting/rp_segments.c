@@ -23,8 +23,9 @@
 #define MAX_PARTS 64
 
 static const char *const seg_names[RP_SEG__COUNT] = {
-    "billing", "call", "ivr", "queue", "ring", "handle", "talk", "hold", "transfer",
-    "conference", "third_party_talk",
+    "billing",          "call", "ivr",  "queue",    "ring",
+    "handle",           "talk", "hold", "transfer", "conference",
+    "third_party_talk",
 };
 
 const char *cs_rp_seg_name(enum cs_rp_seg s) { return s < RP_SEG__COUNT ? seg_names[s] : "?"; }
@@ -114,8 +115,10 @@ static int read_parts(json_object *call, bool has_end, int64_t end, struct part 
         if (!json_object_is_type(o, json_type_object)) continue;
         const char *type = cs_json_get_str(o, "type");
         struct part q = {cs_json_get_int(o, "id", 0), 2, 0, 0};
-        if (type && !strcmp(type, "agent")) q.kind = 0;
-        else if (type && !strcmp(type, "third_party")) q.kind = 1;
+        if (type && !strcmp(type, "agent"))
+            q.kind = 0;
+        else if (type && !strcmp(type, "third_party"))
+            q.kind = 1;
         int c = ts(o, "connected_at", &q.on);
         int e = ts(o, "ended_at", &q.off);
         if (c < 0 || e < 0) return CS_ERR_INVALID;
@@ -199,8 +202,7 @@ json_object *cs_rp_segments_json(const struct cs_rp_segments *s, int64_t call_id
     if (!o) return NULL;
     json_object_object_add(o, "call_id", json_object_new_int64(call_id));
     for (int k = 0; k < RP_SEG__COUNT; k++)
-        json_object_object_add(o, seg_names[k],
-                               s->has[k] ? json_object_new_double(s->v[k]) : NULL);
+        json_object_object_add(o, seg_names[k], s->has[k] ? json_object_new_double(s->v[k]) : NULL);
     json_object *t = json_object_new_array();
     for (size_t i = 0; t && i < s->ntransfers; i++)
         json_object_array_add(t, json_object_new_double(s->transfers[i]));

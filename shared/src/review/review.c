@@ -15,10 +15,7 @@
 #include "cs/notify.h"
 #include "cs/store.h"
 
-static int clamp_priority(int p)
-{
-    return p < 1 ? 1 : p > 5 ? 5 : p;
-}
+static int clamp_priority(int p) { return p < 1 ? 1 : p > 5 ? 5 : p; }
 
 /* A new item's stored body; NULL when any part of it could not be built (never an item
  * that silently lost a field, such as its status, under memory pressure). */
@@ -30,7 +27,8 @@ static json_object *item_body(const struct cs_review_item *it, const char *rank,
     cs_jb_str(&b, "response", it->response ? it->response : "");
     cs_jb_str(&b, "category", it->category ? it->category : "general");
     cs_jb_int(&b, "priority", clamp_priority(it->priority));
-    cs_jb_add(&b, "metadata", it->metadata ? json_object_get(it->metadata) : json_object_new_object());
+    cs_jb_add(&b, "metadata",
+              it->metadata ? json_object_get(it->metadata) : json_object_new_object());
     cs_jb_str(&b, "source", it->source ? it->source : "api");
     cs_jb_str(&b, "status", "queued");
     cs_jb_int(&b, "queued_at", now_ms);
@@ -53,8 +51,8 @@ static const char *body_str(json_object *body, const char *key)
 }
 
 /* The review.queue_update event: what changed, never the texts under review. */
-static int stage_update(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                        const char *id, const char *action, json_object *body, int64_t now_ms)
+static int stage_update(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
+                        const char *action, json_object *body, int64_t now_ms)
 {
     json_object *prio = NULL;
     json_object_object_get_ex(body, "priority", &prio);
@@ -91,8 +89,10 @@ int cs_review_enqueue(struct cs_store *st, struct cs_arena *a, const char *tenan
     json_object *body = item_body(item, rank, now_ms);
     if (!body) return CS_ERR_NOMEM;
     int rc = stage_update(st, a, tenant, id, "queued", body, now_ms);
-    if (!rc) rc = cs_store_insert(st, a, tenant, CS_REVIEW_COLL, id, body, NULL, now_ms, NULL);
-    else cs_store_unstage(st);
+    if (!rc)
+        rc = cs_store_insert(st, a, tenant, CS_REVIEW_COLL, id, body, NULL, now_ms, NULL);
+    else
+        cs_store_unstage(st);
     json_object_put(body);
     if (rc == CS_OK && item_id) *item_id = id;
     return rc;
@@ -119,7 +119,8 @@ int cs_review_throughput(struct cs_store *st, const char *tenant, int64_t now_ms
                          struct cs_review_throughput *out)
 {
     struct cs_filter f[1] = {{"decided_at", CS_OP_GTE, cs_val_int(now_ms - CS_REVIEW_WINDOW_MS)}};
-    struct cs_agg agg = {.filters = f, .nfilters = 1,
+    struct cs_agg agg = {.filters = f,
+                         .nfilters = 1,
                          .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_MIN, "decided_at"}},
                          .nmetrics = 2};
     struct cs_agg_row *rows = NULL;
@@ -151,7 +152,8 @@ int cs_review_ahead(struct cs_store *st, const char *tenant, const char *rank, i
 
 /* ---- listing ---- */
 
-static const char *const STATUSES[] = {"queued", "reviewed", "approved", "rejected", "edited", NULL};
+static const char *const STATUSES[] = {"queued",   "reviewed", "approved",
+                                       "rejected", "edited",   NULL};
 
 bool cs_review_status_valid(const char *status)
 {
@@ -168,7 +170,8 @@ static bool parse_int(const char *s, int64_t lo, int64_t hi, int64_t dflt, int64
     char *end = NULL;
     errno = 0;
     long long v = strtoll(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi || !isdigit((unsigned char)s[*s == '-'])) return false;
+    if (!*s || *end || errno || v < lo || v > hi || !isdigit((unsigned char)s[*s == '-']))
+        return false;
     *out = v;
     return true;
 }
@@ -193,7 +196,8 @@ int cs_review_filter_parse(const char *status, const char *priority, const char 
 int cs_review_list(struct cs_store *st, struct cs_arena *a, const char *tenant,
                    const struct cs_review_filter *f, struct cs_doc_list *out)
 {
-    struct cs_query q = {.sort = "rank", .limit = f->limit, .offset = f->offset, .want_total = true};
+    struct cs_query q = {
+        .sort = "rank", .limit = f->limit, .offset = f->offset, .want_total = true};
     int rc = CS_OK;
     if (f->status && !cs_review_status_valid(f->status)) return CS_ERR_INVALID;
     if (f->priority < 0 || f->priority > 5) return CS_ERR_INVALID;
@@ -235,10 +239,7 @@ static json_object *decided_body(json_object *queued, const struct cs_review_dec
     return NULL;
 }
 
-static void put_json(void *p)
-{
-    json_object_put(p);
-}
+static void put_json(void *p) { json_object_put(p); }
 
 struct decide {
     struct cs_store *st;
@@ -270,10 +271,15 @@ static int decide_one(void *ctx, struct cs_doc *cur)
 int cs_review_decide(struct cs_store *st, struct cs_arena *a, const char *tenant,
                      const struct cs_review_decision *d, int64_t now_ms, struct cs_doc *out)
 {
-    if (!d || !d->item_id || !d->reviewer_id || (d->verdict == CS_REVIEW_EDIT && !d->edited_response))
+    if (!d || !d->item_id || !d->reviewer_id ||
+        (d->verdict == CS_REVIEW_EDIT && !d->edited_response))
         return CS_ERR_INVALID;
     struct decide x = {.st = st, .a = a, .tenant = tenant, .d = d, .now_ms = now_ms, .out = out};
-    const struct cs_store_modify m = {.tenant = tenant, .coll = CS_REVIEW_COLL, .id = d->item_id,
-                                      .mutate = decide_one, .ctx = &x, .now_ms = now_ms};
+    const struct cs_store_modify m = {.tenant = tenant,
+                                      .coll = CS_REVIEW_COLL,
+                                      .id = d->item_id,
+                                      .mutate = decide_one,
+                                      .ctx = &x,
+                                      .now_ms = now_ms};
     return cs_store_modify(st, a, &m, out);
 }

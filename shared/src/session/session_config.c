@@ -71,7 +71,8 @@ static const struct rule {
      * offer sums no business hands to a bot (issue 13); tiers checked in order below. */
     {"maxRefundAmount", K_NUMBER, 0, 10000, NULL},
     {"maxCreditAmount", K_NUMBER, 0, 1000, NULL},
-    {"tone", K_STRING, 1, 32, (const char *const[]){"friendly", "professional", "empathetic", "formal", "casual", NULL}},
+    {"tone", K_STRING, 1, 32,
+     (const char *const[]){"friendly", "professional", "empathetic", "formal", "casual", NULL}},
     {"maxResponseLength", K_INT, 20, 2000, NULL},
     {"systemPrompt", K_STRING, 1, 4000, NULL},
     {"escalationPhone", K_STRING, 8, 16, NULL},
@@ -107,7 +108,8 @@ static bool string_ok(const struct rule *r, json_object *v, const char **why)
     const char *s = json_object_get_string(v);
     size_t n = cs_utf8_len(s, (size_t)json_object_get_string_len(v));
     if (n < r->min || n > r->max) return (*why = "has an invalid length"), false;
-    if (r->one_of && !cs_session_enum_ok(r->one_of, s)) return (*why = "is not an allowed value"), false;
+    if (r->one_of && !cs_session_enum_ok(r->one_of, s))
+        return (*why = "is not an allowed value"), false;
     if (strcmp(r->key, "escalationPhone") == 0 && !phone_ok(s))
         return (*why = "must be an E.164 phone number"), false;
     return true;
@@ -115,7 +117,8 @@ static bool string_ok(const struct rule *r, json_object *v, const char **why)
 
 static bool keywords_ok(const struct rule *r, json_object *v, const char **why)
 {
-    if (!json_object_is_type(v, json_type_array)) return (*why = "must be an array of strings"), false;
+    if (!json_object_is_type(v, json_type_array))
+        return (*why = "must be an array of strings"), false;
     size_t n = json_object_array_length(v);
     if (n > CS_SESSION_MAX_KEYWORDS) return (*why = "has too many keywords"), false;
     for (size_t i = 0; i < n; i++)
@@ -239,8 +242,10 @@ static int config_from(struct cs_store *st, struct cs_arena *a, const char *tena
     int rc = CS_OK;
     if (!d) {
         rc = cs_store_get(st, a, tenant, CS_CONFIG_COLL, CONFIG_ID, &legacy);
-        if (rc == CS_OK) d = &legacy;
-        else if (rc == CS_ERR_NOT_FOUND) rc = CS_OK;
+        if (rc == CS_OK)
+            d = &legacy;
+        else if (rc == CS_ERR_NOT_FOUND)
+            rc = CS_OK;
     }
     if (!rc && d) {
         const char *where, *why;
@@ -302,10 +307,14 @@ int cs_session_config_update(struct cs_store *st, struct cs_arena *a, const char
     if (!company || !*company) return CS_ERR_COMPANY_ID;
     const char *id = company_doc_id(a, company);
     if (!id) return CS_ERR_NOMEM;
-    struct config_patch p = {.st = st, .a = a, .tenant = tenant, .patch = patch,
-                             .where = where, .why = why};
-    const struct cs_store_modify m = {.tenant = tenant, .coll = CS_CONFIG_COLL, .id = id,
-                                      .flags = CS_MODIFY_CREATE, .mutate = apply_patch, .ctx = &p,
+    struct config_patch p = {
+        .st = st, .a = a, .tenant = tenant, .patch = patch, .where = where, .why = why};
+    const struct cs_store_modify m = {.tenant = tenant,
+                                      .coll = CS_CONFIG_COLL,
+                                      .id = id,
+                                      .flags = CS_MODIFY_CREATE,
+                                      .mutate = apply_patch,
+                                      .ctx = &p,
                                       .now_ms = now_ms};
     int rc = cs_store_modify(st, a, &m, NULL);
     if (!rc) *out = p.cfg;

@@ -15,7 +15,8 @@ int cs_session_rate_for(const struct cs_req *req, const char *company, const cha
 {
     json_object *cfg;
     int64_t version;
-    int rc = cs_session_config_load(req->store, req->arena, req->auth.tenant, company, &cfg, &version);
+    int rc =
+        cs_session_config_load(req->store, req->arena, req->auth.tenant, company, &cfg, &version);
     if (rc) return rc;
     *out = (struct cs_rate){cs_session_rate_limit(cfg, key), 60};
     return CS_OK;
@@ -73,7 +74,9 @@ void cs_session_event_begin(const struct cs_req *req, const char *session_id, co
 int cs_session_event_stage(const struct cs_req *req, const char *type, struct cs_jb *b)
 {
     int rc = cs_jb_done(b);
-    return rc ? rc : cs_notify_stage(req->store, req->arena, req->auth.tenant, type, b->obj, req->now_ms, NULL);
+    return rc ? rc
+              : cs_notify_stage(req->store, req->arena, req->auth.tenant, type, b->obj, req->now_ms,
+                                NULL);
 }
 
 int cs_session_req_modify(const struct cs_req *req, struct cs_resp *resp, const char *id,
@@ -90,7 +93,8 @@ int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp, const 
 {
     if (!company || !*company) return CS_ERR_COMPANY_ID;
     int64_t version;
-    int rc = cs_session_config_load(req->store, req->arena, req->auth.tenant, company, cfg, &version);
+    int rc =
+        cs_session_config_load(req->store, req->arena, req->auth.tenant, company, cfg, &version);
     if (rc) return rc;
     if (need_enabled && !cs_json_get_bool(*cfg, "enabled", true))
         return cs_session_fail(req, resp, CS_ERR_CS_DISABLED, "companyId", company);

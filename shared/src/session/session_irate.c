@@ -36,12 +36,15 @@ static double parse_amount(const char *p, const char **end)
     size_t n = 0;
     bool dot = false;
     for (; *p && n + 1 < sizeof(buf); p++) {
-        if (isdigit((unsigned char)*p)) buf[n++] = *p;
-        else if (*p == ',' && isdigit((unsigned char)p[1]) && n > 0) continue; /* 1,200 */
+        if (isdigit((unsigned char)*p))
+            buf[n++] = *p;
+        else if (*p == ',' && isdigit((unsigned char)p[1]) && n > 0)
+            continue; /* 1,200 */
         else if (*p == '.' && !dot && isdigit((unsigned char)p[1]) && n > 0) {
             dot = true;
             buf[n++] = '.';
-        } else break;
+        } else
+            break;
     }
     buf[n] = '\0';
     *end = p;
@@ -51,12 +54,16 @@ static double parse_amount(const char *p, const char **end)
 /* Amounts are written with a currency sign before or a currency word after. */
 static double largest_amount(const char *text)
 {
-    static const char *const after[] = {"dollars", "dollar", "usd", "eur", "euros", "euro",
-                                        "pounds", "gbp", "bucks", NULL};
+    static const char *const after[] = {"dollars", "dollar", "usd", "eur",   "euros",
+                                        "euro",    "pounds", "gbp", "bucks", NULL};
     double best = 0;
     for (const char *p = text; *p;) {
-        bool sign = *p == '$' || strncmp(p, "\xe2\x82\xac", 3) == 0 || strncmp(p, "\xc2\xa3", 2) == 0;
-        const char *q = p + (*p == '$' ? 1 : (unsigned char)*p == 0xe2 ? 3 : (unsigned char)*p == 0xc2 ? 2 : 0);
+        bool sign =
+            *p == '$' || strncmp(p, "\xe2\x82\xac", 3) == 0 || strncmp(p, "\xc2\xa3", 2) == 0;
+        const char *q = p + (*p == '$'                   ? 1
+                             : (unsigned char)*p == 0xe2 ? 3
+                             : (unsigned char)*p == 0xc2 ? 2
+                                                         : 0);
         if (sign) {
             while (*q == ' ') q++;
             if (isdigit((unsigned char)*q)) {
@@ -73,7 +80,8 @@ static double largest_amount(const char *text)
             while (*w == ' ') w++;
             for (const char *const *c = after; *c; c++) {
                 size_t n = strlen(*c);
-                if (strncasecmp(w, *c, n) == 0 && !isalnum((unsigned char)w[n]) && v > best) best = v;
+                if (strncasecmp(w, *c, n) == 0 && !isalnum((unsigned char)w[n]) && v > best)
+                    best = v;
             }
             p = end;
             continue;
@@ -85,10 +93,10 @@ static double largest_amount(const char *text)
 
 void cs_session_money_ask(const char *text, struct cs_money_ask *out)
 {
-    static const char *const refund[] = {"refund", "refunds", "refunded", "money back",
+    static const char *const refund[] = {"refund",    "refunds",       "refunded",   "money back",
                                          "reimburse", "reimbursement", "chargeback", NULL};
-    static const char *const credit[] = {"credit", "credits", "store credit", "voucher",
-                                         "compensation", "compensate", NULL};
+    static const char *const credit[] = {
+        "credit", "credits", "store credit", "voucher", "compensation", "compensate", NULL};
     memset(out, 0, sizeof(*out));
     if (!text) return;
     out->refund = any_phrase(text, refund);
@@ -180,12 +188,15 @@ static bool irate_check(json_object *cfg, const struct cs_sentiment *sent, const
             out->trigger = ic.keywords[i];
             return true;
         }
-    if (sent->level == CS_SENT_IRATE) out->trigger = "irate sentiment";
-    else if (out->irate_score >= ic.threshold) out->trigger = "sentiment above detection threshold";
+    if (sent->level == CS_SENT_IRATE)
+        out->trigger = "irate sentiment";
+    else if (out->irate_score >= ic.threshold)
+        out->trigger = "sentiment above detection threshold";
     return out->trigger != NULL;
 }
 
-static void irate_route(json_object *cfg, const struct cs_session_state *st, struct cs_decision *out)
+static void irate_route(json_object *cfg, const struct cs_session_state *st,
+                        struct cs_decision *out)
 {
     struct cs_irate_config ic;
     cs_session_irate_config(cfg, &ic);
@@ -205,11 +216,14 @@ static void irate_route(json_object *cfg, const struct cs_session_state *st, str
  * is the AI manager; a human, a person, an agent (or an escalation) the human agents. */
 static const char *request_target(const char *text, const struct cs_cue_span *sp)
 {
-    static const char *const senior[] = {"manager", "supervisor", "superior", "boss", "senior",
-        "in charge", "head of", "team leader", "vorgesetzt", "teamleiter", "chef", "gerente",
-        "jefe", "responsable", "encargad", "superviseur", "directeur", "supervisor", NULL};
-    static const char *const person[] = {"human", "person", "real", "agent", "humano",
-        "mensch", "humain", "pessoa", "persona", "personne", "operator", NULL};
+    static const char *const senior[] = {"manager",    "supervisor",  "superior", "boss",
+                                         "senior",     "in charge",   "head of",  "team leader",
+                                         "vorgesetzt", "teamleiter",  "chef",     "gerente",
+                                         "jefe",       "responsable", "encargad", "superviseur",
+                                         "directeur",  "supervisor",  NULL};
+    static const char *const person[] = {"human",   "person",   "real",     "agent",
+                                         "humano",  "mensch",   "humain",   "pessoa",
+                                         "persona", "personne", "operator", NULL};
     char span[160];
     size_t n = sp->len < sizeof(span) - 1 ? sp->len : sizeof(span) - 1;
     memcpy(span, text + sp->off, n);
@@ -267,7 +281,6 @@ void cs_session_decide(json_object *cfg, const struct cs_session_state *st,
     }
     /* "third time I'm writing" from a frustrated customer: to the manager (or the next
      * enabled tier) at any point of the conversation */
-    if (why == CS_ESC_REPEAT_CONTACT &&
-        !escalate_to(cfg, cur, "AI_MANAGER", "REPEAT_CONTACT", out))
+    if (why == CS_ESC_REPEAT_CONTACT && !escalate_to(cfg, cur, "AI_MANAGER", "REPEAT_CONTACT", out))
         escalate_to(cfg, cur, next_tier(cfg, cur), "REPEAT_CONTACT", out);
 }

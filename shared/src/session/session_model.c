@@ -12,20 +12,29 @@
 
 const char *const cs_session_channels[] = {"voice", "chat", "email", "sms", NULL};
 const char *const cs_session_tiers[] = {"AI_REP", "AI_MANAGER", "HUMAN_AGENT", NULL};
-const char *const cs_session_statuses[] = {"ACTIVE", "WAITING_CUSTOMER", "ESCALATED",
-                                           "RESOLVED", "ABANDONED", NULL};
+const char *const cs_session_statuses[] = {"ACTIVE",   "WAITING_CUSTOMER", "ESCALATED",
+                                           "RESOLVED", "ABANDONED",        NULL};
 const char *const cs_session_categories[] = {
-    "BILLING", "SHIPPING", "PRODUCT_QUALITY", "SUBSCRIPTION", "REFUND", "TECHNICAL",
-    "ACCOUNT", "GENERAL_INQUIRY", "COMPLAINT", "CANCELLATION", NULL};
-const char *const cs_session_reasons[] = {
-    "IRATE_CUSTOMER", "REFUND_REQUEST", "COMPLEX_ISSUE", "REPEAT_CONTACT",
-    "HIGH_VALUE_CUSTOMER", "LEGAL_MENTION", "SOCIAL_MEDIA_THREAT", "REFUND_OVER_THRESHOLD",
-    "CUSTOMER_REQUEST", "POLICY_EXCEPTION", "ESCALATED_COMPLAINT", "TECHNICAL_LIMITATION",
-    NULL};
-const char *const cs_session_resolutions[] = {
-    "INFORMATION_PROVIDED", "ISSUE_RESOLVED", "REFUND_PROCESSED", "REPLACEMENT_SENT",
-    "CREDIT_APPLIED", "SUBSCRIPTION_MODIFIED", "ESCALATED_TO_HUMAN", "CUSTOMER_SATISFIED",
-    "UNRESOLVED", NULL};
+    "BILLING", "SHIPPING",        "PRODUCT_QUALITY", "SUBSCRIPTION", "REFUND", "TECHNICAL",
+    "ACCOUNT", "GENERAL_INQUIRY", "COMPLAINT",       "CANCELLATION", NULL};
+const char *const cs_session_reasons[] = {"IRATE_CUSTOMER",
+                                          "REFUND_REQUEST",
+                                          "COMPLEX_ISSUE",
+                                          "REPEAT_CONTACT",
+                                          "HIGH_VALUE_CUSTOMER",
+                                          "LEGAL_MENTION",
+                                          "SOCIAL_MEDIA_THREAT",
+                                          "REFUND_OVER_THRESHOLD",
+                                          "CUSTOMER_REQUEST",
+                                          "POLICY_EXCEPTION",
+                                          "ESCALATED_COMPLAINT",
+                                          "TECHNICAL_LIMITATION",
+                                          NULL};
+const char *const cs_session_resolutions[] = {"INFORMATION_PROVIDED", "ISSUE_RESOLVED",
+                                              "REFUND_PROCESSED",     "REPLACEMENT_SENT",
+                                              "CREDIT_APPLIED",       "SUBSCRIPTION_MODIFIED",
+                                              "ESCALATED_TO_HUMAN",   "CUSTOMER_SATISFIED",
+                                              "UNRESOLVED",           NULL};
 
 bool cs_session_enum_ok(const char *const *set, const char *s)
 {
@@ -117,8 +126,8 @@ static int reason_stat(json_object *body, const char *reason)
     return cs_json_add_int(by, reason, cs_json_get_int(by, reason, 0) + 1);
 }
 
-int cs_session_escalate(json_object *body, const char *to, const char *reason,
-                        const char *notes, int64_t now_ms)
+int cs_session_escalate(json_object *body, const char *to, const char *reason, const char *notes,
+                        int64_t now_ms)
 {
     char ts[CS_ISO_MAX];
     cs_time_iso(now_ms, CS_ISO_Z, ts);
@@ -171,7 +180,8 @@ static int name_index(const char *const *set, const char *s)
 /* An optional container: absent is added empty, present must have the right type. */
 static int container(json_object *body, const char *key, json_type type, json_object **out)
 {
-    if (json_object_object_get_ex(body, key, out)) return json_object_is_type(*out, type) ? CS_OK : CS_ERR_SESSION_CORRUPT;
+    if (json_object_object_get_ex(body, key, out))
+        return json_object_is_type(*out, type) ? CS_OK : CS_ERR_SESSION_CORRUPT;
     *out = type == json_type_array ? json_object_new_array() : json_object_new_object();
     if (!*out || json_object_object_add(body, key, *out)) return CS_ERR_NOMEM;
     return CS_OK;
@@ -245,14 +255,23 @@ int cs_session_modify(struct cs_store *st, struct cs_arena *a, const char *tenan
                       int *load_rc)
 {
     memset(out, 0, sizeof(*out));
-    struct session_round x = {.fn = fn, .ctx = ctx, .s = out, .load_rc = CS_ERR_SESSION_ID,
-                              .st = st, .a = a, .tenant = tenant};
+    struct session_round x = {.fn = fn,
+                              .ctx = ctx,
+                              .s = out,
+                              .load_rc = CS_ERR_SESSION_ID,
+                              .st = st,
+                              .a = a,
+                              .tenant = tenant};
     int rc = CS_ERR_SESSION_ID;
     if (cs_session_id_valid(id)) {
         int read_rc = CS_OK;
         x.load_rc = CS_OK;
-        const struct cs_store_modify m = {.tenant = tenant, .coll = CS_SESSIONS_COLL, .id = id,
-                                          .mutate = session_round, .ctx = &x, .now_ms = now_ms,
+        const struct cs_store_modify m = {.tenant = tenant,
+                                          .coll = CS_SESSIONS_COLL,
+                                          .id = id,
+                                          .mutate = session_round,
+                                          .ctx = &x,
+                                          .now_ms = now_ms,
                                           .read_rc = &read_rc};
         rc = cs_store_modify(st, a, &m, NULL);
         if (read_rc) x.load_rc = read_rc == CS_ERR_NOT_FOUND ? CS_ERR_SESSION_NOT_FOUND : read_rc;

@@ -43,14 +43,16 @@ static const char *opening(const struct cs_reply_input *in)
     if (in->irate && manager)
         return "I'm the customer service manager and I'm taking personal ownership of your case. "
                "I'm sorry for how this has gone so far.";
-    if (in->irate) return "I'm sorry for the frustration this has caused, and I want to put it right.";
+    if (in->irate)
+        return "I'm sorry for the frustration this has caused, and I want to put it right.";
     if (manager) return "I'm the customer service manager looking after your case now.";
     return NULL;
 }
 
 static double authority(const struct cs_tier_caps *c, const struct cs_money_ask *ask)
 {
-    return ask && ask->refund ? (c->can_refund ? c->max_refund : 0) : (c->can_credit ? c->max_credit : 0);
+    return ask && ask->refund ? (c->can_refund ? c->max_refund : 0)
+                              : (c->can_credit ? c->max_credit : 0);
 }
 
 /* What the tier says about money: within its authority it may offer the asked amount;
@@ -61,16 +63,24 @@ static int money_text(struct cs_buf *b, const struct cs_reply_input *in)
     if (!ask || (!ask->refund && !ask->credit)) return CS_OK;
     const char *what = ask->refund ? "refund" : "credit";
     if (in->refund_allowed && ask->amount > 0)
-        return cs_buf_printf(b, " I can approve a %s of $%.2f once I've confirmed the order details.",
+        return cs_buf_printf(b,
+                             " I can approve a %s of $%.2f once I've confirmed the order details.",
                              what, ask->amount);
     if (in->refund_allowed)
-        return cs_buf_printf(b, " I can help with a %s: please send the order number and the amount involved.", what);
+        return cs_buf_printf(
+            b, " I can help with a %s: please send the order number and the amount involved.",
+            what);
     /* Only an escalation that happened may be reported as one. */
     if (in->escalated)
-        return cs_buf_printf(b, " I'm not able to approve that %s myself, so I've passed your request "
-                                "to a colleague with the authority to review it.", what);
-    return cs_buf_printf(b, " I'm not able to approve that %s myself; it needs a review by a colleague "
-                            "with the authority to decide on it.", what);
+        return cs_buf_printf(b,
+                             " I'm not able to approve that %s myself, so I've passed your request "
+                             "to a colleague with the authority to review it.",
+                             what);
+    return cs_buf_printf(
+        b,
+        " I'm not able to approve that %s myself; it needs a review by a colleague "
+        "with the authority to decide on it.",
+        what);
 }
 
 struct kb {
@@ -84,7 +94,8 @@ static int draft(struct cs_store *st, struct cs_arena *a, const char *tenant,
     struct cs_passage *p = NULL;
     size_t np = 0;
     struct cs_retrieval_hints hints = {in->category_code, 0};
-    int rc = cs_retrieval_search_hinted(st, a, tenant, in->message, &hints, REPLY_PASSAGES, &p, &np);
+    int rc =
+        cs_retrieval_search_hinted(st, a, tenant, in->message, &hints, REPLY_PASSAGES, &p, &np);
     if (rc) return rc;
     kb->p = p;
     kb->n = np < REPLY_PASSAGES ? np : REPLY_PASSAGES;
@@ -110,7 +121,8 @@ static const char *cap_words(struct cs_arena *a, const char *s, int words)
     int n = 0;
     const char *last_end = NULL, *p = s;
     for (bool in_word = false; *p; p++) {
-        if (isspace((unsigned char)*p)) in_word = false;
+        if (isspace((unsigned char)*p))
+            in_word = false;
         else if (!in_word) {
             in_word = true;
             if (++n > words) break;
@@ -137,7 +149,8 @@ static int compose(struct cs_arena *a, const struct cs_reply_input *in, const st
                                            : " I can't go into more detail on that here.");
     if (!rc) rc = cs_buf_printf(&b, " %s", d->closing);
     if (rc) return rc;
-    *out = cap_words(a, cs_buf_str(&b), in->tier->max_response_length > 0 ? in->tier->max_response_length : 200);
+    *out = cap_words(a, cs_buf_str(&b),
+                     in->tier->max_response_length > 0 ? in->tier->max_response_length : 200);
     return *out ? CS_OK : CS_ERR_NOMEM;
 }
 
@@ -155,10 +168,14 @@ static int money_rules(struct cs_buf *b, const struct cs_reply_input *in)
         return cs_buf_puts(b, " Never promise a refund, credit or compensation.");
     const char *what = ask->refund ? "refund" : "credit";
     if (in->refund_allowed)
-        return cs_buf_printf(b, " You may approve a %s of at most $%.2f once the order is confirmed;"
-                                " never more.", what, authority(in->tier, ask));
-    return cs_buf_printf(b, " You cannot approve this %s: say that a colleague with the authority"
-                            " will review it, and never name or promise an amount.", what);
+        return cs_buf_printf(b,
+                             " You may approve a %s of at most $%.2f once the order is confirmed;"
+                             " never more.",
+                             what, authority(in->tier, ask));
+    return cs_buf_printf(b,
+                         " You cannot approve this %s: say that a colleague with the authority"
+                         " will review it, and never name or promise an amount.",
+                         what);
 }
 
 static int system_prompt(struct cs_arena *a, const struct cs_reply_input *in, const struct kb *kb,
@@ -170,9 +187,10 @@ static int system_prompt(struct cs_arena *a, const struct cs_reply_input *in, co
     int rc = cs_buf_puts(&b, t->system_prompt && *t->system_prompt
                                  ? t->system_prompt
                                  : "You are a customer service assistant.");
-    if (!rc) rc = cs_buf_printf(&b, " Tone: %s. Answer in at most %d words.",
-                                t->tone && *t->tone ? t->tone : "professional",
-                                t->max_response_length > 0 ? t->max_response_length : 200);
+    if (!rc)
+        rc = cs_buf_printf(&b, " Tone: %s. Answer in at most %d words.",
+                           t->tone && *t->tone ? t->tone : "professional",
+                           t->max_response_length > 0 ? t->max_response_length : 200);
     if (!rc && in->irate)
         rc = cs_buf_puts(&b, " The customer is very upset: acknowledge it, apologise once and"
                              " take ownership.");
@@ -201,12 +219,15 @@ static int hosted_reply(struct cs_arena *a, const struct cs_reply_input *in, con
     size_t n = 0;
     for (size_t i = 0; i < in->nhistory; i++) {
         const char *role = chat_role(in->history[i].role);
-        if (role && in->history[i].content) m[n++] = (struct cs_ai_msg){role, in->history[i].content};
+        if (role && in->history[i].content)
+            m[n++] = (struct cs_ai_msg){role, in->history[i].content};
     }
     m[n++] = (struct cs_ai_msg){"user", in->message};
-    struct cs_ai_chat chat = {.msgs = m, .nmsgs = n, .temperature = -1,
-                              .max_tokens = in->tier->max_response_length > 0
-                                                ? in->tier->max_response_length * 2 : 400};
+    struct cs_ai_chat chat = {
+        .msgs = m,
+        .nmsgs = n,
+        .temperature = -1,
+        .max_tokens = in->tier->max_response_length > 0 ? in->tier->max_response_length * 2 : 400};
     int rc = system_prompt(a, in, kb, &chat.system);
     return rc ? rc : cs_ai_chat(in->ai, &chat, r);
 }
@@ -233,8 +254,9 @@ static bool is_closing(const struct cs_reply_input *in)
 static const char *closing_text(struct cs_arena *a, const struct cs_reply_input *in)
 {
     const char *name = in->customer_name && *in->customer_name ? in->customer_name : NULL;
-    return cs_arena_printf(a, "You're welcome%s%s! I'm glad that's sorted. If anything else comes up, "
-                              "just send us a message here.",
+    return cs_arena_printf(a,
+                           "You're welcome%s%s! I'm glad that's sorted. If anything else comes up, "
+                           "just send us a message here.",
                            name ? ", " : "", name ? name : "");
 }
 
@@ -252,7 +274,8 @@ static int builtin_text(struct cs_store *st, struct cs_arena *a, const char *ten
     if (money_violation(&pr)) {
         /* A quoted passage promised more than this tier may give: answer without it. */
         if ((rc = compose(a, in, d, false, text))) return rc;
-        if (cs_policy_check(*text, in->message, po, &pr) || money_violation(&pr)) return CS_ERR_AI_FAILED;
+        if (cs_policy_check(*text, in->message, po, &pr) || money_violation(&pr))
+            return CS_ERR_AI_FAILED;
     }
     return CS_OK;
 }
@@ -266,7 +289,8 @@ int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant
     struct cs_draft d;
     memset(&d, 0, sizeof(d));
     struct kb kb = {NULL, 0};
-    struct cs_policy_opts po = {.refund_limit = in->refund_allowed ? authority(in->tier, in->ask) : 0};
+    struct cs_policy_opts po = {.refund_limit =
+                                    in->refund_allowed ? authority(in->tier, in->ask) : 0};
     const char *text;
     int rc;
     out->closing = is_closing(in);
@@ -276,7 +300,8 @@ int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant
         return rc;
     }
     struct cs_ai_reply hr;
-    if (cs_ai_hosted_default(in->ai, CS_AI_CAP_GENERATE) && hosted_reply(a, in, &kb, &hr) == CS_OK && take_hosted(in, &hr, &po)) {
+    if (cs_ai_hosted_default(in->ai, CS_AI_CAP_GENERATE) &&
+        hosted_reply(a, in, &kb, &hr) == CS_OK && take_hosted(in, &hr, &po)) {
         out->content = hr.text;
         out->model = hr.model ? hr.model : hr.provider_id;
         out->tokens_in = hr.usage.prompt_tokens;
@@ -285,11 +310,13 @@ int cs_session_reply(struct cs_store *st, struct cs_arena *a, const char *tenant
         out->content = text;
         out->model = REPLY_MODEL;
         out->tokens_in = tokens_of(in->tier->system_prompt) + tokens_of(in->message);
-        for (size_t i = 0; i < in->nhistory; i++) out->tokens_in += tokens_of(in->history[i].content);
+        for (size_t i = 0; i < in->nhistory; i++)
+            out->tokens_in += tokens_of(in->history[i].content);
         out->tokens_out = tokens_of(text);
     }
     if (in->ask && (in->ask->refund || in->ask->credit))
-        out->actions[out->nactions++] = in->refund_allowed ? "verify_order_for_refund" : "review_refund_request";
+        out->actions[out->nactions++] =
+            in->refund_allowed ? "verify_order_for_refund" : "review_refund_request";
     if (d.kb_answer) out->actions[out->nactions++] = "share_kb_article";
     if (out->closing) out->actions[out->nactions++] = "resolve_session";
     if (in->irate) out->actions[out->nactions++] = "monitor_sentiment";

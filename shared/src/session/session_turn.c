@@ -94,8 +94,9 @@ static int stage_sentiment_alert(struct turn *t, const char *message_id)
     if (!rc) rc = cs_json_add_str(d, "companyId", t->s->company_id);
     if (!rc) rc = cs_json_add_str(d, "customerId", t->s->customer_id);
     if (!rc) rc = cs_json_add_str(d, "messageId", message_id);
-    if (!rc) rc = cs_events_sentiment_check(req->store, req->arena, req->auth.tenant, d,
-                                            t->sent->level_name, t->sent->score, req->now_ms, NULL);
+    if (!rc)
+        rc = cs_events_sentiment_check(req->store, req->arena, req->auth.tenant, d,
+                                       t->sent->level_name, t->sent->score, req->now_ms, NULL);
     return rc;
 }
 
@@ -165,8 +166,9 @@ static int escalate(struct turn *t)
     cs_jb_str(&b, "toTier", dec->target);
     cs_jb_str(&b, "reason", dec->reason);
     int rc = cs_session_event_stage(req, "session.escalated", &b);
-    if (!rc) rc = cs_session_escalate(t->s->doc.body, dec->target, dec->reason,
-                                      cs_arena_strdup(req->arena, notes), req->now_ms);
+    if (!rc)
+        rc = cs_session_escalate(t->s->doc.body, dec->target, dec->reason,
+                                 cs_arena_strdup(req->arena, notes), req->now_ms);
     int rank = cs_session_tier_rank(dec->target);
     if (!rc && rank >= 0) t->s->tier = (enum cs_session_tier_id)rank;
     if (!rc) t->s->status = CS_STATUS_ESCALATED;
@@ -201,7 +203,8 @@ static json_object *string_array(const char *const *items, size_t n)
     return a;
 }
 
-static int metadata(const struct cs_reply *r, const char *const *taken, size_t ntaken, json_object **out)
+static int metadata(const struct cs_reply *r, const char *const *taken, size_t ntaken,
+                    json_object **out)
 {
     json_object *md = json_object_new_object(), *tok = json_object_new_object();
     int rc = md && tok ? CS_OK : CS_ERR_NOMEM;
@@ -224,11 +227,16 @@ static int metadata(const struct cs_reply *r, const char *const *taken, size_t n
 
 static const char *category_label(const char *c)
 {
-    static const char *const map[][2] = {
-        {"BILLING", "Billing"}, {"SHIPPING", "Shipping"}, {"PRODUCT_QUALITY", "Product quality"},
-        {"SUBSCRIPTION", "Subscription"}, {"REFUND", "Refund"}, {"TECHNICAL", "Technical"},
-        {"ACCOUNT", "Account"}, {"GENERAL_INQUIRY", "General"}, {"COMPLAINT", "Complaint"},
-        {"CANCELLATION", "Cancellation"}};
+    static const char *const map[][2] = {{"BILLING", "Billing"},
+                                         {"SHIPPING", "Shipping"},
+                                         {"PRODUCT_QUALITY", "Product quality"},
+                                         {"SUBSCRIPTION", "Subscription"},
+                                         {"REFUND", "Refund"},
+                                         {"TECHNICAL", "Technical"},
+                                         {"ACCOUNT", "Account"},
+                                         {"GENERAL_INQUIRY", "General"},
+                                         {"COMPLAINT", "Complaint"},
+                                         {"CANCELLATION", "Cancellation"}};
     for (size_t i = 0; c && i < sizeof(map) / sizeof(map[0]); i++)
         if (strcmp(map[i][0], c) == 0) return map[i][1];
     return "General";
@@ -237,7 +245,8 @@ static const char *category_label(const char *c)
 /* "shipping", "product quality": how a reply names the topic. */
 static const char *topic(struct cs_arena *a, const char *category, const struct cs_money_ask *ask)
 {
-    if (!category) return ask->refund ? "refund request" : ask->credit ? "credit request" : "request";
+    if (!category)
+        return ask->refund ? "refund request" : ask->credit ? "credit request" : "request";
     char *s = cs_arena_strdup(a, category_label(category));
     for (char *p = s; p && *p; p++) *p = (char)tolower((unsigned char)*p);
     return s;
@@ -272,7 +281,8 @@ static int answer(struct turn *t, const char **role, struct cs_reply *r)
         .irate = dec->irate,
         .escalated = dec->reason != NULL,
         .customer_name = customer_name(t->s->doc.body),
-        .issue_category = topic(req->arena, cs_json_get_str(t->s->doc.body, "issueCategory"), t->ask),
+        .issue_category =
+            topic(req->arena, cs_json_get_str(t->s->doc.body, "issueCategory"), t->ask),
         .category_code = cs_json_get_str(t->s->doc.body, "issueCategory"),
         .ai = &call,
     };
@@ -320,12 +330,13 @@ static const char *summary(const struct turn *t)
     const char *what = category_label(cs_json_get_str(t->s->doc.body, "issueCategory"));
     const char *money = "";
     if (ask->refund || ask->credit)
-        money = ask->amount > 0 ? cs_arena_printf(a, " - %s request of $%.2f", ask->refund ? "refund" : "credit", ask->amount)
+        money = ask->amount > 0 ? cs_arena_printf(a, " - %s request of $%.2f",
+                                                  ask->refund ? "refund" : "credit", ask->amount)
                                 : (ask->refund ? " - refund request" : " - credit request");
     const char *tier = cs_session_tier_name(t->s->tier);
     if (t->out->dec.reason)
-        return cs_arena_printf(a, "%s inquiry%s - escalated to %s (%s)", what, money ? money : "", tier,
-                               t->out->dec.reason);
+        return cs_arena_printf(a, "%s inquiry%s - escalated to %s (%s)", what, money ? money : "",
+                               tier, t->out->dec.reason);
     return cs_arena_printf(a, "%s inquiry%s - handled by %s", what, money ? money : "", tier);
 }
 
@@ -346,7 +357,8 @@ int cs_session_turn_apply(const struct cs_req *req, json_object *cfg, struct cs_
     /* The customer came back: the status the session's tier implies again, ESCALATED
      * above the rep (as escalation sets it, seed 003 "Session Status"), else ACTIVE. */
     if (!rc && s->status == CS_STATUS_ABANDONED)
-        rc = cs_session_set_status(s, s->tier == CS_TIER_AI_REP ? CS_STATUS_ACTIVE : CS_STATUS_ESCALATED);
+        rc = cs_session_set_status(s, s->tier == CS_TIER_AI_REP ? CS_STATUS_ACTIVE
+                                                                : CS_STATUS_ESCALATED);
     if (!rc) rc = add_ai_message(&t);
     /* The AI rep answered and the turn is the customer's again: seed 003's
      * WAITING_CUSTOMER. A session a higher tier holds stays ESCALATED. */

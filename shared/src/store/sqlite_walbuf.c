@@ -29,14 +29,14 @@
 
 struct wb_file {
     sqlite3_file base;
-    sqlite3_file *real;      /* the default VFS's file, allocated behind this struct */
+    sqlite3_file *real; /* the default VFS's file, allocated behind this struct */
     bool wal;
-    bool commit_next;        /* the last write was a commit frame's header */
-    struct wb_file *db_wal;  /* on a database file: its open WAL, if any */
-    struct wb_file *wal_db;  /* on a WAL file: its database file */
+    bool commit_next;       /* the last write was a commit frame's header */
+    struct wb_file *db_wal; /* on a database file: its open WAL, if any */
+    struct wb_file *wal_db; /* on a WAL file: its database file */
     unsigned char *buf;
     size_t len;
-    sqlite3_int64 start;     /* file offset of buf[0] */
+    sqlite3_int64 start; /* file offset of buf[0] */
 };
 
 static sqlite3_vfs wb_vfs;
@@ -85,7 +85,8 @@ static int wb_write(sqlite3_file *file, const void *p, int amt, sqlite3_int64 of
     bool ends_commit = f->commit_next;
     f->commit_next = is_commit_header(p, amt);
     int rc = SQLITE_OK;
-    if (f->len > 0 && (off != f->start + (sqlite3_int64)f->len || f->len + (size_t)amt > WALBUF_CAP))
+    if (f->len > 0 &&
+        (off != f->start + (sqlite3_int64)f->len || f->len + (size_t)amt > WALBUF_CAP))
         rc = wb_flush(f);
     if (rc) return rc;
     if (!f->buf) f->buf = malloc(WALBUF_CAP);
@@ -117,8 +118,14 @@ static int wb_file_size(sqlite3_file *file, sqlite3_int64 *size)
     return rc ? rc : f->real->pMethods->xFileSize(f->real, size);
 }
 
-static int wb_lock(sqlite3_file *file, int l) { return WB(file)->real->pMethods->xLock(WB(file)->real, l); }
-static int wb_unlock(sqlite3_file *file, int l) { return WB(file)->real->pMethods->xUnlock(WB(file)->real, l); }
+static int wb_lock(sqlite3_file *file, int l)
+{
+    return WB(file)->real->pMethods->xLock(WB(file)->real, l);
+}
+static int wb_unlock(sqlite3_file *file, int l)
+{
+    return WB(file)->real->pMethods->xUnlock(WB(file)->real, l);
+}
 
 static int wb_check_reserved(sqlite3_file *file, int *out)
 {
@@ -132,7 +139,10 @@ static int wb_file_control(sqlite3_file *file, int op, void *arg)
     return rc ? rc : f->real->pMethods->xFileControl(f->real, op, arg);
 }
 
-static int wb_sector_size(sqlite3_file *file) { return WB(file)->real->pMethods->xSectorSize(WB(file)->real); }
+static int wb_sector_size(sqlite3_file *file)
+{
+    return WB(file)->real->pMethods->xSectorSize(WB(file)->real);
+}
 
 static int wb_device_characteristics(sqlite3_file *file)
 {
@@ -141,7 +151,10 @@ static int wb_device_characteristics(sqlite3_file *file)
 
 /* The wal-index methods are called on the database file: its WAL's buffer goes out
  * before any lock changes hands or the index header is published. */
-static int wb_flush_wal(struct wb_file *db) { return db->db_wal ? wb_flush(db->db_wal) : SQLITE_OK; }
+static int wb_flush_wal(struct wb_file *db)
+{
+    return db->db_wal ? wb_flush(db->db_wal) : SQLITE_OK;
+}
 
 static int wb_shm_map(sqlite3_file *file, int pg, int pgsz, int extend, void volatile **pp)
 {
@@ -180,13 +193,29 @@ static int wb_unfetch(sqlite3_file *file, sqlite3_int64 off, void *p)
 }
 
 static const sqlite3_io_methods wb_io = {
-    3,           wb_close,        wb_read,          wb_write,          wb_truncate,
-    wb_sync,     wb_file_size,    wb_lock,          wb_unlock,         wb_check_reserved,
-    wb_file_control, wb_sector_size, wb_device_characteristics, wb_shm_map, wb_shm_lock,
-    wb_shm_barrier, wb_shm_unmap, wb_fetch,         wb_unfetch,
+    3,
+    wb_close,
+    wb_read,
+    wb_write,
+    wb_truncate,
+    wb_sync,
+    wb_file_size,
+    wb_lock,
+    wb_unlock,
+    wb_check_reserved,
+    wb_file_control,
+    wb_sector_size,
+    wb_device_characteristics,
+    wb_shm_map,
+    wb_shm_lock,
+    wb_shm_barrier,
+    wb_shm_unmap,
+    wb_fetch,
+    wb_unfetch,
 };
 
-static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags, int *out_flags)
+static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, int flags,
+                   int *out_flags)
 {
     (void)vfs;
     struct wb_file *f = WB(file);
@@ -211,7 +240,11 @@ static int wb_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file, 
     return SQLITE_OK;
 }
 
-static int wb_delete(sqlite3_vfs *v, const char *n, int sync) { (void)v; return real_vfs->xDelete(real_vfs, n, sync); }
+static int wb_delete(sqlite3_vfs *v, const char *n, int sync)
+{
+    (void)v;
+    return real_vfs->xDelete(real_vfs, n, sync);
+}
 static int wb_access(sqlite3_vfs *v, const char *n, int flags, int *out)
 {
     (void)v;
@@ -222,18 +255,46 @@ static int wb_full_pathname(sqlite3_vfs *v, const char *n, int len, char *out)
     (void)v;
     return real_vfs->xFullPathname(real_vfs, n, len, out);
 }
-static void *wb_dlopen(sqlite3_vfs *v, const char *n) { (void)v; return real_vfs->xDlOpen(real_vfs, n); }
-static void wb_dlerror(sqlite3_vfs *v, int n, char *out) { (void)v; real_vfs->xDlError(real_vfs, n, out); }
+static void *wb_dlopen(sqlite3_vfs *v, const char *n)
+{
+    (void)v;
+    return real_vfs->xDlOpen(real_vfs, n);
+}
+static void wb_dlerror(sqlite3_vfs *v, int n, char *out)
+{
+    (void)v;
+    real_vfs->xDlError(real_vfs, n, out);
+}
 static void (*wb_dlsym(sqlite3_vfs *v, void *h, const char *s))(void)
 {
     (void)v;
     return real_vfs->xDlSym(real_vfs, h, s);
 }
-static void wb_dlclose(sqlite3_vfs *v, void *h) { (void)v; real_vfs->xDlClose(real_vfs, h); }
-static int wb_randomness(sqlite3_vfs *v, int n, char *out) { (void)v; return real_vfs->xRandomness(real_vfs, n, out); }
-static int wb_sleep(sqlite3_vfs *v, int us) { (void)v; return real_vfs->xSleep(real_vfs, us); }
-static int wb_current_time(sqlite3_vfs *v, double *out) { (void)v; return real_vfs->xCurrentTime(real_vfs, out); }
-static int wb_last_error(sqlite3_vfs *v, int n, char *out) { (void)v; return real_vfs->xGetLastError(real_vfs, n, out); }
+static void wb_dlclose(sqlite3_vfs *v, void *h)
+{
+    (void)v;
+    real_vfs->xDlClose(real_vfs, h);
+}
+static int wb_randomness(sqlite3_vfs *v, int n, char *out)
+{
+    (void)v;
+    return real_vfs->xRandomness(real_vfs, n, out);
+}
+static int wb_sleep(sqlite3_vfs *v, int us)
+{
+    (void)v;
+    return real_vfs->xSleep(real_vfs, us);
+}
+static int wb_current_time(sqlite3_vfs *v, double *out)
+{
+    (void)v;
+    return real_vfs->xCurrentTime(real_vfs, out);
+}
+static int wb_last_error(sqlite3_vfs *v, int n, char *out)
+{
+    (void)v;
+    return real_vfs->xGetLastError(real_vfs, n, out);
+}
 static int wb_current_time64(sqlite3_vfs *v, sqlite3_int64 *out)
 {
     (void)v;

@@ -116,10 +116,10 @@ static bool filters_ok(const struct cs_filter *f, size_t n)
     return true;
 }
 
-#define CHECK_SCOPE(st, tenant, coll)                                                    \
-    do {                                                                                 \
-        if (!tenant_ok(tenant) || !coll_ok(coll)) return CS_ERR_INVALID;                 \
-        if (injected(st)) return CS_ERR_STORE;                                           \
+#define CHECK_SCOPE(st, tenant, coll)                                                              \
+    do {                                                                                           \
+        if (!tenant_ok(tenant) || !coll_ok(coll)) return CS_ERR_INVALID;                           \
+        if (injected(st)) return CS_ERR_STORE;                                                     \
     } while (0)
 
 /* Staged events belong to the next write only, whatever its outcome; reads leave them. */
@@ -129,10 +129,10 @@ static int unstaged(struct cs_store *st, int rc)
     return rc;
 }
 
-#define CHECK_WRITE(st, tenant, coll)                                                    \
-    do {                                                                                 \
-        if (!tenant_ok(tenant) || !coll_ok(coll)) return unstaged(st, CS_ERR_INVALID);   \
-        if (injected(st)) return unstaged(st, CS_ERR_STORE);                             \
+#define CHECK_WRITE(st, tenant, coll)                                                              \
+    do {                                                                                           \
+        if (!tenant_ok(tenant) || !coll_ok(coll)) return unstaged(st, CS_ERR_INVALID);             \
+        if (injected(st)) return unstaged(st, CS_ERR_STORE);                                       \
     } while (0)
 
 int cs_store_ping(struct cs_store *st)
@@ -168,8 +168,8 @@ int cs_store_update(struct cs_store *st, struct cs_arena *a, const char *tenant,
     if (!id_ok(id)) return unstaged(st, CS_ERR_NOT_FOUND);
     if (!json_object_is_type(body, json_type_object) || expected_version < 1)
         return unstaged(st, CS_ERR_INVALID);
-    return unstaged(st, st->ops->update(st, a, tenant, coll, id, expected_version, body, text,
-                                        now_ms, out));
+    return unstaged(
+        st, st->ops->update(st, a, tenant, coll, id, expected_version, body, text, now_ms, out));
 }
 
 int cs_store_delete(struct cs_store *st, const char *tenant, const char *coll, const char *id,
@@ -266,8 +266,8 @@ int cs_store_stage(struct cs_store *st, const char *tenant, const char *topic, c
     if (!tenant_ok(tenant) || !name_ok(topic) || !name_ok(type) ||
         st->nstaged >= CS_OUTBOX_MAX_STAGED)
         return CS_ERR_INVALID;
-    const char *json = payload ? json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN)
-                               : "{}";
+    const char *json =
+        payload ? json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN) : "{}";
     struct cs_staged *e = &st->staged[st->nstaged];
     unsigned char bin[12];
     randombytes_buf(bin, sizeof(bin));
@@ -313,9 +313,8 @@ int cs_store_outbox_flush(struct cs_store *st, int64_t now_ms)
     return unstaged(st, st->ops->outbox_flush(st, now_ms));
 }
 
-int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
-                          int64_t lease_ms, size_t limit, size_t per_tenant,
-                          struct cs_outbox_item **items, size_t *n)
+int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms, int64_t lease_ms,
+                          size_t limit, size_t per_tenant, struct cs_outbox_item **items, size_t *n)
 {
     *items = NULL;
     *n = 0;
@@ -333,8 +332,8 @@ int cs_store_outbox_settle(struct cs_store *st, const struct cs_outbox_item *ite
     return st->ops->outbox_settle(st, item, outcome, next_due_ms, now_ms);
 }
 
-int cs_store_outbox_stats(struct cs_store *st, const char *tenant, const char *topic,
-                          int64_t *open, int64_t *done, int64_t *dead)
+int cs_store_outbox_stats(struct cs_store *st, const char *tenant, const char *topic, int64_t *open,
+                          int64_t *done, int64_t *dead)
 {
     if (!tenant_ok(tenant) || (topic && !name_ok(topic))) return CS_ERR_INVALID;
     if (injected(st)) return CS_ERR_STORE;
@@ -372,11 +371,11 @@ json_object *cs_store_body_parse(struct cs_arena *a, const char *text, size_t le
 }
 
 static const char *const stop_words[] = {
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "can", "do", "for", "from", "has",
-    "have", "how", "i", "if", "in", "is", "it", "its", "me", "my", "of", "on", "or", "our",
-    "please", "so", "that", "the", "this", "to", "was", "we", "what", "when", "where", "which",
-    "who", "why", "will", "with", "you", "your", "am", "been", "did", "does", "just", "im",
-    NULL};
+    "a",   "an",   "and", "are",  "as",   "at",    "be",     "but", "by",   "can",  "do",
+    "for", "from", "has", "have", "how",  "i",     "if",     "in",  "is",   "it",   "its",
+    "me",  "my",   "of",  "on",   "or",   "our",   "please", "so",  "that", "the",  "this",
+    "to",  "was",  "we",  "what", "when", "where", "which",  "who", "why",  "will", "with",
+    "you", "your", "am",  "been", "did",  "does",  "just",   "im",  NULL};
 
 static bool is_stop(const char *w)
 {

@@ -39,13 +39,12 @@ struct cs_store_ops {
     int (*compact)(struct cs_store *st);
     /* Writes st->staged with no document change. */
     int (*outbox_flush)(struct cs_store *st, int64_t now_ms);
-    int (*outbox_claim)(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
-                        int64_t lease_ms, size_t limit, size_t per_tenant,
-                        struct cs_outbox_item **items, size_t *n);
+    int (*outbox_claim)(struct cs_store *st, struct cs_arena *a, int64_t now_ms, int64_t lease_ms,
+                        size_t limit, size_t per_tenant, struct cs_outbox_item **items, size_t *n);
     int (*outbox_settle)(struct cs_store *st, const struct cs_outbox_item *item,
                          enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms);
-    int (*outbox_stats)(struct cs_store *st, const char *tenant, const char *topic,
-                        int64_t *open, int64_t *done, int64_t *dead);
+    int (*outbox_stats)(struct cs_store *st, const char *tenant, const char *topic, int64_t *open,
+                        int64_t *done, int64_t *dead);
     /* Optional (NULL: every operation commits by itself). */
     void (*scope_begin)(struct cs_store *st);
     int (*scope_end)(struct cs_store *st);

@@ -49,7 +49,8 @@ static int round_once(struct cs_store *st, struct cs_arena *a, const struct cs_s
     if (*w == INSERTED)
         rc = cs_store_insert(st, a, m->tenant, m->coll, m->id, d.body, NULL, m->now_ms, out);
     else
-        rc = cs_store_update(st, a, m->tenant, m->coll, m->id, d.version, d.body, NULL, m->now_ms, out);
+        rc = cs_store_update(st, a, m->tenant, m->coll, m->id, d.version, d.body, NULL, m->now_ms,
+                             out);
     /* The store drops staged events on a failed write; said again so that no path here
      * depends on which checks the store makes before it gets that far. */
     if (rc) cs_store_unstage(st);
@@ -79,8 +80,12 @@ static int replace_body(void *body, struct cs_doc *d)
 int cs_store_put(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                  const char *id, json_object *body, int64_t now_ms, struct cs_doc *out)
 {
-    const struct cs_store_modify m = {.tenant = tenant, .coll = coll, .id = id,
-                                      .flags = CS_MODIFY_CREATE, .mutate = replace_body,
-                                      .ctx = body, .now_ms = now_ms};
+    const struct cs_store_modify m = {.tenant = tenant,
+                                      .coll = coll,
+                                      .id = id,
+                                      .flags = CS_MODIFY_CREATE,
+                                      .mutate = replace_body,
+                                      .ctx = body,
+                                      .now_ms = now_ms};
     return cs_store_modify(st, a, &m, out);
 }

@@ -62,8 +62,9 @@ struct cs_store_host {
     /* store_rollup.h: what a write changes in the rollups, done by the core's code so
      * both backends count alike */
     const struct cs_rollup_def *(*rollup_def_for)(const char *coll);
-    size_t (*rollup_delta)(const struct cs_rollup_def *d, json_object *old_body, int64_t old_created,
-                           json_object *new_body, int64_t new_created, struct cs_rollup_cell *cells);
+    size_t (*rollup_delta)(const struct cs_rollup_def *d, json_object *old_body,
+                           int64_t old_created, json_object *new_body, int64_t new_created,
+                           struct cs_rollup_cell *cells);
     const char *(*rollup_key_decode)(const char *key);
 };
 

@@ -50,27 +50,33 @@ static const char *sql_type(enum cs_rp_type t)
 
 static int table_sql(struct cs_buf *b, const struct cs_rp_resource *r)
 {
-    int rc = cs_buf_printf(b, "CREATE TABLE IF NOT EXISTS %s(rid INTEGER PRIMARY KEY,"
-                              " tenant TEXT NOT NULL, id INTEGER NOT NULL, upd INTEGER NOT NULL,"
-                              " body TEXT NOT NULL", r->table);
+    int rc = cs_buf_printf(b,
+                           "CREATE TABLE IF NOT EXISTS %s(rid INTEGER PRIMARY KEY,"
+                           " tenant TEXT NOT NULL, id INTEGER NOT NULL, upd INTEGER NOT NULL,"
+                           " body TEXT NOT NULL",
+                           r->table);
     for (size_t i = 0; !rc && i < r->nfields; i++)
         if (r->fields[i].column && !is_meta(&r->fields[i]))
             rc = cs_buf_printf(b, ", c_%s %s", r->fields[i].name, sql_type(r->fields[i].type));
     /* Every index ends with deleted_at and id, so that a filtered page (and its count)
      * is decided from the index alone: only the page's own rows are read. */
     const char *tail = cs_rp_field_find(r, "deleted_at") ? ", c_deleted_at, id" : ", id";
-    if (!rc) rc = cs_buf_printf(b, ", UNIQUE(tenant, id));"
-                                   "CREATE INDEX IF NOT EXISTS %s_upd ON %s(tenant, upd, id);",
-                                r->table, r->table);
+    if (!rc)
+        rc = cs_buf_printf(b,
+                           ", UNIQUE(tenant, id));"
+                           "CREATE INDEX IF NOT EXISTS %s_upd ON %s(tenant, upd, id);",
+                           r->table, r->table);
     for (size_t i = 0; !rc && i < r->nfields; i++) {
         const struct cs_rp_field *f = &r->fields[i];
         if (!f->column || f->noindex || is_meta(f) || !strcmp(f->name, "deleted_at")) continue;
         if (!strcmp(f->name, "created_at"))
-            rc = cs_buf_printf(b, "CREATE INDEX IF NOT EXISTS %s_created ON %s(tenant, c_created_at%s);",
-                               r->table, r->table, tail);
+            rc = cs_buf_printf(
+                b, "CREATE INDEX IF NOT EXISTS %s_created ON %s(tenant, c_created_at%s);", r->table,
+                r->table, tail);
         else
-            rc = cs_buf_printf(b, "CREATE INDEX IF NOT EXISTS %s_%s ON %s(tenant, c_%s, c_created_at%s);",
-                               r->table, f->name, r->table, f->name, tail);
+            rc = cs_buf_printf(
+                b, "CREATE INDEX IF NOT EXISTS %s_%s ON %s(tenant, c_%s, c_created_at%s);",
+                r->table, f->name, r->table, f->name, tail);
     }
     return rc;
 }
@@ -153,7 +159,10 @@ static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **q)
     return rc == SQLITE_OK ? CS_OK : from_sqlite(rc ? rc : SQLITE_ERROR);
 }
 
-static void bind_str(sqlite3_stmt *q, int i, const char *s) { sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT); }
+static void bind_str(sqlite3_stmt *q, int i, const char *s)
+{
+    sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+}
 
 /* ---- where clauses ---- */
 
@@ -185,7 +194,8 @@ static void add_int(struct binds *b, int64_t v) { b->kind[b->n] = B_INT, b->i[b-
 static void add_real(struct binds *b, double v) { b->kind[b->n] = B_REAL, b->d[b->n++] = v; }
 static void add_text(struct binds *b, const char *v) { b->kind[b->n] = B_TEXT, b->s[b->n++] = v; }
 
-static void bound(struct cs_arena *a, struct binds *b, const struct cs_rp_field *f, int64_t i, double d)
+static void bound(struct cs_arena *a, struct binds *b, const struct cs_rp_field *f, int64_t i,
+                  double d)
 {
     if (as_iso(f)) {
         char *iso = cs_arena_alloc(a, CS_ISO_MAX);
@@ -219,9 +229,12 @@ static int where_filter(struct cs_buf *w, struct cs_arena *a, struct binds *b,
     for (size_t i = 0; !rc && i < f->nvalues; i++) {
         rc = cs_buf_puts(w, i ? ",?" : "?");
         const char *v = f->values[i];
-        if (f->field->type == RP_STR) add_text(b, v);
-        else if (f->field->type == RP_BOOL) add_int(b, !strcmp(v, "true"));
-        else add_int(b, strtoll(v, NULL, 10));
+        if (f->field->type == RP_STR)
+            add_text(b, v);
+        else if (f->field->type == RP_BOOL)
+            add_int(b, !strcmp(v, "true"));
+        else
+            add_int(b, strtoll(v, NULL, 10));
     }
     return rc ? rc : cs_buf_puts(w, ")");
 }
@@ -241,9 +254,12 @@ static void bind_all(sqlite3_stmt *st, const char *tenant, const struct binds *b
     bind_str(st, 1, tenant);
     for (size_t i = 0; i < b->n; i++) {
         int at = (int)i + from;
-        if (b->kind[i] == B_INT) sqlite3_bind_int64(st, at, b->i[i]);
-        else if (b->kind[i] == B_REAL) sqlite3_bind_double(st, at, b->d[i]);
-        else bind_str(st, at, b->s[i]);
+        if (b->kind[i] == B_INT)
+            sqlite3_bind_int64(st, at, b->i[i]);
+        else if (b->kind[i] == B_REAL)
+            sqlite3_bind_double(st, at, b->d[i]);
+        else
+            bind_str(st, at, b->s[i]);
     }
 }
 
@@ -251,11 +267,12 @@ static void bind_all(sqlite3_stmt *st, const char *tenant, const struct binds *b
 
 /* The stored record as answered: updated_at is the write time; a view keeps only its
  * own fields. Stored text is parsed like outside input. */
-static json_object *record_of(struct cs_arena *a, const struct cs_rp_resource *r,
-                              const char *text, int len, int64_t upd)
+static json_object *record_of(struct cs_arena *a, const struct cs_rp_resource *r, const char *text,
+                              int len, int64_t upd)
 {
     json_object *o = NULL;
-    if (!text || cs_json_parse(text, (size_t)len, a, &o, NULL) || !json_object_is_type(o, json_type_object))
+    if (!text || cs_json_parse(text, (size_t)len, a, &o, NULL) ||
+        !json_object_is_type(o, json_type_object))
         return NULL;
     char iso[CS_ISO_MAX];
     cs_rp_time_str(upd, iso);
@@ -315,8 +332,9 @@ static int page_sql(struct cs_arena *a, const struct cs_rp_resource *r, const st
                            q->desc ? "<" : ">");
     }
     if (!rc) rc = order_sql(&s, a, q);
-    if (!rc) rc = cs_buf_printf(&s, " LIMIT %lld OFFSET %lld", (long long)q->per,
-                                q->has_after ? 0LL : (long long)((q->page - 1) * q->per));
+    if (!rc)
+        rc = cs_buf_printf(&s, " LIMIT %lld OFFSET %lld", (long long)q->per,
+                           q->has_after ? 0LL : (long long)((q->page - 1) * q->per));
     *page_sql_out = rc ? NULL : cs_buf_str(&s);
     return rc;
 }
@@ -340,7 +358,8 @@ static int page_rows(struct cs_store *st, struct cs_arena *a, const char *tenant
     sqlite3_stmt *ids = NULL, *one = NULL;
     const char *table = r->view_of ? r->view_of->table : r->table;
     rc = prep(db, sql, &ids);
-    if (!rc) rc = prep(db, cs_arena_printf(a, "SELECT body, upd FROM %s WHERE rid = ?", table), &one);
+    if (!rc)
+        rc = prep(db, cs_arena_printf(a, "SELECT body, upd FROM %s WHERE rid = ?", table), &one);
     if (rc) {
         sqlite3_finalize(ids);
         return rc;
@@ -349,9 +368,11 @@ static int page_rows(struct cs_store *st, struct cs_arena *a, const char *tenant
     int step;
     while (!rc && (step = sqlite3_step(ids)) == SQLITE_ROW) {
         sqlite3_bind_int64(one, 1, sqlite3_column_int64(ids, 0));
-        if (sqlite3_step(one) != SQLITE_ROW) rc = CS_ERR_STORE;
-        else rc = row(ctx, (const char *)sqlite3_column_text(one, 0), sqlite3_column_bytes(one, 0),
-                      sqlite3_column_int64(one, 1));
+        if (sqlite3_step(one) != SQLITE_ROW)
+            rc = CS_ERR_STORE;
+        else
+            rc = row(ctx, (const char *)sqlite3_column_text(one, 0), sqlite3_column_bytes(one, 0),
+                     sqlite3_column_int64(one, 1));
         sqlite3_reset(one);
     }
     if (!rc && step != SQLITE_DONE) rc = from_sqlite(step);
@@ -400,7 +421,8 @@ static int raw_row(void *ctx, const char *text, int len, int64_t upd)
     json_tokener_reset(c->tok);
     json_object *o = json_tokener_parse_ex(c->tok, text, len);
     bool ok = o && json_tokener_get_error(c->tok) == json_tokener_success &&
-              json_tokener_get_parse_end(c->tok) == (size_t)len && json_object_is_type(o, json_type_object);
+              json_tokener_get_parse_end(c->tok) == (size_t)len &&
+              json_object_is_type(o, json_type_object);
     c->last_id = ok ? cs_json_get_int(o, "id", 0) : 0;
     json_object_put(o);
     if (!ok) return CS_ERR_STORE;
@@ -438,8 +460,10 @@ int cs_rp_store_get(struct cs_store *st, struct cs_arena *a, const char *tenant,
     const char *table = r->view_of ? r->view_of->table : r->table;
     bool del = !with_deleted && cs_rp_field_find(r, "deleted_at");
     sqlite3_stmt *q;
-    rc = prep(db, cs_arena_printf(a, "SELECT body, upd FROM %s WHERE tenant = ? AND id = ?%s", table,
-                                  del ? " AND c_deleted_at IS NULL" : ""), &q);
+    rc = prep(db,
+              cs_arena_printf(a, "SELECT body, upd FROM %s WHERE tenant = ? AND id = ?%s", table,
+                              del ? " AND c_deleted_at IS NULL" : ""),
+              &q);
     if (rc) return rc;
     bind_str(q, 1, tenant);
     sqlite3_bind_int64(q, 2, id);
@@ -466,10 +490,14 @@ int cs_rp_store_children(struct cs_store *st, struct cs_arena *a, const char *te
     const struct cs_rp_field *f = cs_rp_field_find(r, col);
     if (!f || !f->column) return CS_ERR_INVALID;
     sqlite3_stmt *q;
-    rc = prep(db, cs_arena_printf(a, "SELECT body, upd FROM %s WHERE tenant = ? AND c_%s = ?%s"
-                                     " ORDER BY id LIMIT %zu", r->table, col,
-                                  cs_rp_field_find(r, "deleted_at") ? " AND c_deleted_at IS NULL" : "",
-                                  limit), &q);
+    rc = prep(db,
+              cs_arena_printf(a,
+                              "SELECT body, upd FROM %s WHERE tenant = ? AND c_%s = ?%s"
+                              " ORDER BY id LIMIT %zu",
+                              r->table, col,
+                              cs_rp_field_find(r, "deleted_at") ? " AND c_deleted_at IS NULL" : "",
+                              limit),
+              &q);
     if (rc) return rc;
     bind_str(q, 1, tenant);
     sqlite3_bind_int64(q, 2, v);
@@ -495,9 +523,11 @@ int cs_rp_store_team_agents(struct cs_store *st, struct cs_arena *a, const char 
     if (rc) return rc;
     const struct cs_rp_resource *ui = cs_rp_resource_find("user_info");
     sqlite3_stmt *q;
-    rc = prep(db, "SELECT body, upd FROM rp_agents WHERE tenant = ? AND c_deleted_at IS NULL AND"
-                  " EXISTS (SELECT 1 FROM json_each(body, '$.teams') WHERE"
-                  " json_extract(value, '$.id') = ?) ORDER BY id", &q);
+    rc = prep(db,
+              "SELECT body, upd FROM rp_agents WHERE tenant = ? AND c_deleted_at IS NULL AND"
+              " EXISTS (SELECT 1 FROM json_each(body, '$.teams') WHERE"
+              " json_extract(value, '$.id') = ?) ORDER BY id",
+              &q);
     if (rc) return rc;
     bind_str(q, 1, tenant);
     sqlite3_bind_int64(q, 2, team_id);
@@ -551,15 +581,22 @@ static void bind_columns(sqlite3_stmt *q, const struct cs_rp_resource *r, json_o
         const struct cs_rp_field *f = &r->fields[i];
         if (!f->column || is_meta(f)) continue;
         json_object *v = json_object_object_get(rec, f->name);
-        if (!v) sqlite3_bind_null(q, at);
+        if (!v)
+            sqlite3_bind_null(q, at);
         else if (f->type == RP_TIME) {
             int64_t ms = time_ms(rec, f->name);
-            if (ms == INT64_MIN) sqlite3_bind_null(q, at);
-            else sqlite3_bind_int64(q, at, ms);
-        } else if (f->type == RP_STR) bind_str(q, at, json_object_get_string(v));
-        else if (f->type == RP_NUM) sqlite3_bind_double(q, at, json_object_get_double(v));
-        else if (f->type == RP_BOOL) sqlite3_bind_int(q, at, json_object_get_boolean(v));
-        else sqlite3_bind_int64(q, at, json_object_get_int64(v));
+            if (ms == INT64_MIN)
+                sqlite3_bind_null(q, at);
+            else
+                sqlite3_bind_int64(q, at, ms);
+        } else if (f->type == RP_STR)
+            bind_str(q, at, json_object_get_string(v));
+        else if (f->type == RP_NUM)
+            sqlite3_bind_double(q, at, json_object_get_double(v));
+        else if (f->type == RP_BOOL)
+            sqlite3_bind_int(q, at, json_object_get_boolean(v));
+        else
+            sqlite3_bind_int64(q, at, json_object_get_int64(v));
         at++;
     }
 }
@@ -576,35 +613,51 @@ static int insert_stmt(struct writer *w, const struct cs_rp_resource *r, sqlite3
         if (!rc) rc = cs_buf_puts(&marks, ", ?");
     }
     if (rc) return rc;
-    return prep(w->db, cs_arena_printf(w->a, "INSERT OR REPLACE INTO %s(tenant, id, upd, body%s)"
-                                             " VALUES(?1, ?2, ?3, ?4%s)", r->table,
-                                       cs_buf_str(&cols), cs_buf_str(&marks)), out);
+    return prep(w->db,
+                cs_arena_printf(w->a,
+                                "INSERT OR REPLACE INTO %s(tenant, id, upd, body%s)"
+                                " VALUES(?1, ?2, ?3, ?4%s)",
+                                r->table, cs_buf_str(&cols), cs_buf_str(&marks)),
+                out);
 }
 
 static int prepare_writes(struct writer *w, const struct cs_rp_resource *r)
 {
-    int rc = prep(w->db, cs_arena_printf(w->a, "SELECT body FROM %s WHERE tenant = ? AND id = ?", r->table), &w->get);
+    int rc = prep(
+        w->db, cs_arena_printf(w->a, "SELECT body FROM %s WHERE tenant = ? AND id = ?", r->table),
+        &w->get);
     if (!rc) rc = insert_stmt(w, r, &w->ins);
     bool call = !strcmp(r->name, "calls");
     if (!rc && (call || !strcmp(r->name, "chats"))) {
-        const struct cs_rp_resource *pr = cs_rp_resource_find(call ? "call_participants" : "chat_participants");
+        const struct cs_rp_resource *pr =
+            cs_rp_resource_find(call ? "call_participants" : "chat_participants");
         rc = insert_stmt(w, pr, &w->part_ins);
-        if (!rc) rc = prep(w->db, cs_arena_printf(w->a, "DELETE FROM %s WHERE tenant = ? AND c_%s = ?",
-                                                  pr->table, call ? "call_id" : "chat_id"), &w->part_del);
+        if (!rc)
+            rc = prep(w->db,
+                      cs_arena_printf(w->a, "DELETE FROM %s WHERE tenant = ? AND c_%s = ?",
+                                      pr->table, call ? "call_id" : "chat_id"),
+                      &w->part_del);
     }
-    if (!rc && call) rc = prep(w->db, "DELETE FROM rp_call_segments WHERE tenant = ? AND call_id = ?", &w->seg_del);
-    if (!rc && call) rc = prep(w->db, "INSERT INTO rp_call_segments VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
-                                      " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)", &w->seg_ins);
+    if (!rc && call)
+        rc = prep(w->db, "DELETE FROM rp_call_segments WHERE tenant = ? AND call_id = ?",
+                  &w->seg_del);
+    if (!rc && call)
+        rc = prep(w->db,
+                  "INSERT INTO rp_call_segments VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
+                  " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                  &w->seg_ins);
     if (!rc)
-        rc = prep(w->db, "INSERT INTO rp_changed_details(tenant, id, upd, body, c_record_type,"
-                         " c_record_id, c_field, c_created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        rc = prep(w->db,
+                  "INSERT INTO rp_changed_details(tenant, id, upd, body, c_record_type,"
+                  " c_record_id, c_field, c_created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                   &w->chg);
     return rc;
 }
 
 static void finalize_writes(struct writer *w)
 {
-    sqlite3_stmt **all[] = {&w->get, &w->ins, &w->chg, &w->part_ins, &w->part_del, &w->seg_del, &w->seg_ins};
+    sqlite3_stmt **all[] = {&w->get,      &w->ins,     &w->chg,    &w->part_ins,
+                            &w->part_del, &w->seg_del, &w->seg_ins};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
@@ -673,8 +726,8 @@ static int diff(struct writer *w, const struct cs_rp_resource *r, int64_t id, js
     return CS_OK;
 }
 
-static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stmt *ins,
-                   int64_t id, json_object *rec)
+static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stmt *ins, int64_t id,
+                   json_object *rec)
 {
     char iso[CS_ISO_MAX];
     cs_rp_time_str(w->upd, iso);
@@ -693,11 +746,12 @@ static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stm
  * contact's id (and its created_at, when the participant has none) is added to the
  * nested object for its own row and taken out again, so the record the caller holds is
  * unchanged and no participant is copied. */
-static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t id, json_object *rec,
-                       bool replace)
+static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t id,
+                       json_object *rec, bool replace)
 {
     bool call = !strcmp(r->name, "calls");
-    const struct cs_rp_resource *pr = cs_rp_resource_find(call ? "call_participants" : "chat_participants");
+    const struct cs_rp_resource *pr =
+        cs_rp_resource_find(call ? "call_participants" : "chat_participants");
     const char *key = call ? "call_id" : "chat_id";
     int rc = CS_OK;
     if (replace) {
@@ -719,11 +773,15 @@ static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t
         if (!had_created) json_object_object_add(p, "created_at", json_object_get(created));
         rc = put_row(w, pr, w->part_ins, json_object_get_int64(json_object_object_get(p, "id")), p);
         /* Back to what the caller gave. */
-        if (had_key) json_object_object_add(p, key, former_key);
-        else json_object_object_del(p, key);
+        if (had_key)
+            json_object_object_add(p, key, former_key);
+        else
+            json_object_object_del(p, key);
         if (!had_created) json_object_object_del(p, "created_at");
-        if (had_upd) json_object_object_add(p, "updated_at", former_upd);
-        else json_object_object_del(p, "updated_at");
+        if (had_upd)
+            json_object_object_add(p, "updated_at", former_upd);
+        else
+            json_object_object_del(p, "updated_at");
     }
     return rc;
 }
@@ -731,8 +789,10 @@ static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t
 static void bind_opt_int(sqlite3_stmt *q, int at, json_object *rec, const char *key)
 {
     json_object *v = json_object_object_get(rec, key);
-    if (json_object_is_type(v, json_type_int)) sqlite3_bind_int64(q, at, json_object_get_int64(v));
-    else sqlite3_bind_null(q, at);
+    if (json_object_is_type(v, json_type_int))
+        sqlite3_bind_int64(q, at, json_object_get_int64(v));
+    else
+        sqlite3_bind_null(q, at);
 }
 
 static int write_segments(struct writer *w, int64_t id, json_object *rec, bool replace)
@@ -758,7 +818,8 @@ static int write_segments(struct writer *w, int64_t id, json_object *rec, bool r
     char list[CS_RP_MAX_TRANSFERS * 24 + 1] = "";
     size_t at = 0;
     for (size_t i = 0; i < s.ntransfers; i++)
-        at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%.3f", i ? "," : "", s.transfers[i]);
+        at +=
+            (size_t)snprintf(list + at, sizeof(list) - at, "%s%.3f", i ? "," : "", s.transfers[i]);
     bind_str(q, 18, list);
     return step_reset(q);
 }
@@ -780,7 +841,8 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
     if (exists) {
         /* A stored record that no longer parses is replaced whole, as an update. */
         const char *t = (const char *)sqlite3_column_text(w->get, 0);
-        if (!t || cs_json_parse(t, (size_t)sqlite3_column_bytes(w->get, 0), w->a, &old, NULL)) old = NULL;
+        if (!t || cs_json_parse(t, (size_t)sqlite3_column_bytes(w->get, 0), w->a, &old, NULL))
+            old = NULL;
     }
     sqlite3_reset(w->get);
     if (step != SQLITE_ROW && step != SQLITE_DONE) return from_sqlite(step);
@@ -815,14 +877,18 @@ static int write_batch(sqlite3 *db, struct cs_arena *a, const char *tenant,
 {
     struct writer w = {.db = db, .a = a, .tenant = tenant, .now_ms = now_ms};
     int rc = CS_OK;
-    int64_t last = max_of(w.db, cs_arena_printf(a, "SELECT coalesce(max(upd), 0) FROM %s WHERE tenant = ?", r->table), tenant);
-    int64_t last_chg = max_of(w.db, "SELECT coalesce(max(id), 0) FROM rp_changed_details WHERE tenant = ?", tenant);
+    int64_t last = max_of(
+        w.db, cs_arena_printf(a, "SELECT coalesce(max(upd), 0) FROM %s WHERE tenant = ?", r->table),
+        tenant);
+    int64_t last_chg = max_of(
+        w.db, "SELECT coalesce(max(id), 0) FROM rp_changed_details WHERE tenant = ?", tenant);
     if (last < 0 || last_chg < 0) rc = CS_ERR_STORE;
     w.upd = now_ms > last ? now_ms : last + 1;
     w.next_change_id = last_chg + 1;
     if (!rc) rc = prepare_writes(&w, r);
     size_t n = json_object_array_length(records);
-    for (size_t i = 0; !rc && i < n; i++) rc = write_one(&w, r, json_object_array_get_idx(records, i), res);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = write_one(&w, r, json_object_array_get_idx(records, i), res);
     finalize_writes(&w);
     return rc;
 }
@@ -1011,9 +1077,13 @@ int cs_rp_store_segment_stats(struct cs_store *st, struct cs_arena *a, const cha
     int rc = open_db(st, tenant, &db);
     if (rc) return rc;
     sqlite3_stmt *q;
-    rc = prep(db, cs_arena_printf(a, "SELECT %s, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, transfers"
-                                     " FROM rp_call_segments WHERE tenant = ? AND created_ms >= ?"
-                                     " AND created_ms <= ?", keys[g]), &q);
+    rc = prep(db,
+              cs_arena_printf(a,
+                              "SELECT %s, s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, transfers"
+                              " FROM rp_call_segments WHERE tenant = ? AND created_ms >= ?"
+                              " AND created_ms <= ?",
+                              keys[g]),
+              &q);
     if (rc) return rc;
     bind_str(q, 1, tenant);
     sqlite3_bind_int64(q, 2, from_ms);

@@ -14,15 +14,21 @@
  * collections must keep its rollups, whichever function it serves. */
 static const struct cs_rollup_def defs[] = {
     /* tickets-process's results, read by GET /api/v1/tickets/metrics. */
-    {.coll = "tickets", .time_field = "_created",
-     .dims = {"category", "priority", "sentiment", "compliance"}, .ndims = 4,
-     .measures = {"processing_ms", "confidence", "escalation_needed", "kb_answer"}, .nmeasures = 4,
+    {.coll = "tickets",
+     .time_field = "_created",
+     .dims = {"category", "priority", "sentiment", "compliance"},
+     .ndims = 4,
+     .measures = {"processing_ms", "confidence", "escalation_needed", "kb_answer"},
+     .nmeasures = 4,
      .hist = "processing_ms"},
     /* The customer insights' lifecycle records (cs/insights.h), read by the analytics
      * overview and summary. */
-    {.coll = "insights_tickets", .time_field = "opened_ms", .dims = {"category", "sentiment"}, .ndims = 2,
-     .measures = {"open", "resolution_s", "csat_satisfied", "fcr", "escalated", "csat", "first_reply_s",
-                  "sentiment_score"},
+    {.coll = "insights_tickets",
+     .time_field = "opened_ms",
+     .dims = {"category", "sentiment"},
+     .ndims = 2,
+     .measures = {"open", "resolution_s", "csat_satisfied", "fcr", "escalated", "csat",
+                  "first_reply_s", "sentiment_score"},
      .nmeasures = 8},
 };
 
@@ -77,7 +83,8 @@ static bool number(json_object *v, double *out)
     }
 }
 
-bool cs_rollup_doc_time(const struct cs_rollup_def *d, json_object *body, int64_t created_ms, int64_t *t)
+bool cs_rollup_doc_time(const struct cs_rollup_def *d, json_object *body, int64_t created_ms,
+                        int64_t *t)
 {
     if (strcmp(d->time_field, "_created") == 0) return *t = created_ms, true;
     json_object *v = at_path(body, d->time_field);
@@ -101,20 +108,24 @@ static int64_t floor_to(int64_t t, int64_t unit);
 
 static void key_of(json_object *v, char *out)
 {
-    const char *s = v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+    const char *s =
+        v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
     /* A value longer than a key holds shares the null group rather than a truncated
      * name; categories and labels are short. */
-    if (s && strlen(s) + 2 <= CS_ROLLUP_KEY_MAX) snprintf(out, CS_ROLLUP_KEY_MAX, "s%s", s);
-    else snprintf(out, CS_ROLLUP_KEY_MAX, "-");
+    if (s && strlen(s) + 2 <= CS_ROLLUP_KEY_MAX)
+        snprintf(out, CS_ROLLUP_KEY_MAX, "s%s", s);
+    else
+        snprintf(out, CS_ROLLUP_KEY_MAX, "-");
 }
 
 const char *cs_rollup_key_decode(const char *key) { return key && key[0] == 's' ? key + 1 : NULL; }
 
-static struct cs_rollup_cell *cell_at(struct cs_rollup_cell *cells, size_t *n, size_t cap, int64_t hour,
-                                      const char *dim, const char *key)
+static struct cs_rollup_cell *cell_at(struct cs_rollup_cell *cells, size_t *n, size_t cap,
+                                      int64_t hour, const char *dim, const char *key)
 {
     for (size_t i = 0; i < *n; i++)
-        if (cells[i].hour_ms == hour && strcmp(cells[i].dim, dim) == 0 && strcmp(cells[i].key, key) == 0)
+        if (cells[i].hour_ms == hour && strcmp(cells[i].dim, dim) == 0 &&
+            strcmp(cells[i].key, key) == 0)
             return &cells[i];
     if (*n >= cap) return NULL;
     struct cs_rollup_cell *c = &cells[(*n)++];
@@ -133,16 +144,17 @@ static int64_t floor_to(int64_t t, int64_t unit)
 }
 
 /* The day-level twin of a cell. */
-static struct cs_rollup_cell *day_cell(struct cs_rollup_cell *cells, size_t *n, size_t cap, int64_t t,
-                                       const char *dim, const char *key)
+static struct cs_rollup_cell *day_cell(struct cs_rollup_cell *cells, size_t *n, size_t cap,
+                                       int64_t t, const char *dim, const char *key)
 {
     char ddim[64];
     snprintf(ddim, sizeof(ddim), "%.60s%s", dim, CS_ROLLUP_DAY_SUFFIX);
     return cell_at(cells, n, cap, floor_to(t, CS_ROLLUP_DAY_MS), ddim, key);
 }
 
-void cs_rollup_contribute(const struct cs_rollup_def *d, json_object *body, int64_t created_ms, int sign,
-                          bool hour_exact, struct cs_rollup_cell *cells, size_t *n, size_t cap)
+void cs_rollup_contribute(const struct cs_rollup_def *d, json_object *body, int64_t created_ms,
+                          int sign, bool hour_exact, struct cs_rollup_cell *cells, size_t *n,
+                          size_t cap)
 {
     int64_t t;
     if (!body || !cs_rollup_doc_time(d, body, created_ms, &t)) return;
@@ -160,7 +172,8 @@ void cs_rollup_contribute(const struct cs_rollup_def *d, json_object *body, int6
             key_of(at_path(body, d->dims[i - 1]), key);
         }
         for (int level = 0; level < (hour_exact ? 1 : 2); level++) {
-            struct cs_rollup_cell *c = level ? day_cell(cells, n, cap, t, dim, key) : cell_at(cells, n, cap, hour, dim, key);
+            struct cs_rollup_cell *c = level ? day_cell(cells, n, cap, t, dim, key)
+                                             : cell_at(cells, n, cap, hour, dim, key);
             if (!c) return;
             c->count += sign;
             for (size_t m = 0; m < d->nmeasures; m++)
@@ -172,7 +185,8 @@ void cs_rollup_contribute(const struct cs_rollup_def *d, json_object *body, int6
         snprintf(dim, sizeof(dim), "#%s", d->hist);
         snprintf(key, sizeof(key), "s%d", cs_rollup_bin(h));
         for (int level = 0; level < (hour_exact ? 1 : 2); level++) {
-            struct cs_rollup_cell *c = level ? day_cell(cells, n, cap, t, dim, key) : cell_at(cells, n, cap, hour, dim, key);
+            struct cs_rollup_cell *c = level ? day_cell(cells, n, cap, t, dim, key)
+                                             : cell_at(cells, n, cap, hour, dim, key);
             if (c) c->count += sign;
         }
     }
@@ -222,7 +236,8 @@ int cs_rollup_bin(double v) { return (int)(ordered(v == 0 ? 0.0 : v) >> BIN_SHIF
 void cs_rollup_bin_bounds(int bin, double *lo, double *hi)
 {
     *lo = unordered((uint64_t)bin << BIN_SHIFT);
-    *hi = bin >= (1 << (64 - BIN_SHIFT)) - 1 ? INFINITY : unordered((uint64_t)(bin + 1) << BIN_SHIFT);
+    *hi =
+        bin >= (1 << (64 - BIN_SHIFT)) - 1 ? INFINITY : unordered((uint64_t)(bin + 1) << BIN_SHIFT);
 }
 
 /* ---- reads ---- */
@@ -253,7 +268,8 @@ static int row_cmp(const void *x, const void *y)
 static struct cs_rollup_row *acc_row(struct acc *c, const char *key)
 {
     for (size_t i = 0; i < c->n; i++)
-        if ((!key && !c->rows[i].key) || (key && c->rows[i].key && strcmp(key, c->rows[i].key) == 0))
+        if ((!key && !c->rows[i].key) ||
+            (key && c->rows[i].key && strcmp(key, c->rows[i].key) == 0))
             return &c->rows[i];
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 16;
@@ -281,8 +297,10 @@ static void acc_rows(struct acc *c, const struct cs_rollup_row *rows, size_t n)
 {
     for (size_t i = 0; !c->rc && i < n; i++) {
         struct cs_rollup_row *r = acc_row(c, rows[i].key);
-        if (!r) c->rc = CS_ERR_NOMEM;
-        else row_add(r, rows[i].count, rows[i].sum, rows[i].n);
+        if (!r)
+            c->rc = CS_ERR_NOMEM;
+        else
+            row_add(r, rows[i].count, rows[i].sum, rows[i].n);
     }
 }
 
@@ -293,8 +311,10 @@ static long bucket_of(const struct acc *c, int64_t t)
     size_t lo = 0, hi = c->nb - 1; /* bounds[lo] <= t < bounds[hi] */
     while (hi - lo > 1) {
         size_t mid = (lo + hi) / 2;
-        if (t < c->bounds[mid]) hi = mid;
-        else lo = mid;
+        if (t < c->bounds[mid])
+            hi = mid;
+        else
+            lo = mid;
     }
     return (long)lo;
 }
@@ -337,7 +357,8 @@ static void whole_hours(int64_t from, int64_t to, int64_t *h0, int64_t *h1)
 }
 
 /* Adds the summed cells of `dim` for [a, b) (aligned to the level of `dim`). */
-static int read_into(struct cs_store *st, const char *tenant, struct acc *c, const char *dim, int64_t a, int64_t b)
+static int read_into(struct cs_store *st, const char *tenant, struct acc *c, const char *dim,
+                     int64_t a, int64_t b)
 {
     if (a >= b) return CS_OK;
     struct cs_rollup_row *r;
@@ -363,7 +384,8 @@ static int rollup_rows(struct cs_store *st, struct cs_arena *a, const char *tena
     whole_hours(from, to, &h0, &h1);
     int rc = CS_OK;
     if (h0 < h1) {
-        int64_t d0 = floor_to(h0 + CS_ROLLUP_DAY_MS - 1, CS_ROLLUP_DAY_MS), d1 = floor_to(h1, CS_ROLLUP_DAY_MS);
+        int64_t d0 = floor_to(h0 + CS_ROLLUP_DAY_MS - 1, CS_ROLLUP_DAY_MS),
+                d1 = floor_to(h1, CS_ROLLUP_DAY_MS);
         if (d0 < d1) {
             rc = read_into(st, tenant, &c, ddim, d0, d1);
             if (!rc) rc = read_into(st, tenant, &c, dim, h0, d0);
@@ -387,11 +409,11 @@ static int rollup_rows(struct cs_store *st, struct cs_arena *a, const char *tena
     return CS_OK;
 }
 
-#define CHECK_ROLLUP(st, tenant, d)                                                      \
-    do {                                                                                 \
-        if (!(d) || !cs_store_tenant_ok(tenant)) return CS_ERR_INVALID;                        \
-        if (cs_store_injected(st)) return CS_ERR_STORE;                                  \
-        if (!(st)->ops->rollup_read) return CS_ERR_STORE;                                \
+#define CHECK_ROLLUP(st, tenant, d)                                                                \
+    do {                                                                                           \
+        if (!(d) || !cs_store_tenant_ok(tenant)) return CS_ERR_INVALID;                            \
+        if (cs_store_injected(st)) return CS_ERR_STORE;                                            \
+        if (!(st)->ops->rollup_read) return CS_ERR_STORE;                                          \
     } while (0)
 
 int cs_store_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
@@ -408,9 +430,9 @@ int cs_store_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant,
     return rollup_rows(st, a, tenant, d, dim ? dim : "", from_ms, to_ms, rows, nrows);
 }
 
-int cs_store_rollup_buckets(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
-                            int64_t from_ms, int64_t to_ms, const int64_t *bounds, size_t nbounds,
-                            struct cs_rollup_row **rows)
+int cs_store_rollup_buckets(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                            const char *coll, int64_t from_ms, int64_t to_ms, const int64_t *bounds,
+                            size_t nbounds, struct cs_rollup_row **rows)
 {
     const struct cs_rollup_def *d = cs_rollup_def_for(coll);
     CHECK_ROLLUP(st, tenant, d);
@@ -450,7 +472,10 @@ int cs_store_rollup_buckets(struct cs_store *st, struct cs_arena *a, const char 
     return CS_OK;
 }
 
-static int bin_no(const struct cs_rollup_row *r) { return r->key ? (int)strtol(r->key, NULL, 10) : -1; }
+static int bin_no(const struct cs_rollup_row *r)
+{
+    return r->key ? (int)strtol(r->key, NULL, 10) : -1;
+}
 
 static int bin_cmp(const void *x, const void *y)
 {
@@ -461,8 +486,9 @@ static int bin_cmp(const void *x, const void *y)
 /* Nearest rank, as cs_store_quantiles: the histogram says which bin holds the rank and
  * how many values lie below that bin; the backend then reads the value at that offset
  * within the bin (an index range of one bin, not the whole window). */
-int cs_store_rollup_quantiles(struct cs_store *st, const char *tenant, const char *coll, int64_t from_ms,
-                              int64_t to_ms, const double *qs, size_t nq, double *out)
+int cs_store_rollup_quantiles(struct cs_store *st, const char *tenant, const char *coll,
+                              int64_t from_ms, int64_t to_ms, const double *qs, size_t nq,
+                              double *out)
 {
     const struct cs_rollup_def *d = cs_rollup_def_for(coll);
     CHECK_ROLLUP(st, tenant, d);

@@ -86,11 +86,11 @@ struct sq_conn {
     unsigned long tick;
     int arrivals; /* threads on their way to `lock` (atomic) */
     int txn;
-    unsigned nops;         /* operations in the open transaction */
-    struct waiter *batch;  /* those waiting for its end */
-    unsigned members;      /* request scopes with operations in it, not yet ended */
-    bool closing;          /* one of them waits for the others: newcomers ride along */
-    unsigned long gen;     /* the open (or next) transaction's number, from 1 */
+    unsigned nops;        /* operations in the open transaction */
+    struct waiter *batch; /* those waiting for its end */
+    unsigned members;     /* request scopes with operations in it, not yet ended */
+    bool closing;         /* one of them waits for the others: newcomers ride along */
+    unsigned long gen;    /* the open (or next) transaction's number, from 1 */
     struct txn_outcome ends[ENDS_KEPT];
     struct hit_memo memo[HIT_MEMO]; /* by rid modulo HIT_MEMO; under `lock` */
 };
@@ -98,12 +98,12 @@ struct sq_conn {
 struct sq_store {
     struct cs_store base;
     struct sq_conn *c;
-    sqlite3 *db; /* c->db, for the callers of sqlite3_* */
-    bool scoped;               /* inside cs_store_scope_begin..end */
-    bool pending;              /* ...with operations in transaction pending_gen */
+    sqlite3 *db;  /* c->db, for the callers of sqlite3_* */
+    bool scoped;  /* inside cs_store_scope_begin..end */
+    bool pending; /* ...with operations in transaction pending_gen */
     unsigned long pending_gen;
-    int scope_rc;              /* the failure of an earlier transaction of the scope */
-    bool counted;              /* among c->members of transaction pending_gen */
+    int scope_rc; /* the failure of an earlier transaction of the scope */
+    bool counted; /* among c->members of transaction pending_gen */
 };
 
 static const char schema_sql[] =
@@ -197,7 +197,10 @@ static sqlite3_stmt *conn_prepare(struct sq_conn *s, const char *sql)
     return stmt;
 }
 
-static sqlite3_stmt *prepare(struct sq_store *s, const char *sql) { return conn_prepare(s->c, sql); }
+static sqlite3_stmt *prepare(struct sq_store *s, const char *sql)
+{
+    return conn_prepare(s->c, sql);
+}
 
 static int exec(struct sq_store *s, const char *sql)
 {
@@ -292,8 +295,8 @@ static int op_end(struct sq_store *s, int rc)
         pthread_mutex_unlock(&c->lock);
         return rc;
     }
-    if (c->members == 0 && __atomic_load_n(&c->arrivals, __ATOMIC_SEQ_CST) > 0 && c->nops < BATCH_MAX &&
-        !sqlite3_get_autocommit(c->db)) {
+    if (c->members == 0 && __atomic_load_n(&c->arrivals, __ATOMIC_SEQ_CST) > 0 &&
+        c->nops < BATCH_MAX && !sqlite3_get_autocommit(c->db)) {
         struct waiter me = {.done = false, .next = c->batch};
         c->batch = &me;
         while (!me.done) pthread_cond_wait(&c->ended, &c->lock);
@@ -368,7 +371,10 @@ static int sq_ping(struct cs_store *st)
 
 /* ---- documents ---- */
 
-static void bind_text(sqlite3_stmt *q, int i, const char *s) { sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC); }
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+    sqlite3_bind_text(q, i, s, -1, SQLITE_STATIC);
+}
 
 static int read_doc(struct cs_arena *a, sqlite3_stmt *q, int col, struct cs_doc *out)
 {
@@ -378,7 +384,8 @@ static int read_doc(struct cs_arena *a, sqlite3_stmt *q, int col, struct cs_doc 
     out->created_ms = sqlite3_column_int64(q, col + 2);
     out->updated_ms = sqlite3_column_int64(q, col + 3);
     const char *body = (const char *)sqlite3_column_text(q, col + 4);
-    out->body = body ? cs_store_body_parse(a, body, (size_t)sqlite3_column_bytes(q, col + 4)) : NULL;
+    out->body =
+        body ? cs_store_body_parse(a, body, (size_t)sqlite3_column_bytes(q, col + 4)) : NULL;
     if (!out->id) return CS_ERR_NOMEM;
     return out->body ? CS_OK : CS_ERR_STORE;
 }
@@ -408,8 +415,9 @@ static int write_staged(struct sq_store *s, int64_t now_ms)
             if (rc) return rc;
             continue;
         }
-        sqlite3_stmt *q = prepare(s, "INSERT INTO outbox(id, tenant, topic, type, payload, created_ms)"
-                                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+        sqlite3_stmt *q =
+            prepare(s, "INSERT INTO outbox(id, tenant, topic, type, payload, created_ms)"
+                       " VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
         if (!q) return CS_ERR_STORE;
         bind_text(q, 1, e->id);
         bind_text(q, 2, e->tenant);
@@ -432,17 +440,18 @@ static int commit_change(struct sq_store *s, int rc, int64_t now_ms)
 
 /* ---- rollups: kept in the same savepoint as the document write ---- */
 
-#define ROLLUP_UPSERT                                                                        \
-    "INSERT INTO rollups(tenant, coll, dim, hour, key, count, s0, s1, s2, s3, s4, s5, s6, s7,"  \
-    " n0, n1, n2, n3, n4, n5, n6, n7) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12," \
+#define ROLLUP_UPSERT                                                                              \
+    "INSERT INTO rollups(tenant, coll, dim, hour, key, count, s0, s1, s2, s3, s4, s5, s6, s7,"     \
+    " n0, n1, n2, n3, n4, n5, n6, n7) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"   \
     " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT(tenant, coll, dim, hour, key)" \
-    " DO UPDATE SET count = count + excluded.count, s0 = s0 + excluded.s0,"                   \
-    " s1 = s1 + excluded.s1, s2 = s2 + excluded.s2, s3 = s3 + excluded.s3,"                   \
-    " s4 = s4 + excluded.s4, s5 = s5 + excluded.s5, s6 = s6 + excluded.s6,"                   \
-    " s7 = s7 + excluded.s7, n0 = n0 + excluded.n0, n1 = n1 + excluded.n1,"                   \
-    " n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, n4 = n4 + excluded.n4,"                   \
+    " DO UPDATE SET count = count + excluded.count, s0 = s0 + excluded.s0,"                        \
+    " s1 = s1 + excluded.s1, s2 = s2 + excluded.s2, s3 = s3 + excluded.s3,"                        \
+    " s4 = s4 + excluded.s4, s5 = s5 + excluded.s5, s6 = s6 + excluded.s6,"                        \
+    " s7 = s7 + excluded.s7, n0 = n0 + excluded.n0, n1 = n1 + excluded.n1,"                        \
+    " n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, n4 = n4 + excluded.n4,"                        \
     " n5 = n5 + excluded.n5, n6 = n6 + excluded.n6, n7 = n7 + excluded.n7 RETURNING count"
-#define ROLLUP_DROP "DELETE FROM rollups WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour=?4 AND key=?5"
+#define ROLLUP_DROP                                                                                \
+    "DELETE FROM rollups WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour=?4 AND key=?5"
 
 /* Adds the cells to the stored ones; a cell left with no document goes. */
 static int rollup_apply(sqlite3_stmt *up, sqlite3_stmt *drop, const char *tenant, const char *coll,
@@ -482,8 +491,9 @@ static int rollup_apply(sqlite3_stmt *up, sqlite3_stmt *drop, const char *tenant
 
 /* The write's rollup change (old document -> new, either NULL), for a collection that
  * has rollups; nothing otherwise. Stored JSON that no longer parses counts as absent. */
-static int rollup_write(struct sq_store *s, const char *tenant, const char *coll, const char *old_json,
-                        int64_t old_created, json_object *new_body, int64_t new_created)
+static int rollup_write(struct sq_store *s, const char *tenant, const char *coll,
+                        const char *old_json, int64_t old_created, json_object *new_body,
+                        int64_t new_created)
 {
     const struct cs_rollup_def *d = cs_rollup_def_for(coll);
     if (!d) return CS_OK;
@@ -505,7 +515,8 @@ static int rollup_old(struct sq_store *s, const char *tenant, const char *coll, 
     *json = NULL;
     *created = 0;
     if (!cs_rollup_def_for(coll)) return CS_OK;
-    sqlite3_stmt *q = prepare(s, "SELECT body, created_ms FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3");
+    sqlite3_stmt *q =
+        prepare(s, "SELECT body, created_ms FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3");
     if (!q) return CS_ERR_STORE;
     bind_text(q, 1, tenant);
     bind_text(q, 2, coll);
@@ -541,8 +552,9 @@ static int sq_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
     if (!json) return CS_ERR_NOMEM;
     int rc = op_begin(s, true);
     if (rc) return rc;
-    sqlite3_stmt *q = prepare(s, "INSERT INTO docs(tenant, coll, id, version, created_ms, updated_ms,"
-                                 " body, searchable) VALUES(?1, ?2, ?3, 1, ?4, ?4, ?5, ?6)");
+    sqlite3_stmt *q =
+        prepare(s, "INSERT INTO docs(tenant, coll, id, version, created_ms, updated_ms,"
+                   " body, searchable) VALUES(?1, ?2, ?3, 1, ?4, ?4, ?5, ?6)");
     if (!q) return op_end(s, CS_ERR_STORE);
     bind_text(q, 1, tenant);
     bind_text(q, 2, coll);
@@ -570,14 +582,16 @@ static int sq_get(struct cs_store *st, struct cs_arena *a, const char *tenant, c
     struct sq_store *s = SQ(st);
     int rc = op_begin(s, false);
     if (rc) return rc;
-    sqlite3_stmt *q = prepare(s, "SELECT " DOC_COLS " FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3");
+    sqlite3_stmt *q =
+        prepare(s, "SELECT " DOC_COLS " FROM docs WHERE tenant=?1 AND coll=?2 AND id=?3");
     if (!q) return op_end(s, CS_ERR_STORE);
     bind_text(q, 1, tenant);
     bind_text(q, 2, coll);
     bind_text(q, 3, id);
     int step = sqlite3_step(q);
-    rc = step == SQLITE_ROW ? read_doc(a, q, 0, out)
-         : step == SQLITE_DONE ? CS_ERR_NOT_FOUND : cs_from_sqlite(step);
+    rc = step == SQLITE_ROW    ? read_doc(a, q, 0, out)
+         : step == SQLITE_DONE ? CS_ERR_NOT_FOUND
+                               : cs_from_sqlite(step);
     sqlite3_reset(q);
     /* Not found is an answer, not a failure of the transaction. */
     int end = op_end(s, rc == CS_ERR_NOT_FOUND ? CS_OK : rc);
@@ -593,7 +607,9 @@ static int exists(struct sq_store *s, const char *tenant, const char *coll, cons
     bind_text(q, 3, id);
     int step = sqlite3_step(q);
     sqlite3_reset(q);
-    return step == SQLITE_ROW ? CS_OK : step == SQLITE_DONE ? CS_ERR_NOT_FOUND : cs_from_sqlite(step);
+    return step == SQLITE_ROW    ? CS_OK
+           : step == SQLITE_DONE ? CS_ERR_NOT_FOUND
+                                 : cs_from_sqlite(step);
 }
 
 static int sq_update(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
@@ -608,9 +624,10 @@ static int sq_update(struct cs_store *st, struct cs_arena *a, const char *tenant
     char *old = NULL;
     int64_t old_created = 0;
     if ((rc = rollup_old(s, tenant, coll, id, &old, &old_created))) return op_end(s, rc);
-    sqlite3_stmt *q = prepare(s, "UPDATE docs SET body=?1, version=version+1, updated_ms=?2, searchable=?3"
-                                 " WHERE tenant=?4 AND coll=?5 AND id=?6 AND version=?7"
-                                 " RETURNING rid, created_ms");
+    sqlite3_stmt *q =
+        prepare(s, "UPDATE docs SET body=?1, version=version+1, updated_ms=?2, searchable=?3"
+                   " WHERE tenant=?4 AND coll=?5 AND id=?6 AND version=?7"
+                   " RETURNING rid, created_ms");
     if (!q) return free(old), op_end(s, CS_ERR_STORE);
     bind_text(q, 1, json);
     sqlite3_bind_int64(q, 2, now_ms);
@@ -623,9 +640,12 @@ static int sq_update(struct cs_store *st, struct cs_arena *a, const char *tenant
     sqlite3_int64 rid = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     int64_t created = step == SQLITE_ROW ? sqlite3_column_int64(q, 1) : 0;
     sqlite3_reset(q);
-    if (step == SQLITE_ROW) rc = index_text(s, rid, text);
-    else if (step == SQLITE_DONE) rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
-    else rc = cs_from_sqlite(step);
+    if (step == SQLITE_ROW)
+        rc = index_text(s, rid, text);
+    else if (step == SQLITE_DONE)
+        rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
+    else
+        rc = cs_from_sqlite(step);
     if (!rc) rc = rollup_write(s, tenant, coll, old, old_created, body, created);
     free(old);
     rc = commit_change(s, rc, now_ms);
@@ -650,14 +670,19 @@ static int sq_delete(struct cs_store *st, const char *tenant, const char *coll, 
     sqlite3_bind_int64(q, 4, expected_version);
     int step = sqlite3_step(q);
     sqlite3_int64 rid = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    const char *b = step == SQLITE_ROW && cs_rollup_def_for(coll) ? (const char *)sqlite3_column_text(q, 1) : NULL;
+    const char *b = step == SQLITE_ROW && cs_rollup_def_for(coll)
+                        ? (const char *)sqlite3_column_text(q, 1)
+                        : NULL;
     char *old = b ? strdup(b) : NULL;
     int64_t old_created = step == SQLITE_ROW ? sqlite3_column_int64(q, 2) : 0;
     if (step == SQLITE_ROW) step = sqlite3_step(q); /* completes the statement */
     sqlite3_reset(q);
-    if (step == SQLITE_DONE && rid) rc = index_text(s, rid, NULL);
-    else if (step == SQLITE_DONE) rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
-    else rc = cs_from_sqlite(step);
+    if (step == SQLITE_DONE && rid)
+        rc = index_text(s, rid, NULL);
+    else if (step == SQLITE_DONE)
+        rc = exists(s, tenant, coll, id) == CS_OK ? CS_ERR_CONFLICT : CS_ERR_NOT_FOUND;
+    else
+        rc = cs_from_sqlite(step);
     if (!rc && rid && b && !old) rc = CS_ERR_NOMEM;
     if (!rc && rid) rc = rollup_write(s, tenant, coll, old, old_created, NULL, 0);
     free(old);
@@ -775,7 +800,9 @@ static int do_find(struct cs_store *st, struct cs_arena *a, const char *tenant, 
     q_puts(&b, " ORDER BY ");
     q_field(&b, a, qq->sort ? qq->sort : "_created");
     q_puts(&b, qq->desc ? " DESC, rid DESC" : ", rid");
-    if (!b.rc) b.rc = cs_buf_printf(&b.sql, " LIMIT %lld OFFSET %lld", (long long)limit, (long long)qq->offset);
+    if (!b.rc)
+        b.rc = cs_buf_printf(&b.sql, " LIMIT %lld OFFSET %lld", (long long)limit,
+                             (long long)qq->offset);
     if (b.rc) return b.rc;
     sqlite3_stmt *q = prepare(s, cs_buf_str(&b.sql));
     if (!q) return CS_ERR_STORE;
@@ -790,7 +817,8 @@ static int do_find(struct cs_store *st, struct cs_arena *a, const char *tenant, 
     sqlite3_reset(q);
     if (rc) return rc;
     if (step != SQLITE_DONE) return cs_from_sqlite(step);
-    if (qq->want_total) return count_where(s, a, tenant, coll, qq->filters, qq->nfilters, &out->total);
+    if (qq->want_total)
+        return count_where(s, a, tenant, coll, qq->filters, qq->nfilters, &out->total);
     return CS_OK;
 }
 
@@ -816,8 +844,8 @@ static void q_metric(struct sqlq *b, struct cs_arena *a, const struct cs_agg_met
 
 static void q_group_key(struct sqlq *b, struct cs_arena *a, const struct cs_agg *g)
 {
-    static const char *const pre[] = {"", "strftime('%Y-%m-%d', (",
-                                      "date((", "strftime('%Y-%m-01', ("};
+    static const char *const pre[] = {"", "strftime('%Y-%m-%d', (", "date((",
+                                      "strftime('%Y-%m-01', ("};
     static const char *const post[] = {"", ")/1000, 'unixepoch')",
                                        ")/1000, 'unixepoch', 'weekday 0', '-6 days')",
                                        ")/1000, 'unixepoch')"};
@@ -850,7 +878,8 @@ static int do_aggregate(struct cs_store *st, struct cs_arena *a, const char *ten
     q_puts(&b, " FROM docs");
     q_filters(&b, a, g->filters, g->nfilters);
     q_puts(&b, g->group_by ? " GROUP BY k" : "");
-    q_puts(&b, g->by_metric && g->nmetrics ? " ORDER BY 2 DESC, k" : (g->group_by ? " ORDER BY k" : ""));
+    q_puts(&b, g->by_metric && g->nmetrics ? " ORDER BY 2 DESC, k"
+                                           : (g->group_by ? " ORDER BY k" : ""));
     if (!b.rc && g->limit > 0) b.rc = cs_buf_printf(&b.sql, " LIMIT %lld", (long long)g->limit);
     if (b.rc) return b.rc;
     sqlite3_stmt *q = prepare(SQ(st), cs_buf_str(&b.sql));
@@ -870,7 +899,8 @@ static int do_aggregate(struct cs_store *st, struct cs_arena *a, const char *ten
         read_key(a, q, &out[n].key);
         for (size_t i = 0; i < g->nmetrics; i++)
             out[n].values[i] = sqlite3_column_type(q, (int)i + 1) == SQLITE_NULL
-                                   ? NAN : sqlite3_column_double(q, (int)i + 1);
+                                   ? NAN
+                                   : sqlite3_column_double(q, (int)i + 1);
         n++;
     }
     sqlite3_reset(q);
@@ -974,10 +1004,11 @@ static int do_search(struct cs_store *st, struct cs_arena *a, const char *tenant
 {
     const char *match = fts_query(a, text);
     if (!match) return CS_OK;
-    sqlite3_stmt *q = prepare(SQ(st),
-        "SELECT d.id, d.version, d.created_ms, d.updated_ms, d.body, bm25(docs_fts, 2.0, 1.0) AS s, d.rid"
-        " FROM docs_fts JOIN docs d ON d.rid = docs_fts.rowid"
-        " WHERE docs_fts MATCH ?3 AND d.tenant=?1 AND d.coll=?2 ORDER BY s LIMIT ?4");
+    sqlite3_stmt *q = prepare(
+        SQ(st), "SELECT d.id, d.version, d.created_ms, d.updated_ms, d.body, bm25(docs_fts, 2.0, "
+                "1.0) AS s, d.rid"
+                " FROM docs_fts JOIN docs d ON d.rid = docs_fts.rowid"
+                " WHERE docs_fts MATCH ?3 AND d.tenant=?1 AND d.coll=?2 ORDER BY s LIMIT ?4");
     if (!q) return CS_ERR_STORE;
     bind_text(q, 1, tenant);
     bind_text(q, 2, coll);
@@ -998,7 +1029,8 @@ static int do_search(struct cs_store *st, struct cs_arena *a, const char *tenant
         d->created_ms = sqlite3_column_int64(q, 2);
         d->updated_ms = sqlite3_column_int64(q, 3);
         d->body = body ? hit_body(SQ(st)->c, a, sqlite3_column_int64(q, 6), body,
-                                  (size_t)sqlite3_column_bytes(q, 4)) : NULL;
+                                  (size_t)sqlite3_column_bytes(q, 4))
+                       : NULL;
         rc = !d->id ? CS_ERR_NOMEM : d->body ? CS_OK : CS_ERR_STORE;
         /* bm25 is negative, larger magnitude is better; x/(1+x) maps it into (0, 1). */
         double x = -sqlite3_column_double(q, 5);
@@ -1096,7 +1128,8 @@ static int claim_rows(struct sq_store *s, struct cs_arena *a, int64_t now_ms, in
      * `turn` is the head's rank within its tenant, counted after the tenant's items in
      * flight: ordering by it serves tenants round-robin, and capping it keeps a tenant to
      * per_tenant leased items. */
-    sqlite3_stmt *q = prepare(s,
+    sqlite3_stmt *q = prepare(
+        s,
         "WITH heads AS (SELECT seq, id, tenant, topic, type, payload, attempts, created_ms, due_ms"
         " FROM outbox o WHERE state=0 AND due_ms<=?1 AND lease_until<=?1"
         " AND seq=(SELECT MIN(seq) FROM outbox p WHERE p.state=0"
@@ -1168,8 +1201,10 @@ static int do_outbox_stats(struct cs_store *st, const char *tenant, const char *
                                       " AND (?2 IS NULL OR topic=?2) GROUP BY state");
     if (!q) return CS_ERR_STORE;
     bind_text(q, 1, tenant);
-    if (topic) bind_text(q, 2, topic);
-    else sqlite3_bind_null(q, 2);
+    if (topic)
+        bind_text(q, 2, topic);
+    else
+        sqlite3_bind_null(q, 2);
     *open = *done = *dead = 0;
     int step;
     while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1183,15 +1218,15 @@ static int do_outbox_stats(struct cs_store *st, const char *tenant, const char *
 
 /* ---- the operations that need no more than a savepoint of their own ---- */
 
-#define READ_OP(call)                                                                    \
-    do {                                                                                 \
-        int rc_ = op_begin(SQ(st), false);                                               \
-        return rc_ ? rc_ : op_end(SQ(st), call);                                         \
+#define READ_OP(call)                                                                              \
+    do {                                                                                           \
+        int rc_ = op_begin(SQ(st), false);                                                         \
+        return rc_ ? rc_ : op_end(SQ(st), call);                                                   \
     } while (0)
-#define WRITE_OP(call)                                                                   \
-    do {                                                                                 \
-        int rc_ = op_begin(SQ(st), true);                                                \
-        return rc_ ? rc_ : op_end(SQ(st), call);                                         \
+#define WRITE_OP(call)                                                                             \
+    do {                                                                                           \
+        int rc_ = op_begin(SQ(st), true);                                                          \
+        return rc_ ? rc_ : op_end(SQ(st), call);                                                   \
     } while (0)
 
 /* ---- rollup reads ---- */
@@ -1201,20 +1236,26 @@ static int do_outbox_stats(struct cs_store *st, const char *tenant, const char *
  * must, for SQLite to use the partial expression indexes of the schema. */
 static void rollup_expr(const char *field, char *out, size_t cap)
 {
-    if (strcmp(field, "_created") == 0) snprintf(out, cap, "created_ms");
-    else snprintf(out, cap, "json_extract(body, '$.%s')", field);
+    if (strcmp(field, "_created") == 0)
+        snprintf(out, cap, "created_ms");
+    else
+        snprintf(out, cap, "json_extract(body, '$.%s')", field);
 }
 
 static int do_rollup_read(struct cs_store *st, struct cs_arena *a, const char *tenant,
                           const struct cs_rollup_def *d, const char *dim, int64_t h0, int64_t h1,
                           bool by_hour, struct cs_rollup_row **rows, size_t *nrows)
 {
-    sqlite3_stmt *q = prepare(SQ(st), by_hour
-        ? "SELECT key, count, s0, s1, s2, s3, s4, s5, s6, s7, n0, n1, n2, n3, n4, n5, n6, n7, hour"
-          " FROM rollups WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour>=?4 AND hour<?5 ORDER BY hour, key"
-        : "SELECT key, sum(count), total(s0), total(s1), total(s2), total(s3), total(s4), total(s5),"
-          " total(s6), total(s7), sum(n0), sum(n1), sum(n2), sum(n3), sum(n4), sum(n5), sum(n6), sum(n7), 0"
-          " FROM rollups WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour>=?4 AND hour<?5 GROUP BY key");
+    sqlite3_stmt *q = prepare(SQ(st), by_hour ? "SELECT key, count, s0, s1, s2, s3, s4, s5, s6, "
+                                                "s7, n0, n1, n2, n3, n4, n5, n6, n7, hour"
+                                                " FROM rollups WHERE tenant=?1 AND coll=?2 AND "
+                                                "dim=?3 AND hour>=?4 AND hour<?5 ORDER BY hour, key"
+                                              : "SELECT key, sum(count), total(s0), total(s1), "
+                                                "total(s2), total(s3), total(s4), total(s5),"
+                                                " total(s6), total(s7), sum(n0), sum(n1), sum(n2), "
+                                                "sum(n3), sum(n4), sum(n5), sum(n6), sum(n7), 0"
+                                                " FROM rollups WHERE tenant=?1 AND coll=?2 AND "
+                                                "dim=?3 AND hour>=?4 AND hour<?5 GROUP BY key");
     if (!q) return CS_ERR_STORE;
     bind_text(q, 1, tenant);
     bind_text(q, 2, d->coll);
@@ -1259,8 +1300,10 @@ static int do_rollup_scan(struct cs_store *st, struct cs_arena *a, const char *t
 {
     char t[96], sql[512];
     rollup_expr(d->time_field, t, sizeof(t));
-    snprintf(sql, sizeof(sql), "SELECT created_ms, body FROM docs WHERE coll='%s' AND tenant=?1"
-             " AND %s>=?2 AND %s<=?3", d->coll, t, t);
+    snprintf(sql, sizeof(sql),
+             "SELECT created_ms, body FROM docs WHERE coll='%s' AND tenant=?1"
+             " AND %s>=?2 AND %s<=?3",
+             d->coll, t, t);
     sqlite3_stmt *q = prepare(SQ(st), sql);
     if (!q) return CS_ERR_STORE;
     bind_text(q, 1, tenant);
@@ -1280,14 +1323,16 @@ static int do_rollup_scan(struct cs_store *st, struct cs_arena *a, const char *t
     return step == SQLITE_DONE ? CS_OK : cs_from_sqlite(step);
 }
 
-static int do_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d, double lo,
-                          double hi, int64_t from, int64_t to, int64_t k, double *out)
+static int do_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d,
+                          double lo, double hi, int64_t from, int64_t to, int64_t k, double *out)
 {
     char t[96], v[96], sql[768];
     rollup_expr(d->time_field, t, sizeof(t));
     rollup_expr(d->hist, v, sizeof(v));
-    snprintf(sql, sizeof(sql), "SELECT %s FROM docs WHERE coll='%s' AND tenant=?1 AND %s>=?2 AND %s<?3"
-             " AND %s>=?4 AND %s<=?5 ORDER BY %s LIMIT 1 OFFSET ?6", v, d->coll, v, v, t, t, v);
+    snprintf(sql, sizeof(sql),
+             "SELECT %s FROM docs WHERE coll='%s' AND tenant=?1 AND %s>=?2 AND %s<?3"
+             " AND %s>=?4 AND %s<=?5 ORDER BY %s LIMIT 1 OFFSET ?6",
+             v, d->coll, v, v, t, t, v);
     sqlite3_stmt *q = prepare(SQ(st), sql);
     if (!q) return CS_ERR_STORE;
     bind_text(q, 1, tenant);
@@ -1316,8 +1361,8 @@ static int sq_rollup_scan(struct cs_store *st, struct cs_arena *a, const char *t
     READ_OP(do_rollup_scan(st, a, tenant, d, from, to, each, ctx));
 }
 
-static int sq_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d, double lo,
-                          double hi, int64_t from, int64_t to, int64_t k, double *out)
+static int sq_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d,
+                          double lo, double hi, int64_t from, int64_t to, int64_t k, double *out)
 {
     READ_OP(do_rollup_rank(st, tenant, d, lo, hi, from, to, k, out));
 }
@@ -1328,7 +1373,8 @@ static int sq_rollup_rank(struct cs_store *st, const char *tenant, const struct 
 static int rollup_version(sqlite3 *db, int64_t *v)
 {
     sqlite3_stmt *q = NULL;
-    int rc = cs_from_sqlite(sqlite3_prepare_v2(db, "SELECT version FROM rollup_meta WHERE id=1", -1, &q, NULL));
+    int rc = cs_from_sqlite(
+        sqlite3_prepare_v2(db, "SELECT version FROM rollup_meta WHERE id=1", -1, &q, NULL));
     *v = !rc && sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
     sqlite3_finalize(q);
     return rc;
@@ -1344,12 +1390,13 @@ static int rollup_rebuild(sqlite3 *db)
     sqlite3_stmt *docs = NULL, *up = NULL, *drop = NULL;
     rc = rollup_version(db, &v); /* again: another process may have built them meanwhile */
     bool current = !rc && v == CS_ROLLUP_VERSION;
-    if (!rc && !current) rc = cs_from_sqlite(sqlite3_exec(db, "DELETE FROM rollups", NULL, NULL, NULL));
+    if (!rc && !current)
+        rc = cs_from_sqlite(sqlite3_exec(db, "DELETE FROM rollups", NULL, NULL, NULL));
     if (!rc && !current) rc = cs_from_sqlite(sqlite3_prepare_v2(db, ROLLUP_UPSERT, -1, &up, NULL));
     if (!rc && !current) rc = cs_from_sqlite(sqlite3_prepare_v2(db, ROLLUP_DROP, -1, &drop, NULL));
     if (!rc && !current)
-        rc = cs_from_sqlite(sqlite3_prepare_v2(db, "SELECT tenant, created_ms, body FROM docs WHERE coll=?1",
-                                               -1, &docs, NULL));
+        rc = cs_from_sqlite(sqlite3_prepare_v2(
+            db, "SELECT tenant, created_ms, body FROM docs WHERE coll=?1", -1, &docs, NULL));
     size_t ndefs;
     const struct cs_rollup_def *defs = cs_rollup_defs(&ndefs);
     for (size_t i = 0; !rc && !current && i < ndefs; i++) {
@@ -1360,22 +1407,26 @@ static int rollup_rebuild(sqlite3 *db)
             const char *b = (const char *)sqlite3_column_text(docs, 2);
             json_object *body = b ? json_tokener_parse(b) : NULL;
             struct cs_rollup_cell cells[CS_ROLLUP_MAX_CELLS];
-            size_t n = cs_rollup_delta(&defs[i], NULL, 0, body, sqlite3_column_int64(docs, 1), cells);
+            size_t n =
+                cs_rollup_delta(&defs[i], NULL, 0, body, sqlite3_column_int64(docs, 1), cells);
             json_object_put(body);
-            rc = rollup_apply(up, drop, (const char *)sqlite3_column_text(docs, 0), defs[i].coll, cells, n);
+            rc = rollup_apply(up, drop, (const char *)sqlite3_column_text(docs, 0), defs[i].coll,
+                              cells, n);
         }
         if (!rc && step != SQLITE_DONE) rc = cs_from_sqlite(step);
     }
     if (!rc && !current)
-        rc = cs_from_sqlite(sqlite3_exec(db, "INSERT OR REPLACE INTO rollup_meta(id, version) VALUES(1, "
-                                             CS_STR(CS_ROLLUP_VERSION) ")", NULL, NULL, NULL));
+        rc = cs_from_sqlite(
+            sqlite3_exec(db,
+                         "INSERT OR REPLACE INTO rollup_meta(id, version) VALUES(1, " CS_STR(
+                             CS_ROLLUP_VERSION) ")",
+                         NULL, NULL, NULL));
     sqlite3_finalize(docs);
     sqlite3_finalize(up);
     sqlite3_finalize(drop);
     sqlite3_exec(db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
     return rc;
 }
-
 
 static int sq_find(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                    const struct cs_query *qq, struct cs_doc_list *out)
@@ -1437,13 +1488,29 @@ static int sq_outbox_settle(struct cs_store *st, const struct cs_outbox_item *it
 static void sq_close(struct cs_store *st);
 
 static const struct cs_store_ops sqlite_ops = {
-    .name = "sqlite", .close = sq_close, .ping = sq_ping, .insert = sq_insert, .get = sq_get,
-    .update = sq_update, .delete_doc = sq_delete, .find = sq_find, .count = sq_count,
-    .aggregate = sq_aggregate, .quantiles = sq_quantiles, .search = sq_search,
-    .counter_add = sq_counter_add, .compact = sq_compact, .outbox_flush = sq_outbox_flush,
-    .outbox_claim = sq_outbox_claim, .outbox_settle = sq_outbox_settle,
-    .outbox_stats = sq_outbox_stats, .scope_begin = sq_scope_begin, .scope_end = sq_scope_end,
-    .rollup_read = sq_rollup_read, .rollup_scan = sq_rollup_scan, .rollup_rank = sq_rollup_rank,
+    .name = "sqlite",
+    .close = sq_close,
+    .ping = sq_ping,
+    .insert = sq_insert,
+    .get = sq_get,
+    .update = sq_update,
+    .delete_doc = sq_delete,
+    .find = sq_find,
+    .count = sq_count,
+    .aggregate = sq_aggregate,
+    .quantiles = sq_quantiles,
+    .search = sq_search,
+    .counter_add = sq_counter_add,
+    .compact = sq_compact,
+    .outbox_flush = sq_outbox_flush,
+    .outbox_claim = sq_outbox_claim,
+    .outbox_settle = sq_outbox_settle,
+    .outbox_stats = sq_outbox_stats,
+    .scope_begin = sq_scope_begin,
+    .scope_end = sq_scope_end,
+    .rollup_read = sq_rollup_read,
+    .rollup_scan = sq_rollup_scan,
+    .rollup_rank = sq_rollup_rank,
 };
 
 /* SQLite's global memory statistics take a process-wide mutex on every allocation;

@@ -14,7 +14,8 @@
 #include "cs/notify.h"
 #include "cs/store.h"
 
-static const char *const realtime_only[] = {"queue_update", "sentiment_alert", "system_status", NULL};
+static const char *const realtime_only[] = {"queue_update", "sentiment_alert", "system_status",
+                                            NULL};
 
 const char *cs_events_name(const char *outbox_type)
 {
@@ -47,7 +48,8 @@ static int event_id(struct cs_store *st, struct cs_arena *a, const char *tenant,
     if (rc) return rc;
     long long lms = 0, lseq = -1;
     int used = 0;
-    if (latest && sscanf(latest, "%16lld-%6lld-%n", &lms, &lseq, &used) == 2 && used == 24 && lms >= ms) {
+    if (latest && sscanf(latest, "%16lld-%6lld-%n", &lms, &lseq, &used) == 2 && used == 24 &&
+        lms >= ms) {
         ms = lms;
         lseq++;
     } else {
@@ -88,12 +90,14 @@ int cs_events_relay(struct cs_store *st, struct cs_arena *a, const struct cs_out
     if (rc || seen.n) return rc;
     char *id = NULL;
     rc = event_id(st, a, it->tenant, it->created_ms, it->id, &id);
-    if (!rc) rc = store_event(st, a, it->tenant, id, cs_events_name(type), type, ts, data, it->id, it->created_ms);
+    if (!rc)
+        rc = store_event(st, a, it->tenant, id, cs_events_name(type), type, ts, data, it->id,
+                         it->created_ms);
     return rc;
 }
 
-int cs_events_publish(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                      const char *type, json_object *data, int64_t now_ms)
+int cs_events_publish(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *type,
+                      json_object *data, int64_t now_ms)
 {
     unsigned char bin[8];
     char hex[17], ts[CS_ISO_MAX];
@@ -117,9 +121,11 @@ bool cs_events_wanted(const char *type, const char *const *types, size_t ntypes)
 static bool well_formed(const struct cs_doc *d)
 {
     json_object *data;
-    return d->id && strlen(d->id) < CS_EVENTS_ID_MAX && json_object_is_type(d->body, json_type_object) &&
-           cs_json_get_str(d->body, "type") && cs_json_get_str(d->body, "timestamp") &&
-           json_object_object_get_ex(d->body, "data", &data) && json_object_is_type(data, json_type_object);
+    return d->id && strlen(d->id) < CS_EVENTS_ID_MAX &&
+           json_object_is_type(d->body, json_type_object) && cs_json_get_str(d->body, "type") &&
+           cs_json_get_str(d->body, "timestamp") &&
+           json_object_object_get_ex(d->body, "data", &data) &&
+           json_object_is_type(data, json_type_object);
 }
 
 int cs_events_read(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *after,
@@ -206,7 +212,8 @@ int cs_events_parse_types(struct cs_arena *a, const char *list, const char **typ
 double cs_events_threshold(struct cs_store *st, struct cs_arena *a, const char *tenant)
 {
     struct cs_doc d;
-    if (cs_store_get(st, a, tenant, CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID, &d)) return CS_EVENTS_SENTIMENT_THRESHOLD;
+    if (cs_store_get(st, a, tenant, CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID, &d))
+        return CS_EVENTS_SENTIMENT_THRESHOLD;
     json_object *v;
     /* Read back like outside input: a number in [0, 1], else the default. */
     if (!json_object_object_get_ex(d.body, "sentiment_alert_threshold", &v) ||
@@ -217,18 +224,20 @@ double cs_events_threshold(struct cs_store *st, struct cs_arena *a, const char *
 }
 
 int cs_events_sentiment_check(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                              json_object *data, const char *level_name, double score, int64_t now_ms,
-                              bool *alerted)
+                              json_object *data, const char *level_name, double score,
+                              int64_t now_ms, bool *alerted)
 {
     if (alerted) *alerted = false;
-    bool harsh = level_name && (strcmp(level_name, "ANGRY") == 0 || strcmp(level_name, "IRATE") == 0);
+    bool harsh =
+        level_name && (strcmp(level_name, "ANGRY") == 0 || strcmp(level_name, "IRATE") == 0);
     double threshold = cs_events_threshold(st, a, tenant);
     bool low = score < threshold;
     if (!harsh && !low) return CS_OK;
     int rc = cs_json_add_str(data, "sentiment", level_name);
     if (!rc) rc = cs_json_add_double(data, "sentiment_score", score, 4);
     if (!rc) rc = cs_json_add_double(data, "threshold", threshold, 4);
-    if (!rc) rc = cs_json_add_str(data, "reason", harsh ? "sentiment_level" : "score_below_threshold");
+    if (!rc)
+        rc = cs_json_add_str(data, "reason", harsh ? "sentiment_level" : "score_below_threshold");
     if (!rc) rc = cs_notify_stage(st, a, tenant, "sentiment.alert", data, now_ms, NULL);
     if (!rc && alerted) *alerted = true;
     return rc;
@@ -243,17 +252,18 @@ int cs_events_watch(struct cs_store *st, struct cs_arena *a, const char *tenant,
         struct cs_doc d;
         int rc = cs_store_get(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, &d);
         if (rc == CS_ERR_NOT_FOUND)
-            rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, b, NULL, now_ms, NULL);
+            rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, b, NULL,
+                                 now_ms, NULL);
         else if (rc == CS_OK)
-            rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, d.version, b,
-                                 NULL, now_ms, NULL);
+            rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant,
+                                 d.version, b, NULL, now_ms, NULL);
         if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS) return rc;
     }
     return CS_OK; /* someone else just marked it: that is as good */
 }
 
-int cs_events_watched(struct cs_store *st, struct cs_arena *a, int64_t since_ms, const char **tenants,
-                      size_t max, size_t *n)
+int cs_events_watched(struct cs_store *st, struct cs_arena *a, int64_t since_ms,
+                      const char **tenants, size_t max, size_t *n)
 {
     struct cs_query q = {.limit = (int64_t)max};
     *n = 0;
@@ -263,7 +273,8 @@ int cs_events_watched(struct cs_store *st, struct cs_arena *a, int64_t since_ms,
     for (size_t i = 0; !rc && i < l.n && *n < max; i++) {
         const char *t = cs_json_get_str(l.docs[i].body, "tenant");
         /* Read back like outside input: the document names the tenant it is filed under. */
-        if (t && strcmp(t, l.docs[i].id) == 0 && strcmp(t, CS_SYSTEM_TENANT) != 0) tenants[(*n)++] = t;
+        if (t && strcmp(t, l.docs[i].id) == 0 && strcmp(t, CS_SYSTEM_TENANT) != 0)
+            tenants[(*n)++] = t;
     }
     return rc;
 }

@@ -8,10 +8,17 @@
 #include "cs/events.h"
 #include "cs/store.h"
 
-const char *const cs_notify_types[] = {
-    "ticket.created",   "escalation.predicted", "sla.breach_risk",     "churn.detected",
-    "session.created",  "session.escalated",    "session.resolved",    "session.abandoned",
-    "review.queue_update", "sentiment.alert",   NULL};
+const char *const cs_notify_types[] = {"ticket.created",
+                                       "escalation.predicted",
+                                       "sla.breach_risk",
+                                       "churn.detected",
+                                       "session.created",
+                                       "session.escalated",
+                                       "session.resolved",
+                                       "session.abandoned",
+                                       "review.queue_update",
+                                       "sentiment.alert",
+                                       NULL};
 
 bool cs_notify_type_known(const char *type)
 {

@@ -18,13 +18,13 @@
 #include "cs/store.h"
 
 #define S 1000LL
-static const int64_t default_schedule[] = {5 * S, 5 * 60 * S, 30 * 60 * S, 2 * 3600 * S,
+static const int64_t default_schedule[] = {5 * S,        5 * 60 * S,    30 * 60 * S,  2 * 3600 * S,
                                            5 * 3600 * S, 10 * 3600 * S, 10 * 3600 * S};
 #define N_DEFAULT (sizeof(default_schedule) / sizeof(*default_schedule))
 
 /* What one attempt came to, for the delivery log and the settle call. */
 struct attempt {
-    long status;       /* HTTP status, 0 when none arrived */
+    long status; /* HTTP status, 0 when none arrived */
     double latency_ms;
     const char *error; /* short static reason, NULL on 2xx */
     enum cs_outbox_outcome outcome;
@@ -70,7 +70,8 @@ bool cs_webhook_addr_public(const struct sockaddr *sa)
     const struct in6_addr *a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
     const uint8_t *b = a->s6_addr;
     if (IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
-        return v4_public((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 | b[15]);
+        return v4_public((uint32_t)b[12] << 24 | (uint32_t)b[13] << 16 | (uint32_t)b[14] << 8 |
+                         b[15]);
     if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_MULTICAST(a) ||
         IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_SITELOCAL(a))
         return false;
@@ -93,7 +94,7 @@ static const char **headers(struct cs_arena *a, const char *id, int64_t ts, cons
  * started them, so what they need is copied here, on the heap, and freed at the end. */
 struct flight {
     CURL *easy;
-    struct cs_net_call call; /* header list and address guard of the transfer */
+    struct cs_net_call call;  /* header list and address guard of the transfer */
     struct cs_outbox_item it; /* id, tenant, topic, type copied */
     char *body;
     double t0;
@@ -128,8 +129,9 @@ static int flight_copy(struct flight *f, const struct cs_outbox_item *it)
 
 /* Prepares the signed POST on f->easy. A failure here is an attempt that did not
  * succeed (at->error set), not a dispatcher failure. */
-static void prepare_post(struct flight *f, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
-                         const char *url, const struct cs_webhook_key *key, struct attempt *at)
+static void prepare_post(struct flight *f, struct cs_arena *a,
+                         const struct cs_webhook_dispatch_cfg *cfg, const char *url,
+                         const struct cs_webhook_key *key, struct attempt *at)
 {
     int64_t ts = now(cfg) / 1000;
     char sig[CS_WEBHOOK_SIG_MAX];
@@ -142,7 +144,10 @@ static void prepare_post(struct flight *f, struct cs_arena *a, const struct cs_w
     }
     sodium_memzero(sig, sizeof(sig));
     const struct cs_net_opts o = {
-        .url = url, .headers = hdr, .body = f->body, .body_len = strlen(f->body),
+        .url = url,
+        .headers = hdr,
+        .body = f->body,
+        .body_len = strlen(f->body),
         .timeout_ms = cfg->timeout_ms ? cfg->timeout_ms : 10000,
         .connect_timeout_ms = cfg->connect_timeout_ms ? cfg->connect_timeout_ms : 5000,
         .user_agent = "cs-webhooks/1",
@@ -161,11 +166,16 @@ static void read_result(struct flight *f, CURLcode rc, struct attempt *at)
 {
     at->latency_ms = cs_mono_ms() - f->t0;
     curl_easy_getinfo(f->easy, CURLINFO_RESPONSE_CODE, &at->status);
-    if (f->call.refused) at->error = "destination not allowed";
-    else if (rc == CURLE_OPERATION_TIMEDOUT) at->error = "timeout";
-    else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST) at->error = "connection failed";
-    else if (rc != CURLE_OK) at->error = "transport error";
-    else if (at->status < 200 || at->status > 299) at->error = "non-2xx response";
+    if (f->call.refused)
+        at->error = "destination not allowed";
+    else if (rc == CURLE_OPERATION_TIMEDOUT)
+        at->error = "timeout";
+    else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST)
+        at->error = "connection failed";
+    else if (rc != CURLE_OK)
+        at->error = "transport error";
+    else if (at->status < 200 || at->status > 299)
+        at->error = "non-2xx response";
 }
 static void decide(const struct cs_webhook_dispatch_cfg *cfg, const struct cs_outbox_item *it,
                    struct attempt *at, bool final)
@@ -207,14 +217,16 @@ static int record(struct cs_store *st, struct cs_arena *a, const struct cs_outbo
         rc = cs_json_add_str(d, "next_attempt_at", iso);
     }
     if (rc) return rc;
-    return cs_store_insert(st, a, it->tenant, CS_WEBHOOK_DELIVERIES_COLL, NULL, d, NULL, at_ms, NULL);
+    return cs_store_insert(st, a, it->tenant, CS_WEBHOOK_DELIVERIES_COLL, NULL, d, NULL, at_ms,
+                           NULL);
 }
 
 /* Seals a secret read under an older server key again under the current one, so a
  * later rotation can drop the old key. Best effort: a failure (a concurrent change of
  * the subscription, say) leaves the old sealing, which still opens. */
-static void reseal(struct cs_store *st, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
-                   const char *tenant, const struct cs_doc *sub, const char *secret)
+static void reseal(struct cs_store *st, struct cs_arena *a,
+                   const struct cs_webhook_dispatch_cfg *cfg, const char *tenant,
+                   const struct cs_doc *sub, const char *secret)
 {
     char *sealed = NULL;
     /* sub->body is this call's copy: changing it in place is fine. */
@@ -222,7 +234,8 @@ static void reseal(struct cs_store *st, struct cs_arena *a, const struct cs_webh
         cs_json_add_str(sub->body, "secret_sealed", sealed) ||
         cs_store_update(st, a, tenant, CS_WEBHOOKS_COLL, sub->id, sub->version, sub->body, NULL,
                         now(cfg), NULL))
-        cs_log(CS_LOG_INFO, "webhook secret not re-sealed", "tenant", tenant, "subscription", sub->id, NULL);
+        cs_log(CS_LOG_INFO, "webhook secret not re-sealed", "tenant", tenant, "subscription",
+               sub->id, NULL);
 }
 
 /* Loads the subscription's URL and key; *gone when it was deleted or switched off. */
@@ -245,7 +258,8 @@ static int subscription(struct cs_store *st, struct cs_arena *a,
     char *secret = NULL;
     bool stale = false;
     if (!*url || !cfg->keys ||
-        cs_webhook_unseal(cfg->keys, cs_json_get_str(sub.body, "secret_sealed"), a, &secret, &stale) ||
+        cs_webhook_unseal(cfg->keys, cs_json_get_str(sub.body, "secret_sealed"), a, &secret,
+                          &stale) ||
         cs_webhook_secret_parse(secret, key)) {
         *gone = "subscription unreadable"; /* sealed under a key the ring no longer has */
     } else if (stale) {
@@ -256,16 +270,17 @@ static int subscription(struct cs_store *st, struct cs_arena *a,
 }
 
 /* Logs, settles and counts one attempt, then frees the flight. */
-static int settle(struct cs_store *st, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
-                  struct flight *f, struct attempt *at, bool final,
-                  struct cs_webhook_dispatch_stats *stats)
+static int settle(struct cs_store *st, struct cs_arena *a,
+                  const struct cs_webhook_dispatch_cfg *cfg, struct flight *f, struct attempt *at,
+                  bool final, struct cs_webhook_dispatch_stats *stats)
 {
     const struct cs_outbox_item *it = &f->it;
     decide(cfg, it, at, final);
     int64_t t = now(cfg);
     int rc = record(st, a, it, at, t);
     if (rc && rc != CS_ERR_NOMEM) {
-        cs_log(CS_LOG_WARN, "delivery log write failed", "tenant", it->tenant, "event_id", it->id, NULL);
+        cs_log(CS_LOG_WARN, "delivery log write failed", "tenant", it->tenant, "event_id", it->id,
+               NULL);
         rc = CS_OK;
     }
     if (!rc) rc = cs_store_outbox_settle(st, it, at->outcome, at->next_due_ms, t);
@@ -274,11 +289,14 @@ static int settle(struct cs_store *st, struct cs_arena *a, const struct cs_webho
         stats->lost_lease++;
         rc = CS_OK;
     } else if (!rc) {
-        if (at->outcome == CS_OUTBOX_DONE) stats->delivered++;
-        else if (at->outcome == CS_OUTBOX_RETRY) stats->retried++;
-        else stats->dead++;
-        cs_log(at->outcome == CS_OUTBOX_DONE ? CS_LOG_DEBUG : CS_LOG_INFO, "webhook attempt", "tenant",
-               it->tenant, "subscription", it->topic, "event_id", it->id, "outcome",
+        if (at->outcome == CS_OUTBOX_DONE)
+            stats->delivered++;
+        else if (at->outcome == CS_OUTBOX_RETRY)
+            stats->retried++;
+        else
+            stats->dead++;
+        cs_log(at->outcome == CS_OUTBOX_DONE ? CS_LOG_DEBUG : CS_LOG_INFO, "webhook attempt",
+               "tenant", it->tenant, "subscription", it->topic, "event_id", it->id, "outcome",
                outcome_name(at->outcome), "error", at->error, NULL);
     }
     flight_free(f);
@@ -305,8 +323,10 @@ static int start(struct cs_store *st, struct cs_arena *a, const struct cs_webhoo
         flight_free(f); /* the lease brings the item back */
         return rc;
     }
-    if (gone) at.error = gone;
-    else prepare_post(f, a, cfg, url, &key, &at);
+    if (gone)
+        at.error = gone;
+    else
+        prepare_post(f, a, cfg, url, &key, &at);
     sodium_memzero(&key, sizeof(key));
     if (!at.error && curl_multi_add_handle(m, f->easy) != CURLM_OK) at.error = "transport error";
     if (at.error) return settle(st, a, cfg, f, &at, gone != NULL, stats);
@@ -430,8 +450,10 @@ int cs_webhook_dispatch(struct cs_store *st, struct cs_arena *a,
         size_t freed = 0;
         int r = reap(st, a, cfg, m, stats, &freed);
         if (r && !rc) rc = r;
-        if (freed) claim_now = true;
-        else if (busy_count(fl, cap)) curl_multi_poll(m, NULL, 0, IDLE_CLAIM_MS, NULL);
+        if (freed)
+            claim_now = true;
+        else if (busy_count(fl, cap))
+            curl_multi_poll(m, NULL, 0, IDLE_CLAIM_MS, NULL);
         cs_arena_reset(a);
     }
     for (size_t i = 0; i < cap; i++) {

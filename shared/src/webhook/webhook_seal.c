@@ -29,11 +29,13 @@ int cs_webhook_seal(const struct cs_jwt_key *server, const char *secret, struct 
 {
     size_t n = secret ? strlen(secret) : 0;
     if (!server || n == 0 || n >= CS_WEBHOOK_SECRET_MAX) return CS_ERR_INVALID;
-    unsigned char box[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + CS_WEBHOOK_SECRET_MAX];
+    unsigned char
+        box[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + CS_WEBHOOK_SECRET_MAX];
     unsigned char k[crypto_secretbox_KEYBYTES];
     randombytes_buf(box, crypto_secretbox_NONCEBYTES);
     subkey(server, k);
-    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)secret, n, box, k);
+    crypto_secretbox_easy(box + crypto_secretbox_NONCEBYTES, (const unsigned char *)secret, n, box,
+                          k);
     sodium_memzero(k, sizeof(k));
     size_t blen = crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n;
     size_t cap = sodium_base64_ENCODED_LEN(blen, sodium_base64_VARIANT_ORIGINAL);
@@ -55,7 +57,8 @@ static int open_with(const struct cs_jwt_key *server, const char *b64, struct cs
                      char **secret)
 
 {
-    unsigned char box[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + CS_WEBHOOK_SECRET_MAX];
+    unsigned char
+        box[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + CS_WEBHOOK_SECRET_MAX];
     size_t blen = 0;
     const char *end = NULL;
     if (!server || !b64 ||

@@ -65,8 +65,8 @@ static bool id_ok(const char *id)
     return true;
 }
 
-int cs_webhook_sign(const struct cs_webhook_key *k, const char *id, int64_t ts_s,
-                    const char *body, size_t len, char out[CS_WEBHOOK_SIG_MAX])
+int cs_webhook_sign(const struct cs_webhook_key *k, const char *id, int64_t ts_s, const char *body,
+                    size_t len, char out[CS_WEBHOOK_SIG_MAX])
 {
     if (!k || k->len == 0 || !id_ok(id) || ts_s < 0 || (len && !body)) return CS_ERR_INVALID;
     char ts[24];
@@ -74,7 +74,8 @@ int cs_webhook_sign(const struct cs_webhook_key *k, const char *id, int64_t ts_s
     unsigned char m[crypto_auth_hmacsha256_BYTES];
     mac(k, id, ts, body, len, m);
     memcpy(out, V1, 3);
-    sodium_bin2base64(out + 3, CS_WEBHOOK_SIG_MAX - 3, m, sizeof(m), sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(out + 3, CS_WEBHOOK_SIG_MAX - 3, m, sizeof(m),
+                      sodium_base64_VARIANT_ORIGINAL);
     return CS_OK;
 }
 
@@ -123,7 +124,8 @@ int cs_webhook_verify(const struct cs_webhook_key *k, const char *id, const char
     bool ok = false;
     for (const char *p = signatures; *p;) {
         size_t n = strcspn(p, " ");
-        if (n && token_matches(p, n, want)) ok = true; /* keep scanning: same time for any position */
+        if (n && token_matches(p, n, want))
+            ok = true; /* keep scanning: same time for any position */
         p += n;
         while (*p == ' ') p++;
     }

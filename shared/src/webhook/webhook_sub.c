@@ -14,7 +14,8 @@ int cs_webhook_subscribe(struct cs_store *st, struct cs_arena *a, const char *te
                          const char *secret, int64_t now_ms, struct cs_doc *out)
 {
     struct cs_webhook_key k;
-    if (!url || !json_object_is_type(events, json_type_array) || cs_webhook_secret_parse(secret, &k))
+    if (!url || !json_object_is_type(events, json_type_array) ||
+        cs_webhook_secret_parse(secret, &k))
         return CS_ERR_INVALID;
     char *sealed = NULL;
     int rc = cs_webhook_seal(server, secret, a, &sealed);
@@ -27,8 +28,10 @@ int cs_webhook_subscribe(struct cs_store *st, struct cs_arena *a, const char *te
         return CS_ERR_NOMEM;
     }
     rc = cs_json_add_str(doc, "url", url);
-    if (!rc) rc = cs_json_add(doc, "events", copy);
-    else json_object_put(copy);
+    if (!rc)
+        rc = cs_json_add(doc, "events", copy);
+    else
+        json_object_put(copy);
     if (!rc) rc = cs_json_add_bool(doc, "active", true);
     if (!rc) rc = cs_json_add_str(doc, "secret_sealed", sealed);
     if (rc) return rc;

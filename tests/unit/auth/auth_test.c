@@ -24,7 +24,8 @@ static char *b64(const void *bin, size_t n)
 {
     size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     char *out = cs_arena_alloc(arena, cap);
-    return out ? sodium_bin2base64(out, cap, bin, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING) : NULL;
+    return out ? sodium_bin2base64(out, cap, bin, n, sodium_base64_VARIANT_URLSAFE_NO_PADDING)
+               : NULL;
 }
 
 /* A token with any header and payload, signed with `k` (NULL: signature "sig"). */
@@ -45,7 +46,8 @@ static int verify(const char *tok, struct cs_principal *p)
 }
 
 static const char HS256[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
-#define CLAIMS(extra) "{\"sub\":\"usr_1\",\"tid\":\"acme\",\"roles\":[\"analyst\",\"agent\"]" extra "}"
+#define CLAIMS(extra)                                                                              \
+    "{\"sub\":\"usr_1\",\"tid\":\"acme\",\"roles\":[\"analyst\",\"agent\"]" extra "}"
 
 static char *claims_at(int64_t iat, int64_t nbf, int64_t exp)
 {
@@ -55,7 +57,8 @@ static char *claims_at(int64_t iat, int64_t nbf, int64_t exp)
 
 static void test_round_trip(void)
 {
-    struct cs_principal in = {.tenant = "acme", .subject = "usr_1", .roles = {"analyst", "agent"}, .nroles = 2};
+    struct cs_principal in = {
+        .tenant = "acme", .subject = "usr_1", .roles = {"analyst", "agent"}, .nroles = 2};
     char *tok = NULL;
     REQUIRE(cs_jwt_sign(&key, &in, NOW, 3600, arena, &tok) == CS_OK);
     CHECK(strncmp(tok, "eyJ", 3) == 0);
@@ -87,7 +90,8 @@ static void test_round_trip(void)
 
 static void test_tampering(void)
 {
-    struct cs_principal in = {.tenant = "acme", .subject = "usr_1", .roles = {"agent"}, .nroles = 1};
+    struct cs_principal in = {
+        .tenant = "acme", .subject = "usr_1", .roles = {"agent"}, .nroles = 1};
     char *tok = NULL;
     REQUIRE(cs_jwt_sign(&key, &in, NOW, 3600, arena, &tok) == CS_OK);
     struct cs_principal out;
@@ -106,11 +110,13 @@ static void test_tampering(void)
     CHECK_INT(accepted, 0);
     /* A payload granting more, signed by someone else or re-used with our header. */
     char *d1 = strchr(tok, '.'), *d2 = strchr(d1 + 1, '.');
-    char *admin = b64(CLAIMS(",\"exp\":9999999999") , strlen(CLAIMS(",\"exp\":9999999999")));
+    char *admin = b64(CLAIMS(",\"exp\":9999999999"), strlen(CLAIMS(",\"exp\":9999999999")));
     char *swapped = cs_arena_printf(arena, "%.*s.%s%s", (int)(d1 - tok), tok, admin, d2);
     CHECK_INT(verify(swapped, &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(verify(forge(&other_key, HS256, claims_at(NOW, NOW, NOW + 60)), &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(cs_jwt_verify(&other_key, tok, n, NOW, arena, &out), CS_ERR_BAD_TOKEN); /* wrong key */
+    CHECK_INT(verify(forge(&other_key, HS256, claims_at(NOW, NOW, NOW + 60)), &out),
+              CS_ERR_BAD_TOKEN);
+    CHECK_INT(cs_jwt_verify(&other_key, tok, n, NOW, arena, &out),
+              CS_ERR_BAD_TOKEN); /* wrong key */
     /* Signature stripped, truncated or doubled. */
     CHECK_INT(verify(cs_arena_strndup(arena, tok, (size_t)(d2 - tok) + 1), &out), CS_ERR_BAD_TOKEN);
     CHECK_INT(verify(cs_arena_strndup(arena, tok, n - 1), &out), CS_ERR_BAD_TOKEN);
@@ -122,13 +128,21 @@ static void test_alg_pinned(void)
 {
     struct cs_principal out;
     const char *claims = claims_at(NOW, NOW, NOW + 60);
-    CHECK_INT(verify(forge(&key, HS256, claims), &out), CS_OK); /* the control */
+    CHECK_INT(verify(forge(&key, HS256, claims), &out), CS_OK);                 /* the control */
     CHECK_INT(verify(forge(&key, "{\"alg\":\"HS256\"}", claims), &out), CS_OK); /* typ optional */
     static const char *const headers[] = {
-        "{\"alg\":\"none\",\"typ\":\"JWT\"}", "{\"alg\":\"HS512\",\"typ\":\"JWT\"}",
-        "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", "{\"typ\":\"JWT\"}", "{\"alg\":\"hs256\"}",
-        "{\"alg\":null}", "{\"alg\":[\"HS256\"]}", "{\"alg\":\"HS256\",\"typ\":\"JWE\"}",
-        "[\"HS256\"]", "\"HS256\"", "{\"alg\":\"HS256\"", "",
+        "{\"alg\":\"none\",\"typ\":\"JWT\"}",
+        "{\"alg\":\"HS512\",\"typ\":\"JWT\"}",
+        "{\"alg\":\"RS256\",\"typ\":\"JWT\"}",
+        "{\"typ\":\"JWT\"}",
+        "{\"alg\":\"hs256\"}",
+        "{\"alg\":null}",
+        "{\"alg\":[\"HS256\"]}",
+        "{\"alg\":\"HS256\",\"typ\":\"JWE\"}",
+        "[\"HS256\"]",
+        "\"HS256\"",
+        "{\"alg\":\"HS256\"",
+        "",
     };
     for (size_t i = 0; i < sizeof(headers) / sizeof(headers[0]); i++) {
         int rc = verify(forge(&key, headers[i], claims), &out);
@@ -146,51 +160,71 @@ static void test_time_claims(void)
 {
     struct cs_principal out;
     int L = CS_JWT_LEEWAY_S;
-    CHECK_INT(verify(forge(&key, HS256, claims_at(NOW, NOW, NOW - L + 1)), &out), CS_OK); /* leeway */
+    CHECK_INT(verify(forge(&key, HS256, claims_at(NOW, NOW, NOW - L + 1)), &out),
+              CS_OK); /* leeway */
     CHECK_INT(verify(forge(&key, HS256, claims_at(NOW, NOW, NOW - L)), &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(verify(forge(&key, HS256, claims_at(NOW - 7200, NOW - 7200, NOW - 3600)), &out), CS_ERR_BAD_TOKEN);
+    CHECK_INT(verify(forge(&key, HS256, claims_at(NOW - 7200, NOW - 7200, NOW - 3600)), &out),
+              CS_ERR_BAD_TOKEN);
     CHECK_INT(verify(forge(&key, HS256, claims_at(NOW, NOW + L, NOW + 600)), &out), CS_OK);
-    CHECK_INT(verify(forge(&key, HS256, claims_at(NOW, NOW + L + 1, NOW + 600)), &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(verify(forge(&key, HS256, claims_at(NOW + L + 1, NOW, NOW + 600)), &out), CS_ERR_BAD_TOKEN);
+    CHECK_INT(verify(forge(&key, HS256, claims_at(NOW, NOW + L + 1, NOW + 600)), &out),
+              CS_ERR_BAD_TOKEN);
+    CHECK_INT(verify(forge(&key, HS256, claims_at(NOW + L + 1, NOW, NOW + 600)), &out),
+              CS_ERR_BAD_TOKEN);
     /* exp is required and must be an integer; nbf/iat optional but typed. */
     CHECK_INT(verify(forge(&key, HS256, CLAIMS("")), &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":\"9999999999\"")), &out), CS_ERR_BAD_TOKEN);
+    CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":\"9999999999\"")), &out),
+              CS_ERR_BAD_TOKEN);
     CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":9999999999.5")), &out), CS_ERR_BAD_TOKEN);
     CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":9999999999")), &out), CS_OK);
-    CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":9999999999,\"nbf\":\"0\"")), &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":9999999999,\"iat\":null")), &out), CS_ERR_BAD_TOKEN);
+    CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":9999999999,\"nbf\":\"0\"")), &out),
+              CS_ERR_BAD_TOKEN);
+    CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":9999999999,\"iat\":null")), &out),
+              CS_ERR_BAD_TOKEN);
     /* Extremes must not overflow (UBSan watches): exp at INT64_MAX and INT64_MIN. */
     CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":9223372036854775807")), &out), CS_OK);
-    CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":-9223372036854775808")), &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":9999999999,\"nbf\":9223372036854775807")), &out),
+    CHECK_INT(verify(forge(&key, HS256, CLAIMS(",\"exp\":-9223372036854775808")), &out),
               CS_ERR_BAD_TOKEN);
+    CHECK_INT(
+        verify(forge(&key, HS256, CLAIMS(",\"exp\":9999999999,\"nbf\":9223372036854775807")), &out),
+        CS_ERR_BAD_TOKEN);
     cs_arena_reset(arena);
 }
 
 static void test_claims_shape(void)
 {
     struct cs_principal out;
-    CHECK_INT(verify(forge(&key, HS256, "{\"sub\":\"u\",\"exp\":9999999999}"), &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(verify(forge(&key, HS256, "{\"tid\":\"acme\",\"exp\":9999999999}"), &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(verify(forge(&key, HS256, "{\"sub\":\"u\",\"tid\":\"_system\",\"exp\":9999999999}"), &out),
-              CS_ERR_BAD_TOKEN); /* never the system tenant */
-    CHECK_INT(verify(forge(&key, HS256, "{\"sub\":\"u\",\"tid\":\"a/b\",\"exp\":9999999999}"), &out),
+    CHECK_INT(verify(forge(&key, HS256, "{\"sub\":\"u\",\"exp\":9999999999}"), &out),
               CS_ERR_BAD_TOKEN);
+    CHECK_INT(verify(forge(&key, HS256, "{\"tid\":\"acme\",\"exp\":9999999999}"), &out),
+              CS_ERR_BAD_TOKEN);
+    CHECK_INT(
+        verify(forge(&key, HS256, "{\"sub\":\"u\",\"tid\":\"_system\",\"exp\":9999999999}"), &out),
+        CS_ERR_BAD_TOKEN); /* never the system tenant */
+    CHECK_INT(
+        verify(forge(&key, HS256, "{\"sub\":\"u\",\"tid\":\"a/b\",\"exp\":9999999999}"), &out),
+        CS_ERR_BAD_TOKEN);
     CHECK_INT(verify(forge(&key, HS256, "[1]"), &out), CS_ERR_BAD_TOKEN);
     CHECK_INT(verify(forge(&key, HS256, "not json"), &out), CS_ERR_BAD_TOKEN);
     /* Roles: strings kept, others skipped, at most CS_MAX_ROLES. */
-    REQUIRE(verify(forge(&key, HS256, "{\"sub\":\"u\",\"tid\":\"acme\",\"exp\":9999999999,"
-                                      "\"roles\":[\"a\",1,null,\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\"]}"),
-                   &out) == CS_OK);
+    REQUIRE(
+        verify(
+            forge(
+                &key, HS256,
+                "{\"sub\":\"u\",\"tid\":\"acme\",\"exp\":9999999999,"
+                "\"roles\":[\"a\",1,null,\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\",\"j\"]}"),
+            &out) == CS_OK);
     CHECK_INT(out.nroles, CS_MAX_ROLES);
     CHECK_STR(out.roles[0], "a");
     CHECK_STR(out.roles[1], "b");
     CHECK(!cs_principal_has_role(&out, "j"));
-    REQUIRE(verify(forge(&key, HS256, "{\"sub\":\"u\",\"tid\":\"acme\",\"exp\":9999999999,\"roles\":\"admin\"}"),
+    REQUIRE(verify(forge(&key, HS256,
+                         "{\"sub\":\"u\",\"tid\":\"acme\",\"exp\":9999999999,\"roles\":\"admin\"}"),
                    &out) == CS_OK);
     CHECK_INT(out.nroles, 0); /* a string is not a role list */
-    REQUIRE(verify(forge(&key, HS256, "{\"sub\":\"u\",\"tid\":\"acme\",\"exp\":9999999999,\"roles\":[\"admin\"]}"),
-                   &out) == CS_OK);
+    REQUIRE(
+        verify(forge(&key, HS256,
+                     "{\"sub\":\"u\",\"tid\":\"acme\",\"exp\":9999999999,\"roles\":[\"admin\"]}"),
+               &out) == CS_OK);
     CHECK(cs_principal_has_role(&out, "anything")); /* admin has every role */
     cs_arena_reset(arena);
 }
@@ -203,9 +237,11 @@ static void test_malformed(void)
     static const char *const bad[] = {
         "", ".", "..", "...", "a.b", "a.b.c.d", "eyJ.eyJ.", "!!!.eyJ.abc", "a b.c.d", "a=.b.c",
     };
-    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) CHECK_INT(verify(bad[i], &out), CS_ERR_BAD_TOKEN);
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        CHECK_INT(verify(bad[i], &out), CS_ERR_BAD_TOKEN);
     /* Padding, standard-alphabet characters and whitespace are not base64url. */
-    CHECK_INT(verify(cs_arena_printf(arena, "%.*s=%s", (int)(d1 - good), good, d1), &out), CS_ERR_BAD_TOKEN);
+    CHECK_INT(verify(cs_arena_printf(arena, "%.*s=%s", (int)(d1 - good), good, d1), &out),
+              CS_ERR_BAD_TOKEN);
     char *plus = cs_arena_strdup(arena, good);
     for (char *p = plus; *p; p++)
         if (*p == '-' || *p == '_') *p = *p == '-' ? '+' : '/';
@@ -240,8 +276,10 @@ static void test_nomem_is_not_bad_token(void)
         cs_arena_fail_after(arena, k);
         int rc = cs_jwt_verify(&key, copy, n, NOW, arena, &out);
         cs_arena_fail_after(arena, 0);
-        if (rc == CS_OK) ok = 1;
-        else if (rc == CS_ERR_NOMEM) saw_nomem++;
+        if (rc == CS_OK)
+            ok = 1;
+        else if (rc == CS_ERR_NOMEM)
+            saw_nomem++;
         else {
             fprintf(stderr, "  fault %u gave %s\n", k, cs_error_name(rc));
             CHECK(0);
@@ -267,7 +305,8 @@ static void test_key_parse(void)
     CHECK_INT(cs_jwt_key_parse("", &k1), CS_ERR_CONFIG);
     CHECK_INT(cs_jwt_key_parse(NULL, &k1), CS_ERR_CONFIG);
     CHECK_INT(cs_jwt_key_parse("c2hvcnQ=", &k1), CS_ERR_CONFIG); /* 5 bytes */
-    CHECK_INT(cs_jwt_key_parse("not base64 or hex!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", &k1), CS_ERR_CONFIG);
+    CHECK_INT(cs_jwt_key_parse("not base64 or hex!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", &k1),
+              CS_ERR_CONFIG);
     /* Longer keys are hashed down, deterministically. */
     char long64[200];
     unsigned char lraw[100];
@@ -366,9 +405,11 @@ static void test_users(void)
     struct cs_store *st = temp_db_create(&db, "auth");
     REQUIRE(st != NULL);
     const char *uid = NULL;
-    REQUIRE(cs_user_create(st, arena, "acme", "ana@acme.test", "long password", "analyst, agent", 1000, &uid) == CS_OK);
+    REQUIRE(cs_user_create(st, arena, "acme", "ana@acme.test", "long password", "analyst, agent",
+                           1000, &uid) == CS_OK);
     CHECK(uid && strncmp(uid, "usr_", 4) == 0);
-    CHECK_INT(cs_user_create(st, arena, "globex", "ana@acme.test", "another pass", "x", 1000, NULL), CS_ERR_EXISTS);
+    CHECK_INT(cs_user_create(st, arena, "globex", "ana@acme.test", "another pass", "x", 1000, NULL),
+              CS_ERR_EXISTS);
     CHECK_INT(cs_user_create(st, arena, "acme", "bob", "short", "x", 1000, NULL), CS_ERR_INVALID);
     struct cs_principal p;
     REQUIRE(cs_user_login(st, arena, "ana@acme.test", "long password", &p) == CS_OK);
@@ -377,8 +418,10 @@ static void test_users(void)
     CHECK_INT(p.nroles, 2);
     CHECK_STR(p.roles[0], "analyst");
     CHECK_STR(p.roles[1], "agent");
-    CHECK_INT(cs_user_login(st, arena, "ana@acme.test", "long passworD", &p), CS_ERR_BAD_CREDENTIALS);
-    CHECK_INT(cs_user_login(st, arena, "nobody@acme.test", "long password", &p), CS_ERR_BAD_CREDENTIALS);
+    CHECK_INT(cs_user_login(st, arena, "ana@acme.test", "long passworD", &p),
+              CS_ERR_BAD_CREDENTIALS);
+    CHECK_INT(cs_user_login(st, arena, "nobody@acme.test", "long password", &p),
+              CS_ERR_BAD_CREDENTIALS);
     /* The stored user holds an Argon2id hash, never the password. */
     struct cs_doc doc;
     REQUIRE(cs_store_get(st, arena, "acme", "users", uid, &doc) == CS_OK);
@@ -421,7 +464,9 @@ static void test_login_guard(void)
     }
     CHECK_INT(cs_login_guard_check(st, arena, acct, evil, now, &retry), CS_ERR_RATE_LIMITED);
     CHECK(retry <= CS_GUARD_MAX_DELAY_S && retry >= CS_GUARD_MAX_DELAY_S - 1);
-    CHECK_INT(cs_login_guard_check(st, arena, acct, evil, now + CS_GUARD_MAX_DELAY_S * 1000, &retry), CS_OK);
+    CHECK_INT(
+        cs_login_guard_check(st, arena, acct, evil, now + CS_GUARD_MAX_DELAY_S * 1000, &retry),
+        CS_OK);
     /* A success clears the pair; counts fade after the forget time. */
     CHECK_INT(cs_login_guard_passed(st, acct, evil), CS_OK);
     CHECK_INT(cs_login_guard_failed(st, arena, acct, evil, now + 1), CS_OK);
@@ -478,10 +523,12 @@ static void test_scopes_and_revocation(void)
     other.tenant = "globex"; /* the same subject string in another tenant is not revoked */
     CHECK_INT(cs_revoked_check(st, arena, &other, t + CS_REVOKE_CACHE_MS), CS_OK);
     const char *uid;
-    REQUIRE(cs_user_create(st, arena, "acme", "eve@acme.test", "long password", "agent", 1000, &uid) == CS_OK);
+    REQUIRE(cs_user_create(st, arena, "acme", "eve@acme.test", "long password", "agent", 1000,
+                           &uid) == CS_OK);
     REQUIRE(cs_user_login(st, arena, "eve@acme.test", "long password", &p) == CS_OK);
     CHECK_INT(cs_user_disable(st, arena, "eve@acme.test", t), CS_OK);
-    CHECK_INT(cs_user_login(st, arena, "eve@acme.test", "long password", &p), CS_ERR_BAD_CREDENTIALS);
+    CHECK_INT(cs_user_login(st, arena, "eve@acme.test", "long password", &p),
+              CS_ERR_BAD_CREDENTIALS);
     p.subject = uid;
     p.tenant = "acme";
     CHECK_INT(cs_revoked_check(st, arena, &p, t + 2 * CS_REVOKE_CACHE_MS), CS_ERR_BAD_TOKEN);
@@ -496,7 +543,8 @@ static void test_skew(void)
     const char *tok = forge(&key, HS256, claims_at(NOW, NOW, NOW - 10));
     CHECK_INT(cs_jwt_verify_skew(&key, tok, strlen(tok), NOW, 30, arena, &out), CS_OK);
     CHECK_INT(cs_jwt_verify_skew(&key, tok, strlen(tok), NOW, 10, arena, &out), CS_ERR_BAD_TOKEN);
-    CHECK_INT(cs_jwt_verify(&key, tok, strlen(tok), NOW, arena, &out), CS_ERR_BAD_TOKEN); /* default <= 5 s */
+    CHECK_INT(cs_jwt_verify(&key, tok, strlen(tok), NOW, arena, &out),
+              CS_ERR_BAD_TOKEN); /* default <= 5 s */
     CHECK(CS_JWT_LEEWAY_S <= 5);
     cs_arena_reset(arena);
 }

@@ -53,7 +53,7 @@ static void test_cap_enforced(void)
     CHECK(cs_arena_alloc(a, 1) == NULL);    /* one more byte does not */
     cs_arena_reset(a);
     CHECK(cs_arena_alloc(a, 4097) == NULL);
-    CHECK(cs_arena_alloc(a, SIZE_MAX) == NULL);     /* the rounding must not wrap */
+    CHECK(cs_arena_alloc(a, SIZE_MAX) == NULL); /* the rounding must not wrap */
     CHECK(cs_arena_alloc(a, SIZE_MAX - 8) == NULL);
     CHECK(cs_arena_alloc(a, 2000) != NULL);
     CHECK(cs_arena_alloc(a, 2000) != NULL);
@@ -80,8 +80,10 @@ static void test_reset_keeps_first_block(void)
         CHECK_INT(cs_arena_used(a), 0);
         void *p = cs_arena_alloc(a, 32);
         CHECK(p != NULL);
-        if (round == 0) first = p;
-        else CHECK(p == first);
+        if (round == 0)
+            first = p;
+        else
+            CHECK(p == first);
         cs_arena_reset(a);
     }
     cs_arena_destroy(a);
@@ -114,7 +116,11 @@ static void test_hooks_last_first(void)
 }
 
 static int hook_runs;
-static void count_run(void *arg) { (void)arg; hook_runs++; }
+static void count_run(void *arg)
+{
+    (void)arg;
+    hook_runs++;
+}
 
 static void test_many_hooks_all_run(void)
 {

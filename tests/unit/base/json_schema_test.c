@@ -26,7 +26,11 @@ static const struct cs_field fields[] = {
     {.name = "count", .type = CS_J_INT, .has_min = true, .min = 1},
     {.name = "flag", .type = CS_J_BOOL},
     {.name = "tags", .type = CS_J_ARRAY, .max_len = 3, .items = CS_J_STRING},
-    {.name = "items", .type = CS_J_ARRAY, .min_len = 1, .items = CS_J_OBJECT, .object = &item_schema},
+    {.name = "items",
+     .type = CS_J_ARRAY,
+     .min_len = 1,
+     .items = CS_J_OBJECT,
+     .object = &item_schema},
     {.name = "where", .type = CS_J_OBJECT, .object = &addr_schema},
     {.name = "anything", .type = CS_J_ANY},
 };
@@ -44,13 +48,18 @@ static void test_every_rule(void)
         "\"count\":{\"type\":\"integer\",\"minimum\":1},"
         "\"flag\":{\"type\":\"boolean\"},"
         "\"tags\":{\"type\":\"array\",\"maxItems\":3,\"items\":{\"type\":\"string\"}},"
-        "\"items\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"type\":\"object\",\"properties\":"
-        "{\"id\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._:-]{1,128}$\"}},\"required\":[\"id\"]}},"
-        "\"where\":{\"type\":\"object\",\"properties\":{\"url\":{\"type\":\"string\",\"format\":\"uri\","
+        "\"items\":{\"type\":\"array\",\"minItems\":1,\"items\":{\"type\":\"object\","
+        "\"properties\":"
+        "{\"id\":{\"type\":\"string\",\"pattern\":\"^[A-Za-z0-9._:-]{1,128}$\"}},\"required\":["
+        "\"id\"]}},"
+        "\"where\":{\"type\":\"object\",\"properties\":{\"url\":{\"type\":\"string\",\"format\":"
+        "\"uri\","
         "\"pattern\":\"^[Hh][Tt][Tt][Pp][Ss]?://\"}}},"
         "\"anything\":{}"
         "},\"required\":[\"text\"]}";
-    CHECK_STR(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE), want);
+    CHECK_STR(
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE),
+        want);
     json_object_put(o);
 }
 

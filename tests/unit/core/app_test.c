@@ -49,8 +49,9 @@ static int handle_thing(const struct cs_req *req, struct cs_resp *resp)
         json_object *body = cs_json_object(req->arena);
         if (!body) return CS_ERR_NOMEM;
         rc = cs_json_add_str(body, "name", name);
-        if (!rc) rc = cs_store_insert(req->store, req->arena, req->auth.tenant, "things", NULL, body, NULL,
-                                      req->now_ms, &doc);
+        if (!rc)
+            rc = cs_store_insert(req->store, req->arena, req->auth.tenant, "things", NULL, body,
+                                 NULL, req->now_ms, &doc);
         if (!rc) rc = cs_json_add_str(out, "id", doc.id);
         if (!rc) rc = cs_json_add_str(out, "name", name);
         if (!rc) rc = cs_json_add_str(out, "tenant", req->auth.tenant);
@@ -123,9 +124,12 @@ static int setup(void)
     if (cs_worker_init(&w, &env, &why) != CS_OK) return -1;
     cs_log_set_level(CS_LOG_ERROR + 1); /* keep the test output readable */
     tok_arena = cs_arena_new(0);
-    struct cs_principal agent = {.tenant = "acme", .subject = "u1", .roles = {"agent"}, .nroles = 1};
-    struct cs_principal viewer = {.tenant = "acme", .subject = "u2", .roles = {"viewer"}, .nroles = 1};
-    struct cs_principal other = {.tenant = "ratetest", .subject = "u3", .roles = {"admin"}, .nroles = 1};
+    struct cs_principal agent = {
+        .tenant = "acme", .subject = "u1", .roles = {"agent"}, .nroles = 1};
+    struct cs_principal viewer = {
+        .tenant = "acme", .subject = "u2", .roles = {"viewer"}, .nroles = 1};
+    struct cs_principal other = {
+        .tenant = "ratetest", .subject = "u3", .roles = {"admin"}, .nroles = 1};
     char *t;
     if (cs_jwt_sign(&env.cfg.jwt_key, &agent, NOW_MS / 1000, 3600, tok_arena, &t)) return -1;
     tok_agent = cs_arena_printf(tok_arena, "Bearer %s", t);
@@ -193,7 +197,8 @@ static const char *body_str(void)
 
 static void test_success(void)
 {
-    call("POST", "/api/v1/things", NULL, "{\"name\":\"widget\"}", JSON_CT, "authorization", tok_agent, NULL);
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"widget\"}", JSON_CT, "authorization",
+         tok_agent, NULL);
     CHECK_INT(resp.status, 201);
     json_object *o = json_tokener_parse(body_str());
     REQUIRE(o != NULL);
@@ -205,7 +210,8 @@ static void test_success(void)
     CHECK_STR(rh("x-rate-limit-limit"), "100000");
     CHECK_STR(rh("x-rate-limit-reset"), "1767225660");
 
-    call("GET", "/api/v1/things/a%20b", "x=1&q=hello+world&q=2", NULL, "authorization", tok_agent, NULL);
+    call("GET", "/api/v1/things/a%20b", "x=1&q=hello+world&q=2", NULL, "authorization", tok_agent,
+         NULL);
     CHECK_INT(resp.status, 200);
     CHECK_STR(body_str(), "{\"id\":\"a b\",\"q\":\"hello world\"}");
     /* Query keys are percent-decoded too. */
@@ -219,10 +225,12 @@ static void test_success(void)
  * request, and the next request's write announces nothing. */
 static void test_staged_events_end_with_the_request(void)
 {
-    call("POST", "/api/v1/things", NULL, "{\"name\":\"leaky\"}", JSON_CT, "authorization", tok_agent, NULL);
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"leaky\"}", JSON_CT, "authorization",
+         tok_agent, NULL);
     CHECK_INT(resp.status, 400);
     CHECK_INT(cs_store_staged(w.store), 0);
-    call("POST", "/api/v1/things", NULL, "{\"name\":\"widget\"}", JSON_CT, "authorization", tok_agent, NULL);
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"widget\"}", JSON_CT, "authorization",
+         tok_agent, NULL);
     CHECK_INT(resp.status, 201);
     int64_t open = -1, done = -1, dead = -1;
     CHECK_INT(cs_store_outbox_stats(w.store, "acme", NULL, &open, &done, &dead), CS_OK);
@@ -232,7 +240,8 @@ static void test_staged_events_end_with_the_request(void)
 
 static void test_request_id(void)
 {
-    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "x-request-id", "abc-123.x:y_z", NULL);
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "x-request-id",
+         "abc-123.x:y_z", NULL);
     CHECK_STR(rh("x-request-id"), "abc-123.x:y_z");
     /* Unsafe or absent ids are replaced by a generated one, on errors too. */
     call("GET", "/nowhere", NULL, NULL, "x-request-id", "bad id\r\nx: y", NULL);
@@ -253,8 +262,9 @@ static void test_request_id(void)
 
 static void test_cors(void)
 {
-    call("OPTIONS", "/api/v1/things", NULL, NULL, "origin", "https://app.example", "access-control-request-method",
-         "POST", "access-control-request-headers", "authorization, content-type", NULL);
+    call("OPTIONS", "/api/v1/things", NULL, NULL, "origin", "https://app.example",
+         "access-control-request-method", "POST", "access-control-request-headers",
+         "authorization, content-type", NULL);
     CHECK_INT(resp.status, 200);
     CHECK_STR(rh("access-control-allow-origin"), "*");
     CHECK(rh("access-control-allow-credentials") == NULL); /* never with "*" (issue 13) */
@@ -268,13 +278,16 @@ static void test_cors(void)
     /* An origin list echoes only listed origins. */
     const char *saved = env.cfg.cors_origin;
     env.cfg.cors_origin = "https://a.example, https://b.example";
-    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "origin", "https://b.example", NULL);
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "origin",
+         "https://b.example", NULL);
     CHECK_STR(rh("access-control-allow-origin"), "https://b.example");
     CHECK_STR(rh("access-control-allow-credentials"), "true");
     CHECK_STR(rh("vary"), "Origin");
-    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "origin", "https://evil.example", NULL);
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "origin",
+         "https://evil.example", NULL);
     CHECK(rh("access-control-allow-origin") == NULL);
-    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "origin", "https://a.exam", NULL);
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, "origin",
+         "https://a.exam", NULL);
     CHECK(rh("access-control-allow-origin") == NULL); /* a prefix is not a match */
     env.cfg.cors_origin = saved;
 }
@@ -310,12 +323,14 @@ static void test_revoked_token(void)
     CHECK_INT(resp.status, 200);
     json_object *b = json_object_new_object();
     json_object_object_add(b, "tenant", json_object_new_string("acme"));
-    REQUIRE(cs_store_insert(w.store, w.arena, CS_SYSTEM_TENANT, "revoked", "u1", b, NULL, NOW_MS, NULL) == CS_OK);
+    REQUIRE(cs_store_insert(w.store, w.arena, CS_SYSTEM_TENANT, "revoked", "u1", b, NULL, NOW_MS,
+                            NULL) == CS_OK);
     json_object_put(b);
     cs_revoked_reset_cache();
     call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 401);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"bad_token\",\"message\":\"Invalid or expired token\"}}");
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"bad_token\",\"message\":\"Invalid or expired token\"}}");
     CHECK(cs_store_delete(w.store, CS_SYSTEM_TENANT, "revoked", "u1", -1) == CS_OK);
     cs_revoked_reset_cache();
 }
@@ -355,14 +370,17 @@ static void test_auth_errors(void)
     call("GET", "/api/v1/things/1", NULL, NULL, NULL);
     CHECK_INT(resp.status, 401);
     CHECK_STR(rh("www-authenticate"), "Bearer");
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Not authenticated\"}}");
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Not authenticated\"}}");
     call("GET", "/api/v1/things/1", NULL, NULL, "authorization", "Basic dXNlcjpwYXNz", NULL);
     CHECK_INT(resp.status, 401);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"bad_token\",\"message\":\"Invalid or expired token\"}}");
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"bad_token\",\"message\":\"Invalid or expired token\"}}");
     CHECK_STR(rh("www-authenticate"), "Bearer");
     call("GET", "/api/v1/things/1", NULL, NULL, "authorization", "Bearer abc.def.ghi", NULL);
     CHECK_INT(resp.status, 401);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"bad_token\",\"message\":\"Invalid or expired token\"}}");
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"bad_token\",\"message\":\"Invalid or expired token\"}}");
     /* Tampered: one character of the signature changed. */
     char *t = cs_arena_strdup(tok_arena, tok_agent);
     size_t n = strlen(t);
@@ -372,7 +390,8 @@ static void test_auth_errors(void)
     /* Valid token without the role: 403, no challenge. */
     call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_viewer, NULL);
     CHECK_INT(resp.status, 403);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"forbidden\",\"message\":\"Insufficient permissions\"}}");
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"forbidden\",\"message\":\"Insufficient permissions\"}}");
     CHECK(rh("www-authenticate") == NULL);
     /* "bearer" in any case, extra spaces tolerated. */
     char *lower = cs_arena_printf(tok_arena, "bearer   %s", tok_agent + 7);
@@ -400,7 +419,8 @@ static void test_routing_errors(void)
  * once listed everything unfiltered. */
 static void test_query_errors(void)
 {
-    static const char *const bad[] = {"q=%zz", "x=1&q=%G1", "q=%00", "q=a%00b", "%zz=1", "q=%FF", "q=%4"};
+    static const char *const bad[] = {"q=%zz", "x=1&q=%G1", "q=%00", "q=a%00b",
+                                      "%zz=1", "q=%FF",     "q=%4"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         call("GET", "/api/v1/things/x", bad[i], NULL, "authorization", tok_agent, NULL);
         CHECK_INT(resp.status, 422);
@@ -413,9 +433,11 @@ static void test_query_errors(void)
         json_object_put(o);
     }
     call("GET", "/api/v1/things/x", "x=%zz", NULL, "authorization", tok_agent, NULL);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"validation\",\"message\":\"Validation error\","
-                          "\"details\":{\"x\":\"Malformed percent-encoding in the query string\"}}}");
-    call("GET", "/api/v1/things/x", "q=%C3%A9t%C3%A9&empty=&flag", NULL, "authorization", tok_agent, NULL);
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"validation\",\"message\":\"Validation error\","
+              "\"details\":{\"x\":\"Malformed percent-encoding in the query string\"}}}");
+    call("GET", "/api/v1/things/x", "q=%C3%A9t%C3%A9&empty=&flag", NULL, "authorization", tok_agent,
+         NULL);
     CHECK_INT(resp.status, 200);
     CHECK_STR(body_str(), "{\"id\":\"x\",\"q\":\"\u00e9t\u00e9\"}");
 }
@@ -429,36 +451,46 @@ static void test_body_errors(void)
     big[sizeof(big) - 2] = '}';
     call("POST", "/api/v1/things", NULL, big, JSON_CT, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 413);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"too_large\",\"message\":\"Request body too large\"}}");
-    call("POST", "/api/v1/things", NULL, "{\"name\":\"ab\"}", "content-type", "text/plain", "authorization", tok_agent, NULL);
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"too_large\",\"message\":\"Request body too large\"}}");
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"ab\"}", "content-type", "text/plain",
+         "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 415);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"media_type\",\"message\":\"Unsupported media type; expected application/json\"}}");
-    call("POST", "/api/v1/things", NULL, "{\"name\":\"ab\"}", "content-type", "application/json; charset=utf-8",
-         "authorization", tok_agent, NULL);
+    CHECK_STR(body_str(), "{\"error\":{\"code\":\"media_type\",\"message\":\"Unsupported media "
+                          "type; expected application/json\"}}");
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"ab\"}", "content-type",
+         "application/json; charset=utf-8", "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 201);
-    call("POST", "/api/v1/things", NULL, "{\"name\":\"ab\"}", "content-type", "application/problem+json",
-         "authorization", tok_agent, NULL);
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"ab\"}", "content-type",
+         "application/problem+json", "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 201);
     call("POST", "/api/v1/things", NULL, "{\"name\":", JSON_CT, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 400);
     CHECK_STR(body_str(), "{\"error\":{\"code\":\"bad_json\",\"message\":\"Malformed JSON body\","
                           "\"details\":{\"body\":\"JSON decode error\"}}}");
-    call("POST", "/api/v1/things", NULL, "{\"name\":\"\xff\xfe\"}", JSON_CT, "authorization", tok_agent, NULL);
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"\xff\xfe\"}", JSON_CT, "authorization",
+         tok_agent, NULL);
     CHECK_INT(resp.status, 400);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"bad_utf8\",\"message\":\"Request body is not valid UTF-8\"}}");
+    CHECK_STR(
+        body_str(),
+        "{\"error\":{\"code\":\"bad_utf8\",\"message\":\"Request body is not valid UTF-8\"}}");
     char deep[41];
     memset(deep, '[', 40);
     deep[40] = '\0';
     call("POST", "/api/v1/things", NULL, deep, JSON_CT, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 400);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"too_deep\",\"message\":\"JSON nesting too deep\"}}");
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"too_deep\",\"message\":\"JSON nesting too deep\"}}");
     call("POST", "/api/v1/things", NULL, NULL, JSON_CT, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 400);
-    call("POST", "/api/v1/things", NULL, "{\"name\":\"x\",\"email\":\"nope\"}", JSON_CT, "authorization", tok_agent, NULL);
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"x\",\"email\":\"nope\"}", JSON_CT,
+         "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 422);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"validation\",\"message\":\"Validation error\",\"details\":"
-                          "{\"name\":\"String should have at least 2 characters\","
-                          "\"email\":\"value is not a valid email address: An email address must have an @-sign.\"}}}");
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"validation\",\"message\":\"Validation error\",\"details\":"
+              "{\"name\":\"String should have at least 2 characters\","
+              "\"email\":\"value is not a valid email address: An email address must have an "
+              "@-sign.\"}}}");
     /* A GET on a function with a body schema reads no body. */
     call("GET", "/api/v1/things/7", NULL, NULL, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 200);
@@ -469,15 +501,20 @@ static void test_triage_family(void)
     env.fn = &fn_triage;
     call("POST", "/api/v1/things", NULL, "{\"name\":", JSON_CT, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 422);
-    CHECK_STR(body_str(), "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",8],\"msg\":\"JSON decode error\"}]}");
+    CHECK_STR(body_str(), "{\"detail\":[{\"type\":\"json_invalid\",\"loc\":[\"body\",8],\"msg\":"
+                          "\"JSON decode error\"}]}");
     call("POST", "/api/v1/things", NULL, "{}", JSON_CT, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 422);
-    CHECK_STR(body_str(), "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"name\"],\"msg\":\"Field required\"}]}");
+    CHECK_STR(body_str(), "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"name\"],\"msg\":"
+                          "\"Field required\"}]}");
     /* no body at all is a missing body, whatever the content type says */
     call("POST", "/api/v1/things", NULL, NULL, JSON_CT, "authorization", tok_agent, NULL);
     CHECK_INT(resp.status, 422);
-    CHECK_STR(body_str(), "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\"}]}");
-    call("POST", "/api/v1/things", NULL, NULL, "content-type", "text/plain", "authorization", tok_agent, NULL);
+    CHECK_STR(
+        body_str(),
+        "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\"],\"msg\":\"Field required\"}]}");
+    call("POST", "/api/v1/things", NULL, NULL, "content-type", "text/plain", "authorization",
+         tok_agent, NULL);
     CHECK_INT(resp.status, 422);
     call("GET", "/x", NULL, NULL, NULL);
     CHECK_STR(body_str(), "{\"detail\":\"Not Found\"}");
@@ -497,16 +534,19 @@ static void test_rate_limit(void)
     }
     call("GET", "/api/v1/things/1", NULL, NULL, "authorization", tok_other, NULL);
     CHECK_INT(resp.status, 429);
-    CHECK_STR(body_str(), "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Rate limit exceeded\"}}");
+    CHECK_STR(body_str(),
+              "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Rate limit exceeded\"}}");
     CHECK_STR(rh("retry-after"), "45");
     CHECK_STR(rh("x-rate-limit-limit"), "3");
     CHECK_STR(rh("x-rate-limit-remaining"), "0");
     CHECK_STR(rh("x-rate-limit-reset"), "1767225660");
     /* Per tenant: a fresh tenant starts with its own full window. */
-    struct cs_principal fresh = {.tenant = "fresh", .subject = "u4", .roles = {"agent"}, .nroles = 1};
+    struct cs_principal fresh = {
+        .tenant = "fresh", .subject = "u4", .roles = {"agent"}, .nroles = 1};
     char *t = NULL;
     REQUIRE(cs_jwt_sign(&env.cfg.jwt_key, &fresh, NOW_MS / 1000, 3600, tok_arena, &t) == CS_OK);
-    call("GET", "/api/v1/things/1", NULL, NULL, "authorization", cs_arena_printf(tok_arena, "Bearer %s", t), NULL);
+    call("GET", "/api/v1/things/1", NULL, NULL, "authorization",
+         cs_arena_printf(tok_arena, "Bearer %s", t), NULL);
     CHECK_INT(resp.status, 200);
     CHECK_STR(rh("x-rate-limit-remaining"), "2");
     env.cfg.rate_limit = saved;
@@ -529,19 +569,26 @@ static void fault_matrix(int store)
     int succeeded = 0, failed = 0;
     for (unsigned n = 1; n <= 300 && !succeeded; n++) {
         cs_arena_reset(w.arena);
-        if (store) cs_store_fail_after(w.store, n);
-        else cs_arena_fail_after(w.arena, n);
-        call("POST", "/api/v1/things", NULL, "{\"name\":\"fault\",\"email\":\"a@b.example\"}", JSON_CT,
-             "authorization", tok_agent, "x-request-id", "fault-1", NULL);
+        if (store)
+            cs_store_fail_after(w.store, n);
+        else
+            cs_arena_fail_after(w.arena, n);
+        call("POST", "/api/v1/things", NULL, "{\"name\":\"fault\",\"email\":\"a@b.example\"}",
+             JSON_CT, "authorization", tok_agent, "x-request-id", "fault-1", NULL);
         int status = resp.status;
         if (!well_formed() || (status != 201 && status < 500)) {
-            fprintf(stderr, "  %s fault %u: status %d body %s\n", store ? "store" : "arena", n, status, body_str());
+            fprintf(stderr, "  %s fault %u: status %d body %s\n", store ? "store" : "arena", n,
+                    status, body_str());
             CHECK(0);
         }
-        if (status == 201) succeeded = 1;
-        else failed++;
-        if (store) cs_store_fail_after(w.store, 0);
-        else cs_arena_fail_after(w.arena, 0);
+        if (status == 201)
+            succeeded = 1;
+        else
+            failed++;
+        if (store)
+            cs_store_fail_after(w.store, 0);
+        else
+            cs_arena_fail_after(w.arena, 0);
     }
     CHECK(succeeded);
     /* The faults did reach the pipeline. The token was verified by an earlier call and
@@ -565,8 +612,10 @@ static void test_access_log_has_no_secrets(void)
     REQUIRE(f != NULL && saved >= 0);
     dup2(fileno(f), 2);
     cs_log_set_level(CS_LOG_DEBUG);
-    call("POST", "/api/v1/things", "api_secret=cs_q", "{\"name\":\"Secret Name\",\"password\":\"hunter2pass\","
-         "\"api_secret\":\"cs_topsecret\"}", JSON_CT, "authorization", tok_agent, "x-request-id", "log-1", NULL);
+    call("POST", "/api/v1/things", "api_secret=cs_q",
+         "{\"name\":\"Secret Name\",\"password\":\"hunter2pass\","
+         "\"api_secret\":\"cs_topsecret\"}",
+         JSON_CT, "authorization", tok_agent, "x-request-id", "log-1", NULL);
     call("GET", "/api/v1/things/1", NULL, NULL, "authorization", "Bearer not.a.token", NULL);
     fflush(stderr);
     cs_log_set_level(CS_LOG_ERROR + 1);

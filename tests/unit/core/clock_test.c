@@ -51,7 +51,8 @@ static void test_parse(void)
     CHECK_INT(cs_time_parse_iso("2023-08-15T14:42:31.1Z", &ms), CS_OK);
     CHECK_INT(ms, T - 23);
     /* Every style round-trips (to its precision). */
-    static const enum cs_iso_style styles[] = {CS_ISO_NAIVE_US, CS_ISO_OFFSET_US, CS_ISO_Z, CS_ISO_Z_MS, CS_ISO_DATE};
+    static const enum cs_iso_style styles[] = {CS_ISO_NAIVE_US, CS_ISO_OFFSET_US, CS_ISO_Z,
+                                               CS_ISO_Z_MS, CS_ISO_DATE};
     static const int64_t precision[] = {1, 1, 1000, 1, 86400000};
     for (size_t i = 0; i < 5; i++) {
         char buf[CS_ISO_MAX];
@@ -64,11 +65,32 @@ static void test_parse(void)
 static void test_parse_refuses(void)
 {
     static const char *const bad[] = {
-        "", "2023", "2023-08", "2023-8-15", "2023-08-15T", "2023-08-15T14", "2023-08-15T14:4",
-        "2023-08-15T14:42:3", "2023-08-15T14:42:31.", "2023-08-15T14:42:31Zjunk", "2023-13-01",
-        "2023-00-10", "2023-01-32", "2023-01-00", "2023-08-15T24:00", "2023-08-15T14:60",
-        "2023-08-15T14:42:61", "2023-08-15T14:42+0200", "2023-08-15T14:42+02", "x2023-08-15",
-        "2023-08-15 ", "2023/08/15", "2023-02-29", "2023-02-30", "2023-04-31", "1900-02-29",
+        "",
+        "2023",
+        "2023-08",
+        "2023-8-15",
+        "2023-08-15T",
+        "2023-08-15T14",
+        "2023-08-15T14:4",
+        "2023-08-15T14:42:3",
+        "2023-08-15T14:42:31.",
+        "2023-08-15T14:42:31Zjunk",
+        "2023-13-01",
+        "2023-00-10",
+        "2023-01-32",
+        "2023-01-00",
+        "2023-08-15T24:00",
+        "2023-08-15T14:60",
+        "2023-08-15T14:42:61",
+        "2023-08-15T14:42+0200",
+        "2023-08-15T14:42+02",
+        "x2023-08-15",
+        "2023-08-15 ",
+        "2023/08/15",
+        "2023-02-29",
+        "2023-02-30",
+        "2023-04-31",
+        "1900-02-29",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         int64_t ms = 0;

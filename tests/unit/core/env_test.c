@@ -89,12 +89,25 @@ static void test_values(void)
 static void test_refused(void)
 {
     static const char *const bad[][2] = {
-        {"CS_MAX_BODY", "abc"}, {"CS_MAX_BODY", "-1"}, {"CS_MAX_BODY", "1023"},
-        {"CS_MAX_BODY", "67108865"}, {"CS_MAX_BODY", "10k"}, {"CS_MAX_BODY", "99999999999999999999999"},
-        {"CS_MAX_BODY", "1e6"}, {"CS_THREADS", "0"}, {"CS_THREADS", "65"}, {"CS_THREADS", "two"},
-        {"CS_RATE_LIMIT", "0"}, {"CS_RATE_LIMIT", "10000001"}, {"CS_TOKEN_TTL", "59"},
-        {"CS_TOKEN_TTL", "604801"}, {"CS_TOKEN_TTL", "3600s"}, {"CS_LOG_LEVEL", "verbose"},
-        {"CS_LOG_LEVEL", "INFO"}, {"CS_JWT_SECRET", "c2hvcnQ="}, {"CS_JWT_SECRET", "not a key at all"},
+        {"CS_MAX_BODY", "abc"},
+        {"CS_MAX_BODY", "-1"},
+        {"CS_MAX_BODY", "1023"},
+        {"CS_MAX_BODY", "67108865"},
+        {"CS_MAX_BODY", "10k"},
+        {"CS_MAX_BODY", "99999999999999999999999"},
+        {"CS_MAX_BODY", "1e6"},
+        {"CS_THREADS", "0"},
+        {"CS_THREADS", "65"},
+        {"CS_THREADS", "two"},
+        {"CS_RATE_LIMIT", "0"},
+        {"CS_RATE_LIMIT", "10000001"},
+        {"CS_TOKEN_TTL", "59"},
+        {"CS_TOKEN_TTL", "604801"},
+        {"CS_TOKEN_TTL", "3600s"},
+        {"CS_LOG_LEVEL", "verbose"},
+        {"CS_LOG_LEVEL", "INFO"},
+        {"CS_JWT_SECRET", "c2hvcnQ="},
+        {"CS_JWT_SECRET", "not a key at all"},
         {"CS_JWT_SECRET", "0123456789abcdef0123456789abcdef"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -127,10 +140,16 @@ static int never_called(const struct cs_req *req, struct cs_resp *resp)
 }
 
 static const struct cs_function bearer_fn = {
-    .name = "env-probe", .family = CS_FAMILY_TRIAGE, .auth = CS_AUTH_BEARER, .handle = never_called,
+    .name = "env-probe",
+    .family = CS_FAMILY_TRIAGE,
+    .auth = CS_AUTH_BEARER,
+    .handle = never_called,
 };
 static const struct cs_function init_fn = {
-    .name = "init-probe", .family = CS_FAMILY_TRIAGE, .init = fake_init, .fini = fake_fini,
+    .name = "init-probe",
+    .family = CS_FAMILY_TRIAGE,
+    .init = fake_init,
+    .fini = fake_fini,
     .handle = never_called,
 };
 

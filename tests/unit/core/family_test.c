@@ -23,46 +23,60 @@ struct row {
 /* One row per status the platform answers; 422 carries one field error. */
 static const struct row rows[] = {
     {CS_ERR_BAD_REQUEST, 400, "{\"detail\":\"Bad request\"}",
-     "{\"error\":true,\"status_code\":400,\"message\":\"Bad request\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
+     "{\"error\":true,\"status_code\":400,\"message\":\"Bad "
+     "request\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
      "{\"error\":{\"code\":\"bad_request\",\"message\":\"Bad request\"}}",
      "{\"error\":{\"code\":\"CS_008\",\"message\":\"Bad request\"}}"},
     {CS_ERR_UNAUTHORIZED, 401, "{\"detail\":\"Not authenticated\"}",
-     "{\"error\":true,\"status_code\":401,\"message\":\"Not authenticated\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
+     "{\"error\":true,\"status_code\":401,\"message\":\"Not "
+     "authenticated\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
      "{\"error\":{\"code\":\"unauthorized\",\"message\":\"Not authenticated\"}}",
      "{\"error\":{\"code\":\"CS_009\",\"message\":\"Not authenticated\"}}"},
     {CS_ERR_NOT_FOUND, 404, "{\"detail\":\"Not Found\"}",
-     "{\"error\":true,\"status_code\":404,\"message\":\"Not Found\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
+     "{\"error\":true,\"status_code\":404,\"message\":\"Not "
+     "Found\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
      "{\"error\":{\"code\":\"not_found\",\"message\":\"Not Found\"}}",
      "{\"error\":{\"code\":\"CS_002\",\"message\":\"Not Found\"}}"},
     {CS_ERR_METHOD, 405, "{\"detail\":\"Method Not Allowed\"}",
-     "{\"error\":true,\"status_code\":405,\"message\":\"Method Not Allowed\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
+     "{\"error\":true,\"status_code\":405,\"message\":\"Method Not "
+     "Allowed\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
      "{\"error\":{\"code\":\"method\",\"message\":\"Method Not Allowed\"}}",
      "{\"error\":{\"code\":\"CS_002\",\"message\":\"Method Not Allowed\"}}"},
     {CS_ERR_TOO_LARGE, 413, "{\"detail\":\"Request body too large\"}",
-     "{\"error\":true,\"status_code\":413,\"message\":\"Request body too large\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
+     "{\"error\":true,\"status_code\":413,\"message\":\"Request body too "
+     "large\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
      "{\"error\":{\"code\":\"too_large\",\"message\":\"Request body too large\"}}",
      "{\"error\":{\"code\":\"CS_008\",\"message\":\"Request body too large\"}}"},
     {CS_ERR_MEDIA_TYPE, 415, "{\"detail\":\"Unsupported media type; expected application/json\"}",
-     "{\"error\":true,\"status_code\":415,\"message\":\"Unsupported media type; expected application/json\","
+     "{\"error\":true,\"status_code\":415,\"message\":\"Unsupported media type; expected "
+     "application/json\","
      "\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
-     "{\"error\":{\"code\":\"media_type\",\"message\":\"Unsupported media type; expected application/json\"}}",
-     "{\"error\":{\"code\":\"CS_008\",\"message\":\"Unsupported media type; expected application/json\"}}"},
+     "{\"error\":{\"code\":\"media_type\",\"message\":\"Unsupported media type; expected "
+     "application/json\"}}",
+     "{\"error\":{\"code\":\"CS_008\",\"message\":\"Unsupported media type; expected "
+     "application/json\"}}"},
     {CS_ERR_VALIDATION, 422,
      "{\"detail\":[{\"type\":\"missing\",\"loc\":[\"body\",\"text\"],\"msg\":\"Field required\"}]}",
-     "{\"error\":true,\"status_code\":400,\"message\":\"Validation error\",\"details\":{\"text\":\"Field required\"},"
+     "{\"error\":true,\"status_code\":400,\"message\":\"Validation "
+     "error\",\"details\":{\"text\":\"Field required\"},"
      "\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
-     "{\"error\":{\"code\":\"validation\",\"message\":\"Validation error\",\"details\":{\"text\":\"Field required\"}}}",
-     "{\"error\":{\"code\":\"CS_008\",\"message\":\"Validation error\",\"details\":{\"text\":\"Field required\"}}}"},
+     "{\"error\":{\"code\":\"validation\",\"message\":\"Validation "
+     "error\",\"details\":{\"text\":\"Field required\"}}}",
+     "{\"error\":{\"code\":\"CS_008\",\"message\":\"Validation "
+     "error\",\"details\":{\"text\":\"Field required\"}}}"},
     {CS_ERR_RATE_LIMITED, 429, "{\"detail\":\"Rate limit exceeded\"}",
-     "{\"error\":true,\"status_code\":429,\"message\":\"Rate limit exceeded\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
+     "{\"error\":true,\"status_code\":429,\"message\":\"Rate limit "
+     "exceeded\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
      "{\"error\":{\"code\":\"rate_limited\",\"message\":\"Rate limit exceeded\"}}",
      "{\"error\":{\"code\":\"CS_007\",\"message\":\"Rate limit exceeded\"}}"},
     {CS_ERR_INTERNAL, 500, "{\"detail\":\"Internal server error\"}",
-     "{\"error\":true,\"status_code\":500,\"message\":\"Internal server error\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
+     "{\"error\":true,\"status_code\":500,\"message\":\"Internal server "
+     "error\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
      "{\"error\":{\"code\":\"internal\",\"message\":\"Internal server error\"}}",
      "{\"error\":{\"code\":\"CS_010\",\"message\":\"Internal server error\"}}"},
     {CS_ERR_UNAVAILABLE, 503, "{\"detail\":\"Service unavailable\"}",
-     "{\"error\":true,\"status_code\":503,\"message\":\"Service unavailable\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
+     "{\"error\":true,\"status_code\":503,\"message\":\"Service "
+     "unavailable\",\"timestamp\":\"2023-08-15T14:40:22.123000\"}",
      "{\"error\":{\"code\":\"unavailable\",\"message\":\"Service unavailable\"}}",
      "{\"error\":{\"code\":\"CS_006\",\"message\":\"Service unavailable\"}}"},
 };
@@ -75,7 +89,8 @@ static const char *error_body(enum cs_family f, int code, int *status, const cha
     memset(&resp, 0, sizeof(resp));
     req.arena = arena;
     req.now_ms = NOW;
-    if (code == CS_ERR_VALIDATION) cs_resp_field_error(&resp, "body", "text", "Field required", "missing");
+    if (code == CS_ERR_VALIDATION)
+        cs_resp_field_error(&resp, "body", "text", "Field required", "missing");
     cs_family_error(f, &req, &resp, code);
     *status = resp.status;
     *ctype = resp.content_type;
@@ -98,9 +113,12 @@ static void check_family(enum cs_family f)
         CHECK_STR(got, want);
         /* Seed 003 gives invalid content (CS_008) status 400; seed 001 its validation
          * errors 400 "Validation error" with a field -> message map. */
-        int want_status = (f == CS_FAMILY_SESSIONS || f == CS_FAMILY_INSIGHTS) && r->code == CS_ERR_VALIDATION
-                              ? 400 : r->status;
-        if (status != want_status) fprintf(stderr, "  %s %s\n", cs_family_name(f), cs_error_name(r->code));
+        int want_status =
+            (f == CS_FAMILY_SESSIONS || f == CS_FAMILY_INSIGHTS) && r->code == CS_ERR_VALIDATION
+                ? 400
+                : r->status;
+        if (status != want_status)
+            fprintf(stderr, "  %s %s\n", cs_family_name(f), cs_error_name(r->code));
         CHECK_INT(status, want_status);
         CHECK_STR(ctype, "application/json");
     }
@@ -120,8 +138,11 @@ static void test_sessions_codes_by_field(void)
     static const struct {
         const char *field;
         const char *code;
-    } cases[] = {{"sessionId", "CS_001"}, {"targetTier", "CS_004"}, {"companyId", "CS_005"},
-                 {"message", "CS_008"},   {"channel", "CS_008"}};
+    } cases[] = {{"sessionId", "CS_001"},
+                 {"targetTier", "CS_004"},
+                 {"companyId", "CS_005"},
+                 {"message", "CS_008"},
+                 {"channel", "CS_008"}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         struct cs_req req;
         static struct cs_resp resp;
@@ -132,7 +153,8 @@ static void test_sessions_codes_by_field(void)
         cs_family_error(CS_FAMILY_SESSIONS, &req, &resp, CS_ERR_VALIDATION);
         json_object *o = json_tokener_parse(resp.body);
         json_object *e = NULL, *c = NULL;
-        CHECK(o && json_object_object_get_ex(o, "error", &e) && json_object_object_get_ex(e, "code", &c));
+        CHECK(o && json_object_object_get_ex(o, "error", &e) &&
+              json_object_object_get_ex(e, "code", &c));
         CHECK_STR(c ? json_object_get_string(c) : NULL, cases[i].code);
         json_object_put(o);
     }
@@ -143,8 +165,10 @@ static void test_sessions_codes_by_field(void)
         memset(&resp, 0, sizeof(resp));
         req.arena = arena;
         cs_family_error(CS_FAMILY_SESSIONS, &req, &resp, code);
-        CHECK(resp.body && strstr(resp.body, "\"code\":\"CS_0") != NULL && strstr(resp.body, "\"code\":\"CS_00\"") == NULL);
-        if (!resp.body || !strstr(resp.body, "\"code\":\"CS_0")) fprintf(stderr, "  %s\n", cs_error_name(code));
+        CHECK(resp.body && strstr(resp.body, "\"code\":\"CS_0") != NULL &&
+              strstr(resp.body, "\"code\":\"CS_00\"") == NULL);
+        if (!resp.body || !strstr(resp.body, "\"code\":\"CS_0"))
+            fprintf(stderr, "  %s\n", cs_error_name(code));
     }
     cs_arena_reset(arena);
 }

@@ -31,7 +31,8 @@ static int ready_status(struct cs_store *st, unsigned fail_nth, const char **sta
     json_object *o = rc == CS_OK ? json_tokener_parse(resp.body) : NULL;
     json_object *checks = NULL, *s = NULL;
     *status = NULL;
-    if (o && json_object_object_get_ex(o, "checks", &checks) && json_object_object_get_ex(checks, "store", &s))
+    if (o && json_object_object_get_ex(o, "checks", &checks) &&
+        json_object_object_get_ex(checks, "store", &s))
         *status = strcmp(json_object_get_string(s), "ok") == 0 ? "ok" : "unavailable";
     json_object_put(o);
     cs_arena_destroy(a);

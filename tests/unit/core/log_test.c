@@ -67,8 +67,8 @@ static void test_one_object_per_line(void)
     cs_log_set_level(CS_LOG_DEBUG);
     cs_log_set_function("tickets-process");
     capture_start();
-    cs_log(CS_LOG_WARN, "odd \"input\"\n{\"level\":\"error\"}", "reason", "line1\nline2\r\"q\"\\", "none", NULL,
-           NULL);
+    cs_log(CS_LOG_WARN, "odd \"input\"\n{\"level\":\"error\"}", "reason", "line1\nline2\r\"q\"\\",
+           "none", NULL, NULL);
     cs_log(CS_LOG_INFO, "second", NULL);
     const char *text = capture_end();
     CHECK_INT(count_lines(text), 2);
@@ -117,8 +117,13 @@ static void test_access_line_fields(void)
     cs_log_set_level(CS_LOG_INFO);
     capture_start();
     struct cs_access_log e = {
-        .request_id = "req-1", .tenant = "acme", .method = "POST", .route = "/api/v1/tickets/{id}",
-        .status = 422, .error = "CS_ERR_VALIDATION", .latency_ms = 1.25,
+        .request_id = "req-1",
+        .tenant = "acme",
+        .method = "POST",
+        .route = "/api/v1/tickets/{id}",
+        .status = 422,
+        .error = "CS_ERR_VALIDATION",
+        .latency_ms = 1.25,
     };
     cs_log_access(&e);
     struct cs_access_log bare = {.status = 404};
@@ -128,8 +133,8 @@ static void test_access_line_fields(void)
     json_object *o = line_at(text, 0);
     REQUIRE(o != NULL);
     /* Exactly these keys: the access line has no slot for headers, query or body. */
-    static const char *const keys[] = {"ts", "level", "fn", "msg", "request_id", "tenant", "method",
-                                       "route", "status", "error", "latency_ms"};
+    static const char *const keys[] = {"ts",     "level", "fn",     "msg",   "request_id", "tenant",
+                                       "method", "route", "status", "error", "latency_ms"};
     CHECK_INT(json_object_object_length(o), 11);
     for (size_t i = 0; i < 11; i++) {
         json_object *v;

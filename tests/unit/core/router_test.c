@@ -79,7 +79,8 @@ static void test_trailing_slash_and_empty_segments(void)
     struct cs_route_match m;
     const char *allow;
     CHECK_INT(find("GET", "/api/v1/tickets/metrics/", &m, &allow), CS_ERR_NOT_FOUND);
-    CHECK_INT(find("POST", "/api/v1/tickets/", &m, &allow), CS_ERR_NOT_FOUND); /* {id} never empty */
+    CHECK_INT(find("POST", "/api/v1/tickets/", &m, &allow),
+              CS_ERR_NOT_FOUND); /* {id} never empty */
     CHECK_INT(find("GET", "/api/v1/tickets//", &m, &allow), CS_ERR_NOT_FOUND);
     CHECK_INT(find("GET", "/api/v1/tickets/a/", &m, &allow), CS_ERR_NOT_FOUND);
     CHECK_INT(find("GET", "//api/v1/tickets/a", &m, &allow), CS_ERR_NOT_FOUND);

@@ -19,9 +19,14 @@ static struct temp_db db;
 
 static json_object *new_ticket(const char *id, int64_t opened)
 {
-    struct cs_ticket_open o = {.ticket_id = id, .category = "Billing", .priority = "high",
-                               .sentiment = "neutral", .sentiment_score = 0.5, .sentiment_level = 2,
-                               .source = "test", .opened_ms = opened};
+    struct cs_ticket_open o = {.ticket_id = id,
+                               .category = "Billing",
+                               .priority = "high",
+                               .sentiment = "neutral",
+                               .sentiment_score = 0.5,
+                               .sentiment_level = 2,
+                               .source = "test",
+                               .opened_ms = opened};
     return cs_ticket_doc_new(&o);
 }
 
@@ -81,16 +86,19 @@ static void test_lifecycle_refusals_leave_the_ticket_unchanged(void)
     CHECK_INT(change(d, "{\"csat_rating\":0}", T0 + S), CS_ERR_VALIDATION);
     CHECK_INT(change(d, "{}", T0 + S), CS_ERR_VALIDATION);
     CHECK_INT(change(d, "{\"escalated\":\"yes\"}", T0 + S), CS_ERR_VALIDATION);
-    CHECK_INT(change(d, "{\"status\":\"solved\",\"at\":\"not a time\"}", T0 + S), CS_ERR_VALIDATION);
+    CHECK_INT(change(d, "{\"status\":\"solved\",\"at\":\"not a time\"}", T0 + S),
+              CS_ERR_VALIDATION);
     CHECK_INT(change(d, "{\"escalated\":true}", T0 + 100 * S), CS_OK);
-    CHECK_INT(change(d, "{\"status\":\"solved\"}", T0 + 50 * S), CS_ERR_VALIDATION); /* earlier than last */
+    CHECK_INT(change(d, "{\"status\":\"solved\"}", T0 + 50 * S),
+              CS_ERR_VALIDATION); /* earlier than last */
     CHECK_INT(cs_json_get_int(d, "open", -1), 1);
     CHECK_INT(cs_json_get_int(d, "escalated", -1), 1);
     json_object *ev;
     REQUIRE(json_object_object_get_ex(d, "events", &ev));
     CHECK_INT((int)json_object_array_length(ev), 1);
     /* The "at" field wins over the caller's clock, and the future is refused. */
-    CHECK_INT(change(d, "{\"status\":\"solved\",\"at\":\"2023-11-14T22:13:20Z\"}", T0 + 9999 * S), CS_ERR_VALIDATION);
+    CHECK_INT(change(d, "{\"status\":\"solved\",\"at\":\"2023-11-14T22:13:20Z\"}", T0 + 9999 * S),
+              CS_ERR_VALIDATION);
     json_object *b = json_tokener_parse("{\"status\":\"solved\",\"at\":\"2030-01-01T00:00:00Z\"}");
     struct cs_ticket_change c;
     const char *f = NULL, *why = NULL;
@@ -104,7 +112,8 @@ static void test_event_log_is_capped(void)
 {
     json_object *d = new_ticket("T3", T0);
     int rc = CS_OK;
-    for (int i = 0; i < CS_INSIGHTS_MAX_EVENTS && !rc; i++) rc = change(d, "{\"agent_replied\":true}", T0 + i);
+    for (int i = 0; i < CS_INSIGHTS_MAX_EVENTS && !rc; i++)
+        rc = change(d, "{\"agent_replied\":true}", T0 + i);
     CHECK_INT(rc, CS_OK);
     CHECK_INT(change(d, "{\"agent_replied\":true}", T0 + 1000 * S), CS_ERR_VALIDATION);
     CHECK_INT(cs_json_get_int(d, "replies", -1), CS_INSIGHTS_MAX_EVENTS);
@@ -113,7 +122,8 @@ static void test_event_log_is_capped(void)
 
 static void put(struct cs_store *st, struct cs_arena *a, json_object *d)
 {
-    CHECK_INT(cs_store_insert(st, a, "acme", CS_INSIGHTS_TICKETS, cs_json_get_str(d, "ticket_id"), d, NULL, T0, NULL),
+    CHECK_INT(cs_store_insert(st, a, "acme", CS_INSIGHTS_TICKETS, cs_json_get_str(d, "ticket_id"),
+                              d, NULL, T0, NULL),
               CS_OK);
     json_object_put(d);
 }
@@ -135,7 +145,9 @@ static void test_figures_in_the_store(void)
     CHECK_INT(change(d, "{\"csat_rating\":3}", T0 + 7300 * S), CS_OK);
     put(st, a, d);
     d = new_ticket("t3", T0);
-    CHECK_INT(change(d, "{\"assignee\":\"B\",\"escalated\":true,\"agent_replied\":true}", T0 + 60 * S), CS_OK);
+    CHECK_INT(
+        change(d, "{\"assignee\":\"B\",\"escalated\":true,\"agent_replied\":true}", T0 + 60 * S),
+        CS_OK);
     CHECK_INT(change(d, "{\"status\":\"solved\"}", T0 + 1800 * S), CS_OK);
     put(st, a, d);
     d = new_ticket("t4", T0);
@@ -163,7 +175,8 @@ static void test_figures_in_the_store(void)
     /* Another tenant sees nothing. */
     CHECK_INT(cs_insights_figures(st, a, "globex", 0, NULL, &f), CS_OK);
     CHECK_INT(f.total, 0);
-    CHECK(isnan(f.avg_resolution_s) && isnan(f.csat_pct) && isnan(f.fcr_pct) && isnan(f.escalation_pct));
+    CHECK(isnan(f.avg_resolution_s) && isnan(f.csat_pct) && isnan(f.fcr_pct) &&
+          isnan(f.escalation_pct));
     /* Team medians: A (5400 s, 50%, 50%), B (1800 s, no rating, 0%); t5 has no agent. */
     struct cs_insights_team t;
     CHECK_INT(cs_insights_team(st, a, "acme", &t), CS_OK);
@@ -178,19 +191,25 @@ static void test_figures_in_the_store(void)
 static void test_coaching_tip_templates(void)
 {
     char tip[400];
-    struct cs_insights_team team = {.agents = 3, .median_resolution_s = 3600, .median_csat_pct = 80,
-                                    .median_fcr_pct = 70};
-    struct cs_insights_figures me = {.resolved = 10, .avg_resolution_s = 7200, .csat_pct = 82, .fcr_pct = 75};
+    struct cs_insights_team team = {
+        .agents = 3, .median_resolution_s = 3600, .median_csat_pct = 80, .median_fcr_pct = 70};
+    struct cs_insights_figures me = {
+        .resolved = 10, .avg_resolution_s = 7200, .csat_pct = 82, .fcr_pct = 75};
     cs_insights_coaching_tip(&me, &team, tip, sizeof(tip));
-    CHECK_STR(tip, "Resolution takes 2.0 hours on average against a team median of 60 minutes: look at your "
-                   "longest-running tickets and hand off earlier when blocked.");
+    CHECK_STR(
+        tip,
+        "Resolution takes 2.0 hours on average against a team median of 60 minutes: look at your "
+        "longest-running tickets and hand off earlier when blocked.");
     me.csat_pct = 70;
     cs_insights_coaching_tip(&me, &team, tip, sizeof(tip));
     CHECK(strncmp(tip, "CSAT 70.0% is below the team median of 80.0%", 44) == 0);
-    me = (struct cs_insights_figures){.resolved = 10, .avg_resolution_s = 3000, .csat_pct = 95, .fcr_pct = 75};
+    me = (struct cs_insights_figures){
+        .resolved = 10, .avg_resolution_s = 3000, .csat_pct = 95, .fcr_pct = 75};
     cs_insights_coaching_tip(&me, &team, tip, sizeof(tip));
-    CHECK_STR(tip, "Excellent performance: CSAT 95.0% against a team median of 80.0%, resolving in 50 minutes "
-                   "(team median 60 minutes). Consider mentoring junior agents.");
+    CHECK_STR(
+        tip,
+        "Excellent performance: CSAT 95.0% against a team median of 80.0%, resolving in 50 minutes "
+        "(team median 60 minutes). Consider mentoring junior agents.");
     me.resolved = 4;
     cs_insights_coaching_tip(&me, &team, tip, sizeof(tip));
     CHECK(strncmp(tip, "Not enough resolved tickets yet (4,", 35) == 0);
@@ -235,25 +254,35 @@ static void test_fairness_report_hand_computed(void)
 {
     /* A: 6 rows, B: 6 rows, C: 2 rows (under the minimum of 5). */
     static const char *const rows[] = {
-        "{\"g\":\"A\",\"ok\":true,\"s\":5,\"p\":1,\"y\":1}", "{\"g\":\"A\",\"ok\":true,\"s\":4,\"p\":1,\"y\":1}",
-        "{\"g\":\"A\",\"ok\":true,\"s\":4,\"p\":0,\"y\":1}", "{\"g\":\"A\",\"ok\":true,\"s\":5,\"p\":1,\"y\":0}",
-        "{\"g\":\"A\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}", "{\"g\":\"A\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
-        "{\"g\":\"B\",\"ok\":true,\"s\":2,\"p\":1,\"y\":1}", "{\"g\":\"B\",\"ok\":true,\"s\":3,\"p\":0,\"y\":1}",
-        "{\"g\":\"B\",\"ok\":true,\"s\":4,\"p\":0,\"y\":1}", "{\"g\":\"B\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
-        "{\"g\":\"B\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}", "{\"g\":\"B\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
-        "{\"g\":\"C\",\"ok\":true,\"s\":1,\"p\":1,\"y\":1}", "{\"g\":\"C\",\"ok\":false,\"s\":1,\"p\":0,\"y\":0}",
+        "{\"g\":\"A\",\"ok\":true,\"s\":5,\"p\":1,\"y\":1}",
+        "{\"g\":\"A\",\"ok\":true,\"s\":4,\"p\":1,\"y\":1}",
+        "{\"g\":\"A\",\"ok\":true,\"s\":4,\"p\":0,\"y\":1}",
+        "{\"g\":\"A\",\"ok\":true,\"s\":5,\"p\":1,\"y\":0}",
+        "{\"g\":\"A\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
+        "{\"g\":\"A\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
+        "{\"g\":\"B\",\"ok\":true,\"s\":2,\"p\":1,\"y\":1}",
+        "{\"g\":\"B\",\"ok\":true,\"s\":3,\"p\":0,\"y\":1}",
+        "{\"g\":\"B\",\"ok\":true,\"s\":4,\"p\":0,\"y\":1}",
+        "{\"g\":\"B\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
+        "{\"g\":\"B\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
+        "{\"g\":\"B\",\"ok\":false,\"s\":3,\"p\":0,\"y\":0}",
+        "{\"g\":\"C\",\"ok\":true,\"s\":1,\"p\":1,\"y\":1}",
+        "{\"g\":\"C\",\"ok\":false,\"s\":1,\"p\":0,\"y\":0}",
     };
     json_object *data = json_object_new_array();
-    for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++) json_object_array_add(data, json_tokener_parse(rows[i]));
-    json_object *body = json_tokener_parse("{\"attributes\":[\"g\"],\"outcome_columns\":[\"ok\",\"s\"],"
-                                           "\"prediction_column\":\"p\",\"label_column\":\"y\"}");
+    for (size_t i = 0; i < sizeof(rows) / sizeof(*rows); i++)
+        json_object_array_add(data, json_tokener_parse(rows[i]));
+    json_object *body =
+        json_tokener_parse("{\"attributes\":[\"g\"],\"outcome_columns\":[\"ok\",\"s\"],"
+                           "\"prediction_column\":\"p\",\"label_column\":\"y\"}");
     json_object_object_add(body, "data", data);
     struct cs_arena *a = cs_arena_new(0);
     json_object *out = NULL, *f;
     const char *why = NULL;
     REQUIRE(cs_fair_report(body, a, &out, &why) == CS_OK);
     json_object *fs;
-    REQUIRE(json_object_object_get_ex(out, "detailed_findings", &fs) && json_object_array_length(fs) == 3);
+    REQUIRE(json_object_object_get_ex(out, "detailed_findings", &fs) &&
+            json_object_array_length(fs) == 3);
     /* resolved: A 4/6, B 3/6 -> difference 1/6, ratio 0.75, fails four-fifths. */
     f = json_object_array_get_idx(fs, 0);
     CHECK_STR(cs_json_get_str(f, "metric"), "selection_rate");
@@ -262,14 +291,16 @@ static void test_fairness_report_hand_computed(void)
     CHECK_STR(cs_json_get_str(f, "four_fifths_rule"), "fail");
     CHECK_STR(cs_json_get_str(f, "concern_level"), "high");
     json_object *d, *c;
-    REQUIRE(json_object_object_get_ex(f, "disparities", &d) && json_object_object_get_ex(d, "C", &c));
+    REQUIRE(json_object_object_get_ex(f, "disparities", &d) &&
+            json_object_object_get_ex(d, "C", &c));
     CHECK_STR(cs_json_get_str(c, "status"), "insufficient_sample");
     CHECK_INT((int)cs_json_get_int(c, "sample_size", -1), 2);
     CHECK(!json_object_object_get_ex(c, "rate", NULL));
     /* satisfaction means: A 24/6 = 4.0, B 18/6 = 3.0. */
     f = json_object_array_get_idx(fs, 1);
     CHECK_STR(cs_json_get_str(f, "metric"), "mean");
-    REQUIRE(json_object_object_get_ex(f, "disparities", &d) && json_object_object_get_ex(d, "A", &c));
+    REQUIRE(json_object_object_get_ex(f, "disparities", &d) &&
+            json_object_object_get_ex(d, "A", &c));
     CHECK_NEAR(cs_json_get_double(c, "average", -1), 4.0, 1e-9);
     CHECK_NEAR(cs_json_get_double(f, "demographic_parity_difference", -1), 1.0, 1e-9);
     CHECK_NEAR(cs_json_get_double(f, "disparity_score", -1), 0.25, 1e-9);
@@ -283,7 +314,8 @@ static void test_fairness_report_hand_computed(void)
     json_object *recs;
     REQUIRE(json_object_object_get_ex(out, "recommendations", &recs));
     CHECK_STR(json_object_get_string(json_object_array_get_idx(recs, 0)),
-              "Review ok for g 'B' (0.5, n=6) against 'A' (0.667, n=6): ratio 0.75, fails the four-fifths rule");
+              "Review ok for g 'B' (0.5, n=6) against 'A' (0.667, n=6): ratio 0.75, fails the "
+              "four-fifths rule");
     CHECK_STR(json_object_get_string(json_object_array_get_idx(recs, 1)),
               "Collect more data for g 'C': fewer than 5 samples, not scored for ok");
     /* Half a prediction/label pair is refused. */

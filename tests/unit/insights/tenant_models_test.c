@@ -37,9 +37,10 @@ static int64_t at(const char *iso)
 /* Mon-Fri 09:00-17:00 at UTC+01:00, Christmas Day (a Friday in 2026) closed. */
 static int office(struct cs_business_hours *bh)
 {
-    json_object *c = json_tokener_parse("{\"business_hours\":{\"utc_offset\":\"+01:00\",\"days\":[\"mon\",\"tue\","
-                                        "\"wed\",\"thu\",\"fri\"],\"open\":\"09:00\",\"close\":\"17:00\"},"
-                                        "\"holidays\":[\"2026-12-25\"]}");
+    json_object *c = json_tokener_parse(
+        "{\"business_hours\":{\"utc_offset\":\"+01:00\",\"days\":[\"mon\",\"tue\","
+        "\"wed\",\"thu\",\"fri\"],\"open\":\"09:00\",\"close\":\"17:00\"},"
+        "\"holidays\":[\"2026-12-25\"]}");
     const char *field = NULL, *why = NULL;
     int rc = cs_bh_read(c, bh, &field, &why);
     json_object_put(c);
@@ -51,17 +52,23 @@ static void test_clock_weekend_holiday_overnight(void)
     struct cs_business_hours bh;
     REQUIRE(office(&bh) == CS_OK);
     /* Friday 16:00 local (15:00Z) to Monday 10:00 local: 1 h + 1 h. */
-    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-04T15:00:00Z"), at("2026-12-07T09:00:00Z")), 7200, 1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-04T15:00:00Z"), at("2026-12-07T09:00:00Z")), 7200,
+               1e-9);
     /* Overnight: Tuesday 16:30 to Wednesday 09:30 local is 30 + 30 minutes. */
-    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-08T15:30:00Z"), at("2026-12-09T08:30:00Z")), 3600, 1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-08T15:30:00Z"), at("2026-12-09T08:30:00Z")), 3600,
+               1e-9);
     /* Thursday 24th 16:00 to Monday 28th 10:00: Thursday 1 h, Christmas, the weekend, Monday 1 h. */
-    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-24T15:00:00Z"), at("2026-12-28T09:00:00Z")), 7200, 1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-24T15:00:00Z"), at("2026-12-28T09:00:00Z")), 7200,
+               1e-9);
     /* Inside one day, and the empty and reversed spans. */
-    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-08T09:00:00Z"), at("2026-12-08T10:30:00Z")), 5400, 1e-9);
-    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-12T10:00:00Z"), at("2026-12-13T20:00:00Z")), 0, 1e-9); /* Sat-Sun */
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-08T09:00:00Z"), at("2026-12-08T10:30:00Z")), 5400,
+               1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-12T10:00:00Z"), at("2026-12-13T20:00:00Z")), 0,
+               1e-9); /* Sat-Sun */
     CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-09T10:00:00Z"), at("2026-12-08T10:00:00Z")), 0, 1e-9);
     /* A whole week: five days of eight hours. */
-    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-11-30T00:00:00Z"), at("2026-12-07T00:00:00Z")), 5 * 8 * 3600.0, 1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-11-30T00:00:00Z"), at("2026-12-07T00:00:00Z")),
+               5 * 8 * 3600.0, 1e-9);
     /* Due times: Friday 16:00 local + 4 h = Monday 12:00 local; Christmas Eve 16:00 + 8 h
      * = Monday 28th 16:00 local; a ticket opened at night starts counting at 09:00. */
     CHECK_INT(cs_bh_due(&bh, at("2026-12-04T15:00:00Z"), 4 * 3600.0), at("2026-12-07T11:00:00Z"));
@@ -69,17 +76,19 @@ static void test_clock_weekend_holiday_overnight(void)
     CHECK_INT(cs_bh_due(&bh, at("2026-12-08T22:00:00Z"), 3600.0), at("2026-12-09T09:00:00Z"));
     /* Exactly at closing: the next opening. */
     CHECK_INT(cs_bh_due(&bh, at("2026-12-08T08:00:00Z"), 8 * 3600.0), at("2026-12-08T16:00:00Z"));
-    CHECK(!cs_bh_open_at(&bh, at("2026-12-12T10:00:00Z")));  /* Saturday */
-    CHECK(!cs_bh_open_at(&bh, at("2026-12-25T10:00:00Z")));  /* Christmas */
-    CHECK(cs_bh_open_at(&bh, at("2026-12-24T08:00:00Z")));   /* 09:00 local */
-    CHECK(!cs_bh_open_at(&bh, at("2026-12-24T16:00:00Z")));  /* 17:00 local: closed */
+    CHECK(!cs_bh_open_at(&bh, at("2026-12-12T10:00:00Z"))); /* Saturday */
+    CHECK(!cs_bh_open_at(&bh, at("2026-12-25T10:00:00Z"))); /* Christmas */
+    CHECK(cs_bh_open_at(&bh, at("2026-12-24T08:00:00Z")));  /* 09:00 local */
+    CHECK(!cs_bh_open_at(&bh, at("2026-12-24T16:00:00Z"))); /* 17:00 local: closed */
     /* Negative offsets: Monday 08:30 at UTC-05:00 is before opening. */
-    json_object *c = json_tokener_parse("{\"business_hours\":{\"utc_offset\":\"-05:00\",\"days\":[\"mon\"],"
-                                        "\"open\":\"09:00\",\"close\":\"10:00\"}}");
+    json_object *c =
+        json_tokener_parse("{\"business_hours\":{\"utc_offset\":\"-05:00\",\"days\":[\"mon\"],"
+                           "\"open\":\"09:00\",\"close\":\"10:00\"}}");
     const char *field = NULL, *why = NULL;
     REQUIRE(cs_bh_read(c, &bh, &field, &why) == CS_OK);
     json_object_put(c);
-    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-07T13:30:00Z"), at("2026-12-07T23:00:00Z")), 3600, 1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-07T13:30:00Z"), at("2026-12-07T23:00:00Z")), 3600,
+               1e-9);
     CHECK_INT(cs_bh_due(&bh, at("2026-12-07T15:30:00Z"), 1800), at("2026-12-14T14:30:00Z"));
 }
 
@@ -91,7 +100,8 @@ static void test_clock_default_is_24x7(void)
     REQUIRE(cs_bh_read(c, &bh, &field, &why) == CS_OK);
     json_object_put(c);
     CHECK(bh.always);
-    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-12T10:00:00Z"), at("2026-12-13T10:00:00Z")), 86400, 1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-12T10:00:00Z"), at("2026-12-13T10:00:00Z")), 86400,
+               1e-9);
     CHECK_INT(cs_bh_due(&bh, at("2026-12-12T10:00:00Z"), 7200), at("2026-12-12T12:00:00Z"));
 }
 
@@ -108,14 +118,24 @@ static void expect_bad(const char *json, const char *want_field)
 
 static void test_config_validation(void)
 {
-    expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"17:00\",\"close\":\"09:00\"}}", "business_hours.close");
-    expect_bad("{\"business_hours\":{\"days\":[\"mon\",\"mon\"],\"open\":\"09:00\",\"close\":\"17:00\"}}", "business_hours.days");
-    expect_bad("{\"business_hours\":{\"days\":[\"monday\"],\"open\":\"09:00\",\"close\":\"17:00\"}}", "business_hours.days");
-    expect_bad("{\"business_hours\":{\"days\":[],\"open\":\"09:00\",\"close\":\"17:00\"}}", "business_hours.days");
-    expect_bad("{\"business_hours\":{\"utc_offset\":\"+15:00\",\"days\":[\"mon\"],\"open\":\"09:00\",\"close\":\"17:00\"}}",
+    expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"17:00\",\"close\":\"09:00\"}}",
+               "business_hours.close");
+    expect_bad(
+        "{\"business_hours\":{\"days\":[\"mon\",\"mon\"],\"open\":\"09:00\",\"close\":\"17:00\"}}",
+        "business_hours.days");
+    expect_bad(
+        "{\"business_hours\":{\"days\":[\"monday\"],\"open\":\"09:00\",\"close\":\"17:00\"}}",
+        "business_hours.days");
+    expect_bad("{\"business_hours\":{\"days\":[],\"open\":\"09:00\",\"close\":\"17:00\"}}",
+               "business_hours.days");
+    expect_bad("{\"business_hours\":{\"utc_offset\":\"+15:00\",\"days\":[\"mon\"],\"open\":\"09:"
+               "00\",\"close\":\"17:00\"}}",
                "business_hours.utc_offset");
-    expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"9:00\",\"close\":\"17:00\"}}", "business_hours.open");
-    expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"09:00\",\"close\":\"17:00\",\"tz\":1}}", "business_hours");
+    expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"9:00\",\"close\":\"17:00\"}}",
+               "business_hours.open");
+    expect_bad(
+        "{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"09:00\",\"close\":\"17:00\",\"tz\":1}}",
+        "business_hours");
     expect_bad("{\"business_hours\":\"9-5\"}", "business_hours");
     expect_bad("{\"holidays\":[\"2026-13-01\"]}", "holidays");
     expect_bad("{\"holidays\":\"2026-12-25\"}", "holidays");
@@ -123,7 +143,8 @@ static void test_config_validation(void)
     expect_bad("{\"thresholds\":{\"sla_breach\":1.5}}", "thresholds.sla_breach");
     expect_bad("{\"thresholds\":{\"sla_breach\":\"high\"}}", "thresholds.sla_breach");
     expect_bad("{\"colour\":\"red\"}", "body");
-    json_object *c = json_tokener_parse("{\"thresholds\":{\"churn\":0.5},\"holidays\":[\"2026-12-25\",\"2026-01-01\"]}");
+    json_object *c = json_tokener_parse(
+        "{\"thresholds\":{\"churn\":0.5},\"holidays\":[\"2026-12-25\",\"2026-01-01\"]}");
     struct cs_insights_cfg cfg;
     const char *field = NULL, *why = NULL;
     CHECK_INT(cs_insights_cfg_read(c, &cfg, &field, &why), CS_OK);
@@ -172,9 +193,15 @@ static int add_ticket(const char *tenant, int i)
     static const double score[] = {0.85, 0.35, 0.08};
     static const int level[] = {1, 3, 5};
     int64_t opened = NOW - (int64_t)(i + 1) * 3 * H;
-    struct cs_ticket_open o = {.ticket_id = id, .customer_id = cust, .category = cats[cat], .priority = prios[prio],
-                               .sentiment = "neutral", .sentiment_score = score[tone], .sentiment_level = level[tone],
-                               .source = "test", .opened_ms = opened};
+    struct cs_ticket_open o = {.ticket_id = id,
+                               .customer_id = cust,
+                               .category = cats[cat],
+                               .priority = prios[prio],
+                               .sentiment = "neutral",
+                               .sentiment_score = score[tone],
+                               .sentiment_level = level[tone],
+                               .source = "test",
+                               .opened_ms = opened};
     json_object *d = cs_ticket_doc_new(&o);
     if (!d) return CS_ERR_NOMEM;
     int rc = apply(d, "{\"agent_replied\":true}", opened + 10 * 60 * S);
@@ -221,10 +248,14 @@ static void test_fit_tenant_and_thin_tenant(void)
     double auc = cs_json_get_double(m.metrics, "auc", 0);
     CHECK(auc > 0.75 && auc <= 1.0);
     CHECK(cs_json_get_int(m.metrics, "holdout_examples", 0) > 30);
-    struct cs_tm_facts risky = {.esc = {.sentiment_score = 0.08f, .sentiment_level = 5}, .priority = "urgent",
-                                .category = "Cancellation", .csat = 1},
-                       calm = {.esc = {.sentiment_score = 0.85f, .sentiment_level = 1}, .priority = "low",
-                               .category = "Billing", .csat = 5};
+    struct cs_tm_facts risky = {.esc = {.sentiment_score = 0.08f, .sentiment_level = 5},
+                                .priority = "urgent",
+                                .category = "Cancellation",
+                                .csat = 1},
+                       calm = {.esc = {.sentiment_score = 0.85f, .sentiment_level = 1},
+                               .priority = "low",
+                               .category = "Billing",
+                               .csat = 5};
     struct cs_tm_pred pr, pc;
     REQUIRE(cs_tm_predict(&m, &risky, &pr) == CS_OK && cs_tm_predict(&m, &calm, &pc) == CS_OK);
     CHECK(pr.value > 0.6 && pc.value < 0.2);
@@ -235,7 +266,8 @@ static void test_fit_tenant_and_thin_tenant(void)
     REQUIRE(cs_tm_load(st, ar, "rich", CS_TM_ESCALATION, &m, NULL) == CS_OK);
     CHECK(cs_json_get_double(m.metrics, "auc", 0) > 0.7);
     REQUIRE(cs_tm_load(st, ar, "rich", CS_TM_RESOLUTION, &m, NULL) == CS_OK);
-    CHECK(cs_json_get_double(m.metrics, "mae_seconds", 1e18) < cs_json_get_double(m.metrics, "median_baseline_mae_seconds", 0));
+    CHECK(cs_json_get_double(m.metrics, "mae_seconds", 1e18) <
+          cs_json_get_double(m.metrics, "median_baseline_mae_seconds", 0));
     REQUIRE(cs_tm_predict(&m, &risky, &pr) == CS_OK && cs_tm_predict(&m, &calm, &pc) == CS_OK);
     CHECK(pr.value < pc.value); /* urgent is faster than low, even angry */
     CHECK(identity_holds(&pr));
@@ -260,7 +292,9 @@ static void test_churn_prior_exact(void)
     REQUIRE(cs_tm_churn_prior(ar, &m) == CS_OK);
     CHECK_STR(m.source, "prior");
     /* Documented weights: -3.5 + 1.5 x (1 - 0.5) + 1.5 (low CSAT) + 2.0 (cancellation) = 0.75. */
-    struct cs_tm_facts f = {.esc = {.sentiment_score = 0.5f, .sentiment_level = 2}, .category = "Cancellation", .csat = 1};
+    struct cs_tm_facts f = {.esc = {.sentiment_score = 0.5f, .sentiment_level = 2},
+                            .category = "Cancellation",
+                            .csat = 1};
     struct cs_tm_pred p;
     REQUIRE(cs_tm_predict(&m, &f, &p) == CS_OK);
     CHECK_NEAR(p.value, 1.0 / (1.0 + exp(-0.75)), 1e-5);
@@ -273,7 +307,8 @@ static void put_body(const char *tenant, const char *id, json_object *body)
 {
     struct cs_doc d;
     REQUIRE(cs_store_get(st, ar, tenant, CS_TM_COLL, id, &d) == CS_OK);
-    REQUIRE(cs_store_update(st, ar, tenant, CS_TM_COLL, id, d.version, body, NULL, NOW, NULL) == CS_OK);
+    REQUIRE(cs_store_update(st, ar, tenant, CS_TM_COLL, id, d.version, body, NULL, NOW, NULL) ==
+            CS_OK);
 }
 
 static void test_stored_fit_checked_on_read(void)
@@ -284,8 +319,9 @@ static void test_stored_fit_checked_on_read(void)
     REQUIRE(json_object_deep_copy(good.body, &copy, NULL) == 0);
     struct cs_tm_model m;
     /* Corrupt bytes (valid base64), an SLA model stored as churn, and a bad field. */
-    json_object *b = json_tokener_parse("{\"status\":\"fitted\",\"model\":\"Q1NNT0RFTAAAAAAAAAAAAAAA\",\"metrics\":{},"
-                                        "\"fitted_ms\":1,\"n_examples\":300}");
+    json_object *b = json_tokener_parse(
+        "{\"status\":\"fitted\",\"model\":\"Q1NNT0RFTAAAAAAAAAAAAAAA\",\"metrics\":{},"
+        "\"fitted_ms\":1,\"n_examples\":300}");
     put_body("rich", "churn", b);
     CHECK_INT(cs_tm_load(st, ar, "rich", CS_TM_CHURN, &m, NULL), CS_ERR_FORMAT);
     json_object_put(b);
@@ -313,17 +349,26 @@ static void test_stored_fit_checked_on_read(void)
 static void test_alerts_fire_once_per_ticket(void)
 {
     /* A subscriber for both events, low thresholds. */
-    json_object *hook = json_tokener_parse("{\"url\":\"https://example.com/h\",\"events\":[\"sla.breach_risk\","
-                                           "\"churn.detected\"],\"active\":true}");
-    REQUIRE(cs_store_insert(st, ar, "rich", CS_WEBHOOKS_COLL, "wh_1", hook, NULL, NOW, NULL) == CS_OK);
+    json_object *hook =
+        json_tokener_parse("{\"url\":\"https://example.com/h\",\"events\":[\"sla.breach_risk\","
+                           "\"churn.detected\"],\"active\":true}");
+    REQUIRE(cs_store_insert(st, ar, "rich", CS_WEBHOOKS_COLL, "wh_1", hook, NULL, NOW, NULL) ==
+            CS_OK);
     json_object_put(hook);
     json_object *cfg = json_tokener_parse("{\"thresholds\":{\"churn\":0.5,\"sla_breach\":0.3}}");
-    REQUIRE(cs_store_insert(st, ar, "rich", CS_TM_CFG_COLL, CS_TM_CFG_ID, cfg, NULL, NOW, NULL) == CS_OK);
+    REQUIRE(cs_store_insert(st, ar, "rich", CS_TM_CFG_COLL, CS_TM_CFG_ID, cfg, NULL, NOW, NULL) ==
+            CS_OK);
     json_object_put(cfg);
     /* An open, urgent, angry cancellation ticket. */
-    struct cs_ticket_open o = {.ticket_id = "T-NEW", .customer_id = "C-NEW", .category = "Cancellation",
-                               .priority = "urgent", .sentiment = "angry", .sentiment_score = 0.08,
-                               .sentiment_level = 5, .source = "test", .opened_ms = NOW - 60 * S};
+    struct cs_ticket_open o = {.ticket_id = "T-NEW",
+                               .customer_id = "C-NEW",
+                               .category = "Cancellation",
+                               .priority = "urgent",
+                               .sentiment = "angry",
+                               .sentiment_score = 0.08,
+                               .sentiment_level = 5,
+                               .source = "test",
+                               .opened_ms = NOW - 60 * S};
     REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW) == CS_OK);
     struct cs_ticket_change c = {.csat = 1, .at_ms = NOW};
     const char *why = NULL;
@@ -338,7 +383,8 @@ static void test_alerts_fire_once_per_ticket(void)
     CHECK_INT((int)(open1 - open0), 2);
     json_object *al = NULL;
     CHECK(json_object_object_get_ex(doc, "alerts", &al));
-    CHECK(json_object_object_get_ex(al, "churn_ms", NULL) && json_object_object_get_ex(al, "sla_breach_ms", NULL));
+    CHECK(json_object_object_get_ex(al, "churn_ms", NULL) &&
+          json_object_object_get_ex(al, "sla_breach_ms", NULL));
     /* A second update: nothing more. */
     struct cs_ticket_change c2 = {.agent_replied = true, .at_ms = NOW + S};
     REQUIRE(cs_insights_ticket_change(st, ar, "rich", "T-NEW", &c2, NOW + S, &doc, &why) == CS_OK);
@@ -346,8 +392,10 @@ static void test_alerts_fire_once_per_ticket(void)
     REQUIRE(cs_store_outbox_stats(st, "rich", "wh_1", &open2, &done, &dead) == CS_OK);
     CHECK_INT((int)(open2 - open1), 0);
     /* The thin tenant answers from priors, which never fire. */
-    hook = json_tokener_parse("{\"url\":\"https://example.com/h\",\"events\":[\"*\"],\"active\":true}");
-    REQUIRE(cs_store_insert(st, ar, "thin", CS_WEBHOOKS_COLL, "wh_2", hook, NULL, NOW, NULL) == CS_OK);
+    hook = json_tokener_parse(
+        "{\"url\":\"https://example.com/h\",\"events\":[\"*\"],\"active\":true}");
+    REQUIRE(cs_store_insert(st, ar, "thin", CS_WEBHOOKS_COLL, "wh_2", hook, NULL, NOW, NULL) ==
+            CS_OK);
     json_object_put(hook);
     o.ticket_id = "T-THIN";
     REQUIRE(cs_insights_ticket_open(st, ar, "thin", &o, NOW) == CS_OK);

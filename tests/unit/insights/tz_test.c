@@ -25,8 +25,9 @@ static int64_t utc(const char *iso)
 
 static void test_names(void)
 {
-    static const char *const bad[] = {"", "../etc/passwd", "/etc/localtime", "Europe/../../etc", "Europe/Nowhere",
-                                      "Europe", "Europe//Berlin", "zone.tab", "Europe/Berlin\n"};
+    static const char *const bad[] = {
+        "",       "../etc/passwd",  "/etc/localtime", "Europe/../../etc", "Europe/Nowhere",
+        "Europe", "Europe//Berlin", "zone.tab",       "Europe/Berlin\n"};
     struct cs_tz *tz;
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         CHECK_INT(cs_tz_load(bad[i], &tz), CS_ERR_INVALID);
@@ -83,7 +84,8 @@ static void test_skipped_midnight(void)
     REQUIRE(cs_tz_load("America/Santiago", &tz) == CS_OK);
     int64_t day = cs_tz_unit_start(tz, utc("2026-09-06T12:00:00"), CS_TZ_DAY);
     CHECK_INT(day, utc("2026-09-06T04:00:00"));
-    CHECK_INT(cs_tz_unit_next(tz, utc("2026-09-05T12:00:00"), CS_TZ_DAY), utc("2026-09-06T04:00:00"));
+    CHECK_INT(cs_tz_unit_next(tz, utc("2026-09-05T12:00:00"), CS_TZ_DAY),
+              utc("2026-09-06T04:00:00"));
     day = cs_tz_unit_start(tz, utc("2026-04-05T12:00:00"), CS_TZ_DAY);
     CHECK_INT(day, utc("2026-04-05T04:00:00"));
     CHECK_INT(day - cs_tz_unit_start(tz, utc("2026-04-04T12:00:00"), CS_TZ_DAY), 25 * H);
@@ -107,8 +109,13 @@ static void test_summary_timeline_in_zone(void)
     char id[8];
     for (size_t i = 0; i < 5; i++) {
         snprintf(id, sizeof(id), "Z-%zu", i);
-        struct cs_ticket_open o = {.ticket_id = id, .category = "Billing", .priority = "high", .sentiment = "neutral",
-                                   .sentiment_score = 0.5, .source = "test", .opened_ms = utc(at[i])};
+        struct cs_ticket_open o = {.ticket_id = id,
+                                   .category = "Billing",
+                                   .priority = "high",
+                                   .sentiment = "neutral",
+                                   .sentiment_score = 0.5,
+                                   .source = "test",
+                                   .opened_ms = utc(at[i])};
         REQUIRE(cs_insights_ticket_open(st, a, "acme", &o, utc(at[i])) == CS_OK);
     }
     struct cs_tz *tz;
@@ -145,7 +152,8 @@ static void test_summary_timeline_in_zone(void)
     REQUIRE(cs_summary(st, a, "acme", from, to, CS_TZ_MONTH, NULL, false, &s) == CS_OK);
     REQUIRE(s.ntimeline == 1);
     CHECK_INT(s.timeline[0].conversations, 5);
-    CHECK_INT(cs_summary(st, a, "acme", from, to, CS_TZ_DAY, tz, true, &s), CS_ERR_INVALID); /* scan: UTC only */
+    CHECK_INT(cs_summary(st, a, "acme", from, to, CS_TZ_DAY, tz, true, &s),
+              CS_ERR_INVALID); /* scan: UTC only */
     cs_tz_free(tz);
     cs_arena_destroy(a);
     temp_db_close(&db, st);

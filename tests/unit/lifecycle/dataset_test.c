@@ -25,15 +25,16 @@ static int keep(void *user, const char *text, size_t tl, const char *label, size
 }
 
 /* Reads `s` fed in pieces of `step` bytes; returns the code, fills *g and err. */
-static int read_all(enum cs_dataset_format fmt, const char *tc, const char *lc, const char *s, size_t step,
-                    struct got *g, char *err, size_t cap, struct cs_dataset_stats *st)
+static int read_all(enum cs_dataset_format fmt, const char *tc, const char *lc, const char *s,
+                    size_t step, struct got *g, char *err, size_t cap, struct cs_dataset_stats *st)
 {
     memset(g, 0, sizeof(*g));
     struct cs_dataset_reader *r;
     int rc = cs_dataset_reader_new(fmt, tc, lc, keep, g, &r);
     if (rc) return rc;
     size_t n = strlen(s);
-    for (size_t off = 0; !rc && off < n; off += step) rc = cs_dataset_reader_feed(r, s + off, n - off < step ? n - off : step);
+    for (size_t off = 0; !rc && off < n; off += step)
+        rc = cs_dataset_reader_feed(r, s + off, n - off < step ? n - off : step);
     if (!rc) rc = cs_dataset_reader_finish(r);
     snprintf(err, cap, "%s", cs_dataset_reader_error(r));
     if (st) *st = *cs_dataset_reader_stats(r);
@@ -43,12 +44,14 @@ static int read_all(enum cs_dataset_format fmt, const char *tc, const char *lc, 
 
 static void test_csv_rows(void)
 {
-    const char *csv = "id,label,text\r\n1,positive,\"great, \"\"really\"\"\"\r\n2,negative,\"two\nlines\"\n3,positive,ok";
+    const char *csv = "id,label,text\r\n1,positive,\"great, "
+                      "\"\"really\"\"\"\r\n2,negative,\"two\nlines\"\n3,positive,ok";
     for (size_t step = 1; step <= strlen(csv); step++) {
         struct got g;
         char err[256];
         struct cs_dataset_stats st;
-        REQUIRE(read_all(CS_DATASET_CSV, NULL, NULL, csv, step, &g, err, sizeof(err), &st) == CS_OK);
+        REQUIRE(read_all(CS_DATASET_CSV, NULL, NULL, csv, step, &g, err, sizeof(err), &st) ==
+                CS_OK);
         CHECK_INT(g.n, 3);
         CHECK_STR(g.text[0], "great, \"really\"");
         CHECK_STR(g.text[1], "two\nlines");
@@ -66,7 +69,8 @@ static void test_csv_renamed_columns(void)
 {
     struct got g;
     char err[256];
-    REQUIRE(read_all(CS_DATASET_CSV, "body", "y", "y,body\na,x\nb,z\n", 7, &g, err, sizeof(err), NULL) == CS_OK);
+    REQUIRE(read_all(CS_DATASET_CSV, "body", "y", "y,body\na,x\nb,z\n", 7, &g, err, sizeof(err),
+                     NULL) == CS_OK);
     CHECK_INT(g.n, 2);
     CHECK_STR(g.text[1], "z");
     CHECK_STR(g.label[1], "b");
@@ -82,19 +86,26 @@ static void expect_refusal(enum cs_dataset_format fmt, const char *data, const c
 
 static void test_refusals(void)
 {
-    expect_refusal(CS_DATASET_CSV, "text,label\n\"open,a\nb,c\n", "record 2: data ends inside a quoted field");
-    expect_refusal(CS_DATASET_CSV, "text,label\na\"b,x\n", "record 2: malformed CSV (stray or unbalanced quote)");
-    expect_refusal(CS_DATASET_CSV, "text,label\na,x\nb,y,z\n", "record 3: 3 fields where the header has 2");
+    expect_refusal(CS_DATASET_CSV, "text,label\n\"open,a\nb,c\n",
+                   "record 2: data ends inside a quoted field");
+    expect_refusal(CS_DATASET_CSV, "text,label\na\"b,x\n",
+                   "record 2: malformed CSV (stray or unbalanced quote)");
+    expect_refusal(CS_DATASET_CSV, "text,label\na,x\nb,y,z\n",
+                   "record 3: 3 fields where the header has 2");
     expect_refusal(CS_DATASET_CSV, "words,label\na,x\n", "record 1: header has no column \"text\"");
     expect_refusal(CS_DATASET_CSV, "text,label\na,\nb,y\n", "record 2: label is empty");
     expect_refusal(CS_DATASET_CSV, "text,label\n\"\",x\n", "record 2: text is empty");
-    expect_refusal(CS_DATASET_CSV, "text,label\n\xff\xfe,x\nb,y\n", "record 2: text is not valid UTF-8");
+    expect_refusal(CS_DATASET_CSV, "text,label\n\xff\xfe,x\nb,y\n",
+                   "record 2: text is not valid UTF-8");
     expect_refusal(CS_DATASET_CSV, "text,label\na,x\nb,x\n", "fewer than two distinct labels");
     expect_refusal(CS_DATASET_CSV, "text,label\n", "no data rows");
-    expect_refusal(CS_DATASET_JSONL, "{\"text\":\"a\",\"label\":\"x\"}\n{\"text\":\"b\"}\n", "line 2: no \"label\"");
+    expect_refusal(CS_DATASET_JSONL, "{\"text\":\"a\",\"label\":\"x\"}\n{\"text\":\"b\"}\n",
+                   "line 2: no \"label\"");
     expect_refusal(CS_DATASET_JSONL, "[1,2]\n", "line 1: not a JSON object");
-    expect_refusal(CS_DATASET_JSONL, "{\"text\":\"a\",\"label\":\"x\"} trailing\n", "line 1: not a JSON object");
-    expect_refusal(CS_DATASET_JSONL, "{\"text\":true,\"label\":\"x\"}\n", "line 1: \"text\" is not a string");
+    expect_refusal(CS_DATASET_JSONL, "{\"text\":\"a\",\"label\":\"x\"} trailing\n",
+                   "line 1: not a JSON object");
+    expect_refusal(CS_DATASET_JSONL, "{\"text\":true,\"label\":\"x\"}\n",
+                   "line 1: \"text\" is not a string");
     char big[CS_DATASET_MAX_TEXT + 64];
     memset(big, 'a', sizeof(big));
     memcpy(big, "text,label\n", 11);
@@ -106,7 +117,8 @@ static void test_refusals(void)
 
 static void test_jsonl_rows(void)
 {
-    const char *jl = "{\"text\":\"caf\\u00e9 ok\",\"label\":1}\r\n\n  \n{\"label\":\"b\",\"text\":\"x\"}";
+    const char *jl =
+        "{\"text\":\"caf\\u00e9 ok\",\"label\":1}\r\n\n  \n{\"label\":\"b\",\"text\":\"x\"}";
     struct got g;
     char err[256];
     REQUIRE(read_all(CS_DATASET_JSONL, NULL, NULL, jl, 5, &g, err, sizeof(err), NULL) == CS_OK);

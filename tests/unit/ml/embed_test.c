@@ -24,9 +24,11 @@ static float cos_of(const struct cs_embed *e, const char *a, const char *b)
 static void test_shipped_refund_example(void)
 {
     struct cs_embed *e;
-    if (cs_embed_open(SHIPPED, &e) != CS_OK) TEST_SKIP(SHIPPED " not found (run from the repo root)");
+    if (cs_embed_open(SHIPPED, &e) != CS_OK)
+        TEST_SKIP(SHIPPED " not found (run from the repo root)");
     const char *q = "I want my money back";
-    float refund = cos_of(e, q, "please refund me"), weather = cos_of(e, q, "the weather is nice today");
+    float refund = cos_of(e, q, "please refund me"),
+          weather = cos_of(e, q, "the weather is nice today");
     CHECK(refund > weather + 0.1f);
     CHECK(cos_of(e, "how do I reset my password", "I forgot my password and cannot log in") >
           cos_of(e, "how do I reset my password", "the flight was delayed"));
@@ -39,7 +41,8 @@ static void test_shipped_refund_example(void)
 static void test_shipped_shapes(void)
 {
     struct cs_embed *e;
-    if (cs_embed_open(SHIPPED, &e) != CS_OK) TEST_SKIP(SHIPPED " not found (run from the repo root)");
+    if (cs_embed_open(SHIPPED, &e) != CS_OK)
+        TEST_SKIP(SHIPPED " not found (run from the repo root)");
     unsigned d = cs_embed_dims(e);
     float v[2 * CS_EMBED_MAX_DIMS], w[CS_EMBED_MAX_DIMS];
     const char *t = "my parcel never arrived";
@@ -83,8 +86,19 @@ static int write_tiny(const char *path)
         hs[i] = hash[order[i]];
         memcpy(vec + i * D, raw[order[i]], D);
     }
-    struct cs_embed_spec sp = {"{\"name\":\"tiny-test\",\"licence\":\"test\"}", D, W, 0, 1e-3f, 100, hs, weight,
-                               scale, pc, NULL, vec, NULL};
+    struct cs_embed_spec sp = {"{\"name\":\"tiny-test\",\"licence\":\"test\"}",
+                               D,
+                               W,
+                               0,
+                               1e-3f,
+                               100,
+                               hs,
+                               weight,
+                               scale,
+                               pc,
+                               NULL,
+                               vec,
+                               NULL};
     return cs_embed_write(&sp, path);
 }
 
@@ -123,12 +137,22 @@ static void test_write_open_tamper(void)
 static void test_rerank(void)
 {
     struct cs_embed *e;
-    if (cs_embed_open(SHIPPED, &e) != CS_OK) TEST_SKIP(SHIPPED " not found (run from the repo root)");
-    struct cs_passage p[3] = {
-        {.doc_id = "KB-W", .title = "Weather today", .text = "Sunny skies and warm weather all week.", .score = 0.56},
-        {.doc_id = "KB-R", .title = "Refunds", .text = "We refund the full amount to your card.", .score = 0.55},
-        {.doc_id = "KB-S", .title = "Shipping times", .text = "Parcels arrive in three days.", .score = 0.20}};
-    REQUIRE(cs_retrieval_rerank(e, "I want my money back", CS_RETRIEVAL_RERANK_WEIGHT, p, 3) == CS_OK);
+    if (cs_embed_open(SHIPPED, &e) != CS_OK)
+        TEST_SKIP(SHIPPED " not found (run from the repo root)");
+    struct cs_passage p[3] = {{.doc_id = "KB-W",
+                               .title = "Weather today",
+                               .text = "Sunny skies and warm weather all week.",
+                               .score = 0.56},
+                              {.doc_id = "KB-R",
+                               .title = "Refunds",
+                               .text = "We refund the full amount to your card.",
+                               .score = 0.55},
+                              {.doc_id = "KB-S",
+                               .title = "Shipping times",
+                               .text = "Parcels arrive in three days.",
+                               .score = 0.20}};
+    REQUIRE(cs_retrieval_rerank(e, "I want my money back", CS_RETRIEVAL_RERANK_WEIGHT, p, 3) ==
+            CS_OK);
     CHECK_STR(p[0].doc_id, "KB-R");
     CHECK(p[0].score == 1.0 && p[1].score < 1.0 && p[2].score > 0.0);
     /* no model: order and scores unchanged */

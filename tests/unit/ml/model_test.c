@@ -8,9 +8,10 @@
 #include "cs/train.h"
 #include "../../support/test.h"
 
-static const char *TEXTS[] = {"my card has not arrived", "where is my new card",
-    "card still not here", "i was charged twice", "double charge on my statement",
-    "charged two times for one payment", "card delivery is late", "refund the duplicate charge"};
+static const char *TEXTS[] = {"my card has not arrived",       "where is my new card",
+                              "card still not here",           "i was charged twice",
+                              "double charge on my statement", "charged two times for one payment",
+                              "card delivery is late",         "refund the duplicate charge"};
 static const uint32_t LABELS[] = {0, 0, 0, 1, 1, 1, 0, 1};
 static const char *const NAMES[] = {"card_arrival", "charged_twice"};
 
@@ -18,7 +19,8 @@ static int train_small(uint8_t **buf, size_t *size)
 {
     size_t lens[8];
     for (int i = 0; i < 8; i++) lens[i] = strlen(TEXTS[i]);
-    struct cs_train_rows rows = {.n = 8, .n_classes = 2, .label = LABELS, .text = TEXTS, .len = lens};
+    struct cs_train_rows rows = {
+        .n = 8, .n_classes = 2, .label = LABELS, .text = TEXTS, .len = lens};
     struct cs_textfeat_cfg feat;
     cs_textfeat_cfg_init(&feat);
     feat.hash_bits = 12;
@@ -77,7 +79,8 @@ static void test_feature_flags_roundtrip(void)
 {
     size_t lens[8];
     for (int i = 0; i < 8; i++) lens[i] = strlen(TEXTS[i]);
-    struct cs_train_rows rows = {.n = 8, .n_classes = 2, .label = LABELS, .text = TEXTS, .len = lens};
+    struct cs_train_rows rows = {
+        .n = 8, .n_classes = 2, .label = LABELS, .text = TEXTS, .len = lens};
     struct cs_textfeat_cfg feat;
     cs_textfeat_cfg_init(&feat);
     feat.hash_bits = 12;
@@ -186,8 +189,16 @@ static void test_dense_and_lexicon(void)
     static const char *const fn[] = {"a", "b"};
     static const char *const lab[] = {"no", "yes"};
     float w[] = {0, 2, 0, -1}, bias[] = {0, 0.5f}, mean[] = {0.5f, 0.25f};
-    struct cs_model_spec s = {.kind = CS_MODEL_DENSE, .name = "d", .n_classes = 2, .labels = lab,
-        .n_features = 2, .feature_names = fn, .temperature = 1, .mean = mean, .bias = bias, .weights = w};
+    struct cs_model_spec s = {.kind = CS_MODEL_DENSE,
+                              .name = "d",
+                              .n_classes = 2,
+                              .labels = lab,
+                              .n_features = 2,
+                              .feature_names = fn,
+                              .temperature = 1,
+                              .mean = mean,
+                              .bias = bias,
+                              .weights = w};
     uint8_t *buf;
     size_t size;
     REQUIRE(cs_model_encode(&s, &buf, &size) == CS_OK);
@@ -206,8 +217,14 @@ static void test_dense_and_lexicon(void)
     uint64_t h[] = {cs_model_lexicon_hash("anna", 4), cs_model_lexicon_hash("smith", 5),
                     cs_model_lexicon_hash("anna", 4)};
     uint8_t f[] = {1, 2, 4};
-    struct cs_model_spec l = {.kind = CS_MODEL_LEXICON, .name = "lex", .n_classes = 2, .labels = lab,
-        .temperature = 1, .n_entries = 3, .lex_hash = h, .lex_flag = f};
+    struct cs_model_spec l = {.kind = CS_MODEL_LEXICON,
+                              .name = "lex",
+                              .n_classes = 2,
+                              .labels = lab,
+                              .temperature = 1,
+                              .n_entries = 3,
+                              .lex_hash = h,
+                              .lex_flag = f};
     REQUIRE(cs_model_encode(&l, &buf, &size) == CS_OK);
     REQUIRE(cs_model_open_mem(buf, size, &m) == CS_OK);
     CHECK_INT(cs_model_lexicon_get(m, "anna", 4), 5);

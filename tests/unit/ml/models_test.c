@@ -5,7 +5,8 @@
 static void test_bundle(void)
 {
     struct cs_models *ms;
-    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    if (cs_models_open("data/models", &ms) != CS_OK)
+        TEST_SKIP("data/models not found (run from the repo root)");
     const char *names[] = {"escalation", "intent-banking77", "intent-support", "pii", "sentiment"};
     for (int i = 0; i < 5; i++) {
         CHECK(cs_models_get(ms, names[i]) != NULL);

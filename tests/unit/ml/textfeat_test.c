@@ -38,13 +38,18 @@ static void test_split_rule_stable(void)
     CHECK(cs_textfeat_hash64("a", 1) == 0xaf63dc4c8601ec8cull);
 }
 
-struct grams { int words, chars; };
-static void count_gram(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *g, size_t n)
+struct grams {
+    int words, chars;
+};
+static void count_gram(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *g,
+                       size_t n)
 {
     struct grams *c = ctx;
     (void)bucket, (void)g, (void)n;
-    if (kind == CS_TEXTFEAT_WORD) c->words++;
-    else c->chars++;
+    if (kind == CS_TEXTFEAT_WORD)
+        c->words++;
+    else
+        c->chars++;
 }
 
 static void test_utf8_char_grams(void)
@@ -53,12 +58,19 @@ static void test_utf8_char_grams(void)
     cs_textfeat_cfg_init(&cfg);
     struct grams c = {0, 0};
     /* "åb" is 2 code points: padded " åb " has 4 -> 3+2+1 grams of order 2..4, none of 5 */
-    cs_textfeat_each_gram(&cfg, "\xc3\xa5" "b", 3, count_gram, &c);
+    cs_textfeat_each_gram(&cfg,
+                          "\xc3\xa5"
+                          "b",
+                          3, count_gram, &c);
     CHECK_INT(c.words, 1);
     CHECK_INT(c.chars, 6);
 }
 
-struct wordlist { int n; char last[64]; int negated; };
+struct wordlist {
+    int n;
+    char last[64];
+    int negated;
+};
 static void collect_words(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *g,
                           size_t n)
 {
@@ -103,7 +115,11 @@ static void test_trigrams_and_negation(void)
 }
 
 /* Cue features: their texts in order, joined by '/'. */
-struct cuelist { char all[256]; size_t n; int others; };
+struct cuelist {
+    char all[256];
+    size_t n;
+    int others;
+};
 static void collect_cues(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *g,
                          size_t n)
 {

@@ -60,7 +60,8 @@ static int free_port(void)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(a);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || getsockname(fd, (struct sockaddr *)&a, &len)) {
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+        getsockname(fd, (struct sockaddr *)&a, &len)) {
         if (fd >= 0) close(fd);
         return -1;
     }
@@ -77,14 +78,16 @@ static size_t sink(char *p, size_t size, size_t n, void *ud)
 
 static void test_https_uses_the_bundle(void)
 {
-    if (system("command -v openssl >/dev/null 2>&1") != 0) TEST_SKIP("openssl command not installed");
+    if (system("command -v openssl >/dev/null 2>&1") != 0)
+        TEST_SKIP("openssl command not installed");
     char cert[600], key[600], cmd[2048];
     snprintf(cert, sizeof(cert), "%s/ca-test-%d.pem", tmp, (int)getpid());
     snprintf(key, sizeof(key), "%s/ca-test-%d.key", tmp, (int)getpid());
-    snprintf(cmd, sizeof(cmd),
-             "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 1 "
-             "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost >/dev/null 2>&1",
-             key, cert);
+    snprintf(
+        cmd, sizeof(cmd),
+        "openssl req -x509 -newkey rsa:2048 -nodes -keyout '%s' -out '%s' -days 1 "
+        "-subj /CN=localhost -addext subjectAltName=IP:127.0.0.1,DNS:localhost >/dev/null 2>&1",
+        key, cert);
     REQUIRE(system(cmd) == 0);
     int port = free_port();
     REQUIRE(port > 0);

@@ -49,9 +49,14 @@ static void post_carries_json_headers_and_body(void)
     REQUIRE(f);
     const char *extra[] = {"X-Key: secret-1", NULL};
     struct sink s = {0};
-    const struct cs_net_opts o = {.url = fake_provider_url(f), .headers = extra, .body = "{\"a\":1}",
-                                  .body_len = 7, .timeout_ms = 5000, .user_agent = "cs-test/1",
-                                  .on_body = keep, .body_arg = &s};
+    const struct cs_net_opts o = {.url = fake_provider_url(f),
+                                  .headers = extra,
+                                  .body = "{\"a\":1}",
+                                  .body_len = 7,
+                                  .timeout_ms = 5000,
+                                  .user_agent = "cs-test/1",
+                                  .on_body = keep,
+                                  .body_arg = &s};
     long status;
     CHECK_INT(run(&o, &status, NULL), CS_OK);
     CHECK_INT(status, 200);
@@ -85,12 +90,13 @@ static void get_has_no_body_headers_and_discards_the_answer(void)
 
 static void redirects_are_not_followed(void)
 {
-    static const struct fake_reply r[] = {{.status = 302, .headers = "Location: /elsewhere\r\n", .body = ""},
-                                          {.status = 200, .body = "followed"}};
+    static const struct fake_reply r[] = {
+        {.status = 302, .headers = "Location: /elsewhere\r\n", .body = ""},
+        {.status = 200, .body = "followed"}};
     struct fake_provider *f = fake_provider_start(r, 2);
     REQUIRE(f);
-    const struct cs_net_opts o = {.url = fake_provider_url(f), .body = "{}", .body_len = 2,
-                                  .timeout_ms = 5000};
+    const struct cs_net_opts o = {
+        .url = fake_provider_url(f), .body = "{}", .body_len = 2, .timeout_ms = 5000};
     long status;
     CHECK_INT(run(&o, &status, NULL), CS_OK);
     CHECK_INT(status, 302);
@@ -109,8 +115,11 @@ static void address_guard_refuses_before_connecting(void)
     static const struct fake_reply r[] = {{.status = 200, .body = "{}"}};
     struct fake_provider *f = fake_provider_start(r, 1);
     REQUIRE(f);
-    const struct cs_net_opts o = {.url = fake_provider_url(f), .body = "{}", .body_len = 2,
-                                  .timeout_ms = 5000, .allow_addr = refuse_all};
+    const struct cs_net_opts o = {.url = fake_provider_url(f),
+                                  .body = "{}",
+                                  .body_len = 2,
+                                  .timeout_ms = 5000,
+                                  .allow_addr = refuse_all};
     long status;
     bool refused = false;
     CHECK_INT(run(&o, &status, &refused), CS_ERR_UPSTREAM);

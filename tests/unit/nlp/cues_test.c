@@ -16,7 +16,9 @@ static void flags_of(const struct cs_cues *c, char *out, size_t cap)
 {
     snprintf(out, cap, "%s%s%s%s%s%s%s%s%s", c->legal ? "L" : "", c->social ? "S" : "",
              c->human_request ? "H" : "",
-             c->earlier_contacts >= 2 ? "R2" : c->earlier_contacts == 1 ? "R1" : "",
+             c->earlier_contacts >= 2   ? "R2"
+             : c->earlier_contacts == 1 ? "R1"
+                                        : "",
              c->safety ? "s" : "", c->security ? "x" : "", c->outage ? "o" : "",
              c->deadline ? "d" : "", c->threat ? "t" : "");
 }

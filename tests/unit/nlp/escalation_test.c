@@ -8,8 +8,11 @@
 
 static void test_features_scaled(void)
 {
-    struct cs_escalation_input in = {.sentiment_score = 0.2f, .refund_amount = 300,
-                                     .tier_limit = 100, .wait_minutes = 1e9f, .legal_threat = 1};
+    struct cs_escalation_input in = {.sentiment_score = 0.2f,
+                                     .refund_amount = 300,
+                                     .tier_limit = 100,
+                                     .wait_minutes = 1e9f,
+                                     .legal_threat = 1};
     float x[CS_ESCALATION_N_FEATURES];
     cs_escalation_features(&in, x);
     for (size_t i = 0; i < CS_ESCALATION_N_FEATURES; i++) CHECK(x[i] >= 0.0f && x[i] <= 1.0f);
@@ -24,8 +27,10 @@ static void test_prior_model(void)
     /* the shipped model must load: a missing or broken file fails, never skips */
     REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
     struct cs_escalation_input calm = {.sentiment_score = 0.6f, .sentiment_level = CS_SENT_NEUTRAL};
-    struct cs_escalation_input hot = {.sentiment_score = 0.1f, .sentiment_level = CS_SENT_IRATE,
-                                      .legal_threat = 1, .repeat_contacts = 2};
+    struct cs_escalation_input hot = {.sentiment_score = 0.1f,
+                                      .sentiment_level = CS_SENT_IRATE,
+                                      .legal_threat = 1,
+                                      .repeat_contacts = 2};
     struct cs_escalation a, b;
     CHECK_INT(cs_escalation_predict(ms, &calm, &a), CS_OK);
     CHECK_INT(cs_escalation_predict(ms, &hot, &b), CS_OK);
@@ -57,7 +62,8 @@ static void test_reads_the_text(void)
 {
     struct cs_models *ms;
     REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
-    const char *hot = "I have called four times about this and I want a manager now or I will cancel";
+    const char *hot =
+        "I have called four times about this and I want a manager now or I will cancel";
     struct cs_escalation_input in = {0};
     CHECK_INT(cs_escalation_read_conversation(ms, &hot, NULL, 1, &in), CS_OK);
     CHECK_INT(in.human_request, 1);
@@ -80,7 +86,8 @@ static void test_reads_the_text(void)
     check_identity(&e);
 
     /* history: waits and contacts stated earlier count, the trend is first -> latest */
-    const char *conv[] = {"Thanks, that sounds good.", "Still nothing after three weeks. This is the "
+    const char *conv[] = {"Thanks, that sounds good.",
+                          "Still nothing after three weeks. This is the "
                           "third time I'm writing to you. I'm really disappointed."};
     struct cs_escalation_input h = {0};
     CHECK_INT(cs_escalation_read_conversation(ms, conv, NULL, 2, &h), CS_OK);

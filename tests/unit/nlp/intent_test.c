@@ -8,7 +8,8 @@
 static void test_classify(void)
 {
     struct cs_models *ms;
-    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    if (cs_models_open("data/models", &ms) != CS_OK)
+        TEST_SKIP("data/models not found (run from the repo root)");
     struct cs_intent in;
     const char *t = "I still have not received my new card, when will it arrive?";
     const char *bank[] = {"intent-banking77", NULL};
@@ -53,7 +54,8 @@ static void check_side(const struct cs_models *ms, const char *text, const char 
 static void test_gate_routes_each_side(void)
 {
     struct cs_models *ms;
-    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    if (cs_models_open("data/models", &ms) != CS_OK)
+        TEST_SKIP("data/models not found (run from the repo root)");
     const struct cs_model *gate = cs_models_get(ms, CS_INTENT_GATE);
     REQUIRE(gate != NULL);
     /* the gate's labels are the intent models it chooses between */
@@ -75,7 +77,8 @@ static void test_gate_routes_each_side(void)
 static void test_route_rule(void)
 {
     struct cs_models *ms;
-    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    if (cs_models_open("data/models", &ms) != CS_OK)
+        TEST_SKIP("data/models not found (run from the repo root)");
     const struct cs_model *gate = cs_models_get(ms, CS_INTENT_GATE);
     const struct cs_model *both[] = {cs_models_get(ms, "intent-banking77"),
                                      cs_models_get(ms, "intent-support")};
@@ -101,7 +104,8 @@ static void test_route_rule(void)
     CHECK_INT(cs_model_predict_text(both[0], t, n, cs_models_scratch(), &p0), CS_OK);
     CHECK_INT(cs_model_predict_text(both[1], t, n, cs_models_scratch(), &p1), CS_OK);
     CHECK_STR(plain.model, p0.confidence >= p1.confidence ? "intent-banking77" : "intent-support");
-    CHECK_NEAR(plain.confidence, p0.confidence >= p1.confidence ? p0.confidence : p1.confidence, 1e-6);
+    CHECK_NEAR(plain.confidence, p0.confidence >= p1.confidence ? p0.confidence : p1.confidence,
+               1e-6);
 
     /* a "gate" whose labels name no candidate (sentiment) changes nothing */
     struct cs_intent odd;
@@ -119,7 +123,8 @@ static void test_route_rule(void)
     CHECK_INT(cs_intent_route(gate, both, 0, t, n, &odd), CS_ERR_NOT_FOUND);
     const struct cs_model *dense[] = {both[0], cs_models_get(ms, "escalation")};
     CHECK_INT(cs_intent_route(gate, dense, 2, t, n, &odd), CS_ERR_INVALID);
-    CHECK_INT(cs_intent_route(cs_models_get(ms, "escalation"), both, 2, t, n, &odd), CS_ERR_INVALID);
+    CHECK_INT(cs_intent_route(cs_models_get(ms, "escalation"), both, 2, t, n, &odd),
+              CS_ERR_INVALID);
     CHECK_INT(cs_intent_classify_gated(ms, NULL, "no-such-gate", t, n, &odd), CS_ERR_NOT_FOUND);
     CHECK_INT(cs_intent_classify_gated(ms, NULL, "", t, n, &odd), CS_OK);
     CHECK_STR(odd.model, plain.model);

@@ -12,7 +12,9 @@ static void test_served_languages(void)
     struct cs_lang *l;
     /* Debian's fingerprints and the shipped list must load: fail, do not skip */
     REQUIRE(cs_lang_open("data/triage/languages.conf", FP_DIR, &l) == CS_OK);
-    static const struct { const char *text, *code; } cases[] = {
+    static const struct {
+        const char *text, *code;
+    } cases[] = {
         {"My parcel never arrived", "en"},
         {"Mi pedido no ha llegado todavía", "es"},
         {"Mein Paket ist nicht angekommen", "de"},
@@ -49,7 +51,8 @@ static void test_cut_characters(void)
     struct cs_lang *l = NULL;
     REQUIRE(cs_lang_open("data/triage/languages.conf", FP_DIR, &l) == CS_OK);
     struct cs_lang_result r;
-    static const char fuzzed[] = "Re/chn\xc2\xa3g \xc3\xbc" "ber 1.2\xba\xcc\xcb$$$\xd3\xca 1,,2\xff\xff\xff"
+    static const char fuzzed[] = "Re/chn\xc2\xa3g \xc3\xbc"
+                                 "ber 1.2\xba\xcc\xcb$$$\xd3\xca 1,,2\xff\xff\xff"
                                  " .\xd2\xc8\xc9\xdf\xbaUR \xe2r\x82";
     char *f = malloc(sizeof(fuzzed) - 1);
     REQUIRE(f != NULL);

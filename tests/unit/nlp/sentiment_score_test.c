@@ -27,13 +27,16 @@ static const char *secret(const char *name)
 }
 
 static const char classified[] =
-    "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
-    "\"message\":{\"role\":\"assistant\",\"content\":\"{\\\"negative\\\": 0.7, \\\"neutral\\\": 0.2, "
+    "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{"
+    "\"index\":0,"
+    "\"message\":{\"role\":\"assistant\",\"content\":\"{\\\"negative\\\": 0.7, \\\"neutral\\\": "
+    "0.2, "
     "\\\"positive\\\": 0.1}\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":40,"
     "\"completion_tokens\":9,\"total_tokens\":49}}";
 
 static const char rambling[] =
-    "{\"id\":\"c2\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0,"
+    "{\"id\":\"c2\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{"
+    "\"index\":0,"
     "\"message\":{\"role\":\"assistant\",\"content\":\"It sounds rather unhappy to me.\"},"
     "\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":7,"
     "\"total_tokens\":47}}";
@@ -53,7 +56,8 @@ static int fx_open(struct fx *x, const char *base_url)
     if (base_url) {
         char text[512];
         snprintf(text, sizeof(text),
-                 "{\"providers\":[{\"id\":\"support_llm\",\"provider\":\"openai\",\"model\":\"gpt-4o-mini\","
+                 "{\"providers\":[{\"id\":\"support_llm\",\"provider\":\"openai\",\"model\":\"gpt-"
+                 "4o-mini\","
                  "\"base_url\":\"%s/v1\",\"api_key_env\":\"TEST_OPENAI_KEY\",\"default\":true}]}",
                  base_url);
         if (test_write_file(x->prov, text, strlen(text))) return -1;

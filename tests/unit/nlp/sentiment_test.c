@@ -35,7 +35,8 @@ static void test_mapping_levels(void)
     memset(&loud, 0, sizeof(loud));
     loud.legal = 1, loud.caps_words = 2, loud.exclaim_runs = 1, loud.anger_terms = 1;
     struct cs_sentiment s;
-    float neg[3] = {0.8f, 0.15f, 0.05f}, pos[3] = {0.02f, 0.03f, 0.95f}, neu[3] = {0.1f, 0.8f, 0.1f};
+    float neg[3] = {0.8f, 0.15f, 0.05f}, pos[3] = {0.02f, 0.03f, 0.95f},
+          neu[3] = {0.1f, 0.8f, 0.1f};
     cs_sentiment_map(neg, &none, &s);
     CHECK_STR(s.level_name, "FRUSTRATED");
     CHECK_STR(s.label, "frustrated");
@@ -58,7 +59,8 @@ static void test_model_and_trigger(void)
     /* the shipped model must load: a missing or broken file fails, never skips */
     REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
     struct cs_sentiment a, b;
-    const char *t1 = "thanks, that was quick and helpful", *t2 = "my flight was cancelled again and nobody answers";
+    const char *t1 = "thanks, that was quick and helpful",
+               *t2 = "my flight was cancelled again and nobody answers";
     CHECK_INT(cs_sentiment_analyze(ms, t1, strlen(t1), &a), CS_OK);
     CHECK_INT(cs_sentiment_analyze(ms, t2, strlen(t2), &b), CS_OK);
     CHECK_STR(a.label, "positive");
@@ -96,13 +98,13 @@ static void test_six_levels(void)
         {"I'd like to review my invoice", "NEUTRAL"},
         {"I need to replace the screw set", "NEUTRAL"},
         {"Kind regards, Tom", "NEUTRAL"},
-        {"This is UNACCEPTABLE", "ANGRY"},                 /* capitals alone: ANGRY at most */
-        {"THIS IS UNACCEPTABLE, YOU IDIOTS", "IRATE"},     /* insults */
+        {"This is UNACCEPTABLE", "ANGRY"},             /* capitals alone: ANGRY at most */
+        {"THIS IS UNACCEPTABLE, YOU IDIOTS", "IRATE"}, /* insults */
         {"The product is great but the delivery was a nightmare", "FRUSTRATED"},
         {"The delivery was a nightmare but the product is amazing!", "HAPPY"},
         {"You are a bunch of useless idiots. Thanks.", "IRATE"}, /* a thank-you after abuse */
         {"I am furious", "IRATE"},
-        {"Thanks for nothing", "FRUSTRATED"},              /* sarcasm */
+        {"Thanks for nothing", "FRUSTRATED"}, /* sarcasm */
         {"Thank you so much, you are amazing!", "HAPPY"},
     };
     struct cs_models *ms;
@@ -128,7 +130,7 @@ static void test_read_rules(void)
 {
     static const float neutral[3] = {0.1f, 0.8f, 0.1f};
     struct cs_sentiment s;
-    const char *t = "WHERE IS MY PARCEL";            /* shouting without anger words */
+    const char *t = "WHERE IS MY PARCEL"; /* shouting without anger words */
     cs_sentiment_read(neutral, t, strlen(t), &s);
     CHECK(s.level <= CS_SENT_ANGRY);
     t = "I'm not angry, just confused about the bill";

@@ -27,9 +27,11 @@ static const char *secret(const char *name)
     return strcmp(name, "TEST_OPENAI_KEY") == 0 ? "sk-test-triage" : NULL;
 }
 
-#define REPLY(content)                                                                           \
-    "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{\"index\":0," \
-    "\"message\":{\"role\":\"assistant\",\"content\":\"" content "\"},\"finish_reason\":\"stop\"}],"  \
+#define REPLY(content)                                                                             \
+    "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-mini\",\"choices\":[{"       \
+    "\"index\":0,"                                                                                 \
+    "\"message\":{\"role\":\"assistant\",\"content\":\"" content                                   \
+    "\"},\"finish_reason\":\"stop\"}],"                                                            \
     "\"usage\":{\"prompt_tokens\":90,\"completion_tokens\":40,\"total_tokens\":130}}"
 
 static const char refund[] = REPLY(
@@ -55,7 +57,8 @@ static int fx_open(struct fx *x, const char *base_url)
     if (base_url) {
         char text[512];
         snprintf(text, sizeof(text),
-                 "{\"providers\":[{\"id\":\"support_llm\",\"provider\":\"openai\",\"model\":\"gpt-4o-mini\","
+                 "{\"providers\":[{\"id\":\"support_llm\",\"provider\":\"openai\",\"model\":\"gpt-"
+                 "4o-mini\","
                  "\"base_url\":\"%s/v1\",\"api_key_env\":\"TEST_OPENAI_KEY\",\"default\":true}]}",
                  base_url);
         if (test_write_file(x->prov, text, strlen(text))) return -1;
@@ -139,7 +142,8 @@ static void test_unusable_answers_keep_builtin(void)
     check_unusable(partial_r, 1);
     struct fake_reply prose_r[] = {{.status = 200, .body = prose}};
     check_unusable(prose_r, 1);
-    struct fake_reply err[] = {{.status = 400, .body = "{\"error\":{\"message\":\"bad request\"}}"}};
+    struct fake_reply err[] = {
+        {.status = 400, .body = "{\"error\":{\"message\":\"bad request\"}}"}};
     check_unusable(err, 1);
 }
 

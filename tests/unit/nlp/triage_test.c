@@ -10,16 +10,20 @@
 /* A policy with every category routed, optionally with more top-level keys. */
 static int make_policy(const char *extra, struct cs_triage_policy **out)
 {
-    static const char *codes[] = {"ACCOUNT", "BILLING", "CANCELLATION", "COMPLAINT", "GENERAL_INQUIRY",
-                                  "PRODUCT_QUALITY", "REFUND", "SHIPPING", "SUBSCRIPTION", "TECHNICAL"};
+    static const char *codes[] = {"ACCOUNT",         "BILLING",         "CANCELLATION", "COMPLAINT",
+                                  "GENERAL_INQUIRY", "PRODUCT_QUALITY", "REFUND",       "SHIPPING",
+                                  "SUBSCRIPTION",    "TECHNICAL"};
     char buf[4096];
-    size_t n = (size_t)snprintf(buf, sizeof(buf), "{\"category_model\":\"triage-category\",%s\"categories\":{", extra);
+    size_t n = (size_t)snprintf(
+        buf, sizeof(buf), "{\"category_model\":\"triage-category\",%s\"categories\":{", extra);
     for (int i = 0; i < 10; i++)
         n += (size_t)snprintf(buf + n, sizeof(buf) - n,
-                              "%s\"%s\":{\"category\":\"Cat %d\",\"subcategory\":\"Sub %d\",\"team\":\"Team %d\",\"sla_hours\":48}",
+                              "%s\"%s\":{\"category\":\"Cat %d\",\"subcategory\":\"Sub "
+                              "%d\",\"team\":\"Team %d\",\"sla_hours\":48}",
                               i ? "," : "", codes[i], i, i, i);
     n += (size_t)snprintf(buf + n, sizeof(buf) - n,
-                          "},\"intents\":{\"transaction_charged_twice\":{\"code\":\"Billing\",\"subcategory\":\"Duplicate Charge\"}}}");
+                          "},\"intents\":{\"transaction_charged_twice\":{\"code\":\"Billing\","
+                          "\"subcategory\":\"Duplicate Charge\"}}}");
     return cs_triage_policy_parse(buf, n, out);
 }
 
@@ -35,9 +39,11 @@ static void test_policy_parse(void)
     CHECK_STR(cs_triage_policy_category(p, CS_CAT_COMPLAINT)->category, "Cat 3");
     cs_triage_policy_destroy(p);
     CHECK_INT(cs_triage_policy_parse("{", 1, &p), CS_ERR_BAD_JSON);
-    const char *missing = "{\"category_model\":\"m\",\"categories\":{\"BILLING\":{\"category\":\"Billing\","
-                          "\"subcategory\":\"b\",\"team\":\"c\",\"sla_hours\":24}}}";
-    CHECK_INT(cs_triage_policy_parse(missing, strlen(missing), &p), CS_ERR_CONFIG); /* nine missing */
+    const char *missing =
+        "{\"category_model\":\"m\",\"categories\":{\"BILLING\":{\"category\":\"Billing\","
+        "\"subcategory\":\"b\",\"team\":\"c\",\"sla_hours\":24}}}";
+    CHECK_INT(cs_triage_policy_parse(missing, strlen(missing), &p),
+              CS_ERR_CONFIG); /* nine missing */
     CHECK_INT(make_policy("\"sla_hours\":{\"P1\":0},", &p), CS_ERR_CONFIG);
     CHECK_INT(make_policy("\"intent_gate\":5,", &p), CS_ERR_CONFIG);
 }
@@ -55,15 +61,22 @@ static void test_category_names(void)
 
 static void test_amount(void)
 {
-    static const struct { const char *text; double want; } cases[] = {
+    static const struct {
+        const char *text;
+        double want;
+    } cases[] = {
         {"they transferred $2,300 out of my account", 2300.0},
         {"charged 49,00 \xe2\x82\xac twice", 49.0},
-        {"un cargo de \xe2\x82\xac" "12,50 que no reconozco", 12.5},
+        {"un cargo de \xe2\x82\xac"
+         "12,50 que no reconozco",
+         12.5},
         {"Rechnung über 1.234,56 EUR", 1234.56},
         {"paid USD 1,000.50 and then $20", 1000.5},
         {"R$ 30 a mais na fatura", 30.0},
         {"I was billed 300 dollars", 300.0},
-        {"an extra \xc2\xa3" "9 on my bill", 9.0},
+        {"an extra \xc2\xa3"
+         "9 on my bill",
+         9.0},
         {"order #88213, card ending 4417, on 12.03", -1.0},
         {"I have 3 kids and 2 phones", -1.0},
         {"", -1.0},
@@ -91,7 +104,8 @@ static void load_shipped(struct cs_models **ms, struct cs_triage_policy **p)
     cs_triage_policy_set_lang(*p, l);
 }
 
-static void check_ticket(const struct cs_models *ms, const struct cs_triage_policy *p, const struct want *w)
+static void check_ticket(const struct cs_models *ms, const struct cs_triage_policy *p,
+                         const struct want *w)
 {
     struct cs_triage r;
     int failed = test_cur_failed_;
@@ -111,12 +125,16 @@ static void test_clear_cut(void)
     load_shipped(&ms, &p);
     static const struct want cases[] = {
         {"Your service has been down for our whole company since 9am. Every page returns a 502 "
-         "error and none of our 40 staff can work. When will it be back?", "TECHNICAL", "P1", "en", "none"},
+         "error and none of our 40 staff can work. When will it be back?",
+         "TECHNICAL", "P1", "en", "none"},
         {"I have been treated appallingly by your staff and I've had enough. My solicitor will "
-         "be in touch and I will be taking you to court.", "COMPLAINT", "P1", "en", "LEGAL_MENTION"},
-        {"It would be great if your app had a dark mode. Any plans to add one? Love the product otherwise.",
+         "be in touch and I will be taking you to court.",
+         "COMPLAINT", "P1", "en", "LEGAL_MENTION"},
+        {"It would be great if your app had a dark mode. Any plans to add one? Love the product "
+         "otherwise.",
          "GENERAL_INQUIRY", "P3", "en", "none"},
-        {"Someone logged into my account last night, changed my email address and transferred $2,300 "
+        {"Someone logged into my account last night, changed my email address and transferred "
+         "$2,300 "
          "to an account I don't know. I did not authorise this. Please lock my account now.",
          "ACCOUNT", "P1", "en", NULL},
     };
@@ -138,8 +156,10 @@ static void test_tone_alone(void)
     struct cs_triage_policy *p;
     load_shipped(&ms, &p);
     static const struct want cases[] = {
-        {"This is RIDICULOUS. How do I change the email address on my profile??", "ACCOUNT", "P3", "en", NULL},
-        {"Honestly fed up. Which of your plans includes more than 5 users? We are thinking of upgrading.",
+        {"This is RIDICULOUS. How do I change the email address on my profile??", "ACCOUNT", "P3",
+         "en", NULL},
+        {"Honestly fed up. Which of your plans includes more than 5 users? We are thinking of "
+         "upgrading.",
          "SUBSCRIPTION", "P3", "en", NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) check_ticket(ms, p, &cases[i]);
@@ -154,21 +174,28 @@ static void test_languages(void)
     struct cs_triage_policy *p;
     load_shipped(&ms, &p);
     static const struct want cases[] = {
-        {"Hola, este mes me cobraron dos veces la suscripción. ¿Pueden devolverme el cargo duplicado?",
+        {"Hola, este mes me cobraron dos veces la suscripción. ¿Pueden devolverme el cargo "
+         "duplicado?",
          "BILLING", NULL, "es", NULL},
-        {"Mi pedido debía llegar el lunes y el seguimiento no se mueve desde hace una semana. ¿Dónde está mi paquete?",
+        {"Mi pedido debía llegar el lunes y el seguimiento no se mueve desde hace una semana. "
+         "¿Dónde está mi paquete?",
          "SHIPPING", NULL, "es", NULL},
         {"Mein Paket sollte am Montag ankommen, aber die Sendungsverfolgung zeigt seit einer Woche "
-         "keine Bewegung. Wo ist meine Bestellung?", "SHIPPING", NULL, "de", NULL},
-        {"Ich möchte meinen Vertrag zum Monatsende kündigen. Bitte bestätigen Sie die Kündigung schriftlich.",
+         "keine Bewegung. Wo ist meine Bestellung?",
+         "SHIPPING", NULL, "de", NULL},
+        {"Ich möchte meinen Vertrag zum Monatsende kündigen. Bitte bestätigen Sie die Kündigung "
+         "schriftlich.",
          "CANCELLATION", NULL, "de", NULL},
         {"Bonjour, je souhaite résilier mon abonnement à la fin du mois. Comment dois-je faire ?",
          "CANCELLATION", NULL, "fr", NULL},
-        {"J'ai reçu la bouilloire hier et elle fuit par le fond. Pouvez-vous m'en envoyer une autre ?",
+        {"J'ai reçu la bouilloire hier et elle fuit par le fond. Pouvez-vous m'en envoyer une "
+         "autre ?",
          "PRODUCT_QUALITY", NULL, "fr", NULL},
-        {"O aplicativo fecha sozinho toda vez que tento abrir o extrato. Já reinstalei e continua travando.",
+        {"O aplicativo fecha sozinho toda vez que tento abrir o extrato. Já reinstalei e continua "
+         "travando.",
          "TECHNICAL", NULL, "pt", NULL},
-        {"Devolvi o produto há três semanas e ainda não recebi o reembolso. Quando vou receber meu dinheiro?",
+        {"Devolvi o produto há três semanas e ainda não recebi o reembolso. Quando vou receber meu "
+         "dinheiro?",
          "REFUND", NULL, "pt", NULL},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) check_ticket(ms, p, &cases[i]);
@@ -203,7 +230,9 @@ static void test_seed004(void)
     cs_triage_policy_destroy(p);
 
     /* a policy naming a model the bundle lacks fails loudly */
-    REQUIRE(make_policy("\"intent_models\":[\"intent-banking77\"],\"intent_gate\":\"no-such-gate\",", &p) == CS_OK);
+    REQUIRE(
+        make_policy("\"intent_models\":[\"intent-banking77\"],\"intent_gate\":\"no-such-gate\",",
+                    &p) == CS_OK);
     CHECK_INT(cs_triage_ticket(ms, p, t, strlen(t), &r), CS_ERR_NOT_FOUND);
     cs_triage_policy_destroy(p);
     REQUIRE(make_policy("\"priority_model\":\"no-such-model\",", &p) == CS_OK);
@@ -229,7 +258,8 @@ static void test_intent_subcategory(void)
     char *at = strstr(buf, key);
     REQUIRE(at != NULL);
     static char edited[sizeof(buf) + 128];
-    int k = snprintf(edited, sizeof(edited), "%.*s\"intent_models\": [\"intent-banking77\", \"intent-support\"]%s",
+    int k = snprintf(edited, sizeof(edited),
+                     "%.*s\"intent_models\": [\"intent-banking77\", \"intent-support\"]%s",
                      (int)(at - buf), buf, at + strlen(key));
     struct cs_triage_policy *p;
     REQUIRE(cs_triage_policy_parse(edited, (size_t)k, &p) == CS_OK);

@@ -13,10 +13,7 @@
 static struct cs_models *models;
 static struct cs_arena *arena;
 
-static const struct cs_model *names(void)
-{
-    return models ? cs_models_get(models, "pii") : NULL;
-}
+static const struct cs_model *names(void) { return models ? cs_models_get(models, "pii") : NULL; }
 
 static const char seed_text[] = "Hi, my name is John Smith and my account number is 1234567890. "
                                 "My phone number is 555-123-4567.";
@@ -44,8 +41,9 @@ static void test_seed_example(void)
 
 static void test_same_value_same_placeholder(void)
 {
-    const char *t = "Call 555-123-4567 or (555) 123-4567, or 555-987-6543. Mail Jane.Doe@Example.com "
-                    "or jane.doe@example.com.";
+    const char *t =
+        "Call 555-123-4567 or (555) 123-4567, or 555-987-6543. Mail Jane.Doe@Example.com "
+        "or jane.doe@example.com.";
     struct cs_anon_result r;
     REQUIRE(cs_anon_apply(NULL, t, strlen(t), arena, &r) == CS_OK);
     CHECK_STR(r.text, "Call [PHONE_1] or [PHONE_1], or [PHONE_2]. Mail [EMAIL_1] or [EMAIL_1].");
@@ -93,7 +91,8 @@ static void test_refuses_what_it_cannot_fully_hide(void)
     CHECK_INT(r.n, 0);
 }
 
-static void key_for(const char *secret_byte, const char *tenant, unsigned char key[CS_ANON_KEY_BYTES])
+static void key_for(const char *secret_byte, const char *tenant,
+                    unsigned char key[CS_ANON_KEY_BYTES])
 {
     struct cs_jwt_key master;
     memset(master.bytes, secret_byte[0], sizeof(master.bytes));
@@ -128,7 +127,8 @@ static void test_seal_open_restore(void)
     CHECK_STR(back, t);
     CHECK_INT(replaced, r.n);
     /* A reply written from the anonymized text: placeholders anywhere, unknown ones kept. */
-    REQUIRE(cs_anon_restore("[PHONE_1]? [PHONE_10] [x", 24, e, n, arena, &back, &replaced) == CS_OK);
+    REQUIRE(cs_anon_restore("[PHONE_1]? [PHONE_10] [x", 24, e, n, arena, &back, &replaced) ==
+            CS_OK);
     CHECK_STR(back, "555-123-4567? [PHONE_10] [x");
     CHECK_INT(replaced, 1);
 }
@@ -169,8 +169,8 @@ static void test_open_rejects_authentic_but_malformed_rows(void)
      * the right key, so a future format bug cannot restore one type as another. */
     unsigned char ka[CS_ANON_KEY_BYTES];
     key_for("k", "acme", ka);
-    struct cs_anon_entry bad = {.type = CS_PII_EMAIL, .placeholder = "[NAME_1]",
-                                .original = "x@y.z", .masked = "x"};
+    struct cs_anon_entry bad = {
+        .type = CS_PII_EMAIL, .placeholder = "[NAME_1]", .original = "x@y.z", .masked = "x"};
     char *tok = NULL;
     REQUIRE(cs_anon_seal(ka, "acme", &bad, 1, 1, arena, &tok) == CS_OK);
     struct cs_anon_entry *e;

@@ -58,8 +58,10 @@ static void test_char_offsets_utf8(void)
 static void test_names_and_address(void)
 {
     struct cs_models *ms;
-    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
-    const char *t = "Hello, my name is Maria Garcia and I live at 42 Main Street, Springfield. Born 12/03/1980.";
+    if (cs_models_open("data/models", &ms) != CS_OK)
+        TEST_SKIP("data/models not found (run from the repo root)");
+    const char *t = "Hello, my name is Maria Garcia and I live at 42 Main Street, Springfield. "
+                    "Born 12/03/1980.";
     struct cs_pii_result r;
     CHECK_INT(cs_pii_detect(cs_models_get(ms, "pii"), t, strlen(t), &r), CS_OK);
     const struct cs_pii_span *p = find(&r, CS_PII_PERSON);
@@ -76,7 +78,8 @@ static int has_exact(const struct cs_pii_result *r, enum cs_pii_type t, const ch
     const char *at = strstr(text, want);
     size_t b = at ? (size_t)(at - text) : 0, e = b + strlen(want);
     for (size_t i = 0; at && i < r->n; i++)
-        if (r->span[i].type == t && r->span[i].start_byte == b && r->span[i].end_byte == e) return 1;
+        if (r->span[i].type == t && r->span[i].start_byte == b && r->span[i].end_byte == e)
+            return 1;
     return 0;
 }
 
@@ -94,10 +97,12 @@ static void test_address_fields(void)
         {"The restaurant is at 17151 2450 Crown St", {"17151", "2450 Crown St"}},
         {"0104 Hafnarstraeti 5\n Suite 179\n Akureyri\n Iceland 80296",
          {"0104", "Hafnarstraeti 5", "Suite 179", "80296"}},
-        {">228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817", {"228", "Ringvej 144", "Apt. 902", "96817"}},
+        {">228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817",
+         {"228", "Ringvej 144", "Apt. 902", "96817"}},
         {"Send it to 583 Magrethevej 298, Apt. 123, Qasigiannguit, Greenland 07609",
          {"583", "Magrethevej 298", "Apt. 123", "07609"}},
-        {"Mrs. Barbara Yudina Apt. 675 62314 Mellemvej 32\nAalborg NO 9100", {"Apt. 675", "62314", "Mellemvej 32"}},
+        {"Mrs. Barbara Yudina Apt. 675 62314 Mellemvej 32\nAalborg NO 9100",
+         {"Apt. 675", "62314", "Mellemvej 32"}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(NULL, cases[i].text, strlen(cases[i].text), &r), CS_OK);
@@ -109,8 +114,10 @@ static void test_address_fields(void)
     }
     /* a continuous address (one line with its unit, "City, ST zip", two places) stays whole */
     static const char *const whole[][2] = {
-        {"at 5586 Þórunnarstræti 31, Arnsdorf, Germany", "5586 Þórunnarstræti 31, Arnsdorf, Germany"},
-        {"at 638 2229 Wolmarans St\nCaxias do Sul, RS 24893", "638 2229 Wolmarans St\nCaxias do Sul, RS 24893"},
+        {"at 5586 Þórunnarstræti 31, Arnsdorf, Germany",
+         "5586 Þórunnarstræti 31, Arnsdorf, Germany"},
+        {"at 638 2229 Wolmarans St\nCaxias do Sul, RS 24893",
+         "638 2229 Wolmarans St\nCaxias do Sul, RS 24893"},
         {"at 42 Main Street, Springfield", "42 Main Street, Springfield"},
     };
     for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
@@ -126,7 +133,8 @@ static void test_address_fields(void)
 static void test_name_languages_and_case(void)
 {
     struct cs_models *ms;
-    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    if (cs_models_open("data/models", &ms) != CS_OK)
+        TEST_SKIP("data/models not found (run from the repo root)");
     const struct cs_model *names = cs_models_get(ms, "pii");
     struct cs_pii_result r;
     static const char *const cases[][2] = {
@@ -143,7 +151,8 @@ static void test_name_languages_and_case(void)
             fprintf(stderr, "  missed name \"%s\" in: %s\n", cases[i][1], cases[i][0]);
         CHECK(has_exact(&r, CS_PII_PERSON, cases[i][0], cases[i][1]));
     }
-    static const char *const clean[] = {"January is 25% off and almost over!", "RT @Matt_Dominguez : see you",
+    static const char *const clean[] = {"January is 25% off and almost over!",
+                                        "RT @Matt_Dominguez : see you",
                                         "Thanks, great work on the update.", "PAK vs NZ tonight",
                                         "I will bill you later and mark it paid."};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
@@ -165,8 +174,10 @@ static void test_address_formats(void)
         {"my new address is 30497 Ibirapita 8057", "Ibirapita 8057"},
         /* US military mail */
         {"Send it to PSC 6293, Box 8158\nAPO AP 04336", "PSC 6293, Box 8158\nAPO AP 04336"},
-        {"the corner of Pachergasse 64 and Radolic Harbor", "the corner of Pachergasse 64 and Radolic Harbor"},
-        {"I live at 42 Main Street, Apt 4, Springfield, IL 62704", "42 Main Street, Apt 4, Springfield, IL 62704"},
+        {"the corner of Pachergasse 64 and Radolic Harbor",
+         "the corner of Pachergasse 64 and Radolic Harbor"},
+        {"I live at 42 Main Street, Apt 4, Springfield, IL 62704",
+         "42 Main Street, Apt 4, Springfield, IL 62704"},
         {"Deliver to ul. Biskupa Bogedaina 118 please", "ul. Biskupa Bogedaina 118"},
         {"It was at 33 avenue de Provence", "33 avenue de Provence"},
     };
@@ -177,10 +188,9 @@ static void test_address_formats(void)
         CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, cases[i][0], cases[i][1]));
     }
     /* a capitalised word and a number without a street word or cue is not an address */
-    static const char *const clean[] = {"Order 12 arrived late.", "Windows 11 keeps crashing.",
-                                        "I was on Flight 4521 to Boston.",
-                                        "I contacted you via Twitter and via Email 3 times.",
-                                        "During 1972 the company grew."};
+    static const char *const clean[] = {
+        "Order 12 arrived late.", "Windows 11 keeps crashing.", "I was on Flight 4521 to Boston.",
+        "I contacted you via Twitter and via Email 3 times.", "During 1972 the company grew."};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         CHECK_INT(cs_pii_detect(NULL, clean[i], strlen(clean[i]), &r), CS_OK);
         CHECK(find(&r, CS_PII_STREET_ADDRESS) == NULL);
@@ -194,7 +204,8 @@ static void test_ticket_addresses(void)
 {
     struct cs_pii_result r;
     static const char *const cases[][2] = {
-        {"Please send it to 221B Baker Street, London NW1 6XE.", "221B Baker Street, London NW1 6XE"},
+        {"Please send it to 221B Baker Street, London NW1 6XE.",
+         "221B Baker Street, London NW1 6XE"},
         {"My address is 350 5th Ave, New York, NY 10118-0001 thanks",
          "350 5th Ave, New York, NY 10118-0001"},
         {"i moved to 12 main street, springfield, il 62704 last week",
@@ -224,14 +235,15 @@ static void test_ticket_addresses(void)
 static void test_name_cues(void)
 {
     struct cs_models *ms;
-    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    if (cs_models_open("data/models", &ms) != CS_OK)
+        TEST_SKIP("data/models not found (run from the repo root)");
     const struct cs_model *names = cs_models_get(ms, "pii");
     struct cs_pii_result r;
     static const char *const cases[][2] = {
-        {"Mr. Palffy is a 19 year old man.", "Palffy"},           /* title before a period */
+        {"Mr. Palffy is a 19 year old man.", "Palffy"}, /* title before a period */
         {"What is the name on the account? User: Vilma Holm", "Vilma Holm"}, /* cue + colon */
-        {"\"It broke,\" says Liisa Lepisto in a review.", "Liisa Lepisto"},   /* unknown first name */
-        {"Bryan Maclean's killers were sentenced.", "Bryan Maclean"},          /* possessive */
+        {"\"It broke,\" says Liisa Lepisto in a review.", "Liisa Lepisto"}, /* unknown first name */
+        {"Bryan Maclean's killers were sentenced.", "Bryan Maclean"},       /* possessive */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(names, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
@@ -246,8 +258,10 @@ static void test_name_cues(void)
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);
         const struct cs_pii_span *p = find(&r, CS_PII_PERSON);
-        if (i < 2) CHECK(p == NULL);
-        else CHECK(p && has_exact(&r, CS_PII_PERSON, clean[i], "Dustin Wirth"));
+        if (i < 2)
+            CHECK(p == NULL);
+        else
+            CHECK(p && has_exact(&r, CS_PII_PERSON, clean[i], "Dustin Wirth"));
     }
     cs_models_close(ms);
 }
@@ -292,11 +306,13 @@ static void test_address_shapes(void)
          "94941 2505 Heatherleigh Suite 620"},
         {"I'll meet you at 010 63 Avenue du Golf Arabe Suite 910\nHellendoorn, OV 21072 then.",
          "010 63 Avenue du Golf Arabe Suite 910\nHellendoorn, OV 21072"},
-        {"Cormac Allan\n338 17 St Omers Road, Beauwelz, Belgium", "338 17 St Omers Road, Beauwelz, Belgium"},
+        {"Cormac Allan\n338 17 St Omers Road, Beauwelz, Belgium",
+         "338 17 St Omers Road, Beauwelz, Belgium"},
         {"a taxi to 124 67 Devon Street West\n Suite 240\n West Brook\n New Zealand. Thanks",
          "124 67 Devon Street West\n Suite 240\n West Brook\n New Zealand"},
         /* a second street line before the unit line */
-        {"Our offices are located at Storgarden 52 Trajanka Forks\n Suite 894\n HARSTAD\n Norway 95441",
+        {"Our offices are located at Storgarden 52 Trajanka Forks\n Suite 894\n HARSTAD\n Norway "
+         "95441",
          "Storgarden 52 Trajanka Forks\n Suite 894\n HARSTAD\n Norway 95441"},
         /* quoted mail lines, without a final postcode: one block */
         {">Ann Lee\n>3378 217 Lovers Lane\n>Suite 680\n>Port Whangarei\n>New Zealand",
@@ -339,8 +355,9 @@ static void test_number_shapes(void)
         {"my iban is gb82west12345698765432", "gb82west12345698765432", "I"},
     };
     for (size_t i = 0; i < sizeof pos / sizeof pos[0]; i++) {
-        enum cs_pii_type ty = pos[i][2][0] == 'P' ? CS_PII_PHONE
-                              : pos[i][2][0] == 'C' ? CS_PII_CREDIT_CARD : CS_PII_IBAN;
+        enum cs_pii_type ty = pos[i][2][0] == 'P'   ? CS_PII_PHONE
+                              : pos[i][2][0] == 'C' ? CS_PII_CREDIT_CARD
+                                                    : CS_PII_IBAN;
         CHECK_INT(cs_pii_detect(NULL, pos[i][0], strlen(pos[i][0]), &r), CS_OK);
         if (!has_exact(&r, ty, pos[i][0], pos[i][1])) fprintf(stderr, "  missed: %s\n", pos[i][0]);
         CHECK(has_exact(&r, ty, pos[i][0], pos[i][1]));
@@ -359,11 +376,12 @@ static void test_number_shapes(void)
 static void test_name_shapes(void)
 {
     struct cs_models *ms;
-    if (cs_models_open("data/models", &ms) != CS_OK) TEST_SKIP("data/models not found (run from the repo root)");
+    if (cs_models_open("data/models", &ms) != CS_OK)
+        TEST_SKIP("data/models not found (run from the repo root)");
     const struct cs_model *names = cs_models_get(ms, "pii");
     struct cs_pii_result r;
     static const char *const cases[][2] = {
-        {"This song by ex-Zombie Kastner is great.", "Kastner"},     /* not "Zombie Kastner" */
+        {"This song by ex-Zombie Kastner is great.", "Kastner"}, /* not "Zombie Kastner" */
         {"Willemine ten Pas will be talking in the conference", "Willemine ten Pas"},
         {"Maika van de Noort will be talking", "Maika van de Noort"},
         {"Follow up with Jan Jílek in a couple of months.", "Jan Jílek"}, /* "Jan" + surname */
@@ -391,9 +409,12 @@ static void test_name_shapes(void)
     /* "the" before a cue-less word, street names, a lone lower-case first name that is a
      * word, and an address that holds a first name */
     static const char *const clean[] = {
-        "they are evil and hacked by the Devil", "these shows on Miletić Dale Street were great",
-        "i will mark the date and bill you", "this is ridiculous behaviour",
-        "i am totally disgusted", "this is getting silly",
+        "they are evil and hacked by the Devil",
+        "these shows on Miletić Dale Street were great",
+        "i will mark the date and bill you",
+        "this is ridiculous behaviour",
+        "i am totally disgusted",
+        "this is getting silly",
         "Our offices are located at 9543 1819 St. John Street Suite 056, Tubize, Belgium"};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);

@@ -153,8 +153,10 @@ static void test_opening_without_topic(void)
          "I understand your concern, and I'm sorry for the inconvenience."},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct cs_draft_input in = {.ticket_text = TICKET, .triage = {.sentiment = cases[i].sentiment},
-                                    .passages = PASSAGES, .n_passages = 3};
+        struct cs_draft_input in = {.ticket_text = TICKET,
+                                    .triage = {.sentiment = cases[i].sentiment},
+                                    .passages = PASSAGES,
+                                    .n_passages = 3};
         struct cs_draft_opts o = {.tone = cases[i].tone};
         struct cs_draft d;
         REQUIRE(cs_draft_build(a, &in, &o, &d) == CS_OK);
@@ -168,7 +170,8 @@ static void test_opening_without_topic(void)
     struct cs_draft_opts o = {.tone = CS_DRAFT_TONE_FORMAL};
     struct cs_draft d;
     REQUIRE(cs_draft_build(a, &in, &o, &d) == CS_OK);
-    CHECK(strncmp(d.body, "Thank you for contacting us about your duplicate charge issue.", 62) == 0);
+    CHECK(strncmp(d.body, "Thank you for contacting us about your duplicate charge issue.", 62) ==
+          0);
     cs_arena_destroy(a);
 }
 
@@ -259,7 +262,8 @@ static void test_overlapping_chunks_quoted_once(void)
 static void test_forged_markers_rejected(void)
 {
     static const struct cs_passage ps[] = {
-        {"KB 9]", "x", "Bad id", NULL, NULL, "Duplicate subscription charges are reversed by the bank.", 0.9},
+        {"KB 9]", "x", "Bad id", NULL, NULL,
+         "Duplicate subscription charges are reversed by the bank.", 0.9},
         {"KB-5005", "KB-5005-c-0", "Brackets", NULL, NULL,
          "A duplicate subscription charge [see KB-9999] is reversed by the bank.", 0.9},
     };

@@ -6,9 +6,9 @@
 #include "../../support/test.h"
 #include "cs/arena.h"
 
-#define GOOD                                                                                 \
-    "{\"doc_id\":\"KB-1001\",\"title\":\"Duplicate charges\","                               \
-    "\"url\":\"https://help.example.com/billing/duplicate\",\"category\":\"Billing\","        \
+#define GOOD                                                                                       \
+    "{\"doc_id\":\"KB-1001\",\"title\":\"Duplicate charges\","                                     \
+    "\"url\":\"https://help.example.com/billing/duplicate\",\"category\":\"Billing\","             \
     "\"body\":\"If you see two charges, check for a pending authorisation. It drops off.\"}"
 
 static struct cs_arena *arena(void)
@@ -188,17 +188,15 @@ struct chunks {
     int bad;
 };
 
-static bool utf8_boundary(const char *s, size_t i)
-{
-    return ((unsigned char)s[i] & 0xC0) != 0x80;
-}
+static bool utf8_boundary(const char *s, size_t i) { return ((unsigned char)s[i] & 0xC0) != 0x80; }
 
 static int on_chunk(const struct cs_kb_chunk *ch, void *ud)
 {
     struct chunks *c = ud;
     if (ch->len == 0 || ch->len > c->max) c->bad = 1;
     if (ch->text != c->body + ch->offset || ch->index != c->n) c->bad = 1;
-    if (!utf8_boundary(c->body, ch->offset) || (ch->text[ch->len] && !utf8_boundary(c->body, ch->offset + ch->len)))
+    if (!utf8_boundary(c->body, ch->offset) ||
+        (ch->text[ch->len] && !utf8_boundary(c->body, ch->offset + ch->len)))
         c->bad = 1;
     if (c->n < 256) {
         memcpy(c->ids[c->n], ch->id, sizeof ch->id);
@@ -385,9 +383,9 @@ static size_t word_count(const char *s)
 
 static int on_sample(const struct cs_kb_article *art, size_t line_no, void *ud)
 {
-    static const char *const cats[] = {"Billing", "Account", "Technical", "Shipping", "Orders",
-                                       "Refunds", "Security", "General", "Payments", "Cards",
-                                       "Privacy", NULL};
+    static const char *const cats[] = {"Billing",  "Account", "Technical", "Shipping",
+                                       "Orders",   "Refunds", "Security",  "General",
+                                       "Payments", "Cards",   "Privacy",   NULL};
     struct kb_stats *st = ud;
     size_t w = word_count(art->body);
     if (w < 80 || w > 400) {

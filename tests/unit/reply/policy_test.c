@@ -79,7 +79,9 @@ static void test_refund_authority(void)
     CHECK(r.refund_over_limit);
     CHECK_NEAR(r.refund_amount, 80.0, 1e-9);
 
-    r = check("We will refund \xE2\x82\xAC" "75 today.", NULL, 50.0);
+    r = check("We will refund \xE2\x82\xAC"
+              "75 today.",
+              NULL, 50.0);
     CHECK_NEAR(r.refund_amount, 75.0, 1e-9);
     CHECK_INT(r.compliance, CS_POLICY_FAILED);
 

@@ -36,7 +36,8 @@ static int setup(void)
     unsetenv("CS_PROVIDERS_FILE");
     if (!getenv("CS_DATA_DIR")) setenv("CS_DATA_DIR", "data", 1);
     const char *why = NULL;
-    if (sodium_init() < 0 || cs_env_init(&env, &test_fn, &why) || cs_worker_init(&w, &env, &why)) return -1;
+    if (sodium_init() < 0 || cs_env_init(&env, &test_fn, &why) || cs_worker_init(&w, &env, &why))
+        return -1;
     if (fn_tickets_process_init(&env)) return -1;
     int rc = sample_kb_load(w.store, w.arena);
     cs_arena_reset(w.arena);
@@ -73,7 +74,8 @@ static json_object *call(handler_fn fn, const char *body, json_object **root)
 static bool has_label(const char *s)
 {
     for (const char *p = s; *p; p++)
-        if (*p == '_' && p > s && p[-1] >= 'a' && p[-1] <= 'z' && p[1] >= 'a' && p[1] <= 'z') return true;
+        if (*p == '_' && p > s && p[-1] >= 'a' && p[-1] <= 'z' && p[1] >= 'a' && p[1] <= 'z')
+            return true;
     return false;
 }
 
@@ -81,8 +83,10 @@ static void test_blender_cites_damaged_item_article(void)
 {
     json_object *root;
     json_object *out = call(fn_tickets_process,
-                            "{\"ticket_id\":\"TKT-1\",\"customer_name\":\"Ana Lima\",\"customer_email\":\"ana@example.com\","
-                            "\"raw_message\":\"My new blender arrived broken, the jug is cracked and it won't turn on.\"}",
+                            "{\"ticket_id\":\"TKT-1\",\"customer_name\":\"Ana "
+                            "Lima\",\"customer_email\":\"ana@example.com\","
+                            "\"raw_message\":\"My new blender arrived broken, the jug is cracked "
+                            "and it won't turn on.\"}",
                             &root);
     REQUIRE(out != NULL);
     json_object *result = NULL, *cites = NULL, *draft = NULL;
@@ -103,7 +107,9 @@ static void test_blender_cites_damaged_item_article(void)
 static void test_investment_advice_goes_to_review(void)
 {
     json_object *root;
-    json_object *d = call(fn_generate_response, "{\"query\":\"What stocks should I invest in\",\"customer_id\":\"c-1\"}", &root);
+    json_object *d =
+        call(fn_generate_response,
+             "{\"query\":\"What stocks should I invest in\",\"customer_id\":\"c-1\"}", &root);
     REQUIRE(d != NULL);
     CHECK(cs_json_get_bool(d, "requires_human_review", false));
     CHECK_STR(cs_json_get_str(d, "category"), "investment_advice");
@@ -116,7 +122,8 @@ static void test_loan_question_category(void)
 {
     json_object *root;
     json_object *d = call(fn_generate_response,
-                          "{\"query\":\"Can I get a personal loan with a credit score of 650?\",\"customer_id\":\"cust-456\","
+                          "{\"query\":\"Can I get a personal loan with a credit score of "
+                          "650?\",\"customer_id\":\"cust-456\","
                           "\"context\":{\"previous_interactions\":3,\"account_type\":\"savings\"}}",
                           &root);
     REQUIRE(d != NULL);
@@ -127,7 +134,8 @@ static void test_loan_question_category(void)
 static void test_thanks_gets_closing_and_no_label(void)
 {
     json_object *root;
-    json_object *d = call(fn_generate_response, "{\"query\":\"Thank you, that worked perfectly!\"}", &root);
+    json_object *d =
+        call(fn_generate_response, "{\"query\":\"Thank you, that worked perfectly!\"}", &root);
     REQUIRE(d != NULL);
     const char *r = cs_json_get_str(d, "response");
     REQUIRE(r != NULL);
@@ -135,7 +143,8 @@ static void test_thanks_gets_closing_and_no_label(void)
     CHECK(strstr(r, "knowledge base") == NULL);
     cs_arena_reset(w.arena);
     /* The issue's example: an intent label ("cancel_transfer") used to open the reply. */
-    d = call(fn_generate_response, "{\"query\":\"I need to cancel a transfer I sent to the wrong account\"}", &root);
+    d = call(fn_generate_response,
+             "{\"query\":\"I need to cancel a transfer I sent to the wrong account\"}", &root);
     REQUIRE(d != NULL);
     r = cs_json_get_str(d, "response");
     REQUIRE(r != NULL);

@@ -29,18 +29,25 @@ static void test_closing_messages(void)
 static void test_advice_detection(void)
 {
     CHECK_INT(cs_advice_detect("What stocks should I invest in"), CS_ADVICE_INVESTMENT);
-    CHECK_STR(cs_advice_category(cs_advice_detect("What stocks should I invest in")), "investment_advice");
+    CHECK_STR(cs_advice_category(cs_advice_detect("What stocks should I invest in")),
+              "investment_advice");
     CHECK_INT(cs_advice_detect("Is bitcoin a good investment right now?"), CS_ADVICE_INVESTMENT);
-    CHECK_INT(cs_advice_detect("Can I sue my landlord for not returning my deposit?"), CS_ADVICE_LEGAL);
+    CHECK_INT(cs_advice_detect("Can I sue my landlord for not returning my deposit?"),
+              CS_ADVICE_LEGAL);
     CHECK_INT(cs_advice_detect("Should I get a lawyer about this contract?"), CS_ADVICE_LEGAL);
-    CHECK_INT(cs_advice_detect("What dose of ibuprofen can I take with my medication?"), CS_ADVICE_MEDICAL);
+    CHECK_INT(cs_advice_detect("What dose of ibuprofen can I take with my medication?"),
+              CS_ADVICE_MEDICAL);
     /* Ordinary support questions, and cue words in harmless senses. */
-    CHECK_INT(cs_advice_detect("Can I get a personal loan with a credit score of 650?"), CS_ADVICE_NONE);
-    CHECK_INT(cs_advice_detect("I was charged twice for my subscription this month. Please help!"), CS_ADVICE_NONE);
+    CHECK_INT(cs_advice_detect("Can I get a personal loan with a credit score of 650?"),
+              CS_ADVICE_NONE);
+    CHECK_INT(cs_advice_detect("I was charged twice for my subscription this month. Please help!"),
+              CS_ADVICE_NONE);
     CHECK_INT(cs_advice_detect("Hi, this is Sue, where is my order?"), CS_ADVICE_NONE);
-    CHECK_INT(cs_advice_detect("We want to invest more time in learning your app."), CS_ADVICE_NONE);
+    CHECK_INT(cs_advice_detect("We want to invest more time in learning your app."),
+              CS_ADVICE_NONE);
     CHECK_INT(cs_advice_detect(NULL), CS_ADVICE_NONE);
-    CHECK_STR(cs_advice_topic("Can I get a personal loan with a credit score of 650?"), "loan_inquiry");
+    CHECK_STR(cs_advice_topic("Can I get a personal loan with a credit score of 650?"),
+              "loan_inquiry");
     CHECK(cs_advice_topic("Where is my parcel?") == NULL);
 }
 
@@ -80,7 +87,8 @@ static void test_expansion(void)
 {
     struct cs_arena *a = cs_arena_new(0);
     REQUIRE(a != NULL);
-    CHECK_STR(cs_retrieval_expand(a, "My blender arrived Broken"), "My blender arrived Broken damaged faulty");
+    CHECK_STR(cs_retrieval_expand(a, "My blender arrived Broken"),
+              "My blender arrived Broken damaged faulty");
     CHECK_STR(cs_retrieval_expand(a, "Where is my parcel?"), "Where is my parcel?");
     CHECK(cs_retrieval_expand(a, NULL) == NULL);
     cs_arena_destroy(a);

@@ -21,15 +21,23 @@ static const char *SESSION =
     "\"currentTier\":\"HUMAN_AGENT\",\"createdAt\":\"2026-03-02T10:00:00Z\","
     "\"context\":{\"customer\":{\"name\":\"Jane Roe\"}},"
     "\"messages\":["
-    "{\"id\":\"msg_1\",\"role\":\"customer\",\"content\":\"hi\",\"timestamp\":\"2026-03-02T10:00:05Z\"},"
-    "{\"id\":\"msg_2\",\"role\":\"ai_rep\",\"content\":\"hello\",\"timestamp\":\"2026-03-02T10:00:05Z\",\"metadata\":{\"latencyMs\":120}},"
-    "{\"id\":\"msg_3\",\"role\":\"customer\",\"content\":\"refund now\",\"timestamp\":\"2026-03-02T10:01:00Z\"},"
-    "{\"id\":\"msg_4\",\"role\":\"ai_manager\",\"content\":\"ok\",\"timestamp\":\"2026-03-02T10:01:00Z\",\"metadata\":{\"latencyMs\":80}},"
-    "{\"id\":\"msg_5\",\"role\":\"customer\",\"content\":\"a person please\",\"timestamp\":\"2026-03-02T10:02:00Z\"},"
-    "{\"id\":\"msg_6\",\"role\":\"system\",\"content\":\"handing over\",\"timestamp\":\"2026-03-02T10:02:04Z\"}],"
+    "{\"id\":\"msg_1\",\"role\":\"customer\",\"content\":\"hi\",\"timestamp\":\"2026-03-02T10:00:"
+    "05Z\"},"
+    "{\"id\":\"msg_2\",\"role\":\"ai_rep\",\"content\":\"hello\",\"timestamp\":\"2026-03-02T10:00:"
+    "05Z\",\"metadata\":{\"latencyMs\":120}},"
+    "{\"id\":\"msg_3\",\"role\":\"customer\",\"content\":\"refund "
+    "now\",\"timestamp\":\"2026-03-02T10:01:00Z\"},"
+    "{\"id\":\"msg_4\",\"role\":\"ai_manager\",\"content\":\"ok\",\"timestamp\":\"2026-03-02T10:01:"
+    "00Z\",\"metadata\":{\"latencyMs\":80}},"
+    "{\"id\":\"msg_5\",\"role\":\"customer\",\"content\":\"a person "
+    "please\",\"timestamp\":\"2026-03-02T10:02:00Z\"},"
+    "{\"id\":\"msg_6\",\"role\":\"system\",\"content\":\"handing "
+    "over\",\"timestamp\":\"2026-03-02T10:02:04Z\"}],"
     "\"escalationHistory\":["
-    "{\"fromTier\":\"AI_REP\",\"toTier\":\"AI_MANAGER\",\"reason\":\"REFUND_LIMIT\",\"timestamp\":\"2026-03-02T10:01:00Z\"},"
-    "{\"fromTier\":\"AI_MANAGER\",\"toTier\":\"HUMAN_AGENT\",\"reason\":\"CUSTOMER_REQUEST\",\"timestamp\":\"2026-03-02T10:02:00Z\"}]}";
+    "{\"fromTier\":\"AI_REP\",\"toTier\":\"AI_MANAGER\",\"reason\":\"REFUND_LIMIT\",\"timestamp\":"
+    "\"2026-03-02T10:01:00Z\"},"
+    "{\"fromTier\":\"AI_MANAGER\",\"toTier\":\"HUMAN_AGENT\",\"reason\":\"CUSTOMER_REQUEST\","
+    "\"timestamp\":\"2026-03-02T10:02:00Z\"}]}";
 
 static json_object *session(void)
 {
@@ -72,8 +80,8 @@ static void test_derivation(void)
     CHECK(!json_object_object_get(c, "ends_at"));
     json_object *ps = json_object_object_get(c, "participants");
     CHECK_INT(json_object_array_length(ps), 4);
-    json_object *eu = part_of(c, "Jane Roe"), *rep = part_of(c, "AI_REP"), *mgr = part_of(c, "AI_MANAGER"),
-                *hum = part_of(c, "HUMAN_AGENT");
+    json_object *eu = part_of(c, "Jane Roe"), *rep = part_of(c, "AI_REP"),
+                *mgr = part_of(c, "AI_MANAGER"), *hum = part_of(c, "HUMAN_AGENT");
     REQUIRE(eu && rep && mgr && hum);
     CHECK_STR(cs_json_get_str(eu, "type"), "end_user");
     CHECK_STR(cs_json_get_str(rep, "type"), "agent");
@@ -115,9 +123,11 @@ static void test_written_with_the_session(void)
     json_object *s = session();
     REQUIRE(cs_rp_chat_stage(st, A, "acme", "sess_abc", s) == 0);
     CHECK_INT(cs_store_staged(st), 2);
-    REQUIRE(cs_store_insert(st, A, "acme", "sessions", "sess_abc", s, NULL, 1772445725000LL, NULL) == 0);
+    REQUIRE(cs_store_insert(st, A, "acme", "sessions", "sess_abc", s, NULL, 1772445725000LL,
+                            NULL) == 0);
     json_object *c;
-    REQUIRE(cs_rp_store_get(st, A, "acme", cs_rp_resource_find("chats"), cs_rp_chat_id("sess_abc"), false, &c) == 0);
+    REQUIRE(cs_rp_store_get(st, A, "acme", cs_rp_resource_find("chats"), cs_rp_chat_id("sess_abc"),
+                            false, &c) == 0);
     CHECK_STR(cs_json_get_str(c, "created_at"), "2026-03-02T10:00:05.000Z");
     CHECK_INT(cs_json_get_int(c, "message_count", 0), 6);
     int64_t total;
@@ -125,11 +135,14 @@ static void test_written_with_the_session(void)
     struct cs_rp_error e;
     json_object *items = cs_json_array(A);
     REQUIRE(cs_rp_query_parse(cs_rp_resource_find("chat_participants"), "", NULL, A, &q, &e) == 0);
-    REQUIRE(cs_rp_store_list(st, A, "acme", cs_rp_resource_find("chat_participants"), &q, items, &total) == 0);
+    REQUIRE(cs_rp_store_list(st, A, "acme", cs_rp_resource_find("chat_participants"), &q, items,
+                             &total) == 0);
     CHECK_INT(total, 4);
     items = cs_json_array(A);
-    REQUIRE(cs_rp_query_parse(cs_rp_resource_find("agent_activity_logs"), "agent_id[]=900003", NULL, A, &q, &e) == 0);
-    REQUIRE(cs_rp_store_list(st, A, "acme", cs_rp_resource_find("agent_activity_logs"), &q, items, &total) == 0);
+    REQUIRE(cs_rp_query_parse(cs_rp_resource_find("agent_activity_logs"), "agent_id[]=900003", NULL,
+                              A, &q, &e) == 0);
+    REQUIRE(cs_rp_store_list(st, A, "acme", cs_rp_resource_find("agent_activity_logs"), &q, items,
+                             &total) == 0);
     CHECK_INT(total, 1);
     /* Nothing in the webhook outbox for it. */
     int64_t open, done, dead;
@@ -143,25 +156,32 @@ static void test_written_with_the_session(void)
     json_object_object_add(extra, "timestamp", json_object_new_string("2026-03-02T10:03:00Z"));
     json_object_array_add(m, extra);
     REQUIRE(cs_rp_chat_stage(st, A, "acme", "sess_abc", s) == 0);
-    CHECK_INT(cs_store_update(st, A, "acme", "sessions", "sess_abc", 99, s, NULL, 1772445790000LL, NULL),
-              CS_ERR_CONFLICT);
-    REQUIRE(cs_rp_store_get(st, A, "acme", cs_rp_resource_find("chats"), cs_rp_chat_id("sess_abc"), false, &c) == 0);
+    CHECK_INT(
+        cs_store_update(st, A, "acme", "sessions", "sess_abc", 99, s, NULL, 1772445790000LL, NULL),
+        CS_ERR_CONFLICT);
+    REQUIRE(cs_rp_store_get(st, A, "acme", cs_rp_resource_find("chats"), cs_rp_chat_id("sess_abc"),
+                            false, &c) == 0);
     CHECK_INT(cs_json_get_int(c, "message_count", 0), 6);
     /* The same change with the right version: the chat moves with it. */
     REQUIRE(cs_rp_chat_stage(st, A, "acme", "sess_abc", s) == 0);
-    REQUIRE(cs_store_update(st, A, "acme", "sessions", "sess_abc", 1, s, NULL, 1772445790000LL, NULL) == 0);
-    REQUIRE(cs_rp_store_get(st, A, "acme", cs_rp_resource_find("chats"), cs_rp_chat_id("sess_abc"), false, &c) == 0);
+    REQUIRE(cs_store_update(st, A, "acme", "sessions", "sess_abc", 1, s, NULL, 1772445790000LL,
+                            NULL) == 0);
+    REQUIRE(cs_rp_store_get(st, A, "acme", cs_rp_resource_find("chats"), cs_rp_chat_id("sess_abc"),
+                            false, &c) == 0);
     CHECK_INT(cs_json_get_int(c, "message_count", 0), 7);
     /* ...with a changed_details row for the count. */
     items = cs_json_array(A);
-    REQUIRE(cs_rp_query_parse(cs_rp_resource_find("changed_details"), "record_type[]=chat&field[]=message_count", NULL, A, &q, &e) == 0);
-    REQUIRE(cs_rp_store_list(st, A, "acme", cs_rp_resource_find("changed_details"), &q, items, &total) == 0);
+    REQUIRE(cs_rp_query_parse(cs_rp_resource_find("changed_details"),
+                              "record_type[]=chat&field[]=message_count", NULL, A, &q, &e) == 0);
+    REQUIRE(cs_rp_store_list(st, A, "acme", cs_rp_resource_find("changed_details"), &q, items,
+                             &total) == 0);
     REQUIRE(total == 1);
     json_object *ch = json_object_array_get_idx(items, 0);
     CHECK_INT(cs_json_get_int(ch, "former_value", 0), 6);
     CHECK_INT(cs_json_get_int(ch, "new_value", 0), 7);
     /* Another tenant sees none of it. */
-    CHECK_INT(cs_rp_store_get(st, A, "other", cs_rp_resource_find("chats"), cs_rp_chat_id("sess_abc"), false, &c),
+    CHECK_INT(cs_rp_store_get(st, A, "other", cs_rp_resource_find("chats"),
+                              cs_rp_chat_id("sess_abc"), false, &c),
               CS_ERR_NOT_FOUND);
 }
 

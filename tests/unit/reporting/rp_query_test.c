@@ -41,7 +41,9 @@ static void test_ranges(void)
 {
     struct cs_rp_query q;
     struct cs_rp_error e;
-    REQUIRE(parse("created_at%5Bfrom%5D=2026-03-02&created_at[to]=2026-03-02&call_duration[from]=60.5", &q, &e) == 0);
+    REQUIRE(
+        parse("created_at%5Bfrom%5D=2026-03-02&created_at[to]=2026-03-02&call_duration[from]=60.5",
+              &q, &e) == 0);
     REQUIRE(q.nfilters == 2);
     CHECK_STR(q.filters[0].field->name, "created_at");
     CHECK_INT(q.filters[0].from_i, 1772409600000LL);
@@ -52,7 +54,8 @@ static void test_ranges(void)
     CHECK_STR(e.message, "created_at[from]: not an ISO 8601 timestamp");
     CHECK(parse("status[from]=a", &q, &e) == CS_ERR_BAD_REQUEST);
     CHECK_STR(e.message, "status[from]: ranges need a number or timestamp field");
-    CHECK(parse("created_at[from]=2026-03-03&created_at[to]=2026-03-02", &q, &e) == CS_ERR_BAD_REQUEST);
+    CHECK(parse("created_at[from]=2026-03-03&created_at[to]=2026-03-02", &q, &e) ==
+          CS_ERR_BAD_REQUEST);
     CHECK_STR(e.message, "created_at[from] is after created_at[to]");
 }
 
@@ -93,7 +96,9 @@ static void test_sort_and_flags(void)
 {
     struct cs_rp_query q;
     struct cs_rp_error e;
-    REQUIRE(parse("sort_column=updated_at&sort_direction=desc&with_deleted=true&after=1700000000000.42", &q, &e) == 0);
+    REQUIRE(
+        parse("sort_column=updated_at&sort_direction=desc&with_deleted=true&after=1700000000000.42",
+              &q, &e) == 0);
     CHECK_STR(q.sort->name, "updated_at");
     CHECK(q.desc && q.with_deleted && q.has_after);
     CHECK_INT(q.after_ms, 1700000000000LL);

@@ -13,21 +13,24 @@ static json_object *call(const char *json)
 }
 
 #define NULL_SEG(s, k) CHECK(!(s).has[k])
-#define SEG(s, k, want)                     \
-    do {                                    \
-        CHECK((s).has[k]);                  \
-        CHECK_NEAR((s).v[k], (want), 1e-9); \
+#define SEG(s, k, want)                                                                            \
+    do {                                                                                           \
+        CHECK((s).has[k]);                                                                         \
+        CHECK_NEAR((s).v[k], (want), 1e-9);                                                        \
     } while (0)
 
 /* Answered call: IVR 30 s, queue 60 s, ring 10 s, 300 s connected with 45 s on hold. */
 static void test_answered_call(void)
 {
-    json_object *c = call("{\"id\":1,\"call_type\":\"inbound\",\"status\":\"finished\","
-                          "\"created_at\":\"2026-03-02T10:00:00Z\",\"queued_at\":\"2026-03-02T10:00:30Z\","
-                          "\"connecting_at\":\"2026-03-02T10:01:20Z\",\"connected_at\":\"2026-03-02T10:01:30Z\","
-                          "\"ends_at\":\"2026-03-02T10:06:30Z\",\"call_duration\":300,\"hold_duration\":45,"
-                          "\"participants\":[{\"id\":11,\"type\":\"end_user\",\"connected_at\":\"2026-03-02T10:00:00Z\"},"
-                          "{\"id\":12,\"type\":\"agent\",\"connected_at\":\"2026-03-02T10:01:30Z\",\"ended_at\":\"2026-03-02T10:06:30Z\"}]}");
+    json_object *c =
+        call("{\"id\":1,\"call_type\":\"inbound\",\"status\":\"finished\","
+             "\"created_at\":\"2026-03-02T10:00:00Z\",\"queued_at\":\"2026-03-02T10:00:30Z\","
+             "\"connecting_at\":\"2026-03-02T10:01:20Z\",\"connected_at\":\"2026-03-02T10:01:30Z\","
+             "\"ends_at\":\"2026-03-02T10:06:30Z\",\"call_duration\":300,\"hold_duration\":45,"
+             "\"participants\":[{\"id\":11,\"type\":\"end_user\",\"connected_at\":\"2026-03-02T10:"
+             "00:00Z\"},"
+             "{\"id\":12,\"type\":\"agent\",\"connected_at\":\"2026-03-02T10:01:30Z\",\"ended_at\":"
+             "\"2026-03-02T10:06:30Z\"}]}");
     struct cs_rp_segments s;
     REQUIRE(c && cs_rp_segments_of(c, &s) == 0);
     SEG(s, RP_SEG_BILLING, 390);
@@ -39,7 +42,7 @@ static void test_answered_call(void)
     SEG(s, RP_SEG_TALK, 255);
     SEG(s, RP_SEG_HOLD, 45);
     NULL_SEG(s, RP_SEG_TRANSFER);
-    NULL_SEG(s, RP_SEG_CONFERENCE);   /* one agent: no conference, null not 0 */
+    NULL_SEG(s, RP_SEG_CONFERENCE); /* one agent: no conference, null not 0 */
     NULL_SEG(s, RP_SEG_THIRD_PARTY);
     json_object_put(c);
 }
@@ -47,8 +50,9 @@ static void test_answered_call(void)
 /* Abandoned in the queue: no ring, handle, talk or hold. */
 static void test_abandon(void)
 {
-    json_object *c = call("{\"id\":2,\"status\":\"abandoned\",\"created_at\":\"2026-03-02T10:00:00.250Z\","
-                          "\"queued_at\":\"2026-03-02T10:00:20.500Z\",\"ends_at\":\"2026-03-02T10:02:00Z\"}");
+    json_object *c =
+        call("{\"id\":2,\"status\":\"abandoned\",\"created_at\":\"2026-03-02T10:00:00.250Z\","
+             "\"queued_at\":\"2026-03-02T10:00:20.500Z\",\"ends_at\":\"2026-03-02T10:02:00Z\"}");
     struct cs_rp_segments s;
     REQUIRE(c && cs_rp_segments_of(c, &s) == 0);
     SEG(s, RP_SEG_BILLING, 119.75);
@@ -64,10 +68,11 @@ static void test_abandon(void)
 /* A voicemail has no handle time even if the platform stamps connected_at. */
 static void test_voicemail(void)
 {
-    json_object *c = call("{\"id\":3,\"call_type\":\"voicemail\",\"status\":\"voicemail\","
-                          "\"created_at\":\"2026-03-02T22:00:00Z\",\"queued_at\":\"2026-03-02T22:00:40Z\","
-                          "\"connected_at\":\"2026-03-02T22:00:45Z\",\"ends_at\":\"2026-03-02T22:01:45Z\","
-                          "\"call_duration\":60,\"hold_duration\":0}");
+    json_object *c =
+        call("{\"id\":3,\"call_type\":\"voicemail\",\"status\":\"voicemail\","
+             "\"created_at\":\"2026-03-02T22:00:00Z\",\"queued_at\":\"2026-03-02T22:00:40Z\","
+             "\"connected_at\":\"2026-03-02T22:00:45Z\",\"ends_at\":\"2026-03-02T22:01:45Z\","
+             "\"call_duration\":60,\"hold_duration\":0}");
     struct cs_rp_segments s;
     REQUIRE(c && cs_rp_segments_of(c, &s) == 0);
     SEG(s, RP_SEG_CALL, 105);
@@ -82,9 +87,10 @@ static void test_voicemail(void)
 /* Outbound: never queued, so no IVR and no queue time. */
 static void test_outbound(void)
 {
-    json_object *c = call("{\"id\":4,\"call_type\":\"outbound\",\"created_at\":\"2026-03-02T09:00:00Z\","
-                          "\"connecting_at\":\"2026-03-02T09:00:02Z\",\"connected_at\":\"2026-03-02T09:00:17Z\","
-                          "\"ends_at\":\"2026-03-02T09:03:17Z\",\"call_duration\":180,\"hold_duration\":0}");
+    json_object *c =
+        call("{\"id\":4,\"call_type\":\"outbound\",\"created_at\":\"2026-03-02T09:00:00Z\","
+             "\"connecting_at\":\"2026-03-02T09:00:02Z\",\"connected_at\":\"2026-03-02T09:00:17Z\","
+             "\"ends_at\":\"2026-03-02T09:03:17Z\",\"call_duration\":180,\"hold_duration\":0}");
     struct cs_rp_segments s;
     REQUIRE(c && cs_rp_segments_of(c, &s) == 0);
     NULL_SEG(s, RP_SEG_IVR);
@@ -107,10 +113,14 @@ static void test_three_way_overlap(void)
         "\"connected_at\":\"2026-03-02T12:00:00Z\",\"ends_at\":\"2026-03-02T12:13:20Z\","
         "\"call_duration\":800,\"hold_duration\":0,"
         "\"participants\":["
-        "{\"id\":1,\"type\":\"agent\",\"connected_at\":\"2026-03-02T12:00:00Z\",\"ended_at\":\"2026-03-02T12:10:00Z\"},"
-        "{\"id\":2,\"type\":\"agent\",\"connected_at\":\"2026-03-02T12:01:40Z\",\"ended_at\":\"2026-03-02T12:06:40Z\"},"
-        "{\"id\":3,\"type\":\"agent\",\"connected_at\":\"2026-03-02T12:05:00Z\",\"ended_at\":\"2026-03-02T12:11:40Z\"},"
-        "{\"id\":4,\"type\":\"third_party\",\"connected_at\":\"2026-03-02T12:05:50Z\",\"ended_at\":\"2026-03-02T12:13:20Z\"},"
+        "{\"id\":1,\"type\":\"agent\",\"connected_at\":\"2026-03-02T12:00:00Z\",\"ended_at\":"
+        "\"2026-03-02T12:10:00Z\"},"
+        "{\"id\":2,\"type\":\"agent\",\"connected_at\":\"2026-03-02T12:01:40Z\",\"ended_at\":"
+        "\"2026-03-02T12:06:40Z\"},"
+        "{\"id\":3,\"type\":\"agent\",\"connected_at\":\"2026-03-02T12:05:00Z\",\"ended_at\":"
+        "\"2026-03-02T12:11:40Z\"},"
+        "{\"id\":4,\"type\":\"third_party\",\"connected_at\":\"2026-03-02T12:05:50Z\",\"ended_at\":"
+        "\"2026-03-02T12:13:20Z\"},"
         "{\"id\":9,\"type\":\"end_user\",\"connected_at\":\"2026-03-02T12:00:00Z\"}],"
         "\"transfers\":[{\"id\":1,\"created_at\":\"2026-03-02T12:01:00Z\",\"participant_id\":2},"
         "{\"id\":2,\"created_at\":\"2026-03-02T12:04:50Z\",\"participant_id\":3}]}");
@@ -130,10 +140,12 @@ static void test_three_way_overlap(void)
 static void test_cold_transfer(void)
 {
     json_object *c = call(
-        "{\"id\":6,\"created_at\":\"2026-03-02T12:00:00Z\",\"connected_at\":\"2026-03-02T12:00:10Z\","
+        "{\"id\":6,\"created_at\":\"2026-03-02T12:00:00Z\",\"connected_at\":\"2026-03-02T12:00:"
+        "10Z\","
         "\"ends_at\":\"2026-03-02T12:10:00Z\","
         "\"participants\":["
-        "{\"id\":1,\"type\":\"agent\",\"connected_at\":\"2026-03-02T12:00:10Z\",\"ended_at\":\"2026-03-02T12:05:00Z\"},"
+        "{\"id\":1,\"type\":\"agent\",\"connected_at\":\"2026-03-02T12:00:10Z\",\"ended_at\":"
+        "\"2026-03-02T12:05:00Z\"},"
         "{\"id\":2,\"type\":\"agent\",\"connected_at\":\"2026-03-02T12:05:00Z\"},"
         "{\"id\":3,\"type\":\"agent\"}],"
         "\"transfers\":[{\"id\":1,\"created_at\":\"2026-03-02T12:04:30Z\",\"participant_id\":2},"
@@ -153,11 +165,14 @@ static void test_midnight(void)
 {
     json_object *c = call(
         "{\"id\":7,\"created_at\":\"2026-01-31T23:58:00Z\",\"queued_at\":\"2026-01-31T23:59:30Z\","
-        "\"connecting_at\":\"2026-02-01T00:00:50+00:00\",\"connected_at\":\"2026-02-01T01:01:00+01:00\","
+        "\"connecting_at\":\"2026-02-01T00:00:50+00:00\",\"connected_at\":\"2026-02-01T01:01:00+01:"
+        "00\","
         "\"ends_at\":\"2026-02-01T00:20:00Z\",\"call_duration\":1140,\"hold_duration\":140.5,"
         "\"participants\":["
-        "{\"id\":1,\"type\":\"agent\",\"connected_at\":\"2026-02-01T00:01:00Z\",\"ended_at\":\"2026-02-01T00:20:00Z\"},"
-        "{\"id\":2,\"type\":\"agent\",\"connected_at\":\"2026-01-31T23:59:59Z\",\"ended_at\":\"2026-02-01T00:02:00Z\"}]}");
+        "{\"id\":1,\"type\":\"agent\",\"connected_at\":\"2026-02-01T00:01:00Z\",\"ended_at\":"
+        "\"2026-02-01T00:20:00Z\"},"
+        "{\"id\":2,\"type\":\"agent\",\"connected_at\":\"2026-01-31T23:59:59Z\",\"ended_at\":"
+        "\"2026-02-01T00:02:00Z\"}]}");
     struct cs_rp_segments s;
     REQUIRE(c && cs_rp_segments_of(c, &s) == 0);
     SEG(s, RP_SEG_BILLING, 1320);
@@ -182,15 +197,17 @@ static void test_bad_timestamp(void)
 
 static void test_json_nulls(void)
 {
-    json_object *c = call("{\"id\":9,\"status\":\"abandoned\",\"created_at\":\"2026-03-02T10:00:00Z\","
-                          "\"ends_at\":\"2026-03-02T10:00:30Z\"}");
+    json_object *c =
+        call("{\"id\":9,\"status\":\"abandoned\",\"created_at\":\"2026-03-02T10:00:00Z\","
+             "\"ends_at\":\"2026-03-02T10:00:30Z\"}");
     struct cs_rp_segments s;
     REQUIRE(c && cs_rp_segments_of(c, &s) == 0);
     json_object *o = cs_rp_segments_json(&s, 9);
-    CHECK_STR(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-              "{\"call_id\":9,\"billing\":30.0,\"call\":30.0,\"ivr\":null,\"queue\":null,\"ring\":null,"
-              "\"handle\":null,\"talk\":null,\"hold\":null,\"transfer\":null,\"conference\":null,"
-              "\"third_party_talk\":null,\"transfers\":[]}");
+    CHECK_STR(
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+        "{\"call_id\":9,\"billing\":30.0,\"call\":30.0,\"ivr\":null,\"queue\":null,\"ring\":null,"
+        "\"handle\":null,\"talk\":null,\"hold\":null,\"transfer\":null,\"conference\":null,"
+        "\"third_party_talk\":null,\"transfers\":[]}");
     json_object_put(o);
     json_object_put(c);
 }

@@ -26,7 +26,8 @@ static int import(const char *tenant, const char *resource, const char *body, in
     return rc;
 }
 
-static json_object *list(const char *tenant, const char *resource, const char *query, int64_t *total)
+static json_object *list(const char *tenant, const char *resource, const char *query,
+                         int64_t *total)
 {
     const struct cs_rp_resource *r = cs_rp_resource_find(resource);
     struct cs_rp_query q;
@@ -41,23 +42,32 @@ static const char *ids(json_object *items)
     char buf[4096] = "";
     size_t at = 0;
     for (size_t i = 0; i < json_object_array_length(items); i++)
-        at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%s%lld", i ? "," : "",
-                               (long long)cs_json_get_int(json_object_array_get_idx(items, i), "id", 0));
+        at += (size_t)snprintf(
+            buf + at, sizeof(buf) - at, "%s%lld", i ? "," : "",
+            (long long)cs_json_get_int(json_object_array_get_idx(items, i), "id", 0));
     return cs_arena_strdup(A, buf);
 }
 
 static const char *CALLS =
-    "{\"id\":1,\"call_type\":\"inbound\",\"status\":\"finished\",\"team_id\":4,\"agent_info\":{\"id\":7},"
+    "{\"id\":1,\"call_type\":\"inbound\",\"status\":\"finished\",\"team_id\":4,\"agent_info\":{"
+    "\"id\":7},"
     "\"selected_menu\":{\"id\":2,\"name\":\"Billing\"},"
-    "\"created_at\":\"2026-03-02T10:00:00Z\",\"queued_at\":\"2026-03-02T10:00:30Z\",\"connecting_at\":\"2026-03-02T10:01:20Z\","
-    "\"connected_at\":\"2026-03-02T10:01:30Z\",\"ends_at\":\"2026-03-02T10:06:30Z\",\"call_duration\":300,\"hold_duration\":45,"
+    "\"created_at\":\"2026-03-02T10:00:00Z\",\"queued_at\":\"2026-03-02T10:00:30Z\",\"connecting_"
+    "at\":\"2026-03-02T10:01:20Z\","
+    "\"connected_at\":\"2026-03-02T10:01:30Z\",\"ends_at\":\"2026-03-02T10:06:30Z\",\"call_"
+    "duration\":300,\"hold_duration\":45,"
     "\"participants\":[{\"id\":11,\"type\":\"end_user\",\"connected_at\":\"2026-03-02T10:00:00Z\"},"
-    "{\"id\":12,\"type\":\"agent\",\"agent_id\":7,\"connected_at\":\"2026-03-02T10:01:30Z\",\"ended_at\":\"2026-03-02T10:06:30Z\"}]}\n"
+    "{\"id\":12,\"type\":\"agent\",\"agent_id\":7,\"connected_at\":\"2026-03-02T10:01:30Z\","
+    "\"ended_at\":\"2026-03-02T10:06:30Z\"}]}\n"
     "{\"id\":2,\"call_type\":\"inbound\",\"status\":\"abandoned\",\"team_id\":4,"
-    "\"created_at\":\"2026-03-02T11:00:00Z\",\"queued_at\":\"2026-03-02T11:00:20Z\",\"ends_at\":\"2026-03-02T11:02:00Z\"}\n"
-    "{\"id\":3,\"call_type\":\"inbound\",\"status\":\"finished\",\"team_id\":5,\"agent_info\":{\"id\":8},"
-    "\"created_at\":\"2026-03-03T09:00:00Z\",\"queued_at\":\"2026-03-03T09:00:10Z\",\"connecting_at\":\"2026-03-03T09:00:40Z\","
-    "\"connected_at\":\"2026-03-03T09:00:50Z\",\"ends_at\":\"2026-03-03T09:10:50Z\",\"call_duration\":600,\"hold_duration\":0}\n";
+    "\"created_at\":\"2026-03-02T11:00:00Z\",\"queued_at\":\"2026-03-02T11:00:20Z\",\"ends_at\":"
+    "\"2026-03-02T11:02:00Z\"}\n"
+    "{\"id\":3,\"call_type\":\"inbound\",\"status\":\"finished\",\"team_id\":5,\"agent_info\":{"
+    "\"id\":8},"
+    "\"created_at\":\"2026-03-03T09:00:00Z\",\"queued_at\":\"2026-03-03T09:00:10Z\",\"connecting_"
+    "at\":\"2026-03-03T09:00:40Z\","
+    "\"connected_at\":\"2026-03-03T09:00:50Z\",\"ends_at\":\"2026-03-03T09:10:50Z\",\"call_"
+    "duration\":600,\"hold_duration\":0}\n";
 
 static void test_import_and_filters(void)
 {
@@ -65,13 +75,17 @@ static void test_import_and_filters(void)
     REQUIRE(import("acme", "calls", CALLS, 1000, &r) == 0);
     CHECK_INT(r.inserted, 3);
     int64_t total;
-    json_object *page = list("acme", "calls", "created_at[from]=2026-03-02&created_at[to]=2026-03-02&team_id[]=4", &total);
+    json_object *page =
+        list("acme", "calls", "created_at[from]=2026-03-02&created_at[to]=2026-03-02&team_id[]=4",
+             &total);
     REQUIRE(page);
     CHECK_INT(total, 2);
     CHECK_STR(ids(page), "1,2");
-    page = list("acme", "calls", "status[]=finished&sort_column=call_duration&sort_direction=DESC", &total);
+    page = list("acme", "calls", "status[]=finished&sort_column=call_duration&sort_direction=DESC",
+                &total);
     CHECK_STR(ids(page), "3,1");
-    page = list("acme", "calls", "call_duration[from]=301", &total); /* a field kept in the record */
+    page =
+        list("acme", "calls", "call_duration[from]=301", &total); /* a field kept in the record */
     CHECK_STR(ids(page), "3");
     page = list("acme", "calls", "agent_id[]=7", &total); /* derived from agent_info.id */
     CHECK_STR(ids(page), "1");
@@ -86,7 +100,8 @@ static void test_import_and_filters(void)
     REQUIRE(cs_rp_store_get(st, A, "acme", cs_rp_resource_find("calls"), 1, false, &one) == 0);
     CHECK_STR(cs_json_get_str(one, "created_at"), "2026-03-02T10:00:00.000Z");
     CHECK_STR(cs_json_get_str(one, "updated_at"), "1970-01-01T00:00:01.000Z");
-    CHECK(cs_rp_store_get(st, A, "other", cs_rp_resource_find("calls"), 1, false, &one) == CS_ERR_NOT_FOUND);
+    CHECK(cs_rp_store_get(st, A, "other", cs_rp_resource_find("calls"), 1, false, &one) ==
+          CS_ERR_NOT_FOUND);
 }
 
 static void test_idempotent_and_changes(void)
@@ -95,9 +110,11 @@ static void test_idempotent_and_changes(void)
     REQUIRE(import("acme", "calls", CALLS, 2000, &r) == 0);
     CHECK_INT(r.inserted, 0);
     CHECK_INT(r.unchanged, 3);
-    const char *upd = "[{\"id\":2,\"call_type\":\"inbound\",\"status\":\"finished\",\"sub_status\":\"callback\","
-                      "\"team_id\":4,\"created_at\":\"2026-03-02T11:00:00Z\",\"queued_at\":\"2026-03-02T11:00:20Z\","
-                      "\"ends_at\":\"2026-03-02T11:02:00Z\"}]";
+    const char *upd =
+        "[{\"id\":2,\"call_type\":\"inbound\",\"status\":\"finished\",\"sub_status\":\"callback\","
+        "\"team_id\":4,\"created_at\":\"2026-03-02T11:00:00Z\",\"queued_at\":\"2026-03-02T11:00:"
+        "20Z\","
+        "\"ends_at\":\"2026-03-02T11:02:00Z\"}]";
     REQUIRE(import("acme", "calls", upd, 3000, &r) == 0);
     CHECK_INT(r.updated, 1);
     CHECK_INT(r.changed_details, 2);
@@ -117,16 +134,20 @@ static void test_all_or_nothing(void)
     const struct cs_rp_resource *r = cs_rp_resource_find("teams");
     json_object *recs, *errors;
     size_t bad;
-    const char *body = "{\"id\":1,\"name\":\"A\"}\n{\"id\":2,\"name\":\"B\"}\n{\"id\":3,\"name\":\n";
+    const char *body =
+        "{\"id\":1,\"name\":\"A\"}\n{\"id\":2,\"name\":\"B\"}\n{\"id\":3,\"name\":\n";
     CHECK(cs_rp_import_parse(body, strlen(body), A, &recs, &bad) == CS_ERR_BAD_JSON);
     CHECK_INT(bad, 3);
-    body = "[{\"id\":1,\"name\":\"A\"},{\"id\":\"2\",\"name\":\"B\",\"colour\":1},{\"name\":\"C\"}]";
+    body =
+        "[{\"id\":1,\"name\":\"A\"},{\"id\":\"2\",\"name\":\"B\",\"colour\":1},{\"name\":\"C\"}]";
     REQUIRE(cs_rp_import_parse(body, strlen(body), A, &recs, &bad) == 0);
     CHECK(cs_rp_import_check(r, recs, A, &errors) == CS_ERR_VALIDATION);
-    CHECK_STR(json_object_to_json_string_ext(errors, JSON_C_TO_STRING_PLAIN),
-              "[{\"index\":1,\"id\":\"2\",\"errors\":[{\"field\":\"colour\",\"message\":\"unknown field\"},"
-              "{\"field\":\"id\",\"message\":\"must be an integer\"}]},"
-              "{\"index\":2,\"id\":null,\"errors\":[{\"field\":\"id\",\"message\":\"is required\"}]}]");
+    CHECK_STR(
+        json_object_to_json_string_ext(errors, JSON_C_TO_STRING_PLAIN),
+        "[{\"index\":1,\"id\":\"2\",\"errors\":[{\"field\":\"colour\",\"message\":\"unknown "
+        "field\"},"
+        "{\"field\":\"id\",\"message\":\"must be an integer\"}]},"
+        "{\"index\":2,\"id\":null,\"errors\":[{\"field\":\"id\",\"message\":\"is required\"}]}]");
     /* Times before 1970 (or past 9999) are refused, not normalised into nonsense. */
     body = "[{\"id\":4,\"name\":\"D\",\"created_at\":\"0226-03-03T00:01:00Z\"}]";
     REQUIRE(cs_rp_import_parse(body, strlen(body), A, &recs, &bad) == 0);
@@ -153,7 +174,8 @@ static void test_tailing(void)
     char body[1 << 16];
     size_t at = 0;
     for (int i = 1; i <= 250; i++)
-        at += (size_t)snprintf(body + at, sizeof(body) - at, "{\"id\":%d,\"name\":\"m%d\",\"position\":%d}\n", i, i, i);
+        at += (size_t)snprintf(body + at, sizeof(body) - at,
+                               "{\"id\":%d,\"name\":\"m%d\",\"position\":%d}\n", i, i, i);
     struct cs_rp_import_result r;
     REQUIRE(import("tail", "menus", body, 10000, &r) == 0);
     const struct cs_rp_resource *menus = cs_rp_resource_find("menus");
@@ -184,7 +206,9 @@ static void test_tailing(void)
         if (page < 3) {
             /* Writes between pages: one record already read, one not yet, one new. */
             char w[512];
-            snprintf(w, sizeof(w), "{\"id\":%d,\"name\":\"again%d\"}\n{\"id\":%d,\"name\":\"later%d\"}\n{\"id\":%d,\"name\":\"new\"}",
+            snprintf(w, sizeof(w),
+                     "{\"id\":%d,\"name\":\"again%d\"}\n{\"id\":%d,\"name\":\"later%d\"}\n{\"id\":%"
+                     "d,\"name\":\"new\"}",
                      page + 1, page, 200 + page, page, 300 + page);
             /* The clock even goes backwards: updated_at still increases. */
             REQUIRE(import("tail", "menus", w, now - page * 5000, &r) == 0);
@@ -213,7 +237,8 @@ static void test_segment_stats(void)
 {
     struct cs_rp_group_row *rows;
     size_t n;
-    REQUIRE(cs_rp_store_segment_stats(st, A, "acme", RP_G_TEAM, 0, 1900000000000LL, &rows, &n) == 0);
+    REQUIRE(cs_rp_store_segment_stats(st, A, "acme", RP_G_TEAM, 0, 1900000000000LL, &rows, &n) ==
+            0);
     REQUIRE(n == 2);
     CHECK_STR(rows[0].key, "4");
     CHECK_INT(rows[0].calls, 2);
@@ -231,7 +256,8 @@ static void test_segment_stats(void)
     REQUIRE(n == 2);
     CHECK_STR(rows[0].key, "2026-03-02");
     CHECK_STR(rows[1].key, "2026-03-03");
-    REQUIRE(cs_rp_store_segment_stats(st, A, "acme", RP_G_AGENT, 0, 1900000000000LL, &rows, &n) == 0);
+    REQUIRE(cs_rp_store_segment_stats(st, A, "acme", RP_G_AGENT, 0, 1900000000000LL, &rows, &n) ==
+            0);
     REQUIRE(n == 3);
     CHECK(rows[2].key == NULL); /* the abandoned call has no agent */
 }
@@ -255,24 +281,30 @@ static void test_tokens(void)
 
 static void test_chats(void)
 {
-    const char *chat = "{\"id\":5,\"chat_type\":\"web\",\"status\":\"finished\",\"created_at\":\"2026-03-02T09:00:00Z\","
-                       "\"message_count\":12,\"session_id\":\"sess_1\",\"participants\":["
-                       "{\"id\":51,\"type\":\"end_user\",\"connected_at\":\"2026-03-02T09:00:00Z\"},"
-                       "{\"id\":52,\"type\":\"agent\",\"agent_id\":3,\"connected_at\":\"2026-03-02T09:01:00+01:00\"}]}";
+    const char *chat =
+        "{\"id\":5,\"chat_type\":\"web\",\"status\":\"finished\",\"created_at\":\"2026-03-02T09:00:"
+        "00Z\","
+        "\"message_count\":12,\"session_id\":\"sess_1\",\"participants\":["
+        "{\"id\":51,\"type\":\"end_user\",\"connected_at\":\"2026-03-02T09:00:00Z\"},"
+        "{\"id\":52,\"type\":\"agent\",\"agent_id\":3,\"connected_at\":\"2026-03-02T09:01:00+01:"
+        "00\"}]}";
     struct cs_rp_import_result r;
     REQUIRE(import("acme", "chats", chat, 7000, &r) == 0);
     int64_t total;
     json_object *parts = list("acme", "chat_participants", "chat_id[]=5", &total);
     CHECK_STR(ids(parts), "51,52");
-    CHECK_STR(cs_json_get_str(json_object_array_get_idx(parts, 1), "connected_at"), "2026-03-02T08:01:00.000Z");
-    json_object *chats = list("acme", "chats", "message_count[from]=10&session_id[]=sess_1", &total);
+    CHECK_STR(cs_json_get_str(json_object_array_get_idx(parts, 1), "connected_at"),
+              "2026-03-02T08:01:00.000Z");
+    json_object *chats =
+        list("acme", "chats", "message_count[from]=10&session_id[]=sess_1", &total);
     CHECK_STR(ids(chats), "5");
 }
 
 /* Same seed, same window: the same contact centre, record for record. */
 static void test_demo_deterministic(void)
 {
-    struct cs_rp_demo d = {.days = 3, .agents = 10, .calls = 300, .seed = 7, .end_ms = 1772323200000LL};
+    struct cs_rp_demo d = {
+        .days = 3, .agents = 10, .calls = 300, .seed = 7, .end_ms = 1772323200000LL};
     int64_t w1 = 0, w2 = 0;
     REQUIRE(cs_rp_demo_generate(st, "demo1", &d, 1000, &w1) == 0);
     REQUIRE(cs_rp_demo_generate(st, "demo2", &d, 1000, &w2) == 0);
@@ -298,7 +330,8 @@ static void test_demo_deterministic(void)
     CHECK(t2 > 0 && t1 + t2 == 300);
     struct cs_rp_group_row *rows;
     size_t n;
-    REQUIRE(cs_rp_store_segment_stats(st, A, "demo1", RP_G_DAY, 0, 1900000000000LL, &rows, &n) == 0);
+    REQUIRE(cs_rp_store_segment_stats(st, A, "demo1", RP_G_DAY, 0, 1900000000000LL, &rows, &n) ==
+            0);
     CHECK_INT(n, 3);
     for (size_t i = 0; i < n; i++) {
         CHECK(rows[i].seg[RP_SEG_BILLING].count == rows[i].calls);
@@ -323,12 +356,14 @@ static int64_t ms_at(json_object *o, const char *key)
  * plausible, some chats are transferred. */
 static void test_demo_chats(void)
 {
-    struct cs_rp_demo d = {.days = 3, .agents = 10, .calls = 300, .seed = 7, .end_ms = 1772323200000LL, .chats = 200};
+    struct cs_rp_demo d = {
+        .days = 3, .agents = 10, .calls = 300, .seed = 7, .end_ms = 1772323200000LL, .chats = 200};
     int64_t w3 = 0, w4 = 0, t1, t2;
     REQUIRE(cs_rp_demo_generate(st, "demo3", &d, 1000, &w3) == 0);
     REQUIRE(cs_rp_demo_generate(st, "demo4", &d, 1000, &w4) == 0);
     CHECK_INT(w3, w4);
-    json_object *a = list("demo1", "calls", "per=100&page=2", &t1), *b = list("demo3", "calls", "per=100&page=2", &t2);
+    json_object *a = list("demo1", "calls", "per=100&page=2", &t1),
+                *b = list("demo3", "calls", "per=100&page=2", &t2);
     REQUIRE(a && b && json_object_array_length(a) == json_object_array_length(b));
     for (size_t i = 0; i < json_object_array_length(a); i++) {
         json_object *x = json_object_array_get_idx(a, i), *y = json_object_array_get_idx(b, i);
@@ -350,7 +385,8 @@ static void test_demo_chats(void)
             CHECK(cs_json_get_int(c, "message_count", 0) >= 1);
             if (strcmp(cs_json_get_str(c, "status"), "finished") != 0) continue;
             finished++;
-            CHECK(ms_at(c, "queued_at") <= ms_at(c, "connected_at") && ms_at(c, "connected_at") < ms_at(c, "ends_at"));
+            CHECK(ms_at(c, "queued_at") <= ms_at(c, "connected_at") &&
+                  ms_at(c, "connected_at") < ms_at(c, "ends_at"));
             CHECK(cs_json_get_int(c, "message_count", 0) >= 2);
             double rt = cs_json_get_double(c, "average_response_time", 0);
             CHECK(rt > 1 && rt < 600);

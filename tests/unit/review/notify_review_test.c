@@ -81,8 +81,10 @@ static void test_review_enqueue_writes_a_queued_item(void)
 {
     struct cs_store *st = open_store();
     struct cs_arena *a = cs_arena_new(0);
-    struct cs_review_item it = {.query = "Can I get a refund?", .response = "Yes, all of it.",
-                                .category = "refund", .priority = 9,
+    struct cs_review_item it = {.query = "Can I get a refund?",
+                                .response = "Yes, all of it.",
+                                .category = "refund",
+                                .priority = 9,
                                 .source = "generate_response"};
     const char *id = NULL;
     CHECK_INT(cs_review_enqueue(st, a, "acme", &it, 5000, &id), CS_OK);

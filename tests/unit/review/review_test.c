@@ -100,7 +100,8 @@ static void test_queue_order_positions_and_filters(void)
     f = (struct cs_review_filter){.priority = 9};
     CHECK_INT(cs_review_list(st, a, "acme", &f, &l), CS_ERR_INVALID);
     /* Decided items leave the queue: nothing is ahead of what followed them. */
-    struct cs_review_decision d = {.item_id = urgent, .verdict = CS_REVIEW_APPROVE, .reviewer_id = "u1"};
+    struct cs_review_decision d = {
+        .item_id = urgent, .verdict = CS_REVIEW_APPROVE, .reviewer_id = "u1"};
     struct cs_doc out;
     REQUIRE(cs_review_decide(st, a, "acme", &d, NOW, &out) == CS_OK);
     REQUIRE(cs_review_ahead(st, "acme", rank_of(st, a, new3), &ahead) == CS_OK);
@@ -131,8 +132,11 @@ static void test_decisions_once_and_tenant_scoped(void)
     struct cs_arena *a = cs_arena_new(0);
     const char *id = enqueue(st, a, "acme", 2, NOW - H);
     struct cs_doc out;
-    struct cs_review_decision d = {.item_id = id, .verdict = CS_REVIEW_EDIT, .reviewer_id = "user-345",
-                                   .feedback = "add a disclaimer", .edited_response = "Edited."};
+    struct cs_review_decision d = {.item_id = id,
+                                   .verdict = CS_REVIEW_EDIT,
+                                   .reviewer_id = "user-345",
+                                   .feedback = "add a disclaimer",
+                                   .edited_response = "Edited."};
     /* Another tenant cannot see, let alone decide, the item. */
     CHECK_INT(cs_review_decide(st, a, "globex", &d, NOW, &out), CS_ERR_NOT_FOUND);
     REQUIRE(cs_review_decide(st, a, "acme", &d, NOW, &out) == CS_OK);
@@ -141,13 +145,16 @@ static void test_decisions_once_and_tenant_scoped(void)
     CHECK_STR(body_str(out.body, "reviewer_id"), "user-345");
     CHECK_STR(body_str(out.body, "feedback"), "add a disclaimer");
     CHECK_INT(out.version, 2);
-    struct cs_review_decision again = {.item_id = id, .verdict = CS_REVIEW_REJECT, .reviewer_id = "user-9"};
+    struct cs_review_decision again = {
+        .item_id = id, .verdict = CS_REVIEW_REJECT, .reviewer_id = "user-9"};
     memset(&out, 0, sizeof(out));
     CHECK_INT(cs_review_decide(st, a, "acme", &again, NOW + 1, &out), CS_ERR_CONFLICT);
-    CHECK_STR(out.body ? body_str(out.body, "reviewer_id") : NULL, "user-345"); /* the first stands */
+    CHECK_STR(out.body ? body_str(out.body, "reviewer_id") : NULL,
+              "user-345"); /* the first stands */
     d.item_id = "rev-nope";
     CHECK_INT(cs_review_decide(st, a, "acme", &d, NOW, &out), CS_ERR_NOT_FOUND);
-    struct cs_review_decision no_edit = {.item_id = id, .verdict = CS_REVIEW_EDIT, .reviewer_id = "u"};
+    struct cs_review_decision no_edit = {
+        .item_id = id, .verdict = CS_REVIEW_EDIT, .reviewer_id = "u"};
     CHECK_INT(cs_review_decide(st, a, "acme", &no_edit, NOW, &out), CS_ERR_INVALID);
     cs_arena_destroy(a);
     cs_store_close(st);
@@ -163,11 +170,12 @@ static void test_throughput_from_history(void)
     CHECK(!t.from_history);
     CHECK_INT(t.decisions, 0);
     /* Six decisions over the last two hours, one older than the window. */
-    int64_t at[] = {NOW - 2 * H, NOW - 90 * 60000, NOW - H, NOW - 30 * 60000, NOW - 10 * 60000,
-                    NOW - 60000, NOW - 30 * H};
+    int64_t at[] = {NOW - 2 * H,      NOW - 90 * 60000, NOW - H,     NOW - 30 * 60000,
+                    NOW - 10 * 60000, NOW - 60000,      NOW - 30 * H};
     for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
         const char *id = enqueue(st, a, "acme", 3, at[i] - 1000);
-        struct cs_review_decision d = {.item_id = id, .verdict = CS_REVIEW_APPROVE, .reviewer_id = "r"};
+        struct cs_review_decision d = {
+            .item_id = id, .verdict = CS_REVIEW_APPROVE, .reviewer_id = "r"};
         struct cs_doc out;
         REQUIRE(cs_review_decide(st, a, "acme", &d, at[i], &out) == CS_OK);
     }
@@ -192,7 +200,8 @@ static void *race(void *arg)
     struct racer *r = arg;
     struct cs_store *st = open_store();
     struct cs_arena *a = cs_arena_new(0);
-    struct cs_review_decision d = {.item_id = r->id, .verdict = CS_REVIEW_APPROVE, .reviewer_id = r->who};
+    struct cs_review_decision d = {
+        .item_id = r->id, .verdict = CS_REVIEW_APPROVE, .reviewer_id = r->who};
     struct cs_doc out;
     r->rc = cs_review_decide(st, a, "acme", &d, NOW, &out);
     cs_arena_destroy(a);

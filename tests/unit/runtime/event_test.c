@@ -31,7 +31,8 @@ static void test_v2_basic(void)
     const char *ev =
         "{\"version\":\"2.0\",\"routeKey\":\"$default\",\"rawPath\":\"/api/v1/tickets/process\","
         "\"rawQueryString\":\"a=1&b=x%20y\",\"cookies\":[\"session=abc\",\"theme=dark\"],"
-        "\"headers\":{\"Content-Type\":\"application/json\",\"X-Request-Id\":\"r-1\",\"accept\":\"*/*\"},"
+        "\"headers\":{\"Content-Type\":\"application/"
+        "json\",\"X-Request-Id\":\"r-1\",\"accept\":\"*/*\"},"
         "\"requestContext\":{\"http\":{\"method\":\"POST\",\"path\":\"/api/v1/tickets/process\","
         "\"protocol\":\"HTTP/1.1\",\"sourceIp\":\"198.51.100.7\",\"userAgent\":\"t\"},"
         "\"requestId\":\"id\",\"stage\":\"$default\"},"
@@ -141,22 +142,26 @@ static void test_refused(void)
 {
     static const char *const bad[] = {
         /* invalid base64 */
-        "{\"version\":\"2.0\",\"rawPath\":\"/x\",\"requestContext\":{\"http\":{\"method\":\"POST\"}},"
+        "{\"version\":\"2.0\",\"rawPath\":\"/"
+        "x\",\"requestContext\":{\"http\":{\"method\":\"POST\"}},"
         "\"body\":\"not base64!\",\"isBase64Encoded\":true}",
-        "{\"version\":\"2.0\",\"rawPath\":\"/x\",\"requestContext\":{\"http\":{\"method\":\"POST\"}},"
+        "{\"version\":\"2.0\",\"rawPath\":\"/"
+        "x\",\"requestContext\":{\"http\":{\"method\":\"POST\"}},"
         "\"body\":\"YQ\",\"isBase64Encoded\":true}", /* missing padding */
         /* missing method */
         "{\"version\":\"2.0\",\"rawPath\":\"/x\",\"requestContext\":{}}",
         "{\"version\":\"2.0\",\"rawPath\":\"/x\",\"requestContext\":{\"http\":{\"method\":7}}}",
         /* missing or relative path */
         "{\"version\":\"2.0\",\"requestContext\":{\"http\":{\"method\":\"GET\"}}}",
-        "{\"version\":\"2.0\",\"rawPath\":\"x\",\"requestContext\":{\"http\":{\"method\":\"GET\"}}}",
+        "{\"version\":\"2.0\",\"rawPath\":\"x\",\"requestContext\":{\"http\":{\"method\":\"GET\"}}"
+        "}",
         "{\"httpMethod\":\"GET\"}",
         "{\"httpMethod\":\"GET\",\"path\":\"\"}",
         /* body not a string */
         "{\"httpMethod\":\"POST\",\"path\":\"/x\",\"body\":{\"a\":1}}",
         "{\"httpMethod\":\"POST\",\"path\":\"/x\",\"body\":42}",
-        "{\"version\":\"2.0\",\"rawPath\":\"/x\",\"requestContext\":{\"http\":{\"method\":\"POST\"}},"
+        "{\"version\":\"2.0\",\"rawPath\":\"/"
+        "x\",\"requestContext\":{\"http\":{\"method\":\"POST\"}},"
         "\"body\":[\"a\"]}",
         /* not an API Gateway event at all */
         "{\"foo\":1}",
@@ -171,7 +176,8 @@ static void test_refused(void)
         struct cs_req req;
         int version;
         int rc = to_req(bad[i], &req, &version);
-        if (rc != CS_ERR_BAD_REQUEST) fprintf(stderr, "  accepted or wrong code %d: %s\n", rc, bad[i]);
+        if (rc != CS_ERR_BAD_REQUEST)
+            fprintf(stderr, "  accepted or wrong code %d: %s\n", rc, bad[i]);
         CHECK_INT(rc, CS_ERR_BAD_REQUEST);
         cs_arena_reset(arena);
     }
@@ -179,7 +185,8 @@ static void test_refused(void)
 
 static void test_null_body_is_empty(void)
 {
-    const char *ev = "{\"httpMethod\":\"GET\",\"path\":\"/x\",\"body\":null,\"isBase64Encoded\":true}";
+    const char *ev =
+        "{\"httpMethod\":\"GET\",\"path\":\"/x\",\"body\":null,\"isBase64Encoded\":true}";
     struct cs_req req;
     int version;
     REQUIRE(to_req(ev, &req, &version) == CS_OK);
@@ -254,8 +261,10 @@ static void test_v1_response(void)
     CHECK(vary && json_object_array_length(vary) == 2);
     CHECK_STR(json_object_get_string(json_object_array_get_idx(vary, 0)), "Origin");
     CHECK_STR(json_object_get_string(json_object_array_get_idx(vary, 1)), "Accept");
-    CHECK_STR(json_object_get_string(json_object_array_get_idx(jget(mv, "x-request-id"), 0)), "r-9");
-    CHECK_STR(json_object_get_string(json_object_array_get_idx(jget(mv, "content-type"), 0)), "application/json");
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(jget(mv, "x-request-id"), 0)),
+              "r-9");
+    CHECK_STR(json_object_get_string(json_object_array_get_idx(jget(mv, "content-type"), 0)),
+              "application/json");
     CHECK_STR(jstr(o, "body"), "{\"ok\":true,\"path\":\"/a/b\"}");
     json_object_put(o);
     cs_arena_reset(arena);
@@ -338,8 +347,8 @@ static void test_set_cookie_fastcgi_lines(void)
     REQUIRE(head != NULL);
     CHECK_INT(len, strlen(head));
     char want[512];
-    snprintf(want, sizeof(want), "\r\nset-cookie: %s\r\nx-request-id: r-c\r\nset-cookie: %s\r\n\r\n",
-             cookie1, cookie2);
+    snprintf(want, sizeof(want),
+             "\r\nset-cookie: %s\r\nx-request-id: r-c\r\nset-cookie: %s\r\n\r\n", cookie1, cookie2);
     CHECK(strstr(head, want) != NULL);
     CHECK(strncmp(head, "Status: 200 OK\r\n", 16) == 0);
     cs_arena_reset(arena);
@@ -374,7 +383,8 @@ static void test_round_trip_through_arena_reset(void)
     /* Many events through one arena: nothing from one request survives the reset (the
      * leak checker sees json-c objects the arena failed to release). */
     for (int i = 0; i < 200; i++) {
-        const char *ev = i % 2 ? "{\"httpMethod\":\"GET\",\"path\":\"/x\",\"multiValueQueryStringParameters\":{\"a\":[\"1\",\"2\"]}}"
+        const char *ev = i % 2 ? "{\"httpMethod\":\"GET\",\"path\":\"/"
+                                 "x\",\"multiValueQueryStringParameters\":{\"a\":[\"1\",\"2\"]}}"
                                : "{\"version\":\"2.0\",\"rawPath\":\"/y\",\"cookies\":[\"c=1\"],"
                                  "\"requestContext\":{\"http\":{\"method\":\"GET\"}}}";
         struct cs_req req;

@@ -10,7 +10,7 @@ static void test_accept_key(void)
     char out[CS_WS_ACCEPT_LEN + 1];
     CHECK(cs_ws_accept_key("dGhlIHNhbXBsZSBub25jZQ==", out));
     CHECK_STR(out, "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="); /* RFC 6455 section 1.3 */
-    CHECK(!cs_ws_accept_key("c2hvcnQ=", out));        /* not 16 bytes */
+    CHECK(!cs_ws_accept_key("c2hvcnQ=", out));      /* not 16 bytes */
     CHECK(!cs_ws_accept_key("not base64 at all!!!!!!!", out));
     CHECK(!cs_ws_accept_key(NULL, out));
 }

@@ -72,8 +72,12 @@ static int fx_open(struct fx *x, const char *base_url)
     if (cs_ai_open(&cfg, &x->ai, &why)) return -1;
     x->a = cs_arena_new(0);
     if (!x->a || !(x->st = temp_db_open(&x->db))) return -1;
-    x->call = (struct cs_ai_call){.ai = x->ai, .store = x->st, .arena = x->a, .tenant = "acme",
-                                  .now_ms = cs_now_ms(), .operation = "session_reply"};
+    x->call = (struct cs_ai_call){.ai = x->ai,
+                                  .store = x->st,
+                                  .arena = x->a,
+                                  .tenant = "acme",
+                                  .now_ms = cs_now_ms(),
+                                  .operation = "session_reply"};
     return 0;
 }
 
@@ -131,12 +135,18 @@ static void test_hosted_reply_within_authority_is_taken(void)
     struct cs_reply_turn hist[] = {{"customer", "Where is my order?"},
                                    {"ai_rep", "Let me check that for you."},
                                    {"system", "escalation check"}};
-    struct cs_reply_input in = {.tier = &x.rep, .history = hist, .nhistory = 3, .message = text,
-                                .sentiment = &sent, .ask = &ask, .refund_allowed = false,
+    struct cs_reply_input in = {.tier = &x.rep,
+                                .history = hist,
+                                .nhistory = 3,
+                                .message = text,
+                                .sentiment = &sent,
+                                .ask = &ask,
+                                .refund_allowed = false,
                                 .ai = &x.call};
     struct cs_reply r;
     REQUIRE(cs_session_reply(x.st, x.a, "acme", &in, &r) == CS_OK);
-    CHECK_STR(r.content, "I am sorry about the delay. I have checked your order and it ships tomorrow.");
+    CHECK_STR(r.content,
+              "I am sorry about the delay. I have checked your order and it ships tomorrow.");
     CHECK_STR(r.model, "gpt-4o-2024-08-06");
     CHECK_INT(r.tokens_in, 90);
     CHECK_INT(r.tokens_out, 21);
@@ -149,7 +159,8 @@ static void test_hosted_reply_within_authority_is_taken(void)
     REQUIRE(json_object_object_get_ex(req, "messages", &msgs));
     CHECK_INT(json_object_array_length(msgs), 4); /* system, user, assistant, user */
     m0 = json_object_array_get_idx(msgs, 0);
-    CHECK(json_object_object_get_ex(m0, "role", &role) && strcmp(json_object_get_string(role), "system") == 0);
+    CHECK(json_object_object_get_ex(m0, "role", &role) &&
+          strcmp(json_object_get_string(role), "system") == 0);
     CHECK(json_object_object_get_ex(m0, "content", &content));
     const char *sys = json_object_get_string(content);
     CHECK(x.rep.system_prompt && strstr(sys, x.rep.system_prompt) != NULL);
@@ -165,16 +176,20 @@ static void test_hosted_reply_within_authority_is_taken(void)
 
 static void test_hosted_promise_beyond_authority_is_replaced(void)
 {
-    struct fake_reply s[] = {{.status = 200,
-                              .body = openai_answer("No problem! We will refund you $400 today.")}};
+    struct fake_reply s[] = {
+        {.status = 200, .body = openai_answer("No problem! We will refund you $400 today.")}};
     struct fx x;
     REQUIRE(fx_start(&x, s, 1, true) == 0);
     struct cs_sentiment sent = upset();
     struct cs_money_ask ask;
     const char *text = "The blender broke after two days, I want a refund of $400.";
     cs_session_money_ask(text, &ask);
-    struct cs_reply_input in = {.tier = &x.rep, .message = text, .sentiment = &sent, .ask = &ask,
-                                .refund_allowed = false, .ai = &x.call};
+    struct cs_reply_input in = {.tier = &x.rep,
+                                .message = text,
+                                .sentiment = &sent,
+                                .ask = &ask,
+                                .refund_allowed = false,
+                                .ai = &x.call};
     struct cs_reply r;
     REQUIRE(cs_session_reply(x.st, x.a, "acme", &in, &r) == CS_OK);
     CHECK_INT(fake_provider_count(x.fp), 1);
@@ -190,8 +205,10 @@ static void test_no_hosted_provider_calls_nothing(void)
     struct fx x;
     REQUIRE(fx_start(&x, s, 1, false) == 0);
     struct cs_sentiment sent = upset();
-    struct cs_reply_input in = {.tier = &x.rep, .message = "Where is my parcel? It has been a week.",
-                                .sentiment = &sent, .ai = &x.call};
+    struct cs_reply_input in = {.tier = &x.rep,
+                                .message = "Where is my parcel? It has been a week.",
+                                .sentiment = &sent,
+                                .ai = &x.call};
     struct cs_reply r;
     REQUIRE(cs_session_reply(x.st, x.a, "acme", &in, &r) == CS_OK);
     CHECK_STR(r.model, "builtin-extractive-v1");

@@ -47,7 +47,8 @@ static int setup(void)
     unsetenv("CS_PROVIDERS_FILE");
     if (!getenv("CS_DATA_DIR")) setenv("CS_DATA_DIR", "data", 1);
     const char *why = NULL;
-    if (sodium_init() < 0 || cs_env_init(&env, &test_fn, &why) || cs_worker_init(&w, &env, &why)) return -1;
+    if (sodium_init() < 0 || cs_env_init(&env, &test_fn, &why) || cs_worker_init(&w, &env, &why))
+        return -1;
     env.random = fixed_random;
     int rc = sample_kb_load(w.store, w.arena);
     cs_arena_reset(w.arena);
@@ -98,10 +99,11 @@ static size_t nmessages(json_object *session)
 
 static void test_initial_message_is_answered(void)
 {
-    json_object *s = call(fn_cs_sessions_create, NULL,
-                          "{\"companyId\":\"co1\",\"customerId\":\"cu1\",\"channel\":\"chat\","
-                          "\"initialMessage\":\"My new blender arrived broken, the jug is cracked.\","
-                          "\"issueCategory\":\"PRODUCT_QUALITY\"}");
+    json_object *s =
+        call(fn_cs_sessions_create, NULL,
+             "{\"companyId\":\"co1\",\"customerId\":\"cu1\",\"channel\":\"chat\","
+             "\"initialMessage\":\"My new blender arrived broken, the jug is cracked.\","
+             "\"issueCategory\":\"PRODUCT_QUALITY\"}");
     REQUIRE(s != NULL);
     CHECK_INT(nmessages(s), 2);
     CHECK_STR(cs_json_get_str(msg(s, 0), "role"), "customer");
@@ -144,7 +146,8 @@ static void test_thanks_closes_and_session_resolves(void)
     REQUIRE(s != NULL);
     const char *id = cs_arena_strdup(w.arena, cs_json_get_str(s, "id"));
     REQUIRE(id != NULL);
-    json_object *m = call(fn_cs_messages, id, "{\"message\":\"Thank you, that worked perfectly!\"}");
+    json_object *m =
+        call(fn_cs_messages, id, "{\"message\":\"Thank you, that worked perfectly!\"}");
     REQUIRE(m != NULL);
     json_object *ai = NULL, *md = NULL, *sugg = NULL;
     REQUIRE(json_object_object_get_ex(m, "aiResponse", &ai));
@@ -171,17 +174,20 @@ static void test_no_false_action_claims(void)
     REQUIRE(cfg != NULL);
     struct cs_tier_caps rep;
     cs_session_tier_caps(cfg, "AI_REP", &rep);
-    const char *text = "This is the third time I write, your service is useless and I want a refund of $900!";
+    const char *text =
+        "This is the third time I write, your service is useless and I want a refund of $900!";
     struct cs_sentiment sent;
     REQUIRE(cs_sentiment_analyze(env.models, text, strlen(text), &sent) == CS_OK);
     struct cs_money_ask ask;
     cs_session_money_ask(text, &ask);
     CHECK(ask.refund);
-    struct cs_reply_input in = {.tier = &rep, .message = text, .sentiment = &sent, .ask = &ask, .irate = true};
+    struct cs_reply_input in = {
+        .tier = &rep, .message = text, .sentiment = &sent, .ask = &ask, .irate = true};
     struct cs_reply r;
     REQUIRE(cs_session_reply(w.store, w.arena, "acme", &in, &r) == CS_OK);
     CHECK(strstr(r.content, "passed") == NULL);
-    CHECK(strstr(r.content, "I'm not able to approve that refund myself; it needs a review") != NULL);
+    CHECK(strstr(r.content, "I'm not able to approve that refund myself; it needs a review") !=
+          NULL);
     in.escalated = true;
     REQUIRE(cs_session_reply(w.store, w.arena, "acme", &in, &r) == CS_OK);
     CHECK(strstr(r.content, "so I've passed your request to a colleague") != NULL);

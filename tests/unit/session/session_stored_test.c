@@ -57,7 +57,8 @@ static void store_raw(const char *id, const char *json)
 {
     json_object *b = NULL;
     REQUIRE(cs_json_parse(json, strlen(json), w.arena, &b, NULL) == CS_OK);
-    REQUIRE(cs_store_insert(w.store, w.arena, "acme", CS_SESSIONS_COLL, id, b, NULL, 1000, NULL) == CS_OK);
+    REQUIRE(cs_store_insert(w.store, w.arena, "acme", CS_SESSIONS_COLL, id, b, NULL, 1000, NULL) ==
+            CS_OK);
     cs_arena_reset(w.arena);
 }
 
@@ -106,41 +107,56 @@ static void expect_corrupt(handler_fn fn, const char *body, const char *id, cons
 static void test_malformed_sessions_answer_errors(void)
 {
     setup();
-    store_raw("sess_nostatus", "{\"companyId\":\"co1\",\"currentTier\":\"AI_REP\",\"messages\":[],\"stats\":{}}");
-    store_raw("sess_badtier", "{\"companyId\":\"co1\",\"status\":\"ACTIVE\",\"currentTier\":\"BOSS\"}");
-    store_raw("sess_badmsgs", "{\"companyId\":\"co1\",\"status\":\"ACTIVE\",\"currentTier\":\"AI_REP\",\"messages\":\"hi\"}");
+    store_raw("sess_nostatus",
+              "{\"companyId\":\"co1\",\"currentTier\":\"AI_REP\",\"messages\":[],\"stats\":{}}");
+    store_raw("sess_badtier",
+              "{\"companyId\":\"co1\",\"status\":\"ACTIVE\",\"currentTier\":\"BOSS\"}");
+    store_raw("sess_badmsgs", "{\"companyId\":\"co1\",\"status\":\"ACTIVE\",\"currentTier\":\"AI_"
+                              "REP\",\"messages\":\"hi\"}");
     store_raw("sess_nocompany", "{\"status\":\"ACTIVE\",\"currentTier\":\"AI_REP\"}");
     store_raw("sess_numstatus", "{\"companyId\":\"co1\",\"status\":7,\"currentTier\":\"AI_REP\"}");
     static const struct {
         const char *id, *field;
-    } bad[] = {{"sess_nostatus", "status"}, {"sess_badtier", "currentTier"}, {"sess_badmsgs", "messages"},
-               {"sess_nocompany", "companyId"}, {"sess_numstatus", "status"}};
+    } bad[] = {{"sess_nostatus", "status"},
+               {"sess_badtier", "currentTier"},
+               {"sess_badmsgs", "messages"},
+               {"sess_nocompany", "companyId"},
+               {"sess_numstatus", "status"}};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        expect_corrupt(fn_cs_messages, "{\"message\":\"Where is my order?\"}", bad[i].id, bad[i].field);
-        expect_corrupt(fn_cs_escalate, "{\"targetTier\":\"AI_MANAGER\",\"reason\":\"CUSTOMER_REQUEST\"}",
-                       bad[i].id, bad[i].field);
-        expect_corrupt(fn_cs_resolve, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", bad[i].id, bad[i].field);
+        expect_corrupt(fn_cs_messages, "{\"message\":\"Where is my order?\"}", bad[i].id,
+                       bad[i].field);
+        expect_corrupt(fn_cs_escalate,
+                       "{\"targetTier\":\"AI_MANAGER\",\"reason\":\"CUSTOMER_REQUEST\"}", bad[i].id,
+                       bad[i].field);
+        expect_corrupt(fn_cs_resolve, "{\"resolutionType\":\"ISSUE_RESOLVED\"}", bad[i].id,
+                       bad[i].field);
         expect_corrupt(fn_cs_sessions_read, NULL, bad[i].id, bad[i].field);
     }
     /* The idle sweep skips the broken documents and still abandons the good one. */
-    store_raw("sess_good", "{\"companyId\":\"co1\",\"status\":\"ACTIVE\",\"currentTier\":\"AI_REP\"}");
+    store_raw("sess_good",
+              "{\"companyId\":\"co1\",\"status\":\"ACTIVE\",\"currentTier\":\"AI_REP\"}");
     struct cs_resp resp;
     CHECK_INT(call(fn_cs_abandon, "", "{\"idleMinutes\":0}", &resp), CS_OK);
     CHECK_INT(resp.status, 200);
-    if (resp.body) CHECK_STR(resp.body, "{\"sessionIds\":[\"sess_good\"],\"abandoned\":1,\"idleMinutes\":0}");
+    if (resp.body)
+        CHECK_STR(resp.body, "{\"sessionIds\":[\"sess_good\"],\"abandoned\":1,\"idleMinutes\":0}");
     cs_arena_reset(w.arena);
     /* The other document the handlers read back, the company configuration: a stored
      * one that breaks the schema is an error answer too (CS_ERR_CONFIG), never a crash. */
     static const char bad_cfg[] = "{\"tiers\":{\"aiRep\":{\"maxRefundAmount\":\"lots\"}}}";
     json_object *cfg = NULL;
     REQUIRE(cs_json_parse(bad_cfg, sizeof(bad_cfg) - 1, w.arena, &cfg, NULL) == CS_OK);
-    REQUIRE(cs_store_insert(w.store, w.arena, "acme", CS_CONFIG_COLL, "config", cfg, NULL, 1000, NULL) == CS_OK);
+    REQUIRE(cs_store_insert(w.store, w.arena, "acme", CS_CONFIG_COLL, "config", cfg, NULL, 1000,
+                            NULL) == CS_OK);
     cs_arena_reset(w.arena);
-    store_raw("sess_good2", "{\"companyId\":\"co9\",\"status\":\"ACTIVE\",\"currentTier\":\"AI_REP\"}");
-    CHECK_INT(call(fn_cs_messages, "sess_good2", "{\"message\":\"Where is my order?\"}", &resp), CS_ERR_CONFIG);
+    store_raw("sess_good2",
+              "{\"companyId\":\"co9\",\"status\":\"ACTIVE\",\"currentTier\":\"AI_REP\"}");
+    CHECK_INT(call(fn_cs_messages, "sess_good2", "{\"message\":\"Where is my order?\"}", &resp),
+              CS_ERR_CONFIG);
     CHECK_INT(resp.status, 500);
     if (resp.body)
-        CHECK_STR(resp.body, "{\"error\":{\"code\":\"CS_010\",\"message\":\"Invalid configuration\"}}");
+        CHECK_STR(resp.body,
+                  "{\"error\":{\"code\":\"CS_010\",\"message\":\"Invalid configuration\"}}");
     cs_arena_reset(w.arena);
     /* Nothing was written over the broken documents. */
     struct cs_doc d;

@@ -60,7 +60,8 @@ static void test_config_defaults_match_seed(void)
     CHECK(mgr.can_refund && mgr.can_modify_subscription);
     CHECK_NEAR(mgr.max_refund, 100, 1e-9);
     CHECK_NEAR(mgr.max_credit, 50, 1e-9);
-    CHECK(rep.system_prompt && mgr.system_prompt && strcmp(rep.system_prompt, mgr.system_prompt) != 0);
+    CHECK(rep.system_prompt && mgr.system_prompt &&
+          strcmp(rep.system_prompt, mgr.system_prompt) != 0);
     struct cs_irate_config ic;
     cs_session_irate_config(cfg, &ic);
     CHECK(ic.enabled && ic.auto_escalate);
@@ -80,8 +81,9 @@ static void test_config_defaults_match_seed(void)
 static void test_config_partial_merge(void)
 {
     /* The seed's PUT example: one nested value changes, its siblings stay. */
-    json_object *cfg = cfg_with("{\"companyId\":\"c1\",\"enabled\":true,"
-                                "\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":15}}}}");
+    json_object *cfg =
+        cfg_with("{\"companyId\":\"c1\",\"enabled\":true,"
+                 "\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":15}}}}");
     REQUIRE(cfg != NULL);
     struct cs_tier_caps rep;
     cs_session_tier_caps(cfg, "AI_REP", &rep);
@@ -109,19 +111,30 @@ static void test_config_rejects_bad_fields(void)
     const char *where = NULL;
     CHECK_INT(merge_rc("{\"bogus\":1}", &where), CS_ERR_INVALID);
     CHECK_STR(where, "bogus");
-    CHECK_INT(merge_rc("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":\"x\"}}}}", &where), CS_ERR_INVALID);
+    CHECK_INT(
+        merge_rc("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":\"x\"}}}}", &where),
+        CS_ERR_INVALID);
     CHECK_STR(where, "tiers.aiRep.capabilities.maxCreditAmount");
-    CHECK_INT(merge_rc("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxRefundAmount\":-5}}}}", &where), CS_ERR_INVALID);
+    CHECK_INT(
+        merge_rc("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxRefundAmount\":-5}}}}", &where),
+        CS_ERR_INVALID);
     CHECK_INT(merge_rc("{\"irateProtocol\":{\"detectionThreshold\":1.5}}", &where), CS_ERR_INVALID);
     CHECK_STR(where, "irateProtocol.detectionThreshold");
-    CHECK_INT(merge_rc("{\"irateProtocol\":{\"autoEscalate\":{\"targetTier\":\"AI_REP\"}}}", &where), CS_ERR_INVALID);
-    CHECK_INT(merge_rc("{\"irateProtocol\":{\"autoEscalate\":{\"afterAttempts\":1.5}}}", &where), CS_ERR_INVALID);
-    CHECK_INT(merge_rc("{\"irateProtocol\":{\"triggerKeywords\":[\"ok\",3]}}", &where), CS_ERR_INVALID);
+    CHECK_INT(
+        merge_rc("{\"irateProtocol\":{\"autoEscalate\":{\"targetTier\":\"AI_REP\"}}}", &where),
+        CS_ERR_INVALID);
+    CHECK_INT(merge_rc("{\"irateProtocol\":{\"autoEscalate\":{\"afterAttempts\":1.5}}}", &where),
+              CS_ERR_INVALID);
+    CHECK_INT(merge_rc("{\"irateProtocol\":{\"triggerKeywords\":[\"ok\",3]}}", &where),
+              CS_ERR_INVALID);
     CHECK_INT(merge_rc("{\"irateProtocol\":{\"triggerKeywords\":[\"\"]}}", &where), CS_ERR_INVALID);
     CHECK_INT(merge_rc("{\"tiers\":\"none\"}", &where), CS_ERR_INVALID);
     CHECK_STR(where, "tiers");
-    CHECK_INT(merge_rc("{\"tiers\":{\"aiRep\":{\"responseGuidelines\":{\"tone\":\"rude\"}}}}", &where), CS_ERR_INVALID);
-    CHECK_INT(merge_rc("{\"tiers\":{\"humanAgent\":{\"escalationPhone\":\"call me\"}}}", &where), CS_ERR_INVALID);
+    CHECK_INT(
+        merge_rc("{\"tiers\":{\"aiRep\":{\"responseGuidelines\":{\"tone\":\"rude\"}}}}", &where),
+        CS_ERR_INVALID);
+    CHECK_INT(merge_rc("{\"tiers\":{\"humanAgent\":{\"escalationPhone\":\"call me\"}}}", &where),
+              CS_ERR_INVALID);
     CHECK_INT(merge_rc("{\"enabled\":\"yes\"}", &where), CS_ERR_INVALID);
     CHECK_INT(merge_rc("{\"rateLimits\":{\"analytics\":0}}", &where), CS_ERR_INVALID);
     /* companyId is only a top-level key. */
@@ -139,8 +152,8 @@ static struct cs_sentiment sentiment_of(const char *text, float neg, float neu, 
     return s;
 }
 
-static struct cs_decision decide(json_object *cfg, const struct cs_session_state *st, const char *text,
-                                 float neg)
+static struct cs_decision decide(json_object *cfg, const struct cs_session_state *st,
+                                 const char *text, float neg)
 {
     struct cs_sentiment s = sentiment_of(text, neg, (1 - neg) / 2, (1 - neg) / 2);
     struct cs_money_ask ask;
@@ -200,7 +213,8 @@ static void test_irate_config_is_honoured(void)
     CHECK(d.reason == NULL);
     json_object_put(cfg);
     /* Target tier from the config, and a plain complaint stays below the threshold. */
-    cfg = cfg_with("{\"irateProtocol\":{\"triggerKeywords\":[],\"autoEscalate\":{\"targetTier\":\"HUMAN_AGENT\",\"afterAttempts\":1}}}");
+    cfg = cfg_with("{\"irateProtocol\":{\"triggerKeywords\":[],\"autoEscalate\":{\"targetTier\":"
+                   "\"HUMAN_AGENT\",\"afterAttempts\":1}}}");
     st.irate_attempts = 1;
     d = decide(cfg, &st, "The parcel is late again and I am disappointed.", 0.9f);
     CHECK(!d.irate);
@@ -218,7 +232,8 @@ static void test_irate_config_is_honoured(void)
     CHECK_STR(d.target, "HUMAN_AGENT");
     json_object_put(cfg);
     /* ... and with humans disabled too there is nowhere to go: the AI keeps counting. */
-    cfg = cfg_with("{\"tiers\":{\"aiManager\":{\"enabled\":false},\"humanAgent\":{\"enabled\":false}}}");
+    cfg = cfg_with(
+        "{\"tiers\":{\"aiManager\":{\"enabled\":false},\"humanAgent\":{\"enabled\":false}}}");
     d = decide(cfg, &rep, "This is RIDICULOUS!!! I am FURIOUS, worst service ever!!", 0.95f);
     CHECK(d.reason == NULL);
     CHECK_INT(d.irate_attempts, 3);
@@ -333,7 +348,8 @@ static void test_refund_with_other_escalation(void)
 {
     json_object *cfg = cs_session_config_defaults();
     struct cs_session_state st = {.tier = "AI_REP", .ai_replies = 1};
-    struct cs_decision d = decide(cfg, &st, "I want to speak to a manager, and I want a refund of $50", 0.6f);
+    struct cs_decision d =
+        decide(cfg, &st, "I want to speak to a manager, and I want a refund of $50", 0.6f);
     CHECK_STR(d.reason, "CUSTOMER_REQUEST");
     CHECK_STR(d.target, "AI_MANAGER");
     CHECK(d.refund_allowed);
@@ -358,11 +374,17 @@ static void test_refund_with_other_escalation(void)
 static void test_cue_words_in_context(void)
 {
     static const char *const benign[] = {
-        "Any news on my order?", "I'd like to review my invoice", "Hi, this is Sue",
-        "I need to replace the screw set", "My lawyer friend recommended you, how do I open an account?",
-        "Is the \"Lawsuit\" perfume still available?", "I follow you on Instagram, love the brand",
-        "My manager asked me to request an invoice", "Is there a phone number I can call?",
-        "I'm not angry, just confused about the bill", NULL};
+        "Any news on my order?",
+        "I'd like to review my invoice",
+        "Hi, this is Sue",
+        "I need to replace the screw set",
+        "My lawyer friend recommended you, how do I open an account?",
+        "Is the \"Lawsuit\" perfume still available?",
+        "I follow you on Instagram, love the brand",
+        "My manager asked me to request an invoice",
+        "Is there a phone number I can call?",
+        "I'm not angry, just confused about the bill",
+        NULL};
     static const struct {
         const char *text, *reason, *target;
     } real[] = {
@@ -372,8 +394,10 @@ static void test_cue_words_in_context(void)
         {"ich will einen Vorgesetzten", "CUSTOMER_REQUEST", "AI_MANAGER"},
         {"Ich werde Sie verklagen, mein Anwalt ist informiert", "LEGAL_MENTION", "AI_MANAGER"},
         {"If you don't fix this I'll sue", "LEGAL_MENTION", "AI_MANAGER"},
-        {"I will post this on Twitter and leave a terrible review", "SOCIAL_MEDIA_THREAT", "AI_MANAGER"},
-        {"This is the third time I'm writing to you about this and it is still not fixed, I am fed up",
+        {"I will post this on Twitter and leave a terrible review", "SOCIAL_MEDIA_THREAT",
+         "AI_MANAGER"},
+        {"This is the third time I'm writing to you about this and it is still not fixed, I am fed "
+         "up",
          "REPEAT_CONTACT", "AI_MANAGER"},
     };
     struct cs_models *ms;
@@ -428,8 +452,10 @@ static struct temp_db db;
 static void test_config_authority_bounds(void)
 {
     const char *where = NULL;
-    CHECK_INT(merge_rc("{\"tiers\":{\"aiManager\":{\"capabilities\":{\"maxRefundAmount\":1000000}}}}", &where),
-              CS_ERR_INVALID);
+    CHECK_INT(
+        merge_rc("{\"tiers\":{\"aiManager\":{\"capabilities\":{\"maxRefundAmount\":1000000}}}}",
+                 &where),
+        CS_ERR_INVALID);
     CHECK_STR(where, "tiers.aiManager.capabilities.maxRefundAmount");
     CHECK_INT(merge_rc("{\"rateLimits\":{\"sendMessage\":100000}}", &where), CS_ERR_INVALID);
     struct cs_store *st = temp_db_create(&db, "session");
@@ -439,19 +465,24 @@ static void test_config_authority_bounds(void)
     json_object *out;
     const char *why = NULL;
     /* The rep above the manager (default 100): refused whole, nothing stored. */
-    json_object *patch = json_tokener_parse("{\"tiers\":{\"aiRep\":{\"capabilities\":"
-                                            "{\"canProcessRefunds\":true,\"maxRefundAmount\":500}}}}");
-    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why), CS_ERR_INVALID);
+    json_object *patch =
+        json_tokener_parse("{\"tiers\":{\"aiRep\":{\"capabilities\":"
+                           "{\"canProcessRefunds\":true,\"maxRefundAmount\":500}}}}");
+    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why),
+              CS_ERR_INVALID);
     CHECK_STR(where, "tiers.aiRep.capabilities.maxRefundAmount");
     json_object_put(patch);
-    patch = json_tokener_parse("{\"tiers\":{\"aiManager\":{\"capabilities\":{\"maxCreditAmount\":5}}}}");
-    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why), CS_ERR_INVALID);
+    patch = json_tokener_parse(
+        "{\"tiers\":{\"aiManager\":{\"capabilities\":{\"maxCreditAmount\":5}}}}");
+    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why),
+              CS_ERR_INVALID);
     CHECK_STR(where, "tiers.aiRep.capabilities.maxCreditAmount");
     json_object_put(patch);
     /* Raising both together is fine. */
     patch = json_tokener_parse("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxRefundAmount\":500}},"
                                "\"aiManager\":{\"capabilities\":{\"maxRefundAmount\":800}}}}");
-    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why), CS_OK);
+    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why),
+              CS_OK);
     json_object_put(patch);
     cs_arena_destroy(a);
     temp_db_close(&db, st);
@@ -469,7 +500,8 @@ static void test_config_per_company(void)
     json_object *out, *cfg;
     const char *where, *why;
     int64_t version;
-    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why), CS_OK);
+    CHECK_INT(cs_session_config_update(st, a, "acme", "co1", patch, 1000, &out, &where, &why),
+              CS_OK);
     CHECK(!cs_json_get_bool(out, "enabled", true));
     CHECK_INT(cs_session_config_update(st, a, "acme", NULL, patch, 1000, &out, &where, &why),
               CS_ERR_COMPANY_ID);
@@ -490,15 +522,18 @@ static void test_config_per_company(void)
     memset(longco, 'x', 128);
     longco[128] = '\0';
     patch = json_tokener_parse("{\"enabled\":false}");
-    CHECK_INT(cs_session_config_update(st, a, "acme", longco, patch, 1000, &out, &where, &why), CS_OK);
+    CHECK_INT(cs_session_config_update(st, a, "acme", longco, patch, 1000, &out, &where, &why),
+              CS_OK);
     json_object_put(patch);
     CHECK_INT(cs_session_config_load(st, a, "acme", longco, &cfg, &version), CS_OK);
     CHECK(!cs_json_get_bool(cfg, "enabled", true));
     CHECK_INT(cs_session_config_load(st, a, "acme", "co2", &cfg, &version), CS_OK);
     CHECK(cs_json_get_bool(cfg, "enabled", false));
     /* The older tenant-wide document: the fallback for companies without their own. */
-    json_object *legacy = json_tokener_parse("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":25}}}}");
-    CHECK_INT(cs_store_insert(st, a, "acme", CS_CONFIG_COLL, "config", legacy, NULL, 1000, NULL), CS_OK);
+    json_object *legacy =
+        json_tokener_parse("{\"tiers\":{\"aiRep\":{\"capabilities\":{\"maxCreditAmount\":25}}}}");
+    CHECK_INT(cs_store_insert(st, a, "acme", CS_CONFIG_COLL, "config", legacy, NULL, 1000, NULL),
+              CS_OK);
     json_object_put(legacy);
     CHECK_INT(cs_session_config_load(st, a, "acme", "co3", &cfg, &version), CS_OK);
     struct cs_tier_caps r;
@@ -535,8 +570,13 @@ static void test_reply_respects_tier(void)
     struct cs_money_ask ask;
     cs_session_money_ask(text, &ask);
     struct cs_reply_turn hist[] = {{"customer", "Hello"}, {"ai_rep", "Hi, how can I help?"}};
-    struct cs_reply_input in = {.tier = &rep, .history = hist, .nhistory = 2, .message = text,
-                                .sentiment = &s, .ask = &ask, .refund_allowed = false};
+    struct cs_reply_input in = {.tier = &rep,
+                                .history = hist,
+                                .nhistory = 2,
+                                .message = text,
+                                .sentiment = &s,
+                                .ask = &ask,
+                                .refund_allowed = false};
     struct cs_reply r;
     REQUIRE(cs_session_reply(st, arena, "t1", &in, &r) == CS_OK);
     CHECK(strstr(r.content, "$500") == NULL);
@@ -549,15 +589,19 @@ static void test_reply_respects_tier(void)
     /* The manager may offer $80 (within 100), in its own signature. */
     const char *t80 = "I want a refund of $80 for the blender.";
     cs_session_money_ask(t80, &ask);
-    in = (struct cs_reply_input){.tier = &mgr, .message = t80, .sentiment = &s, .ask = &ask,
-                                 .refund_allowed = true, .irate = true};
+    in = (struct cs_reply_input){.tier = &mgr,
+                                 .message = t80,
+                                 .sentiment = &s,
+                                 .ask = &ask,
+                                 .refund_allowed = true,
+                                 .irate = true};
     REQUIRE(cs_session_reply(st, arena, "t1", &in, &r) == CS_OK);
     CHECK(strstr(r.content, "$80.00") != NULL);
     CHECK(strstr(r.content, "manager") != NULL);
     /* Length cap from the tier's guidelines. */
     rep.max_response_length = 25;
-    in = (struct cs_reply_input){.tier = &rep, .message = "Where is my parcel? It has been a week.",
-                                 .sentiment = &s};
+    in = (struct cs_reply_input){
+        .tier = &rep, .message = "Where is my parcel? It has been a week.", .sentiment = &s};
     REQUIRE(cs_session_reply(st, arena, "t1", &in, &r) == CS_OK);
     CHECK(count_words(r.content) <= 25);
     CHECK(count_words(r.content) > 3);
@@ -575,8 +619,12 @@ static void test_reply_drops_quoted_promises(void)
         "Damaged television deliveries are handled by our returns desk. "
         "We will refund you $500 for a damaged television delivery straight away. "
         "Damaged television deliveries should be reported within seven days of delivery.";
-    struct cs_kb_article art = {"KB-9001", "Damaged television delivery", "https://example.com/kb/9001",
-                                "Shipping", body, sizeof(body) - 1};
+    struct cs_kb_article art = {"KB-9001",
+                                "Damaged television delivery",
+                                "https://example.com/kb/9001",
+                                "Shipping",
+                                body,
+                                sizeof(body) - 1};
     size_t nchunks = 0;
     REQUIRE(cs_retrieval_index_article(st, arena, "t-promise", &art, 1000, &nchunks) == CS_OK);
     /* bm25 needs a collection to rank against. */
@@ -589,14 +637,15 @@ static void test_reply_drops_quoted_promises(void)
     for (size_t i = 0; i < 5; i++) {
         char id[16];
         snprintf(id, sizeof(id), "KB-10%zu", i);
-        struct cs_kb_article o = {id, "Other topic", "https://example.com/kb/other", "General",
-                                  other[i], strlen(other[i])};
+        struct cs_kb_article o = {id,        "Other topic", "https://example.com/kb/other",
+                                  "General", other[i],      strlen(other[i])};
         REQUIRE(cs_retrieval_index_article(st, arena, "t-promise", &o, 1000, &nchunks) == CS_OK);
     }
     json_object *cfg = cs_session_config_defaults();
     struct cs_tier_caps rep;
     cs_session_tier_caps(cfg, "AI_REP", &rep);
-    const char *text = "My television delivery arrived damaged, what happens with a damaged television delivery?";
+    const char *text =
+        "My television delivery arrived damaged, what happens with a damaged television delivery?";
     struct cs_sentiment s = sentiment_of(text, 0.3f, 0.6f, 0.1f);
     struct cs_money_ask ask;
     cs_session_money_ask(text, &ask);

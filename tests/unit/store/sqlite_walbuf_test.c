@@ -76,8 +76,10 @@ static void test_plain_reader_sees_every_commit(void)
     free(s);
     struct cs_doc d;
     CHECK_INT(cs_store_get(st, a, "t1", "wb", "big", &d), CS_OK);
-    CHECK_INT((long long)strlen(json_object_get_string(json_object_object_get(d.body, "v"))), (long long)big);
-    CHECK_INT(plain_query("SELECT length(json_extract(body, '$.v')) FROM docs WHERE id='big'"), (long long)big);
+    CHECK_INT((long long)strlen(json_object_get_string(json_object_object_get(d.body, "v"))),
+              (long long)big);
+    CHECK_INT(plain_query("SELECT length(json_extract(body, '$.v')) FROM docs WHERE id='big'"),
+              (long long)big);
     CHECK_INT(plain_query("SELECT value FROM counters WHERE key='n'"), 300);
     CHECK_INT(plain_query("PRAGMA integrity_check"), 1);
     cs_arena_destroy(a);

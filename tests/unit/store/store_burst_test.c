@@ -56,7 +56,8 @@ static int write_one(struct cs_store *st, struct cs_arena *a, const struct write
     if (!rc) rc = cs_store_counter_add(st, "t1", "burst", 0, 1000000, 1, &v);
     struct cs_doc d;
     if (!rc) rc = cs_store_get(st, a, "t1", "burst", id, &d);
-    if (!rc && json_object_get_int(json_object_object_get(d.body, "writer")) != w->proc * THREADS + w->thread)
+    if (!rc && json_object_get_int(json_object_object_get(d.body, "writer")) !=
+                   w->proc * THREADS + w->thread)
         rc = -1;
     cs_arena_reset(a);
     return rc;
@@ -117,7 +118,9 @@ static void test_burst_of_64_writers_loses_nothing(void)
         for (int p = 0; p < PROCS; p++) {
             int status = 0;
             CHECK(kids[p] > 0 && waitpid(kids[p], &status, 0) == kids[p]);
-            if (WIFSIGNALED(status)) fprintf(stderr, "  round %d proc %d: killed by signal %d (hang?)\n", round, p, WTERMSIG(status));
+            if (WIFSIGNALED(status))
+                fprintf(stderr, "  round %d proc %d: killed by signal %d (hang?)\n", round, p,
+                        WTERMSIG(status));
             CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
         }
         int64_t n = -1, v = -1, open = -1, done = -1, dead = -1;

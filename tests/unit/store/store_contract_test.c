@@ -18,9 +18,9 @@
 
 /* ---- the backend under test ---- */
 
-static const char *backend;   /* "sqlite" or "mongodb" */
-static char mongo_uri[2048];  /* the test database's URI */
-static struct temp_db sqlite_db;    /* the SQLite backend's file */
+static const char *backend;      /* "sqlite" or "mongodb" */
+static char mongo_uri[2048];     /* the test database's URI */
+static struct temp_db sqlite_db; /* the SQLite backend's file */
 static struct cs_store *S;
 static struct cs_arena *A;
 
@@ -85,8 +85,7 @@ static json_object *J(const char *s)
     return o;
 }
 
-static int put(const char *tenant, const char *coll, const char *id, const char *body,
-               int64_t now)
+static int put(const char *tenant, const char *coll, const char *id, const char *body, int64_t now)
 {
     json_object *b = J(body);
     int rc = cs_store_insert(S, A, tenant, coll, id, b, NULL, now, NULL);
@@ -145,7 +144,8 @@ static void case_crud_and_versions(void)
     /* Every JSON type and odd key comes back as written. */
     CHECK(json_object_equal(b, g.body));
     json_object *n;
-    CHECK(json_object_object_get_ex(g.body, "n", &n) && json_object_get_int64(n) == 9007199254740993LL);
+    CHECK(json_object_object_get_ex(g.body, "n", &n) &&
+          json_object_get_int64(n) == 9007199254740993LL);
     CHECK(json_object_object_get_ex(g.body, "d", &n) && json_object_is_type(n, json_type_double));
     json_object_put(b);
 
@@ -155,8 +155,10 @@ static void case_crud_and_versions(void)
     CHECK_INT(u.version, 2);
     CHECK_INT(u.created_ms, 1000);
     CHECK_INT(u.updated_ms, 2000);
-    CHECK_INT(cs_store_update(S, A, "acme", "tickets", "T-1", 1, b, NULL, 3000, NULL), CS_ERR_CONFLICT);
-    CHECK_INT(cs_store_update(S, A, "acme", "tickets", "T-404", 1, b, NULL, 3000, NULL), CS_ERR_NOT_FOUND);
+    CHECK_INT(cs_store_update(S, A, "acme", "tickets", "T-1", 1, b, NULL, 3000, NULL),
+              CS_ERR_CONFLICT);
+    CHECK_INT(cs_store_update(S, A, "acme", "tickets", "T-404", 1, b, NULL, 3000, NULL),
+              CS_ERR_NOT_FOUND);
     REQUIRE(cs_store_get(S, A, "acme", "tickets", "T-1", &g) == CS_OK);
     CHECK_INT(g.version, 2);
     CHECK_INT(g.updated_ms, 2000);
@@ -166,7 +168,8 @@ static void case_crud_and_versions(void)
     CHECK_INT(cs_store_delete(S, "acme", "tickets", "T-1", 2), CS_OK);
     CHECK_INT(cs_store_get(S, A, "acme", "tickets", "T-1", &g), CS_ERR_NOT_FOUND);
     CHECK_INT(cs_store_delete(S, "acme", "tickets", "T-1", -1), CS_ERR_NOT_FOUND);
-    CHECK_INT(cs_store_update(S, A, "acme", "tickets", "T-1", 2, b, NULL, 3000, NULL), CS_ERR_NOT_FOUND);
+    CHECK_INT(cs_store_update(S, A, "acme", "tickets", "T-1", 2, b, NULL, 3000, NULL),
+              CS_ERR_NOT_FOUND);
     /* The id is free again, starting over at version 1. */
     REQUIRE(cs_store_insert(S, A, "acme", "tickets", "T-1", b, NULL, 4000, &d) == CS_OK);
     CHECK_INT(d.version, 1);
@@ -191,7 +194,8 @@ static void case_tenant_isolation(void)
     CHECK_INT(cs_store_get(S, A, "initech", "tickets", "T-1", &g), CS_ERR_NOT_FOUND);
     /* Writes through another tenant or collection reach nothing. */
     json_object *b = J("{}");
-    CHECK_INT(cs_store_update(S, A, "initech", "tickets", "T-1", 1, b, NULL, 2, NULL), CS_ERR_NOT_FOUND);
+    CHECK_INT(cs_store_update(S, A, "initech", "tickets", "T-1", 1, b, NULL, 2, NULL),
+              CS_ERR_NOT_FOUND);
     json_object_put(b);
     CHECK_INT(cs_store_delete(S, "initech", "tickets", "T-1", -1), CS_ERR_NOT_FOUND);
     CHECK_INT(cs_store_delete(S, "globex", "tickets", "T-1", -1), CS_OK);
@@ -303,7 +307,8 @@ static void case_find_sort_page_total(void)
     CHECK_STR(find_ids(&q), "d2,d3,d1,d5,d4");
     q.desc = true;
     CHECK_STR(find_ids(&q), "d4,d5,d1,d3,d2");
-    q = (struct cs_query){.sort = "_created", .desc = true, .limit = 2, .offset = 1, .want_total = true};
+    q = (struct cs_query){
+        .sort = "_created", .desc = true, .limit = 2, .offset = 1, .want_total = true};
     struct cs_doc_list l;
     REQUIRE(cs_store_find(S, A, "acme", "t", &q, &l) == CS_OK);
     CHECK_STR(ids_of(&l), "d4,d3");
@@ -343,10 +348,12 @@ static void case_count(void)
 
 static void case_aggregate_groups(void)
 {
-    static const char *const rows[] = {
-        "{\"cat\":\"billing\",\"cost\":10,\"open\":true}", "{\"cat\":\"billing\",\"cost\":30}",
-        "{\"cat\":\"tech\",\"cost\":5}", "{\"cat\":\"tech\",\"cost\":7}",
-        "{\"cat\":\"tech\",\"cost\":9}", "{\"cost\":1}"};
+    static const char *const rows[] = {"{\"cat\":\"billing\",\"cost\":10,\"open\":true}",
+                                       "{\"cat\":\"billing\",\"cost\":30}",
+                                       "{\"cat\":\"tech\",\"cost\":5}",
+                                       "{\"cat\":\"tech\",\"cost\":7}",
+                                       "{\"cat\":\"tech\",\"cost\":9}",
+                                       "{\"cost\":1}"};
     for (int i = 0; i < 6; i++) {
         char id[16];
         snprintf(id, sizeof(id), "a%d", i);
@@ -354,8 +361,11 @@ static void case_aggregate_groups(void)
     }
     REQUIRE(put("globex", "t", "x", "{\"cat\":\"billing\",\"cost\":1000}", 1) == CS_OK);
     struct cs_agg g = {.group_by = "cat",
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "cost"}, {CS_AGG_AVG, "cost"},
-                                   {CS_AGG_MIN, "cost"}, {CS_AGG_MAX, "cost"}},
+                       .metrics = {{CS_AGG_COUNT, NULL},
+                                   {CS_AGG_SUM, "cost"},
+                                   {CS_AGG_AVG, "cost"},
+                                   {CS_AGG_MIN, "cost"},
+                                   {CS_AGG_MAX, "cost"}},
                        .nmetrics = 5};
     struct cs_agg_row *r;
     size_t n;
@@ -383,16 +393,19 @@ static void case_aggregate_groups(void)
     CHECK_STR(r[1].key.s, "billing");
     /* Filtered, one group. */
     struct cs_filter f[] = {{"cat", CS_OP_EQ, cs_val_str("tech")}};
-    struct cs_agg one = {.filters = f, .nfilters = 1,
-                         .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "cost"}}, .nmetrics = 2};
+    struct cs_agg one = {.filters = f,
+                         .nfilters = 1,
+                         .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "cost"}},
+                         .nmetrics = 2};
     REQUIRE(cs_store_aggregate(S, A, "acme", "t", &one, &r, &n) == CS_OK);
     REQUIRE(n == 1);
     CHECK_INT(r[0].key.type, CS_VAL_NULL);
     CHECK_NEAR(r[0].values[0], 3, 1e-9);
     CHECK_NEAR(r[0].values[1], 21, 1e-9);
     /* One group over nothing: still one row, count and sum 0, the rest NaN. */
-    struct cs_agg none = {.metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "cost"}, {CS_AGG_AVG, "cost"}},
-                          .nmetrics = 3};
+    struct cs_agg none = {
+        .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "cost"}, {CS_AGG_AVG, "cost"}},
+        .nmetrics = 3};
     REQUIRE(cs_store_aggregate(S, A, "acme", "nothing", &none, &r, &n) == CS_OK);
     REQUIRE(n == 1);
     CHECK_NEAR(r[0].values[0], 0, 1e-9);
@@ -409,8 +422,8 @@ static void case_aggregate_groups(void)
 static void case_aggregate_buckets(void)
 {
     /* 2026-11-22 Sun 23:59:59.999, 11-23 Mon 00:00, 11-29 Sun 12:00, 11-30 Mon, 12-01 Tue. */
-    static const int64_t times[] = {1795391999999, 1795392000000, 1795953600000,
-                                    1795996800000, 1796083200000};
+    static const int64_t times[] = {1795391999999, 1795392000000, 1795953600000, 1795996800000,
+                                    1796083200000};
     for (int i = 0; i < 5; i++) {
         char id[16], body[64];
         snprintf(id, sizeof(id), "b%d", i);
@@ -418,8 +431,10 @@ static void case_aggregate_buckets(void)
         REQUIRE(put("acme", "t", id, body, times[i]) == CS_OK);
     }
     REQUIRE(put("acme", "t", "nodate", "{}", 1796083200000) == CS_OK);
-    struct cs_agg g = {.group_by = "_created", .bucket = CS_BUCKET_DAY,
-                       .metrics = {{CS_AGG_COUNT, NULL}}, .nmetrics = 1};
+    struct cs_agg g = {.group_by = "_created",
+                       .bucket = CS_BUCKET_DAY,
+                       .metrics = {{CS_AGG_COUNT, NULL}},
+                       .nmetrics = 1};
     struct cs_agg_row *r;
     size_t n;
     REQUIRE(cs_store_aggregate(S, A, "acme", "t", &g, &r, &n) == CS_OK);
@@ -585,7 +600,8 @@ static void case_outbox_events_ride_with_their_write(void)
     CHECK_INT(open, 1);
     CHECK_INT(stage("acme", "sub_1", 3), CS_OK);
     json_object *body = J("{}");
-    CHECK_INT(cs_store_update(S, A, "acme", "tickets", "t1", 7, body, NULL, 2000, NULL), CS_ERR_CONFLICT);
+    CHECK_INT(cs_store_update(S, A, "acme", "tickets", "t1", 7, body, NULL, 2000, NULL),
+              CS_ERR_CONFLICT);
     CHECK_INT(stage("acme", "sub_1", 4), CS_OK);
     CHECK_INT(cs_store_update(S, A, "acme", "tickets", "t1", 1, body, NULL, 2000, NULL), CS_OK);
     json_object_put(body);
@@ -753,13 +769,12 @@ static bool plant_crashed_write(mongoc_collection_t *docs, const char *evt_id)
     bson_error_t err;
     bson_oid_t seq;
     bson_oid_init(&seq, NULL);
-    bson_t *doc = BCON_NEW("_id", "{", "t", BCON_UTF8("acme"), "c", BCON_UTF8("tickets"), "i",
-                           BCON_UTF8("crashed"), "}", "version", BCON_INT64(1), "created",
-                           BCON_INT64(1), "updated", BCON_INT64(1), "body", "{", "}", "_outbox",
-                           "[", "{", "id", BCON_UTF8(evt_id), "tenant", BCON_UTF8("acme"),
-                           "topic", BCON_UTF8("sub_x"), "type", BCON_UTF8("ticket.created"),
-                           "payload", BCON_UTF8("{\"n\":42}"), "created", BCON_INT64(1), "seq",
-                           BCON_OID(&seq), "}", "]");
+    bson_t *doc = BCON_NEW(
+        "_id", "{", "t", BCON_UTF8("acme"), "c", BCON_UTF8("tickets"), "i", BCON_UTF8("crashed"),
+        "}", "version", BCON_INT64(1), "created", BCON_INT64(1), "updated", BCON_INT64(1), "body",
+        "{", "}", "_outbox", "[", "{", "id", BCON_UTF8(evt_id), "tenant", BCON_UTF8("acme"),
+        "topic", BCON_UTF8("sub_x"), "type", BCON_UTF8("ticket.created"), "payload",
+        BCON_UTF8("{\"n\":42}"), "created", BCON_INT64(1), "seq", BCON_OID(&seq), "}", "]");
     bool ok = mongoc_collection_insert_one(docs, doc, NULL, NULL, &err);
     bson_destroy(doc);
     return ok;
@@ -848,8 +863,10 @@ static const struct contract_case *current;
  * against a real server lists every case that holds and every one that does not. */
 static void run_current(void)
 {
-    if (setup() == 0) current->fn();
-    else test_cur_failed_ = 1;
+    if (setup() == 0)
+        current->fn();
+    else
+        test_cur_failed_ = 1;
     teardown();
 }
 
@@ -908,7 +925,8 @@ static void mongo_run(void)
     size_t applied = 0;
     char why[512] = "";
     if (!f || cs_mongo_apply_indexes(mongo_uri, spec, len, &applied, why, sizeof(why)) != CS_OK) {
-        printf("not ok - mongodb: indexes not applied: %s\n", f ? why : "infra/mongodb/indexes.json missing");
+        printf("not ok - mongodb: indexes not applied: %s\n",
+               f ? why : "infra/mongodb/indexes.json missing");
         test_failed_++;
         return;
     }
@@ -968,10 +986,7 @@ static void mongodb_backend_offline(void)
     CHECK(strstr(log, "cs_user") == NULL);
 }
 
-static void mongodb_backend(void)
-{
-    TEST_SKIP("MongoDB: CS_TEST_MONGODB_URI not set");
-}
+static void mongodb_backend(void) { TEST_SKIP("MongoDB: CS_TEST_MONGODB_URI not set"); }
 
 /* The MongoDB store comes from the run-time plugin (store_plugin.c) of this build tree:
  * build/<tree>/lib, three levels above this program. CS_STORE_PLUGIN_DIR, when set, wins. */
@@ -997,8 +1012,10 @@ int main(void)
     run_all("sqlite");
     const char *given = getenv("CS_TEST_MONGODB_URI");
     TEST_RUN(mongodb_backend_offline);
-    if (given && *given) mongo_run();
-    else TEST_RUN(mongodb_backend);
+    if (given && *given)
+        mongo_run();
+    else
+        TEST_RUN(mongodb_backend);
     mongoc_cleanup();
     return test_done();
 }

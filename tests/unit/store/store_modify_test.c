@@ -66,10 +66,10 @@ static int64_t open_events(void)
 /* What the callbacks below do, and what they saw. */
 struct probe {
     int calls;
-    int races;        /* rounds that write behind the loop's back first */
-    int fail_with;    /* nonzero: return this instead of changing anything */
-    bool unchanged;   /* return CS_STORE_UNCHANGED */
-    bool stage;       /* stage one outbox event per round */
+    int races;      /* rounds that write behind the loop's back first */
+    int fail_with;  /* nonzero: return this instead of changing anything */
+    bool unchanged; /* return CS_STORE_UNCHANGED */
+    bool stage;     /* stage one outbox event per round */
     int64_t seen_version[CS_STORE_MODIFY_ATTEMPTS + 1];
 };
 
@@ -84,8 +84,10 @@ static int bump(void *ctx, struct cs_doc *d)
         /* Another writer: bumps by 10 in between. */
         struct cs_doc cur;
         if (cs_store_get(S, A, T, C, d->id, &cur) == CS_OK) {
-            json_object_object_add(cur.body, "n", json_object_new_int64(cs_json_get_int(cur.body, "n", 0) + 10));
-            if (cs_store_update(S, A, T, C, d->id, cur.version, cur.body, NULL, 1500, NULL)) return CS_ERR_STORE;
+            json_object_object_add(cur.body, "n",
+                                   json_object_new_int64(cs_json_get_int(cur.body, "n", 0) + 10));
+            if (cs_store_update(S, A, T, C, d->id, cur.version, cur.body, NULL, 1500, NULL))
+                return CS_ERR_STORE;
         } else if (insert(d->id, 10)) {
             return CS_ERR_STORE;
         }
@@ -103,8 +105,8 @@ static int bump(void *ctx, struct cs_doc *d)
 
 static int modify(struct probe *p, const char *id, unsigned flags, struct cs_doc *out)
 {
-    const struct cs_store_modify m = {.tenant = T, .coll = C, .id = id, .flags = flags,
-                                      .mutate = bump, .ctx = p, .now_ms = 2000};
+    const struct cs_store_modify m = {
+        .tenant = T, .coll = C, .id = id, .flags = flags, .mutate = bump, .ctx = p, .now_ms = 2000};
     return cs_store_modify(S, A, &m, out);
 }
 

@@ -186,9 +186,8 @@ int main(void)
     TEST_RUN(missing_plugin_is_a_config_error);
     TEST_RUN(broken_plugin_is_a_config_error);
     TEST_RUN(opening_mongodb_loads_the_plugin_lazily);
-    static const char *const left[] = {"plugin-test.db", "plugin-test.db-wal",
-                                       "plugin-test.db-shm", "stderr.log",
-                                       "broken-plugin/libcs-store-mongo.so"};
+    static const char *const left[] = {"plugin-test.db", "plugin-test.db-wal", "plugin-test.db-shm",
+                                       "stderr.log", "broken-plugin/libcs-store-mongo.so"};
     char p[4400];
     for (size_t i = 0; i < sizeof(left) / sizeof(*left); i++) {
         snprintf(p, sizeof(p), "%s/%s", tmp_dir, left[i]);

@@ -35,8 +35,9 @@ static uint32_t rnd(void)
 }
 static double unit(void) { return (rnd() + 0.5) / 2147483648.0; }
 
-static const char *const cats[] = {"Billing", "Technical Support", "Account Management", "Shipping & Delivery",
-                                   "Refunds & Returns", "Product Quality", "Subscription", "General Inquiry"};
+static const char *const cats[] = {
+    "Billing",           "Technical Support", "Account Management", "Shipping & Delivery",
+    "Refunds & Returns", "Product Quality",   "Subscription",       "General Inquiry"};
 static const char *const prios[] = {"critical", "high", "medium", "low"};
 static const char *const sents[] = {"positive", "neutral", "negative", "frustrated", "angry"};
 static const char *const comps[] = {"compliant", "review", "violation"};
@@ -55,7 +56,8 @@ static json_object *processed(void)
     rc |= cs_json_add_str(d, "compliance", comps[rnd() % 3]);
     rc |= cs_json_add_bool(d, "kb_answer", rnd() % 3 != 0);
     /* latency: mostly 2-40 ms, a long tail */
-    rc |= cs_json_add_double(d, "processing_ms", exp(1.0 + 2.5 * unit()) + (rnd() % 50 == 0 ? 400 * unit() : 0), 3);
+    rc |= cs_json_add_double(d, "processing_ms",
+                             exp(1.0 + 2.5 * unit()) + (rnd() % 50 == 0 ? 400 * unit() : 0), 3);
     if (rc) abort();
     return d;
 }
@@ -77,7 +79,8 @@ static void fill_tickets(struct cs_store *st, struct cs_arena *a, int n)
         struct cs_doc old;
         REQUIRE(cs_store_get(st, a, TENANT, "tickets", id, &old) == CS_OK);
         json_object *d = processed();
-        CHECK(cs_store_update(st, a, TENANT, "tickets", id, old.version, d, NULL, NOW, NULL) == CS_OK);
+        CHECK(cs_store_update(st, a, TENANT, "tickets", id, old.version, d, NULL, NOW, NULL) ==
+              CS_OK);
         json_object_put(d);
         cs_arena_reset(a);
     }
@@ -138,7 +141,8 @@ static void test_ticket_metrics_equal_scan(void)
     static const int64_t spans[] = {DAY, 7 * DAY, 30 * DAY, 90 * DAY, 0};
     for (size_t i = 0; i < sizeof(spans) / sizeof(*spans); i++) {
         compare_metrics(st, a, spans[i] ? NOW - spans[i] : INT64_MIN);
-        compare_metrics(st, a, spans[i] ? (NOW - spans[i]) / HOUR * HOUR : INT64_MIN); /* on an hour */
+        compare_metrics(st, a,
+                        spans[i] ? (NOW - spans[i]) / HOUR * HOUR : INT64_MIN); /* on an hour */
         cs_arena_reset(a);
     }
     REQUIRE(cs_ticket_metrics(st, a, TENANT, NOW - 30 * DAY, false, &r) == CS_OK);
@@ -156,10 +160,14 @@ static void fill_insights(struct cs_store *st, struct cs_arena *a, int n)
     for (int i = 0; i < n; i++) {
         snprintf(id, sizeof(id), "C-%d", i);
         int64_t opened = NOW - 60 * DAY + (int64_t)(unit() * 60 * DAY);
-        struct cs_ticket_open o = {.ticket_id = id, .category = rnd() % 25 ? cats[rnd() % 6] : NULL,
-                                   .priority = "high", .sentiment = sents[rnd() % 5],
-                                   .sentiment_score = floor(unit() * 10000) / 10000, .sentiment_level = 2,
-                                   .source = "test", .opened_ms = opened};
+        struct cs_ticket_open o = {.ticket_id = id,
+                                   .category = rnd() % 25 ? cats[rnd() % 6] : NULL,
+                                   .priority = "high",
+                                   .sentiment = sents[rnd() % 5],
+                                   .sentiment_score = floor(unit() * 10000) / 10000,
+                                   .sentiment_level = 2,
+                                   .source = "test",
+                                   .opened_ms = opened};
         if (!o.category) o.category = "";
         REQUIRE(cs_insights_ticket_open(st, a, TENANT, &o, opened) == CS_OK);
         const char *why;
@@ -168,8 +176,10 @@ static void fill_insights(struct cs_store *st, struct cs_arena *a, int n)
         CHECK(cs_insights_ticket_change(st, a, TENANT, id, &c, t, NULL, &why) == CS_OK);
         if (rnd() % 4) {
             t += (int64_t)(unit() * 2 * DAY);
-            c = (struct cs_ticket_change){.status = "solved", .csat = rnd() % 3 ? (int)(rnd() % 5) + 1 : 0,
-                                          .escalated = rnd() % 7 == 0, .at_ms = t};
+            c = (struct cs_ticket_change){.status = "solved",
+                                          .csat = rnd() % 3 ? (int)(rnd() % 5) + 1 : 0,
+                                          .escalated = rnd() % 7 == 0,
+                                          .at_ms = t};
             CHECK(cs_insights_ticket_change(st, a, TENANT, id, &c, t, NULL, &why) == CS_OK);
         }
         cs_arena_reset(a);
@@ -178,9 +188,14 @@ static void fill_insights(struct cs_store *st, struct cs_arena *a, int n)
         snprintf(id, sizeof(id), "C-%d", (int)(rnd() % (uint32_t)n));
         struct cs_doc d;
         REQUIRE(cs_store_get(st, a, TENANT, CS_INSIGHTS_TICKETS, id, &d) == CS_OK);
-        struct cs_ticket_open o = {.ticket_id = id, .category = cats[rnd() % 8], .priority = "low",
-                                   .sentiment = sents[rnd() % 5], .sentiment_score = 0.25, .sentiment_level = 1,
-                                   .source = "test", .opened_ms = cs_json_get_int(d.body, "opened_ms", 0)};
+        struct cs_ticket_open o = {.ticket_id = id,
+                                   .category = cats[rnd() % 8],
+                                   .priority = "low",
+                                   .sentiment = sents[rnd() % 5],
+                                   .sentiment_score = 0.25,
+                                   .sentiment_level = 1,
+                                   .source = "test",
+                                   .opened_ms = cs_json_get_int(d.body, "opened_ms", 0)};
         CHECK(cs_insights_ticket_open(st, a, TENANT, &o, NOW) == CS_OK);
         cs_arena_reset(a);
     }
@@ -201,7 +216,8 @@ static void compare_figures(struct cs_store *st, struct cs_arena *a, int64_t sin
     CHECK(same(r.escalation_pct, s.escalation_pct));
 }
 
-static void compare_summary(struct cs_store *st, struct cs_arena *a, int64_t from, int64_t to, enum cs_tz_unit u)
+static void compare_summary(struct cs_store *st, struct cs_arena *a, int64_t from, int64_t to,
+                            enum cs_tz_unit u)
 {
     struct cs_summary r, s;
     REQUIRE(cs_summary(st, a, TENANT, from, to, u, NULL, false, &r) == CS_OK);
@@ -239,9 +255,11 @@ static void test_insights_equal_scan(void)
         cs_arena_reset(a);
     }
     for (int u = CS_TZ_DAY; u <= CS_TZ_MONTH; u++) {
-        compare_summary(st, a, NOW - 45 * DAY - 1234567, NOW - 3 * DAY + 7654321, (enum cs_tz_unit)u);
+        compare_summary(st, a, NOW - 45 * DAY - 1234567, NOW - 3 * DAY + 7654321,
+                        (enum cs_tz_unit)u);
         compare_summary(st, a, NOW - 100 * DAY, NOW, (enum cs_tz_unit)u);
-        compare_summary(st, a, NOW - 5 * HOUR - 17, NOW - 5 * HOUR + 1800000, (enum cs_tz_unit)u); /* within an hour */
+        compare_summary(st, a, NOW - 5 * HOUR - 17, NOW - 5 * HOUR + 1800000,
+                        (enum cs_tz_unit)u); /* within an hour */
         cs_arena_reset(a);
     }
     struct cs_summary r;
@@ -262,9 +280,11 @@ static void test_failed_write_changes_nothing(void)
     struct cs_ticket_metrics before, after;
     REQUIRE(cs_ticket_metrics(st, a, TENANT, INT64_MIN, false, &before) == CS_OK);
     json_object *d = processed();
-    CHECK(cs_store_update(st, a, TENANT, "tickets", "TKT-1", 999, d, NULL, NOW, NULL) == CS_ERR_CONFLICT);
+    CHECK(cs_store_update(st, a, TENANT, "tickets", "TKT-1", 999, d, NULL, NOW, NULL) ==
+          CS_ERR_CONFLICT);
     CHECK(cs_store_insert(st, a, TENANT, "tickets", "TKT-2", d, NULL, NOW, NULL) != CS_OK ||
-          cs_store_delete(st, TENANT, "tickets", "TKT-2", -1) == CS_OK); /* TKT-2 may have been deleted */
+          cs_store_delete(st, TENANT, "tickets", "TKT-2", -1) ==
+              CS_OK); /* TKT-2 may have been deleted */
     json_object_put(d);
     REQUIRE(cs_ticket_metrics(st, a, TENANT, INT64_MIN, false, &after) == CS_OK);
     CHECK_INT(after.total, before.total);
@@ -286,7 +306,8 @@ static void test_built_at_open(void)
     cs_store_close(st);
     sqlite3 *raw;
     REQUIRE(sqlite3_open(db.path, &raw) == SQLITE_OK);
-    CHECK(sqlite3_exec(raw, "DELETE FROM rollups; DELETE FROM rollup_meta;", NULL, NULL, NULL) == SQLITE_OK);
+    CHECK(sqlite3_exec(raw, "DELETE FROM rollups; DELETE FROM rollup_meta;", NULL, NULL, NULL) ==
+          SQLITE_OK);
     sqlite3_close(raw);
     REQUIRE((st = temp_db_open(&db)) != NULL);
     REQUIRE(cs_ticket_metrics(st, a, TENANT, NOW - 7 * DAY, false, &after) == CS_OK);
@@ -300,7 +321,8 @@ static void test_built_at_open(void)
 
 static void test_bins(void)
 {
-    static const double v[] = {-5.5, -1, 0, 1e-9, 0.001, 0.5, 1, 1.0001, 12.345, 13, 999.999, 1e6, 1e300};
+    static const double v[] = {-5.5,   -1,     0,  1e-9,    0.001, 0.5,  1,
+                               1.0001, 12.345, 13, 999.999, 1e6,   1e300};
     for (size_t i = 0; i < sizeof(v) / sizeof(*v); i++) {
         int b = cs_rollup_bin(v[i]);
         double lo, hi;
@@ -329,12 +351,18 @@ static void test_buckets_cut_hours(void)
     char id[16];
     for (size_t i = 0; i < sizeof(at) / sizeof(*at); i++) {
         snprintf(id, sizeof(id), "K-%zu", i);
-        struct cs_ticket_open o = {.ticket_id = id, .category = "Billing", .priority = "high", .sentiment = "neutral",
-                                   .sentiment_score = 0.5, .source = "test", .opened_ms = mid + at[i]};
+        struct cs_ticket_open o = {.ticket_id = id,
+                                   .category = "Billing",
+                                   .priority = "high",
+                                   .sentiment = "neutral",
+                                   .sentiment_score = 0.5,
+                                   .source = "test",
+                                   .opened_ms = mid + at[i]};
         REQUIRE(cs_insights_ticket_open(st, a, TENANT, &o, mid) == CS_OK);
     }
     struct cs_summary s;
-    REQUIRE(cs_summary(st, a, TENANT, mid - 2 * DAY, mid + 2 * DAY, CS_TZ_DAY, tz, false, &s) == CS_OK);
+    REQUIRE(cs_summary(st, a, TENANT, mid - 2 * DAY, mid + 2 * DAY, CS_TZ_DAY, tz, false, &s) ==
+            CS_OK);
     REQUIRE(s.ntimeline == 3);
     CHECK_STR(s.timeline[0].date, "2026-03-09");
     CHECK_INT(s.timeline[0].conversations, 3);

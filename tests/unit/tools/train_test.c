@@ -16,7 +16,8 @@ static void test_dense_fit(void)
         x[2 * i + 1] = (float)(i % 5) / 5.0f;
         val[i] = i % 10 == 0 || i % 10 == 1;
     }
-    struct cs_train_rows rows = {.n = 40, .n_classes = 2, .label = y, .is_val = val, .x = x, .n_dense = 2};
+    struct cs_train_rows rows = {
+        .n = 40, .n_classes = 2, .label = y, .is_val = val, .x = x, .n_dense = 2};
     struct cs_train_opts o;
     cs_train_opts_init(&o);
     o.epochs = 50;
@@ -41,9 +42,12 @@ static void test_dev_rows_and_average(void)
         y[i] = i % 2;
         x[2 * i] = y[i] ? 1.0f : -1.0f;
         x[2 * i + 1] = (float)(i % 7) / 7.0f;
-        part[i] = i % 10 == 0 ? CS_TRAIN_ROW_VAL : i % 10 == 1 ? CS_TRAIN_ROW_DEV : CS_TRAIN_ROW_FIT;
+        part[i] = i % 10 == 0   ? CS_TRAIN_ROW_VAL
+                  : i % 10 == 1 ? CS_TRAIN_ROW_DEV
+                                : CS_TRAIN_ROW_FIT;
     }
-    struct cs_train_rows rows = {.n = 60, .n_classes = 2, .label = y, .is_val = part, .x = x, .n_dense = 2};
+    struct cs_train_rows rows = {
+        .n = 60, .n_classes = 2, .label = y, .is_val = part, .x = x, .n_dense = 2};
     struct cs_train_opts o;
     cs_train_opts_init(&o);
     o.epochs = 20;
@@ -66,8 +70,8 @@ static void test_dev_rows_and_average(void)
  * each class's bias by exactly its offset, leaving the weights alone. */
 static void test_text_nb_and_bias_shift(void)
 {
-    static const char *texts[] = {"great flight thanks", "thanks for the great crew",
-                                  "lost my bag again", "flight delayed and bag lost",
+    static const char *texts[] = {"great flight thanks",  "thanks for the great crew",
+                                  "lost my bag again",    "flight delayed and bag lost",
                                   "the flight was great", "my bag is lost"};
     static const uint32_t y[] = {1, 1, 0, 0, 1, 0};
     size_t len[6];
@@ -128,13 +132,15 @@ static int log_epoch(void *user, const struct cs_train_epoch *e)
 
 static void test_epoch_hooks(void)
 {
-    static const char *texts[] = {"great flight thanks", "thanks for the great crew", "lost my bag again",
-                                  "flight delayed and bag lost", "the flight was great", "my bag is lost"};
+    static const char *texts[] = {"great flight thanks",  "thanks for the great crew",
+                                  "lost my bag again",    "flight delayed and bag lost",
+                                  "the flight was great", "my bag is lost"};
     static const uint32_t y[] = {1, 1, 0, 0, 1, 0};
     static const uint8_t val[] = {0, 0, 0, 0, 1, 1};
     size_t len[6];
     for (int i = 0; i < 6; i++) len[i] = strlen(texts[i]);
-    struct cs_train_rows rows = {.n = 6, .n_classes = 2, .label = y, .is_val = val, .text = texts, .len = len};
+    struct cs_train_rows rows = {
+        .n = 6, .n_classes = 2, .label = y, .is_val = val, .text = texts, .len = len};
     struct cs_textfeat_cfg feat;
     cs_textfeat_cfg_init(&feat);
     feat.hash_bits = 10;
@@ -154,7 +160,8 @@ static void test_epoch_hooks(void)
     CHECK_INT(l.steps, 4);
     CHECK(l.loss > 0 && l.loss < 0.7);
     CHECK_NEAR(l.val_acc, 1.0, 1e-9);
-    for (size_t i = 0; i < plain.n_features * 2; i++) CHECK_NEAR(hooked.weights[i], plain.weights[i], 1e-5);
+    for (size_t i = 0; i < plain.n_features * 2; i++)
+        CHECK_NEAR(hooked.weights[i], plain.weights[i], 1e-5);
     cs_train_model_clean_up(&hooked);
     l = (struct hook_log){.stop_at = 2};
     CHECK_INT(cs_train_text(&rows, &feat, &o, &hooked), 77);

@@ -22,7 +22,8 @@ static int64_t test_now(void) { return clock_ms; }
 static struct temp_db db;
 
 /* Stages `type` and writes it with a document change, as a handler does. */
-static int emit(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *type, int n)
+static int emit(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *type,
+                int n)
 {
     json_object *data = json_object_new_object();
     json_object_object_add(data, "n", json_object_new_int(n));
@@ -100,7 +101,9 @@ static void test_relay_and_read(void)
 
     /* A malformed stored event (written around the relay) is skipped, not sent. */
     json_object *bad = json_tokener_parse("{\"type\":7,\"data\":[]}");
-    CHECK_INT(cs_store_insert(st, a, "acme", CS_EVENTS_COLL, "9999999999999999-000000-bad", bad, NULL, clock_ms, NULL), CS_OK);
+    CHECK_INT(cs_store_insert(st, a, "acme", CS_EVENTS_COLL, "9999999999999999-000000-bad", bad,
+                              NULL, clock_ms, NULL),
+              CS_OK);
     json_object_put(bad);
     CHECK_INT(cs_events_read(st, a, "acme", last, NULL, 0, 10, &l, &scanned, &more), CS_OK);
     CHECK_INT(l.n, 0);
@@ -141,11 +144,14 @@ static void test_types(void)
     struct cs_arena *a = cs_arena_new(0);
     const char *types[CS_EVENTS_MAX_TYPES], *bad = NULL;
     size_t n = 0;
-    CHECK_INT(cs_events_parse_types(a, "queue_update,sentiment_alert,queue_update,,system_status", types, &n, &bad), CS_OK);
+    CHECK_INT(cs_events_parse_types(a, "queue_update,sentiment_alert,queue_update,,system_status",
+                                    types, &n, &bad),
+              CS_OK);
     CHECK_INT(n, 3);
     CHECK_STR(types[2], "system_status");
     CHECK_INT(cs_events_parse_types(a, "ticket.created", types, &n, &bad), CS_OK);
-    CHECK_INT(cs_events_parse_types(a, "queue_update,review.queue_update", types, &n, &bad), CS_ERR_VALIDATION);
+    CHECK_INT(cs_events_parse_types(a, "queue_update,review.queue_update", types, &n, &bad),
+              CS_ERR_VALIDATION);
     CHECK_STR(bad, "review.queue_update"); /* one name per event */
     CHECK_INT(cs_events_parse_types(a, NULL, types, &n, &bad), CS_OK);
     CHECK_INT(n, 0);
@@ -161,28 +167,36 @@ static void test_sentiment_alert(void)
     CHECK_NEAR(cs_events_threshold(st, a, "acme"), CS_EVENTS_SENTIMENT_THRESHOLD, 1e-9);
     bool alerted = true;
     json_object *d = cs_json_object(a);
-    CHECK_INT(cs_events_sentiment_check(st, a, "acme", d, "NEUTRAL", 0.55, clock_ms, &alerted), CS_OK);
+    CHECK_INT(cs_events_sentiment_check(st, a, "acme", d, "NEUTRAL", 0.55, clock_ms, &alerted),
+              CS_OK);
     CHECK(!alerted);
     CHECK_INT(cs_store_staged(st), 0);
-    CHECK_INT(cs_events_sentiment_check(st, a, "acme", d, "ANGRY", 0.55, clock_ms, &alerted), CS_OK);
+    CHECK_INT(cs_events_sentiment_check(st, a, "acme", d, "ANGRY", 0.55, clock_ms, &alerted),
+              CS_OK);
     CHECK(alerted);
     CHECK_STR(cs_json_get_str(d, "reason"), "sentiment_level");
     CHECK_INT(cs_store_staged(st), 1);
     cs_store_unstage(st);
-    CHECK_INT(cs_events_sentiment_check(st, a, "acme", d, "FRUSTRATED", 0.1, clock_ms, &alerted), CS_OK);
+    CHECK_INT(cs_events_sentiment_check(st, a, "acme", d, "FRUSTRATED", 0.1, clock_ms, &alerted),
+              CS_OK);
     CHECK(alerted);
     CHECK_STR(cs_json_get_str(d, "reason"), "score_below_threshold");
     cs_store_unstage(st);
     /* The tenant's own threshold; a stored value out of range counts as unset. */
     json_object *s = json_tokener_parse("{\"sentiment_alert_threshold\":0.6}");
-    CHECK_INT(cs_store_insert(st, a, "acme", CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID, s, NULL, clock_ms, NULL), CS_OK);
+    CHECK_INT(cs_store_insert(st, a, "acme", CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID, s,
+                              NULL, clock_ms, NULL),
+              CS_OK);
     json_object_put(s);
     CHECK_NEAR(cs_events_threshold(st, a, "acme"), 0.6, 1e-9);
-    CHECK_INT(cs_events_sentiment_check(st, a, "acme", d, "NEUTRAL", 0.55, clock_ms, &alerted), CS_OK);
+    CHECK_INT(cs_events_sentiment_check(st, a, "acme", d, "NEUTRAL", 0.55, clock_ms, &alerted),
+              CS_OK);
     CHECK(alerted);
     cs_store_unstage(st);
     s = json_tokener_parse("{\"sentiment_alert_threshold\":7}");
-    CHECK_INT(cs_store_insert(st, a, "globex", CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID, s, NULL, clock_ms, NULL), CS_OK);
+    CHECK_INT(cs_store_insert(st, a, "globex", CS_EVENTS_SETTINGS_COLL, CS_EVENTS_SETTINGS_ID, s,
+                              NULL, clock_ms, NULL),
+              CS_OK);
     json_object_put(s);
     CHECK_NEAR(cs_events_threshold(st, a, "globex"), CS_EVENTS_SENTIMENT_THRESHOLD, 1e-9);
     cs_arena_destroy(a);

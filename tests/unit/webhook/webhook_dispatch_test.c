@@ -76,9 +76,12 @@ static int emit(struct cs_store *st, struct cs_arena *a, int n)
 
 static struct cs_webhook_dispatch_cfg cfg_with(const int64_t *sched, size_t n)
 {
-    struct cs_webhook_dispatch_cfg c = {.keys = &ring, .now_ms = test_now,
-                                        .timeout_ms = 300, .connect_timeout_ms = 300,
-                                        .jitter_off = true, .allow_private = true};
+    struct cs_webhook_dispatch_cfg c = {.keys = &ring,
+                                        .now_ms = test_now,
+                                        .timeout_ms = 300,
+                                        .connect_timeout_ms = 300,
+                                        .jitter_off = true,
+                                        .allow_private = true};
     for (size_t i = 0; i < n; i++) c.schedule_ms[i] = sched[i];
     c.nschedule = n;
     return c;
@@ -98,7 +101,8 @@ static int msg_signed(const struct sink_msg *m)
 {
     struct cs_webhook_key k;
     if (cs_webhook_secret_parse(SECRET, &k)) return 0;
-    return cs_webhook_verify(&k, m->id, m->ts, m->sig, m->body, m->body_len, clock_ms / 1000, NULL) == CS_OK;
+    return cs_webhook_verify(&k, m->id, m->ts, m->sig, m->body, m->body_len, clock_ms / 1000,
+                             NULL) == CS_OK;
 }
 
 static char *url_of(struct sink *s)
@@ -118,7 +122,8 @@ static void finish(struct cs_store *st, struct cs_arena *a, struct sink *s)
 
 /* Subscribes the sink and copies the subscription's id out of the arena, so that the
  * outbox and delivery-log checks can name it whatever the arena holds by then. */
-static int subscribe_sink(struct cs_store *st, struct cs_arena *a, struct sink *s, char *id, size_t cap)
+static int subscribe_sink(struct cs_store *st, struct cs_arena *a, struct sink *s, char *id,
+                          size_t cap)
 {
     const char *sub = subscribe(st, a, url_of(s));
     if (!sub) return -1;
@@ -172,8 +177,10 @@ static void test_fail_timeout_then_success_in_order(void)
         CHECK(msg_signed(&m));
         CHECK_STR(m.type, "application/json");
         if (i == 0) snprintf(first_id, sizeof(first_id), "%s", m.id);
-        if (i < 3) CHECK_STR(m.id, first_id); /* retries keep the message id */
-        else CHECK(strcmp(m.id, first_id) != 0);
+        if (i < 3)
+            CHECK_STR(m.id, first_id); /* retries keep the message id */
+        else
+            CHECK(strcmp(m.id, first_id) != 0);
     }
     int64_t open, done, dead;
     CHECK_INT(cs_store_outbox_stats(st, "acme", sub_id, &open, &done, &dead), CS_OK);
@@ -325,7 +332,8 @@ static void drain(int nsubs, int per_sub, const char *label)
      * out to that tenant's endpoints. */
     int tenants = nsubs > 1 ? 2 : 1;
     for (int n = 1; n <= per_sub; n++)
-        for (int t = 0; t < tenants; t++) REQUIRE(emit_for(st, a, t ? "globex" : "acme", n) == CS_OK);
+        for (int t = 0; t < tenants; t++)
+            REQUIRE(emit_for(st, a, t ? "globex" : "acme", n) == CS_OK);
     const int64_t sched[] = {60000, 60000};
     struct cs_webhook_dispatch_cfg cfg = cfg_with(sched, 2);
     /* Room for a loaded machine: a timed-out POST would hold its endpoint until the next
@@ -342,8 +350,8 @@ static void drain(int nsubs, int per_sub, const char *label)
     double took = wall_ms() - t0;
     CHECK_INT(stats.delivered, nsubs * per_sub);
     if (stats.delivered != (size_t)(nsubs * per_sub))
-        fprintf(stderr, "  claimed %zu retried %zu dead %zu lost %zu\n", stats.claimed, stats.retried,
-                stats.dead, stats.lost_lease);
+        fprintf(stderr, "  claimed %zu retried %zu dead %zu lost %zu\n", stats.claimed,
+                stats.retried, stats.dead, stats.lost_lease);
     for (int i = 0; i < nsubs; i++) {
         CHECK_INT(sink_total(s[i]), per_sub + 1);
         if (i) sink_stop(s[i]);
@@ -386,7 +394,9 @@ static void test_rotated_server_key_resealed_on_use(void)
     REQUIRE(cs_store_get(st, a, "acme", CS_WEBHOOKS_COLL, sub_id, &d) == CS_OK);
     char *open = NULL;
     bool stale = true;
-    CHECK_INT(cs_webhook_unseal(&only_new, cs_json_get_str(d.body, "secret_sealed"), a, &open, &stale), CS_OK);
+    CHECK_INT(
+        cs_webhook_unseal(&only_new, cs_json_get_str(d.body, "secret_sealed"), a, &open, &stale),
+        CS_OK);
     CHECK(!stale);
     CHECK_STR(open, SECRET);
     finish(st, a, s);
@@ -546,14 +556,17 @@ static void test_subscription_document(void)
     CHECK(strstr(text, "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8") == NULL);
     CHECK(!json_object_object_get_ex(d.body, "secret", NULL));
     char *open = NULL;
-    CHECK_INT(cs_webhook_unseal(&ring, cs_json_get_str(d.body, "secret_sealed"), a, &open, NULL), CS_OK);
+    CHECK_INT(cs_webhook_unseal(&ring, cs_json_get_str(d.body, "secret_sealed"), a, &open, NULL),
+              CS_OK);
     CHECK_STR(open, SECRET);
     /* Bad input is refused, nothing stored. */
     json_object *events = json_tokener_parse("[\"ticket.created\"]");
     struct cs_doc out;
-    CHECK_INT(cs_webhook_subscribe(st, a, "acme", &server, "https://x.test/h", events, "whsec_short", 0, &out),
+    CHECK_INT(cs_webhook_subscribe(st, a, "acme", &server, "https://x.test/h", events,
+                                   "whsec_short", 0, &out),
               CS_ERR_INVALID);
-    CHECK_INT(cs_webhook_subscribe(st, a, "acme", &server, NULL, events, SECRET, 0, &out), CS_ERR_INVALID);
+    CHECK_INT(cs_webhook_subscribe(st, a, "acme", &server, NULL, events, SECRET, 0, &out),
+              CS_ERR_INVALID);
     json_object_put(events);
     int64_t n = 0;
     CHECK_INT(cs_store_count(st, "acme", CS_WEBHOOKS_COLL, NULL, 0, &n), CS_OK);
@@ -580,16 +593,29 @@ static int addr_public(const char *text)
 
 static void test_internal_destinations_refused(void)
 {
-    const char *internal[] = {"127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1",
-                              "169.254.169.254", "100.64.0.1", "0.0.0.0", "224.0.0.1", "::1", "::",
-                              "fe80::1", "fd00::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1"};
+    const char *internal[] = {"127.0.0.1",
+                              "10.1.2.3",
+                              "172.16.0.1",
+                              "172.31.255.255",
+                              "192.168.1.1",
+                              "169.254.169.254",
+                              "100.64.0.1",
+                              "0.0.0.0",
+                              "224.0.0.1",
+                              "::1",
+                              "::",
+                              "fe80::1",
+                              "fd00::1",
+                              "::ffff:127.0.0.1",
+                              "::ffff:10.0.0.1"};
     for (size_t i = 0; i < sizeof(internal) / sizeof(*internal); i++) {
         if (addr_public(internal[i]) != 0) fprintf(stderr, "  %s counted as public\n", internal[i]);
         CHECK_INT(addr_public(internal[i]), 0);
     }
-    const char *public_[] = {"93.184.216.34", "8.8.8.8", "172.32.0.1", "100.128.0.1", "2606:4700::1",
-                             "::ffff:8.8.8.8"};
-    for (size_t i = 0; i < sizeof(public_) / sizeof(*public_); i++) CHECK_INT(addr_public(public_[i]), 1);
+    const char *public_[] = {"93.184.216.34", "8.8.8.8",      "172.32.0.1",
+                             "100.128.0.1",   "2606:4700::1", "::ffff:8.8.8.8"};
+    for (size_t i = 0; i < sizeof(public_) / sizeof(*public_); i++)
+        CHECK_INT(addr_public(public_[i]), 1);
 
     /* Without allow_private a loopback subscriber is never called. */
     struct sink *s = sink_start(NULL, 0, 200, 0);

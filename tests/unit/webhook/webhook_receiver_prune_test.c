@@ -40,8 +40,8 @@ static int setup(void)
         cs_webhook_seal(&env.cfg.jwt_key, secret, w.arena, &sealed) ||
         cs_json_add_str(doc, "secret_sealed", sealed) ||
         cs_json_add_double(doc, "escalation_threshold", 0.9, 2) ||
-        cs_store_insert(w.store, w.arena, "acme", CS_WEBHOOK_RECEIVER_COLL, CS_WEBHOOK_RECEIVER_ID, doc,
-                        NULL, clock_ms, NULL))
+        cs_store_insert(w.store, w.arena, "acme", CS_WEBHOOK_RECEIVER_COLL, CS_WEBHOOK_RECEIVER_ID,
+                        doc, NULL, clock_ms, NULL))
         return -1;
     cs_arena_reset(w.arena);
     return 0;
@@ -50,8 +50,8 @@ static int setup(void)
 /* Posts a delivery signed at `signed_s` (Unix seconds); returns the status. */
 static int deliver(const char *id, int64_t signed_s)
 {
-    static const char body[] =
-        "{\"type\":\"ticket.created\",\"data\":{\"ticket_id\":\"HD-1\",\"message\":\"Where is my order?\"}}";
+    static const char body[] = "{\"type\":\"ticket.created\",\"data\":{\"ticket_id\":\"HD-1\","
+                               "\"message\":\"Where is my order?\"}}";
     char ts[24], sig[CS_WEBHOOK_SIG_MAX];
     snprintf(ts, sizeof(ts), "%lld", (long long)signed_s);
     if (cs_webhook_sign(&key, id, signed_s, body, sizeof(body) - 1, sig)) return -1;

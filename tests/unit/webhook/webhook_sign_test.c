@@ -58,37 +58,46 @@ static void test_verify_accepts_lists_and_rejects_tampering(void)
     CHECK_INT(verify(KAT1_ID, "1614265330", KAT1_SIG, "{\"test\": 2432232315}", KAT1_TS, &why),
               CS_ERR_UNAUTHORIZED);
     CHECK_INT(why, CS_WEBHOOK_BAD_SIGNATURE);
-    CHECK_INT(verify("msg_other", "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
-    CHECK_INT(verify(KAT1_ID, "1614265331", KAT1_SIG, KAT1_BODY, KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
+    CHECK_INT(verify("msg_other", "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS, &why),
+              CS_ERR_UNAUTHORIZED);
+    CHECK_INT(verify(KAT1_ID, "1614265331", KAT1_SIG, KAT1_BODY, KAT1_TS, &why),
+              CS_ERR_UNAUTHORIZED);
     CHECK_INT(why, CS_WEBHOOK_BAD_SIGNATURE);
-    CHECK_INT(verify(KAT1_ID, "1614265330", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF=",
-                     KAT1_BODY, KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
-    CHECK_INT(verify(KAT1_ID, "1614265330", "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
-                     KAT1_BODY, KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
+    CHECK_INT(verify(KAT1_ID, "1614265330",
+                     "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OF=", KAT1_BODY, KAT1_TS, &why),
+              CS_ERR_UNAUTHORIZED);
+    CHECK_INT(verify(KAT1_ID, "1614265330",
+                     "v2,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", KAT1_BODY, KAT1_TS, &why),
+              CS_ERR_UNAUTHORIZED);
     CHECK_INT(why, CS_WEBHOOK_BAD_SIGNATURE);
     CHECK_INT(verify(KAT1_ID, "1614265330", "", KAT1_BODY, KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
-    CHECK_INT(verify(KAT1_ID, "1614265330", "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", KAT1_BODY,
-                     KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
+    CHECK_INT(verify(KAT1_ID, "1614265330",
+                     "g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", KAT1_BODY, KAT1_TS, &why),
+              CS_ERR_UNAUTHORIZED);
 }
 
 static void test_verify_window_and_headers(void)
 {
     enum cs_webhook_reject why = CS_WEBHOOK_OK;
-    CHECK_INT(verify(KAT1_ID, "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS + 301, &why), CS_ERR_UNAUTHORIZED);
+    CHECK_INT(verify(KAT1_ID, "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS + 301, &why),
+              CS_ERR_UNAUTHORIZED);
     CHECK_INT(why, CS_WEBHOOK_STALE);
-    CHECK_INT(verify(KAT1_ID, "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS - 301, &why), CS_ERR_UNAUTHORIZED);
+    CHECK_INT(verify(KAT1_ID, "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS - 301, &why),
+              CS_ERR_UNAUTHORIZED);
     CHECK_INT(why, CS_WEBHOOK_STALE);
     CHECK_INT(verify(KAT1_ID, "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS - 300, &why), CS_OK);
-    const char *bad_ts[] = {NULL, "", "-1614265330", " 1614265330", "1614265330x", "1e9",
-                            "99999999999999999999"};
+    const char *bad_ts[] = {NULL,          "",    "-1614265330",         " 1614265330",
+                            "1614265330x", "1e9", "99999999999999999999"};
     for (size_t i = 0; i < sizeof(bad_ts) / sizeof(*bad_ts); i++) {
         why = CS_WEBHOOK_OK;
-        CHECK_INT(verify(KAT1_ID, bad_ts[i], KAT1_SIG, KAT1_BODY, KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
+        CHECK_INT(verify(KAT1_ID, bad_ts[i], KAT1_SIG, KAT1_BODY, KAT1_TS, &why),
+                  CS_ERR_UNAUTHORIZED);
         CHECK_INT(why, CS_WEBHOOK_MISSING_HEADERS);
     }
     CHECK_INT(verify(NULL, "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
     CHECK_INT(why, CS_WEBHOOK_MISSING_HEADERS);
-    CHECK_INT(verify("has space", "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
+    CHECK_INT(verify("has space", "1614265330", KAT1_SIG, KAT1_BODY, KAT1_TS, &why),
+              CS_ERR_UNAUTHORIZED);
     CHECK_INT(verify(KAT1_ID, "1614265330", NULL, KAT1_BODY, KAT1_TS, &why), CS_ERR_UNAUTHORIZED);
     CHECK_INT(why, CS_WEBHOOK_MISSING_HEADERS);
     CHECK_STR(cs_webhook_reject_name(CS_WEBHOOK_STALE), "stale_timestamp");
@@ -127,7 +136,7 @@ static void test_seal_round_trip(void)
     char *sealed = NULL, *open = NULL;
     bool stale = true;
     REQUIRE(cs_webhook_seal(&ring.key[0], KAT2_SECRET, a, &sealed) == CS_OK);
-    CHECK(strstr(sealed, "AAECAwQF") == NULL); /* not the plain text */
+    CHECK(strstr(sealed, "AAECAwQF") == NULL);                  /* not the plain text */
     CHECK(strncmp(sealed, "k1.", 3) == 0 && sealed[11] == '.'); /* the key's id rides along */
     CHECK_INT(cs_webhook_unseal(&ring, sealed, a, &open, &stale), CS_OK);
     CHECK_STR(open, KAT2_SECRET);
@@ -153,10 +162,12 @@ static void test_seal_survives_rotation(void)
 {
     struct cs_arena *a = cs_arena_new(0);
     struct cs_keyring before, after, only_new;
-    REQUIRE(cs_keyring_parse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", NULL, &before) == CS_OK);
+    REQUIRE(cs_keyring_parse("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=", NULL, &before) ==
+            CS_OK);
     REQUIRE(cs_keyring_parse("ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=",
                              " AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8= ", &after) == CS_OK);
-    REQUIRE(cs_keyring_parse("ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=", "", &only_new) == CS_OK);
+    REQUIRE(cs_keyring_parse("ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=", "", &only_new) ==
+            CS_OK);
     CHECK_INT(after.n, 2);
     CHECK(memcmp(after.key[1].bytes, before.key[0].bytes, CS_JWT_KEY_BYTES) == 0);
     char *sealed = NULL, *open = NULL;
@@ -170,7 +181,8 @@ static void test_seal_survives_rotation(void)
     cs_key_id(&after.key[1], id);
     CHECK(cs_keyring_find(&after, id) == &after.key[1]);
     CHECK(cs_keyring_find(&only_new, id) == NULL);
-    CHECK_INT(cs_keyring_parse("ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=", "short", &after), CS_ERR_CONFIG);
+    CHECK_INT(cs_keyring_parse("ICEiIyQlJicoKSorLC0uLzAxMjM0NTY3ODk6Ozw9Pj8=", "short", &after),
+              CS_ERR_CONFIG);
     cs_arena_destroy(a);
 }
 

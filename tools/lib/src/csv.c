@@ -90,10 +90,14 @@ int cs_csv_parse(const char *data, size_t len, struct cs_csv **out)
             row_cells++;
         }
         if (term != ',' || pos >= len) {
-            if (c->cols == 0) c->cols = row_cells;
-            else if (row_cells == 1 && c->cells[c->n_cells - 1].len == 0) c->n_cells--; /* blank line */
-            else if (row_cells != c->cols) rc = CS_ERR_FORMAT;
-            else c->rows++;
+            if (c->cols == 0)
+                c->cols = row_cells;
+            else if (row_cells == 1 && c->cells[c->n_cells - 1].len == 0)
+                c->n_cells--; /* blank line */
+            else if (row_cells != c->cols)
+                rc = CS_ERR_FORMAT;
+            else
+                c->rows++;
             row_cells = 0;
         }
     }

@@ -43,14 +43,17 @@ static int count_repeats(struct tk *t, size_t n)
     qsort(by, m, sizeof(*by), cmp_customer);
     for (size_t i = 0; i < m; i++) {
         size_t k = 0;
-        while (k < i && strcmp(by[i - k - 1]->customer, by[i]->customer) == 0 && by[i - k - 1]->opened < by[i]->opened) k++;
+        while (k < i && strcmp(by[i - k - 1]->customer, by[i]->customer) == 0 &&
+               by[i - k - 1]->opened < by[i]->opened)
+            k++;
         by[i]->repeats = (int64_t)k;
     }
     free(by);
     return CS_OK;
 }
 
-static int read_tickets(struct cs_store *st, struct cs_arena *a, const char *tenant, struct tk **out, size_t *n)
+static int read_tickets(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                        struct tk **out, size_t *n)
 {
     struct tk *t = cs_arena_alloc(a, sizeof(*t) * CS_TM_FIT_MAX_TICKETS);
     if (!t) return CS_ERR_NOMEM;
@@ -62,8 +65,10 @@ static int read_tickets(struct cs_store *st, struct cs_arena *a, const char *ten
         if (rc) return rc;
         for (size_t i = 0; i < l.n && *n < CS_TM_FIT_MAX_TICKETS; i++) {
             json_object *d = l.docs[i].body;
-            if (!json_object_is_type(d, json_type_object)) continue; /* checked like outside input */
-            t[*n] = (struct tk){.doc = d, .customer = cs_json_get_str(d, "customer_id"),
+            if (!json_object_is_type(d, json_type_object))
+                continue; /* checked like outside input */
+            t[*n] = (struct tk){.doc = d,
+                                .customer = cs_json_get_str(d, "customer_id"),
                                 .opened = cs_json_get_int(d, "opened_ms", 0)};
             (*n)++;
         }
@@ -103,8 +108,8 @@ static double auc(struct scored *s, size_t n)
     return (ranks - pos * (pos + 1) / 2.0) / (pos * neg);
 }
 
-static int binary_metrics(const struct cs_tm_model *m, const struct tk *t, const size_t *rows, const uint32_t *y,
-                          const uint8_t *split, size_t n, json_object *out)
+static int binary_metrics(const struct cs_tm_model *m, const struct tk *t, const size_t *rows,
+                          const uint32_t *y, const uint8_t *split, size_t n, json_object *out)
 {
     struct scored *s = malloc(sizeof(*s) * (n ? n : 1));
     if (!s) return CS_ERR_NOMEM;
@@ -150,10 +155,12 @@ static int resolution_metrics(const struct cs_tm_model *m, const struct tk *t, c
         base += fabs(train_median - secs[i]);
     }
     int rc = cs_json_add_int(out, "holdout_examples", (int64_t)h);
-    if (!rc) rc = cs_json_add_double(out, "bucket_accuracy", h ? (double)right / (double)h : NAN, 4);
+    if (!rc)
+        rc = cs_json_add_double(out, "bucket_accuracy", h ? (double)right / (double)h : NAN, 4);
     if (!rc) rc = cs_json_add_double(out, "mae_seconds", h ? mae / (double)h : NAN, 0);
     /* What always answering the fitted rows' median would have scored. */
-    if (!rc) rc = cs_json_add_double(out, "median_baseline_mae_seconds", h ? base / (double)h : NAN, 0);
+    if (!rc)
+        rc = cs_json_add_double(out, "median_baseline_mae_seconds", h ? base / (double)h : NAN, 0);
     return rc;
 }
 
@@ -161,9 +168,9 @@ static int resolution_metrics(const struct cs_tm_model *m, const struct tk *t, c
 
 struct rows {
     size_t n;
-    size_t *row;    /* index into the tickets */
+    size_t *row; /* index into the tickets */
     uint32_t *y;
-    double *secs;   /* resolution only */
+    double *secs; /* resolution only */
     uint8_t *split;
     float *x;
 };
@@ -189,7 +196,8 @@ static int time_classes(struct rows *r, double *edges, double *bucket_s, double 
     for (size_t i = 0; i < r->n; i++)
         if (r->split[i] == CS_TRAIN_ROW_FIT) v[nf++] = r->secs[i];
     qsort(v, nf, sizeof(*v), cmp_double);
-    for (int q = 1; q < CS_TM_RES_BUCKETS; q++) edges[q - 1] = nf ? v[(nf * (size_t)q) / CS_TM_RES_BUCKETS] : 0;
+    for (int q = 1; q < CS_TM_RES_BUCKETS; q++)
+        edges[q - 1] = nf ? v[(nf * (size_t)q) / CS_TM_RES_BUCKETS] : 0;
     *median = nf ? v[nf / 2] : NAN;
     for (size_t i = 0; i < r->n; i++) {
         uint32_t c = 0;
@@ -207,8 +215,8 @@ static int time_classes(struct rows *r, double *edges, double *bucket_s, double 
     return CS_OK;
 }
 
-static int build_rows(enum cs_tm_kind k, const struct cs_insights_cfg *cfg, struct tk *t, size_t n, int64_t now_ms,
-                      struct rows *r, int64_t *cls)
+static int build_rows(enum cs_tm_kind k, const struct cs_insights_cfg *cfg, struct tk *t, size_t n,
+                      int64_t now_ms, struct rows *r, int64_t *cls)
 {
     size_t nf = cs_tm_n_features(k);
     memset(r, 0, sizeof(*r));
@@ -240,22 +248,26 @@ static int build_rows(enum cs_tm_kind k, const struct cs_insights_cfg *cfg, stru
 }
 
 /* Upserts a model document (tenant-scoped). */
-static int put_doc(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id, json_object *body,
-                   int64_t now_ms)
+static int put_doc(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
+                   json_object *body, int64_t now_ms)
 {
     if (cs_json_own(a, body)) return CS_ERR_NOMEM;
     for (int i = 0; i < 4; i++) {
         struct cs_doc d;
         int rc = cs_store_get(st, a, tenant, CS_TM_COLL, id, &d);
-        if (rc == CS_ERR_NOT_FOUND) rc = cs_store_insert(st, a, tenant, CS_TM_COLL, id, body, NULL, now_ms, NULL);
-        else if (rc == CS_OK) rc = cs_store_update(st, a, tenant, CS_TM_COLL, id, d.version, body, NULL, now_ms, NULL);
+        if (rc == CS_ERR_NOT_FOUND)
+            rc = cs_store_insert(st, a, tenant, CS_TM_COLL, id, body, NULL, now_ms, NULL);
+        else if (rc == CS_OK)
+            rc =
+                cs_store_update(st, a, tenant, CS_TM_COLL, id, d.version, body, NULL, now_ms, NULL);
         if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS && rc != CS_ERR_NOT_FOUND) return rc;
     }
     return CS_ERR_CONFLICT;
 }
 
-static int put_insufficient(struct cs_store *st, struct cs_arena *a, const char *tenant, enum cs_tm_kind k,
-                            const struct rows *r, const int64_t *cls, int64_t now_ms)
+static int put_insufficient(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                            enum cs_tm_kind k, const struct rows *r, const int64_t *cls,
+                            int64_t now_ms)
 {
     json_object *d = json_object_new_object();
     int rc = d ? CS_OK : CS_ERR_NOMEM;
@@ -281,12 +293,18 @@ static int fit_kind(struct cs_store *st, struct cs_arena *a, const char *tenant,
     double edges[CS_TM_RES_BUCKETS - 1] = {0}, bucket_s[CS_TM_RES_BUCKETS] = {0}, median = NAN;
     if (!rc && k == CS_TM_RESOLUTION) rc = time_classes(&r, edges, bucket_s, &median);
     rep->examples[k] = (int64_t)r.n;
-    bool enough = r.n >= CS_TM_MIN_EXAMPLES && (k == CS_TM_RESOLUTION || (cls[0] >= CS_TM_MIN_CLASS && cls[1] >= CS_TM_MIN_CLASS));
+    bool enough =
+        r.n >= CS_TM_MIN_EXAMPLES &&
+        (k == CS_TM_RESOLUTION || (cls[0] >= CS_TM_MIN_CLASS && cls[1] >= CS_TM_MIN_CLASS));
     if (!rc && !enough) rc = put_insufficient(st, a, tenant, k, &r, cls, now_ms);
     if (rc || !enough) return rows_free(&r), rc;
 
     uint32_t nc = k == CS_TM_RESOLUTION ? CS_TM_RES_BUCKETS : 2;
-    struct cs_train_rows tr = {.n = r.n, .n_classes = nc, .label = r.y, .is_val = r.split, .x = r.x,
+    struct cs_train_rows tr = {.n = r.n,
+                               .n_classes = nc,
+                               .label = r.y,
+                               .is_val = r.split,
+                               .x = r.x,
                                .n_dense = (uint32_t)cs_tm_n_features(k)};
     struct cs_train_opts o;
     cs_train_opts_init(&o);
@@ -314,17 +332,23 @@ static int fit_kind(struct cs_store *st, struct cs_arena *a, const char *tenant,
         spec.labels = k == CS_TM_RESOLUTION ? times : yes_no;
         spec.feature_names = names;
         metrics = json_object_new_object();
-        rc = metrics ? cs_json_add_int(metrics, "train_examples", (int64_t)tm.n_train) : CS_ERR_NOMEM;
-        if (!rc) rc = cs_tm_doc_new(&spec, k == CS_TM_RESOLUTION ? bucket_s : NULL, metrics, (int64_t)r.n, now_ms, &doc);
+        rc = metrics ? cs_json_add_int(metrics, "train_examples", (int64_t)tm.n_train)
+                     : CS_ERR_NOMEM;
+        if (!rc)
+            rc = cs_tm_doc_new(&spec, k == CS_TM_RESOLUTION ? bucket_s : NULL, metrics,
+                               (int64_t)r.n, now_ms, &doc);
     }
     struct cs_tm_model m;
     if (!rc && cs_json_own(a, doc)) rc = CS_ERR_NOMEM;
     if (!rc) rc = cs_tm_from_doc(a, k, doc, &m);
     json_object *mm = NULL;
     if (!rc) json_object_object_get_ex(doc, "metrics", &mm);
-    if (!rc && k == CS_TM_RESOLUTION) rc = resolution_metrics(&m, t, r.row, r.y, r.secs, r.split, r.n, median, mm);
-    else if (!rc) rc = binary_metrics(&m, t, r.row, r.y, r.split, r.n, mm);
-    if (!rc && k != CS_TM_RESOLUTION) rc = cs_json_add_double(mm, "base_rate", (double)cls[1] / (double)r.n, 4);
+    if (!rc && k == CS_TM_RESOLUTION)
+        rc = resolution_metrics(&m, t, r.row, r.y, r.secs, r.split, r.n, median, mm);
+    else if (!rc)
+        rc = binary_metrics(&m, t, r.row, r.y, r.split, r.n, mm);
+    if (!rc && k != CS_TM_RESOLUTION)
+        rc = cs_json_add_double(mm, "base_rate", (double)cls[1] / (double)r.n, 4);
     if (!rc) rc = put_doc(st, a, tenant, cs_tm_name(k), json_object_get(doc), now_ms);
     if (!rc) rep->fitted[k] = true;
     json_object_put(metrics);
@@ -342,8 +366,10 @@ int cs_tm_fit_tenant(struct cs_store *st, struct cs_arena *a, const char *tenant
     size_t n = 0;
     int rc = cs_insights_cfg_load(st, a, tenant, &cfg, NULL);
     if (!rc) rc = read_tickets(st, a, tenant, &t, &n);
-    for (size_t i = 0; !rc && i < n; i++) t[i].ok = cs_tm_facts_fill(&cfg, t[i].doc, now_ms, t[i].repeats, &t[i].f) == CS_OK;
+    for (size_t i = 0; !rc && i < n; i++)
+        t[i].ok = cs_tm_facts_fill(&cfg, t[i].doc, now_ms, t[i].repeats, &t[i].f) == CS_OK;
     rep->tickets = (int64_t)n;
-    for (int k = 0; !rc && k < CS_TM_N; k++) rc = fit_kind(st, a, tenant, (enum cs_tm_kind)k, &cfg, t, n, now_ms, rep);
+    for (int k = 0; !rc && k < CS_TM_N; k++)
+        rc = fit_kind(st, a, tenant, (enum cs_tm_kind)k, &cfg, t, n, now_ms, rep);
     return rc;
 }

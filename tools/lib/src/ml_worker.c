@@ -98,7 +98,8 @@ static int job_update(struct cs_store *st, struct cs_arena *a, const char *tenan
         struct cs_doc d;
         int rc = cs_store_get(st, a, tenant, CS_ML_JOBS, id, &d);
         if (!rc) rc = fn(d.body, arg);
-        if (!rc) rc = cs_store_update(st, a, tenant, CS_ML_JOBS, id, d.version, d.body, NULL, now, NULL);
+        if (!rc)
+            rc = cs_store_update(st, a, tenant, CS_ML_JOBS, id, d.version, d.body, NULL, now, NULL);
         if (rc != CS_ERR_CONFLICT) return rc;
     }
     return CS_ERR_CONFLICT;
@@ -106,7 +107,8 @@ static int job_update(struct cs_store *st, struct cs_arena *a, const char *tenan
 
 static int set_str(json_object *o, const char *k, const char *v)
 {
-    return json_object_object_add(o, k, v ? json_object_new_string(v) : NULL) ? CS_ERR_NOMEM : CS_OK;
+    return json_object_object_add(o, k, v ? json_object_new_string(v) : NULL) ? CS_ERR_NOMEM
+                                                                              : CS_OK;
 }
 
 /* ---- the job in hand ---- */
@@ -138,8 +140,8 @@ static int renew(struct job *j, int64_t lease_until, const char *state)
     json_object_object_add(b, "lease_until", json_object_new_int64(lease_until));
     if (state) json_object_object_add(b, "state", json_object_new_string(state));
     struct cs_doc nd;
-    int rc = cs_store_update(j->st, j->a, CS_SYSTEM_TENANT, CS_ML_QUEUE, j->q.id, j->q.version, b, NULL,
-                             j->cfg->now_ms(), &nd);
+    int rc = cs_store_update(j->st, j->a, CS_SYSTEM_TENANT, CS_ML_QUEUE, j->q.id, j->q.version, b,
+                             NULL, j->cfg->now_ms(), &nd);
     json_object_put(b);
     if (!rc) j->q = nd;
     return rc;
@@ -168,8 +170,10 @@ static int put_progress(json_object *body, void *arg)
     int bad = 0;
     json_object_object_add(pr, "current_epoch", json_object_new_int64(p->e->epoch));
     json_object_object_add(pr, "total_epochs", json_object_new_int64(p->e->epochs));
-    json_object_object_add(pr, "current_step", json_object_new_int64((int64_t)(steps * p->e->epoch)));
-    json_object_object_add(pr, "total_steps", json_object_new_int64((int64_t)(steps * p->e->epochs)));
+    json_object_object_add(pr, "current_step",
+                           json_object_new_int64((int64_t)(steps * p->e->epoch)));
+    json_object_object_add(pr, "total_steps",
+                           json_object_new_int64((int64_t)(steps * p->e->epochs)));
     bad |= cs_json_add_double(m, "train_loss", p->e->train_loss, 4);
     if (p->e->n_val) {
         bad |= cs_json_add_double(m, "validation_accuracy", p->e->val_accuracy, 4);
@@ -195,8 +199,10 @@ static int report_epoch(struct job *j, const struct cs_train_epoch *e)
     if (rc) return rc == CS_ERR_CONFLICT ? CS_ML_LOST : rc;
     if (p.status && strcmp(p.status, "CANCELLED") == 0) return CS_ML_CANCELLED;
     if (j->log)
-        fprintf(j->log, "{\"epoch\":%u,\"train_loss\":%.6f,\"validation_accuracy\":%.6f,\"elapsed_ms\":%lld}\n",
-                e->epoch, e->train_loss, e->val_accuracy, (long long)(now - j->started_ms));
+        fprintf(
+            j->log,
+            "{\"epoch\":%u,\"train_loss\":%.6f,\"validation_accuracy\":%.6f,\"elapsed_ms\":%lld}\n",
+            e->epoch, e->train_loss, e->val_accuracy, (long long)(now - j->started_ms));
     return CS_OK;
 }
 
@@ -206,7 +212,7 @@ struct shard_group {
     struct job *j;
     uint32_t k;
     pthread_barrier_t bar;
-    float **w, **b;   /* each shard's live weights, deposited at the barrier */
+    float **w, **b; /* each shard's live weights, deposited at the barrier */
     float *avg_w, *avg_b;
     size_t nw;
     uint32_t nc;
@@ -283,7 +289,8 @@ static uint8_t *shard_mask(const struct cs_train_rows *rows, uint32_t k, uint32_
 }
 
 /* Trains with k shards as threads (k == 1: plainly). *out is shard 0's model. */
-static int train_shards(struct job *j, const struct cs_train_rows *rows, uint32_t k, struct cs_train_model *out)
+static int train_shards(struct job *j, const struct cs_train_rows *rows, uint32_t k,
+                        struct cs_train_model *out)
 {
     if (k == 1) {
         struct cs_train_opts o = j->opts;
@@ -291,7 +298,9 @@ static int train_shards(struct job *j, const struct cs_train_rows *rows, uint32_
         o.user = j;
         return cs_train_text(rows, &j->feat, &o, out);
     }
-    struct shard_group g = {.j = j, .k = k, .nw = ((size_t)1 << j->feat.hash_bits) * rows->n_classes,
+    struct shard_group g = {.j = j,
+                            .k = k,
+                            .nw = ((size_t)1 << j->feat.hash_bits) * rows->n_classes,
                             .nc = rows->n_classes};
     struct shard *s = calloc(k, sizeof(*s));
     g.w = calloc(k, sizeof(float *));
@@ -303,7 +312,8 @@ static int train_shards(struct job *j, const struct cs_train_rows *rows, uint32_
     if (!rc && pthread_barrier_init(&g.bar, NULL, k) != 0) rc = CS_ERR_NOMEM;
     uint32_t started = 0;
     for (uint32_t i = 0; !rc && i < k; i++) {
-        s[i] = (struct shard){.g = &g, .idx = i, .rows = rows, .mask = shard_mask(rows, k, i), .opts = j->opts};
+        s[i] = (struct shard){
+            .g = &g, .idx = i, .rows = rows, .mask = shard_mask(rows, k, i), .opts = j->opts};
         if (!s[i].mask) break;
         s[i].opts.fit_mask = s[i].mask;
         s[i].opts.mix = shard_mix;
@@ -325,8 +335,10 @@ static int train_shards(struct job *j, const struct cs_train_rows *rows, uint32_
         if (!rc && s[i].rc) rc = s[i].rc;
     if (!rc && j->abort_rc) rc = j->abort_rc;
     for (uint32_t i = 0; s && i < k; i++) {
-        if (i == 0 && !rc) *out = s[0].model;
-        else cs_train_model_clean_up(&s[i].model);
+        if (i == 0 && !rc)
+            *out = s[0].model;
+        else
+            cs_train_model_clean_up(&s[i].model);
         free(s[i].mask);
     }
     free(s);
@@ -380,7 +392,8 @@ static const char *opts_bad(const struct job *j)
     if (!(t->l2 >= 0 && t->l2 <= 1)) return "l2 out of range";
     if (!(t->balance_power >= 0 && t->balance_power <= 1)) return "balance_power out of range";
     if (!(t->nb_power >= 0 && t->nb_power <= 4)) return "nb_power out of range";
-    if (j->instances < 1 || j->instances > CS_ML_MAX_INSTANCES) return "instance_count out of range";
+    if (j->instances < 1 || j->instances > CS_ML_MAX_INSTANCES)
+        return "instance_count out of range";
     return NULL;
 }
 
@@ -402,7 +415,8 @@ static int put_finish(json_object *body, void *arg)
     if (!rc && f->error) rc = set_str(body, "error_message", f->error);
     if (!rc && f->metrics) json_object_object_add(body, "metrics", json_object_get(f->metrics));
     if (!rc) rc = set_str(body, "completed_at", f->at);
-    if (!rc && strcmp(f->status, "COMPLETED") == 0) rc = set_str(body, "estimated_completion", f->at);
+    if (!rc && strcmp(f->status, "COMPLETED") == 0)
+        rc = set_str(body, "estimated_completion", f->at);
     return rc;
 }
 
@@ -467,10 +481,12 @@ static int load_rows(struct job *j, struct rows *r, json_object *lineage, const 
         char hex[65];
         rc = sha_file(src.path, hex);
         if (rc) return rc;
-        json_object_object_add(lineage, k ? "validation_data_sha256" : "training_data_sha256", json_object_new_string(hex));
+        json_object_object_add(lineage, k ? "validation_data_sha256" : "training_data_sha256",
+                               json_object_new_string(hex));
     }
     if (!uris[1])
-        for (size_t i = 0; i < r->n; i++) r->is_val[i] = i % 10 == 9 ? CS_TRAIN_ROW_VAL : CS_TRAIN_ROW_FIT;
+        for (size_t i = 0; i < r->n; i++)
+            r->is_val[i] = i % 10 == 9 ? CS_TRAIN_ROW_VAL : CS_TRAIN_ROW_FIT;
     return CS_OK;
 }
 
@@ -491,16 +507,22 @@ static int index_labels(struct job *j, const struct rows *r, uint32_t *y, const 
         while (k < n && strcmp(nm[k], r->label[i]) != 0) k++;
         if (k == n) {
             if (fixed) {
-                *why = cs_arena_printf(j->a, "label \"%.64s\" is not one of the sentiment model's (negative, neutral, positive)", r->label[i]);
+                *why = cs_arena_printf(j->a,
+                                       "label \"%.64s\" is not one of the sentiment model's "
+                                       "(negative, neutral, positive)",
+                                       r->label[i]);
                 return CS_ERR_VALIDATION;
             }
             if (r->is_val[i] == CS_TRAIN_ROW_VAL && r->label[i]) {
                 /* validation labels must have been trained on */
                 bool in_fit = false;
                 for (size_t q = 0; q < r->n && !in_fit; q++)
-                    in_fit = r->is_val[q] != CS_TRAIN_ROW_VAL && strcmp(r->label[q], r->label[i]) == 0;
+                    in_fit =
+                        r->is_val[q] != CS_TRAIN_ROW_VAL && strcmp(r->label[q], r->label[i]) == 0;
                 if (!in_fit) {
-                    *why = cs_arena_printf(j->a, "validation label \"%.64s\" is not in the training data", r->label[i]);
+                    *why = cs_arena_printf(j->a,
+                                           "validation label \"%.64s\" is not in the training data",
+                                           r->label[i]);
                     return CS_ERR_VALIDATION;
                 }
             }
@@ -523,7 +545,8 @@ static int index_labels(struct job *j, const struct rows *r, uint32_t *y, const 
 
 /* The built-in model's accuracy on the same validation rows: what a deployment of this
  * model would replace for a tenant that has none yet. -1 when it cannot say. */
-static double baseline_accuracy(struct job *j, const struct rows *r, const uint32_t *y, const char **names)
+static double baseline_accuracy(struct job *j, const struct rows *r, const uint32_t *y,
+                                const char **names)
 {
     const struct cs_model *bm = cs_models_get(j->cfg->builtin, j->task);
     if (!bm) return -1;
@@ -531,7 +554,8 @@ static double baseline_accuracy(struct job *j, const struct rows *r, const uint3
     struct cs_model_pred p;
     for (size_t i = 0; i < r->n; i++) {
         if (r->is_val[i] != CS_TRAIN_ROW_VAL) continue;
-        if (cs_model_predict_text(bm, r->text[i], r->len[i], cs_models_scratch(), &p) != CS_OK) return -1;
+        if (cs_model_predict_text(bm, r->text[i], r->len[i], cs_models_scratch(), &p) != CS_OK)
+            return -1;
         const char *got = cs_model_label(bm, p.top);
         ok += got && strcmp(got, names[y[i]]) == 0;
         n++;
@@ -539,8 +563,8 @@ static double baseline_accuracy(struct job *j, const struct rows *r, const uint3
     return n ? (double)ok / (double)n : -1;
 }
 
-static int write_model(struct job *j, const struct cs_train_model *tm, const char **names, uint32_t nc,
-                       json_object *lineage)
+static int write_model(struct job *j, const struct cs_train_model *tm, const char **names,
+                       uint32_t nc, json_object *lineage)
 {
     struct cs_model_spec spec;
     memset(&spec, 0, sizeof(spec));
@@ -584,10 +608,8 @@ static json_object *metrics_of(const struct cs_train_model *m, double baseline, 
     bad |= cs_json_add_double(o, "validation_accuracy", m->val_acc, 4);
     json_object_object_add(o, "train_rows", json_object_new_int64((int64_t)m->n_train));
     json_object_object_add(o, "validation_rows", json_object_new_int64((int64_t)m->n_val));
-    if (baseline >= 0)
-        bad |= cs_json_add_double(o, "builtin_validation_accuracy", baseline, 4);
-    if (single >= 0)
-        bad |= cs_json_add_double(o, "single_shard_validation_accuracy", single, 4);
+    if (baseline >= 0) bad |= cs_json_add_double(o, "builtin_validation_accuracy", baseline, 4);
+    if (single >= 0) bad |= cs_json_add_double(o, "single_shard_validation_accuracy", single, 4);
     if (bad) json_object_put(o);
     return bad ? NULL : o;
 }
@@ -608,7 +630,8 @@ static int publish(struct job *j, json_object *metrics)
         json_object_object_add(m, "model_output_uri", json_object_get(v));
     json_object_object_add(m, "metrics", json_object_get(metrics));
     json_object_object_add(m, "created_at", json_object_new_string(iso));
-    rc = cs_store_insert(j->st, j->a, j->tenant, CS_ML_MODELS, j->id, m, NULL, j->cfg->now_ms(), NULL);
+    rc = cs_store_insert(j->st, j->a, j->tenant, CS_ML_MODELS, j->id, m, NULL, j->cfg->now_ms(),
+                         NULL);
     if (rc == CS_ERR_EXISTS) rc = CS_OK; /* published by our own earlier attempt */
     if (!rc) rc = finish_job(j, "COMPLETED", NULL, metrics);
     return rc;
@@ -627,21 +650,27 @@ static int run_job(struct job *j)
     read_opts(j);
     const struct cs_model *bm = j->task ? cs_models_get(j->cfg->builtin, j->task) : NULL;
     int rc = CS_OK;
-    if (!j->task || !cs_ml_task_trainable(j->task) || !bm) why = "base_model is not a trainable task", rc = CS_ERR_VALIDATION;
+    if (!j->task || !cs_ml_task_trainable(j->task) || !bm)
+        why = "base_model is not a trainable task", rc = CS_ERR_VALIDATION;
     if (!rc && (why = opts_bad(j)) != NULL) rc = CS_ERR_VALIDATION;
     if (!rc) {
         j->feat = *cs_model_textfeat(bm);
         rc = cs_ml_dir(j->a, j->cfg->var_dir, j->tenant, "models", true, (char **)&j->out_dir);
         if (!rc) j->out_dir = cs_arena_printf(j->a, "%s/%s", j->out_dir, j->id);
-        if (!rc && (!j->out_dir || (mkdir(j->out_dir, 0700) != 0 && errno != EEXIST))) rc = CS_ERR_IO;
+        if (!rc && (!j->out_dir || (mkdir(j->out_dir, 0700) != 0 && errno != EEXIST)))
+            rc = CS_ERR_IO;
     }
     if (!rc) rc = load_rows(j, &r, lineage, &why);
     const char **names = NULL;
     uint32_t nc = 0;
     if (!rc) rc = (y = malloc(sizeof(uint32_t) * (r.n ? r.n : 1))) ? CS_OK : CS_ERR_NOMEM;
     if (!rc) rc = index_labels(j, &r, y, &names, &nc, &why);
-    struct cs_train_rows rows = {.n = r.n, .n_classes = nc, .label = y, .is_val = r.is_val,
-                                 .text = (const char *const *)r.text, .len = r.len};
+    struct cs_train_rows rows = {.n = r.n,
+                                 .n_classes = nc,
+                                 .label = y,
+                                 .is_val = r.is_val,
+                                 .text = (const char *const *)r.text,
+                                 .len = r.len};
     j->total_rows_fit = 0;
     for (size_t i = 0; i < r.n; i++) j->total_rows_fit += !r.is_val[i];
     if (!rc && j->total_rows_fit == 0) why = "no training rows", rc = CS_ERR_VALIDATION;
@@ -666,19 +695,26 @@ static int run_job(struct job *j)
         metrics = metrics_of(&tm, baseline_accuracy(j, &r, y, names), single);
         json_object_object_add(lineage, "task", json_object_new_string(j->task));
         json_object_object_add(lineage, "job_id", json_object_new_string(j->id));
-        json_object_object_add(lineage, "training_data_uri", json_object_new_string(cs_json_get_str(j->body, "training_data_uri")));
+        json_object_object_add(
+            lineage, "training_data_uri",
+            json_object_new_string(cs_json_get_str(j->body, "training_data_uri")));
         const char *vu = cs_json_get_str(j->body, "validation_data_uri");
-        json_object_object_add(lineage, "validation_data_uri", vu ? json_object_new_string(vu) : NULL);
+        json_object_object_add(lineage, "validation_data_uri",
+                               vu ? json_object_new_string(vu) : NULL);
         json_object_object_add(lineage, "options", effective_opts(&j->opts));
         json_object_object_add(lineage, "instance_count", json_object_new_int64(j->instances));
         json_object_object_add(lineage, "metrics", json_object_get(metrics));
-        json_object_object_add(lineage, "trainer", json_object_new_string("cs_train_text (multinomial logistic regression, SGD; tools/lib/src/train.c)"));
+        json_object_object_add(
+            lineage, "trainer",
+            json_object_new_string(
+                "cs_train_text (multinomial logistic regression, SGD; tools/lib/src/train.c)"));
         rc = write_model(j, &tm, names, nc, lineage);
         if (rc) why = "could not write the model files", rc = CS_ERR_VALIDATION;
     }
     if (j->log) fclose(j->log);
     j->log = NULL;
-    if (!rc) rc = publish(j, metrics);
+    if (!rc)
+        rc = publish(j, metrics);
     else if (rc == CS_ERR_VALIDATION || rc == CS_ERR_INVALID || rc == CS_ERR_NOMEM)
         rc = finish_job(j, "FAILED", why ? why : cs_error_message(rc), NULL);
     else if (rc == CS_ML_CANCELLED)
@@ -693,7 +729,8 @@ static int run_job(struct job *j)
 
 /* ---- claiming ---- */
 
-static int claim(struct cs_store *st, struct cs_arena *a, const struct cs_ml_worker_cfg *cfg, struct job *j)
+static int claim(struct cs_store *st, struct cs_arena *a, const struct cs_ml_worker_cfg *cfg,
+                 struct job *j)
 {
     int64_t now = cfg->now_ms();
     struct cs_query q = {.sort = "_created", .limit = CLAIM_BATCH};
@@ -705,17 +742,21 @@ static int claim(struct cs_store *st, struct cs_arena *a, const struct cs_ml_wor
     for (size_t i = 0; i < l.n; i++) {
         json_object *b = l.docs[i].body;
         const char *tenant = cs_json_get_str(b, "tenant"), *id = cs_json_get_str(b, "job_id");
-        if (!tenant || !id || !cs_tenant_valid(tenant) || strlen(id) > 64) continue; /* checked like input */
+        if (!tenant || !id || !cs_tenant_valid(tenant) || strlen(id) > 64)
+            continue; /* checked like input */
         unsigned char rnd[8];
         char owner[17];
         cfg->random(rnd, sizeof(rnd));
         sodium_bin2hex(owner, sizeof(owner), rnd, sizeof(rnd));
         json_object_object_add(b, "lease_until", json_object_new_int64(now + cfg->lease_ms));
         json_object_object_add(b, "owner", json_object_new_string(owner));
-        json_object_object_add(b, "attempts", json_object_new_int64(cs_json_get_int(b, "attempts", 0) + 1));
+        json_object_object_add(b, "attempts",
+                               json_object_new_int64(cs_json_get_int(b, "attempts", 0) + 1));
         struct cs_doc nd;
-        rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_ML_QUEUE, l.docs[i].id, l.docs[i].version, b, NULL, now, &nd);
-        if (rc == CS_ERR_CONFLICT || rc == CS_ERR_NOT_FOUND) continue; /* another worker was faster */
+        rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_ML_QUEUE, l.docs[i].id, l.docs[i].version,
+                             b, NULL, now, &nd);
+        if (rc == CS_ERR_CONFLICT || rc == CS_ERR_NOT_FOUND)
+            continue; /* another worker was faster */
         if (rc) return rc;
         j->q = nd;
         j->tenant = tenant;
@@ -725,7 +766,8 @@ static int claim(struct cs_store *st, struct cs_arena *a, const struct cs_ml_wor
     return CS_ERR_NOT_FOUND;
 }
 
-int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a, const struct cs_ml_worker_cfg *cfg, bool *ran)
+int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a,
+                         const struct cs_ml_worker_cfg *cfg, bool *ran)
 {
     *ran = false;
     struct job j = {.st = st, .a = a, .cfg = cfg};
@@ -735,7 +777,8 @@ int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a, const struct c
     *ran = true;
     struct start_arg s = {.attempts = cs_json_get_int(j.q.body, "attempts", 1)};
     rc = job_update(st, a, j.tenant, j.id, cfg->now_ms(), put_start, &s);
-    if (rc == CS_ERR_NOT_FOUND || (!rc && strcmp(s.status, "STARTING") != 0 && strcmp(s.status, "IN_PROGRESS") != 0))
+    if (rc == CS_ERR_NOT_FOUND ||
+        (!rc && strcmp(s.status, "STARTING") != 0 && strcmp(s.status, "IN_PROGRESS") != 0))
         return renew(&j, 0, "done"); /* cancelled before it ran, or gone */
     if (rc) return rc;
     struct cs_doc d;
@@ -744,6 +787,6 @@ int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a, const struct c
     j.body = d.body;
     rc = run_job(&j);
     if (rc == CS_ML_STOPPED) return renew(&j, 0, NULL); /* the next worker resumes at once */
-    if (rc == CS_ML_LOST) return CS_OK;                  /* someone else has it now */
+    if (rc == CS_ML_LOST) return CS_OK;                 /* someone else has it now */
     return rc == CS_ML_CANCELLED ? CS_OK : rc;
 }

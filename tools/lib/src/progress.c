@@ -15,9 +15,8 @@ static double mono(void *ctx)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-void cs_progress_start_ex(struct cs_progress *p, const char *label, const char *unit,
-                          int64_t total, FILE *out, bool enabled,
-                          double (*clock)(void *ctx), void *clock_ctx)
+void cs_progress_start_ex(struct cs_progress *p, const char *label, const char *unit, int64_t total,
+                          FILE *out, bool enabled, double (*clock)(void *ctx), void *clock_ctx)
 {
     memset(p, 0, sizeof(*p));
     p->label = label ? label : "";
@@ -53,8 +52,10 @@ static void grouped(int64_t v, char *out, size_t cap)
 static void duration(double s, char *out, size_t cap)
 {
     long long t = (long long)(s + 0.5);
-    if (t >= 3600) snprintf(out, cap, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
-    else snprintf(out, cap, "%lld:%02lld", t / 60, t % 60);
+    if (t >= 3600)
+        snprintf(out, cap, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
+    else
+        snprintf(out, cap, "%lld:%02lld", t / 60, t % 60);
 }
 
 size_t cs_progress_format(const struct cs_progress *p, double now, char *buf, size_t cap)
@@ -68,9 +69,12 @@ size_t cs_progress_format(const struct cs_progress *p, double now, char *buf, si
     if (p->total > 0) {
         grouped(p->total, total, sizeof(total));
         double pct = 100.0 * (double)p->done / (double)p->total;
-        if (r > 0 && p->done < p->total) duration((double)(p->total - p->done) / r, eta, sizeof(eta));
-        else if (p->done >= p->total) duration(elapsed, eta, sizeof(eta));
-        else snprintf(eta, sizeof(eta), "?");
+        if (r > 0 && p->done < p->total)
+            duration((double)(p->total - p->done) / r, eta, sizeof(eta));
+        else if (p->done >= p->total)
+            duration(elapsed, eta, sizeof(eta));
+        else
+            snprintf(eta, sizeof(eta), "?");
         n = snprintf(buf, cap, "%s  %s/%s %s  %.1f%%  %s/s  %s %s", p->label, done, total, p->unit,
                      pct, rate, p->done >= p->total ? "took" : "ETA", eta);
     } else {

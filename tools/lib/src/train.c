@@ -84,7 +84,9 @@ static int epoch_hooks(const struct csr *x, const uint32_t *y, const uint8_t *is
     *s = 1.0f;
     int rc = o->mix ? o->mix(o->user, ep + 1, w, b) : CS_OK;
     if (rc || !o->on_epoch) return rc;
-    struct cs_train_epoch e = {.epoch = ep + 1, .epochs = o->epochs, .steps = nt,
+    struct cs_train_epoch e = {.epoch = ep + 1,
+                               .epochs = o->epochs,
+                               .steps = nt,
                                .train_loss = nt ? loss / (double)nt : 0.0};
     size_t ok = 0;
     double vloss = 0.0;
@@ -172,7 +174,8 @@ static int sgd_fit(const struct csr *x, const uint32_t *y, const uint8_t *is_val
             }
             t += 1.0;
         }
-        if (o->progress) cs_progress_add(o->progress, (int64_t)nt); /* rows fitted, over every fit */
+        if (o->progress)
+            cs_progress_add(o->progress, (int64_t)nt); /* rows fitted, over every fit */
         if (o->mix || o->on_epoch) {
             int rc = epoch_hooks(x, y, is_val, c, o, w, b, &s, nf, ep, nt, loss);
             if (rc) {
@@ -258,8 +261,10 @@ static int finish(const struct csr *x, const struct cs_train_rows *rows, struct 
         for (uint32_t k = 1; k < c; k++)
             if (z[k] > z[top]) top = k;
         uint8_t part = rows->is_val ? rows->is_val[i] : CS_TRAIN_ROW_FIT;
-        if (part == CS_TRAIN_ROW_VAL) ok_v += top == rows->label[i];
-        else if (part == CS_TRAIN_ROW_DEV) ok_d += top == rows->label[i];
+        if (part == CS_TRAIN_ROW_VAL)
+            ok_v += top == rows->label[i];
+        else if (part == CS_TRAIN_ROW_DEV)
+            ok_d += top == rows->label[i];
         else {
             ok_t += top == rows->label[i];
             for (size_t e = x->ptr[i]; e < x->ptr[i + 1]; e++) mean[x->idx[e]] += x->val[e];
@@ -271,9 +276,11 @@ static int finish(const struct csr *x, const struct cs_train_rows *rows, struct 
     /* Calibrate on development rows when there are any, so the validation rows measure
      * calibration (ECE) on data that chose nothing. */
     if (m->n_dev)
-        m->temperature = fit_temperature(logits, rows->label, rows->is_val, CS_TRAIN_ROW_DEV, x->n, c);
+        m->temperature =
+            fit_temperature(logits, rows->label, rows->is_val, CS_TRAIN_ROW_DEV, x->n, c);
     else if (m->n_val)
-        m->temperature = fit_temperature(logits, rows->label, rows->is_val, CS_TRAIN_ROW_VAL, x->n, c);
+        m->temperature =
+            fit_temperature(logits, rows->label, rows->is_val, CS_TRAIN_ROW_VAL, x->n, c);
     else
         m->temperature = 1.0f;
     for (uint32_t j = 0; j < m->n_features; j++)
@@ -312,9 +319,12 @@ static void count_split(const struct cs_train_rows *r, struct cs_train_model *m)
 {
     for (size_t i = 0; i < r->n; i++) {
         uint8_t part = r->is_val ? r->is_val[i] : CS_TRAIN_ROW_FIT;
-        if (part == CS_TRAIN_ROW_VAL) m->n_val++;
-        else if (part == CS_TRAIN_ROW_DEV) m->n_dev++;
-        else m->n_train++;
+        if (part == CS_TRAIN_ROW_VAL)
+            m->n_val++;
+        else if (part == CS_TRAIN_ROW_DEV)
+            m->n_dev++;
+        else
+            m->n_train++;
     }
 }
 
@@ -336,7 +346,8 @@ static int nb_scale(const struct cs_train_rows *r, const struct csr *x, float po
         if (r->is_val && r->is_val[i]) continue;
         n_k[r->label[i]] += 1.0;
         n_all += 1.0;
-        for (size_t e = x->ptr[i]; e < x->ptr[i + 1]; e++) df[(size_t)x->idx[e] * c + r->label[i]]++;
+        for (size_t e = x->ptr[i]; e < x->ptr[i + 1]; e++)
+            df[(size_t)x->idx[e] * c + r->label[i]]++;
     }
     for (size_t j = 0; j < nb; j++) {
         double tot = 0.0, best = 0.0;
@@ -389,8 +400,7 @@ static int text_to_csr(const struct cs_train_rows *r, const struct cs_textfeat_c
     if (rc == CS_OK) {
         x->ptr[r->n] = used;
         size_t nb = (size_t)1 << feat->hash_bits;
-        for (size_t j = 0; j < nb; j++)
-            idf[j] = (float)(log((1.0 + ntrain) / (1.0 + df[j])) + 1.0);
+        for (size_t j = 0; j < nb; j++) idf[j] = (float)(log((1.0 + ntrain) / (1.0 + df[j])) + 1.0);
         if (nb_power > 0.0f) rc = nb_scale(r, x, nb_power, idf, nb);
     }
     if (rc == CS_OK) {
@@ -426,7 +436,8 @@ int cs_train_text(const struct cs_train_rows *rows, const struct cs_textfeat_cfg
     memset(&x, 0, sizeof(x));
     rc = text_to_csr(rows, feat, o->nb_power, out->idf, &x);
     if (rc == CS_OK) {
-        rc = sgd_fit(&x, rows->label, rows->is_val, rows->n_classes, o, out->weights, out->bias, nf);
+        rc =
+            sgd_fit(&x, rows->label, rows->is_val, rows->n_classes, o, out->weights, out->bias, nf);
         for (uint32_t k = 0; rc == CS_OK && o->bias_shift && k < rows->n_classes; k++)
             out->bias[k] += o->bias_shift[k];
         if (rc == CS_OK) rc = finish(&x, rows, out);
@@ -463,7 +474,8 @@ int cs_train_dense(const struct cs_train_rows *rows, const struct cs_train_opts 
         }
     }
     if (rc == CS_OK) {
-        rc = sgd_fit(&x, rows->label, rows->is_val, rows->n_classes, o, out->weights, out->bias, nf);
+        rc =
+            sgd_fit(&x, rows->label, rows->is_val, rows->n_classes, o, out->weights, out->bias, nf);
         if (rc == CS_OK) rc = finish(&x, rows, out);
     }
     csr_free(&x);

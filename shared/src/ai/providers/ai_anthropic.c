@@ -50,7 +50,8 @@ static int chat_parse(struct cs_arena *a, const char *body, size_t len, struct c
 {
     json_object *o = ai_json_parse(a, body, len);
     json_object *content = o ? ai_json_path(o, "content") : NULL;
-    if (!json_object_is_type(content, json_type_array) || strcmp(cs_json_get_str(o, "type") ? cs_json_get_str(o, "type") : "", "message") != 0)
+    if (!json_object_is_type(content, json_type_array) ||
+        strcmp(cs_json_get_str(o, "type") ? cs_json_get_str(o, "type") : "", "message") != 0)
         return CS_ERR_UPSTREAM;
     struct cs_buf text;
     cs_buf_init(&text, a, AI_BODY_CAP);
@@ -86,12 +87,14 @@ static int stream_event(struct ai_stream *s, const char *event, const char *data
         json_object *t = ai_json_path(o, "delta.text");
         const char *dt = cs_json_get_str(ai_json_path(o, "delta"), "type");
         if (dt && strcmp(dt, "text_delta") == 0 && json_object_is_type(t, json_type_string))
-            return ai_stream_delta(s, json_object_get_string(t), (size_t)json_object_get_string_len(t));
+            return ai_stream_delta(s, json_object_get_string(t),
+                                   (size_t)json_object_get_string_len(t));
     } else if (strcmp(type, "message_delta") == 0) {
         json_object *u = ai_json_path(o, "usage");
         /* message_delta carries the cumulative output count only. */
         if (json_object_is_type(u, json_type_object)) {
-            s->usage.completion_tokens = cs_json_get_int(u, "output_tokens", s->usage.completion_tokens);
+            s->usage.completion_tokens =
+                cs_json_get_int(u, "output_tokens", s->usage.completion_tokens);
             s->usage.total_tokens = s->usage.prompt_tokens + s->usage.completion_tokens;
         }
         const char *stop = cs_json_get_str(ai_json_path(o, "delta"), "stop_reason");

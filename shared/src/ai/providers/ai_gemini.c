@@ -10,10 +10,7 @@
 
 #define GEMINI_BASE "https://generativelanguage.googleapis.com"
 
-static const char *bare_model(const char *m)
-{
-    return strncmp(m, "models/", 7) == 0 ? m + 7 : m;
-}
+static const char *bare_model(const char *m) { return strncmp(m, "models/", 7) == 0 ? m + 7 : m; }
 
 static json_object *text_parts(const char *text)
 {
@@ -68,12 +65,15 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
     }
     json_object *gc = json_object_new_object();
     if (!rc) rc = cs_json_add(o, "generationConfig", gc);
-    if (!rc) rc = cs_json_add_int(gc, "maxOutputTokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
-    if (!rc && chat->temperature >= 0) rc = cs_json_add_double(gc, "temperature", chat->temperature, 3);
+    if (!rc)
+        rc = cs_json_add_int(gc, "maxOutputTokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
+    if (!rc && chat->temperature >= 0)
+        rc = cs_json_add_double(gc, "temperature", chat->temperature, 3);
     if (!rc) rc = key_header(a, key, out);
     if (rc) return rc;
-    const char *path = cs_arena_printf(a, "/v1beta/models/%s:%s", bare_model(p->model),
-                                       stream ? "streamGenerateContent?alt=sse" : "generateContent");
+    const char *path =
+        cs_arena_printf(a, "/v1beta/models/%s:%s", bare_model(p->model),
+                        stream ? "streamGenerateContent?alt=sse" : "generateContent");
     return ai_req_finish(a, out, p->base_url, GEMINI_BASE, path, o);
 }
 
@@ -82,7 +82,8 @@ static void read_usage(json_object *u, struct cs_ai_usage *out)
     if (!json_object_is_type(u, json_type_object)) return;
     out->prompt_tokens = cs_json_get_int(u, "promptTokenCount", out->prompt_tokens);
     out->completion_tokens = cs_json_get_int(u, "candidatesTokenCount", out->completion_tokens);
-    out->total_tokens = cs_json_get_int(u, "totalTokenCount", out->prompt_tokens + out->completion_tokens);
+    out->total_tokens =
+        cs_json_get_int(u, "totalTokenCount", out->prompt_tokens + out->completion_tokens);
 }
 
 /* Appends the text parts of the first candidate; CS_ERR_UPSTREAM when there is none

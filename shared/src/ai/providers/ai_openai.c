@@ -33,7 +33,8 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
                         text ? text : "");
     }
     if (!rc) rc = cs_json_add_int(o, "max_tokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
-    if (!rc && chat->temperature >= 0) rc = cs_json_add_double(o, "temperature", chat->temperature, 3);
+    if (!rc && chat->temperature >= 0)
+        rc = cs_json_add_double(o, "temperature", chat->temperature, 3);
     if (!rc) rc = cs_json_add_bool(o, "stream", stream);
     if (!rc && stream) {
         json_object *so = json_object_new_object();
@@ -50,7 +51,8 @@ static void read_usage(json_object *u, struct cs_ai_usage *out)
     if (!json_object_is_type(u, json_type_object)) return;
     out->prompt_tokens = cs_json_get_int(u, "prompt_tokens", out->prompt_tokens);
     out->completion_tokens = cs_json_get_int(u, "completion_tokens", out->completion_tokens);
-    out->total_tokens = cs_json_get_int(u, "total_tokens", out->prompt_tokens + out->completion_tokens);
+    out->total_tokens =
+        cs_json_get_int(u, "total_tokens", out->prompt_tokens + out->completion_tokens);
 }
 
 static int chat_parse(struct cs_arena *a, const char *body, size_t len, struct cs_ai_reply *out)

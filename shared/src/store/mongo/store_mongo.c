@@ -80,8 +80,8 @@ static void log_handler(mongoc_log_level_t level, const char *domain, const char
 {
     (void)message, (void)data;
     if (level > MONGOC_LOG_LEVEL_WARNING) return;
-    cs_log(level == MONGOC_LOG_LEVEL_WARNING ? CS_LOG_WARN : CS_LOG_ERROR, "mongoc",
-           "domain", domain ? domain : "", NULL);
+    cs_log(level == MONGOC_LOG_LEVEL_WARNING ? CS_LOG_WARN : CS_LOG_ERROR, "mongoc", "domain",
+           domain ? domain : "", NULL);
 }
 
 static void init_library(void)
@@ -209,7 +209,8 @@ static int upsert_events(struct mg_store *s, const bson_t *carrier, const char *
         return CS_OK;
     bson_error_t err;
     int rc = CS_OK;
-    mongoc_bulk_operation_t *bulk = mongoc_collection_create_bulk_operation_with_opts(s->outbox, NULL);
+    mongoc_bulk_operation_t *bulk =
+        mongoc_collection_create_bulk_operation_with_opts(s->outbox, NULL);
     bson_t upsert = BSON_INITIALIZER, reply = BSON_INITIALIZER;
     BSON_APPEND_BOOL(&upsert, "upsert", true);
     while (rc == CS_OK && *n < cap && bson_iter_next(&arr)) {
@@ -220,9 +221,11 @@ static int upsert_events(struct mg_store *s, const bson_t *carrier, const char *
         bson_iter_document(&arr, &len, &data);
         if (!bson_init_static(&ev, data, len)) continue;
         rc = cs_mq_event_upsert(&ev, &sel, &upd);
-        if (rc == CS_OK && !mongoc_bulk_operation_update_one_with_opts(bulk, &sel, &upd, &upsert, &err))
+        if (rc == CS_OK &&
+            !mongoc_bulk_operation_update_one_with_opts(bulk, &sel, &upd, &upsert, &err))
             rc = cs_from_mongoc(&err);
-        if (rc == CS_OK && bson_iter_init_find(&idit, &ev, "id")) ids[(*n)++] = bson_iter_utf8(&idit, NULL);
+        if (rc == CS_OK && bson_iter_init_find(&idit, &ev, "id"))
+            ids[(*n)++] = bson_iter_utf8(&idit, NULL);
         bson_destroy(&sel);
         bson_destroy(&upd);
     }
@@ -245,16 +248,18 @@ static int move_events(struct mg_store *s, const bson_t *carrier)
     bson_iter_t it;
     bson_t key = BSON_INITIALIZER, pull = BSON_INITIALIZER;
     bson_error_t err;
-    if (bson_iter_init_find(&it, carrier, "_id")) BSON_APPEND_VALUE(&key, "_id", bson_iter_value(&it));
+    if (bson_iter_init_find(&it, carrier, "_id"))
+        BSON_APPEND_VALUE(&key, "_id", bson_iter_value(&it));
     if (rc == CS_OK && n > 0) {
         rc = cs_mq_outbox_pull(&pull, ids, n);
         if (rc == CS_OK && !mongoc_collection_update_one(s->docs, &key, &pull, NULL, NULL, &err))
             rc = cs_from_mongoc(&err);
     }
     if (rc == CS_OK && bson_iter_init_find(&it, carrier, "_deleted")) {
-        BCON_APPEND(&key, "_deleted", BCON_BOOL(true), "_outbox", "{", "$exists",
-                    BCON_BOOL(false), "}");
-        if (!mongoc_collection_delete_one(s->docs, &key, NULL, NULL, &err)) rc = cs_from_mongoc(&err);
+        BCON_APPEND(&key, "_deleted", BCON_BOOL(true), "_outbox", "{", "$exists", BCON_BOOL(false),
+                    "}");
+        if (!mongoc_collection_delete_one(s->docs, &key, NULL, NULL, &err))
+            rc = cs_from_mongoc(&err);
     }
     bson_destroy(&key);
     bson_destroy(&pull);
@@ -267,8 +272,8 @@ static int sweep(struct mg_store *s)
     bson_t q = BSON_INITIALIZER, opts = BSON_INITIALIZER;
     /* The same predicate as the partial index docs_outbox_pending, so it serves this. */
     BCON_APPEND(&q, "_outbox.seq", "{", "$exists", BCON_BOOL(true), "}");
-    BCON_APPEND(&opts, "projection", "{", "_outbox", BCON_INT32(1), "_deleted", BCON_INT32(1),
-                "}", "limit", BCON_INT64(SWEEP_BATCH));
+    BCON_APPEND(&opts, "projection", "{", "_outbox", BCON_INT32(1), "_deleted", BCON_INT32(1), "}",
+                "limit", BCON_INT64(SWEEP_BATCH));
     mongoc_cursor_t *c = mongoc_collection_find_with_opts(s->docs, &q, &opts, NULL);
     const bson_t *doc;
     bson_error_t err;
@@ -282,8 +287,8 @@ static int sweep(struct mg_store *s)
 }
 
 /* {_id: key, _outbox: [staged events]}: what a write embeds and what move_events reads. */
-static int build_carrier(struct mg_store *s, bson_t *carrier, const char *tenant,
-                         const char *coll, const char *id, int64_t now_ms)
+static int build_carrier(struct mg_store *s, bson_t *carrier, const char *tenant, const char *coll,
+                         const char *id, int64_t now_ms)
 {
     int rc = cs_mq_key(carrier, tenant, coll, id);
     if (rc) return rc;
@@ -341,8 +346,8 @@ static int rollup_old(struct mg_store *s, const bson_t *key, json_object **old, 
                       int64_t *version)
 {
     bson_t opts = BSON_INITIALIZER;
-    BCON_APPEND(&opts, "projection", "{", "body", BCON_INT32(1), "created", BCON_INT32(1), "version",
-                BCON_INT32(1), "}", "limit", BCON_INT64(1));
+    BCON_APPEND(&opts, "projection", "{", "body", BCON_INT32(1), "created", BCON_INT32(1),
+                "version", BCON_INT32(1), "}", "limit", BCON_INT64(1));
     mongoc_cursor_t *c = mongoc_collection_find_with_opts(s->docs, key, &opts, NULL);
     const bson_t *doc;
     bson_error_t err;
@@ -360,8 +365,9 @@ static int rollup_old(struct mg_store *s, const bson_t *key, json_object **old, 
     return rc;
 }
 
-static void rollup_write(struct mg_store *s, const char *tenant, const char *coll, json_object *old_body,
-                         int64_t old_created, json_object *new_body, int64_t new_created)
+static void rollup_write(struct mg_store *s, const char *tenant, const char *coll,
+                         json_object *old_body, int64_t old_created, json_object *new_body,
+                         int64_t new_created)
 {
     const struct cs_rollup_def *d = cs_rollup_def_for(coll);
     if (!d) return;
@@ -374,7 +380,8 @@ static void rollup_write(struct mg_store *s, const char *tenant, const char *col
         bson_error_t err;
         if (cs_mq_rollup_upsert(&sel, &upd, tenant, coll, &cells[i]) != CS_OK ||
             !mongoc_collection_update_one(s->rollups, &sel, &upd, &opts, NULL, &err))
-            cs_log(CS_LOG_ERROR, "rollup cell not updated after a write", "backend", "mongodb", NULL);
+            cs_log(CS_LOG_ERROR, "rollup cell not updated after a write", "backend", "mongodb",
+                   NULL);
         bson_destroy(&sel);
         bson_destroy(&upd);
     }
@@ -420,7 +427,8 @@ static int mg_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
         rc = cs_mq_append_body(&doc, "body", body);
     }
     if (!rc && text) rc = cs_mq_append_text(&doc, text);
-    if (!rc && st->nstaged) rc = cs_mq_append_events(&doc, "_outbox", st->staged, st->nstaged, now_ms);
+    if (!rc && st->nstaged)
+        rc = cs_mq_append_events(&doc, "_outbox", st->staged, st->nstaged, now_ms);
     for (int attempt = 0; rc == CS_OK; attempt++) {
         if (mongoc_collection_insert_one(s->docs, &doc, NULL, NULL, &err)) break;
         rc = cs_from_mongoc(&err);
@@ -448,8 +456,10 @@ static int mg_get(struct cs_store *st, struct cs_arena *a, const char *tenant, c
     const bson_t *doc;
     bson_error_t err;
     if (c) {
-        if (mongoc_cursor_next(c, &doc)) rc = cs_mq_read_doc(a, doc, out);
-        else rc = mongoc_cursor_error(c, &err) ? cs_from_mongoc(&err) : CS_ERR_NOT_FOUND;
+        if (mongoc_cursor_next(c, &doc))
+            rc = cs_mq_read_doc(a, doc, out);
+        else
+            rc = mongoc_cursor_error(c, &err) ? cs_from_mongoc(&err) : CS_ERR_NOT_FOUND;
     }
     mongoc_cursor_destroy(c);
     bson_destroy(&q);
@@ -468,7 +478,8 @@ static int update_doc(struct mg_store *s, const bson_t *q, const bson_t *update,
     if (old) BSON_APPEND_INT32(&fields, "body", 1);
     mongoc_find_and_modify_opts_set_update(o, update);
     mongoc_find_and_modify_opts_set_fields(o, &fields);
-    mongoc_find_and_modify_opts_set_flags(o, old ? MONGOC_FIND_AND_MODIFY_NONE : MONGOC_FIND_AND_MODIFY_RETURN_NEW);
+    mongoc_find_and_modify_opts_set_flags(o, old ? MONGOC_FIND_AND_MODIFY_NONE
+                                                 : MONGOC_FIND_AND_MODIFY_RETURN_NEW);
     bool ok = mongoc_collection_find_and_modify_with_opts(s->docs, q, o, &reply, &err);
     int rc = ok ? CS_OK : cs_from_mongoc(&err);
     bson_iter_t it;
@@ -549,8 +560,10 @@ static int move_pending(struct mg_store *s, const char *tenant, const char *coll
     const bson_t *doc;
     bson_error_t err;
     if (c) {
-        if (mongoc_cursor_next(c, &doc)) rc = move_events(s, doc);
-        else rc = mongoc_cursor_error(c, &err) ? cs_from_mongoc(&err) : CS_ERR_NOT_FOUND;
+        if (mongoc_cursor_next(c, &doc))
+            rc = move_events(s, doc);
+        else
+            rc = mongoc_cursor_error(c, &err) ? cs_from_mongoc(&err) : CS_ERR_NOT_FOUND;
     }
     mongoc_cursor_destroy(c);
     bson_destroy(&q);
@@ -580,7 +593,8 @@ static int mg_delete(struct cs_store *st, const char *tenant, const char *coll, 
     json_object *old = NULL;
     /* A rolled-up document: read what it contributes, and delete exactly that version
      * (a concurrent change makes this a conflict rather than a wrong rollup). */
-    if (!rc && cs_rollup_def_for(coll) && (rc = rollup_old(s, &q, &old, &created, &expected_version)))
+    if (!rc && cs_rollup_def_for(coll) &&
+        (rc = rollup_old(s, &q, &old, &created, &expected_version)))
         expected_version = -1;
     if (expected_version >= 0) BSON_APPEND_INT64(&q, "version", expected_version);
     if (!rc && st->nstaged) {
@@ -678,7 +692,8 @@ static int mg_aggregate(struct cs_store *st, struct cs_arena *a, const char *ten
 {
     bson_t p = BSON_INITIALIZER;
     int rc = cs_mq_pipeline(&p, tenant, coll, g);
-    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_aggregate(MG(st)->docs, MONGOC_QUERY_NONE, &p, NULL, NULL);
+    mongoc_cursor_t *c =
+        rc ? NULL : mongoc_collection_aggregate(MG(st)->docs, MONGOC_QUERY_NONE, &p, NULL, NULL);
     size_t cap = 16, n = 0;
     struct cs_agg_row *out = cs_arena_alloc(a, cap * sizeof(*out));
     const bson_t *row;
@@ -723,8 +738,10 @@ static int nth_value(struct mg_store *s, const bson_t *q, const char *path, int6
     const bson_t *doc;
     bson_error_t err;
     int rc = CS_OK;
-    if (mongoc_cursor_next(c, &doc)) *out = cs_mq_get_double(doc, path);
-    else if (mongoc_cursor_error(c, &err)) rc = cs_from_mongoc(&err);
+    if (mongoc_cursor_next(c, &doc))
+        *out = cs_mq_get_double(doc, path);
+    else if (mongoc_cursor_error(c, &err))
+        rc = cs_from_mongoc(&err);
     mongoc_cursor_destroy(c);
     bson_destroy(&opts);
     return rc;
@@ -761,7 +778,8 @@ static int mg_rollup_read(struct cs_store *st, struct cs_arena *a, const char *t
 {
     bson_t p = BSON_INITIALIZER;
     int rc = cs_mq_rollup_pipeline(&p, tenant, d->coll, dim, h0, h1, by_hour);
-    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_aggregate(MG(st)->rollups, MONGOC_QUERY_NONE, &p, NULL, NULL);
+    mongoc_cursor_t *c =
+        rc ? NULL : mongoc_collection_aggregate(MG(st)->rollups, MONGOC_QUERY_NONE, &p, NULL, NULL);
     size_t cap = 16, n = 0;
     struct cs_rollup_row *out = rc ? NULL : cs_arena_alloc(a, cap * sizeof(*out));
     if (!rc && !out) rc = CS_ERR_NOMEM;
@@ -783,7 +801,8 @@ static int mg_rollup_read(struct cs_store *st, struct cs_arena *a, const char *t
         bson_iter_t it;
         const char *key = NULL;
         /* Read back from the store: a key that is not ours is the null group. */
-        if (bson_iter_init(&it, doc) && bson_iter_find_descendant(&it, by_hour ? "_id.k" : "_id", &it) &&
+        if (bson_iter_init(&it, doc) &&
+            bson_iter_find_descendant(&it, by_hour ? "_id.k" : "_id", &it) &&
             BSON_ITER_HOLDS_UTF8(&it))
             key = cs_rollup_key_decode(bson_iter_utf8(&it, NULL));
         r->key = key ? cs_arena_strdup(a, key) : NULL;
@@ -812,11 +831,13 @@ static int mg_rollup_scan(struct cs_store *st, struct cs_arena *a, const char *t
                           const struct cs_rollup_def *d, int64_t from, int64_t to,
                           int (*each)(void *ctx, json_object *body, int64_t created_ms), void *ctx)
 {
-    struct cs_filter f[2] = {{d->time_field, CS_OP_GTE, cs_val_int(from)}, {d->time_field, CS_OP_LTE, cs_val_int(to)}};
+    struct cs_filter f[2] = {{d->time_field, CS_OP_GTE, cs_val_int(from)},
+                             {d->time_field, CS_OP_LTE, cs_val_int(to)}};
     bson_t q = BSON_INITIALIZER, opts = BSON_INITIALIZER;
     int rc = cs_mq_filter(&q, tenant, d->coll, f, 2);
     BCON_APPEND(&opts, "projection", "{", "body", BCON_INT32(1), "created", BCON_INT32(1), "}");
-    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_find_with_opts(MG(st)->docs, &q, &opts, NULL);
+    mongoc_cursor_t *c =
+        rc ? NULL : mongoc_collection_find_with_opts(MG(st)->docs, &q, &opts, NULL);
     const bson_t *doc;
     while (!rc && c && mongoc_cursor_next(c, &doc)) {
         json_object *body = body_json(doc, "body");
@@ -832,11 +853,13 @@ static int mg_rollup_scan(struct cs_store *st, struct cs_arena *a, const char *t
     return rc;
 }
 
-static int mg_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d, double lo,
-                          double hi, int64_t from, int64_t to, int64_t k, double *out)
+static int mg_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d,
+                          double lo, double hi, int64_t from, int64_t to, int64_t k, double *out)
 {
-    struct cs_filter f[4] = {{d->time_field, CS_OP_GTE, cs_val_int(from)}, {d->time_field, CS_OP_LTE, cs_val_int(to)},
-                             {d->hist, CS_OP_GTE, cs_val_real(lo)}, {d->hist, CS_OP_LT, cs_val_real(hi)}};
+    struct cs_filter f[4] = {{d->time_field, CS_OP_GTE, cs_val_int(from)},
+                             {d->time_field, CS_OP_LTE, cs_val_int(to)},
+                             {d->hist, CS_OP_GTE, cs_val_real(lo)},
+                             {d->hist, CS_OP_LT, cs_val_real(hi)}};
     char path[160];
     bson_t q = BSON_INITIALIZER;
     int rc = cs_mq_path(d->hist, path, sizeof(path));
@@ -854,7 +877,8 @@ static int mg_search(struct cs_store *st, struct cs_arena *a, const char *tenant
     int rc = cs_mq_search(&q, &opts, a, tenant, coll, text, limit);
     struct cs_hit *out = rc ? NULL : cs_arena_alloc(a, limit * sizeof(*out));
     if (!rc && !out) rc = CS_ERR_NOMEM;
-    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_find_with_opts(MG(st)->docs, &q, &opts, NULL);
+    mongoc_cursor_t *c =
+        rc ? NULL : mongoc_collection_find_with_opts(MG(st)->docs, &q, &opts, NULL);
     const bson_t *doc;
     bson_error_t err;
     size_t n = 0;
@@ -890,7 +914,8 @@ static int mg_counter_add(struct cs_store *st, const char *tenant, const char *k
     /* Two first hits of a window may both try to insert it; the loser's retry updates. */
     for (int attempt = 0; rc == CS_OK || (rc == CS_ERR_EXISTS && attempt < 2); attempt++) {
         rc = mongoc_collection_find_and_modify_with_opts(s->counters, &q, o, &reply, &err)
-                 ? CS_OK : cs_from_mongoc(&err);
+                 ? CS_OK
+                 : cs_from_mongoc(&err);
         if (rc == CS_OK) *value = cs_mq_get_int(&reply, "value.value", 0);
         bson_destroy(&reply);
         if (rc != CS_ERR_EXISTS) break;
@@ -982,7 +1007,8 @@ static int busy_tenants(struct mg_store *s, struct cs_arena *a, int64_t now_ms, 
 {
     bson_t p = BSON_INITIALIZER;
     int rc = cs_mq_busy_pipeline(&p, now_ms);
-    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_aggregate(s->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
+    mongoc_cursor_t *c =
+        rc ? NULL : mongoc_collection_aggregate(s->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
     size_t cap = 64;
     *n = 0;
     *names = cs_arena_alloc(a, cap * sizeof(**names));
@@ -994,8 +1020,10 @@ static int busy_tenants(struct mg_store *s, struct cs_arena *a, int64_t now_ms, 
         if (!bson_iter_init_find(&it, d, "_id") || !BSON_ITER_HOLDS_UTF8(&it)) continue;
         (*names)[*n] = cs_arena_strdup(a, bson_iter_utf8(&it, NULL));
         (*counts)[*n] = bson_iter_init_find(&it, d, "n") ? bson_iter_as_int64(&it) : 0;
-        if (!(*names)[*n]) rc = CS_ERR_NOMEM;
-        else (*n)++;
+        if (!(*names)[*n])
+            rc = CS_ERR_NOMEM;
+        else
+            (*n)++;
     }
     bson_error_t err;
     if (c && rc == CS_OK && mongoc_cursor_error(c, &err)) rc = cs_from_mongoc(&err);
@@ -1010,7 +1038,8 @@ static int claim_candidates(struct mg_store *s, struct cs_arena *a, int64_t now_
 {
     bson_t p = BSON_INITIALIZER;
     int rc = cs_mq_claim_pipeline(&p, now_ms, limit);
-    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_aggregate(s->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
+    mongoc_cursor_t *c =
+        rc ? NULL : mongoc_collection_aggregate(s->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
     *n = 0;
     *ids = cs_arena_alloc(a, limit * sizeof(**ids));
     *tenants = cs_arena_alloc(a, limit * sizeof(**tenants));
@@ -1023,8 +1052,10 @@ static int claim_candidates(struct mg_store *s, struct cs_arena *a, int64_t now_
             continue;
         (*ids)[*n] = cs_arena_strdup(a, bson_iter_utf8(&id, NULL));
         (*tenants)[*n] = cs_arena_strdup(a, bson_iter_utf8(&t, NULL));
-        if (!(*ids)[*n] || !(*tenants)[*n]) rc = CS_ERR_NOMEM;
-        else (*n)++;
+        if (!(*ids)[*n] || !(*tenants)[*n])
+            rc = CS_ERR_NOMEM;
+        else
+            (*n)++;
     }
     bson_error_t err;
     if (c && rc == CS_OK && mongoc_cursor_error(c, &err)) rc = cs_from_mongoc(&err);
@@ -1055,8 +1086,10 @@ static int mg_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_
     size_t m = rc ? 0 : cs_mq_fair_order(tenants, nc, bt, bn, nb, per_tenant, order);
     for (size_t k = 0; rc == CS_OK && k < m && *n < limit; k++) {
         rc = lease(s, a, ids[order[k]], now_ms, lease_ms, &out[*n]);
-        if (rc == CS_OK) (*n)++;
-        else if (rc == CS_ERR_NOT_FOUND) rc = CS_OK; /* lost the race for this one */
+        if (rc == CS_OK)
+            (*n)++;
+        else if (rc == CS_ERR_NOT_FOUND)
+            rc = CS_OK; /* lost the race for this one */
     }
     if (rc) {
         /* Items leased so far stay leased until they expire, as after a crash. */
@@ -1090,7 +1123,8 @@ static int mg_outbox_stats(struct cs_store *st, const char *tenant, const char *
 {
     bson_t p = BSON_INITIALIZER;
     int rc = cs_mq_stats_pipeline(&p, tenant, topic);
-    mongoc_cursor_t *c = rc ? NULL : mongoc_collection_aggregate(MG(st)->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
+    mongoc_cursor_t *c =
+        rc ? NULL : mongoc_collection_aggregate(MG(st)->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
     const bson_t *row;
     bson_error_t err;
     *open = *done = *dead = 0;
@@ -1105,12 +1139,25 @@ static int mg_outbox_stats(struct cs_store *st, const char *tenant, const char *
 }
 
 static const struct cs_store_ops mongo_ops = {
-    .name = "mongodb", .close = mg_close, .ping = mg_ping, .insert = mg_insert, .get = mg_get,
-    .update = mg_update, .delete_doc = mg_delete, .find = mg_find, .count = mg_count,
-    .aggregate = mg_aggregate, .quantiles = mg_quantiles, .search = mg_search,
-    .counter_add = mg_counter_add, .outbox_flush = mg_outbox_flush,
-    .outbox_claim = mg_outbox_claim, .outbox_settle = mg_outbox_settle,
-    .outbox_stats = mg_outbox_stats, .rollup_read = mg_rollup_read, .rollup_scan = mg_rollup_scan,
+    .name = "mongodb",
+    .close = mg_close,
+    .ping = mg_ping,
+    .insert = mg_insert,
+    .get = mg_get,
+    .update = mg_update,
+    .delete_doc = mg_delete,
+    .find = mg_find,
+    .count = mg_count,
+    .aggregate = mg_aggregate,
+    .quantiles = mg_quantiles,
+    .search = mg_search,
+    .counter_add = mg_counter_add,
+    .outbox_flush = mg_outbox_flush,
+    .outbox_claim = mg_outbox_claim,
+    .outbox_settle = mg_outbox_settle,
+    .outbox_stats = mg_outbox_stats,
+    .rollup_read = mg_rollup_read,
+    .rollup_scan = mg_rollup_scan,
     .rollup_rank = mg_rollup_rank,
 };
 

@@ -24,7 +24,8 @@ static int spec_valid(const bson_t *spec, char *why, size_t cap)
             if (!BSON_ITER_HOLDS_DOCUMENT(&idx) || !bson_iter_recurse(&idx, &doc) ||
                 !bson_iter_find(&doc, "name") || !bson_iter_recurse(&idx, &f) ||
                 !bson_iter_find(&f, "key") || !BSON_ITER_HOLDS_DOCUMENT(&f))
-                return fail(CS_ERR_FORMAT, why, cap, "index without name or key", bson_iter_key(&coll));
+                return fail(CS_ERR_FORMAT, why, cap, "index without name or key",
+                            bson_iter_key(&coll));
         }
     }
     return CS_OK;
@@ -47,8 +48,8 @@ static int create_indexes(mongoc_client_t *client, const char *db, const bson_it
     return CS_OK;
 }
 
-int cs_mongo_apply_indexes(const char *uri_str, const char *spec_json, size_t len,
-                           size_t *applied, char *why, size_t cap)
+int cs_mongo_apply_indexes(const char *uri_str, const char *spec_json, size_t len, size_t *applied,
+                           char *why, size_t cap)
 {
     *applied = 0;
     bson_error_t err;
@@ -57,7 +58,8 @@ int cs_mongo_apply_indexes(const char *uri_str, const char *spec_json, size_t le
     int rc = spec_valid(spec, why, cap);
     mongoc_init();
     mongoc_uri_t *uri = rc ? NULL : mongoc_uri_new_with_error(uri_str, &err);
-    if (!rc && !uri) rc = fail(CS_ERR_CONFIG, why, cap, "CS_STORE_URI is not a valid MongoDB URI", NULL);
+    if (!rc && !uri)
+        rc = fail(CS_ERR_CONFIG, why, cap, "CS_STORE_URI is not a valid MongoDB URI", NULL);
     mongoc_client_t *client = uri ? mongoc_client_new_from_uri_with_error(uri, &err) : NULL;
     if (!rc && !client) rc = fail(CS_ERR_CONFIG, why, cap, "cannot create a client", NULL);
     if (client) mongoc_client_set_error_api(client, MONGOC_ERROR_API_VERSION_2);

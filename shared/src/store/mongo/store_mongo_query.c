@@ -9,9 +9,9 @@
 #include "cs/arena.h"
 #include "cs/buf.h"
 
-#define OK_OR(cond, code)                                                                \
-    do {                                                                                 \
-        if (!(cond)) return (code);                                                      \
+#define OK_OR(cond, code)                                                                          \
+    do {                                                                                           \
+        if (!(cond)) return (code);                                                                \
     } while (0)
 /* libbson's append calls fail only when the document would pass its size limit.
  * BCON_APPEND reports nothing; it builds only small fixed shapes here. */
@@ -30,10 +30,7 @@ int cs_mq_path(const char *field, char *out, size_t cap)
 
 /* ---- body keys: escape what MongoDB gives meaning to ---- */
 
-static bool key_special(const char *k)
-{
-    return !*k || strpbrk(k, "%.$");
-}
+static bool key_special(const char *k) { return !*k || strpbrk(k, "%.$"); }
 
 /* Escaped copy of `k` in bson_malloc'd memory (caller frees), or NULL on OOM. */
 static char *key_escape(const char *k)
@@ -132,12 +129,16 @@ static int append_json(bson_t *b, const char *key, json_object *v, int depth)
     if (depth > CS_MQ_MAX_DEPTH) return CS_ERR_TOO_DEEP;
     switch (json_object_get_type(v)) {
     case json_type_null: APPENDED(BSON_APPEND_NULL(b, key)); return CS_OK;
-    case json_type_boolean: APPENDED(BSON_APPEND_BOOL(b, key, json_object_get_boolean(v))); return CS_OK;
+    case json_type_boolean:
+        APPENDED(BSON_APPEND_BOOL(b, key, json_object_get_boolean(v)));
+        return CS_OK;
     case json_type_int: APPENDED(BSON_APPEND_INT64(b, key, json_object_get_int64(v))); return CS_OK;
-    case json_type_double: APPENDED(BSON_APPEND_DOUBLE(b, key, json_object_get_double(v))); return CS_OK;
+    case json_type_double:
+        APPENDED(BSON_APPEND_DOUBLE(b, key, json_object_get_double(v)));
+        return CS_OK;
     case json_type_string:
-        APPENDED(bson_append_utf8(b, key, -1, json_object_get_string(v),
-                                  json_object_get_string_len(v)));
+        APPENDED(
+            bson_append_utf8(b, key, -1, json_object_get_string(v), json_object_get_string_len(v)));
         return CS_OK;
     case json_type_object: return append_object(b, key, v, depth);
     case json_type_array: return append_array(b, key, v, depth);
@@ -155,8 +156,8 @@ int cs_mq_append_body(bson_t *b, const char *key, json_object *body)
 
 static int read_value(struct cs_arena *a, const bson_iter_t *it, json_object **out, int depth);
 
-static int read_children(struct cs_arena *a, const bson_iter_t *it, json_object *into,
-                         bool array, int depth)
+static int read_children(struct cs_arena *a, const bson_iter_t *it, json_object *into, bool array,
+                         int depth)
 {
     bson_iter_t child;
     if (!bson_iter_recurse(it, &child)) return CS_ERR_STORE;
@@ -415,22 +416,21 @@ static int append_bucket_key(bson_t *g, const char *path, enum cs_bucket bucket)
     snprintf(ref, sizeof(ref), "$%s", path);
     bson_t ms;
     bson_init(&ms);
-    BCON_APPEND(&ms, "$convert", "{", "input", BCON_UTF8(ref), "to", BCON_UTF8("long"),
-                "onError", BCON_NULL, "onNull", BCON_NULL, "}");
+    BCON_APPEND(&ms, "$convert", "{", "input", BCON_UTF8(ref), "to", BCON_UTF8("long"), "onError",
+                BCON_NULL, "onNull", BCON_NULL, "}");
     if (bucket == CS_BUCKET_WEEK) {
         /* Day number d since 1970-01-01 (a Thursday); its Monday is d - (d + 3) mod 7. */
-        BCON_APPEND(g, "_id", "{", "$let", "{", "vars", "{", "d", "{", "$floor", "{",
-                         "$divide", "[", BCON_DOCUMENT(&ms), BCON_INT64(CS_MQ_DAY_MS), "]",
-                         "}", "}", "}", "in", "{", "$dateToString", "{", "format",
-                         BCON_UTF8("%Y-%m-%d"), "date", "{", "$toDate", "{", "$multiply", "[",
-                         "{", "$subtract", "[", BCON_UTF8("$$d"), "{", "$mod", "[", "{", "$add",
-                         "[", BCON_UTF8("$$d"), BCON_INT32(3), "]", "}", BCON_INT32(7), "]", "}",
-                         "]", "}", BCON_INT64(CS_MQ_DAY_MS), "]", "}", "}", "}", "}", "}",
-                         "}");
+        BCON_APPEND(g, "_id", "{", "$let", "{", "vars", "{", "d", "{", "$floor", "{", "$divide",
+                    "[", BCON_DOCUMENT(&ms), BCON_INT64(CS_MQ_DAY_MS), "]", "}", "}", "}", "in",
+                    "{", "$dateToString", "{", "format", BCON_UTF8("%Y-%m-%d"), "date", "{",
+                    "$toDate", "{", "$multiply", "[", "{", "$subtract", "[", BCON_UTF8("$$d"), "{",
+                    "$mod", "[", "{", "$add", "[", BCON_UTF8("$$d"), BCON_INT32(3), "]", "}",
+                    BCON_INT32(7), "]", "}", "]", "}", BCON_INT64(CS_MQ_DAY_MS), "]", "}", "}", "}",
+                    "}", "}", "}");
     } else {
         const char *fmt = bucket == CS_BUCKET_MONTH ? "%Y-%m-01" : "%Y-%m-%d";
-        BCON_APPEND(g, "_id", "{", "$dateToString", "{", "format", BCON_UTF8(fmt), "date",
-                         "{", "$toDate", BCON_DOCUMENT(&ms), "}", "}", "}");
+        BCON_APPEND(g, "_id", "{", "$dateToString", "{", "format", BCON_UTF8(fmt), "date", "{",
+                    "$toDate", BCON_DOCUMENT(&ms), "}", "}", "}");
     }
     bson_destroy(&ms);
     return CS_OK;
@@ -553,8 +553,8 @@ int cs_mq_search(bson_t *filter, bson_t *opts, struct cs_arena *a, const char *t
     APPENDED(BSON_APPEND_UTF8(&t, "$search", cs_buf_str(&s)));
     APPENDED(bson_append_document_end(filter, &t));
     if ((rc = append_projection(opts, true))) return rc;
-    BCON_APPEND(opts, "sort", "{", "_score", "{", "$meta", BCON_UTF8("textScore"), "}",
-                     "_id", BCON_INT32(1), "}");
+    BCON_APPEND(opts, "sort", "{", "_score", "{", "$meta", BCON_UTF8("textScore"), "}", "_id",
+                BCON_INT32(1), "}");
     APPENDED(BSON_APPEND_INT64(opts, "limit", (int64_t)limit));
     return CS_OK;
 }
@@ -574,10 +574,10 @@ int cs_mq_append_events(bson_t *b, const char *key, const struct cs_staged *e, s
         bson_uint32_to_string((uint32_t)i, &ikey, buf, sizeof(buf));
         bson_oid_t seq;
         bson_oid_init(&seq, NULL);
-        BCON_APPEND(&arr, ikey, "{", "id", BCON_UTF8(e[i].id), "tenant",
-                         BCON_UTF8(e[i].tenant), "topic", BCON_UTF8(e[i].topic), "type",
-                         BCON_UTF8(e[i].type), "payload", BCON_UTF8(e[i].payload), "created",
-                         BCON_INT64(now_ms), "seq", BCON_OID(&seq), "}");
+        BCON_APPEND(&arr, ikey, "{", "id", BCON_UTF8(e[i].id), "tenant", BCON_UTF8(e[i].tenant),
+                    "topic", BCON_UTF8(e[i].topic), "type", BCON_UTF8(e[i].type), "payload",
+                    BCON_UTF8(e[i].payload), "created", BCON_INT64(now_ms), "seq", BCON_OID(&seq),
+                    "}");
     }
     APPENDED(bson_append_array_end(b, &arr));
     return CS_OK;
@@ -595,8 +595,8 @@ int cs_mq_event_upsert(const bson_t *ev, bson_t *selector, bson_t *update)
         if (!bson_iter_init_find(&it, ev, copied[i])) return CS_ERR_STORE;
         APPENDED(BSON_APPEND_VALUE(&set, copied[i], bson_iter_value(&it)));
     }
-    BCON_APPEND(&set, "state", BCON_INT32(0), "attempts", BCON_INT64(0), "due",
-                     BCON_INT64(0), "lease_until", BCON_INT64(0), "lease_id", BCON_INT64(0));
+    BCON_APPEND(&set, "state", BCON_INT32(0), "attempts", BCON_INT64(0), "due", BCON_INT64(0),
+                "lease_until", BCON_INT64(0), "lease_id", BCON_INT64(0));
     APPENDED(bson_append_document_end(update, &set));
     return CS_OK;
 }
@@ -614,41 +614,35 @@ int cs_mq_outbox_pull(bson_t *update, const char *const *ids, size_t n)
             return CS_ERR_TOO_LARGE;
         }
     }
-    BCON_APPEND(update,
-        "0", "{", "$set", "{", "_outbox", "{", "$filter", "{", "input", BCON_UTF8("$_outbox"),
-        "cond", "{", "$not", "[", "{", "$in", "[", BCON_UTF8("$$this.id"), BCON_ARRAY(&moved),
-        "]", "}", "]", "}", "}", "}", "}", "}",
-        "1", "{", "$set", "{", "_outbox", "{", "$cond", "[", "{", "$eq", "[", "{", "$size",
-        "{", "$ifNull", "[", BCON_UTF8("$_outbox"), "[", "]", "]", "}", "}", BCON_INT32(0), "]", "}", BCON_UTF8("$$REMOVE"),
-        BCON_UTF8("$_outbox"), "]", "}", "}", "}");
+    BCON_APPEND(update, "0", "{", "$set", "{", "_outbox", "{", "$filter", "{", "input",
+                BCON_UTF8("$_outbox"), "cond", "{", "$not", "[", "{", "$in", "[",
+                BCON_UTF8("$$this.id"), BCON_ARRAY(&moved), "]", "}", "]", "}", "}", "}", "}", "}",
+                "1", "{", "$set", "{", "_outbox", "{", "$cond", "[", "{", "$eq", "[", "{", "$size",
+                "{", "$ifNull", "[", BCON_UTF8("$_outbox"), "[", "]", "]", "}", "}", BCON_INT32(0),
+                "]", "}", BCON_UTF8("$$REMOVE"), BCON_UTF8("$_outbox"), "]", "}", "}", "}");
     bson_destroy(&moved);
     return CS_OK;
 }
 
 int cs_mq_claim_pipeline(bson_t *p, int64_t now_ms, size_t limit)
 {
-    BCON_APPEND(p,
-        "0", "{", "$match", "{", "state", BCON_INT32(0), "}", "}",
-        "1", "{", "$sort", "{", "tenant", BCON_INT32(1), "topic", BCON_INT32(1), "created",
-        BCON_INT32(1), "seq", BCON_INT32(1), "}", "}",
-        "2", "{", "$group", "{", "_id", "{", "tenant", BCON_UTF8("$tenant"), "topic",
-        BCON_UTF8("$topic"), "}", "head", "{", "$first", BCON_UTF8("$$ROOT"), "}", "}", "}",
-        "3", "{", "$replaceRoot", "{", "newRoot", BCON_UTF8("$head"), "}", "}",
-        "4", "{", "$match", "{", "due", "{", "$lte", BCON_INT64(now_ms), "}", "lease_until",
-        "{", "$lte", BCON_INT64(now_ms), "}", "}", "}",
-        "5", "{", "$sort", "{", "due", BCON_INT32(1), "created", BCON_INT32(1), "seq",
-        BCON_INT32(1), "}", "}",
-        "6", "{", "$limit", BCON_INT64((int64_t)limit), "}");
+    BCON_APPEND(p, "0", "{", "$match", "{", "state", BCON_INT32(0), "}", "}", "1", "{", "$sort",
+                "{", "tenant", BCON_INT32(1), "topic", BCON_INT32(1), "created", BCON_INT32(1),
+                "seq", BCON_INT32(1), "}", "}", "2", "{", "$group", "{", "_id", "{", "tenant",
+                BCON_UTF8("$tenant"), "topic", BCON_UTF8("$topic"), "}", "head", "{", "$first",
+                BCON_UTF8("$$ROOT"), "}", "}", "}", "3", "{", "$replaceRoot", "{", "newRoot",
+                BCON_UTF8("$head"), "}", "}", "4", "{", "$match", "{", "due", "{", "$lte",
+                BCON_INT64(now_ms), "}", "lease_until", "{", "$lte", BCON_INT64(now_ms), "}", "}",
+                "}", "5", "{", "$sort", "{", "due", BCON_INT32(1), "created", BCON_INT32(1), "seq",
+                BCON_INT32(1), "}", "}", "6", "{", "$limit", BCON_INT64((int64_t)limit), "}");
     return CS_OK;
 }
 
 int cs_mq_busy_pipeline(bson_t *p, int64_t now_ms)
 {
-    BCON_APPEND(p,
-        "0", "{", "$match", "{", "state", BCON_INT32(0), "lease_until", "{", "$gt",
-        BCON_INT64(now_ms), "}", "}", "}",
-        "1", "{", "$group", "{", "_id", BCON_UTF8("$tenant"), "n", "{", "$sum", BCON_INT32(1),
-        "}", "}", "}");
+    BCON_APPEND(p, "0", "{", "$match", "{", "state", BCON_INT32(0), "lease_until", "{", "$gt",
+                BCON_INT64(now_ms), "}", "}", "}", "1", "{", "$group", "{", "_id",
+                BCON_UTF8("$tenant"), "n", "{", "$sum", BCON_INT32(1), "}", "}", "}");
     return CS_OK;
 }
 
@@ -690,12 +684,10 @@ size_t cs_mq_fair_order(const char *const *tenants, size_t n, const char *const 
 int cs_mq_lease(bson_t *query, bson_t *update, const char *id, int64_t now_ms, int64_t lease_ms,
                 int64_t lease_id)
 {
-    BCON_APPEND(query, "_id", BCON_UTF8(id), "state", BCON_INT32(0), "due", "{",
-                          "$lte", BCON_INT64(now_ms), "}", "lease_until", "{", "$lte",
-                          BCON_INT64(now_ms), "}");
-    BCON_APPEND(update, "$set", "{", "lease_until", BCON_INT64(now_ms + lease_ms),
-                          "lease_id", BCON_INT64(lease_id), "}", "$inc", "{", "attempts",
-                          BCON_INT64(1), "}");
+    BCON_APPEND(query, "_id", BCON_UTF8(id), "state", BCON_INT32(0), "due", "{", "$lte",
+                BCON_INT64(now_ms), "}", "lease_until", "{", "$lte", BCON_INT64(now_ms), "}");
+    BCON_APPEND(update, "$set", "{", "lease_until", BCON_INT64(now_ms + lease_ms), "lease_id",
+                BCON_INT64(lease_id), "}", "$inc", "{", "attempts", BCON_INT64(1), "}");
     return CS_OK;
 }
 
@@ -704,10 +696,10 @@ int cs_mq_settle(bson_t *query, bson_t *update, const struct cs_outbox_item *it,
 {
     int32_t state = outcome == CS_OUTBOX_DONE ? 1 : outcome == CS_OUTBOX_DEAD ? 2 : 0;
     int64_t due = outcome == CS_OUTBOX_RETRY ? next_due_ms : now_ms;
-    BCON_APPEND(query, "_id", BCON_UTF8(it->id), "lease_id", BCON_INT64(it->lease_id),
-                          "state", BCON_INT32(0));
-    BCON_APPEND(update, "$set", "{", "state", BCON_INT32(state), "due",
-                          BCON_INT64(due), "lease_until", BCON_INT64(0), "}");
+    BCON_APPEND(query, "_id", BCON_UTF8(it->id), "lease_id", BCON_INT64(it->lease_id), "state",
+                BCON_INT32(0));
+    BCON_APPEND(update, "$set", "{", "state", BCON_INT32(state), "due", BCON_INT64(due),
+                "lease_until", BCON_INT64(0), "}");
     return CS_OK;
 }
 
@@ -721,7 +713,7 @@ int cs_mq_stats_pipeline(bson_t *p, const char *tenant, const char *topic)
     APPENDED(bson_append_document_end(&st, &m));
     APPENDED(bson_append_document_end(p, &st));
     BCON_APPEND(p, "1", "{", "$group", "{", "_id", BCON_UTF8("$state"), "n", "{", "$sum",
-                     BCON_INT32(1), "}", "}", "}");
+                BCON_INT32(1), "}", "}", "}");
     return CS_OK;
 }
 
@@ -729,9 +721,9 @@ int cs_mq_counter(bson_t *query, bson_t *update, const char *tenant, const char 
                   int64_t window_start_ms, int64_t ttl_ms, int64_t delta)
 {
     BCON_APPEND(query, "_id", "{", "t", BCON_UTF8(tenant), "k", BCON_UTF8(key), "w",
-                          BCON_INT64(window_start_ms), "}");
-    BCON_APPEND(update, "$inc", "{", "value", BCON_INT64(delta), "}", "$setOnInsert",
-                          "{", "expires", BCON_DATE_TIME(window_start_ms + ttl_ms), "}");
+                BCON_INT64(window_start_ms), "}");
+    BCON_APPEND(update, "$inc", "{", "value", BCON_INT64(delta), "}", "$setOnInsert", "{",
+                "expires", BCON_DATE_TIME(window_start_ms + ttl_ms), "}");
     return CS_OK;
 }
 
@@ -754,7 +746,8 @@ int cs_mq_rollup_upsert(bson_t *selector, bson_t *update, const char *tenant, co
     int rc = rollup_id(selector, tenant, coll, c->dim, c->hour_ms, c->key);
     if (rc) return rc;
     bson_t inc;
-    bool ok = BSON_APPEND_DOCUMENT_BEGIN(update, "$inc", &inc) && BSON_APPEND_INT64(&inc, "count", c->count);
+    bool ok = BSON_APPEND_DOCUMENT_BEGIN(update, "$inc", &inc) &&
+              BSON_APPEND_INT64(&inc, "count", c->count);
     char k[16];
     for (int m = 0; ok && m < CS_ROLLUP_MAX_MEASURES; m++) {
         snprintf(k, sizeof(k), "s%d", m);
@@ -765,26 +758,30 @@ int cs_mq_rollup_upsert(bson_t *selector, bson_t *update, const char *tenant, co
     return bson_append_document_end(update, &inc) && ok ? CS_OK : CS_ERR_TOO_LARGE;
 }
 
-int cs_mq_rollup_pipeline(bson_t *pipeline, const char *tenant, const char *coll, const char *dim, int64_t h0,
-                          int64_t h1, bool by_hour)
+int cs_mq_rollup_pipeline(bson_t *pipeline, const char *tenant, const char *coll, const char *dim,
+                          int64_t h0, int64_t h1, bool by_hour)
 {
     bson_t group, sum;
-    BCON_APPEND(pipeline, "0", "{", "$match", "{", "_id.t", BCON_UTF8(tenant), "_id.c", BCON_UTF8(coll),
-                "_id.d", BCON_UTF8(dim), "_id.h", "{", "$gte", BCON_INT64(h0), "$lt", BCON_INT64(h1), "}",
-                "}", "}");
+    BCON_APPEND(pipeline, "0", "{", "$match", "{", "_id.t", BCON_UTF8(tenant), "_id.c",
+                BCON_UTF8(coll), "_id.d", BCON_UTF8(dim), "_id.h", "{", "$gte", BCON_INT64(h0),
+                "$lt", BCON_INT64(h1), "}", "}", "}");
     bson_t stage;
-    bool ok = BSON_APPEND_DOCUMENT_BEGIN(pipeline, "1", &stage) && BSON_APPEND_DOCUMENT_BEGIN(&stage, "$group", &group);
-    if (ok && by_hour) BCON_APPEND(&group, "_id", "{", "h", BCON_UTF8("$_id.h"), "k", BCON_UTF8("$_id.k"), "}");
-    else if (ok) ok = BSON_APPEND_UTF8(&group, "_id", "$_id.k");
+    bool ok = BSON_APPEND_DOCUMENT_BEGIN(pipeline, "1", &stage) &&
+              BSON_APPEND_DOCUMENT_BEGIN(&stage, "$group", &group);
+    if (ok && by_hour)
+        BCON_APPEND(&group, "_id", "{", "h", BCON_UTF8("$_id.h"), "k", BCON_UTF8("$_id.k"), "}");
+    else if (ok)
+        ok = BSON_APPEND_UTF8(&group, "_id", "$_id.k");
     static const char *const fields[] = {"count", "s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7",
-                                         "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7"};
+                                         "n0",    "n1", "n2", "n3", "n4", "n5", "n6", "n7"};
     char ref[16];
     for (size_t i = 0; ok && i < sizeof(fields) / sizeof(*fields); i++) {
         snprintf(ref, sizeof(ref), "$%s", fields[i]);
-        ok = BSON_APPEND_DOCUMENT_BEGIN(&group, fields[i], &sum) && BSON_APPEND_UTF8(&sum, "$sum", ref) &&
-             bson_append_document_end(&group, &sum);
+        ok = BSON_APPEND_DOCUMENT_BEGIN(&group, fields[i], &sum) &&
+             BSON_APPEND_UTF8(&sum, "$sum", ref) && bson_append_document_end(&group, &sum);
     }
-    ok = ok && bson_append_document_end(&stage, &group) && bson_append_document_end(pipeline, &stage);
+    ok = ok && bson_append_document_end(&stage, &group) &&
+         bson_append_document_end(pipeline, &stage);
     if (ok) BCON_APPEND(pipeline, "2", "{", "$sort", "{", "_id", BCON_INT32(1), "}", "}");
     return ok ? CS_OK : CS_ERR_TOO_LARGE;
 }

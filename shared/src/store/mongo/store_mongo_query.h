@@ -42,8 +42,7 @@ CS_MUST_CHECK int cs_mq_read_doc(struct cs_arena *a, const bson_t *doc, struct c
 /* {_id: {t, c, i}} : the exact key of one document. */
 CS_MUST_CHECK int cs_mq_key(bson_t *b, const char *tenant, const char *coll, const char *id);
 /* The key plus the "not a tombstone" condition: what reads and writes match. */
-CS_MUST_CHECK int cs_mq_live_key(bson_t *b, const char *tenant, const char *coll,
-                                 const char *id);
+CS_MUST_CHECK int cs_mq_live_key(bson_t *b, const char *tenant, const char *coll, const char *id);
 /* {"_id.t", "_id.c", "_deleted": {$exists: false}, $and: [filters]}. Values always go
  * under an explicit operator ($eq, $lt, ...), so a string such as "$gt" stays a string. */
 CS_MUST_CHECK int cs_mq_filter(bson_t *b, const char *tenant, const char *coll,
@@ -60,9 +59,8 @@ CS_MUST_CHECK int cs_mq_pipeline(bson_t *pipeline, const char *tenant, const cha
 void cs_mq_empty_row(const struct cs_agg *agg, struct cs_agg_row *row);
 /* Full-text search: filter with $text over the query terms (OR-ed, no syntax) and
  * options sorting by text score. CS_ERR_NOT_FOUND when the text has no terms. */
-CS_MUST_CHECK int cs_mq_search(bson_t *filter, bson_t *opts, struct cs_arena *a,
-                               const char *tenant, const char *coll, const char *text,
-                               size_t limit);
+CS_MUST_CHECK int cs_mq_search(bson_t *filter, bson_t *opts, struct cs_arena *a, const char *tenant,
+                               const char *coll, const char *text, size_t limit);
 /* textScore (> 0, unbounded) into (0, 1) as SQLite maps bm25: x / (1 + x). */
 double cs_mq_score(double text_score);
 /* The `search` subdocument for cs_text. */
@@ -105,15 +103,13 @@ CS_MUST_CHECK int cs_mq_lease(bson_t *query, bson_t *update, const char *id, int
                               int64_t lease_ms, int64_t lease_id);
 /* Update settling a leased item (matched by {_id, lease_id, state: 0}). */
 CS_MUST_CHECK int cs_mq_settle(bson_t *query, bson_t *update, const struct cs_outbox_item *it,
-                               enum cs_outbox_outcome outcome, int64_t next_due_ms,
-                               int64_t now_ms);
+                               enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms);
 CS_MUST_CHECK int cs_mq_stats_pipeline(bson_t *pipeline, const char *tenant, const char *topic);
 
 /* Rate-limit counter: {_id: {t, k, w}} and {$inc: {value}, $setOnInsert: {expires}}
  * where `expires` is a BSON date for the TTL index. */
-CS_MUST_CHECK int cs_mq_counter(bson_t *query, bson_t *update, const char *tenant,
-                                const char *key, int64_t window_start_ms, int64_t ttl_ms,
-                                int64_t delta);
+CS_MUST_CHECK int cs_mq_counter(bson_t *query, bson_t *update, const char *tenant, const char *key,
+                                int64_t window_start_ms, int64_t ttl_ms, int64_t delta);
 
 /* ---- rollups (store_rollup.h) ----
  * A cell in the `rollups` collection:

@@ -8,14 +8,20 @@
 #include "cs/clock.h"
 #include "store/mongo/store_mongo_reporting.h"
 
-static bool is_meta(const struct cs_rp_field *f, const char *name) { return !strcmp(f->name, name); }
+static bool is_meta(const struct cs_rp_field *f, const char *name)
+{
+    return !strcmp(f->name, name);
+}
 
 /* "c.team_id", "rec.call_duration", "upd" or "_id.i". */
 static void path_of(const struct cs_rp_field *f, char *out, size_t cap)
 {
-    if (is_meta(f, "id")) snprintf(out, cap, "_id.i");
-    else if (is_meta(f, "updated_at")) snprintf(out, cap, "upd");
-    else snprintf(out, cap, "%s.%s", f->column ? "c" : "rec", f->name);
+    if (is_meta(f, "id"))
+        snprintf(out, cap, "_id.i");
+    else if (is_meta(f, "updated_at"))
+        snprintf(out, cap, "upd");
+    else
+        snprintf(out, cap, "%s.%s", f->column ? "c" : "rec", f->name);
 }
 
 static bool as_iso(const struct cs_rp_field *f)
@@ -70,13 +76,15 @@ static bool cursor(bson_t *and, size_t idx, const struct cs_rp_query *q)
     char key[24];
     snprintf(key, sizeof(key), "%zu", idx);
     bson_t item, or, a, b, c1, c2;
-    return BSON_APPEND_DOCUMENT_BEGIN(and, key, &item) && BSON_APPEND_ARRAY_BEGIN(&item, "$or", &or) &&
-           BSON_APPEND_DOCUMENT_BEGIN(&or, "0", &a) && BSON_APPEND_DOCUMENT_BEGIN(&a, "upd", &c1) &&
-           BSON_APPEND_INT64(&c1, op, q->after_ms) && bson_append_document_end(&a, &c1) &&
-           bson_append_document_end(&or, &a) && BSON_APPEND_DOCUMENT_BEGIN(&or, "1", &b) &&
-           BSON_APPEND_INT64(&b, "upd", q->after_ms) && BSON_APPEND_DOCUMENT_BEGIN(&b, "_id.i", &c2) &&
+    return BSON_APPEND_DOCUMENT_BEGIN(and, key, &item) &&
+           BSON_APPEND_ARRAY_BEGIN(&item, "$or", & or) &&
+           BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &a) &&
+           BSON_APPEND_DOCUMENT_BEGIN(&a, "upd", &c1) && BSON_APPEND_INT64(&c1, op, q->after_ms) &&
+           bson_append_document_end(&a, &c1) && bson_append_document_end(& or, &a) &&
+           BSON_APPEND_DOCUMENT_BEGIN(& or, "1", &b) && BSON_APPEND_INT64(&b, "upd", q->after_ms) &&
+           BSON_APPEND_DOCUMENT_BEGIN(&b, "_id.i", &c2) &&
            BSON_APPEND_INT64(&c2, op, q->after_id) && bson_append_document_end(&b, &c2) &&
-           bson_append_document_end(&or, &b) && bson_append_array_end(&item, &or) &&
+           bson_append_document_end(& or, &b) && bson_append_array_end(&item, & or) &&
            bson_append_document_end(and, &item);
 }
 
@@ -103,9 +111,11 @@ int cs_mq_rp_find_opts(bson_t *opts, const struct cs_rp_query *q)
     char path[96] = "_id.i";
     if (q->sort) path_of(q->sort, path, sizeof(path));
     int dir = q->desc ? -1 : 1;
-    bool ok = BSON_APPEND_DOCUMENT_BEGIN(opts, "projection", &proj) && BSON_APPEND_INT32(&proj, "rec", 1) &&
-              BSON_APPEND_INT32(&proj, "upd", 1) && bson_append_document_end(opts, &proj) &&
-              BSON_APPEND_DOCUMENT_BEGIN(opts, "sort", &sort) && BSON_APPEND_INT32(&sort, path, dir);
+    bool ok = BSON_APPEND_DOCUMENT_BEGIN(opts, "projection", &proj) &&
+              BSON_APPEND_INT32(&proj, "rec", 1) && BSON_APPEND_INT32(&proj, "upd", 1) &&
+              bson_append_document_end(opts, &proj) &&
+              BSON_APPEND_DOCUMENT_BEGIN(opts, "sort", &sort) &&
+              BSON_APPEND_INT32(&sort, path, dir);
     if (ok && strcmp(path, "_id.i")) ok = BSON_APPEND_INT32(&sort, "_id.i", dir);
     ok = ok && bson_append_document_end(opts, &sort) &&
          BSON_APPEND_INT64(opts, "skip", q->has_after ? 0 : (q->page - 1) * q->per) &&
@@ -117,10 +127,12 @@ int cs_mq_rp_find_opts(bson_t *opts, const struct cs_rp_query *q)
 static bool floor_div(bson_t *parent, const char *key, int64_t unit)
 {
     bson_t f, d, arr;
-    return BSON_APPEND_DOCUMENT_BEGIN(parent, key, &f) && BSON_APPEND_DOCUMENT_BEGIN(&f, "$floor", &d) &&
-           BSON_APPEND_ARRAY_BEGIN(&d, "$divide", &arr) && BSON_APPEND_UTF8(&arr, "0", "$created") &&
-           BSON_APPEND_INT64(&arr, "1", unit) && bson_append_array_end(&d, &arr) &&
-           bson_append_document_end(&f, &d) && bson_append_document_end(parent, &f);
+    return BSON_APPEND_DOCUMENT_BEGIN(parent, key, &f) &&
+           BSON_APPEND_DOCUMENT_BEGIN(&f, "$floor", &d) &&
+           BSON_APPEND_ARRAY_BEGIN(&d, "$divide", &arr) &&
+           BSON_APPEND_UTF8(&arr, "0", "$created") && BSON_APPEND_INT64(&arr, "1", unit) &&
+           bson_append_array_end(&d, &arr) && bson_append_document_end(&f, &d) &&
+           bson_append_document_end(parent, &f);
 }
 
 int cs_mq_rp_segments_pipeline(bson_t *p, const char *tenant, enum cs_rp_group g, int64_t from_ms,
@@ -128,22 +140,25 @@ int cs_mq_rp_segments_pipeline(bson_t *p, const char *tenant, enum cs_rp_group g
 {
     static const char *const keys[] = {"$agent_id", "$team_id", "$menu_id"};
     bson_t st, m, range, pr, k, mod;
-    bool ok = BSON_APPEND_DOCUMENT_BEGIN(p, "0", &st) && BSON_APPEND_DOCUMENT_BEGIN(&st, "$match", &m) &&
-              BSON_APPEND_UTF8(&m, "_id.t", tenant) && BSON_APPEND_DOCUMENT_BEGIN(&m, "created", &range) &&
-              BSON_APPEND_INT64(&range, "$gte", from_ms) && BSON_APPEND_INT64(&range, "$lte", to_ms) &&
-              bson_append_document_end(&m, &range) && bson_append_document_end(&st, &m) &&
-              bson_append_document_end(p, &st);
-    ok = ok && BSON_APPEND_DOCUMENT_BEGIN(p, "1", &st) && BSON_APPEND_DOCUMENT_BEGIN(&st, "$project", &pr) &&
-         BSON_APPEND_INT32(&pr, "_id", 0);
+    bool ok = BSON_APPEND_DOCUMENT_BEGIN(p, "0", &st) &&
+              BSON_APPEND_DOCUMENT_BEGIN(&st, "$match", &m) &&
+              BSON_APPEND_UTF8(&m, "_id.t", tenant) &&
+              BSON_APPEND_DOCUMENT_BEGIN(&m, "created", &range) &&
+              BSON_APPEND_INT64(&range, "$gte", from_ms) &&
+              BSON_APPEND_INT64(&range, "$lte", to_ms) && bson_append_document_end(&m, &range) &&
+              bson_append_document_end(&st, &m) && bson_append_document_end(p, &st);
+    ok = ok && BSON_APPEND_DOCUMENT_BEGIN(p, "1", &st) &&
+         BSON_APPEND_DOCUMENT_BEGIN(&st, "$project", &pr) && BSON_APPEND_INT32(&pr, "_id", 0);
     if (ok && g <= RP_G_MENU) {
         ok = BSON_APPEND_UTF8(&pr, "key", keys[g]);
     } else if (ok && g == RP_G_DAY) {
         ok = floor_div(&pr, "key", 86400000); /* days since the epoch (UTC) */
     } else if (ok) {
         /* Hour of day (UTC): {$mod: [{$floor: {$divide: ["$created", 3600000]}}, 24]}. */
-        ok = BSON_APPEND_DOCUMENT_BEGIN(&pr, "key", &k) && BSON_APPEND_ARRAY_BEGIN(&k, "$mod", &mod) &&
-             floor_div(&mod, "0", 3600000) && BSON_APPEND_INT64(&mod, "1", 24) &&
-             bson_append_array_end(&k, &mod) && bson_append_document_end(&pr, &k);
+        ok = BSON_APPEND_DOCUMENT_BEGIN(&pr, "key", &k) &&
+             BSON_APPEND_ARRAY_BEGIN(&k, "$mod", &mod) && floor_div(&mod, "0", 3600000) &&
+             BSON_APPEND_INT64(&mod, "1", 24) && bson_append_array_end(&k, &mod) &&
+             bson_append_document_end(&pr, &k);
     }
     ok = ok && BSON_APPEND_INT32(&pr, "s", 1) && BSON_APPEND_INT32(&pr, "transfers", 1) &&
          bson_append_document_end(&st, &pr) && bson_append_document_end(p, &st);

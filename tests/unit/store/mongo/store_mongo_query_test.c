@@ -35,7 +35,8 @@ static const char *filter_json(struct cs_arena *a, const struct cs_filter *f, si
     return s;
 }
 
-#define SCOPE "\"_id.t\" : \"acme\", \"_id.c\" : \"tickets\", \"_deleted\" : { \"$exists\" : false }"
+#define SCOPE                                                                                      \
+    "\"_id.t\" : \"acme\", \"_id.c\" : \"tickets\", \"_deleted\" : { \"$exists\" : false }"
 
 static void test_paths(void)
 {
@@ -56,7 +57,7 @@ static void test_paths(void)
     CHECK_INT(cs_mq_path("_deleted", p, sizeof(p)), CS_OK);
     CHECK_STR(p, "body._deleted"); /* a body field, never the tombstone flag */
     CHECK_INT(cs_mq_path("_id.t", p, sizeof(p)), CS_OK);
-    CHECK_STR(p, "body._id.t"); /* nor the tenant */
+    CHECK_STR(p, "body._id.t");                       /* nor the tenant */
     CHECK_INT(cs_mq_path("x", p, 4), CS_ERR_INVALID); /* would not fit */
 }
 
@@ -74,13 +75,14 @@ static void test_filter_operators_and_types(void)
     rc = cs_mq_filter(&b, "acme", "tickets", q.filters, q.nfilters);
     CHECK_INT(rc, CS_OK);
     /* Canonical form: the int stays int64, the real a double, both ends of the range kept. */
-    CHECK_STR(ejson(a, &b),
-              "{ \"_id.t\" : \"acme\", \"_id.c\" : \"tickets\", \"_deleted\" : { \"$exists\" : false }, "
-              "\"$and\" : [ { \"body.status\" : { \"$eq\" : \"open\" } }, "
-              "{ \"created\" : { \"$gte\" : { \"$numberLong\" : \"1000\" } } }, "
-              "{ \"created\" : { \"$lt\" : { \"$numberLong\" : \"2000\" } } }, "
-              "{ \"body.score\" : { \"$lte\" : { \"$numberDouble\" : \"0.5\" } } }, "
-              "{ \"body.vip\" : { \"$gt\" : false } } ] }");
+    CHECK_STR(
+        ejson(a, &b),
+        "{ \"_id.t\" : \"acme\", \"_id.c\" : \"tickets\", \"_deleted\" : { \"$exists\" : false }, "
+        "\"$and\" : [ { \"body.status\" : { \"$eq\" : \"open\" } }, "
+        "{ \"created\" : { \"$gte\" : { \"$numberLong\" : \"1000\" } } }, "
+        "{ \"created\" : { \"$lt\" : { \"$numberLong\" : \"2000\" } } }, "
+        "{ \"body.score\" : { \"$lte\" : { \"$numberDouble\" : \"0.5\" } } }, "
+        "{ \"body.vip\" : { \"$gt\" : false } } ] }");
     bson_destroy(&b);
     cs_arena_destroy(a);
 }
@@ -89,10 +91,8 @@ static void test_filter_null_ne_and_exists_follow_sql(void)
 {
     struct cs_arena *a = cs_arena_new(0);
     struct cs_filter f[] = {
-        {"owner", CS_OP_EQ, {.type = CS_VAL_NULL}},
-        {"owner2", CS_OP_NE, {.type = CS_VAL_NULL}},
-        {"tier", CS_OP_NE, cs_val_str("gold")},
-        {"tags", CS_OP_EXISTS, cs_val_bool(true)},
+        {"owner", CS_OP_EQ, {.type = CS_VAL_NULL}}, {"owner2", CS_OP_NE, {.type = CS_VAL_NULL}},
+        {"tier", CS_OP_NE, cs_val_str("gold")},     {"tags", CS_OP_EXISTS, cs_val_bool(true)},
         {"gone", CS_OP_EXISTS, cs_val_bool(false)},
     };
     int rc;
@@ -147,10 +147,11 @@ static void test_find_options(void)
     struct cs_query q = {.sort = "priority", .desc = true, .limit = 5000, .offset = 40};
     bson_t o = BSON_INITIALIZER;
     CHECK_INT(cs_mq_find_opts(&o, &q), CS_OK);
-    CHECK_STR(relaxed(a, &o),
-              "{ \"projection\" : { \"_id\" : 1, \"version\" : 1, \"created\" : 1, \"updated\" : 1, "
-              "\"body\" : 1 }, \"sort\" : { \"body.priority\" : -1, \"_id\" : -1 }, "
-              "\"skip\" : 40, \"limit\" : 1000 }");
+    CHECK_STR(
+        relaxed(a, &o),
+        "{ \"projection\" : { \"_id\" : 1, \"version\" : 1, \"created\" : 1, \"updated\" : 1, "
+        "\"body\" : 1 }, \"sort\" : { \"body.priority\" : -1, \"_id\" : -1 }, "
+        "\"skip\" : 40, \"limit\" : 1000 }");
     bson_destroy(&o);
     struct cs_query d = {0};
     bson_init(&o);
@@ -174,24 +175,28 @@ static json_object *parse(const char *s) { return json_tokener_parse(s); }
 static void test_body_round_trip_keeps_types_and_escapes_keys(void)
 {
     struct cs_arena *a = cs_arena_new(0);
-    const char *src = "{\"n\":9007199254740993,\"neg\":-5,\"d\":1.5,\"t\":true,\"f\":false,\"z\":null,"
-                      "\"s\":\"h\\u00e9llo\",\"nested\":{\"a\":[1,\"two\",{\"b\":null}]},"
-                      "\"$where\":\"1\",\"a.b\":2,\"100%\":3,\"\":4,\"x\":{\"$numberLong\":\"5\"}}";
+    const char *src =
+        "{\"n\":9007199254740993,\"neg\":-5,\"d\":1.5,\"t\":true,\"f\":false,\"z\":null,"
+        "\"s\":\"h\\u00e9llo\",\"nested\":{\"a\":[1,\"two\",{\"b\":null}]},"
+        "\"$where\":\"1\",\"a.b\":2,\"100%\":3,\"\":4,\"x\":{\"$numberLong\":\"5\"}}";
     json_object *body = parse(src);
     REQUIRE(body);
     bson_t b = BSON_INITIALIZER;
     CHECK_INT(cs_mq_append_body(&b, "body", body), CS_OK);
-    CHECK_STR(ejson(a, &b),
-              "{ \"body\" : { \"n\" : { \"$numberLong\" : \"9007199254740993\" }, "
-              "\"neg\" : { \"$numberLong\" : \"-5\" }, \"d\" : { \"$numberDouble\" : \"1.5\" }, "
-              "\"t\" : true, \"f\" : false, \"z\" : null, \"s\" : \"h\xc3\xa9llo\", "
-              "\"nested\" : { \"a\" : [ { \"$numberLong\" : \"1\" }, \"two\", { \"b\" : null } ] }, "
-              "\"%24where\" : \"1\", \"a%2Eb\" : { \"$numberLong\" : \"2\" }, "
-              "\"100%25\" : { \"$numberLong\" : \"3\" }, \"%\" : { \"$numberLong\" : \"4\" }, "
-              "\"x\" : { \"%24numberLong\" : \"5\" } } }");
+    CHECK_STR(
+        ejson(a, &b),
+        "{ \"body\" : { \"n\" : { \"$numberLong\" : \"9007199254740993\" }, "
+        "\"neg\" : { \"$numberLong\" : \"-5\" }, \"d\" : { \"$numberDouble\" : \"1.5\" }, "
+        "\"t\" : true, \"f\" : false, \"z\" : null, \"s\" : \"h\xc3\xa9llo\", "
+        "\"nested\" : { \"a\" : [ { \"$numberLong\" : \"1\" }, \"two\", { \"b\" : null } ] }, "
+        "\"%24where\" : \"1\", \"a%2Eb\" : { \"$numberLong\" : \"2\" }, "
+        "\"100%25\" : { \"$numberLong\" : \"3\" }, \"%\" : { \"$numberLong\" : \"4\" }, "
+        "\"x\" : { \"%24numberLong\" : \"5\" } } }");
     /* Stored keys never start with '$' nor hold '.', so the server takes them literally. */
-    CHECK(bson_validate(&b, BSON_VALIDATE_DOLLAR_KEYS | BSON_VALIDATE_DOT_KEYS |
-                                BSON_VALIDATE_EMPTY_KEYS | BSON_VALIDATE_UTF8, NULL));
+    CHECK(bson_validate(&b,
+                        BSON_VALIDATE_DOLLAR_KEYS | BSON_VALIDATE_DOT_KEYS |
+                            BSON_VALIDATE_EMPTY_KEYS | BSON_VALIDATE_UTF8,
+                        NULL));
     bson_iter_t it;
     REQUIRE(bson_iter_init_find(&it, &b, "body"));
     json_object *back = NULL;
@@ -199,7 +204,8 @@ static void test_body_round_trip_keeps_types_and_escapes_keys(void)
     REQUIRE(back);
     CHECK(json_object_equal(body, back));
     json_object *n;
-    CHECK(json_object_object_get_ex(back, "n", &n) && json_object_get_int64(n) == 9007199254740993LL);
+    CHECK(json_object_object_get_ex(back, "n", &n) &&
+          json_object_get_int64(n) == 9007199254740993LL);
     CHECK(json_object_object_get_ex(back, "d", &n) && json_object_is_type(n, json_type_double));
     CHECK(json_object_object_get_ex(back, "$where", &n));
     json_object_put(body);
@@ -215,10 +221,12 @@ static void test_read_doc_and_foreign_types(void)
     struct cs_arena *a = cs_arena_new(0);
     bson_error_t err;
     bson_t *d = bson_new_from_json(
-        (const uint8_t *)"{\"_id\":{\"t\":\"acme\",\"c\":\"tickets\",\"i\":\"T-1\"},"
-                         "\"version\":{\"$numberLong\":\"3\"},\"created\":{\"$numberLong\":\"1000\"},"
-                         "\"updated\":{\"$numberLong\":\"2000\"},\"body\":{\"k\":{\"$numberInt\":\"7\"},"
-                         "\"when\":{\"$date\":{\"$numberLong\":\"5\"}}}}", -1, &err);
+        (const uint8_t
+             *)"{\"_id\":{\"t\":\"acme\",\"c\":\"tickets\",\"i\":\"T-1\"},"
+               "\"version\":{\"$numberLong\":\"3\"},\"created\":{\"$numberLong\":\"1000\"},"
+               "\"updated\":{\"$numberLong\":\"2000\"},\"body\":{\"k\":{\"$numberInt\":\"7\"},"
+               "\"when\":{\"$date\":{\"$numberLong\":\"5\"}}}}",
+        -1, &err);
     REQUIRE(d);
     struct cs_doc doc;
     CHECK_INT(cs_mq_read_doc(a, d, &doc), CS_OK);
@@ -226,11 +234,14 @@ static void test_read_doc_and_foreign_types(void)
     CHECK_INT(doc.version, 3);
     CHECK_INT(doc.created_ms, 1000);
     CHECK_INT(doc.updated_ms, 2000);
-    CHECK_STR(json_object_to_json_string_ext(doc.body, JSON_C_TO_STRING_PLAIN), "{\"k\":7,\"when\":5}");
+    CHECK_STR(json_object_to_json_string_ext(doc.body, JSON_C_TO_STRING_PLAIN),
+              "{\"k\":7,\"when\":5}");
     bson_destroy(d);
     /* A type the store never writes fails cleanly instead of being guessed at. */
-    d = bson_new_from_json((const uint8_t *)"{\"_id\":{\"i\":\"x\"},\"body\":{\"r\":{\"$regularExpression\":"
-                                            "{\"pattern\":\"a\",\"options\":\"\"}}}}", -1, &err);
+    d = bson_new_from_json(
+        (const uint8_t *)"{\"_id\":{\"i\":\"x\"},\"body\":{\"r\":{\"$regularExpression\":"
+                         "{\"pattern\":\"a\",\"options\":\"\"}}}}",
+        -1, &err);
     REQUIRE(d);
     CHECK_INT(cs_mq_read_doc(a, d, &doc), CS_ERR_STORE);
     bson_destroy(d);
@@ -242,8 +253,9 @@ static void test_keys(void)
     struct cs_arena *a = cs_arena_new(0);
     bson_t b = BSON_INITIALIZER;
     CHECK_INT(cs_mq_live_key(&b, "acme", "tickets", "a.b$c"), CS_OK);
-    CHECK_STR(relaxed(a, &b), "{ \"_id\" : { \"t\" : \"acme\", \"c\" : \"tickets\", \"i\" : \"a.b$c\" }, "
-                              "\"_deleted\" : { \"$exists\" : false } }");
+    CHECK_STR(relaxed(a, &b),
+              "{ \"_id\" : { \"t\" : \"acme\", \"c\" : \"tickets\", \"i\" : \"a.b$c\" }, "
+              "\"_deleted\" : { \"$exists\" : false } }");
     bson_destroy(&b);
     cs_arena_destroy(a);
 }
@@ -264,19 +276,28 @@ static void test_pipeline_group_and_sort(void)
 {
     struct cs_arena *a = cs_arena_new(0);
     struct cs_filter f[] = {{"status", CS_OP_EQ, cs_val_str("open")}};
-    struct cs_agg g = {.filters = f, .nfilters = 1, .group_by = "category",
-                       .metrics = {{CS_AGG_COUNT, NULL}, {CS_AGG_SUM, "cost"}, {CS_AGG_AVG, "cost"},
-                                   {CS_AGG_MIN, "_created"}, {CS_AGG_MAX, "x.y"}},
-                       .nmetrics = 5, .by_metric = true, .limit = 3};
+    struct cs_agg g = {.filters = f,
+                       .nfilters = 1,
+                       .group_by = "category",
+                       .metrics = {{CS_AGG_COUNT, NULL},
+                                   {CS_AGG_SUM, "cost"},
+                                   {CS_AGG_AVG, "cost"},
+                                   {CS_AGG_MIN, "_created"},
+                                   {CS_AGG_MAX, "x.y"}},
+                       .nmetrics = 5,
+                       .by_metric = true,
+                       .limit = 3};
     CHECK_STR(pipeline_json(a, &g),
-              "[ { \"$match\" : { " SCOPE ", \"$and\" : [ { \"body.status\" : { \"$eq\" : \"open\" } } ] } }, "
+              "[ { \"$match\" : { " SCOPE
+              ", \"$and\" : [ { \"body.status\" : { \"$eq\" : \"open\" } } ] } }, "
               "{ \"$group\" : { \"_id\" : \"$body.category\", \"m0\" : { \"$sum\" : 1 }, "
               "\"m1\" : { \"$sum\" : \"$body.cost\" }, \"m2\" : { \"$avg\" : \"$body.cost\" }, "
               "\"m3\" : { \"$min\" : \"$created\" }, \"m4\" : { \"$max\" : \"$body.x.y\" } } }, "
               "{ \"$sort\" : { \"m0\" : -1, \"_id\" : 1 } }, { \"$limit\" : 3 } ]");
     struct cs_agg one = {.metrics = {{CS_AGG_COUNT, NULL}}, .nmetrics = 1};
-    CHECK_STR(pipeline_json(a, &one), "[ { \"$match\" : { " SCOPE " } }, "
-                                      "{ \"$group\" : { \"_id\" : null, \"m0\" : { \"$sum\" : 1 } } } ]");
+    CHECK_STR(pipeline_json(a, &one),
+              "[ { \"$match\" : { " SCOPE " } }, "
+              "{ \"$group\" : { \"_id\" : null, \"m0\" : { \"$sum\" : 1 } } } ]");
     struct cs_agg by_key = {.group_by = "_id", .metrics = {{CS_AGG_COUNT, NULL}}, .nmetrics = 1};
     CHECK(strstr(pipeline_json(a, &by_key), "\"_id\" : \"$_id.i\", \"m0\" : { \"$sum\" : 1 } } }, "
                                             "{ \"$sort\" : { \"_id\" : 1 } } ]"));
@@ -296,27 +317,35 @@ static void test_pipeline_group_and_sort(void)
 static void test_pipeline_buckets(void)
 {
     struct cs_arena *a = cs_arena_new(0);
-    struct cs_agg day = {.group_by = "_created", .bucket = CS_BUCKET_DAY,
-                         .metrics = {{CS_AGG_COUNT, NULL}}, .nmetrics = 1};
+    struct cs_agg day = {.group_by = "_created",
+                         .bucket = CS_BUCKET_DAY,
+                         .metrics = {{CS_AGG_COUNT, NULL}},
+                         .nmetrics = 1};
     const char *conv = "{ \"$convert\" : { \"input\" : \"$created\", \"to\" : \"long\", "
                        "\"onError\" : null, \"onNull\" : null } }";
     char want[1024];
-    snprintf(want, sizeof(want), "\"_id\" : { \"$dateToString\" : { \"format\" : \"%%Y-%%m-%%d\", "
-                                 "\"date\" : { \"$toDate\" : %s } } }", conv);
+    snprintf(want, sizeof(want),
+             "\"_id\" : { \"$dateToString\" : { \"format\" : \"%%Y-%%m-%%d\", "
+             "\"date\" : { \"$toDate\" : %s } } }",
+             conv);
     CHECK(strstr(pipeline_json(a, &day), want));
     struct cs_agg month = day;
     month.bucket = CS_BUCKET_MONTH;
-    snprintf(want, sizeof(want), "\"format\" : \"%%Y-%%m-01\", \"date\" : { \"$toDate\" : %s }", conv);
+    snprintf(want, sizeof(want), "\"format\" : \"%%Y-%%m-01\", \"date\" : { \"$toDate\" : %s }",
+             conv);
     CHECK(strstr(pipeline_json(a, &month), want));
     struct cs_agg week = day;
     week.bucket = CS_BUCKET_WEEK;
     week.group_by = "opened_at";
-    snprintf(want, sizeof(want),
-             "\"_id\" : { \"$let\" : { \"vars\" : { \"d\" : { \"$floor\" : { \"$divide\" : [ "
-             "{ \"$convert\" : { \"input\" : \"$body.opened_at\", \"to\" : \"long\", \"onError\" : null, "
-             "\"onNull\" : null } }, 86400000 ] } } }, \"in\" : { \"$dateToString\" : { \"format\" : "
-             "\"%%Y-%%m-%%d\", \"date\" : { \"$toDate\" : { \"$multiply\" : [ { \"$subtract\" : [ \"$$d\", "
-             "{ \"$mod\" : [ { \"$add\" : [ \"$$d\", 3 ] }, 7 ] } ] }, 86400000 ] } } } } } }");
+    snprintf(
+        want, sizeof(want),
+        "\"_id\" : { \"$let\" : { \"vars\" : { \"d\" : { \"$floor\" : { \"$divide\" : [ "
+        "{ \"$convert\" : { \"input\" : \"$body.opened_at\", \"to\" : \"long\", \"onError\" : "
+        "null, "
+        "\"onNull\" : null } }, 86400000 ] } } }, \"in\" : { \"$dateToString\" : { \"format\" : "
+        "\"%%Y-%%m-%%d\", \"date\" : { \"$toDate\" : { \"$multiply\" : [ { \"$subtract\" : [ "
+        "\"$$d\", "
+        "{ \"$mod\" : [ { \"$add\" : [ \"$$d\", 3 ] }, 7 ] } ] }, 86400000 ] } } } } } }");
     CHECK(strstr(pipeline_json(a, &week), want));
     cs_arena_destroy(a);
 }
@@ -329,7 +358,7 @@ static void test_week_formula(void)
     int64_t d = ms / CS_MQ_DAY_MS;
     int64_t monday = d - (d + 3) % 7;
     CHECK_INT(monday * CS_MQ_DAY_MS, 1795392000000); /* 2026-11-23T00:00:00Z */
-    int64_t sunday = 1795910400000; /* 2026-11-29, Sunday: still that week */
+    int64_t sunday = 1795910400000;                  /* 2026-11-29, Sunday: still that week */
     d = sunday / CS_MQ_DAY_MS;
     CHECK_INT((d - (d + 3) % 7) * CS_MQ_DAY_MS, 1795392000000);
     int64_t next_monday = 1795996800000; /* 2026-11-30 */
@@ -342,13 +371,17 @@ static void test_search(void)
     struct cs_arena *a = cs_arena_new(0);
     bson_t f = BSON_INITIALIZER, o = BSON_INITIALIZER;
     /* Text-search syntax in customer text (negation, phrases) stays plain words. */
-    CHECK_INT(cs_mq_search(&f, &o, a, "acme", "kb", "Refund -\"charged twice\" the $where", 5), CS_OK);
-    CHECK_STR(relaxed(a, &f), "{ " "\"_id.t\" : \"acme\", \"_id.c\" : \"kb\", \"_deleted\" : { \"$exists\" : false }, "
-                              "\"$text\" : { \"$search\" : \"refund charged twice\" } }");
-    CHECK_STR(relaxed(a, &o),
-              "{ \"projection\" : { \"_id\" : 1, \"version\" : 1, \"created\" : 1, \"updated\" : 1, "
-              "\"body\" : 1, \"_score\" : { \"$meta\" : \"textScore\" } }, "
-              "\"sort\" : { \"_score\" : { \"$meta\" : \"textScore\" }, \"_id\" : 1 }, \"limit\" : 5 }");
+    CHECK_INT(cs_mq_search(&f, &o, a, "acme", "kb", "Refund -\"charged twice\" the $where", 5),
+              CS_OK);
+    CHECK_STR(relaxed(a, &f),
+              "{ "
+              "\"_id.t\" : \"acme\", \"_id.c\" : \"kb\", \"_deleted\" : { \"$exists\" : false }, "
+              "\"$text\" : { \"$search\" : \"refund charged twice\" } }");
+    CHECK_STR(
+        relaxed(a, &o),
+        "{ \"projection\" : { \"_id\" : 1, \"version\" : 1, \"created\" : 1, \"updated\" : 1, "
+        "\"body\" : 1, \"_score\" : { \"$meta\" : \"textScore\" } }, "
+        "\"sort\" : { \"_score\" : { \"$meta\" : \"textScore\" }, \"_id\" : 1 }, \"limit\" : 5 }");
     bson_destroy(&f);
     bson_destroy(&o);
     bson_init(&f);
@@ -391,11 +424,13 @@ static void test_outbox_shapes(void)
         char want[512], oid[25];
         bson_oid_to_string(&seqs[n], oid);
         /* The payload stays opaque text: its keys are never parsed as operators. */
-        snprintf(want, sizeof(want),
-                 "{ \"$setOnInsert\" : { \"tenant\" : \"acme\", \"topic\" : \"sub_1\", \"type\" : "
-                 "\"ticket.created\", \"payload\" : \"%s\", \"created\" : 1000, \"seq\" : { \"$oid\" : "
-                 "\"%s\" }, \"state\" : 0, \"attempts\" : 0, \"due\" : 0, \"lease_until\" : 0, "
-                 "\"lease_id\" : 0 } }", n == 0 ? "{\\\"n\\\":1}" : "{\\\"$where\\\":2}", oid);
+        snprintf(
+            want, sizeof(want),
+            "{ \"$setOnInsert\" : { \"tenant\" : \"acme\", \"topic\" : \"sub_1\", \"type\" : "
+            "\"ticket.created\", \"payload\" : \"%s\", \"created\" : 1000, \"seq\" : { \"$oid\" : "
+            "\"%s\" }, \"state\" : 0, \"attempts\" : 0, \"due\" : 0, \"lease_until\" : 0, "
+            "\"lease_id\" : 0 } }",
+            n == 0 ? "{\\\"n\\\":1}" : "{\\\"$where\\\":2}", oid);
         CHECK_STR(relaxed(a, &upd), want);
         bson_destroy(&sel);
         bson_destroy(&upd);
@@ -410,22 +445,27 @@ static void test_outbox_shapes(void)
     bson_t u = BSON_INITIALIZER;
     CHECK_INT(cs_mq_outbox_pull(&u, ids, 2), CS_OK);
     char *s = bson_array_as_json(&u, NULL);
-    CHECK_STR(s, "[ { \"$set\" : { \"_outbox\" : { \"$filter\" : { \"input\" : \"$_outbox\", \"cond\" : "
-                 "{ \"$not\" : [ { \"$in\" : [ \"$$this.id\", [ \"evt_1\", \"evt_2\" ] ] } ] } } } } }, "
-                 "{ \"$set\" : { \"_outbox\" : { \"$cond\" : [ { \"$eq\" : [ { \"$size\" : { \"$ifNull\" : "
-                 "[ \"$_outbox\", [  ] ] } }, 0 ] }, \"$$REMOVE\", \"$_outbox\" ] } } } ]");
+    CHECK_STR(
+        s,
+        "[ { \"$set\" : { \"_outbox\" : { \"$filter\" : { \"input\" : \"$_outbox\", \"cond\" : "
+        "{ \"$not\" : [ { \"$in\" : [ \"$$this.id\", [ \"evt_1\", \"evt_2\" ] ] } ] } } } } }, "
+        "{ \"$set\" : { \"_outbox\" : { \"$cond\" : [ { \"$eq\" : [ { \"$size\" : { \"$ifNull\" : "
+        "[ \"$_outbox\", [  ] ] } }, 0 ] }, \"$$REMOVE\", \"$_outbox\" ] } } } ]");
     bson_free(s);
     bson_destroy(&u);
 
     bson_t p = BSON_INITIALIZER;
     CHECK_INT(cs_mq_claim_pipeline(&p, 5000, 10), CS_OK);
     s = bson_array_as_json(&p, NULL);
-    CHECK_STR(s, "[ { \"$match\" : { \"state\" : 0 } }, { \"$sort\" : { \"tenant\" : 1, \"topic\" : 1, "
-                 "\"created\" : 1, \"seq\" : 1 } }, { \"$group\" : { \"_id\" : { \"tenant\" : \"$tenant\", \"topic\" : "
-                 "\"$topic\" }, \"head\" : { \"$first\" : \"$$ROOT\" } } }, { \"$replaceRoot\" : { "
-                 "\"newRoot\" : \"$head\" } }, { \"$match\" : { \"due\" : { \"$lte\" : 5000 }, "
-                 "\"lease_until\" : { \"$lte\" : 5000 } } }, { \"$sort\" : { \"due\" : 1, \"created\" : 1, \"seq\" : 1 } }, "
-                 "{ \"$limit\" : 10 } ]");
+    CHECK_STR(
+        s, "[ { \"$match\" : { \"state\" : 0 } }, { \"$sort\" : { \"tenant\" : 1, \"topic\" : 1, "
+           "\"created\" : 1, \"seq\" : 1 } }, { \"$group\" : { \"_id\" : { \"tenant\" : "
+           "\"$tenant\", \"topic\" : "
+           "\"$topic\" }, \"head\" : { \"$first\" : \"$$ROOT\" } } }, { \"$replaceRoot\" : { "
+           "\"newRoot\" : \"$head\" } }, { \"$match\" : { \"due\" : { \"$lte\" : 5000 }, "
+           "\"lease_until\" : { \"$lte\" : 5000 } } }, { \"$sort\" : { \"due\" : 1, \"created\" : "
+           "1, \"seq\" : 1 } }, "
+           "{ \"$limit\" : 10 } ]");
     bson_free(s);
     bson_destroy(&p);
 
@@ -440,8 +480,9 @@ static void test_outbox_shapes(void)
     bson_t q = BSON_INITIALIZER;
     bson_init(&u);
     CHECK_INT(cs_mq_lease(&q, &u, "evt_1", 5000, 1000, 77), CS_OK);
-    CHECK_STR(relaxed(a, &q), "{ \"_id\" : \"evt_1\", \"state\" : 0, \"due\" : { \"$lte\" : 5000 }, "
-                              "\"lease_until\" : { \"$lte\" : 5000 } }");
+    CHECK_STR(relaxed(a, &q),
+              "{ \"_id\" : \"evt_1\", \"state\" : 0, \"due\" : { \"$lte\" : 5000 }, "
+              "\"lease_until\" : { \"$lte\" : 5000 } }");
     CHECK_STR(relaxed(a, &u), "{ \"$set\" : { \"lease_until\" : 6000, \"lease_id\" : 77 }, "
                               "\"$inc\" : { \"attempts\" : 1 } }");
     bson_destroy(&q);
@@ -451,21 +492,24 @@ static void test_outbox_shapes(void)
     bson_init(&u);
     CHECK_INT(cs_mq_settle(&q, &u, &item, CS_OUTBOX_RETRY, 9000, 5000), CS_OK);
     CHECK_STR(relaxed(a, &q), "{ \"_id\" : \"evt_1\", \"lease_id\" : 77, \"state\" : 0 }");
-    CHECK_STR(relaxed(a, &u), "{ \"$set\" : { \"state\" : 0, \"due\" : 9000, \"lease_until\" : 0 } }");
+    CHECK_STR(relaxed(a, &u),
+              "{ \"$set\" : { \"state\" : 0, \"due\" : 9000, \"lease_until\" : 0 } }");
     bson_destroy(&q);
     bson_destroy(&u);
     bson_init(&q);
     bson_init(&u);
     CHECK_INT(cs_mq_settle(&q, &u, &item, CS_OUTBOX_DEAD, 9000, 5000), CS_OK);
-    CHECK_STR(relaxed(a, &u), "{ \"$set\" : { \"state\" : 2, \"due\" : 5000, \"lease_until\" : 0 } }");
+    CHECK_STR(relaxed(a, &u),
+              "{ \"$set\" : { \"state\" : 2, \"due\" : 5000, \"lease_until\" : 0 } }");
     bson_destroy(&q);
     bson_destroy(&u);
 
     bson_init(&p);
     CHECK_INT(cs_mq_stats_pipeline(&p, "acme", NULL), CS_OK);
     s = bson_array_as_json(&p, NULL);
-    CHECK_STR(s, "[ { \"$match\" : { \"tenant\" : \"acme\" } }, { \"$group\" : { \"_id\" : \"$state\", "
-                 "\"n\" : { \"$sum\" : 1 } } } ]");
+    CHECK_STR(
+        s, "[ { \"$match\" : { \"tenant\" : \"acme\" } }, { \"$group\" : { \"_id\" : \"$state\", "
+           "\"n\" : { \"$sum\" : 1 } } } ]");
     bson_free(s);
     bson_destroy(&p);
     cs_arena_destroy(a);
@@ -508,7 +552,8 @@ static void test_fair_order(void)
 
 /* Rollups: a ticket's lifecycle change (solved) and a re-triage (category moved) as the
  * $inc upserts the MongoDB backend sends, built from the core's own delta. */
-static const struct cs_rollup_cell *cell(const struct cs_rollup_cell *c, size_t n, const char *dim, const char *key)
+static const struct cs_rollup_cell *cell(const struct cs_rollup_cell *c, size_t n, const char *dim,
+                                         const char *key)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(c[i].dim, dim) == 0 && strcmp(c[i].key, key) == 0) return &c[i];
@@ -531,34 +576,44 @@ static void test_rollup_updates(void)
     struct cs_arena *a = cs_arena_new(0);
     const struct cs_rollup_def *d = cs_rollup_def_for("insights_tickets");
     REQUIRE(d);
-    json_object *old = json_tokener_parse("{\"opened_ms\":7200005,\"open\":1,\"category\":\"Billing\","
-                                          "\"sentiment\":\"neutral\",\"sentiment_score\":0.5,\"escalated\":0}");
-    json_object *now = json_tokener_parse("{\"opened_ms\":7200005,\"open\":0,\"category\":\"Billing\","
-                                          "\"sentiment\":\"neutral\",\"sentiment_score\":0.5,\"escalated\":0,"
-                                          "\"resolution_s\":3600.5,\"fcr\":1}");
+    json_object *old =
+        json_tokener_parse("{\"opened_ms\":7200005,\"open\":1,\"category\":\"Billing\","
+                           "\"sentiment\":\"neutral\",\"sentiment_score\":0.5,\"escalated\":0}");
+    json_object *now =
+        json_tokener_parse("{\"opened_ms\":7200005,\"open\":0,\"category\":\"Billing\","
+                           "\"sentiment\":\"neutral\",\"sentiment_score\":0.5,\"escalated\":0,"
+                           "\"resolution_s\":3600.5,\"fcr\":1}");
     struct cs_rollup_cell c[CS_ROLLUP_MAX_CELLS];
     size_t n = cs_rollup_delta(d, old, 1, now, 1, c);
-    CHECK_INT(n, 6); /* total, category, sentiment (per hour and per day): same keys, new measures */
+    CHECK_INT(n,
+              6); /* total, category, sentiment (per hour and per day): same keys, new measures */
     const char *sel, *upd = upsert_json(a, cell(c, n, "", "-"), &sel);
-    CHECK_STR(sel, "{ \"_id\" : { \"t\" : \"acme\", \"c\" : \"insights_tickets\", \"d\" : \"\", \"h\" : "
-                   "{ \"$numberLong\" : \"7200000\" }, \"k\" : \"-\" } }");
-    CHECK_STR(upd, "{ \"$inc\" : { \"count\" : { \"$numberLong\" : \"0\" }, \"s0\" : { \"$numberDouble\" : \"-1.0\" }, "
-                   "\"s1\" : { \"$numberDouble\" : \"3600.5\" }, \"n1\" : { \"$numberLong\" : \"1\" }, "
-                   "\"s3\" : { \"$numberDouble\" : \"1.0\" }, \"n3\" : { \"$numberLong\" : \"1\" } } }");
+    CHECK_STR(sel,
+              "{ \"_id\" : { \"t\" : \"acme\", \"c\" : \"insights_tickets\", \"d\" : \"\", \"h\" : "
+              "{ \"$numberLong\" : \"7200000\" }, \"k\" : \"-\" } }");
+    CHECK_STR(upd,
+              "{ \"$inc\" : { \"count\" : { \"$numberLong\" : \"0\" }, \"s0\" : { "
+              "\"$numberDouble\" : \"-1.0\" }, "
+              "\"s1\" : { \"$numberDouble\" : \"3600.5\" }, \"n1\" : { \"$numberLong\" : \"1\" }, "
+              "\"s3\" : { \"$numberDouble\" : \"1.0\" }, \"n3\" : { \"$numberLong\" : \"1\" } } }");
     json_object_put(old);
     /* re-triaged: the ticket leaves Billing's cell and enters Shipping's whole */
     old = now;
-    now = json_tokener_parse("{\"opened_ms\":7200005,\"open\":0,\"category\":\"Shipping\",\"sentiment\":\"neutral\","
-                             "\"sentiment_score\":0.25,\"escalated\":0,\"resolution_s\":3600.5,\"fcr\":1}");
+    now = json_tokener_parse(
+        "{\"opened_ms\":7200005,\"open\":0,\"category\":\"Shipping\",\"sentiment\":\"neutral\","
+        "\"sentiment_score\":0.25,\"escalated\":0,\"resolution_s\":3600.5,\"fcr\":1}");
     n = cs_rollup_delta(d, old, 1, now, 1, c);
     upd = upsert_json(a, cell(c, n, "category", "sBilling"), &sel);
-    CHECK_STR(sel, "{ \"_id\" : { \"t\" : \"acme\", \"c\" : \"insights_tickets\", \"d\" : \"category\", \"h\" : "
+    CHECK_STR(sel, "{ \"_id\" : { \"t\" : \"acme\", \"c\" : \"insights_tickets\", \"d\" : "
+                   "\"category\", \"h\" : "
                    "{ \"$numberLong\" : \"7200000\" }, \"k\" : \"sBilling\" } }");
-    CHECK_STR(upd, "{ \"$inc\" : { \"count\" : { \"$numberLong\" : \"-1\" }, \"n0\" : { \"$numberLong\" : \"-1\" }, "
-                   "\"s1\" : { \"$numberDouble\" : \"-3600.5\" }, \"n1\" : { \"$numberLong\" : \"-1\" }, "
-                   "\"s3\" : { \"$numberDouble\" : \"-1.0\" }, \"n3\" : { \"$numberLong\" : \"-1\" }, "
-                   "\"n4\" : { \"$numberLong\" : \"-1\" }, \"s7\" : { \"$numberDouble\" : \"-0.5\" }, "
-                   "\"n7\" : { \"$numberLong\" : \"-1\" } } }");
+    CHECK_STR(
+        upd, "{ \"$inc\" : { \"count\" : { \"$numberLong\" : \"-1\" }, \"n0\" : { \"$numberLong\" "
+             ": \"-1\" }, "
+             "\"s1\" : { \"$numberDouble\" : \"-3600.5\" }, \"n1\" : { \"$numberLong\" : \"-1\" }, "
+             "\"s3\" : { \"$numberDouble\" : \"-1.0\" }, \"n3\" : { \"$numberLong\" : \"-1\" }, "
+             "\"n4\" : { \"$numberLong\" : \"-1\" }, \"s7\" : { \"$numberDouble\" : \"-0.5\" }, "
+             "\"n7\" : { \"$numberLong\" : \"-1\" } } }");
     upd = upsert_json(a, cell(c, n, "", "-"), &sel);
     CHECK_STR(upd, "{ \"$inc\" : { \"count\" : { \"$numberLong\" : \"0\" }, "
                    "\"s7\" : { \"$numberDouble\" : \"-0.25\" } } }");
@@ -566,12 +621,15 @@ static void test_rollup_updates(void)
     json_object_put(old);
     json_object_put(now);
     bson_t p = BSON_INITIALIZER;
-    CHECK_INT(cs_mq_rollup_pipeline(&p, "acme", "tickets", "category", 3600000, 7200000, false), CS_OK);
+    CHECK_INT(cs_mq_rollup_pipeline(&p, "acme", "tickets", "category", 3600000, 7200000, false),
+              CS_OK);
     const char *pj = relaxed(a, &p);
-    CHECK(strstr(pj, "{ \"$match\" : { \"_id.t\" : \"acme\", \"_id.c\" : \"tickets\", \"_id.d\" : \"category\", "
+    CHECK(strstr(pj, "{ \"$match\" : { \"_id.t\" : \"acme\", \"_id.c\" : \"tickets\", \"_id.d\" : "
+                     "\"category\", "
                      "\"_id.h\" : { \"$gte\" : 3600000, \"$lt\" : 7200000 } } }") != NULL);
-    CHECK(strstr(pj, "{ \"$group\" : { \"_id\" : \"$_id.k\", \"count\" : { \"$sum\" : \"$count\" }, "
-                     "\"s0\" : { \"$sum\" : \"$s0\" }") != NULL);
+    CHECK(strstr(pj,
+                 "{ \"$group\" : { \"_id\" : \"$_id.k\", \"count\" : { \"$sum\" : \"$count\" }, "
+                 "\"s0\" : { \"$sum\" : \"$s0\" }") != NULL);
     CHECK(strstr(pj, "{ \"$sort\" : { \"_id\" : 1 } }") != NULL);
     bson_destroy(&p);
     cs_arena_destroy(a);

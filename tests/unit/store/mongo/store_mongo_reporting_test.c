@@ -20,7 +20,8 @@ static const char *filter_of(const char *resource, const char *query, const char
 {
     struct cs_rp_query q;
     struct cs_rp_error e;
-    if (cs_rp_query_parse(cs_rp_resource_find(resource), query, NULL, A, &q, &e)) return "parse error";
+    if (cs_rp_query_parse(cs_rp_resource_find(resource), query, NULL, A, &q, &e))
+        return "parse error";
     bson_t b = BSON_INITIALIZER, o = BSON_INITIALIZER;
     int rc = cs_mq_rp_filter(&b, "acme", cs_rp_resource_find(resource), &q);
     if (!rc) rc = cs_mq_rp_find_opts(&o, &q);
@@ -34,34 +35,46 @@ static const char *filter_of(const char *resource, const char *query, const char
 static void test_list_filter(void)
 {
     const char *opts;
-    CHECK_STR(filter_of("calls", "created_at[from]=2026-03-02&created_at[to]=2026-03-02&team_id[]=4&team_id[]=5"
-                                 "&call_duration[from]=60.5&ends_at[to]=2026-03-03T00:00:00Z&status[]=finished",
-                        &opts),
-              "{ \"_id.t\" : \"acme\", \"c.deleted_at\" : { \"$eq\" : null }, \"$and\" : [ "
-              "{ \"c.created_at\" : { \"$gte\" : 1772409600000, \"$lte\" : 1772495999999 } }, "
-              "{ \"c.team_id\" : { \"$in\" : [ 4, 5 ] } }, "
-              "{ \"rec.call_duration\" : { \"$gte\" : 60.5 } }, "
-              "{ \"rec.ends_at\" : { \"$lte\" : \"2026-03-03T00:00:00.000Z\" } }, "
-              "{ \"c.status\" : { \"$in\" : [ \"finished\" ] } } ] }");
-    CHECK_STR(opts, "{ \"projection\" : { \"rec\" : 1, \"upd\" : 1 }, \"sort\" : { \"_id.i\" : 1 }, "
-                    "\"skip\" : 0, \"limit\" : 100 }");
+    CHECK_STR(
+        filter_of("calls",
+                  "created_at[from]=2026-03-02&created_at[to]=2026-03-02&team_id[]=4&team_id[]=5"
+                  "&call_duration[from]=60.5&ends_at[to]=2026-03-03T00:00:00Z&status[]=finished",
+                  &opts),
+        "{ \"_id.t\" : \"acme\", \"c.deleted_at\" : { \"$eq\" : null }, \"$and\" : [ "
+        "{ \"c.created_at\" : { \"$gte\" : 1772409600000, \"$lte\" : 1772495999999 } }, "
+        "{ \"c.team_id\" : { \"$in\" : [ 4, 5 ] } }, "
+        "{ \"rec.call_duration\" : { \"$gte\" : 60.5 } }, "
+        "{ \"rec.ends_at\" : { \"$lte\" : \"2026-03-03T00:00:00.000Z\" } }, "
+        "{ \"c.status\" : { \"$in\" : [ \"finished\" ] } } ] }");
+    CHECK_STR(opts,
+              "{ \"projection\" : { \"rec\" : 1, \"upd\" : 1 }, \"sort\" : { \"_id.i\" : 1 }, "
+              "\"skip\" : 0, \"limit\" : 100 }");
     /* A value that looks like an operator stays a value. */
-    CHECK_STR(filter_of("teams", "name[]=%24gt&with_deleted=true&page=3&per=20&sort_column=position&sort_direction=DESC", &opts),
-              "{ \"_id.t\" : \"acme\", \"$and\" : [ { \"c.name\" : { \"$in\" : [ \"$gt\" ] } } ] }");
-    CHECK_STR(opts, "{ \"projection\" : { \"rec\" : 1, \"upd\" : 1 }, \"sort\" : { \"c.position\" : -1, "
-                    "\"_id.i\" : -1 }, \"skip\" : 40, \"limit\" : 20 }");
+    CHECK_STR(
+        filter_of(
+            "teams",
+            "name[]=%24gt&with_deleted=true&page=3&per=20&sort_column=position&sort_direction=DESC",
+            &opts),
+        "{ \"_id.t\" : \"acme\", \"$and\" : [ { \"c.name\" : { \"$in\" : [ \"$gt\" ] } } ] }");
+    CHECK_STR(opts,
+              "{ \"projection\" : { \"rec\" : 1, \"upd\" : 1 }, \"sort\" : { \"c.position\" : -1, "
+              "\"_id.i\" : -1 }, \"skip\" : 40, \"limit\" : 20 }");
 }
 
 static void test_tail_cursor(void)
 {
     const char *opts;
-    CHECK_STR(filter_of("menus", "sort_column=updated_at&after=1700000000000.42&online[]=true", &opts),
-              "parse error"); /* menus have no "online" field */
-    CHECK_STR(filter_of("agents", "sort_column=updated_at&after=1700000000000.42&online[]=true", &opts),
-              "{ \"_id.t\" : \"acme\", \"c.deleted_at\" : { \"$eq\" : null }, \"$and\" : [ "
-              "{ \"c.online\" : { \"$in\" : [ true ] } }, { \"$or\" : [ { \"upd\" : { \"$gt\" : 1700000000000 } }, "
-              "{ \"upd\" : 1700000000000, \"_id.i\" : { \"$gt\" : 42 } } ] } ] }");
-    CHECK_STR(opts, "{ \"projection\" : { \"rec\" : 1, \"upd\" : 1 }, \"sort\" : { \"upd\" : 1, \"_id.i\" : 1 }, "
+    CHECK_STR(
+        filter_of("menus", "sort_column=updated_at&after=1700000000000.42&online[]=true", &opts),
+        "parse error"); /* menus have no "online" field */
+    CHECK_STR(
+        filter_of("agents", "sort_column=updated_at&after=1700000000000.42&online[]=true", &opts),
+        "{ \"_id.t\" : \"acme\", \"c.deleted_at\" : { \"$eq\" : null }, \"$and\" : [ "
+        "{ \"c.online\" : { \"$in\" : [ true ] } }, { \"$or\" : [ { \"upd\" : { \"$gt\" : "
+        "1700000000000 } }, "
+        "{ \"upd\" : 1700000000000, \"_id.i\" : { \"$gt\" : 42 } } ] } ] }");
+    CHECK_STR(opts, "{ \"projection\" : { \"rec\" : 1, \"upd\" : 1 }, \"sort\" : { \"upd\" : 1, "
+                    "\"_id.i\" : 1 }, "
                     "\"skip\" : 0, \"limit\" : 100 }");
 }
 
@@ -76,15 +89,22 @@ static const char *pipeline(enum cs_rp_group g)
 
 static void test_segments_pipeline(void)
 {
-    const char *match = "{ \"0\" : { \"$match\" : { \"_id.t\" : \"acme\", \"created\" : { \"$gte\" : 1000, \"$lte\" : 2000 } } }, "
+    const char *match = "{ \"0\" : { \"$match\" : { \"_id.t\" : \"acme\", \"created\" : { \"$gte\" "
+                        ": 1000, \"$lte\" : 2000 } } }, "
                         "\"1\" : { \"$project\" : { \"_id\" : 0, \"key\" : ";
-    CHECK_STR(pipeline(RP_G_TEAM), cs_arena_printf(A, "%s\"$team_id\", \"s\" : 1, \"transfers\" : 1 } } }", match));
+    CHECK_STR(pipeline(RP_G_TEAM),
+              cs_arena_printf(A, "%s\"$team_id\", \"s\" : 1, \"transfers\" : 1 } } }", match));
     CHECK_STR(pipeline(RP_G_DAY),
-              cs_arena_printf(A, "%s{ \"$floor\" : { \"$divide\" : [ \"$created\", 86400000 ] } }, \"s\" : 1, "
-                                 "\"transfers\" : 1 } } }", match));
-    CHECK_STR(pipeline(RP_G_HOUR),
-              cs_arena_printf(A, "%s{ \"$mod\" : [ { \"$floor\" : { \"$divide\" : [ \"$created\", 3600000 ] } }, 24 ] }, "
-                                 "\"s\" : 1, \"transfers\" : 1 } } }", match));
+              cs_arena_printf(
+                  A,
+                  "%s{ \"$floor\" : { \"$divide\" : [ \"$created\", 86400000 ] } }, \"s\" : 1, "
+                  "\"transfers\" : 1 } } }",
+                  match));
+    CHECK_STR(pipeline(RP_G_HOUR), cs_arena_printf(A,
+                                                   "%s{ \"$mod\" : [ { \"$floor\" : { \"$divide\" "
+                                                   ": [ \"$created\", 3600000 ] } }, 24 ] }, "
+                                                   "\"s\" : 1, \"transfers\" : 1 } } }",
+                                                   match));
 }
 
 int main(void)

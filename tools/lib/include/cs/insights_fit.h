@@ -24,13 +24,13 @@ struct cs_store;
 #define CS_TM_FIT_MAX_TICKETS 5000
 
 struct cs_tm_fit_report {
-    int64_t tickets;              /* tickets read */
-    int64_t examples[CS_TM_N];    /* labelled examples per kind */
+    int64_t tickets;           /* tickets read */
+    int64_t examples[CS_TM_N]; /* labelled examples per kind */
     bool fitted[CS_TM_N];
 };
 
 /* Fits and stores every kind for `tenant` (tenant-scoped store calls only). */
-CS_MUST_CHECK int cs_tm_fit_tenant(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t now_ms,
-                                   struct cs_tm_fit_report *rep);
+CS_MUST_CHECK int cs_tm_fit_tenant(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                   int64_t now_ms, struct cs_tm_fit_report *rep);
 
 #endif

@@ -18,7 +18,7 @@ struct cs_progress {
     const char *label, *unit; /* static or outliving the progress */
     int64_t total;            /* 0 or less: unknown (no percentage or ETA) */
     int64_t done;
-    double start, last_draw;  /* clock seconds */
+    double start, last_draw; /* clock seconds */
     bool enabled, drawn;
     FILE *out;
     double (*clock)(void *ctx);
@@ -29,9 +29,8 @@ struct cs_progress {
 void cs_progress_start(struct cs_progress *p, const char *label, const char *unit, int64_t total);
 /* The same with every dependency given: the stream, whether to draw, and the clock
  * (NULL: CLOCK_MONOTONIC). */
-void cs_progress_start_ex(struct cs_progress *p, const char *label, const char *unit,
-                          int64_t total, FILE *out, bool enabled,
-                          double (*clock)(void *ctx), void *clock_ctx);
+void cs_progress_start_ex(struct cs_progress *p, const char *label, const char *unit, int64_t total,
+                          FILE *out, bool enabled, double (*clock)(void *ctx), void *clock_ctx);
 /* Records `done` units so far (absolute) and redraws when the last draw is at least
  * CS_PROGRESS_INTERVAL old. */
 void cs_progress_set(struct cs_progress *p, int64_t done);

@@ -19,7 +19,7 @@
 
 /* One finished epoch, for progress reports. */
 struct cs_train_epoch {
-    uint32_t epoch;      /* 1-based */
+    uint32_t epoch; /* 1-based */
     uint32_t epochs;
     size_t steps;        /* SGD steps (rows) of this fit per epoch */
     double train_loss;   /* mean cross-entropy of the epoch's steps, before each update */
@@ -29,13 +29,13 @@ struct cs_train_epoch {
 };
 
 struct cs_train_opts {
-    uint32_t epochs;  /* passes over the training rows */
-    float lr;         /* initial step size; decays as lr / (1 + lr * l2 * t) */
-    float l2;         /* L2 penalty per example */
-    uint64_t seed;    /* shuffle seed */
-    int balanced;     /* weight each class by n / (n_classes * n_class) */
+    uint32_t epochs;     /* passes over the training rows */
+    float lr;            /* initial step size; decays as lr / (1 + lr * l2 * t) */
+    float l2;            /* L2 penalty per example */
+    uint64_t seed;       /* shuffle seed */
+    int balanced;        /* weight each class by n / (n_classes * n_class) */
     float balance_power; /* with balanced: weight^power (0 means 1); 0.5 is a milder push */
-    int average;      /* return the mean of the end-of-epoch weights of the second half */
+    int average;         /* return the mean of the end-of-epoch weights of the second half */
     /* Text models: > 0 multiplies each feature's IDF by its naive-Bayes log-count ratio
      * raised to this power (NBSVM-style; see train.c); 0 leaves plain TF-IDF. */
     float nb_power;
@@ -98,8 +98,9 @@ struct cs_train_model {
 
 /* Fits a text model with the given feature settings. CS_ERR_INVALID for empty or
  * inconsistent input, CS_ERR_NOMEM. */
-CS_MUST_CHECK int cs_train_text(const struct cs_train_rows *rows, const struct cs_textfeat_cfg *feat,
-                                const struct cs_train_opts *o, struct cs_train_model *out);
+CS_MUST_CHECK int cs_train_text(const struct cs_train_rows *rows,
+                                const struct cs_textfeat_cfg *feat, const struct cs_train_opts *o,
+                                struct cs_train_model *out);
 /* Fits a dense model over rows->x. */
 CS_MUST_CHECK int cs_train_dense(const struct cs_train_rows *rows, const struct cs_train_opts *o,
                                  struct cs_train_model *out);
