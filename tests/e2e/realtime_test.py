@@ -37,6 +37,18 @@ def check(cond, what):
     return cond
 
 
+def record(method, path, r, raw):
+    """Appends the exchange for the OpenAPI check after the run (as the C e2e client does,
+    tests/support/http_client.c), when tests/run.sh asks for it."""
+    log = os.environ.get("CS_TEST_RESPONSE_LOG")
+    if not log:
+        return
+    line = {"method": method, "path": path, "status": r.status,
+            "content_type": r.getheader("Content-Type") or "", "body": raw.decode("utf-8", "replace")}
+    with open(log, "a") as f:
+        f.write(json.dumps(line) + "\n")
+
+
 def call(method, path, body=None, token=None, headers=None):
     c = http.client.HTTPConnection(HOST, PORT, timeout=30)
     h = {"Content-Type": "application/json"} if body is not None else {}
@@ -47,6 +59,7 @@ def call(method, path, body=None, token=None, headers=None):
     r = c.getresponse()
     raw = r.read()
     c.close()
+    record(method, path, r, raw)
     try:
         return r.status, json.loads(raw)
     except ValueError:
