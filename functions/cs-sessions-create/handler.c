@@ -10,8 +10,8 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/notify.h"
-#include "cs/sentiment.h"
 #include "cs/reporting.h"
+#include "cs/sentiment.h"
 #include "cs/session.h"
 #include "cs/store.h"
 

@@ -119,7 +119,8 @@ bench_row() { # label rps p50 p99 ratio-label ratio
 # A progress line per step of the bench (issue 19): "[k/N] step, elapsed, ETA" on a
 # terminal, where the ETA assumes the steps left take as long as those done; the plain
 # step name when stderr is not a terminal (logs, CI).
-BENCH_STEPS=10
+# The steps are the bench_step calls of cmd_bench below, counted rather than kept by hand.
+BENCH_STEPS=$(grep -c '^    bench_step "' "${BASH_SOURCE[0]}")
 bench_step() {
     BENCH_STEP=$((BENCH_STEP + 1))
     if [ -t 2 ]; then

@@ -178,7 +178,7 @@ def main():
             e = errors[0]
             where = "/".join(str(p) for p in e.absolute_path) or "(root)"
             failures.append("%s %s -> %d: at %s: %s" % (method, ex["path"], status, where, e.message[:300]))
-    total_ops = sum(1 for _ in ops)
+    total_ops = len(ops)
     ok_ops = sum(1 for s in exercised.values() if any(200 <= x < 300 for x in s))
     print("checked %d answers against the document: %d did not match" % (checked, failed))
     print("operations exercised: %d of %d (with a 2xx answer: %d)" % (len(exercised), total_ops, ok_ops))

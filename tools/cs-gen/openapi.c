@@ -201,33 +201,41 @@ static json_object *copy(json_object *o)
     return o && json_object_deep_copy(o, &c, NULL) == 0 ? c : NULL;
 }
 
+/* One success answer as the fragment declares it: its schema (in the insights
+ * envelope for a 2xx of that family, unless "bare"), its example, and with
+ * "event_stream" the Server-Sent Events the same status may answer instead. */
+static json_object *declared_response(json_object *decl, const char *status, int insights)
+{
+    json_object *r = json_object_new_object();
+    json_object_object_add(r, "description", json_object_new_string(sget(decl, "description")));
+    json_object *schema = copy(get(decl, "schema"));
+    if (!schema) schema = json_object_new_object();
+    int wrap = insights && status[0] == '2' && !json_object_get_boolean(get(decl, "bare"));
+    json_object *content =
+        json_content(wrap ? envelope(schema) : schema, copy(get(decl, "example")));
+    if (get(decl, "event_stream")) {
+        json_object *media = json_object_new_object();
+        json_object *text = str_schema("string");
+        json_object_object_add(text, "description",
+                               json_object_new_string(sget(decl, "event_stream")));
+        json_object_object_add(media, "schema", text);
+        json_object_object_add(content, "text/event-stream", media);
+    }
+    json_object_object_add(r, "content", content);
+    return r;
+}
+
 static json_object *responses(json_object *fn, json_object *extra, int has_body)
 {
     const char *family = sget(fn, "family");
     int insights = strcmp(family, "insights") == 0;
     json_object *out = json_object_new_object();
     json_object *declared = get(extra, "responses");
-    if (!declared) declared = out; /* empty: nothing to copy */
-    json_object_object_foreach(declared, status, decl)
-    {
-        json_object *r = json_object_new_object();
-        json_object_object_add(r, "description", json_object_new_string(sget(decl, "description")));
-        json_object *schema = copy(get(decl, "schema"));
-        if (!schema) schema = json_object_new_object();
-        int wrap = insights && status[0] == '2' && !json_object_get_boolean(get(decl, "bare"));
-        json_object *content =
-            json_content(wrap ? envelope(schema) : schema, copy(get(decl, "example")));
-        /* "event_stream": the same status may answer as Server-Sent Events instead */
-        if (get(decl, "event_stream")) {
-            json_object *media = json_object_new_object();
-            json_object *text = str_schema("string");
-            json_object_object_add(text, "description",
-                                   json_object_new_string(sget(decl, "event_stream")));
-            json_object_object_add(media, "schema", text);
-            json_object_object_add(content, "text/event-stream", media);
+    if (declared) {
+        json_object_object_foreach(declared, status, decl)
+        {
+            json_object_object_add(out, status, declared_response(decl, status, insights));
         }
-        json_object_object_add(r, "content", content);
-        json_object_object_add(out, status, r);
     }
     if (has_body)
         json_object_object_add(

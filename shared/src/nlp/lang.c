@@ -87,10 +87,11 @@ static size_t count_letters(const char *s, size_t len)
     return n;
 }
 
-/* Length of the longest prefix of s made of whole UTF-8 sequences. libexttextcat reads a
- * character's continuation bytes on the lead byte's word, past the given length when a
- * sequence is cut (found by tests/fuzz/triage_text_fuzz): it must only see whole ones,
- * also when the 100-byte sample would end inside a character. */
+/* Length of the longest prefix of s made of whole UTF-8 sequences. libexttextcat takes a
+ * character's length from its lead byte, so a sequence cut by the 100-byte sample (or a
+ * stray byte) could send it past the terminated copy it is given below: it only sees
+ * whole characters. (The fuzzer's crash itself was the missing NUL; this is defence for
+ * the cut, not a reproduced failure.) */
 static size_t whole_utf8(const char *s, size_t len)
 {
     size_t i = 0;
