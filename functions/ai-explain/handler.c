@@ -269,7 +269,7 @@ int fn_ai_explain(const struct cs_req *req, struct cs_resp *resp)
     if (rc == CS_ERR_NOT_FOUND) return unknown_model(resp);
     if (!rc)
         rc = cs_json_validate(task == TASK_ESCALATION ? &escalation_schema : &text_schema, data,
-                              req->arena, resp);
+                              req->arena, &resp->fields);
     uint32_t top_k = (uint32_t)cs_json_get_int(req->json, "top_k", DEFAULT_TOP_K);
     struct outcome o;
     memset(&o, 0, sizeof(o));

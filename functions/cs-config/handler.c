@@ -34,7 +34,7 @@ static int put(const struct cs_req *req, struct cs_resp *resp)
 {
     json_object *patch;
     if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
-    int rc = cs_json_parse(req->body, req->body_len, req->arena, &patch, resp);
+    int rc = cs_json_parse(req->body, req->body_len, req->arena, &patch, &resp->fields);
     if (rc) return rc;
     if (!json_object_is_type(patch, json_type_object)) {
         resp->err_message = "Body must be a JSON object";

@@ -40,7 +40,7 @@ static int build(const struct cs_req *req, struct cs_resp *resp, size_t i, json_
         return invalid(req, resp, i, "created_at",
                        "Input should be an ISO-8601 time, not in the future");
     struct cs_insights_class cl;
-    int rc = cs_insights_classify(req->env->models, req->env->fn_state,
+    int rc = cs_insights_classify(req->env->models, req->env->triage_policy,
                                   cs_json_get_str(t, "message"), &cl);
     if (rc) return rc;
     o.category = cs_json_get_str(t, "category") ? cs_json_get_str(t, "category") : cl.open.category;

@@ -48,7 +48,7 @@ int fn_tickets_process_init(struct cs_env *env)
     int rc = cs_insights_policy_init(env);
     struct cs_lang *lang = NULL;
     if (rc == CS_OK) rc = open_lang(env->cfg.data_dir, &lang);
-    if (rc == CS_OK) cs_triage_policy_set_lang(env->fn_state, lang);
+    if (rc == CS_OK) cs_triage_policy_set_lang(env->triage_policy, lang);
     return rc;
 }
 
@@ -161,7 +161,7 @@ static int ask_provider(const struct cs_req *req, const struct cs_triage_policy 
 
 static int analyse(const struct cs_req *req, struct processed *p)
 {
-    const struct cs_triage_policy *policy = req->env->fn_state;
+    const struct cs_triage_policy *policy = req->env->triage_policy;
     int rc = cs_triage_ticket(req->env->models, policy, p->message, strlen(p->message), &p->triage);
     if (!rc) rc = ask_provider(req, policy, p);
     struct cs_retrieval_hints hints = {p->triage.category_code, p->triage.confidence};

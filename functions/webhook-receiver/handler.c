@@ -131,7 +131,7 @@ static int predict(const struct cs_req *req, json_object *t, struct cs_escalatio
                    struct cs_insights_class *cl)
 {
     const char *msg = cs_json_get_str(t, "message");
-    int rc = cs_insights_classify(req->env->models, req->env->fn_state, msg, cl);
+    int rc = cs_insights_classify(req->env->models, req->env->triage_policy, msg, cl);
     if (rc) return rc;
     struct cs_escalation_input in = {
         .repeat_contacts = (int)cs_json_get_int(t, "repeat_contacts", 0),
@@ -334,7 +334,7 @@ int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
     json_object_object_get_ex(ev, "data", &t);
     if (strcmp(cs_json_get_str(ev, "type"), "ticket.created") != 0)
         return outcome(req, resp, tenant, id, ev, t);
-    if ((rc = cs_json_validate(&ticket_schema, t, req->arena, resp))) return rc;
+    if ((rc = cs_json_validate(&ticket_schema, t, req->arena, &resp->fields))) return rc;
     const char *ticket_id = cs_json_get_str(t, "ticket_id");
     struct cs_escalation e;
     struct cs_insights_class cl;

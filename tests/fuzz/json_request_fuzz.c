@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&resp, 0, sizeof(resp));
     req.arena = arena;
     json_object *body = NULL;
-    int rc = cs_json_parse((const char *)data, size, arena, &body, &resp);
+    int rc = cs_json_parse((const char *)data, size, arena, &body, &resp.fields);
     if (rc == CS_OK) {
         if (!body) abort();
         check_finite(body);
@@ -90,8 +90,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const char *again = json_object_to_json_string_length(body, JSON_C_TO_STRING_PLAIN, &n);
         if (!again) abort();
         must_reparse(again, n);
-        rc = cs_json_validate(&ticket_schema, body, arena, &resp);
-        if (rc != CS_OK && (rc != CS_ERR_VALIDATION || resp.nfield_errors == 0)) abort();
+        rc = cs_json_validate(&ticket_schema, body, arena, &resp.fields);
+        if (rc != CS_OK && (rc != CS_ERR_VALIDATION || resp.fields.n == 0)) abort();
     } else if (body) {
         abort();
     }

@@ -36,12 +36,16 @@ struct cs_config {
     struct cs_keyring keyring; /* jwt_key first, then CS_JWT_SECRET_PREVIOUS */
 };
 
+struct cs_triage_policy;
+
 struct cs_env {
     struct cs_config cfg;
     const struct cs_function *fn;
     struct cs_models *models; /* NULL unless the function needs models */
     struct cs_ai *ai;         /* NULL unless the function needs AI (cs/ai.h) */
-    void *fn_state;           /* set by the function's init hook */
+    /* The default triage policy, for the functions that classify tickets; loaded by
+     * their init hook (cs_insights_policy_init), NULL elsewhere. */
+    struct cs_triage_policy *triage_policy;
     int64_t (*now_ms)(void);
     void (*random)(void *buf, size_t n);
 };

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "cs/auth.h"
+#include "cs/schema.h"
 
 struct cs_arena;
 struct cs_env;
@@ -24,20 +25,11 @@ struct cs_resp;
 
 #define CS_MAX_PARAMS 8
 #define CS_MAX_RESP_HEADERS 24
-#define CS_MAX_FIELD_ERRORS 16
 
 /* Header names are lower-case (transports fold them); values as received. */
 struct cs_header {
     const char *name;
     const char *value;
-};
-
-/* One per-field problem found while validating a request (FastAPI's ValidationError). */
-struct cs_field_error {
-    const char *loc[4]; /* e.g. {"body", "raw_message"}; unused entries NULL */
-    int loc_index;      /* >= 0: an integer loc element appended after loc[] (JSON pos) */
-    const char *msg;    /* "Field required" */
-    const char *type;   /* "missing" */
 };
 
 /* A transport that can send a body in pieces as it is produced (FastCGI) offers this;
@@ -93,12 +85,11 @@ struct cs_resp {
     size_t body_len;
 
     /* What went wrong, gathered for the family's error writer. */
-    const char *err_message;   /* overrides the table's message */
-    const char *err_code_name; /* family-specific code ("CS_002"); NULL: derived */
-    json_object *err_details;  /* extra detail object; owned by the arena */
-    struct cs_field_error field_errors[CS_MAX_FIELD_ERRORS];
-    size_t nfield_errors;
-    int err_code;  /* the cs_code that produced an error body, 0 on success */
+    const char *err_message;       /* overrides the table's message */
+    const char *err_code_name;     /* family-specific code ("CS_002"); NULL: derived */
+    json_object *err_details;      /* extra detail object; owned by the arena */
+    struct cs_field_errors fields; /* per-field problems (cs/schema.h) */
+    int err_code;                  /* the cs_code that produced an error body, 0 on success */
     bool streamed; /* the handler sent status, headers and body through req->stream */
 };
 

@@ -113,7 +113,7 @@ double cs_insights_median(double *v, size_t n);
 /* ---- What the models say about a ticket ---- */
 
 /* Cold-start hooks for functions that triage tickets: the default triage policy from
- * CS_DATA_DIR into env->fn_state. */
+ * CS_DATA_DIR into env->triage_policy. */
 int cs_insights_policy_init(struct cs_env *env);
 void cs_insights_policy_fini(struct cs_env *env);
 

@@ -357,9 +357,9 @@ int cs_app_read_json(const struct cs_req *req, struct cs_resp *resp, const struc
         return CS_ERR_VALIDATION;
     }
     if (!json_content_type(cs_req_header(req, "content-type"))) return CS_ERR_MEDIA_TYPE;
-    int rc = cs_json_parse(req->body, req->body_len, req->arena, out, resp);
+    int rc = cs_json_parse(req->body, req->body_len, req->arena, out, &resp->fields);
     if (rc) return rc;
-    return cs_json_validate(s, *out, req->arena, resp);
+    return cs_json_validate(s, *out, req->arena, &resp->fields);
 }
 
 static int read_body(struct cs_req *req, struct cs_resp *resp)

@@ -161,7 +161,7 @@ int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **w
 void cs_env_clean_up(struct cs_env *env)
 {
     if (env->fn && env->fn->fini) env->fn->fini(env);
-    env->fn_state = NULL;
+    env->triage_policy = NULL;
     cs_ai_close(env->ai);
     env->ai = NULL;
     if (env->models) cs_models_close(env->models);

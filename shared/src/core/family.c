@@ -50,8 +50,8 @@ static const char *snake_code(struct cs_arena *a, int code)
  * details object the handler recorded (cs_session_fail). NULL when neither. */
 static const char *error_field(const struct cs_resp *resp)
 {
-    if (resp->nfield_errors > 0) {
-        const struct cs_field_error *e = &resp->field_errors[0];
+    if (resp->fields.n > 0) {
+        const struct cs_field_error *e = &resp->fields.e[0];
         const char *name = NULL;
         for (int i = 0; i < 4 && e->loc[i]; i++) name = e->loc[i];
         return name;
@@ -132,11 +132,11 @@ static const char *field_name(const struct cs_field_error *e)
 
 static int triage_error(struct cs_arena *a, const struct cs_resp *resp, int code, json_object *root)
 {
-    if (resp->nfield_errors == 0) return cs_json_add_str(root, "detail", message_of(resp, code));
+    if (resp->fields.n == 0) return cs_json_add_str(root, "detail", message_of(resp, code));
     json_object *list = json_object_new_array();
     int rc = cs_json_add(root, "detail", list);
-    for (size_t i = 0; rc == CS_OK && i < resp->nfield_errors; i++) {
-        const struct cs_field_error *e = &resp->field_errors[i];
+    for (size_t i = 0; rc == CS_OK && i < resp->fields.n; i++) {
+        const struct cs_field_error *e = &resp->fields.e[i];
         json_object *item = json_object_new_object();
         if (!item || json_object_array_add(list, item) != 0) {
             json_object_put(item);
@@ -153,11 +153,11 @@ static int triage_error(struct cs_arena *a, const struct cs_resp *resp, int code
 static json_object *details_object(const struct cs_resp *resp)
 {
     if (resp->err_details) return json_object_get(resp->err_details);
-    if (resp->nfield_errors == 0) return NULL;
+    if (resp->fields.n == 0) return NULL;
     json_object *d = json_object_new_object();
-    for (size_t i = 0; d && i < resp->nfield_errors; i++)
-        json_object_object_add(d, field_name(&resp->field_errors[i]),
-                               json_object_new_string(resp->field_errors[i].msg));
+    for (size_t i = 0; d && i < resp->fields.n; i++)
+        json_object_object_add(d, field_name(&resp->fields.e[i]),
+                               json_object_new_string(resp->fields.e[i].msg));
     return d;
 }
 

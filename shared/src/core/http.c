@@ -170,14 +170,8 @@ void cs_resp_raw(struct cs_resp *resp, int status, const char *content_type, con
 void cs_resp_field_error(struct cs_resp *resp, const char *loc0, const char *loc1, const char *msg,
                          const char *type)
 {
-    if (resp->nfield_errors >= CS_MAX_FIELD_ERRORS) return;
-    struct cs_field_error *e = &resp->field_errors[resp->nfield_errors++];
-    memset(e, 0, sizeof(*e));
-    e->loc[0] = loc0;
-    e->loc[1] = loc1;
-    e->loc_index = -1;
-    e->msg = msg;
-    e->type = type;
+    const char *const loc[] = {loc0, loc1, NULL};
+    cs_field_errors_add(&resp->fields, loc, -1, msg, type);
 }
 
 int cs_resp_stream_begin(const struct cs_req *req, struct cs_resp *resp, int status,

@@ -18,14 +18,14 @@ int cs_insights_policy_init(struct cs_env *env)
     snprintf(path, sizeof(path), "%s/policy/triage_default.json", env->cfg.data_dir);
     struct cs_triage_policy *p = NULL;
     int rc = cs_triage_policy_load(path, &p);
-    env->fn_state = p;
+    env->triage_policy = p;
     return rc;
 }
 
 void cs_insights_policy_fini(struct cs_env *env)
 {
-    cs_triage_policy_destroy(env->fn_state);
-    env->fn_state = NULL;
+    cs_triage_policy_destroy(env->triage_policy);
+    env->triage_policy = NULL;
 }
 
 const char *cs_insights_priority_word(const char *p)

@@ -15,7 +15,7 @@ static struct cs_arena *arena;
 static int parse(const char *body, size_t len, struct cs_resp *resp, json_object **out)
 {
     memset(resp, 0, sizeof(*resp));
-    return cs_json_parse(body, len, arena, out, resp);
+    return cs_json_parse(body, len, arena, out, &resp->fields);
 }
 
 static int parse_s(const char *body)
@@ -44,7 +44,7 @@ static void test_parse_ok(void)
         " {\"a\":[1,2.5,\"\\u00e9\",true,null],\"b\":{\"c\":-9223372036854775808}} \r\n";
     REQUIRE(parse(body, sizeof(body) - 1, &resp, &o) == CS_OK);
     CHECK(json_object_is_type(o, json_type_object));
-    CHECK_INT(resp.nfield_errors, 0);
+    CHECK_INT(resp.fields.n, 0);
     json_object *b;
     CHECK(json_object_object_get_ex(o, "b", &b));
     CHECK_INT(cs_json_get_int(b, "c", 0), INT64_MIN);
@@ -169,7 +169,7 @@ static void test_numbers(void)
         int rc = parse(bad[i], strlen(bad[i]), &resp, &o);
         if (rc != CS_ERR_BAD_JSON) fprintf(stderr, "  accepted %s\n", bad[i]);
         CHECK_INT(rc, CS_ERR_BAD_JSON);
-        CHECK_INT(resp.nfield_errors, 1);
+        CHECK_INT(resp.fields.n, 1);
         CHECK(o == NULL);
     }
     CHECK_INT(parse_s("[1e-400]"), CS_OK); /* underflow is a finite 0 */
@@ -221,7 +221,7 @@ static const char *validate(const char *body, int *status)
     json_object *o;
     *status = 0;
     int rc = parse(body, strlen(body), &resp, &o);
-    if (rc == CS_OK) rc = cs_json_validate(&schema, o, arena, &resp);
+    if (rc == CS_OK) rc = cs_json_validate(&schema, o, arena, &resp.fields);
     if (rc == CS_OK) return "";
     return triage_body(&resp, rc, status);
 }
@@ -363,8 +363,8 @@ static void test_error_cap(void)
     struct cs_resp resp;
     json_object *o;
     REQUIRE(parse("{}", 2, &resp, &o) == CS_OK);
-    CHECK_INT(cs_json_validate(&s, o, arena, &resp), CS_ERR_VALIDATION);
-    CHECK_INT(resp.nfield_errors, CS_MAX_FIELD_ERRORS);
+    CHECK_INT(cs_json_validate(&s, o, arena, &resp.fields), CS_ERR_VALIDATION);
+    CHECK_INT(resp.fields.n, CS_MAX_FIELD_ERRORS);
     cs_arena_reset(arena);
 }
 

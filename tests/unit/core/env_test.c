@@ -130,7 +130,7 @@ static int fake_init(struct cs_env *env)
     return CS_ERR_INTERNAL;
 }
 
-static void fake_fini(struct cs_env *env) { env->fn_state = NULL; }
+static void fake_fini(struct cs_env *env) { env->triage_policy = NULL; }
 
 static int never_called(const struct cs_req *req, struct cs_resp *resp)
 {
