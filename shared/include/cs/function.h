@@ -119,4 +119,19 @@ struct cs_function {
 /* Defined by the function folder linked into the binary. */
 extern const struct cs_function cs_function;
 
+/* Function folders. functions/<name>/ holds three files with one job each:
+ *   handler.h  declares the folder's entry points, once, with the macros below;
+ *   handler.c  defines them (`CS_HANDLER(fn_tickets_process) { ... }`): the work;
+ *   routes.c   defines `cs_function`: routes, roles, auth, body schema, needs, and
+ *              which entry points serve them.
+ * The macros write each kind of entry point's signature once for the whole tree, so a
+ * handler cannot drift from what the runtime calls. Entry points keep per-folder names
+ * (fn_<name>...) because some tests include several folders' handlers in one program. */
+#define CS_HANDLER(name) int name(const struct cs_req *req, struct cs_resp *resp)
+#define CS_INIT(name) int name(struct cs_env *env)
+#define CS_FINI(name) void name(struct cs_env *env)
+#define CS_RUN(name)                                                                               \
+    int name(struct cs_worker *w, int64_t deadline_ms, const volatile sig_atomic_t *stop,          \
+             json_object **summary)
+
 #endif
