@@ -88,7 +88,9 @@ struct cs_function {
     /* Optional: the limit for this request, decided after authentication (e.g. from the
      * tenant's own configuration, per route). When set, the counter is kept per route
      * ("rl:<name>:<METHOD> <pattern>"); a limit of 0 falls back to `rate`, then to the
-     * configured default. Returns 0 or an error code for the family's error writer. */
+     * configured default. Returns 0 or an error code for the family's error writer.
+     * It runs after the body is parsed: req->json is the body when it parsed (it may
+     * not have passed the schema yet), else NULL. */
     int (*rate_of)(const struct cs_req *req, struct cs_rate *out);
     /* Optional: counter name shared by several functions ("rl:<rate_key>"), so a
      * family's limit holds per tenant across its functions; NULL: the function's name. */

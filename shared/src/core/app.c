@@ -346,30 +346,37 @@ static bool json_content_type(const char *ct)
     return n > 5 && strncasecmp(ct + n - 5, "+json", 5) == 0;
 }
 
-int cs_app_read_json(const struct cs_req *req, struct cs_resp *resp, const struct cs_schema *s,
-                     json_object **out)
+static int read_json(const struct cs_req *req, struct cs_field_errors *errs,
+                     const struct cs_schema *s, json_object **out)
 {
     if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
     /* FastAPI reads no body at all as a missing required body, before looking at its
      * content type: 422 [{"type":"missing","loc":["body"],"msg":"Field required"}]. */
     if (req->body_len == 0 && req->env->fn->family == CS_FAMILY_TRIAGE) {
-        cs_resp_field_error(resp, "body", NULL, "Field required", "missing");
+        const char *const loc[] = {"body", NULL};
+        cs_field_errors_add(errs, loc, -1, "Field required", "missing");
         return CS_ERR_VALIDATION;
     }
     if (!json_content_type(cs_req_header(req, "content-type"))) return CS_ERR_MEDIA_TYPE;
-    int rc = cs_json_parse(req->body, req->body_len, req->arena, out, &resp->fields);
+    int rc = cs_json_parse(req->body, req->body_len, req->arena, out, errs);
     if (rc) return rc;
-    return cs_json_validate(s, *out, req->arena, &resp->fields);
+    return cs_json_validate(s, *out, req->arena, errs);
 }
 
-static int read_body(struct cs_req *req, struct cs_resp *resp)
+int cs_app_read_json(const struct cs_req *req, struct cs_resp *resp, const struct cs_schema *s,
+                     json_object **out)
+{
+    return read_json(req, &resp->fields, s, out);
+}
+
+static int read_body(struct cs_req *req, struct cs_field_errors *errs)
 {
     const struct cs_function *fn = req->env->fn;
     /* A function may also declare GET/DELETE routes; only these methods carry a body. */
     bool has_body = strcmp(req->method, "POST") == 0 || strcmp(req->method, "PUT") == 0 ||
                     strcmp(req->method, "PATCH") == 0;
     if (!fn->body || !has_body) return CS_OK;
-    return cs_app_read_json(req, resp, fn->body, &req->json);
+    return read_json(req, errs, fn->body, &req->json);
 }
 
 static int pipeline(struct cs_req *req, struct cs_resp *resp)
@@ -379,9 +386,17 @@ static int pipeline(struct cs_req *req, struct cs_resp *resp)
     if (rc || answered) return rc;
     if ((rc = authenticate(req, resp))) return rc;
     if ((rc = authorize(req))) return rc;
+    /* The body is read before the limit, so a limit that depends on it (the company of a
+     * session request, cs_session_rate) reads req->json instead of parsing it again; its
+     * errors still come after the limit and the query check, as clients always saw. */
+    struct cs_field_errors body_errs = {.n = 0};
+    int body_rc = read_body(req, &body_errs);
     if ((rc = rate_limit(req, resp))) return rc;
     if ((rc = cs_req_query_check(req, resp))) return rc;
-    if ((rc = read_body(req, resp))) return rc;
+    if (body_rc) {
+        resp->fields = body_errs;
+        return body_rc;
+    }
     rc = req->env->fn->handle(req, resp);
     if (rc == CS_OK && resp->status == 0) rc = CS_ERR_INTERNAL; /* handler forgot a body */
     return rc;

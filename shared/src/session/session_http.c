@@ -29,13 +29,10 @@ int cs_session_rate(const struct cs_req *req, const char *key, struct cs_rate *o
      * on nothing, so it must not pick a laxer company's limit (issue 13). */
     bool has_body = strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0;
     const char *company = has_body ? NULL : cs_req_query(req, "companyId");
-    if (has_body && req->body && req->body_len && req->body_len <= req->env->cfg.max_body) {
-        /* A body that does not parse gets the default limit; its error comes later. */
-        json_object *b;
-        if (cs_json_parse(req->body, req->body_len, req->arena, &b, NULL) == CS_OK &&
-            json_object_is_type(b, json_type_object))
-            company = cs_json_get_str(b, "companyId");
-    }
+    /* The core parsed the body before the limit (NULL when it does not parse: the
+     * default limit, and its error comes later). */
+    if (has_body && json_object_is_type(req->json, json_type_object))
+        company = cs_json_get_str(req->json, "companyId");
     return cs_session_rate_for(req, company, key, out);
 }
 

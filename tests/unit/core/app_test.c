@@ -552,6 +552,42 @@ static void test_rate_limit(void)
     env.cfg.rate_limit = saved;
 }
 
+/* A limit that depends on the body (the sessions family's per-company limits) reads the
+ * body the core parsed: "name" picks the limit here. Over the limit, a body that fails
+ * the schema still gets the 429 first, as before the body moved ahead of the limit. */
+static unsigned body_limit_seen;
+static int rate_of_body(const struct cs_req *r, struct cs_rate *out)
+{
+    const char *name = cs_json_get_str(r->json, "name");
+    *out = (struct cs_rate){name && strcmp(name, "strict") == 0 ? 1 : 0, 60};
+    body_limit_seen = out->limit;
+    return CS_OK;
+}
+
+static void test_rate_of_reads_the_parsed_body(void)
+{
+    struct cs_function by_body = fn;
+    by_body.name = "things-by-body";
+    by_body.rate_of = rate_of_body;
+    env.fn = &by_body;
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"strict\"}", "authorization", tok_agent, NULL);
+    CHECK_INT(resp.status, 201);
+    CHECK_INT(body_limit_seen, 1);
+    CHECK_STR(rh("x-rate-limit-limit"), "1");
+    /* Over the limit with a body the schema refuses ("email" malformed): 429, not 422. */
+    call("POST", "/api/v1/things", NULL, "{\"name\":\"strict\",\"email\":\"no\"}", "authorization",
+         tok_agent, NULL);
+    CHECK_INT(resp.status, 429);
+    CHECK_INT(resp.fields.n, 0);
+    /* A body that does not parse gets the default limit, then its own error. */
+    call("POST", "/api/v1/things", NULL, "{\"name\":", "authorization", tok_agent, NULL);
+    CHECK_INT(body_limit_seen, 0);
+    CHECK_INT(resp.status, 400);
+    CHECK_INT(resp.fields.n, 1);
+    CHECK_STR(resp.fields.e[0].type, "json_invalid");
+    env.fn = &fn;
+}
+
 /* Every transport writes resp as it is: status, a JSON body, no NULL names. */
 static int well_formed(void)
 {
@@ -675,6 +711,7 @@ int main(void)
     TEST_RUN(test_body_errors);
     TEST_RUN(test_triage_family);
     TEST_RUN(test_rate_limit);
+    TEST_RUN(test_rate_of_reads_the_parsed_body);
     TEST_RUN(test_fault_arena);
     TEST_RUN(test_fault_store);
     TEST_RUN(test_access_log_has_no_secrets);
