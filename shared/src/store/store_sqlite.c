@@ -1521,6 +1521,15 @@ static const char *walbuf_vfs; /* NULL: SQLite's default VFS */
 static void sqlite_global_setup(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* Every operation runs in a savepoint of the shared transaction (op_begin), and a
+     * savepoint keeps the original of each page it changes in a sub-journal. SQLite
+     * spills that to a temporary file beyond 64 KiB, which a ticket with its indexes,
+     * outbox row and rollups passed: an open, unlink and ~3 pwrite per ticket (strace,
+     * tests/bench/ticket_cost.sh). Kept in memory up to 120 KiB per operation; larger
+     * ones (bulk imports) still spill. The value is also the size of the journal's
+     * memory chunks: 4 MiB cost an mmap and munmap per chunk (glibc's threshold is
+     * 128 KiB), three per ticket. */
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 120 << 10);
     walbuf_vfs = cs_sqlite_walbuf_register();
 }
 
