@@ -120,7 +120,8 @@ static void stream_stir(void) {}
 
 static const char *stream_name(void) { return "cs-chacha20-fke"; }
 
-static randombytes_implementation stream_impl = { /* libsodium takes it non-const */
+static randombytes_implementation stream_impl = {
+    /* libsodium takes it non-const */
     .implementation_name = stream_name,
     .random = stream_random,
     .stir = stream_stir,
