@@ -262,10 +262,6 @@ static int txn_end(struct sq_conn *c)
 static int op_begin(struct sq_store *s, bool write)
 {
     struct sq_conn *c = s->c;
-    /* A request scope writes (tickets-process: rate counter, ticket, outbox): its reads
-     * open the write transaction at once. A read transaction first would cost its own
-     * begin and end, two wal-index lock calls, and then end at the first write. */
-    write = write || s->scoped;
     __atomic_add_fetch(&c->arrivals, 1, __ATOMIC_SEQ_CST);
     pthread_mutex_lock(&c->lock);
     __atomic_sub_fetch(&c->arrivals, 1, __ATOMIC_SEQ_CST);
