@@ -17,7 +17,7 @@ pids=()
 cleanup() {
     local p
     for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    [ -f "$var/nginx/nginx.pid" ] && kill "$(cat "$var/nginx/nginx.pid")" 2>/dev/null || true
+    if [ -f "$var/nginx/nginx.pid" ]; then kill "$(cat "$var/nginx/nginx.pid")" 2>/dev/null || true; fi
     sleep 0.2
     rm -rf "$var"
 }
