@@ -84,6 +84,10 @@ if [ -n "${CS_TCOST_TRACE:-}" ]; then # a full trace of 200 more requests, kept
     sleep 0.2
     kill -INT "$tpid"; wait "$tpid" 2>/dev/null || true
 fi
+if [ -n "${CS_TCOST_WRK:-}" ]; then # wall clock too: wrk -c32 for that many seconds
+    CS_BENCH_TOKEN=$tok wrk -t2 -c32 -d"${CS_TCOST_WRK}s" --latency -s tests/bench/post.lua "$url" |
+        grep -E "Requests/sec|99%|non-200|Non-2xx" || true
+fi
 calls=$(awk '$NF=="total"{print $4}' "$var/strace.txt")
 awk -v c="$calls" -v n="$ok" -v t="$cpu_ms" -v m="$ok_cpu" \
     'BEGIN{printf "syscalls/ticket %.2f  cpu_us/ticket %.0f  answered 200: %d + %d\n", c/n, t*1000/m, n, m}'
