@@ -90,12 +90,12 @@ static void sodium_random(void *buf, size_t n)
     static __thread unsigned char key[crypto_stream_chacha20_KEYBYTES];
     static __thread unsigned seeded_gen;
     if (n > RANDOM_DRAW_MAX) {
-        randombytes_buf(buf, n);
+        randombytes_sysrandom_implementation.buf(buf, n);
         return;
     }
     pthread_once(&once, random_setup);
     if (seeded_gen != fork_gen) {
-        randombytes_buf(key, sizeof(key));
+        randombytes_sysrandom_implementation.buf(key, sizeof(key));
         seeded_gen = fork_gen;
     }
     static const unsigned char nonce[crypto_stream_chacha20_NONCEBYTES]; /* a new key each draw */
@@ -106,8 +106,35 @@ static void sodium_random(void *buf, size_t n)
     sodium_memzero(block, sizeof(key) + n);
 }
 
+/* The same stream behind libsodium's randombytes_*, which every id, event id and key
+ * of the library draws from: its default (sysrandom) is one getrandom call per draw,
+ * one to three per ticket. Large draws and the seeds still come from getrandom. */
+static uint32_t stream_random(void)
+{
+    uint32_t r;
+    sodium_random(&r, sizeof(r));
+    return r;
+}
+
+static void stream_stir(void) {}
+
+static const char *stream_name(void) { return "cs-chacha20-fke"; }
+
+static randombytes_implementation stream_impl = {
+    /* libsodium takes it non-const */
+    .implementation_name = stream_name,
+    .random = stream_random,
+    .stir = stream_stir,
+    .uniform = NULL, /* libsodium's own rejection sampling over .random */
+    .buf = sodium_random,
+    .close = NULL,
+};
+
+static void stream_install(void) { randombytes_set_implementation(&stream_impl); }
+
 int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **why)
 {
+    static pthread_once_t stream_once = PTHREAD_ONCE_INIT;
     memset(env, 0, sizeof(*env));
     env->fn = fn;
     env->now_ms = cs_now_ms;
@@ -115,6 +142,7 @@ int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **w
     /* Named first, so that every init failure below is logged under the function's own
      * name rather than the library default. */
     cs_log_set_function(fn->name);
+    pthread_once(&stream_once, stream_install); /* before sodium_init, as libsodium asks */
     if (sodium_init() < 0) {
         *why = "libsodium failed to initialise";
         return CS_ERR_INTERNAL;

@@ -74,6 +74,13 @@ struct hit_memo {
     json_object *tree; /* owned here; hits get deep copies */
 };
 
+/* A rollup cell changed by the open transaction and not yet written (rollup_flush). */
+struct pending_cell {
+    char tenant[72];
+    const char *coll; /* a definition's, static */
+    struct cs_rollup_cell cell;
+};
+
 struct sq_conn {
     char *path;
     pid_t pid;     /* the process that opened it: a forked child opens its own */
@@ -93,6 +100,10 @@ struct sq_conn {
     unsigned long gen;    /* the open (or next) transaction's number, from 1 */
     struct txn_outcome ends[ENDS_KEPT];
     struct hit_memo memo[HIT_MEMO]; /* by rid modulo HIT_MEMO; under `lock` */
+    /* The open transaction's rollup changes, merged by cell: [0, op_mark) from its ended
+     * operations, [op_mark, npend) from the one in progress (dropped if it fails). */
+    struct pending_cell *pend;
+    size_t npend, cap_pend, op_mark;
 };
 
 struct sq_store {
@@ -109,6 +120,12 @@ struct sq_store {
 static const char schema_sql[] =
     "PRAGMA journal_mode=WAL;"
     "PRAGMA synchronous=NORMAL;"
+    /* A checkpoint copies every page changed since the last one (a pread from the WAL
+     * and a pwrite into the database each); the hot pages (index edges, rollups, the
+     * rate counter) change with every ticket, so checkpointing every 4000 frames instead
+     * of SQLite's 1000 writes each of them a quarter as often: ~1.6 fewer system calls
+     * per ticket (tests/bench/ticket_cost.sh, 3000 tickets). The WAL grows to ~16 MB. */
+    "PRAGMA wal_autocheckpoint=4000;"
     /* No memory-mapped reads: SQLite remaps the whole file whenever its size changes,
      * and in a store that grows with every ticket that cost each connection an munmap
      * and a fresh round of page faults, a quarter of a ticket's CPU time (build.sh
@@ -219,13 +236,18 @@ static int conn_run(struct sq_conn *c, const char *sql)
 
 /* ---- the shared transaction ---- */
 
+static int rollup_flush(struct sq_conn *c);
+static void rollup_merge_op(struct sq_conn *c);
+
 /* Ends the open transaction and gives its outcome to every operation waiting on it. */
 static int txn_end(struct sq_conn *c)
 {
     /* SQLite rolls the whole transaction back itself after some errors (I/O, full
      * disk): then there is nothing to commit, and every operation in it failed. */
-    int rc = sqlite3_get_autocommit(c->db) ? CS_ERR_STORE : conn_run(c, "COMMIT");
+    int rc = sqlite3_get_autocommit(c->db) ? CS_ERR_STORE : rollup_flush(c);
+    if (!rc) rc = conn_run(c, "COMMIT");
     if (rc && !sqlite3_get_autocommit(c->db)) conn_run(c, "ROLLBACK");
+    c->npend = c->op_mark = 0;
     for (struct waiter *w = c->batch; w; w = w->next) {
         w->rc = rc;
         w->done = true;
@@ -264,6 +286,7 @@ static int op_begin(struct sq_store *s, bool write)
         return rc == CS_ERR_EXISTS ? CS_ERR_STORE : rc;
     }
     c->nops++;
+    c->op_mark = c->npend;
     return CS_OK;
 }
 
@@ -279,6 +302,10 @@ static int op_end(struct sq_store *s, int rc)
         rc = rc ? rc : end_rc;
         end_rc = CS_OK;
     }
+    if (rc)
+        c->npend = c->op_mark; /* its rollup changes went with its savepoint */
+    else
+        rollup_merge_op(c);
     /* In a request scope the transaction stays open for whoever comes next; the
      * scope's end commits it if nobody has by then (sq_scope_end). */
     if (s->scoped && c->nops < BATCH_MAX && !sqlite3_get_autocommit(c->db)) {
@@ -449,17 +476,25 @@ static int commit_change(struct sq_store *s, int rc, int64_t now_ms)
     " s4 = s4 + excluded.s4, s5 = s5 + excluded.s5, s6 = s6 + excluded.s6,"                        \
     " s7 = s7 + excluded.s7, n0 = n0 + excluded.n0, n1 = n1 + excluded.n1,"                        \
     " n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, n4 = n4 + excluded.n4,"                        \
-    " n5 = n5 + excluded.n5, n6 = n6 + excluded.n6, n7 = n7 + excluded.n7 RETURNING count"
+    " n5 = n5 + excluded.n5, n6 = n6 + excluded.n6, n7 = n7 + excluded.n7"
+/* A cell can only empty when its count goes down: only then is the count read back.
+ * RETURNING makes SQLite collect the rows in a temporary table first, which an insert's
+ * cells (all counts up) need not pay for. */
+#define ROLLUP_UPSERT_RETURNING ROLLUP_UPSERT " RETURNING count"
 #define ROLLUP_DROP                                                                                \
     "DELETE FROM rollups WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour=?4 AND key=?5"
 
-/* Adds the cells to the stored ones; a cell left with no document goes. */
-static int rollup_apply(sqlite3_stmt *up, sqlite3_stmt *drop, const char *tenant, const char *coll,
-                        const struct cs_rollup_cell *cells, size_t n)
+/* Adds the cells to the stored ones; a cell left with no document goes. `up` serves the
+ * cells whose count grows, `up_ret` (ROLLUP_UPSERT_RETURNING) and `drop` the others and
+ * may be NULL when there are none. */
+static int rollup_apply(sqlite3_stmt *up_plain, sqlite3_stmt *up_ret, sqlite3_stmt *drop,
+                        const char *tenant, const char *coll, const struct cs_rollup_cell *cells,
+                        size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         const struct cs_rollup_cell *c = &cells[i];
-        sqlite3_reset(up);
+        sqlite3_stmt *up = c->count > 0 ? up_plain : up_ret;
+        if (!up || (up == up_ret && !drop)) return CS_ERR_STORE;
         bind_text(up, 1, tenant);
         bind_text(up, 2, coll);
         bind_text(up, 3, c->dim);
@@ -476,7 +511,6 @@ static int rollup_apply(sqlite3_stmt *up, sqlite3_stmt *drop, const char *tenant
         sqlite3_reset(up);
         if (step != SQLITE_DONE) return cs_from_sqlite(step) ? cs_from_sqlite(step) : CS_ERR_STORE;
         if (left != 0) continue;
-        sqlite3_reset(drop);
         bind_text(drop, 1, tenant);
         bind_text(drop, 2, coll);
         bind_text(drop, 3, c->dim);
@@ -487,6 +521,100 @@ static int rollup_apply(sqlite3_stmt *up, sqlite3_stmt *drop, const char *tenant
         if (step != SQLITE_DONE) return cs_from_sqlite(step) ? cs_from_sqlite(step) : CS_ERR_STORE;
     }
     return CS_OK;
+}
+
+/* Rollup changes wait in the connection until the transaction commits (txn_end), merged
+ * by cell: the tickets of one group commit share most of their cells (the same hour,
+ * category, priority...), so each cell is written once per transaction instead of once
+ * per ticket (tests/bench/ticket_insert_bench.c). A rollup read first writes what is
+ * pending (rollup_settle), so it sees its own transaction's changes as before. */
+static int rollup_stage(struct sq_conn *c, const char *tenant, const char *coll,
+                        const struct cs_rollup_cell *cells, size_t n)
+{
+    if (strlen(tenant) >= sizeof(c->pend->tenant)) return CS_ERR_INVALID; /* never: <= 64 */
+    if (c->npend + n > c->cap_pend) {
+        size_t cap = c->cap_pend ? 2 * c->cap_pend : 64;
+        while (cap < c->npend + n) cap *= 2;
+        struct pending_cell *p = realloc(c->pend, cap * sizeof(*p));
+        if (!p) return CS_ERR_NOMEM;
+        c->pend = p;
+        c->cap_pend = cap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct pending_cell *p = &c->pend[c->npend++];
+        snprintf(p->tenant, sizeof(p->tenant), "%s", tenant);
+        p->coll = coll;
+        p->cell = cells[i];
+    }
+    return CS_OK;
+}
+
+static bool same_cell(const struct pending_cell *a, const struct pending_cell *b)
+{
+    return a->cell.hour_ms == b->cell.hour_ms && a->coll == b->coll &&
+           strcmp(a->cell.key, b->cell.key) == 0 && strcmp(a->cell.dim, b->cell.dim) == 0 &&
+           strcmp(a->tenant, b->tenant) == 0;
+}
+
+/* The ended operation's cells [op_mark, npend) added into the transaction's. */
+static void rollup_merge_op(struct sq_conn *c)
+{
+    size_t kept = c->op_mark;
+    for (size_t i = c->op_mark; i < c->npend; i++) {
+        const struct pending_cell *p = &c->pend[i];
+        size_t j = 0;
+        while (j < kept && !same_cell(&c->pend[j], p)) j++;
+        if (j == kept) {
+            c->pend[kept++] = *p;
+            continue;
+        }
+        struct cs_rollup_cell *to = &c->pend[j].cell;
+        to->count += p->cell.count;
+        for (size_t m = 0; m < CS_ROLLUP_MAX_MEASURES; m++) {
+            to->sum[m] += p->cell.sum[m];
+            to->n[m] += p->cell.n[m];
+        }
+    }
+    c->npend = c->op_mark = kept;
+}
+
+static bool cell_unchanged(const struct cs_rollup_cell *c)
+{
+    if (c->count) return false;
+    for (size_t m = 0; m < CS_ROLLUP_MAX_MEASURES; m++)
+        if (c->n[m] || c->sum[m] != 0.0) return false;
+    return true;
+}
+
+/* Writes the transaction's pending rollup changes; inside it, before its commit. */
+static int rollup_flush(struct sq_conn *c)
+{
+    if (c->npend == 0) return CS_OK;
+    sqlite3_stmt *up = conn_prepare(c, ROLLUP_UPSERT);
+    int rc = up ? CS_OK : CS_ERR_STORE;
+    for (size_t i = 0; !rc && i < c->npend; i++) {
+        const struct pending_cell *p = &c->pend[i];
+        if (cell_unchanged(&p->cell)) continue; /* changes that cancelled out */
+        sqlite3_stmt *up_ret = NULL, *drop = NULL;
+        if (p->cell.count <= 0) { /* may empty the cell (a delete or a moved document) */
+            /* The cache evicts its least recently used statement: never `up`, just used
+             * before these two. */
+            up_ret = conn_prepare(c, ROLLUP_UPSERT_RETURNING);
+            drop = up_ret ? conn_prepare(c, ROLLUP_DROP) : NULL;
+            if (!drop) rc = CS_ERR_STORE;
+        }
+        if (!rc) rc = rollup_apply(up, up_ret, drop, p->tenant, p->coll, &p->cell, 1);
+    }
+    if (!rc) c->npend = c->op_mark = 0;
+    return rc;
+}
+
+/* Before a rollup read: the pending changes written in an operation of their own, so
+ * that a failure of the read cannot take them back. */
+static int rollup_settle(struct sq_store *s)
+{
+    int rc = op_begin(s, false);
+    return rc ? rc : op_end(s, rollup_flush(s->c));
 }
 
 /* The write's rollup change (old document -> new, either NULL), for a collection that
@@ -501,10 +629,7 @@ static int rollup_write(struct sq_store *s, const char *tenant, const char *coll
     struct cs_rollup_cell cells[CS_ROLLUP_MAX_CELLS];
     size_t n = cs_rollup_delta(d, old, old_created, new_body, new_created, cells);
     json_object_put(old);
-    if (n == 0) return CS_OK;
-    sqlite3_stmt *up = prepare(s, ROLLUP_UPSERT), *drop = up ? prepare(s, ROLLUP_DROP) : NULL;
-    if (!up || !drop) return CS_ERR_STORE;
-    return rollup_apply(up, drop, tenant, coll, cells, n);
+    return rollup_stage(s->c, tenant, d->coll, cells, n);
 }
 
 /* The stored body and creation time of a document about to change, for its rollups.
@@ -1351,6 +1476,8 @@ static int sq_rollup_read(struct cs_store *st, struct cs_arena *a, const char *t
                           const struct cs_rollup_def *d, const char *dim, int64_t h0, int64_t h1,
                           bool by_hour, struct cs_rollup_row **rows, size_t *n)
 {
+    int rc = rollup_settle(SQ(st));
+    if (rc) return rc;
     READ_OP(do_rollup_read(st, a, tenant, d, dim, h0, h1, by_hour, rows, n));
 }
 
@@ -1358,12 +1485,16 @@ static int sq_rollup_scan(struct cs_store *st, struct cs_arena *a, const char *t
                           const struct cs_rollup_def *d, int64_t from, int64_t to,
                           int (*each)(void *ctx, json_object *body, int64_t created_ms), void *ctx)
 {
+    int rc = rollup_settle(SQ(st));
+    if (rc) return rc;
     READ_OP(do_rollup_scan(st, a, tenant, d, from, to, each, ctx));
 }
 
 static int sq_rollup_rank(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d,
                           double lo, double hi, int64_t from, int64_t to, int64_t k, double *out)
 {
+    int rc = rollup_settle(SQ(st));
+    if (rc) return rc;
     READ_OP(do_rollup_rank(st, tenant, d, lo, hi, from, to, k, out));
 }
 
@@ -1387,13 +1518,12 @@ static int rollup_rebuild(sqlite3 *db)
     if (rc || v == CS_ROLLUP_VERSION) return rc;
     rc = cs_from_sqlite(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL));
     if (rc) return rc;
-    sqlite3_stmt *docs = NULL, *up = NULL, *drop = NULL;
+    sqlite3_stmt *docs = NULL, *up = NULL;
     rc = rollup_version(db, &v); /* again: another process may have built them meanwhile */
     bool current = !rc && v == CS_ROLLUP_VERSION;
     if (!rc && !current)
         rc = cs_from_sqlite(sqlite3_exec(db, "DELETE FROM rollups", NULL, NULL, NULL));
     if (!rc && !current) rc = cs_from_sqlite(sqlite3_prepare_v2(db, ROLLUP_UPSERT, -1, &up, NULL));
-    if (!rc && !current) rc = cs_from_sqlite(sqlite3_prepare_v2(db, ROLLUP_DROP, -1, &drop, NULL));
     if (!rc && !current)
         rc = cs_from_sqlite(sqlite3_prepare_v2(
             db, "SELECT tenant, created_ms, body FROM docs WHERE coll=?1", -1, &docs, NULL));
@@ -1410,8 +1540,9 @@ static int rollup_rebuild(sqlite3 *db)
             size_t n =
                 cs_rollup_delta(&defs[i], NULL, 0, body, sqlite3_column_int64(docs, 1), cells);
             json_object_put(body);
-            rc = rollup_apply(up, drop, (const char *)sqlite3_column_text(docs, 0), defs[i].coll,
-                              cells, n);
+            /* One document's own cells: every count is positive. */
+            rc = rollup_apply(up, NULL, NULL, (const char *)sqlite3_column_text(docs, 0),
+                              defs[i].coll, cells, n);
         }
         if (!rc && step != SQLITE_DONE) rc = cs_from_sqlite(step);
     }
@@ -1423,7 +1554,6 @@ static int rollup_rebuild(sqlite3 *db)
                          NULL, NULL, NULL));
     sqlite3_finalize(docs);
     sqlite3_finalize(up);
-    sqlite3_finalize(drop);
     sqlite3_exec(db, rc ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
     return rc;
 }
@@ -1521,6 +1651,15 @@ static const char *walbuf_vfs; /* NULL: SQLite's default VFS */
 static void sqlite_global_setup(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    /* Every operation runs in a savepoint of the shared transaction (op_begin), and a
+     * savepoint keeps the original of each page it changes in a sub-journal. SQLite
+     * spills that to a temporary file beyond 64 KiB, which a ticket with its indexes,
+     * outbox row and rollups passed: an open, unlink and ~3 pwrite per ticket (strace,
+     * tests/bench/ticket_cost.sh). Kept in memory up to 120 KiB per operation; larger
+     * ones (bulk imports) still spill. The value is also the size of the journal's
+     * memory chunks: 4 MiB cost an mmap and munmap per chunk (glibc's threshold is
+     * 128 KiB), three per ticket. */
+    sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, 120 << 10);
     walbuf_vfs = cs_sqlite_walbuf_register();
 }
 
@@ -1552,6 +1691,7 @@ static void conn_free(struct sq_conn *c)
         json_object_put(c->memo[i].tree);
         free(c->memo[i].body);
     }
+    free(c->pend);
     sqlite3_close_v2(c->db);
     pthread_cond_destroy(&c->ended);
     pthread_mutex_destroy(&c->lock);

@@ -2,12 +2,15 @@
  * wrote through it is what a plain SQLite connection (the default VFS, as another tool
  * or process would use) reads, while the store is open and after it is gone without
  * closing (a crash right after commits returned), across savepoint rollbacks, rewritten
- * pages, checkpoints and a document larger than the gathering buffer. */
+ * pages, checkpoints and a document larger than the gathering buffer. Checkpoints gather
+ * the database file's contiguous page writes: after one, the file alone (an emptied WAL)
+ * holds everything, also when the writer dies right after. */
 #include <json-c/json.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,6 +18,7 @@
 #include "../../support/test.h"
 #include "cs/arena.h"
 #include "cs/store.h"
+#include "store/store_reporting.h" /* cs_store_sqlite_db */
 
 static struct temp_db db;
 
@@ -113,9 +117,71 @@ static void test_commits_survive_a_crash(void)
     temp_db_remove(&db);
 }
 
+static long long wal_size(void)
+{
+    char p[600];
+    snprintf(p, sizeof(p), "%s-wal", db.path);
+    struct stat sb;
+    return stat(p, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/* Documents of ~2 KB from `from`, then a checkpoint of the given mode through the store's
+ * own connection (the shim); 0 when all went well. */
+static int fill_and_checkpoint(struct cs_store *st, struct cs_arena *a, int from, int n,
+                               const char *mode)
+{
+    char id[32], v[2048];
+    memset(v, 'z', sizeof(v) - 1);
+    v[sizeof(v) - 1] = '\0';
+    for (int i = from; i < from + n; i++) {
+        snprintf(id, sizeof(id), "k%d", i);
+        v[i % 2000] = (char)('a' + i % 26); /* pages differ */
+        cs_store_scope_begin(st);
+        int rc = put(st, a, id, v);
+        int end = cs_store_scope_end(st);
+        if (rc || end) return 1;
+        cs_arena_reset(a);
+    }
+    char sql[64];
+    snprintf(sql, sizeof(sql), "PRAGMA wal_checkpoint(%s)", mode);
+    return sqlite3_exec(cs_store_sqlite_db(st), sql, NULL, NULL, NULL) != SQLITE_OK;
+}
+
+static void test_checkpoint_reaches_the_file(void)
+{
+    struct cs_store *st = temp_db_create(&db, "walbuf-ckpt");
+    REQUIRE(st);
+    struct cs_arena *a = cs_arena_new(1 << 16);
+    REQUIRE(a);
+    CHECK_INT(fill_and_checkpoint(st, a, 0, 400, "TRUNCATE"), 0);
+    CHECK_INT(wal_size(), 0); /* so a reader reads the database file only */
+    CHECK_INT(plain_query("SELECT count(*) FROM docs WHERE coll='wb'"), 400);
+    CHECK_INT(plain_query("SELECT count(*) FROM docs WHERE coll='wb' AND length(body) > 2000"),
+              400);
+    CHECK_INT(plain_query("PRAGMA integrity_check"), 1);
+    cs_arena_destroy(a);
+    cs_store_close(st); /* the files stay */
+    /* A writer that checkpoints (PASSIVE, as SQLite's automatic one) and dies at once. */
+    pid_t pid = fork();
+    REQUIRE(pid >= 0);
+    if (pid == 0) {
+        struct cs_store *c = temp_db_open(&db);
+        struct cs_arena *ca = c ? cs_arena_new(1 << 16) : NULL;
+        if (!ca || fill_and_checkpoint(c, ca, 400, 300, "PASSIVE")) _exit(2);
+        _exit(0);
+    }
+    int status = 0;
+    REQUIRE(waitpid(pid, &status, 0) == pid);
+    REQUIRE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    CHECK_INT(plain_query("SELECT count(*) FROM docs WHERE coll='wb'"), 700);
+    CHECK_INT(plain_query("PRAGMA integrity_check"), 1);
+    temp_db_remove(&db);
+}
+
 int main(void)
 {
     TEST_RUN(test_plain_reader_sees_every_commit);
     TEST_RUN(test_commits_survive_a_crash);
+    TEST_RUN(test_checkpoint_reaches_the_file);
     return test_done();
 }

@@ -294,6 +294,43 @@ static void test_failed_write_changes_nothing(void)
     temp_db_close(&db, st);
 }
 
+/* Group commit: the writes of a request scope share transactions (up to 64 operations
+ * each), whose rollup changes wait in the connection, merged by cell, until the commit.
+ * A rollup read inside the scope sees the scope's own writes; failed writes among them
+ * add nothing; after the scope everything is committed and still equals the scan. */
+static void test_shared_transaction(void)
+{
+    struct cs_store *st = temp_db_create(&db, "rollup-scope");
+    struct cs_arena *a = cs_arena_new(0);
+    REQUIRE(st && a);
+    cs_store_scope_begin(st);
+    fill_tickets(st, a, 150); /* inserts, re-processing updates, deletes */
+    json_object *d = processed();
+    CHECK(cs_store_update(st, a, TENANT, "tickets", "TKT-1", 999, d, NULL, NOW, NULL) ==
+          CS_ERR_CONFLICT);
+    CHECK(cs_store_insert(st, a, TENANT, "tickets", "TKT-4", d, NULL, NOW, NULL) != CS_OK ||
+          cs_store_delete(st, TENANT, "tickets", "TKT-4", -1) == CS_OK);
+    json_object_put(d);
+    struct cs_ticket_metrics inside, after;
+    REQUIRE(cs_ticket_metrics(st, a, TENANT, INT64_MIN, false, &inside) == CS_OK);
+    CHECK(inside.total > 130 && inside.total <= 150);
+    compare_metrics(st, a, INT64_MIN);
+    compare_metrics(st, a, NOW - 30 * DAY);
+    /* writes after a read in the same transaction, then the commit */
+    d = processed();
+    CHECK(cs_store_insert(st, a, TENANT, "tickets", "TKT-late", d, NULL, NOW - 2 * HOUR, NULL) ==
+          CS_OK);
+    json_object_put(d);
+    CHECK(cs_store_scope_end(st) == CS_OK);
+    cs_arena_reset(a);
+    REQUIRE(cs_ticket_metrics(st, a, TENANT, INT64_MIN, false, &after) == CS_OK);
+    CHECK_INT(after.total, inside.total + 1);
+    compare_metrics(st, a, INT64_MIN);
+    compare_metrics(st, a, NOW - DAY);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
 /* A database from before rollups (or of another rollup version) gets them at open. */
 static void test_built_at_open(void)
 {
@@ -379,6 +416,7 @@ int main(void)
 {
     TEST_RUN(test_bins);
     TEST_RUN(test_ticket_metrics_equal_scan);
+    TEST_RUN(test_shared_transaction);
     TEST_RUN(test_insights_equal_scan);
     TEST_RUN(test_failed_write_changes_nothing);
     TEST_RUN(test_built_at_open);
