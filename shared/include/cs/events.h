@@ -104,4 +104,65 @@ CS_MUST_CHECK int cs_events_watch(struct cs_store *st, struct cs_arena *a, const
 CS_MUST_CHECK int cs_events_watched(struct cs_store *st, struct cs_arena *a, int64_t since_ms,
                                     const char **tenants, size_t max, size_t *n);
 
+/* ---- Retention ----
+ * The feed is for live clients and short resumes, not an archive: an event older than
+ * the maximum age, or beyond the newest `cap` of its tenant, is swept. Every write to a
+ * feed (relay, publish) sweeps a little of that tenant's feed behind it: up to
+ * CS_EVENTS_SWEEP_AGE_BATCH expired events each time (an indexed range, empty in the
+ * steady state), and the part beyond the cap once per minute of event time (up to
+ * CS_EVENTS_SWEEP_CAP_BATCH), so no request pays for a whole clean-up. events-status
+ * sweeps each watched tenant too, and on MongoDB a TTL index (infra/mongodb) drops
+ * events of idle tenants after a day on its own. */
+#define CS_EVENTS_MAX_AGE_MS (24 * 3600 * 1000LL)
+#define CS_EVENTS_MAX_PER_TENANT 10000
+#define CS_EVENTS_SWEEP_AGE_BATCH 8
+#define CS_EVENTS_SWEEP_CAP_BATCH 256
+
+/* Process-wide limits (0 keeps the default); set once at cold start, before any
+ * thread writes events. */
+void cs_events_set_retention(int64_t max_age_ms, int64_t cap);
+/* From CS_EVENTS_MAX_AGE_S (seconds, 60..30 days) and CS_EVENTS_MAX_PER_TENANT
+ * (100..1000000) read through `get` (getenv); CS_ERR_CONFIG naming the variable in
+ * *why when one is malformed or out of range (nothing is changed then). */
+CS_MUST_CHECK int cs_events_retention_load(const char *(*get)(const char *name), const char **why);
+void cs_events_retention(int64_t *max_age_ms, int64_t *cap);
+
+/* Deletes up to `budget` of the tenant's events that are past the maximum age (by the
+ * time in their id) or, with `cap_too`, beyond the newest `cap`; oldest first.
+ * *removed (may be NULL) gets how many went. */
+CS_MUST_CHECK int cs_events_sweep(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                  int64_t now_ms, bool cap_too, size_t budget, size_t *removed);
+
+/* ---- Per-function figures (system_status) ----
+ * Each process counts its own answers per minute in memory (cs_app_handle calls
+ * cs_events_fn_note after every request) and writes them as one document per process
+ * and minute in the system tenant's CS_EVENTS_FN_COLL:
+ *   {"fn", "minute_ms", "requests", "errors" (5xx), "latency_ms": [<= CS_EVENTS_FN_SAMPLES]}
+ * It writes when a request ends in a later minute than the one counted (the finished
+ * minute), and the running minute when CS_FN_STATS_FLUSH_MS (60 s) passed since its
+ * last write: about one write per minute per process, never one per request. So
+ * system_status reads the same figures on Lambda as under serve, at most a flush late. */
+#define CS_EVENTS_FN_COLL "fn_minutes"
+#define CS_EVENTS_FN_SAMPLES 512 /* per process and minute; more are counted, not ranked */
+#define CS_EVENTS_FN_KEEP_MS (3600 * 1000LL)
+
+/* Thread-safe; never fails the request (a failed write is logged and tried at the next
+ * flush). `st` NULL (a function without a store) only counts. */
+void cs_events_fn_note(struct cs_store *st, struct cs_arena *a, const char *fn, int status,
+                       double latency_ms, int64_t now_ms);
+
+struct cs_events_fn_figures {
+    const char *name;
+    int64_t requests, errors;
+    size_t n;    /* latencies ranked (<= requests) */
+    double *lat; /* n latencies in ms, ascending */
+};
+
+/* Every function's figures over the minutes starting at or after since_ms, summed over
+ * processes (at most `max` functions). Stored documents are checked like outside input.
+ * Also deletes documents older than CS_EVENTS_FN_KEEP_MS (up to 100 per call). */
+CS_MUST_CHECK int cs_events_fn_read(struct cs_store *st, struct cs_arena *a, int64_t since_ms,
+                                    int64_t now_ms, struct cs_events_fn_figures *out, size_t max,
+                                    size_t *n);
+
 #endif

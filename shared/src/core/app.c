@@ -10,6 +10,7 @@
 #include "cs/auth.h"
 #include "cs/clock.h"
 #include "cs/env.h"
+#include "cs/events.h"
 #include "cs/family.h"
 #include "cs/function.h"
 #include "cs/http.h"
@@ -435,6 +436,8 @@ void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp
         .latency_ms = cs_mono_ms() - t0,
     };
     cs_log_access(&e);
+    /* system_status's per-function figures: counted here, written about once a minute. */
+    cs_events_fn_note(req->store, w->arena, fn->name, resp->status, e.latency_ms, req->now_ms);
 }
 
 void cs_app_print_routes(const struct cs_function *fn)
