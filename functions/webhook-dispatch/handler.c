@@ -68,6 +68,8 @@ int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
     }
     struct cs_webhook_dispatch_stats st = {0};
     int rc = cs_webhook_dispatch(w->store, w->arena, &cfg, deadline_ms, stop, &st);
+    /* On Lambda the broadcaster runs on its own schedule: start it now for what came in. */
+    if (st.relayed) cs_events_kick_broadcaster();
     json_object *o = cs_json_object(w->arena);
     if (!o) return rc ? rc : CS_ERR_NOMEM;
     if (cs_json_add_int(o, "claimed", (int64_t)st.claimed) ||

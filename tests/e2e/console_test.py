@@ -298,9 +298,12 @@ def main():
         check(labelled, "every form control has a label")
         drv.find_element(By.CSS_SELECTOR, '#nav [data-view="sessions"]').click()
         drv.find_element(By.ID, "sessions-form").submit()
-        check(wait(lambda: drv.find_element(By.ID, "transcript").is_displayed()
-                   and drv.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")),
-              "sessions: transcript shown without sideways scrolling at 390 px")
+        ok = wait(lambda: drv.find_element(By.ID, "transcript").is_displayed()
+                  and drv.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"))
+        wide = drv.execute_script("return [...document.querySelectorAll('body *')]"
+                                  ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+                                  ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)")
+        check(ok, "sessions: transcript shown without sideways scrolling at 390 px" + ("" if ok else f" (wide: {wide})"))
         shot("11-session-390px")
         srv.shutdown()
         check(net.seen >= 10, f"the browser's API answers recorded for the OpenAPI check ({net.seen})")

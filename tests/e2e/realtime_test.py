@@ -234,11 +234,20 @@ def test_threshold_and_webhook(tok_a):
 
 
 def test_system_status(tok_a):
+    # Each process writes its per-minute figures to the store at a request that comes a
+    # flush (CS_FN_STATS_FLUSH_MS, 1 s here) after its last write: the second enqueue
+    # writes what review-queue counted so far, and system_status reads it from there.
+    enqueue(tok_a, "status probe one " + RUN)
+    time.sleep(1.2)
+    enqueue(tok_a, "status probe two " + RUN)
     feed = Sse(tok_a, "?types=system_status")
-    ev = feed.next(timeout=20)
+    ev, fns, d = None, {}, {}
+    deadline = time.time() + 20
+    while time.time() < deadline and fns.get("review-queue", {}).get("requests", 0) < 1:
+        ev = feed.next(timeout=max(0.1, deadline - time.time()))
+        d = ev[2]["data"] if ev else {}
+        fns = {f["name"]: f for f in d.get("functions", [])}
     feed.close()
-    d = ev[2]["data"] if ev else {}
-    fns = {f["name"]: f for f in d.get("functions", [])}
     check(ev is not None and ev[1] == "system_status" and d.get("store") == "ok"
           and isinstance(d.get("queue_depth"), int) and d["queue_depth"] >= 1
           and 60 <= d.get("window_seconds", 0) <= 120 and "pending" in d.get("outbox", {}),

@@ -165,4 +165,37 @@ CS_MUST_CHECK int cs_events_fn_read(struct cs_store *st, struct cs_arena *a, int
                                     int64_t now_ms, struct cs_events_fn_figures *out, size_t max,
                                     size_t *n);
 
+/* ---- Delivery at once ----
+ * Events reach the feed when the dispatcher relays them. Under serve its loop polls
+ * every second. On Lambda it runs on a one-minute schedule (and the broadcaster on
+ * another), so a request whose commit staged events (cs_notify_stage marks the thread)
+ * also invokes the dispatcher asynchronously when it ends (cs_app_handle calls
+ * cs_events_kick): Lambda's Invoke API with InvocationType Event, SigV4-signed by
+ * libcurl; the dispatcher then invokes the broadcaster the same way when it relayed
+ * something. The schedules stay as the safety net. Configured from the environment at
+ * first use: CS_EVENTS_KICK_FUNCTION (the function to invoke; unset: no kick, as under
+ * serve), AWS_REGION and the Lambda's credentials, CS_LAMBDA_ENDPOINT (default
+ * https://lambda.<region>.amazonaws.com; tests point it at a loopback server). */
+struct cs_lambda_target {
+    const char *endpoint; /* scheme://host[:port], no trailing slash */
+    const char *region, *key_id, *secret, *session_token;
+    const char *function; /* name or ARN */
+};
+
+void cs_events_mark_staged(void);
+/* True once after events were staged on this thread since the last call. */
+bool cs_events_take_staged(void);
+/* Invokes `t->function` with `payload` asynchronously (InvocationType Event);
+ * *status gets the HTTP status (202 when accepted, 0 when no answer came).
+ * CS_ERR_UPSTREAM unless 202. Blocks for at most 2 s. */
+CS_MUST_CHECK int cs_lambda_invoke_event(const struct cs_lambda_target *t, const char *payload,
+                                         long *status);
+/* After a request whose commit staged events (cs_events_take_staged): when
+ * CS_EVENTS_KICK_FUNCTION is set, invokes that function (failures are logged: the
+ * schedule delivers later). */
+void cs_events_kick(void);
+/* The kick for the dispatcher's run: invokes CS_EVENTS_KICK_AFTER_RELAY (the
+ * broadcaster) when set. */
+void cs_events_kick_broadcaster(void);
+
 #endif

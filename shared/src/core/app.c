@@ -424,6 +424,8 @@ void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp
         int src = cs_store_scope_end(req->store);
         if (src && !rc) rc = src;
     }
+    /* Events committed: have them delivered now rather than on the next schedule. */
+    if (cs_events_take_staged() && !rc) cs_events_kick();
     if (rc && !resp->streamed) cs_family_error(fn->family, req, resp, rc);
     if (!resp->content_type) resp->content_type = "application/json";
     struct cs_access_log e = {
