@@ -233,7 +233,7 @@ async function loadAnalytics(ev) {
   const from = $("from").value, to = $("to").value;
   const errors = [];
   try {
-    const m = await api("GET", "/api/v1/tickets/metrics?period=30d");
+    const m = await api("GET", "/api/v1/tickets/metrics?from=" + from + "&to=" + to);
     const cats = m.categories || {};
     chart("c-tickets", "bar", Object.keys(cats), [{ label: "tickets", data: Object.values(cats), backgroundColor: "#0b4f9c" }]);
   } catch (e) { errors.push("tickets metrics: " + e.message); }

@@ -210,7 +210,7 @@ t_e2e() {
     # brute-force tests can play several clients by X-Forwarded-For (guard_test.c).
     ( CS_BUILD=$ASAN CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000 CS_WEBHOOK_ALLOW_PRIVATE=1 CS_INSIGHTS_REFIT_POLL=1 \
           CS_TRUSTED_PROXIES=127.0.0.1 CS_REPORTING_RATE_LIMIT=20 CS_TRAINING_LEASE_MS=3000 ASAN_OPTIONS=detect_leaks=1 \
-          CS_EVENTS_HEARTBEAT_MS=1000 CS_EVENTS_STATUS_MS=1000 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
+          CS_EVENTS_HEARTBEAT_MS=1000 CS_EVENTS_STATUS_MS=1000 CS_FN_STATS_FLUSH_MS=1000 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
     local serve_pid=$!
     local up=0
     for _ in $(seq 200); do

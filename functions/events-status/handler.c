@@ -3,12 +3,11 @@
  *   {"status":"ok"|"degraded","store":"ok"|"unavailable","queue_depth":N,
  *    "outbox":{"pending":N,"dead":N},"window_seconds":60,"requests":N,"p50_ms":x,"p99_ms":x,
  *    "functions":[{"name","healthy","requests","errors","p50_ms","p99_ms"}, ...]}
- * Per-function figures come from what the local deployment shows: a function is
- * healthy when its FastCGI socket accepts a connection (or, for a looping one, when
- * it logged within the window), and its latencies are the access-log lines of the
- * last minute in functions.log (cs/log.h: metadata only). Where neither exists (on
- * Lambda) "functions" is empty and "requests"/"p50_ms"/"p99_ms" are null: CloudWatch
- * has those figures there.
+ * Per-function figures are what every process of every function wrote to the store
+ * (cs_events_fn_note, cs/events.h) for the current and the previous minute, the same
+ * on Lambda as under serve. Under serve a function is healthy when its FastCGI socket
+ * accepts a connection; elsewhere (Lambda, looping functions) when it answered within
+ * the window with fewer 5xx than answers.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,12 +38,11 @@ int fn_events_status_init(struct cs_env *env);
 #define WINDOW_MS 60000
 #define MAX_TENANTS 256
 #define MAX_FNS 64
-#define MAX_SAMPLES 1024 /* per function per window; more are counted, not ranked */
-/* The log's last MiB: ~5000 access lines, a busy minute on one host; a busier one is
- * ranked on its latest part. */
-#define LOG_TAIL ((off_t)1 << 20)
+#define MAX_SAMPLES 4096 /* per function per window; more are counted, not ranked */
 
 static int64_t interval_ms = 10000, last_ms;
+
+static const char *getenv_ro(const char *name) { return getenv(name); }
 
 int fn_events_status_init(struct cs_env *env)
 {
@@ -53,7 +51,9 @@ int fn_events_status_init(struct cs_env *env)
     long long n = v && *v ? strtoll(v, &end, 10) : 0;
     if (end && *end == '\0' && n >= 100 && n <= 3600000) interval_ms = n;
     (void)env;
-    return 0;
+    /* Publishing sweeps the feed behind it (cs/events.h retention). */
+    const char *why = NULL;
+    return cs_events_retention_load(getenv_ro, &why);
 }
 
 struct fn_stat {
@@ -66,7 +66,7 @@ struct fn_stat {
 struct status {
     struct fn_stat fns[MAX_FNS];
     size_t nfns;
-    bool local; /* a var/run folder or log was found */
+    bool local; /* figures were read (or a var/run folder found) */
 };
 
 static struct fn_stat *fn_of(struct status *s, struct cs_arena *a, const char *name)
@@ -117,57 +117,24 @@ static void probe_sockets(struct status *s, struct cs_arena *a, const char *run_
     closedir(d);
 }
 
-/* One access-log line of the window: {"ts","fn","msg":"request","status","latency_ms"}.
- * The log is read like outside input: anything else is skipped. */
-static void take_line(struct status *s, struct cs_arena *a, const char *line, size_t len,
-                      const char *since)
+/* The figures every process wrote for the minutes since since_ms (cs/events.h). */
+static int read_figures(struct status *s, struct cs_worker *w, int64_t since_ms, int64_t now_ms)
 {
-    if (len < 20 || !memmem(line, len, "\"msg\":\"request\"", 15)) return;
-    json_tokener *tok = json_tokener_new();
-    if (!tok) return;
-    json_object *o = json_tokener_parse_ex(tok, line, (int)len);
-    json_tokener_free(tok);
-    if (!o) return;
-    const char *ts = cs_json_get_str(o, "ts"), *fn = cs_json_get_str(o, "fn");
-    json_object *lat;
-    if (ts && fn && strcmp(ts, since) >= 0 && json_object_object_get_ex(o, "latency_ms", &lat) &&
-        (json_object_is_type(lat, json_type_double) || json_object_is_type(lat, json_type_int))) {
-        struct fn_stat *f = fn_of(s, a, fn);
-        double v = json_object_get_double(lat);
-        if (f && isfinite(v) && v >= 0) {
-            f->requests++;
-            if (cs_json_get_int(o, "status", 0) >= 500) f->errors++;
-            if (f->n < MAX_SAMPLES) f->lat[f->n++] = v;
-        }
+    struct cs_events_fn_figures *f = cs_arena_alloc(w->arena, MAX_FNS * sizeof(*f));
+    size_t n = 0;
+    int rc =
+        f ? cs_events_fn_read(w->store, w->arena, since_ms, now_ms, f, MAX_FNS, &n) : CS_ERR_NOMEM;
+    for (size_t i = 0; !rc && i < n; i++) {
+        struct fn_stat *x = fn_of(s, w->arena, f[i].name);
+        if (!x) continue;
+        x->requests += (size_t)f[i].requests;
+        x->errors += (size_t)f[i].errors;
+        size_t take = f[i].n < MAX_SAMPLES - x->n ? f[i].n : MAX_SAMPLES - x->n;
+        memcpy(x->lat + x->n, f[i].lat, take * sizeof(double));
+        x->n += take;
     }
-    json_object_put(o);
-}
-
-static void read_log(struct status *s, struct cs_arena *a, const char *path, int64_t now_ms)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return;
-    struct stat st;
-    off_t from = fstat(fd, &st) == 0 && st.st_size > LOG_TAIL ? st.st_size - LOG_TAIL : 0;
-    size_t cap = (size_t)(fstat(fd, &st) == 0 ? st.st_size - from : 0);
-    char *buf = cap ? cs_arena_alloc(a, cap + 1) : NULL;
-    ssize_t got = buf ? pread(fd, buf, cap, from) : -1;
-    close(fd);
-    if (got <= 0) return;
-    s->local = true;
-    char since[CS_ISO_MAX];
-    cs_time_iso(now_ms - WINDOW_MS, CS_ISO_Z_MS, since);
-    size_t at = 0;
-    if (from > 0) { /* the first line is cut */
-        const char *nl = memchr(buf, '\n', (size_t)got);
-        at = nl ? (size_t)(nl - buf) + 1 : (size_t)got;
-    }
-    while (at < (size_t)got) {
-        const char *nl = memchr(buf + at, '\n', (size_t)got - at);
-        size_t len = nl ? (size_t)(nl - (buf + at)) : (size_t)got - at;
-        take_line(s, a, buf + at, len, since);
-        at += len + 1;
-    }
+    if (!rc) s->local = true;
+    return rc;
 }
 
 static int cmp_double(const void *x, const void *y)
@@ -188,8 +155,9 @@ static json_object *fn_json(struct fn_stat *f)
     json_object *o = json_object_new_object();
     if (!o) return NULL;
     qsort(f->lat, f->n, sizeof(double), cmp_double);
-    /* A looping function has no socket: it is healthy when it logged in the window. */
-    bool healthy = f->has_socket ? f->healthy : f->requests > 0;
+    /* Without a socket to probe (Lambda, a looping function): healthy when it answered in
+     * the window, not only with 5xx. */
+    bool healthy = f->has_socket ? f->healthy : f->requests > f->errors;
     json_object_object_add(o, "name", json_object_new_string(f->name));
     json_object_object_add(o, "healthy", json_object_new_boolean(healthy));
     json_object_object_add(o, "requests", json_object_new_int64((int64_t)f->requests));
@@ -211,11 +179,13 @@ static int system_part(struct cs_worker *w, int64_t now_ms, json_object *data, b
     if (!s) return CS_ERR_NOMEM;
     memset(s, 0, sizeof(*s));
     const char *var = w->env->cfg.var_dir;
-    const char *run = cs_arena_printf(a, "%s/run", var),
-               *log = cs_arena_printf(a, "%s/functions.log", var);
-    if (!run || !log) return CS_ERR_NOMEM;
+    const char *run = cs_arena_printf(a, "%s/run", var);
+    if (!run) return CS_ERR_NOMEM;
     probe_sockets(s, a, run);
-    read_log(s, a, log, now_ms);
+    /* The current minute so far and the whole one before it. */
+    int64_t since = now_ms - now_ms % WINDOW_MS - WINDOW_MS;
+    int rc = read_figures(s, w, since, now_ms);
+    (void)rc; /* no figures then; the tenant part reports the store "unavailable" */
     size_t total = 1;
     for (size_t i = 0; i < s->nfns; i++) total += s->fns[i].n;
     json_object *fns = json_object_new_array();
@@ -236,7 +206,8 @@ static int system_part(struct cs_worker *w, int64_t now_ms, json_object *data, b
         if (f) json_object_array_add(fns, f);
     }
     qsort(all, nall, sizeof(double), cmp_double);
-    json_object_object_add(data, "window_seconds", json_object_new_int(WINDOW_MS / 1000));
+    json_object_object_add(data, "window_seconds",
+                           json_object_new_int((int)((now_ms - since) / 1000)));
     json_object_object_add(data, "requests",
                            s->local ? json_object_new_int64((int64_t)requests) : NULL);
     json_object_object_add(

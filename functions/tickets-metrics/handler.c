@@ -1,6 +1,7 @@
-/* GET /api/v1/tickets/metrics?period=24h|7d|30d|90d|all: read from the store's hourly
- * rollups of the tickets (cs/ticket_metrics.h), so a call costs O(hours x labels), not
- * O(tickets): counts, averages, nearest-rank percentiles and the mix of each label. */
+/* GET /api/v1/tickets/metrics?period=24h|7d|30d|90d|all, or ?from=&to= (ISO 8601; either
+ * may be left out; a date alone as `to` includes that whole day): read from the store's
+ * hourly rollups of the tickets (cs/ticket_metrics.h), so a call costs O(hours x labels),
+ * not O(tickets): counts, averages, nearest-rank percentiles and the mix of each label. */
 #include <math.h>
 #include <string.h>
 
@@ -16,9 +17,45 @@ int fn_tickets_metrics(const struct cs_req *req, struct cs_resp *resp);
 
 struct window {
     const char *period;
-    struct cs_filter filter[1];
-    size_t nfilter;
+    int64_t from_ms, to_ms; /* INT64_MIN / INT64_MAX: open */
+    const char *from, *to;  /* as given, NULL when not */
 };
+
+/* One end of a custom range; a bare date as `to` means through the end of that day. */
+static int parse_bound(const struct cs_req *req, struct cs_resp *resp, const char *name,
+                       int64_t *ms)
+{
+    const char *v = cs_req_query(req, name);
+    if (!v) return CS_OK;
+    if (cs_time_parse_iso(v, ms) != CS_OK) {
+        cs_resp_field_error(resp, "query", name,
+                            "Input should be an ISO 8601 date or date-time, e.g. "
+                            "2026-12-01 or 2026-12-01T08:00:00Z",
+                            "datetime_parsing");
+        return CS_ERR_VALIDATION;
+    }
+    if (strcmp(name, "to") == 0 && strlen(v) == 10) *ms += 86400000LL - 1;
+    return CS_OK;
+}
+
+static int parse_range(const struct cs_req *req, struct cs_resp *resp, struct window *w)
+{
+    w->from = cs_req_query(req, "from");
+    w->to = cs_req_query(req, "to");
+    if (cs_req_query(req, "period")) {
+        cs_resp_field_error(resp, "query", "period", "Give either period or from/to, not both",
+                            "value_error");
+        return CS_ERR_VALIDATION;
+    }
+    w->period = "custom";
+    int rc = parse_bound(req, resp, "from", &w->from_ms);
+    if (!rc) rc = parse_bound(req, resp, "to", &w->to_ms);
+    if (!rc && w->from_ms > w->to_ms) {
+        cs_resp_field_error(resp, "query", "to", "Input should not be before from", "value_error");
+        rc = CS_ERR_VALIDATION;
+    }
+    return rc;
+}
 
 static int parse_period(const struct cs_req *req, struct cs_resp *resp, struct window *w)
 {
@@ -30,13 +67,13 @@ static int parse_period(const struct cs_req *req, struct cs_resp *resp, struct w
                    {"30d", 30 * 86400000LL},
                    {"90d", 90 * 86400000LL},
                    {"all", 0}};
+    *w = (struct window){.from_ms = INT64_MIN, .to_ms = INT64_MAX};
+    if (cs_req_query(req, "from") || cs_req_query(req, "to")) return parse_range(req, resp, w);
     const char *p = cs_req_query(req, "period");
     w->period = p ? p : "all";
     for (size_t i = 0; i < sizeof(periods) / sizeof(periods[0]); i++) {
         if (strcmp(w->period, periods[i].name) != 0) continue;
-        w->nfilter = periods[i].ms ? 1 : 0;
-        w->filter[0] =
-            (struct cs_filter){"_created", CS_OP_GTE, cs_val_int(req->now_ms - periods[i].ms)};
+        if (periods[i].ms) w->from_ms = req->now_ms - periods[i].ms;
         return CS_OK;
     }
     cs_resp_field_error(resp, "query", "period",
@@ -66,14 +103,22 @@ static int latency(const struct cs_ticket_metrics *t, json_object **out)
     return rc;
 }
 
+/* The range's end as applied, so a client sees how a bare date was read. */
+static int add_bound(json_object *o, const char *name, int64_t ms)
+{
+    char ts[CS_ISO_MAX];
+    cs_time_iso(ms, CS_ISO_Z_MS, ts);
+    return cs_json_add_str(o, name, ts);
+}
+
 int fn_tickets_metrics(const struct cs_req *req, struct cs_resp *resp)
 {
     struct window w;
     int rc = parse_period(req, resp, &w);
     struct cs_ticket_metrics t;
     if (!rc)
-        rc = cs_ticket_metrics(req->store, req->arena, req->auth.tenant,
-                               w.nfilter ? w.filter[0].v.i : INT64_MIN, false, &t);
+        rc = cs_ticket_metrics_range(req->store, req->arena, req->auth.tenant, w.from_ms, w.to_ms,
+                                     false, &t);
     json_object *o = rc ? NULL : cs_json_object(req->arena);
     if (!rc && !o) rc = CS_ERR_NOMEM;
     char ts[CS_ISO_MAX];
@@ -83,6 +128,8 @@ int fn_tickets_metrics(const struct cs_req *req, struct cs_resp *resp)
                                                    "compliance"};
     if (!rc) rc = latency(&t, &lat);
     if (!rc) rc = cs_json_add_str(o, "period", w.period);
+    if (!rc && w.from) rc = add_bound(o, "from", w.from_ms);
+    if (!rc && w.to) rc = add_bound(o, "to", w.to_ms);
     if (!rc) rc = cs_json_add_int(o, "total_processed", t.total);
     if (!rc) rc = cs_json_add(o, "latency_ms", lat);
     if (!rc)

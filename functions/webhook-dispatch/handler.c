@@ -6,6 +6,7 @@
 
 #include "cs/app.h"
 #include "cs/env.h"
+#include "cs/events.h"
 #include "cs/function.h"
 #include "cs/json.h"
 #include "cs/webhook.h"
@@ -29,6 +30,8 @@ static size_t env_count(const char *name, size_t max)
     return end && *end == '\0' && n <= max ? (size_t)n : 0;
 }
 
+static const char *getenv_ro(const char *name) { return getenv(name); }
+
 int fn_webhook_dispatch_init(struct cs_env *env)
 {
     const char *v = getenv("CS_WEBHOOK_ALLOW_PRIVATE");
@@ -36,7 +39,9 @@ int fn_webhook_dispatch_init(struct cs_env *env)
     concurrency = env_count("CS_WEBHOOK_CONCURRENCY", 256);
     per_tenant = env_count("CS_WEBHOOK_TENANT_CONCURRENCY", 256);
     (void)env;
-    return CS_OK;
+    /* The relay sweeps the feeds it writes to (cs/events.h retention). */
+    const char *why = NULL;
+    return cs_events_retention_load(getenv_ro, &why);
 }
 
 /* Stop claiming this long before the Lambda deadline, so the request in flight (at
@@ -63,6 +68,8 @@ int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
     }
     struct cs_webhook_dispatch_stats st = {0};
     int rc = cs_webhook_dispatch(w->store, w->arena, &cfg, deadline_ms, stop, &st);
+    /* On Lambda the broadcaster runs on its own schedule: start it now for what came in. */
+    if (st.relayed) cs_events_kick_broadcaster();
     json_object *o = cs_json_object(w->arena);
     if (!o) return rc ? rc : CS_ERR_NOMEM;
     if (cs_json_add_int(o, "claimed", (int64_t)st.claimed) ||

@@ -13,6 +13,7 @@
 #include "../support/e2e.h"
 #include "../support/http_client.h"
 #include "../support/test.h"
+#include "cs/clock.h"
 #include "cs/json.h"
 
 static char token_a[2048], token_b[2048];
@@ -422,7 +423,7 @@ static int cmp_d(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-static int expected_metrics(struct expect *e)
+static int expected_metrics(struct expect *e, int64_t from_ms, int64_t to_ms)
 {
     char path[600];
     const char *var = getenv("CS_TEST_VAR");
@@ -438,8 +439,10 @@ static int expected_metrics(struct expect *e)
         " json_extract(body, '$.escalation_needed'), json_extract(body, '$.kb_answer'),"
         " json_extract(body, '$.category'), json_extract(body, '$.priority'),"
         " json_extract(body, '$.sentiment'), json_extract(body, '$.compliance')"
-        " FROM docs WHERE tenant='acme' AND coll='tickets'",
+        " FROM docs WHERE tenant='acme' AND coll='tickets' AND created_ms BETWEEN ?1 AND ?2",
         -1, &q, NULL);
+    if (rc == SQLITE_OK) sqlite3_bind_int64(q, 1, from_ms);
+    if (rc == SQLITE_OK) sqlite3_bind_int64(q, 2, to_ms);
     memset(e, 0, sizeof(*e));
     for (int m = 0; m < 4; m++) e->mix[m] = json_object_new_object();
     while (rc == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW && e->n < 512) {
@@ -512,7 +515,7 @@ static void test_metrics_and_isolation(void)
     const char *ha[] = {token_a, NULL}, *hb[] = {token_b, NULL};
     struct http_result r;
     struct expect e;
-    REQUIRE(expected_metrics(&e) == 0);
+    REQUIRE(expected_metrics(&e, INT64_MIN, INT64_MAX) == 0);
     REQUIRE(e.n >= 5); /* the tickets this file processed */
     /* every acme ticket is from this run: all of them are in the last 24 hours too */
     for (int all = 0; all < 2; all++) {
@@ -539,6 +542,91 @@ static void test_metrics_and_isolation(void)
     CHECK_INT(r.status, 422);
     CHECK_STR(jstr(r.json, "detail.0.loc.1"), "period");
     http_result_free(&r);
+}
+
+/* acme's ticket creation times, oldest first (read-only, as expected_metrics). */
+static int ticket_times(int64_t *ms, int max)
+{
+    char path[600];
+    const char *var = getenv("CS_TEST_VAR");
+    if (!var) return -1;
+    snprintf(path, sizeof(path), "%s/cs.db", var);
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    int n = 0;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+        return sqlite3_close(db), -1;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT created_ms FROM docs WHERE tenant='acme' AND coll='tickets'"
+                           " ORDER BY created_ms",
+                           -1, &q, NULL) == SQLITE_OK) {
+        while (sqlite3_step(q) == SQLITE_ROW && n < max) ms[n++] = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+/* from/to windows (the console's date range): exact against the stored tickets whose
+ * creation time falls inside, both ends included, at millisecond edges. */
+static void test_metrics_range(void)
+{
+    const char *ha[] = {token_a, NULL};
+    int64_t ms[512];
+    int n = ticket_times(ms, 512);
+    REQUIRE(n >= 5);
+    /* from the second ticket to the one before the last, given to the millisecond */
+    int64_t lo = ms[1], hi = ms[n - 2];
+    char a[CS_ISO_MAX], b[CS_ISO_MAX + 16], url[256];
+    cs_time_iso(lo, CS_ISO_Z_MS, a);
+    cs_time_iso(hi, CS_ISO_Z_MS, b);
+    struct http_result r;
+    struct expect e;
+    snprintf(url, sizeof(url), "/api/v1/tickets/metrics?from=%s&to=%s", a, b);
+    REQUIRE(http_do("GET", url, NULL, ha, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "period"), "custom");
+    CHECK_STR(jstr(r.json, "from"), a);
+    CHECK_STR(jstr(r.json, "to"), b);
+    REQUIRE(expected_metrics(&e, lo, hi) == 0);
+    CHECK(e.n >= 3);
+    check_metrics(r.json, &e);
+    for (int m = 0; m < 4; m++) json_object_put(e.mix[m]);
+    http_result_free(&r);
+    /* one millisecond after the newest ticket: nothing (the hour's rollup is cut exactly) */
+    cs_time_iso(ms[n - 1] + 1, CS_ISO_Z_MS, a);
+    snprintf(url, sizeof(url), "/api/v1/tickets/metrics?from=%s", a);
+    REQUIRE(http_do("GET", url, NULL, ha, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT(json_object_get_int(jget(r.json, "total_processed")), 0);
+    CHECK_INT(json_object_object_length(jget(r.json, "categories")), 0);
+    CHECK(jget(r.json, "to") == NULL);
+    http_result_free(&r);
+    /* a bare date as `to` takes in that whole day */
+    cs_time_iso(ms[n - 1], CS_ISO_DATE, a);
+    snprintf(url, sizeof(url), "/api/v1/tickets/metrics?to=%s", a);
+    REQUIRE(http_do("GET", url, NULL, ha, &r) == 0);
+    CHECK_INT(r.status, 200);
+    snprintf(b, sizeof(b), "%sT23:59:59.999Z", a);
+    CHECK_STR(jstr(r.json, "to"), b);
+    REQUIRE(expected_metrics(&e, INT64_MIN, INT64_MAX) == 0);
+    check_metrics(r.json, &e);
+    for (int m = 0; m < 4; m++) json_object_put(e.mix[m]);
+    http_result_free(&r);
+    static const struct {
+        const char *query, *loc;
+    } bad[] = {{"period=7d&from=2026-01-01", "period"},
+               {"from=yesterday", "from"},
+               {"to=2026-02-30", "to"},
+               {"from=2026-03-02&to=2026-03-01", "to"}};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        snprintf(url, sizeof(url), "/api/v1/tickets/metrics?%s", bad[i].query);
+        REQUIRE(http_do("GET", url, NULL, ha, &r) == 0);
+        CHECK_INT(r.status, 422);
+        CHECK_STR(jstr(r.json, "detail.0.loc.0"), "query");
+        CHECK_STR(jstr(r.json, "detail.0.loc.1"), bad[i].loc);
+        http_result_free(&r);
+    }
 }
 
 static void test_cors_preflight(void)
@@ -575,6 +663,7 @@ int main(void)
     TEST_RUN(test_bad_input);
     TEST_RUN(test_auth_required);
     TEST_RUN(test_metrics_and_isolation);
+    TEST_RUN(test_metrics_range);
     TEST_RUN(test_cors_preflight);
     return test_done();
 }

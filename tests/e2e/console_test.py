@@ -3,8 +3,11 @@
 chromium-driver and python3-selenium), through a reviewer's day on the stack that
 tests/run.sh t_e2e starts: sign in, see an item appear live after a risky
 generate/response, edit and approve it, find the decision in the queue and the
-review.queue_update webhook delivered. Screenshots of each screen go to
-$CS_TEST_ARTIFACTS. Skips, saying why, only when Chromium cannot start.
+review.queue_update webhook delivered; the live sessions of a company (transcript,
+tier, sentiment trail, escalations) with the exact values of sessions made here; the
+tickets chart for a date range. Screenshots of each screen go to $CS_TEST_ARTIFACTS.
+Every API answer the browser received is recorded for the OpenAPI check (from
+Chromium's DevTools network log). Skips, saying why, only when Chromium cannot start.
 """
 import http.client
 import http.server
@@ -53,11 +56,53 @@ class Sink(http.server.BaseHTTPRequestHandler):
         pass
 
 
+def record(method, path, status, content_type, body):
+    """Appends an exchange for the OpenAPI check after the run (tests/run.sh sets the log)."""
+    log = os.environ.get("CS_TEST_RESPONSE_LOG")
+    if not log:
+        return
+    with open(log, "a") as f:
+        f.write(json.dumps({"method": method, "path": path, "status": status,
+                            "content_type": content_type, "body": body}) + "\n")
+
+
+class BrowserLog:
+    """The API answers Chromium received (DevTools performance log, Network domain):
+    each finished fetch to /api/ or /manager/ is recorded with its body."""
+
+    def __init__(self, drv):
+        self.drv, self.seen, self.pending, self.methods = drv, 0, {}, {}
+
+    def drain(self):
+        for entry in self.drv.get_log("performance"):
+            msg = json.loads(entry["message"])["message"]
+            p = msg.get("params", {})
+            rid = p.get("requestId")
+            if msg["method"] == "Network.requestWillBeSent":
+                self.methods[rid] = p["request"]["method"]
+            elif msg["method"] == "Network.responseReceived" and p.get("type") in ("Fetch", "XHR"):
+                u = urllib.parse.urlsplit(p["response"]["url"])
+                if u.path.startswith("/api/") or u.path.startswith("/manager/"):
+                    ct = {k.lower(): v for k, v in p["response"]["headers"].items()}.get("content-type", "")
+                    self.pending[rid] = (u.path + ("?" + u.query if u.query else ""), p["response"]["status"], ct)
+            elif msg["method"] == "Network.loadingFinished" and rid in self.pending:
+                path, status, ct = self.pending.pop(rid)
+                body = self.drv.execute_cdp_cmd("Network.getResponseBody", {"requestId": rid})
+                record(self.methods.get(rid, "GET"), path, status, ct, body.get("body", ""))
+                self.seen += 1
+
+
+def num(v):
+    """A JSON number as JavaScript prints it."""
+    return str(int(v)) if isinstance(v, (int, float)) and v == int(v) else repr(v)
+
+
 def browser():
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     opts = webdriver.ChromeOptions()
     opts.binary_location = "/usr/bin/chromium"
+    opts.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
         opts.add_argument(a)
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
@@ -76,6 +121,85 @@ def wait(fn, timeout=20, step=0.2):
     return None
 
 
+def charted(drv):
+    return drv.execute_script("const c = Chart.getChart('c-tickets');"
+                              "return c ? [c.data.labels, c.data.datasets[0].data] : null")
+
+
+def analytics_range(drv, By, agent, shot):
+    """The tickets chart follows the date range: nothing in a month long past, and today's
+    categories with exactly the counts the metrics API gives for today."""
+    set_range = ("document.getElementById('from').value = arguments[0];"
+                 "document.getElementById('to').value = arguments[1];")
+    drv.execute_script(set_range, "2020-01-01", "2020-01-31")
+    drv.find_element(By.CSS_SELECTOR, "#range button[type=submit]").click()
+    check(wait(lambda: charted(drv) == [[], []]), "analytics: no tickets charted for January 2020")
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    drv.execute_script(set_range, today, today)
+    drv.find_element(By.CSS_SELECTOR, "#range button[type=submit]").click()
+    st, m = call("GET", f"/api/v1/tickets/metrics?from={today}&to={today}", token=agent)
+    want = [list(m["categories"].keys()), list(m["categories"].values())]
+    check(st == 200 and m["period"] == "custom" and sum(want[1]) == m["total_processed"] >= 1
+          and wait(lambda: charted(drv) == want), f"analytics: today's tickets by category charted exactly ({want})")
+    shot("08-analytics-range")
+
+
+def sessions_view(drv, By, Keys, agent, shot):
+    """Two sessions of a company made here: one calm, one whose irate customer is passed
+    to the AI manager. The view lists both (and only the escalated one when filtered),
+    and opens one from the keyboard with its transcript, tier, sentiment trail and
+    escalation exactly as the API stores them."""
+    company = "co-console-" + RUN
+    st, calm = call("POST", "/api/v1/cs/sessions", {"companyId": company, "customerId": "cust-calm", "channel": "email",
+                                                    "initialMessage": "Could you tell me when my parcel ships?"}, agent)
+    st2, hot = call("POST", "/api/v1/cs/sessions", {"companyId": company, "customerId": "cust-hot", "channel": "chat",
+                                                    "initialMessage": "Where is my order? It was due yesterday."}, agent)
+    calm_id, hot_id = (calm or {}).get("id"), (hot or {}).get("id")
+    shouts = ["This is UNACCEPTABLE!!! I am FURIOUS with you people!!",
+              "Still NOTHING!!! This is RIDICULOUS, I am absolutely livid!!",
+              "WORST service EVER!!! I am FURIOUS and this is UNACCEPTABLE!!"]
+    for text in shouts:
+        call("POST", f"/api/v1/cs/sessions/{hot_id}/messages", {"message": text}, agent)
+    _, s = call("GET", f"/api/v1/cs/sessions/{hot_id}", token=agent)
+    check(st == 201 and st2 == 201 and s["status"] == "ESCALATED" and s["currentTier"] == "AI_MANAGER"
+          and len(s["escalationHistory"]) == 1, "sessions: a calm and an escalated session made for the view")
+    drv.find_element(By.CSS_SELECTOR, '#nav [data-view="sessions"]').click()
+    drv.find_element(By.ID, "company").send_keys(company + Keys.ENTER)  # keyboard submit
+    items = wait(lambda: [b.text for b in drv.find_elements(By.CSS_SELECTOR, "#sessions-list button")
+                          if len(drv.find_elements(By.CSS_SELECTOR, "#sessions-list button")) == 2])
+    check(items and sorted(items) == sorted([f"{calm_id} · {calm['status']} · {calm['currentTier']} · "
+                                             f"{calm.get('customerSentiment') or ''}",
+                                             f"{hot_id} · ESCALATED · AI_MANAGER · {s['customerSentiment']}"]),
+          f"sessions: the company's two sessions listed with status, tier and sentiment ({items})")
+    from selenium.webdriver.support.ui import Select
+    Select(drv.find_element(By.ID, "s-status")).select_by_visible_text("ESCALATED")
+    drv.find_element(By.CSS_SELECTOR, "#sessions-form button").send_keys(Keys.ENTER)
+    only = wait(lambda: [b for b in drv.find_elements(By.CSS_SELECTOR, "#sessions-list button")
+                         if len(drv.find_elements(By.CSS_SELECTOR, "#sessions-list button")) == 1
+                         and b.text.startswith(hot_id)])
+    check(bool(only), "sessions: the status filter leaves the escalated one")
+    shot("09-sessions")
+    only[0].send_keys(Keys.ENTER)  # opened from the keyboard
+    check(wait(lambda: drv.find_element(By.ID, "session-h").text == "Session " + hot_id),
+          "sessions: the session opens with Enter")
+    meta = drv.find_element(By.ID, "session-meta").text
+    check(meta == "Status ESCALATED, tier AI_MANAGER, channel chat", f"sessions: status, tier and channel ({meta})")
+    lines = [li.text for li in drv.find_elements(By.CSS_SELECTOR, "#transcript li")]
+    want = [m["role"] + (f" [{m['sentiment']}]" if m.get("sentiment") else "") + ": " + m["content"]
+            for m in s["messages"]]
+    customer = [l for l in lines if l.startswith("customer")]
+    check(lines == want and len(lines) == 8 and customer[1:] == [f"customer [IRATE]: {t}" for t in shouts],
+          "sessions: the transcript, each message with its role and sentiment"
+          + ("" if lines == want else f" (shown {lines!r}, stored {want!r})"))
+    trail = drv.find_element(By.ID, "sentiment-trail").text
+    check(trail == " → ".join(f"{h['sentiment']} {num(h['score'])}" for h in s["sentimentHistory"])
+          and len(s["sentimentHistory"]) == 4 and trail.endswith(" " + num(s["sentimentHistory"][-1]["score"])),
+          f"sessions: the sentiment trail ({trail})")
+    esc = [li.text for li in drv.find_elements(By.CSS_SELECTOR, "#escalations li")]
+    check(esc == ["AI_REP → AI_MANAGER (IRATE_CUSTOMER)"], f"sessions: the escalation ({esc})")
+    shot("10-session-open")
+
+
 def main():
     try:
         drv = browser()
@@ -86,7 +210,11 @@ def main():
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
     os.makedirs(ART, exist_ok=True)
-    shot = lambda name: drv.save_screenshot(os.path.join(ART, name + ".png"))
+    net = BrowserLog(drv)
+
+    def shot(name):
+        drv.save_screenshot(os.path.join(ART, name + ".png"))
+        net.drain()  # after each screen, while Chromium still holds the bodies
     try:
         # The day's setup: a reviewer account, an agent's token, a webhook receiver.
         user, pw = f"reviewer-{RUN}@acme.test", "a long reviewer password"
@@ -155,6 +283,8 @@ def main():
               "analytics: tickets by category charted with Debian's Chart.js")
         check(wait(lambda: drv.execute_script("return !!Chart.getChart('c-summary')")), "analytics: insights timeline charted")
         shot("07-analytics")
+        analytics_range(drv, By, agent, shot)
+        sessions_view(drv, By, Keys, agent, shot)
         drv.find_element(By.CSS_SELECTOR, '#nav [data-view="queue"]').click()
         drv.set_window_size(390, 844)
         time.sleep(0.5)
@@ -166,7 +296,17 @@ def main():
         labelled = drv.execute_script(
             "return [...document.querySelectorAll('input,select,textarea')].every(e => e.labels && e.labels.length)")
         check(labelled, "every form control has a label")
+        drv.find_element(By.CSS_SELECTOR, '#nav [data-view="sessions"]').click()
+        drv.find_element(By.ID, "sessions-form").submit()
+        ok = wait(lambda: drv.find_element(By.ID, "transcript").is_displayed()
+                  and drv.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"))
+        wide = drv.execute_script("return [...document.querySelectorAll('body *')]"
+                                  ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+                                  ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)")
+        check(ok, "sessions: transcript shown without sideways scrolling at 390 px" + ("" if ok else f" (wide: {wide})"))
+        shot("11-session-390px")
         srv.shutdown()
+        check(net.seen >= 10, f"the browser's API answers recorded for the OpenAPI check ({net.seen})")
     except Exception as e:
         check(False, f"console: raised {type(e).__name__}: {e}")
         shot("99-failure")

@@ -5,8 +5,10 @@ usage: check_responses.py OPENAPI_JSON EXCHANGES_JSONL
        check_responses.py --examples OPENAPI_JSON
        check_responses.py --complete OPENAPI_JSON
 
-EXCHANGES_JSONL is what tests/support/http_client.c wrote with CS_TEST_RESPONSE_LOG set:
-one line per request (method, path, status, content_type, body). Each answer is matched
+EXCHANGES_JSONL is what the e2e clients wrote with CS_TEST_RESPONSE_LOG set
+(tests/support/http_client.c, realtime_test.py including what its Server-Sent Events
+readers received, and the browser's own requests in console_test.py): one line per
+request (method, path, status, content_type, body). Each answer is matched
 to its operation (path template and method; seed 003's /api/momentum/cs alias counts as
 /api/v1/cs) and its status (the declared one, else "default"), and its body validated
 against that response's JSON schema (JSON Schema 2020-12, Debian's python3-jsonschema).
@@ -69,28 +71,40 @@ def find_op(ops, method, path):
 
 
 def response_schema(op, status, content_type="application/json"):
-    """The declared response for status and its JSON schema; "stream" when the answer is
-    Server-Sent Events and the document declares them."""
+    """The declared response for status and its JSON schema; ("stream", the events'
+    schema or None) when the answer is Server-Sent Events and the document declares them."""
     responses = op.get("responses", {})
     decl = responses.get(str(status)) or responses.get("default")
     if decl is None:
         return None, None
     content = decl.get("content") or {}
     if content_type.startswith("text/event-stream"):
-        return (decl, "stream") if "text/event-stream" in content else (None, None)
+        if "text/event-stream" not in content:
+            return None, None
+        return decl, ("stream", content["text/event-stream"].get("x-event-schema"))
     media = content.get("application/json")
     return decl, (media or {}).get("schema")
 
 
-def stream_errors(body):
-    """Each `data:` line of an event stream must be JSON."""
+def stream_errors(body, event_schema):
+    """Each `data:` line of an event stream must be JSON and, when the document declares
+    the events' schema (x-event-schema), match it. Returns (error or None, events seen)."""
+    validator = Draft202012Validator(event_schema) if event_schema else None
+    n = 0
     for line in body.split("\n"):
-        if line.startswith("data:"):
-            try:
-                json.loads(line[5:])
-            except ValueError:
-                return "data line is not JSON: %.80r" % line
-    return None
+        if not line.startswith("data:"):
+            continue
+        n += 1
+        try:
+            event = json.loads(line[5:])
+        except ValueError:
+            return "data line is not JSON: %.80r" % line, n
+        errors = sorted(validator.iter_errors(event), key=lambda e: list(e.absolute_path)) if validator else []
+        if errors:
+            e = errors[0]
+            where = "/".join(str(p) for p in e.absolute_path) or "(root)"
+            return "event %d at %s: %s" % (n, where, e.message[:300]), n
+    return None, n
 
 
 def check_examples(path):
@@ -136,7 +150,7 @@ def main():
     doc = json.load(open(sys.argv[1]))
     doc = {"paths": inline_refs(doc["paths"], doc)}
     ops = operations(doc)
-    checked = failed = 0
+    checked = failed = events = 0
     outside = {}
     exercised = {}
     failures = []
@@ -158,8 +172,9 @@ def main():
             failures.append("%s %s: status %d (%s) is not declared" % (method, ex["path"], status,
                                                                      ex.get("content_type")))
             continue
-        if schema == "stream":
-            err = stream_errors(ex["body"])
+        if isinstance(schema, tuple):
+            err, n = stream_errors(ex["body"], schema[1])
+            events += n
             if err:
                 failed += 1
                 failures.append("%s %s -> %d: %s" % (method, ex["path"], status, err))
@@ -180,7 +195,8 @@ def main():
             failures.append("%s %s -> %d: at %s: %s" % (method, ex["path"], status, where, e.message[:300]))
     total_ops = len(ops)
     ok_ops = sum(1 for s in exercised.values() if any(200 <= x < 300 for x in s))
-    print("checked %d answers against the document: %d did not match" % (checked, failed))
+    print("checked %d answers against the document (%d streamed events among them): %d did not match"
+          % (checked, events, failed))
     print("operations exercised: %d of %d (with a 2xx answer: %d)" % (len(exercised), total_ops, ok_ops))
     never = sorted("%s %s" % (m, t) for _, t, m, _ in ops if "%s %s" % (m, t) not in exercised)
     for n in never:

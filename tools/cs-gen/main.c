@@ -342,18 +342,30 @@ static int gen_sam_ws(void)
     return found;
 }
 
-/* Scheduled websocket-* functions post to the WebSocket API's connections. */
-static void print_ws_broadcaster(json_object *fn)
+/* Scheduled websocket-* functions post to the WebSocket API's connections. Every
+ * function may invoke the dispatcher asynchronously after a commit that staged events,
+ * and the dispatcher the broadcaster after a relay (cs/events.h, delivery at once). */
+static void print_env_policies(json_object *fn)
 {
-    if (!*str(fn, "schedule") || strncmp(str(fn, "name"), "websocket-", 10) != 0) return;
-    puts("      Environment:\n        Variables:\n"
-         "          CS_WS_ENDPOINT: !Sub "
-         "'https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/live'\n"
-         "      Policies:\n        - Statement:\n            - Effect: Allow\n"
-         "              Action: execute-api:ManageConnections\n"
-         "              Resource: !Sub "
-         "'arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/live/POST/"
-         "@connections/*'");
+    const char *name = str(fn, "name");
+    bool ws = *str(fn, "schedule") && strncmp(name, "websocket-", 10) == 0;
+    bool dispatch = strcmp(name, "webhook-dispatch") == 0;
+    if (ws)
+        puts("      Environment:\n        Variables:\n"
+             "          CS_WS_ENDPOINT: !Sub "
+             "'https://${WebSocketApi}.execute-api.${AWS::Region}.amazonaws.com/live'");
+    if (dispatch)
+        puts("      Environment:\n        Variables:\n"
+             "          CS_EVENTS_KICK_AFTER_RELAY: !Sub '${AWS::StackName}-websocket-broadcast'");
+    puts("      Policies:");
+    if (ws)
+        puts("        - Statement:\n            - Effect: Allow\n"
+             "              Action: execute-api:ManageConnections\n"
+             "              Resource: !Sub "
+             "'arn:aws:execute-api:${AWS::Region}:${AWS::AccountId}:${WebSocketApi}/live/POST/"
+             "@connections/*'");
+    printf("        - LambdaInvokePolicy:\n            FunctionName: !Sub '${AWS::StackName}-%s'\n",
+           dispatch ? "websocket-broadcast" : "webhook-dispatch");
 }
 
 static int gen_sam(void)
@@ -399,6 +411,7 @@ static int gen_sam(void)
          "        CS_STORE_URI: !Ref StoreUri\n"
          "        CS_DATA_DIR: /var/task/data\n"
          "        CS_CORS_ORIGIN: !Join [',', !Ref CorsOrigins]\n"
+         "        CS_EVENTS_KICK_FUNCTION: !Sub '${AWS::StackName}-webhook-dispatch'\n"
          "Resources:\n"
          "  HttpApi:\n"
          "    Type: AWS::Serverless::HttpApi\n"
@@ -420,7 +433,7 @@ static int gen_sam(void)
                name, name);
         print_yaml_str(str(funcs[i], "summary"));
         putchar('\n');
-        print_ws_broadcaster(funcs[i]);
+        print_env_policies(funcs[i]);
         json_object *routes;
         json_object_object_get_ex(funcs[i], "routes", &routes);
         bool http = *str(funcs[i], "schedule") != '\0';

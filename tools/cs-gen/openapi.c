@@ -203,7 +203,8 @@ static json_object *copy(json_object *o)
 
 /* One success answer as the fragment declares it: its schema (in the insights
  * envelope for a 2xx of that family, unless "bare"), its example, and with
- * "event_stream" the Server-Sent Events the same status may answer instead. */
+ * "event_stream" the Server-Sent Events the same status may answer instead (with
+ * "event_schema", the schema of each event's data). */
 static json_object *declared_response(json_object *decl, const char *status, int insights)
 {
     json_object *r = json_object_new_object();
@@ -219,6 +220,10 @@ static json_object *declared_response(json_object *decl, const char *status, int
         json_object_object_add(text, "description",
                                json_object_new_string(sget(decl, "event_stream")));
         json_object_object_add(media, "schema", text);
+        /* The JSON of each event's `data:` line; tests/openapi/check_responses.py holds
+         * every streamed event of the e2e run against it. */
+        if (get(decl, "event_schema"))
+            json_object_object_add(media, "x-event-schema", copy(get(decl, "event_schema")));
         json_object_object_add(content, "text/event-stream", media);
     }
     json_object_object_add(r, "content", content);

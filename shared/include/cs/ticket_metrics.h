@@ -40,5 +40,9 @@ extern const char *const cs_tm_mix_field[CS_TM_MIXES];
 /* Tickets created at or after since_ms (INT64_MIN: all). Results in `a`. */
 CS_MUST_CHECK int cs_ticket_metrics(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                     int64_t since_ms, bool scan, struct cs_ticket_metrics *out);
+/* Tickets created in [from_ms, to_ms], both ends included (INT64_MIN / INT64_MAX: open). */
+CS_MUST_CHECK int cs_ticket_metrics_range(struct cs_store *st, struct cs_arena *a,
+                                          const char *tenant, int64_t from_ms, int64_t to_ms,
+                                          bool scan, struct cs_ticket_metrics *out);
 
 #endif

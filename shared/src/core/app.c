@@ -10,6 +10,7 @@
 #include "cs/auth.h"
 #include "cs/clock.h"
 #include "cs/env.h"
+#include "cs/events.h"
 #include "cs/family.h"
 #include "cs/function.h"
 #include "cs/http.h"
@@ -438,6 +439,8 @@ void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp
         int src = cs_store_scope_end(req->store);
         if (src && !rc) rc = src;
     }
+    /* Events committed: have them delivered now rather than on the next schedule. */
+    if (cs_events_take_staged() && !rc) cs_events_kick();
     if (rc && !resp->streamed) cs_family_error(fn->family, req, resp, rc);
     if (!resp->content_type) resp->content_type = "application/json";
     struct cs_access_log e = {
@@ -450,6 +453,8 @@ void cs_app_handle(struct cs_worker *w, struct cs_req *req, struct cs_resp *resp
         .latency_ms = cs_mono_ms() - t0,
     };
     cs_log_access(&e);
+    /* system_status's per-function figures: counted here, written about once a minute. */
+    cs_events_fn_note(req->store, w->arena, fn->name, resp->status, e.latency_ms, req->now_ms);
 }
 
 void cs_app_print_routes(const struct cs_function *fn)

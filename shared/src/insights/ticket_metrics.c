@@ -46,10 +46,12 @@ static int scan_mix(struct cs_store *st, struct cs_arena *a, const char *tenant,
 }
 
 static int by_scan(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t since,
-                   struct cs_ticket_metrics *out)
+                   int64_t until, struct cs_ticket_metrics *out)
 {
-    struct cs_filter f[1] = {{"_created", CS_OP_GTE, cs_val_int(since)}};
-    size_t nf = since == INT64_MIN ? 0 : 1;
+    struct cs_filter f[2];
+    size_t nf = 0;
+    if (since != INT64_MIN) f[nf++] = (struct cs_filter){"_created", CS_OP_GTE, cs_val_int(since)};
+    if (until != INT64_MAX) f[nf++] = (struct cs_filter){"_created", CS_OP_LTE, cs_val_int(until)};
     struct cs_agg agg = {.filters = f,
                          .nfilters = nf,
                          .metrics = {{CS_AGG_COUNT, NULL},
@@ -92,12 +94,11 @@ static double avg(const struct cs_rollup_row *r, int m)
 }
 
 static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t since,
-                     struct cs_ticket_metrics *out)
+                     int64_t until, struct cs_ticket_metrics *out)
 {
     struct cs_rollup_row *rows;
     size_t n;
-    int rc =
-        cs_store_rollup(st, a, tenant, CS_TICKET_METRICS_COLL, NULL, since, INT64_MAX, &rows, &n);
+    int rc = cs_store_rollup(st, a, tenant, CS_TICKET_METRICS_COLL, NULL, since, until, &rows, &n);
     if (rc) return rc;
     int m[4];
     for (int i = 0; i < 4; i++)
@@ -110,11 +111,11 @@ static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant
     out->escalation_rate = avg(t, m[2]);
     out->kb_answer_rate = avg(t, m[3]);
     double p[3];
-    rc = cs_store_rollup_quantiles(st, tenant, CS_TICKET_METRICS_COLL, since, INT64_MAX, qs, 3, p);
+    rc = cs_store_rollup_quantiles(st, tenant, CS_TICKET_METRICS_COLL, since, until, qs, 3, p);
     out->p50_ms = p[0], out->p95_ms = p[1], out->p99_ms = p[2];
     for (int i = 0; !rc && i < CS_TM_MIXES; i++) {
         rc = cs_store_rollup(st, a, tenant, CS_TICKET_METRICS_COLL, cs_tm_mix_field[i], since,
-                             INT64_MAX, &rows, &n);
+                             until, &rows, &n);
         if (!rc) rc = mix_alloc(a, n, &out->mix[i]);
         if (rc) break;
         if (n) qsort(rows, n, sizeof(*rows), by_count);
@@ -130,6 +131,14 @@ static int by_rollup(struct cs_store *st, struct cs_arena *a, const char *tenant
 int cs_ticket_metrics(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t since_ms,
                       bool scan, struct cs_ticket_metrics *out)
 {
+    return cs_ticket_metrics_range(st, a, tenant, since_ms, INT64_MAX, scan, out);
+}
+
+int cs_ticket_metrics_range(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                            int64_t from_ms, int64_t to_ms, bool scan,
+                            struct cs_ticket_metrics *out)
+{
     memset(out, 0, sizeof(*out));
-    return scan ? by_scan(st, a, tenant, since_ms, out) : by_rollup(st, a, tenant, since_ms, out);
+    return scan ? by_scan(st, a, tenant, from_ms, to_ms, out)
+                : by_rollup(st, a, tenant, from_ms, to_ms, out);
 }

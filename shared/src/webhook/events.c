@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sodium.h>
 #include <string.h>
 
@@ -41,15 +42,17 @@ bool cs_events_type_known(const char *name)
  * reader whose cursor is there misses nothing, even when two share a millisecond or
  * the clock stepped back. */
 static int event_id(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t ms,
-                    const char *tail, char **out)
+                    const char *tail, char **out, int64_t *prev_ms)
 {
     const char *latest = NULL;
     int rc = cs_events_latest(st, a, tenant, &latest);
     if (rc) return rc;
     long long lms = 0, lseq = -1;
     int used = 0;
-    if (latest && sscanf(latest, "%16lld-%6lld-%n", &lms, &lseq, &used) == 2 && used == 24 &&
-        lms >= ms) {
+    bool parsed =
+        latest && sscanf(latest, "%16lld-%6lld-%n", &lms, &lseq, &used) == 2 && used == 24;
+    *prev_ms = parsed ? lms : -1;
+    if (parsed && lms >= ms) {
         ms = lms;
         lseq++;
     } else {
@@ -57,6 +60,99 @@ static int event_id(struct cs_store *st, struct cs_arena *a, const char *tenant,
     }
     *out = cs_arena_printf(a, "%016lld-%06lld-%s", (long long)(ms > 0 ? ms : 0), lseq, tail);
     return *out && strlen(*out) < CS_EVENTS_ID_MAX && lseq < 1000000 ? CS_OK : CS_ERR_FORMAT;
+}
+
+/* ---- retention ---- */
+
+static int64_t max_age_ms = CS_EVENTS_MAX_AGE_MS, max_per_tenant = CS_EVENTS_MAX_PER_TENANT;
+
+void cs_events_set_retention(int64_t age_ms, int64_t cap)
+{
+    if (age_ms > 0) max_age_ms = age_ms;
+    if (cap > 0) max_per_tenant = cap;
+}
+
+void cs_events_retention(int64_t *age_ms, int64_t *cap)
+{
+    *age_ms = max_age_ms;
+    *cap = max_per_tenant;
+}
+
+static int env_range(const char *(*get)(const char *), const char *name, long long lo, long long hi,
+                     long long *out)
+{
+    const char *v = get(name);
+    *out = 0;
+    if (!v || !*v) return CS_OK;
+    char *end = NULL;
+    long long n = strtoll(v, &end, 10);
+    if (*end != '\0' || n < lo || n > hi) return CS_ERR_CONFIG;
+    *out = n;
+    return CS_OK;
+}
+
+int cs_events_retention_load(const char *(*get)(const char *name), const char **why)
+{
+    long long age_s, cap;
+    *why = NULL;
+    if (env_range(get, "CS_EVENTS_MAX_AGE_S", 60, 30 * 86400LL, &age_s))
+        return *why = "CS_EVENTS_MAX_AGE_S", CS_ERR_CONFIG;
+    if (env_range(get, "CS_EVENTS_MAX_PER_TENANT", 100, 1000000, &cap))
+        return *why = "CS_EVENTS_MAX_PER_TENANT", CS_ERR_CONFIG;
+    cs_events_set_retention(age_s * 1000, cap);
+    return CS_OK;
+}
+
+static int delete_all(struct cs_store *st, const char *tenant, const struct cs_doc_list *l,
+                      size_t *removed)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        int rc = cs_store_delete(st, tenant, CS_EVENTS_COLL, l->docs[i].id, -1);
+        if (rc == CS_ERR_NOT_FOUND) continue; /* another sweeper took it */
+        if (rc) return rc;
+        (*removed)++;
+    }
+    return CS_OK;
+}
+
+int cs_events_sweep(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t now_ms,
+                    bool cap_too, size_t budget, size_t *removed)
+{
+    size_t gone = 0;
+    if (removed) *removed = 0;
+    if (budget == 0) return CS_OK;
+    /* Ids start with the event's zero-padded ms, so "older than" is an id range. */
+    char cutoff[24];
+    int64_t edge = now_ms - max_age_ms;
+    snprintf(cutoff, sizeof(cutoff), "%016lld", (long long)(edge > 0 ? edge : 0));
+    struct cs_query q = {.sort = "_id", .limit = (int64_t)budget};
+    struct cs_doc_list l;
+    int rc = cs_query_where(&q, "_id", CS_OP_LT, cs_val_str(cutoff));
+    if (!rc) rc = cs_store_find(st, a, tenant, CS_EVENTS_COLL, &q, &l);
+    if (!rc) rc = delete_all(st, tenant, &l, &gone);
+    if (!rc && cap_too && gone < budget) {
+        /* Newest first, skipping the `cap` kept: what is left is beyond the cap. */
+        struct cs_query over = {.sort = "_id",
+                                .desc = true,
+                                .offset = max_per_tenant,
+                                .limit = (int64_t)(budget - gone)};
+        rc = cs_store_find(st, a, tenant, CS_EVENTS_COLL, &over, &l);
+        if (!rc) rc = delete_all(st, tenant, &l, &gone);
+    }
+    if (removed) *removed = gone;
+    return rc;
+}
+
+/* After a write: a little sweeping behind it (see cs/events.h), the part beyond the cap
+ * when this event starts a new minute of the feed. A failed sweep is left to the next
+ * write: the event itself is stored. */
+static void sweep_behind(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                         int64_t prev_ms, int64_t now_ms)
+{
+    bool new_minute = prev_ms < 0 || prev_ms / 60000 != now_ms / 60000;
+    size_t budget = new_minute ? CS_EVENTS_SWEEP_CAP_BATCH : CS_EVENTS_SWEEP_AGE_BATCH;
+    int rc = cs_events_sweep(st, a, tenant, now_ms, new_minute, budget, NULL);
+    (void)rc;
 }
 
 static int store_event(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
@@ -89,10 +185,12 @@ int cs_events_relay(struct cs_store *st, struct cs_arena *a, const struct cs_out
     if (!rc) rc = cs_store_find(st, a, it->tenant, CS_EVENTS_COLL, &q, &seen);
     if (rc || seen.n) return rc;
     char *id = NULL;
-    rc = event_id(st, a, it->tenant, it->created_ms, it->id, &id);
+    int64_t prev_ms;
+    rc = event_id(st, a, it->tenant, it->created_ms, it->id, &id, &prev_ms);
     if (!rc)
         rc = store_event(st, a, it->tenant, id, cs_events_name(type), type, ts, data, it->id,
                          it->created_ms);
+    if (!rc) sweep_behind(st, a, it->tenant, prev_ms, it->created_ms);
     return rc;
 }
 
@@ -105,8 +203,11 @@ int cs_events_publish(struct cs_store *st, struct cs_arena *a, const char *tenan
     sodium_bin2hex(hex, sizeof(hex), bin, sizeof(bin));
     cs_time_iso(now_ms, CS_ISO_Z, ts);
     char *id = NULL;
-    int rc = event_id(st, a, tenant, now_ms, hex, &id);
-    return rc ? rc : store_event(st, a, tenant, id, type, type, ts, data, NULL, now_ms);
+    int64_t prev_ms;
+    int rc = event_id(st, a, tenant, now_ms, hex, &id, &prev_ms);
+    if (!rc) rc = store_event(st, a, tenant, id, type, type, ts, data, NULL, now_ms);
+    if (!rc) sweep_behind(st, a, tenant, prev_ms, now_ms);
+    return rc;
 }
 
 bool cs_events_wanted(const char *type, const char *const *types, size_t ntypes)

@@ -75,6 +75,7 @@ int cs_notify_stage(struct cs_store *st, struct cs_arena *a, const char *tenant,
     }
     /* Every event is also a real-time one (cs/events.h), written with the same change. */
     if (rc == CS_OK) rc = cs_store_stage(st, tenant, CS_EVENTS_TOPIC, type, payload);
+    if (rc == CS_OK) cs_events_mark_staged(); /* cs_events_kick after the commit */
     json_object_put(payload);
     return rc;
 }

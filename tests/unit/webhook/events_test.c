@@ -5,7 +5,9 @@
  * or below the tenant's threshold. */
 #include <sodium.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "../../support/json_path.h"
 #include "../../support/temp_store.h"
 #include "../../support/test.h"
 #include "cs/arena.h"
@@ -220,6 +222,164 @@ static void test_watchers(void)
     temp_db_close(&db, st);
 }
 
+static int64_t feed_size(struct cs_store *st, const char *tenant)
+{
+    int64_t n = -1;
+    return cs_store_count(st, tenant, CS_EVENTS_COLL, NULL, 0, &n) == CS_OK ? n : -1;
+}
+
+static int publish_n(struct cs_store *st, struct cs_arena *a, const char *tenant, int n)
+{
+    for (int i = 0; i < n; i++) {
+        json_object *d = json_object_new_object();
+        json_object_object_add(d, "n", json_object_new_int(i));
+        int rc = cs_events_publish(st, a, tenant, "system_status", d, clock_ms);
+        json_object_put(d);
+        if (rc) return rc;
+        clock_ms++;
+    }
+    return CS_OK;
+}
+
+static const char *env_age, *env_cap;
+static const char *fake_env(const char *name)
+{
+    return strcmp(name, "CS_EVENTS_MAX_AGE_S") == 0        ? env_age
+           : strcmp(name, "CS_EVENTS_MAX_PER_TENANT") == 0 ? env_cap
+                                                           : NULL;
+}
+
+/* Retention: events past the maximum age go behind later writes (relay or publish) of
+ * the same tenant only, the part beyond the per-tenant cap once a minute, the newest
+ * kept; an explicit sweep does both within its budget. */
+static void test_retention(void)
+{
+    struct cs_store *st = temp_db_create(&db, "events5");
+    struct cs_arena *a = cs_arena_new(0);
+    REQUIRE(st && a);
+    const char *why = NULL;
+    env_age = "59";
+    CHECK_INT(cs_events_retention_load(fake_env, &why), CS_ERR_CONFIG);
+    CHECK_STR(why, "CS_EVENTS_MAX_AGE_S");
+    env_age = "60", env_cap = "100x";
+    CHECK_INT(cs_events_retention_load(fake_env, &why), CS_ERR_CONFIG);
+    CHECK_STR(why, "CS_EVENTS_MAX_PER_TENANT");
+    int64_t age, cap;
+    cs_events_retention(&age, &cap);
+    CHECK(age == CS_EVENTS_MAX_AGE_MS && cap == CS_EVENTS_MAX_PER_TENANT); /* unchanged */
+    env_cap = "100";
+    CHECK_INT(cs_events_retention_load(fake_env, &why), CS_OK);
+    cs_events_retention(&age, &cap);
+    CHECK(age == 60000 && cap == 100);
+
+    clock_ms = T0;
+    /* by relay: an event a minute and a bit older than the next one is gone after it */
+    CHECK_INT(emit(st, a, "acme", "ticket.created", 1), CS_OK);
+    CHECK_INT(relay_all(st, a, NULL), CS_OK);
+    CHECK_INT(publish_n(st, a, "globex", 3), CS_OK);
+    CHECK_INT(feed_size(st, "acme"), 1);
+    clock_ms = T0 + 60001;
+    CHECK_INT(emit(st, a, "acme", "ticket.created", 2), CS_OK);
+    CHECK_INT(relay_all(st, a, NULL), CS_OK);
+    struct cs_doc_list l;
+    const char *scanned;
+    bool more;
+    CHECK_INT(cs_events_read(st, a, "acme", NULL, NULL, 0, 10, &l, &scanned, &more), CS_OK);
+    REQUIRE(l.n == 1);
+    CHECK_INT(json_object_get_int(jget(l.docs[0].body, "data.n")), 2);
+    CHECK_INT(feed_size(st, "globex"), 3); /* another tenant's feed is its own business */
+    size_t removed = 99;
+    CHECK_INT(cs_events_sweep(st, a, "globex", clock_ms + 10, false, 2, &removed), CS_OK);
+    CHECK_INT(removed, 2); /* the budget holds */
+    CHECK_INT(cs_events_sweep(st, a, "globex", clock_ms + 10, false, 10, &removed), CS_OK);
+    CHECK_INT(removed, 1);
+    CHECK_INT(feed_size(st, "globex"), 0);
+
+    /* by cap: 150 events within one minute; the cap holds after the explicit sweep, and
+     * behind the first write of the next minute */
+    clock_ms = T0 + 200000; /* the event left from before expires behind the first one */
+    CHECK_INT(publish_n(st, a, "acme", 150), CS_OK);
+    CHECK_INT(feed_size(st, "acme"), 150);
+    CHECK_INT(cs_events_sweep(st, a, "acme", clock_ms, true, 20, &removed), CS_OK);
+    CHECK_INT(removed, 20);
+    CHECK_INT(cs_events_sweep(st, a, "acme", clock_ms, true, 1000, &removed), CS_OK);
+    CHECK_INT(removed, 30);
+    CHECK_INT(cs_events_read(st, a, "acme", NULL, NULL, 0, 1000, &l, &scanned, &more), CS_OK);
+    REQUIRE(l.n == 100);
+    CHECK_INT(json_object_get_int(jget(l.docs[0].body, "data.n")), 50); /* the newest kept */
+    CHECK_INT(json_object_get_int(jget(l.docs[99].body, "data.n")), 149);
+    CHECK_INT(publish_n(st, a, "acme", 30), CS_OK); /* same minute: only expired ones go */
+    CHECK_INT(feed_size(st, "acme"), 130);
+    clock_ms = T0 + 250000;
+    CHECK_INT(publish_n(st, a, "acme", 1), CS_OK); /* a new minute: the cap is applied */
+    CHECK_INT(feed_size(st, "acme"), 100);
+    cs_events_set_retention(CS_EVENTS_MAX_AGE_MS, CS_EVENTS_MAX_PER_TENANT);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
+static int64_t fn_docs(struct cs_store *st)
+{
+    int64_t n = -1;
+    return cs_store_count(st, CS_SYSTEM_TENANT, CS_EVENTS_FN_COLL, NULL, 0, &n) == CS_OK ? n : -1;
+}
+
+/* system_status's per-function figures: counted in memory, a minute written once it is
+ * over (not per request), summed back with exact ranks, malformed documents skipped,
+ * old ones removed. */
+static void test_fn_figures(void)
+{
+    struct cs_store *st = temp_db_create(&db, "events6");
+    struct cs_arena *a = cs_arena_new(0);
+    REQUIRE(st && a);
+    const int64_t m = 1700000040000LL; /* a minute's start */
+    cs_events_fn_note(st, a, "review-list", 200, 5.0, m + 1000);
+    cs_events_fn_note(st, a, "review-list", 503, 7.25, m + 2000);
+    cs_events_fn_note(st, a, "review-list", 200, 3.0, m + 59999);
+    CHECK_INT(fn_docs(st), 0); /* nothing written per request */
+    cs_events_fn_note(st, a, "review-list", 200, 11.0, m + 60010);
+    CHECK_INT(fn_docs(st), 1); /* the finished minute */
+    struct cs_events_fn_figures f[4];
+    size_t n = 0;
+    CHECK_INT(cs_events_fn_read(st, a, m, m + 60020, f, 4, &n), CS_OK);
+    REQUIRE(n == 1);
+    CHECK_STR(f[0].name, "review-list");
+    CHECK_INT(f[0].requests, 3);
+    CHECK_INT(f[0].errors, 1);
+    REQUIRE(f[0].n == 3);
+    CHECK(f[0].lat[0] == 3.0 && f[0].lat[1] == 5.0 && f[0].lat[2] == 7.25);
+    /* another process's minute, and a malformed one, filed beside it */
+    json_object *o = json_tokener_parse("{\"fn\":\"review-list\",\"minute_ms\":1700000040000,"
+                                        "\"requests\":2,\"errors\":0,\"latency_ms\":[1,9.5]}");
+    json_object *bad = json_tokener_parse("{\"fn\":\"review-list\",\"minute_ms\":1700000040000,"
+                                          "\"requests\":1,\"errors\":5,\"latency_ms\":[1]}");
+    CHECK_INT(cs_store_insert(st, a, CS_SYSTEM_TENANT, CS_EVENTS_FN_COLL, "review-list.x.other", o,
+                              NULL, m + 60020, NULL),
+              CS_OK);
+    CHECK_INT(cs_store_insert(st, a, CS_SYSTEM_TENANT, CS_EVENTS_FN_COLL, "review-list.x.bad", bad,
+                              NULL, m + 60020, NULL),
+              CS_OK);
+    json_object_put(o);
+    json_object_put(bad);
+    CHECK_INT(cs_events_fn_read(st, a, m, m + 60020, f, 4, &n), CS_OK);
+    REQUIRE(n == 1 && f[0].n == 5);
+    CHECK_INT(f[0].requests, 5);
+    CHECK_INT(f[0].errors, 1);
+    CHECK(f[0].lat[0] == 1.0 && f[0].lat[4] == 9.5);
+    /* a minute and more later: the running minute (one request) is written too */
+    cs_events_fn_note(st, a, "review-list", 200, 2.0, m + 130000);
+    CHECK_INT(cs_events_fn_read(st, a, m + 60000, m + 130001, f, 4, &n), CS_OK);
+    REQUIRE(n == 1);
+    CHECK_INT(f[0].requests, 1);
+    CHECK(f[0].n == 1 && f[0].lat[0] == 11.0);
+    /* past the hour kept, every document goes */
+    CHECK_INT(cs_events_fn_read(st, a, m, m + 2 * CS_EVENTS_FN_KEEP_MS, f, 4, &n), CS_OK);
+    CHECK_INT(n, 0);
+    CHECK_INT(fn_docs(st), 0);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -228,5 +388,7 @@ int main(void)
     TEST_RUN(test_types);
     TEST_RUN(test_sentiment_alert);
     TEST_RUN(test_watchers);
+    TEST_RUN(test_retention);
+    TEST_RUN(test_fn_figures);
     return test_done();
 }

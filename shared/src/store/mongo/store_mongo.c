@@ -32,6 +32,7 @@
 #include "cs/arena.h"
 #include "cs/tenant.h"
 #include "cs/clock.h"
+#include "cs/events.h"
 #include "cs/log.h"
 #include "store/store_int.h"
 #include "store/mongo/store_mongo_query.h"
@@ -424,6 +425,10 @@ static int mg_insert(struct cs_store *st, struct cs_arena *a, const char *tenant
     if (!rc) {
         BCON_APPEND(&doc, "version", BCON_INT64(1), "created", BCON_INT64(now_ms), "updated",
                     BCON_INT64(now_ms));
+        /* Real-time events (written once, never updated) carry a BSON date for the TTL
+         * index docs_events_ttl (infra/mongodb): idle tenants' feeds empty themselves. */
+        if (strcmp(coll, CS_EVENTS_COLL) == 0)
+            BCON_APPEND(&doc, "ttl_from", BCON_DATE_TIME(now_ms));
         rc = cs_mq_append_body(&doc, "body", body);
     }
     if (!rc && text) rc = cs_mq_append_text(&doc, text);
