@@ -286,27 +286,39 @@ static void test_sla_clock_business_hours(void)
                      "{\"thresholds\":{\"churn\":2}}", &r) == 0);
     CHECK_INT(r.status, 422);
     http_result_free(&r);
-    /* Mon-Fri 09:00-17:00 UTC, Monday 9 November 2026 a holiday. */
+    /* Mon-Fri 09:00-17:00 on Berlin's wall clock, Monday 26 October 2026 a holiday. */
     REQUIRE(e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",
-                     "{\"business_hours\":{\"utc_offset\":\"Z\",\"days\":[\"mon\",\"tue\",\"wed\","
-                     "\"thu\",\"fri\"],"
-                     "\"open\":\"09:00\",\"close\":\"17:00\"},\"holidays\":[\"2026-11-09\"]}",
+                     "{\"business_hours\":{\"utc_offset\":\"Z\",\"days\":[\"mon\"],"
+                     "\"open\":\"09:00\",\"close\":\"17:00\"}}",
                      &r) == 0);
+    CHECK_INT(r.status, 422);
+    CHECK_STR(jstr(r.json, "error.message"),
+              "utc_offset is replaced by the top-level IANA time_zone");
+    http_result_free(&r);
+    REQUIRE(
+        e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",
+                 "{\"time_zone\":\"Europe/Berlin\",\"business_hours\":{\"days\":[\"mon\",\"tue\","
+                 "\"wed\",\"thu\",\"fri\"],"
+                 "\"open\":\"09:00\",\"close\":\"17:00\"},\"holidays\":[\"2026-10-26\"]}",
+                 &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "sla_clock"), "business_hours");
+    CHECK_STR(jstr(r.json, "time_zone"), "Europe/Berlin");
     CHECK_NEAR(json_object_get_double(jget(r.json, "thresholds.churn")), 0.7, 1e-9);
     http_result_free(&r);
     REQUIRE(e2e_call(tok_thin, "GET", "/api/v1/customer/insights/config", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "business_hours.open"), "09:00");
-    CHECK_STR(jstr(r.json, "holidays.0"), "2026-11-09");
+    CHECK_STR(jstr(r.json, "holidays.0"), "2026-10-26");
+    CHECK_STR(jstr(r.json, "time_zone"), "Europe/Berlin");
     http_result_free(&r);
-    /* An urgent ticket (4 business hours) opened Friday 16:00: 1 h on Friday, the weekend
-     * and the Monday holiday do not count, 3 h on Tuesday: due Tuesday 12:00. */
+    /* An urgent ticket (4 business hours) opened Friday 23 October 16:00 CEST (14:00Z):
+     * 1 h on Friday; the weekend (and its DST change) and the Monday holiday do not
+     * count; 3 h from Tuesday 09:00 CET (08:00Z): due 11:00Z. */
     json_object *arr = json_object_new_array(), *t = json_object_new_object();
     json_object_object_add(t, "ticket_id", json_object_new_string("HOO-SLA"));
     json_object_object_add(t, "message", json_object_new_string("Our whole team cannot log in."));
-    json_object_object_add(t, "created_at", json_object_new_string("2026-11-06T16:00:00Z"));
+    json_object_object_add(t, "created_at", json_object_new_string("2026-10-23T14:00:00Z"));
     json_object_object_add(t, "priority", json_object_new_string("urgent"));
     json_object_object_add(t, "events", json_object_new_array());
     json_object_array_add(arr, t);
@@ -315,7 +327,7 @@ static void test_sla_clock_business_hours(void)
                      "{\"ticket_id\":\"HOO-SLA\"}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "prediction.sla_clock"), "business_hours");
-    CHECK_STR(jstr(r.json, "prediction.sla_due_at"), "2026-11-10T12:00:00Z");
+    CHECK_STR(jstr(r.json, "prediction.sla_due_at"), "2026-10-27T11:00:00Z");
     CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.sla_hours")), 4, 1e-9);
     CHECK_STR(jstr(r.json, "source"), "prior");
     CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.breach_probability")), 0.1, 1e-9);

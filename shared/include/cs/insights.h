@@ -28,6 +28,7 @@
 
 #include "cs/error.h"
 #include "cs/escalation.h"
+#include "cs/json.h"
 #include "cs/triage.h"
 
 struct cs_arena;
@@ -141,6 +142,48 @@ CS_MUST_CHECK int cs_insights_classify(const struct cs_models *m, const void *po
 CS_MUST_CHECK int cs_insights_escalation_input(struct cs_store *st, const char *tenant,
                                                json_object *doc, int64_t now_ms,
                                                struct cs_escalation_input *in);
+
+/* ---- The escalation model's numeric context, as request fields ----
+ * One declaration for every body that carries it (the incoming helpdesk webhook's
+ * ticket, POST /ai-models/{model}/predict's raw fields): repeat_contacts, wait_minutes,
+ * refund_amount, tier_limit, vip, all optional. Expands into cs_field initialisers, so a
+ * schema lists them among its own fields: {..., CS_INSIGHTS_ESCALATION_FIELDS, ...}. */
+#define CS_INSIGHTS_ESCALATION_FIELDS                                                              \
+    {.name = "repeat_contacts",                                                                    \
+     .type = CS_J_INT,                                                                             \
+     .nullable = true,                                                                             \
+     .has_min = true,                                                                              \
+     .min = 0,                                                                                     \
+     .has_max = true,                                                                              \
+     .max = 1000},                                                                                 \
+        {.name = "wait_minutes",                                                                   \
+         .type = CS_J_NUMBER,                                                                      \
+         .nullable = true,                                                                         \
+         .has_min = true,                                                                          \
+         .min = 0,                                                                                 \
+         .has_max = true,                                                                          \
+         .max = 525600},                                                                           \
+        {.name = "refund_amount",                                                                  \
+         .type = CS_J_NUMBER,                                                                      \
+         .nullable = true,                                                                         \
+         .has_min = true,                                                                          \
+         .min = 0,                                                                                 \
+         .has_max = true,                                                                          \
+         .max = 1e9},                                                                              \
+        {.name = "tier_limit",                                                                     \
+         .type = CS_J_NUMBER,                                                                      \
+         .nullable = true,                                                                         \
+         .has_min = true,                                                                          \
+         .min = 0,                                                                                 \
+         .has_max = true,                                                                          \
+         .max = 1e9},                                                                              \
+    {                                                                                              \
+        .name = "vip", .type = CS_J_BOOL, .nullable = true                                         \
+    }
+
+/* Reads those fields of a validated body into `in` (absent ones: 0 / false); the
+ * conversation facts in `in` are left as they are. */
+void cs_insights_escalation_fields_read(json_object *body, struct cs_escalation_input *in);
 
 /* Tickets of a category/priority needed before their median answers for a prediction. */
 #define CS_INSIGHTS_MIN_SAMPLE 10

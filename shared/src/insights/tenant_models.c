@@ -2,6 +2,7 @@
  * outside input), the documented churn prior, predictions with exact explanations, and
  * the once-per-ticket alerts. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,10 +15,31 @@
 #include "cs/log.h"
 #include "cs/notify.h"
 #include "cs/store.h"
+#include "cs/summary.h"
 #include "cs/tenant_models.h"
+#include "cs/tz.h"
 
 /* A stored model file is a few hundred bytes; anything far larger is not ours. */
 #define MAX_MODEL_B64 65536
+
+static void free_tz(void *tz) { cs_tz_free(tz); }
+
+/* The tenant's zone onto the clock (freed with the arena). */
+static int load_zone(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                     struct cs_insights_cfg *cfg)
+{
+    struct cs_tz *tz = NULL;
+    int rc = cs_tenant_tz(st, a, tenant, &tz);
+    if (rc == CS_ERR_CONFIG) return CS_ERR_FORMAT; /* a stored name the system lacks */
+    if (rc) return rc;
+    if (cs_arena_defer(a, free_tz, tz)) {
+        cs_tz_free(tz);
+        return CS_ERR_NOMEM;
+    }
+    cfg->bh.tz = tz;
+    snprintf(cfg->time_zone, sizeof(cfg->time_zone), "%s", cs_tz_name(tz));
+    return CS_OK;
+}
 
 int cs_insights_cfg_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
                          struct cs_insights_cfg *cfg, json_object **doc)
@@ -31,13 +53,13 @@ int cs_insights_cfg_load(struct cs_store *st, struct cs_arena *a, const char *te
         memset(cfg, 0, sizeof(*cfg));
         cs_bh_always(&cfg->bh);
         cfg->sla_threshold = cfg->churn_threshold = CS_TM_DEFAULT_THRESHOLD;
-        return CS_OK;
+        return load_zone(st, a, tenant, cfg);
     }
     if (rc) return rc;
     /* Read back from the store: validated as a request body would be. */
     if (cs_insights_cfg_read(d.body, cfg, &field, &why)) return CS_ERR_FORMAT;
     if (doc) *doc = d.body;
-    return CS_OK;
+    return load_zone(st, a, tenant, cfg);
 }
 
 static void close_model(void *m) { cs_model_close(m); }

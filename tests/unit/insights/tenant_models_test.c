@@ -19,6 +19,7 @@
 #include "cs/json.h"
 #include "cs/store.h"
 #include "cs/tenant_models.h"
+#include "cs/tz.h"
 
 #define S 1000LL
 #define H (3600 * S)
@@ -34,17 +35,27 @@ static int64_t at(const char *iso)
     return ms;
 }
 
-/* Mon-Fri 09:00-17:00 at UTC+01:00, Christmas Day (a Friday in 2026) closed. */
-static int office(struct cs_business_hours *bh)
+static struct cs_tz *berlin, *new_york;
+
+/* Hours (and holidays) from a configuration body, on the zone's wall clock. */
+static int hours(const char *json, const struct cs_tz *tz, struct cs_business_hours *bh)
 {
-    json_object *c = json_tokener_parse(
-        "{\"business_hours\":{\"utc_offset\":\"+01:00\",\"days\":[\"mon\",\"tue\","
-        "\"wed\",\"thu\",\"fri\"],\"open\":\"09:00\",\"close\":\"17:00\"},"
-        "\"holidays\":[\"2026-12-25\"]}");
+    json_object *c = json_tokener_parse(json);
     const char *field = NULL, *why = NULL;
     int rc = cs_bh_read(c, bh, &field, &why);
     json_object_put(c);
+    bh->tz = tz;
     return rc;
+}
+
+/* Mon-Fri 09:00-17:00 in Berlin (UTC+01:00 in December), Christmas Day (a Friday in
+ * 2026) closed. */
+static int office(struct cs_business_hours *bh)
+{
+    return hours("{\"business_hours\":{\"days\":[\"mon\",\"tue\","
+                 "\"wed\",\"thu\",\"fri\"],\"open\":\"09:00\",\"close\":\"17:00\"},"
+                 "\"holidays\":[\"2026-12-25\"]}",
+                 berlin, bh);
 }
 
 static void test_clock_weekend_holiday_overnight(void)
@@ -80,16 +91,65 @@ static void test_clock_weekend_holiday_overnight(void)
     CHECK(!cs_bh_open_at(&bh, at("2026-12-25T10:00:00Z"))); /* Christmas */
     CHECK(cs_bh_open_at(&bh, at("2026-12-24T08:00:00Z")));  /* 09:00 local */
     CHECK(!cs_bh_open_at(&bh, at("2026-12-24T16:00:00Z"))); /* 17:00 local: closed */
-    /* Negative offsets: Monday 08:30 at UTC-05:00 is before opening. */
-    json_object *c =
-        json_tokener_parse("{\"business_hours\":{\"utc_offset\":\"-05:00\",\"days\":[\"mon\"],"
-                           "\"open\":\"09:00\",\"close\":\"10:00\"}}");
-    const char *field = NULL, *why = NULL;
-    REQUIRE(cs_bh_read(c, &bh, &field, &why) == CS_OK);
-    json_object_put(c);
+    /* West of UTC: Monday 08:30 in New York (UTC-05:00 in December) is before opening. */
+    REQUIRE(
+        hours("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"09:00\",\"close\":\"10:00\"}}",
+              new_york, &bh) == CS_OK);
     CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-07T13:30:00Z"), at("2026-12-07T23:00:00Z")), 3600,
                1e-9);
     CHECK_INT(cs_bh_due(&bh, at("2026-12-07T15:30:00Z"), 1800), at("2026-12-14T14:30:00Z"));
+}
+
+/* The wall clock follows daylight saving: a window that holds a DST change is an hour
+ * shorter (spring) or longer (autumn), due times across a change land on the local
+ * hour, and holidays are local dates (hand-counted from the zones' 2026 rules: Berlin
+ * 29 March and 25 October, New York 8 March and 1 November). */
+static void test_clock_dst(void)
+{
+    struct cs_business_hours bh;
+    /* Every day 01:00-04:00 local: 3 h, but 2 h on 29 March and 4 h on 25 October. */
+    const char *night = "{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\","
+                        "\"fri\",\"sat\",\"sun\"],\"open\":\"01:00\",\"close\":\"04:00\"}}";
+    REQUIRE(hours(night, berlin, &bh) == CS_OK);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-03-28T12:00:00Z"), at("2026-03-29T12:00:00Z")), 7200,
+               1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-03-29T12:00:00Z"), at("2026-03-30T12:00:00Z")), 10800,
+               1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-10-24T12:00:00Z"), at("2026-10-25T12:00:00Z")), 14400,
+               1e-9);
+    /* 29 March opens at 01:00 CET (00:00Z) and closes at 04:00 CEST (02:00Z). */
+    CHECK(cs_bh_open_at(&bh, at("2026-03-29T01:59:59Z")));
+    CHECK(!cs_bh_open_at(&bh, at("2026-03-29T02:00:00Z")));
+    CHECK_INT(cs_bh_due(&bh, at("2026-03-29T00:00:00Z"), 7200), at("2026-03-29T02:00:00Z"));
+    /* Office hours across the spring change: Friday 16:00 CET + 4 h = Monday 12:00 CEST,
+     * 10:00Z (a fixed +01:00 would say 11:00Z). */
+    REQUIRE(office(&bh) == CS_OK);
+    CHECK_INT(cs_bh_due(&bh, at("2026-03-27T15:00:00Z"), 4 * 3600.0), at("2026-03-30T10:00:00Z"));
+    CHECK(cs_bh_open_at(&bh, at("2026-03-30T07:00:00Z")));  /* 09:00 CEST */
+    CHECK(!cs_bh_open_at(&bh, at("2026-03-30T06:59:59Z"))); /* 08:59 CEST */
+    /* And back in autumn: Friday 23 October 16:00 CEST + 4 h = Monday 12:00 CET, 11:00Z. */
+    CHECK_INT(cs_bh_due(&bh, at("2026-10-23T14:00:00Z"), 4 * 3600.0), at("2026-10-26T11:00:00Z"));
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-10-19T00:00:00Z"), at("2026-10-31T00:00:00Z")),
+               10 * 8 * 3600.0, 1e-9);
+
+    /* New York, every day 00:00-05:00: 4 h on 8 March, 6 h on 1 November. */
+    const char *early = "{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\","
+                        "\"fri\",\"sat\",\"sun\"],\"open\":\"00:00\",\"close\":\"05:00\"}}";
+    REQUIRE(hours(early, new_york, &bh) == CS_OK);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-03-08T04:00:00Z"), at("2026-03-08T20:00:00Z")),
+               4 * 3600.0, 1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-11-01T03:00:00Z"), at("2026-11-01T20:00:00Z")),
+               6 * 3600.0, 1e-9);
+    /* Mon-Fri 09:00-17:00: Friday 6 March 16:00 EST + 2 h = Monday 10:00 EDT, 14:00Z. */
+    REQUIRE(hours("{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],"
+                  "\"open\":\"09:00\",\"close\":\"17:00\"},\"holidays\":[\"2026-11-26\"]}",
+                  new_york, &bh) == CS_OK);
+    CHECK_INT(cs_bh_due(&bh, at("2026-03-06T21:00:00Z"), 2 * 3600.0), at("2026-03-09T14:00:00Z"));
+    /* Thanksgiving (26 November, a local date) is closed: Wednesday 16:00 EST + 2 h is
+     * Friday 10:00 EST, 15:00Z. */
+    CHECK_INT(cs_bh_due(&bh, at("2026-11-25T21:00:00Z"), 2 * 3600.0), at("2026-11-27T15:00:00Z"));
+    CHECK(!cs_bh_open_at(&bh, at("2026-11-26T15:00:00Z")));
+    CHECK(cs_bh_open_at(&bh, at("2026-11-27T14:00:00Z")));
 }
 
 static void test_clock_default_is_24x7(void)
@@ -128,9 +188,13 @@ static void test_config_validation(void)
         "business_hours.days");
     expect_bad("{\"business_hours\":{\"days\":[],\"open\":\"09:00\",\"close\":\"17:00\"}}",
                "business_hours.days");
-    expect_bad("{\"business_hours\":{\"utc_offset\":\"+15:00\",\"days\":[\"mon\"],\"open\":\"09:"
+    /* The fixed offset is gone: the tenant's IANA zone is the clock's. */
+    expect_bad("{\"business_hours\":{\"utc_offset\":\"+01:00\",\"days\":[\"mon\"],\"open\":\"09:"
                "00\",\"close\":\"17:00\"}}",
                "business_hours.utc_offset");
+    expect_bad("{\"time_zone\":\"Mars/Olympus\"}", "time_zone");
+    expect_bad("{\"time_zone\":\"../etc/passwd\"}", "time_zone");
+    expect_bad("{\"time_zone\":5}", "time_zone");
     expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"9:00\",\"close\":\"17:00\"}}",
                "business_hours.open");
     expect_bad(
@@ -152,6 +216,12 @@ static void test_config_validation(void)
     CHECK_NEAR(cfg.sla_threshold, CS_TM_DEFAULT_THRESHOLD, 1e-12);
     CHECK_INT((int)cfg.bh.nholidays, 2);
     CHECK(cfg.bh.holidays[0] < cfg.bh.holidays[1]); /* sorted for the lookup */
+    CHECK_STR(cfg.time_zone, "");
+    json_object_put(c);
+    c = json_tokener_parse("{\"time_zone\":\"America/New_York\"}");
+    CHECK_INT(cs_insights_cfg_read(c, &cfg, &field, &why), CS_OK);
+    CHECK_STR(cfg.time_zone, "America/New_York");
+    CHECK(cfg.bh.always && cfg.bh.tz == NULL);
     json_object_put(c);
 }
 
@@ -413,13 +483,20 @@ int main(void)
         printf("tally: 0 passed, 1 failed, 0 skipped\n");
         return 1;
     }
+    if (cs_tz_load("Europe/Berlin", &berlin) || cs_tz_load("America/New_York", &new_york)) {
+        fprintf(stderr, "tzdata's Europe/Berlin and America/New_York are needed\n");
+        return 1;
+    }
     TEST_RUN(test_clock_weekend_holiday_overnight);
+    TEST_RUN(test_clock_dst);
     TEST_RUN(test_clock_default_is_24x7);
     TEST_RUN(test_config_validation);
     TEST_RUN(test_churn_prior_exact);
     TEST_RUN(test_fit_tenant_and_thin_tenant);
     TEST_RUN(test_stored_fit_checked_on_read);
     TEST_RUN(test_alerts_fire_once_per_ticket);
+    cs_tz_free(berlin);
+    cs_tz_free(new_york);
     cs_arena_destroy(ar);
     temp_db_close(&db, st);
     return test_done();
