@@ -91,7 +91,9 @@ CS_MUST_CHECK int cs_ticket_apply(json_object *doc, const struct cs_ticket_chang
                                   const char **why);
 
 /* Stores a new ticket (source's id); an id already known keeps its outcome log and
- * takes the new triage fields. Tenant-scoped, retried on version conflicts. */
+ * takes the new triage fields. The arrival's alerts (cs_tm_alerts_opened: sentiment.alert,
+ * sla.breach_risk, churn.detected, once per ticket) are staged on the same write.
+ * Tenant-scoped, retried on version conflicts. */
 CS_MUST_CHECK int cs_insights_ticket_open(struct cs_store *st, struct cs_arena *a,
                                           const char *tenant, const struct cs_ticket_open *t,
                                           int64_t now_ms);

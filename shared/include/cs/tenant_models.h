@@ -185,4 +185,13 @@ CS_MUST_CHECK int cs_tm_doc_new(const struct cs_model_spec *spec, const double *
 CS_MUST_CHECK int cs_tm_alerts(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                json_object *doc, int64_t now_ms, int *fired);
 
+/* The same for a ticket as it arrives (tickets-process, the incoming receiver, an
+ * import), before the write that stores it: sentiment.alert while it is open and its
+ * stored sentiment is ANGRY/IRATE or below the tenant's threshold (cs/events.h; marked
+ * alerts.sentiment_ms), then cs_tm_alerts. Each fires once per ticket, also when the
+ * same ticket arrives again. *fired (may be NULL) counts the alerts staged (one per
+ * alert, whatever the number of subscribers). */
+CS_MUST_CHECK int cs_tm_alerts_opened(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                      json_object *doc, int64_t now_ms, int *fired);
+
 #endif

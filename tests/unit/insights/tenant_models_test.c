@@ -17,6 +17,7 @@
 #include "cs/insights_fit.h"
 #include "cs/notify.h"
 #include "cs/json.h"
+#include "cs/sentiment.h"
 #include "cs/store.h"
 #include "cs/tenant_models.h"
 #include "cs/tz.h"
@@ -439,14 +440,15 @@ static void test_alerts_fire_once_per_ticket(void)
                                .sentiment_level = 5,
                                .source = "test",
                                .opened_ms = NOW - 60 * S};
-    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW) == CS_OK);
     struct cs_ticket_change c = {.csat = 1, .at_ms = NOW};
     const char *why = NULL;
     json_object *doc = NULL;
     int64_t open0 = 0, done, dead;
     /* Counted on the subscription's topic: each event is also a real-time event (topic
-     * "_events", cs/events.h), which is not a delivery. */
+     * "_events", cs/events.h), which is not a delivery. The arrival may already fire
+     * one or both; arrival and rating together fire each exactly once. */
     REQUIRE(cs_store_outbox_stats(st, "rich", "wh_1", &open0, &done, &dead) == CS_OK);
+    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW) == CS_OK);
     REQUIRE(cs_insights_ticket_change(st, ar, "rich", "T-NEW", &c, NOW, &doc, &why) == CS_OK);
     int64_t open1 = 0;
     REQUIRE(cs_store_outbox_stats(st, "rich", "wh_1", &open1, &done, &dead) == CS_OK);
@@ -470,9 +472,86 @@ static void test_alerts_fire_once_per_ticket(void)
     o.ticket_id = "T-THIN";
     REQUIRE(cs_insights_ticket_open(st, ar, "thin", &o, NOW) == CS_OK);
     REQUIRE(cs_insights_ticket_change(st, ar, "thin", "T-THIN", &c, NOW, &doc, &why) == CS_OK);
-    REQUIRE(cs_store_outbox_stats(st, "thin", NULL, &open2, &done, &dead) == CS_OK);
-    CHECK_INT((int)open2, 0);
-    CHECK(!json_object_object_get_ex(doc, "alerts", NULL));
+    /* Only the arrival's sentiment.alert (an IRATE ticket): no model alert. */
+    REQUIRE(cs_store_outbox_stats(st, "thin", "wh_2", &open2, &done, &dead) == CS_OK);
+    CHECK_INT((int)open2, 1);
+    CHECK(json_object_object_get_ex(doc, "alerts", &al));
+    CHECK(json_object_object_get_ex(al, "sentiment_ms", NULL));
+    CHECK(!json_object_object_get_ex(al, "churn_ms", NULL) &&
+          !json_object_object_get_ex(al, "sla_breach_ms", NULL));
+}
+
+static int64_t topic_open(const char *tenant, const char *topic)
+{
+    int64_t open = -1, done, dead;
+    if (cs_store_outbox_stats(st, tenant, topic, &open, &done, &dead)) return -1;
+    return open;
+}
+
+/* A ticket that arrives (any source) fires its alerts in the write that stores it: all
+ * three for an open angry ticket when the thresholds are low, once, also when the same
+ * ticket arrives again; a ticket that arrives already solved fires only churn; a calm
+ * one under high thresholds nothing. */
+static void test_alerts_on_arrival(void)
+{
+    json_object *hook = json_tokener_parse(
+        "{\"url\":\"https://example.com/a\",\"events\":[\"sla.breach_risk\",\"churn.detected\","
+        "\"sentiment.alert\"],\"active\":true}");
+    REQUIRE(cs_store_insert(st, ar, "rich", CS_WEBHOOKS_COLL, "wh_arr", hook, NULL, NOW, NULL) ==
+            CS_OK);
+    json_object_put(hook);
+    json_object *cfg =
+        json_tokener_parse("{\"thresholds\":{\"churn\":0.001,\"sla_breach\":0.001}}");
+    REQUIRE(cs_store_put(st, ar, "rich", CS_TM_CFG_COLL, CS_TM_CFG_ID, cfg, NOW, NULL) == CS_OK);
+    json_object_put(cfg);
+    struct cs_ticket_open o = {.ticket_id = "T-ARR",
+                               .customer_id = "C-ARR",
+                               .category = "Cancellation",
+                               .priority = "high",
+                               .sentiment = "angry",
+                               .sentiment_score = 0.1,
+                               .sentiment_level = CS_SENT_ANGRY,
+                               .source = "tickets_process",
+                               .opened_ms = NOW};
+    int64_t before = topic_open("rich", "wh_arr");
+    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW) == CS_OK);
+    CHECK_INT((int)(topic_open("rich", "wh_arr") - before), 3);
+    struct cs_doc d;
+    REQUIRE(cs_store_get(st, ar, "rich", CS_INSIGHTS_TICKETS, "T-ARR", &d) == CS_OK);
+    json_object *al = NULL;
+    CHECK(json_object_object_get_ex(d.body, "alerts", &al));
+    CHECK_INT((int)json_object_object_length(al), 3);
+    /* The same ticket again (re-processed, or the receiver's retry under a new id). */
+    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW + S) == CS_OK);
+    CHECK_INT((int)(topic_open("rich", "wh_arr") - before), 3);
+    /* A historic ticket, solved before it arrives (an import): churn only. */
+    o.ticket_id = "T-OLD";
+    json_object *old = cs_ticket_doc_new(&o);
+    REQUIRE(old != NULL && cs_json_own(ar, old) == CS_OK);
+    struct cs_ticket_change solve = {.status = "solved", .at_ms = NOW + S};
+    const char *why = NULL;
+    REQUIRE(cs_ticket_apply(old, &solve, &why) == CS_OK);
+    int fired = -1;
+    REQUIRE(cs_tm_alerts_opened(st, ar, "rich", old, NOW + S, &fired) == CS_OK);
+    CHECK_INT(fired, 1);
+    CHECK(json_object_object_get_ex(old, "alerts", &al) &&
+          json_object_object_get_ex(al, "churn_ms", NULL) && json_object_object_length(al) == 1);
+    cs_store_unstage(st);
+    /* A calm ticket under the highest thresholds: nothing. */
+    cfg = json_tokener_parse("{\"thresholds\":{\"churn\":1,\"sla_breach\":1}}");
+    REQUIRE(cs_store_put(st, ar, "rich", CS_TM_CFG_COLL, CS_TM_CFG_ID, cfg, NOW, NULL) == CS_OK);
+    json_object_put(cfg);
+    o = (struct cs_ticket_open){.ticket_id = "T-CALM",
+                                .category = "Billing",
+                                .priority = "low",
+                                .sentiment = "positive",
+                                .sentiment_score = 0.9,
+                                .sentiment_level = CS_SENT_HAPPY,
+                                .source = "import",
+                                .opened_ms = NOW};
+    before = topic_open("rich", "wh_arr");
+    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW) == CS_OK);
+    CHECK_INT((int)(topic_open("rich", "wh_arr") - before), 0);
 }
 
 int main(void)
@@ -495,6 +574,7 @@ int main(void)
     TEST_RUN(test_fit_tenant_and_thin_tenant);
     TEST_RUN(test_stored_fit_checked_on_read);
     TEST_RUN(test_alerts_fire_once_per_ticket);
+    TEST_RUN(test_alerts_on_arrival);
     cs_tz_free(berlin);
     cs_tz_free(new_york);
     cs_arena_destroy(ar);
