@@ -10,6 +10,7 @@
 #include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/store.h"
+#include "cs/tenant_models.h"
 
 int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp);
 
@@ -24,6 +25,7 @@ int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp
     if (!agent || !*agent || strlen(agent) > 128) return CS_ERR_NOT_FOUND;
     struct cs_insights_figures f;
     struct cs_insights_team team;
+    struct cs_insights_cfg cfg;
     const char *name = NULL;
     int rc = cs_insights_figures(req->store, req->arena, req->auth.tenant, 0, agent, &f);
     if (!rc && f.total == 0) {
@@ -32,6 +34,7 @@ int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp
         return CS_ERR_NOT_FOUND;
     }
     if (!rc) rc = cs_insights_team(req->store, req->arena, req->auth.tenant, &team);
+    if (!rc) rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &cfg, NULL);
     if (!rc) rc = cs_insights_agent_name(req->store, req->arena, req->auth.tenant, agent, &name);
     if (rc) return rc;
     char tip[400], text[32];
@@ -57,7 +60,7 @@ int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp
     if (!rc) rc = add_pct(m, "csat_score", f.csat_pct);
     if (!rc) rc = add_pct(m, "first_contact_resolution", f.fcr_pct);
     if (!rc) rc = cs_json_add_int(m, "current_workload", f.open);
-    if (!rc) rc = cs_json_add_int(m, "max_workload", CS_INSIGHTS_DEFAULT_MAX_WORKLOAD);
+    if (!rc) rc = cs_json_add_int(m, "max_workload", cfg.max_workload);
     if (!rc) rc = cs_json_add_int(t, "agents", (int64_t)team.agents);
     if (!rc)
         rc = isnan(team.median_resolution_s)

@@ -495,6 +495,7 @@ static int cfg_json(const struct cs_insights_cfg *cfg, json_object *stored, stru
     if (!rc) rc = cs_json_add_double(t, "churn", cfg->churn_threshold, 4);
     if (!rc) rc = cs_json_add_str(o, "sla_clock", cfg->bh.always ? "24x7" : "business_hours");
     if (!rc) rc = cs_json_add_str(o, "time_zone", cfg->time_zone);
+    if (!rc) rc = cs_json_add_int(o, "max_workload", cfg->max_workload);
     *out = o;
     return rc;
 }

@@ -41,7 +41,8 @@ struct cs_env;
 #define CS_INSIGHTS_MAX_EVENTS 200
 /* A rating of 4 or 5 counts as satisfied (the usual CSAT definition). */
 #define CS_INSIGHTS_CSAT_SATISFIED 4
-/* max_workload of an agent the reporting data does not describe. */
+/* Open tickets an agent may hold before no more are recommended to them, unless the
+ * tenant's insights configuration sets max_workload. */
 #define CS_INSIGHTS_DEFAULT_MAX_WORKLOAD 15
 
 /* A new ticket as a source knows it. Strings are copied into the document. */
@@ -199,6 +200,11 @@ struct cs_ticket_insights {
         *resolution_source; /* "tenant", "category_priority_median", "category_median", "prior" */
     int64_t resolution_n;   /* resolved tickets behind the median (0 for the prior) */
     const char *agent_id, *agent_name; /* NULL when no agent qualifies */
+    /* Who chose: "reporting_team" (a reporting agent of the category's team),
+     * "reporting" (a reporting agent, or none qualified), "ticket_history" (the tenant
+     * has no reporting agents: the assignees with a record on the category). */
+    const char *agent_source;
+    int64_t agent_workload; /* the chosen agent's open tickets */
 };
 
 /* Resolution-time priors by priority (seconds), answering when the tenant has fewer than
@@ -209,11 +215,27 @@ double cs_insights_resolution_prior(const char *priority);
  * escalation and resolution-time models (cs/tenant_models.h) when it has them, else the
  * shipped escalation model over the stored facts and the median resolution time of the
  * tenant's resolved tickets of the same category and priority (then category alone,
- * then the prior); the agent with the best
- * record on the category (CSAT share, then speed) whose open tickets are under the
- * maximum workload. All store calls tenant-scoped; strings in the arena. */
+ * then the prior); the recommended agent as cs_insights_recommend_agent. `policy` (a
+ * struct cs_triage_policy, may be NULL) maps the category to its team. All store calls
+ * tenant-scoped; strings in the arena. */
 CS_MUST_CHECK int cs_insights_ticket_insights(struct cs_store *st, struct cs_arena *a,
                                               const char *tenant, const struct cs_models *m,
+                                              const void *policy, json_object *doc, int64_t now_ms,
+                                              struct cs_ticket_insights *out);
+
+/* The agent for a ticket (README "recommended_agent"). With reporting agents (seed 002,
+ * cs/reporting.h): candidates ordered by membership of the category's team (the
+ * policy's team for the category and its sub-teams, by name), then their record on the
+ * category (share of satisfied ratings, then mean resolution, over the tenant's
+ * resolved tickets assigned under the agent's agent_number or decimal id), then id; the
+ * first whose open tickets are under the tenant's max_workload and who is on shift now
+ * (the tenant's business hours are open and the agent's latest activity log started by
+ * now, while it lasts, is neither Offline nor a logout; without logs, the record's
+ * `online`) answers, as its agent_number (else id). Without reporting agents, the
+ * assignees with the best record on the category under max_workload. Fills agent_id,
+ * agent_name (NULL when nobody qualifies), agent_source and agent_workload. */
+CS_MUST_CHECK int cs_insights_recommend_agent(struct cs_store *st, struct cs_arena *a,
+                                              const char *tenant, const void *policy,
                                               json_object *doc, int64_t now_ms,
                                               struct cs_ticket_insights *out);
 

@@ -75,12 +75,14 @@ struct cs_insights_cfg {
     /* The tenant's IANA zone name (CS_TENANT_SETTINGS_COLL, cs/summary.h): what
      * cs_insights_cfg_load read, or a body's top-level "time_zone" ("" when not given). */
     char time_zone[CS_TZ_NAME_MAX];
+    int64_t max_workload;   /* open tickets per agent (CS_INSIGHTS_DEFAULT_MAX_WORKLOAD) */
     double sla_threshold;   /* sla.breach_risk */
     double churn_threshold; /* churn.detected */
 };
 
 /* Reads and validates a whole configuration body (business_hours, holidays,
- * thresholds {sla_breach, churn} in (0, 1], time_zone an IANA name the system knows);
+ * thresholds {sla_breach, churn} in (0, 1], time_zone an IANA name the system knows,
+ * max_workload an integer 1..1000);
  * absent parts take the defaults. bh.tz stays NULL (pure). */
 CS_MUST_CHECK int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg,
                                        const char **field, const char **why);

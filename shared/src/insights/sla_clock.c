@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cs/clock.h"
+#include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/tenant_models.h"
 #include "cs/tz.h"
@@ -248,10 +249,21 @@ int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg, const c
     {
         (void)val;
         if (strcmp(key, "business_hours") && strcmp(key, "holidays") && strcmp(key, "thresholds") &&
-            strcmp(key, "time_zone"))
+            strcmp(key, "time_zone") && strcmp(key, "max_workload"))
             return *field = "body",
-                   *why = "Unknown field: give business_hours, holidays, thresholds, time_zone",
+                   *why = "Unknown field: give business_hours, holidays, thresholds, time_zone, "
+                          "max_workload",
                    CS_ERR_VALIDATION;
+    }
+    cfg->max_workload = CS_INSIGHTS_DEFAULT_MAX_WORKLOAD;
+    json_object *mw;
+    if (json_object_object_get_ex(body, "max_workload", &mw) &&
+        !json_object_is_type(mw, json_type_null)) {
+        int64_t n = json_object_get_int64(mw);
+        if (!json_object_is_type(mw, json_type_int) || n < 1 || n > 1000)
+            return *field = "max_workload", *why = "Input should be an integer 1..1000",
+                   CS_ERR_VALIDATION;
+        cfg->max_workload = n;
     }
     int rc = cs_bh_read(body, &cfg->bh, field, why);
     json_object *z;

@@ -55,6 +55,7 @@ int cs_insights_cfg_load(struct cs_store *st, struct cs_arena *a, const char *te
         memset(cfg, 0, sizeof(*cfg));
         cs_bh_always(&cfg->bh);
         cfg->sla_threshold = cfg->churn_threshold = CS_TM_DEFAULT_THRESHOLD;
+        cfg->max_workload = CS_INSIGHTS_DEFAULT_MAX_WORKLOAD;
         return load_zone(st, a, tenant, cfg);
     }
     if (rc) return rc;
