@@ -298,6 +298,43 @@ CS_MUST_CHECK int cs_insights_team(struct cs_store *st, struct cs_arena *a, cons
 void cs_insights_coaching_tip(const struct cs_insights_figures *me,
                               const struct cs_insights_team *team, char *out, size_t cap);
 
+/* What the built-in rule looks at first: "thin" (too few resolved tickets or agents),
+ * "low_csat", "slow", "low_fcr", "high_csat" or "on_par". */
+const char *cs_insights_coaching_focus(const struct cs_insights_figures *me,
+                                       const struct cs_insights_team *team);
+
+#define CS_INSIGHTS_TIP_MAX 512
+
+struct cs_insights_tip {
+    char text[CS_INSIGHTS_TIP_MAX];
+    const char *source;          /* "builtin", or the provider id that phrased it */
+    const char *fallback_reason; /* why the built-in answered although a provider is
+                                  * configured: "provider_error", "invalid_output",
+                                  * "unsupported_number"; NULL otherwise */
+};
+
+struct cs_ai_call;
+/* The coaching tip, phrased by the tenant's default LLM provider when it is a hosted
+ * one (call may be NULL: built-in only). The provider gets the facts (the figures as
+ * the built-in tip shows them, the focus and the built-in tip) and a JSON Schema
+ * {"tip": string}; the reply is validated against it and every number in it must be
+ * one of the facts', else (or on any provider error, timeout or fallback) the built-in
+ * tip answers. Strings in call's arena. CS_ERR_NOMEM is the only error. */
+CS_MUST_CHECK int cs_insights_coaching_tip_ai(const struct cs_ai_call *call,
+                                              const struct cs_insights_figures *me,
+                                              const struct cs_insights_team *team,
+                                              struct cs_insights_tip *out);
+/* Whether every number written in text (digits, thousands commas, one decimal point)
+ * equals one of allowed[0..n). */
+bool cs_insights_tip_numbers_ok(const char *text, const double *allowed, size_t n);
+/* A provider's reply read as outside input: one JSON object (prose or fences around it
+ * tolerated) valid against the schema {"tip": string of 1..511 characters}, whose
+ * numbers are all in allowed[0..n). CS_OK with *tip (arena-owned); CS_ERR_FORMAT with
+ * *why "invalid_output" or "unsupported_number"; CS_ERR_NOMEM. */
+CS_MUST_CHECK int cs_insights_tip_from_reply(struct cs_arena *a, const char *reply,
+                                             const double *allowed, size_t n, const char **tip,
+                                             const char **why);
+
 /* ---- Fairness (definitions as Fairlearn documents them) ----
  * For a binary outcome the "rate" of a group is its selection rate (share of 1s); for
  * a numeric outcome its mean. Only groups with at least min_group_size members are
