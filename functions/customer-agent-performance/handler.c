@@ -1,15 +1,19 @@
 /* GET /api/v1/customer/agents/{agent_id}/performance: the agent's figures over every
  * ticket assigned to them (cs_insights_figures), current workload = their open tickets,
- * and a coaching tip from how they stand against the team's medians. */
+ * and a coaching tip from how they stand against the team's medians, phrased by the
+ * tenant's LLM provider when one is configured (cs_insights_coaching_tip_ai). */
 #include <math.h>
 #include <string.h>
 
+#include "cs/ai.h"
 #include "cs/arena.h"
+#include "cs/env.h"
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/store.h"
+#include "cs/tenant_models.h"
 
 int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp);
 
@@ -18,12 +22,29 @@ static int add_pct(json_object *o, const char *key, double v)
     return isnan(v) ? cs_json_add_str(o, key, NULL) : cs_json_add_double(o, key, v, 1);
 }
 
+/* The tip, phrased by the tenant's hosted LLM when it has one. Such a call may take
+ * seconds: this request's store work is committed first and the group-commit scope
+ * opened again after, so no shared transaction is held across it (cs/store.h). */
+static int coaching_tip(const struct cs_req *req, const struct cs_insights_figures *f,
+                        const struct cs_insights_team *team, struct cs_insights_tip *tip)
+{
+    struct cs_ai_call call;
+    cs_ai_call_from_req(req, "coaching", &call);
+    if (!req->env->ai || !cs_ai_hosted_default(&call, CS_AI_CAP_GENERATE))
+        return cs_insights_coaching_tip_ai(NULL, f, team, tip);
+    int rc = cs_store_scope_end(req->store);
+    if (!rc) rc = cs_insights_coaching_tip_ai(&call, f, team, tip);
+    cs_store_scope_begin(req->store);
+    return rc;
+}
+
 int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp)
 {
     const char *agent = cs_req_param(req, "agent_id");
     if (!agent || !*agent || strlen(agent) > 128) return CS_ERR_NOT_FOUND;
     struct cs_insights_figures f;
     struct cs_insights_team team;
+    struct cs_insights_cfg cfg;
     const char *name = NULL;
     int rc = cs_insights_figures(req->store, req->arena, req->auth.tenant, 0, agent, &f);
     if (!rc && f.total == 0) {
@@ -32,10 +53,12 @@ int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp
         return CS_ERR_NOT_FOUND;
     }
     if (!rc) rc = cs_insights_team(req->store, req->arena, req->auth.tenant, &team);
+    if (!rc) rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &cfg, NULL);
     if (!rc) rc = cs_insights_agent_name(req->store, req->arena, req->auth.tenant, agent, &name);
     if (rc) return rc;
-    char tip[400], text[32];
-    cs_insights_coaching_tip(&f, &team, tip, sizeof(tip));
+    char text[32];
+    struct cs_insights_tip tip;
+    if ((rc = coaching_tip(req, &f, &team, &tip))) return rc;
     cs_insights_duration_text(f.avg_resolution_s, text, sizeof(text));
     json_object *o = cs_json_object(req->arena), *m = json_object_new_object(),
                 *t = json_object_new_object();
@@ -57,7 +80,7 @@ int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp
     if (!rc) rc = add_pct(m, "csat_score", f.csat_pct);
     if (!rc) rc = add_pct(m, "first_contact_resolution", f.fcr_pct);
     if (!rc) rc = cs_json_add_int(m, "current_workload", f.open);
-    if (!rc) rc = cs_json_add_int(m, "max_workload", CS_INSIGHTS_DEFAULT_MAX_WORKLOAD);
+    if (!rc) rc = cs_json_add_int(m, "max_workload", cfg.max_workload);
     if (!rc) rc = cs_json_add_int(t, "agents", (int64_t)team.agents);
     if (!rc)
         rc = isnan(team.median_resolution_s)
@@ -65,7 +88,10 @@ int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp
                  : cs_json_add_double(t, "avg_resolution_seconds", team.median_resolution_s, 1);
     if (!rc) rc = add_pct(t, "csat_score", team.median_csat_pct);
     if (!rc) rc = add_pct(t, "first_contact_resolution", team.median_fcr_pct);
-    if (!rc) rc = cs_json_add_str(o, "ai_coaching_tip", tip);
+    if (!rc) rc = cs_json_add_str(o, "ai_coaching_tip", tip.text);
+    if (!rc) rc = cs_json_add_str(o, "ai_coaching_tip_source", tip.source);
+    if (!rc && tip.fallback_reason)
+        rc = cs_json_add_str(o, "ai_coaching_tip_fallback_reason", tip.fallback_reason);
     if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
     return rc;
 }

@@ -9,6 +9,6 @@ const struct cs_function cs_function = {
     .routes = {{"GET", "/api/v1/customer/agents/{agent_id}/performance"}},
     .nroutes = 1,
     .auth = CS_AUTH_BEARER,
-    .needs = CS_NEED_STORE,
+    .needs = CS_NEED_STORE | CS_NEED_AI,
     .handle = fn_customer_agent_performance,
 };

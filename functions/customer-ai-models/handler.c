@@ -27,6 +27,7 @@
 #include "cs/models.h"
 #include "cs/sentiment.h"
 #include "cs/store.h"
+#include "cs/summary.h"
 #include "cs/tenant_models.h"
 
 int fn_customer_ai_models(const struct cs_req *req, struct cs_resp *resp);
@@ -38,35 +39,7 @@ static const struct cs_field body_fields[] = {
     {.name = "message", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 20000},
     {.name = "priority", .type = CS_J_STRING, .nullable = true, .one_of = PRIORITIES},
     {.name = "category", .type = CS_J_STRING, .nullable = true, .max_len = 64},
-    {.name = "repeat_contacts",
-     .type = CS_J_INT,
-     .nullable = true,
-     .has_min = true,
-     .min = 0,
-     .has_max = true,
-     .max = 1000},
-    {.name = "wait_minutes",
-     .type = CS_J_NUMBER,
-     .nullable = true,
-     .has_min = true,
-     .min = 0,
-     .has_max = true,
-     .max = 525600},
-    {.name = "refund_amount",
-     .type = CS_J_NUMBER,
-     .nullable = true,
-     .has_min = true,
-     .min = 0,
-     .has_max = true,
-     .max = 1e9},
-    {.name = "tier_limit",
-     .type = CS_J_NUMBER,
-     .nullable = true,
-     .has_min = true,
-     .min = 0,
-     .has_max = true,
-     .max = 1e9},
-    {.name = "vip", .type = CS_J_BOOL, .nullable = true},
+    CS_INSIGHTS_ESCALATION_FIELDS,
     {.name = "escalated", .type = CS_J_BOOL, .nullable = true},
     {.name = "reopened", .type = CS_J_BOOL, .nullable = true},
     {.name = "csat_rating",
@@ -134,11 +107,7 @@ static int raw_facts(const struct cs_req *req, struct cs_resp *resp, json_object
         int rc = cs_escalation_read_conversation(req->env->models, &msg, NULL, 1, &f->esc);
         if (rc) return rc;
     }
-    f->esc.repeat_contacts = (int)cs_json_get_int(b, "repeat_contacts", 0);
-    f->esc.wait_minutes = (float)cs_json_get_double(b, "wait_minutes", 0);
-    f->esc.refund_amount = (float)cs_json_get_double(b, "refund_amount", 0);
-    f->esc.tier_limit = (float)cs_json_get_double(b, "tier_limit", 0);
-    f->esc.vip = cs_json_get_bool(b, "vip", false);
+    cs_insights_escalation_fields_read(b, &f->esc);
     f->priority = cs_json_get_str(b, "priority") ? cs_json_get_str(b, "priority") : "medium";
     f->category = cs_json_get_str(b, "category");
     f->escalated = cs_json_get_bool(b, "escalated", false);
@@ -525,6 +494,8 @@ static int cfg_json(const struct cs_insights_cfg *cfg, json_object *stored, stru
     if (!rc) rc = cs_json_add_double(t, "sla_breach", cfg->sla_threshold, 4);
     if (!rc) rc = cs_json_add_double(t, "churn", cfg->churn_threshold, 4);
     if (!rc) rc = cs_json_add_str(o, "sla_clock", cfg->bh.always ? "24x7" : "business_hours");
+    if (!rc) rc = cs_json_add_str(o, "time_zone", cfg->time_zone);
+    if (!rc) rc = cs_json_add_int(o, "max_workload", cfg->max_workload);
     *out = o;
     return rc;
 }
@@ -533,7 +504,7 @@ static int config(const struct cs_req *req, struct cs_resp *resp)
 {
     struct cs_insights_cfg cfg;
     json_object *stored = NULL, *out = NULL;
-    int rc;
+    int rc = CS_OK;
     if (strcmp(req->method, "PUT") == 0) {
         static const struct cs_schema any = {NULL, 0};
         const char *field = NULL, *why = NULL;
@@ -543,13 +514,17 @@ static int config(const struct cs_req *req, struct cs_resp *resp)
             cs_resp_field_error(resp, "body", field, why, "value_error");
             return bad(resp, "invalid_config", why, rc);
         }
-        /* One configuration document per tenant, replaced whole. */
+        /* The zone is the tenant's one setting, which its summaries read too; the
+         * rest is one configuration document per tenant, replaced whole. */
+        if (!rc && cfg.time_zone[0])
+            rc = cs_tenant_tz_set(req->store, req->arena, req->auth.tenant, cfg.time_zone,
+                                  req->now_ms);
+        json_object_object_del(stored, "time_zone");
         if (!rc)
             rc = cs_store_put(req->store, req->arena, req->auth.tenant, CS_TM_CFG_COLL,
                               CS_TM_CFG_ID, stored, req->now_ms, NULL);
-    } else {
-        rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &cfg, &stored);
     }
+    if (!rc) rc = cs_insights_cfg_load(req->store, req->arena, req->auth.tenant, &cfg, &stored);
     if (!rc) rc = cfg_json(&cfg, stored, req->arena, &out);
     return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
 }

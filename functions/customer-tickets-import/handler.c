@@ -13,6 +13,7 @@
 #include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/store.h"
+#include "cs/tenant_models.h"
 
 int fn_customer_tickets_import(const struct cs_req *req, struct cs_resp *resp);
 
@@ -90,8 +91,12 @@ int fn_customer_tickets_import(const struct cs_req *req, struct cs_resp *resp)
     int64_t imported = 0, events = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         const char *id = cs_json_get_str(docs[i], "ticket_id");
-        rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, id,
-                             docs[i], NULL, req->now_ms, NULL);
+        /* The arrival's alerts ride on the insert; a skipped id's are dropped with it. */
+        rc = cs_tm_alerts_opened(req->store, req->arena, req->auth.tenant, docs[i], req->now_ms,
+                                 NULL);
+        if (!rc)
+            rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, id,
+                                 docs[i], NULL, req->now_ms, NULL);
         if (rc == CS_ERR_EXISTS) {
             rc = json_object_array_add(skipped, json_object_new_string(id)) ? CS_ERR_NOMEM : CS_OK;
             continue;

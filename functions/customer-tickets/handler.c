@@ -37,7 +37,7 @@ static int insights_json(const struct cs_req *req, json_object *doc, json_object
 {
     struct cs_ticket_insights ti;
     int rc = cs_insights_ticket_insights(req->store, req->arena, req->auth.tenant, req->env->models,
-                                         doc, req->now_ms, &ti);
+                                         req->env->fn_state, doc, req->now_ms, &ti);
     if (rc) return rc;
     json_object *o = json_object_new_object();
     if (!o) return CS_ERR_NOMEM;
@@ -52,6 +52,9 @@ static int insights_json(const struct cs_req *req, json_object *doc, json_object
         rc = ti.agent_name ? cs_json_add_str(o, "recommended_agent", ti.agent_name)
                            : cs_json_add_str(o, "recommended_agent", NULL);
     if (!rc && ti.agent_id) rc = cs_json_add_str(o, "recommended_agent_id", ti.agent_id);
+    if (!rc) rc = cs_json_add_str(o, "recommended_agent_source", ti.agent_source);
+    if (!rc && ti.agent_id)
+        rc = cs_json_add_int(o, "recommended_agent_workload", ti.agent_workload);
     if (!rc) rc = cs_json_add_str(o, "sentiment", cs_json_get_str(doc, "sentiment"));
     if (!rc)
         rc = cs_json_add_double(o, "sentiment_score", cs_json_get_double(doc, "sentiment_score", 0),

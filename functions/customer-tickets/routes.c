@@ -14,5 +14,8 @@ const struct cs_function cs_function = {
     .nroutes = 2,
     .auth = CS_AUTH_BEARER,
     .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    /* The triage policy maps a ticket's category to the team its agent comes from. */
+    .init = cs_insights_policy_init,
+    .fini = cs_insights_policy_fini,
     .handle = fn_customer_tickets,
 };

@@ -10,7 +10,6 @@
 #include "cs/clock.h"
 #include "cs/draft.h"
 #include "cs/env.h"
-#include "cs/events.h"
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/insights.h"
@@ -233,22 +232,6 @@ static int stored_doc(const struct cs_req *req, const struct processed *p, json_
     return rc;
 }
 
-/* sentiment_alert for an ANGRY/IRATE ticket or one below the tenant's threshold
- * (cs/events.h). Triage fields only, as ticket.created. */
-static int stage_sentiment_alert(const struct cs_req *req, const char *id, json_object *doc)
-{
-    json_object *d = cs_json_object(req->arena);
-    if (!d) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(d, "source", "ticket");
-    if (!rc) rc = cs_json_add_str(d, "ticket_id", id);
-    if (!rc) rc = cs_json_add_str(d, "priority", cs_json_get_str(doc, "priority"));
-    if (!rc)
-        rc = cs_events_sentiment_check(
-            req->store, req->arena, req->auth.tenant, d, cs_json_get_str(doc, "sentiment_level"),
-            cs_json_get_double(doc, "sentiment_score", 0.5), req->now_ms, NULL);
-    return rc;
-}
-
 /* ticket.created for webhook subscribers, staged so that the insert writes it in the
  * same transaction (cs/notify.h). Triage fields only: no customer contact data. */
 static int stage_created(const struct cs_req *req, const char *id, json_object *doc)
@@ -265,7 +248,6 @@ static int stage_created(const struct cs_req *req, const char *id, json_object *
     if (!rc)
         rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "ticket.created", data,
                              req->now_ms, NULL);
-    if (!rc) rc = stage_sentiment_alert(req, id, doc);
     if (rc) cs_store_unstage(req->store); /* no half-announced ticket */
     return rc;
 }
@@ -300,7 +282,9 @@ static int store_ticket(const struct cs_req *req, const char *id, json_object *d
     return cs_store_modify(req->store, req->arena, &m, NULL);
 }
 
-/* The ticket's lifecycle record for the customer insights (cs/insights.h). */
+/* The ticket's lifecycle record for the customer insights (cs/insights.h); its write
+ * carries the arrival's alerts (sentiment.alert, sla.breach_risk, churn.detected), once
+ * per ticket, as for the receiver's and the import's tickets. */
 static int open_insights(const struct cs_req *req, const struct processed *p)
 {
     char cust[CS_INSIGHTS_CUSTOMER_ID_MAX];

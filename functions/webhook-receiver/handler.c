@@ -29,35 +29,7 @@ static const struct cs_field ticket_fields[] = {
     {.name = "subject", .type = CS_J_STRING, .nullable = true, .max_len = 500},
     {.name = "message", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 20000},
     {.name = "customer_id", .type = CS_J_STRING, .nullable = true, .max_len = 128},
-    {.name = "repeat_contacts",
-     .type = CS_J_INT,
-     .nullable = true,
-     .has_min = true,
-     .min = 0,
-     .has_max = true,
-     .max = 1000},
-    {.name = "wait_minutes",
-     .type = CS_J_NUMBER,
-     .nullable = true,
-     .has_min = true,
-     .min = 0,
-     .has_max = true,
-     .max = 525600},
-    {.name = "refund_amount",
-     .type = CS_J_NUMBER,
-     .nullable = true,
-     .has_min = true,
-     .min = 0,
-     .has_max = true,
-     .max = 1e9},
-    {.name = "tier_limit",
-     .type = CS_J_NUMBER,
-     .nullable = true,
-     .has_min = true,
-     .min = 0,
-     .has_max = true,
-     .max = 1e9},
-    {.name = "vip", .type = CS_J_BOOL, .nullable = true},
+    CS_INSIGHTS_ESCALATION_FIELDS,
     {.name = "created_at", .type = CS_J_STRING, .nullable = true, .max_len = 40},
     {.name = "category", .type = CS_J_STRING, .nullable = true, .min_len = 1, .max_len = 64},
     {.name = "priority", .type = CS_J_STRING, .nullable = true, .max_len = 16},
@@ -133,13 +105,9 @@ static int predict(const struct cs_req *req, json_object *t, struct cs_escalatio
     const char *msg = cs_json_get_str(t, "message");
     int rc = cs_insights_classify(req->env->models, req->env->triage_policy, msg, cl);
     if (rc) return rc;
-    struct cs_escalation_input in = {
-        .repeat_contacts = (int)cs_json_get_int(t, "repeat_contacts", 0),
-        .wait_minutes = (float)cs_json_get_double(t, "wait_minutes", 0),
-        .refund_amount = (float)cs_json_get_double(t, "refund_amount", 0),
-        .tier_limit = (float)cs_json_get_double(t, "tier_limit", 0),
-        .vip = cs_json_get_bool(t, "vip", false),
-    };
+    struct cs_escalation_input in;
+    memset(&in, 0, sizeof(in));
+    cs_insights_escalation_fields_read(t, &in);
     rc = cs_escalation_read_conversation(req->env->models, &msg, NULL, 1, &in);
     if (rc) return rc;
     return cs_escalation_predict(req->env->models, &in, out);

@@ -358,6 +358,9 @@ static void test_agent_performance(void)
                    mfcr, 0.0501);
         const char *tip = jstr(r.json, "ai_coaching_tip");
         CHECK(tip && strlen(tip) > 20);
+        /* No LLM provider configured here: the built-in tip, with no fallback to explain. */
+        CHECK_STR(jstr(r.json, "ai_coaching_tip_source"), "builtin");
+        CHECK(jget(r.json, "ai_coaching_tip_fallback_reason") == NULL);
         http_result_free(&r);
     }
     struct http_result r;
@@ -373,6 +376,25 @@ static double nr_median(double *v, int n)
     qsort(v, (size_t)n, sizeof(*v), cmp_d);
     int rank = (int)ceil(0.5 * n);
     return v[rank < 1 ? 0 : rank - 1];
+}
+
+/* An agent's record on a category from the fixture: resolved count, satisfied share of
+ * the rated, mean resolution; and the agent's open tickets. */
+static void record_of(int a, int cat, long long *n, double *share, double *mean, long long *open)
+{
+    long long rated = 0, sat = 0;
+    double sum = 0;
+    *n = 0, *open = 0;
+    for (int i = 0; i < N_TICKETS; i++) {
+        const struct fx *t = &T[i];
+        if (t->agent != a) continue;
+        if (!t->resolved) (*open)++;
+        if (t->cat != cat || !t->resolved) continue;
+        (*n)++, sum += res_s(t);
+        if (t->rating) rated++, sat += t->rating >= 4;
+    }
+    *share = rated ? (double)sat / (double)rated : 0;
+    *mean = *n ? sum / (double)*n : 0;
 }
 
 static void expected_agent(int cat, int *best)
@@ -454,6 +476,16 @@ static void test_ticket_insights(void)
         REQUIRE(best >= 0);
         CHECK_STR(jstr(r.json, "ai_insights.recommended_agent"), names[best]);
         CHECK_STR(jstr(r.json, "ai_insights.recommended_agent_id"), agents[best]);
+        /* No reporting agents yet: the ticket history chose. */
+        CHECK_STR(jstr(r.json, "ai_insights.recommended_agent_source"), "ticket_history");
+        {
+            long long nres, open;
+            double share, mean;
+            record_of(best, t->cat, &nres, &share, &mean, &open);
+            CHECK_INT(
+                (int)json_object_get_int64(jget(r.json, "ai_insights.recommended_agent_workload")),
+                (int)open);
+        }
         double risk = json_object_get_double(jget(r.json, "ai_insights.escalation_risk"));
         CHECK(risk >= 0 && risk <= 1);
         double ss = json_object_get_double(jget(r.json, "ai_insights.sentiment_score"));
@@ -912,6 +944,132 @@ static void test_analytics_summary(void)
     http_result_free(&r);
 }
 
+static void rp_import(const char *res, const char *body)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "/manager/api/v1/import/%s", res);
+    struct http_result r;
+    REQUIRE(e2e_call(token_c, "POST", path, body, &r) == 0);
+    CHECK_INT(r.status, 200);
+    if (r.status != 200) fprintf(stderr, "import %s: %s\n", res, r.body);
+    http_result_free(&r);
+}
+
+/* Reporting agents: 0 and 1 in Billing's "Finance Team", 2 outside it. */
+static const long long rp_id[3] = {1, 2, 3};
+static int rp_in_team(int a) { return a < 2; }
+
+/* The first qualifying agent as README "recommended_agent" orders them, from the
+ * fixture; shift[a] says who is on shift now. -1: none. */
+static int expected_reporting(int cat, const int *shift)
+{
+    int order[3] = {0, 1, 2};
+    long long n[3], open[3];
+    double share[3], mean[3];
+    for (int a = 0; a < 3; a++) record_of(a, cat, &n[a], &share[a], &mean[a], &open[a]);
+    for (int i = 0; i < 3; i++)
+        for (int j = i + 1; j < 3; j++) {
+            int x = order[i], y = order[j], swap = 0;
+            if (rp_in_team(x) != rp_in_team(y))
+                swap = rp_in_team(y);
+            else if ((n[x] > 0) != (n[y] > 0))
+                swap = n[y] > 0;
+            else if (n[x] && share[x] != share[y])
+                swap = share[y] > share[x];
+            else if (n[x] && mean[x] != mean[y])
+                swap = mean[y] < mean[x];
+            else
+                swap = rp_id[y] < rp_id[x];
+            if (swap) order[i] = y, order[j] = x;
+        }
+    for (int i = 0; i < 3; i++)
+        if (open[order[i]] < MAX_WORKLOAD && shift[order[i]]) return order[i];
+    return -1;
+}
+
+static void check_pick(int want, int cat, const char *source)
+{
+    char path[96];
+    const struct fx *t = NULL;
+    for (int i = 0; i < N_TICKETS && !t; i++)
+        if (T[i].cat == cat) t = &T[i];
+    REQUIRE(t != NULL);
+    snprintf(path, sizeof(path), "/api/v1/customer/tickets/%.31s", t->id);
+    struct http_result r;
+    REQUIRE(e2e_call(token_c, "GET", path, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "ai_insights.recommended_agent_source"), source);
+    if (want < 0) {
+        CHECK(jstr(r.json, "ai_insights.recommended_agent") == NULL);
+    } else {
+        CHECK_STR(jstr(r.json, "ai_insights.recommended_agent"), names[want]);
+        CHECK_STR(jstr(r.json, "ai_insights.recommended_agent_id"), agents[want]);
+    }
+    http_result_free(&r);
+}
+
+/* With reporting agents, teams and activity logs the reporting data chooses: the
+ * category's team first, on shift now, under the maximum; exact agents from the
+ * fixture. Runs last: it gives initech reporting agents for good. */
+static void test_recommended_agent_from_reporting(void)
+{
+    if (!have_c) TEST_SKIP("no history imported");
+    char body[1024], an_hour[32], two_hours[32], a_minute[32];
+    time_t now = time(NULL);
+    strftime(an_hour, sizeof(an_hour), "%Y-%m-%dT%H:%M:%SZ", gmtime(&(time_t){now - 3600}));
+    strftime(two_hours, sizeof(two_hours), "%Y-%m-%dT%H:%M:%SZ", gmtime(&(time_t){now - 7200}));
+    strftime(a_minute, sizeof(a_minute), "%Y-%m-%dT%H:%M:%SZ", gmtime(&(time_t){now - 60}));
+    rp_import("teams", "[{\"id\":1,\"name\":\"Finance Team\"},{\"id\":2,\"name\":\"Field\"}]");
+    rp_import("agents",
+              "[{\"id\":1,\"first_name\":\"Michael\",\"last_name\":\"Chen\",\"agent_number\":"
+              "\"AGT-001\",\"teams\":[{\"id\":1,\"name\":\"Finance Team\"}]},"
+              "{\"id\":2,\"first_name\":\"Priya\",\"last_name\":\"Nair\",\"agent_number\":"
+              "\"AGT-002\",\"teams\":[{\"id\":1,\"name\":\"Finance Team\"}]},"
+              "{\"id\":3,\"first_name\":\"Tom\",\"last_name\":\"Okafor\",\"agent_number\":"
+              "\"AGT-003\",\"online\":true,\"teams\":[{\"id\":2,\"name\":\"Field\"}]}]");
+    /* Michael logged out an hour ago; Priya has been available for two; Tom has no log. */
+    snprintf(body, sizeof(body),
+             "[{\"id\":1,\"agent_id\":1,\"status\":\"Offline\",\"activity\":\"logout\","
+             "\"started_at\":\"%s\"},{\"id\":2,\"agent_id\":2,\"status\":\"Available\","
+             "\"activity\":\"status_change\",\"started_at\":\"%s\"}]",
+             an_hour, two_hours);
+    rp_import("agent_activity_logs", body);
+    int shift[3] = {0, 1, 1};
+    int want = expected_reporting(0, shift);
+    REQUIRE(want >= 0);
+    check_pick(want, 0, rp_in_team(want) ? "reporting_team" : "reporting");
+    /* Priya logs out a minute ago: only Tom, outside the team, can answer. */
+    snprintf(body, sizeof(body),
+             "[{\"id\":3,\"agent_id\":2,\"status\":\"Offline\",\"activity\":\"logout\","
+             "\"started_at\":\"%s\"}]",
+             a_minute);
+    rp_import("agent_activity_logs", body);
+    shift[1] = 0;
+    want = expected_reporting(0, shift);
+    check_pick(want, 0, want >= 0 && rp_in_team(want) ? "reporting_team" : "reporting");
+    CHECK_INT(want, 2);
+    /* Business hours on none of the days around today (any zone): nobody is on shift. */
+    static const char *const day[7] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    int wd = gmtime(&now)->tm_wday;
+    char days[64] = "";
+    for (int d = 0; d < 7; d++) {
+        if (d == wd || d == (wd + 1) % 7 || d == (wd + 6) % 7) continue;
+        size_t l = strlen(days);
+        snprintf(days + l, sizeof(days) - l, "%s\"%s\"", l ? "," : "", day[d]);
+    }
+    snprintf(body, sizeof(body),
+             "{\"business_hours\":{\"days\":[%s],\"open\":\"09:00\",\"close\":\"17:00\"}}", days);
+    struct http_result r;
+    REQUIRE(e2e_call(token_c, "PUT", "/api/v1/customer/insights/config", body, &r) == 0);
+    CHECK_INT(r.status, 200);
+    http_result_free(&r);
+    check_pick(-1, 0, "reporting");
+    REQUIRE(e2e_call(token_c, "PUT", "/api/v1/customer/insights/config", "{}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_INT((int)json_object_get_int64(jget(r.json, "max_workload")), MAX_WORKLOAD);
+    http_result_free(&r);
+}
+
 int main(void)
 {
     TEST_RUN(test_import_history);
@@ -924,5 +1082,6 @@ int main(void)
     TEST_RUN(test_predict_models);
     TEST_RUN(test_webhook_outcomes);
     TEST_RUN(test_fairness);
+    TEST_RUN(test_recommended_agent_from_reporting);
     return test_done();
 }

@@ -19,6 +19,7 @@
 #include "../support/test.h"
 #include "../support/webhook_sink.h"
 #include "cs/textfeat.h"
+#include "cs/webhook.h"
 
 #define N_RICH 300
 #define N_THIN 12
@@ -286,27 +287,39 @@ static void test_sla_clock_business_hours(void)
                      "{\"thresholds\":{\"churn\":2}}", &r) == 0);
     CHECK_INT(r.status, 422);
     http_result_free(&r);
-    /* Mon-Fri 09:00-17:00 UTC, Monday 9 November 2026 a holiday. */
+    /* Mon-Fri 09:00-17:00 on Berlin's wall clock, Monday 26 October 2026 a holiday. */
     REQUIRE(e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",
-                     "{\"business_hours\":{\"utc_offset\":\"Z\",\"days\":[\"mon\",\"tue\",\"wed\","
-                     "\"thu\",\"fri\"],"
-                     "\"open\":\"09:00\",\"close\":\"17:00\"},\"holidays\":[\"2026-11-09\"]}",
+                     "{\"business_hours\":{\"utc_offset\":\"Z\",\"days\":[\"mon\"],"
+                     "\"open\":\"09:00\",\"close\":\"17:00\"}}",
                      &r) == 0);
+    CHECK_INT(r.status, 422);
+    CHECK_STR(jstr(r.json, "error.message"),
+              "utc_offset is replaced by the top-level IANA time_zone");
+    http_result_free(&r);
+    REQUIRE(
+        e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",
+                 "{\"time_zone\":\"Europe/Berlin\",\"business_hours\":{\"days\":[\"mon\",\"tue\","
+                 "\"wed\",\"thu\",\"fri\"],"
+                 "\"open\":\"09:00\",\"close\":\"17:00\"},\"holidays\":[\"2026-10-26\"]}",
+                 &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "sla_clock"), "business_hours");
+    CHECK_STR(jstr(r.json, "time_zone"), "Europe/Berlin");
     CHECK_NEAR(json_object_get_double(jget(r.json, "thresholds.churn")), 0.7, 1e-9);
     http_result_free(&r);
     REQUIRE(e2e_call(tok_thin, "GET", "/api/v1/customer/insights/config", NULL, &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "business_hours.open"), "09:00");
-    CHECK_STR(jstr(r.json, "holidays.0"), "2026-11-09");
+    CHECK_STR(jstr(r.json, "holidays.0"), "2026-10-26");
+    CHECK_STR(jstr(r.json, "time_zone"), "Europe/Berlin");
     http_result_free(&r);
-    /* An urgent ticket (4 business hours) opened Friday 16:00: 1 h on Friday, the weekend
-     * and the Monday holiday do not count, 3 h on Tuesday: due Tuesday 12:00. */
+    /* An urgent ticket (4 business hours) opened Friday 23 October 16:00 CEST (14:00Z):
+     * 1 h on Friday; the weekend (and its DST change) and the Monday holiday do not
+     * count; 3 h from Tuesday 09:00 CET (08:00Z): due 11:00Z. */
     json_object *arr = json_object_new_array(), *t = json_object_new_object();
     json_object_object_add(t, "ticket_id", json_object_new_string("HOO-SLA"));
     json_object_object_add(t, "message", json_object_new_string("Our whole team cannot log in."));
-    json_object_object_add(t, "created_at", json_object_new_string("2026-11-06T16:00:00Z"));
+    json_object_object_add(t, "created_at", json_object_new_string("2026-10-23T14:00:00Z"));
     json_object_object_add(t, "priority", json_object_new_string("urgent"));
     json_object_object_add(t, "events", json_object_new_array());
     json_object_array_add(arr, t);
@@ -315,7 +328,7 @@ static void test_sla_clock_business_hours(void)
                      "{\"ticket_id\":\"HOO-SLA\"}", &r) == 0);
     CHECK_INT(r.status, 200);
     CHECK_STR(jstr(r.json, "prediction.sla_clock"), "business_hours");
-    CHECK_STR(jstr(r.json, "prediction.sla_due_at"), "2026-11-10T12:00:00Z");
+    CHECK_STR(jstr(r.json, "prediction.sla_due_at"), "2026-10-27T11:00:00Z");
     CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.sla_hours")), 4, 1e-9);
     CHECK_STR(jstr(r.json, "source"), "prior");
     CHECK_NEAR(json_object_get_double(jget(r.json, "prediction.breach_probability")), 0.1, 1e-9);
@@ -437,6 +450,138 @@ static void test_alert_webhooks_once_per_ticket(void)
     sink_stop(s);
 }
 
+/* The receiver's signed delivery of one event to the rich tenant. */
+static int post_signed(const char *secret, const char *id, const char *body)
+{
+    struct cs_webhook_key k;
+    char sig[CS_WEBHOOK_SIG_MAX], hid[96], hts[64], hsig[CS_WEBHOOK_SIG_MAX + 32], path[128];
+    long long ts = (long long)time(NULL);
+    if (cs_webhook_secret_parse(secret, &k) || cs_webhook_sign(&k, id, ts, body, strlen(body), sig))
+        return -1;
+    snprintf(hid, sizeof(hid), "webhook-id: %s", id);
+    snprintf(hts, sizeof(hts), "webhook-timestamp: %lld", ts);
+    snprintf(hsig, sizeof(hsig), "webhook-signature: %s", sig);
+    snprintf(path, sizeof(path), "/api/v1/webhooks/incoming/%s", rich);
+    const char *h[] = {"Content-Type: application/json", hid, hts, hsig, NULL};
+    struct http_result r;
+    if (http_do("POST", path, body, h, &r)) return -1;
+    int st = r.status;
+    if (st != 200) fprintf(stderr, "receiver: %d %s\n", st, r.body);
+    http_result_free(&r);
+    return st;
+}
+
+static int process(const char *id)
+{
+    char body[512];
+    snprintf(
+        body, sizeof(body),
+        "{\"ticket_id\":\"%s\",\"customer_name\":\"Rae\",\"customer_email\":\"rae@example.com\","
+        "\"raw_message\":\"%s\"}",
+        id, tones[2]);
+    struct http_result r;
+    if (e2e_call(tok_rich, "POST", "/api/v1/tickets/process", body, &r)) return -1;
+    int st = r.status;
+    http_result_free(&r);
+    return st;
+}
+
+static double msg_double(struct sink *s, size_t i, const char *path)
+{
+    struct sink_msg m;
+    if (!sink_get(s, i, &m)) return NAN;
+    json_object *o = json_tokener_parse(m.body);
+    json_object *v = jget(o, path);
+    double d = v ? json_object_get_double(v) : NAN;
+    json_object_put(o);
+    return d;
+}
+
+/* Messages i..i+2 are the three alerts of one ticket, exactly. */
+static void check_three(struct sink *s, size_t i, const char *ticket, const char *channel)
+{
+    char f[128];
+    int seen_sla = 0, seen_churn = 0, seen_sent = 0;
+    for (size_t k = i; k < i + 3; k++) {
+        CHECK_STR(msg_field(s, k, "data.ticket_id", f, sizeof(f)), ticket);
+        msg_field(s, k, "type", f, sizeof(f));
+        if (strcmp(f, "sentiment.alert") == 0) {
+            seen_sent++;
+            CHECK_STR(msg_field(s, k, "data.channel", f, sizeof(f)), channel);
+            CHECK_STR(msg_field(s, k, "data.source", f, sizeof(f)), "ticket");
+            CHECK_STR(msg_field(s, k, "data.reason", f, sizeof(f)), "sentiment_level");
+        } else {
+            seen_sla += strcmp(f, "sla.breach_risk") == 0;
+            seen_churn += strcmp(f, "churn.detected") == 0;
+            CHECK_STR(msg_field(s, k, "data.source", f, sizeof(f)), "tenant");
+            CHECK_NEAR(msg_double(s, k, "data.threshold"), 0.001, 1e-12);
+        }
+    }
+    CHECK(seen_sla == 1 && seen_churn == 1 && seen_sent == 1);
+}
+
+/* A ticket that arrives through any path fires its alerts in the write that stores it,
+ * once: tickets-process, an import and the receiver's ticket.created, each an angry
+ * open ticket under thresholds low enough that the tenant's fits always cross them. */
+static void test_alerts_on_arrival_every_path(void)
+{
+    if (!ready) TEST_SKIP("tenants not set up");
+    struct http_result r;
+    REQUIRE(wait_refit(tok_rich, "sla_breach_predictor", N_RICH, &r) == 0);
+    http_result_free(&r);
+    REQUIRE(e2e_call(tok_rich, "PUT", "/api/v1/customer/insights/config",
+                     "{\"thresholds\":{\"churn\":0.001,\"sla_breach\":0.001}}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    http_result_free(&r);
+    REQUIRE(e2e_call(tok_rich, "POST", "/api/v1/customer/webhook-receiver",
+                     "{\"escalation_threshold\":0.99}", &r) == 0);
+    char secret[128];
+    snprintf(secret, sizeof(secret), "%s", jstr(r.json, "secret") ? jstr(r.json, "secret") : "");
+    http_result_free(&r);
+    REQUIRE(secret[0]);
+    struct sink *s = sink_start(NULL, 0, 200, 0);
+    REQUIRE(s != NULL);
+    char body[768];
+    snprintf(body, sizeof(body),
+             "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":[\"sla.breach_risk\",\"churn."
+             "detected\",\"sentiment.alert\"]}",
+             sink_port(s));
+    REQUIRE(e2e_call(tok_rich, "POST", "/api/v1/customer/webhooks", body, &r) == 0);
+    CHECK_INT(r.status, 201);
+    http_result_free(&r);
+
+    CHECK_INT(process("ARR-TP"), 200);
+    REQUIRE(sink_wait(s, 3, 30000) == 0);
+    check_three(s, 0, "ARR-TP", "tickets_process");
+    hot_ticket("ARR-IM");
+    REQUIRE(sink_wait(s, 6, 30000) == 0);
+    check_three(s, 3, "ARR-IM", "import");
+    snprintf(body, sizeof(body),
+             "{\"type\":\"ticket.created\",\"data\":{\"ticket_id\":\"ARR-WH\",\"message\":\"%s\","
+             "\"priority\":\"urgent\",\"category\":\"Cancellation\",\"customer_id\":\"C-ARR\"}}",
+             tones[2]);
+    CHECK_INT(post_signed(secret, "msg_arr_1", body), 200);
+    REQUIRE(sink_wait(s, 9, 30000) == 0);
+    check_three(s, 6, "ARR-WH", "incoming_webhook");
+    /* The same tickets again: processed again, delivered again under a new message id,
+     * imported again (skipped): nothing. A last new ticket's three alerts arrive next,
+     * and deliveries keep their order, so anything fired again would come before. */
+    CHECK_INT(process("ARR-TP"), 200);
+    CHECK_INT(post_signed(secret, "msg_arr_2", body), 200);
+    json_object *arr = json_object_new_array(), *t = json_object_new_object();
+    json_object_object_add(t, "ticket_id", json_object_new_string("ARR-IM"));
+    json_object_object_add(t, "message", json_object_new_string(tones[2]));
+    json_object_object_add(t, "created_at", json_object_new_string("2026-01-05T10:00:00Z"));
+    json_object_object_add(t, "events", json_object_new_array());
+    json_object_array_add(arr, t);
+    CHECK(import(tok_rich, arr, 0) == 0);
+    hot_ticket("ARR-END");
+    REQUIRE(sink_wait(s, 12, 30000) == 0);
+    check_three(s, 9, "ARR-END", "import");
+    CHECK_INT((int)sink_count(s), 12);
+    sink_stop(s);
+}
+
 int main(void)
 {
     if (!getenv("CS_TEST_BASE_URL")) {
@@ -448,5 +593,6 @@ int main(void)
     TEST_RUN(test_thin_tenant_keeps_priors);
     TEST_RUN(test_sla_clock_business_hours);
     TEST_RUN(test_alert_webhooks_once_per_ticket);
+    TEST_RUN(test_alerts_on_arrival_every_path);
     return test_done();
 }

@@ -9,6 +9,7 @@
 
 #include "cs/arena.h"
 #include "cs/tenant_models.h"
+#include "cs/tz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -46,9 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (json_object_is_type(o, json_type_object)) {
         struct cs_insights_cfg cfg = {.sla_threshold = 0.7, .churn_threshold = 0.7};
         cs_bh_always(&cfg.bh);
-        if (data[0] & 4) /* office hours: the local-day arithmetic over stored times */
+        if (data[0] & 4) { /* office hours: the local-day arithmetic over stored times */
+            static struct cs_tz *berlin;
+            if (!berlin && cs_tz_load("Europe/Berlin", &berlin)) abort();
             cfg.bh = (struct cs_business_hours){
-                .offset_min = 60, .days = 0x1f, .open_min = 540, .close_min = 1020};
+                .tz = berlin, .days = 0x1f, .open_min = 540, .close_min = 1020};
+        }
         struct cs_tm_facts f;
         float x[CS_TM_MAX_FEATURES];
         if (cs_tm_facts_fill(&cfg, o, T0, 2, &f) == CS_OK)

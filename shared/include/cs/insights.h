@@ -28,6 +28,7 @@
 
 #include "cs/error.h"
 #include "cs/escalation.h"
+#include "cs/json.h"
 #include "cs/triage.h"
 
 struct cs_arena;
@@ -40,7 +41,8 @@ struct cs_env;
 #define CS_INSIGHTS_MAX_EVENTS 200
 /* A rating of 4 or 5 counts as satisfied (the usual CSAT definition). */
 #define CS_INSIGHTS_CSAT_SATISFIED 4
-/* max_workload of an agent the reporting data does not describe. */
+/* Open tickets an agent may hold before no more are recommended to them, unless the
+ * tenant's insights configuration sets max_workload. */
 #define CS_INSIGHTS_DEFAULT_MAX_WORKLOAD 15
 
 /* A new ticket as a source knows it. Strings are copied into the document. */
@@ -90,7 +92,9 @@ CS_MUST_CHECK int cs_ticket_apply(json_object *doc, const struct cs_ticket_chang
                                   const char **why);
 
 /* Stores a new ticket (source's id); an id already known keeps its outcome log and
- * takes the new triage fields. Tenant-scoped, retried on version conflicts. */
+ * takes the new triage fields. The arrival's alerts (cs_tm_alerts_opened: sentiment.alert,
+ * sla.breach_risk, churn.detected, once per ticket) are staged on the same write.
+ * Tenant-scoped, retried on version conflicts. */
 CS_MUST_CHECK int cs_insights_ticket_open(struct cs_store *st, struct cs_arena *a,
                                           const char *tenant, const struct cs_ticket_open *t,
                                           int64_t now_ms);
@@ -142,6 +146,48 @@ CS_MUST_CHECK int cs_insights_escalation_input(struct cs_store *st, const char *
                                                json_object *doc, int64_t now_ms,
                                                struct cs_escalation_input *in);
 
+/* ---- The escalation model's numeric context, as request fields ----
+ * One declaration for every body that carries it (the incoming helpdesk webhook's
+ * ticket, POST /ai-models/{model}/predict's raw fields): repeat_contacts, wait_minutes,
+ * refund_amount, tier_limit, vip, all optional. Expands into cs_field initialisers, so a
+ * schema lists them among its own fields: {..., CS_INSIGHTS_ESCALATION_FIELDS, ...}. */
+#define CS_INSIGHTS_ESCALATION_FIELDS                                                              \
+    {.name = "repeat_contacts",                                                                    \
+     .type = CS_J_INT,                                                                             \
+     .nullable = true,                                                                             \
+     .has_min = true,                                                                              \
+     .min = 0,                                                                                     \
+     .has_max = true,                                                                              \
+     .max = 1000},                                                                                 \
+        {.name = "wait_minutes",                                                                   \
+         .type = CS_J_NUMBER,                                                                      \
+         .nullable = true,                                                                         \
+         .has_min = true,                                                                          \
+         .min = 0,                                                                                 \
+         .has_max = true,                                                                          \
+         .max = 525600},                                                                           \
+        {.name = "refund_amount",                                                                  \
+         .type = CS_J_NUMBER,                                                                      \
+         .nullable = true,                                                                         \
+         .has_min = true,                                                                          \
+         .min = 0,                                                                                 \
+         .has_max = true,                                                                          \
+         .max = 1e9},                                                                              \
+        {.name = "tier_limit",                                                                     \
+         .type = CS_J_NUMBER,                                                                      \
+         .nullable = true,                                                                         \
+         .has_min = true,                                                                          \
+         .min = 0,                                                                                 \
+         .has_max = true,                                                                          \
+         .max = 1e9},                                                                              \
+    {                                                                                              \
+        .name = "vip", .type = CS_J_BOOL, .nullable = true                                         \
+    }
+
+/* Reads those fields of a validated body into `in` (absent ones: 0 / false); the
+ * conversation facts in `in` are left as they are. */
+void cs_insights_escalation_fields_read(json_object *body, struct cs_escalation_input *in);
+
 /* Tickets of a category/priority needed before their median answers for a prediction. */
 #define CS_INSIGHTS_MIN_SAMPLE 10
 
@@ -154,6 +200,11 @@ struct cs_ticket_insights {
         *resolution_source; /* "tenant", "category_priority_median", "category_median", "prior" */
     int64_t resolution_n;   /* resolved tickets behind the median (0 for the prior) */
     const char *agent_id, *agent_name; /* NULL when no agent qualifies */
+    /* Who chose: "reporting_team" (a reporting agent of the category's team),
+     * "reporting" (a reporting agent, or none qualified), "ticket_history" (the tenant
+     * has no reporting agents: the assignees with a record on the category). */
+    const char *agent_source;
+    int64_t agent_workload; /* the chosen agent's open tickets */
 };
 
 /* Resolution-time priors by priority (seconds), answering when the tenant has fewer than
@@ -164,11 +215,27 @@ double cs_insights_resolution_prior(const char *priority);
  * escalation and resolution-time models (cs/tenant_models.h) when it has them, else the
  * shipped escalation model over the stored facts and the median resolution time of the
  * tenant's resolved tickets of the same category and priority (then category alone,
- * then the prior); the agent with the best
- * record on the category (CSAT share, then speed) whose open tickets are under the
- * maximum workload. All store calls tenant-scoped; strings in the arena. */
+ * then the prior); the recommended agent as cs_insights_recommend_agent. `policy` (a
+ * struct cs_triage_policy, may be NULL) maps the category to its team. All store calls
+ * tenant-scoped; strings in the arena. */
 CS_MUST_CHECK int cs_insights_ticket_insights(struct cs_store *st, struct cs_arena *a,
                                               const char *tenant, const struct cs_models *m,
+                                              const void *policy, json_object *doc, int64_t now_ms,
+                                              struct cs_ticket_insights *out);
+
+/* The agent for a ticket (README "recommended_agent"). With reporting agents (seed 002,
+ * cs/reporting.h): candidates ordered by membership of the category's team (the
+ * policy's team for the category and its sub-teams, by name), then their record on the
+ * category (share of satisfied ratings, then mean resolution, over the tenant's
+ * resolved tickets assigned under the agent's agent_number or decimal id), then id; the
+ * first whose open tickets are under the tenant's max_workload and who is on shift now
+ * (the tenant's business hours are open and the agent's latest activity log started by
+ * now, while it lasts, is neither Offline nor a logout; without logs, the record's
+ * `online`) answers, as its agent_number (else id). Without reporting agents, the
+ * assignees with the best record on the category under max_workload. Fills agent_id,
+ * agent_name (NULL when nobody qualifies), agent_source and agent_workload. */
+CS_MUST_CHECK int cs_insights_recommend_agent(struct cs_store *st, struct cs_arena *a,
+                                              const char *tenant, const void *policy,
                                               json_object *doc, int64_t now_ms,
                                               struct cs_ticket_insights *out);
 
@@ -230,6 +297,43 @@ CS_MUST_CHECK int cs_insights_team(struct cs_store *st, struct cs_arena *a, cons
 /* The coaching tip for an agent's figures against the team's medians (a template). */
 void cs_insights_coaching_tip(const struct cs_insights_figures *me,
                               const struct cs_insights_team *team, char *out, size_t cap);
+
+/* What the built-in rule looks at first: "thin" (too few resolved tickets or agents),
+ * "low_csat", "slow", "low_fcr", "high_csat" or "on_par". */
+const char *cs_insights_coaching_focus(const struct cs_insights_figures *me,
+                                       const struct cs_insights_team *team);
+
+#define CS_INSIGHTS_TIP_MAX 512
+
+struct cs_insights_tip {
+    char text[CS_INSIGHTS_TIP_MAX];
+    const char *source;          /* "builtin", or the provider id that phrased it */
+    const char *fallback_reason; /* why the built-in answered although a provider is
+                                  * configured: "provider_error", "invalid_output",
+                                  * "unsupported_number"; NULL otherwise */
+};
+
+struct cs_ai_call;
+/* The coaching tip, phrased by the tenant's default LLM provider when it is a hosted
+ * one (call may be NULL: built-in only). The provider gets the facts (the figures as
+ * the built-in tip shows them, the focus and the built-in tip) and a JSON Schema
+ * {"tip": string}; the reply is validated against it and every number in it must be
+ * one of the facts', else (or on any provider error, timeout or fallback) the built-in
+ * tip answers. Strings in call's arena. CS_ERR_NOMEM is the only error. */
+CS_MUST_CHECK int cs_insights_coaching_tip_ai(const struct cs_ai_call *call,
+                                              const struct cs_insights_figures *me,
+                                              const struct cs_insights_team *team,
+                                              struct cs_insights_tip *out);
+/* Whether every number written in text (digits, thousands commas, one decimal point)
+ * equals one of allowed[0..n). */
+bool cs_insights_tip_numbers_ok(const char *text, const double *allowed, size_t n);
+/* A provider's reply read as outside input: one JSON object (prose or fences around it
+ * tolerated) valid against the schema {"tip": string of 1..511 characters}, whose
+ * numbers are all in allowed[0..n). CS_OK with *tip (arena-owned); CS_ERR_FORMAT with
+ * *why "invalid_output" or "unsupported_number"; CS_ERR_NOMEM. */
+CS_MUST_CHECK int cs_insights_tip_from_reply(struct cs_arena *a, const char *reply,
+                                             const double *allowed, size_t n, const char **tip,
+                                             const char **why);
 
 /* ---- Fairness (definitions as Fairlearn documents them) ----
  * For a binary outcome the "rate" of a group is its selection rate (share of 1s); for

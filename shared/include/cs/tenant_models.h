@@ -25,6 +25,7 @@
 #include "cs/error.h"
 #include "cs/escalation.h"
 #include "cs/model.h"
+#include "cs/tz.h"
 
 struct cs_arena;
 struct cs_store;
@@ -35,20 +36,23 @@ struct cs_models;
 #define CS_BH_MAX_HOLIDAYS 366
 
 struct cs_business_hours {
-    bool always;    /* 24x7: every second counts (the default) */
-    int offset_min; /* the tenant's UTC offset, -720..840 (fixed; no DST rules) */
-    uint8_t days;   /* bit d set: ISO weekday d+1 (bit 0 Monday .. bit 6 Sunday) is open */
-    int open_min;   /* opening, minutes after local midnight */
-    int close_min;  /* closing, > open_min (a shift never crosses midnight) */
+    bool always; /* 24x7: every second counts (the default) */
+    /* The wall clock the hours and holidays are on: the tenant's IANA zone (cs/tz.h;
+     * borrowed, NULL: UTC). cs_insights_cfg_load sets it; cs_bh_read leaves it NULL. */
+    const struct cs_tz *tz;
+    uint8_t days;  /* bit d set: ISO weekday d+1 (bit 0 Monday .. bit 6 Sunday) is open */
+    int open_min;  /* opening, minutes after local midnight */
+    int close_min; /* closing, > open_min (a shift never crosses midnight) */
     size_t nholidays;
     int32_t holidays[CS_BH_MAX_HOLIDAYS]; /* local days since 1970-01-01, sorted, closed all day */
 };
 
 /* The 24x7 clock. */
 void cs_bh_always(struct cs_business_hours *bh);
-/* Reads {"business_hours": null | {"utc_offset":"+01:00","days":["mon",...],
- * "open":"09:00","close":"17:00"}, "holidays":["2026-12-25",...]} from a tenant's
- * configuration. CS_ERR_VALIDATION with *field and *why on anything out of range. */
+/* Reads {"business_hours": null | {"days":["mon",...], "open":"09:00","close":"17:00"},
+ * "holidays":["2026-12-25",...]} (local wall times and dates) from a tenant's
+ * configuration. CS_ERR_VALIDATION with *field and *why on anything out of range (also
+ * the former fixed "utc_offset": the zone is the tenant's IANA time_zone). */
 CS_MUST_CHECK int cs_bh_read(json_object *cfg, struct cs_business_hours *bh, const char **field,
                              const char **why);
 /* Business seconds in [from_ms, to_ms) (0 when to <= from). */
@@ -68,15 +72,22 @@ bool cs_bh_open_at(const struct cs_business_hours *bh, int64_t at_ms);
 
 struct cs_insights_cfg {
     struct cs_business_hours bh;
+    /* The tenant's IANA zone name (CS_TENANT_SETTINGS_COLL, cs/summary.h): what
+     * cs_insights_cfg_load read, or a body's top-level "time_zone" ("" when not given). */
+    char time_zone[CS_TZ_NAME_MAX];
+    int64_t max_workload;   /* open tickets per agent (CS_INSIGHTS_DEFAULT_MAX_WORKLOAD) */
     double sla_threshold;   /* sla.breach_risk */
     double churn_threshold; /* churn.detected */
 };
 
 /* Reads and validates a whole configuration body (business_hours, holidays,
- * thresholds {sla_breach, churn} in (0, 1]); absent parts take the defaults. */
+ * thresholds {sla_breach, churn} in (0, 1], time_zone an IANA name the system knows,
+ * max_workload an integer 1..1000);
+ * absent parts take the defaults. bh.tz stays NULL (pure). */
 CS_MUST_CHECK int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg,
                                        const char **field, const char **why);
-/* The tenant's stored configuration (defaults when none). A stored document that no
+/* The tenant's stored configuration (defaults when none) on the tenant's time zone
+ * (cs_tenant_tz; the zone is freed with the arena). A stored document or zone that no
  * longer validates is CS_ERR_FORMAT. *doc (may be NULL) receives the stored body. */
 CS_MUST_CHECK int cs_insights_cfg_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                        struct cs_insights_cfg *cfg, json_object **doc);
@@ -175,5 +186,14 @@ CS_MUST_CHECK int cs_tm_doc_new(const struct cs_model_spec *spec, const double *
  * fire. *fired (may be NULL) counts the events staged. */
 CS_MUST_CHECK int cs_tm_alerts(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                json_object *doc, int64_t now_ms, int *fired);
+
+/* The same for a ticket as it arrives (tickets-process, the incoming receiver, an
+ * import), before the write that stores it: sentiment.alert while it is open and its
+ * stored sentiment is ANGRY/IRATE or below the tenant's threshold (cs/events.h; marked
+ * alerts.sentiment_ms), then cs_tm_alerts. Each fires once per ticket, also when the
+ * same ticket arrives again. *fired (may be NULL) counts the alerts staged (one per
+ * alert, whatever the number of subscribers). */
+CS_MUST_CHECK int cs_tm_alerts_opened(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                      json_object *doc, int64_t now_ms, int *fired);
 
 #endif

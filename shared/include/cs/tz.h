@@ -37,6 +37,12 @@ int32_t cs_tz_offset(const struct cs_tz *tz, int64_t utc_ms);
  * at the change. */
 int64_t cs_tz_unit_start(const struct cs_tz *tz, int64_t utc_ms, enum cs_tz_unit unit);
 int64_t cs_tz_unit_next(const struct cs_tz *tz, int64_t unit_start_ms, enum cs_tz_unit unit);
+/* The local wall-clock time of utc_ms, as ms since 1970-01-01T00:00 local. */
+int64_t cs_tz_local_ms(const struct cs_tz *tz, int64_t utc_ms);
+/* The first instant (UTC ms) whose local wall-clock time is at or after local_ms: a
+ * wall time that a DST change skips maps to the change, one it repeats to its first
+ * occurrence. */
+int64_t cs_tz_utc_of_local(const struct cs_tz *tz, int64_t local_ms);
 /* The local date "YYYY-MM-DD" of utc_ms. */
 void cs_tz_date(const struct cs_tz *tz, int64_t utc_ms, char out[11]);
 

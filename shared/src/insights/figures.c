@@ -127,13 +127,25 @@ int cs_insights_team(struct cs_store *st, struct cs_arena *a, const char *tenant
     return CS_OK;
 }
 
+const char *cs_insights_coaching_focus(const struct cs_insights_figures *me,
+                                       const struct cs_insights_team *team)
+{
+    if (me->resolved < CS_INSIGHTS_MIN_AGENT_SAMPLE || team->agents < 2) return "thin";
+    if (!isnan(me->csat_pct) && me->csat_pct < team->median_csat_pct - 5) return "low_csat";
+    if (me->avg_resolution_s > 1.25 * team->median_resolution_s) return "slow";
+    if (!isnan(me->fcr_pct) && me->fcr_pct < team->median_fcr_pct - 5) return "low_fcr";
+    if (!isnan(me->csat_pct) && me->csat_pct >= team->median_csat_pct + 5) return "high_csat";
+    return "on_par";
+}
+
 /* Deterministic: the same figures always give the same tip. Margins: 5 percentage
- * points for shares, 25% for the resolution time. */
+ * points for shares, 25% for the resolution time (cs_insights_coaching_focus). */
 void cs_insights_coaching_tip(const struct cs_insights_figures *me,
                               const struct cs_insights_team *team, char *out, size_t cap)
 {
     char mine[32], theirs[32];
-    if (me->resolved < CS_INSIGHTS_MIN_AGENT_SAMPLE || team->agents < 2) {
+    const char *focus = cs_insights_coaching_focus(me, team);
+    if (strcmp(focus, "thin") == 0) {
         snprintf(out, cap,
                  "Not enough resolved tickets yet (%lld, and %zu agent(s) on the team) to compare "
                  "with the team.",
@@ -142,29 +154,25 @@ void cs_insights_coaching_tip(const struct cs_insights_figures *me,
     }
     cs_insights_duration_text(me->avg_resolution_s, mine, sizeof(mine));
     cs_insights_duration_text(team->median_resolution_s, theirs, sizeof(theirs));
-    bool slow = me->avg_resolution_s > 1.25 * team->median_resolution_s;
-    bool low_csat = !isnan(me->csat_pct) && me->csat_pct < team->median_csat_pct - 5;
-    bool low_fcr = !isnan(me->fcr_pct) && me->fcr_pct < team->median_fcr_pct - 5;
-    bool high_csat = !isnan(me->csat_pct) && me->csat_pct >= team->median_csat_pct + 5;
-    if (low_csat)
+    if (strcmp(focus, "low_csat") == 0)
         snprintf(
             out, cap,
             "CSAT %.1f%% is below the team median of %.1f%%: review your low-rated tickets with a "
             "senior agent and focus on acknowledging the customer's issue early.",
             me->csat_pct, team->median_csat_pct);
-    else if (slow)
+    else if (strcmp(focus, "slow") == 0)
         snprintf(out, cap,
                  "Resolution takes %s on average against a team median of %s: look at your "
                  "longest-running "
                  "tickets and hand off earlier when blocked.",
                  mine, theirs);
-    else if (low_fcr)
+    else if (strcmp(focus, "low_fcr") == 0)
         snprintf(out, cap,
                  "First-contact resolution %.1f%% is below the team median of %.1f%%: gather the "
                  "details "
                  "you need in the first reply.",
                  me->fcr_pct, team->median_fcr_pct);
-    else if (high_csat)
+    else if (strcmp(focus, "high_csat") == 0)
         snprintf(
             out, cap,
             "Excellent performance: CSAT %.1f%% against a team median of %.1f%%, resolving in %s "

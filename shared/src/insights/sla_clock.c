@@ -1,14 +1,18 @@
 /* The tenant's SLA clock (cs/tenant_models.h): business seconds between two instants
- * and the due time of a target, over weekly opening hours in a fixed UTC offset and a
- * list of closed days. Pure arithmetic on local days; no time zone database, so a
- * tenant observing daylight saving sets its offset for the season. */
+ * and the due time of a target, over weekly opening hours on the wall clock of the
+ * tenant's IANA time zone (cs/tz.h, the zone its summaries use) and a list of closed
+ * local dates. A day's window is found from its local date: opening and closing are
+ * wall times converted to instants with the zone's rules, so a DST change inside a day
+ * lengthens or shortens that day's window by the change. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cs/clock.h"
+#include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/tenant_models.h"
+#include "cs/tz.h"
 
 #define DAY_MS 86400000LL
 #define MIN_MS 60000LL
@@ -42,14 +46,19 @@ static bool holiday(const struct cs_business_hours *bh, int64_t day)
     return bh->nholidays && bsearch(&d, bh->holidays, bh->nholidays, sizeof(d), cmp_i32) != NULL;
 }
 
+/* Local wall time (ms since 1970-01-01 local) to the instant, in the clock's zone. */
+static int64_t utc_of(const struct cs_business_hours *bh, int64_t local_ms)
+{
+    return bh->tz ? cs_tz_utc_of_local(bh->tz, local_ms) : local_ms;
+}
+
 /* The open window of local day `day` in UTC ms; false when closed all day. */
 static bool window(const struct cs_business_hours *bh, int64_t day, int64_t *lo, int64_t *hi)
 {
     if (!(bh->days & (1u << weekday(day))) || holiday(bh, day)) return false;
-    int64_t base = day * DAY_MS - (int64_t)bh->offset_min * MIN_MS;
-    *lo = base + bh->open_min * MIN_MS;
-    *hi = base + bh->close_min * MIN_MS;
-    return true;
+    *lo = utc_of(bh, day * DAY_MS + bh->open_min * MIN_MS);
+    *hi = utc_of(bh, day * DAY_MS + bh->close_min * MIN_MS);
+    return *hi > *lo;
 }
 
 /* Instants far outside any calendar (a damaged stored time) are held to about +-30,000
@@ -60,7 +69,7 @@ static int64_t clamp_ms(int64_t ms) { return ms > FAR_MS ? FAR_MS : ms < -FAR_MS
 
 static int64_t local_day(const struct cs_business_hours *bh, int64_t ms)
 {
-    return floor_div(ms + (int64_t)bh->offset_min * MIN_MS, DAY_MS);
+    return floor_div(bh->tz ? cs_tz_local_ms(bh->tz, ms) : ms, DAY_MS);
 }
 
 double cs_bh_seconds(const struct cs_business_hours *bh, int64_t from_ms, int64_t to_ms)
@@ -123,16 +132,6 @@ static bool parse_hhmm(const char *s, int *out)
     return true;
 }
 
-/* "+01:00" / "-05:30" / "Z" into minutes. */
-static bool parse_offset(const char *s, int *out)
-{
-    if (s && strcmp(s, "Z") == 0) return *out = 0, true;
-    int m;
-    if (!s || (s[0] != '+' && s[0] != '-') || !parse_hhmm(s + 1, &m)) return false;
-    *out = s[0] == '-' ? -m : m;
-    return *out >= -720 && *out <= 840;
-}
-
 static int read_days(json_object *arr, uint8_t *days)
 {
     static const char *const names[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
@@ -161,18 +160,17 @@ static int read_hours(json_object *o, struct cs_business_hours *bh, const char *
     json_object_object_foreach(o, key, val)
     {
         (void)val;
-        if (strcmp(key, "utc_offset") && strcmp(key, "days") && strcmp(key, "open") &&
-            strcmp(key, "close"))
-            return *field = "business_hours",
-                   *why = "Unknown field: give utc_offset, days, open, close", CS_ERR_VALIDATION;
+        /* The zone is the tenant's one setting (top-level time_zone), not a fixed offset
+         * here: a fixed offset cannot follow daylight saving. */
+        if (strcmp(key, "utc_offset") == 0)
+            return *field = "business_hours.utc_offset",
+                   *why = "utc_offset is replaced by the top-level IANA time_zone",
+                   CS_ERR_VALIDATION;
+        if (strcmp(key, "days") && strcmp(key, "open") && strcmp(key, "close"))
+            return *field = "business_hours", *why = "Unknown field: give days, open, close",
+                   CS_ERR_VALIDATION;
     }
     bh->always = false;
-    bh->offset_min = 0;
-    if (json_object_object_get_ex(o, "utc_offset", &v) &&
-        !parse_offset(json_object_get_string(v), &bh->offset_min))
-        return *field = "business_hours.utc_offset",
-               *why = "Input should be Z or +hh:mm / -hh:mm within -12:00..+14:00",
-               CS_ERR_VALIDATION;
     if (!json_object_object_get_ex(o, "days", &v) || read_days(v, &bh->days))
         return *field = "business_hours.days",
                *why = "Input should list distinct days from mon..sun", CS_ERR_VALIDATION;
@@ -201,7 +199,8 @@ static int read_holidays(json_object *arr, struct cs_business_hours *bh, const c
         int64_t ms;
         if (!s || strlen(s) != 10 || cs_time_parse_iso(s, &ms))
             return *why = "Input should be a list of dates YYYY-MM-DD", CS_ERR_VALIDATION;
-        /* The date names a local day: its UTC midnight's day number is that day. */
+        /* The date names a local day of the tenant's zone: its day number as if UTC is
+         * that local day's number (local_day counts wall-clock days). */
         bh->holidays[bh->nholidays++] = (int32_t)floor_div(ms, DAY_MS);
     }
     qsort(bh->holidays, bh->nholidays, sizeof(*bh->holidays), cmp_i32);
@@ -249,12 +248,37 @@ int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg, const c
     json_object_object_foreach(body, key, val)
     {
         (void)val;
-        if (strcmp(key, "business_hours") && strcmp(key, "holidays") && strcmp(key, "thresholds"))
+        if (strcmp(key, "business_hours") && strcmp(key, "holidays") && strcmp(key, "thresholds") &&
+            strcmp(key, "time_zone") && strcmp(key, "max_workload"))
             return *field = "body",
-                   *why = "Unknown field: give business_hours, holidays, thresholds",
+                   *why = "Unknown field: give business_hours, holidays, thresholds, time_zone, "
+                          "max_workload",
                    CS_ERR_VALIDATION;
     }
+    cfg->max_workload = CS_INSIGHTS_DEFAULT_MAX_WORKLOAD;
+    json_object *mw;
+    if (json_object_object_get_ex(body, "max_workload", &mw) &&
+        !json_object_is_type(mw, json_type_null)) {
+        int64_t n = json_object_get_int64(mw);
+        if (!json_object_is_type(mw, json_type_int) || n < 1 || n > 1000)
+            return *field = "max_workload", *why = "Input should be an integer 1..1000",
+                   CS_ERR_VALIDATION;
+        cfg->max_workload = n;
+    }
     int rc = cs_bh_read(body, &cfg->bh, field, why);
+    json_object *z;
+    if (!rc && json_object_object_get_ex(body, "time_zone", &z) &&
+        !json_object_is_type(z, json_type_null)) {
+        struct cs_tz *tz = NULL;
+        const char *name =
+            json_object_is_type(z, json_type_string) ? json_object_get_string(z) : NULL;
+        if (!name || strlen(name) >= sizeof(cfg->time_zone) || cs_tz_load(name, &tz))
+            return *field = "time_zone",
+                   *why = "Input should be an IANA time zone name such as Europe/Berlin",
+                   CS_ERR_VALIDATION;
+        cs_tz_free(tz);
+        snprintf(cfg->time_zone, sizeof(cfg->time_zone), "%s", name);
+    }
     json_object *t = NULL;
     if (!rc && json_object_object_get_ex(body, "thresholds", &t) &&
         !json_object_is_type(t, json_type_null) && !json_object_is_type(t, json_type_object))

@@ -2,6 +2,7 @@
  * outside input), the documented churn prior, predictions with exact explanations, and
  * the once-per-ticket alerts. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,15 +10,38 @@
 
 #include "cs/arena.h"
 #include "cs/clock.h"
+#include "cs/events.h"
 #include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/log.h"
 #include "cs/notify.h"
+#include "cs/sentiment.h"
 #include "cs/store.h"
+#include "cs/summary.h"
 #include "cs/tenant_models.h"
+#include "cs/tz.h"
 
 /* A stored model file is a few hundred bytes; anything far larger is not ours. */
 #define MAX_MODEL_B64 65536
+
+static void free_tz(void *tz) { cs_tz_free(tz); }
+
+/* The tenant's zone onto the clock (freed with the arena). */
+static int load_zone(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                     struct cs_insights_cfg *cfg)
+{
+    struct cs_tz *tz = NULL;
+    int rc = cs_tenant_tz(st, a, tenant, &tz);
+    if (rc == CS_ERR_CONFIG) return CS_ERR_FORMAT; /* a stored name the system lacks */
+    if (rc) return rc;
+    if (cs_arena_defer(a, free_tz, tz)) {
+        cs_tz_free(tz);
+        return CS_ERR_NOMEM;
+    }
+    cfg->bh.tz = tz;
+    snprintf(cfg->time_zone, sizeof(cfg->time_zone), "%s", cs_tz_name(tz));
+    return CS_OK;
+}
 
 int cs_insights_cfg_load(struct cs_store *st, struct cs_arena *a, const char *tenant,
                          struct cs_insights_cfg *cfg, json_object **doc)
@@ -31,13 +55,14 @@ int cs_insights_cfg_load(struct cs_store *st, struct cs_arena *a, const char *te
         memset(cfg, 0, sizeof(*cfg));
         cs_bh_always(&cfg->bh);
         cfg->sla_threshold = cfg->churn_threshold = CS_TM_DEFAULT_THRESHOLD;
-        return CS_OK;
+        cfg->max_workload = CS_INSIGHTS_DEFAULT_MAX_WORKLOAD;
+        return load_zone(st, a, tenant, cfg);
     }
     if (rc) return rc;
     /* Read back from the store: validated as a request body would be. */
     if (cs_insights_cfg_read(d.body, cfg, &field, &why)) return CS_ERR_FORMAT;
     if (doc) *doc = d.body;
-    return CS_OK;
+    return load_zone(st, a, tenant, cfg);
 }
 
 static void close_model(void *m) { cs_model_close(m); }
@@ -316,5 +341,42 @@ int cs_tm_alerts(struct cs_store *st, struct cs_arena *a, const char *tenant, js
     }
     if (!rc && have_sla) rc = alert_one(st, a, tenant, doc, now_ms, &cfg, &f, &sla, fired);
     if (!rc && have_churn) rc = alert_one(st, a, tenant, doc, now_ms, &cfg, &f, &churn, fired);
+    return rc;
+}
+
+/* sentiment.alert for a ticket that arrives harsh (ANGRY/IRATE) or below the tenant's
+ * threshold (cs/events.h), while it is open: a historic ticket imported already solved
+ * needs nobody's attention. Marked like the others (alerts.sentiment_ms). */
+static int sentiment_alert(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                           json_object *doc, int64_t now_ms, int *fired)
+{
+    if (alerted(doc, "sentiment_ms") || cs_json_get_int(doc, "open", 1) != 1) return CS_OK;
+    int64_t level = cs_json_get_int(doc, "sentiment_level", CS_SENT_NEUTRAL);
+    double score = cs_json_get_double(doc, "sentiment_score", 0.5);
+    /* Stored values are checked like outside input: a damaged one alerts nobody. */
+    if (level < CS_SENT_HAPPY || level > CS_SENT_IRATE || !(score >= 0 && score <= 1)) return CS_OK;
+    json_object *data = cs_json_object(a);
+    if (!data) return CS_ERR_NOMEM;
+    int rc = cs_json_add_str(data, "source", "ticket");
+    if (!rc) rc = cs_json_add_str(data, "ticket_id", cs_json_get_str(doc, "ticket_id"));
+    if (!rc) rc = cs_json_add_str(data, "priority", cs_json_get_str(doc, "priority"));
+    if (!rc) rc = cs_json_add_str(data, "channel", cs_json_get_str(doc, "source"));
+    bool fired_now = false;
+    if (!rc)
+        rc = cs_events_sentiment_check(st, a, tenant, data,
+                                       cs_sentiment_level_name((enum cs_sentiment_level)level),
+                                       score, now_ms, &fired_now);
+    if (!rc && fired_now) rc = mark(doc, "sentiment_ms", now_ms);
+    if (!rc && fired_now && fired) (*fired)++;
+    return rc;
+}
+
+int cs_tm_alerts_opened(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                        json_object *doc, int64_t now_ms, int *fired)
+{
+    int n = 0, m = 0;
+    int rc = sentiment_alert(st, a, tenant, doc, now_ms, &n);
+    if (!rc) rc = cs_tm_alerts(st, a, tenant, doc, now_ms, &m);
+    if (fired) *fired = n + m;
     return rc;
 }

@@ -95,6 +95,15 @@ int cs_insights_escalation_input(struct cs_store *st, const char *tenant, json_o
     return rc;
 }
 
+void cs_insights_escalation_fields_read(json_object *body, struct cs_escalation_input *in)
+{
+    in->repeat_contacts = (int)cs_json_get_int(body, "repeat_contacts", 0);
+    in->wait_minutes = (float)cs_json_get_double(body, "wait_minutes", 0);
+    in->refund_amount = (float)cs_json_get_double(body, "refund_amount", 0);
+    in->tier_limit = (float)cs_json_get_double(body, "tier_limit", 0);
+    in->vip = cs_json_get_bool(body, "vip", false);
+}
+
 void cs_insights_customer_id(const char *email, char *out, size_t cap)
 {
     /* Case-folded so "John@x" and "john@x" are one customer; hashed so the insights

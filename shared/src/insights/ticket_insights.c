@@ -57,14 +57,6 @@ int cs_insights_predict_resolution(struct cs_store *st, const char *tenant, json
     return CS_OK;
 }
 
-/* Open tickets of one agent. */
-static int workload(struct cs_store *st, const char *tenant, const char *agent, int64_t *n)
-{
-    struct cs_filter f[2] = {{"assignee", CS_OP_EQ, cs_val_str(agent)},
-                             {"open", CS_OP_EQ, cs_val_int(1)}};
-    return cs_store_count(st, tenant, CS_INSIGHTS_TICKETS, f, 2, n);
-}
-
 int cs_insights_agent_name(struct cs_store *st, struct cs_arena *a, const char *tenant,
                            const char *agent, const char **name)
 {
@@ -76,44 +68,6 @@ int cs_insights_agent_name(struct cs_store *st, struct cs_arena *a, const char *
     *name = (!rc && l.n) ? cs_json_get_str(l.docs[0].body, "assignee_name") : NULL;
     if (!*name) *name = agent;
     return rc;
-}
-
-/* Better record: a larger share of satisfied ratings, then a shorter mean resolution. */
-static bool better(const struct cs_agg_row *x, const struct cs_agg_row *best)
-{
-    double cx = isnan(x->values[1]) ? 0 : x->values[1],
-           cb = isnan(best->values[1]) ? 0 : best->values[1];
-    if (cx != cb) return cx > cb;
-    if (x->values[2] != best->values[2]) return x->values[2] < best->values[2];
-    return strcmp(x->key.s, best->key.s) < 0;
-}
-
-static int recommend_agent(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                           json_object *doc, struct cs_ticket_insights *out)
-{
-    const char *cat = cs_json_get_str(doc, "category");
-    struct cs_filter f[2] = {{"resolution_s", CS_OP_EXISTS, cs_val_bool(true)},
-                             {"category", CS_OP_EQ, cs_val_str(cat ? cat : "")}};
-    struct cs_agg g = {.filters = f,
-                       .nfilters = 2,
-                       .group_by = "assignee",
-                       .metrics = {{CS_AGG_COUNT, NULL},
-                                   {CS_AGG_AVG, "csat_satisfied"},
-                                   {CS_AGG_AVG, "resolution_s"}},
-                       .nmetrics = 3};
-    struct cs_agg_row *rows;
-    size_t n;
-    int rc = cs_store_aggregate(st, a, tenant, CS_INSIGHTS_TICKETS, &g, &rows, &n);
-    const struct cs_agg_row *best = NULL;
-    for (size_t i = 0; !rc && i < n; i++) {
-        if (rows[i].key.type != CS_VAL_STR || (best && !better(&rows[i], best))) continue;
-        int64_t open = 0;
-        rc = workload(st, tenant, rows[i].key.s, &open);
-        if (!rc && open < CS_INSIGHTS_DEFAULT_MAX_WORKLOAD) best = &rows[i];
-    }
-    if (rc || !best) return rc;
-    out->agent_id = best->key.s;
-    return cs_insights_agent_name(st, a, tenant, best->key.s, &out->agent_name);
 }
 
 /* The tenant's own fits, when it has them, answer instead of the shipped model and the
@@ -153,8 +107,8 @@ static int tenant_fits(struct cs_store *st, struct cs_arena *a, const char *tena
 }
 
 int cs_insights_ticket_insights(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                                const struct cs_models *m, json_object *doc, int64_t now_ms,
-                                struct cs_ticket_insights *out)
+                                const struct cs_models *m, const void *policy, json_object *doc,
+                                int64_t now_ms, struct cs_ticket_insights *out)
 {
     memset(out, 0, sizeof(*out));
     struct cs_escalation_input in;
@@ -163,7 +117,7 @@ int cs_insights_ticket_insights(struct cs_store *st, struct cs_arena *a, const c
     if (!rc) rc = cs_escalation_predict(m, &in, &out->escalation);
     if (!rc) rc = cs_insights_predict_resolution(st, tenant, doc, out);
     if (!rc) rc = tenant_fits(st, a, tenant, doc, now_ms, out);
-    if (!rc) rc = recommend_agent(st, a, tenant, doc, out);
+    if (!rc) rc = cs_insights_recommend_agent(st, a, tenant, policy, doc, now_ms, out);
     return rc;
 }
 

@@ -25,14 +25,29 @@ static int refresh(json_object *stored, json_object *fresh)
     return CS_OK;
 }
 
-/* A new ticket's document, or a known one's with its triage fields refreshed. */
-static int open_doc(void *fresh, struct cs_doc *d)
+struct opening {
+    json_object *fresh;
+    struct cs_store *st;
+    struct cs_arena *a;
+    const char *tenant;
+    int64_t now_ms;
+};
+
+/* A new ticket's document, or a known one's with its triage fields refreshed; the
+ * arrival's alerts ride on this write (marked in the document, so a ticket that
+ * arrives again fires nothing new). */
+static int open_doc(void *ctx, struct cs_doc *d)
 {
-    if (!d->version) {
-        d->body = fresh;
-        return CS_OK;
-    }
-    return refresh(d->body, fresh);
+    const struct opening *x = ctx;
+    int rc = CS_OK;
+    if (!d->version)
+        d->body = x->fresh;
+    else if (!json_object_is_type(d->body, json_type_object))
+        return CS_ERR_FORMAT; /* read back from the store: checked */
+    else
+        rc = refresh(d->body, x->fresh);
+    if (!rc) rc = cs_tm_alerts_opened(x->st, x->a, x->tenant, d->body, x->now_ms, NULL);
+    return rc;
 }
 
 int cs_insights_ticket_open(struct cs_store *st, struct cs_arena *a, const char *tenant,
@@ -41,12 +56,13 @@ int cs_insights_ticket_open(struct cs_store *st, struct cs_arena *a, const char 
     json_object *doc = cs_ticket_doc_new(t);
     if (!doc || cs_json_own(a, doc)) return CS_ERR_NOMEM;
     /* Tickets are mostly new: insert first, read only when the id is known. */
+    struct opening x = {.fresh = doc, .st = st, .a = a, .tenant = tenant, .now_ms = now_ms};
     const struct cs_store_modify m = {.tenant = tenant,
                                       .coll = CS_INSIGHTS_TICKETS,
                                       .id = t->ticket_id,
                                       .flags = CS_MODIFY_CREATE | CS_MODIFY_INSERT_FIRST,
                                       .mutate = open_doc,
-                                      .ctx = doc,
+                                      .ctx = &x,
                                       .now_ms = now_ms};
     return cs_store_modify(st, a, &m, NULL);
 }

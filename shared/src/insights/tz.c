@@ -180,21 +180,45 @@ static int64_t local_days(const struct cs_tz *tz, int64_t utc_ms)
     return floor_div(t + offset_s(tz, t), DAY_S);
 }
 
-/* The first instant (Unix seconds) whose local time is at or after local midnight of
- * `days`: local time only jumps at transitions, so it is L - offset for one of the
- * offsets around, or a transition itself (a skipped midnight). */
-static int64_t first_instant(const struct cs_tz *tz, int64_t days)
+/* The first instant (Unix seconds) whose local wall time is at or after L (local
+ * seconds): local time only jumps at transitions, so it is L - offset for one of the
+ * offsets around, or a transition itself (a skipped wall time). */
+static int64_t first_at_or_after(const struct cs_tz *tz, int64_t L)
 {
-    int64_t L = days * DAY_S, best = INT64_MAX;
+    int64_t best = INT64_MAX;
     int64_t cand[2] = {L - offset_s(tz, L - 2 * DAY_S), L - offset_s(tz, L + 2 * DAY_S)};
     for (int i = 0; i < 2; i++)
         if (cand[i] + offset_s(tz, cand[i]) >= L && cand[i] < best) best = cand[i];
-    for (size_t i = 0; i < tz->n; i++) {
+    /* Transitions within two days of L (binary search for the first one). */
+    size_t lo = 0, hi = tz->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (tz->at[mid] < L - 2 * DAY_S)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < tz->n && tz->at[i] <= L + 2 * DAY_S; i++) {
         int64_t t = tz->at[i];
-        if (t < L - 2 * DAY_S || t > L + 2 * DAY_S) continue;
         if (t + offset_s(tz, t) >= L && t < best) best = t;
     }
     return best == INT64_MAX ? L : best;
+}
+
+static int64_t first_instant(const struct cs_tz *tz, int64_t days)
+{
+    return first_at_or_after(tz, days * DAY_S);
+}
+
+int64_t cs_tz_local_ms(const struct cs_tz *tz, int64_t utc_ms)
+{
+    return utc_ms + (int64_t)offset_s(tz, floor_div(utc_ms, 1000)) * 1000;
+}
+
+int64_t cs_tz_utc_of_local(const struct cs_tz *tz, int64_t local_ms)
+{
+    int64_t s = floor_div(local_ms, 1000);
+    return first_at_or_after(tz, s) * 1000 + (local_ms - s * 1000);
 }
 
 static int64_t unit_first_day(int64_t days, enum cs_tz_unit unit)

@@ -17,8 +17,10 @@
 #include "cs/insights_fit.h"
 #include "cs/notify.h"
 #include "cs/json.h"
+#include "cs/sentiment.h"
 #include "cs/store.h"
 #include "cs/tenant_models.h"
+#include "cs/tz.h"
 
 #define S 1000LL
 #define H (3600 * S)
@@ -34,17 +36,27 @@ static int64_t at(const char *iso)
     return ms;
 }
 
-/* Mon-Fri 09:00-17:00 at UTC+01:00, Christmas Day (a Friday in 2026) closed. */
-static int office(struct cs_business_hours *bh)
+static struct cs_tz *berlin, *new_york;
+
+/* Hours (and holidays) from a configuration body, on the zone's wall clock. */
+static int hours(const char *json, const struct cs_tz *tz, struct cs_business_hours *bh)
 {
-    json_object *c = json_tokener_parse(
-        "{\"business_hours\":{\"utc_offset\":\"+01:00\",\"days\":[\"mon\",\"tue\","
-        "\"wed\",\"thu\",\"fri\"],\"open\":\"09:00\",\"close\":\"17:00\"},"
-        "\"holidays\":[\"2026-12-25\"]}");
+    json_object *c = json_tokener_parse(json);
     const char *field = NULL, *why = NULL;
     int rc = cs_bh_read(c, bh, &field, &why);
     json_object_put(c);
+    bh->tz = tz;
     return rc;
+}
+
+/* Mon-Fri 09:00-17:00 in Berlin (UTC+01:00 in December), Christmas Day (a Friday in
+ * 2026) closed. */
+static int office(struct cs_business_hours *bh)
+{
+    return hours("{\"business_hours\":{\"days\":[\"mon\",\"tue\","
+                 "\"wed\",\"thu\",\"fri\"],\"open\":\"09:00\",\"close\":\"17:00\"},"
+                 "\"holidays\":[\"2026-12-25\"]}",
+                 berlin, bh);
 }
 
 static void test_clock_weekend_holiday_overnight(void)
@@ -80,16 +92,65 @@ static void test_clock_weekend_holiday_overnight(void)
     CHECK(!cs_bh_open_at(&bh, at("2026-12-25T10:00:00Z"))); /* Christmas */
     CHECK(cs_bh_open_at(&bh, at("2026-12-24T08:00:00Z")));  /* 09:00 local */
     CHECK(!cs_bh_open_at(&bh, at("2026-12-24T16:00:00Z"))); /* 17:00 local: closed */
-    /* Negative offsets: Monday 08:30 at UTC-05:00 is before opening. */
-    json_object *c =
-        json_tokener_parse("{\"business_hours\":{\"utc_offset\":\"-05:00\",\"days\":[\"mon\"],"
-                           "\"open\":\"09:00\",\"close\":\"10:00\"}}");
-    const char *field = NULL, *why = NULL;
-    REQUIRE(cs_bh_read(c, &bh, &field, &why) == CS_OK);
-    json_object_put(c);
+    /* West of UTC: Monday 08:30 in New York (UTC-05:00 in December) is before opening. */
+    REQUIRE(
+        hours("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"09:00\",\"close\":\"10:00\"}}",
+              new_york, &bh) == CS_OK);
     CHECK_NEAR(cs_bh_seconds(&bh, at("2026-12-07T13:30:00Z"), at("2026-12-07T23:00:00Z")), 3600,
                1e-9);
     CHECK_INT(cs_bh_due(&bh, at("2026-12-07T15:30:00Z"), 1800), at("2026-12-14T14:30:00Z"));
+}
+
+/* The wall clock follows daylight saving: a window that holds a DST change is an hour
+ * shorter (spring) or longer (autumn), due times across a change land on the local
+ * hour, and holidays are local dates (hand-counted from the zones' 2026 rules: Berlin
+ * 29 March and 25 October, New York 8 March and 1 November). */
+static void test_clock_dst(void)
+{
+    struct cs_business_hours bh;
+    /* Every day 01:00-04:00 local: 3 h, but 2 h on 29 March and 4 h on 25 October. */
+    const char *night = "{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\","
+                        "\"fri\",\"sat\",\"sun\"],\"open\":\"01:00\",\"close\":\"04:00\"}}";
+    REQUIRE(hours(night, berlin, &bh) == CS_OK);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-03-28T12:00:00Z"), at("2026-03-29T12:00:00Z")), 7200,
+               1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-03-29T12:00:00Z"), at("2026-03-30T12:00:00Z")), 10800,
+               1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-10-24T12:00:00Z"), at("2026-10-25T12:00:00Z")), 14400,
+               1e-9);
+    /* 29 March opens at 01:00 CET (00:00Z) and closes at 04:00 CEST (02:00Z). */
+    CHECK(cs_bh_open_at(&bh, at("2026-03-29T01:59:59Z")));
+    CHECK(!cs_bh_open_at(&bh, at("2026-03-29T02:00:00Z")));
+    CHECK_INT(cs_bh_due(&bh, at("2026-03-29T00:00:00Z"), 7200), at("2026-03-29T02:00:00Z"));
+    /* Office hours across the spring change: Friday 16:00 CET + 4 h = Monday 12:00 CEST,
+     * 10:00Z (a fixed +01:00 would say 11:00Z). */
+    REQUIRE(office(&bh) == CS_OK);
+    CHECK_INT(cs_bh_due(&bh, at("2026-03-27T15:00:00Z"), 4 * 3600.0), at("2026-03-30T10:00:00Z"));
+    CHECK(cs_bh_open_at(&bh, at("2026-03-30T07:00:00Z")));  /* 09:00 CEST */
+    CHECK(!cs_bh_open_at(&bh, at("2026-03-30T06:59:59Z"))); /* 08:59 CEST */
+    /* And back in autumn: Friday 23 October 16:00 CEST + 4 h = Monday 12:00 CET, 11:00Z. */
+    CHECK_INT(cs_bh_due(&bh, at("2026-10-23T14:00:00Z"), 4 * 3600.0), at("2026-10-26T11:00:00Z"));
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-10-19T00:00:00Z"), at("2026-10-31T00:00:00Z")),
+               10 * 8 * 3600.0, 1e-9);
+
+    /* New York, every day 00:00-05:00: 4 h on 8 March, 6 h on 1 November. */
+    const char *early = "{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\","
+                        "\"fri\",\"sat\",\"sun\"],\"open\":\"00:00\",\"close\":\"05:00\"}}";
+    REQUIRE(hours(early, new_york, &bh) == CS_OK);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-03-08T04:00:00Z"), at("2026-03-08T20:00:00Z")),
+               4 * 3600.0, 1e-9);
+    CHECK_NEAR(cs_bh_seconds(&bh, at("2026-11-01T03:00:00Z"), at("2026-11-01T20:00:00Z")),
+               6 * 3600.0, 1e-9);
+    /* Mon-Fri 09:00-17:00: Friday 6 March 16:00 EST + 2 h = Monday 10:00 EDT, 14:00Z. */
+    REQUIRE(hours("{\"business_hours\":{\"days\":[\"mon\",\"tue\",\"wed\",\"thu\",\"fri\"],"
+                  "\"open\":\"09:00\",\"close\":\"17:00\"},\"holidays\":[\"2026-11-26\"]}",
+                  new_york, &bh) == CS_OK);
+    CHECK_INT(cs_bh_due(&bh, at("2026-03-06T21:00:00Z"), 2 * 3600.0), at("2026-03-09T14:00:00Z"));
+    /* Thanksgiving (26 November, a local date) is closed: Wednesday 16:00 EST + 2 h is
+     * Friday 10:00 EST, 15:00Z. */
+    CHECK_INT(cs_bh_due(&bh, at("2026-11-25T21:00:00Z"), 2 * 3600.0), at("2026-11-27T15:00:00Z"));
+    CHECK(!cs_bh_open_at(&bh, at("2026-11-26T15:00:00Z")));
+    CHECK(cs_bh_open_at(&bh, at("2026-11-27T14:00:00Z")));
 }
 
 static void test_clock_default_is_24x7(void)
@@ -128,9 +189,13 @@ static void test_config_validation(void)
         "business_hours.days");
     expect_bad("{\"business_hours\":{\"days\":[],\"open\":\"09:00\",\"close\":\"17:00\"}}",
                "business_hours.days");
-    expect_bad("{\"business_hours\":{\"utc_offset\":\"+15:00\",\"days\":[\"mon\"],\"open\":\"09:"
+    /* The fixed offset is gone: the tenant's IANA zone is the clock's. */
+    expect_bad("{\"business_hours\":{\"utc_offset\":\"+01:00\",\"days\":[\"mon\"],\"open\":\"09:"
                "00\",\"close\":\"17:00\"}}",
                "business_hours.utc_offset");
+    expect_bad("{\"time_zone\":\"Mars/Olympus\"}", "time_zone");
+    expect_bad("{\"time_zone\":\"../etc/passwd\"}", "time_zone");
+    expect_bad("{\"time_zone\":5}", "time_zone");
     expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"9:00\",\"close\":\"17:00\"}}",
                "business_hours.open");
     expect_bad(
@@ -152,6 +217,12 @@ static void test_config_validation(void)
     CHECK_NEAR(cfg.sla_threshold, CS_TM_DEFAULT_THRESHOLD, 1e-12);
     CHECK_INT((int)cfg.bh.nholidays, 2);
     CHECK(cfg.bh.holidays[0] < cfg.bh.holidays[1]); /* sorted for the lookup */
+    CHECK_STR(cfg.time_zone, "");
+    json_object_put(c);
+    c = json_tokener_parse("{\"time_zone\":\"America/New_York\"}");
+    CHECK_INT(cs_insights_cfg_read(c, &cfg, &field, &why), CS_OK);
+    CHECK_STR(cfg.time_zone, "America/New_York");
+    CHECK(cfg.bh.always && cfg.bh.tz == NULL);
     json_object_put(c);
 }
 
@@ -369,14 +440,15 @@ static void test_alerts_fire_once_per_ticket(void)
                                .sentiment_level = 5,
                                .source = "test",
                                .opened_ms = NOW - 60 * S};
-    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW) == CS_OK);
     struct cs_ticket_change c = {.csat = 1, .at_ms = NOW};
     const char *why = NULL;
     json_object *doc = NULL;
     int64_t open0 = 0, done, dead;
     /* Counted on the subscription's topic: each event is also a real-time event (topic
-     * "_events", cs/events.h), which is not a delivery. */
+     * "_events", cs/events.h), which is not a delivery. The arrival may already fire
+     * one or both; arrival and rating together fire each exactly once. */
     REQUIRE(cs_store_outbox_stats(st, "rich", "wh_1", &open0, &done, &dead) == CS_OK);
+    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW) == CS_OK);
     REQUIRE(cs_insights_ticket_change(st, ar, "rich", "T-NEW", &c, NOW, &doc, &why) == CS_OK);
     int64_t open1 = 0;
     REQUIRE(cs_store_outbox_stats(st, "rich", "wh_1", &open1, &done, &dead) == CS_OK);
@@ -400,9 +472,86 @@ static void test_alerts_fire_once_per_ticket(void)
     o.ticket_id = "T-THIN";
     REQUIRE(cs_insights_ticket_open(st, ar, "thin", &o, NOW) == CS_OK);
     REQUIRE(cs_insights_ticket_change(st, ar, "thin", "T-THIN", &c, NOW, &doc, &why) == CS_OK);
-    REQUIRE(cs_store_outbox_stats(st, "thin", NULL, &open2, &done, &dead) == CS_OK);
-    CHECK_INT((int)open2, 0);
-    CHECK(!json_object_object_get_ex(doc, "alerts", NULL));
+    /* Only the arrival's sentiment.alert (an IRATE ticket): no model alert. */
+    REQUIRE(cs_store_outbox_stats(st, "thin", "wh_2", &open2, &done, &dead) == CS_OK);
+    CHECK_INT((int)open2, 1);
+    CHECK(json_object_object_get_ex(doc, "alerts", &al));
+    CHECK(json_object_object_get_ex(al, "sentiment_ms", NULL));
+    CHECK(!json_object_object_get_ex(al, "churn_ms", NULL) &&
+          !json_object_object_get_ex(al, "sla_breach_ms", NULL));
+}
+
+static int64_t topic_open(const char *tenant, const char *topic)
+{
+    int64_t open = -1, done, dead;
+    if (cs_store_outbox_stats(st, tenant, topic, &open, &done, &dead)) return -1;
+    return open;
+}
+
+/* A ticket that arrives (any source) fires its alerts in the write that stores it: all
+ * three for an open angry ticket when the thresholds are low, once, also when the same
+ * ticket arrives again; a ticket that arrives already solved fires only churn; a calm
+ * one under high thresholds nothing. */
+static void test_alerts_on_arrival(void)
+{
+    json_object *hook = json_tokener_parse(
+        "{\"url\":\"https://example.com/a\",\"events\":[\"sla.breach_risk\",\"churn.detected\","
+        "\"sentiment.alert\"],\"active\":true}");
+    REQUIRE(cs_store_insert(st, ar, "rich", CS_WEBHOOKS_COLL, "wh_arr", hook, NULL, NOW, NULL) ==
+            CS_OK);
+    json_object_put(hook);
+    json_object *cfg =
+        json_tokener_parse("{\"thresholds\":{\"churn\":0.001,\"sla_breach\":0.001}}");
+    REQUIRE(cs_store_put(st, ar, "rich", CS_TM_CFG_COLL, CS_TM_CFG_ID, cfg, NOW, NULL) == CS_OK);
+    json_object_put(cfg);
+    struct cs_ticket_open o = {.ticket_id = "T-ARR",
+                               .customer_id = "C-ARR",
+                               .category = "Cancellation",
+                               .priority = "high",
+                               .sentiment = "angry",
+                               .sentiment_score = 0.1,
+                               .sentiment_level = CS_SENT_ANGRY,
+                               .source = "tickets_process",
+                               .opened_ms = NOW};
+    int64_t before = topic_open("rich", "wh_arr");
+    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW) == CS_OK);
+    CHECK_INT((int)(topic_open("rich", "wh_arr") - before), 3);
+    struct cs_doc d;
+    REQUIRE(cs_store_get(st, ar, "rich", CS_INSIGHTS_TICKETS, "T-ARR", &d) == CS_OK);
+    json_object *al = NULL;
+    CHECK(json_object_object_get_ex(d.body, "alerts", &al));
+    CHECK_INT((int)json_object_object_length(al), 3);
+    /* The same ticket again (re-processed, or the receiver's retry under a new id). */
+    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW + S) == CS_OK);
+    CHECK_INT((int)(topic_open("rich", "wh_arr") - before), 3);
+    /* A historic ticket, solved before it arrives (an import): churn only. */
+    o.ticket_id = "T-OLD";
+    json_object *old = cs_ticket_doc_new(&o);
+    REQUIRE(old != NULL && cs_json_own(ar, old) == CS_OK);
+    struct cs_ticket_change solve = {.status = "solved", .at_ms = NOW + S};
+    const char *why = NULL;
+    REQUIRE(cs_ticket_apply(old, &solve, &why) == CS_OK);
+    int fired = -1;
+    REQUIRE(cs_tm_alerts_opened(st, ar, "rich", old, NOW + S, &fired) == CS_OK);
+    CHECK_INT(fired, 1);
+    CHECK(json_object_object_get_ex(old, "alerts", &al) &&
+          json_object_object_get_ex(al, "churn_ms", NULL) && json_object_object_length(al) == 1);
+    cs_store_unstage(st);
+    /* A calm ticket under the highest thresholds: nothing. */
+    cfg = json_tokener_parse("{\"thresholds\":{\"churn\":1,\"sla_breach\":1}}");
+    REQUIRE(cs_store_put(st, ar, "rich", CS_TM_CFG_COLL, CS_TM_CFG_ID, cfg, NOW, NULL) == CS_OK);
+    json_object_put(cfg);
+    o = (struct cs_ticket_open){.ticket_id = "T-CALM",
+                                .category = "Billing",
+                                .priority = "low",
+                                .sentiment = "positive",
+                                .sentiment_score = 0.9,
+                                .sentiment_level = CS_SENT_HAPPY,
+                                .source = "import",
+                                .opened_ms = NOW};
+    before = topic_open("rich", "wh_arr");
+    REQUIRE(cs_insights_ticket_open(st, ar, "rich", &o, NOW) == CS_OK);
+    CHECK_INT((int)(topic_open("rich", "wh_arr") - before), 0);
 }
 
 int main(void)
@@ -413,13 +562,21 @@ int main(void)
         printf("tally: 0 passed, 1 failed, 0 skipped\n");
         return 1;
     }
+    if (cs_tz_load("Europe/Berlin", &berlin) || cs_tz_load("America/New_York", &new_york)) {
+        fprintf(stderr, "tzdata's Europe/Berlin and America/New_York are needed\n");
+        return 1;
+    }
     TEST_RUN(test_clock_weekend_holiday_overnight);
+    TEST_RUN(test_clock_dst);
     TEST_RUN(test_clock_default_is_24x7);
     TEST_RUN(test_config_validation);
     TEST_RUN(test_churn_prior_exact);
     TEST_RUN(test_fit_tenant_and_thin_tenant);
     TEST_RUN(test_stored_fit_checked_on_read);
     TEST_RUN(test_alerts_fire_once_per_ticket);
+    TEST_RUN(test_alerts_on_arrival);
+    cs_tz_free(berlin);
+    cs_tz_free(new_york);
     cs_arena_destroy(ar);
     temp_db_close(&db, st);
     return test_done();
