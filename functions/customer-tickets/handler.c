@@ -37,7 +37,7 @@ static int insights_json(const struct cs_req *req, json_object *doc, json_object
 {
     struct cs_ticket_insights ti;
     int rc = cs_insights_ticket_insights(req->store, req->arena, req->auth.tenant, req->env->models,
-                                         req->env->fn_state, doc, req->now_ms, &ti);
+                                         req->env->triage_policy, doc, req->now_ms, &ti);
     if (rc) return rc;
     json_object *o = json_object_new_object();
     if (!o) return CS_ERR_NOMEM;

@@ -122,14 +122,11 @@ int cs_insights_tip_from_reply(struct cs_arena *a, const char *reply, const doub
                *close = reply ? strrchr(reply, '}') : NULL;
     if (!open || !close || close < open) return CS_ERR_FORMAT;
     json_object *o = NULL;
-    /* A scratch response only collects the validator's field errors. */
-    struct cs_resp *scratch = cs_arena_alloc(a, sizeof(*scratch));
-    if (!scratch) return CS_ERR_NOMEM;
-    memset(scratch, 0, sizeof(*scratch));
+    struct cs_field_errors errs = {.n = 0}; /* collected and dropped: the tip is refused */
     int rc = cs_json_parse(open, (size_t)(close - open + 1), a, &o, NULL);
     if (rc == CS_ERR_NOMEM) return rc;
     if (rc || !json_object_is_type(o, json_type_object) ||
-        cs_json_validate(&tip_schema, o, a, scratch))
+        cs_json_validate(&tip_schema, o, a, &errs))
         return CS_ERR_FORMAT;
     const char *t = cs_json_get_str(o, "tip");
     if (!cs_insights_tip_numbers_ok(t, allowed, n))
