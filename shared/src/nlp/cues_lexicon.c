@@ -21,7 +21,7 @@
     "follow-ups|followups|conversations|phonecalls"
 #define MANY                                                                                       \
     "two|three|four|five|six|seven|eight|nine|ten|twelve|2|3|4|5|6|7|8|9|10|11|12|15|20|several|"  \
-    "multiple|many|numerous|countless|dozens|endless|repeated"
+    "multiple|many|numerous|countless|dozens|endless|repeated|2x|3x|4x|5x|6x|10x"
 #define HUMAN_N                                                                                    \
     "human|humans|person|agent|representative|rep|manager|supervisor|supervisors|boss|superior|"   \
     "senior|somebody|someone|operator|leader|technician|specialist|director|whoever|whoever's|"    \
@@ -95,6 +95,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"~" LAWYER " on|at standby|call|hand", CUE_LEGAL, 0},
     {"~" LAWYER " lined|standing up|ready|by", CUE_LEGAL, 0},
     {"demand letter|letters", CUE_LEGAL, 0},
+    /* "lawyer time", "have fun explaining this to a judge" */
+    {"lawyer|lawyers|attorney|solicitor|court time", CUE_LEGAL, 0},
+    {"explain|explaining|tell|telling|justify|justifying ... to a|the judge|magistrate|court",
+     CUE_LEGAL, 0},
     /* "expect to hear from my legal representative", "my legal adviser is drafting ..." */
     {"my|our legal "
      "representative|representatives|representation|adviser|advisers|advisor|advisors|team",
@@ -211,7 +215,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"post*|share*|put*|tweet*|blast*|expose*|write*|wrote|publish*|broadcast*|vent*|air*|upload*|"
      "tell*|told ... on|to|across|all|over ... "
      "twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|social|forums|forum|internet|"
-     "online|socials|trustpilot|yelp|google|tripadvisor|glassdoor",
+     "online|socials|trustpilot|yelp|google|tripadvisor|glassdoor|insta|ig|fb",
      CUE_SOCIAL, 0},
     {"will|i'll|ill|gonna|going|about|already|all|everyone ... social media|networks|network",
      CUE_SOCIAL, 0},
@@ -402,6 +406,9 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"someone|somebody|person in charge", CUE_HUMAN, 0},
     {"someone|somebody|anyone from|in senior|upper|_ management", CUE_HUMAN, 0},
     {"team|shift lead|leader look|call|review|check|handle|contact|take|deal", CUE_HUMAN, 0},
+    /* "could a member of staff call me back?", "transfer me please" */
+    {"member|members of staff|_ ... call|ring|phone|contact ... me|us|back", CUE_HUMAN, 0},
+    {"transfer|connect me please|pls|now|asap", CUE_HUMAN, 0},
     /* "I want this raised with management", "refer my case to someone senior" */
     {"raised|escalated|referred|passed|taken|sent ... with|to ... a|an|the|your|_ ... "
      "manager|supervisor|supervisors|boss|superior|management|senior",
@@ -495,7 +502,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "twice|times|repeatedly|again|before|already|previously|earlier|numerous|several|multiple",
      CUE_REPEAT, 1},
     {CONTACT_V " ... " MANY " ... times|occasions|occassions", CUE_REPEAT, 2},
-    {CONTACT_V " ... twice|repeatedly", CUE_REPEAT, 2},
+    {CONTACT_V " ... twice|repeatedly|2x|3x|4x|5x|6x|10x", CUE_REPEAT, 2},
     {"twice|repeatedly|several|multiple|many|numerous|countless ... times|already ... " CONTACT_V,
      CUE_REPEAT, 2},
     {MANY " phone|separate|different|more|long|earlier|previous|prior|_ " CONTACT_NP, CUE_REPEAT,
@@ -547,6 +554,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     /* two phrases: alternatives are single words, so "over and over|again and again"
      * read as one pattern matched neither */
     {"over and over", CUE_REPEAT, 2},
+    /* "yet again I'm chasing": again after an again */
+    {"yet again", CUE_REPEAT_TIME, 2},
     {"again and again", CUE_REPEAT, 2},
     {"second|2nd follow|followup|chase|chaser|reminder|nudge", CUE_REPEAT, 2},
     /* "For the third time: ..." opening a sentence says it to the company again; inside

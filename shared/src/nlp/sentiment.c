@@ -94,8 +94,9 @@ enum cs_sentiment_level cs_sentiment_decide(const struct cs_sent_lex *lx, const 
     if (cu && (cu->legal || cu->social || cu->threat)) neg += NEG_MIN; /* calm threats */
     /* two or more earlier contacts that led nowhere ("third call, still nothing") is a
      * resigned complaint (FRUSTRATED), which REPEAT_CONTACT needs; a calm follow-up
-     * ("following up on my two emails") says no such thing and stays NEUTRAL */
-    if (cu && cu->earlier_contacts >= 2 && cu->unresolved) neg += NEG_MIN;
+     * ("following up on my two emails") says no such thing and stays NEUTRAL; nor is
+     * "3rd time asking!!" calm */
+    if (cu && cu->earlier_contacts >= 2 && (cu->unresolved || lx->exclaim_runs > 0)) neg += NEG_MIN;
     bool end_positive = lx->contrast && lx->pos_end > lx->neg_end + lx->anger_end &&
                         lx->anger_end == 0.0f && lx->pos_end >= POS_MIN;
     if (lx->irate >= 1.0f && !end_positive) return CS_SENT_IRATE;
