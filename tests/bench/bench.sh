@@ -229,8 +229,8 @@ cmd_bench() {
         -o "$var/cues_bench" && cues_out=$("$var/cues_bench" data/models)
     bench_step "whole triage of a ticket over the training tickets (CPU time, issue #14: <= 150 us)"
     local triage_out=""
-    # shellcheck disable=SC2046
     # exit 2 = over the budget: the figure is still printed
+    # shellcheck disable=SC2046
     ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Ishared/include -Ishared/src tests/bench/triage_bench.c \
         $REL/lib/libcs.a $(pkg-config --libs json-c libsodium libcurl sqlite3 libexttextcat nettle) \
         -lpthread -lm -o "$var/triage_bench" &&
