@@ -10,6 +10,8 @@
 #    exec of /bin/true, and warm Lambda invokes (billed duration) against the tests'
 #    fake Runtime API (tests/bench/lambda_bench.c);
 #  - resident memory of every function process after the load;
+#  - the whole triage of a ticket in CPU time over the 2,115 training tickets, steady
+#    under load (tests/bench/triage_bench.c; issue #14's budget is 150 us);
 #  - the reporting family on SQLite (`build.sh bench reporting` runs only that part);
 #  - ticket metrics, analytics overview and summary from rollups against a scan
 #    (`build.sh bench insights` runs only that part).
@@ -225,6 +227,14 @@ cmd_bench() {
     ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Ishared/include -Ishared/src tests/bench/cues_bench.c \
         $REL/lib/libcs.a $(pkg-config --libs json-c libsodium libcurl sqlite3) -lpthread -lm \
         -o "$var/cues_bench" && cues_out=$("$var/cues_bench" data/models)
+    bench_step "whole triage of a ticket over the training tickets (CPU time, issue #14: <= 150 us)"
+    local triage_out=""
+    # exit 2 = over the budget: the figure is still printed
+    # shellcheck disable=SC2046
+    ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Ishared/include -Ishared/src tests/bench/triage_bench.c \
+        $REL/lib/libcs.a $(pkg-config --libs json-c libsodium libcurl sqlite3 libexttextcat nettle) \
+        -lpthread -lm -o "$var/triage_bench" &&
+        { triage_out=$("$var/triage_bench" data/models data/triage/train.jsonl) || true; }
     rm -rf "$var"
     echo
     printf '%-44s %10s %9s %9s   %s\n' "" "req/s" "p50 ms" "p99 ms" "ratio"
@@ -249,6 +259,7 @@ cmd_bench() {
     echo "$lam" | awk '{ if ($1 == "failed") print "warm Lambda invoke: FAILED"; else
         printf "warm Lambda invoke tickets-process: median %.3f ms, p99 %.3f ms, max %.3f ms; billed %d ms (target <= 1)\n", $1, $2, $3, $4 }'
     [ -n "$cues_out" ] && echo "$cues_out"
+    echo "${triage_out:-triage CPU per ticket: FAILED}"
     echo "memory per function process after the load (kB): name rss pss private"
     echo "$mem_rows" | awk '{printf "  %-22s %8d %8d %8d\n", $1, $2, $3, $4}'
     echo "$mem_rows" | awk '$2>m{m=$2;n=$1} END{printf "largest function RSS after load: %s kB (%s)\n", m, n}'

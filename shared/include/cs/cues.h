@@ -36,6 +36,8 @@ struct cs_cues {
     /* Additions (not in the triage contract; free for any caller): */
     float wait_days; /* longest stated wait ("for three weeks" = 21, "since Monday" = 3) */
     bool threat;     /* a threat other than legal/public ("or I will cancel", "or else") */
+    bool
+        unresolved; /* the text says it led nowhere: "still", "nothing", "no reply", "same answer" */
 };
 
 /* Scans text[0..len) (UTF-8, any of en/es/de/fr/pt) for the triggers above. */

@@ -60,6 +60,12 @@ CS_MUST_CHECK int cs_sentiment_analyze(const struct cs_models *m, const char *te
  * caller's 3-class probabilities (a hosted classifier's, a test's). No allocation. */
 void cs_sentiment_read(const float prob[3], const char *text, size_t len, struct cs_sentiment *out);
 
+/* cs_sentiment_analyze that also hands back the escalation cues it scanned (cs/cues.h),
+ * so a caller needing both (triage) scans the text once. `cues` may be NULL. */
+struct cs_cues;
+CS_MUST_CHECK int cs_sentiment_analyze_cues(const struct cs_models *m, const char *text, size_t len,
+                                            struct cs_sentiment *out, struct cs_cues *cues);
+
 /* The pure parts, exposed for tests and for callers with their own probabilities.
  * cs_sentiment_map is the older reading from probabilities and surface cues alone. */
 void cs_sentiment_scan_cues(const char *text, size_t len, struct cs_sentiment_cues *out);

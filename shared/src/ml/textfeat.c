@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "cs/words.h"
+
 #define TAG_WORD1 0x57u /* 'W': tags keep the three n-gram families in separate hash spaces */
 #define TAG_WORD2 0x42u /* 'B' */
 #define TAG_CHAR 0x43u  /* 'C' */
@@ -78,11 +80,6 @@ static uint32_t mix2(uint32_t a, uint32_t b)
     h *= 0x2c1b3c6du;
     h ^= h >> 12;
     return h;
-}
-
-static int is_word_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
 /* Walk state shared by the extractor and the explainer. */
@@ -280,35 +277,42 @@ static size_t utf8_cut(const char *s, size_t n, size_t cap)
     return n;
 }
 
-static void walk_text(struct walk *w, const char *text, size_t len)
+/* The bytes between two words: punctuation runs (CS_TEXTFEAT_F_CUES) and the end of a
+ * negation scope. */
+static void walk_gap(struct walk *w, const char *g, size_t n, int cues)
 {
-    char word[CS_TEXTFEAT_MAX_WORD * 4];
-    size_t wl = 0, upper = 0, lower = 0;
-    int cues = (w->cfg->flags & CS_TEXTFEAT_F_CUES) != 0;
-    if (len > CS_TEXTFEAT_MAX_BYTES) len = CS_TEXTFEAT_MAX_BYTES;
-    for (size_t i = 0; i <= len; i++) {
-        unsigned char c = i < len ? (unsigned char)text[i] : ' ';
-        int inner_apos =
-            c == '\'' && wl > 0 && i + 1 < len && is_word_byte((unsigned char)text[i + 1]);
-        if (is_word_byte(c) || inner_apos) {
-            if (cues && wl == 0) flush_sym(w);
-            upper += c >= 'A' && c <= 'Z';
-            lower += c >= 'a' && c <= 'z';
-            if (wl < sizeof(word)) word[wl++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-            continue;
-        }
-        if (wl > 0)
-            emit_word(w, word, utf8_cut(word, wl, CS_TEXTFEAT_MAX_WORD), upper >= 3 && lower == 0);
-        wl = upper = lower = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = g[i];
         if (cues) {
             if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
                 flush_sym(w);
             else
-                add_sym(w, (char)c);
+                add_sym(w, c);
         }
         /* punctuation closes a negation scope */
         if (c == '.' || c == ',' || c == '!' || c == '?' || c == ';' || c == ':') w->neg_left = 0;
     }
+}
+
+/* Words come from the one tokeniser (cs/words.h) in its byte reading with inner
+ * apostrophes, which is what the shipped models were trained on. */
+static void walk_text(struct walk *w, const char *text, size_t len)
+{
+    char word[CS_TEXTFEAT_MAX_WORD * 4];
+    int cues = (w->cfg->flags & CS_TEXTFEAT_F_CUES) != 0;
+    if (len > CS_TEXTFEAT_MAX_BYTES) len = CS_TEXTFEAT_MAX_BYTES;
+    size_t pos = 0, prev = 0;
+    struct cs_word wd;
+    while (cs_words_next(text, len, &pos, CS_WORDS_APOS, &wd)) {
+        walk_gap(w, text + prev, wd.off - prev, cues);
+        if (cues) flush_sym(w);
+        size_t wl = cs_words_fold(text + wd.off, wd.len, CS_WORDS_APOS, word, sizeof(word));
+        uint32_t lower = wd.letters - wd.uppers;
+        emit_word(w, word, utf8_cut(word, wl, CS_TEXTFEAT_MAX_WORD), wd.uppers >= 3 && lower == 0);
+        prev = pos;
+    }
+    walk_gap(w, text + prev, len - prev, cues);
+    if (cues) flush_sym(w); /* the text ends as if with a space */
 }
 
 void cs_textfeat_each_gram(const struct cs_textfeat_cfg *cfg, const char *text, size_t len,

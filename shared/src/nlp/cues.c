@@ -104,6 +104,7 @@ static void set_span(struct cs_cue_span *sp, const struct cs_toks *tk, const str
  * for a contact word in its clause. */
 static bool hit_counts(const struct hits *hs, const struct hit *h)
 {
+    if (h->kind == CUE_UNRESOLVED) return true; /* its phrases are negations themselves */
     if (h->negated) return false;
     if (h->kind == CUE_SOCIAL && h->value == CUE_SOCIAL_UNVETOED) return true;
     int veto = veto_of(h->kind);
@@ -142,6 +143,7 @@ static void apply_hit(struct cs_cues *out, const struct cs_toks *tk, const struc
     case CUE_OUTAGE: out->outage = true; break;
     case CUE_DEADLINE: out->deadline = true; break;
     case CUE_THREAT: out->threat = true; break;
+    case CUE_UNRESOLVED: out->unresolved = true; break;
     default: break;
     }
 }

@@ -21,7 +21,7 @@
     "follow-ups|followups|conversations|phonecalls"
 #define MANY                                                                                       \
     "two|three|four|five|six|seven|eight|nine|ten|twelve|2|3|4|5|6|7|8|9|10|11|12|15|20|several|"  \
-    "multiple|many|numerous|countless|dozens|endless|repeated"
+    "multiple|many|numerous|countless|dozens|endless|repeated|2x|3x|4x|5x|6x|10x"
 #define HUMAN_N                                                                                    \
     "human|humans|person|agent|representative|rep|manager|supervisor|supervisors|boss|superior|"   \
     "senior|somebody|someone|operator|leader|technician|specialist|director|whoever|whoever's|"    \
@@ -95,6 +95,20 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"~" LAWYER " on|at standby|call|hand", CUE_LEGAL, 0},
     {"~" LAWYER " lined|standing up|ready|by", CUE_LEGAL, 0},
     {"demand letter|letters", CUE_LEGAL, 0},
+    /* "lawyer time", "have fun explaining this to a judge" */
+    {"lawyer|lawyers|attorney|solicitor|court time", CUE_LEGAL, 0},
+    {"explain|explaining|tell|telling|justify|justifying ... to a|the judge|magistrate|court",
+     CUE_LEGAL, 0},
+    /* "expect to hear from my legal representative", "my legal adviser is drafting ..." */
+    {"my|our legal "
+     "representative|representatives|representation|adviser|advisers|advisor|advisors|team",
+     CUE_LEGAL, 0},
+    {"hear|hearing ... from ... my|our ... " LAWYER "|legal", CUE_LEGAL, 0},
+    /* "a formal complaint to the regulator" */
+    {"complaint|complaints|case|report ... to|with ... the|my|a|_ ... "
+     "ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|ico|fcc|caa|procon|"
+     "omic|dgccrf|bafin|bundesnetzagentur|arcep|anatel",
+     CUE_LEGAL, 0},
     {"cease and desist", CUE_LEGAL, 0},
     /* es */
     {"abogado|abogados|abogada|abogadas", CUE_LEGAL, 0},
@@ -201,7 +215,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"post*|share*|put*|tweet*|blast*|expose*|write*|wrote|publish*|broadcast*|vent*|air*|upload*|"
      "tell*|told ... on|to|across|all|over ... "
      "twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|social|forums|forum|internet|"
-     "online|socials|trustpilot|yelp|google|tripadvisor|glassdoor",
+     "online|socials|trustpilot|yelp|google|tripadvisor|glassdoor|insta|ig|fb",
      CUE_SOCIAL, 0},
     {"will|i'll|ill|gonna|going|about|already|all|everyone ... social media|networks|network",
      CUE_SOCIAL, 0},
@@ -245,6 +259,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_SOCIAL, 0},
     {"one|1|zero|0 star review|rating incoming|coming|headed|pending|loading", CUE_SOCIAL, 0},
     {"go|goes|going|gone|went|will viral", CUE_SOCIAL, 0},
+    /* "maybe a viral TikTok will get your attention", "thousands have seen my post" */
+    {"viral tiktok|video|post|thread|tweet|reel|review", CUE_SOCIAL, 0},
+    {"thousands|hundreds|millions ... have|has|already ... seen|read|shared|viewed|liked",
+     CUE_SOCIAL, 0},
     /* "telling every parent at school to avoid you": a public warning (with a telling act) */
     {"to avoid|boycott you|your|this|them|the company", CUE_PLATFORM, 0},
     /* "I'll make sure everyone hears about this" */
@@ -308,7 +326,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     /* a promise to praise, following the company, an old review */
     {"great|amazing|awesome|wonderful|fantastic|excellent|good|love|loved|recommend|recommended|"
      "recommending|brilliant|helpful|happy|positive|5|five|thank|thanks|follow|following|follower|"
-     "fan|kind|saw|seen|ad|ads|advert|deal|promo|discount|login|log|sign|scheduler|integration|"
+     "fan|kind|nice|glowing|saw|seen|ad|ads|advert|deal|promo|discount|login|log|sign|scheduler|"
+     "integration|"
      "connect|connected|pay|link|channel|blogger|influencer|creator|partnership|partnerships|"
      "collab|collaboration|sponsor|sponsorship|kit|student|school|university|college|homework|"
      "research|course|fixed|resolved|sorted|photos|pictures|pics|selfies|plan|data|timetable|"
@@ -387,6 +406,16 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"someone|somebody|person in charge", CUE_HUMAN, 0},
     {"someone|somebody|anyone from|in senior|upper|_ management", CUE_HUMAN, 0},
     {"team|shift lead|leader look|call|review|check|handle|contact|take|deal", CUE_HUMAN, 0},
+    /* "could a member of staff call me back?", "transfer me please" */
+    {"member|members of staff|_ ... call|ring|phone|contact ... me|us|back", CUE_HUMAN, 0},
+    {"transfer|connect me please|pls|now|asap", CUE_HUMAN, 0},
+    /* "I want this raised with management", "refer my case to someone senior" */
+    {"raised|escalated|referred|passed|taken|sent ... with|to ... a|an|the|your|_ ... "
+     "manager|supervisor|supervisors|boss|superior|management|senior",
+     CUE_HUMAN, 0},
+    {"connect|transfer|put|pass|hand ... me|this|us ... to|through|over ... a|an|the|your|_ "
+     "staff|staffer|employee|colleague|advisor|adviser|human|humans",
+     CUE_HUMAN, 0},
     /* "I'd like to raise this with a manager", "a call back from a supervisor" */
     {"raise|discuss|take|bring ... with|to ... a|an|the|your|_ ... "
      "manager|supervisor|supervisors|boss|superior|management",
@@ -473,7 +502,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "twice|times|repeatedly|again|before|already|previously|earlier|numerous|several|multiple",
      CUE_REPEAT, 1},
     {CONTACT_V " ... " MANY " ... times|occasions|occassions", CUE_REPEAT, 2},
-    {CONTACT_V " ... twice|repeatedly", CUE_REPEAT, 2},
+    {CONTACT_V " ... twice|repeatedly|2x|3x|4x|5x|6x|10x", CUE_REPEAT, 2},
     {"twice|repeatedly|several|multiple|many|numerous|countless ... times|already ... " CONTACT_V,
      CUE_REPEAT, 2},
     {MANY " phone|separate|different|more|long|earlier|previous|prior|_ " CONTACT_NP, CUE_REPEAT,
@@ -515,9 +544,18 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"already|previously|earlier|before ... " CONTACT_V, CUE_REPEAT, 1},
     {"last|previous|earlier|prior|other|former|original " CONTACT_N, CUE_REPEAT, 1},
     {"last|previous|earlier|prior|past " MANY " " CONTACT_NP "|tickets|cases|calls", CUE_REPEAT, 2},
+    /* "I've been in touch four times", "chased it on Monday and again on Wednesday" */
+    {"in touch|contact ... " MANY " ... times|occasions", CUE_REPEAT, 2},
+    {"and|then again on|last|yesterday|today|this|later|by", CUE_REPEAT_TIME, 2},
+    /* "both of my previous tickets were closed", "all my earlier emails" */
+    {"both|all of|_ my|the|our|your previous|earlier|prior|last|other|former "
+     "tickets|cases|" CONTACT_NP,
+     CUE_REPEAT, 2},
     /* two phrases: alternatives are single words, so "over and over|again and again"
      * read as one pattern matched neither */
     {"over and over", CUE_REPEAT, 2},
+    /* "yet again I'm chasing": again after an again */
+    {"yet again", CUE_REPEAT_TIME, 2},
     {"again and again", CUE_REPEAT, 2},
     {"second|2nd follow|followup|chase|chaser|reminder|nudge", CUE_REPEAT, 2},
     /* "For the third time: ..." opening a sentence says it to the company again; inside
@@ -589,6 +627,19 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "somebody|agent|agents|support|helpdesk|hold|disconnected|transferred",
      CUE_CONTACT_WORD, 0},
     {"cut|hung off|up", CUE_CONTACT_WORD, 0},
+
+    /* ---- the contacts led nowhere (with two or more: a resigned complaint) ---- */
+    {"still|nothing|nada|nichts|rien|nobody|noone|no-one|never|ainda|todavia|toujours|"
+     "isn't|isnt|hasn't|hasnt|haven't|havent|wasn't|wasnt|didn't|didnt|won't|wont|doesn't|"
+     "doesnt|nenhum|nenhuma|kein|keine|keinen|ningun|ninguna|ninguno|jamais|nunca|nie",
+     CUE_UNRESOLVED, 0},
+    {"no|zero|without|sin|sem|ohne|sans|any|not answer|answers|reply|replies|response|responses|"
+     "update|updates|resolution|fix|luck|joy|progress|callback|solution|result|results|one|change|"
+     "respuesta|resposta|antwort|reponse|solucion|solucao|losung",
+     CUE_UNRESOLVED, 0},
+    {"same|identical answer|result|story|response|reply|thing|outcome|excuse|script|runaround",
+     CUE_UNRESOLVED, 0},
+    {"noch immer|nicht", CUE_UNRESOLVED, 0},
 
     /* ---- P1/P2 signals for triage ---- */
     {"injured|injury|injuries|bleeding|hospitalised|hospitalized|electrocut*|exploded|explosion|"

@@ -25,6 +25,7 @@ enum cs_cue_kind {
     CUE_SOCIAL_ACT,    /* posting, telling, "going on", "will hear" */
     CUE_CONDITION,     /* "if", "unless": a condition makes an ultimatum of a mention */
     CUE_REPEAT_OPENER, /* CUE_REPEAT only at a sentence start ("For the third time: ...") */
+    CUE_UNRESOLVED,    /* "still", "nothing", "no reply": the contacts led nowhere */
     CUE_KIND_N
 };
 

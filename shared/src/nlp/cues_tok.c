@@ -6,64 +6,18 @@
 
 #include <string.h>
 
-/* U+00C0..U+00FF folded to ASCII; "" for the two symbols in the block (x, division). */
-static const char *const LATIN1[64] = {
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
-    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "ss",
-    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i",  "i",
-    "d", "n", "o", "o", "o", "o", "o",  "",  "o", "u", "u", "u", "u", "y", "th", "y"};
+#include "cs/words.h"
 
-/* Reads one character at text[i]: its folded ASCII form into buf (0..3 bytes), whether
- * it is a word character, whether it is upper-case; returns its byte length. */
+/* Reads one character at text[i] through the one tokeniser's UTF-8 reading
+ * (cs/words.h): its folded ASCII form into buf (0..3 bytes), whether it is a word
+ * character, whether it is upper-case; returns its byte length. */
 static size_t read_char(const char *text, size_t len, size_t i, char *buf, size_t *nb, bool *word,
                         bool *upper)
 {
-    unsigned char c = (unsigned char)text[i];
-    *nb = 0, *word = false, *upper = false;
-    if (c < 0x80) {
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-            buf[0] = (char)c, *nb = 1, *word = true;
-        } else if (c >= 'A' && c <= 'Z') {
-            buf[0] = (char)(c + 32), *nb = 1, *word = true, *upper = true;
-        } else if (c == '\'') {
-            buf[0] = '\'', *nb = 1;
-        }
-        return 1;
-    }
-    if (c == 0xc3 && i + 1 < len && ((unsigned char)text[i + 1] & 0xc0) == 0x80) {
-        unsigned k = (unsigned char)text[i + 1] - 0x80u;
-        const char *f = LATIN1[k];
-        *nb = strlen(f);
-        memcpy(buf, f, *nb);
-        *word = *nb > 0;
-        *upper = k < 0x1f && k != 0x17;
-        return 2;
-    }
-    if (c == 0xc5 && i + 1 < len &&
-        ((unsigned char)text[i + 1] == 0x93 || (unsigned char)text[i + 1] == 0x92)) {
-        memcpy(buf, "oe", 2), *nb = 2, *word = true, *upper = (unsigned char)text[i + 1] == 0x92;
-        return 2;
-    }
-    if (c == 0xe2 && i + 2 < len && (unsigned char)text[i + 1] == 0x80 &&
-        ((unsigned char)text[i + 2] == 0x99 || (unsigned char)text[i + 2] == 0x98)) {
-        buf[0] = '\'', *nb = 1; /* typographic apostrophe */
-        return 3;
-    }
-    /* U+0080..U+00BF ("¡", "¿", "«", "»", the no-break space) and U+2000..U+206F
-     * (dashes, typographic quotes, the ellipsis, bullets) are punctuation: a word
-     * character would glue "¡Sois" or "“resolved”" into words no phrase matches */
-    if ((c == 0xc2 && i + 1 < len) ||
-        (c == 0xe2 && i + 2 < len && (unsigned char)text[i + 1] == 0x80))
-        return c == 0xc2 ? 2 : 3;
-    /* any other multi-byte character: a letter of some other script, kept as bytes so
-     * the word stays distinct but never matches the ASCII lexicon */
-    size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
-    if (i + n > len) n = len - i;
-    if (c >= 0xc0) {
-        memcpy(buf, text + i, n < 3 ? n : 3);
-        *nb = n < 3 ? n : 3;
-        *word = true;
-    }
+    struct cs_wchar c;
+    size_t n = cs_words_char(text, len, i, CS_WORDS_UTF8, &c);
+    memcpy(buf, c.fold, c.n);
+    *nb = c.n, *word = c.word, *upper = c.upper;
     return n;
 }
 

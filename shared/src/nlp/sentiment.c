@@ -92,6 +92,11 @@ enum cs_sentiment_level cs_sentiment_decide(const struct cs_sent_lex *lx, const 
 {
     float neg = lx->neg, pos = lx->pos;
     if (cu && (cu->legal || cu->social || cu->threat)) neg += NEG_MIN; /* calm threats */
+    /* two or more earlier contacts that led nowhere ("third call, still nothing") is a
+     * resigned complaint (FRUSTRATED), which REPEAT_CONTACT needs; a calm follow-up
+     * ("following up on my two emails") says no such thing and stays NEUTRAL; nor is
+     * "3rd time asking!!" calm */
+    if (cu && cu->earlier_contacts >= 2 && (cu->unresolved || lx->exclaim_runs > 0)) neg += NEG_MIN;
     bool end_positive = lx->contrast && lx->pos_end > lx->neg_end + lx->anger_end &&
                         lx->anger_end == 0.0f && lx->pos_end >= POS_MIN;
     if (lx->irate >= 1.0f && !end_positive) return CS_SENT_IRATE;
@@ -187,6 +192,22 @@ static void fill_outputs(enum cs_sentiment_level lv, const float model[3],
 int cs_sentiment_analyze(const struct cs_models *m, const char *text, size_t len,
                          struct cs_sentiment *out)
 {
+    return cs_sentiment_analyze_cues(m, text, len, out, NULL);
+}
+
+static void read_cues(const float prob[3], const char *text, size_t len, struct cs_sentiment *out,
+                      struct cs_cues *cu)
+{
+    struct cs_sent_lex lx;
+    cs_sent_lex_scan(text, len, &lx);
+    cs_cues_scan(text, len, cu);
+    fill_cues(&lx, cu, &out->cues);
+    fill_outputs(cs_sentiment_decide(&lx, prob, cu), prob, &lx, out);
+}
+
+int cs_sentiment_analyze_cues(const struct cs_models *m, const char *text, size_t len,
+                              struct cs_sentiment *out, struct cs_cues *cues)
+{
     if (!m || !out || (!text && len)) return CS_ERR_INVALID;
     const struct cs_model *model = cs_models_get(m, "sentiment");
     if (!model || cs_model_n_classes(model) != 3) return CS_ERR_NOT_FOUND;
@@ -199,18 +220,15 @@ int cs_sentiment_analyze(const struct cs_models *m, const char *text, size_t len
     int rc = cs_model_predict_text(model, text, len, cs_models_scratch(), &pred);
     if (rc != CS_OK) return rc;
     float prob[3] = {pred.prob[ix[0]], pred.prob[ix[1]], pred.prob[ix[2]]};
-    cs_sentiment_read(prob, text, len, out);
+    struct cs_cues cu;
+    read_cues(prob, text, len, out, cues ? cues : &cu);
     return CS_OK;
 }
 
 void cs_sentiment_read(const float prob[3], const char *text, size_t len, struct cs_sentiment *out)
 {
-    struct cs_sent_lex lx;
     struct cs_cues cu;
-    cs_sent_lex_scan(text, len, &lx);
-    cs_cues_scan(text, len, &cu);
-    fill_cues(&lx, &cu, &out->cues);
-    fill_outputs(cs_sentiment_decide(&lx, prob, &cu), prob, &lx, out);
+    read_cues(prob, text, len, out, &cu);
 }
 
 /* Picks the word n-gram that pushes hardest towards "negative". */

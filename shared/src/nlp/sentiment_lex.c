@@ -215,6 +215,10 @@ static const struct cs_phrase LEX[] = {
      SL_POLITE, 0},
     {"screw|sod you|u|this|off|them|your|yourselves", SL_INSULT, 0},
     {"go to hell", SL_INSULT, 0},
+    /* mild profanity aimed at the company's people is abuse: "damn you all" */
+    {"damn|curse you|u|ya|y'all|yall|your", SL_INSULT, 0},
+    /* a rage word in a harmless sense: "the furious pace of updates" */
+    {"furious pace|speed|rate|rhythm|tempo", SL_POLITE, 0},
     {"shove|stick it|your", SL_INSULT, 0},
     {"shut up", SL_INSULT, 0},
     {"me cago en", SL_PROF, 0},

@@ -153,7 +153,7 @@ int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p
     struct model_text mt; /* ~5 KiB of stack: no allocation on the request path */
     mt.glossed_len = 0;
     int rc = classify_category(m, p, text, len, &mt, out);
-    if (rc == CS_OK) rc = cs_sentiment_analyze(m, text, len, &out->sent);
+    if (rc == CS_OK) rc = cs_sentiment_analyze_cues(m, text, len, &out->sent, &out->cues);
     if (rc == CS_OK) rc = impact(m, p, text, len, &mt, out);
     if (rc == CS_OK) rc = subcategory(m, p, text, len, out);
     struct cs_lang_result lr;
@@ -163,7 +163,6 @@ int cs_triage_ticket(const struct cs_models *m, const struct cs_triage_policy *p
     }
     if (rc != CS_OK) return rc;
     set_str(out->sentiment, sizeof(out->sentiment), out->sent.label);
-    cs_cues_scan(text, len, &out->cues);
     enum cs_esc_reason esc = cs_cues_reason(&out->cues, out->sent.level);
     out->escalation_needed = esc != CS_ESC_NONE;
     out->escalation_reason = cs_esc_reason_name(esc);

@@ -12,6 +12,7 @@
 #include "cs/buf.h"
 #include "cs/kb.h"
 #include "cs/triage.h"
+#include "cs/words.h"
 
 #define DRAFT_DEFAULT_MIN_SCORE 0.30
 #define DRAFT_DEFAULT_MAX_SENTENCES 3
@@ -100,28 +101,8 @@ static uint32_t term_hash(const char *w)
     return h;
 }
 
-static bool is_word_byte(unsigned char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
-}
-
-/* Both lists are consulted for every word of every candidate passage, so they are
- * searched by bisection in sorted copies made once per process; a linear strcmp scan
- * was a tenth of a ticket's CPU time in profiles. */
-static const char *stop_words[] = {
-    "the",    "and",   "for",   "you",    "your",  "yours", "was",   "were", "are",    "has",
-    "have",   "had",   "this",  "that",   "these", "those", "with",  "from", "but",    "not",
-    "can",    "could", "would", "should", "will",  "just",  "get",   "got",  "please", "help",
-    "thanks", "thank", "hello", "dear",   "there", "what",  "when",  "why",  "how",    "who",
-    "which",  "into",  "about", "been",   "being", "our",   "out",   "all",  "any",    "some",
-    "they",   "them",  "their", "then",   "than",  "too",   "very",  "also", "its",    "still",
-    "again",  "now",   "today", "did",    "does",  "doing", "don",   "didn", "doesn",  "isn",
-    "won",    "wasn",  "haven", "hasn",   "she",   "her",   "his",   "him",  "mine",   "need",
-    "want",   "know",  "like",  "make",   "made",  "one",   "where", "here", "able",   "let",
-    "may",    "might", "must",  "shall",  "yet",   "only",  "even",  "much", "many",   "more",
-    "most",   "other", "such",  "each",   "every", "own",   "same",  "via",  "per",    "use",
-};
-
+/* The synonym list is consulted for every word of every candidate passage, so it is
+ * searched by bisection in a sorted copy made once per process (stop words: cs/words.h). */
 /* Words a customer and a help article use for the same thing: {word, canonical}. */
 static const char *synonyms[][2] = {
     {"twice", "duplicate"},      {"double", "duplicate"},
@@ -160,7 +141,6 @@ static const char *synonyms[][2] = {
     {"passwords", "password"},   {"subscriptions", "subscription"},
 };
 
-#define NSTOP (sizeof stop_words / sizeof stop_words[0])
 #define NSYN (sizeof synonyms / sizeof synonyms[0])
 
 static int cmp_word(const void *a, const void *b)
@@ -168,21 +148,12 @@ static int cmp_word(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void sort_word_lists(void)
-{
-    qsort(stop_words, NSTOP, sizeof stop_words[0], cmp_word);
-    qsort(synonyms, NSYN, sizeof synonyms[0], cmp_word);
-}
+static void sort_word_lists(void) { qsort(synonyms, NSYN, sizeof synonyms[0], cmp_word); }
 
 static void word_lists_ready(void)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, sort_word_lists);
-}
-
-static bool is_stopword(const char *w)
-{
-    return bsearch(&w, stop_words, NSTOP, sizeof stop_words[0], cmp_word) != NULL;
 }
 
 static const char *synonym(const char *w)
@@ -224,7 +195,7 @@ static bool normalize(const char *p, size_t n, char out[DRAFT_TERM_MAX])
         out[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
     }
     out[n] = '\0';
-    if (is_stopword(out)) return false;
+    if (cs_words_stop(out)) return false;
     const char *syn = synonym(out);
     if (syn) {
         size_t sn = strlen(syn);
@@ -234,20 +205,14 @@ static bool normalize(const char *p, size_t n, char out[DRAFT_TERM_MAX])
     return true;
 }
 
-/* Iterates words of [pos, len); returns false at the end. */
+/* Iterates words of [pos, len) (bytes: letters, digits, UTF-8; the apostrophe splits,
+ * so "didn't" is "didn" + "t"); returns false at the end. */
 static bool next_word(const char *s, size_t len, size_t *pos, size_t *ws, size_t *wn)
 {
-    size_t i = *pos;
-    while (i < len && !is_word_byte((unsigned char)s[i])) i++;
-    if (i >= len) {
-        *pos = i;
-        return false;
-    }
-    size_t b = i;
-    while (i < len && is_word_byte((unsigned char)s[i])) i++;
-    *ws = b;
-    *wn = i - b;
-    *pos = i;
+    struct cs_word w;
+    if (!cs_words_next(s, len, pos, 0, &w)) return false;
+    *ws = w.off;
+    *wn = w.len;
     return true;
 }
 

@@ -237,8 +237,58 @@ static void test_long_text(void)
     CHECK_INT(c.legal_span.off, n - strlen(tail) + 2);
 }
 
+/* Phrasings written from LABELLING.md section 3 (not taken from the corpus). */
+static void test_rule_phrasings(void)
+{
+    static const struct ex e[] = {
+        {"I want this raised with management.", "H"},
+        {"Stop with the canned answers and connect me to staff.", "H"},
+        {"Expect to hear from my legal representative.", "L"},
+        {"Next step is a formal complaint to the regulator.", "L"},
+        {"Maybe a viral TikTok will get your attention.", "S"},
+        {"Both of my previous tickets were closed without a fix.", "R2"},
+        {"I've been in touch four times now and you still haven't sorted it.", "R2"},
+        {"I chased this on Monday and again on Wednesday, nothing.", "R2"},
+        {"Posted a nice review on Google for you guys!", ""},
+        {"Is there a formal complaint procedure?", ""},
+        {"My legal team asked for a copy of the DPA.", ""},
+        {"Please post the replacement to my work address.", ""},
+    };
+    check_all(e, sizeof(e) / sizeof(e[0]));
+}
+
+/* Two or more earlier contacts that led nowhere are a resigned complaint (FRUSTRATED),
+ * so they escalate as REPEAT_CONTACT even where no emotion word is said; a calm
+ * follow-up does not. Read with neutral model probabilities. */
+static void test_repeat_unresolved(void)
+{
+    static const float neutral[3] = {0.1f, 0.8f, 0.1f};
+    static const struct {
+        const char *text;
+        enum cs_esc_reason want;
+    } e[] = {
+        {"Já liguei três vezes e nada.", CS_ESC_REPEAT_CONTACT},
+        {"Multiple calls, zero progress.", CS_ESC_REPEAT_CONTACT},
+        {"This is the 3rd email I've sent, no response.", CS_ESC_REPEAT_CONTACT},
+        {"Following up on my two earlier emails, could you confirm the delivery date?",
+         CS_ESC_NONE},
+        {"I emailed once before; just checking whether you received it.", CS_ESC_NONE},
+    };
+    for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+        struct cs_sentiment s;
+        struct cs_cues c;
+        size_t n = strlen(e[i].text);
+        cs_sentiment_read(neutral, e[i].text, n, &s);
+        cs_cues_scan(e[i].text, n, &c);
+        if (cs_cues_reason(&c, s.level) != e[i].want) printf("# \"%s\"\n", e[i].text);
+        CHECK_INT(cs_cues_reason(&c, s.level), e[i].want);
+    }
+}
+
 int main(void)
 {
+    TEST_RUN(test_rule_phrasings);
+    TEST_RUN(test_repeat_unresolved);
     TEST_RUN(test_benign_words);
     TEST_RUN(test_real_triggers);
     TEST_RUN(test_paraphrases);
