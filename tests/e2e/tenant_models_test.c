@@ -289,12 +289,13 @@ static void test_sla_clock_business_hours(void)
     http_result_free(&r);
     /* Mon-Fri 09:00-17:00 on Berlin's wall clock, Monday 26 October 2026 a holiday. */
     REQUIRE(e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",
-                     "{\"business_hours\":{\"utc_offset\":\"Z\",\"days\":[\"mon\"],"
+                     "{\"business_hours\":{\"utc_offset\":\"+05:30\",\"days\":[\"mon\"],"
                      "\"open\":\"09:00\",\"close\":\"17:00\"}}",
                      &r) == 0);
     CHECK_INT(r.status, 422);
     CHECK_STR(jstr(r.json, "error.message"),
-              "utc_offset is replaced by the top-level IANA time_zone");
+              "utc_offset is replaced by the top-level IANA time_zone (such as Asia/Kolkata); "
+              "only whole-hour offsets are still read");
     http_result_free(&r);
     REQUIRE(
         e2e_call(tok_thin, "PUT", "/api/v1/customer/insights/config",

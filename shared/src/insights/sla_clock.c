@@ -160,12 +160,9 @@ static int read_hours(json_object *o, struct cs_business_hours *bh, const char *
     json_object_object_foreach(o, key, val)
     {
         (void)val;
-        /* The zone is the tenant's one setting (top-level time_zone), not a fixed offset
-         * here: a fixed offset cannot follow daylight saving. */
-        if (strcmp(key, "utc_offset") == 0)
-            return *field = "business_hours.utc_offset",
-                   *why = "utc_offset is replaced by the top-level IANA time_zone",
-                   CS_ERR_VALIDATION;
+        /* The zone is the tenant's one setting (top-level time_zone); a fixed offset
+         * saved before it existed is read by cs_insights_cfg_read (legacy_zone). */
+        if (strcmp(key, "utc_offset") == 0) continue;
         if (strcmp(key, "days") && strcmp(key, "open") && strcmp(key, "close"))
             return *field = "business_hours", *why = "Unknown field: give days, open, close",
                    CS_ERR_VALIDATION;
@@ -239,6 +236,48 @@ static int read_threshold(json_object *t, const char *key, double *out, const ch
     return CS_OK;
 }
 
+/* "Z", "+hh:mm" or "-hh:mm" in whole hours within -12..+14, as the fixed offset of the
+ * configurations saved before the clock followed an IANA zone; false otherwise. */
+static bool whole_hour_offset(const char *s, int *hours)
+{
+    if (s && strcmp(s, "Z") == 0) return *hours = 0, true;
+    if (!s || strlen(s) != 6 || (s[0] != '+' && s[0] != '-') || s[3] != ':' || s[4] != '0' ||
+        s[5] != '0' || s[1] < '0' || s[1] > '9' || s[2] < '0' || s[2] > '9')
+        return false;
+    int h = (s[1] - '0') * 10 + (s[2] - '0');
+    *hours = s[0] == '-' ? -h : h;
+    return *hours >= -12 && *hours <= 14;
+}
+
+/* Configurations saved before the SLA clock followed the tenant's IANA zone carry a fixed
+ * business_hours.utc_offset. Read back (or sent again by an older client) without a
+ * time_zone, the offset becomes the Etc zone of that offset, so a stored configuration
+ * keeps working unchanged; a time_zone given beside it wins. tzdata's Etc zones have
+ * POSIX signs: UTC+02:00 is Etc/GMT-2. Offsets no Etc zone names (+05:30) are refused
+ * with the way to fix them. */
+static int legacy_zone(json_object *body, struct cs_insights_cfg *cfg, const char **field,
+                       const char **why)
+{
+    json_object *bh, *off, *z;
+    if (!json_object_object_get_ex(body, "business_hours", &bh) ||
+        !json_object_object_get_ex(bh, "utc_offset", &off))
+        return CS_OK;
+    if (json_object_object_get_ex(body, "time_zone", &z) && !json_object_is_type(z, json_type_null))
+        return CS_OK;
+    int h = 0;
+    if (!json_object_is_type(off, json_type_string) ||
+        !whole_hour_offset(json_object_get_string(off), &h))
+        return *field = "business_hours.utc_offset",
+               *why = "utc_offset is replaced by the top-level IANA time_zone (such as "
+                      "Asia/Kolkata); only whole-hour offsets are still read",
+               CS_ERR_VALIDATION;
+    if (h == 0)
+        snprintf(cfg->time_zone, sizeof(cfg->time_zone), "UTC");
+    else
+        snprintf(cfg->time_zone, sizeof(cfg->time_zone), "Etc/GMT%+d", -h);
+    return CS_OK;
+}
+
 int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg, const char **field,
                          const char **why)
 {
@@ -266,6 +305,7 @@ int cs_insights_cfg_read(json_object *body, struct cs_insights_cfg *cfg, const c
         cfg->max_workload = n;
     }
     int rc = cs_bh_read(body, &cfg->bh, field, why);
+    if (!rc) rc = legacy_zone(body, cfg, field, why);
     json_object *z;
     if (!rc && json_object_object_get_ex(body, "time_zone", &z) &&
         !json_object_is_type(z, json_type_null)) {

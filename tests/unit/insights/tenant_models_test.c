@@ -177,6 +177,37 @@ static void expect_bad(const char *json, const char *want_field)
     json_object_put(c);
 }
 
+/* A configuration saved with the former fixed offset keeps its clock: the offset's Etc
+ * zone (POSIX signs), unless a time_zone is given beside it. */
+static void test_config_legacy_offset(void)
+{
+    static const struct {
+        const char *json, *zone;
+    } cases[] = {
+        {"{\"business_hours\":{\"utc_offset\":\"+01:00\",\"days\":[\"mon\"],\"open\":\"09:00\","
+         "\"close\":\"17:00\"}}",
+         "Etc/GMT-1"},
+        {"{\"business_hours\":{\"utc_offset\":\"-05:00\",\"days\":[\"mon\"],\"open\":\"09:00\","
+         "\"close\":\"17:00\"}}",
+         "Etc/GMT+5"},
+        {"{\"business_hours\":{\"utc_offset\":\"Z\",\"days\":[\"mon\"],\"open\":\"09:00\","
+         "\"close\":\"17:00\"}}",
+         "UTC"},
+        {"{\"time_zone\":\"Europe/Berlin\",\"business_hours\":{\"utc_offset\":\"+05:00\","
+         "\"days\":[\"mon\"],\"open\":\"09:00\",\"close\":\"17:00\"}}",
+         "Europe/Berlin"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_object *c = json_tokener_parse(cases[i].json);
+        struct cs_insights_cfg cfg;
+        const char *field = NULL, *why = NULL;
+        CHECK_INT(cs_insights_cfg_read(c, &cfg, &field, &why), CS_OK);
+        CHECK_STR(cfg.time_zone, cases[i].zone);
+        CHECK_INT(cfg.bh.open_min, 9 * 60);
+        json_object_put(c);
+    }
+}
+
 static void test_config_validation(void)
 {
     expect_bad("{\"business_hours\":{\"days\":[\"mon\"],\"open\":\"17:00\",\"close\":\"09:00\"}}",
@@ -189,8 +220,9 @@ static void test_config_validation(void)
         "business_hours.days");
     expect_bad("{\"business_hours\":{\"days\":[],\"open\":\"09:00\",\"close\":\"17:00\"}}",
                "business_hours.days");
-    /* The fixed offset is gone: the tenant's IANA zone is the clock's. */
-    expect_bad("{\"business_hours\":{\"utc_offset\":\"+01:00\",\"days\":[\"mon\"],\"open\":\"09:"
+    /* The fixed offset is gone: the tenant's IANA zone is the clock's. A saved whole-hour
+     * offset still reads (legacy_zone); one no Etc zone names is refused. */
+    expect_bad("{\"business_hours\":{\"utc_offset\":\"+05:30\",\"days\":[\"mon\"],\"open\":\"09:"
                "00\",\"close\":\"17:00\"}}",
                "business_hours.utc_offset");
     expect_bad("{\"time_zone\":\"Mars/Olympus\"}", "time_zone");
@@ -570,6 +602,7 @@ int main(void)
     TEST_RUN(test_clock_dst);
     TEST_RUN(test_clock_default_is_24x7);
     TEST_RUN(test_config_validation);
+    TEST_RUN(test_config_legacy_offset);
     TEST_RUN(test_churn_prior_exact);
     TEST_RUN(test_fit_tenant_and_thin_tenant);
     TEST_RUN(test_stored_fit_checked_on_read);
