@@ -176,9 +176,9 @@ int cs_ml_job_json(struct cs_arena *a, const struct cs_doc *job, json_object **o
     json_object *d = cs_json_object(a), *b = job->body, *v;
     if (!d) return CS_ERR_NOMEM;
     static const char *const keys[] = {
-        "job_id",     "status",           "progress",    "estimated_completion", "error_message",
-        "base_model", "model_output_uri", "logs_uri",    "instance_count",       "attempts",
-        "metrics",    "created_at",       "completed_at"};
+        "job_id",     "status",           "progress",     "estimated_completion", "error_message",
+        "base_model", "model_output_uri", "logs_uri",     "instance_count",       "attempts",
+        "metrics",    "created_at",       "completed_at", "resumed_from_epoch"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (json_object_object_get_ex(b, keys[i], &v) &&
             json_object_object_add(d, keys[i], json_object_get(v)) != 0)
