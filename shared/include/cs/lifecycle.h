@@ -133,6 +133,16 @@ struct cs_ml_served {
 CS_MUST_CHECK int cs_ml_served_get(const struct cs_req *req, const char *task,
                                    struct cs_ml_served *out);
 
+/* The built-in bundle with the tenant's deployed sentiment and intent-support models in
+ * place of the built-in ones, for triage (cs_triage_ticket takes a bundle): *out is
+ * req->env->models itself when the tenant has none deployed, else an overlay in the
+ * arena (cs_models_overlay). served[i] (at most 2, *n of them) say which deployments
+ * answer. Models come from the per-process cache above: nothing is loaded per request
+ * beyond the version check. */
+struct cs_models;
+CS_MUST_CHECK int cs_ml_models_for(const struct cs_req *req, const struct cs_models **out,
+                                   struct cs_ml_served served[2], const char *tasks[2], size_t *n);
+
 /* Sentiment from a tenant's sentiment model (labels negative, neutral, positive, as
  * the trainer requires): its probabilities placed by label name, then read like the
  * built-in model's (cs_sentiment_read). CS_ERR_FORMAT for a model without those labels. */
