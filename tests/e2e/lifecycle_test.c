@@ -563,13 +563,13 @@ static void test_classify_tenant_intent(void)
         "\"my quince parcel is wrong\",\"ticket_id\":\"TKT-2026-901\"}";
     REQUIRE(call(auth_a, "POST", "/api/v1/tickets/process", ticket, &r) == 0);
     CHECK_INT(r.status, 200);
-    CHECK_STR(jstr(r.json, "tenant_models.intent-support.deployment"), "fruit-intents");
-    CHECK_STR(jstr(r.json, "tenant_models.intent-support.model_id"), id);
-    CHECK(jget(r.json, "tenant_models.sentiment") == NULL); /* rolled back earlier */
+    CHECK_STR(jstr(r.json, "result.tenant_models.intent-support.deployment"), "fruit-intents");
+    CHECK_STR(jstr(r.json, "result.tenant_models.intent-support.model_id"), id);
+    CHECK(jget(r.json, "result.tenant_models.sentiment") == NULL); /* rolled back earlier */
     http_result_free(&r);
     REQUIRE(call(auth_b, "POST", "/api/v1/tickets/process", ticket, &r) == 0);
     CHECK_INT(r.status, 200);
-    CHECK(jget(r.json, "tenant_models") == NULL);
+    CHECK(jget(r.json, "result.tenant_models") == NULL);
     http_result_free(&r);
 }
 
