@@ -45,6 +45,11 @@ CS_MUST_CHECK int cs_s3_cfg_load(struct cs_s3_cfg *cfg, const char *(*get)(const
  * characters), copied into the caller's buffers. false when the URI is not one. */
 bool cs_s3_uri_split(const char *uri, char bucket[64], char key[CS_S3_MAX_KEY + 1]);
 
+/* S3's error code from (the start of) an error document ("<Error><Code>NoSuchKey</Code>
+ * ..."), NUL-terminated in out; "" when there is none, or it is not 1-63 letters and
+ * digits. body must be NUL-terminated. */
+void cs_s3_error_code(const char *body, char out[64]);
+
 /* Receives the object's bytes in pieces; a non-zero return stops the transfer and is
  * what cs_s3_get returns. */
 typedef int (*cs_s3_data_fn)(void *arg, const char *p, size_t n);

@@ -169,12 +169,12 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 
 /* S3's error document is <Error><Code>...</Code>...: the one element read here, so a
  * substring search stands in for an XML parser (no other XML is ever read). */
-static void error_code(const char *body, char out[64])
+void cs_s3_error_code(const char *body, char out[64])
 {
     out[0] = 0;
     const char *s = strstr(body, "<Code>");
     const char *e = s ? strstr(s + 6, "</Code>") : NULL;
-    if (!s || !e || e - (s + 6) >= 64) return;
+    if (!s || !e || e == s + 6 || e - (s + 6) >= 64) return;
     size_t n = (size_t)(e - (s + 6));
     for (size_t i = 0; i < n; i++)
         if (!isalnum((unsigned char)s[6 + i])) return;
@@ -283,6 +283,6 @@ int cs_s3_get(const struct cs_s3_cfg *cfg, const char *bucket, const char *key, 
     if (cc != CURLE_OK)
         return cs_from_curl(cc) == CS_ERR_TIMEOUT ? CS_ERR_TIMEOUT : CS_ERR_UPSTREAM;
     if (st->http == 200) return CS_OK;
-    error_code(t.err, st->code);
+    cs_s3_error_code(t.err, st->code);
     return code_of_answer(st);
 }
