@@ -200,21 +200,42 @@ t_packaged() {
     rm -rf "$out"
 }
 
+# s3rver (npm), the S3-compatible server e2e/lifecycle_s3_test starts for s3:// training
+# sources; installed for this run like standardwebhooks (not in quick mode, where
+# CS_TEST_S3RVER may name an installed one). Without it that test skips and says why.
+t_s3rver() {
+    [ -n "${CS_TEST_S3RVER:-}" ] && return
+    export CS_TEST_S3RVER_WHY="npm or the s3rver package is not available here (see $T_LOG/npm-s3rver.log)"
+    if [ -n "${CS_TEST_QUICK:-}" ]; then
+        CS_TEST_S3RVER_WHY="CS_TEST_QUICK: npm packages are not installed (set CS_TEST_S3RVER to an s3rver binary)"
+    elif command -v npm >/dev/null 2>&1 &&
+        npm install --prefix "$T_TMP/npm" --no-audit --no-fund s3rver@3 >"$T_LOG/npm-s3rver.log" 2>&1; then
+        export CS_TEST_S3RVER="$T_TMP/npm/node_modules/.bin/s3rver"
+    fi
+}
+
 # The real stack: nginx in front of the sanitizer-built functions, on a free port.
 t_e2e() {
     local port=${CS_TEST_PORT:-$(free_port 18080)} var="$T_TMP/e2e-var"
     mkdir -p "$var"
+    t_s3rver
+    # The port s3rver will listen on, started by the test; AWS keys are s3rver's own.
+    export CS_TEST_S3_PORT; CS_TEST_S3_PORT=$(free_port $((port + 1)))
     local secret; secret=$(head -c 32 /dev/urandom | base64)
     export CS_TEST_BASE_URL="http://127.0.0.1:$port"
     # 127.0.0.1 (the tests themselves) counts as a trusted proxy, so that the
     # brute-force tests can play several clients by X-Forwarded-For (guard_test.c).
     ( CS_BUILD=$ASAN CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000 CS_WEBHOOK_ALLOW_PRIVATE=1 CS_INSIGHTS_REFIT_POLL=1 \
           CS_TRUSTED_PROXIES=127.0.0.1 CS_REPORTING_RATE_LIMIT=20 CS_TRAINING_LEASE_MS=3000 ASAN_OPTIONS=detect_leaks=1 \
-          CS_EVENTS_HEARTBEAT_MS=1000 CS_EVENTS_STATUS_MS=1000 CS_FN_STATS_FLUSH_MS=1000 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
+          CS_EVENTS_HEARTBEAT_MS=1000 CS_EVENTS_STATUS_MS=1000 CS_FN_STATS_FLUSH_MS=1000 CS_S3_ENDPOINT=http://127.0.0.1:$CS_TEST_S3_PORT \
+          AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
     local serve_pid=$!
     local up=0
-    for _ in $(seq 200); do
+    # Up to 120 s: some 55 ASan functions start one by one, and a loaded machine took 85 s.
+    # A stack that died stops the wait at once.
+    for _ in $(seq 1200); do
         curl -fs "$CS_TEST_BASE_URL/health/live" >/dev/null 2>&1 && { up=1; break; }
+        kill -0 "$serve_pid" 2>/dev/null || break
         sleep 0.1
     done
     if [ $up -eq 0 ]; then

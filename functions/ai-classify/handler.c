@@ -1,5 +1,8 @@
 /* POST /api/v1/ai/classify: a score per caller-given category (best first, summing to
- * 1) and the top category, from the asked (or default) provider or builtin. */
+ * 1) and the top category, from the asked (or default) provider or builtin; without a
+ * named provider, from the tenant's deployed intent model when every category is one of
+ * its labels. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "cs/ai.h"
@@ -7,8 +10,14 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
+#include "cs/lifecycle.h"
+#include "cs/model.h"
+#include "cs/models.h"
 
 int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp);
+
+static int answer(const struct cs_req *req, struct cs_resp *resp,
+                  const struct cs_ai_classification *c, const struct cs_ml_served *sv);
 
 #define MAX_CATEGORY_BYTES 100
 
@@ -37,15 +46,66 @@ static int read_categories(const struct cs_req *req, struct cs_resp *resp, const
     return CS_OK;
 }
 
+static int by_score(const void *a, const void *b)
+{
+    double x = ((const struct cs_ai_class *)a)->score, y = ((const struct cs_ai_class *)b)->score;
+    return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The tenant's deployed intent model (issue 18) answers when the caller names no
+ * provider and every category is one of the model's labels: its probabilities over
+ * those labels, renormalised. *sv->model stays NULL when it does not apply. */
+static int tenant_classify(const struct cs_req *req, const char **cats, size_t n,
+                           struct cs_ml_served *sv, struct cs_ai_classification *c)
+{
+    static const char *const tasks[] = {"intent-support", "intent-banking77"};
+    const char *text = cs_json_get_str(req->json, "text");
+    for (size_t t = 0; t < 2; t++) {
+        int rc = cs_ml_served_get(req, tasks[t], sv);
+        if (rc) return rc;
+        if (!sv->model) continue;
+        size_t known = 0;
+        while (known < n && cs_model_label_index(sv->model, cats[known]) >= 0) known++;
+        if (known < n) continue;
+        struct cs_model_pred p;
+        rc = cs_model_predict_text(sv->model, text, strlen(text), cs_models_scratch(), &p);
+        if (rc) return rc;
+        struct cs_ai_class *sc = cs_arena_alloc(req->arena, n * sizeof(*sc));
+        if (!sc) return CS_ERR_NOMEM;
+        double sum = 0;
+        for (size_t i = 0; i < n; i++) {
+            sc[i] = (struct cs_ai_class){cats[i], p.prob[cs_model_label_index(sv->model, cats[i])]};
+            sum += sc[i].score;
+        }
+        for (size_t i = 0; i < n; i++) sc[i].score = sum > 0 ? sc[i].score / sum : 1.0 / n;
+        qsort(sc, n, sizeof(*sc), by_score);
+        *c = (struct cs_ai_classification){.scores = sc,
+                                           .n = n,
+                                           .top_category = sc[0].category,
+                                           .provider_id = "tenant",
+                                           .provider = "tenant",
+                                           .model = sv->deployment};
+        return CS_OK;
+    }
+    sv->model = NULL;
+    return CS_OK;
+}
+
 int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp)
 {
     const char **cats;
     size_t n;
     int rc = read_categories(req, resp, &cats, &n);
     if (rc) return rc;
+    struct cs_ml_served sv = {0};
+    struct cs_ai_classification c;
+    if (!cs_json_get_str(req->json, "model")) {
+        rc = tenant_classify(req, cats, n, &sv, &c);
+        if (rc) return rc;
+    }
+    if (sv.model) return answer(req, resp, &c, &sv);
     struct cs_ai_call call;
     cs_ai_call_from_req(req, "classify", &call);
-    struct cs_ai_classification c;
     rc = cs_ai_classify(&call, cs_json_get_str(req->json, "model"),
                         cs_json_get_str(req->json, "text"), cats, n, &c);
     if (rc == CS_ERR_NOT_FOUND || rc == CS_ERR_VALIDATION) {
@@ -57,17 +117,26 @@ int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp)
         return CS_ERR_VALIDATION;
     }
     if (rc) return rc;
+    return answer(req, resp, &c, &sv);
+}
+
+static int answer(const struct cs_req *req, struct cs_resp *resp,
+                  const struct cs_ai_classification *c, const struct cs_ml_served *sv)
+{
+    int rc = CS_OK;
     json_object *d = cs_json_object(req->arena);
     json_object *scores = json_object_new_object();
     if (!d || !scores || cs_json_add(d, "classifications", scores)) return CS_ERR_NOMEM;
-    for (size_t i = 0; !rc && i < c.n; i++)
-        rc = cs_json_add_double(scores, c.scores[i].category, c.scores[i].score, 4);
-    if (!rc) rc = cs_json_add_str(d, "top_category", c.top_category);
-    if (!rc) rc = cs_json_add_str(d, "model", c.model);
-    if (!rc) rc = cs_json_add_str(d, "provider", c.provider);
-    if (!rc) rc = cs_json_add_str(d, "provider_id", c.provider_id);
-    if (!rc) rc = cs_json_add_bool(d, "fallback", c.fallback);
-    if (!rc && c.fallback_reason) rc = cs_json_add_str(d, "fallback_reason", c.fallback_reason);
+    for (size_t i = 0; !rc && i < c->n; i++)
+        rc = cs_json_add_double(scores, c->scores[i].category, c->scores[i].score, 4);
+    if (!rc) rc = cs_json_add_str(d, "top_category", c->top_category);
+    if (!rc) rc = cs_json_add_str(d, "model", c->model);
+    if (!rc) rc = cs_json_add_str(d, "provider", c->provider);
+    if (!rc) rc = cs_json_add_str(d, "provider_id", c->provider_id);
+    if (!rc) rc = cs_json_add_bool(d, "fallback", c->fallback);
+    if (!rc && c->fallback_reason) rc = cs_json_add_str(d, "fallback_reason", c->fallback_reason);
+    /* Beyond the seed: the tenant's model that answered (issue 18). */
+    if (!rc && sv->model) rc = cs_json_add_str(d, "model_id", sv->model_id);
     if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
     return rc;
 }

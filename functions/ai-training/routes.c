@@ -1,6 +1,7 @@
 #include "cs/function.h"
 
 int fn_ai_training(const struct cs_req *req, struct cs_resp *resp);
+int fn_ai_training_init(struct cs_env *env);
 
 /* The POST body is read by the handler (its routes share this function with GET and
  * DELETE, which carry none). */
@@ -15,5 +16,6 @@ const struct cs_function cs_function = {
     .nroutes = 3,
     .auth = CS_AUTH_BEARER,
     .needs = CS_NEED_STORE,
+    .init = fn_ai_training_init,
     .handle = fn_ai_training,
 };

@@ -14,6 +14,7 @@
 #include "cs/http.h"
 #include "cs/insights.h"
 #include "cs/json.h"
+#include "cs/lifecycle.h"
 #include "cs/notify.h"
 #include "cs/policy.h"
 #include "cs/retrieval.h"
@@ -135,6 +136,9 @@ static json_object *policy_json(const struct cs_policy_result *r, const struct c
 struct processed {
     const char *ticket_id, *message, *name;
     struct cs_triage triage;
+    struct cs_ml_served served[2]; /* the tenant's deployed models triage used (issue 18) */
+    const char *served_task[2];
+    size_t nserved;
     struct cs_passage *passages;
     size_t npassages;
     struct cs_draft draft;
@@ -161,7 +165,9 @@ static int ask_provider(const struct cs_req *req, const struct cs_triage_policy 
 static int analyse(const struct cs_req *req, struct processed *p)
 {
     const struct cs_triage_policy *policy = req->env->triage_policy;
-    int rc = cs_triage_ticket(req->env->models, policy, p->message, strlen(p->message), &p->triage);
+    const struct cs_models *models;
+    int rc = cs_ml_models_for(req, &models, p->served, p->served_task, &p->nserved);
+    if (!rc) rc = cs_triage_ticket(models, policy, p->message, strlen(p->message), &p->triage);
     if (!rc) rc = ask_provider(req, policy, p);
     struct cs_retrieval_hints hints = {p->triage.category_code, p->triage.confidence};
     if (!rc)
@@ -190,6 +196,22 @@ static int analyse(const struct cs_req *req, struct processed *p)
     return rc;
 }
 
+/* Beyond the seed: which of the tenant's deployed models triage used, by task. */
+static json_object *served_json(const struct processed *p)
+{
+    json_object *o = json_object_new_object();
+    for (size_t i = 0; o && i < p->nserved; i++) {
+        json_object *m = json_object_new_object();
+        if (!m || json_object_object_add(o, p->served_task[i], m) != 0 ||
+            cs_json_add_str(m, "deployment", p->served[i].deployment) ||
+            cs_json_add_str(m, "model_id", p->served[i].model_id)) {
+            json_object_put(o);
+            return NULL;
+        }
+    }
+    return o;
+}
+
 static json_object *result_json(const struct cs_req *req, const struct processed *p)
 {
     char ts[CS_ISO_MAX];
@@ -202,6 +224,7 @@ static json_object *result_json(const struct cs_req *req, const struct processed
     if (!rc) rc = cs_json_add(r, "answer_draft", draft_json(&p->draft));
     if (!rc) rc = cs_json_add(r, "citations", citations_json(&p->draft, p->passages));
     if (!rc) rc = cs_json_add(r, "policy_check", policy_json(&p->policy, &p->triage));
+    if (!rc && p->nserved) rc = cs_json_add(r, "tenant_models", served_json(p));
     if (rc) json_object_put(r);
     return rc ? NULL : r;
 }

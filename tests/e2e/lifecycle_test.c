@@ -4,7 +4,7 @@
  * from the model file the job wrote) while another tenant still gets the built-in one;
  * a rollback puts the built-in model back. A worker killed mid-job is resumed by the
  * restarted worker once its lease lapses (the stack runs with CS_TRAINING_LEASE_MS=3000),
- * and the job is published once. A corrupt upload is refused and leaves nothing a job
+ * from its last checkpoint (resumed_from_epoch), and the job is published once. A corrupt upload is refused and leaves nothing a job
  * could use; unknown hyper-parameters are a 422; a cancelled job stays cancelled.
  *
  * The data are made here: texts whose only signal is a fruit name the built-in model has
@@ -465,6 +465,9 @@ static void test_worker_killed_mid_job(void)
         if (!running) usleep(50 * 1000);
     }
     REQUIRE(running);
+    REQUIRE(call(auth_a, "GET", path, NULL, &r) == 0);
+    long long seen = jint(r.json, "data.progress.current_epoch");
+    http_result_free(&r);
     pid_t pid = worker_pid();
     REQUIRE(pid > 0);
     REQUIRE(kill(pid, SIGKILL) == 0);
@@ -472,6 +475,9 @@ static void test_worker_killed_mid_job(void)
     REQUIRE(st);
     CHECK_STR(st, "COMPLETED");
     CHECK_INT(jint(r.json, "data.attempts"), 2); /* the restarted worker took it over */
+    /* ... from its last checkpoint, not from the start */
+    CHECK(jint(r.json, "data.resumed_from_epoch") >= seen);
+    CHECK(jint(r.json, "data.resumed_from_epoch") >= 1);
     CHECK_INT(jint(r.json, "data.progress.current_epoch"), 40);
     CHECK(jnum(r.json, "data.metrics.validation_accuracy") > 0.95);
     http_result_free(&r);
@@ -485,6 +491,85 @@ static void test_worker_killed_mid_job(void)
         n += jstr(r.json, p) && strcmp(jstr(r.json, p), id) == 0;
     }
     CHECK_INT(n, 1);
+    http_result_free(&r);
+}
+
+/* /ai/classify answers from the tenant's deployed intent model when every category is
+ * one of its labels (saying so), and from builtin otherwise or for another tenant. */
+static void test_classify_tenant_intent(void)
+{
+    static const char *const INTENT[3] = {"durian_issue", "quince_issue", "kumquat_issue"};
+    size_t cap = 240 * 80, used = 0;
+    char *csv = malloc(cap);
+    REQUIRE(csv);
+    used += (size_t)snprintf(csv, cap, "text,label\n");
+    for (size_t i = 0; i < 240; i++)
+        used += (size_t)snprintf(csv + used, cap - used, "\"my %s %s, case %zu\",%s\n",
+                                 FRUIT[i % 3], FILLER[(i * 5) % 8], i, INTENT[i % 3]);
+    struct http_result r;
+    int up = upload(auth_a, "?name=intents", "text/csv", csv, &r);
+    free(csv);
+    REQUIRE(up == 0);
+    check_envelope(&r, 200);
+    char body[512], id[64];
+    snprintf(body, sizeof(body),
+             "{\"base_model\":\"intent-support\",\"training_data_uri\":\"%s\","
+             "\"hyperparameters\":{\"epochs\":4}}",
+             jstr(r.json, "data.training_data_uri"));
+    http_result_free(&r);
+    REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
+    check_envelope(&r, 200);
+    snprintf(id, sizeof(id), "%s", jstr(r.json, "data.job_id") ? jstr(r.json, "data.job_id") : "");
+    http_result_free(&r);
+    const char *st = poll_job(id, &r);
+    REQUIRE(st);
+    CHECK_STR(st, "COMPLETED");
+    http_result_free(&r);
+    snprintf(body, sizeof(body), "{\"model_uri\":\"%s\",\"deployment_name\":\"fruit-intents\"}",
+             id);
+    REQUIRE(call(auth_a, "POST", "/api/v1/ai/deploy", body, &r) == 0);
+    check_envelope(&r, 200);
+    http_result_free(&r);
+    static const char ask[] = "{\"text\":\"my quince parcel is wrong\",\"categories\":"
+                              "[\"durian_issue\",\"quince_issue\",\"kumquat_issue\"]}";
+    REQUIRE(call(auth_a, "POST", "/api/v1/ai/classify", ask, &r) == 0);
+    check_envelope(&r, 200);
+    CHECK_STR(jstr(r.json, "data.provider"), "tenant");
+    CHECK_STR(jstr(r.json, "data.model"), "fruit-intents");
+    CHECK_STR(jstr(r.json, "data.model_id"), id);
+    CHECK_STR(jstr(r.json, "data.top_category"), "quince_issue");
+    double sum = jnum(r.json, "data.classifications.durian_issue") +
+                 jnum(r.json, "data.classifications.quince_issue") +
+                 jnum(r.json, "data.classifications.kumquat_issue");
+    CHECK_NEAR(sum, 1.0, 2e-4);
+    http_result_free(&r);
+    /* a category the model does not know: builtin answers */
+    REQUIRE(call(auth_a, "POST", "/api/v1/ai/classify",
+                 "{\"text\":\"my quince parcel is wrong\",\"categories\":[\"quince_issue\","
+                 "\"billing\"]}",
+                 &r) == 0);
+    check_envelope(&r, 200);
+    CHECK_STR(jstr(r.json, "data.provider"), "builtin");
+    CHECK(jget(r.json, "data.model_id") == NULL);
+    http_result_free(&r);
+    /* another tenant: builtin */
+    REQUIRE(call(auth_b, "POST", "/api/v1/ai/classify", ask, &r) == 0);
+    check_envelope(&r, 200);
+    CHECK_STR(jstr(r.json, "data.provider"), "builtin");
+    http_result_free(&r);
+    /* ticket triage reads intent with the tenant's deployment, and says so */
+    static const char ticket[] =
+        "{\"customer_email\":\"a@b.test\",\"customer_name\":\"Ann\",\"raw_message\":"
+        "\"my quince parcel is wrong\",\"ticket_id\":\"TKT-2026-901\"}";
+    REQUIRE(call(auth_a, "POST", "/api/v1/tickets/process", ticket, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "result.tenant_models.intent-support.deployment"), "fruit-intents");
+    CHECK_STR(jstr(r.json, "result.tenant_models.intent-support.model_id"), id);
+    CHECK(jget(r.json, "result.tenant_models.sentiment") == NULL); /* rolled back earlier */
+    http_result_free(&r);
+    REQUIRE(call(auth_b, "POST", "/api/v1/tickets/process", ticket, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK(jget(r.json, "result.tenant_models") == NULL);
     http_result_free(&r);
 }
 
@@ -531,6 +616,7 @@ int main(void)
     TEST_RUN(test_train);
     TEST_RUN(test_deploy_and_serve);
     TEST_RUN(test_worker_killed_mid_job);
+    TEST_RUN(test_classify_tenant_intent);
     TEST_RUN(test_cancel);
     return test_done();
 }

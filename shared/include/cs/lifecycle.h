@@ -8,11 +8,11 @@
  *   <var>/ml/<tenant>/models/<job_id>/model.csm      the trained model (cs/model.h)
  *   <var>/ml/<tenant>/models/<job_id>/model.json     metrics, data checksum, options
  *   <var>/ml/<tenant>/models/<job_id>/train.log      one JSON line per epoch
- * and documents in the store (collections below). A job is queued by a document of
- * the system tenant's CS_ML_QUEUE collection carrying its tenant: the worker claims it
- * with a lease (an optimistic-concurrency update of that document), so a crashed
- * worker's job is taken over once the lease lapses, and only the lease holder can
- * publish a result.
+ * and documents in the store (collections below). A job is queued by an outbox item
+ * of the tenant on the CS_ML_TOPIC queue, written in the same store operation as the
+ * job: the worker claims it with a lease (cs_store_outbox_claim_topic), renews it every
+ * epoch, so a crashed worker's job is taken over once the lease lapses, and only the
+ * lease holder can publish a result.
  */
 #ifndef CS_LIFECYCLE_H
 #define CS_LIFECYCLE_H
@@ -27,6 +27,7 @@
 #include "cs/error.h"
 
 struct cs_arena;
+struct cs_s3_cfg;
 struct cs_store;
 struct cs_req;
 struct cs_model;
@@ -36,8 +37,10 @@ struct cs_doc;
 #define CS_ML_JOBS "ml_training_jobs"
 #define CS_ML_MODELS "ml_models"
 #define CS_ML_DEPLOYMENTS "ml_deployments"
-#define CS_ML_ACTIVE "ml_active"        /* id = task: which deployment serves it */
-#define CS_ML_QUEUE "ml_training_queue" /* under CS_SYSTEM_TENANT, id "<tenant>/<job_id>" */
+#define CS_ML_ACTIVE "ml_active" /* id = task: which deployment serves it */
+/* The outbox queue (cs/store.h, CS_OUTBOX_QUEUE_PREFIX) a job is claimed through: one
+ * item per job, {"job_id"}, staged in the job's own insert. */
+#define CS_ML_TOPIC "_q.ml_training"
 
 #define CS_ML_MAX_INSTANCES 8u
 
@@ -58,13 +61,58 @@ struct cs_ml_source {
 };
 
 /* Resolves a data URI for `tenant`: an uploaded dataset ("ds_..." or
- * "dataset://ds_..."), "file:///abs/path.csv|.jsonl" inside <var>/ml/<tenant>/ (no
- * other folder: a tenant reads only its own files), or "s3://bucket/key" (see
- * cs_ml_s3_fetch). On failure *why says what is wrong with the URI, and the code is
- * CS_ERR_VALIDATION, CS_ERR_NOT_FOUND or CS_ERR_STORE. */
+ * "dataset://ds_..."), or "file:///abs/path.csv|.jsonl" inside <var>/ml/<tenant>/ (no
+ * other folder: a tenant reads only its own files). "s3://bucket/key" is not resolved
+ * here: cs_ml_s3_import turns the object into a dataset first. On failure *why says
+ * what is wrong with the URI, and the code is CS_ERR_VALIDATION, CS_ERR_NOT_FOUND or
+ * CS_ERR_STORE. */
 CS_MUST_CHECK int cs_ml_source_resolve(struct cs_store *st, struct cs_arena *a, const char *var_dir,
                                        const char *tenant, const char *uri,
                                        struct cs_ml_source *out, const char **why);
+
+/* CS_DATASET_CSV for a name ending in .csv, CS_DATASET_JSONL for .jsonl / .ndjson,
+ * else 0. */
+enum cs_dataset_format cs_ml_format_of_name(const char *name);
+
+/* ---- Writing a dataset: uploads and s3:// objects alike ----
+ * begin opens <var>/ml/<tenant>/datasets/.<id>.tmp and a validating reader (text_col /
+ * label_col NULL: "text", "label"; CS_ERR_INVALID for bad names); feed takes the bytes
+ * in pieces (the reader's codes, see cs/dataset.h); finish ends the reader and moves
+ * the normalised file into place; commit records the CS_ML_DATASETS document (name NULL:
+ * the id; source_uri recorded when given). end releases the ingest and removes every
+ * file of it unless commit succeeded: a failed ingest leaves nothing behind. */
+struct cs_ml_ingest;
+CS_MUST_CHECK int cs_ml_ingest_begin(struct cs_arena *a, const char *var_dir, const char *tenant,
+                                     const char *id, enum cs_dataset_format fmt,
+                                     const char *text_col, const char *label_col,
+                                     struct cs_ml_ingest **out);
+CS_MUST_CHECK int cs_ml_ingest_feed(struct cs_ml_ingest *g, const char *p, size_t n);
+CS_MUST_CHECK int cs_ml_ingest_finish(struct cs_ml_ingest *g);
+/* Why the data was refused ("record 12: label is empty"), "" when it was not. */
+const char *cs_ml_ingest_error(const struct cs_ml_ingest *g);
+const struct cs_dataset_stats *cs_ml_ingest_stats(const struct cs_ml_ingest *g);
+CS_MUST_CHECK int cs_ml_ingest_commit(struct cs_store *st, struct cs_arena *a,
+                                      struct cs_ml_ingest *g, const char *tenant, const char *name,
+                                      const char *source_uri, int64_t now_ms, struct cs_doc *out);
+void cs_ml_ingest_end(struct cs_ml_ingest *g);
+
+/* Why an s3:// import failed: `code` is what the answer should be (CS_ERR_VALIDATION:
+ * the URI or the data is wrong; CS_ERR_TOO_LARGE; CS_ERR_UPSTREAM: S3 failed or refused
+ * this service's credentials; CS_ERR_TIMEOUT; CS_ERR_CONFIG; CS_ERR_STORE, NOMEM, IO),
+ * `message` says so in words, naming the URI and S3's own error code, never a
+ * credential. */
+struct cs_ml_import_error {
+    int code;
+    char message[384];
+};
+
+/* Reads s3://bucket/key (cfg: cs/s3.h; NULL: S3 not configured) through the ingest into
+ * the tenant's dataset `id`; the object's format comes from its key's extension. On
+ * success *out is the dataset document. Returns e->code on failure. */
+CS_MUST_CHECK int cs_ml_s3_import(struct cs_store *st, struct cs_arena *a,
+                                  const struct cs_s3_cfg *cfg, const char *var_dir,
+                                  const char *tenant, const char *uri, const char *id,
+                                  int64_t now_ms, struct cs_doc *out, struct cs_ml_import_error *e);
 
 /* Reads a whole local dataset file through the validating reader, calling emit per
  * row. *why (arena) says what was wrong on CS_ERR_VALIDATION; CS_ERR_IO unreadable. */
@@ -84,6 +132,16 @@ struct cs_ml_served {
 };
 CS_MUST_CHECK int cs_ml_served_get(const struct cs_req *req, const char *task,
                                    struct cs_ml_served *out);
+
+/* The built-in bundle with the tenant's deployed sentiment and intent-support models in
+ * place of the built-in ones, for triage (cs_triage_ticket takes a bundle): *out is
+ * req->env->models itself when the tenant has none deployed, else an overlay in the
+ * arena (cs_models_overlay). served[i] (at most 2, *n of them) say which deployments
+ * answer. Models come from the per-process cache above: nothing is loaded per request
+ * beyond the version check. */
+struct cs_models;
+CS_MUST_CHECK int cs_ml_models_for(const struct cs_req *req, const struct cs_models **out,
+                                   struct cs_ml_served served[2], const char *tasks[2], size_t *n);
 
 /* Sentiment from a tenant's sentiment model (labels negative, neutral, positive, as
  * the trainer requires): its probabilities placed by label name, then read like the

@@ -33,6 +33,16 @@ const struct cs_embed *cs_models_embed(const struct cs_models *m);
 /* i-th model in name order (NULL when out of range). */
 const struct cs_model *cs_models_at(const struct cs_models *m, size_t i);
 
+/* A bundle that is `base` with models put in the place of the ones of the same name
+ * (cs_model_name; a name base lacks is added), for calls that take a bundle (a tenant's
+ * deployed models in triage, issue 18). Built in the arena, borrowing every model: it
+ * is never closed and lives as long as the arena and the models. CS_ERR_INVALID past
+ * CS_MODELS_MAX, CS_ERR_NOMEM. */
+struct cs_arena;
+CS_MUST_CHECK int cs_models_overlay(struct cs_arena *a, const struct cs_models *base,
+                                    const struct cs_model *const *put, size_t n,
+                                    const struct cs_models **out);
+
 /* Thread-local feature scratch for the high-level calls, so request code needs no
  * 64 KiB buffer of its own. Valid until the thread's next model call. */
 struct cs_textfeat_vec *cs_models_scratch(void);

@@ -332,6 +332,21 @@ CS_MUST_CHECK int cs_store_scope_end(struct cs_store *st);
 CS_MUST_CHECK int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
                                         int64_t lease_ms, size_t limit, size_t per_tenant,
                                         struct cs_outbox_item **items, size_t *n);
+/* Work queues on the outbox. A topic starting with CS_OUTBOX_QUEUE_PREFIX is a queue
+ * of work items (training jobs), not events: cs_store_outbox_claim never returns its
+ * items (no dispatcher delivers them); its worker claims them by topic, with the same
+ * leases, order (a tenant's items of one topic one at a time, oldest first) and
+ * settling. Like cs_store_outbox_claim, this claim is not scoped to a tenant. */
+#define CS_OUTBOX_QUEUE_PREFIX "_q."
+CS_MUST_CHECK int cs_store_outbox_claim_topic(struct cs_store *st, struct cs_arena *a,
+                                              const char *topic, int64_t now_ms, int64_t lease_ms,
+                                              size_t limit, struct cs_outbox_item **items,
+                                              size_t *n);
+/* Extends the caller's lease on a claimed item to lease_until_ms (a long job renews as
+ * it goes). CS_ERR_CONFLICT when the lease was lost (expired and claimed again, or the
+ * item settled): the caller must stop and write nothing more. */
+CS_MUST_CHECK int cs_store_outbox_renew(struct cs_store *st, const struct cs_outbox_item *item,
+                                        int64_t lease_until_ms);
 /* CS_ERR_CONFLICT when the lease expired and someone else claimed the item. */
 CS_MUST_CHECK int cs_store_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
                                          enum cs_outbox_outcome outcome, int64_t next_due_ms,

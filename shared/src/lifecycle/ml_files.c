@@ -26,7 +26,7 @@ static bool dataset_id_ok(const char *id)
     return true;
 }
 
-static enum cs_dataset_format format_of_path(const char *p)
+enum cs_dataset_format cs_ml_format_of_name(const char *p)
 {
     size_t n = strlen(p);
     if (n > 4 && strcmp(p + n - 4, ".csv") == 0) return CS_DATASET_CSV;
@@ -72,7 +72,7 @@ static int resolve_file(struct cs_arena *a, const char *var_dir, const char *ten
         *why = "file is outside the tenant's state folder";
         return CS_ERR_VALIDATION;
     }
-    out->fmt = format_of_path(real);
+    out->fmt = cs_ml_format_of_name(real);
     if (!out->fmt) {
         *why = "file name must end in .csv, .jsonl or .ndjson";
         return CS_ERR_VALIDATION;
@@ -97,7 +97,7 @@ int cs_ml_source_resolve(struct cs_store *st, struct cs_arena *a, const char *va
     if (strncmp(uri, "ds_", 3) == 0) return resolve_dataset(st, a, var_dir, tenant, uri, out, why);
     if (strncmp(uri, "file://", 7) == 0) return resolve_file(a, var_dir, tenant, uri + 7, out, why);
     if (strncmp(uri, "s3://", 5) == 0) {
-        *why = "s3:// sources are not supported yet";
+        *why = "s3:// sources are read when the job is created (cs_ml_s3_import)";
         return CS_ERR_VALIDATION;
     }
     *why = "unsupported URI (a dataset id, file:// or s3://)";

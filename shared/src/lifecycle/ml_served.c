@@ -15,6 +15,7 @@
 #include "cs/json.h"
 #include "cs/lifecycle.h"
 #include "cs/model.h"
+#include "cs/models.h"
 #include "cs/store.h"
 
 #define SLOTS 256
@@ -171,14 +172,32 @@ int cs_ml_deployment_get(const struct cs_req *req, const char *name, struct cs_m
     return serve_doc(req, key, &d, out);
 }
 
+int cs_ml_models_for(const struct cs_req *req, const struct cs_models **out,
+                     struct cs_ml_served served[2], const char *tasks[2], size_t *n)
+{
+    static const char *const triage_tasks[2] = {"sentiment", "intent-support"};
+    const struct cs_model *put[2];
+    *out = req->env->models;
+    *n = 0;
+    for (size_t i = 0; i < 2; i++) {
+        int rc = cs_ml_served_get(req, triage_tasks[i], &served[*n]);
+        if (rc) return rc;
+        if (!served[*n].model) continue;
+        tasks[*n] = triage_tasks[i];
+        put[*n] = served[*n].model;
+        (*n)++;
+    }
+    return *n ? cs_models_overlay(req->arena, req->env->models, put, *n, out) : CS_OK;
+}
+
 int cs_ml_job_json(struct cs_arena *a, const struct cs_doc *job, json_object **out)
 {
     json_object *d = cs_json_object(a), *b = job->body, *v;
     if (!d) return CS_ERR_NOMEM;
     static const char *const keys[] = {
-        "job_id",     "status",           "progress",    "estimated_completion", "error_message",
-        "base_model", "model_output_uri", "logs_uri",    "instance_count",       "attempts",
-        "metrics",    "created_at",       "completed_at"};
+        "job_id",     "status",           "progress",     "estimated_completion", "error_message",
+        "base_model", "model_output_uri", "logs_uri",     "instance_count",       "attempts",
+        "metrics",    "created_at",       "completed_at", "resumed_from_epoch"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (json_object_object_get_ex(b, keys[i], &v) &&
             json_object_object_add(d, keys[i], json_object_get(v)) != 0)

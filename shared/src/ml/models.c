@@ -1,6 +1,7 @@
 /* Model bundle: every *.csm in a directory, mapped once at cold start (cs/models.h). */
 #include "cs/models.h"
 
+#include "cs/arena.h"
 #include "cs/embed.h"
 
 #include <dirent.h>
@@ -88,6 +89,24 @@ const struct cs_model *cs_models_get(const struct cs_models *m, const char *name
     for (size_t i = 0; i < m->n; i++)
         if (strcmp(cs_model_name(m->m[i]), name) == 0) return m->m[i];
     return NULL;
+}
+
+int cs_models_overlay(struct cs_arena *a, const struct cs_models *base,
+                      const struct cs_model *const *put, size_t n, const struct cs_models **out)
+{
+    struct cs_models *o = cs_arena_alloc(a, sizeof(*o));
+    if (!o) return CS_ERR_NOMEM;
+    *o = base ? *base : (struct cs_models){0};
+    for (size_t k = 0; k < n; k++) {
+        size_t i = 0;
+        while (i < o->n && strcmp(cs_model_name(o->m[i]), cs_model_name(put[k])) != 0) i++;
+        if (i == CS_MODELS_MAX) return CS_ERR_INVALID;
+        if (i == o->n) o->n++;
+        o->m[i] = (struct cs_model *)put[k]; /* borrowed: the overlay is never closed */
+    }
+    qsort(o->m, o->n, sizeof(o->m[0]), cmp_model);
+    *out = o;
+    return CS_OK;
 }
 
 size_t cs_models_count(const struct cs_models *m) { return m ? m->n : 0; }

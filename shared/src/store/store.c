@@ -324,6 +324,28 @@ int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_m
     return st->ops->outbox_claim(st, a, now_ms, lease_ms, limit, per_tenant, items, n);
 }
 
+int cs_store_outbox_claim_topic(struct cs_store *st, struct cs_arena *a, const char *topic,
+                                int64_t now_ms, int64_t lease_ms, size_t limit,
+                                struct cs_outbox_item **items, size_t *n)
+{
+    *items = NULL;
+    *n = 0;
+    if (lease_ms <= 0 || !name_ok(topic) ||
+        strncmp(topic, CS_OUTBOX_QUEUE_PREFIX, strlen(CS_OUTBOX_QUEUE_PREFIX)) != 0)
+        return CS_ERR_INVALID;
+    if (injected(st)) return CS_ERR_STORE;
+    if (limit == 0 || limit > 1000) limit = limit ? 1000 : 100;
+    return st->ops->outbox_claim_topic(st, a, topic, now_ms, lease_ms, limit, items, n);
+}
+
+int cs_store_outbox_renew(struct cs_store *st, const struct cs_outbox_item *item,
+                          int64_t lease_until_ms)
+{
+    if (!item || !item->id) return CS_ERR_INVALID;
+    if (injected(st)) return CS_ERR_STORE;
+    return st->ops->outbox_renew(st, item, lease_until_ms);
+}
+
 int cs_store_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
                            enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms)
 {

@@ -41,6 +41,13 @@ struct cs_store_ops {
     int (*outbox_flush)(struct cs_store *st, int64_t now_ms);
     int (*outbox_claim)(struct cs_store *st, struct cs_arena *a, int64_t now_ms, int64_t lease_ms,
                         size_t limit, size_t per_tenant, struct cs_outbox_item **items, size_t *n);
+    /* Claims only items of `topic` (a queue, CS_OUTBOX_QUEUE_PREFIX), ignoring
+     * per-tenant caps; outbox_claim must leave queue topics out. */
+    int (*outbox_claim_topic)(struct cs_store *st, struct cs_arena *a, const char *topic,
+                              int64_t now_ms, int64_t lease_ms, size_t limit,
+                              struct cs_outbox_item **items, size_t *n);
+    int (*outbox_renew)(struct cs_store *st, const struct cs_outbox_item *item,
+                        int64_t lease_until_ms);
     int (*outbox_settle)(struct cs_store *st, const struct cs_outbox_item *item,
                          enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms);
     int (*outbox_stats)(struct cs_store *st, const char *tenant, const char *topic, int64_t *open,

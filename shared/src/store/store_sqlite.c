@@ -1257,10 +1257,11 @@ static int claim_rows(struct sq_store *s, struct cs_arena *a, int64_t now_ms, in
         s,
         "WITH heads AS (SELECT seq, id, tenant, topic, type, payload, attempts, created_ms, due_ms"
         " FROM outbox o WHERE state=0 AND due_ms<=?1 AND lease_until<=?1"
+        " AND substr(topic, 1, 3)<>'" CS_OUTBOX_QUEUE_PREFIX "'"
         " AND seq=(SELECT MIN(seq) FROM outbox p WHERE p.state=0"
         " AND p.tenant=o.tenant AND p.topic=o.topic)),"
         " busy AS (SELECT tenant, COUNT(*) AS n FROM outbox WHERE state=0 AND lease_until>?1"
-        " GROUP BY tenant),"
+        " AND substr(topic, 1, 3)<>'" CS_OUTBOX_QUEUE_PREFIX "' GROUP BY tenant),"
         " ranked AS (SELECT h.*, COALESCE(b.n, 0) + ROW_NUMBER() OVER"
         " (PARTITION BY h.tenant ORDER BY h.due_ms, h.seq) AS turn"
         " FROM heads h LEFT JOIN busy b ON b.tenant=h.tenant)"
@@ -1300,6 +1301,77 @@ static int sq_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_
     }
     *items = out;
     return CS_OK;
+}
+
+/* A queue's heads (each tenant's oldest open item of the topic), due and free. */
+static int claim_topic_rows(struct sq_store *s, struct cs_arena *a, const char *topic,
+                            int64_t now_ms, int64_t lease_ms, size_t limit,
+                            struct cs_outbox_item *out, size_t *n)
+{
+    sqlite3_stmt *q =
+        prepare(s, "SELECT seq, id, tenant, topic, type, payload, attempts, created_ms"
+                   " FROM outbox o WHERE state=0 AND topic=?2 AND due_ms<=?1 AND lease_until<=?1"
+                   " AND seq=(SELECT MIN(seq) FROM outbox p WHERE p.state=0"
+                   " AND p.tenant=o.tenant AND p.topic=o.topic) ORDER BY due_ms, seq LIMIT ?3");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int64(q, 1, now_ms);
+    bind_text(q, 2, topic);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)limit);
+    sqlite3_int64 seqs[1000];
+    int rc = CS_OK, step;
+    while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
+        seqs[*n] = sqlite3_column_int64(q, 0);
+        rc = read_item(a, q, &out[*n]);
+        if (rc == CS_OK) (*n)++;
+    }
+    if (rc == CS_OK && step != SQLITE_DONE) rc = cs_from_sqlite(step);
+    sqlite3_reset(q);
+    for (size_t i = 0; rc == CS_OK && i < *n; i++)
+        rc = lease(s, seqs[i], now_ms + lease_ms, &out[i].lease_id);
+    return rc;
+}
+
+static int sq_outbox_claim_topic(struct cs_store *st, struct cs_arena *a, const char *topic,
+                                 int64_t now_ms, int64_t lease_ms, size_t limit,
+                                 struct cs_outbox_item **items, size_t *n)
+{
+    struct sq_store *s = SQ(st);
+    struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
+    if (!out) return CS_ERR_NOMEM;
+    int rc = op_begin(s, true);
+    if (rc) return rc;
+    rc = op_end(s, claim_topic_rows(s, a, topic, now_ms, lease_ms, limit, out, n));
+    if (rc) {
+        *n = 0;
+        return rc;
+    }
+    *items = out;
+    return CS_OK;
+}
+
+static int do_outbox_renew(struct cs_store *st, const struct cs_outbox_item *item,
+                           int64_t lease_until_ms)
+{
+    sqlite3_stmt *q = prepare(SQ(st), "UPDATE outbox SET lease_until=?1"
+                                      " WHERE id=?2 AND lease_id=?3 AND state=0");
+    if (!q) return CS_ERR_STORE;
+    sqlite3_bind_int64(q, 1, lease_until_ms);
+    bind_text(q, 2, item->id);
+    sqlite3_bind_int64(q, 3, item->lease_id);
+    int rc = cs_from_sqlite(sqlite3_step(q));
+    sqlite3_reset(q);
+    if (rc) return rc;
+    return sqlite3_changes(SQ(st)->db) == 1 ? CS_OK : CS_ERR_CONFLICT;
+}
+
+static int sq_outbox_renew(struct cs_store *st, const struct cs_outbox_item *item,
+                           int64_t lease_until_ms)
+{
+    int rc = op_begin(SQ(st), true);
+    if (rc) return rc;
+    rc = do_outbox_renew(st, item, lease_until_ms);
+    int end = op_end(SQ(st), rc == CS_ERR_CONFLICT ? CS_OK : rc);
+    return rc ? rc : end;
 }
 
 static int do_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
@@ -1634,6 +1706,8 @@ static const struct cs_store_ops sqlite_ops = {
     .compact = sq_compact,
     .outbox_flush = sq_outbox_flush,
     .outbox_claim = sq_outbox_claim,
+    .outbox_claim_topic = sq_outbox_claim_topic,
+    .outbox_renew = sq_outbox_renew,
     .outbox_settle = sq_outbox_settle,
     .outbox_stats = sq_outbox_stats,
     .scope_begin = sq_scope_begin,

@@ -693,6 +693,55 @@ static void case_outbox_claim_fair_across_tenants(void)
     if (m == 1) CHECK_INT(payload_n(&more[0]), 3);
 }
 
+/* Work queues (topics "_q.*", training jobs): the dispatcher's claim never sees them;
+ * their worker claims them by topic, renews its lease while it works, and a lapsed
+ * lease passes the item to the next worker, after which the first can neither renew
+ * nor settle it. */
+static void case_outbox_queue_topics_and_renewal(void)
+{
+    CHECK_INT(stage("acme", "_q.ml_training", 1), CS_OK);
+    CHECK_INT(stage("acme", "_q.ml_training", 2), CS_OK);
+    CHECK_INT(stage("globex", "_q.ml_training", 3), CS_OK);
+    CHECK_INT(stage("acme", "sub_a", 4), CS_OK);
+    CHECK_INT(cs_store_outbox_flush(S, 1000), CS_OK);
+    struct cs_outbox_item *items, *q, *again;
+    size_t n, m, k;
+    REQUIRE(cs_store_outbox_claim(S, A, 1000, 60000, 10, 0, &items, &n) == CS_OK);
+    CHECK_INT(n, 1);
+    if (n == 1) CHECK_STR(items[0].topic, "sub_a");
+    CHECK_INT(cs_store_outbox_claim_topic(S, A, "sub_a", 1000, 1000, 10, &q, &m), CS_ERR_INVALID);
+    /* one head per tenant: acme's second job waits for its first */
+    REQUIRE(cs_store_outbox_claim_topic(S, A, "_q.ml_training", 1000, 1000, 10, &q, &m) == CS_OK);
+    REQUIRE(m == 2);
+    CHECK_INT(payload_n(&q[0]) + payload_n(&q[1]), 1 + 3);
+    CHECK_INT(q[0].attempts, 1);
+    /* renewed past its first expiry, the lease holds */
+    CHECK_INT(cs_store_outbox_renew(S, &q[0], 5000), CS_OK);
+    REQUIRE(cs_store_outbox_claim_topic(S, A, "_q.ml_training", 3000, 1000, 10, &again, &k) ==
+            CS_OK);
+    CHECK_INT(k, 1); /* only the one not renewed came back */
+    if (k == 1) {
+        CHECK_INT(payload_n(&again[0]), payload_n(&q[1]));
+        CHECK_INT(again[0].attempts, 2);
+        CHECK_INT(cs_store_outbox_settle(S, &again[0], CS_OUTBOX_DONE, 0, 3000), CS_OK);
+    }
+    /* after the lease lapses the item is taken over; the old holder has lost it */
+    REQUIRE(cs_store_outbox_claim_topic(S, A, "_q.ml_training", 6000, 1000, 10, &again, &k) ==
+            CS_OK);
+    REQUIRE(k == 1);
+    CHECK_INT(payload_n(&again[0]), payload_n(&q[0]));
+    CHECK_INT(cs_store_outbox_renew(S, &q[0], 9000), CS_ERR_CONFLICT);
+    CHECK_INT(cs_store_outbox_settle(S, &q[0], CS_OUTBOX_DONE, 0, 6100), CS_ERR_CONFLICT);
+    CHECK_INT(cs_store_outbox_settle(S, &again[0], CS_OUTBOX_DONE, 0, 6100), CS_OK);
+    CHECK_INT(cs_store_outbox_renew(S, &again[0], 9000), CS_ERR_CONFLICT); /* settled */
+    /* acme's next job is due now */
+    REQUIRE(cs_store_outbox_claim_topic(S, A, "_q.ml_training", 6200, 1000, 10, &again, &k) ==
+            CS_OK);
+    bool saw2 = false;
+    for (size_t i = 0; i < k; i++) saw2 |= payload_n(&again[i]) == 2;
+    CHECK(saw2);
+}
+
 static void case_outbox_retry_waits_and_holds_the_topic(void)
 {
     CHECK_INT(stage("acme", "sub_1", 1), CS_OK);
@@ -850,6 +899,7 @@ static const struct contract_case cases[] = {
     {"outbox_events_ride_with_their_write", case_outbox_events_ride_with_their_write, false},
     {"outbox_topics_independent_and_ordered", case_outbox_topics_independent_and_ordered, false},
     {"outbox_claim_fair_across_tenants", case_outbox_claim_fair_across_tenants, false},
+    {"outbox_queue_topics_and_renewal", case_outbox_queue_topics_and_renewal, false},
     {"outbox_retry_waits_and_holds_the_topic", case_outbox_retry_waits_and_holds_the_topic, false},
     {"outbox_expired_lease_reclaimed", case_outbox_expired_lease_reclaimed, false},
     {"outbox_failures_drop_stage", case_outbox_failures_drop_stage, false},

@@ -1,5 +1,6 @@
 #include "cs/train.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../support/test.h"
@@ -177,6 +178,87 @@ static void test_epoch_hooks(void)
     cs_train_model_clean_up(&plain);
 }
 
+/* A copy of the state after one chosen epoch (what a checkpoint keeps). */
+struct snap {
+    uint32_t at, nw, nc;
+    struct cs_train_state st;
+    float w[4096], b[4], aw[4096];
+    double ab[4];
+};
+
+static int keep_state(void *user, const struct cs_train_epoch *e)
+{
+    struct snap *s = user;
+    if (e->epoch != s->at) return 0;
+    s->st = e->state;
+    memcpy(s->w, e->state.weights, sizeof(float) * s->nw);
+    memcpy(s->b, e->state.bias, sizeof(float) * s->nc);
+    s->st.weights = s->w;
+    s->st.bias = s->b;
+    if (e->state.n_avg) {
+        memcpy(s->aw, e->state.avg_w, sizeof(float) * s->nw);
+        memcpy(s->ab, e->state.avg_b, sizeof(double) * s->nc);
+        s->st.avg_w = s->aw;
+        s->st.avg_b = s->ab;
+    }
+    return 0;
+}
+
+/* Checkpoints (issue 18): a fit resumed from the state after epoch k ends with
+ * bit-identical parameters to the fit that never stopped, before and after epoch
+ * averaging has begun. */
+static void test_resume_is_bit_identical(void)
+{
+    static const char *texts[] = {"great flight thanks",  "thanks for the great crew",
+                                  "lost my bag again",    "flight delayed and bag lost",
+                                  "the flight was great", "my bag is lost",
+                                  "crew was lovely",      "delayed again, bag gone"};
+    static const uint32_t y[] = {1, 1, 0, 0, 1, 0, 1, 0};
+    static const uint8_t val[] = {0, 0, 0, 0, 1, 1, 0, 0};
+    size_t len[8];
+    for (int i = 0; i < 8; i++) len[i] = strlen(texts[i]);
+    struct cs_train_rows rows = {
+        .n = 8, .n_classes = 2, .label = y, .is_val = val, .text = texts, .len = len};
+    struct cs_textfeat_cfg feat;
+    cs_textfeat_cfg_init(&feat);
+    feat.hash_bits = 10;
+    struct cs_train_opts o;
+    cs_train_opts_init(&o);
+    o.epochs = 8;
+    o.average = 1;
+    static const uint32_t at[] = {2, 5, 8};
+    for (size_t t = 0; t < 3; t++) {
+        struct snap *s = calloc(1, sizeof(*s));
+        REQUIRE(s);
+        s->at = at[t];
+        s->nw = (1u << 10) * 2;
+        s->nc = 2;
+        o.on_epoch = keep_state;
+        o.user = s;
+        o.resume = NULL;
+        struct cs_train_model whole, resumed;
+        REQUIRE(cs_train_text(&rows, &feat, &o, &whole) == CS_OK);
+        CHECK_INT(s->st.epoch, at[t]);
+        CHECK_INT(s->st.n_avg, at[t] > 4 ? at[t] - 4 : 0);
+        s->at = 0; /* keep the snapshot */
+        o.resume = &s->st;
+        REQUIRE(cs_train_text(&rows, &feat, &o, &resumed) == CS_OK);
+        CHECK(memcmp(whole.weights, resumed.weights, sizeof(float) * s->nw) == 0);
+        CHECK(memcmp(whole.bias, resumed.bias, sizeof(float) * 2) == 0);
+        CHECK(whole.temperature == resumed.temperature);
+        CHECK_NEAR(whole.val_acc, resumed.val_acc, 0);
+        cs_train_model_clean_up(&whole);
+        cs_train_model_clean_up(&resumed);
+        free(s);
+    }
+    /* a state past the last epoch is refused */
+    struct cs_train_state bad = {.epoch = 9};
+    o.resume = &bad;
+    o.on_epoch = NULL;
+    struct cs_train_model m;
+    CHECK_INT(cs_train_text(&rows, &feat, &o, &m), CS_ERR_INVALID);
+}
+
 static void test_rejects_bad_labels(void)
 {
     uint32_t y[1] = {5};
@@ -195,5 +277,6 @@ int main(void)
     TEST_RUN(test_text_nb_and_bias_shift);
     TEST_RUN(test_rejects_bad_labels);
     TEST_RUN(test_epoch_hooks);
+    TEST_RUN(test_resume_is_bit_identical);
     return test_done();
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cs/arena.h"
 #include "cs/auth.h"
@@ -118,8 +119,8 @@ struct job {
     struct cs_arena *a;
     const struct cs_ml_worker_cfg *cfg;
     const char *tenant, *id;
-    /* lease */
-    struct cs_doc q; /* queue document as last written by us */
+    /* lease: the job's outbox item (queue CS_ML_TOPIC), as claimed by us */
+    struct cs_outbox_item item;
     /* inputs */
     json_object *body;
     const char *task;
@@ -132,19 +133,119 @@ struct job {
     FILE *log;
     const char *out_dir;
     int abort_rc; /* set by the reporting shard; read by every shard at the next mix */
+    /* checkpoints */
+    unsigned char fp[32];  /* what the job's state depends on (data, options, shapes) */
+    uint32_t resumed_from; /* epochs a checkpoint gave this run (0: from the start) */
+    uint32_t nf, nc;
 };
 
-static int renew(struct job *j, int64_t lease_until, const char *state)
+/* Keeps the job's outbox lease; CS_ERR_CONFLICT when another worker has it now. */
+static int renew(struct job *j)
 {
-    json_object *b = json_object_get(j->q.body);
-    json_object_object_add(b, "lease_until", json_object_new_int64(lease_until));
-    if (state) json_object_object_add(b, "state", json_object_new_string(state));
-    struct cs_doc nd;
-    int rc = cs_store_update(j->st, j->a, CS_SYSTEM_TENANT, CS_ML_QUEUE, j->q.id, j->q.version, b,
-                             NULL, j->cfg->now_ms(), &nd);
-    json_object_put(b);
-    if (!rc) j->q = nd;
+    return cs_store_outbox_renew(j->st, &j->item, j->cfg->now_ms() + j->cfg->lease_ms);
+}
+
+/* Ends the job's outbox item: done (whatever the job's outcome), or back to the queue
+ * at once (a stopped worker: the next one resumes from the checkpoint). */
+static int release(struct job *j, bool done)
+{
+    int64_t now = j->cfg->now_ms();
+    int rc =
+        cs_store_outbox_settle(j->st, &j->item, done ? CS_OUTBOX_DONE : CS_OUTBOX_RETRY, now, now);
+    return rc == CS_ERR_CONFLICT ? CS_OK : rc; /* lost meanwhile: the holder settles it */
+}
+
+/* ---- checkpoints ----
+ * After every epoch the lease holder keeps the trainer's state (cs_train_state) in
+ * <model dir>/checkpoint.bin, replaced atomically; a worker that takes the job over
+ * starts after its epoch. Training is deterministic, so any checkpoint of epoch k is
+ * the same bytes whoever wrote it, and the resumed model equals an uninterrupted one.
+ * The file is checked like outside input: its size, its fingerprint of the job's data
+ * and options, and a BLAKE2b sum over everything; a file that fails any of them is
+ * ignored (the job starts over). */
+#define CKPT_MAGIC "CSCKPT01"
+
+struct ckpt_head {
+    char magic[8];
+    uint32_t epoch, epochs, nf, nc, n_avg, reserved;
+    unsigned char fp[32];
+};
+
+static size_t ckpt_size(uint32_t nf, uint32_t nc, uint32_t n_avg)
+{
+    size_t w = (size_t)nf * nc * sizeof(float) + nc * sizeof(float);
+    size_t avg = n_avg ? (size_t)nf * nc * sizeof(float) + nc * sizeof(double) : 0;
+    return sizeof(struct ckpt_head) + w + avg + crypto_generichash_BYTES;
+}
+
+static char *ckpt_path(struct job *j, const char *suffix)
+{
+    return cs_arena_printf(j->a, "%s/checkpoint%s", j->out_dir, suffix);
+}
+
+static int ckpt_write(struct job *j, const struct cs_train_state *s)
+{
+    size_t wn = (size_t)j->nf * j->nc, n = ckpt_size(j->nf, j->nc, s->n_avg);
+    unsigned char *buf = malloc(n), *p = buf;
+    if (!buf) return CS_ERR_NOMEM;
+    struct ckpt_head h = {
+        .epoch = s->epoch, .epochs = j->opts.epochs, .nf = j->nf, .nc = j->nc, .n_avg = s->n_avg};
+    memcpy(h.magic, CKPT_MAGIC, 8);
+    memcpy(h.fp, j->fp, 32);
+    memcpy(p, &h, sizeof(h)), p += sizeof(h);
+    memcpy(p, s->weights, wn * sizeof(float)), p += wn * sizeof(float);
+    memcpy(p, s->bias, j->nc * sizeof(float)), p += j->nc * sizeof(float);
+    if (s->n_avg) {
+        memcpy(p, s->avg_w, wn * sizeof(float)), p += wn * sizeof(float);
+        memcpy(p, s->avg_b, j->nc * sizeof(double)), p += j->nc * sizeof(double);
+    }
+    crypto_generichash(p, crypto_generichash_BYTES, buf, (size_t)(p - buf), NULL, 0);
+    char *tmp = ckpt_path(j, ".tmp"), *final = ckpt_path(j, ".bin");
+    FILE *f = tmp && final ? fopen(tmp, "wb") : NULL;
+    int rc = f && fwrite(buf, 1, n, f) == n ? CS_OK : CS_ERR_IO;
+    if (f && fclose(f) != 0) rc = CS_ERR_IO;
+    if (!rc && rename(tmp, final) != 0) rc = CS_ERR_IO;
+    free(buf);
     return rc;
+}
+
+/* The checkpoint's state for this job, when one is there and sound. *buf (malloc'd)
+ * holds what *s points into. */
+static bool ckpt_read(struct job *j, struct cs_train_state *s, unsigned char **buf)
+{
+    *buf = NULL;
+    char *path = ckpt_path(j, ".bin");
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) return false;
+    struct ckpt_head h;
+    bool ok = fread(&h, sizeof(h), 1, f) == 1 && memcmp(h.magic, CKPT_MAGIC, 8) == 0 &&
+              memcmp(h.fp, j->fp, 32) == 0 && h.nf == j->nf && h.nc == j->nc &&
+              h.epochs == j->opts.epochs && h.epoch >= 1 && h.epoch <= h.epochs &&
+              h.n_avg <= h.epoch;
+    size_t n = ok ? ckpt_size(h.nf, h.nc, h.n_avg) : 0;
+    unsigned char *b = ok ? malloc(n + 1) : NULL;
+    ok = b && fseek(f, 0, SEEK_SET) == 0 && fread(b, 1, n + 1, f) == n; /* exactly n bytes */
+    fclose(f);
+    unsigned char sum[crypto_generichash_BYTES];
+    if (ok) {
+        crypto_generichash(sum, sizeof(sum), b, n - sizeof(sum), NULL, 0);
+        ok = sodium_memcmp(sum, b + n - sizeof(sum), sizeof(sum)) == 0;
+    }
+    if (!ok) {
+        free(b);
+        return false;
+    }
+    size_t wn = (size_t)h.nf * h.nc;
+    unsigned char *p = b + sizeof(h);
+    *s = (struct cs_train_state){.epoch = h.epoch, .n_avg = h.n_avg};
+    s->weights = (const float *)p, p += wn * sizeof(float);
+    s->bias = (const float *)p, p += h.nc * sizeof(float);
+    if (h.n_avg) {
+        s->avg_w = (const float *)p, p += wn * sizeof(float);
+        s->avg_b = (const double *)p;
+    }
+    *buf = b;
+    return true;
 }
 
 struct progress_arg {
@@ -189,11 +290,15 @@ static int put_progress(json_object *body, void *arg)
 static int report_epoch(struct job *j, const struct cs_train_epoch *e)
 {
     int64_t now = j->cfg->now_ms();
+    if (renew(j) != CS_OK) return CS_ML_LOST;
+    /* Only the lease holder writes the checkpoint, and before the progress that says
+     * the epoch is done. A checkpoint that cannot be written costs a restart, no more. */
+    if (ckpt_write(j, &e->state) != CS_OK && j->log)
+        fprintf(j->log, "{\"epoch\":%u,\"checkpoint\":\"not written\"}\n", e->epoch);
     if (j->cfg->stop && *j->cfg->stop) return CS_ML_STOPPED;
-    if (renew(j, now + j->cfg->lease_ms, NULL) != CS_OK) return CS_ML_LOST;
     struct progress_arg p = {.e = e, .j = j};
-    /* The measured rate so far gives the estimate of the epochs left. */
-    double per_epoch = (double)(now - j->started_ms) / e->epoch;
+    /* The measured rate of this run's epochs gives the estimate of the epochs left. */
+    double per_epoch = (double)(now - j->started_ms) / (e->epoch - j->resumed_from);
     cs_ml_iso(now + (int64_t)(per_epoch * (e->epochs - e->epoch)), p.eta, sizeof(p.eta));
     int rc = job_update(j->st, j->a, j->tenant, j->id, now, put_progress, &p);
     if (rc) return rc == CS_ERR_CONFLICT ? CS_ML_LOST : rc;
@@ -425,7 +530,7 @@ static int finish_job(struct job *j, const char *status, const char *error, json
     struct finish_arg f = {.status = status, .error = error, .metrics = metrics};
     cs_ml_iso(j->cfg->now_ms(), f.at, sizeof(f.at));
     int rc = job_update(j->st, j->a, j->tenant, j->id, j->cfg->now_ms(), put_finish, &f);
-    if (!rc) rc = renew(j, 0, "done");
+    if (!rc) rc = release(j, true);
     return rc;
 }
 
@@ -468,10 +573,14 @@ static int load_rows(struct job *j, struct rows *r, json_object *lineage, const 
 {
     const char *uris[2] = {cs_json_get_str(j->body, "training_data_uri"),
                            cs_json_get_str(j->body, "validation_data_uri")};
+    /* An s3:// source was imported as a dataset when the job was made. */
+    const char *imported[2] = {cs_json_get_str(j->body, "training_dataset_id"),
+                               cs_json_get_str(j->body, "validation_dataset_id")};
     for (int k = 0; k < 2; k++) {
         if (!uris[k]) continue;
         struct cs_ml_source src;
-        int rc = cs_ml_source_resolve(j->st, j->a, j->cfg->var_dir, j->tenant, uris[k], &src, why);
+        const char *from = imported[k] ? imported[k] : uris[k];
+        int rc = cs_ml_source_resolve(j->st, j->a, j->cfg->var_dir, j->tenant, from, &src, why);
         if (rc == CS_ERR_NOT_FOUND) rc = CS_ERR_VALIDATION;
         if (rc) return rc;
         struct row_sink sink = {.r = r, .part = k ? CS_TRAIN_ROW_VAL : CS_TRAIN_ROW_FIT};
@@ -483,6 +592,9 @@ static int load_rows(struct job *j, struct rows *r, json_object *lineage, const 
         if (rc) return rc;
         json_object_object_add(lineage, k ? "validation_data_sha256" : "training_data_sha256",
                                json_object_new_string(hex));
+        if (imported[k])
+            json_object_object_add(lineage, k ? "validation_dataset_id" : "training_dataset_id",
+                                   json_object_new_string(imported[k]));
     }
     if (!uris[1])
         for (size_t i = 0; i < r->n; i++)
@@ -617,7 +729,7 @@ static json_object *metrics_of(const struct cs_train_model *m, double baseline, 
 static int publish(struct job *j, json_object *metrics)
 {
     /* Renewed just before: nobody else can hold the job while we publish. */
-    int rc = renew(j, j->cfg->now_ms() + j->cfg->lease_ms, NULL);
+    int rc = renew(j);
     if (rc) return rc == CS_ERR_CONFLICT ? CS_ML_LOST : rc;
     json_object *m = cs_json_object(j->a);
     if (!m) return CS_ERR_NOMEM;
@@ -635,6 +747,39 @@ static int publish(struct job *j, json_object *metrics)
     if (rc == CS_ERR_EXISTS) rc = CS_OK; /* published by our own earlier attempt */
     if (!rc) rc = finish_job(j, "COMPLETED", NULL, metrics);
     return rc;
+}
+
+/* What a checkpoint must match: the data (checksums), every option, the shards and
+ * the model's shape and labels. */
+static void fingerprint(struct job *j, json_object *lineage, const char **names)
+{
+    json_object *o = json_object_new_object(), *v;
+    static const char *const keys[] = {"training_data_sha256", "validation_data_sha256"};
+    for (size_t i = 0; o && i < 2; i++)
+        if (json_object_object_get_ex(lineage, keys[i], &v))
+            json_object_object_add(o, keys[i], json_object_get(v));
+    json_object *labels = json_object_new_array();
+    for (uint32_t k = 0; labels && k < j->nc; k++)
+        json_object_array_add(labels, json_object_new_string(names[k]));
+    if (o) {
+        json_object_object_add(o, "options", effective_opts(&j->opts));
+        json_object_object_add(o, "instances", json_object_new_int64(j->instances));
+        json_object_object_add(o, "features", json_object_new_int64(j->nf));
+        json_object_object_add(o, "labels", labels);
+        json_object_object_add(o, "task", json_object_new_string(j->task));
+    } else {
+        json_object_put(labels);
+    }
+    const char *txt = o ? json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN) : "";
+    crypto_hash_sha256(j->fp, (const unsigned char *)txt, strlen(txt));
+    json_object_put(o);
+}
+
+static int put_resumed(json_object *body, void *arg)
+{
+    json_object_object_add(body, "resumed_from_epoch",
+                           json_object_new_int64(*(const uint32_t *)arg));
+    return CS_OK;
 }
 
 /* Runs a claimed job; returns an internal stop reason, a store error or CS_OK. */
@@ -674,17 +819,36 @@ static int run_job(struct job *j)
     j->total_rows_fit = 0;
     for (size_t i = 0; i < r.n; i++) j->total_rows_fit += !r.is_val[i];
     if (!rc && j->total_rows_fit == 0) why = "no training rows", rc = CS_ERR_VALIDATION;
+    struct cs_train_state resume;
+    unsigned char *ckpt = NULL;
+    if (!rc) {
+        j->nf = (uint32_t)1 << j->feat.hash_bits;
+        j->nc = nc;
+        fingerprint(j, lineage, names);
+        if (ckpt_read(j, &resume, &ckpt)) {
+            j->opts.resume = &resume;
+            j->resumed_from = resume.epoch;
+        }
+        rc = job_update(j->st, j->a, j->tenant, j->id, j->cfg->now_ms(), put_resumed,
+                        &j->resumed_from);
+    }
     if (!rc) {
         char *lp = cs_arena_printf(j->a, "%s/train.log", j->out_dir);
-        j->log = lp ? fopen(lp, "w") : NULL;
+        j->log = lp ? fopen(lp, j->resumed_from ? "a" : "w") : NULL;
+        if (j->log && j->resumed_from)
+            fprintf(j->log, "{\"resumed_after_epoch\":%u,\"attempt\":%lld}\n", j->resumed_from,
+                    (long long)j->item.attempts);
         j->started_ms = j->cfg->now_ms();
         rc = train_shards(j, &rows, j->instances, &tm);
     }
+    j->opts.resume = NULL;
+    free(ckpt);
     double single = -1;
     if (!rc && j->instances > 1) {
         /* What one shard alone reaches on the same validation rows, for the report. */
         struct cs_train_model one;
         struct cs_train_opts o = j->opts;
+        o.resume = NULL;
         o.fit_mask = shard_mask(&rows, j->instances, 0);
         rc = o.fit_mask ? cs_train_text(&rows, &j->feat, &o, &one) : CS_ERR_NOMEM;
         if (!rc) single = one.val_acc;
@@ -713,12 +877,15 @@ static int run_job(struct job *j)
     }
     if (j->log) fclose(j->log);
     j->log = NULL;
-    if (!rc)
+    if (!rc) {
         rc = publish(j, metrics);
-    else if (rc == CS_ERR_VALIDATION || rc == CS_ERR_INVALID || rc == CS_ERR_NOMEM)
+        char *cp = rc ? NULL : ckpt_path(j, ".bin");
+        if (cp) unlink(cp); /* the model is out: nothing left to resume */
+    } else if (rc == CS_ERR_VALIDATION || rc == CS_ERR_INVALID || rc == CS_ERR_NOMEM) {
         rc = finish_job(j, "FAILED", why ? why : cs_error_message(rc), NULL);
-    else if (rc == CS_ML_CANCELLED)
-        rc = renew(j, 0, "done");
+    } else if (rc == CS_ML_CANCELLED) {
+        rc = release(j, true);
+    }
     json_object_put(metrics);
     json_object_put(lineage);
     cs_train_model_clean_up(&tm);
@@ -729,41 +896,27 @@ static int run_job(struct job *j)
 
 /* ---- claiming ---- */
 
+/* The item's payload names the job; it is checked like input (it came from the store). */
 static int claim(struct cs_store *st, struct cs_arena *a, const struct cs_ml_worker_cfg *cfg,
                  struct job *j)
 {
-    int64_t now = cfg->now_ms();
-    struct cs_query q = {.sort = "_created", .limit = CLAIM_BATCH};
-    int rc = cs_query_where(&q, "state", CS_OP_EQ, cs_val_str("open"));
-    if (!rc) rc = cs_query_where(&q, "lease_until", CS_OP_LT, cs_val_int(now));
-    struct cs_doc_list l;
-    if (!rc) rc = cs_store_find(st, a, CS_SYSTEM_TENANT, CS_ML_QUEUE, &q, &l);
-    if (rc) return rc;
-    for (size_t i = 0; i < l.n; i++) {
-        json_object *b = l.docs[i].body;
-        const char *tenant = cs_json_get_str(b, "tenant"), *id = cs_json_get_str(b, "job_id");
-        if (!tenant || !id || !cs_tenant_valid(tenant) || strlen(id) > 64)
-            continue; /* checked like input */
-        unsigned char rnd[8];
-        char owner[17];
-        cfg->random(rnd, sizeof(rnd));
-        sodium_bin2hex(owner, sizeof(owner), rnd, sizeof(rnd));
-        json_object_object_add(b, "lease_until", json_object_new_int64(now + cfg->lease_ms));
-        json_object_object_add(b, "owner", json_object_new_string(owner));
-        json_object_object_add(b, "attempts",
-                               json_object_new_int64(cs_json_get_int(b, "attempts", 0) + 1));
-        struct cs_doc nd;
-        rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_ML_QUEUE, l.docs[i].id, l.docs[i].version,
-                             b, NULL, now, &nd);
-        if (rc == CS_ERR_CONFLICT || rc == CS_ERR_NOT_FOUND)
-            continue; /* another worker was faster */
+    for (;;) {
+        struct cs_outbox_item *items;
+        size_t n = 0;
+        int64_t now = cfg->now_ms();
+        int rc = cs_store_outbox_claim_topic(st, a, CS_ML_TOPIC, now, cfg->lease_ms, 1, &items, &n);
         if (rc) return rc;
-        j->q = nd;
-        j->tenant = tenant;
-        j->id = id;
-        return CS_OK;
+        if (n == 0) return CS_ERR_NOT_FOUND;
+        const char *id = cs_json_get_str(items[0].payload, "job_id");
+        if (id && strlen(id) <= 64 && cs_tenant_valid(items[0].tenant)) {
+            j->item = items[0];
+            j->tenant = items[0].tenant;
+            j->id = id;
+            return CS_OK;
+        }
+        rc = cs_store_outbox_settle(st, &items[0], CS_OUTBOX_DEAD, now, now);
+        if (rc && rc != CS_ERR_CONFLICT) return rc;
     }
-    return CS_ERR_NOT_FOUND;
 }
 
 int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a,
@@ -775,18 +928,18 @@ int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a,
     if (rc == CS_ERR_NOT_FOUND) return CS_OK;
     if (rc) return rc;
     *ran = true;
-    struct start_arg s = {.attempts = cs_json_get_int(j.q.body, "attempts", 1)};
+    struct start_arg s = {.attempts = j.item.attempts};
     rc = job_update(st, a, j.tenant, j.id, cfg->now_ms(), put_start, &s);
     if (rc == CS_ERR_NOT_FOUND ||
         (!rc && strcmp(s.status, "STARTING") != 0 && strcmp(s.status, "IN_PROGRESS") != 0))
-        return renew(&j, 0, "done"); /* cancelled before it ran, or gone */
+        return release(&j, true); /* cancelled before it ran, ended, or gone */
     if (rc) return rc;
     struct cs_doc d;
     rc = cs_store_get(st, a, j.tenant, CS_ML_JOBS, j.id, &d);
     if (rc) return rc;
     j.body = d.body;
     rc = run_job(&j);
-    if (rc == CS_ML_STOPPED) return renew(&j, 0, NULL); /* the next worker resumes at once */
+    if (rc == CS_ML_STOPPED) return release(&j, false); /* the next worker resumes at once */
     if (rc == CS_ML_LOST) return CS_OK;                 /* someone else has it now */
     return rc == CS_ML_CANCELLED ? CS_OK : rc;
 }

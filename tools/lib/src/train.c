@@ -75,26 +75,32 @@ static void row_logits(const struct csr *x, size_t i, const float *w, const floa
 }
 
 /* End of an epoch with hooks: folds the L2 scale into the weights so the hooks see
- * (and may replace) the true ones, then measures the validation rows. */
-static int epoch_hooks(const struct csr *x, const uint32_t *y, const uint8_t *is_val, uint32_t c,
-                       const struct cs_train_opts *o, float *w, float *b, float *s, size_t nf,
-                       uint32_t ep, size_t nt, double loss)
+ * (and may replace) the true ones. */
+static int epoch_mix(const struct cs_train_opts *o, float *w, float *b, float *s, size_t nf,
+                     uint32_t c, uint32_t ep)
 {
     for (size_t j = 0; j < nf * c; j++) w[j] *= *s;
     *s = 1.0f;
-    int rc = o->mix ? o->mix(o->user, ep + 1, w, b) : CS_OK;
-    if (rc || !o->on_epoch) return rc;
-    struct cs_train_epoch e = {.epoch = ep + 1,
+    return o->mix ? o->mix(o->user, ep + 1, w, b) : CS_OK;
+}
+
+/* Then measures the validation rows and reports the epoch with the state it ends in. */
+static int epoch_report(const struct csr *x, const uint32_t *y, const uint8_t *is_val, uint32_t c,
+                        const struct cs_train_opts *o, const struct cs_train_state *state,
+                        size_t nt, double loss)
+{
+    struct cs_train_epoch e = {.epoch = state->epoch,
                                .epochs = o->epochs,
                                .steps = nt,
-                               .train_loss = nt ? loss / (double)nt : 0.0};
+                               .train_loss = nt ? loss / (double)nt : 0.0,
+                               .state = *state};
     size_t ok = 0;
     double vloss = 0.0;
     for (size_t i = 0; is_val && i < x->n; i++) {
         if (is_val[i] != CS_TRAIN_ROW_VAL) continue;
         float z[CS_MODEL_MAX_CLASSES];
         double p[CS_MODEL_MAX_CLASSES];
-        row_logits(x, i, w, b, 1.0f, c, z);
+        row_logits(x, i, state->weights, state->bias, 1.0f, c, z);
         softmax(z, c, 1.0f, p);
         uint32_t top = 0;
         for (uint32_t k = 1; k < c; k++)
@@ -108,6 +114,16 @@ static int epoch_hooks(const struct csr *x, const uint32_t *y, const uint8_t *is
         e.val_loss = vloss / (double)e.n_val;
     }
     return o->on_epoch(o->user, &e);
+}
+
+static void shuffle(size_t *order, size_t nt, uint64_t *rng)
+{
+    for (size_t i = nt; i > 1; i--) { /* Fisher-Yates */
+        size_t j = (size_t)(splitmix64(rng) % i);
+        size_t tmp = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = tmp;
+    }
 }
 
 /* Plain SGD on the softmax loss. The L2 shrink of every weight is folded into one
@@ -141,13 +157,26 @@ static int sgd_fit(const struct csr *x, const uint32_t *y, const uint8_t *is_val
         free(order);
         return CS_ERR_NOMEM;
     }
-    for (uint32_t ep = 0; ep < o->epochs; ep++) {
-        for (size_t i = nt; i > 1; i--) { /* Fisher-Yates */
-            size_t j = (size_t)(splitmix64(&rng) % i);
-            size_t tmp = order[i - 1];
-            order[i - 1] = order[j];
-            order[j] = tmp;
+    uint32_t first = 0;
+    const struct cs_train_state *rs = o->resume;
+    if (rs) { /* the epochs done: their parameters kept, their shuffles replayed */
+        if (rs->epoch > o->epochs || (rs->n_avg && (!rs->avg_w || !rs->avg_b || !avg_w))) {
+            free(avg_w);
+            free(order);
+            return CS_ERR_INVALID;
         }
+        memcpy(w, rs->weights, sizeof(float) * nf * c);
+        memcpy(b, rs->bias, sizeof(float) * c);
+        if (rs->n_avg) {
+            memcpy(avg_w, rs->avg_w, sizeof(float) * nf * c);
+            memcpy(avg_b, rs->avg_b, sizeof(double) * c);
+        }
+        n_avg = rs->n_avg;
+        for (first = 0; first < rs->epoch; first++) shuffle(order, nt, &rng);
+        t = (double)nt * rs->epoch;
+    }
+    for (uint32_t ep = first; ep < o->epochs; ep++) {
+        shuffle(order, nt, &rng);
         double loss = 0.0;
         for (size_t r = 0; r < nt; r++) {
             size_t i = order[r];
@@ -176,18 +205,25 @@ static int sgd_fit(const struct csr *x, const uint32_t *y, const uint8_t *is_val
         }
         if (o->progress)
             cs_progress_add(o->progress, (int64_t)nt); /* rows fitted, over every fit */
-        if (o->mix || o->on_epoch) {
-            int rc = epoch_hooks(x, y, is_val, c, o, w, b, &s, nf, ep, nt, loss);
-            if (rc) {
-                free(avg_w);
-                free(order);
-                return rc;
-            }
-        }
-        if (avg_w && ep >= o->epochs / 2) {
+        int rc = o->mix || o->on_epoch ? epoch_mix(o, w, b, &s, nf, c, ep) : CS_OK;
+        if (!rc && avg_w && ep >= o->epochs / 2) {
             for (size_t j = 0; j < nf * c; j++) avg_w[j] += s * w[j];
             for (uint32_t k = 0; k < c; k++) avg_b[k] += b[k];
             n_avg++;
+        }
+        if (!rc && o->on_epoch) {
+            const struct cs_train_state st = {.epoch = ep + 1,
+                                              .weights = w,
+                                              .bias = b,
+                                              .avg_w = n_avg ? avg_w : NULL,
+                                              .avg_b = n_avg ? avg_b : NULL,
+                                              .n_avg = n_avg};
+            rc = epoch_report(x, y, is_val, c, o, &st, nt, loss);
+        }
+        if (rc) {
+            free(avg_w);
+            free(order);
+            return rc;
         }
     }
     for (size_t j = 0; j < nf * c; j++) w[j] *= s;

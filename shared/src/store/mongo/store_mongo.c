@@ -1038,11 +1038,12 @@ static int busy_tenants(struct mg_store *s, struct cs_arena *a, int64_t now_ms, 
 }
 
 /* Candidate heads, oldest due first: ids and tenants into the arena. */
-static int claim_candidates(struct mg_store *s, struct cs_arena *a, int64_t now_ms, size_t limit,
-                            const char ***ids, const char ***tenants, size_t *n)
+static int claim_candidates(struct mg_store *s, struct cs_arena *a, const char *topic,
+                            int64_t now_ms, size_t limit, const char ***ids, const char ***tenants,
+                            size_t *n)
 {
     bson_t p = BSON_INITIALIZER;
-    int rc = cs_mq_claim_pipeline(&p, now_ms, limit);
+    int rc = cs_mq_claim_pipeline(&p, topic, now_ms, limit);
     mongoc_cursor_t *c =
         rc ? NULL : mongoc_collection_aggregate(s->outbox, MONGOC_QUERY_NONE, &p, NULL, NULL);
     *n = 0;
@@ -1084,7 +1085,7 @@ static int mg_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_
     const char **ids = NULL, **tenants = NULL, **bt = NULL;
     int64_t *bn = NULL;
     size_t nc = 0, nb = 0;
-    rc = claim_candidates(s, a, now_ms, want, &ids, &tenants, &nc);
+    rc = claim_candidates(s, a, NULL, now_ms, want, &ids, &tenants, &nc);
     if (!rc) rc = busy_tenants(s, a, now_ms, &bt, &bn, &nb);
     size_t *order = rc ? NULL : cs_arena_alloc(a, (nc ? nc : 1) * sizeof(*order));
     if (!rc && !order) rc = CS_ERR_NOMEM;
@@ -1103,6 +1104,50 @@ static int mg_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_
     }
     *items = out;
     return CS_OK;
+}
+
+static int mg_outbox_claim_topic(struct cs_store *st, struct cs_arena *a, const char *topic,
+                                 int64_t now_ms, int64_t lease_ms, size_t limit,
+                                 struct cs_outbox_item **items, size_t *n)
+{
+    struct mg_store *s = MG(st);
+    int rc = sweep(s);
+    if (rc) return rc;
+    struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
+    if (!out) return CS_ERR_NOMEM;
+    const char **ids = NULL, **tenants = NULL;
+    size_t nc = 0;
+    rc = claim_candidates(s, a, topic, now_ms, limit, &ids, &tenants, &nc);
+    for (size_t k = 0; rc == CS_OK && k < nc && *n < limit; k++) {
+        rc = lease(s, a, ids[k], now_ms, lease_ms, &out[*n]);
+        if (rc == CS_OK)
+            (*n)++;
+        else if (rc == CS_ERR_NOT_FOUND)
+            rc = CS_OK; /* another worker got it */
+    }
+    if (rc) {
+        *n = 0;
+        return rc;
+    }
+    *items = out;
+    return CS_OK;
+}
+
+static int mg_outbox_renew(struct cs_store *st, const struct cs_outbox_item *item,
+                           int64_t lease_until_ms)
+{
+    bson_t q = BSON_INITIALIZER, upd = BSON_INITIALIZER, reply;
+    bson_error_t err;
+    int64_t hit = 0;
+    int rc = cs_mq_renew(&q, &upd, item, lease_until_ms);
+    if (!rc) {
+        bool ok = mongoc_collection_update_one(MG(st)->outbox, &q, &upd, NULL, &reply, &err);
+        rc = counted(ok, &reply, &err, "matchedCount", &hit);
+    }
+    if (!rc && hit != 1) rc = CS_ERR_CONFLICT;
+    bson_destroy(&q);
+    bson_destroy(&upd);
+    return rc;
 }
 
 static int mg_outbox_settle(struct cs_store *st, const struct cs_outbox_item *item,
@@ -1159,6 +1204,8 @@ static const struct cs_store_ops mongo_ops = {
     .counter_add = mg_counter_add,
     .outbox_flush = mg_outbox_flush,
     .outbox_claim = mg_outbox_claim,
+    .outbox_claim_topic = mg_outbox_claim_topic,
+    .outbox_renew = mg_outbox_renew,
     .outbox_settle = mg_outbox_settle,
     .outbox_stats = mg_outbox_stats,
     .rollup_read = mg_rollup_read,

@@ -624,25 +624,56 @@ int cs_mq_outbox_pull(bson_t *update, const char *const *ids, size_t n)
     return CS_OK;
 }
 
-int cs_mq_claim_pipeline(bson_t *p, int64_t now_ms, size_t limit)
+/* {state: 0, topic: <topic>} for a queue, else every topic but the queues'. */
+static void open_items(bson_t *m, const char *topic)
 {
-    BCON_APPEND(p, "0", "{", "$match", "{", "state", BCON_INT32(0), "}", "}", "1", "{", "$sort",
-                "{", "tenant", BCON_INT32(1), "topic", BCON_INT32(1), "created", BCON_INT32(1),
-                "seq", BCON_INT32(1), "}", "}", "2", "{", "$group", "{", "_id", "{", "tenant",
-                BCON_UTF8("$tenant"), "topic", BCON_UTF8("$topic"), "}", "head", "{", "$first",
-                BCON_UTF8("$$ROOT"), "}", "}", "}", "3", "{", "$replaceRoot", "{", "newRoot",
-                BCON_UTF8("$head"), "}", "}", "4", "{", "$match", "{", "due", "{", "$lte",
-                BCON_INT64(now_ms), "}", "lease_until", "{", "$lte", BCON_INT64(now_ms), "}", "}",
-                "}", "5", "{", "$sort", "{", "due", BCON_INT32(1), "created", BCON_INT32(1), "seq",
-                BCON_INT32(1), "}", "}", "6", "{", "$limit", BCON_INT64((int64_t)limit), "}");
+    BSON_APPEND_INT32(m, "state", 0);
+    if (topic)
+        BSON_APPEND_UTF8(m, "topic", topic);
+    else
+        BCON_APPEND(m, "topic", "{", "$not", BCON_REGEX("^_q\\.", ""), "}");
+}
+
+int cs_mq_claim_pipeline(bson_t *p, const char *topic, int64_t now_ms, size_t limit)
+{
+    bson_t st, m;
+    APPENDED(BSON_APPEND_DOCUMENT_BEGIN(p, "0", &st));
+    APPENDED(BSON_APPEND_DOCUMENT_BEGIN(&st, "$match", &m));
+    open_items(&m, topic);
+    APPENDED(bson_append_document_end(&st, &m));
+    APPENDED(bson_append_document_end(p, &st));
+    BCON_APPEND(p, "1", "{", "$sort", "{", "tenant", BCON_INT32(1), "topic", BCON_INT32(1),
+                "created", BCON_INT32(1), "seq", BCON_INT32(1), "}", "}", "2", "{", "$group", "{",
+                "_id", "{", "tenant", BCON_UTF8("$tenant"), "topic", BCON_UTF8("$topic"), "}",
+                "head", "{", "$first", BCON_UTF8("$$ROOT"), "}", "}", "}", "3", "{", "$replaceRoot",
+                "{", "newRoot", BCON_UTF8("$head"), "}", "}", "4", "{", "$match", "{", "due", "{",
+                "$lte", BCON_INT64(now_ms), "}", "lease_until", "{", "$lte", BCON_INT64(now_ms),
+                "}", "}", "}", "5", "{", "$sort", "{", "due", BCON_INT32(1), "created",
+                BCON_INT32(1), "seq", BCON_INT32(1), "}", "}", "6", "{", "$limit",
+                BCON_INT64((int64_t)limit), "}");
     return CS_OK;
 }
 
 int cs_mq_busy_pipeline(bson_t *p, int64_t now_ms)
 {
-    BCON_APPEND(p, "0", "{", "$match", "{", "state", BCON_INT32(0), "lease_until", "{", "$gt",
-                BCON_INT64(now_ms), "}", "}", "}", "1", "{", "$group", "{", "_id",
-                BCON_UTF8("$tenant"), "n", "{", "$sum", BCON_INT32(1), "}", "}", "}");
+    bson_t st, m;
+    APPENDED(BSON_APPEND_DOCUMENT_BEGIN(p, "0", &st));
+    APPENDED(BSON_APPEND_DOCUMENT_BEGIN(&st, "$match", &m));
+    open_items(&m, NULL);
+    BCON_APPEND(&m, "lease_until", "{", "$gt", BCON_INT64(now_ms), "}");
+    APPENDED(bson_append_document_end(&st, &m));
+    APPENDED(bson_append_document_end(p, &st));
+    BCON_APPEND(p, "1", "{", "$group", "{", "_id", BCON_UTF8("$tenant"), "n", "{", "$sum",
+                BCON_INT32(1), "}", "}", "}");
+    return CS_OK;
+}
+
+int cs_mq_renew(bson_t *query, bson_t *update, const struct cs_outbox_item *it,
+                int64_t lease_until_ms)
+{
+    BCON_APPEND(query, "_id", BCON_UTF8(it->id), "lease_id", BCON_INT64(it->lease_id), "state",
+                BCON_INT32(0));
+    BCON_APPEND(update, "$set", "{", "lease_until", BCON_INT64(lease_until_ms), "}");
     return CS_OK;
 }
 

@@ -84,7 +84,13 @@ CS_MUST_CHECK int cs_mq_event_upsert(const bson_t *ev, bson_t *selector, bson_t 
 CS_MUST_CHECK int cs_mq_outbox_pull(bson_t *update, const char *const *ids, size_t n);
 /* The open head (lowest created, seq) of every (tenant, topic), when it is due and not
  * leased; oldest due first. */
-CS_MUST_CHECK int cs_mq_claim_pipeline(bson_t *pipeline, int64_t now_ms, size_t limit);
+/* topic NULL: every topic but the work queues (CS_OUTBOX_QUEUE_PREFIX); else that
+ * queue's items only. */
+CS_MUST_CHECK int cs_mq_claim_pipeline(bson_t *pipeline, const char *topic, int64_t now_ms,
+                                       size_t limit);
+/* Extends a held lease (the query matches only while the lease id is the caller's). */
+CS_MUST_CHECK int cs_mq_renew(bson_t *query, bson_t *update, const struct cs_outbox_item *it,
+                              int64_t lease_until_ms);
 /* Candidate heads one claim considers at most. */
 #define CS_MQ_MAX_CANDIDATES 1000
 

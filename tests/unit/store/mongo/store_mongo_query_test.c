@@ -455,10 +455,12 @@ static void test_outbox_shapes(void)
     bson_destroy(&u);
 
     bson_t p = BSON_INITIALIZER;
-    CHECK_INT(cs_mq_claim_pipeline(&p, 5000, 10), CS_OK);
+    CHECK_INT(cs_mq_claim_pipeline(&p, NULL, 5000, 10), CS_OK);
     s = bson_array_as_json(&p, NULL);
     CHECK_STR(
-        s, "[ { \"$match\" : { \"state\" : 0 } }, { \"$sort\" : { \"tenant\" : 1, \"topic\" : 1, "
+        s, "[ { \"$match\" : { \"state\" : 0, \"topic\" : { \"$not\" : { \"$regex\" : "
+           "\"^_q\\\\.\", \"$options\" : \"\" } } } }, { \"$sort\" : { \"tenant\" : 1, "
+           "\"topic\" : 1, "
            "\"created\" : 1, \"seq\" : 1 } }, { \"$group\" : { \"_id\" : { \"tenant\" : "
            "\"$tenant\", \"topic\" : "
            "\"$topic\" }, \"head\" : { \"$first\" : \"$$ROOT\" } } }, { \"$replaceRoot\" : { "
@@ -472,12 +474,30 @@ static void test_outbox_shapes(void)
     bson_init(&p);
     CHECK_INT(cs_mq_busy_pipeline(&p, 5000), CS_OK);
     s = bson_array_as_json(&p, NULL);
-    CHECK_STR(s, "[ { \"$match\" : { \"state\" : 0, \"lease_until\" : { \"$gt\" : 5000 } } }, "
+    CHECK_STR(s, "[ { \"$match\" : { \"state\" : 0, \"topic\" : { \"$not\" : { \"$regex\" : "
+                 "\"^_q\\\\.\", \"$options\" : \"\" } }, \"lease_until\" : { \"$gt\" : 5000 } } }, "
                  "{ \"$group\" : { \"_id\" : \"$tenant\", \"n\" : { \"$sum\" : 1 } } } ]");
     bson_free(s);
     bson_destroy(&p);
 
+    /* a work queue's claim sees that topic only (training jobs, CS_OUTBOX_QUEUE_PREFIX) */
+    bson_init(&p);
+    CHECK_INT(cs_mq_claim_pipeline(&p, "_q.ml_training", 5000, 1), CS_OK);
+    s = bson_array_as_json(&p, NULL);
+    CHECK(strncmp(s, "[ { \"$match\" : { \"state\" : 0, \"topic\" : \"_q.ml_training\" } }, ",
+                  62) == 0);
+    bson_free(s);
+    bson_destroy(&p);
+
     bson_t q = BSON_INITIALIZER;
+    bson_init(&u);
+    struct cs_outbox_item held = {.id = "evt_9", .lease_id = 5};
+    CHECK_INT(cs_mq_renew(&q, &u, &held, 8000), CS_OK);
+    CHECK_STR(relaxed(a, &q), "{ \"_id\" : \"evt_9\", \"lease_id\" : 5, \"state\" : 0 }");
+    CHECK_STR(relaxed(a, &u), "{ \"$set\" : { \"lease_until\" : 8000 } }");
+    bson_destroy(&q);
+    bson_destroy(&u);
+    bson_init(&q);
     bson_init(&u);
     CHECK_INT(cs_mq_lease(&q, &u, "evt_1", 5000, 1000, 77), CS_OK);
     CHECK_STR(relaxed(a, &q),

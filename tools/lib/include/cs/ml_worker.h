@@ -2,13 +2,14 @@
  * and documents). Claims queued jobs with leases, trains them with the project's
  * trainer (cs/train.h), writes progress after each epoch and publishes the model.
  *
- * Leases: a job's queue document (system tenant, CS_ML_QUEUE) is claimed by a
- * versioned update setting lease_until = now + lease_ms; the holder renews it after
- * every epoch, so a worker that dies stops renewing and another takes the job over
- * once the lease lapses (it trains again from the start: attempts counts the runs).
- * A worker whose renewal conflicts has lost the job and stops without writing
- * anything, and the result is published only right after a successful renewal, so a
- * job is never completed twice.
+ * Leases: a job's outbox item (queue CS_ML_TOPIC) is claimed with a lease of lease_ms
+ * that the holder renews after every epoch, so a worker that dies stops renewing and
+ * another takes the job over once the lease lapses (attempts counts the claims). After
+ * every epoch the holder also keeps a checkpoint of the trainer's state, and the taker
+ * resumes after the last epoch kept (resumed_from_epoch in the job), ending with the
+ * same model an uninterrupted run makes. A worker whose renewal conflicts has lost the
+ * job and stops without writing anything, and the result is published only right
+ * after a successful renewal, so a job is never completed twice.
  */
 #ifndef CS_ML_WORKER_H
 #define CS_ML_WORKER_H

@@ -17,6 +17,19 @@
 #include "cs/model.h"
 #include "cs/textfeat.h"
 
+/* Where a fit stands after a finished epoch: everything SGD carries into the next one
+ * beyond what the rows, options and seed give again (the shuffle order and step count
+ * are replayed from the seed). A fit resumed from it (cs_train_opts.resume) ends with
+ * bit-identical parameters to one that never stopped (checkpoints, issue 18). */
+struct cs_train_state {
+    uint32_t epoch;       /* epochs finished, 1..epochs */
+    const float *weights; /* n_features * n_classes: the true (mixed) weights */
+    const float *bias;    /* n_classes */
+    const float *avg_w;   /* epoch-averaging sums (n_features * n_classes); NULL when n_avg 0 */
+    const double *avg_b;  /* n_classes; NULL when n_avg 0 */
+    uint32_t n_avg;       /* epochs summed so far */
+};
+
 /* One finished epoch, for progress reports. */
 struct cs_train_epoch {
     uint32_t epoch; /* 1-based */
@@ -26,6 +39,7 @@ struct cs_train_epoch {
     double val_accuracy; /* on the validation rows with the end-of-epoch weights; 0 without */
     double val_loss;     /* mean cross-entropy there (temperature 1) */
     size_t n_val;
+    struct cs_train_state state; /* valid during the on_epoch call only */
 };
 
 struct cs_train_opts {
@@ -56,6 +70,9 @@ struct cs_train_opts {
     int (*mix)(void *user, uint32_t epoch, float *weights, float *bias);
     int (*on_epoch)(void *user, const struct cs_train_epoch *e);
     void *user;
+    /* NULL, or the state a checkpoint kept (on_epoch's e->state, copied): the fit starts
+     * after resume->epoch from it. Sizes must match the fit's. */
+    const struct cs_train_state *resume;
 };
 
 /* Defaults tuned on the shipped data sets (see data/models/README.md). */

@@ -1,0 +1,202 @@
+/* The training worker against a real store (cs/ml_worker.h): jobs are claimed through
+ * the outbox queue with leases, and a worker stopped after an epoch leaves a checkpoint
+ * from which the next one resumes (resumed_from_epoch, attempts 2), ending with the same
+ * model as a job that ran without a stop: every probability equal, bit for bit. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../support/temp_store.h"
+#include "../../support/test.h"
+#include "cs/arena.h"
+#include "cs/json.h"
+#include "cs/lifecycle.h"
+#include "cs/ml_worker.h"
+#include "cs/model.h"
+#include "cs/models.h"
+#include "cs/store.h"
+
+static const char *const LABELS[3] = {"negative", "neutral", "positive"};
+static const char *const FRUIT[3] = {"durian", "quince", "kumquat"};
+
+static char var_dir[512];
+static struct cs_models *builtin;
+static volatile sig_atomic_t stop_flag;
+
+static int64_t clock_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void rnd(void *buf, size_t n)
+{
+    static unsigned char c = 1;
+    unsigned char *b = buf;
+    for (size_t i = 0; i < n; i++) b[i] = c++;
+}
+
+/* The tenant's data file: 600 rows, the label given by a fruit name. */
+static int write_data(char *path, size_t cap)
+{
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/ml", var_dir);
+    mkdir(dir, 0700);
+    snprintf(dir, sizeof(dir), "%s/ml/acme", var_dir);
+    mkdir(dir, 0700);
+    snprintf(path, cap, "%s/ml/acme/train.csv", var_dir);
+    FILE *f = fopen(path, "w");
+    if (!f) return -1;
+    fprintf(f, "text,label\n");
+    for (int i = 0; i < 600; i++)
+        fprintf(f, "\"a %s parcel, order %d\",%s\n", FRUIT[i % 3], i * 7, LABELS[i % 3]);
+    return fclose(f);
+}
+
+/* A job as ai-training stores it, with its outbox item in the same write. */
+static int add_job(struct cs_store *st, struct cs_arena *a, const char *id, const char *data)
+{
+    json_object *b = cs_json_object(a), *opts = cs_json_object(a), *item = cs_json_object(a);
+    if (!b || !opts || !item) return CS_ERR_NOMEM;
+    int rc = cs_json_add_int(opts, "epochs", 6);
+    if (!rc) rc = cs_json_add_str(b, "job_id", id);
+    if (!rc) rc = cs_json_add_str(b, "status", "STARTING");
+    if (!rc) rc = cs_json_add_str(b, "base_model", "sentiment");
+    if (!rc) rc = cs_json_add_str(b, "training_data_uri", cs_arena_printf(a, "file://%s", data));
+    if (!rc) rc = cs_json_add_int(b, "instance_count", 2);
+    if (!rc) rc = cs_json_add(b, "options", json_object_get(opts));
+    if (!rc) rc = cs_json_add_str(item, "job_id", id);
+    if (!rc) rc = cs_store_stage(st, "acme", CS_ML_TOPIC, "training_job", item);
+    if (!rc) rc = cs_store_insert(st, a, "acme", CS_ML_JOBS, id, b, NULL, clock_now(), NULL);
+    return rc;
+}
+
+/* Stops the worker once the job's first checkpoint is on disk. */
+static void *stopper(void *arg)
+{
+    const char *path = arg;
+    struct stat sb;
+    for (int i = 0; i < 60000 && stat(path, &sb) != 0; i++) usleep(500);
+    stop_flag = 1;
+    return NULL;
+}
+
+static struct cs_ml_worker_cfg cfg_of(void)
+{
+    return (struct cs_ml_worker_cfg){.var_dir = var_dir,
+                                     .builtin = builtin,
+                                     .lease_ms = 60000,
+                                     .now_ms = clock_now,
+                                     .random = rnd,
+                                     .stop = &stop_flag};
+}
+
+static int run(struct cs_store *st, struct cs_arena *a, bool *ran)
+{
+    struct cs_ml_worker_cfg cfg = cfg_of();
+    return cs_ml_worker_run_one(st, a, &cfg, ran);
+}
+
+static json_object *job(struct cs_store *st, struct cs_arena *a, const char *id)
+{
+    struct cs_doc d;
+    return cs_store_get(st, a, "acme", CS_ML_JOBS, id, &d) == CS_OK ? d.body : NULL;
+}
+
+static struct cs_model *model_of(const char *id)
+{
+    char p[700];
+    snprintf(p, sizeof(p), "%s/ml/acme/models/%s/model.csm", var_dir, id);
+    struct cs_model *m = NULL;
+    return cs_model_open(p, &m) == CS_OK ? m : NULL;
+}
+
+static void stopped_job_resumes_to_the_same_model(void)
+{
+    static struct temp_db db;
+    struct cs_store *st = temp_db_create(&db, "ml-worker");
+    REQUIRE(st);
+    struct cs_arena *a = cs_arena_new(1 << 16);
+    REQUIRE(a);
+    char data[600];
+    REQUIRE(write_data(data, sizeof(data)) == 0);
+    REQUIRE(add_job(st, a, "train-whole", data) == CS_OK);
+    REQUIRE(add_job(st, a, "train-stopped", data) == CS_OK);
+    bool ran;
+    /* tenant jobs run in order: "train-whole" first, to the end */
+    stop_flag = 0;
+    REQUIRE(run(st, a, &ran) == CS_OK && ran);
+    CHECK_STR(cs_json_get_str(job(st, a, "train-whole"), "status"), "COMPLETED");
+    CHECK_INT(cs_json_get_int(job(st, a, "train-whole"), "resumed_from_epoch", -1), 0);
+    /* "train-stopped" is stopped after its first checkpoint ... */
+    char ckpt[700];
+    snprintf(ckpt, sizeof(ckpt), "%s/ml/acme/models/train-stopped/checkpoint.bin", var_dir);
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, stopper, ckpt) == 0);
+    REQUIRE(run(st, a, &ran) == CS_OK && ran);
+    pthread_join(th, NULL);
+    json_object *j = job(st, a, "train-stopped");
+    CHECK_STR(cs_json_get_str(j, "status"), "IN_PROGRESS");
+    json_object *pr = NULL;
+    json_object_object_get_ex(j, "progress", &pr);
+    int64_t shown = cs_json_get_int(pr, "current_epoch", -1);
+    CHECK(shown >= 0 && shown < 6);
+    /* ... and the next worker claims it at once (the stop released the lease) and
+     * starts after the checkpoint's epoch, which is past the progress it showed */
+    stop_flag = 0;
+    REQUIRE(run(st, a, &ran) == CS_OK && ran);
+    j = job(st, a, "train-stopped");
+    CHECK_STR(cs_json_get_str(j, "status"), "COMPLETED");
+    CHECK_INT(cs_json_get_int(j, "attempts", 0), 2);
+    int64_t resumed = cs_json_get_int(j, "resumed_from_epoch", -1);
+    CHECK(resumed >= 1 && resumed >= shown && resumed <= 6);
+    CHECK(access(ckpt, F_OK) != 0); /* removed once the model is out */
+    /* the same model: equal probabilities for every text, bit for bit */
+    struct cs_model *m1 = model_of("train-whole"), *m2 = model_of("train-stopped");
+    REQUIRE(m1 && m2);
+    static const char *const texts[] = {"a durian parcel", "quince order", "kumquat?",
+                                        "nothing known here"};
+    for (size_t i = 0; i < 4; i++) {
+        struct cs_model_pred p1, p2;
+        REQUIRE(cs_model_predict_text(m1, texts[i], strlen(texts[i]), cs_models_scratch(), &p1) ==
+                CS_OK);
+        REQUIRE(cs_model_predict_text(m2, texts[i], strlen(texts[i]), cs_models_scratch(), &p2) ==
+                CS_OK);
+        CHECK(memcmp(p1.prob, p2.prob, sizeof(float) * 3) == 0);
+    }
+    cs_model_close(m1);
+    cs_model_close(m2);
+    /* both published once, and the queue is empty */
+    CHECK(run(st, a, &ran) == CS_OK && !ran);
+    int64_t open, done, dead;
+    CHECK_INT(cs_store_outbox_stats(st, "acme", CS_ML_TOPIC, &open, &done, &dead), CS_OK);
+    CHECK_INT(open, 0);
+    CHECK_INT(done, 2);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
+int main(void)
+{
+    const char *tmp = getenv("CS_TEST_TMP") ? getenv("CS_TEST_TMP") : "/tmp";
+    snprintf(var_dir, sizeof(var_dir), "%s/ml-worker-%d", tmp, (int)getpid());
+    mkdir(var_dir, 0700);
+    char models[512];
+    snprintf(models, sizeof(models), "%s/models",
+             getenv("CS_DATA_DIR") ? getenv("CS_DATA_DIR") : "data");
+    if (cs_models_open(models, &builtin) != CS_OK) {
+        printf("not ok - open %s\ntally: 0 passed, 1 failed, 0 skipped\n", models);
+        return 1;
+    }
+    TEST_RUN(stopped_job_resumes_to_the_same_model);
+    cs_models_close(builtin);
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", var_dir);
+    if (system(cmd) != 0) printf("# could not remove %s\n", var_dir);
+    return test_done();
+}
