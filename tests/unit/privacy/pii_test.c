@@ -99,7 +99,7 @@ static void test_address_fields(void)
          {"0104", "Hafnarstraeti 5", "Suite 179", "80296"}},
         {">228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817",
          {"228", "Ringvej 144", "Apt. 902", "96817"}},
-        {"Send it to 583 Magrethevej 298, Apt. 123, Qasigiannguit, Greenland 07609",
+        {"Address:\n583 Magrethevej 298, Apt. 123, Qasigiannguit, Greenland 07609",
          {"583", "Magrethevej 298", "Apt. 123", "07609"}},
         {"Mrs. Barbara Yudina Apt. 675 62314 Mellemvej 32\nAalborg NO 9100",
          {"Apt. 675", "62314", "Mellemvej 32"}},
@@ -112,8 +112,14 @@ static void test_address_fields(void)
             CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, cases[i].text, cases[i].part[k]));
         }
     }
-    /* a continuous address (one line with its unit, "City, ST zip", two places) stays whole */
+    /* a continuous address (one line with its unit, "City, ST zip", two places) stays
+     * whole, and so do a form's lines written inside a sentence */
     static const char *const whole[][2] = {
+        {"please send a new one to 1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus "
+         "36903? I am in Paphos",
+         "1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903"},
+        {"Send it to 583 Magrethevej 298, Apt. 123, Qasigiannguit, Greenland 07609",
+         "583 Magrethevej 298, Apt. 123, Qasigiannguit, Greenland 07609"},
         {"at 5586 Þórunnarstræti 31, Arnsdorf, Germany",
          "5586 Þórunnarstræti 31, Arnsdorf, Germany"},
         {"at 638 2229 Wolmarans St\nCaxias do Sul, RS 24893",
