@@ -1030,9 +1030,9 @@ static void scan_corner(struct scan *s)
             if (we == p) break;
             if (we - p == 3 && strncmp(s->t + p, "and", 3) == 0)
                 and_at = p;
-            else if (!cap_word(s, p, we) && !is_digit(s->t[p]) && !and_at && we - p > 4)
+            else if (!name_like(s, p, we) && !is_digit(s->t[p]) && !and_at && we - p > 4)
                 break;
-            else if (and_at && !cap_word(s, p, we))
+            else if (and_at && !name_like(s, p, we))
                 break;
             else
                 e = we;
@@ -1326,10 +1326,27 @@ static size_t prefixed_at(struct scan *s, size_t i)
 /* European order at i, "Mellemvej 32", "C. Beerninckstraat 88" (an initial of the
  * person a street is named after), or a named street after a cue; where the scan goes
  * on. */
+/* "Hanne and ul. Więckowskiego Stefana 28", "Katrina and Rúa do Paseo 46": a name and
+ * a numbered street joined by "and" (a shape of the Presidio generator, like "the
+ * corner of A and B"); the end of the address, or 0. */
+static size_t and_street_at(const struct scan *s, size_t i)
+{
+    size_t we = word_end(s, i);
+    if (we == i || !cap_word(s, i, we) || we + 5 >= s->n || strncmp(s->t + we, " and ", 5) != 0)
+        return 0;
+    int has_num = 0;
+    size_t pe = prefixed_street_at(s, we + 5, &has_num);
+    return pe && has_num ? address_tail(s, pe) : 0;
+}
+
 static size_t name_first_at(struct scan *s, size_t i)
 {
     size_t pe = prefixed_at(s, i);
     if (pe) return pe;
+    if ((pe = and_street_at(s, i)) != 0) {
+        add(s, CS_PII_STREET_ADDRESS, i, pe, ADDR_SCORE);
+        return pe;
+    }
     if (!name_like(s, i, word_end(s, i))) return i;
     /* "583 Magrethevej 298": the number-first reading sees the whole */
     if (after_standalone_number(s, i)) return word_end(s, i);
@@ -1372,8 +1389,6 @@ static const char *const DATE_WORDS[] = {
     "september", "october",  "november", "december",  "monday", "tuesday", "wednesday", "thursday",
     "friday",    "saturday", "sunday",   "christmas", "easter", "there",   "english",   "german",
     "french",    "spanish",  "italian",  "india",     "china",  "winter",  NULL};
-/* Window for a title before a name: "señora " is 8 bytes */
-#define TITLE_WINDOW 9
 /* Right before a lower-case word, these make it a name even in mixed-case text, when
  * the lexicon knows it as a first name: a greeting or sign-off ("Thanks, maria",
  * "Hi juan,") or an introduction ("my name is ana"). */
@@ -1536,6 +1551,43 @@ static int after_the(const struct scan *s, size_t i)
            (i == 4 || !is_alpha(s->t[i - 5]));
 }
 
+/* "The Japanese Border Force", "the Czech Border Force": "the" and one or two
+ * capitalised words before; a group or thing is named, not a person. */
+static int after_the_and_caps(const struct scan *s, size_t i)
+{
+    size_t p = i;
+    for (int k = 0; k < 2 && p >= 2 && s->t[p - 1] == ' '; k++) {
+        size_t b = p - 1;
+        while (b > 0 && is_wordc(s->t[b - 1])) b--;
+        if (b == p - 1 || !cap_word(s, b, p - 1)) return 0;
+        if (after_the(s, b)) return 1;
+        p = b;
+    }
+    return 0;
+}
+
+/* A title word right before the name ("Mr. Pálffy", "Sra. García"), as a whole word:
+ * "Mission" is no "Miss". */
+static int title_before(const struct scan *s, size_t i)
+{
+    size_t p = i;
+    while (p > 0 && s->t[p - 1] == ' ') p--;
+    if (p > 0 && s->t[p - 1] == '.') p--;
+    size_t b = p;
+    while (b > 0 && is_wordc(s->t[b - 1])) b--;
+    return p < i && b < p && word_in(s, b, p, TITLES);
+}
+
+/* Capitalised function words after a word make a title-case phrase ("Carry Me Back To
+ * Canada", "Stand By Me"), not a name. */
+static int title_case_phrase_after(const struct scan *s, size_t e)
+{
+    static const char *const FUNC[] = {"me", "you", "my",  "your", "to", "the", "of", "in",  "on",
+                                       "is", "at",  "for", "with", "we", "it",  "be", "and", NULL};
+    if (e + 2 >= s->n || s->t[e] != ' ' || !is_upper(s->t[e + 1])) return 0;
+    return word_in(s, e + 1, word_end(s, e + 1), FUNC);
+}
+
 static int next_is_surname(const struct scan *s, size_t e)
 {
     if (e + 1 >= s->n || s->t[e] != ' ') return 0;
@@ -1675,7 +1727,7 @@ static float name_score(const struct scan *s, size_t i, size_t e, uint8_t f)
 {
     /* A title right before ("Mr. Pálffy") names a person even where its period looks
      * like a sentence end. */
-    int titled = context_before(s, i, TITLE_WINDOW, TITLES) && i > 0;
+    int titled = title_before(s, i);
     int cue = context_before(s, i, 12, NAME_CTX);
     /* "User: Vilma Holm": a cue ending in ':' starts the name, not a sentence */
     int colon_cue = cue && i >= 2 && s->t[i - 2] == ':';
@@ -1692,6 +1744,9 @@ static float name_score(const struct scan *s, size_t i, size_t e, uint8_t f)
     /* a first name that is also a word ("Jan", "Mark") before a known surname */
     if (score == 0.0f && (f & CS_PII_LEX_FIRST) && common && next_is_surname(s, e)) score = 0.6f;
     if (score > 0.0f && !titled && !cue && word_in(s, i, e, DATE_WORDS) && !next_is_surname(s, e))
+        score = 0.0f;
+    if (score > 0.0f && !titled && !cue &&
+        (after_the_and_caps(s, i) || title_case_phrase_after(s, e)))
         score = 0.0f;
     return score;
 }

@@ -186,6 +186,10 @@ static void test_address_formats(void)
          "42 Main Street, Apt 4, Springfield, IL 62704"},
         {"Deliver to ul. Biskupa Bogedaina 118 please", "ul. Biskupa Bogedaina 118"},
         {"It was at 33 avenue de Provence", "33 avenue de Provence"},
+        /* the Presidio generator's "Name and street" and lower-case corners */
+        {"User: Hanne and ul. Więckowskiego Stefana 28", "Hanne and ul. Więckowskiego Stefana 28"},
+        {"owens and oneal\n\nthe corner of heiligengeistbrücke 77 and minik courts",
+         "the corner of heiligengeistbrücke 77 and minik courts"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(NULL, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
@@ -415,13 +419,15 @@ static void test_name_shapes(void)
     /* "the" before a cue-less word, street names, a lone lower-case first name that is a
      * word, and an address that holds a first name */
     static const char *const clean[] = {
-        "they are evil and hacked by the Devil",
-        "these shows on Miletić Dale Street were great",
-        "i will mark the date and bill you",
-        "this is ridiculous behaviour",
-        "i am totally disgusted",
-        "this is getting silly",
-        "Our offices are located at 9543 1819 St. John Street Suite 056, Tubize, Belgium"};
+        "they are evil and hacked by the Devil", "these shows on Miletić Dale Street were great",
+        "i will mark the date and bill you", "this is ridiculous behaviour",
+        "i am totally disgusted", "this is getting silly",
+        "Our offices are located at 9543 1819 St. John Street Suite 056, Tubize, Belgium",
+        /* a title only as a whole word ("Mission" is no "Miss"), "the" and capitalised
+         * words before, a title-case phrase */
+        "Mission Statement: we serve songwriters",
+        "The Japanese Border Force have detained a player",
+        "an earlier song, \"Carry Me Back To Canada,\" was arranged"};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);
         if (find(&r, CS_PII_PERSON)) fprintf(stderr, "  false name: %s\n", clean[i]);
