@@ -664,18 +664,30 @@ static struct tail_sep tail_sep_at(const struct scan *s, size_t e)
     return x;
 }
 
-/* "Storgarden 52 Trajanka Forks\n Suite 894": one or two more capitalised words right
- * after the street belong to it when a unit line follows them; their end or 0. */
-static size_t street_more_words(const struct scan *s, size_t w)
+/* Lower-case particles inside street names ("rue de Provence") */
+static const char *const NAME_PARTICLE[] = {"de", "du",  "des", "la",  "le",  "del", "do",  "da",
+                                            "di", "dos", "das", "van", "von", "der", "den", NULL};
+
+/* "Storgarden 52 Trajanka Forks\n Suite 894": up to three more capitalised words (or
+ * particles) right after the street ending at e belong to it when a unit line follows
+ * them; their end or 0. */
+static size_t street_more_words(const struct scan *s, size_t e)
 {
-    size_t x = w;
-    for (int k = 0;
-         k < 2 && x + 1 < s->n && s->t[x] == ' ' && cap_word(s, x + 1, word_end(s, x + 1)); k++)
-        x = word_end(s, x + 1);
+    size_t x = e;
+    for (int k = 0; k < 3 && x + 1 < s->n && s->t[x] == ' '; k++) {
+        size_t b = x + 1, xe = word_end(s, b);
+        /* a particle only before a capitalised word: "87 van Gijn Summit" */
+        int particle = word_in(s, b, xe, NAME_PARTICLE) && xe + 1 < s->n && s->t[xe] == ' ' &&
+                       cap_word(s, xe + 1, word_end(s, xe + 1));
+        if (!cap_word(s, b, xe) && !particle) break;
+        x = xe;
+    }
     size_t y = x;
     while (y < s->n && y - x < 4 && (s->t[y] == ' ' || s->t[y] == ',' || s->t[y] == '\n')) y++;
-    return y > x && (s->t[x] == ',' || s->t[x] == '\n') && word_in(s, y, word_end(s, y), UNIT) ? x
-                                                                                               : 0;
+    return x > e && y > x && (s->t[x] == ',' || s->t[x] == '\n') &&
+                   word_in(s, y, word_end(s, y), UNIT)
+               ? x
+               : 0;
 }
 
 /* "Suite 680", "Apt. 652" with the unit word [p, w): the end of its number, or 0. */
@@ -735,7 +747,8 @@ static size_t place_run(const struct scan *s, size_t w, int *zip, int *words)
             continue;
         }
         if (!name_like(s, nb, ne) && !filler_word(s, nb, ne) && s->t[nb] != '(') break;
-        end = ne, (*words)++;
+        end = ne;
+        *words += s->t[nb] != '('; /* "Cyprus (Greek)" is one country */
     }
     return end;
 }
@@ -766,9 +779,7 @@ static size_t address_tail(const struct scan *s, size_t e)
         size_t w = word_end(s, p);
         if (w == p) break;
         int unit = word_in(s, p, w, UNIT);
-        size_t more = !hard && x.spaces == 1 && seg == 0 && !unit && cap_word(s, p, w)
-                          ? street_more_words(s, w)
-                          : 0;
+        size_t more = !hard && x.spaces == 1 && seg == 0 && !unit ? street_more_words(s, e) : 0;
         if (more) {
             e = more;
             continue;
@@ -830,9 +841,6 @@ static const char
                            "strada", "rambla", "paseo",    "camino", "boulevard", "vicolo",
                            "corso",  "largo",  "travessa", "carrer", "chemin",    "quai",
                            NULL}; /* "via" and "C/" only in the forms prefixed_street_at checks */
-/* Lower-case particles inside such names */
-static const char *const NAME_PARTICLE[] = {"de", "du",  "des", "la",  "le",  "del", "do",  "da",
-                                            "di", "dos", "das", "van", "von", "der", "den", NULL};
 /* An address cue shortly before makes "Name 12" or "12 Name 34" an address. */
 static const char *const ADDR_CTX[] = {
     "address",          "live at",     "living at",  "located at",        "ship to",   "deliver to",
@@ -872,6 +880,7 @@ static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
     size_t q = we;
     if (q < s->n && (s->t[q] == '.' || (calle && s->t[q] == '/'))) q++;
     size_t e = 0;
+    int lower_words = 0; /* "rue des lieutemants Thomazo": one lower-case word inside */
     for (int w = 0; w < 5 && q < s->n && s->t[q] == ' '; w++) {
         size_t b = q + 1, x = place_word_end(s, b); /* "Rue Saint-Honoré" */
         if (x == b) break;
@@ -882,7 +891,8 @@ static size_t prefixed_street_at(const struct scan *s, size_t p, int *has_num)
         if (word_in(s, b, x, UNIT)) break; /* "Rue Ettatawer Apt. 409" */
         if (name_like(s, b, x))
             e = x;
-        else if (!word_in(s, b, x, NAME_PARTICLE))
+        else if (!word_in(s, b, x, NAME_PARTICLE) &&
+                 !(is_lower(s->t[b]) && x - b >= 3 && lower_words++ == 0))
             break;
         q = x;
     }
@@ -1100,6 +1110,10 @@ static struct seg field_at(const struct scan *s, size_t p, size_t tail)
     }
     size_t zb = e;
     while (zb > p && is_digit(s->t[zb - 1])) zb--;
+    /* "ANNERSTAD nan 340 12": the Swedish, Czech and Greek "NNN NN" */
+    if (e - zb == 2 && zb >= p + 5 && s->t[zb - 1] == ' ' && digits_at(s, zb - 4, 3, 3) == zb - 1 &&
+        s->t[zb - 5] == ' ')
+        zb -= 4;
     for (size_t k = p; k < zb; k++)
         if (is_digit(s->t[k])) return g;
     if (zb == p || filler_word(s, p, word_end(s, p))) return g;
@@ -1221,17 +1235,17 @@ static int claimed(const struct scan *s, size_t i)
 static size_t saint_at(const struct scan *s, size_t p, size_t we)
 {
     size_t sp = we < s->n && s->t[we] == '.' ? we + 1 : we;
+    /* not "12 Main St. Thanks": a street word must follow the saint's name */
     int saint = we - p == 2 && strncasecmp(s->t + p, "st", 2) == 0 && sp + 1 < s->n &&
-                s->t[sp] == ' ' && is_upper(s->t[sp + 1]) &&
-                (sp > we || street_word_within(s, sp + 1, 3));
+                s->t[sp] == ' ' && is_upper(s->t[sp + 1]) && street_word_within(s, sp + 1, 3);
     return saint ? sp + 1 : 0;
 }
 
-/* After the street word ending at e: its period ("St.") and a direction ("Devon Street
- * West"). */
-static size_t street_word_tail(const struct scan *s, size_t e)
+/* After the street word [b, e): the period of an abbreviation ("St.", "Blvd.", not the
+ * sentence's end after "Street.") and a direction ("Devon Street West"). */
+static size_t street_word_tail(const struct scan *s, size_t b, size_t e)
 {
-    if (e < s->n && s->t[e] == '.') e++;
+    if (e < s->n && s->t[e] == '.' && e - b <= 4) e++;
     if (e + 1 < s->n && s->t[e] == ' ') {
         size_t de = word_end(s, e + 1);
         if (word_in(s, e + 1, de, DIRECTION)) e = de;
@@ -1255,7 +1269,7 @@ static size_t street_after_number(const struct scan *s, size_t p)
         int pn = 0;
         size_t pe = w > 0 && word_in(s, p, we, STREET_PREFIX) ? prefixed_street_at(s, p, &pn) : 0;
         if (pe) return pe;
-        if (w > 0 && word_in(s, p, we, STREET)) return street_word_tail(s, we);
+        if (w > 0 && word_in(s, p, we, STREET)) return street_word_tail(s, p, we);
         /* a unit shows the words before it are a street */
         if (w > 0 && word_in(s, p, we, UNIT) && unit_number_at(s, we)) return p - 1;
         if (!name_like(s, p, we) && digits_at(s, p, 1, 6) != we && !ordinal_word(s, p, we)) break;
@@ -1289,7 +1303,8 @@ static size_t number_first_at(struct scan *s, size_t i)
     if (!e) { /* "30497 Ibirapita 8057": a number, a name, a house number */
         size_t ne = word_end(s, num + 1);
         if (ne > num + 1 && cap_word(s, num + 1, ne)) e = eu_street_at(s, num + 1, SIZE_MAX);
-        eu_no_cue = e && !context_before(s, i, 40, ADDR_CTX);
+        /* a unit field written before it is cue enough: "Suite 913 0547 Bygget 91" */
+        eu_no_cue = e && !context_before(s, i, 40, ADDR_CTX) && unit_before(s, i) == SIZE_MAX;
     }
     if (!e) return i;
     size_t tail = address_tail(s, e);

@@ -103,6 +103,12 @@ static void test_address_fields(void)
          {"583", "Magrethevej 298", "Apt. 123", "07609"}},
         {"Mrs. Barbara Yudina Apt. 675 62314 Mellemvej 32\nAalborg NO 9100",
          {"Apt. 675", "62314", "Mellemvej 32"}},
+        /* a unit before the number stands for a cue; "NNN NN" postcodes */
+        {"Mrs. Diana Usamov Suite 913 0547 Bygget 91\nANNERSTAD nan 340 12",
+         {"Suite 913", "0547", "Bygget 91"}},
+        /* a lower-case word inside a French street name */
+        {">770 26 rue des lieutemants Thomazo\n>Apt. 735\n>DOLE\n>France 35910",
+         {"770", "26 rue des lieutemants Thomazo", "Apt. 735", "35910"}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(NULL, cases[i].text, strlen(cases[i].text), &r), CS_OK);
@@ -125,6 +131,14 @@ static void test_address_fields(void)
         {"at 638 2229 Wolmarans St\nCaxias do Sul, RS 24893",
          "638 2229 Wolmarans St\nCaxias do Sul, RS 24893"},
         {"at 42 Main Street, Springfield", "42 Main Street, Springfield"},
+        /* a particle in the second street line; a parenthesised word is part of a country */
+        {"same: Merineitsi põik 87 van Gijn Summit\n Suite 364\n Melliste\n Estonia 02561",
+         "Merineitsi põik 87 van Gijn Summit\n Suite 364\n Melliste\n Estonia 02561"},
+        {"arrived at 654 Rua Ana Caciola 1159, ΣΤΡΟΒΟΛΟΣ, Cyprus (Greek) last night.",
+         "654 Rua Ana Caciola 1159, ΣΤΡΟΒΟΛΟΣ, Cyprus (Greek)"},
+        /* an abbreviation keeps its period, a sentence's end does not belong */
+        {"I live at 12 Main St. Thanks", "12 Main St."},
+        {"I live at 12 Main Street. Thanks", "12 Main Street"},
     };
     for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
         CHECK_INT(cs_pii_detect(NULL, whole[i][0], strlen(whole[i][0]), &r), CS_OK);
