@@ -99,10 +99,16 @@ static void test_address_fields(void)
          {"0104", "Hafnarstraeti 5", "Suite 179", "80296"}},
         {">228 Ringvej 144\n>Apt. 902\n>Qaqortoq\n>Greenlander 96817",
          {"228", "Ringvej 144", "Apt. 902", "96817"}},
-        {"Send it to 583 Magrethevej 298, Apt. 123, Qasigiannguit, Greenland 07609",
+        {"Address:\n583 Magrethevej 298, Apt. 123, Qasigiannguit, Greenland 07609",
          {"583", "Magrethevej 298", "Apt. 123", "07609"}},
         {"Mrs. Barbara Yudina Apt. 675 62314 Mellemvej 32\nAalborg NO 9100",
          {"Apt. 675", "62314", "Mellemvej 32"}},
+        /* a unit before the number stands for a cue; "NNN NN" postcodes */
+        {"Mrs. Diana Usamov Suite 913 0547 Bygget 91\nANNERSTAD nan 340 12",
+         {"Suite 913", "0547", "Bygget 91"}},
+        /* a lower-case word inside a French street name */
+        {">770 26 rue des lieutemants Thomazo\n>Apt. 735\n>DOLE\n>France 35910",
+         {"770", "26 rue des lieutemants Thomazo", "Apt. 735", "35910"}},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(NULL, cases[i].text, strlen(cases[i].text), &r), CS_OK);
@@ -112,13 +118,27 @@ static void test_address_fields(void)
             CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, cases[i].text, cases[i].part[k]));
         }
     }
-    /* a continuous address (one line with its unit, "City, ST zip", two places) stays whole */
+    /* a continuous address (one line with its unit, "City, ST zip", two places) stays
+     * whole, and so do a form's lines written inside a sentence */
     static const char *const whole[][2] = {
+        {"please send a new one to 1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus "
+         "36903? I am in Paphos",
+         "1987 74 Diakou Street\n Suite 680\n Kissousa\n Cyprus 36903"},
+        {"Send it to 583 Magrethevej 298, Apt. 123, Qasigiannguit, Greenland 07609",
+         "583 Magrethevej 298, Apt. 123, Qasigiannguit, Greenland 07609"},
         {"at 5586 Þórunnarstræti 31, Arnsdorf, Germany",
          "5586 Þórunnarstræti 31, Arnsdorf, Germany"},
         {"at 638 2229 Wolmarans St\nCaxias do Sul, RS 24893",
          "638 2229 Wolmarans St\nCaxias do Sul, RS 24893"},
         {"at 42 Main Street, Springfield", "42 Main Street, Springfield"},
+        /* a particle in the second street line; a parenthesised word is part of a country */
+        {"same: Merineitsi põik 87 van Gijn Summit\n Suite 364\n Melliste\n Estonia 02561",
+         "Merineitsi põik 87 van Gijn Summit\n Suite 364\n Melliste\n Estonia 02561"},
+        {"arrived at 654 Rua Ana Caciola 1159, ΣΤΡΟΒΟΛΟΣ, Cyprus (Greek) last night.",
+         "654 Rua Ana Caciola 1159, ΣΤΡΟΒΟΛΟΣ, Cyprus (Greek)"},
+        /* an abbreviation keeps its period, a sentence's end does not belong */
+        {"I live at 12 Main St. Thanks", "12 Main St."},
+        {"I live at 12 Main Street. Thanks", "12 Main Street"},
     };
     for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++) {
         CHECK_INT(cs_pii_detect(NULL, whole[i][0], strlen(whole[i][0]), &r), CS_OK);
@@ -180,6 +200,10 @@ static void test_address_formats(void)
          "42 Main Street, Apt 4, Springfield, IL 62704"},
         {"Deliver to ul. Biskupa Bogedaina 118 please", "ul. Biskupa Bogedaina 118"},
         {"It was at 33 avenue de Provence", "33 avenue de Provence"},
+        /* the Presidio generator's "Name and street" and lower-case corners */
+        {"User: Hanne and ul. Więckowskiego Stefana 28", "Hanne and ul. Więckowskiego Stefana 28"},
+        {"owens and oneal\n\nthe corner of heiligengeistbrücke 77 and minik courts",
+         "the corner of heiligengeistbrücke 77 and minik courts"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(NULL, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
@@ -409,13 +433,15 @@ static void test_name_shapes(void)
     /* "the" before a cue-less word, street names, a lone lower-case first name that is a
      * word, and an address that holds a first name */
     static const char *const clean[] = {
-        "they are evil and hacked by the Devil",
-        "these shows on Miletić Dale Street were great",
-        "i will mark the date and bill you",
-        "this is ridiculous behaviour",
-        "i am totally disgusted",
-        "this is getting silly",
-        "Our offices are located at 9543 1819 St. John Street Suite 056, Tubize, Belgium"};
+        "they are evil and hacked by the Devil", "these shows on Miletić Dale Street were great",
+        "i will mark the date and bill you", "this is ridiculous behaviour",
+        "i am totally disgusted", "this is getting silly",
+        "Our offices are located at 9543 1819 St. John Street Suite 056, Tubize, Belgium",
+        /* a title only as a whole word ("Mission" is no "Miss"), "the" and capitalised
+         * words before, a title-case phrase */
+        "Mission Statement: we serve songwriters",
+        "The Japanese Border Force have detained a player",
+        "an earlier song, \"Carry Me Back To Canada,\" was arranged"};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);
         if (find(&r, CS_PII_PERSON)) fprintf(stderr, "  false name: %s\n", clean[i]);
