@@ -1,4 +1,3 @@
-#include "cs/auth.h"
 #include "cs/clock.h"
 #include "cs/env.h"
 #include "cs/family.h"
@@ -9,19 +8,10 @@
 
 int fn_health_ready(const struct cs_req *req, struct cs_resp *resp);
 
-/* A store that answers reads but refuses writes (full disk, read-only file, lost
- * lock) is not ready: the probe writes, as every ticket does. One counter bumped per
- * minute window in the system tenant; windows expire on their own. */
-static bool store_writable(const struct cs_req *req)
-{
-    int64_t window = req->now_ms - req->now_ms % 60000, n = 0;
-    return cs_store_counter_add(req->store, CS_SYSTEM_TENANT, "health:ready", window, 120000, 1,
-                                &n) == CS_OK;
-}
-
 int fn_health_ready(const struct cs_req *req, struct cs_resp *resp)
 {
-    bool store_ok = cs_store_ping(req->store) == CS_OK && store_writable(req);
+    bool store_ok = cs_store_ping(req->store) == CS_OK &&
+                    cs_store_probe_write(req->store, req->now_ms) == CS_OK;
     bool models_ok = req->env->models != NULL;
     bool ready = store_ok && models_ok;
     char ts[CS_ISO_MAX];

@@ -129,6 +129,10 @@ CS_MUST_CHECK int cs_store_open(const char *uri, struct cs_store **out);
 void cs_store_close(struct cs_store *st);
 /* Cheap round trip for readiness checks. */
 CS_MUST_CHECK int cs_store_ping(struct cs_store *st);
+/* Readiness of the write path: a store that answers reads but refuses writes (full disk,
+ * read-only file, lost lock) is not ready. Bumps one counter of the system tenant per
+ * minute, which expires on its own, so probes leave nothing behind. */
+CS_MUST_CHECK int cs_store_probe_write(struct cs_store *st, int64_t now_ms);
 /* "sqlite" or "mongodb". */
 const char *cs_store_backend(const struct cs_store *st);
 

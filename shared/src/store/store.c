@@ -141,6 +141,14 @@ int cs_store_ping(struct cs_store *st)
     return st->ops->ping(st);
 }
 
+int cs_store_probe_write(struct cs_store *st, int64_t now_ms)
+{
+    const int64_t window_ms = 60 * 1000;
+    int64_t n = 0;
+    return cs_store_counter_add(st, CS_SYSTEM_TENANT, "health:ready", now_ms - now_ms % window_ms,
+                                2 * window_ms, 1, &n);
+}
+
 int cs_store_insert(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
                     const char *id, json_object *body, const struct cs_text *text, int64_t now_ms,
                     struct cs_doc *out)
