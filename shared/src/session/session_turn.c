@@ -104,11 +104,12 @@ static int add_customer_message(struct turn *t)
 {
     struct cs_arena *a = t->req->arena;
     json_object *body = t->s->doc.body;
-    const char *trigger = trigger_of(t, a);
+    const char *trigger = trigger_of(t, a), *id = next_id(a, t->s);
+    if (!id) return CS_ERR_NOMEM; /* not a message stored with a null id */
     struct cs_jb mb, hb;
     cs_jb_init(&mb, json_object_new_object());
     cs_jb_init(&hb, json_object_new_object());
-    cs_jb_str(&mb, "id", next_id(a, t->s));
+    cs_jb_str(&mb, "id", id);
     cs_jb_str(&mb, "role", "customer");
     cs_jb_str(&mb, "content", t->text);
     cs_jb_str(&mb, "timestamp", t->ts);
@@ -311,11 +312,13 @@ static int add_ai_message(struct turn *t)
     size_t ntaken = 0;
     if (dec->reason) taken[ntaken++] = "escalated";
     if (dec->irate) taken[ntaken++] = "irate_protocol";
+    const char *id = next_id(t->req->arena, t->s);
+    if (!id) return CS_ERR_NOMEM; /* not a message stored with a null id */
     json_object *md = NULL;
     struct cs_jb mb;
     cs_jb_init(&mb, json_object_new_object());
     rc = metadata(&r, taken, ntaken, &md);
-    cs_jb_str(&mb, "id", next_id(t->req->arena, t->s));
+    cs_jb_str(&mb, "id", id);
     cs_jb_str(&mb, "role", role);
     cs_jb_str(&mb, "content", r.content);
     cs_jb_str(&mb, "timestamp", t->ts);
