@@ -217,8 +217,9 @@ static void test_arena_faults_fail_cleanly(void)
     const struct {
         handler_fn fn;
         const char *id, *body;
-    } cases[] = {{fn_cs_sessions_create, NULL, create},
-                 {fn_cs_messages, id, "{\"message\":\"Thanks. Where can I find the tracking link?\"}"}};
+    } cases[] = {
+        {fn_cs_sessions_create, NULL, create},
+        {fn_cs_messages, id, "{\"message\":\"Thanks. Where can I find the tracking link?\"}"}};
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         int ok = 0, nomem = 0;
         for (unsigned n = 1; n <= 5000 && !ok; n++) {
