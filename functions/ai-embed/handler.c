@@ -20,7 +20,9 @@ static json_object *vector_json(const float *v, unsigned dims)
     for (unsigned i = 0; arr && i < dims; i++) {
         char num[32];
         snprintf(num, sizeof(num), "%.7g", (double)v[i]);
-        if (json_object_array_add(arr, json_object_new_double_s(v[i], num))) {
+        json_object *x = json_object_new_double_s(v[i], num); /* NULL would add a null */
+        if (!x || json_object_array_add(arr, x)) {
+            json_object_put(x);
             json_object_put(arr);
             return NULL;
         }
@@ -68,9 +70,11 @@ int fn_ai_embed(const struct cs_req *req, struct cs_resp *resp)
         return CS_ERR_VALIDATION;
     }
     if (rc) return rc;
-    json_object *d = cs_json_object(req->arena);
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
     json_object *list = json_object_new_array_ext((int)e.n);
-    if (!d || !list || cs_json_add(d, "embeddings", list)) return CS_ERR_NOMEM;
+    cs_jb_add(&d, "embeddings", list);
+    if (cs_jb_done(&d)) return CS_ERR_NOMEM; /* list is d's from here */
     for (size_t i = 0; i < e.n; i++) {
         json_object *v = vector_json(e.vec[i], e.dims);
         if (!v || json_object_array_add(list, v)) {
@@ -78,12 +82,13 @@ int fn_ai_embed(const struct cs_req *req, struct cs_resp *resp)
             return CS_ERR_NOMEM;
         }
     }
-    rc = cs_json_add_str(d, "model", e.model);
-    if (!rc) rc = cs_json_add_int(d, "dimensions", e.dims);
-    if (!rc) rc = cs_json_add_str(d, "provider", e.provider);
-    if (!rc) rc = cs_json_add_str(d, "provider_id", e.provider_id);
-    if (!rc) rc = cs_json_add_bool(d, "fallback", e.fallback);
-    if (!rc && e.fallback_reason) rc = cs_json_add_str(d, "fallback_reason", e.fallback_reason);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    cs_jb_str(&d, "model", e.model);
+    cs_jb_int(&d, "dimensions", e.dims);
+    cs_jb_str(&d, "provider", e.provider);
+    cs_jb_str(&d, "provider_id", e.provider_id);
+    cs_jb_bool(&d, "fallback", e.fallback);
+    if (e.fallback_reason) cs_jb_str(&d, "fallback_reason", e.fallback_reason);
+    rc = cs_jb_done(&d);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
     return rc;
 }

@@ -49,61 +49,75 @@ static int sse_event(struct sse_out *o, const char *event, json_object *data)
 static int on_delta(void *ud, const char *text, size_t len)
 {
     struct sse_out *o = ud;
-    json_object *d = cs_json_object(o->req->arena);
-    json_object *t = json_object_new_string_len(text, (int)len);
-    if (!d || cs_json_add(d, "text", t)) return CS_ERR_NOMEM;
-    return sse_event(o, "delta", d);
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(o->req->arena));
+    cs_jb_add(&d, "text", json_object_new_string_len(text, (int)len));
+    if (cs_jb_done(&d)) return CS_ERR_NOMEM;
+    return sse_event(o, "delta", d.obj);
 }
 
 static json_object *usage_json(const struct cs_ai_usage *u)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
-    int rc = cs_json_add_int(o, "prompt_tokens", u->prompt_tokens);
-    if (!rc) rc = cs_json_add_int(o, "completion_tokens", u->completion_tokens);
-    if (!rc) rc = cs_json_add_int(o, "total_tokens", u->total_tokens);
-    if (rc) json_object_put(o);
-    return rc ? NULL : o;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_int(&o, "prompt_tokens", u->prompt_tokens);
+    cs_jb_int(&o, "completion_tokens", u->completion_tokens);
+    cs_jb_int(&o, "total_tokens", u->total_tokens);
+    if (cs_jb_done(&o)) {
+        json_object_put(o.obj);
+        return NULL;
+    }
+    return o.obj;
+}
+
+/* Appends a copy of s: checked, as a failed string would list a null flag. */
+static int push_str(json_object *arr, const char *s)
+{
+    json_object *v = json_object_new_string(s);
+    if (!v || json_object_array_add(arr, v)) {
+        json_object_put(v);
+        return CS_ERR_NOMEM;
+    }
+    return CS_OK;
 }
 
 static json_object *compliance_json(const struct cs_policy_result *p, bool leak)
 {
-    json_object *o = json_object_new_object();
     json_object *flags = json_object_new_array();
-    int rc = o && flags ? CS_OK : CS_ERR_NOMEM;
-    for (size_t i = 0; !rc && i < p->n_issues; i++)
-        rc = json_object_array_add(flags, json_object_new_string(p->issues[i])) ? CS_ERR_NOMEM
-                                                                                : CS_OK;
-    if (!rc && leak)
-        rc = json_object_array_add(
-                 flags, json_object_new_string("system prompt echo removed from the reply"))
-                 ? CS_ERR_NOMEM
-                 : CS_OK;
-    if (!rc) rc = cs_json_add_bool(o, "passed", p->compliance == CS_POLICY_PASSED && !leak);
-    if (!rc)
-        rc = cs_json_add(o, "flags", flags);
-    else
+    int rc = flags ? CS_OK : CS_ERR_NOMEM;
+    for (size_t i = 0; !rc && i < p->n_issues; i++) rc = push_str(flags, p->issues[i]);
+    if (!rc && leak) rc = push_str(flags, "system prompt echo removed from the reply");
+    if (rc) {
         json_object_put(flags);
-    if (!rc) rc = cs_json_add_bool(o, "prompt_injection", p->prompt_injection);
-    if (rc) json_object_put(o);
-    return rc ? NULL : o;
+        return NULL;
+    }
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_bool(&o, "passed", p->compliance == CS_POLICY_PASSED && !leak);
+    cs_jb_add(&o, "flags", flags);
+    cs_jb_bool(&o, "prompt_injection", p->prompt_injection);
+    if (cs_jb_done(&o)) {
+        json_object_put(o.obj);
+        return NULL;
+    }
+    return o.obj;
 }
 
 static json_object *answer_json(struct cs_arena *a, const struct cs_ai_reply *r,
                                 const struct cs_policy_result *p)
 {
-    json_object *d = cs_json_object(a);
-    if (!d) return NULL;
-    int rc = cs_json_add_str(d, "generated_text", r->text);
-    if (!rc) rc = cs_json_add(d, "usage", usage_json(&r->usage));
-    if (!rc) rc = cs_json_add_str(d, "model", r->model);
-    if (!rc) rc = cs_json_add_str(d, "provider", r->provider);
-    if (!rc) rc = cs_json_add_str(d, "provider_id", r->provider_id);
-    if (!rc) rc = cs_json_add_bool(d, "fallback", r->fallback);
-    if (!rc && r->fallback_reason) rc = cs_json_add_str(d, "fallback_reason", r->fallback_reason);
-    if (!rc) rc = cs_json_add_double(d, "latency_ms", r->latency_ms, 1);
-    if (!rc) rc = cs_json_add(d, "compliance_check", compliance_json(p, r->system_leak));
-    return rc ? NULL : d;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(a));
+    cs_jb_str(&d, "generated_text", r->text);
+    cs_jb_add(&d, "usage", usage_json(&r->usage));
+    cs_jb_str(&d, "model", r->model);
+    cs_jb_str(&d, "provider", r->provider);
+    cs_jb_str(&d, "provider_id", r->provider_id);
+    cs_jb_bool(&d, "fallback", r->fallback);
+    if (r->fallback_reason) cs_jb_str(&d, "fallback_reason", r->fallback_reason);
+    cs_jb_double(&d, "latency_ms", r->latency_ms, 1);
+    cs_jb_add(&d, "compliance_check", compliance_json(p, r->system_leak));
+    return cs_jb_done(&d) ? NULL : d.obj;
 }
 
 /* Caller context is data for the model, not instructions: it is appended as JSON. */
@@ -126,15 +140,16 @@ static json_object *envelope(const struct cs_req *req, int status, json_object *
 {
     char ts[CS_ISO_MAX];
     cs_time_iso(cs_now_ms(), CS_ISO_NAIVE_US, ts);
-    json_object *e = cs_json_object(req->arena);
-    if (!e) return NULL;
-    int rc = cs_json_add_bool(e, "error", data == NULL);
-    if (!rc) rc = cs_json_add_int(e, "status_code", status);
-    if (!rc)
-        rc = data ? cs_json_add(e, "data", json_object_get(data))
-                  : cs_json_add_str(e, "message", message);
-    if (!rc) rc = cs_json_add_str(e, "timestamp", ts);
-    return rc ? NULL : e;
+    struct cs_jb e;
+    cs_jb_init(&e, cs_json_object(req->arena));
+    cs_jb_bool(&e, "error", data == NULL);
+    cs_jb_int(&e, "status_code", status);
+    if (data)
+        cs_jb_add(&e, "data", json_object_get(data));
+    else
+        cs_jb_str(&e, "message", message);
+    cs_jb_str(&e, "timestamp", ts);
+    return cs_jb_done(&e) ? NULL : e.obj;
 }
 
 static int bad_model(struct cs_resp *resp, int rc)

@@ -40,18 +40,18 @@ static int one_result(const struct cs_req *req, const struct cs_model *tenant, j
     if (rc) return rc;
     int c = top_class(s.prob);
     counts[c]++;
-    json_object *r = json_object_new_object();
-    if (!r || json_object_array_add(out, r)) {
-        json_object_put(r);
-        return CS_ERR_NOMEM;
-    }
-    rc = cs_json_add_str(r, "id", cs_json_get_str(conv, "id"));
-    if (!rc) rc = cs_json_add_str(r, "sentiment", LABEL[c]);
-    if (!rc) rc = cs_json_add_double(r, "positive", s.prob[CS_SENT_POSITIVE], 4);
-    if (!rc) rc = cs_json_add_double(r, "negative", s.prob[CS_SENT_NEGATIVE], 4);
-    if (!rc) rc = cs_json_add_double(r, "neutral", s.prob[CS_SENT_NEUTRAL_CLASS], 4);
+    struct cs_jb r;
+    cs_jb_init(&r, json_object_new_object());
+    cs_jb_str(&r, "id", cs_json_get_str(conv, "id"));
+    cs_jb_str(&r, "sentiment", LABEL[c]);
+    cs_jb_double(&r, "positive", s.prob[CS_SENT_POSITIVE], 4);
+    cs_jb_double(&r, "negative", s.prob[CS_SENT_NEGATIVE], 4);
+    cs_jb_double(&r, "neutral", s.prob[CS_SENT_NEUTRAL_CLASS], 4);
     /* Beyond the seed: who scored it, when the caller asked for a provider. */
-    if (!rc && use_ai) rc = cs_json_add_str(r, "provider", source);
+    if (use_ai) cs_jb_str(&r, "provider", source);
+    rc = cs_jb_done(&r);
+    if (!rc && json_object_array_add(out, r.obj)) rc = CS_ERR_NOMEM;
+    if (rc) json_object_put(r.obj);
     return rc;
 }
 
@@ -64,20 +64,22 @@ int fn_analyze_batch(const struct cs_req *req, struct cs_resp *resp)
     struct cs_ml_served sv = {0};
     int rc = use_ai ? CS_OK : cs_ml_served_get(req, "sentiment", &sv);
     if (rc) return rc;
-    json_object *d = cs_json_object(req->arena);
+    struct cs_jb d, sum;
+    cs_jb_init(&d, cs_json_object(req->arena));
     json_object *results = json_object_new_array();
-    rc = d ? cs_json_add(d, "results", results) : CS_ERR_NOMEM;
-    if (!d) json_object_put(results);
+    cs_jb_add(&d, "results", results);
+    rc = cs_jb_done(&d); /* results is d's from here */
     for (size_t i = 0; !rc && i < json_object_array_length(convs); i++)
         rc =
             one_result(req, sv.model, json_object_array_get_idx(convs, i), use_ai, results, counts);
+    if (rc) return rc;
     /* Beyond the seed: the tenant's deployment, when it answered. */
-    if (!rc && sv.model) rc = cs_json_add_str(d, "deployment", sv.deployment);
-    json_object *sum = rc ? NULL : json_object_new_object();
-    if (!rc) rc = cs_json_add(d, "summary", sum);
-    if (!rc) rc = cs_json_add_int(sum, "positive_count", counts[POS]);
-    if (!rc) rc = cs_json_add_int(sum, "negative_count", counts[NEG]);
-    if (!rc) rc = cs_json_add_int(sum, "neutral_count", counts[NEU]);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
-    return rc;
+    if (sv.model) cs_jb_str(&d, "deployment", sv.deployment);
+    cs_jb_init(&sum, json_object_new_object());
+    cs_jb_int(&sum, "positive_count", counts[POS]);
+    cs_jb_int(&sum, "negative_count", counts[NEG]);
+    cs_jb_int(&sum, "neutral_count", counts[NEU]);
+    cs_jb_nest(&d, "summary", &sum);
+    if ((rc = cs_jb_done(&d))) return rc;
+    return cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
 }

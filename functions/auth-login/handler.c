@@ -10,8 +10,14 @@ int fn_auth_login(const struct cs_req *req, struct cs_resp *resp);
 static json_object *roles_json(const struct cs_principal *p)
 {
     json_object *a = json_object_new_array();
-    for (size_t i = 0; a && i < p->nroles; i++)
-        json_object_array_add(a, json_object_new_string(p->roles[i]));
+    for (size_t i = 0; a && i < p->nroles; i++) {
+        json_object *r = json_object_new_string(p->roles[i]); /* NULL would add a null */
+        if (!r || json_object_array_add(a, r)) {
+            json_object_put(r);
+            json_object_put(a);
+            a = NULL;
+        }
+    }
     return a;
 }
 
@@ -25,12 +31,14 @@ int fn_auth_login(const struct cs_req *req, struct cs_resp *resp)
     if (!rc)
         rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000, req->env->cfg.token_ttl_s,
                          req->arena, &token);
-    json_object *data = rc ? NULL : cs_json_object(req->arena);
-    if (!rc && !data) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(data, "token", token);
-    if (!rc) rc = cs_json_add_str(data, "user_id", p.subject);
-    if (!rc) rc = cs_json_add(data, "roles", roles_json(&p));
+    if (rc) return rc;
+    struct cs_jb data;
+    cs_jb_init(&data, cs_json_object(req->arena));
+    cs_jb_str(&data, "token", token);
+    cs_jb_str(&data, "user_id", p.subject);
+    cs_jb_add(&data, "roles", roles_json(&p));
+    rc = cs_jb_done(&data);
     if (!rc) rc = cs_resp_header(resp, "cache-control", "no-store");
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, data);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, data.obj);
     return rc;
 }

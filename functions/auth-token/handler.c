@@ -19,12 +19,14 @@ int fn_auth_token(const struct cs_req *req, struct cs_resp *resp)
     int64_t ttl = req->env->cfg.token_ttl_s;
     if (!rc)
         rc = cs_jwt_sign(&req->env->cfg.jwt_key, &p, req->now_ms / 1000, ttl, req->arena, &token);
-    json_object *o = rc ? NULL : cs_json_object(req->arena);
-    if (!rc && !o) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(o, "access_token", token);
-    if (!rc) rc = cs_json_add_str(o, "token_type", "bearer");
-    if (!rc) rc = cs_json_add_int(o, "expires_in", ttl);
+    if (rc) return rc;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_str(&o, "access_token", token);
+    cs_jb_str(&o, "token_type", "bearer");
+    cs_jb_int(&o, "expires_in", ttl);
+    rc = cs_jb_done(&o);
     if (!rc) rc = cs_resp_header(resp, "cache-control", "no-store");
-    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o.obj);
     return rc;
 }

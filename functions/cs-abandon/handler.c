@@ -91,21 +91,29 @@ int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp)
     if (!rc) rc = cs_query_where(&q, "_updated", CS_OP_LTE, cs_val_int(cutoff));
     struct cs_doc_list l = {0};
     if (!rc) rc = cs_store_find(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, &q, &l);
-    json_object *o = rc ? NULL : cs_json_object(req->arena),
-                *ids = rc ? NULL : json_object_new_array();
-    if (!rc && (!o || !ids || cs_json_add(o, "sessionIds", ids))) rc = CS_ERR_NOMEM;
+    if (rc) return rc;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    json_object *ids = json_object_new_array();
+    cs_jb_add(&o, "sessionIds", ids);
+    rc = cs_jb_done(&o); /* ids is o's from here */
     int64_t n = 0;
     for (size_t i = 0; !rc && i < l.n; i++) {
         bool done;
         rc = abandon_one(req, l.docs[i].id, cutoff, &done);
         if (!rc && done) {
             n++;
-            rc = json_object_array_add(ids, json_object_new_string(l.docs[i].id)) ? CS_ERR_NOMEM
-                                                                                  : CS_OK;
+            /* Checked: a failed string would list null for a session already abandoned. */
+            json_object *id = json_object_new_string(l.docs[i].id);
+            if (!id || json_object_array_add(ids, id)) {
+                json_object_put(id);
+                rc = CS_ERR_NOMEM;
+            }
         }
     }
-    if (!rc) rc = cs_json_add_int(o, "abandoned", n);
-    if (!rc) rc = cs_json_add_int(o, "idleMinutes", idle_min);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
+    cs_jb_int(&o, "abandoned", n);
+    cs_jb_int(&o, "idleMinutes", idle_min);
+    if (!rc) rc = cs_jb_done(&o);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o.obj);
     return rc;
 }

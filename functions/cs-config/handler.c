@@ -17,14 +17,16 @@ int fn_cs_config(const struct cs_req *req, struct cs_resp *resp);
 static int answer(const struct cs_req *req, struct cs_resp *resp, const char *company,
                   json_object *cfg)
 {
-    json_object *o = cs_json_object(req->arena);
-    int rc = o ? cs_json_add_str(o, "companyId", company) : CS_ERR_NOMEM;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_str(&o, "companyId", company);
     json_object_object_foreach(cfg, key, val)
     {
-        if (rc || strcmp(key, "companyId") == 0) continue;
-        rc = cs_json_add(o, key, json_object_get(val));
+        if (strcmp(key, "companyId") == 0) continue;
+        cs_jb_add(&o, key, json_object_get(val));
     }
-    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
+    int rc = cs_jb_done(&o);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o.obj);
     return rc;
 }
 

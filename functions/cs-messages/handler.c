@@ -67,29 +67,27 @@ static int turn(void *ctx, struct cs_session *s)
 
 static int respond(const struct cs_req *req, struct cs_resp *resp, struct msg *t)
 {
-    json_object *o = cs_json_object(req->arena), *u = json_object_new_object();
-    int rc = o && u && !cs_json_add(o, "sessionUpdate", u) ? CS_OK : CS_ERR_NOMEM;
     json_object *body = t->s.doc.body;
     const struct cs_decision *dec = &t->turn.dec;
-    if (!rc) rc = cs_json_add(o, "customerMessage", json_object_get(t->turn.customer_msg));
-    if (!rc) rc = cs_json_add(o, "aiResponse", json_object_get(t->turn.ai_msg));
-    if (!rc)
-        rc = cs_json_add_str(u, "customerSentiment", cs_json_get_str(body, "customerSentiment"));
-    if (!rc) rc = cs_json_add_str(u, "issueSummary", cs_json_get_str(body, "issueSummary"));
-    if (!rc) rc = cs_json_add_str(u, "currentTier", cs_session_tier_name(t->s.tier));
-    if (!rc) rc = cs_json_add_str(u, "status", cs_session_status_name(t->s.status));
-    if (!rc && dec->reason) {
-        json_object *e = json_object_new_object();
-        rc = e ? CS_OK : CS_ERR_NOMEM;
-        if (!rc) rc = cs_json_add_str(e, "fromTier", t->turn.from_tier);
-        if (!rc) rc = cs_json_add_str(e, "toTier", dec->target);
-        if (!rc) rc = cs_json_add_str(e, "reason", dec->reason);
-        if (!rc)
-            rc = cs_json_add(u, "escalation", e);
-        else
-            json_object_put(e);
+    struct cs_jb o, u, e;
+    cs_jb_init(&u, json_object_new_object());
+    cs_jb_str(&u, "customerSentiment", cs_json_get_str(body, "customerSentiment"));
+    cs_jb_str(&u, "issueSummary", cs_json_get_str(body, "issueSummary"));
+    cs_jb_str(&u, "currentTier", cs_session_tier_name(t->s.tier));
+    cs_jb_str(&u, "status", cs_session_status_name(t->s.status));
+    if (dec->reason) {
+        cs_jb_init(&e, json_object_new_object());
+        cs_jb_str(&e, "fromTier", t->turn.from_tier);
+        cs_jb_str(&e, "toTier", dec->target);
+        cs_jb_str(&e, "reason", dec->reason);
+        cs_jb_nest(&u, "escalation", &e);
     }
-    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 201, o);
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "sessionUpdate", &u);
+    cs_jb_add(&o, "customerMessage", json_object_get(t->turn.customer_msg));
+    cs_jb_add(&o, "aiResponse", json_object_get(t->turn.ai_msg));
+    int rc = cs_jb_done(&o);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 201, o.obj);
     return rc;
 }
 

@@ -15,18 +15,20 @@ int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp);
 
 static json_object *resolution(const struct cs_req *req)
 {
-    json_object *r = json_object_new_object(), *acts = NULL;
-    int rc = r ? CS_OK : CS_ERR_NOMEM;
+    json_object *acts = NULL;
     const char *summary = cs_json_get_str(req->json, "summary");
-    if (!rc) rc = cs_json_add_str(r, "type", cs_json_get_str(req->json, "resolutionType"));
-    if (!rc && summary) rc = cs_json_add_str(r, "summary", summary);
-    if (!rc && json_object_object_get_ex(req->json, "actionsTaken", &acts))
-        rc = cs_json_add(r, "actionsTaken", json_object_get(acts));
-    if (!rc)
-        rc = cs_json_add_bool(r, "followUpRequired",
-                              cs_json_get_bool(req->json, "followUpRequired", false));
-    if (rc) json_object_put(r);
-    return rc ? NULL : r;
+    struct cs_jb r;
+    cs_jb_init(&r, json_object_new_object());
+    cs_jb_str(&r, "type", cs_json_get_str(req->json, "resolutionType"));
+    if (summary) cs_jb_str(&r, "summary", summary);
+    if (json_object_object_get_ex(req->json, "actionsTaken", &acts))
+        cs_jb_add(&r, "actionsTaken", json_object_get(acts));
+    cs_jb_bool(&r, "followUpRequired", cs_json_get_bool(req->json, "followUpRequired", false));
+    if (cs_jb_done(&r)) {
+        json_object_put(r.obj);
+        return NULL;
+    }
+    return r.obj;
 }
 
 static int mark(const struct cs_req *req, struct cs_session *sess, const char *ts)
@@ -34,12 +36,17 @@ static int mark(const struct cs_req *req, struct cs_session *sess, const char *t
     json_object *s = sess->stats, *body = sess->doc.body;
     int64_t created = cs_json_get_int(s, "createdMs", req->now_ms);
     int rc = cs_session_set_status(sess, CS_STATUS_RESOLVED);
-    if (!rc) rc = cs_json_add(body, "resolution", resolution(req));
-    if (!rc) rc = cs_json_add_str(body, "resolvedAt", ts);
-    if (!rc) rc = cs_json_add_str(body, "updatedAt", ts);
-    if (!rc) rc = cs_json_add_int(s, "resolved", 1);
-    if (!rc) rc = cs_json_add_int(s, "resolutionSeconds", (req->now_ms - created) / 1000);
-    return rc;
+    if (rc) return rc;
+    struct cs_jb b, st;
+    cs_jb_init(&b, body);
+    cs_jb_add(&b, "resolution", resolution(req));
+    cs_jb_str(&b, "resolvedAt", ts);
+    cs_jb_str(&b, "updatedAt", ts);
+    if ((rc = cs_jb_done(&b))) return rc;
+    cs_jb_init(&st, s);
+    cs_jb_int(&st, "resolved", 1);
+    cs_jb_int(&st, "resolutionSeconds", (req->now_ms - created) / 1000);
+    return cs_jb_done(&st);
 }
 
 static int stage(const struct cs_req *req, const char *id, const struct cs_session *s)

@@ -52,20 +52,16 @@ static int repeat_contacts(const struct cs_req *req, const char *company, const 
     return cs_store_count(req->store, req->auth.tenant, CS_SESSIONS_COLL, f, 3, n);
 }
 
-static int context_of(const struct cs_req *req, int64_t repeats, json_object **out)
+static void context_of(const struct cs_req *req, int64_t repeats, struct cs_jb *ctx)
 {
     json_object *meta = NULL, *cust = NULL;
     json_object_object_get_ex(req->json, "metadata", &meta);
-    json_object *ctx = json_object_new_object();
-    if (!ctx) return CS_ERR_NOMEM;
-    int rc = CS_OK;
+    cs_jb_init(ctx, json_object_new_object());
     /* The seed's context.customer arrives with the caller's metadata. */
     if (meta && json_object_object_get_ex(meta, "customer", &cust) &&
         json_object_is_type(cust, json_type_object))
-        rc = cs_json_add(ctx, "customer", json_object_get(cust));
-    if (!rc) rc = cs_json_add_int(ctx, "repeatContacts", repeats);
-    *out = ctx;
-    return rc;
+        cs_jb_add(ctx, "customer", json_object_get(cust));
+    cs_jb_int(ctx, "repeatContacts", repeats);
 }
 
 /* The initial message is a message: it goes through the same path as POST
@@ -95,35 +91,38 @@ static int build(const struct cs_req *req, json_object *cfg, const char *id, int
 {
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_Z, ts);
-    json_object *b = cs_json_object(req->arena), *stats = json_object_new_object(), *ctx = NULL;
-    int rc = b && stats && !cs_json_add(b, "stats", stats) ? CS_OK : CS_ERR_NOMEM;
+    struct cs_jb b, stats, ctx;
+    /* Numbers the analytics aggregate in the store (first in the document, as ever). */
+    cs_jb_init(&stats, json_object_new_object());
+    cs_jb_int(&stats, "createdMs", req->now_ms);
+    cs_jb_int(&stats, "resolved", 0);
+    cs_jb_int(&stats, "escalations", 0);
+    cs_jb_int(&stats, "messageCount", 0);
+    cs_jb_int(&stats, "satisfaction", 3);
     const char *category = cs_json_get_str(req->json, "issueCategory");
     json_object *meta = NULL;
     json_object_object_get_ex(req->json, "metadata", &meta);
-    if (!rc) rc = cs_json_add_str(b, "companyId", cs_json_get_str(req->json, "companyId"));
-    if (!rc) rc = cs_json_add_str(b, "customerId", cs_json_get_str(req->json, "customerId"));
-    if (!rc) rc = cs_json_add_str(b, "channel", cs_json_get_str(req->json, "channel"));
-    if (!rc) rc = cs_json_add_str(b, "currentTier", cs_session_tier_name(CS_TIER_AI_REP));
-    if (!rc) rc = cs_json_add_str(b, "status", cs_session_status_name(CS_STATUS_ACTIVE));
-    if (!rc && category) rc = cs_json_add_str(b, "issueCategory", category);
-    if (!rc) rc = cs_json_add_str(b, "customerSentiment", "NEUTRAL");
-    if (!rc) rc = cs_json_add(b, "sentimentHistory", json_object_new_array());
-    if (!rc) rc = cs_json_add(b, "escalationHistory", json_object_new_array());
-    if (!rc) rc = cs_json_add(b, "messages", json_object_new_array());
-    if (!rc) rc = context_of(req, repeats, &ctx);
-    if (!rc) rc = cs_json_add(b, "context", ctx);
-    if (!rc && meta) rc = cs_json_add(b, "metadata", json_object_get(meta));
-    if (!rc) rc = cs_json_add_str(b, "createdAt", ts);
-    if (!rc) rc = cs_json_add_str(b, "updatedAt", ts);
-    /* Numbers the analytics aggregate in the store. */
-    if (!rc) rc = cs_json_add_int(stats, "createdMs", req->now_ms);
-    if (!rc) rc = cs_json_add_int(stats, "resolved", 0);
-    if (!rc) rc = cs_json_add_int(stats, "escalations", 0);
-    if (!rc) rc = cs_json_add_int(stats, "messageCount", 0);
-    if (!rc) rc = cs_json_add_int(stats, "satisfaction", 3);
+    cs_jb_init(&b, cs_json_object(req->arena));
+    cs_jb_nest(&b, "stats", &stats);
+    cs_jb_str(&b, "companyId", cs_json_get_str(req->json, "companyId"));
+    cs_jb_str(&b, "customerId", cs_json_get_str(req->json, "customerId"));
+    cs_jb_str(&b, "channel", cs_json_get_str(req->json, "channel"));
+    cs_jb_str(&b, "currentTier", cs_session_tier_name(CS_TIER_AI_REP));
+    cs_jb_str(&b, "status", cs_session_status_name(CS_STATUS_ACTIVE));
+    if (category) cs_jb_str(&b, "issueCategory", category);
+    cs_jb_str(&b, "customerSentiment", "NEUTRAL");
+    cs_jb_add(&b, "sentimentHistory", json_object_new_array());
+    cs_jb_add(&b, "escalationHistory", json_object_new_array());
+    cs_jb_add(&b, "messages", json_object_new_array());
+    context_of(req, repeats, &ctx);
+    cs_jb_nest(&b, "context", &ctx);
+    if (meta) cs_jb_add(&b, "metadata", json_object_get(meta));
+    cs_jb_str(&b, "createdAt", ts);
+    cs_jb_str(&b, "updatedAt", ts);
+    int rc = cs_jb_done(&b);
     const char *text = cs_json_get_str(req->json, "initialMessage");
-    if (!rc && text && !blank(text)) rc = first_message(req, cfg, id, b, text, ts);
-    *out = b;
+    if (!rc && text && !blank(text)) rc = first_message(req, cfg, id, b.obj, text, ts);
+    *out = b.obj;
     return rc;
 }
 

@@ -103,16 +103,24 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
     struct cs_doc_list l = {0};
     if (!rc) rc = cs_store_find(req->store, req->arena, req->auth.tenant, CS_SESSIONS_COLL, &q, &l);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena), *arr = json_object_new_array();
-    rc = o && arr && !cs_json_add(o, "sessions", arr) ? CS_OK : CS_ERR_NOMEM;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    json_object *arr = json_object_new_array();
+    cs_jb_add(&o, "sessions", arr);
+    rc = cs_jb_done(&o); /* arr is o's from here */
     for (size_t i = 0; !rc && i < l.n; i++) {
-        json_object *v = cs_session_view(req->arena, l.docs[i].id, l.docs[i].body);
-        rc = v && !json_object_array_add(arr, json_object_get(v)) ? CS_OK : CS_ERR_NOMEM;
+        /* The view is the arena's; the array takes a reference of its own. */
+        json_object *v = json_object_get(cs_session_view(req->arena, l.docs[i].id, l.docs[i].body));
+        if (!v || json_object_array_add(arr, v)) {
+            json_object_put(v);
+            rc = CS_ERR_NOMEM;
+        }
     }
-    if (!rc) rc = cs_json_add_int(o, "total", l.total);
-    if (!rc) rc = cs_json_add_int(o, "limit", q.limit);
-    if (!rc) rc = cs_json_add_int(o, "offset", q.offset);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o);
+    cs_jb_int(&o, "total", l.total);
+    cs_jb_int(&o, "limit", q.limit);
+    cs_jb_int(&o, "offset", q.offset);
+    if (!rc) rc = cs_jb_done(&o);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_SESSIONS, req, resp, 200, o.obj);
     return rc;
 }
 

@@ -166,17 +166,18 @@ static int signing_secret(const struct cs_req *req, struct cs_resp *resp, const 
 
 static json_object *sub_json(struct cs_arena *a, const struct cs_doc *d)
 {
-    json_object *o = cs_json_object(a), *events = NULL;
+    json_object *events = NULL;
     char iso[CS_ISO_MAX];
     cs_time_iso(d->created_ms, CS_ISO_Z, iso);
     json_object_object_get_ex(d->body, "events", &events);
-    if (!o || cs_json_add_str(o, "id", d->id) ||
-        cs_json_add_str(o, "url", cs_json_get_str(d->body, "url")) ||
-        cs_json_add(o, "events", events ? json_object_get(events) : json_object_new_array()) ||
-        cs_json_add_bool(o, "active", cs_json_get_bool(d->body, "active", true)) ||
-        cs_json_add_str(o, "created_at", iso))
-        return NULL;
-    return o;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(a));
+    cs_jb_str(&o, "id", d->id);
+    cs_jb_str(&o, "url", cs_json_get_str(d->body, "url"));
+    cs_jb_add(&o, "events", events ? json_object_get(events) : json_object_new_array());
+    cs_jb_bool(&o, "active", cs_json_get_bool(d->body, "active", true));
+    cs_jb_str(&o, "created_at", iso);
+    return cs_jb_done(&o) ? NULL : o.obj;
 }
 
 static int create(const struct cs_req *req, struct cs_resp *resp)
@@ -225,14 +226,22 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
     struct cs_doc_list subs;
     int rc = cs_store_find(req->store, req->arena, req->auth.tenant, CS_WEBHOOKS_COLL, &q, &subs);
     if (rc) return rc;
-    json_object *out = cs_json_object(req->arena), *arr = json_object_new_array();
-    if (!out || cs_json_add(out, "webhooks", arr)) return CS_ERR_NOMEM;
+    struct cs_jb out;
+    cs_jb_init(&out, cs_json_object(req->arena));
+    json_object *arr = json_object_new_array();
+    cs_jb_add(&out, "webhooks", arr);
+    if (cs_jb_done(&out)) return CS_ERR_NOMEM; /* arr is out's from here */
     for (size_t i = 0; i < subs.n; i++) {
-        json_object *s = sub_json(req->arena, &subs.docs[i]);
-        if (!s || json_object_array_add(arr, json_object_get(s))) return CS_ERR_NOMEM;
+        /* sub_json's object is the arena's; the array takes a reference of its own. */
+        json_object *s = json_object_get(sub_json(req->arena, &subs.docs[i]));
+        if (!s || json_object_array_add(arr, s)) {
+            json_object_put(s);
+            return CS_ERR_NOMEM;
+        }
     }
-    if (cs_json_add_int(out, "total", (int64_t)subs.n)) return CS_ERR_NOMEM;
-    return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
+    cs_jb_int(&out, "total", (int64_t)subs.n);
+    if (cs_jb_done(&out)) return CS_ERR_NOMEM;
+    return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out.obj);
 }
 
 static int delete (const struct cs_req *req, struct cs_resp *resp)
@@ -242,10 +251,12 @@ static int delete (const struct cs_req *req, struct cs_resp *resp)
     if (rc == CS_ERR_NOT_FOUND) resp->err_message = "Webhook not found";
     if (rc) return rc;
     /* Events already queued for it are dead-lettered by the dispatcher. */
-    json_object *out = cs_json_object(req->arena);
-    if (!out || cs_json_add_str(out, "id", id) || cs_json_add_bool(out, "deleted", true))
-        return CS_ERR_NOMEM;
-    return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
+    struct cs_jb out;
+    cs_jb_init(&out, cs_json_object(req->arena));
+    cs_jb_str(&out, "id", id);
+    cs_jb_bool(&out, "deleted", true);
+    if (cs_jb_done(&out)) return CS_ERR_NOMEM;
+    return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out.obj);
 }
 
 static int64_t query_int(const struct cs_req *req, const char *name, int64_t dflt, int64_t lo,
@@ -287,25 +298,33 @@ static int deliveries(const struct cs_req *req, struct cs_resp *resp)
         if (rc == CS_ERR_NOT_FOUND) resp->err_message = "Webhook not found";
         return rc;
     }
-    json_object *out = cs_json_object(req->arena), *arr = json_object_new_array();
-    if (!out || cs_json_add_str(out, "webhook_id", id) || cs_json_add(out, "deliveries", arr))
-        return CS_ERR_NOMEM;
+    struct cs_jb out;
+    cs_jb_init(&out, cs_json_object(req->arena));
+    json_object *arr = json_object_new_array();
+    cs_jb_str(&out, "webhook_id", id);
+    cs_jb_add(&out, "deliveries", arr);
+    if (cs_jb_done(&out)) return CS_ERR_NOMEM; /* arr is out's from here */
     for (size_t i = 0; i < log.n; i++) {
-        json_object *d = json_object_new_object(), *v;
-        if (!d || json_object_array_add(arr, d)) {
-            json_object_put(d);
-            return CS_ERR_NOMEM;
-        }
-        if (cs_json_add_str(d, "id", log.docs[i].id)) return CS_ERR_NOMEM;
+        json_object *v;
+        struct cs_jb d;
+        cs_jb_init(&d, json_object_new_object());
+        cs_jb_str(&d, "id", log.docs[i].id);
+        /* Stored fields as they are, a null status_code included. */
         for (size_t k = 0; k < sizeof(delivery_fields) / sizeof(*delivery_fields); k++)
-            if (json_object_object_get_ex(log.docs[i].body, delivery_fields[k], &v) &&
-                json_object_object_add(d, delivery_fields[k], json_object_get(v)))
-                return CS_ERR_NOMEM;
+            if (json_object_object_get_ex(log.docs[i].body, delivery_fields[k], &v))
+                cs_jb_ref(&d, delivery_fields[k], v);
+        rc = cs_jb_done(&d);
+        if (!rc && json_object_array_add(arr, d.obj)) rc = CS_ERR_NOMEM;
+        if (rc) {
+            json_object_put(d.obj);
+            return rc;
+        }
     }
-    if (cs_json_add_int(out, "total", log.total) || cs_json_add_int(out, "limit", limit) ||
-        cs_json_add_int(out, "offset", offset))
-        return CS_ERR_NOMEM;
-    return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
+    cs_jb_int(&out, "total", log.total);
+    cs_jb_int(&out, "limit", limit);
+    cs_jb_int(&out, "offset", offset);
+    if (cs_jb_done(&out)) return CS_ERR_NOMEM;
+    return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out.obj);
 }
 
 /* ---- The incoming receiver: POST creates or rotates its secret (shown once) and sets
@@ -325,14 +344,16 @@ static const struct cs_schema receiver_schema = {receiver_fields, 1};
 static int receiver_json(const struct cs_req *req, bool configured, double threshold,
                          json_object **out)
 {
-    json_object *o = cs_json_object(req->arena);
-    if (!o || cs_json_add_bool(o, "configured", configured) ||
-        cs_json_add_str(
-            o, "url_path",
-            cs_arena_printf(req->arena, "/api/v1/webhooks/incoming/%s", req->auth.tenant)) ||
-        cs_json_add_double(o, "escalation_threshold", threshold, 4))
-        return CS_ERR_NOMEM;
-    *out = o;
+    const char *path =
+        cs_arena_printf(req->arena, "/api/v1/webhooks/incoming/%s", req->auth.tenant);
+    if (!path) return CS_ERR_NOMEM; /* not a null url_path */
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_bool(&o, "configured", configured);
+    cs_jb_str(&o, "url_path", path);
+    cs_jb_double(&o, "escalation_threshold", threshold, 4);
+    if (cs_jb_done(&o)) return CS_ERR_NOMEM;
+    *out = o.obj;
     return CS_OK;
 }
 
@@ -347,12 +368,13 @@ static int receiver_set(const struct cs_req *req, struct cs_resp *resp)
     if (!secret) return CS_ERR_NOMEM;
     cs_webhook_secret_new(req->env->random, secret);
     if ((rc = cs_webhook_seal(&req->env->cfg.jwt_key, secret, req->arena, &sealed))) return rc;
-    json_object *doc = cs_json_object(req->arena);
-    if (!doc || cs_json_add_str(doc, "secret_sealed", sealed) ||
-        cs_json_add_double(doc, "escalation_threshold", threshold, 4))
-        return CS_ERR_NOMEM;
+    struct cs_jb doc;
+    cs_jb_init(&doc, cs_json_object(req->arena));
+    cs_jb_str(&doc, "secret_sealed", sealed);
+    cs_jb_double(&doc, "escalation_threshold", threshold, 4);
+    if (cs_jb_done(&doc)) return CS_ERR_NOMEM;
     rc = cs_store_put(req->store, req->arena, req->auth.tenant, CS_WEBHOOK_RECEIVER_COLL,
-                      CS_WEBHOOK_RECEIVER_ID, doc, req->now_ms, NULL);
+                      CS_WEBHOOK_RECEIVER_ID, doc.obj, req->now_ms, NULL);
     if (rc) return rc;
     json_object *out = NULL;
     if ((rc = receiver_json(req, true, threshold, &out))) return rc;

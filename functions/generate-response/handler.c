@@ -120,6 +120,21 @@ static int reply_with(const struct cs_req *req, struct answer *a)
     return CS_OK;
 }
 
+/* NULL on failure: the stored review item must not lose one of its issues silently. */
+static json_object *string_array(const char *const *items, size_t n)
+{
+    json_object *arr = json_object_new_array();
+    for (size_t i = 0; arr && i < n; i++) {
+        json_object *s = json_object_new_string(items[i]);
+        if (!s || json_object_array_add(arr, s)) {
+            json_object_put(s);
+            json_object_put(arr);
+            arr = NULL;
+        }
+    }
+    return arr;
+}
+
 static int decide(const struct cs_req *req, struct answer *a)
 {
     struct cs_policy_opts opts = {.refund_limit = 0};
@@ -131,21 +146,17 @@ static int decide(const struct cs_req *req, struct answer *a)
                 a->policy.escalation_needed || a->reply.system_leak ||
                 a->confidence < REVIEW_BELOW || a->advice != CS_ADVICE_NONE;
     if (!a->review) return CS_OK;
-    json_object *meta = cs_json_object(req->arena);
-    if (!meta) return CS_ERR_NOMEM;
-    rc = cs_json_add_str(meta, "customer_id", cs_json_get_str(req->json, "customer_id"));
-    if (!rc) rc = cs_json_add_str(meta, "request_id", req->request_id);
-    if (!rc) rc = cs_json_add_str(meta, "provider", a->reply.provider_id);
-    if (!rc) rc = cs_json_add_str(meta, "model", a->reply.model);
-    if (!rc) rc = cs_json_add_double(meta, "confidence", a->confidence, 2);
-    if (!rc)
-        rc = cs_json_add_str(meta, "compliance", cs_policy_compliance_name(a->policy.compliance));
-    if (!rc && a->advice) rc = cs_json_add_str(meta, "advice", cs_advice_category(a->advice));
-    json_object *issues = json_object_new_array();
-    for (size_t i = 0; !rc && issues && i < a->policy.n_issues; i++)
-        json_object_array_add(issues, json_object_new_string(a->policy.issues[i]));
-    if (!rc) rc = cs_json_add(meta, "issues", issues);
-    if (rc) return rc;
+    struct cs_jb meta;
+    cs_jb_init(&meta, cs_json_object(req->arena));
+    cs_jb_str(&meta, "customer_id", cs_json_get_str(req->json, "customer_id"));
+    cs_jb_str(&meta, "request_id", req->request_id);
+    cs_jb_str(&meta, "provider", a->reply.provider_id);
+    cs_jb_str(&meta, "model", a->reply.model);
+    cs_jb_double(&meta, "confidence", a->confidence, 2);
+    cs_jb_str(&meta, "compliance", cs_policy_compliance_name(a->policy.compliance));
+    if (a->advice) cs_jb_str(&meta, "advice", cs_advice_category(a->advice));
+    cs_jb_add(&meta, "issues", string_array(a->policy.issues, a->policy.n_issues));
+    if ((rc = cs_jb_done(&meta))) return rc;
     bool urgent = a->policy.compliance == CS_POLICY_FAILED || a->policy.prompt_injection;
     struct cs_review_item item = {.query = a->query,
                                   .response = a->reply.text,
@@ -153,7 +164,7 @@ static int decide(const struct cs_req *req, struct answer *a)
                                   .priority = urgent      ? 1
                                               : a->advice ? 2
                                                           : 3,
-                                  .metadata = meta,
+                                  .metadata = meta.obj,
                                   .source = "generate_response"};
     return cs_review_enqueue(req->store, req->arena, req->auth.tenant, &item, req->now_ms,
                              &a->item_id);
@@ -161,26 +172,18 @@ static int decide(const struct cs_req *req, struct answer *a)
 
 static json_object *answer_json(struct cs_arena *arena, const struct answer *a)
 {
-    json_object *d = cs_json_object(arena);
-    json_object *alts = json_object_new_array();
-    if (!d || !alts || cs_json_add(d, "response", json_object_new_string(a->reply.text))) {
-        json_object_put(alts);
-        return NULL;
-    }
-    int rc = cs_json_add_str(d, "category", a->category);
-    if (!rc) rc = cs_json_add_bool(d, "requires_human_review", a->review);
-    if (!rc) rc = cs_json_add_double(d, "confidence", a->confidence, 2);
-    if (!rc && a->alternative && strcmp(a->alternative, a->reply.text) != 0)
-        rc = json_object_array_add(alts, json_object_new_string(a->alternative)) ? CS_ERR_NOMEM
-                                                                                 : CS_OK;
-    if (!rc)
-        rc = cs_json_add(d, "alternative_responses", alts);
-    else
-        json_object_put(alts);
-    if (!rc) rc = cs_json_add_str(d, "provider", a->reply.provider_id);
-    if (!rc) rc = cs_json_add_str(d, "model", a->reply.model);
-    if (!rc && a->item_id) rc = cs_json_add_str(d, "review_item_id", a->item_id);
-    return rc ? NULL : d;
+    bool alt = a->alternative && strcmp(a->alternative, a->reply.text) != 0;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(arena));
+    cs_jb_add(&d, "response", json_object_new_string(a->reply.text));
+    cs_jb_str(&d, "category", a->category);
+    cs_jb_bool(&d, "requires_human_review", a->review);
+    cs_jb_double(&d, "confidence", a->confidence, 2);
+    cs_jb_add(&d, "alternative_responses", string_array(&a->alternative, alt ? 1 : 0));
+    cs_jb_str(&d, "provider", a->reply.provider_id);
+    cs_jb_str(&d, "model", a->reply.model);
+    if (a->item_id) cs_jb_str(&d, "review_item_id", a->item_id);
+    return cs_jb_done(&d) ? NULL : d.obj;
 }
 
 int fn_generate_response(const struct cs_req *req, struct cs_resp *resp)

@@ -14,14 +14,16 @@ int fn_health(const struct cs_req *req, struct cs_resp *resp)
     bool store_ok = cs_store_ping(req->store) == CS_OK;
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_OFFSET_US, ts);
-    json_object *o = cs_json_object(req->arena);
-    json_object *comp = json_object_new_object();
-    int rc = o ? cs_json_add(o, "components", comp) : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(o, "status", store_ok ? "healthy" : "degraded");
-    if (!rc) rc = cs_json_add_str(o, "version", CS_VERSION);
-    if (!rc) rc = cs_json_add_str(o, "timestamp", ts);
-    if (!rc) rc = cs_json_add_str(comp, "store", store_ok ? "ok" : "unavailable");
-    if (!rc) rc = cs_json_add_str(comp, "store_backend", cs_store_backend(req->store));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_TRIAGE, req, resp, 200, o);
+    struct cs_jb o, comp;
+    cs_jb_init(&comp, json_object_new_object());
+    cs_jb_str(&comp, "store", store_ok ? "ok" : "unavailable");
+    cs_jb_str(&comp, "store_backend", cs_store_backend(req->store));
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "components", &comp);
+    cs_jb_str(&o, "status", store_ok ? "healthy" : "degraded");
+    cs_jb_str(&o, "version", CS_VERSION);
+    cs_jb_str(&o, "timestamp", ts);
+    int rc = cs_jb_done(&o);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_TRIAGE, req, resp, 200, o.obj);
     return rc;
 }

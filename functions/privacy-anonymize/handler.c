@@ -38,8 +38,14 @@ static json_object *mapping_json(const struct cs_anon_result *r)
 static json_object *detected_json(const struct cs_anon_result *r)
 {
     json_object *a = json_object_new_array();
-    for (size_t i = 0; a && i < r->ndetected; i++)
-        json_object_array_add(a, json_object_new_string(r->detected[i]));
+    for (size_t i = 0; a && i < r->ndetected; i++) {
+        json_object *s = json_object_new_string(r->detected[i]); /* NULL would add a null */
+        if (!s || json_object_array_add(a, s)) {
+            json_object_put(s);
+            json_object_put(a);
+            a = NULL;
+        }
+    }
     return a;
 }
 
@@ -71,16 +77,18 @@ int fn_privacy_anonymize(const struct cs_req *req, struct cs_resp *resp)
     if (rc == CS_ERR_TOO_LARGE) return too_large(resp);
     char *token = NULL;
     if (!rc && cs_json_get_bool(req->json, "reversible", false)) rc = seal(req, &r, &token);
-    json_object *d = rc ? NULL : cs_json_object(req->arena);
-    if (!rc && !d) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "anonymized_text", r.text);
-    if (!rc && cs_json_get_bool(req->json, "keep_mapping", false))
-        rc = cs_json_add(d, "mapping", mapping_json(&r));
-    else if (!rc)
-        rc = cs_json_add_str(d, "mapping", NULL); /* the field stays, as null */
-    if (!rc) rc = cs_json_add(d, "pii_detected", detected_json(&r));
-    if (!rc && token) rc = cs_json_add_str(d, "restore_token", token);
+    if (rc) return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_str(&d, "anonymized_text", r.text);
+    if (cs_json_get_bool(req->json, "keep_mapping", false))
+        cs_jb_add(&d, "mapping", mapping_json(&r));
+    else
+        cs_jb_null(&d, "mapping"); /* the field stays, as null */
+    cs_jb_add(&d, "pii_detected", detected_json(&r));
+    if (token) cs_jb_str(&d, "restore_token", token);
+    rc = cs_jb_done(&d);
     if (!rc) rc = cs_resp_header(resp, "cache-control", "no-store");
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
     return rc;
 }

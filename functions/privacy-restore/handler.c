@@ -50,11 +50,13 @@ int fn_privacy_restore(const struct cs_req *req, struct cs_resp *resp)
     if (!rc)
         rc = cs_anon_restore(json_object_get_string(text), (size_t)json_object_get_string_len(text),
                              e, n, req->arena, &out, &replaced);
-    json_object *d = rc ? NULL : cs_json_object(req->arena);
-    if (!rc && !d) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "text", out);
-    if (!rc) rc = cs_json_add_int(d, "restored", (int64_t)replaced);
+    if (rc) return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_str(&d, "text", out);
+    cs_jb_int(&d, "restored", (int64_t)replaced);
+    rc = cs_jb_done(&d);
     if (!rc) rc = cs_resp_header(resp, "cache-control", "no-store");
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
     return rc;
 }

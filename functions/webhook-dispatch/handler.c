@@ -70,15 +70,15 @@ int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
     int rc = cs_webhook_dispatch(w->store, w->arena, &cfg, deadline_ms, stop, &st);
     /* On Lambda the broadcaster runs on its own schedule: start it now for what came in. */
     if (st.relayed) cs_events_kick_broadcaster();
-    json_object *o = cs_json_object(w->arena);
-    if (!o) return rc ? rc : CS_ERR_NOMEM;
-    if (cs_json_add_int(o, "claimed", (int64_t)st.claimed) ||
-        cs_json_add_int(o, "delivered", (int64_t)st.delivered) ||
-        cs_json_add_int(o, "retried", (int64_t)st.retried) ||
-        cs_json_add_int(o, "dead", (int64_t)st.dead) ||
-        cs_json_add_int(o, "lost_lease", (int64_t)st.lost_lease) ||
-        cs_json_add_int(o, "relayed", (int64_t)st.relayed))
-        return rc ? rc : CS_ERR_NOMEM;
-    *summary = o;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(w->arena));
+    cs_jb_int(&o, "claimed", (int64_t)st.claimed);
+    cs_jb_int(&o, "delivered", (int64_t)st.delivered);
+    cs_jb_int(&o, "retried", (int64_t)st.retried);
+    cs_jb_int(&o, "dead", (int64_t)st.dead);
+    cs_jb_int(&o, "lost_lease", (int64_t)st.lost_lease);
+    cs_jb_int(&o, "relayed", (int64_t)st.relayed);
+    if (cs_jb_done(&o)) return rc ? rc : CS_ERR_NOMEM;
+    *summary = o.obj;
     return rc;
 }

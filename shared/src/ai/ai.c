@@ -202,21 +202,22 @@ static void record_usage(const struct cs_ai_call *call, const char *op, const ch
                          double latency_ms, double cost, unsigned attempts, bool fallback)
 {
     if (!call->store || !call->tenant) return;
-    json_object *d = cs_json_object(call->arena);
-    int rc = d ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "operation", op ? op : "chat");
-    if (!rc) rc = cs_json_add_str(d, "provider_id", pid);
-    if (!rc) rc = cs_json_add_str(d, "provider", kind);
-    if (!rc) rc = cs_json_add_str(d, "model", model ? model : "");
-    if (!rc) rc = cs_json_add_int(d, "prompt_tokens", u->prompt_tokens);
-    if (!rc) rc = cs_json_add_int(d, "completion_tokens", u->completion_tokens);
-    if (!rc) rc = cs_json_add_int(d, "total_tokens", u->total_tokens);
-    if (!rc) rc = cs_json_add_double(d, "latency_ms", latency_ms, 3);
-    if (!rc) rc = cs_json_add_double(d, "cost_usd", cost, 8);
-    if (!rc) rc = cs_json_add_int(d, "attempts", attempts);
-    if (!rc) rc = cs_json_add_bool(d, "fallback", fallback);
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(call->arena));
+    cs_jb_str(&d, "operation", op ? op : "chat");
+    cs_jb_str(&d, "provider_id", pid);
+    cs_jb_str(&d, "provider", kind);
+    cs_jb_str(&d, "model", model ? model : "");
+    cs_jb_int(&d, "prompt_tokens", u->prompt_tokens);
+    cs_jb_int(&d, "completion_tokens", u->completion_tokens);
+    cs_jb_int(&d, "total_tokens", u->total_tokens);
+    cs_jb_double(&d, "latency_ms", latency_ms, 3);
+    cs_jb_double(&d, "cost_usd", cost, 8);
+    cs_jb_int(&d, "attempts", attempts);
+    cs_jb_bool(&d, "fallback", fallback);
+    int rc = cs_jb_done(&d);
     if (!rc)
-        rc = cs_store_insert(call->store, call->arena, call->tenant, CS_AI_USAGE_COLL, NULL, d,
+        rc = cs_store_insert(call->store, call->arena, call->tenant, CS_AI_USAGE_COLL, NULL, d.obj,
                              NULL, call->now_ms, NULL);
     /* Accounting must not turn an answered request into an error. */
     if (rc) cs_log(CS_LOG_WARN, "ai usage not recorded", "error", cs_error_name(rc), NULL);
@@ -450,8 +451,13 @@ static int classify_provider(const struct cs_ai_call *call, const struct cs_ai_p
 {
     if (p->kind == CS_AI_KIND_BUILTIN) return ai_builtin_classify(call, text, cats, n, out);
     json_object *list = cs_json_array(call->arena);
-    for (size_t i = 0; list && i < n; i++)
-        if (json_object_array_add(list, json_object_new_string(cats[i]))) return CS_ERR_NOMEM;
+    for (size_t i = 0; list && i < n; i++) {
+        json_object *c = json_object_new_string(cats[i]); /* NULL would list a null category */
+        if (!c || json_object_array_add(list, c)) {
+            json_object_put(c);
+            return CS_ERR_NOMEM;
+        }
+    }
     const char *user =
         list ? cs_arena_printf(call->arena, "Categories: %s\n<text>\n%s\n</text>",
                                json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN), text)

@@ -290,7 +290,10 @@ static int load_seeds(struct cs_ai *ai, const char **why)
             ai->seed_tenants[i] = json_object_get_string(tenants);
             json_object_object_del(doc, "tenants");
         }
-        json_object_object_add(doc, "source", json_object_new_string("config"));
+        if (cs_json_add_str(doc, "source", "config")) { /* else stored without its source */
+            json_object_put(doc);
+            return CS_ERR_NOMEM;
+        }
         ai->seed_json[i] = doc;
         ai->nseeds = i + 1;
     }

@@ -84,13 +84,13 @@ const char *ai_json_strdup(struct cs_arena *a, json_object *o)
 
 int ai_add_msg(json_object *arr, const char *role, const char *content)
 {
-    json_object *m = json_object_new_object();
-    if (!m || json_object_array_add(arr, m)) {
-        json_object_put(m);
-        return CS_ERR_NOMEM;
-    }
-    int rc = cs_json_add_str(m, "role", role);
-    if (!rc) rc = cs_json_add_str(m, "content", content);
+    struct cs_jb m;
+    cs_jb_init(&m, json_object_new_object());
+    cs_jb_str(&m, "role", role);
+    cs_jb_str(&m, "content", content);
+    int rc = cs_jb_done(&m);
+    if (!rc && json_object_array_add(arr, m.obj)) rc = CS_ERR_NOMEM;
+    if (rc) json_object_put(m.obj);
     return rc;
 }
 

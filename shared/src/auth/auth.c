@@ -55,25 +55,32 @@ static int b64_json(struct cs_arena *a, const char *s, size_t n, json_object **o
 
 static const char jwt_header[] = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
+/* NULL on any failure: a token signed with a role or claim missing must never go out. */
 static json_object *claims_object(const struct cs_principal *p, int64_t now_s, int64_t ttl_s)
 {
-    json_object *c = json_object_new_object();
     json_object *roles = json_object_new_array();
-    if (!c || !roles) {
-        json_object_put(c);
-        json_object_put(roles);
+    for (size_t i = 0; roles && i < p->nroles; i++) {
+        json_object *r = json_object_new_string(p->roles[i]);
+        if (!r || json_object_array_add(roles, r)) {
+            json_object_put(r);
+            json_object_put(roles);
+            roles = NULL;
+        }
+    }
+    struct cs_jb c;
+    cs_jb_init(&c, json_object_new_object());
+    cs_jb_str(&c, "sub", p->subject);
+    cs_jb_str(&c, "tid", p->tenant);
+    cs_jb_add(&c, "roles", roles);
+    cs_jb_str(&c, "iss", "cs");
+    cs_jb_int(&c, "iat", now_s);
+    cs_jb_int(&c, "nbf", now_s);
+    cs_jb_int(&c, "exp", now_s + ttl_s);
+    if (cs_jb_done(&c)) {
+        json_object_put(c.obj);
         return NULL;
     }
-    for (size_t i = 0; i < p->nroles; i++)
-        json_object_array_add(roles, json_object_new_string(p->roles[i]));
-    json_object_object_add(c, "sub", json_object_new_string(p->subject));
-    json_object_object_add(c, "tid", json_object_new_string(p->tenant));
-    json_object_object_add(c, "roles", roles);
-    json_object_object_add(c, "iss", json_object_new_string("cs"));
-    json_object_object_add(c, "iat", json_object_new_int64(now_s));
-    json_object_object_add(c, "nbf", json_object_new_int64(now_s));
-    json_object_object_add(c, "exp", json_object_new_int64(now_s + ttl_s));
-    return c;
+    return c.obj;
 }
 
 int cs_jwt_sign(const struct cs_jwt_key *key, const struct cs_principal *p, int64_t now_s,
@@ -345,17 +352,18 @@ int cs_apikey_create_scoped(struct cs_store *st, struct cs_arena *a, const char 
     out->tenant = tenant;
     out->api_key = random_hex(a, "ck_", 16);
     out->api_secret = random_hex(a, "cs_", 32);
-    json_object *doc = cs_json_object(a);
-    if (!out->api_key || !out->api_secret || !doc) return CS_ERR_NOMEM;
+    struct cs_jb doc;
+    cs_jb_init(&doc, cs_json_object(a));
+    if (!out->api_key || !out->api_secret || cs_jb_done(&doc)) return CS_ERR_NOMEM;
     char digest[65];
     secret_digest(out->api_secret, digest);
-    json_object *roles = roles_array(scopes);
-    int rc = cs_json_add_str(doc, "tenant", tenant);
-    if (!rc) rc = cs_json_add_str(doc, "secret_hash", digest);
-    if (!rc) rc = cs_json_add(doc, "roles", roles);
+    cs_jb_str(&doc, "tenant", tenant);
+    cs_jb_str(&doc, "secret_hash", digest);
+    cs_jb_add(&doc, "roles", roles_array(scopes));
+    int rc = cs_jb_done(&doc);
     if (!rc)
-        rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, "api_keys", out->api_key, doc, NULL, now_ms,
-                             NULL);
+        rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, "api_keys", out->api_key, doc.obj, NULL,
+                             now_ms, NULL);
     return rc;
 }
 
@@ -396,6 +404,7 @@ int cs_apikey_verify(struct cs_store *st, struct cs_arena *a, const char *api_ke
     return CS_OK;
 }
 
+/* NULL on failure: a stored account must not lose one of its roles silently. */
 static json_object *roles_array(const char *roles)
 {
     json_object *arr = json_object_new_array();
@@ -403,7 +412,12 @@ static json_object *roles_array(const char *roles)
     while (arr && *p) {
         size_t n = strcspn(p, ",");
         while (n > 0 && p[n - 1] == ' ') n--;
-        if (n > 0 && n < 64) json_object_array_add(arr, json_object_new_string_len(p, (int)n));
+        json_object *r = n > 0 && n < 64 ? json_object_new_string_len(p, (int)n) : NULL;
+        if (n > 0 && n < 64 && (!r || json_object_array_add(arr, r))) {
+            json_object_put(r);
+            json_object_put(arr);
+            return NULL;
+        }
         p += strcspn(p, ",");
         while (*p == ',' || *p == ' ') p++;
     }
@@ -419,20 +433,28 @@ int cs_user_create(struct cs_store *st, struct cs_arena *a, const char *tenant,
         return CS_ERR_INVALID;
     char hash[CS_PASSWORD_HASH_BYTES];
     int rc = cs_password_hash(password, hash);
+    if (rc) { /* hash holds nothing to store */
+        sodium_memzero(hash, sizeof(hash));
+        return rc;
+    }
     const char *uid = random_hex(a, "usr_", 12);
-    json_object *login = cs_json_object(a), *user = cs_json_object(a);
-    if (!rc && (!uid || !login || !user)) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(login, "tenant", tenant);
-    if (!rc) rc = cs_json_add_str(login, "user_id", uid);
-    if (!rc) rc = cs_json_add_str(user, "username", username);
-    if (!rc) rc = cs_json_add_str(user, "password_hash", hash);
-    if (!rc) rc = cs_json_add(user, "roles", roles_array(roles));
+    struct cs_jb login, user;
+    cs_jb_init(&login, cs_json_object(a));
+    cs_jb_init(&user, cs_json_object(a));
+    if (!uid) rc = CS_ERR_NOMEM;
+    cs_jb_str(&login, "tenant", tenant);
+    cs_jb_str(&login, "user_id", uid);
+    cs_jb_str(&user, "username", username);
+    cs_jb_str(&user, "password_hash", hash);
+    cs_jb_add(&user, "roles", roles_array(roles));
+    if (!rc) rc = cs_jb_done(&login);
+    if (!rc) rc = cs_jb_done(&user);
     /* The directory entry is written first: its id is the login name, so a second user
      * with the same name fails here with CS_ERR_EXISTS before any user document exists. */
     if (!rc)
-        rc =
-            cs_store_insert(st, a, CS_SYSTEM_TENANT, "logins", username, login, NULL, now_ms, NULL);
-    if (!rc) rc = cs_store_insert(st, a, tenant, "users", uid, user, NULL, now_ms, NULL);
+        rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, "logins", username, login.obj, NULL, now_ms,
+                             NULL);
+    if (!rc) rc = cs_store_insert(st, a, tenant, "users", uid, user.obj, NULL, now_ms, NULL);
     sodium_memzero(hash, sizeof(hash));
     if (!rc && user_id) *user_id = uid;
     return rc;

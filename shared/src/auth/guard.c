@@ -93,12 +93,13 @@ static int count_failure(void *ctx, struct cs_doc *d)
 {
     const struct failure *f = ctx;
     int64_t fails = (d->version ? live_fails(d, f->now_ms) : 0) + 1;
-    json_object *body = cs_json_object(f->a);
-    if (!body) return CS_ERR_NOMEM;
-    int rc = cs_json_add_int(body, "fails", fails);
-    if (!rc) rc = cs_json_add_int(body, "next_ms", f->now_ms + delay_ms(f->which, fails));
-    d->body = body;
-    return rc;
+    struct cs_jb body;
+    cs_jb_init(&body, cs_json_object(f->a));
+    if (cs_jb_done(&body)) return CS_ERR_NOMEM;
+    cs_jb_int(&body, "fails", fails);
+    cs_jb_int(&body, "next_ms", f->now_ms + delay_ms(f->which, fails));
+    d->body = body.obj;
+    return cs_jb_done(&body);
 }
 
 static int record_failure(struct cs_store *st, struct cs_arena *a, int which, const char *id,

@@ -30,15 +30,15 @@ struct index_ctx {
 static json_object *chunk_body(struct cs_arena *a, const struct cs_kb_article *art,
                                const struct cs_kb_chunk *c, const char *text)
 {
-    json_object *o = cs_json_object(a);
-    if (!o) return NULL;
-    int rc = cs_json_add_str(o, "doc_id", art->doc_id);
-    if (!rc) rc = cs_json_add_str(o, "chunk_id", c->id);
-    if (!rc) rc = cs_json_add_str(o, "title", art->title);
-    if (!rc) rc = cs_json_add_str(o, "url", art->url);
-    if (!rc) rc = cs_json_add_str(o, "category", art->category);
-    if (!rc) rc = cs_json_add_str(o, "text", text);
-    return rc ? NULL : o;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(a));
+    cs_jb_str(&o, "doc_id", art->doc_id);
+    cs_jb_str(&o, "chunk_id", c->id);
+    cs_jb_str(&o, "title", art->title);
+    cs_jb_str(&o, "url", art->url);
+    cs_jb_str(&o, "category", art->category);
+    cs_jb_str(&o, "text", text);
+    return cs_jb_done(&o) ? NULL : o.obj;
 }
 
 /* Insert, or replace whatever version is stored: re-loading a KB file is idempotent. */

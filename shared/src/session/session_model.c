@@ -62,15 +62,16 @@ bool cs_session_id_valid(const char *id)
 
 json_object *cs_session_view(struct cs_arena *a, const char *id, json_object *body)
 {
-    json_object *v = cs_json_object(a);
-    if (!v || cs_json_add_str(v, "id", id)) return NULL;
+    struct cs_jb v;
+    cs_jb_init(&v, cs_json_object(a));
+    cs_jb_str(&v, "id", id);
     json_object_object_foreach(body, key, val)
     {
         /* stats feed the store's aggregation; they are not part of the seed's shape. */
         if (strcmp(key, "stats") == 0 || strcmp(key, "id") == 0) continue;
-        if (json_object_object_add(v, key, json_object_get(val))) return NULL;
+        cs_jb_ref(&v, key, val);
     }
-    return v;
+    return cs_jb_done(&v) ? NULL : v.obj;
 }
 
 int cs_session_satisfaction(int level)
@@ -104,8 +105,7 @@ static json_object *stats_of(json_object *body)
     if (json_object_object_get_ex(body, "stats", &s) && json_object_is_type(s, json_type_object))
         return s;
     s = json_object_new_object();
-    if (!s || json_object_object_add(body, "stats", s)) return NULL;
-    return s;
+    return cs_json_add(body, "stats", s) ? NULL : s;
 }
 
 int cs_session_stat_add(json_object *body, const char *key, int64_t delta)
@@ -121,7 +121,7 @@ static int reason_stat(json_object *body, const char *reason)
     if (!s) return CS_ERR_NOMEM;
     if (!json_object_object_get_ex(s, "escByReason", &by)) {
         by = json_object_new_object();
-        if (!by || json_object_object_add(s, "escByReason", by)) return CS_ERR_NOMEM;
+        if (cs_json_add(s, "escByReason", by)) return CS_ERR_NOMEM;
     }
     return cs_json_add_int(by, reason, cs_json_get_int(by, reason, 0) + 1);
 }
@@ -132,20 +132,23 @@ int cs_session_escalate(json_object *body, const char *to, const char *reason, c
     char ts[CS_ISO_MAX];
     cs_time_iso(now_ms, CS_ISO_Z, ts);
     const char *from = cs_json_get_str(body, "currentTier");
-    json_object *e = json_object_new_object();
-    if (!e) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(e, "fromTier", from ? from : "AI_REP");
-    if (!rc) rc = cs_json_add_str(e, "toTier", to);
-    if (!rc) rc = cs_json_add_str(e, "reason", reason);
-    if (!rc) rc = cs_json_add_str(e, "timestamp", ts);
-    if (!rc && notes) rc = cs_json_add_str(e, "notes", notes);
+    struct cs_jb e, b;
+    cs_jb_init(&e, json_object_new_object());
+    cs_jb_str(&e, "fromTier", from ? from : "AI_REP");
+    cs_jb_str(&e, "toTier", to);
+    cs_jb_str(&e, "reason", reason);
+    cs_jb_str(&e, "timestamp", ts);
+    if (notes) cs_jb_str(&e, "notes", notes);
+    int rc = cs_jb_done(&e);
     if (rc) {
-        json_object_put(e);
+        json_object_put(e.obj);
         return rc;
     }
-    rc = cs_session_push(body, "escalationHistory", e);
-    if (!rc) rc = cs_json_add_str(body, "currentTier", to);
-    if (!rc) rc = cs_json_add_str(body, "status", "ESCALATED");
+    if ((rc = cs_session_push(body, "escalationHistory", e.obj))) return rc;
+    cs_jb_init(&b, body);
+    cs_jb_str(&b, "currentTier", to);
+    cs_jb_str(&b, "status", "ESCALATED");
+    rc = cs_jb_done(&b);
     if (!rc) rc = cs_session_stat_add(body, "escalations", 1);
     if (!rc) rc = reason_stat(body, reason);
     json_object *s = rc ? NULL : stats_of(body);
@@ -183,8 +186,7 @@ static int container(json_object *body, const char *key, json_type type, json_ob
     if (json_object_object_get_ex(body, key, out))
         return json_object_is_type(*out, type) ? CS_OK : CS_ERR_SESSION_CORRUPT;
     *out = type == json_type_array ? json_object_new_array() : json_object_new_object();
-    if (!*out || json_object_object_add(body, key, *out)) return CS_ERR_NOMEM;
-    return CS_OK;
+    return cs_json_add(body, key, *out);
 }
 
 static int corrupt(struct cs_session *out, const char *field)

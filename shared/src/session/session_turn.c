@@ -87,40 +87,45 @@ static const char *next_id(struct cs_arena *a, const struct cs_session *s)
 static int stage_sentiment_alert(struct turn *t, const char *message_id)
 {
     const struct cs_req *req = t->req;
-    json_object *d = cs_json_object(req->arena);
-    int rc = d ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "source", "session_message");
-    if (!rc) rc = cs_json_add_str(d, "sessionId", t->s->doc.id);
-    if (!rc) rc = cs_json_add_str(d, "companyId", t->s->company_id);
-    if (!rc) rc = cs_json_add_str(d, "customerId", t->s->customer_id);
-    if (!rc) rc = cs_json_add_str(d, "messageId", message_id);
-    if (!rc)
-        rc = cs_events_sentiment_check(req->store, req->arena, req->auth.tenant, d,
-                                       t->sent->level_name, t->sent->score, req->now_ms, NULL);
-    return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_str(&d, "source", "session_message");
+    cs_jb_str(&d, "sessionId", t->s->doc.id);
+    cs_jb_str(&d, "companyId", t->s->company_id);
+    cs_jb_str(&d, "customerId", t->s->customer_id);
+    cs_jb_str(&d, "messageId", message_id);
+    int rc = cs_jb_done(&d);
+    if (rc) return rc;
+    return cs_events_sentiment_check(req->store, req->arena, req->auth.tenant, d.obj,
+                                     t->sent->level_name, t->sent->score, req->now_ms, NULL);
 }
 
 static int add_customer_message(struct turn *t)
 {
     struct cs_arena *a = t->req->arena;
     json_object *body = t->s->doc.body;
-    const char *trigger = trigger_of(t, a);
-    json_object *m = json_object_new_object(), *h = json_object_new_object();
-    int rc = m && h ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(m, "id", next_id(a, t->s));
-    if (!rc) rc = cs_json_add_str(m, "role", "customer");
-    if (!rc) rc = cs_json_add_str(m, "content", t->text);
-    if (!rc) rc = cs_json_add_str(m, "timestamp", t->ts);
-    if (!rc) rc = cs_json_add_str(m, "sentiment", t->sent->level_name);
-    if (!rc) rc = cs_json_add_str(h, "sentiment", t->sent->level_name);
-    if (!rc) rc = cs_json_add_double(h, "score", t->sent->score, 3);
-    if (!rc) rc = cs_json_add_str(h, "timestamp", t->ts);
-    if (!rc && trigger) rc = cs_json_add_str(h, "trigger", trigger);
+    const char *trigger = trigger_of(t, a), *id = next_id(a, t->s);
+    if (!id) return CS_ERR_NOMEM; /* not a message stored with a null id */
+    struct cs_jb mb, hb;
+    cs_jb_init(&mb, json_object_new_object());
+    cs_jb_init(&hb, json_object_new_object());
+    cs_jb_str(&mb, "id", id);
+    cs_jb_str(&mb, "role", "customer");
+    cs_jb_str(&mb, "content", t->text);
+    cs_jb_str(&mb, "timestamp", t->ts);
+    cs_jb_str(&mb, "sentiment", t->sent->level_name);
+    cs_jb_str(&hb, "sentiment", t->sent->level_name);
+    cs_jb_double(&hb, "score", t->sent->score, 3);
+    cs_jb_str(&hb, "timestamp", t->ts);
+    if (trigger) cs_jb_str(&hb, "trigger", trigger);
+    int rc = cs_jb_done(&mb);
+    if (!rc) rc = cs_jb_done(&hb);
     if (rc) {
-        json_object_put(m);
-        json_object_put(h);
+        json_object_put(mb.obj);
+        json_object_put(hb.obj);
         return rc;
     }
+    json_object *m = mb.obj, *h = hb.obj;
     t->out->customer_msg = m;
     rc = stage_sentiment_alert(t, cs_json_get_str(m, "id"));
     if (!rc) rc = cs_session_push(body, "messages", json_object_get(m));
@@ -137,20 +142,21 @@ static int update_stats(struct turn *t)
     const struct cs_decision *dec = &t->out->dec;
     double score = t->sent->score;
     int64_t customer = cs_json_get_int(s, "customerMessages", 0) + 1;
-    int rc = cs_json_add_int(s, "customerMessages", customer);
-    if (!rc) rc = cs_json_add_int(s, "messageCount", cs_json_get_int(s, "messageCount", 0) + 2);
-    if (!rc) rc = cs_json_add_int(s, "satisfaction", cs_session_satisfaction((int)t->sent->level));
-    if (!rc && !json_object_object_get_ex(s, "firstScore", NULL))
-        rc = cs_json_add_double(s, "firstScore", score, 4);
+    struct cs_jb b;
+    cs_jb_init(&b, s);
+    cs_jb_int(&b, "customerMessages", customer);
+    cs_jb_int(&b, "messageCount", cs_json_get_int(s, "messageCount", 0) + 2);
+    cs_jb_int(&b, "satisfaction", cs_session_satisfaction((int)t->sent->level));
+    if (!json_object_object_get_ex(s, "firstScore", NULL)) cs_jb_double(&b, "firstScore", score, 4);
     double first = cs_json_get_double(s, "firstScore", score);
-    if (!rc && customer >= 2) rc = cs_json_add_int(s, "sentimentImproved", score > first + 0.05);
+    if (customer >= 2) cs_jb_int(&b, "sentimentImproved", score > first + 0.05);
     /* An incident is a run of irate messages; attempts count the AI's replies to it. */
     bool was_irate = cs_json_get_bool(s, "lastIrate", false);
-    if (!rc && dec->irate && !was_irate)
-        rc = cs_json_add_int(s, "irateIncidents", cs_json_get_int(s, "irateIncidents", 0) + 1);
-    if (!rc) rc = cs_json_add_bool(s, "lastIrate", dec->irate);
-    if (!rc) rc = cs_json_add_int(s, "irateAttempts", dec->irate_attempts);
-    return rc;
+    if (dec->irate && !was_irate)
+        cs_jb_int(&b, "irateIncidents", cs_json_get_int(s, "irateIncidents", 0) + 1);
+    cs_jb_bool(&b, "lastIrate", dec->irate);
+    cs_jb_int(&b, "irateAttempts", dec->irate_attempts);
+    return cs_jb_done(&b);
 }
 
 static int escalate(struct turn *t)
@@ -196,32 +202,38 @@ static const char *customer_name(json_object *body)
     return cs_json_get_str(cust, "name");
 }
 
+/* NULL on failure: a message stored without one of its actions would go unnoticed. */
 static json_object *string_array(const char *const *items, size_t n)
 {
     json_object *a = json_object_new_array();
-    for (size_t i = 0; a && i < n; i++) json_object_array_add(a, json_object_new_string(items[i]));
+    for (size_t i = 0; a && i < n; i++) {
+        json_object *s = json_object_new_string(items[i]);
+        if (!s || json_object_array_add(a, s)) {
+            json_object_put(s);
+            json_object_put(a);
+            a = NULL;
+        }
+    }
     return a;
 }
 
 static int metadata(const struct cs_reply *r, const char *const *taken, size_t ntaken,
                     json_object **out)
 {
-    json_object *md = json_object_new_object(), *tok = json_object_new_object();
-    int rc = md && tok ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_bool(md, "aiGenerated", r->model != NULL);
-    if (!rc && r->model) rc = cs_json_add_str(md, "model", r->model);
-    if (!rc) rc = cs_json_add_int(tok, "input", r->tokens_in);
-    if (!rc) rc = cs_json_add_int(tok, "output", r->tokens_out);
-    if (!rc) {
-        rc = cs_json_add(md, "tokens", tok);
-        tok = NULL;
-    }
-    if (!rc) rc = cs_json_add_int(md, "latencyMs", (int64_t)(r->latency_ms + 0.5));
-    if (!rc) rc = cs_json_add(md, "actionsTaken", string_array(taken, ntaken));
-    if (!rc) rc = cs_json_add(md, "suggestedActions", string_array(r->actions, r->nactions));
-    json_object_put(tok);
-    if (rc) json_object_put(md);
-    *out = rc ? NULL : md;
+    struct cs_jb md, tok;
+    cs_jb_init(&md, json_object_new_object());
+    cs_jb_init(&tok, json_object_new_object());
+    cs_jb_bool(&md, "aiGenerated", r->model != NULL);
+    if (r->model) cs_jb_str(&md, "model", r->model);
+    cs_jb_int(&tok, "input", r->tokens_in);
+    cs_jb_int(&tok, "output", r->tokens_out);
+    cs_jb_nest(&md, "tokens", &tok);
+    cs_jb_int(&md, "latencyMs", (int64_t)(r->latency_ms + 0.5));
+    cs_jb_add(&md, "actionsTaken", string_array(taken, ntaken));
+    cs_jb_add(&md, "suggestedActions", string_array(r->actions, r->nactions));
+    int rc = cs_jb_done(&md);
+    if (rc) json_object_put(md.obj);
+    *out = rc ? NULL : md.obj;
     return rc;
 }
 
@@ -300,21 +312,23 @@ static int add_ai_message(struct turn *t)
     size_t ntaken = 0;
     if (dec->reason) taken[ntaken++] = "escalated";
     if (dec->irate) taken[ntaken++] = "irate_protocol";
-    json_object *md = NULL, *m = json_object_new_object();
-    rc = m ? metadata(&r, taken, ntaken, &md) : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(m, "id", next_id(t->req->arena, t->s));
-    if (!rc) rc = cs_json_add_str(m, "role", role);
-    if (!rc) rc = cs_json_add_str(m, "content", r.content);
-    if (!rc) rc = cs_json_add_str(m, "timestamp", t->ts);
-    if (!rc) {
-        rc = cs_json_add(m, "metadata", md);
-        md = NULL;
-    }
-    json_object_put(md);
+    const char *id = next_id(t->req->arena, t->s);
+    if (!id) return CS_ERR_NOMEM; /* not a message stored with a null id */
+    json_object *md = NULL;
+    struct cs_jb mb;
+    cs_jb_init(&mb, json_object_new_object());
+    rc = metadata(&r, taken, ntaken, &md);
+    cs_jb_str(&mb, "id", id);
+    cs_jb_str(&mb, "role", role);
+    cs_jb_str(&mb, "content", r.content);
+    cs_jb_str(&mb, "timestamp", t->ts);
+    cs_jb_add(&mb, "metadata", md); /* NULL when metadata failed: fails mb */
+    if (!rc) rc = cs_jb_done(&mb);
     if (rc) {
-        json_object_put(m);
+        json_object_put(mb.obj);
         return rc;
     }
+    json_object *m = mb.obj;
     t->out->ai_msg = m;
     t->out->closing = r.closing;
     rc = cs_session_push(t->s->doc.body, "messages", json_object_get(m));
@@ -365,10 +379,13 @@ int cs_session_turn_apply(const struct cs_req *req, json_object *cfg, struct cs_
     if (!rc && s->tier == CS_TIER_AI_REP &&
         (s->status == CS_STATUS_ACTIVE || s->status == CS_STATUS_WAITING_CUSTOMER))
         rc = cs_session_set_status(s, CS_STATUS_WAITING_CUSTOMER);
-    const char *sum = rc ? NULL : summary(&t);
-    if (!rc && !sum) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(s->doc.body, "issueSummary", sum);
-    if (!rc) rc = cs_json_add_str(s->doc.body, "updatedAt", ts);
+    if (rc) return rc;
+    const char *sum = summary(&t);
+    if (!sum) return CS_ERR_NOMEM;
+    struct cs_jb b;
+    cs_jb_init(&b, s->doc.body);
+    cs_jb_str(&b, "issueSummary", sum);
+    cs_jb_str(&b, "updatedAt", ts);
     /* The reporting chat is staged by the write round itself (cs_session_modify). */
-    return rc;
+    return cs_jb_done(&b);
 }

@@ -159,14 +159,15 @@ static int store_event(struct cs_store *st, struct cs_arena *a, const char *tena
                        const char *type, const char *source_type, const char *ts, json_object *data,
                        const char *outbox_id, int64_t now_ms)
 {
-    json_object *b = cs_json_object(a);
-    if (!b) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(b, "type", type);
-    if (!rc && outbox_id) rc = cs_json_add_str(b, "outbox_id", outbox_id);
-    if (!rc) rc = cs_json_add_str(b, "event", source_type);
-    if (!rc) rc = cs_json_add_str(b, "timestamp", ts);
-    if (!rc) rc = cs_json_add(b, "data", data ? json_object_get(data) : json_object_new_object());
-    if (!rc) rc = cs_store_insert(st, a, tenant, CS_EVENTS_COLL, id, b, NULL, now_ms, NULL);
+    struct cs_jb b;
+    cs_jb_init(&b, cs_json_object(a));
+    cs_jb_str(&b, "type", type);
+    if (outbox_id) cs_jb_str(&b, "outbox_id", outbox_id);
+    cs_jb_str(&b, "event", source_type);
+    cs_jb_str(&b, "timestamp", ts);
+    cs_jb_add(&b, "data", data ? json_object_get(data) : json_object_new_object());
+    int rc = cs_jb_done(&b);
+    if (!rc) rc = cs_store_insert(st, a, tenant, CS_EVENTS_COLL, id, b.obj, NULL, now_ms, NULL);
     return rc == CS_ERR_EXISTS ? CS_OK : rc; /* relayed before: once is enough */
 }
 
@@ -270,14 +271,15 @@ int cs_events_latest(struct cs_store *st, struct cs_arena *a, const char *tenant
 json_object *cs_events_message(struct cs_arena *a, const struct cs_doc *d)
 {
     if (!well_formed(d)) return NULL;
-    json_object *o = cs_json_object(a), *data = NULL;
+    json_object *data = NULL;
     json_object_object_get_ex(d->body, "data", &data);
-    if (!o || cs_json_add_str(o, "id", d->id) ||
-        cs_json_add_str(o, "type", cs_json_get_str(d->body, "type")) ||
-        cs_json_add_str(o, "timestamp", cs_json_get_str(d->body, "timestamp")) ||
-        cs_json_add(o, "data", json_object_get(data)))
-        return NULL;
-    return o;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(a));
+    cs_jb_str(&o, "id", d->id);
+    cs_jb_str(&o, "type", cs_json_get_str(d->body, "type"));
+    cs_jb_str(&o, "timestamp", cs_json_get_str(d->body, "timestamp"));
+    cs_jb_add(&o, "data", json_object_get(data));
+    return cs_jb_done(&o) ? NULL : o.obj;
 }
 
 int cs_events_parse_types(struct cs_arena *a, const char *list, const char **types, size_t *ntypes,
@@ -334,11 +336,13 @@ int cs_events_sentiment_check(struct cs_store *st, struct cs_arena *a, const cha
     double threshold = cs_events_threshold(st, a, tenant);
     bool low = score < threshold;
     if (!harsh && !low) return CS_OK;
-    int rc = cs_json_add_str(data, "sentiment", level_name);
-    if (!rc) rc = cs_json_add_double(data, "sentiment_score", score, 4);
-    if (!rc) rc = cs_json_add_double(data, "threshold", threshold, 4);
-    if (!rc)
-        rc = cs_json_add_str(data, "reason", harsh ? "sentiment_level" : "score_below_threshold");
+    struct cs_jb b;
+    cs_jb_init(&b, data);
+    cs_jb_str(&b, "sentiment", level_name);
+    cs_jb_double(&b, "sentiment_score", score, 4);
+    cs_jb_double(&b, "threshold", threshold, 4);
+    cs_jb_str(&b, "reason", harsh ? "sentiment_level" : "score_below_threshold");
+    int rc = cs_jb_done(&b);
     if (!rc) rc = cs_notify_stage(st, a, tenant, "sentiment.alert", data, now_ms, NULL);
     if (!rc && alerted) *alerted = true;
     return rc;
@@ -346,9 +350,12 @@ int cs_events_sentiment_check(struct cs_store *st, struct cs_arena *a, const cha
 
 int cs_events_watch(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t now_ms)
 {
-    json_object *b = cs_json_object(a);
-    if (!b || cs_json_add_str(b, "tenant", tenant) || cs_json_add_int(b, "last_seen_ms", now_ms))
-        return CS_ERR_NOMEM;
+    struct cs_jb jb;
+    cs_jb_init(&jb, cs_json_object(a));
+    cs_jb_str(&jb, "tenant", tenant);
+    cs_jb_int(&jb, "last_seen_ms", now_ms);
+    if (cs_jb_done(&jb)) return CS_ERR_NOMEM;
+    json_object *b = jb.obj;
     for (int attempt = 0; attempt < 4; attempt++) {
         struct cs_doc d;
         int rc = cs_store_get(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, &d);

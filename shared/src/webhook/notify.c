@@ -6,6 +6,7 @@
 #include "cs/arena.h"
 #include "cs/clock.h"
 #include "cs/events.h"
+#include "cs/json.h"
 #include "cs/store.h"
 
 const char *const cs_notify_types[] = {"ticket.created",
@@ -46,15 +47,19 @@ static json_object *envelope(const char *type, json_object *data, int64_t now_ms
 {
     char ts[CS_ISO_MAX];
     cs_time_iso(now_ms, CS_ISO_Z, ts);
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
+    struct cs_jb o; /* checked: a failed add would store an envelope without its type */
+    cs_jb_init(&o, json_object_new_object());
     /* The sessions seed (003, "Webhook Payload") names the event "event"; Standard
      * Webhooks receivers read "type". Both carry the same value. */
-    json_object_object_add(o, "event", json_object_new_string(type));
-    json_object_object_add(o, "type", json_object_new_string(type));
-    json_object_object_add(o, "timestamp", json_object_new_string(ts));
-    json_object_object_add(o, "data", data ? json_object_get(data) : json_object_new_object());
-    return o;
+    cs_jb_str(&o, "event", type);
+    cs_jb_str(&o, "type", type);
+    cs_jb_str(&o, "timestamp", ts);
+    cs_jb_add(&o, "data", data ? json_object_get(data) : json_object_new_object());
+    if (cs_jb_done(&o)) {
+        json_object_put(o.obj);
+        return NULL;
+    }
+    return o.obj;
 }
 
 int cs_notify_stage(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *type,

@@ -198,26 +198,29 @@ static const char *outcome_name(enum cs_outbox_outcome o)
 static int record(struct cs_store *st, struct cs_arena *a, const struct cs_outbox_item *it,
                   const struct attempt *at, int64_t at_ms)
 {
-    json_object *d = cs_json_object(a);
+    struct cs_jb d;
     char iso[CS_ISO_MAX];
     cs_time_iso(at_ms, CS_ISO_Z_MS, iso);
-    if (!d) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(d, "subscription_id", it->topic);
-    if (!rc) rc = cs_json_add_str(d, "event_id", it->id);
-    if (!rc) rc = cs_json_add_str(d, "event_type", it->type);
-    if (!rc) rc = cs_json_add_int(d, "attempt", it->attempts);
-    if (!rc && at->status) rc = cs_json_add_int(d, "status_code", at->status);
-    if (!rc && !at->status) rc = cs_json_add_str(d, "status_code", NULL);
-    if (!rc) rc = cs_json_add_double(d, "latency_ms", at->latency_ms, 1);
-    if (!rc) rc = cs_json_add_str(d, "error", at->error);
-    if (!rc) rc = cs_json_add_str(d, "outcome", outcome_name(at->outcome));
-    if (!rc) rc = cs_json_add_str(d, "attempted_at", iso);
-    if (!rc && at->outcome == CS_OUTBOX_RETRY) {
+    cs_jb_init(&d, cs_json_object(a));
+    cs_jb_str(&d, "subscription_id", it->topic);
+    cs_jb_str(&d, "event_id", it->id);
+    cs_jb_str(&d, "event_type", it->type);
+    cs_jb_int(&d, "attempt", it->attempts);
+    if (at->status)
+        cs_jb_int(&d, "status_code", at->status);
+    else
+        cs_jb_null(&d, "status_code");
+    cs_jb_double(&d, "latency_ms", at->latency_ms, 1);
+    cs_jb_str(&d, "error", at->error);
+    cs_jb_str(&d, "outcome", outcome_name(at->outcome));
+    cs_jb_str(&d, "attempted_at", iso);
+    if (at->outcome == CS_OUTBOX_RETRY) {
         cs_time_iso(at->next_due_ms, CS_ISO_Z_MS, iso);
-        rc = cs_json_add_str(d, "next_attempt_at", iso);
+        cs_jb_str(&d, "next_attempt_at", iso);
     }
+    int rc = cs_jb_done(&d);
     if (rc) return rc;
-    return cs_store_insert(st, a, it->tenant, CS_WEBHOOK_DELIVERIES_COLL, NULL, d, NULL, at_ms,
+    return cs_store_insert(st, a, it->tenant, CS_WEBHOOK_DELIVERIES_COLL, NULL, d.obj, NULL, at_ms,
                            NULL);
 }
 

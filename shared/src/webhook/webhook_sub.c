@@ -22,19 +22,13 @@ int cs_webhook_subscribe(struct cs_store *st, struct cs_arena *a, const char *te
     if (rc) return rc;
     json_object *copy = NULL;
     if (json_object_deep_copy(events, &copy, NULL) != 0) return CS_ERR_NOMEM;
-    json_object *doc = cs_json_object(a);
-    if (!doc) {
-        json_object_put(copy);
-        return CS_ERR_NOMEM;
-    }
-    rc = cs_json_add_str(doc, "url", url);
-    if (!rc)
-        rc = cs_json_add(doc, "events", copy);
-    else
-        json_object_put(copy);
-    if (!rc) rc = cs_json_add_bool(doc, "active", true);
-    if (!rc) rc = cs_json_add_str(doc, "secret_sealed", sealed);
-    if (rc) return rc;
+    struct cs_jb doc;
+    cs_jb_init(&doc, cs_json_object(a));
+    cs_jb_str(&doc, "url", url);
+    cs_jb_add(&doc, "events", copy);
+    cs_jb_bool(&doc, "active", true);
+    cs_jb_str(&doc, "secret_sealed", sealed);
+    if ((rc = cs_jb_done(&doc))) return rc;
     char hex[25];
     unsigned char raw[12];
     randombytes_buf(raw, sizeof(raw));
@@ -42,5 +36,5 @@ int cs_webhook_subscribe(struct cs_store *st, struct cs_arena *a, const char *te
     /* In the arena: the store's result may point at the id it was given. */
     const char *id = cs_arena_printf(a, "wh_%s", hex);
     if (!id) return CS_ERR_NOMEM;
-    return cs_store_insert(st, a, tenant, CS_WEBHOOKS_COLL, id, doc, NULL, now_ms, out);
+    return cs_store_insert(st, a, tenant, CS_WEBHOOKS_COLL, id, doc.obj, NULL, now_ms, out);
 }

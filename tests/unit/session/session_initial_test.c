@@ -57,6 +57,8 @@ static int setup(void)
 
 typedef int (*handler_fn)(const struct cs_req *, struct cs_resp *);
 
+static int last_rc; /* of the last call(): the body's parse, else the handler's */
+
 /* Parsed answer of `fn` (NULL on an error status). */
 static json_object *call(handler_fn fn, const char *id, const char *body)
 {
@@ -78,8 +80,9 @@ static json_object *call(handler_fn fn, const char *id, const char *body)
     req.auth.tenant = "acme";
     req.now_ms = 1764000000000;
     json_object *out = NULL;
-    if (cs_json_parse(body, strlen(body), w.arena, &req.json, NULL) != CS_OK) return NULL;
-    if (fn(&req, &resp) != CS_OK || !resp.body) return NULL;
+    if ((last_rc = cs_json_parse(body, strlen(body), w.arena, &req.json, NULL)) != CS_OK)
+        return NULL;
+    if ((last_rc = fn(&req, &resp)) != CS_OK || !resp.body) return NULL;
     if (cs_json_parse(resp.body, resp.body_len, w.arena, &out, NULL) != CS_OK) return NULL;
     return out;
 }
@@ -195,6 +198,53 @@ static void test_no_false_action_claims(void)
     cs_arena_reset(w.arena);
 }
 
+/* Out of memory from each arena allocation on, in a create (its first message escalates)
+ * and in a later message the manager answers: CS_ERR_NOMEM or the whole answer, never
+ * another error or a crash, and the JSON builders release what they were given
+ * (LeakSanitizer, in the ASan run). A failed call may still have written the session:
+ * the answer is what failed. */
+static void test_arena_faults_fail_cleanly(void)
+{
+    static const char create[] = "{\"companyId\":\"co1\",\"customerId\":\"cu9\","
+                                 "\"channel\":\"chat\",\"initialMessage\":\"My parcel is late, "
+                                 "where is it? I want a refund of $40.\"}";
+    env.random = randombytes_buf; /* fixed_random's ids repeat within the hundreds of calls */
+    json_object *s = call(fn_cs_sessions_create, NULL, create);
+    REQUIRE(s != NULL);
+    char id[80];
+    snprintf(id, sizeof(id), "%s", cs_json_get_str(s, "id"));
+    cs_arena_reset(w.arena);
+    const struct {
+        handler_fn fn;
+        const char *id, *body;
+    } cases[] = {
+        {fn_cs_sessions_create, NULL, create},
+        {fn_cs_messages, id, "{\"message\":\"Thanks. Where can I find the tracking link?\"}"}};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        int ok = 0, nomem = 0;
+        for (unsigned n = 1; n <= 5000 && !ok; n++) {
+            cs_arena_fail_after(w.arena, n);
+            json_object *out = call(cases[c].fn, cases[c].id, cases[c].body);
+            cs_arena_fail_after(w.arena, 0);
+            if (out) {
+                ok = 1;
+                CHECK(cs_json_get_str(out, "id") || cs_json_get_str(out, "sessionUpdate") ||
+                      json_object_object_get_ex(out, "aiResponse", NULL));
+            } else if (last_rc == CS_ERR_NOMEM) {
+                nomem++;
+            } else {
+                fprintf(stderr, "  case %zu fault %u: %s\n", c, n, cs_error_name(last_rc));
+                CHECK(0);
+            }
+            cs_store_unstage(w.store); /* as the app does after every request */
+            cs_arena_reset(w.arena);
+        }
+        CHECK(ok);
+        CHECK(nomem > 20); /* the faults reached the handlers' building */
+    }
+    env.random = fixed_random;
+}
+
 int main(void)
 {
     if (setup() != 0) {
@@ -205,6 +255,7 @@ int main(void)
     TEST_RUN(test_initial_message_runs_the_rules);
     TEST_RUN(test_thanks_closes_and_session_resolves);
     TEST_RUN(test_no_false_action_claims);
+    TEST_RUN(test_arena_faults_fail_cleanly);
     cs_worker_clean_up(&w);
     cs_env_clean_up(&env);
     temp_db_remove(&db);

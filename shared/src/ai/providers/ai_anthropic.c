@@ -15,27 +15,30 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
                         const struct cs_ai_chat *chat, bool stream, struct ai_req *out)
 {
     memset(out, 0, sizeof(*out));
-    json_object *o = cs_json_object(a);
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(a));
     json_object *msgs = json_object_new_array();
-    if (!o || !msgs || cs_json_add(o, "messages", msgs)) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(o, "model", p->model);
+    cs_jb_add(&o, "messages", msgs);
+    cs_jb_str(&o, "model", p->model);
     /* max_tokens is required by this API. */
-    if (!rc) rc = cs_json_add_int(o, "max_tokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
-    if (!rc && chat->system) rc = cs_json_add_str(o, "system", chat->system);
+    cs_jb_int(&o, "max_tokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
+    if (chat->system) cs_jb_str(&o, "system", chat->system);
+    int rc = cs_jb_done(&o); /* msgs is o's from here */
     /* The API refuses an empty content; a lone space stands in for one. */
     for (size_t i = 0; !rc && i < chat->nmsgs; i++) {
         const char *text = chat->msgs[i].content;
         rc = ai_add_msg(msgs, strcmp(chat->msgs[i].role, "assistant") == 0 ? "assistant" : "user",
                         text && *text ? text : " ");
     }
-    if (!rc && chat->temperature >= 0)
-        rc = cs_json_add_double(o, "temperature", chat->temperature > 1 ? 1 : chat->temperature, 3);
-    if (!rc && stream) rc = cs_json_add_bool(o, "stream", true);
+    if (chat->temperature >= 0)
+        cs_jb_double(&o, "temperature", chat->temperature > 1 ? 1 : chat->temperature, 3);
+    if (stream) cs_jb_bool(&o, "stream", true);
+    if (!rc) rc = cs_jb_done(&o);
     if (rc) return rc;
     size_t h = 0;
     out->headers[h++] = ANTHROPIC_VERSION;
     if (key && !(out->headers[h++] = cs_arena_printf(a, "x-api-key: %s", key))) return CS_ERR_NOMEM;
-    return ai_req_finish(a, out, p->base_url, ANTHROPIC_BASE, "/v1/messages", o);
+    return ai_req_finish(a, out, p->base_url, ANTHROPIC_BASE, "/v1/messages", o.obj);
 }
 
 static void read_usage(json_object *u, struct cs_ai_usage *out)

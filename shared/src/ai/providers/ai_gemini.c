@@ -30,13 +30,13 @@ static json_object *text_parts(const char *text)
 
 static int add_content(json_object *arr, const char *role, const char *text)
 {
-    json_object *c = json_object_new_object();
-    if (!c || json_object_array_add(arr, c)) {
-        json_object_put(c);
-        return CS_ERR_NOMEM;
-    }
-    int rc = cs_json_add_str(c, "role", role);
-    if (!rc) rc = cs_json_add(c, "parts", text_parts(text));
+    struct cs_jb c;
+    cs_jb_init(&c, json_object_new_object());
+    cs_jb_str(&c, "role", role);
+    cs_jb_add(&c, "parts", text_parts(text));
+    int rc = cs_jb_done(&c);
+    if (!rc && json_object_array_add(arr, c.obj)) rc = CS_ERR_NOMEM;
+    if (rc) json_object_put(c.obj);
     return rc;
 }
 
@@ -51,30 +51,30 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
                         const struct cs_ai_chat *chat, bool stream, struct ai_req *out)
 {
     memset(out, 0, sizeof(*out));
-    json_object *o = cs_json_object(a);
+    struct cs_jb o, si, gc;
+    cs_jb_init(&o, cs_json_object(a));
     json_object *contents = json_object_new_array();
-    if (!o || !contents || cs_json_add(o, "contents", contents)) return CS_ERR_NOMEM;
-    int rc = CS_OK;
+    cs_jb_add(&o, "contents", contents);
+    int rc = cs_jb_done(&o); /* contents is o's from here */
     for (size_t i = 0; !rc && i < chat->nmsgs; i++)
         rc = add_content(contents, strcmp(chat->msgs[i].role, "assistant") == 0 ? "model" : "user",
                          chat->msgs[i].content);
     if (!rc && chat->system) {
-        json_object *si = json_object_new_object();
-        rc = cs_json_add(o, "systemInstruction", si);
-        if (!rc) rc = cs_json_add(si, "parts", text_parts(chat->system));
+        cs_jb_init(&si, json_object_new_object());
+        cs_jb_add(&si, "parts", text_parts(chat->system));
+        cs_jb_nest(&o, "systemInstruction", &si);
     }
-    json_object *gc = json_object_new_object();
-    if (!rc) rc = cs_json_add(o, "generationConfig", gc);
-    if (!rc)
-        rc = cs_json_add_int(gc, "maxOutputTokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
-    if (!rc && chat->temperature >= 0)
-        rc = cs_json_add_double(gc, "temperature", chat->temperature, 3);
+    cs_jb_init(&gc, json_object_new_object());
+    cs_jb_int(&gc, "maxOutputTokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
+    if (chat->temperature >= 0) cs_jb_double(&gc, "temperature", chat->temperature, 3);
+    cs_jb_nest(&o, "generationConfig", &gc);
+    if (!rc) rc = cs_jb_done(&o);
     if (!rc) rc = key_header(a, key, out);
     if (rc) return rc;
     const char *path =
         cs_arena_printf(a, "/v1beta/models/%s:%s", bare_model(p->model),
                         stream ? "streamGenerateContent?alt=sse" : "generateContent");
-    return ai_req_finish(a, out, p->base_url, GEMINI_BASE, path, o);
+    return ai_req_finish(a, out, p->base_url, GEMINI_BASE, path, o.obj);
 }
 
 static void read_usage(json_object *u, struct cs_ai_usage *out)
@@ -150,26 +150,30 @@ static int embed_request(struct cs_arena *a, const struct cs_ai_provider *p, con
     memset(out, 0, sizeof(*out));
     const char *model = bare_model(p->embedding_model ? p->embedding_model : p->model);
     const char *qualified = cs_arena_printf(a, "models/%s", model);
-    json_object *o = cs_json_object(a);
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(a));
     json_object *reqs = json_object_new_array();
-    if (!qualified || !o || !reqs || cs_json_add(o, "requests", reqs)) return CS_ERR_NOMEM;
+    cs_jb_add(&o, "requests", reqs);
+    if (!qualified || cs_jb_done(&o)) return CS_ERR_NOMEM;
     for (size_t i = 0; i < n; i++) {
-        json_object *r = json_object_new_object();
-        if (!r || json_object_array_add(reqs, r)) {
-            json_object_put(r);
-            return CS_ERR_NOMEM;
+        struct cs_jb r, content;
+        cs_jb_init(&r, json_object_new_object());
+        cs_jb_str(&r, "model", qualified);
+        cs_jb_init(&content, json_object_new_object());
+        cs_jb_add(&content, "parts", text_parts(texts[i]));
+        cs_jb_nest(&r, "content", &content);
+        if (dims) cs_jb_int(&r, "outputDimensionality", dims);
+        int rc = cs_jb_done(&r);
+        if (!rc && json_object_array_add(reqs, r.obj)) rc = CS_ERR_NOMEM;
+        if (rc) {
+            json_object_put(r.obj);
+            return rc;
         }
-        json_object *content = json_object_new_object();
-        int rc = cs_json_add_str(r, "model", qualified);
-        if (!rc) rc = cs_json_add(r, "content", content);
-        if (!rc) rc = cs_json_add(content, "parts", text_parts(texts[i]));
-        if (!rc && dims) rc = cs_json_add_int(r, "outputDimensionality", dims);
-        if (rc) return rc;
     }
     int rc = key_header(a, key, out);
     if (rc) return rc;
     const char *path = cs_arena_printf(a, "/v1beta/%s:batchEmbedContents", qualified);
-    return ai_req_finish(a, out, p->base_url, GEMINI_BASE, path, o);
+    return ai_req_finish(a, out, p->base_url, GEMINI_BASE, path, o.obj);
 }
 
 static int embed_parse(struct cs_arena *a, const char *body, size_t len, size_t n,

@@ -22,28 +22,30 @@ static int chat_request(struct cs_arena *a, const struct cs_ai_provider *p, cons
                         const struct cs_ai_chat *chat, bool stream, struct ai_req *out)
 {
     memset(out, 0, sizeof(*out));
-    json_object *o = cs_json_object(a);
+    struct cs_jb o, so;
+    cs_jb_init(&o, cs_json_object(a));
     json_object *msgs = json_object_new_array();
-    if (!o || !msgs || cs_json_add(o, "messages", msgs)) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(o, "model", p->model);
+    cs_jb_add(&o, "messages", msgs);
+    cs_jb_str(&o, "model", p->model);
+    int rc = cs_jb_done(&o); /* msgs is o's from here */
     if (!rc && chat->system) rc = ai_add_msg(msgs, "system", chat->system);
     for (size_t i = 0; !rc && i < chat->nmsgs; i++) {
         const char *text = chat->msgs[i].content;
         rc = ai_add_msg(msgs, strcmp(chat->msgs[i].role, "assistant") == 0 ? "assistant" : "user",
                         text ? text : "");
     }
-    if (!rc) rc = cs_json_add_int(o, "max_tokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
-    if (!rc && chat->temperature >= 0)
-        rc = cs_json_add_double(o, "temperature", chat->temperature, 3);
-    if (!rc) rc = cs_json_add_bool(o, "stream", stream);
-    if (!rc && stream) {
-        json_object *so = json_object_new_object();
-        rc = cs_json_add(o, "stream_options", so);
-        if (!rc) rc = cs_json_add_bool(so, "include_usage", true);
+    cs_jb_int(&o, "max_tokens", chat->max_tokens > 0 ? chat->max_tokens : 512);
+    if (chat->temperature >= 0) cs_jb_double(&o, "temperature", chat->temperature, 3);
+    cs_jb_bool(&o, "stream", stream);
+    if (stream) {
+        cs_jb_init(&so, json_object_new_object());
+        cs_jb_bool(&so, "include_usage", true);
+        cs_jb_nest(&o, "stream_options", &so);
     }
+    if (!rc) rc = cs_jb_done(&o);
     if (!rc) rc = auth_header(a, key, out);
     if (rc) return rc;
-    return ai_req_finish(a, out, p->base_url, OPENAI_BASE, "/chat/completions", o);
+    return ai_req_finish(a, out, p->base_url, OPENAI_BASE, "/chat/completions", o.obj);
 }
 
 static void read_usage(json_object *u, struct cs_ai_usage *out)
@@ -93,17 +95,26 @@ static int embed_request(struct cs_arena *a, const struct cs_ai_provider *p, con
                          const char *const *texts, size_t n, unsigned dims, struct ai_req *out)
 {
     memset(out, 0, sizeof(*out));
-    json_object *o = cs_json_object(a);
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(a));
     json_object *in = json_object_new_array();
-    if (!o || !in || cs_json_add(o, "input", in)) return CS_ERR_NOMEM;
-    for (size_t i = 0; i < n; i++)
-        if (json_object_array_add(in, json_object_new_string(texts[i]))) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(o, "model", p->embedding_model ? p->embedding_model : p->model);
-    if (!rc) rc = cs_json_add_str(o, "encoding_format", "float");
-    if (!rc && dims) rc = cs_json_add_int(o, "dimensions", dims);
+    cs_jb_add(&o, "input", in);
+    if (cs_jb_done(&o)) return CS_ERR_NOMEM;
+    /* A failed string would otherwise go out as a null input. */
+    for (size_t i = 0; i < n; i++) {
+        json_object *t = json_object_new_string(texts[i]);
+        if (!t || json_object_array_add(in, t)) {
+            json_object_put(t);
+            return CS_ERR_NOMEM;
+        }
+    }
+    cs_jb_str(&o, "model", p->embedding_model ? p->embedding_model : p->model);
+    cs_jb_str(&o, "encoding_format", "float");
+    if (dims) cs_jb_int(&o, "dimensions", dims);
+    int rc = cs_jb_done(&o);
     if (!rc) rc = auth_header(a, key, out);
     if (rc) return rc;
-    return ai_req_finish(a, out, p->base_url, OPENAI_BASE, "/embeddings", o);
+    return ai_req_finish(a, out, p->base_url, OPENAI_BASE, "/embeddings", o.obj);
 }
 
 static int embed_parse(struct cs_arena *a, const char *body, size_t len, size_t n,
