@@ -2,6 +2,8 @@
  * 1) and the top category, from the asked (or default) provider or builtin; without a
  * named provider, from the tenant's deployed intent model when every category is one of
  * its labels. */
+#include "handler.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,8 +15,6 @@
 #include "cs/lifecycle.h"
 #include "cs/model.h"
 #include "cs/models.h"
-
-int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp);
 
 static int answer(const struct cs_req *req, struct cs_resp *resp,
                   const struct cs_ai_classification *c, const struct cs_ml_served *sv);
@@ -91,7 +91,7 @@ static int tenant_classify(const struct cs_req *req, const char **cats, size_t n
     return CS_OK;
 }
 
-int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_ai_classify)
 {
     const char **cats;
     size_t n;

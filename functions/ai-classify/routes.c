@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_ai_classify(const struct cs_req *req, struct cs_resp *resp);
 
 /* Seed 001's classify request. */
 static const struct cs_field classify_fields[] = {

@@ -6,6 +6,8 @@
  * file, hashed as it is written; the first bad row refuses the whole upload and nothing
  * is kept. The answer gives the dataset id (a training_data_uri), the row count and the
  * label distribution. */
+#include "handler.h"
+
 #include <sodium.h>
 #include <string.h>
 #include <strings.h>
@@ -17,8 +19,6 @@
 #include "cs/json.h"
 #include "cs/lifecycle.h"
 #include "cs/store.h"
-
-int fn_ai_datasets(const struct cs_req *req, struct cs_resp *resp);
 
 #define CHUNK (64u << 10)
 
@@ -78,7 +78,7 @@ static int answer(const struct cs_req *req, struct cs_resp *resp, const struct c
     return rc;
 }
 
-int fn_ai_datasets(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_ai_datasets)
 {
     if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE;
     if (req->body_len == 0 || !req->body) return refuse(resp, "file", "the upload is empty");

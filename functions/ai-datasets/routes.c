@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/dataset.h"
 #include "cs/function.h"
-
-int fn_ai_datasets(const struct cs_req *req, struct cs_resp *resp);
 
 /* The body is the dataset itself (CSV or JSON Lines), not JSON: no schema. */
 const struct cs_function cs_function = {

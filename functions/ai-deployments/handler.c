@@ -7,6 +7,8 @@
  * the same validation rows) unless "force" is true. The switch is one versioned write
  * of the task's CS_ML_ACTIVE document, which every serving function reads per request
  * (cs_ml_served_get), so the next request answers from the new model. */
+#include "handler.h"
+
 #include <math.h>
 #include <sodium.h>
 #include <string.h>
@@ -19,8 +21,6 @@
 #include "cs/json.h"
 #include "cs/lifecycle.h"
 #include "cs/store.h"
-
-int fn_ai_deployments(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field resreq_fields[] = {
     {.name = "cpu", .type = CS_J_STRING, .nullable = true, .max_len = 16},
@@ -374,7 +374,7 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
     return rc;
 }
 
-int fn_ai_deployments(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_ai_deployments)
 {
     if (strcmp(req->method, "GET") == 0) return list(req, resp);
     const char *name = cs_req_param(req, "name");

@@ -1,6 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_ai_deployments(const struct cs_req *req, struct cs_resp *resp);
+#include "cs/function.h"
 
 /* POST bodies are read by the handler (rollback takes none). */
 const struct cs_function cs_function = {

@@ -1,5 +1,7 @@
 /* POST /api/v1/ai/embed: one vector per text from the asked (or default) provider,
  * falling back to the builtin embedding; the answer names the model that made them. */
+#include "handler.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -8,8 +10,6 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
-
-int fn_ai_embed(const struct cs_req *req, struct cs_resp *resp);
 
 #define MAX_TEXT_BYTES 32000
 
@@ -50,7 +50,7 @@ static int read_texts(const struct cs_req *req, struct cs_resp *resp, const char
     return CS_OK;
 }
 
-int fn_ai_embed(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_ai_embed)
 {
     const char **texts;
     size_t n;

@@ -4,6 +4,8 @@
  *     output_value (the explained class's logit)
  *         == base_value + sum(feature_importance[].importance) + other_features
  * where other_features sums the features not listed (cs/model.h). */
+#include "handler.h"
+
 #include <ctype.h>
 #include <string.h>
 #include <strings.h>
@@ -17,8 +19,6 @@
 #include "cs/lifecycle.h"
 #include "cs/model.h"
 #include "cs/models.h"
-
-int fn_ai_explain(const struct cs_req *req, struct cs_resp *resp);
 
 #define DEFAULT_TOP_K 10
 
@@ -258,7 +258,7 @@ static int unknown_model(struct cs_resp *resp)
     return CS_ERR_VALIDATION;
 }
 
-int fn_ai_explain(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_ai_explain)
 {
     json_object *data;
     json_object_object_get_ex(req->json, "data", &data);

@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_ai_explain(const struct cs_req *req, struct cs_resp *resp);
 
 static const char *const methods[] = {"shap", NULL};
 

@@ -7,6 +7,8 @@
  *   event: delta   data: {"text":"..."}            one per piece
  *   event: done    data: {seed 001 envelope}       the full answer, as without stream
  *   event: error   data: {seed 001 error envelope} when the provider failed mid-way */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/ai.h"
@@ -17,8 +19,6 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/policy.h"
-
-int fn_ai_generate(const struct cs_req *req, struct cs_resp *resp);
 
 #define DEFAULT_SYSTEM "You are a helpful, accurate customer-service assistant."
 
@@ -165,7 +165,7 @@ static int bad_model(struct cs_resp *resp, int rc)
     return rc;
 }
 
-int fn_ai_generate(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_ai_generate)
 {
     const char *prompt = cs_json_get_str(req->json, "prompt");
     bool stream = cs_json_get_bool(req->json, "stream", false);

@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_ai_generate(const struct cs_req *req, struct cs_resp *resp);
 
 /* Seed 001's generate request. */
 static const struct cs_field generate_fields[] = {

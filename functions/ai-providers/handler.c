@@ -1,12 +1,12 @@
 /* GET /api/v1/ai/providers: the tenant's registry (synced from the providers file) and
  * builtin, as seed 001 lists them. Key variable names and base URLs stay out: they are
  * deployment details, not something an API client needs. */
+#include "handler.h"
+
 #include "cs/ai.h"
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
-
-int fn_ai_providers(const struct cs_req *req, struct cs_resp *resp);
 
 static json_object *caps_json(unsigned caps)
 {
@@ -40,7 +40,7 @@ static int add_provider(json_object *list, const struct cs_ai_provider *p)
     return rc;
 }
 
-int fn_ai_providers(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_ai_providers)
 {
     struct cs_ai_call call;
     cs_ai_call_from_req(req, "providers", &call);

@@ -1,6 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_ai_providers(const struct cs_req *req, struct cs_resp *resp);
+#include "cs/function.h"
 
 const struct cs_function cs_function = {
     .name = "ai-providers",

@@ -1,5 +1,7 @@
 /* The training worker: claims queued jobs and trains them (cs/ml_worker.h) until none
  * is due, the deadline nears or a stop is asked for. */
+#include "handler.h"
+
 #include <errno.h>
 #include <stdlib.h>
 
@@ -10,15 +12,11 @@
 #include "cs/json.h"
 #include "cs/ml_worker.h"
 
-int fn_ai_training_worker_run(struct cs_worker *w, int64_t deadline_ms,
-                              const volatile sig_atomic_t *stop, json_object **summary);
-int fn_ai_training_worker_init(struct cs_env *env);
-
 /* CS_TRAINING_LEASE_MS: how long a claim holds without renewal (renewed every epoch);
  * a crashed worker's job is taken over this long after its last epoch. */
 static int64_t lease_ms = 60000;
 
-int fn_ai_training_worker_init(struct cs_env *env)
+CS_INIT(fn_ai_training_worker_init)
 {
     (void)env;
     const char *v = getenv("CS_TRAINING_LEASE_MS");
@@ -31,8 +29,7 @@ int fn_ai_training_worker_init(struct cs_env *env)
     return CS_OK;
 }
 
-int fn_ai_training_worker_run(struct cs_worker *w, int64_t deadline_ms,
-                              const volatile sig_atomic_t *stop, json_object **summary)
+CS_RUN(fn_ai_training_worker_run)
 {
     struct cs_env *env = w->env;
     struct cs_ml_worker_cfg cfg = {.var_dir = env->cfg.var_dir,

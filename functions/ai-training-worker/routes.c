@@ -1,8 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_ai_training_worker_run(struct cs_worker *w, int64_t deadline_ms,
-                              const volatile sig_atomic_t *stop, json_object **summary);
-int fn_ai_training_worker_init(struct cs_env *env);
+#include "cs/function.h"
 
 /* No routes: EventBridge runs it every minute on Lambda; `build.sh serve` runs it with
  * --loop. It claims queued training jobs (with leases) and trains them. The TRAINS file

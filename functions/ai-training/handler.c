@@ -4,6 +4,8 @@
  *   DELETE /api/v1/ai/training-job/{job_id}  cancels a job that has not ended
  * The training itself is the ai-training-worker's (cs/ml_worker.h). Hyper-parameters
  * map onto the trainer's options (cs/train.h); an unknown one is a 422. */
+#include "handler.h"
+
 #include <math.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -22,16 +24,13 @@
 #include "cs/s3.h"
 #include "cs/store.h"
 
-int fn_ai_training(const struct cs_req *req, struct cs_resp *resp);
-int fn_ai_training_init(struct cs_env *env);
-
 /* S3 access for s3:// sources, read from the environment at cold start. */
 static struct cs_s3_cfg s3_cfg;
 static bool s3_ready;
 
 static const char *env_get(const char *name) { return getenv(name); }
 
-int fn_ai_training_init(struct cs_env *env)
+CS_INIT(fn_ai_training_init)
 {
     (void)env;
     const char *why;
@@ -352,7 +351,7 @@ static int cancel_job(const struct cs_req *req, struct cs_resp *resp, const char
     return CS_ERR_CONFLICT;
 }
 
-int fn_ai_training(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_ai_training)
 {
     if (strcmp(req->method, "POST") == 0) return create_job(req, resp);
     const char *id = cs_req_param(req, "job_id");

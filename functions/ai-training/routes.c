@@ -1,7 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_ai_training(const struct cs_req *req, struct cs_resp *resp);
-int fn_ai_training_init(struct cs_env *env);
+#include "cs/function.h"
 
 /* The POST body is read by the handler (its routes share this function with GET and
  * DELETE, which carry none). */

@@ -3,6 +3,8 @@
  * ticket), read from the store's hourly rollups (cs/summary.h). Buckets are days, ISO
  * weeks (Monday) and calendar months of the tenant's time zone (UTC unless set), keyed by
  * their first day. */
+#include "handler.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -15,8 +17,6 @@
 #include "cs/store.h"
 #include "cs/summary.h"
 #include "cs/tz.h"
-
-int fn_analytics_summary(const struct cs_req *req, struct cs_resp *resp);
 
 #define DAY_MS 86400000LL
 
@@ -100,7 +100,7 @@ static int top_issues(const struct cs_summary *s, json_object *o)
 
 static void free_tz(void *tz) { cs_tz_free(tz); }
 
-int fn_analytics_summary(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_analytics_summary)
 {
     struct range r;
     int rc = parse(req, resp, &r);

@@ -2,6 +2,8 @@
  * sentiment model when it has one (cs/lifecycle.h), else the built-in model, or with
  * use_ai a hosted classifier: cs/sentiment_score.h), in request order, with counts per
  * label. The schema caps the batch (422 beyond). */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/env.h"
@@ -11,8 +13,6 @@
 #include "cs/lifecycle.h"
 #include "cs/sentiment.h"
 #include "cs/sentiment_score.h"
-
-int fn_analyze_batch(const struct cs_req *req, struct cs_resp *resp);
 
 enum { NEG, NEU, POS };
 
@@ -55,7 +55,7 @@ static int one_result(const struct cs_req *req, const struct cs_model *tenant, j
     return rc;
 }
 
-int fn_analyze_batch(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_analyze_batch)
 {
     json_object *convs;
     json_object_object_get_ex(req->json, "conversations", &convs);

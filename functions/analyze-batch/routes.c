@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_analyze_batch(const struct cs_req *req, struct cs_resp *resp);
 
 /* Most conversations one request may carry; more answer 422 (split the batch). */
 #define BATCH_MAX 100

@@ -3,6 +3,8 @@
  * use_ai a hosted classifier: cs/sentiment_score.h), a 1-10 satisfaction score from the
  * sentiment score, and the phrases that pushed the model towards positive (and
  * negative) from its exact explanation. "model" says which model answered. */
+#include "handler.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -15,8 +17,6 @@
 #include "cs/models.h"
 #include "cs/sentiment.h"
 #include "cs/sentiment_score.h"
-
-int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp);
 
 #define KEY_PHRASES 5
 
@@ -75,7 +75,7 @@ static json_object *model_json(const struct cs_ml_served *sv, const char *source
     return rc ? NULL : o;
 }
 
-int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_analyze_sentiment)
 {
     json_object *t;
     json_object_object_get_ex(req->json, "text", &t);

@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_analyze_sentiment(const struct cs_req *req, struct cs_resp *resp);
 
 /* Seed 001's sentiment request: the text, and whether an LLM provider may answer. */
 static const struct cs_field sentiment_fields[] = {

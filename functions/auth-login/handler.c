@@ -1,11 +1,11 @@
+#include "handler.h"
+
 #include "cs/arena.h"
 #include "cs/auth.h"
 #include "cs/env.h"
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
-
-int fn_auth_login(const struct cs_req *req, struct cs_resp *resp);
 
 static json_object *roles_json(const struct cs_principal *p)
 {
@@ -21,7 +21,7 @@ static json_object *roles_json(const struct cs_principal *p)
     return a;
 }
 
-int fn_auth_login(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_auth_login)
 {
     const char *user = cs_json_get_str(req->json, "username");
     const char *password = cs_json_get_str(req->json, "password");

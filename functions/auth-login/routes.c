@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_auth_login(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field login_fields[] = {
     {.name = "username", .type = CS_J_STRING, .required = true, .min_len = 1, .max_len = 128},

@@ -1,3 +1,5 @@
+#include "handler.h"
+
 #include <stdio.h>
 
 #include "cs/arena.h"
@@ -7,9 +9,7 @@
 #include "cs/http.h"
 #include "cs/json.h"
 
-int fn_auth_token(const struct cs_req *req, struct cs_resp *resp);
-
-int fn_auth_token(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_auth_token)
 {
     const char *key = cs_json_get_str(req->json, "api_key");
     const char *secret = cs_json_get_str(req->json, "api_secret");

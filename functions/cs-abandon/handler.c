@@ -3,6 +3,8 @@
  * becomes ABANDONED, announcing session.abandoned in the same store write. A session
  * that a message moved meanwhile (version conflict) is re-read and left alone when it is
  * no longer idle, so a sweep never abandons a conversation that just came back. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -14,8 +16,6 @@
 #include "cs/notify.h"
 #include "cs/session.h"
 #include "cs/store.h"
-
-int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp);
 
 #define DEFAULT_IDLE_MIN 30
 #define DEFAULT_LIMIT 100
@@ -77,7 +77,7 @@ static int abandon_one(const struct cs_req *req, const char *id, int64_t cutoff,
     return rc;
 }
 
-int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_cs_abandon)
 {
     int64_t idle_min = cs_json_get_int(req->json, "idleMinutes", DEFAULT_IDLE_MIN);
     int64_t cutoff = req->now_ms - idle_min * 60000;

@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_cs_abandon(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field fields[] = {
     {.name = "idleMinutes",

@@ -1,6 +1,8 @@
 /* GET /api/v1/cs/analytics?companyId=&startDate=&endDate=[&groupBy=day|week|month]:
  * every figure is a grouped count, sum or average computed by the store over the
  * sessions created in the period (their "stats" object), never by loading sessions. */
+#include "handler.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -11,8 +13,6 @@
 #include "cs/json.h"
 #include "cs/session.h"
 #include "cs/store.h"
-
-int fn_cs_analytics(const struct cs_req *req, struct cs_resp *resp);
 
 struct period {
     int64_t start, end;
@@ -296,7 +296,7 @@ static int put(int rc, json_object *o, const char *key, json_object *val)
     return cs_json_add(o, key, val);
 }
 
-int fn_cs_analytics(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_cs_analytics)
 {
     const char *company = cs_req_query(req, "companyId");
     if (!company || !*company) return CS_ERR_COMPANY_ID;

@@ -1,7 +1,8 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/session.h"
 
-int fn_cs_analytics(const struct cs_req *req, struct cs_resp *resp);
 static int rate_of(const struct cs_req *req, struct cs_rate *out)
 {
     return cs_session_rate(req, "analytics", out);

@@ -1,6 +1,8 @@
 /* GET /api/v1/cs/config?companyId= and PUT /api/v1/cs/config: one company's configuration
  * (the seed's defaults until a PUT for that company changes them). PUT deep-merges a partial document and
  * refuses it whole when any field is unknown, of the wrong type or out of range. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -10,8 +12,6 @@
 #include "cs/json.h"
 #include "cs/session.h"
 #include "cs/store.h"
-
-int fn_cs_config(const struct cs_req *req, struct cs_resp *resp);
 
 /* companyId first, as in the seed, then the settings. */
 static int answer(const struct cs_req *req, struct cs_resp *resp, const char *company,
@@ -56,7 +56,7 @@ static int put(const struct cs_req *req, struct cs_resp *resp)
     return rc ? rc : answer(req, resp, company, cfg);
 }
 
-int fn_cs_config(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_cs_config)
 {
     if (strcmp(req->method, "PUT") == 0) return put(req, resp);
     const char *company = cs_req_query(req, "companyId");

@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_cs_config(const struct cs_req *req, struct cs_resp *resp);
 
 const struct cs_function cs_function = {
     .name = "cs-config",

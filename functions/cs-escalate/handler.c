@@ -1,6 +1,8 @@
 /* POST /api/v1/cs/sessions/{id}/escalate: a manual escalation. The target must be a
  * tier above the current one (AI_MANAGER or HUMAN_AGENT) that the company's config
  * enables; anything else is CS_004. A resolved session cannot be escalated (CS_003). */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -10,8 +12,6 @@
 #include "cs/notify.h"
 #include "cs/session.h"
 #include "cs/store.h"
-
-int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp);
 
 static int check_target(const struct cs_req *req, struct cs_resp *resp, json_object *cfg,
                         const struct cs_session *s, const char *target)
@@ -67,7 +67,7 @@ static int escalate(void *ctx, struct cs_session *s)
     return rc;
 }
 
-int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_cs_escalate)
 {
     const char *id = cs_req_param(req, "id");
     struct cs_session sess;

@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_cs_escalate(const struct cs_req *req, struct cs_resp *resp);
 
 /* targetTier is checked by the handler, which answers CS_004 for an invalid target. */
 static const struct cs_field fields[] = {

@@ -4,6 +4,8 @@
  * writers re-read and retry on a version conflict, so no message is lost; the decision
  * and the reply are recomputed on the fresh session, because a concurrent message may
  * have escalated it. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -15,8 +17,6 @@
 #include "cs/sentiment.h"
 #include "cs/session.h"
 #include "cs/store.h"
-
-int fn_cs_messages(const struct cs_req *req, struct cs_resp *resp);
 
 struct msg {
     const struct cs_req *req;
@@ -91,7 +91,7 @@ static int respond(const struct cs_req *req, struct cs_resp *resp, struct msg *t
     return rc;
 }
 
-int fn_cs_messages(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_cs_messages)
 {
     struct msg t;
     memset(&t, 0, sizeof(t));

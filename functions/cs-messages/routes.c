@@ -1,10 +1,11 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/session.h"
 #include "cs/store.h"
 
-int fn_cs_messages(const struct cs_req *req, struct cs_resp *resp);
 /* The limit of the session's company: the session is read here, before the handler
  * reads it again; an unknown session gets the default limit (the handler answers 404). */
 static int rate_of(const struct cs_req *req, struct cs_rate *out)

@@ -1,5 +1,7 @@
 /* POST /api/v1/cs/sessions/{id}/resolve: records the resolution; a resolved session is
  * final (CS_003 on a second resolve, and it refuses messages). */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -10,8 +12,6 @@
 #include "cs/notify.h"
 #include "cs/session.h"
 #include "cs/store.h"
-
-int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp);
 
 static json_object *resolution(const struct cs_req *req)
 {
@@ -76,7 +76,7 @@ static int resolve(void *ctx, struct cs_session *s)
     return rc;
 }
 
-int fn_cs_resolve(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_cs_resolve)
 {
     const char *id = cs_req_param(req, "id");
     char ts[CS_ISO_MAX];

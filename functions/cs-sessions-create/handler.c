@@ -1,6 +1,8 @@
 /* POST /api/v1/cs/sessions: a new session at the AI rep tier. An initial message is the
  * conversation's first message: the session message path answers it (the AI rep's reply
  * is the second message) and applies every rule, escalation included. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -14,8 +16,6 @@
 #include "cs/sentiment.h"
 #include "cs/session.h"
 #include "cs/store.h"
-
-int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp);
 
 #define REPEAT_WINDOW_MS (7 * 86400000LL)
 
@@ -136,7 +136,7 @@ static int announce(const struct cs_req *req, const char *id, const char *compan
     return cs_session_event_stage(req, "session.created", &b);
 }
 
-int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_cs_sessions_create)
 {
     const char *company = cs_json_get_str(req->json, "companyId");
     json_object *cfg, *body = NULL;

@@ -1,8 +1,9 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
 #include "cs/session.h"
 
-int fn_cs_sessions_create(const struct cs_req *req, struct cs_resp *resp);
 static int rate_of(const struct cs_req *req, struct cs_rate *out)
 {
     return cs_session_rate(req, "createSession", out);

@@ -1,6 +1,8 @@
 /* GET /api/v1/cs/sessions/{id} and GET /api/v1/cs/sessions?companyId=...&status=&tier=
  * &customerId=&startDate=&endDate=&limit=&offset= (newest first, with total). Another
  * tenant's session reads as not found: every store call is scoped by the token's tenant. */
+#include "handler.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +14,6 @@
 #include "cs/json.h"
 #include "cs/session.h"
 #include "cs/store.h"
-
-int fn_cs_sessions_read(const struct cs_req *req, struct cs_resp *resp);
 
 #define LIST_DEFAULT 50
 #define LIST_MAX 200
@@ -124,7 +124,7 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
     return rc;
 }
 
-int fn_cs_sessions_read(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_cs_sessions_read)
 {
     const char *id = cs_req_param(req, "id");
     return id ? get_one(req, resp, id) : list(req, resp);

@@ -1,10 +1,10 @@
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/function.h"
 #include "cs/http.h"
 #include "cs/session.h"
-
-int fn_cs_sessions_read(const struct cs_req *req, struct cs_resp *resp);
 
 /* The seed limits listing (200/min); reading one session uses the default. */
 static int rate_of(const struct cs_req *req, struct cs_rate *out)

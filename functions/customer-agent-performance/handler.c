@@ -2,6 +2,8 @@
  * ticket assigned to them (cs_insights_figures), current workload = their open tickets,
  * and a coaching tip from how they stand against the team's medians, phrased by the
  * tenant's LLM provider when one is configured (cs_insights_coaching_tip_ai). */
+#include "handler.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -14,8 +16,6 @@
 #include "cs/json.h"
 #include "cs/store.h"
 #include "cs/tenant_models.h"
-
-int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp);
 
 static int add_pct(json_object *o, const char *key, double v)
 {
@@ -38,7 +38,7 @@ static int coaching_tip(const struct cs_req *req, const struct cs_insights_figur
     return rc;
 }
 
-int fn_customer_agent_performance(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_customer_agent_performance)
 {
     const char *agent = cs_req_param(req, "agent_id");
     if (!agent || !*agent || strlen(agent) > 128) return CS_ERR_NOT_FOUND;

@@ -10,6 +10,8 @@
  * Each answer says its source ("tenant", "prior", "builtin", or the median it used);
  * include_explanation adds every feature's exact contribution when a linear model
  * answered (cs/tenant_models.h). */
+#include "handler.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -29,8 +31,6 @@
 #include "cs/store.h"
 #include "cs/summary.h"
 #include "cs/tenant_models.h"
-
-int fn_customer_ai_models(const struct cs_req *req, struct cs_resp *resp);
 
 static const char *const PRIORITIES[] = {"low", "medium", "high", "urgent", NULL};
 
@@ -529,7 +529,7 @@ static int config(const struct cs_req *req, struct cs_resp *resp)
     return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
 }
 
-int fn_customer_ai_models(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_customer_ai_models)
 {
     if (strstr(req->path, "/insights/config")) return config(req, resp);
     return strcmp(req->method, "GET") == 0 ? list(req, resp) : predict(req, resp);

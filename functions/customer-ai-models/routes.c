@@ -1,6 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_customer_ai_models(const struct cs_req *req, struct cs_resp *resp);
+#include "cs/function.h"
 
 /* The seed 000 model endpoints: the list with each model's source and metrics, and a
  * prediction by ticket id or raw fields, optionally explained; the tenant's insights

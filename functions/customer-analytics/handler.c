@@ -1,6 +1,8 @@
 /* GET /api/v1/customer/analytics/overview?period=24h|7d|30d|90d: seed 000's figures over
  * the tickets opened in the period, computed in the store (cs_insights_figures); each
  * figure is null when its sample is empty, and sample_sizes says how thin it is. */
+#include "handler.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -10,8 +12,6 @@
 #include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/store.h"
-
-int fn_customer_analytics(const struct cs_req *req, struct cs_resp *resp);
 
 static int parse_period(const struct cs_req *req, struct cs_resp *resp, const char **name,
                         int64_t *ms)
@@ -37,7 +37,7 @@ static int add_pct(json_object *o, const char *key, double v)
     return isnan(v) ? cs_json_add_str(o, key, NULL) : cs_json_add_double(o, key, v, 1);
 }
 
-int fn_customer_analytics(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_customer_analytics)
 {
     const char *period;
     int64_t span;

@@ -2,6 +2,8 @@
  * creation time and timed changes. The whole batch is checked (and every history
  * replayed in memory) before anything is written, so a bad ticket stores nothing; an id
  * the tenant already has is skipped, never overwritten. */
+#include "handler.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -14,8 +16,6 @@
 #include "cs/json.h"
 #include "cs/store.h"
 #include "cs/tenant_models.h"
-
-int fn_customer_tickets_import(const struct cs_req *req, struct cs_resp *resp);
 
 static int invalid(const struct cs_req *req, struct cs_resp *resp, size_t i, const char *field,
                    const char *why)
@@ -73,7 +73,7 @@ static int build(const struct cs_req *req, struct cs_resp *resp, size_t i, json_
     return CS_OK;
 }
 
-int fn_customer_tickets_import(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_customer_tickets_import)
 {
     json_object *tickets = NULL;
     json_object_object_get_ex(req->json, "tickets", &tickets);

@@ -1,8 +1,8 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/insights.h"
 #include "cs/json.h"
-
-int fn_customer_tickets_import(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field ticket_fields[] = {
     {.name = "ticket_id", .type = CS_J_STRING, .required = true, .format = CS_FMT_ID},

@@ -1,6 +1,8 @@
 /* GET /api/v1/customer/tickets/{ticket_id}: seed 000's ticket with ai_insights, every
  * figure from the tenant's stored tickets (cs/insights.h says which when data is thin);
  * PATCH the same path: one lifecycle change, stored as an event with its time. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/app.h"
@@ -12,8 +14,6 @@
 #include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/store.h"
-
-int fn_customer_tickets(const struct cs_req *req, struct cs_resp *resp);
 
 static int ticket_id_ok(const char *id)
 {
@@ -147,7 +147,7 @@ static int patch_ticket(const struct cs_req *req, struct cs_resp *resp, const ch
     return rc;
 }
 
-int fn_customer_tickets(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_customer_tickets)
 {
     const char *id = cs_req_param(req, "ticket_id");
     if (!ticket_id_ok(id)) return not_found(resp);

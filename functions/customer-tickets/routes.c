@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/insights.h"
-
-int fn_customer_tickets(const struct cs_req *req, struct cs_resp *resp);
 
 /* One ticket: GET answers seed 000's shape with ai_insights; PATCH records a lifecycle
  * change (status, assignee, agent reply, CSAT, escalation) as a timed event. */

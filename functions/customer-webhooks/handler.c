@@ -1,6 +1,8 @@
 /* /api/v1/customer/webhooks: subscriptions that cs/notify.h fans events out to and
  * webhook-dispatch delivers. The signing secret is returned once, on creation; it is
  * stored sealed (cs_webhook_seal) and never listed or logged. */
+#include "handler.h"
+
 #include <arpa/inet.h>
 #include <curl/curl.h>
 #include <netinet/in.h>
@@ -21,9 +23,6 @@
 #include "cs/notify.h"
 #include "cs/store.h"
 #include "cs/webhook.h"
-
-int fn_customer_webhooks(const struct cs_req *req, struct cs_resp *resp);
-int fn_customer_webhooks_init(struct cs_env *env);
 
 #define MAX_SUBSCRIPTIONS 100
 #define URL_MAX 2048
@@ -105,7 +104,7 @@ static bool url_ok(const char *url, bool *internal)
  * every delivery. Read once at cold start. */
 static bool allow_private;
 
-int fn_customer_webhooks_init(struct cs_env *env)
+CS_INIT(fn_customer_webhooks_init)
 {
     const char *v = getenv("CS_WEBHOOK_ALLOW_PRIVATE");
     allow_private = v && strcmp(v, "1") == 0;
@@ -396,7 +395,7 @@ static int receiver_get(const struct cs_req *req, struct cs_resp *resp)
     return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
 }
 
-int fn_customer_webhooks(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_customer_webhooks)
 {
     const char *pattern = req->route->pattern;
     if (strstr(pattern, "webhook-receiver"))

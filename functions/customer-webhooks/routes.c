@@ -1,7 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_customer_webhooks(const struct cs_req *req, struct cs_resp *resp);
-int fn_customer_webhooks_init(struct cs_env *env);
+#include "cs/function.h"
 
 /* Seed 000's webhook registration, plus list, delete and the delivery log; and the
  * tenant's incoming-webhook receiver (secret, escalation threshold). Only POSTs

@@ -9,6 +9,8 @@
  * accepts a connection; elsewhere (Lambda, looping functions) when it answered within
  * the window with fewer 5xx than answers.
  */
+#include "handler.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
@@ -31,10 +33,6 @@
 #include "cs/review.h"
 #include "cs/store.h"
 
-int fn_events_status_run(struct cs_worker *w, int64_t deadline_ms,
-                         const volatile sig_atomic_t *stop, json_object **summary);
-int fn_events_status_init(struct cs_env *env);
-
 #define WINDOW_MS 60000
 #define MAX_TENANTS 256
 #define MAX_FNS 64
@@ -44,7 +42,7 @@ static int64_t interval_ms = 10000, last_ms;
 
 static const char *getenv_ro(const char *name) { return getenv(name); }
 
-int fn_events_status_init(struct cs_env *env)
+CS_INIT(fn_events_status_init)
 {
     const char *v = getenv("CS_EVENTS_STATUS_MS");
     char *end = NULL;
@@ -244,8 +242,7 @@ static int tenant_status(struct cs_worker *w, const char *tenant, json_object *s
     return prc;
 }
 
-int fn_events_status_run(struct cs_worker *w, int64_t deadline_ms,
-                         const volatile sig_atomic_t *stop, json_object **summary)
+CS_RUN(fn_events_status_run)
 {
     (void)deadline_ms;
     int64_t now_ms = w->env->now_ms();

@@ -1,8 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_events_status_run(struct cs_worker *w, int64_t deadline_ms,
-                         const volatile sig_atomic_t *stop, json_object **summary);
-int fn_events_status_init(struct cs_env *env);
+#include "cs/function.h"
 
 /* No routes: publishes system_status to every watched tenant's feed (cs/events.h);
  * EventBridge runs it every minute on Lambda, `build.sh serve` with --loop. */

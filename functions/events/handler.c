@@ -13,6 +13,8 @@
  *
  * GET/PUT /api/v1/events/settings: {"sentiment_alert_threshold": 0..1}.
  */
+#include "handler.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,9 +31,6 @@
 #include "cs/json.h"
 #include "cs/store.h"
 
-int fn_events(const struct cs_req *req, struct cs_resp *resp);
-int fn_events_init(struct cs_env *env);
-
 #define BATCH 100
 #define RETRY_MS 2000
 
@@ -46,7 +45,7 @@ static int64_t env_ms(const char *name, int64_t dflt, int64_t min, int64_t max)
     return end && *end == '\0' && n >= min && n <= max ? (int64_t)n : dflt;
 }
 
-int fn_events_init(struct cs_env *env)
+CS_INIT(fn_events_init)
 {
     heartbeat_ms = env_ms("CS_EVENTS_HEARTBEAT_MS", heartbeat_ms, 100, 3600000);
     stream_ms = env_ms("CS_EVENTS_STREAM_MS", stream_ms, 1000, 86400000);
@@ -239,7 +238,7 @@ static int settings(const struct cs_req *req, struct cs_resp *resp)
     return cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, o);
 }
 
-int fn_events(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_events)
 {
     if (strcmp(req->route->pattern, "/api/v1/events/settings") == 0) return settings(req, resp);
     return events_feed(req, resp);

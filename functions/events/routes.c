@@ -1,8 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_events(const struct cs_req *req, struct cs_resp *resp);
-int fn_events_init(struct cs_env *env);
 
 /* PUT /api/v1/events/settings: the tenant's real-time settings. */
 static const struct cs_field settings_fields[] = {

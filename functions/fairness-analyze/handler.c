@@ -1,13 +1,13 @@
 /* POST /api/v1/fairness/analyze: seed 001's fairness report over the rows given
  * (cs_fair_report; metric definitions as Fairlearn documents them). Stateless. */
+#include "handler.h"
+
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/insights.h"
 #include "cs/json.h"
 
-int fn_fairness_analyze(const struct cs_req *req, struct cs_resp *resp);
-
-int fn_fairness_analyze(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_fairness_analyze)
 {
     json_object *out = NULL;
     const char *why = NULL;

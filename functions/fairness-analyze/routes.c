@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_fairness_analyze(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field fields[] = {
     {.name = "data",

@@ -15,6 +15,8 @@
  *              query tries to steer the model, escalation cues appear, the system
  *              prompt was echoed, or confidence is below 0.5; such replies
  *              are queued with cs_review_enqueue and the item id returned. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/advice.h"
@@ -30,8 +32,6 @@
 #include "cs/policy.h"
 #include "cs/retrieval.h"
 #include "cs/review.h"
-
-int fn_generate_response(const struct cs_req *req, struct cs_resp *resp);
 
 #define PASSAGES 4
 #define REVIEW_BELOW 0.5
@@ -186,7 +186,7 @@ static json_object *answer_json(struct cs_arena *arena, const struct answer *a)
     return cs_jb_done(&d) ? NULL : d.obj;
 }
 
-int fn_generate_response(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_generate_response)
 {
     struct answer a;
     memset(&a, 0, sizeof(a));

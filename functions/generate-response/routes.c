@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_generate_response(const struct cs_req *req, struct cs_resp *resp);
 
 /* Seed 001's response-generation request ("model" beyond the seed picks a provider). */
 static const struct cs_field response_fields[] = {

@@ -1,11 +1,11 @@
+#include "handler.h"
+
 #include "cs/clock.h"
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
 
-int fn_health_live(const struct cs_req *req, struct cs_resp *resp);
-
-int fn_health_live(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_health_live)
 {
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_OFFSET_US, ts);

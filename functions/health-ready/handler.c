@@ -1,3 +1,5 @@
+#include "handler.h"
+
 #include "cs/clock.h"
 #include "cs/env.h"
 #include "cs/family.h"
@@ -6,9 +8,7 @@
 #include "cs/models.h"
 #include "cs/store.h"
 
-int fn_health_ready(const struct cs_req *req, struct cs_resp *resp);
-
-int fn_health_ready(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_health_ready)
 {
     bool store_ok = cs_store_ping(req->store) == CS_OK &&
                     cs_store_probe_write(req->store, req->now_ms) == CS_OK;

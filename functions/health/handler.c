@@ -1,3 +1,5 @@
+#include "handler.h"
+
 #include "cs/clock.h"
 #include "cs/family.h"
 #include "cs/http.h"
@@ -5,9 +7,7 @@
 #include "cs/store.h"
 #include "cs/version.h"
 
-int fn_health(const struct cs_req *req, struct cs_resp *resp);
-
-int fn_health(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_health)
 {
     /* Healthy means this process can serve; a store outage shows as "degraded" with 200
      * so that load balancers keep the instance while /health/ready reports it. */

@@ -2,6 +2,8 @@
  * outcome models (cs/insights_fit.h) when a ticket changed since the last check, or the
  * last fit is older than the refit interval. A tenant's failure is logged and the pass
  * moves on to the next. */
+#include "handler.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +19,6 @@
 #include "cs/log.h"
 #include "cs/store.h"
 #include "cs/tenant_models.h"
-
-int fn_insights_refit_run(struct cs_worker *w, int64_t deadline_ms,
-                          const volatile sig_atomic_t *stop, json_object **summary);
-int fn_insights_refit_init(struct cs_env *env);
 
 #define STATUS_ID "_status"
 #define TENANT_ARENA_CAP (256u << 20)
@@ -39,7 +37,7 @@ static int64_t env_seconds(const char *name, int64_t dflt, int64_t max)
     return end && *end == '\0' && n >= 0 && n <= max ? (int64_t)n * 1000 : dflt;
 }
 
-int fn_insights_refit_init(struct cs_env *env)
+CS_INIT(fn_insights_refit_init)
 {
     (void)env;
     refit_ms = env_seconds("CS_INSIGHTS_REFIT_SECONDS", refit_ms, 365LL * 86400);
@@ -133,8 +131,7 @@ static int refit_tenant(struct cs_store *st, const char *tenant, int64_t now_ms,
     return rc == CS_ERR_CONFLICT ? CS_OK : rc;
 }
 
-int fn_insights_refit_run(struct cs_worker *w, int64_t deadline_ms,
-                          const volatile sig_atomic_t *stop, json_object **summary)
+CS_RUN(fn_insights_refit_run)
 {
     int64_t now = w->env->now_ms();
     /* Under --loop (no deadline) the runtime calls every second: one pass per poll. */

@@ -1,8 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_insights_refit_run(struct cs_worker *w, int64_t deadline_ms,
-                          const volatile sig_atomic_t *stop, json_object **summary);
-int fn_insights_refit_init(struct cs_env *env);
+#include "cs/function.h"
 
 /* No routes: an EventBridge schedule on Lambda, `--loop` under build.sh serve. Refits
  * the per-tenant outcome models (escalation, churn, SLA breach, resolution time) of

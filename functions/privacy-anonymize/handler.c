@@ -2,6 +2,8 @@
  * the masked mapping when asked (keep_mapping), and with `reversible` the exact mapping
  * sealed for the caller's tenant. Texts, mappings and tokens hold PII: nothing here
  * logs, and the access log line records no body. */
+#include "handler.h"
+
 #include <sodium.h>
 #include <string.h>
 
@@ -11,8 +13,6 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/models.h"
-
-int fn_privacy_anonymize(const struct cs_req *req, struct cs_resp *resp);
 
 /* PROVIDER HOOK: the one place a remote PII/NER service would answer this endpoint
  * (cs/ai.h, for tenants whose compliance level allows sending the raw text out); its
@@ -67,7 +67,7 @@ static int too_large(struct cs_resp *resp)
     return CS_ERR_VALIDATION;
 }
 
-int fn_privacy_anonymize(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_privacy_anonymize)
 {
     json_object *t;
     json_object_object_get_ex(req->json, "text", &t);

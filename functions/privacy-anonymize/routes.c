@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_privacy_anonymize(const struct cs_req *req, struct cs_resp *resp);
 
 /* Seed 001's request plus `reversible`: also return the exact mapping sealed for this
  * tenant (restore_token) for POST /api/v1/privacy/restore. 65536 characters keeps the

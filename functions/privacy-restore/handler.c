@@ -3,6 +3,8 @@
  * malformed, tampered with or sealed for another tenant gets one and the same 422, so
  * nothing is learnt about other tenants. No provider is involved: this is local
  * cryptography only. Never logs the text, the token or the mapping. */
+#include "handler.h"
+
 #include <sodium.h>
 #include <string.h>
 
@@ -11,8 +13,6 @@
 #include "cs/family.h"
 #include "cs/http.h"
 #include "cs/json.h"
-
-int fn_privacy_restore(const struct cs_req *req, struct cs_resp *resp);
 
 static int open_token(const struct cs_req *req, json_object *tok, struct cs_anon_entry **e,
                       size_t *n)
@@ -31,7 +31,7 @@ static int open_token(const struct cs_req *req, json_object *tok, struct cs_anon
     return rc;
 }
 
-int fn_privacy_restore(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_privacy_restore)
 {
     json_object *text, *tok;
     json_object_object_get_ex(req->json, "text", &text);

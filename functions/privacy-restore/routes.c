@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_privacy_restore(const struct cs_req *req, struct cs_resp *resp);
 
 /* A text with placeholders (the anonymized text, or a reply written from it) and the
  * restore_token that /api/v1/privacy/anonymize returned with `reversible: true`. */

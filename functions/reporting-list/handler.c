@@ -2,6 +2,8 @@
  * with Total, Per-Page and Link headers. GET /manager/api/v1/teams/with_assignees: the
  * same for teams, each with its agents. GET /manager/api/v1/teams/tree: every team
  * nested under its parent, children in position order. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -12,8 +14,6 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/reporting.h"
-
-int fn_reporting_list(const struct cs_req *req, struct cs_resp *resp);
 
 #define TREE_MAX 10000
 
@@ -119,7 +119,7 @@ static int tree(const struct cs_req *req, struct cs_resp *resp)
     return cs_family_ok(CS_FAMILY_REPORTING, req, resp, 200, roots);
 }
 
-int fn_reporting_list(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_reporting_list)
 {
     const char *pattern = req->route->pattern;
     if (!strcmp(pattern, "/manager/api/v1/teams/tree")) return tree(req, resp);

@@ -4,6 +4,8 @@
  * p90,p99}}}. A segment that applied to no call of the group has count 0 and null
  * statistics. Without created_at[from] the window starts 30 days before created_at[to]
  * (default: now). Keys are UTC days and hours. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -11,8 +13,6 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/reporting.h"
-
-int fn_reporting_metrics(const struct cs_req *req, struct cs_resp *resp);
 
 #define DEFAULT_WINDOW_MS (30LL * 86400000LL)
 
@@ -47,7 +47,7 @@ static json_object *row_json(const char *group, const struct cs_rp_group_row *ro
     return o;
 }
 
-int fn_reporting_metrics(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_reporting_metrics)
 {
     static const char *const extra[] = {"group_by", NULL};
     const struct cs_rp_resource *calls = cs_rp_resource_find("calls");

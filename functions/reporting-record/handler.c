@@ -3,6 +3,8 @@
  * GET /manager/api/v1/{calls|chats}/{id}/participants: its participants.
  * POST /manager/api/v1/import/{resource}: a JSON array or NDJSON of records, checked
  * record by record and written all or nothing, idempotent by id. */
+#include "handler.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,8 +14,6 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/reporting.h"
-
-int fn_reporting_record(const struct cs_req *req, struct cs_resp *resp);
 
 #define PARTS_MAX 1000
 
@@ -122,7 +122,7 @@ static int sub_resource(const struct cs_req *req, struct cs_resp *resp,
                       cs_arena_printf(req->arena, "No such route: %s/{id}/%s", r->name, sub));
 }
 
-int fn_reporting_record(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_reporting_record)
 {
     if (!strcmp(req->method, "POST")) return import(req, resp);
     const char *name = cs_req_param(req, "resource");

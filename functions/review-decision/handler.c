@@ -2,6 +2,8 @@
  * `edits.modified_response`) one queued item. The reviewer is the token's subject.
  * cs_review_decide updates by version, so of two reviewers racing exactly one wins; the
  * other, like anyone deciding an item again, gets 409 with the recorded decision. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -11,8 +13,6 @@
 #include "cs/json.h"
 #include "cs/review.h"
 #include "cs/store.h"
-
-int fn_review_decision(const struct cs_req *req, struct cs_resp *resp);
 
 static int read_decision(const struct cs_req *req, struct cs_resp *resp,
                          struct cs_review_decision *d)
@@ -69,7 +69,7 @@ static int already_decided(const struct cs_req *req, struct cs_resp *resp, const
     return CS_ERR_CONFLICT;
 }
 
-int fn_review_decision(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_review_decision)
 {
     struct cs_review_decision dec;
     int rc = read_decision(req, resp, &dec);

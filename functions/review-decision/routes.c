@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_review_decision(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field edits_fields[] = {
     {.name = "modified_response",

@@ -1,6 +1,8 @@
 /* GET /api/v1/review/queue?status=&priority=&limit=&offset=: the review queue in queue
  * order (most urgent priority first, then oldest), with each queued item's estimated
  * review time and the queue's own, both from the measured throughput (cs/review.h). */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/arena.h"
@@ -10,8 +12,6 @@
 #include "cs/json.h"
 #include "cs/review.h"
 #include "cs/store.h"
-
-int fn_review_list(const struct cs_req *req, struct cs_resp *resp);
 
 /* Every refused parameter gets its own field error, so one answer lists them all. */
 static int read_filter(const struct cs_req *req, struct cs_resp *resp, struct cs_review_filter *f)
@@ -130,7 +130,7 @@ static json_object *queue_json(const struct cs_req *req, const struct cs_review_
     return rc ? NULL : q;
 }
 
-int fn_review_list(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_review_list)
 {
     struct cs_review_filter f;
     int rc = read_filter(req, resp, &f);

@@ -1,6 +1,8 @@
 /* POST /api/v1/review/queue: queues a response for human review (cs/review.h, which
  * stages review.queue_update with the insert) and estimates when it will be reviewed
  * from the queued items ahead of it and the queue's measured throughput. */
+#include "handler.h"
+
 #include <string.h>
 
 #include "cs/clock.h"
@@ -9,8 +11,6 @@
 #include "cs/json.h"
 #include "cs/review.h"
 #include "cs/store.h"
-
-int fn_review_queue(const struct cs_req *req, struct cs_resp *resp);
 
 #define DEFAULT_PRIORITY 3
 
@@ -28,7 +28,7 @@ static int estimate(const struct cs_req *req, const char *id, int64_t *eta_ms)
     return rc;
 }
 
-int fn_review_queue(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_review_queue)
 {
     json_object *meta = NULL;
     json_object_object_get_ex(req->json, "metadata", &meta);

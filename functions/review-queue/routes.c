@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_review_queue(const struct cs_req *req, struct cs_resp *resp);
 
 /* Seed 001's review request; priority 1 is the most urgent, 3 when omitted. */
 static const struct cs_field queue_fields[] = {

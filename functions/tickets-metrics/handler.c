@@ -2,6 +2,8 @@
  * may be left out; a date alone as `to` includes that whole day): read from the store's
  * hourly rollups of the tickets (cs/ticket_metrics.h), so a call costs O(hours x labels),
  * not O(tickets): counts, averages, nearest-rank percentiles and the mix of each label. */
+#include "handler.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -12,8 +14,6 @@
 #include "cs/json.h"
 #include "cs/store.h"
 #include "cs/ticket_metrics.h"
-
-int fn_tickets_metrics(const struct cs_req *req, struct cs_resp *resp);
 
 struct window {
     const char *period;
@@ -111,7 +111,7 @@ static int add_bound(json_object *o, const char *name, int64_t ms)
     return cs_json_add_str(o, name, ts);
 }
 
-int fn_tickets_metrics(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_tickets_metrics)
 {
     struct window w;
     int rc = parse_period(req, resp, &w);

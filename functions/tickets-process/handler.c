@@ -2,6 +2,8 @@
  * policy), retrieval of knowledge-base passages, an extractive draft that cites only
  * the passages it quotes, and a policy check of that draft. The processed ticket is
  * stored so that /api/v1/tickets/metrics can report on it. */
+#include "handler.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -21,10 +23,6 @@
 #include "cs/store.h"
 #include "cs/triage.h"
 
-int fn_tickets_process(const struct cs_req *req, struct cs_resp *resp);
-int fn_tickets_process_init(struct cs_env *env);
-void fn_tickets_process_fini(struct cs_env *env);
-
 #define PASSAGES 5
 #define TICKETS "tickets"
 
@@ -43,7 +41,7 @@ static int open_lang(const char *data_dir, struct cs_lang **out)
 
 /* The tenant policy as every triage function loads it (cs_insights_policy_init), plus
  * the language detector only this answer reports. */
-int fn_tickets_process_init(struct cs_env *env)
+CS_INIT(fn_tickets_process_init)
 {
     int rc = cs_insights_policy_init(env);
     struct cs_lang *lang = NULL;
@@ -324,7 +322,7 @@ static int open_insights(const struct cs_req *req, const struct processed *p)
     return cs_insights_ticket_open(req->store, req->arena, req->auth.tenant, &o, req->now_ms);
 }
 
-int fn_tickets_process(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_tickets_process)
 {
     double t0 = cs_mono_ms();
     struct processed p;

@@ -1,9 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/json.h"
-
-int fn_tickets_process(const struct cs_req *req, struct cs_resp *resp);
-int fn_tickets_process_init(struct cs_env *env);
-void fn_tickets_process_fini(struct cs_env *env);
 
 /* Seed 004's TicketInput. */
 static const struct cs_field ticket_fields[] = {

@@ -1,6 +1,8 @@
 /* The webhook dispatcher: drains due outbox items (cs_webhook_dispatch) with the
  * environment's clock, random source and server secret (which unseals subscription
  * secrets). */
+#include "handler.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,10 +12,6 @@
 #include "cs/function.h"
 #include "cs/json.h"
 #include "cs/webhook.h"
-
-int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
-                            const volatile sig_atomic_t *stop, json_object **summary);
-int fn_webhook_dispatch_init(struct cs_env *env);
 
 /* CS_WEBHOOK_ALLOW_PRIVATE=1 lets subscriber URLs reach loopback and private addresses
  * (local receivers under build.sh serve, the tests); read once at cold start. */
@@ -32,7 +30,7 @@ static size_t env_count(const char *name, size_t max)
 
 static const char *getenv_ro(const char *name) { return getenv(name); }
 
-int fn_webhook_dispatch_init(struct cs_env *env)
+CS_INIT(fn_webhook_dispatch_init)
 {
     const char *v = getenv("CS_WEBHOOK_ALLOW_PRIVATE");
     allow_private = v && strcmp(v, "1") == 0;
@@ -48,8 +46,7 @@ int fn_webhook_dispatch_init(struct cs_env *env)
  * most the HTTP timeout) finishes and the run returns in time. */
 #define DEADLINE_MARGIN_MS 12000
 
-int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
-                            const volatile sig_atomic_t *stop, json_object **summary)
+CS_RUN(fn_webhook_dispatch_run)
 {
     struct cs_env *env = w->env;
     struct cs_webhook_dispatch_cfg cfg = {

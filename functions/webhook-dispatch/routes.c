@@ -1,8 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_webhook_dispatch_run(struct cs_worker *w, int64_t deadline_ms,
-                            const volatile sig_atomic_t *stop, json_object **summary);
-int fn_webhook_dispatch_init(struct cs_env *env);
+#include "cs/function.h"
 
 /* No routes: EventBridge runs it every minute on Lambda; `build.sh serve` runs it with
  * --loop. It drains the outbox's due webhook deliveries and returns. */

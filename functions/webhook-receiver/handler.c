@@ -4,6 +4,8 @@
  * parsed; the webhook-id is then recorded in the same store write that carries the
  * escalation.predicted event (if any), so a replay is refused (409) and can never emit
  * twice. The answer is seed 000's prediction shape. */
+#include "handler.h"
+
 #include <sodium.h>
 #include <string.h>
 
@@ -21,8 +23,6 @@
 #include "cs/sentiment.h"
 #include "cs/store.h"
 #include "cs/webhook.h"
-
-int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp);
 
 static const struct cs_field ticket_fields[] = {
     {.name = "ticket_id", .type = CS_J_STRING, .required = true, .format = CS_FMT_ID},
@@ -280,7 +280,7 @@ static int outcome(const struct cs_req *req, struct cs_resp *resp, const char *t
     return cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
 }
 
-int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_webhook_receiver)
 {
     const char *tenant = cs_req_param(req, "tenant");
     if (req->body_len > req->env->cfg.max_body) return CS_ERR_TOO_LARGE; /* before any HMAC */

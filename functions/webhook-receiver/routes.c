@@ -1,7 +1,7 @@
+#include "handler.h"
+
 #include "cs/function.h"
 #include "cs/insights.h"
-
-int fn_webhook_receiver(const struct cs_req *req, struct cs_resp *resp);
 
 /* Incoming helpdesk events, authenticated by a Standard Webhooks signature with the
  * tenant's receiver secret (POST /api/v1/customer/webhook-receiver makes one), not a

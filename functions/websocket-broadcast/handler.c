@@ -11,6 +11,8 @@
  * CS_WS_SOCKET, the local gateway's unix socket (runtime/ws.c) under build.sh serve,
  * signed as well when credentials are set. Neither: nothing to do.
  */
+#include "handler.h"
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,17 +30,13 @@
 #include "cs/store.h"
 #include "cs/ws.h"
 
-int fn_ws_broadcast_run(struct cs_worker *w, int64_t deadline_ms, const volatile sig_atomic_t *stop,
-                        json_object **summary);
-int fn_ws_broadcast_init(struct cs_env *env);
-
 #define MAX_CONNECTIONS 1000
 #define BATCH 50
 
 /* Read once at cold start. */
 static const char *endpoint, *sock, *region, *key_id, *secret, *session_token;
 
-int fn_ws_broadcast_init(struct cs_env *env)
+CS_INIT(fn_ws_broadcast_init)
 {
     (void)env;
     endpoint = getenv("CS_WS_ENDPOINT");
@@ -172,8 +170,7 @@ static int serve_one(struct cs_worker *w, CURL *c, const struct cs_doc *d, int64
     return save_cursor(w->store, w->arena, d, done, now_ms);
 }
 
-int fn_ws_broadcast_run(struct cs_worker *w, int64_t deadline_ms, const volatile sig_atomic_t *stop,
-                        json_object **summary)
+CS_RUN(fn_ws_broadcast_run)
 {
     struct stats s = {0};
     int64_t now_ms = w->env->now_ms();

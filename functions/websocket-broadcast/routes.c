@@ -1,8 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_ws_broadcast_run(struct cs_worker *w, int64_t deadline_ms, const volatile sig_atomic_t *stop,
-                        json_object **summary);
-int fn_ws_broadcast_init(struct cs_env *env);
+#include "cs/function.h"
 
 /* No routes: sends every live WebSocket connection its tenant's new events through
  * the gateway's management API (POST @connections/{id}), SigV4-signed on AWS. */

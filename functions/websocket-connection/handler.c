@@ -16,6 +16,8 @@
  *           errors in seed 001's format: {"error":true,"status_code",...}
  * $disconnect removes the document.
  */
+#include "handler.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -31,8 +33,6 @@
 #include "cs/json.h"
 #include "cs/store.h"
 #include "cs/ws.h"
-
-int fn_ws_connection(const struct cs_req *req, struct cs_resp *resp);
 
 static const char *const actions[] = {"auth", "subscribe", "ping", NULL};
 static const struct cs_field msg_fields[] = {
@@ -194,7 +194,7 @@ static int on_message(const struct cs_req *req, struct cs_resp *resp, struct con
     return reply(req, resp, out);
 }
 
-int fn_ws_connection(const struct cs_req *req, struct cs_resp *resp)
+CS_HANDLER(fn_ws_connection)
 {
     struct conn c = {.id = cs_req_header(req, "x-cs-connection-id")};
     if (!cs_ws_connection_id_ok(c.id)) return CS_ERR_BAD_REQUEST;

@@ -1,6 +1,6 @@
-#include "cs/function.h"
+#include "handler.h"
 
-int fn_ws_connection(const struct cs_req *req, struct cs_resp *resp);
+#include "cs/function.h"
 
 /* The WebSocket API's three routes, called by API Gateway on AWS and by the local
  * gateway (`--websocket`, runtime/ws.c) under build.sh serve: the same code in both.

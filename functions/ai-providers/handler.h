@@ -1,0 +1,10 @@
+/* ai-providers: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_AI_PROVIDERS_H
+#define CS_FN_AI_PROVIDERS_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_ai_providers);
+
+#endif

@@ -1,0 +1,11 @@
+/* ai-training: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_AI_TRAINING_H
+#define CS_FN_AI_TRAINING_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_ai_training);
+CS_INIT(fn_ai_training_init);
+
+#endif

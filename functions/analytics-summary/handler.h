@@ -1,0 +1,10 @@
+/* analytics-summary: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_ANALYTICS_SUMMARY_H
+#define CS_FN_ANALYTICS_SUMMARY_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_analytics_summary);
+
+#endif

@@ -1,0 +1,10 @@
+/* analyze-batch: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_ANALYZE_BATCH_H
+#define CS_FN_ANALYZE_BATCH_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_analyze_batch);
+
+#endif

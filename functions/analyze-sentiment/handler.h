@@ -1,0 +1,10 @@
+/* analyze-sentiment: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_ANALYZE_SENTIMENT_H
+#define CS_FN_ANALYZE_SENTIMENT_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_analyze_sentiment);
+
+#endif

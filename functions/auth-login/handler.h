@@ -1,0 +1,10 @@
+/* auth-login: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_AUTH_LOGIN_H
+#define CS_FN_AUTH_LOGIN_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_auth_login);
+
+#endif

@@ -1,0 +1,10 @@
+/* fairness-analyze: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_FAIRNESS_ANALYZE_H
+#define CS_FN_FAIRNESS_ANALYZE_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_fairness_analyze);
+
+#endif

@@ -1,0 +1,10 @@
+/* privacy-restore: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_PRIVACY_RESTORE_H
+#define CS_FN_PRIVACY_RESTORE_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_privacy_restore);
+
+#endif

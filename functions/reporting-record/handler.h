@@ -1,0 +1,10 @@
+/* reporting-record: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_REPORTING_RECORD_H
+#define CS_FN_REPORTING_RECORD_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_reporting_record);
+
+#endif

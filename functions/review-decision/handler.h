@@ -1,0 +1,10 @@
+/* review-decision: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_REVIEW_DECISION_H
+#define CS_FN_REVIEW_DECISION_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_review_decision);
+
+#endif

@@ -1,0 +1,10 @@
+/* review-queue: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_REVIEW_QUEUE_H
+#define CS_FN_REVIEW_QUEUE_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_review_queue);
+
+#endif

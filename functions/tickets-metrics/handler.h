@@ -1,0 +1,10 @@
+/* tickets-metrics: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_TICKETS_METRICS_H
+#define CS_FN_TICKETS_METRICS_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_tickets_metrics);
+
+#endif

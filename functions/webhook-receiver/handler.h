@@ -1,0 +1,10 @@
+/* webhook-receiver: its entry points, defined in handler.c and named in routes.c (the
+ * signatures are cs/function.h's; see "Function folders" there). */
+#ifndef CS_FN_WEBHOOK_RECEIVER_H
+#define CS_FN_WEBHOOK_RECEIVER_H
+
+#include "cs/function.h"
+
+CS_HANDLER(fn_webhook_receiver);
+
+#endif
