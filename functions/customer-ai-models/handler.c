@@ -24,6 +24,7 @@
 #include "cs/http.h"
 #include "cs/insights.h"
 #include "cs/json.h"
+#include "cs/lifecycle.h"
 #include "cs/log.h"
 #include "cs/model.h"
 #include "cs/models.h"
@@ -349,8 +350,20 @@ static int sentiment(struct ctx *c)
     const char *msg = cs_json_get_str(c->b, "message");
     if (!msg) return bad(c->resp, "missing_input", "Give message", CS_ERR_VALIDATION);
     struct cs_sentiment s;
-    int rc = cs_sentiment_analyze(c->req->env->models, msg, strlen(msg), &s);
-    c->source = "builtin";
+    /* The tenant's deployed sentiment model answers when there is one (issue 18), as it
+     * does for /analyze/sentiment and triage; the answer names the deployment. */
+    struct cs_ml_served sv;
+    int rc = cs_ml_served_get(c->req, "sentiment", &sv);
+    if (rc) return rc;
+    if (sv.model) {
+        rc = cs_ml_sentiment(sv.model, msg, strlen(msg), &s);
+        c->source = "tenant";
+        if (!rc) rc = cs_json_add_str(c->pred, "deployment", sv.deployment);
+        if (!rc) rc = cs_json_add_str(c->pred, "model_id", sv.model_id);
+    } else {
+        rc = cs_sentiment_analyze(c->req->env->models, msg, strlen(msg), &s);
+        c->source = "builtin";
+    }
     if (!rc) rc = cs_json_add_str(c->pred, "sentiment", s.label);
     if (!rc) rc = cs_json_add_double(c->pred, "sentiment_score", s.score, 4);
     if (!rc) rc = cs_json_add_double(c->pred, "confidence", s.confidence, 4);

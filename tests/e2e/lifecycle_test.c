@@ -337,6 +337,21 @@ static void test_deploy_and_serve(void)
     CHECK_INT(jint(r.json, "data.summary.positive_count"), 1);
     CHECK_INT(jint(r.json, "data.summary.negative_count"), 1);
     http_result_free(&r);
+    /* seed 000's predict serves the same task from the same deployment */
+    REQUIRE(call(auth_a, "POST", "/api/v1/customer/ai-models/sentiment_analyzer/predict",
+                 "{\"message\":\"about my kumquat parcel\"}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "source"), "tenant");
+    CHECK_STR(jstr(r.json, "prediction.deployment"), "fruit-sentiment");
+    CHECK_STR(jstr(r.json, "prediction.model_id"), job_id);
+    CHECK_STR(jstr(r.json, "prediction.sentiment"), "positive");
+    http_result_free(&r);
+    REQUIRE(call(auth_b, "POST", "/api/v1/customer/ai-models/sentiment_analyzer/predict",
+                 "{\"message\":\"about my kumquat parcel\"}", &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "source"), "builtin");
+    CHECK(jget(r.json, "prediction.deployment") == NULL);
+    http_result_free(&r);
     /* another tenant still gets the built-in model */
     analyze(auth_b, text, &r);
     CHECK_STR(jstr(r.json, "data.model.source"), "builtin");
