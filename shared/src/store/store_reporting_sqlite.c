@@ -86,7 +86,9 @@ static const char seg_sql[] =
     " call_id INTEGER NOT NULL, agent_id INTEGER, team_id INTEGER, menu_id INTEGER,"
     " s0 REAL, s1 REAL, s2 REAL, s3 REAL, s4 REAL, s5 REAL, s6 REAL, s7 REAL, s8 REAL, s9 REAL,"
     " s10 REAL, transfers TEXT, PRIMARY KEY(tenant, created_ms, call_id)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS rp_call_segments_call ON rp_call_segments(tenant, call_id);";
+    /* A call's segments are replaced through their primary key (the stored call's
+     * created_at), so no second index is written per imported call. */
+    "DROP INDEX IF EXISTS rp_call_segments_call;";
 
 /* Connections whose schema is in place: (handle, file) pairs, so that a new database
  * opened at a recycled address is still set up. */
@@ -553,7 +555,7 @@ struct writer {
     const char *tenant;
     int64_t upd, now_ms;
     int64_t next_change_id;
-    sqlite3_stmt *get, *ins, *chg, *part_ins, *part_del, *seg_del, *seg_ins;
+    sqlite3_stmt *get, *ins, *add, *chg, *part_ins, *part_del, *seg_del, *seg_scan, *seg_ins;
 };
 
 static int64_t max_of(sqlite3 *db, const char *sql, const char *tenant)
@@ -601,7 +603,8 @@ static void bind_columns(sqlite3_stmt *q, const struct cs_rp_resource *r, json_o
     }
 }
 
-static int insert_stmt(struct writer *w, const struct cs_rp_resource *r, sqlite3_stmt **out)
+static int insert_stmt(struct writer *w, const struct cs_rp_resource *r, const char *verb,
+                       sqlite3_stmt **out)
 {
     struct cs_buf cols, marks;
     cs_buf_init(&cols, w->a, 4096), cs_buf_init(&marks, w->a, 4096);
@@ -615,9 +618,8 @@ static int insert_stmt(struct writer *w, const struct cs_rp_resource *r, sqlite3
     if (rc) return rc;
     return prep(w->db,
                 cs_arena_printf(w->a,
-                                "INSERT OR REPLACE INTO %s(tenant, id, upd, body%s)"
-                                " VALUES(?1, ?2, ?3, ?4%s)",
-                                r->table, cs_buf_str(&cols), cs_buf_str(&marks)),
+                                "%s INTO %s(tenant, id, upd, body%s) VALUES(?1, ?2, ?3, ?4%s)",
+                                verb, r->table, cs_buf_str(&cols), cs_buf_str(&marks)),
                 out);
 }
 
@@ -626,12 +628,16 @@ static int prepare_writes(struct writer *w, const struct cs_rp_resource *r)
     int rc = prep(
         w->db, cs_arena_printf(w->a, "SELECT body FROM %s WHERE tenant = ? AND id = ?", r->table),
         &w->get);
-    if (!rc) rc = insert_stmt(w, r, &w->ins);
+    if (!rc) rc = insert_stmt(w, r, "INSERT OR REPLACE", &w->ins);
+    /* New ids are inserted first, without reading: the unique (tenant, id) check the
+     * insert makes anyway tells an existing record, which then takes the read-and-diff
+     * path. A bulk import of new records reads nothing. */
+    if (!rc) rc = insert_stmt(w, r, "INSERT", &w->add);
     bool call = !strcmp(r->name, "calls");
     if (!rc && (call || !strcmp(r->name, "chats"))) {
         const struct cs_rp_resource *pr =
             cs_rp_resource_find(call ? "call_participants" : "chat_participants");
-        rc = insert_stmt(w, pr, &w->part_ins);
+        rc = insert_stmt(w, pr, "INSERT OR REPLACE", &w->part_ins);
         if (!rc)
             rc = prep(w->db,
                       cs_arena_printf(w->a, "DELETE FROM %s WHERE tenant = ? AND c_%s = ?",
@@ -639,8 +645,14 @@ static int prepare_writes(struct writer *w, const struct cs_rp_resource *r)
                       &w->part_del);
     }
     if (!rc && call)
+        rc =
+            prep(w->db,
+                 "DELETE FROM rp_call_segments WHERE tenant = ? AND created_ms = ? AND call_id = ?",
+                 &w->seg_del);
+    /* Only for a stored call whose created_at no longer reads: a scan of the tenant. */
+    if (!rc && call)
         rc = prep(w->db, "DELETE FROM rp_call_segments WHERE tenant = ? AND call_id = ?",
-                  &w->seg_del);
+                  &w->seg_scan);
     if (!rc && call)
         rc = prep(w->db,
                   "INSERT INTO rp_call_segments VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
@@ -656,8 +668,8 @@ static int prepare_writes(struct writer *w, const struct cs_rp_resource *r)
 
 static void finalize_writes(struct writer *w)
 {
-    sqlite3_stmt **all[] = {&w->get,      &w->ins,     &w->chg,    &w->part_ins,
-                            &w->part_del, &w->seg_del, &w->seg_ins};
+    sqlite3_stmt **all[] = {&w->get,      &w->ins,     &w->add,      &w->chg,    &w->part_ins,
+                            &w->part_del, &w->seg_del, &w->seg_scan, &w->seg_ins};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
@@ -795,14 +807,28 @@ static void bind_opt_int(sqlite3_stmt *q, int at, json_object *rec, const char *
         sqlite3_bind_null(q, at);
 }
 
-static int write_segments(struct writer *w, int64_t id, json_object *rec, bool replace)
+/* Removes a stored call's segments row: by its key when the stored call's created_at
+ * reads (`old_created`, INT64_MIN when not), else by a scan. */
+static int drop_segments(struct writer *w, int64_t id, int64_t old_created)
+{
+    sqlite3_stmt *q = old_created == INT64_MIN ? w->seg_scan : w->seg_del;
+    sqlite3_bind_text(q, 1, w->tenant, -1, SQLITE_STATIC);
+    if (old_created == INT64_MIN) {
+        sqlite3_bind_int64(q, 2, id);
+    } else {
+        sqlite3_bind_int64(q, 2, old_created);
+        sqlite3_bind_int64(q, 3, id);
+    }
+    return step_reset(q);
+}
+
+static int write_segments(struct writer *w, int64_t id, json_object *rec, bool replace,
+                          int64_t old_created)
 {
     struct cs_rp_segments s;
     if (cs_rp_segments_of(rec, &s)) return CS_ERR_INVALID; /* checked on import */
     if (replace) {
-        sqlite3_bind_text(w->seg_del, 1, w->tenant, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(w->seg_del, 2, id);
-        int rc = step_reset(w->seg_del);
+        int rc = drop_segments(w, id, old_created);
         if (rc) return rc;
     }
     sqlite3_stmt *q = w->seg_ins;
@@ -833,6 +859,15 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
         cs_rp_time_str(w->now_ms, iso);
         json_object_object_add(rec, "created_at", json_object_new_string(iso));
     }
+    bool contact = !strcmp(r->name, "calls") || !strcmp(r->name, "chats");
+    int rc = put_row(w, r, w->add, id, rec);
+    if (rc != CS_ERR_EXISTS) {
+        if (!rc) res->inserted++;
+        /* A new contact has no participant or segment rows to replace. */
+        if (!rc && contact) rc = write_parts(w, r, id, rec, false);
+        if (!rc && !strcmp(r->name, "calls")) rc = write_segments(w, id, rec, false, 0);
+        return rc;
+    }
     sqlite3_bind_text(w->get, 1, w->tenant, -1, SQLITE_STATIC);
     sqlite3_bind_int64(w->get, 2, id);
     int step = sqlite3_step(w->get);
@@ -846,7 +881,7 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
     }
     sqlite3_reset(w->get);
     if (step != SQLITE_ROW && step != SQLITE_DONE) return from_sqlite(step);
-    int rc = CS_OK;
+    int64_t old_created = old ? time_ms(old, "created_at") : INT64_MIN;
     if (old) {
         int64_t changed = 0;
         rc = diff(w, r, id, old, rec, &changed);
@@ -863,10 +898,8 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
         res->inserted++;
     }
     rc = put_row(w, r, w->ins, id, rec);
-    bool contact = !strcmp(r->name, "calls") || !strcmp(r->name, "chats");
-    /* A new contact has no participant or segment rows to replace. */
     if (!rc && contact) rc = write_parts(w, r, id, rec, exists);
-    if (!rc && !strcmp(r->name, "calls")) rc = write_segments(w, id, rec, exists);
+    if (!rc && !strcmp(r->name, "calls")) rc = write_segments(w, id, rec, exists, old_created);
     return rc;
 }
 
