@@ -251,14 +251,18 @@ int main(int argc, char **argv)
     printf("calls of tenant bench: %lld\n", (long long)have);
 
     size_t len = 0;
-    char *nd = export_calls(db, 1, 100000, &len);
+    /* CS_BENCH_RP_IMPORT: fewer records, for runs under callgrind (instruction counts
+     * do not move with the neighbours' load as CPU time does). */
+    const char *ni = getenv("CS_BENCH_RP_IMPORT");
+    int nimp = ni && strtol(ni, NULL, 10) > 0 ? (int)strtol(ni, NULL, 10) : 100000;
+    char *nd = export_calls(db, 1, nimp, &len);
     int64_t n;
     sqlite3_exec(db,
                  "DELETE FROM rp_calls WHERE tenant='bench2'; DELETE FROM rp_call_participants "
                  "WHERE tenant='bench2';"
                  " DELETE FROM rp_call_segments WHERE tenant='bench2'",
                  NULL, NULL, NULL);
-    double rate = import_rate(st, nd, len, 10000, &n);
+    double rate = import_rate(st, nd, len, nimp < 10000 ? nimp : 10000, &n);
     double base_rate = bare_rate(db, nd, len);
     free(nd);
     printf("import: %.0f records/s (%lld calls with participants and segments); bare unindexed "
