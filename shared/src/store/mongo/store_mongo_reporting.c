@@ -241,7 +241,7 @@ int cs_mq_rp_segments_doc(bson_t *doc, const char *tenant, json_object *call,
     int rc = cs_mq_rp_key(doc, tenant, json_object_get_int64(id));
     if (rc) return rc;
     bson_t arr;
-    char key[16];
+    char key[24];
     bool ok = BSON_APPEND_INT64(doc, "created", created) && opt_int(doc, "agent_id", call) &&
               opt_int(doc, "team_id", call) && opt_int(doc, "menu_id", call) &&
               BSON_APPEND_ARRAY_BEGIN(doc, "s", &arr);
