@@ -680,7 +680,8 @@ static void test_review_activity(void)
     struct http_result r, q;
     REQUIRE(e2e_call(auth, "POST", "/api/v1/review/queue",
                      "{\"query\":\"Can I get a refund?\",\"response\":\"Yes, within 30 days.\","
-                     "\"category\":\"refunds\",\"priority\":2}",
+                     "\"category\":\"refunds\",\"priority\":2,\"metadata\":{\"customer_id\":"
+                     "\"cust-rp\",\"interaction_id\":\"int-rp\"}}",
                      &r) == 0);
     REQUIRE(r.status == 200);
     snprintf(item, sizeof(item), "%s", jstr(r.json, "data.item_id"));
