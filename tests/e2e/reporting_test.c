@@ -632,6 +632,100 @@ static void test_session_chats(void)
     http_result_free(&s);
 }
 
+/* The reporting agent id of a reviewer: BLAKE2b of "reviewer:<subject>:0", 52 bits, plus
+ * one (rp_review.c); recomputed here so a change of the mapping is noticed. */
+static long long reviewer_agent_of(const char *subject)
+{
+    char in[160];
+    unsigned char h[8];
+    snprintf(in, sizeof(in), "reviewer:%s:0", subject);
+    crypto_generichash(h, sizeof(h), (const unsigned char *)in, strlen(in), NULL, 0);
+    unsigned long long v = 0;
+    for (int i = 0; i < 8; i++) v = v << 8 | h[i];
+    return (long long)(v & ((1ULL << 52) - 1)) + 1;
+}
+
+/* "2026-03-02T10:00:05.123000" (the review API's naive microseconds, whole ms) as the
+ * reporting family answers it: "2026-03-02T10:00:05.123Z". */
+static const char *ms_of_naive_us(const char *iso)
+{
+    static char buf[4][40];
+    static int i;
+    i = (i + 1) % 4;
+    size_t n = iso ? strlen(iso) : 0;
+    if (n != 26) return "";
+    snprintf(buf[i], sizeof(buf[i]), "%.23sZ", iso);
+    return buf[i];
+}
+
+/* Milliseconds of the day of a naive "...Thh:mm:ss.uuuuuu" time (same day assumed:
+ * the test decides seconds after queueing). */
+static long long day_ms(const char *iso)
+{
+    int h, m, sec, us;
+    if (!iso || sscanf(iso + 11, "%2d:%2d:%2d.%6d", &h, &m, &sec, &us) != 4) return -1;
+    return ((h * 60LL + m) * 60 + sec) * 1000 + us / 1000;
+}
+
+/* A review decision is the reviewer's agent activity, written with the decision. */
+static void test_review_activity(void)
+{
+    static const char *const roles[] = {"manager"};
+    char *tok =
+        test_jwt_sign(getenv("CS_TEST_JWT_SECRET"), "acme", "e2e-rp-reviewer", roles, 1, 3600);
+    REQUIRE(tok);
+    char auth[2048], path[256], body[512], item[64];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+    free(tok);
+    struct http_result r, q;
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/review/queue",
+                     "{\"query\":\"Can I get a refund?\",\"response\":\"Yes, within 30 days.\","
+                     "\"category\":\"refunds\",\"priority\":2,\"metadata\":{\"customer_id\":"
+                     "\"cust-rp\",\"interaction_id\":\"int-rp\"}}",
+                     &r) == 0);
+    REQUIRE(r.status == 200);
+    snprintf(item, sizeof(item), "%s", jstr(r.json, "data.item_id"));
+    http_result_free(&r);
+    usleep(20 * 1000); /* a duration above zero */
+    snprintf(body, sizeof(body), "{\"item_id\":\"%s\",\"approved\":false}", item);
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/review/decision", body, &r) == 0);
+    CHECK_INT(r.status, 200);
+    http_result_free(&r);
+    /* The item as the review API shows it: the source of the expected times. */
+    REQUIRE(e2e_call(auth, "GET", "/api/v1/review/queue?status=rejected&limit=100", NULL, &q) == 0);
+    REQUIRE(q.status == 200);
+    json_object *mine = NULL, *items = jget(q.json, "data.items");
+    for (size_t i = 0; items && i < json_object_array_length(items); i++)
+        if (!strcmp(jstr(json_object_array_get_idx(items, i), "item_id"), item))
+            mine = json_object_array_get_idx(items, i);
+    REQUIRE(mine);
+    long long agent = reviewer_agent_of("e2e-rp-reviewer");
+    snprintf(path, sizeof(path), "/manager/api/v1/agent_activity_logs?agent_id[]=%lld", agent);
+    REQUIRE(rp("GET", path, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(header(&r, "total"), "1");
+    json_object *a = json_object_array_get_idx(r.json, 0);
+    REQUIRE(a);
+    CHECK_INT(jint(a, "agent_id"), agent);
+    CHECK_STR(jstr(a, "status"), "In review");
+    CHECK_STR(jstr(a, "activity"), "review_rejected");
+    CHECK_STR(jstr(a, "started_at"), ms_of_naive_us(jstr(mine, "queued_at")));
+    CHECK_STR(jstr(a, "ended_at"), ms_of_naive_us(jstr(mine, "review_time")));
+    CHECK_STR(jstr(a, "created_at"), ms_of_naive_us(jstr(mine, "review_time")));
+    long long dur = day_ms(jstr(mine, "review_time")) - day_ms(jstr(mine, "queued_at"));
+    CHECK(dur >= 20);
+    CHECK_NEAR(jnum(a, "duration"), (double)dur / 1000.0, 1e-9);
+    http_result_free(&r);
+    /* A refused second decision writes no second row. */
+    REQUIRE(e2e_call(auth, "POST", "/api/v1/review/decision", body, &r) == 0);
+    CHECK_INT(r.status, 409);
+    http_result_free(&r);
+    REQUIRE(rp("GET", path, NULL, &r) == 0);
+    CHECK_STR(header(&r, "total"), "1");
+    http_result_free(&r);
+    http_result_free(&q);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -644,6 +738,7 @@ int main(void)
     TEST_RUN(test_metrics);
     TEST_RUN(test_errors);
     TEST_RUN(test_session_chats);
+    TEST_RUN(test_review_activity);
     TEST_RUN(test_rate_limit);
     return test_done();
 }

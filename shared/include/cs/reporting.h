@@ -266,6 +266,22 @@ CS_MUST_CHECK int cs_rp_chat_of_session(struct cs_arena *a, const char *session_
 CS_MUST_CHECK int cs_rp_chat_stage(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                    const char *session_id, json_object *session);
 
+/* ---- review decisions as agent activity (rp_review.c) ---- */
+
+/* The agent id of a reviewer (a token subject): 52 bits of BLAKE2b of
+ * "reviewer:<subject>:0", plus one. */
+int64_t cs_rp_reviewer_agent_id(const char *subject);
+/* The agent activity of a decided review item (its stored body): one row, id from the
+ * item id, agent the reviewer, status "In review", activity "review_<verdict>",
+ * started_at the item's queued_at, ended_at its decided_at, duration the seconds
+ * between, chat_id the chat of metadata.session_id when the item names one. Owned by
+ * `a`. CS_ERR_INVALID for a body that is not a decided item. */
+CS_MUST_CHECK int cs_rp_review_activity(struct cs_arena *a, const char *item_id,
+                                        json_object *decided, json_object **records);
+/* Stages that row on `st`: written with the decision in the same store operation. */
+CS_MUST_CHECK int cs_rp_review_stage(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                     const char *item_id, json_object *decided);
+
 /* ---- HTTP helpers shared by the reporting functions ---- */
 
 /* Basic (tenant:token) or Bearer authentication for the reporting family. */

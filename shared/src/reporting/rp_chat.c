@@ -15,6 +15,7 @@
 #include "cs/json.h"
 #include "cs/reporting.h"
 #include "cs/store.h"
+#include "reporting/rp_int.h"
 #include "store/store_reporting.h"
 
 static const char *const tiers[3] = {"AI_REP", "AI_MANAGER", "HUMAN_AGENT"};
@@ -24,7 +25,7 @@ static const int64_t tier_agent[3] = {CS_RP_AGENT_AI_REP, CS_RP_AGENT_AI_MANAGER
 /* 52 bits of BLAKE2b of "<kind>:<session id>:<n>", plus one: ids stay exact in a
  * JavaScript number and are never 0. Distinct strings collide with probability about
  * n^2 / 2^53 (a million sessions: 1e-4). */
-static int64_t hashed_id(const char *kind, const char *sid, int64_t n)
+int64_t cs_rp_hashed_id(const char *kind, const char *sid, int64_t n)
 {
     unsigned char h[8];
     crypto_generichash_state st;
@@ -41,7 +42,7 @@ static int64_t hashed_id(const char *kind, const char *sid, int64_t n)
     return (int64_t)(v & ((1ULL << 52) - 1)) + 1;
 }
 
-int64_t cs_rp_chat_id(const char *session_id) { return hashed_id("chat", session_id, 0); }
+int64_t cs_rp_chat_id(const char *session_id) { return cs_rp_hashed_id("chat", session_id, 0); }
 
 /* Tier index of a session message's role; -1 for the customer's. */
 static int tier_of_role(const char *role)
@@ -140,7 +141,8 @@ static json_object *participant(const struct facts *f, int k, json_object *s)
 {
     json_object *p = json_object_new_object();
     if (!p) return NULL;
-    json_object_object_add(p, "id", json_object_new_int64(hashed_id("participant", f->sid, k)));
+    json_object_object_add(p, "id",
+                           json_object_new_int64(cs_rp_hashed_id("participant", f->sid, k)));
     if (k == 3) {
         json_object *ctx = NULL, *cust = NULL;
         json_object_object_get_ex(s, "context", &ctx);
@@ -177,8 +179,8 @@ static json_object *transfers(const struct facts *f, json_object *s)
             json_object_put(t);
             continue; /* not an escalation this derivation can place */
         }
-        json_object_object_add(t, "id",
-                               json_object_new_int64(hashed_id("transfer", f->sid, (int64_t)i)));
+        json_object_object_add(
+            t, "id", json_object_new_int64(cs_rp_hashed_id("transfer", f->sid, (int64_t)i)));
         add_str(t, "transfer_type", "escalation");
         json_object_object_add(t, "from_agent_id", json_object_new_int64(tier_agent[from]));
         json_object_object_add(t, "to_agent_id", json_object_new_int64(tier_agent[to]));
@@ -188,8 +190,9 @@ static json_object *transfers(const struct facts *f, json_object *s)
         add_str(t, "created_at", ts);
         /* The participant it went to, once that tier has answered. */
         if (f->tier_first[to])
-            json_object_object_add(t, "participant_id",
-                                   json_object_new_int64(hashed_id("participant", f->sid, to)));
+            json_object_object_add(
+                t, "participant_id",
+                json_object_new_int64(cs_rp_hashed_id("participant", f->sid, to)));
         json_object_array_add(out, t);
     }
     return out;
@@ -269,8 +272,8 @@ static json_object *activity_of(const struct facts *f, json_object *s, int64_t c
         if (tier_of_role(role) != 2 || ms_of(ts) < 0) continue;
         json_object *a = json_object_new_object();
         if (!a) break;
-        json_object_object_add(a, "id",
-                               json_object_new_int64(hashed_id("activity", f->sid, (int64_t)i)));
+        json_object_object_add(
+            a, "id", json_object_new_int64(cs_rp_hashed_id("activity", f->sid, (int64_t)i)));
         json_object_object_add(a, "agent_id", json_object_new_int64(CS_RP_AGENT_HUMAN));
         add_str(a, "status", "In chat");
         add_str(a, "activity", !strcmp(role, "human_agent") ? "chat_reply" : "chat_handoff");
@@ -310,11 +313,7 @@ int cs_rp_chat_of_session(struct cs_arena *a, const char *session_id, json_objec
 int cs_rp_chat_stage(struct cs_store *st, struct cs_arena *a, const char *tenant,
                      const char *session_id, json_object *session)
 {
-    /* The MongoDB backend has no reporting tables yet (it answers the family with 503):
-     * staging there would put these records in the webhook outbox. */
-    sqlite3 *db = cs_store_sqlite_db(st);
-    if (!db) return CS_OK;
-    cs_rp_sqlite_prepare(db);
+    if (!cs_rp_stage_ready(st, true)) return CS_OK;
     json_object *chat, *act;
     int rc = cs_rp_chat_of_session(a, session_id, session, &chat, &act);
     if (rc || !chat) return rc;
@@ -322,4 +321,14 @@ int cs_rp_chat_stage(struct cs_store *st, struct cs_arena *a, const char *tenant
     if (!rc && json_object_array_length(act))
         rc = cs_store_stage(st, tenant, CS_RP_STAGE_TOPIC, "agent_activity_logs", act);
     return rc;
+}
+
+bool cs_rp_stage_ready(struct cs_store *st, bool prepare)
+{
+    /* The MongoDB backend has no reporting tables yet (it answers the family with 503):
+     * staging there would put these records in the webhook outbox. */
+    sqlite3 *db = cs_store_sqlite_db(st);
+    if (!db) return false;
+    if (prepare) cs_rp_sqlite_prepare(db);
+    return true;
 }

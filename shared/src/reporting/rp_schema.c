@@ -49,9 +49,12 @@ static const struct cs_rp_field activity_f[] = {
     F("chat_id", RP_INT),     COMMON,
 };
 
-/* Calls and chats share everything but their type and channel-specific fields. */
+/* Calls and chats share everything but their type and channel-specific fields. Their
+ * status is a column without an index of its own: it is the second key of the
+ * created_at index (a status filter comes with a time window), one B-tree less to write
+ * per imported contact. */
 #define CONTACT_COMMON                                                                             \
-    C("status", RP_STR), F("sub_status", RP_STR), F("lang", RP_STR), F("queued_at", RP_TIME),      \
+    K("status", RP_STR), F("sub_status", RP_STR), F("lang", RP_STR), F("queued_at", RP_TIME),      \
         F("assigned_at", RP_TIME), F("connected_at", RP_TIME), F("ends_at", RP_TIME),              \
         F("queue_duration", RP_NUM), F("rating", RP_INT), F("selected_menu", RP_JSON),             \
         F("menu_path", RP_JSON), F("agent_info", RP_JSON), F("end_user", RP_JSON),                 \

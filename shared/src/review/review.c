@@ -13,6 +13,7 @@
 #include "cs/arena.h"
 #include "cs/json.h"
 #include "cs/notify.h"
+#include "cs/reporting.h"
 #include "cs/store.h"
 
 static int clamp_priority(int p) { return p < 1 ? 1 : p > 5 ? 5 : p; }
@@ -265,7 +266,10 @@ static int decide_one(void *ctx, struct cs_doc *cur)
     json_object *b = decided_body(cur->body, x->d, x->now_ms);
     if (!b || cs_arena_defer(x->a, put_json, b)) return CS_ERR_NOMEM;
     cur->body = b;
-    return stage_update(x->st, x->a, x->tenant, x->d->item_id, "reviewed", b, x->now_ms);
+    int rc = stage_update(x->st, x->a, x->tenant, x->d->item_id, "reviewed", b, x->now_ms);
+    /* The reviewer's agent activity (seed 002) goes with the decision, in its write. */
+    if (!rc) rc = cs_rp_review_stage(x->st, x->a, x->tenant, x->d->item_id, b);
+    return rc;
 }
 
 int cs_review_decide(struct cs_store *st, struct cs_arena *a, const char *tenant,

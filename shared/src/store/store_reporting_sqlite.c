@@ -66,10 +66,23 @@ static int table_sql(struct cs_buf *b, const struct cs_rp_resource *r)
                            ", UNIQUE(tenant, id));"
                            "CREATE INDEX IF NOT EXISTS %s_upd ON %s(tenant, upd, id);",
                            r->table, r->table);
+    /* A status column without an index of its own rides in the created_at index: a
+     * status filter with a time window is decided in that index (calls, chats). The
+     * indexes of earlier versions are dropped (a one-time rebuild on open). */
+    const struct cs_rp_field *status = cs_rp_field_find(r, "status");
+    bool fold = status && status->column && status->noindex;
+    if (!rc && fold)
+        rc = cs_buf_printf(b, "DROP INDEX IF EXISTS %s_status; DROP INDEX IF EXISTS %s_created;",
+                           r->table, r->table);
     for (size_t i = 0; !rc && i < r->nfields; i++) {
         const struct cs_rp_field *f = &r->fields[i];
         if (!f->column || f->noindex || is_meta(f) || !strcmp(f->name, "deleted_at")) continue;
-        if (!strcmp(f->name, "created_at"))
+        if (!strcmp(f->name, "created_at") && fold)
+            rc = cs_buf_printf(b,
+                               "CREATE INDEX IF NOT EXISTS %s_created_status ON %s(tenant,"
+                               " c_created_at, c_status%s);",
+                               r->table, r->table, tail);
+        else if (!strcmp(f->name, "created_at"))
             rc = cs_buf_printf(
                 b, "CREATE INDEX IF NOT EXISTS %s_created ON %s(tenant, c_created_at%s);", r->table,
                 r->table, tail);
@@ -86,7 +99,9 @@ static const char seg_sql[] =
     " call_id INTEGER NOT NULL, agent_id INTEGER, team_id INTEGER, menu_id INTEGER,"
     " s0 REAL, s1 REAL, s2 REAL, s3 REAL, s4 REAL, s5 REAL, s6 REAL, s7 REAL, s8 REAL, s9 REAL,"
     " s10 REAL, transfers TEXT, PRIMARY KEY(tenant, created_ms, call_id)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS rp_call_segments_call ON rp_call_segments(tenant, call_id);";
+    /* A call's segments are replaced through their primary key (the stored call's
+     * created_at), so no second index is written per imported call. */
+    "DROP INDEX IF EXISTS rp_call_segments_call;";
 
 /* Connections whose schema is in place: (handle, file) pairs, so that a new database
  * opened at a recycled address is still set up. */
@@ -156,6 +171,11 @@ static int open_db(struct cs_store *st, const char *tenant, sqlite3 **db)
 static int prep(sqlite3 *db, const char *sql, sqlite3_stmt **q)
 {
     int rc = sqlite3_prepare_v2(db, sql, -1, q, NULL);
+    /* A connection remembered as set up can be a new file at the same path opened at a
+     * recycled address (a test's store made again): its tables are made now, once. */
+    if (rc == SQLITE_ERROR && strstr(sqlite3_errmsg(db), "no such table") &&
+        create_schema(db, sqlite3_get_autocommit(db) != 0) == CS_OK)
+        rc = sqlite3_prepare_v2(db, sql, -1, q, NULL);
     return rc == SQLITE_OK ? CS_OK : from_sqlite(rc ? rc : SQLITE_ERROR);
 }
 
@@ -552,8 +572,9 @@ struct writer {
     struct cs_arena *a;
     const char *tenant;
     int64_t upd, now_ms;
+    char upd_iso[CS_ISO_MAX]; /* upd as every row of the batch answers it, made once */
     int64_t next_change_id;
-    sqlite3_stmt *get, *ins, *chg, *part_ins, *part_del, *seg_del, *seg_ins;
+    sqlite3_stmt *get, *ins, *add, *chg, *part_ins, *part_del, *seg_del, *seg_scan, *seg_ins;
 };
 
 static int64_t max_of(sqlite3 *db, const char *sql, const char *tenant)
@@ -601,7 +622,8 @@ static void bind_columns(sqlite3_stmt *q, const struct cs_rp_resource *r, json_o
     }
 }
 
-static int insert_stmt(struct writer *w, const struct cs_rp_resource *r, sqlite3_stmt **out)
+static int insert_stmt(struct writer *w, const struct cs_rp_resource *r, const char *verb,
+                       sqlite3_stmt **out)
 {
     struct cs_buf cols, marks;
     cs_buf_init(&cols, w->a, 4096), cs_buf_init(&marks, w->a, 4096);
@@ -615,9 +637,8 @@ static int insert_stmt(struct writer *w, const struct cs_rp_resource *r, sqlite3
     if (rc) return rc;
     return prep(w->db,
                 cs_arena_printf(w->a,
-                                "INSERT OR REPLACE INTO %s(tenant, id, upd, body%s)"
-                                " VALUES(?1, ?2, ?3, ?4%s)",
-                                r->table, cs_buf_str(&cols), cs_buf_str(&marks)),
+                                "%s INTO %s(tenant, id, upd, body%s) VALUES(?1, ?2, ?3, ?4%s)",
+                                verb, r->table, cs_buf_str(&cols), cs_buf_str(&marks)),
                 out);
 }
 
@@ -626,12 +647,16 @@ static int prepare_writes(struct writer *w, const struct cs_rp_resource *r)
     int rc = prep(
         w->db, cs_arena_printf(w->a, "SELECT body FROM %s WHERE tenant = ? AND id = ?", r->table),
         &w->get);
-    if (!rc) rc = insert_stmt(w, r, &w->ins);
+    if (!rc) rc = insert_stmt(w, r, "INSERT OR REPLACE", &w->ins);
+    /* New ids are inserted first, without reading: the unique (tenant, id) check the
+     * insert makes anyway tells an existing record, which then takes the read-and-diff
+     * path. A bulk import of new records reads nothing. */
+    if (!rc) rc = insert_stmt(w, r, "INSERT", &w->add);
     bool call = !strcmp(r->name, "calls");
     if (!rc && (call || !strcmp(r->name, "chats"))) {
         const struct cs_rp_resource *pr =
             cs_rp_resource_find(call ? "call_participants" : "chat_participants");
-        rc = insert_stmt(w, pr, &w->part_ins);
+        rc = insert_stmt(w, pr, "INSERT OR REPLACE", &w->part_ins);
         if (!rc)
             rc = prep(w->db,
                       cs_arena_printf(w->a, "DELETE FROM %s WHERE tenant = ? AND c_%s = ?",
@@ -639,8 +664,14 @@ static int prepare_writes(struct writer *w, const struct cs_rp_resource *r)
                       &w->part_del);
     }
     if (!rc && call)
+        rc =
+            prep(w->db,
+                 "DELETE FROM rp_call_segments WHERE tenant = ? AND created_ms = ? AND call_id = ?",
+                 &w->seg_del);
+    /* Only for a stored call whose created_at no longer reads: a scan of the tenant. */
+    if (!rc && call)
         rc = prep(w->db, "DELETE FROM rp_call_segments WHERE tenant = ? AND call_id = ?",
-                  &w->seg_del);
+                  &w->seg_scan);
     if (!rc && call)
         rc = prep(w->db,
                   "INSERT INTO rp_call_segments VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
@@ -656,8 +687,8 @@ static int prepare_writes(struct writer *w, const struct cs_rp_resource *r)
 
 static void finalize_writes(struct writer *w)
 {
-    sqlite3_stmt **all[] = {&w->get,      &w->ins,     &w->chg,    &w->part_ins,
-                            &w->part_del, &w->seg_del, &w->seg_ins};
+    sqlite3_stmt **all[] = {&w->get,      &w->ins,     &w->add,      &w->chg,    &w->part_ins,
+                            &w->part_del, &w->seg_del, &w->seg_scan, &w->seg_ins};
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
@@ -729,9 +760,7 @@ static int diff(struct writer *w, const struct cs_rp_resource *r, int64_t id, js
 static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stmt *ins, int64_t id,
                    json_object *rec)
 {
-    char iso[CS_ISO_MAX];
-    cs_rp_time_str(w->upd, iso);
-    json_object_object_add(rec, "updated_at", json_object_new_string(iso));
+    json_object_object_add(rec, "updated_at", json_object_new_string(w->upd_iso));
     sqlite3_bind_text(ins, 1, w->tenant, -1, SQLITE_STATIC);
     sqlite3_bind_int64(ins, 2, id);
     sqlite3_bind_int64(ins, 3, w->upd);
@@ -795,14 +824,28 @@ static void bind_opt_int(sqlite3_stmt *q, int at, json_object *rec, const char *
         sqlite3_bind_null(q, at);
 }
 
-static int write_segments(struct writer *w, int64_t id, json_object *rec, bool replace)
+/* Removes a stored call's segments row: by its key when the stored call's created_at
+ * reads (`old_created`, INT64_MIN when not), else by a scan. */
+static int drop_segments(struct writer *w, int64_t id, int64_t old_created)
+{
+    sqlite3_stmt *q = old_created == INT64_MIN ? w->seg_scan : w->seg_del;
+    sqlite3_bind_text(q, 1, w->tenant, -1, SQLITE_STATIC);
+    if (old_created == INT64_MIN) {
+        sqlite3_bind_int64(q, 2, id);
+    } else {
+        sqlite3_bind_int64(q, 2, old_created);
+        sqlite3_bind_int64(q, 3, id);
+    }
+    return step_reset(q);
+}
+
+static int write_segments(struct writer *w, int64_t id, json_object *rec, bool replace,
+                          int64_t old_created)
 {
     struct cs_rp_segments s;
     if (cs_rp_segments_of(rec, &s)) return CS_ERR_INVALID; /* checked on import */
     if (replace) {
-        sqlite3_bind_text(w->seg_del, 1, w->tenant, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(w->seg_del, 2, id);
-        int rc = step_reset(w->seg_del);
+        int rc = drop_segments(w, id, old_created);
         if (rc) return rc;
     }
     sqlite3_stmt *q = w->seg_ins;
@@ -833,6 +876,15 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
         cs_rp_time_str(w->now_ms, iso);
         json_object_object_add(rec, "created_at", json_object_new_string(iso));
     }
+    bool contact = !strcmp(r->name, "calls") || !strcmp(r->name, "chats");
+    int rc = put_row(w, r, w->add, id, rec);
+    if (rc != CS_ERR_EXISTS) {
+        if (!rc) res->inserted++;
+        /* A new contact has no participant or segment rows to replace. */
+        if (!rc && contact) rc = write_parts(w, r, id, rec, false);
+        if (!rc && !strcmp(r->name, "calls")) rc = write_segments(w, id, rec, false, 0);
+        return rc;
+    }
     sqlite3_bind_text(w->get, 1, w->tenant, -1, SQLITE_STATIC);
     sqlite3_bind_int64(w->get, 2, id);
     int step = sqlite3_step(w->get);
@@ -846,7 +898,7 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
     }
     sqlite3_reset(w->get);
     if (step != SQLITE_ROW && step != SQLITE_DONE) return from_sqlite(step);
-    int rc = CS_OK;
+    int64_t old_created = old ? time_ms(old, "created_at") : INT64_MIN;
     if (old) {
         int64_t changed = 0;
         rc = diff(w, r, id, old, rec, &changed);
@@ -863,10 +915,8 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
         res->inserted++;
     }
     rc = put_row(w, r, w->ins, id, rec);
-    bool contact = !strcmp(r->name, "calls") || !strcmp(r->name, "chats");
-    /* A new contact has no participant or segment rows to replace. */
     if (!rc && contact) rc = write_parts(w, r, id, rec, exists);
-    if (!rc && !strcmp(r->name, "calls")) rc = write_segments(w, id, rec, exists);
+    if (!rc && !strcmp(r->name, "calls")) rc = write_segments(w, id, rec, exists, old_created);
     return rc;
 }
 
@@ -884,6 +934,7 @@ static int write_batch(sqlite3 *db, struct cs_arena *a, const char *tenant,
         w.db, "SELECT coalesce(max(id), 0) FROM rp_changed_details WHERE tenant = ?", tenant);
     if (last < 0 || last_chg < 0) rc = CS_ERR_STORE;
     w.upd = now_ms > last ? now_ms : last + 1;
+    cs_rp_time_str(w.upd, w.upd_iso);
     w.next_change_id = last_chg + 1;
     if (!rc) rc = prepare_writes(&w, r);
     size_t n = json_object_array_length(records);

@@ -1,6 +1,9 @@
 /* The Manager API query parser: paging, ranges, lists, sort, and exact errors. */
+#include <string.h>
+
 #include "../../support/test.h"
 #include "cs/arena.h"
+#include "cs/clock.h"
 #include "cs/reporting.h"
 
 static struct cs_arena *A;
@@ -112,6 +115,35 @@ static void test_sort_and_flags(void)
     CHECK(parse("group_by=team", &q, &e) == CS_ERR_VALIDATION);
 }
 
+/* The import's own time formatter agrees with the general one over its whole range:
+ * the epoch, leap days, century rules, the last millisecond of 9999, and a spread of
+ * instants between; outside it, the general one answers. */
+static void test_time_str(void)
+{
+    static const int64_t fixed[] = {0,
+                                    999,
+                                    951782400000LL,  /* 2000-02-29 */
+                                    4107542400000LL, /* 2100-03-01 */
+                                    1772323199999LL,
+                                    253402300799999LL,
+                                    -1,
+                                    253402300800000LL};
+    char a[64], b[64];
+    for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++) {
+        cs_rp_time_str(fixed[i], a);
+        cs_time_iso(fixed[i], CS_ISO_Z_MS, b);
+        CHECK_STR(a, b);
+    }
+    CHECK_STR((cs_rp_time_str(951782400123LL, a), a), "2000-02-29T00:00:00.123Z");
+    int bad = 0;
+    for (int64_t ms = 7; ms < 253402300799999LL; ms += 9876543210987LL / 1000 + 12345) {
+        cs_rp_time_str(ms, a);
+        cs_time_iso(ms, CS_ISO_Z_MS, b);
+        bad += strcmp(a, b) != 0;
+    }
+    CHECK_INT(bad, 0);
+}
+
 int main(void)
 {
     A = cs_arena_new(0);
@@ -123,6 +155,7 @@ int main(void)
     TEST_RUN(test_lists);
     TEST_RUN(test_unknown_names);
     TEST_RUN(test_sort_and_flags);
+    TEST_RUN(test_time_str);
     cs_arena_destroy(A);
     return test_done();
 }

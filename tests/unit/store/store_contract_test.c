@@ -34,11 +34,22 @@ static int clear_mongo(void)
         return -1;
     }
     mongoc_database_t *db = mongoc_client_get_default_database(c);
-    static const char *const colls[] = {"docs", "outbox", "counters"};
+    /* The reporting collections too (store_mongo_reporting.h), for its contract cases. */
+    static const char *const colls[] = {"docs",
+                                        "outbox",
+                                        "counters",
+                                        "rp_calls",
+                                        "rp_chats",
+                                        "rp_call_participants",
+                                        "rp_chat_participants",
+                                        "rp_changed_details",
+                                        "rp_menus",
+                                        "rp_call_segments",
+                                        "rp_agent_activity_logs"};
     bson_t all = BSON_INITIALIZER;
     bson_error_t err;
     int rc = 0;
-    for (size_t i = 0; i < 3 && rc == 0; i++) {
+    for (size_t i = 0; i < sizeof(colls) / sizeof(*colls) && rc == 0; i++) {
         mongoc_collection_t *coll = mongoc_database_get_collection(db, colls[i]);
         if (!mongoc_collection_delete_many(coll, &all, NULL, NULL, &err)) {
             fprintf(stderr, "  setup: clearing %s failed: %s\n", colls[i], err.message);
@@ -879,6 +890,8 @@ static void case_mongo_delete_keeps_pending_events(void)
 
 /* ---- runner ---- */
 
+#include "store_contract_reporting.h"
+
 struct contract_case {
     const char *name;
     void (*fn)(void);
@@ -903,6 +916,11 @@ static const struct contract_case cases[] = {
     {"outbox_retry_waits_and_holds_the_topic", case_outbox_retry_waits_and_holds_the_topic, false},
     {"outbox_expired_lease_reclaimed", case_outbox_expired_lease_reclaimed, false},
     {"outbox_failures_drop_stage", case_outbox_failures_drop_stage, false},
+    {"reporting_import_and_changes", case_reporting_import_and_changes, false},
+    {"reporting_filters_sort_paging", case_reporting_filters_sort_paging, false},
+    {"reporting_tailing", case_reporting_tailing, false},
+    {"reporting_segment_stats", case_reporting_segment_stats, false},
+    {"reporting_product_writes", case_reporting_product_writes, false},
     {"sweep_recovers_crashed_writer", case_mongo_sweep_recovers_crashed_writer, true},
     {"delete_keeps_pending_events", case_mongo_delete_keeps_pending_events, true},
 };

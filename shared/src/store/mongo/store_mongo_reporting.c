@@ -164,3 +164,96 @@ int cs_mq_rp_segments_pipeline(bson_t *p, const char *tenant, enum cs_rp_group g
          bson_append_document_end(&st, &pr) && bson_append_document_end(p, &st);
     return ok ? CS_OK : CS_ERR_TOO_LARGE;
 }
+
+/* ---- writes ---- */
+
+/* One column value under c: times as int64 ms (the columns the indexes cover), an
+ * absent or unreadable value as null so that {$eq: null} finds it as SQL's IS NULL. */
+static bool column_value(bson_t *c, const struct cs_rp_field *f, json_object *v)
+{
+    int64_t ms;
+    if (!v) return BSON_APPEND_NULL(c, f->name);
+    switch (f->type) {
+    case RP_TIME:
+        if (!json_object_is_type(v, json_type_string) ||
+            cs_time_parse_iso(json_object_get_string(v), &ms))
+            return BSON_APPEND_NULL(c, f->name);
+        return BSON_APPEND_INT64(c, f->name, ms);
+    case RP_STR: return BSON_APPEND_UTF8(c, f->name, json_object_get_string(v));
+    case RP_NUM: return BSON_APPEND_DOUBLE(c, f->name, json_object_get_double(v));
+    case RP_BOOL: return BSON_APPEND_BOOL(c, f->name, json_object_get_boolean(v));
+    default: return BSON_APPEND_INT64(c, f->name, json_object_get_int64(v));
+    }
+}
+
+int cs_mq_rp_key(bson_t *b, const char *tenant, int64_t id)
+{
+    bson_t k;
+    bool ok = BSON_APPEND_DOCUMENT_BEGIN(b, "_id", &k) && BSON_APPEND_UTF8(&k, "t", tenant) &&
+              BSON_APPEND_INT64(&k, "i", id) && bson_append_document_end(b, &k);
+    return ok ? CS_OK : CS_ERR_TOO_LARGE;
+}
+
+int cs_mq_rp_doc(bson_t *doc, const char *tenant, const struct cs_rp_resource *r, json_object *rec,
+                 int64_t upd_ms)
+{
+    json_object *id;
+    if (!json_object_object_get_ex(rec, "id", &id) || !json_object_is_type(id, json_type_int))
+        return CS_ERR_INVALID;
+    int rc = cs_mq_rp_key(doc, tenant, json_object_get_int64(id));
+    if (rc) return rc;
+    bson_t c, body;
+    bool ok = BSON_APPEND_INT64(doc, "upd", upd_ms) && BSON_APPEND_DOCUMENT_BEGIN(doc, "c", &c);
+    for (size_t i = 0; ok && i < r->nfields; i++) {
+        const struct cs_rp_field *f = &r->fields[i];
+        if (!f->column || is_meta(f, "id") || is_meta(f, "updated_at")) continue;
+        ok = column_value(&c, f, json_object_object_get(rec, f->name));
+    }
+    ok = ok && bson_append_document_end(doc, &c);
+    if (!ok) return CS_ERR_TOO_LARGE;
+    /* The record as answered, through its JSON text: libbson keeps integers as
+     * integers and fractions as doubles, so it reads back as it was written. */
+    const char *text = json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN);
+    bson_error_t err;
+    if (!text || !bson_init_from_json(&body, text, -1, &err)) return CS_ERR_INVALID;
+    ok = BSON_APPEND_DOCUMENT(doc, "rec", &body);
+    bson_destroy(&body);
+    return ok ? CS_OK : CS_ERR_TOO_LARGE;
+}
+
+static bool opt_int(bson_t *b, const char *key, json_object *rec)
+{
+    json_object *v = json_object_object_get(rec, key);
+    return json_object_is_type(v, json_type_int)
+               ? BSON_APPEND_INT64(b, key, json_object_get_int64(v))
+               : BSON_APPEND_NULL(b, key);
+}
+
+int cs_mq_rp_segments_doc(bson_t *doc, const char *tenant, json_object *call,
+                          const struct cs_rp_segments *s)
+{
+    json_object *id;
+    int64_t created = 0;
+    const char *c = json_object_get_string(json_object_object_get(call, "created_at"));
+    if (!json_object_object_get_ex(call, "id", &id) || !json_object_is_type(id, json_type_int) ||
+        !c || cs_time_parse_iso(c, &created))
+        return CS_ERR_INVALID;
+    int rc = cs_mq_rp_key(doc, tenant, json_object_get_int64(id));
+    if (rc) return rc;
+    bson_t arr;
+    char key[24];
+    bool ok = BSON_APPEND_INT64(doc, "created", created) && opt_int(doc, "agent_id", call) &&
+              opt_int(doc, "team_id", call) && opt_int(doc, "menu_id", call) &&
+              BSON_APPEND_ARRAY_BEGIN(doc, "s", &arr);
+    for (int k = 0; ok && k < RP_SEG__COUNT; k++) {
+        snprintf(key, sizeof(key), "%d", k);
+        ok = s->has[k] ? BSON_APPEND_DOUBLE(&arr, key, s->v[k]) : BSON_APPEND_NULL(&arr, key);
+    }
+    ok = ok && bson_append_array_end(doc, &arr) && BSON_APPEND_ARRAY_BEGIN(doc, "transfers", &arr);
+    for (size_t k = 0; ok && k < s->ntransfers; k++) {
+        snprintf(key, sizeof(key), "%zu", k);
+        ok = BSON_APPEND_DOUBLE(&arr, key, s->transfers[k]);
+    }
+    ok = ok && bson_append_array_end(doc, &arr);
+    return ok ? CS_OK : CS_ERR_TOO_LARGE;
+}

@@ -30,4 +30,18 @@ CS_MUST_CHECK int cs_mq_rp_find_opts(bson_t *opts, const struct cs_rp_query *q);
 CS_MUST_CHECK int cs_mq_rp_segments_pipeline(bson_t *p, const char *tenant, enum cs_rp_group g,
                                              int64_t from_ms, int64_t to_ms);
 
+/* ---- writes (replace_one with upsert on the key) ---- */
+
+/* {_id: {t: tenant, i: id}}: the selector of one record. */
+CS_MUST_CHECK int cs_mq_rp_key(bson_t *b, const char *tenant, int64_t id);
+/* A checked record (cs_rp_import_check) of `r` as its stored document: the key, upd,
+ * c with every column field (times as int64 ms, absent ones null) and rec, the record
+ * as answered. CS_ERR_INVALID without an integer id. */
+CS_MUST_CHECK int cs_mq_rp_doc(bson_t *doc, const char *tenant, const struct cs_rp_resource *r,
+                               json_object *rec, int64_t upd_ms);
+/* A call's segments document ("rp_call_segments"): key, created (ms), agent_id,
+ * team_id, menu_id (null when absent), s (11 numbers or nulls) and transfers. */
+CS_MUST_CHECK int cs_mq_rp_segments_doc(bson_t *doc, const char *tenant, json_object *call,
+                                        const struct cs_rp_segments *s);
+
 #endif

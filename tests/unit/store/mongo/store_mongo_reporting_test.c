@@ -2,8 +2,11 @@
  * extended JSON without a server: the filter a list query becomes (columns vs record
  * fields, times as ms vs ISO text, lists, deleted rows, the tailing cursor), find
  * options, and the segment statistics pipeline for each grouping. */
+#include <string.h>
+
 #include "../../../support/test.h"
 #include "cs/arena.h"
+#include "cs/json.h"
 #include "store/mongo/store_mongo_reporting.h"
 
 static struct cs_arena *A;
@@ -107,6 +110,55 @@ static void test_segments_pipeline(void)
                                                    match));
 }
 
+static json_object *checked(const char *resource, const char *text)
+{
+    json_object *recs, *errors;
+    size_t bad;
+    if (cs_rp_import_parse(text, strlen(text), A, &recs, &bad) ||
+        cs_rp_import_check(cs_rp_resource_find(resource), recs, A, &errors))
+        return NULL;
+    return json_object_array_get_idx(recs, 0);
+}
+
+/* A record as its stored document: typed columns (times as ms, absent ones null, a
+ * record field that is no column only under rec), and the segments document. */
+static void test_record_docs(void)
+{
+    json_object *call = checked(
+        "calls", "{\"id\":7,\"call_type\":\"inbound\",\"status\":\"finished\",\"team_id\":4,"
+                 "\"created_at\":\"2026-03-02T10:00:00Z\",\"connected_at\":\"2026-03-02T10:00:"
+                 "30Z\",\"ends_at\":\"2026-03-02T10:01:30Z\",\"call_duration\":60,"
+                 "\"hold_duration\":12.5,\"agent_info\":{\"id\":9}}");
+    REQUIRE(call);
+    bson_t d = BSON_INITIALIZER;
+    REQUIRE(cs_mq_rp_doc(&d, "acme", cs_rp_resource_find("calls"), call, 1772445700000LL) == 0);
+    CHECK_STR(relaxed(&d),
+              "{ \"_id\" : { \"t\" : \"acme\", \"i\" : 7 }, \"upd\" : 1772445700000, \"c\" : { "
+              "\"call_type\" : \"inbound\", \"status\" : \"finished\", \"agent_id\" : 9, "
+              "\"team_id\" : 4, \"menu_id\" : null, \"created_at\" : 1772445600000, "
+              "\"deleted_at\" : null }, \"rec\" : { \"id\" : 7, \"call_type\" : \"inbound\", "
+              "\"status\" : \"finished\", \"team_id\" : 4, \"created_at\" : "
+              "\"2026-03-02T10:00:00.000Z\", \"connected_at\" : \"2026-03-02T10:00:30.000Z\", "
+              "\"ends_at\" : \"2026-03-02T10:01:30.000Z\", \"call_duration\" : 60, "
+              "\"hold_duration\" : 12.5, \"agent_info\" : { \"id\" : 9 }, \"agent_id\" : 9 } }");
+    bson_destroy(&d);
+    struct cs_rp_segments s;
+    REQUIRE(cs_rp_segments_of(call, &s) == 0);
+    bson_t g = BSON_INITIALIZER;
+    REQUIRE(cs_mq_rp_segments_doc(&g, "acme", call, &s) == 0);
+    CHECK_STR(relaxed(&g),
+              "{ \"_id\" : { \"t\" : \"acme\", \"i\" : 7 }, \"created\" : 1772445600000, "
+              "\"agent_id\" : 9, \"team_id\" : 4, \"menu_id\" : null, \"s\" : [ 90.0, 90.0, "
+              "null, null, null, 60.0, 47.5, 12.5, null, null, null ], \"transfers\" : [  ] }");
+    bson_destroy(&g);
+    /* No integer id: no document. */
+    bson_t bad = BSON_INITIALIZER;
+    json_object *o = json_object_new_object();
+    CHECK_INT(cs_mq_rp_doc(&bad, "acme", cs_rp_resource_find("menus"), o, 1), CS_ERR_INVALID);
+    json_object_put(o);
+    bson_destroy(&bad);
+}
+
 int main(void)
 {
     A = cs_arena_new(0);
@@ -114,6 +166,7 @@ int main(void)
     TEST_RUN(test_list_filter);
     TEST_RUN(test_tail_cursor);
     TEST_RUN(test_segments_pipeline);
+    TEST_RUN(test_record_docs);
     cs_arena_destroy(A);
     return test_done();
 }

@@ -1,0 +1,99 @@
+/* Review decisions (seed 001's human review queue) as agent activity (seed 002): the
+ * reviewer is an agent whose activity "review_<verdict>" ran from the moment the item
+ * entered the queue to the decision. The row is staged on the store handle inside the
+ * decision's own read-modify-write, so the store writes it with the decided item (one
+ * transaction on SQLite) and a lost race or failed write leaves no activity behind. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cs/arena.h"
+#include "cs/json.h"
+#include "cs/reporting.h"
+#include "cs/store.h"
+#include "reporting/rp_int.h"
+#include "store/store_reporting.h"
+
+int64_t cs_rp_reviewer_agent_id(const char *subject)
+{
+    return cs_rp_hashed_id("reviewer", subject ? subject : "", 0);
+}
+
+static int add_time(json_object *o, const char *key, int64_t ms)
+{
+    char iso[40];
+    cs_rp_time_str(ms, iso);
+    return cs_json_add_str(o, key, iso);
+}
+
+/* An int64 field of the decided body; false when absent or not an integer (a stored
+ * body is checked like outside input). */
+static bool int_of(json_object *body, const char *key, int64_t *out)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(body, key, &v) || !json_object_is_type(v, json_type_int))
+        return false;
+    *out = json_object_get_int64(v);
+    return *out >= 0;
+}
+
+static json_object *activity_row(const char *item_id, json_object *decided)
+{
+    const char *status = cs_json_get_str(decided, "status");
+    const char *reviewer = cs_json_get_str(decided, "reviewer_id");
+    int64_t queued, decided_ms;
+    if (!status || !strcmp(status, "queued") || !reviewer ||
+        !int_of(decided, "queued_at", &queued) || !int_of(decided, "decided_at", &decided_ms) ||
+        decided_ms < queued)
+        return NULL;
+    json_object *o = json_object_new_object();
+    int rc = o ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = cs_json_add_int(o, "id", cs_rp_hashed_id("review", item_id, 0));
+    if (!rc) rc = cs_json_add_int(o, "agent_id", cs_rp_reviewer_agent_id(reviewer));
+    if (!rc) rc = cs_json_add_str(o, "status", "In review");
+    char act[32];
+    snprintf(act, sizeof(act), "review_%s", status);
+    if (!rc) rc = cs_json_add_str(o, "activity", act);
+    if (!rc) rc = add_time(o, "started_at", queued);
+    if (!rc) rc = add_time(o, "ended_at", decided_ms);
+    if (!rc)
+        rc = json_object_object_add(o, "duration",
+                                    json_object_new_double((double)(decided_ms - queued) / 1000.0))
+                 ? CS_ERR_NOMEM
+                 : CS_OK;
+    json_object *meta = json_object_object_get(decided, "metadata");
+    const char *sid =
+        json_object_is_type(meta, json_type_object) ? cs_json_get_str(meta, "session_id") : NULL;
+    if (!rc && sid && *sid) rc = cs_json_add_int(o, "chat_id", cs_rp_chat_id(sid));
+    if (!rc) rc = add_time(o, "created_at", decided_ms);
+    if (rc) json_object_put(o);
+    return rc ? NULL : o;
+}
+
+int cs_rp_review_activity(struct cs_arena *a, const char *item_id, json_object *decided,
+                          json_object **records)
+{
+    *records = NULL;
+    if (!item_id || !*item_id || !json_object_is_type(decided, json_type_object))
+        return CS_ERR_INVALID;
+    json_object *row = activity_row(item_id, decided);
+    if (!row) return CS_ERR_INVALID;
+    json_object *arr = cs_json_array(a);
+    if (!arr || json_object_array_add(arr, row)) {
+        json_object_put(row);
+        return CS_ERR_NOMEM;
+    }
+    *records = arr;
+    return CS_OK;
+}
+
+int cs_rp_review_stage(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                       const char *item_id, json_object *decided)
+{
+    /* Decisions race on one connection (review_test's racing reviewers): the tables
+     * are made by the staged write, under the store's own lock. */
+    if (!cs_rp_stage_ready(st, false)) return CS_OK;
+    json_object *recs;
+    int rc = cs_rp_review_activity(a, item_id, decided, &recs);
+    if (!rc) rc = cs_store_stage(st, tenant, CS_RP_STAGE_TOPIC, "agent_activity_logs", recs);
+    return rc;
+}
