@@ -66,9 +66,8 @@ static void check_finite(json_object *o)
 
 static void must_reparse(const char *s, size_t n)
 {
-    struct cs_resp scratch;
+    struct cs_field_errors scratch = {.n = 0};
     json_object *o;
-    memset(&scratch, 0, sizeof(scratch));
     if (cs_json_parse(s, n, arena, &o, &scratch) != CS_OK) abort();
 }
 
