@@ -313,7 +313,7 @@ int cs_rp_chat_of_session(struct cs_arena *a, const char *session_id, json_objec
 int cs_rp_chat_stage(struct cs_store *st, struct cs_arena *a, const char *tenant,
                      const char *session_id, json_object *session)
 {
-    if (!cs_rp_stage_ready(st, true)) return CS_OK;
+    if (!cs_rp_stage_ready(st)) return CS_OK;
     json_object *chat, *act;
     int rc = cs_rp_chat_of_session(a, session_id, session, &chat, &act);
     if (rc || !chat) return rc;
@@ -323,12 +323,10 @@ int cs_rp_chat_stage(struct cs_store *st, struct cs_arena *a, const char *tenant
     return rc;
 }
 
-bool cs_rp_stage_ready(struct cs_store *st, bool prepare)
+bool cs_rp_stage_ready(struct cs_store *st)
 {
     /* The MongoDB backend has no reporting tables yet (it answers the family with 503):
-     * staging there would put these records in the webhook outbox. */
-    sqlite3 *db = cs_store_sqlite_db(st);
-    if (!db) return false;
-    if (prepare) cs_rp_sqlite_prepare(db);
-    return true;
+     * staging there would put these records in the webhook outbox. The SQLite tables are
+     * made when the connection opens (store_sqlite.c conn_open). */
+    return cs_store_sqlite_db(st) != NULL;
 }

@@ -89,9 +89,7 @@ int cs_rp_review_activity(struct cs_arena *a, const char *item_id, json_object *
 int cs_rp_review_stage(struct cs_store *st, struct cs_arena *a, const char *tenant,
                        const char *item_id, json_object *decided)
 {
-    /* Decisions race on one connection (review_test's racing reviewers): the tables
-     * are made by the staged write, under the store's own lock. */
-    if (!cs_rp_stage_ready(st, false)) return CS_OK;
+    if (!cs_rp_stage_ready(st)) return CS_OK;
     json_object *recs;
     int rc = cs_rp_review_activity(a, item_id, decided, &recs);
     if (!rc) rc = cs_store_stage(st, tenant, CS_RP_STAGE_TOPIC, "agent_activity_logs", recs);

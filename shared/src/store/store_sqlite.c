@@ -1794,6 +1794,10 @@ static int conn_open(const char *path, struct sq_conn **out)
     if (!rc) sqlite3_busy_handler(c->db, busy_wait, NULL);
     if (!rc) rc = cs_from_sqlite(sqlite3_exec(c->db, schema_sql, NULL, NULL, NULL));
     if (!rc) rc = rollup_rebuild(c->db);
+    /* The reporting tables too, here, while no other thread can use the connection: a
+     * session's chat made them at its first write, outside c->lock, racing other
+     * threads on this NOMUTEX connection (as review decisions did: an ASan SEGV). */
+    if (!rc) cs_rp_sqlite_prepare(c->db);
     if (rc) {
         conn_free(c);
         return rc == CS_ERR_NOMEM ? rc : CS_ERR_STORE;

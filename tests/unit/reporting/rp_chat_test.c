@@ -9,6 +9,7 @@
 #include "cs/json.h"
 #include "cs/reporting.h"
 #include "cs/store.h"
+#include "store/store_reporting.h"
 
 static struct temp_db db;
 static struct cs_store *st;
@@ -185,11 +186,34 @@ static void test_written_with_the_session(void)
               CS_ERR_NOT_FOUND);
 }
 
+/* The reporting tables exist as soon as a store opens, before any write: staging a chat
+ * must not make them itself, on a connection the process's threads share (it raced them
+ * on the first session writes, as review decisions did under ASan). */
+static void test_tables_made_at_open(void)
+{
+    struct temp_db fresh;
+    struct cs_store *f = temp_db_create(&fresh, "rpopen");
+    REQUIRE(f != NULL);
+    sqlite3 *conn = cs_store_sqlite_db(f);
+    REQUIRE(conn != NULL);
+    sqlite3_stmt *q = NULL;
+    REQUIRE(sqlite3_prepare_v2(conn,
+                               "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN "
+                               "('rp_chats','rp_agent_activity_logs','rp_calls')",
+                               -1, &q, NULL) == SQLITE_OK);
+    REQUIRE(sqlite3_step(q) == SQLITE_ROW);
+    CHECK_INT(sqlite3_column_int(q, 0), 3);
+    sqlite3_finalize(q);
+    cs_store_close(f);
+    temp_db_remove(&fresh);
+}
+
 int main(void)
 {
     st = temp_db_create(&db, "rpchat");
     A = cs_arena_new(0);
     if (!st || !A) return 1;
+    TEST_RUN(test_tables_made_at_open);
     TEST_RUN(test_derivation);
     TEST_RUN(test_written_with_the_session);
     cs_arena_destroy(A);
