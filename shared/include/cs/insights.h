@@ -151,38 +151,19 @@ CS_MUST_CHECK int cs_insights_escalation_input(struct cs_store *st, const char *
  * ticket, POST /ai-models/{model}/predict's raw fields): repeat_contacts, wait_minutes,
  * refund_amount, tier_limit, vip, all optional. Expands into cs_field initialisers, so a
  * schema lists them among its own fields: {..., CS_INSIGHTS_ESCALATION_FIELDS, ...}. */
+/* One field per line reads as the table it is. */
+/* clang-format off */
 #define CS_INSIGHTS_ESCALATION_FIELDS                                                              \
-    {.name = "repeat_contacts",                                                                    \
-     .type = CS_J_INT,                                                                             \
-     .nullable = true,                                                                             \
-     .has_min = true,                                                                              \
-     .min = 0,                                                                                     \
-     .has_max = true,                                                                              \
-     .max = 1000},                                                                                 \
-        {.name = "wait_minutes",                                                                   \
-         .type = CS_J_NUMBER,                                                                      \
-         .nullable = true,                                                                         \
-         .has_min = true,                                                                          \
-         .min = 0,                                                                                 \
-         .has_max = true,                                                                          \
-         .max = 525600},                                                                           \
-        {.name = "refund_amount",                                                                  \
-         .type = CS_J_NUMBER,                                                                      \
-         .nullable = true,                                                                         \
-         .has_min = true,                                                                          \
-         .min = 0,                                                                                 \
-         .has_max = true,                                                                          \
-         .max = 1e9},                                                                              \
-        {.name = "tier_limit",                                                                     \
-         .type = CS_J_NUMBER,                                                                      \
-         .nullable = true,                                                                         \
-         .has_min = true,                                                                          \
-         .min = 0,                                                                                 \
-         .has_max = true,                                                                          \
-         .max = 1e9},                                                                              \
-    {                                                                                              \
-        .name = "vip", .type = CS_J_BOOL, .nullable = true                                         \
-    }
+    {.name = "repeat_contacts", .type = CS_J_INT, .nullable = true,                                \
+     .has_min = true, .min = 0, .has_max = true, .max = 1000},                                     \
+    {.name = "wait_minutes", .type = CS_J_NUMBER, .nullable = true,                                \
+     .has_min = true, .min = 0, .has_max = true, .max = 525600},                                   \
+    {.name = "refund_amount", .type = CS_J_NUMBER, .nullable = true,                               \
+     .has_min = true, .min = 0, .has_max = true, .max = 1e9},                                      \
+    {.name = "tier_limit", .type = CS_J_NUMBER, .nullable = true,                                  \
+     .has_min = true, .min = 0, .has_max = true, .max = 1e9},                                      \
+    {.name = "vip", .type = CS_J_BOOL, .nullable = true}
+/* clang-format on */
 
 /* Reads those fields of a validated body into `in` (absent ones: 0 / false); the
  * conversation facts in `in` are left as they are. */
