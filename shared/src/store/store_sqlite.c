@@ -1246,9 +1246,29 @@ static int lease(struct sq_store *s, sqlite3_int64 seq, int64_t until, int64_t *
     return rc;
 }
 
-static int claim_rows(struct sq_store *s, struct cs_arena *a, int64_t now_ms, int64_t lease_ms,
-                      size_t limit, size_t per_tenant, struct cs_outbox_item *out, size_t *n)
+/* What a claim asks for: the heads of the webhook topics (topic NULL; at most
+ * per_tenant of a tenant's items in flight, 0 for no cap), or of one queue topic. */
+struct claim {
+    const char *topic;
+    int64_t now_ms, lease_ms;
+    size_t limit, per_tenant;
+};
+
+static sqlite3_stmt *claim_query(struct sq_store *s, const struct claim *c)
 {
+    if (c->topic) {
+        /* A queue's heads (each tenant's oldest open item of the topic), due and free. */
+        sqlite3_stmt *q = prepare(
+            s, "SELECT seq, id, tenant, topic, type, payload, attempts, created_ms"
+               " FROM outbox o WHERE state=0 AND topic=?2 AND due_ms<=?1 AND lease_until<=?1"
+               " AND seq=(SELECT MIN(seq) FROM outbox p WHERE p.state=0"
+               " AND p.tenant=o.tenant AND p.topic=o.topic) ORDER BY due_ms, seq LIMIT ?3");
+        if (!q) return NULL;
+        sqlite3_bind_int64(q, 1, c->now_ms);
+        bind_text(q, 2, c->topic);
+        sqlite3_bind_int64(q, 3, (sqlite3_int64)c->limit);
+        return q;
+    }
     /* The head of each open topic, if it is due and free: a topic never overtakes itself.
      * `turn` is the head's rank within its tenant, counted after the tenant's items in
      * flight: ordering by it serves tenants round-robin, and capping it keeps a tenant to
@@ -1267,10 +1287,19 @@ static int claim_rows(struct sq_store *s, struct cs_arena *a, int64_t now_ms, in
         " FROM heads h LEFT JOIN busy b ON b.tenant=h.tenant)"
         " SELECT seq, id, tenant, topic, type, payload, attempts, created_ms FROM ranked"
         " WHERE ?3<=0 OR turn<=?3 ORDER BY turn, due_ms, seq LIMIT ?2");
+    if (!q) return NULL;
+    sqlite3_bind_int64(q, 1, c->now_ms);
+    sqlite3_bind_int64(q, 2, (sqlite3_int64)c->limit);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)c->per_tenant);
+    return q;
+}
+
+/* Reads the claimed heads, then leases each (limit <= 1000, cs_store_outbox_claim*). */
+static int claim_rows(struct sq_store *s, struct cs_arena *a, const struct claim *c,
+                      struct cs_outbox_item *out, size_t *n)
+{
+    sqlite3_stmt *q = claim_query(s, c);
     if (!q) return CS_ERR_STORE;
-    sqlite3_bind_int64(q, 1, now_ms);
-    sqlite3_bind_int64(q, 2, (sqlite3_int64)limit);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)per_tenant);
     sqlite3_int64 seqs[1000];
     int rc = CS_OK, step;
     while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -1281,72 +1310,41 @@ static int claim_rows(struct sq_store *s, struct cs_arena *a, int64_t now_ms, in
     if (rc == CS_OK && step != SQLITE_DONE) rc = cs_from_sqlite(step);
     sqlite3_reset(q);
     for (size_t i = 0; rc == CS_OK && i < *n; i++)
-        rc = lease(s, seqs[i], now_ms + lease_ms, &out[i].lease_id);
+        rc = lease(s, seqs[i], c->now_ms + c->lease_ms, &out[i].lease_id);
     return rc;
+}
+
+static int claim(struct cs_store *st, struct cs_arena *a, const struct claim *c,
+                 struct cs_outbox_item **items, size_t *n)
+{
+    struct sq_store *s = SQ(st);
+    struct cs_outbox_item *out = cs_arena_alloc(a, c->limit * sizeof(*out));
+    if (!out) return CS_ERR_NOMEM;
+    int rc = op_begin(s, true);
+    if (rc) return rc;
+    rc = op_end(s, claim_rows(s, a, c, out, n));
+    if (rc) {
+        *n = 0;
+        return rc;
+    }
+    *items = out;
+    return CS_OK;
 }
 
 static int sq_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
                            int64_t lease_ms, size_t limit, size_t per_tenant,
                            struct cs_outbox_item **items, size_t *n)
 {
-    struct sq_store *s = SQ(st);
-    struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
-    if (!out) return CS_ERR_NOMEM;
-    int rc = op_begin(s, true);
-    if (rc) return rc;
-    rc = op_end(s, claim_rows(s, a, now_ms, lease_ms, limit, per_tenant, out, n));
-    if (rc) {
-        *n = 0;
-        return rc;
-    }
-    *items = out;
-    return CS_OK;
-}
-
-/* A queue's heads (each tenant's oldest open item of the topic), due and free. */
-static int claim_topic_rows(struct sq_store *s, struct cs_arena *a, const char *topic,
-                            int64_t now_ms, int64_t lease_ms, size_t limit,
-                            struct cs_outbox_item *out, size_t *n)
-{
-    sqlite3_stmt *q =
-        prepare(s, "SELECT seq, id, tenant, topic, type, payload, attempts, created_ms"
-                   " FROM outbox o WHERE state=0 AND topic=?2 AND due_ms<=?1 AND lease_until<=?1"
-                   " AND seq=(SELECT MIN(seq) FROM outbox p WHERE p.state=0"
-                   " AND p.tenant=o.tenant AND p.topic=o.topic) ORDER BY due_ms, seq LIMIT ?3");
-    if (!q) return CS_ERR_STORE;
-    sqlite3_bind_int64(q, 1, now_ms);
-    bind_text(q, 2, topic);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)limit);
-    sqlite3_int64 seqs[1000];
-    int rc = CS_OK, step;
-    while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
-        seqs[*n] = sqlite3_column_int64(q, 0);
-        rc = read_item(a, q, &out[*n]);
-        if (rc == CS_OK) (*n)++;
-    }
-    if (rc == CS_OK && step != SQLITE_DONE) rc = cs_from_sqlite(step);
-    sqlite3_reset(q);
-    for (size_t i = 0; rc == CS_OK && i < *n; i++)
-        rc = lease(s, seqs[i], now_ms + lease_ms, &out[i].lease_id);
-    return rc;
+    const struct claim c = {NULL, now_ms, lease_ms, limit, per_tenant};
+    return claim(st, a, &c, items, n);
 }
 
 static int sq_outbox_claim_topic(struct cs_store *st, struct cs_arena *a, const char *topic,
                                  int64_t now_ms, int64_t lease_ms, size_t limit,
                                  struct cs_outbox_item **items, size_t *n)
 {
-    struct sq_store *s = SQ(st);
-    struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
-    if (!out) return CS_ERR_NOMEM;
-    int rc = op_begin(s, true);
-    if (rc) return rc;
-    rc = op_end(s, claim_topic_rows(s, a, topic, now_ms, lease_ms, limit, out, n));
-    if (rc) {
-        *n = 0;
-        return rc;
-    }
-    *items = out;
-    return CS_OK;
+    const struct claim c = {topic, now_ms, lease_ms, limit, 0};
+    return claim(st, a, &c, items, n);
 }
 
 static int do_outbox_renew(struct cs_store *st, const struct cs_outbox_item *item,
