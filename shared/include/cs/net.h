@@ -41,6 +41,12 @@ struct cs_net_opts {
     void *body_arg;
     curl_write_callback on_header; /* NULL: headers ignored */
     void *header_arg;
+    /* AWS Signature V4 by libcurl (CURLOPT_AWS_SIGV4): "aws:amz:<region>:<service>" and
+     * the key pair; NULL: unsigned. A signed call's header list has no empty "Expect:"
+     * line: libcurl 7.88 signs every listed header, even that one, which is never sent,
+     * so AWS would refuse the signature (tests/unit/net/s3_test.c). libcurl only asks
+     * for 100-continue above 1 MiB of body, which no signed call here sends. */
+    const char *aws_sigv4, *aws_key, *aws_secret;
 };
 
 /* What a prepared transfer points to: keep it alive (not moved) until the transfer ends. */

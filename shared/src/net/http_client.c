@@ -42,19 +42,24 @@ static struct curl_slist *append(struct curl_slist *h, const char *line)
     return n;
 }
 
-static struct curl_slist *header_list(const struct cs_net_opts *o)
+/* The request's header lines into *out (NULL when there are none); false when out of
+ * memory (nothing left to release). */
+static bool header_list(const struct cs_net_opts *o, struct curl_slist **out)
 {
-    struct curl_slist *h = o->body ? append(NULL, "Content-Type: application/json") : NULL;
-    if (o->body && !h) return NULL;
+    struct curl_slist *h = NULL;
+    if (o->body && !(h = append(h, "Content-Type: application/json"))) return false;
     for (size_t i = 0; o->headers && o->headers[i]; i++)
-        if (!(h = append(h, o->headers[i]))) return NULL;
-    return append(h, "Expect:"); /* no 100-continue round trip */
+        if (!(h = append(h, o->headers[i]))) return false;
+    /* No 100-continue round trip; a signed call must not list it (cs_net_opts). */
+    if (!o->aws_sigv4 && !(h = append(h, "Expect:"))) return false;
+    *out = h;
+    return true;
 }
 
 int cs_net_prepare(CURL *c, const struct cs_net_opts *o, struct cs_net_call *call)
 {
     memset(call, 0, sizeof(*call));
-    if (!(call->hdr = header_list(o))) return CS_ERR_NOMEM;
+    if (!header_list(o, &call->hdr)) return CS_ERR_NOMEM;
     call->allow_addr = o->allow_addr;
     curl_easy_reset(c);
     curl_easy_setopt(c, CURLOPT_URL, o->url);
@@ -79,6 +84,11 @@ int cs_net_prepare(CURL *c, const struct cs_net_opts *o, struct cs_net_call *cal
     if (o->timeout_ms > 0 && (connect <= 0 || connect > o->timeout_ms)) connect = o->timeout_ms;
     if (connect > 0) curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, (long)connect);
     if (o->user_agent) curl_easy_setopt(c, CURLOPT_USERAGENT, o->user_agent);
+    if (o->aws_sigv4) {
+        curl_easy_setopt(c, CURLOPT_AWS_SIGV4, o->aws_sigv4);
+        curl_easy_setopt(c, CURLOPT_USERNAME, o->aws_key);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, o->aws_secret);
+    }
     if (o->allow_addr) {
         curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
         curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, call);

@@ -245,37 +245,24 @@ int cs_s3_get(const struct cs_s3_cfg *cfg, const char *bucket, const char *key, 
         return rc;
     }
     struct transfer t = {.c = c, .max = max_bytes, .on_data = on_data, .arg = arg, .st = st};
+    if (cfg->access_key) snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", cfg->region);
     const struct cs_net_opts o = {.url = url,
+                                  .headers = headers,
                                   .timeout_ms = cfg->timeout_ms,
                                   .connect_timeout_ms = 10000,
                                   .user_agent = "cs-training/1",
                                   .on_body = on_body,
                                   .body_arg = &t,
                                   .on_header = on_header,
-                                  .header_arg = &t};
+                                  .header_arg = &t,
+                                  .aws_sigv4 = cfg->access_key ? sigv4 : NULL,
+                                  .aws_key = cfg->access_key,
+                                  .aws_secret = cfg->secret_key};
     struct cs_net_call call;
     rc = cs_net_prepare(c, &o, &call);
-    /* Our own header list instead of cs_net_prepare's: libcurl 7.88 signs every header
-     * in the list, even the empty "Expect:" that only suppresses one and is never sent,
-     * and S3 would then refuse the signature (tests/unit/net/s3_test.c). A GET has no
-     * body, so there is no 100-continue to suppress. */
-    struct curl_slist *hdr = NULL;
-    for (size_t i = 0; !rc && headers[i]; i++) {
-        struct curl_slist *n = curl_slist_append(hdr, headers[i]);
-        if (!n) rc = CS_ERR_NOMEM;
-        hdr = n ? n : hdr;
-    }
-    if (!rc) curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-    if (!rc && cfg->access_key) {
-        snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", cfg->region);
-        curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
-        curl_easy_setopt(c, CURLOPT_USERNAME, cfg->access_key);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->secret_key);
-    }
     CURLcode cc = rc ? CURLE_OK : curl_easy_perform(c);
     if (!rc) st->http = status_of(c);
     cs_net_call_clean_up(&call);
-    curl_slist_free_all(hdr);
     curl_easy_cleanup(c);
     free(url);
     if (rc) return rc;

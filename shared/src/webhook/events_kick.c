@@ -1,6 +1,6 @@
 /* Delivery at once (cs/events.h): after a commit that staged events, an asynchronous
  * Lambda Invoke of the dispatcher, so an event need not wait for the next one-minute
- * schedule. SigV4 comes from libcurl (CURLOPT_AWS_SIGV4), not from hand-written code. */
+ * schedule. On the one outbound client (cs_net_perform), signed by libcurl's SigV4. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +10,7 @@
 
 #include "cs/events.h"
 #include "cs/log.h"
+#include "cs/net.h"
 
 static __thread bool staged;
 
@@ -20,13 +21,6 @@ bool cs_events_take_staged(void)
     bool was = staged;
     staged = false;
     return was;
-}
-
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-    (void)p;
-    (void)arg;
-    return size * n;
 }
 
 int cs_lambda_invoke_event(const struct cs_lambda_target *t, const char *payload, long *status)
@@ -42,33 +36,27 @@ int cs_lambda_invoke_event(const struct cs_lambda_target *t, const char *payload
             (int)sizeof(url) ||
         snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:lambda", t->region) >= (int)sizeof(sigv4))
         return CS_ERR_CONFIG;
+    const char *headers[3] = {"X-Amz-Invocation-Type: Event", NULL, NULL};
+    if (t->session_token) {
+        if (snprintf(tok, sizeof(tok), "X-Amz-Security-Token: %s", t->session_token) >=
+            (int)sizeof(tok))
+            return CS_ERR_CONFIG;
+        headers[1] = tok;
+    }
     CURL *c = curl_easy_init();
     if (!c) return CS_ERR_NOMEM;
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    struct curl_slist *h2 = h ? curl_slist_append(h, "X-Amz-Invocation-Type: Event") : NULL;
-    if (h2 && t->session_token &&
-        snprintf(tok, sizeof(tok), "X-Amz-Security-Token: %s", t->session_token) < (int)sizeof(tok))
-        h2 = curl_slist_append(h2, tok);
-    if (!h2) {
-        curl_slist_free_all(h);
-        curl_easy_cleanup(c);
-        return CS_ERR_NOMEM;
-    }
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sigv4);
-    curl_easy_setopt(c, CURLOPT_USERNAME, t->key_id);
-    curl_easy_setopt(c, CURLOPT_PASSWORD, t->secret);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, payload);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(payload));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 2000L);
-    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
-    curl_slist_free_all(h);
+    const struct cs_net_opts o = {.url = url,
+                                  .headers = headers,
+                                  .body = payload,
+                                  .body_len = strlen(payload),
+                                  .timeout_ms = 2000,
+                                  .connect_timeout_ms = 1000,
+                                  .aws_sigv4 = sigv4,
+                                  .aws_key = t->key_id,
+                                  .aws_secret = t->secret};
+    CURLcode cc = cs_net_perform(c, &o, status, NULL);
     curl_easy_cleanup(c);
+    if (cc == CURLE_OUT_OF_MEMORY) return CS_ERR_NOMEM;
     return *status == 202 ? CS_OK : CS_ERR_UPSTREAM;
 }
 
