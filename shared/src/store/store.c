@@ -10,6 +10,7 @@
 
 #include "cs/arena.h"
 #include "cs/tenant.h"
+#include "cs/words.h"
 #include "cs/json.h"
 #include "store/store_int.h"
 
@@ -400,37 +401,24 @@ json_object *cs_store_body_parse(struct cs_arena *a, const char *text, size_t le
     return o;
 }
 
-static const char *const stop_words[] = {
-    "a",   "an",   "and", "are",  "as",   "at",    "be",     "but", "by",   "can",  "do",
-    "for", "from", "has", "have", "how",  "i",     "if",     "in",  "is",   "it",   "its",
-    "me",  "my",   "of",  "on",   "or",   "our",   "please", "so",  "that", "the",  "this",
-    "to",  "was",  "we",  "what", "when", "where", "which",  "who", "why",  "will", "with",
-    "you", "your", "am",  "been", "did",  "does",  "just",   "im",  NULL};
-
-static bool is_stop(const char *w)
-{
-    for (const char *const *s = stop_words; *s; s++)
-        if (strcmp(*s, w) == 0) return true;
-    return false;
-}
-
+/* The query's terms for full-text search: the one word reading (cs/words.h, bytes, so
+ * UTF-8 words stay whole), folded, without stop words or repeats. */
 size_t cs_store_query_terms(struct cs_arena *a, const char *text, const char **terms, size_t max)
 {
-    size_t n = 0;
-    const unsigned char *p = (const unsigned char *)text;
-    while (*p && n < max) {
-        while (*p && !isalnum(*p) && *p < 0x80) p++;
-        const unsigned char *start = p;
-        while (*p && (isalnum(*p) || *p >= 0x80)) p++;
-        size_t len = (size_t)(p - start);
-        if (len == 0 || len > 64) continue;
-        char *w = cs_arena_strndup(a, (const char *)start, len);
-        if (!w) break;
-        for (char *c = w; *c; c++) *c = (char)tolower((unsigned char)*c);
-        if (is_stop(w)) continue;
+    size_t n = 0, pos = 0, len = strlen(text);
+    struct cs_word w;
+    while (n < max && cs_words_next(text, len, &pos, 0, &w)) {
+        if (w.len > 64) continue;
+        char fold[64 * 3 + 1];
+        size_t fn = cs_words_fold(text + w.off, w.len, 0, fold, sizeof fold - 1);
+        fold[fn] = '\0';
+        if (cs_words_stop(fold)) continue;
         bool dup = false;
-        for (size_t i = 0; i < n && !dup; i++) dup = strcmp(terms[i], w) == 0;
-        if (!dup) terms[n++] = w;
+        for (size_t i = 0; i < n && !dup; i++) dup = strcmp(terms[i], fold) == 0;
+        if (dup) continue;
+        char *t = cs_arena_strndup(a, fold, fn);
+        if (!t) break;
+        terms[n++] = t;
     }
     return n;
 }
