@@ -1313,8 +1313,7 @@ static int claim_run(struct sq_store *s, struct cs_arena *a, const struct claim 
     int rc = CS_OK, step;
     *n = 0;
     while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
-        if (sqlite3_column_int64(q, 8) > c->now_ms || sqlite3_column_int64(q, 9) > c->now_ms)
-            break;
+        if (sqlite3_column_int64(q, 8) > c->now_ms || sqlite3_column_int64(q, 9) > c->now_ms) break;
         seqs[*n] = sqlite3_column_int64(q, 0);
         rc = read_item(a, q, &out[*n]);
         if (rc == CS_OK) (*n)++;
