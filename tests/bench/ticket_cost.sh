@@ -19,6 +19,7 @@ MODE=${3:-isolated}
 PORT=${CS_PORT:-19310}
 var=$(mktemp -d /tmp/cs-tcost.XXXXXX)
 pids=()
+others=()
 serve_pid=""
 cleanup() {
     local p
@@ -97,10 +98,15 @@ cfg C "$N" >"$var/cpu.curl"
 cfg S "$N" >"$var/sys.curl"
 curl -s --parallel --parallel-max 8 -K "$var/warm.curl" >/dev/null 2>&1 # warm caches
 # CPU: perf stat's task-clock of the function process (all threads).
+# The other functions' CPU over the same requests (full: the loops' work per ticket).
+ticks() { local p t=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
 perf stat -x, -e task-clock -p "$fn" -o "$var/perf.txt" &
 ppid=$!
 sleep 0.5
+o0=$(ticks "${others[@]}")
 ok_cpu=$(curl -s --parallel --parallel-max 8 -K "$var/cpu.curl" 2>/dev/null | grep -c '^200$' || true)
+sleep 1 # the loops' relays of the last tickets
+o1=$(ticks "${others[@]}")
 kill -INT "$ppid"; wait "$ppid" 2>/dev/null || true
 cpu_ms=$(awk -F, '/task-clock/{print $1}' "$var/perf.txt")
 strace -c -f -q -o "$var/strace.txt" -p "$fn" &
@@ -149,4 +155,8 @@ fi
 calls=$(awk '$NF=="total"{print $4}' "$var/strace.txt")
 awk -v c="$calls" -v n="$ok" -v t="$cpu_ms" -v m="$ok_cpu" \
     'BEGIN{printf "syscalls/ticket %.2f  cpu_us/ticket %.0f  answered 200: %d + %d\n", c/n, t*1000/m, n, m}'
+if [ "$MODE" = full ]; then
+    awk -v t=$((o1 - o0)) -v hz="$(getconf CLK_TCK)" -v m="$ok_cpu" \
+        'BEGIN{printf "other functions CPU/ticket %.0f us (from /proc ticks)\n", t / hz / m * 1e6}'
+fi
 sort -k4 -n -r "$var/strace.txt" | awk 'NF>=5 && $NF!="total" && $NF!="syscall"' | head -14
