@@ -302,7 +302,7 @@ CS_MUST_CHECK int cs_store_put(struct cs_store *st, struct cs_arena *a, const ch
  *
  * Runs: the real-time topic (CS_EVENTS_TOPIC, cs/events.h) is relayed into the store
  * itself, not sent anywhere, so one dispatcher can take a tenant's whole backlog of it
- * at once and write it in one transaction, instead of one claim, relay and settle (three
+ * at once and write it in a few shared transactions, instead of one claim, relay and settle (three
  * write transactions, each dropping every other process's page cache) per event. A
  * backend whose cs_store_outbox_runs is true returns, right after a free head of that
  * topic, the items following it in the topic's order (up to CS_OUTBOX_RUN_MAX in all per
