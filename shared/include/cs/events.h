@@ -55,6 +55,14 @@ bool cs_events_type_known(const char *name);
 CS_MUST_CHECK int cs_events_relay(struct cs_store *st, struct cs_arena *a,
                                   const struct cs_outbox_item *it);
 
+/* The same for a run of claimed items of one tenant's CS_EVENTS_TOPIC, in the topic's
+ * order (cs/store.h, runs): one read of the feed's edge and of what is relayed already,
+ * then the writes, so the caller can put the run and its settling in one transaction.
+ * item_rc[i] gets CS_ERR_FORMAT for an item that can never be relayed, else CS_OK.
+ * A store failure returns at once (the leases bring the rest back). */
+CS_MUST_CHECK int cs_events_relay_run(struct cs_store *st, struct cs_arena *a,
+                                      const struct cs_outbox_item *items, size_t n, int *item_rc);
+
 /* Appends an event with no store change behind it (system_status) to the feed. */
 CS_MUST_CHECK int cs_events_publish(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                     const char *type, json_object *data, int64_t now_ms);

@@ -298,8 +298,18 @@ CS_MUST_CHECK int cs_store_put(struct cs_store *st, struct cs_arena *a, const ch
  * claimable again, so a dispatcher that dies mid-delivery loses nothing.
  *
  * The dispatcher works for every tenant, so claims are the one store call not scoped
- * to a tenant: each item carries its own, and whatever it does next is scoped by it. */
+ * to a tenant: each item carries its own, and whatever it does next is scoped by it.
+ *
+ * Runs: the real-time topic (CS_EVENTS_TOPIC, cs/events.h) is relayed into the store
+ * itself, not sent anywhere, so one dispatcher can take a tenant's whole backlog of it
+ * at once and write it in a few shared transactions, instead of one claim, relay and settle (three
+ * write transactions, each dropping every other process's page cache) per event. A
+ * backend whose cs_store_outbox_runs is true returns, right after a free head of that
+ * topic, the items following it in the topic's order (up to CS_OUTBOX_RUN_MAX in all per
+ * claim, not counted in `limit`), leased like the head; the caller handles them in the
+ * order given. Others return heads only. */
 #define CS_OUTBOX_MAX_STAGED 64
+#define CS_OUTBOX_RUN_MAX 256
 
 struct cs_outbox_item {
     const char *id;
@@ -336,6 +346,7 @@ CS_MUST_CHECK int cs_store_scope_end(struct cs_store *st);
 CS_MUST_CHECK int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
                                         int64_t lease_ms, size_t limit, size_t per_tenant,
                                         struct cs_outbox_item **items, size_t *n);
+bool cs_store_outbox_runs(const struct cs_store *st);
 /* Work queues on the outbox. A topic starting with CS_OUTBOX_QUEUE_PREFIX is a queue
  * of work items (training jobs), not events: cs_store_outbox_claim never returns its
  * items (no dispatcher delivers them); its worker claims them by topic, with the same

@@ -333,6 +333,8 @@ int cs_store_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_m
     return st->ops->outbox_claim(st, a, now_ms, lease_ms, limit, per_tenant, items, n);
 }
 
+bool cs_store_outbox_runs(const struct cs_store *st) { return st->ops->outbox_runs; }
+
 int cs_store_outbox_claim_topic(struct cs_store *st, struct cs_arena *a, const char *topic,
                                 int64_t now_ms, int64_t lease_ms, size_t limit,
                                 struct cs_outbox_item **items, size_t *n)

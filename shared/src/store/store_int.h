@@ -48,6 +48,8 @@ struct cs_store_ops {
                               struct cs_outbox_item **items, size_t *n);
     int (*outbox_renew)(struct cs_store *st, const struct cs_outbox_item *item,
                         int64_t lease_until_ms);
+    /* True when outbox_claim hands out runs of CS_EVENTS_TOPIC (cs/store.h). */
+    bool outbox_runs;
     int (*outbox_settle)(struct cs_store *st, const struct cs_outbox_item *item,
                          enum cs_outbox_outcome outcome, int64_t next_due_ms, int64_t now_ms);
     int (*outbox_stats)(struct cs_store *st, const char *tenant, const char *topic, int64_t *open,

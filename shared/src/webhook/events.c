@@ -40,9 +40,14 @@ bool cs_events_type_known(const char *name)
  * outbox hands out a topic's items in order): zero-padded Unix ms, a sequence within
  * that ms, then a unique tail. An event never sorts before the feed's newest one, so a
  * reader whose cursor is there misses nothing, even when two share a millisecond or
- * the clock stepped back. */
-static int event_id(struct cs_store *st, struct cs_arena *a, const char *tenant, int64_t ms,
-                    const char *tail, char **out, int64_t *prev_ms)
+ * the clock stepped back. `last` is the newest id's ms and sequence (ms -1: none),
+ * advanced to the new id's. */
+struct feed_edge {
+    long long ms, seq;
+};
+
+static int feed_edge(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                     struct feed_edge *e)
 {
     const char *latest = NULL;
     int rc = cs_events_latest(st, a, tenant, &latest);
@@ -51,15 +56,23 @@ static int event_id(struct cs_store *st, struct cs_arena *a, const char *tenant,
     int used = 0;
     bool parsed =
         latest && sscanf(latest, "%16lld-%6lld-%n", &lms, &lseq, &used) == 2 && used == 24;
-    *prev_ms = parsed ? lms : -1;
-    if (parsed && lms >= ms) {
-        ms = lms;
-        lseq++;
-    } else {
-        lseq = 0;
+    *e = parsed ? (struct feed_edge){lms, lseq} : (struct feed_edge){-1, -1};
+    return CS_OK;
+}
+
+static int event_id(struct cs_arena *a, struct feed_edge *last, int64_t ms, const char *tail,
+                    char **out)
+{
+    long long seq = 0;
+    if (last->ms >= 0 && last->ms >= ms) {
+        ms = last->ms;
+        seq = last->seq + 1;
     }
-    *out = cs_arena_printf(a, "%016lld-%06lld-%s", (long long)(ms > 0 ? ms : 0), lseq, tail);
-    return *out && strlen(*out) < CS_EVENTS_ID_MAX && lseq < 1000000 ? CS_OK : CS_ERR_FORMAT;
+    if (ms < 0) ms = 0;
+    *out = cs_arena_printf(a, "%016lld-%06lld-%s", (long long)ms, seq, tail);
+    if (!*out || strlen(*out) >= CS_EVENTS_ID_MAX || seq >= 1000000) return CS_ERR_FORMAT;
+    *last = (struct feed_edge){ms, seq};
+    return CS_OK;
 }
 
 /* ---- retention ---- */
@@ -171,28 +184,89 @@ static int store_event(struct cs_store *st, struct cs_arena *a, const char *tena
     return rc == CS_ERR_EXISTS ? CS_OK : rc; /* relayed before: once is enough */
 }
 
+/* The envelope's parts, or false when the payload is not an event envelope. */
+static bool envelope(const struct cs_outbox_item *it, const char **ts, const char **type,
+                     json_object **data)
+{
+    *ts = cs_json_get_str(it->payload, "timestamp");
+    *type = cs_json_get_str(it->payload, "type");
+    return *ts && *type && json_object_object_get_ex(it->payload, "data", data) &&
+           json_object_is_type(*data, json_type_object);
+}
+
+/* Which items the feed holds already (relayed under a lease that was then lost). A
+ * relayed item's event id starts at its created ms or later (event_id), so one range
+ * read from the run's oldest ms finds them all: in the steady state it holds a handful
+ * of events, where a lookup of each item by its `outbox_id` field scanned the feed. */
+static int relayed_before(struct cs_store *st, struct cs_arena *a, const struct cs_outbox_item *it,
+                          size_t n, bool *seen)
+{
+    int64_t from = it[0].created_ms;
+    for (size_t i = 1; i < n; i++)
+        if (it[i].created_ms < from) from = it[i].created_ms;
+    char cursor[CS_EVENTS_ID_MAX];
+    snprintf(cursor, sizeof(cursor), "%016lld", (long long)(from > 0 ? from : 0));
+    for (;;) {
+        struct cs_query q = {.sort = "_id", .limit = 1000};
+        struct cs_doc_list l;
+        int rc = cs_query_where(&q, "_id", CS_OP_GT, cs_val_str(cursor));
+        if (!rc) rc = cs_store_find(st, a, it[0].tenant, CS_EVENTS_COLL, &q, &l);
+        if (rc) return rc;
+        for (size_t d = 0; d < l.n; d++) {
+            const char *oid = cs_json_get_str(l.docs[d].body, "outbox_id");
+            for (size_t i = 0; oid && i < n; i++)
+                if (!seen[i] && strcmp(it[i].id, oid) == 0) seen[i] = true;
+        }
+        if ((int64_t)l.n < q.limit) return CS_OK;
+        snprintf(cursor, sizeof(cursor), "%s", l.docs[l.n - 1].id);
+    }
+}
+
+int cs_events_relay_run(struct cs_store *st, struct cs_arena *a, const struct cs_outbox_item *it,
+                        size_t n, int *item_rc)
+{
+    if (n == 0) return CS_OK;
+    bool *seen = cs_arena_alloc(a, n * sizeof(*seen));
+    if (!seen) return CS_ERR_NOMEM;
+    memset(seen, 0, n * sizeof(*seen));
+    struct feed_edge edge;
+    int rc = relayed_before(st, a, it, n, seen);
+    if (!rc) rc = feed_edge(st, a, it[0].tenant, &edge);
+    if (rc) return rc;
+    long long prev_ms = edge.ms;
+    int64_t last_ms = -1;
+    for (size_t i = 0; i < n; i++) {
+        const char *ts, *type;
+        json_object *data = NULL;
+        item_rc[i] = CS_OK;
+        if (!envelope(&it[i], &ts, &type, &data)) {
+            item_rc[i] = CS_ERR_FORMAT;
+            continue;
+        }
+        if (seen[i]) continue; /* relayed before: once is enough */
+        char *id = NULL;
+        struct feed_edge next = edge;
+        rc = event_id(a, &next, it[i].created_ms, it[i].id, &id);
+        if (rc == CS_ERR_FORMAT) {
+            item_rc[i] = rc;
+            continue;
+        }
+        if (!rc)
+            rc = store_event(st, a, it[i].tenant, id, cs_events_name(type), type, ts, data,
+                             it[i].id, it[i].created_ms);
+        if (rc) return rc;
+        edge = next;
+        last_ms = it[i].created_ms;
+    }
+    if (last_ms >= 0) sweep_behind(st, a, it[0].tenant, prev_ms, last_ms);
+    return CS_OK;
+}
+
 int cs_events_relay(struct cs_store *st, struct cs_arena *a, const struct cs_outbox_item *it)
 {
-    json_object *data = NULL;
-    const char *ts = cs_json_get_str(it->payload, "timestamp");
-    const char *type = cs_json_get_str(it->payload, "type");
-    if (!ts || !type || !json_object_object_get_ex(it->payload, "data", &data) ||
-        !json_object_is_type(data, json_type_object))
-        return CS_ERR_FORMAT;
-    /* Relayed before (a lost lease)? Then once is enough. */
-    struct cs_query q = {.limit = 1};
-    struct cs_doc_list seen;
-    int rc = cs_query_where(&q, "outbox_id", CS_OP_EQ, cs_val_str(it->id));
-    if (!rc) rc = cs_store_find(st, a, it->tenant, CS_EVENTS_COLL, &q, &seen);
-    if (rc || seen.n) return rc;
-    char *id = NULL;
-    int64_t prev_ms;
-    rc = event_id(st, a, it->tenant, it->created_ms, it->id, &id, &prev_ms);
-    if (!rc)
-        rc = store_event(st, a, it->tenant, id, cs_events_name(type), type, ts, data, it->id,
-                         it->created_ms);
-    if (!rc) sweep_behind(st, a, it->tenant, prev_ms, it->created_ms);
-    return rc;
+    int item_rc = CS_OK;
+    int rc = cs_events_relay_run(st, a, it, 1, &item_rc);
+    return rc ? rc : item_rc;
 }
 
 int cs_events_publish(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *type,
@@ -204,8 +278,10 @@ int cs_events_publish(struct cs_store *st, struct cs_arena *a, const char *tenan
     sodium_bin2hex(hex, sizeof(hex), bin, sizeof(bin));
     cs_time_iso(now_ms, CS_ISO_Z, ts);
     char *id = NULL;
-    int64_t prev_ms;
-    int rc = event_id(st, a, tenant, now_ms, hex, &id, &prev_ms);
+    struct feed_edge edge;
+    int rc = feed_edge(st, a, tenant, &edge);
+    long long prev_ms = edge.ms;
+    if (!rc) rc = event_id(a, &edge, now_ms, hex, &id);
     if (!rc) rc = store_event(st, a, tenant, id, type, type, ts, data, NULL, now_ms);
     if (!rc) sweep_behind(st, a, tenant, prev_ms, now_ms);
     return rc;

@@ -359,34 +359,55 @@ static int reap(struct cs_store *st, struct cs_arena *a, const struct cs_webhook
     return rc;
 }
 
-/* A real-time item (cs/events.h) goes into the tenant's feed, not to a subscriber. A
- * payload that can never be relayed is closed as dead; a store failure leaves the
- * lease to bring it back. */
+/* A tenant's run of real-time items (cs/events.h) goes into its feed, not to a
+ * subscriber: written and settled in the store's request scope (on SQLite shared
+ * transactions of up to 64 operations, about 30 events), so a burst of tickets costs the
+ * other processes one write to see per ~30 events instead of two per event.
+ * An item that can never be relayed is closed as dead; a store failure leaves the leases
+ * to bring the run back. */
 static int relay(struct cs_store *st, struct cs_arena *a, const struct cs_webhook_dispatch_cfg *cfg,
-                 const struct cs_outbox_item *it, struct cs_webhook_dispatch_stats *stats)
+                 const struct cs_outbox_item *it, size_t n, struct cs_webhook_dispatch_stats *stats)
 {
-    int rc = cs_events_relay(st, a, it);
-    if (rc && rc != CS_ERR_FORMAT) return rc;
-    rc = cs_store_outbox_settle(st, it, rc ? CS_OUTBOX_DEAD : CS_OUTBOX_DONE, 0, now(cfg));
-    if (rc == CS_ERR_CONFLICT) rc = CS_OK; /* another dispatcher relayed it (stored once) */
-    if (!rc) stats->relayed++;
+    int *item_rc = cs_arena_alloc(a, n * sizeof(*item_rc));
+    if (!item_rc) return CS_ERR_NOMEM;
+    cs_store_scope_begin(st);
+    int rc = cs_events_relay_run(st, a, it, n, item_rc);
+    for (size_t i = 0; rc == CS_OK && i < n; i++) {
+        rc = cs_store_outbox_settle(st, &it[i], item_rc[i] ? CS_OUTBOX_DEAD : CS_OUTBOX_DONE, 0,
+                                    now(cfg));
+        if (rc == CS_ERR_CONFLICT) rc = CS_OK; /* another dispatcher relayed it (stored once) */
+    }
+    int end = cs_store_scope_end(st);
+    if (!rc) rc = end;
+    if (!rc) stats->relayed += n;
     return rc;
 }
 
-/* Claims up to `limit` items and starts them on free flights. */
+/* Claims up to `limit` items and starts them on free flights; *again says whether more
+ * may be due at once (a full claim, a full run, or a relayed head of a backend that hands
+ * out no runs: the topic's next event waits behind it). */
 static int claim_and_start(struct cs_store *st, struct cs_arena *a,
                            const struct cs_webhook_dispatch_cfg *cfg, CURLM *m, struct flight *fl,
                            size_t cap, size_t limit, size_t per_tenant, int64_t lease,
-                           struct cs_webhook_dispatch_stats *stats, size_t *started)
+                           struct cs_webhook_dispatch_stats *stats, size_t *started, bool *again)
 {
     struct cs_outbox_item *items = NULL;
-    size_t n = 0, next = 0;
+    size_t n = 0, next = 0, heads = 0, followers = 0;
     *started = 0;
+    *again = false;
     int rc = cs_store_outbox_claim(st, a, now(cfg), lease, limit, per_tenant, &items, &n);
-    for (size_t i = 0; rc == CS_OK && i < n; i++) {
+    for (size_t i = 0; rc == CS_OK && i < n;) {
+        heads++;
         if (strcmp(items[i].topic, CS_EVENTS_TOPIC) == 0) {
-            rc = relay(st, a, cfg, &items[i], stats);
-            (*started)++; /* settled already: the topic's next event is due at once */
+            size_t j = i + 1; /* the head's run: the same tenant's topic, in order */
+            while (j < n && strcmp(items[j].topic, CS_EVENTS_TOPIC) == 0 &&
+                   strcmp(items[j].tenant, items[i].tenant) == 0)
+                j++;
+            rc = relay(st, a, cfg, &items[i], j - i, stats);
+            *started += j - i; /* settled already */
+            followers += j - i - 1;
+            if (!cs_store_outbox_runs(st)) *again = true;
+            i = j;
             continue;
         }
         stats->claimed++;
@@ -394,7 +415,9 @@ static int claim_and_start(struct cs_store *st, struct cs_arena *a,
         if (next == cap) break; /* cannot happen: limit <= free flights */
         rc = start(st, a, cfg, m, &fl[next], &items[i], stats);
         (*started)++;
+        i++;
     }
+    if (heads >= limit || followers >= CS_OUTBOX_RUN_MAX) *again = true;
     /* Claimed items not started (a store failure) come back when their lease expires. */
     return rc;
 }
@@ -439,9 +462,11 @@ int cs_webhook_dispatch(struct cs_store *st, struct cs_arena *a,
         size_t inflight = busy_count(fl, cap);
         if (rc == CS_OK && !late && inflight < cap && (claim_now || cs_mono_ms() >= next_claim)) {
             size_t want = cap - inflight < batch ? cap - inflight : batch, started = 0;
-            size_t relayed = stats->relayed;
-            rc = claim_and_start(st, a, cfg, m, fl, cap, want, per_tenant, lease, stats, &started);
-            claim_now = started == want || stats->relayed > relayed;
+            /* A claim that left nothing behind is not repeated at once: what arrives
+             * meanwhile waits for the next one (IDLE_CLAIM_MS, or the next run of the
+             * loop), so a stream of events is relayed in runs, not one by one. */
+            rc = claim_and_start(st, a, cfg, m, fl, cap, want, per_tenant, lease, stats, &started,
+                                 &claim_now);
             next_claim = cs_mono_ms() + IDLE_CLAIM_MS;
             inflight = busy_count(fl, cap);
             if (started == 0 && inflight == 0) break; /* nothing due: the run is over */

@@ -14,6 +14,7 @@
 #include "../../support/test.h"
 #include "store/mongo/store_mongo_admin.h"
 #include "cs/arena.h"
+#include "cs/events.h"
 #include "cs/store.h"
 
 /* ---- the backend under test ---- */
@@ -670,6 +671,52 @@ static void case_outbox_topics_independent_and_ordered(void)
     CHECK_INT(sum, 2 + 12);
 }
 
+/* The real-time topic comes in runs where the backend hands them out (cs/store.h): a
+ * free head and the items after it, in order, right after it and leased with it; other
+ * topics still give their head only. Without runs, the heads come one by one. Either
+ * way nothing is skipped or handed out twice. */
+static void case_outbox_events_in_runs(void)
+{
+    for (int i = 1; i <= 5; i++) CHECK_INT(stage("acme", CS_EVENTS_TOPIC, i), CS_OK);
+    CHECK_INT(stage("acme", "sub_a", 11), CS_OK);
+    CHECK_INT(stage("acme", "sub_a", 12), CS_OK);
+    CHECK_INT(cs_store_outbox_flush(S, 1000), CS_OK);
+    bool runs = cs_store_outbox_runs(S);
+    int64_t next = 1, got_sub = 0;
+    for (int round = 0; round < 6 && next <= 5; round++) {
+        struct cs_outbox_item *items;
+        size_t n;
+        REQUIRE(cs_store_outbox_claim(S, A, 2000 + round, 60000, 10, 0, &items, &n) == CS_OK);
+        CHECK(n >= 1);
+        size_t events = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(items[i].topic, CS_EVENTS_TOPIC) != 0) {
+                CHECK_INT(payload_n(&items[i]), 11); /* the other topic: its head only */
+                got_sub++;
+                continue;
+            }
+            CHECK_INT(payload_n(&items[i]), next); /* in order, none skipped */
+            next++;
+            events++;
+        }
+        CHECK_INT(events, runs ? 5 : 1);
+        /* All leased: a second claim meanwhile finds nothing of them. */
+        struct cs_outbox_item *again;
+        size_t m;
+        CHECK_INT(cs_store_outbox_claim(S, A, 2000 + round, 60000, 10, 0, &again, &m), CS_OK);
+        CHECK_INT(m, 0);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(items[i].topic, CS_EVENTS_TOPIC) == 0)
+                CHECK_INT(cs_store_outbox_settle(S, &items[i], CS_OUTBOX_DONE, 0, 2000), CS_OK);
+    }
+    CHECK_INT(next, 6);
+    CHECK_INT(got_sub, 1);
+    int64_t open, done, dead;
+    CHECK_INT(cs_store_outbox_stats(S, "acme", CS_EVENTS_TOPIC, &open, &done, &dead), CS_OK);
+    CHECK_INT(open, 0);
+    CHECK_INT(done, 5);
+}
+
 /* One tenant's backlog does not take the claim: every tenant's first head comes before
  * anyone's second, and a tenant holding per_tenant leased items gets no more until one
  * settles (its hanging endpoints cannot starve the others). */
@@ -912,6 +959,7 @@ static const struct contract_case cases[] = {
     {"outbox_events_ride_with_their_write", case_outbox_events_ride_with_their_write, false},
     {"outbox_topics_independent_and_ordered", case_outbox_topics_independent_and_ordered, false},
     {"outbox_claim_fair_across_tenants", case_outbox_claim_fair_across_tenants, false},
+    {"outbox_events_in_runs", case_outbox_events_in_runs, false},
     {"outbox_queue_topics_and_renewal", case_outbox_queue_topics_and_renewal, false},
     {"outbox_retry_waits_and_holds_the_topic", case_outbox_retry_waits_and_holds_the_topic, false},
     {"outbox_expired_lease_reclaimed", case_outbox_expired_lease_reclaimed, false},

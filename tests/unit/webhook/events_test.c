@@ -141,6 +141,44 @@ static void test_relay_is_idempotent(void)
     temp_db_close(&db, st);
 }
 
+/* A run relayed and then lost (the dispatcher stalled past its lease, say): the next
+ * dispatcher takes it again, stores nothing twice and closes every item; the feed keeps
+ * the run's order. */
+static void test_run_relayed_once_after_lost_lease(void)
+{
+    struct cs_store *st = temp_db_create(&db, "events_run");
+    struct cs_arena *a = cs_arena_new(0);
+    REQUIRE(st && a);
+    for (int i = 1; i <= 4; i++) CHECK_INT(emit(st, a, "acme", "ticket.created", i), CS_OK);
+    struct cs_outbox_item *items;
+    size_t n = 0;
+    CHECK_INT(cs_store_outbox_claim(st, a, clock_ms, 1000, 10, 0, &items, &n), CS_OK);
+    REQUIRE(n >= 1);
+    int rcs[8];
+    CHECK_INT(cs_events_relay_run(st, a, items, n, rcs), CS_OK); /* never settled */
+    for (size_t i = 0; i < n; i++) CHECK_INT(rcs[i], CS_OK);
+    clock_ms += 2000; /* the lease is gone */
+    struct cs_webhook_dispatch_stats s = {0};
+    CHECK_INT(relay_all(st, a, &s), CS_OK);
+    CHECK_INT(s.relayed, 4);
+    struct cs_doc_list l;
+    const char *scanned;
+    bool more;
+    CHECK_INT(cs_events_read(st, a, "acme", NULL, NULL, 0, 10, &l, &scanned, &more), CS_OK);
+    REQUIRE(l.n == 4);
+    for (size_t i = 0; i < 4; i++) {
+        json_object *data = NULL;
+        json_object_object_get_ex(l.docs[i].body, "data", &data);
+        CHECK_INT(cs_json_get_int(data, "n", -1), (int64_t)i + 1);
+    }
+    int64_t open, done, dead;
+    CHECK_INT(cs_store_outbox_stats(st, "acme", CS_EVENTS_TOPIC, &open, &done, &dead), CS_OK);
+    CHECK_INT(open, 0);
+    CHECK_INT(done, 4);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
 static void test_types(void)
 {
     struct cs_arena *a = cs_arena_new(0);
@@ -385,6 +423,7 @@ int main(void)
     if (sodium_init() < 0) return 1;
     TEST_RUN(test_relay_and_read);
     TEST_RUN(test_relay_is_idempotent);
+    TEST_RUN(test_run_relayed_once_after_lost_lease);
     TEST_RUN(test_types);
     TEST_RUN(test_sentiment_alert);
     TEST_RUN(test_watchers);
