@@ -208,8 +208,16 @@ static int write_reporting(struct mg_store *s, const bson_t *ev)
     for (size_t i = 0; i < 3; i++)
         if (bson_iter_init_find(&it, ev, names[i]) && BSON_ITER_HOLDS_UTF8(&it))
             f[i] = bson_iter_utf8(&it, NULL);
-    if (!f[0] || !f[1] || !f[2]) return CS_ERR_STORE;
-    return cs_mg_rp_write_staged(&s->base, f[0], f[1], f[2], cs_mq_get_int(ev, "created", 0));
+    int rc = f[0] && f[1] && f[2] ? cs_mg_rp_write_staged(&s->base, f[0], f[1], f[2],
+                                                          cs_mq_get_int(ev, "created", 0))
+                                  : CS_ERR_INVALID;
+    if (rc != CS_ERR_INVALID) return rc;
+    /* Records the import checks refuse (a bug: the product builds them) would fail every
+     * later sweep and hold up every claim: dropped with an error line instead. SQLite
+     * refuses the session write itself; here that write has already happened. */
+    cs_log(CS_LOG_ERROR, "staged reporting records refused, dropped", "backend", "mongodb",
+           "resource", f[1] ? f[1] : "", NULL);
+    return CS_OK;
 }
 
 static bool is_reporting(const bson_t *ev)

@@ -31,6 +31,11 @@
 
 #define CHUNK 1000
 
+static void coll_free(mongoc_collection_t *c)
+{
+    if (c) mongoc_collection_destroy(c);
+}
+
 static const char *table_of(const struct cs_rp_resource *r)
 {
     return r->view_of ? r->view_of->table : r->table;
@@ -150,7 +155,7 @@ static int mg_rp_list(struct cs_store *st, struct cs_arena *a, const char *tenan
         else
             *total = n;
     }
-    mongoc_collection_destroy(coll);
+    coll_free(coll);
     if (!rc) rc = find_into(st, table_of(r), &f, &opts, r, items);
     bson_destroy(&f);
     bson_destroy(&cf);
@@ -764,10 +769,9 @@ static int write_chunk(struct writer *w, json_object *records, size_t from, size
     if (!rc && b.parts) rc = execute(b.parts, b.nparts);
     if (!rc && b.segs) rc = execute(b.segs, b.nsegs);
     if (!rc) rc = execute(b.main, b.nmain);
-    mongoc_bulk_operation_destroy(b.main);
-    mongoc_bulk_operation_destroy(b.parts);
-    mongoc_bulk_operation_destroy(b.segs);
-    mongoc_bulk_operation_destroy(b.chg);
+    mongoc_bulk_operation_t *all[] = {b.main, b.parts, b.segs, b.chg};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        if (all[i]) mongoc_bulk_operation_destroy(all[i]);
     for (size_t i = 0; old && i < n; i++) json_object_put(old[i]);
     free(old);
     free(existed);
@@ -803,10 +807,10 @@ static int writer_open(struct writer *w)
 
 static void writer_close(struct writer *w)
 {
-    mongoc_collection_destroy(w->main);
-    mongoc_collection_destroy(w->chg_c);
-    mongoc_collection_destroy(w->part_c);
-    mongoc_collection_destroy(w->seg_c);
+    coll_free(w->main);
+    coll_free(w->chg_c);
+    coll_free(w->part_c);
+    coll_free(w->seg_c);
 }
 
 static int mg_rp_import(struct cs_store *st, struct cs_arena *a, const char *tenant,
