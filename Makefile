@@ -32,7 +32,8 @@ CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 MONGO_DIR := $(BUILD)/obj/shared/src/store/mongo
 MQ_OBJ   := $(MONGO_DIR)/store_mongo_query.o
 MADMIN_OBJ := $(MONGO_DIR)/store_mongo_admin.o
-PLUGIN_OBJ := $(addprefix $(MONGO_DIR)/,store_mongo.o store_mongo_query.o store_mongo_host.o)
+PLUGIN_OBJ := $(addprefix $(MONGO_DIR)/,store_mongo.o store_mongo_query.o store_mongo_host.o \
+              store_mongo_rp.o store_mongo_reporting.o)
 # Offline code (trainer, CSV reader) in a tools-only library. Only a function that fits
 # models on a tenant's data (a training worker, a refit) links it, marked by a file
 # named TRAINS in its folder; every other function stays free of it.
@@ -125,7 +126,7 @@ $(BUILD)/tests/unit/store/store_plugin_test: | $(PLUGIN)
 $(BUILD)/tests/unit/store/mongo/store_mongo_query_test: $(MQ_OBJ)
 $(BUILD)/tests/unit/store/mongo/store_mongo_query_test: XOBJ = $(MQ_OBJ)
 $(BUILD)/tests/unit/store/mongo/store_mongo_query_test: XLIBS = $(BSON_LIBS)
-# The reporting queries' BSON (not in the plugin yet), checked the same way.
+# The reporting queries' BSON, checked the same way.
 MRP_OBJ := $(MONGO_DIR)/store_mongo_reporting.o
 $(MRP_OBJ) $(BUILD)/obj/tests/unit/store/mongo/store_mongo_reporting_test.o: CFLAGS += $(MONGO_CFLAGS)
 $(BUILD)/tests/unit/store/mongo/store_mongo_reporting_test: $(MRP_OBJ)

@@ -325,8 +325,8 @@ int cs_rp_chat_stage(struct cs_store *st, struct cs_arena *a, const char *tenant
 
 bool cs_rp_stage_ready(struct cs_store *st)
 {
-    /* The MongoDB backend has no reporting tables yet (it answers the family with 503):
-     * staging there would put these records in the webhook outbox. The SQLite tables are
-     * made when the connection opens (store_sqlite.c conn_open). */
-    return cs_store_sqlite_db(st) != NULL;
+    /* A backend without reporting tables would put these records in the webhook outbox.
+     * The SQLite tables are made when the connection opens (store_sqlite.c conn_open);
+     * MongoDB writes them when it moves the write's staged events (store_mongo.c). */
+    return cs_rp_store_ready(st);
 }

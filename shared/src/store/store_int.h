@@ -7,6 +7,7 @@
 #include "cs/store.h"
 
 struct cs_rollup_def;
+struct cs_rp_store_ops;
 
 struct cs_store_ops {
     const char *name;
@@ -71,6 +72,9 @@ struct cs_store_ops {
                        int (*each)(void *ctx, json_object *body, int64_t created_ms), void *ctx);
     int (*rollup_rank)(struct cs_store *st, const char *tenant, const struct cs_rollup_def *d,
                        double lo, double hi, int64_t from, int64_t to, int64_t k, double *out);
+    /* The reporting tables (store_rp_backend.h); NULL: none (the SQLite backend's are
+     * reached through its connection, cs_store_sqlite_db). */
+    const struct cs_rp_store_ops *reporting;
 };
 
 /* An event waiting for the next write on its handle (cs_store_stage). Heap copies: a

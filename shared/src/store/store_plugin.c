@@ -27,6 +27,7 @@
 #include "cs/buf.h"
 #include "cs/clock.h"
 #include "cs/log.h"
+#include "cs/reporting.h"
 #include "store/store_plugin.h"
 
 static const struct cs_store_host host = {
@@ -50,6 +51,15 @@ static const struct cs_store_host host = {
     .rollup_def_for = cs_rollup_def_for,
     .rollup_delta = cs_rollup_delta,
     .rollup_key_decode = cs_rollup_key_decode,
+    .rp_resource_find = cs_rp_resource_find,
+    .rp_field_find = cs_rp_field_find,
+    .rp_time_str = cs_rp_time_str,
+    .time_parse_iso = cs_time_parse_iso,
+    .rp_segments_of = cs_rp_segments_of,
+    .rp_import_parse = cs_rp_import_parse,
+    .rp_import_check = cs_rp_import_check,
+    .arena_new = cs_arena_new,
+    .arena_destroy = cs_arena_destroy,
 };
 
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;

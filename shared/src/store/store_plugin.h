@@ -26,10 +26,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cs/reporting.h"
 #include "store/store_int.h"
 #include "store/store_rollup.h"
 
-#define CS_STORE_PLUGIN_ABI 2
+#define CS_STORE_PLUGIN_ABI 3
 /* The one symbol a plugin exports, of type cs_store_plugin_init_fn. */
 #define CS_STORE_PLUGIN_INIT "cs_store_plugin_init"
 /* File name of the MongoDB plugin, looked up in the directories store_plugin.c lists. */
@@ -66,6 +67,19 @@ struct cs_store_host {
                            int64_t old_created, json_object *new_body, int64_t new_created,
                            struct cs_rollup_cell *cells);
     const char *(*rollup_key_decode)(const char *key);
+    /* cs/reporting.h and cs/clock.h: the reporting schema, checks and segment
+     * arithmetic stay the core's, so both backends store and answer alike. */
+    const struct cs_rp_resource *(*rp_resource_find)(const char *name);
+    const struct cs_rp_field *(*rp_field_find)(const struct cs_rp_resource *r, const char *name);
+    void (*rp_time_str)(int64_t ms, char *out);
+    int (*time_parse_iso)(const char *s, int64_t *ms);
+    int (*rp_segments_of)(json_object *call, struct cs_rp_segments *out);
+    int (*rp_import_parse)(const char *body, size_t len, struct cs_arena *a, json_object **records,
+                           size_t *bad_line);
+    int (*rp_import_check)(const struct cs_rp_resource *r, json_object *records, struct cs_arena *a,
+                           json_object **errors);
+    struct cs_arena *(*arena_new)(size_t block);
+    void (*arena_destroy)(struct cs_arena *a);
 };
 
 /* A backend's constructor, as cs_store_sqlite_open: `uri` is the whole URI. */

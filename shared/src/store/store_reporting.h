@@ -6,15 +6,13 @@
 
 #include <sqlite3.h>
 
+#include "cs/reporting.h"
+#include "store/store_rp_backend.h" /* CS_RP_STAGE_TOPIC */
+
 struct cs_store;
 
 /* NULL when `st` is not a SQLite store. */
 sqlite3 *cs_store_sqlite_db(struct cs_store *st);
-
-/* Topic of the reporting records a session change stages (cs_rp_chat_stage): the
- * backend writes them into the reporting tables in the same operation as the change,
- * never into the webhook outbox. */
-#define CS_RP_STAGE_TOPIC "_reporting"
 
 /* Creates the reporting tables now, when no transaction is open on the connection, so
  * the staged write that follows finds them: tables a write creates inside its own
@@ -26,5 +24,32 @@ void cs_rp_sqlite_prepare(sqlite3 *db);
  * transaction: checked as an import is, then upserted with changed_details. */
 int cs_rp_sqlite_write_staged(sqlite3 *db, const char *tenant, const char *resource,
                               const char *payload, int64_t now_ms);
+
+/* The SQLite side of the cs_rp_store_* operations (same contracts, cs/reporting.h);
+ * store_reporting.c dispatches to them or to a backend's cs_rp_store_ops. */
+int cs_rp_sqlite_import(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                        const struct cs_rp_resource *r, json_object *records, int64_t now_ms,
+                        struct cs_rp_import_result *res);
+int cs_rp_sqlite_list(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                      const struct cs_rp_resource *r, const struct cs_rp_query *q,
+                      json_object *items, int64_t *total);
+int cs_rp_sqlite_list_raw(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rp_resource *r, const struct cs_rp_query *q,
+                          struct cs_buf *out, int64_t *total, struct cs_rp_page_end *end);
+int cs_rp_sqlite_get(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                     const struct cs_rp_resource *r, int64_t id, bool with_deleted,
+                     json_object **out);
+int cs_rp_sqlite_children(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rp_resource *r, const char *col, int64_t v, size_t limit,
+                          json_object *items);
+int cs_rp_sqlite_team_agents(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                             int64_t team_id, json_object *items);
+int cs_rp_sqlite_segment_stats(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               enum cs_rp_group g, int64_t from_ms, int64_t to_ms,
+                               struct cs_rp_group_row **rows, size_t *nrows);
+
+/* Whether `st` keeps the reporting tables (SQLite, or a backend with cs_rp_store_ops):
+ * only then are reporting records staged with a session or decision write. */
+bool cs_rp_store_ready(struct cs_store *st);
 
 #endif

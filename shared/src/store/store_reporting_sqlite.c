@@ -164,7 +164,7 @@ static int open_db(struct cs_store *st, const char *tenant, sqlite3 **db)
         }
     }
     *db = cs_store_sqlite_db(st);
-    if (!*db) return CS_ERR_UNAVAILABLE; /* the MongoDB backend: see store_mongo_reporting.c */
+    if (!*db) return CS_ERR_UNAVAILABLE; /* not SQLite: store_reporting.c dispatches */
     return ensure_schema(*db);
 }
 
@@ -416,9 +416,9 @@ static int obj_row(void *ctx, const char *text, int len, int64_t upd)
     return CS_OK;
 }
 
-int cs_rp_store_list(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                     const struct cs_rp_resource *r, const struct cs_rp_query *q,
-                     json_object *items, int64_t *total)
+int cs_rp_sqlite_list(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                      const struct cs_rp_resource *r, const struct cs_rp_query *q,
+                      json_object *items, int64_t *total)
 {
     struct obj_ctx c = {a, r, items};
     return page_rows(st, a, tenant, r, q, total, obj_row, &c);
@@ -453,9 +453,9 @@ static int raw_row(void *ctx, const char *text, int len, int64_t upd)
     return rc;
 }
 
-int cs_rp_store_list_raw(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                         const struct cs_rp_resource *r, const struct cs_rp_query *q,
-                         struct cs_buf *out, int64_t *total, struct cs_rp_page_end *end)
+int cs_rp_sqlite_list_raw(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rp_resource *r, const struct cs_rp_query *q,
+                          struct cs_buf *out, int64_t *total, struct cs_rp_page_end *end)
 {
     if (r->view_of) return CS_ERR_INVALID; /* views are built from parsed records */
     struct raw_ctx c = {json_tokener_new_ex(CS_JSON_MAX_DEPTH), out, 0, 0, 0};
@@ -470,9 +470,9 @@ int cs_rp_store_list_raw(struct cs_store *st, struct cs_arena *a, const char *te
     return rc;
 }
 
-int cs_rp_store_get(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                    const struct cs_rp_resource *r, int64_t id, bool with_deleted,
-                    json_object **out)
+int cs_rp_sqlite_get(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                     const struct cs_rp_resource *r, int64_t id, bool with_deleted,
+                     json_object **out)
 {
     sqlite3 *db;
     int rc = open_db(st, tenant, &db);
@@ -500,9 +500,9 @@ int cs_rp_store_get(struct cs_store *st, struct cs_arena *a, const char *tenant,
     return rc;
 }
 
-int cs_rp_store_children(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                         const struct cs_rp_resource *r, const char *col, int64_t v, size_t limit,
-                         json_object *items)
+int cs_rp_sqlite_children(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                          const struct cs_rp_resource *r, const char *col, int64_t v, size_t limit,
+                          json_object *items)
 {
     sqlite3 *db;
     int rc = open_db(st, tenant, &db);
@@ -535,8 +535,8 @@ int cs_rp_store_children(struct cs_store *st, struct cs_arena *a, const char *te
     return rc ? rc : step == SQLITE_DONE ? CS_OK : from_sqlite(step);
 }
 
-int cs_rp_store_team_agents(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                            int64_t team_id, json_object *items)
+int cs_rp_sqlite_team_agents(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                             int64_t team_id, json_object *items)
 {
     sqlite3 *db;
     int rc = open_db(st, tenant, &db);
@@ -944,9 +944,9 @@ static int write_batch(sqlite3 *db, struct cs_arena *a, const char *tenant,
     return rc;
 }
 
-int cs_rp_store_import(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                       const struct cs_rp_resource *r, json_object *records, int64_t now_ms,
-                       struct cs_rp_import_result *res)
+int cs_rp_sqlite_import(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                        const struct cs_rp_resource *r, json_object *records, int64_t now_ms,
+                        struct cs_rp_import_result *res)
 {
     memset(res, 0, sizeof(*res));
     if (!r->importable) return CS_ERR_INVALID;
@@ -1117,9 +1117,9 @@ static const char *key_text(struct cs_arena *a, enum cs_rp_group g, const struct
     return cs_arena_printf(a, "%lld", (long long)gr->key);
 }
 
-int cs_rp_store_segment_stats(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                              enum cs_rp_group g, int64_t from_ms, int64_t to_ms,
-                              struct cs_rp_group_row **rows, size_t *nrows)
+int cs_rp_sqlite_segment_stats(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               enum cs_rp_group g, int64_t from_ms, int64_t to_ms,
+                               struct cs_rp_group_row **rows, size_t *nrows)
 {
     static const char *const keys[] = {"agent_id", "team_id", "menu_id", "created_ms / 86400000",
                                        "(created_ms / 3600000) % 24"};

@@ -46,7 +46,8 @@ static int clear_mongo(void)
                                         "rp_changed_details",
                                         "rp_menus",
                                         "rp_call_segments",
-                                        "rp_agent_activity_logs"};
+                                        "rp_agent_activity_logs",
+                                        "rp_clock"};
     bson_t all = BSON_INITIALIZER;
     bson_error_t err;
     int rc = 0;

@@ -35,6 +35,7 @@
 #include "cs/events.h"
 #include "cs/log.h"
 #include "store/store_int.h"
+#include "store/mongo/store_mongo_int.h"
 #include "store/mongo/store_mongo_query.h"
 #include "store/store_plugin.h"
 
@@ -197,6 +198,35 @@ static int live_exists(struct mg_store *s, const char *tenant, const char *coll,
 
 /* ---- moving embedded events to the outbox ---- */
 
+/* A reporting event (CS_RP_STAGE_TOPIC) is not delivered: its records are written into
+ * the reporting collections now (idempotent, so a sweep may repeat it). */
+static int write_reporting(struct mg_store *s, const bson_t *ev)
+{
+    const char *f[3] = {NULL, NULL, NULL};
+    static const char *const names[] = {"tenant", "type", "payload"};
+    bson_iter_t it;
+    for (size_t i = 0; i < 3; i++)
+        if (bson_iter_init_find(&it, ev, names[i]) && BSON_ITER_HOLDS_UTF8(&it))
+            f[i] = bson_iter_utf8(&it, NULL);
+    int rc = f[0] && f[1] && f[2] ? cs_mg_rp_write_staged(&s->base, f[0], f[1], f[2],
+                                                          cs_mq_get_int(ev, "created", 0))
+                                  : CS_ERR_INVALID;
+    if (rc != CS_ERR_INVALID) return rc;
+    /* Records the import checks refuse (a bug: the product builds them) would fail every
+     * later sweep and hold up every claim: dropped with an error line instead. SQLite
+     * refuses the session write itself; here that write has already happened. */
+    cs_log(CS_LOG_ERROR, "staged reporting records refused, dropped", "backend", "mongodb",
+           "resource", f[1] ? f[1] : "", NULL);
+    return CS_OK;
+}
+
+static bool is_reporting(const bson_t *ev)
+{
+    bson_iter_t it;
+    return bson_iter_init_find(&it, ev, "topic") && BSON_ITER_HOLDS_UTF8(&it) &&
+           !strcmp(bson_iter_utf8(&it, NULL), CS_RP_STAGE_TOPIC);
+}
+
 /* Upserts the events of `carrier` ({_id, _outbox: [...]}) into `outbox`; the bulk write
  * changes nothing for an event moved before, so repeating or racing is safe. `ids`
  * receives the moved event ids (pointers into `carrier`). */
@@ -210,6 +240,7 @@ static int upsert_events(struct mg_store *s, const bson_t *carrier, const char *
         return CS_OK;
     bson_error_t err;
     int rc = CS_OK;
+    size_t queued = 0;
     mongoc_bulk_operation_t *bulk =
         mongoc_collection_create_bulk_operation_with_opts(s->outbox, NULL);
     bson_t upsert = BSON_INITIALIZER, reply = BSON_INITIALIZER;
@@ -221,16 +252,21 @@ static int upsert_events(struct mg_store *s, const bson_t *carrier, const char *
         if (!BSON_ITER_HOLDS_DOCUMENT(&arr)) continue;
         bson_iter_document(&arr, &len, &data);
         if (!bson_init_static(&ev, data, len)) continue;
-        rc = cs_mq_event_upsert(&ev, &sel, &upd);
-        if (rc == CS_OK &&
-            !mongoc_bulk_operation_update_one_with_opts(bulk, &sel, &upd, &upsert, &err))
-            rc = cs_from_mongoc(&err);
+        if (is_reporting(&ev)) {
+            rc = write_reporting(s, &ev);
+        } else {
+            rc = cs_mq_event_upsert(&ev, &sel, &upd);
+            if (rc == CS_OK &&
+                !mongoc_bulk_operation_update_one_with_opts(bulk, &sel, &upd, &upsert, &err))
+                rc = cs_from_mongoc(&err);
+            queued += rc == CS_OK;
+        }
         if (rc == CS_OK && bson_iter_init_find(&idit, &ev, "id"))
             ids[(*n)++] = bson_iter_utf8(&idit, NULL);
         bson_destroy(&sel);
         bson_destroy(&upd);
     }
-    if (rc == CS_OK && *n > 0 && !mongoc_bulk_operation_execute(bulk, &reply, &err))
+    if (rc == CS_OK && queued > 0 && !mongoc_bulk_operation_execute(bulk, &reply, &err))
         rc = cs_from_mongoc(&err);
     bson_destroy(&reply); /* always initialised by execute, empty otherwise */
     bson_destroy(&upsert);
@@ -1070,32 +1106,57 @@ static int claim_candidates(struct mg_store *s, struct cs_arena *a, const char *
     return rc;
 }
 
-static int mg_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
-                           int64_t lease_ms, size_t limit, size_t per_tenant,
-                           struct cs_outbox_item **items, size_t *n)
+/* What a claim asks for: the heads of the webhook topics (topic NULL; at most
+ * per_tenant of a tenant's items in flight, 0 for no cap), or of one queue topic. */
+struct claim {
+    const char *topic;
+    int64_t now_ms, lease_ms;
+    size_t limit, per_tenant;
+};
+
+/* The candidates to lease, in the order to try them: a queue's heads by due time; the
+ * webhook heads fair across tenants, from more candidates than slots, since one
+ * tenant's backlog may fill the first `limit` heads by due time. */
+static int claim_order(struct mg_store *s, struct cs_arena *a, const struct claim *c,
+                       const char ***ids, size_t **order, size_t *m)
+{
+    size_t want = c->topic                              ? c->limit
+                  : c->limit * 4 < CS_MQ_MAX_CANDIDATES ? c->limit * 4
+                                                        : CS_MQ_MAX_CANDIDATES;
+    const char **tenants = NULL, **bt = NULL;
+    int64_t *bn = NULL;
+    size_t nc = 0, nb = 0;
+    int rc = claim_candidates(s, a, c->topic, c->now_ms, want, ids, &tenants, &nc);
+    if (!rc && !c->topic) rc = busy_tenants(s, a, c->now_ms, &bt, &bn, &nb);
+    *order = rc ? NULL : cs_arena_alloc(a, (nc ? nc : 1) * sizeof(**order));
+    if (!rc && !*order) rc = CS_ERR_NOMEM;
+    if (rc) return rc;
+    if (c->topic) {
+        for (size_t k = 0; k < nc; k++) (*order)[k] = k;
+        *m = nc;
+    } else {
+        *m = cs_mq_fair_order(tenants, nc, bt, bn, nb, c->per_tenant, *order);
+    }
+    return CS_OK;
+}
+
+static int claim(struct cs_store *st, struct cs_arena *a, const struct claim *c,
+                 struct cs_outbox_item **items, size_t *n)
 {
     struct mg_store *s = MG(st);
     int rc = sweep(s);
     if (rc) return rc;
-    struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
+    struct cs_outbox_item *out = cs_arena_alloc(a, c->limit * sizeof(*out));
     if (!out) return CS_ERR_NOMEM;
-    /* Fairness needs more candidates than slots: one tenant's backlog may fill the first
-     * `limit` heads by due time. */
-    size_t want = limit * 4 < CS_MQ_MAX_CANDIDATES ? limit * 4 : CS_MQ_MAX_CANDIDATES;
-    const char **ids = NULL, **tenants = NULL, **bt = NULL;
-    int64_t *bn = NULL;
-    size_t nc = 0, nb = 0;
-    rc = claim_candidates(s, a, NULL, now_ms, want, &ids, &tenants, &nc);
-    if (!rc) rc = busy_tenants(s, a, now_ms, &bt, &bn, &nb);
-    size_t *order = rc ? NULL : cs_arena_alloc(a, (nc ? nc : 1) * sizeof(*order));
-    if (!rc && !order) rc = CS_ERR_NOMEM;
-    size_t m = rc ? 0 : cs_mq_fair_order(tenants, nc, bt, bn, nb, per_tenant, order);
-    for (size_t k = 0; rc == CS_OK && k < m && *n < limit; k++) {
-        rc = lease(s, a, ids[order[k]], now_ms, lease_ms, &out[*n]);
+    const char **ids = NULL;
+    size_t *order = NULL, m = 0;
+    rc = claim_order(s, a, c, &ids, &order, &m);
+    for (size_t k = 0; rc == CS_OK && k < m && *n < c->limit; k++) {
+        rc = lease(s, a, ids[order[k]], c->now_ms, c->lease_ms, &out[*n]);
         if (rc == CS_OK)
             (*n)++;
         else if (rc == CS_ERR_NOT_FOUND)
-            rc = CS_OK; /* lost the race for this one */
+            rc = CS_OK; /* another dispatcher got this one first */
     }
     if (rc) {
         /* Items leased so far stay leased until they expire, as after a crash. */
@@ -1106,31 +1167,20 @@ static int mg_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_
     return CS_OK;
 }
 
+static int mg_outbox_claim(struct cs_store *st, struct cs_arena *a, int64_t now_ms,
+                           int64_t lease_ms, size_t limit, size_t per_tenant,
+                           struct cs_outbox_item **items, size_t *n)
+{
+    const struct claim c = {NULL, now_ms, lease_ms, limit, per_tenant};
+    return claim(st, a, &c, items, n);
+}
+
 static int mg_outbox_claim_topic(struct cs_store *st, struct cs_arena *a, const char *topic,
                                  int64_t now_ms, int64_t lease_ms, size_t limit,
                                  struct cs_outbox_item **items, size_t *n)
 {
-    struct mg_store *s = MG(st);
-    int rc = sweep(s);
-    if (rc) return rc;
-    struct cs_outbox_item *out = cs_arena_alloc(a, limit * sizeof(*out));
-    if (!out) return CS_ERR_NOMEM;
-    const char **ids = NULL, **tenants = NULL;
-    size_t nc = 0;
-    rc = claim_candidates(s, a, topic, now_ms, limit, &ids, &tenants, &nc);
-    for (size_t k = 0; rc == CS_OK && k < nc && *n < limit; k++) {
-        rc = lease(s, a, ids[k], now_ms, lease_ms, &out[*n]);
-        if (rc == CS_OK)
-            (*n)++;
-        else if (rc == CS_ERR_NOT_FOUND)
-            rc = CS_OK; /* another worker got it */
-    }
-    if (rc) {
-        *n = 0;
-        return rc;
-    }
-    *items = out;
-    return CS_OK;
+    const struct claim c = {topic, now_ms, lease_ms, limit, 0};
+    return claim(st, a, &c, items, n);
 }
 
 static int mg_outbox_renew(struct cs_store *st, const struct cs_outbox_item *item,
@@ -1211,7 +1261,15 @@ static const struct cs_store_ops mongo_ops = {
     .rollup_read = mg_rollup_read,
     .rollup_scan = mg_rollup_scan,
     .rollup_rank = mg_rollup_rank,
+    .reporting = &cs_mg_rp_ops,
 };
+
+mongoc_collection_t *cs_mg_collection(struct cs_store *st, const char *name)
+{
+    return mongoc_client_get_collection(MG(st)->client, MG(st)->pool->db, name);
+}
+
+int cs_mg_error(const bson_error_t *e) { return cs_from_mongoc(e); }
 
 int cs_store_mongo_backend_open(const char *uri, struct cs_store **out)
 {

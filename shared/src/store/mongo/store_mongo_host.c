@@ -12,6 +12,7 @@
 #include "cs/clock.h"
 #include "cs/error.h"
 #include "cs/log.h"
+#include "cs/reporting.h"
 #include "store/store_plugin.h"
 
 /* Set once by cs_store_plugin_init, before any open; read-only afterwards. */
@@ -84,6 +85,33 @@ size_t cs_rollup_delta(const struct cs_rollup_def *d, json_object *old_body, int
     return H->rollup_delta(d, old_body, old_created, new_body, new_created, cells);
 }
 const char *cs_rollup_key_decode(const char *key) { return H->rollup_key_decode(key); }
+
+const struct cs_rp_resource *cs_rp_resource_find(const char *name)
+{
+    return H->rp_resource_find(name);
+}
+const struct cs_rp_field *cs_rp_field_find(const struct cs_rp_resource *r, const char *name)
+{
+    return H->rp_field_find(r, name);
+}
+void cs_rp_time_str(int64_t ms, char *out) { H->rp_time_str(ms, out); }
+int cs_time_parse_iso(const char *s, int64_t *ms) { return H->time_parse_iso(s, ms); }
+int cs_rp_segments_of(json_object *call, struct cs_rp_segments *out)
+{
+    return H->rp_segments_of(call, out);
+}
+int cs_rp_import_parse(const char *body, size_t len, struct cs_arena *a, json_object **records,
+                       size_t *bad_line)
+{
+    return H->rp_import_parse(body, len, a, records, bad_line);
+}
+int cs_rp_import_check(const struct cs_rp_resource *r, json_object *records, struct cs_arena *a,
+                       json_object **errors)
+{
+    return H->rp_import_check(r, records, a, errors);
+}
+struct cs_arena *cs_arena_new(size_t block) { return H->arena_new(block); }
+void cs_arena_destroy(struct cs_arena *a) { H->arena_destroy(a); }
 
 /* Plain value constructors (cs/store.h): no state, so defined here rather than routed. */
 struct cs_value cs_val_str(const char *s) { return (struct cs_value){.type = CS_VAL_STR, .s = s}; }

@@ -135,34 +135,130 @@ static bool floor_div(bson_t *parent, const char *key, int64_t unit)
            bson_append_document_end(parent, &f);
 }
 
-int cs_mq_rp_segments_pipeline(bson_t *p, const char *tenant, enum cs_rp_group g, int64_t from_ms,
-                               int64_t to_ms)
+/* The group key of a segments document, as `name` in `parent`. */
+static bool key_expr(bson_t *parent, const char *name, enum cs_rp_group g)
 {
     static const char *const keys[] = {"$agent_id", "$team_id", "$menu_id"};
-    bson_t st, m, range, pr, k, mod;
-    bool ok = BSON_APPEND_DOCUMENT_BEGIN(p, "0", &st) &&
-              BSON_APPEND_DOCUMENT_BEGIN(&st, "$match", &m) &&
-              BSON_APPEND_UTF8(&m, "_id.t", tenant) &&
-              BSON_APPEND_DOCUMENT_BEGIN(&m, "created", &range) &&
-              BSON_APPEND_INT64(&range, "$gte", from_ms) &&
-              BSON_APPEND_INT64(&range, "$lte", to_ms) && bson_append_document_end(&m, &range) &&
-              bson_append_document_end(&st, &m) && bson_append_document_end(p, &st);
-    ok = ok && BSON_APPEND_DOCUMENT_BEGIN(p, "1", &st) &&
-         BSON_APPEND_DOCUMENT_BEGIN(&st, "$project", &pr) && BSON_APPEND_INT32(&pr, "_id", 0);
-    if (ok && g <= RP_G_MENU) {
-        ok = BSON_APPEND_UTF8(&pr, "key", keys[g]);
-    } else if (ok && g == RP_G_DAY) {
-        ok = floor_div(&pr, "key", 86400000); /* days since the epoch (UTC) */
-    } else if (ok) {
-        /* Hour of day (UTC): {$mod: [{$floor: {$divide: ["$created", 3600000]}}, 24]}. */
-        ok = BSON_APPEND_DOCUMENT_BEGIN(&pr, "key", &k) &&
-             BSON_APPEND_ARRAY_BEGIN(&k, "$mod", &mod) && floor_div(&mod, "0", 3600000) &&
-             BSON_APPEND_INT64(&mod, "1", 24) && bson_append_array_end(&k, &mod) &&
-             bson_append_document_end(&pr, &k);
-    }
-    ok = ok && BSON_APPEND_INT32(&pr, "s", 1) && BSON_APPEND_INT32(&pr, "transfers", 1) &&
-         bson_append_document_end(&st, &pr) && bson_append_document_end(p, &st);
+    if (g <= RP_G_MENU) return BSON_APPEND_UTF8(parent, name, keys[g]);
+    if (g == RP_G_DAY) return floor_div(parent, name, 86400000); /* days since the epoch */
+    /* Hour of day (UTC): {$mod: [{$floor: {$divide: ["$created", 3600000]}}, 24]}. */
+    bson_t k, mod;
+    return BSON_APPEND_DOCUMENT_BEGIN(parent, name, &k) &&
+           BSON_APPEND_ARRAY_BEGIN(&k, "$mod", &mod) && floor_div(&mod, "0", 3600000) &&
+           BSON_APPEND_INT64(&mod, "1", 24) && bson_append_array_end(&k, &mod) &&
+           bson_append_document_end(parent, &k);
+}
+
+/* Stage "0": tenant and the created window, the prefix of rp_call_segments_created. */
+static bool match_window(bson_t *p, const char *tenant, int64_t from_ms, int64_t to_ms)
+{
+    bson_t st, m, range;
+    return BSON_APPEND_DOCUMENT_BEGIN(p, "0", &st) &&
+           BSON_APPEND_DOCUMENT_BEGIN(&st, "$match", &m) && BSON_APPEND_UTF8(&m, "_id.t", tenant) &&
+           BSON_APPEND_DOCUMENT_BEGIN(&m, "created", &range) &&
+           BSON_APPEND_INT64(&range, "$gte", from_ms) && BSON_APPEND_INT64(&range, "$lte", to_ms) &&
+           bson_append_document_end(&m, &range) && bson_append_document_end(&st, &m) &&
+           bson_append_document_end(p, &st);
+}
+
+int cs_mq_rp_calls_pipeline(bson_t *p, const char *tenant, enum cs_rp_group g, int64_t from_ms,
+                            int64_t to_ms)
+{
+    bson_t st, grp, sum;
+    bool ok = match_window(p, tenant, from_ms, to_ms) && BSON_APPEND_DOCUMENT_BEGIN(p, "1", &st) &&
+              BSON_APPEND_DOCUMENT_BEGIN(&st, "$group", &grp) && key_expr(&grp, "_id", g) &&
+              BSON_APPEND_DOCUMENT_BEGIN(&grp, "calls", &sum) &&
+              BSON_APPEND_INT32(&sum, "$sum", 1) && bson_append_document_end(&grp, &sum) &&
+              bson_append_document_end(&st, &grp) && bson_append_document_end(p, &st);
     return ok ? CS_OK : CS_ERR_TOO_LARGE;
+}
+
+/* {$eq: ["$r", {$max: [1, {$ceil: {$multiply: ["$n", q]}}]}]}: the nearest rank of q. */
+static void rank_is(bson_t *arr, const char *key, double q)
+{
+    BCON_APPEND(arr, key, "{", "$eq", "[", "$r", "{", "$max", "[", BCON_INT32(1), "{", "$ceil", "{",
+                "$multiply", "[", "$n", BCON_DOUBLE(q), "]", "}", "}", "]", "}", "]", "}");
+}
+
+int cs_mq_rp_stats_pipeline(bson_t *p, const char *tenant, enum cs_rp_group g, int64_t from_ms,
+                            int64_t to_ms)
+{
+    bson_t st, pr, or, m, ex;
+    if (!match_window(p, tenant, from_ms, to_ms) || !BSON_APPEND_DOCUMENT_BEGIN(p, "1", &st) ||
+        !BSON_APPEND_DOCUMENT_BEGIN(&st, "$project", &pr) || !BSON_APPEND_INT32(&pr, "_id", 0) ||
+        !key_expr(&pr, "key", g))
+        return CS_ERR_TOO_LARGE;
+    /* Every segment but the transfer total, then each transfer on its own. */
+    BCON_APPEND(&pr, "e", "{", "$concatArrays", "[", "{", "$filter", "{", "input", "{", "$map", "{",
+                "input", "{", "$range", "[", BCON_INT32(0), BCON_INT32(RP_SEG__COUNT), "]", "}",
+                "as", "k", "in", "{", "k", "$$k", "v", "{", "$arrayElemAt", "[", "$s", "$$k", "]",
+                "}", "}", "}", "}", "cond", "{", "$ne", "[", "$$this.k",
+                BCON_INT32(RP_SEG_TRANSFER), "]", "}", "}", "}", "{", "$map", "{", "input", "{",
+                "$ifNull", "[", "$transfers", "[", "]", "]", "}", "as", "x", "in", "{", "k",
+                BCON_INT32(RP_SEG_TRANSFER), "v", "$$x", "}", "}", "}", "]", "}");
+    if (!bson_append_document_end(&st, &pr) || !bson_append_document_end(p, &st))
+        return CS_ERR_TOO_LARGE;
+    /* A value that is no number (null: the segment does not apply) is left out. */
+    BCON_APPEND(p, "2", "{", "$unwind", "$e", "}", "3", "{", "$match", "{", "e.v", "{", "$type",
+                "number", "}", "}", "}");
+    BCON_APPEND(p, "4", "{", "$setWindowFields", "{", "partitionBy", "{", "key", "$key", "k",
+                "$e.k", "}", "sortBy", "{", "e.v", BCON_INT32(1), "}", "output", "{", "r", "{",
+                "$documentNumber", "{", "}", "}", "n", "{", "$count", "{", "}", "window", "{",
+                "documents", "[", "unbounded", "unbounded", "]", "}", "}", "sum", "{", "$sum",
+                "$e.v", "window", "{", "documents", "[", "unbounded", "unbounded", "]", "}", "}",
+                "}", "}", "}");
+    if (!BSON_APPEND_DOCUMENT_BEGIN(p, "5", &st) ||
+        !BSON_APPEND_DOCUMENT_BEGIN(&st, "$match", &m) ||
+        !BSON_APPEND_DOCUMENT_BEGIN(&m, "$expr", &ex) || !BSON_APPEND_ARRAY_BEGIN(&ex, "$or", & or))
+        return CS_ERR_TOO_LARGE;
+    rank_is(& or, "0", 0.50);
+    rank_is(& or, "1", 0.90);
+    rank_is(& or, "2", 0.99);
+    if (!bson_append_array_end(&ex, & or) || !bson_append_document_end(&m, &ex) ||
+        !bson_append_document_end(&st, &m) || !bson_append_document_end(p, &st))
+        return CS_ERR_TOO_LARGE;
+    BCON_APPEND(p, "6", "{", "$group", "{", "_id", "{", "key", "$key", "k", "$e.k", "}", "n", "{",
+                "$first", "$n", "}", "sum", "{", "$first", "$sum", "}", "at", "{", "$push", "{",
+                "r", "$r", "v", "$e.v", "}", "}", "}", "}");
+    return CS_OK;
+}
+
+int cs_mq_rp_children_filter(bson_t *b, const char *tenant, const struct cs_rp_resource *r,
+                             const char *col, int64_t v)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "c.%s", col);
+    bson_t nul;
+    bool ok = BSON_APPEND_UTF8(b, "_id.t", tenant) && BSON_APPEND_INT64(b, path, v);
+    if (ok && cs_rp_field_find(r, "deleted_at"))
+        ok = BSON_APPEND_DOCUMENT_BEGIN(b, "c.deleted_at", &nul) && BSON_APPEND_NULL(&nul, "$eq") &&
+             bson_append_document_end(b, &nul);
+    return ok ? CS_OK : CS_ERR_TOO_LARGE;
+}
+
+int cs_mq_rp_team_agents_filter(bson_t *b, const char *tenant, int64_t team_id)
+{
+    BCON_APPEND(b, "_id.t", BCON_UTF8(tenant), "c.deleted_at", "{", "$eq", BCON_NULL, "}",
+                "rec.teams", "{", "$elemMatch", "{", "id", "{", "$eq", BCON_INT64(team_id), "}",
+                "}", "}");
+    return CS_OK;
+}
+
+int cs_mq_rp_clock(bson_t *sel, bson_t *update, const char *tenant, const char *table,
+                   int64_t now_ms)
+{
+    BCON_APPEND(sel, "_id", "{", "t", BCON_UTF8(tenant), "r", BCON_UTF8(table), "}");
+    BCON_APPEND(update, "0", "{", "$set", "{", "upd", "{", "$max", "[", "{", "$add", "[", "{",
+                "$ifNull", "[", "$upd", BCON_INT64(0), "]", "}", BCON_INT64(1), "]", "}",
+                BCON_INT64(now_ms), "]", "}", "}", "}");
+    return CS_OK;
+}
+
+int cs_mq_rp_change_ids(bson_t *sel, bson_t *update, const char *tenant, int64_t n)
+{
+    BCON_APPEND(sel, "_id", "{", "t", BCON_UTF8(tenant), "r", BCON_UTF8("rp_changed_details"), "}");
+    BCON_APPEND(update, "$inc", "{", "next", BCON_INT64(n), "}");
+    return CS_OK;
 }
 
 /* ---- writes ---- */

@@ -1,7 +1,8 @@
 /* The reporting queries as MongoDB BSON (store_mongo_reporting), checked as relaxed
  * extended JSON without a server: the filter a list query becomes (columns vs record
  * fields, times as ms vs ISO text, lists, deleted rows, the tailing cursor), find
- * options, and the segment statistics pipeline for each grouping. */
+ * options, realistic pages in canonical extended JSON, the segment statistics pipelines
+ * and the other queries and updates the plugin runs (store_mongo_rp.c). */
 #include <string.h>
 
 #include "../../../support/test.h"
@@ -81,33 +82,165 @@ static void test_tail_cursor(void)
                     "\"skip\" : 0, \"limit\" : 100 }");
 }
 
-static const char *pipeline(enum cs_rp_group g)
+static const char *canonical(const bson_t *b)
+{
+    char *s = bson_as_canonical_extended_json(b, NULL);
+    char *copy = cs_arena_strdup(A, s ? s : "(null)");
+    bson_free(s);
+    return copy;
+}
+
+/* The filter and options of a query as canonical extended JSON (types shown: a time
+ * column is an int64 of ms, a page is int64 skip/limit). */
+static const char *canonical_of(const char *resource, const char *query, const char **opts)
+{
+    struct cs_rp_query q;
+    struct cs_rp_error e;
+    if (cs_rp_query_parse(cs_rp_resource_find(resource), query, NULL, A, &q, &e))
+        return cs_arena_printf(A, "refused %d %s: %s", e.status, e.code, e.message);
+    bson_t b = BSON_INITIALIZER, o = BSON_INITIALIZER;
+    int rc = cs_mq_rp_filter(&b, "acme", cs_rp_resource_find(resource), &q);
+    if (!rc) rc = cs_mq_rp_find_opts(&o, &q);
+    const char *s = rc ? "build error" : canonical(&b);
+    if (opts) *opts = canonical(&o);
+    bson_destroy(&b);
+    bson_destroy(&o);
+    return s;
+}
+
+/* The list page a dashboard asks for: one day of one team's calls, 50 a page. */
+static void test_day_team_page(void)
+{
+    const char *opts;
+    CHECK_STR(canonical_of("calls",
+                           "created_at[from]=2026-03-02T00:00:00Z&created_at[to]=2026-03-02T23:59:"
+                           "59.999Z&team_id[]=4&per=50&page=2&sort_column=created_at",
+                           &opts),
+              "{ \"_id.t\" : \"acme\", \"c.deleted_at\" : { \"$eq\" : null }, \"$and\" : [ "
+              "{ \"c.created_at\" : { \"$gte\" : { \"$numberLong\" : \"1772409600000\" }, \""
+              "$lte\" : { \"$numberLong\" : \"1772495999999\" } } }, { \"c.team_id\" : { \""
+              "$in\" : [ { \"$numberLong\" : \"4\" } ] } } ] }");
+    CHECK_STR(opts, "{ \"projection\" : { \"rec\" : { \"$numberInt\" : \"1\" }, \"upd\" : { \"$nu"
+                    "mberInt\" : \"1\" } }, \"sort\" : { \"c.created_at\" : { \"$numberInt\" : \""
+                    "1\" }, \"_id.i\" : { \"$numberInt\" : \"1\" } }, \"skip\" : { \"$numberLong\""
+                    " : \"50\" }, \"limit\" : { \"$numberLong\" : \"50\" } }");
+}
+
+/* Page 2 of a tail: changes since a time, sorted on updated_at, after the cursor of
+ * page 1's last row (no skip: the cursor does the paging). */
+static void test_tail_page_two(void)
+{
+    const char *opts;
+    CHECK_STR(canonical_of("calls",
+                           "updated_at[from]=2026-03-02T00:00:00Z&sort_column=updated_at&per=100"
+                           "&after=1772409600123.77",
+                           &opts),
+              "{ \"_id.t\" : \"acme\", \"c.deleted_at\" : { \"$eq\" : null }, \"$and\" : [ "
+              "{ \"upd\" : { \"$gte\" : { \"$numberLong\" : \"1772409600000\" } } }, { \"$o"
+              "r\" : [ { \"upd\" : { \"$gt\" : { \"$numberLong\" : \"1772409600123\" } } },"
+              " { \"upd\" : { \"$numberLong\" : \"1772409600123\" }, \"_id.i\" : { \"$gt\" "
+              ": { \"$numberLong\" : \"77\" } } } ] } ] }");
+    CHECK_STR(opts, "{ \"projection\" : { \"rec\" : { \"$numberInt\" : \"1\" }, \"upd\" : { \"$nu"
+                    "mberInt\" : \"1\" } }, \"sort\" : { \"upd\" : { \"$numberInt\" : \"1\" }, \""
+                    "_id.i\" : { \"$numberInt\" : \"1\" } }, \"skip\" : { \"$numberLong\" : \"0\""
+                    " }, \"limit\" : { \"$numberLong\" : \"100\" } }");
+}
+
+/* An unknown filter or sort column is refused by the parser, naming it: no query is
+ * built, so no call reaches the server. */
+static void test_unknown_column_refused(void)
+{
+    CHECK_STR(canonical_of("calls", "sort_column=password", NULL),
+              "refused 422 unknown_sort_column: Unknown sort column: password");
+    CHECK_STR(canonical_of("calls", "nope[]=1", NULL),
+              "refused 422 unknown_filter: Unknown filter: nope");
+}
+
+static const char *pipe_of(int (*fn)(bson_t *, const char *, enum cs_rp_group, int64_t, int64_t),
+                           enum cs_rp_group g, int64_t from, int64_t to)
 {
     bson_t p = BSON_INITIALIZER;
-    int rc = cs_mq_rp_segments_pipeline(&p, "acme", g, 1000, 2000);
+    int rc = fn(&p, "acme", g, from, to);
     const char *s = rc ? "build error" : relaxed(&p);
     bson_destroy(&p);
     return s;
 }
 
-static void test_segments_pipeline(void)
+/* Segment statistics by team over 30 days: calls per team, and the per-(team, segment)
+ * window pipeline that keeps count, sum and the three nearest-rank values. */
+static void test_segments_by_team_30_days(void)
 {
-    const char *match = "{ \"0\" : { \"$match\" : { \"_id.t\" : \"acme\", \"created\" : { \"$gte\" "
-                        ": 1000, \"$lte\" : 2000 } } }, "
-                        "\"1\" : { \"$project\" : { \"_id\" : 0, \"key\" : ";
-    CHECK_STR(pipeline(RP_G_TEAM),
-              cs_arena_printf(A, "%s\"$team_id\", \"s\" : 1, \"transfers\" : 1 } } }", match));
-    CHECK_STR(pipeline(RP_G_DAY),
-              cs_arena_printf(
-                  A,
-                  "%s{ \"$floor\" : { \"$divide\" : [ \"$created\", 86400000 ] } }, \"s\" : 1, "
-                  "\"transfers\" : 1 } } }",
-                  match));
-    CHECK_STR(pipeline(RP_G_HOUR), cs_arena_printf(A,
-                                                   "%s{ \"$mod\" : [ { \"$floor\" : { \"$divide\" "
-                                                   ": [ \"$created\", 3600000 ] } }, 24 ] }, "
-                                                   "\"s\" : 1, \"transfers\" : 1 } } }",
-                                                   match));
+    int64_t from = 1769904000000LL, to = from + 30 * 86400000LL - 1; /* Feb 1 + 30 days */
+    CHECK_STR(pipe_of(cs_mq_rp_calls_pipeline, RP_G_TEAM, from, to),
+              "{ \"0\" : { \"$match\" : { \"_id.t\" : \"acme\", \"created\" : { \"$gte\" : "
+              "1769904000000, \"$lte\" : 1772495999999 } } }, \"1\" : { \"$group\" : { \"_i"
+              "d\" : \"$team_id\", \"calls\" : { \"$sum\" : 1 } } } }");
+    CHECK_STR(pipe_of(cs_mq_rp_stats_pipeline, RP_G_TEAM, from, to),
+              "{ \"0\" : { \"$match\" : { \"_id.t\" : \"acme\", \"created\" : { \"$gte\" : "
+              "1769904000000, \"$lte\" : 1772495999999 } } }, \"1\" : { \"$project\" : { \""
+              "_id\" : 0, \"key\" : \"$team_id\", \"e\" : { \"$concatArrays\" : [ { \"$filt"
+              "er\" : { \"input\" : { \"$map\" : { \"input\" : { \"$range\" : [ 0, 11 ] }, "
+              "\"as\" : \"k\", \"in\" : { \"k\" : \"$$k\", \"v\" : { \"$arrayElemAt\" : [ \""
+              "$s\", \"$$k\" ] } } } }, \"cond\" : { \"$ne\" : [ \"$$this.k\", 8 ] } } }, "
+              "{ \"$map\" : { \"input\" : { \"$ifNull\" : [ \"$transfers\", [  ] ] }, \"as\""
+              " : \"x\", \"in\" : { \"k\" : 8, \"v\" : \"$$x\" } } } ] } } }, \"2\" : { \""
+              "$unwind\" : \"$e\" }, \"3\" : { \"$match\" : { \"e.v\" : { \"$type\" : \"num"
+              "ber\" } } }, \"4\" : { \"$setWindowFields\" : { \"partitionBy\" : { \"key\" "
+              ": \"$key\", \"k\" : \"$e.k\" }, \"sortBy\" : { \"e.v\" : 1 }, \"output\" : {"
+              " \"r\" : { \"$documentNumber\" : {  } }, \"n\" : { \"$count\" : {  }, \"wind"
+              "ow\" : { \"documents\" : [ \"unbounded\", \"unbounded\" ] } }, \"sum\" : { \""
+              "$sum\" : \"$e.v\", \"window\" : { \"documents\" : [ \"unbounded\", \"unboun"
+              "ded\" ] } } } } }, \"5\" : { \"$match\" : { \"$expr\" : { \"$or\" : [ { \"$e"
+              "q\" : [ \"$r\", { \"$max\" : [ 1, { \"$ceil\" : { \"$multiply\" : [ \"$n\", "
+              "0.5 ] } } ] } ] }, { \"$eq\" : [ \"$r\", { \"$max\" : [ 1, { \"$ceil\" : { \""
+              "$multiply\" : [ \"$n\", 0.9000000000000000222 ] } } ] } ] }, { \"$eq\" : [ "
+              "\"$r\", { \"$max\" : [ 1, { \"$ceil\" : { \"$multiply\" : [ \"$n\", 0.989999"
+              "99999999999112 ] } } ] } ] } ] } } }, \"6\" : { \"$group\" : { \"_id\" : { \""
+              "key\" : \"$key\", \"k\" : \"$e.k\" }, \"n\" : { \"$first\" : \"$n\" }, \"su"
+              "m\" : { \"$first\" : \"$sum\" }, \"at\" : { \"$push\" : { \"r\" : \"$r\", \""
+              "v\" : \"$e.v\" } } } } }");
+}
+
+/* The day and hour keys are computed from the created time (UTC). */
+static void test_segments_time_keys(void)
+{
+    CHECK_STR(pipe_of(cs_mq_rp_calls_pipeline, RP_G_DAY, 1000, 2000),
+              "{ \"0\" : { \"$match\" : { \"_id.t\" : \"acme\", \"created\" : { \"$gte\" : "
+              "1000, \"$lte\" : 2000 } } }, \"1\" : { \"$group\" : { \"_id\" : { \"$floor\""
+              " : { \"$divide\" : [ \"$created\", 86400000 ] } }, \"calls\" : { \"$sum\" : "
+              "1 } } } }");
+    CHECK_STR(pipe_of(cs_mq_rp_calls_pipeline, RP_G_HOUR, 1000, 2000),
+              "{ \"0\" : { \"$match\" : { \"_id.t\" : \"acme\", \"created\" : { \"$gte\" : "
+              "1000, \"$lte\" : 2000 } } }, \"1\" : { \"$group\" : { \"_id\" : { \"$mod\" :"
+              " [ { \"$floor\" : { \"$divide\" : [ \"$created\", 3600000 ] } }, 24 ] }, \"c"
+              "alls\" : { \"$sum\" : 1 } } } }");
+}
+
+/* Children of a contact, a team's agents and the write clock. */
+static void test_other_queries(void)
+{
+    bson_t b = BSON_INITIALIZER, u = BSON_INITIALIZER;
+    REQUIRE(cs_mq_rp_children_filter(&b, "acme", cs_rp_resource_find("call_participants"),
+                                     "call_id", 7) == 0);
+    CHECK_STR(relaxed(&b),
+              "{ \"_id.t\" : \"acme\", \"c.call_id\" : 7, \"c.deleted_at\" : { \"$eq\" : nu"
+              "ll } }");
+    bson_reinit(&b);
+    REQUIRE(cs_mq_rp_team_agents_filter(&b, "acme", 4) == 0);
+    CHECK_STR(relaxed(&b), "{ \"_id.t\" : \"acme\", \"c.deleted_at\" : { \"$eq\" : null }, "
+                           "\"rec.teams\" : { \"$elemMatch\" : { \"id\" : { \"$eq\" : 4 } } } }");
+    bson_reinit(&b);
+    REQUIRE(cs_mq_rp_clock(&b, &u, "acme", "rp_calls", 1772445600000LL) == 0);
+    CHECK_STR(relaxed(&b), "{ \"_id\" : { \"t\" : \"acme\", \"r\" : \"rp_calls\" } }");
+    CHECK_STR(relaxed(&u), "{ \"0\" : { \"$set\" : { \"upd\" : { \"$max\" : [ { \"$add\" : [ { "
+                           "\"$ifNull\" : [ \"$upd\", 0 ] }, 1 ] }, 1772445600000 ] } } } }");
+    bson_reinit(&b);
+    bson_reinit(&u);
+    REQUIRE(cs_mq_rp_change_ids(&b, &u, "acme", 3) == 0);
+    CHECK_STR(relaxed(&b), "{ \"_id\" : { \"t\" : \"acme\", \"r\" : \"rp_changed_details\" } }");
+    CHECK_STR(relaxed(&u), "{ \"$inc\" : { \"next\" : 3 } }");
+    bson_destroy(&b);
+    bson_destroy(&u);
 }
 
 static json_object *checked(const char *resource, const char *text)
@@ -165,7 +298,12 @@ int main(void)
     if (!A) return 1;
     TEST_RUN(test_list_filter);
     TEST_RUN(test_tail_cursor);
-    TEST_RUN(test_segments_pipeline);
+    TEST_RUN(test_day_team_page);
+    TEST_RUN(test_tail_page_two);
+    TEST_RUN(test_unknown_column_refused);
+    TEST_RUN(test_segments_by_team_30_days);
+    TEST_RUN(test_segments_time_keys);
+    TEST_RUN(test_other_queries);
     TEST_RUN(test_record_docs);
     cs_arena_destroy(A);
     return test_done();
