@@ -27,12 +27,14 @@ export CS_JWT_SECRET; CS_JWT_SECRET=$(head -c 32 /dev/urandom | base64)
 export CS_RATE_LIMIT=10000000
 mkdir -p "$var/run" "$var/nginx/logs" "$var/nginx/tmp"
 "$BIN/tools/cs-admin" load-kb --system --file "$CS_DATA_DIR/kb/sample_kb.jsonl" >/dev/null
+# CS_TCOST_WRAP: a command the function runs under (e.g. valgrind --tool=callgrind).
 for f in tickets-process auth-token; do
-    "$BIN/bin/$f" --fcgi "$var/run/$f.sock" 2>>"$var/functions.log" &
+    w=""; [ "$f" = tickets-process ] && w=${CS_TCOST_WRAP:-}
+    $w "$BIN/bin/$f" --fcgi "$var/run/$f.sock" 2>>"$var/functions.log" &
     pids+=($!)
 done
 for f in tickets-process auth-token; do
-    for _ in $(seq 100); do [ -S "$var/run/$f.sock" ] && break; sleep 0.05; done
+    for _ in $(seq 600); do [ -S "$var/run/$f.sock" ] && break; sleep 0.05; done
 done
 user=""; [ "$(id -u)" -eq 0 ] && user="user root root;"
 sed -e "s|@PORT@|$PORT|g" -e "s|@VAR@|$var|g" -e "s|@RUN@|$var/run|g" \
@@ -62,13 +64,20 @@ cfg W 200 >"$var/warm.curl"
 cfg C "$N" >"$var/cpu.curl"
 cfg S "$N" >"$var/sys.curl"
 curl -s --parallel --parallel-max 8 -K "$var/warm.curl" >/dev/null 2>&1 # warm caches
-# CPU: perf stat's task-clock of the function process (all threads).
-perf stat -x, -e task-clock -p "$fn" -o "$var/perf.txt" &
+# CPU: perf stat's task-clock and instructions of the function process (all threads).
+# CS_TCOST_PERF=FILE also records a call-graph profile of that phase into FILE.
+if [ -n "${CS_TCOST_PERF:-}" ]; then
+    perf record -q -g -F 2000 -p "$fn" -o "$CS_TCOST_PERF" 2>/dev/null &
+    rpid=$!
+fi
+perf stat -x, -e task-clock,instructions -p "$fn" -o "$var/perf.txt" &
 ppid=$!
 sleep 0.5
 ok_cpu=$(curl -s --parallel --parallel-max 8 -K "$var/cpu.curl" 2>/dev/null | grep -c '^200$' || true)
 kill -INT "$ppid"; wait "$ppid" 2>/dev/null || true
+if [ -n "${rpid:-}" ]; then kill -INT "$rpid"; wait "$rpid" 2>/dev/null || true; fi
 cpu_ms=$(awk -F, '/task-clock/{print $1}' "$var/perf.txt")
+insns=$(awk -F, '/instructions/{print $1}' "$var/perf.txt")
 strace -c -f -q -o "$var/strace.txt" -p "$fn" &
 spid=$!
 sleep 1
@@ -89,6 +98,6 @@ if [ -n "${CS_TCOST_WRK:-}" ]; then # wall clock too: wrk -c32 for that many sec
         grep -E "Requests/sec|99%|non-200|Non-2xx" || true
 fi
 calls=$(awk '$NF=="total"{print $4}' "$var/strace.txt")
-awk -v c="$calls" -v n="$ok" -v t="$cpu_ms" -v m="$ok_cpu" \
-    'BEGIN{printf "syscalls/ticket %.2f  cpu_us/ticket %.0f  answered 200: %d + %d\n", c/n, t*1000/m, n, m}'
+awk -v c="$calls" -v n="$ok" -v t="$cpu_ms" -v m="$ok_cpu" -v i="${insns:-0}" \
+    'BEGIN{printf "syscalls/ticket %.2f  cpu_us/ticket %.0f  kinsns/ticket %.0f  answered 200: %d + %d\n", c/n, t*1000/m, (i ~ /^[0-9]+$/ ? i/m/1000 : 0), n, m}'
 sort -k4 -n -r "$var/strace.txt" | awk 'NF>=5 && $NF!="total" && $NF!="syscall"' | head -14
