@@ -52,36 +52,32 @@ CS_INIT(fn_tickets_process_init)
 
 void fn_tickets_process_fini(struct cs_env *env) { cs_insights_policy_fini(env); }
 
-static json_object *triage_json(const struct cs_triage *t)
+/* The builders below fill a child cs_jb that the caller nests (cs_jb_nest takes the
+ * object or the first failure). */
+static void triage_json(struct cs_jb *b, const struct cs_triage *t)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
-    int rc = cs_json_add_str(o, "category", t->category);
-    if (!rc) rc = cs_json_add_str(o, "subcategory", t->subcategory);
-    if (!rc) rc = cs_json_add_str(o, "priority", t->priority);
-    if (!rc) rc = cs_json_add_int(o, "sla_hours", t->sla_hours);
-    if (!rc) rc = cs_json_add_str(o, "suggested_team", t->suggested_team);
-    if (!rc) rc = cs_json_add_str(o, "sentiment", t->sentiment);
-    if (!rc) rc = cs_json_add_double(o, "confidence", t->confidence, 2);
+    cs_jb_init(b, json_object_new_object());
+    cs_jb_str(b, "category", t->category);
+    cs_jb_str(b, "subcategory", t->subcategory);
+    cs_jb_str(b, "priority", t->priority);
+    cs_jb_int(b, "sla_hours", t->sla_hours);
+    cs_jb_str(b, "suggested_team", t->suggested_team);
+    cs_jb_str(b, "sentiment", t->sentiment);
+    cs_jb_double(b, "confidence", t->confidence, 2);
     /* As Zendesk's intelligent triage: the detected language and how sure. */
-    if (!rc) rc = cs_json_add_str(o, "language", t->language);
-    if (!rc) rc = cs_json_add_double(o, "language_confidence", t->language_confidence, 2);
-    if (!rc && t->category_source && strcmp(t->category_source, "builtin") != 0)
-        rc = cs_json_add_str(o, "provider", t->category_source);
-    if (rc) json_object_put(o);
-    return rc ? NULL : o;
+    cs_jb_str(b, "language", t->language);
+    cs_jb_double(b, "language_confidence", t->language_confidence, 2);
+    if (t->category_source && strcmp(t->category_source, "builtin") != 0)
+        cs_jb_str(b, "provider", t->category_source);
 }
 
-static json_object *draft_json(const struct cs_draft *d)
+static void draft_json(struct cs_jb *b, const struct cs_draft *d)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
-    int rc = cs_json_add_str(o, "greeting", d->greeting);
-    if (!rc) rc = cs_json_add_str(o, "body", d->body);
-    if (!rc) rc = cs_json_add_str(o, "closing", d->closing);
-    if (!rc) rc = cs_json_add_str(o, "tone", d->tone);
-    if (rc) json_object_put(o);
-    return rc ? NULL : o;
+    cs_jb_init(b, json_object_new_object());
+    cs_jb_str(b, "greeting", d->greeting);
+    cs_jb_str(b, "body", d->body);
+    cs_jb_str(b, "closing", d->closing);
+    cs_jb_str(b, "tone", d->tone);
 }
 
 /* Only the passages the draft quotes are cited, in the order it first quotes them. */
@@ -90,14 +86,17 @@ static json_object *citations_json(const struct cs_draft *d, const struct cs_pas
     json_object *arr = json_object_new_array();
     for (size_t i = 0; arr && i < d->n_used; i++) {
         const struct cs_passage *x = &p[d->used[i]];
-        json_object *c = json_object_new_object();
-        int rc = c ? json_object_array_add(arr, c) : CS_ERR_NOMEM;
-        if (!rc) rc = cs_json_add_str(c, "doc_id", x->doc_id);
-        if (!rc) rc = cs_json_add_str(c, "chunk_id", x->chunk_id);
-        if (!rc) rc = cs_json_add_str(c, "title", x->title);
-        if (!rc) rc = cs_json_add_double(c, "score", x->score, 2);
-        if (!rc) rc = cs_json_add_str(c, "url", x->url ? x->url : "");
+        struct cs_jb c;
+        cs_jb_init(&c, json_object_new_object());
+        cs_jb_str(&c, "doc_id", x->doc_id);
+        cs_jb_str(&c, "chunk_id", x->chunk_id);
+        cs_jb_str(&c, "title", x->title);
+        cs_jb_double(&c, "score", x->score, 2);
+        cs_jb_str(&c, "url", x->url ? x->url : "");
+        int rc = cs_jb_done(&c);
+        if (!rc && json_object_array_add(arr, c.obj) != 0) rc = CS_ERR_NOMEM;
         if (rc) {
+            json_object_put(c.obj);
             json_object_put(arr);
             return NULL;
         }
@@ -107,28 +106,33 @@ static json_object *citations_json(const struct cs_draft *d, const struct cs_pas
 
 /* escalation_needed and its reason are triage's (LABELLING.md section 3 through
  * cs_cues_reason), not the draft check's. */
-static json_object *policy_json(const struct cs_policy_result *r, const struct cs_triage *t)
+static json_object *issues_json(const struct cs_policy_result *r)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
-    int rc = cs_json_add_bool(o, "refund_promise", r->refund_promise);
-    if (!rc) rc = cs_json_add_bool(o, "sla_mentioned", r->sla_mentioned);
-    if (!rc) rc = cs_json_add_bool(o, "escalation_needed", t->escalation_needed);
-    if (!rc)
-        rc = t->escalation_reason
-                 ? cs_json_add_str(o, "escalation_reason", t->escalation_reason)
-                 : (json_object_object_add(o, "escalation_reason", NULL) ? CS_ERR_NOMEM : CS_OK);
-    if (!rc) rc = cs_json_add_str(o, "compliance", cs_policy_compliance_name(r->compliance));
-    json_object *issues = NULL;
-    if (!rc && r->n_issues) {
-        issues = json_object_new_array();
-        for (size_t i = 0; issues && i < r->n_issues; i++)
-            json_object_array_add(issues, json_object_new_string(r->issues[i]));
-        if (!issues) rc = CS_ERR_NOMEM;
+    json_object *issues = json_object_new_array();
+    for (size_t i = 0; issues && i < r->n_issues; i++) {
+        json_object *s = json_object_new_string(r->issues[i]);
+        if (!s || json_object_array_add(issues, s) != 0) {
+            json_object_put(s);
+            json_object_put(issues);
+            return NULL;
+        }
     }
-    if (!rc) rc = json_object_object_add(o, "issues", issues) ? CS_ERR_NOMEM : CS_OK;
-    if (rc) json_object_put(o);
-    return rc ? NULL : o;
+    return issues;
+}
+
+static void policy_json(struct cs_jb *b, const struct cs_policy_result *r,
+                        const struct cs_triage *t)
+{
+    cs_jb_init(b, json_object_new_object());
+    cs_jb_bool(b, "refund_promise", r->refund_promise);
+    cs_jb_bool(b, "sla_mentioned", r->sla_mentioned);
+    cs_jb_bool(b, "escalation_needed", t->escalation_needed);
+    cs_jb_str(b, "escalation_reason", t->escalation_reason); /* NULL: JSON null */
+    cs_jb_str(b, "compliance", cs_policy_compliance_name(r->compliance));
+    if (r->n_issues)
+        cs_jb_add(b, "issues", issues_json(r));
+    else
+        cs_jb_null(b, "issues");
 }
 
 struct processed {
@@ -195,79 +199,83 @@ static int analyse(const struct cs_req *req, struct processed *p)
 }
 
 /* Beyond the seed: which of the tenant's deployed models triage used, by task. */
-static json_object *served_json(const struct processed *p)
+static void served_json(struct cs_jb *b, const struct processed *p)
 {
-    json_object *o = json_object_new_object();
-    for (size_t i = 0; o && i < p->nserved; i++) {
-        json_object *m = json_object_new_object();
-        if (!m || json_object_object_add(o, p->served_task[i], m) != 0 ||
-            cs_json_add_str(m, "deployment", p->served[i].deployment) ||
-            cs_json_add_str(m, "model_id", p->served[i].model_id)) {
-            json_object_put(o);
-            return NULL;
-        }
+    cs_jb_init(b, json_object_new_object());
+    for (size_t i = 0; i < p->nserved; i++) {
+        struct cs_jb m;
+        cs_jb_init(&m, json_object_new_object());
+        cs_jb_str(&m, "deployment", p->served[i].deployment);
+        cs_jb_str(&m, "model_id", p->served[i].model_id);
+        cs_jb_nest(b, p->served_task[i], &m);
     }
-    return o;
 }
 
 static json_object *result_json(const struct cs_req *req, const struct processed *p)
 {
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_OFFSET_US, ts);
-    json_object *r = json_object_new_object();
-    if (!r) return NULL;
-    int rc = cs_json_add_str(r, "ticket_id", p->ticket_id);
-    if (!rc) rc = cs_json_add_str(r, "timestamp", ts);
-    if (!rc) rc = cs_json_add(r, "triage", triage_json(&p->triage));
-    if (!rc) rc = cs_json_add(r, "answer_draft", draft_json(&p->draft));
-    if (!rc) rc = cs_json_add(r, "citations", citations_json(&p->draft, p->passages));
-    if (!rc) rc = cs_json_add(r, "policy_check", policy_json(&p->policy, &p->triage));
-    if (!rc && p->nserved) rc = cs_json_add(r, "tenant_models", served_json(p));
-    if (rc) json_object_put(r);
-    return rc ? NULL : r;
+    struct cs_jb r, child;
+    cs_jb_init(&r, json_object_new_object());
+    cs_jb_str(&r, "ticket_id", p->ticket_id);
+    cs_jb_str(&r, "timestamp", ts);
+    triage_json(&child, &p->triage);
+    cs_jb_nest(&r, "triage", &child);
+    draft_json(&child, &p->draft);
+    cs_jb_nest(&r, "answer_draft", &child);
+    cs_jb_add(&r, "citations", citations_json(&p->draft, p->passages));
+    policy_json(&child, &p->policy, &p->triage);
+    cs_jb_nest(&r, "policy_check", &child);
+    if (p->nserved) {
+        served_json(&child, p);
+        cs_jb_nest(&r, "tenant_models", &child);
+    }
+    if (cs_jb_done(&r)) {
+        json_object_put(r.obj);
+        return NULL;
+    }
+    return r.obj;
 }
 
 /* What metrics aggregate over, beside the full result. */
 static int stored_doc(const struct cs_req *req, const struct processed *p, json_object *result,
                       double elapsed_ms, json_object **out)
 {
-    json_object *d = cs_json_object(req->arena);
-    if (!d) return CS_ERR_NOMEM;
-    int rc = cs_json_add(d, "result", json_object_get(result));
-    if (!rc)
-        rc = cs_json_add_str(d, "customer_email", cs_json_get_str(req->json, "customer_email"));
-    if (!rc) rc = cs_json_add_str(d, "customer_name", p->name);
-    if (!rc) rc = cs_json_add_str(d, "intent", p->triage.intent);
-    if (!rc) rc = cs_json_add_str(d, "category", p->triage.category);
-    if (!rc) rc = cs_json_add_str(d, "priority", p->triage.priority);
-    if (!rc) rc = cs_json_add_str(d, "sentiment", p->triage.sentiment);
-    if (!rc) rc = cs_json_add_str(d, "sentiment_level", p->triage.sent.level_name);
-    if (!rc) rc = cs_json_add_double(d, "sentiment_score", p->triage.sent.score, 4);
-    if (!rc) rc = cs_json_add_double(d, "confidence", p->triage.confidence, 4);
-    if (!rc) rc = cs_json_add_bool(d, "escalation_needed", p->triage.escalation_needed);
-    if (!rc) rc = cs_json_add_str(d, "language", p->triage.language);
-    if (!rc) rc = cs_json_add_str(d, "compliance", cs_policy_compliance_name(p->policy.compliance));
-    if (!rc) rc = cs_json_add_bool(d, "kb_answer", p->draft.kb_answer);
-    if (!rc) rc = cs_json_add_double(d, "processing_ms", elapsed_ms, 3);
-    *out = d;
-    return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_ref(&d, "result", result);
+    cs_jb_str(&d, "customer_email", cs_json_get_str(req->json, "customer_email"));
+    cs_jb_str(&d, "customer_name", p->name);
+    cs_jb_str(&d, "intent", p->triage.intent);
+    cs_jb_str(&d, "category", p->triage.category);
+    cs_jb_str(&d, "priority", p->triage.priority);
+    cs_jb_str(&d, "sentiment", p->triage.sentiment);
+    cs_jb_str(&d, "sentiment_level", p->triage.sent.level_name);
+    cs_jb_double(&d, "sentiment_score", p->triage.sent.score, 4);
+    cs_jb_double(&d, "confidence", p->triage.confidence, 4);
+    cs_jb_bool(&d, "escalation_needed", p->triage.escalation_needed);
+    cs_jb_str(&d, "language", p->triage.language);
+    cs_jb_str(&d, "compliance", cs_policy_compliance_name(p->policy.compliance));
+    cs_jb_bool(&d, "kb_answer", p->draft.kb_answer);
+    cs_jb_double(&d, "processing_ms", elapsed_ms, 3);
+    *out = d.obj;
+    return cs_jb_done(&d);
 }
 
 /* ticket.created for webhook subscribers, staged so that the insert writes it in the
  * same transaction (cs/notify.h). Triage fields only: no customer contact data. */
 static int stage_created(const struct cs_req *req, const char *id, json_object *doc)
 {
-    json_object *data = cs_json_object(req->arena);
-    if (!data) return CS_ERR_NOMEM;
+    struct cs_jb data;
+    cs_jb_init(&data, cs_json_object(req->arena));
     static const char *const keys[] = {"category", "priority", "sentiment", "intent"};
-    int rc = cs_json_add_str(data, "ticket_id", id);
-    for (size_t i = 0; !rc && i < sizeof(keys) / sizeof(*keys); i++)
-        rc = cs_json_add_str(data, keys[i], cs_json_get_str(doc, keys[i]));
+    cs_jb_str(&data, "ticket_id", id);
+    for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+        cs_jb_str(&data, keys[i], cs_json_get_str(doc, keys[i]));
+    cs_jb_bool(&data, "escalation_needed", cs_json_get_bool(doc, "escalation_needed", false));
+    int rc = cs_jb_done(&data);
     if (!rc)
-        rc = cs_json_add_bool(data, "escalation_needed",
-                              cs_json_get_bool(doc, "escalation_needed", false));
-    if (!rc)
-        rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "ticket.created", data,
+        rc = cs_notify_stage(req->store, req->arena, req->auth.tenant, "ticket.created", data.obj,
                              req->now_ms, NULL);
     if (rc) cs_store_unstage(req->store); /* no half-announced ticket */
     return rc;
@@ -337,11 +345,12 @@ CS_HANDLER(fn_tickets_process)
     if (!rc) rc = stored_doc(req, &p, result, cs_mono_ms() - t0, &doc);
     if (!rc) rc = store_ticket(req, p.ticket_id, doc);
     if (!rc) rc = open_insights(req, &p);
-    json_object *out = rc ? NULL : cs_json_object(req->arena);
-    if (!rc && !out) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_bool(out, "success", true);
-    if (!rc) rc = cs_json_add_str(out, "ticket_id", p.ticket_id);
-    if (!rc) rc = cs_json_add(out, "result", json_object_get(result));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_TRIAGE, req, resp, 200, out);
-    return rc;
+    if (rc) return rc;
+    struct cs_jb out;
+    cs_jb_init(&out, cs_json_object(req->arena));
+    cs_jb_bool(&out, "success", true);
+    cs_jb_str(&out, "ticket_id", p.ticket_id);
+    cs_jb_ref(&out, "result", result);
+    rc = cs_jb_done(&out);
+    return rc ? rc : cs_family_ok(CS_FAMILY_TRIAGE, req, resp, 200, out.obj);
 }

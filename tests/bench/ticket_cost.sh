@@ -37,12 +37,15 @@ start_isolated() {
     mkdir -p "$var/run" "$var/nginx/logs" "$var/nginx/tmp"
     "$BIN/tools/cs-admin" load-kb --system --file "$CS_DATA_DIR/kb/sample_kb.jsonl" >/dev/null
     local f
+    # CS_TCOST_WRAP: a command the function runs under (e.g. valgrind --tool=callgrind).
+    local w
     for f in tickets-process auth-token; do
-        "$BIN/bin/$f" --fcgi "$var/run/$f.sock" 2>>"$var/functions.log" &
+        w=""; [ "$f" = tickets-process ] && w=${CS_TCOST_WRAP:-}
+        $w "$BIN/bin/$f" --fcgi "$var/run/$f.sock" 2>>"$var/functions.log" &
         pids+=($!)
     done
     for f in tickets-process auth-token; do
-        for _ in $(seq 100); do [ -S "$var/run/$f.sock" ] && break; sleep 0.05; done
+        for _ in $(seq 600); do [ -S "$var/run/$f.sock" ] && break; sleep 0.05; done
     done
     local user=""; [ "$(id -u)" -eq 0 ] && user="user root root;"
     sed -e "s|@PORT@|$PORT|g" -e "s|@VAR@|$var|g" -e "s|@RUN@|$var/run|g" \
@@ -97,10 +100,15 @@ cfg W 200 >"$var/warm.curl"
 cfg C "$N" >"$var/cpu.curl"
 cfg S "$N" >"$var/sys.curl"
 curl -s --parallel --parallel-max 8 -K "$var/warm.curl" >/dev/null 2>&1 # warm caches
-# CPU: perf stat's task-clock of the function process (all threads).
+# CPU: perf stat's task-clock and instructions of the function process (all threads).
 # The other functions' CPU over the same requests (full: the loops' work per ticket).
+# CS_TCOST_PERF=FILE also records a call-graph profile of that phase into FILE.
 ticks() { local p t=0; for p in "$@"; do [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo "$t"; }
-perf stat -x, -e task-clock -p "$fn" -o "$var/perf.txt" &
+if [ -n "${CS_TCOST_PERF:-}" ]; then
+    perf record -q -g -F 2000 -p "$fn" -o "$CS_TCOST_PERF" 2>/dev/null &
+    rpid=$!
+fi
+perf stat -x, -e task-clock,instructions -p "$fn" -o "$var/perf.txt" &
 ppid=$!
 sleep 0.5
 o0=$(ticks "${others[@]}")
@@ -108,7 +116,9 @@ ok_cpu=$(curl -s --parallel --parallel-max 8 -K "$var/cpu.curl" 2>/dev/null | gr
 sleep 1 # the loops' relays of the last tickets
 o1=$(ticks "${others[@]}")
 kill -INT "$ppid"; wait "$ppid" 2>/dev/null || true
+if [ -n "${rpid:-}" ]; then kill -INT "$rpid"; wait "$rpid" 2>/dev/null || true; fi
 cpu_ms=$(awk -F, '/task-clock/{print $1}' "$var/perf.txt")
+insns=$(awk -F, '/instructions/{print $1}' "$var/perf.txt")
 strace -c -f -q -o "$var/strace.txt" -p "$fn" &
 spid=$!
 sleep 1
@@ -153,8 +163,8 @@ if [ "$MODE" = full ]; then # who writes the database during a burst of N more t
     done
 fi
 calls=$(awk '$NF=="total"{print $4}' "$var/strace.txt")
-awk -v c="$calls" -v n="$ok" -v t="$cpu_ms" -v m="$ok_cpu" \
-    'BEGIN{printf "syscalls/ticket %.2f  cpu_us/ticket %.0f  answered 200: %d + %d\n", c/n, t*1000/m, n, m}'
+awk -v c="$calls" -v n="$ok" -v t="$cpu_ms" -v m="$ok_cpu" -v i="${insns:-0}" \
+    'BEGIN{printf "syscalls/ticket %.2f  cpu_us/ticket %.0f  kinsns/ticket %.0f  answered 200: %d + %d\n", c/n, t*1000/m, (i ~ /^[0-9]+$/ ? i/m/1000 : 0), n, m}'
 if [ "$MODE" = full ]; then
     awk -v t=$((o1 - o0)) -v hz="$(getconf CLK_TCK)" -v m="$ok_cpu" \
         'BEGIN{printf "other functions CPU/ticket %.0f us (from /proc ticks)\n", t / hz / m * 1e6}'
