@@ -112,6 +112,9 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(RTLIB) $(TLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -o $@ $< $(XOBJ) $(SUPPORT_OBJ) $(RTLIB) $(TLIB) $(LIB) $(LDLIBS) $(XLIBS)
 
+# Counts the store's reads under the handler (a session message reads the session once).
+$(BUILD)/tests/handler/cs_messages_test: XLIBS = -Wl,--wrap=cs_store_get
+
 # The few programs that link libmongoc/libbson themselves (XOBJ/XLIBS are theirs only).
 # The operator tool is not a function: its cold start does not matter.
 $(BUILD)/tools/cs-mongo-indexes: $(MADMIN_OBJ)

@@ -123,20 +123,20 @@ CS_HANDLER(fn_ai_classify)
 static int answer(const struct cs_req *req, struct cs_resp *resp,
                   const struct cs_ai_classification *c, const struct cs_ml_served *sv)
 {
-    int rc = CS_OK;
-    json_object *d = cs_json_object(req->arena);
-    json_object *scores = json_object_new_object();
-    if (!d || !scores || cs_json_add(d, "classifications", scores)) return CS_ERR_NOMEM;
-    for (size_t i = 0; !rc && i < c->n; i++)
-        rc = cs_json_add_double(scores, c->scores[i].category, c->scores[i].score, 4);
-    if (!rc) rc = cs_json_add_str(d, "top_category", c->top_category);
-    if (!rc) rc = cs_json_add_str(d, "model", c->model);
-    if (!rc) rc = cs_json_add_str(d, "provider", c->provider);
-    if (!rc) rc = cs_json_add_str(d, "provider_id", c->provider_id);
-    if (!rc) rc = cs_json_add_bool(d, "fallback", c->fallback);
-    if (!rc && c->fallback_reason) rc = cs_json_add_str(d, "fallback_reason", c->fallback_reason);
+    struct cs_jb d, scores;
+    cs_jb_init(&scores, json_object_new_object());
+    for (size_t i = 0; i < c->n; i++)
+        cs_jb_double(&scores, c->scores[i].category, c->scores[i].score, 4);
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_nest(&d, "classifications", &scores);
+    cs_jb_str(&d, "top_category", c->top_category);
+    cs_jb_str(&d, "model", c->model);
+    cs_jb_str(&d, "provider", c->provider);
+    cs_jb_str(&d, "provider_id", c->provider_id);
+    cs_jb_bool(&d, "fallback", c->fallback);
+    if (c->fallback_reason) cs_jb_str(&d, "fallback_reason", c->fallback_reason);
     /* Beyond the seed: the tenant's model that answered (issue 18). */
-    if (!rc && sv->model) rc = cs_json_add_str(d, "model_id", sv->model_id);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
-    return rc;
+    if (sv->model) cs_jb_str(&d, "model_id", sv->model_id);
+    int rc = cs_jb_done(&d);
+    return rc ? rc : cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
 }

@@ -57,45 +57,43 @@ static int parse(const struct cs_req *req, struct cs_resp *resp, struct range *r
     return CS_OK;
 }
 
-static int distribution(const struct cs_summary *s, json_object *o)
+static json_object *distribution(const struct cs_summary *s)
 {
     double total = (double)s->total;
-    json_object *d = json_object_new_object();
-    if (!d || cs_json_add(o, "sentiment_distribution", d)) return CS_ERR_NOMEM;
-    int rc = cs_json_add_double(d, "positive", total ? (double)s->positive / total : 0, 4);
-    if (!rc) rc = cs_json_add_double(d, "negative", total ? (double)s->negative / total : 0, 4);
-    if (!rc) rc = cs_json_add_double(d, "neutral", total ? (double)s->neutral / total : 0, 4);
-    return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, json_object_new_object());
+    cs_jb_double(&d, "positive", total ? (double)s->positive / total : 0, 4);
+    cs_jb_double(&d, "negative", total ? (double)s->negative / total : 0, 4);
+    cs_jb_double(&d, "neutral", total ? (double)s->neutral / total : 0, 4);
+    return cs_jb_take(&d);
 }
 
-static int timeline(const struct cs_summary *s, json_object *o)
+static json_object *timeline(const struct cs_summary *s)
 {
     json_object *arr = json_object_new_array();
-    if (!arr || cs_json_add(o, "timeline_data", arr)) return CS_ERR_NOMEM;
-    int rc = CS_OK;
-    for (size_t i = 0; !rc && i < s->ntimeline; i++) {
-        json_object *b = json_object_new_object();
-        if (!b || json_object_array_add(arr, b)) return json_object_put(b), CS_ERR_NOMEM;
-        rc = cs_json_add_str(b, "date", s->timeline[i].date);
-        if (!rc) rc = cs_json_add_int(b, "conversations", s->timeline[i].conversations);
-        if (!rc) rc = cs_json_add_double(b, "avg_sentiment", s->timeline[i].avg_sentiment, 4);
+    for (size_t i = 0; arr && i < s->ntimeline; i++) {
+        struct cs_jb b;
+        cs_jb_init(&b, json_object_new_object());
+        cs_jb_str(&b, "date", s->timeline[i].date);
+        cs_jb_int(&b, "conversations", s->timeline[i].conversations);
+        cs_jb_double(&b, "avg_sentiment", s->timeline[i].avg_sentiment, 4);
+        if (cs_json_push(arr, cs_jb_take(&b))) json_object_put(arr), arr = NULL;
     }
-    return rc;
+    return arr;
 }
 
-static int top_issues(const struct cs_summary *s, json_object *o)
+static json_object *top_issues(const struct cs_summary *s)
 {
     json_object *arr = json_object_new_array();
-    if (!arr || cs_json_add(o, "top_issues", arr)) return CS_ERR_NOMEM;
-    int rc = CS_OK;
-    for (size_t i = 0; !rc && i < s->nissues; i++) {
-        json_object *b = json_object_new_object();
-        if (!b || json_object_array_add(arr, b)) return json_object_put(b), CS_ERR_NOMEM;
-        rc = cs_json_add_str(b, "issue", s->issues[i].issue);
-        if (!rc) rc = cs_json_add_int(b, "count", s->issues[i].count);
-        if (!rc) rc = cs_json_add_double(b, "sentiment", s->issues[i].sentiment, 4);
+    for (size_t i = 0; arr && i < s->nissues; i++) {
+        struct cs_jb b;
+        cs_jb_init(&b, json_object_new_object());
+        cs_jb_str(&b, "issue", s->issues[i].issue);
+        cs_jb_int(&b, "count", s->issues[i].count);
+        cs_jb_double(&b, "sentiment", s->issues[i].sentiment, 4);
+        if (cs_json_push(arr, cs_jb_take(&b))) json_object_put(arr), arr = NULL;
     }
-    return rc;
+    return arr;
 }
 
 static void free_tz(void *tz) { cs_tz_free(tz); }
@@ -114,19 +112,17 @@ CS_HANDLER(fn_analytics_summary)
         return invalid(resp, "start_date", "the range spans too many buckets for its granularity");
     if (rc) return rc;
     double total = (double)s.total;
-    json_object *o = cs_json_object(req->arena);
-    if (!o) return CS_ERR_NOMEM;
-    rc = cs_json_add_int(o, "total_conversations", s.total);
-    if (!rc) rc = distribution(&s, o);
-    if (!rc) rc = cs_json_add_double(o, "average_satisfaction", s.avg_csat, 2);
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_int(&o, "total_conversations", s.total);
+    cs_jb_add(&o, "sentiment_distribution", distribution(&s));
+    cs_jb_double(&o, "average_satisfaction", s.avg_csat, 2);
     /* Minutes from opening to the first agent reply. */
-    if (!rc) rc = cs_json_add_double(o, "response_time_avg", s.avg_first_reply_s / 60.0, 2);
-    if (!rc)
-        rc = cs_json_add_double(o, "resolution_rate",
-                                total ? (total - (double)s.open) / total : NAN, 4);
-    if (!rc) rc = cs_json_add_str(o, "time_zone", cs_tz_name(tz));
-    if (!rc) rc = timeline(&s, o);
-    if (!rc) rc = top_issues(&s, o);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, o);
-    return rc;
+    cs_jb_double(&o, "response_time_avg", s.avg_first_reply_s / 60.0, 2);
+    cs_jb_double(&o, "resolution_rate", total ? (total - (double)s.open) / total : NAN, 4);
+    cs_jb_str(&o, "time_zone", cs_tz_name(tz));
+    cs_jb_add(&o, "timeline_data", timeline(&s));
+    cs_jb_add(&o, "top_issues", top_issues(&s));
+    rc = cs_jb_done(&o);
+    return rc ? rc : cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, o.obj);
 }

@@ -45,7 +45,10 @@ static json_object *key_phrases(const struct cs_model *m, const char *text, size
         for (size_t k = 0; k < json_object_array_length(arr); k++)
             dup |= strcmp(json_object_get_string(json_object_array_get_idx(arr, k)),
                           ex.item[i].name) == 0;
-        if (!dup) json_object_array_add(arr, json_object_new_string(ex.item[i].name));
+        if (!dup && cs_json_push(arr, json_object_new_string(ex.item[i].name))) {
+            json_object_put(arr);
+            return NULL;
+        }
     }
     return arr;
 }
@@ -53,26 +56,27 @@ static json_object *key_phrases(const struct cs_model *m, const char *text, size
 static json_object *analysis_json(const struct cs_model *m, const char *text, size_t len,
                                   const struct cs_sentiment *s)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
     /* 1..10, the scale of the seed's example, from the 0..1 sentiment score. */
-    int sat = 1 + (int)lround(9.0 * s->score);
-    int rc = cs_json_add_int(o, "satisfaction_score", sat);
-    if (!rc) rc = cs_json_add(o, "key_positives", key_phrases(m, text, len, "positive"));
-    if (!rc) rc = cs_json_add(o, "key_negatives", key_phrases(m, text, len, "negative"));
-    if (rc) json_object_put(o);
-    return rc ? NULL : o;
+    cs_jb_int(&o, "satisfaction_score", 1 + (int)lround(9.0 * s->score));
+    cs_jb_add(&o, "key_positives", key_phrases(m, text, len, "positive"));
+    cs_jb_add(&o, "key_negatives", key_phrases(m, text, len, "negative"));
+    return cs_jb_take(&o);
 }
 
 static json_object *model_json(const struct cs_ml_served *sv, const char *source)
 {
-    json_object *o = json_object_new_object();
-    int rc = o ? cs_json_add_str(o, "source", source) : CS_ERR_NOMEM;
-    if (!rc && sv->model) rc = cs_json_add_str(o, "deployment", sv->deployment);
-    if (!rc && sv->model) rc = cs_json_add_str(o, "model_id", sv->model_id);
-    if (!rc && !sv->model) rc = cs_json_add_str(o, "name", "sentiment");
-    if (rc) json_object_put(o);
-    return rc ? NULL : o;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_str(&o, "source", source);
+    if (sv->model) {
+        cs_jb_str(&o, "deployment", sv->deployment);
+        cs_jb_str(&o, "model_id", sv->model_id);
+    } else {
+        cs_jb_str(&o, "name", "sentiment");
+    }
+    return cs_jb_take(&o);
 }
 
 CS_HANDLER(fn_analyze_sentiment)
@@ -96,18 +100,18 @@ CS_HANDLER(fn_analyze_sentiment)
         sv.model = NULL; /* a hosted or the built-in model answered */
         m = cs_models_get(req->env->models, "sentiment");
     }
-    json_object *d = rc ? NULL : cs_json_object(req->arena);
-    if (!rc && !d) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "sentiment", label_of(s.prob));
-    if (!rc) rc = cs_json_add_double(d, "positive", s.prob[CS_SENT_POSITIVE], 4);
-    if (!rc) rc = cs_json_add_double(d, "negative", s.prob[CS_SENT_NEGATIVE], 4);
-    if (!rc) rc = cs_json_add_double(d, "neutral", s.prob[CS_SENT_NEUTRAL_CLASS], 4);
-    if (!rc) rc = cs_json_add(d, "analysis", analysis_json(m, text, len, &s));
+    if (rc) return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_str(&d, "sentiment", label_of(s.prob));
+    cs_jb_double(&d, "positive", s.prob[CS_SENT_POSITIVE], 4);
+    cs_jb_double(&d, "negative", s.prob[CS_SENT_NEGATIVE], 4);
+    cs_jb_double(&d, "neutral", s.prob[CS_SENT_NEUTRAL_CLASS], 4);
+    cs_jb_add(&d, "analysis", analysis_json(m, text, len, &s));
     /* Beyond the seed: which model answered (the tenant's deployment, or built-in). */
-    if (!rc && !use_ai)
-        rc = cs_json_add(d, "model", model_json(&sv, sv.model ? "tenant" : "builtin"));
+    if (!use_ai) cs_jb_add(&d, "model", model_json(&sv, sv.model ? "tenant" : "builtin"));
     /* Beyond the seed: who scored it, when the caller asked for a provider. */
-    if (!rc && use_ai) rc = cs_json_add_str(d, "provider", source);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
-    return rc;
+    if (use_ai) cs_jb_str(&d, "provider", source);
+    rc = cs_jb_done(&d);
+    return rc ? rc : cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
 }

@@ -17,9 +17,13 @@
 #include "cs/store.h"
 #include "cs/tenant_models.h"
 
-static int add_pct(json_object *o, const char *key, double v)
+/* v, or null when there is no figure (NaN); `digits` decimals. */
+static void add_figure(struct cs_jb *o, const char *key, double v, int digits)
 {
-    return isnan(v) ? cs_json_add_str(o, key, NULL) : cs_json_add_double(o, key, v, 1);
+    if (isnan(v))
+        cs_jb_null(o, key);
+    else
+        cs_jb_double(o, key, v, digits);
 }
 
 /* The tip, phrased by the tenant's hosted LLM when it has one. Such a call may take
@@ -60,38 +64,28 @@ CS_HANDLER(fn_customer_agent_performance)
     struct cs_insights_tip tip;
     if ((rc = coaching_tip(req, &f, &team, &tip))) return rc;
     cs_insights_duration_text(f.avg_resolution_s, text, sizeof(text));
-    json_object *o = cs_json_object(req->arena), *m = json_object_new_object(),
-                *t = json_object_new_object();
-    if (!o || !m || !t || cs_json_add(o, "metrics", m) || cs_json_add(o, "team_medians", t)) {
-        json_object_put(m);
-        json_object_put(t);
-        return CS_ERR_NOMEM;
-    }
-    rc = cs_json_add_str(o, "agent_id", agent);
-    if (!rc) rc = cs_json_add_str(o, "name", name);
-    if (!rc) rc = cs_json_add_int(m, "tickets_resolved", f.resolved);
-    if (!rc)
-        rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_time", NULL)
-                                       : cs_json_add_str(m, "avg_resolution_time", text);
-    if (!rc)
-        rc = isnan(f.avg_resolution_s)
-                 ? cs_json_add_str(m, "avg_resolution_seconds", NULL)
-                 : cs_json_add_double(m, "avg_resolution_seconds", f.avg_resolution_s, 1);
-    if (!rc) rc = add_pct(m, "csat_score", f.csat_pct);
-    if (!rc) rc = add_pct(m, "first_contact_resolution", f.fcr_pct);
-    if (!rc) rc = cs_json_add_int(m, "current_workload", f.open);
-    if (!rc) rc = cs_json_add_int(m, "max_workload", cfg.max_workload);
-    if (!rc) rc = cs_json_add_int(t, "agents", (int64_t)team.agents);
-    if (!rc)
-        rc = isnan(team.median_resolution_s)
-                 ? cs_json_add_str(t, "avg_resolution_seconds", NULL)
-                 : cs_json_add_double(t, "avg_resolution_seconds", team.median_resolution_s, 1);
-    if (!rc) rc = add_pct(t, "csat_score", team.median_csat_pct);
-    if (!rc) rc = add_pct(t, "first_contact_resolution", team.median_fcr_pct);
-    if (!rc) rc = cs_json_add_str(o, "ai_coaching_tip", tip.text);
-    if (!rc) rc = cs_json_add_str(o, "ai_coaching_tip_source", tip.source);
-    if (!rc && tip.fallback_reason)
-        rc = cs_json_add_str(o, "ai_coaching_tip_fallback_reason", tip.fallback_reason);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
-    return rc;
+    struct cs_jb o, m, t;
+    cs_jb_init(&m, json_object_new_object());
+    cs_jb_int(&m, "tickets_resolved", f.resolved);
+    cs_jb_str(&m, "avg_resolution_time", isnan(f.avg_resolution_s) ? NULL : text);
+    add_figure(&m, "avg_resolution_seconds", f.avg_resolution_s, 1);
+    add_figure(&m, "csat_score", f.csat_pct, 1);
+    add_figure(&m, "first_contact_resolution", f.fcr_pct, 1);
+    cs_jb_int(&m, "current_workload", f.open);
+    cs_jb_int(&m, "max_workload", cfg.max_workload);
+    cs_jb_init(&t, json_object_new_object());
+    cs_jb_int(&t, "agents", (int64_t)team.agents);
+    add_figure(&t, "avg_resolution_seconds", team.median_resolution_s, 1);
+    add_figure(&t, "csat_score", team.median_csat_pct, 1);
+    add_figure(&t, "first_contact_resolution", team.median_fcr_pct, 1);
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "metrics", &m);
+    cs_jb_nest(&o, "team_medians", &t);
+    cs_jb_str(&o, "agent_id", agent);
+    cs_jb_str(&o, "name", name);
+    cs_jb_str(&o, "ai_coaching_tip", tip.text);
+    cs_jb_str(&o, "ai_coaching_tip_source", tip.source);
+    if (tip.fallback_reason) cs_jb_str(&o, "ai_coaching_tip_fallback_reason", tip.fallback_reason);
+    rc = cs_jb_done(&o);
+    return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o.obj);
 }

@@ -157,11 +157,12 @@ static json_object *contributions(enum cs_tm_kind k, const struct cs_model_expla
     json_object *arr = json_object_new_array();
     for (uint32_t i = 0; arr && i < ex->n; i++) {
         const struct cs_model_contrib *c = &ex->item[i];
-        json_object *o = json_object_new_object();
-        if (!o || json_object_array_add(arr, o) ||
-            cs_json_add_str(o, "feature", cs_tm_feature_name(k, c->feature)) ||
-            cs_json_add_double(o, "value", c->value, 4) ||
-            cs_json_add_double(o, "contribution", c->contribution, 4)) {
+        struct cs_jb o;
+        cs_jb_init(&o, json_object_new_object());
+        cs_jb_str(&o, "feature", cs_tm_feature_name(k, c->feature));
+        cs_jb_double(&o, "value", c->value, 4);
+        cs_jb_double(&o, "contribution", c->contribution, 4);
+        if (cs_json_push(arr, cs_jb_take(&o))) {
             json_object_put(arr);
             return NULL;
         }
@@ -171,43 +172,43 @@ static json_object *contributions(enum cs_tm_kind k, const struct cs_model_expla
 
 /* risk_factors: the features pushing the explained logit up, strongest first (the
  * explanation lists them by |contribution|). */
-static int explain(json_object *pred, enum cs_tm_kind k, int model, double p,
-                   const struct cs_model_explanation *ex)
+static void explain(struct cs_jb *pred, enum cs_tm_kind k, int model, double p,
+                    const struct cs_model_explanation *ex)
 {
     json_object *f = json_object_new_array();
     for (uint32_t i = 0; f && i < ex->n; i++)
         if (ex->item[i].contribution > 0 &&
-            json_object_array_add(
-                f, json_object_new_string(cs_tm_feature_name(k, ex->item[i].feature))))
-            return json_object_put(f), CS_ERR_NOMEM;
-    int rc = cs_json_add(pred, "risk_factors", f);
-    if (!rc) rc = cs_json_add_str(pred, "recommended_action", action(model, p));
+            cs_json_push(f, json_object_new_string(cs_tm_feature_name(k, ex->item[i].feature)))) {
+            json_object_put(f);
+            f = NULL;
+        }
+    cs_jb_add(pred, "risk_factors", f);
+    cs_jb_str(pred, "recommended_action", action(model, p));
     /* base_value + every contribution + other = output_value, the explained class's
      * logit (exact for a linear model). */
-    if (!rc) rc = cs_json_add_double(pred, "base_value", ex->base, 4);
-    if (!rc) rc = cs_json_add_double(pred, "output_value", ex->logit, 4);
-    if (!rc && fabs(ex->other) >= 5e-5) rc = cs_json_add_double(pred, "other", ex->other, 4);
-    if (!rc) rc = cs_json_add(pred, "contributions", contributions(k, ex));
-    return rc;
+    cs_jb_double(pred, "base_value", ex->base, 4);
+    cs_jb_double(pred, "output_value", ex->logit, 4);
+    if (fabs(ex->other) >= 5e-5) cs_jb_double(pred, "other", ex->other, 4);
+    cs_jb_add(pred, "contributions", contributions(k, ex));
 }
 
 /* A figure with no features behind it (a share, a median, a fixed prior): nothing to
  * attribute, so the explanation is its base alone. */
-static int explain_constant(json_object *pred, int model, double p, bool logit)
+static void explain_constant(struct cs_jb *pred, int model, double p, bool logit)
 {
     double out = logit ? log(p / (1 - p)) : p;
-    int rc = cs_json_add(pred, "risk_factors", json_object_new_array());
-    if (!rc) rc = cs_json_add_str(pred, "recommended_action", action(model, p));
-    if (!rc) rc = cs_json_add_double(pred, "base_value", out, 4);
-    if (!rc) rc = cs_json_add_double(pred, "output_value", out, 4);
-    if (!rc) rc = cs_json_add(pred, "contributions", json_object_new_array());
-    return rc;
+    cs_jb_add(pred, "risk_factors", json_object_new_array());
+    cs_jb_str(pred, "recommended_action", action(model, p));
+    cs_jb_double(pred, "base_value", out, 4);
+    cs_jb_double(pred, "output_value", out, 4);
+    cs_jb_add(pred, "contributions", json_object_new_array());
 }
 
 struct ctx {
     const struct cs_req *req;
     struct cs_resp *resp;
-    json_object *b, *doc, *pred;
+    json_object *b, *doc;
+    struct cs_jb pred; /* the answer's prediction, checked once in predict */
     struct cs_insights_cfg cfg;
     struct cs_tm_facts f;
     bool want_explanation;
@@ -215,11 +216,10 @@ struct ctx {
     json_object *metrics;
 };
 
-static int add_p(struct ctx *c, const char *key, double p)
+static void add_p(struct ctx *c, const char *key, double p)
 {
-    int rc = cs_json_add_double(c->pred, key, p, 4);
-    if (!rc) rc = cs_json_add_double(c->pred, "confidence", p > 0.5 ? p : 1 - p, 4);
-    return rc;
+    cs_jb_double(&c->pred, key, p, 4);
+    cs_jb_double(&c->pred, "confidence", p > 0.5 ? p : 1 - p, 4);
 }
 
 static int escalation(struct ctx *c)
@@ -232,18 +232,17 @@ static int escalation(struct ctx *c)
         struct cs_tm_pred p;
         c->source = "tenant", c->metrics = tm.metrics;
         rc = cs_tm_predict(&tm, &c->f, &p);
-        if (!rc) rc = add_p(c, "escalation_probability", p.value);
-        if (!rc && c->want_explanation)
-            rc = explain(c->pred, CS_TM_ESCALATION, M_ESC, p.value, &p.ex);
+        if (!rc) add_p(c, "escalation_probability", p.value);
+        if (!rc && c->want_explanation) explain(&c->pred, CS_TM_ESCALATION, M_ESC, p.value, &p.ex);
         return rc;
     }
     /* The shipped model, fitted on the project's labelled tickets (data/models/README.md). */
     struct cs_escalation e;
     c->source = "builtin";
     rc = cs_escalation_predict(c->req->env->models, &c->f.esc, &e);
-    if (!rc) rc = add_p(c, "escalation_probability", e.probability);
+    if (!rc) add_p(c, "escalation_probability", e.probability);
     if (!rc && c->want_explanation)
-        rc = explain(c->pred, CS_TM_ESCALATION, M_ESC, e.probability, &e.explanation);
+        explain(&c->pred, CS_TM_ESCALATION, M_ESC, e.probability, &e.explanation);
     return rc;
 }
 
@@ -257,31 +256,27 @@ static int churn(struct ctx *c)
     struct cs_tm_pred p;
     c->source = tm.source, c->metrics = tm.metrics;
     rc = cs_tm_predict(&tm, &c->f, &p);
-    if (!rc) rc = add_p(c, "churn_probability", p.value);
-    if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_CHURN, M_CHURN, p.value, &p.ex);
+    if (!rc) add_p(c, "churn_probability", p.value);
+    if (!rc && c->want_explanation) explain(&c->pred, CS_TM_CHURN, M_CHURN, p.value, &p.ex);
     return rc;
 }
 
-static int sla_clock(struct ctx *c)
+static void sla_clock(struct ctx *c)
 {
     double hours = cs_tm_sla_hours(c->f.priority);
-    int rc = cs_json_add_double(c->pred, "sla_hours", hours, 1);
-    if (!rc)
-        rc = cs_json_add_str(c->pred, "sla_clock", c->cfg.bh.always ? "24x7" : "business_hours");
-    if (rc || !c->doc) return rc;
+    cs_jb_double(&c->pred, "sla_hours", hours, 1);
+    cs_jb_str(&c->pred, "sla_clock", c->cfg.bh.always ? "24x7" : "business_hours");
+    if (!c->doc) return;
     int64_t opened = cs_json_get_int(c->doc, "opened_ms", 0),
             due = cs_bh_due(&c->cfg.bh, opened, hours * 3600.0);
     char iso[CS_ISO_MAX];
     if (due != INT64_MAX) cs_time_iso(due, CS_ISO_Z, iso);
-    rc = cs_json_add_str(c->pred, "sla_due_at", due == INT64_MAX ? NULL : iso);
+    cs_jb_str(&c->pred, "sla_due_at", due == INT64_MAX ? NULL : iso);
     /* Business time the ticket has been open (or took), on the tenant's clock. */
     int64_t end = cs_json_get_int(c->doc, "open", 1)
                       ? c->req->now_ms
                       : cs_json_get_int(c->doc, "resolved_ms", c->req->now_ms);
-    if (!rc)
-        rc = cs_json_add_double(c->pred, "sla_elapsed_hours",
-                                cs_bh_seconds(&c->cfg.bh, opened, end) / 3600.0, 2);
-    return rc;
+    cs_jb_double(&c->pred, "sla_elapsed_hours", cs_bh_seconds(&c->cfg.bh, opened, end) / 3600.0, 2);
 }
 
 static int sla(struct ctx *c)
@@ -294,18 +289,21 @@ static int sla(struct ctx *c)
         struct cs_tm_pred p;
         c->source = "tenant", c->metrics = tm.metrics;
         rc = cs_tm_predict(&tm, &c->f, &p);
-        if (!rc) rc = add_p(c, "breach_probability", p.value);
-        if (!rc && c->want_explanation) rc = explain(c->pred, CS_TM_SLA, M_SLA, p.value, &p.ex);
+        if (!rc) add_p(c, "breach_probability", p.value);
+        if (!rc && c->want_explanation) explain(&c->pred, CS_TM_SLA, M_SLA, p.value, &p.ex);
     } else {
         double p;
         int64_t n;
         rc = cs_insights_sla_breach(c->req->store, c->req->auth.tenant, c->f.priority, &p, &n,
                                     &c->source);
-        if (!rc) rc = add_p(c, "breach_probability", p);
-        if (!rc) rc = cs_json_add_int(c->pred, "sample_size", n);
-        if (!rc && c->want_explanation) rc = explain_constant(c->pred, M_SLA, p, true);
+        if (!rc) {
+            add_p(c, "breach_probability", p);
+            cs_jb_int(&c->pred, "sample_size", n);
+        }
+        if (!rc && c->want_explanation) explain_constant(&c->pred, M_SLA, p, true);
     }
-    return rc ? rc : sla_clock(c);
+    if (!rc) sla_clock(c);
+    return rc;
 }
 
 static int resolution(struct ctx *c)
@@ -321,27 +319,30 @@ static int resolution(struct ctx *c)
         rc = cs_tm_predict(&tm, &c->f, &p);
         secs = p.value;
         static const char *const cls[] = {"q1", "q2", "q3", "q4"};
-        if (!rc) rc = cs_json_add_str(c->pred, "likeliest_time_class", cls[p.cls]);
-        if (!rc && c->want_explanation)
-            rc = explain(c->pred, CS_TM_RESOLUTION, M_RES, p.value, &p.ex);
+        if (!rc) cs_jb_str(&c->pred, "likeliest_time_class", cls[p.cls]);
+        if (!rc && c->want_explanation) explain(&c->pred, CS_TM_RESOLUTION, M_RES, p.value, &p.ex);
     } else {
         struct cs_ticket_insights ti;
         memset(&ti, 0, sizeof(ti));
-        json_object *d = c->doc ? c->doc : cs_json_object(c->req->arena);
-        if (!d) return CS_ERR_NOMEM;
-        if (!c->doc && (cs_json_add_str(d, "priority", c->f.priority) ||
-                        cs_json_add_str(d, "category", c->f.category)))
-            return CS_ERR_NOMEM;
-        rc = cs_insights_predict_resolution(c->req->store, c->req->auth.tenant, d, &ti);
+        struct cs_jb d; /* the ticket, or one made of the raw facts */
+        cs_jb_init(&d, c->doc ? c->doc : cs_json_object(c->req->arena));
+        if (!c->doc) {
+            cs_jb_str(&d, "priority", c->f.priority);
+            cs_jb_str(&d, "category", c->f.category);
+        }
+        if ((rc = cs_jb_done(&d))) return rc;
+        rc = cs_insights_predict_resolution(c->req->store, c->req->auth.tenant, d.obj, &ti);
         secs = ti.resolution_s;
         c->source = ti.resolution_source;
-        if (!rc) rc = cs_json_add_int(c->pred, "sample_size", ti.resolution_n);
-        if (!rc && c->want_explanation) rc = explain_constant(c->pred, M_RES, secs, false);
+        if (!rc) cs_jb_int(&c->pred, "sample_size", ti.resolution_n);
+        if (!rc && c->want_explanation) explain_constant(&c->pred, M_RES, secs, false);
     }
     char text[32];
     cs_insights_duration_text(secs, text, sizeof(text));
-    if (!rc) rc = cs_json_add_str(c->pred, "predicted_resolution_time", text);
-    if (!rc) rc = cs_json_add_double(c->pred, "predicted_resolution_seconds", secs, 0);
+    if (!rc) {
+        cs_jb_str(&c->pred, "predicted_resolution_time", text);
+        cs_jb_double(&c->pred, "predicted_resolution_seconds", secs, 0);
+    }
     return rc;
 }
 
@@ -358,15 +359,19 @@ static int sentiment(struct ctx *c)
     if (sv.model) {
         rc = cs_ml_sentiment(sv.model, msg, strlen(msg), &s);
         c->source = "tenant";
-        if (!rc) rc = cs_json_add_str(c->pred, "deployment", sv.deployment);
-        if (!rc) rc = cs_json_add_str(c->pred, "model_id", sv.model_id);
+        if (!rc) {
+            cs_jb_str(&c->pred, "deployment", sv.deployment);
+            cs_jb_str(&c->pred, "model_id", sv.model_id);
+        }
     } else {
         rc = cs_sentiment_analyze(c->req->env->models, msg, strlen(msg), &s);
         c->source = "builtin";
     }
-    if (!rc) rc = cs_json_add_str(c->pred, "sentiment", s.label);
-    if (!rc) rc = cs_json_add_double(c->pred, "sentiment_score", s.score, 4);
-    if (!rc) rc = cs_json_add_double(c->pred, "confidence", s.confidence, 4);
+    if (!rc) {
+        cs_jb_str(&c->pred, "sentiment", s.label);
+        cs_jb_double(&c->pred, "sentiment_score", s.score, 4);
+        cs_jb_double(&c->pred, "confidence", s.confidence, 4);
+    }
     return rc;
 }
 
@@ -387,9 +392,7 @@ static int predict(const struct cs_req *req, struct cs_resp *resp)
                    : raw_facts(req, resp, c.b, &c.cfg, k == M_ESC, &c.f);
     if (rc) return rc;
     c.want_explanation = cs_json_get_bool(c.b, "include_explanation", false);
-    json_object *o = cs_json_object(req->arena);
-    c.pred = json_object_new_object();
-    if (!o || !c.pred || cs_json_add(o, "prediction", c.pred)) return CS_ERR_NOMEM;
+    cs_jb_init(&c.pred, json_object_new_object());
     switch (k) {
     case M_ESC: rc = escalation(&c); break;
     case M_CHURN: rc = churn(&c); break;
@@ -397,12 +400,19 @@ static int predict(const struct cs_req *req, struct cs_resp *resp)
     case M_RES: rc = resolution(&c); break;
     default: rc = sentiment(&c); break;
     }
-    if (!rc) rc = cs_json_add_str(o, "model", MODELS[k]);
-    if (!rc && c.doc) rc = cs_json_add_str(o, "ticket_id", cs_json_get_str(c.b, "ticket_id"));
-    if (!rc) rc = cs_json_add_str(o, "source", c.source);
-    if (!rc && c.metrics) rc = cs_json_add(o, "model_metrics", json_object_get(c.metrics));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
-    return rc;
+    if (rc) {
+        json_object_put(c.pred.obj);
+        return rc;
+    }
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "prediction", &c.pred);
+    cs_jb_str(&o, "model", MODELS[k]);
+    if (c.doc) cs_jb_str(&o, "ticket_id", cs_json_get_str(c.b, "ticket_id"));
+    cs_jb_str(&o, "source", c.source);
+    if (c.metrics) cs_jb_add(&o, "model_metrics", json_object_get(c.metrics));
+    rc = cs_jb_done(&o);
+    return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o.obj);
 }
 
 /* ---- the list ---- */
@@ -420,72 +430,80 @@ static const char *const KINDS[M_N] = {
 static const char *const FALLBACK[M_N] = {"builtin", "tenant_medians_or_prior",
                                           "tenant_share_or_prior", "builtin", "prior"};
 
-static int list_one(const struct cs_req *req, int i, json_object *m)
+/* "metrics": the held-out metrics in the shipped model's own file (null when none). */
+static void add_builtin_metrics(const struct cs_req *req, const char *model, struct cs_jb *m)
 {
-    int rc = cs_json_add_str(m, "name", MODELS[i]);
-    if (!rc) rc = cs_json_add_str(m, "kind", KINDS[i]);
-    if (rc || KIND[i] < 0) {
+    const struct cs_model *bm = cs_models_get(req->env->models, model);
+    json_object *meta =
+                    bm && cs_model_metadata(bm) ? json_tokener_parse(cs_model_metadata(bm)) : NULL,
+                *metrics = NULL;
+    if (meta) json_object_object_get_ex(meta, "metrics", &metrics);
+    cs_jb_ref(m, "metrics", metrics);
+    json_object_put(meta);
+}
+
+static int list_one(const struct cs_req *req, int i, struct cs_jb *m)
+{
+    cs_jb_str(m, "name", MODELS[i]);
+    cs_jb_str(m, "kind", KINDS[i]);
+    if (KIND[i] < 0) {
         /* The shipped text model: its file's own metadata (training data, held-out metrics). */
-        const struct cs_model *bm = cs_models_get(req->env->models, "sentiment");
-        json_object *meta = bm && cs_model_metadata(bm) ? json_tokener_parse(cs_model_metadata(bm))
-                                                        : NULL,
-                    *metrics = NULL;
-        if (meta && json_object_object_get_ex(meta, "metrics", &metrics)) json_object_get(metrics);
-        json_object_put(meta);
-        if (!rc) rc = cs_json_add_str(m, "source", "builtin");
-        if (!rc && json_object_object_add(m, "metrics", metrics)) rc = CS_ERR_NOMEM;
-        return rc;
+        cs_jb_str(m, "source", "builtin");
+        add_builtin_metrics(req, "sentiment", m);
+        return cs_jb_done(m);
     }
     struct cs_tm_model tm;
     json_object *status = NULL;
-    rc = cs_tm_load(req->store, req->arena, req->auth.tenant, (enum cs_tm_kind)KIND[i], &tm,
-                    &status);
+    int rc = cs_tm_load(req->store, req->arena, req->auth.tenant, (enum cs_tm_kind)KIND[i], &tm,
+                        &status);
     if (rc == CS_OK) {
         char iso[CS_ISO_MAX];
         cs_time_iso(tm.fitted_ms, CS_ISO_Z, iso);
-        rc = cs_json_add_str(m, "source", "tenant");
-        if (!rc) rc = cs_json_add(m, "metrics", json_object_get(tm.metrics));
-        if (!rc) rc = cs_json_add_int(m, "labelled_examples", tm.n_examples);
-        if (!rc) rc = cs_json_add_str(m, "fitted_at", iso);
-        return rc;
+        cs_jb_str(m, "source", "tenant");
+        cs_jb_add(m, "metrics", json_object_get(tm.metrics));
+        cs_jb_int(m, "labelled_examples", tm.n_examples);
+        cs_jb_str(m, "fitted_at", iso);
+        return cs_jb_done(m);
     }
     if (rc != CS_ERR_NOT_FOUND && rc != CS_ERR_FORMAT) return rc;
     if (rc == CS_ERR_FORMAT)
         cs_log(CS_LOG_WARN, "stored tenant model malformed", "model", MODELS[i], NULL);
     int64_t n = status && rc == CS_ERR_NOT_FOUND ? cs_json_get_int(status, "n_examples", 0) : 0;
-    rc = cs_json_add_str(m, "source", FALLBACK[i]);
-    if (!rc && i == M_ESC) {
-        const struct cs_model *bm = cs_models_get(req->env->models, "escalation");
-        json_object *meta = bm && cs_model_metadata(bm) ? json_tokener_parse(cs_model_metadata(bm))
-                                                        : NULL,
-                    *metrics = NULL;
-        if (meta && json_object_object_get_ex(meta, "metrics", &metrics)) json_object_get(metrics);
-        json_object_put(meta);
-        if (json_object_object_add(m, "metrics", metrics)) rc = CS_ERR_NOMEM;
-    } else if (!rc && json_object_object_add(m, "metrics", NULL)) {
-        rc = CS_ERR_NOMEM;
-    }
+    cs_jb_str(m, "source", FALLBACK[i]);
+    if (i == M_ESC)
+        add_builtin_metrics(req, "escalation", m);
+    else
+        cs_jb_null(m, "metrics");
     /* Labelled examples the last refit counted (null before the first). */
-    if (!rc)
-        rc = status ? cs_json_add_int(m, "labelled_examples", n)
-                    : cs_json_add_str(m, "labelled_examples", NULL);
-    return rc;
+    if (status)
+        cs_jb_int(m, "labelled_examples", n);
+    else
+        cs_jb_null(m, "labelled_examples");
+    return cs_jb_done(m);
 }
 
 static int list(const struct cs_req *req, struct cs_resp *resp)
 {
-    json_object *o = cs_json_object(req->arena), *arr = json_object_new_array();
-    if (!o || !arr || cs_json_add(o, "models", arr)) return CS_ERR_NOMEM;
+    json_object *arr = cs_json_array(req->arena);
+    if (!arr) return CS_ERR_NOMEM;
     for (int i = 0; i < M_N; i++) {
-        json_object *m = json_object_new_object();
-        if (!m || json_object_array_add(arr, m)) return json_object_put(m), CS_ERR_NOMEM;
-        int rc = list_one(req, i, m);
-        if (rc) return rc;
+        struct cs_jb m;
+        cs_jb_init(&m, json_object_new_object());
+        int rc = list_one(req, i, &m);
+        if (rc) {
+            json_object_put(m.obj);
+            return rc;
+        }
+        if ((rc = cs_json_push(arr, m.obj))) return rc;
     }
-    int rc = cs_json_add_int(o, "min_sample", CS_INSIGHTS_MIN_SAMPLE);
-    if (!rc) rc = cs_json_add_int(o, "min_labelled_examples", CS_TM_MIN_EXAMPLES);
-    if (!rc) rc = cs_json_add_int(o, "min_examples_per_class", CS_TM_MIN_CLASS);
-    return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_ref(&o, "models", arr);
+    cs_jb_int(&o, "min_sample", CS_INSIGHTS_MIN_SAMPLE);
+    cs_jb_int(&o, "min_labelled_examples", CS_TM_MIN_EXAMPLES);
+    cs_jb_int(&o, "min_examples_per_class", CS_TM_MIN_CLASS);
+    int rc = cs_jb_done(&o);
+    return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o.obj);
 }
 
 /* ---- the tenant's configuration ---- */
@@ -493,24 +511,24 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
 static int cfg_json(const struct cs_insights_cfg *cfg, json_object *stored, struct cs_arena *a,
                     json_object **out)
 {
-    json_object *o = cs_json_object(a), *v, *t = json_object_new_object();
-    if (!o || !t || cs_json_add(o, "thresholds", t)) return CS_ERR_NOMEM;
-    json_object *bh = stored && json_object_object_get_ex(stored, "business_hours", &v)
-                          ? json_object_get(v)
-                          : NULL;
+    json_object *v;
+    struct cs_jb o, t;
+    cs_jb_init(&t, json_object_new_object());
+    cs_jb_double(&t, "sla_breach", cfg->sla_threshold, 4);
+    cs_jb_double(&t, "churn", cfg->churn_threshold, 4);
+    json_object *bh = stored && json_object_object_get_ex(stored, "business_hours", &v) ? v : NULL;
     json_object *hol = stored && json_object_object_get_ex(stored, "holidays", &v) && v
                            ? json_object_get(v)
                            : json_object_new_array();
-    if (json_object_object_add(o, "business_hours", bh))
-        return json_object_put(bh), json_object_put(hol), CS_ERR_NOMEM;
-    int rc = cs_json_add(o, "holidays", hol);
-    if (!rc) rc = cs_json_add_double(t, "sla_breach", cfg->sla_threshold, 4);
-    if (!rc) rc = cs_json_add_double(t, "churn", cfg->churn_threshold, 4);
-    if (!rc) rc = cs_json_add_str(o, "sla_clock", cfg->bh.always ? "24x7" : "business_hours");
-    if (!rc) rc = cs_json_add_str(o, "time_zone", cfg->time_zone);
-    if (!rc) rc = cs_json_add_int(o, "max_workload", cfg->max_workload);
-    *out = o;
-    return rc;
+    cs_jb_init(&o, cs_json_object(a));
+    cs_jb_nest(&o, "thresholds", &t);
+    cs_jb_ref(&o, "business_hours", bh);
+    cs_jb_add(&o, "holidays", hol);
+    cs_jb_str(&o, "sla_clock", cfg->bh.always ? "24x7" : "business_hours");
+    cs_jb_str(&o, "time_zone", cfg->time_zone);
+    cs_jb_int(&o, "max_workload", cfg->max_workload);
+    *out = o.obj;
+    return cs_jb_done(&o);
 }
 
 static int config(const struct cs_req *req, struct cs_resp *resp)

@@ -32,9 +32,13 @@ static int parse_period(const struct cs_req *req, struct cs_resp *resp, const ch
     return CS_ERR_VALIDATION;
 }
 
-static int add_pct(json_object *o, const char *key, double v)
+/* v with one decimal, or null when there is no figure (NaN). */
+static void add_figure(struct cs_jb *o, const char *key, double v)
 {
-    return isnan(v) ? cs_json_add_str(o, key, NULL) : cs_json_add_double(o, key, v, 1);
+    if (isnan(v))
+        cs_jb_null(o, key);
+    else
+        cs_jb_double(o, key, v, 1);
 }
 
 CS_HANDLER(fn_customer_analytics)
@@ -49,34 +53,27 @@ CS_HANDLER(fn_customer_analytics)
     if (!rc)
         rc = cs_insights_deflection(req->store, req->auth.tenant, since, &sessions, &deflected);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena), *m = json_object_new_object(),
-                *n = json_object_new_object();
-    if (!o || !m || !n || cs_json_add(o, "metrics", m) || cs_json_add(o, "sample_sizes", n)) {
-        json_object_put(m);
-        json_object_put(n);
-        return CS_ERR_NOMEM;
-    }
     char text[32];
     cs_insights_duration_text(f.avg_resolution_s, text, sizeof(text));
-    rc = cs_json_add_str(o, "period", period);
-    if (!rc) rc = cs_json_add_int(m, "total_tickets", f.total);
-    if (!rc)
-        rc = isnan(f.avg_resolution_s) ? cs_json_add_str(m, "avg_resolution_time", NULL)
-                                       : cs_json_add_str(m, "avg_resolution_time", text);
-    if (!rc)
-        rc = isnan(f.avg_resolution_s)
-                 ? cs_json_add_str(m, "avg_resolution_seconds", NULL)
-                 : cs_json_add_double(m, "avg_resolution_seconds", f.avg_resolution_s, 1);
-    if (!rc) rc = add_pct(m, "csat_score", f.csat_pct);
-    if (!rc) rc = add_pct(m, "first_contact_resolution", f.fcr_pct);
-    if (!rc) rc = add_pct(m, "escalation_rate", f.escalation_pct);
-    if (!rc)
-        rc = add_pct(m, "self_service_deflection",
-                     sessions ? 100.0 * (double)deflected / (double)sessions : NAN);
-    if (!rc) rc = cs_json_add_int(n, "tickets", f.total);
-    if (!rc) rc = cs_json_add_int(n, "resolved", f.resolved);
-    if (!rc) rc = cs_json_add_int(n, "rated", f.rated);
-    if (!rc) rc = cs_json_add_int(n, "sessions", sessions);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
-    return rc;
+    struct cs_jb o, m, n;
+    cs_jb_init(&m, json_object_new_object());
+    cs_jb_int(&m, "total_tickets", f.total);
+    cs_jb_str(&m, "avg_resolution_time", isnan(f.avg_resolution_s) ? NULL : text);
+    add_figure(&m, "avg_resolution_seconds", f.avg_resolution_s);
+    add_figure(&m, "csat_score", f.csat_pct);
+    add_figure(&m, "first_contact_resolution", f.fcr_pct);
+    add_figure(&m, "escalation_rate", f.escalation_pct);
+    add_figure(&m, "self_service_deflection",
+               sessions ? 100.0 * (double)deflected / (double)sessions : NAN);
+    cs_jb_init(&n, json_object_new_object());
+    cs_jb_int(&n, "tickets", f.total);
+    cs_jb_int(&n, "resolved", f.resolved);
+    cs_jb_int(&n, "rated", f.rated);
+    cs_jb_int(&n, "sessions", sessions);
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "metrics", &m);
+    cs_jb_nest(&o, "sample_sizes", &n);
+    cs_jb_str(&o, "period", period);
+    rc = cs_jb_done(&o);
+    return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o.obj);
 }

@@ -83,11 +83,9 @@ CS_HANDLER(fn_customer_tickets_import)
     int rc = CS_OK;
     for (size_t i = 0; !rc && i < n; i++)
         rc = build(req, resp, i, json_object_array_get_idx(tickets, i), &docs[i]);
-    json_object *out = rc ? NULL : cs_json_object(req->arena), *skipped = json_object_new_array();
-    if (!rc && (!out || !skipped || cs_json_add(out, "skipped", skipped)))
-        rc = CS_ERR_NOMEM;
-    else if (rc)
-        json_object_put(skipped);
+    if (rc) return rc;
+    json_object *skipped = cs_json_array(req->arena);
+    if (!skipped) return CS_ERR_NOMEM;
     int64_t imported = 0, events = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         const char *id = cs_json_get_str(docs[i], "ticket_id");
@@ -98,7 +96,7 @@ CS_HANDLER(fn_customer_tickets_import)
             rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, id,
                                  docs[i], NULL, req->now_ms, NULL);
         if (rc == CS_ERR_EXISTS) {
-            rc = json_object_array_add(skipped, json_object_new_string(id)) ? CS_ERR_NOMEM : CS_OK;
+            rc = cs_json_push(skipped, json_object_new_string(id));
             continue;
         }
         json_object *ev;
@@ -106,8 +104,12 @@ CS_HANDLER(fn_customer_tickets_import)
             events += (int64_t)json_object_array_length(ev);
         imported += !rc;
     }
-    if (!rc) rc = cs_json_add_int(out, "imported", imported);
-    if (!rc) rc = cs_json_add_int(out, "events", events);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out);
-    return rc;
+    if (rc) return rc;
+    struct cs_jb out;
+    cs_jb_init(&out, cs_json_object(req->arena));
+    cs_jb_ref(&out, "skipped", skipped);
+    cs_jb_int(&out, "imported", imported);
+    cs_jb_int(&out, "events", events);
+    rc = cs_jb_done(&out);
+    return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, out.obj);
 }

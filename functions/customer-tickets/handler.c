@@ -39,28 +39,22 @@ static int insights_json(const struct cs_req *req, json_object *doc, json_object
     int rc = cs_insights_ticket_insights(req->store, req->arena, req->auth.tenant, req->env->models,
                                          req->env->triage_policy, doc, req->now_ms, &ti);
     if (rc) return rc;
-    json_object *o = json_object_new_object();
-    if (!o) return CS_ERR_NOMEM;
-    if (cs_json_own(req->arena, o)) return CS_ERR_NOMEM;
-    rc = cs_json_add_double(o, "escalation_risk", ti.escalation.probability, 2);
-    if (!rc) rc = cs_json_add_str(o, "escalation_source", ti.escalation_source);
-    if (!rc) rc = cs_json_add_str(o, "predicted_resolution_time", ti.resolution_text);
-    if (!rc) rc = cs_json_add_double(o, "predicted_resolution_seconds", ti.resolution_s, 0);
-    if (!rc) rc = cs_json_add_str(o, "predicted_resolution_source", ti.resolution_source);
-    if (!rc) rc = cs_json_add_int(o, "predicted_resolution_sample_size", ti.resolution_n);
-    if (!rc)
-        rc = ti.agent_name ? cs_json_add_str(o, "recommended_agent", ti.agent_name)
-                           : cs_json_add_str(o, "recommended_agent", NULL);
-    if (!rc && ti.agent_id) rc = cs_json_add_str(o, "recommended_agent_id", ti.agent_id);
-    if (!rc) rc = cs_json_add_str(o, "recommended_agent_source", ti.agent_source);
-    if (!rc && ti.agent_id)
-        rc = cs_json_add_int(o, "recommended_agent_workload", ti.agent_workload);
-    if (!rc) rc = cs_json_add_str(o, "sentiment", cs_json_get_str(doc, "sentiment"));
-    if (!rc)
-        rc = cs_json_add_double(o, "sentiment_score", cs_json_get_double(doc, "sentiment_score", 0),
-                                2);
-    *out = json_object_get(o);
-    return rc;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_double(&o, "escalation_risk", ti.escalation.probability, 2);
+    cs_jb_str(&o, "escalation_source", ti.escalation_source);
+    cs_jb_str(&o, "predicted_resolution_time", ti.resolution_text);
+    cs_jb_double(&o, "predicted_resolution_seconds", ti.resolution_s, 0);
+    cs_jb_str(&o, "predicted_resolution_source", ti.resolution_source);
+    cs_jb_int(&o, "predicted_resolution_sample_size", ti.resolution_n);
+    cs_jb_str(&o, "recommended_agent", ti.agent_name);
+    if (ti.agent_id) cs_jb_str(&o, "recommended_agent_id", ti.agent_id);
+    cs_jb_str(&o, "recommended_agent_source", ti.agent_source);
+    if (ti.agent_id) cs_jb_int(&o, "recommended_agent_workload", ti.agent_workload);
+    cs_jb_str(&o, "sentiment", cs_json_get_str(doc, "sentiment"));
+    cs_jb_double(&o, "sentiment_score", cs_json_get_double(doc, "sentiment_score", 0), 2);
+    *out = cs_jb_take(&o);
+    return *out ? CS_OK : CS_ERR_NOMEM;
 }
 
 static int get_ticket(const struct cs_req *req, struct cs_resp *resp, const char *id)
@@ -69,58 +63,60 @@ static int get_ticket(const struct cs_req *req, struct cs_resp *resp, const char
     int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_INSIGHTS_TICKETS, id, &d);
     if (rc == CS_ERR_NOT_FOUND) return not_found(resp);
     if (rc) return rc;
-    json_object *ai = NULL, *o = cs_json_object(req->arena);
-    if (!o) return CS_ERR_NOMEM;
+    json_object *ai = NULL;
     rc = insights_json(req, d.body, &ai);
-    if (!rc) rc = cs_json_add_str(o, "ticket_id", id);
-    if (!rc) rc = cs_json_add_str(o, "subject", cs_json_get_str(d.body, "subject"));
-    if (!rc) rc = cs_json_add_str(o, "customer_id", cs_json_get_str(d.body, "customer_id"));
-    if (!rc) rc = cs_json_add_str(o, "priority", cs_json_get_str(d.body, "priority"));
-    if (!rc) rc = cs_json_add_str(o, "category", cs_json_get_str(d.body, "category"));
-    if (!rc) rc = cs_json_add_str(o, "status", cs_json_get_str(d.body, "status"));
-    if (!rc)
-        rc = cs_json_add(o, "ai_insights", ai);
-    else
-        json_object_put(ai);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o);
-    return rc;
+    if (rc) return rc;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_str(&o, "ticket_id", id);
+    cs_jb_str(&o, "subject", cs_json_get_str(d.body, "subject"));
+    cs_jb_str(&o, "customer_id", cs_json_get_str(d.body, "customer_id"));
+    cs_jb_str(&o, "priority", cs_json_get_str(d.body, "priority"));
+    cs_jb_str(&o, "category", cs_json_get_str(d.body, "category"));
+    cs_jb_str(&o, "status", cs_json_get_str(d.body, "status"));
+    cs_jb_add(&o, "ai_insights", ai);
+    rc = cs_jb_done(&o);
+    return rc ? rc : cs_family_ok(CS_FAMILY_PREDICT, req, resp, 200, o.obj);
 }
 
-static int add_opt_double(json_object *o, json_object *doc, const char *from, const char *to)
+static void add_opt_double(struct cs_jb *o, json_object *doc, const char *from, const char *to)
 {
     json_object *v;
-    if (!json_object_object_get_ex(doc, from, &v)) return cs_json_add_str(o, to, NULL);
-    return cs_json_add_double(o, to, json_object_get_double(v), 3);
+    if (!json_object_object_get_ex(doc, from, &v))
+        cs_jb_null(o, to);
+    else
+        cs_jb_double(o, to, json_object_get_double(v), 3);
 }
 
 /* The lifecycle as it stands after the change: derived fields only. */
 static int lifecycle_json(const struct cs_req *req, const char *id, json_object *doc,
                           json_object **out)
 {
-    json_object *o = cs_json_object(req->arena), *ev = NULL;
-    if (!o) return CS_ERR_NOMEM;
+    json_object *ev = NULL;
     char ts[CS_ISO_MAX];
     cs_time_iso(cs_json_get_int(doc, "opened_ms", 0), CS_ISO_Z, ts);
-    int rc = cs_json_add_str(o, "ticket_id", id);
-    if (!rc) rc = cs_json_add_str(o, "status", cs_json_get_str(doc, "status"));
-    if (!rc) rc = cs_json_add_str(o, "assignee", cs_json_get_str(doc, "assignee"));
-    if (!rc) rc = cs_json_add_str(o, "opened_at", ts);
-    if (!rc) rc = add_opt_double(o, doc, "first_reply_s", "first_reply_seconds");
-    if (!rc) rc = add_opt_double(o, doc, "resolution_s", "resolution_seconds");
-    if (!rc) rc = cs_json_add_int(o, "agent_replies", cs_json_get_int(doc, "replies", 0));
-    if (!rc) rc = cs_json_add_int(o, "reopened", cs_json_get_int(doc, "reopened", 0));
-    if (!rc) rc = cs_json_add_bool(o, "escalated", cs_json_get_int(doc, "escalated", 0) != 0);
-    if (!rc) rc = cs_json_add_bool(o, "churned", cs_json_get_int(doc, "churned", 0) != 0);
-    if (!rc)
-        rc = json_object_object_get_ex(doc, "csat", NULL)
-                 ? cs_json_add_int(o, "csat_rating", cs_json_get_int(doc, "csat", 0))
-                 : cs_json_add_str(o, "csat_rating", NULL);
-    if (!rc && json_object_object_get_ex(doc, "fcr", NULL))
-        rc = cs_json_add_bool(o, "first_contact_resolution", cs_json_get_int(doc, "fcr", 0) != 0);
-    if (!rc && json_object_object_get_ex(doc, "events", &ev))
-        rc = cs_json_add_int(o, "events", (int64_t)json_object_array_length(ev));
-    *out = o;
-    return rc;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_str(&o, "ticket_id", id);
+    cs_jb_str(&o, "status", cs_json_get_str(doc, "status"));
+    cs_jb_str(&o, "assignee", cs_json_get_str(doc, "assignee"));
+    cs_jb_str(&o, "opened_at", ts);
+    add_opt_double(&o, doc, "first_reply_s", "first_reply_seconds");
+    add_opt_double(&o, doc, "resolution_s", "resolution_seconds");
+    cs_jb_int(&o, "agent_replies", cs_json_get_int(doc, "replies", 0));
+    cs_jb_int(&o, "reopened", cs_json_get_int(doc, "reopened", 0));
+    cs_jb_bool(&o, "escalated", cs_json_get_int(doc, "escalated", 0) != 0);
+    cs_jb_bool(&o, "churned", cs_json_get_int(doc, "churned", 0) != 0);
+    if (json_object_object_get_ex(doc, "csat", NULL))
+        cs_jb_int(&o, "csat_rating", cs_json_get_int(doc, "csat", 0));
+    else
+        cs_jb_null(&o, "csat_rating");
+    if (json_object_object_get_ex(doc, "fcr", NULL))
+        cs_jb_bool(&o, "first_contact_resolution", cs_json_get_int(doc, "fcr", 0) != 0);
+    if (json_object_object_get_ex(doc, "events", &ev))
+        cs_jb_int(&o, "events", (int64_t)json_object_array_length(ev));
+    *out = o.obj;
+    return cs_jb_done(&o);
 }
 
 static int patch_ticket(const struct cs_req *req, struct cs_resp *resp, const char *id)

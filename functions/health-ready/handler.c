@@ -16,13 +16,14 @@ CS_HANDLER(fn_health_ready)
     bool ready = store_ok && models_ok;
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_OFFSET_US, ts);
-    json_object *o = cs_json_object(req->arena);
-    json_object *checks = json_object_new_object();
-    int rc = o ? cs_json_add(o, "checks", checks) : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(o, "status", ready ? "ready" : "not_ready");
-    if (!rc) rc = cs_json_add_str(o, "timestamp", ts);
-    if (!rc) rc = cs_json_add_str(checks, "store", store_ok ? "ok" : "unavailable");
-    if (!rc) rc = cs_json_add_str(checks, "models", models_ok ? "ok" : "unavailable");
-    if (!rc) rc = cs_family_ok(CS_FAMILY_TRIAGE, req, resp, ready ? 200 : 503, o);
-    return rc;
+    struct cs_jb o, checks;
+    cs_jb_init(&checks, json_object_new_object());
+    cs_jb_str(&checks, "store", store_ok ? "ok" : "unavailable");
+    cs_jb_str(&checks, "models", models_ok ? "ok" : "unavailable");
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_nest(&o, "checks", &checks);
+    cs_jb_str(&o, "status", ready ? "ready" : "not_ready");
+    cs_jb_str(&o, "timestamp", ts);
+    int rc = cs_jb_done(&o);
+    return rc ? rc : cs_family_ok(CS_FAMILY_TRIAGE, req, resp, ready ? 200 : 503, o.obj);
 }

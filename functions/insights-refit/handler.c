@@ -91,21 +91,26 @@ static int put_status(struct cs_store *st, struct cs_arena *a, const char *tenan
                       const struct cs_doc *old, const struct cs_tm_fit_report *rep,
                       const struct seen *seen, int64_t now_ms)
 {
-    json_object *b = cs_json_object(a), *fitted = json_object_new_array();
-    if (!b || !fitted || cs_json_add(b, "fitted", fitted)) return CS_ERR_NOMEM;
-    int rc = cs_json_add_int(b, "checked_ms", now_ms);
-    if (!rc) rc = cs_json_add_int(b, "tickets", seen->tickets);
-    if (!rc) rc = cs_json_add_int(b, "latest_ms", seen->latest_ms);
-    if (!rc) rc = cs_json_add_int(b, "tickets_read", rep->tickets);
-    for (int k = 0; !rc && k < CS_TM_N; k++)
+    json_object *fitted = json_object_new_array();
+    for (int k = 0; fitted && k < CS_TM_N; k++)
         if (rep->fitted[k] &&
-            json_object_array_add(fitted, json_object_new_string(cs_tm_name((enum cs_tm_kind)k))))
-            rc = CS_ERR_NOMEM;
+            cs_json_push(fitted, json_object_new_string(cs_tm_name((enum cs_tm_kind)k)))) {
+            json_object_put(fitted);
+            fitted = NULL;
+        }
+    struct cs_jb b;
+    cs_jb_init(&b, cs_json_object(a));
+    cs_jb_add(&b, "fitted", fitted);
+    cs_jb_int(&b, "checked_ms", now_ms);
+    cs_jb_int(&b, "tickets", seen->tickets);
+    cs_jb_int(&b, "latest_ms", seen->latest_ms);
+    cs_jb_int(&b, "tickets_read", rep->tickets);
+    int rc = cs_jb_done(&b);
     if (rc) return rc;
     if (old->body)
-        return cs_store_update(st, a, tenant, CS_TM_COLL, STATUS_ID, old->version, b, NULL, now_ms,
-                               NULL);
-    rc = cs_store_insert(st, a, tenant, CS_TM_COLL, STATUS_ID, b, NULL, now_ms, NULL);
+        return cs_store_update(st, a, tenant, CS_TM_COLL, STATUS_ID, old->version, b.obj, NULL,
+                               now_ms, NULL);
+    rc = cs_store_insert(st, a, tenant, CS_TM_COLL, STATUS_ID, b.obj, NULL, now_ms, NULL);
     /* Another worker looked meanwhile: its status stands. */
     return rc == CS_ERR_EXISTS ? CS_OK : rc;
 }
@@ -155,9 +160,12 @@ CS_RUN(fn_insights_refit_run)
                    cs_error_name(trc), NULL);
         }
     }
-    if (cs_json_add_int(o, "tenants", tenants) || cs_json_add_int(o, "refitted", fitted) ||
-        cs_json_add_int(o, "failed", failed))
-        return CS_ERR_NOMEM;
+    struct cs_jb sb;
+    cs_jb_init(&sb, o);
+    cs_jb_int(&sb, "tenants", tenants);
+    cs_jb_int(&sb, "refitted", fitted);
+    cs_jb_int(&sb, "failed", failed);
+    if ((rc = cs_jb_done(&sb))) return rc;
     *summary = o;
     return CS_OK;
 }

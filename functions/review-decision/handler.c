@@ -47,17 +47,16 @@ static const char *iso(struct cs_arena *a, int64_t ms)
 /* The seed's decision body; `decision` (beyond the seed) says which verdict. */
 static json_object *decided_json(const struct cs_req *req, const char *id, json_object *body)
 {
-    json_object *d = json_object_new_object();
-    if (!d) return NULL;
-    int rc = cs_json_add_str(d, "item_id", id);
-    if (!rc) rc = cs_json_add_str(d, "status", "reviewed");
-    if (!rc)
-        rc = cs_json_add_str(d, "review_time",
-                             iso(req->arena, cs_json_get_int(body, "decided_at", 0)));
-    if (!rc) rc = cs_json_add_str(d, "reviewer_id", cs_json_get_str(body, "reviewer_id"));
-    if (!rc) rc = cs_json_add_str(d, "decision", cs_json_get_str(body, "status"));
-    if (rc) json_object_put(d);
-    return rc ? NULL : d;
+    struct cs_jb d;
+    cs_jb_init(&d, json_object_new_object());
+    cs_jb_str(&d, "item_id", id);
+    cs_jb_str(&d, "status", "reviewed");
+    cs_jb_str(&d, "review_time", iso(req->arena, cs_json_get_int(body, "decided_at", 0)));
+    cs_jb_str(&d, "reviewer_id", cs_json_get_str(body, "reviewer_id"));
+    cs_jb_str(&d, "decision", cs_json_get_str(body, "status"));
+    if (!cs_jb_done(&d)) return d.obj;
+    json_object_put(d.obj);
+    return NULL;
 }
 
 static int already_decided(const struct cs_req *req, struct cs_resp *resp, const char *id,

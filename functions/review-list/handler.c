@@ -57,30 +57,29 @@ static bool is_queued(json_object *body)
  * verdict as `decision`, ISO times; eta_ms < 0 means not waiting. */
 static json_object *item_json(const struct cs_req *req, const struct cs_doc *doc, int64_t eta_ms)
 {
-    json_object *b = doc->body, *o = json_object_new_object(), *meta = NULL;
-    if (!o) return NULL;
+    json_object *b = doc->body, *meta = NULL;
     bool queued = is_queued(b);
     json_object_object_get_ex(b, "metadata", &meta);
     char eta_s[CS_ISO_MAX];
     if (eta_ms >= 0) cs_time_iso(eta_ms, CS_ISO_NAIVE_US, eta_s);
-    int rc = cs_json_add_str(o, "item_id", doc->id);
-    if (!rc) rc = cs_json_add_str(o, "status", queued ? "queued" : "reviewed");
-    if (!rc) rc = cs_json_add_str(o, "decision", queued ? NULL : cs_json_get_str(b, "status"));
-    if (!rc) rc = cs_json_add_int(o, "priority", cs_json_get_int(b, "priority", 3));
-    if (!rc) rc = cs_json_add_str(o, "category", cs_json_get_str(b, "category"));
-    if (!rc) rc = cs_json_add_str(o, "query", cs_json_get_str(b, "query"));
-    if (!rc) rc = cs_json_add_str(o, "response", cs_json_get_str(b, "response"));
-    if (!rc)
-        rc = cs_json_add(o, "metadata", meta ? json_object_get(meta) : json_object_new_object());
-    if (!rc) rc = cs_json_add_str(o, "source", cs_json_get_str(b, "source"));
-    if (!rc) rc = cs_json_add_str(o, "queued_at", iso_or_null(req->arena, b, "queued_at"));
-    if (!rc) rc = cs_json_add_str(o, "estimated_review_time", eta_ms >= 0 ? eta_s : NULL);
-    if (!rc) rc = cs_json_add_str(o, "review_time", iso_or_null(req->arena, b, "decided_at"));
-    if (!rc) rc = cs_json_add_str(o, "reviewer_id", cs_json_get_str(b, "reviewer_id"));
-    if (!rc) rc = cs_json_add_str(o, "feedback", cs_json_get_str(b, "feedback"));
-    if (!rc) rc = cs_json_add_str(o, "final_response", cs_json_get_str(b, "final_response"));
-    if (rc) json_object_put(o);
-    return rc ? NULL : o;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_str(&o, "item_id", doc->id);
+    cs_jb_str(&o, "status", queued ? "queued" : "reviewed");
+    cs_jb_str(&o, "decision", queued ? NULL : cs_json_get_str(b, "status"));
+    cs_jb_int(&o, "priority", cs_json_get_int(b, "priority", 3));
+    cs_jb_str(&o, "category", cs_json_get_str(b, "category"));
+    cs_jb_str(&o, "query", cs_json_get_str(b, "query"));
+    cs_jb_str(&o, "response", cs_json_get_str(b, "response"));
+    cs_jb_add(&o, "metadata", meta ? json_object_get(meta) : json_object_new_object());
+    cs_jb_str(&o, "source", cs_json_get_str(b, "source"));
+    cs_jb_str(&o, "queued_at", iso_or_null(req->arena, b, "queued_at"));
+    cs_jb_str(&o, "estimated_review_time", eta_ms >= 0 ? eta_s : NULL);
+    cs_jb_str(&o, "review_time", iso_or_null(req->arena, b, "decided_at"));
+    cs_jb_str(&o, "reviewer_id", cs_json_get_str(b, "reviewer_id"));
+    cs_jb_str(&o, "feedback", cs_json_get_str(b, "feedback"));
+    cs_jb_str(&o, "final_response", cs_json_get_str(b, "final_response"));
+    return cs_jb_take(&o);
 }
 
 /* Items come in rank order and the filters are one status and one priority, so the
@@ -101,11 +100,8 @@ static int items_json(const struct cs_req *req, const struct cs_doc_list *l,
             }
             eta = cs_review_eta_ms(t, next++, req->now_ms);
         }
-        json_object *it = item_json(req, &l->docs[i], eta);
-        if (!it || json_object_array_add(arr, it)) {
-            json_object_put(it);
-            return CS_ERR_NOMEM;
-        }
+        int rc = cs_json_push(arr, item_json(req, &l->docs[i], eta));
+        if (rc) return rc;
     }
     return CS_OK;
 }
@@ -113,21 +109,18 @@ static int items_json(const struct cs_req *req, const struct cs_doc_list *l,
 static json_object *queue_json(const struct cs_req *req, const struct cs_review_throughput *t,
                                int64_t queued)
 {
-    json_object *q = json_object_new_object();
-    if (!q) return NULL;
     char clear[CS_ISO_MAX];
     cs_time_iso(queued ? cs_review_eta_ms(t, queued - 1, req->now_ms) : req->now_ms,
                 CS_ISO_NAIVE_US, clear);
-    int rc = cs_json_add_int(q, "queued", queued);
-    if (!rc) rc = cs_json_add_double(q, "decisions_per_hour", t->per_hour, 2);
-    if (!rc)
-        rc = cs_json_add_str(q, "throughput_basis",
-                             t->from_history ? "recent_decisions" : "default");
-    if (!rc) rc = cs_json_add_int(q, "decisions_in_window", t->decisions);
-    if (!rc) rc = cs_json_add_int(q, "window_hours", CS_REVIEW_WINDOW_MS / 3600000);
-    if (!rc) rc = cs_json_add_str(q, "estimated_clear_time", clear);
-    if (rc) json_object_put(q);
-    return rc ? NULL : q;
+    struct cs_jb q;
+    cs_jb_init(&q, json_object_new_object());
+    cs_jb_int(&q, "queued", queued);
+    cs_jb_double(&q, "decisions_per_hour", t->per_hour, 2);
+    cs_jb_str(&q, "throughput_basis", t->from_history ? "recent_decisions" : "default");
+    cs_jb_int(&q, "decisions_in_window", t->decisions);
+    cs_jb_int(&q, "window_hours", CS_REVIEW_WINDOW_MS / 3600000);
+    cs_jb_str(&q, "estimated_clear_time", clear);
+    return cs_jb_take(&q);
 }
 
 CS_HANDLER(fn_review_list)
@@ -141,18 +134,17 @@ CS_HANDLER(fn_review_list)
     if (!rc) rc = cs_review_list(req->store, req->arena, req->auth.tenant, &f, &l);
     if (!rc) rc = cs_review_throughput(req->store, req->auth.tenant, req->now_ms, &t);
     if (!rc) rc = cs_store_count(req->store, req->auth.tenant, CS_REVIEW_COLL, qf, 1, &queued);
-    json_object *d = rc ? NULL : cs_json_object(req->arena);
-    json_object *items = rc ? NULL : json_object_new_array();
-    if (!rc && (!d || !items)) rc = CS_ERR_NOMEM;
-    if (!rc)
-        rc = cs_json_add(d, "items", items);
-    else
-        json_object_put(items);
-    if (!rc) rc = items_json(req, &l, &t, items);
-    if (!rc) rc = cs_json_add_int(d, "total", l.total);
-    if (!rc) rc = cs_json_add_int(d, "limit", f.limit);
-    if (!rc) rc = cs_json_add_int(d, "offset", f.offset);
-    if (!rc) rc = cs_json_add(d, "queue", queue_json(req, &t, queued));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
-    return rc;
+    if (rc) return rc;
+    json_object *items = cs_json_array(req->arena);
+    rc = items ? items_json(req, &l, &t, items) : CS_ERR_NOMEM;
+    if (rc) return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_ref(&d, "items", items);
+    cs_jb_int(&d, "total", l.total);
+    cs_jb_int(&d, "limit", f.limit);
+    cs_jb_int(&d, "offset", f.offset);
+    cs_jb_add(&d, "queue", queue_json(req, &t, queued));
+    rc = cs_jb_done(&d);
+    return rc ? rc : cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
 }

@@ -46,11 +46,12 @@ CS_HANDLER(fn_review_queue)
     if (!rc) rc = estimate(req, id, &eta);
     char ts[CS_ISO_MAX];
     cs_time_iso(eta, CS_ISO_NAIVE_US, ts);
-    json_object *d = rc ? NULL : cs_json_object(req->arena);
-    if (!rc && !d) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "item_id", id);
-    if (!rc) rc = cs_json_add_str(d, "status", "queued");
-    if (!rc) rc = cs_json_add_str(d, "estimated_review_time", ts);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
-    return rc;
+    if (rc) return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_str(&d, "item_id", id);
+    cs_jb_str(&d, "status", "queued");
+    cs_jb_str(&d, "estimated_review_time", ts);
+    rc = cs_jb_done(&d);
+    return rc ? rc : cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
 }

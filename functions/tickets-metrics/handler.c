@@ -82,33 +82,31 @@ static int parse_period(const struct cs_req *req, struct cs_resp *resp, struct w
 }
 
 /* {"<key>": count, ...}, most frequent first. */
-static int mix(const struct cs_tm_mix *m, json_object **out)
+static json_object *mix(const struct cs_tm_mix *m)
 {
-    json_object *o = json_object_new_object();
-    for (size_t i = 0; o && i < m->n; i++)
-        json_object_object_add(o, m->keys[i], json_object_new_int64(m->counts[i]));
-    *out = o;
-    return o ? CS_OK : CS_ERR_NOMEM;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    for (size_t i = 0; i < m->n; i++) cs_jb_int(&o, m->keys[i], m->counts[i]);
+    return cs_jb_take(&o);
 }
 
-static int latency(const struct cs_ticket_metrics *t, json_object **out)
+static json_object *latency(const struct cs_ticket_metrics *t)
 {
-    json_object *o = json_object_new_object();
-    int rc = o ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_double(o, "p50", t->p50_ms, 3);
-    if (!rc) rc = cs_json_add_double(o, "p95", t->p95_ms, 3);
-    if (!rc) rc = cs_json_add_double(o, "p99", t->p99_ms, 3);
-    if (!rc) rc = cs_json_add_double(o, "avg", t->avg_ms, 3);
-    *out = o;
-    return rc;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_double(&o, "p50", t->p50_ms, 3);
+    cs_jb_double(&o, "p95", t->p95_ms, 3);
+    cs_jb_double(&o, "p99", t->p99_ms, 3);
+    cs_jb_double(&o, "avg", t->avg_ms, 3);
+    return cs_jb_take(&o);
 }
 
 /* The range's end as applied, so a client sees how a bare date was read. */
-static int add_bound(json_object *o, const char *name, int64_t ms)
+static void add_bound(struct cs_jb *o, const char *name, int64_t ms)
 {
     char ts[CS_ISO_MAX];
     cs_time_iso(ms, CS_ISO_Z_MS, ts);
-    return cs_json_add_str(o, name, ts);
+    cs_jb_str(o, name, ts);
 }
 
 CS_HANDLER(fn_tickets_metrics)
@@ -119,33 +117,23 @@ CS_HANDLER(fn_tickets_metrics)
     if (!rc)
         rc = cs_ticket_metrics_range(req->store, req->arena, req->auth.tenant, w.from_ms, w.to_ms,
                                      false, &t);
-    json_object *o = rc ? NULL : cs_json_object(req->arena);
-    if (!rc && !o) rc = CS_ERR_NOMEM;
+    if (rc) return rc;
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_OFFSET_US, ts);
-    json_object *lat = NULL, *mixes[CS_TM_MIXES] = {NULL};
     static const char *const names[CS_TM_MIXES] = {"categories", "priorities", "sentiments",
                                                    "compliance"};
-    if (!rc) rc = latency(&t, &lat);
-    if (!rc) rc = cs_json_add_str(o, "period", w.period);
-    if (!rc && w.from) rc = add_bound(o, "from", w.from_ms);
-    if (!rc && w.to) rc = add_bound(o, "to", w.to_ms);
-    if (!rc) rc = cs_json_add_int(o, "total_processed", t.total);
-    if (!rc) rc = cs_json_add(o, "latency_ms", lat);
-    if (!rc)
-        rc = cs_json_add_double(o, "avg_confidence", isnan(t.avg_confidence) ? 0 : t.avg_confidence,
-                                3);
-    if (!rc)
-        rc = cs_json_add_double(o, "escalation_rate",
-                                isnan(t.escalation_rate) ? 0 : t.escalation_rate, 3);
-    if (!rc)
-        rc = cs_json_add_double(o, "kb_answer_rate", isnan(t.kb_answer_rate) ? 0 : t.kb_answer_rate,
-                                3);
-    for (int i = 0; !rc && i < CS_TM_MIXES; i++) {
-        rc = mix(&t.mix[i], &mixes[i]);
-        if (!rc) rc = cs_json_add(o, names[i], mixes[i]);
-    }
-    if (!rc) rc = cs_json_add_str(o, "generated_at", ts);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_TRIAGE, req, resp, 200, o);
-    return rc;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_str(&o, "period", w.period);
+    if (w.from) add_bound(&o, "from", w.from_ms);
+    if (w.to) add_bound(&o, "to", w.to_ms);
+    cs_jb_int(&o, "total_processed", t.total);
+    cs_jb_add(&o, "latency_ms", latency(&t));
+    cs_jb_double(&o, "avg_confidence", isnan(t.avg_confidence) ? 0 : t.avg_confidence, 3);
+    cs_jb_double(&o, "escalation_rate", isnan(t.escalation_rate) ? 0 : t.escalation_rate, 3);
+    cs_jb_double(&o, "kb_answer_rate", isnan(t.kb_answer_rate) ? 0 : t.kb_answer_rate, 3);
+    for (int i = 0; i < CS_TM_MIXES; i++) cs_jb_add(&o, names[i], mix(&t.mix[i]));
+    cs_jb_str(&o, "generated_at", ts);
+    rc = cs_jb_done(&o);
+    return rc ? rc : cs_family_ok(CS_FAMILY_TRIAGE, req, resp, 200, o.obj);
 }

@@ -59,7 +59,11 @@ static int verify(const struct cs_req *req, const char *token, struct cs_princip
 static json_object *types_json(const char *const *types, size_t n)
 {
     json_object *a = json_object_new_array();
-    for (size_t i = 0; a && i < n; i++) json_object_array_add(a, json_object_new_string(types[i]));
+    for (size_t i = 0; a && i < n; i++)
+        if (cs_json_push(a, json_object_new_string(types[i]))) {
+            json_object_put(a);
+            return NULL;
+        }
     return a;
 }
 
@@ -95,16 +99,17 @@ static int save(const struct cs_req *req, struct conn *c, json_object *body)
 }
 
 /* Authenticated: the tenant is fixed, new events only from now on. */
-static int admit(const struct cs_req *req, json_object *body, const struct cs_principal *p)
+static int admit(const struct cs_req *req, struct cs_jb *body, const struct cs_principal *p)
 {
     const char *latest = NULL;
     int rc = cs_events_latest(req->store, req->arena, p->tenant, &latest);
-    if (!rc) rc = cs_json_add_str(body, "tenant", p->tenant);
-    if (!rc) rc = cs_json_add_str(body, "subject", p->subject);
-    if (!rc) rc = cs_json_add_str(body, "cursor", latest ? latest : "");
-    if (!rc) rc = cs_json_add_int(body, "expires_ms", req->now_ms + CS_WS_TTL_MS);
-    if (!rc) rc = cs_events_watch(req->store, req->arena, p->tenant, req->now_ms);
-    return rc;
+    if (rc) return rc;
+    cs_jb_str(body, "tenant", p->tenant);
+    cs_jb_str(body, "subject", p->subject);
+    cs_jb_str(body, "cursor", latest ? latest : "");
+    cs_jb_int(body, "expires_ms", req->now_ms + CS_WS_TTL_MS);
+    rc = cs_jb_done(body);
+    return rc ? rc : cs_events_watch(req->store, req->arena, p->tenant, req->now_ms);
 }
 
 static int on_connect(const struct cs_req *req, struct cs_resp *resp, struct conn *c)
@@ -118,19 +123,21 @@ static int on_connect(const struct cs_req *req, struct cs_resp *resp, struct con
     if (rc) return rc;
     const char *token = cs_req_query(req, "token"), *h = cs_req_header(req, "authorization");
     if (!token && h && strncasecmp(h, "Bearer ", 7) == 0) token = h + 7;
-    json_object *body = cs_json_object(req->arena);
-    if (!body) return CS_ERR_NOMEM;
-    rc = cs_json_add(body, "types", types_json(types, ntypes));
-    if (!rc) rc = cs_json_add_int(body, "connected_ms", req->now_ms);
+    struct cs_jb body;
+    cs_jb_init(&body, cs_json_object(req->arena));
+    cs_jb_add(&body, "types", types_json(types, ntypes));
+    cs_jb_int(&body, "connected_ms", req->now_ms);
+    rc = cs_jb_done(&body);
     if (!rc && token) {
         struct cs_principal p;
         rc = verify(req, token, &p);
-        if (!rc) rc = admit(req, body, &p);
+        if (!rc) rc = admit(req, &body, &p);
     } else if (!rc) {
-        rc = cs_json_add_str(body, "tenant", NULL);
-        if (!rc) rc = cs_json_add_int(body, "expires_ms", req->now_ms + CS_WS_PENDING_MS);
+        cs_jb_null(&body, "tenant");
+        cs_jb_int(&body, "expires_ms", req->now_ms + CS_WS_PENDING_MS);
+        rc = cs_jb_done(&body);
     }
-    if (!rc) rc = save(req, c, body);
+    if (!rc) rc = save(req, c, body.obj);
     if (rc) return rc;
     cs_resp_raw(resp, 200, "application/json", "{}", 2);
     return CS_OK;
@@ -148,9 +155,12 @@ static int on_message(const struct cs_req *req, struct cs_resp *resp, struct con
     if (rc) return rc;
     if (!c->found) return CS_ERR_UNAUTHORIZED; /* expired or never connected */
     const char *action = cs_json_get_str(msg, "action");
-    json_object *body = c->doc.body, *out = cs_json_object(req->arena);
+    json_object *body = c->doc.body;
     bool authed = cs_json_get_str(body, "tenant") != NULL;
-    if (!out) return CS_ERR_NOMEM;
+    struct cs_jb b, out; /* the stored connection, the answer */
+    cs_jb_init(&b, body);
+    cs_jb_init(&out, cs_json_object(req->arena));
+    if ((rc = cs_jb_done(&out))) return rc;
     if (strcmp(action, "auth") == 0) {
         const char *token = cs_json_get_str(msg, "token");
         if (!token) {
@@ -162,10 +172,10 @@ static int on_message(const struct cs_req *req, struct cs_resp *resp, struct con
         if (rc == CS_ERR_BAD_TOKEN) return CS_ERR_UNAUTHORIZED;
         if (!rc && authed && strcmp(p.tenant, cs_json_get_str(body, "tenant")) != 0)
             return CS_ERR_FORBIDDEN;
-        if (!rc && !authed) rc = admit(req, body, &p);
-        if (!rc) rc = cs_json_add_str(out, "type", "authenticated");
+        if (!rc && !authed) rc = admit(req, &b, &p);
+        cs_jb_str(&out, "type", "authenticated");
         /* Its own id, which the management API (@connections) knows it by. */
-        if (!rc) rc = cs_json_add_str(out, "connection_id", c->id);
+        cs_jb_str(&out, "connection_id", c->id);
     } else if (!authed) {
         return CS_ERR_UNAUTHORIZED;
     } else if (strcmp(action, "subscribe") == 0) {
@@ -174,24 +184,26 @@ static int on_message(const struct cs_req *req, struct cs_resp *resp, struct con
         json_object *arr = NULL;
         json_object_object_get_ex(msg, "types", &arr);
         rc = types_from_array(req, resp, arr, types, &n);
-        if (!rc) rc = cs_json_add(body, "types", types_json(types, n));
-        if (!rc) rc = cs_json_add_str(out, "type", "subscribed");
+        if (!rc) cs_jb_add(&b, "types", types_json(types, n));
+        cs_jb_str(&out, "type", "subscribed");
     } else {
         char ts[CS_ISO_MAX];
         cs_time_iso(req->now_ms, CS_ISO_Z_MS, ts);
-        rc = cs_json_add_str(out, "type", "pong");
-        if (!rc) rc = cs_json_add_str(out, "timestamp", ts);
+        cs_jb_str(&out, "type", "pong");
+        cs_jb_str(&out, "timestamp", ts);
     }
     if (!rc && cs_json_get_str(body, "tenant")) {
-        rc = cs_json_add_int(body, "expires_ms", req->now_ms + CS_WS_TTL_MS);
+        cs_jb_int(&b, "expires_ms", req->now_ms + CS_WS_TTL_MS);
         json_object *types = NULL;
-        if (!rc && json_object_object_get_ex(body, "types", &types) &&
-            !json_object_object_get_ex(out, "types", NULL))
-            rc = cs_json_add(out, "types", json_object_get(types));
+        if (json_object_object_get_ex(body, "types", &types) &&
+            !json_object_object_get_ex(out.obj, "types", NULL))
+            cs_jb_add(&out, "types", json_object_get(types));
     }
+    if (!rc) rc = cs_jb_done(&b);
+    if (!rc) rc = cs_jb_done(&out);
     if (!rc) rc = save(req, c, body);
     if (rc) return rc;
-    return reply(req, resp, out);
+    return reply(req, resp, out.obj);
 }
 
 CS_HANDLER(fn_ws_connection)

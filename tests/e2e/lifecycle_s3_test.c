@@ -8,7 +8,6 @@
  *
  * s3rver checks the access key but not SigV4 signatures themselves; the signature is
  * recomputed independently in tests/unit/net/s3_test.c. */
-#include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include <unistd.h>
 
 #include "../support/e2e.h"
+#include "../support/lifecycle_e2e.h"
 #include "../support/http_client.h"
 #include "../support/test.h"
 
@@ -26,29 +26,9 @@ static char auth_a[2048];
 static char tmp[512], s3_url[128];
 static pid_t s3_pid;
 
-static const char *const LABELS[3] = {"negative", "neutral", "positive"};
-static const char *const FRUIT[3] = {"durian", "quince", "kumquat"};
-
 static int call(const char *method, const char *path, const char *body, struct http_result *r)
 {
     return e2e_call(auth_a, method, path, body, r);
-}
-
-static void check_envelope(const struct http_result *r, int status)
-{
-    CHECK_INT(r->status, status);
-    CHECK(json_object_get_boolean(jget(r->json, "error")) == (status != 200));
-    CHECK_INT(jint(r->json, "status_code"), status);
-}
-
-static size_t count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
 }
 
 static bool s3_up(void)
@@ -113,7 +93,7 @@ static void start_s3rver(void)
     used += (size_t)snprintf(csv, cap, "text,label\n");
     for (size_t i = 0; i < 300; i++)
         used += (size_t)snprintf(csv + used, cap - used, "\"the %s parcel number %zu\",%s\n",
-                                 FRUIT[i % 3], i, LABELS[i % 3]);
+                                 lc_fruit[i % 3], i, lc_labels[i % 3]);
     char f[700];
     snprintf(f, sizeof(f), "%s/good.csv", tmp);
     bool ok = write_file(f, csv);
@@ -133,20 +113,6 @@ static void start_s3rver(void)
     unlink(f);
 }
 
-static const char *poll_job(const char *id, struct http_result *r)
-{
-    char path[160];
-    snprintf(path, sizeof(path), "/api/v1/ai/training-job/%s", id);
-    for (int i = 0; i < 1200; i++) {
-        if (call("GET", path, NULL, r) != 0) return NULL;
-        const char *st = jstr(r->json, "data.status");
-        if (st && strcmp(st, "STARTING") != 0 && strcmp(st, "IN_PROGRESS") != 0) return st;
-        http_result_free(r);
-        usleep(100 * 1000);
-    }
-    return NULL;
-}
-
 static void train_from_s3(void)
 {
     if (!s3_pid) TEST_SKIP("s3rver is not running");
@@ -155,13 +121,13 @@ static void train_from_s3(void)
                  "{\"base_model\":\"sentiment\",\"training_data_uri\":\"s3://train-data/sets/"
                  "good.csv\",\"hyperparameters\":{\"epochs\":3}}",
                  &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.status"), "STARTING");
     char id[64];
     snprintf(id, sizeof(id), "%s", jstr(r.json, "data.job_id") ? jstr(r.json, "data.job_id") : "");
     http_result_free(&r);
     REQUIRE(id[0]);
-    const char *st = poll_job(id, &r);
+    const char *st = lc_poll_job(auth_a, id, &r);
     REQUIRE(st);
     CHECK_STR(st, "COMPLETED");
     CHECK_INT(jint(r.json, "data.metrics.train_rows"), 270);
@@ -185,12 +151,12 @@ static void refused(const char *uri, int status, const char *want)
 {
     char dir[600], body[512];
     snprintf(dir, sizeof(dir), "%s/ml/acme/datasets", getenv("CS_TEST_VAR"));
-    size_t before = count_files(dir);
+    size_t before = lc_count_files(dir);
     snprintf(body, sizeof(body), "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\"}",
              uri);
     struct http_result r;
     REQUIRE(call("POST", "/api/v1/ai/distributed-training", body, &r) == 0);
-    check_envelope(&r, status);
+    CHECK(lc_envelope_ok(&r, status));
     const char *detail = jstr(r.json, "details.training_data_uri");
     const char *msg = jstr(r.json, "message");
     bool found = (detail && strstr(detail, want)) || (msg && strstr(msg, want));
@@ -198,7 +164,7 @@ static void refused(const char *uri, int status, const char *want)
     CHECK(found);
     CHECK(jget(r.json, "data.job_id") == NULL);
     http_result_free(&r);
-    CHECK_INT(count_files(dir), before);
+    CHECK_INT(lc_count_files(dir), before);
 }
 
 static void refusals(void)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../support/e2e.h"
+#include "../support/lifecycle_e2e.h"
 #include "../support/http_client.h"
 #include "../support/test.h"
 #include "cs/model.h"
@@ -28,8 +29,6 @@
 static char auth_a[2048], auth_b[2048];
 static char dataset_id[64], job_id[64];
 
-static const char *const LABELS[3] = {"negative", "neutral", "positive"};
-static const char *const FRUIT[3] = {"durian", "quince", "kumquat"};
 static const char *const FILLER[8] = {"ticket",  "order",    "parcel", "invoice",
                                       "account", "delivery", "basket", "receipt"};
 
@@ -42,8 +41,8 @@ static char *make_csv(size_t n)
     used += (size_t)snprintf(s, cap, "id,text,label\n");
     for (size_t i = 0; i < n; i++)
         used += (size_t)snprintf(s + used, cap - used, "%zu,\"the %s %s, %s number %zu\",%s\n", i,
-                                 FRUIT[i % 3], FILLER[(i * 7) % 8], FILLER[(i * 3 + 1) % 8], i,
-                                 LABELS[i % 3]);
+                                 lc_fruit[i % 3], FILLER[(i * 7) % 8], FILLER[(i * 3 + 1) % 8], i,
+                                 lc_labels[i % 3]);
     return s;
 }
 
@@ -63,23 +62,6 @@ static int call(const char *auth, const char *method, const char *path, const ch
     return e2e_call(auth, method, path, body, r);
 }
 
-static void check_envelope(const struct http_result *r, int status)
-{
-    CHECK_INT(r->status, status);
-    CHECK(json_object_get_boolean(jget(r->json, "error")) == (status != 200));
-    CHECK_INT(jint(r->json, "status_code"), status);
-}
-
-static size_t count_files(const char *dir)
-{
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    struct dirent *e;
-    while (d && (e = readdir(d)) != NULL) n += e->d_name[0] != '.';
-    if (d) closedir(d);
-    return n;
-}
-
 static void test_upload(void)
 {
     char *csv = make_csv(900);
@@ -87,7 +69,7 @@ static void test_upload(void)
     struct http_result r;
     REQUIRE(upload(auth_a, "?name=fruit", "text/csv", csv, &r) == 0);
     free(csv);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_INT(jint(r.json, "data.row_count"), 900);
     CHECK_INT(jint(r.json, "data.label_distribution.negative"), 300);
     CHECK_INT(jint(r.json, "data.label_distribution.neutral"), 300);
@@ -108,7 +90,7 @@ static void test_upload(void)
                    "{\"text\":\"fine\",\"label\":1}\n\n{\"text\":\"bad\",\"label\":0}\r\n{\"text\":"
                    "\"ok\",\"label\":1}",
                    &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_INT(jint(r.json, "data.row_count"), 3);
     CHECK_INT(jint(r.json, "data.label_distribution.1"), 2);
     CHECK_INT(jint(r.json, "data.label_distribution.0"), 1);
@@ -120,38 +102,38 @@ static void test_corrupt_upload(void)
 {
     char dir[1024];
     snprintf(dir, sizeof(dir), "%s/ml/acme/datasets", getenv("CS_TEST_VAR"));
-    size_t before = count_files(dir);
+    size_t before = lc_count_files(dir);
     struct http_result r;
     REQUIRE(upload(auth_a, "", "text/csv",
                    "text,label\ngood,positive\n\"broken,negative\nx,neutral\n", &r) == 0);
-    check_envelope(&r, 400);
+    CHECK(lc_envelope_ok(&r, 400));
     CHECK_STR(jstr(r.json, "message"), "Validation error");
     CHECK_STR(jstr(r.json, "details.file"), "record 3: data ends inside a quoted field");
     http_result_free(&r);
     REQUIRE(upload(auth_a, "", "text/csv", "text,label\ngood,positive\nbad,negative,extra\n", &r) ==
             0);
-    check_envelope(&r, 400);
+    CHECK(lc_envelope_ok(&r, 400));
     CHECK_STR(jstr(r.json, "details.file"), "record 3: 3 fields where the header has 2");
     http_result_free(&r);
     REQUIRE(upload(auth_a, "", "text/csv", "body,label\nx,positive\ny,negative\n", &r) == 0);
-    check_envelope(&r, 400);
+    CHECK(lc_envelope_ok(&r, 400));
     CHECK_STR(jstr(r.json, "details.file"), "record 1: header has no column \"text\"");
     http_result_free(&r);
     REQUIRE(upload(auth_a, "?text_column=label", "text/csv", "text,label\na,x\nb,y\n", &r) == 0);
-    check_envelope(&r, 400);
+    CHECK(lc_envelope_ok(&r, 400));
     CHECK_STR(jstr(r.json, "details.text_column"), "column names must be 1-64 bytes and differ");
     http_result_free(&r);
     REQUIRE(upload(auth_a, "", "application/xml", "<x/>", &r) == 0);
-    check_envelope(&r, 400);
+    CHECK(lc_envelope_ok(&r, 400));
     CHECK(jstr(r.json, "details.format") != NULL);
     http_result_free(&r);
-    CHECK_INT(count_files(dir), before);
+    CHECK_INT(lc_count_files(dir), before);
     /* nothing to train on: a job naming a dataset that does not exist is refused */
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training",
                  "{\"base_model\":\"sentiment\",\"training_data_uri\":\"dataset://"
                  "ds_0123456789abcdef01234567\"}",
                  &r) == 0);
-    check_envelope(&r, 400);
+    CHECK(lc_envelope_ok(&r, 400));
     CHECK_STR(jstr(r.json, "details.training_data_uri"), "no such dataset");
     http_result_free(&r);
 }
@@ -165,7 +147,7 @@ static void test_bad_jobs(void)
              "\"dropout\":0.1}}",
              dataset_id);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
-    check_envelope(&r, 422);
+    CHECK(lc_envelope_ok(&r, 422));
     CHECK(jstr(r.json, "details.hyperparameters.dropout") != NULL ||
           jget(r.json, "details") != NULL);
     CHECK(strstr(r.body, "hyperparameters.dropout") != NULL);
@@ -175,37 +157,22 @@ static void test_bad_jobs(void)
              "\"epochs\":0}}",
              dataset_id);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
-    check_envelope(&r, 422);
+    CHECK(lc_envelope_ok(&r, 422));
     http_result_free(&r);
     /* another tenant cannot name acme's dataset */
     snprintf(body, sizeof(body), "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\"}",
              dataset_id);
     REQUIRE(call(auth_b, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
-    check_envelope(&r, 400);
+    CHECK(lc_envelope_ok(&r, 400));
     CHECK_STR(jstr(r.json, "details.training_data_uri"), "no such dataset");
     http_result_free(&r);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training",
                  "{\"base_model\":\"sentiment\",\"training_data_uri\":\"file:///etc/passwd\"}",
                  &r) == 0);
-    check_envelope(&r, 400);
+    CHECK(lc_envelope_ok(&r, 400));
     CHECK_STR(jstr(r.json, "details.training_data_uri"),
               "file is outside the tenant's state folder");
     http_result_free(&r);
-}
-
-/* Polls a job until it leaves STARTING/IN_PROGRESS (at most ~120 s under ASan). */
-static const char *poll_job(const char *id, struct http_result *r)
-{
-    char path[160];
-    snprintf(path, sizeof(path), "/api/v1/ai/training-job/%s", id);
-    for (int i = 0; i < 1200; i++) {
-        if (call(auth_a, "GET", path, NULL, r) != 0) return NULL;
-        const char *st = jstr(r->json, "data.status");
-        if (st && strcmp(st, "STARTING") != 0 && strcmp(st, "IN_PROGRESS") != 0) return st;
-        http_result_free(r);
-        usleep(100 * 1000);
-    }
-    return NULL;
 }
 
 static void test_train(void)
@@ -220,7 +187,7 @@ static void test_train(void)
         dataset_id);
     struct http_result r;
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.status"), "STARTING");
     const char *id = jstr(r.json, "data.job_id");
     REQUIRE(id && e2e_matches(id, "^train-[0-9]{4}-[0-9]{2}-[0-9]{2}-[0-9a-f]{8}$"));
@@ -233,7 +200,7 @@ static void test_train(void)
     CHECK_STR(jstr(r.json, "data.hyperparameters_not_applied.0"), "batch_size");
     http_result_free(&r);
 
-    const char *st = poll_job(job_id, &r);
+    const char *st = lc_poll_job(auth_a, job_id, &r);
     REQUIRE(st);
     CHECK_STR(st, "COMPLETED");
     /* 900 rows, every tenth held out: 810 fitted, over 6 epochs */
@@ -291,7 +258,7 @@ static void analyze(const char *auth, const char *text, struct http_result *r)
     char body[256];
     snprintf(body, sizeof(body), "{\"text\":\"%s\"}", text);
     REQUIRE(call(auth, "POST", "/api/v1/analyze/sentiment", body, r) == 0);
-    check_envelope(r, 200);
+    CHECK(lc_envelope_ok(r, 200));
 }
 
 static void test_deploy_and_serve(void)
@@ -304,7 +271,7 @@ static void test_deploy_and_serve(void)
         "{\"model_uri\":\"model://%s\",\"deployment_name\":\"fruit-sentiment\",\"replicas\":3}",
         job_id);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/deploy", body, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.status"), "ACTIVE");
     CHECK_STR(jstr(r.json, "data.endpoint"), "/api/v1/analyze/sentiment");
     CHECK_STR(jstr(r.json, "data.model_id"), job_id);
@@ -330,7 +297,7 @@ static void test_deploy_and_serve(void)
                  "{\"conversations\":[{\"id\":\"c1\",\"text\":\"about my kumquat parcel\"},"
                  "{\"id\":\"c2\",\"text\":\"about my durian parcel\"}]}",
                  &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.deployment"), "fruit-sentiment");
     CHECK_NEAR(jnum(r.json, "data.results.0.positive"), want[2], 6e-5);
     CHECK_STR(jstr(r.json, "data.results.1.sentiment"), "negative");
@@ -363,7 +330,7 @@ static void test_deploy_and_serve(void)
         call(auth_a, "POST", "/api/v1/ai/explain",
              "{\"model_name\":\"fruit-sentiment\",\"data\":{\"text\":\"about my durian parcel\"}}",
              &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.deployment"), "fruit-sentiment");
     CHECK_STR(jstr(r.json, "data.prediction.sentiment"), "negative");
     double sum = jnum(r.json, "data.explanation.base_value") +
@@ -378,18 +345,18 @@ static void test_deploy_and_serve(void)
     /* globex has no such deployment */
     REQUIRE(call(auth_b, "POST", "/api/v1/ai/explain",
                  "{\"model_name\":\"fruit-sentiment\",\"data\":{\"text\":\"x\"}}", &r) == 0);
-    check_envelope(&r, 400);
+    CHECK(lc_envelope_ok(&r, 400));
     http_result_free(&r);
 
     REQUIRE(call(auth_a, "GET", "/api/v1/ai/models", NULL, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.serving.sentiment"), "fruit-sentiment");
     CHECK_STR(jstr(r.json, "data.deployments.0.model_id"), job_id);
     CHECK_STR(jstr(r.json, "data.models.0.job_id"), job_id);
     http_result_free(&r);
 
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/deploy/fruit-sentiment/rollback", NULL, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.status"), "ROLLED_BACK");
     CHECK_STR(jstr(r.json, "data.model_id"), "builtin");
     http_result_free(&r);
@@ -397,18 +364,18 @@ static void test_deploy_and_serve(void)
     CHECK_STR(jstr(r.json, "data.model.source"), "builtin");
     http_result_free(&r);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/deploy/fruit-sentiment/rollback", NULL, &r) == 0);
-    check_envelope(&r, 409);
+    CHECK(lc_envelope_ok(&r, 409));
     http_result_free(&r);
     /* deploy again: serving switches back on the next request */
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/deploy", body, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     http_result_free(&r);
     analyze(auth_a, text, &r);
     CHECK_STR(jstr(r.json, "data.model.source"), "tenant");
     http_result_free(&r);
     /* leave acme on the built-in model: later tests (seed001_test) check its figures */
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/deploy/fruit-sentiment/rollback", NULL, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.model_id"), "builtin");
     http_result_free(&r);
     analyze(auth_a, text, &r);
@@ -457,7 +424,7 @@ static void test_worker_killed_mid_job(void)
     struct http_result r;
     REQUIRE(upload(auth_a, "?name=big", "text/csv", csv, &r) == 0);
     free(csv);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     char body[512];
     snprintf(body, sizeof(body),
              "{\"base_model\":\"sentiment\",\"training_data_uri\":\"%s\",\"hyperparameters\":{"
@@ -465,7 +432,7 @@ static void test_worker_killed_mid_job(void)
              jstr(r.json, "data.dataset_id"));
     http_result_free(&r);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     char id[64], path[160];
     snprintf(id, sizeof(id), "%s", jstr(r.json, "data.job_id"));
     http_result_free(&r);
@@ -486,7 +453,7 @@ static void test_worker_killed_mid_job(void)
     pid_t pid = worker_pid();
     REQUIRE(pid > 0);
     REQUIRE(kill(pid, SIGKILL) == 0);
-    const char *st = poll_job(id, &r);
+    const char *st = lc_poll_job(auth_a, id, &r);
     REQUIRE(st);
     CHECK_STR(st, "COMPLETED");
     CHECK_INT(jint(r.json, "data.attempts"), 2); /* the restarted worker took it over */
@@ -520,12 +487,12 @@ static void test_classify_tenant_intent(void)
     used += (size_t)snprintf(csv, cap, "text,label\n");
     for (size_t i = 0; i < 240; i++)
         used += (size_t)snprintf(csv + used, cap - used, "\"my %s %s, case %zu\",%s\n",
-                                 FRUIT[i % 3], FILLER[(i * 5) % 8], i, INTENT[i % 3]);
+                                 lc_fruit[i % 3], FILLER[(i * 5) % 8], i, INTENT[i % 3]);
     struct http_result r;
     int up = upload(auth_a, "?name=intents", "text/csv", csv, &r);
     free(csv);
     REQUIRE(up == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     char body[512], id[64];
     snprintf(body, sizeof(body),
              "{\"base_model\":\"intent-support\",\"training_data_uri\":\"%s\","
@@ -533,22 +500,22 @@ static void test_classify_tenant_intent(void)
              jstr(r.json, "data.training_data_uri"));
     http_result_free(&r);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     snprintf(id, sizeof(id), "%s", jstr(r.json, "data.job_id") ? jstr(r.json, "data.job_id") : "");
     http_result_free(&r);
-    const char *st = poll_job(id, &r);
+    const char *st = lc_poll_job(auth_a, id, &r);
     REQUIRE(st);
     CHECK_STR(st, "COMPLETED");
     http_result_free(&r);
     snprintf(body, sizeof(body), "{\"model_uri\":\"%s\",\"deployment_name\":\"fruit-intents\"}",
              id);
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/deploy", body, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     http_result_free(&r);
     static const char ask[] = "{\"text\":\"my quince parcel is wrong\",\"categories\":"
                               "[\"durian_issue\",\"quince_issue\",\"kumquat_issue\"]}";
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/classify", ask, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.provider"), "tenant");
     CHECK_STR(jstr(r.json, "data.model"), "fruit-intents");
     CHECK_STR(jstr(r.json, "data.model_id"), id);
@@ -563,13 +530,13 @@ static void test_classify_tenant_intent(void)
                  "{\"text\":\"my quince parcel is wrong\",\"categories\":[\"quince_issue\","
                  "\"billing\"]}",
                  &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.provider"), "builtin");
     CHECK(jget(r.json, "data.model_id") == NULL);
     http_result_free(&r);
     /* another tenant: builtin */
     REQUIRE(call(auth_b, "POST", "/api/v1/ai/classify", ask, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.provider"), "builtin");
     http_result_free(&r);
     /* ticket triage reads intent with the tenant's deployment, and says so */
@@ -597,12 +564,12 @@ static void test_cancel(void)
              dataset_id);
     struct http_result r;
     REQUIRE(call(auth_a, "POST", "/api/v1/ai/distributed-training", body, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     char path[160];
     snprintf(path, sizeof(path), "/api/v1/ai/training-job/%s", jstr(r.json, "data.job_id"));
     http_result_free(&r);
     REQUIRE(call(auth_a, "DELETE", path, NULL, &r) == 0);
-    check_envelope(&r, 200);
+    CHECK(lc_envelope_ok(&r, 200));
     CHECK_STR(jstr(r.json, "data.status"), "CANCELLED");
     http_result_free(&r);
     usleep(1500 * 1000); /* the worker's loop sees it and lets it be */
@@ -610,10 +577,10 @@ static void test_cancel(void)
     CHECK_STR(jstr(r.json, "data.status"), "CANCELLED");
     http_result_free(&r);
     REQUIRE(call(auth_a, "DELETE", path, NULL, &r) == 0);
-    check_envelope(&r, 409);
+    CHECK(lc_envelope_ok(&r, 409));
     http_result_free(&r);
     REQUIRE(call(auth_b, "GET", path, NULL, &r) == 0);
-    check_envelope(&r, 404); /* another tenant's job does not exist for globex */
+    CHECK(lc_envelope_ok(&r, 404)); /* another tenant's job does not exist for globex */
     http_result_free(&r);
 }
 

@@ -22,6 +22,7 @@ struct cs_env;
 struct cs_store;
 struct cs_route;
 struct cs_resp;
+struct cs_doc;
 
 #define CS_MAX_PARAMS 8
 #define CS_MAX_RESP_HEADERS 24
@@ -72,6 +73,11 @@ struct cs_req {
     size_t nparams;
     const char *request_id;
     json_object *json; /* parsed body for functions that take JSON; owned by the arena */
+    /* Where the function's rate_of may leave a document it read to find the limit (the
+     * sessions family's session), so that the handler need not read it again: storage
+     * the core zeroes before rate_of (body NULL: none; NULL outside the pipeline). It is
+     * the document as read, so a writer still names its version (cs_session_req_modify). */
+    struct cs_doc *rate_doc;
     struct cs_principal auth;
     int64_t now_ms;
 };

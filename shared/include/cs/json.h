@@ -47,6 +47,10 @@ CS_MUST_CHECK int cs_json_add_int(json_object *obj, const char *key, int64_t val
 CS_MUST_CHECK int cs_json_add_double(json_object *obj, const char *key, double val, int digits);
 CS_MUST_CHECK int cs_json_add_bool(json_object *obj, const char *key, bool val);
 CS_MUST_CHECK int cs_json_add(json_object *obj, const char *key, json_object *val);
+/* Appends `val` to the array `arr`, taking it: NULL (a failed allocation) or a failed
+ * append is CS_ERR_NOMEM (and val is released), where a bare json_object_array_add of
+ * a NULL would store null. */
+CS_MUST_CHECK int cs_json_push(json_object *arr, json_object *val);
 
 /* ---- Sticky builder ----
  * Builds an object with one check at the end instead of one per line: the first failed
@@ -84,5 +88,8 @@ void cs_jb_null(struct cs_jb *b, const char *key);
 void cs_jb_nest(struct cs_jb *b, const char *key, struct cs_jb *child);
 /* CS_OK, or the first failure. */
 CS_MUST_CHECK int cs_jb_done(const struct cs_jb *b);
+/* For a builder over a new object (json_object_new_object) that a function returns:
+ * the object, or NULL (a failure) after releasing it when any add failed. */
+json_object *cs_jb_take(struct cs_jb *b);
 
 #endif

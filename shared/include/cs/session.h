@@ -267,6 +267,14 @@ typedef int (*cs_session_mutate_fn)(void *ctx, struct cs_session *s);
 CS_MUST_CHECK int cs_session_modify(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                     const char *id, int64_t now_ms, cs_session_mutate_fn fn,
                                     void *ctx, struct cs_session *out, int *load_rc);
+/* cs_session_modify whose first round takes `first` (the session document as this request
+ * already read it for `tenant`, NULL: none) instead of reading it again; its write names
+ * first's version, so a concurrent write since makes it a lost race that reads afresh. */
+CS_MUST_CHECK int cs_session_modify_from(struct cs_store *st, struct cs_arena *a,
+                                         const char *tenant, const char *id,
+                                         const struct cs_doc *first, int64_t now_ms,
+                                         cs_session_mutate_fn fn, void *ctx, struct cs_session *out,
+                                         int *load_rc);
 /* Sets the status / tier in both the struct and the body. */
 CS_MUST_CHECK int cs_session_set_status(struct cs_session *s, enum cs_session_status_id st);
 
@@ -314,7 +322,8 @@ int cs_session_fail(const struct cs_req *req, struct cs_resp *resp, int code, co
 int cs_session_load_fail(const struct cs_req *req, struct cs_resp *resp, int code,
                          const struct cs_session *s, const char *id);
 /* cs_session_modify for the request's tenant, with a load failure answered by
- * cs_session_load_fail; fn's and the write's errors are returned as they are. */
+ * cs_session_load_fail; fn's and the write's errors are returned as they are. When the
+ * rate hook already read this session (req->rate_doc), the first round uses that read. */
 CS_MUST_CHECK int cs_session_req_modify(const struct cs_req *req, struct cs_resp *resp,
                                         const char *id, cs_session_mutate_fn fn, void *ctx,
                                         struct cs_session *out);

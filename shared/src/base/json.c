@@ -230,6 +230,16 @@ int cs_json_add(json_object *obj, const char *key, json_object *val)
     return CS_OK;
 }
 
+int cs_json_push(json_object *arr, json_object *val)
+{
+    if (!val) return CS_ERR_NOMEM;
+    if (json_object_array_add(arr, val) != 0) {
+        json_object_put(val);
+        return CS_ERR_NOMEM;
+    }
+    return CS_OK;
+}
+
 int cs_json_add_str(json_object *obj, const char *key, const char *val)
 {
     if (!val) return json_object_object_add(obj, key, NULL) == 0 ? CS_OK : CS_ERR_NOMEM;
@@ -321,3 +331,12 @@ void cs_jb_nest(struct cs_jb *b, const char *key, struct cs_jb *child)
 }
 
 int cs_jb_done(const struct cs_jb *b) { return b->rc; }
+
+json_object *cs_jb_take(struct cs_jb *b)
+{
+    json_object *o = b->obj;
+    b->obj = NULL;
+    if (!b->rc) return o;
+    json_object_put(o);
+    return NULL;
+}

@@ -392,7 +392,10 @@ static int pipeline(struct cs_req *req, struct cs_resp *resp)
      * errors still come after the limit and the query check, as clients always saw. */
     struct cs_field_errors body_errs = {.n = 0};
     int body_rc = read_body(req, &body_errs);
-    if ((rc = rate_limit(req, resp))) return rc;
+    struct cs_doc rate_doc = {.body = NULL};
+    req->rate_doc = &rate_doc;
+    rc = rate_limit(req, resp);
+    if (rc) return rc;
     if ((rc = cs_req_query_check(req, resp))) return rc;
     if (body_rc) {
         resp->fields = body_errs;

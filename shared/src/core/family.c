@@ -115,11 +115,13 @@ static const char *sessions_code(const struct cs_resp *resp, int code)
 static json_object *field_loc(const struct cs_field_error *e)
 {
     json_object *loc = json_object_new_array();
-    if (!loc) return NULL;
-    for (int i = 0; i < 4 && e->loc[i]; i++)
-        json_object_array_add(loc, json_object_new_string(e->loc[i]));
-    if (e->loc_index >= 0) json_object_array_add(loc, json_object_new_int(e->loc_index));
-    return loc;
+    int rc = loc ? CS_OK : CS_ERR_NOMEM;
+    for (int i = 0; !rc && i < 4 && e->loc[i]; i++)
+        rc = cs_json_push(loc, json_object_new_string(e->loc[i]));
+    if (!rc && e->loc_index >= 0) rc = cs_json_push(loc, json_object_new_int(e->loc_index));
+    if (!rc) return loc;
+    json_object_put(loc);
+    return NULL;
 }
 
 /* The last named loc element: "body.raw_message" reads as "raw_message". */
@@ -130,65 +132,79 @@ static const char *field_name(const struct cs_field_error *e)
     return name;
 }
 
-static int triage_error(struct cs_arena *a, const struct cs_resp *resp, int code, json_object *root)
+static void triage_error(const struct cs_resp *resp, int code, struct cs_jb *root)
 {
-    if (resp->fields.n == 0) return cs_json_add_str(root, "detail", message_of(resp, code));
-    json_object *list = json_object_new_array();
-    int rc = cs_json_add(root, "detail", list);
-    for (size_t i = 0; rc == CS_OK && i < resp->fields.n; i++) {
-        const struct cs_field_error *e = &resp->fields.e[i];
-        json_object *item = json_object_new_object();
-        if (!item || json_object_array_add(list, item) != 0) {
-            json_object_put(item);
-            return CS_ERR_NOMEM;
-        }
-        rc = cs_json_add_str(item, "type", e->type);
-        if (!rc) rc = cs_json_add(item, "loc", field_loc(e));
-        if (!rc) rc = cs_json_add_str(item, "msg", e->msg);
+    if (resp->fields.n == 0) {
+        cs_jb_str(root, "detail", message_of(resp, code));
+        return;
     }
-    (void)a;
-    return rc;
+    json_object *list = json_object_new_array();
+    for (size_t i = 0; list && i < resp->fields.n; i++) {
+        const struct cs_field_error *e = &resp->fields.e[i];
+        struct cs_jb item;
+        cs_jb_init(&item, json_object_new_object());
+        cs_jb_str(&item, "type", e->type);
+        cs_jb_add(&item, "loc", field_loc(e));
+        cs_jb_str(&item, "msg", e->msg);
+        if (cs_json_push(list, cs_jb_take(&item))) {
+            json_object_put(list);
+            list = NULL;
+        }
+    }
+    cs_jb_add(root, "detail", list);
 }
 
-static json_object *details_object(const struct cs_resp *resp)
+/* A new reference to the error's details, or NULL when there are none. *rc is
+ * CS_ERR_NOMEM when building them failed. */
+static json_object *details_object(const struct cs_resp *resp, int *rc)
 {
+    *rc = CS_OK;
     if (resp->err_details) return json_object_get(resp->err_details);
     if (resp->fields.n == 0) return NULL;
-    json_object *d = json_object_new_object();
-    for (size_t i = 0; d && i < resp->fields.n; i++)
-        json_object_object_add(d, field_name(&resp->fields.e[i]),
-                               json_object_new_string(resp->fields.e[i].msg));
-    return d;
+    struct cs_jb d;
+    cs_jb_init(&d, json_object_new_object());
+    for (size_t i = 0; i < resp->fields.n; i++)
+        cs_jb_str(&d, field_name(&resp->fields.e[i]), resp->fields.e[i].msg);
+    json_object *o = cs_jb_take(&d);
+    if (!o) *rc = CS_ERR_NOMEM;
+    return o;
 }
 
-static int insights_error(struct cs_arena *a, const struct cs_req *req, const struct cs_resp *resp,
-                          int code, int status, json_object *root)
+/* "details" when the error has any. */
+static void add_details(const struct cs_resp *resp, struct cs_jb *o)
+{
+    int rc;
+    json_object *d = details_object(resp, &rc);
+    if (rc)
+        cs_jb_add(o, "details", NULL); /* fails the builder */
+    else if (d)
+        cs_jb_add(o, "details", d);
+}
+
+static void insights_error(const struct cs_req *req, const struct cs_resp *resp, int code,
+                           int status, struct cs_jb *root)
 {
     char ts[CS_ISO_MAX];
     /* The request's clock, as in the success envelope (tests replace it). */
     cs_time_iso(req->now_ms ? req->now_ms : cs_now_ms(), CS_ISO_NAIVE_US, ts);
-    int rc = cs_json_add_bool(root, "error", true);
-    if (!rc) rc = cs_json_add_int(root, "status_code", status);
-    if (!rc) rc = cs_json_add_str(root, "message", message_of(resp, code));
-    json_object *d = details_object(resp);
-    if (!rc && d) rc = cs_json_add(root, "details", d);
-    if (!rc) rc = cs_json_add_str(root, "timestamp", ts);
-    (void)a;
-    return rc;
+    cs_jb_bool(root, "error", true);
+    cs_jb_int(root, "status_code", status);
+    cs_jb_str(root, "message", message_of(resp, code));
+    add_details(resp, root);
+    cs_jb_str(root, "timestamp", ts);
 }
 
-static int coded_error(struct cs_arena *a, enum cs_family f, const struct cs_resp *resp, int code,
-                       json_object *root)
+static void coded_error(struct cs_arena *a, enum cs_family f, const struct cs_resp *resp, int code,
+                        struct cs_jb *root)
 {
-    json_object *err = json_object_new_object();
-    int rc = cs_json_add(root, "error", err);
     const char *cname = f == CS_FAMILY_SESSIONS ? sessions_code(resp, code) : resp->err_code_name;
     if (!cname) cname = snake_code(a, code);
-    if (!rc) rc = cs_json_add_str(err, "code", cname);
-    if (!rc) rc = cs_json_add_str(err, "message", message_of(resp, code));
-    json_object *d = details_object(resp);
-    if (!rc && d) rc = cs_json_add(err, "details", d);
-    return rc;
+    struct cs_jb err;
+    cs_jb_init(&err, json_object_new_object());
+    cs_jb_str(&err, "code", cname);
+    cs_jb_str(&err, "message", message_of(resp, code));
+    add_details(resp, &err);
+    cs_jb_nest(root, "error", &err);
 }
 
 void cs_family_error(enum cs_family f, const struct cs_req *req, struct cs_resp *resp, int code)
@@ -196,16 +212,15 @@ void cs_family_error(enum cs_family f, const struct cs_req *req, struct cs_resp 
     struct cs_arena *a = req->arena;
     int status = status_of(f, code);
     resp->err_code = code;
-    json_object *root = cs_json_object(a);
-    int rc = root ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) {
-        switch (f) {
-        case CS_FAMILY_TRIAGE: rc = triage_error(a, resp, code, root); break;
-        case CS_FAMILY_INSIGHTS: rc = insights_error(a, req, resp, code, status, root); break;
-        default: rc = coded_error(a, f, resp, code, root); break;
-        }
+    struct cs_jb root;
+    cs_jb_init(&root, cs_json_object(a));
+    switch (f) {
+    case CS_FAMILY_TRIAGE: triage_error(resp, code, &root); break;
+    case CS_FAMILY_INSIGHTS: insights_error(req, resp, code, status, &root); break;
+    default: coded_error(a, f, resp, code, &root); break;
     }
-    if (!rc) rc = cs_resp_json(resp, a, status, root);
+    int rc = cs_jb_done(&root);
+    if (!rc) rc = cs_resp_json(resp, a, status, root.obj);
     if (rc) {
         /* Out of memory: a static body, still in the family's shape. */
         static const char *const fallback[CS_FAMILY__COUNT] = {
@@ -224,14 +239,14 @@ int cs_family_ok(enum cs_family f, const struct cs_req *req, struct cs_resp *res
                  json_object *data)
 {
     if (f != CS_FAMILY_INSIGHTS) return cs_resp_json(resp, req->arena, status, data);
-    json_object *root = cs_json_object(req->arena);
-    if (!root) return CS_ERR_NOMEM;
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_NAIVE_US, ts);
-    int rc = cs_json_add_bool(root, "error", false);
-    if (!rc) rc = cs_json_add_int(root, "status_code", status);
-    if (!rc) rc = cs_json_add(root, "data", json_object_get(data));
-    if (!rc) rc = cs_json_add_str(root, "timestamp", ts);
-    if (!rc) rc = cs_resp_json(resp, req->arena, status, root);
-    return rc;
+    struct cs_jb root;
+    cs_jb_init(&root, cs_json_object(req->arena));
+    cs_jb_bool(&root, "error", false);
+    cs_jb_int(&root, "status_code", status);
+    cs_jb_add(&root, "data", json_object_get(data));
+    cs_jb_str(&root, "timestamp", ts);
+    int rc = cs_jb_done(&root);
+    return rc ? rc : cs_resp_json(resp, req->arena, status, root.obj);
 }

@@ -39,49 +39,53 @@ static const char system_prompt[] =
     "valid against this JSON Schema: ";
 
 struct facts {
-    json_object *o;
+    struct cs_jb o; /* the facts object, checked once */
     double num[MAX_FACT_NUMBERS];
     size_t n;
 };
 
 /* A figure as the built-in tip shows it (one decimal), remembered for the check. */
-static int add_num(struct facts *f, const char *key, double v, int decimals)
+static void add_num(struct facts *f, const char *key, double v, int decimals)
 {
-    if (isnan(v)) return cs_json_add_str(f->o, key, NULL);
+    if (isnan(v)) {
+        cs_jb_null(&f->o, key);
+        return;
+    }
     double shown = decimals ? round(v * 10.0) / 10.0 : round(v);
     if (f->n < MAX_FACT_NUMBERS) f->num[f->n++] = shown;
-    return cs_json_add_double(f->o, key, shown, decimals);
+    cs_jb_double(&f->o, key, shown, decimals);
 }
 
 /* A duration as text ("4.2 hours"); its number is remembered too. */
-static int add_duration(struct facts *f, const char *key, double seconds)
+static void add_duration(struct facts *f, const char *key, double seconds)
 {
-    if (isnan(seconds)) return cs_json_add_str(f->o, key, NULL);
+    if (isnan(seconds)) {
+        cs_jb_null(&f->o, key);
+        return;
+    }
     char text[32];
     cs_insights_duration_text(seconds, text, sizeof(text));
     if (f->n < MAX_FACT_NUMBERS) f->num[f->n++] = strtod(text, NULL);
-    return cs_json_add_str(f->o, key, text);
+    cs_jb_str(&f->o, key, text);
 }
 
 static int build_facts(struct cs_arena *a, const struct cs_insights_figures *me,
                        const struct cs_insights_team *team, const char *builtin, struct facts *f)
 {
     f->n = 0;
-    f->o = cs_json_object(a);
-    if (!f->o) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(f->o, "focus", cs_insights_coaching_focus(me, team));
-    if (!rc) rc = add_num(f, "tickets_resolved", (double)me->resolved, 0);
-    if (!rc) rc = add_num(f, "team_agents", (double)team->agents, 0);
-    if (!rc) rc = add_num(f, "csat_percent", me->csat_pct, 1);
-    if (!rc) rc = add_num(f, "team_median_csat_percent", team->median_csat_pct, 1);
-    if (!rc) rc = add_num(f, "first_contact_resolution_percent", me->fcr_pct, 1);
-    if (!rc)
-        rc = add_num(f, "team_median_first_contact_resolution_percent", team->median_fcr_pct, 1);
-    if (!rc) rc = add_duration(f, "average_resolution_time", me->avg_resolution_s);
-    if (!rc) rc = add_duration(f, "team_median_resolution_time", team->median_resolution_s);
-    if (!rc) rc = cs_json_add_str(f->o, "builtin_tip", builtin);
+    cs_jb_init(&f->o, cs_json_object(a));
+    cs_jb_str(&f->o, "focus", cs_insights_coaching_focus(me, team));
+    add_num(f, "tickets_resolved", (double)me->resolved, 0);
+    add_num(f, "team_agents", (double)team->agents, 0);
+    add_num(f, "csat_percent", me->csat_pct, 1);
+    add_num(f, "team_median_csat_percent", team->median_csat_pct, 1);
+    add_num(f, "first_contact_resolution_percent", me->fcr_pct, 1);
+    add_num(f, "team_median_first_contact_resolution_percent", team->median_fcr_pct, 1);
+    add_duration(f, "average_resolution_time", me->avg_resolution_s);
+    add_duration(f, "team_median_resolution_time", team->median_resolution_s);
+    cs_jb_str(&f->o, "builtin_tip", builtin);
     /* The built-in tip's own numbers are the same figures (thin: resolved and agents). */
-    return rc;
+    return cs_jb_done(&f->o);
 }
 
 /* Whether every number written in `text` ("92.5", "12", "1,204") is one of the facts'. */
@@ -160,7 +164,7 @@ int cs_insights_coaching_tip_ai(const struct cs_ai_call *call, const struct cs_i
     const char *user =
         rc ? NULL
            : cs_arena_printf(call->arena, "<facts>%s</facts>",
-                             json_object_to_json_string_ext(f.o, JSON_C_TO_STRING_PLAIN));
+                             json_object_to_json_string_ext(f.o.obj, JSON_C_TO_STRING_PLAIN));
     if (!rc && (!sys || !user)) rc = CS_ERR_NOMEM;
     if (rc) return rc;
     struct cs_ai_msg m = {"user", user};

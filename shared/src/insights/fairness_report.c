@@ -137,43 +137,43 @@ static int finding(json_object *rows, const char *attr, const char *outcome, con
     finish(a, min_n);
     struct cs_fair_result r;
     bool ok = cs_fair_compare(a->g, a->n, label != NULL, &r) == CS_OK;
-    json_object *f = json_object_new_object(), *d = json_object_new_object();
-    if (!f || !d || json_object_array_add(findings, f) || cs_json_add(f, "disparities", d))
-        return CS_ERR_NOMEM;
     const char *vk = binary ? "rate" : "average";
-    rc = cs_json_add_str(f, "attribute", attr);
-    if (!rc) rc = cs_json_add_str(f, "outcome", outcome);
-    if (!rc && label) rc = cs_json_add_str(f, "label", label);
-    if (!rc) rc = cs_json_add_str(f, "metric", binary ? "selection_rate" : "mean");
-    for (size_t i = 0; !rc && i < a->n; i++) {
-        json_object *g = json_object_new_object();
-        if (!g || json_object_object_add(d, a->g[i].name, g))
-            return json_object_put(g), CS_ERR_NOMEM;
+    struct cs_jb f, d;
+    cs_jb_init(&d, json_object_new_object());
+    for (size_t i = 0; i < a->n; i++) {
+        struct cs_jb g;
+        cs_jb_init(&g, json_object_new_object());
         if (a->g[i].scored)
-            rc = cs_json_add_double(g, vk, a->g[i].value, 4);
+            cs_jb_double(&g, vk, a->g[i].value, 4);
         else
-            rc = cs_json_add_str(g, "status", "insufficient_sample");
-        if (!rc) rc = cs_json_add_int(g, "sample_size", (int64_t)a->g[i].n);
-        if (!rc && label && a->g[i].scored)
-            rc = cs_json_add_double(g, "true_positive_rate", a->g[i].tpr, 4);
-        if (!rc && label && a->g[i].scored)
-            rc = cs_json_add_double(g, "false_positive_rate", a->g[i].fpr, 4);
+            cs_jb_str(&g, "status", "insufficient_sample");
+        cs_jb_int(&g, "sample_size", (int64_t)a->g[i].n);
+        if (label && a->g[i].scored) {
+            cs_jb_double(&g, "true_positive_rate", a->g[i].tpr, 4);
+            cs_jb_double(&g, "false_positive_rate", a->g[i].fpr, 4);
+        }
+        cs_jb_nest(&d, a->g[i].name, &g);
     }
-    if (rc) return rc;
+    cs_jb_init(&f, json_object_new_object());
+    cs_jb_nest(&f, "disparities", &d);
+    cs_jb_str(&f, "attribute", attr);
+    cs_jb_str(&f, "outcome", outcome);
+    if (label) cs_jb_str(&f, "label", label);
+    cs_jb_str(&f, "metric", binary ? "selection_rate" : "mean");
     if (!ok) {
-        rc = cs_json_add_str(f, "concern_level", "insufficient_data");
-        if (!rc) rc = cs_json_add_str(f, "disparity_score", NULL);
+        cs_jb_str(&f, "concern_level", "insufficient_data");
+        cs_jb_null(&f, "disparity_score");
     } else {
-        rc = cs_json_add_double(f, "demographic_parity_difference", r.dp_difference, 4);
-        if (!rc) rc = cs_json_add_double(f, "demographic_parity_ratio", r.dp_ratio, 4);
-        if (!rc && label)
-            rc = cs_json_add_double(f, "equalized_odds_difference", r.eo_difference, 4);
-        if (!rc) rc = cs_json_add_str(f, "four_fifths_rule", r.four_fifths_ok ? "pass" : "fail");
-        if (!rc) rc = cs_json_add_double(f, "disparity_score", r.disparity, 4);
-        if (!rc) rc = cs_json_add_str(f, "concern_level", r.concern);
+        cs_jb_double(&f, "demographic_parity_difference", r.dp_difference, 4);
+        cs_jb_double(&f, "demographic_parity_ratio", r.dp_ratio, 4);
+        if (label) cs_jb_double(&f, "equalized_odds_difference", r.eo_difference, 4);
+        cs_jb_str(&f, "four_fifths_rule", r.four_fifths_ok ? "pass" : "fail");
+        cs_jb_double(&f, "disparity_score", r.disparity, 4);
+        cs_jb_str(&f, "concern_level", r.concern);
         *disp_sum += r.disparity;
         (*ndisp)++;
     }
+    rc = cs_json_push(findings, cs_jb_take(&f));
     if (!rc) rc = add_recommendations(recs, attr, outcome, a, &r, ok, min_n, ar);
     return rc;
 }
@@ -193,11 +193,8 @@ int cs_fair_report(json_object *body, struct cs_arena *ar, json_object **out, co
         return *why = "Give prediction_column and label_column together", CS_ERR_VALIDATION;
     int64_t mn = cs_json_get_int(body, "min_group_size", CS_FAIR_MIN_GROUP);
     size_t min_n = mn < 1 ? 1 : (size_t)mn;
-    json_object *o = cs_json_object(ar), *findings = json_object_new_array(),
-                *recs = json_object_new_array();
-    if (!o || !findings || !recs || cs_json_add(o, "detailed_findings", findings) ||
-        cs_json_add(o, "recommendations", recs))
-        return CS_ERR_NOMEM;
+    json_object *findings = cs_json_array(ar), *recs = cs_json_array(ar);
+    if (!findings || !recs) return CS_ERR_NOMEM;
     double disp = 0;
     size_t nd = 0;
     int rc = CS_OK;
@@ -215,15 +212,20 @@ int cs_fair_report(json_object *body, struct cs_arena *ar, json_object **out, co
             rc = finding(rows, attr, pred, label, min_n, ar, findings, recs, &disp, &nd, why);
     }
     if (rc) return rc;
+    if (json_object_array_length(recs) == 0 &&
+        (rc = cs_json_push(
+             recs, json_object_new_string("No material disparity found at this sample size"))))
+        return rc;
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(ar));
+    cs_jb_ref(&o, "detailed_findings", findings);
+    cs_jb_ref(&o, "recommendations", recs);
     /* 1 - mean disparity over the scored findings: 1 is parity everywhere. */
-    rc = nd ? cs_json_add_double(o, "fairness_score", 1.0 - disp / (double)nd, 4)
-            : cs_json_add_str(o, "fairness_score", NULL);
-    if (!rc) rc = cs_json_add_int(o, "min_group_size", (int64_t)min_n);
-    if (!rc && json_object_array_length(recs) == 0)
-        rc = json_object_array_add(
-                 recs, json_object_new_string("No material disparity found at this sample size"))
-                 ? CS_ERR_NOMEM
-                 : CS_OK;
-    *out = o;
-    return rc;
+    if (nd)
+        cs_jb_double(&o, "fairness_score", 1.0 - disp / (double)nd, 4);
+    else
+        cs_jb_null(&o, "fairness_score");
+    cs_jb_int(&o, "min_group_size", (int64_t)min_n);
+    *out = o.obj;
+    return cs_jb_done(&o);
 }

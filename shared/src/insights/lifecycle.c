@@ -130,31 +130,27 @@ int cs_ticket_change_read(json_object *body, int64_t now_ms, struct cs_ticket_ch
 
 json_object *cs_ticket_doc_new(const struct cs_ticket_open *t)
 {
-    json_object *d = json_object_new_object();
-    if (!d) return NULL;
-    int rc = cs_json_add_str(d, "ticket_id", t->ticket_id);
-    if (!rc && t->subject) rc = cs_json_add_str(d, "subject", t->subject);
-    if (!rc && t->customer_id) rc = cs_json_add_str(d, "customer_id", t->customer_id);
-    if (!rc) rc = cs_json_add_str(d, "category", t->category);
-    if (!rc) rc = cs_json_add_str(d, "priority", t->priority);
-    if (!rc) rc = cs_json_add_str(d, "sentiment", t->sentiment);
-    if (!rc) rc = cs_json_add_double(d, "sentiment_score", t->sentiment_score, 4);
-    if (!rc) rc = cs_json_add_int(d, "sentiment_level", t->sentiment_level);
-    if (!rc) rc = cs_json_add_str(d, "source", t->source);
-    if (!rc) rc = cs_json_add_int(d, "opened_ms", t->opened_ms);
-    if (!rc) rc = cs_json_add_int(d, "opened_hour", (t->opened_ms / 3600000) % 24);
-    if (!rc) rc = cs_json_add_str(d, "status", "open");
-    if (!rc) rc = cs_json_add_int(d, "open", 1);
-    if (!rc) rc = cs_json_add_int(d, "replies", 0);
-    if (!rc) rc = cs_json_add_int(d, "escalated", 0);
-    if (!rc) rc = cs_json_add_int(d, "reopened", 0);
-    if (!rc) rc = cs_json_add_int(d, "churned", 0);
-    if (!rc) rc = cs_json_add(d, "events", json_object_new_array());
-    if (rc) {
-        json_object_put(d);
-        return NULL;
-    }
-    return d;
+    struct cs_jb d;
+    cs_jb_init(&d, json_object_new_object());
+    cs_jb_str(&d, "ticket_id", t->ticket_id);
+    if (t->subject) cs_jb_str(&d, "subject", t->subject);
+    if (t->customer_id) cs_jb_str(&d, "customer_id", t->customer_id);
+    cs_jb_str(&d, "category", t->category);
+    cs_jb_str(&d, "priority", t->priority);
+    cs_jb_str(&d, "sentiment", t->sentiment);
+    cs_jb_double(&d, "sentiment_score", t->sentiment_score, 4);
+    cs_jb_int(&d, "sentiment_level", t->sentiment_level);
+    cs_jb_str(&d, "source", t->source);
+    cs_jb_int(&d, "opened_ms", t->opened_ms);
+    cs_jb_int(&d, "opened_hour", (t->opened_ms / 3600000) % 24);
+    cs_jb_str(&d, "status", "open");
+    cs_jb_int(&d, "open", 1);
+    cs_jb_int(&d, "replies", 0);
+    cs_jb_int(&d, "escalated", 0);
+    cs_jb_int(&d, "reopened", 0);
+    cs_jb_int(&d, "churned", 0);
+    cs_jb_add(&d, "events", json_object_new_array());
+    return cs_jb_take(&d);
 }
 
 /* ---- replay ---- */
@@ -203,55 +199,52 @@ static int fold(struct state *s, json_object *e, const char **why)
     return CS_OK;
 }
 
-static int put_derived(json_object *d, const struct state *s)
+static int put_derived(json_object *obj, const struct state *s)
 {
     static const char *const derived[] = {"first_reply_s", "resolved_ms",  "resolution_s",
                                           "fcr",           "csat",         "csat_satisfied",
                                           "assignee",      "assignee_name"};
     for (size_t i = 0; i < sizeof(derived) / sizeof(*derived); i++)
-        json_object_object_del(d, derived[i]);
-    int rc = cs_json_add_str(d, "status", s->status);
-    if (!rc) rc = cs_json_add_int(d, "open", s->resolved_ms < 0);
-    if (!rc) rc = cs_json_add_int(d, "replies", s->replies);
-    if (!rc) rc = cs_json_add_int(d, "reopened", s->reopened);
-    if (!rc) rc = cs_json_add_int(d, "escalated", s->escalated);
-    if (!rc) rc = cs_json_add_int(d, "churned", s->churned);
-    if (!rc && s->assignee) rc = cs_json_add_str(d, "assignee", s->assignee);
-    if (!rc && s->assignee_name) rc = cs_json_add_str(d, "assignee_name", s->assignee_name);
-    if (!rc && s->first_reply_ms >= 0)
-        rc = cs_json_add_double(d, "first_reply_s",
-                                (double)(s->first_reply_ms - s->opened) / 1000.0, 3);
-    if (!rc && s->resolved_ms >= 0) {
-        rc = cs_json_add_int(d, "resolved_ms", s->resolved_ms);
-        if (!rc)
-            rc = cs_json_add_double(d, "resolution_s",
-                                    (double)(s->resolved_ms - s->opened) / 1000.0, 3);
+        json_object_object_del(obj, derived[i]);
+    struct cs_jb d;
+    cs_jb_init(&d, obj);
+    cs_jb_str(&d, "status", s->status);
+    cs_jb_int(&d, "open", s->resolved_ms < 0);
+    cs_jb_int(&d, "replies", s->replies);
+    cs_jb_int(&d, "reopened", s->reopened);
+    cs_jb_int(&d, "escalated", s->escalated);
+    cs_jb_int(&d, "churned", s->churned);
+    if (s->assignee) cs_jb_str(&d, "assignee", s->assignee);
+    if (s->assignee_name) cs_jb_str(&d, "assignee_name", s->assignee_name);
+    if (s->first_reply_ms >= 0)
+        cs_jb_double(&d, "first_reply_s", (double)(s->first_reply_ms - s->opened) / 1000.0, 3);
+    if (s->resolved_ms >= 0) {
+        cs_jb_int(&d, "resolved_ms", s->resolved_ms);
+        cs_jb_double(&d, "resolution_s", (double)(s->resolved_ms - s->opened) / 1000.0, 3);
         /* First-contact resolution: solved on the first agent reply (or none), never
          * bounced back, never handed up. */
-        if (!rc)
-            rc = cs_json_add_int(d, "fcr", s->replies <= 1 && s->reopened == 0 && !s->escalated);
+        cs_jb_int(&d, "fcr", s->replies <= 1 && s->reopened == 0 && !s->escalated);
     }
-    if (!rc && s->csat) {
-        rc = cs_json_add_int(d, "csat", s->csat);
-        if (!rc) rc = cs_json_add_int(d, "csat_satisfied", s->csat >= CS_INSIGHTS_CSAT_SATISFIED);
+    if (s->csat) {
+        cs_jb_int(&d, "csat", s->csat);
+        cs_jb_int(&d, "csat_satisfied", s->csat >= CS_INSIGHTS_CSAT_SATISFIED);
     }
-    return rc;
+    return cs_jb_done(&d);
 }
 
 static json_object *event_json(const struct cs_ticket_change *c)
 {
-    json_object *e = json_object_new_object();
-    if (!e) return NULL;
-    int rc = cs_json_add_int(e, "at_ms", c->at_ms);
-    if (!rc && c->status) rc = cs_json_add_str(e, "status", c->status);
-    if (!rc && c->assignee) rc = cs_json_add_str(e, "assignee", c->assignee);
-    if (!rc && c->assignee_name) rc = cs_json_add_str(e, "assignee_name", c->assignee_name);
-    if (!rc && c->agent_replied) rc = cs_json_add_bool(e, "agent_replied", true);
-    if (!rc && c->csat) rc = cs_json_add_int(e, "csat_rating", c->csat);
-    if (!rc && c->escalated) rc = cs_json_add_bool(e, "escalated", true);
-    if (!rc && c->churned) rc = cs_json_add_bool(e, "churned", true);
-    if (rc) json_object_put(e);
-    return rc ? NULL : e;
+    struct cs_jb e;
+    cs_jb_init(&e, json_object_new_object());
+    cs_jb_int(&e, "at_ms", c->at_ms);
+    if (c->status) cs_jb_str(&e, "status", c->status);
+    if (c->assignee) cs_jb_str(&e, "assignee", c->assignee);
+    if (c->assignee_name) cs_jb_str(&e, "assignee_name", c->assignee_name);
+    if (c->agent_replied) cs_jb_bool(&e, "agent_replied", true);
+    if (c->csat) cs_jb_int(&e, "csat_rating", c->csat);
+    if (c->escalated) cs_jb_bool(&e, "escalated", true);
+    if (c->churned) cs_jb_bool(&e, "churned", true);
+    return cs_jb_take(&e);
 }
 
 int cs_ticket_apply(json_object *doc, const struct cs_ticket_change *c, const char **why)

@@ -226,24 +226,28 @@ int cs_tm_doc_new(const struct cs_model_spec *spec, const double *bucket_s, json
 {
     char *b64 = NULL;
     int rc = spec_b64(spec, &b64);
-    json_object *d = rc ? NULL : json_object_new_object();
-    if (!rc && !d) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "status", "fitted");
-    if (!rc) rc = cs_json_add_str(d, "model", b64);
-    if (!rc) rc = cs_json_add_int(d, "fitted_ms", now_ms);
-    if (!rc) rc = cs_json_add_int(d, "checked_ms", now_ms);
-    if (!rc) rc = cs_json_add_int(d, "n_examples", n_examples);
-    if (!rc) rc = cs_json_add(d, "metrics", json_object_get(metrics));
-    if (!rc && bucket_s) {
+    *out = NULL;
+    if (rc) return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, json_object_new_object());
+    cs_jb_str(&d, "status", "fitted");
+    cs_jb_str(&d, "model", b64);
+    cs_jb_int(&d, "fitted_ms", now_ms);
+    cs_jb_int(&d, "checked_ms", now_ms);
+    cs_jb_int(&d, "n_examples", n_examples);
+    cs_jb_add(&d, "metrics", json_object_get(metrics));
+    if (bucket_s) {
         json_object *arr = json_object_new_array();
         for (size_t i = 0; arr && i < CS_TM_RES_BUCKETS; i++)
-            if (json_object_array_add(arr, json_object_new_double(bucket_s[i]))) rc = CS_ERR_NOMEM;
-        if (!rc) rc = cs_json_add(d, "bucket_seconds", arr);
+            if (cs_json_push(arr, json_object_new_double(bucket_s[i]))) {
+                json_object_put(arr);
+                arr = NULL;
+            }
+        cs_jb_add(&d, "bucket_seconds", arr);
     }
     free(b64);
-    if (rc) json_object_put(d);
-    *out = rc ? NULL : d;
-    return rc;
+    *out = cs_jb_take(&d);
+    return *out ? CS_OK : CS_ERR_NOMEM;
 }
 
 /* ---- alerts ---- */
@@ -295,26 +299,25 @@ static int alert_one(struct cs_store *st, struct cs_arena *a, const char *tenant
     int rc = cs_tm_predict(tm, f, &p);
     double thr = k == CS_TM_SLA ? cfg->sla_threshold : cfg->churn_threshold;
     if (rc || p.value < thr) return rc;
-    json_object *data = cs_json_object(a);
-    if (!data) return CS_ERR_NOMEM;
-    rc = cs_json_add_str(data, "ticket_id", cs_json_get_str(doc, "ticket_id"));
-    if (!rc && cs_json_get_str(doc, "customer_id"))
-        rc = cs_json_add_str(data, "customer_id", cs_json_get_str(doc, "customer_id"));
-    if (!rc)
-        rc = cs_json_add_double(data, k == CS_TM_SLA ? "breach_probability" : "churn_probability",
-                                p.value, 4);
-    if (!rc) rc = cs_json_add_double(data, "threshold", thr, 4);
-    if (!rc) rc = cs_json_add_str(data, "source", "tenant");
-    if (!rc && k == CS_TM_SLA) {
+    struct cs_jb data;
+    cs_jb_init(&data, cs_json_object(a));
+    cs_jb_str(&data, "ticket_id", cs_json_get_str(doc, "ticket_id"));
+    if (cs_json_get_str(doc, "customer_id"))
+        cs_jb_str(&data, "customer_id", cs_json_get_str(doc, "customer_id"));
+    cs_jb_double(&data, k == CS_TM_SLA ? "breach_probability" : "churn_probability", p.value, 4);
+    cs_jb_double(&data, "threshold", thr, 4);
+    cs_jb_str(&data, "source", "tenant");
+    if (k == CS_TM_SLA) {
         int64_t due = cs_bh_due(&cfg->bh, cs_json_get_int(doc, "opened_ms", now_ms),
                                 cs_tm_sla_hours(cs_json_get_str(doc, "priority")) * 3600.0);
         char iso[CS_ISO_MAX];
         if (due != INT64_MAX) cs_time_iso(due, CS_ISO_Z, iso);
-        rc = cs_json_add_str(data, "sla_due_at", due == INT64_MAX ? NULL : iso);
+        cs_jb_str(&data, "sla_due_at", due == INT64_MAX ? NULL : iso);
     }
+    rc = cs_jb_done(&data);
     if (!rc)
         rc = cs_notify_stage(st, a, tenant, k == CS_TM_SLA ? "sla.breach_risk" : "churn.detected",
-                             data, now_ms, NULL);
+                             data.obj, now_ms, NULL);
     if (!rc) rc = mark(doc, k == CS_TM_SLA ? "sla_breach_ms" : "churn_ms", now_ms);
     if (!rc && fired) (*fired)++;
     return rc;
@@ -355,15 +358,16 @@ static int sentiment_alert(struct cs_store *st, struct cs_arena *a, const char *
     double score = cs_json_get_double(doc, "sentiment_score", 0.5);
     /* Stored values are checked like outside input: a damaged one alerts nobody. */
     if (level < CS_SENT_HAPPY || level > CS_SENT_IRATE || !(score >= 0 && score <= 1)) return CS_OK;
-    json_object *data = cs_json_object(a);
-    if (!data) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(data, "source", "ticket");
-    if (!rc) rc = cs_json_add_str(data, "ticket_id", cs_json_get_str(doc, "ticket_id"));
-    if (!rc) rc = cs_json_add_str(data, "priority", cs_json_get_str(doc, "priority"));
-    if (!rc) rc = cs_json_add_str(data, "channel", cs_json_get_str(doc, "source"));
+    struct cs_jb data;
+    cs_jb_init(&data, cs_json_object(a));
+    cs_jb_str(&data, "source", "ticket");
+    cs_jb_str(&data, "ticket_id", cs_json_get_str(doc, "ticket_id"));
+    cs_jb_str(&data, "priority", cs_json_get_str(doc, "priority"));
+    cs_jb_str(&data, "channel", cs_json_get_str(doc, "source"));
     bool fired_now = false;
+    int rc = cs_jb_done(&data);
     if (!rc)
-        rc = cs_events_sentiment_check(st, a, tenant, data,
+        rc = cs_events_sentiment_check(st, a, tenant, data.obj,
                                        cs_sentiment_level_name((enum cs_sentiment_level)level),
                                        score, now_ms, &fired_now);
     if (!rc && fired_now) rc = mark(doc, "sentiment_ms", now_ms);

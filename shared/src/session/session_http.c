@@ -80,8 +80,9 @@ int cs_session_req_modify(const struct cs_req *req, struct cs_resp *resp, const 
                           cs_session_mutate_fn fn, void *ctx, struct cs_session *out)
 {
     int load_rc;
-    int rc = cs_session_modify(req->store, req->arena, req->auth.tenant, id, req->now_ms, fn, ctx,
-                               out, &load_rc);
+    const struct cs_doc *first = req->rate_doc && req->rate_doc->body ? req->rate_doc : NULL;
+    int rc = cs_session_modify_from(req->store, req->arena, req->auth.tenant, id, first,
+                                    req->now_ms, fn, ctx, out, &load_rc);
     return rc && load_rc ? cs_session_load_fail(req, resp, rc, out, id) : rc;
 }
 

@@ -50,16 +50,22 @@ static int write_minute(struct cs_store *st, struct cs_arena *a, const char *fn,
     if (snprintf(id, sizeof(id), "%s.%lld.%s", fn, (long long)m->start_ms, proc_tag) >=
         (int)sizeof(id))
         return CS_ERR_INVALID;
-    json_object *b = cs_json_object(a), *lat = json_object_new_array_ext((int)m->n);
-    if (!b || !lat || cs_json_add(b, "latency_ms", lat)) return CS_ERR_NOMEM;
-    for (size_t i = 0; i < m->n; i++)
-        json_object_array_add(lat, json_object_new_double(round(m->lat[i] * 1000) / 1000));
-    int rc = cs_json_add_str(b, "fn", fn);
-    if (!rc) rc = cs_json_add_int(b, "minute_ms", m->start_ms);
-    if (!rc) rc = cs_json_add_int(b, "requests", m->requests);
-    if (!rc) rc = cs_json_add_int(b, "errors", m->errors);
-    if (!rc) rc = cs_store_put(st, a, CS_SYSTEM_TENANT, CS_EVENTS_FN_COLL, id, b, now_ms, NULL);
-    return rc;
+    json_object *lat = json_object_new_array_ext((int)m->n);
+    for (size_t i = 0; lat && i < m->n; i++)
+        if (cs_json_push(lat, json_object_new_double(round(m->lat[i] * 1000) / 1000))) {
+            json_object_put(lat);
+            lat = NULL;
+        }
+    struct cs_jb b;
+    cs_jb_init(&b, cs_json_object(a));
+    cs_jb_add(&b, "latency_ms", lat);
+    cs_jb_str(&b, "fn", fn);
+    cs_jb_int(&b, "minute_ms", m->start_ms);
+    cs_jb_int(&b, "requests", m->requests);
+    cs_jb_int(&b, "errors", m->errors);
+    int rc = cs_jb_done(&b);
+    return rc ? rc
+              : cs_store_put(st, a, CS_SYSTEM_TENANT, CS_EVENTS_FN_COLL, id, b.obj, now_ms, NULL);
 }
 
 void cs_events_fn_note(struct cs_store *st, struct cs_arena *a, const char *fn, int status,

@@ -128,12 +128,17 @@ static int binary_metrics(const struct cs_tm_model *m, const struct tk *t, const
         double q = p.value < 1e-6 ? 1e-6 : p.value > 1 - 1e-6 ? 1 - 1e-6 : p.value;
         ll -= y[i] ? log(q) : log(1 - q);
     }
-    if (!rc) rc = cs_json_add_int(out, "holdout_examples", (int64_t)h);
-    if (!rc) rc = cs_json_add_int(out, "holdout_positives", (int64_t)pos);
-    if (!rc) rc = cs_json_add_double(out, "accuracy", h ? (double)right / (double)h : NAN, 4);
-    if (!rc) rc = cs_json_add_double(out, "auc", auc(s, h), 4);
-    if (!rc) rc = cs_json_add_double(out, "brier", h ? brier / (double)h : NAN, 4);
-    if (!rc) rc = cs_json_add_double(out, "log_loss", h ? ll / (double)h : NAN, 4);
+    if (!rc) {
+        struct cs_jb o;
+        cs_jb_init(&o, out);
+        cs_jb_int(&o, "holdout_examples", (int64_t)h);
+        cs_jb_int(&o, "holdout_positives", (int64_t)pos);
+        cs_jb_double(&o, "accuracy", h ? (double)right / (double)h : NAN, 4);
+        cs_jb_double(&o, "auc", auc(s, h), 4);
+        cs_jb_double(&o, "brier", h ? brier / (double)h : NAN, 4);
+        cs_jb_double(&o, "log_loss", h ? ll / (double)h : NAN, 4);
+        rc = cs_jb_done(&o);
+    }
     free(s);
     return rc;
 }
@@ -154,14 +159,14 @@ static int resolution_metrics(const struct cs_tm_model *m, const struct tk *t, c
         mae += fabs(p.value - secs[i]);
         base += fabs(train_median - secs[i]);
     }
-    int rc = cs_json_add_int(out, "holdout_examples", (int64_t)h);
-    if (!rc)
-        rc = cs_json_add_double(out, "bucket_accuracy", h ? (double)right / (double)h : NAN, 4);
-    if (!rc) rc = cs_json_add_double(out, "mae_seconds", h ? mae / (double)h : NAN, 0);
+    struct cs_jb o;
+    cs_jb_init(&o, out);
+    cs_jb_int(&o, "holdout_examples", (int64_t)h);
+    cs_jb_double(&o, "bucket_accuracy", h ? (double)right / (double)h : NAN, 4);
+    cs_jb_double(&o, "mae_seconds", h ? mae / (double)h : NAN, 0);
     /* What always answering the fitted rows' median would have scored. */
-    if (!rc)
-        rc = cs_json_add_double(out, "median_baseline_mae_seconds", h ? base / (double)h : NAN, 0);
-    return rc;
+    cs_jb_double(&o, "median_baseline_mae_seconds", h ? base / (double)h : NAN, 0);
+    return cs_jb_done(&o);
 }
 
 /* ---- one kind ---- */
@@ -247,40 +252,27 @@ static int build_rows(enum cs_tm_kind k, const struct cs_insights_cfg *cfg, stru
     return CS_OK;
 }
 
-/* Upserts a model document (tenant-scoped). */
+/* Upserts a model document (tenant-scoped), through the store's one insert-or-replace. */
 static int put_doc(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
                    json_object *body, int64_t now_ms)
 {
     if (cs_json_own(a, body)) return CS_ERR_NOMEM;
-    for (int i = 0; i < 4; i++) {
-        struct cs_doc d;
-        int rc = cs_store_get(st, a, tenant, CS_TM_COLL, id, &d);
-        if (rc == CS_ERR_NOT_FOUND)
-            rc = cs_store_insert(st, a, tenant, CS_TM_COLL, id, body, NULL, now_ms, NULL);
-        else if (rc == CS_OK)
-            rc =
-                cs_store_update(st, a, tenant, CS_TM_COLL, id, d.version, body, NULL, now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS && rc != CS_ERR_NOT_FOUND) return rc;
-    }
-    return CS_ERR_CONFLICT;
+    return cs_store_put(st, a, tenant, CS_TM_COLL, id, body, now_ms, NULL);
 }
 
 static int put_insufficient(struct cs_store *st, struct cs_arena *a, const char *tenant,
                             enum cs_tm_kind k, const struct rows *r, const int64_t *cls,
                             int64_t now_ms)
 {
-    json_object *d = json_object_new_object();
-    int rc = d ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_str(d, "status", "insufficient");
-    if (!rc) rc = cs_json_add_int(d, "n_examples", (int64_t)r->n);
-    if (!rc && k != CS_TM_RESOLUTION) rc = cs_json_add_int(d, "n_positive", cls[1]);
-    if (!rc) rc = cs_json_add_int(d, "min_examples", CS_TM_MIN_EXAMPLES);
-    if (!rc) rc = cs_json_add_int(d, "checked_ms", now_ms);
-    if (rc) {
-        json_object_put(d);
-        return rc;
-    }
-    return put_doc(st, a, tenant, cs_tm_name(k), d, now_ms);
+    struct cs_jb d;
+    cs_jb_init(&d, json_object_new_object());
+    cs_jb_str(&d, "status", "insufficient");
+    cs_jb_int(&d, "n_examples", (int64_t)r->n);
+    if (k != CS_TM_RESOLUTION) cs_jb_int(&d, "n_positive", cls[1]);
+    cs_jb_int(&d, "min_examples", CS_TM_MIN_EXAMPLES);
+    cs_jb_int(&d, "checked_ms", now_ms);
+    json_object *o = cs_jb_take(&d);
+    return o ? put_doc(st, a, tenant, cs_tm_name(k), o, now_ms) : CS_ERR_NOMEM;
 }
 
 static int fit_kind(struct cs_store *st, struct cs_arena *a, const char *tenant, enum cs_tm_kind k,
