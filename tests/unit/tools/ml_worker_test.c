@@ -15,6 +15,7 @@
 #include "cs/arena.h"
 #include "cs/json.h"
 #include "cs/lifecycle.h"
+#include "cs/ml_blob.h"
 #include "cs/ml_worker.h"
 #include "cs/model.h"
 #include "cs/models.h"
@@ -76,13 +77,24 @@ static int add_job(struct cs_store *st, struct cs_arena *a, const char *id, cons
     return rc;
 }
 
-/* Stops the worker once the job's first checkpoint is on disk. */
+/* Stops the worker once the job's first checkpoint is in the store (its pointer
+ * document), watching through a connection of its own. */
+static struct temp_db db;
+
 static void *stopper(void *arg)
 {
-    const char *path = arg;
-    struct stat sb;
-    for (int i = 0; i < 60000 && stat(path, &sb) != 0; i++) usleep(500);
+    const char *ptr = arg;
+    struct cs_store *st = temp_db_open(&db);
+    struct cs_arena *a = cs_arena_new(1 << 12);
+    struct cs_doc d;
+    for (int i = 0; st && a && i < 60000; i++) {
+        if (cs_store_get(st, a, "acme", CS_ML_BLOBS, ptr, &d) == CS_OK) break;
+        cs_arena_reset(a);
+        usleep(500);
+    }
     stop_flag = 1;
+    cs_arena_destroy(a);
+    if (st) cs_store_close(st);
     return NULL;
 }
 
@@ -118,7 +130,6 @@ static struct cs_model *model_of(const char *id)
 
 static void stopped_job_resumes_to_the_same_model(void)
 {
-    static struct temp_db db;
     struct cs_store *st = temp_db_create(&db, "ml-worker");
     REQUIRE(st);
     struct cs_arena *a = cs_arena_new(1 << 16);
@@ -134,10 +145,8 @@ static void stopped_job_resumes_to_the_same_model(void)
     CHECK_STR(cs_json_get_str(job(st, a, "train-whole"), "status"), "COMPLETED");
     CHECK_INT(cs_json_get_int(job(st, a, "train-whole"), "resumed_from_epoch", -1), 0);
     /* "train-stopped" is stopped after its first checkpoint ... */
-    char ckpt[700];
-    snprintf(ckpt, sizeof(ckpt), "%s/ml/acme/models/train-stopped/checkpoint.bin", var_dir);
     pthread_t th;
-    REQUIRE(pthread_create(&th, NULL, stopper, ckpt) == 0);
+    REQUIRE(pthread_create(&th, NULL, stopper, "ckpt/train-stopped") == 0);
     REQUIRE(run(st, a, &ran) == CS_OK && ran);
     pthread_join(th, NULL);
     json_object *j = job(st, a, "train-stopped");
@@ -146,8 +155,12 @@ static void stopped_job_resumes_to_the_same_model(void)
     json_object_object_get_ex(j, "progress", &pr);
     int64_t shown = cs_json_get_int(pr, "current_epoch", -1);
     CHECK(shown >= 0 && shown < 6);
-    /* ... and the next worker claims it at once (the stop released the lease) and
-     * starts after the checkpoint's epoch, which is past the progress it showed */
+    /* ... and the next worker, on another instance (nothing of the job left in the state
+     * folder: a Lambda's /tmp is its own), claims it at once (the stop released the
+     * lease) and starts after the stored checkpoint's epoch, past the progress shown */
+    char cmd[800];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s/ml/acme/models/train-stopped'", var_dir);
+    REQUIRE(system(cmd) == 0);
     stop_flag = 0;
     REQUIRE(run(st, a, &ran) == CS_OK && ran);
     j = job(st, a, "train-stopped");
@@ -155,7 +168,11 @@ static void stopped_job_resumes_to_the_same_model(void)
     CHECK_INT(cs_json_get_int(j, "attempts", 0), 2);
     int64_t resumed = cs_json_get_int(j, "resumed_from_epoch", -1);
     CHECK(resumed >= 1 && resumed >= shown && resumed <= 6);
-    CHECK(access(ckpt, F_OK) != 0); /* removed once the model is out */
+    struct cs_doc gone; /* the checkpoints are removed once the model is out */
+    CHECK_INT(cs_store_get(st, a, "acme", CS_ML_BLOBS, "ckpt/train-stopped", &gone),
+              CS_ERR_NOT_FOUND);
+    CHECK_INT(cs_store_get(st, a, "acme", CS_ML_BLOBS, "ckpt/train-stopped/mix.e6", &gone),
+              CS_ERR_NOT_FOUND);
     /* the same model: equal probabilities for every text, bit for bit */
     struct cs_model *m1 = model_of("train-whole"), *m2 = model_of("train-stopped");
     REQUIRE(m1 && m2);
@@ -181,6 +198,163 @@ static void stopped_job_resumes_to_the_same_model(void)
     temp_db_close(&db, st);
 }
 
+/* ---- Step Functions steps: the sequence template.yaml's state machine drives ---- */
+
+static char started_input[1024];
+static char started_name[128];
+
+static int capture_start(void *user, const char *name, const char *input)
+{
+    (void)user;
+    snprintf(started_name, sizeof(started_name), "%s", name);
+    snprintf(started_input, sizeof(started_input), "%s", input);
+    return CS_OK;
+}
+
+/* One step as the state machine sends it: the execution input plus the step's fields. */
+static int step(struct cs_store *st, struct cs_arena *a, const char *action, int shard, int epoch,
+                json_object **out, const char **etype)
+{
+    json_object *ev = NULL;
+    int rc = cs_json_parse(started_input, strlen(started_input), a, &ev, NULL);
+    if (rc) return rc;
+    json_object_object_add(ev, "action", json_object_new_string(action));
+    if (shard >= 0) json_object_object_add(ev, "shard", json_object_new_int(shard));
+    if (epoch >= 0) json_object_object_add(ev, "epoch", json_object_new_int(epoch));
+    struct cs_ml_step s;
+    const char *why = NULL;
+    rc = cs_ml_step_parse(ev, &s, &why);
+    if (rc) return rc;
+    struct cs_ml_worker_cfg cfg = cfg_of();
+    return cs_ml_step_run(st, a, &cfg, &s, out, etype);
+}
+
+static void same_model(const char *x, const char *y)
+{
+    struct cs_model *m1 = model_of(x), *m2 = model_of(y);
+    REQUIRE(m1 && m2);
+    static const char *const texts[] = {"a durian parcel", "quince order", "kumquat?",
+                                        "nothing known here"};
+    for (size_t i = 0; i < 4; i++) {
+        struct cs_model_pred p1, p2;
+        REQUIRE(cs_model_predict_text(m1, texts[i], strlen(texts[i]), cs_models_scratch(), &p1) ==
+                CS_OK);
+        REQUIRE(cs_model_predict_text(m2, texts[i], strlen(texts[i]), cs_models_scratch(), &p2) ==
+                CS_OK);
+        CHECK(memcmp(p1.prob, p2.prob, sizeof(float) * 3) == 0);
+    }
+    cs_model_close(m1);
+    cs_model_close(m2);
+}
+
+static void steps_train_the_same_model_as_threads(void)
+{
+    struct cs_store *st = temp_db_create(&db, "ml-steps");
+    REQUIRE(st);
+    struct cs_arena *a = cs_arena_new(1 << 16);
+    REQUIRE(a);
+    char data[600];
+    REQUIRE(write_data(data, sizeof(data)) == 0);
+    REQUIRE(add_job(st, a, "by-threads", data) == CS_OK);
+    REQUIRE(add_job(st, a, "by-steps", data) == CS_OK);
+    bool ran;
+    stop_flag = 0;
+    REQUIRE(run(st, a, &ran) == CS_OK && ran); /* by-threads, as `serve` runs it */
+    CHECK_STR(cs_json_get_str(job(st, a, "by-threads"), "status"), "COMPLETED");
+    /* on AWS the worker starts an execution instead, keeping the lease for its steps */
+    struct cs_ml_worker_cfg cfg = cfg_of();
+    cfg.start_steps = capture_start;
+    REQUIRE(cs_ml_worker_run_one(st, a, &cfg, &ran) == CS_OK && ran);
+    CHECK_STR(started_name, "by-steps-1");
+    CHECK(strstr(started_input, "\"job_id\":\"by-steps\"") != NULL);
+    CHECK_STR(cs_json_get_str(job(st, a, "by-steps"), "status"), "IN_PROGRESS");
+    CHECK(run(st, a, &ran) == CS_OK && !ran); /* leased: no other worker takes it */
+
+    json_object *out;
+    const char *et;
+    REQUIRE(step(st, a, "start", -1, -1, &out, &et) == CS_OK);
+    CHECK_INT(cs_json_get_int(out, "epoch", 0), 1);
+    CHECK_INT(cs_json_get_int(out, "epochs", 0), 6);
+    CHECK(!cs_json_get_bool(out, "done", true));
+    /* a mix before its shards are in fails, to be retried */
+    CHECK_INT(step(st, a, "mix", -1, 1, &out, &et), CS_ERR_NOT_FOUND);
+    CHECK_STR(et, "StepInputMissing");
+    for (int e = 1; e <= 6; e++) {
+        for (int k = 0; k < 2; k++) {
+            REQUIRE(step(st, a, "train_shard", k, e, &out, &et) == CS_OK);
+            CHECK(!cs_json_get_bool(out, "done", true));
+        }
+        if (e == 2) /* a shard retried after a failure Step Functions saw: same bytes */
+            REQUIRE(step(st, a, "train_shard", 1, e, &out, &et) == CS_OK);
+        REQUIRE(step(st, a, "mix", -1, e, &out, &et) == CS_OK);
+        CHECK_INT(cs_json_get_int(out, "epoch", 0), e + 1);
+        CHECK(cs_json_get_bool(out, "done", false) == (e == 6));
+        if (e == 3) { /* a repeated mix (the answer lost) answers the same, trains nothing */
+            REQUIRE(step(st, a, "mix", -1, e, &out, &et) == CS_OK);
+            CHECK_INT(cs_json_get_int(out, "epoch", 0), 4);
+            REQUIRE(step(st, a, "train_shard", 0, e, &out, &et) == CS_OK);
+        }
+        json_object *pr = NULL;
+        json_object_object_get_ex(job(st, a, "by-steps"), "progress", &pr);
+        CHECK_INT(cs_json_get_int(pr, "current_epoch", -1), e);
+    }
+    REQUIRE(step(st, a, "finish", -1, -1, &out, &et) == CS_OK);
+    CHECK_STR(cs_json_get_str(out, "status"), "COMPLETED");
+    REQUIRE(step(st, a, "finish", -1, -1, &out, &et) == CS_OK); /* repeated: nothing new */
+    CHECK_STR(cs_json_get_str(out, "status"), "COMPLETED");
+    CHECK(cs_json_get_bool(out, "done", false));
+    json_object *j = job(st, a, "by-steps"), *m = NULL;
+    json_object_object_get_ex(j, "metrics", &m);
+    CHECK(cs_json_get_double(m, "single_shard_validation_accuracy", -1) >= 0);
+    same_model("by-threads", "by-steps");
+    struct cs_doc gone;
+    CHECK_INT(cs_store_get(st, a, "acme", CS_ML_BLOBS, "ckpt/by-steps", &gone), CS_ERR_NOT_FOUND);
+    int64_t open, done, dead;
+    CHECK_INT(cs_store_outbox_stats(st, "acme", CS_ML_TOPIC, &open, &done, &dead), CS_OK);
+    CHECK_INT(open, 0);
+    CHECK_INT(done, 2);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
+/* A step of an execution whose lease is gone (the job was taken over) writes nothing. */
+static void steps_without_the_lease_stop(void)
+{
+    struct cs_store *st = temp_db_create(&db, "ml-steps-lease");
+    REQUIRE(st);
+    struct cs_arena *a = cs_arena_new(1 << 16);
+    REQUIRE(a);
+    char data[600];
+    REQUIRE(write_data(data, sizeof(data)) == 0);
+    REQUIRE(add_job(st, a, "leased", data) == CS_OK);
+    struct cs_ml_worker_cfg cfg = cfg_of();
+    cfg.start_steps = capture_start;
+    bool ran;
+    REQUIRE(cs_ml_worker_run_one(st, a, &cfg, &ran) == CS_OK && ran);
+    /* a forged lease id, as an old execution's after a takeover would carry */
+    char *p = strstr(started_input, "\"lease_id\":");
+    REQUIRE(p);
+    p += strlen("\"lease_id\":");
+    *p = *p == '9' ? '8' : '9';
+    json_object *out;
+    const char *et;
+    CHECK_INT(step(st, a, "train_shard", 0, 1, &out, &et), CS_ERR_CONFLICT);
+    CHECK_STR(et, "LeaseLost");
+    struct cs_doc d;
+    CHECK_INT(cs_store_get(st, a, "acme", CS_ML_BLOBS, "ckpt/leased/s0.e1", &d), CS_ERR_NOT_FOUND);
+    /* and a step that is not one, or lacks its fields, is refused as input */
+    struct cs_ml_step s;
+    const char *why = NULL;
+    json_object *bad = json_tokener_parse("{\"action\":\"mix\",\"tenant\":\"acme\","
+                                          "\"job_id\":\"leased\",\"lease\":{\"id\":\"x\","
+                                          "\"lease_id\":1}}");
+    CHECK_INT(cs_ml_step_parse(bad, &s, &why), CS_ERR_VALIDATION);
+    CHECK(why && strstr(why, "epoch"));
+    json_object_put(bad);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
 int main(void)
 {
     const char *tmp = getenv("CS_TEST_TMP") ? getenv("CS_TEST_TMP") : "/tmp";
@@ -194,6 +368,8 @@ int main(void)
         return 1;
     }
     TEST_RUN(stopped_job_resumes_to_the_same_model);
+    TEST_RUN(steps_train_the_same_model_as_threads);
+    TEST_RUN(steps_without_the_lease_stop);
     cs_models_close(builtin);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", var_dir);
