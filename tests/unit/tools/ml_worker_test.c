@@ -355,6 +355,236 @@ static void steps_without_the_lease_stop(void)
     temp_db_close(&db, st);
 }
 
+/* ---- the state machine itself: template.yaml's definition walked step by step ----
+ * A small interpreter of the parts of Amazon States Language the definition uses
+ * (Task with Parameters/ResultPath/Retry/Catch, Map with ItemsPath/ItemSelector/
+ * ItemProcessor, Choice on a boolean, Succeed), so the test runs what Step Functions
+ * would run, not a sequence written again by hand. */
+static json_object *path_get(json_object *data, const char *path)
+{
+    if (strcmp(path, "$") == 0) return data;
+    if (strncmp(path, "$.", 2) != 0) return NULL;
+    json_object *cur = data;
+    for (const char *k = path + 2; k && cur;) {
+        const char *dot = strchr(k, '.');
+        char key[64];
+        snprintf(key, sizeof(key), "%.*s", dot ? (int)(dot - k) : (int)strlen(k), k);
+        if (!json_object_object_get_ex(cur, key, &cur)) cur = NULL;
+        k = dot ? dot + 1 : NULL;
+    }
+    return cur;
+}
+
+static json_object *resolve(json_object *params, json_object *data, json_object *item)
+{
+    json_object *out = json_object_new_object();
+    json_object_object_foreach(params, k, v)
+    {
+        size_t n = strlen(k);
+        if (n > 2 && strcmp(k + n - 2, ".$") == 0) {
+            const char *p = json_object_get_string(v);
+            json_object *val = strcmp(p, "$$.Map.Item.Value") == 0 ? item : path_get(data, p);
+            char key[64];
+            snprintf(key, sizeof(key), "%.*s", (int)(n - 2), k);
+            json_object_object_add(out, key, json_object_get(val));
+        } else {
+            json_object_object_add(out, k, json_object_get(v));
+        }
+    }
+    return out;
+}
+
+static bool listed(json_object *rules, const char *et, json_object **rule)
+{
+    for (size_t i = 0; rules && i < json_object_array_length(rules); i++) {
+        json_object *r = json_object_array_get_idx(rules, i), *eq = NULL;
+        json_object_object_get_ex(r, "ErrorEquals", &eq);
+        for (size_t q = 0; eq && q < json_object_array_length(eq); q++)
+            if (strcmp(json_object_get_string(json_object_array_get_idx(eq, q)), et) == 0) {
+                *rule = r;
+                return true;
+            }
+    }
+    return false;
+}
+
+static int invocations, lost_answers;
+
+/* The Lambda call, with two faults Step Functions must ride out: the first try of shard
+ * 1's epoch 2 fails before running (a throttle), and the first mix of epoch 3 runs but
+ * its answer is lost. */
+static int invoke(struct cs_store *st, struct cs_arena *a, json_object *ev, json_object **out,
+                  const char **et)
+{
+    invocations++;
+    const char *act = cs_json_get_str(ev, "action");
+    int64_t ep = cs_json_get_int(ev, "epoch", 0), sh = cs_json_get_int(ev, "shard", -1);
+    static bool throttled, lost;
+    if (!throttled && strcmp(act, "train_shard") == 0 && ep == 2 && sh == 1) {
+        throttled = true;
+        *et = "Lambda.TooManyRequestsException";
+        return CS_ERR_UNAVAILABLE;
+    }
+    struct cs_ml_step s;
+    const char *why = NULL;
+    int rc = cs_ml_step_parse(ev, &s, &why);
+    if (rc) return *et = "InvalidStep", rc;
+    struct cs_ml_worker_cfg cfg = cfg_of();
+    rc = cs_ml_step_run(st, a, &cfg, &s, out, et);
+    if (!rc && !lost && strcmp(act, "mix") == 0 && ep == 3) {
+        lost = true;
+        lost_answers++;
+        *et = "Lambda.ServiceException";
+        return CS_ERR_UPSTREAM;
+    }
+    return rc;
+}
+
+/* A Task: its Retry rules, then its Catch; the next state's name (NULL: end). */
+static const char *run_task(struct cs_store *st, struct cs_arena *a, json_object *t,
+                            json_object *data, json_object *item_input, bool *failed)
+{
+    json_object *params = NULL, *rp = NULL, *next = NULL, *retry = NULL, *catch = NULL;
+    json_object_object_get_ex(t, "Parameters", &params);
+    json_object_object_get_ex(t, "Retry", &retry);
+    json_object_object_get_ex(t, "Catch", &catch);
+    json_object *ev = item_input ? json_object_get(item_input)
+                      : params   ? resolve(params, data, NULL)
+                                 : json_object_get(data);
+    json_object *out = NULL, *rule = NULL;
+    const char *et = NULL;
+    int rc = invoke(st, a, ev, &out, &et);
+    for (int tries = 1;
+         rc && listed(retry, et, &rule) && tries < cs_json_get_int(rule, "MaxAttempts", 3) + 1;
+         tries++)
+        rc = invoke(st, a, ev, &out, &et);
+    json_object_put(ev);
+    if (rc) {
+        if (listed(catch, et, &rule)) return cs_json_get_str(rule, "Next");
+        *failed = true;
+        return NULL;
+    }
+    bool has_rp = json_object_object_get_ex(t, "ResultPath", &rp);
+    if (has_rp && rp) /* "$.progress" or "$.result" */
+        json_object_object_add(data, json_object_get_string(rp) + 2, json_object_get(out));
+    if (json_object_object_get_ex(t, "Next", &next)) return json_object_get_string(next);
+    return NULL;
+}
+
+static const char *run_map(struct cs_store *st, struct cs_arena *a, json_object *m,
+                           json_object *data, bool *failed)
+{
+    json_object *sel = NULL, *proc = NULL, *states = NULL, *first = NULL;
+    json_object_object_get_ex(m, "ItemSelector", &sel);
+    json_object_object_get_ex(m, "ItemProcessor", &proc);
+    json_object_object_get_ex(proc, "States", &states);
+    json_object_object_get_ex(states, cs_json_get_str(proc, "StartAt"), &first);
+    json_object *items = path_get(data, cs_json_get_str(m, "ItemsPath"));
+    if (!items || !json_object_is_type(items, json_type_array) || !first) {
+        CHECK(!"the Map's items and processor are there");
+        *failed = true;
+        return NULL;
+    }
+    for (size_t i = 0; i < json_object_array_length(items) && !*failed; i++) {
+        json_object *in = resolve(sel, data, json_object_array_get_idx(items, i));
+        run_task(st, a, first, data, in, failed);
+        json_object_put(in);
+    }
+    return *failed ? NULL : cs_json_get_str(m, "Next");
+}
+
+static const char *run_choice(json_object *c, json_object *data)
+{
+    json_object *choices = NULL;
+    json_object_object_get_ex(c, "Choices", &choices);
+    for (size_t i = 0; choices && i < json_object_array_length(choices); i++) {
+        json_object *r = json_object_array_get_idx(choices, i), *v;
+        v = path_get(data, cs_json_get_str(r, "Variable"));
+        json_object *want = NULL;
+        if (v && json_object_object_get_ex(r, "BooleanEquals", &want) &&
+            json_object_get_boolean(v) == json_object_get_boolean(want))
+            return cs_json_get_str(r, "Next");
+    }
+    return cs_json_get_str(c, "Default");
+}
+
+/* Runs the definition on `input`; the name of the state it ended in. */
+static const char *run_machine(struct cs_store *st, struct cs_arena *a, json_object *def,
+                               json_object *input)
+{
+    json_object *states = NULL;
+    json_object_object_get_ex(def, "States", &states);
+    const char *name = cs_json_get_str(def, "StartAt"), *last = NULL;
+    bool failed = false;
+    for (int guard = 0; name && !failed && guard < 1000; guard++) {
+        json_object *s = NULL;
+        if (!json_object_object_get_ex(states, name, &s)) return "(no such state)";
+        last = name;
+        const char *type = cs_json_get_str(s, "Type");
+        if (strcmp(type, "Task") == 0)
+            name = run_task(st, a, s, input, NULL, &failed);
+        else if (strcmp(type, "Map") == 0)
+            name = run_map(st, a, s, input, &failed);
+        else if (strcmp(type, "Choice") == 0)
+            name = run_choice(s, input);
+        else
+            name = NULL; /* Succeed */
+    }
+    return failed ? "(failed)" : last;
+}
+
+static void state_machine_runs_the_job(void)
+{
+    json_object *def = cs_ml_state_machine("arn:aws:lambda:eu-west-1:1:function:w");
+    REQUIRE(def);
+    /* the definition is JSON that names what Step Functions needs */
+    const char *txt = json_object_to_json_string_ext(def, JSON_C_TO_STRING_PLAIN);
+    json_object *again = json_tokener_parse(txt), *states = NULL, *map = NULL, *x = NULL;
+    REQUIRE(again);
+    json_object_put(again);
+    REQUIRE(json_object_object_get_ex(def, "States", &states));
+    REQUIRE(json_object_object_get_ex(states, "Epoch", &map));
+    CHECK_STR(cs_json_get_str(map, "Type"), "Map");
+    CHECK_STR(cs_json_get_str(map, "ItemsPath"), "$.progress.shards");
+    CHECK(json_object_object_get_ex(map, "ItemSelector", &x));
+    CHECK_STR(cs_json_get_str(x, "shard.$"), "$$.Map.Item.Value");
+    REQUIRE(json_object_object_get_ex(states, "EpochsDone", &x));
+    CHECK_STR(cs_json_get_str(x, "Type"), "Choice");
+    CHECK_STR(cs_json_get_str(x, "Default"), "Epoch"); /* the loop */
+    REQUIRE(json_object_object_get_ex(states, "Mix", &x));
+    CHECK(json_object_object_get_ex(x, "Retry", &x) && json_object_array_length(x) == 1);
+
+    struct cs_store *st = temp_db_create(&db, "ml-asl");
+    REQUIRE(st);
+    struct cs_arena *a = cs_arena_new(1 << 16);
+    REQUIRE(a);
+    char data[600];
+    REQUIRE(write_data(data, sizeof(data)) == 0);
+    REQUIRE(add_job(st, a, "asl-threads", data) == CS_OK);
+    REQUIRE(add_job(st, a, "asl-machine", data) == CS_OK);
+    bool ran;
+    stop_flag = 0;
+    REQUIRE(run(st, a, &ran) == CS_OK && ran);
+    struct cs_ml_worker_cfg cfg = cfg_of();
+    cfg.start_steps = capture_start;
+    REQUIRE(cs_ml_worker_run_one(st, a, &cfg, &ran) == CS_OK && ran);
+    json_object *input = json_tokener_parse(started_input);
+    REQUIRE(input);
+    CHECK_STR(run_machine(st, a, def, input), "Finish");
+    /* start, 6 x (2 shards + mix), finish, + the throttled try, + the mix re-run */
+    CHECK_INT(invocations, 1 + 6 * 3 + 1 + 1 + 1);
+    CHECK_INT(lost_answers, 1);
+    json_object *res = NULL;
+    json_object_object_get_ex(input, "result", &res);
+    CHECK_STR(cs_json_get_str(res, "status"), "COMPLETED");
+    CHECK_STR(cs_json_get_str(job(st, a, "asl-machine"), "status"), "COMPLETED");
+    same_model("asl-threads", "asl-machine");
+    json_object_put(input);
+    json_object_put(def);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
 int main(void)
 {
     const char *tmp = getenv("CS_TEST_TMP") ? getenv("CS_TEST_TMP") : "/tmp";
@@ -370,6 +600,7 @@ int main(void)
     TEST_RUN(stopped_job_resumes_to_the_same_model);
     TEST_RUN(steps_train_the_same_model_as_threads);
     TEST_RUN(steps_without_the_lease_stop);
+    TEST_RUN(state_machine_runs_the_job);
     cs_models_close(builtin);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", var_dir);

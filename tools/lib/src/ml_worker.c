@@ -1307,6 +1307,18 @@ static int step_finish(struct job *j, struct prep *p)
     return rc;
 }
 
+/* What the state machine's next Map reads: the epoch, its shards, whether it is over. */
+static void put_epoch(struct cs_jb *b, const struct job *j, uint32_t epoch, bool done)
+{
+    json_object *shards = json_object_new_array();
+    for (uint32_t k = 0; shards && k < j->instances; k++)
+        json_object_array_add(shards, json_object_new_int64(k));
+    cs_jb_int(b, "epoch", epoch);
+    cs_jb_int(b, "epochs", j->opts.epochs);
+    cs_jb_add(b, "shards", shards);
+    cs_jb_bool(b, "done", done);
+}
+
 /* start: checks the job and its data (a job that cannot train ends FAILED here), and
  * says where the epochs begin: after the latest mixed checkpoint, if any. */
 static int step_start(struct job *j, struct prep *p, json_object *out)
@@ -1315,15 +1327,9 @@ static int step_start(struct job *j, struct prep *p, json_object *out)
     int rc = find_resume(j, &c);
     free(c.buf);
     if (rc) return rc;
-    json_object *shards = json_object_new_array();
-    for (uint32_t k = 0; shards && k < j->instances; k++)
-        json_object_array_add(shards, json_object_new_int64(k));
     struct cs_jb b;
     cs_jb_init(&b, out);
-    cs_jb_int(&b, "epoch", j->resumed_from + 1);
-    cs_jb_int(&b, "epochs", j->opts.epochs);
-    cs_jb_add(&b, "shards", shards);
-    cs_jb_bool(&b, "done", j->resumed_from >= j->opts.epochs);
+    put_epoch(&b, j, j->resumed_from + 1, j->resumed_from >= j->opts.epochs);
     (void)p;
     return cs_jb_done(&b);
 }
@@ -1398,8 +1404,7 @@ int cs_ml_step_run(struct cs_store *st, struct cs_arena *a, const struct cs_ml_w
     ended = !status || (strcmp(status, "STARTING") != 0 && strcmp(status, "IN_PROGRESS") != 0);
     cs_jb_str(&b, "status", status);
     if (s->action == CS_ML_STEP_MIX) {
-        cs_jb_int(&b, "epoch", s->epoch + 1);
-        cs_jb_bool(&b, "done", ended || s->epoch >= j.opts.epochs);
+        put_epoch(&b, &j, s->epoch + 1, ended || s->epoch >= j.opts.epochs);
     } else if (s->action != CS_ML_STEP_START) {
         cs_jb_bool(&b, "done", ended);
     } else if (ended) {

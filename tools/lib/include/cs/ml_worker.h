@@ -96,6 +96,11 @@ CS_MUST_CHECK int cs_ml_step_run(struct cs_store *st, struct cs_arena *a,
                                  const struct cs_ml_worker_cfg *cfg, const struct cs_ml_step *s,
                                  json_object **result, const char **error_type);
 
+/* The state machine that drives these steps, as Amazon States Language (a new object,
+ * the caller puts it): `worker` is the worker function's ARN (or a template
+ * substitution for it). template.yaml declares it (`cs-gen sam`). */
+json_object *cs_ml_state_machine(const char *worker);
+
 /* The execution input for a claimed item (arena): {"tenant","job_id","lease",
  * "started_ms"}. */
 struct cs_outbox_item;
