@@ -20,6 +20,7 @@
 #include "cs/model.h"
 #include "cs/models.h"
 #include "cs/store.h"
+#include "cs/tenant.h"
 
 static const char *const LABELS[3] = {"negative", "neutral", "positive"};
 static const char *const FRUIT[3] = {"durian", "quince", "kumquat"};
@@ -154,7 +155,7 @@ static void stopped_job_resumes_to_the_same_model(void)
     json_object *pr = NULL;
     json_object_object_get_ex(j, "progress", &pr);
     int64_t shown = cs_json_get_int(pr, "current_epoch", -1);
-    CHECK(shown >= 0 && shown < 6);
+    CHECK(shown >= 0 && shown <= 6); /* a loaded machine may stop it only at the last */
     /* ... and the next worker, on another instance (nothing of the job left in the state
      * folder: a Lambda's /tmp is its own), claims it at once (the stop released the
      * lease) and starts after the stored checkpoint's epoch, past the progress shown */
@@ -332,10 +333,13 @@ static void steps_without_the_lease_stop(void)
     bool ran;
     REQUIRE(cs_ml_worker_run_one(st, a, &cfg, &ran) == CS_OK && ran);
     /* a forged lease id, as an old execution's after a takeover would carry */
-    char *p = strstr(started_input, "\"lease_id\":");
-    REQUIRE(p);
-    p += strlen("\"lease_id\":");
-    *p = *p == '9' ? '8' : '9';
+    json_object *in = json_tokener_parse(started_input), *lease = NULL;
+    REQUIRE(in && json_object_object_get_ex(in, "lease", &lease));
+    int64_t id = cs_json_get_int(lease, "lease_id", 0);
+    json_object_object_add(lease, "lease_id", json_object_new_int64(id ^ 1));
+    snprintf(started_input, sizeof(started_input), "%s",
+             json_object_to_json_string_ext(in, JSON_C_TO_STRING_PLAIN));
+    json_object_put(in);
     json_object *out;
     const char *et;
     CHECK_INT(step(st, a, "train_shard", 0, 1, &out, &et), CS_ERR_CONFLICT);
@@ -585,6 +589,77 @@ static void state_machine_runs_the_job(void)
     temp_db_close(&db, st);
 }
 
+/* Jobs queued under the old queue documents (the system tenant's ml_training_queue)
+ * are moved onto the outbox queue by the next worker and trained once; one an old
+ * worker still holds (live lease) waits, and a document naming no valid job is set
+ * aside. */
+static int old_queue_doc(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                         const char *id, int64_t lease_until)
+{
+    json_object *q = cs_json_object(a);
+    if (!q) return CS_ERR_NOMEM;
+    int rc = cs_json_add_str(q, "tenant", tenant);
+    if (!rc) rc = cs_json_add_str(q, "job_id", id);
+    if (!rc) rc = cs_json_add_str(q, "state", "open");
+    if (!rc) rc = cs_json_add_int(q, "lease_until", lease_until);
+    if (!rc) rc = cs_json_add_int(q, "attempts", 0);
+    char *qid = cs_arena_printf(a, "%s/%s", tenant, id);
+    return rc ? rc
+              : cs_store_insert(st, a, CS_SYSTEM_TENANT, "ml_training_queue", qid, q, NULL,
+                                clock_now(), NULL);
+}
+
+static void old_queue_jobs_are_migrated(void)
+{
+    struct cs_store *st = temp_db_create(&db, "ml-migrate");
+    REQUIRE(st);
+    struct cs_arena *a = cs_arena_new(1 << 16);
+    REQUIRE(a);
+    char data[600];
+    REQUIRE(write_data(data, sizeof(data)) == 0);
+    /* two jobs as the old ai-training stored them: no outbox item */
+    REQUIRE(add_job(st, a, "old-open", data) == CS_OK);
+    REQUIRE(add_job(st, a, "old-held", data) == CS_OK);
+    /* add_job queues each on the outbox; drop those items (a tenant's items leave one at
+     * a time) so only the old documents queue the jobs */
+    int64_t open, done, dead;
+    for (int k = 0; k < 2; k++) {
+        struct cs_outbox_item *items;
+        size_t n = 0;
+        REQUIRE(cs_store_outbox_claim_topic(st, a, CS_ML_TOPIC, clock_now(), 60000, 8, &items,
+                                            &n) == CS_OK &&
+                n == 1);
+        REQUIRE(cs_store_outbox_settle(st, &items[0], CS_OUTBOX_DEAD, clock_now(), clock_now()) ==
+                CS_OK);
+    }
+    REQUIRE(old_queue_doc(st, a, "acme", "old-open", 0) == CS_OK);
+    REQUIRE(old_queue_doc(st, a, "acme", "old-held", clock_now() + 3600000) == CS_OK);
+    REQUIRE(old_queue_doc(st, a, "Not A Tenant!", "x", 0) == CS_OK);
+    bool ran;
+    stop_flag = 0;
+    REQUIRE(run(st, a, &ran) == CS_OK && ran);
+    CHECK_STR(cs_json_get_str(job(st, a, "old-open"), "status"), "COMPLETED");
+    CHECK_STR(cs_json_get_str(job(st, a, "old-held"), "status"), "STARTING");
+    struct cs_doc d;
+    REQUIRE(cs_store_get(st, a, CS_SYSTEM_TENANT, "ml_training_queue", "acme/old-open", &d) ==
+            CS_OK);
+    CHECK_STR(cs_json_get_str(d.body, "state"), "migrated");
+    REQUIRE(cs_store_get(st, a, CS_SYSTEM_TENANT, "ml_training_queue", "acme/old-held", &d) ==
+            CS_OK);
+    CHECK_STR(cs_json_get_str(d.body, "state"), "open");
+    REQUIRE(cs_store_get(st, a, CS_SYSTEM_TENANT, "ml_training_queue", "Not A Tenant!/x", &d) ==
+            CS_OK);
+    CHECK_STR(cs_json_get_str(d.body, "state"), "invalid");
+    /* nothing is queued twice: the next worker finds no job */
+    CHECK(run(st, a, &ran) == CS_OK && !ran);
+    CHECK_INT(cs_store_outbox_stats(st, "acme", CS_ML_TOPIC, &open, &done, &dead), CS_OK);
+    CHECK_INT(open, 0);
+    CHECK_INT(done, 1);
+    CHECK_INT(dead, 2); /* the two dropped above */
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
 int main(void)
 {
     const char *tmp = getenv("CS_TEST_TMP") ? getenv("CS_TEST_TMP") : "/tmp";
@@ -601,6 +676,7 @@ int main(void)
     TEST_RUN(steps_train_the_same_model_as_threads);
     TEST_RUN(steps_without_the_lease_stop);
     TEST_RUN(state_machine_runs_the_job);
+    TEST_RUN(old_queue_jobs_are_migrated);
     cs_models_close(builtin);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", var_dir);

@@ -1017,6 +1017,50 @@ static int run_job(struct job *j)
     return rc;
 }
 
+/* ---- jobs queued before the outbox queue ----
+ * Until the CS_ML_TOPIC queue, a job was queued by a document of the system tenant's
+ * "ml_training_queue" collection, id "<tenant>/<job_id>", {"tenant","job_id","state":
+ * "open","lease_until","attempts"}. Before it claims, a worker moves every open one
+ * whose lease has lapsed onto its tenant's queue: the item is staged in the same write
+ * that marks the old document "migrated" (version-checked), so a job is queued once
+ * whichever worker gets there first. One held by an old worker's live lease waits for
+ * the lease to lapse. The look costs one query on a collection that is empty once the
+ * old jobs are moved, so every claim makes it (no per-process flag to go stale). */
+#define CS_ML_OLD_QUEUE "ml_training_queue"
+
+static int migrate_one(struct cs_store *st, struct cs_arena *a, struct cs_doc *d, int64_t now)
+{
+    const char *tenant = cs_json_get_str(d->body, "tenant");
+    const char *id = cs_json_get_str(d->body, "job_id");
+    bool ok = tenant && id && cs_tenant_valid(tenant) && *id && strlen(id) <= 64; /* input */
+    struct cs_jb item;
+    cs_jb_init(&item, cs_json_object(a));
+    cs_jb_str(&item, "job_id", id);
+    int rc = ok ? cs_jb_done(&item) : CS_OK;
+    if (!rc && ok) rc = cs_store_stage(st, tenant, CS_ML_TOPIC, "training_job", item.obj);
+    if (!rc) rc = set_str(d->body, "state", ok ? "migrated" : "invalid");
+    if (!rc)
+        rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_ML_OLD_QUEUE, d->id, d->version, d->body,
+                             NULL, now, NULL);
+    if (rc) cs_store_unstage(st);
+    return rc == CS_ERR_CONFLICT || rc == CS_ERR_NOT_FOUND ? CS_OK : rc; /* another did it */
+}
+
+static int migrate_old_queue(struct cs_store *st, struct cs_arena *a,
+                             const struct cs_ml_worker_cfg *cfg)
+{
+    int64_t now = cfg->now_ms();
+    struct cs_query q = {.sort = "_created", .limit = CLAIM_BATCH};
+    int rc = cs_query_where(&q, "state", CS_OP_EQ, cs_val_str("open"));
+    struct cs_doc_list l;
+    if (!rc) rc = cs_store_find(st, a, CS_SYSTEM_TENANT, CS_ML_OLD_QUEUE, &q, &l);
+    if (rc) return rc;
+    for (size_t i = 0; !rc && i < l.n; i++)
+        if (cs_json_get_int(l.docs[i].body, "lease_until", 0) < now)
+            rc = migrate_one(st, a, &l.docs[i], now);
+    return rc;
+}
+
 /* ---- claiming ---- */
 
 /* The item's payload names the job; it is checked like input (it came from the store). */
@@ -1047,7 +1091,8 @@ int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a,
 {
     *ran = false;
     struct job j = {.st = st, .a = a, .cfg = cfg};
-    int rc = claim(st, a, cfg, &j);
+    int rc = migrate_old_queue(st, a, cfg);
+    if (!rc) rc = claim(st, a, cfg, &j);
     if (rc == CS_ERR_NOT_FOUND) return CS_OK;
     if (rc) return rc;
     *ran = true;
