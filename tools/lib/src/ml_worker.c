@@ -771,33 +771,33 @@ static int write_model(struct job *j, const struct cs_train_model *tm, const cha
 /* Every option the trainer ran with, defaults included (lineage). */
 static json_object *effective_opts(const struct cs_train_opts *t)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
-    int bad = 0;
-    bad |= cs_json_add_int(o, "epochs", t->epochs);
-    bad |= cs_json_add_double(o, "learning_rate", t->lr, 8);
-    bad |= cs_json_add_double(o, "l2", t->l2, 10);
-    bad |= cs_json_add_int(o, "seed", (int64_t)t->seed);
-    bad |= cs_json_add_double(o, "balance_power", t->balance_power, 6);
-    bad |= cs_json_add_double(o, "nb_power", t->nb_power, 6);
-    bad |= cs_json_add_bool(o, "average", t->average != 0);
-    if (bad) json_object_put(o);
-    return bad ? NULL : o;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_int(&o, "epochs", t->epochs);
+    cs_jb_double(&o, "learning_rate", t->lr, 8);
+    cs_jb_double(&o, "l2", t->l2, 10);
+    cs_jb_int(&o, "seed", (int64_t)t->seed);
+    cs_jb_double(&o, "balance_power", t->balance_power, 6);
+    cs_jb_double(&o, "nb_power", t->nb_power, 6);
+    cs_jb_bool(&o, "average", t->average != 0);
+    if (cs_jb_done(&o) == CS_OK) return o.obj;
+    json_object_put(o.obj);
+    return NULL;
 }
 
 static json_object *metrics_of(const struct cs_train_model *m, double baseline, double single)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
-    int bad = 0;
-    bad |= cs_json_add_double(o, "train_accuracy", m->train_acc, 4);
-    bad |= cs_json_add_double(o, "validation_accuracy", m->val_acc, 4);
-    json_object_object_add(o, "train_rows", json_object_new_int64((int64_t)m->n_train));
-    json_object_object_add(o, "validation_rows", json_object_new_int64((int64_t)m->n_val));
-    if (baseline >= 0) bad |= cs_json_add_double(o, "builtin_validation_accuracy", baseline, 4);
-    if (single >= 0) bad |= cs_json_add_double(o, "single_shard_validation_accuracy", single, 4);
-    if (bad) json_object_put(o);
-    return bad ? NULL : o;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_double(&o, "train_accuracy", m->train_acc, 4);
+    cs_jb_double(&o, "validation_accuracy", m->val_acc, 4);
+    cs_jb_int(&o, "train_rows", (int64_t)m->n_train);
+    cs_jb_int(&o, "validation_rows", (int64_t)m->n_val);
+    if (baseline >= 0) cs_jb_double(&o, "builtin_validation_accuracy", baseline, 4);
+    if (single >= 0) cs_jb_double(&o, "single_shard_validation_accuracy", single, 4);
+    if (cs_jb_done(&o) == CS_OK) return o.obj;
+    json_object_put(o.obj);
+    return NULL;
 }
 
 static int publish(struct job *j, json_object *metrics)
