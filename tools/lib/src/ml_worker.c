@@ -1313,7 +1313,10 @@ static int step_mix(struct job *j, struct prep *p, uint32_t epoch)
         o.mix = mix_put;
         o.on_epoch = mix_report;
         o.user = &m;
-        j->resumed_from = epoch - 1;
+        /* the estimate's rate: this execution's epochs since it started (start recorded
+         * where it resumed) */
+        int64_t from = cs_json_get_int(j->body, "resumed_from_epoch", 0);
+        j->resumed_from = from >= 0 && from < (int64_t)epoch ? (uint32_t)from : epoch - 1;
         struct cs_train_model tm;
         rc = cs_train_text(&p->rows, &j->feat, &o, &tm);
         cs_train_model_clean_up(&tm);
