@@ -150,4 +150,9 @@ $(BUILD)/fuzz/%: $(BUILD)/obj/tests/fuzz/%.o $(RTLIB) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN) -fsanitize=fuzzer -o $@ $< $(RTLIB) $(LIB) $(LDLIBS)
 
+# The training steps' parser lives in the trainer library.
+$(BUILD)/fuzz/ml_step_fuzz: $(BUILD)/obj/tests/fuzz/ml_step_fuzz.o $(TLIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN) -fsanitize=fuzzer -o $@ $< $(TLIB) $(LIB) $(LDLIBS)
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -42,8 +42,11 @@ int cs_rt_invoke(struct cs_env *env, const char *event_path)
     } else if (env->fn->run) {
         const char *out = NULL;
         size_t len = 0;
-        int src = cs_rt_scheduled(&w, cs_buf_str(&ev), ev.len, 0, &out, &len);
-        if (src == CS_ERR_BAD_REQUEST || !out) {
+        const char *task_error = NULL;
+        int src = cs_rt_scheduled(&w, cs_buf_str(&ev), ev.len, 0, &out, &len, &task_error);
+        if (task_error) {
+            fprintf(stderr, "%s: %s\n", task_error, cs_error_name(src));
+        } else if (src == CS_ERR_BAD_REQUEST || !out) {
             fprintf(stderr, "%s is not an EventBridge scheduled event\n", event_path);
         } else {
             fwrite(out, 1, len, stdout);

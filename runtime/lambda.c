@@ -128,16 +128,21 @@ static void handle(CURL *c, const char *api, struct cs_worker *w, struct invocat
     const char *out = NULL;
     size_t len = 0;
     if (w->env->fn->run) { /* a scheduled function: EventBridge events, no HTTP */
-        int rc = cs_rt_scheduled(w, inv->body.data, inv->body.len, inv->deadline_ms, &out, &len);
+        const char *task_error = NULL;
+        int rc = cs_rt_scheduled(w, inv->body.data, inv->body.len, inv->deadline_ms, &out, &len,
+                                 &task_error);
         /* A failed run is an error invocation, so Lambda's metrics and alarms see it. */
-        const char *type = rc == CS_ERR_BAD_REQUEST || !out ? "InvalidEvent"
-                           : rc                             ? "Function.ScheduledRunFailed"
-                                                            : NULL;
+        const char *type = task_error                         ? task_error
+                           : rc == CS_ERR_BAD_REQUEST || !out ? "InvalidEvent"
+                           : rc                               ? "Function.ScheduledRunFailed"
+                                                              : NULL;
         snprintf(url, sizeof(url), "http://%s" API_PREFIX "/invocation/%s/%s", api, inv->request_id,
                  type ? "error" : "response");
         if (type) {
-            out = error_body(w->arena, type,
-                             rc == CS_ERR_BAD_REQUEST || !out ? "not an EventBridge scheduled event"
+            out =
+                error_body(w->arena, type,
+                           task_error                         ? cs_error_name(rc)
+                           : rc == CS_ERR_BAD_REQUEST || !out ? "not an EventBridge scheduled event"
                                                               : cs_error_name(rc));
             len = strlen(out);
         }

@@ -35,9 +35,11 @@ int cs_rt_invoke(struct cs_env *env, const char *event_path);
 
 /* A scheduled function's run for an EventBridge scheduled event; the result object is
  * serialized into w->arena. CS_ERR_BAD_REQUEST when the function has no run hook or
- * the event is not a scheduled event; otherwise run's code (the result says so too). */
+ * the event is not a scheduled event; otherwise run's code (the result says so too).
+ * A function with a task hook (cs_function.task) gets other events as its task's:
+ * *out its result, or on failure *error_type the task's error name (else NULL). */
 int cs_rt_scheduled(struct cs_worker *w, const char *event, size_t len, int64_t deadline_ms,
-                    const char **out, size_t *out_len);
+                    const char **out, size_t *out_len, const char **error_type);
 /* `--loop`: runs the scheduled function about once a second until SIGTERM/SIGINT. */
 int cs_rt_loop(struct cs_env *env);
 

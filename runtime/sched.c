@@ -36,10 +36,32 @@ static bool is_scheduled_event(struct cs_arena *a, const char *event, size_t len
     return src && type && strcmp(src, "aws.events") == 0 && strcmp(type, "Scheduled Event") == 0;
 }
 
+/* A state machine's task event (cs_function.task): its result, or its error type. */
+static int run_task(struct cs_worker *w, const char *event, size_t len, const char **out,
+                    size_t *out_len, const char **error_type)
+{
+    json_object *ev = NULL, *res = NULL;
+    if (cs_json_parse(event, len, w->arena, &ev, NULL) != CS_OK ||
+        !json_object_is_type(ev, json_type_object))
+        return CS_ERR_BAD_REQUEST;
+    const char *et = NULL;
+    int rc = w->env->fn->task(w, ev, &res, &et);
+    if (rc) {
+        *error_type = et ? et : cs_error_name(rc);
+        return rc;
+    }
+    *out = res ? json_object_to_json_string_ext(res, JSON_C_TO_STRING_PLAIN) : "{}";
+    *out_len = strlen(*out);
+    return CS_OK;
+}
+
 int cs_rt_scheduled(struct cs_worker *w, const char *event, size_t len, int64_t deadline_ms,
-                    const char **out, size_t *out_len)
+                    const char **out, size_t *out_len, const char **error_type)
 {
     const struct cs_function *fn = w->env->fn;
+    *error_type = NULL;
+    if (fn->run && fn->task && !is_scheduled_event(w->arena, event, len))
+        return run_task(w, event, len, out, out_len, error_type);
     if (!fn->run || !is_scheduled_event(w->arena, event, len)) return CS_ERR_BAD_REQUEST;
     json_object *summary = NULL;
     int rc = fn->run(w, deadline_ms, NULL, &summary);

@@ -70,11 +70,12 @@ static int ingest(const struct cs_req *req, struct cs_resp *resp, enum cs_datase
 
 static int answer(const struct cs_req *req, struct cs_resp *resp, const struct cs_doc *doc)
 {
-    json_object *d = cs_json_object(req->arena);
-    if (!d) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(d, "dataset_id", doc->id);
-    json_object_object_foreach(doc->body, k, v) if (!rc) rc = cs_json_add(d, k, json_object_get(v));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_str(&d, "dataset_id", doc->id);
+    json_object_object_foreach(doc->body, k, v) cs_jb_ref(&d, k, v);
+    int rc = cs_jb_done(&d);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
     return rc;
 }
 

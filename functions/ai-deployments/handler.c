@@ -138,16 +138,17 @@ static int replaced(const struct cs_req *req, const char *task, json_object *new
 static int switch_active(const struct cs_req *req, const char *task, const struct cs_doc *active,
                          const char *name, const char *model_id)
 {
-    json_object *b = cs_json_object(req->arena);
-    if (!b) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(b, "deployment_name", name);
-    if (!rc) rc = cs_json_add_str(b, "model_id", model_id);
+    struct cs_jb b;
+    cs_jb_init(&b, cs_json_object(req->arena));
+    cs_jb_str(&b, "deployment_name", name);
+    cs_jb_str(&b, "model_id", model_id);
+    int rc = cs_jb_done(&b);
     if (rc) return rc;
     if (active->id)
         return cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, task,
-                               active->version, b, NULL, req->now_ms, NULL);
-    return cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, task, b, NULL,
-                           req->now_ms, NULL);
+                               active->version, b.obj, NULL, req->now_ms, NULL);
+    return cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_ACTIVE, task, b.obj,
+                           NULL, req->now_ms, NULL);
 }
 
 static json_object *recorded_settings(const struct cs_req *req)
@@ -181,13 +182,16 @@ static int save_deployment(const struct cs_req *req, const char *name, const cha
     json_object_array_add(hist, json_object_new_string(model_id));
     char iso[32];
     cs_ml_iso(req->now_ms, iso, sizeof(iso));
-    rc = cs_json_add_str(b, "deployment_name", name);
-    if (!rc) rc = cs_json_add_str(b, "deployment_id", dep_id);
-    if (!rc) rc = cs_json_add_str(b, "task", task);
-    if (!rc) rc = cs_json_add_str(b, "model_id", model_id);
-    if (!rc) rc = cs_json_add_str(b, "status", "ACTIVE");
-    if (!rc) rc = cs_json_add(b, "settings", recorded_settings(req));
-    if (!rc) rc = cs_json_add_str(b, "deployed_at", iso);
+    struct cs_jb jb; /* over the stored document: its other fields stay */
+    cs_jb_init(&jb, b);
+    cs_jb_str(&jb, "deployment_name", name);
+    cs_jb_str(&jb, "deployment_id", dep_id);
+    cs_jb_str(&jb, "task", task);
+    cs_jb_str(&jb, "model_id", model_id);
+    cs_jb_str(&jb, "status", "ACTIVE");
+    cs_jb_add(&jb, "settings", recorded_settings(req));
+    cs_jb_str(&jb, "deployed_at", iso);
+    rc = cs_jb_done(&jb);
     if (rc) return rc;
     return exists ? cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS,
                                     name, d.version, b, NULL, req->now_ms, NULL)
@@ -226,13 +230,13 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
     if (rc) return rc;
     bool force = cs_json_get_bool(json, "force", false);
     if (!force && isfinite(old_acc) && !(new_acc >= old_acc)) {
-        json_object *det = cs_json_object(req->arena);
-        if (!det) return CS_ERR_NOMEM;
-        rc = cs_json_add_double(det, "validation_accuracy", new_acc, 4);
-        if (!rc) rc = cs_json_add_str(det, "replaced_model", old_id);
-        if (!rc) rc = cs_json_add_double(det, "replaced_validation_accuracy", old_acc, 4);
-        if (rc) return rc;
-        resp->err_details = det;
+        struct cs_jb det;
+        cs_jb_init(&det, cs_json_object(req->arena));
+        cs_jb_double(&det, "validation_accuracy", new_acc, 4);
+        cs_jb_str(&det, "replaced_model", old_id);
+        cs_jb_double(&det, "replaced_validation_accuracy", old_acc, 4);
+        if ((rc = cs_jb_done(&det))) return rc;
+        resp->err_details = det.obj;
         resp->err_message = "Validation accuracy is below the model it replaces; deploy with "
                             "\"force\": true to override";
         return CS_ERR_CONFLICT;
@@ -250,8 +254,8 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
         return field_error(resp, "deployment_name", "already serves another task");
     if (!rc) rc = switch_active(req, task, &active, name, model_id);
     if (rc) return rc;
-    json_object *d = cs_json_object(req->arena), *not_applied = json_object_new_array();
-    if (!d || !not_applied) return CS_ERR_NOMEM;
+    json_object *not_applied = json_object_new_array();
+    if (!not_applied) return CS_ERR_NOMEM;
     json_object *rec = recorded_settings(req);
     /* Functions here scale by Lambda concurrency or FastCGI processes, not replicas: the
      * settings are kept with the deployment and reported as not applied. */
@@ -261,22 +265,22 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
         json_object_array_add(not_applied, json_object_new_string(k));
     }
     json_object_put(rec);
-    rc = cs_json_add_str(d, "deployment_id", dep_id);
-    if (!rc) rc = cs_json_add_str(d, "status", "ACTIVE");
-    if (!rc) rc = cs_json_add_str(d, "endpoint", endpoint_of(task));
-    if (!rc) rc = cs_json_add_str(d, "metrics_endpoint", "/api/v1/ai/models");
-    if (!rc) rc = cs_json_add_str(d, "deployment_name", name);
-    if (!rc) rc = cs_json_add_str(d, "model_id", model_id);
-    if (!rc) rc = cs_json_add_str(d, "task", task);
-    if (!rc) rc = cs_json_add_double(d, "validation_accuracy", new_acc, 4);
-    if (!rc) rc = cs_json_add_str(d, "replaced_model", old_id);
-    if (!rc) rc = cs_json_add_double(d, "replaced_validation_accuracy", old_acc, 4);
-    if (!rc) rc = cs_json_add_bool(d, "forced", force);
-    if (!rc)
-        rc = cs_json_add(d, "settings_not_applied", not_applied);
-    else
-        json_object_put(not_applied);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_str(&d, "deployment_id", dep_id);
+    cs_jb_str(&d, "status", "ACTIVE");
+    cs_jb_str(&d, "endpoint", endpoint_of(task));
+    cs_jb_str(&d, "metrics_endpoint", "/api/v1/ai/models");
+    cs_jb_str(&d, "deployment_name", name);
+    cs_jb_str(&d, "model_id", model_id);
+    cs_jb_str(&d, "task", task);
+    cs_jb_double(&d, "validation_accuracy", new_acc, 4);
+    cs_jb_str(&d, "replaced_model", old_id);
+    cs_jb_double(&d, "replaced_validation_accuracy", old_acc, 4);
+    cs_jb_bool(&d, "forced", force);
+    cs_jb_add(&d, "settings_not_applied", not_applied);
+    rc = cs_jb_done(&d);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
     return rc;
 }
 
@@ -303,8 +307,11 @@ static int rollback(const struct cs_req *req, struct cs_resp *resp, const char *
         n >= 2 ? cs_arena_strdup(req->arena,
                                  json_object_get_string(json_object_array_get_idx(hist, n - 2)))
                : NULL;
-    rc = cs_json_add_str(d.body, "model_id", to);
-    if (!rc) rc = cs_json_add_str(d.body, "status", to ? "ACTIVE" : "ROLLED_BACK");
+    struct cs_jb upd; /* over the stored document */
+    cs_jb_init(&upd, d.body);
+    cs_jb_str(&upd, "model_id", to);
+    cs_jb_str(&upd, "status", to ? "ACTIVE" : "ROLLED_BACK");
+    rc = cs_jb_done(&upd);
     if (!rc)
         rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS, name,
                              d.version, d.body, NULL, req->now_ms, NULL);
@@ -321,14 +328,15 @@ static int rollback(const struct cs_req *req, struct cs_resp *resp, const char *
     else if (ours)
         rc = cs_store_delete(req->store, req->auth.tenant, CS_ML_ACTIVE, task, active.version);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena);
-    if (!o) return CS_ERR_NOMEM;
-    rc = cs_json_add_str(o, "deployment_name", name);
-    if (!rc) rc = cs_json_add_str(o, "status", to ? "ACTIVE" : "ROLLED_BACK");
-    if (!rc) rc = cs_json_add_str(o, "task", task);
-    if (!rc) rc = cs_json_add_str(o, "model_id", to ? to : "builtin");
-    if (!rc) rc = cs_json_add_str(o, "rolled_back_model_id", from);
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, o);
+    struct cs_jb o;
+    cs_jb_init(&o, cs_json_object(req->arena));
+    cs_jb_str(&o, "deployment_name", name);
+    cs_jb_str(&o, "status", to ? "ACTIVE" : "ROLLED_BACK");
+    cs_jb_str(&o, "task", task);
+    cs_jb_str(&o, "model_id", to ? to : "builtin");
+    cs_jb_str(&o, "rolled_back_model_id", from);
+    rc = cs_jb_done(&o);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, o.obj);
     return rc;
 }
 
@@ -352,8 +360,8 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
     if (!rc) rc = list_coll(req, CS_ML_DEPLOYMENTS, &deps);
     if (rc) return rc;
     /* which deployment serves each task ("builtin" when none) */
-    json_object *serving = cs_json_object(req->arena);
-    if (!serving) return CS_ERR_NOMEM;
+    struct cs_jb serving;
+    cs_jb_init(&serving, cs_json_object(req->arena));
     static const char *const tasks[] = {"sentiment", "intent-support", "intent-banking77"};
     for (size_t t = 0; t < 3; t++) {
         const char *by = "builtin";
@@ -362,15 +370,16 @@ static int list(const struct cs_req *req, struct cs_resp *resp)
         if (!rc && cs_json_get_str(a.body, "deployment_name"))
             by = cs_json_get_str(a.body, "deployment_name");
         if (rc && rc != CS_ERR_NOT_FOUND) return rc;
-        rc = cs_json_add_str(serving, tasks[t], by);
-        if (rc) return rc;
+        cs_jb_str(&serving, tasks[t], by);
     }
-    json_object *d = cs_json_object(req->arena);
-    if (!d) return CS_ERR_NOMEM;
-    rc = cs_json_add(d, "models", json_object_get(models));
-    if (!rc) rc = cs_json_add(d, "deployments", json_object_get(deps));
-    if (!rc) rc = cs_json_add(d, "serving", json_object_get(serving));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    if ((rc = cs_jb_done(&serving))) return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_ref(&d, "models", models);
+    cs_jb_ref(&d, "deployments", deps);
+    cs_jb_ref(&d, "serving", serving.obj);
+    rc = cs_jb_done(&d);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
     return rc;
 }
 

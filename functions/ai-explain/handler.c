@@ -171,15 +171,15 @@ static int explain_escalation(const struct cs_req *req, json_object *data, uint3
 
 static json_object *prediction_json(enum task task, const struct outcome *o)
 {
-    json_object *p = json_object_new_object();
-    if (!p) return NULL;
     static const char *const key[] = {"sentiment", "intent", "escalation"};
-    int rc = cs_json_add_str(p, key[task], o->label);
-    if (!rc) rc = cs_json_add_double(p, "confidence", o->confidence, 4);
-    if (!rc && task == TASK_ESCALATION)
-        rc = cs_json_add_double(p, "probability", o->probability, 4);
-    if (rc) json_object_put(p);
-    return rc ? NULL : p;
+    struct cs_jb p;
+    cs_jb_init(&p, json_object_new_object());
+    cs_jb_str(&p, key[task], o->label);
+    cs_jb_double(&p, "confidence", o->confidence, 4);
+    if (task == TASK_ESCALATION) cs_jb_double(&p, "probability", o->probability, 4);
+    if (cs_jb_done(&p) == CS_OK) return p.obj;
+    json_object_put(p.obj);
+    return NULL;
 }
 
 /* Word characters as the text features see them: letters, digits, non-ASCII bytes and
@@ -215,38 +215,41 @@ static const char *context_word(const struct cs_req *req, const char *text, size
 static json_object *explanation_json(const struct cs_req *req, const struct cs_model *m,
                                      const struct outcome *o, const char *text, size_t len)
 {
-    json_object *e = json_object_new_object(), *fi = json_object_new_array();
-    int rc = e && fi ? CS_OK : CS_ERR_NOMEM;
+    json_object *fi = json_object_new_array();
+    int rc = fi ? CS_OK : CS_ERR_NOMEM;
     for (uint32_t i = 0; !rc && i < o->ex.n; i++) {
-        json_object *it = json_object_new_object();
-        rc = it && !json_object_array_add(fi, it) ? CS_OK : CS_ERR_NOMEM;
-        if (rc) json_object_put(it);
-        if (!rc) rc = cs_json_add_str(it, "feature", o->ex.item[i].name);
-        if (!rc) rc = cs_json_add_double(it, "importance", o->ex.item[i].contribution, 6);
-        if (!rc) rc = cs_json_add_double(it, "value", o->ex.item[i].value, 6);
-        if (!rc && text) {
+        struct cs_jb it;
+        cs_jb_init(&it, json_object_new_object());
+        cs_jb_str(&it, "feature", o->ex.item[i].name);
+        cs_jb_double(&it, "importance", o->ex.item[i].contribution, 6);
+        cs_jb_double(&it, "value", o->ex.item[i].value, 6);
+        if (text) {
             const struct cs_model_contrib *c = &o->ex.item[i];
             /* "cue": a punctuation run, "<caps>" or a lexicon class ("<pos>"), not text */
-            rc = cs_json_add_str(it, "kind",
-                                 c->kind == CS_TEXTFEAT_WORD  ? "word"
-                                 : c->kind == CS_TEXTFEAT_CUE ? "cue"
-                                                              : "char");
-            if (!rc) rc = cs_json_add_str(it, "word", context_word(req, text, len, c));
+            cs_jb_str(&it, "kind",
+                      c->kind == CS_TEXTFEAT_WORD  ? "word"
+                      : c->kind == CS_TEXTFEAT_CUE ? "cue"
+                                                   : "char");
+            cs_jb_str(&it, "word", context_word(req, text, len, c));
         }
+        rc = cs_jb_done(&it);
+        if (!rc && json_object_array_add(fi, it.obj) != 0) rc = CS_ERR_NOMEM;
+        if (rc) json_object_put(it.obj);
     }
-    if (!rc) rc = cs_json_add_str(e, "method", "shap");
-    if (!rc)
-        rc = cs_json_add(e, "feature_importance", fi);
-    else
-        json_object_put(fi);
+    struct cs_jb e;
+    cs_jb_init(&e, json_object_new_object());
+    cs_jb_str(&e, "method", "shap");
+    cs_jb_add(&e, "feature_importance", rc ? NULL : fi); /* NULL fails the builder */
+    if (rc) json_object_put(fi);
     /* Explanations are returned inline; no rendered chart is stored anywhere. */
-    if (!rc) rc = cs_json_add_str(e, "visualization_url", NULL);
-    if (!rc) rc = cs_json_add_str(e, "explained_class", cs_model_label(m, o->ex.cls));
-    if (!rc) rc = cs_json_add_double(e, "base_value", o->ex.base, 6);
-    if (!rc) rc = cs_json_add_double(e, "other_features", o->ex.other, 6);
-    if (!rc) rc = cs_json_add_double(e, "output_value", o->ex.logit, 6);
-    if (rc) json_object_put(e);
-    return rc ? NULL : e;
+    cs_jb_null(&e, "visualization_url");
+    cs_jb_str(&e, "explained_class", cs_model_label(m, o->ex.cls));
+    cs_jb_double(&e, "base_value", o->ex.base, 6);
+    cs_jb_double(&e, "other_features", o->ex.other, 6);
+    cs_jb_double(&e, "output_value", o->ex.logit, 6);
+    if (cs_jb_done(&e) == CS_OK) return e.obj;
+    json_object_put(e.obj);
+    return NULL;
 }
 
 static int unknown_model(struct cs_resp *resp)
@@ -276,17 +279,18 @@ CS_HANDLER(fn_ai_explain)
     if (!rc)
         rc = task == TASK_ESCALATION ? explain_escalation(req, data, top_k, &o)
                                      : explain_text(m, data, top_k, &o);
-    json_object *d = rc ? NULL : cs_json_object(req->arena);
-    if (!rc && !d) rc = CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add(d, "prediction", prediction_json(task, &o));
+    if (rc) return rc;
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_add(&d, "prediction", prediction_json(task, &o));
     /* Beyond the seed: a tenant deployment says which model answered. */
-    if (!rc && deployment) rc = cs_json_add_str(d, "deployment", deployment);
+    if (deployment) cs_jb_str(&d, "deployment", deployment);
     json_object *t = NULL;
     if (task != TASK_ESCALATION) json_object_object_get_ex(data, "text", &t);
-    if (!rc)
-        rc = cs_json_add(d, "explanation",
-                         explanation_json(req, m, &o, t ? json_object_get_string(t) : NULL,
-                                          t ? (size_t)json_object_get_string_len(t) : 0));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    cs_jb_add(&d, "explanation",
+              explanation_json(req, m, &o, t ? json_object_get_string(t) : NULL,
+                               t ? (size_t)json_object_get_string_len(t) : 0));
+    rc = cs_jb_done(&d);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
     return rc;
 }

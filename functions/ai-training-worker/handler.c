@@ -15,10 +15,18 @@
 /* CS_TRAINING_LEASE_MS: how long a claim holds without renewal (renewed every epoch);
  * a crashed worker's job is taken over this long after its last epoch. */
 static int64_t lease_ms = 60000;
+static struct fn_sfn_target sfn;
 
 CS_INIT(fn_ai_training_worker_init)
 {
     (void)env;
+    sfn = (struct fn_sfn_target){.endpoint = getenv("CS_SFN_ENDPOINT"),
+                                 .region = getenv("AWS_REGION"),
+                                 .key_id = getenv("AWS_ACCESS_KEY_ID"),
+                                 .secret = getenv("AWS_SECRET_ACCESS_KEY"),
+                                 .session_token = getenv("AWS_SESSION_TOKEN"),
+                                 .state_machine = getenv("CS_TRAINING_STATE_MACHINE")};
+    if (sfn.state_machine && !*sfn.state_machine) sfn.state_machine = NULL;
     const char *v = getenv("CS_TRAINING_LEASE_MS");
     if (!v || !*v) return CS_OK;
     char *end;
@@ -29,15 +37,38 @@ CS_INIT(fn_ai_training_worker_init)
     return CS_OK;
 }
 
+static struct cs_ml_worker_cfg cfg_of(struct cs_env *env, const volatile sig_atomic_t *stop)
+{
+    return (struct cs_ml_worker_cfg){.var_dir = env->cfg.var_dir,
+                                     .start_steps =
+                                         sfn.state_machine ? fn_ai_training_worker_sfn_start : NULL,
+                                     .steps_user = &sfn,
+                                     .builtin = env->models,
+                                     .lease_ms = lease_ms,
+                                     .now_ms = env->now_ms,
+                                     .random = env->random,
+                                     .stop = stop};
+}
+
+/* One step of the training state machine: the event is outside input. */
+int fn_ai_training_worker_task(struct cs_worker *w, json_object *event, json_object **result,
+                               const char **error_type)
+{
+    struct cs_ml_step s;
+    const char *why = NULL;
+    int rc = cs_ml_step_parse(event, &s, &why);
+    if (rc) {
+        *error_type = "InvalidStep";
+        return rc;
+    }
+    struct cs_ml_worker_cfg cfg = cfg_of(w->env, NULL);
+    return cs_ml_step_run(w->store, w->arena, &cfg, &s, result, error_type);
+}
+
 CS_RUN(fn_ai_training_worker_run)
 {
     struct cs_env *env = w->env;
-    struct cs_ml_worker_cfg cfg = {.var_dir = env->cfg.var_dir,
-                                   .builtin = env->models,
-                                   .lease_ms = lease_ms,
-                                   .now_ms = env->now_ms,
-                                   .random = env->random,
-                                   .stop = stop};
+    struct cs_ml_worker_cfg cfg = cfg_of(env, stop);
     int64_t jobs = 0;
     int rc = CS_OK;
     for (;;) {
@@ -47,7 +78,9 @@ CS_RUN(fn_ai_training_worker_run)
         if (rc || !ran) break;
         jobs++;
     }
-    json_object *o = cs_json_object(w->arena);
-    if (o && !cs_json_add_int(o, "jobs", jobs)) *summary = o;
+    struct cs_jb b;
+    cs_jb_init(&b, cs_json_object(w->arena));
+    cs_jb_int(&b, "jobs", jobs);
+    if (!cs_jb_done(&b)) *summary = b.obj;
     return rc;
 }

@@ -237,40 +237,42 @@ static int job_body(const struct cs_req *req, const char *id, json_object *opts,
     *logs_uri = cs_arena_printf(req->arena, "file://%s/%s/train.log", dir, id);
     char iso[32];
     cs_ml_iso(req->now_ms, iso, sizeof(iso));
-    json_object *b = cs_json_object(req->arena), *v;
-    if (!b || !*model_uri || !*logs_uri) return CS_ERR_NOMEM;
-    rc = cs_json_add_str(b, "job_id", id);
-    if (!rc) rc = cs_json_add_str(b, "status", "STARTING");
+    json_object *v;
+    if (!*model_uri || !*logs_uri) return CS_ERR_NOMEM;
+    struct cs_jb b;
+    cs_jb_init(&b, cs_json_object(req->arena));
+    cs_jb_str(&b, "job_id", id);
+    cs_jb_str(&b, "status", "STARTING");
     static const char *const copy[] = {"base_model", "training_data_uri", "validation_data_uri",
                                        "hyperparameters", "instance_type"};
-    for (size_t i = 0; !rc && i < sizeof(copy) / sizeof(copy[0]); i++)
-        if (json_object_object_get_ex(req->json, copy[i], &v))
-            rc = cs_json_add(b, copy[i], json_object_get(v));
-    if (!rc)
-        rc = cs_json_add_int(b, "instance_count", cs_json_get_int(req->json, "instance_count", 1));
-    if (!rc) rc = cs_json_add(b, "options", json_object_get(opts));
+    for (size_t i = 0; i < sizeof(copy) / sizeof(copy[0]); i++)
+        if (json_object_object_get_ex(req->json, copy[i], &v)) cs_jb_ref(&b, copy[i], v);
+    cs_jb_int(&b, "instance_count", cs_json_get_int(req->json, "instance_count", 1));
+    cs_jb_ref(&b, "options", opts);
     /* What the worker reads for an s3:// source: the dataset it became. */
-    if (!rc && imported[0]) rc = cs_json_add_str(b, "training_dataset_id", imported[0]);
-    if (!rc && imported[1]) rc = cs_json_add_str(b, "validation_dataset_id", imported[1]);
-    if (!rc) rc = cs_json_add_str(b, "model_output_uri", *model_uri);
-    if (!rc) rc = cs_json_add_str(b, "logs_uri", *logs_uri);
-    if (!rc) rc = cs_json_add_str(b, "estimated_time", eta);
-    if (!rc) rc = cs_json_add(b, "progress", fresh_progress(cs_json_get_int(opts, "epochs", 24)));
-    if (!rc) rc = cs_json_add_str(b, "estimated_completion", NULL);
-    if (!rc) rc = cs_json_add_int(b, "attempts", 0);
-    if (!rc) rc = cs_json_add_str(b, "created_at", iso);
-    *out = b;
-    return rc;
+    if (imported[0]) cs_jb_str(&b, "training_dataset_id", imported[0]);
+    if (imported[1]) cs_jb_str(&b, "validation_dataset_id", imported[1]);
+    cs_jb_str(&b, "model_output_uri", *model_uri);
+    cs_jb_str(&b, "logs_uri", *logs_uri);
+    cs_jb_str(&b, "estimated_time", eta);
+    cs_jb_add(&b, "progress", fresh_progress(cs_json_get_int(opts, "epochs", 24)));
+    cs_jb_null(&b, "estimated_completion");
+    cs_jb_int(&b, "attempts", 0);
+    cs_jb_str(&b, "created_at", iso);
+    *out = b.obj;
+    return cs_jb_done(&b);
 }
 
 /* The job and its outbox item (queue CS_ML_TOPIC) in one store write: no job without
  * the item that gets it trained, no item without its job. */
 static int store_job(const struct cs_req *req, const char *id, json_object *body)
 {
-    json_object *item = cs_json_object(req->arena);
-    if (!item) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(item, "job_id", id);
-    if (!rc) rc = cs_store_stage(req->store, req->auth.tenant, CS_ML_TOPIC, "training_job", item);
+    struct cs_jb item;
+    cs_jb_init(&item, cs_json_object(req->arena));
+    cs_jb_str(&item, "job_id", id);
+    int rc = cs_jb_done(&item);
+    if (!rc)
+        rc = cs_store_stage(req->store, req->auth.tenant, CS_ML_TOPIC, "training_job", item.obj);
     if (!rc)
         rc = cs_store_insert(req->store, req->arena, req->auth.tenant, CS_ML_JOBS, id, body, NULL,
                              req->now_ms, NULL);
@@ -308,17 +310,18 @@ static int create_job(const struct cs_req *req, struct cs_resp *resp)
     rc = job_body(req, id, opts, eta, imported, &body, &model_uri, &logs_uri);
     if (!rc) rc = store_job(req, id, body);
     if (rc) return rc;
-    json_object *d = cs_json_object(req->arena);
-    if (!d) return CS_ERR_NOMEM;
-    rc = cs_json_add_str(d, "job_id", id);
-    if (!rc) rc = cs_json_add_str(d, "status", "STARTING");
-    if (!rc) rc = cs_json_add_str(d, "estimated_time", eta);
-    if (!rc) rc = cs_json_add_str(d, "model_output_uri", model_uri);
-    if (!rc) rc = cs_json_add_str(d, "logs_uri", logs_uri);
+    struct cs_jb d;
+    cs_jb_init(&d, cs_json_object(req->arena));
+    cs_jb_str(&d, "job_id", id);
+    cs_jb_str(&d, "status", "STARTING");
+    cs_jb_str(&d, "estimated_time", eta);
+    cs_jb_str(&d, "model_output_uri", model_uri);
+    cs_jb_str(&d, "logs_uri", logs_uri);
     /* Beyond the seed: what the trainer will use, and what it cannot apply. */
-    if (!rc) rc = cs_json_add(d, "hyperparameters_applied", json_object_get(opts));
-    if (!rc) rc = cs_json_add(d, "hyperparameters_not_applied", json_object_get(not_applied));
-    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d);
+    cs_jb_ref(&d, "hyperparameters_applied", opts);
+    cs_jb_ref(&d, "hyperparameters_not_applied", not_applied);
+    rc = cs_jb_done(&d);
+    if (!rc) rc = cs_family_ok(CS_FAMILY_INSIGHTS, req, resp, 200, d.obj);
     return rc;
 }
 

@@ -550,6 +550,43 @@ static void test_scheduled_dispatch(void)
     REQUIRE(rc == 0);
 }
 
+/* The training worker is also the training state machine's task: an event that is not a
+ * scheduled one goes to its step handler, whose output is the invocation's response and
+ * whose error name is Lambda's errorType (what the machine's Retry and Catch match). */
+static void test_training_steps(void)
+{
+    if (!setup()) TEST_SKIP("CS_TEST_BIN not set");
+    char *ev[] = {
+        strdup("{\"version\":\"0\",\"id\":\"e2\",\"detail-type\":\"Scheduled Event\","
+               "\"source\":\"aws.events\",\"time\":\"2026-11-25T12:00:00Z\",\"detail\":{}}"),
+        strdup("{\"action\":\"mix\",\"tenant\":\"lambdaco\",\"job_id\":\"j1\"}"),
+        strdup("{\"action\":\"start\",\"tenant\":\"lambdaco\",\"job_id\":\"absent\","
+               "\"lease\":{\"id\":\"x\",\"lease_id\":1},\"started_ms\":1}")};
+    struct run r;
+    int rc = run_function(&r, "ai-training-worker", ev, NULL, 3, 1);
+    free_events(ev, 3);
+    if (rc == 0) {
+        const struct fake_lambda_result *res =
+            fake_lambda_result(r.api, fake_lambda_request_id(r.api, 0));
+        CHECK(res && res->kind == FAKE_LAMBDA_RESPONSE);
+        json_object *o = res ? parse(res->body) : NULL;
+        CHECK(json_object_get_boolean(get(o, "ok")));
+        CHECK_INT(int_of(get(o, "summary"), "jobs"), 0);
+        json_object_put(o);
+        res = fake_lambda_result(r.api, fake_lambda_request_id(r.api, 1));
+        CHECK(res && res->kind == FAKE_LAMBDA_ERROR);
+        CHECK(res && res->error_type && strcmp(res->error_type, "InvalidStep") == 0);
+        res = fake_lambda_result(r.api, fake_lambda_request_id(r.api, 2));
+        CHECK(res && res->kind == FAKE_LAMBDA_RESPONSE);
+        o = res ? parse(res->body) : NULL; /* no such job: nothing to do, the machine ends */
+        CHECK(json_object_get_boolean(get(o, "done")));
+        CHECK(get(o, "status") == NULL);
+        json_object_put(o);
+    }
+    finish(&r);
+    REQUIRE(rc == 0);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -572,6 +609,7 @@ int main(void)
     TEST_RUN(test_init_error);
     TEST_RUN(test_bearer_function_unauthorized);
     TEST_RUN(test_scheduled_dispatch);
+    TEST_RUN(test_training_steps);
     temp_db_remove(&db);
     char p[600];
     snprintf(p, sizeof(p), "%s/lambda-var", tmp_dir);

@@ -19,6 +19,7 @@
 
 #include <json-c/json.h>
 
+#include "cs/ml_worker.h"
 #include "openapi.h"
 
 #define MAX_FUNCS 256
@@ -342,6 +343,12 @@ static int gen_sam_ws(void)
     return found;
 }
 
+static void print_state_machine_arn(const char *name)
+{
+    printf("arn:aws:states:${AWS::Region}:${AWS::AccountId}:stateMachine:${AWS::StackName}-%s",
+           name);
+}
+
 /* Scheduled websocket-* functions post to the WebSocket API's connections. Every
  * function may invoke the dispatcher asynchronously after a commit that staged events,
  * and the dispatcher the broadcaster after a relay (cs/events.h, delivery at once). */
@@ -350,6 +357,14 @@ static void print_env_policies(json_object *fn)
     const char *name = str(fn, "name");
     bool ws = *str(fn, "schedule") && strncmp(name, "websocket-", 10) == 0;
     bool dispatch = strcmp(name, "webhook-dispatch") == 0;
+    bool task = json_object_object_get_ex(fn, "task", NULL);
+    if (task) { /* one step trains one epoch of one shard: up to Lambda's limit */
+        printf(
+            "      Timeout: 900\n      MemorySize: 1024\n      Environment:\n        Variables:\n"
+            "          CS_TRAINING_STATE_MACHINE: !Sub '");
+        print_state_machine_arn(name);
+        puts("'");
+    }
     if (ws)
         puts("      Environment:\n        Variables:\n"
              "          CS_WS_ENDPOINT: !Sub "
@@ -366,6 +381,43 @@ static void print_env_policies(json_object *fn)
              "@connections/*'");
     printf("        - LambdaInvokePolicy:\n            FunctionName: !Sub '${AWS::StackName}-%s'\n",
            dispatch ? "websocket-broadcast" : "webhook-dispatch");
+    if (task) {
+        fputs("        - Statement:\n            - Effect: Allow\n"
+              "              Action: states:StartExecution\n              Resource: !Sub '",
+              stdout);
+        print_state_machine_arn(name);
+        puts("'");
+    }
+}
+
+/* Functions that are a state machine's task (ai-training-worker) get the machine that
+ * invokes them: the training state machine (cs/ml_worker.h), its definition in JSON
+ * (valid YAML flow) with the function's ARN substituted by SAM. The machine's ARN is
+ * spelled out, not referenced, where the function needs it: the function and the
+ * machine would otherwise depend on each other. */
+static void gen_sam_steps(void)
+{
+    for (int i = 0; i < nfuncs; i++) {
+        if (!json_object_object_get_ex(funcs[i], "task", NULL)) continue;
+        const char *name = str(funcs[i], "name");
+        json_object *def = cs_ml_state_machine("${WorkerArn}");
+        if (!def) continue;
+        fputs("  ", stdout);
+        print_logical_id(name);
+        printf("StateMachine:\n    Type: AWS::Serverless::StateMachine\n    Properties:\n"
+               "      Name: !Sub '${AWS::StackName}-%s'\n      Definition: %s\n"
+               "      DefinitionSubstitutions:\n        WorkerArn: !GetAtt ",
+               name,
+               json_object_to_json_string_ext(def, JSON_C_TO_STRING_SPACED |
+                                                       JSON_C_TO_STRING_NOSLASHESCAPE));
+        print_logical_id(name);
+        fputs(
+            ".Arn\n      Policies:\n        - LambdaInvokePolicy:\n            FunctionName: !Ref ",
+            stdout);
+        print_logical_id(name);
+        putchar('\n');
+        json_object_put(def);
+    }
 }
 
 static int gen_sam(void)
@@ -467,6 +519,7 @@ static int gen_sam(void)
                    str(funcs[i], "sweep"));
     }
     int ws = gen_sam_ws();
+    gen_sam_steps();
     puts("Outputs:\n"
          "  ApiUrl:\n"
          "    Value: !Sub 'https://${HttpApi}.execute-api.${AWS::Region}.amazonaws.com'");

@@ -75,6 +75,12 @@ typedef int (*cs_handler_fn)(const struct cs_req *req, struct cs_resp *resp);
  * set *summary to an object in w->arena, returned as the invocation's result. */
 typedef int (*cs_run_fn)(struct cs_worker *w, int64_t deadline_ms,
                          const volatile sig_atomic_t *stop, json_object **summary);
+/* Scheduled functions that are also a state machine's task (ai-training-worker under
+ * Step Functions): a direct invocation whose event is not a scheduled one. Sets
+ * *result (w->arena) to the task's output; on failure *error_type names the error for
+ * the state machine's Retry/Catch (Lambda's errorType). */
+typedef int (*cs_task_fn)(struct cs_worker *w, json_object *event, json_object **result,
+                          const char **error_type);
 
 struct cs_function {
     const char *name;    /* folder name, "tickets-process" */
@@ -116,6 +122,7 @@ struct cs_function {
      * EventBridge rate the SAM template gives their per-tenant rule. NULL: none. */
     const char *sweep;
     cs_run_fn run;
+    cs_task_fn task; /* optional, with run */
 };
 
 /* Defined by the function folder linked into the binary. */

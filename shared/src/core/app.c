@@ -492,6 +492,8 @@ void cs_app_print_routes(const struct cs_function *fn)
     json_object_object_add(o, "needs", needs);
     if (fn->schedule) json_object_object_add(o, "schedule", json_object_new_string(fn->schedule));
     if (fn->sweep) json_object_object_add(o, "sweep", json_object_new_string(fn->sweep));
+    /* a state machine's task too (cs-gen declares the machine that invokes it) */
+    if (fn->task) json_object_object_add(o, "task", json_object_new_boolean(1));
     if (fn->max_body)
         json_object_object_add(o, "max_body", json_object_new_int64((int64_t)fn->max_body));
     puts(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));

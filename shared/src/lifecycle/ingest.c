@@ -126,19 +126,22 @@ int cs_ml_ingest_commit(struct cs_store *st, struct cs_arena *a, struct cs_ml_in
     sodium_bin2hex(hex, sizeof(hex), digest, 32);
     cs_ml_iso(now_ms, iso, sizeof(iso));
     const struct cs_dataset_stats *s = cs_ml_ingest_stats(g);
-    json_object *b = cs_json_object(a);
-    if (!b) return CS_ERR_NOMEM;
-    int rc = cs_json_add_str(b, "name", name ? name : g->id);
-    if (!rc) rc = cs_json_add_str(b, "format", g->fmt == CS_DATASET_CSV ? "csv" : "jsonl");
-    if (!rc) rc = cs_json_add_int(b, "row_count", (int64_t)s->rows);
-    if (!rc) rc = cs_json_add(b, "label_distribution", distribution(s));
-    if (!rc) rc = cs_json_add_int(b, "bytes", (int64_t)s->bytes);
-    if (!rc) rc = cs_json_add_str(b, "checksum", cs_arena_printf(a, "sha256:%s", hex));
-    if (!rc)
-        rc = cs_json_add_str(b, "training_data_uri", cs_arena_printf(a, "dataset://%s", g->id));
-    if (!rc && source_uri) rc = cs_json_add_str(b, "source_uri", source_uri);
-    if (!rc) rc = cs_json_add_str(b, "created_at", iso);
-    if (!rc) rc = cs_store_insert(st, a, tenant, CS_ML_DATASETS, g->id, b, NULL, now_ms, out);
+    struct cs_jb b;
+    cs_jb_init(&b, cs_json_object(a));
+    cs_jb_str(&b, "name", name ? name : g->id);
+    cs_jb_str(&b, "format", g->fmt == CS_DATASET_CSV ? "csv" : "jsonl");
+    cs_jb_int(&b, "row_count", (int64_t)s->rows);
+    cs_jb_add(&b, "label_distribution", distribution(s));
+    cs_jb_int(&b, "bytes", (int64_t)s->bytes);
+    char *sum = cs_arena_printf(a, "sha256:%s", hex);
+    char *uri = cs_arena_printf(a, "dataset://%s", g->id);
+    if (!sum || !uri) cs_jb_add(&b, "checksum", NULL); /* a failed allocation */
+    cs_jb_str(&b, "checksum", sum);
+    cs_jb_str(&b, "training_data_uri", uri);
+    if (source_uri) cs_jb_str(&b, "source_uri", source_uri);
+    cs_jb_str(&b, "created_at", iso);
+    int rc = cs_jb_done(&b);
+    if (!rc) rc = cs_store_insert(st, a, tenant, CS_ML_DATASETS, g->id, b.obj, NULL, now_ms, out);
     if (!rc) g->renamed = false; /* kept: cs_ml_ingest_end leaves the file */
     return rc;
 }

@@ -17,6 +17,7 @@
 #include "cs/auth.h"
 #include "cs/json.h"
 #include "cs/lifecycle.h"
+#include "cs/ml_blob.h"
 #include "cs/model.h"
 #include "cs/models.h"
 #include "cs/store.h"
@@ -156,19 +157,31 @@ static int release(struct job *j, bool done)
 }
 
 /* ---- checkpoints ----
- * After every epoch the lease holder keeps the trainer's state (cs_train_state) in
- * <model dir>/checkpoint.bin, replaced atomically; a worker that takes the job over
- * starts after its epoch. Training is deterministic, so any checkpoint of epoch k is
- * the same bytes whoever wrote it, and the resumed model equals an uninterrupted one.
- * The file is checked like outside input: its size, its fingerprint of the job's data
- * and options, and a BLAKE2b sum over everything; a file that fails any of them is
- * ignored (the job starts over). */
-#define CKPT_MAGIC "CSCKPT01"
+ * After every epoch the lease holder keeps the trainer's state (cs_train_state) in the
+ * store as a tenant blob (cs/ml_blob.h), "ckpt/<job>/mix.e<epoch>", then points the
+ * job's "ckpt/<job>" document at that epoch: the state folder is an instance's own on
+ * Lambda, so a worker on another instance resumes from the store. Step Functions shards
+ * keep their epoch's weights beside it ("ckpt/<job>/s<shard>.e<epoch>") for the mix.
+ * Training is deterministic, so a checkpoint of epoch k is the same bytes whoever wrote
+ * it, and the resumed model equals an uninterrupted one. A checkpoint is checked like
+ * outside input: its size, its fingerprint of the job's data and options, and a
+ * BLAKE2b sum over everything; one that fails any of them is absent (the job starts
+ * over, or the step fails and is retried). */
+#define CKPT_MAGIC "CSCKPT02"
+#define CKPT_MIXED UINT32_MAX
 
 struct ckpt_head {
     char magic[8];
-    uint32_t epoch, epochs, nf, nc, n_avg, reserved;
+    uint32_t epoch, epochs, nf, nc, n_avg, shard;
     unsigned char fp[32];
+    double train_loss;
+};
+
+/* A checkpoint read back: s points into buf (malloc'd). */
+struct ckpt {
+    struct cs_train_state s;
+    double train_loss;
+    unsigned char *buf;
 };
 
 static size_t ckpt_size(uint32_t nf, uint32_t nc, uint32_t n_avg)
@@ -178,18 +191,26 @@ static size_t ckpt_size(uint32_t nf, uint32_t nc, uint32_t n_avg)
     return sizeof(struct ckpt_head) + w + avg + crypto_generichash_BYTES;
 }
 
-static char *ckpt_path(struct job *j, const char *suffix)
+static char *ckpt_name(struct job *j, uint32_t shard, uint32_t epoch)
 {
-    return cs_arena_printf(j->a, "%s/checkpoint%s", j->out_dir, suffix);
+    if (shard == CKPT_MIXED) return cs_arena_printf(j->a, "ckpt/%s/mix.e%u", j->id, epoch);
+    return cs_arena_printf(j->a, "ckpt/%s/s%u.e%u", j->id, shard, epoch);
 }
 
-static int ckpt_write(struct job *j, const struct cs_train_state *s)
+static char *ckpt_pointer(struct job *j) { return cs_arena_printf(j->a, "ckpt/%s", j->id); }
+
+static int ckpt_save(struct job *j, uint32_t shard, const struct cs_train_state *s, double loss)
 {
     size_t wn = (size_t)j->nf * j->nc, n = ckpt_size(j->nf, j->nc, s->n_avg);
     unsigned char *buf = malloc(n), *p = buf;
     if (!buf) return CS_ERR_NOMEM;
-    struct ckpt_head h = {
-        .epoch = s->epoch, .epochs = j->opts.epochs, .nf = j->nf, .nc = j->nc, .n_avg = s->n_avg};
+    struct ckpt_head h = {.epoch = s->epoch,
+                          .epochs = j->opts.epochs,
+                          .nf = j->nf,
+                          .nc = j->nc,
+                          .n_avg = s->n_avg,
+                          .shard = shard,
+                          .train_loss = loss};
     memcpy(h.magic, CKPT_MAGIC, 8);
     memcpy(h.fp, j->fp, 32);
     memcpy(p, &h, sizeof(h)), p += sizeof(h);
@@ -200,32 +221,63 @@ static int ckpt_write(struct job *j, const struct cs_train_state *s)
         memcpy(p, s->avg_b, j->nc * sizeof(double)), p += j->nc * sizeof(double);
     }
     crypto_generichash(p, crypto_generichash_BYTES, buf, (size_t)(p - buf), NULL, 0);
-    char *tmp = ckpt_path(j, ".tmp"), *final = ckpt_path(j, ".bin");
-    FILE *f = tmp && final ? fopen(tmp, "wb") : NULL;
-    int rc = f && fwrite(buf, 1, n, f) == n ? CS_OK : CS_ERR_IO;
-    if (f && fclose(f) != 0) rc = CS_ERR_IO;
-    if (!rc && rename(tmp, final) != 0) rc = CS_ERR_IO;
+    char *name = ckpt_name(j, shard, s->epoch);
+    int rc = name ? cs_ml_blob_put(j->st, j->a, j->tenant, name, buf, n, j->cfg->now_ms())
+                  : CS_ERR_NOMEM;
     free(buf);
     return rc;
 }
 
-/* The checkpoint's state for this job, when one is there and sound. *buf (malloc'd)
- * holds what *s points into. */
-static bool ckpt_read(struct job *j, struct cs_train_state *s, unsigned char **buf)
+/* The mixed state of `epoch` kept, then the pointer at it, then the one before gone. */
+static int ckpt_save_mixed(struct job *j, const struct cs_train_state *s, double loss)
 {
-    *buf = NULL;
-    char *path = ckpt_path(j, ".bin");
-    FILE *f = path ? fopen(path, "rb") : NULL;
-    if (!f) return false;
+    int rc = ckpt_save(j, CKPT_MIXED, s, loss);
+    struct cs_jb b;
+    cs_jb_init(&b, cs_json_object(j->a));
+    cs_jb_int(&b, "epoch", s->epoch);
+    char *ptr = ckpt_pointer(j);
+    if (!rc) rc = cs_jb_done(&b);
+    if (!rc)
+        rc = ptr ? cs_store_put(j->st, j->a, j->tenant, CS_ML_BLOBS, ptr, b.obj, j->cfg->now_ms(),
+                                NULL)
+                 : CS_ERR_NOMEM;
+    char *prev = !rc && s->epoch > 1 ? ckpt_name(j, CKPT_MIXED, s->epoch - 1) : NULL;
+    if (prev && cs_ml_blob_drop(j->st, j->a, j->tenant, prev) != CS_OK && j->log)
+        fprintf(j->log, "{\"epoch\":%u,\"checkpoint\":\"previous not removed\"}\n", s->epoch);
+    return rc;
+}
+
+/* The epoch the job's pointer names (0: none, or not a sound document). */
+static int ckpt_latest_epoch(struct job *j, uint32_t *epoch)
+{
+    *epoch = 0;
+    char *ptr = ckpt_pointer(j);
+    struct cs_doc d;
+    int rc = ptr ? cs_store_get(j->st, j->a, j->tenant, CS_ML_BLOBS, ptr, &d) : CS_ERR_NOMEM;
+    if (rc == CS_ERR_NOT_FOUND) return CS_OK;
+    if (rc) return rc;
+    int64_t e = cs_json_get_int(d.body, "epoch", 0);
+    if (e >= 1 && e <= (int64_t)j->opts.epochs) *epoch = (uint32_t)e;
+    return CS_OK;
+}
+
+/* The checkpoint of (shard, epoch) for this job when one is there and sound:
+ * CS_ERR_NOT_FOUND otherwise, or the store's error. */
+static int ckpt_load(struct job *j, uint32_t shard, uint32_t epoch, struct ckpt *c)
+{
+    memset(c, 0, sizeof(*c));
+    char *name = ckpt_name(j, shard, epoch);
+    unsigned char *b = NULL;
+    size_t n = 0;
+    int rc = name ? cs_ml_blob_get(j->st, j->a, j->tenant, name, &b, &n) : CS_ERR_NOMEM;
+    if (rc) return rc;
     struct ckpt_head h;
-    bool ok = fread(&h, sizeof(h), 1, f) == 1 && memcmp(h.magic, CKPT_MAGIC, 8) == 0 &&
-              memcmp(h.fp, j->fp, 32) == 0 && h.nf == j->nf && h.nc == j->nc &&
-              h.epochs == j->opts.epochs && h.epoch >= 1 && h.epoch <= h.epochs &&
-              h.n_avg <= h.epoch;
-    size_t n = ok ? ckpt_size(h.nf, h.nc, h.n_avg) : 0;
-    unsigned char *b = ok ? malloc(n + 1) : NULL;
-    ok = b && fseek(f, 0, SEEK_SET) == 0 && fread(b, 1, n + 1, f) == n; /* exactly n bytes */
-    fclose(f);
+    bool ok = n >= sizeof(h);
+    if (ok) memcpy(&h, b, sizeof(h));
+    ok = ok && memcmp(h.magic, CKPT_MAGIC, 8) == 0 && memcmp(h.fp, j->fp, 32) == 0 &&
+         h.nf == j->nf && h.nc == j->nc && h.epochs == j->opts.epochs && h.epoch == epoch &&
+         h.shard == shard && h.n_avg <= h.epoch && n == ckpt_size(h.nf, h.nc, h.n_avg) &&
+         isfinite(h.train_loss);
     unsigned char sum[crypto_generichash_BYTES];
     if (ok) {
         crypto_generichash(sum, sizeof(sum), b, n - sizeof(sum), NULL, 0);
@@ -233,19 +285,41 @@ static bool ckpt_read(struct job *j, struct cs_train_state *s, unsigned char **b
     }
     if (!ok) {
         free(b);
-        return false;
+        return CS_ERR_NOT_FOUND;
     }
     size_t wn = (size_t)h.nf * h.nc;
     unsigned char *p = b + sizeof(h);
-    *s = (struct cs_train_state){.epoch = h.epoch, .n_avg = h.n_avg};
-    s->weights = (const float *)p, p += wn * sizeof(float);
-    s->bias = (const float *)p, p += h.nc * sizeof(float);
+    c->s = (struct cs_train_state){.epoch = h.epoch, .n_avg = h.n_avg};
+    c->s.weights = (const float *)p, p += wn * sizeof(float);
+    c->s.bias = (const float *)p, p += h.nc * sizeof(float);
     if (h.n_avg) {
-        s->avg_w = (const float *)p, p += wn * sizeof(float);
-        s->avg_b = (const double *)p;
+        c->s.avg_w = (const float *)p, p += wn * sizeof(float);
+        c->s.avg_b = (const double *)p;
     }
-    *buf = b;
-    return true;
+    c->train_loss = h.train_loss;
+    c->buf = b;
+    return CS_OK;
+}
+
+/* A blob no step needs any more. Best effort: one left behind costs space, never a
+ * wrong answer (every read checks the job's fingerprint and the epoch). */
+static void blob_forget(struct job *j, const char *name)
+{
+    int rc = name ? cs_ml_blob_drop(j->st, j->a, j->tenant, name) : CS_ERR_NOMEM;
+    (void)rc;
+}
+
+/* Every blob the job kept (its model is out, or it ended). */
+static void ckpt_drop_all(struct job *j)
+{
+    for (uint32_t e = 1; e <= j->opts.epochs; e++) {
+        blob_forget(j, ckpt_name(j, CKPT_MIXED, e));
+        for (uint32_t k = 0; j->instances > 1 && k < j->instances; k++)
+            blob_forget(j, ckpt_name(j, k, e));
+    }
+    char *ptr = ckpt_pointer(j);
+    int rc = ptr ? cs_store_delete(j->st, j->tenant, CS_ML_BLOBS, ptr, -1) : CS_ERR_NOMEM;
+    (void)rc;
 }
 
 struct progress_arg {
@@ -293,7 +367,7 @@ static int report_epoch(struct job *j, const struct cs_train_epoch *e)
     if (renew(j) != CS_OK) return CS_ML_LOST;
     /* Only the lease holder writes the checkpoint, and before the progress that says
      * the epoch is done. A checkpoint that cannot be written costs a restart, no more. */
-    if (ckpt_write(j, &e->state) != CS_OK && j->log)
+    if (ckpt_save_mixed(j, &e->state, e->train_loss) != CS_OK && j->log)
         fprintf(j->log, "{\"epoch\":%u,\"checkpoint\":\"not written\"}\n", e->epoch);
     if (j->cfg->stop && *j->cfg->stop) return CS_ML_STOPPED;
     struct progress_arg p = {.e = e, .j = j};
@@ -697,33 +771,33 @@ static int write_model(struct job *j, const struct cs_train_model *tm, const cha
 /* Every option the trainer ran with, defaults included (lineage). */
 static json_object *effective_opts(const struct cs_train_opts *t)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
-    int bad = 0;
-    bad |= cs_json_add_int(o, "epochs", t->epochs);
-    bad |= cs_json_add_double(o, "learning_rate", t->lr, 8);
-    bad |= cs_json_add_double(o, "l2", t->l2, 10);
-    bad |= cs_json_add_int(o, "seed", (int64_t)t->seed);
-    bad |= cs_json_add_double(o, "balance_power", t->balance_power, 6);
-    bad |= cs_json_add_double(o, "nb_power", t->nb_power, 6);
-    bad |= cs_json_add_bool(o, "average", t->average != 0);
-    if (bad) json_object_put(o);
-    return bad ? NULL : o;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_int(&o, "epochs", t->epochs);
+    cs_jb_double(&o, "learning_rate", t->lr, 8);
+    cs_jb_double(&o, "l2", t->l2, 10);
+    cs_jb_int(&o, "seed", (int64_t)t->seed);
+    cs_jb_double(&o, "balance_power", t->balance_power, 6);
+    cs_jb_double(&o, "nb_power", t->nb_power, 6);
+    cs_jb_bool(&o, "average", t->average != 0);
+    if (cs_jb_done(&o) == CS_OK) return o.obj;
+    json_object_put(o.obj);
+    return NULL;
 }
 
 static json_object *metrics_of(const struct cs_train_model *m, double baseline, double single)
 {
-    json_object *o = json_object_new_object();
-    if (!o) return NULL;
-    int bad = 0;
-    bad |= cs_json_add_double(o, "train_accuracy", m->train_acc, 4);
-    bad |= cs_json_add_double(o, "validation_accuracy", m->val_acc, 4);
-    json_object_object_add(o, "train_rows", json_object_new_int64((int64_t)m->n_train));
-    json_object_object_add(o, "validation_rows", json_object_new_int64((int64_t)m->n_val));
-    if (baseline >= 0) bad |= cs_json_add_double(o, "builtin_validation_accuracy", baseline, 4);
-    if (single >= 0) bad |= cs_json_add_double(o, "single_shard_validation_accuracy", single, 4);
-    if (bad) json_object_put(o);
-    return bad ? NULL : o;
+    struct cs_jb o;
+    cs_jb_init(&o, json_object_new_object());
+    cs_jb_double(&o, "train_accuracy", m->train_acc, 4);
+    cs_jb_double(&o, "validation_accuracy", m->val_acc, 4);
+    cs_jb_int(&o, "train_rows", (int64_t)m->n_train);
+    cs_jb_int(&o, "validation_rows", (int64_t)m->n_val);
+    if (baseline >= 0) cs_jb_double(&o, "builtin_validation_accuracy", baseline, 4);
+    if (single >= 0) cs_jb_double(&o, "single_shard_validation_accuracy", single, 4);
+    if (cs_jb_done(&o) == CS_OK) return o.obj;
+    json_object_put(o.obj);
+    return NULL;
 }
 
 static int publish(struct job *j, json_object *metrics)
@@ -782,22 +856,37 @@ static int put_resumed(json_object *body, void *arg)
     return CS_OK;
 }
 
-/* Runs a claimed job; returns an internal stop reason, a store error or CS_OK. */
-static int run_job(struct job *j)
+/* What every way of training a job reads first: its options, rows, labels and
+ * fingerprint. */
+struct prep {
+    struct rows r;
+    uint32_t *y;
+    const char **names;
+    uint32_t nc;
+    struct cs_train_rows rows;
+    json_object *lineage;
+    const char *why; /* with CS_ERR_VALIDATION: what is wrong with the job's data */
+};
+
+static void prep_free(struct prep *p)
 {
-    const char *why = NULL;
-    struct rows r = {0};
-    uint32_t *y = NULL;
-    struct cs_train_model tm = {0};
-    json_object *lineage = json_object_new_object(), *metrics = NULL;
-    if (!lineage) return CS_ERR_NOMEM;
+    json_object_put(p->lineage);
+    free(p->y);
+    rows_free(&p->r);
+    memset(p, 0, sizeof(*p));
+}
+
+static int job_prepare(struct job *j, struct prep *p)
+{
+    memset(p, 0, sizeof(*p));
+    if (!(p->lineage = json_object_new_object())) return CS_ERR_NOMEM;
     j->task = cs_json_get_str(j->body, "base_model");
     read_opts(j);
     const struct cs_model *bm = j->task ? cs_models_get(j->cfg->builtin, j->task) : NULL;
     int rc = CS_OK;
     if (!j->task || !cs_ml_task_trainable(j->task) || !bm)
-        why = "base_model is not a trainable task", rc = CS_ERR_VALIDATION;
-    if (!rc && (why = opts_bad(j)) != NULL) rc = CS_ERR_VALIDATION;
+        p->why = "base_model is not a trainable task", rc = CS_ERR_VALIDATION;
+    if (!rc && (p->why = opts_bad(j)) != NULL) rc = CS_ERR_VALIDATION;
     if (!rc) {
         j->feat = *cs_model_textfeat(bm);
         rc = cs_ml_dir(j->a, j->cfg->var_dir, j->tenant, "models", true, (char **)&j->out_dir);
@@ -805,58 +894,48 @@ static int run_job(struct job *j)
         if (!rc && (!j->out_dir || (mkdir(j->out_dir, 0700) != 0 && errno != EEXIST)))
             rc = CS_ERR_IO;
     }
-    if (!rc) rc = load_rows(j, &r, lineage, &why);
-    const char **names = NULL;
-    uint32_t nc = 0;
-    if (!rc) rc = (y = malloc(sizeof(uint32_t) * (r.n ? r.n : 1))) ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = index_labels(j, &r, y, &names, &nc, &why);
-    struct cs_train_rows rows = {.n = r.n,
-                                 .n_classes = nc,
-                                 .label = y,
-                                 .is_val = r.is_val,
-                                 .text = (const char *const *)r.text,
-                                 .len = r.len};
+    if (!rc) rc = load_rows(j, &p->r, p->lineage, &p->why);
+    if (!rc) rc = (p->y = malloc(sizeof(uint32_t) * (p->r.n ? p->r.n : 1))) ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = index_labels(j, &p->r, p->y, &p->names, &p->nc, &p->why);
+    p->rows = (struct cs_train_rows){.n = p->r.n,
+                                     .n_classes = p->nc,
+                                     .label = p->y,
+                                     .is_val = p->r.is_val,
+                                     .text = (const char *const *)p->r.text,
+                                     .len = p->r.len};
     j->total_rows_fit = 0;
-    for (size_t i = 0; i < r.n; i++) j->total_rows_fit += !r.is_val[i];
-    if (!rc && j->total_rows_fit == 0) why = "no training rows", rc = CS_ERR_VALIDATION;
-    struct cs_train_state resume;
-    unsigned char *ckpt = NULL;
+    for (size_t i = 0; i < p->r.n; i++) j->total_rows_fit += !p->r.is_val[i];
+    if (!rc && j->total_rows_fit == 0) p->why = "no training rows", rc = CS_ERR_VALIDATION;
     if (!rc) {
         j->nf = (uint32_t)1 << j->feat.hash_bits;
-        j->nc = nc;
-        fingerprint(j, lineage, names);
-        if (ckpt_read(j, &resume, &ckpt)) {
-            j->opts.resume = &resume;
-            j->resumed_from = resume.epoch;
-        }
-        rc = job_update(j->st, j->a, j->tenant, j->id, j->cfg->now_ms(), put_resumed,
-                        &j->resumed_from);
+        j->nc = p->nc;
+        fingerprint(j, p->lineage, p->names);
     }
-    if (!rc) {
-        char *lp = cs_arena_printf(j->a, "%s/train.log", j->out_dir);
-        j->log = lp ? fopen(lp, j->resumed_from ? "a" : "w") : NULL;
-        if (j->log && j->resumed_from)
-            fprintf(j->log, "{\"resumed_after_epoch\":%u,\"attempt\":%lld}\n", j->resumed_from,
-                    (long long)j->item.attempts);
-        j->started_ms = j->cfg->now_ms();
-        rc = train_shards(j, &rows, j->instances, &tm);
-    }
-    j->opts.resume = NULL;
-    free(ckpt);
+    return rc;
+}
+
+/* After training (rc its outcome; tm the model): the single-shard comparison, the
+ * model files, then COMPLETED (published), FAILED, or the lease given back. Returns an
+ * internal stop reason, a store error or CS_OK. */
+static int job_conclude(struct job *j, struct prep *p, int rc, struct cs_train_model *tm)
+{
+    const char *why = p->why;
+    json_object *metrics = NULL;
     double single = -1;
     if (!rc && j->instances > 1) {
         /* What one shard alone reaches on the same validation rows, for the report. */
         struct cs_train_model one;
         struct cs_train_opts o = j->opts;
         o.resume = NULL;
-        o.fit_mask = shard_mask(&rows, j->instances, 0);
-        rc = o.fit_mask ? cs_train_text(&rows, &j->feat, &o, &one) : CS_ERR_NOMEM;
+        o.fit_mask = shard_mask(&p->rows, j->instances, 0);
+        rc = o.fit_mask ? cs_train_text(&p->rows, &j->feat, &o, &one) : CS_ERR_NOMEM;
         if (!rc) single = one.val_acc;
         cs_train_model_clean_up(&one);
         free((void *)o.fit_mask);
     }
+    json_object *lineage = p->lineage;
     if (!rc) {
-        metrics = metrics_of(&tm, baseline_accuracy(j, &r, y, names), single);
+        metrics = metrics_of(tm, baseline_accuracy(j, &p->r, p->y, p->names), single);
         json_object_object_add(lineage, "task", json_object_new_string(j->task));
         json_object_object_add(lineage, "job_id", json_object_new_string(j->id));
         json_object_object_add(
@@ -872,25 +951,113 @@ static int run_job(struct job *j)
             lineage, "trainer",
             json_object_new_string(
                 "cs_train_text (multinomial logistic regression, SGD; tools/lib/src/train.c)"));
-        rc = write_model(j, &tm, names, nc, lineage);
+        rc = write_model(j, tm, p->names, p->nc, lineage);
         if (rc) why = "could not write the model files", rc = CS_ERR_VALIDATION;
     }
     if (j->log) fclose(j->log);
     j->log = NULL;
     if (!rc) {
         rc = publish(j, metrics);
-        char *cp = rc ? NULL : ckpt_path(j, ".bin");
-        if (cp) unlink(cp); /* the model is out: nothing left to resume */
+        if (!rc) ckpt_drop_all(j); /* the model is out: nothing left to resume */
     } else if (rc == CS_ERR_VALIDATION || rc == CS_ERR_INVALID || rc == CS_ERR_NOMEM) {
         rc = finish_job(j, "FAILED", why ? why : cs_error_message(rc), NULL);
     } else if (rc == CS_ML_CANCELLED) {
         rc = release(j, true);
     }
     json_object_put(metrics);
-    json_object_put(lineage);
+    return rc;
+}
+
+static void open_log(struct job *j)
+{
+    char *lp = cs_arena_printf(j->a, "%s/train.log", j->out_dir);
+    j->log = lp ? fopen(lp, j->resumed_from ? "a" : "w") : NULL;
+    if (j->log && j->resumed_from)
+        fprintf(j->log, "{\"resumed_after_epoch\":%u,\"attempt\":%lld}\n", j->resumed_from,
+                (long long)j->item.attempts);
+}
+
+/* The latest mixed checkpoint, when sound (else the job starts over), and
+ * resumed_from_epoch in the job. */
+static int find_resume(struct job *j, struct ckpt *c)
+{
+    memset(c, 0, sizeof(*c));
+    uint32_t e;
+    int rc = ckpt_latest_epoch(j, &e);
+    if (!rc && e) {
+        rc = ckpt_load(j, CKPT_MIXED, e, c);
+        if (rc == CS_ERR_NOT_FOUND) rc = CS_OK;
+    }
+    j->resumed_from = c->buf ? c->s.epoch : 0;
+    if (!rc)
+        rc = job_update(j->st, j->a, j->tenant, j->id, j->cfg->now_ms(), put_resumed,
+                        &j->resumed_from);
+    return rc;
+}
+
+/* Runs a claimed job; returns an internal stop reason, a store error or CS_OK. */
+static int run_job(struct job *j)
+{
+    struct prep p;
+    struct cs_train_model tm = {0};
+    struct ckpt c = {0};
+    int rc = job_prepare(j, &p);
+    if (!rc) rc = find_resume(j, &c);
+    if (!rc) {
+        if (c.buf) j->opts.resume = &c.s;
+        open_log(j);
+        j->started_ms = j->cfg->now_ms();
+        rc = train_shards(j, &p.rows, j->instances, &tm);
+    }
+    j->opts.resume = NULL;
+    free(c.buf);
+    rc = job_conclude(j, &p, rc, &tm);
     cs_train_model_clean_up(&tm);
-    free(y);
-    rows_free(&r);
+    prep_free(&p);
+    return rc;
+}
+
+/* ---- jobs queued before the outbox queue ----
+ * Until the CS_ML_TOPIC queue, a job was queued by a document of the system tenant's
+ * "ml_training_queue" collection, id "<tenant>/<job_id>", {"tenant","job_id","state":
+ * "open","lease_until","attempts"}. Before it claims, a worker moves every open one
+ * whose lease has lapsed onto its tenant's queue: the item is staged in the same write
+ * that marks the old document "migrated" (version-checked), so a job is queued once
+ * whichever worker gets there first. One held by an old worker's live lease waits for
+ * the lease to lapse. The look costs one query on a collection that is empty once the
+ * old jobs are moved, so every claim makes it (no per-process flag to go stale). */
+#define CS_ML_OLD_QUEUE "ml_training_queue"
+
+static int migrate_one(struct cs_store *st, struct cs_arena *a, struct cs_doc *d, int64_t now)
+{
+    const char *tenant = cs_json_get_str(d->body, "tenant");
+    const char *id = cs_json_get_str(d->body, "job_id");
+    bool ok = tenant && id && cs_tenant_valid(tenant) && *id && strlen(id) <= 64; /* input */
+    struct cs_jb item;
+    cs_jb_init(&item, cs_json_object(a));
+    cs_jb_str(&item, "job_id", id);
+    int rc = ok ? cs_jb_done(&item) : CS_OK;
+    if (!rc && ok) rc = cs_store_stage(st, tenant, CS_ML_TOPIC, "training_job", item.obj);
+    if (!rc) rc = set_str(d->body, "state", ok ? "migrated" : "invalid");
+    if (!rc)
+        rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_ML_OLD_QUEUE, d->id, d->version, d->body,
+                             NULL, now, NULL);
+    if (rc) cs_store_unstage(st);
+    return rc == CS_ERR_CONFLICT || rc == CS_ERR_NOT_FOUND ? CS_OK : rc; /* another did it */
+}
+
+static int migrate_old_queue(struct cs_store *st, struct cs_arena *a,
+                             const struct cs_ml_worker_cfg *cfg)
+{
+    int64_t now = cfg->now_ms();
+    struct cs_query q = {.sort = "_created", .limit = CLAIM_BATCH};
+    int rc = cs_query_where(&q, "state", CS_OP_EQ, cs_val_str("open"));
+    struct cs_doc_list l;
+    if (!rc) rc = cs_store_find(st, a, CS_SYSTEM_TENANT, CS_ML_OLD_QUEUE, &q, &l);
+    if (rc) return rc;
+    for (size_t i = 0; !rc && i < l.n; i++)
+        if (cs_json_get_int(l.docs[i].body, "lease_until", 0) < now)
+            rc = migrate_one(st, a, &l.docs[i], now);
     return rc;
 }
 
@@ -924,7 +1091,8 @@ int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a,
 {
     *ran = false;
     struct job j = {.st = st, .a = a, .cfg = cfg};
-    int rc = claim(st, a, cfg, &j);
+    int rc = migrate_old_queue(st, a, cfg);
+    if (!rc) rc = claim(st, a, cfg, &j);
     if (rc == CS_ERR_NOT_FOUND) return CS_OK;
     if (rc) return rc;
     *ran = true;
@@ -938,8 +1106,358 @@ int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a,
     rc = cs_store_get(st, a, j.tenant, CS_ML_JOBS, j.id, &d);
     if (rc) return rc;
     j.body = d.body;
+    if (cfg->start_steps && cs_json_get_int(j.body, "instance_count", 1) > 1) {
+        /* AWS: the state machine trains it; its steps renew this lease. A start that
+         * fails gives the job back for the next run to try again. */
+        const char *in = cs_ml_step_input(a, &j.item, j.id, cfg->now_ms());
+        char *name = cs_arena_printf(a, "%s-%lld", j.id, (long long)j.item.attempts);
+        rc = in && name ? cfg->start_steps(cfg->steps_user, name, in) : CS_ERR_NOMEM;
+        return rc ? release(&j, false) : CS_OK;
+    }
     rc = run_job(&j);
     if (rc == CS_ML_STOPPED) return release(&j, false); /* the next worker resumes at once */
     if (rc == CS_ML_LOST) return CS_OK;                 /* someone else has it now */
     return rc == CS_ML_CANCELLED ? CS_OK : rc;
+}
+
+/* ---- Step Functions steps (cs/ml_worker.h) ---- */
+
+#define CS_ML_SHARD_DONE 1003 /* internal: the shard's one epoch is kept */
+#define CS_ML_STEP_GONE 1004  /* internal: a step input is not in the store */
+
+static bool get_u32(json_object *o, const char *k, uint32_t max, uint32_t *out)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, k, &v) || !json_object_is_type(v, json_type_int))
+        return false;
+    int64_t n = json_object_get_int64(v);
+    if (n < 0 || n > max) return false;
+    *out = (uint32_t)n;
+    return true;
+}
+
+int cs_ml_step_parse(json_object *ev, struct cs_ml_step *out, const char **why)
+{
+    memset(out, 0, sizeof(*out));
+    static const char *const names[] = {"start", "train_shard", "mix", "finish"};
+    const char *act = cs_json_get_str(ev, "action");
+    size_t i = 0;
+    while (act && i < 4 && strcmp(act, names[i]) != 0) i++;
+    if (!act || i == 4)
+        return *why = "action must be start, train_shard, mix or finish", CS_ERR_VALIDATION;
+    out->action = (enum cs_ml_step_action)i;
+    out->tenant = cs_json_get_str(ev, "tenant");
+    out->job_id = cs_json_get_str(ev, "job_id");
+    if (!out->tenant || !cs_tenant_valid(out->tenant) || !out->job_id || !*out->job_id ||
+        strlen(out->job_id) > 64)
+        return *why = "tenant and job_id are required", CS_ERR_VALIDATION;
+    json_object *lease = NULL;
+    json_object_object_get_ex(ev, "lease", &lease);
+    out->lease_item = cs_json_get_str(lease, "id");
+    out->lease_id = cs_json_get_int(lease, "lease_id", -1);
+    out->attempts = cs_json_get_int(lease, "attempts", 0);
+    out->started_ms = cs_json_get_int(ev, "started_ms", 0);
+    if (!out->lease_item || !*out->lease_item || out->lease_id < 0 || out->started_ms < 0)
+        return *why = "lease {id, lease_id} is required", CS_ERR_VALIDATION;
+    if ((out->action == CS_ML_STEP_TRAIN_SHARD &&
+         !get_u32(ev, "shard", CS_ML_MAX_INSTANCES - 1, &out->shard)) ||
+        ((out->action == CS_ML_STEP_TRAIN_SHARD || out->action == CS_ML_STEP_MIX) &&
+         (!get_u32(ev, "epoch", 200, &out->epoch) || out->epoch < 1)))
+        return *why = "shard (0..7) and epoch (1..200) are required", CS_ERR_VALIDATION;
+    return CS_OK;
+}
+
+const char *cs_ml_step_input(struct cs_arena *a, const struct cs_outbox_item *item,
+                             const char *job_id, int64_t started_ms)
+{
+    struct cs_jb b, l;
+    cs_jb_init(&b, cs_json_object(a));
+    cs_jb_str(&b, "tenant", item->tenant);
+    cs_jb_str(&b, "job_id", job_id);
+    cs_jb_init(&l, json_object_new_object());
+    cs_jb_str(&l, "id", item->id);
+    cs_jb_int(&l, "lease_id", item->lease_id);
+    cs_jb_int(&l, "attempts", item->attempts);
+    cs_jb_nest(&b, "lease", &l);
+    cs_jb_int(&b, "started_ms", started_ms);
+    if (cs_jb_done(&b)) return NULL;
+    return json_object_to_json_string_ext(b.obj, JSON_C_TO_STRING_PLAIN);
+}
+
+/* One shard's epoch: the trainer runs it from the mixed state before and stops. */
+struct shard_take {
+    struct job *j;
+    uint32_t shard;
+    int rc;
+};
+
+static int shard_take_epoch(void *user, const struct cs_train_epoch *e)
+{
+    struct shard_take *t = user;
+    /* e->state.weights are this shard's own (nothing mixed them): what the mix averages */
+    struct cs_train_state s = {
+        .epoch = e->epoch, .weights = e->state.weights, .bias = e->state.bias};
+    t->rc = ckpt_save(t->j, t->shard, &s, e->train_loss);
+    return t->rc ? t->rc : CS_ML_SHARD_DONE;
+}
+
+/* The mixed state of epoch - 1 (none before the first epoch). */
+static int prev_mixed(struct job *j, uint32_t epoch, struct ckpt *c)
+{
+    memset(c, 0, sizeof(*c));
+    if (epoch == 1) return CS_OK;
+    int rc = ckpt_load(j, CKPT_MIXED, epoch - 1, c);
+    return rc == CS_ERR_NOT_FOUND ? CS_ML_STEP_GONE : rc;
+}
+
+static int step_train_shard(struct job *j, struct prep *p, uint32_t shard, uint32_t epoch)
+{
+    if (shard >= j->instances || epoch > j->opts.epochs) return CS_ERR_VALIDATION;
+    struct ckpt c;
+    int rc = prev_mixed(j, epoch, &c);
+    uint8_t *mask = rc ? NULL : shard_mask(&p->rows, j->instances, shard);
+    if (!rc && !mask) rc = CS_ERR_NOMEM;
+    struct shard_take t = {.j = j, .shard = shard};
+    if (!rc) {
+        struct cs_train_opts o = j->opts;
+        o.resume = c.buf ? &c.s : NULL;
+        o.fit_mask = mask;
+        o.on_epoch = shard_take_epoch;
+        o.user = &t;
+        struct cs_train_model m;
+        rc = cs_train_text(&p->rows, &j->feat, &o, &m);
+        cs_train_model_clean_up(&m);
+        if (rc == CS_ML_SHARD_DONE)
+            rc = CS_OK;
+        else if (!rc)
+            rc = CS_ERR_INTERNAL; /* the hook always stops it */
+    }
+    free(mask);
+    free(c.buf);
+    return rc;
+}
+
+/* The mix: every shard's weights averaged exactly as the threaded path's shard_mix
+ * (double sums in shard order), then handed to the trainer for the epoch's end, which
+ * does the rest as it does there (the averaging sums, the validation figures). It runs
+ * with no row to fit, so it only extracts features and measures. */
+struct mix_take {
+    struct job *j;
+    const float *w, *b;
+    size_t nw;
+    double train_loss; /* shard 0's, as the threaded path reports */
+    int rc;
+};
+
+static int mix_put(void *user, uint32_t epoch, float *w, float *b)
+{
+    struct mix_take *m = user;
+    (void)epoch;
+    memcpy(w, m->w, m->nw * sizeof(float));
+    memcpy(b, m->b, m->j->nc * sizeof(float));
+    return CS_OK;
+}
+
+static int mix_report(void *user, const struct cs_train_epoch *e)
+{
+    struct mix_take *m = user;
+    struct cs_train_epoch r = *e;
+    r.train_loss = m->train_loss;
+    m->rc = report_epoch(m->j, &r);
+    return m->rc ? m->rc : CS_ML_SHARD_DONE;
+}
+
+static int average_shards(struct job *j, uint32_t epoch, float *w, float *b, double *loss0)
+{
+    size_t nw = (size_t)j->nf * j->nc;
+    struct ckpt c[CS_ML_MAX_INSTANCES] = {0};
+    uint32_t k = 0;
+    int rc = CS_OK;
+    for (; !rc && k < j->instances; k++) {
+        rc = ckpt_load(j, k, epoch, &c[k]);
+        if (rc == CS_ERR_NOT_FOUND) rc = CS_ML_STEP_GONE;
+        if (rc) break;
+    }
+    if (!rc) {
+        for (size_t i = 0; i < nw; i++) {
+            double sum = 0;
+            for (uint32_t q = 0; q < j->instances; q++) sum += c[q].s.weights[i];
+            w[i] = (float)(sum / j->instances);
+        }
+        for (uint32_t cl = 0; cl < j->nc; cl++) {
+            double sum = 0;
+            for (uint32_t q = 0; q < j->instances; q++) sum += c[q].s.bias[cl];
+            b[cl] = (float)(sum / j->instances);
+        }
+        *loss0 = c[0].train_loss;
+    }
+    for (uint32_t q = 0; q < k; q++) free(c[q].buf);
+    return rc;
+}
+
+static int step_mix(struct job *j, struct prep *p, uint32_t epoch)
+{
+    if (epoch > j->opts.epochs) return CS_ERR_VALIDATION;
+    size_t nw = (size_t)j->nf * j->nc;
+    float *w = malloc(nw * sizeof(float)), *b = malloc(j->nc * sizeof(float));
+    uint8_t *none = calloc(p->rows.n ? p->rows.n : 1, 1);
+    struct mix_take m = {.j = j, .w = w, .b = b, .nw = nw};
+    int rc = w && b && none ? CS_OK : CS_ERR_NOMEM;
+    if (!rc) rc = average_shards(j, epoch, w, b, &m.train_loss);
+    struct ckpt c = {0};
+    if (!rc) rc = prev_mixed(j, epoch, &c);
+    if (!rc) {
+        struct cs_train_opts o = j->opts;
+        o.resume = c.buf ? &c.s : NULL;
+        o.fit_mask = none;
+        o.mix = mix_put;
+        o.on_epoch = mix_report;
+        o.user = &m;
+        /* the estimate's rate: this execution's epochs since it started (start recorded
+         * where it resumed) */
+        int64_t from = cs_json_get_int(j->body, "resumed_from_epoch", 0);
+        j->resumed_from = from >= 0 && from < (int64_t)epoch ? (uint32_t)from : epoch - 1;
+        struct cs_train_model tm;
+        rc = cs_train_text(&p->rows, &j->feat, &o, &tm);
+        cs_train_model_clean_up(&tm);
+        if (rc == CS_ML_SHARD_DONE)
+            rc = CS_OK;
+        else if (!rc)
+            rc = CS_ERR_INTERNAL;
+    }
+    for (uint32_t k = 0; !rc && k < j->instances; k++) /* mixed: no retry needs them */
+        blob_forget(j, ckpt_name(j, k, epoch));
+    free(c.buf);
+    free(w);
+    free(b);
+    free(none);
+    return rc;
+}
+
+static int step_finish(struct job *j, struct prep *p)
+{
+    struct ckpt c;
+    int rc = ckpt_load(j, CKPT_MIXED, j->opts.epochs, &c);
+    if (rc == CS_ERR_NOT_FOUND) rc = CS_ML_STEP_GONE;
+    if (rc) return rc;
+    struct cs_train_model tm = {0};
+    /* Resumed at the last epoch, the trainer runs no epoch and ends the fit as shard 0
+     * of the threaded path does (averaging, calibration, figures). */
+    uint8_t *mask = shard_mask(&p->rows, j->instances, 0);
+    struct cs_train_opts o = j->opts;
+    o.resume = &c.s;
+    o.fit_mask = mask;
+    rc = mask ? cs_train_text(&p->rows, &j->feat, &o, &tm) : CS_ERR_NOMEM;
+    free(mask);
+    free(c.buf);
+    rc = job_conclude(j, p, rc, &tm);
+    cs_train_model_clean_up(&tm);
+    return rc;
+}
+
+/* What the state machine's next Map reads: the epoch, its shards, whether it is over. */
+static void put_epoch(struct cs_jb *b, const struct job *j, uint32_t epoch, bool done)
+{
+    json_object *shards = json_object_new_array();
+    for (uint32_t k = 0; shards && k < j->instances; k++)
+        json_object_array_add(shards, json_object_new_int64(k));
+    cs_jb_int(b, "epoch", epoch);
+    cs_jb_int(b, "epochs", j->opts.epochs);
+    cs_jb_add(b, "shards", shards);
+    cs_jb_bool(b, "done", done);
+}
+
+/* start: checks the job and its data (a job that cannot train ends FAILED here), and
+ * says where the epochs begin: after the latest mixed checkpoint, if any. */
+static int step_start(struct job *j, struct prep *p, json_object *out)
+{
+    struct ckpt c;
+    int rc = find_resume(j, &c);
+    free(c.buf);
+    if (rc) return rc;
+    struct cs_jb b;
+    cs_jb_init(&b, out);
+    put_epoch(&b, j, j->resumed_from + 1, j->resumed_from >= j->opts.epochs);
+    (void)p;
+    return cs_jb_done(&b);
+}
+
+static const char *status_of(struct job *j)
+{
+    struct cs_doc d;
+    if (cs_store_get(j->st, j->a, j->tenant, CS_ML_JOBS, j->id, &d) != CS_OK) return NULL;
+    j->body = d.body;
+    return cs_json_get_str(d.body, "status");
+}
+
+static const char *step_error(int rc)
+{
+    return rc == CS_ML_LOST || rc == CS_ERR_CONFLICT ? "LeaseLost"
+           : rc == CS_ML_STEP_GONE                   ? "StepInputMissing"
+                                                     : "StoreError";
+}
+
+int cs_ml_step_run(struct cs_store *st, struct cs_arena *a, const struct cs_ml_worker_cfg *cfg,
+                   const struct cs_ml_step *s, json_object **result, const char **error_type)
+{
+    *result = NULL;
+    *error_type = NULL;
+    json_object *out = cs_json_object(a);
+    if (!out) return CS_ERR_NOMEM;
+    struct job j = {.st = st, .a = a, .cfg = cfg, .tenant = s->tenant, .id = s->job_id};
+    j.item = (struct cs_outbox_item){.id = s->lease_item,
+                                     .tenant = s->tenant,
+                                     .topic = CS_ML_TOPIC,
+                                     .lease_id = s->lease_id,
+                                     .attempts = s->attempts};
+    j.started_ms = s->started_ms;
+    const char *status = status_of(&j);
+    bool ended = status && strcmp(status, "STARTING") != 0 && strcmp(status, "IN_PROGRESS") != 0;
+    struct cs_jb b;
+    cs_jb_init(&b, out);
+    cs_jb_str(&b, "status", status);
+    if (!status || ended) { /* gone, cancelled, or finished by an earlier try: nothing to do */
+        cs_jb_bool(&b, "done", true);
+        if (ended && strcmp(status, "CANCELLED") == 0) (void)release(&j, true);
+        *result = out;
+        return cs_jb_done(&b);
+    }
+    read_opts(&j);
+    uint32_t mixed = 0;
+    int rc = renew(&j);
+    if (!rc) rc = ckpt_latest_epoch(&j, &mixed);
+    /* a train_shard or mix of an epoch already mixed was done by an earlier try */
+    bool redone =
+        (s->action == CS_ML_STEP_TRAIN_SHARD || s->action == CS_ML_STEP_MIX) && mixed >= s->epoch;
+    struct prep p = {0};
+    if (!rc && !redone) rc = job_prepare(&j, &p);
+    if (rc == CS_ERR_VALIDATION && p.why) {
+        /* the job cannot train (its data or options): FAILED, whichever step finds it */
+        rc = job_conclude(&j, &p, rc, &(struct cs_train_model){0});
+    } else if (!rc && !redone) {
+        switch (s->action) {
+        case CS_ML_STEP_START: rc = step_start(&j, &p, out); break;
+        case CS_ML_STEP_TRAIN_SHARD: rc = step_train_shard(&j, &p, s->shard, s->epoch); break;
+        case CS_ML_STEP_MIX: rc = step_mix(&j, &p, s->epoch); break;
+        case CS_ML_STEP_FINISH: rc = step_finish(&j, &p); break;
+        }
+    }
+    prep_free(&p);
+    if (rc == CS_ML_CANCELLED) rc = release(&j, true);
+    if (rc) {
+        *error_type = step_error(rc);
+        return rc == CS_ML_LOST ? CS_ERR_CONFLICT : rc == CS_ML_STEP_GONE ? CS_ERR_NOT_FOUND : rc;
+    }
+    status = status_of(&j);
+    ended = !status || (strcmp(status, "STARTING") != 0 && strcmp(status, "IN_PROGRESS") != 0);
+    cs_jb_str(&b, "status", status);
+    if (s->action == CS_ML_STEP_MIX) {
+        put_epoch(&b, &j, s->epoch + 1, ended || s->epoch >= j.opts.epochs);
+    } else if (s->action != CS_ML_STEP_START) {
+        cs_jb_bool(&b, "done", ended);
+    } else if (ended) {
+        cs_jb_bool(&b, "done", true);
+    }
+    *result = out;
+    return cs_jb_done(&b);
 }

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "cs/error.h"
 
 struct cs_store;
@@ -27,6 +29,12 @@ struct cs_models;
 
 struct cs_ml_worker_cfg {
     const char *var_dir;
+    /* Optional (AWS): starts a Step Functions execution of the training state machine
+     * named `name` with `input` (cs_ml_step_input) for a claimed job with more than one
+     * instance, instead of training it here with threads. CS_OK once started (or already
+     * running under that name). */
+    int (*start_steps)(void *user, const char *name, const char *input);
+    void *steps_user;
     const struct cs_models *builtin; /* feature settings and baseline of each task */
     int64_t lease_ms;                /* > 0 */
     int64_t (*now_ms)(void);
@@ -45,5 +53,58 @@ void cs_ml_default_opts(struct cs_train_opts *o);
  * store's (the job's own failures are recorded in the job, not returned). */
 CS_MUST_CHECK int cs_ml_worker_run_one(struct cs_store *st, struct cs_arena *a,
                                        const struct cs_ml_worker_cfg *cfg, bool *ran);
+
+/* ---- Step Functions (AWS): one job, many invocations ----
+ * template.yaml's training state machine runs a job with instance_count > 1 as:
+ *   start                      -> {"epoch","epochs","shards":[0..k-1],"done"}
+ *   per epoch: Map over shards: train_shard {"shard","epoch"}  (parallel invocations)
+ *              mix {"epoch"}   -> {"epoch": next, "done"}       then Choice: loop / finish
+ *   finish                     -> {"status"}
+ * Every event carries the job ({"tenant","job_id"}) and the lease the scheduled worker
+ * claimed it with ({"lease":{"id","lease_id","attempts"}}, from cs_ml_step_input), which
+ * each step renews: a step of an execution that lost the job fails with "LeaseLost" and
+ * writes nothing. State between steps lives in the store (cs/ml_blob.h): a shard's
+ * weights after its epoch, the mixed state after each mix. Every step is idempotent: a
+ * repeated train_shard or mix of an epoch already mixed answers as before without
+ * training, a repeated finish of a COMPLETED job answers COMPLETED; a retried step
+ * recomputes the same bytes (training is deterministic). The model equals the threaded
+ * path's bit for bit (same mixing, same trainer). */
+enum cs_ml_step_action {
+    CS_ML_STEP_START,
+    CS_ML_STEP_TRAIN_SHARD,
+    CS_ML_STEP_MIX,
+    CS_ML_STEP_FINISH,
+};
+
+struct cs_ml_step {
+    enum cs_ml_step_action action;
+    const char *tenant, *job_id;
+    uint32_t shard, epoch;
+    const char *lease_item; /* the job's outbox item id */
+    int64_t lease_id, attempts;
+    int64_t started_ms; /* when the execution started (the estimate's clock) */
+};
+
+/* Parses a state machine's event (outside input). CS_ERR_VALIDATION with *why. */
+CS_MUST_CHECK int cs_ml_step_parse(json_object *event, struct cs_ml_step *out, const char **why);
+
+/* Runs one step; *result (arena) is the step's output. On failure *error_type names it
+ * for the state machine's Retry/Catch: "LeaseLost" (the job is another's now; never
+ * retried), "StepInputMissing" (a shard's or the previous mix's state is not in the
+ * store yet), "StoreError". */
+CS_MUST_CHECK int cs_ml_step_run(struct cs_store *st, struct cs_arena *a,
+                                 const struct cs_ml_worker_cfg *cfg, const struct cs_ml_step *s,
+                                 json_object **result, const char **error_type);
+
+/* The state machine that drives these steps, as Amazon States Language (a new object,
+ * the caller puts it): `worker` is the worker function's ARN (or a template
+ * substitution for it). template.yaml declares it (`cs-gen sam`). */
+json_object *cs_ml_state_machine(const char *worker);
+
+/* The execution input for a claimed item (arena): {"tenant","job_id","lease",
+ * "started_ms"}. */
+struct cs_outbox_item;
+const char *cs_ml_step_input(struct cs_arena *a, const struct cs_outbox_item *item,
+                             const char *job_id, int64_t started_ms);
 
 #endif
