@@ -26,6 +26,15 @@
     "human|humans|person|agent|representative|rep|manager|supervisor|supervisors|boss|superior|"   \
     "senior|somebody|someone|operator|leader|technician|specialist|director|whoever|whoever's|"    \
     "anyone|anybody|member|head|gestor"
+/* Regulators, ombudsmen and consumer bodies a customer takes a complaint to: one list
+ * for every construction ("complain to", "report to", "taking it to", "complaint with"),
+ * so a body named in one phrasing is known in all of them. */
+#define REGULATOR                                                                                  \
+    "ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|ico|fcc|caa|cma|asa|adr|"   \
+    "dot|procon|omic|ocu|facua|dgccrf|bafin|bundesnetzagentur|arcep|anatel|anac|aneel|cnmc|"       \
+    "verbraucherzentrale|schlichtungsstelle|mediateur|fca's|ofcom's|caa's|cqc|ofsted|trading|"     \
+    "consumer|authorities|authority|commission|agency|bureau|attorney|courts|acma|accc|cnil|aepd|" \
+    "ombudsmen|watchdog|tribunal"
 
 const struct cs_phrase CS_CUE_LEXICON[] = {
     /* ---- LEGAL_MENTION: legal or formal action against the company ---- */
@@ -52,21 +61,14 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"go|going|went|head to court", CUE_LEGAL, 0},
     {"file|filing|filed|lodge|lodging|lodged|make|making|submit|submitting|raise|escalate|"
      "escalating|report|reporting|reported|refer|referred|referring|complain|complaining|"
-     "complained ... with|to|_ ... the|my|your|a|_ ... "
-     "ombudsman|regulator|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|authorities|authority|commission|"
-     "agency|bureau|attorney|trading|consumer|ico|fcc|dot|caa|cnmc|bafin|bundesnetzagentur|arcep|"
-     "anatel|procon|anac|aneel|omic|cma|asa|ofsted|cqc|adr|caa's|fca's|ofcom's",
+     "complained ... with|to|_ ... the|my|your|a|_ ... " REGULATOR,
      CUE_LEGAL, 0},
-    {"report|reporting|reported ... to|with ... the|_ "
-     "ombudsman|regulator|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|authorities|police|ico|fcc|attorney|"
-     "trading|consumer|dot|caa|regulators|government",
-     CUE_LEGAL, 0},
+    {"report|reporting|reported ... to|with ... the|_ police|government|" REGULATOR, CUE_LEGAL, 0},
     {"taking|seeking|sought|took|getting|get|obtaining|obtained|take legal advice|counsel",
      CUE_LEGAL, 0},
     /* "this is going to the CFPB", "taking it to the ombudsman" */
-    {"going|go|goes|take|taking|took|bring|bringing|send|sending|forward|forwarding ... to the|_ "
-     "ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|ico|fcc|courts|procon|ocu|"
-     "facua|verbraucherzentrale|schlichtungsstelle|mediateur|dgccrf",
+    {"going|go|goes|take|taking|took|bring|bringing|send|sending|forward|forwarding ... to "
+     "the|_ " REGULATOR,
      CUE_LEGAL, 0},
     {"to the|a consumer protection|rights ... "
      "agency|body|authority|bureau|office|association|commission",
@@ -91,6 +93,20 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "email*|refer*|let|letting|with|from|through|via|by|to|lawyered ... ~" LAWYER,
      CUE_LEGAL, 0},
     {LAWYER " involved|letter|letters|up", CUE_LEGAL, 0},
+    /* "I'll have my lawyer contact you", "cc'ing my solicitor": the customer sets their own
+     * lawyer on the company; the harmless roles (a lawyer who needs documents, an estate, a
+     * friend) are vetoes. A bare "my lawyer" is not enough: "can my lawyer have access?" */
+    {"have|having|get|getting|let|letting|ask|asking|tell|telling|instruct ... my|our ~" LAWYER
+     " ... contact|call|write|deal|handle|look|respond|reply|take|chase|send|pursue|sort",
+     CUE_LEGAL, 0},
+    {"cc|cc'd|cc'ing|ccing|copying|copied|looping|looped ... ~" LAWYER "|legal", CUE_LEGAL, 0},
+    {"~" LAWYER " ... involved|involve|involving", CUE_LEGAL, 0},
+    /* "taking this further legally", "I will act legally" */
+    {"take|taking|pursue|pursuing|proceed|proceeding|act|acting|challenge|challenging|go|going|"
+     "deal|dealing|move|moving ... further|_ legally",
+     CUE_LEGAL, 0},
+    {"no win no fee", CUE_LEGAL, 0},
+    {"court|courts|lawyers|tribunal it is", CUE_LEGAL, 0},
     {"lawyer up", CUE_LEGAL, 0},
     {"~" LAWYER " on|at standby|call|hand", CUE_LEGAL, 0},
     {"~" LAWYER " lined|standing up|ready|by", CUE_LEGAL, 0},
@@ -105,10 +121,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_LEGAL, 0},
     {"hear|hearing ... from ... my|our ... " LAWYER "|legal", CUE_LEGAL, 0},
     /* "a formal complaint to the regulator" */
-    {"complaint|complaints|case|report ... to|with ... the|my|a|_ ... "
-     "ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|ico|fcc|caa|procon|"
-     "omic|dgccrf|bafin|bundesnetzagentur|arcep|anatel",
-     CUE_LEGAL, 0},
+    {"complaint|complaints|case|report ... to|with ... the|my|a|_ ... " REGULATOR, CUE_LEGAL, 0},
     {"cease and desist", CUE_LEGAL, 0},
     /* es */
     {"abogado|abogados|abogada|abogadas", CUE_LEGAL, 0},
@@ -197,14 +210,21 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_LEGAL_VETO, 5},
     {"estate|probate|conveyancing|wills|invoice|invoices|receipt|receipts|paperwork|factura|"
      "facturas|fatura|faturas|rechnung|rechnungen|facture|factures|recibo|recibos|quittung|copia|"
-     "copie|kopie",
+     "copie|kopie|copy|copies|statement|statements|documents|records|divorce|divorcio|scheidung|"
+     "divorcio|succession|herencia|nachlass|erbschaft|heranca|inventario|testament|testamento|"
+     "releve|releves|extracto|extractos|kontoauszug|kontoauszuge|extrato|extratos|retainer|"
+     "certificate|certified|notarised|notarized|power",
      CUE_LEGAL_VETO, 0},
     {"speak|talk|spoke|spoken|ask|asked|tell|told|thank|thanks|give|send|pass|dear|hi|hello|hey|is|"
      "am|i'm|im|named|called|was|regards|cheers|love|ms|mrs|miss|aunt|my to|with|for|_ sue",
      CUE_LEGAL_VETO, 1},
     {"law firm|office|school", CUE_LEGAL_VETO, 0},
+    /* a lawyer given access or permissions on the account is a role, not a threat */
+    {"access|read-only|permission|permissions|login|logins|authorisation|authorization",
+     CUE_LEGAL_VETO, 0},
     /* a lawyer settling a bereavement ("my late father's account") */
-    {"deceased|executor|executors|bereavement|bereaved|inheritance", CUE_LEGAL_VETO, 0},
+    {"deceased|executor|executors|bereavement|bereaved|inheritance|death|died|funeral|probate",
+     CUE_LEGAL_VETO, 0},
     {"late "
      "father|father's|mother|mother's|husband|husband's|wife|wife's|dad|dad's|mum|mum's|mom|mom's|"
      "parent|parents|partner|partner's",
@@ -285,6 +305,16 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "uberall|everywhere|partout|readers|listeners|podcast|episode",
      CUE_PLATFORM, 0},
     {"tagging|tag you|u in|on", CUE_SOCIAL, 0},
+    /* "it'll be all over the internet by tonight" */
+    {"it'll|itll|will|gonna|i'll|ill|make|making|put|putting|plaster|plastering|splash|"
+     "splashing ... all over the|my|_ "
+     "internet|web|twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|socials|social|news|"
+     "papers|media|x",
+     CUE_SOCIAL, 0},
+    /* "my followers are going to love this story", "my readers will hear about it" */
+    {"my|our followers|subscribers|audience|viewers|readers|listeners ... "
+     "hear|know|learn|story|stories|find|see|read",
+     CUE_SOCIAL, 0},
     {"name and shame", CUE_SOCIAL, 0},
     {"expose|exposing ... you|your|this|them", CUE_SOCIAL, 0},
     {"video|videos|reel|reels|thread|vlog|tiktok ... about|on|of ... this|you|your|how",
@@ -408,6 +438,17 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"team|shift lead|leader look|call|review|check|handle|contact|take|deal", CUE_HUMAN, 0},
     /* "could a member of staff call me back?", "transfer me please" */
     {"member|members of staff|_ ... call|ring|phone|contact ... me|us|back", CUE_HUMAN, 0},
+    /* "can someone from your team call me", "I need somebody to ring me back" */
+    {"need|needs|want|wants|get|have|demand|require someone|somebody|anyone ... "
+     "call|ring|phone ... me|us|back",
+     CUE_HUMAN, 0},
+    /* "kick this upstairs", "send it higher up" */
+    {"kick|send|pass|move|push|bump|take|escalate ... it|this|me|my ... upstairs|higher", CUE_HUMAN,
+     0},
+    /* "not a bot please", "no more bots": leaving the automated answers, asked for */
+    {"no|not|stop|enough ... bot|bots|robot|chatbot|automated|machine ... please|pls|plz",
+     CUE_HUMAN, 0},
+
     {"transfer|connect me please|pls|now|asap", CUE_HUMAN, 0},
     /* "I want this raised with management", "refer my case to someone senior" */
     {"raised|escalated|referred|passed|taken|sent ... with|to ... a|an|the|your|_ ... "
@@ -633,7 +674,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "isn't|isnt|hasn't|hasnt|haven't|havent|wasn't|wasnt|didn't|didnt|won't|wont|doesn't|"
      "doesnt|nenhum|nenhuma|kein|keine|keinen|ningun|ninguna|ninguno|jamais|nunca|nie",
      CUE_UNRESOLVED, 0},
-    {"no|zero|without|sin|sem|ohne|sans|any|not answer|answers|reply|replies|response|responses|"
+    {"no|zero|without|sin|sem|ohne|sans|any|not any|aucune|aucun|ninguna|ningun|nenhuma|nenhum|"
+     "keine|keinerlei|a|an|real|single|_ answer|answers|reply|replies|response|responses|"
      "update|updates|resolution|fix|luck|joy|progress|callback|solution|result|results|one|change|"
      "respuesta|resposta|antwort|reponse|solucion|solucao|losung",
      CUE_UNRESOLVED, 0},
