@@ -106,6 +106,11 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "deal|dealing|move|moving ... further|_ legally",
      CUE_LEGAL, 0},
     {"no win no fee", CUE_LEGAL, 0},
+    /* "I'm going legal", "we will be seeking compensation through the courts", "won't
+     * hold up in front of a judge" */
+    {"go|going|gone|went|get|getting|turn|turning legal", CUE_LEGAL, 0},
+    {"through|via the courts|court|tribunal|judiciary", CUE_LEGAL, 0},
+    {"front of a|the judge|tribunal|magistrate|jury", CUE_LEGAL, 0},
     {"court|courts|lawyers|tribunal it is", CUE_LEGAL, 0},
     {"lawyer up", CUE_LEGAL, 0},
     {"~" LAWYER " on|at standby|call|hand", CUE_LEGAL, 0},
@@ -305,6 +310,15 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "uberall|everywhere|partout|readers|listeners|podcast|episode",
      CUE_PLATFORM, 0},
     {"tagging|tag you|u in|on", CUE_SOCIAL, 0},
+    /* "when I post the screenshots", "let's see what Twitter thinks of this", "a few
+     * thousand retweets will get your attention" */
+    {"post|posting|publish|publishing|screenshotting the|these|this|all|our|_ "
+     "screenshots|screenshot|transcript|chat|conversation|recording|recordings|emails",
+     CUE_SOCIAL, 0},
+    {"what|how twitter|reddit|tiktok|facebook|instagram|internet|linkedin|youtube "
+     "... think|thinks|say|says|react|reacts|make|makes",
+     CUE_SOCIAL, 0},
+    {"retweets|retweet|upvotes|reposts|shares ... get|gets|attention|notice|will", CUE_SOCIAL, 0},
     /* "it'll be all over the internet by tonight" */
     {"it'll|itll|will|gonna|i'll|ill|make|making|put|putting|plaster|plastering|splash|"
      "splashing ... all over the|my|_ "
@@ -365,6 +379,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "webhook|webhooks|automatically|widget|plugin",
      CUE_SOCIAL_VETO, 0},
     {"press office|kit|release|contact|team|pack|enquiries|inquiries|officer", CUE_SOCIAL_VETO, 2},
+    /* screenshots posted to the company itself: "should I post the screenshots here?" */
+    {"here|below|above|attached|attachment|ticket", CUE_SOCIAL_VETO, 2},
     {"can|could|may i|we ... share|post|put|use|link|tag", CUE_SOCIAL_VETO, 2},
     {"close|almost|nearly ... to|_ post|posting|tweet|tweeting|writing|going", CUE_SOCIAL_VETO, 2},
     {"if|unless|until|otherwise|wenn|falls|sinon|sauf|salvo|caso|senao", CUE_CONDITION, 0},
@@ -387,7 +403,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"whoever|whoever's|someone|somebody ... in charge", CUE_HUMAN, 0},
     {"like|want|need|would|get ... escalated", CUE_HUMAN, 0},
     {"can|could|please|must|should|needs|need ... be escalated", CUE_HUMAN, 0},
-    {"get|put a|an|the|your|_ human|person|manager|supervisor|somebody|someone on the line|phone",
+    {"get|put a|an|the|your|_ human|person|manager|supervisor|somebody|someone on the|this "
+     "line|phone|chat|call|case",
      CUE_HUMAN, 0},
     {"escalated|escalate to|with ... your|a|the ... "
      "head|manager|supervisor|senior|someone|director|boss",
@@ -452,7 +469,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"transfer|connect me please|pls|now|asap", CUE_HUMAN, 0},
     /* "I want this raised with management", "refer my case to someone senior" */
     {"raised|escalated|referred|passed|taken|sent ... with|to ... a|an|the|your|_ ... "
-     "manager|supervisor|supervisors|boss|superior|management|senior",
+     "manager|supervisor|supervisors|boss|superior|management|senior|leader|director",
+     CUE_HUMAN, 0},
+    /* "this needs to go to a manager" (adjacent: "going to ask for a manager" is not) */
+    {"go|goes to a|an|the|your manager|supervisor|boss|superior|management|senior|director",
      CUE_HUMAN, 0},
     {"connect|transfer|put|pass|hand ... me|this|us ... to|through|over ... a|an|the|your|_ "
      "staff|staffer|employee|colleague|advisor|adviser|human|humans",
@@ -665,8 +685,12 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "|" CONTACT_N
      "|llamo|llamada|escribo|contacto|pregunto|pido|reclamo|anrufe|schreibe|melde|anruf|frage|rufe|"
      "appelle|ecris|contacte|demande|relance|ligo|escrevo|ligacao|contato|peco|pergunto|someone|"
-     "somebody|agent|agents|support|helpdesk|hold|disconnected|transferred",
+     "somebody|agent|agents|support|helpdesk|hold|disconnected|transferred|explain|explaining|"
+     "explained|repeat|repeating|telling|chasing|chase",
      CUE_CONTACT_WORD, 0},
+    /* "round three of chasing you": a count of attempts, about contacting only with a
+     * contact word in the clause */
+    {"round|attempt|try three|four|five|six|3|4|5|6", CUE_REPEAT_TIME, 2},
     {"cut|hung off|up", CUE_CONTACT_WORD, 0},
 
     /* ---- the contacts led nowhere (with two or more: a resigned complaint) ---- */

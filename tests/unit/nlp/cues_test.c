@@ -312,6 +312,14 @@ static void test_generalised_constructions(void)
         {"it'll be all over the internet by tonight", "Sd"},
         {"it's all over the news sites that you are down", "o"},
         {"J'ai déjà écrit plusieurs fois, sans aucune réponse.", "R2"},
+        {"If the money isn't back by Friday I'm going legal.", "L"},
+        {"Your T&Cs won't hold up in front of a judge.", "L"},
+        {"Is it legal to go abroad with the rental car?", ""},
+        {"Imagine how this looks when I post the screenshots.", "S"},
+        {"Should I post the screenshots here?", ""},
+        {"This needs to go to a manager.", "H"},
+        {"I was going to ask for a manager earlier but Priya sorted everything.", "R1"},
+        {"Round three of chasing you for this refund, still nothing.", "R2"},
     };
     check_all(e, sizeof(e) / sizeof(e[0]));
 }
