@@ -17,7 +17,11 @@ import glob, json, os, sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "..", "..", "data", "triage")
 SPLITS = {"train": ("T", "train.jsonl"), "dev": ("D", "dev.jsonl"),
-          "mtrain": ("M", "messages_train.jsonl"), "mdev": ("N", "messages_dev.jsonl")}
+          "mtrain": ("M", "messages_train.jsonl"), "mdev": ("N", "messages_dev.jsonl"),
+          # the escalation probe set: held out from all tuning, kept in its own folders
+          # so `cs-eval --only cues --triage data/triage/probe` scores it alone
+          "probe": ("P", "probe/messages_dev.jsonl")}
+RAW = {"probe": "probe"}
 IND = {"saas": "saas", "ecom": "ecommerce", "bank": "banking", "tel": "telecom",
        "trav": "travel", "util": "utilities", "oth": "other"}
 CAT = {"BIL": "BILLING", "SHP": "SHIPPING", "PQ": "PRODUCT_QUALITY", "SUB": "SUBSCRIPTION",
@@ -49,13 +53,14 @@ def parse(line, where):
 def build(split):
     prefix, name = SPLITS[split]
     recs = []
-    for path in sorted(glob.glob(os.path.join(HERE, "raw", f"{split}_*.txt"))):
+    for path in sorted(glob.glob(os.path.join(HERE, RAW.get(split, "raw"), f"{split}_*.txt"))):
         with open(path, encoding="utf-8") as f:
             for n, line in enumerate(f, 1):
                 line = line.rstrip("\n")
                 if not line.strip() or line.startswith("#"):
                     continue
                 recs.append(parse(line, f"{os.path.basename(path)}:{n}"))
+    os.makedirs(os.path.dirname(os.path.join(OUT, name)), exist_ok=True)
     with open(os.path.join(OUT, name), "w", encoding="utf-8") as f:
         for i, r in enumerate(recs, 1):
             f.write(json.dumps({"id": f"{prefix}-{i:06d}", **r}, ensure_ascii=False) + "\n")

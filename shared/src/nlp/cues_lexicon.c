@@ -26,6 +26,15 @@
     "human|humans|person|agent|representative|rep|manager|supervisor|supervisors|boss|superior|"   \
     "senior|somebody|someone|operator|leader|technician|specialist|director|whoever|whoever's|"    \
     "anyone|anybody|member|head|gestor"
+/* Regulators, ombudsmen and consumer bodies a customer takes a complaint to: one list
+ * for every construction ("complain to", "report to", "taking it to", "complaint with"),
+ * so a body named in one phrasing is known in all of them. */
+#define REGULATOR                                                                                  \
+    "ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|ico|fcc|caa|cma|asa|adr|"   \
+    "dot|procon|omic|ocu|facua|dgccrf|bafin|bundesnetzagentur|arcep|anatel|anac|aneel|cnmc|"       \
+    "verbraucherzentrale|schlichtungsstelle|mediateur|fca's|ofcom's|caa's|cqc|ofsted|trading|"     \
+    "consumer|authorities|authority|commission|agency|bureau|attorney|courts|acma|accc|cnil|aepd|" \
+    "ombudsmen|watchdog|tribunal"
 
 const struct cs_phrase CS_CUE_LEXICON[] = {
     /* ---- LEGAL_MENTION: legal or formal action against the company ---- */
@@ -52,21 +61,14 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"go|going|went|head to court", CUE_LEGAL, 0},
     {"file|filing|filed|lodge|lodging|lodged|make|making|submit|submitting|raise|escalate|"
      "escalating|report|reporting|reported|refer|referred|referring|complain|complaining|"
-     "complained ... with|to|_ ... the|my|your|a|_ ... "
-     "ombudsman|regulator|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|authorities|authority|commission|"
-     "agency|bureau|attorney|trading|consumer|ico|fcc|dot|caa|cnmc|bafin|bundesnetzagentur|arcep|"
-     "anatel|procon|anac|aneel|omic|cma|asa|ofsted|cqc|adr|caa's|fca's|ofcom's",
+     "complained ... with|to|_ ... the|my|your|a|_ ... " REGULATOR,
      CUE_LEGAL, 0},
-    {"report|reporting|reported ... to|with ... the|_ "
-     "ombudsman|regulator|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|authorities|police|ico|fcc|attorney|"
-     "trading|consumer|dot|caa|regulators|government",
-     CUE_LEGAL, 0},
+    {"report|reporting|reported ... to|with ... the|_ police|government|" REGULATOR, CUE_LEGAL, 0},
     {"taking|seeking|sought|took|getting|get|obtaining|obtained|take legal advice|counsel",
      CUE_LEGAL, 0},
     /* "this is going to the CFPB", "taking it to the ombudsman" */
-    {"going|go|goes|take|taking|took|bring|bringing|send|sending|forward|forwarding ... to the|_ "
-     "ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|ico|fcc|courts|procon|ocu|"
-     "facua|verbraucherzentrale|schlichtungsstelle|mediateur|dgccrf",
+    {"going|go|goes|take|taking|took|bring|bringing|send|sending|forward|forwarding ... to "
+     "the|_ " REGULATOR,
      CUE_LEGAL, 0},
     {"to the|a consumer protection|rights ... "
      "agency|body|authority|bureau|office|association|commission",
@@ -91,6 +93,25 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "email*|refer*|let|letting|with|from|through|via|by|to|lawyered ... ~" LAWYER,
      CUE_LEGAL, 0},
     {LAWYER " involved|letter|letters|up", CUE_LEGAL, 0},
+    /* "I'll have my lawyer contact you", "cc'ing my solicitor": the customer sets their own
+     * lawyer on the company; the harmless roles (a lawyer who needs documents, an estate, a
+     * friend) are vetoes. A bare "my lawyer" is not enough: "can my lawyer have access?" */
+    {"have|having|get|getting|let|letting|ask|asking|tell|telling|instruct ... my|our ~" LAWYER
+     " ... contact|call|write|deal|handle|look|respond|reply|take|chase|send|pursue|sort",
+     CUE_LEGAL, 0},
+    {"cc|cc'd|cc'ing|ccing|copying|copied|looping|looped ... ~" LAWYER "|legal", CUE_LEGAL, 0},
+    {"~" LAWYER " ... involved|involve|involving", CUE_LEGAL, 0},
+    /* "taking this further legally", "I will act legally" */
+    {"take|taking|pursue|pursuing|proceed|proceeding|act|acting|challenge|challenging|go|going|"
+     "deal|dealing|move|moving ... further|_ legally",
+     CUE_LEGAL, 0},
+    {"no win no fee", CUE_LEGAL, 0},
+    /* "I'm going legal", "we will be seeking compensation through the courts", "won't
+     * hold up in front of a judge" */
+    {"go|going|gone|went|get|getting|turn|turning legal", CUE_LEGAL, 0},
+    {"through|via the courts|court|tribunal|judiciary", CUE_LEGAL, 0},
+    {"front of a|the judge|tribunal|magistrate|jury", CUE_LEGAL, 0},
+    {"court|courts|lawyers|tribunal it is", CUE_LEGAL, 0},
     {"lawyer up", CUE_LEGAL, 0},
     {"~" LAWYER " on|at standby|call|hand", CUE_LEGAL, 0},
     {"~" LAWYER " lined|standing up|ready|by", CUE_LEGAL, 0},
@@ -105,10 +126,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_LEGAL, 0},
     {"hear|hearing ... from ... my|our ... " LAWYER "|legal", CUE_LEGAL, 0},
     /* "a formal complaint to the regulator" */
-    {"complaint|complaints|case|report ... to|with ... the|my|a|_ ... "
-     "ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|ico|fcc|caa|procon|"
-     "omic|dgccrf|bafin|bundesnetzagentur|arcep|anatel",
-     CUE_LEGAL, 0},
+    {"complaint|complaints|case|report ... to|with ... the|my|a|_ ... " REGULATOR, CUE_LEGAL, 0},
     {"cease and desist", CUE_LEGAL, 0},
     /* es */
     {"abogado|abogados|abogada|abogadas", CUE_LEGAL, 0},
@@ -197,14 +215,21 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_LEGAL_VETO, 5},
     {"estate|probate|conveyancing|wills|invoice|invoices|receipt|receipts|paperwork|factura|"
      "facturas|fatura|faturas|rechnung|rechnungen|facture|factures|recibo|recibos|quittung|copia|"
-     "copie|kopie",
+     "copie|kopie|copy|copies|statement|statements|documents|records|divorce|divorcio|scheidung|"
+     "divorcio|succession|herencia|nachlass|erbschaft|heranca|inventario|testament|testamento|"
+     "releve|releves|extracto|extractos|kontoauszug|kontoauszuge|extrato|extratos|retainer|"
+     "certificate|certified|notarised|notarized|power",
      CUE_LEGAL_VETO, 0},
     {"speak|talk|spoke|spoken|ask|asked|tell|told|thank|thanks|give|send|pass|dear|hi|hello|hey|is|"
      "am|i'm|im|named|called|was|regards|cheers|love|ms|mrs|miss|aunt|my to|with|for|_ sue",
      CUE_LEGAL_VETO, 1},
     {"law firm|office|school", CUE_LEGAL_VETO, 0},
+    /* a lawyer given access or permissions on the account is a role, not a threat */
+    {"access|read-only|permission|permissions|login|logins|authorisation|authorization",
+     CUE_LEGAL_VETO, 0},
     /* a lawyer settling a bereavement ("my late father's account") */
-    {"deceased|executor|executors|bereavement|bereaved|inheritance", CUE_LEGAL_VETO, 0},
+    {"deceased|executor|executors|bereavement|bereaved|inheritance|death|died|funeral|probate",
+     CUE_LEGAL_VETO, 0},
     {"late "
      "father|father's|mother|mother's|husband|husband's|wife|wife's|dad|dad's|mum|mum's|mom|mom's|"
      "parent|parents|partner|partner's",
@@ -285,6 +310,25 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "uberall|everywhere|partout|readers|listeners|podcast|episode",
      CUE_PLATFORM, 0},
     {"tagging|tag you|u in|on", CUE_SOCIAL, 0},
+    /* "when I post the screenshots", "let's see what Twitter thinks of this", "a few
+     * thousand retweets will get your attention" */
+    {"post|posting|publish|publishing|screenshotting the|these|this|all|our|_ "
+     "screenshots|screenshot|transcript|chat|conversation|recording|recordings|emails",
+     CUE_SOCIAL, 0},
+    {"what|how twitter|reddit|tiktok|facebook|instagram|internet|linkedin|youtube "
+     "... think|thinks|say|says|react|reacts|make|makes",
+     CUE_SOCIAL, 0},
+    {"retweets|retweet|upvotes|reposts|shares ... get|gets|attention|notice|will", CUE_SOCIAL, 0},
+    /* "it'll be all over the internet by tonight" */
+    {"it'll|itll|will|gonna|i'll|ill|make|making|put|putting|plaster|plastering|splash|"
+     "splashing ... all over the|my|_ "
+     "internet|web|twitter|facebook|instagram|tiktok|reddit|youtube|linkedin|socials|social|news|"
+     "papers|media|x",
+     CUE_SOCIAL, 0},
+    /* "my followers are going to love this story", "my readers will hear about it" */
+    {"my|our followers|subscribers|audience|viewers|readers|listeners ... "
+     "hear|know|learn|story|stories|find|see|read",
+     CUE_SOCIAL, 0},
     {"name and shame", CUE_SOCIAL, 0},
     {"expose|exposing ... you|your|this|them", CUE_SOCIAL, 0},
     {"video|videos|reel|reels|thread|vlog|tiktok ... about|on|of ... this|you|your|how",
@@ -335,6 +379,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "webhook|webhooks|automatically|widget|plugin",
      CUE_SOCIAL_VETO, 0},
     {"press office|kit|release|contact|team|pack|enquiries|inquiries|officer", CUE_SOCIAL_VETO, 2},
+    /* screenshots posted to the company itself: "should I post the screenshots here?" */
+    {"here|below|above|attached|attachment|ticket", CUE_SOCIAL_VETO, 2},
     {"can|could|may i|we ... share|post|put|use|link|tag", CUE_SOCIAL_VETO, 2},
     {"close|almost|nearly ... to|_ post|posting|tweet|tweeting|writing|going", CUE_SOCIAL_VETO, 2},
     {"if|unless|until|otherwise|wenn|falls|sinon|sauf|salvo|caso|senao", CUE_CONDITION, 0},
@@ -357,7 +403,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"whoever|whoever's|someone|somebody ... in charge", CUE_HUMAN, 0},
     {"like|want|need|would|get ... escalated", CUE_HUMAN, 0},
     {"can|could|please|must|should|needs|need ... be escalated", CUE_HUMAN, 0},
-    {"get|put a|an|the|your|_ human|person|manager|supervisor|somebody|someone on the line|phone",
+    {"get|put a|an|the|your|_ human|person|manager|supervisor|somebody|someone on the|this "
+     "line|phone|chat|call|case",
      CUE_HUMAN, 0},
     {"escalated|escalate to|with ... your|a|the ... "
      "head|manager|supervisor|senior|someone|director|boss",
@@ -408,10 +455,24 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"team|shift lead|leader look|call|review|check|handle|contact|take|deal", CUE_HUMAN, 0},
     /* "could a member of staff call me back?", "transfer me please" */
     {"member|members of staff|_ ... call|ring|phone|contact ... me|us|back", CUE_HUMAN, 0},
+    /* "can someone from your team call me", "I need somebody to ring me back" */
+    {"need|needs|want|wants|get|have|demand|require someone|somebody|anyone ... "
+     "call|ring|phone ... me|us|back",
+     CUE_HUMAN, 0},
+    /* "kick this upstairs", "send it higher up" */
+    {"kick|send|pass|move|push|bump|take|escalate ... it|this|me|my ... upstairs|higher", CUE_HUMAN,
+     0},
+    /* "not a bot please", "no more bots": leaving the automated answers, asked for */
+    {"no|not|stop|enough ... bot|bots|robot|chatbot|automated|machine ... please|pls|plz",
+     CUE_HUMAN, 0},
+
     {"transfer|connect me please|pls|now|asap", CUE_HUMAN, 0},
     /* "I want this raised with management", "refer my case to someone senior" */
     {"raised|escalated|referred|passed|taken|sent ... with|to ... a|an|the|your|_ ... "
-     "manager|supervisor|supervisors|boss|superior|management|senior",
+     "manager|supervisor|supervisors|boss|superior|management|senior|leader|director",
+     CUE_HUMAN, 0},
+    /* "this needs to go to a manager" (adjacent: "going to ask for a manager" is not) */
+    {"go|goes to a|an|the|your manager|supervisor|boss|superior|management|senior|director",
      CUE_HUMAN, 0},
     {"connect|transfer|put|pass|hand ... me|this|us ... to|through|over ... a|an|the|your|_ "
      "staff|staffer|employee|colleague|advisor|adviser|human|humans",
@@ -624,8 +685,12 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "|" CONTACT_N
      "|llamo|llamada|escribo|contacto|pregunto|pido|reclamo|anrufe|schreibe|melde|anruf|frage|rufe|"
      "appelle|ecris|contacte|demande|relance|ligo|escrevo|ligacao|contato|peco|pergunto|someone|"
-     "somebody|agent|agents|support|helpdesk|hold|disconnected|transferred",
+     "somebody|agent|agents|support|helpdesk|hold|disconnected|transferred|explain|explaining|"
+     "explained|repeat|repeating|telling|chasing|chase",
      CUE_CONTACT_WORD, 0},
+    /* "round three of chasing you": a count of attempts, about contacting only with a
+     * contact word in the clause */
+    {"round|attempt|try three|four|five|six|3|4|5|6", CUE_REPEAT_TIME, 2},
     {"cut|hung off|up", CUE_CONTACT_WORD, 0},
 
     /* ---- the contacts led nowhere (with two or more: a resigned complaint) ---- */
@@ -633,7 +698,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "isn't|isnt|hasn't|hasnt|haven't|havent|wasn't|wasnt|didn't|didnt|won't|wont|doesn't|"
      "doesnt|nenhum|nenhuma|kein|keine|keinen|ningun|ninguna|ninguno|jamais|nunca|nie",
      CUE_UNRESOLVED, 0},
-    {"no|zero|without|sin|sem|ohne|sans|any|not answer|answers|reply|replies|response|responses|"
+    {"no|zero|without|sin|sem|ohne|sans|any|not any|aucune|aucun|ninguna|ningun|nenhuma|nenhum|"
+     "keine|keinerlei|a|an|real|single|_ answer|answers|reply|replies|response|responses|"
      "update|updates|resolution|fix|luck|joy|progress|callback|solution|result|results|one|change|"
      "respuesta|resposta|antwort|reponse|solucion|solucao|losung",
      CUE_UNRESOLVED, 0},

@@ -1,25 +1,15 @@
 /* Word tokenizer and phrase matcher for the cue and sentiment lexicons (cues_int.h).
  * Hand-written rather than a regex library: a few hundred short phrases over words,
  * with clause scope, negation and name checks, run on every session message; POSIX
- * regex would rescan the text once per phrase and knows neither clauses nor names. */
+ * regex would rescan the text once per phrase and knows neither clauses nor names.
+ * Where words start and end, and how a character folds, is the one tokeniser's
+ * (cs/words.h, UTF-8 with inner apostrophes); this file adds only what the phrases
+ * need on top: clauses, sentences, capitals and French elision. */
 #include "nlp/cues_int.h"
 
 #include <string.h>
 
 #include "cs/words.h"
-
-/* Reads one character at text[i] through the one tokeniser's UTF-8 reading
- * (cs/words.h): its folded ASCII form into buf (0..3 bytes), whether it is a word
- * character, whether it is upper-case; returns its byte length. */
-static size_t read_char(const char *text, size_t len, size_t i, char *buf, size_t *nb, bool *word,
-                        bool *upper)
-{
-    struct cs_wchar c;
-    size_t n = cs_words_char(text, len, i, CS_WORDS_UTF8, &c);
-    memcpy(buf, c.fold, c.n);
-    *nb = c.n, *word = c.word, *upper = c.upper;
-    return n;
-}
 
 static bool is_clause_end(unsigned char c)
 {
@@ -119,50 +109,65 @@ static void tok_split_elision(struct tok_state *s, size_t at)
     s->cur->start = start;
 }
 
+/* The separators text[from..to) between two words: clause and sentence ends. Returns
+ * false when the window is nearly full at a clause end, with *stop just past it, so a
+ * full window ends where no phrase is cut. */
+static bool tok_gap(struct tok_state *s, const char *text, size_t len, size_t from, size_t to,
+                    size_t *stop)
+{
+    for (size_t i = from; i < to;) {
+        struct cs_wchar ch;
+        size_t cl = cs_words_char(text, len, i, CS_WORDS_UTF8, &ch);
+        unsigned char c = (unsigned char)text[i];
+        i += cl;
+        if (!is_clause_end(c) && !(c == '-' && i - cl > 0 && text[i - cl - 1] == ' ')) continue;
+        s->clause++;
+        if (is_sentence_end(c) && !s->sentence_start) s->sentence_start = true, s->sentence++;
+        if (s->tk->n >= CS_TOK_MAX - 32) {
+            *stop = i;
+            return false;
+        }
+    }
+    return true;
+}
+
+/* One word the shared tokeniser found (cs/words.h, UTF-8 with inner apostrophes): its
+ * folded characters into a token, split after a French elided article. */
+static void tok_word(struct tok_state *s, const char *text, size_t len, const struct cs_word *w)
+{
+    tok_open(s, w->off);
+    for (size_t i = w->off, end = w->off + w->len; i < end;) {
+        struct cs_wchar ch;
+        size_t cl = cs_words_char(text, len, i, CS_WORDS_UTF8, &ch);
+        tok_add(s, ch.fold, ch.n, ch.upper);
+        i += cl;
+        if (ch.word || s->tk->n >= CS_TOK_MAX) continue;
+        tok_split_elision(s, i); /* an inner apostrophe */
+    }
+    tok_close(s, w->off + w->len);
+}
+
 void cs_toks_fill(struct cs_toks *tk, const char *text, size_t len, size_t from)
 {
     struct tok_state s = {.tk = tk, .sentence_start = true};
     tk->n = 0, tk->upper_words = 0, tk->words = 0;
-    size_t i = from;
-    while (i < len) {
-        char buf[4];
-        size_t nb;
-        bool word, upper;
-        size_t cl = read_char(text, len, i, buf, &nb, &word, &upper);
-        bool apos_inside = nb == 1 && buf[0] == '\'' && s.cur && i + cl < len;
-        if (word || apos_inside) {
-            if (apos_inside) {
-                char nbuf[4];
-                size_t nnb;
-                bool nw, nu;
-                read_char(text, len, i + cl, nbuf, &nnb, &nw, &nu);
-                if (!nw) goto boundary;
-            }
-            if (!s.cur) {
-                if (tk->n >= CS_TOK_MAX) break;
-                tok_open(&s, i);
-            }
-            tok_add(&s, buf, nb, upper);
-            if (apos_inside && tk->n < CS_TOK_MAX) tok_split_elision(&s, i + cl);
-            i += cl;
-            continue;
+    size_t pos = from;
+    struct cs_word w;
+    for (;;) {
+        size_t gap = pos, stop;
+        bool more = cs_words_next(text, len, &pos, CS_WORDS_UTF8 | CS_WORDS_APOS, &w);
+        if (!tok_gap(&s, text, len, gap, more ? w.off : len, &stop)) {
+            tk->next = stop;
+            return;
         }
-    boundary:
-        tok_close(&s, i);
-        unsigned char c = (unsigned char)text[i];
-        if (is_clause_end(c) || (c == '-' && i > 0 && text[i - 1] == ' ')) {
-            s.clause++;
-            if (is_sentence_end(c) && !s.sentence_start) s.sentence_start = true, s.sentence++;
-            /* a full window ends at a clause boundary so no phrase is cut */
-            if (tk->n >= CS_TOK_MAX - 32) {
-                i += cl;
-                break;
-            }
+        if (!more) break;
+        if (tk->n >= CS_TOK_MAX) {
+            tk->next = w.off;
+            return;
         }
-        i += cl;
+        tok_word(&s, text, len, &w);
     }
-    tok_close(&s, i);
-    tk->next = i;
+    tk->next = len;
 }
 
 bool cs_tok_is(const struct cs_toks *tk, size_t i, const char *s)

@@ -136,9 +136,9 @@ static const struct cs_phrase LEX[] = {
     {"is|are|total|absolute|complete|utter|such|what|this|a ... "
      "scam|scams|fraud|farce|racket|robbery",
      SL_ANGER, 0},
-    {"stupid|dumb "
-     "company|app|system|website|site|people|staff|bank|service|policy|policies|rule|rules|process",
-     SL_ANGER, 0},
+    {"stupid|dumb app|system|website|site|service|policy|policies|rule|rules|process", SL_ANGER, 0},
+    /* the company or its people called stupid is an insult aimed at them (IRATE) */
+    {"stupid|dumb company|people|staff|bank|firm|employees|agents|idiots", SL_INSULT, 0},
     {"fed up", SL_ANGER, 0},
     {"sick|tired of", SL_ANGER, 0},
     {"sick and tired", SL_ANGER, 0},
@@ -191,7 +191,7 @@ static const struct cs_phrase LEX[] = {
      SL_INSULT, 0},
     {"you|you're|your|are|so ... stupid|dumb", SL_INSULT, 0},
     {"you|you're|youre|ya|u|sois|seid|ihr|vous|voces|lot|bunch|pack|load|shower|band|bande|panda|"
-     "all ... "
+     "all|son|sont|sao|sind|etes ... "
      "clowns|clown|thieves|thieving|crooks|cowboys|muppets|leeches|scammers|scammy|liars|"
      "incompetents|idiots|morons|useless|ladrones|sinverguenzas|inutiles|mentirosos|incapables|"
      "voleurs|escrocs|idioten|betruger|ladroes|incompetent|jokers|amateurs|parasites|vultures|"

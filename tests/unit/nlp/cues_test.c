@@ -285,8 +285,48 @@ static void test_repeat_unresolved(void)
     }
 }
 
+/* Constructions generalised this round (#14), each beside the harmless sense that must
+ * stay quiet: the customer's own lawyer set on the company vs a lawyer in a role; every
+ * regulator in every "complain to / take it to" phrasing; callbacks and escalation
+ * upward asked for vs a question about contact; "all over" a platform as a threat vs
+ * as news. */
+static void test_generalised_constructions(void)
+{
+    static const struct ex e[] = {
+        {"I'll have my lawyer contact you", "L"},
+        {"cc'ing my solicitor on this", "L"},
+        {"lawyers will be involved", "L"},
+        {"I'm taking this further legally.", "L"},
+        {"Complaint submitted to the CMA.", "L"},
+        {"I'm taking it to the consumer watchdog", "L"},
+        {"Can my lawyer have read-only access to my account?", ""},
+        {"My lawyer needs a copy of my statements for the divorce.", ""},
+        {"Mon avocat a besoin d'un relevé pour la succession.", ""},
+        {"The solicitor will contact you about the account after my father's death", ""},
+        {"I need someone to call me back today", "H"},
+        {"kick this upstairs please", "H"},
+        {"not a bot please", "H"},
+        {"I'm not a robot but the captcha keeps failing", ""},
+        {"Can someone call me about the upgrade options?", ""},
+        {"Higher up on the page there's a broken link", ""},
+        {"it'll be all over the internet by tonight", "Sd"},
+        {"it's all over the news sites that you are down", "o"},
+        {"J'ai déjà écrit plusieurs fois, sans aucune réponse.", "R2"},
+        {"If the money isn't back by Friday I'm going legal.", "L"},
+        {"Your T&Cs won't hold up in front of a judge.", "L"},
+        {"Is it legal to go abroad with the rental car?", ""},
+        {"Imagine how this looks when I post the screenshots.", "S"},
+        {"Should I post the screenshots here?", ""},
+        {"This needs to go to a manager.", "H"},
+        {"I was going to ask for a manager earlier but Priya sorted everything.", "R1"},
+        {"Round three of chasing you for this refund, still nothing.", "R2"},
+    };
+    check_all(e, sizeof(e) / sizeof(e[0]));
+}
+
 int main(void)
 {
+    TEST_RUN(test_generalised_constructions);
     TEST_RUN(test_rule_phrasings);
     TEST_RUN(test_repeat_unresolved);
     TEST_RUN(test_benign_words);

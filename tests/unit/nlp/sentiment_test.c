@@ -106,6 +106,10 @@ static void test_six_levels(void)
         {"I am furious", "IRATE"},
         {"Thanks for nothing", "FRUSTRATED"}, /* sarcasm */
         {"Thank you so much, you are amazing!", "HAPPY"},
+        /* the insult as a predicate, and "stupid" aimed at the company vs at the app */
+        {"¡Son unos ladrones y unos incompetentes!", "IRATE"},
+        {"stupid bot, stupid company", "IRATE"},
+        {"This stupid app logged me out again", "ANGRY"},
     };
     struct cs_models *ms;
     REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
