@@ -305,5 +305,8 @@ int cs_rp_rate(const struct cs_req *req, struct cs_rate *out);
 bool cs_rp_may_write(const struct cs_req *req);
 /* Canonical UTC rendering of ms. `out` >= 32 bytes. */
 void cs_rp_time_str(int64_t ms, char *out);
+/* ISO 8601 text to ms, as cs_time_parse_iso; the canonical form is read directly.
+ * *canonical (may be NULL) tells whether `s` is exactly cs_rp_time_str's rendering. */
+int cs_rp_time_ms(const char *s, int64_t *ms, bool *canonical);
 
 #endif

@@ -591,7 +591,7 @@ static int64_t time_ms(json_object *rec, const char *key)
 {
     int64_t ms;
     const char *s = cs_json_get_str(rec, key);
-    return s && !cs_time_parse_iso(s, &ms) ? ms : INT64_MIN;
+    return s && !cs_rp_time_ms(s, &ms, NULL) ? ms : INT64_MIN;
 }
 
 /* Binds the column fields of `rec` from parameter 5 on, in schema order. */
