@@ -460,7 +460,7 @@ int cs_rp_store_list_raw(struct cs_store *st, struct cs_arena *a, const char *te
     if (r->view_of) return CS_ERR_INVALID; /* views are built from parsed records */
     struct raw_ctx c = {json_tokener_new_ex(CS_JSON_MAX_DEPTH), out, 0, 0, 0};
     if (!c.tok) return CS_ERR_NOMEM;
-    json_tokener_set_flags(c.tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_set_flags(c.tok, JSON_TOKENER_STRICT); /* raw_row checked UTF-8 */
     int rc = page_rows(st, a, tenant, r, q, total, raw_row, &c);
     json_tokener_free(c.tok);
     if (!rc) rc = cs_buf_puts(out, c.n ? "]" : "[]");

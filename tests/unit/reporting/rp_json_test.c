@@ -84,9 +84,34 @@ static void test_built_values(void)
     cs_rp_text_free(&t);
 }
 
+/* Every byte value at every position of a 41-byte string (the writer takes plain runs
+ * eight bytes at a time, so a byte to escape can sit anywhere in a word), and UTF-8
+ * whose bytes differ from a quote, slash or backslash only in the high bit. */
+static void test_every_byte_everywhere(void)
+{
+    struct cs_rp_text t = {0};
+    int bad = 0;
+    char s[41];
+    for (int c = 1; c < 256; c++)
+        for (size_t at = 0; at < sizeof(s); at++) {
+            memset(s, 'a', sizeof(s));
+            s[at] = (char)c;
+            json_object *o = json_object_new_string_len(s, (int)sizeof(s));
+            bad += !same_as_json_c(&t, o);
+            json_object_put(o);
+        }
+    CHECK_INT(bad, 0);
+    json_object *u =
+        json_object_new_string("\xc2\xa2\xc2\xaf\xc3\x9c abcdefgh \xe2\x80\xa2\xe2\x80\xaf");
+    CHECK(same_as_json_c(&t, u));
+    json_object_put(u);
+    cs_rp_text_free(&t);
+}
+
 int main(void)
 {
     TEST_RUN(test_parsed_texts);
     TEST_RUN(test_built_values);
+    TEST_RUN(test_every_byte_everywhere);
     return test_done();
 }
