@@ -61,15 +61,16 @@ static int import(const struct cs_req *req, struct cs_resp *resp)
     rc =
         cs_rp_store_import(req->store, req->arena, req->auth.tenant, r, records, req->now_ms, &res);
     if (rc) return rc;
-    json_object *o = cs_json_object(req->arena);
-    if (!o) return CS_ERR_NOMEM;
-    rc = cs_json_add_str(o, "resource", r->name);
-    if (!rc) rc = cs_json_add_int(o, "received", (int64_t)json_object_array_length(records));
-    if (!rc) rc = cs_json_add_int(o, "inserted", res.inserted);
-    if (!rc) rc = cs_json_add_int(o, "updated", res.updated);
-    if (!rc) rc = cs_json_add_int(o, "unchanged", res.unchanged);
-    if (!rc) rc = cs_json_add_int(o, "changed_details", res.changed_details);
-    return rc ? rc : cs_family_ok(CS_FAMILY_REPORTING, req, resp, 200, o);
+    struct cs_jb b;
+    cs_jb_init(&b, cs_json_object(req->arena));
+    cs_jb_str(&b, "resource", r->name);
+    cs_jb_int(&b, "received", (int64_t)json_object_array_length(records));
+    cs_jb_int(&b, "inserted", res.inserted);
+    cs_jb_int(&b, "updated", res.updated);
+    cs_jb_int(&b, "unchanged", res.unchanged);
+    cs_jb_int(&b, "changed_details", res.changed_details);
+    if ((rc = cs_jb_done(&b))) return rc;
+    return cs_family_ok(CS_FAMILY_REPORTING, req, resp, 200, b.obj);
 }
 
 static bool parse_id(const char *s, int64_t *out)

@@ -305,5 +305,17 @@ int cs_rp_rate(const struct cs_req *req, struct cs_rate *out);
 bool cs_rp_may_write(const struct cs_req *req);
 /* Canonical UTC rendering of ms. `out` >= 32 bytes. */
 void cs_rp_time_str(int64_t ms, char *out);
+/* ISO 8601 text to ms, as cs_time_parse_iso; the canonical form is read directly.
+ * *canonical (may be NULL) tells whether `s` is exactly cs_rp_time_str's rendering. */
+int cs_rp_time_ms(const char *s, int64_t *ms, bool *canonical);
+
+/* A reusable text buffer (zero-initialised; cs_rp_text_free releases it). */
+struct cs_rp_text {
+    char *p;
+    size_t len, cap;
+};
+/* t->p = the compact JSON of `o`, exactly as json-c's JSON_C_TO_STRING_PLAIN writes it. */
+int cs_rp_json_text(struct cs_rp_text *t, json_object *o);
+void cs_rp_text_free(struct cs_rp_text *t);
 
 #endif

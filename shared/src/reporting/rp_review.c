@@ -18,11 +18,11 @@ int64_t cs_rp_reviewer_agent_id(const char *subject)
     return cs_rp_hashed_id("reviewer", subject ? subject : "", 0);
 }
 
-static int add_time(json_object *o, const char *key, int64_t ms)
+static void add_time(struct cs_jb *b, const char *key, int64_t ms)
 {
     char iso[40];
     cs_rp_time_str(ms, iso);
-    return cs_json_add_str(o, key, iso);
+    cs_jb_str(b, key, iso);
 }
 
 /* An int64 field of the decided body; false when absent or not an integer (a stored
@@ -45,28 +45,27 @@ static json_object *activity_row(const char *item_id, json_object *decided)
         !int_of(decided, "queued_at", &queued) || !int_of(decided, "decided_at", &decided_ms) ||
         decided_ms < queued)
         return NULL;
-    json_object *o = json_object_new_object();
-    int rc = o ? CS_OK : CS_ERR_NOMEM;
-    if (!rc) rc = cs_json_add_int(o, "id", cs_rp_hashed_id("review", item_id, 0));
-    if (!rc) rc = cs_json_add_int(o, "agent_id", cs_rp_reviewer_agent_id(reviewer));
-    if (!rc) rc = cs_json_add_str(o, "status", "In review");
+    struct cs_jb b;
+    cs_jb_init(&b, json_object_new_object());
+    cs_jb_int(&b, "id", cs_rp_hashed_id("review", item_id, 0));
+    cs_jb_int(&b, "agent_id", cs_rp_reviewer_agent_id(reviewer));
+    cs_jb_str(&b, "status", "In review");
     char act[32];
     snprintf(act, sizeof(act), "review_%s", status);
-    if (!rc) rc = cs_json_add_str(o, "activity", act);
-    if (!rc) rc = add_time(o, "started_at", queued);
-    if (!rc) rc = add_time(o, "ended_at", decided_ms);
-    if (!rc)
-        rc = json_object_object_add(o, "duration",
-                                    json_object_new_double((double)(decided_ms - queued) / 1000.0))
-                 ? CS_ERR_NOMEM
-                 : CS_OK;
+    cs_jb_str(&b, "activity", act);
+    add_time(&b, "started_at", queued);
+    add_time(&b, "ended_at", decided_ms);
+    cs_jb_add(&b, "duration", json_object_new_double((double)(decided_ms - queued) / 1000.0));
     json_object *meta = json_object_object_get(decided, "metadata");
     const char *sid =
         json_object_is_type(meta, json_type_object) ? cs_json_get_str(meta, "session_id") : NULL;
-    if (!rc && sid && *sid) rc = cs_json_add_int(o, "chat_id", cs_rp_chat_id(sid));
-    if (!rc) rc = add_time(o, "created_at", decided_ms);
-    if (rc) json_object_put(o);
-    return rc ? NULL : o;
+    if (sid && *sid) cs_jb_int(&b, "chat_id", cs_rp_chat_id(sid));
+    add_time(&b, "created_at", decided_ms);
+    if (cs_jb_done(&b)) {
+        json_object_put(b.obj);
+        return NULL;
+    }
+    return b.obj;
 }
 
 int cs_rp_review_activity(struct cs_arena *a, const char *item_id, json_object *decided,

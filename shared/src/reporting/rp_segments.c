@@ -36,7 +36,7 @@ static int ts(json_object *o, const char *key, int64_t *ms)
     json_object *v;
     if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null)) return 0;
     const char *s = json_object_get_string(v);
-    if (!json_object_is_type(v, json_type_string) || cs_time_parse_iso(s, ms)) return -1;
+    if (!json_object_is_type(v, json_type_string) || cs_rp_time_ms(s, ms, NULL)) return -1;
     return 1;
 }
 

@@ -45,7 +45,10 @@ int cs_rp_token_create(struct cs_store *st, struct cs_arena *a, const char *tena
     json_object *doc = cs_json_object(a);
     if (!t || !doc) return CS_ERR_NOMEM;
     token_hash(t, key32, hash);
-    int rc = cs_json_add_str(doc, "hash", hash);
+    struct cs_jb b;
+    cs_jb_init(&b, doc);
+    cs_jb_str(&b, "hash", hash);
+    int rc = cs_jb_done(&b);
     if (!rc) rc = cs_store_insert(st, a, tenant, TOKEN_COLL, idhex, doc, NULL, now_ms, NULL);
     if (!rc) *token = t;
     return rc;

@@ -460,7 +460,7 @@ int cs_rp_sqlite_list_raw(struct cs_store *st, struct cs_arena *a, const char *t
     if (r->view_of) return CS_ERR_INVALID; /* views are built from parsed records */
     struct raw_ctx c = {json_tokener_new_ex(CS_JSON_MAX_DEPTH), out, 0, 0, 0};
     if (!c.tok) return CS_ERR_NOMEM;
-    json_tokener_set_flags(c.tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    json_tokener_set_flags(c.tok, JSON_TOKENER_STRICT); /* raw_row checked UTF-8 */
     int rc = page_rows(st, a, tenant, r, q, total, raw_row, &c);
     json_tokener_free(c.tok);
     if (!rc) rc = cs_buf_puts(out, c.n ? "]" : "[]");
@@ -575,6 +575,7 @@ struct writer {
     char upd_iso[CS_ISO_MAX]; /* upd as every row of the batch answers it, made once */
     int64_t next_change_id;
     sqlite3_stmt *get, *ins, *add, *chg, *part_ins, *part_del, *seg_del, *seg_scan, *seg_ins;
+    struct cs_rp_text text; /* the row being written, reused row after row */
 };
 
 static int64_t max_of(sqlite3 *db, const char *sql, const char *tenant)
@@ -591,7 +592,7 @@ static int64_t time_ms(json_object *rec, const char *key)
 {
     int64_t ms;
     const char *s = cs_json_get_str(rec, key);
-    return s && !cs_time_parse_iso(s, &ms) ? ms : INT64_MIN;
+    return s && !cs_rp_time_ms(s, &ms, NULL) ? ms : INT64_MIN;
 }
 
 /* Binds the column fields of `rec` from parameter 5 on, in schema order. */
@@ -693,6 +694,7 @@ static void finalize_writes(struct writer *w)
         sqlite3_finalize(*all[i]);
         *all[i] = NULL;
     }
+    cs_rp_text_free(&w->text);
 }
 
 static int step_reset(sqlite3_stmt *q)
@@ -760,13 +762,19 @@ static int diff(struct writer *w, const struct cs_rp_resource *r, int64_t id, js
 static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stmt *ins, int64_t id,
                    json_object *rec)
 {
-    json_object_object_add(rec, "updated_at", json_object_new_string(w->upd_iso));
+    json_object *upd = json_object_new_string(w->upd_iso);
+    if (!upd) return CS_ERR_NOMEM;
+    if (json_object_object_add(rec, "updated_at", upd)) {
+        json_object_put(upd);
+        return CS_ERR_NOMEM;
+    }
+    int rc = cs_rp_json_text(&w->text, rec);
+    if (rc) return rc;
     sqlite3_bind_text(ins, 1, w->tenant, -1, SQLITE_STATIC);
     sqlite3_bind_int64(ins, 2, id);
     sqlite3_bind_int64(ins, 3, w->upd);
-    /* The text lives in rec until the next serialisation, after this step. */
-    sqlite3_bind_text(ins, 4, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN), -1,
-                      SQLITE_STATIC);
+    /* The text lives in w->text until the next row, after this step. */
+    sqlite3_bind_text(ins, 4, w->text.p, (int)w->text.len, SQLITE_STATIC);
     bind_columns(ins, r, rec);
     return step_reset(ins);
 }
