@@ -1856,6 +1856,12 @@ static int conn_open(const char *path, struct sq_conn **out)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = cs_from_sqlite(sqlite3_open_v2(path, &c->db, flags, walbuf_vfs));
     if (!rc) sqlite3_busy_handler(c->db, busy_wait, NULL);
+    /* One plan per statement, whatever is bound: without this the partial indexes (their
+     * WHERE coll = '...') make SQLite plan every `coll = ?` statement again at each bind,
+     * 4 re-prepares and ~9% of a ticket's instructions (callgrind). The rollup reads that
+     * use those indexes name the collection in their SQL text, so they still match. */
+    if (!rc)
+        rc = cs_from_sqlite(sqlite3_db_config(c->db, SQLITE_DBCONFIG_ENABLE_QPSG, 1, (int *)NULL));
     if (!rc) rc = cs_from_sqlite(sqlite3_exec(c->db, schema_sql, NULL, NULL, NULL));
     if (!rc) rc = rollup_rebuild(c->db);
     /* The reporting tables too, here, while no other thread can use the connection: a
