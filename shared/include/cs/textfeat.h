@@ -71,7 +71,9 @@ struct cs_textfeat_vec {
     uint32_t n;
     uint32_t truncated; /* 1 when the cap on features or bytes was hit */
     struct cs_textfeat_ent ent[CS_TEXTFEAT_MAX_FEATS];
-    /* scratch open-addressing table mapping bucket -> index in ent (internal) */
+    /* scratch open-addressing table mapping bucket -> index in ent (internal); only
+     * slot[0..slot_mask] is in use, grown as features arrive */
+    uint32_t slot_mask;
     uint32_t slot[2 * CS_TEXTFEAT_MAX_FEATS];
 };
 

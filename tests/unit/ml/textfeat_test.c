@@ -1,5 +1,6 @@
 #include "cs/textfeat.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,6 +166,67 @@ static void test_cues_and_lexicon(void)
     CHECK_STR(e.all, "<neg>");
 }
 
+/* The reference count: every occurrence looked up by a linear scan, in first-occurrence
+ * order, with the same cap. */
+struct naive {
+    struct cs_textfeat_ent ent[CS_TEXTFEAT_MAX_FEATS];
+    uint32_t n, truncated;
+};
+
+static void naive_add(void *ctx, uint32_t bucket, enum cs_textfeat_kind kind, const char *gram,
+                      size_t gram_len)
+{
+    struct naive *v = ctx;
+    (void)kind, (void)gram, (void)gram_len;
+    for (uint32_t i = 0; i < v->n; i++)
+        if (v->ent[i].bucket == bucket) {
+            v->ent[i].value += 1.0f;
+            return;
+        }
+    if (v->n == CS_TEXTFEAT_MAX_FEATS) {
+        v->truncated = 1;
+        return;
+    }
+    v->ent[v->n++] = (struct cs_textfeat_ent){bucket, 1.0f};
+}
+
+/* Texts with a few features, with more than the hash table's first size holds (it
+ * grows), and past the cap: the table never changes the answer. The vector is reused
+ * dirty, as the models reuse theirs. */
+static void test_table_growth_matches_reference(void)
+{
+    struct cs_textfeat_cfg cfg;
+    cs_textfeat_cfg_init(&cfg);
+    struct cs_textfeat_vec *v = malloc(sizeof(*v));
+    struct naive *r = malloc(sizeof(*r));
+    char *text = malloc(40000);
+    REQUIRE(v && r && text);
+    memset(v, 0xab, sizeof(*v));
+    static const size_t words[] = {0, 3, 120, 400, 3000};
+    for (size_t k = 0; k < sizeof(words) / sizeof(*words); k++) {
+        size_t len = 0;
+        uint32_t x = 12345;
+        for (size_t w = 0; w < words[k]; w++) {
+            x = x * 1103515245u + 12345u;
+            len += (size_t)snprintf(text + len, 40000 - len, "w%uq%c ", (x >> 8) % 5000,
+                                    'a' + (int)(x % 26));
+        }
+        cs_textfeat_extract(&cfg, text, len, v);
+        r->n = r->truncated = 0;
+        cs_textfeat_each_gram(&cfg, text, len, naive_add, r);
+        CHECK_INT(v->n, r->n);
+        CHECK_INT(v->truncated, r->truncated || len > CS_TEXTFEAT_MAX_BYTES);
+        int same = v->n == r->n;
+        for (uint32_t i = 0; same && i < v->n; i++)
+            same = v->ent[i].bucket == r->ent[i].bucket && v->ent[i].value == r->ent[i].value;
+        CHECK(same);
+    }
+    CHECK_INT(r->truncated, 1); /* the last text did reach the cap */
+    free(text);
+    free(r);
+    free(v);
+}
+
 int main(void)
 {
     TEST_RUN(test_counts_and_case);
@@ -173,5 +235,6 @@ int main(void)
     TEST_RUN(test_utf8_char_grams);
     TEST_RUN(test_trigrams_and_negation);
     TEST_RUN(test_cues_and_lexicon);
+    TEST_RUN(test_table_growth_matches_reference);
     return test_done();
 }
