@@ -10,7 +10,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cs/cues.h"
 #include "cs/models.h"
@@ -23,13 +22,6 @@ static const char TEXT[] =
     "and not impressed at all. If this is not sorted by tomorrow I want to speak to a manager, "
     "and I will leave a review on Trustpilot about how this was handled. I don't want a "
     "voucher, I want the blender or my money back. Thanks, Dana Whitfield, 14 Birch Road.";
-
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* CPU time: the cores are shared */
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
 
 static volatile unsigned sink;
 
@@ -48,19 +40,7 @@ static void baseline_pass(void)
 #define ITERS 1000
 #define ROUNDS 9
 
-/* The machine is shared: each figure is the fastest of ROUNDS rounds of ITERS calls. */
-#define TIME(var, body)                                                                            \
-    do {                                                                                           \
-        var = 1e30;                                                                                \
-        for (int r_ = 0; r_ < ROUNDS; r_++) {                                                      \
-            double t_ = now_us();                                                                  \
-            for (int i = 0; i < ITERS; i++) {                                                      \
-                body;                                                                              \
-            }                                                                                      \
-            t_ = (now_us() - t_) / ITERS;                                                          \
-            if (t_ < var) var = t_;                                                                \
-        }                                                                                          \
-    } while (0)
+#include "fastest.h"
 
 int main(int argc, char **argv)
 {

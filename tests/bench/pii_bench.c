@@ -11,7 +11,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cs/models.h"
 #include "cs/pii.h"
@@ -41,13 +40,6 @@ static const char NO_PII[] =
     "would also like to set working hours per team so that the timers pause at night. Thank "
     "you for your help, and have a good week. Best regards from the operations team.";
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* CPU time: the cores are shared */
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 static volatile unsigned sink;
 
 static void baseline_pass(const char *t, size_t n)
@@ -65,19 +57,7 @@ static void baseline_pass(const char *t, size_t n)
 #define ITERS 500
 #define ROUNDS 9
 
-/* The machine is shared: each figure is the fastest of ROUNDS rounds of ITERS calls. */
-#define TIME(var, body)                                                                            \
-    do {                                                                                           \
-        var = 1e30;                                                                                \
-        for (int r_ = 0; r_ < ROUNDS; r_++) {                                                      \
-            double t_ = now_us();                                                                  \
-            for (int i = 0; i < ITERS; i++) {                                                      \
-                body;                                                                              \
-            }                                                                                      \
-            t_ = (now_us() - t_) / ITERS;                                                          \
-            if (t_ < var) var = t_;                                                                \
-        }                                                                                          \
-    } while (0)
+#include "fastest.h"
 
 static int one(const struct cs_model *names, const char *label, const char *t)
 {

@@ -129,6 +129,25 @@ static struct cs_model *model_of(const char *id)
     return cs_model_open(p, &m) == CS_OK ? m : NULL;
 }
 
+/* The two jobs' models give equal probabilities for every text, bit for bit. */
+static void same_model(const char *x, const char *y)
+{
+    struct cs_model *m1 = model_of(x), *m2 = model_of(y);
+    REQUIRE(m1 && m2);
+    static const char *const texts[] = {"a durian parcel", "quince order", "kumquat?",
+                                        "nothing known here"};
+    for (size_t i = 0; i < 4; i++) {
+        struct cs_model_pred p1, p2;
+        REQUIRE(cs_model_predict_text(m1, texts[i], strlen(texts[i]), cs_models_scratch(), &p1) ==
+                CS_OK);
+        REQUIRE(cs_model_predict_text(m2, texts[i], strlen(texts[i]), cs_models_scratch(), &p2) ==
+                CS_OK);
+        CHECK(memcmp(p1.prob, p2.prob, sizeof(float) * 3) == 0);
+    }
+    cs_model_close(m1);
+    cs_model_close(m2);
+}
+
 static void stopped_job_resumes_to_the_same_model(void)
 {
     struct cs_store *st = temp_db_create(&db, "ml-worker");
@@ -176,21 +195,7 @@ static void stopped_job_resumes_to_the_same_model(void)
               CS_ERR_NOT_FOUND);
     CHECK_INT(cs_store_get(st, a, "acme", CS_ML_BLOBS, "ckpt/train-stopped/mix.e6", &gone),
               CS_ERR_NOT_FOUND);
-    /* the same model: equal probabilities for every text, bit for bit */
-    struct cs_model *m1 = model_of("train-whole"), *m2 = model_of("train-stopped");
-    REQUIRE(m1 && m2);
-    static const char *const texts[] = {"a durian parcel", "quince order", "kumquat?",
-                                        "nothing known here"};
-    for (size_t i = 0; i < 4; i++) {
-        struct cs_model_pred p1, p2;
-        REQUIRE(cs_model_predict_text(m1, texts[i], strlen(texts[i]), cs_models_scratch(), &p1) ==
-                CS_OK);
-        REQUIRE(cs_model_predict_text(m2, texts[i], strlen(texts[i]), cs_models_scratch(), &p2) ==
-                CS_OK);
-        CHECK(memcmp(p1.prob, p2.prob, sizeof(float) * 3) == 0);
-    }
-    cs_model_close(m1);
-    cs_model_close(m2);
+    same_model("train-whole", "train-stopped");
     /* both published once, and the queue is empty */
     CHECK(run(st, a, &ran) == CS_OK && !ran);
     int64_t open, done, dead;
@@ -230,24 +235,6 @@ static int step(struct cs_store *st, struct cs_arena *a, const char *action, int
     if (rc) return rc;
     struct cs_ml_worker_cfg cfg = cfg_of();
     return cs_ml_step_run(st, a, &cfg, &s, out, etype);
-}
-
-static void same_model(const char *x, const char *y)
-{
-    struct cs_model *m1 = model_of(x), *m2 = model_of(y);
-    REQUIRE(m1 && m2);
-    static const char *const texts[] = {"a durian parcel", "quince order", "kumquat?",
-                                        "nothing known here"};
-    for (size_t i = 0; i < 4; i++) {
-        struct cs_model_pred p1, p2;
-        REQUIRE(cs_model_predict_text(m1, texts[i], strlen(texts[i]), cs_models_scratch(), &p1) ==
-                CS_OK);
-        REQUIRE(cs_model_predict_text(m2, texts[i], strlen(texts[i]), cs_models_scratch(), &p2) ==
-                CS_OK);
-        CHECK(memcmp(p1.prob, p2.prob, sizeof(float) * 3) == 0);
-    }
-    cs_model_close(m1);
-    cs_model_close(m2);
 }
 
 static void steps_train_the_same_model_as_threads(void)
