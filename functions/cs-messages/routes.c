@@ -7,7 +7,7 @@
 #include "cs/store.h"
 
 /* The limit of the session's company: the session is read here, and left in
- * req->rate_doc for the handler's write round to take as its first read; an unknown
+ * req->rate_reads for the handler's write round to take as its first read; an unknown
  * session gets the default limit (the handler answers 404). */
 static int rate_of(const struct cs_req *req, struct cs_rate *out)
 {
@@ -17,7 +17,7 @@ static int rate_of(const struct cs_req *req, struct cs_rate *out)
     if (cs_session_id_valid(id) &&
         cs_session_load(req->store, req->arena, req->auth.tenant, id, &s) == CS_OK) {
         company = s.company_id;
-        if (req->rate_doc) *req->rate_doc = s.doc;
+        if (req->rate_reads) *req->rate_reads->doc = s.doc;
     }
     return cs_session_rate_for(req, company, "sendMessage", out);
 }

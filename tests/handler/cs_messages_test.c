@@ -1,6 +1,6 @@
 /* POST /api/v1/cs/sessions/{id}/messages in process, through the whole pipeline: the rate
  * hook reads the session for its company's limit, and the write round takes that read as
- * its first attempt, so a message reads the session once; a write between the two still
+ * its first attempt, so a message reads the session (and its company's settings) once; a write between the two still
  * makes the round read again and decide on the fresh session (optimistic concurrency).
  * The store's reads are counted by linking with -Wl,--wrap=cs_store_get (Makefile). */
 #include "../../functions/cs-messages/handler.c"
@@ -13,7 +13,7 @@ static const char *const agent[] = {"agent"};
 
 /* Session reads seen by the wrapper, and whether it should write the session behind the
  * reader's back right after the next one (as a concurrent request would). */
-static int session_reads;
+static int session_reads, config_reads;
 static bool bump_next_read;
 
 int __real_cs_store_get(struct cs_store *st, struct cs_arena *a, const char *tenant,
@@ -38,6 +38,7 @@ int __wrap_cs_store_get(struct cs_store *st, struct cs_arena *a, const char *ten
                         const char *coll, const char *id, struct cs_doc *out)
 {
     int rc = __real_cs_store_get(st, a, tenant, coll, id, out);
+    config_reads += strcmp(coll, CS_CONFIG_COLL) == 0;
     if (strcmp(coll, CS_SESSIONS_COLL) != 0) return rc;
     session_reads++;
     if (!rc && bump_next_read) {
@@ -89,10 +90,13 @@ static void stored(const char *id, int64_t *version, size_t *nmessages, bool *co
 static void test_a_message_reads_the_session_once(void)
 {
     store_session("sess_once");
-    session_reads = 0;
+    session_reads = config_reads = 0;
     json_object *j;
     post_message("sess_once", 201, &j);
     CHECK_INT(session_reads, 1);
+    /* The company's settings too: loaded once, for the limit, and kept (two gets: the
+     * company's document, then the tenant's older one, neither stored here; was four). */
+    CHECK_INT(config_reads, 2);
     json_object *u = NULL;
     CHECK(json_object_object_get_ex(j, "sessionUpdate", &u));
     CHECK_STR(cs_json_get_str(u, "status"), "WAITING_CUSTOMER");

@@ -73,13 +73,19 @@ struct cs_req {
     size_t nparams;
     const char *request_id;
     json_object *json; /* parsed body for functions that take JSON; owned by the arena */
-    /* Where the function's rate_of may leave a document it read to find the limit (the
-     * sessions family's session), so that the handler need not read it again: storage
-     * the core zeroes before rate_of (body NULL: none; NULL outside the pipeline). It is
-     * the document as read, so a writer still names its version (cs_session_req_modify). */
-    struct cs_doc *rate_doc;
+    struct cs_rate_reads *rate_reads; /* see below; NULL outside the pipeline */
     struct cs_principal auth;
     int64_t now_ms;
+};
+
+/* What a function's rate_of read to find the limit, left for the handler so that it need
+ * not read it again (the sessions family: the session and its company's settings).
+ * Storage the core zeroes before rate_of. `doc` is the document as read, so a writer
+ * still names its version (cs_session_req_modify). */
+struct cs_rate_reads {
+    struct cs_doc *doc; /* storage the core gives; doc->body NULL: none */
+    const char *cfg_of; /* whose settings `cfg` holds; NULL: none */
+    json_object *cfg;
 };
 
 struct cs_resp {

@@ -323,7 +323,7 @@ int cs_session_load_fail(const struct cs_req *req, struct cs_resp *resp, int cod
                          const struct cs_session *s, const char *id);
 /* cs_session_modify for the request's tenant, with a load failure answered by
  * cs_session_load_fail; fn's and the write's errors are returned as they are. When the
- * rate hook already read this session (req->rate_doc), the first round uses that read. */
+ * rate hook already read this session (req->rate_reads), the first round uses that read. */
 CS_MUST_CHECK int cs_session_req_modify(const struct cs_req *req, struct cs_resp *resp,
                                         const char *id, cs_session_mutate_fn fn, void *ctx,
                                         struct cs_session *out);

@@ -393,7 +393,8 @@ static int pipeline(struct cs_req *req, struct cs_resp *resp)
     struct cs_field_errors body_errs = {.n = 0};
     int body_rc = read_body(req, &body_errs);
     struct cs_doc rate_doc = {.body = NULL};
-    req->rate_doc = &rate_doc;
+    struct cs_rate_reads rate_reads = {.doc = &rate_doc};
+    req->rate_reads = &rate_reads;
     rc = rate_limit(req, resp);
     if (rc) return rc;
     if ((rc = cs_req_query_check(req, resp))) return rc;

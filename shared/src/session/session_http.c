@@ -18,6 +18,11 @@ int cs_session_rate_for(const struct cs_req *req, const char *company, const cha
     int rc =
         cs_session_config_load(req->store, req->arena, req->auth.tenant, company, &cfg, &version);
     if (rc) return rc;
+    /* Kept for the handler (cs_session_req_config), which acts on the same company. */
+    if (req->rate_reads && company) {
+        req->rate_reads->cfg_of = company;
+        req->rate_reads->cfg = cfg;
+    }
     *out = (struct cs_rate){cs_session_rate_limit(cfg, key), 60};
     return CS_OK;
 }
@@ -80,7 +85,8 @@ int cs_session_req_modify(const struct cs_req *req, struct cs_resp *resp, const 
                           cs_session_mutate_fn fn, void *ctx, struct cs_session *out)
 {
     int load_rc;
-    const struct cs_doc *first = req->rate_doc && req->rate_doc->body ? req->rate_doc : NULL;
+    const struct cs_doc *first =
+        req->rate_reads && req->rate_reads->doc->body ? req->rate_reads->doc : NULL;
     int rc = cs_session_modify_from(req->store, req->arena, req->auth.tenant, id, first,
                                     req->now_ms, fn, ctx, out, &load_rc);
     return rc && load_rc ? cs_session_load_fail(req, resp, rc, out, id) : rc;
@@ -90,9 +96,14 @@ int cs_session_req_config(const struct cs_req *req, struct cs_resp *resp, const 
                           bool need_enabled, json_object **cfg)
 {
     if (!company || !*company) return CS_ERR_COMPANY_ID;
+    const struct cs_rate_reads *rr = req->rate_reads;
     int64_t version;
-    int rc =
-        cs_session_config_load(req->store, req->arena, req->auth.tenant, company, cfg, &version);
+    int rc = CS_OK;
+    if (rr && rr->cfg_of && strcmp(rr->cfg_of, company) == 0)
+        *cfg = rr->cfg; /* the rate hook read it in this request */
+    else
+        rc = cs_session_config_load(req->store, req->arena, req->auth.tenant, company, cfg,
+                                    &version);
     if (rc) return rc;
     if (need_enabled && !cs_json_get_bool(*cfg, "enabled", true))
         return cs_session_fail(req, resp, CS_ERR_CS_DISABLED, "companyId", company);

@@ -252,7 +252,7 @@ static int session_round(void *ctx, struct cs_doc *d)
     return rc;
 }
 
-/* The first round on a session the request has already read (cs_req.rate_doc): the round
+/* The first round on a session the request has already read (cs_req.rate_reads): the round
  * cs_store_modify would run, without its read. The write names the version read, so a
  * write since then fails it with CS_ERR_CONFLICT (*lost), and the caller's
  * cs_store_modify reads afresh and calls fn again, as after any lost race. Written here,
