@@ -333,25 +333,32 @@ static int show_job(const struct cs_req *req, struct cs_resp *resp, const struct
     return rc;
 }
 
+/* A job that has ended cannot be cancelled: mutate's own code, never retried. */
+#define JOB_ENDED (-2)
+
+static int mark_cancelled(void *ctx, struct cs_doc *d)
+{
+    (void)ctx;
+    const char *st = cs_json_get_str(d->body, "status");
+    if (!st || (strcmp(st, "STARTING") != 0 && strcmp(st, "IN_PROGRESS") != 0)) return JOB_ENDED;
+    return cs_json_add_str(d->body, "status", "CANCELLED");
+}
+
 static int cancel_job(const struct cs_req *req, struct cs_resp *resp, const char *id)
 {
-    for (int tries = 0; tries < 8; tries++) {
-        struct cs_doc d;
-        int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_JOBS, id, &d);
-        if (rc) return rc;
-        const char *st = cs_json_get_str(d.body, "status");
-        if (!st || (strcmp(st, "STARTING") != 0 && strcmp(st, "IN_PROGRESS") != 0)) {
-            resp->err_message = "The job has already ended";
-            return CS_ERR_CONFLICT;
-        }
-        json_object_object_add(d.body, "status", json_object_new_string("CANCELLED"));
-        rc = cs_store_update(req->store, req->arena, req->auth.tenant, CS_ML_JOBS, id, d.version,
-                             d.body, NULL, req->now_ms, &d);
-        if (rc == CS_ERR_CONFLICT) continue; /* the worker wrote progress meanwhile */
-        if (rc) return rc;
-        return show_job(req, resp, &d);
+    /* A lost race is the worker writing progress meanwhile: read again and decide again. */
+    const struct cs_store_modify m = {.tenant = req->auth.tenant,
+                                      .coll = CS_ML_JOBS,
+                                      .id = id,
+                                      .mutate = mark_cancelled,
+                                      .now_ms = req->now_ms};
+    struct cs_doc d;
+    int rc = cs_store_modify(req->store, req->arena, &m, &d);
+    if (rc == JOB_ENDED) {
+        resp->err_message = "The job has already ended";
+        return CS_ERR_CONFLICT;
     }
-    return CS_ERR_CONFLICT;
+    return rc ? rc : show_job(req, resp, &d);
 }
 
 CS_HANDLER(fn_ai_training)

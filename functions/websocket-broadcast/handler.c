@@ -27,6 +27,7 @@
 #include "cs/events.h"
 #include "cs/json.h"
 #include "cs/log.h"
+#include "cs/net.h"
 #include "cs/store.h"
 #include "cs/ws.h"
 
@@ -54,43 +55,28 @@ struct stats {
     size_t connections, sent, gone, expired, failed;
 };
 
-static size_t discard(char *p, size_t size, size_t n, void *arg)
-{
-    (void)p;
-    (void)arg;
-    return size * n;
-}
-
-/* POSTs one message; returns the HTTP status (0 when none came). */
+/* POSTs one message through the one outbound client (cs/net.h); returns the HTTP status
+ * (0 when none came). */
 static long post(CURL *c, struct cs_arena *a, const char *id, const char *body)
 {
     const char *base = endpoint ? endpoint : "http://localhost";
     char *url = cs_arena_printf(a, "%s/@connections/%s", base, id);
     if (!url) return 0;
-    curl_easy_reset(c);
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    const char *tok =
-        session_token ? cs_arena_printf(a, "X-Amz-Security-Token: %s", session_token) : NULL;
-    struct curl_slist *h2 = h && tok ? curl_slist_append(h, tok) : h;
-    if (h2) h = h2;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (!endpoint && sock) curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, sock);
-    if (key_id && secret && region) {
-        char *sig = cs_arena_printf(a, "aws:amz:%s:execute-api", region);
-        if (sig) curl_easy_setopt(c, CURLOPT_AWS_SIGV4, sig);
-        curl_easy_setopt(c, CURLOPT_USERNAME, key_id);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, secret);
-    }
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
+    const char *headers[2] = {
+        session_token ? cs_arena_printf(a, "X-Amz-Security-Token: %s", session_token) : NULL, NULL};
+    char *sig =
+        key_id && secret && region ? cs_arena_printf(a, "aws:amz:%s:execute-api", region) : NULL;
+    const struct cs_net_opts o = {.url = url,
+                                  .headers = headers,
+                                  .body = body,
+                                  .body_len = strlen(body),
+                                  .timeout_ms = 5000,
+                                  .aws_sigv4 = sig,
+                                  .aws_key = key_id,
+                                  .aws_secret = secret,
+                                  .unix_socket = endpoint ? NULL : sock};
     long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(h);
+    (void)cs_net_perform(c, &o, &status, NULL);
     return status;
 }
 
@@ -100,20 +86,25 @@ static void forget(struct cs_store *st, const struct cs_doc *d)
     (void)rc; /* moved meanwhile: the next run looks again */
 }
 
-/* Saves the cursor, re-reading once when a message ($default) changed the document. */
+static int set_cursor(void *cursor, struct cs_doc *d)
+{
+    return cs_json_add_str(d->body, "cursor", cursor);
+}
+
+/* Saves the cursor on the document as read, reading again when a message ($default)
+ * changed it meanwhile; a connection gone meanwhile needs none. */
 static int save_cursor(struct cs_store *st, struct cs_arena *a, const struct cs_doc *d,
                        const char *cursor, int64_t now_ms)
 {
-    struct cs_doc cur = *d;
-    for (int attempt = 0; attempt < 3; attempt++) {
-        if (cs_json_add_str(cur.body, "cursor", cursor)) return CS_ERR_NOMEM;
-        int rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, cur.id,
-                                 cur.version, cur.body, NULL, now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT) return rc;
-        rc = cs_store_get(st, a, CS_SYSTEM_TENANT, CS_WS_CONNECTIONS_COLL, d->id, &cur);
-        if (rc) return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
-    }
-    return CS_ERR_CONFLICT;
+    const struct cs_store_modify m = {.tenant = CS_SYSTEM_TENANT,
+                                      .coll = CS_WS_CONNECTIONS_COLL,
+                                      .id = d->id,
+                                      .mutate = set_cursor,
+                                      .ctx = (void *)cursor,
+                                      .now_ms = now_ms,
+                                      .first = d};
+    int rc = cs_store_modify(st, a, &m, NULL);
+    return rc == CS_ERR_NOT_FOUND ? CS_OK : rc;
 }
 
 /* The connection's subscribed types, read back like outside input. */

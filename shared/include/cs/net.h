@@ -47,6 +47,9 @@ struct cs_net_opts {
      * so AWS would refuse the signature (tests/unit/net/s3_test.c). libcurl only asks
      * for 100-continue above 1 MiB of body, which no signed call here sends. */
     const char *aws_sigv4, *aws_key, *aws_secret;
+    /* Connect through this unix socket instead of the URL's host (the local WebSocket
+     * gateway under build.sh serve); NULL: TCP. */
+    const char *unix_socket;
 };
 
 /* What a prepared transfer points to: keep it alive (not moved) until the transfer ends. */

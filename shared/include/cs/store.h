@@ -264,6 +264,10 @@ struct cs_store_modify {
     void *ctx;
     int64_t now_ms;
     int *read_rc; /* optional: the last round's read (CS_OK: mutate was called) */
+    /* Optional: this document as the caller already read it (same id, version > 0): the
+     * first round mutates it (its body too) instead of reading, and a write since then
+     * is a lost race like any other, so the next round reads afresh. */
+    const struct cs_doc *first;
 };
 
 /* Returns CS_OK (with *out, when non-NULL, the document written, or the one read when

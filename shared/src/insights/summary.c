@@ -204,16 +204,6 @@ int cs_tenant_tz_set(struct cs_store *st, struct cs_arena *a, const char *tenant
     json_object *body = cs_json_object(a);
     if (!body) return CS_ERR_NOMEM;
     if ((rc = cs_json_add_str(body, "time_zone", name))) return rc;
-    for (int attempt = 0; attempt < 8; attempt++) {
-        struct cs_doc d;
-        rc = cs_store_get(st, a, tenant, CS_TENANT_SETTINGS_COLL, CS_TENANT_TZ_ID, &d);
-        if (rc == CS_ERR_NOT_FOUND)
-            rc = cs_store_insert(st, a, tenant, CS_TENANT_SETTINGS_COLL, CS_TENANT_TZ_ID, body,
-                                 NULL, now_ms, NULL);
-        else if (rc == CS_OK)
-            rc = cs_store_update(st, a, tenant, CS_TENANT_SETTINGS_COLL, CS_TENANT_TZ_ID, d.version,
-                                 body, NULL, now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS) return rc;
-    }
-    return CS_ERR_CONFLICT;
+    return cs_store_put(st, a, tenant, CS_TENANT_SETTINGS_COLL, CS_TENANT_TZ_ID, body, now_ms,
+                        NULL);
 }

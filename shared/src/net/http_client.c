@@ -89,6 +89,7 @@ int cs_net_prepare(CURL *c, const struct cs_net_opts *o, struct cs_net_call *cal
         curl_easy_setopt(c, CURLOPT_USERNAME, o->aws_key);
         curl_easy_setopt(c, CURLOPT_PASSWORD, o->aws_secret);
     }
+    if (o->unix_socket) curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, o->unix_socket);
     if (o->allow_addr) {
         curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, open_socket);
         curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, call);

@@ -252,28 +252,6 @@ static int session_round(void *ctx, struct cs_doc *d)
     return rc;
 }
 
-/* The first round on a session the request has already read (cs_req.rate_reads): the round
- * cs_store_modify would run, without its read. The write names the version read, so a
- * write since then fails it with CS_ERR_CONFLICT (*lost), and the caller's
- * cs_store_modify reads afresh and calls fn again, as after any lost race. Written here,
- * not as an option of cs_store_modify, because only this caller has a document at hand. */
-static int first_round(struct session_round *x, const struct cs_doc *first, int64_t now_ms,
-                       bool *lost)
-{
-    struct cs_doc d = *first;
-    int rc = session_round(x, &d);
-    if (rc == CS_STORE_UNCHANGED) {
-        cs_store_unstage(x->st);
-        return CS_OK;
-    }
-    if (!rc)
-        rc = cs_store_update(x->st, x->a, x->tenant, CS_SESSIONS_COLL, d.id, d.version, d.body,
-                             NULL, now_ms, NULL);
-    if (rc) cs_store_unstage(x->st);
-    *lost = rc == CS_ERR_CONFLICT;
-    return rc;
-}
-
 int cs_session_modify(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *id,
                       int64_t now_ms, cs_session_mutate_fn fn, void *ctx, struct cs_session *out,
                       int *load_rc)
@@ -303,11 +281,9 @@ int cs_session_modify_from(struct cs_store *st, struct cs_arena *a, const char *
                                           .mutate = session_round,
                                           .ctx = &x,
                                           .now_ms = now_ms,
-                                          .read_rc = &read_rc};
-        bool lost = true;
-        if (first && first->id && strcmp(first->id, id) == 0 && first->version > 0)
-            rc = first_round(&x, first, now_ms, &lost);
-        if (lost) rc = cs_store_modify(st, a, &m, NULL);
+                                          .read_rc = &read_rc,
+                                          .first = first};
+        rc = cs_store_modify(st, a, &m, NULL);
         if (read_rc) x.load_rc = read_rc == CS_ERR_NOT_FOUND ? CS_ERR_SESSION_NOT_FOUND : read_rc;
         if (read_rc == CS_ERR_NOT_FOUND) rc = CS_ERR_SESSION_NOT_FOUND;
     }

@@ -1,5 +1,6 @@
 /* cs_store_modify: the read-modify-write loop every store caller shares (cs/store.h). */
 #include <stdbool.h>
+#include <string.h>
 
 #include "cs/store.h"
 
@@ -14,10 +15,15 @@ static bool lost_race(int rc, enum write_kind w, unsigned flags)
     return rc == CS_ERR_CONFLICT || (rc == CS_ERR_NOT_FOUND && (flags & CS_MODIFY_CREATE));
 }
 
-/* Reads the document into *d; an absent one is an empty document when creating. */
+/* Reads the document into *d (round 0 takes the caller's, when given); an absent one is
+ * an empty document when creating. */
 static int read_doc(struct cs_store *st, struct cs_arena *a, const struct cs_store_modify *m,
-                    bool skip_read, struct cs_doc *d)
+                    bool skip_read, const struct cs_doc *given, struct cs_doc *d)
 {
+    if (given) {
+        *d = *given;
+        return CS_OK;
+    }
     *d = (struct cs_doc){.id = m->id};
     int rc = skip_read ? CS_ERR_NOT_FOUND : cs_store_get(st, a, m->tenant, m->coll, m->id, d);
     if (rc == CS_ERR_NOT_FOUND && (m->flags & CS_MODIFY_CREATE)) {
@@ -29,10 +35,11 @@ static int read_doc(struct cs_store *st, struct cs_arena *a, const struct cs_sto
 
 /* One round: read, mutate, write. *w says which write was tried, if any. */
 static int round_once(struct cs_store *st, struct cs_arena *a, const struct cs_store_modify *m,
-                      bool skip_read, enum write_kind *w, struct cs_doc *out)
+                      bool skip_read, const struct cs_doc *given, enum write_kind *w,
+                      struct cs_doc *out)
 {
     struct cs_doc d;
-    int rc = read_doc(st, a, m, skip_read, &d);
+    int rc = read_doc(st, a, m, skip_read, given, &d);
     if (m->read_rc) *m->read_rc = rc;
     if (!rc) rc = m->mutate(m->ctx, &d);
     if (rc == CS_STORE_UNCHANGED) {
@@ -62,9 +69,13 @@ int cs_store_modify(struct cs_store *st, struct cs_arena *a, const struct cs_sto
 {
     if (!m || !m->mutate || !m->id) return CS_ERR_INVALID;
     bool insert_first = (m->flags & CS_MODIFY_INSERT_FIRST) && (m->flags & CS_MODIFY_CREATE);
+    const struct cs_doc *given = m->first && m->first->body && m->first->version > 0 &&
+                                         m->first->id && strcmp(m->first->id, m->id) == 0
+                                     ? m->first
+                                     : NULL;
     for (int i = 0; i < CS_STORE_MODIFY_ATTEMPTS; i++) {
         enum write_kind w = NO_WRITE;
-        int rc = round_once(st, a, m, insert_first && i == 0, &w, out);
+        int rc = round_once(st, a, m, insert_first && i == 0, i == 0 ? given : NULL, &w, out);
         /* A failed write has dropped what was staged; the next round stages afresh. */
         if (!lost_race(rc, w, m->flags)) return rc;
     }

@@ -432,18 +432,9 @@ int cs_events_watch(struct cs_store *st, struct cs_arena *a, const char *tenant,
     cs_jb_int(&jb, "last_seen_ms", now_ms);
     if (cs_jb_done(&jb)) return CS_ERR_NOMEM;
     json_object *b = jb.obj;
-    for (int attempt = 0; attempt < 4; attempt++) {
-        struct cs_doc d;
-        int rc = cs_store_get(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, &d);
-        if (rc == CS_ERR_NOT_FOUND)
-            rc = cs_store_insert(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, b, NULL,
-                                 now_ms, NULL);
-        else if (rc == CS_OK)
-            rc = cs_store_update(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant,
-                                 d.version, b, NULL, now_ms, NULL);
-        if (rc != CS_ERR_CONFLICT && rc != CS_ERR_EXISTS) return rc;
-    }
-    return CS_OK; /* someone else just marked it: that is as good */
+    int rc =
+        cs_store_put(st, a, CS_SYSTEM_TENANT, CS_EVENTS_WATCHERS_COLL, tenant, b, now_ms, NULL);
+    return rc == CS_ERR_CONFLICT ? CS_OK : rc; /* others kept marking it: as good */
 }
 
 int cs_events_watched(struct cs_store *st, struct cs_arena *a, int64_t since_ms,

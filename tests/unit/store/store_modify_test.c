@@ -271,6 +271,40 @@ static void put_inserts_then_replaces(void)
     teardown();
 }
 
+/* A document the caller already read: the first round mutates it without reading; when
+ * it is stale (another write since), that round loses and the next reads afresh. */
+static void first_document_skips_the_read(void)
+{
+    REQUIRE(setup() == 0);
+    REQUIRE(insert("f", 1) == CS_OK);
+    struct cs_doc first;
+    REQUIRE(cs_store_get(S, A, T, C, "f", &first) == CS_OK);
+    struct probe p = {0};
+    struct cs_store_modify m = {
+        .tenant = T, .coll = C, .id = "f", .mutate = bump, .ctx = &p, .now_ms = 2000};
+    m.first = &first;
+    first.body = json_object_new_object(); /* what the caller holds: n = 5, not the store's 1 */
+    REQUIRE(first.body && cs_json_own(A, first.body) == CS_OK);
+    REQUIRE(cs_json_add_int(first.body, "n", 5) == CS_OK);
+    CHECK_INT(cs_store_modify(S, A, &m, NULL), CS_OK);
+    CHECK_INT(p.calls, 1);
+    CHECK_INT(stored_n("f", NULL), 6); /* the given body was used, not a fresh read */
+    /* Stale now (version 1, the store has 2): the write loses, round two reads. */
+    p = (struct probe){0};
+    CHECK_INT(cs_store_modify(S, A, &m, NULL), CS_OK);
+    CHECK_INT(p.calls, 2);
+    CHECK_INT(p.seen_version[0], 1);
+    CHECK_INT(p.seen_version[1], 2);
+    CHECK_INT(stored_n("f", NULL), 7);
+    /* Another document's, or one never stored, is not taken. */
+    first.id = "other";
+    p = (struct probe){0};
+    CHECK_INT(cs_store_modify(S, A, &m, NULL), CS_OK);
+    CHECK_INT(p.calls, 1);
+    CHECK_INT(stored_n("f", NULL), 8);
+    teardown();
+}
+
 int main(void)
 {
     TEST_RUN(modify_updates_in_one_round);
@@ -284,5 +318,6 @@ int main(void)
     TEST_RUN(insert_first_skips_the_read);
     TEST_RUN(store_errors_end_the_loop);
     TEST_RUN(put_inserts_then_replaces);
+    TEST_RUN(first_document_skips_the_read);
     return test_done();
 }
