@@ -11,18 +11,28 @@
 #include <string.h>
 
 #include "cs/error.h"
+#include "cs/json.h"
 #include "cs/net.h"
 
 int fn_ai_training_worker_sfn_start(void *user, const char *name, const char *input)
 {
     const struct fn_sfn_target *t = user;
     if (!t->region || !t->key_id || !t->secret || !t->state_machine) return CS_ERR_CONFIG;
-    json_object *req = json_object_new_object();
-    if (!req) return CS_ERR_NOMEM;
-    json_object_object_add(req, "stateMachineArn", json_object_new_string(t->state_machine));
-    json_object_object_add(req, "name", json_object_new_string(name));
-    json_object_object_add(req, "input", json_object_new_string(input));
+    struct cs_jb b;
+    cs_jb_init(&b, json_object_new_object());
+    cs_jb_str(&b, "stateMachineArn", t->state_machine);
+    cs_jb_str(&b, "name", name);
+    cs_jb_str(&b, "input", input);
+    json_object *req = b.obj;
+    if (cs_jb_done(&b)) {
+        json_object_put(req);
+        return CS_ERR_NOMEM;
+    }
     const char *body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+    if (!body) {
+        json_object_put(req);
+        return CS_ERR_NOMEM;
+    }
     char url[300], sigv4[96], tok[2048];
     int bad = (t->endpoint ? snprintf(url, sizeof(url), "%s/", t->endpoint)
                            : snprintf(url, sizeof(url), "https://states.%s.amazonaws.com/",

@@ -1,5 +1,6 @@
 /* The one outbound HTTP client's set-up (cs/net.h). */
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "cs/net.h"
@@ -47,7 +48,10 @@ static struct curl_slist *append(struct curl_slist *h, const char *line)
 static bool header_list(const struct cs_net_opts *o, struct curl_slist **out)
 {
     struct curl_slist *h = NULL;
-    if (o->body && !(h = append(h, "Content-Type: application/json"))) return false;
+    bool typed = false; /* the caller names its own Content-Type (AWS's JSON 1.0 APIs) */
+    for (size_t i = 0; o->headers && o->headers[i]; i++)
+        typed |= strncasecmp(o->headers[i], "Content-Type:", 13) == 0;
+    if (o->body && !typed && !(h = append(h, "Content-Type: application/json"))) return false;
     for (size_t i = 0; o->headers && o->headers[i]; i++)
         if (!(h = append(h, o->headers[i]))) return false;
     /* No 100-continue round trip; a signed call must not list it (cs_net_opts). */
