@@ -300,8 +300,11 @@ def main():
         drv.find_element(By.ID, "sessions-form").submit()
         ok = wait(lambda: drv.find_element(By.ID, "transcript").is_displayed()
                   and drv.execute_script("return document.documentElement.scrollWidth <= window.innerWidth"))
+        # An element wider than the window, or one whose text runs out of its box (a long
+        # session id in a heading does, unless the panel lets it wrap).
         wide = drv.execute_script("return [...document.querySelectorAll('body *')]"
-                                  ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+                                  ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1"
+                                  " || e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible')"
                                   ".slice(0, 5).map(e => e.tagName + '#' + e.id + '.' + e.className)")
         check(ok, "sessions: transcript shown without sideways scrolling at 390 px" + ("" if ok else f" (wide: {wide})"))
         shot("11-session-390px")
