@@ -892,6 +892,19 @@ static void add_one_field_street(struct scan *s, size_t b, size_t se, size_t tai
     claim(s, b, tail);
 }
 
+/* The street starting at i and ending at street_end, with the rest of its address: a
+ * numbered street is the generator's street field and its fields after it are spans of
+ * their own; an unnumbered one is one span. Returns where the address ends. */
+static size_t add_street(struct scan *s, size_t i, size_t street_end, int numbered)
+{
+    size_t tail = address_tail(s, street_end);
+    if (numbered)
+        add_one_field_street(s, i, street_end, tail);
+    else
+        pii_add(s, CS_PII_STREET_ADDRESS, i, tail, ADDR_SCORE);
+    return tail;
+}
+
 /* Is the number at i right after a capitalised word ("Fuglie 41 Popović Dam": the
  * house number of the street before it, then a second street name)? */
 static int after_name_word(const struct scan *s, size_t i)
@@ -961,12 +974,7 @@ static size_t prefixed_at(struct scan *s, size_t i)
     /* without a house number only after an address cue: "via Twitter" is no street */
     if (pe && !has_num && !pii_context_before(s, i, 40, ADDR_CTX)) pe = 0;
     if (!pe || (i >= 2 && is_digit(s->t[i - 2]) && s->t[i - 1] == ' ')) return 0;
-    size_t tail = address_tail(s, pe);
-    if (has_num)
-        add_one_field_street(s, i, pe, tail);
-    else
-        pii_add(s, CS_PII_STREET_ADDRESS, i, tail, ADDR_SCORE);
-    return tail;
+    return add_street(s, i, pe, has_num);
 }
 
 /* European order at i, "Mellemvej 32", "C. Beerninckstraat 88" (an initial of the
@@ -1003,12 +1011,7 @@ static size_t name_first_at(struct scan *s, size_t i)
     int numbered = e != 0;
     if (!e) e = named_street_at(s, i);
     if (!e) return pii_word_end(s, i);
-    size_t tail = address_tail(s, e);
-    if (numbered)
-        add_one_field_street(s, i, e, tail);
-    else
-        pii_add(s, CS_PII_STREET_ADDRESS, i, tail, ADDR_SCORE);
-    return tail;
+    return add_street(s, i, e, numbered);
 }
 
 void pii_scan_address(struct scan *s)
