@@ -10,6 +10,7 @@
 
 #include "cs/arena.h"
 #include "cs/buf.h"
+#include "cs/closing.h"
 #include "cs/kb.h"
 #include "cs/triage.h"
 #include "cs/words.h"
@@ -453,11 +454,26 @@ static void topic_case(char *s)
     }
 }
 
+/* Labels that already name a kind of case ("Technical Issue", "Cancellation Request") are
+ * read back as they are: "your technical issue issue" is what appending " issue" to every
+ * label gave. */
+static bool names_a_case(const char *topic)
+{
+    static const char *const kinds[] = {"issue",    "issues",   "request", "requests",
+                                        "problem",  "problems", "question", "questions",
+                                        "inquiry",  "enquiry",  "error",   "errors",
+                                        "complaint", "query",   NULL};
+    const char *last = strrchr(topic, ' ');
+    return label_in(last ? last + 1 : topic, kinds);
+}
+
 static int put_opening(struct cs_buf *b, enum mood m, enum cs_draft_tone tone, const char *topic)
 {
     /* Without a topic the opening names none ("about your this" is not English). */
     char about[DRAFT_PHRASE_MAX + 32] = "";
-    if (topic) snprintf(about, sizeof about, " about your %s issue", topic);
+    if (topic)
+        snprintf(about, sizeof about, " about your %s%s", topic,
+                 names_a_case(topic) ? "" : " issue");
     if (tone == CS_DRAFT_TONE_CASUAL) return cs_buf_printf(b, "Thanks for reaching out%s!", about);
     if (tone == CS_DRAFT_TONE_FORMAL)
         return cs_buf_printf(b, "Thank you for contacting us%s.", about);
@@ -535,6 +551,23 @@ static const char *closing_line(enum cs_draft_tone tone)
     case CS_DRAFT_TONE_CASUAL: return "Thanks again for getting in touch!\n\nCheers,";
     default: return "Thank you for your patience and understanding.\n\nBest regards,";
     }
+}
+
+/* A thank-you or goodbye with nothing left open (cs_reply_closing) is answered as such:
+ * no article search, no "reply with details", nothing promised. */
+static int put_closing_ack(struct cs_buf *b, enum cs_draft_tone tone)
+{
+    if (tone == CS_DRAFT_TONE_CASUAL)
+        return cs_buf_puts(b, "Thanks for letting us know! Glad that's sorted. If anything "
+                              "else comes up, just reply here.");
+    return cs_buf_puts(b, "Thank you for letting us know. I'm glad that's sorted. If anything "
+                          "else comes up, please reply to this message and we will be happy to "
+                          "help.");
+}
+
+static const char *closing_ack_line(enum cs_draft_tone tone)
+{
+    return tone == CS_DRAFT_TONE_CASUAL ? "Cheers," : "Best regards,";
 }
 
 static char *make_greeting(struct cs_arena *a, enum cs_draft_tone tone, const char *name,
@@ -616,12 +649,21 @@ static int build(struct cs_arena *a, const struct cs_draft_input *in, const stru
     if (nomem || !out->greeting) return CS_ERR_NOMEM;
     if (topic) topic_case(topic);
 
+    struct cs_buf b;
+    cs_buf_init(&b, a, DRAFT_BODY_CAP);
+    if (in->ticket_text && cs_reply_closing(in->ticket_text)) {
+        int rc = put_closing_ack(&b, tone);
+        if (rc) return rc;
+        out->body = cs_buf_str(&b);
+        out->closing = cs_arena_printf(a, "%s\n%s", closing_ack_line(tone),
+                                       sig ? sig : DRAFT_DEFAULT_SIGNATURE);
+        return out->closing ? CS_OK : CS_ERR_NOMEM;
+    }
+
     struct picks p;
     select_sentences(in, o, &p);
     out->kb_answer = p.n > 0;
 
-    struct cs_buf b;
-    cs_buf_init(&b, a, DRAFT_BODY_CAP);
     int rc = put_opening(&b, mood_of(tr->sentiment), tone, topic);
     if (!rc && out->kb_answer) rc = put_quotes(&b, in, &p, tone);
     if (!rc)

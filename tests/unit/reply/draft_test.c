@@ -175,6 +175,50 @@ static void test_opening_without_topic(void)
     cs_arena_destroy(a);
 }
 
+/* A label that already names a kind of case is not followed by another "issue". */
+static void test_topic_names_a_case(void)
+{
+    struct cs_arena *a = arena();
+    static const struct {
+        const char *subcategory, *opening;
+    } cases[] = {
+        {"Technical Issue", "Thank you for contacting us about your technical issue."},
+        {"Cancellation Request", "Thank you for contacting us about your cancellation request."},
+        {"Defective Product", "Thank you for contacting us about your defective product issue."},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct cs_draft_input in = input(PASSAGES, 3, "neutral");
+        in.triage.subcategory = cases[i].subcategory;
+        struct cs_draft_opts o = {.tone = CS_DRAFT_TONE_FORMAL};
+        struct cs_draft d;
+        REQUIRE(cs_draft_build(a, &in, &o, &d) == CS_OK);
+        if (strncmp(d.body, cases[i].opening, strlen(cases[i].opening)) != 0)
+            fprintf(stderr, "  opening: %s\n", d.body);
+        CHECK(strncmp(d.body, cases[i].opening, strlen(cases[i].opening)) == 0);
+        CHECK(!strstr(d.body, "issue issue") && !strstr(d.body, "request issue"));
+    }
+    cs_arena_destroy(a);
+}
+
+/* A thank-you ticket gets an acknowledgement: no article, no request for details. */
+static void test_thank_you_ticket(void)
+{
+    struct cs_arena *a = arena();
+    struct cs_draft_input in = input(PASSAGES, 3, "positive");
+    in.ticket_text = "Thank you, that worked perfectly!";
+    struct cs_draft d;
+    REQUIRE(cs_draft_build(a, &in, NULL, &d) == CS_OK);
+    CHECK(strstr(d.body, "lad that's sorted") != NULL);
+    CHECK(!d.kb_answer && d.n_used == 0 && !strchr(d.body, '['));
+    CHECK(!strstr(d.body, "couldn't find") && !strstr(d.body, "details"));
+    CHECK(strstr(d.closing, "Customer Support Team") != NULL);
+    /* A thanks with a problem left open is answered as a ticket. */
+    in.ticket_text = "Thanks, but I was still charged twice for my subscription.";
+    REQUIRE(cs_draft_build(a, &in, NULL, &d) == CS_OK);
+    CHECK(!strstr(d.body, "lad that's sorted"));
+    cs_arena_destroy(a);
+}
+
 static void test_no_relevant_passage(void)
 {
     struct cs_arena *a = arena();
@@ -348,6 +392,8 @@ int main(void)
     TEST_RUN(test_cites_only_used);
     TEST_RUN(test_tone_and_greeting);
     TEST_RUN(test_opening_without_topic);
+    TEST_RUN(test_topic_names_a_case);
+    TEST_RUN(test_thank_you_ticket);
     TEST_RUN(test_no_relevant_passage);
     TEST_RUN(test_overlapping_chunks_quoted_once);
     TEST_RUN(test_forged_markers_rejected);
