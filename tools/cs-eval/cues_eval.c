@@ -42,9 +42,9 @@ struct counts {
     size_t n, tp, fp, fn;          /* escalation */
     size_t exact, within1, n_sent; /* sentiment */
     size_t cue_n, cue_tp, cue_fp, cue_benign, cue_benign_fp;
-    size_t reason_ok; /* escalated with the gold reason */
+    size_t reason_ok;                  /* escalated with the gold reason */
     size_t by_gold[6], by_gold_hit[6]; /* recall per gold reason (CS_ESC_* order) */
-    double *score;    /* predictor P(yes) */
+    double *score;                     /* predictor P(yes) */
     unsigned char *label;
 };
 

@@ -324,8 +324,51 @@ static void test_generalised_constructions(void)
     check_all(e, sizeof(e) / sizeof(e[0]));
 }
 
+/* Issue #14's second pass: requests for a person, public threats and regulators in
+ * constructions the first lexicon lacked, in every language, next to the everyday
+ * sentences that share their words. */
+static void test_more_constructions(void)
+{
+    static const struct ex e[] = {
+        {"Is there anyone else I can talk to?", "H"},
+        {"Can anyone else on my account talk to you about billing?", ""},
+        {"I'd rather deal with a person.", "H"},
+        {"I'd rather deal with this by email than phone, is that ok?", ""},
+        {"Who is your manager? I want to speak to them.", "H"},
+        {"Who is the manager of the Leeds branch? I want to send a thank-you card.", ""},
+        {"I'm asking for this to be escalated.", "H"},
+        {"can someone from your team call me", "H"},
+        {"Can someone from your team call me to arrange the installation date?", ""},
+        {"Bitte leiten Sie das an Ihren Vorgesetzten weiter.", "H"},
+        {"Merci de transmettre mon dossier à un responsable.", "H"},
+        {"Je voudrais transmettre mes coordonnées bancaires.", ""},
+        {"Por favor, encaminhe para um supervisor.", "H"},
+        {"Quero transferir o saldo para outra conta.", ""},
+        {"¿Hay alguien con quien pueda hablar?", "H"},
+        {"Quiero que me pasen con un responsable.", "H"},
+        {"I'm done, the regulator can deal with you.", "L"},
+        {"Let's see how your customers feel when I share this story online.", "S"},
+        {"The story on your website about the founders is lovely.", ""},
+        {"Hope you enjoy the one-star reviews.", "S"},
+        {"Hope you enjoy the holidays, thanks for the help!", ""},
+        {"my followers are going to love this story", "S"},
+        {"Ich schreibe eine Ein-Stern-Bewertung.", "S"},
+        {"Voy a dejar una reseña terrible en Google.", "S"},
+        {"Dejar el paquete en la puerta, por favor.", ""},
+        {"Das landet heute noch auf Twitter.", "S"},
+        {"Ça va finir sur les réseaux.", "S"},
+        {"Isso vai parar nas redes.", "S"},
+        {"Every single agent tells me something different, I've spoken to four of you.", "R2"},
+        {"Every single item arrived perfectly, thank you.", ""},
+        {"Twice I was promised a callback, twice nobody called.", "R2"},
+        {"Twice the delivery came early, great service!", ""},
+    };
+    check_all(e, sizeof(e) / sizeof(e[0]));
+}
+
 int main(void)
 {
+    TEST_RUN(test_more_constructions);
     TEST_RUN(test_generalised_constructions);
     TEST_RUN(test_rule_phrasings);
     TEST_RUN(test_repeat_unresolved);
