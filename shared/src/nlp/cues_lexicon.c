@@ -34,7 +34,7 @@
     "dot|procon|omic|ocu|facua|dgccrf|bafin|bundesnetzagentur|arcep|anatel|anac|aneel|cnmc|"       \
     "verbraucherzentrale|schlichtungsstelle|mediateur|fca's|ofcom's|caa's|cqc|ofsted|trading|"     \
     "consumer|authorities|authority|commission|agency|bureau|attorney|courts|acma|accc|cnil|aepd|" \
-    "ombudsmen|watchdog|tribunal"
+    "ombudsmen|watchdog|tribunal|commissioner|commissioner's"
 
 /* Bodies named alone as who will take the matter on ("the regulator can deal with you"):
  * narrower than REGULATOR, whose words ("agency", "commission") have everyday senses. */
@@ -187,6 +187,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"na|a justica", CUE_LEGAL, 0},
     {"acao|medidas|providencias judicial|legal|legais|judiciais", CUE_LEGAL, 0},
     {"procon|juizado", CUE_LEGAL, 0},
+    /* "vou reclamar na Anatel" */
+    {"reclamar|reclamarei|reclamei|denunciar|denunciarei|queixa|reclamacao ... na|no|ao|junto|a "
+     "... anatel|anac|aneel|procon|bacen|anacom|deco|erse|consumidor",
+     CUE_LEGAL, 0},
     /* not a threat of action: a lawyer in a harmless role, the customer's own job */
     {LAWYER " friend|friends|buddy|colleague|colleagues|firm|office|offices|fees|client|clients|"
             "lane|street|road|avenue|way|close|briefcase|bag|perfume",
@@ -282,6 +286,9 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"redes|reseaux|netzwerken", CUE_PLATFORM, 0},
     {"tweeted|tweeting|retweet|retweeted|retweeting|subtweet*", CUE_SOCIAL, 0},
     {"will|i'll|ill|gonna|going|about tweet|blog|vlog", CUE_SOCIAL, 0},
+    {"going|about|planning|plan|decided to tweet|blog|vlog", CUE_SOCIAL, 0},
+    /* "I'm writing to the Guardian's consumer column" */
+    {"consumer column|columnist|champion|desk|programme|program|show", CUE_PLATFORM, 0},
     {"watchdog|bbc|press|media|journalist|journalists|reporter|reporters|newspaper|newspapers ... "
      "will|would|'d|who'd|they'd|he'd|she'd|gonna|going ... love|hear|know|interested|see",
      CUE_SOCIAL, CUE_SOCIAL_UNVETOED},
@@ -359,7 +366,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "record|recording|postar|postarei|postando|publicarei|compartilhar|compartilharei|divulgar|"
      "divulgarei|compartir|compartire|difundire|subire|poster|posterai|partager|partagerai|"
      "landet|landen|finir|finira|finiront|terminera|acabar|acabara|acabaran|parar|dejar|dejare|"
-     "deixar|deixarei|laisser|laisserai|hinterlasse|hinterlassen",
+     "deixar|deixarei|laisser|laisserai|hinterlasse|hinterlassen|escribir|escribire|escrever|"
+     "escreverei|ecrire|ecrirai|contando|contarei",
      CUE_SOCIAL_ACT, 0},
     /* es/de/fr/pt */
     {"redes sociales|sociais", CUE_SOCIAL, 0},
@@ -466,6 +474,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "bot|bots|robot|robots|machine|automated|script",
      CUE_HUMAN, 0},
     {"in touch with a|an|the|your|_ ... " HUMAN_N, CUE_HUMAN, 0},
+    /* "get me someone who knows what they're doing" */
+    {"get|find|give me someone|somebody|anyone who|that "
+     "knows|know|understands|understand|can|could",
+     CUE_HUMAN, 0},
     {"get|bring|fetch|find me a|an|the|your ... "
      "manager|supervisor|human|person|agent|boss|superior|someone|somebody",
      CUE_HUMAN, 0},
@@ -528,6 +540,14 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_HUMAN, 0},
     {"escalar|escalen|escale|escalado", CUE_HUMAN, 2},
     {"persona real", CUE_HUMAN, 0},
+    /* "quiero hablar con alguien de verdad", "tem alguém que possa me atender?" */
+    {"con|com|a alguien|alguem|persona|pessoa de verdad|verdade", CUE_HUMAN, 0},
+    {"alguien|alguem|persona|pessoa ... atender|atienda|atenda", CUE_HUMAN, 0},
+    {"comunicar|comunicarme|comuniquen|comunique|conectar|conectarme|transferir|transferirme|"
+     "transfieran ... con ... un|una|el|la|su|algun|_ ... "
+     "supervisor|supervisora|gerente|encargado|encargada|responsable|jefe|humano|persona|agente|"
+     "operador",
+     CUE_HUMAN, 0},
     /* "hay alguien con quien pueda hablar?", "paseme a un supervisor" */
     {"hay alguien|persona|humano ... hablar", CUE_HUMAN, 0},
     {"pase|pasar|paseme|transfiera|transferir|derive|derivar|escale ... a|al|con ... "
@@ -562,6 +582,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_HUMAN, 0},
     {"vraie|vrai personne|humain|conseiller|conseillere|agent", CUE_HUMAN, 0},
     {"escalader|remonter ... dossier|demande|plainte", CUE_HUMAN, 2},
+    /* "pouvez-vous me passer un conseiller ?" */
+    {"passer|passez|transferer|transferez|mettre|mettez ... "
+     "conseiller|conseillere|responsable|superviseur|humain|manager|superieur",
+     CUE_HUMAN, 0},
     /* "merci de transmettre mon dossier a un responsable" */
     {"transmettre|transmettez|transferer|transferez|remonter|remontez ... a|au ... "
      "un|une|votre|le|la|_ ... responsable|superviseur|manager|superieur|hierarchie|direction",
@@ -602,6 +626,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "dashboard|role|roles|app|view|portal|page|settings|tool|permissions|permission|access|mode|"
      "console|panel|account|login|seat|seats|license|licence|software",
      CUE_HUMAN_VETO, 5},
+    /* praise: "who's your manager of the year?" */
+    {"of the year|month|week|day", CUE_HUMAN_VETO, 9},
     /* a call to book something, not a person to take the case: "can someone call me to
      * arrange the installation date?" */
     {"to arrange|schedule|book|reschedule|organise|organize|confirm", CUE_HUMAN_VETO, 8},
@@ -700,7 +726,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"tercera|cuarta|quinta|enesima vez", CUE_REPEAT_TIME, 2},
     {"segunda vez", CUE_REPEAT_TIME, 1},
     {"varias|muchas|tres|cuatro|dos|multiples "
-     "llamadas|correos|mensajes|reclamaciones|quejas|tickets|emails",
+     "llamadas|correos|mensajes|reclamaciones|quejas|tickets|emails|mails|e-mails",
      CUE_REPEAT, 2},
     {"ya|otra|de ... vez|he|nuevo ... llamado|escrito|contactado|reclamado|llamo|escribo",
      CUE_REPEAT, 1},
@@ -737,7 +763,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"terceira|quarta|quinta|enesima vez", CUE_REPEAT_TIME, 2},
     {"segunda vez", CUE_REPEAT_TIME, 1},
     {"varias|muitas|tres|quatro|duas|diversas "
-     "ligacoes|chamadas|emails|mensagens|reclamacoes|protocolos",
+     "ligacoes|chamadas|emails|mensagens|reclamacoes|protocolos|mails|e-mails",
      CUE_REPEAT, 2},
     {"ja|novamente ... liguei|escrevi|contatei|contactei|reclamei", CUE_REPEAT, 1},
     /* a word that makes "the third time" about contacting */
