@@ -382,6 +382,12 @@ static void test_more_constructions(void)
         {"Voy a escribir una reseña en Trustpilot contando todo.", "S"},
         {"Ich schreibe eine Bewertung, sobald das Paket da ist.", ""},
         {"Das Paket landet immer beim Nachbarn, kann man das ändern?", ""},
+        /* "e-mail" is one word: the hyphen no longer hides the count from the phrases */
+        {"Es ist meine dritte E-Mail und immer noch keine Antwort.", "R2"},
+        {"Já mandei três e-mails e nada.", "R2"},
+        {"I sent three e-mails already", "R2"},
+        {"Can I change my e-mail address?", ""},
+        {"e-", ""},
     };
     check_all(e, sizeof(e) / sizeof(e[0]));
 }
