@@ -42,8 +42,9 @@ struct counts {
     size_t n, tp, fp, fn;          /* escalation */
     size_t exact, within1, n_sent; /* sentiment */
     size_t cue_n, cue_tp, cue_fp, cue_benign, cue_benign_fp;
-    size_t reason_ok; /* escalated with the gold reason */
-    double *score;    /* predictor P(yes) */
+    size_t reason_ok;                  /* escalated with the gold reason */
+    size_t by_gold[6], by_gold_hit[6]; /* recall per gold reason (CS_ESC_* order) */
+    double *score;                     /* predictor P(yes) */
     unsigned char *label;
 };
 
@@ -100,6 +101,9 @@ static void count_row(const struct cs_models *ms, json_object *o, struct counts 
     c->tp += pred && gold, c->fp += pred && !gold, c->fn += !pred && gold;
     const char *gr = r ? json_object_get_string(r) : NULL;
     c->reason_ok += pred && gold && gr && strcmp(gr, cs_esc_reason_name(why)) == 0;
+    for (int k = CS_ESC_LEGAL_MENTION; gold && gr && k <= CS_ESC_REPEAT_CONTACT; k++)
+        if (strcmp(gr, cs_esc_reason_name((enum cs_esc_reason)k)) == 0)
+            c->by_gold[k]++, c->by_gold_hit[k] += pred;
     int lv = s ? cs_sentiment_level_parse(json_object_get_string(s)) : -1;
     if (lv >= 0) {
         c->n_sent++;
@@ -150,6 +154,11 @@ static void print(const char *what, const struct counts *c, int messages)
            what, c->n, ratio(c->tp, c->tp + c->fp), ratio(c->tp, c->tp + c->fn), c->reason_ok,
            c->tp, ratio(c->exact, c->n_sent), ratio(c->within1, c->n_sent),
            auc(c->score, c->label, c->n));
+    printf("%-22s", "  recall by reason");
+    for (int k = CS_ESC_LEGAL_MENTION; k <= CS_ESC_REPEAT_CONTACT; k++)
+        printf(" %s %zu/%zu", cs_esc_reason_name((enum cs_esc_reason)k), c->by_gold_hit[k],
+               c->by_gold[k]);
+    printf("\n");
     if (messages)
         printf("%-22s n=%zu with cue words: escalation P %.3f; benign %zu, escalated %zu "
                "(%.3f not escalated)\n",

@@ -34,7 +34,13 @@
     "dot|procon|omic|ocu|facua|dgccrf|bafin|bundesnetzagentur|arcep|anatel|anac|aneel|cnmc|"       \
     "verbraucherzentrale|schlichtungsstelle|mediateur|fca's|ofcom's|caa's|cqc|ofsted|trading|"     \
     "consumer|authorities|authority|commission|agency|bureau|attorney|courts|acma|accc|cnil|aepd|" \
-    "ombudsmen|watchdog|tribunal"
+    "ombudsmen|watchdog|tribunal|commissioner|commissioner's"
+
+/* Bodies named alone as who will take the matter on ("the regulator can deal with you"):
+ * narrower than REGULATOR, whose words ("agency", "commission") have everyday senses. */
+#define REGULATOR_BODY                                                                             \
+    "ombudsman|regulator|regulators|fca|ftc|cfpb|ofcom|ofgem|ofwat|bbb|caa|cma|watchdog|procon|"   \
+    "dgccrf|bafin|bundesnetzagentur|verbraucherzentrale|acma|accc"
 
 const struct cs_phrase CS_CUE_LEXICON[] = {
     /* ---- LEGAL_MENTION: legal or formal action against the company ---- */
@@ -128,6 +134,8 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     /* "a formal complaint to the regulator" */
     {"complaint|complaints|case|report ... to|with ... the|my|a|_ ... " REGULATOR, CUE_LEGAL, 0},
     {"cease and desist", CUE_LEGAL, 0},
+    {REGULATOR_BODY " can|will|'ll|shall|could ... deal|hear|handle|sort|decide|judge", CUE_LEGAL,
+     0},
     /* es */
     {"abogado|abogados|abogada|abogadas", CUE_LEGAL, 0},
     {"demandar*|demandare|demandaremos|demandarlos|demandarles|demandaria|denunciar*|denunciare|"
@@ -179,6 +187,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"na|a justica", CUE_LEGAL, 0},
     {"acao|medidas|providencias judicial|legal|legais|judiciais", CUE_LEGAL, 0},
     {"procon|juizado", CUE_LEGAL, 0},
+    /* "vou reclamar na Anatel" */
+    {"reclamar|reclamarei|reclamei|denunciar|denunciarei|queixa|reclamacao ... na|no|ao|junto|a "
+     "... anatel|anac|aneel|procon|bacen|anacom|deco|erse|consumidor",
+     CUE_LEGAL, 0},
     /* not a threat of action: a lawyer in a harmless role, the customer's own job */
     {LAWYER " friend|friends|buddy|colleague|colleagues|firm|office|offices|fees|client|clients|"
             "lane|street|road|avenue|way|close|briefcase|bag|perfume",
@@ -274,6 +286,9 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"redes|reseaux|netzwerken", CUE_PLATFORM, 0},
     {"tweeted|tweeting|retweet|retweeted|retweeting|subtweet*", CUE_SOCIAL, 0},
     {"will|i'll|ill|gonna|going|about tweet|blog|vlog", CUE_SOCIAL, 0},
+    {"going|about|planning|plan|decided to tweet|blog|vlog", CUE_SOCIAL, 0},
+    /* "I'm writing to the Guardian's consumer column" */
+    {"consumer column|columnist|champion|desk|programme|program|show", CUE_PLATFORM, 0},
     {"watchdog|bbc|press|media|journalist|journalists|reporter|reporters|newspaper|newspapers ... "
      "will|would|'d|who'd|they'd|he'd|she'd|gonna|going ... love|hear|know|interested|see",
      CUE_SOCIAL, CUE_SOCIAL_UNVETOED},
@@ -326,6 +341,13 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "papers|media|x",
      CUE_SOCIAL, 0},
     /* "my followers are going to love this story", "my readers will hear about it" */
+    /* "my followers are going to love this story": the story itself, not praise */
+    {"followers|subscribers|audience|viewers|readers|listeners ... love|enjoy ... story|stories",
+     CUE_SOCIAL, CUE_SOCIAL_UNVETOED},
+    /* "when I share this story online", "hope you enjoy the one-star reviews" */
+    {"story|experience|ordeal|saga ... online|publicly|everywhere", CUE_SOCIAL, 0},
+    {"enjoy|expect|await ... the|my|some|a|_ one|1|zero|0|bad|negative ... star|review|reviews",
+     CUE_SOCIAL, 0},
     {"my|our followers|subscribers|audience|viewers|readers|listeners ... "
      "hear|know|learn|story|stories|find|see|read",
      CUE_SOCIAL, 0},
@@ -342,7 +364,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "publierai|publions|raconterai|raconter|broadcast*|blast*|mention*|tag|tagging|tagged|call*|"
      "warn*|name|naming|shame|shaming|rant|ranting|complain*|vent|venting|making|make|film|filming|"
      "record|recording|postar|postarei|postando|publicarei|compartilhar|compartilharei|divulgar|"
-     "divulgarei|compartir|compartire|difundire|subire|poster|posterai|partager|partagerai",
+     "divulgarei|compartir|compartire|difundire|subire|poster|posterai|partager|partagerai|"
+     "landet|landen|finir|finira|finiront|terminera|acabar|acabara|acabaran|parar|dejar|dejare|"
+     "deixar|deixarei|laisser|laisserai|hinterlasse|hinterlassen|escribir|escribire|escrever|"
+     "escreverei|ecrire|ecrirai|contando|contarei",
      CUE_SOCIAL_ACT, 0},
     /* es/de/fr/pt */
     {"redes sociales|sociais", CUE_SOCIAL, 0},
@@ -352,12 +377,15 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"a|contactar*|contare|llamare|acudire|acudir|ir ... la|los ... "
      "prensa|periodicos|periodistas|television",
      CUE_SOCIAL, 0},
-    {"resena|resenas|opinion|valoracion|critica negativa|negativas|mala|malas", CUE_SOCIAL, 0},
+    {"resena|resenas|opinion|valoracion|critica "
+     "negativa|negativas|mala|malas|terrible|terribles|horrible|horribles|pesima|pesimas",
+     CUE_SOCIAL, 0},
     {"mala|malas|negativa resena|resenas|opinion|valoracion|critica", CUE_SOCIAL, 0},
     {"soziale|sozialen medien|netzwerke|netzwerken", CUE_SOCIAL, 0},
     {"offentlich|publik machen|gehen|mache", CUE_SOCIAL, 0},
     {"presse|zeitung", CUE_SOCIAL, 0},
     {"schlechte|negative bewertung|bewertungen|rezension", CUE_SOCIAL, 0},
+    {"ein|eine|1|null stern|sterne bewertung|bewertungen|rezension", CUE_SOCIAL, 0},
     {"allen|jedem ... erzahlen|erzahle|berichten", CUE_SOCIAL, 0},
     {"reseaux sociaux", CUE_SOCIAL, 0},
     {"la|les presse|medias|journalistes", CUE_SOCIAL, 0},
@@ -401,7 +429,19 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "look|call|review|check|handle|contact|take|deal|sort|phone|ring|help",
      CUE_HUMAN, 0},
     {"whoever|whoever's|someone|somebody ... in charge", CUE_HUMAN, 0},
-    {"like|want|need|would|get ... escalated", CUE_HUMAN, 0},
+    {"like|want|need|would|get|asking|request|requesting|demand|demanding|insist|insisting ... "
+     "escalated",
+     CUE_HUMAN, 0},
+    /* "is there anyone else I can talk to?", "I'd rather deal with a person", "who is your
+     * manager?", "can someone from your team call me" (not "can someone call me about the
+     * upgrade options?": a question for information) */
+    {"anyone|someone|somebody|person else i|we ... talk|speak|deal|chat", CUE_HUMAN, 0},
+    {"rather|prefer|preferably ... deal|speak|talk|chat ... with|to ... a|an|the|your|_ " HUMAN_N,
+     CUE_HUMAN, 0},
+    {"who|who's|whos is|_ your manager|supervisor|boss|superior", CUE_HUMAN, 0},
+    {"can|could|would|will|please someone|somebody|anyone from|at ... call|ring|phone ... "
+     "me|us|back",
+     CUE_HUMAN, 0},
     {"can|could|please|must|should|needs|need ... be escalated", CUE_HUMAN, 0},
     {"get|put a|an|the|your|_ human|person|manager|supervisor|somebody|someone on the|this "
      "line|phone|chat|call|case",
@@ -434,6 +474,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "bot|bots|robot|robots|machine|automated|script",
      CUE_HUMAN, 0},
     {"in touch with a|an|the|your|_ ... " HUMAN_N, CUE_HUMAN, 0},
+    /* "get me someone who knows what they're doing" */
+    {"get|find|give me someone|somebody|anyone who|that "
+     "knows|know|understands|understand|can|could",
+     CUE_HUMAN, 0},
     {"get|bring|fetch|find me a|an|the|your ... "
      "manager|supervisor|human|person|agent|boss|superior|someone|somebody",
      CUE_HUMAN, 0},
@@ -496,6 +540,19 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_HUMAN, 0},
     {"escalar|escalen|escale|escalado", CUE_HUMAN, 2},
     {"persona real", CUE_HUMAN, 0},
+    /* "quiero hablar con alguien de verdad", "tem alguém que possa me atender?" */
+    {"con|com|a alguien|alguem|persona|pessoa de verdad|verdade", CUE_HUMAN, 0},
+    {"alguien|alguem|persona|pessoa ... atender|atienda|atenda", CUE_HUMAN, 0},
+    {"comunicar|comunicarme|comuniquen|comunique|conectar|conectarme|transferir|transferirme|"
+     "transfieran ... con ... un|una|el|la|su|algun|_ ... "
+     "supervisor|supervisora|gerente|encargado|encargada|responsable|jefe|humano|persona|agente|"
+     "operador",
+     CUE_HUMAN, 0},
+    /* "hay alguien con quien pueda hablar?", "paseme a un supervisor" */
+    {"hay alguien|persona|humano ... hablar", CUE_HUMAN, 0},
+    {"pase|pasar|paseme|transfiera|transferir|derive|derivar|escale ... a|al|con ... "
+     "un|una|su|_ ... supervisor|supervisora|gerente|responsable|superior|encargado|humano",
+     CUE_HUMAN, 0},
     /* de */
     {"will|mochte|moechte|verlange|brauche|wunsche|fordere|bitte|sprechen|reden|verbinden ... "
      "vorgesetzten|vorgesetzte|vorgesetzter|teamleiter|teamleiterin|abteilungsleiter|"
@@ -508,6 +565,13 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_HUMAN, 0},
     {"echten|echte|echter menschen|mensch|person|mitarbeiter", CUE_HUMAN, 0},
     {"eskalieren", CUE_HUMAN, 2},
+    /* "leiten Sie das an Ihren Vorgesetzten weiter" */
+    {"an ... vorgesetzten|vorgesetzte|teamleiter|teamleiterin|chef|chefin|geschaftsleitung|"
+     "manager|supervisor ... weiter|weiterleiten|weitergeben|geben",
+     CUE_HUMAN, 0},
+    {"weiterleiten|weitergeben|eskalieren ... an ... "
+     "vorgesetzten|vorgesetzte|teamleiter|chef|chefin|geschaftsleitung|manager",
+     CUE_HUMAN, 0},
     /* fr */
     {"parler ... a|avec ... un|une|le|la|votre|vrai|vraie|_ ... "
      "humain|humaine|personne|conseiller|conseillere|responsable|superviseur|manager|directeur|"
@@ -518,6 +582,14 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_HUMAN, 0},
     {"vraie|vrai personne|humain|conseiller|conseillere|agent", CUE_HUMAN, 0},
     {"escalader|remonter ... dossier|demande|plainte", CUE_HUMAN, 2},
+    /* "pouvez-vous me passer un conseiller ?" */
+    {"passer|passez|transferer|transferez|mettre|mettez ... "
+     "conseiller|conseillere|responsable|superviseur|humain|manager|superieur",
+     CUE_HUMAN, 0},
+    /* "merci de transmettre mon dossier a un responsable" */
+    {"transmettre|transmettez|transferer|transferez|remonter|remontez ... a|au ... "
+     "un|une|votre|le|la|_ ... responsable|superviseur|manager|superieur|hierarchie|direction",
+     CUE_HUMAN, 0},
     /* pt */
     {"falar ... com ... um|uma|o|a|algum|alguem|seu|sua ... "
      "humano|humana|pessoa|atendente|gerente|supervisor|supervisora|responsavel|chefe|agente|"
@@ -528,6 +600,10 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      CUE_HUMAN, 0},
     {"pessoa de verdade|real", CUE_HUMAN, 0},
     {"escalar|escalem|escalonar", CUE_HUMAN, 2},
+    /* "por favor, encaminhe para um supervisor" */
+    {"encaminhe|encaminhar|encaminha|transfira|transferir ... para ... "
+     "um|uma|o|a|seu|sua|_ ... supervisor|gerente|responsavel|superior|atendente|humano",
+     CUE_HUMAN, 0},
     /* another role: "my manager asked me", praise for a named person, "account manager" */
     {"my|our|store|account|project|office|hiring|property|branch|general|line|area|relationship|"
      "community|success|regional ... manager|managers|supervisor|boss ... "
@@ -550,6 +626,11 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
      "dashboard|role|roles|app|view|portal|page|settings|tool|permissions|permission|access|mode|"
      "console|panel|account|login|seat|seats|license|licence|software",
      CUE_HUMAN_VETO, 5},
+    /* praise: "who's your manager of the year?" */
+    {"of the year|month|week|day", CUE_HUMAN_VETO, 9},
+    /* a call to book something, not a person to take the case: "can someone call me to
+     * arrange the installation date?" */
+    {"to arrange|schedule|book|reschedule|organise|organize|confirm", CUE_HUMAN_VETO, 8},
     {"escalated|escalates|escalating quickly|fast|into", CUE_HUMAN_VETO, 3},
     {"situation|things ... escalated|escalates", CUE_HUMAN_VETO, 3},
     {"is|are|am this|you|i ... a|an|_ real|human|bot|robot|person", CUE_HUMAN_VETO, 6},
@@ -581,6 +662,11 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {MANY " support|customer|service ... tickets", CUE_REPEAT, 2},
     {"every|each|any time|times|single|call ... i|we ... " CONTACT_V, CUE_REPEAT, 2},
     {"every|each call|chat|email|agent|conversation", CUE_REPEAT, 2},
+    {"every|each single call|chat|email|agent|conversation|person|rep|time", CUE_REPEAT, 2},
+    /* "I've spoken to four of you", "twice I was promised a callback" */
+    {CONTACT_V " ... " MANY " of you", CUE_REPEAT, 2},
+    {"twice ... promised|told|assured|called|emailed|contacted|rang|phoned|chased|asked",
+     CUE_REPEAT, 2},
     {"app|online|website|link|form|button|clicked|clicking|unsubscribe|unsubscribed|portal|self-"
      "service",
      CUE_REPEAT_VETO, 0},
@@ -640,7 +726,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"tercera|cuarta|quinta|enesima vez", CUE_REPEAT_TIME, 2},
     {"segunda vez", CUE_REPEAT_TIME, 1},
     {"varias|muchas|tres|cuatro|dos|multiples "
-     "llamadas|correos|mensajes|reclamaciones|quejas|tickets|emails",
+     "llamadas|correos|mensajes|reclamaciones|quejas|tickets|emails|mails|e-mails",
      CUE_REPEAT, 2},
     {"ya|otra|de ... vez|he|nuevo ... llamado|escrito|contactado|reclamado|llamo|escribo",
      CUE_REPEAT, 1},
@@ -677,7 +763,7 @@ const struct cs_phrase CS_CUE_LEXICON[] = {
     {"terceira|quarta|quinta|enesima vez", CUE_REPEAT_TIME, 2},
     {"segunda vez", CUE_REPEAT_TIME, 1},
     {"varias|muitas|tres|quatro|duas|diversas "
-     "ligacoes|chamadas|emails|mensagens|reclamacoes|protocolos",
+     "ligacoes|chamadas|emails|mensagens|reclamacoes|protocolos|mails|e-mails",
      CUE_REPEAT, 2},
     {"ja|novamente ... liguei|escrevi|contatei|contactei|reclamei", CUE_REPEAT, 1},
     /* a word that makes "the third time" about contacting */

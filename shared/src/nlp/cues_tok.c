@@ -147,6 +147,25 @@ static void tok_word(struct tok_state *s, const char *text, size_t len, const st
     tok_close(s, w->off + w->len);
 }
 
+/* "e-mail(s)", "E-Mail" are one word, "email(s)": the shared tokeniser splits at the
+ * hyphen, and a lone "e" would keep "third e-mail" and "drei E-Mails" from every phrase
+ * that counts contacts. Other hyphenated words stay split ("one-star review"). */
+static void join_e_mail(struct cs_toks *tk, const char *text)
+{
+    if (tk->n < 2) return;
+    struct cs_tok *e = &tk->t[tk->n - 2], *m = &tk->t[tk->n - 1];
+    if (e->n != 1 || e->w[0] != 'e' || m->off != e->end + 1 || text[e->end] != '-' ||
+        strncmp(m->w, "mail", 4) != 0 || e->n + m->n + 1u >= CS_TOK_WORD)
+        return;
+    memcpy(e->w + 1, m->w, m->n + 1u);
+    e->n = (uint8_t)(1 + m->n);
+    e->h = cs_phrase_hash(e->w, e->n);
+    e->end = m->end;
+    e->upper = m->upper;
+    tk->n--;
+    tk->words--;
+}
+
 void cs_toks_fill(struct cs_toks *tk, const char *text, size_t len, size_t from)
 {
     struct tok_state s = {.tk = tk, .sentence_start = true};
@@ -166,6 +185,7 @@ void cs_toks_fill(struct cs_toks *tk, const char *text, size_t len, size_t from)
             return;
         }
         tok_word(&s, text, len, &w);
+        join_e_mail(tk, text);
     }
     tk->next = len;
 }

@@ -384,6 +384,9 @@ static void test_cue_words_in_context(void)
         "My manager asked me to request an invoice",
         "Is there a phone number I can call?",
         "I'm not angry, just confused about the bill",
+        "Who is the manager of the Leeds branch? I want to send a thank-you card.",
+        "Can someone from your team call me to arrange the installation date?",
+        "Je voudrais transmettre mes coordonnées bancaires.",
         NULL};
     static const struct {
         const char *text, *reason, *target;
@@ -392,6 +395,10 @@ static void test_cue_words_in_context(void)
          "CUSTOMER_REQUEST", "AI_MANAGER"},
         {"quiero hablar con un humano", "CUSTOMER_REQUEST", "HUMAN_AGENT"},
         {"ich will einen Vorgesetzten", "CUSTOMER_REQUEST", "AI_MANAGER"},
+        /* issue #14's third round: the tier a forwarding or a preference names */
+        {"Bitte leiten Sie das an Ihren Vorgesetzten weiter.", "CUSTOMER_REQUEST", "AI_MANAGER"},
+        {"Merci de transmettre mon dossier à un responsable.", "CUSTOMER_REQUEST", "AI_MANAGER"},
+        {"I'd rather deal with a person.", "CUSTOMER_REQUEST", "HUMAN_AGENT"},
         {"Ich werde Sie verklagen, mein Anwalt ist informiert", "LEGAL_MENTION", "AI_MANAGER"},
         {"If you don't fix this I'll sue", "LEGAL_MENTION", "AI_MANAGER"},
         {"I will post this on Twitter and leave a terrible review", "SOCIAL_MEDIA_THREAT",
