@@ -575,7 +575,7 @@ struct writer {
     char upd_iso[CS_ISO_MAX]; /* upd as every row of the batch answers it, made once */
     int64_t next_change_id;
     sqlite3_stmt *get, *ins, *add, *chg, *part_ins, *part_del, *seg_del, *seg_scan, *seg_ins;
-    struct cs_rp_text text; /* the row being written, reused row after row */
+    struct cs_rp_text text;  /* the row being written, reused row after row */
     struct cs_rp_text ptext; /* a participant's row, cut from its contact's text */
 };
 
@@ -815,8 +815,8 @@ static int put_part_row(struct writer *w, const struct cs_rp_resource *pr, json_
     json_object *v;
     bool had_created = json_object_object_get_ex(p, "created_at", &v);
     json_object *cid = json_object_new_int64(x->id), *upd = json_object_new_string(w->upd_iso);
-    int rc = cid && upd ? cs_rp_json_set(&w->ptext, w->text.p + at[0], at[1] - at[0])
-                        : CS_ERR_NOMEM;
+    int rc =
+        cid && upd ? cs_rp_json_set(&w->ptext, w->text.p + at[0], at[1] - at[0]) : CS_ERR_NOMEM;
     if (!rc) rc = cs_rp_json_extend(&w->ptext, x->key, cid);
     if (!rc && !had_created) rc = cs_rp_json_extend(&w->ptext, "created_at", x->created);
     if (!rc) rc = cs_rp_json_extend(&w->ptext, "updated_at", upd);

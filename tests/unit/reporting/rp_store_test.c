@@ -432,7 +432,8 @@ static void test_participant_rows(void)
     struct cs_rp_page_end end;
     REQUIRE(cs_rp_store_list_raw(st, A, "parts", pr, &q, &out, &total, &end) == 0);
     CHECK_INT(total, 5);
-#define TAIL "\"created_at\":\"2026-03-04T10:00:00.000Z\",\"updated_at\":\"1970-01-01T00:00:05.000Z\"}"
+#define TAIL                                                                                       \
+    "\"created_at\":\"2026-03-04T10:00:00.000Z\",\"updated_at\":\"1970-01-01T00:00:05.000Z\"}"
     CHECK_STR(cs_buf_str(&out),
               "[{\"id\":21,\"type\":\"end_user\",\"call_id\":30," TAIL
               ",{\"id\":22,\"type\":\"agent\",\"agent_id\":7,\"created_at\":"
@@ -447,8 +448,8 @@ static void test_participant_rows(void)
     /* The columns of the rows: by call, by agent, by created_at. */
     json_object *page = list("parts", "call_participants", "agent_id[]=7", &total);
     CHECK_STR(ids(page), "22");
-    page = list("parts", "call_participants",
-                "created_at[from]=2026-03-04T10:00:01Z&call_id[]=30", &total);
+    page = list("parts", "call_participants", "created_at[from]=2026-03-04T10:00:01Z&call_id[]=30",
+                &total);
     CHECK_STR(ids(page), "22");
     page = list("parts", "call_participants", "created_at[to]=2026-03-04T10:00:00Z", &total);
     CHECK_STR(ids(page), "21,23,24,25");
