@@ -309,13 +309,23 @@ void cs_rp_time_str(int64_t ms, char *out);
  * *canonical (may be NULL) tells whether `s` is exactly cs_rp_time_str's rendering. */
 int cs_rp_time_ms(const char *s, int64_t *ms, bool *canonical);
 
-/* A reusable text buffer (zero-initialised; cs_rp_text_free releases it). */
+/* A reusable text buffer (zero-initialised; cs_rp_text_free releases it). When `mark`
+ * is an array inside the value written, span[2*i] and span[2*i+1] are where its element
+ * i starts and ends in p (nspan elements): a call's participants are written once, in
+ * the call, and their own rows are cut from there. */
 struct cs_rp_text {
     char *p;
     size_t len, cap;
+    json_object *mark;
+    size_t *span, nspan, spancap;
 };
 /* t->p = the compact JSON of `o`, exactly as json-c's JSON_C_TO_STRING_PLAIN writes it. */
 int cs_rp_json_text(struct cs_rp_text *t, json_object *o);
+/* t->p = `n` bytes of JSON object text (`text`, ending in '}'). */
+int cs_rp_json_set(struct cs_rp_text *t, const char *text, size_t n);
+/* Adds "key":<v> as the last member of the object text in t, byte for byte what
+ * serialising the object after json_object_object_add of a new key would give. */
+int cs_rp_json_extend(struct cs_rp_text *t, const char *key, json_object *v);
 void cs_rp_text_free(struct cs_rp_text *t);
 
 #endif

@@ -256,7 +256,14 @@ static void derive(json_object *rec)
         json_object_object_add(rec, "menu_id", json_object_new_int64(id));
 }
 
-static void check_one(const struct cs_rp_resource *r, json_object *rec, struct problems *p)
+/* Whether the resource has nested participants / transfers: looked up once per import,
+ * not per record (a linear scan of the schema each). */
+struct nested {
+    bool parts, transfers;
+};
+
+static void check_one(const struct cs_rp_resource *r, const struct nested *nest, json_object *rec,
+                      struct problems *p)
 {
     if (!json_object_is_type(rec, json_type_object)) {
         problem(p, "record", "must be a JSON object");
@@ -296,11 +303,11 @@ static void check_one(const struct cs_rp_resource *r, json_object *rec, struct p
     if (json_object_get_int64(json_object_object_get(rec, "id")) < 1 &&
         json_object_is_type(json_object_object_get(rec, "id"), json_type_int))
         problem(p, "id", "must be >= 1");
-    if (cs_rp_field_find(r, "participants")) {
+    if (nest->parts) {
         check_parts(rec, p);
         derive(rec);
     }
-    if (cs_rp_field_find(r, "transfers")) check_transfers(rec, p);
+    if (nest->transfers) check_transfers(rec, p);
 }
 
 int cs_rp_import_check(const struct cs_rp_resource *r, json_object *records, struct cs_arena *a,
@@ -318,10 +325,12 @@ int cs_rp_import_check(const struct cs_rp_resource *r, json_object *records, str
         return CS_ERR_VALIDATION;
     }
     size_t bad = 0;
+    struct nested nest = {cs_rp_field_find(r, "participants") != NULL,
+                          cs_rp_field_find(r, "transfers") != NULL};
     for (size_t i = 0; i < json_object_array_length(records); i++) {
         json_object *rec = json_object_array_get_idx(records, i);
         struct problems p = {a, NULL};
-        check_one(r, rec, &p);
+        check_one(r, &nest, rec, &p);
         if (!p.list) continue;
         if (++bad > MAX_REPORTED) {
             json_object_put(p.list);

@@ -95,6 +95,17 @@ static bool put_int(struct cs_rp_text *t, int64_t v)
     return put(t, d + sizeof(d) - n, (size_t)n);
 }
 
+static bool mark_room(struct cs_rp_text *t, size_t n)
+{
+    if (n * 2 > t->spancap) {
+        size_t *p = realloc(t->span, n * 2 * sizeof(*p));
+        if (!p) return false; /* no spans: the caller writes the elements itself */
+        t->span = p;
+        t->spancap = n * 2;
+    }
+    return true;
+}
+
 static bool put_value(struct cs_rp_text *t, json_object *o, int depth)
 {
     if (!o) return put(t, "null", 4);
@@ -109,9 +120,14 @@ static bool put_value(struct cs_rp_text *t, json_object *o, int depth)
         return json_object_get_boolean(o) ? put(t, "true", 4) : put(t, "false", 5);
     if (plain && type == json_type_array) {
         size_t n = json_object_array_length(o);
-        bool ok = put(t, "[", 1);
-        for (size_t i = 0; ok && i < n; i++)
-            ok = (!i || put(t, ",", 1)) && put_value(t, json_object_array_get_idx(o, i), depth + 1);
+        bool ok = put(t, "[", 1), marked = o == t->mark && mark_room(t, n);
+        for (size_t i = 0; ok && i < n; i++) {
+            ok = !i || put(t, ",", 1);
+            if (marked) t->span[2 * i] = t->len;
+            ok = ok && put_value(t, json_object_array_get_idx(o, i), depth + 1);
+            if (marked) t->span[2 * i + 1] = t->len;
+        }
+        if (marked && ok) t->nspan = n;
         return ok && put(t, "]", 1);
     }
     if (plain && type == json_type_object) {
@@ -133,7 +149,28 @@ static bool put_value(struct cs_rp_text *t, json_object *o, int depth)
 int cs_rp_json_text(struct cs_rp_text *t, json_object *o)
 {
     t->len = 0;
+    t->nspan = 0;
     if (!put_value(t, o, 0) || !grow(t, 0)) return CS_ERR_NOMEM;
+    t->p[t->len] = '\0';
+    return CS_OK;
+}
+
+int cs_rp_json_set(struct cs_rp_text *t, const char *text, size_t n)
+{
+    t->len = 0;
+    t->nspan = 0;
+    if (!put(t, text, n) || !grow(t, 0)) return CS_ERR_NOMEM;
+    t->p[t->len] = '\0';
+    return CS_OK;
+}
+
+int cs_rp_json_extend(struct cs_rp_text *t, const char *key, json_object *v)
+{
+    if (t->len < 2 || t->p[t->len - 1] != '}') return CS_ERR_INVALID;
+    t->len--;
+    bool ok = (t->len == 1 || put(t, ",", 1)) && put_str(t, key, strlen(key)) && put(t, ":", 1) &&
+              put_value(t, v, 1) && put(t, "}", 1) && grow(t, 0);
+    if (!ok) return CS_ERR_NOMEM;
     t->p[t->len] = '\0';
     return CS_OK;
 }
@@ -141,5 +178,6 @@ int cs_rp_json_text(struct cs_rp_text *t, json_object *o)
 void cs_rp_text_free(struct cs_rp_text *t)
 {
     free(t->p);
+    free(t->span);
     *t = (struct cs_rp_text){0};
 }

@@ -575,7 +575,8 @@ struct writer {
     char upd_iso[CS_ISO_MAX]; /* upd as every row of the batch answers it, made once */
     int64_t next_change_id;
     sqlite3_stmt *get, *ins, *add, *chg, *part_ins, *part_del, *seg_del, *seg_scan, *seg_ins;
-    struct cs_rp_text text; /* the row being written, reused row after row */
+    struct cs_rp_text text;  /* the row being written, reused row after row */
+    struct cs_rp_text ptext; /* a participant's row, cut from its contact's text */
 };
 
 static int64_t max_of(sqlite3 *db, const char *sql, const char *tenant)
@@ -595,14 +596,38 @@ static int64_t time_ms(json_object *rec, const char *key)
     return s && !cs_rp_time_ms(s, &ms, NULL) ? ms : INT64_MIN;
 }
 
-/* Binds the column fields of `rec` from parameter 5 on, in schema order. */
-static void bind_columns(sqlite3_stmt *q, const struct cs_rp_resource *r, json_object *rec)
+/* A participant's row beside its nested object: the contact's id under `key`, and the
+ * contact's created_at when the participant has none. */
+struct part_extra {
+    const char *key;
+    int64_t id;
+    json_object *created;
+};
+
+/* Binds the column fields of `rec` (with `x`'s additions, when given) from parameter 5
+ * on, in schema order. */
+static void bind_columns(sqlite3_stmt *q, const struct cs_rp_resource *r, json_object *rec,
+                         const struct part_extra *x)
 {
     int at = 5;
     for (size_t i = 0; i < r->nfields; i++) {
         const struct cs_rp_field *f = &r->fields[i];
         if (!f->column || is_meta(f)) continue;
         json_object *v = json_object_object_get(rec, f->name);
+        if (x && !strcmp(f->name, x->key)) {
+            sqlite3_bind_int64(q, at++, x->id);
+            continue;
+        }
+        if (x && !v && f->type == RP_TIME && !strcmp(f->name, "created_at")) {
+            int64_t ms;
+            const char *s = json_object_get_string(x->created);
+            if (json_object_is_type(x->created, json_type_string) && !cs_rp_time_ms(s, &ms, NULL))
+                sqlite3_bind_int64(q, at, ms);
+            else
+                sqlite3_bind_null(q, at);
+            at++;
+            continue;
+        }
         if (!v)
             sqlite3_bind_null(q, at);
         else if (f->type == RP_TIME) {
@@ -695,6 +720,7 @@ static void finalize_writes(struct writer *w)
         *all[i] = NULL;
     }
     cs_rp_text_free(&w->text);
+    cs_rp_text_free(&w->ptext);
 }
 
 static int step_reset(sqlite3_stmt *q)
@@ -775,7 +801,34 @@ static int put_row(struct writer *w, const struct cs_rp_resource *r, sqlite3_stm
     sqlite3_bind_int64(ins, 3, w->upd);
     /* The text lives in w->text until the next row, after this step. */
     sqlite3_bind_text(ins, 4, w->text.p, (int)w->text.len, SQLITE_STATIC);
-    bind_columns(ins, r, rec);
+    bind_columns(ins, r, rec, NULL);
+    return step_reset(ins);
+}
+
+/* A participant's row cut from its contact's text (the span `at` of w->text): its own
+ * members, then the contact's id, its created_at when it has none, and updated_at, as
+ * adding them to the object and writing it would give. For a participant without the
+ * contact's key and updated_at, the common case; the nested object is not touched. */
+static int put_part_row(struct writer *w, const struct cs_rp_resource *pr, json_object *p,
+                        const size_t *at, const struct part_extra *x)
+{
+    json_object *v;
+    bool had_created = json_object_object_get_ex(p, "created_at", &v);
+    json_object *cid = json_object_new_int64(x->id), *upd = json_object_new_string(w->upd_iso);
+    int rc =
+        cid && upd ? cs_rp_json_set(&w->ptext, w->text.p + at[0], at[1] - at[0]) : CS_ERR_NOMEM;
+    if (!rc) rc = cs_rp_json_extend(&w->ptext, x->key, cid);
+    if (!rc && !had_created) rc = cs_rp_json_extend(&w->ptext, "created_at", x->created);
+    if (!rc) rc = cs_rp_json_extend(&w->ptext, "updated_at", upd);
+    json_object_put(cid);
+    json_object_put(upd);
+    if (rc) return rc;
+    sqlite3_stmt *ins = w->part_ins;
+    sqlite3_bind_text(ins, 1, w->tenant, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(ins, 2, json_object_get_int64(json_object_object_get(p, "id")));
+    sqlite3_bind_int64(ins, 3, w->upd);
+    sqlite3_bind_text(ins, 4, w->ptext.p, (int)w->ptext.len, SQLITE_STATIC);
+    bind_columns(ins, pr, p, x);
     return step_reset(ins);
 }
 
@@ -799,13 +852,20 @@ static int write_parts(struct writer *w, const struct cs_rp_resource *r, int64_t
     json_object *arr = json_object_object_get(rec, "participants");
     json_object *created = json_object_object_get(rec, "created_at");
     size_t n = json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
+    struct part_extra x = {key, id, created};
     for (size_t i = 0; !rc && i < n; i++) {
         json_object *p = json_object_array_get_idx(arr, i), *v;
         bool had_key = json_object_object_get_ex(p, key, &v);
-        bool had_created = json_object_object_get_ex(p, "created_at", &v);
-        json_object *former_key = had_key ? json_object_get(v) : NULL;
-        json_object *former_upd = json_object_get(json_object_object_get(p, "updated_at"));
         bool had_upd = json_object_object_get_ex(p, "updated_at", &v);
+        /* w->text's spans are the participants as the contact was just written (until a
+         * participant below is written the general way, in w->text). */
+        if (arr == w->text.mark && w->text.nspan == n && !had_key && !had_upd) {
+            rc = put_part_row(w, pr, p, &w->text.span[2 * i], &x);
+            continue;
+        }
+        bool had_created = json_object_object_get_ex(p, "created_at", &v);
+        json_object *former_key = had_key ? json_object_get(json_object_object_get(p, key)) : NULL;
+        json_object *former_upd = json_object_get(json_object_object_get(p, "updated_at"));
         json_object_object_add(p, key, json_object_new_int64(id));
         if (!had_created) json_object_object_add(p, "created_at", json_object_get(created));
         rc = put_row(w, pr, w->part_ins, json_object_get_int64(json_object_object_get(p, "id")), p);
@@ -885,6 +945,7 @@ static int write_one(struct writer *w, const struct cs_rp_resource *r, json_obje
         json_object_object_add(rec, "created_at", json_object_new_string(iso));
     }
     bool contact = !strcmp(r->name, "calls") || !strcmp(r->name, "chats");
+    w->text.mark = contact ? json_object_object_get(rec, "participants") : NULL;
     int rc = put_row(w, r, w->add, id, rec);
     if (rc != CS_ERR_EXISTS) {
         if (!rc) res->inserted++;

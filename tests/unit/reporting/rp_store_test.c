@@ -6,6 +6,7 @@
 #include "../../support/temp_store.h"
 #include "../../support/test.h"
 #include "cs/arena.h"
+#include "cs/buf.h"
 #include "cs/clock.h"
 #include "cs/json.h"
 #include "cs/reporting.h"
@@ -405,6 +406,64 @@ static void test_demo_chats(void)
     CHECK_INT(taken, finished + transferred);
 }
 
+/* A participant's row is its nested object plus the call's id, the call's created_at
+ * when it has none and updated_at, byte for byte as json-c writes the object with those
+ * added (a key it already has keeps its place); the call's own record is unchanged. */
+static void test_participant_rows(void)
+{
+    const char *call =
+        "{\"id\":30,\"call_type\":\"inbound\",\"status\":\"finished\","
+        "\"created_at\":\"2026-03-04T10:00:00Z\",\"participants\":["
+        "{\"id\":21,\"type\":\"end_user\"},"
+        "{\"id\":22,\"type\":\"agent\",\"agent_id\":7,\"created_at\":\"2026-03-04T10:00:05Z\"},"
+        "{\"id\":23,\"type\":\"agent\",\"call_id\":999},"
+        "{\"id\":24,\"type\":\"third_party\",\"updated_at\":\"2026-01-01T00:00:00Z\"},"
+        "{\"id\":25,\"type\":\"agent\",\"name\":\"a/b \\\"q\\\"\"}]}";
+    struct cs_rp_import_result r;
+    REQUIRE(import("parts", "calls", call, 5000, &r) == 0);
+    CHECK_INT(r.inserted, 1);
+    const struct cs_rp_resource *pr = cs_rp_resource_find("call_participants");
+    struct cs_rp_query q;
+    struct cs_rp_error e;
+    REQUIRE(cs_rp_query_parse(pr, "call_id[]=30", NULL, A, &q, &e) == 0);
+    struct cs_buf out;
+    cs_buf_init(&out, A, 1 << 20);
+    int64_t total;
+    struct cs_rp_page_end end;
+    REQUIRE(cs_rp_store_list_raw(st, A, "parts", pr, &q, &out, &total, &end) == 0);
+    CHECK_INT(total, 5);
+#define TAIL                                                                                       \
+    "\"created_at\":\"2026-03-04T10:00:00.000Z\",\"updated_at\":\"1970-01-01T00:00:05.000Z\"}"
+    CHECK_STR(cs_buf_str(&out),
+              "[{\"id\":21,\"type\":\"end_user\",\"call_id\":30," TAIL
+              ",{\"id\":22,\"type\":\"agent\",\"agent_id\":7,\"created_at\":"
+              "\"2026-03-04T10:00:05.000Z\",\"call_id\":30,\"updated_at\":"
+              "\"1970-01-01T00:00:05.000Z\"}"
+              ",{\"id\":23,\"type\":\"agent\",\"call_id\":30," TAIL
+              ",{\"id\":24,\"type\":\"third_party\",\"updated_at\":\"1970-01-01T00:00:05.000Z\","
+              "\"call_id\":30,\"created_at\":\"2026-03-04T10:00:00.000Z\"}"
+              ",{\"id\":25,\"type\":\"agent\",\"name\":\"a\\/b \\\"q\\\"\",\"call_id\":30," TAIL
+              "]");
+#undef TAIL
+    /* The columns of the rows: by call, by agent, by created_at. */
+    json_object *page = list("parts", "call_participants", "agent_id[]=7", &total);
+    CHECK_STR(ids(page), "22");
+    page = list("parts", "call_participants", "created_at[from]=2026-03-04T10:00:01Z&call_id[]=30",
+                &total);
+    CHECK_STR(ids(page), "22");
+    page = list("parts", "call_participants", "created_at[to]=2026-03-04T10:00:00Z", &total);
+    CHECK_STR(ids(page), "21,23,24,25");
+    json_object *one = NULL;
+    REQUIRE(cs_rp_store_get(st, A, "parts", cs_rp_resource_find("calls"), 30, false, &one) == 0);
+    CHECK_STR(json_object_to_json_string_ext(json_object_object_get(one, "participants"),
+                                             JSON_C_TO_STRING_PLAIN),
+              "[{\"id\":21,\"type\":\"end_user\"},{\"id\":22,\"type\":\"agent\",\"agent_id\":7,"
+              "\"created_at\":\"2026-03-04T10:00:05.000Z\"},{\"id\":23,\"type\":\"agent\","
+              "\"call_id\":999},{\"id\":24,\"type\":\"third_party\",\"updated_at\":"
+              "\"2026-01-01T00:00:00.000Z\"},{\"id\":25,\"type\":\"agent\",\"name\":"
+              "\"a\\/b \\\"q\\\"\"}]");
+}
+
 int main(void)
 {
     st = temp_db_create(&db, "reporting");
@@ -412,6 +471,7 @@ int main(void)
     if (!st || !A) return 1;
     TEST_RUN(test_import_and_filters);
     TEST_RUN(test_idempotent_and_changes);
+    TEST_RUN(test_participant_rows);
     TEST_RUN(test_all_or_nothing);
     TEST_RUN(test_tailing);
     TEST_RUN(test_segment_stats);

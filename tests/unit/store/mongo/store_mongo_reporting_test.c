@@ -2,7 +2,9 @@
  * extended JSON without a server: the filter a list query becomes (columns vs record
  * fields, times as ms vs ISO text, lists, deleted rows, the tailing cursor), find
  * options, realistic pages in canonical extended JSON, the segment statistics pipelines
- * and the other queries and updates the plugin runs (store_mongo_rp.c). */
+ * and the other queries and updates the plugin runs (store_mongo_rp.c); and that the
+ * indexes infra/mongodb/indexes.json defines for the reporting collections are the ones
+ * those queries need, and only those. */
 #include <string.h>
 
 #include "../../../support/test.h"
@@ -292,6 +294,177 @@ static void test_record_docs(void)
     bson_destroy(&bad);
 }
 
+/* ---- infra/mongodb/indexes.json against the queries ---- */
+
+static json_object *INDEXES; /* infra/mongodb/indexes.json (tests run from the root) */
+
+static bool indexes_loaded(void)
+{
+    if (!INDEXES) INDEXES = json_object_from_file("infra/mongodb/indexes.json");
+    return INDEXES != NULL;
+}
+
+/* The key paths of index `i` of collection `coll`, in order; NULL past the last. */
+static const char **index_keys(const char *coll, size_t i, const char **name)
+{
+    json_object *list = json_object_object_get(INDEXES, coll);
+    if (!json_object_is_type(list, json_type_array) || i >= json_object_array_length(list))
+        return NULL;
+    json_object *ix = json_object_array_get_idx(list, i);
+    json_object *key = json_object_object_get(ix, "key");
+    size_t n = (size_t)json_object_object_length(key), k = 0;
+    const char **out = cs_arena_alloc(A, (n + 1) * sizeof(*out));
+    json_object_object_foreach(key, path, dir)
+    {
+        (void)dir;
+        out[k++] = cs_arena_strdup(A, path);
+    }
+    out[k] = NULL;
+    *name = cs_json_get_str(ix, "name");
+    return out;
+}
+
+/* Whether some index of `coll` begins with the paths of `prefix` (NULL-terminated). */
+static bool index_led_by(const char *coll, const char *const *prefix)
+{
+    const char **keys, *name;
+    for (size_t i = 0; (keys = index_keys(coll, i, &name)); i++) {
+        size_t k = 0;
+        while (prefix[k] && keys[k] && !strcmp(prefix[k], keys[k])) k++;
+        if (!prefix[k]) return true;
+    }
+    return false;
+}
+
+/* The path a filter on `f` puts into the query (beside the tenant and deleted rows). */
+static const char *filter_path(const struct cs_rp_resource *r, const struct cs_rp_field *f)
+{
+    const char *q = f->type == RP_TIME   ? "[from]=2026-01-01"
+                    : f->type == RP_NUM  ? "[from]=1"
+                    : f->type == RP_BOOL ? "[]=true"
+                    : f->type == RP_INT  ? "[]=1"
+                                         : "[]=x";
+    struct cs_rp_query query;
+    struct cs_rp_error e;
+    if (cs_rp_query_parse(r, cs_arena_printf(A, "%s%s&with_deleted=true", f->name, q), NULL, A,
+                          &query, &e))
+        return NULL;
+    bson_t b = BSON_INITIALIZER;
+    const char *path = NULL;
+    bson_iter_t it, and, one;
+    if (!cs_mq_rp_filter(&b, "acme", r, &query) && bson_iter_init_find(&it, &b, "$and") &&
+        bson_iter_recurse(&it, &and) && bson_iter_next(&and) && bson_iter_recurse(&and, &one) &&
+        bson_iter_next(&one))
+        path = cs_arena_strdup(A, bson_iter_key(&one));
+    bson_destroy(&b);
+    return path;
+}
+
+/* A path some list filter of `r` uses. */
+static bool filtered_on(const struct cs_rp_resource *r, const char *path)
+{
+    for (size_t i = 0; i < r->nfields; i++) {
+        const char *p = filter_path(r, &r->fields[i]);
+        if (p && !strcmp(p, path)) return true;
+    }
+    return false;
+}
+
+/* Every list filter on an indexed column has an index led by the tenant and that
+ * column's path as the query writes it; tailing (sort by updated_at after a cursor) has
+ * its (tenant, upd, id) index. */
+static void test_indexes_cover_the_queries(void)
+{
+    REQUIRE(indexes_loaded());
+    const struct cs_rp_resource *const *all = cs_rp_resources();
+    for (size_t i = 0; all[i]; i++) {
+        const struct cs_rp_resource *r = all[i];
+        if (r->view_of) continue;
+        REQUIRE(json_object_object_get(INDEXES, r->table) != NULL);
+        for (size_t k = 0; k < r->nfields; k++) {
+            const struct cs_rp_field *f = &r->fields[k];
+            if (!f->column || f->noindex || !strcmp(f->name, "id") ||
+                !strcmp(f->name, "updated_at") || !strcmp(f->name, "deleted_at"))
+                continue;
+            const char *path = filter_path(r, f);
+            REQUIRE(path != NULL);
+            CHECK_STR(path, cs_arena_printf(A, "c.%s", f->name));
+            const char *const want[] = {"_id.t", path, NULL};
+            if (!index_led_by(r->table, want))
+                fprintf(stderr, "  no index for %s filtered on %s\n", r->table, path);
+            CHECK(index_led_by(r->table, want));
+        }
+        struct cs_rp_query q;
+        struct cs_rp_error e;
+        REQUIRE(cs_rp_query_parse(r, "sort_column=updated_at&after=5.7", NULL, A, &q, &e) == 0);
+        bson_t o = BSON_INITIALIZER;
+        REQUIRE(cs_mq_rp_find_opts(&o, &q) == 0);
+        bson_iter_t it, sort;
+        const char *want[4] = {"_id.t", NULL, NULL, NULL};
+        size_t n = 1;
+        if (bson_iter_init_find(&it, &o, "sort") && bson_iter_recurse(&it, &sort))
+            while (n < 3 && bson_iter_next(&sort))
+                want[n++] = cs_arena_strdup(A, bson_iter_key(&sort));
+        bson_destroy(&o);
+        CHECK_INT((int64_t)n, 3);
+        CHECK(index_led_by(r->table, want));
+    }
+    /* Segment statistics: the pipelines' first stage matches the tenant and a window. */
+    bson_t p = BSON_INITIALIZER;
+    REQUIRE(cs_mq_rp_stats_pipeline(&p, "acme", RP_G_TEAM, 0, 1) == 0);
+    bson_iter_t it, match;
+    const char *want[4] = {NULL, NULL, NULL, NULL};
+    size_t n = 0;
+    if (bson_iter_init_find(&it, &p, "0") && bson_iter_recurse(&it, &match) &&
+        bson_iter_find(&match, "$match") && bson_iter_recurse(&match, &it))
+        while (n < 3 && bson_iter_next(&it)) want[n++] = cs_arena_strdup(A, bson_iter_key(&it));
+    bson_destroy(&p);
+    CHECK_INT((int64_t)n, 2);
+    CHECK(index_led_by("rp_call_segments", want));
+}
+
+/* ...and no reporting index is one no query uses: each key path of each rp_ index is
+ * the tenant, the tailing pair, a path a filter of that resource writes, the team
+ * agents' rec.teams.id, or (segments) the created window. */
+static void test_no_index_without_a_query(void)
+{
+    REQUIRE(indexes_loaded());
+    bson_t b = BSON_INITIALIZER;
+    REQUIRE(cs_mq_rp_team_agents_filter(&b, "acme", 4) == 0);
+    bson_iter_t it;
+    REQUIRE(bson_iter_init_find(&it, &b, "rec.teams"));
+    const char *team_path = cs_arena_printf(A, "%s.id", bson_iter_key(&it));
+    bson_destroy(&b);
+    size_t checked = 0;
+    json_object_object_foreach(INDEXES, coll, list)
+    {
+        (void)list;
+        if (strncmp(coll, "rp_", 3)) continue;
+        const struct cs_rp_resource *r = NULL;
+        const struct cs_rp_resource *const *all = cs_rp_resources();
+        for (size_t i = 0; all[i] && !r; i++)
+            if (!all[i]->view_of && !strcmp(all[i]->table, coll)) r = all[i];
+        bool segments = !strcmp(coll, "rp_call_segments");
+        if (!r && !segments) fprintf(stderr, "  %s: no such reporting table\n", coll);
+        CHECK(r || segments);
+        const char **keys, *name;
+        for (size_t i = 0; (keys = index_keys(coll, i, &name)); i++, checked++) {
+            CHECK_STR(keys[0], "_id.t");
+            for (size_t k = 1; keys[0] && keys[k]; k++) {
+                bool used = segments
+                                ? !strcmp(keys[k], "created")
+                                : !strcmp(keys[k], "upd") || !strcmp(keys[k], "_id.i") ||
+                                      filtered_on(r, keys[k]) ||
+                                      (!strcmp(coll, "rp_agents") && !strcmp(keys[k], team_path));
+                if (!used)
+                    fprintf(stderr, "  %s: %s keys %s, which no query uses\n", coll, name, keys[k]);
+                CHECK(used);
+            }
+        }
+    }
+    CHECK(checked > 40);
+}
+
 int main(void)
 {
     A = cs_arena_new(0);
@@ -305,6 +478,9 @@ int main(void)
     TEST_RUN(test_segments_time_keys);
     TEST_RUN(test_other_queries);
     TEST_RUN(test_record_docs);
+    TEST_RUN(test_indexes_cover_the_queries);
+    TEST_RUN(test_no_index_without_a_query);
+    json_object_put(INDEXES);
     cs_arena_destroy(A);
     return test_done();
 }
