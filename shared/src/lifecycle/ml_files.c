@@ -12,6 +12,7 @@
 
 #include "cs/arena.h"
 #include "cs/auth.h"
+#include "cs/json.h"
 #include "cs/lifecycle.h"
 #include "cs/store.h"
 
@@ -47,13 +48,22 @@ static int resolve_dataset(struct cs_store *st, struct cs_arena *a, const char *
     int rc = cs_store_get(st, a, tenant, CS_ML_DATASETS, id, &d);
     if (rc == CS_ERR_NOT_FOUND) *why = "no such dataset";
     if (rc) return rc;
-    char *dir;
+    char *dir, *blob;
     rc = cs_ml_dir(a, var_dir, tenant, "datasets", false, &dir);
     if (rc) return rc;
-    out->path = cs_arena_printf(a, "%s/%s.jsonl", dir, id);
     out->fmt = CS_DATASET_JSONL;
     out->dataset_id = id;
-    return out->path ? CS_OK : CS_ERR_NOMEM;
+    out->path = cs_arena_printf(a, "%s/%s.jsonl", dir, id);
+    if (!out->path || !(blob = cs_ml_blob_name(a, "ds", id))) return CS_ERR_NOMEM;
+    if (access(out->path, R_OK) == 0) return CS_OK; /* uploaded on this instance */
+    rc = cs_ml_blob_cached(st, a, var_dir, tenant, blob, "jsonl",
+                           cs_json_get_str(d.body, "blob_blake2b"), (char **)&out->path);
+    if (rc == CS_ERR_NOT_FOUND) *why = "the dataset's rows are not in the store";
+    if (rc == CS_ERR_FORMAT) {
+        *why = "the dataset's rows in the store are damaged (a chunk fails its checksum)";
+        rc = CS_ERR_VALIDATION;
+    }
+    return rc;
 }
 
 /* file:// paths must resolve (symlinks followed) inside the tenant's own folder. */

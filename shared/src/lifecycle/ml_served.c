@@ -1,7 +1,9 @@
 /* Tenant models served by the analyze/explain functions (cs/lifecycle.h): a process-wide
  * cache of mapped models, keyed by tenant and task, checked against the CS_ML_ACTIVE
  * document's version on every request, so a deploy or rollback is picked up on the next
- * request without a restart. A model replaced while a request still uses it stays
+ * request without a restart. The model's bytes come from the store (a tenant blob) into
+ * a local copy named by their sum on first use, so any instance serves a model trained
+ * on another; each process then maps that copy once. A model replaced while a request still uses it stays
  * mapped until that request ends (reference counts). */
 #include <pthread.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/lifecycle.h"
+#include "cs/log.h"
 #include "cs/model.h"
 #include "cs/models.h"
 #include "cs/store.h"
@@ -64,18 +67,37 @@ static bool safe_id(const char *s)
     return true;
 }
 
+/* The local file of a deployed model: this instance's copy of the model's blob, fetched
+ * from the store (checked against its sum) on first use. */
+static int model_path(const struct cs_req *req, const char *model_id, const char *hint,
+                      char **path)
+{
+    char *blob = cs_ml_blob_name(req->arena, "model", model_id);
+    if (!blob) return CS_ERR_NOMEM;
+    int rc = cs_ml_blob_cached(req->store, req->arena, req->env->cfg.var_dir, req->auth.tenant,
+                               blob, "csm", hint, path);
+    if (rc == CS_ERR_FORMAT)
+        cs_log(CS_LOG_ERROR, "stored tenant model fails its checksum", "tenant", req->auth.tenant,
+               "model_id", model_id, NULL);
+    if (rc != CS_ERR_NOT_FOUND) return rc;
+    /* Trained before models were kept in the store: the file its worker wrote here. */
+    char *dir;
+    rc = cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "models", false, &dir);
+    if (rc) return rc;
+    *path = cs_arena_printf(req->arena, "%s/%s/model.csm", dir, model_id);
+    return *path ? CS_OK : CS_ERR_NOMEM;
+}
+
 /* Maps the model of an active document read back from the store (checked: the ids
- * become a path). */
+ * become a blob name and a path). */
 static int open_served(const struct cs_req *req, json_object *body, struct served **out)
 {
     const char *model_id = cs_json_get_str(body, "model_id");
     const char *dep = cs_json_get_str(body, "deployment_name");
     if (!safe_id(model_id) || !dep || strlen(dep) > NAME_MAX_LEN) return CS_ERR_FORMAT;
-    char *dir;
-    int rc = cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "models", false, &dir);
+    char *path;
+    int rc = model_path(req, model_id, cs_json_get_str(body, "model_blake2b"), &path);
     if (rc) return rc;
-    char *path = cs_arena_printf(req->arena, "%s/%s/model.csm", dir, model_id);
-    if (!path) return CS_ERR_NOMEM;
     struct served *s = calloc(1, sizeof(*s));
     if (!s) return CS_ERR_NOMEM;
     rc = cs_model_open(path, &s->m);
