@@ -7,6 +7,10 @@
  * from its last checkpoint (resumed_from_epoch), and the job is published once. A corrupt upload is refused and leaves nothing a job
  * could use; unknown hyper-parameters are a 422; a cancelled job stays cancelled.
  *
+ * Datasets and models are read from the store, not from the files the upload and the job
+ * wrote (those are moved away while the job trains and while the deployment is first
+ * served), so another instance's functions would find them too.
+ *
  * The data are made here: texts whose only signal is a fruit name the built-in model has
  * never seen, so the tenant's model must beat it on the validation rows. */
 #include <dirent.h>
@@ -27,7 +31,7 @@
 #include "cs/sentiment.h"
 
 static char auth_a[2048], auth_b[2048];
-static char dataset_id[64], job_id[64];
+static char dataset_id[64], job_id[64], dataset_sum[65];
 
 static const char *const FILLER[8] = {"ticket",  "order",    "parcel", "invoice",
                                       "account", "delivery", "basket", "receipt"};
@@ -80,6 +84,9 @@ static void test_upload(void)
     const char *id = jstr(r.json, "data.dataset_id");
     REQUIRE(id && e2e_matches(id, "^ds_[0-9a-f]{24}$"));
     snprintf(dataset_id, sizeof(dataset_id), "%s", id);
+    CHECK(e2e_matches(jstr(r.json, "data.blob_blake2b"), "^[0-9a-f]{64}$"));
+    snprintf(dataset_sum, sizeof(dataset_sum), "%s",
+             jstr(r.json, "data.blob_blake2b") ? jstr(r.json, "data.blob_blake2b") : "");
     char uri[96];
     snprintf(uri, sizeof(uri), "dataset://%s", id);
     CHECK_STR(jstr(r.json, "data.training_data_uri"), uri);
@@ -175,7 +182,61 @@ static void test_bad_jobs(void)
     http_result_free(&r);
 }
 
+/* <var>/ml/acme/<rel> */
+static void train_job(void);
+
+static void tenant_path(char *out, size_t cap, const char *rel)
+{
+    snprintf(out, cap, "%s/ml/acme/%s", getenv("CS_TEST_VAR"), rel);
+}
+
+static bool same_file(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    bool same = fa && fb;
+    for (int ca = 0, cb = 0; same && ca != EOF;) {
+        ca = fgetc(fa);
+        cb = fgetc(fb);
+        same = ca == cb;
+    }
+    if (fa) fclose(fa);
+    if (fb) fclose(fb);
+    return same;
+}
+
+/* Some <var>/ml/acme/cache/<sum>.csm holds exactly the bytes of `file`. */
+static bool cached_copy_of(const char *file)
+{
+    char dir[1200], p[1500];
+    tenant_path(dir, sizeof(dir), "cache");
+    DIR *d = opendir(dir);
+    bool found = false;
+    for (struct dirent *e; d && !found && (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        if (n != 68 || strcmp(e->d_name + 64, ".csm") != 0) continue;
+        snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+        found = same_file(file, p);
+    }
+    if (d) closedir(d);
+    return found;
+}
+
 static void test_train(void)
+{
+    /* the upload's own file is away: the job reads the dataset from the store */
+    char file[1200], away[1300], rel[128];
+    snprintf(rel, sizeof(rel), "datasets/%s.jsonl", dataset_id);
+    tenant_path(file, sizeof(file), rel);
+    snprintf(away, sizeof(away), "%s.away", file);
+    REQUIRE(rename(file, away) == 0);
+    train_job();
+    CHECK(rename(away, file) == 0);
+    snprintf(rel, sizeof(rel), "cache/%s.jsonl", dataset_sum);
+    tenant_path(away, sizeof(away), rel);
+    CHECK(same_file(file, away)); /* the copy fetched from the store, named by its sum */
+}
+
+static void train_job(void)
 {
     REQUIRE(dataset_id[0]);
     char body[512];
@@ -283,7 +344,15 @@ static void test_deploy_and_serve(void)
     const char *text = "about my kumquat parcel";
     float want[3] = {0};
     expected_probs(text, want);
+    /* the job's file is away: the first request serves the model from the store */
+    char file[1200], away[1300], rel[128];
+    snprintf(rel, sizeof(rel), "models/%s/model.csm", job_id);
+    tenant_path(file, sizeof(file), rel);
+    snprintf(away, sizeof(away), "%s.away", file);
+    REQUIRE(rename(file, away) == 0);
     analyze(auth_a, text, &r);
+    CHECK(rename(away, file) == 0);
+    CHECK(cached_copy_of(file));
     CHECK_STR(jstr(r.json, "data.model.source"), "tenant");
     CHECK_STR(jstr(r.json, "data.model.deployment"), "fruit-sentiment");
     CHECK_STR(jstr(r.json, "data.model.model_id"), job_id);
