@@ -58,11 +58,17 @@ int cs_ml_blob_put_sum(struct cs_store *st, struct cs_arena *a, const char *tena
      * no blob rather than the old head over new chunks. */
     int rc = cs_store_delete(st, tenant, CS_ML_BLOBS, name, -1);
     if (rc == CS_ERR_NOT_FOUND) rc = CS_OK;
+    /* Each chunk's document in a scratch arena let go after its write: a 50 MB dataset
+     * would otherwise hold every chunk's JSON until the caller's arena is reset. */
+    struct cs_arena *scratch = rc ? NULL : cs_arena_new(0);
+    if (!rc && !scratch) rc = CS_ERR_NOMEM;
     for (size_t i = 0; !rc && i < chunks; i++) {
         size_t len = n - i * CS_ML_BLOB_CHUNK;
         if (len > CS_ML_BLOB_CHUNK) len = CS_ML_BLOB_CHUNK;
-        rc = put_chunk(st, a, tenant, name, i, p + i * CS_ML_BLOB_CHUNK, len, now_ms);
+        rc = put_chunk(st, scratch, tenant, name, i, p + i * CS_ML_BLOB_CHUNK, len, now_ms);
+        cs_arena_reset(scratch);
     }
+    cs_arena_destroy(scratch);
     if (rc) return rc;
     unsigned char sum[SUM_BYTES];
     char hex[2 * SUM_BYTES + 1];
@@ -96,8 +102,8 @@ int cs_ml_blob_head_parse(json_object *body, struct cs_ml_blob_head *h)
     const char *hex = cs_json_get_str(body, "blake2b");
     size_t hl = hex ? strlen(hex) : 0;
     if (h->size < 0 || h->size > (int64_t)CS_ML_BLOB_MAX ||
-        h->chunks != (h->size + CS_ML_BLOB_CHUNK - 1) / CS_ML_BLOB_CHUNK || (ids != 1 && ids != 2) ||
-        hl != 2 * SUM_BYTES ||
+        h->chunks != (h->size + CS_ML_BLOB_CHUNK - 1) / CS_ML_BLOB_CHUNK ||
+        (ids != 1 && ids != 2) || hl != 2 * SUM_BYTES ||
         sodium_hex2bin(h->sum, sizeof(h->sum), hex, hl, NULL, NULL, NULL) != 0)
         return CS_ERR_FORMAT;
     h->padded = ids == 2;
@@ -143,8 +149,8 @@ static int take_chunk(struct reader *r, const struct cs_doc *d, const char *want
 }
 
 /* Chunks [lo, hi) in one query by id range (padded ids sort by index). */
-static int read_batch(struct cs_store *st, struct cs_arena *a, const char *tenant,
-                      const char *name, struct reader *r, size_t lo, size_t hi)
+static int read_batch(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *name,
+                      struct reader *r, size_t lo, size_t hi)
 {
     char *from = chunk_id(a, name, lo, true), *to = chunk_id(a, name, hi, true);
     if (!from || !to) return CS_ERR_NOMEM;

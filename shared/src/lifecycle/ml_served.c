@@ -69,8 +69,7 @@ static bool safe_id(const char *s)
 
 /* The local file of a deployed model: this instance's copy of the model's blob, fetched
  * from the store (checked against its sum) on first use. */
-static int model_path(const struct cs_req *req, const char *model_id, const char *hint,
-                      char **path)
+static int model_path(const struct cs_req *req, const char *model_id, const char *hint, char **path)
 {
     char *blob = cs_ml_blob_name(req->arena, "model", model_id);
     if (!blob) return CS_ERR_NOMEM;

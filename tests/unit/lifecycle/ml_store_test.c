@@ -40,10 +40,7 @@ static int64_t clock_now(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void rnd(void *buf, size_t n)
-{
-    randombytes_buf(buf, n);
-}
+static void rnd(void *buf, size_t n) { randombytes_buf(buf, n); }
 
 /* <root>/<name>: one instance's state folder. */
 static const char *instance(char *buf, size_t cap, const char *name)
@@ -115,7 +112,8 @@ static int deploy(struct cs_store *st, struct cs_arena *a, const char *model_id,
     cs_jb_str(&b, "model_id", model_id);
     if (sum) cs_jb_str(&b, "model_blake2b", sum);
     int rc = cs_jb_done(&b);
-    return rc ? rc : cs_store_put(st, a, "acme", CS_ML_ACTIVE, "sentiment", b.obj, clock_now(), NULL);
+    return rc ? rc
+              : cs_store_put(st, a, "acme", CS_ML_ACTIVE, "sentiment", b.obj, clock_now(), NULL);
 }
 
 /* A request of tenant acme on an instance whose state folder is `var`. */

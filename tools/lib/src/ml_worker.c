@@ -767,8 +767,9 @@ static int write_model(struct job *j, const struct cs_train_model *tm, const cha
     if (!rc && json_object_to_file_ext(meta, lineage, JSON_C_TO_STRING_PRETTY) != 0) rc = CS_ERR_IO;
     /* The model's bytes in the store: a function on any instance serves it from there. */
     char *blob = cs_ml_blob_name(j->a, "model", j->id);
-    if (!rc) rc = blob ? cs_ml_blob_put_file(j->st, j->a, j->tenant, blob, path, j->cfg->now_ms(), NULL)
-                       : CS_ERR_NOMEM;
+    if (!rc)
+        rc = blob ? cs_ml_blob_put_file(j->st, j->a, j->tenant, blob, path, j->cfg->now_ms(), NULL)
+                  : CS_ERR_NOMEM;
     return rc;
 }
 
