@@ -90,6 +90,13 @@ CS_MUST_CHECK int cs_ml_source_resolve(struct cs_store *st, struct cs_arena *a, 
                                        const char *tenant, const char *uri,
                                        struct cs_ml_source *out, const char **why);
 
+/* The same checks without fetching: a dataset this instance has no file of resolves
+ * with path NULL (the job's worker fetches it), so a request that creates a job does not
+ * copy the rows it never reads. */
+CS_MUST_CHECK int cs_ml_source_check(struct cs_store *st, struct cs_arena *a, const char *var_dir,
+                                     const char *tenant, const char *uri, struct cs_ml_source *out,
+                                     const char **why);
+
 /* CS_DATASET_CSV for a name ending in .csv, CS_DATASET_JSONL for .jsonl / .ndjson,
  * else 0. */
 enum cs_dataset_format cs_ml_format_of_name(const char *name);

@@ -33,7 +33,10 @@ struct served {
 
 struct slot {
     char key[160]; /* "<tenant>\n<task>"; "" when free */
-    int64_t version;
+    /* The document's identity: a rollback to the built-in model deletes the active
+     * document and the next deploy inserts it again at version 1, so the version alone
+     * would match a slot still holding the model deployed before the rollback. */
+    int64_t version, created_ms;
     uint64_t used;
     struct served *s;
 };
@@ -111,10 +114,11 @@ static int open_served(const struct cs_req *req, json_object *body, struct serve
     return CS_OK;
 }
 
-/* Finds or replaces the slot for key at `version`; returns the served model with a
- * reference taken for the caller. */
-static struct served *slot_take(const char *key, int64_t version, struct served *fresh)
+/* Finds the slot for key holding document d's model, or (fresh) puts fresh there;
+ * returns the served model with a reference taken for the caller. */
+static struct served *slot_take(const char *key, const struct cs_doc *d, struct served *fresh)
 {
+    const char *model_id = cs_json_get_str(d->body, "model_id");
     struct slot *hit = NULL, *victim = &slots[0];
     for (size_t i = 0; i < SLOTS; i++) {
         if (strcmp(slots[i].key, key) == 0) {
@@ -124,7 +128,8 @@ static struct served *slot_take(const char *key, int64_t version, struct served 
         if (!slots[i].key[0] || (victim->key[0] && slots[i].used < victim->used))
             victim = &slots[i];
     }
-    if (hit && hit->version == version && !fresh) {
+    if (hit && hit->version == d->version && hit->created_ms == d->created_ms && model_id &&
+        strcmp(hit->s->model_id, model_id) == 0 && !fresh) {
         hit->used = ++tick;
         hit->s->refs++;
         return hit->s;
@@ -133,7 +138,8 @@ static struct served *slot_take(const char *key, int64_t version, struct served 
     struct slot *sl = hit ? hit : victim;
     served_unref_locked(sl->s);
     snprintf(sl->key, sizeof(sl->key), "%s", key);
-    sl->version = version;
+    sl->version = d->version;
+    sl->created_ms = d->created_ms;
     sl->used = ++tick;
     sl->s = fresh;
     fresh->refs++;
@@ -144,14 +150,14 @@ static int serve_doc(const struct cs_req *req, const char *key, const struct cs_
                      struct cs_ml_served *out)
 {
     pthread_mutex_lock(&lock);
-    struct served *s = slot_take(key, d->version, NULL);
+    struct served *s = slot_take(key, d, NULL);
     pthread_mutex_unlock(&lock);
     if (!s) {
         struct served *fresh;
         int rc = open_served(req, d->body, &fresh);
         if (rc) return rc;
         pthread_mutex_lock(&lock);
-        s = slot_take(key, d->version, fresh);
+        s = slot_take(key, d, fresh);
         pthread_mutex_unlock(&lock);
     }
     int rc = cs_arena_defer(req->arena, served_release, s);

@@ -235,6 +235,40 @@ static void trained_and_served_on_other_instances(void)
     CHECK(sv.model != NULL);
     cs_arena_reset(a);
 
+    /* Rolled back to the built-in model (the active document deleted), then another
+     * model deployed: the document is inserted again at version 1, and a process that
+     * served version 1 before serves the new model, not the one it had */
+    char builtin_file[600];
+    snprintf(builtin_file, sizeof(builtin_file), "%s/models/sentiment.csm",
+             getenv("CS_DATA_DIR") ? getenv("CS_DATA_DIR") : "data");
+    REQUIRE(cs_ml_blob_put_file(st, a, "acme", "model/job-c", builtin_file, clock_now(), NULL) ==
+            CS_OK);
+    struct cs_doc act;
+    REQUIRE(cs_store_get(st, a, "acme", CS_ML_ACTIVE, "sentiment", &act) == CS_OK);
+    REQUIRE(cs_store_delete(st, "acme", CS_ML_ACTIVE, "sentiment", -1) == CS_OK);
+    json_object *again = cs_json_object(a);
+    REQUIRE(again && cs_json_add_str(again, "deployment_name", "fruit-sentiment") == CS_OK &&
+            cs_json_add_str(again, "model_id", "job-c") == CS_OK);
+    struct cs_doc ins;
+    REQUIRE(cs_store_insert(st, a, "acme", CS_ML_ACTIVE, "sentiment", again, NULL, act.created_ms,
+                            &ins) == CS_OK);
+    CHECK_INT(ins.version, 1);
+    REQUIRE(deploy(st, a, "job-b", sum) == CS_OK); /* version 2, as the served one */
+    req_on(&req, &env, st, a, vc);
+    REQUIRE(cs_ml_served_get(&req, "sentiment", &sv) == CS_OK); /* job-b at version 2 */
+    cs_arena_reset(a);
+    REQUIRE(cs_store_delete(st, "acme", CS_ML_ACTIVE, "sentiment", -1) == CS_OK);
+    again = cs_json_object(a);
+    REQUIRE(again && cs_json_add_str(again, "deployment_name", "fruit-sentiment") == CS_OK &&
+            cs_json_add_str(again, "model_id", "job-c") == CS_OK);
+    REQUIRE(cs_store_insert(st, a, "acme", CS_ML_ACTIVE, "sentiment", again, NULL, clock_now(),
+                            NULL) == CS_OK);
+    REQUIRE(deploy(st, a, "job-c", NULL) == CS_OK); /* version 2 again, another model */
+    REQUIRE(cs_ml_served_get(&req, "sentiment", &sv) == CS_OK);
+    CHECK_STR(sv.model_id, "job-c");
+    CHECK(sv.model && strcmp(cs_model_name(sv.model), "sentiment") == 0);
+    cs_arena_reset(a);
+
     /* The dataset's rows damaged: a job on a fresh instance fails, saying so */
     REQUIRE(cs_store_get(st, a, "acme", CS_ML_BLOBS, "ds/ds_0a1b2c#0000", &chunk) == CS_OK);
     b64 = cs_arena_strdup(a, cs_json_get_str(chunk.body, "data"));
@@ -248,6 +282,15 @@ static void trained_and_served_on_other_instances(void)
     instance(ve, sizeof(ve), "e");
     struct cs_ml_source src;
     const char *why = NULL;
+    /* a job's creation checks the source without copying the rows */
+    CHECK_INT(cs_ml_source_check(st, a, ve, "acme", "dataset://ds_0a1b2c", &src, &why), CS_OK);
+    CHECK(src.path == NULL);
+    CHECK_STR(src.dataset_id, "ds_0a1b2c");
+    CHECK_INT(cs_ml_source_check(st, a, ve, "acme", "dataset://ds_00ff", &src, &why),
+              CS_ERR_NOT_FOUND);
+    CHECK_STR(why, "no such dataset");
+    snprintf(p, sizeof(p), "%s/ml/acme/cache", ve);
+    CHECK(access(p, F_OK) != 0);
     CHECK_INT(cs_ml_source_resolve(st, a, ve, "acme", "dataset://ds_0a1b2c", &src, &why),
               CS_ERR_VALIDATION);
     CHECK(why && strstr(why, "checksum"));
