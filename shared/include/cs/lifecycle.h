@@ -150,8 +150,10 @@ CS_MUST_CHECK int cs_ml_source_read(struct cs_arena *a, const struct cs_ml_sourc
 
 /* The model a tenant's deployment serves for `task`, picked up on the request after a
  * deploy or rollback without restart: a per-process cache (per tenant and task) checked
- * against the stored CS_ML_ACTIVE document's version on every call. The model stays
- * mapped until the request's arena is reset. `model` NULL: the tenant has no
+ * against the stored CS_ML_ACTIVE document (version, creation time, model id) on every
+ * call; the model's bytes come from its blob in the store, through this instance's copy
+ * (cs_ml_blob_cached). The model stays mapped until the request's arena is reset.
+ * `model` NULL: the tenant has no
  * deployment for the task (the built-in model answers). */
 struct cs_ml_served {
     const struct cs_model *model;
