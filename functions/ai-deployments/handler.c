@@ -136,12 +136,14 @@ static int replaced(const struct cs_req *req, const char *task, json_object *new
 
 /* The switch: one versioned write of the task's active document. */
 static int switch_active(const struct cs_req *req, const char *task, const struct cs_doc *active,
-                         const char *name, const char *model_id)
+                         const char *name, const char *model_id, const char *sum)
 {
     struct cs_jb b;
     cs_jb_init(&b, cs_json_object(req->arena));
     cs_jb_str(&b, "deployment_name", name);
     cs_jb_str(&b, "model_id", model_id);
+    /* the model blob's sum: a serving function opens its copy of it without a store read */
+    if (sum) cs_jb_str(&b, "model_blake2b", sum);
     int rc = cs_jb_done(&b);
     if (rc) return rc;
     if (active->id)
@@ -163,7 +165,7 @@ static json_object *recorded_settings(const struct cs_req *req)
 }
 
 static int save_deployment(const struct cs_req *req, const char *name, const char *task,
-                           const char *model_id, const char *dep_id)
+                           const char *model_id, const char *sum, const char *dep_id)
 {
     struct cs_doc d;
     int rc = cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_DEPLOYMENTS, name, &d);
@@ -188,6 +190,8 @@ static int save_deployment(const struct cs_req *req, const char *name, const cha
     cs_jb_str(&jb, "deployment_id", dep_id);
     cs_jb_str(&jb, "task", task);
     cs_jb_str(&jb, "model_id", model_id);
+    json_object_object_del(b, "model_blake2b"); /* the previous model's */
+    if (sum) cs_jb_str(&jb, "model_blake2b", sum);
     cs_jb_str(&jb, "status", "ACTIVE");
     cs_jb_add(&jb, "settings", recorded_settings(req));
     cs_jb_str(&jb, "deployed_at", iso);
@@ -249,10 +253,11 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
     day[10] = 0;
     char *dep_id = cs_arena_printf(req->arena, "deploy-%s-%s", day, hex);
     if (!dep_id) return CS_ERR_NOMEM;
-    rc = save_deployment(req, name, task, model_id, dep_id);
+    const char *sum = cs_json_get_str(m.body, "model_blake2b");
+    rc = save_deployment(req, name, task, model_id, sum, dep_id);
     if (rc == CS_ERR_EXISTS)
         return field_error(resp, "deployment_name", "already serves another task");
-    if (!rc) rc = switch_active(req, task, &active, name, model_id);
+    if (!rc) rc = switch_active(req, task, &active, name, model_id, sum);
     if (rc) return rc;
     json_object *not_applied = json_object_new_array();
     if (!not_applied) return CS_ERR_NOMEM;
@@ -284,6 +289,16 @@ static int deploy(const struct cs_req *req, struct cs_resp *resp)
     return rc;
 }
 
+/* The stored sum of a model's blob (NULL for models trained before models were kept
+ * in the store: serving then reads the blob's head). */
+static const char *model_sum(const struct cs_req *req, const char *model_id)
+{
+    struct cs_doc m;
+    if (cs_store_get(req->store, req->arena, req->auth.tenant, CS_ML_MODELS, model_id, &m) != CS_OK)
+        return NULL;
+    return cs_json_get_str(m.body, "model_blake2b");
+}
+
 static int rollback(const struct cs_req *req, struct cs_resp *resp, const char *name)
 {
     struct cs_doc d, active;
@@ -307,9 +322,12 @@ static int rollback(const struct cs_req *req, struct cs_resp *resp, const char *
         n >= 2 ? cs_arena_strdup(req->arena,
                                  json_object_get_string(json_object_array_get_idx(hist, n - 2)))
                : NULL;
+    const char *sum = to ? model_sum(req, to) : NULL;
     struct cs_jb upd; /* over the stored document */
     cs_jb_init(&upd, d.body);
     cs_jb_str(&upd, "model_id", to);
+    json_object_object_del(d.body, "model_blake2b");
+    if (sum) cs_jb_str(&upd, "model_blake2b", sum);
     cs_jb_str(&upd, "status", to ? "ACTIVE" : "ROLLED_BACK");
     rc = cs_jb_done(&upd);
     if (!rc)
@@ -324,7 +342,7 @@ static int rollback(const struct cs_req *req, struct cs_resp *resp, const char *
                               name) == 0;
     if (rc && rc != CS_ERR_NOT_FOUND) return rc;
     if (ours && to)
-        rc = switch_active(req, task, &active, name, to);
+        rc = switch_active(req, task, &active, name, to, sum);
     else if (ours)
         rc = cs_store_delete(req->store, req->auth.tenant, CS_ML_ACTIVE, task, active.version);
     if (rc) return rc;

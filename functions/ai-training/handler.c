@@ -191,8 +191,8 @@ static int check_sources(const struct cs_req *req, struct cs_resp *resp, int64_t
             continue;
         }
         struct cs_ml_source src;
-        int rc = cs_ml_source_resolve(req->store, req->arena, req->env->cfg.var_dir,
-                                      req->auth.tenant, uri, &src, &why);
+        int rc = cs_ml_source_check(req->store, req->arena, req->env->cfg.var_dir, req->auth.tenant,
+                                    uri, &src, &why);
         if (rc == CS_ERR_VALIDATION || rc == CS_ERR_NOT_FOUND)
             return bad_uri(resp, keys[k], why ? why : "not found");
         if (rc) return rc;

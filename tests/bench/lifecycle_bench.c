@@ -7,9 +7,15 @@
  *    validating its file (cs_model_open, page cache warm, 200 times; wall clock and the
  *    thread's CPU time) plus the first prediction; baseline: one prediction with the
  *    mapped built-in model; control for the wall-clock tail: one read() of the file.
+ *  - the serving path as a function runs it (cs_ml_served_get over a SQLite store in a
+ *    temp folder), per iteration paired with a request at an unchanged version (the
+ *    version check every request makes): "new process" (the deployment's version
+ *    changed, this instance has the model's copy: open and validate it) and "new
+ *    instance" (empty state folder: the model fetched from the store, its sum checked,
+ *    written and opened), CPU and wall, p50 and p99.
  * Figures are printed with their ratio to the baseline measured in the same run.
  *
- *   lifecycle_bench [data]     (reads data/datasets/airline_sentiment/train.csv and
+ *   lifecycle_bench [data [serve]]  (serve: the serving path alone; reads data/datasets/airline_sentiment/train.csv and
  *                               data/models/sentiment.csm)
  */
 #include <fcntl.h>
@@ -18,13 +24,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "cs/arena.h"
 #include "cs/dataset.h"
+#include "cs/env.h"
+#include "cs/http.h"
+#include "cs/json.h"
 #include "cs/lifecycle.h"
 #include "cs/ml_worker.h"
 #include "cs/model.h"
 #include "cs/models.h"
+#include "cs/store.h"
 #include "cs/train.h"
 
 #define ROWS 10000
@@ -132,16 +144,118 @@ static void *run_shard(void *arg)
     return NULL;
 }
 
+static size_t file_size(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 ? (size_t)sb.st_size : 0;
+}
+
 static int cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
+/* Per-iteration costs of the serving path, paired: load (a new version) minus the same
+ * iteration's version check. */
+struct serve_bench {
+    struct cs_store *st;
+    struct cs_arena *a;
+    struct cs_env env;
+    struct cs_req req;
+    const char *sum;
+};
+
+static int put_active(struct serve_bench *b, int64_t i)
+{
+    json_object *o = cs_json_object(b->a);
+    if (!o || cs_json_add_str(o, "deployment_name", "bench") != CS_OK ||
+        cs_json_add_str(o, "model_id", "job-bench") != CS_OK ||
+        cs_json_add_str(o, "model_blake2b", b->sum) != CS_OK || cs_json_add_int(o, "i", i) != CS_OK)
+        return CS_ERR_NOMEM;
+    return cs_store_put(b->st, b->a, "acme", CS_ML_ACTIVE, "sentiment", o, 1, NULL);
+}
+
+/* One served request's CPU and wall time; -1 when it failed. */
+static int served_once(struct serve_bench *b, double *cpu, double *wall)
+{
+    struct cs_ml_served sv;
+    double c0 = cpu_now_s(), t0 = now_s();
+    int rc = cs_ml_served_get(&b->req, "sentiment", &sv);
+    *cpu = cpu_now_s() - c0;
+    *wall = now_s() - t0;
+    cs_arena_reset(b->a);
+    return rc == CS_OK && sv.model ? 0 : -1;
+}
+
+static void report(const char *what, double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(double), cmp);
+    printf("  %-52s %7.3f / %.3f ms\n", what, v[n / 2] * 1e3, v[n * 99 / 100] * 1e3);
+}
+
+static int bench_serving(const char *model_path, const char *tmp)
+{
+    static struct serve_bench b;
+    char uri[1200], var[1100];
+    snprintf(uri, sizeof(uri), "sqlite://%s/cs.db", tmp);
+    if (cs_store_open(uri, &b.st) != CS_OK || !(b.a = cs_arena_new(0))) return -1;
+    static char hex[65];
+    if (cs_ml_blob_put_file(b.st, b.a, "acme", "model/job-bench", model_path, 1, hex) != CS_OK)
+        return -1;
+    b.sum = hex;
+    b.env.cfg.var_dir = var;
+    b.req = (struct cs_req){.arena = b.a, .env = &b.env, .store = b.st, .now_ms = 1};
+    b.req.auth.tenant = "acme";
+    enum { NP = 200, NI = 40 };
+    static double pc[NP], pw[NP], ic[NI], iw[NI], cc[NP], cw[NP];
+    double c, w;
+    /* new process: the copy is there; only the version changes */
+    snprintf(var, sizeof(var), "%s/var-warm", tmp);
+    mkdir(var, 0700);
+    if (put_active(&b, -1) || served_once(&b, &c, &w)) return -1; /* fetch the copy once */
+    for (int i = 0; i < NP; i++) {
+        if (served_once(&b, &cc[i], &cw[i])) return -1; /* the version check alone */
+        if (put_active(&b, i) || served_once(&b, &c, &w)) return -1;
+        pc[i] = c - cc[i];
+        pw[i] = w - cw[i];
+    }
+    report("version check every request makes, CPU (p50 / p99)", cc, NP);
+    report("version check every request makes, wall (p50 / p99)", cw, NP);
+    report("added by a new version, copy present, CPU (p50 / p99)", pc, NP);
+    report("added by a new version, copy present, wall (p50 / p99)", pw, NP);
+    /* new instance: an empty state folder each time */
+    for (int i = 0; i < NI; i++) {
+        snprintf(var, sizeof(var), "%s/var-%d", tmp, i);
+        mkdir(var, 0700);
+        double c0, w0;
+        if (served_once(&b, &c0, &w0)) return -1;
+        if (put_active(&b, NP + i) || served_once(&b, &c, &w)) return -1;
+        ic[i] = c - c0;
+        iw[i] = w - w0;
+    }
+    report("added on a new instance (fetch, check, write), CPU (p50 / p99)", ic, NI);
+    report("added on a new instance (fetch, check, write), wall (p50 / p99)", iw, NI);
+    cs_arena_destroy(b.a);
+    cs_store_close(b.st);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *data = argc > 1 ? argv[1] : "data";
     char path[1024];
+    /* lifecycle_bench data serve: the serving path alone, over the built-in model's file */
+    if (argc > 2 && strcmp(argv[2], "serve") == 0) {
+        char tmp[] = "/tmp/cs-lifecycle-bench.XXXXXX";
+        snprintf(path, sizeof(path), "%s/models/sentiment.csm", data);
+        if (!mkdtemp(tmp)) return 1;
+        printf("  serving path (model %zu bytes, SQLite store):\n", file_size(path));
+        int rc = bench_serving(path, tmp);
+        snprintf(path, sizeof(path), "rm -rf '%s'", tmp);
+        if (system(path) != 0) rc = -1;
+        return rc ? 1 : 0;
+    }
     static struct rows r;
     snprintf(path, sizeof(path), "%s/datasets/airline_sentiment/train.csv", data);
     if (read_rows(path, &r) != 0) {
@@ -275,8 +389,14 @@ int main(int argc, char **argv)
      * iteration, open+validate's CPU time minus the same iteration's read(). */
     printf("  open+validate minus read(), CPU, paired (p50 / p99) %6.3f / %.3f ms\n",
            added_s[N / 2] * 1e3, added_s[N * 99 / 100] * 1e3);
-    unlink(path);
-    rmdir(tmp);
+    printf("  serving path (model %zu bytes, SQLite store):\n", file_size(path));
+    if (bench_serving(path, tmp) != 0) {
+        fprintf(stderr, "lifecycle_bench: serving path failed\n");
+        return 1;
+    }
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
+    if (system(cmd) != 0) fprintf(stderr, "lifecycle_bench: could not remove %s\n", tmp);
     cs_train_model_clean_up(&m1);
     cs_train_model_clean_up(&sh[0].out);
     cs_train_model_clean_up(&sh[1].out);

@@ -3,11 +3,15 @@
  * Training itself (the worker) lives in the tools library (cs/ml_worker.h), which only
  * functions marked TRAINS link.
  *
- * Everything is tenant-scoped. Files live under the state folder:
+ * Everything is tenant-scoped. Datasets and trained models live in the store as tenant
+ * blobs (cs/ml_blob.h: "ds/<dataset_id>", "model/<job_id>"), so any instance can train
+ * from a dataset uploaded on another and serve a model trained on another. The state
+ * folder holds what this instance wrote or fetched:
  *   <var>/ml/<tenant>/datasets/<dataset_id>.jsonl    normalised rows {"text","label"}
  *   <var>/ml/<tenant>/models/<job_id>/model.csm      the trained model (cs/model.h)
  *   <var>/ml/<tenant>/models/<job_id>/model.json     metrics, data checksum, options
  *   <var>/ml/<tenant>/models/<job_id>/train.log      one JSON line per epoch
+ *   <var>/ml/<tenant>/cache/<blake2b>.jsonl|.csm     blobs fetched from the store
  * and documents in the store (collections below). A job is queued by an outbox item
  * of the tenant on the CS_ML_TOPIC queue, written in the same store operation as the
  * job: the worker claims it with a lease (cs_store_outbox_claim_topic), renews it every
@@ -52,6 +56,21 @@ bool cs_ml_task_trainable(const char *task);
 CS_MUST_CHECK int cs_ml_dir(struct cs_arena *a, const char *var_dir, const char *tenant,
                             const char *sub, bool create, char **out);
 
+/* "<kind>/<id>" (kind "ds" or "model"): the blob name of a dataset or a model. */
+char *cs_ml_blob_name(struct cs_arena *a, const char *kind, const char *id);
+/* Stores the file at `path` as blob `name`; hex (>= 65 bytes, optional) its BLAKE2b. */
+CS_MUST_CHECK int cs_ml_blob_put_file(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                                      const char *name, const char *path, int64_t now_ms,
+                                      char *hex);
+/* *path (arena): this instance's copy of blob `name`, <var>/ml/<tenant>/cache/<sum>.<ext>,
+ * fetched from the store (chunks checked against the head's sum) when it has none. With
+ * `hint` (the sum a document recorded) an existing copy is used without a store read.
+ * CS_ERR_NOT_FOUND: no such blob; CS_ERR_FORMAT: the stored blob is damaged (a chunk
+ * missing or failing the sum); CS_ERR_IO, CS_ERR_STORE, CS_ERR_NOMEM. */
+CS_MUST_CHECK int cs_ml_blob_cached(struct cs_store *st, struct cs_arena *a, const char *var_dir,
+                                    const char *tenant, const char *name, const char *ext,
+                                    const char *hint, char **path);
+
 /* A training or validation source resolved to a local file. */
 struct cs_ml_source {
     const char *uri;  /* as given */
@@ -61,7 +80,8 @@ struct cs_ml_source {
 };
 
 /* Resolves a data URI for `tenant`: an uploaded dataset ("ds_..." or
- * "dataset://ds_..."), or "file:///abs/path.csv|.jsonl" inside <var>/ml/<tenant>/ (no
+ * "dataset://ds_...": this instance's file, else the dataset's blob fetched from the
+ * store), or "file:///abs/path.csv|.jsonl" inside <var>/ml/<tenant>/ (no
  * other folder: a tenant reads only its own files). "s3://bucket/key" is not resolved
  * here: cs_ml_s3_import turns the object into a dataset first. On failure *why says
  * what is wrong with the URI, and the code is CS_ERR_VALIDATION, CS_ERR_NOT_FOUND or
@@ -69,6 +89,13 @@ struct cs_ml_source {
 CS_MUST_CHECK int cs_ml_source_resolve(struct cs_store *st, struct cs_arena *a, const char *var_dir,
                                        const char *tenant, const char *uri,
                                        struct cs_ml_source *out, const char **why);
+
+/* The same checks without fetching: a dataset this instance has no file of resolves
+ * with path NULL (the job's worker fetches it), so a request that creates a job does not
+ * copy the rows it never reads. */
+CS_MUST_CHECK int cs_ml_source_check(struct cs_store *st, struct cs_arena *a, const char *var_dir,
+                                     const char *tenant, const char *uri, struct cs_ml_source *out,
+                                     const char **why);
 
 /* CS_DATASET_CSV for a name ending in .csv, CS_DATASET_JSONL for .jsonl / .ndjson,
  * else 0. */
@@ -78,8 +105,9 @@ enum cs_dataset_format cs_ml_format_of_name(const char *name);
  * begin opens <var>/ml/<tenant>/datasets/.<id>.tmp and a validating reader (text_col /
  * label_col NULL: "text", "label"; CS_ERR_INVALID for bad names); feed takes the bytes
  * in pieces (the reader's codes, see cs/dataset.h); finish ends the reader and moves
- * the normalised file into place; commit records the CS_ML_DATASETS document (name NULL:
- * the id; source_uri recorded when given). end releases the ingest and removes every
+ * the normalised file into place; commit stores the file as the dataset's blob, then
+ * records the CS_ML_DATASETS document (name NULL: the id; source_uri recorded when
+ * given; "blob_blake2b" the blob's sum). end releases the ingest and removes every
  * file of it unless commit succeeded: a failed ingest leaves nothing behind. */
 struct cs_ml_ingest;
 CS_MUST_CHECK int cs_ml_ingest_begin(struct cs_arena *a, const char *var_dir, const char *tenant,
@@ -122,8 +150,10 @@ CS_MUST_CHECK int cs_ml_source_read(struct cs_arena *a, const struct cs_ml_sourc
 
 /* The model a tenant's deployment serves for `task`, picked up on the request after a
  * deploy or rollback without restart: a per-process cache (per tenant and task) checked
- * against the stored CS_ML_ACTIVE document's version on every call. The model stays
- * mapped until the request's arena is reset. `model` NULL: the tenant has no
+ * against the stored CS_ML_ACTIVE document (version, creation time, model id) on every
+ * call; the model's bytes come from its blob in the store, through this instance's copy
+ * (cs_ml_blob_cached). The model stays mapped until the request's arena is reset.
+ * `model` NULL: the tenant has no
  * deployment for the task (the built-in model answers). */
 struct cs_ml_served {
     const struct cs_model *model;

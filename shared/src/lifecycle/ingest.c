@@ -13,6 +13,7 @@
 #include "cs/arena.h"
 #include "cs/json.h"
 #include "cs/lifecycle.h"
+#include "cs/ml_blob.h"
 #include "cs/store.h"
 
 struct cs_ml_ingest {
@@ -115,13 +116,27 @@ static json_object *distribution(const struct cs_dataset_stats *s)
     return o;
 }
 
+/* A failed commit keeps nothing in the store either; rc (the failure) is what counts. */
+static int undo_blob(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *blob,
+                     int rc)
+{
+    int dropped = cs_ml_blob_drop(st, a, tenant, blob);
+    return rc ? rc : dropped;
+}
+
 int cs_ml_ingest_commit(struct cs_store *st, struct cs_arena *a, struct cs_ml_ingest *g,
                         const char *tenant, const char *name, const char *source_uri,
                         int64_t now_ms, struct cs_doc *out)
 {
     if (!g->renamed) return CS_ERR_INVALID;
     unsigned char digest[32];
-    char hex[65], iso[32];
+    char hex[65], iso[32], blob_hex[65];
+    /* The rows go to the store first and the document last: a dataset that is listed
+     * can be read by every instance. */
+    char *blob = cs_ml_blob_name(a, "ds", g->id);
+    if (!blob) return CS_ERR_NOMEM;
+    int rc = cs_ml_blob_put_file(st, a, tenant, blob, g->final, now_ms, blob_hex);
+    if (rc) return undo_blob(st, a, tenant, blob, rc);
     crypto_hash_sha256_final(&g->sha, digest);
     sodium_bin2hex(hex, sizeof(hex), digest, 32);
     cs_ml_iso(now_ms, iso, sizeof(iso));
@@ -140,10 +155,12 @@ int cs_ml_ingest_commit(struct cs_store *st, struct cs_arena *a, struct cs_ml_in
     cs_jb_str(&b, "training_data_uri", uri);
     if (source_uri) cs_jb_str(&b, "source_uri", source_uri);
     cs_jb_str(&b, "created_at", iso);
-    int rc = cs_jb_done(&b);
+    cs_jb_str(&b, "blob_blake2b", blob_hex);
+    rc = cs_jb_done(&b);
     if (!rc) rc = cs_store_insert(st, a, tenant, CS_ML_DATASETS, g->id, b.obj, NULL, now_ms, out);
-    if (!rc) g->renamed = false; /* kept: cs_ml_ingest_end leaves the file */
-    return rc;
+    if (rc) return undo_blob(st, a, tenant, blob, rc);
+    g->renamed = false; /* kept: cs_ml_ingest_end leaves the file */
+    return CS_OK;
 }
 
 void cs_ml_ingest_end(struct cs_ml_ingest *g)

@@ -12,6 +12,7 @@
 
 #include "cs/arena.h"
 #include "cs/auth.h"
+#include "cs/json.h"
 #include "cs/lifecycle.h"
 #include "cs/store.h"
 
@@ -36,7 +37,7 @@ enum cs_dataset_format cs_ml_format_of_name(const char *p)
 }
 
 static int resolve_dataset(struct cs_store *st, struct cs_arena *a, const char *var_dir,
-                           const char *tenant, const char *id, struct cs_ml_source *out,
+                           const char *tenant, const char *id, bool fetch, struct cs_ml_source *out,
                            const char **why)
 {
     if (!dataset_id_ok(id)) {
@@ -47,13 +48,26 @@ static int resolve_dataset(struct cs_store *st, struct cs_arena *a, const char *
     int rc = cs_store_get(st, a, tenant, CS_ML_DATASETS, id, &d);
     if (rc == CS_ERR_NOT_FOUND) *why = "no such dataset";
     if (rc) return rc;
-    char *dir;
+    char *dir, *blob;
     rc = cs_ml_dir(a, var_dir, tenant, "datasets", false, &dir);
     if (rc) return rc;
-    out->path = cs_arena_printf(a, "%s/%s.jsonl", dir, id);
     out->fmt = CS_DATASET_JSONL;
     out->dataset_id = id;
-    return out->path ? CS_OK : CS_ERR_NOMEM;
+    out->path = cs_arena_printf(a, "%s/%s.jsonl", dir, id);
+    if (!out->path || !(blob = cs_ml_blob_name(a, "ds", id))) return CS_ERR_NOMEM;
+    if (access(out->path, R_OK) == 0) return CS_OK; /* uploaded on this instance */
+    if (!fetch) {
+        out->path = NULL;
+        return CS_OK;
+    }
+    rc = cs_ml_blob_cached(st, a, var_dir, tenant, blob, "jsonl",
+                           cs_json_get_str(d.body, "blob_blake2b"), (char **)&out->path);
+    if (rc == CS_ERR_NOT_FOUND) *why = "the dataset's rows are not in the store";
+    if (rc == CS_ERR_FORMAT) {
+        *why = "the dataset's rows in the store are damaged (a chunk fails its checksum)";
+        rc = CS_ERR_VALIDATION;
+    }
+    return rc;
 }
 
 /* file:// paths must resolve (symlinks followed) inside the tenant's own folder. */
@@ -81,9 +95,9 @@ static int resolve_file(struct cs_arena *a, const char *var_dir, const char *ten
     return out->path ? CS_OK : CS_ERR_NOMEM;
 }
 
-int cs_ml_source_resolve(struct cs_store *st, struct cs_arena *a, const char *var_dir,
-                         const char *tenant, const char *uri, struct cs_ml_source *out,
-                         const char **why)
+static int source_resolve(struct cs_store *st, struct cs_arena *a, const char *var_dir,
+                          const char *tenant, const char *uri, bool fetch, struct cs_ml_source *out,
+                          const char **why)
 {
     memset(out, 0, sizeof(*out));
     out->uri = uri;
@@ -93,8 +107,9 @@ int cs_ml_source_resolve(struct cs_store *st, struct cs_arena *a, const char *va
         return CS_ERR_VALIDATION;
     }
     if (strncmp(uri, "dataset://", 10) == 0)
-        return resolve_dataset(st, a, var_dir, tenant, uri + 10, out, why);
-    if (strncmp(uri, "ds_", 3) == 0) return resolve_dataset(st, a, var_dir, tenant, uri, out, why);
+        return resolve_dataset(st, a, var_dir, tenant, uri + 10, fetch, out, why);
+    if (strncmp(uri, "ds_", 3) == 0)
+        return resolve_dataset(st, a, var_dir, tenant, uri, fetch, out, why);
     if (strncmp(uri, "file://", 7) == 0) return resolve_file(a, var_dir, tenant, uri + 7, out, why);
     if (strncmp(uri, "s3://", 5) == 0) {
         *why = "s3:// sources are read when the job is created (cs_ml_s3_import)";
@@ -102,6 +117,20 @@ int cs_ml_source_resolve(struct cs_store *st, struct cs_arena *a, const char *va
     }
     *why = "unsupported URI (a dataset id, file:// or s3://)";
     return CS_ERR_VALIDATION;
+}
+
+int cs_ml_source_resolve(struct cs_store *st, struct cs_arena *a, const char *var_dir,
+                         const char *tenant, const char *uri, struct cs_ml_source *out,
+                         const char **why)
+{
+    return source_resolve(st, a, var_dir, tenant, uri, true, out, why);
+}
+
+int cs_ml_source_check(struct cs_store *st, struct cs_arena *a, const char *var_dir,
+                       const char *tenant, const char *uri, struct cs_ml_source *out,
+                       const char **why)
+{
+    return source_resolve(st, a, var_dir, tenant, uri, false, out, why);
 }
 
 int cs_ml_source_read(struct cs_arena *a, const struct cs_ml_source *src, cs_dataset_row_fn emit,

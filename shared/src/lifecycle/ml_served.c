@@ -1,7 +1,9 @@
 /* Tenant models served by the analyze/explain functions (cs/lifecycle.h): a process-wide
  * cache of mapped models, keyed by tenant and task, checked against the CS_ML_ACTIVE
  * document's version on every request, so a deploy or rollback is picked up on the next
- * request without a restart. A model replaced while a request still uses it stays
+ * request without a restart. The model's bytes come from the store (a tenant blob) into
+ * a local copy named by their sum on first use, so any instance serves a model trained
+ * on another; each process then maps that copy once. A model replaced while a request still uses it stays
  * mapped until that request ends (reference counts). */
 #include <pthread.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/lifecycle.h"
+#include "cs/log.h"
 #include "cs/model.h"
 #include "cs/models.h"
 #include "cs/store.h"
@@ -30,7 +33,10 @@ struct served {
 
 struct slot {
     char key[160]; /* "<tenant>\n<task>"; "" when free */
-    int64_t version;
+    /* The document's identity: a rollback to the built-in model deletes the active
+     * document and the next deploy inserts it again at version 1, so the version alone
+     * would match a slot still holding the model deployed before the rollback. */
+    int64_t version, created_ms;
     uint64_t used;
     struct served *s;
 };
@@ -64,18 +70,36 @@ static bool safe_id(const char *s)
     return true;
 }
 
+/* The local file of a deployed model: this instance's copy of the model's blob, fetched
+ * from the store (checked against its sum) on first use. */
+static int model_path(const struct cs_req *req, const char *model_id, const char *hint, char **path)
+{
+    char *blob = cs_ml_blob_name(req->arena, "model", model_id);
+    if (!blob) return CS_ERR_NOMEM;
+    int rc = cs_ml_blob_cached(req->store, req->arena, req->env->cfg.var_dir, req->auth.tenant,
+                               blob, "csm", hint, path);
+    if (rc == CS_ERR_FORMAT)
+        cs_log(CS_LOG_ERROR, "stored tenant model fails its checksum", "tenant", req->auth.tenant,
+               "model_id", model_id, NULL);
+    if (rc != CS_ERR_NOT_FOUND) return rc;
+    /* Trained before models were kept in the store: the file its worker wrote here. */
+    char *dir;
+    rc = cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "models", false, &dir);
+    if (rc) return rc;
+    *path = cs_arena_printf(req->arena, "%s/%s/model.csm", dir, model_id);
+    return *path ? CS_OK : CS_ERR_NOMEM;
+}
+
 /* Maps the model of an active document read back from the store (checked: the ids
- * become a path). */
+ * become a blob name and a path). */
 static int open_served(const struct cs_req *req, json_object *body, struct served **out)
 {
     const char *model_id = cs_json_get_str(body, "model_id");
     const char *dep = cs_json_get_str(body, "deployment_name");
     if (!safe_id(model_id) || !dep || strlen(dep) > NAME_MAX_LEN) return CS_ERR_FORMAT;
-    char *dir;
-    int rc = cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "models", false, &dir);
+    char *path;
+    int rc = model_path(req, model_id, cs_json_get_str(body, "model_blake2b"), &path);
     if (rc) return rc;
-    char *path = cs_arena_printf(req->arena, "%s/%s/model.csm", dir, model_id);
-    if (!path) return CS_ERR_NOMEM;
     struct served *s = calloc(1, sizeof(*s));
     if (!s) return CS_ERR_NOMEM;
     rc = cs_model_open(path, &s->m);
@@ -90,10 +114,11 @@ static int open_served(const struct cs_req *req, json_object *body, struct serve
     return CS_OK;
 }
 
-/* Finds or replaces the slot for key at `version`; returns the served model with a
- * reference taken for the caller. */
-static struct served *slot_take(const char *key, int64_t version, struct served *fresh)
+/* Finds the slot for key holding document d's model, or (fresh) puts fresh there;
+ * returns the served model with a reference taken for the caller. */
+static struct served *slot_take(const char *key, const struct cs_doc *d, struct served *fresh)
 {
+    const char *model_id = cs_json_get_str(d->body, "model_id");
     struct slot *hit = NULL, *victim = &slots[0];
     for (size_t i = 0; i < SLOTS; i++) {
         if (strcmp(slots[i].key, key) == 0) {
@@ -103,7 +128,8 @@ static struct served *slot_take(const char *key, int64_t version, struct served 
         if (!slots[i].key[0] || (victim->key[0] && slots[i].used < victim->used))
             victim = &slots[i];
     }
-    if (hit && hit->version == version && !fresh) {
+    if (hit && hit->version == d->version && hit->created_ms == d->created_ms && model_id &&
+        strcmp(hit->s->model_id, model_id) == 0 && !fresh) {
         hit->used = ++tick;
         hit->s->refs++;
         return hit->s;
@@ -112,7 +138,8 @@ static struct served *slot_take(const char *key, int64_t version, struct served 
     struct slot *sl = hit ? hit : victim;
     served_unref_locked(sl->s);
     snprintf(sl->key, sizeof(sl->key), "%s", key);
-    sl->version = version;
+    sl->version = d->version;
+    sl->created_ms = d->created_ms;
     sl->used = ++tick;
     sl->s = fresh;
     fresh->refs++;
@@ -123,14 +150,14 @@ static int serve_doc(const struct cs_req *req, const char *key, const struct cs_
                      struct cs_ml_served *out)
 {
     pthread_mutex_lock(&lock);
-    struct served *s = slot_take(key, d->version, NULL);
+    struct served *s = slot_take(key, d, NULL);
     pthread_mutex_unlock(&lock);
     if (!s) {
         struct served *fresh;
         int rc = open_served(req, d->body, &fresh);
         if (rc) return rc;
         pthread_mutex_lock(&lock);
-        s = slot_take(key, d->version, fresh);
+        s = slot_take(key, d, fresh);
         pthread_mutex_unlock(&lock);
     }
     int rc = cs_arena_defer(req->arena, served_release, s);

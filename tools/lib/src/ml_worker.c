@@ -765,6 +765,11 @@ static int write_model(struct job *j, const struct cs_train_model *tm, const cha
     if (!path || !meta) return CS_ERR_NOMEM;
     int rc = cs_model_write(&spec, path);
     if (!rc && json_object_to_file_ext(meta, lineage, JSON_C_TO_STRING_PRETTY) != 0) rc = CS_ERR_IO;
+    /* The model's bytes in the store: a function on any instance serves it from there. */
+    char *blob = cs_ml_blob_name(j->a, "model", j->id);
+    if (!rc)
+        rc = blob ? cs_ml_blob_put_file(j->st, j->a, j->tenant, blob, path, j->cfg->now_ms(), NULL)
+                  : CS_ERR_NOMEM;
     return rc;
 }
 
@@ -816,6 +821,13 @@ static int publish(struct job *j, json_object *metrics)
         json_object_object_add(m, "model_output_uri", json_object_get(v));
     json_object_object_add(m, "metrics", json_object_get(metrics));
     json_object_object_add(m, "created_at", json_object_new_string(iso));
+    /* The model blob's sum: a serving instance that fetched it once opens its copy
+     * without another store read (cs_ml_blob_cached). */
+    struct cs_ml_blob_head h;
+    char *blob = cs_ml_blob_name(j->a, "model", j->id);
+    rc = blob ? cs_ml_blob_head_get(j->st, j->a, j->tenant, blob, &h) : CS_ERR_NOMEM;
+    if (rc) return rc;
+    json_object_object_add(m, "model_blake2b", json_object_new_string(h.hex));
     rc = cs_store_insert(j->st, j->a, j->tenant, CS_ML_MODELS, j->id, m, NULL, j->cfg->now_ms(),
                          NULL);
     if (rc == CS_ERR_EXISTS) rc = CS_OK; /* published by our own earlier attempt */
