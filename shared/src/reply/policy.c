@@ -263,6 +263,7 @@ static bool alt_match(const struct tok *t, const struct elem *e)
 struct toks {
     struct tok *t;
     size_t n;
+    uint64_t present[4]; /* the tokens' first bytes: a pattern starting on none is skipped */
 };
 
 static int toks_cut(const char *s, size_t len, struct toks *out)
@@ -271,7 +272,11 @@ static int toks_cut(const char *s, size_t len, struct toks *out)
     out->n = 0;
     out->t = malloc(cap * sizeof *out->t);
     if (!out->t) return CS_ERR_NOMEM;
-    while (out->n < cap && next_tok(s, len, &pos, &out->t[out->n])) out->n++;
+    memset(out->present, 0, sizeof out->present);
+    while (out->n < cap && next_tok(s, len, &pos, &out->t[out->n])) {
+        unsigned char c = (unsigned char)out->t[out->n++].w[0];
+        out->present[c >> 6] |= 1ull << (c & 63);
+    }
     return CS_OK;
 }
 
@@ -314,6 +319,11 @@ static bool match_elems(const struct toks *k, size_t i, bool first, const struct
 static bool find_from(const struct toks *k, const struct cpat *p, size_t *from, size_t *at)
 {
     const struct elem *e = &elem_pool[p->first], *stop = e + p->count;
+    if (!((p->starts[0] & k->present[0]) | (p->starts[1] & k->present[1]) |
+          (p->starts[2] & k->present[2]) | (p->starts[3] & k->present[3]))) {
+        *from = k->n;
+        return false;
+    }
     for (size_t i = *from; i < k->n; i++) {
         size_t end;
         unsigned char c = (unsigned char)k->t[i].w[0];
@@ -843,7 +853,7 @@ int cs_policy_check(const char *reply, const char *customer_text, const struct c
     static const struct cs_policy_opts defaults = {0.0, NULL, NULL, 0};
     const struct cs_policy_opts *o = opts ? opts : &defaults;
     size_t rlen = strlen(reply);
-    struct toks rk, ck = {NULL, 0};
+    struct toks rk, ck = {NULL, 0, {0}};
     if (toks_cut(reply, rlen, &rk)) return CS_ERR_NOMEM;
     size_t clen = customer_text ? strlen(customer_text) : 0;
     if (customer_text && toks_cut(customer_text, clen, &ck)) {
