@@ -187,23 +187,54 @@ static void stem(char *w)
     if (n > 3 && w[n - 1] == 'e') w[n - 1] = '\0';
 }
 
+/* Normalises one lower-case word in place; false for words that carry no topic. */
+static bool normalize_lower(char w[DRAFT_TERM_MAX])
+{
+    if (cs_words_stop(w)) return false;
+    const char *syn = synonym(w);
+    if (syn) {
+        size_t sn = strlen(syn);
+        memcpy(w, syn, sn + 1);
+    }
+    stem(w);
+    return true;
+}
+
+/* normalize() runs on every word of every retrieved passage (six words in ten were in
+ * the stop-word and synonym searches: 10% of a ticket's CPU) and the knowledge base
+ * repeats its words across passages and tickets, so each thread remembers the last
+ * answer per hash slot. The answer depends on the lower-cased word alone. */
+#define NORM_MEMO 2048
+struct norm_memo {
+    uint32_t h;
+    uint8_t n; /* 0: empty */
+    bool ok;
+    char key[DRAFT_TERM_MAX], out[DRAFT_TERM_MAX];
+};
+static _Thread_local struct norm_memo norm_memo[NORM_MEMO];
+
 /* Normalises one raw word into `out`; false for words that carry no topic. */
 static bool normalize(const char *p, size_t n, char out[DRAFT_TERM_MAX])
 {
     if (n < 3 || n >= DRAFT_TERM_MAX) return false;
+    uint32_t h = 2166136261u; /* FNV-1a */
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
         out[i] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
+        h = (h ^ (unsigned char)out[i]) * 16777619u;
     }
     out[n] = '\0';
-    if (cs_words_stop(out)) return false;
-    const char *syn = synonym(out);
-    if (syn) {
-        size_t sn = strlen(syn);
-        memcpy(out, syn, sn + 1);
+    struct norm_memo *m = &norm_memo[h & (NORM_MEMO - 1)];
+    if (m->n == n && m->h == h && memcmp(m->key, out, n) == 0) {
+        if (m->ok) memcpy(out, m->out, strlen(m->out) + 1);
+        return m->ok;
     }
-    stem(out);
-    return true;
+    m->h = h;
+    m->n = (uint8_t)n;
+    memcpy(m->key, out, n);
+    m->ok = normalize_lower(out);
+    if (m->ok) memcpy(m->out, out, strlen(out) + 1);
+    return m->ok;
 }
 
 /* Iterates words of [pos, len) (bytes: letters, digits, UTF-8; the apostrophe splits,
@@ -315,8 +346,9 @@ static void picks_offer(struct picks *p, const struct cs_passage *ps, struct can
     if (c.score > p->c[worst].score) p->c[worst] = c;
 }
 
-static void scan_passage(struct picks *p, const struct cs_passage *ps, size_t idx,
-                         const struct terms *q, unsigned need)
+/* Without memory for the analysis: the same scan, read from the text. */
+static void scan_passage_text(struct picks *p, const struct cs_passage *ps, size_t idx,
+                              const struct terms *q, unsigned need)
 {
     const char *t = ps[idx].text;
     size_t len = strlen(t), pos = 0, s, e, nx;
@@ -329,6 +361,174 @@ static void scan_passage(struct picks *p, const struct cs_passage *ps, size_t id
         if (rel <= 0.0) continue;
         double score = rel * (0.5 + 0.5 * ps[idx].score) - 0.001 * ordinal++;
         struct cand c = {idx, s, e, score};
+        picks_offer(p, ps, c);
+    }
+}
+
+/* ---- passage analysis, remembered -----------------------------------------------------
+ *
+ * A ticket's passages are the same knowledge-base chunks over and over, and most of the
+ * scan does not depend on the ticket: the sentences, whether each can be quoted and its
+ * normalised words. Each thread keeps that per passage text (checked byte for byte), so a
+ * ticket only matches its terms against the remembered words. */
+
+struct sent_info {
+    size_t start, end; /* after the bullet */
+    uint32_t first, n; /* its normalised words in words[] */
+    bool quotable;
+};
+
+struct word_info {
+    uint32_t h;
+    char w[DRAFT_TERM_MAX];
+};
+
+struct passage_info {
+    char *text; /* NULL: empty slot */
+    size_t len;
+    struct sent_info *sents;
+    size_t nsents;
+    struct word_info *words;
+    size_t nwords;
+};
+
+#define PASSAGE_MEMO 64
+
+static void passage_info_free(struct passage_info *pi)
+{
+    free(pi->text);
+    free(pi->sents);
+    free(pi->words);
+    memset(pi, 0, sizeof *pi);
+}
+
+static void passage_memo_free(void *m)
+{
+    struct passage_info *slots = m;
+    for (size_t i = 0; i < PASSAGE_MEMO; i++) passage_info_free(&slots[i]);
+    free(slots);
+}
+
+static pthread_key_t passage_key;
+static void passage_key_make(void) { pthread_key_create(&passage_key, passage_memo_free); }
+
+static bool add_word(struct passage_info *pi, size_t *cap, const char *w)
+{
+    if (pi->nwords == *cap) {
+        size_t n = *cap ? *cap * 2 : 64;
+        struct word_info *g = realloc(pi->words, n * sizeof(*g));
+        if (!g) return false;
+        pi->words = g;
+        *cap = n;
+    }
+    struct word_info *x = &pi->words[pi->nwords++];
+    x->h = term_hash(w);
+    memcpy(x->w, w, strlen(w) + 1);
+    return true;
+}
+
+/* The sentence's normalised words, as sentence_score reads them. */
+static bool add_sentence_words(struct passage_info *pi, size_t *cap, const char *s, size_t n)
+{
+    size_t pos = 0, ws, wn;
+    char w[DRAFT_TERM_MAX];
+    while (next_word(s, n, &pos, &ws, &wn))
+        if (normalize(s + ws, wn, w) && !add_word(pi, cap, w)) return false;
+    return true;
+}
+
+static bool analyse(struct passage_info *pi, const char *t, size_t len)
+{
+    size_t pos = 0, s, e, nx, cap_s = 0, cap_w = 0;
+    pi->text = malloc(len + 1);
+    if (!pi->text) return false;
+    memcpy(pi->text, t, len + 1);
+    pi->len = len;
+    while (cs_kb_next_sentence(t, len, pos, &s, &e, &nx)) {
+        pos = nx;
+        s = skip_bullet(t, s, e);
+        if (pi->nsents == cap_s) {
+            size_t n = cap_s ? cap_s * 2 : 16;
+            struct sent_info *g = realloc(pi->sents, n * sizeof(*g));
+            if (!g) return false;
+            pi->sents = g;
+            cap_s = n;
+        }
+        struct sent_info *si = &pi->sents[pi->nsents++];
+        si->start = s;
+        si->end = e;
+        si->first = (uint32_t)pi->nwords;
+        si->quotable = sentence_quotable(t + s, e - s);
+        if (si->quotable && !add_sentence_words(pi, &cap_w, t + s, e - s)) return false;
+        si->n = (uint32_t)(pi->nwords - si->first);
+    }
+    return true;
+}
+
+/* The thread's analysis of text t, made now if it has none; NULL without memory. */
+static const struct passage_info *passage_info(const char *t)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, passage_key_make);
+    struct passage_info *slots = pthread_getspecific(passage_key);
+    if (!slots) {
+        slots = calloc(PASSAGE_MEMO, sizeof(*slots));
+        if (!slots || pthread_setspecific(passage_key, slots) != 0) {
+            free(slots);
+            return NULL;
+        }
+    }
+    size_t len = strlen(t);
+    uint64_t h = 14695981039346656037ull; /* FNV-1a of the length and the first bytes */
+    for (size_t i = 0; i < len && i < 64; i++) h = (h ^ (unsigned char)t[i]) * 1099511628211ull;
+    h = (h ^ len) * 1099511628211ull;
+    struct passage_info *pi = &slots[h % PASSAGE_MEMO];
+    if (pi->text && pi->len == len && memcmp(pi->text, t, len) == 0) return pi;
+    passage_info_free(pi);
+    if (analyse(pi, t, len)) return pi;
+    passage_info_free(pi);
+    return NULL;
+}
+
+static int term_index_h(const struct terms *t, uint32_t h, const char *w)
+{
+    for (unsigned i = 0; i < t->n; i++)
+        if (t->h[i] == h && strcmp(t->w[i], w) == 0) return (int)i;
+    return -1;
+}
+
+/* sentence_score over remembered words. */
+static double words_score(const struct terms *q, const struct word_info *w, size_t n, unsigned need)
+{
+    uint64_t mask = 0;
+    unsigned matched = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = term_index_h(q, w[i].h, w[i].w);
+        if (k >= 0 && !(mask & ((uint64_t)1 << k))) {
+            mask |= (uint64_t)1 << k;
+            matched++;
+        }
+    }
+    if (matched == 0 || matched < need) return 0.0;
+    return matched / sqrt((double)n + 1.0);
+}
+
+static void scan_passage(struct picks *p, const struct cs_passage *ps, size_t idx,
+                         const struct terms *q, unsigned need)
+{
+    const struct passage_info *pi = passage_info(ps[idx].text);
+    if (!pi) {
+        scan_passage_text(p, ps, idx, q, need);
+        return;
+    }
+    unsigned ordinal = 0;
+    for (size_t i = 0; i < pi->nsents; i++) {
+        const struct sent_info *si = &pi->sents[i];
+        if (!si->quotable) continue;
+        double rel = words_score(q, pi->words + si->first, si->n, need);
+        if (rel <= 0.0) continue;
+        double score = rel * (0.5 + 0.5 * ps[idx].score) - 0.001 * ordinal++;
+        struct cand c = {idx, si->start, si->end, score};
         picks_offer(p, ps, c);
     }
 }

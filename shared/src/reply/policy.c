@@ -128,6 +128,9 @@ struct elem {
 
 struct cpat {
     uint16_t first, count; /* its elements in elem_pool */
+    /* The first bytes of the tokens a match can start on: find_from tries the pattern
+     * only there (most tokens start no pattern; trying each was 6% of a ticket's CPU). */
+    uint64_t starts[4];
 };
 
 /* Sized for the tables below with room to spare; compile_set() aborts past them, which
@@ -165,6 +168,37 @@ static void compile_elem(const char *e, size_t n, struct elem *out)
     out->count = (uint16_t)(n_alts - out->first);
 }
 
+static const char *const number_words[] = {
+    "one", "two",    "three",    "four",   "five", "six",    "seven",   "eight", "nine",
+    "ten", "twelve", "fourteen", "thirty", "few",  "couple", "several", NULL};
+
+static void start_byte(struct cpat *p, unsigned char c) { p->starts[c >> 6] |= 1ull << (c & 63); }
+
+/* A match starts on a token its first element takes, or, when that element is optional,
+ * one the next takes, and so on; a skip or an all-optional pattern starts anywhere. */
+static void compile_starts(struct cpat *p)
+{
+    memset(p->starts, 0, sizeof p->starts);
+    for (size_t i = 0; i < p->count; i++) {
+        const struct elem *e = &elem_pool[p->first + i];
+        if (e->kind == ELEM_SKIP) break;
+        for (size_t k = 0; k < e->count; k++) {
+            const struct alt *a = &alt_pool[e->first + k];
+            if (a->kind == ALT_NUMBER) {
+                for (unsigned char c = '0'; c <= '9'; c++) start_byte(p, c);
+                for (const char *const *w = number_words; *w; w++)
+                    start_byte(p, (unsigned char)**w);
+            } else if (a->n == 0) {
+                memset(p->starts, 0xff, sizeof p->starts);
+            } else {
+                start_byte(p, (unsigned char)a->s[0]);
+            }
+        }
+        if (!e->optional) return;
+    }
+    memset(p->starts, 0xff, sizeof p->starts);
+}
+
 static void compile_pat(const char *p, struct cpat *out)
 {
     out->first = (uint16_t)n_elems;
@@ -177,6 +211,7 @@ static void compile_pat(const char *p, struct cpat *out)
         p += n;
     }
     out->count = (uint16_t)(n_elems - out->first);
+    compile_starts(out);
 }
 
 /* A list of pattern strings and, once compiled, its patterns in pat_pool. */
@@ -197,11 +232,8 @@ static void compile_set(struct pset *set)
 
 static bool is_number_word(const struct tok *t)
 {
-    static const char *const nums[] = {"one",    "two",   "three",  "four",    "five",   "six",
-                                       "seven",  "eight", "nine",   "ten",     "twelve", "fourteen",
-                                       "thirty", "few",   "couple", "several", NULL};
     if (t->n > 0 && t->n <= 4 && strspn(t->w, "0123456789") == t->n) return true;
-    for (const char *const *p = nums; *p; p++)
+    for (const char *const *p = number_words; *p; p++)
         if (strcmp(t->w, *p) == 0) return true;
     return false;
 }
@@ -231,6 +263,7 @@ static bool alt_match(const struct tok *t, const struct elem *e)
 struct toks {
     struct tok *t;
     size_t n;
+    uint64_t present[4]; /* the tokens' first bytes: a pattern starting on none is skipped */
 };
 
 static int toks_cut(const char *s, size_t len, struct toks *out)
@@ -239,7 +272,11 @@ static int toks_cut(const char *s, size_t len, struct toks *out)
     out->n = 0;
     out->t = malloc(cap * sizeof *out->t);
     if (!out->t) return CS_ERR_NOMEM;
-    while (out->n < cap && next_tok(s, len, &pos, &out->t[out->n])) out->n++;
+    memset(out->present, 0, sizeof out->present);
+    while (out->n < cap && next_tok(s, len, &pos, &out->t[out->n])) {
+        unsigned char c = (unsigned char)out->t[out->n++].w[0];
+        out->present[c >> 6] |= 1ull << (c & 63);
+    }
     return CS_OK;
 }
 
@@ -282,8 +319,15 @@ static bool match_elems(const struct toks *k, size_t i, bool first, const struct
 static bool find_from(const struct toks *k, const struct cpat *p, size_t *from, size_t *at)
 {
     const struct elem *e = &elem_pool[p->first], *stop = e + p->count;
+    if (!((p->starts[0] & k->present[0]) | (p->starts[1] & k->present[1]) |
+          (p->starts[2] & k->present[2]) | (p->starts[3] & k->present[3]))) {
+        *from = k->n;
+        return false;
+    }
     for (size_t i = *from; i < k->n; i++) {
         size_t end;
+        unsigned char c = (unsigned char)k->t[i].w[0];
+        if (!(p->starts[c >> 6] >> (c & 63) & 1)) continue;
         if (match_elems(k, i, true, e, stop, &end)) {
             *at = i;
             *from = i + 1;
@@ -809,7 +853,7 @@ int cs_policy_check(const char *reply, const char *customer_text, const struct c
     static const struct cs_policy_opts defaults = {0.0, NULL, NULL, 0};
     const struct cs_policy_opts *o = opts ? opts : &defaults;
     size_t rlen = strlen(reply);
-    struct toks rk, ck = {NULL, 0};
+    struct toks rk, ck = {NULL, 0, {0}};
     if (toks_cut(reply, rlen, &rk)) return CS_ERR_NOMEM;
     size_t clen = customer_text ? strlen(customer_text) : 0;
     if (customer_text && toks_cut(customer_text, clen, &ck)) {

@@ -29,6 +29,7 @@
 #include "store/store_int.h"
 #include "store/store_reporting.h"
 #include "store/store_rollup.h"
+#include "store/sqlite_kbindex.h"
 #include "store/sqlite_walbuf.h"
 
 #define STMT_CACHE 48
@@ -101,6 +102,8 @@ struct sq_conn {
     unsigned long gen;    /* the open (or next) transaction's number, from 1 */
     struct txn_outcome ends[ENDS_KEPT];
     struct hit_memo memo[HIT_MEMO]; /* by rid modulo HIT_MEMO; under `lock` */
+    struct kbx *kbx;                /* docs_fts in memory (sqlite_kbindex.h); under `lock` */
+    unsigned long fts_writes, fts_write_gen; /* this connection's writes to docs_fts */
     /* The open transaction's rollup changes, merged by cell: [0, op_mark) from its ended
      * operations, [op_mark, npend) from the one in progress (dropped if it fails). */
     struct pending_cell *pend;
@@ -420,6 +423,8 @@ static int read_doc(struct cs_arena *a, sqlite3_stmt *q, int col, struct cs_doc 
 
 static int index_text(struct sq_store *s, sqlite3_int64 rid, const struct cs_text *text)
 {
+    s->c->fts_writes++; /* the in-memory index must not miss it (sqlite_kbindex.h) */
+    s->c->fts_write_gen = s->c->gen;
     sqlite3_stmt *q = prepare(s, "DELETE FROM docs_fts WHERE rowid=?1");
     if (!q) return CS_ERR_STORE;
     sqlite3_bind_int64(q, 1, rid);
@@ -1125,8 +1130,67 @@ static json_object *hit_body(struct sq_conn *c, struct cs_arena *a, sqlite3_int6
     return o;
 }
 
-static int do_search(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
-                     const char *text, size_t limit, struct cs_hit **hits, size_t *nhits)
+/* The docs of the ranked rows, best first. A row whose document is gone or moved (the
+ * join of the FTS5 query would have dropped it) is skipped. */
+static int read_hits(struct sq_store *s, struct cs_arena *a, const char *tenant, const char *coll,
+                     const struct kbx_hit *kh, size_t nk, struct cs_hit *out, size_t *nout)
+{
+    sqlite3_stmt *q = prepare(s, "SELECT id, version, created_ms, updated_ms, body, tenant, coll"
+                                 " FROM docs WHERE rid=?1");
+    if (!q) return CS_ERR_STORE;
+    size_t n = 0;
+    int rc = CS_OK;
+    for (size_t i = 0; i < nk && !rc; i++) {
+        sqlite3_bind_int64(q, 1, kh[i].rid);
+        int step = sqlite3_step(q);
+        if (step == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 5), tenant) == 0 &&
+            strcmp((const char *)sqlite3_column_text(q, 6), coll) == 0) {
+            struct cs_doc *d = &out[n].doc;
+            const char *body = (const char *)sqlite3_column_text(q, 4);
+            d->id = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 0));
+            d->version = sqlite3_column_int64(q, 1);
+            d->created_ms = sqlite3_column_int64(q, 2);
+            d->updated_ms = sqlite3_column_int64(q, 3);
+            d->body = body ? hit_body(s->c, a, kh[i].rid, body, (size_t)sqlite3_column_bytes(q, 4))
+                           : NULL;
+            rc = !d->id ? CS_ERR_NOMEM : d->body ? CS_OK : CS_ERR_STORE;
+            /* as fts_search maps bm25 */
+            double x = kh[i].score;
+            out[n].score = x > 0 ? x / (1.0 + x) : 0.0;
+            n++;
+        } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+            rc = cs_from_sqlite(step);
+        }
+        sqlite3_reset(q);
+    }
+    *nout = n;
+    return rc;
+}
+
+/* The in-memory ranking (sqlite_kbindex.h); nonzero when it cannot answer. */
+static int kbx_hits(struct sq_store *s, struct cs_arena *a, const char *tenant, const char *coll,
+                    const char *text, size_t limit, struct cs_hit **hits, size_t *nhits)
+{
+    const char *terms[32];
+    size_t nt = cs_store_query_terms(a, text, terms, 32);
+    struct kbx_hit *kh = nt ? cs_arena_alloc(a, limit * sizeof(*kh)) : NULL;
+    struct cs_hit *out = nt ? cs_arena_alloc(a, limit * sizeof(*out)) : NULL;
+    if (nt && (!kh || !out)) return CS_ERR_NOMEM;
+    size_t nk = 0, n = 0;
+    struct kbx_clock clk = {s->c->gen, s->c->fts_writes, s->c->fts_write_gen};
+    int rc =
+        nt ? kbx_search(&s->c->kbx, s->db, &clk, tenant, coll, terms, nt, limit, kh, &nk) : CS_OK;
+    if (rc) return CS_ERR_UNAVAILABLE; /* no index: FTS5 answers */
+    rc = read_hits(s, a, tenant, coll, kh, nk, out, &n);
+    if (rc) return rc;
+    *hits = out;
+    *nhits = n;
+    return CS_OK;
+}
+
+/* FTS5 itself: when the in-memory index cannot be had. */
+static int fts_search(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                      const char *text, size_t limit, struct cs_hit **hits, size_t *nhits)
 {
     const char *match = fts_query(a, text);
     if (!match) return CS_OK;
@@ -1169,6 +1233,14 @@ static int do_search(struct cs_store *st, struct cs_arena *a, const char *tenant
     *hits = out;
     *nhits = n;
     return CS_OK;
+}
+
+static int do_search(struct cs_store *st, struct cs_arena *a, const char *tenant, const char *coll,
+                     const char *text, size_t limit, struct cs_hit **hits, size_t *nhits)
+{
+    int rc = kbx_hits(SQ(st), a, tenant, coll, text, limit, hits, nhits);
+    if (rc == CS_ERR_UNAVAILABLE) rc = fts_search(st, a, tenant, coll, text, limit, hits, nhits);
+    return rc;
 }
 
 /* ---- counters ---- */
@@ -1830,6 +1902,7 @@ static void conn_free(struct sq_conn *c)
         free(c->memo[i].body);
     }
     free(c->pend);
+    kbx_free(c->kbx);
     sqlite3_close_v2(c->db);
     pthread_cond_destroy(&c->ended);
     pthread_mutex_destroy(&c->lock);
