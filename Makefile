@@ -18,6 +18,15 @@ CFLAGS  := -std=gnu11 -D_GNU_SOURCE $(OPT) $(SAN) $(WARN) -g -fno-omit-frame-poi
 # libcsv (dataset uploads, shared/src/lifecycle/dataset.c) only where a binary uses it.
 LDLIBS  := $(shell pkg-config --libs $(filter-out libcurl,$(PKGS))) -Wl,--as-needed -lcsv -Wl,--no-as-needed \
            -ldl -lpthread -lm
+# The functions link json-c, libsodium, SQLite, libexttextcat and nettle statically and
+# without PIE: the dynamic loader then maps and relocates two shared libraries fewer than
+# five (cold start, see README Performance). json-c whole, so that every json-c call the
+# MongoDB plugin makes resolves to this copy (runtime/plugin_exports.list exports them):
+# its libjson-c.so is loaded but never called. Tools and tests stay dynamic.
+FUNC_LDLIBS := -no-pie -Wl,--dynamic-list=runtime/plugin_exports.list \
+           -Wl,-Bstatic -Wl,--whole-archive -ljson-c -Wl,--no-whole-archive \
+           -lsodium -lsqlite3 -lexttextcat-2.0 -lnettle -Wl,-Bdynamic \
+           -Wl,--as-needed -lcsv -Wl,--no-as-needed -ldl -lpthread -lm
 # libmongoc stays out of LDLIBS: loading it initialises OpenSSL, ICU, SASL... and
 # doubled every function's cold start. Only the MongoDB store plugin links it (loaded
 # by store/store_plugin.c when a mongodb:// URI is opened), plus the operator tool and the
@@ -100,9 +109,9 @@ $(RTLIB): $(filter-out $(BUILD)/obj/runtime/main.o,$(RT_OBJ))
 	rm -f $@ && ar rcs $@ $^
 
 .SECONDEXPANSION:
-$(BUILD)/bin/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard functions/$$*/*.c))) $(BUILD)/obj/runtime/main.o $(RTLIB) $$(if $$(wildcard functions/$$*/TRAINS),$(TLIB)) $(LIB)
+$(BUILD)/bin/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard functions/$$*/*.c))) $(BUILD)/obj/runtime/main.o $(RTLIB) $$(if $$(wildcard functions/$$*/TRAINS),$(TLIB)) $(LIB) runtime/plugin_exports.list
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(RTLIB) $(if $(wildcard functions/$*/TRAINS),$(TLIB)) $(LIB) $(LDLIBS)
+	$(CC) $(SAN) -o $@ $(filter %.o,$^) $(RTLIB) $(if $(wildcard functions/$*/TRAINS),$(TLIB)) $(LIB) $(FUNC_LDLIBS)
 
 $(BUILD)/tools/%: $$(addprefix $(BUILD)/obj/,$$(subst .c,.o,$$(wildcard tools/$$*/*.c))) $(TLIB) $(LIB)
 	@mkdir -p $(dir $@)

@@ -1,10 +1,18 @@
 /* FastCGI transport: worker threads share one epoll set holding the listening socket
- * and every connection the web server keeps open (fastcgi_keep_conn). Each connection
- * is armed one-shot, so exactly one thread at a time reads it; the thread that reads
- * the last record of a request serves it there and then (no hand-off between threads),
- * writes the answer and re-arms the connection. A thread is never tied to a connection:
- * idle kept connections and requests still arriving cost no thread, so more connections
- * than threads cannot starve anyone (tests/runtime/fcgi_test.c checks this). */
+ * and every connection the web server keeps open (fastcgi_keep_conn). Connections are
+ * registered edge-triggered once; a per-connection event count makes exactly one
+ * thread at a time its owner (the one that finds the count at zero), which reads it,
+ * serves each request that completes there and then (no hand-off between threads),
+ * writes the answer and serves the events that came meanwhile before letting go. So a
+ * request costs no epoll_ctl re-arm, as a one-shot registration did (issue 15). A
+ * thread is never tied to a connection: idle kept connections and requests still
+ * arriving cost no thread, so more connections than threads cannot starve anyone
+ * (tests/runtime/fcgi_test.c checks this).
+ *
+ * Another thread may hold an event of a connection that its owner has just closed, so
+ * a closed connection's memory is never freed while the server runs: it goes to a free
+ * list and serves a later accepted connection (a stale event then is one spurious
+ * read). Its descriptor is -1 while it is free. */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
@@ -31,8 +39,9 @@
 #define ACCEPT_BATCH 64
 
 struct conn {
-    int fd;
-    bool broken; /* a write failed: close once the request in hand is answered */
+    unsigned events; /* events not yet served; its owner is who raised it from 0 (atomic) */
+    int fd;          /* -1 while on the free list; read and written by the owner only */
+    bool broken;     /* a write failed: close once the request in hand is answered */
     struct cs_fcgi_in in;
     unsigned char *rbuf;
     size_t rlen;
@@ -42,8 +51,9 @@ struct conn {
 struct server {
     struct cs_env *env;
     int epfd, lfd, stopfd;
-    pthread_mutex_t lock; /* the connection list, touched on accept and close only */
+    pthread_mutex_t lock; /* both lists, touched on accept and close only */
     struct conn *conns;
+    struct conn *free; /* closed, kept for reuse (see the top of this file) */
 };
 
 struct fcgi_thread {
@@ -151,24 +161,42 @@ static void serve_request(struct fcgi_thread *t, struct conn *c)
     cs_arena_reset(w->arena);
 }
 
-static void conn_close(struct server *s, struct conn *c)
+static void conn_free(struct conn *c)
 {
-    pthread_mutex_lock(&s->lock);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        s->conns = c->next;
-    if (c->next) c->next->prev = c->prev;
-    pthread_mutex_unlock(&s->lock);
-    close(c->fd); /* also takes it out of the epoll set */
     cs_fcgi_in_free(&c->in);
     free(c->rbuf);
     free(c);
 }
 
+static void unlink_conn(struct server *s, struct conn *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        s->conns = c->next;
+    if (c->next) c->next->prev = c->prev;
+}
+
+/* By its owner: the descriptor closes (which also takes it out of the epoll set) and
+ * the memory goes to the free list. */
+static void conn_close(struct server *s, struct conn *c)
+{
+    close(c->fd);
+    c->fd = -1;
+    cs_fcgi_in_free(&c->in);
+    c->rlen = 0;
+    c->broken = false;
+    pthread_mutex_lock(&s->lock);
+    unlink_conn(s, c);
+    c->prev = NULL;
+    c->next = s->free;
+    s->free = c;
+    pthread_mutex_unlock(&s->lock);
+}
+
 static int arm(struct server *s, int fd, void *tag)
 {
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = tag};
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLONESHOT, .data.ptr = tag};
     return epoll_ctl(s->epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
@@ -193,43 +221,91 @@ static bool drain(struct fcgi_thread *t, struct conn *c)
     }
 }
 
-static void on_readable(struct fcgi_thread *t, struct conn *c)
+/* Reads until the socket is empty, serving what completes; false when the connection
+ * must close. Edge-triggered: a read shorter than asked for emptied the socket, and
+ * whatever arrives after it raises a new event. */
+static bool read_and_serve(struct fcgi_thread *t, struct conn *c)
 {
-    struct server *s = t->srv;
-    ssize_t r;
-    do r = read(c->fd, c->rbuf + c->rlen, CS_FCGI_RECORD_MAX - c->rlen);
-    while (r < 0 && errno == EINTR);
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) r = -2;
-    if (r == 0 || r == -1) {
-        conn_close(s, c);
-        return;
+    for (;;) {
+        size_t room = CS_FCGI_RECORD_MAX - c->rlen;
+        ssize_t r;
+        do r = read(c->fd, c->rbuf + c->rlen, room);
+        while (r < 0 && errno == EINTR);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
+        if (r <= 0) return false;
+        c->rlen += (size_t)r;
+        if (!drain(t, c)) return false;
+        if ((size_t)r < room) return true;
     }
-    if (r > 0) c->rlen += (size_t)r;
-    if (!drain(t, c) || arm(s, c->fd, c) != 0) conn_close(s, c);
 }
 
-static void accept_some(struct server *s)
+/* The owner's loop: reads and serves until no event came in meanwhile, then lets go. */
+static void serve_events(struct fcgi_thread *t, struct conn *c)
 {
+    unsigned seen;
+    do {
+        seen = __atomic_load_n(&c->events, __ATOMIC_ACQUIRE);
+        /* fd -1: a stale event of a connection closed since, now free. */
+        if (c->fd >= 0 && !read_and_serve(t, c)) conn_close(t->srv, c);
+    } while (__atomic_sub_fetch(&c->events, seen, __ATOMIC_ACQ_REL) != 0);
+}
+
+static void on_readable(struct fcgi_thread *t, struct conn *c)
+{
+    if (__atomic_fetch_add(&c->events, 1, __ATOMIC_ACQ_REL) != 0) return; /* owned */
+    serve_events(t, c);
+}
+
+/* A connection's memory from the free list, unless a stale event owns it just now;
+ * else a new one. Returned owned (events 1), with its descriptor still to set. */
+static struct conn *conn_take(struct server *s)
+{
+    pthread_mutex_lock(&s->lock);
+    for (struct conn **p = &s->free; *p; p = &(*p)->next) {
+        unsigned zero = 0;
+        if (__atomic_compare_exchange_n(&(*p)->events, &zero, 1, false, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_ACQUIRE)) {
+            struct conn *c = *p;
+            *p = c->next;
+            pthread_mutex_unlock(&s->lock);
+            c->next = NULL;
+            return c;
+        }
+    }
+    pthread_mutex_unlock(&s->lock);
+    struct conn *c = calloc(1, sizeof(*c));
+    unsigned char *rbuf = c ? malloc(CS_FCGI_RECORD_MAX) : NULL;
+    if (!rbuf) {
+        free(c);
+        return NULL;
+    }
+    c->rbuf = rbuf;
+    c->events = 1;
+    return c;
+}
+
+static void accept_some(struct fcgi_thread *t)
+{
+    struct server *s = t->srv;
     for (int i = 0; i < ACCEPT_BATCH; i++) {
         int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) break;
-        struct conn *c = calloc(1, sizeof(*c));
-        unsigned char *rbuf = c ? malloc(CS_FCGI_RECORD_MAX) : NULL;
-        if (!rbuf) {
-            free(c);
+        struct conn *c = conn_take(s);
+        if (!c) {
             close(fd);
             continue;
         }
         c->fd = fd;
-        c->rbuf = rbuf;
         cs_fcgi_in_init(&c->in, s->env->cfg.max_body + 1);
         pthread_mutex_lock(&s->lock);
         c->next = s->conns;
         if (s->conns) s->conns->prev = c;
         s->conns = c;
         pthread_mutex_unlock(&s->lock);
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT, .data.ptr = c};
+        struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP | EPOLLET, .data.ptr = c};
         if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) conn_close(s, c);
+        /* Let go of it: a first read, as events meanwhile found it owned. */
+        serve_events(t, c);
     }
     arm(s, s->lfd, &listen_tag);
 }
@@ -249,7 +325,7 @@ static void *thread_main(void *arg)
         if (n <= 0) continue;
         if (ev.data.ptr == &stop_tag) break;
         if (ev.data.ptr == &listen_tag)
-            accept_some(t->srv);
+            accept_some(t);
         else
             on_readable(t, ev.data.ptr);
     }
@@ -329,6 +405,11 @@ static int server_open(struct server *s, struct cs_env *env, const char *socket_
 static void server_close(struct server *s)
 {
     while (s->conns) conn_close(s, s->conns);
+    while (s->free) {
+        struct conn *c = s->free;
+        s->free = c->next;
+        conn_free(c);
+    }
     if (s->epfd >= 0) close(s->epfd);
     if (s->lfd > 0) close(s->lfd);
     stop_fd = -1;
