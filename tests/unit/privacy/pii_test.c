@@ -163,6 +163,13 @@ static void test_name_languages_and_case(void)
         {"Sehr geehrter Herr Müller, danke.", "Müller"},
         {"they had 6: silvana, adam, christopher, kristina and caleb.", "kristina"},
         {"my name is ana and my order is late", "ana"},
+        /* a known first name and surname typed in lower case amid capitals */
+        {"Great show! We saw phil collins at the O2.", "phil collins"},
+        /* a first name that is also a country, among names */
+        {"they had 6: silvana, adam, christopher, kristina, chad and caleb.", "chad"},
+        /* the person inside an event's name */
+        {"Black people need a Leroy Jenkins Day off too", "Leroy Jenkins"},
+        {"Our son Jordan Smith called", "Jordan Smith"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(names, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
@@ -170,10 +177,13 @@ static void test_name_languages_and_case(void)
             fprintf(stderr, "  missed name \"%s\" in: %s\n", cases[i][1], cases[i][0]);
         CHECK(has_exact(&r, CS_PII_PERSON, cases[i][0], cases[i][1]));
     }
-    static const char *const clean[] = {"January is 25% off and almost over!",
-                                        "RT @Matt_Dominguez : see you",
-                                        "Thanks, great work on the update.", "PAK vs NZ tonight",
-                                        "I will bill you later and mark it paid."};
+    static const char *const clean[] = {
+        "January is 25% off and almost over!", "RT @Matt_Dominguez : see you",
+        "Thanks, great work on the update.", "PAK vs NZ tonight",
+        "I will bill you later and mark it paid.",
+        /* places the name lists also hold as names */
+        "Our flight to Manila leaves from Venice on Friday.",
+        "Arsenal need to beat West Ham tomorrow!", "Jason Industries to hold annual meeting"};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);
         if (find(&r, CS_PII_PERSON)) fprintf(stderr, "  false name: %s\n", clean[i]);
