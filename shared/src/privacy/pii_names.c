@@ -315,6 +315,24 @@ struct name_word_ctx {
 /* Lexicon flags say a name and no common word: `want` set, COMMON clear. */
 static int lex_only(uint8_t f, uint8_t want) { return (f & want) && !(f & CS_PII_LEX_COMMON); }
 
+/* A lower-case word of 3+ letters after e (one space) that ends there. */
+static int lower_word_follows(const struct scan *s, size_t e)
+{
+    if (e + 4 >= s->n || s->t[e] != ' ' || !is_lower(s->t[e + 1])) return 0;
+    size_t ne = e + 1;
+    while (ne < s->n && is_lower(s->t[ne])) ne++;
+    return ne - (e + 1) >= 3 && (ne == s->n || !is_wordc(s->t[ne]));
+}
+
+/* ", " or " and " right before b or right after e. */
+static int list_shape(const struct scan *s, size_t b, size_t e)
+{
+    return (e + 2 < s->n && s->t[e] == ',' && s->t[e + 1] == ' ') ||
+           (e + 5 < s->n && strncmp(s->t + e, " and ", 5) == 0) ||
+           (b >= 2 && s->t[b - 2] == ',' && s->t[b - 1] == ' ') ||
+           (b >= 5 && strncmp(s->t + b - 5, " and ", 5) == 0);
+}
+
 /* "met phil collins there": in text that has capitals elsewhere, a lower-case first
  * name and a lower-case surname right after it, both known and neither a common word,
  * are a name typed without capitals (chat is typed so); or such a first name beside
@@ -338,7 +356,10 @@ static int name_word_read(const struct scan *s, size_t i, size_t e, struct name_
                     (lex(s, i, e) & (CS_PII_LEX_FIRST | CS_PII_LEX_COMMON)) == CS_PII_LEX_FIRST;
     c->intro = intro_pair(s, i, e);
     c->lower_pair = 0;
-    if (!s->lower && !c->lower_cued && !c->intro && e - i >= 3 && is_lower(s->t[i])) {
+    /* the shapes first (a lower-case word after it, or a list's comma or "and"): the
+     * lexicon look-up runs for a lower-case word of mixed-case text only then */
+    if (!s->lower && !c->lower_cued && !c->intro && e - i >= 3 && is_lower(s->t[i]) &&
+        (lower_word_follows(s, e) || list_shape(s, i, e))) {
         uint8_t f = lex(s, i, e);
         c->lower_pair = lower_pair_at(s, i, e, f) ||
                         (lex_only(f, CS_PII_LEX_FIRST) && (list_neighbour_is_name(s, i, e, -1) ||
@@ -482,8 +503,9 @@ static size_t name_at(struct scan *s, size_t i, size_t e)
     /* in shouting only a known first name that is no common word stays a name */
     int shout =
         shouted(s, i, e) && (c.f & (CS_PII_LEX_FIRST | CS_PII_LEX_COMMON)) != CS_PII_LEX_FIRST;
-    if (!title_before(s, i) && (shout || pii_word_in(s, i, e, COMPASS) || after_compass(s, i) ||
-                                names_a_thing(s, end, parts)))
+    if ((shout || pii_word_in(s, i, e, COMPASS) || after_compass(s, i) ||
+         names_a_thing(s, end, parts)) &&
+        !title_before(s, i))
         return 0;
     if (parts > 1 && score < 0.9f) score += 0.05f;
     pii_add(s, CS_PII_PERSON, i, end, score);
