@@ -329,6 +329,18 @@ static void test_one_field_street(void)
     CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, t, "5586 Þórunnarstræti 31, Arnsdorf, Germany"));
 }
 
+/* "{{street_name}} {{street_name}}" at a line start, one of the provider's whole
+ * formats, is one span from the first street on. */
+static void test_two_street_names(void)
+{
+    struct cs_pii_result r;
+    const char *t =
+        "Dataweave\n\nFuglie 41 Popović Dam\n Suite 860\n UPPLANDS VÄSBY\n Sweden 56687";
+    CHECK_INT(cs_pii_detect(NULL, t, strlen(t), &r), CS_OK);
+    CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, t,
+                    "Fuglie 41 Popović Dam\n Suite 860\n UPPLANDS VÄSBY\n Sweden 56687"));
+}
+
 static void test_name_cues(void)
 {
     struct cs_models *ms;
@@ -541,6 +553,7 @@ int main(void)
     TEST_RUN(test_address_fields);
     TEST_RUN(test_name_languages_and_case);
     TEST_RUN(test_name_cues);
+    TEST_RUN(test_two_street_names);
     TEST_RUN(test_address_shapes);
     TEST_RUN(test_ticket_addresses);
     TEST_RUN(test_one_field_street);
