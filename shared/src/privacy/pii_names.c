@@ -378,10 +378,33 @@ static int name_word_read(const struct scan *s, size_t i, size_t e, struct name_
     if (c->lower_first && !c->intro &&
         ((c->f & CS_PII_LEX_COMMON) ||
          !((c->f & CS_PII_LEX_FIRST) || pii_context_before(s, i, 10, NAME_STRONG) ||
-           ((c->f & CS_PII_LEX_LAST) && pii_context_before(s, i, 12, NAME_CTX)))))
+           ((c->f & CS_PII_LEX_LAST) && pii_context_before(s, i, 12, NAME_CTX)) ||
+           title_before(s, i)))) /* "dr. ngozi adeyemi" */
         return 0;
     /* "Miletić Dale Street", "Isaac Lodge Street": the name of a street */
     return !followed_by_street(s, e);
+}
+
+/* Sign-offs a signature follows on the next line or after a comma: "Regards,\nRajesh
+ * Kumar", "Thanks, Oluwaseun". */
+static const char *const SIGNOFFS[] = {
+    "thanks,",    "thanks", "thank you,", "regards,",     "regards", "cheers,",   "best,",
+    "sincerely,", "yours,", "love,",      "many thanks,", "--",      "thank you", NULL};
+
+/* Is the word at i a signature: right after a sign-off that ends its line or is
+ * followed by a comma, the word the last line or clause of the message starts with?
+ * A name the lexicon lacks is read there, as names of every language are. */
+static int signed_after(const struct scan *s, size_t i)
+{
+    if (!cue_right_before(s, i, SIGNOFFS)) return 0;
+    /* the signature ends the text or its line: "Regards,\nRajesh Kumar\nAcme" */
+    size_t e = i;
+    for (int k = 0; k < 3 && e < s->n && s->t[e] != '\n'; k++) {
+        e = pii_word_end(s, e);
+        while (e < s->n && (s->t[e] == ' ' || s->t[e] == '.')) e++;
+        if (e < s->n && s->t[e] != '\n' && !is_wordc(s->t[e])) return 0;
+    }
+    return e >= s->n || s->t[e] == '\n';
 }
 
 /* The score of the name starting with word [i, e) from the lexicon and the cues before
@@ -401,8 +424,10 @@ static float name_score(const struct scan *s, size_t i, size_t e, uint8_t f)
     else if ((f & CS_PII_LEX_LAST) && (!common || titled) &&
              (!sentence_start(s, i) || cue || titled))
         score = common ? 0.55f : 0.75f;
-    else if (titled || ((cue || cue_right_before(s, i, RELATION_CUES)) && !common &&
-                        (!sentence_start(s, i) || colon_cue) && !after_the(s, i)))
+    else if (titled ||
+             ((cue || cue_right_before(s, i, RELATION_CUES)) && !common &&
+              (!sentence_start(s, i) || colon_cue) && !after_the(s, i)) ||
+             (!common && is_upper(s->t[i]) && signed_after(s, i)))
         score = 0.6f; /* not "hacked by the Devil": "the" comes before things */
     /* a first name that is also a word ("Jan", "Mark") before a known surname */
     if (score == 0.0f && (f & CS_PII_LEX_FIRST) && common && next_is_surname(s, e)) score = 0.6f;
@@ -490,8 +515,8 @@ static size_t name_at(struct scan *s, size_t i, size_t e)
     int parts = 1;
     size_t end = extend_name(s, join_hyphens(s, e), &parts);
     if (c.intro && end == e) end = name_end(s, e + 1), parts = 2; /* the pair intro_pair read */
-    if (c.lower_pair && end == e && lower_pair_at(s, i, e, c.f))
-        end = name_end(s, e + 1), parts = 2;
+    if ((c.lower_pair || c.lower_cued) && end == e && lower_pair_at(s, i, e, c.f))
+        end = name_end(s, e + 1), parts = 2; /* "Name: john smith" */
     if ((end = drop_head_word(s, i, end, &parts)) == 0) return 0;
     /* a lone lower-case first name may be a word ("and bill you"): it needs a surname
      * after it, a cue before it, or a first name beside it in a list */

@@ -170,6 +170,13 @@ static void test_name_languages_and_case(void)
         /* the person inside an event's name */
         {"Black people need a Leroy Jenkins Day off too", "Leroy Jenkins"},
         {"Our son Jordan Smith called", "Jordan Smith"},
+        /* signatures after a sign-off, names no lexicon holds */
+        {"My order is late.\nThanks,\nPriya", "Priya"},
+        {"Please help.\nRegards,\nRajesh Kumar\nAcme Ltd", "Rajesh Kumar"},
+        {"Thanks, Oluwaseun", "Oluwaseun"},
+        /* a form's lower-case name; a lower-case name after a title */
+        {"Name: john smith", "john smith"},
+        {"this is dr. ngozi adeyemi", "ngozi adeyemi"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(names, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
@@ -183,7 +190,8 @@ static void test_name_languages_and_case(void)
         "I will bill you later and mark it paid.",
         /* places the name lists also hold as names */
         "Our flight to Manila leaves from Venice on Friday.",
-        "Arsenal need to beat West Ham tomorrow!", "Jason Industries to hold annual meeting"};
+        "Arsenal need to beat West Ham tomorrow!", "Jason Industries to hold annual meeting",
+        "Thanks\nThe Support Team", "Regards,\nSupport team, see the FAQ here."};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);
         if (find(&r, CS_PII_PERSON)) fprintf(stderr, "  false name: %s\n", clean[i]);
