@@ -52,7 +52,7 @@ cmd_train() {
         --out data/models/intent-domain.csm
     train_sentiment
     $T --task pii --presidio $D/presidio_synth_pii/train.jsonl --wnut $D/wnut17_ner/wnut17train.conll \
-        --names $D/faker_names/names.tsv --out data/models/pii.csm
+        --names $D/faker_names/names.tsv --places $D/places/places.tsv --out data/models/pii.csm
     $T --task embed --corpus $D/banking77/train.csv:text --corpus $D/bitext_customer_support/train.csv:instruction \
         --corpus $D/bitext_customer_support/train.csv:response --corpus $D/airline_sentiment/train.csv:text \
         --corpus $D/stackfaq/faq.jsonl:question --corpus $D/stackfaq/faq.jsonl:answers \

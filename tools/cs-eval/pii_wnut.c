@@ -106,7 +106,8 @@ int eval_pii_wnut(const struct cs_models *ms, const char *data, int errors, int 
     while ((got = getline(&line, &cap, f)) >= 0) {
         while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
         char *tab = strchr(line, '\t');
-        if (tab) {
+        /* the train file ends 2,394 of its tweets with a lone tab, not a blank line */
+        if (tab && tab > line) {
             *tab = '\0';
             wnut_add_token(s, line, (size_t)(tab - line), tab + 1);
             continue;

@@ -6,7 +6,8 @@
  *            [--no-val] [--source TEXT] [--licence TEXT] [--notice TEXT]
  *     (--task intent and --task sentiment are the same trainer with those defaults)
  *   cs-train --task escalation (--prior FILE.json | --csv FILE --label-col COL) --out FILE.csm
- *   cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll ...] [--names FILE.tsv] --out FILE.csm
+ *   cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll ...] [--names FILE.tsv] [--places FILE.tsv]
+ *           --out FILE.csm
  *   cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL] ... --name NAME
  *            --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]
  *     (the domain gate between intent models; see gate.c)
@@ -50,7 +51,7 @@ static void usage(void)
           "       cs-train --task embed --corpus FILE.csv:COL|FILE.jsonl:FIELD ... [--dims 128] "
           "--out FILE.cse\n"
           "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... [--names "
-          "FILE.tsv] --out FILE.csm\n"
+          "FILE.tsv]\n                [--places FILE.tsv] --out FILE.csm\n"
           "       cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL]... --name NAME\n"
           "                --out FILE.csm [text options] [--cv K [--route-cv MODELS_DIR]]\n"
           "       cs-train --task category --jsonl FILE.jsonl --name NAME --out FILE.csm\n"
@@ -147,6 +148,8 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             a->presidio = v;
         else if (strcmp(k, "--names") == 0)
             a->names = v;
+        else if (strcmp(k, "--places") == 0)
+            a->places = v;
         else if (strcmp(k, "--corpus") == 0 && a->n_corpus < TRAIN_MAX_CORPUS)
             a->corpus[a->n_corpus++] = v;
         else if (strcmp(k, "--dims") == 0 && parse_long(v, 8, 1024, &n) == 0)

@@ -2,7 +2,9 @@
  *
  * First and last names come from the Presidio synthetic set's PERSON spans (training
  * templates only: the held-out templates of cs/presidio.h stay unseen for cs-eval) and from WNUT-17 person spans; "common" marks words seen lower-case
- * three or more times in running text, which are names only with strong context. */
+ * three or more times in running text, which are names only with strong context;
+ * "place" marks one-word place names (WNUT-17 train location spans, --places), which
+ * alone are names only with a cue. */
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,7 +102,8 @@ static int read_presidio(const char *path, struct lexb *l)
 }
 
 /* "first<TAB>Name" / "last<TAB>Name" lines: every capitalised word of the name gets
- * the flag (the Faker lists hold "de la Cruz"-like surnames). */
+ * the flag (the Faker lists hold "de la Cruz"-like surnames). "place<TAB>Name" lines
+ * (data/datasets/places) flag one-word place names. */
 static int read_names(const char *path, struct lexb *l)
 {
     FILE *f = fopen(path, "r");
@@ -113,6 +116,12 @@ static int read_names(const char *path, struct lexb *l)
         while (got > 0 && (line[got - 1] == '\n' || line[got - 1] == '\r')) line[--got] = '\0';
         char *tab = strchr(line, '\t');
         if (!tab) continue;
+        if (strncmp(line, "place", 5) == 0) {
+            /* one-word places only: "New York" would flag "York", a surname too */
+            if (!strchr(tab + 1, ' ') && name_token_ok(tab + 1, strlen(tab + 1)))
+                rc = lex_add(l, tab + 1, strlen(tab + 1), CS_PII_LEX_PLACE);
+            continue;
+        }
         uint8_t flag = strncmp(line, "first", 5) == 0 ? CS_PII_LEX_FIRST : CS_PII_LEX_LAST;
         for (char *p = tab + 1; *p && rc == CS_OK;) {
             while (*p == ' ') p++;
@@ -134,11 +143,17 @@ static int read_wnut(const char *path, struct lexb *l, uint64_t *ch, uint32_t *c
 {
     FILE *f = fopen(path, "r");
     if (!f) return CS_ERR_IO;
-    char *line = NULL, prev[128] = "";
+    char *line = NULL, prev[128] = "", place[128] = "";
     size_t cap = 0;
     int rc = CS_OK, in_person = 0;
     while (rc == CS_OK && getline(&line, &cap, f) > 0) {
         char *tab = strchr(line, '\t');
+        /* a one-word location span ("Melbourne"): flagged once the next token shows no
+         * I-location follows it */
+        if (place[0] && !(tab && strncmp(tab + 1, "I-location", 10) == 0) &&
+            name_token_ok(place, strlen(place)))
+            rc = lex_add(l, place, strlen(place), CS_PII_LEX_PLACE);
+        place[0] = '\0';
         if (!tab) {
             if (in_person && prev[0]) rc = lex_add(l, prev, strlen(prev), CS_PII_LEX_LAST);
             in_person = 0, prev[0] = '\0';
@@ -147,6 +162,7 @@ static int read_wnut(const char *path, struct lexb *l, uint64_t *ch, uint32_t *c
         *tab = '\0';
         const char *tag = tab + 1;
         size_t n = strlen(line);
+        if (strncmp(tag, "B-location", 10) == 0 && n < sizeof(place)) memcpy(place, line, n + 1);
         if (strncmp(tag, "B-person", 8) == 0) {
             if (in_person && prev[0]) rc = lex_add(l, prev, strlen(prev), CS_PII_LEX_LAST);
             if (name_token_ok(line, n)) rc = lex_add(l, line, n, CS_PII_LEX_FIRST);
@@ -183,6 +199,7 @@ int train_pii_task(const struct train_args *a)
     int rc = ch && cc ? read_presidio(a->presidio, &l) : CS_ERR_NOMEM;
     for (int i = 0; rc == CS_OK && i < a->n_wnut; i++) rc = read_wnut(a->wnut[i], &l, ch, cc);
     if (rc == CS_OK && a->names) rc = read_names(a->names, &l);
+    if (rc == CS_OK && a->places) rc = read_names(a->places, &l);
     size_t names = l.n;
     for (uint32_t s = 0; rc == CS_OK && s < COMMON_SLOTS; s++) {
         if (cc[s] < 3) continue;
@@ -197,18 +214,20 @@ int train_pii_task(const struct train_args *a)
         if (!m.source)
             m.source =
                 "Presidio synth_dataset_v2 (MIT, training templates) + WNUT-17 train (CC BY 4.0)"
-                " + Faker 0.9.3 person names, all locales (MIT)";
+                " + Faker 0.9.3 person names, all locales (MIT)"
+                " + iso-codes 4.15 and tzdata place names (LGPL-2.1+; public domain)";
         if (!m.licence)
-            m.licence = "MIT; CC BY 4.0 (attribution: Derczynski et al. 2017); MIT (Faker)";
+            m.licence = "MIT; CC BY 4.0 (attribution: Derczynski et al. 2017); MIT (Faker); "
+                        "LGPL-2.1+ (iso-codes); public domain (tzdata)";
         meta = train_metadata(&m, "pii-names", 0.0, l.n, 0);
         if (!meta) rc = CS_ERR_NOMEM;
     }
     if (rc == CS_OK) {
-        static const char *const labels[] = {"first", "last", "common"};
+        static const char *const labels[] = {"first", "last", "common", "place"};
         struct cs_model_spec spec = {.kind = CS_MODEL_LEXICON,
                                      .name = a->name ? a->name : "pii",
                                      .metadata_json = meta,
-                                     .n_classes = 3,
+                                     .n_classes = 4,
                                      .labels = labels,
                                      .temperature = 1.0f,
                                      .n_entries = (uint32_t)l.n,

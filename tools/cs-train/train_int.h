@@ -18,8 +18,9 @@ struct train_args {
     const char *wnut[TRAIN_MAX_WNUT];
     const char *corpus[TRAIN_MAX_CORPUS]; /* embed: "FILE.csv:COL" or "FILE.jsonl:FIELD" */
     int n_corpus;
-    uint32_t dims;     /* embed: vector size (default 128) */
-    const char *names; /* pii: "first|last<TAB>Name" lines (data/datasets/faker_names) */
+    uint32_t dims;      /* embed: vector size (default 128) */
+    const char *names;  /* pii: "first|last<TAB>Name" lines (data/datasets/faker_names) */
+    const char *places; /* pii: "place<TAB>Name" lines (data/datasets/places) */
     int n_wnut;
     /* --task gate: "MODEL=FILE.csv:TEXTCOL:LABELCOL", one per intent model */
     const char *domain[TRAIN_MAX_DOMAIN];

@@ -38,6 +38,7 @@ enum cs_pii_type {
 #define CS_PII_LEX_FIRST 1u
 #define CS_PII_LEX_LAST 2u
 #define CS_PII_LEX_COMMON 4u /* frequent lower-case word: a name only with strong context */
+#define CS_PII_LEX_PLACE 8u  /* one-word place name: alone, a name only with a cue */
 
 struct cs_pii_span {
     enum cs_pii_type type;

@@ -915,6 +915,24 @@ static int after_name_word(const struct scan *s, size_t i)
     return w < i - 1 && pii_cap_word(s, w, i - 1);
 }
 
+/* "Fuglie 41 Popović Dam\n Suite 860 ...": one or two capitalised words that start a
+ * line right before the house number at i are the first street of the generator's
+ * "{{street_name}} {{street_name}}" address; where the address starts (i when none). */
+static size_t line_street_before(const struct scan *s, size_t i)
+{
+    size_t p = i;
+    for (int k = 0; k < 2 && p >= 2 && s->t[p - 1] == ' '; k++) {
+        size_t b = p - 1;
+        while (b > 0 && is_wordc(s->t[b - 1])) b--;
+        if (b == p - 1 || !pii_cap_word(s, b, p - 1) || pii_word_in(s, b, p - 1, ADDR_STOP)) break;
+        size_t q = b;
+        while (q > 0 && (s->t[q - 1] == ' ' || s->t[q - 1] == '>')) q--;
+        if (q == 0 || s->t[q - 1] == '\n') return b;
+        p = b;
+    }
+    return i;
+}
+
 /* A house number at i ("12 ", "221B "): the end of it, or 0. */
 static size_t house_number_at(const struct scan *s, size_t i)
 {
@@ -959,7 +977,7 @@ static size_t number_first_at(struct scan *s, size_t i)
         return tail;
     }
     /* same score as the "Name 12" reading: the longer of the two wins */
-    pii_add(s, CS_PII_STREET_ADDRESS, i, tail, ADDR_SCORE);
+    pii_add(s, CS_PII_STREET_ADDRESS, line_street_before(s, i), tail, ADDR_SCORE);
     return tail;
 }
 

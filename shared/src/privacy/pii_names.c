@@ -309,7 +309,43 @@ struct name_word_ctx {
     int lower_cued;  /* lower case right after a greeting, sign-off or introduction */
     int intro;       /* an all-lower-case pair after an introduction */
     int lower_first; /* a lower-case word that may still be a name */
+    int lower_pair;  /* a lower-case first name and surname in mixed-case text */
 };
+
+/* Lexicon flags say a name and no common word: `want` set, COMMON clear. */
+static int lex_only(uint8_t f, uint8_t want) { return (f & want) && !(f & CS_PII_LEX_COMMON); }
+
+/* A lower-case word of 3+ letters after e (one space) that ends there. */
+static int lower_word_follows(const struct scan *s, size_t e)
+{
+    if (e + 4 >= s->n || s->t[e] != ' ' || !is_lower(s->t[e + 1])) return 0;
+    size_t ne = e + 1;
+    while (ne < s->n && is_lower(s->t[ne])) ne++;
+    return ne - (e + 1) >= 3 && (ne == s->n || !is_wordc(s->t[ne]));
+}
+
+/* ", " or " and " right before b or right after e. */
+static int list_shape(const struct scan *s, size_t b, size_t e)
+{
+    return (e + 2 < s->n && s->t[e] == ',' && s->t[e + 1] == ' ') ||
+           (e + 5 < s->n && strncmp(s->t + e, " and ", 5) == 0) ||
+           (b >= 2 && s->t[b - 2] == ',' && s->t[b - 1] == ' ') ||
+           (b >= 5 && strncmp(s->t + b - 5, " and ", 5) == 0);
+}
+
+/* "met phil collins there": in text that has capitals elsewhere, a lower-case first
+ * name and a lower-case surname right after it, both known and neither a common word,
+ * are a name typed without capitals (chat is typed so); or such a first name beside
+ * another in a list ("with sarah, and brittany"). */
+static int lower_pair_at(const struct scan *s, size_t i, size_t e, uint8_t f)
+{
+    if (s->lower || e - i < 3 || !is_lower(s->t[i]) || !lex_only(f, CS_PII_LEX_FIRST) ||
+        e + 4 >= s->n || s->t[e] != ' ' || !is_lower(s->t[e + 1]))
+        return 0;
+    size_t nb = e + 1, ne = name_end(s, nb);
+    if (ne - nb < 3 || (ne < s->n && is_wordc(s->t[ne]))) return 0;
+    return lex_only(lex(s, nb, ne), CS_PII_LEX_LAST) && !word_like_ending(s, nb, ne);
+}
 
 /* Lower case is a name anywhere in an all-lower-case text, else right after a greeting,
  * sign-off or introduction ("Thanks, maria"); 0 when the word cannot start a name. */
@@ -319,7 +355,18 @@ static int name_word_read(const struct scan *s, size_t i, size_t e, struct name_
                     cue_right_before(s, i, LOWER_NAME_CUES) &&
                     (lex(s, i, e) & (CS_PII_LEX_FIRST | CS_PII_LEX_COMMON)) == CS_PII_LEX_FIRST;
     c->intro = intro_pair(s, i, e);
-    c->lower_first = (s->lower || c->lower_cued || c->intro) && e - i >= 2 && is_lower(s->t[i]);
+    c->lower_pair = 0;
+    /* the shapes first (a lower-case word after it, or a list's comma or "and"): the
+     * lexicon look-up runs for a lower-case word of mixed-case text only then */
+    if (!s->lower && !c->lower_cued && !c->intro && e - i >= 3 && is_lower(s->t[i]) &&
+        (lower_word_follows(s, e) || list_shape(s, i, e))) {
+        uint8_t f = lex(s, i, e);
+        c->lower_pair = lower_pair_at(s, i, e, f) ||
+                        (lex_only(f, CS_PII_LEX_FIRST) && (list_neighbour_is_name(s, i, e, -1) ||
+                                                           list_neighbour_is_name(s, i, e, 1)));
+    }
+    c->lower_first =
+        (s->lower || c->lower_cued || c->intro || c->lower_pair) && e - i >= 2 && is_lower(s->t[i]);
     if (e == i || e - i < 2 || !(name_word(s, i, e) || c->lower_first) ||
         pii_word_in(s, i, e, TITLES))
         return 0;
@@ -331,10 +378,33 @@ static int name_word_read(const struct scan *s, size_t i, size_t e, struct name_
     if (c->lower_first && !c->intro &&
         ((c->f & CS_PII_LEX_COMMON) ||
          !((c->f & CS_PII_LEX_FIRST) || pii_context_before(s, i, 10, NAME_STRONG) ||
-           ((c->f & CS_PII_LEX_LAST) && pii_context_before(s, i, 12, NAME_CTX)))))
+           ((c->f & CS_PII_LEX_LAST) && pii_context_before(s, i, 12, NAME_CTX)) ||
+           title_before(s, i)))) /* "dr. ngozi adeyemi" */
         return 0;
     /* "Miletić Dale Street", "Isaac Lodge Street": the name of a street */
     return !followed_by_street(s, e);
+}
+
+/* Sign-offs a signature follows on the next line or after a comma: "Regards,\nRajesh
+ * Kumar", "Thanks, Oluwaseun". */
+static const char *const SIGNOFFS[] = {
+    "thanks,",    "thanks", "thank you,", "regards,",     "regards", "cheers,",   "best,",
+    "sincerely,", "yours,", "love,",      "many thanks,", "--",      "thank you", NULL};
+
+/* Is the word at i a signature: right after a sign-off that ends its line or is
+ * followed by a comma, the word the last line or clause of the message starts with?
+ * A name the lexicon lacks is read there, as names of every language are. */
+static int signed_after(const struct scan *s, size_t i)
+{
+    if (!cue_right_before(s, i, SIGNOFFS)) return 0;
+    /* the signature ends the text or its line: "Regards,\nRajesh Kumar\nAcme" */
+    size_t e = i;
+    for (int k = 0; k < 3 && e < s->n && s->t[e] != '\n'; k++) {
+        e = pii_word_end(s, e);
+        while (e < s->n && (s->t[e] == ' ' || s->t[e] == '.')) e++;
+        if (e < s->n && s->t[e] != '\n' && !is_wordc(s->t[e])) return 0;
+    }
+    return e >= s->n || s->t[e] == '\n';
 }
 
 /* The score of the name starting with word [i, e) from the lexicon and the cues before
@@ -354,18 +424,85 @@ static float name_score(const struct scan *s, size_t i, size_t e, uint8_t f)
     else if ((f & CS_PII_LEX_LAST) && (!common || titled) &&
              (!sentence_start(s, i) || cue || titled))
         score = common ? 0.55f : 0.75f;
-    else if (titled || ((cue || cue_right_before(s, i, RELATION_CUES)) && !common &&
-                        (!sentence_start(s, i) || colon_cue) && !after_the(s, i)))
+    else if (titled ||
+             ((cue || cue_right_before(s, i, RELATION_CUES)) && !common &&
+              (!sentence_start(s, i) || colon_cue) && !after_the(s, i)) ||
+             (!common && is_upper(s->t[i]) && signed_after(s, i)))
         score = 0.6f; /* not "hacked by the Devil": "the" comes before things */
     /* a first name that is also a word ("Jan", "Mark") before a known surname */
     if (score == 0.0f && (f & CS_PII_LEX_FIRST) && common && next_is_surname(s, e)) score = 0.6f;
-    if (score > 0.0f && !titled && !cue && pii_word_in(s, i, e, DATE_WORDS) &&
-        !next_is_surname(s, e))
+    /* a month or a place alone ("in Manila on April 30") names no one */
+    if (score > 0.0f && !titled && !cue &&
+        (pii_word_in(s, i, e, DATE_WORDS) || (f & CS_PII_LEX_PLACE)) && !next_is_surname(s, e) &&
+        !lower_pair_at(s, i, e, f) &&
+        /* "kristina, chad and caleb": among names a place word is a name too */
+        !((f & CS_PII_LEX_PLACE) &&
+          (list_neighbour_is_name(s, i, e, -1) || list_neighbour_is_name(s, i, e, 1))))
         score = 0.0f;
     if (score > 0.0f && !titled && !cue &&
         (after_the_and_caps(s, i) || title_case_phrase_after(s, e)))
         score = 0.0f;
     return score;
+}
+
+/* Nouns that head the name of a place, an event, a group or a thing: "Lincoln Park",
+ * "Martin Luther King Jr Day", "Jason Industries", "Sage Award". A candidate that ends
+ * in one, or that one follows, names no person. Not words that are also common
+ * surnames ("Park", "Banks", "Hall"), which a name may end in. */
+static const char *const NONPERSON_HEAD[] = {
+    "day",        "award",    "awards",     "airport",     "county",        "industries",
+    "inc",        "lounge",   "conference", "tour",        "city",          "state",
+    "university", "college",  "school",     "hotel",       "festival",      "magazine",
+    "news",       "records",  "club",       "league",      "center",        "centre",
+    "museum",     "hospital", "church",     "foundation",  "institute",     "corporation",
+    "ltd",        "llc",      "stadium",    "arena",       "mall",          "theatre",
+    "theater",    "studios",  "airlines",   "productions", "entertainment", "band",
+    NULL};
+
+/* Compass words before a place ("North Carolina", "West Ham"): never a first name. */
+static const char *const COMPASS[] = {"north", "south", "east", "west", NULL};
+
+/* Is the word before i a capitalised compass word ("West Ham", "North Carolina")? */
+static int after_compass(const struct scan *s, size_t i)
+{
+    if (i < 2 || s->t[i - 1] != ' ') return 0;
+    size_t b = i - 1;
+    while (b > 0 && is_wordc(s->t[b - 1])) b--;
+    return b < i - 1 && is_upper(s->t[b]) && pii_word_in(s, b, i - 1, COMPASS);
+}
+
+/* The word [b, e) and a neighbour are both in capitals of two or more letters: shouting
+ * ("5TH GRADE HOES AINT LOYAL"), where capitals mark no name. */
+static int shouted(const struct scan *s, size_t b, size_t e)
+{
+    if (!pii_all_caps(s, b, e)) return 0;
+    if (e + 1 < s->n && s->t[e] == ' ' && pii_all_caps(s, e + 1, pii_word_end(s, e + 1))) return 1;
+    size_t p = b;
+    while (p > 0 && s->t[p - 1] == ' ') p--;
+    size_t w = p;
+    while (w > 0 && is_wordc(s->t[w - 1])) w--;
+    return w < p && p < b && pii_all_caps(s, w, p);
+}
+
+/* A name read up to a NONPERSON_HEAD word: "Leroy Jenkins Day" still names Leroy
+ * Jenkins (the end without the head word), "Jason Industries" no one (0); end when
+ * the last word is no head word. */
+static size_t drop_head_word(const struct scan *s, size_t i, size_t end, int *parts)
+{
+    size_t lb = end;
+    while (lb > i && is_wordc(s->t[lb - 1])) lb--;
+    if (*parts < 2 || lb < i + 2 || s->t[lb - 1] != ' ' || !pii_word_in(s, lb, end, NONPERSON_HEAD))
+        return end;
+    if (*parts == 2) return 0;
+    (*parts)--;
+    return lb - 1;
+}
+
+/* Does a NONPERSON_HEAD word come right after a one-word name ("Sage Award")? */
+static int names_a_thing(const struct scan *s, size_t end, int parts)
+{
+    if (parts > 1 || end + 1 >= s->n || s->t[end] != ' ' || !is_upper(s->t[end + 1])) return 0;
+    return pii_word_in(s, end + 1, pii_word_end(s, end + 1), NONPERSON_HEAD);
 }
 
 /* The name starting at word [i, e), if it is one: adds it and returns its end; else 0. */
@@ -378,12 +515,22 @@ static size_t name_at(struct scan *s, size_t i, size_t e)
     int parts = 1;
     size_t end = extend_name(s, join_hyphens(s, e), &parts);
     if (c.intro && end == e) end = name_end(s, e + 1), parts = 2; /* the pair intro_pair read */
+    if ((c.lower_pair || c.lower_cued) && end == e && lower_pair_at(s, i, e, c.f))
+        end = name_end(s, e + 1), parts = 2; /* "Name: john smith" */
+    if ((end = drop_head_word(s, i, end, &parts)) == 0) return 0;
     /* a lone lower-case first name may be a word ("and bill you"): it needs a surname
      * after it, a cue before it, or a first name beside it in a list */
     int listed = c.lower_first && !(c.f & CS_PII_LEX_COMMON) && (c.f & CS_PII_LEX_FIRST) &&
                  (list_neighbour_is_name(s, i, e, -1) || list_neighbour_is_name(s, i, e, 1));
     if (c.lower_first && parts == 1 && !listed && !c.lower_cued &&
         !pii_context_before(s, i, 12, NAME_CTX))
+        return 0;
+    /* in shouting only a known first name that is no common word stays a name */
+    int shout =
+        shouted(s, i, e) && (c.f & (CS_PII_LEX_FIRST | CS_PII_LEX_COMMON)) != CS_PII_LEX_FIRST;
+    if ((shout || pii_word_in(s, i, e, COMPASS) || after_compass(s, i) ||
+         names_a_thing(s, end, parts)) &&
+        !title_before(s, i))
         return 0;
     if (parts > 1 && score < 0.9f) score += 0.05f;
     pii_add(s, CS_PII_PERSON, i, end, score);

@@ -163,6 +163,20 @@ static void test_name_languages_and_case(void)
         {"Sehr geehrter Herr Müller, danke.", "Müller"},
         {"they had 6: silvana, adam, christopher, kristina and caleb.", "kristina"},
         {"my name is ana and my order is late", "ana"},
+        /* a known first name and surname typed in lower case amid capitals */
+        {"Great show! We saw phil collins at the O2.", "phil collins"},
+        /* a first name that is also a country, among names */
+        {"they had 6: silvana, adam, christopher, kristina, chad and caleb.", "chad"},
+        /* the person inside an event's name */
+        {"Black people need a Leroy Jenkins Day off too", "Leroy Jenkins"},
+        {"Our son Jordan Smith called", "Jordan Smith"},
+        /* signatures after a sign-off, names no lexicon holds */
+        {"My order is late.\nThanks,\nPriya", "Priya"},
+        {"Please help.\nRegards,\nRajesh Kumar\nAcme Ltd", "Rajesh Kumar"},
+        {"Thanks, Oluwaseun", "Oluwaseun"},
+        /* a form's lower-case name; a lower-case name after a title */
+        {"Name: john smith", "john smith"},
+        {"this is dr. ngozi adeyemi", "ngozi adeyemi"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(names, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
@@ -170,10 +184,14 @@ static void test_name_languages_and_case(void)
             fprintf(stderr, "  missed name \"%s\" in: %s\n", cases[i][1], cases[i][0]);
         CHECK(has_exact(&r, CS_PII_PERSON, cases[i][0], cases[i][1]));
     }
-    static const char *const clean[] = {"January is 25% off and almost over!",
-                                        "RT @Matt_Dominguez : see you",
-                                        "Thanks, great work on the update.", "PAK vs NZ tonight",
-                                        "I will bill you later and mark it paid."};
+    static const char *const clean[] = {
+        "January is 25% off and almost over!", "RT @Matt_Dominguez : see you",
+        "Thanks, great work on the update.", "PAK vs NZ tonight",
+        "I will bill you later and mark it paid.",
+        /* places the name lists also hold as names */
+        "Our flight to Manila leaves from Venice on Friday.",
+        "Arsenal need to beat West Ham tomorrow!", "Jason Industries to hold annual meeting",
+        "Thanks\nThe Support Team", "Regards,\nSupport team, see the FAQ here."};
     for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++) {
         CHECK_INT(cs_pii_detect(names, clean[i], strlen(clean[i]), &r), CS_OK);
         if (find(&r, CS_PII_PERSON)) fprintf(stderr, "  false name: %s\n", clean[i]);
@@ -317,6 +335,18 @@ static void test_one_field_street(void)
     const char *t = "at 5586 Þórunnarstræti 31, Arnsdorf, Germany";
     CHECK_INT(cs_pii_detect(NULL, t, strlen(t), &r), CS_OK);
     CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, t, "5586 Þórunnarstræti 31, Arnsdorf, Germany"));
+}
+
+/* "{{street_name}} {{street_name}}" at a line start, one of the provider's whole
+ * formats, is one span from the first street on. */
+static void test_two_street_names(void)
+{
+    struct cs_pii_result r;
+    const char *t =
+        "Dataweave\n\nFuglie 41 Popović Dam\n Suite 860\n UPPLANDS VÄSBY\n Sweden 56687";
+    CHECK_INT(cs_pii_detect(NULL, t, strlen(t), &r), CS_OK);
+    CHECK(has_exact(&r, CS_PII_STREET_ADDRESS, t,
+                    "Fuglie 41 Popović Dam\n Suite 860\n UPPLANDS VÄSBY\n Sweden 56687"));
 }
 
 static void test_name_cues(void)
@@ -531,6 +561,7 @@ int main(void)
     TEST_RUN(test_address_fields);
     TEST_RUN(test_name_languages_and_case);
     TEST_RUN(test_name_cues);
+    TEST_RUN(test_two_street_names);
     TEST_RUN(test_address_shapes);
     TEST_RUN(test_ticket_addresses);
     TEST_RUN(test_one_field_street);
