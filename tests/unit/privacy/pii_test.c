@@ -213,7 +213,7 @@ static void test_address_formats(void)
         {"Send it to PSC 6293, Box 8158\nAPO AP 04336", "PSC 6293, Box 8158\nAPO AP 04336"},
         {"the corner of Pachergasse 64 and Radolic Harbor",
          "the corner of Pachergasse 64 and Radolic Harbor"},
-        {"Deliver to ul. Biskupa Bogedaina 118 please", "ul. Biskupa Bogedaina 118"},
+        {"Please deliver to ul. Kwiatowa Polna 41 tomorrow", "ul. Kwiatowa Polna 41"},
         {"It was at 33 avenue de Provence", "33 avenue de Provence"},
         /* the Presidio generator's "Name and street" and lower-case corners */
         {"User: Hanne and ul. Więckowskiego Stefana 28", "Hanne and ul. Więckowskiego Stefana 28"},
@@ -398,7 +398,7 @@ static void test_address_shapes(void)
         {"Megan lives on Via Tasso 129 street.", "Via Tasso 129"},
         {"The bus station is on C. Beerninckstraat 88", "C. Beerninckstraat 88"},
         {"Send it to Gesterbyntie 68 please", "Gesterbyntie 68"}, /* Finnish -tie */
-        {"He lives on the north side of Joaquin Suarez 2906.", "Joaquin Suarez 2906"}, /* cue */
+        {"She moved to the south end of Marta Ribeiro 1187.", "Marta Ribeiro 1187"}, /* cue */
         /* a form's lines with empty fields ("nan") and a numeric region code */
         {"Please update the billing address with 27534 Þorsteinsgata 63\nMOSS\n, nan\n 51971 now",
          "27534 Þorsteinsgata 63\nMOSS\n, nan\n 51971"},
@@ -419,8 +419,8 @@ static void test_address_shapes(void)
         {"The letter arrived at 6400 12 Timms Drive Suite 215 NUNGATTA Australia last night.",
          "6400 12 Timms Drive Suite 215 NUNGATTA Australia"},
         /* a unit shows the words before it are a street; street words inside names */
-        {"Please return to 94941 2505 Heatherleigh Suite 620 in case of an issue.",
-         "94941 2505 Heatherleigh Suite 620"},
+        {"The parcel went to 38122 4410 Brookhaven Suite 117 by mistake.",
+         "38122 4410 Brookhaven Suite 117"},
         {"I'll meet you at 010 63 Avenue du Golf Arabe Suite 910\nHellendoorn, OV 21072 then.",
          "010 63 Avenue du Golf Arabe Suite 910\nHellendoorn, OV 21072"},
         {"Cormac Allan\n338 17 St Omers Road, Beauwelz, Belgium",
@@ -435,8 +435,8 @@ static void test_address_shapes(void)
         {">Ann Lee\n>3378 217 Lovers Lane\n>Suite 680\n>Port Whangarei\n>New Zealand",
          "3378 217 Lovers Lane\n>Suite 680\n>Port Whangarei\n>New Zealand"},
         /* military mail keeps its lead word against the "4719 Box 7394" reading */
-        {"Please return to Unit 4719 Box 7394\nDPO AP 70942 in case of an issue.",
-         "Unit 4719 Box 7394\nDPO AP 70942"},
+        {"Forward it to Unit 2280 Box 5521\nDPO AE 31847 when you can.",
+         "Unit 2280 Box 5521\nDPO AE 31847"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_INT(cs_pii_detect(NULL, cases[i][0], strlen(cases[i][0]), &r), CS_OK);
@@ -498,7 +498,7 @@ static void test_name_shapes(void)
     const struct cs_model *names = cs_models_get(ms, "pii");
     struct cs_pii_result r;
     static const char *const cases[][2] = {
-        {"This song by ex-Zombie Kastner is great.", "Kastner"}, /* not "Zombie Kastner" */
+        {"This album by ex-Genesis Collins is great.", "Collins"}, /* not "Genesis Collins" */
         {"Willemine ten Pas will be talking in the conference", "Willemine ten Pas"},
         {"Maika van de Noort will be talking", "Maika van de Noort"},
         {"Follow up with Jan Jílek in a couple of months.", "Jan Jílek"}, /* "Jan" + surname */
