@@ -22,7 +22,7 @@ enum {
     SL_SARCASM,  /* thanks for nothing, just great: FRUSTRATED, cancels praise */
     SL_INTENS,
     SL_DOWN,
-    SL_POLITE, /* claims "best regards", "no problem" so their words carry nothing */
+    SL_POLITE,  /* claims "best regards", "no problem" so their words carry nothing */
     SL_LITOTES, /* a complaint denied ("no complaints", "not bad at all"): mild praise */
 };
 
@@ -514,10 +514,11 @@ static bool in_set(const char *w, const char *const *set)
 
 /* negative verdicts whose denial is mild praise ("not bad", "pas mal", "nicht schlecht") */
 static const char *const LITOTES[] = {
-    "bad",   "terrible", "awful", "horrible",  "dreadful", "hate",   "hated",   "poor",
-    "rubbish", "disappointing", "unhappy", "worst", "worse", "sucks", "mal", "malo", "mala",
-    "schlecht", "ruim", "nul", "nulle", "pessimo", "pesimo", "terrivel", "horrivel",
-    "schrecklich", "furchtbar", "mauvais", NULL};
+    "bad",      "terrible",    "awful",     "horrible",      "dreadful", "hate",
+    "hated",    "poor",        "rubbish",   "disappointing", "unhappy",  "worst",
+    "worse",    "sucks",       "mal",       "malo",          "mala",     "schlecht",
+    "ruim",     "nul",         "nulle",     "pessimo",       "pesimo",   "terrivel",
+    "horrivel", "schrecklich", "furchtbar", "mauvais",       NULL};
 
 static const char *const CONTRAST[] = {"but",       "however", "although", "though",  "pero",
                                        "aber",      "mais",    "mas",      "sondern", "allerdings",

@@ -192,8 +192,7 @@ static void test_negation_contrast_languages(void)
         {"Esto es una broma, llevo un mes esperando.", "ANGRY"},     /* was NEUTRAL */
         {"Isso é uma piada, ninguém resolve nada.", "ANGRY"},        /* was NEUTRAL */
         /* requests stay neutral */
-        {"We are hitting the API limit of 1000 requests per minute, can it be raised?",
-         "NEUTRAL"},
+        {"We are hitting the API limit of 1000 requests per minute, can it be raised?", "NEUTRAL"},
         {"Please delete all my personal data under Article 17 GDPR", "NEUTRAL"},
     };
     struct cs_models *ms;
