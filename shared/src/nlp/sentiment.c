@@ -110,6 +110,11 @@ enum cs_sentiment_level cs_sentiment_decide(const struct cs_sent_lex *lx, const 
     bool complaint = neg > pos;
     if (complaint && lx->caps_words >= 1) return CS_SENT_ANGRY;
     float polarity = prob ? prob[CS_SENT_POSITIVE] - prob[CS_SENT_NEGATIVE] : 0.0f;
+    /* the model reads "not bad" as "bad" and "not great" as "great": when the lexicon
+     * read a negated emotion word and comes out the other way, the model's vote is the
+     * misreading and counts for little */
+    if ((lx->negated_positive || lx->negated_negative) && (pos - neg) * polarity < 0.0f)
+        polarity = 0.0f;
     float net = pos - neg + MODEL_W * polarity;
     /* "great product but the delivery was a nightmare": the words after the last
      * contrast decide when they carry emotion; the model reads the whole text */

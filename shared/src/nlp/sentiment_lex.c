@@ -22,7 +22,8 @@ enum {
     SL_SARCASM,  /* thanks for nothing, just great: FRUSTRATED, cancels praise */
     SL_INTENS,
     SL_DOWN,
-    SL_POLITE, /* claims "best regards", "no problem" so their words carry nothing */
+    SL_POLITE,  /* claims "best regards", "no problem" so their words carry nothing */
+    SL_LITOTES, /* a complaint denied ("no complaints", "not bad at all"): mild praise */
 };
 
 static const struct cs_phrase LEX[] = {
@@ -58,7 +59,15 @@ static const struct cs_phrase LEX[] = {
     {"really|truly|much|greatly|genuinely appreciate|appreciated", SL_POS, 20},
     {"can't|cannot thank ... enough", SL_POS, 30},
     {"appreciate|appreciated|grateful|thankful", SL_POS, 15},
-    {"not bad at all", SL_POS, 15},
+    /* a complaint denied is praise; the negator is the phrase's own first word */
+    {"not bad at all", SL_LITOTES, 15},
+    {"no|zero complaints|complaint", SL_LITOTES, 12},
+    {"can't|cannot|couldn't complain", SL_LITOTES, 12},
+    {"nothing to complain about", SL_LITOTES, 12},
+    {"pas mal du tout", SL_LITOTES, 15},
+    {"nada mal", SL_LITOTES, 15},
+    {"gar nicht|nicht so schlecht", SL_LITOTES, 12},
+    {"suis|sommes|tres|vraiment|bien|super content|contents", SL_POS, 15},
     {"well done|spot on", SL_POS, 20},
     {"works|worked|working perfectly|great|fine|now|again|brilliantly", SL_POS, 15},
     {"good|great|excellent|superb|fantastic|amazing|awesome|brilliant|perfect|lovely|wonderful|"
@@ -77,7 +86,7 @@ static const struct cs_phrase LEX[] = {
      "schnell|spitze|grossartig|dankbar|gut",
      SL_POS, 0},
     {"genial|parfait|parfaite|ravi|ravie|contente|satisfait|satisfaite|rapide|formidable|excellent|"
-     "merveilleux|reconnaissant|bien",
+     "merveilleux|reconnaissant|bien|formidables|geniaux|parfaits|ravis|satisfaits",
      SL_POS, 0},
     {"otimo|otima|perfeito|perfeita|adorei|adoro|feliz|satisfeito|satisfeita|contente|rapido|"
      "maravilhoso|incrivel|excelente|agradecido|bom|boa",
@@ -158,7 +167,9 @@ static const struct cs_phrase LEX[] = {
      "zumutung|abzocke|betruger|unfassbar|unglaublich|sauerei|schweinerei|unfahig|inkompetent|"
      "dreist|emport|verbrecher",
      SL_ANGER, 0},
-    {"nase voll", SL_ANGER, 0},
+    {"nase|schnauze voll", SL_ANGER, 0},
+    {"es reicht", SL_ANGER, 0},
+    {"nicht zu fassen", SL_ANGER, 0},
     {"inacceptable|inadmissible|scandaleux|scandaleuse|honteux|honteuse|honte|ridicule|arnaque|"
      "arnaqueurs|voleurs|escroquerie|escrocs|lamentable|intolerable|incompetents|incompetent|inoui|"
      "inouie|revoltant|revoltee|revolte",
@@ -166,6 +177,11 @@ static const struct cs_phrase LEX[] = {
     {"en colere", SL_ANGER, 0},
     {"ras le bol", SL_ANGER, 0},
     {"j'en ai|en marre", SL_ANGER, 0},
+    /* the tokenizer splits the elision: "j'en ai marre" is j' + en + ai + marre */
+    {"ai|avons|a ... marre", SL_ANGER, 0},
+    {"n' importe quoi", SL_ANGER, 0},
+    {"une|quelle blague", SL_ANGER, 0},
+    {"se fiche|fichent|fichez de", SL_ANGER, 0},
     {"se moque|moquez|foutez|fout de", SL_ANGER, 0},
     {"had it with", SL_ANGER, 0},
     {"garbage|trash|junk|con", SL_ANGER, 0},
@@ -174,6 +190,8 @@ static const struct cs_phrase LEX[] = {
      "indignado|indignada",
      SL_ANGER, 0},
     {"saco cheio", SL_ANGER, 0},
+    {"uma piada", SL_ANGER, 0},
+    {"una broma|tomadura", SL_ANGER, 0},
     {"falta de respeito", SL_ANGER, 0},
     /* mild profanity: ANGRY at most */
     {"damn|damned|dammit|bloody|hell|freaking|frigging|effing|shite|bollocks|verdammt|mist|joder|"
@@ -297,8 +315,8 @@ static const struct {
                 {"kudos", 25},
                 {"great", 20},
                 {"lovely", 20},
-                {"happy", 20},
-                {"pleased", 20},
+                {"happy", 15},
+                {"pleased", 15},
                 {"impressed", 20},
                 {"wow", 20},
                 {"bravo", 25},
@@ -332,6 +350,7 @@ static const struct {
                 {"ravi", 30},
                 {"ravie", 30},
                 {"formidable", 30},
+                {"formidables", 30},
                 {"merveilleux", 30},
                 {"otimo", 25},
                 {"otima", 25},
@@ -493,6 +512,14 @@ static bool in_set(const char *w, const char *const *set)
     return false;
 }
 
+/* negative verdicts whose denial is mild praise ("not bad", "pas mal", "nicht schlecht") */
+static const char *const LITOTES[] = {
+    "bad",      "terrible",    "awful",     "horrible",      "dreadful", "hate",
+    "hated",    "poor",        "rubbish",   "disappointing", "unhappy",  "worst",
+    "worse",    "sucks",       "mal",       "malo",          "mala",     "schlecht",
+    "ruim",     "nul",         "nulle",     "pessimo",       "pesimo",   "terrivel",
+    "horrivel", "schrecklich", "furchtbar", "mauvais",       NULL};
+
 static const char *const CONTRAST[] = {"but",       "however", "although", "though",  "pero",
                                        "aber",      "mais",    "mas",      "sondern", "allerdings",
                                        "cependant", "porem",   "contudo",  NULL};
@@ -575,13 +602,24 @@ static void read_hit(struct reader *r, const struct lhit *h, bool sarcastic_sent
     bool end = h->start >= r->contrast_at;
     float w = r->contrast_at == (size_t)-1 ? 1.0f : (end ? 1.5f : 0.5f);
     int kind = h->p->kind;
-    float v = (float)(h->p->value ? h->p->value : strength_of(tk->t[h->start].w)) / 10.0f;
+    int base = h->p->value ? h->p->value : strength_of(tk->t[h->start].w);
+    float v = (float)base / 10.0f;
     v *= modifier(r, h->start) * w;
+    if (kind == SL_LITOTES) kind = SL_POS, o->negated_negative++;
     if (kind == SL_POS || kind == SL_NEG) {
         if (kind == SL_POS && sarcastic_sentence && !neg) return;
+        /* a denied feeling ("I'm not upset") or situation ("still not arrived", "no
+         * fault found") is no praise; only a denied verdict is ("not bad", "I don't
+         * hate it"), weaker than the word but one strong word still reaches SATISFIED */
+        if (kind == SL_NEG && neg && !in_set(tk->t[h->start].w, LITOTES)) return;
         bool positive = (kind == SL_POS) != neg;
-        if (neg) v *= kind == SL_POS ? 0.8f : 0.6f;
+        if (neg) v *= kind == SL_POS ? 0.8f : 0.7f;
+        /* a denied praise word is a complaint ("not happy", "not good", "not helpful"),
+         * FRUSTRATED on its own (the level's threshold in sentiment.c); an outcome
+         * ("if this isn't fixed") is not */
+        if (neg && kind == SL_POS && base >= 10 && v < 1.3f * w) v = 1.3f * w;
         if (kind == SL_POS && neg) o->negated_positive++;
+        if (kind == SL_NEG && neg) o->negated_negative++;
         if (positive) {
             o->pos += v;
             if (!neg && v > o->pos_max) o->pos_max = v;

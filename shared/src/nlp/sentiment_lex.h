@@ -21,6 +21,7 @@ struct cs_sent_lex {
     int exclaim_runs; /* runs of 2+ '!' */
     int profanity, insults, rage, menace, anger_terms, sarcasm, intensifiers;
     int negated_positive;
+    int negated_negative; /* litotes: "not bad", "I don't hate it", "no está mal" */
     int words;
     bool shouted;            /* most words in capitals */
     bool contrast;           /* a "but" clause exists */

@@ -92,8 +92,11 @@ static size_t run_file(const struct cs_models *ms, const char *path, struct fnv 
     return n;
 }
 
-/* Recorded with the three tokenisers as they were (commit before "one tokeniser"). */
-#define GOLDEN 0x4a8e9be1e58b0b58ull
+/* Recorded with the three tokenisers as they were (commit before "one tokeniser");
+ * re-recorded when issue #14's generalisation batch retrained the triage, sentiment
+ * and escalation models (the base models still give 0x4a8e9be1e58b0b58: the features
+ * did not move). */
+#define GOLDEN 0x3b79434d7c384586ull
 
 static void test_outputs_unchanged(void)
 {
