@@ -59,7 +59,7 @@ void cs_embed_close(struct cs_embed *e);
 
 unsigned cs_embed_dims(const struct cs_embed *e);
 size_t cs_embed_vocab(const struct cs_embed *e);
-/* The model name the API reports, e.g. "builtin-ppmi-svd-128-v1" (from the metadata). */
+/* The model name the API reports, e.g. "builtin-ppmi-svd-intent-128-v2" (from the metadata). */
 const char *cs_embed_name(const struct cs_embed *e);
 const char *cs_embed_metadata(const struct cs_embed *e);
 
