@@ -615,7 +615,8 @@ static int emb_supervise(const struct train_args *a, struct emb_tables *t)
     cs_embed_close(e), free(buf), e = NULL, buf = NULL;
     if (rc == CS_OK && !(t->map = malloc((size_t)t->dims * t->dims * sizeof(float))))
         rc = CS_ERR_NOMEM;
-    for (size_t i = 0; rc == CS_OK && i < (size_t)t->dims * t->dims; i++) t->map[i] = (float)m[i];
+    for (size_t i = 0; rc == CS_OK && i < t->dims; i++) /* stored transposed (cs/embed.h) */
+        for (size_t k = 0; k < t->dims; k++) t->map[k * t->dims + i] = (float)m[i * t->dims + k];
     if (rc == CS_OK && a->cv) {
         rc = emb_encode_open(t, &buf, &e);
         if (rc == CS_OK) emb_tune_report(e, &L, "with the intent map");

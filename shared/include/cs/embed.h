@@ -25,8 +25,9 @@
  *   SCALE   float[n_words]   int8 dequantisation scale of each word vector
  *   PC      float[dims]      common direction (unit vector, or zeros)
  *   BSCALE  float[n_buckets] scale of each n-gram bucket vector (0: empty bucket)
- *   MAP     float[dims][dims] the intent map, rows in descending singular value (empty
- *           when the header's has_map is 0)
+ *   MAP     float[dims][dims] the intent map, transposed: row k is what topic coordinate
+ *           k adds to the intent vector; intent coordinates in descending singular value
+ *           (empty when the header's has_map is 0)
  *   VEC     int8[n_words][dims]
  *   BVEC    int8[n_buckets][dims]
  * The checksum (FNV-1a 64 over 64-bit words, as cs/model.h version 2) covers everything

@@ -274,6 +274,11 @@ static void add_scaled(float *dst, const int8_t *v, float s, unsigned dims)
     for (unsigned d = 0; d < dims; d++) dst[d] += s * (float)v[d];
 }
 
+static void add_row(float *restrict dst, const float *restrict row, float s, unsigned dims)
+{
+    for (unsigned d = 0; d < dims; d++) dst[d] += s * row[d];
+}
+
 static void on_ngram(uint64_t h, void *ud)
 {
     struct embed_acc *x = ud;
@@ -340,11 +345,10 @@ static int sentence(const struct cs_embed *e, const char *text, size_t len, int 
     for (unsigned d = 0; d < md; d++) p += (double)x.sum[d] * e->pc[d];
     for (unsigned d = 0; d < md; d++) x.sum[d] -= (float)p * e->pc[d];
     if (!intent || !e->map) return 1;
-    for (unsigned i = 0; i < md; i++) {
-        double s = 0;
-        for (unsigned k = 0; k < md; k++) s += (double)e->map[(size_t)i * md + k] * x.sum[k];
-        x.tmp[i] = (float)s;
-    }
+    /* out = sum over k of x[k] * MAP[k]: each step a float axpy the compiler vectorises
+     * (a dot product per output would be a reduction, which it may not reorder) */
+    memset(x.tmp, 0, md * sizeof(float));
+    for (unsigned k = 0; k < md; k++) add_row(x.tmp, e->map + (size_t)k * md, x.sum[k], md);
     memcpy(x.sum, x.tmp, md * sizeof(float));
     return 1;
 }

@@ -161,8 +161,9 @@ static void test_intent_map(void)
     char path[512];
     const char *tmp = getenv("CS_TEST_TMP");
     snprintf(path, sizeof(path), "%s/tiny-map.cse", tmp && *tmp ? tmp : "/tmp");
-    /* out = (x2, x0, 0, 0): "weather" (0,0,1,0) lands where "money" was */
-    const float map[16] = {0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    /* out = (x2, x0, 0, 0), stored by input row: "weather" (0,0,1,0) lands where
+     * "money" was */
+    const float map[16] = {0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0};
     REQUIRE(write_tiny(path, map) == CS_OK);
     struct cs_embed *e;
     REQUIRE(cs_embed_open(path, &e) == CS_OK);
