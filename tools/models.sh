@@ -57,6 +57,8 @@ cmd_train() {
         --corpus $D/bitext_customer_support/train.csv:response --corpus $D/airline_sentiment/train.csv:text \
         --corpus $D/stackfaq/faq.jsonl:question --corpus $D/stackfaq/faq.jsonl:answers \
         --corpus data/kb/sample_kb.jsonl:title --corpus data/kb/sample_kb.jsonl:body --dims 128 \
+        --label-corpus $D/banking77/train.csv:text:category \
+        --label-corpus $D/bitext_customer_support/train.csv:instruction:intent \
         --source "Banking77 train (CC BY 4.0), Bitext customer support instructions and responses (CDLA-Sharing-1.0), Twitter US Airline Sentiment text (CC BY-NC-SA 4.0), StackFAQ threads without the queries (CC BY-SA 3.0), the sample KB (project)" \
         --licence "CC BY-NC-SA 4.0 (airline tweets) — NON-COMMERCIAL like sentiment.csm; retrain without that corpus for commercial use" \
         --out data/models/embed.cse

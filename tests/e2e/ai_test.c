@@ -294,7 +294,7 @@ static void test_embed(void)
     CHECK_INT(json_object_get_int(jget(r.json, "data.dimensions")), 128);
     CHECK_INT(json_object_array_length(json_object_array_get_idx(e, 2)), 128);
     CHECK_NEAR(norm(json_object_array_get_idx(e, 0)), 1.0, 1e-4);
-    CHECK_STR(jstr(r.json, "data.model"), "builtin-ppmi-svd-128-v1");
+    CHECK_STR(jstr(r.json, "data.model"), "builtin-ppmi-svd-intent-128-v2");
     http_result_free(&r);
     /* meaning, not shared words: money back is nearer a refund than the weather */
     REQUIRE(post("/api/v1/ai/embed",
@@ -307,6 +307,18 @@ static void test_embed(void)
     double refund = dot(json_object_array_get_idx(e, 0), json_object_array_get_idx(e, 1));
     double weather = dot(json_object_array_get_idx(e, 0), json_object_array_get_idx(e, 2));
     CHECK(refund > weather + 0.1);
+    http_result_free(&r);
+    /* intent, not topic (the intent map): a refund is nearer money back than a new card,
+     * which the topic vectors had the other way round (0.297 vs 0.517) */
+    REQUIRE(post("/api/v1/ai/embed",
+                 "{\"texts\":[\"I want a refund\",\"give me my money back\",\"I want a new "
+                 "card\"]}",
+                 &r) == 0);
+    check_ok(&r);
+    e = jget(r.json, "data.embeddings");
+    REQUIRE(e && json_object_array_length(e) == 3);
+    CHECK(dot(json_object_array_get_idx(e, 0), json_object_array_get_idx(e, 1)) >
+          dot(json_object_array_get_idx(e, 0), json_object_array_get_idx(e, 2)) + 0.05);
     http_result_free(&r);
     REQUIRE(post("/api/v1/ai/embed", "{\"texts\":[\"refund please\"],\"dimensions\":64}", &r) == 0);
     check_ok(&r);

@@ -1,5 +1,6 @@
 /* cs-eval embed: paraphrase pairs, lexical (hashed n-grams, cs_ai_builtin_embed) against
- * semantic (cs/embed.h) sentence vectors.
+ * semantic (cs/embed.h) sentence vectors: the model's topic vectors (cs_embed_topic, what
+ * re-ranking uses) and its answer (cs_embed_text, through the intent map).
  *
  * data/eval/paraphrase_pairs.jsonl holds, per id, a paraphrase pair (label 1) and a
  * pair of the same first sentence with a different request on the same topic (label
@@ -23,22 +24,13 @@
 
 struct pp_side {
     const struct cs_embed *e;
+    int topic;      /* cs_embed_topic: the file's vectors without its intent map */
     float *va, *vb; /* [PP_MAX_ID][dims]: each id's first sentence and paraphrase */
     double sum[2];
     unsigned n[2];
     float pos[PP_MAX_ID], neg[PP_MAX_ID];
     unsigned char have[PP_MAX_ID];
 };
-
-static float pp_cos(const struct cs_embed *e, const char *a, const char *b)
-{
-    static float va[PP_LEX_DIMS], vb[PP_LEX_DIMS];
-    unsigned d = e ? cs_embed_dims(e) : PP_LEX_DIMS;
-    int rc = e ? cs_embed_text(e, a, strlen(a), d, va) : cs_ai_builtin_embed(a, strlen(a), d, va);
-    if (!rc)
-        rc = e ? cs_embed_text(e, b, strlen(b), d, vb) : cs_ai_builtin_embed(b, strlen(b), d, vb);
-    return rc ? 0.0f : cs_embed_cosine(va, vb, d);
-}
 
 static unsigned pp_dims(const struct pp_side *s)
 {
@@ -47,8 +39,15 @@ static unsigned pp_dims(const struct pp_side *s)
 
 static int pp_vec(const struct pp_side *s, const char *t, float *v)
 {
-    return s->e ? cs_embed_text(s->e, t, strlen(t), pp_dims(s), v)
-                : cs_ai_builtin_embed(t, strlen(t), pp_dims(s), v);
+    if (!s->e) return cs_ai_builtin_embed(t, strlen(t), pp_dims(s), v);
+    return s->topic ? cs_embed_topic(s->e, t, strlen(t), pp_dims(s), v)
+                    : cs_embed_text(s->e, t, strlen(t), pp_dims(s), v);
+}
+
+static float pp_cos(const struct pp_side *s, const char *a, const char *b)
+{
+    static float va[PP_LEX_DIMS], vb[PP_LEX_DIMS];
+    return pp_vec(s, a, va) || pp_vec(s, b, vb) ? 0.0f : cs_embed_cosine(va, vb, pp_dims(s));
 }
 
 /* Paraphrase retrieval: for each first sentence, is its own paraphrase the nearest of
@@ -92,56 +91,70 @@ static void pp_print(const char *name, const struct pp_side *s)
            n ? (double)ok / n : 0.0, ok, n);
 }
 
+static void pp_free(struct pp_side *s)
+{
+    if (s) free(s->va), free(s->vb);
+    free(s);
+}
+
+static struct pp_side *pp_new(const struct cs_embed *e, int topic)
+{
+    struct pp_side *s = calloc(1, sizeof(*s));
+    if (!s) return NULL;
+    s->e = e, s->topic = topic;
+    s->va = calloc((size_t)PP_MAX_ID * pp_dims(s), 4);
+    s->vb = calloc((size_t)PP_MAX_ID * pp_dims(s), 4);
+    if (s->va && s->vb) return s;
+    pp_free(s);
+    return NULL;
+}
+
+static void pp_line(struct pp_side *const *side, int n, json_object *o)
+{
+    json_object *a, *b, *l, *id;
+    if (!o || !json_object_object_get_ex(o, "a", &a) || !json_object_object_get_ex(o, "b", &b) ||
+        !json_object_object_get_ex(o, "label", &l) || !json_object_object_get_ex(o, "id", &id))
+        return;
+    int k = json_object_get_int(id), lab = json_object_get_int(l) != 0;
+    if (k < 0 || k >= PP_MAX_ID) return;
+    const char *sa = json_object_get_string(a), *sb = json_object_get_string(b);
+    for (int i = 0; i < n; i++) {
+        struct pp_side *x = side[i];
+        pp_add(x, k, lab, pp_cos(x, sa, sb));
+        size_t off = (size_t)k * pp_dims(x);
+        if (lab && (pp_vec(x, sa, x->va + off) || pp_vec(x, sb, x->vb + off))) x->have[k] = 0;
+    }
+}
+
 int eval_embed(const struct cs_embed *e, const char *pairs)
 {
-    FILE *f = fopen(pairs, "r");
-    struct pp_side *lex = calloc(1, sizeof(*lex)), *sem = calloc(1, sizeof(*sem));
-    if (lex)
-        lex->e = NULL, lex->va = calloc((size_t)PP_MAX_ID * PP_LEX_DIMS, 4),
-        lex->vb = calloc((size_t)PP_MAX_ID * PP_LEX_DIMS, 4);
-    if (sem)
-        sem->e = e, sem->va = calloc((size_t)PP_MAX_ID * CS_EMBED_MAX_DIMS, 4),
-        sem->vb = calloc((size_t)PP_MAX_ID * CS_EMBED_MAX_DIMS, 4);
-    if (!f || !lex || !sem || !lex->va || !lex->vb || !sem->va || !sem->vb) {
+    /* lexical; with a model also its topic vectors (cs_embed_topic) and its answer */
+    struct pp_side *side[3] = {pp_new(NULL, 0), e ? pp_new(e, 1) : NULL, e ? pp_new(e, 0) : NULL};
+    int n = e ? 3 : 1, ok = 1;
+    for (int i = 0; i < n; i++) ok &= side[i] != NULL;
+    FILE *f = ok ? fopen(pairs, "r") : NULL;
+    if (!f) {
         printf("embed              skipped (%s missing)\n", pairs);
-        if (f) fclose(f);
-        if (lex) free(lex->va), free(lex->vb);
-        if (sem) free(sem->va), free(sem->vb);
-        free(lex), free(sem);
+        for (int i = 0; i < 3; i++) pp_free(side[i]);
         return 1;
     }
     char *line = NULL;
     size_t cap = 0;
     while (getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *a, *b, *l, *id;
-        if (o && json_object_object_get_ex(o, "a", &a) && json_object_object_get_ex(o, "b", &b) &&
-            json_object_object_get_ex(o, "label", &l) && json_object_object_get_ex(o, "id", &id)) {
-            int k = json_object_get_int(id), lab = json_object_get_int(l) != 0;
-            if (k >= 0 && k < PP_MAX_ID) {
-                pp_add(lex, k, lab,
-                       pp_cos(NULL, json_object_get_string(a), json_object_get_string(b)));
-                if (e)
-                    pp_add(sem, k, lab,
-                           pp_cos(e, json_object_get_string(a), json_object_get_string(b)));
-                for (int side = 0; lab && side < 2; side++) {
-                    struct pp_side *x = side ? sem : lex;
-                    if (side && !e) break;
-                    size_t off = (size_t)k * pp_dims(x);
-                    if (pp_vec(x, json_object_get_string(a), x->va + off) ||
-                        pp_vec(x, json_object_get_string(b), x->vb + off))
-                        x->have[k] = 0;
-                }
-            }
-        }
+        json_object *o = json_tokener_parse(line);
+        pp_line(side, n, o);
         json_object_put(o);
     }
     free(line);
     fclose(f);
     printf("embed              paraphrase pairs (%s)\n", pairs);
-    pp_print("lexical (builtin-hashed-ngrams-v1)", lex);
-    pp_retrieval(lex);
-    if (e) pp_print(cs_embed_name(e), sem), pp_retrieval(sem);
-    free(lex->va), free(lex->vb), free(sem->va), free(sem->vb);
-    free(lex), free(sem);
+    for (int i = 0; i < n; i++) {
+        pp_print(!side[i]->e      ? "lexical (builtin-hashed-ngrams-v1)"
+                 : side[i]->topic ? "topic vectors (no intent map)"
+                                  : cs_embed_name(e),
+                 side[i]);
+        pp_retrieval(side[i]);
+    }
+    for (int i = 0; i < 3; i++) pp_free(side[i]);
     return 0;
 }

@@ -28,6 +28,7 @@
 #include "cs/embed.h"
 #include "cs/embed_write.h"
 #include "cs/model.h"
+#include "embed_int.h"
 #include "train_int.h"
 
 #ifndef EMB_MIN_COUNT
@@ -347,7 +348,7 @@ static void orthonormalise(double *q, uint32_t n, uint32_t L)
 
 /* Cyclic Jacobi on the symmetric a[L][L]: eigenvalues on the diagonal, eigenvectors in
  * the columns of v. */
-static void jacobi(double *a, double *v, uint32_t L)
+void emb_jacobi(double *a, double *v, uint32_t L)
 {
     for (uint32_t i = 0; i < L; i++)
         for (uint32_t j = 0; j < L; j++) v[i * L + j] = i == j;
@@ -411,7 +412,7 @@ static int top_eigen(const struct csr *m, uint32_t dims, float *vec)
     for (uint32_t a = 0; a < L; a++)
         for (uint32_t b = a + 1; b < L; b++)
             t[a * L + b] = t[b * L + a] = 0.5 * (t[a * L + b] + t[b * L + a]);
-    jacobi(t, w, L);
+    emb_jacobi(t, w, L);
     /* order eigenvalues, largest first */
     uint32_t order[1024 + EMB_OVERSAMPLE];
     for (uint32_t a = 0; a < L; a++) order[a] = a;
@@ -498,7 +499,9 @@ static char *embed_metadata(const struct train_args *a, uint32_t dims, uint32_t 
 {
     json_object *o = json_object_new_object();
     char name[64];
-    snprintf(name, sizeof(name), "builtin-ppmi-svd-%u-v1", dims);
+    /* v2: the intent map (embed_proj.c) */
+    snprintf(name, sizeof(name),
+             a->n_label_corpus ? "builtin-ppmi-svd-intent-%u-v2" : "builtin-ppmi-svd-%u-v1", dims);
     json_object_object_add(o, "name", json_object_new_string(name));
     json_object_object_add(o, "task", json_object_new_string("embed"));
     json_object_object_add(
@@ -520,6 +523,15 @@ static char *embed_metadata(const struct train_args *a, uint32_t dims, uint32_t 
              EMB_MIN_COUNT, EMB_MAX_WORDS, EMB_WINDOW, dims, EMB_ITERS, (double)EMB_SIF_A,
              EMB_BUCKETS);
     json_object_object_add(o, "options", json_object_new_string(opt));
+    if (a->n_label_corpus) {
+        json_object *l = json_object_new_array();
+        for (int i = 0; i < a->n_label_corpus; i++)
+            json_object_array_add(l, json_object_new_string(a->label_corpus[i]));
+        json_object_object_add(o, "intent_map_corpora", l);
+        snprintf(opt, sizeof(opt), "within-intent whitening (shrink %g), between-intent power %g",
+                 (double)a->map_shrink, (double)a->map_power);
+        json_object_object_add(o, "intent_map", json_object_new_string(opt));
+    }
     char *s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
     json_object_put(o);
     return s;
@@ -541,6 +553,78 @@ static void sif_word(const char *w, size_t n, void *ud)
     for (uint32_t d = 0; d < s->dims; d++)
         s->out[d] += s->wt[x->id] * s->wv[(size_t)x->id * s->dims + d];
     s->any = 1;
+}
+
+/* The model's tables as written; the supervised step rewrites vec, bvec and pc. */
+struct emb_tables {
+    char *meta;
+    uint32_t dims, nw;
+    uint64_t total;
+    uint64_t *hash;
+    float *wt, *scale, *pc, *bscale;
+    int8_t *q, *bq;
+    float *map; /* NULL: none */
+};
+
+/* The corpus' common direction under the word vectors wv (a spread of its sentences). */
+static int emb_pc(const struct corpus *c, struct vocab *v, const float *wv,
+                  const struct emb_tables *t, float *pc)
+{
+    float *sv = calloc((size_t)EMB_PC_SENTENCES * t->dims, 4);
+    if (!sv) return CS_ERR_NOMEM;
+    size_t ns = 0, step = c->n / EMB_PC_SENTENCES + 1;
+    for (size_t i = 0; i < c->n && ns < EMB_PC_SENTENCES; i += step) {
+        struct sif_ctx s = {v, wv, t->wt, t->dims, sv + ns * t->dims, 0};
+        cs_embed_tokens(c->text[i], strlen(c->text[i]), sif_word, &s);
+        ns += s.any;
+    }
+    common_direction(sv, ns, t->dims, pc);
+    free(sv);
+    return CS_OK;
+}
+
+static int emb_encode_open(const struct emb_tables *t, uint8_t **buf, struct cs_embed **e)
+{
+    struct cs_embed_spec sp = {t->meta, t->dims,  t->nw, EMB_BUCKETS, EMB_SIF_A, t->total, t->hash,
+                               t->wt,   t->scale, t->pc, t->bscale,   t->q,      t->bq,    t->map};
+    size_t size;
+    int rc = cs_embed_encode(&sp, buf, &size);
+    if (rc == CS_OK) rc = cs_embed_open_mem(*buf, size, e);
+    return rc;
+}
+
+/* --label-corpus: fit the intent map on the topic vectors of the model so far
+ * (embed_proj.c) and store it in t->map. With --cv K, prints the tuning pairs' figures
+ * before and after. */
+static int emb_supervise(const struct train_args *a, struct emb_tables *t)
+{
+    struct emb_labelled L;
+    memset(&L, 0, sizeof(L));
+    int rc = CS_OK;
+    for (int i = 0; rc == CS_OK && i < a->n_label_corpus; i++)
+        rc = emb_read_labelled(&L, a->label_corpus[i], i);
+    if (rc == CS_OK) rc = emb_mark_tuning(&L, a->cv);
+    uint8_t *buf = NULL;
+    struct cs_embed *e = NULL;
+    double *m = calloc((size_t)t->dims * t->dims, sizeof(double));
+    if (rc == CS_OK && !m) rc = CS_ERR_NOMEM;
+    if (rc == CS_OK) rc = emb_encode_open(t, &buf, &e); /* no map yet: topic vectors */
+    if (rc == CS_OK && a->cv) emb_tune_report(e, &L, "topic vectors");
+    struct emb_map_opts o = {a->map_shrink, a->map_power};
+    if (rc == CS_OK) rc = emb_fit_map(e, &L, &o, m);
+    cs_embed_close(e), free(buf), e = NULL, buf = NULL;
+    if (rc == CS_OK && !(t->map = malloc((size_t)t->dims * t->dims * sizeof(float))))
+        rc = CS_ERR_NOMEM;
+    for (size_t i = 0; rc == CS_OK && i < t->dims; i++) /* stored transposed (cs/embed.h) */
+        for (size_t k = 0; k < t->dims; k++) t->map[k * t->dims + i] = (float)m[i * t->dims + k];
+    if (rc == CS_OK && a->cv) {
+        rc = emb_encode_open(t, &buf, &e);
+        if (rc == CS_OK) emb_tune_report(e, &L, "with the intent map");
+        cs_embed_close(e), free(buf);
+    }
+    free(m);
+    emb_labelled_free(&L);
+    return rc;
 }
 
 int train_embed_task(const struct train_args *a)
@@ -575,48 +659,50 @@ int train_embed_task(const struct train_args *a)
     if (rc == CS_OK) rc = top_eigen(&m, dims, wv);
     free(m.row), free(m.col), free(m.val);
     /* per-word tables in hash order */
-    uint64_t *hash = calloc(nw + 1, 8);
-    float *wt = calloc(nw + 1, 4), *scale = calloc(nw + 1, 4), *pc = calloc(dims, 4);
-    float *bsum = calloc((size_t)EMB_BUCKETS * dims, 4), *bscale = calloc(EMB_BUCKETS, 4);
+    struct emb_tables t = {NULL,
+                           dims,
+                           nw,
+                           v.total,
+                           calloc(nw + 1, 8),
+                           calloc(nw + 1, 4),
+                           calloc(nw + 1, 4),
+                           calloc(dims, 4),
+                           calloc(EMB_BUCKETS, 4),
+                           calloc((size_t)nw * dims + 1, 1),
+                           calloc((size_t)EMB_BUCKETS * dims, 1),
+                           NULL};
+    float *bsum = calloc((size_t)EMB_BUCKETS * dims, 4);
     uint32_t *bn = calloc(EMB_BUCKETS, 4);
-    int8_t *q = calloc((size_t)nw * dims + 1, 1), *bq = calloc((size_t)EMB_BUCKETS * dims, 1);
-    float *sv = calloc((size_t)EMB_PC_SENTENCES * dims, 4);
     if (rc == CS_OK &&
-        (!hash || !wt || !scale || !pc || !bsum || !bscale || !bn || !q || !bq || !sv))
+        (!t.hash || !t.wt || !t.scale || !t.pc || !bsum || !t.bscale || !bn || !t.q || !t.bq))
         rc = CS_ERR_NOMEM;
     if (rc == CS_OK) {
         unit_rows(wv, nw, dims);
         for (uint32_t i = 0; i < nw; i++) {
-            hash[i] = kept[i]->h;
-            wt[i] = EMB_SIF_A / (EMB_SIF_A + (float)kept[i]->count / (float)v.total);
+            t.hash[i] = kept[i]->h;
+            t.wt[i] = EMB_SIF_A / (EMB_SIF_A + (float)kept[i]->count / (float)v.total);
             struct bucket_ctx b = {bsum, bn, wv + (size_t)i * dims, dims};
             cs_embed_ngrams(kept[i]->word, strlen(kept[i]->word), on_bucket, &b);
         }
         for (uint32_t k = 0; k < EMB_BUCKETS; k++)
             if (bn[k])
                 for (uint32_t d = 0; d < dims; d++) bsum[(size_t)k * dims + d] /= (float)bn[k];
-        /* sentence vectors of (a spread of) the corpus for the common direction */
-        size_t ns = 0, step = c.n / EMB_PC_SENTENCES + 1;
-        for (size_t i = 0; i < c.n && ns < EMB_PC_SENTENCES; i += step) {
-            struct sif_ctx s = {&v, wv, wt, dims, sv + ns * dims, 0};
-            cs_embed_tokens(c.text[i], strlen(c.text[i]), sif_word, &s);
-            ns += s.any;
-        }
 #ifndef EMB_NO_PC
-        common_direction(sv, ns, dims, pc);
+        rc = emb_pc(&c, &v, wv, &t, t.pc);
 #endif
-        quantise(wv, nw, dims, q, scale);
-        quantise(bsum, EMB_BUCKETS, dims, bq, bscale);
+        quantise(wv, nw, dims, t.q, t.scale);
+        quantise(bsum, EMB_BUCKETS, dims, t.bq, t.bscale);
     }
-    char *meta = rc == CS_OK ? embed_metadata(a, dims, nw, v.total, c.n) : NULL;
-    if (rc == CS_OK && !meta) rc = CS_ERR_NOMEM;
-    if (rc == CS_OK) {
-        struct cs_embed_spec sp = {meta, dims,  nw, EMB_BUCKETS, EMB_SIF_A, v.total, hash,
-                                   wt,   scale, pc, bscale,      q,         bq};
+    t.meta = rc == CS_OK ? embed_metadata(a, dims, nw, v.total, c.n) : NULL;
+    if (rc == CS_OK && !t.meta) rc = CS_ERR_NOMEM;
+    if (rc == CS_OK && a->n_label_corpus) rc = emb_supervise(a, &t);
+    if (rc == CS_OK && !a->cv) {
+        struct cs_embed_spec sp = {t.meta, dims,    nw,   EMB_BUCKETS, EMB_SIF_A, v.total, t.hash,
+                                   t.wt,   t.scale, t.pc, t.bscale,    t.q,       t.bq,    t.map};
         rc = cs_embed_write(&sp, a->out);
     }
-    free(meta), free(hash), free(wt), free(scale), free(pc), free(bsum), free(bscale), free(bn),
-        free(q), free(bq), free(sv), free(wv), free(kept), free(v.slot);
+    free(t.meta), free(t.hash), free(t.wt), free(t.scale), free(t.pc), free(bsum), free(t.bscale),
+        free(t.map), free(bn), free(t.q), free(t.bq), free(wv), free(kept), free(v.slot);
     for (size_t i = 0; i < c.n; i++) free(c.text[i]);
     free(c.text);
     return rc;

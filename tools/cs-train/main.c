@@ -50,6 +50,8 @@ static void usage(void)
           "                --out FILE.csm [--source TEXT]\n"
           "       cs-train --task embed --corpus FILE.csv:COL|FILE.jsonl:FIELD ... [--dims 128] "
           "--out FILE.cse\n"
+          "                [--label-corpus FILE.csv:TEXTCOL:LABELCOL... [--map-shrink X]\n"
+          "                [--map-power X]] [--cv K]\n"
           "       cs-train --task pii --presidio FILE.jsonl [--wnut FILE.conll]... [--names "
           "FILE.tsv]\n                [--places FILE.tsv] --out FILE.csm\n"
           "       cs-train --task gate --domain MODEL=FILE.csv:TEXTCOL[:LABELCOL]... --name NAME\n"
@@ -152,7 +154,13 @@ static int parse_args(int argc, char **argv, struct train_args *a)
             a->places = v;
         else if (strcmp(k, "--corpus") == 0 && a->n_corpus < TRAIN_MAX_CORPUS)
             a->corpus[a->n_corpus++] = v;
-        else if (strcmp(k, "--dims") == 0 && parse_long(v, 8, 1024, &n) == 0)
+        else if (strcmp(k, "--label-corpus") == 0 && a->n_label_corpus < TRAIN_MAX_DOMAIN)
+            a->label_corpus[a->n_label_corpus++] = v;
+        else if (strcmp(k, "--map-shrink") == 0 && parse_float(v, &a->map_shrink) == 0 &&
+                 a->map_shrink >= 0.0f) {
+        } else if (strcmp(k, "--map-power") == 0 && parse_float(v, &a->map_power) == 0 &&
+                   a->map_power >= 0.0f && a->map_power <= 2.0f) {
+        } else if (strcmp(k, "--dims") == 0 && parse_long(v, 8, 1024, &n) == 0)
             a->dims = (uint32_t)n;
         else if (strcmp(k, "--wnut") == 0 && a->n_wnut < TRAIN_MAX_WNUT)
             a->wnut[a->n_wnut++] = v;
@@ -222,6 +230,8 @@ int main(int argc, char **argv)
     memset(&a, 0, sizeof(a));
     cs_train_opts_init(&a.opts);
     cs_textfeat_cfg_init(&a.feat);
+    a.map_shrink = 0.1f; /* embed's intent map (embed_proj.c): chosen on the tuning pairs */
+    a.map_power = 0.5f;
     if (parse_args(argc, argv, &a) != 0) {
         usage();
         return 2;

@@ -18,7 +18,11 @@ struct train_args {
     const char *wnut[TRAIN_MAX_WNUT];
     const char *corpus[TRAIN_MAX_CORPUS]; /* embed: "FILE.csv:COL" or "FILE.jsonl:FIELD" */
     int n_corpus;
-    uint32_t dims;      /* embed: vector size (default 128) */
+    uint32_t dims; /* embed: vector size (default 128) */
+    /* embed, the intent map (embed_proj.c): intent-labelled texts and its options */
+    const char *label_corpus[TRAIN_MAX_DOMAIN]; /* "FILE.csv:TEXTCOL:LABELCOL" */
+    int n_label_corpus;
+    float map_shrink, map_power;
     const char *names;  /* pii: "first|last<TAB>Name" lines (data/datasets/faker_names) */
     const char *places; /* pii: "place<TAB>Name" lines (data/datasets/places) */
     int n_wnut;

@@ -9,6 +9,13 @@
  * of its character 3- to 5-gram bucket vectors, each bucket the mean of the vocabulary
  * words that contain that n-gram (so "refunded" lands near "refund").
  *
+ * That vector learns topic: "cancel my order" sits as near "track my order" as its own
+ * paraphrases. An optional intent map (a dims x dims matrix, cs-train --label-corpus:
+ * within-intent whitening and between-intent weighting learned on intent-labelled train
+ * texts) turns it into the intent vector that cs_embed_text answers; cs_embed_topic
+ * leaves it out, for ranking passages by subject (cs_retrieval_rerank), where the map,
+ * learned on short requests, loses what long passages are about.
+ *
  * File (".cse", little-endian, sections 8-aligned, mmapped at cold start by
  * cs_models_open beside the .csm models):
  *   header (magic "CSEMBED\0", version, dims, counts, offsets, checksum)
@@ -18,6 +25,9 @@
  *   SCALE   float[n_words]   int8 dequantisation scale of each word vector
  *   PC      float[dims]      common direction (unit vector, or zeros)
  *   BSCALE  float[n_buckets] scale of each n-gram bucket vector (0: empty bucket)
+ *   MAP     float[dims][dims] the intent map, transposed: row k is what topic coordinate
+ *           k adds to the intent vector; intent coordinates in descending singular value
+ *           (empty when the header's has_map is 0)
  *   VEC     int8[n_words][dims]
  *   BVEC    int8[n_buckets][dims]
  * The checksum (FNV-1a 64 over 64-bit words, as cs/model.h version 2) covers everything
@@ -32,7 +42,7 @@
 
 #include "cs/error.h"
 
-#define CS_EMBED_VERSION 1u
+#define CS_EMBED_VERSION 2u /* 2: the MAP section */
 #define CS_EMBED_MAX_DIMS 1024u
 #define CS_EMBED_MAX_WORD 48u /* longer tokens are cut: they are never vocabulary words */
 #define CS_EMBED_NGRAM_MIN 3u
@@ -50,16 +60,20 @@ void cs_embed_close(struct cs_embed *e);
 
 unsigned cs_embed_dims(const struct cs_embed *e);
 size_t cs_embed_vocab(const struct cs_embed *e);
-/* The model name the API reports, e.g. "builtin-ppmi-svd-128-v1" (from the metadata). */
+/* The model name the API reports, e.g. "builtin-ppmi-svd-intent-128-v2" (from the metadata). */
 const char *cs_embed_name(const struct cs_embed *e);
 const char *cs_embed_metadata(const struct cs_embed *e);
 
-/* Sentence vector of text[0..len) into out[0..dims): the model's coordinates, truncated
+/* Sentence vector of text[0..len) into out[0..dims): the model's intent coordinates (the
+ * topic vector through the intent map; the topic vector when the file has none), truncated
  * when dims is smaller (they are ordered by eigenvalue, so a prefix is the best
  * lower-rank view) or zero-padded when larger, then L2-normalised. A text without a
  * known word or n-gram gives the zero vector. CS_ERR_INVALID for bad arguments. */
 CS_MUST_CHECK int cs_embed_text(const struct cs_embed *e, const char *text, size_t len,
                                 unsigned dims, float *out);
+/* The same without the intent map: the topic vector, for passage ranking. */
+CS_MUST_CHECK int cs_embed_topic(const struct cs_embed *e, const char *text, size_t len,
+                                 unsigned dims, float *out);
 
 /* Tokens as the model sees them: runs of ASCII letters, digits, apostrophes and UTF-8
  * bytes, ASCII lower-cased, at most CS_EMBED_MAX_WORD bytes (longer runs are cut).

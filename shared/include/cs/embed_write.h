@@ -19,6 +19,7 @@ struct cs_embed_spec {
     const float *bscale;  /* [n_buckets] */
     const int8_t *vec;    /* [n_words][dims] */
     const int8_t *bvec;   /* [n_buckets][dims] */
+    const float *map;     /* [dims in][dims out], or NULL: no intent map (cs/embed.h) */
 };
 
 /* The file's bytes in a malloc'ed buffer (calloc: 8-aligned); CS_ERR_INVALID, CS_ERR_NOMEM. */

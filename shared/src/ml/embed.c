@@ -27,6 +27,7 @@ struct cs_embed {
     const char *meta;
     const uint64_t *hash;
     const float *weight, *scale, *pc, *bscale;
+    const float *map; /* NULL: none */
     const int8_t *vec, *bvec;
     float oov_weight; /* SIF weight of a word seen once: unknown words are rare ones */
     char name[64];
@@ -68,6 +69,7 @@ void embed_section_sizes(const struct embed_hdr *h, uint64_t *want)
     want[EMBED_SEC_SCALE] = 4ull * h->n_words;
     want[EMBED_SEC_PC] = 4ull * h->dims;
     want[EMBED_SEC_BSCALE] = 4ull * h->n_buckets;
+    want[EMBED_SEC_MAP] = h->has_map ? 4ull * h->dims * h->dims : 0;
     want[EMBED_SEC_VEC] = (uint64_t)h->n_words * h->dims;
     want[EMBED_SEC_BVEC] = (uint64_t)h->n_buckets * h->dims;
 }
@@ -79,7 +81,7 @@ static int check_header(const struct embed_hdr *h, size_t size)
     if (h->dims == 0 || h->dims > CS_EMBED_MAX_DIMS || h->n_words == 0 ||
         h->n_words > EMBED_MAX_WORDS || h->n_buckets > EMBED_MAX_BUCKETS ||
         (h->n_buckets & (h->n_buckets - 1)) != 0 || h->file_size != size ||
-        !(h->sif_a > 0.0f && h->sif_a < 1.0f) || h->total_words == 0)
+        !(h->sif_a > 0.0f && h->sif_a < 1.0f) || h->total_words == 0 || h->has_map > 1)
         return CS_ERR_FORMAT;
     uint64_t want[EMBED_SEC_COUNT];
     embed_section_sizes(h, want);
@@ -105,6 +107,8 @@ static int check_body(struct cs_embed *e)
         if (!isfinite(e->bscale[i]) || e->bscale[i] < 0) return CS_ERR_FORMAT;
     for (uint32_t i = 0; i < h->dims; i++)
         if (!isfinite(e->pc[i])) return CS_ERR_FORMAT;
+    for (uint64_t i = 0; h->has_map && i < (uint64_t)h->dims * h->dims; i++)
+        if (!isfinite(e->map[i])) return CS_ERR_FORMAT;
     return embed_checksum(h, e->base) == h->checksum ? CS_OK : CS_ERR_FORMAT;
 }
 
@@ -132,6 +136,7 @@ static void bind_sections(struct cs_embed *e)
     e->scale = (const float *)(e->base + s[EMBED_SEC_SCALE].off);
     e->pc = (const float *)(e->base + s[EMBED_SEC_PC].off);
     e->bscale = (const float *)(e->base + s[EMBED_SEC_BSCALE].off);
+    e->map = e->h.has_map ? (const float *)(e->base + s[EMBED_SEC_MAP].off) : NULL;
     e->vec = (const int8_t *)(e->base + s[EMBED_SEC_VEC].off);
     e->bvec = (const int8_t *)(e->base + s[EMBED_SEC_BVEC].off);
     e->oov_weight = e->h.sif_a / (e->h.sif_a + 1.0f / (float)e->h.total_words);
@@ -269,6 +274,11 @@ static void add_scaled(float *dst, const int8_t *v, float s, unsigned dims)
     for (unsigned d = 0; d < dims; d++) dst[d] += s * (float)v[d];
 }
 
+static void add_row(float *restrict dst, const float *restrict row, float s, unsigned dims)
+{
+    for (unsigned d = 0; d < dims; d++) dst[d] += s * row[d];
+}
+
 static void on_ngram(uint64_t h, void *ud)
 {
     struct embed_acc *x = ud;
@@ -315,26 +325,54 @@ static void normalise(float *v, unsigned dims)
 {
     double norm = 0;
     for (unsigned i = 0; i < dims; i++) norm += (double)v[i] * v[i];
-    if (norm <= 0) return;
+    if (!isfinite(norm)) memset(v, 0, dims * sizeof(float)); /* a file's extreme values */
+    if (!(norm > 0) || !isfinite(norm)) return;
     float inv = (float)(1.0 / sqrt(norm));
     for (unsigned i = 0; i < dims; i++) v[i] *= inv;
 }
 
-int cs_embed_text(const struct cs_embed *e, const char *text, size_t len, unsigned dims, float *out)
+/* The topic vector (SIF mean less the common direction) into buf[0..md), then through
+ * the intent map when asked and present; 0 when no word or n-gram was known. */
+static int sentence(const struct cs_embed *e, const char *text, size_t len, int intent, float *buf)
+{
+    unsigned md = e->h.dims;
+    memset(buf, 0, 2 * md * sizeof(float));
+    struct embed_acc x = {e, buf, buf + md, 0, 0};
+    cs_embed_tokens(text ? text : "", len, on_word, &x);
+    if (!x.any) return 0;
+    /* remove the common direction: what every sentence of the corpus shares */
+    double p = 0;
+    for (unsigned d = 0; d < md; d++) p += (double)x.sum[d] * e->pc[d];
+    for (unsigned d = 0; d < md; d++) x.sum[d] -= (float)p * e->pc[d];
+    if (!intent || !e->map) return 1;
+    /* out = sum over k of x[k] * MAP[k]: each step a float axpy the compiler vectorises
+     * (a dot product per output would be a reduction, which it may not reorder) */
+    memset(x.tmp, 0, md * sizeof(float));
+    for (unsigned k = 0; k < md; k++) add_row(x.tmp, e->map + (size_t)k * md, x.sum[k], md);
+    memcpy(x.sum, x.tmp, md * sizeof(float));
+    return 1;
+}
+
+static int embed_text(const struct cs_embed *e, const char *text, size_t len, unsigned dims,
+                      float *out, int intent)
 {
     if (!e || !out || dims == 0 || (!text && len)) return CS_ERR_INVALID;
     memset(out, 0, dims * sizeof(float));
     unsigned md = e->h.dims;
     float buf[2 * CS_EMBED_MAX_DIMS];
-    memset(buf, 0, 2 * md * sizeof(float));
-    struct embed_acc x = {e, buf, buf + md, 0, 0};
-    cs_embed_tokens(text ? text : "", len, on_word, &x);
-    if (!x.any) return CS_OK;
-    /* remove the common direction: what every sentence of the corpus shares */
-    double p = 0;
-    for (unsigned d = 0; d < md; d++) p += (double)x.sum[d] * e->pc[d];
-    for (unsigned d = 0; d < md; d++) x.sum[d] -= (float)p * e->pc[d];
-    memcpy(out, x.sum, (dims < md ? dims : md) * sizeof(float));
+    if (!sentence(e, text, len, intent, buf)) return CS_OK;
+    memcpy(out, buf, (dims < md ? dims : md) * sizeof(float));
     normalise(out, dims);
     return CS_OK;
+}
+
+int cs_embed_text(const struct cs_embed *e, const char *text, size_t len, unsigned dims, float *out)
+{
+    return embed_text(e, text, len, dims, out, 1);
+}
+
+int cs_embed_topic(const struct cs_embed *e, const char *text, size_t len, unsigned dims,
+                   float *out)
+{
+    return embed_text(e, text, len, dims, out, 0);
 }

@@ -15,6 +15,7 @@ enum {
     EMBED_SEC_SCALE,
     EMBED_SEC_PC,
     EMBED_SEC_BSCALE,
+    EMBED_SEC_MAP,
     EMBED_SEC_VEC,
     EMBED_SEC_BVEC,
     EMBED_SEC_COUNT
@@ -28,7 +29,7 @@ struct embed_hdr {
     char magic[8]; /* "CSEMBED\0" */
     uint32_t version, dims, n_words, n_buckets;
     float sif_a;
-    uint32_t reserved;    /* zero */
+    uint32_t has_map;     /* 1: a MAP section of dims x dims floats, 0: none (empty) */
     uint64_t total_words; /* corpus tokens: p(word) = count / total_words */
     uint64_t file_size;
     uint64_t checksum;

@@ -24,11 +24,12 @@ int cs_embed_encode(const struct cs_embed_spec *sp, uint8_t **out, size_t *size)
     h.n_buckets = sp->n_buckets;
     h.sif_a = sp->sif_a;
     h.total_words = sp->total_words;
+    h.has_map = sp->map != NULL;
     h.sec[EMBED_SEC_META].size = strlen(sp->metadata_json) + 1;
     uint64_t want[EMBED_SEC_COUNT];
     embed_section_sizes(&h, want);
     const void *src[EMBED_SEC_COUNT] = {sp->metadata_json, sp->hash, sp->weight, sp->scale, sp->pc,
-                                        sp->bscale,        sp->vec,  sp->bvec};
+                                        sp->bscale,        sp->map,  sp->vec,    sp->bvec};
     size_t off = sizeof(h);
     for (int s = 0; s < EMBED_SEC_COUNT; s++) {
         off = align8(off);

@@ -276,13 +276,15 @@ int cs_retrieval_search_hinted(struct cs_store *st, struct cs_arena *a, const ch
 
 /* ---- semantic re-rank (cs_retrieval_rerank) ---- */
 
-/* Cosine of the query with the sum of the passage's title and text vectors. */
+/* Cosine of the query with the sum of the passage's title and text vectors. Topic
+ * vectors (cs_embed_topic): the intent map lowers StackFAQ tuning MRR 0.863 -> 0.836. */
 static double passage_cosine(const struct cs_embed *e, const float *qv, const struct cs_passage *p)
 {
     float t[CS_EMBED_MAX_DIMS], b[CS_EMBED_MAX_DIMS];
     unsigned d = cs_embed_dims(e);
     const char *title = p->title ? p->title : "", *text = p->text ? p->text : "";
-    if (cs_embed_text(e, title, strlen(title), d, t) || cs_embed_text(e, text, strlen(text), d, b))
+    if (cs_embed_topic(e, title, strlen(title), d, t) ||
+        cs_embed_topic(e, text, strlen(text), d, b))
         return 0;
     double dot = 0, norm = 0;
     for (unsigned i = 0; i < d; i++) {
@@ -299,7 +301,7 @@ int cs_retrieval_rerank(const struct cs_embed *e, const char *query, double weig
     if (!p || !query || n < 2 || !e) return CS_OK;
     float qv[CS_EMBED_MAX_DIMS];
     unsigned d = cs_embed_dims(e);
-    int rc = cs_embed_text(e, query, strlen(query), d, qv);
+    int rc = cs_embed_topic(e, query, strlen(query), d, qv);
     if (rc) return rc;
     double top = 0, best = -1e9, worst = 1e9;
     for (size_t i = 0; i < n; i++) top = p[i].score > top ? p[i].score : top;
