@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cs/jsonl_each.h"
 #include "cs/arena.h"
 #include "cs/auth.h"
 #include "cs/draft.h"
@@ -89,37 +90,42 @@ static int pick(struct cs_store *st, struct cs_arena *a, const struct cs_models 
     return rc;
 }
 
+struct split_ctx {
+    struct cs_store *st;
+    struct cs_arena *a;
+    const struct cs_models *ms;
+    const struct cs_triage_policy *pol;
+    int errors;
+    struct kb_score *s;
+};
+
+static int split_row(json_object *o, void *ud)
+{
+    struct split_ctx *c = ud;
+    json_object *t, *d;
+    if (!json_object_object_get_ex(o, "text", &t) || !json_object_object_get_ex(o, "doc_id", &d))
+        return CS_OK;
+    const char *want = json_object_get_string(d), *r = "", *cited = "";
+    struct cs_triage tr;
+    int rc = pick(c->st, c->a, c->ms, c->pol, json_object_get_string(t), &r, &cited, &tr);
+    c->s->n++;
+    c->s->retrieved += strcmp(r, want) == 0;
+    c->s->cited += strcmp(cited, want) == 0;
+    if (c->errors && strcmp(cited, want) != 0)
+        printf("      miss %s: want %s, cited %s, retrieved %s (%s, %s): %s\n",
+               cs_json_get_str(o, "id") ? cs_json_get_str(o, "id") : "?", want,
+               *cited ? cited : "-", *r ? r : "-", tr.category_code, tr.intent,
+               json_object_get_string(t));
+    cs_arena_reset(c->a);
+    return rc;
+}
+
 static int run_split(struct cs_store *st, struct cs_arena *a, const struct cs_models *ms,
                      const struct cs_triage_policy *pol, const char *path, int errors,
                      struct kb_score *s)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return CS_ERR_IO;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = CS_OK;
-    while (rc == CS_OK && getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *t, *d;
-        if (o && json_object_object_get_ex(o, "text", &t) &&
-            json_object_object_get_ex(o, "doc_id", &d)) {
-            const char *want = json_object_get_string(d), *r = "", *c = "";
-            struct cs_triage tr;
-            rc = pick(st, a, ms, pol, json_object_get_string(t), &r, &c, &tr);
-            s->n++;
-            s->retrieved += strcmp(r, want) == 0;
-            s->cited += strcmp(c, want) == 0;
-            if (errors && strcmp(c, want) != 0)
-                printf("      miss %s: want %s, cited %s, retrieved %s (%s, %s): %s\n",
-                       cs_json_get_str(o, "id") ? cs_json_get_str(o, "id") : "?", want,
-                       *c ? c : "-", *r ? r : "-", tr.category_code, tr.intent,
-                       json_object_get_string(t));
-            cs_arena_reset(a);
-        }
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    struct split_ctx c = {st, a, ms, pol, errors, s};
+    return cs_jsonl_each(path, split_row, &c);
 }
 
 static void print_split(const char *name, const struct kb_score *s)

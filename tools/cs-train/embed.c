@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/jsonl_each.h"
 #include "cs/csv.h"
 #include "cs/embed.h"
 #include "cs/embed_write.h"
@@ -86,33 +87,35 @@ static int read_csv_col(struct corpus *c, const char *path, const char *col)
     return rc;
 }
 
+struct field_ctx {
+    struct corpus *c;
+    const char *field;
+};
+
+/* The field's text, or each text of an array of them. */
+static int field_row(json_object *o, void *ud)
+{
+    const struct field_ctx *fc = ud;
+    json_object *v;
+    if (!json_object_object_get_ex(o, fc->field, &v)) return CS_OK;
+    if (json_object_is_type(v, json_type_string))
+        return corpus_add(fc->c, json_object_get_string(v), (size_t)json_object_get_string_len(v));
+    int rc = CS_OK;
+    for (size_t i = 0;
+         json_object_is_type(v, json_type_array) && rc == CS_OK && i < json_object_array_length(v);
+         i++) {
+        json_object *s = json_object_array_get_idx(v, i);
+        if (json_object_is_type(s, json_type_string))
+            rc =
+                corpus_add(fc->c, json_object_get_string(s), (size_t)json_object_get_string_len(s));
+    }
+    return rc;
+}
+
 static int read_jsonl_field(struct corpus *c, const char *path, const char *field)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return CS_ERR_IO;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = CS_OK;
-    while (rc == CS_OK && getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *v;
-        if (o && json_object_object_get_ex(o, field, &v)) {
-            if (json_object_is_type(v, json_type_string))
-                rc =
-                    corpus_add(c, json_object_get_string(v), (size_t)json_object_get_string_len(v));
-            for (size_t i = 0; json_object_is_type(v, json_type_array) && rc == CS_OK &&
-                               i < json_object_array_length(v);
-                 i++) {
-                json_object *s = json_object_array_get_idx(v, i);
-                if (json_object_is_type(s, json_type_string))
-                    rc = corpus_add(c, json_object_get_string(s),
-                                    (size_t)json_object_get_string_len(s));
-            }
-        }
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    struct field_ctx fc = {c, field};
+    return cs_jsonl_each(path, field_row, &fc);
 }
 
 /* "FILE.csv:COLUMN" or "FILE.jsonl:FIELD" */

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/jsonl_each.h"
 #include "cs/csv.h"
 #include "cs/embed.h"
 #include "cs/model.h"
@@ -83,25 +84,28 @@ static int lab_csv(struct emb_labelled *L, const char *path, const char *tcol, c
     return rc;
 }
 
+struct lab_ctx {
+    struct emb_labelled *L;
+    const char *tkey, *lkey;
+    int src;
+};
+
+static int lab_row(json_object *o, void *ud)
+{
+    const struct lab_ctx *c = ud;
+    json_object *t, *l;
+    if (json_object_object_get_ex(o, c->tkey, &t) && json_object_object_get_ex(o, c->lkey, &l) &&
+        json_object_is_type(t, json_type_string) && json_object_is_type(l, json_type_string))
+        return lab_add(c->L, json_object_get_string(t), (size_t)json_object_get_string_len(t),
+                       json_object_get_string(l), c->src);
+    return CS_OK;
+}
+
 static int lab_jsonl(struct emb_labelled *L, const char *path, const char *tkey, const char *lkey,
                      int src)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return CS_ERR_IO;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = CS_OK;
-    while (rc == CS_OK && getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *t, *l;
-        if (o && json_object_object_get_ex(o, tkey, &t) && json_object_object_get_ex(o, lkey, &l) &&
-            json_object_is_type(t, json_type_string) && json_object_is_type(l, json_type_string))
-            rc = lab_add(L, json_object_get_string(t), (size_t)json_object_get_string_len(t),
-                         json_object_get_string(l), src);
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    struct lab_ctx c = {L, tkey, lkey, src};
+    return cs_jsonl_each(path, lab_row, &c);
 }
 
 int emb_read_labelled(struct emb_labelled *L, const char *spec, int src)

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/jsonl_each.h"
 #include "cs/csv.h"
 #include "cs/escalation.h"
 #include "cs/models.h"
@@ -174,35 +175,35 @@ static int esc_push(struct esc_rows *r, const float *x, uint32_t y, uint8_t val)
     return CS_OK;
 }
 
+struct esc_ctx {
+    const struct train_args *a;
+    const struct cs_models *ms;
+    struct esc_rows *r;
+};
+
+static int esc_row(json_object *o, void *ud)
+{
+    const struct esc_ctx *c = ud;
+    json_object *t = NULL, *e = NULL;
+    json_object_object_get_ex(o, "text", &t);
+    json_object_object_get_ex(o, "escalation_expected", &e);
+    if (!t || !e) return CS_ERR_FORMAT;
+    const char *text = json_object_get_string(t);
+    size_t len = (size_t)json_object_get_string_len(t);
+    struct cs_escalation_input in = {.sentiment_score = 0.5f};
+    float x[NF];
+    int rc = cs_escalation_read_conversation(c->ms, &text, &len, 1, &in);
+    cs_escalation_features(&in, x);
+    uint8_t val = !c->a->no_val && cs_textfeat_is_validation(text, len);
+    return rc ? rc : esc_push(c->r, x, json_object_get_boolean(e) ? 1u : 0u, val);
+}
+
 static int read_jsonl(const struct train_args *a, const struct cs_models *ms, const char *path,
                       struct esc_rows *r)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return CS_ERR_IO;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = CS_OK;
-    while (rc == CS_OK && getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *t = NULL, *e = NULL;
-        if (!o) continue;
-        json_object_object_get_ex(o, "text", &t);
-        json_object_object_get_ex(o, "escalation_expected", &e);
-        if (!t || !e) {
-            rc = CS_ERR_FORMAT;
-        } else {
-            const char *text = json_object_get_string(t);
-            size_t len = (size_t)json_object_get_string_len(t);
-            struct cs_escalation_input in = {.sentiment_score = 0.5f};
-            float x[NF];
-            rc = cs_escalation_read_conversation(ms, &text, &len, 1, &in);
-            cs_escalation_features(&in, x);
-            uint8_t val = !a->no_val && cs_textfeat_is_validation(text, len);
-            if (!rc) rc = esc_push(r, x, json_object_get_boolean(e) ? 1u : 0u, val);
-        }
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
+    struct esc_ctx c = {a, ms, r};
+    int rc = cs_jsonl_each(path, esc_row, &c);
+    if (rc == CS_ERR_IO) return rc;
     if (rc) fprintf(stderr, "cs-train: %s: bad row (needs text and escalation_expected)\n", path);
     return rc;
 }

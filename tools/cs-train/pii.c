@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/jsonl_each.h"
 #include "cs/model.h"
 #include "cs/pii.h"
 #include "cs/presidio.h"
@@ -72,33 +73,29 @@ static int add_person(struct lexb *l, const char *v)
     return rc;
 }
 
+/* A record's PERSON values, unless its template is held out from tuning. */
+static int presidio_row(json_object *o, void *ud)
+{
+    struct lexb *l = ud;
+    json_object *v = NULL, *spans;
+    json_object_object_get_ex(o, "masked", &v);
+    if (cs_presidio_is_heldout(json_object_get_string(v), (size_t)json_object_get_string_len(v)) ||
+        !json_object_object_get_ex(o, "spans", &spans))
+        return CS_OK;
+    int rc = CS_OK;
+    for (size_t i = 0; i < json_object_array_length(spans) && rc == CS_OK; i++) {
+        json_object *sp = json_object_array_get_idx(spans, i), *t, *val;
+        if (json_object_object_get_ex(sp, "entity_type", &t) &&
+            strcmp(json_object_get_string(t), "PERSON") == 0 &&
+            json_object_object_get_ex(sp, "entity_value", &val))
+            rc = add_person(l, json_object_get_string(val));
+    }
+    return rc;
+}
+
 static int read_presidio(const char *path, struct lexb *l)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return CS_ERR_IO;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = CS_OK;
-    while (rc == CS_OK && getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *v = NULL, *spans;
-        if (!o) continue;
-        json_object_object_get_ex(o, "masked", &v);
-        if (!cs_presidio_is_heldout(json_object_get_string(v),
-                                    (size_t)json_object_get_string_len(v)) &&
-            json_object_object_get_ex(o, "spans", &spans)) {
-            for (size_t i = 0; i < json_object_array_length(spans) && rc == CS_OK; i++) {
-                json_object *sp = json_object_array_get_idx(spans, i), *t, *val;
-                if (json_object_object_get_ex(sp, "entity_type", &t) &&
-                    strcmp(json_object_get_string(t), "PERSON") == 0 &&
-                    json_object_object_get_ex(sp, "entity_value", &val))
-                    rc = add_person(l, json_object_get_string(val));
-            }
-        }
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    return cs_jsonl_each(path, presidio_row, l);
 }
 
 /* "first<TAB>Name" / "last<TAB>Name" lines: every capitalised word of the name gets
