@@ -1137,6 +1137,22 @@ static json_object *hit_body(struct sq_conn *c, struct cs_arena *a, sqlite3_int6
     return o;
 }
 
+/* One hit from a row whose first five columns are id, version, created_ms, updated_ms,
+ * body, scored by bm25 magnitude x (larger is better): x/(1+x) maps it into (0, 1). */
+static int hit_from_row(struct sq_conn *c, struct cs_arena *a, sqlite3_stmt *q, sqlite3_int64 rid,
+                        double x, struct cs_hit *h)
+{
+    struct cs_doc *d = &h->doc;
+    const char *body = (const char *)sqlite3_column_text(q, 4);
+    d->id = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 0));
+    d->version = sqlite3_column_int64(q, 1);
+    d->created_ms = sqlite3_column_int64(q, 2);
+    d->updated_ms = sqlite3_column_int64(q, 3);
+    d->body = body ? hit_body(c, a, rid, body, (size_t)sqlite3_column_bytes(q, 4)) : NULL;
+    h->score = x > 0 ? x / (1.0 + x) : 0.0;
+    return !d->id ? CS_ERR_NOMEM : d->body ? CS_OK : CS_ERR_STORE;
+}
+
 /* The docs of the ranked rows, best first. A row whose document is gone or moved (the
  * join of the FTS5 query would have dropped it) is skipped. */
 static int read_hits(struct sq_store *s, struct cs_arena *a, const char *tenant, const char *coll,
@@ -1152,19 +1168,7 @@ static int read_hits(struct sq_store *s, struct cs_arena *a, const char *tenant,
         int step = sqlite3_step(q);
         if (step == SQLITE_ROW && strcmp((const char *)sqlite3_column_text(q, 5), tenant) == 0 &&
             strcmp((const char *)sqlite3_column_text(q, 6), coll) == 0) {
-            struct cs_doc *d = &out[n].doc;
-            const char *body = (const char *)sqlite3_column_text(q, 4);
-            d->id = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 0));
-            d->version = sqlite3_column_int64(q, 1);
-            d->created_ms = sqlite3_column_int64(q, 2);
-            d->updated_ms = sqlite3_column_int64(q, 3);
-            d->body = body ? hit_body(s->c, a, kh[i].rid, body, (size_t)sqlite3_column_bytes(q, 4))
-                           : NULL;
-            rc = !d->id ? CS_ERR_NOMEM : d->body ? CS_OK : CS_ERR_STORE;
-            /* as fts_search maps bm25 */
-            double x = kh[i].score;
-            out[n].score = x > 0 ? x / (1.0 + x) : 0.0;
-            n++;
+            rc = hit_from_row(s->c, a, q, kh[i].rid, kh[i].score, &out[n++]);
         } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
             rc = cs_from_sqlite(step);
         }
@@ -1219,20 +1223,9 @@ static int fts_search(struct cs_store *st, struct cs_arena *a, const char *tenan
     size_t n = 0;
     int step, rc = CS_OK;
     while (rc == CS_OK && (step = sqlite3_step(q)) == SQLITE_ROW) {
-        struct cs_doc *d = &out[n].doc;
-        const char *body = (const char *)sqlite3_column_text(q, 4);
-        d->id = cs_arena_strdup(a, (const char *)sqlite3_column_text(q, 0));
-        d->version = sqlite3_column_int64(q, 1);
-        d->created_ms = sqlite3_column_int64(q, 2);
-        d->updated_ms = sqlite3_column_int64(q, 3);
-        d->body = body ? hit_body(SQ(st)->c, a, sqlite3_column_int64(q, 6), body,
-                                  (size_t)sqlite3_column_bytes(q, 4))
-                       : NULL;
-        rc = !d->id ? CS_ERR_NOMEM : d->body ? CS_OK : CS_ERR_STORE;
-        /* bm25 is negative, larger magnitude is better; x/(1+x) maps it into (0, 1). */
-        double x = -sqlite3_column_double(q, 5);
-        out[n].score = x > 0 ? x / (1.0 + x) : 0.0;
-        n++;
+        /* FTS5's bm25 is negative, larger magnitude better */
+        rc = hit_from_row(SQ(st)->c, a, q, sqlite3_column_int64(q, 6), -sqlite3_column_double(q, 5),
+                          &out[n++]);
     }
     sqlite3_reset(q);
     if (rc) return rc;
