@@ -81,6 +81,18 @@ struct lv {
 };
 
 /* The sentences and LABELLING.md section 4's rules, with the shipped model. */
+/* Each text's six-level reading through the shipped models. */
+static void check_levels(const struct cs_models *ms, const struct lv *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct cs_sentiment s;
+        CHECK_INT(cs_sentiment_analyze(ms, cases[i].text, strlen(cases[i].text), &s), CS_OK);
+        if (strcmp(s.level_name, cases[i].level) != 0)
+            printf("# \"%s\": %s\n", cases[i].text, s.level_name);
+        CHECK_STR(s.level_name, cases[i].level);
+    }
+}
+
 static void test_six_levels(void)
 {
     static const struct lv cases[] = {
@@ -113,13 +125,7 @@ static void test_six_levels(void)
     };
     struct cs_models *ms;
     REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct cs_sentiment s;
-        CHECK_INT(cs_sentiment_analyze(ms, cases[i].text, strlen(cases[i].text), &s), CS_OK);
-        if (strcmp(s.level_name, cases[i].level) != 0)
-            printf("# \"%s\": %s\n", cases[i].text, s.level_name);
-        CHECK_STR(s.level_name, cases[i].level);
-    }
+    check_levels(ms, cases, sizeof(cases) / sizeof(cases[0]));
     /* "not bad at all" is not 0.92 negative any more */
     struct cs_sentiment s;
     const char *t = "not bad at all, I do not hate it";
@@ -197,13 +203,7 @@ static void test_negation_contrast_languages(void)
     };
     struct cs_models *ms;
     REQUIRE(cs_models_open("data/models", &ms) == CS_OK);
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct cs_sentiment s;
-        CHECK_INT(cs_sentiment_analyze(ms, cases[i].text, strlen(cases[i].text), &s), CS_OK);
-        if (strcmp(s.level_name, cases[i].level) != 0)
-            printf("# \"%s\": %s\n", cases[i].text, s.level_name);
-        CHECK_STR(s.level_name, cases[i].level);
-    }
+    check_levels(ms, cases, sizeof(cases) / sizeof(cases[0]));
     cs_models_close(ms);
 }
 
