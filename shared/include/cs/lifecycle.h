@@ -62,6 +62,15 @@ char *cs_ml_blob_name(struct cs_arena *a, const char *kind, const char *id);
 CS_MUST_CHECK int cs_ml_blob_put_file(struct cs_store *st, struct cs_arena *a, const char *tenant,
                                       const char *name, const char *path, int64_t now_ms,
                                       char *hex);
+/* This instance's copies are kept under CS_ML_CACHE_MAX_BYTES (default 256 MiB) over all
+ * tenants: after each fetch the least recently used copies go, never `keep` (the one
+ * just fetched). Returns how many were removed. */
+#define CS_ML_CACHE_MAX_DEFAULT ((int64_t)256 << 20)
+int64_t cs_ml_cache_cap(void);
+size_t cs_ml_cache_prune(const char *var_dir, const char *keep, int64_t cap);
+/* Marks a copy as used now (its mtime), so pruning takes the unused ones first. */
+void cs_ml_cache_touch(const char *path);
+
 /* *path (arena): this instance's copy of blob `name`, <var>/ml/<tenant>/cache/<sum>.<ext>,
  * fetched from the store (chunks checked against the head's sum) when it has none. With
  * `hint` (the sum a document recorded) an existing copy is used without a store read.

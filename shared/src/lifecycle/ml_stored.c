@@ -47,6 +47,12 @@ static bool sum_hex_ok(const char *s)
     return true;
 }
 
+static int used(const char *path)
+{
+    cs_ml_cache_touch(path);
+    return CS_OK;
+}
+
 int cs_ml_blob_cached(struct cs_store *st, struct cs_arena *a, const char *var_dir,
                       const char *tenant, const char *name, const char *ext, const char *hint,
                       char **path)
@@ -59,13 +65,15 @@ int cs_ml_blob_cached(struct cs_store *st, struct cs_arena *a, const char *var_d
     if (sum_hex_ok(hint)) {
         *path = cs_arena_printf(a, "%s/%s.%s", dir, hint, ext);
         if (!*path) return CS_ERR_NOMEM;
-        if (access(*path, R_OK) == 0) return CS_OK;
+        if (access(*path, R_OK) == 0) return used(*path);
     }
     struct cs_ml_blob_head h;
     rc = cs_ml_blob_head_get(st, a, tenant, name, &h);
     if (rc) return rc;
     *path = cs_arena_printf(a, "%s/%s.%s", dir, h.hex, ext);
     if (!*path) return CS_ERR_NOMEM;
-    if (access(*path, R_OK) == 0) return CS_OK;
-    return cs_ml_blob_fetch_file(st, tenant, name, &h, *path);
+    if (access(*path, R_OK) == 0) return used(*path);
+    rc = cs_ml_blob_fetch_file(st, tenant, name, &h, *path);
+    if (!rc) cs_ml_cache_prune(var_dir, *path, cs_ml_cache_cap());
+    return rc;
 }
