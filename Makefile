@@ -123,6 +123,8 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(SUPPORT_OBJ) $(RTLIB) $(TLIB) $(LIB)
 
 # Counts the store's reads under the handler (a session message reads the session once).
 $(BUILD)/tests/handler/cs_messages_test: XLIBS = -Wl,--wrap=cs_store_get
+# a store failing while the worker stores a trained model
+$(BUILD)/tests/unit/tools/ml_worker_test: XLIBS = -Wl,--wrap=cs_ml_blob_put_file
 
 # The few programs that link libmongoc/libbson themselves (XOBJ/XLIBS are theirs only).
 # The operator tool is not a function: its cold start does not matter.

@@ -29,11 +29,30 @@ static char var_dir[512];
 static struct cs_models *builtin;
 static volatile sig_atomic_t stop_flag;
 
+static int64_t clock_skew; /* ms added to the clock: lets a lease lapse at once */
+
 static int64_t clock_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + clock_skew;
+}
+
+/* The next model puts fail as an unreachable store would (the link wraps the call). */
+static int model_put_fails;
+
+int __real_cs_ml_blob_put_file(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               const char *name, const char *path, int64_t now_ms, char *hex);
+int __wrap_cs_ml_blob_put_file(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               const char *name, const char *path, int64_t now_ms, char *hex);
+int __wrap_cs_ml_blob_put_file(struct cs_store *st, struct cs_arena *a, const char *tenant,
+                               const char *name, const char *path, int64_t now_ms, char *hex)
+{
+    if (model_put_fails > 0 && strncmp(name, "model/", 6) == 0) {
+        model_put_fails--;
+        return CS_ERR_STORE;
+    }
+    return __real_cs_ml_blob_put_file(st, a, tenant, name, path, now_ms, hex);
 }
 
 static void rnd(void *buf, size_t n)
@@ -202,6 +221,35 @@ static void stopped_job_resumes_to_the_same_model(void)
     CHECK_INT(cs_store_outbox_stats(st, "acme", CS_ML_TOPIC, &open, &done, &dead), CS_OK);
     CHECK_INT(open, 0);
     CHECK_INT(done, 2);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
+/* A store error while the trained model is stored does not fail the job: the worker
+ * gives up its run, the lease lapses and the next attempt completes it. */
+static void store_error_storing_the_model_is_retried(void)
+{
+    struct cs_store *st = temp_db_create(&db, "ml-worker-retry");
+    REQUIRE(st);
+    struct cs_arena *a = cs_arena_new(1 << 16);
+    REQUIRE(a);
+    char data[600];
+    REQUIRE(write_data(data, sizeof(data)) == 0);
+    REQUIRE(add_job(st, a, "train-retry", data) == CS_OK);
+    bool ran;
+    stop_flag = 0;
+    model_put_fails = 1;
+    CHECK_INT(run(st, a, &ran), CS_ERR_STORE);
+    CHECK(ran);
+    CHECK_STR(cs_json_get_str(job(st, a, "train-retry"), "status"), "IN_PROGRESS");
+    CHECK(run(st, a, &ran) == CS_OK && !ran); /* still leased */
+    clock_skew = 61000;                       /* past the 60 s lease */
+    REQUIRE(run(st, a, &ran) == CS_OK && ran);
+    json_object *j = job(st, a, "train-retry");
+    CHECK_STR(cs_json_get_str(j, "status"), "COMPLETED");
+    CHECK_INT(cs_json_get_int(j, "attempts", 0), 2);
+    CHECK_INT(model_put_fails, 0);
+    clock_skew = 0;
     cs_arena_destroy(a);
     temp_db_close(&db, st);
 }
@@ -662,6 +710,7 @@ int main(void)
         return 1;
     }
     TEST_RUN(stopped_job_resumes_to_the_same_model);
+    TEST_RUN(store_error_storing_the_model_is_retried);
     TEST_RUN(steps_train_the_same_model_as_threads);
     TEST_RUN(steps_without_the_lease_stop);
     TEST_RUN(state_machine_runs_the_job);

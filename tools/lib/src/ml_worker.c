@@ -765,12 +765,15 @@ static int write_model(struct job *j, const struct cs_train_model *tm, const cha
     if (!path || !meta) return CS_ERR_NOMEM;
     int rc = cs_model_write(&spec, path);
     if (!rc && json_object_to_file_ext(meta, lineage, JSON_C_TO_STRING_PRETTY) != 0) rc = CS_ERR_IO;
-    /* The model's bytes in the store: a function on any instance serves it from there. */
+    if (rc) return CS_ERR_VALIDATION; /* the files could not be written: the job FAILS */
+    /* The model's bytes in the store: a function on any instance serves it from there.
+     * A store error here is passed on as one: the job is not FAILED for it, the lease
+     * lapses and a later attempt resumes from the last checkpoint. */
     char *blob = cs_ml_blob_name(j->a, "model", j->id);
-    if (!rc)
-        rc = blob ? cs_ml_blob_put_file(j->st, j->a, j->tenant, blob, path, j->cfg->now_ms(), NULL)
-                  : CS_ERR_NOMEM;
-    return rc;
+    rc = blob ? cs_ml_blob_put_file(j->st, j->a, j->tenant, blob, path, j->cfg->now_ms(), NULL)
+              : CS_ERR_NOMEM;
+    /* too large for a blob, or the file just written unreadable: no retry mends that */
+    return rc == CS_ERR_TOO_LARGE || rc == CS_ERR_IO ? CS_ERR_VALIDATION : rc;
 }
 
 /* Every option the trainer ran with, defaults included (lineage). */
@@ -964,7 +967,7 @@ static int job_conclude(struct job *j, struct prep *p, int rc, struct cs_train_m
             json_object_new_string(
                 "cs_train_text (multinomial logistic regression, SGD; tools/lib/src/train.c)"));
         rc = write_model(j, tm, p->names, p->nc, lineage);
-        if (rc) why = "could not write the model files", rc = CS_ERR_VALIDATION;
+        if (rc == CS_ERR_VALIDATION) why = "could not write the model files";
     }
     if (j->log) fclose(j->log);
     j->log = NULL;
