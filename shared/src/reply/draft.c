@@ -659,10 +659,9 @@ static void topic_case(char *s)
  * label gave. */
 static bool names_a_case(const char *topic)
 {
-    static const char *const kinds[] = {"issue",    "issues",   "request", "requests",
-                                        "problem",  "problems", "question", "questions",
-                                        "inquiry",  "enquiry",  "error",   "errors",
-                                        "complaint", "query",   NULL};
+    static const char *const kinds[] = {"issue",    "issues",   "request",   "requests", "problem",
+                                        "problems", "question", "questions", "inquiry",  "enquiry",
+                                        "error",    "errors",   "complaint", "query",    NULL};
     const char *last = strrchr(topic, ' ');
     return label_in(last ? last + 1 : topic, kinds);
 }
