@@ -27,6 +27,7 @@ struct msg {
     struct cs_sentiment sent;
     struct cs_money_ask ask;
     json_object *cfg;
+    struct cs_session_topic topic; /* the first message's triage, once per request */
     /* per attempt */
     struct cs_session s;
     struct cs_session_turn turn;
@@ -61,7 +62,8 @@ static int turn(void *ctx, struct cs_session *s)
     }
     int rc = check_open(req, t->resp, t);
     if (!rc)
-        rc = cs_session_turn_apply(req, t->cfg, s, t->text, &t->sent, &t->ask, t->ts, &t->turn);
+        rc = cs_session_turn_apply(req, t->cfg, s, t->text, &t->sent, &t->ask, t->ts, &t->topic,
+                                   &t->turn);
     return rc;
 }
 

@@ -68,7 +68,8 @@ static void context_of(const struct cs_req *req, int64_t repeats, struct cs_jb *
  * /sessions/{id}/messages (cs_session_turn_apply), so the tier answers it and every
  * rule (irate protocol, refund limits, escalation) runs on it. */
 static int first_message(const struct cs_req *req, json_object *cfg, const char *id,
-                         json_object *body, const char *text, const char *ts)
+                         json_object *body, const char *text, const char *ts,
+                         struct cs_session_topic *topic)
 {
     struct cs_sentiment sent;
     struct cs_money_ask ask;
@@ -79,16 +80,32 @@ static int first_message(const struct cs_req *req, json_object *cfg, const char 
     struct cs_session s;
     struct cs_session_turn turn;
     int rc = cs_session_parse(&d, &s);
-    if (!rc) rc = cs_session_turn_apply(req, cfg, &s, text, &sent, &ask, ts, &turn);
+    if (!rc) rc = cs_session_turn_apply(req, cfg, &s, text, &sent, &ask, ts, topic, &turn);
     /* The session's reporting chat, written with its insert (as cs_session_modify
      * stages it for every later change). */
     if (!rc) rc = cs_rp_chat_stage(req->store, req->arena, req->auth.tenant, id, s.doc.body);
     return rc;
 }
 
+/* The client's issueCategory; without one, the initial message's triage may give one
+ * (cs_session_topic_triage), stored where a client's would be. */
+static int category_of(const struct cs_req *req, const char *text, struct cs_session_topic *topic,
+                       const char **out)
+{
+    *out = cs_json_get_str(req->json, "issueCategory");
+    if (*out || !text || blank(text)) return CS_OK;
+    int rc = cs_session_topic_triage(req, text, topic);
+    *out = topic->code;
+    return rc;
+}
+
 static int build(const struct cs_req *req, json_object *cfg, const char *id, int64_t repeats,
                  json_object **out)
 {
+    const char *text = cs_json_get_str(req->json, "initialMessage"), *category;
+    struct cs_session_topic topic = {0};
+    int rc = category_of(req, text, &topic, &category);
+    if (rc) return rc;
     char ts[CS_ISO_MAX];
     cs_time_iso(req->now_ms, CS_ISO_Z, ts);
     struct cs_jb b, stats, ctx;
@@ -99,7 +116,6 @@ static int build(const struct cs_req *req, json_object *cfg, const char *id, int
     cs_jb_int(&stats, "escalations", 0);
     cs_jb_int(&stats, "messageCount", 0);
     cs_jb_int(&stats, "satisfaction", 3);
-    const char *category = cs_json_get_str(req->json, "issueCategory");
     json_object *meta = NULL;
     json_object_object_get_ex(req->json, "metadata", &meta);
     cs_jb_init(&b, cs_json_object(req->arena));
@@ -119,9 +135,8 @@ static int build(const struct cs_req *req, json_object *cfg, const char *id, int
     if (meta) cs_jb_add(&b, "metadata", json_object_get(meta));
     cs_jb_str(&b, "createdAt", ts);
     cs_jb_str(&b, "updatedAt", ts);
-    int rc = cs_jb_done(&b);
-    const char *text = cs_json_get_str(req->json, "initialMessage");
-    if (!rc && text && !blank(text)) rc = first_message(req, cfg, id, b.obj, text, ts);
+    rc = cs_jb_done(&b);
+    if (!rc && text && !blank(text)) rc = first_message(req, cfg, id, b.obj, text, ts, &topic);
     *out = b.obj;
     return rc;
 }

@@ -1,6 +1,7 @@
 #include "handler.h"
 
 #include "cs/function.h"
+#include "cs/insights.h"
 #include "cs/json.h"
 #include "cs/session.h"
 
@@ -37,5 +38,8 @@ const struct cs_function cs_function = {
     .body = &schema,
     .rate_of = rate_of,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI, /* initialMessage: the tier answers */
+    /* The triage policy: a session without issueCategory triages its first message. */
+    .init = cs_insights_policy_init,
+    .fini = cs_insights_policy_fini,
     .handle = fn_cs_sessions_create,
 };

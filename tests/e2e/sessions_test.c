@@ -428,6 +428,61 @@ static void test_escalate_and_resolve(void)
     http_result_free(&r);
 }
 
+/* No issueCategory from the client: the first message is triaged as tickets are, and a
+ * confident topic is stored (the read shows it as seed 003's GET does) and named by the
+ * rep; a greeting names none. A client's category is never replaced. */
+static void test_first_message_topic(void)
+{
+    char id[96], path[200];
+    struct http_result r;
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
+                     "{\"companyId\":\"co-topic\",\"customerId\":\"t-1\",\"channel\":\"chat\","
+                     "\"initialMessage\":\"Any news on my order?\"}",
+                     &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "issueCategory"), "SHIPPING");
+    CHECK(jstr(r.json, "messages.1.content") &&
+          strstr(jstr(r.json, "messages.1.content"),
+                 "Thanks for reaching out about your shipping issue!") != NULL);
+    CHECK_STR(jstr(r.json, "issueSummary"), "Shipping inquiry - handled by AI_REP");
+    snprintf(id, sizeof(id), "%s", jstr(r.json, "id") ? jstr(r.json, "id") : "");
+    http_result_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", id);
+    REQUIRE(e2e_call(auth_a, "GET", path, NULL, &r) == 0);
+    CHECK_INT(r.status, 200);
+    CHECK_STR(jstr(r.json, "issueCategory"), "SHIPPING");
+    http_result_free(&r);
+
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
+                     "{\"companyId\":\"co-topic\",\"customerId\":\"t-2\",\"channel\":\"chat\","
+                     "\"initialMessage\":\"Hi, this is Sue\"}",
+                     &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK(jget(r.json, "issueCategory") == NULL);
+    CHECK(jstr(r.json, "messages.1.content") &&
+          strstr(jstr(r.json, "messages.1.content"),
+                 "Thanks for reaching out about your request!") != NULL);
+    snprintf(id, sizeof(id), "%s", jstr(r.json, "id") ? jstr(r.json, "id") : "");
+    http_result_free(&r);
+    /* Only the first message is triaged. */
+    REQUIRE(post_message(auth_a, id, "Any news on my order?", &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "sessionUpdate.issueSummary"), "General inquiry - handled by AI_REP");
+    http_result_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/cs/sessions/%s", id);
+    REQUIRE(e2e_call(auth_a, "GET", path, NULL, &r) == 0);
+    CHECK(jget(r.json, "issueCategory") == NULL);
+    http_result_free(&r);
+
+    REQUIRE(e2e_call(auth_a, "POST", "/api/v1/cs/sessions",
+                     "{\"companyId\":\"co-topic\",\"customerId\":\"t-3\",\"channel\":\"chat\","
+                     "\"initialMessage\":\"Any news on my order?\",\"issueCategory\":\"BILLING\"}",
+                     &r) == 0);
+    CHECK_INT(r.status, 201);
+    CHECK_STR(jstr(r.json, "issueCategory"), "BILLING");
+    http_result_free(&r);
+}
+
 /* Seed 003's thank-you: a closing reply (not "no article"), then the session resolves. */
 static void test_thanks_gets_closing_reply(void)
 {
@@ -877,6 +932,7 @@ int main(void)
     TEST_RUN(test_refund_above_rep_limit);
     TEST_RUN(test_special_escalations);
     TEST_RUN(test_escalate_and_resolve);
+    TEST_RUN(test_first_message_topic);
     TEST_RUN(test_thanks_gets_closing_reply);
     TEST_RUN(test_cross_tenant_is_404);
     TEST_RUN(test_config_round_trip);

@@ -288,16 +288,49 @@ struct cs_session_turn {
     bool closing; /* the customer closed the conversation (thanks, bye) */
 };
 
+/* ---- the topic of a session without issueCategory (session_topic.c) ---- */
+
+/* The category model's confidence from which a triaged first message sets the session's
+ * issueCategory: chosen on data/triage/messages_train.jsonl (session messages the
+ * category model was not fitted on), the highest-precision threshold whose F0.5 is
+ * within 0.002 of the best (P 0.886, R 0.363 of the messages with a specific topic);
+ * the dev split was not read for it. */
+#define CS_SESSION_TOPIC_MIN_CONFIDENCE 0.92
+
+/* One triage of a session's first message, kept by the caller across the write
+ * rounds of one request so a lost race does not triage again. Zero-initialise. */
+struct cs_session_topic {
+    bool done;         /* triaged (or nothing to triage with) */
+    const char *code;  /* seed 003 issueCategory to set (static), NULL: none */
+    double confidence; /* the category model's, when done */
+};
+
+/* True when the session has no issueCategory and no customer message yet: the message
+ * about to be applied is the one to triage. */
+bool cs_session_topic_wanted(const struct cs_session *s);
+/* Triages `text` as cs_triage_ticket does for tickets (the built-in models with the
+ * tenant's deployed ones, req->env->triage_policy) unless out->done; out->code is set
+ * for a specific category (not GENERAL_INQUIRY) at CS_SESSION_TOPIC_MIN_CONFIDENCE or
+ * above. Without a triage policy or models nothing is triaged (out->done, no code). */
+struct cs_req;
+CS_MUST_CHECK int cs_session_topic_triage(const struct cs_req *req, const char *text,
+                                          struct cs_session_topic *out);
+
 /* Applies one customer message to a loaded session, in place: the message with its
  * sentiment (`sent`, `ask` read by the caller), the decision (cs_session_decide), an
  * escalation recorded and session.escalated staged on the request's store, the current
  * tier's reply (cs_session_reply), summary and updatedAt (`ts`). The caller writes the
- * session (and unstages on failure). */
-struct cs_req;
+ * session (and unstages on failure). `topic` (NULL: none) is the caller's triage of
+ * this message: when the session has no issueCategory and this is its first customer
+ * message, the message is triaged (once per `topic`) and a confident category is stored
+ * as the session's issueCategory before the tier answers, so the reply names it and
+ * the knowledge base is searched with it, on this turn and every later one. A
+ * client-given issueCategory is never replaced. */
 CS_MUST_CHECK int cs_session_turn_apply(const struct cs_req *req, json_object *cfg,
                                         struct cs_session *s, const char *text,
                                         const struct cs_sentiment *sent,
                                         const struct cs_money_ask *ask, const char *ts,
+                                        struct cs_session_topic *topic,
                                         struct cs_session_turn *out);
 
 /* ---- request helpers (session_http.c) ---- */

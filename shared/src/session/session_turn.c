@@ -357,15 +357,22 @@ static const char *summary(const struct turn *t)
 int cs_session_turn_apply(const struct cs_req *req, json_object *cfg, struct cs_session *s,
                           const char *text, const struct cs_sentiment *sent,
                           const struct cs_money_ask *ask, const char *ts,
-                          struct cs_session_turn *out)
+                          struct cs_session_topic *topic, struct cs_session_turn *out)
 {
     memset(out, 0, sizeof(*out));
     struct turn t = {req, cfg, s, text, ts, sent, ask, out};
     struct cs_session_state st;
     state_of(s, &st);
+    /* Before the message is added: "first" means no customer message yet. */
+    int rc = CS_OK;
+    if (topic && cs_session_topic_wanted(s)) {
+        rc = cs_session_topic_triage(req, text, topic);
+        if (!rc && topic->code) rc = cs_json_add_str(s->doc.body, "issueCategory", topic->code);
+        if (rc) return rc;
+    }
     out->from_tier = cs_session_tier_name(s->tier); /* static: survives the escalation */
     cs_session_decide(cfg, &st, sent, text, ask, &out->dec);
-    int rc = add_customer_message(&t);
+    rc = add_customer_message(&t);
     if (!rc) rc = update_stats(&t);
     if (!rc && out->dec.reason) rc = escalate(&t);
     /* The customer came back: the status the session's tier implies again, ESCALATED

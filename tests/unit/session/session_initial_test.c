@@ -15,16 +15,20 @@
 #define attempt resolve_attempt
 #include "../../../functions/cs-resolve/handler.c"
 #undef attempt
+#include "../../../functions/cs-sessions-read/handler.c"
 #include "../../support/sample_kb.h"
 #include "../../support/temp_store.h"
 #include "../../support/test.h"
 #include "cs/app.h"
 #include "cs/function.h"
+#include "cs/insights.h"
 
 static const struct cs_function test_fn = {
     .name = "cs-initial-test",
     .family = CS_FAMILY_SESSIONS,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI,
+    .init = cs_insights_policy_init, /* as cs-sessions-create and cs-messages load it */
+    .fini = cs_insights_policy_fini,
 };
 
 static struct cs_env env;
@@ -170,6 +174,115 @@ static void test_thanks_closes_and_session_resolves(void)
     cs_arena_reset(w.arena);
 }
 
+/* The AI rep's reply of a created session (its second message). */
+static const char *first_reply(json_object *s) { return cs_json_get_str(msg(s, 1), "content"); }
+
+/* The session as GET /sessions/{id} answers it. */
+static json_object *read_back(const char *id) { return call(fn_cs_sessions_read, id, "{}"); }
+
+/* No issueCategory from the client: the first message's triage names the topic, the
+ * session stores it (the read shows it in the seed's code form, as seed 003's GET
+ * does) and every later turn reuses it. */
+static void test_first_message_sets_the_topic(void)
+{
+    json_object *s = call(fn_cs_sessions_create, NULL,
+                          "{\"companyId\":\"co1\",\"customerId\":\"cu20\",\"channel\":\"chat\","
+                          "\"initialMessage\":\"Any news on my order?\"}");
+    REQUIRE(s != NULL);
+    CHECK_STR(cs_json_get_str(s, "issueCategory"), "SHIPPING");
+    const char *reply = first_reply(s);
+    REQUIRE(reply != NULL);
+    CHECK(strstr(reply, "Thanks for reaching out about your shipping issue!") != NULL);
+    CHECK_STR(cs_json_get_str(s, "issueSummary"), "Shipping inquiry - handled by AI_REP");
+    const char *id = cs_arena_strdup(w.arena, cs_json_get_str(s, "id"));
+    json_object *r = read_back(id);
+    REQUIRE(r != NULL);
+    CHECK_STR(cs_json_get_str(r, "issueCategory"), "SHIPPING");
+    /* A later message is not triaged: the stored topic stays and answers again. */
+    json_object *m = call(fn_cs_messages, id, "{\"message\":\"I was also charged twice.\"}");
+    REQUIRE(m != NULL);
+    json_object *u = NULL;
+    REQUIRE(json_object_object_get_ex(m, "sessionUpdate", &u));
+    CHECK_STR(cs_json_get_str(u, "issueSummary"), "Shipping inquiry - handled by AI_REP");
+    r = read_back(id);
+    REQUIRE(r != NULL);
+    CHECK_STR(cs_json_get_str(r, "issueCategory"), "SHIPPING");
+    cs_arena_reset(w.arena);
+}
+
+/* A greeting is GENERAL_INQUIRY: no topic is set or named, as before. */
+static void test_greeting_sets_no_topic(void)
+{
+    json_object *s = call(fn_cs_sessions_create, NULL,
+                          "{\"companyId\":\"co1\",\"customerId\":\"cu21\",\"channel\":\"chat\","
+                          "\"initialMessage\":\"Hi, this is Sue\"}");
+    REQUIRE(s != NULL);
+    CHECK(!json_object_object_get_ex(s, "issueCategory", NULL));
+    const char *reply = first_reply(s);
+    REQUIRE(reply != NULL);
+    CHECK(strstr(reply, "Thanks for reaching out about your request!") != NULL);
+    CHECK_STR(cs_json_get_str(s, "issueSummary"), "General inquiry - handled by AI_REP");
+    /* Only the first message is triaged: the order question after the greeting is not. */
+    const char *id = cs_arena_strdup(w.arena, cs_json_get_str(s, "id"));
+    json_object *m = call(fn_cs_messages, id, "{\"message\":\"Any news on my order?\"}");
+    REQUIRE(m != NULL);
+    json_object *r = read_back(id);
+    REQUIRE(r != NULL);
+    CHECK(!json_object_object_get_ex(r, "issueCategory", NULL));
+    cs_arena_reset(w.arena);
+}
+
+/* A specific category below CS_SESSION_TOPIC_MIN_CONFIDENCE names no topic either
+ * ("broken" reads PRODUCT_QUALITY at 0.77): a wrong topic is worse than none. */
+static void test_unsure_triage_sets_no_topic(void)
+{
+    json_object *s = call(fn_cs_sessions_create, NULL,
+                          "{\"companyId\":\"co1\",\"customerId\":\"cu24\",\"channel\":\"chat\","
+                          "\"initialMessage\":\"The blender I received is broken\"}");
+    REQUIRE(s != NULL);
+    CHECK(!json_object_object_get_ex(s, "issueCategory", NULL));
+    /* a frustrated customer: the empathetic register, still naming no topic */
+    CHECK(strstr(first_reply(s), "I'm really sorry to hear about your request.") != NULL);
+    cs_arena_reset(w.arena);
+}
+
+/* A client's issueCategory is never replaced by the triage. */
+static void test_client_category_stands(void)
+{
+    json_object *s = call(fn_cs_sessions_create, NULL,
+                          "{\"companyId\":\"co1\",\"customerId\":\"cu22\",\"channel\":\"chat\","
+                          "\"initialMessage\":\"Any news on my order?\","
+                          "\"issueCategory\":\"BILLING\"}");
+    REQUIRE(s != NULL);
+    CHECK_STR(cs_json_get_str(s, "issueCategory"), "BILLING");
+    CHECK(strstr(first_reply(s), "Thanks for reaching out about your billing issue!") != NULL);
+    cs_arena_reset(w.arena);
+}
+
+/* Without initialMessage, the first POST /messages is the message triaged. */
+static void test_first_posted_message_sets_the_topic(void)
+{
+    json_object *s = call(fn_cs_sessions_create, NULL,
+                          "{\"companyId\":\"co1\",\"customerId\":\"cu23\",\"channel\":\"chat\"}");
+    REQUIRE(s != NULL);
+    CHECK(!json_object_object_get_ex(s, "issueCategory", NULL));
+    const char *id = cs_arena_strdup(w.arena, cs_json_get_str(s, "id"));
+    json_object *m = call(fn_cs_messages, id, "{\"message\":\"Where is my parcel?\"}");
+    REQUIRE(m != NULL);
+    json_object *ai = NULL, *u = NULL;
+    REQUIRE(json_object_object_get_ex(m, "aiResponse", &ai));
+    const char *reply = cs_json_get_str(ai, "content");
+    REQUIRE(reply != NULL);
+    CHECK(strstr(reply, "Thanks for reaching out about your shipping issue!") != NULL);
+    CHECK(strstr(reply, "[KB-4003]") != NULL); /* "My parcel is lost or delayed" */
+    REQUIRE(json_object_object_get_ex(m, "sessionUpdate", &u));
+    CHECK_STR(cs_json_get_str(u, "issueSummary"), "Shipping inquiry - handled by AI_REP");
+    json_object *r = read_back(id);
+    REQUIRE(r != NULL);
+    CHECK_STR(cs_json_get_str(r, "issueCategory"), "SHIPPING");
+    cs_arena_reset(w.arena);
+}
+
 /* The first tier's irate reply reports no hand-over unless the message escalated. */
 static void test_no_false_action_claims(void)
 {
@@ -254,6 +367,11 @@ int main(void)
     TEST_RUN(test_initial_message_is_answered);
     TEST_RUN(test_initial_message_runs_the_rules);
     TEST_RUN(test_thanks_closes_and_session_resolves);
+    TEST_RUN(test_first_message_sets_the_topic);
+    TEST_RUN(test_greeting_sets_no_topic);
+    TEST_RUN(test_unsure_triage_sets_no_topic);
+    TEST_RUN(test_client_category_stands);
+    TEST_RUN(test_first_posted_message_sets_the_topic);
     TEST_RUN(test_no_false_action_claims);
     TEST_RUN(test_arena_faults_fail_cleanly);
     cs_worker_clean_up(&w);
