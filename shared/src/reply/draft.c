@@ -140,6 +140,7 @@ static const char *synonyms[][2] = {
     {"synchronization", "sync"}, {"crashes", "crash"},
     {"crashed", "crash"},        {"crashing", "crash"},
     {"passwords", "password"},   {"subscriptions", "subscription"},
+    {"news", "status"}, /* stemmed, "any news on my order" would match "the new order" */
 };
 
 #define NSYN (sizeof synonyms / sizeof synonyms[0])

@@ -149,6 +149,7 @@ static const char *const expansions[][2] = {
     {"laptop", "device"},
     {"leaking", "faulty"},
     {"malfunctioning", "faulty"},
+    {"news", "status tracking"}, /* "any news on my order": stemmed, "news" is "new" */
     {"offline", "outage status"},
     {"outage", "status"},
     {"passport", "identity verify"},

@@ -193,6 +193,9 @@ static void test_first_message_sets_the_topic(void)
     const char *reply = first_reply(s);
     REQUIRE(reply != NULL);
     CHECK(strstr(reply, "Thanks for reaching out about your shipping issue!") != NULL);
+    /* the tracking article, not the returns one ("news" stemmed is "new": "Place the new
+     * order first ...") */
+    CHECK(strstr(reply, "[KB-4002]") != NULL && strstr(reply, "[KB-4004]") == NULL);
     CHECK_STR(cs_json_get_str(s, "issueSummary"), "Shipping inquiry - handled by AI_REP");
     const char *id = cs_arena_strdup(w.arena, cs_json_get_str(s, "id"));
     json_object *r = read_back(id);
