@@ -95,8 +95,9 @@ static size_t run_file(const struct cs_models *ms, const char *path, struct fnv 
 /* Recorded with the three tokenisers as they were (commit before "one tokeniser");
  * re-recorded when issue #14's generalisation batch retrained the triage, sentiment
  * and escalation models (the base models still give 0x4a8e9be1e58b0b58: the features
- * did not move). */
-#define GOLDEN 0x3b79434d7c384586ull
+ * did not move), and again when its second batch (branch tdata2) retrained them (the
+ * previous models still give 0x3b79434d7c384586). */
+#define GOLDEN 0xfa3151671dd57bb8ull
 
 static void test_outputs_unchanged(void)
 {
