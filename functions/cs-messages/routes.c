@@ -1,6 +1,7 @@
 #include "handler.h"
 
 #include "cs/function.h"
+#include "cs/models.h"
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/session.h"
@@ -31,6 +32,9 @@ static const struct cs_field fields[] = {
 };
 static const struct cs_schema schema = {fields, 1};
 
+/* the turn's sentiment; a hosted reply falls back to the builtin one (ai_builtin.c) */
+static const char *const models[] = {CS_MODELS_EMBED, "sentiment", NULL};
+
 const struct cs_function cs_function = {
     .name = "cs-messages",
     .summary = "Send a customer message; the session's current tier answers (seed 003)",
@@ -41,5 +45,6 @@ const struct cs_function cs_function = {
     .body = &schema,
     .rate_of = rate_of,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI,
+    .models = models,
     .handle = fn_cs_messages,
 };

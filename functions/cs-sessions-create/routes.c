@@ -1,6 +1,7 @@
 #include "handler.h"
 
 #include "cs/function.h"
+#include "cs/models.h"
 #include "cs/json.h"
 #include "cs/session.h"
 
@@ -27,6 +28,9 @@ static const struct cs_field fields[] = {
 };
 static const struct cs_schema schema = {fields, sizeof(fields) / sizeof(fields[0])};
 
+/* the turn's sentiment; a hosted reply falls back to the builtin one (ai_builtin.c) */
+static const char *const models[] = {CS_MODELS_EMBED, "sentiment", NULL};
+
 const struct cs_function cs_function = {
     .name = "cs-sessions-create",
     .summary = "Start a tiered customer-service session (seed 003)",
@@ -37,5 +41,6 @@ const struct cs_function cs_function = {
     .body = &schema,
     .rate_of = rate_of,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI, /* initialMessage: the tier answers */
+    .models = models,
     .handle = fn_cs_sessions_create,
 };
