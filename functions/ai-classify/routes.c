@@ -16,6 +16,9 @@ static const struct cs_field classify_fields[] = {
 };
 static const struct cs_schema classify_schema = {classify_fields, 3};
 
+/* the builtin provider classifies with the intent models (ai_builtin.c) */
+static const char *const models[] = {"intent-banking77", "intent-domain", "intent-support", NULL};
+
 const struct cs_function cs_function = {
     .name = "ai-classify",
     .summary = "Score a text against caller-given categories with the tenant's AI provider or "
@@ -26,5 +29,6 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &classify_schema,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI,
+    .models = models,
     .handle = fn_ai_classify,
 };

@@ -1,6 +1,7 @@
 #include "handler.h"
 
 #include "cs/function.h"
+#include "cs/models.h"
 #include "cs/json.h"
 
 /* Seed 001's embed request. */
@@ -22,6 +23,9 @@ static const struct cs_field embed_fields[] = {
 };
 static const struct cs_schema embed_schema = {embed_fields, 3};
 
+/* the builtin provider's word vectors */
+static const char *const models[] = {CS_MODELS_EMBED, NULL};
+
 const struct cs_function cs_function = {
     .name = "ai-embed",
     .summary = "Embed texts with the tenant's AI provider, or the builtin semantic word-vector "
@@ -32,5 +36,6 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &embed_schema,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI, /* models: data/models/embed.cse */
+    .models = models,
     .handle = fn_ai_embed,
 };

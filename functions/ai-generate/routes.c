@@ -1,6 +1,7 @@
 #include "handler.h"
 
 #include "cs/function.h"
+#include "cs/models.h"
 #include "cs/json.h"
 
 /* Seed 001's generate request. */
@@ -27,6 +28,9 @@ static const struct cs_field generate_fields[] = {
 };
 static const struct cs_schema generate_schema = {generate_fields, 7};
 
+/* the builtin reply: meaning re-ranking and the asker's sentiment (ai_builtin.c) */
+static const char *const models[] = {CS_MODELS_EMBED, "sentiment", NULL};
+
 const struct cs_function cs_function = {
     .name = "ai-generate",
     .summary = "Generate text with the tenant's AI provider (or builtin), with a compliance check; "
@@ -37,5 +41,6 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &generate_schema,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI,
+    .models = models,
     .handle = fn_ai_generate,
 };

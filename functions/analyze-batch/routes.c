@@ -24,6 +24,8 @@ static const struct cs_field batch_fields[] = {
 };
 static const struct cs_schema batch_schema = {batch_fields, 2};
 
+static const char *const models[] = {"sentiment", NULL};
+
 const struct cs_function cs_function = {
     .name = "analyze-batch",
     .summary = "Batch sentiment of up to 100 conversations with summary counts (seed 001)",
@@ -33,5 +35,6 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &batch_schema,
     .needs = CS_NEED_MODELS | CS_NEED_STORE | CS_NEED_AI,
+    .models = models,
     .handle = fn_analyze_batch,
 };

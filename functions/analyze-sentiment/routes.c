@@ -10,6 +10,8 @@ static const struct cs_field sentiment_fields[] = {
 };
 static const struct cs_schema sentiment_schema = {sentiment_fields, 2};
 
+static const char *const models[] = {"sentiment", NULL};
+
 const struct cs_function cs_function = {
     .name = "analyze-sentiment",
     .summary = "3-class sentiment probabilities with satisfaction score and key phrases (seed 001)",
@@ -19,5 +21,6 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &sentiment_schema,
     .needs = CS_NEED_MODELS | CS_NEED_STORE | CS_NEED_AI,
+    .models = models,
     .handle = fn_analyze_sentiment,
 };

@@ -2,6 +2,7 @@
 
 #include "cs/function.h"
 #include "cs/insights.h"
+#include "cs/models.h"
 #include "cs/http.h"
 #include "cs/json.h"
 #include "cs/session.h"
@@ -32,6 +33,11 @@ static const struct cs_field fields[] = {
 };
 static const struct cs_schema schema = {fields, 1};
 
+/* the turn's sentiment and reply (embed; a hosted reply falls back to the builtin one,
+ * ai_builtin.c), and the first message's triage (the category models) */
+static const char *const models[] = {CS_MODELS_EMBED, "sentiment", "triage-category",
+                                     "triage-priority", NULL};
+
 const struct cs_function cs_function = {
     .name = "cs-messages",
     .summary = "Send a customer message; the session's current tier answers (seed 003)",
@@ -45,5 +51,6 @@ const struct cs_function cs_function = {
     /* The triage policy: a session without issueCategory triages its first message. */
     .init = cs_insights_policy_init,
     .fini = cs_insights_policy_fini,
+    .models = models,
     .handle = fn_cs_messages,
 };

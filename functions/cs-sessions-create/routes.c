@@ -2,6 +2,7 @@
 
 #include "cs/function.h"
 #include "cs/insights.h"
+#include "cs/models.h"
 #include "cs/json.h"
 #include "cs/session.h"
 
@@ -28,6 +29,11 @@ static const struct cs_field fields[] = {
 };
 static const struct cs_schema schema = {fields, sizeof(fields) / sizeof(fields[0])};
 
+/* the turn's sentiment and reply (embed; a hosted reply falls back to the builtin one,
+ * ai_builtin.c), and the first message's triage (the category models) */
+static const char *const models[] = {CS_MODELS_EMBED, "sentiment", "triage-category",
+                                     "triage-priority", NULL};
+
 const struct cs_function cs_function = {
     .name = "cs-sessions-create",
     .summary = "Start a tiered customer-service session (seed 003)",
@@ -41,5 +47,6 @@ const struct cs_function cs_function = {
     /* The triage policy: a session without issueCategory triages its first message. */
     .init = cs_insights_policy_init,
     .fini = cs_insights_policy_fini,
+    .models = models,
     .handle = fn_cs_sessions_create,
 };

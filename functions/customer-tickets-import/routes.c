@@ -33,6 +33,10 @@ static const struct cs_schema body_schema = {body_fields, 1};
 
 /* Imports from a helpdesk: tickets with their creation time and their history of
  * changes, each change replayed through the same lifecycle rules as a PATCH. */
+/* triage as the shipped policy names it (data/policy/triage_default.json), escalation */
+static const char *const models[] = {"escalation", "sentiment", "triage-category",
+                                     "triage-priority", NULL};
+
 const struct cs_function cs_function = {
     .name = "customer-tickets-import",
     .summary = "Import helpdesk tickets with their timed lifecycle events",
@@ -42,6 +46,7 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &body_schema,
     .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    .models = models,
     .init = cs_insights_policy_init,
     .fini = cs_insights_policy_fini,
     .handle = fn_customer_tickets_import,

@@ -5,6 +5,10 @@
 
 /* One ticket: GET answers seed 000's shape with ai_insights; PATCH records a lifecycle
  * change (status, assignee, agent reply, CSAT, escalation) as a timed event. */
+/* triage as the shipped policy names it (data/policy/triage_default.json), escalation */
+static const char *const models[] = {"escalation", "sentiment", "triage-category",
+                                     "triage-priority", NULL};
+
 const struct cs_function cs_function = {
     .name = "customer-tickets",
     .summary = "Ticket with AI insights (seed 000) and lifecycle changes as timed events",
@@ -14,6 +18,7 @@ const struct cs_function cs_function = {
     .nroutes = 2,
     .auth = CS_AUTH_BEARER,
     .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    .models = models,
     /* The triage policy maps a ticket's category to the team its agent comes from. */
     .init = cs_insights_policy_init,
     .fini = cs_insights_policy_fini,

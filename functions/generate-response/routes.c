@@ -1,6 +1,7 @@
 #include "handler.h"
 
 #include "cs/function.h"
+#include "cs/models.h"
 #include "cs/json.h"
 
 /* Seed 001's response-generation request ("model" beyond the seed picks a provider). */
@@ -12,6 +13,10 @@ static const struct cs_field response_fields[] = {
 };
 static const struct cs_schema response_schema = {response_fields, 4};
 
+/* the intent routing, and the builtin reply (ai_builtin.c) */
+static const char *const models[] = {CS_MODELS_EMBED,  "intent-banking77", "intent-domain",
+                                     "intent-support", "sentiment",        NULL};
+
 const struct cs_function cs_function = {
     .name = "generate-response",
     .summary = "Draft a reply to a customer query with category, confidence, alternatives; risky "
@@ -22,5 +27,6 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &response_schema,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_AI,
+    .models = models,
     .handle = fn_generate_response,
 };

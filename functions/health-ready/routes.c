@@ -2,6 +2,9 @@
 
 #include "cs/function.h"
 
+/* none used: readiness is that the bundle opened (every model's name read) */
+static const char *const models[] = {NULL};
+
 const struct cs_function cs_function = {
     .name = "health-ready",
     .summary = "Readiness: the store answers and the built-in models are loaded",
@@ -10,5 +13,6 @@ const struct cs_function cs_function = {
     .nroutes = 1,
     .auth = CS_AUTH_NONE,
     .needs = CS_NEED_STORE | CS_NEED_MODELS,
+    .models = models,
     .handle = fn_health_ready,
 };

@@ -13,6 +13,8 @@ static const struct cs_field anonymize_fields[] = {
 };
 static const struct cs_schema anonymize_schema = {anonymize_fields, 3};
 
+static const char *const models[] = {"pii", NULL};
+
 const struct cs_function cs_function = {
     .name = "privacy-anonymize",
     .summary =
@@ -23,5 +25,6 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &anonymize_schema,
     .needs = CS_NEED_MODELS | CS_NEED_JWT,
+    .models = models,
     .handle = fn_privacy_anonymize,
 };

@@ -12,6 +12,10 @@ static const struct cs_field ticket_fields[] = {
 };
 static const struct cs_schema ticket_schema = {ticket_fields, 4};
 
+/* triage as the shipped policy names it (data/policy/triage_default.json: no intent
+ * models); a policy that lists some needs them here too */
+static const char *const models[] = {"sentiment", "triage-category", "triage-priority", NULL};
+
 const struct cs_function cs_function = {
     .name = "tickets-process",
     .summary =
@@ -22,6 +26,7 @@ const struct cs_function cs_function = {
     .auth = CS_AUTH_BEARER,
     .body = &ticket_schema,
     .needs = CS_NEED_STORE | CS_NEED_MODELS | CS_NEED_STORE_SCOPE | CS_NEED_AI,
+    .models = models,
     .init = fn_tickets_process_init,
     .fini = fn_tickets_process_fini,
     .handle = fn_tickets_process,

@@ -106,6 +106,11 @@ struct cs_function {
      * CS_ERR_BAD_CREDENTIALS. */
     int (*basic)(struct cs_req *req, const char *user, const char *password);
     unsigned needs; /* enum cs_need bits */
+    /* With CS_NEED_MODELS: the built-in models the function uses, by the name inside
+     * each file (cs_model_name; CS_MODELS_EMBED for the word vectors), NULL-terminated.
+     * Only these are mapped and validated at cold start (cs_models_open_only); NULL:
+     * every model in data/models (functions that take a model name from the request). */
+    const char *const *models;
     /* Optional: the largest body this function accepts when above CS_MAX_BODY (dataset
      * uploads); nginx gets the same client_max_body_size for its routes. 0: CS_MAX_BODY. */
     size_t max_body;

@@ -42,6 +42,10 @@ CS_MUST_CHECK int cs_model_open(const char *path, struct cs_model **out);
 /* Same, over bytes the caller keeps alive and unchanged until cs_model_close (tests,
  * fuzzing, models embedded in a binary). The bytes must be 8-byte aligned. */
 CS_MUST_CHECK int cs_model_open_mem(const void *data, size_t size, struct cs_model **out);
+/* The name stored in a model file, from its header and name section only: the rest
+ * is neither read nor validated (cs_models_open_only skips undeclared files with it).
+ * CS_ERR_IO, CS_ERR_FORMAT (the header or the name is invalid). */
+CS_MUST_CHECK int cs_model_peek_name(const char *path, char name[CS_MODEL_NAME_MAX]);
 /* Unmaps and frees; NULL is a no-op. */
 void cs_model_close(struct cs_model *m);
 

@@ -164,7 +164,7 @@ int cs_env_init(struct cs_env *env, const struct cs_function *fn, const char **w
     if (fn->needs & CS_NEED_MODELS) {
         char dir[4096];
         snprintf(dir, sizeof(dir), "%s/models", env->cfg.data_dir);
-        rc = cs_models_open(dir, &env->models);
+        rc = cs_models_open_only(dir, fn->models, &env->models);
         if (rc) {
             *why = "built-in models could not be loaded from CS_DATA_DIR/models";
             return rc;

@@ -114,10 +114,33 @@ static void test_stamped_file_is_trusted(void)
     temp_db_remove(&db);
 }
 
+/* Issue 15: the reporting tables' statements (store_reporting_sqlite.c) are skipped
+ * the same way, on their DDL's hash kept in rp_meta. */
+static void test_reporting_ddl_stamp(void)
+{
+    struct cs_store *st = temp_db_create(&db, "schema");
+    CHECK(st != NULL);
+    if (st) cs_store_close(st);
+    long long stamp = plain_int("SELECT v FROM rp_meta WHERE k='ddl'");
+    CHECK(stamp > 0);
+    CHECK_INT(has_index("rp_call_segments_call"), 0);
+    long long tables = plain_int("SELECT count(*) FROM sqlite_master WHERE type='table' AND "
+                                 "name LIKE 'rp%'");
+    CHECK(tables > 3);
+    /* a file whose stamp differs (older tables, or a changed DDL) gets them again */
+    CHECK_INT(plain_exec("DROP TABLE rp_call_segments; UPDATE rp_meta SET v=1;"), SQLITE_OK);
+    reopen();
+    CHECK_INT(plain_int("SELECT count(*) FROM sqlite_master WHERE name='rp_call_segments'"), 1);
+    CHECK_INT(plain_int("SELECT v FROM rp_meta WHERE k='ddl'"), stamp);
+    check_round_trip("c");
+    temp_db_remove(&db);
+}
+
 int main(void)
 {
     TEST_RUN(test_new_file_gets_tables_and_stamp);
     TEST_RUN(test_unstamped_file_is_completed);
+    TEST_RUN(test_reporting_ddl_stamp);
     TEST_RUN(test_stamped_file_is_trusted);
     return test_done();
 }
