@@ -19,6 +19,9 @@ sqlite3 *cs_store_sqlite_db(struct cs_store *st);
  * transaction are not remembered (its rollback would take them), and would be created
  * again by every such write. */
 void cs_rp_sqlite_prepare(sqlite3 *db);
+/* The connection is being closed: its handle may come back for another file (or the
+ * same file changed meanwhile), which must then be set up again. */
+void cs_rp_sqlite_forget(sqlite3 *db);
 
 /* Writes a staged payload (a JSON array of `resource` records) inside the caller's
  * transaction: checked as an import is, then upserted with changed_details. */

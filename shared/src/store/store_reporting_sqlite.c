@@ -129,6 +129,18 @@ static bool schema_known(sqlite3 *db, bool add)
     return found;
 }
 
+void cs_rp_sqlite_forget(sqlite3 *db)
+{
+    pthread_mutex_lock(&seen_lock);
+    for (size_t i = 0; i < nseen;) {
+        if (seen[i].db == db)
+            seen[i] = seen[--nseen];
+        else
+            i++;
+    }
+    pthread_mutex_unlock(&seen_lock);
+}
+
 /* The DDL's FNV-1a hash, kept in rp_meta once the DDL ran on the file: a connection
  * whose file has it skips the ~100 statements, each its own transaction, that were 5%
  * of a function's cold start (issue 15). The tables are only ever added to (IF NOT

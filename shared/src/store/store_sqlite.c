@@ -1903,6 +1903,7 @@ static void conn_free(struct sq_conn *c)
     }
     free(c->pend);
     kbx_free(c->kbx);
+    cs_rp_sqlite_forget(c->db);
     sqlite3_close_v2(c->db);
     pthread_cond_destroy(&c->ended);
     pthread_mutex_destroy(&c->lock);
