@@ -1,11 +1,12 @@
 /* Language of a customer text: Debian's libexttextcat (Cavnar & Trenkle n-gram
  * fingerprints) restricted to the languages listed in a fingerprint list such as
  * data/triage/languages.conf. Reported as an ISO 639-1 code, as Zendesk's intelligent
- * triage does.
+ * triage does. The answers are libexttextcat 3.4.5's (textcat_ClassifyFull), scored by
+ * lang.c itself from a table built at open, at about a fifth of the library's CPU.
  *
  * The detector is opened once at cold start and is read-only afterwards: detection
- * builds the text's fingerprint in its own storage (libexttextcat allocates it per
- * call) and only reads the shared handle, so one detector serves every thread.
+ * builds the text's fingerprint on the stack and in a small per-thread table it leaves
+ * empty, and only reads the shared handle, so one detector serves every thread.
  */
 #ifndef CS_LANG_H
 #define CS_LANG_H
@@ -18,9 +19,10 @@
 
 struct cs_lang; /* opaque */
 
-/* Opens the detector. `conf` lists "<file.lm> <code>" lines (# comments allowed);
- * `fp_dir` is the directory holding the .lm files. CS_ERR_IO when the list or a
- * fingerprint cannot be read, CS_ERR_NOMEM. */
+/* Opens the detector. `conf` lists "<file.lm> <code>" lines (# comments allowed; read
+ * as special_textcat_Init reads it); `fp_dir` is the directory holding the .lm files.
+ * CS_ERR_IO when the list names nothing or it or a fingerprint cannot be read,
+ * CS_ERR_INVALID past 512 languages, CS_ERR_NOMEM. */
 CS_MUST_CHECK int cs_lang_open(const char *conf, const char *fp_dir, struct cs_lang **out);
 void cs_lang_close(struct cs_lang *l);
 
