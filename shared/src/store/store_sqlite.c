@@ -555,7 +555,7 @@ static int rollup_stage(struct sq_conn *c, const char *tenant, const char *coll,
     }
     for (size_t i = 0; i < n; i++) {
         struct pending_cell *p = &c->pend[c->npend++];
-        snprintf(p->tenant, sizeof(p->tenant), "%s", tenant);
+        memcpy(p->tenant, tenant, strlen(tenant) + 1); /* fits: checked above */
         p->coll = coll;
         p->cell = cells[i];
     }
