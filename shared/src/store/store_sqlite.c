@@ -637,9 +637,16 @@ static const char *rollup_add(const struct cs_rollup_def *d)
 
 /* The statements of one definition's flush, with what is bound in them already: the
  * collection, and the tenant of the previous cell (most often the same). */
+struct bound {
+    const char *tenant; /* SQLITE_STATIC: pend[] does not move while flushing */
+    bool values;        /* sum and n below are bound too */
+    double sum[CS_ROLLUP_MAX_MEASURES];
+    int64_t n[CS_ROLLUP_MAX_MEASURES];
+};
+
 struct flush_stmts {
     sqlite3_stmt *add, *ins;
-    const char *tenant[2]; /* bound as SQLITE_STATIC: pend[] does not move while flushing */
+    struct bound bound[2];
 };
 
 static int flush_prepare(struct sq_conn *c, const struct cs_rollup_def *d, struct flush_stmts *f)
@@ -650,22 +657,28 @@ static int flush_prepare(struct sq_conn *c, const struct cs_rollup_def *d, struc
     if (!f->ins) return CS_ERR_STORE;
     bind_text(f->add, 2, d->coll);
     bind_text(f->ins, 2, d->coll);
-    f->tenant[0] = f->tenant[1] = NULL;
+    memset(f->bound, 0, sizeof(f->bound));
     return CS_OK;
 }
 
-static void bind_cell(sqlite3_stmt *q, const char **bound, const char *tenant,
+/* Binds what differs from the previous cell's values (a reset keeps bindings): the
+ * cells of one flush mostly share their tenant and many measures' sums and counts (0
+ * for a measure a document lacks, 1 for one it has), and a bind costs about as much
+ * as 3% of the update. Sums compare bit for bit (0.0 and -0.0 stay apart). */
+static void bind_cell(sqlite3_stmt *q, struct bound *b, const char *tenant,
                       const struct cs_rollup_cell *c, size_t nmeasures)
 {
-    if (!*bound || strcmp(*bound, tenant) != 0) bind_text(q, 1, *bound = tenant);
+    if (!b->tenant || strcmp(b->tenant, tenant) != 0) bind_text(q, 1, b->tenant = tenant);
     bind_text(q, 3, c->dim);
     sqlite3_bind_int64(q, 4, c->hour_ms);
     bind_text(q, 5, c->key);
     sqlite3_bind_int64(q, 6, c->count);
     for (size_t m = 0; m < nmeasures; m++) {
-        sqlite3_bind_double(q, 7 + (int)m, c->sum[m]);
-        sqlite3_bind_int64(q, 15 + (int)m, c->n[m]);
+        if (!b->values || memcmp(&b->sum[m], &c->sum[m], sizeof(double)) != 0)
+            sqlite3_bind_double(q, 7 + (int)m, b->sum[m] = c->sum[m]);
+        if (!b->values || b->n[m] != c->n[m]) sqlite3_bind_int64(q, 15 + (int)m, b->n[m] = c->n[m]);
     }
+    b->values = true;
 }
 
 static int step_done(sqlite3_stmt *q)
@@ -679,10 +692,10 @@ static int step_done(sqlite3_stmt *q)
 /* One growing cell: added to its row, or its row inserted. */
 static int rollup_grow(struct flush_stmts *f, const struct pending_cell *p, size_t nmeasures)
 {
-    bind_cell(f->add, &f->tenant[0], p->tenant, &p->cell, nmeasures);
+    bind_cell(f->add, &f->bound[0], p->tenant, &p->cell, nmeasures);
     int rc = step_done(f->add);
     if (rc || sqlite3_changes(sqlite3_db_handle(f->add)) > 0) return rc;
-    bind_cell(f->ins, &f->tenant[1], p->tenant, &p->cell, CS_ROLLUP_MAX_MEASURES);
+    bind_cell(f->ins, &f->bound[1], p->tenant, &p->cell, CS_ROLLUP_MAX_MEASURES);
     return step_done(f->ins);
 }
 
