@@ -624,7 +624,8 @@ static void rollup_add_sql_build(void)
         for (size_t m = 0; m < k; m++)
             n += (size_t)snprintf(out + n, cap - n, ", s%zu = s%zu + ?%zu, n%zu = n%zu + ?%zu", m,
                                   m, 7 + m, m, m, 15 + m);
-        snprintf(out + n, cap - n, " WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour=?4 AND key=?5");
+        snprintf(out + n, cap - n,
+                 " WHERE tenant=?1 AND coll=?2 AND dim=?3 AND hour=?4 AND key=?5");
     }
 }
 
@@ -706,7 +707,8 @@ static int rollup_flush_def(struct sq_conn *c, const struct cs_rollup_def *d)
     int rc = flush_prepare(c, d, &f);
     for (size_t i = 0; !rc && i < c->npend; i++) {
         const struct pending_cell *p = &c->pend[i];
-        if (p->coll != d->coll || cell_unchanged(&p->cell)) continue; /* changes that cancelled out */
+        /* another definition's, or changes that cancelled out */
+        if (p->coll != d->coll || cell_unchanged(&p->cell)) continue;
         if (p->cell.count > 0) {
             rc = rollup_grow(&f, p, d->nmeasures);
             continue;

@@ -447,8 +447,8 @@ static void ref_write(struct ref_txn *t, const char *tenant, const char *coll, j
                       int64_t old_created, json_object *new_body, int64_t new_created)
 {
     struct cs_rollup_cell cells[CS_ROLLUP_MAX_CELLS];
-    size_t n = cs_rollup_delta(cs_rollup_def_for(coll), old, old_created, new_body, new_created,
-                               cells);
+    size_t n =
+        cs_rollup_delta(cs_rollup_def_for(coll), old, old_created, new_body, new_created, cells);
     for (size_t i = 0; i < n; i++) {
         size_t j = 0;
         while (j < t->n &&
@@ -480,7 +480,8 @@ static void ref_commit(sqlite3 *ref, struct ref_txn *t)
     for (size_t i = 0; i < t->n; i++) {
         const struct cs_rollup_cell *c = &t->cells[i].c;
         bool zero = c->count == 0;
-        for (size_t m = 0; m < CS_ROLLUP_MAX_MEASURES; m++) zero = zero && !c->n[m] && c->sum[m] == 0.0;
+        for (size_t m = 0; m < CS_ROLLUP_MAX_MEASURES; m++)
+            zero = zero && !c->n[m] && c->sum[m] == 0.0;
         if (zero) continue;
         sqlite3_stmt *qs[2] = {up, drop};
         for (int k = 0; k < 2; k++) {
@@ -564,7 +565,8 @@ static int rows_dump(sqlite3 *h, char ***rows)
 {
     sqlite3_stmt *q;
     *rows = NULL;
-    if (sqlite3_prepare_v2(h, "SELECT " REF_COLS " FROM rollups ORDER BY tenant, coll, dim, hour, key",
+    if (sqlite3_prepare_v2(h,
+                           "SELECT " REF_COLS " FROM rollups ORDER BY tenant, coll, dim, hour, key",
                            -1, &q, NULL) != SQLITE_OK)
         return -1;
     int n = 0;
