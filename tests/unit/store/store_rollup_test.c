@@ -5,6 +5,8 @@
  * without them gets them built at open; histogram bins are ordered with exact bounds. */
 #include <math.h>
 #include <sqlite3.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json.h>
@@ -412,6 +414,229 @@ static void test_buckets_cut_hours(void)
     temp_db_close(&db, st);
 }
 
+/* ---- the stored rows, against the rollups' reference logic ---- */
+
+/* The rollups table as it was written before the flush was reworked (one upsert per
+ * merged cell of a transaction, the row dropped when its count reaches 0), applied to
+ * a database of our own: the store's rows must equal these exactly, sums included. */
+#define REF_COLS                                                                                   \
+    "tenant, coll, dim, hour, key, count, s0, s1, s2, s3, s4, s5, s6, s7, n0, n1, n2, n3, n4, n5," \
+    " n6, n7"
+#define REF_UPSERT                                                                                 \
+    "INSERT INTO rollups(" REF_COLS ") VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"  \
+    " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22) ON CONFLICT(tenant, coll, dim, hour, key)" \
+    " DO UPDATE SET count = count + excluded.count, s0 = s0 + excluded.s0,"                        \
+    " s1 = s1 + excluded.s1, s2 = s2 + excluded.s2, s3 = s3 + excluded.s3,"                        \
+    " s4 = s4 + excluded.s4, s5 = s5 + excluded.s5, s6 = s6 + excluded.s6,"                        \
+    " s7 = s7 + excluded.s7, n0 = n0 + excluded.n0, n1 = n1 + excluded.n1,"                        \
+    " n2 = n2 + excluded.n2, n3 = n3 + excluded.n3, n4 = n4 + excluded.n4,"                        \
+    " n5 = n5 + excluded.n5, n6 = n6 + excluded.n6, n7 = n7 + excluded.n7"
+
+struct ref_cell {
+    const char *tenant, *coll;
+    struct cs_rollup_cell c;
+};
+
+struct ref_txn {
+    struct ref_cell cells[64 * CS_ROLLUP_MAX_CELLS];
+    size_t n;
+};
+
+/* A write's delta merged into the transaction's cells, in the order the store merges. */
+static void ref_write(struct ref_txn *t, const char *tenant, const char *coll, json_object *old,
+                      int64_t old_created, json_object *new_body, int64_t new_created)
+{
+    struct cs_rollup_cell cells[CS_ROLLUP_MAX_CELLS];
+    size_t n =
+        cs_rollup_delta(cs_rollup_def_for(coll), old, old_created, new_body, new_created, cells);
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < t->n &&
+               !(t->cells[j].c.hour_ms == cells[i].hour_ms && strcmp(t->cells[j].coll, coll) == 0 &&
+                 strcmp(t->cells[j].c.key, cells[i].key) == 0 &&
+                 strcmp(t->cells[j].c.dim, cells[i].dim) == 0 &&
+                 strcmp(t->cells[j].tenant, tenant) == 0))
+            j++;
+        if (j == t->n) {
+            REQUIRE(t->n < sizeof(t->cells) / sizeof(*t->cells));
+            t->cells[t->n++] = (struct ref_cell){tenant, coll, cells[i]};
+            continue;
+        }
+        struct cs_rollup_cell *to = &t->cells[j].c;
+        to->count += cells[i].count;
+        for (size_t m = 0; m < CS_ROLLUP_MAX_MEASURES; m++)
+            to->sum[m] += cells[i].sum[m], to->n[m] += cells[i].n[m];
+    }
+}
+
+static void ref_commit(sqlite3 *ref, struct ref_txn *t)
+{
+    sqlite3_stmt *up, *drop;
+    REQUIRE(sqlite3_prepare_v2(ref, REF_UPSERT, -1, &up, NULL) == SQLITE_OK);
+    REQUIRE(sqlite3_prepare_v2(ref,
+                               "DELETE FROM rollups WHERE tenant=?1 AND coll=?2 AND dim=?3 AND"
+                               " hour=?4 AND key=?5 AND count=0",
+                               -1, &drop, NULL) == SQLITE_OK);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct cs_rollup_cell *c = &t->cells[i].c;
+        bool zero = c->count == 0;
+        for (size_t m = 0; m < CS_ROLLUP_MAX_MEASURES; m++)
+            zero = zero && !c->n[m] && c->sum[m] == 0.0;
+        if (zero) continue;
+        sqlite3_stmt *qs[2] = {up, drop};
+        for (int k = 0; k < 2; k++) {
+            sqlite3_stmt *q = qs[k];
+            sqlite3_bind_text(q, 1, t->cells[i].tenant, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 2, t->cells[i].coll, -1, SQLITE_STATIC);
+            sqlite3_bind_text(q, 3, c->dim, -1, SQLITE_STATIC);
+            sqlite3_bind_int64(q, 4, c->hour_ms);
+            sqlite3_bind_text(q, 5, c->key, -1, SQLITE_STATIC);
+            if (q == up) {
+                sqlite3_bind_int64(q, 6, c->count);
+                for (int m = 0; m < CS_ROLLUP_MAX_MEASURES; m++) {
+                    sqlite3_bind_double(q, 7 + m, c->sum[m]);
+                    sqlite3_bind_int64(q, 15 + m, c->n[m]);
+                }
+            }
+            CHECK(sqlite3_step(q) == SQLITE_DONE);
+            sqlite3_reset(q);
+        }
+    }
+    sqlite3_finalize(up);
+    sqlite3_finalize(drop);
+    t->n = 0;
+}
+
+/* An insights lifecycle record, open or resolved, with the measures' field types. */
+static json_object *lifecycle(int64_t opened)
+{
+    json_object *d = json_object_new_object();
+    int rc = cs_json_add_str(d, "category", cats[rnd() % 8]);
+    if (rnd() % 10) rc |= cs_json_add_str(d, "sentiment", sents[rnd() % 5]);
+    rc |= cs_json_add_int(d, "opened_ms", opened);
+    bool open = rnd() % 3 == 0;
+    rc |= cs_json_add_int(d, "open", open);
+    if (!open) {
+        rc |= cs_json_add_double(d, "resolution_s", 60 + 86400 * unit(), 3);
+        rc |= cs_json_add_bool(d, "fcr", rnd() % 2);
+        if (rnd() % 2) {
+            int csat = 1 + (int)(rnd() % 5);
+            rc |= cs_json_add_int(d, "csat", csat);
+            rc |= cs_json_add_int(d, "csat_satisfied", csat >= 4);
+        }
+        rc |= cs_json_add_double(d, "first_reply_s", 5 + 3000 * unit(), 3);
+    }
+    rc |= cs_json_add_bool(d, "escalated", rnd() % 5 == 0);
+    rc |= cs_json_add_double(d, "sentiment_score", unit() * 2 - 1, 4);
+    if (rc) abort();
+    return d;
+}
+
+/* One random write in the open scope, mirrored into the reference transaction. */
+static void ref_step(struct cs_store *st, struct cs_arena *a, struct ref_txn *t, int i)
+{
+    static const char *const tenants[] = {TENANT, "globex"};
+    const char *tenant = tenants[rnd() % 2];
+    const char *coll = rnd() % 2 ? "tickets" : "insights_tickets";
+    char id[32];
+    snprintf(id, sizeof(id), "R-%d", (int)(rnd() % (uint32_t)(i / 2 + 1)));
+    int64_t at = NOW - (int64_t)(unit() * (double)(rnd() % 2 ? 3 * DAY : 2 * HOUR));
+    json_object *body = coll[0] == 't' ? processed() : lifecycle(at);
+    struct cs_doc old;
+    int rc = cs_store_get(st, a, tenant, coll, id, &old);
+    REQUIRE(rc == CS_OK || rc == CS_ERR_NOT_FOUND);
+    if (rc == CS_ERR_NOT_FOUND) {
+        REQUIRE(cs_store_insert(st, a, tenant, coll, id, body, NULL, at, NULL) == CS_OK);
+        ref_write(t, tenant, coll, NULL, 0, body, at);
+    } else if (rnd() % 4 == 0) {
+        REQUIRE(cs_store_delete(st, tenant, coll, id, -1) == CS_OK);
+        ref_write(t, tenant, coll, old.body, old.created_ms, NULL, 0);
+    } else {
+        REQUIRE(cs_store_update(st, a, tenant, coll, id, old.version, body, NULL, NOW, NULL) ==
+                CS_OK);
+        ref_write(t, tenant, coll, old.body, old.created_ms, body, old.created_ms);
+    }
+    json_object_put(body);
+    cs_arena_reset(a);
+}
+
+/* Every row as text, in key order; -1 when the table cannot be read. */
+static int rows_dump(sqlite3 *h, char ***rows)
+{
+    sqlite3_stmt *q;
+    *rows = NULL;
+    if (sqlite3_prepare_v2(h,
+                           "SELECT " REF_COLS " FROM rollups ORDER BY tenant, coll, dim, hour, key",
+                           -1, &q, NULL) != SQLITE_OK)
+        return -1;
+    int n = 0;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        char line[1024];
+        size_t len = 0;
+        for (int k = 0; k < sqlite3_column_count(q); k++) {
+            int type = sqlite3_column_type(q, k);
+            if (type == SQLITE_FLOAT) /* every bit: sums must match exactly */
+                len += (size_t)snprintf(line + len, sizeof(line) - len, "%a|",
+                                        sqlite3_column_double(q, k));
+            else
+                len += (size_t)snprintf(line + len, sizeof(line) - len, "%d:%s|", type,
+                                        (const char *)sqlite3_column_text(q, k));
+        }
+        char **more = realloc(*rows, (size_t)(n + 1) * sizeof(**rows));
+        if (!more || !(more[n] = strdup(line))) abort();
+        *rows = more;
+        n++;
+    }
+    sqlite3_finalize(q);
+    return n;
+}
+
+/* Scopes of up to 24 writes (each one transaction) of both collections and tenants:
+ * inserts, updates that move documents between cells, deletes that empty cells. The
+ * rollups table then holds exactly the rows the reference logic wrote. */
+static void test_rows_equal_reference(void)
+{
+    struct cs_store *st = temp_db_create(&db, "rollup-rows");
+    struct cs_arena *a = cs_arena_new(0);
+    sqlite3 *ref;
+    REQUIRE(st && a && sqlite3_open(":memory:", &ref) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(ref,
+                         "CREATE TABLE rollups(tenant TEXT NOT NULL, coll TEXT NOT NULL,"
+                         " dim TEXT NOT NULL, hour INTEGER NOT NULL, key TEXT NOT NULL,"
+                         " count INTEGER NOT NULL, s0 REAL NOT NULL, s1 REAL NOT NULL,"
+                         " s2 REAL NOT NULL, s3 REAL NOT NULL, s4 REAL NOT NULL, s5 REAL NOT NULL,"
+                         " s6 REAL NOT NULL, s7 REAL NOT NULL, n0 INTEGER NOT NULL,"
+                         " n1 INTEGER NOT NULL, n2 INTEGER NOT NULL, n3 INTEGER NOT NULL,"
+                         " n4 INTEGER NOT NULL, n5 INTEGER NOT NULL, n6 INTEGER NOT NULL,"
+                         " n7 INTEGER NOT NULL, PRIMARY KEY(tenant, coll, dim, hour, key))"
+                         " WITHOUT ROWID",
+                         NULL, NULL, NULL) == SQLITE_OK);
+    static struct ref_txn t;
+    int w = 0;
+    for (int s = 0; s < 60; s++) {
+        cs_store_scope_begin(st);
+        int k = 1 + (int)(rnd() % 24);
+        for (int j = 0; j < k; j++) ref_step(st, a, &t, w++);
+        REQUIRE(cs_store_scope_end(st) == CS_OK);
+        ref_commit(ref, &t);
+    }
+    sqlite3 *raw;
+    REQUIRE(sqlite3_open(db.path, &raw) == SQLITE_OK);
+    char **got, **want;
+    int ngot = rows_dump(raw, &got), nwant = rows_dump(ref, &want);
+    CHECK(nwant > 200);
+    CHECK_INT(ngot, nwant);
+    for (int i = 0; i < ngot && i < nwant; i++) CHECK_STR(got[i], want[i]);
+    for (int i = 0; i < ngot; i++) free(got[i]);
+    for (int i = 0; i < nwant; i++) free(want[i]);
+    free(got);
+    free(want);
+    sqlite3_close(raw);
+    sqlite3_close(ref);
+    cs_arena_destroy(a);
+    temp_db_close(&db, st);
+}
+
 int main(void)
 {
     TEST_RUN(test_bins);
@@ -421,5 +646,6 @@ int main(void)
     TEST_RUN(test_failed_write_changes_nothing);
     TEST_RUN(test_built_at_open);
     TEST_RUN(test_buckets_cut_hours);
+    TEST_RUN(test_rows_equal_reference);
     return test_done();
 }
