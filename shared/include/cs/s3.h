@@ -95,8 +95,8 @@ CS_MUST_CHECK int cs_s3_put(const struct cs_s3_cfg *cfg, const char *bucket, con
 
 /* The same for the file at path, streamed from disk; CS_ERR_IO when it cannot be read
  * (or shrinks while it is sent). */
-CS_MUST_CHECK int cs_s3_put_file(const struct cs_s3_cfg *cfg, const char *bucket,
-                                 const char *key, const char *content_type, const char *path,
+CS_MUST_CHECK int cs_s3_put_file(const struct cs_s3_cfg *cfg, const char *bucket, const char *key,
+                                 const char *content_type, const char *path,
                                  struct cs_s3_status *st);
 
 #endif

@@ -324,8 +324,7 @@ int cs_s3_get(const struct cs_s3_cfg *cfg, const char *bucket, const char *key, 
               cs_s3_data_fn on_data, void *arg, struct cs_s3_status *st)
 {
     struct cs_s3_status local;
-    struct transfer t = {
-        .max = max_bytes, .on_data = on_data, .arg = arg, .st = st ? st : &local};
+    struct transfer t = {.max = max_bytes, .on_data = on_data, .arg = arg, .st = st ? st : &local};
     return s3_perform(cfg, bucket, key, EMPTY_SHA256, NULL, NULL, &t);
 }
 

@@ -324,8 +324,8 @@ static void put_is_signed_with_the_body_hash(void)
     CHECK(header(head, "Content-Type", v, sizeof(v)) && strcmp(v, "application/json") == 0);
     CHECK(header(head, "x-amz-content-sha256", v, sizeof(v)) && strcmp(v, hex) == 0);
     CHECK(!header(head, "Transfer-Encoding", v, sizeof(v)));
-    CHECK(signature_verifies_as("PUT", head, c.secret_key, "/model-out/models/acme/j%201/model.json",
-                                hex));
+    CHECK(signature_verifies_as("PUT", head, c.secret_key,
+                                "/model-out/models/acme/j%201/model.json", hex));
     /* the signature covers the body's hash: another body's hash does not verify */
     CHECK(!signature_verifies_as("PUT", head, c.secret_key,
                                  "/model-out/models/acme/j%201/model.json", EMPTY_SHA256));
