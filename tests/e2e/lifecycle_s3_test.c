@@ -31,6 +31,7 @@
 
 static char auth_a[2048];
 static char tmp[512], s3_url[128];
+static char out_ds[64]; /* the dataset outputs_in_s3 trained on */
 static pid_t s3_pid;
 
 static int call(const char *method, const char *path, const char *body, struct http_result *r)
@@ -64,6 +65,33 @@ static bool write_file(const char *path, const char *text)
     return fclose(f) == 0 && ok;
 }
 
+/* Starts s3rver on CS_TEST_S3_PORT over <tmp>/data (kept across restarts); true once it
+ * answers. */
+static bool spawn_s3rver(void)
+{
+    const char *bin = getenv("CS_TEST_S3RVER"), *port = getenv("CS_TEST_S3_PORT");
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/data", tmp);
+    s3_pid = fork();
+    if (s3_pid < 0) {
+        s3_pid = 0; /* never kill(-1, ...) at the end */
+        return false;
+    }
+    if (s3_pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 1), dup2(null, 2);
+        execl(bin, bin, "-d", dir, "-a", "127.0.0.1", "-p", port, "--silent", "--configure-bucket",
+              "train-data", "--configure-bucket", "model-out", (char *)NULL);
+        _exit(127);
+    }
+    bool up = false;
+    for (int i = 0; i < 300 && !up; i++) {
+        up = s3_up();
+        if (!up) usleep(100 * 1000);
+    }
+    return up;
+}
+
 static void start_s3rver(void)
 {
     const char *bin = getenv("CS_TEST_S3RVER"), *port = getenv("CS_TEST_S3_PORT");
@@ -78,21 +106,7 @@ static void start_s3rver(void)
     char dir[600];
     snprintf(dir, sizeof(dir), "%s/data", tmp);
     REQUIRE(mkdir(dir, 0700) == 0);
-    s3_pid = fork();
-    REQUIRE(s3_pid >= 0);
-    if (s3_pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, 1), dup2(null, 2);
-        execl(bin, bin, "-d", dir, "-a", "127.0.0.1", "-p", port, "--silent", "--configure-bucket",
-              "train-data", "--configure-bucket", "model-out", (char *)NULL);
-        _exit(127);
-    }
-    bool up = false;
-    for (int i = 0; i < 300 && !up; i++) {
-        up = s3_up();
-        if (!up) usleep(100 * 1000);
-    }
-    REQUIRE(up);
+    REQUIRE(spawn_s3rver());
     /* 300 rows, label i % 3; every tenth row is held out for validation */
     size_t cap = 300 * 80, used = 0;
     char *csv = malloc(cap);
@@ -299,6 +313,7 @@ static void outputs_in_s3(void)
     CHECK_INT(jint(lineage, "options.epochs"), 3);
     /* the rows it trained on: the dataset the S3 source became */
     const char *ds = jstr(lineage, "training_dataset_id");
+    snprintf(out_ds, sizeof(out_ds), "%s", ds ? ds : "");
     char ds_hex[65] = "";
     CHECK(ds && dataset_sha(ds, ds_hex));
     CHECK_STR(jstr(lineage, "training_data_sha256"), ds_hex);
@@ -354,6 +369,58 @@ static void unreachable(void)
     refused("s3://train-data/sets/good.csv", 502, "S3 could not be reached");
 }
 
+/* With S3 down (unreachable stopped it) a finished job cannot upload its outputs: it is
+ * not FAILED, its lease lapses and later attempts try again; once S3 is back one
+ * uploads and the job is COMPLETED. */
+static void upload_failure_is_retried(void)
+{
+    const char *root = getenv("CS_TEST_ML_OUTPUT_URI");
+    if (!root || strcmp(root, "s3://model-out/models") != 0 || !out_ds[0] || !tmp[0])
+        TEST_SKIP("the stack's outputs are not in s3://model-out/models");
+    REQUIRE(!s3_pid && !s3_up());
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"base_model\":\"sentiment\",\"training_data_uri\":\"dataset://%s\","
+             "\"hyperparameters\":{\"epochs\":3}}",
+             out_ds);
+    struct http_result r;
+    REQUIRE(call("POST", "/api/v1/ai/distributed-training", body, &r) == 0);
+    CHECK(lc_envelope_ok(&r, 200));
+    char id[64], path[256];
+    snprintf(id, sizeof(id), "%s", jstr(r.json, "data.job_id") ? jstr(r.json, "data.job_id") : "");
+    http_result_free(&r);
+    REQUIRE(id[0]);
+    snprintf(path, sizeof(path), "/api/v1/ai/training-job/%s", id);
+    /* a second attempt (the lease is 3 s under tests/run.sh) while nothing is ended */
+    long long attempts = 0;
+    bool open = true;
+    for (int i = 0; i < 300 && open && attempts < 2; i++) {
+        REQUIRE(call("GET", path, NULL, &r) == 0);
+        const char *st = jstr(r.json, "data.status");
+        open = st && (strcmp(st, "STARTING") == 0 || strcmp(st, "IN_PROGRESS") == 0);
+        if (!open)
+            printf("  # status %s: %s\n", st ? st : "-",
+                   jstr(r.json, "data.error_message") ? jstr(r.json, "data.error_message") : "-");
+        attempts = jint(r.json, "data.attempts");
+        http_result_free(&r);
+        usleep(100 * 1000);
+    }
+    CHECK(open);
+    CHECK(attempts >= 2);
+    REQUIRE(spawn_s3rver());
+    const char *st = lc_poll_job(auth_a, id, &r);
+    REQUIRE(st);
+    CHECK_STR(st, "COMPLETED");
+    http_result_free(&r);
+    char key[256], file[700];
+    snprintf(key, sizeof(key), "models/acme/%s/model.json", id);
+    snprintf(file, sizeof(file), "%s/retried-model.json", tmp);
+    REQUIRE(s3_get("model-out", key, file));
+    json_object *lineage = json_object_from_file(file);
+    CHECK(lineage && strcmp(jstr(lineage, "job_id") ? jstr(lineage, "job_id") : "", id) == 0);
+    json_object_put(lineage);
+}
+
 int main(void)
 {
     if (sodium_init() < 0 || !getenv("CS_TEST_BASE_URL") || !getenv("CS_TEST_VAR") ||
@@ -366,6 +433,7 @@ int main(void)
     TEST_RUN(outputs_in_s3);
     TEST_RUN(refusals);
     TEST_RUN(unreachable);
+    TEST_RUN(upload_failure_is_retried);
     if (s3_pid) {
         kill(s3_pid, SIGTERM);
         waitpid(s3_pid, NULL, 0);
