@@ -245,6 +245,42 @@ static bool served_sum(const char *job_id, char out[129])
     return found;
 }
 
+/* POST /api/v1/ai/deploy with model_uri `uri`: the status, and the model id deployed
+ * (or, refused, the start of details.model_uri). */
+static int deploy_uri(const char *uri, char model_id[64])
+{
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"model_uri\":\"%s\",\"deployment_name\":\"s3-outputs\",\"force\":true}", uri);
+    struct http_result r;
+    if (call("POST", "/api/v1/ai/deploy", body, &r) != 0) return -1;
+    int status = (int)r.status;
+    const char *m = jstr(r.json, status == 200 ? "data.model_id" : "details.model_uri");
+    snprintf(model_id, 64, "%s", m ? m : "");
+    if (status != 200) printf("  # deploy %s: %d %s\n", uri, status, r.body ? r.body : "");
+    http_result_free(&r);
+    return status;
+}
+
+/* The S3 model_output_uri deploys its model; another tenant's does not (then the
+ * deployment is rolled back: later tests see the built-in model). */
+static void deploy_by_output_uri(const char *mo, const char *root, const char *id)
+{
+    char got[64], other[512];
+    CHECK_INT(deploy_uri(mo, got), 200);
+    CHECK_STR(got, id);
+    snprintf(other, sizeof(other), "%s/globex/%s/", root, id);
+    CHECK_INT(deploy_uri(other, got), 400); /* the insights family's validation error */
+    CHECK(strncmp(got, "a model_output_uri of this tenant's", 35) == 0);
+    struct http_result r;
+    bool called = call("POST", "/api/v1/ai/deploy/s3-outputs/rollback", NULL, &r) == 0;
+    CHECK(called);
+    if (!called) return;
+    CHECK(lc_envelope_ok(&r, 200));
+    CHECK_STR(jstr(r.json, "data.model_id"), "builtin");
+    http_result_free(&r);
+}
+
 static void outputs_in_s3(void)
 {
     if (!s3_pid) TEST_SKIP("s3rver is not running");
@@ -277,6 +313,8 @@ static void outputs_in_s3(void)
     CHECK_STR(st, "COMPLETED");
     double val_acc = json_object_get_double(jget(r.json, "data.metrics.validation_accuracy"));
     http_result_free(&r);
+    snprintf(want, sizeof(want), "%s/acme/%s/", root, id);
+    deploy_by_output_uri(want, root, id);
     /* the objects, by keys made from the configured root */
     char bucket[64], prefix[512], key[700], f_model[700], f_meta[700], f_log[700];
     const char *b = root + 5, *slash = strchr(b, '/');
