@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <sodium.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "cs/app.h"
@@ -88,6 +89,21 @@ static int field_error(struct cs_resp *resp, const char *field, const char *msg)
     return CS_ERR_VALIDATION;
 }
 
+/* An S3 model_output_uri (CS_ML_OUTPUT_URI) ends in "/<tenant>/<job_id>/": the job id
+ * when the tenant is the caller's. */
+static const char *s3_model_id(const struct cs_req *req, const char *uri)
+{
+    size_t n = strlen(uri), tl = strlen(req->auth.tenant);
+    if (n < 2 || uri[n - 1] != '/') return NULL;
+    const char *end = uri + n - 1, *s = end;
+    while (s > uri && s[-1] != '/') s--;
+    if (s - uri < (ptrdiff_t)tl + 6 || s[-1] != '/' ||
+        strncmp(s - 1 - tl, req->auth.tenant, tl) != 0 || s[-2 - (ptrdiff_t)tl] != '/')
+        return NULL;
+    char *id = cs_arena_strndup(req->arena, s, (size_t)(end - s));
+    return id && name_ok(id) ? id : NULL;
+}
+
 /* model_uri: the job's model_output_uri, "model://<job_id>" or the bare job id. */
 static const char *model_id_of(const struct cs_req *req, const char *uri)
 {
@@ -102,6 +118,7 @@ static const char *model_id_of(const struct cs_req *req, const char *uri)
         if (n && id[n - 1] == '/') id[n - 1] = 0;
         return id && name_ok(id) ? id : NULL;
     }
+    if (strncmp(uri, "s3://", 5) == 0) return s3_model_id(req, uri);
     if (strncmp(uri, "model://", 8) == 0) uri += 8;
     return name_ok(uri) ? uri : NULL;
 }

@@ -28,13 +28,35 @@
 static struct cs_s3_cfg s3_cfg;
 static bool s3_ready;
 
+/* CS_ML_OUTPUT_URI ("s3://bucket/prefix"): where jobs' outputs go, as
+ * "s3://bucket/prefix/<tenant>/<job_id>/"; "" keeps them in the state folder (file://). */
+static char output_root[CS_S3_MAX_KEY + 80];
+
 static const char *env_get(const char *name) { return getenv(name); }
+
+/* "s3://bucket" or "s3://bucket/prefix", trailing '/' dropped, into output_root. */
+static bool output_root_load(const char *v)
+{
+    output_root[0] = 0;
+    if (!v || !*v) return true;
+    size_t n = strlen(v);
+    while (n > 5 && v[n - 1] == '/') n--;
+    char probe[sizeof(output_root) + 4], bucket[64], key[CS_S3_MAX_KEY + 1];
+    if (n + 3 > sizeof(output_root)) return false;
+    /* a key follows the root in every URI made from it: check the root with one */
+    snprintf(probe, sizeof(probe), "%.*s/x", (int)n, v);
+    if (!cs_s3_uri_split(probe, bucket, key)) return false;
+    snprintf(output_root, sizeof(output_root), "%.*s", (int)n, v);
+    return true;
+}
 
 CS_INIT(fn_ai_training_init)
 {
     (void)env;
     const char *why;
     int rc = cs_s3_cfg_load(&s3_cfg, env_get, &why);
+    if (!rc && !output_root_load(getenv("CS_ML_OUTPUT_URI")))
+        why = "CS_ML_OUTPUT_URI", rc = CS_ERR_CONFIG;
     if (rc) cs_log(CS_LOG_ERROR, "invalid S3 configuration", "variable", why, NULL);
     s3_ready = rc == CS_OK;
     return rc;
@@ -230,11 +252,18 @@ static int job_body(const struct cs_req *req, const char *id, json_object *opts,
                     const char *const imported[2], json_object **out, const char **model_uri,
                     const char **logs_uri)
 {
-    char *dir;
-    int rc = cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "models", false, &dir);
-    if (rc) return rc;
-    *model_uri = cs_arena_printf(req->arena, "file://%s/%s/", dir, id);
-    *logs_uri = cs_arena_printf(req->arena, "file://%s/%s/train.log", dir, id);
+    if (output_root[0]) { /* the worker uploads there (cs/ml_worker.h) */
+        *model_uri = cs_arena_printf(req->arena, "%s/%s/%s/", output_root, req->auth.tenant, id);
+        *logs_uri =
+            cs_arena_printf(req->arena, "%s/%s/%s/logs/", output_root, req->auth.tenant, id);
+    } else {
+        char *dir;
+        int rc =
+            cs_ml_dir(req->arena, req->env->cfg.var_dir, req->auth.tenant, "models", false, &dir);
+        if (rc) return rc;
+        *model_uri = cs_arena_printf(req->arena, "file://%s/%s/", dir, id);
+        *logs_uri = cs_arena_printf(req->arena, "file://%s/%s/train.log", dir, id);
+    }
     char iso[32];
     cs_ml_iso(req->now_ms, iso, sizeof(iso));
     json_object *v;

@@ -6,9 +6,16 @@
  * unreachable S3 are each refused with the insights family's error, naming the source
  * and S3's own code, and leave neither a job nor a dataset behind.
  *
+ * With the stack's CS_ML_OUTPUT_URI at CS_TEST_ML_OUTPUT_URI (s3://model-out/models when
+ * unset and the stack answers s3:// URIs), a completed job's model_output_uri and logs_uri are under
+ * <root>/<tenant>/<job_id>/, and the objects there are the model the store serves
+ * (model.csm, by its BLAKE2b), its lineage (model.json: metrics, the data's SHA-256,
+ * options) and train.log. A stack whose outputs stay in its state folder skips that.
+ *
  * s3rver checks the access key but not SigV4 signatures themselves; the signature is
  * recomputed independently in tests/unit/net/s3_test.c. */
 #include <fcntl.h>
+#include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +31,7 @@
 
 static char auth_a[2048];
 static char tmp[512], s3_url[128];
+static char out_ds[64]; /* the dataset outputs_in_s3 trained on */
 static pid_t s3_pid;
 
 static int call(const char *method, const char *path, const char *body, struct http_result *r)
@@ -57,6 +65,33 @@ static bool write_file(const char *path, const char *text)
     return fclose(f) == 0 && ok;
 }
 
+/* Starts s3rver on CS_TEST_S3_PORT over <tmp>/data (kept across restarts); true once it
+ * answers. */
+static bool spawn_s3rver(void)
+{
+    const char *bin = getenv("CS_TEST_S3RVER"), *port = getenv("CS_TEST_S3_PORT");
+    char dir[600];
+    snprintf(dir, sizeof(dir), "%s/data", tmp);
+    s3_pid = fork();
+    if (s3_pid < 0) {
+        s3_pid = 0; /* never kill(-1, ...) at the end */
+        return false;
+    }
+    if (s3_pid == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) dup2(null, 1), dup2(null, 2);
+        execl(bin, bin, "-d", dir, "-a", "127.0.0.1", "-p", port, "--silent", "--configure-bucket",
+              "train-data", "--configure-bucket", "model-out", (char *)NULL);
+        _exit(127);
+    }
+    bool up = false;
+    for (int i = 0; i < 300 && !up; i++) {
+        up = s3_up();
+        if (!up) usleep(100 * 1000);
+    }
+    return up;
+}
+
 static void start_s3rver(void)
 {
     const char *bin = getenv("CS_TEST_S3RVER"), *port = getenv("CS_TEST_S3_PORT");
@@ -71,21 +106,7 @@ static void start_s3rver(void)
     char dir[600];
     snprintf(dir, sizeof(dir), "%s/data", tmp);
     REQUIRE(mkdir(dir, 0700) == 0);
-    s3_pid = fork();
-    REQUIRE(s3_pid >= 0);
-    if (s3_pid == 0) {
-        int null = open("/dev/null", O_WRONLY);
-        if (null >= 0) dup2(null, 1), dup2(null, 2);
-        execl(bin, bin, "-d", dir, "-a", "127.0.0.1", "-p", port, "--silent", "--configure-bucket",
-              "train-data", (char *)NULL);
-        _exit(127);
-    }
-    bool up = false;
-    for (int i = 0; i < 300 && !up; i++) {
-        up = s3_up();
-        if (!up) usleep(100 * 1000);
-    }
-    REQUIRE(up);
+    REQUIRE(spawn_s3rver());
     /* 300 rows, label i % 3; every tenth row is held out for validation */
     size_t cap = 300 * 80, used = 0;
     char *csv = malloc(cap);
@@ -145,6 +166,203 @@ static void train_from_s3(void)
     json_object_put(lineage);
 }
 
+/* GETs s3://<bucket>/<key> into `file`, signed by curl. */
+static bool s3_get(const char *bucket, const char *key, const char *file)
+{
+    char cmd[1536];
+    snprintf(cmd, sizeof(cmd),
+             "curl -sf -o '%s' --aws-sigv4 aws:amz:us-east-1:s3 -u S3RVER:S3RVER "
+             "-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' '%s/%s/%s'",
+             file, s3_url, bucket, key);
+    return system(cmd) == 0;
+}
+
+/* The whole file, NUL-terminated (malloc'd), its length in *n; NULL when unreadable. */
+static char *slurp(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    char *buf = NULL;
+    size_t cap = 0, len = 0, got;
+    char chunk[1 << 14];
+    while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            char *nb = realloc(buf, cap);
+            if (!nb) break;
+            buf = nb;
+        }
+        memcpy(buf + len, chunk, got);
+        len += got;
+    }
+    bool ok = !ferror(f) && buf;
+    fclose(f);
+    if (!ok) {
+        free(buf);
+        return NULL;
+    }
+    buf[len] = 0;
+    *n = len;
+    return buf;
+}
+
+static void hex_of(const unsigned char *d, size_t n, char *hex)
+{
+    sodium_bin2hex(hex, 2 * n + 1, d, n);
+}
+
+/* The SHA-256 (hex) of this stack's copy of acme's dataset `ds`. */
+static bool dataset_sha(const char *ds, char hex[65])
+{
+    char path[700];
+    size_t n;
+    snprintf(path, sizeof(path), "%s/ml/acme/datasets/%s.jsonl", getenv("CS_TEST_VAR"), ds);
+    char *rows = strchr(ds, '/') ? NULL : slurp(path, &n);
+    if (!rows) return false;
+    unsigned char sha[32];
+    crypto_hash_sha256(sha, (const unsigned char *)rows, n);
+    free(rows);
+    hex_of(sha, 32, hex);
+    return true;
+}
+
+/* The stored model's blob sum, from the tenant's model list. */
+static bool served_sum(const char *job_id, char out[129])
+{
+    struct http_result r;
+    if (call("GET", "/api/v1/ai/models", NULL, &r) != 0) return false;
+    json_object *models = jget(r.json, "data.models");
+    bool found = false;
+    for (size_t i = 0; models && i < json_object_array_length(models) && !found; i++) {
+        json_object *m = json_object_array_get_idx(models, i);
+        const char *id = jstr(m, "job_id"), *sum = jstr(m, "model_blake2b");
+        if (id && sum && strcmp(id, job_id) == 0 && strlen(sum) < 129) {
+            snprintf(out, 129, "%s", sum);
+            found = true;
+        }
+    }
+    http_result_free(&r);
+    return found;
+}
+
+/* POST /api/v1/ai/deploy with model_uri `uri`: the status, and the model id deployed
+ * (or, refused, the start of details.model_uri). */
+static int deploy_uri(const char *uri, char model_id[64])
+{
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"model_uri\":\"%s\",\"deployment_name\":\"s3-outputs\",\"force\":true}", uri);
+    struct http_result r;
+    if (call("POST", "/api/v1/ai/deploy", body, &r) != 0) return -1;
+    int status = (int)r.status;
+    const char *m = jstr(r.json, status == 200 ? "data.model_id" : "details.model_uri");
+    snprintf(model_id, 64, "%s", m ? m : "");
+    if (status != 200) printf("  # deploy %s: %d %s\n", uri, status, r.body ? r.body : "");
+    http_result_free(&r);
+    return status;
+}
+
+/* The S3 model_output_uri deploys its model; another tenant's does not (then the
+ * deployment is rolled back: later tests see the built-in model). */
+static void deploy_by_output_uri(const char *mo, const char *root, const char *id)
+{
+    char got[64], other[512];
+    CHECK_INT(deploy_uri(mo, got), 200);
+    CHECK_STR(got, id);
+    snprintf(other, sizeof(other), "%s/globex/%s/", root, id);
+    CHECK_INT(deploy_uri(other, got), 400); /* the insights family's validation error */
+    CHECK(strncmp(got, "a model_output_uri of this tenant's", 35) == 0);
+    struct http_result r;
+    bool called = call("POST", "/api/v1/ai/deploy/s3-outputs/rollback", NULL, &r) == 0;
+    CHECK(called);
+    if (!called) return;
+    CHECK(lc_envelope_ok(&r, 200));
+    CHECK_STR(jstr(r.json, "data.model_id"), "builtin");
+    http_result_free(&r);
+}
+
+static void outputs_in_s3(void)
+{
+    if (!s3_pid) TEST_SKIP("s3rver is not running");
+    /* set when the stack was started with CS_ML_OUTPUT_URI: then outputs must be there */
+    const char *root = getenv("CS_TEST_ML_OUTPUT_URI");
+    bool configured = root && *root;
+    if (!configured) root = "s3://model-out/models";
+    struct http_result r;
+    REQUIRE(call("POST", "/api/v1/ai/distributed-training",
+                 "{\"base_model\":\"sentiment\",\"training_data_uri\":\"s3://train-data/sets/"
+                 "good.csv\",\"hyperparameters\":{\"epochs\":3}}",
+                 &r) == 0);
+    CHECK(lc_envelope_ok(&r, 200));
+    const char *mo = jstr(r.json, "data.model_output_uri");
+    if (!configured && (!mo || strncmp(mo, "s3://", 5) != 0)) {
+        http_result_free(&r);
+        TEST_SKIP("the stack keeps job outputs in its state folder (run it with "
+                  "CS_ML_OUTPUT_URI=s3://model-out/models)");
+    }
+    char id[64], want[256];
+    snprintf(id, sizeof(id), "%s", jstr(r.json, "data.job_id") ? jstr(r.json, "data.job_id") : "");
+    REQUIRE(id[0]);
+    snprintf(want, sizeof(want), "%s/acme/%s/", root, id);
+    CHECK_STR(mo, want);
+    snprintf(want, sizeof(want), "%s/acme/%s/logs/", root, id);
+    CHECK_STR(jstr(r.json, "data.logs_uri"), want);
+    http_result_free(&r);
+    const char *st = lc_poll_job(auth_a, id, &r);
+    REQUIRE(st);
+    CHECK_STR(st, "COMPLETED");
+    double val_acc = json_object_get_double(jget(r.json, "data.metrics.validation_accuracy"));
+    http_result_free(&r);
+    snprintf(want, sizeof(want), "%s/acme/%s/", root, id);
+    deploy_by_output_uri(want, root, id);
+    /* the objects, by keys made from the configured root */
+    char bucket[64], prefix[512], key[700], f_model[700], f_meta[700], f_log[700];
+    const char *b = root + 5, *slash = strchr(b, '/');
+    snprintf(bucket, sizeof(bucket), "%.*s", (int)(slash ? slash - b : (long)strlen(b)), b);
+    snprintf(prefix, sizeof(prefix), "%s%sacme/%s/", slash ? slash + 1 : "", slash ? "/" : "", id);
+    snprintf(f_model, sizeof(f_model), "%s/out-model.csm", tmp);
+    snprintf(f_meta, sizeof(f_meta), "%s/out-model.json", tmp);
+    snprintf(f_log, sizeof(f_log), "%s/out-train.log", tmp);
+    snprintf(key, sizeof(key), "%smodel.csm", prefix);
+    REQUIRE(s3_get(bucket, key, f_model));
+    snprintf(key, sizeof(key), "%smodel.json", prefix);
+    REQUIRE(s3_get(bucket, key, f_meta));
+    snprintf(key, sizeof(key), "%slogs/train.log", prefix);
+    REQUIRE(s3_get(bucket, key, f_log));
+    /* model.csm: the bytes the store serves (the blob's BLAKE2b) */
+    size_t n = 0;
+    char *model = slurp(f_model, &n);
+    REQUIRE(model);
+    CHECK(n > 1000);
+    unsigned char d[crypto_generichash_BYTES];
+    char hex[129], served[129];
+    crypto_generichash(d, sizeof(d), (const unsigned char *)model, n, NULL, 0);
+    hex_of(d, sizeof(d), hex);
+    free(model);
+    REQUIRE(served_sum(id, served));
+    CHECK_STR(hex, served);
+    /* model.json: the job's metrics, the source's SHA-256 and the options */
+    json_object *lineage = json_object_from_file(f_meta);
+    REQUIRE(lineage);
+    CHECK_STR(jstr(lineage, "job_id"), id);
+    CHECK_STR(jstr(lineage, "training_data_uri"), "s3://train-data/sets/good.csv");
+    CHECK(json_object_get_double(jget(lineage, "metrics.validation_accuracy")) == val_acc);
+    CHECK_INT(jint(lineage, "metrics.train_rows"), 270);
+    CHECK_INT(jint(lineage, "options.epochs"), 3);
+    /* the rows it trained on: the dataset the S3 source became */
+    const char *ds = jstr(lineage, "training_dataset_id");
+    snprintf(out_ds, sizeof(out_ds), "%s", ds ? ds : "");
+    char ds_hex[65] = "";
+    CHECK(ds && dataset_sha(ds, ds_hex));
+    CHECK_STR(jstr(lineage, "training_data_sha256"), ds_hex);
+    json_object_put(lineage);
+    /* train.log: one line per epoch */
+    char *log = slurp(f_log, &n);
+    CHECK(log && strstr(log, "{\"epoch\":1,") != NULL);
+    CHECK(log && strstr(log, "{\"epoch\":3,") != NULL);
+    free(log);
+}
+
 /* POSTs a job on `uri`; the answer must be `status` with `want` in its message or its
  * details.training_data_uri, and leave no dataset behind. */
 static void refused(const char *uri, int status, const char *want)
@@ -189,17 +407,71 @@ static void unreachable(void)
     refused("s3://train-data/sets/good.csv", 502, "S3 could not be reached");
 }
 
+/* With S3 down (unreachable stopped it) a finished job cannot upload its outputs: it is
+ * not FAILED, its lease lapses and later attempts try again; once S3 is back one
+ * uploads and the job is COMPLETED. */
+static void upload_failure_is_retried(void)
+{
+    const char *root = getenv("CS_TEST_ML_OUTPUT_URI");
+    if (!root || strcmp(root, "s3://model-out/models") != 0 || !out_ds[0] || !tmp[0])
+        TEST_SKIP("the stack's outputs are not in s3://model-out/models");
+    REQUIRE(!s3_pid && !s3_up());
+    char body[256];
+    snprintf(body, sizeof(body),
+             "{\"base_model\":\"sentiment\",\"training_data_uri\":\"dataset://%s\","
+             "\"hyperparameters\":{\"epochs\":3}}",
+             out_ds);
+    struct http_result r;
+    REQUIRE(call("POST", "/api/v1/ai/distributed-training", body, &r) == 0);
+    CHECK(lc_envelope_ok(&r, 200));
+    char id[64], path[256];
+    snprintf(id, sizeof(id), "%s", jstr(r.json, "data.job_id") ? jstr(r.json, "data.job_id") : "");
+    http_result_free(&r);
+    REQUIRE(id[0]);
+    snprintf(path, sizeof(path), "/api/v1/ai/training-job/%s", id);
+    /* a second attempt (the lease is 3 s under tests/run.sh) while nothing is ended */
+    long long attempts = 0;
+    bool open = true;
+    for (int i = 0; i < 300 && open && attempts < 2; i++) {
+        REQUIRE(call("GET", path, NULL, &r) == 0);
+        const char *st = jstr(r.json, "data.status");
+        open = st && (strcmp(st, "STARTING") == 0 || strcmp(st, "IN_PROGRESS") == 0);
+        if (!open)
+            printf("  # status %s: %s\n", st ? st : "-",
+                   jstr(r.json, "data.error_message") ? jstr(r.json, "data.error_message") : "-");
+        attempts = jint(r.json, "data.attempts");
+        http_result_free(&r);
+        usleep(100 * 1000);
+    }
+    CHECK(open);
+    CHECK(attempts >= 2);
+    REQUIRE(spawn_s3rver());
+    const char *st = lc_poll_job(auth_a, id, &r);
+    REQUIRE(st);
+    CHECK_STR(st, "COMPLETED");
+    http_result_free(&r);
+    char key[256], file[700];
+    snprintf(key, sizeof(key), "models/acme/%s/model.json", id);
+    snprintf(file, sizeof(file), "%s/retried-model.json", tmp);
+    REQUIRE(s3_get("model-out", key, file));
+    json_object *lineage = json_object_from_file(file);
+    CHECK(lineage && strcmp(jstr(lineage, "job_id") ? jstr(lineage, "job_id") : "", id) == 0);
+    json_object_put(lineage);
+}
+
 int main(void)
 {
-    if (!getenv("CS_TEST_BASE_URL") || !getenv("CS_TEST_VAR") ||
+    if (sodium_init() < 0 || !getenv("CS_TEST_BASE_URL") || !getenv("CS_TEST_VAR") ||
         e2e_token_for_key("CS_TEST_KEY_A", auth_a, sizeof(auth_a), NULL, 0) != 0) {
         printf("tally: 0 passed, 1 failed, 0 skipped\n");
         return 1;
     }
     TEST_RUN(start_s3rver);
     TEST_RUN(train_from_s3);
+    TEST_RUN(outputs_in_s3);
     TEST_RUN(refusals);
     TEST_RUN(unreachable);
+    TEST_RUN(upload_failure_is_retried);
     if (s3_pid) {
         kill(s3_pid, SIGTERM);
         waitpid(s3_pid, NULL, 0);

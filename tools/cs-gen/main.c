@@ -387,6 +387,12 @@ static void print_env_policies(json_object *fn)
               stdout);
         print_state_machine_arn(name);
         puts("'");
+        /* the worker uploads each job's outputs under MlOutputUri (cs/ml_worker.h) */
+        puts("        - !If\n          - HasMlOutputUri\n          - Statement:\n"
+             "              - Effect: Allow\n                Action: s3:PutObject\n"
+             "                Resource: !Sub\n                  - 'arn:aws:s3:::${Root}/*'\n"
+             "                  - Root: !Select [1, !Split ['s3://', !Ref MlOutputUri]]\n"
+             "          - !Ref AWS::NoValue");
     }
 }
 
@@ -447,8 +453,15 @@ static int gen_sam(void)
          "    Default: ''\n"
          "    Description: tenant whose idle sessions the scheduled sweep closes; empty turns\n"
          "      the schedule off (one stack per tenant, or copy the rule per tenant)\n"
+         "  MlOutputUri:\n"
+         "    Type: String\n"
+         "    Default: ''\n"
+         "    AllowedPattern: '^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*[^/])?)?$'\n"
+         "    Description: s3://bucket[/prefix] where training jobs' models, lineage and logs\n"
+         "      go (CS_ML_OUTPUT_URI); empty keeps them in each instance's state folder\n"
          "Conditions:\n"
          "  HasSweepTenant: !Not [!Equals [!Ref SweepTenant, '']]\n"
+         "  HasMlOutputUri: !Not [!Equals [!Ref MlOutputUri, '']]\n"
          "Globals:\n"
          "  Function:\n"
          "    Runtime: provided.al2023\n"
@@ -464,6 +477,7 @@ static int gen_sam(void)
          "        CS_DATA_DIR: /var/task/data\n"
          "        CS_CORS_ORIGIN: !Join [',', !Ref CorsOrigins]\n"
          "        CS_EVENTS_KICK_FUNCTION: !Sub '${AWS::StackName}-webhook-dispatch'\n"
+         "        CS_ML_OUTPUT_URI: !Ref MlOutputUri\n"
          "Resources:\n"
          "  HttpApi:\n"
          "    Type: AWS::Serverless::HttpApi\n"

@@ -1,11 +1,12 @@
 /* Reading one object from Amazon S3 (or an S3-compatible server) for training data
- * (issue 18: training_data_uri "s3://bucket/key").
+ * (issue 18: training_data_uri "s3://bucket/key"), and writing a job's outputs there
+ * (model_output_uri, logs_uri under CS_ML_OUTPUT_URI).
  *
  * The request is signed by libcurl itself (CURLOPT_AWS_SIGV4), not by hand-written
  * HMAC code: libcurl derives the signing key, canonicalises the request and signs every
  * header it sends. What libcurl 7.88 leaves out and S3 requires is added here: the
- * x-amz-content-sha256 header (the hash of the empty body of a GET) and, with temporary
- * credentials, x-amz-security-token (signed like every other header).
+ * x-amz-content-sha256 header (the body's hash; a GET's is the empty body's) and, with
+ * temporary credentials, x-amz-security-token (signed like every other header).
  *
  * Addresses: without an endpoint, https://<bucket>.s3.<region>.amazonaws.com/<key>
  * (path-style on s3.<region>.amazonaws.com when the bucket name holds a dot, which a
@@ -78,5 +79,24 @@ struct cs_s3_status {
 CS_MUST_CHECK int cs_s3_get(const struct cs_s3_cfg *cfg, const char *bucket, const char *key,
                             uint64_t max_bytes, cs_s3_data_fn on_data, void *arg,
                             struct cs_s3_status *st);
+
+/* S3's limit on one PUT (larger objects need a multipart upload, never needed here). */
+#define CS_S3_MAX_PUT (5ULL << 30)
+
+/* PUTs len bytes of buf as s3://bucket/key (Content-Length framed, Content-Type
+ * content_type unless NULL), signed like cs_s3_get, with the body's SHA-256 in
+ * x-amz-content-sha256 (S3 refuses a body that does not match it). Returns CS_OK once S3
+ * answered 200, else cs_s3_get's codes for S3's answers and transport (CS_ERR_NOT_FOUND
+ * for NoSuchBucket, CS_ERR_FORBIDDEN, CS_ERR_BAD_CREDENTIALS, CS_ERR_UPSTREAM,
+ * CS_ERR_TIMEOUT, CS_ERR_INVALID), CS_ERR_TOO_LARGE past CS_S3_MAX_PUT. */
+CS_MUST_CHECK int cs_s3_put(const struct cs_s3_cfg *cfg, const char *bucket, const char *key,
+                            const char *content_type, const void *buf, size_t len,
+                            struct cs_s3_status *st);
+
+/* The same for the file at path, streamed from disk; CS_ERR_IO when it cannot be read
+ * (or shrinks while it is sent). */
+CS_MUST_CHECK int cs_s3_put_file(const struct cs_s3_cfg *cfg, const char *bucket, const char *key,
+                                 const char *content_type, const char *path,
+                                 struct cs_s3_status *st);
 
 #endif

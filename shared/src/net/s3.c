@@ -1,4 +1,4 @@
-/* One S3 GET, signed by libcurl (cs/s3.h). */
+/* S3 GET and PUT of one object, signed by libcurl (cs/s3.h). */
 #include "cs/s3.h"
 
 #include <ctype.h>
@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <sodium.h>
 
 #include "cs/net.h"
 #include "cs/utf8.h"
@@ -219,24 +221,60 @@ static int build_url(const struct cs_s3_cfg *cfg, const char *bucket, const char
     return n > 0 && (size_t)n < cap ? CS_OK : CS_ERR_INVALID;
 }
 
-int cs_s3_get(const struct cs_s3_cfg *cfg, const char *bucket, const char *key, uint64_t max_bytes,
-              cs_s3_data_fn on_data, void *arg, struct cs_s3_status *st)
+/* What a PUT sends: a buffer, or (f set) an open file; len bytes either way. */
+struct upload {
+    const unsigned char *buf;
+    FILE *f;
+    uint64_t len, off;
+    bool short_read; /* the file ended early or failed */
+};
+
+static size_t on_read(char *p, size_t size, size_t n, void *arg)
 {
-    struct cs_s3_status local;
-    if (!st) st = &local;
+    struct upload *u = arg;
+    size_t want = size * n;
+    if (want > u->len - u->off) want = (size_t)(u->len - u->off);
+    size_t got = want;
+    if (u->f) {
+        got = fread(p, 1, want, u->f);
+        if (got < want) {
+            u->short_read = true;
+            return CURL_READFUNC_ABORT;
+        }
+    } else {
+        memcpy(p, u->buf + u->off, want);
+    }
+    u->off += got;
+    return got;
+}
+
+/* One signed request: GET when up is NULL, else a PUT of up's bytes, whose SHA-256 (hex)
+ * is payload_sha. The answer's body goes to t's callbacks. */
+static int s3_perform(const struct cs_s3_cfg *cfg, const char *bucket, const char *key,
+                      const char *payload_sha, const char *content_type, struct upload *up,
+                      struct transfer *t)
+{
+    struct cs_s3_status *st = t->st;
     memset(st, 0, sizeof(*st));
     if (!bucket_ok(bucket, strlen(bucket)) || !*key || strlen(key) > CS_S3_MAX_KEY)
         return CS_ERR_INVALID;
     size_t ucap = 4 * CS_S3_MAX_KEY + 512;
-    char *url = malloc(ucap), sigv4[96], token_hdr[4096];
+    char *url = malloc(ucap), sigv4[96], token_hdr[4096], sha_hdr[96], type_hdr[160];
     if (!url) return CS_ERR_NOMEM;
     int rc = build_url(cfg, bucket, key, url, ucap);
-    const char *headers[3] = {"x-amz-content-sha256: " EMPTY_SHA256, NULL, NULL};
+    const char *headers[4] = {sha_hdr, NULL, NULL, NULL};
+    size_t nh = 1;
+    snprintf(sha_hdr, sizeof(sha_hdr), "x-amz-content-sha256: %s", payload_sha);
+    if (!rc && content_type) {
+        int n = snprintf(type_hdr, sizeof(type_hdr), "Content-Type: %s", content_type);
+        if (n <= 0 || (size_t)n >= sizeof(type_hdr)) rc = CS_ERR_INVALID;
+        headers[nh++] = type_hdr;
+    }
     if (!rc && cfg->access_key && cfg->session_token) {
         int n =
             snprintf(token_hdr, sizeof(token_hdr), "x-amz-security-token: %s", cfg->session_token);
         if (n <= 0 || (size_t)n >= sizeof(token_hdr)) rc = CS_ERR_CONFIG;
-        headers[1] = token_hdr;
+        headers[nh++] = token_hdr;
     }
     CURL *c = rc ? NULL : curl_easy_init();
     if (!rc && !c) rc = CS_ERR_NOMEM;
@@ -244,7 +282,7 @@ int cs_s3_get(const struct cs_s3_cfg *cfg, const char *bucket, const char *key, 
         free(url);
         return rc;
     }
-    struct transfer t = {.c = c, .max = max_bytes, .on_data = on_data, .arg = arg, .st = st};
+    t->c = c;
     if (cfg->access_key) snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", cfg->region);
     const struct cs_net_opts o = {.url = url,
                                   .headers = headers,
@@ -252,24 +290,95 @@ int cs_s3_get(const struct cs_s3_cfg *cfg, const char *bucket, const char *key, 
                                   .connect_timeout_ms = 10000,
                                   .user_agent = "cs-training/1",
                                   .on_body = on_body,
-                                  .body_arg = &t,
-                                  .on_header = on_header,
-                                  .header_arg = &t,
+                                  .body_arg = t,
+                                  .on_header = up ? NULL : on_header,
+                                  .header_arg = t,
                                   .aws_sigv4 = cfg->access_key ? sigv4 : NULL,
                                   .aws_key = cfg->access_key,
                                   .aws_secret = cfg->secret_key};
     struct cs_net_call call;
     rc = cs_net_prepare(c, &o, &call);
+    if (!rc && up) {
+        /* Content-Length framed: S3 refuses a chunked PUT without a declared length */
+        curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
+        curl_easy_setopt(c, CURLOPT_READDATA, up);
+        curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)up->len);
+    }
     CURLcode cc = rc ? CURLE_OK : curl_easy_perform(c);
     if (!rc) st->http = status_of(c);
     cs_net_call_clean_up(&call);
     curl_easy_cleanup(c);
     free(url);
     if (rc) return rc;
-    if (t.stop_rc) return t.stop_rc;
+    if (t->stop_rc) return t->stop_rc;
+    if (up && up->short_read) return CS_ERR_IO;
     if (cc != CURLE_OK)
         return cs_from_curl(cc) == CS_ERR_TIMEOUT ? CS_ERR_TIMEOUT : CS_ERR_UPSTREAM;
     if (st->http == 200) return CS_OK;
-    cs_s3_error_code(t.err, st->code);
+    cs_s3_error_code(t->err, st->code);
     return code_of_answer(st);
+}
+
+int cs_s3_get(const struct cs_s3_cfg *cfg, const char *bucket, const char *key, uint64_t max_bytes,
+              cs_s3_data_fn on_data, void *arg, struct cs_s3_status *st)
+{
+    struct cs_s3_status local;
+    struct transfer t = {.max = max_bytes, .on_data = on_data, .arg = arg, .st = st ? st : &local};
+    return s3_perform(cfg, bucket, key, EMPTY_SHA256, NULL, NULL, &t);
+}
+
+/* A PUT's answer body is an error document or nothing: kept for its <Code>. */
+static int ignore_data(void *arg, const char *p, size_t n)
+{
+    (void)arg, (void)p, (void)n;
+    return CS_OK;
+}
+
+static int put_from(const struct cs_s3_cfg *cfg, const char *bucket, const char *key,
+                    const char *content_type, struct upload *up, const unsigned char sha[32],
+                    struct cs_s3_status *st)
+{
+    char hex[65];
+    sodium_bin2hex(hex, sizeof(hex), sha, 32);
+    struct cs_s3_status local;
+    struct transfer t = {.max = UINT64_MAX, .on_data = ignore_data, .st = st ? st : &local};
+    return s3_perform(cfg, bucket, key, hex, content_type, up, &t);
+}
+
+int cs_s3_put(const struct cs_s3_cfg *cfg, const char *bucket, const char *key,
+              const char *content_type, const void *buf, size_t len, struct cs_s3_status *st)
+{
+    if (st) memset(st, 0, sizeof(*st));
+    if (len > CS_S3_MAX_PUT) return CS_ERR_TOO_LARGE;
+    unsigned char sha[32];
+    crypto_hash_sha256(sha, buf, len);
+    struct upload up = {.buf = buf, .len = len};
+    return put_from(cfg, bucket, key, content_type, &up, sha, st);
+}
+
+/* The file is read twice, for its SHA-256 (signed, and checked by S3 against what
+ * arrives) and for the upload, rather than held in memory. */
+int cs_s3_put_file(const struct cs_s3_cfg *cfg, const char *bucket, const char *key,
+                   const char *content_type, const char *path, struct cs_s3_status *st)
+{
+    if (st) memset(st, 0, sizeof(*st));
+    FILE *f = fopen(path, "rb");
+    if (!f) return CS_ERR_IO;
+    crypto_hash_sha256_state hs;
+    crypto_hash_sha256_init(&hs);
+    unsigned char b[1 << 16], sha[32];
+    uint64_t len = 0;
+    size_t n;
+    while ((n = fread(b, 1, sizeof(b), f)) > 0) {
+        crypto_hash_sha256_update(&hs, b, n);
+        len += n;
+    }
+    crypto_hash_sha256_final(&hs, sha);
+    int rc = ferror(f) || fseek(f, 0, SEEK_SET) != 0 ? CS_ERR_IO : CS_OK;
+    if (!rc && len > CS_S3_MAX_PUT) rc = CS_ERR_TOO_LARGE;
+    struct upload up = {.f = f, .len = len};
+    if (!rc) rc = put_from(cfg, bucket, key, content_type, &up, sha, st);
+    fclose(f);
+    return rc;
 }

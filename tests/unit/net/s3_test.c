@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "../../support/fake_provider.h"
 #include "../../support/test.h"
@@ -70,7 +71,8 @@ static void hmac(const unsigned char *key, size_t kn, const char *msg, unsigned 
 
 /* Recomputes the request's SigV4 signature from what arrived on the wire and the
  * secret: equal only when the signature covers exactly those headers and path. */
-static bool signature_verifies(const char *head, const char *secret, const char *path)
+static bool signature_verifies_as(const char *method, const char *head, const char *secret,
+                                  const char *path, const char *payload_sha)
 {
     char auth[1024], date[32], signed_h[256], cred[256], sig[80];
     if (!header(head, "Authorization", auth, sizeof(auth)) ||
@@ -84,7 +86,7 @@ static bool signature_verifies(const char *head, const char *secret, const char 
         return false;
     }
     char canon[4096];
-    int n = snprintf(canon, sizeof(canon), "GET\n%s\n\n", path);
+    int n = snprintf(canon, sizeof(canon), "%s\n%s\n\n", method, path);
     char names[256];
     snprintf(names, sizeof(names), "%s", signed_h);
     for (char *save = NULL, *h = strtok_r(names, ";", &save); h; h = strtok_r(NULL, ";", &save)) {
@@ -95,7 +97,7 @@ static bool signature_verifies(const char *head, const char *secret, const char 
         }
         n += snprintf(canon + n, sizeof(canon) - (size_t)n, "%s:%s\n", h, v);
     }
-    snprintf(canon + n, sizeof(canon) - (size_t)n, "\n%s\n%s", signed_h, EMPTY_SHA256);
+    snprintf(canon + n, sizeof(canon) - (size_t)n, "\n%s\n%s", signed_h, payload_sha);
     unsigned char d[32];
     char hex[65];
     crypto_hash_sha256(d, (const unsigned char *)canon, strlen(canon));
@@ -123,6 +125,11 @@ static bool signature_verifies(const char *head, const char *secret, const char 
     sodium_bin2hex(hex, sizeof(hex), s, 32);
     if (strcmp(hex, sig) != 0) printf("# canonical request:\n%s\n# head:\n%s\n", canon, head);
     return strcmp(hex, sig) == 0;
+}
+
+static bool signature_verifies(const char *head, const char *secret, const char *path)
+{
+    return signature_verifies_as("GET", head, secret, path, EMPTY_SHA256);
 }
 
 static void uri_split(void)
@@ -286,6 +293,107 @@ static void nothing_listening_is_upstream(void)
     CHECK_INT(st.http, 0);
 }
 
+static void sha_hex(const void *p, size_t n, char hex[65])
+{
+    unsigned char d[32];
+    crypto_hash_sha256(d, p, n);
+    sodium_bin2hex(hex, 65, d, 32);
+}
+
+/* A PUT carries the body, its length and its SHA-256, and that hash is what is signed:
+ * S3 checks the body against it. */
+static void put_is_signed_with_the_body_hash(void)
+{
+    static const struct fake_reply r[] = {{.status = 200, .body = ""}};
+    struct fake_provider *f = fake_provider_start(r, 1);
+    REQUIRE(f);
+    struct cs_s3_cfg c = cfg_for(f, "TOKEN");
+    static const char body[] = "{\"metrics\":{\"validation_accuracy\":0.9}}\n";
+    struct cs_s3_status st;
+    CHECK_INT(cs_s3_put(&c, "model-out", "models/acme/j 1/model.json", "application/json", body,
+                        sizeof(body) - 1, &st),
+              CS_OK);
+    CHECK_INT(st.http, 200);
+    const char *head = fake_provider_head(f, 0);
+    REQUIRE(head);
+    CHECK(strncmp(head, "PUT /model-out/models/acme/j%201/model.json HTTP/1.1", 51) == 0);
+    CHECK_STR(fake_provider_body(f, 0), body);
+    char v[1024], hex[65];
+    sha_hex(body, sizeof(body) - 1, hex);
+    CHECK(header(head, "Content-Length", v, sizeof(v)) && strtoul(v, NULL, 10) == sizeof(body) - 1);
+    CHECK(header(head, "Content-Type", v, sizeof(v)) && strcmp(v, "application/json") == 0);
+    CHECK(header(head, "x-amz-content-sha256", v, sizeof(v)) && strcmp(v, hex) == 0);
+    CHECK(!header(head, "Transfer-Encoding", v, sizeof(v)));
+    CHECK(signature_verifies_as("PUT", head, c.secret_key,
+                                "/model-out/models/acme/j%201/model.json", hex));
+    /* the signature covers the body's hash: another body's hash does not verify */
+    CHECK(!signature_verifies_as("PUT", head, c.secret_key,
+                                 "/model-out/models/acme/j%201/model.json", EMPTY_SHA256));
+    fake_provider_stop(f);
+}
+
+/* A file goes up byte for byte (here larger than libcurl's read buffer), with its hash;
+ * a missing file is CS_ERR_IO and nothing is sent. */
+static void put_file_sends_its_bytes(void)
+{
+    static const struct fake_reply r[] = {{.status = 200, .body = ""}};
+    struct fake_provider *f = fake_provider_start(r, 1);
+    REQUIRE(f);
+    struct cs_s3_cfg c = cfg_for(f, NULL);
+    char path[] = "/tmp/cs_s3_put_XXXXXX";
+    int fd = mkstemp(path);
+    REQUIRE(fd >= 0);
+    size_t n = 200000;
+    char *data = malloc(n + 1);
+    REQUIRE(data);
+    for (size_t i = 0; i < n; i++) data[i] = (char)('a' + (i * 7) % 26);
+    data[n] = 0;
+    REQUIRE(write(fd, data, n) == (ssize_t)n);
+    close(fd);
+    CHECK_INT(cs_s3_put_file(&c, "model-out", "m/model.csm", NULL, path, NULL), CS_OK);
+    const char *head = fake_provider_head(f, 0), *got = fake_provider_body(f, 0);
+    REQUIRE(head && got);
+    CHECK(strlen(got) == n && memcmp(got, data, n) == 0);
+    char v[128], hex[65];
+    sha_hex(data, n, hex);
+    CHECK(header(head, "x-amz-content-sha256", v, sizeof(v)) && strcmp(v, hex) == 0);
+    CHECK(signature_verifies_as("PUT", head, c.secret_key, "/model-out/m/model.csm", hex));
+    unlink(path);
+    CHECK_INT(cs_s3_put_file(&c, "model-out", "m/model.csm", NULL, path, NULL), CS_ERR_IO);
+    CHECK_INT(fake_provider_count(f), 1);
+    free(data);
+    fake_provider_stop(f);
+}
+
+static int put_with(int status, const char *body, struct cs_s3_status *st)
+{
+    const struct fake_reply r[] = {{.status = status, .body = body}};
+    struct fake_provider *f = fake_provider_start(r, 1);
+    if (!f) return -99;
+    struct cs_s3_cfg c = cfg_for(f, NULL);
+    int rc = cs_s3_put(&c, "model-out", "a/model.json", NULL, "{}", 2, st);
+    fake_provider_stop(f);
+    return rc;
+}
+
+static void put_errors_map(void)
+{
+    struct cs_s3_status st;
+    CHECK_INT(put_with(404, S3_ERROR("NoSuchBucket"), &st), CS_ERR_NOT_FOUND);
+    CHECK_STR(st.code, "NoSuchBucket");
+    CHECK_INT(put_with(403, S3_ERROR("AccessDenied"), &st), CS_ERR_FORBIDDEN);
+    CHECK_INT(put_with(403, S3_ERROR("SignatureDoesNotMatch"), &st), CS_ERR_BAD_CREDENTIALS);
+    CHECK_INT(put_with(400, S3_ERROR("XAmzContentSHA256Mismatch"), &st), CS_ERR_UPSTREAM);
+    CHECK_STR(st.code, "XAmzContentSHA256Mismatch");
+    CHECK_INT(put_with(503, S3_ERROR("SlowDown"), &st), CS_ERR_UPSTREAM);
+    CHECK_INT(st.http, 503);
+    struct cs_s3_cfg c = {
+        .endpoint = "http://127.0.0.1:9", .region = "us-east-1", .timeout_ms = 2000};
+    CHECK_INT(cs_s3_put(&c, "model-out", "a", NULL, "x", 1, &st), CS_ERR_UPSTREAM);
+    CHECK_INT(st.http, 0);
+    CHECK_INT(cs_s3_put(&c, "Bad_Bucket", "a", NULL, "x", 1, &st), CS_ERR_INVALID);
+}
+
 int main(void)
 {
     if (sodium_init() < 0) return 1;
@@ -296,5 +404,8 @@ int main(void)
     TEST_RUN(errors_map);
     TEST_RUN(consumer_can_stop);
     TEST_RUN(nothing_listening_is_upstream);
+    TEST_RUN(put_is_signed_with_the_body_hash);
+    TEST_RUN(put_file_sends_its_bytes);
+    TEST_RUN(put_errors_map);
     return test_done();
 }

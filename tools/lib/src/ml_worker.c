@@ -17,9 +17,11 @@
 #include "cs/auth.h"
 #include "cs/json.h"
 #include "cs/lifecycle.h"
+#include "cs/log.h"
 #include "cs/ml_blob.h"
 #include "cs/model.h"
 #include "cs/models.h"
+#include "cs/s3.h"
 #include "cs/store.h"
 #include "cs/train.h"
 
@@ -838,6 +840,77 @@ static int publish(struct job *j, json_object *metrics)
     return rc;
 }
 
+/* ---- outputs in S3 ----
+ * A job made under CS_ML_OUTPUT_URI has model_output_uri "s3://bucket/prefix/<tenant>/
+ * <job_id>/" and logs_uri the same plus "logs/" (functions/ai-training): model.csm (the
+ * bytes the store's blob serves), model.json (lineage: metrics, the data's SHA-256,
+ * every trainer option) and train.log go there before the job is published COMPLETED.
+ * A failed upload is not the job's failure: the run ends with CS_ERR_UPSTREAM (or
+ * CS_ERR_TIMEOUT), the lease lapses and a later attempt uploads again (a PUT of the same
+ * key replaces it). The S3 settings are the source reader's (cs_s3_cfg_load). */
+
+static const char *env_get(const char *name) { return getenv(name); }
+
+/* The key prefix of `uri` when it is this job's own, "<...>/<tenant>/<job_id>/<tail>";
+ * NULL otherwise (keys are tenant-scoped: a stored URI naming another place is refused). */
+static char *own_prefix(struct job *j, const char *uri, const char *tail, char bucket[64])
+{
+    char key[CS_S3_MAX_KEY + 1];
+    if (!uri || !cs_s3_uri_split(uri, bucket, key)) return NULL;
+    char *own = cs_arena_printf(j->a, "%s/%s/%s", j->tenant, j->id, tail);
+    size_t kn = strlen(key), on = own ? strlen(own) : 0;
+    if (!own || kn < on || strcmp(key + kn - on, own) != 0 || (kn > on && key[kn - on - 1] != '/'))
+        return NULL;
+    return cs_arena_strdup(j->a, key);
+}
+
+static int put_output(struct job *j, const struct cs_s3_cfg *cfg, const char *bucket,
+                      const char *prefix, const char *name, const char *type)
+{
+    char *key = cs_arena_printf(j->a, "%s%s", prefix, name);
+    char *path = cs_arena_printf(j->a, "%s/%s", j->out_dir, name);
+    if (!key || !path) return CS_ERR_NOMEM;
+    struct cs_s3_status st;
+    int rc = cs_s3_put_file(cfg, bucket, key, type, path, &st);
+    if (rc) {
+        char http[24];
+        snprintf(http, sizeof(http), "%ld", st.http);
+        cs_log(CS_LOG_ERROR, "training output not uploaded to S3", "tenant", j->tenant, "job_id",
+               j->id, "object", name, "http_status", http, "s3_code", st.code, "error",
+               cs_error_message(rc), NULL);
+    }
+    return rc;
+}
+
+/* Uploads the job's files when its outputs are in S3. CS_ERR_VALIDATION (with *why)
+ * when the stored URIs are not this job's; else CS_OK or a transient error. */
+static int upload_outputs(struct job *j, const char **why)
+{
+    const char *mo = cs_json_get_str(j->body, "model_output_uri");
+    if (!mo || strncmp(mo, "s3://", 5) != 0) return CS_OK; /* file://: they stay in out_dir */
+    char bucket[64], log_bucket[64];
+    char *prefix = own_prefix(j, mo, "", bucket);
+    char *log_prefix = own_prefix(j, cs_json_get_str(j->body, "logs_uri"), "logs/", log_bucket);
+    if (!prefix || !log_prefix) {
+        *why = "the job's model_output_uri or logs_uri is not its own S3 location";
+        return CS_ERR_VALIDATION;
+    }
+    struct cs_s3_cfg cfg;
+    const char *bad;
+    int rc = cs_s3_cfg_load(&cfg, env_get, &bad);
+    if (rc) cs_log(CS_LOG_ERROR, "invalid S3 configuration", "variable", bad, NULL);
+    if (!rc) rc = put_output(j, &cfg, bucket, prefix, "model.csm", "application/octet-stream");
+    if (!rc) rc = put_output(j, &cfg, bucket, prefix, "model.json", "application/json");
+    /* Steps of the state machine keep no log file (their progress is in the job): an
+     * instance that has none uploads none. */
+    char *log = cs_arena_printf(j->a, "%s/train.log", j->out_dir);
+    if (!rc && !log) rc = CS_ERR_NOMEM;
+    if (!rc && access(log, F_OK) == 0)
+        rc = put_output(j, &cfg, log_bucket, log_prefix, "train.log", "application/x-ndjson");
+    if (rc == CS_OK || rc == CS_ERR_TIMEOUT) return rc;
+    return CS_ERR_UPSTREAM;
+}
+
 /* What a checkpoint must match: the data (checksums), every option, the shards and
  * the model's shape and labels. */
 static void fingerprint(struct job *j, json_object *lineage, const char **names)
@@ -971,6 +1044,7 @@ static int job_conclude(struct job *j, struct prep *p, int rc, struct cs_train_m
     }
     if (j->log) fclose(j->log);
     j->log = NULL;
+    if (!rc) rc = upload_outputs(j, &why);
     if (!rc) {
         rc = publish(j, metrics);
         if (!rc) ckpt_drop_all(j); /* the model is out: nothing left to resume */
