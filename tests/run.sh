@@ -293,6 +293,49 @@ t_e2e() {
     fi
 }
 
+# Issue 18: training outputs written to S3 (CS_ML_OUTPUT_URI), on a stack of their own:
+# on the main stack every other test's training job would wait for the S3 that
+# e2e/lifecycle_s3_test starts and stops. The test runs whole again here (its S3 source
+# tests too), now with the outputs' checks, which the main stack leaves as file:// ones.
+t_e2e_s3_output() {
+    if [ -z "${CS_TEST_S3RVER:-}" ]; then
+        T_SKIP=$((T_SKIP + 1)); printf '   %-40s skip (%s)\n' "e2e/training outputs in S3" "$CS_TEST_S3RVER_WHY" >&2
+        return
+    fi
+    local port; port=$(free_port $(( ${CS_TEST_PORT:-18080} + 20 )))
+    local s3port; s3port=$(free_port $((port + 1)))
+    local var="$T_TMP/e2e-s3-var" root="s3://model-out/models"
+    local secret; secret=$(head -c 32 /dev/urandom | base64)
+    mkdir -p "$var"
+    ( CS_BUILD=$ASAN CS_PORT=$port CS_VAR=$var CS_JWT_SECRET=$secret CS_RATE_LIMIT=100000 \
+          CS_TRAINING_LEASE_MS=3000 ASAN_OPTIONS=detect_leaks=1 CS_ML_OUTPUT_URI=$root \
+          CS_S3_ENDPOINT=http://127.0.0.1:$s3port AWS_ACCESS_KEY_ID=S3RVER \
+          AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 cmd_serve ) >"$T_LOG/serve-s3.log" 2>&1 &
+    local pid=$! up=0
+    for _ in $(seq 1200); do
+        curl -fs "http://127.0.0.1:$port/health/live" >/dev/null 2>&1 && { up=1; break; }
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    if [ $up -eq 0 ]; then
+        T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("e2e: the S3-output stack did not start")
+        tail -30 "$T_LOG/serve-s3.log" >&2 || true
+        kill "$pid" 2>/dev/null || true
+        return
+    fi
+    local key; key=$(env CS_VAR="$var" CS_STORE_URI="sqlite://$var/cs.db" $REL/tools/cs-admin \
+        create-key --tenant acme | tr -d '\n ')
+    t_program "e2e/lifecycle_s3_test (outputs in S3)" env CS_TEST_BASE_URL="http://127.0.0.1:$port" \
+        CS_TEST_VAR="$var" CS_TEST_TMP="$var" CS_TEST_JWT_SECRET="$secret" CS_TEST_KEY_A="$key" \
+        CS_TEST_ML_OUTPUT_URI="$root" CS_TEST_S3_PORT="$s3port" "$ASAN/tests/e2e/lifecycle_s3_test"
+    kill -TERM "$pid"
+    wait "$pid" 2>/dev/null || true
+    if grep -q "ERROR: AddressSanitizer\|runtime error:" "$var/functions.log"; then
+        T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("sanitizer report on the S3-output stack")
+        grep -A20 "ERROR: AddressSanitizer\|runtime error:" "$var/functions.log" | head -60 >&2
+    fi
+}
+
 # Issue 13.6: the store (tickets, transcripts, password hashes), its WAL/SHM and the
 # log are the owner's alone, and so is the folder holding the FastCGI sockets (nginx
 # runs as the same user), whatever mode a socket itself has.
@@ -404,6 +447,10 @@ cmd_test() {
     fi
     log "end to end through nginx"
     t_e2e
+    if [ -z "${CS_TEST_QUICK:-}" ]; then
+        log "end to end: training outputs in S3"
+        t_e2e_s3_output
+    fi
     if [ -z "${CS_TEST_QUICK:-}" ]; then
         log "fuzzing (bounded)"
         t_fuzz

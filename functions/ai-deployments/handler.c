@@ -93,15 +93,8 @@ static int field_error(struct cs_resp *resp, const char *field, const char *msg)
  * when the tenant is the caller's. */
 static const char *s3_model_id(const struct cs_req *req, const char *uri)
 {
-    size_t n = strlen(uri), tl = strlen(req->auth.tenant);
-    if (n < 2 || uri[n - 1] != '/') return NULL;
-    const char *end = uri + n - 1, *s = end;
-    while (s > uri && s[-1] != '/') s--;
-    if (s - uri < (ptrdiff_t)tl + 6 || s[-1] != '/' ||
-        strncmp(s - 1 - tl, req->auth.tenant, tl) != 0 || s[-2 - (ptrdiff_t)tl] != '/')
-        return NULL;
-    char *id = cs_arena_strndup(req->arena, s, (size_t)(end - s));
-    return id && name_ok(id) ? id : NULL;
+    char id[65];
+    return cs_ml_s3_output_job(req->auth.tenant, uri, id) ? cs_arena_strdup(req->arena, id) : NULL;
 }
 
 /* model_uri: the job's model_output_uri, "model://<job_id>" or the bare job id. */

@@ -169,12 +169,12 @@ static void train_from_s3(void)
 /* GETs s3://<bucket>/<key> into `file`, signed by curl. */
 static bool s3_get(const char *bucket, const char *key, const char *file)
 {
-    char cmd[1536];
-    snprintf(cmd, sizeof(cmd),
-             "curl -sf -o '%s' --aws-sigv4 aws:amz:us-east-1:s3 -u S3RVER:S3RVER "
-             "-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' '%s/%s/%s'",
-             file, s3_url, bucket, key);
-    return system(cmd) == 0;
+    char cmd[4096];
+    int n = snprintf(cmd, sizeof(cmd),
+                     "curl -sf -o '%s' --aws-sigv4 aws:amz:us-east-1:s3 -u S3RVER:S3RVER "
+                     "-H 'x-amz-content-sha256: UNSIGNED-PAYLOAD' '%s/%s/%s'",
+                     file, s3_url, bucket, key);
+    return n > 0 && (size_t)n < sizeof(cmd) && system(cmd) == 0;
 }
 
 /* The whole file, NUL-terminated (malloc'd), its length in *n; NULL when unreadable. */

@@ -1,5 +1,6 @@
 /* libFuzzer target: what the S3 source reads from outside (cs/s3.h): the s3:// URI a
- * tenant gives (cs_s3_uri_split) and S3's error document (cs_s3_error_code).
+ * tenant gives (cs_s3_uri_split), S3's error document (cs_s3_error_code), and the job id
+ * a deploy reads from an S3 model_output_uri (cs_ml_s3_output_job).
  *
  * Beyond "no crash, no leak, no UB" it checks their promises: a split URI has a bucket
  * of 3-63 lower-case letters, digits, dots and hyphens and a key of 1-1024 bytes that
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/lifecycle.h"
 #include "cs/s3.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -33,6 +35,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(back, bn + kn + 8, "s3://%s/%s", bucket, key);
         if (strcmp(back, s) != 0) abort();
         free(back);
+    }
+    char job[65];
+    if (cs_ml_s3_output_job("acme", s, job)) { /* ends in "/acme/<job>/", job [a-z0-9_-] */
+        size_t jn = strlen(job), n = strlen(s);
+        if (jn < 1 || jn > 64 || n < jn + 7 || s[n - 1] != '/') abort();
+        if (strncmp(s + n - jn - 7, "/acme/", 6) != 0 || strncmp(s + n - jn - 1, job, jn) != 0)
+            abort();
+        for (size_t i = 0; i < jn; i++)
+            if (!islower((unsigned char)job[i]) && !isdigit((unsigned char)job[i]) &&
+                job[i] != '-' && job[i] != '_')
+                abort();
+    } else if (job[0]) {
+        abort();
     }
     char code[64];
     cs_s3_error_code(s, code);

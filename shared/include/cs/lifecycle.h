@@ -51,6 +51,11 @@ struct cs_doc;
 /* Tasks a tenant may train and deploy: the built-in text models. */
 bool cs_ml_task_trainable(const char *task);
 
+/* The job id in an S3 model_output_uri of `tenant`'s (CS_ML_OUTPUT_URI: ".../<tenant>/
+ * <job_id>/"), copied into out (>= 65 bytes): 1-64 of [a-z0-9_-]. false when the URI
+ * does not end so, or names another tenant. The URI is the caller's input. */
+bool cs_ml_s3_output_job(const char *tenant, const char *uri, char out[65]);
+
 /* <var>/ml/<tenant>/<sub> (sub may be NULL), created owner-only when `create`.
  * CS_ERR_INVALID for a tenant that is not a valid tenant id, CS_ERR_IO. */
 CS_MUST_CHECK int cs_ml_dir(struct cs_arena *a, const char *var_dir, const char *tenant,

@@ -1,6 +1,7 @@
 /* Lifecycle helpers every lifecycle function needs (cs/lifecycle.h); kept apart from
  * the dataset reader so a serving function does not pull in the CSV library. */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -46,4 +47,28 @@ int cs_ml_dir(struct cs_arena *a, const char *var_dir, const char *tenant, const
     }
     *out = p;
     return CS_OK;
+}
+
+static bool job_id_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+bool cs_ml_s3_output_job(const char *tenant, const char *uri, char out[65])
+{
+    out[0] = '\0';
+    size_t n = uri ? strlen(uri) : 0, tl = tenant ? strlen(tenant) : 0;
+    if (tl == 0 || n < 2 || uri[n - 1] != '/') return false;
+    const char *end = uri + n - 1, *s = end; /* the id: between the last two slashes */
+    while (s > uri && s[-1] != '/') s--;
+    size_t idn = (size_t)(end - s);
+    /* "s3://" + the tenant + "/" at least before the id */
+    if (idn == 0 || idn > 64 || (size_t)(s - uri) < tl + 6 || s[-1] != '/' ||
+        strncmp(s - 1 - tl, tenant, tl) != 0 || s[-2 - (ptrdiff_t)tl] != '/')
+        return false;
+    for (size_t i = 0; i < idn; i++)
+        if (!job_id_char(s[i])) return false;
+    memcpy(out, s, idn);
+    out[idn] = '\0';
+    return true;
 }
