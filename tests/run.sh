@@ -214,6 +214,24 @@ t_s3rver() {
     fi
 }
 
+# Waits until the stack serve started (pid $2) answers $1/health/live; on failure counts
+# it under name $3, shows the logs given after it, stops serve and returns 1.
+# Up to 120 s: some 55 ASan functions start one by one, and a loaded machine took 85 s.
+# A stack that died stops the wait at once.
+t_stack_up() {
+    local base=$1 pid=$2 name=$3
+    shift 3
+    for _ in $(seq 1200); do
+        curl -fs "$base/health/live" >/dev/null 2>&1 && return 0
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("$name")
+    tail -30 "$@" >&2 || true
+    kill "$pid" 2>/dev/null || true
+    return 1
+}
+
 # The real stack: nginx in front of the sanitizer-built functions, on a free port.
 t_e2e() {
     local port=${CS_TEST_PORT:-$(free_port 18080)} var="$T_TMP/e2e-var"
@@ -230,20 +248,8 @@ t_e2e() {
           CS_EVENTS_HEARTBEAT_MS=1000 CS_EVENTS_STATUS_MS=1000 CS_FN_STATS_FLUSH_MS=1000 CS_S3_ENDPOINT=http://127.0.0.1:$CS_TEST_S3_PORT \
           AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 cmd_serve ) >"$T_LOG/serve.log" 2>&1 &
     local serve_pid=$!
-    local up=0
-    # Up to 120 s: some 55 ASan functions start one by one, and a loaded machine took 85 s.
-    # A stack that died stops the wait at once.
-    for _ in $(seq 1200); do
-        curl -fs "$CS_TEST_BASE_URL/health/live" >/dev/null 2>&1 && { up=1; break; }
-        kill -0 "$serve_pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ $up -eq 0 ]; then
-        T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("e2e: stack did not start")
-        tail -30 "$T_LOG/serve.log" "$var/functions.log" >&2 || true
-        kill "$serve_pid" 2>/dev/null || true
-        return
-    fi
+    t_stack_up "$CS_TEST_BASE_URL" "$serve_pid" "e2e: stack did not start" "$T_LOG/serve.log" \
+        "$var/functions.log" || return 0
     export CS_TEST_JWT_SECRET=$secret CS_TEST_VAR=$var CS_TEST_ROUTES="$T_TMP/routes.jsonl"
     export CS_TEST_ADMIN="env CS_VAR=$var CS_STORE_URI=sqlite://$var/cs.db $REL/tools/cs-admin"
     routes_of $ASAN/bin > "$CS_TEST_ROUTES"
@@ -311,18 +317,9 @@ t_e2e_s3_output() {
           CS_TRAINING_LEASE_MS=3000 ASAN_OPTIONS=detect_leaks=1 CS_ML_OUTPUT_URI=$root \
           CS_S3_ENDPOINT=http://127.0.0.1:$s3port AWS_ACCESS_KEY_ID=S3RVER \
           AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 cmd_serve ) >"$T_LOG/serve-s3.log" 2>&1 &
-    local pid=$! up=0
-    for _ in $(seq 1200); do
-        curl -fs "http://127.0.0.1:$port/health/live" >/dev/null 2>&1 && { up=1; break; }
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    if [ $up -eq 0 ]; then
-        T_FAIL=$((T_FAIL + 1)); T_FAILED_NAMES+=("e2e: the S3-output stack did not start")
-        tail -30 "$T_LOG/serve-s3.log" >&2 || true
-        kill "$pid" 2>/dev/null || true
-        return
-    fi
+    local pid=$!
+    t_stack_up "http://127.0.0.1:$port" "$pid" "e2e: the S3-output stack did not start" \
+        "$T_LOG/serve-s3.log" "$var/functions.log" || return 0
     local key; key=$(env CS_VAR="$var" CS_STORE_URI="sqlite://$var/cs.db" $REL/tools/cs-admin \
         create-key --tenant acme | tr -d '\n ')
     t_program "e2e/lifecycle_s3_test (outputs in S3)" env CS_TEST_BASE_URL="http://127.0.0.1:$port" \
