@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/jsonl_each.h"
 #include "cs/cues.h"
 #include "cs/escalation.h"
 #include "cs/models.h"
@@ -128,21 +129,24 @@ static void count_row(const struct cs_models *ms, json_object *o, struct counts 
     c->n++;
 }
 
+struct file_ctx {
+    const struct cs_models *ms;
+    struct counts *c;
+    int errors;
+    size_t alloc;
+};
+
+static int file_row(json_object *o, void *ud)
+{
+    struct file_ctx *x = ud;
+    if (grow(x->c, &x->alloc) == 0) count_row(x->ms, o, x->c, x->errors);
+    return 0;
+}
+
 static int read_file(const struct cs_models *ms, const char *path, struct counts *c, int errors)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    char *line = NULL;
-    size_t cap = 0, alloc = 0;
-    while (getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line);
-        if (!o) continue;
-        if (grow(c, &alloc) == 0) count_row(ms, o, c, errors);
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
-    return 0;
+    struct file_ctx x = {ms, c, errors, 0};
+    return cs_jsonl_each(path, file_row, &x) == CS_OK ? 0 : -1;
 }
 
 static double ratio(size_t a, size_t b) { return b ? (double)a / (double)b : NAN; }

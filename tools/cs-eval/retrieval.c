@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cs/jsonl_each.h"
 #include "cs/arena.h"
 #include "cs/auth.h"
 #include "cs/embed.h"
@@ -76,42 +77,45 @@ static char *join_answers(json_object *answers, size_t *len)
     return b;
 }
 
+struct faq_ctx {
+    struct cs_store *st;
+    struct cs_arena *a;
+    size_t *nart, *nchunks;
+};
+
+static int faq_row(json_object *o, void *ud)
+{
+    struct faq_ctx *c = ud;
+    json_object *id, *q, *ans;
+    if (!json_object_object_get_ex(o, "faq_id", &id) ||
+        !json_object_object_get_ex(o, "question", &q) ||
+        !json_object_object_get_ex(o, "answers", &ans) || json_object_get_string_len(q) == 0)
+        return CS_OK;
+    char doc_id[32], url[80];
+    int fid = json_object_get_int(id);
+    snprintf(doc_id, sizeof(doc_id), "FAQ-%d", fid);
+    snprintf(url, sizeof(url), "https://webapps.stackexchange.com/faq/%d", fid);
+    size_t blen = 0;
+    char *body = join_answers(ans, &blen);
+    struct cs_kb_article art = {doc_id, json_object_get_string(q), url, "StackFAQ", body, blen};
+    size_t n = 0;
+    int rc = CS_OK;
+    if (!body)
+        rc = CS_ERR_NOMEM;
+    else if (blen > 0)
+        rc = cs_retrieval_index_article(c->st, c->a, CS_SYSTEM_TENANT, &art, 0, &n);
+    if (rc == CS_OK && blen > 0) (*c->nart)++, *c->nchunks += n;
+    free(body);
+    cs_arena_reset(c->a);
+    return rc;
+}
+
 static int index_faq(struct cs_store *st, struct cs_arena *a, const char *path, size_t *nart,
                      size_t *nchunks)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return CS_ERR_NOT_FOUND;
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = CS_OK;
-    while (rc == CS_OK && getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *id, *q, *ans;
-        if (!o) continue;
-        if (json_object_object_get_ex(o, "faq_id", &id) &&
-            json_object_object_get_ex(o, "question", &q) &&
-            json_object_object_get_ex(o, "answers", &ans) && json_object_get_string_len(q) > 0) {
-            char doc_id[32], url[80];
-            int fid = json_object_get_int(id);
-            snprintf(doc_id, sizeof(doc_id), "FAQ-%d", fid);
-            snprintf(url, sizeof(url), "https://webapps.stackexchange.com/faq/%d", fid);
-            size_t blen = 0;
-            char *body = join_answers(ans, &blen);
-            struct cs_kb_article art = {doc_id, json_object_get_string(q), url, "StackFAQ", body,
-                                        blen};
-            size_t n = 0;
-            if (!body)
-                rc = CS_ERR_NOMEM;
-            else if (blen > 0)
-                rc = cs_retrieval_index_article(st, a, CS_SYSTEM_TENANT, &art, 0, &n);
-            if (rc == CS_OK && blen > 0) (*nart)++, *nchunks += n;
-            free(body);
-            cs_arena_reset(a);
-        }
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
-    return rc;
+    if (access(path, R_OK) != 0) return CS_ERR_NOT_FOUND;
+    struct faq_ctx c = {st, a, nart, nchunks};
+    return cs_jsonl_each(path, faq_row, &c);
 }
 
 /* 1-based rank of thread `want` among the distinct threads of the hits, 0 if absent. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/jsonl_each.h"
 #include "cs/lang.h"
 #include "cs/models.h"
 #include "cs/triage.h"
@@ -221,28 +222,31 @@ static void answer_json(json_object *o, struct answer *a)
     snprintf(a->lang, sizeof(a->lang), "%s", sget(o, "language") ? sget(o, "language") : "");
 }
 
+struct rows {
+    json_object **r;
+    size_t n, cap;
+};
+
+static int keep_row(json_object *o, void *ud)
+{
+    struct rows *x = ud;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 256;
+        json_object **r = realloc(x->r, sizeof(*r) * cap);
+        if (!r) return CS_ERR_NOMEM; /* the rows so far are scored */
+        x->r = r;
+        x->cap = cap;
+    }
+    x->r[x->n++] = json_object_get(o);
+    return CS_OK;
+}
+
 static json_object **read_jsonl(const char *path, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    *n = 0;
-    if (!f) return NULL;
-    json_object **rows = NULL;
-    char *line = NULL;
-    size_t cap = 0, rcap = 0;
-    while (getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line);
-        if (!o) continue;
-        if (*n == rcap) {
-            rcap = rcap ? rcap * 2 : 256;
-            json_object **r = realloc(rows, sizeof(*rows) * rcap);
-            if (!r) break;
-            rows = r;
-        }
-        rows[(*n)++] = o;
-    }
-    free(line);
-    fclose(f);
-    return rows;
+    struct rows x = {0};
+    cs_jsonl_each(path, keep_row, &x);
+    *n = x.n;
+    return x.r;
 }
 
 static struct cs_lang *open_served(const char *policy)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cs/jsonl_each.h"
 #include "cs/error.h"
 #include "cs/sentiment.h"
 #include "train_int.h"
@@ -62,35 +63,38 @@ static int add_row(const struct train_args *a, struct text_job *j, const char *t
     return CS_OK;
 }
 
+struct file_ctx {
+    const struct train_args *a;
+    struct text_job *j;
+    const char *path;
+    size_t rows;
+};
+
+static int file_row(json_object *o, void *ud)
+{
+    struct file_ctx *c = ud;
+    json_object *t = NULL, *s = NULL;
+    json_object_object_get_ex(o, "text", &t);
+    json_object_object_get_ex(o, "sentiment", &s);
+    const char *cls = class_of(s ? json_object_get_string(s) : NULL);
+    int label = cls ? label_index(c->j, cls) : -1;
+    if (!t || label < 0) {
+        fprintf(stderr, "cs-train: %s: row without text or six-level sentiment\n", c->path);
+        return CS_ERR_FORMAT;
+    }
+    c->rows++;
+    return add_row(c->a, c->j, json_object_get_string(t), label);
+}
+
 static int add_file(const struct train_args *a, struct text_job *j, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
+    struct file_ctx c = {a, j, path, 0};
+    int rc = cs_jsonl_each(path, file_row, &c);
+    if (rc == CS_ERR_IO) {
         fprintf(stderr, "cs-train: cannot read %s\n", path);
         return CS_ERR_NOT_FOUND;
     }
-    char *line = NULL;
-    size_t cap = 0, rows = 0;
-    int rc = CS_OK;
-    while (rc == CS_OK && getline(&line, &cap, f) > 0) {
-        json_object *o = json_tokener_parse(line), *t = NULL, *s = NULL;
-        if (!o) continue; /* blank line */
-        json_object_object_get_ex(o, "text", &t);
-        json_object_object_get_ex(o, "sentiment", &s);
-        const char *cls = class_of(s ? json_object_get_string(s) : NULL);
-        int label = cls ? label_index(j, cls) : -1;
-        if (!t || label < 0) {
-            fprintf(stderr, "cs-train: %s: row without text or six-level sentiment\n", path);
-            rc = CS_ERR_FORMAT;
-        } else {
-            rc = add_row(a, j, json_object_get_string(t), label);
-            rows++;
-        }
-        json_object_put(o);
-    }
-    free(line);
-    fclose(f);
-    if (rc == CS_OK) fprintf(stderr, "cs-train: %zu rows from %s\n", rows, path);
+    if (rc == CS_OK) fprintf(stderr, "cs-train: %zu rows from %s\n", c.rows, path);
     return rc;
 }
 
